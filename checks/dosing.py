@@ -1,0 +1,159 @@
+"""Dosing and course (ILD5xx): per-administration and daily limits, and cyclophosphamide course length.
+
+Limits are data: each row names the drug, the routes it applies to, the basis it is compared
+in (mg, mg/kg, mg/m2), and whether it is per administration, per day or per week. A dose that
+needs a weight or BSA the document lacks is OL003 (via ``reg.amount``); the rule does not guess.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from orderlint.rules import Hit, Option, rule
+from orderlint_ssc.common import CONDITION, SEED, fmt, src
+
+
+class Limit(NamedTuple):
+    option: str
+    drug: str
+    routes: Optional[tuple[str, ...]]
+    basis: str  # mg, mg/kg, mg/m2
+    per: str  # admin, day, week
+    default: float
+
+
+MAXIMA = [
+    Limit("mmf-max-mg-per-day", "mycophenolate mofetil", None, "mg", "day", 3000),
+    Limit("mpa-max-mg-per-day", "mycophenolic acid", None, "mg", "day", 2160),
+    Limit("cyclophosphamide-iv-max-mg-per-m2", "cyclophosphamide", ("iv",), "mg/m2", "admin", 750),
+    Limit("cyclophosphamide-oral-max-mg-per-kg-per-day", "cyclophosphamide", ("oral",), "mg/kg", "day", 2),
+    Limit("cyclophosphamide-oral-max-mg-per-day", "cyclophosphamide", ("oral",), "mg", "day", 200),
+    Limit("azathioprine-max-mg-per-kg-per-day", "azathioprine", None, "mg/kg", "day", 3),
+    Limit("nintedanib-max-mg-per-dose", "nintedanib", None, "mg", "admin", 150),
+    Limit("nintedanib-max-mg-per-day", "nintedanib", None, "mg", "day", 300),
+    Limit("tocilizumab-sc-max-mg-per-week", "tocilizumab", ("sc",), "mg", "week", 162),
+    Limit("rituximab-max-mg-per-dose", "rituximab", None, "mg", "admin", 1000),
+]
+MINIMA = [
+    Limit("mmf-min-mg-per-day", "mycophenolate mofetil", None, "mg", "day", 1000),
+    Limit("mpa-min-mg-per-day", "mycophenolic acid", None, "mg", "day", 720),
+    Limit("cyclophosphamide-iv-min-mg-per-m2", "cyclophosphamide", ("iv",), "mg/m2", "admin", 500),
+    Limit("cyclophosphamide-oral-min-mg-per-kg-per-day", "cyclophosphamide", ("oral",), "mg/kg", "day", 1),
+    Limit("nintedanib-min-mg-per-day", "nintedanib", None, "mg", "day", 200),
+]
+_PER_TEXT = {"admin": "per administration", "day": "/day", "week": "/week"}
+DOSE_CHECKED = {l.drug for l in MAXIMA + MINIMA}
+
+
+def _amount(reg, o, lim: Limit) -> Optional[float]:
+    per = "admin" if lim.per == "admin" else "day"
+    v = reg.amount(o, lim.basis, per)
+    if v is None:
+        return None
+    return round(v * 7 if lim.per == "week" else v, 2)
+
+
+def _shown(reg, o, lim: Limit, value: float) -> str:
+    unit = lim.basis.replace("m2", "m²")
+    text = o.describe()
+    if lim.basis == "mg/m2" and o.basis != "mg/m2":
+        text += f" (BSA {reg.bsa_m2:.2f} m²)"
+    if lim.basis == "mg/kg" and o.basis != "mg/kg":
+        text += f" (weight {fmt(reg.weight_kg)} kg)"
+    return f"{text} = {fmt(value)} {unit}{'' if lim.per == 'admin' else _PER_TEXT[lim.per]}"
+
+
+def _check(reg, opts, limits, above: bool):
+    for o in reg.active():
+        if o.drug.is_a("mycophenolate") and o.drug.name == "mycophenolate":
+            # Bare "mycophenolate": MMF and MPA limits differ, so the dose cannot be verified.
+            reg.unverifiable_dose(o, "the salt form is not given (mycophenolate mofetil or mycophenolic acid), and their limits differ", "/drug")
+            continue
+        for lim in limits:
+            if o.drug.name != lim.drug or (lim.routes is not None and o.route not in lim.routes):
+                continue
+            value = _amount(reg, o, lim)
+            if value is None:
+                continue
+            bound = opts[lim.option]
+            if (value > bound) if above else (value < bound):
+                word = "maximum" if above else "minimum"
+                rel = ">" if above else "<"
+                unit = lim.basis.replace("m2", "m²") + ("" if lim.per == "admin" else _PER_TEXT[lim.per])
+                per_admin = " per administration" if lim.per == "admin" else ""
+                yield Hit(
+                    f"{_shown(reg, o, lim, value)} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
+                    + (f" by route {o.route}" if lim.routes else ""),
+                    f"{o.pointer}/dose", o.index,
+                )
+
+
+@rule(
+    code="ILD501",
+    name="dose-above-maximum",
+    severity="error",
+    summary="A dose above its maximum: MMF 3000 mg/day, MPA 2160 mg/day, cyclophosphamide IV 750 mg/m² or oral 2 mg/kg/day and 200 mg/day, azathioprine 3 mg/kg/day, nintedanib 150 mg a dose and 300 mg/day, tocilizumab SC 162 mg/week, rituximab 1000 mg a dose.",
+    source=src(f"{SEED}; drug labels; SLS II (MMF 1500 mg twice daily); RECITAL (cyclophosphamide 600 mg/m², rituximab 1000 mg)", "labels and trial regimens", "V2"),
+    rationale="Doses above these limits exceed the labeled or trial-tested maximum and raise marrow, liver and infection toxicity without evidence of benefit.",
+    fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
+    options={l.option: Option(l.default, f"{l.drug}{' ' + '/'.join(l.routes) if l.routes else ''}: maximum in {l.basis} {_PER_TEXT[l.per]}") for l in MAXIMA},
+    failing_example="orders: [{drug: CellCept, dose: 2000, unit: mg, route: oral, frequency: bid}]  # 4000 mg/day",
+    passing_example="orders: [{drug: CellCept, dose: 1500, unit: mg, route: oral, frequency: bid}]  # 3000 mg/day",
+    conditions=CONDITION,
+)
+def dose_above_maximum(reg, opts):
+    yield from _check(reg, opts, MAXIMA, above=True)
+
+
+@rule(
+    code="ILD502",
+    name="dose-below-range",
+    severity="info",
+    summary="A dose below the usual therapeutic range: MMF < 1000 mg/day, MPA < 720 mg/day, cyclophosphamide IV < 500 mg/m² or oral < 1 mg/kg/day, nintedanib < 200 mg/day.",
+    source=src(f"{SEED} (usual SSc-ILD doses)", "seed guidance", "U"),
+    rationale="Doses below the usual range may be a titration step or a reduced dose for intolerance; the finding asks to confirm it is intended.",
+    fix="Confirm the dose is an intended titration or reduction; otherwise use the usual dose.",
+    options={l.option: Option(l.default, f"{l.drug}{' ' + '/'.join(l.routes) if l.routes else ''}: minimum in {l.basis} {_PER_TEXT[l.per]}") for l in MINIMA},
+    failing_example="orders: [{drug: CellCept, dose: 250, unit: mg, route: oral, frequency: bid}]  # 500 mg/day",
+    passing_example="orders: [{drug: CellCept, dose: 500, unit: mg, route: oral, frequency: bid}]  # 1000 mg/day",
+    conditions=CONDITION,
+)
+def dose_below_range(reg, opts):
+    yield from _check(reg, opts, MINIMA, above=False)
+
+
+@rule(
+    code="ILD503",
+    name="cyclophosphamide-course-too-long",
+    severity="warning",
+    summary="A cyclophosphamide course over 6 months (IV: more than 6 administrations or over 180 days; oral: over 180 days) or open-ended.",
+    source=src(f"{SEED} (6 months); RECITAL (600 mg/m² every 4 weeks x 6)", "seed guidance", "V2"),
+    rationale="Cumulative cyclophosphamide dose drives bladder cancer, infertility and marrow toxicity; induction is followed by maintenance with mycophenolate or azathioprine.",
+    fix="Give doses: 6 (IV every 4 weeks) or a duration of at most 6 months, then switch to maintenance.",
+    options={
+        "iv-max-administrations": Option(6, "most IV administrations in a course"),
+        "max-course-days": Option(180, "longest course (days)"),
+    },
+    failing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 7}]",
+    passing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 6}]",
+    notes="The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; the seed's 6 months matches IV induction (RECITAL). A site following SLS can set max-course-days = 365.",
+    conditions=CONDITION,
+)
+def cyclophosphamide_course_too_long(reg, opts):
+    for o in reg.active("cyclophosphamide"):
+        if o.route not in ("iv", "oral") or not o.course_known:
+            continue
+        if o.course_days is None:
+            yield Hit(f"{o.describe()} has an open-ended course; give doses or a duration of at most 6 months", f"{o.pointer}/frequency", o.index)
+            continue
+        problems = []
+        if o.route == "iv" and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
+            problems.append(f"{o.administrations} administrations > {opts['iv-max-administrations']}")
+        if o.course_days > opts["max-course-days"]:
+            problems.append(f"{fmt(o.course_days)} days > {fmt(opts['max-course-days'])}")
+        if problems:
+            at = f"{o.pointer}/doses" if o.doses is not None else f"{o.pointer}/duration"
+            yield Hit(f"{o.describe()} course is too long: " + "; ".join(problems), at, o.index)
+
+
+RULES = [dose_above_maximum, dose_below_range, cyclophosphamide_course_too_long]

@@ -1,0 +1,218 @@
+"""Glucocorticoids (ILD2xx): first-line use, daily dose, long courses, and RP-ILD pulses.
+
+Daily prednisone-equivalents (PE) come from normalization (dose x administrations per day x
+factor, rounded to 2 decimals). A pulse (daily PE >= the ILD204 threshold) is judged only by
+ILD204-ILD207, and is left out of the daily sums.
+"""
+
+from __future__ import annotations
+
+from orderlint.rules import Hit, Option, rule
+from orderlint_ssc.common import ACR_CHEST_2023, ATS_2023, CONDITION, SEED, fmt, is_pulse, src
+
+STEEN_1998 = "Steen & Medsger, Arthritis Rheum 1998;41:1613-9 (prednisone >= 15 mg/day and scleroderma renal crisis, OR 4.37)"
+
+
+def _non_pulse(reg, orders):
+    """(order, daily PE or None) for systemic glucocorticoid orders that are not pulses."""
+    out = []
+    for o in orders:
+        if o.systemic_glucocorticoid and not is_pulse(reg, o):
+            out.append((o, reg.daily_pe(o)))
+    return out
+
+
+def _arithmetic(parts) -> str:
+    return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
+
+
+@rule(
+    code="ILD201",
+    name="glucocorticoid-first-line",
+    severity="error",
+    summary="A new systemic glucocorticoid ordered as ILD treatment in the first-line phase.",
+    source=src(f"{ACR_CHEST_2023}: strong recommendation against glucocorticoids as first-line SSc-ILD treatment", "strong recommendation against", "V"),
+    rationale=(
+        "Glucocorticoids have no proven efficacy as first-line SSc-ILD treatment and raise the risk of "
+        "scleroderma renal crisis. This is one of the guideline's two strong recommendations. A steroid "
+        "given for another condition (purpose: other) is judged by the dose rules, not by this one."
+    ),
+    fix="Use a steroid-sparing first-line agent (mycophenolate); if the steroid treats another condition, set purpose: other.",
+    failing_example="orders: [{drug: prednisone, dose: 10, unit: mg, route: oral, frequency: daily}]",
+    passing_example="orders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, purpose: other}]",
+    conditions=CONDITION,
+)
+def glucocorticoid_first_line(reg, opts):
+    if reg.phase != "first-line":
+        return
+    for o in reg.new():
+        if o.for_ild and o.systemic_glucocorticoid and not is_pulse(reg, o):
+            yield Hit(
+                f"{o.describe()} is a systemic glucocorticoid ordered for ILD in the first-line phase "
+                "(ACR/CHEST 2023: strong recommendation against)",
+                f"{o.pointer}/drug", o.index,
+            )
+
+
+@rule(
+    code="ILD202",
+    name="glucocorticoid-high-dose",
+    severity="error",
+    summary="The summed daily prednisone-equivalent of active non-pulse systemic glucocorticoids is above 15 mg.",
+    source=src(f"{SEED}; {ATS_2023} best-practice statement (whenever possible <= 15 mg/day prednisone-equivalent); {STEEN_1998}", "best-practice statement", "V"),
+    rationale=(
+        "In systemic sclerosis, prednisone above 15 mg/day is associated with scleroderma renal crisis. All "
+        "active systemic glucocorticoids count, whatever their purpose or phase. Exactly 15 mg/day does not "
+        "fire: the ATS statement says the dose should not exceed 15 mg (Steen 1998 counted >= 15 as high "
+        "dose; the threshold is configurable)."
+    ),
+    fix="Reduce the total to 15 mg/day prednisone-equivalent or less, or use a steroid-sparing agent.",
+    options={"max-daily-pe-mg": Option(15, "highest summed daily prednisone-equivalent (mg) that does not fire")},
+    failing_example="orders: [{drug: methylprednisolone, dose: 16, unit: mg, route: oral, frequency: daily, purpose: other}]",
+    passing_example="orders: [{drug: methylprednisolone, dose: 12, unit: mg, route: oral, frequency: daily, purpose: other}]",
+    conditions=CONDITION,
+)
+def glucocorticoid_high_dose(reg, opts):
+    parts = _non_pulse(reg, reg.active())
+    known = [(o, pe) for o, pe in parts if pe is not None]
+    total = round(sum(pe for _, pe in known), 2)
+    limit = opts["max-daily-pe-mg"]
+    # Unknown doses (OL003) can only add to the total, so a known total above the limit is certain.
+    if total > limit:
+        top = max(known, key=lambda p: p[1])[0]
+        arithmetic = _arithmetic(known)
+        if len(known) > 1:
+            arithmetic += f"; total {fmt(total)} mg PE"
+        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index)
+
+
+@rule(
+    code="ILD203",
+    name="glucocorticoid-long-term",
+    severity="error",
+    summary="In the progression phase, an active ILD non-pulse systemic glucocorticoid with a course over 84 days or open-ended.",
+    source=src(f"{ACR_CHEST_2023}: strong recommendation against long-term glucocorticoids for SSc-ILD progression", "strong recommendation against", "V"),
+    rationale="At progression the guideline strongly recommends against long-term glucocorticoids; switch or add an immunosuppressant or antifibrotic instead.",
+    fix="Limit the course (duration or doses) to 84 days or less, or stop the steroid and switch or add another agent.",
+    options={"max-course-days": Option(84, "longest course (days) that does not fire")},
+    failing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily}]",
+    passing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, duration: {value: 4, unit: wk}}]",
+    conditions=CONDITION,
+)
+def glucocorticoid_long_term(reg, opts):
+    if reg.phase != "progression":
+        return
+    limit = opts["max-course-days"]
+    for o, _ in _non_pulse(reg, reg.active()):
+        if not o.for_ild or not o.course_known:
+            continue
+        if o.course_days is None:
+            yield Hit(f"{o.describe()} has an open-ended course at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/frequency", o.index)
+        elif o.course_days > limit:
+            yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index)
+
+
+def _pulses(reg):
+    return [o for o in reg.active() if o.systemic_glucocorticoid and is_pulse(reg, o)]
+
+
+@rule(
+    code="ILD204",
+    name="pulse-outside-rpild",
+    severity="error",
+    summary="A glucocorticoid pulse (daily prednisone-equivalent >= 250 mg) when the ILD is not rapidly progressive.",
+    source=src(f"{SEED}; {ACR_CHEST_2023} (pulse IV methylprednisolone conditionally recommended as a rapidly progressive ILD treatment only)", "conditional recommendation (RP-ILD only)", "V2"),
+    rationale="Pulse steroids carry a high risk of scleroderma renal crisis; they are an option only for rapidly progressive ILD, with individual risk-benefit assessment.",
+    fix="Do not use pulse steroids outside rapidly progressive ILD; if the ILD is rapidly progressive, set indication.rapidly_progressive: true.",
+    options={"pulse-min-daily-pe-mg": Option(250, "daily prednisone-equivalent (mg) at or above which an order is a pulse; used by every ILD2xx and ILD302 rule")},
+    failing_example="orders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
+    passing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}, {drug: rituximab, ...}]",
+    conditions=CONDITION,
+)
+def pulse_outside_rpild(reg, opts):
+    if reg.rapidly_progressive:
+        return
+    for o in _pulses(reg):
+        yield Hit(f"{o.describe()} is a pulse ({fmt(reg.daily_pe(o))} mg PE/day) but the ILD is not rapidly progressive", f"{o.pointer}/dose", o.index)
+
+
+RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcineurin-inhibitor", "jak-inhibitor"]
+
+
+@rule(
+    code="ILD205",
+    name="pulse-without-immunosuppressant",
+    severity="warning",
+    summary="An RP-ILD pulse with no active rituximab, cyclophosphamide, IVIG, mycophenolate, calcineurin inhibitor or JAK inhibitor.",
+    source=src(f"{SEED}; {ACR_CHEST_2023} RP-ILD treatment options", "conditional recommendation", "V2"),
+    rationale="In rapidly progressive ILD, pulse steroids are given together with an immunosuppressive agent, never alone.",
+    fix="Add an RP-ILD immunosuppressant: rituximab, cyclophosphamide, IVIG, mycophenolate, a calcineurin inhibitor or a JAK inhibitor.",
+    options={"partners": Option(RP_PARTNERS, "classes or ingredients that count as the accompanying immunosuppressant")},
+    failing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
+    passing_example="... plus {drug: rituximab, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}",
+    conditions=CONDITION,
+)
+def pulse_without_immunosuppressant(reg, opts):
+    if not reg.rapidly_progressive:
+        return
+    if any(reg.active(p) for p in opts["partners"]):
+        return
+    for o in _pulses(reg):
+        yield Hit(f"{o.describe()} pulse for RP-ILD has no accompanying immunosuppressant (rituximab, cyclophosphamide, IVIG, mycophenolate, calcineurin or JAK inhibitor)", f"{o.pointer}/drug", o.index)
+
+
+@rule(
+    code="ILD206",
+    name="pulse-course-exceeds",
+    severity="warning",
+    summary="An RP-ILD pulse above 1250 mg prednisone-equivalent a day (methylprednisolone 1000 mg), over 3 administrations, or open-ended.",
+    source=src(f"{SEED} (pulse methylprednisolone 1000 mg daily for 3 days)", "seed guidance", "U"),
+    rationale="The seed's pulse is methylprednisolone 1000 mg daily for 3 days; more raises renal-crisis and infection risk. The guideline text retrieved gives no dose.",
+    fix="Give at most methylprednisolone 1000 mg daily for 3 doses (doses: 3).",
+    options={
+        "max-daily-pe-mg": Option(1250, "highest daily prednisone-equivalent of a pulse (mg)"),
+        "max-administrations": Option(3, "most administrations in a pulse course"),
+    },
+    failing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 5}",
+    passing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}",
+    conditions=CONDITION,
+)
+def pulse_course_exceeds(reg, opts):
+    if not reg.rapidly_progressive:
+        return
+    for o in _pulses(reg):
+        pe = reg.daily_pe(o)
+        problems = []
+        if pe > opts["max-daily-pe-mg"]:
+            problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
+        if o.administrations is None and o.course_known:
+            problems.append("the course is open-ended (give doses: 3)")
+        elif o.administrations is not None and o.administrations > opts["max-administrations"]:
+            problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
+        if problems:
+            yield Hit(f"{o.describe()} pulse exceeds the RP-ILD pulse course: " + "; ".join(problems), f"{o.pointer}/dose", o.index)
+
+
+@rule(
+    code="ILD207",
+    name="pulse-renal-crisis-review",
+    severity="info",
+    summary="Any RP-ILD pulse: assess scleroderma renal crisis risk and monitor blood pressure and creatinine.",
+    source=src(f"{SEED}; {STEEN_1998}", "seed guidance", "U"),
+    rationale="High-dose steroids are the strongest modifiable risk factor for scleroderma renal crisis; a pulse needs a documented risk assessment and monitoring.",
+    fix="Document renal-crisis risk; monitor blood pressure and creatinine daily during and after the pulse.",
+    failing_example="indication: {rapidly_progressive: true} with a methylprednisolone 1000 mg IV pulse",
+    passing_example="a regimen with no pulse",
+    conditions=CONDITION,
+)
+def pulse_renal_crisis_review(reg, opts):
+    if not reg.rapidly_progressive:
+        return
+    for o in _pulses(reg):
+        yield Hit(f"{o.describe()} pulse ({fmt(reg.daily_pe(o))} mg PE/day): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
+
+
+RULES = [
+    glucocorticoid_first_line, glucocorticoid_high_dose, glucocorticoid_long_term,
+    pulse_outside_rpild, pulse_without_immunosuppressant, pulse_course_exceeds, pulse_renal_crisis_review,
+]

@@ -1,0 +1,69 @@
+"""Infection prophylaxis (ILD3xx): Pneumocystis (PCP) prophylaxis with cyclophosphamide or steroids."""
+
+from __future__ import annotations
+
+from orderlint.rules import Hit, Option, rule
+from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, fmt, is_pulse, src
+
+PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or dapsone, atovaquone or pentamidine"
+
+
+@rule(
+    code="ILD301",
+    name="pcp-prophylaxis-missing",
+    severity="error",
+    summary="Active cyclophosphamide and no active Pneumocystis (PCP) prophylaxis agent.",
+    source=src(f"{SEED}; 2021 ACR/Vasculitis Foundation guideline for ANCA-associated vasculitis (PCP prophylaxis with cyclophosphamide), by extrapolation", "seed guidance (extrapolated)", "V2"),
+    rationale="Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents most cases.",
+    fix=PCP_FIX,
+    failing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 6}]",
+    passing_example="... plus {drug: Bactrim DS, dose: 1, unit: tablet, strength: {value: 800, unit: mg}, route: oral, frequency: tiw}",
+    conditions=CONDITION,
+)
+def pcp_prophylaxis_missing(reg, opts):
+    if reg.active("pcp-prophylaxis"):
+        return
+    for o in reg.active("cyclophosphamide"):
+        yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis", f"{o.pointer}/drug", o.index)
+
+
+@rule(
+    code="ILD302",
+    name="pcp-prophylaxis-glucocorticoid",
+    severity="warning",
+    summary="Active non-pulse systemic glucocorticoids summing to 20 mg/day prednisone-equivalent or more, for 28 days or longer (or open-ended), without PCP prophylaxis.",
+    source=src(f"{EULAR_2022} (prophylaxis with > 15-30 mg/day prednisolone-equivalent for > 2-4 weeks)", "conditional recommendation", "V"),
+    rationale="Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; prophylaxis cut PCP incidence by over 90% in such patients.",
+    fix=PCP_FIX,
+    options={
+        "min-daily-pe-mg": Option(20, "summed daily prednisone-equivalent (mg) at or above which prophylaxis is needed"),
+        "min-course-days": Option(28, "course length (days) at or above which prophylaxis is needed"),
+    },
+    failing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, purpose: other}]  # open-ended",
+    passing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, duration: {value: 14, unit: d}, purpose: other}]",
+    conditions=CONDITION,
+)
+def pcp_prophylaxis_glucocorticoid(reg, opts):
+    if reg.active("pcp-prophylaxis"):
+        return
+    parts = []
+    for o in reg.active():
+        if o.systemic_glucocorticoid and not is_pulse(reg, o):
+            pe = reg.daily_pe(o)
+            if pe is not None:
+                parts.append((o, pe))
+    total = round(sum(pe for _, pe in parts), 2)
+    if total < opts["min-daily-pe-mg"]:
+        return
+    long = [o for o, _ in parts if o.course_known and (o.course_days is None or o.course_days >= opts["min-course-days"])]
+    if not long:
+        return
+    top = max(parts, key=lambda p: p[1])[0]
+    course = "open-ended" if any(o.course_days is None for o in long) else f"{fmt(max(o.course_days for o in long))} days"
+    yield Hit(
+        f"systemic glucocorticoids total {fmt(total)} mg PE/day (>= {fmt(opts['min-daily-pe-mg'])}) for {course} without Pneumocystis prophylaxis",
+        f"{top.pointer}/drug", top.index,
+    )
+
+
+RULES = [pcp_prophylaxis_missing, pcp_prophylaxis_glucocorticoid]

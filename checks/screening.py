@@ -1,0 +1,199 @@
+"""Baseline screening (ILD4xx): tests that must count before a new drug starts.
+
+A test counts when it is ordered in the document, or resulted within its look-back window
+before the evaluation date (windows are core settings: `lookback-days`).
+"""
+
+from __future__ import annotations
+
+from orderlint.rules import Hit, Option, rule
+from orderlint_ssc.common import ACR_CHEST_2023, CONDITION, EULAR_2022, SEED, src
+
+#: Required baseline labs by class or ingredient (ILD401).
+BASELINE_LABS = {
+    "mycophenolate": ["cbc", "lft"],
+    "azathioprine": ["cbc", "lft"],
+    "cyclophosphamide": ["cbc", "renal", "urinalysis"],
+    "tocilizumab": ["cbc", "lft"],
+    "rituximab": ["cbc"],
+    "nintedanib": ["lft"],
+    "pirfenidone": ["lft"],
+    "methotrexate": ["cbc", "lft", "renal"],
+    "leflunomide": ["cbc", "lft"],
+    "jak-inhibitor": ["cbc", "lft"],
+    "calcineurin-inhibitor": ["renal"],
+}
+
+
+def _missing_for(reg, o, table) -> list[str]:
+    needed: list[str] = []
+    for cls, tests in table.items():
+        if o.is_a(cls):
+            needed.extend(t for t in tests if t not in needed)
+    return reg.missing_tests(needed)
+
+
+def _fmt_tests(tests) -> str:
+    return ", ".join(tests)
+
+
+@rule(
+    code="ILD401",
+    name="baseline-labs-missing",
+    severity="warning",
+    summary="A new drug's required baseline labs (CBC, liver, renal, urinalysis) are neither ordered nor recent.",
+    source=src(f"{SEED} (CBC with differential and LFTs at baseline for mycophenolate); drug labels", "seed guidance; labels", "V2"),
+    rationale="Baseline counts and organ function are needed to dose safely and to recognize toxicity later.",
+    fix="Order the missing tests with the regimen, or record recent results (status: resulted, with date).",
+    options={"required": Option(BASELINE_LABS, "tests required for each class or ingredient")},
+    failing_example="orders: [{drug: CellCept, ...}]  # no tests",
+    passing_example="orders: [{drug: CellCept, ...}]\ntests: [{test: cbc, status: ordered}, {test: lft, status: ordered}]",
+    conditions=CONDITION,
+)
+def baseline_labs_missing(reg, opts):
+    for o in reg.new():
+        missing = _missing_for(reg, o, opts["required"])
+        if missing:
+            yield Hit(f"{o.label} is started without baseline {_fmt_tests(missing)}", f"{o.pointer}/drug", o.index)
+
+
+BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "jak-inhibitor": ["tb"]}
+
+
+@rule(
+    code="ILD402",
+    name="boxed-warning-screening-missing",
+    severity="error",
+    summary="Rituximab without hepatitis B screening; tocilizumab, a TNF inhibitor or a JAK inhibitor without latent TB screening.",
+    source=src("FDA boxed warnings: rituximab (hepatitis B reactivation), tocilizumab and TNF inhibitors (serious infections including tuberculosis), JAK inhibitors", "boxed warning", "V"),
+    rationale="These drugs carry boxed warnings for reactivation of hepatitis B or tuberculosis, which can be fatal; screening before the first dose is required.",
+    fix="Order HBsAg and anti-HBc (hbv) before rituximab; an IGRA or TST (tb) before tocilizumab, TNF or JAK inhibitors.",
+    options={"required": Option(BOXED, "screening tests required by boxed warning, by class or ingredient")},
+    failing_example="orders: [{drug: Rituxan, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}]",
+    passing_example="... tests: [{test: HBsAg, status: ordered}, {test: cbc, status: ordered}]",
+    conditions=CONDITION,
+)
+def boxed_warning_screening_missing(reg, opts):
+    for o in reg.new():
+        missing = _missing_for(reg, o, opts["required"])
+        if missing:
+            yield Hit(f"{o.label} is started without {_fmt_tests(missing)} screening (boxed warning)", f"{o.pointer}/drug", o.index)
+
+
+@rule(
+    code="ILD403",
+    name="infection-screening-missing",
+    severity="warning",
+    summary="A new immunosuppressant (other than rituximab) without hepatitis B screening; abatacept also without TB screening.",
+    source=src(f"{SEED} (screen for infections before immunosuppression); {EULAR_2022}", "recommendation", "V"),
+    rationale="EULAR recommends defining hepatitis B status before any antirheumatic immunosuppression, and TB screening before biologics.",
+    fix="Order hepatitis B serology (hbv; and tb for abatacept) before starting.",
+    options={
+        "required": Option(["hbv"], "tests every new immunosuppressant needs"),
+        "abatacept-extra": Option(["tb"], "additional tests for abatacept"),
+    },
+    failing_example="orders: [{drug: azathioprine, ...}]  # no hbv",
+    passing_example="... tests: [{test: hepatitis B serology, status: ordered}]",
+    conditions=CONDITION,
+)
+def infection_screening_missing(reg, opts):
+    for o in reg.new("immunosuppressant"):
+        if o.is_a("rituximab"):
+            continue  # rituximab's hepatitis B screening is a boxed warning: ILD402
+        needed = list(opts["required"]) + (list(opts["abatacept-extra"]) if o.is_a("abatacept") else [])
+        missing = reg.missing_tests(needed)
+        if missing:
+            yield Hit(f"{o.label} is started without {_fmt_tests(missing)} screening", f"{o.pointer}/drug", o.index)
+
+
+TERATOGENS = ["mycophenolate", "cyclophosphamide", "nintedanib", "leflunomide", "methotrexate"]
+
+
+@rule(
+    code="ILD404",
+    name="pregnancy-test-missing",
+    severity="error",
+    summary="A new teratogen (mycophenolate, cyclophosphamide, nintedanib, leflunomide, methotrexate) for a patient with reproductive potential, or in an order set, without a pregnancy test.",
+    source=src("FDA boxed warnings (embryofetal toxicity: mycophenolate, leflunomide, methotrexate); mycophenolate REMS; nintedanib and cyclophosphamide labels", "boxed warning", "V"),
+    rationale="These drugs cause miscarriage and birth defects; a negative pregnancy test is needed before the first dose. Reproductive potential is assumed unless the patient is male or it is documented false (fail closed).",
+    fix="Order a pregnancy test (hCG) before starting, or record one resulted within 14 days.",
+    options={"drugs": Option(TERATOGENS, "classes or ingredients that need a pregnancy test")},
+    failing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]",
+    passing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]\ntests: [{test: pregnancy test, status: ordered}]",
+    conditions=CONDITION,
+)
+def pregnancy_test_missing(reg, opts):
+    if not reg.reproductive_potential or reg.test_counts("pregnancy"):
+        return
+    who = "in an order set" if reg.order_set else "for a patient with reproductive potential"
+    for o in reg.new():
+        if any(o.is_a(c) for c in opts["drugs"]):
+            yield Hit(f"{o.label} is started {who} without a pregnancy test (embryofetal toxicity)", f"{o.pointer}/drug", o.index)
+
+
+@rule(
+    code="ILD405",
+    name="baseline-imaging-missing",
+    severity="warning",
+    summary="First-line phase, a new ILD immunosuppressant or antifibrotic, and no recent HRCT or pulmonary function tests.",
+    source=src(f"{SEED}; 2023 ACR/CHEST guideline for screening and monitoring of ILD in SARDs (HRCT plus PFTs)", "conditional recommendation", "V2"),
+    rationale="HRCT and full PFTs (spirometry, lung volumes, DLCO) at baseline are needed to judge response and progression later. One finding per document.",
+    fix="Order HRCT chest and PFTs (or record results within 365 and 180 days).",
+    failing_example="orders: [{drug: CellCept, ...}]  # no hrct / pft",
+    passing_example="tests: [{test: hrct, status: ordered}, {test: pft, status: ordered}]",
+    conditions=CONDITION,
+)
+def baseline_imaging_missing(reg, opts):
+    if reg.phase != "first-line":
+        return
+    starting = [o for o in reg.new() if o.for_ild and (o.is_a("immunosuppressant") or o.is_a("antifibrotic"))]
+    if not starting:
+        return
+    missing = reg.missing_tests(["hrct", "pft"])
+    if missing:
+        names = ", ".join(sorted({o.drug.name for o in starting}))
+        yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}", "/tests" if reg.doc.tests else "/indication")
+
+
+@rule(
+    code="ILD406",
+    name="tpmt-missing",
+    severity="warning",
+    summary="New azathioprine without TPMT/NUDT15 testing.",
+    source=src("CPIC guideline for thiopurine dosing by TPMT and NUDT15 genotype (2018 update)", "guideline (pharmacogenomic)", "V"),
+    rationale="Patients with low TPMT or NUDT15 activity develop life-threatening myelosuppression on standard doses; the FDA label only says to consider testing, CPIC doses by genotype.",
+    fix="Order TPMT/NUDT15 genotype or activity before starting azathioprine (any earlier result counts).",
+    failing_example="orders: [{drug: azathioprine, dose: 2, unit: mg/kg, route: oral, frequency: daily}]",
+    passing_example="... tests: [{test: TPMT, status: resulted, date: 2019-05-01}]",
+    conditions=CONDITION,
+)
+def tpmt_missing(reg, opts):
+    if reg.test_counts("tpmt"):
+        return
+    for o in reg.new("azathioprine"):
+        yield Hit(f"{o.label} is started without TPMT/NUDT15 testing", f"{o.pointer}/drug", o.index)
+
+
+@rule(
+    code="ILD407",
+    name="g6pd-missing",
+    severity="warning",
+    summary="New dapsone without G6PD testing.",
+    source=src("PCP prophylaxis regimen references (dapsone: check G6PD first)", "reference", "V2"),
+    rationale="Dapsone causes haemolysis in G6PD deficiency.",
+    fix="Order G6PD before starting dapsone (any earlier result counts), or choose another prophylaxis agent.",
+    failing_example="orders: [{drug: dapsone, dose: 100, unit: mg, route: oral, frequency: daily}]",
+    passing_example="... tests: [{test: g6pd, status: ordered}]",
+    conditions=CONDITION,
+)
+def g6pd_missing(reg, opts):
+    if reg.test_counts("g6pd"):
+        return
+    for o in reg.new("dapsone"):
+        yield Hit(f"{o.label} is started without G6PD testing (haemolysis risk)", f"{o.pointer}/drug", o.index)
+
+
+RULES = [
+    baseline_labs_missing, boxed_warning_screening_missing, infection_screening_missing,
+    pregnancy_test_missing, baseline_imaging_missing, tpmt_missing, g6pd_missing,
+]

@@ -1,0 +1,221 @@
+"""Configuration: `[tool.orderlint]` in pyproject.toml or `.orderlint.toml`, plus command-line overrides.
+
+The file closest to the working directory applies (`.orderlint.toml` wins over pyproject.toml
+in the same folder); `--config FILE` overrides discovery. Syntax and types are validated here
+with pydantic; rule names and per-rule options are validated against the loaded rules by the
+engine. Every mistake is a :class:`ConfigError`: one clear line, exit 2.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+#: Default look-back windows in days (regimen-format.md); None means any date counts.
+DEFAULT_LOOKBACK: dict[str, Optional[int]] = {
+    "default": 90,
+    "pregnancy": 14,
+    "pft": 180,
+    "hrct": 365,
+    "tpmt": None,
+    "g6pd": None,
+}
+
+
+class ConfigError(Exception):
+    """A configuration or usage mistake; the message is one line."""
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+    select: Optional[list[str]] = None
+    ignore: list[str] = []
+    fail_on: Optional[Literal["error", "warning", "info", "never"]] = Field(None, alias="fail-on")
+    severity: dict[str, Literal["error", "warning", "info"]] = {}
+    rules: dict[str, dict[str, Any]] = {}
+    lookback_days: dict[str, Union[int, Literal["any"]]] = Field({}, alias="lookback-days")
+    as_of: Optional[str] = Field(None, alias="as-of")
+
+
+FILE_KEYS = ["select", "ignore", "fail-on", "severity", "rules", "lookback-days", "as-of"]
+
+
+@dataclass
+class Settings:
+    """Effective settings, with where each came from (for `orderlint config`)."""
+
+    select: Optional[list[str]] = None
+    ignore: list[str] = field(default_factory=list)
+    fail_on: str = "warning"
+    severity: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lookback_days: dict[str, Optional[int]] = field(default_factory=lambda: dict(DEFAULT_LOOKBACK))
+    as_of: Optional[_dt.date] = None
+    origins: dict[str, str] = field(default_factory=dict)
+    config_file: Optional[str] = None
+
+    def origin(self, key: str) -> str:
+        return self.origins.get(key, "default")
+
+
+def did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
+    """Closest config file from ``start`` upward: (path, is_pyproject)."""
+    d = (start or Path.cwd()).resolve()
+    for folder in (d, *d.parents):
+        dedicated = folder / ".orderlint.toml"
+        if dedicated.is_file():
+            return dedicated, False
+        py = folder / "pyproject.toml"
+        if py.is_file() and _has_tool_section(py):
+            return py, True
+    return None
+
+
+def _has_tool_section(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return "[tool.orderlint" in text
+
+
+def _read_toml(path: Path) -> dict:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise ConfigError(f"cannot read configuration file {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+
+
+def load_file(path: Path, is_pyproject: Optional[bool] = None) -> tuple[dict, str]:
+    """-> (validated raw table, label of its origin)."""
+    if is_pyproject is None:
+        is_pyproject = path.name == "pyproject.toml"
+    data = _read_toml(path)
+    if is_pyproject:
+        table = data.get("tool", {}).get("orderlint")
+        if table is None:
+            raise ConfigError(f"{path}: has no [tool.orderlint] table")
+        label = f"{path} [tool.orderlint]"
+    else:
+        table = data
+        label = str(path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{label}: must be a table")
+    for key in table:
+        if key not in FILE_KEYS:
+            raise ConfigError(f"{label}: unknown key {key!r}{did_you_mean(key, FILE_KEYS)}")
+    try:
+        _FileModel.model_validate(table)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{label}: {where}: {err['msg']}") from None
+    return table, label
+
+
+def build_settings(
+    *,
+    config_path: Optional[str] = None,
+    discover: bool = True,
+    cli: Optional[dict[str, Any]] = None,
+    start: Optional[Path] = None,
+) -> Settings:
+    """Defaults <- config file <- command line."""
+    s = Settings()
+    table: dict = {}
+    label = None
+    if config_path:
+        p = Path(config_path)
+        if not p.is_file():
+            raise ConfigError(f"configuration file {config_path} does not exist")
+        table, label = load_file(p)
+    elif discover and os.environ.get("ORDERLINT_NO_CONFIG") is None:
+        found = find_config(start)
+        if found:
+            table, label = load_file(*found)
+    if label:
+        s.config_file = label
+        _apply_table(s, table, label)
+    for key, value in (cli or {}).items():
+        if value is None or value == [] or value == ():
+            continue
+        _apply(s, key, value, f"command line ({'--' + key.replace('_', '-')})")
+    return s
+
+
+def _apply_table(s: Settings, table: dict, label: str) -> None:
+    for key, value in table.items():
+        _apply(s, key.replace("-", "_"), value, label)
+
+
+def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
+    if key == "select":
+        s.select = _codes(value)
+    elif key == "ignore":
+        s.ignore = _codes(value)
+    elif key == "fail_on":
+        if value not in FAIL_ON:
+            raise ConfigError(f"fail-on must be one of {', '.join(FAIL_ON)}, not {value!r}")
+        s.fail_on = value
+    elif key == "severity":
+        s.severity.update(value)
+    elif key == "rules":
+        for r, opts in value.items():
+            if not isinstance(opts, dict):
+                raise ConfigError(f"{origin}: rules.{r} must be a table of options")
+            s.rules.setdefault(r, {}).update(opts)
+    elif key == "lookback_days":
+        for test, days in value.items():
+            if days == "any":
+                days = None
+            elif not isinstance(days, int) or isinstance(days, bool) or days < 0:
+                raise ConfigError(f"{origin}: lookback-days.{test} must be a whole number of days or 'any'")
+            if test not in DEFAULT_LOOKBACK and not _is_test_name(test):
+                raise ConfigError(f"{origin}: lookback-days: unknown test {test!r}{did_you_mean(test, _test_names())}")
+            s.lookback_days[test] = days
+    elif key == "as_of":
+        if isinstance(value, _dt.date):
+            s.as_of = value
+        else:
+            try:
+                s.as_of = _dt.date.fromisoformat(str(value))
+            except ValueError:
+                raise ConfigError(f"{origin}: as-of must be a date YYYY-MM-DD, not {value!r}") from None
+    else:  # pragma: no cover - FILE_KEYS guards this
+        raise ConfigError(f"{origin}: unknown key {key!r}")
+    s.origins[key.replace("_", "-")] = origin
+
+
+def _codes(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _test_names() -> list[str]:
+    from orderlint.vocabulary import CORE_TESTS
+
+    return [*CORE_TESTS, "default"]
+
+
+def _is_test_name(name: str) -> bool:
+    return name in _test_names()

@@ -1,0 +1,329 @@
+"""The engine: loads rule packs through pluggy, then runs documents through the stages.
+
+read (reader) -> validate -> normalize -> check (rules) -> waivers -> Result.
+Rules are collected once per Linter; the per-document path calls them directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from typing import Any, Iterable, Iterator, Optional
+
+from orderlint.config import ConfigError, Settings, did_you_mean
+from orderlint.core_rules import ALWAYS_ON, CORE_RULES
+from orderlint.findings import Finding, Result, Suppression
+from orderlint.reader import Document
+from orderlint.rules import Hit, Rule
+from orderlint.vocabulary import Vocabulary, VocabularyError
+
+ENTRY_POINT_GROUP = "orderlint"
+
+
+class PluginLoadError(Exception):
+    """One or more plugins failed to load; ``messages`` names each one."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def _describe_exc(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+
+
+class Linter:
+    """Holds the loaded packs, vocabulary and settings; lints documents.
+
+    ``plugins`` registers extra plugin objects (modules or instances with hook
+    implementations) in addition to, or with ``entry_points=False`` instead of, the
+    installed entry points.
+    """
+
+    def __init__(
+        self,
+        settings: Optional[Settings] = None,
+        *,
+        entry_points: bool = True,
+        plugins: Iterable[Any] = (),
+    ) -> None:
+        self.settings = settings or Settings()
+        self.vocab = Vocabulary()
+        self.plugin_names: list[str] = []
+        self.rules: list[Rule] = []
+        self._load(entry_points, list(plugins))
+        self.by_code = {r.code: r for r in self.rules}
+        self.by_name = {r.name: r for r in self.rules}
+        self.conditions = frozenset(c for r in self.rules if r.conditions for c in r.conditions)
+        self._resolve_settings()
+        self._per_condition: dict[str, list[Rule]] = {}
+
+    # ------------------------------------------------------------------ loading
+    def _load(self, use_entry_points: bool, extra: list[Any]) -> None:
+        import pluggy
+
+        from orderlint.hookspecs import PROJECT, PackSpec
+
+        pm = pluggy.PluginManager(PROJECT)
+        pm.add_hookspecs(PackSpec)
+        errors: list[str] = []
+        if use_entry_points:
+            from importlib.metadata import entry_points
+
+            for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+                label = _ep_label(ep)
+                try:
+                    obj = ep.load()
+                except BaseException as e:  # noqa: BLE001 - a plugin may raise anything, even SystemExit
+                    if isinstance(e, KeyboardInterrupt):
+                        raise
+                    errors.append(f"plugin {label} failed to load: {_describe_exc(e)}")
+                    continue
+                try:
+                    pm.register(obj, name=ep.name)
+                except Exception as e:  # pluggy rejects malformed hook implementations
+                    errors.append(f"plugin {label} failed to load: {_describe_exc(e)}")
+        for i, obj in enumerate(extra):
+            name = getattr(obj, "__name__", None) or f"{type(obj).__name__}-{i}"
+            try:
+                pm.register(obj, name=name)
+            except Exception as e:
+                errors.append(f"plugin {name!r} failed to load: {_describe_exc(e)}")
+        try:
+            pm.check_pending()
+        except Exception as e:
+            errors.append(f"plugin hook error: {_describe_exc(e)}")
+        self.plugin_names = [n for n, _ in pm.list_name_plugin()]
+
+        rules: list[Rule] = [dataclasses.replace(r, plugin="orderlint") for r in CORE_RULES]
+        seen_codes = {r.code: "orderlint" for r in rules}
+        seen_names = {r.name: "orderlint" for r in rules}
+        for impl in reversed(pm.hook.orderlint_vocabulary.get_hookimpls()):
+            try:
+                contribution = impl.function() or {}
+                self.vocab.add_drugs(contribution.get("drugs", {}), impl.plugin_name)
+                for canonical, aliases in contribution.get("tests", {}).items():
+                    self.vocab.add_test(canonical, aliases, impl.plugin_name)
+            except VocabularyError as e:
+                errors.append(f"plugin {impl.plugin_name!r} vocabulary conflict: {e}")
+            except Exception as e:
+                errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_vocabulary: {_describe_exc(e)}")
+        for impl in reversed(pm.hook.orderlint_rules.get_hookimpls()):
+            try:
+                contributed = list(impl.function() or ())
+            except Exception as e:
+                errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_rules: {_describe_exc(e)}")
+                continue
+            for r in contributed:
+                if not isinstance(r, Rule) or not callable(r.check):
+                    errors.append(f"plugin {impl.plugin_name!r} returned {r!r}, which is not a rule declared with @rule")
+                    continue
+                for key, seen in ((r.code, seen_codes), (r.name, seen_names)):
+                    if key in seen:
+                        errors.append(f"plugin {impl.plugin_name!r}: rule {key} is already declared by {seen[key]}")
+                        break
+                else:
+                    seen_codes[r.code] = seen_names[r.name] = impl.plugin_name
+                    rules.append(dataclasses.replace(r, plugin=impl.plugin_name))
+        if errors:
+            raise PluginLoadError(errors)
+        self.rules = sorted(rules, key=lambda r: r.code)
+
+    # ------------------------------------------------------------------ settings
+    def match(self, selector: str) -> list[Rule]:
+        """Rules a selector names: ALL, a code, a code prefix (ILD2) or a rule name."""
+        sel = selector.strip()
+        if sel.upper() == "ALL":
+            return list(self.rules)
+        if sel.upper() in self.by_code:
+            return [self.by_code[sel.upper()]]
+        if sel.lower() in self.by_name:
+            return [self.by_name[sel.lower()]]
+        hits = [r for r in self.rules if r.code.startswith(sel.upper())]
+        if not hits:
+            raise ConfigError(f"unknown rule {sel!r}{did_you_mean(sel, [*self.by_code, *self.by_name])}")
+        return hits
+
+    def resolve(self, key: str) -> Rule:
+        hits = self.match(key)
+        if len(hits) != 1:
+            raise ConfigError(f"{key!r} names {len(hits)} rules; name one rule by its code or name")
+        return hits[0]
+
+    def _resolve_settings(self) -> None:
+        s = self.settings
+        enabled = {r.code for r in self.rules} if s.select is None else {r.code for sel in s.select for r in self.match(sel)}
+        for sel in s.ignore:
+            hits = self.match(sel)
+            for r in hits:
+                if r.code in ALWAYS_ON and len(hits) == 1:
+                    raise ConfigError(f"{r.code} ({r.name}) cannot be ignored: a crash or an invalid document always counts")
+            enabled -= {r.code for r in hits if r.code not in ALWAYS_ON}
+        self.enabled = frozenset(enabled | ALWAYS_ON)
+        self.severity: dict[str, str] = {r.code: r.severity for r in self.rules}
+        for key, sev in s.severity.items():
+            r = self.resolve(key)
+            if r.code in ALWAYS_ON and sev != "error":
+                raise ConfigError(f"the severity of {r.code} ({r.name}) is always error")
+            self.severity[r.code] = sev
+        self.options: dict[str, dict[str, Any]] = {r.code: r.defaults() for r in self.rules}
+        for key, values in s.rules.items():
+            r = self.resolve(key)
+            for opt, value in values.items():
+                spec = r.options.get(opt)
+                if spec is None:
+                    known = ", ".join(r.options) or "none"
+                    raise ConfigError(
+                        f"rule {r.code} has no option {opt!r}{did_you_mean(opt, r.options)}; its options: {known}"
+                    )
+                self.options[r.code][opt] = _check_option(r.code, opt, spec.default, value)
+
+    # ------------------------------------------------------------------ linting
+    def applies_to(self, condition: str) -> bool:
+        return condition in self.conditions
+
+    def _rules_for(self, condition: str) -> list[Rule]:
+        rules = self._per_condition.get(condition)
+        if rules is None:
+            rules = [
+                r for r in self.rules
+                if r.code in self.enabled and r.check is not None
+                and (r.conditions is None or condition in r.conditions)
+                and r.code not in ("OL000", "OL001", "OL002", "OL003", "OL005", "OL006")
+            ]
+            self._per_condition[condition] = rules
+        return rules
+
+    def lint_data(self, data: Any, source: str = "<data>") -> Result:
+        """Lint an already-parsed document (no line/column information: positions are 1:1)."""
+        return self.lint_document(Document(source=source, data=data, text=None))
+
+    def lint_document(self, doc: Document) -> Result:
+        if doc.error is not None:
+            e = doc.error
+            f = self._finding("OL001", e.message, e.pointer, None, None, (e.line, e.column))
+            return Result(source=doc.source, status="invalid", findings=[f])
+        from orderlint.validate import validate
+
+        regimen, problems = validate(doc.data, self.vocab)
+        doc_id = _safe_id(doc.data)
+        if regimen is None:
+            findings = [self._finding("OL001", m, p, None, doc) for m, p in problems]
+            return Result(source=doc.source, id=doc_id, status="invalid", findings=_sorted(findings))
+        condition = regimen.indication.condition
+        if condition not in self.conditions:
+            return Result(source=doc.source, id=regimen.id, status="not-applicable", condition=condition)
+        return self._check(doc, regimen)
+
+    def _check(self, doc: Document, regimen: Any) -> Result:
+        from orderlint.normalize import normalize
+
+        s = self.settings
+        reg, unknown, _ = normalize(
+            regimen,
+            self.vocab,
+            as_of=s.as_of or _dt.date.today(),
+            lookback_days=s.lookback_days,
+        )
+        reg.options = self.options  # terms shared across rules (e.g. the pulse threshold on ILD204)
+        findings: list[Finding] = []
+        enabled = self.enabled
+        if "OL002" in enabled:
+            for msg, ptr, idx in unknown:
+                findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc))
+        for r in self._rules_for(regimen.indication.condition):
+            try:
+                for hit in r.check(reg, self.options[r.code]):
+                    if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
+                        raise TypeError(f"returned a malformed finding {hit!r:.80}")
+                    f = self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix)
+                    findings.append(f)
+            except Exception as e:  # fail closed: a rule that did not run is never a pass
+                findings.append(self._finding(
+                    "OL000",
+                    f"rule {r.code} ({r.name}, from {r.plugin}) crashed on document {regimen.id!r}: {_describe_exc(e)}",
+                    "", None, doc,
+                ))
+        if "OL003" in enabled:
+            for idx, reasons in sorted(reg.unverifiable.items()):
+                o = reg.orders[idx]
+                why = "; ".join(r[0] for r in reasons)
+                findings.append(self._finding(
+                    "OL003", f"cannot verify the dose of {o.describe()}: {why}", o.pointer + reasons[0][1], o.ref, doc
+                ))
+        if regimen.waivers:
+            from orderlint.waivers import apply_waivers
+
+            findings.extend(apply_waivers(self, reg, findings, doc))
+        return Result(
+            source=doc.source, id=regimen.id, status="checked", condition=regimen.indication.condition,
+            findings=_sorted(findings),
+        )
+
+    def _finding(
+        self,
+        code: str,
+        message: str,
+        pointer: str,
+        order: Optional[str],
+        doc: Optional[Document],
+        at: Optional[tuple[int, int]] = None,
+        fix: Optional[str] = None,
+    ) -> Finding:
+        r = self.by_code[code]
+        line, col = at if at is not None else (doc.locate(pointer) if doc is not None else (1, 1))
+        return Finding.model_construct(
+            code=code,
+            name=r.name,
+            severity=self.severity[code],
+            message=message,
+            order=order,
+            pointer=pointer,
+            line=line,
+            column=col,
+            source=r.source.text(),
+            fix=fix if fix is not None else r.fix,
+            suppressed=None,
+        )
+
+    def lint_many(self, docs: Iterable[Document]) -> Iterator[Result]:
+        for doc in docs:
+            yield self.lint_document(doc)
+
+
+def _ref(reg: Any, idx: Optional[int]) -> Optional[str]:
+    return reg.orders[idx].ref if idx is not None else None
+
+
+def _safe_id(data: Any) -> Optional[str]:
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        return data["id"]
+    return None
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.line, f.column, f.code))
+
+
+def _ep_label(ep: Any) -> str:
+    dist = getattr(ep, "dist", None)
+    version = f" {dist.name} {dist.version}" if dist is not None else ""
+    return f"{ep.name!r} ({ep.value}{version})"
+
+
+def _check_option(code: str, name: str, default: Any, value: Any) -> Any:
+    ok: bool
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, (int, float)):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    elif isinstance(default, (list, tuple)):
+        ok = isinstance(value, list)
+    else:
+        ok = True
+    if not ok:
+        raise ConfigError(f"rule {code} option {name!r} must be like {default!r}, not {value!r}")
+    return value
