@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 FAIL_ON = ("error", "warning", "info", "never")
 
 #: Default look-back windows in days (regimen-format.md); None means any date counts.
@@ -34,16 +32,22 @@ class ConfigError(Exception):
     """A configuration or usage mistake; the message is one line."""
 
 
-class _FileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+def _file_model():
+    # Built on first use: configuration files are rare on the hot path, pydantic import is not free.
+    from pydantic import BaseModel, ConfigDict, Field
 
-    select: Optional[list[str]] = None
-    ignore: list[str] = []
-    fail_on: Optional[Literal["error", "warning", "info", "never"]] = Field(None, alias="fail-on")
-    severity: dict[str, Literal["error", "warning", "info"]] = {}
-    rules: dict[str, dict[str, Any]] = {}
-    lookback_days: dict[str, Union[int, Literal["any"]]] = Field({}, alias="lookback-days")
-    as_of: Optional[str] = Field(None, alias="as-of")
+    class FileModel(BaseModel):
+        model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+        select: Optional[list[str]] = None
+        ignore: list[str] = []
+        fail_on: Optional[Literal["error", "warning", "info", "never"]] = Field(None, alias="fail-on")
+        severity: dict[str, Literal["error", "warning", "info"]] = {}
+        rules: dict[str, dict[str, Any]] = {}
+        lookback_days: dict[str, Union[int, Literal["any"]]] = Field({}, alias="lookback-days")
+        as_of: Optional[Union[str, _dt.date]] = Field(None, alias="as-of")
+
+    return FileModel
 
 
 FILE_KEYS = ["select", "ignore", "fail-on", "severity", "rules", "lookback-days", "as-of"]
@@ -123,8 +127,10 @@ def load_file(path: Path, is_pyproject: Optional[bool] = None) -> tuple[dict, st
     for key in table:
         if key not in FILE_KEYS:
             raise ConfigError(f"{label}: unknown key {key!r}{did_you_mean(key, FILE_KEYS)}")
+    from pydantic import ValidationError
+
     try:
-        _FileModel.model_validate(table)
+        _file_model().model_validate(table)
     except ValidationError as e:
         err = e.errors()[0]
         where = ".".join(str(p) for p in err["loc"])

@@ -1,0 +1,104 @@
+"""Python API for pipelines that embed the linter. Never prints, never exits the process.
+
+    >>> import orderlint
+    >>> result = orderlint.lint({"id": "pt-1", "kind": "order-set", ...})
+    >>> [f.code for f in result.findings]
+
+``lint`` accepts a parsed ``dict``, JSON or YAML text (``str``/``bytes``) or a ``Path``.
+For many documents, build one :class:`orderlint.Linter` and reuse it (``lint_many``), since
+loading the rule packs is the expensive part.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Union
+
+from orderlint.config import Settings, build_settings
+from orderlint.engine import Linter
+from orderlint.findings import Report, Result, Summary
+from orderlint.reader import Document, format_for, read_bytes
+
+DocumentInput = Union[dict, str, bytes, Path]
+
+
+@lru_cache(maxsize=1)
+def _default_linter() -> Linter:
+    return Linter(Settings())
+
+
+def _linter(config: Optional[Union[Settings, dict, str, Path]], as_of: Optional[Union[str, _dt.date]]) -> Linter:
+    if config is None and as_of is None:
+        return _default_linter()
+    if isinstance(config, Settings):
+        settings = config
+    elif isinstance(config, (str, Path)):
+        settings = build_settings(config_path=str(config))
+    else:
+        settings = build_settings(discover=False)
+        if config:
+            from orderlint.config import _apply_table
+
+            _apply_table(settings, config, "API config")
+    if as_of is not None:
+        settings.as_of = as_of if isinstance(as_of, _dt.date) else _dt.date.fromisoformat(as_of)
+    return Linter(settings)
+
+
+def to_document(document: DocumentInput, source: Optional[str] = None) -> Document:
+    if isinstance(document, Path):
+        return read_bytes(document.read_bytes(), source or str(document), _file_format(document))
+    if isinstance(document, bytes):
+        return read_bytes(document, source or "<bytes>", None)
+    if isinstance(document, str):
+        return read_bytes(document.encode("utf-8"), source or "<string>", None)
+    return Document(source=source or "<data>", data=document, text=None)
+
+
+def _file_format(path: Path) -> Optional[str]:
+    fmt = format_for(str(path))
+    return fmt if fmt in ("json", "yaml") else None
+
+
+def lint(
+    document: DocumentInput,
+    *,
+    config: Optional[Union[Settings, dict, str, Path]] = None,
+    as_of: Optional[Union[str, _dt.date]] = None,
+    source: Optional[str] = None,
+    linter: Optional[Linter] = None,
+) -> Result:
+    """Lint one regimen document and return its typed :class:`~orderlint.findings.Result`.
+
+    ``config`` is a :class:`Settings`, a dict shaped like ``[tool.orderlint]`` or a path to a
+    configuration file; ``as_of`` is the evaluation date when the document gives none.
+    Raises :class:`orderlint.engine.PluginLoadError` or :class:`orderlint.config.ConfigError`
+    for a broken installation or configuration; never for a bad document.
+    """
+    lt = linter or _linter(config, as_of)
+    return lt.lint_document(to_document(document, source))
+
+
+def lint_many(
+    documents: Iterable[DocumentInput],
+    *,
+    config: Optional[Union[Settings, dict, str, Path]] = None,
+    as_of: Optional[Union[str, _dt.date]] = None,
+) -> Report:
+    """Lint many documents with one linter; returns a :class:`Report` with a summary."""
+    lt = _linter(config, as_of)
+    report = Report(results=[], summary=Summary())
+    for i, d in enumerate(documents):
+        r = lt.lint_document(to_document(d, f"<document {i}>"))
+        report.results.append(r)
+        report.summary.add(r)
+    return report
+
+
+def iter_lint(documents: Iterable[DocumentInput], *, linter: Optional[Linter] = None) -> Iterator[Result]:
+    """Stream results with constant memory (one result per document, in order)."""
+    lt = linter or _default_linter()
+    for i, d in enumerate(documents):
+        yield lt.lint_document(to_document(d, f"<document {i}>"))

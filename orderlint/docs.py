@@ -1,0 +1,70 @@
+"""Documentation generated from rule declarations: `rules --format json`, `explain`, the README table."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from orderlint.rules import Rule
+
+
+def rule_dict(r: Rule) -> dict:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "severity": r.severity,
+        "summary": r.summary,
+        "source": {"citation": r.source.citation, "grade": r.source.grade, "verification": r.source.verification},
+        "rationale": r.rationale,
+        "fix": r.fix,
+        "notes": r.notes,
+        "options": {k: {"default": o.default, "description": o.description} for k, o in r.options.items()},
+        "conditions": sorted(r.conditions) if r.conditions else None,
+        "plugin": r.plugin,
+        "help_uri": r.help_uri(),
+    }
+
+
+_TAGS = {"V": "verified in a primary source", "V2": "verified in a secondary source only", "U": "unverified"}
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return "\n".join(textwrap.fill(p, width=96, initial_indent=indent, subsequent_indent=indent) for p in text.split("\n"))
+
+
+def explain_text(r: Rule, effective: dict[str, Any]) -> str:
+    out = [f"{r.code} {r.name} [{r.severity}]", "", _wrap(r.summary, ""), ""]
+    out += ["Why:", _wrap(r.rationale), ""]
+    out += [
+        "Source:",
+        _wrap(r.source.citation),
+        f"  Evidence: {r.source.grade}; verification tag {r.source.verification} ({_TAGS.get(r.source.verification, r.source.verification)}).",
+        "",
+    ]
+    if r.notes:
+        out += ["Where sources disagree:", _wrap(r.notes), ""]
+    if r.fix:
+        out += ["Fix:", _wrap(r.fix), ""]
+    if r.options:
+        out.append(f"Options ([tool.orderlint.rules.{r.code}]):")
+        for k, o in r.options.items():
+            cur = effective.get(k, o.default)
+            note = "" if cur == o.default else f" (configured: {cur!r})"
+            out.append(f"  {k} = {o.default!r}{note}")
+            out.append(_wrap(o.description, "      "))
+        out.append("")
+    if r.failing_example:
+        out += ["Fires on:", textwrap.indent(r.failing_example, "  "), ""]
+    if r.passing_example:
+        out += ["Passes:", textwrap.indent(r.passing_example, "  "), ""]
+    out.append(f"Plugin: {r.plugin}. More: {r.help_uri()}")
+    return "\n".join(out)
+
+
+def rules_markdown(rules: list[Rule]) -> str:
+    """The README's rule table (tests/test_docs.py keeps the README in sync with it)."""
+    rows = ["| code | name | severity | summary | evidence |", "|---|---|---|---|---|"]
+    for r in rules:
+        summary = r.summary.replace("|", "\\|")
+        rows.append(f"| {r.code} | {r.name} | {r.severity} | {summary} | {r.source.grade} ({r.source.verification}) |")
+    return "\n".join(rows)

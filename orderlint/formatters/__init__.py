@@ -1,0 +1,82 @@
+"""Report stage: formatters turn results into text. They compute no clinical facts.
+
+Every formatter streams: ``start()`` once, ``result(r)`` per document in input order,
+``finish(summary)`` once. Modules are imported only when their format is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, TextIO
+
+FORMATS = {
+    "text": "orderlint.formatters.text",
+    "json": "orderlint.formatters.jsonout",
+    "jsonl": "orderlint.formatters.jsonout",
+    "sarif": "orderlint.formatters.sarif",
+    "junit": "orderlint.formatters.junit",
+    "github": "orderlint.formatters.github",
+}
+
+
+class Formatter:
+    """Base class. ``linter`` gives access to rule metadata (SARIF, JUnit)."""
+
+    def __init__(self, out: TextIO, linter: Any, *, fmt: str = "", statistics: bool = False) -> None:
+        self.out = out
+        self.linter = linter
+        self.fmt = fmt
+        self.statistics = statistics
+
+    def start(self) -> None:
+        pass
+
+    def result(self, result: Any) -> None:
+        raise NotImplementedError
+
+    def finish(self, summary: Any) -> None:
+        pass
+
+
+def get_formatter(fmt: str, out: TextIO, linter: Any, **kw: Any) -> Formatter:
+    module = importlib.import_module(FORMATS[fmt])
+    return module.make(fmt, out, linter, **kw)
+
+
+def finding_dict(f: Any) -> dict:
+    """A finding as plain JSON data (hand-built: this runs per finding on the streaming path)."""
+    s = f.suppressed
+    return {
+        "code": f.code,
+        "name": f.name,
+        "severity": f.severity,
+        "message": f.message,
+        "order": f.order,
+        "pointer": f.pointer,
+        "line": f.line,
+        "column": f.column,
+        "source": f.source,
+        "fix": f.fix,
+        "suppressed": None if s is None else {"reason": s.reason, "approved_by": s.approved_by, "waiver": s.waiver},
+    }
+
+
+def result_dict(r: Any) -> dict:
+    return {
+        "source": r.source,
+        "id": r.id,
+        "status": r.status,
+        "condition": r.condition,
+        "findings": [finding_dict(f) for f in r.findings],
+    }
+
+
+def summary_dict(s: Any) -> dict:
+    return {
+        "documents": s.documents,
+        "checked": s.checked,
+        "not_applicable": s.not_applicable,
+        "invalid": s.invalid,
+        "findings": dict(s.findings),
+        "suppressed": s.suppressed,
+    }

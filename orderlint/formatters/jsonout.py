@@ -1,0 +1,45 @@
+"""JSON (one versioned object) and JSON Lines (one result per line, streamed, constant memory)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from orderlint import __version__
+from orderlint.formatters import Formatter, result_dict, summary_dict
+
+
+class JsonFormatter(Formatter):
+    def start(self) -> None:
+        self.results: list[dict] = []
+        self.counts: Counter = Counter()
+
+    def result(self, r: Any) -> None:
+        self.results.append(result_dict(r))
+        for f in r.findings:
+            self.counts[f.code] += 1
+
+    def finish(self, s: Any) -> None:
+        doc: dict = {"orderlint": __version__, "summary": summary_dict(s), "results": self.results}
+        if self.statistics:
+            doc["statistics"] = [
+                {"code": c, "name": self.linter.by_code[c].name, "count": n}
+                for c, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            ]
+        json.dump(doc, self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")
+
+
+class JsonLinesFormatter(Formatter):
+    def start(self) -> None:
+        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def result(self, r: Any) -> None:
+        self.out.write(self._dumps(result_dict(r)))
+        self.out.write("\n")
+
+
+def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+    cls = JsonLinesFormatter if fmt == "jsonl" else JsonFormatter
+    return cls(out, linter, fmt=fmt, **kw)

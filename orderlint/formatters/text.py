@@ -1,0 +1,48 @@
+"""`path:line:col: CODE [severity] message`, then a one-line summary (ruff/flake8 style)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from orderlint.formatters import Formatter
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class TextFormatter(Formatter):
+    def start(self) -> None:
+        self.counts: Counter = Counter()
+
+    def result(self, r: Any) -> None:
+        write = self.out.write
+        if r.status == "not-applicable":
+            write(f"{r.source}: skipped: no installed rule pack for condition {r.condition!r} (not checked)\n")
+            return
+        for f in r.findings:
+            self.counts[(f.code, f.name)] += 1
+            line = f"{r.source}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
+            if f.suppressed is not None:
+                line += f" [waived: {f.suppressed.reason} (approved by {f.suppressed.approved_by})]"
+            write(line + "\n")
+
+    def finish(self, s: Any) -> None:
+        write = self.out.write
+        if self.statistics and self.counts:
+            for (code, name), n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                write(f"{n:6d}  {code}  {name}\n")
+        parts = [_plural(s.documents, "document"), f"{s.checked} checked"]
+        if s.not_applicable:
+            parts.append(f"{s.not_applicable} not applicable (skipped)")
+        if s.invalid:
+            parts.append(f"{s.invalid} invalid")
+        f = s.findings
+        found = f"{_plural(f['error'], 'error')}, {_plural(f['warning'], 'warning')}, {f['info']} info"
+        waived = f", {s.suppressed} waived" if s.suppressed else ""
+        write(f"{', '.join(parts)}: {found}{waived}.\n")
+
+
+def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+    return TextFormatter(out, linter, fmt=fmt, **kw)
