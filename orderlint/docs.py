@@ -68,3 +68,9 @@ def rules_markdown(rules: list[Rule]) -> str:
         summary = r.summary.replace("|", "\\|")
         rows.append(f"| {r.code} | {r.name} | {r.severity} | {summary} | {r.source.grade} ({r.source.verification}) |")
     return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m orderlint.docs: print the README rule table
+    from orderlint.engine import Linter
+
+    print(rules_markdown(Linter().rules))

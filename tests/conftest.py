@@ -1,0 +1,58 @@
+"""Shared fixtures. Tests may read ../shared (the spec); the installed tool never needs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _no_config_discovery(monkeypatch):
+    # Tests must not pick up a developer's .orderlint.toml above the checkout.
+    monkeypatch.setenv("ORDERLINT_NO_CONFIG", "1")
+
+
+def run_cli(*args: str, input: str | bytes | None = None, env: dict | None = None):
+    """Run the command line in-process; returns click's Result (exit_code, stdout, stderr)."""
+    from orderlint.cli import cli
+
+    runner = CliRunner()
+    return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+
+def run_orderlint(*args: str, input: bytes | None = None, env: dict | None = None, timeout: float = 60, cwd=None):
+    """Run the installed console command in a subprocess (real exit codes, real stdio)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    exe = Path(sys.executable).with_name("orderlint")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "orderlint"]
+    return subprocess.run(cmd + list(args), input=input, capture_output=True, timeout=timeout, env=full_env, cwd=cwd)
+
+
+def write_doc(tmp_path: Path, doc: dict, name: str = "doc.json") -> Path:
+    p = tmp_path / name
+    p.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return p
+
+
+def minimal(**overrides) -> dict:
+    """A small valid order-set document that lints clean (pantoprazole: no rule applies)."""
+    doc = {
+        "id": "minimal",
+        "kind": "order-set",
+        "as_of": "2026-03-02",
+        "indication": {"condition": "ssc-ild"},
+        "orders": [{"id": "ppi", "drug": "pantoprazole", "dose": 40, "unit": "mg", "route": "oral", "frequency": "daily"}],
+    }
+    doc.update(overrides)
+    return doc

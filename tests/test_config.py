@@ -1,0 +1,122 @@
+"""Configuration files: discovery, precedence, validation, and `orderlint config`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EXAMPLES
+
+DOC = EXAMPLES / "regimens" / "ILD202-fires.json"  # methylprednisolone 16 mg = 20 mg PE
+
+
+def _codes(result):
+    return [f["code"] for r in json.loads(result.stdout)["results"] for f in r["findings"]]
+
+
+def _env():
+    import os
+
+    e = dict(os.environ)
+    e.pop("ORDERLINT_NO_CONFIG", None)
+    return e
+
+
+def run_in(tmp_path, *args):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("orderlint")
+    return subprocess.run([str(exe), *args], cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=60)
+
+
+def test_pyproject_threshold_applies(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.orderlint.rules.ILD202]\nmax-daily-pe-mg = 20\n')
+    r = run_in(tmp_path, "check", str(DOC), "--format", "json")
+    assert r.returncode == 0 and _codes(r) == []
+
+
+def test_dedicated_file_wins_over_pyproject_in_the_same_folder(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.orderlint]\nignore = ["ILD202"]\n')
+    (tmp_path / ".orderlint.toml").write_text('fail-on = "error"\n')
+    r = run_in(tmp_path, "check", str(DOC), "--format", "json")
+    assert _codes(r) == ["ILD202"] and r.returncode == 1
+
+
+def test_closest_file_to_the_working_directory_applies(tmp_path):
+    (tmp_path / ".orderlint.toml").write_text('ignore = ["ILD202"]\n')
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    assert _codes(run_in(sub, "check", str(DOC), "--format", "json")) == []
+    (sub / "pyproject.toml").write_text('[tool.orderlint]\nselect = ["ILD2"]\n')
+    assert _codes(run_in(sub, "check", str(DOC), "--format", "json")) == ["ILD202"]
+
+
+def test_explicit_config_overrides_discovery(tmp_path):
+    (tmp_path / ".orderlint.toml").write_text('ignore = ["ILD202"]\n')
+    other = tmp_path / "site.toml"
+    other.write_text('severity = {ILD202 = "info"}\n')
+    r = run_in(tmp_path, "check", str(DOC), "--format", "json", "--config", str(other))
+    data = json.loads(r.stdout)
+    assert [(f["code"], f["severity"]) for f in data["results"][0]["findings"]] == [("ILD202", "info")]
+    assert r.returncode == 0  # info is below the default fail-on (warning)
+
+
+def test_command_line_overrides_the_file(tmp_path):
+    (tmp_path / ".orderlint.toml").write_text('fail-on = "never"\n')
+    assert run_in(tmp_path, "check", str(DOC)).returncode == 0
+    assert run_in(tmp_path, "check", str(DOC), "--fail-on", "error").returncode == 1
+
+
+def test_lookback_windows_are_configurable(tmp_path):
+    (tmp_path / ".orderlint.toml").write_text('[lookback-days]\npregnancy = 7\ntpmt = "any"\n')
+    r = run_in(tmp_path, "config")
+    assert "pregnancy=7" in r.stdout and "tpmt=any" in r.stdout
+    # A pregnancy test 10 days old counts by default (14 days) but not with a 7-day window.
+    doc = {
+        "id": "w", "kind": "patient", "as_of": "2026-03-11", "indication": {"condition": "ssc-ild"},
+        "patient": {"sex": "female", "weight_kg": 60},
+        "orders": [{"id": "mmf", "drug": "CellCept", "dose": 1000, "unit": "mg", "route": "oral", "frequency": "bid"}],
+        "tests": [{"test": t, "status": "ordered"} for t in ("cbc", "lft", "hbv", "hrct", "pft")]
+        + [{"test": "pregnancy", "status": "resulted", "date": "2026-03-01"}],
+    }
+    p = tmp_path / "w.json"
+    p.write_text(json.dumps(doc))
+    assert _codes(run_in(tmp_path, "check", str(p), "--format", "json")) == ["ILD404"]
+    (tmp_path / ".orderlint.toml").unlink()
+    assert _codes(run_in(tmp_path, "check", str(p), "--format", "json")) == []
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ('selct = ["ILD2"]\n', "unknown key 'selct' (did you mean 'select'?)"),
+        ('fail-on = "sometimes"\n', "fail-on"),
+        ('select = ["ILD99"]\n', "unknown rule 'ILD99'"),
+        ('[rules.ILD202]\nmax-daily-pe = 20\n', "has no option 'max-daily-pe' (did you mean 'max-daily-pe-mg'?)"),
+        ('[rules.ILD202]\nmax-daily-pe-mg = "twenty"\n', "must be like 15"),
+        ('[rules.glucocorticoid-hihg-dose]\nmax-daily-pe-mg = 20\n', "did you mean 'glucocorticoid-high-dose'"),
+        ('[severity]\nILD202 = "critical"\n', "severity"),
+        ('[severity]\nOL001 = "info"\n', "always error"),
+        ('[lookback-days]\npregnancy = -1\n', "whole number of days"),
+        ('[lookback-days]\npregnacy = 7\n', "did you mean 'pregnancy'"),
+        ('select = [\n', "not valid TOML"),
+    ],
+)
+def test_configuration_mistakes_exit_2_with_one_clear_line(tmp_path, content, fragment):
+    (tmp_path / ".orderlint.toml").write_text(content)
+    r = run_in(tmp_path, "check", str(DOC))
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and fragment in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_config_command_shows_values_and_origins(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.orderlint]\nfail-on = "error"\n[tool.orderlint.rules.ILD202]\nmax-daily-pe-mg = 20\n')
+    r = run_in(tmp_path, "config")
+    assert r.returncode == 0
+    assert "fail-on = error    # " in r.stdout and "pyproject.toml [tool.orderlint]" in r.stdout
+    assert "max-daily-pe-mg = 20    # " in r.stdout
+    assert "max-course-days = 84    # default" in r.stdout

@@ -1,0 +1,45 @@
+"""Every example document produces exactly the findings it declares in `x-expect`.
+
+The expectations were written from the spec (rules.md), independently of the code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import orderlint
+from conftest import EXAMPLES
+
+DOCS = sorted(p for p in EXAMPLES.rglob("*") if p.suffix in (".json", ".yaml", ".yml") and "plugin" not in p.parts)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(EXAMPLES)))
+def test_example_gives_exactly_its_expected_findings(path: Path):
+    result = orderlint.lint(path)
+    if path.parent.name == "invalid":
+        assert result.status == "invalid" and {f.code for f in result.findings} == {"OL001"}
+        return
+    import json
+
+    import yaml
+
+    raw = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
+    assert Counter(f.code for f in result.findings) == Counter(raw["x-expect"])
+    suppressed = Counter(f.code for f in result.findings if f.suppressed)
+    assert suppressed == Counter(raw.get("x-expect-suppressed", []))
+    for f in result.findings:
+        assert f.line >= 1 and f.column >= 1 and f.message and f.source
+
+
+def test_every_rule_has_a_firing_and_a_clean_example():
+    from orderlint.engine import Linter
+
+    names = {p.name for p in DOCS}
+    for rule in Linter().rules:
+        if rule.code in ("OL000", "OL001"):
+            continue
+        assert any(n.startswith(f"{rule.code}-fires") for n in names), rule.code
+        assert any(n.startswith(f"{rule.code}-clean") for n in names), rule.code

@@ -1,0 +1,73 @@
+"""The pre-commit hook, exercised with the real pre-commit client (`pre-commit try-repo`)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES, ROOT
+
+PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))
+
+
+def test_hook_definition_matches_the_interface():
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "orderlint" and hook["entry"] == "orderlint check" and hook["language"] == "python"
+    assert hook["types_or"] == ["json", "yaml"]
+
+
+@pytest.fixture(scope="module")
+def hook_source(tmp_path_factory):
+    """A clean git copy of this repository for try-repo (it needs committed files)."""
+    if not Path(PRE_COMMIT).exists():
+        pytest.skip("pre-commit is not installed (pip install -e '.[test]')")
+    src = tmp_path_factory.mktemp("orderlint-src")
+    ignore = shutil.ignore_patterns(".git", ".venv", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "build", "benchmarks", "fuzz")
+    shutil.copytree(ROOT, src, ignore=ignore, dirs_exist_ok=True)
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "snapshot"]):
+        subprocess.run(cmd, cwd=src, check=True, capture_output=True)
+    return src
+
+
+def _repo_with(tmp_path, files: dict[str, Path]) -> Path:
+    repo = tmp_path / "orders"
+    repo.mkdir(parents=True)
+    for name, source in files.items():
+        shutil.copy(source, repo / name)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    return repo
+
+
+def _digest(repo: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in repo.iterdir() if p.is_file()}
+
+
+def _try_repo(repo: Path, hook_source: Path):
+    env = dict(os.environ)
+    env["PRE_COMMIT_HOME"] = str(repo.parent / "pc-cache")
+    env.pop("ORDERLINT_NO_CONFIG", None)
+    return subprocess.run([PRE_COMMIT, "try-repo", str(hook_source), "orderlint", "--all-files"],
+                          cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_pre_commit_fails_an_unsafe_order_set_and_passes_a_clean_one(tmp_path, hook_source):
+    unsafe = _repo_with(tmp_path / "u", {"cyc.yaml": EXAMPLES / "protocols" / "cyc-induction.yaml"})
+    before = _digest(unsafe)
+    r = _try_repo(unsafe, hook_source)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "ILD301" in r.stdout
+    assert _digest(unsafe) == before, "the hook never modifies files"
+
+    clean = _repo_with(tmp_path / "c", {"cyc.yaml": EXAMPLES / "protocols" / "cyc-induction-clean.yaml",
+                                        "mmf.yaml": EXAMPLES / "protocols" / "mmf-start.yaml"})
+    r = _try_repo(clean, hook_source)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -1,0 +1,131 @@
+"""The published JSON Schema and the pydantic models describe the same contract."""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib.resources import files
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from conftest import EXAMPLES
+from orderlint import model
+from orderlint.validate import validate
+from orderlint.vocabulary import CORE_TESTS, COMPOSITE_TESTS, Vocabulary
+
+SCHEMA = json.loads(files("orderlint.schemas").joinpath("regimen.schema.json").read_text(encoding="utf-8"))
+VALIDATOR = Draft202012Validator(SCHEMA)
+VOCAB = Vocabulary()
+
+
+def test_schema_is_a_valid_draft_2020_12_schema():
+    Draft202012Validator.check_schema(SCHEMA)
+
+
+def _resolve(node):
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        return SCHEMA.get("$defs", SCHEMA.get("definitions", {}))[name]
+    return node
+
+
+def _object_schemas(node):
+    """Object schemas reachable from node (through arrays, oneOf/anyOf and $ref)."""
+    node = _resolve(node)
+    if node.get("type") == "object" or "properties" in node:
+        yield node
+    if "items" in node:
+        yield from _object_schemas(node["items"])
+    for key in ("oneOf", "anyOf"):
+        for alt in node.get(key, []):
+            yield from _object_schemas(alt)
+
+
+PAIRS = [
+    ((), model.Regimen),
+    (("indication",), model.Indication),
+    (("patient",), model.Patient),
+    (("orders",), model.Order),
+    (("orders", "strength"), model.Quantity),
+    (("orders", "duration"), model.Duration),
+    (("orders", "frequency"), model.StructuredFrequency),
+    (("history",), model.HistoryItem),
+    (("tests",), model.TestItem),
+    (("waivers",), model.Waiver),
+]
+
+
+def _schema_at(path):
+    node = SCHEMA
+    for key in path:
+        parents = list(_object_schemas(node))
+        node = next(p["properties"][key] for p in parents if key in p.get("properties", {}))
+    return next(iter(_object_schemas(node)))
+
+
+@pytest.mark.parametrize("path, cls", PAIRS, ids=["/".join(p) or "top" for p, _ in PAIRS])
+def test_fields_and_required_fields_agree(path, cls):
+    obj = _schema_at(path)
+    assert set(obj["properties"]) == set(cls.model_fields), "schema and model name different fields"
+    required_model = {n for n, f in cls.model_fields.items() if f.is_required()}
+    assert set(obj.get("required", [])) == required_model
+    assert obj.get("additionalProperties") is False
+
+
+def test_test_name_pattern_accepts_exactly_the_vocabulary():
+    names = [*CORE_TESTS, *(a for al in CORE_TESTS.values() for a in al), *COMPOSITE_TESTS]
+    item = _schema_at(("tests",))
+    for n in names:
+        for variant in (n, n.upper(), n.title()):
+            doc = {"test": variant, "status": "ordered"}
+            assert VALIDATOR.evolve(schema=item).is_valid(doc), variant
+    for bad in ("xray", "cbcc", "pregnancy tests", "hb"):
+        assert not VALIDATOR.evolve(schema=item).is_valid({"test": bad, "status": "ordered"}), bad
+
+
+def _example_docs():
+    for p in sorted(EXAMPLES.rglob("*")):
+        if p.suffix in (".json", ".yaml", ".yml") and "invalid" not in p.parts and "plugin" not in p.parts:
+            yield p.name, yaml.safe_load(p.read_text()) if p.suffix != ".json" else json.loads(p.read_text())
+
+
+def _mutations(doc):
+    """Valid and invalid variants of a valid document, each changing one thing."""
+    yield "as-is", doc
+    for key in ("id", "kind", "indication", "orders"):
+        d = copy.deepcopy(doc); d.pop(key); yield f"drop {key}", d
+    d = copy.deepcopy(doc); d["unknown"] = 1; yield "unknown top field", d
+    d = copy.deepcopy(doc); d["x-ok"] = 1; yield "x- field", d
+    d = copy.deepcopy(doc); d["orderlint"] = 2; yield "version 2", d
+    d = copy.deepcopy(doc); d["orderlint"] = 1; yield "version 1", d
+    d = copy.deepcopy(doc); d["orders"] = []; yield "no orders", d
+    d = copy.deepcopy(doc); d["as_of"] = "2026-1-1"; yield "bad date", d
+    d = copy.deepcopy(doc); d["indication"]["phase"] = "third-line"; yield "bad phase", d
+    d = copy.deepcopy(doc); d["indication"]["rapidly_progressive"] = "yes"; yield "rp string", d
+    d = copy.deepcopy(doc); d["patient"] = {"weight_kg": 0}; yield "zero weight", d
+    d = copy.deepcopy(doc); d["patient"] = {"sex": "f"}; yield "bad sex", d
+    o = doc["orders"][0]
+    for field in ("drug", "dose", "unit", "route", "frequency"):
+        d = copy.deepcopy(doc); d["orders"][0].pop(field); yield f"order drop {field}", d
+    for field, bad in (("dose", "1"), ("dose", True), ("dose", -1), ("unit", 5), ("status", "held"), ("purpose", "ra"),
+                       ("doses", 0), ("doses", 2.5), ("doses", 3.0), ("strength", {"value": 1}), ("duration", {"value": 2, "unit": "yr"}),
+                       ("frequency", {"frequency": 0, "period": 1, "period_unit": "d"}), ("frequency", {"frequency": 1, "period": 1, "period_unit": "d"}),
+                       ("frequency", ["bid"]), ("rxcui", 68149), ("id", "")):
+        d = copy.deepcopy(doc); d["orders"][0][field] = bad; yield f"order {field}={bad!r}", d
+    d = copy.deepcopy(doc); d["tests"] = [{"test": "cbc", "status": "resulted"}]; yield "resulted without date", d
+    d = copy.deepcopy(doc); d["tests"] = [{"test": "cbc", "status": "resulted", "date": "2026-01-01"}]; yield "resulted with date", d
+    d = copy.deepcopy(doc); d["waivers"] = [{}]; yield "empty waiver", d
+    d = copy.deepcopy(doc); d["waivers"] = [{"rule": "ILD102", "note": "x"}]; yield "waiver extra field", d
+    d = copy.deepcopy(doc); d["history"] = [{"drug": "MMF"}]; yield "history without outcome", d
+    assert o is doc["orders"][0]
+
+
+@pytest.mark.parametrize("name, doc", list(_example_docs()))
+def test_schema_and_models_give_the_same_verdict(name, doc):
+    for label, variant in _mutations(doc):
+        data = {k: v for k, v in variant.items()}
+        schema_ok = VALIDATOR.is_valid(data)
+        model_ok = validate(data, VOCAB)[0] is not None
+        assert schema_ok == model_ok, f"{name}: {label}: schema says {schema_ok}, models say {model_ok}"
