@@ -44,10 +44,11 @@ NOT_RECOMMENDED = {
 )
 def not_recommended_agent(reg, opts):
     exempt = set(opts["rp-ild-exempt"]) if reg.rapidly_progressive else set()
+    agents = opts["agents"]
     for o in reg.new():
-        if not o.for_ild:
+        if not o.for_ild or o.drug.tags.isdisjoint(agents):
             continue
-        for cls in opts["agents"]:
+        for cls in agents:
             if o.is_a(cls) and cls not in exempt:
                 why = NOT_RECOMMENDED.get(cls, "it is not recommended for SSc-ILD")
                 yield Hit(f"{o.label} is not a recommended SSc-ILD agent: {why}", f"{o.pointer}/drug", o.index)

@@ -59,9 +59,12 @@ def pcp_prophylaxis_glucocorticoid(reg, opts):
     if not long:
         return
     top = max(parts, key=lambda p: p[1])[0]
-    course = "open-ended" if any(o.course_days is None for o in long) else f"{fmt(max(o.course_days for o in long))} days"
+    course = "an open-ended course" if any(o.course_days is None for o in long) else f"{fmt(max(o.course_days for o in long))} days"
+    arithmetic = " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
+    if len(parts) > 1:
+        arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
-        f"systemic glucocorticoids total {fmt(total)} mg PE/day (>= {fmt(opts['min-daily-pe-mg'])}) for {course} without Pneumocystis prophylaxis",
+        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis",
         f"{top.pointer}/drug", top.index,
     )
 

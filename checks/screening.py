@@ -27,10 +27,11 @@ BASELINE_LABS = {
 
 def _missing_for(reg, o, table) -> list[str]:
     needed: list[str] = []
+    tags = o.drug.tags
     for cls, tests in table.items():
-        if o.is_a(cls):
+        if cls in tags:
             needed.extend(t for t in tests if t not in needed)
-    return reg.missing_tests(needed)
+    return reg.missing_tests(needed) if needed else needed
 
 
 def _fmt_tests(tests) -> str:

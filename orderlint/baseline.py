@@ -8,6 +8,7 @@ the baseline is marked suppressed ("in baseline") and does not count toward the 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -16,8 +17,17 @@ from orderlint.findings import Suppression
 FORMAT = 1
 
 
-def _key(source: str, f: Any) -> tuple[str, str, str]:
-    return (source.replace("\\", "/"), f.code, f"order:{f.order}" if f.order is not None else f"pointer:{f.pointer}")
+_STREAM_LINE = re.compile(r"^(.*\.(?:jsonl|ndjson)|<stdin>):\d+$", re.IGNORECASE)
+
+
+def _key(result: Any, f: Any) -> tuple[str, str, str]:
+    """(file, rule, what): a JSON Lines source `path:LINE` is keyed by path and document id instead."""
+    source = result.source.replace("\\", "/")
+    m = _STREAM_LINE.match(source)
+    if m:
+        source = f"{m.group(1)}#{result.id}"
+    what = f"order:{f.order}" if f.order is not None else f"pointer:{f.pointer}"
+    return (source, f.code, what)
 
 
 class Baseline:
@@ -48,7 +58,7 @@ class Baseline:
         for f in result.findings:
             if f.suppressed is not None or f.code in ("OL000", "OL001"):
                 continue
-            k = _key(result.source, f)
+            k = _key(result, f)
             if self.remaining[k] > 0:
                 self.remaining[k] -= 1
                 self.matched += 1
@@ -62,7 +72,7 @@ class BaselineWriter:
     def add(self, result: Any) -> None:
         for f in result.findings:
             if f.suppressed is None and f.code not in ("OL000", "OL001"):
-                self.entries[_key(result.source, f)] += 1
+                self.entries[_key(result, f)] += 1
 
     @property
     def count(self) -> int:

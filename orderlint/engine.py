@@ -58,6 +58,7 @@ class Linter:
         self.conditions = frozenset(c for r in self.rules if r.conditions for c in r.conditions)
         self._resolve_settings()
         self._per_condition: dict[str, list[Rule]] = {}
+        self._source_text = {r.code: r.source.text() for r in self.rules}
 
     # ------------------------------------------------------------------ loading
     def _load(self, use_entry_points: bool, extra: list[Any]) -> None:
@@ -203,17 +204,17 @@ class Linter:
         if doc.error is not None:
             e = doc.error
             f = self._finding("OL001", e.message, e.pointer, None, None, (e.line, e.column))
-            return Result(source=doc.source, status="invalid", findings=[f])
+            return _result(doc.source, None, "invalid", None, [f])
         from orderlint.validate import validate
 
         regimen, problems = validate(doc.data, self.vocab)
         doc_id = _safe_id(doc.data)
         if regimen is None:
             findings = [self._finding("OL001", m, p, None, doc) for m, p in problems]
-            return Result(source=doc.source, id=doc_id, status="invalid", findings=_sorted(findings))
+            return _result(doc.source, doc_id, "invalid", None, _sorted(findings))
         condition = regimen.indication.condition
         if condition not in self.conditions:
-            return Result(source=doc.source, id=regimen.id, status="not-applicable", condition=condition)
+            return _result(doc.source, regimen.id, "not-applicable", condition, [])
         return self._check(doc, regimen)
 
     def _check(self, doc: Document, regimen: Any) -> Result:
@@ -256,10 +257,7 @@ class Linter:
             from orderlint.waivers import apply_waivers
 
             findings.extend(apply_waivers(self, reg, findings, doc))
-        return Result(
-            source=doc.source, id=regimen.id, status="checked", condition=regimen.indication.condition,
-            findings=_sorted(findings),
-        )
+        return _result(doc.source, regimen.id, "checked", regimen.indication.condition, _sorted(findings))
 
     def _finding(
         self,
@@ -282,7 +280,7 @@ class Linter:
             pointer=pointer,
             line=line,
             column=col,
-            source=r.source.text(),
+            source=self._source_text[code],
             fix=fix if fix is not None else r.fix,
             suppressed=None,
         )
@@ -290,6 +288,11 @@ class Linter:
     def lint_many(self, docs: Iterable[Document]) -> Iterator[Result]:
         for doc in docs:
             yield self.lint_document(doc)
+
+
+def _result(source: str, doc_id: Optional[str], status: str, condition: Optional[str], findings: list) -> Result:
+    # Built without re-validating: every field comes from already-validated data.
+    return Result.model_construct(source=source, id=doc_id, status=status, condition=condition, findings=findings)
 
 
 def _ref(reg: Any, idx: Optional[int]) -> Optional[str]:

@@ -129,9 +129,9 @@ class Regimen(_Strict):
     indication: Indication
     patient: Optional[Patient] = None
     orders: Annotated[list[Order], Field(min_length=1)]
-    history: list[HistoryItem] = []
-    tests: list[TestItem] = []
-    waivers: list[Waiver] = []
+    history: list[HistoryItem] = Field(default_factory=list)
+    tests: list[TestItem] = Field(default_factory=list)
+    waivers: list[Waiver] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _patient_documents_need_patient(self) -> "Regimen":

@@ -117,7 +117,7 @@ class Order:
         return self.purpose == "ild"
 
     def is_a(self, cls: str) -> bool:
-        return self.drug is not None and self.drug.is_a(cls)
+        return self.drug is not None and cls in self.drug.tags
 
     @property
     def name(self) -> str:
@@ -164,6 +164,7 @@ class Regimen:
     test_index: dict[str, list[Any]]  # canonical test -> TestItems naming it
     unverifiable: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> str:
@@ -173,12 +174,27 @@ class Regimen:
     def order_set(self) -> bool:
         return self.doc.kind == "order-set"
 
-    # -- orders
+    # -- orders (memoized: many rules ask the same question of one regimen)
     def active(self, cls: Optional[str] = None) -> list[Order]:
-        return [o for o in self.orders if o.active and o.drug is not None and (cls is None or o.drug.is_a(cls))]
+        """Active (new or continuing) orders of known drugs, optionally of one class or ingredient."""
+        return self._by_tag("a").get(cls, ())  # type: ignore[return-value]
 
     def new(self, cls: Optional[str] = None) -> list[Order]:
-        return [o for o in self.orders if o.new and o.drug is not None and (cls is None or o.drug.is_a(cls))]
+        """New (proposed) orders of known drugs, optionally of one class or ingredient."""
+        return self._by_tag("n").get(cls, ())  # type: ignore[return-value]
+
+    def _by_tag(self, which: str) -> dict:
+        index = self._memo.get(which)
+        if index is None:
+            index = {None: []}
+            for o in self.orders:
+                if o.drug is None or not (o.new if which == "n" else o.active):
+                    continue
+                index[None].append(o)
+                for tag in o.drug.tags:
+                    index.setdefault(tag, []).append(o)
+            self._memo[which] = index
+        return index
 
     def progressed_on_class(self, cls: str) -> bool:
         return any(d.is_a(cls) for d in self.progressed_on)
@@ -223,6 +239,13 @@ class Regimen:
     # -- tests
     def test_counts(self, name: str) -> bool:
         """Ordered in this document, or resulted within its look-back window before as_of."""
+        key = ("t", name)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._test_counts(name)
+        return hit
+
+    def _test_counts(self, name: str) -> bool:
         window = self.lookback_days.get(name, self.lookback_days.get("default", 90))
         for t in self.test_index.get(name, ()):
             if t.status == "ordered":
@@ -257,8 +280,8 @@ def normalize(
             bsa = patient.bsa_m2
         elif patient.height_cm is not None and patient.weight_kg is not None:
             bsa = mosteller_bsa(patient.height_cm, patient.weight_kg)
-    if patient is None:
-        reproductive = True  # order sets apply to anyone
+    if patient is None or doc.kind == "order-set":
+        reproductive = True  # an order set applies to anyone
     elif patient.reproductive_potential is not None:
         reproductive = patient.reproductive_potential
     else:
@@ -324,8 +347,8 @@ def normalize(
 
 def _order(i: int, od: Any, drug: Optional[Drug]) -> Order:
     per_day, single = parse_frequency(od.frequency)
-    route = ROUTES.get(clean_name(od.route))
-    unit_key = clean_name(od.unit).replace(" ", "")
+    route = ROUTES.get(od.route) or ROUTES.get(clean_name(od.route))
+    unit_key = od.unit if od.unit in UNITS else clean_name(od.unit).replace(" ", "")
     basis: Optional[str] = None
     per_admin: Optional[float] = None
     problem: Optional[tuple[str, str, bool]] = None

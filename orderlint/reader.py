@@ -53,7 +53,11 @@ class Document:
     def locate(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) of the value at ``pointer``, or of its nearest existing parent."""
         if self._positions is None:
-            self._positions = _json_positions(self.text) if self.text is not None else {}
+            if self.text is None:
+                return self.first_line, 1
+            # JSON: walk the text along this pointer only (siblings are skipped by the C decoder).
+            line, col = _locate_json(self.text, pointer)
+            return line + self.first_line - 1, col
         pos = self._positions
         p = pointer
         while True:
@@ -152,25 +156,7 @@ def parse_json(text: str, source: str, first_line: int = 1) -> Document:
         )
     except RecursionError:
         doc.error = ParseError("document is nested too deeply", "", first_line, 1)
-    else:
-        if _too_deep(doc.data):
-            doc.error = ParseError(f"document is nested deeper than {MAX_DEPTH} levels", "", first_line, 1)
-            doc.data = None
     return doc
-
-
-def _too_deep(data: Any) -> bool:
-    # Cheap for ordinary documents: only containers are visited.
-    stack = [(data, 0)]
-    while stack:
-        v, d = stack.pop()
-        if d > MAX_DEPTH:
-            return True
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values() if isinstance(x, (dict, list)))
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v if isinstance(x, (dict, list)))
-    return False
 
 
 def _find_text(text: str, needle: str, first_line: int) -> tuple[int, int]:
@@ -193,11 +179,61 @@ def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
     return "", 1, 1
 
 
-def _json_positions(text: str) -> dict[str, tuple[int, int]]:
+_SKIP = json.JSONDecoder()  # plain C-accelerated decoder, used only to skip over values
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _locate_json(text: str, pointer: str) -> tuple[int, int]:
+    """Line and column of the value at ``pointer`` (or its nearest existing parent) in valid JSON text.
+
+    Only the containers on the pointer's path are walked; each sibling is skipped with one call
+    into the C decoder, so locating a finding costs about one parse of the text at most.
+    """
+    ws = _WS_RE.match
+    i = ws(text, 0).end()
+    found = i
     try:
-        return _scan_json(text)[0]
-    except Exception:
-        return {}
+        for raw_token in pointer.split("/")[1:]:
+            token = _unescape(raw_token)
+            c = text[i]
+            if c == "{":
+                i = ws(text, i + 1).end()
+                while text[i] != "}":
+                    key, i = scanstring(text, i + 1)
+                    i = ws(text, ws(text, i).end() + 1).end()  # past ':'
+                    if key == token:
+                        break
+                    _, i = _SKIP.raw_decode(text, i)
+                    i = ws(text, i).end()
+                    if text[i] == ",":
+                        i = ws(text, i + 1).end()
+                else:
+                    break  # no such key: report the object
+            elif c == "[" and token.isdigit():
+                i = ws(text, i + 1).end()
+                for _ in range(int(token)):
+                    if text[i] == "]":
+                        break
+                    _, i = _SKIP.raw_decode(text, i)
+                    i = ws(text, i).end()
+                    if text[i] == ",":
+                        i = ws(text, i + 1).end()
+                if text[i] == "]":
+                    break
+            else:
+                break
+            found = i
+    except (IndexError, ValueError):
+        pass
+    return _line_col(text, found)
 
 
 _WS_RE = re.compile(r"[ \t\n\r]*")

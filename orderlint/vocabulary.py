@@ -56,9 +56,13 @@ class Drug:
     classes: frozenset
     rxcui: Optional[str] = None
     pe_factor: Optional[float] = None
+    tags: frozenset = frozenset()  # classes plus the ingredient name: what `is_a` answers
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tags", frozenset(self.classes) | {self.name})
 
     def is_a(self, cls: str) -> bool:
-        return cls in self.classes or cls == self.name
+        return cls in self.tags
 
 
 class VocabularyError(Exception):
@@ -73,6 +77,7 @@ class Vocabulary:
         self.tests: dict[str, tuple[str, ...]] = {}  # cleaned name -> canonical tests it counts as
         self._by_rxcui: dict[str, str] = {}
         self._cache: dict[str, Optional[Drug]] = {}
+        self._suggestions: dict[str, list[str]] = {}
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
         for name, counts in COMPOSITE_TESTS.items():
@@ -111,6 +116,7 @@ class Vocabulary:
             if drug.rxcui:
                 self._by_rxcui[drug.rxcui] = canonical
         self._cache.clear()
+        self._suggestions.clear()
 
     # -- lookups
     def drug(self, text: str) -> Optional[Drug]:
@@ -143,16 +149,26 @@ class Vocabulary:
 
     def suggest_drugs(self, text: str, n: int = 3) -> list[str]:
         key = clean_name(text)
-        matches = difflib.get_close_matches(key, list(self._names), n=n * 3, cutoff=0.6)
+        hit = self._suggestions.get(key)
+        if hit is not None:
+            return hit
+        # Only names of similar length can reach the cutoff; this keeps difflib cheap on streams.
+        slack = max(3, len(key) // 3)
+        pool = [name for name in self._names if abs(len(name) - len(key)) <= slack]
+        matches = difflib.get_close_matches(key, pool, n=n * 3, cutoff=0.6)
         out: list[str] = []
         for m in matches:
             label = m if m == self._names[m] else f"{m} ({self._names[m]})"
             if label not in out:
                 out.append(label)
-        return out[:n]
+        out = out[:n]
+        if len(self._suggestions) < 10_000:
+            self._suggestions[key] = out
+        return out
 
     def test(self, text: str) -> Optional[tuple[str, ...]]:
-        return self.tests.get(clean_name(text))
+        hit = self.tests.get(text)
+        return hit if hit is not None else self.tests.get(clean_name(text))
 
     def suggest_tests(self, text: str) -> list[str]:
         return difflib.get_close_matches(clean_name(text), list(self.tests), n=3, cutoff=0.6)

@@ -53,3 +53,17 @@ def test_malformed_baseline_is_a_usage_error(tmp_path):
     bad.write_text("[]")
     r = run_cli("check", str(EXAMPLES / "protocols"), "--baseline", str(bad))
     assert r.exit_code == 2 and "malformed" in r.stderr
+
+
+def test_json_lines_baseline_is_keyed_by_document_id_not_line(tmp_path):
+    good = (EXAMPLES / "regimens" / "ILD102-fires.json").read_text()
+    stream = tmp_path / "batch.jsonl"
+    stream.write_text(json.dumps(json.loads(good)) + "\n")
+    base = tmp_path / "b.json"
+    run_cli("check", str(stream), "--write-baseline", str(base))
+    (entry,) = json.loads(base.read_text())["entries"]
+    assert entry["source"] == f"{stream}#{json.loads(good)['id']}" and entry["key"] == "order:nin"
+    # Another document inserted above: the finding moves to line 2 and is still baselined.
+    other = json.loads((EXAMPLES / "regimens" / "ILD301-clean.json").read_text())
+    stream.write_text(json.dumps(other) + "\n" + json.dumps(json.loads(good)) + "\n")
+    assert run_cli("check", str(stream), "--baseline", str(base)).exit_code == 0

@@ -1,0 +1,60 @@
+"""GitHub Actions workflow commands: one annotation line per finding, nothing else on stdout.
+
+``::error file=PATH,line=L,col=C,title=orderlint CODE (name)::message`` (``::warning`` for
+warnings, ``::notice`` for info). A waived finding is a ``::notice`` ending in
+``(waived: REASON; approved by WHO)``. A document no installed rule pack applies to gets a
+``::notice`` saying it was not checked, so a skipped document is never silent.
+
+Escaping follows the runner (actions/toolkit ``command.ts``): in the message ``%``, CR and LF
+become ``%25``, ``%0D``, ``%0A``; in property values ``:`` and ``,`` also become ``%3A``, ``%2C``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orderlint.formatters import Formatter
+from orderlint.formatters.sarif import display_path, is_pseudo, split_source
+
+COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, **props: Any) -> str:
+    parts = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
+    return f"::{name}{' ' + parts if parts else ''}::{escape_data(message)}"
+
+
+class GitHubFormatter(Formatter):
+    def result(self, r: Any) -> None:
+        path, src_line = split_source(r.source)
+        file = None if is_pseudo(path) else display_path(path)
+        write = self.out.write
+        if r.status == "not-applicable":
+            write(command(
+                "notice",
+                f"{r.source}: not checked: no installed rule pack for condition {r.condition!r}",
+                file=file, line=src_line, title="orderlint (document not checked)",
+            ) + "\n")
+            return
+        for f in r.findings:
+            line = src_line if src_line is not None else max(1, f.line)
+            message = f.message
+            name = COMMAND[f.severity]
+            s = f.suppressed
+            if s is not None:
+                name = "notice"
+                message += f" (waived: {s.reason}; approved by {s.approved_by})"
+            loc = {} if file is None else {"file": file, "line": line, "col": max(1, f.column)}
+            write(command(name, message, **loc, title=f"orderlint {f.code} ({f.name})") + "\n")
+
+
+def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+    return GitHubFormatter(out, linter, fmt=fmt, **kw)

@@ -1,0 +1,215 @@
+"""SARIF 2.1.0 for GitHub code scanning (and any other SARIF consumer).
+
+One run; every rule the linter knows is listed in ``tool.driver.rules`` (so a result can always
+point at its rule by index); one result per finding, waived findings included and marked with
+``suppressions``. Results are collected in memory: SARIF is for CI, not for million-document
+streams (use ``--format jsonl`` there).
+
+Locations are repo-relative URIs (relative to the working directory, forward slashes,
+percent-encoded), with a 1-based region. ``partialFingerprints`` are keyed by file, document id,
+rule and order id (or JSON Pointer), never by line number, so moving unrelated lines or inserting
+an unrelated order does not make code scanning see a "new" alert.
+
+The helpers :func:`split_source` and :func:`display_path` are shared with the JUnit and GitHub
+formatters so that all three name files the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from typing import Any, Optional
+from urllib.parse import quote
+
+from orderlint import __version__
+from orderlint.formatters import Formatter, summary_dict
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://orderlint.dev"
+FINGERPRINT_KEY = "orderlint/v1"
+
+#: orderlint severity -> SARIF level.
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+#: orderlint severity -> GitHub's `problem.severity` rule property.
+PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
+
+#: GitHub truncates or rejects longer descriptions.
+_MAX_DESCRIPTION = 1024
+_MAX_TAGS = 20
+
+# A line of a JSON Lines input is named "path:LINE" (reader.iter_jsonl); only files read as
+# JSON Lines (by extension) or standard input read with --jsonl are ever named that way.
+_LINE_SOURCE = re.compile(r"^(?P<path>.*\.(?:jsonl|ndjson)|<stdin>):(?P<line>[0-9]+)$", re.IGNORECASE)
+_ORDER_POINTER = re.compile(r"^/orders/[0-9]+(?=/|$)")
+
+
+def split_source(source: str) -> tuple[str, Optional[int]]:
+    """``"runs.jsonl:12"`` -> ``("runs.jsonl", 12)``; any other source -> ``(source, None)``."""
+    m = _LINE_SOURCE.match(source)
+    if m:
+        return m.group("path"), int(m.group("line"))
+    return source, None
+
+
+def is_pseudo(path: str) -> bool:
+    """``<stdin>``, ``<data>``: a source that is no file."""
+    return path.startswith("<") and path.endswith(">")
+
+
+def display_path(path: str) -> str:
+    """A file path relative to the working directory, with forward slashes (pseudo paths unchanged)."""
+    if is_pseudo(path):
+        return path
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # Windows: another drive than the working directory
+        rel = os.path.abspath(path)
+    if os.sep != "/":
+        rel = rel.replace(os.sep, "/")
+    if os.altsep and os.altsep != "/":
+        rel = rel.replace(os.altsep, "/")
+    return rel
+
+
+def artifact_uri(path: str) -> str:
+    """The SARIF ``artifactLocation.uri`` of a source path: a relative URI reference."""
+    if is_pseudo(path):
+        return quote(path[1:-1], safe="") or "stdin"
+    rel = display_path(path)
+    if os.path.isabs(rel):  # only on another drive than the working directory
+        from pathlib import Path
+
+        return Path(rel).as_uri()
+    return quote(rel, safe="/")
+
+
+def _cap(text: str, limit: int = _MAX_DESCRIPTION) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _help(rule: Any, severity: str) -> dict:
+    src = rule.source
+    text = [f"{rule.code} {rule.name} [{severity}]", "", rule.summary, "", f"Why: {rule.rationale}", "",
+            f"Source: {src.text()}"]
+    md = [f"**{rule.code}** `{rule.name}` ({severity})", "", rule.summary, "", f"**Why:** {rule.rationale}", "",
+          f"**Source:** {src.citation} ({src.grade}; evidence tag {src.verification})"]
+    if rule.fix:
+        text += ["", f"Fix: {rule.fix}"]
+        md += ["", f"**Fix:** {rule.fix}"]
+    if rule.notes:
+        text += ["", f"Where sources disagree: {rule.notes}"]
+        md += ["", f"**Where sources disagree:** {rule.notes}"]
+    text += ["", f"More: {rule.help_uri()}"]
+    md += ["", f"[Rule documentation]({rule.help_uri()})"]
+    return {"text": "\n".join(text), "markdown": "\n".join(md)}
+
+
+def rule_descriptor(rule: Any, linter: Any) -> dict:
+    severity = linter.severity.get(rule.code, rule.severity)
+    tags = [rule.plugin, *(sorted(rule.conditions) if rule.conditions else ["core"])]
+    src = rule.source
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": _cap(rule.summary)},
+        "fullDescription": {"text": _cap(rule.full_description())},
+        "help": _help(rule, severity),
+        "helpUri": rule.help_uri(),
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "properties": {
+            "tags": list(dict.fromkeys(tags))[:_MAX_TAGS],
+            "problem.severity": PROBLEM_SEVERITY[severity],
+            "source": src.citation,
+            "evidenceGrade": src.grade,
+            "verification": src.verification,
+            "plugin": rule.plugin,
+            "enabled": rule.code in linter.enabled,
+        },
+    }
+
+
+def _locator(f: Any) -> str:
+    """What identifies a finding inside its document, independent of lines and order positions."""
+    if f.order is not None:
+        return "order:" + _ORDER_POINTER.sub(lambda m: f"/orders/[{f.order}]", f.pointer, count=1)
+    return "pointer:" + f.pointer
+
+
+class SarifFormatter(Formatter):
+    def start(self) -> None:
+        self.rule_index = {r.code: i for i, r in enumerate(self.linter.rules)}
+        self.results: list[dict] = []
+        self.not_applicable: list[dict] = []
+        self.seen: Counter = Counter()
+
+    def _location(self, source: str, line: int, column: int) -> dict:
+        path, src_line = split_source(source)
+        region = {"startLine": max(1, src_line if src_line is not None else int(line or 1)),
+                  "startColumn": max(1, int(column or 1))}
+        return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}, "region": region}}
+
+    def result(self, r: Any) -> None:
+        if r.status == "not-applicable":
+            loc = self._location(r.source, 1, 1)
+            self.not_applicable.append({
+                "level": "note",
+                "message": {"text": f"{r.source}: not checked: no installed rule pack for condition {r.condition!r}"},
+                "locations": [loc],
+                "properties": {"documentId": r.id, "condition": r.condition},
+            })
+            return
+        for f in r.findings:
+            loc = self._location(r.source, f.line, f.column)
+            uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+            key = "\x1f".join((uri, r.id or "", f.code, _locator(f)))
+            self.seen[key] += 1
+            digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+            res: dict = {"ruleId": f.code}
+            if f.code in self.rule_index:
+                res["ruleIndex"] = self.rule_index[f.code]
+            res.update({
+                "level": LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [loc],
+                "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{self.seen[key]}"},
+                "properties": {"documentId": r.id, "status": r.status, "order": f.order, "pointer": f.pointer,
+                               "severity": f.severity, "fix": f.fix},
+            })
+            s = f.suppressed
+            if s is not None:
+                external = s.approved_by == "baseline" and s.waiver < 0
+                res["suppressions"] = [{
+                    "kind": "external" if external else "inSource",
+                    "status": "accepted",
+                    "justification": f"{s.reason} (approved by {s.approved_by})",
+                    "properties": {"approvedBy": s.approved_by, "waiver": s.waiver},
+                }]
+            self.results.append(res)
+
+    def finish(self, summary: Any) -> None:
+        invocation: dict = {"executionSuccessful": not getattr(summary, "crashed", 0)}
+        if self.not_applicable:
+            invocation["toolExecutionNotifications"] = self.not_applicable
+        run: dict = {
+            "tool": {"driver": {
+                "name": "orderlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [rule_descriptor(r, self.linter) for r in self.linter.rules],
+            }},
+            "invocations": [invocation],
+            "columnKind": "unicodeCodePoints",
+            "results": self.results,
+            "properties": {"summary": summary_dict(summary)},
+        }
+        doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+        json.dump(doc, self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")
+
+
+def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+    return SarifFormatter(out, linter, fmt=fmt, **kw)
