@@ -41,6 +41,7 @@ NOT_RECOMMENDED = {
     passing_example="orders: [{drug: mycophenolate mofetil, dose: 1000, unit: mg, route: oral, frequency: bid}]",
     notes="The JAK inhibitor, calcineurin inhibitor, IVIG and plasma-exchange entries come from the seed; no explicit SSc-ILD recommendation against them was verified (clinical-facts.md D4).",
     conditions=CONDITION,
+    triggers=lambda o: o["agents"],
 )
 def not_recommended_agent(reg, opts):
     exempt = set(opts["rp-ild-exempt"]) if reg.rapidly_progressive else set()
@@ -76,6 +77,7 @@ def not_recommended_agent(reg, opts):
         "(ignore = [\"ILD102\"]) or waive it per patient."
     ),
     conditions=CONDITION,
+    triggers=["nintedanib"],
 )
 def nintedanib_mycophenolate_upfront(reg, opts):
     if not reg.active("mycophenolate") or reg.progressed_on_class("mycophenolate"):
@@ -98,6 +100,7 @@ def nintedanib_mycophenolate_upfront(reg, opts):
     failing_example="orders: [{drug: Actemra, dose: 8, unit: mg/kg, route: iv, frequency: q4w}]",
     passing_example="orders: [{drug: Actemra, dose: 162, unit: mg, route: sc, frequency: weekly}]",
     conditions=CONDITION,
+    triggers=["tocilizumab"],
 )
 def tocilizumab_iv_route(reg, opts):
     for o in reg.active("tocilizumab"):
@@ -116,6 +119,7 @@ def tocilizumab_iv_route(reg, opts):
     failing_example="orders: [{drug: CellCept, ...}, {drug: azathioprine, ...}]",
     passing_example="orders: [{drug: CellCept, dose: 1000, unit: mg, route: oral, frequency: bid}]",
     conditions=CONDITION,
+    triggers=["azathioprine"],
 )
 def antimetabolite_combination(reg, opts):
     if not reg.active("mycophenolate"):

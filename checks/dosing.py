@@ -100,6 +100,7 @@ def _check(reg, opts, limits, above: bool):
     failing_example="orders: [{drug: CellCept, dose: 2000, unit: mg, route: oral, frequency: bid}]  # 4000 mg/day",
     passing_example="orders: [{drug: CellCept, dose: 1500, unit: mg, route: oral, frequency: bid}]  # 3000 mg/day",
     conditions=CONDITION,
+    triggers=[*DOSE_CHECKED, "mycophenolate"],
 )
 def dose_above_maximum(reg, opts):
     yield from _check(reg, opts, MAXIMA, above=True)
@@ -117,6 +118,7 @@ def dose_above_maximum(reg, opts):
     failing_example="orders: [{drug: CellCept, dose: 250, unit: mg, route: oral, frequency: bid}]  # 500 mg/day",
     passing_example="orders: [{drug: CellCept, dose: 500, unit: mg, route: oral, frequency: bid}]  # 1000 mg/day",
     conditions=CONDITION,
+    triggers=[*DOSE_CHECKED, "mycophenolate"],
 )
 def dose_below_range(reg, opts):
     yield from _check(reg, opts, MINIMA, above=False)
@@ -138,6 +140,7 @@ def dose_below_range(reg, opts):
     passing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 6}]",
     notes="The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; the seed's 6 months matches IV induction (RECITAL). A site following SLS can set max-course-days = 365.",
     conditions=CONDITION,
+    triggers=["cyclophosphamide"],
 )
 def cyclophosphamide_course_too_long(reg, opts):
     for o in reg.active("cyclophosphamide"):

@@ -41,6 +41,7 @@ def _arithmetic(parts) -> str:
     failing_example="orders: [{drug: prednisone, dose: 10, unit: mg, route: oral, frequency: daily}]",
     passing_example="orders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, purpose: other}]",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def glucocorticoid_first_line(reg, opts):
     if reg.phase != "first-line":
@@ -71,6 +72,7 @@ def glucocorticoid_first_line(reg, opts):
     failing_example="orders: [{drug: methylprednisolone, dose: 16, unit: mg, route: oral, frequency: daily, purpose: other}]",
     passing_example="orders: [{drug: methylprednisolone, dose: 12, unit: mg, route: oral, frequency: daily, purpose: other}]",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def glucocorticoid_high_dose(reg, opts):
     parts = _non_pulse(reg, reg.active())
@@ -98,6 +100,7 @@ def glucocorticoid_high_dose(reg, opts):
     failing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily}]",
     passing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, duration: {value: 4, unit: wk}}]",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def glucocorticoid_long_term(reg, opts):
     if reg.phase != "progression":
@@ -128,6 +131,7 @@ def _pulses(reg):
     failing_example="orders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
     passing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}, {drug: rituximab, ...}]",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def pulse_outside_rpild(reg, opts):
     if reg.rapidly_progressive:
@@ -151,6 +155,7 @@ RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcin
     failing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
     passing_example="... plus {drug: rituximab, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def pulse_without_immunosuppressant(reg, opts):
     if not reg.rapidly_progressive:
@@ -176,6 +181,7 @@ def pulse_without_immunosuppressant(reg, opts):
     failing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 5}",
     passing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def pulse_course_exceeds(reg, opts):
     if not reg.rapidly_progressive:
@@ -204,6 +210,7 @@ def pulse_course_exceeds(reg, opts):
     failing_example="indication: {rapidly_progressive: true} with a methylprednisolone 1000 mg IV pulse",
     passing_example="a regimen with no pulse",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def pulse_renal_crisis_review(reg, opts):
     if not reg.rapidly_progressive:

@@ -19,6 +19,7 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     failing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 6}]",
     passing_example="... plus {drug: Bactrim DS, dose: 1, unit: tablet, strength: {value: 800, unit: mg}, route: oral, frequency: tiw}",
     conditions=CONDITION,
+    triggers=["cyclophosphamide"],
 )
 def pcp_prophylaxis_missing(reg, opts):
     if reg.active("pcp-prophylaxis"):
@@ -42,6 +43,7 @@ def pcp_prophylaxis_missing(reg, opts):
     failing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, purpose: other}]  # open-ended",
     passing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, duration: {value: 14, unit: d}, purpose: other}]",
     conditions=CONDITION,
+    triggers=["systemic-glucocorticoid"],
 )
 def pcp_prophylaxis_glucocorticoid(reg, opts):
     if reg.active("pcp-prophylaxis"):

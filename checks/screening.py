@@ -50,6 +50,7 @@ def _fmt_tests(tests) -> str:
     failing_example="orders: [{drug: CellCept, ...}]  # no tests",
     passing_example="orders: [{drug: CellCept, ...}]\ntests: [{test: cbc, status: ordered}, {test: lft, status: ordered}]",
     conditions=CONDITION,
+    triggers=lambda o: o["required"],
 )
 def baseline_labs_missing(reg, opts):
     for o in reg.new():
@@ -73,6 +74,7 @@ BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "
     failing_example="orders: [{drug: Rituxan, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}]",
     passing_example="... tests: [{test: HBsAg, status: ordered}, {test: cbc, status: ordered}]",
     conditions=CONDITION,
+    triggers=lambda o: o["required"],
 )
 def boxed_warning_screening_missing(reg, opts):
     for o in reg.new():
@@ -96,6 +98,7 @@ def boxed_warning_screening_missing(reg, opts):
     failing_example="orders: [{drug: azathioprine, ...}]  # no hbv",
     passing_example="... tests: [{test: hepatitis B serology, status: ordered}]",
     conditions=CONDITION,
+    triggers=["immunosuppressant"],
 )
 def infection_screening_missing(reg, opts):
     for o in reg.new("immunosuppressant"):
@@ -122,6 +125,7 @@ TERATOGENS = ["mycophenolate", "cyclophosphamide", "nintedanib", "leflunomide", 
     failing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]",
     passing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]\ntests: [{test: pregnancy test, status: ordered}]",
     conditions=CONDITION,
+    triggers=lambda o: o["drugs"],
 )
 def pregnancy_test_missing(reg, opts):
     if not reg.reproductive_potential or reg.test_counts("pregnancy"):
@@ -143,6 +147,7 @@ def pregnancy_test_missing(reg, opts):
     failing_example="orders: [{drug: CellCept, ...}]  # no hrct / pft",
     passing_example="tests: [{test: hrct, status: ordered}, {test: pft, status: ordered}]",
     conditions=CONDITION,
+    triggers=["immunosuppressant", "antifibrotic"],
 )
 def baseline_imaging_missing(reg, opts):
     if reg.phase != "first-line":
@@ -167,6 +172,7 @@ def baseline_imaging_missing(reg, opts):
     failing_example="orders: [{drug: azathioprine, dose: 2, unit: mg/kg, route: oral, frequency: daily}]",
     passing_example="... tests: [{test: TPMT, status: resulted, date: 2019-05-01}]",
     conditions=CONDITION,
+    triggers=["azathioprine"],
 )
 def tpmt_missing(reg, opts):
     if reg.test_counts("tpmt"):
@@ -186,6 +192,7 @@ def tpmt_missing(reg, opts):
     failing_example="orders: [{drug: dapsone, dose: 100, unit: mg, route: oral, frequency: daily}]",
     passing_example="... tests: [{test: g6pd, status: ordered}]",
     conditions=CONDITION,
+    triggers=["dapsone"],
 )
 def g6pd_missing(reg, opts):
     if reg.test_counts("g6pd"):

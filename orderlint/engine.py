@@ -59,6 +59,10 @@ class Linter:
         self._resolve_settings()
         self._per_condition: dict[str, list[Rule]] = {}
         self._source_text = {r.code: r.source.text() for r in self.rules}
+        self._triggers = {r.code: r.trigger_tags(self.options[r.code]) for r in self.rules}
+        self._dispatch: dict[str, list] = {}
+        # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
+        self._as_of = self.settings.as_of or _dt.date.today()
 
     # ------------------------------------------------------------------ loading
     def _load(self, use_entry_points: bool, extra: list[Any]) -> None:
@@ -196,6 +200,15 @@ class Linter:
             self._per_condition[condition] = rules
         return rules
 
+    def _dispatch_for(self, condition: str) -> list[tuple[Rule, Optional[frozenset], dict]]:
+        """(rule, trigger tags, options) for every rule to run on this condition, built once."""
+        table = self._dispatch.get(condition)
+        if table is None:
+            table = self._dispatch[condition] = [
+                (r, self._triggers[r.code], self.options[r.code]) for r in self._rules_for(condition)
+            ]
+        return table
+
     def lint_data(self, data: Any, source: str = "<data>") -> Result:
         """Lint an already-parsed document (no line/column information: positions are 1:1)."""
         return self.lint_document(Document(source=source, data=data, text=None))
@@ -221,21 +234,19 @@ class Linter:
         from orderlint.normalize import normalize
 
         s = self.settings
-        reg, unknown, _ = normalize(
-            regimen,
-            self.vocab,
-            as_of=s.as_of or _dt.date.today(),
-            lookback_days=s.lookback_days,
-        )
+        reg, unknown, _ = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=s.lookback_days)
         reg.options = self.options  # terms shared across rules (e.g. the pulse threshold on ILD204)
         findings: list[Finding] = []
         enabled = self.enabled
         if "OL002" in enabled:
             for msg, ptr, idx in unknown:
                 findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc))
-        for r in self._rules_for(regimen.indication.condition):
+        tags = reg.active_tags()
+        for r, trig, opts in self._dispatch_for(regimen.indication.condition):
+            if trig is not None and tags.isdisjoint(trig):
+                continue  # no active order this rule could be about
             try:
-                for hit in r.check(reg, self.options[r.code]):
+                for hit in r.check(reg, opts):
                     if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
                         raise TypeError(f"returned a malformed finding {hit!r:.80}")
                     f = self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix)

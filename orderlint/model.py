@@ -9,7 +9,6 @@ fields, because silently accepting less than the contract is unsafe.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
@@ -20,10 +19,8 @@ def _real_date(v: str) -> str:
     return v
 
 
-def _finite(v: float) -> float:
-    if not math.isfinite(v):
-        raise ValueError("number must be finite")
-    return v
+#: Largest integer a double holds exactly; the schema declares the same maximum.
+MAX_INT = 2**53 - 1
 
 
 def _json_int(v: object) -> object:
@@ -36,8 +33,9 @@ def _json_int(v: object) -> object:
 JsonInt = Annotated[int, BeforeValidator(_json_int)]
 DateStr = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_date)]
 Text = Annotated[str, StringConstraints(min_length=1)]
-Positive = Annotated[float, Field(gt=0), AfterValidator(_finite)]
-NonNegative = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+# allow_inf_nan=False: the API may be handed float("nan"); JSON input never gets this far with one.
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -70,7 +68,7 @@ class Duration(_Strict):
 
 
 class StructuredFrequency(_Strict):
-    frequency: Annotated[JsonInt, Field(ge=1)]
+    frequency: Annotated[JsonInt, Field(ge=1, le=MAX_INT)]
     period: Positive
     period_unit: Literal["d", "wk", "mo"]
 
@@ -85,7 +83,7 @@ class Order(_Strict):
     route: Text
     frequency: Union[Text, StructuredFrequency]
     duration: Optional[Duration] = None
-    doses: Optional[Annotated[JsonInt, Field(ge=1)]] = None
+    doses: Optional[Annotated[JsonInt, Field(ge=1, le=MAX_INT)]] = None
     start: Optional[DateStr] = None
     status: Literal["new", "active", "on-hold", "stopped"] = "new"
     purpose: Literal["ild", "other"] = "ild"

@@ -75,7 +75,7 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """One order, normalized. ``index`` is its position in the document's ``orders``."""
 
@@ -161,7 +161,7 @@ class Regimen:
     reproductive_potential: bool
     progressed_on: frozenset  # Drugs with a history outcome of progression
     lookback_days: dict[str, Optional[int]]
-    test_index: dict[str, list[Any]]  # canonical test -> TestItems naming it
+    test_index: dict[str, list[Optional[_dt.date]]]  # canonical test -> result dates (None: ordered)
     unverifiable: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     _memo: dict = field(default_factory=dict, repr=False)
@@ -182,6 +182,10 @@ class Regimen:
     def new(self, cls: Optional[str] = None) -> list[Order]:
         """New (proposed) orders of known drugs, optionally of one class or ingredient."""
         return self._by_tag("n").get(cls, ())  # type: ignore[return-value]
+
+    def active_tags(self):
+        """Every class and ingredient among active orders of known drugs."""
+        return self._by_tag("a").keys()
 
     def _by_tag(self, which: str) -> dict:
         index = self._memo.get(which)
@@ -247,11 +251,10 @@ class Regimen:
 
     def _test_counts(self, name: str) -> bool:
         window = self.lookback_days.get(name, self.lookback_days.get("default", 90))
-        for t in self.test_index.get(name, ()):
-            if t.status == "ordered":
+        for resulted_on in self.test_index.get(name, ()):
+            if resulted_on is None:  # ordered in this document
                 return True
-            d = _dt.date.fromisoformat(t.date)
-            age = (self.as_of - d).days
+            age = (self.as_of - resulted_on).days
             if age >= 0 and (window is None or age <= window):
                 return True
         return False
@@ -308,10 +311,11 @@ def normalize(
         elif h.outcome == "progression":
             progressed.add(hd)
 
-    test_index: dict[str, list[Any]] = {}
+    test_index: dict[str, list[Optional[_dt.date]]] = {}
     for t in doc.tests:
+        when = None if t.status == "ordered" else _dt.date.fromisoformat(t.date)
         for canonical in vocab.test(t.test) or ():
-            test_index.setdefault(canonical, []).append(t)
+            test_index.setdefault(canonical, []).append(when)
 
     phase = doc.indication.phase or ("progression" if any(h.outcome == "progression" for h in doc.history) else "first-line")
     as_of_date = _dt.date.fromisoformat(doc.as_of) if doc.as_of else as_of

@@ -49,6 +49,7 @@ class Document:
     fmt: str = "json"
     first_line: int = 1
     _positions: Optional[dict[str, tuple[int, int]]] = field(default=None, repr=False)
+    _offsets: Optional[dict[str, int]] = field(default=None, repr=False)
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) of the value at ``pointer``, or of its nearest existing parent."""
@@ -56,7 +57,10 @@ class Document:
             if self.text is None:
                 return self.first_line, 1
             # JSON: walk the text along this pointer only (siblings are skipped by the C decoder).
-            line, col = _locate_json(self.text, pointer)
+            if self._offsets is None:
+                self._offsets = {}
+            offset = _locate_json(self.text, pointer, self._offsets)
+            line, col = _line_col(self.text, offset)
             return line + self.first_line - 1, col
         pos = self._positions
         p = pointer
@@ -101,18 +105,10 @@ def _parse_float(s: str) -> float:
     return v
 
 
-def _parse_int(s: str) -> int:
-    if len(s) > 308:  # beyond a double's range: would silently lose the value elsewhere
-        raise _Overflow(s[:20] + "...")
-    return int(s)
-
-
-_DECODER = json.JSONDecoder(
-    object_pairs_hook=_pairs_hook,
-    parse_constant=_bad_constant,
-    parse_float=_parse_float,
-    parse_int=_parse_int,
-)
+# Float literals (few per document) are checked for overflow in Python; integers are parsed in
+# C (Python ints are exact, and the model caps the integer fields at 2**53). An integer literal
+# too long for Python to convert is a ValueError, reported as OL001.
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_bad_constant, parse_float=_parse_float)
 
 
 def escape_token(token: str) -> str:
@@ -156,6 +152,8 @@ def parse_json(text: str, source: str, first_line: int = 1) -> Document:
         )
     except RecursionError:
         doc.error = ParseError("document is nested too deeply", "", first_line, 1)
+    except ValueError:  # an integer literal longer than Python converts (over 4300 digits)
+        doc.error = ParseError("a number is too long to be read; every number must fit a double", "", first_line, 1)
     return doc
 
 
@@ -191,17 +189,29 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-def _locate_json(text: str, pointer: str) -> tuple[int, int]:
-    """Line and column of the value at ``pointer`` (or its nearest existing parent) in valid JSON text.
+def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
+    """Offset of the value at ``pointer`` (or its nearest existing parent) in valid JSON text.
 
     Only the containers on the pointer's path are walked; each sibling is skipped with one call
     into the C decoder, so locating a finding costs about one parse of the text at most.
+    ``memo`` keeps the offsets of prefixes already walked (findings share their order's path).
     """
+    hit = memo.get(pointer)
+    if hit is not None:
+        return hit
     ws = _WS_RE.match
+    tokens = pointer.split("/")[1:]
+    start = 0
     i = ws(text, 0).end()
+    for k in range(len(tokens), 0, -1):
+        prefix = "/" + "/".join(tokens[:k])
+        if prefix in memo:
+            i, start = memo[prefix], k
+            break
     found = i
+    walked = "/" + "/".join(tokens[:start]) if start else ""
     try:
-        for raw_token in pointer.split("/")[1:]:
+        for raw_token in tokens[start:]:
             token = _unescape(raw_token)
             c = text[i]
             if c == "{":
@@ -231,9 +241,12 @@ def _locate_json(text: str, pointer: str) -> tuple[int, int]:
             else:
                 break
             found = i
+            walked = f"{walked}/{raw_token}"
+            memo[walked] = i
     except (IndexError, ValueError):
         pass
-    return _line_col(text, found)
+    memo[pointer] = found
+    return found
 
 
 _WS_RE = re.compile(r"[ \t\n\r]*")

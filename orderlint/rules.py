@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple, Optional
+from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
 
 _CODE_RE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -67,6 +67,9 @@ class Rule:
     passing_example: Optional[str] = None
     notes: Optional[str] = None  # disagreements between sources, told by `explain`
     conditions: Optional[frozenset[str]] = None  # None: core rule, applies to every checked document
+    # Drug tags (classes or ingredients) without which the rule cannot fire: the engine skips the
+    # rule for regimens with no active order of any of them. A callable gets the rule's options.
+    triggers: Optional[Union[frozenset, Callable[[dict], Iterable[str]]]] = field(default=None, compare=False, repr=False)
     check: Optional[CheckFn] = field(default=None, compare=False, repr=False)
     plugin: str = "orderlint"
 
@@ -83,6 +86,12 @@ class Rule:
                 problems.append(f"{attr} is empty")
         if problems:
             raise ValueError(f"rule {self.code}: " + "; ".join(problems))
+
+    def trigger_tags(self, options: dict[str, Any]) -> Optional[frozenset]:
+        if self.triggers is None:
+            return None
+        tags = self.triggers(options) if callable(self.triggers) else self.triggers
+        return frozenset(tags)
 
     def defaults(self) -> dict[str, Any]:
         return {k: o.default for k, o in self.options.items()}
@@ -108,6 +117,7 @@ def rule(
     passing_example: Optional[str] = None,
     notes: Optional[str] = None,
     conditions: Optional[Iterable[str]] = None,
+    triggers: Optional[Union[Iterable[str], Callable[[dict], Iterable[str]]]] = None,
 ) -> Callable[[CheckFn], Rule]:
     """Declare a rule around its check function ``check(regimen, options) -> Iterable[Hit]``."""
 
@@ -125,6 +135,7 @@ def rule(
             passing_example=passing_example,
             notes=notes,
             conditions=frozenset(conditions) if conditions is not None else None,
+            triggers=triggers if triggers is None or callable(triggers) else frozenset(triggers),
             check=fn,
         )
 

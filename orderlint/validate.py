@@ -25,6 +25,7 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "frequency": model.StructuredFrequency,
 }
 _UNION_TAGS = ("constrained-str", "StructuredFrequency", "str")
+_TOP_FIELDS = frozenset(model.Regimen.model_fields)
 
 Problem = tuple[str, str]  # (message, pointer)
 
@@ -32,7 +33,7 @@ Problem = tuple[str, str]  # (message, pointer)
 def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], list[Problem]]:
     if not isinstance(data, dict):
         return None, [(f"a regimen document must be an object, not {_kind(data)}", "")]
-    if any(k.startswith("x-") for k in data):
+    if data.keys() - _TOP_FIELDS:  # only then can there be local `x-` fields to set aside
         data = {k: v for k, v in data.items() if not k.startswith("x-")}
     try:
         reg: Optional[model.Regimen] = model.Regimen.model_validate(data)
@@ -122,6 +123,8 @@ def _message(err: dict, loc: list, data: dict) -> str:
     shown = repr(value) if not isinstance(value, (dict, list)) else _kind(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
+    if t == "float_type" and isinstance(value, int) and not isinstance(value, bool):
+        return f"{where} is {shown}: it overflows a double; every number must be finite"
     if t in ("string_type", "float_type", "int_type", "bool_type", "list_type", "dict_type", "model_type", "int_from_float"):
         expected = {
             "string_type": "a string", "float_type": "a number", "int_type": "a whole number",

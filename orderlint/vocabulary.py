@@ -78,6 +78,7 @@ class Vocabulary:
         self._by_rxcui: dict[str, str] = {}
         self._cache: dict[str, Optional[Drug]] = {}
         self._suggestions: dict[str, list[str]] = {}
+        self._test_cache: dict[str, Optional[tuple[str, ...]]] = {}
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
         for name, counts in COMPOSITE_TESTS.items():
@@ -92,6 +93,7 @@ class Vocabulary:
             if prev is not None and prev != (canonical,):
                 raise VocabularyError(f"{owner}: test name {n!r} already means {prev[0]!r}")
             self.tests[key] = (canonical,)
+        self._test_cache = {}
 
     def add_drugs(self, drugs: dict[str, dict], owner: str) -> None:
         for canonical, entry in drugs.items():
@@ -168,7 +170,13 @@ class Vocabulary:
 
     def test(self, text: str) -> Optional[tuple[str, ...]]:
         hit = self.tests.get(text)
-        return hit if hit is not None else self.tests.get(clean_name(text))
+        if hit is None:
+            hit = self._test_cache.get(text, False)
+            if hit is False:
+                hit = self.tests.get(clean_name(text))
+                if len(self._test_cache) < 10_000:
+                    self._test_cache[text] = hit
+        return hit  # type: ignore[return-value]
 
     def suggest_tests(self, text: str) -> list[str]:
         return difflib.get_close_matches(clean_name(text), list(self.tests), n=3, cutoff=0.6)
