@@ -122,13 +122,17 @@ def _split(values: tuple) -> list[str]:
 @click.option("--statistics", is_flag=True, help="Also print how many findings each rule produced.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file (and exit 0 unless a tool error occurred).")
+@click.option("--jobs", "-j", metavar="N|auto", help="Lint in N worker processes (auto: one per core). Output order and content are the same as with 1. [default: 1]")
 @_guard
-def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config, statistics, baseline, write_baseline) -> None:
+def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config, statistics, baseline, write_baseline, jobs) -> None:
     """Lint regimen files, folders (recursively: *.json, *.yaml, *.yml, *.jsonl, *.ndjson) or - for stdin.
 
     With no PATH, the current folder is linted. Findings print as
     `path:line:col: CODE [severity] message`, then a summary line.
     """
+    from orderlint.parallel import resolve_jobs
+
+    n_jobs = resolve_jobs(jobs)
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of)
     linter = _make_linter(settings)
     from orderlint.findings import Summary
@@ -159,12 +163,11 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
         summary = Summary()
         tool_error = False
         formatter.start()
-        for item in _documents(list(paths) or ["."], jsonl_stdin):
-            if isinstance(item, str):  # an unreadable input
-                _err(item)
+        for result in _results(linter, list(paths) or ["."], jsonl_stdin, n_jobs):
+            if isinstance(result, str):  # an unreadable input
+                _err(result)
                 tool_error = True
                 continue
-            result = linter.lint_document(item)
             if recorder is not None:
                 recorder.add(result)
             if base is not None:
@@ -195,39 +198,22 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
     raise _Exit(1 if failing else 0)
 
 
-def _documents(paths: list[str], jsonl_stdin: bool) -> Iterator[Any]:
-    """Documents in input order; a str item is an error message for an unreadable input."""
-    from orderlint.reader import format_for, iter_jsonl, iter_paths, read_bytes
+def _results(linter: Any, paths: list[str], jsonl_stdin: bool, jobs: int) -> Iterator[Any]:
+    """Results in input order; a str item is an error message for an unreadable input."""
+    from orderlint.inputs import load, units
 
-    for p in paths:
-        if p == "-":
-            stream = sys.stdin.buffer
-            if jsonl_stdin:
-                yield from iter_jsonl(stream, "<stdin>")
-            else:
-                from orderlint.reader import MAX_DOCUMENT_BYTES
+    if jobs > 1:
+        from orderlint.parallel import WorkerDied, lint_parallel
 
-                yield read_bytes(stream.read(MAX_DOCUMENT_BYTES + 1), "<stdin>", None)
-            continue
-        for path, problem in iter_paths([p]):
-            if problem:
-                yield f"cannot read {path}: {problem}"
-                continue
-            fmt = format_for(path)
-            try:
-                if fmt == "jsonl":
-                    with open(path, "rb") as f:
-                        yield from iter_jsonl(f, path)
-                    continue
-                with open(path, "rb") as f:
-                    from orderlint.reader import MAX_DOCUMENT_BYTES
-
-                    raw = f.read(MAX_DOCUMENT_BYTES + 1)
-            except OSError as e:
-                yield f"cannot read {path}: {e.strerror or e}"
-                continue
-            known = path.lower().endswith((".json", ".yaml", ".yml"))
-            yield read_bytes(raw, path, fmt if known else None)
+        try:
+            yield from lint_parallel(linter, units(paths, jsonl_stdin), jobs)
+        except WorkerDied as e:
+            _err(str(e))
+            raise _Exit(2) from None
+        return
+    for unit in units(paths, jsonl_stdin):
+        doc = load(unit)
+        yield doc if isinstance(doc, str) else linter.lint_document(doc)
 
 
 @cli.command()

@@ -189,6 +189,29 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
+class _End:
+    __slots__ = ("i",)
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def end(self) -> int:
+        return self.i
+
+
+def _ws(text: str, i: int):
+    """Skip JSON whitespace; no regex call for the usual zero or one space."""
+    try:
+        c = text[i]
+        if c not in " \t\n\r":
+            return _End(i)
+        if text[i + 1] not in " \t\n\r":
+            return _End(i + 1)
+    except IndexError:
+        return _End(i)
+    return _WS_RE.match(text, i)
+
+
 def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
     """Offset of the value at ``pointer`` (or its nearest existing parent) in valid JSON text.
 
@@ -199,7 +222,7 @@ def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
     hit = memo.get(pointer)
     if hit is not None:
         return hit
-    ws = _WS_RE.match
+    ws = _ws
     tokens = pointer.split("/")[1:]
     start = 0
     i = ws(text, 0).end()
@@ -490,8 +513,11 @@ def read_bytes(raw: bytes, source: str, fmt: Optional[str]) -> Document:
     return parse_text(text, source, fmt or sniff_format(text))
 
 
-def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
-    """One document per non-blank line; memory stays flat however long the stream is."""
+def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, Optional[bytes]]]:
+    """(source, line number, raw line) for each non-blank line; raw is None for an over-long line.
+
+    Reads one line at a time, so memory stays flat however long the stream is.
+    """
     lineno = 0
     while True:
         raw = stream.readline(MAX_DOCUMENT_BYTES + 1)
@@ -502,19 +528,31 @@ def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
             # Skip the rest of an over-long line without holding it in memory.
             while raw and not raw.endswith(b"\n"):
                 raw = stream.readline(MAX_DOCUMENT_BYTES)
-            yield Document(
-                source=f"{source}:{lineno}",
-                error=ParseError(f"line is over the limit of {MAX_DOCUMENT_BYTES} bytes", "", lineno, 1),
-                first_line=lineno,
-            )
+            yield source, lineno, None
             continue
-        if not raw.strip():
-            continue
-        text, err = decode_bytes(raw if lineno > 1 or not raw.startswith(b"\xef\xbb\xbf") else raw)
-        if text is None:
-            yield Document(source=f"{source}:{lineno}", error=ParseError(err or "", "", lineno, 1), first_line=lineno)
-            continue
-        yield parse_json(text, f"{source}:{lineno}", first_line=lineno)
+        if raw.strip():
+            yield source, lineno, raw
+
+
+def jsonl_document(source: str, lineno: int, raw: Optional[bytes]) -> Document:
+    """Parse one JSON Lines line; its findings are located on that line of the stream."""
+    name = f"{source}:{lineno}"
+    if raw is None:
+        return Document(
+            source=name,
+            error=ParseError(f"line is over the limit of {MAX_DOCUMENT_BYTES} bytes", "", lineno, 1),
+            first_line=lineno,
+        )
+    text, err = decode_bytes(raw)
+    if text is None:
+        return Document(source=name, error=ParseError(err or "", "", lineno, 1), first_line=lineno)
+    return parse_json(text, name, first_line=lineno)
+
+
+def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
+    """One document per non-blank line, in order."""
+    for src, lineno, raw in iter_jsonl_lines(stream, source):
+        yield jsonl_document(src, lineno, raw)
 
 
 def iter_paths(paths: list[str]) -> Iterator[tuple[str, Optional[str]]]:

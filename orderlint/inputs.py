@@ -1,0 +1,66 @@
+"""Inputs of a run as small picklable units, so that reading and parsing can happen in workers.
+
+A unit is ``("file", path)``, ``("line", source, lineno, raw)`` for one JSON Lines line, or
+``("bytes", source, raw)`` for a whole document read from stdin. ``("error", message)`` is an
+input that cannot be read: reported as one error line, and the run exits 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Iterator, Union
+
+from orderlint.reader import (
+    MAX_DOCUMENT_BYTES,
+    Document,
+    format_for,
+    iter_jsonl_lines,
+    iter_paths,
+    jsonl_document,
+    read_bytes,
+)
+
+Unit = tuple
+
+
+def units(paths: list[str], jsonl_stdin: bool) -> Iterator[Unit]:
+    for p in paths:
+        if p == "-":
+            stream = sys.stdin.buffer
+            if jsonl_stdin:
+                for src, lineno, raw in iter_jsonl_lines(stream, "<stdin>"):
+                    yield ("line", src, lineno, raw)
+            else:
+                yield ("bytes", "<stdin>", stream.read(MAX_DOCUMENT_BYTES + 1))
+            continue
+        for path, problem in iter_paths([p]):
+            if problem:
+                yield ("error", f"cannot read {path}: {problem}")
+            elif format_for(path) == "jsonl":
+                try:
+                    with open(path, "rb") as f:
+                        for src, lineno, raw in iter_jsonl_lines(f, path):
+                            yield ("line", src, lineno, raw)
+                except OSError as e:
+                    yield ("error", f"cannot read {path}: {e.strerror or e}")
+            else:
+                yield ("file", path)
+
+
+def load(unit: Unit) -> Union[Document, str]:
+    """A unit -> its parsed Document, or an error message for an unreadable input."""
+    kind = unit[0]
+    if kind == "line":
+        return jsonl_document(unit[1], unit[2], unit[3])
+    if kind == "bytes":
+        return read_bytes(unit[2], unit[1], None)
+    if kind == "error":
+        return unit[1]
+    path = unit[1]
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as e:
+        return f"cannot read {path}: {e.strerror or e}"
+    known = path.lower().endswith((".json", ".yaml", ".yml"))
+    return read_bytes(raw, path, format_for(path) if known else None)

@@ -1,0 +1,52 @@
+"""`--jobs N` gives exactly the output of `--jobs 1`, in input order (no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import EXAMPLES, run_orderlint
+
+
+@pytest.fixture(scope="module")
+def mixed_inputs(tmp_path_factory):
+    """Folders of example documents plus a JSON Lines stream longer than one chunk."""
+    root = tmp_path_factory.mktemp("jobs")
+    shutil.copytree(EXAMPLES / "regimens", root / "regimens")
+    shutil.copytree(EXAMPLES / "invalid", root / "invalid")
+    docs = [json.loads(p.read_text()) for p in sorted((EXAMPLES / "regimens").glob("*.json"))]
+    lines = []
+    for i in range(700):  # > 2 chunks of 256, with a bad line now and then
+        lines.append("{broken" if i % 97 == 13 else json.dumps(docs[i % len(docs)]))
+    (root / "stream.jsonl").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "text", "sarif"])
+def test_jobs_2_equals_jobs_1(mixed_inputs, fmt):
+    one = run_orderlint("check", str(mixed_inputs), "--format", fmt, "--jobs", "1", timeout=300)
+    two = run_orderlint("check", str(mixed_inputs), "--format", fmt, "--jobs", "2", timeout=300)
+    assert one.returncode == two.returncode == 1
+    assert one.stdout == two.stdout
+    assert len(one.stdout) > 1000
+
+
+def test_jobs_keeps_input_order_for_stdin_streams(mixed_inputs):
+    data = (mixed_inputs / "stream.jsonl").read_bytes()
+    r = run_orderlint("check", "-", "--jsonl", "--format", "jsonl", "--jobs", "auto", input=data, timeout=300)
+    sources = [json.loads(l)["source"] for l in r.stdout.decode().splitlines()]
+    assert sources == [f"<stdin>:{i}" for i in range(1, 701)]
+
+
+def test_jobs_reports_unreadable_inputs_like_jobs_1(tmp_path):
+    (tmp_path / "ok.json").write_text((EXAMPLES / "regimens" / "ILD301-clean.json").read_text())
+    r = run_orderlint("check", str(tmp_path / "ok.json"), str(tmp_path / "missing.json"), "--jobs", "2")
+    assert r.returncode == 2 and r.stderr.decode().count("orderlint: error: cannot read") == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_bad_jobs_value_is_a_usage_error(value):
+    r = run_orderlint("check", str(EXAMPLES / "regimens" / "ILD301-clean.json"), "--jobs", value)
+    assert r.returncode == 2 and "--jobs must be" in r.stderr.decode()
