@@ -35,7 +35,7 @@ def test_wheel_contents(wheel):
     ep = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(ep).decode()
     assert "[orderlint]" in text and "ssc-ild = orderlint_ssc.plugin" in text
-    assert "orderlint = orderlint.cli:main" in text
+    assert "orderlint = orderlint._entry:main" in text
 
 
 def test_installed_wheel_runs_outside_the_source_tree(wheel, tmp_path):
