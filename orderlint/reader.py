@@ -189,27 +189,16 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
-class _End:
-    __slots__ = ("i",)
-
-    def __init__(self, i: int) -> None:
-        self.i = i
-
-    def end(self) -> int:
-        return self.i
+_WS_CHARS = " \t\n\r"
 
 
-def _ws(text: str, i: int):
-    """Skip JSON whitespace; no regex call for the usual zero or one space."""
-    try:
-        c = text[i]
-        if c not in " \t\n\r":
-            return _End(i)
-        if text[i + 1] not in " \t\n\r":
-            return _End(i + 1)
-    except IndexError:
-        return _End(i)
-    return _WS_RE.match(text, i)
+def _skip_ws(text: str, i: int) -> int:
+    """Index of the next non-whitespace character; no regex call for the usual zero or one space."""
+    if i < len(text) and text[i] in _WS_CHARS:
+        i += 1
+        if i < len(text) and text[i] in _WS_CHARS:
+            i = _WS_RE.match(text, i).end()
+    return i
 
 
 def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
@@ -222,10 +211,10 @@ def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
     hit = memo.get(pointer)
     if hit is not None:
         return hit
-    ws = _ws
+    ws = _skip_ws
     tokens = pointer.split("/")[1:]
     start = 0
-    i = ws(text, 0).end()
+    i = ws(text, 0)
     for k in range(len(tokens), 0, -1):
         prefix = "/" + "/".join(tokens[:k])
         if prefix in memo:
@@ -238,27 +227,27 @@ def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
             token = _unescape(raw_token)
             c = text[i]
             if c == "{":
-                i = ws(text, i + 1).end()
+                i = ws(text, i + 1)
                 while text[i] != "}":
                     key, i = scanstring(text, i + 1)
-                    i = ws(text, ws(text, i).end() + 1).end()  # past ':'
+                    i = ws(text, ws(text, i) + 1)  # past ':'
                     if key == token:
                         break
                     _, i = _SKIP.raw_decode(text, i)
-                    i = ws(text, i).end()
+                    i = ws(text, i)
                     if text[i] == ",":
-                        i = ws(text, i + 1).end()
+                        i = ws(text, i + 1)
                 else:
                     break  # no such key: report the object
             elif c == "[" and token.isdigit():
-                i = ws(text, i + 1).end()
+                i = ws(text, i + 1)
                 for _ in range(int(token)):
                     if text[i] == "]":
                         break
                     _, i = _SKIP.raw_decode(text, i)
-                    i = ws(text, i).end()
+                    i = ws(text, i)
                     if text[i] == ",":
-                        i = ws(text, i + 1).end()
+                        i = ws(text, i + 1)
                 if text[i] == "]":
                     break
             else:
@@ -290,8 +279,8 @@ def _scan_json(text: str, want_duplicates: bool = False):
 
     positions: dict[str, tuple[int, int]] = {}
     duplicates: list[tuple[str, int, int]] = []
-    ws = _WS_RE.match
-    i = ws(text, 0).end()
+    ws = _skip_ws
+    i = ws(text, 0)
     # stack frames: [pointer, is_object, count, keys]
     stack: list[list] = []
     pointer = ""
@@ -304,7 +293,7 @@ def _scan_json(text: str, want_duplicates: bool = False):
             c = text[i]
             if c == "{" or c == "[":
                 is_obj = c == "{"
-                i = ws(text, i + 1).end()
+                i = ws(text, i + 1)
                 close = "}" if is_obj else "]"
                 if text[i] == close:
                     i += 1
@@ -333,17 +322,17 @@ def _scan_json(text: str, want_duplicates: bool = False):
                 duplicates.append((pointer, *lc(key_at)))
             else:
                 frame[3].add(key)
-            i = ws(text, i).end() + 1  # ':'
-            i = ws(text, i).end()
+            i = ws(text, i) + 1  # ':'
+            i = ws(text, i)
             state = "value"
         else:  # after a value
-            i = ws(text, i).end()
+            i = ws(text, i)
             if not stack:
                 break
             frame = stack[-1]
             c = text[i] if i < n else ""
             if c == ",":
-                i = ws(text, i + 1).end()
+                i = ws(text, i + 1)
                 frame[2] += 1
                 if frame[1]:
                     state = "key"

@@ -1,0 +1,532 @@
+#!/usr/bin/env python3
+"""Run every orderlint performance measurement and print ONE markdown table.
+
+    python benchmarks/run.py --quick          # shorter run (200,000-document memory run, 2,000 files)
+    python benchmarks/run.py                  # full run (1,000,000 documents, 10,000 files)
+    python benchmarks/run.py --big 500000 --json
+
+Every target of the performance issue is a ratio against a reference measured side by side in
+the same run (the machine is shared and noisy), except peak RSS, which is absolute. Nothing here
+asserts: a FAIL is a measurement, not an error, and the exit code is 0 unless a measurement
+could not be taken at all.
+
+Run it with the interpreter of the environment where orderlint is installed (the in-process rows
+import it); the command-line rows use the ``orderlint`` script next to that interpreter.
+Generated data is cached under benchmarks/out/data/ (git-ignored) and reused while the seed,
+the size and generate.py are unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+DATA = OUT / "data"
+SCHEMA = ROOT / "schemas" / "regimen.schema.json"
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402  (benchmarks/generate.py)
+
+# The targets of the issue.
+BATCH_MAX_RATIO = 5.0
+BATCH_STRETCH_RATIO = 3.0
+JOBS_MIN_SPEEDUP = 1.7
+STARTUP_CHECK_MAX = 2.5
+STARTUP_VERSION_MAX = 1.5
+RSS_MAX_MB = 100.0
+RSS_FLAT_MAX = 1.10  # "flat": peak RSS at the biggest size at most 10% above the 10,000-document run
+FOLDER_MAX_RATIO = 1.0
+
+#: Runs a command in a fresh process and reports its wall time and the peak RSS of the child.
+RSS_WRAPPER = r"""
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": rc, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss}))
+"""
+
+_T0 = time.perf_counter()
+
+
+def log(msg: str) -> None:
+    print(f"[{time.perf_counter() - _T0:7.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- tools
+
+
+def find_tool(name: str) -> Optional[str]:
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    return shutil.which(name)
+
+
+def script_interpreter(script: str) -> str:
+    """The interpreter a console script runs with (its shebang), for a fair `python -c pass`."""
+    try:
+        with open(script, "rb") as f:
+            first = f.readline().decode("utf-8", "replace").strip()
+        if first.startswith("#!"):
+            parts = first[2:].split()
+            if parts and os.path.exists(parts[0]) and not parts[0].endswith("/env"):
+                return parts[0]
+    except OSError:
+        pass
+    return sys.executable
+
+
+def sources_hash() -> str:
+    """Hash of the orderlint sources, to notice code that changes while the benchmark runs."""
+    h = hashlib.sha256()
+    for d in ("orderlint", "checks", "schemas"):
+        for p in sorted((ROOT / d).rglob("*")):
+            if p.suffix in (".py", ".json") and "__pycache__" not in p.parts:
+                h.update(str(p.relative_to(ROOT)).encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def git_head() -> str:
+    try:
+        p = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        return p.stdout.strip() or "?"
+    except OSError:
+        return "?"
+
+
+def generator_hash() -> str:
+    return hashlib.sha256((HERE / "generate.py").read_bytes()).hexdigest()[:8]
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def stream_file(seed: int, count: int, biggest: int) -> Path:
+    """A JSONL file of the first ``count`` documents of the seed (cached)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    tag = generator_hash()
+    path = DATA / f"stream-s{seed}-n{count}-{tag}.jsonl"
+    if path.exists():
+        return path
+    big = DATA / f"stream-s{seed}-n{biggest}-{tag}.jsonl"
+    if not big.exists():
+        for old in DATA.glob(f"stream-s{seed}-*.jsonl"):
+            if not old.name.endswith(f"-{tag}.jsonl"):
+                old.unlink()  # made by an older generate.py
+        log(f"generating {biggest:,} documents (seed {seed}) -> {big.relative_to(ROOT)}")
+        tmp = big.with_suffix(".tmp")
+        generate.write_jsonl(str(tmp), seed, biggest)
+        tmp.rename(big)
+    if count == biggest:
+        return big
+    # The generator's first N documents do not depend on the total count: copy the prefix.
+    tmp = path.with_suffix(".tmp")
+    with open(big, "rb") as src, open(tmp, "wb") as dst:
+        for n, line in enumerate(src):
+            if n >= count:
+                break
+            dst.write(line)
+    tmp.rename(path)
+    return path
+
+
+def folder(seed: int, count: int) -> Path:
+    DATA.mkdir(parents=True, exist_ok=True)
+    tag = generator_hash()
+    path = DATA / f"folder-s{seed}-n{count}-{tag}"
+    if not (path / ".complete").exists():
+        for old in DATA.glob(f"folder-s{seed}-n{count}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        log(f"generating {count:,} files (seed {seed}) -> {path.relative_to(ROOT)}")
+        generate.write_dir(str(path), seed, count)
+        (path / ".complete").write_text("ok\n")
+    return path
+
+
+def one_file(seed: int) -> Path:
+    """A clean patient regimen, pretty-printed as a user's file would be."""
+    path = DATA / f"one-file-s{seed}-{generator_hash()}.json"
+    if not path.exists():
+        gen = generate.Generator(seed)
+        for cat, kind, text in gen.iter_texts(1000, pretty=True):
+            if cat == "clean":
+                path.write_text(text + "\n", encoding="utf-8")
+                break
+    return path
+
+
+def read_lines(path: Path, limit: int) -> bytes:
+    out = []
+    with open(path, "rb") as f:
+        for n, line in enumerate(f):
+            if n >= limit:
+                break
+            out.append(line)
+    return b"".join(out)
+
+
+# ----------------------------------------------------------------------------- measurements
+
+
+def time_json_loads(data: bytes) -> tuple[float, float, int]:
+    """json.loads of every non-blank line (invalid lines count: they are parsed and refused)."""
+    loads = json.loads
+    n = 0
+    c0, t0 = time.process_time(), time.perf_counter()
+    for line in io.BytesIO(data):
+        if not line.strip():
+            continue
+        n += 1
+        try:
+            loads(line)
+        except ValueError:
+            pass
+    return time.perf_counter() - t0, time.process_time() - c0, n
+
+
+def time_orderlint(linter: Any, data: bytes) -> tuple[float, float, int, dict]:
+    from orderlint.reader import iter_jsonl
+
+    lint = linter.lint_document
+    statuses: dict[str, int] = {}
+    n = 0
+    c0, t0 = time.process_time(), time.perf_counter()
+    for doc in iter_jsonl(io.BytesIO(data), "<bench>"):
+        r = lint(doc)
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+        n += 1
+    return time.perf_counter() - t0, time.process_time() - c0, n, statuses
+
+
+def batch_in_process(data: bytes, rounds: int) -> dict:
+    from orderlint.engine import Linter
+
+    linter = Linter()
+    head = b"".join(io.BytesIO(data).readlines()[:300])
+    time_orderlint(linter, head)  # warm-up: lazy imports, pydantic, vocabulary cache
+    time_json_loads(head)
+    js, ol = [], []
+    for r in range(rounds):  # alternate so that both sides see the same machine
+        js.append(time_json_loads(data))
+        ol.append(time_orderlint(linter, data))
+        log(f"  round {r + 1}/{rounds}: json.loads {js[-1][0]:.2f}s, orderlint {ol[-1][0]:.2f}s")
+    n = ol[0][2]
+    jw, jc = min(x[0] for x in js), min(x[1] for x in js)
+    ow, oc = min(x[0] for x in ol), min(x[1] for x in ol)
+    return {"docs": n, "rounds": rounds, "json_wall": jw, "json_cpu": jc, "orderlint_wall": ow,
+            "orderlint_cpu": oc, "ratio_wall": ow / jw, "ratio_cpu": oc / jc, "statuses": ol[0][3],
+            "json_walls": [x[0] for x in js], "orderlint_walls": [x[0] for x in ol]}
+
+
+def run_rss(cmd: list[str], python: str) -> dict:
+    """One measurement in a fresh wrapper process: peak RSS of its only child, and wall time."""
+    p = subprocess.run([python, "-c", RSS_WRAPPER, *cmd], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"RSS wrapper failed: {p.stderr.strip()[:300]}")
+    return json.loads(p.stdout)
+
+
+def time_cmd(cmd: list[str]) -> tuple[float, int]:
+    t = time.perf_counter()
+    rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - t, rc
+
+
+def startup(python: str, orderlint: str, one: Path, runs: int) -> dict:
+    cmds = {
+        "python -c pass": [python, "-c", "pass"],
+        "orderlint --version": [orderlint, "--version"],
+        "orderlint check one-file.json": [orderlint, "check", str(one)],
+    }
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    rcs: dict[str, int] = {}
+    for c in cmds.values():  # warm the page cache
+        time_cmd(c)
+    for _ in range(runs):  # interleaved, so that a burst of noise hits all three
+        for k, c in cmds.items():
+            t, rc = time_cmd(c)
+            times[k].append(t)
+            rcs[k] = rc
+    return {k: {"min": min(v), "median": statistics.median(v), "runs": len(v), "rc": rcs[k], "all": v}
+            for k, v in times.items()}
+
+
+def has_jobs(orderlint: str) -> bool:
+    p = subprocess.run([orderlint, "check", "--help"], capture_output=True, text=True)
+    return "--jobs" in p.stdout
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def jobs_bench(orderlint: str, python: str, target: Path, rounds: int) -> dict:
+    n = str(os.cpu_count() or 1)
+    outs = {j: DATA / f"jobs-out-{j}.jsonl" for j in ("1", n)}
+    runs: dict[str, list[dict]] = {j: [] for j in outs}
+    for _ in range(rounds):
+        for j, out in outs.items():
+            m = run_rss([orderlint, "check", str(target), "--format", "jsonl", "--output", str(out), "--jobs", j], python)
+            if m["rc"] not in (0, 1):
+                raise RuntimeError(f"orderlint --jobs {j} exited {m['rc']}")
+            runs[j].append(m)
+    same = file_hash(outs["1"]) == file_hash(outs[n])
+    for out in outs.values():
+        out.unlink(missing_ok=True)
+    b1 = min(runs["1"], key=lambda m: m["wall"])
+    bn = min(runs[n], key=lambda m: m["wall"])
+    # CPU time of the whole process tree / wall time: how many cores the run actually got.
+    return {"jobs": int(n), "t1": b1["wall"], "tn": bn["wall"], "speedup": b1["wall"] / bn["wall"],
+            "cores_used_1": b1["cpu"] / b1["wall"], "cores_used_n": bn["cpu"] / bn["wall"],
+            "identical": same, "runs": runs}
+
+
+def folder_bench(orderlint: str, cjs: Optional[str], path: Path, rounds: int) -> dict:
+    files = sorted(str(p) for p in path.glob("*.json"))
+    ol_cmd = [orderlint, "check", str(path), "--format", "jsonl", "--output", os.devnull]
+    res: dict[str, Any] = {"files": len(files), "orderlint": [], "check_jsonschema": []}
+    cj_cmd = [cjs, "--schemafile", str(SCHEMA), *files] if cjs else None
+    for _ in range(rounds):
+        t, rc = time_cmd(ol_cmd)
+        if rc not in (0, 1):
+            raise RuntimeError(f"orderlint on the folder exited {rc}")
+        res["orderlint"].append(t)
+        if cj_cmd:
+            t, rc = time_cmd(cj_cmd)
+            res["check_jsonschema"].append(t)
+            res["check_jsonschema_rc"] = rc
+    return res
+
+
+# ----------------------------------------------------------------------------- table
+
+
+def fmt_n(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.0f} ms"
+
+
+def verdict(ok: bool, stretch: Optional[bool] = None) -> str:
+    s = "PASS" if ok else "FAIL"
+    if stretch is not None:
+        s += f" (stretch {'PASS' if stretch else 'FAIL'})"
+    return s
+
+
+def markdown(rows: list[dict]) -> str:
+    cols = ["measurement", "value", "target", "ratio", "pass/fail"]
+    keys = ["measurement", "value", "target", "ratio", "status"]
+    widths = [max(len(c), *(len(str(r[k])) for r in rows)) for c, k in zip(cols, keys)]
+    line = lambda vals: "| " + " | ".join(str(v).ljust(w) for v, w in zip(vals, widths)) + " |"  # noqa: E731
+    out = [line(cols), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += [line([r[k] for k in keys]) for r in rows]
+    return "\n".join(out)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description="orderlint performance measurements (one markdown table).")
+    ap.add_argument("--quick", action="store_true", help="shorter run: --big 200000, 2,000 files, fewer repetitions")
+    ap.add_argument("--big", type=int, help="documents in the biggest memory run (default 1,000,000; --quick 200,000)")
+    ap.add_argument("--files", type=int, help="files in the folder comparison (default 10,000; --quick 2,000)")
+    ap.add_argument("--batch-docs", type=int, help="documents in the in-process batch rows (default 50,000; --quick 10,000)")
+    ap.add_argument("--jobs-docs", type=int, help="documents in the --jobs stream (default 100,000; --quick 20,000)")
+    ap.add_argument("--startup-runs", type=int, default=20, help="runs of each start-up command (default 20)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", action="store_true", help="also write the table and raw numbers to benchmarks/out/results.json")
+    args = ap.parse_args(argv)
+
+    big = args.big or (200_000 if args.quick else 1_000_000)
+    n_files = args.files or (2_000 if args.quick else 10_000)
+    batch_docs = args.batch_docs or (10_000 if args.quick else 50_000)
+    jobs_docs = args.jobs_docs or (20_000 if args.quick else 100_000)
+    rounds = 2 if args.quick else 3
+    mem_sizes = sorted({10_000, 100_000, big})
+    biggest = max(mem_sizes + [batch_docs, jobs_docs])
+
+    orderlint = find_tool("orderlint")
+    if orderlint is None:
+        print("run.py: the orderlint command is not installed next to this interpreter or on PATH", file=sys.stderr)
+        return 2
+    python = script_interpreter(orderlint)
+    cjs = find_tool("check-jsonschema")
+    load0 = os.getloadavg()
+    src0 = sources_hash()
+    started = _dt.datetime.now().isoformat(timespec="seconds")
+    rows: list[dict] = []
+    raw: dict[str, Any] = {}
+
+    def row(measurement: str, value: str, target: str = "", ratio: str = "", status: str = "info") -> None:
+        rows.append({"measurement": measurement, "value": value, "target": target, "ratio": ratio, "status": status})
+
+    # ---- data
+    files = {n: stream_file(args.seed, n, biggest) for n in sorted(set(mem_sizes + [batch_docs, jobs_docs]))}
+    fold = folder(args.seed, n_files)
+    one = one_file(args.seed)
+
+    # ---- start-up
+    log(f"start-up: {args.startup_runs} interleaved runs of python -c pass / orderlint --version / orderlint check one-file.json")
+    su = startup(python, orderlint, one, args.startup_runs)
+    raw["startup"] = su
+    base = su["python -c pass"]["min"]
+    for key, limit in (("orderlint --version", STARTUP_VERSION_MAX), ("orderlint check one-file.json", STARTUP_CHECK_MAX)):
+        r = su[key]["min"] / base
+        raw["startup"][key]["ratio_min"] = r
+        raw["startup"][key]["ratio_median"] = su[key]["median"] / su["python -c pass"]["median"]
+    row("start-up: python -c pass (reference)",
+        f"min {ms(base)}, median {ms(su['python -c pass']['median'])} ({args.startup_runs} runs)", "", "1.00x")
+    for key, limit in (("orderlint --version", STARTUP_VERSION_MAX), ("orderlint check one-file.json", STARTUP_CHECK_MAX)):
+        s = su[key]
+        note = "" if key.endswith("--version") or s["rc"] == 0 else f", exit {s['rc']}"
+        row(f"start-up: {key}", f"min {ms(s['min'])}, median {ms(s['median'])}{note}",
+            f"<= {limit}x python -c pass", f"{s['ratio_min']:.2f}x (median {s['ratio_median']:.2f}x)",
+            verdict(s["ratio_min"] <= limit))
+
+    # ---- batch, in process
+    log(f"batch in process: {batch_docs:,} documents, {rounds} alternating rounds")
+    data = read_lines(files[batch_docs], batch_docs)
+    b = batch_in_process(data, rounds)
+    raw["batch_in_process"] = b
+    ol_rate, js_rate = b["docs"] / b["orderlint_wall"], b["docs"] / b["json_wall"]
+    row(f"batch: orderlint in-process docs/s (iter_jsonl + lint_document, {b['docs']:,} lines)",
+        f"{fmt_n(ol_rate)} docs/s", "", "", "info")
+
+    # ---- memory and CLI end to end
+    mem: dict[int, dict] = {}
+    cli_json: Optional[tuple[float, int]] = None
+    for n in mem_sizes:
+        path = files[n]
+        cmd = [orderlint, "check", str(path), "--format", "jsonl", "--output", os.devnull]
+        if n == 100_000:
+            j_before = time_json_loads(path.read_bytes())
+        log(f"CLI + peak RSS: {n:,} documents")
+        m = run_rss(cmd, python)
+        if m["rc"] not in (0, 1):
+            raise RuntimeError(f"orderlint exited {m['rc']} on {path}")
+        mem[n] = m
+        if n == 100_000:
+            j_after = time_json_loads(path.read_bytes())
+            cli_json = (min(j_before[0], j_after[0]), j_before[2])
+        log(f"  {n:,} documents: {m['wall']:.1f}s, peak RSS {m['maxrss_kb'] / 1024:.1f} MB")
+    raw["cli_memory"] = {str(k): v for k, v in mem.items()}
+    cli_n = 100_000 if 100_000 in mem else max(mem)
+    cli_rate = cli_n / mem[cli_n]["wall"]
+    row(f"batch: orderlint CLI end-to-end docs/s (check --format jsonl, {cli_n:,} lines)",
+        f"{fmt_n(cli_rate)} docs/s", "", "", "info")
+    row(f"batch: json.loads docs/s (same {b['docs']:,} lines, in process)", f"{fmt_n(js_rate)} docs/s", "", "", "info")
+    row("batch ratio: in-process orderlint time / json.loads time",
+        f"{b['ratio_wall']:.1f}x (CPU time {b['ratio_cpu']:.1f}x)",
+        f"<= {BATCH_MAX_RATIO:g}x (stretch <= {BATCH_STRETCH_RATIO:g}x)", f"{b['ratio_wall']:.1f}x",
+        verdict(b["ratio_wall"] <= BATCH_MAX_RATIO, b["ratio_wall"] <= BATCH_STRETCH_RATIO))
+    if cli_json is not None:
+        jt, jn = cli_json
+        r = mem[cli_n]["wall"] / jt
+        raw["cli_vs_json"] = {"docs": cli_n, "cli_wall": mem[cli_n]["wall"], "json_wall": jt, "ratio": r}
+        row(f"batch ratio: CLI end-to-end time / json.loads time ({cli_n:,} lines; json.loads {fmt_n(jn / jt)} docs/s)",
+            f"{r:.1f}x", f"<= {BATCH_MAX_RATIO:g}x (stretch <= {BATCH_STRETCH_RATIO:g}x)", f"{r:.1f}x",
+            verdict(r <= BATCH_MAX_RATIO, r <= BATCH_STRETCH_RATIO))
+    for n in mem_sizes:
+        mb = mem[n]["maxrss_kb"] / 1024
+        row(f"peak RSS: check {n:,} docs --format jsonl --output /dev/null", f"{mb:.1f} MB",
+            f"< {RSS_MAX_MB:g} MB", f"{mb / RSS_MAX_MB:.2f}", verdict(mb < RSS_MAX_MB))
+    lo, hi = mem[mem_sizes[0]]["maxrss_kb"], mem[mem_sizes[-1]]["maxrss_kb"]
+    growth = hi / lo
+    row(f"peak RSS growth {mem_sizes[0]:,} -> {mem_sizes[-1]:,} docs", f"{growth:.2f}x ({(hi - lo) / 1024:+.1f} MB)",
+        f"flat: <= {RSS_FLAT_MAX:.2f}x", f"{growth:.2f}x", verdict(growth <= RSS_FLAT_MAX))
+
+    # ---- --jobs
+    jobs = has_jobs(orderlint)
+    raw["jobs_available"] = jobs
+    ncpu = os.cpu_count() or 1
+    if not jobs:
+        for what in (f"stream {jobs_docs:,} docs", f"folder {n_files:,} files"):
+            row(f"--jobs {ncpu} speed-up vs --jobs 1, {what}", "n/a (orderlint check has no --jobs)",
+                f">= {JOBS_MIN_SPEEDUP}x, output identical", "n/a", "n/a")
+    else:
+        for what, target in ((f"stream {jobs_docs:,} docs", files[jobs_docs]), (f"folder {n_files:,} files", fold)):
+            log(f"--jobs: {what}")
+            jb = jobs_bench(orderlint, python, target, 1 if args.quick else 2)
+            raw.setdefault("jobs", {})[what] = jb
+            row(f"--jobs {jb['jobs']} speed-up vs --jobs 1, {what}",
+                f"{jb['t1']:.1f}s -> {jb['tn']:.1f}s (cores used {jb['cores_used_1']:.2f} -> {jb['cores_used_n']:.2f}); "
+                f"output {'identical' if jb['identical'] else 'DIFFERENT'}",
+                f">= {JOBS_MIN_SPEEDUP}x, output identical", f"{jb['speedup']:.2f}x",
+                verdict(jb["speedup"] >= JOBS_MIN_SPEEDUP and jb["identical"]))
+
+    # ---- folder vs check-jsonschema
+    log(f"folder: {n_files:,} files, orderlint vs check-jsonschema")
+    fb = folder_bench(orderlint, cjs, fold, 1 if args.quick else 2)
+    raw["folder"] = fb
+    ol_t = min(fb["orderlint"])
+    row(f"folder: orderlint check DIR ({fb['files']:,} files)", f"{ol_t:.2f}s ({fmt_n(fb['files'] / ol_t)} files/s)")
+    if fb["check_jsonschema"]:
+        cj_t = min(fb["check_jsonschema"])
+        row(f"folder: check-jsonschema --schemafile regimen.schema.json (same {fb['files']:,} files)",
+            f"{cj_t:.2f}s ({fmt_n(fb['files'] / cj_t)} files/s)")
+        row("folder ratio: orderlint time / check-jsonschema time", f"{ol_t / cj_t:.2f}x",
+            f"< {FOLDER_MAX_RATIO:g}x", f"{ol_t / cj_t:.2f}x", verdict(ol_t / cj_t < FOLDER_MAX_RATIO))
+    else:
+        row("folder ratio: orderlint time / check-jsonschema time", "n/a (check-jsonschema not installed)",
+            f"< {FOLDER_MAX_RATIO:g}x", "n/a", "n/a")
+
+    load1 = os.getloadavg()
+    src1 = sources_hash()
+    meta = {
+        "git_head": git_head(),
+        "sources_hash_start": src0,
+        "sources_hash_end": src1,
+        "started": started,
+        "seconds": round(time.perf_counter() - _T0, 1),
+        "python": platform.python_version(),
+        "interpreter": python,
+        "cpus": ncpu,
+        "loadavg_start": [round(x, 2) for x in load0],
+        "loadavg_end": [round(x, 2) for x in load1],
+        "quick": args.quick,
+        "seed": args.seed,
+        "big": big,
+        "files": n_files,
+        "batch_docs": batch_docs,
+        "generator": generator_hash(),
+    }
+    print(f"orderlint benchmarks ({'quick' if args.quick else 'full'}): {started}, Python {meta['python']}, "
+          f"{ncpu} CPUs, load average {load0[0]:.2f} at start / {load1[0]:.2f} at end, {meta['seconds']:.0f}s; "
+          f"HEAD {meta['git_head']}, sources {src0}")
+    if src1 != src0:
+        print(f"WARNING: the orderlint sources changed during the run ({src0} -> {src1}): "
+              "rows measured before and after the change are not comparable; run again.")
+    print()
+    print(markdown(rows))
+    if args.json:
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "results.json").write_text(json.dumps({"meta": meta, "rows": rows, "raw": raw}, indent=2) + "\n")
+        print(f"\nwrote {(OUT / 'results.json').relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
