@@ -8,24 +8,21 @@ the baseline is marked suppressed ("in baseline") and does not count toward the 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from typing import Any
 
 from orderlint.findings import Suppression
+from orderlint.reader import split_source
 
 FORMAT = 1
 
 
-_STREAM_LINE = re.compile(r"^(.*\.(?:jsonl|ndjson)|<stdin>):\d+$", re.IGNORECASE)
-
-
 def _key(result: Any, f: Any) -> tuple[str, str, str]:
     """(file, rule, what): a JSON Lines source `path:LINE` is keyed by path and document id instead."""
-    source = result.source.replace("\\", "/")
-    m = _STREAM_LINE.match(source)
-    if m:
-        source = f"{m.group(1)}#{result.id}"
+    path, line = split_source(result.source)
+    source = path.replace("\\", "/")
+    if line is not None:
+        source = f"{source}#{result.id}"
     what = f"order:{f.order}" if f.order is not None else f"pointer:{f.pointer}"
     return (source, f.code, what)
 

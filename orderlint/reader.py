@@ -502,6 +502,19 @@ def read_bytes(raw: bytes, source: str, fmt: Optional[str]) -> Document:
     return parse_text(text, source, fmt or sniff_format(text))
 
 
+# A line of a JSON Lines input is named "path:LINE"; only files read as JSON Lines (by extension)
+# and standard input read with --jsonl are ever named that way.
+_LINE_SOURCE = re.compile(r"^(?P<path>.*\.(?:jsonl|ndjson)|<stdin>):(?P<line>[0-9]+)$", re.IGNORECASE)
+
+
+def split_source(source: str) -> tuple[str, Optional[int]]:
+    """``"runs.jsonl:12"`` -> ``("runs.jsonl", 12)``; any other source -> ``(source, None)``."""
+    m = _LINE_SOURCE.match(source)
+    if m:
+        return m.group("path"), int(m.group("line"))
+    return source, None
+
+
 def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, Optional[bytes]]]:
     """(source, line number, raw line) for each non-blank line; raw is None for an over-long line.
 

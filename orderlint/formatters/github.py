@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from orderlint.formatters import Formatter
-from orderlint.formatters.sarif import display_path, is_pseudo, split_source
+from orderlint.formatters.sarif import display_path, is_pseudo
+from orderlint.reader import split_source
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 

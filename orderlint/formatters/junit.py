@@ -26,7 +26,8 @@ from typing import Any
 
 from orderlint import __version__
 from orderlint.formatters import Formatter
-from orderlint.formatters.sarif import display_path, split_source
+from orderlint.formatters.sarif import display_path
+from orderlint.reader import split_source
 
 # Characters not allowed in XML 1.0 documents (even as character references).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

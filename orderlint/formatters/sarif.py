@@ -10,7 +10,7 @@ percent-encoded), with a 1-based region. ``partialFingerprints`` are keyed by fi
 rule and order id (or JSON Pointer), never by line number, so moving unrelated lines or inserting
 an unrelated order does not make code scanning see a "new" alert.
 
-The helpers :func:`split_source` and :func:`display_path` are shared with the JUnit and GitHub
+The helpers :func:`orderlint.reader.split_source` and :func:`display_path` are shared with the JUnit and GitHub
 formatters so that all three name files the same way.
 """
 
@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from orderlint import __version__
 from orderlint.formatters import Formatter, summary_dict
+from orderlint.reader import split_source
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://orderlint.dev"
@@ -40,18 +41,7 @@ PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendat
 _MAX_DESCRIPTION = 1024
 _MAX_TAGS = 20
 
-# A line of a JSON Lines input is named "path:LINE" (reader.iter_jsonl); only files read as
-# JSON Lines (by extension) or standard input read with --jsonl are ever named that way.
-_LINE_SOURCE = re.compile(r"^(?P<path>.*\.(?:jsonl|ndjson)|<stdin>):(?P<line>[0-9]+)$", re.IGNORECASE)
 _ORDER_POINTER = re.compile(r"^/orders/[0-9]+(?=/|$)")
-
-
-def split_source(source: str) -> tuple[str, Optional[int]]:
-    """``"runs.jsonl:12"`` -> ``("runs.jsonl", 12)``; any other source -> ``(source, None)``."""
-    m = _LINE_SOURCE.match(source)
-    if m:
-        return m.group("path"), int(m.group("line"))
-    return source, None
 
 
 def is_pseudo(path: str) -> bool:
