@@ -228,7 +228,15 @@ class Linter:
         condition = regimen.indication.condition
         if condition not in self.conditions:
             return _result(doc.source, regimen.id, "not-applicable", condition, [])
-        return self._check(doc, regimen)
+        try:
+            return self._check(doc, regimen)
+        except Exception as e:  # fail closed: a stage that crashed never yields a clean result
+            f = self._finding(
+                "OL000",
+                f"orderlint could not check document {regimen.id!r}: {_describe_exc(e)}",
+                "", None, None,
+            )
+            return _result(doc.source, regimen.id, "checked", regimen.indication.condition, [f])
 
     def _check(self, doc: Document, regimen: Any) -> Result:
         from orderlint.normalize import normalize

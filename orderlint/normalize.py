@@ -56,6 +56,8 @@ FREQUENCIES: dict[str, float] = {
 }
 _QH_RE = re.compile(r"^q(\d{1,3})h$")
 PERIOD_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.0}
+#: More administrations a day than this is not a frequency (one a second); treated as unknown.
+MAX_PER_DAY = 86_400.0
 
 
 def parse_frequency(freq: Any) -> tuple[Optional[float], bool]:
@@ -68,7 +70,9 @@ def parse_frequency(freq: Any) -> tuple[Optional[float], bool]:
         if m and 0 < int(m.group(1)) <= 168:
             return 24 / int(m.group(1)), False
         return None, False
-    return freq.frequency / (freq.period * PERIOD_DAYS[freq.period_unit]), False
+    per_day = freq.frequency / (freq.period * PERIOD_DAYS[freq.period_unit])
+    # A period so short that the rate is not a finite number is not a frequency anyone can give.
+    return (per_day if math.isfinite(per_day) and per_day <= MAX_PER_DAY else None), False
 
 
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
@@ -346,6 +350,8 @@ def normalize(
             reg.unverifiable_dose(o, unknown_frequency(o), "/frequency")
         if o.amount_problem is not None and o.amount_problem[2]:
             reg.unverifiable_dose(o, *o.amount_problem[:2])
+        if not o.course_known and o.per_day is not None:
+            reg.unverifiable_dose(o, "its course length is not a finite number of days", "/duration" if od.duration else "/doses")
     return reg, unknown, skipped
 
 
@@ -379,11 +385,13 @@ def _order(i: int, od: Any, drug: Optional[Drug]) -> Order:
     administrations: Optional[int] = None
     if od.duration is not None:
         course = od.duration.value * PERIOD_DAYS[od.duration.unit]
+        if not math.isfinite(course):
+            course, course_known = None, False  # beyond any calendar: cannot be judged (OL003)
         if od.doses is not None:
             administrations = od.doses
         elif single:
             administrations = 1
-        elif per_day is not None:
+        elif per_day is not None and course is not None and math.isfinite(course * per_day):
             administrations = max(1, math.floor(course * per_day + 1e-9))
     elif od.doses is not None:
         administrations = od.doses
@@ -391,6 +399,8 @@ def _order(i: int, od: Any, drug: Optional[Drug]) -> Order:
             course = 1.0
         elif per_day is not None:
             course = od.doses / per_day
+            if not math.isfinite(course):
+                course, course_known = None, False
         else:
             course, course_known = None, False
     elif single:

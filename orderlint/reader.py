@@ -201,7 +201,7 @@ def _skip_ws(text: str, i: int) -> int:
     return i
 
 
-def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
+def _locate_json(text: str, pointer: str, memo: dict) -> int:
     """Offset of the value at ``pointer`` (or its nearest existing parent) in valid JSON text.
 
     Only the containers on the pointer's path are walked; each sibling is skipped with one call
@@ -240,14 +240,28 @@ def _locate_json(text: str, pointer: str, memo: dict[str, int]) -> int:
                 else:
                     break  # no such key: report the object
             elif c == "[" and token.isdigit():
-                i = ws(text, i + 1)
-                for _ in range(int(token)):
-                    if text[i] == "]":
-                        break
-                    _, i = _SKIP.raw_decode(text, i)
-                    i = ws(text, i)
-                    if text[i] == ",":
-                        i = ws(text, i + 1)
+                # Elements passed on the way are remembered, so the next lookup in this array resumes
+                # from the furthest one reached: locating every element of a long array stays linear.
+                want = int(token)
+                far_key = walked + "/#far"
+                far = memo.get(far_key)
+                if far is None:
+                    far = (0, ws(text, i + 1))
+                    memo[f"{walked}/0"] = far[1]
+                j, i = far
+                if want < j:
+                    i = memo[f"{walked}/{want}"]
+                else:
+                    while j < want:
+                        if text[i] == "]":
+                            break
+                        _, i = _SKIP.raw_decode(text, i)
+                        i = ws(text, i)
+                        if text[i] == ",":
+                            i = ws(text, i + 1)
+                        j += 1
+                        memo[f"{walked}/{j}"] = i
+                    memo[far_key] = (j, i)
                 if text[i] == "]":
                     break
             else:
@@ -357,10 +371,9 @@ def parse_yaml(text: str, source: str) -> Document:
     import yaml  # only documents that are YAML pay for it
 
     doc = Document(source=source, text=None, fmt="yaml")
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    if _yaml_too_deep(text):
-        doc.error = ParseError(f"document is nested deeper than {MAX_DEPTH} levels")
-        return doc
+    # libyaml composes recursively in C, where deep nesting cannot be caught safely. Text that might
+    # be deep goes to PyYAML's pure-Python composer instead, whose recursion ends in RecursionError.
+    loader_cls = yaml.SafeLoader if _maybe_deep_yaml(text) else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         node = yaml.compose(text, Loader=loader_cls)
     except yaml.MarkedYAMLError as e:
@@ -373,7 +386,7 @@ def parse_yaml(text: str, source: str) -> Document:
         doc.error = ParseError(f"not valid YAML: {e}".splitlines()[0])
         return doc
     except RecursionError:
-        doc.error = ParseError("document is nested too deeply")
+        doc.error = ParseError(f"document is nested deeper than {MAX_DEPTH} levels")
         return doc
     if node is None:
         doc.error = ParseError("the document is empty")
@@ -388,8 +401,8 @@ def parse_yaml(text: str, source: str) -> Document:
     return doc
 
 
-def _yaml_too_deep(text: str) -> bool:
-    # libyaml composes recursively in C; refuse pathological nesting before it sees it.
+def _maybe_deep_yaml(text: str) -> bool:
+    """Cheap over-estimate of YAML nesting (brackets in strings and comments count too)."""
     depth = 0
     worst = 0
     for ch in text:
@@ -545,7 +558,7 @@ def jsonl_document(source: str, lineno: int, raw: Optional[bytes]) -> Document:
             error=ParseError(f"line is over the limit of {MAX_DOCUMENT_BYTES} bytes", "", lineno, 1),
             first_line=lineno,
         )
-    text, err = decode_bytes(raw)
+    text, err = decode_bytes(raw.rstrip(b"\r\n"))
     if text is None:
         return Document(source=name, error=ParseError(err or "", "", lineno, 1), first_line=lineno)
     return parse_json(text, name, first_line=lineno)
@@ -571,7 +584,12 @@ def iter_paths(paths: list[str]) -> Iterator[tuple[str, Optional[str]]]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     if f.lower().endswith(ALL_SUFFIXES):
-                        yield os.path.join(root, f), None
+                        path = os.path.join(root, f)
+                        # A FIFO or device in a folder would block or never end: not read, and said so.
+                        if os.path.exists(path) and not os.path.isfile(path):
+                            yield path, "not a regular file; not read"
+                        else:
+                            yield path, None
         elif os.path.exists(p):
             yield p, None
         else:

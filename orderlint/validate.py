@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 
 from orderlint import model
 from orderlint.config import did_you_mean
-from orderlint.reader import escape_token
+from orderlint.reader import MAX_DEPTH, escape_token
 from orderlint.vocabulary import Vocabulary
 
 # Which model describes the object under a given key, for "unknown field" hints.
@@ -34,6 +34,10 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
     if not isinstance(data, dict):
         return None, [(f"a regimen document must be an object, not {_kind(data)}", "")]
     if data.keys() - _TOP_FIELDS:  # only then can there be local `x-` fields to set aside
+        for k, v in data.items():
+            # The schema bounds the depth of every other field; local values get the reader's limit.
+            if k.startswith("x-") and isinstance(v, (dict, list)) and _deeper_than(v, MAX_DEPTH - 1):
+                return None, [(f"`{k}` is nested deeper than {MAX_DEPTH} levels", "/" + escape_token(k))]
         data = {k: v for k, v in data.items() if not k.startswith("x-")}
     try:
         reg: Optional[model.Regimen] = model.Regimen.model_validate(data)
@@ -49,6 +53,17 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 hint = did_you_mean(name.lower(), vocab.tests)
                 problems.append((f"unknown test name {name!r}{hint}", f"/tests/{i}/test"))
     return (reg if not problems else None), problems
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            return True
+        children = v.values() if isinstance(v, dict) else v
+        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 def _kind(v: Any) -> str:

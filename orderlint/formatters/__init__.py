@@ -43,6 +43,16 @@ def get_formatter(fmt: str, out: TextIO, linter: Any, **kw: Any) -> Formatter:
     return module.make(fmt, out, linter, **kw)
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32) if c != 9}
+_CONTROL.update({0x7F: "\\x7f", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def printable(text: str) -> str:
+    """Escape control characters (newlines, ANSI escapes) that document text could carry into a
+    terminal or a line-oriented report, so that no input can forge report lines."""
+    return text.translate(_CONTROL)
+
+
 def finding_dict(f: Any) -> dict:
     """A finding as plain JSON data (hand-built: this runs per finding on the streaming path)."""
     s = f.suppressed

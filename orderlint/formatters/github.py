@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderlint.formatters import Formatter
+from orderlint.formatters import Formatter, printable
 from orderlint.formatters.sarif import display_path, is_pseudo
 from orderlint.reader import split_source
 
@@ -21,7 +21,8 @@ COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Newlines become %0A as GitHub documents; other control characters (ANSI escapes) are escaped.
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from orderlint.formatters import Formatter
+from orderlint.formatters import Formatter, printable
 
 
 def _plural(n: int, word: str) -> str:
@@ -18,15 +18,16 @@ class TextFormatter(Formatter):
 
     def result(self, r: Any) -> None:
         write = self.out.write
+        source = printable(r.source)
         if r.status == "not-applicable":
-            write(f"{r.source}: skipped: no installed rule pack for condition {r.condition!r} (not checked)\n")
+            write(f"{source}: skipped: no installed rule pack for condition {printable(repr(r.condition))} (not checked)\n")
             return
         for f in r.findings:
             self.counts[(f.code, f.name)] += 1
-            line = f"{r.source}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
+            line = f"{source}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
             if f.suppressed is not None:
                 line += f" [waived: {f.suppressed.reason} (approved by {f.suppressed.approved_by})]"
-            write(line + "\n")
+            write(printable(line) + "\n")
 
     def finish(self, s: Any) -> None:
         write = self.out.write
