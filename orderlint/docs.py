@@ -70,7 +70,43 @@ def rules_markdown(rules: list[Rule]) -> str:
     return "\n".join(rows)
 
 
-if __name__ == "__main__":  # python -m orderlint.docs: print the README rule table
+def reference_markdown(rules: list[Rule]) -> str:
+    """docs/rules.md: every rule's full declaration (tests/test_catalog.py keeps it in sync)."""
+    out = [
+        "# orderlint rule reference",
+        "",
+        "Generated from the rule declarations by `python -m orderlint.docs --reference > docs/rules.md`;",
+        "do not edit by hand. `orderlint explain CODE` shows the same text.",
+        "",
+    ]
+    for r in rules:
+        out += [f"## {r.code} {r.name}", "", f"**Severity:** {r.severity}. **Plugin:** {r.plugin}.", ""]
+        out += [r.summary, "", f"**Why.** {r.rationale}", ""]
+        out += [f"**Source.** {r.source.citation}. Evidence: {r.source.grade}; verification tag {r.source.verification} "
+                f"({_TAGS.get(r.source.verification, r.source.verification)}).", ""]
+        if r.notes:
+            out += [f"**Where sources disagree.** {r.notes}", ""]
+        if r.fix:
+            out += [f"**Fix.** {r.fix}", ""]
+        if r.options:
+            out += [f"**Options** (`[tool.orderlint.rules.{r.code}]`):", ""]
+            for k, o in r.options.items():
+                out.append(f"- `{k}` = `{o.default!r}`: {o.description}")
+            out.append("")
+        if r.failing_example:
+            out += ["Fires on:", "", "```yaml", r.failing_example, "```", ""]
+        if r.passing_example:
+            out += ["Passes:", "", "```yaml", r.passing_example, "```", ""]
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m orderlint.docs [--reference]
+    import sys
+
     from orderlint.engine import Linter
 
-    print(rules_markdown(Linter().rules))
+    linter = Linter()
+    if "--reference" in sys.argv:
+        print(reference_markdown(linter.rules), end="")
+    else:
+        print(rules_markdown(linter.rules))

@@ -54,3 +54,10 @@ def test_readme_rule_table_is_generated_from_the_declarations():
 def test_explain_mentions_disagreements_the_spec_asks_for():
     assert "ATS 2023" in LINTER.by_code["ILD102"].notes
     assert "12 months" in LINTER.by_code["ILD503"].notes
+
+
+def test_rule_reference_doc_is_generated_from_the_declarations():
+    from orderlint.docs import reference_markdown
+
+    doc = (ROOT / "docs" / "rules.md").read_text()
+    assert doc == reference_markdown(LINTER.rules), "regenerate: python -m orderlint.docs --reference > docs/rules.md"
