@@ -26,6 +26,11 @@ Examples:
   cat regimens.jsonl | orderlint check - --jsonl --format jsonl
   orderlint check orders/ --select ILD2,ILD3 --fail-on error
   orderlint explain ILD102                       why a rule exists and how to fix it
+
+\b
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it (an invalid
+document is a finding); 2 usage or configuration error, unreadable input, a plugin
+that failed to load, or a check that crashed (OL000).
 """
 
 
