@@ -227,7 +227,7 @@ class Regimen:
             f_in, f_out = to_mg[o.basis], to_mg[basis]
             if f_in is None or f_out is None:
                 missing = o.basis if f_in is None else basis
-                self.unverifiable_dose(o, f"checking it per {basis.split('/')[-1] if basis != 'mg' else 'dose'} needs {need[missing]}", "/unit")
+                self.unverifiable_dose(o, f"converting {o.basis} to {basis} needs {need[missing]}", "/unit")
                 return None
             v = v * f_in / f_out
         if per == "day":
