@@ -168,17 +168,22 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
         summary = Summary()
         tool_error = False
         formatter.start()
-        for result in _results(linter, list(paths) or ["."], jsonl_stdin, n_jobs):
-            if isinstance(result, str):  # an unreadable input
-                _err(result)
-                tool_error = True
-                continue
-            if recorder is not None:
-                recorder.add(result)
-            if base is not None:
-                base.apply(result)
-            summary.add(result)
-            formatter.result(result)
+        inputs = list(paths) or ["."]
+        if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
+            # Workers render their own lines; the parent only writes text and adds up counts.
+            tool_error = _render_in_workers(linter, inputs, jsonl_stdin, n_jobs, fmt, statistics, out, summary, formatter)
+        else:
+            for result in _results(linter, inputs, jsonl_stdin, n_jobs):
+                if isinstance(result, str):  # an unreadable input
+                    _err(result)
+                    tool_error = True
+                    continue
+                if recorder is not None:
+                    recorder.add(result)
+                if base is not None:
+                    base.apply(result)
+                summary.add(result)
+                formatter.result(result)
         formatter.finish(summary)
         out.flush()
         if base is not None and fmt == "text" and base.matched:
@@ -201,6 +206,26 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
     threshold = RANK[settings.fail_on]
     failing = sum(n for sev, n in summary.findings.items() if RANK[sev] >= threshold)
     raise _Exit(1 if failing else 0)
+
+
+def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, summary, formatter) -> bool:
+    """Parallel run of a line-oriented format; returns whether an input could not be read."""
+    from orderlint.inputs import units
+    from orderlint.parallel import WorkerDied, render_parallel
+
+    unreadable = False
+    try:
+        for text, part, state, errors in render_parallel(linter, units(inputs, jsonl_stdin), jobs, fmt, statistics):
+            for message in errors:
+                _err(message)
+                unreadable = True
+            out.write(text)
+            summary.merge(part)
+            formatter.merge(state)
+    except WorkerDied as e:
+        _err(str(e))
+        raise _Exit(2) from None
+    return unreadable
 
 
 def _results(linter: Any, paths: list[str], jsonl_stdin: bool, jobs: int) -> Iterator[Any]:

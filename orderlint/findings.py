@@ -77,6 +77,17 @@ class Summary(BaseModel):
             if f.code == "OL000":
                 self.crashed += 1
 
+    def merge(self, other: "Summary") -> None:
+        """Add the counts of another summary (from a worker process)."""
+        self.documents += other.documents
+        self.checked += other.checked
+        self.not_applicable += other.not_applicable
+        self.invalid += other.invalid
+        for sev, n in other.findings.items():
+            self.findings[sev] += n
+        self.suppressed += other.suppressed
+        self.crashed += other.crashed
+
 
 class Report(BaseModel):
     """Results of a whole run, as returned by :func:`orderlint.lint_many`."""

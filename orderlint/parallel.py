@@ -61,12 +61,35 @@ def _work(chunk: list[Unit]) -> list[Union[tuple, str]]:
     return out
 
 
+def _render(chunk: list[Unit], fmt: str, statistics: bool) -> tuple:
+    """Lint and render a chunk in the worker: (text, summary, formatter state, error messages)."""
+    import io
+
+    from orderlint.findings import Summary
+    from orderlint.formatters import get_formatter
+
+    buf = io.StringIO()
+    formatter = get_formatter(fmt, buf, _LINTER, statistics=statistics)
+    formatter.start()
+    summary = Summary()
+    errors: list[str] = []
+    for unit in chunk:
+        doc = load(unit)
+        if isinstance(doc, str):
+            errors.append(doc)
+            continue
+        result = _LINTER.lint_document(doc)
+        summary.add(result)
+        formatter.result(result)
+    return buf.getvalue(), summary, formatter.state(), errors
+
+
 class WorkerDied(Exception):
     pass
 
 
-def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int) -> Iterator[Union[Result, str]]:
-    """Yield a Result (or an error message) per unit, in input order."""
+def _run(linter: Any, units: Iterable[Unit], jobs: int, task: Any, *args: Any) -> Iterator[Any]:
+    """Submit chunks of units to forked workers; yield each chunk's answer in input order."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -79,11 +102,11 @@ def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int) -> Iterator[Uni
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         try:
             for chunk in chunks:
-                window.append(pool.submit(_work, chunk))
+                window.append(pool.submit(task, chunk, *args))
                 if len(window) >= jobs * WINDOW_PER_JOB:
-                    yield from _drain(window.popleft().result())
+                    yield window.popleft().result()
             while window:
-                yield from _drain(window.popleft().result())
+                yield window.popleft().result()
         except BrokenProcessPool:
             raise WorkerDied("a worker process died; the remaining documents were not checked") from None
         finally:
@@ -91,9 +114,16 @@ def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int) -> Iterator[Uni
                 f.cancel()
 
 
-def _drain(items: list) -> Iterator[Union[Result, str]]:
-    for item in items:
-        yield item if isinstance(item, str) else _unpack(item)
+def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int) -> Iterator[Union[Result, str]]:
+    """Yield a Result (or an error message) per unit, in input order."""
+    for items in _run(linter, units, jobs, _work):
+        for item in items:
+            yield item if isinstance(item, str) else _unpack(item)
+
+
+def render_parallel(linter: Any, units: Iterable[Unit], jobs: int, fmt: str, statistics: bool) -> Iterator[tuple]:
+    """For line-oriented formats: yield (text, summary, formatter state, errors) per chunk, in order."""
+    yield from _run(linter, units, jobs, _render, fmt, statistics)
 
 
 def resolve_jobs(value: Optional[str]) -> int:

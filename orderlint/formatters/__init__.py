@@ -20,7 +20,13 @@ FORMATS = {
 
 
 class Formatter:
-    """Base class. ``linter`` gives access to rule metadata (SARIF, JUnit)."""
+    """Base class. ``linter`` gives access to rule metadata (SARIF, JUnit).
+
+    A ``line_oriented`` formatter renders each result on its own, so with ``--jobs`` the workers
+    render and the parent only writes their text and merges ``state()`` (for example counts).
+    """
+
+    line_oriented = False
 
     def __init__(self, out: TextIO, linter: Any, *, fmt: str = "", statistics: bool = False) -> None:
         self.out = out
@@ -35,6 +41,12 @@ class Formatter:
         raise NotImplementedError
 
     def finish(self, summary: Any) -> None:
+        pass
+
+    def state(self) -> Any:
+        return None
+
+    def merge(self, state: Any) -> None:
         pass
 
 

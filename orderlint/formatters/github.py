@@ -35,6 +35,8 @@ def command(name: str, message: str, **props: Any) -> str:
 
 
 class GitHubFormatter(Formatter):
+    line_oriented = True
+
     def result(self, r: Any) -> None:
         path, src_line = split_source(r.source)
         file = None if is_pseudo(path) else display_path(path)

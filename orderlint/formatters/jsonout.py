@@ -32,6 +32,8 @@ class JsonFormatter(Formatter):
 
 
 class JsonLinesFormatter(Formatter):
+    line_oriented = True
+
     def start(self) -> None:
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 

@@ -13,8 +13,16 @@ def _plural(n: int, word: str) -> str:
 
 
 class TextFormatter(Formatter):
+    line_oriented = True
+
     def start(self) -> None:
         self.counts: Counter = Counter()
+
+    def state(self) -> Counter:
+        return self.counts
+
+    def merge(self, state: Counter) -> None:
+        self.counts.update(state)
 
     def result(self, r: Any) -> None:
         write = self.out.write
