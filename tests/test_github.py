@@ -66,7 +66,7 @@ def test_every_line_is_a_workflow_command_matching_the_json_findings(in_root):
             continue
         for f in r["findings"]:
             cmd = "notice" if f["suppressed"] else COMMAND[f["severity"]]
-            expected.append((cmd, r["source"], str(f["line"]), str(f["column"]), f"orderlint {f['code']} ({f['name']})"))
+            expected.append((cmd, r["source"], str(f["line"]), str(f["column"]), f["code"]))
     got = [(x["cmd"], x["props"].get("file"), x["props"].get("line"), x["props"].get("col"),
             x["props"].get("title") if x["props"].get("line") else None) for x in rows]
     assert got == expected
@@ -120,7 +120,7 @@ def test_newlines_in_a_message_stay_on_one_line():
     assert text.rstrip("\n").endswith("::first line%0D%0Asecond: a, b %250A literal 100%25")
     (row,) = parse(text)
     assert row == {"cmd": "notice", "msg": message,
-                   "props": {"file": "dir/a,b:c.json", "line": "3", "col": "1", "title": "orderlint OL002 (unknown-drug)"}}
+                   "props": {"file": "dir/a,b:c.json", "line": "3", "col": "1", "title": "OL002"}}
 
 
 def test_stdin_findings_carry_no_file_property(in_root):

@@ -1,6 +1,6 @@
 """GitHub Actions workflow commands: one annotation line per finding, nothing else on stdout.
 
-``::error file=PATH,line=L,col=C,title=orderlint CODE (name)::message`` (``::warning`` for
+``::error file=PATH,line=L,col=C,title=CODE::message`` (as interfaces.md specifies) (``::warning`` for
 warnings, ``::notice`` for info). A waived finding is a ``::notice`` ending in
 ``(waived: REASON; approved by WHO)``. A document no installed rule pack applies to gets a
 ``::notice`` saying it was not checked, so a skipped document is never silent.
@@ -57,7 +57,7 @@ class GitHubFormatter(Formatter):
                 name = "notice"
                 message += f" (waived: {s.reason}; approved by {s.approved_by})"
             loc = {} if file is None else {"file": file, "line": line, "col": max(1, f.column)}
-            write(command(name, message, **loc, title=f"orderlint {f.code} ({f.name})") + "\n")
+            write(command(name, message, **loc, title=f.code) + "\n")
 
 
 def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
