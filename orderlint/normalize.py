@@ -298,7 +298,9 @@ def normalize(
     orders: list[Order] = []
     for i, od in enumerate(doc.orders):
         drug = vocab.drug(od.drug)
-        if drug is None:
+        if od.status in ("on-hold", "stopped"):
+            pass  # ignored by every check (regimen-format.md), OL002 included
+        elif drug is None:
             unknown.append((_unknown_drug_message(od.drug, vocab), f"/orders/{i}/drug", i))
         elif od.rxcui is not None:
             clash = _rxcui_clash(od.rxcui, drug, vocab)

@@ -697,3 +697,10 @@ def test_findings_carry_the_source_line_of_json_text():
     assert f.pointer == "/orders/1/dose"
     assert f.line == dose_lines[1]
     assert f.column >= 1
+
+
+@pytest.mark.parametrize("status", ["on-hold", "stopped"])
+def test_ol002_ignores_on_hold_and_stopped_orders(status):
+    doc = clean_patient(order("zorblatinib", 10, id="z", status=status))
+    none_of(lint(doc), "OL002")
+    only(lint(clean_patient(order("zorblatinib", 10, id="z", status="active"))), "OL002")
