@@ -144,7 +144,7 @@ def dose_below_range(reg, opts):
 )
 def cyclophosphamide_course_too_long(reg, opts):
     for o in reg.active("cyclophosphamide"):
-        if o.route not in ("iv", "oral") or not o.course_known:
+        if not o.course_known:  # the course limit applies by any route; only the IV count is IV-only
             continue
         if o.course_days is None:
             yield Hit(f"{o.describe()} has an open-ended course; give doses or a duration of at most 6 months", f"{o.pointer}/frequency", o.index)
