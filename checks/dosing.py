@@ -128,7 +128,7 @@ def dose_below_range(reg, opts):
     code="ILD503",
     name="cyclophosphamide-course-too-long",
     severity="warning",
-    summary="A cyclophosphamide course over 6 months (IV: more than 6 administrations or over 180 days; oral: over 180 days) or open-ended.",
+    summary="A cyclophosphamide course over 6 months (IV: more than 6 administrations or over 180 days; any other route: over 180 days) or open-ended.",
     source=src(f"{SEED} (6 months); RECITAL (600 mg/m² every 4 weeks x 6)", "seed guidance", "V2"),
     rationale="Cumulative cyclophosphamide dose drives bladder cancer, infertility and marrow toxicity; induction is followed by maintenance with mycophenolate or azathioprine.",
     fix="Give doses: 6 (IV every 4 weeks) or a duration of at most 6 months, then switch to maintenance.",
