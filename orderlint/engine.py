@@ -11,7 +11,7 @@ import datetime as _dt
 from typing import Any, Iterable, Iterator, Optional
 
 from orderlint.config import ConfigError, Settings, did_you_mean
-from orderlint.core_rules import ALWAYS_ON, CORE_RULES
+from orderlint.core_rules import ALWAYS_ON, CORE_RULES, ENGINE_CODES
 from orderlint.findings import Finding, Result, Suppression
 from orderlint.reader import Document
 from orderlint.rules import Hit, Rule
@@ -195,7 +195,7 @@ class Linter:
                 r for r in self.rules
                 if r.code in self.enabled and r.check is not None
                 and (r.conditions is None or condition in r.conditions)
-                and r.code not in ("OL000", "OL001", "OL002", "OL003", "OL005", "OL006")
+                and r.code not in ENGINE_CODES  # produced by the stages, not by a check
             ]
             self._per_condition[condition] = rules
         return rules
