@@ -242,7 +242,7 @@ class Linter:
         from orderlint.normalize import normalize
 
         s = self.settings
-        reg, unknown, _ = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=s.lookback_days)
+        reg, unknown = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=s.lookback_days)
         reg.options = self.options  # terms shared across rules (e.g. the pulse threshold on ILD204)
         findings: list[Finding] = []
         enabled = self.enabled

@@ -277,8 +277,8 @@ def normalize(
     *,
     as_of: _dt.date,
     lookback_days: dict[str, Optional[int]],
-) -> tuple[Regimen, list[tuple[str, str, Optional[int]]], list[int]]:
-    """-> (regimen, unknown-drug problems [(message, pointer, order index)], indexes of orders not evaluated)."""
+) -> tuple[Regimen, list[tuple[str, str, Optional[int]]]]:
+    """-> (regimen, unknown-drug problems [(message, pointer, order index)])."""
     patient = doc.patient
     weight = patient.weight_kg if patient else None
     bsa = None
@@ -338,11 +338,9 @@ def normalize(
         lookback_days=lookback_days,
         test_index=test_index,
     )
-    skipped = []
     for o, od in zip(orders, doc.orders):
         if o.drug is None:
-            skipped.append(o.index)
-            continue
+            continue  # OL002: not evaluated further
         if not o.active:
             continue
         # What cannot be normalized at all is OL003 whatever the drug (regimen-format.md).
@@ -354,7 +352,7 @@ def normalize(
             reg.unverifiable_dose(o, *o.amount_problem[:2])
         if not o.course_known and o.per_day is not None:
             reg.unverifiable_dose(o, "its course length is not a finite number of days", "/duration" if od.duration else "/doses")
-    return reg, unknown, skipped
+    return reg, unknown
 
 
 def _order(i: int, od: Any, drug: Optional[Drug]) -> Order:
