@@ -2,17 +2,23 @@
 
 These models are the hot-path form of the contract; ``schemas/regimen.schema.json``
 is its published form, and ``tests/test_schema_agreement.py`` proves they agree.
-Models are strict (no "500" -> 500 coercion, no bool as number) and forbid unknown
-fields, because silently accepting less than the contract is unsafe.
+Every scalar field is strict (no "500" -> 500 coercion, no bool as number) and unknown
+fields are forbidden, because silently accepting less than the contract is unsafe.
+
+They are pydantic dataclasses (slotted, frozen) rather than ``BaseModel``s: validating a
+document into them costs about half as much, and rules read them the same way
+(``reg.doc.orders[0].id``). Strictness is declared per field because a strict dataclass
+would refuse the dicts it is validated from.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
-
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
 
 def _real_date(v: str) -> str:
     _dt.date.fromisoformat(v)  # raises ValueError on 2026-02-30
@@ -30,78 +36,99 @@ def _json_int(v: object) -> object:
     return v
 
 
-JsonInt = Annotated[int, BeforeValidator(_json_int)]
-DateStr = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_date)]
-Text = Annotated[str, StringConstraints(min_length=1)]
+JsonInt = Annotated[int, BeforeValidator(_json_int), Strict()]
+Str = Annotated[str, Strict()]
+DateStr = Annotated[str, Strict(), StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_date)]
+Text = Annotated[str, Strict(), StringConstraints(min_length=1)]
+Bool = Annotated[bool, Strict()]
 # allow_inf_nan=False: the API may be handed float("nan"); JSON input never gets this far with one.
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+
+#: Every document model: unknown fields forbidden, immutable, slotted. An optional field is
+#: declared ``name: T = None``: absent, it is None (defaults are not validated); an explicit
+#: null is refused, as the schema refuses it.
+_model = dataclass(config=ConfigDict(extra="forbid"), slots=True, frozen=True, kw_only=True)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+def fields_of(cls: Any) -> dict[str, FieldInfo]:
+    """The declared fields of a document model (name -> pydantic FieldInfo)."""
+    return cls.__pydantic_fields__
 
 
-class Indication(_Strict):
+def validate_regimen(data: Any) -> "Regimen":
+    """Validate a parsed document; raises pydantic.ValidationError."""
+    return Regimen.__pydantic_validator__.validate_python(data)
+
+
+@_model
+class Indication:
     condition: Text
-    phase: Optional[Literal["first-line", "progression"]] = None
-    rapidly_progressive: bool = False
+    phase: Literal["first-line", "progression"] = None
+    rapidly_progressive: Bool = False
 
 
-class Patient(_Strict):
-    sex: Optional[Literal["female", "male", "other", "unknown"]] = None
-    age_years: Optional[NonNegative] = None
-    weight_kg: Optional[Positive] = None
-    height_cm: Optional[Positive] = None
-    bsa_m2: Optional[Positive] = None
-    reproductive_potential: Optional[bool] = None
+@_model
+class Patient:
+    sex: Literal["female", "male", "other", "unknown"] = None
+    age_years: NonNegative = None
+    weight_kg: Positive = None
+    height_cm: Positive = None
+    bsa_m2: Positive = None
+    reproductive_potential: Bool = None
 
 
-class Quantity(_Strict):
+@_model
+class Quantity:
     value: Positive
     unit: Text
 
 
-class Duration(_Strict):
+@_model
+class Duration:
     value: Positive
     unit: Literal["d", "wk", "mo"]
 
 
-class StructuredFrequency(_Strict):
+@_model
+class StructuredFrequency:
     frequency: Annotated[JsonInt, Field(ge=1, le=MAX_INT)]
     period: Positive
     period_unit: Literal["d", "wk", "mo"]
 
 
-class Order(_Strict):
-    id: Optional[Text] = None
+@_model
+class Order:
+    id: Text = None
     drug: Text
-    rxcui: Optional[str] = None
+    rxcui: Str = None
     dose: Positive
     unit: Text
-    strength: Optional[Quantity] = None
+    strength: Quantity = None
     route: Text
     frequency: Union[Text, StructuredFrequency]
-    duration: Optional[Duration] = None
-    doses: Optional[Annotated[JsonInt, Field(ge=1, le=MAX_INT)]] = None
-    start: Optional[DateStr] = None
+    duration: Duration = None
+    doses: Annotated[JsonInt, Field(ge=1, le=MAX_INT)] = None
+    start: DateStr = None
     status: Literal["new", "active", "on-hold", "stopped"] = "new"
     purpose: Literal["ild", "other"] = "ild"
 
 
-class HistoryItem(_Strict):
+@_model
+class HistoryItem:
     drug: Text
-    start: Optional[DateStr] = None
-    stop: Optional[DateStr] = None
+    start: DateStr = None
+    stop: DateStr = None
     outcome: Literal["progression", "intolerance", "response", "stable", "unknown"]
 
 
-class TestItem(_Strict):
+@_model
+class TestItem:
     __test__ = False  # not a pytest class
     test: Text
     status: Literal["ordered", "resulted"]
-    date: Optional[DateStr] = None
-    result: Optional[str] = None
+    date: DateStr = None
+    result: Str = None
 
     @model_validator(mode="after")
     def _resulted_needs_date(self) -> "TestItem":
@@ -110,26 +137,28 @@ class TestItem(_Strict):
         return self
 
 
-class Waiver(_Strict):
+@_model
+class Waiver:
     # Nothing is required here: OL005 judges a bad waiver, so that it never invalidates the document.
-    rule: Optional[str] = None
-    order: Optional[str] = None
-    reason: Optional[str] = None
-    approved_by: Optional[str] = None
-    expires: Optional[DateStr] = None
+    rule: Str = None
+    order: Str = None
+    reason: Str = None
+    approved_by: Str = None
+    expires: DateStr = None
 
 
-class Regimen(_Strict):
+@_model
+class Regimen:
     orderlint: Annotated[JsonInt, Field(ge=1, le=1)] = 1
     id: Text
     kind: Literal["patient", "order-set"]
-    as_of: Optional[DateStr] = None
+    as_of: DateStr = None
     indication: Indication
-    patient: Optional[Patient] = None
-    orders: Annotated[list[Order], Field(min_length=1)]
-    history: list[HistoryItem] = Field(default_factory=list)
-    tests: list[TestItem] = Field(default_factory=list)
-    waivers: list[Waiver] = Field(default_factory=list)
+    patient: Patient = None
+    orders: Annotated[list[Order], Strict(), Field(min_length=1)]
+    history: Annotated[list[HistoryItem], Strict()] = Field(default_factory=list)
+    tests: Annotated[list[TestItem], Strict()] = Field(default_factory=list)
+    waivers: Annotated[list[Waiver], Strict()] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _patient_documents_need_patient(self) -> "Regimen":

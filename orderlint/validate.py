@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from orderlint import model
 from orderlint.config import did_you_mean
@@ -12,7 +12,7 @@ from orderlint.reader import MAX_DEPTH, escape_token
 from orderlint.vocabulary import Vocabulary
 
 # Which model describes the object under a given key, for "unknown field" hints.
-_MODEL_AT: dict[str, type[BaseModel]] = {
+_MODEL_AT: dict[str, type] = {
     "": model.Regimen,
     "indication": model.Indication,
     "patient": model.Patient,
@@ -25,7 +25,7 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "frequency": model.StructuredFrequency,
 }
 _UNION_TAGS = ("constrained-str", "StructuredFrequency", "str")
-_TOP_FIELDS = frozenset(model.Regimen.model_fields)
+_TOP_FIELDS = frozenset(model.fields_of(model.Regimen))
 
 Problem = tuple[str, str]  # (message, pointer)
 
@@ -40,7 +40,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 return None, [(f"`{k}` is nested deeper than {MAX_DEPTH} levels", "/" + escape_token(k))]
         data = {k: v for k, v in data.items() if not k.startswith("x-")}
     try:
-        reg: Optional[model.Regimen] = model.Regimen.model_validate(data)
+        reg: Optional[model.Regimen] = model.validate_regimen(data)
         problems: list[Problem] = []
     except ValidationError as e:
         reg, problems = None, _problems(e, data)
@@ -128,23 +128,23 @@ def _message(err: dict, loc: list, data: dict) -> str:
     if t == "missing":
         parent = _field(loc[:-1])
         return f"missing required field `{loc[-1]}` in {parent}"
-    if t == "extra_forbidden":
+    if t in ("extra_forbidden", "unexpected_keyword_argument"):
         key = str(loc[-1])
         container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
-        allowed = list(_MODEL_AT.get(container, model.Regimen).model_fields)
+        allowed = list(model.fields_of(_MODEL_AT.get(container, model.Regimen)))
         extra = " (top-level fields starting with `x-` are free for local use)" if container == "" else ""
         return f"unknown field `{key}`{did_you_mean(key, allowed)}{extra}"
     value = _get(data, loc)
-    shown = repr(value) if not isinstance(value, (dict, list)) else _kind(value)
+    shown = _kind(value) if isinstance(value, (dict, list)) or value is None else repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
     if t == "float_type" and isinstance(value, int) and not isinstance(value, bool):
         return f"{where} is {shown}: it overflows a double; every number must be finite"
-    if t in ("string_type", "float_type", "int_type", "bool_type", "list_type", "dict_type", "model_type", "int_from_float"):
+    if t in ("string_type", "float_type", "int_type", "bool_type", "list_type", "dict_type", "dataclass_type", "int_from_float"):
         expected = {
             "string_type": "a string", "float_type": "a number", "int_type": "a whole number",
             "bool_type": "true or false", "list_type": "an array", "dict_type": "an object",
-            "model_type": "an object", "int_from_float": "a whole number",
+            "dataclass_type": "an object", "int_from_float": "a whole number",
         }[t]
         return f"{where} must be {expected}, not {shown}"
     if t == "literal_error":

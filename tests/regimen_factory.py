@@ -43,7 +43,8 @@ def order(
     **kw: Any,
 ) -> dict:
     """One medication order; extra fields (id, status, purpose, duration, doses, strength,
-    rxcui, start) go in ``kw``. ``duration=(85, "d")`` is shorthand for ``{"value": 85, "unit": "d"}``."""
+    rxcui, start) go in ``kw``; a None leaves the field out (JSON null is refused by the contract).
+    ``duration=(85, "d")`` is shorthand for ``{"value": 85, "unit": "d"}``."""
     o: dict[str, Any] = {"drug": drug, "dose": dose, "unit": unit, "route": route, "frequency": frequency}
     if isinstance(kw.get("duration"), tuple):
         value, u = kw["duration"]
@@ -51,7 +52,7 @@ def order(
     if isinstance(kw.get("strength"), tuple):
         value, u = kw["strength"]
         kw["strength"] = {"value": value, "unit": u}
-    o.update(kw)
+    o.update((k, v) for k, v in kw.items() if v is not None)
     return o
 
 

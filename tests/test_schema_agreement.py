@@ -68,8 +68,9 @@ def _schema_at(path):
 @pytest.mark.parametrize("path, cls", PAIRS, ids=["/".join(p) or "top" for p, _ in PAIRS])
 def test_fields_and_required_fields_agree(path, cls):
     obj = _schema_at(path)
-    assert set(obj["properties"]) == set(cls.model_fields), "schema and model name different fields"
-    required_model = {n for n, f in cls.model_fields.items() if f.is_required()}
+    fields = model.fields_of(cls)
+    assert set(obj["properties"]) == set(fields), "schema and model name different fields"
+    required_model = {n for n, f in fields.items() if f.is_required()}
     assert set(obj.get("required", [])) == required_model
     assert obj.get("additionalProperties") is False
 
@@ -129,3 +130,45 @@ def test_schema_and_models_give_the_same_verdict(name, doc):
         schema_ok = VALIDATOR.is_valid(data)
         model_ok = validate(data, VOCAB)[0] is not None
         assert schema_ok == model_ok, f"{name}: {label}: schema says {schema_ok}, models say {model_ok}"
+
+
+# One valid document holding every kind of object, so each field can be given a wrong value.
+_FULL = {
+    "orderlint": 1, "id": "every-object", "kind": "patient", "as_of": "2026-03-01",
+    "indication": {"condition": "ssc-ild", "phase": "first-line", "rapidly_progressive": False},
+    "patient": {"sex": "female", "age_years": 50, "weight_kg": 60, "height_cm": 165, "bsa_m2": 1.7,
+                "reproductive_potential": False},
+    "orders": [{"id": "o1", "drug": "mycophenolate mofetil", "rxcui": "68149", "dose": 2, "unit": "tablet",
+                "strength": {"value": 500, "unit": "mg"}, "route": "oral",
+                "frequency": {"frequency": 2, "period": 1, "period_unit": "d"},
+                "duration": {"value": 6, "unit": "mo"}, "doses": 360, "start": "2026-03-02", "status": "new",
+                "purpose": "ild"}],
+    "history": [{"drug": "cyclophosphamide", "start": "2024-01-01", "stop": "2024-06-01", "outcome": "stable"}],
+    "tests": [{"test": "cbc", "status": "resulted", "date": "2026-02-20", "result": "normal"}],
+    "waivers": [{"rule": "ILD102", "order": "o1", "reason": "reviewed by the ILD board", "approved_by": "dr x",
+                 "expires": "2027-01-01"}],
+}
+_OBJECT_AT = {(): (), ("indication",): ("indication",), ("patient",): ("patient",), ("orders",): ("orders", 0),
+              ("orders", "strength"): ("orders", 0, "strength"), ("orders", "duration"): ("orders", 0, "duration"),
+              ("orders", "frequency"): ("orders", 0, "frequency"), ("history",): ("history", 0),
+              ("tests",): ("tests", 0), ("waivers",): ("waivers", 0)}
+# Values a lax validator would coerce into some type ("1" -> 1, 1 -> True, 1.0 -> "1.0" ...), and a few JSON shapes.
+_WRONG = ["1", "2026-03-01", "true", 1, 0, 2.5, 1.0, True, False, None, [], {}, ["ssc-ild"], [{"drug": "x"}]]
+
+
+def test_every_field_is_as_strict_as_the_schema():
+    assert VALIDATOR.is_valid(_FULL) and validate(_FULL, VOCAB)[0] is not None
+    checked = 0
+    for path, cls in PAIRS:
+        for name in model.fields_of(cls):
+            for bad in _WRONG:
+                doc = copy.deepcopy(_FULL)
+                obj = doc
+                for key in _OBJECT_AT[path]:
+                    obj = obj[key]
+                obj[name] = copy.deepcopy(bad)
+                schema_ok = VALIDATOR.is_valid(doc)
+                model_ok = validate(doc, VOCAB)[0] is not None
+                assert schema_ok == model_ok, f"{'/'.join(path)}.{name} = {bad!r}: schema says {schema_ok}, models say {model_ok}"
+                checked += 1
+    assert checked > 500
