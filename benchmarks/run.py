@@ -47,6 +47,7 @@ BATCH_MAX_RATIO = 5.0
 BATCH_STRETCH_RATIO = 3.0
 JOBS_MIN_SPEEDUP = 1.7
 STARTUP_CHECK_MAX = 2.5
+FLOOR_STARTUP = "floor: import click, pluggy, pydantic + one model"
 STARTUP_VERSION_MAX = 1.5
 RSS_MAX_MB = 100.0
 RSS_FLAT_MAX = 1.10  # "flat": peak RSS at the biggest size at most 10% above the 10,000-document run
@@ -202,6 +203,30 @@ def time_json_loads(data: bytes) -> tuple[float, float, int]:
     return time.perf_counter() - t0, time.process_time() - c0, n
 
 
+def time_floor(data: bytes) -> tuple[float, float, int]:
+    """json.loads + pydantic validation with orderlint's own document models, per line.
+
+    The least any implementation of the contract pays with these libraries: no duplicate-key
+    check, no test-name check, no normalization, no rules, no results.
+    """
+    from orderlint.model import validate_regimen
+
+    loads = json.loads
+    n = 0
+    c0, t0 = time.process_time(), time.perf_counter()
+    for line in io.BytesIO(data):
+        if not line.strip():
+            continue
+        n += 1
+        try:
+            d = loads(line)
+            if isinstance(d, dict):
+                validate_regimen({k: v for k, v in d.items() if not k.startswith("x-")})
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            pass
+    return time.perf_counter() - t0, time.process_time() - c0, n
+
+
 def time_orderlint(linter: Any, data: bytes) -> tuple[float, float, int, dict]:
     from orderlint.reader import iter_jsonl
 
@@ -223,15 +248,19 @@ def batch_in_process(data: bytes, rounds: int) -> dict:
     head = b"".join(io.BytesIO(data).readlines()[:300])
     time_orderlint(linter, head)  # warm-up: lazy imports, pydantic, vocabulary cache
     time_json_loads(head)
-    js, ol = [], []
-    for r in range(rounds):  # alternate so that both sides see the same machine
+    time_floor(head)
+    js, ol, fl = [], [], []
+    for r in range(rounds):  # alternate so that all three see the same machine
         js.append(time_json_loads(data))
         ol.append(time_orderlint(linter, data))
-        log(f"  round {r + 1}/{rounds}: json.loads {js[-1][0]:.2f}s, orderlint {ol[-1][0]:.2f}s")
+        fl.append(time_floor(data))
+        log(f"  round {r + 1}/{rounds}: json.loads {js[-1][0]:.2f}s, orderlint {ol[-1][0]:.2f}s, floor {fl[-1][0]:.2f}s")
     n = ol[0][2]
     jw, jc = min(x[0] for x in js), min(x[1] for x in js)
     ow, oc = min(x[0] for x in ol), min(x[1] for x in ol)
-    return {"docs": n, "rounds": rounds, "json_wall": jw, "json_cpu": jc, "orderlint_wall": ow,
+    fw = min(x[0] for x in fl)
+    return {"docs": n, "rounds": rounds, "json_wall": jw, "json_cpu": jc, "floor_wall": fw, "ratio_floor": fw / jw,
+            "orderlint_wall": ow,
             "orderlint_cpu": oc, "ratio_wall": ow / jw, "ratio_cpu": oc / jc, "statuses": ol[0][3],
             "json_walls": [x[0] for x in js], "orderlint_walls": [x[0] for x in ol]}
 
@@ -255,6 +284,9 @@ def startup(python: str, orderlint: str, one: Path, runs: int) -> dict:
         "python -c pass": [python, "-c", "pass"],
         "orderlint --version": [orderlint, "--version"],
         "orderlint check one-file.json": [orderlint, "check", str(one)],
+        # What any program built on the required libraries pays before doing anything.
+        FLOOR_STARTUP: [python, "-c", "import click, pluggy, importlib.metadata\n"
+                        "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int"],
     }
     times: dict[str, list[float]] = {k: [] for k in cmds}
     rcs: dict[str, int] = {}
@@ -405,6 +437,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         row(f"start-up: {key}", f"min {ms(s['min'])}, median {ms(s['median'])}{note}",
             f"<= {limit}x python -c pass", f"{s['ratio_min']:.2f}x (median {s['ratio_median']:.2f}x)",
             verdict(s["ratio_min"] <= limit))
+    fs = su[FLOOR_STARTUP]
+    row(f"start-up {FLOOR_STARTUP} (python -c)", f"min {ms(fs['min'])}, median {ms(fs['median'])}", "",
+        f"{fs['min'] / base:.2f}x", "info")
 
     # ---- batch, in process
     log(f"batch in process: {batch_docs:,} documents, {rounds} alternating rounds")
@@ -442,6 +477,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         f"{b['ratio_wall']:.1f}x (CPU time {b['ratio_cpu']:.1f}x)",
         f"<= {BATCH_MAX_RATIO:g}x (stretch <= {BATCH_STRETCH_RATIO:g}x)", f"{b['ratio_wall']:.1f}x",
         verdict(b["ratio_wall"] <= BATCH_MAX_RATIO, b["ratio_wall"] <= BATCH_STRETCH_RATIO))
+    row("batch floor: json.loads + pydantic validation with orderlint's models, same lines (no rules)",
+        f"{fmt_n(b['docs'] / b['floor_wall'])} docs/s", "", f"{b['ratio_floor']:.1f}x", "info")
     if cli_json is not None:
         jt, jn = cli_json
         r = mem[cli_n]["wall"] / jt
