@@ -224,7 +224,7 @@ class Linter:
         doc_id = _safe_id(doc.data)
         if regimen is None:
             findings = [self._finding("OL001", m, p, None, doc) for m, p in problems]
-            return _result(doc.source, doc_id, "invalid", None, _sorted(findings))
+            return _result(doc.source, doc_id, "invalid", None, _sorted(findings, doc.data))
         condition = regimen.indication.condition
         if condition not in self.conditions:
             return _result(doc.source, regimen.id, "not-applicable", condition, [])
@@ -276,7 +276,7 @@ class Linter:
             from orderlint.waivers import apply_waivers
 
             findings.extend(apply_waivers(self, reg, findings, doc))
-        return _result(doc.source, regimen.id, "checked", regimen.indication.condition, _sorted(findings))
+        return _result(doc.source, regimen.id, "checked", regimen.indication.condition, _sorted(findings, doc.data))
 
     def _finding(
         self,
@@ -289,19 +289,25 @@ class Linter:
         fix: Optional[str] = None,
     ) -> Finding:
         r = self.by_code[code]
-        line, col = at if at is not None else (doc.locate(pointer) if doc is not None else (1, 1))
-        return Finding.model_construct(
-            code=code,
-            name=r.name,
-            severity=self.severity[code],
-            message=message,
-            order=order,
-            pointer=pointer,
-            line=line,
-            column=col,
-            source=self._source_text[code],
-            fix=fix if fix is not None else r.fix,
-            suppressed=None,
+        if at is not None:
+            line, col, locate = at[0], at[1], None
+        elif doc is not None:
+            line, col, locate = None, None, doc.locate  # computed when first read
+        else:
+            line, col, locate = 1, 1, None
+        return Finding(
+            code,
+            r.name,
+            self.severity[code],  # type: ignore[arg-type]
+            message,
+            order,
+            pointer,
+            line,
+            col,
+            self._source_text[code],
+            fix if fix is not None else r.fix,
+            None,
+            locate=locate,
         )
 
     def lint_many(self, docs: Iterable[Document]) -> Iterator[Result]:
@@ -310,8 +316,7 @@ class Linter:
 
 
 def _result(source: str, doc_id: Optional[str], status: str, condition: Optional[str], findings: list) -> Result:
-    # Built without re-validating: every field comes from already-validated data.
-    return Result.model_construct(source=source, id=doc_id, status=status, condition=condition, findings=findings)
+    return Result(source, doc_id, status, condition, findings)  # type: ignore[arg-type]
 
 
 def _ref(reg: Any, idx: Optional[int]) -> Optional[str]:
@@ -324,8 +329,34 @@ def _safe_id(data: Any) -> Optional[str]:
     return None
 
 
-def _sorted(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.line, f.column, f.code))
+def _sorted(findings: list[Finding], data: Any) -> list[Finding]:
+    """Findings in document order (then by code), without computing any line or column.
+
+    The key is the path of member and element indices along each pointer (down to the deepest
+    value that exists, which is where the finding is located), so it orders findings exactly as
+    their positions in the text do: JSON and YAML keep members in document order.
+    """
+    if len(findings) < 2:
+        return findings
+    return sorted(findings, key=lambda f: (document_order(data, f.pointer), f.code))
+
+
+def document_order(data: Any, pointer: str) -> list[int]:
+    key: list[int] = []
+    node = data
+    for raw in pointer.split("/")[1:] if pointer else ():
+        token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
+        if isinstance(node, dict):
+            if token not in node:
+                break
+            key.append(list(node).index(token))
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            key.append(int(token))
+            node = node[int(token)]
+        else:
+            break
+    return key
 
 
 def _ep_label(ep: Any) -> str:

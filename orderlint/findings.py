@@ -1,10 +1,18 @@
-"""Typed results: what every stage hands to the reporters and to API callers."""
+"""Typed results: what every stage hands to the reporters and to API callers.
+
+Plain slotted classes, not pydantic models: one Result (and a Finding per problem) is built for
+every document on the hot path, where a pydantic ``model_construct`` costs several times more.
+Their fields come from already-validated data, so there is nothing left to validate.
+``to_dict()`` gives the JSON form that the JSON and JSON Lines reports print.
+
+A finding's line and column are computed when first read (JSON text is walked only along the
+finding's pointer): a pipeline that never asks for positions never pays for them.
+"""
 
 from __future__ import annotations
 
-from typing import Literal, Optional
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["checked", "not-applicable", "invalid"]
@@ -13,51 +21,140 @@ Status = Literal["checked", "not-applicable", "invalid"]
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
 
 
-class Suppression(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Suppression:
     """A documented waiver that suppressed a finding (the finding stays visible)."""
-
-    model_config = ConfigDict(frozen=True)
 
     reason: str
     approved_by: str
-    waiver: int  # index of the waiver in the document's `waivers`
+    waiver: int  # index of the waiver in the document's `waivers` (-1: a baseline entry)
+
+    def to_dict(self) -> dict:
+        return {"reason": self.reason, "approved_by": self.approved_by, "waiver": self.waiver}
 
 
-class Finding(BaseModel):
+class Finding:
     """One problem found in one document."""
 
-    code: str
-    name: str
-    severity: Severity
-    message: str
-    order: Optional[str] = None
-    pointer: str = ""
-    line: int = 1
-    column: int = 1
-    source: str = ""
-    fix: Optional[str] = None
-    suppressed: Optional[Suppression] = None
+    __slots__ = ("code", "name", "severity", "message", "order", "pointer", "source", "fix", "suppressed",
+                 "_line", "_column", "_locate")
+
+    def __init__(
+        self,
+        code: str,
+        name: str,
+        severity: Severity,
+        message: str,
+        order: Optional[str] = None,
+        pointer: str = "",
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+        source: str = "",
+        fix: Optional[str] = None,
+        suppressed: Optional[Suppression] = None,
+        *,
+        locate: Any = None,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.message = message
+        self.order = order
+        self.pointer = pointer
+        self.source = source
+        self.fix = fix
+        self.suppressed = suppressed
+        self._line = line
+        self._column = column
+        # pointer -> (line, column), called once when the position is first read.
+        self._locate = locate if line is None else None
+
+    def _position(self) -> None:
+        if self._locate is not None:
+            self._line, self._column = self._locate(self.pointer)
+            self._locate = None
+        if self._line is None:
+            self._line = 1
+        if self._column is None:
+            self._column = 1
+
+    @property
+    def line(self) -> int:
+        if self._line is None or self._column is None:
+            self._position()
+        return self._line  # type: ignore[return-value]
+
+    @property
+    def column(self) -> int:
+        if self._line is None or self._column is None:
+            self._position()
+        return self._column  # type: ignore[return-value]
+
+    def to_dict(self) -> dict:
+        s = self.suppressed
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "order": self.order,
+            "pointer": self.pointer,
+            "line": self.line,
+            "column": self.column,
+            "source": self.source,
+            "fix": self.fix,
+            "suppressed": None if s is None else s.to_dict(),
+        }
+
+    def __getstate__(self) -> tuple:
+        self._position()  # a pickled finding carries its position, not the document
+        return tuple(getattr(self, n) for n in Finding.__slots__[:-1])
+
+    def __setstate__(self, state: tuple) -> None:
+        for n, v in zip(Finding.__slots__[:-1], state):
+            setattr(self, n, v)
+        self._locate = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable (suppressed is set by waivers)
+
+    def __repr__(self) -> str:
+        return (f"Finding(code={self.code!r}, severity={self.severity!r}, pointer={self.pointer!r}, "
+                f"line={self.line}, column={self.column}, message={self.message!r})")
 
 
-class Result(BaseModel):
+@dataclass(slots=True)
+class Result:
     """The outcome for one input document."""
 
     source: str
     id: Optional[str] = None
-    status: Status
+    status: Status = "checked"
     condition: Optional[str] = None
-    findings: list[Finding] = []
+    findings: list[Finding] = field(default_factory=list)
 
     def active_findings(self) -> list[Finding]:
         return [f for f in self.findings if f.suppressed is None]
 
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "id": self.id,
+            "status": self.status,
+            "condition": self.condition,
+            "findings": [f.to_dict() for f in self.findings],
+        }
 
-class Summary(BaseModel):
+
+@dataclass(slots=True)
+class Summary:
     documents: int = 0
     checked: int = 0
     not_applicable: int = 0
     invalid: int = 0
-    findings: dict[str, int] = {"error": 0, "warning": 0, "info": 0}
+    findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "info": 0})
     suppressed: int = 0
     crashed: int = 0
 
@@ -88,9 +185,24 @@ class Summary(BaseModel):
         self.suppressed += other.suppressed
         self.crashed += other.crashed
 
+    def to_dict(self) -> dict:
+        return {
+            "documents": self.documents,
+            "checked": self.checked,
+            "not_applicable": self.not_applicable,
+            "invalid": self.invalid,
+            "findings": dict(self.findings),
+            "suppressed": self.suppressed,
+            "crashed": self.crashed,
+        }
 
-class Report(BaseModel):
+
+@dataclass(slots=True)
+class Report:
     """Results of a whole run, as returned by :func:`orderlint.lint_many`."""
 
-    results: list[Result] = []
-    summary: Summary = Summary()
+    results: list[Result] = field(default_factory=list)
+    summary: Summary = field(default_factory=Summary)
+
+    def to_dict(self) -> dict:
+        return {"results": [r.to_dict() for r in self.results], "summary": self.summary.to_dict()}

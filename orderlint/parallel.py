@@ -49,8 +49,8 @@ def _unpack(t: tuple) -> Result:
         values = dict(zip(_FIELDS, ft))
         s = ft[10]
         values["suppressed"] = None if s is None else Suppression(reason=s[0], approved_by=s[1], waiver=s[2])
-        findings.append(Finding.model_construct(**values))
-    return Result.model_construct(source=t[0], id=t[1], status=t[2], condition=t[3], findings=findings)
+        findings.append(Finding(**values))
+    return Result(source=t[0], id=t[1], status=t[2], condition=t[3], findings=findings)
 
 
 def _work(chunk: list[Unit]) -> list[Union[tuple, str]]:

@@ -237,7 +237,7 @@ def test_lint_never_raises_and_valid_documents_are_checked(doc, as_text):
 @settings(PROPS, max_examples=25)
 @given(doc=ssc_regimens)
 def test_api_as_of_argument_matches_linter_setting(doc):
-    assert orderlint.lint(doc, as_of=AS_OF).model_dump() == lint(doc).model_dump()
+    assert orderlint.lint(doc, as_of=AS_OF).to_dict() == lint(doc).to_dict()
 
 
 @PROPS

@@ -66,31 +66,12 @@ def printable(text: str) -> str:
 
 
 def finding_dict(f: Any) -> dict:
-    """A finding as plain JSON data (hand-built: this runs per finding on the streaming path)."""
-    s = f.suppressed
-    return {
-        "code": f.code,
-        "name": f.name,
-        "severity": f.severity,
-        "message": f.message,
-        "order": f.order,
-        "pointer": f.pointer,
-        "line": f.line,
-        "column": f.column,
-        "source": f.source,
-        "fix": f.fix,
-        "suppressed": None if s is None else {"reason": s.reason, "approved_by": s.approved_by, "waiver": s.waiver},
-    }
+    """A finding as plain JSON data."""
+    return f.to_dict()
 
 
 def result_dict(r: Any) -> dict:
-    return {
-        "source": r.source,
-        "id": r.id,
-        "status": r.status,
-        "condition": r.condition,
-        "findings": [finding_dict(f) for f in r.findings],
-    }
+    return r.to_dict()
 
 
 def summary_dict(s: Any) -> dict:
