@@ -138,6 +138,13 @@ class Result:
     def active_findings(self) -> list[Finding]:
         return [f for f in self.findings if f.suppressed is None]
 
+    def locate(self) -> "Result":
+        """Compute every finding's line and column now, so that the result no longer keeps its
+        document (text and data) alive; for results that are collected rather than streamed."""
+        for f in self.findings:
+            f._position()
+        return self
+
     def to_dict(self) -> dict:
         return {
             "source": self.source,

@@ -100,3 +100,28 @@ def test_a_finding_is_located_when_first_read_and_pickles_with_its_position():
     copy = pickle.loads(pickle.dumps(result))  # pickling computes the position: the copy needs no document
     assert (copy.findings[i].line, copy.findings[i].column) == (3, 12)  # the value of "drug"
     assert copy == result and copy.to_dict() == result.to_dict()
+
+
+def test_collected_results_do_not_keep_their_documents():
+    import gc
+    import weakref
+
+    from orderlint import lint_many
+    from orderlint.reader import Document
+
+    created: list = []
+    original = Document.__init__
+
+    def tracking_init(self, *a, **kw):
+        original(self, *a, **kw)
+        created.append(weakref.ref(self))
+
+    text = '{"id": "p", "kind": "order-set", "indication": {"condition": "ssc-ild"}, "orders": [{"drug": "nosuchdrug", "dose": 1, "unit": "mg", "route": "oral", "frequency": "daily"}]}'
+    Document.__init__ = tracking_init
+    try:
+        report = lint_many([text, text])
+    finally:
+        Document.__init__ = original
+    gc.collect()
+    assert len(created) == 2 and all(ref() is None for ref in created)
+    assert all(f.line == 1 and f.column > 1 for r in report.results for f in r.findings if f.code == "OL002")
