@@ -45,6 +45,18 @@ _PER_TEXT = {"admin": "per administration", "day": "/day", "week": "/week"}
 DOSE_CHECKED = {l.drug for l in MAXIMA + MINIMA}
 
 
+def _by_drug(limits: list[Limit]) -> dict[str, list[Limit]]:
+    out: dict[str, list[Limit]] = {}
+    for lim in limits:
+        out.setdefault(lim.drug, []).append(lim)
+    return out
+
+
+# Grouped by ingredient, so an order is compared only with its own drug's limits (in list order).
+MAXIMA_BY_DRUG = _by_drug(MAXIMA)
+MINIMA_BY_DRUG = _by_drug(MINIMA)
+
+
 def _amount(reg, o, lim: Limit) -> Optional[float]:
     per = "admin" if lim.per == "admin" else "day"
     v = reg.amount(o, lim.basis, per)
@@ -63,14 +75,14 @@ def _shown(reg, o, lim: Limit, value: float) -> str:
     return f"{text} = {fmt(value)} {unit}{'' if lim.per == 'admin' else _PER_TEXT[lim.per]}"
 
 
-def _check(reg, opts, limits, above: bool):
+def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
     for o in reg.active():
         if o.drug.is_a("mycophenolate") and o.drug.name == "mycophenolate":
             # Bare "mycophenolate": MMF and MPA limits differ, so the dose cannot be verified.
             reg.unverifiable_dose(o, "the salt form is not given (mycophenolate mofetil or mycophenolic acid), and their limits differ", "/drug")
             continue
-        for lim in limits:
-            if o.drug.name != lim.drug or (lim.routes is not None and o.route not in lim.routes):
+        for lim in by_drug.get(o.drug.name, ()):
+            if lim.routes is not None and o.route not in lim.routes:
                 continue
             value = _amount(reg, o, lim)
             if value is None:
@@ -103,7 +115,7 @@ def _check(reg, opts, limits, above: bool):
     triggers=[*DOSE_CHECKED, "mycophenolate"],
 )
 def dose_above_maximum(reg, opts):
-    yield from _check(reg, opts, MAXIMA, above=True)
+    yield from _check(reg, opts, MAXIMA_BY_DRUG, above=True)
 
 
 @rule(
@@ -121,7 +133,7 @@ def dose_above_maximum(reg, opts):
     triggers=[*DOSE_CHECKED, "mycophenolate"],
 )
 def dose_below_range(reg, opts):
-    yield from _check(reg, opts, MINIMA, above=False)
+    yield from _check(reg, opts, MINIMA_BY_DRUG, above=False)
 
 
 @rule(
