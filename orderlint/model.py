@@ -16,14 +16,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, GetPydanticSchema, Strict, StringConstraints, model_validator
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
-
-def _real_date(v: str) -> str:
-    _dt.date.fromisoformat(v)  # raises ValueError on 2026-02-30
-    return v
-
+from pydantic_core import core_schema
 
 #: Largest integer a double holds exactly; the schema declares the same maximum.
 MAX_INT = 2**53 - 1
@@ -38,7 +34,12 @@ def _json_int(v: object) -> object:
 
 JsonInt = Annotated[int, BeforeValidator(_json_int), Strict()]
 Str = Annotated[str, Strict()]
-DateStr = Annotated[str, Strict(), StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_real_date)]
+# A date is written as a string YYYY-MM-DD and checked against the calendar (2026-02-30 is
+# refused) by pydantic-core, with no Python call per value; the model holds a datetime.date.
+Date = Annotated[_dt.date, GetPydanticSchema(lambda _t, _h: core_schema.chain_schema([
+    core_schema.str_schema(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+    core_schema.date_schema(),
+]))]
 Text = Annotated[str, Strict(), StringConstraints(min_length=1)]
 Bool = Annotated[bool, Strict()]
 # allow_inf_nan=False: the API may be handed float("nan"); JSON input never gets this far with one.
@@ -109,7 +110,7 @@ class Order:
     frequency: Union[Text, StructuredFrequency]
     duration: Duration = None
     doses: Annotated[JsonInt, Field(ge=1, le=MAX_INT)] = None
-    start: DateStr = None
+    start: Date = None
     status: Literal["new", "active", "on-hold", "stopped"] = "new"
     purpose: Literal["ild", "other"] = "ild"
 
@@ -117,8 +118,8 @@ class Order:
 @_model
 class HistoryItem:
     drug: Text
-    start: DateStr = None
-    stop: DateStr = None
+    start: Date = None
+    stop: Date = None
     outcome: Literal["progression", "intolerance", "response", "stable", "unknown"]
 
 
@@ -127,7 +128,7 @@ class TestItem:
     __test__ = False  # not a pytest class
     test: Text
     status: Literal["ordered", "resulted"]
-    date: DateStr = None
+    date: Date = None
     result: Str = None
 
     @model_validator(mode="after")
@@ -144,7 +145,7 @@ class Waiver:
     order: Str = None
     reason: Str = None
     approved_by: Str = None
-    expires: DateStr = None
+    expires: Date = None
 
 
 @_model
@@ -152,7 +153,7 @@ class Regimen:
     orderlint: Annotated[JsonInt, Field(ge=1, le=1)] = 1
     id: Text
     kind: Literal["patient", "order-set"]
-    as_of: DateStr = None
+    as_of: Date = None
     indication: Indication
     patient: Patient = None
     orders: Annotated[list[Order], Strict(), Field(min_length=1)]

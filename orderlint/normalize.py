@@ -319,12 +319,12 @@ def normalize(
 
     test_index: dict[str, list[Optional[_dt.date]]] = {}
     for t in doc.tests:
-        when = None if t.status == "ordered" else _dt.date.fromisoformat(t.date)
+        when = None if t.status == "ordered" else t.date
         for canonical in vocab.test(t.test) or ():
             test_index.setdefault(canonical, []).append(when)
 
     phase = doc.indication.phase or ("progression" if any(h.outcome == "progression" for h in doc.history) else "first-line")
-    as_of_date = _dt.date.fromisoformat(doc.as_of) if doc.as_of else as_of
+    as_of_date = doc.as_of or as_of
     reg = Regimen(
         doc=doc,
         orders=orders,

@@ -151,6 +151,9 @@ def _message(err: dict, loc: list, data: dict) -> str:
         return f"{where} is {shown}; {err['msg'][0].lower()}{err['msg'][1:]}"
     if t == "string_pattern_mismatch":
         return f"{where} is {shown}; expected a date YYYY-MM-DD"
+    if t.startswith("date_"):  # the pattern matched, the calendar did not (2026-02-30)
+        why = err["msg"].rsplit(", ", 1)[-1] if ", " in err["msg"] else err["msg"]
+        return f"{where} is {shown}: not a calendar date ({why})"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from orderlint.findings import Finding, Suppression
@@ -32,7 +31,7 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
             problems.append((f"needs a `reason` of at least {MIN_REASON} characters", base + ("/reason" if w.reason is not None else "")))
         if w.approved_by is None or not w.approved_by.strip():
             problems.append(("needs `approved_by`", base))
-        if w.expires is not None and _dt.date.fromisoformat(w.expires) < reg.as_of:
+        if w.expires is not None and w.expires < reg.as_of:
             problems.append((f"expired on {w.expires}", base + "/expires"))
         if problems:
             if "OL005" in linter.enabled:

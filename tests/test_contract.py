@@ -69,7 +69,7 @@ def _with_order(**changes):
         (_with_order(frequency={"frequency": 2, "period": 1, "period_unit": "yr"}), "/orders/0/frequency/period_unit", "'yr'"),
         (_with_order(status="pending"), "/orders/0/status", "'pending'"),
         (_with_order(doses=1.5), "/orders/0/doses", "whole number"),
-        (_with_order(start="2026-02-30"), "/orders/0/start", "day is out of range"),
+        (_with_order(start="2026-02-30"), "/orders/0/start", "not a calendar date (day value is outside expected range)"),
         (_with_order(start="03/02/2026"), "/orders/0/start", "YYYY-MM-DD"),
         (_with_order(colour="red"), "/orders/0/colour", "unknown field `colour`"),
         (_with_order(**{"x-local": 1}), "/orders/0/x-local", "unknown field"),
