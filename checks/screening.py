@@ -7,7 +7,7 @@ before the evaluation date (windows are core settings: `lookback-days`).
 from __future__ import annotations
 
 from orderlint.rules import Hit, Option, rule
-from orderlint_ssc.common import ACR_CHEST_2023, CONDITION, EULAR_2022, SEED, src
+from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, src
 
 #: Required baseline labs by class or ingredient (ILD401).
 BASELINE_LABS = {

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from orderlint.config import ConfigError, Settings, did_you_mean
 from orderlint.core_rules import ALWAYS_ON, CORE_RULES, ENGINE_CODES
-from orderlint.findings import Finding, Result, Suppression
+from orderlint.findings import Finding, Result
 from orderlint.reader import Document
 from orderlint.rules import Hit, Rule
 from orderlint.vocabulary import Vocabulary, VocabularyError

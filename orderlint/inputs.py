@@ -8,7 +8,7 @@ input that cannot be read: reported as one error line, and the run exits 2.
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterator, Union
+from typing import Iterator, Union
 
 from orderlint.reader import (
     MAX_DOCUMENT_BYTES,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, minimal, run_orderlint, write_doc
+from conftest import EXAMPLES, minimal, run_orderlint, write_doc
 
 PLUGIN_SRC = EXAMPLES / "plugin"
 

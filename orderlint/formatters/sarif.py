@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections import Counter
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote
 
 from orderlint import __version__
