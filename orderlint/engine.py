@@ -13,7 +13,7 @@ from typing import Any, Iterable, Iterator, Optional
 from orderlint.config import ConfigError, Settings, did_you_mean
 from orderlint.core_rules import ALWAYS_ON, CORE_RULES, ENGINE_CODES
 from orderlint.findings import Finding, Result
-from orderlint.reader import Document
+from orderlint.reader import Document, unescape_token
 from orderlint.rules import Hit, Rule
 from orderlint.vocabulary import Vocabulary, VocabularyError
 
@@ -342,10 +342,11 @@ def _sorted(findings: list[Finding], data: Any) -> list[Finding]:
 
 
 def document_order(data: Any, pointer: str) -> list[int]:
+    """Member and element indices along ``pointer``, down to the deepest value that exists."""
     key: list[int] = []
     node = data
     for raw in pointer.split("/")[1:] if pointer else ():
-        token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
+        token = unescape_token(raw)
         if isinstance(node, dict):
             if token not in node:
                 break

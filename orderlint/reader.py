@@ -180,7 +180,8 @@ def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
 _SKIP = json.JSONDecoder()  # plain C-accelerated decoder, used only to skip over values
 
 
-def _unescape(token: str) -> str:
+def unescape_token(token: str) -> str:
+    """One JSON Pointer reference token -> the key it names (the inverse of ``escape_token``)."""
     return token.replace("~1", "/").replace("~0", "~")
 
 
@@ -224,7 +225,7 @@ def _locate_json(text: str, pointer: str, memo: dict) -> int:
     walked = "/" + "/".join(tokens[:start]) if start else ""
     try:
         for raw_token in tokens[start:]:
-            token = _unescape(raw_token)
+            token = unescape_token(raw_token)
             c = text[i]
             if c == "{":
                 i = ws(text, i + 1)
