@@ -65,21 +65,8 @@ def printable(text: str) -> str:
     return text.translate(_CONTROL)
 
 
-def finding_dict(f: Any) -> dict:
-    """A finding as plain JSON data."""
-    return f.to_dict()
-
-
-def result_dict(r: Any) -> dict:
-    return r.to_dict()
-
-
 def summary_dict(s: Any) -> dict:
-    return {
-        "documents": s.documents,
-        "checked": s.checked,
-        "not_applicable": s.not_applicable,
-        "invalid": s.invalid,
-        "findings": dict(s.findings),
-        "suppressed": s.suppressed,
-    }
+    """The summary as the JSON and SARIF reports print it: without the internal crash count."""
+    d = s.to_dict()
+    del d["crashed"]
+    return d

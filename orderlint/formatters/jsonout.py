@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from orderlint import __version__
-from orderlint.formatters import Formatter, result_dict, summary_dict
+from orderlint.formatters import Formatter, summary_dict
 
 
 class JsonFormatter(Formatter):
@@ -16,7 +16,7 @@ class JsonFormatter(Formatter):
         self.counts: Counter = Counter()
 
     def result(self, r: Any) -> None:
-        self.results.append(result_dict(r))
+        self.results.append(r.to_dict())
         for f in r.findings:
             self.counts[f.code] += 1
 
@@ -38,7 +38,7 @@ class JsonLinesFormatter(Formatter):
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def result(self, r: Any) -> None:
-        self.out.write(self._dumps(result_dict(r)))
+        self.out.write(self._dumps(r.to_dict()))
         self.out.write("\n")
 
 
