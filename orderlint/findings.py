@@ -64,8 +64,8 @@ class Finding:
         self.source = source
         self.fix = fix
         self.suppressed = suppressed
-        self._line = line
-        self._column = column
+        self._line = 1 if line is None else line
+        self._column = 1 if column is None else column
         # pointer -> (line, column), called once when the position is first read.
         self._locate = locate if line is None else None
 
@@ -73,22 +73,16 @@ class Finding:
         if self._locate is not None:
             self._line, self._column = self._locate(self.pointer)
             self._locate = None
-        if self._line is None:
-            self._line = 1
-        if self._column is None:
-            self._column = 1
 
     @property
     def line(self) -> int:
-        if self._line is None or self._column is None:
-            self._position()
-        return self._line  # type: ignore[return-value]
+        self._position()
+        return self._line
 
     @property
     def column(self) -> int:
-        if self._line is None or self._column is None:
-            self._position()
-        return self._column  # type: ignore[return-value]
+        self._position()
+        return self._column
 
     def to_dict(self) -> dict:
         s = self.suppressed
