@@ -43,7 +43,9 @@ def test_help_teaches_with_examples():
         (ERROR_DOC, ["--exit-zero"], 0),
         (EXAMPLES / "invalid" / "nan-dose.json", [], 1),
         (EXAMPLES / "regimens" / "ILD102-waived.json", [], 0),  # a waived finding does not count
-        (EXAMPLES / "regimens" / "not-applicable.json", [], 0),
+        # rules.md 2nd ed. (OL007): an unknown condition is an error, so it fails at the default --fail-on
+        (EXAMPLES / "regimens" / "OL007-fires.json", [], 1),
+        (EXAMPLES / "regimens" / "OL007-fires.json", ["--ignore", "OL007"], 0),
     ],
     ids=lambda v: v.name if hasattr(v, "name") else str(v),
 )

@@ -155,5 +155,15 @@ def test_utf8_bom_and_utf16_are_read():
 
 
 def test_not_applicable_condition_is_skipped_not_clean():
+    # rules.md 2nd ed. (OL007): not applicable is an error finding with a did-you-mean, not an empty result.
     r = orderlint.lint(minimal(indication={"condition": "ra-ild"}))
-    assert r.status == "not-applicable" and r.findings == [] and r.condition == "ra-ild"
+    assert r.status == "not-applicable" and r.condition == "ra-ild"
+    assert [(f.code, f.severity) for f in r.findings] == [("OL007", "error")]
+    assert "ra-ild" in r.findings[0].message and "ssc-ild" in r.findings[0].message
+
+
+@pytest.mark.parametrize("spelling", ["SSc-ILD", "ssc-ild ", " SSC__ILD", "ssc ild", "Ssc_-_Ild"])
+def test_condition_is_matched_case_insensitively(spelling):
+    # regimen-format.md 2nd ed. (indication.condition): these all name the built-in pack.
+    r = orderlint.lint(minimal(indication={"condition": spelling}))
+    assert r.status == "checked", [(f.code, f.message) for f in r.findings]

@@ -41,5 +41,9 @@ def test_every_rule_has_a_firing_and_a_clean_example():
     for rule in Linter().rules:
         if rule.code in ("OL000", "OL001"):
             continue
+        if rule.code == "OL008":
+            # OL008 reports lossy conversions from FHIR input (rules.md 2nd ed.; fhir.md), which the
+            # regimen format these examples use never produces.
+            continue
         assert any(n.startswith(f"{rule.code}-fires") for n in names), rule.code
         assert any(n.startswith(f"{rule.code}-clean") for n in names), rule.code

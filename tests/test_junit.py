@@ -214,10 +214,11 @@ def test_control_characters_and_newlines_keep_the_document_well_formed():
 
 
 def test_not_applicable_document_is_skipped_not_passed(in_root):
-    text, js = report("examples/regimens/not-applicable.json")
-    (case,) = ET.fromstring(text).iter("testcase")
+    # rules.md 2nd ed. (OL007): the not-applicable document fails with OL007 instead of passing silently.
+    text, js = report("examples/regimens/OL007-fires.json")
+    cases = list(ET.fromstring(text).iter("testcase"))
     assert js["results"][0]["status"] == "not-applicable"
-    assert case.find("skipped") is not None and "not checked" in case.find("skipped").get("message")
+    assert any("OL007" in c.get("name") and c.find("failure") is not None for c in cases)
 
 
 def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path, in_root):

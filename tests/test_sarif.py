@@ -212,11 +212,13 @@ def test_stdin_uri(in_root):
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {"stdin"}
 
 
-def test_not_applicable_documents_produce_no_results_but_are_reported(in_root):
-    path = "examples/regimens/not-applicable.json"
+def test_not_applicable_documents_are_reported_with_ol007(in_root):
+    # rules.md 2nd ed. (OL007): a not-applicable document is an error result, never silently absent.
+    path = "examples/regimens/OL007-fires.json"
     assert as_json(path)["results"][0]["status"] == "not-applicable"
     run_ = sarif(path)["runs"][0]
-    assert run_["results"] == []
+    assert [(r["ruleId"], r["level"]) for r in run_["results"]] == [("OL007", "error")]
+    assert "ra-ild" in run_["results"][0]["message"]["text"]
     notes = run_["invocations"][0]["toolExecutionNotifications"]
     assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == [path]
     assert run_["properties"]["summary"]["not_applicable"] == 1
