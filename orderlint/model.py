@@ -103,16 +103,18 @@ class Order:
     id: Text = None
     drug: Text
     rxcui: Str = None
-    dose: Positive
-    unit: Text
+    # dose, unit, route and frequency are optional (regimen-format.md 2nd ed.): a missing one is OL003
+    # on that order when a rule needs it; an explicit null is still refused (omit the field instead).
+    dose: Positive = None
+    unit: Text = None
     strength: Quantity = None
-    route: Text
-    frequency: Union[Text, StructuredFrequency]
+    route: Text = None
+    frequency: Union[Text, StructuredFrequency] = None
     duration: Duration = None
     doses: Annotated[JsonInt, Field(ge=1, le=MAX_INT)] = None
     start: Date = None
     status: Literal["new", "active", "on-hold", "stopped"] = "new"
-    purpose: Literal["ild", "other"] = "ild"
+    purpose: Literal["ild", "other", "premedication"] = "ild"
 
 
 @_model
@@ -145,7 +147,8 @@ class Waiver:
     order: Str = None
     reason: Str = None
     approved_by: Str = None
-    expires: Date = None
+    # Any string: a value that is not a calendar date is OL005 on this waiver (waivers.py), never OL001.
+    expires: Str = None
 
 
 @_model

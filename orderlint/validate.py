@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any, Optional
 
 from pydantic import ValidationError
@@ -27,23 +29,53 @@ _MODEL_AT: dict[str, type] = {
 _UNION_TAGS = ("constrained-str", "StructuredFrequency", "str")
 _TOP_FIELDS = frozenset(model.fields_of(model.Regimen))
 
+# Where the document has objects (which may carry local `x-` fields): key -> (is an array of
+# objects, what lies below). Only these places are walked when `x-` fields are set aside.
+_FLAT: dict = {}
+_ORDER_SHAPE = {"strength": (False, _FLAT), "duration": (False, _FLAT), "frequency": (False, _FLAT)}
+_SHAPE = {
+    "indication": (False, _FLAT), "patient": (False, _FLAT), "orders": (True, _ORDER_SHAPE),
+    "history": (True, _FLAT), "tests": (True, _FLAT), "waivers": (True, _FLAT),
+}
+
 Problem = tuple[str, str]  # (message, pointer)
+
+_CONDITION_SEPARATORS = re.compile(r"[\s_-]+")
+
+
+@lru_cache(maxsize=256)
+def canonical_condition(text: str) -> str:
+    """The condition as packs name it: trimmed, lower-case, each run of spaces, `_` and `-` one `-`
+    (regimen-format.md 2nd ed.: `SSc ILD`, `SSC__ILD` and `ssc-ild ` are all `ssc-ild`)."""
+    return _CONDITION_SEPARATORS.sub("-", text.strip().lower())
 
 
 def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], list[Problem]]:
     if not isinstance(data, dict):
         return None, [(f"a regimen document must be an object, not {_kind(data)}", "")]
-    if data.keys() - _TOP_FIELDS:  # only then can there be local `x-` fields to set aside
-        for k, v in data.items():
-            # The schema bounds the depth of every other field; local values get the reader's limit.
-            if k.startswith("x-") and isinstance(v, (dict, list)) and _deeper_than(v, MAX_DEPTH - 1):
-                return None, [(f"`{k}` is nested deeper than {MAX_DEPTH} levels", "/" + escape_token(k))]
-        data = {k: v for k, v in data.items() if not k.startswith("x-")}
+    if data.keys() - _TOP_FIELDS:  # a top-level `x-` field: the document uses them, set all aside now
+        data, problem = _without_local_fields(data)
+        if problem is not None:
+            return None, [problem]
     try:
         reg: Optional[model.Regimen] = model.validate_regimen(data)
         problems: list[Problem] = []
     except ValidationError as e:
-        reg, problems = None, _problems(e, data)
+        # `x-` fields inside objects are found only when validation refuses them, so that a
+        # document without any costs nothing extra; then they are set aside and it is validated again.
+        if any(_is_local_field(err) for err in e.errors(include_url=False, include_context=False, include_input=False)):
+            data, problem = _without_local_fields(data)
+            if problem is not None:
+                return None, [problem]
+            try:
+                reg, problems = model.validate_regimen(data), []
+            except ValidationError as e2:
+                reg, problems = None, _problems(e2, data)
+        else:
+            reg, problems = None, _problems(e, data)
+    orders = data.get("orders")
+    if isinstance(orders, list) and len(orders) > 1:
+        problems.extend(_repeated_ids(orders))
     # Test names come from the vocabulary (plugins may add some), so they are checked here.
     tests = data.get("tests")
     if isinstance(tests, list):
@@ -53,6 +85,57 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 hint = did_you_mean(name.lower(), vocab.tests)
                 problems.append((f"unknown test name {name!r}{hint}", f"/tests/{i}/test"))
     return (reg if not problems else None), problems
+
+
+def _repeated_ids(orders: list) -> list[Problem]:
+    # Waivers and baselines key on order ids, so a repeated id would let one cover two orders.
+    first: dict[str, int] = {}
+    out: list[Problem] = []
+    for i, o in enumerate(orders):
+        oid = o.get("id") if isinstance(o, dict) else None
+        if isinstance(oid, str):
+            j = first.setdefault(oid, i)
+            if j != i:
+                out.append((f"order id {oid!r} is repeated (first used by order {j}); order ids must be unique",
+                            f"/orders/{i}/id"))
+    return out
+
+
+_EXTRA = ("extra_forbidden", "unexpected_keyword_argument")
+
+
+def _is_local_field(err: Any) -> bool:
+    loc = err["loc"]
+    return err["type"] in _EXTRA and bool(loc) and isinstance(loc[-1], str) and loc[-1].startswith("x-")
+
+
+def _without_local_fields(data: dict) -> tuple[dict, Optional[Problem]]:
+    """A copy of the document without `x-` fields in any of its objects (the input is not changed),
+    or the problem that an `x-` value is nested deeper than the reader's limit."""
+    problem: list[Problem] = []
+
+    def strip(obj: dict, shape: dict, pointer: str, depth: int) -> dict:
+        out = {}
+        for k, v in obj.items():
+            if isinstance(k, str) and k.startswith("x-"):
+                # The schema bounds the depth of every other field; local values get the reader's
+                # limit, counted from the document's top as the reader counts it.
+                if not problem and isinstance(v, (dict, list)) and _deeper_than(v, MAX_DEPTH - 1 - depth):
+                    problem.append((f"`{k}` is nested deeper than {MAX_DEPTH} levels", f"{pointer}/{escape_token(k)}"))
+                continue
+            sub = shape.get(k)
+            if sub is not None:
+                many, below = sub
+                at = f"{pointer}/{escape_token(k)}"
+                if many and isinstance(v, list):
+                    v = [strip(x, below, f"{at}/{i}", depth + 2) if isinstance(x, dict) else x for i, x in enumerate(v)]
+                elif not many and isinstance(v, dict):
+                    v = strip(v, below, at, depth + 1)
+            out[k] = v
+        return out
+
+    stripped = strip(data, _SHAPE, "", 0)
+    return stripped, (problem[0] if problem else None)
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
@@ -90,7 +173,7 @@ def _problems(e: ValidationError, data: dict) -> list[Problem]:
                 seen.add(key)
                 out.append((
                     f"{_field(loc[:at])} must be a frequency code such as 'bid' or an object "
-                    f"{{frequency, period, period_unit}}, not {_kind(value)}",
+                    f"{{frequency, period, period_unit}}, not {_kind(value)}{_NULL_HINT if value is None else ''}",
                     _pointer(loc[:at]),
                 ))
                 continue
@@ -128,12 +211,11 @@ def _message(err: dict, loc: list, data: dict) -> str:
     if t == "missing":
         parent = _field(loc[:-1])
         return f"missing required field `{loc[-1]}` in {parent}"
-    if t in ("extra_forbidden", "unexpected_keyword_argument"):
+    if t in _EXTRA:
         key = str(loc[-1])
         container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
         allowed = list(model.fields_of(_MODEL_AT.get(container, model.Regimen)))
-        extra = " (top-level fields starting with `x-` are free for local use)" if container == "" else ""
-        return f"unknown field `{key}`{did_you_mean(key, allowed)}{extra}"
+        return f"unknown field `{key}`{did_you_mean(key, allowed)} (fields starting with `x-` are free for local use)"
     value = _get(data, loc)
     shown = _kind(value) if isinstance(value, (dict, list)) or value is None else repr(value)
     if len(shown) > 60:
@@ -146,7 +228,7 @@ def _message(err: dict, loc: list, data: dict) -> str:
             "bool_type": "true or false", "list_type": "an array", "dict_type": "an object",
             "dataclass_type": "an object", "int_from_float": "a whole number",
         }[t]
-        return f"{where} must be {expected}, not {shown}"
+        return f"{where} must be {expected}, not {shown}{_hint(t, value, loc)}"
     if t == "literal_error":
         return f"{where} is {shown}; {err['msg'][0].lower()}{err['msg'][1:]}"
     if t == "string_pattern_mismatch":
@@ -160,3 +242,27 @@ def _message(err: dict, loc: list, data: dict) -> str:
     if isinstance(value, (dict, list)) or not loc:
         return f"{where}: {msg}" if loc else msg
     return f"{where} is {shown}: {msg[0].lower()}{msg[1:]}"
+
+
+_NULL_HINT = ": omit the field instead of writing null"
+# A string that a YAML 1.1 reader (or a person) would take for a number: `020`, `0x1F`, `1_000`, `+5`, `.5`, `1:00`.
+_NUMBERISH = re.compile(r"^\s*[-+]?(\d|\.\d)")
+
+
+def _hint(t: str, value: Any, loc: list) -> str:
+    """What to write instead, for the wrong values that YAML 1.1 habits and nulls produce."""
+    if value is None:
+        name = loc[-1] if loc else None
+        container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
+        fields = model.fields_of(_MODEL_AT.get(container, model.Regimen))
+        if isinstance(name, str) and name in fields and not fields[name].is_required():
+            return _NULL_HINT
+        return ""
+    if not isinstance(value, str):
+        return ""
+    if t == "bool_type":
+        return ": write true or false (lower case, unquoted)"
+    if t in ("float_type", "int_type") and _NUMBERISH.match(value):
+        return (": write the number unquoted as a plain decimal, without leading zeros, `+`, `_`, `:`, "
+                "hex or octal (`20`, `0.5`)")
+    return ""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as _dt
+import re
+from typing import Any, Optional
 
 from orderlint.findings import Finding, Suppression
 
@@ -31,8 +33,12 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
             problems.append((f"needs a `reason` of at least {MIN_REASON} characters", base + ("/reason" if w.reason is not None else "")))
         if w.approved_by is None or not w.approved_by.strip():
             problems.append(("needs `approved_by`", base))
-        if w.expires is not None and w.expires < reg.as_of:
-            problems.append((f"expired on {w.expires}", base + "/expires"))
+        if w.expires is not None:
+            expires = _calendar_date(w.expires)
+            if expires is None:
+                problems.append((f"has `expires` {w.expires!r}, which is not a calendar date YYYY-MM-DD", base + "/expires"))
+            elif expires < reg.as_of:
+                problems.append((f"expired on {w.expires}", base + "/expires"))
         if problems:
             if "OL005" in linter.enabled:
                 what = "; ".join(p[0] for p in problems)
@@ -52,3 +58,16 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
             scope = f" on order {w.order!r}" if w.order else ""
             out.append(linter._finding("OL006", f"waiver {i} of {target.code}{scope} suppresses no finding", base, w.order, doc))
     return out
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _calendar_date(text: str) -> Optional[_dt.date]:
+    """The date a waiver's `expires` names, or None when it is not a calendar date YYYY-MM-DD."""
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        return None
