@@ -34,8 +34,8 @@ NOT_RECOMMENDED = {
     ),
     fix="Use a recommended agent: mycophenolate first; tocilizumab, rituximab, cyclophosphamide, azathioprine or nintedanib as alternatives.",
     options={
-        "agents": Option(sorted(NOT_RECOMMENDED), "classes or ingredients that fire"),
-        "rp-ild-exempt": Option(["ivig", "calcineurin-inhibitor", "jak-inhibitor"], "classes allowed when rapidly_progressive is true"),
+        "agents": Option(sorted(NOT_RECOMMENDED), "classes or ingredients that fire", names="drug"),
+        "rp-ild-exempt": Option(["ivig", "calcineurin-inhibitor", "jak-inhibitor"], "classes allowed when rapidly_progressive is true", names="drug"),
     },
     failing_example="orders: [{drug: leflunomide, dose: 20, unit: mg, route: oral, frequency: daily}]",
     passing_example="orders: [{drug: mycophenolate mofetil, dose: 1000, unit: mg, route: oral, frequency: bid}]",

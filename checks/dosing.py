@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from orderlint.rules import Hit, Option, rule
+from orderlint.rules import Hit, Need, Option, rule
 from orderlint_ssc.common import CONDITION, SEED, fmt, src
 
 
@@ -54,6 +54,18 @@ def _by_drug(limits: list[Limit]) -> dict[str, list[Limit]]:
 
 # Grouped by ingredient, so an order is compared only with its own drug's limits (in list order).
 MAXIMA_BY_DRUG = _by_drug(MAXIMA)
+
+
+def _needs(limits: list[Limit]) -> list[Need]:
+    """The amounts the limits compare (a weekly limit is a daily amount times 7)."""
+    out: list[Need] = []
+    for lim in limits:
+        need = Need({lim.drug}, lim.routes and frozenset(lim.routes), lim.basis, "admin" if lim.per == "admin" else "day")
+        if need not in out:
+            out.append(need)
+    return out
+
+
 MINIMA_BY_DRUG = _by_drug(MINIMA)
 
 
@@ -113,6 +125,7 @@ def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
     passing_example="orders: [{drug: CellCept, dose: 1500, unit: mg, route: oral, frequency: bid}]  # 3000 mg/day",
     conditions=CONDITION,
     triggers=[*DOSE_CHECKED, "mycophenolate"],
+    amounts=_needs(MAXIMA),
 )
 def dose_above_maximum(reg, opts):
     yield from _check(reg, opts, MAXIMA_BY_DRUG, above=True)
@@ -131,6 +144,7 @@ def dose_above_maximum(reg, opts):
     passing_example="orders: [{drug: CellCept, dose: 500, unit: mg, route: oral, frequency: bid}]  # 1000 mg/day",
     conditions=CONDITION,
     triggers=[*DOSE_CHECKED, "mycophenolate"],
+    amounts=_needs(MINIMA),
 )
 def dose_below_range(reg, opts):
     yield from _check(reg, opts, MINIMA_BY_DRUG, above=False)
@@ -145,7 +159,7 @@ def dose_below_range(reg, opts):
     rationale="Cumulative cyclophosphamide dose drives bladder cancer, infertility and marrow toxicity; induction is followed by maintenance with mycophenolate or azathioprine.",
     fix="Give doses: 6 (IV every 4 weeks) or a duration of at most 6 months, then switch to maintenance.",
     options={
-        "iv-max-administrations": Option(6, "most IV administrations in a course"),
+        "iv-max-administrations": Option(6, "most IV administrations in a course", kind="integer"),
         "max-course-days": Option(180, "longest course (days)"),
     },
     failing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 7}]",

@@ -7,10 +7,14 @@ ILD204-ILD207, and is left out of the daily sums.
 
 from __future__ import annotations
 
-from orderlint.rules import Hit, Option, rule
+from orderlint.rules import Hit, Need, Option, rule
 from orderlint_ssc.common import ACR_CHEST_2023, ATS_2023, CONDITION, SEED, fmt, is_pulse, src
 
 STEEN_1998 = "Steen & Medsger, Arthritis Rheum 1998;41:1613-9 (prednisone >= 15 mg/day and scleroderma renal crisis, OR 4.37)"
+
+
+#: Every glucocorticoid rule needs the daily prednisone-equivalent (pulse detection uses it too).
+PE_NEEDS = [Need({"systemic-glucocorticoid"}, None, "mg", "day")]
 
 
 def _non_pulse(reg, orders):
@@ -42,6 +46,7 @@ def _arithmetic(parts) -> str:
     passing_example="orders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, purpose: other}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=PE_NEEDS,
 )
 def glucocorticoid_first_line(reg, opts):
     if reg.phase != "first-line":
@@ -73,6 +78,7 @@ def glucocorticoid_first_line(reg, opts):
     passing_example="orders: [{drug: methylprednisolone, dose: 12, unit: mg, route: oral, frequency: daily, purpose: other}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=PE_NEEDS,
 )
 def glucocorticoid_high_dose(reg, opts):
     parts = _non_pulse(reg, reg.active())
@@ -101,6 +107,7 @@ def glucocorticoid_high_dose(reg, opts):
     passing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, duration: {value: 4, unit: wk}}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=PE_NEEDS,
 )
 def glucocorticoid_long_term(reg, opts):
     if reg.phase != "progression":
@@ -132,6 +139,7 @@ def _pulses(reg):
     passing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}, {drug: rituximab, ...}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=PE_NEEDS,
 )
 def pulse_outside_rpild(reg, opts):
     if reg.rapidly_progressive:
@@ -151,11 +159,12 @@ RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcin
     source=src(f"{SEED}; {ACR_CHEST_2023} RP-ILD treatment options", "conditional recommendation", "V2"),
     rationale="In rapidly progressive ILD, pulse steroids are given together with an immunosuppressive agent, never alone.",
     fix="Add an RP-ILD immunosuppressant: rituximab, cyclophosphamide, IVIG, mycophenolate, a calcineurin inhibitor or a JAK inhibitor.",
-    options={"partners": Option(RP_PARTNERS, "classes or ingredients that count as the accompanying immunosuppressant")},
+    options={"partners": Option(RP_PARTNERS, "classes or ingredients that count as the accompanying immunosuppressant", names="drug")},
     failing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
     passing_example="... plus {drug: rituximab, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=PE_NEEDS,
 )
 def pulse_without_immunosuppressant(reg, opts):
     if not reg.rapidly_progressive:
@@ -176,12 +185,13 @@ def pulse_without_immunosuppressant(reg, opts):
     fix="Give at most methylprednisolone 1000 mg daily for 3 doses (doses: 3).",
     options={
         "max-daily-pe-mg": Option(1250, "highest daily prednisone-equivalent of a pulse (mg)"),
-        "max-administrations": Option(3, "most administrations in a pulse course"),
+        "max-administrations": Option(3, "most administrations in a pulse course", kind="integer"),
     },
     failing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 5}",
     passing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=PE_NEEDS,
 )
 def pulse_course_exceeds(reg, opts):
     if not reg.rapidly_progressive:
@@ -211,6 +221,7 @@ def pulse_course_exceeds(reg, opts):
     passing_example="a regimen with no pulse",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=PE_NEEDS,
 )
 def pulse_renal_crisis_review(reg, opts):
     if not reg.rapidly_progressive:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orderlint.rules import Hit, Option, rule
+from orderlint.rules import Hit, Need, Option, rule
 from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, fmt, is_pulse, src
 
 PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or dapsone, atovaquone or pentamidine"
@@ -44,6 +44,7 @@ def pcp_prophylaxis_missing(reg, opts):
     passing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, duration: {value: 14, unit: d}, purpose: other}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
+    amounts=[Need({"systemic-glucocorticoid"}, None, "mg", "day")],
 )
 def pcp_prophylaxis_glucocorticoid(reg, opts):
     if reg.active("pcp-prophylaxis"):

@@ -1,7 +1,9 @@
 """Configuration: `[tool.orderlint]` in pyproject.toml or `.orderlint.toml`, plus command-line overrides.
 
 The file closest to the working directory applies (`.orderlint.toml` wins over pyproject.toml
-in the same folder); `--config FILE` overrides discovery. Syntax and types are validated here
+in the same folder); discovery stops at the repository root (the first folder holding `.git`)
+or at the home folder, so a file planted above the project is never read. `--config FILE`
+overrides discovery. Syntax and types are validated here
 with pydantic; rule names and per-rule options are validated against the loaded rules by the
 engine. Every mistake is a :class:`ConfigError`: one clear line, exit 2.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,11 +49,20 @@ def _file_model():
         rules: dict[str, dict[str, Any]] = {}
         lookback_days: dict[str, Union[int, Literal["any"]]] = Field({}, alias="lookback-days")
         as_of: Optional[Union[str, _dt.date]] = Field(None, alias="as-of")
+        check_timeout: Optional[Union[int, float]] = Field(None, alias="check-timeout")
+        vocabulary: dict[str, str] = {}
+        allow_vocabulary_override: list[str] = Field([], alias="allow-vocabulary-override")
 
     return FileModel
 
 
-FILE_KEYS = ["select", "ignore", "fail-on", "severity", "rules", "lookback-days", "as-of"]
+FILE_KEYS = [
+    "select", "ignore", "fail-on", "severity", "rules", "lookback-days", "as-of",
+    "check-timeout", "vocabulary", "allow-vocabulary-override",
+]
+
+#: Seconds a rule's check may take on one document before it counts as crashed (OL000).
+DEFAULT_CHECK_TIMEOUT = 5.0
 
 
 @dataclass
@@ -64,6 +76,11 @@ class Settings:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     lookback_days: dict[str, Optional[int]] = field(default_factory=lambda: dict(DEFAULT_LOOKBACK))
     as_of: Optional[_dt.date] = None
+    check_timeout: float = DEFAULT_CHECK_TIMEOUT
+    # Site names -> known ingredient ([tool.orderlint.vocabulary]); the engine validates the targets.
+    vocabulary: dict[str, str] = field(default_factory=dict)
+    # Plugins allowed to change drug facts another pack declared.
+    allow_vocabulary_override: list[str] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
 
@@ -77,8 +94,13 @@ def did_you_mean(word: str, choices) -> str:
 
 
 def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
-    """Closest config file from ``start`` upward: (path, is_pyproject)."""
+    """Closest config file from ``start`` upward: (path, is_pyproject).
+
+    The walk ends at the repository root (the first folder holding `.git`) or at the home
+    folder, whichever comes first: a file in a folder above them is never trusted.
+    """
     d = (start or Path.cwd()).resolve()
+    home = _home()
     for folder in (d, *d.parents):
         dedicated = folder / ".orderlint.toml"
         if dedicated.is_file():
@@ -86,7 +108,16 @@ def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
         py = folder / "pyproject.toml"
         if py.is_file() and _has_tool_section(py):
             return py, True
+        if (folder / ".git").exists() or (home is not None and folder == home):
+            break
     return None
+
+
+def _home() -> Optional[Path]:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no passwd entry
+        return None
 
 
 def _has_tool_section(path: Path) -> bool:
@@ -206,9 +237,34 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
                 s.as_of = _dt.date.fromisoformat(str(value))
             except ValueError:
                 raise ConfigError(f"{origin}: as-of must be a date YYYY-MM-DD, not {value!r}") from None
+    elif key == "check_timeout":
+        s.check_timeout = _timeout(value, origin)
+    elif key == "vocabulary":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{origin}: vocabulary must be a table of site name = known ingredient")
+        for name, target in value.items():
+            if not isinstance(name, str) or not isinstance(target, str) or not name.strip() or not target.strip():
+                raise ConfigError(f"{origin}: vocabulary.{name}: must map a site name to a known ingredient name, not {target!r}")
+            s.vocabulary[name] = target
+    elif key == "allow_vocabulary_override":
+        names = _codes(value) if isinstance(value, str) else value
+        if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise ConfigError(f"{origin}: allow-vocabulary-override must be a list of plugin names, not {value!r}")
+        s.allow_vocabulary_override = [n.strip() for n in names]
     else:  # pragma: no cover - FILE_KEYS guards this
         raise ConfigError(f"{origin}: unknown key {key!r}")
     s.origins[key.replace("_", "-")] = origin
+
+
+def _timeout(value: Any, origin: str) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{origin}: check-timeout must be a finite number of seconds greater than 0, not {value!r}")
+    return float(value)
 
 
 def _codes(value: Any) -> list[str]:

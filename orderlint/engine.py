@@ -165,6 +165,23 @@ class Linter:
                 if r.code in ALWAYS_ON and len(hits) == 1:
                     raise ConfigError(f"{r.code} ({r.name}) cannot be ignored: a crash or an invalid document always counts")
             enabled -= {r.code for r in hits if r.code not in ALWAYS_ON}
+        # A selection that leaves no rule of any installed pack checks nothing while still
+        # reporting documents as checked: refuse it rather than pass everything.
+        packs: dict[str, list[str]] = {}
+        for r in self.rules:
+            if r.plugin != "orderlint":
+                packs.setdefault(r.plugin, []).append(r.code)
+        if packs and not any(code in enabled for codes in packs.values() for code in codes):
+            how = []
+            if s.select is not None:
+                how.append(f"select = {list(s.select)!r}")
+            if s.ignore:
+                how.append(f"ignore = {list(s.ignore)!r}")
+            names = ", ".join(sorted(packs))
+            raise ConfigError(
+                f"no rule of pack {names} would run with {' and '.join(how) or 'this selection'}; "
+                "select at least one of its rules"
+            )
         self.enabled = frozenset(enabled | ALWAYS_ON)
         self.severity: dict[str, str] = {r.code: r.severity for r in self.rules}
         for key, sev in s.severity.items():
@@ -172,7 +189,12 @@ class Linter:
             if r.code in ALWAYS_ON and sev != "error":
                 raise ConfigError(f"the severity of {r.code} ({r.name}) is always error")
             self.severity[r.code] = sev
-        self.options: dict[str, dict[str, Any]] = {r.code: r.defaults() for r in self.rules}
+        # Defaults go through the same schema as configured values: names become canonical.
+        self.options: dict[str, dict[str, Any]] = {}
+        for r in self.rules:
+            self.options[r.code] = {
+                k: _check_option(r.code, k, o, o.default, self.vocab, "default ") for k, o in r.options.items()
+            }
         for key, values in s.rules.items():
             r = self.resolve(key)
             for opt, value in values.items():
@@ -182,7 +204,7 @@ class Linter:
                     raise ConfigError(
                         f"rule {r.code} has no option {opt!r}{did_you_mean(opt, r.options)}; its options: {known}"
                     )
-                self.options[r.code][opt] = _check_option(r.code, opt, spec.default, value)
+                self.options[r.code][opt] = _check_option(r.code, opt, spec, value, self.vocab)
 
     # ------------------------------------------------------------------ linting
     def applies_to(self, condition: str) -> bool:
@@ -366,18 +388,11 @@ def _ep_label(ep: Any) -> str:
     return f"{ep.name!r} ({ep.value}{version})"
 
 
-def _check_option(code: str, name: str, default: Any, value: Any) -> Any:
-    ok: bool
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, (int, float)):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-    elif isinstance(default, str):
-        ok = isinstance(value, str)
-    elif isinstance(default, (list, tuple)):
-        ok = isinstance(value, list)
-    else:
-        ok = True
-    if not ok:
-        raise ConfigError(f"rule {code} option {name!r} must be like {default!r}, not {value!r}")
-    return value
+def _check_option(code: str, name: str, spec: Any, value: Any, vocab: Any = None, what: str = "") -> Any:
+    """The value checks receive (canonical names), or a one-line ConfigError naming rule, option and value."""
+    from orderlint.rules import OptionError
+
+    try:
+        return spec.validate(value, vocab)
+    except OptionError as e:
+        raise ConfigError(f"rule {code} option {name!r}: {what}{e}") from None

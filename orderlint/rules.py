@@ -8,6 +8,7 @@ and the engine's dispatch. Checks receive a normalized regimen and yield
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
@@ -29,12 +30,219 @@ class Source:
         return f"{self.citation} [{self.grade}; evidence tag {self.verification}]"
 
 
+KINDS = ("number", "integer", "boolean", "string", "list", "names", "table")
+NAME_KINDS = ("drug", "test")
+BASES = ("mg", "mg/kg", "mg/m2")
+PERS = ("admin", "day")
+_PLACEHOLDER_RE = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
+
+
+class OptionError(ValueError):
+    """A configured option value its schema refuses; the message says why, in one line."""
+
+
+def _kind_of(default: Any, names: Any) -> str:
+    if isinstance(default, bool):
+        return "boolean"
+    if isinstance(default, (int, float)):
+        return "number"
+    if isinstance(default, str):
+        return "string"
+    if isinstance(default, dict):
+        return "table"
+    if isinstance(default, (list, tuple)):
+        return "names" if names else "list"
+    raise ValueError(f"option default {default!r}: give kind= (number, integer, boolean, string, list, names, table)")
+
+
 @dataclass(frozen=True)
 class Option:
-    """A per-site configurable value of a rule (threshold, limit, window)."""
+    """A per-site configurable value of a rule (threshold, limit, window), with its schema.
+
+    ``kind`` is inferred from the default when not given: number, integer, boolean, string,
+    list (of strings), names (a list of drug or test names, ``names="drug"|"test"``) or table
+    (``names=("drug", "test")``: drug or class -> list of tests). Numbers are finite and within
+    ``minimum``/``maximum`` (``minimum`` defaults to 0: no negative limit or window). Names are
+    checked against the vocabulary when settings are resolved, so a typo is an error, never a
+    rule that silently stops firing.
+    """
 
     default: Any
     description: str
+    kind: Optional[str] = field(default=None, kw_only=True)
+    minimum: Optional[float] = field(default=None, kw_only=True)
+    maximum: Optional[float] = field(default=None, kw_only=True)
+    names: Optional[Union[str, tuple]] = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        kind = self.kind or _kind_of(self.default, self.names)
+        if kind not in KINDS:
+            raise ValueError(f"option kind {kind!r} is not one of {', '.join(KINDS)}")
+        object.__setattr__(self, "kind", kind)
+        names = self.names
+        if kind == "names" and names not in NAME_KINDS:
+            raise ValueError(f"a names option needs names= one of {', '.join(NAME_KINDS)}")
+        if kind == "table":
+            names = tuple(names) if names is not None else ("drug", "test")
+            if len(names) != 2 or any(n not in NAME_KINDS for n in names):
+                raise ValueError("a table option needs names=(key kind, value kind), each drug or test")
+            object.__setattr__(self, "names", names)
+        if kind in ("number", "integer") and self.minimum is None:
+            object.__setattr__(self, "minimum", 0)
+
+    def validate(self, value: Any, vocab: Any = None) -> Any:
+        """The value as checks receive it (names canonical), or :class:`OptionError`.
+
+        ``vocab`` (a :class:`orderlint.vocabulary.Vocabulary`) is needed for names and tables;
+        without it names are only type-checked.
+        """
+        kind = self.kind
+        if kind in ("number", "integer"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise OptionError(f"must be {'a whole number' if kind == 'integer' else 'a number'}, not {value!r}")
+            if not math.isfinite(value):
+                raise OptionError(f"must be a finite number, not {value!r}")
+            if kind == "integer" and not isinstance(value, int):
+                if not float(value).is_integer():
+                    raise OptionError(f"must be a whole number, not {value!r}")
+                value = int(value)
+            if self.minimum is not None and value < self.minimum:
+                raise OptionError(f"must be at least {_num(self.minimum)}, not {value!r}")
+            if self.maximum is not None and value > self.maximum:
+                raise OptionError(f"must be at most {_num(self.maximum)}, not {value!r}")
+            return value
+        if kind == "boolean":
+            if not isinstance(value, bool):
+                raise OptionError(f"must be true or false, not {value!r}")
+            return value
+        if kind == "string":
+            if not isinstance(value, str):
+                raise OptionError(f"must be a string, not {value!r}")
+            return value
+        if kind == "list":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise OptionError(f"must be a list of strings, not {value!r}")
+            return list(value)
+        if kind == "names":
+            return _names(value, self.names, vocab)  # type: ignore[arg-type]
+        # table: name -> list of names
+        key_kind, value_kind = self.names  # type: ignore[misc]
+        if not isinstance(value, dict):
+            raise OptionError(f"must be a table of {_WHAT[key_kind]} -> list of {_WHAT[value_kind]}s, not {value!r}")
+        out: dict[str, list[str]] = {}
+        for k, v in value.items():
+            for name in _names([k], key_kind, vocab):
+                try:
+                    tests = _names(v, value_kind, vocab)
+                except OptionError as e:
+                    raise OptionError(f"entry {k!r}: {e}") from None
+                merged = out.setdefault(name, [])
+                merged.extend(t for t in tests if t not in merged)
+        return out
+
+
+_WHAT = {"drug": "drug or class name", "test": "test name"}
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _names(value: Any, what: str, vocab: Any) -> list[str]:
+    """A list of drug/class or test names, each replaced by its canonical name(s)."""
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise OptionError(f"must be a list of {_WHAT[what]}s, not {value!r}")
+    out: list[str] = []
+    for v in value:
+        if not isinstance(v, str) or not v.strip():
+            raise OptionError(f"must be a list of {_WHAT[what]}s; {v!r} is not a name")
+        for name in (_canonical(v, what, vocab) if vocab is not None else (v,)):
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def vocab_classes(vocab: Any) -> frozenset:
+    """Every class name the vocabulary knows (``vocab.classes`` when it has it)."""
+    classes = getattr(vocab, "classes", None)
+    if classes is None:
+        classes = frozenset(c for d in vocab.drugs.values() for c in d.classes)
+    return frozenset(classes)
+
+
+def _canonical(text: str, what: str, vocab: Any) -> tuple[str, ...]:
+    import difflib
+
+    if what == "test":
+        hit = vocab.test(text)
+        if hit:
+            return tuple(hit)
+        pool = sorted({t for t in vocab.tests})
+        kind = "test"
+    else:
+        classes = vocab_classes(vocab)
+        key = text.strip().lower()
+        if key in classes:
+            return (key,)
+        drug = vocab.drug(text)
+        if drug is not None:
+            return (drug.name,)
+        pool = sorted(classes | set(vocab.drugs))
+        kind = "drug or class"
+    close = difflib.get_close_matches(text.strip().lower(), pool, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise OptionError(f"unknown {kind} {text!r}{hint}")
+
+
+@dataclass(frozen=True)
+class Need:
+    """An amount a rule computes from orders: ``reg.amount(o, basis, per)`` for these orders.
+
+    ``tags``: ingredient names or classes of the orders concerned; ``routes``: canonical routes
+    (None: any route); ``basis``: mg, mg/kg or mg/m2; ``per``: admin or day (a weekly limit is
+    a daily amount times 7). Normalization computes these for every installed rule, enabled or
+    not, so that whether an order's dose is unverifiable (OL003) never depends on the selection.
+    """
+
+    tags: frozenset
+    routes: Optional[frozenset] = None
+    basis: str = "mg"
+    per: str = "admin"
+
+    def __post_init__(self) -> None:
+        tags = frozenset([self.tags] if isinstance(self.tags, str) else self.tags)
+        routes = None if self.routes is None else frozenset([self.routes] if isinstance(self.routes, str) else self.routes)
+        if not tags:
+            raise ValueError("Need: tags is empty")
+        if self.basis not in BASES:
+            raise ValueError(f"Need: basis {self.basis!r} is not one of {', '.join(BASES)}")
+        if self.per not in PERS:
+            raise ValueError(f"Need: per {self.per!r} is not one of {', '.join(PERS)}")
+        object.__setattr__(self, "tags", tags)
+        object.__setattr__(self, "routes", routes)
+
+    def applies(self, tags: Iterable[str], route: Optional[str]) -> bool:
+        """True when an order with these (route-aware) tags and this route needs the amount."""
+        return (self.routes is None or route in self.routes) and not self.tags.isdisjoint(tags)
+
+
+def render_value(v: Any) -> str:
+    """An option value as a message quotes it: 365, 2.5, 'cbc, lft'."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return f"{int(v)}"
+    if isinstance(v, (int, float)):
+        return f"{round(v, 2):g}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(render_value(x) for x in v)
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {render_value(x)}" for k, x in v.items())
+    return str(v)
+
+
+def _render(template: str, values: dict[str, Any]) -> str:
+    return _PLACEHOLDER_RE.sub(lambda m: render_value(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
 
 
 class Hit(NamedTuple):
@@ -72,6 +280,12 @@ class Rule:
     triggers: Optional[Union[frozenset, Callable[[dict], Iterable[str]]]] = field(default=None, compare=False, repr=False)
     check: Optional[CheckFn] = field(default=None, compare=False, repr=False)
     plugin: str = "orderlint"
+    # Amounts the check computes (reg.amount / reg.daily_pe); see :class:`Need`.
+    amounts: tuple = ()
+    # The summary and fix as declared, with {option-name} placeholders; ``summary`` and ``fix``
+    # hold them rendered with the defaults, ``summary_for(options)`` with the effective values.
+    summary_template: Optional[str] = field(default=None, compare=False, repr=False)
+    fix_template: Optional[str] = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         problems = []
@@ -84,6 +298,21 @@ class Rule:
         for attr in ("summary", "rationale"):
             if not getattr(self, attr).strip():
                 problems.append(f"{attr} is empty")
+        amounts = tuple(self.amounts)
+        if not all(isinstance(n, Need) for n in amounts):
+            problems.append("amounts must be a list of rules.Need")
+        object.__setattr__(self, "amounts", amounts)
+        for attr in ("summary", "fix"):
+            text = getattr(self, attr)
+            if text is None or getattr(self, f"{attr}_template") is not None:
+                continue
+            used = _PLACEHOLDER_RE.findall(text)
+            unknown = [u for u in used if u not in self.options]
+            if unknown:
+                problems.append(f"{attr} quotes {', '.join(unknown)}, which is not an option")
+            elif used:
+                object.__setattr__(self, f"{attr}_template", text)
+                object.__setattr__(self, attr, _render(text, self.defaults()))
         if problems:
             raise ValueError(f"rule {self.code}: " + "; ".join(problems))
 
@@ -95,6 +324,21 @@ class Rule:
 
     def defaults(self) -> dict[str, Any]:
         return {k: o.default for k, o in self.options.items()}
+
+    def summary_for(self, options: Optional[dict[str, Any]] = None) -> str:
+        """The summary quoting the effective option values (``options``: the rule's settings)."""
+        if self.summary_template is None or options is None:
+            return self.summary
+        return _render(self.summary_template, {**self.defaults(), **options})
+
+    def fix_for(self, options: Optional[dict[str, Any]] = None) -> Optional[str]:
+        """The fix suggestion quoting the effective option values."""
+        if self.fix_template is None or options is None:
+            return self.fix
+        return _render(self.fix_template, {**self.defaults(), **options})
+
+    def full_description_for(self, options: Optional[dict[str, Any]] = None) -> str:
+        return f"{self.summary_for(options)} {self.rationale}"
 
     def help_uri(self) -> str:
         return f"https://orderlint.dev/rules/{self.code}"
@@ -118,8 +362,14 @@ def rule(
     notes: Optional[str] = None,
     conditions: Optional[Iterable[str]] = None,
     triggers: Optional[Union[Iterable[str], Callable[[dict], Iterable[str]]]] = None,
+    amounts: Iterable[Need] = (),
 ) -> Callable[[CheckFn], Rule]:
-    """Declare a rule around its check function ``check(regimen, options) -> Iterable[Hit]``."""
+    """Declare a rule around its check function ``check(regimen, options) -> Iterable[Hit]``.
+
+    ``summary`` and ``fix`` may quote options as ``{option-name}``: `explain`, `rules` and SARIF
+    show them with the effective values (:meth:`Rule.summary_for`). ``amounts`` lists every
+    amount the check computes (:class:`Need`).
+    """
 
     def wrap(fn: CheckFn) -> Rule:
         return Rule(
@@ -137,6 +387,7 @@ def rule(
             conditions=frozenset(conditions) if conditions is not None else None,
             triggers=triggers if triggers is None or callable(triggers) else frozenset(triggers),
             check=fn,
+            amounts=tuple(amounts),
         )
 
     return wrap

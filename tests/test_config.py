@@ -96,7 +96,7 @@ def test_lookback_windows_are_configurable(tmp_path):
         ('fail-on = "sometimes"\n', "fail-on"),
         ('select = ["ILD99"]\n', "unknown rule 'ILD99'"),
         ('[rules.ILD202]\nmax-daily-pe = 20\n', "has no option 'max-daily-pe' (did you mean 'max-daily-pe-mg'?)"),
-        ('[rules.ILD202]\nmax-daily-pe-mg = "twenty"\n', "must be like 15"),
+        ('[rules.ILD202]\nmax-daily-pe-mg = "twenty"\n', "'max-daily-pe-mg': must be a number, not 'twenty'"),
         ('[rules.glucocorticoid-hihg-dose]\nmax-daily-pe-mg = 20\n', "did you mean 'glucocorticoid-high-dose'"),
         ('[severity]\nILD202 = "critical"\n', "severity"),
         ('[severity]\nOL001 = "info"\n', "always error"),
