@@ -230,7 +230,7 @@ def _message(err: dict, loc: list, data: dict) -> str:
         }[t]
         return f"{where} must be {expected}, not {shown}{_hint(t, value, loc)}"
     if t == "literal_error":
-        return f"{where} is {shown}; {err['msg'][0].lower()}{err['msg'][1:]}"
+        return f"{where} is {shown}; {err['msg'][0].lower()}{err['msg'][1:]}{_hint(t, value, loc)}"
     if t == "string_pattern_mismatch":
         return f"{where} is {shown}; expected a date YYYY-MM-DD"
     if t.startswith("date_"):  # the pattern matched, the calendar did not (2026-02-30)

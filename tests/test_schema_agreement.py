@@ -73,6 +73,8 @@ def test_fields_and_required_fields_agree(path, cls):
     required_model = {n for n, f in fields.items() if f.is_required()}
     assert set(obj.get("required", [])) == required_model
     assert obj.get("additionalProperties") is False
+    # regimen-format.md 2nd ed.: `x-` fields are free in every object, and only they.
+    assert obj.get("patternProperties") == {"^x-": {}}
 
 
 def test_test_name_pattern_accepts_exactly_the_vocabulary():
@@ -118,6 +120,18 @@ def _mutations(doc):
     d = copy.deepcopy(doc); d["tests"] = [{"test": "cbc", "status": "resulted"}]; yield "resulted without date", d
     d = copy.deepcopy(doc); d["tests"] = [{"test": "cbc", "status": "resulted", "date": "2026-01-01"}]; yield "resulted with date", d
     d = copy.deepcopy(doc); d["waivers"] = [{}]; yield "empty waiver", d
+    # regimen-format.md 2nd ed.: `x-` fields in every object, `purpose: premedication`, any string in
+    # a waiver's `expires`, and an explicit null in an optional order field still refused.
+    d = copy.deepcopy(doc); d["orders"][0]["x-src"] = {"a": [1]}; yield "x- field in an order", d
+    d = copy.deepcopy(doc); d["indication"]["x-code"] = "M34"; yield "x- field in indication", d
+    d = copy.deepcopy(doc); d["orders"][0]["x_src"] = 1; yield "x_ field in an order", d
+    d = copy.deepcopy(doc); d["orders"][0]["X-src"] = 1; yield "X- field in an order", d
+    d = copy.deepcopy(doc); d["waivers"] = [{"rule": "ILD102", "x-ticket": 1}]; yield "x- field in a waiver", d
+    d = copy.deepcopy(doc); d["orders"][0]["purpose"] = "premedication"; yield "premedication", d
+    d = copy.deepcopy(doc); d["waivers"] = [{"rule": "ILD102", "expires": "soon"}]; yield "waiver expires any string", d
+    d = copy.deepcopy(doc); d["waivers"] = [{"rule": "ILD102", "expires": 2027}]; yield "waiver expires a number", d
+    for field in ("dose", "unit", "route", "frequency"):
+        d = copy.deepcopy(doc); d["orders"][0][field] = None; yield f"order {field} null", d
     d = copy.deepcopy(doc); d["waivers"] = [{"rule": "ILD102", "note": "x"}]; yield "waiver extra field", d
     d = copy.deepcopy(doc); d["history"] = [{"drug": "MMF"}]; yield "history without outcome", d
     assert o is doc["orders"][0]
@@ -142,12 +156,20 @@ _FULL = {
                 "strength": {"value": 500, "unit": "mg"}, "route": "oral",
                 "frequency": {"frequency": 2, "period": 1, "period_unit": "d"},
                 "duration": {"value": 6, "unit": "mo"}, "doses": 360, "start": "2026-03-02", "status": "new",
-                "purpose": "ild"}],
+                "purpose": "ild", "x-source": {"system": "ehr"}}],
     "history": [{"drug": "cyclophosphamide", "start": "2024-01-01", "stop": "2024-06-01", "outcome": "stable"}],
     "tests": [{"test": "cbc", "status": "resulted", "date": "2026-02-20", "result": "normal"}],
     "waivers": [{"rule": "ILD102", "order": "o1", "reason": "reviewed by the ILD board", "approved_by": "dr x",
                  "expires": "2027-01-01"}],
 }
+# regimen-format.md 2nd ed.: a local `x-` field in every object changes no verdict.
+_FULL["x-site"] = "ward 7"
+_FULL["indication"]["x-code"] = "M34.81"
+_FULL["patient"]["x-mrn"] = "0001"
+for _key in ("strength", "duration", "frequency"):
+    _FULL["orders"][0][_key]["x-note"] = _key
+for _key in ("history", "tests", "waivers"):
+    _FULL[_key][0]["x-note"] = [_key]
 _OBJECT_AT = {(): (), ("indication",): ("indication",), ("patient",): ("patient",), ("orders",): ("orders", 0),
               ("orders", "strength"): ("orders", 0, "strength"), ("orders", "duration"): ("orders", 0, "duration"),
               ("orders", "frequency"): ("orders", 0, "frequency"), ("history",): ("history", 0),
@@ -172,3 +194,14 @@ def test_every_field_is_as_strict_as_the_schema():
                 assert schema_ok == model_ok, f"{'/'.join(path)}.{name} = {bad!r}: schema says {schema_ok}, models say {model_ok}"
                 checked += 1
     assert checked > 500
+
+
+def test_repeated_order_ids_are_refused_where_the_schema_cannot_say_it():
+    # regimen-format.md 2nd ed.: a repeated order id is OL001 at the repeat. JSON Schema cannot
+    # express uniqueness of one property across array items, so the schema says it in words.
+    doc = copy.deepcopy(_FULL)
+    doc["orders"].append(dict(doc["orders"][0]))
+    assert VALIDATOR.is_valid(doc)
+    reg, problems = validate(doc, VOCAB)
+    assert reg is None and [p for _, p in problems] == ["/orders/1/id"]
+    assert "unique order ids" in SCHEMA["description"] and "OL001 at the repeat" in _schema_at(("orders",))["properties"]["id"]["description"]
