@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from typing import Any, Optional
 
 from orderlint.findings import Finding, Suppression
 
 #: Findings a waiver can never suppress.
 UNWAIVABLE = frozenset({"OL000", "OL001", "OL005", "OL006"})
+#: Findings a waiver may suppress only for a named order: waived document-wide they would hide
+#: every future unknown drug or unverifiable dose (regimen-format.md 2nd ed., waivers).
+PER_ORDER_ONLY = frozenset({"OL002", "OL003"})
 MIN_REASON = 10
 
 
 def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> list[Finding]:
     """Mark waived findings suppressed (in place); return OL005/OL006 findings about the waivers."""
     out: list[Finding] = []
-    order_ids = {o.ref for o in reg.orders}
+    doc_orders = reg.doc.orders
+    refs: Optional[dict[str, list[int]]] = None  # finding order ref -> order indices, built on first use
     for i, w in enumerate(reg.doc.waivers):
         base = f"/waivers/{i}"
         problems: list[tuple[str, str]] = []
@@ -27,14 +32,22 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
             target = linter.by_code.get(w.rule.strip().upper()) or linter.by_name.get(w.rule.strip().lower())
             if target is None:
                 problems.append((f"names unknown rule {w.rule!r}", base + "/rule"))
-        if w.order is not None and w.order not in order_ids:
-            problems.append((f"names unknown order {w.order!r}", base + "/order"))
-        if w.reason is None or len(w.reason.strip()) < MIN_REASON:
-            problems.append((f"needs a `reason` of at least {MIN_REASON} characters", base + ("/reason" if w.reason is not None else "")))
-        if w.approved_by is None or not w.approved_by.strip():
-            problems.append(("needs `approved_by`", base))
+        index: Optional[int] = None
+        if w.order is not None:
+            index, why = resolve_order(w.order, doc_orders)
+            if index is None:
+                problems.append((why, base + "/order"))
+        elif target is not None and target.code in PER_ORDER_ONLY:
+            problems.append((f"waives {target.code} without `order`: {target.code} may be waived only per order",
+                             base + "/rule"))
+        if w.reason is None or visible_length(w.reason) < MIN_REASON:
+            problems.append((f"needs a `reason` of at least {MIN_REASON} visible characters",
+                             base + ("/reason" if w.reason is not None else "")))
+        if w.approved_by is None or visible_length(w.approved_by) == 0:
+            problems.append(("needs `approved_by` naming who approved it",
+                             base + ("/approved_by" if w.approved_by is not None else "")))
         if w.expires is not None:
-            expires = _calendar_date(w.expires)
+            expires = calendar_date(w.expires)
             if expires is None:
                 problems.append((f"has `expires` {w.expires!r}, which is not a calendar date YYYY-MM-DD", base + "/expires"))
             elif expires < reg.as_of:
@@ -42,8 +55,10 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
         if problems:
             if "OL005" in linter.enabled:
                 what = "; ".join(p[0] for p in problems)
-                label = f" of {w.rule}" if w.rule else ""
-                out.append(linter._finding("OL005", f"waiver {i}{label} {what}; it suppresses nothing", problems[0][1], w.order, doc))
+                # Text from the document is quoted with repr, so control characters never reach a report raw.
+                label = f" of {target.code}" if target is not None else (f" of {w.rule!r}" if w.rule else "")
+                out.append(linter._finding("OL005", f"waiver {i}{label} {what}; it suppresses nothing",
+                                           problems[0][1], w.order, doc))
             continue
         if target.code in UNWAIVABLE:
             if "OL005" in linter.enabled:
@@ -51,19 +66,70 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
             continue
         used = False
         for f in findings:
-            if f.code == target.code and f.suppressed is None and (w.order is None or f.order == w.order):
-                f.suppressed = Suppression(reason=w.reason.strip(), approved_by=w.approved_by.strip(), waiver=i)
-                used = True
+            if f.code != target.code or f.suppressed is not None:
+                continue
+            if index is not None:
+                if refs is None:
+                    refs = _refs(reg)
+                if finding_order(f, refs) != index:
+                    continue
+            # Stored as written: escaping for display is each report format's job.
+            f.suppressed = Suppression(reason=w.reason, approved_by=w.approved_by, waiver=i)
+            used = True
         if not used and target.code in linter.enabled and "OL006" in linter.enabled:
             scope = f" on order {w.order!r}" if w.order else ""
             out.append(linter._finding("OL006", f"waiver {i} of {target.code}{scope} suppresses no finding", base, w.order, doc))
     return out
 
 
+def resolve_order(ref: str, doc_orders: Any) -> tuple[Optional[int], str]:
+    """The one order a waiver's `order` names: an id first; an index only for an order without an
+    id, and only when no order has that id (so `"1"` can never mean two orders). (index, "") or
+    (None, why not)."""
+    for j, o in enumerate(doc_orders):
+        if o.id == ref:
+            return j, ""
+    if _INDEX.fullmatch(ref):
+        j = int(ref)
+        if j < len(doc_orders):
+            oid = doc_orders[j].id
+            if oid is None:
+                return j, ""
+            return None, f"names order {ref!r}, but no order has that id (order {j} has id {oid!r}: name it by its id)"
+    return None, f"names unknown order {ref!r}"
+
+
+_INDEX = re.compile(r"0|[1-9][0-9]{0,8}", re.ASCII)
+_POINTER_ORDER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
+
+
+def _refs(reg: Any) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for o in reg.orders:
+        out.setdefault(o.ref, []).append(o.index)
+    return out
+
+
+def finding_order(f: Finding, refs: dict[str, list[int]]) -> Optional[int]:
+    """Index of the order a finding is about, or None when it cannot be told for certain.
+
+    A finding names its order by ref (id, else index); an id and an index can be the same text,
+    so the finding's pointer (`/orders/N...`) decides between them."""
+    if f.order is None:
+        return None
+    candidates = refs.get(f.order, ())
+    if len(candidates) == 1:
+        return candidates[0]
+    m = _POINTER_ORDER.match(f.pointer)
+    if m is not None and int(m.group(1)) in candidates:
+        return int(m.group(1))
+    return None  # fail closed: an ambiguous finding is not suppressed
+
+
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
-def _calendar_date(text: str) -> Optional[_dt.date]:
+def calendar_date(text: str) -> Optional[_dt.date]:
     """The date a waiver's `expires` names, or None when it is not a calendar date YYYY-MM-DD."""
     if not _DATE.fullmatch(text):
         return None
@@ -71,3 +137,22 @@ def _calendar_date(text: str) -> Optional[_dt.date]:
         return _dt.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+# Letters and symbols that render as blank space (Hangul fillers, Braille blank, Khmer
+# inherent vowels, Mongolian vowel separator), although their category says otherwise.
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180e")
+
+
+def visible_length(text: str) -> int:
+    """Characters that print something: letters, digits, punctuation and symbols. Spaces, controls,
+    format characters (zero-width spaces, bidirectional controls), unassigned and private-use code
+    points, and combining marks (which only decorate another character) do not count, so ten
+    U+200B are no reason and "\\u200b" is no approver."""
+    n = 0
+    for c in text:
+        if c.isascii():
+            n += c.isprintable() and c != " "
+        elif unicodedata.category(c)[0] in "LNPS" and c not in _BLANK:
+            n += 1
+    return n
