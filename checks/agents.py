@@ -47,9 +47,9 @@ def not_recommended_agent(reg, opts):
     exempt = set(opts["rp-ild-exempt"]) if reg.rapidly_progressive else set()
     agents = opts["agents"]
     for o in reg.new():
-        if not o.for_ild or o.drug.tags.isdisjoint(agents):
+        if not o.for_ild:
             continue
-        for cls in agents:
+        for cls in agents:  # is_a is route-aware: topical tacrolimus is no calcineurin inhibitor
             if o.is_a(cls) and cls not in exempt:
                 why = NOT_RECOMMENDED.get(cls, "it is not recommended for SSc-ILD")
                 yield Hit(f"{o.label} is not a recommended SSc-ILD agent: {why}", f"{o.pointer}/drug", o.index)

@@ -16,6 +16,26 @@ def src(citation: str, grade: str, verification: str) -> Source:
     return Source(citation=citation, grade=grade, verification=verification)
 
 
+#: Routes by which a drug acts systemically; an order without a route is read as systemic.
+SYSTEMIC_ROUTES = frozenset({"oral", "iv", "im", "sc"})
+
+
+def systemic(o) -> bool:
+    return o.route is None or o.route in SYSTEMIC_ROUTES
+
+
+def premedication(o) -> bool:
+    """A premedication order with a bounded course (rules.md 2nd ed., "Premedication orders").
+
+    Normalization decides it (``Order.premedication``); the fallback reads the same terms from the
+    order for a normalizer that does not expose it. An open-ended one is judged as purpose: other.
+    """
+    flag = getattr(o, "premedication", None)
+    if flag is not None:
+        return bool(flag)
+    return o.purpose == "premedication" and o.course_known and o.course_days is not None
+
+
 def pulse_threshold(reg) -> float:
     """Daily prednisone-equivalent at or above which an order is a pulse (configured on ILD204)."""
     return reg.options["ILD204"]["pulse-min-daily-pe-mg"]

@@ -89,9 +89,9 @@ def _shown(reg, o, lim: Limit, value: float) -> str:
 
 def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
     for o in reg.active():
-        if o.drug.is_a("mycophenolate") and o.drug.name == "mycophenolate":
-            # Bare "mycophenolate": MMF and MPA limits differ, so the dose cannot be verified.
-            reg.unverifiable_dose(o, "the salt form is not given (mycophenolate mofetil or mycophenolic acid), and their limits differ", "/drug")
+        if o.is_a("mycophenolate") and o.drug.name == "mycophenolate":
+            # Bare "mycophenolate": MMF and MPA limits differ, so the dose cannot be verified here;
+            # normalization reports it (OL003) from the needs these rules declare.
             continue
         for lim in by_drug.get(o.drug.name, ()):
             if lim.routes is not None and o.route not in lim.routes:
@@ -116,7 +116,14 @@ def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
     code="ILD501",
     name="dose-above-maximum",
     severity="error",
-    summary="A dose above its maximum: MMF 3000 mg/day, MPA 2160 mg/day, cyclophosphamide IV 750 mg/m² or oral 2 mg/kg/day and 200 mg/day, azathioprine 3 mg/kg/day, nintedanib 150 mg a dose and 300 mg/day, tocilizumab SC 162 mg/week, rituximab 1000 mg a dose.",
+    summary=(
+        "A dose above its maximum: MMF {mmf-max-mg-per-day} mg/day, MPA {mpa-max-mg-per-day} mg/day, "
+        "cyclophosphamide IV {cyclophosphamide-iv-max-mg-per-m2} mg/m² or oral "
+        "{cyclophosphamide-oral-max-mg-per-kg-per-day} mg/kg/day and {cyclophosphamide-oral-max-mg-per-day} mg/day, "
+        "azathioprine {azathioprine-max-mg-per-kg-per-day} mg/kg/day, nintedanib {nintedanib-max-mg-per-dose} mg a dose "
+        "and {nintedanib-max-mg-per-day} mg/day, tocilizumab SC {tocilizumab-sc-max-mg-per-week} mg/week, "
+        "rituximab {rituximab-max-mg-per-dose} mg a dose."
+    ),
     source=src(f"{SEED}; drug labels; SLS II (MMF 1500 mg twice daily); RECITAL (cyclophosphamide 600 mg/m², rituximab 1000 mg)", "labels and trial regimens", "V2"),
     rationale="Doses above these limits exceed the labeled or trial-tested maximum and raise marrow, liver and infection toxicity without evidence of benefit.",
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
@@ -135,7 +142,11 @@ def dose_above_maximum(reg, opts):
     code="ILD502",
     name="dose-below-range",
     severity="info",
-    summary="A dose below the usual therapeutic range: MMF < 1000 mg/day, MPA < 720 mg/day, cyclophosphamide IV < 500 mg/m² or oral < 1 mg/kg/day, nintedanib < 200 mg/day.",
+    summary=(
+        "A dose below the usual therapeutic range: MMF < {mmf-min-mg-per-day} mg/day, MPA < {mpa-min-mg-per-day} mg/day, "
+        "cyclophosphamide IV < {cyclophosphamide-iv-min-mg-per-m2} mg/m² or oral < "
+        "{cyclophosphamide-oral-min-mg-per-kg-per-day} mg/kg/day, nintedanib < {nintedanib-min-mg-per-day} mg/day."
+    ),
     source=src(f"{SEED} (usual SSc-ILD doses)", "seed guidance", "U"),
     rationale="Doses below the usual range may be a titration step or a reduced dose for intolerance; the finding asks to confirm it is intended.",
     fix="Confirm the dose is an intended titration or reduction; otherwise use the usual dose.",
@@ -154,17 +165,17 @@ def dose_below_range(reg, opts):
     code="ILD503",
     name="cyclophosphamide-course-too-long",
     severity="warning",
-    summary="A cyclophosphamide course over 6 months (IV: more than 6 administrations or over 180 days; any other route: over 180 days) or open-ended.",
+    summary="A cyclophosphamide course over {max-course-days} days by any route, more than {iv-max-administrations} IV administrations, or open-ended.",
     source=src(f"{SEED} (6 months); RECITAL (600 mg/m² every 4 weeks x 6)", "seed guidance", "V2"),
     rationale="Cumulative cyclophosphamide dose drives bladder cancer, infertility and marrow toxicity; induction is followed by maintenance with mycophenolate or azathioprine.",
-    fix="Give doses: 6 (IV every 4 weeks) or a duration of at most 6 months, then switch to maintenance.",
+    fix="Give at most {iv-max-administrations} doses (IV every 4 weeks) or a duration of at most {max-course-days} days, then switch to maintenance.",
     options={
         "iv-max-administrations": Option(6, "most IV administrations in a course", kind="integer"),
         "max-course-days": Option(180, "longest course (days)"),
     },
     failing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 7}]",
     passing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 6}]",
-    notes="The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; the seed's 6 months matches IV induction (RECITAL). A site following SLS can set max-course-days = 365.",
+    notes="The seed's limit is 6 months (180 days), which matches IV induction (RECITAL). The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; a site following SLS can set max-course-days = 365.",
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
 )
@@ -173,7 +184,10 @@ def cyclophosphamide_course_too_long(reg, opts):
         if not o.course_known:  # the course limit applies by any route; only the IV count is IV-only
             continue
         if o.course_days is None:
-            yield Hit(f"{o.describe()} has an open-ended course; give doses or a duration of at most 6 months", f"{o.pointer}/frequency", o.index)
+            yield Hit(
+                f"{o.describe()} has an open-ended course; give doses or a duration of at most {fmt(opts['max-course-days'])} days",
+                f"{o.pointer}/frequency", o.index,
+            )
             continue
         problems = []
         if o.route == "iv" and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:

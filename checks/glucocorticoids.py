@@ -2,13 +2,14 @@
 
 Daily prednisone-equivalents (PE) come from normalization (dose x administrations per day x
 factor, rounded to 2 decimals). A pulse (daily PE >= the ILD204 threshold) is judged only by
-ILD204-ILD207, and is left out of the daily sums.
+ILD204-ILD207, and is left out of the daily sums. Premedication orders with a bounded course
+(rules.md 2nd ed.) are left out of ILD201-ILD203 and are judged by the pulse rules.
 """
 
 from __future__ import annotations
 
 from orderlint.rules import Hit, Need, Option, rule
-from orderlint_ssc.common import ACR_CHEST_2023, ATS_2023, CONDITION, SEED, fmt, is_pulse, src
+from orderlint_ssc.common import ACR_CHEST_2023, ATS_2023, CONDITION, SEED, fmt, is_pulse, premedication, src
 
 STEEN_1998 = "Steen & Medsger, Arthritis Rheum 1998;41:1613-9 (prednisone >= 15 mg/day and scleroderma renal crisis, OR 4.37)"
 
@@ -18,10 +19,10 @@ PE_NEEDS = [Need({"systemic-glucocorticoid"}, None, "mg", "day")]
 
 
 def _non_pulse(reg, orders):
-    """(order, daily PE or None) for systemic glucocorticoid orders that are not pulses."""
+    """(order, daily PE or None) for systemic glucocorticoid orders that are neither pulses nor premedication."""
     out = []
     for o in orders:
-        if o.systemic_glucocorticoid and not is_pulse(reg, o):
+        if o.systemic_glucocorticoid and not premedication(o) and not is_pulse(reg, o):
             out.append((o, reg.daily_pe(o)))
     return out
 
@@ -52,7 +53,7 @@ def glucocorticoid_first_line(reg, opts):
     if reg.phase != "first-line":
         return
     for o in reg.new():
-        if o.for_ild and o.systemic_glucocorticoid and not is_pulse(reg, o):
+        if o.for_ild and o.systemic_glucocorticoid and not premedication(o) and not is_pulse(reg, o):
             yield Hit(
                 f"{o.describe()} is a systemic glucocorticoid ordered for ILD in the first-line phase "
                 "(ACR/CHEST 2023: strong recommendation against)",
@@ -64,15 +65,16 @@ def glucocorticoid_first_line(reg, opts):
     code="ILD202",
     name="glucocorticoid-high-dose",
     severity="error",
-    summary="The summed daily prednisone-equivalent of active non-pulse systemic glucocorticoids is above 15 mg.",
+    summary="The summed daily prednisone-equivalent of active non-pulse systemic glucocorticoids (premedication left out) is above {max-daily-pe-mg} mg.",
     source=src(f"{SEED}; {ATS_2023} best-practice statement (whenever possible <= 15 mg/day prednisone-equivalent); {STEEN_1998}", "best-practice statement", "V"),
     rationale=(
         "In systemic sclerosis, prednisone above 15 mg/day is associated with scleroderma renal crisis. All "
-        "active systemic glucocorticoids count, whatever their purpose or phase. Exactly 15 mg/day does not "
+        "active systemic glucocorticoids count, whatever their purpose or phase, except premedication orders "
+        "with a bounded course (one infusion premedication is not a daily dose). Exactly 15 mg/day does not "
         "fire: the ATS statement says the dose should not exceed 15 mg (Steen 1998 counted >= 15 as high "
         "dose; the threshold is configurable)."
     ),
-    fix="Reduce the total to 15 mg/day prednisone-equivalent or less, or use a steroid-sparing agent.",
+    fix="Reduce the total to {max-daily-pe-mg} mg/day prednisone-equivalent or less, or use a steroid-sparing agent.",
     options={"max-daily-pe-mg": Option(15, "highest summed daily prednisone-equivalent (mg) that does not fire")},
     failing_example="orders: [{drug: methylprednisolone, dose: 16, unit: mg, route: oral, frequency: daily, purpose: other}]",
     passing_example="orders: [{drug: methylprednisolone, dose: 12, unit: mg, route: oral, frequency: daily, purpose: other}]",
@@ -98,10 +100,10 @@ def glucocorticoid_high_dose(reg, opts):
     code="ILD203",
     name="glucocorticoid-long-term",
     severity="error",
-    summary="In the progression phase, an active ILD non-pulse systemic glucocorticoid with a course over 84 days or open-ended.",
+    summary="In the progression phase, an active ILD non-pulse systemic glucocorticoid with a course over {max-course-days} days or open-ended.",
     source=src(f"{ACR_CHEST_2023}: strong recommendation against long-term glucocorticoids for SSc-ILD progression", "strong recommendation against", "V"),
     rationale="At progression the guideline strongly recommends against long-term glucocorticoids; switch or add an immunosuppressant or antifibrotic instead.",
-    fix="Limit the course (duration or doses) to 84 days or less, or stop the steroid and switch or add another agent.",
+    fix="Limit the course (duration or doses) to {max-course-days} days or less, or stop the steroid and switch or add another agent.",
     options={"max-course-days": Option(84, "longest course (days) that does not fire")},
     failing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily}]",
     passing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, duration: {value: 4, unit: wk}}]",
@@ -130,7 +132,7 @@ def _pulses(reg):
     code="ILD204",
     name="pulse-outside-rpild",
     severity="error",
-    summary="A glucocorticoid pulse (daily prednisone-equivalent >= 250 mg) when the ILD is not rapidly progressive.",
+    summary="A glucocorticoid pulse (daily prednisone-equivalent >= {pulse-min-daily-pe-mg} mg) when the ILD is not rapidly progressive.",
     source=src(f"{SEED}; {ACR_CHEST_2023} (pulse IV methylprednisolone conditionally recommended as a rapidly progressive ILD treatment only)", "conditional recommendation (RP-ILD only)", "V2"),
     rationale="Pulse steroids carry a high risk of scleroderma renal crisis; they are an option only for rapidly progressive ILD, with individual risk-benefit assessment.",
     fix="Do not use pulse steroids outside rapidly progressive ILD; if the ILD is rapidly progressive, set indication.rapidly_progressive: true.",
@@ -155,7 +157,7 @@ RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcin
     code="ILD205",
     name="pulse-without-immunosuppressant",
     severity="warning",
-    summary="An RP-ILD pulse with no active rituximab, cyclophosphamide, IVIG, mycophenolate, calcineurin inhibitor or JAK inhibitor.",
+    summary="An RP-ILD pulse with no active accompanying immunosuppressant ({partners}).",
     source=src(f"{SEED}; {ACR_CHEST_2023} RP-ILD treatment options", "conditional recommendation", "V2"),
     rationale="In rapidly progressive ILD, pulse steroids are given together with an immunosuppressive agent, never alone.",
     fix="Add an RP-ILD immunosuppressant: rituximab, cyclophosphamide, IVIG, mycophenolate, a calcineurin inhibitor or a JAK inhibitor.",
@@ -172,17 +174,17 @@ def pulse_without_immunosuppressant(reg, opts):
     if any(reg.active(p) for p in opts["partners"]):
         return
     for o in _pulses(reg):
-        yield Hit(f"{o.describe()} pulse for RP-ILD has no accompanying immunosuppressant (rituximab, cyclophosphamide, IVIG, mycophenolate, calcineurin or JAK inhibitor)", f"{o.pointer}/drug", o.index)
+        yield Hit(f"{o.describe()} pulse for RP-ILD has no accompanying immunosuppressant ({', '.join(opts['partners'])})", f"{o.pointer}/drug", o.index)
 
 
 @rule(
     code="ILD206",
     name="pulse-course-exceeds",
     severity="warning",
-    summary="An RP-ILD pulse above 1250 mg prednisone-equivalent a day (methylprednisolone 1000 mg), over 3 administrations, or open-ended.",
+    summary="An RP-ILD pulse above {max-daily-pe-mg} mg prednisone-equivalent a day, over {max-administrations} administrations, or open-ended.",
     source=src(f"{SEED} (pulse methylprednisolone 1000 mg daily for 3 days)", "seed guidance", "U"),
-    rationale="The seed's pulse is methylprednisolone 1000 mg daily for 3 days; more raises renal-crisis and infection risk. The guideline text retrieved gives no dose.",
-    fix="Give at most methylprednisolone 1000 mg daily for 3 doses (doses: 3).",
+    rationale="The seed's pulse is methylprednisolone 1000 mg daily (1250 mg prednisone-equivalent) for 3 days; more raises renal-crisis and infection risk. The guideline text retrieved gives no dose.",
+    fix="Give at most {max-daily-pe-mg} mg prednisone-equivalent a day (methylprednisolone 1000 mg = 1250 mg) for {max-administrations} doses (doses: {max-administrations}).",
     options={
         "max-daily-pe-mg": Option(1250, "highest daily prednisone-equivalent of a pulse (mg)"),
         "max-administrations": Option(3, "most administrations in a pulse course", kind="integer"),
@@ -202,7 +204,7 @@ def pulse_course_exceeds(reg, opts):
         if pe > opts["max-daily-pe-mg"]:
             problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
         if o.administrations is None and o.course_known:
-            problems.append("the course is open-ended (give doses: 3)")
+            problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
         elif o.administrations is not None and o.administrations > opts["max-administrations"]:
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
         if problems:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orderlint.rules import Hit, Need, Option, rule
-from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, fmt, is_pulse, src
+from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, fmt, is_pulse, premedication, src
 
 PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or dapsone, atovaquone or pentamidine"
 
@@ -32,13 +32,18 @@ def pcp_prophylaxis_missing(reg, opts):
     code="ILD302",
     name="pcp-prophylaxis-glucocorticoid",
     severity="warning",
-    summary="Active non-pulse systemic glucocorticoids summing to 20 mg/day prednisone-equivalent or more, for 28 days or longer (or open-ended), without PCP prophylaxis.",
+    summary="Active non-pulse systemic glucocorticoids with a course of {min-course-days} days or longer (or open-ended) summing to {min-daily-pe-mg} mg/day prednisone-equivalent or more, without PCP prophylaxis.",
     source=src(f"{EULAR_2022} (prophylaxis with > 15-30 mg/day prednisolone-equivalent for > 2-4 weeks)", "conditional recommendation", "V"),
-    rationale="Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; prophylaxis cut PCP incidence by over 90% in such patients.",
+    rationale=(
+        "Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; "
+        "prophylaxis cut PCP incidence by over 90% in such patients. Only prolonged courses are summed: a short "
+        "burst on top of a low maintenance dose is not prolonged exposure. Pulses and premedication orders with a "
+        "bounded course are left out."
+    ),
     fix=PCP_FIX,
     options={
         "min-daily-pe-mg": Option(20, "summed daily prednisone-equivalent (mg) at or above which prophylaxis is needed"),
-        "min-course-days": Option(28, "course length (days) at or above which prophylaxis is needed"),
+        "min-course-days": Option(28, "course length (days) at or above which an order counts in the sum (open-ended courses always count)"),
     },
     failing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, purpose: other}]  # open-ended",
     passing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, duration: {value: 14, unit: d}, purpose: other}]",
@@ -49,20 +54,22 @@ def pcp_prophylaxis_missing(reg, opts):
 def pcp_prophylaxis_glucocorticoid(reg, opts):
     if reg.active("pcp-prophylaxis"):
         return
+    min_days = opts["min-course-days"]
     parts = []
     for o in reg.active():
-        if o.systemic_glucocorticoid and not is_pulse(reg, o):
-            pe = reg.daily_pe(o)
-            if pe is not None:
-                parts.append((o, pe))
+        if not o.systemic_glucocorticoid or premedication(o) or is_pulse(reg, o):
+            continue
+        # rules.md 2nd ed.: only courses of min-course-days or more (or open-ended) are summed.
+        if not o.course_known or (o.course_days is not None and o.course_days < min_days):
+            continue
+        pe = reg.daily_pe(o)
+        if pe is not None:
+            parts.append((o, pe))
     total = round(sum(pe for _, pe in parts), 2)
-    if total < opts["min-daily-pe-mg"]:
-        return
-    long = [o for o, _ in parts if o.course_known and (o.course_days is None or o.course_days >= opts["min-course-days"])]
-    if not long:
+    if not parts or total < opts["min-daily-pe-mg"]:
         return
     top = max(parts, key=lambda p: p[1])[0]
-    course = "an open-ended course" if any(o.course_days is None for o in long) else f"{fmt(max(o.course_days for o in long))} days"
+    course = "an open-ended course" if any(o.course_days is None for o, _ in parts) else f"{fmt(min(o.course_days for o, _ in parts))} days"
     arithmetic = " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"

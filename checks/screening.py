@@ -7,7 +7,7 @@ before the evaluation date (windows are core settings: `lookback-days`).
 from __future__ import annotations
 
 from orderlint.rules import Hit, Option, rule
-from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, src
+from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, src, systemic
 
 #: Required baseline labs by class or ingredient (ILD401).
 BASELINE_LABS = {
@@ -27,9 +27,8 @@ BASELINE_LABS = {
 
 def _missing_for(reg, o, table) -> list[str]:
     needed: list[str] = []
-    tags = o.drug.tags
     for cls, tests in table.items():
-        if cls in tags:
+        if o.is_a(cls):  # route-aware: topical tacrolimus needs no renal baseline
             needed.extend(t for t in tests if t not in needed)
     return reg.missing_tests(needed) if needed else needed
 
@@ -185,9 +184,9 @@ def tpmt_missing(reg, opts):
     code="ILD407",
     name="g6pd-missing",
     severity="warning",
-    summary="New dapsone without G6PD testing.",
+    summary="New dapsone by a systemic route without G6PD testing.",
     source=src("PCP prophylaxis regimen references (dapsone: check G6PD first)", "reference", "V2"),
-    rationale="Dapsone causes haemolysis in G6PD deficiency.",
+    rationale="Systemic dapsone causes haemolysis in G6PD deficiency; topical dapsone (Aczone) is not judged.",
     fix="Order G6PD before starting dapsone (any earlier result counts), or choose another prophylaxis agent.",
     failing_example="orders: [{drug: dapsone, dose: 100, unit: mg, route: oral, frequency: daily}]",
     passing_example="... tests: [{test: g6pd, status: ordered}]",
@@ -198,6 +197,8 @@ def g6pd_missing(reg, opts):
     if reg.test_counts("g6pd"):
         return
     for o in reg.new("dapsone"):
+        if not systemic(o):  # rules.md 2nd ed.: only dapsone by a systemic route
+            continue
         yield Hit(f"{o.label} is started without G6PD testing (haemolysis risk)", f"{o.pointer}/drug", o.index)
 
 

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import Any, Optional
 
 from orderlint.rules import Rule
 
 
-def rule_dict(r: Rule) -> dict:
+def rule_dict(r: Rule, options: Optional[dict[str, Any]] = None) -> dict:
+    """A rule as `rules --format json` shows it; ``options`` are its effective values."""
     return {
         "code": r.code,
         "name": r.name,
         "severity": r.severity,
-        "summary": r.summary,
+        "summary": r.summary_for(options),
         "source": {"citation": r.source.citation, "grade": r.source.grade, "verification": r.source.verification},
         "rationale": r.rationale,
-        "fix": r.fix,
+        "fix": r.fix_for(options),
         "notes": r.notes,
-        "options": {k: {"default": o.default, "description": o.description} for k, o in r.options.items()},
+        "options": {
+            k: {"default": o.default, "description": o.description, "kind": o.kind,
+                **({"value": options[k]} if options is not None and k in options else {})}
+            for k, o in r.options.items()
+        },
         "conditions": sorted(r.conditions) if r.conditions else None,
         "plugin": r.plugin,
         "help_uri": r.help_uri(),
@@ -33,7 +38,7 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 
 def explain_text(r: Rule, effective: dict[str, Any]) -> str:
-    out = [f"{r.code} {r.name} [{r.severity}]", "", _wrap(r.summary, ""), ""]
+    out = [f"{r.code} {r.name} [{r.severity}]", "", _wrap(r.summary_for(effective), ""), ""]
     out += ["Why:", _wrap(r.rationale), ""]
     out += [
         "Source:",
@@ -44,7 +49,7 @@ def explain_text(r: Rule, effective: dict[str, Any]) -> str:
     if r.notes:
         out += ["Where sources disagree:", _wrap(r.notes), ""]
     if r.fix:
-        out += ["Fix:", _wrap(r.fix), ""]
+        out += ["Fix:", _wrap(r.fix_for(effective) or r.fix), ""]
     if r.options:
         out.append(f"Options ([tool.orderlint.rules.{r.code}]):")
         for k, o in r.options.items():
