@@ -38,7 +38,7 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
             if index is None:
                 problems.append((why, base + "/order"))
         elif target is not None and target.code in PER_ORDER_ONLY:
-            problems.append((f"waives {target.code} without `order`: {target.code} may be waived only per order",
+            problems.append((f"names no `order`: {target.code} may be waived only per order",
                              base + "/rule"))
         if w.reason is None or visible_length(w.reason) < MIN_REASON:
             problems.append((f"needs a `reason` of at least {MIN_REASON} visible characters",

@@ -281,7 +281,10 @@ def test_a_valid_waiver_only_changes_suppressed(doc, data):
     waivable = [f for f in before.findings if f.code not in UNWAIVABLE]
     assume(waivable)
     target = data.draw(st.sampled_from(waivable), label="waived finding")
-    scoped = target.order is not None and data.draw(st.booleans(), label="scoped to the order")
+    # regimen-format.md 2nd ed. (waivers): OL002 and OL003 may be waived only per order.
+    per_order = target.code in ("OL002", "OL003")
+    assume(target.order is not None or not per_order)
+    scoped = target.order is not None and (per_order or data.draw(st.booleans(), label="scoped to the order"))
     waiver = {"rule": target.code, "reason": "agreed at the ILD MDT, see note", "approved_by": "Dr. Test"}
     if scoped:
         waiver["order"] = target.order
