@@ -46,12 +46,14 @@ OL002 = rule(
     code="OL002",
     name="unknown-drug",
     severity="warning",
-    summary="An order's or history item's drug matches no known ingredient, or its rxcui disagrees with it.",
+    summary="An order's or history item's drug matches no known ingredient (error when it is likely a misspelt checked drug), or its rxcui is known for another ingredient.",
     source=_CORE,
     rationale=(
         "A drug the linter does not know cannot be checked, and silently passing it would hide exactly the "
         "orders that most need review. The message offers the closest known names; that order is not "
-        "evaluated further."
+        "evaluated further. The finding is an error when a known name of a checked drug is close to the text "
+        "(a likely misspelling: `mycophenolate mofitil`) or when an rxcui contradiction involves a checked drug, "
+        "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration wins."
     ),
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",
     failing_example="orders: [{drug: zorblatinib, dose: 10, unit: mg, route: oral, frequency: daily}]",
@@ -62,11 +64,12 @@ OL003 = rule(
     code="OL003",
     name="unverifiable-dose",
     severity="warning",
-    summary="A dose cannot be computed: unknown unit, route or frequency, or a needed weight, BSA or strength is missing.",
+    summary="An order of a checked drug lacks dose, unit, route or frequency, or a needed amount cannot be computed (unknown unit, route or frequency; missing weight, BSA or strength; a result that is not a positive finite number).",
     source=_CORE,
     rationale=(
         "A dose the linter cannot compute is unknown, never zero: the dose rules that needed it do not guess, "
-        "so this finding says the order was not verified."
+        "so this finding says the order was not verified. Normalization decides it once, from what every "
+        "installed rule needs, so it never depends on which rules are enabled."
     ),
     fix="Give a known unit, route and frequency; add `strength` for tablet doses and weight/height (or bsa_m2) for per-kg or per-m2 checks.",
     failing_example="orders: [{drug: azathioprine, dose: 2, unit: mg/kg, route: oral, frequency: daily}]  # no weight",
@@ -101,24 +104,65 @@ OL006 = rule(
 )(_engine)
 
 
+OL007 = rule(
+    code="OL007",
+    name="not-applicable",
+    severity="error",
+    summary="No installed rule pack covers the document's indication.condition, so no rule checked it.",
+    source=_CORE,
+    rationale=(
+        "A document whose condition no pack covers was not checked at all; passing it silently would let an "
+        "unchecked regimen through (a misspelt condition used to). The condition is matched case-insensitively, "
+        "with spaces, `_` and `-` runs read as one `-`; the message names the value and the closest known "
+        "condition. The document's status is not-applicable and no other rule runs. A site whose stream "
+        "mixes conditions can ignore OL007."
+    ),
+    fix="Correct indication.condition (for the built-in pack: ssc-ild), install the pack for that condition, or ignore OL007 for mixed streams.",
+    failing_example="indication: {condition: ra-ild}",
+    passing_example="indication: {condition: SSc-ILD}",
+)(_engine)
+
+OL008 = rule(
+    code="OL008",
+    name="input-mapping",
+    severity="info",
+    summary="A lossy conversion from another input format (FHIR): what was dropped, repaired or reduced.",
+    source=Source("orderlint FHIR input mapping (fhir.md)", "format contract", "V"),
+    rationale=(
+        "Converting another format into a regimen document can lose information: a dropped cancelled order, "
+        "a repaired STU3 shape, a dose range reduced to one bound, a text-only instruction, a non-UCUM unit. "
+        "Each conversion is reported at its source element, so the reader knows what was checked."
+    ),
+    fix="Review the source element; give the structured value in the source system if it matters.",
+)(_engine)
+
+
 @rule(
     code="OL004",
     name="duplicate-therapy",
     severity="warning",
-    summary="Two active orders of the same ingredient, or mycophenolate mofetil and mycophenolic acid together.",
+    summary="Two active orders of the same checked ingredient, or mycophenolate mofetil and mycophenolic acid together.",
     source=_CORE,
     rationale=(
         "Duplicate orders double the dose (CellCept and 'mycophenolate mofetil' are the same drug; MMF and "
-        "MPA are two forms of one drug and must not be combined)."
+        "MPA are two forms of one drug and must not be combined). Only ingredients a rule checks count "
+        "(mesna IV then oral is not a duplicate); premedication orders and a glucocorticoid pulse followed "
+        "by a taper of the same ingredient are not duplicates."
     ),
     fix="Keep one order per ingredient; for a split dose, use one order with the right frequency.",
     failing_example="orders: [{drug: CellCept, ...}, {drug: mycophenolate mofetil, ...}]",
     passing_example="orders: [{drug: CellCept, dose: 1500, unit: mg, route: oral, frequency: bid}]",
 )
 def duplicate_therapy(reg, opts) -> Iterator[Hit]:
-    first: dict[str, object] = {}
+    # rules.md 2nd ed. (OL004): checked ingredients only, not premedication orders, and a pulse is
+    # not a duplicate of a non-pulse order of its ingredient (pulse then taper).
+    threshold = reg.options.get("ILD204", {}).get("pulse-min-daily-pe-mg", DEFAULT_PULSE_MIN_PE)
+    first: dict[tuple, object] = {}
     for o in reg.active():
-        key = "mycophenolate" if o.is_a("mycophenolate") else o.drug.name
+        if not o.checked or o.premedication:
+            continue
+        pulse = o.systemic_glucocorticoid and o.pe is not None and o.pe >= threshold
+        key = ("mycophenolate" if o.is_a("mycophenolate") else o.drug.name, pulse)
         prev = first.get(key)
         if prev is None:
             first[key] = o
@@ -131,8 +175,11 @@ def duplicate_therapy(reg, opts) -> Iterator[Hit]:
         )
 
 
-CORE_RULES = [OL000, OL001, OL002, OL003, duplicate_therapy, OL005, OL006]
+#: rules.md, Terms (Pulse): the default when no installed pack configures the threshold (ILD204).
+DEFAULT_PULSE_MIN_PE = 250
+
+CORE_RULES = [OL000, OL001, OL002, OL003, duplicate_therapy, OL005, OL006, OL007, OL008]
 #: Rules that can never be turned off: a crash or an invalid document always counts.
 ALWAYS_ON = frozenset({"OL000", "OL001"})
 #: Findings produced by the engine's stages rather than by a check.
-ENGINE_CODES = frozenset({"OL000", "OL001", "OL002", "OL003", "OL005", "OL006"})
+ENGINE_CODES = frozenset({"OL000", "OL001", "OL002", "OL003", "OL005", "OL006", "OL007", "OL008"})

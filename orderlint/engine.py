@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Optional
 
-from orderlint.config import ConfigError, Settings, did_you_mean
+import signal
+import threading
+
+from orderlint.config import DEFAULT_CHECK_TIMEOUT, ConfigError, Settings, did_you_mean
 from orderlint.core_rules import ALWAYS_ON, CORE_RULES, ENGINE_CODES
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
@@ -31,6 +35,32 @@ class PluginLoadError(Exception):
 def _describe_exc(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+
+
+class _CheckTimeout(BaseException):
+    """Raised by the SIGALRM handler inside a check that ran past the document's time limit.
+
+    A BaseException, so that a check's own ``except Exception`` cannot swallow it."""
+
+
+#: The Linter whose checks are running in the main thread (the SIGALRM handler's target).
+_ARMED: list = [None]
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _ARMED[0] is not None:  # cleared before the timer is cancelled: a late signal does nothing
+        raise _CheckTimeout()
+
+
+def _frozen(value: Any) -> Any:
+    """A read-only copy of an option value, so that a check cannot change it for later documents."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, set):
+        return frozenset(value)
+    return value
 
 
 class Linter:
@@ -55,12 +85,20 @@ class Linter:
         self._load(entry_points, list(plugins))
         self.by_code = {r.code: r for r in self.rules}
         self.by_name = {r.name: r for r in self.rules}
-        self.conditions = frozenset(c for r in self.rules if r.conditions for c in r.conditions)
+        self._conditions: Optional[frozenset] = None
+        self._add_site_names()
         self._resolve_settings()
+        # Checks receive read-only options (one copy, shared by every document).
+        self._frozen_options = MappingProxyType({code: _frozen(opts) for code, opts in self.options.items()})
+        # A severity the site configured wins over a finding's own (OL002's error for a misspelling).
+        self._site_severity = frozenset(self.resolve(k).code for k in self.settings.severity)
         self._per_condition: dict[str, list[Rule]] = {}
         self._source_text = {r.code: r.source.text() for r in self.rules}
         self._triggers = {r.code: r.trigger_tags(self.options[r.code]) for r in self.rules}
         self._dispatch: dict[str, list] = {}
+        self._plan = self._build_plan()
+        self._timeout = float(getattr(self.settings, "check_timeout", DEFAULT_CHECK_TIMEOUT) or DEFAULT_CHECK_TIMEOUT)
+        self._alarm_installed = False
         # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
         self._as_of = self.settings.as_of or _dt.date.today()
 
@@ -73,6 +111,7 @@ class Linter:
         pm = pluggy.PluginManager(PROJECT)
         pm.add_hookspecs(PackSpec)
         errors: list[str] = []
+        builtin: set[str] = set()
         if use_entry_points:
             from importlib.metadata import entry_points
 
@@ -85,39 +124,50 @@ class Linter:
                         raise
                     errors.append(f"plugin {label} failed to load: {_describe_exc(e)}")
                     continue
+                if getattr(getattr(ep, "dist", None), "name", None) == "orderlint":
+                    builtin.add(ep.name)
                 try:
                     pm.register(obj, name=ep.name)
-                except Exception as e:  # pluggy rejects malformed hook implementations
+                except BaseException as e:  # pluggy rejects malformed hook implementations
+                    _reraise_interrupt(e)
                     errors.append(f"plugin {label} failed to load: {_describe_exc(e)}")
         for i, obj in enumerate(extra):
             name = getattr(obj, "__name__", None) or f"{type(obj).__name__}-{i}"
             try:
                 pm.register(obj, name=name)
-            except Exception as e:
+            except BaseException as e:
+                _reraise_interrupt(e)
                 errors.append(f"plugin {name!r} failed to load: {_describe_exc(e)}")
         try:
             pm.check_pending()
-        except Exception as e:
+        except BaseException as e:
+            _reraise_interrupt(e)
             errors.append(f"plugin hook error: {_describe_exc(e)}")
         self.plugin_names = [n for n, _ in pm.list_name_plugin()]
 
         rules: list[Rule] = [dataclasses.replace(r, plugin="orderlint") for r in CORE_RULES]
         seen_codes = {r.code: "orderlint" for r in rules}
         seen_names = {r.name: "orderlint" for r in rules}
-        for impl in reversed(pm.hook.orderlint_vocabulary.get_hookimpls()):
+        allowed = frozenset(getattr(self.settings, "allow_vocabulary_override", ()) or ())
+        # orderlint's own pack first, so that a plugin changing one of its facts is the one named.
+        for impl in sorted(reversed(pm.hook.orderlint_vocabulary.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
                 contribution = impl.function() or {}
-                self.vocab.add_drugs(contribution.get("drugs", {}), impl.plugin_name)
+                # A contribution that changes a fact another pack declared (a prednisone factor, a
+                # class) is a load error naming both, unless the site allows that plugin to.
+                _add_drugs(self.vocab, contribution.get("drugs", {}), impl.plugin_name, impl.plugin_name in allowed)
                 for canonical, aliases in contribution.get("tests", {}).items():
                     self.vocab.add_test(canonical, aliases, impl.plugin_name)
             except VocabularyError as e:
                 errors.append(f"plugin {impl.plugin_name!r} vocabulary conflict: {e}")
-            except Exception as e:
+            except BaseException as e:  # a plugin may raise anything, even SystemExit
+                _reraise_interrupt(e)
                 errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_vocabulary: {_describe_exc(e)}")
-        for impl in reversed(pm.hook.orderlint_rules.get_hookimpls()):
+        for impl in sorted(reversed(pm.hook.orderlint_rules.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
                 contributed = list(impl.function() or ())
-            except Exception as e:
+            except BaseException as e:
+                _reraise_interrupt(e)
                 errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_rules: {_describe_exc(e)}")
                 continue
             for r in contributed:
@@ -134,6 +184,47 @@ class Linter:
         if errors:
             raise PluginLoadError(errors)
         self.rules = sorted(rules, key=lambda r: r.code)
+
+    def _add_site_names(self) -> None:
+        """`[tool.orderlint.vocabulary]` site names, checked against the loaded vocabulary."""
+        table = getattr(self.settings, "vocabulary", None)
+        if not table:
+            return
+        origin = self.settings.origin("vocabulary") if hasattr(self.settings, "origin") else "configuration"
+        add = getattr(self.vocab, "add_site_names", None)
+        try:
+            if add is not None:
+                add(dict(table), origin)
+            else:  # vocabularies without site-name support: the same checks, done here
+                for alias, target in table.items():
+                    drug = self.vocab.drug(target)
+                    if drug is None:
+                        raise VocabularyError(f"{origin}: vocabulary.{alias}: {target!r} is not a known ingredient")
+                    self.vocab.add_drugs({drug.name: {"aliases": [alias]}}, origin)
+        except VocabularyError as e:
+            raise ConfigError(str(e)) from None
+
+    def _build_plan(self) -> Any:
+        """What normalization decides for every installed rule, enabled or not (rules.md: OL003
+        never depends on the selection): the amounts they need and the drugs they name."""
+        from orderlint.normalize import Plan
+
+        needs = [n for r in self.rules for n in getattr(r, "amounts", ()) or ()]
+        checked: set[str] = set()
+        for r in self.rules:
+            tags = self._triggers.get(r.code)
+            if tags:
+                checked |= tags
+        need_tags = {t for n in needs for t in n.tags}
+        # A class-level name ("mycophenolate") whose specific ingredients have their own needs:
+        # its dose cannot be checked against their limits.
+        class_names: dict[str, tuple[str, ...]] = {}
+        drugs = getattr(self.vocab, "drugs", {})
+        for name in drugs:
+            forms = tuple(sorted(t for t in need_tags if t != name and t in drugs and name in drugs[t].classes))
+            if forms:
+                class_names[name] = forms
+        return Plan(needs, checked, class_names)
 
     # ------------------------------------------------------------------ settings
     def match(self, selector: str) -> list[Rule]:
@@ -207,8 +298,15 @@ class Linter:
                 self.options[r.code][opt] = _check_option(r.code, opt, spec, value, self.vocab)
 
     # ------------------------------------------------------------------ linting
+    @property
+    def conditions(self) -> frozenset:
+        """Every condition an installed pack covers, as canonical_condition() reads a document's."""
+        if self._conditions is None:
+            self._conditions = frozenset(canonical_condition(c) for r in self.rules if r.conditions for c in r.conditions)
+        return self._conditions
+
     def applies_to(self, condition: str) -> bool:
-        return condition in self.conditions
+        return canonical_condition(condition) in self.conditions
 
     def _rules_for(self, condition: str) -> list[Rule]:
         rules = self._per_condition.get(condition)
@@ -222,12 +320,12 @@ class Linter:
             self._per_condition[condition] = rules
         return rules
 
-    def _dispatch_for(self, condition: str) -> list[tuple[Rule, Optional[frozenset], dict]]:
-        """(rule, trigger tags, options) for every rule to run on this condition, built once."""
+    def _dispatch_for(self, condition: str) -> list[tuple[Rule, Optional[frozenset], Any]]:
+        """(rule, trigger tags, read-only options) for every rule to run on this condition, built once."""
         table = self._dispatch.get(condition)
         if table is None:
             table = self._dispatch[condition] = [
-                (r, self._triggers[r.code], self.options[r.code]) for r in self._rules_for(condition)
+                (r, self._triggers[r.code], self._frozen_options[r.code]) for r in self._rules_for(condition)
             ]
         return table
 
@@ -247,47 +345,58 @@ class Linter:
         if regimen is None:
             findings = [self._finding("OL001", m, p, None, doc) for m, p in problems]
             return _result(doc.source, doc_id, "invalid", None, _sorted(findings, doc.data))
-        condition = regimen.indication.condition
+        written = regimen.indication.condition
+        condition = canonical_condition(written)
         if condition not in self.conditions:
-            return _result(doc.source, regimen.id, "not-applicable", condition, [])
+            return self._not_applicable(doc, regimen.id, written, condition)
         try:
-            return self._check(doc, regimen)
+            return self._check(doc, regimen, condition)
         except Exception as e:  # fail closed: a stage that crashed never yields a clean result
             f = self._finding(
                 "OL000",
                 f"orderlint could not check document {regimen.id!r}: {_describe_exc(e)}",
                 "", None, None,
             )
-            return _result(doc.source, regimen.id, "checked", regimen.indication.condition, [f])
+            return _result(doc.source, regimen.id, "checked", condition, [f])
 
-    def _check(self, doc: Document, regimen: Any) -> Result:
+    def _not_applicable(self, doc: Document, doc_id: Optional[str], written: str, condition: str) -> Result:
+        """Status not-applicable, with OL007 unless the site ignores it (rules.md 2nd ed.)."""
+        findings = []
+        if "OL007" in self.enabled:
+            if self.conditions:
+                import difflib
+
+                known = sorted(self.conditions)
+                closest = (difflib.get_close_matches(condition, known, n=1, cutoff=0.0) or known)[0]
+                hint = f"; the closest known condition is {closest!r}"
+                if len(known) > 1:
+                    hint += f" (installed packs cover: {', '.join(known)})"
+            else:
+                hint = "; no installed rule pack covers any condition"
+            findings.append(self._finding(
+                "OL007",
+                f"condition {written!r} is not covered by any installed rule pack, so the document was not checked{hint}",
+                "/indication/condition", None, doc,
+            ))
+        return _result(doc.source, doc_id, "not-applicable", condition, findings)
+
+    def _check(self, doc: Document, regimen: Any, condition: str) -> Result:
         from orderlint.normalize import normalize
 
         s = self.settings
-        reg, unknown = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=s.lookback_days)
-        reg.options = self.options  # terms shared across rules (e.g. the pulse threshold on ILD204)
+        reg, unknown = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=s.lookback_days, plan=self._plan)
+        reg.options = self._frozen_options  # terms shared across rules (e.g. the pulse threshold on ILD204)
         findings: list[Finding] = []
         enabled = self.enabled
         if "OL002" in enabled:
-            for msg, ptr, idx in unknown:
-                findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc))
+            sev = None if "OL002" in self._site_severity else "error"
+            for msg, ptr, idx, is_error in unknown:
+                findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, severity=sev if is_error else None))
         tags = reg.active_tags()
-        for r, trig, opts in self._dispatch_for(regimen.indication.condition):
-            if trig is not None and tags.isdisjoint(trig):
-                continue  # no active order this rule could be about
-            try:
-                for hit in r.check(reg, opts):
-                    if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
-                        raise TypeError(f"returned a malformed finding {hit!r:.80}")
-                    f = self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix)
-                    findings.append(f)
-            except Exception as e:  # fail closed: a rule that did not run is never a pass
-                findings.append(self._finding(
-                    "OL000",
-                    f"rule {r.code} ({r.name}, from {r.plugin}) crashed on document {regimen.id!r}: {_describe_exc(e)}",
-                    "", None, doc,
-                ))
-        if "OL003" in enabled:
+        todo = [(r, opts) for r, trig, opts in self._dispatch_for(condition) if trig is None or not tags.isdisjoint(trig)]
+        if todo:
+            self._run_checks(todo, reg, doc, regimen.id, findings)
+        if "OL003" in enabled and reg.unverifiable:
             for idx, reasons in sorted(reg.unverifiable.items()):
                 o = reg.orders[idx]
                 why = "; ".join(r[0] for r in reasons)
@@ -298,7 +407,54 @@ class Linter:
             from orderlint.waivers import apply_waivers
 
             findings.extend(apply_waivers(self, reg, findings, doc))
-        return _result(doc.source, regimen.id, "checked", regimen.indication.condition, _sorted(findings, doc.data))
+        return _result(doc.source, regimen.id, "checked", condition, _sorted(findings, doc.data))
+
+    def _run_checks(self, todo: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding]) -> None:
+        """Run the checks of one document under its time limit; whatever a check raises (except
+        KeyboardInterrupt) is OL000 for that rule, and the report is kept."""
+        # One interval timer per document (SIGALRM), only in the main thread: signals are delivered
+        # there only, so in another thread (an embedding server) checks run without a time limit.
+        timed = self._timeout > 0 and self._can_time()
+        if timed:
+            _ARMED[0] = self
+            signal.setitimer(signal.ITIMER_REAL, self._timeout)
+        try:
+            for n, (r, opts) in enumerate(todo):
+                try:
+                    for hit in r.check(reg, opts):
+                        if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
+                            raise TypeError(f"returned a malformed finding {hit!r:.80}")
+                        findings.append(self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix))
+                except _CheckTimeout:
+                    later = ", ".join(x.code for x, _ in todo[n + 1:])
+                    findings.append(self._finding(
+                        "OL000",
+                        f"rule {r.code} ({r.name}, from {r.plugin}) did not finish on document {doc_id!r} within the "
+                        f"time limit of {_fmt_seconds(self._timeout)} s per document (check-timeout)"
+                        + (f"; not run: {later}" if later else ""),
+                        "", None, doc,
+                    ))
+                    break
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as e:  # fail closed: SystemExit, CancelledError, GeneratorExit too
+                    findings.append(self._finding(
+                        "OL000",
+                        f"rule {r.code} ({r.name}, from {r.plugin}) crashed on document {doc_id!r}: {_describe_exc(e)}",
+                        "", None, doc,
+                    ))
+        finally:
+            if timed:
+                _ARMED[0] = None  # first: a signal arriving now does nothing
+                signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _can_time(self) -> bool:
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            return False
+        if not self._alarm_installed:
+            signal.signal(signal.SIGALRM, _on_alarm)
+            self._alarm_installed = True
+        return True
 
     def _finding(
         self,
@@ -309,6 +465,7 @@ class Linter:
         doc: Optional[Document],
         at: Optional[tuple[int, int]] = None,
         fix: Optional[str] = None,
+        severity: Optional[str] = None,
     ) -> Finding:
         r = self.by_code[code]
         if at is not None:
@@ -320,7 +477,7 @@ class Linter:
         return Finding(
             code,
             r.name,
-            self.severity[code],  # type: ignore[arg-type]
+            severity or self.severity[code],  # type: ignore[arg-type]
             message,
             order,
             pointer,
@@ -380,6 +537,29 @@ def document_order(data: Any, pointer: str) -> list[int]:
         else:
             break
     return key
+
+
+def canonical_condition(text: str) -> str:
+    # Imported on first use: orderlint.validate loads pydantic, which `rules` and `explain` never need.
+    from orderlint.validate import canonical_condition as canonical
+
+    return canonical(text)
+
+
+def _reraise_interrupt(e: BaseException) -> None:
+    if isinstance(e, KeyboardInterrupt):
+        raise e
+
+
+def _fmt_seconds(x: float) -> str:
+    return f"{x:g}"
+
+
+def _add_drugs(vocab: Vocabulary, drugs: dict, owner: str, allow_override: bool) -> None:
+    if "allow_override" in vocab.add_drugs.__code__.co_varnames:
+        vocab.add_drugs(drugs, owner, allow_override=allow_override)
+    else:
+        vocab.add_drugs(drugs, owner)
 
 
 def _ep_label(ep: Any) -> str:

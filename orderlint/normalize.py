@@ -12,7 +12,8 @@ import datetime as _dt
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from types import MappingProxyType
+from typing import Any, Iterable, Optional
 
 from orderlint.model import Regimen as RegimenDoc
 from orderlint.vocabulary import Drug, Vocabulary, clean_name
@@ -36,9 +37,14 @@ ROUTES = {
     "im": "im", "i.m.": "im", "intramuscular": "im",
     "inhaled": "inhaled", "inhalation": "inhaled", "inh": "inhaled", "neb": "inhaled",
     "nebulized": "inhaled", "nebulised": "inhaled", "aerosolized": "inhaled",
-    "topical": "topical", "cutaneous": "topical",
+    "topical": "topical", "cutaneous": "topical", "transdermal": "topical",
+    "ophthalmic": "ophthalmic", "eye": "ophthalmic", "intraocular": "ophthalmic",
+    "nasal": "nasal", "intranasal": "nasal",
+    "intra-articular": "intra-articular", "intraarticular": "intra-articular",
+    "rectal": "rectal", "pr": "rectal",
 }
-SYSTEMIC_ROUTES = frozenset({"oral", "iv", "im"})
+#: rules.md: oral, iv, im and sc are systemic; an order without a route is read as systemic.
+SYSTEMIC_ROUTES = frozenset({"oral", "iv", "im", "sc"})
 
 #: Administrations per day for each frequency code; "once" is a single administration.
 FREQUENCIES: dict[str, float] = {
@@ -70,39 +76,107 @@ def parse_frequency(freq: Any) -> tuple[Optional[float], bool]:
         if m and 0 < int(m.group(1)) <= 168:
             return 24 / int(m.group(1)), False
         return None, False
+    if freq is None:
+        return None, False
     per_day = freq.frequency / (freq.period * PERIOD_DAYS[freq.period_unit])
-    # A period so short that the rate is not a finite number is not a frequency anyone can give.
-    return (per_day if math.isfinite(per_day) and per_day <= MAX_PER_DAY else None), False
+    # A rate that is not a finite positive number (a period so short, or so long that it
+    # underflows to zero: `period: 1e308`) is not a frequency anyone can give: unknown, never 0.
+    return (per_day if math.isfinite(per_day) and 0 < per_day <= MAX_PER_DAY else None), False
 
 
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
-@dataclass(slots=True)
+def route_tags(drug: Drug, route: Optional[str]) -> frozenset:
+    """The classes and ingredient an order of ``drug`` by ``route`` belongs to (rules.md, Systemic
+    routes): every tag by a systemic or missing route, only the route's own classes otherwise."""
+    for_route = getattr(drug, "tags_for_route", None)
+    if for_route is not None:
+        return for_route(route)
+    # Vocabularies without route data: a non-systemic order is only its ingredient.
+    return drug.tags if route is None or route in SYSTEMIC_ROUTES else frozenset({drug.name})
+
+
+class Plan:
+    """What normalization decides for every installed rule, built once per Linter.
+
+    ``needs`` are the ``amounts`` (:class:`orderlint.rules.Need`) of every installed rule and
+    ``checked`` every tag an installed rule names (its triggers and needs): both are taken from
+    the installed rules, enabled or not, so that OL003 never depends on the selection
+    (rules.md, "Messages, options and names"). ``class_names`` maps a class-level drug name
+    ("mycophenolate") to the specific ingredients with their own dose needs that it could be.
+    """
+
+    __slots__ = ("needs", "checked", "class_names", "_memo")
+
+    def __init__(self, needs: Iterable[Any] = (), checked: Iterable[str] = (), class_names: Optional[dict] = None) -> None:
+        self.needs = tuple(needs)
+        self.checked = frozenset(checked) | frozenset(t for n in self.needs for t in n.tags)
+        self.class_names: dict[str, tuple[str, ...]] = dict(class_names or {})
+        self._memo: dict[tuple, tuple] = {}
+
+    def needed(self, tags: frozenset, route: Optional[str]) -> tuple[tuple[str, str], ...]:
+        """(basis, per) of every amount some installed rule needs for an order with these tags."""
+        key = (tags, route)
+        hit = self._memo.get(key)
+        if hit is None:
+            out: list[tuple[str, str]] = []
+            for n in self.needs:
+                if (n.routes is None or route in n.routes) and not n.tags.isdisjoint(tags) and (n.basis, n.per) not in out:
+                    out.append((n.basis, n.per))
+            hit = tuple(out)
+            if len(self._memo) < 10_000:
+                self._memo[key] = hit
+        return hit
+
+    def is_checked(self, drug: Drug, tags: frozenset, route: Optional[str]) -> bool:
+        """An order of a checked drug (rules.md): by a systemic or missing route, any tag an
+        installed rule names; by another route only a class the data keeps for that route
+        (inhaled pentamidine stays a PCP agent; topical tacrolimus is checked by nothing)."""
+        if route is None or route in SYSTEMIC_ROUTES:
+            return not tags.isdisjoint(self.checked)
+        return any(t in self.checked for t in tags if t != drug.name)
+
+
+EMPTY_PLAN = Plan()
+_ABSENT = object()
+
+
+@dataclass(slots=True, eq=False)
 class Order:
-    """One order, normalized. ``index`` is its position in the document's ``orders``."""
+    """One order, normalized. ``index`` is its position in the document's ``orders``.
+
+    Every field is set by :func:`normalize`; checks only read them.
+    """
 
     index: int
     ref: str
     drug_text: str
     drug: Optional[Drug]
     status: str
-    purpose: str
-    route: Optional[str]
-    route_text: str
-    dose: float
-    unit_text: str
+    purpose: str  # "premedication" only with a bounded course; an open-ended one reads "other"
+    premedication: bool
+    route: Optional[str]  # canonical route; None when missing or unknown (read as systemic)
+    route_text: Optional[str]
+    dose: Optional[float]
+    unit_text: Optional[str]
     per_day: Optional[float]
     single: bool
     basis: Optional[str]  # "mg", "mg/kg" or "mg/m2"; None when the amount is not known
     per_admin: Optional[float]  # mg (or mg/kg, mg/m2) per administration in `basis`
     amount_problem: Optional[tuple[str, str, bool]]  # (why, pointer suffix, report even if unused)
-    frequency_text: str
+    frequency_text: Optional[str]
+    frequency_problem: Optional[str]
     course_days: Optional[float]  # None: open-ended (or unknown, see course_known)
     course_known: bool
     administrations: Optional[int]  # None: open-ended or unknown
     doses: Optional[int]
+    tags: frozenset = frozenset()  # classes and ingredient by this order's route
+    checked: bool = False  # an order of a checked drug (rules.md, Terms)
+    missing: tuple = ()  # dose, unit, route, frequency left out of a checked order
+    amounts: Any = None  # (basis, per) -> amount or None, for every installed rule's need
+    pe: Optional[float] = None  # daily prednisone-equivalent, for a systemic glucocorticoid
 
     @property
     def pointer(self) -> str:
@@ -121,7 +195,13 @@ class Order:
         return self.purpose == "ild"
 
     def is_a(self, cls: str) -> bool:
-        return self.drug is not None and cls in self.drug.tags
+        """Class or ingredient membership by this order's route (rules.md, Systemic routes)."""
+        return cls in self.tags
+
+    @property
+    def systemic(self) -> bool:
+        """By a systemic route; an order without a (known) route is read as systemic."""
+        return self.route is None or self.route in SYSTEMIC_ROUTES
 
     @property
     def name(self) -> str:
@@ -135,13 +215,22 @@ class Order:
         return f"{self.drug_text} ({self.drug.name})"
 
     def describe(self) -> str:
-        """'methylprednisolone 16 mg daily' as written, for messages."""
-        freq = self.frequency_text.strip("'") if self.frequency_text != "(structured)" else "(structured frequency)"
-        return f"{self.drug_text} {_num(self.dose)} {self.unit_text} {freq}"
+        """'methylprednisolone 16 mg daily' as written, for messages (missing values left out)."""
+        parts = [self.drug_text]
+        if self.dose is not None:
+            parts.append(_num(self.dose))
+        if self.unit_text is not None:
+            parts.append(self.unit_text)
+        if self.frequency_text is not None:
+            parts.append(self.frequency_text.strip("'") if self.frequency_text != "(structured)" else "(structured frequency)")
+        return " ".join(parts)
 
     @property
     def systemic_glucocorticoid(self) -> bool:
-        return self.is_a("systemic-glucocorticoid") and self.route in SYSTEMIC_ROUTES
+        return "systemic-glucocorticoid" in self.tags
+
+
+_NO_AMOUNTS: Any = MappingProxyType({})
 
 
 def _num(x: float) -> str:
@@ -153,10 +242,11 @@ fmt_num = _num
 
 @dataclass
 class Regimen:
-    """A validated, normalized regimen: what every rule receives."""
+    """A validated, normalized regimen: what every rule receives. Read-only for checks: its
+    orders are a tuple, its tables read-only mappings, and every amount is computed here."""
 
     doc: RegimenDoc
-    orders: list[Order]
+    orders: tuple
     as_of: _dt.date
     phase: str
     rapidly_progressive: bool
@@ -164,10 +254,10 @@ class Regimen:
     bsa_m2: Optional[float]
     reproductive_potential: bool
     progressed_on: frozenset  # Drugs with a history outcome of progression
-    lookback_days: dict[str, Optional[int]]
-    test_index: dict[str, list[Optional[_dt.date]]]  # canonical test -> result dates (None: ordered)
-    unverifiable: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
+    lookback_days: Any
+    test_index: Any  # canonical test -> tuple of result dates (None: ordered)
+    unverifiable: Any = field(default_factory=lambda: _NO_AMOUNTS)  # order index -> ((why, suffix), ...): OL003
+    options: Any = field(default_factory=lambda: _NO_AMOUNTS)
     _memo: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -188,7 +278,7 @@ class Regimen:
         return self._by_tag("n").get(cls, ())  # type: ignore[return-value]
 
     def active_tags(self):
-        """Every class and ingredient among active orders of known drugs."""
+        """Every class and ingredient among active orders of known drugs (by their routes)."""
         return self._by_tag("a").keys()
 
     def _by_tag(self, which: str) -> dict:
@@ -199,50 +289,38 @@ class Regimen:
                 if o.drug is None or not (o.new if which == "n" else o.active):
                     continue
                 index[None].append(o)
-                for tag in o.drug.tags:
+                for tag in o.tags:
                     index.setdefault(tag, []).append(o)
+            index = {k: tuple(v) for k, v in index.items()}
             self._memo[which] = index
         return index
 
     def progressed_on_class(self, cls: str) -> bool:
         return any(d.is_a(cls) for d in self.progressed_on)
 
-    # -- amounts
+    # -- amounts: computed by normalize(), looked up here
     def unverifiable_dose(self, o: Order, why: str, suffix: str = "/dose") -> None:
-        """Record that a needed amount of ``o`` cannot be computed (reported once per reason as OL003)."""
-        reasons = self.unverifiable.setdefault(o.index, [])
-        if all(r[0] != why for r in reasons):
-            reasons.append((why, suffix))
+        """Kept for rule packs written for the first edition. OL003 is decided by normalization
+        (an installed rule declares the amounts it needs, ``@rule(amounts=[Need(...)])``), so a
+        check can no longer add one: it is accepted only when that order already has its OL003,
+        and is otherwise an error (OL000 for the rule), never a silent pass."""
+        if o.index not in self.unverifiable:
+            raise RuntimeError(
+                f"a check cannot mark order {o.ref!r} unverifiable ({why}); declare the amount with "
+                "@rule(amounts=[Need(...)]) so normalization decides OL003"
+            )
 
     def amount(self, o: Order, basis: str = "mg", per: str = "admin") -> Optional[float]:
-        """Amount of ``o`` in ``basis`` (mg, mg/kg, mg/m2) per administration or per day."""
-        if o.per_admin is None:
-            why, suffix, _ = o.amount_problem or ("its amount is unknown", "/dose", True)
-            self.unverifiable_dose(o, why, suffix)
-            return None
-        v = o.per_admin
-        if o.basis != basis:
-            to_mg = {"mg": 1.0, "mg/kg": self.weight_kg, "mg/m2": self.bsa_m2}
-            need = {"mg/kg": "the patient's weight (weight_kg)", "mg/m2": "the patient's BSA (bsa_m2, or height_cm and weight_kg)"}
-            f_in, f_out = to_mg[o.basis], to_mg[basis]
-            if f_in is None or f_out is None:
-                missing = o.basis if f_in is None else basis
-                self.unverifiable_dose(o, f"converting {o.basis} to {basis} needs {need[missing]}", "/unit")
-                return None
-            v = v * f_in / f_out
-        if per == "day":
-            if o.per_day is None:
-                self.unverifiable_dose(o, unknown_frequency(o), "/frequency")
-                return None
-            v = v * o.per_day
-        return v
+        """Amount of ``o`` in ``basis`` (mg, mg/kg, mg/m2) per administration or per day; None when
+        it cannot be computed (that is OL003 when an installed rule declared the need)."""
+        v = _ABSENT if o.amounts is None else o.amounts.get((basis, per), _ABSENT)
+        if v is _ABSENT:  # a need no installed rule declared: computed, never stored
+            v = _amount(o, basis, per, self.weight_kg, self.bsa_m2)[0]
+        return v  # type: ignore[return-value]
 
     def daily_pe(self, o: Order) -> Optional[float]:
         """Prednisone-equivalent mg/day of a systemic glucocorticoid, rounded to 2 decimals."""
-        mg = self.amount(o, "mg", "day")
-        if mg is None or o.drug is None or o.drug.pe_factor is None:
-            return None
-        return round(mg * o.drug.pe_factor, 2)
+        return o.pe
 
     # -- tests
     def test_counts(self, name: str) -> bool:
@@ -268,7 +346,34 @@ class Regimen:
 
 
 def unknown_frequency(o: Order) -> str:
-    return f"frequency {o.frequency_text} is not a known frequency"
+    return o.frequency_problem or f"frequency {o.frequency_text} is not a known frequency"
+
+
+_TO_MG_NEEDS = {"mg/kg": "the patient's weight (weight_kg)", "mg/m2": "the patient's BSA (bsa_m2, or height_cm and weight_kg)"}
+_PER_WORDS = {"admin": "per administration", "day": "per day"}
+
+
+def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Optional[float]) -> tuple[Optional[float], Optional[tuple[str, str]]]:
+    """-> (amount or None, (why, pointer suffix) when it cannot be computed). Pure."""
+    if o.per_admin is None:
+        return None, (o.amount_problem[:2] if o.amount_problem else ("its amount is unknown", "/dose"))
+    v = o.per_admin
+    if o.basis != basis:
+        to_mg = {"mg": 1.0, "mg/kg": weight, "mg/m2": bsa}
+        f_in, f_out = to_mg[o.basis], to_mg[basis]
+        if f_in is None or f_out is None:
+            missing = o.basis if f_in is None else basis
+            return None, (f"converting {o.basis} to {basis} needs {_TO_MG_NEEDS[missing]}", "/unit")
+        v = v * f_in / f_out
+    if per == "day":
+        if o.per_day is None:
+            return None, (unknown_frequency(o), "/frequency")
+        v = v * o.per_day
+    # Overflow, underflow or inf x 0: an amount that is not a positive finite number is unknown,
+    # never a dose of zero, and is never printed (no "inf mg/day" in any message).
+    if not (0.0 < v < math.inf):
+        return None, (f"the {basis} {_PER_WORDS[per]} does not compute to a positive finite number", "/dose")
+    return v, None
 
 
 def normalize(
@@ -277,8 +382,13 @@ def normalize(
     *,
     as_of: _dt.date,
     lookback_days: dict[str, Optional[int]],
-) -> tuple[Regimen, list[tuple[str, str, Optional[int]]]]:
-    """-> (regimen, unknown-drug problems [(message, pointer, order index)])."""
+    plan: Plan = EMPTY_PLAN,
+) -> tuple[Regimen, list[tuple[str, str, Optional[int], bool]]]:
+    """-> (regimen, unknown-drug problems [(message, pointer, order index, is_error)]).
+
+    Everything a check may ask is computed here, once: route-aware tags, the amounts the
+    installed rules declared (``plan``), and every OL003 (``Regimen.unverifiable``).
+    """
     patient = doc.patient
     weight = patient.weight_kg if patient else None
     bsa = None
@@ -294,26 +404,33 @@ def normalize(
     else:
         reproductive = patient.sex != "male"  # fail closed
 
-    unknown: list[tuple[str, str, Optional[int]]] = []
+    checked = plan.checked
+    unknown: list[tuple[str, str, Optional[int], bool]] = []
+    unverifiable: dict[int, list[tuple[str, str]]] = {}
     orders: list[Order] = []
     for i, od in enumerate(doc.orders):
         drug = vocab.drug(od.drug)
         if od.status in ("on-hold", "stopped"):
             pass  # ignored by every check (regimen-format.md), OL002 included
         elif drug is None:
-            unknown.append((_unknown_drug_message(od.drug, vocab), f"/orders/{i}/drug", i))
+            msg, is_error = unknown_drug(vocab, od.drug, checked)
+            unknown.append((msg, f"/orders/{i}/drug", i, is_error))
         elif od.rxcui is not None:
-            clash = _rxcui_clash(od.rxcui, drug, vocab)
+            clash = rxcui_conflict(vocab, od.rxcui, drug, checked)
             if clash:
-                unknown.append((clash, f"/orders/{i}/rxcui", i))
+                unknown.append((clash[0], f"/orders/{i}/rxcui", i, clash[1]))
                 drug = None
-        orders.append(_order(i, od, drug))
+        o = _order(i, od, drug, vocab)
+        orders.append(o)
+        if drug is not None and o.active:
+            _decide(o, od, plan, weight, bsa, unverifiable)
 
     progressed = set()
     for j, h in enumerate(doc.history):
         hd = vocab.drug(h.drug)
         if hd is None:
-            unknown.append((_unknown_drug_message(h.drug, vocab, "history item"), f"/history/{j}/drug", None))
+            msg, is_error = unknown_drug(vocab, h.drug, checked, "history item")
+            unknown.append((msg, f"/history/{j}/drug", None, is_error))
         elif h.outcome == "progression":
             progressed.add(hd)
 
@@ -324,63 +441,117 @@ def normalize(
             test_index.setdefault(canonical, []).append(when)
 
     phase = doc.indication.phase or ("progression" if any(h.outcome == "progression" for h in doc.history) else "first-line")
-    as_of_date = doc.as_of or as_of
     reg = Regimen(
         doc=doc,
-        orders=orders,
-        as_of=as_of_date,
+        orders=tuple(orders),
+        as_of=doc.as_of or as_of,
         phase=phase,
         rapidly_progressive=doc.indication.rapidly_progressive,
         weight_kg=weight,
         bsa_m2=bsa,
         reproductive_potential=reproductive,
         progressed_on=frozenset(progressed),
-        lookback_days=lookback_days,
-        test_index=test_index,
+        lookback_days=MappingProxyType(lookback_days),
+        test_index=MappingProxyType({k: tuple(v) for k, v in test_index.items()}) if test_index else _NO_AMOUNTS,
+        unverifiable=MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,
     )
-    for o, od in zip(orders, doc.orders):
-        if o.drug is None:
-            continue  # OL002: not evaluated further
-        if not o.active:
-            continue
-        # What cannot be normalized at all is OL003 whatever the drug (regimen-format.md).
-        if o.route is None:
-            reg.unverifiable_dose(o, f"route {od.route!r} is not a known route", "/route")
-        if o.per_day is None:
-            reg.unverifiable_dose(o, unknown_frequency(o), "/frequency")
-        if o.amount_problem is not None and o.amount_problem[2]:
-            reg.unverifiable_dose(o, *o.amount_problem[:2])
-        if not o.course_known and o.per_day is not None:
-            reg.unverifiable_dose(o, "its course length is not a finite number of days", "/duration" if od.duration else "/doses")
     return reg, unknown
 
 
-def _order(i: int, od: Any, drug: Optional[Drug]) -> Order:
+def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optional[float], out: dict) -> None:
+    """Route-aware tags, needed amounts, daily PE and OL003 reasons of one active order of a known drug."""
+    drug = o.drug
+    tags = o.tags
+    reasons: list[tuple[str, str]] = []
+
+    def add(why: str, suffix: str) -> None:
+        if all(r[0] != why for r in reasons):
+            reasons.append((why, suffix))
+
+    # What cannot be normalized at all is OL003 whatever the drug (regimen-format.md).
+    if o.route is None and od.route is not None:
+        add(f"route {od.route!r} is not a known route", "/route")
+    if o.per_day is None and od.frequency is not None:
+        add(unknown_frequency(o), "/frequency")
+    if o.amount_problem is not None and o.amount_problem[2]:
+        add(*o.amount_problem[:2])
+    if not o.course_known and o.per_day is not None:
+        add("its course length is not a finite number of days", "/duration" if od.duration else "/doses")
+
+    o.checked = plan.is_checked(drug, tags, o.route)
+    if o.checked:
+        # A missing value of a checked drug is one OL003 naming what is missing (regimen-format.md 2nd ed.).
+        missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
+        if missing:
+            o.missing = missing
+            verb = "is" if len(missing) == 1 else "are"
+            add(f"{_join(missing)} {verb} missing", "")
+        salts = plan.class_names.get(drug.name)
+        if salts:
+            add(f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
+        needed = plan.needed(tags, o.route)
+        if needed:
+            amounts = {}
+            for basis, per in needed:
+                v, problem = _amount(o, basis, per, weight, bsa)
+                amounts[(basis, per)] = v
+                # A value missing from the order is already named above.
+                if problem is not None and not (o.missing and _from_missing(o, problem)):
+                    add(*problem)
+            o.amounts = MappingProxyType(amounts)
+    if "systemic-glucocorticoid" in tags and drug.pe_factor is not None:
+        mg = _ABSENT if o.amounts is None else o.amounts.get(("mg", "day"), _ABSENT)
+        if mg is _ABSENT:
+            mg = _amount(o, "mg", "day", weight, bsa)[0]
+        if mg is not None:
+            pe = round(mg * drug.pe_factor, 2)
+            o.pe = pe if 0.0 < pe < math.inf else None
+    if reasons:
+        out[o.index] = reasons
+
+
+def _from_missing(o: Order, problem: tuple[str, str]) -> bool:
+    return problem[0] in (_NO_DOSE, _NO_UNIT, _NO_FREQUENCY)
+
+
+def _join(words: Iterable[str], last: str = "and") -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+_NO_DOSE = "no dose is given"
+_NO_UNIT = "no unit is given"
+_NO_FREQUENCY = "no frequency is given"
+
+
+def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
     per_day, single = parse_frequency(od.frequency)
-    route = ROUTES.get(od.route) or ROUTES.get(clean_name(od.route))
-    unit_key = od.unit if od.unit in UNITS else clean_name(od.unit).replace(" ", "")
+    freq_problem: Optional[str] = None
+    if od.frequency is None:
+        freq_problem = _NO_FREQUENCY
+    elif per_day is None and not isinstance(od.frequency, str):
+        freq_problem = "the structured frequency does not give a positive, finite number of administrations per day"
+    route = None if od.route is None else (ROUTES.get(od.route) or ROUTES.get(clean_name(od.route)))
     basis: Optional[str] = None
     per_admin: Optional[float] = None
     problem: Optional[tuple[str, str, bool]] = None
-    if unit_key in UNITS:
-        basis, factor = UNITS[unit_key]
-        per_admin = od.dose * factor
-    elif unit_key in COUNT_UNITS:
-        piece = COUNT_UNITS[unit_key]
-        if od.strength is None:
-            # Only a problem when a check needs the amount (a dose-checked drug).
-            problem = (f"a {piece} dose needs `strength` (mg per {piece})", "/unit", False)
-        else:
-            s_unit = clean_name(od.strength.unit).replace(" ", "")
-            s_unit = s_unit.split("/")[0] if s_unit.split("/")[-1] in (piece.lower(), "tab", "cap", "ml") else s_unit
-            if s_unit in _MASS:
-                basis, per_admin = "mg", od.dose * od.strength.value * _MASS[s_unit]
-            else:
-                problem = (f"strength unit {od.strength.unit!r} is not a mass per {piece}", "/strength/unit", True)
+    if od.dose is None:
+        problem = (_NO_DOSE, "", False)
+    elif od.unit is None:
+        problem = (_NO_UNIT, "", False)
     else:
-        problem = (f"unit {od.unit!r} is not a known unit", "/unit", True)
+        unit_key = od.unit if od.unit in UNITS else clean_name(od.unit).replace(" ", "")
+        if unit_key in UNITS:
+            basis, factor = UNITS[unit_key]
+            per_admin = od.dose * factor
+        elif unit_key in COUNT_UNITS:
+            piece = COUNT_UNITS[unit_key]
+            basis, per_admin, problem = _pieces(od, piece, drug, vocab)
+        else:
+            problem = (f"unit {od.unit!r} is not a known unit", "/unit", True)
 
     # Course length: duration, else doses x interval, else open-ended.
+    course: Optional[float]
     course_known = True
     administrations: Optional[int] = None
     if od.duration is not None:
@@ -407,13 +578,20 @@ def _order(i: int, od: Any, drug: Optional[Drug]) -> Order:
         course, administrations = 1.0, 1
     else:
         course = None  # open-ended
+    purpose = od.purpose
+    # rules.md 2nd ed.: a premedication order needs a course that is not open-ended; an open-ended
+    # one (or one whose course cannot be computed) is judged as purpose: other.
+    premedication = purpose == "premedication" and course_known and course is not None
+    if purpose == "premedication" and not premedication:
+        purpose = "other"
     return Order(
         index=i,
         ref=od.id if od.id is not None else str(i),
         drug_text=od.drug,
         drug=drug,
         status=od.status,
-        purpose=od.purpose,
+        purpose=purpose,
+        premedication=premedication,
         route=route,
         route_text=od.route,
         dose=od.dose,
@@ -421,26 +599,90 @@ def _order(i: int, od: Any, drug: Optional[Drug]) -> Order:
         per_day=per_day,
         single=single,
         basis=basis,
-        per_admin=per_admin,
-        amount_problem=problem,
-        frequency_text=repr(od.frequency) if isinstance(od.frequency, str) else "(structured)",
+        per_admin=per_admin if per_admin is None or 0.0 < per_admin < math.inf else None,
+        amount_problem=problem if per_admin is None or 0.0 < per_admin < math.inf else
+        ("the dose does not compute to a positive finite number of mg", "/dose", False),
+        frequency_text=None if od.frequency is None else (repr(od.frequency) if isinstance(od.frequency, str) else "(structured)"),
+        frequency_problem=freq_problem,
         course_days=course,
         course_known=course_known,
         administrations=administrations,
         doses=od.doses,
+        tags=route_tags(drug, route) if drug is not None else frozenset(),
     )
 
 
-def _unknown_drug_message(text: str, vocab: Vocabulary, what: str = "order") -> str:
+def _mass_per(unit: str, piece: str) -> Optional[float]:
+    """mg per unit of a strength unit written per piece ('mg', 'mg/tablet', 'g/mL'), or None."""
+    u = clean_name(unit).replace(" ", "")
+    if u.split("/")[-1] in (piece.lower(), "tab", "cap", "ml", "tablet", "capsule"):
+        u = u.split("/")[0]
+    return _MASS.get(u)
+
+
+def _pieces(od: Any, piece: str, drug: Optional[Drug], vocab: Vocabulary) -> tuple[Optional[str], Optional[float], Optional[tuple[str, str, bool]]]:
+    """(basis, mg per administration, problem) for a dose counted in tablets, capsules or mL."""
+    printed = _printed_strength(od.drug, piece, vocab) if drug is not None else None
+    if od.strength is None:
+        if printed is not None:  # the product description prints the strength (regimen-format.md 2nd ed.)
+            return "mg", od.dose * printed, None
+        # Only a problem when a check needs the amount (a dose-checked drug).
+        return None, None, (f"a {piece} dose needs `strength` (mg per {piece})", "/unit", False)
+    per_piece = _mass_per(od.strength.unit, piece)
+    if per_piece is None:
+        return None, None, (f"strength unit {od.strength.unit!r} is not a mass per {piece}", "/strength/unit", True)
+    mg = od.strength.value * per_piece
+    if printed is not None and not math.isclose(mg, printed, rel_tol=1e-9):
+        return None, None, (
+            f"strength {_num(od.strength.value)} {od.strength.unit} disagrees with the {_num(printed)} mg per {piece} "
+            f"printed in {od.drug!r}", "/strength", True,
+        )
+    return "mg", od.dose * mg, None
+
+
+def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[float]:
+    """mg per ``piece`` printed in a product description, when it is per that piece."""
+    resolve = getattr(vocab, "resolve", None)
+    if resolve is None:
+        return None
+    printed = resolve(text).printed_strength
+    if printed is None:
+        return None
+    value, unit, per = printed
+    per = clean_name(per)
+    if piece == "mL" and per != "ml":
+        return None
+    if piece in ("tablet", "capsule") and per not in ("tablet", "capsule"):
+        return None
+    factor = _MASS.get(clean_name(unit))
+    return None if factor is None else value * factor
+
+
+def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset, what: str = "order") -> tuple[str, bool]:
+    """(OL002 message, is an error): an error when the text is likely a misspelling of a checked drug."""
+    ask = getattr(vocab, "unknown_drug", None)
+    if ask is not None:
+        return ask(text, checked)
     close = vocab.suggest_drugs(text)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}"
+    is_error = False
+    for c in close:
+        d = vocab.drug(c.split(" (")[0])
+        if d is not None and not d.tags.isdisjoint(checked):
+            is_error = True
+    return f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}", is_error
 
 
-def _rxcui_clash(rxcui: str, drug: Drug, vocab: Vocabulary) -> Optional[str]:
-    other = vocab.drug_by_rxcui(rxcui)
-    if other is not None and other.name != drug.name:
-        return f"rxcui {rxcui} is {other.name}, but drug names {drug.name}: the order is ambiguous"
-    if drug.rxcui is not None and drug.rxcui != rxcui.strip():
-        return f"rxcui {rxcui} disagrees with {drug.name} (RxCUI {drug.rxcui}): the order is ambiguous"
-    return None
+def rxcui_conflict(vocab: Vocabulary, rxcui: str, drug: Drug, checked: frozenset) -> Optional[tuple[str, bool]]:
+    """(OL002 message, is an error) when the code is known for a *different* ingredient."""
+    ask = getattr(vocab, "rxcui_conflict", None)
+    if ask is not None:
+        other_name = ask(rxcui, drug)
+    else:
+        other = vocab.drug_by_rxcui(rxcui)
+        other_name = other.name if other is not None and other.name != drug.name else None
+    if other_name is None:
+        return None
+    other_drug = vocab.drug(other_name)
+    is_error = not drug.tags.isdisjoint(checked) or (other_drug is not None and not other_drug.tags.isdisjoint(checked))
+    return f"rxcui {rxcui} is {other_name}, but drug names {drug.name}: the order is ambiguous", is_error

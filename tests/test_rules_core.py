@@ -45,7 +45,8 @@ def test_clean_order_set_baseline_lints_clean():
 def test_other_condition_is_not_applicable():
     result = orderlint_lint(clean_patient(indication={"condition": "ipf"}))
     assert result.status == "not-applicable"
-    assert result.findings == []
+    # rules.md 2nd ed. (OL007): an unknown condition is an error finding, never an empty result.
+    assert [(f.code, f.severity) for f in result.findings] == [("OL007", "error")]
 
 
 def orderlint_lint(doc):
@@ -104,7 +105,8 @@ def test_ol002_fires_for_unknown_drug_and_suggests_close_names():
     [f] = only(result, "OL002")
     assert f.order == "typo"
     assert f.pointer == "/orders/0/drug"
-    assert f.severity == "warning"
+    # rules.md 2nd ed. (OL002): a likely misspelling of a checked drug is an error.
+    assert f.severity == "error"
     assert "mycofenolate mofetil" in f.message
     assert "mycophenolate mofetil" in f.message  # the closest known name is offered
     # The order is not evaluated further: no dose rule on its 8000 mg/day, no OL003.
