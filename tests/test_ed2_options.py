@@ -20,7 +20,7 @@ from conftest import EXAMPLES
 from orderlint.config import ConfigError, Settings, build_settings, find_config
 from orderlint.engine import Linter
 from orderlint.rules import Need, Option, OptionError, rule
-from regimen_factory import clean_patient, lint, of, only, order
+from regimen_factory import clean_patient, lint, only, order
 
 DOC = EXAMPLES / "regimens" / "ILD202-fires.json"  # methylprednisolone 16 mg = 20 mg PE
 
