@@ -1,15 +1,23 @@
 """Normalize stage, part 1: names -> canonical ingredients and test names.
 
 The test names are part of the regimen format, so they live in the core; drug names are
-contributed by rule packs through the ``orderlint_vocabulary`` hook.
+contributed by rule packs through the ``orderlint_vocabulary`` hook (the built-in pack ships
+them as data, ``vocabulary.json``) and by a site's ``[tool.orderlint.vocabulary]`` table.
+
+A drug name is read structurally before it is looked up: case, spacing and punctuation,
+bracketed brands (``[CellCept]``), strengths and dose forms (``500 MG Oral Tablet``), strength
+designators (``DS``), salts, hydrates and esters (``amlodipine besylate``), US biosimilar
+suffixes (``adalimumab-ryvk``). A name that reads two ways is ambiguous, never a guess, and
+nothing is ever fuzzy-matched into a drug: similarity only produces suggestions.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 #: Canonical test names and their aliases (regimen-format.md). ``cmp`` counts as lft and renal.
 CORE_TESTS: dict[str, list[str]] = {
@@ -29,25 +37,96 @@ CORE_TESTS: dict[str, list[str]] = {
 #: Names that count as several tests at once.
 COMPOSITE_TESTS: dict[str, tuple[str, ...]] = {"cmp": ("lft", "renal")}
 
+#: rules.md Terms: an order by one of these routes (or without a route) is systemic.
+SYSTEMIC_ROUTES = frozenset({"oral", "iv", "sc", "im"})
+#: Verification tags of clinical-facts.md: V (primary source), V2 (secondary), U (unverified).
+CODE_TAGS = ("V", "V2", "U")
+#: Tags that make a code a fact the vocabulary relies on (a contradiction is reported only for these).
+VERIFIED_TAGS = frozenset({"V", "V2"})
+
+#: Did-you-mean threshold: difflib ``SequenceMatcher.ratio()`` of the normalized names, >= 0.8.
+#: (2 x matching characters / total characters: 'mycophenolate mofitil' -> 0.95,
+#: 'cyclophosphamid' -> 0.97, 'Benadryl' vs 'benepali' -> 0.63, 'mtx' vs 'rtx' -> 0.67.)
+#: The same threshold decides whether an unknown name is a likely misspelling (OL002 error).
+SIMILARITY = 0.8
+
 _SPACE_RE = re.compile(r"\s+")
-_BIOSIMILAR_RE = re.compile(r"^(.+?)-[a-z]{4}$")
-# Words that name a dosage form, then a salt, rather than the ingredient. Forms are dropped
-# first so that "mycophenolate sodium tablets" stays mycophenolic acid.
+# Punctuation that only separates words: 'TMP-SMX', 'TMP/SMX' and 'tmp smx' are one key.
+_SEP_RE = re.compile(r"[\s\-/,;:+_()\[\]{}'\"*!?]+|\.(?!\d)")
+_BRACKET_RE = re.compile(r"\[([^\[\]]*)\]|\(([^()]*)\)")
+_NUM = r"\d+(?:[.,]\d+)?"
+_MASS_UNITS = {"mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg", "g": "g", "gm": "g"}
+# A printed strength: '500 MG', '200 MG/ML', '0.1 %', '24 HR', '17 GM', '20 MEQ', '1 ML'.
+_STRENGTH_RE = re.compile(
+    rf"(?<![\w.])({_NUM})\s*(mg|mcg|ug|µg|μg|gm|g|ml|l|%|meq|mmol|unt|units?|iu|hr|h|actuat|mg/ml)"
+    rf"(?:\s*/\s*({_NUM}\s*)?(ml|l|actuat|hr|h|kg|m2|tab|tablet|cap|capsule|dose))?(?![\w])",
+    re.IGNORECASE,
+)
+_RATIO_RE = re.compile(rf"(?<![\w.]){_NUM}(?:\s*/\s*{_NUM})+(?![\w.])")
+_NUMBER_RE = re.compile(rf"^{_NUM}%?$")
+_SUFFIX_RE = re.compile(r"^[a-z]{4}$")
+
+# Dose forms, release designations and route words as pharmacy systems print them.
 _FORM_WORDS = frozenset(
-    "tablet tablets tab tabs capsule capsules cap caps injection infusion solution suspension "
-    "oral iv sc po er xr sr dr ec".split()
+    "tablet tablets tab tabs capsule capsules cap caps caplet caplets injection injectable injectables "
+    "infusion solution solutions suspension suspensions oral iv sc im po er xr xl sr cr dr ec la odt "
+    "extended delayed release released sustained controlled enteric coated film filmcoated "
+    "chewable disintegrating dispersible effervescent orally soluble hr h "
+    "topical ointment cream gel lotion foam shampoo ophthalmic eye drop drops otic nasal spray "
+    "inhalation inhaler inhalant inhaled nebulizer nebuliser nebulized aerosol powder metered "
+    "dose dry respules rectal suppository enema vaginal transdermal patch "
+    "intravenous subcutaneous intramuscular intrathecal emulsion concentrate liquid syrup elixir "
+    "drops vial vials ampule ampoule prefilled pre filled syringe syringes pen pens autoinjector "
+    "auto injector cartridge kit pack bottle for reconstitution lyophilized single use "
+    "pf preservative free product".split()
 )
+# Dose-form words that say the route (the name then implies it: 'tacrolimus 0.1 % Topical Ointment').
+_FORM_ROUTES = {
+    "topical": "topical", "ointment": "topical", "cream": "topical", "gel": "topical",
+    "lotion": "topical", "foam": "topical", "shampoo": "topical", "transdermal": "topical",
+    "ophthalmic": "ophthalmic", "eye": "ophthalmic",
+    "inhalation": "inhaled", "inhaler": "inhaled", "inhalant": "inhaled", "inhaled": "inhaled",
+    "nebulizer": "inhaled", "nebuliser": "inhaled", "nebulized": "inhaled", "respules": "inhaled",
+    "nasal": "nasal", "rectal": "rectal", "suppository": "rectal", "enema": "rectal",
+    "vaginal": "vaginal", "otic": "otic",
+    "oral": "oral", "po": "oral", "intravenous": "iv", "subcutaneous": "sc", "intramuscular": "im",
+}
+_PER_PIECE = {"tablet": "tablet", "tablets": "tablet", "tab": "tablet", "tabs": "tablet",
+              "caplet": "tablet", "capsule": "capsule", "capsules": "capsule", "cap": "capsule",
+              "caps": "capsule", "suppository": "suppository", "patch": "patch", "injection": "injection",
+              "vial": "injection", "syringe": "syringe", "pen": "pen", "cartridge": "cartridge"}
+_PER_UNIT = {"ml": "ml", "l": "l", "actuat": "actuation", "tab": "tablet", "tablet": "tablet",
+             "cap": "capsule", "capsule": "capsule", "dose": "dose"}
+# Strength designators: 'Bactrim DS', 'TMP-SMX SS', 'Septrin Forte'.
+_DESIGNATORS = frozenset("ds ss forte double single strength ss".split())
+# Salts, hydrates and esters that do not change the ingredient for any rule. An explicit alias
+# is looked up first, so 'mycophenolate sodium' stays mycophenolic acid and 'potassium chloride'
+# stays a drug of its own.
 _SALT_WORDS = frozenset(
-    "sodium potassium hydrochloride hcl acetate phosphate succinate citrate esylate mesylate "
-    "isethionate monohydrate".split()
+    "sodium potassium calcium magnesium zinc aluminum lithium hydrochloride hcl dihydrochloride "
+    "hydrobromide hbr bromide chloride besylate besilate maleate hydrogen mesylate mesilate esylate "
+    "edisylate isethionate citrate dicitrate succinate phosphate diphosphate acetate diacetate "
+    "acetonide hexacetonide diacetate dipropionate propionate valerate butyrate furoate sulfate "
+    "sulphate bisulfate tartrate bitartrate fumarate hemifumarate malate lactate gluconate "
+    "carbonate hyclate tosylate tromethamine meglumine dimeglumine sodium hemihydrate monohydrate "
+    "dihydrate trihydrate sesquihydrate hydrate anhydrous disodium trisodium ethanesulfonate "
+    "nitrate oxalate pamoate stearate ethylsuccinate estolate base".split()
 )
+# Four-letter words that are never a biosimilar suffix.
+_NOT_SUFFIX = _FORM_WORDS | _SALT_WORDS | frozenset("acid oral plus free with lite mini".split())
+_COMBINATION_RE = re.compile(r"\s*(?:/|\+|&|\band\b|\bwith\b|,)\s*")
 
 
 def clean_name(text: str) -> str:
     """Case-fold and tidy a typed name: 'Solu–Medrol®' -> 'solu-medrol'."""
     t = text.lower().replace("®", "").replace("™", "")
-    t = t.replace("\u2013", "-").replace("\u2014", "-").replace("\u2010", "-")
+    t = t.replace("\u2013", "-").replace("\u2014", "-").replace("\u2010", "-").replace("\u2011", "-")
     return _SPACE_RE.sub(" ", t).strip()
+
+
+def name_key(text: str) -> str:
+    """The form names are compared in: cleaned, punctuation between words read as a space."""
+    return _SEP_RE.sub(" ", clean_name(text).replace("&", " and ")).strip()
 
 
 @dataclass(frozen=True)
@@ -57,6 +136,8 @@ class Drug:
     rxcui: Optional[str] = None
     pe_factor: Optional[float] = None
     tags: frozenset = frozenset()  # classes plus the ingredient name: what `is_a` answers
+    #: ((route, frozenset of classes kept by that non-systemic route), ...), sorted by route
+    route_classes: tuple = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", frozenset(self.classes) | {self.name})
@@ -64,27 +145,165 @@ class Drug:
     def is_a(self, cls: str) -> bool:
         return cls in self.tags
 
+    def tags_for_route(self, route: Optional[str]) -> frozenset:
+        """Tags by route (rules.md Terms): all of them for a systemic or missing route; for any
+        other route the ingredient name plus only the classes the data keeps for that route."""
+        if route is None or route in SYSTEMIC_ROUTES:
+            return self.tags
+        for r, classes in self.route_classes:
+            if r == route:
+                return frozenset(classes) | {self.name}
+        return frozenset({self.name})
+
+
+class Resolution:
+    """How a drug name reads: one ingredient, several (ambiguous), or none.
+
+    (A plain slotted class, not a dataclass: dataclass creation costs start-up time.)
+    """
+
+    __slots__ = ("drug", "ambiguous", "printed_strength", "route", "core")
+
+    def __init__(
+        self,
+        drug: Optional[Drug] = None,
+        ambiguous: tuple = (),
+        printed_strength: Optional[tuple] = None,
+        route: Optional[str] = None,
+        core: str = "",
+    ) -> None:
+        self.drug = drug
+        #: ingredient names when the text reads two ways (then ``drug`` is None)
+        self.ambiguous = ambiguous
+        #: (value, mass unit, per) printed in a product description, e.g. (500.0, 'mg', 'tablet')
+        self.printed_strength = printed_strength
+        #: the route the name itself states ('... Topical Ointment', a brand sold for one route)
+        self.route = route
+        #: the name without strengths, forms and brackets: what suggestions are computed on
+        self.core = core
+
+    def __repr__(self) -> str:
+        return (f"Resolution(drug={self.drug.name if self.drug else None!r}, ambiguous={self.ambiguous!r}, "
+                f"printed_strength={self.printed_strength!r}, route={self.route!r})")
+
+
+class Code:
+    """An RxNorm code (ingredient or product) and the ingredient it maps to."""
+
+    __slots__ = ("code", "source", "tag", "ingredient")
+
+    def __init__(self, code: str, source: str, tag: str, ingredient: str) -> None:
+        self.code, self.source, self.tag, self.ingredient = code, source, tag, ingredient
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "source": self.source, "tag": self.tag, "ingredient": self.ingredient}
+
 
 class VocabularyError(Exception):
-    """Two plugins disagree about a name: a configuration error, never a silent choice."""
+    """Vocabulary data that is invalid or contradicts another pack: a load error, never a silent choice."""
+
+
+_VALIDATOR: Any = None
+
+
+def _validator() -> Any:
+    """The schema of one vocabulary entry, built on first use.
+
+    It is written for pydantic-core (pydantic's validation engine) directly: building pydantic
+    model classes costs ~150 ms at start-up, this validator under 1 ms.
+    """
+    global _VALIDATOR
+    if _VALIDATOR is not None:
+        return _VALIDATOR
+    from pydantic_core import SchemaValidator
+    from pydantic_core import core_schema as cs
+
+    def opt(schema: Any) -> Any:
+        return cs.typed_dict_field(cs.nullable_schema(schema), required=False)
+
+    def req(schema: Any) -> Any:
+        return cs.typed_dict_field(schema, required=True)
+
+    def obj(fields: dict) -> Any:
+        return cs.typed_dict_schema(fields, extra_behavior="forbid")
+
+    tag = cs.literal_schema(["V", "V2", "U"])
+    name = cs.str_schema(min_length=2, max_length=200)
+    source = cs.str_schema(min_length=3, max_length=500)
+    kebab = cs.str_schema(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    code = obj({"code": req(cs.str_schema(pattern=r"^[0-9]{1,12}$")), "source": req(source), "tag": req(tag)})
+    brand = obj({
+        "name": req(name), "source": req(source), "region": opt(cs.str_schema(max_length=60)),
+        "tag": opt(tag), "route": opt(kebab),
+    })
+    entry = obj({
+        "classes": opt(cs.list_schema(kebab)),
+        "aliases": cs.typed_dict_field(cs.list_schema(name), required=False),
+        "brands": cs.typed_dict_field(cs.list_schema(brand), required=False),
+        "pe_factor": opt(cs.float_schema(allow_inf_nan=False, gt=0, le=100)),
+        "route_classes": cs.typed_dict_field(cs.dict_schema(kebab, cs.list_schema(kebab)), required=False),
+        # A plugin may give a bare code (no source: kept as tag U, never a contradiction).
+        "rxcui": opt(cs.union_schema([code, cs.str_schema(pattern=r"^\s*[0-9]{1,12}\s*$")])),
+        "product_codes": cs.typed_dict_field(cs.list_schema(code), required=False),
+        "checked": opt(cs.bool_schema()),  # accepted and ignored: the engine derives it from the rules
+    })
+    _VALIDATOR = SchemaValidator(entry, cs.CoreConfig(strict=True))
+    return _VALIDATOR
+
+
+def validate_entries(drugs: Any, owner: str) -> dict[str, dict]:
+    """-> {canonical: validated entry}; invalid data raises VocabularyError naming the entry."""
+    if not isinstance(drugs, Mapping):
+        raise VocabularyError(f"{owner}: 'drugs' must be a table of ingredient -> entry, not {type(drugs).__name__}")
+    from pydantic_core import ValidationError
+
+    validator = _validator()
+    out = {}
+    for canonical, entry in drugs.items():
+        where = f"{owner}: vocabulary entry {canonical!r}"
+        if not isinstance(canonical, str) or len(name_key(canonical).replace(" ", "")) < 2:
+            raise VocabularyError(f"{owner}: ingredient name {canonical!r} is not a name of 2 or more characters")
+        try:
+            e = validator.validate_python(entry)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "entry"
+            raise VocabularyError(f"{where}: {loc}: {err['msg']}") from None
+        for n in (*e.get("aliases", ()), *(b["name"] for b in e.get("brands", ()))):
+            if len(name_key(n).replace(" ", "")) < 2:
+                raise VocabularyError(f"{where}: name {n!r} has fewer than 2 characters")
+        classes = set(e.get("classes") or ())
+        for route, kept in e.get("route_classes", {}).items():
+            if route in SYSTEMIC_ROUTES:
+                raise VocabularyError(f"{where}: route_classes.{route}: a systemic route keeps every class")
+            if set(kept) - classes:
+                raise VocabularyError(
+                    f"{where}: route_classes.{route}: {sorted(set(kept) - classes)} are not classes of the ingredient"
+                )
+        out[canonical] = e
+    return out
 
 
 class Vocabulary:
     def __init__(self) -> None:
         self.drugs: dict[str, Drug] = {}
-        self._names: dict[str, str] = {}  # any cleaned name -> canonical
-        self._owner: dict[str, str] = {}
+        self._names: dict[str, str] = {}  # name key -> canonical
+        self._owner: dict[str, str] = {}  # name key -> who added it
+        self._name_route: dict[str, str] = {}  # name key -> route a brand is only sold for
+        self._facts: dict[str, dict[str, tuple[Any, str]]] = {}  # canonical -> fact -> (value, owner)
+        self._codes: dict[str, Code] = {}  # RxNorm code (ingredient or product) -> where it points
+        self._suffixable: set[str] = set()  # ingredients with US biosimilar names (four-letter suffix)
         self.tests: dict[str, tuple[str, ...]] = {}  # cleaned name -> canonical tests it counts as
-        self._by_rxcui: dict[str, str] = {}
-        self._cache: dict[str, Optional[Drug]] = {}
+        self._cache: dict[str, Resolution] = {}
         self._suggestions: dict[str, list[str]] = {}
         self._test_cache: dict[str, Optional[tuple[str, ...]]] = {}
+        self._classes: Optional[frozenset] = None
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
         for name, counts in COMPOSITE_TESTS.items():
             self.tests[name] = counts
 
-    # -- building
+    # ------------------------------------------------------------------ building
     def add_test(self, canonical: str, aliases: Iterable[str], owner: str) -> None:
         canonical = clean_name(canonical)
         for n in (canonical, *aliases):
@@ -95,78 +314,289 @@ class Vocabulary:
             self.tests[key] = (canonical,)
         self._test_cache = {}
 
-    def add_drugs(self, drugs: dict[str, dict], owner: str) -> None:
-        for canonical, entry in drugs.items():
-            canonical = clean_name(canonical)
-            known = self.drugs.get(canonical)
-            drug = Drug(
-                name=canonical,
-                classes=frozenset(entry.get("classes", ())) | (known.classes if known else frozenset()),
-                rxcui=entry.get("rxcui") or (known.rxcui if known else None),
-                pe_factor=entry.get("pe_factor", known.pe_factor if known else None),
+    def add_drugs(self, drugs: Mapping[str, Any], owner: str, allow_override: bool = False) -> None:
+        """Add a pack's drugs (validated first; invalid data names the entry).
+
+        Two packs may describe the same ingredient (adding names, brands, codes), but a fact one
+        pack declared (classes, pe_factor, RxNorm code, route classes) may not be changed by
+        another: that would let a plugin switch a safety rule off. ``allow_override`` (a site's
+        explicit ``allow-vocabulary-override``) lets this contribution's facts win.
+        """
+        entries = validate_entries(drugs, owner)
+        try:
+            for canonical, e in entries.items():
+                self._add_entry(clean_name(canonical), e, owner, allow_override)
+        finally:
+            self._changed()
+
+    def _add_entry(self, canonical: str, e: dict, owner: str, allow_override: bool) -> None:
+        facts = self._facts.setdefault(canonical, {})
+        stated: dict[str, Any] = {}
+        if e.get("classes") is not None:
+            stated["classes"] = frozenset(e["classes"])
+        if "pe_factor" in e:  # an explicit null is a statement too ("no prednisone equivalence")
+            stated["pe_factor"] = e["pe_factor"]
+        if e.get("route_classes"):
+            stated["route_classes"] = tuple(sorted((r, frozenset(c)) for r, c in e["route_classes"].items()))
+        rx = e.get("rxcui")
+        if rx is not None:
+            stated["rxcui"] = rx.strip() if isinstance(rx, str) else rx["code"]
+        for fact, value in stated.items():
+            prev = facts.get(fact)
+            if prev is not None and prev[1] != owner and prev[0] != value and not allow_override:
+                raise VocabularyError(
+                    f"{owner} changes the {fact} of {canonical!r} from {_show(prev[0])} (declared by "
+                    f"{prev[1]}) to {_show(value)}; a site can allow this with allow-vocabulary-override"
+                )
+            facts[fact] = (value, owner)
+
+        def get(fact: str, default: Any) -> Any:
+            return facts[fact][0] if fact in facts else default
+
+        self.drugs[canonical] = Drug(
+            name=canonical,
+            classes=get("classes", frozenset()),
+            rxcui=get("rxcui", None),
+            pe_factor=get("pe_factor", None),
+            route_classes=get("route_classes", ()),
+        )
+        brands = e.get("brands", ())
+        names = [canonical, *e.get("aliases", ()), *(b["name"] for b in brands)]
+        for n in names:
+            self._add_name(n, canonical, owner, allow_override)
+        for b in brands:
+            if b.get("route"):
+                self._name_route[name_key(b["name"])] = b["route"]
+        codes = ([rx] if rx is not None else []) + list(e.get("product_codes", ()))
+        for c in codes:
+            if isinstance(c, str):  # a plugin's bare code: no source, so no verified fact
+                c = {"code": c.strip(), "source": f"plugin {owner}", "tag": "U"}
+            prev_code = self._codes.get(c["code"])
+            if prev_code is not None and prev_code.ingredient != canonical and not allow_override:
+                raise VocabularyError(
+                    f"{owner}: RxNorm code {c['code']} of {canonical!r} is already the code of "
+                    f"{prev_code.ingredient!r} ({prev_code.source})"
+                )
+            if prev_code is None or prev_code.tag not in VERIFIED_TAGS or prev_code.ingredient != canonical:
+                self._codes[c["code"]] = Code(c["code"], c["source"], c["tag"], canonical)
+        if any(re.fullmatch(re.escape(canonical) + r"-[a-z]{4}", clean_name(a)) for a in names):
+            self._suffixable.add(canonical)
+
+    def _add_name(self, name: str, canonical: str, owner: str, allow_override: bool = False) -> None:
+        key = name_key(name)
+        prev = self._names.get(key)
+        if prev is not None and prev != canonical and not allow_override:
+            raise VocabularyError(
+                f"{owner}: drug name {name!r} already means {prev!r} (from {self._owner[key]})"
             )
-            self.drugs[canonical] = drug
-            for n in (canonical, *entry.get("aliases", ())):
-                key = clean_name(n)
-                prev = self._names.get(key)
-                if prev is not None and prev != canonical:
-                    raise VocabularyError(
-                        f"{owner}: drug name {n!r} already means {prev!r} (from {self._owner[key]})"
-                    )
-                self._names[key] = canonical
-                self._owner.setdefault(key, owner)
-            if drug.rxcui:
-                self._by_rxcui[drug.rxcui] = canonical
+        self._names[key] = canonical
+        self._owner.setdefault(key, owner)
+
+    def add_site_names(self, table: Mapping[str, Any], origin: str) -> None:
+        """A site's ``[tool.orderlint.vocabulary]``: local name -> known ingredient.
+
+        A name mapped to itself that no pack knows adds a co-medication that no rule checks,
+        unless it looks like a known name (within the did-you-mean threshold): a misspelt
+        checked drug must not become a silent co-medication.
+        """
+        if not isinstance(table, Mapping):
+            raise VocabularyError(f"{origin}: vocabulary must be a table of local name = ingredient")
+        try:
+            for local, target in table.items():
+                where = f"{origin}: vocabulary {local!r}"
+                if not isinstance(local, str) or not isinstance(target, str):
+                    raise VocabularyError(f"{where}: names must be strings, not {target!r}")
+                if len(name_key(local).replace(" ", "")) < 2:
+                    raise VocabularyError(f"{where}: a local name needs at least 2 characters")
+                res = self.resolve(target)
+                if res.ambiguous:
+                    raise VocabularyError(f"{where}: {target!r} is ambiguous ({' or '.join(res.ambiguous)})")
+                if res.drug is None:
+                    close = self.suggest_drugs(target)
+                    if name_key(local) != name_key(target) or close:
+                        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                        raise VocabularyError(f"{where}: {target!r} is not a known ingredient{hint}")
+                    canonical = clean_name(target)
+                    self._add_entry(canonical, {"classes": []}, origin, False)
+                    continue
+                mine = self.resolve(local)
+                if mine.ambiguous or (mine.drug is not None and mine.drug.name != res.drug.name):
+                    already = mine.drug.name if mine.drug is not None else " or ".join(mine.ambiguous)
+                    raise VocabularyError(f"{where}: the name already means {already!r}, not {res.drug.name!r}")
+                if mine.drug is None:
+                    self._add_name(local, res.drug.name, origin)
+        finally:
+            self._changed()
+
+    def _changed(self) -> None:
         self._cache.clear()
         self._suggestions.clear()
+        self._classes = None
 
-    # -- lookups
+    # ------------------------------------------------------------------ lookups
+    @property
+    def classes(self) -> frozenset:
+        """Every class name any pack declared."""
+        if self._classes is None:
+            self._classes = frozenset(c for d in self.drugs.values() for c in d.classes)
+        return self._classes
+
     def drug(self, text: str) -> Optional[Drug]:
-        hit = self._cache.get(text, False)
-        if hit is not False:
-            return hit  # type: ignore[return-value]
-        found = self._resolve(clean_name(text))
-        if len(self._cache) < 100_000:
-            self._cache[text] = found
-        return found
+        """The ingredient a name reads as; None when unknown or ambiguous."""
+        hit = self._cache.get(text)
+        if hit is None:
+            hit = self.resolve(text)
+        return hit.drug
 
-    def _resolve(self, key: str) -> Optional[Drug]:
+    def resolve(self, text: str) -> Resolution:
+        hit = self._cache.get(text)
+        if hit is None:
+            hit = self._resolve(text)
+            if len(self._cache) < 100_000:
+                self._cache[text] = hit
+        return hit
+
+    def _lookup(self, key: str) -> Optional[str]:
+        return self._names.get(key)
+
+    def _resolve(self, text: str) -> Resolution:
+        cleaned = clean_name(text)
+        key = name_key(cleaned)
         name = self._names.get(key)
-        if name is None:
-            m = _BIOSIMILAR_RE.match(key)  # US biosimilars: rituximab-abbs -> rituximab
-            if m and m.group(1) in self._names:
-                name = self._names[m.group(1)]
-        words = key.split(" ")
-        for noise in (_FORM_WORDS, _FORM_WORDS | _SALT_WORDS):
-            if name is not None:
+        if name is not None:
+            return Resolution(self.drugs[name], route=self._name_route.get(key), core=key)
+        # Bracketed and parenthesized parts: '... [CellCept]', 'Solu-Medrol (methylprednisolone)'.
+        notes = [a or b for a, b in _BRACKET_RE.findall(cleaned)]
+        main = _BRACKET_RE.sub(" ", cleaned) if notes else cleaned
+        strength = _printed_strength(main)
+        res = self._read(main)
+        if notes:
+            candidates = [r for r in (self._read(n) for n in notes) if r.drug is not None or r.ambiguous]
+            if not main.strip(" -,"):
+                if len(candidates) == 1:
+                    res = candidates[0]
+            elif res.drug is not None:
+                for other in candidates:
+                    if other.ambiguous:
+                        return _ambiguous((res.drug.name, *other.ambiguous), res.core)
+                    merged = _agree(res.drug, other.drug)
+                    if merged is None:
+                        return _ambiguous((res.drug.name, other.drug.name), res.core)
+                    res = Resolution(merged, route=res.route or other.route, core=res.core)
+        if res.drug is None:
+            return res
+        return Resolution(res.drug, (), strength, res.route, res.core)
+
+    def _read(self, text: str) -> Resolution:
+        """Read one name without brackets: strengths, forms, designators, salts, suffixes."""
+        hyphenated = set(re.findall(r"-([a-z]{4})\b", text))
+        # Strengths go before punctuation is folded ('0.1 %', '200 MG/ML', '800/160').
+        stripped = _RATIO_RE.sub(" ", _STRENGTH_RE.sub(" ", text))
+        words = name_key(stripped).split()
+        given = words
+        core = " ".join(words)
+        seen: set = set()
+        for stage in _STAGES:
+            words = stage(words)
+            if not words:
                 break
-            kept = [w for w in words if w not in noise]
-            if kept and len(kept) < len(words):
-                name = self._names.get(" ".join(kept))
-        return self.drugs[name] if name is not None else None
+            k = core = " ".join(words)
+            if k in seen:
+                continue
+            seen.add(k)
+            name = self._names.get(k) or self._biosimilar(words, hyphenated)
+            if name is not None:
+                # The route a dropped form word states ('Topical Ointment'), or the brand's own.
+                routes = {_FORM_ROUTES[w] for w in given if w in _FORM_ROUTES and w not in words}
+                route = routes.pop() if len(routes) == 1 else None
+                return Resolution(self.drugs[name], route=self._name_route.get(k, route), core=k)
+        # A name made of two known ingredients ('prednisone and methotrexate') reads two ways.
+        parts = [p for p in _COMBINATION_RE.split(stripped) if p.strip(" -.")]
+        if len(parts) >= 2:
+            found: list = []
+            for p in parts:
+                d = self._read(p).drug
+                if d is not None and d.name not in found:
+                    found.append(d.name)
+            if len(found) >= 2:
+                return _ambiguous(tuple(found), core)
+        return Resolution(core=core)
 
-    def drug_by_rxcui(self, rxcui: str) -> Optional[Drug]:
-        name = self._by_rxcui.get(rxcui.strip())
-        return self.drugs[name] if name else None
+    def _biosimilar(self, words: list[str], hyphenated: set) -> Optional[str]:
+        """US biosimilar proper names: 'rituximab-abbs' and 'rituximab abbs' -> rituximab."""
+        last = words[-1]
+        if len(words) < 2 or not _SUFFIX_RE.match(last) or last in _NOT_SUFFIX:
+            return None
+        name = self._names.get(" ".join(words[:-1]))
+        if name is None:
+            return None
+        if last in hyphenated or name in self._suffixable or name.endswith(("mab", "cept")) or "globulin" in name:
+            return name
+        return None
 
-    def suggest_drugs(self, text: str, n: int = 3) -> list[str]:
-        key = clean_name(text)
-        hit = self._suggestions.get(key)
+    def unknown_drug(self, text: str, checked: frozenset = frozenset(), what: str = "order") -> tuple[str, bool]:
+        """-> (OL002 message, is_error). Error when a suggestion above the threshold, or an
+        ambiguity candidate, is a drug that an enabled rule checks (its tags meet ``checked``)."""
+        res = self.resolve(text)
+        if res.ambiguous:
+            names = [self.drugs[n] for n in res.ambiguous]
+            err = any(not d.tags.isdisjoint(checked) for d in names)
+            listed = ", ".join(res.ambiguous[:-1]) + " or " + res.ambiguous[-1]
+            return f"drug name {text!r} is ambiguous: it could be {listed}", err
+        close = self._close(text)
+        err = any(not self.drugs[self._names[k]].tags.isdisjoint(checked) for k in close)
+        labels = self.suggest_drugs(text)
+        hint = f"; did you mean {', '.join(repr(c) for c in labels)}?" if labels else ""
+        return f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}", err
+
+    def _close(self, text: str) -> list[str]:
+        """Name keys within the similarity threshold of the text's core, best first."""
+        core = self.resolve(text).core or name_key(text)
+        hit = self._suggestions.get(core)
         if hit is not None:
             return hit
-        # Only names of similar length can reach the cutoff; this keeps difflib cheap on streams.
-        slack = max(3, len(key) // 3)
-        pool = [name for name in self._names if abs(len(name) - len(key)) <= slack]
-        matches = difflib.get_close_matches(key, pool, n=n * 3, cutoff=0.6)
-        out: list[str] = []
-        for m in matches:
-            label = m if m == self._names[m] else f"{m} ({self._names[m]})"
-            if label not in out:
-                out.append(label)
-        out = out[:n]
+        n = len(core)
+        # ratio >= 0.8 needs the shorter name to be at least 2/3 of the longer one.
+        pool = [k for k in self._names if 2 * n <= 3 * len(k) and 2 * len(k) <= 3 * n]
+        out = difflib.get_close_matches(core, pool, n=9, cutoff=SIMILARITY)
         if len(self._suggestions) < 10_000:
-            self._suggestions[key] = out
+            self._suggestions[core] = out
         return out
+
+    def suggest_drugs(self, text: str, n: int = 3) -> list[str]:
+        """Known names above the similarity threshold: 'name' or 'name (ingredient)'."""
+        out: list[str] = []
+        seen: set = set()
+        for k in self._close(text):
+            canonical = self._names[k]
+            if canonical not in seen:  # one suggestion per ingredient, its closest name
+                seen.add(canonical)
+                out.append(canonical if k == name_key(canonical) else f"{k} ({canonical})")
+        return out[:n]
+
+    def rxcui_conflict(self, rxcui: str, drug: Drug) -> Optional[str]:
+        """The other ingredient when ``rxcui`` is a code known (tag V or V2) for a different one.
+
+        Unknown codes and U-tagged codes are no contradiction (product codes are normal); nor is
+        a code of a more specific form of the named ingredient ('mycophenolate' with MMF's code).
+        """
+        c = self._codes.get(str(rxcui).strip())
+        if c is None or c.tag not in VERIFIED_TAGS or c.ingredient == drug.name:
+            return None
+        other = self.drugs.get(c.ingredient)
+        if other is not None and (drug.name in other.classes or other.name in drug.classes):
+            return None
+        return c.ingredient
+
+    def code(self, rxcui: str) -> Optional[Code]:
+        return self._codes.get(str(rxcui).strip())
+
+    def codes_of(self, drug: Drug) -> list[Code]:
+        return [c for c in self._codes.values() if c.ingredient == drug.name]
+
+    def drug_by_rxcui(self, rxcui: str) -> Optional[Drug]:
+        c = self._codes.get(str(rxcui).strip())
+        return self.drugs[c.ingredient] if c else None
 
     def test(self, text: str) -> Optional[tuple[str, ...]]:
         hit = self.tests.get(text)
@@ -179,4 +609,67 @@ class Vocabulary:
         return hit  # type: ignore[return-value]
 
     def suggest_tests(self, text: str) -> list[str]:
-        return difflib.get_close_matches(clean_name(text), list(self.tests), n=3, cutoff=0.6)
+        return difflib.get_close_matches(clean_name(text), list(self.tests), n=3, cutoff=SIMILARITY)
+
+
+# Each stage removes one kind of word that does not name the ingredient; the name is looked up
+# after each, so an explicit alias ('mycophenolate sodium', 'potassium chloride') wins.
+_STAGES = (
+    lambda ws: ws,
+    lambda ws: [w for w in ws if w not in _FORM_WORDS],
+    lambda ws: [w for w in ws if not _NUMBER_RE.match(w)],
+    lambda ws: [w for w in ws if w not in _DESIGNATORS],
+    lambda ws: [w for w in ws if w not in _SALT_WORDS],
+)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, frozenset):
+        return "[" + ", ".join(sorted(value)) + "]"
+    if isinstance(value, tuple):
+        return "{" + "; ".join(f"{r}: {_show(c)}" for r, c in value) + "}"
+    return repr(value)
+
+
+def _agree(a: Drug, b: Optional[Drug]) -> Optional[Drug]:
+    """Two readings of one name agree when they are the same ingredient, or one is the class
+    the other belongs to ('mycophenolate [CellCept]' is mycophenolate mofetil)."""
+    if b is None or a.name == b.name:
+        return a
+    if a.name in b.classes:
+        return b
+    if b.name in a.classes:
+        return a
+    return None
+
+
+def _ambiguous(names: tuple, core: str) -> Resolution:
+    return Resolution(None, tuple(dict.fromkeys(names)), None, None, core)
+
+
+def _printed_strength(text: str) -> Optional[tuple]:
+    """(value, mass unit, per) when a description prints exactly one mass strength."""
+    found = []
+    for m in _STRENGTH_RE.finditer(text):
+        unit = m.group(2).lower()
+        if unit == "mg/ml":
+            found.append((m.group(1), "mg", "ml", None))
+        elif unit in _MASS_UNITS:
+            found.append((m.group(1), _MASS_UNITS[unit], (m.group(4) or "").lower(), m.group(3)))
+    if len(found) != 1:
+        return None
+    value, unit, per, per_amount = found[0]
+    if per_amount:
+        return None  # '5 MG/5 ML': per a quantity other than one
+    if per:
+        per = _PER_UNIT.get(per)
+    else:
+        words = name_key(_STRENGTH_RE.sub(" ", text)).split()
+        per = next((_PER_PIECE[w] for w in reversed(words) if w in _PER_PIECE), None)
+    if per is None:
+        return None
+    try:
+        v = float(value.replace(",", "."))
+    except ValueError:
+        return None
+    return (v, unit, per) if math.isfinite(v) and v > 0 else None
