@@ -23,7 +23,7 @@ NOT_RECOMMENDED = {
     code="ILD101",
     name="not-recommended-agent",
     severity="warning",
-    summary="A new ILD order of an agent not recommended for SSc-ILD (leflunomide, methotrexate, TNF inhibitors, abatacept, pirfenidone, JAK inhibitors, IVIG, plasma exchange, calcineurin inhibitors).",
+    summary="A new ILD order of an agent not recommended for SSc-ILD ({agents}); with rapidly progressive ILD, {rp-ild-exempt} do not fire.",
     source=src(f"{SEED}; {ACR_CHEST_2023} (conditional against leflunomide, methotrexate, TNF inhibitors, abatacept); {ATS_2023} (pirfenidone: research only)", "conditional recommendation against", "V"),
     rationale=(
         "The preferred first-line agents are mycophenolate, tocilizumab and rituximab, with cyclophosphamide, "

@@ -327,3 +327,12 @@ def test_every_amount_a_check_computes_is_declared(monkeypatch):
         for tags, route, basis, per in calls:
             assert any(n.applies(tags, route) and (n.basis, n.per) == (basis, per) for n in needs), (code, tags, route, basis, per)
     assert seen > 0
+
+
+def test_list_option_summaries_follow_options():
+    lt = linter_with(ILD101={"agents": ["leflunomide"]}, ILD404={"drugs": ["mycophenolate"]}, ILD402={"required": {"rituximab": ["hbv"]}})
+    s101 = lt.by_code["ILD101"].summary_for(lt.options["ILD101"])
+    assert "(leflunomide)" in s101 and "methotrexate" not in s101
+    assert "(mycophenolate)" in lt.by_code["ILD404"].summary_for(lt.options["ILD404"])
+    s402 = lt.by_code["ILD402"].summary_for(lt.options["ILD402"])
+    assert "rituximab: hbv" in s402 and "tocilizumab" not in s402
