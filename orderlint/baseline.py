@@ -3,32 +3,76 @@
 Entries are keyed by file, rule and order id (or JSON Pointer when a finding has no order),
 never by line number, so that unrelated edits do not churn the baseline. A finding that is in
 the baseline is marked suppressed ("in baseline") and does not count toward the exit code.
+
+An entry also records the amounts its finding reported (`"amounts"`: every number of the
+message, or the finding's structured `amount` when it has one), and covers a later finding
+only when no amount grew: a baseline recorded at 3,200 mg/day never hides 12,000 mg/day
+(issue 10, item 13). An entry without amounts (written before they were recorded) covers only
+findings that report none, so an old baseline fails closed; writing it again records them.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
-from typing import Any
+import math
+import re
+from typing import Any, Optional
 
 from orderlint.findings import Suppression
 from orderlint.reader import split_source
 
 FORMAT = 1
 
+Key = tuple[str, str, str]
+Amounts = tuple[float, ...]
 
-def _key(result: Any, f: Any) -> tuple[str, str, str]:
+# A number standing on its own: not part of a name such as G6PD, NUDT15, q2w or ILD501.
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?!\w)(?!\.\d)", re.ASCII)
+_ORDER_POINTER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
+
+
+def _key(result: Any, f: Any) -> Key:
     """(file, rule, what): a JSON Lines source `path:LINE` is keyed by path and document id instead."""
     path, line = split_source(result.source)
     source = path.replace("\\", "/")
     if line is not None:
         source = f"{source}#{result.id}"
-    what = f"order:{f.order}" if f.order is not None else f"pointer:{f.pointer}"
+    if f.order is None:
+        what = f"pointer:{f.pointer}"
+    else:
+        # An order without id is named by its index, which could equal another order's id:
+        # an index is keyed apart, so that neither can cover the other's findings.
+        m = _ORDER_POINTER.match(f.pointer)
+        what = f"order-index:{f.order}" if m is not None and m.group(1) == f.order else f"order:{f.order}"
     return (source, f.code, what)
 
 
+def amounts_of(f: Any) -> Amounts:
+    """What a finding measured: its structured `amount` when it has one, else every number in its
+    message (dose, daily total, course length, count of administrations, and the limit)."""
+    amount = getattr(f, "amount", None)
+    if amount is not None:
+        return (float(amount),)
+    return tuple(float(m) for m in _NUMBER.findall(f.message))
+
+
+def covers(recorded: Amounts, now: Amounts, message: str) -> bool:
+    """Whether an entry recorded with `recorded` still covers a finding that reports `now`.
+
+    Amounts are compared in order and none may grow; a finding about a value below a minimum
+    (its message compares with `<`) must report the same amounts, since a smaller one is worse
+    there. A finding whose message changed shape (another count of numbers) is not covered."""
+    if len(recorded) != len(now):
+        return False
+    if not all(math.isfinite(x) for x in now):
+        return False
+    if " < " in message or " <= " in message:
+        return recorded == now
+    return all(n <= r for n, r in zip(now, recorded))
+
+
 class Baseline:
-    def __init__(self, entries: Counter, path: str) -> None:
+    def __init__(self, entries: dict[Key, list[Amounts]], path: str) -> None:
         self.remaining = entries
         self.path = path
         self.matched = 0
@@ -40,46 +84,75 @@ class Baseline:
         try:
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
-            entries = Counter()
+            entries: dict[Key, list[Amounts]] = {}
             if data.get("orderlint-baseline") != FORMAT:
                 raise ValueError("not an orderlint baseline (version 1)")
             for e in data["entries"]:
-                entries[(e["source"], e["code"], e["key"])] += int(e.get("count", 1))
+                amounts = tuple(_number(x) for x in e.get("amounts", ()))
+                count = e.get("count", 1)
+                if type(count) is not int or count < 1:
+                    raise ValueError(f"count {count!r} is not a positive whole number")
+                entries.setdefault((e["source"], e["code"], e["key"]), []).extend([amounts] * count)
         except OSError as e:
             raise ConfigError(f"cannot read baseline {path}: {e.strerror}") from None
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise ConfigError(f"baseline {path} is malformed: {e}") from None
+        for recorded in entries.values():
+            recorded.sort()  # the smallest covering entry is used first, leaving larger ones for others
         return cls(entries, path)
 
     def apply(self, result: Any) -> None:
         for f in result.findings:
             if f.suppressed is not None or f.code in ("OL000", "OL001"):
                 continue
-            k = _key(result, f)
-            if self.remaining[k] > 0:
-                self.remaining[k] -= 1
+            recorded = self.remaining.get(_key(result, f))
+            if not recorded:
+                continue
+            now = amounts_of(f)
+            hit = _first_covering(recorded, now, f.message)
+            if hit is not None:
+                del recorded[hit]
                 self.matched += 1
                 f.suppressed = Suppression(reason=f"recorded in baseline {self.path}", approved_by="baseline", waiver=-1)
 
 
+def _first_covering(recorded: list[Amounts], now: Amounts, message: str) -> Optional[int]:
+    for i, r in enumerate(recorded):
+        if r == now:
+            return i
+    for i, r in enumerate(recorded):
+        if covers(r, now, message):
+            return i
+    return None
+
+
+def _number(x: Any) -> float:
+    if type(x) not in (int, float) or not math.isfinite(x):
+        raise ValueError(f"amount {x!r} is not a finite number")
+    return float(x)
+
+
 class BaselineWriter:
     def __init__(self) -> None:
-        self.entries: Counter = Counter()
+        self.entries: dict[tuple[Key, Amounts], int] = {}
 
     def add(self, result: Any) -> None:
         for f in result.findings:
             if f.suppressed is None and f.code not in ("OL000", "OL001"):
-                self.entries[_key(result, f)] += 1
+                k = (_key(result, f), amounts_of(f))
+                self.entries[k] = self.entries.get(k, 0) + 1
 
     @property
     def count(self) -> int:
         return sum(self.entries.values())
 
     def write(self, path: str) -> None:
-        rows = [
-            {"source": s, "code": c, "key": k, "count": n}
-            for (s, c, k), n in sorted(self.entries.items())
-        ]
+        rows = []
+        for ((s, c, k), amounts), n in sorted(self.entries.items()):
+            row: dict[str, Any] = {"source": s, "code": c, "key": k, "count": n}
+            if amounts:
+                row["amounts"] = [int(x) if x.is_integer() and abs(x) < 2**53 else x for x in amounts]
+            rows.append(row)
         with open(path, "w", encoding="utf-8") as f:
             json.dump({"orderlint-baseline": FORMAT, "entries": rows}, f, indent=2)
             f.write("\n")

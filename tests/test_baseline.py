@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from conftest import EXAMPLES, run_cli
 
 
@@ -67,3 +69,119 @@ def test_json_lines_baseline_is_keyed_by_document_id_not_line(tmp_path):
     other = json.loads((EXAMPLES / "regimens" / "ILD301-clean.json").read_text())
     stream.write_text(json.dumps(other) + "\n" + json.dumps(json.loads(good)) + "\n")
     assert run_cli("check", str(stream), "--baseline", str(base)).exit_code == 0
+
+
+# ---------------------------------------------------------------- amounts (issue 10, item 13)
+# A baseline entry of a dose rule must not cover a larger amount: a baseline recorded at
+# 3,200 mg/day must never hide 12,000 mg/day.
+
+def _mmf_doc(dose, frequency="bid", **extra):
+    doc = json.loads((EXAMPLES / "regimens" / "ILD501-fires.json").read_text())
+    doc["orders"][0].update(dose=dose, frequency=frequency, **extra)
+    return doc
+
+
+def _check(tmp_path, doc, base, *more):
+    path = tmp_path / "repo" / "pt.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(doc))
+    r = run_cli("check", str(path.parent), "--format", "json", *(("--baseline", str(base)) if base else ()), *more)
+    return r, json.loads(r.stdout)["results"][0]["findings"] if r.stdout.startswith("{") else None
+
+
+def _record(tmp_path, doc):
+    base = tmp_path / "baseline.json"
+    r, _ = _check(tmp_path, doc, None, "--write-baseline", str(base))
+    assert r.exit_code == 0, r.output
+    return base
+
+
+def _state(findings, code):
+    (f,) = [f for f in findings if f["code"] == code]
+    return "suppressed" if f["suppressed"] else "active"
+
+
+def test_baseline_of_a_dose_finding_does_not_cover_a_larger_amount(tmp_path):
+    base = _record(tmp_path, _mmf_doc(1600))  # 3,200 mg/day > 3,000: ILD501
+    (entry,) = json.loads(base.read_text())["entries"]
+    assert entry["code"] == "ILD501" and 3200 in entry["amounts"]
+
+    r, found = _check(tmp_path, _mmf_doc(1600), base)
+    assert r.exit_code == 0 and _state(found, "ILD501") == "suppressed"
+    r, found = _check(tmp_path, _mmf_doc(6000), base)  # 12,000 mg/day
+    assert r.exit_code == 1 and _state(found, "ILD501") == "active"
+    r, found = _check(tmp_path, _mmf_doc(1600, "tid"), base)  # same dose, 4,800 mg/day
+    assert r.exit_code == 1 and _state(found, "ILD501") == "active"
+    r, found = _check(tmp_path, _mmf_doc(1550), base)  # 3,100 mg/day: smaller, still covered
+    assert r.exit_code == 0 and _state(found, "ILD501") == "suppressed"
+
+
+def test_baseline_of_the_daily_steroid_total_does_not_cover_a_larger_total(tmp_path):
+    def doc(pred_mg):
+        d = _mmf_doc(1000)
+        d["orders"].append({"id": "pred", "drug": "prednisone", "dose": pred_mg, "unit": "mg", "route": "oral",
+                            "frequency": "daily", "purpose": "other"})
+        return d
+
+    base = _record(tmp_path, doc(20))
+    r, found = _check(tmp_path, doc(20), base)
+    assert _state(found, "ILD202") == "suppressed"
+    r, found = _check(tmp_path, doc(60), base)
+    assert r.exit_code == 1 and _state(found, "ILD202") == "active"
+
+
+def test_baseline_of_a_pulse_course_does_not_cover_more_administrations(tmp_path):
+    def doc(doses):
+        d = _mmf_doc(1000)
+        d["indication"]["rapidly_progressive"] = True
+        d["orders"].append({"id": "pulse", "drug": "methylprednisolone", "dose": 1000, "unit": "mg", "route": "iv",
+                            "frequency": "daily", "doses": doses})
+        return d
+
+    base = _record(tmp_path, doc(5))
+    r, found = _check(tmp_path, doc(5), base)
+    assert _state(found, "ILD206") == "suppressed"
+    r, found = _check(tmp_path, doc(10), base)
+    assert _state(found, "ILD206") == "active"
+
+
+def test_baseline_entry_without_amounts_fails_closed(tmp_path):
+    # A baseline written before amounts were recorded cannot prove the amount did not grow.
+    base = tmp_path / "old.json"
+    base.write_text(json.dumps({"orderlint-baseline": 1, "entries": [
+        {"source": str(tmp_path / "repo" / "pt.json").replace("\\", "/"), "code": "ILD501", "key": "order:mmf", "count": 1}]}))
+    r, found = _check(tmp_path, _mmf_doc(6000), base)
+    assert r.exit_code == 1 and _state(found, "ILD501") == "active"
+
+
+def test_finding_below_a_minimum_is_covered_only_at_the_same_amount(tmp_path):
+    # ILD502 compares with `<`: there a smaller dose is the worse one.
+    base = _record(tmp_path, _mmf_doc(400))  # 800 mg/day < 1,000
+    r, found = _check(tmp_path, _mmf_doc(400), base)
+    assert _state(found, "ILD502") == "suppressed"
+    r, found = _check(tmp_path, _mmf_doc(100), base)
+    assert _state(found, "ILD502") == "active"
+
+
+def test_order_index_and_order_id_are_keyed_apart(tmp_path):
+    # An order without id is named by its index; an id equal to that index is another order.
+    doc = _mmf_doc(2000)
+    doc["orders"][0].pop("id")  # ILD501 on order "0", an index
+    base = _record(tmp_path, doc)
+    (entry,) = json.loads(base.read_text())["entries"]
+    assert entry["key"] == "order-index:0"
+    other = _mmf_doc(1000)
+    other["orders"].append({"id": "0", "drug": "mycophenolate mofetil", "dose": 2000, "unit": "mg", "route": "oral",
+                            "frequency": "bid", "status": "active"})
+    other["orders"][0]["status"] = "stopped"
+    r, found = _check(tmp_path, other, base)
+    assert _state(found, "ILD501") == "active"
+
+
+@pytest.mark.parametrize("entry_change", [{"amounts": ["3200"]}, {"amounts": 3200}, {"count": 0}, {"count": 1.5}])
+def test_malformed_amounts_or_counts_are_a_usage_error(tmp_path, entry_change):
+    bad = tmp_path / "b.json"
+    bad.write_text(json.dumps({"orderlint-baseline": 1, "entries": [
+        {"source": "a.json", "code": "ILD501", "key": "order:mmf", "count": 1, **entry_change}]}))
+    r = run_cli("check", str(EXAMPLES / "protocols"), "--baseline", str(bad))
+    assert r.exit_code == 2 and "malformed" in r.stderr
