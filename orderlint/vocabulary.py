@@ -240,7 +240,7 @@ def _validator() -> Any:
         "classes": opt(cs.list_schema(kebab)),
         "aliases": cs.typed_dict_field(cs.list_schema(name), required=False),
         "brands": cs.typed_dict_field(cs.list_schema(brand), required=False),
-        "pe_factor": opt(cs.float_schema(allow_inf_nan=False, gt=0, le=100)),
+        "pe_factor": opt(cs.float_schema(strict=True, allow_inf_nan=False, gt=0, le=100)),
         "route_classes": cs.typed_dict_field(cs.dict_schema(kebab, cs.list_schema(kebab)), required=False),
         # A plugin may give a bare code (no source: kept as tag U, never a contradiction).
         "rxcui": opt(cs.union_schema([code, cs.str_schema(pattern=r"^\s*[0-9]{1,12}\s*$")])),
@@ -336,8 +336,9 @@ class Vocabulary:
             stated["classes"] = frozenset(e["classes"])
         if "pe_factor" in e:  # an explicit null is a statement too ("no prednisone equivalence")
             stated["pe_factor"] = e["pe_factor"]
-        if e.get("route_classes"):
-            stated["route_classes"] = tuple(sorted((r, frozenset(c)) for r, c in e["route_classes"].items()))
+        if e.get("route_classes") or e.get("classes") is not None:
+            # Stating classes states which survive a non-systemic route too (by default none).
+            stated["route_classes"] = tuple(sorted((r, frozenset(c)) for r, c in e.get("route_classes", {}).items()))
         rx = e.get("rxcui")
         if rx is not None:
             stated["rxcui"] = rx.strip() if isinstance(rx, str) else rx["code"]
@@ -348,7 +349,8 @@ class Vocabulary:
                     f"{owner} changes the {fact} of {canonical!r} from {_show(prev[0])} (declared by "
                     f"{prev[1]}) to {_show(value)}; a site can allow this with allow-vocabulary-override"
                 )
-            facts[fact] = (value, owner)
+            if prev is None or prev[0] != value:
+                facts[fact] = (value, owner)  # the first pack to state a fact stays its owner
 
         def get(fact: str, default: Any) -> Any:
             return facts[fact][0] if fact in facts else default

@@ -1,0 +1,423 @@
+"""The vocabulary as validated data, structural name reading, suggestions, route-aware classes,
+RxNorm conflicts, plugin and site vocabulary (issue 11; rules.md 2nd ed. "Messages, options and
+names"; interfaces.md 2nd ed. "Names", "Local names without a plugin")."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from importlib.resources import files
+
+import pytest
+
+from orderlint.vocabulary import SIMILARITY, Vocabulary, VocabularyError, validate_entries
+from orderlint_ssc.vocabulary import DRUGS, load
+
+CHECKED = frozenset({"immunosuppressant", "antifibrotic", "systemic-glucocorticoid", "pcp-prophylaxis",
+                     "mycophenolate", "ivig", "plasma-exchange"})
+
+
+def pack_vocab(drugs=None) -> Vocabulary:
+    v = Vocabulary()
+    v.add_drugs(DRUGS if drugs is None else drugs, "ssc-ild")
+    return v
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return pack_vocab()
+
+
+# --------------------------------------------------------------------------- the data file
+
+
+def test_pack_data_file_is_format_1_and_validates():
+    raw = json.loads(files("orderlint_ssc").joinpath("vocabulary.json").read_text(encoding="utf-8"))
+    assert raw["format"] == 1 and set(raw) == {"format", "drugs"}
+    assert load() == raw["drugs"] == DRUGS
+    entries = validate_entries(DRUGS, "ssc-ild")
+    assert len(entries) == len(DRUGS) >= 100
+
+
+def test_every_code_in_the_pack_carries_a_source_and_a_tag():
+    n = 0
+    for name, e in DRUGS.items():
+        codes = ([e["rxcui"]] if e.get("rxcui") else []) + list(e.get("product_codes", []))
+        for c in codes:
+            assert isinstance(c, dict), f"{name}: a code without source and tag: {c!r}"
+            assert c["tag"] in ("V", "V2", "U") and len(c["source"].strip()) >= 3, (name, c)
+            n += 1
+    assert n >= 20  # clinical-facts.md section 6 gives at least 20 ingredient codes
+
+
+def test_pack_keeps_the_facts_the_rules_depend_on(vocab):
+    # rules.md Terms: PE factors, and route-aware class membership of inhaled pentamidine.
+    factors = {"prednisone": 1, "prednisolone": 1, "methylprednisolone": 1.25, "triamcinolone": 1.25,
+               "dexamethasone": 20 / 3, "betamethasone": 20 / 3, "hydrocortisone": 0.25, "cortisone": 0.2,
+               "deflazacort": 5 / 6}
+    for name, f in factors.items():
+        assert math.isclose(vocab.drugs[name].pe_factor, f), name
+        assert vocab.drugs[name].is_a("systemic-glucocorticoid")
+    assert vocab.drugs["budesonide"].pe_factor is None and not vocab.drugs["budesonide"].is_a("systemic-glucocorticoid")
+    assert vocab.drugs["pentamidine"].tags_for_route("inhaled") >= {"pcp-prophylaxis"}
+
+
+VALID = {"classes": ["immunosuppressant"], "aliases": ["zz-ab"], "pe_factor": None,
+         "rxcui": {"code": "99999991", "source": "https://example.org/rxnav", "tag": "V"}}
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"colour": "red"}, "colour"),  # extra fields forbidden
+        ({"rxcui": {"code": "1", "source": "somewhere", "tag": "X"}}, "rxcui"),
+        ({"rxcui": {"code": "1", "tag": "V"}}, "source"),
+        ({"rxcui": {"code": "1", "source": "somewhere"}}, "tag"),
+        ({"product_codes": [{"code": "12", "source": "s"}]}, "product_codes"),
+        ({"aliases": ["x"]}, "aliases"),
+        ({"aliases": ["-x-"]}, "fewer than 2 characters"),
+        ({"aliases": [""]}, "aliases"),
+        ({"aliases": [3]}, "aliases"),
+        ({"pe_factor": float("inf")}, "pe_factor"),
+        ({"pe_factor": -1.0}, "pe_factor"),
+        ({"pe_factor": True}, "pe_factor"),
+        ({"classes": ["Immuno Suppressant"]}, "classes"),
+        ({"route_classes": {"oral": ["immunosuppressant"]}}, "systemic route"),
+        ({"route_classes": {"inhaled": ["pcp-prophylaxis"]}}, "not classes of the ingredient"),
+        ({"brands": [{"name": "Zzbrand"}]}, "source"),
+        ({"brands": [{"name": "Zzbrand", "source": "FDA Purple Book", "tag": "maybe"}]}, "tag"),
+    ],
+)
+def test_invalid_data_is_a_load_error_naming_the_entry(change, fragment):
+    entry = {**copy.deepcopy(VALID), **change}
+    with pytest.raises(VocabularyError) as e:
+        pack_vocab({**DRUGS, "zzanumab": entry})
+    assert "'zzanumab'" in str(e.value) and fragment in str(e.value)
+
+
+def test_a_valid_new_entry_loads():
+    v = pack_vocab({**DRUGS, "zzanumab": VALID})
+    assert v.drug("ZZ-AB").name == "zzanumab" and v.drug("zzanumab").rxcui == "99999991"
+
+
+def test_an_alias_that_means_another_ingredient_is_a_load_error():
+    with pytest.raises(VocabularyError, match="'cellcept' already means 'mycophenolate mofetil'"):
+        pack_vocab({**DRUGS, "zzanumab": {**VALID, "aliases": ["cellcept"]}})
+    # Also after punctuation is folded: 'TMP/SMX' is the key of 'tmp-smx'.
+    with pytest.raises(VocabularyError, match="already means 'sulfamethoxazole-trimethoprim'"):
+        pack_vocab({**DRUGS, "zzanumab": {**VALID, "aliases": ["TMP/SMX"]}})
+
+
+def test_a_code_already_known_for_another_ingredient_is_a_load_error():
+    bad = {**VALID, "rxcui": {"code": "3002", "source": "https://example.org", "tag": "V"}}
+    with pytest.raises(VocabularyError, match="3002 of 'zzanumab' is already the code of 'cyclophosphamide'"):
+        pack_vocab({**DRUGS, "zzanumab": bad})
+
+
+# --------------------------------------------------------------------------- structural reading
+
+
+@pytest.mark.parametrize(
+    "text, ingredient",
+    [
+        # case, spacing and punctuation
+        ("TMP-SMX", "sulfamethoxazole-trimethoprim"),
+        ("TMP/SMX", "sulfamethoxazole-trimethoprim"),
+        ("tmp smx", "sulfamethoxazole-trimethoprim"),
+        ("  Tmp /  Smx ", "sulfamethoxazole-trimethoprim"),
+        ("Solu–Medrol®", "methylprednisolone"),
+        # strength designators
+        ("TMP-SMX DS", "sulfamethoxazole-trimethoprim"),
+        ("sulfamethoxazole-trimethoprim DS", "sulfamethoxazole-trimethoprim"),
+        ("TMP-SMX SS", "sulfamethoxazole-trimethoprim"),
+        ("Septrin Forte", "sulfamethoxazole-trimethoprim"),
+        # salts, hydrates, esters
+        ("amlodipine besylate", "amlodipine"),
+        ("methylprednisolone sodium succinate", "methylprednisolone"),
+        ("upadacitinib hemihydrate", "upadacitinib"),
+        ("prochlorperazine maleate", "prochlorperazine"),
+        ("esomeprazole magnesium", "esomeprazole"),
+        ("dexamethasone sodium phosphate", "dexamethasone"),
+        ("tofacitinib citrate", "tofacitinib"),
+        # an explicit alias wins over stripping the salt
+        ("mycophenolate sodium", "mycophenolic acid"),
+        ("Mycophenolate Sodium 360 MG Delayed Release Oral Tablet", "mycophenolic acid"),
+        ("mycophenolate mofetil hydrochloride", "mycophenolate mofetil"),
+        ("potassium chloride 20 MEQ Extended Release Oral Tablet", "potassium chloride"),
+        # strengths and dose forms as RxNorm and FHIR feeds print them
+        ("mycophenolate mofetil 500 MG Oral Tablet", "mycophenolate mofetil"),
+        ("mycophenolate mofetil 200 MG/ML Oral Suspension", "mycophenolate mofetil"),
+        ("24 HR tacrolimus 4 MG Extended Release Oral Tablet", "tacrolimus"),
+        ("tacrolimus 0.1 % Topical Ointment", "tacrolimus"),
+        ("methotrexate 25 MG/ML Injectable Solution", "methotrexate"),
+        ("1 ML methotrexate 25 MG/ML Injection", "methotrexate"),
+        ("sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet", "sulfamethoxazole-trimethoprim"),
+        ("methylprednisolone sodium succinate 1000 MG Injection", "methylprednisolone"),
+        ("prednisone 5 mg tab", "prednisone"),
+        ("folic acid 1 mg tab", "folic acid"),
+        # bracketed brands that agree with the ingredient
+        ("mycophenolate mofetil 500 MG Oral Tablet [CellCept]", "mycophenolate mofetil"),
+        ("24 HR tacrolimus 4 MG Extended Release Oral Tablet [Envarsus]", "tacrolimus"),
+        ("[CellCept]", "mycophenolate mofetil"),
+        ("mycophenolate 500 MG [CellCept]", "mycophenolate mofetil"),  # the brand says which salt
+        ("Solu-Medrol (methylprednisolone sodium succinate)", "methylprednisolone"),
+        # US biosimilar suffixes, with and without the hyphen
+        ("rituximab-abbs", "rituximab"),
+        ("rituximab abbs", "rituximab"),
+        ("Rituximab-ABBS 10 MG/ML Injection [Truxima]", "rituximab"),
+        ("adalimumab-ryvk", "adalimumab"),
+        ("adalimumab ryvk", "adalimumab"),
+        ("tocilizumab-aazg", "tocilizumab"),
+        ("infliximab-dyyb", "infliximab"),
+    ],
+)
+def test_structural_reading(vocab, text, ingredient):
+    r = vocab.resolve(text)
+    assert r.ambiguous == () and r.drug is not None and r.drug.name == ingredient, r
+    assert vocab.drug(text) is r.drug
+
+
+@pytest.mark.parametrize(
+    "text, candidates",
+    [
+        ("mycophenolate mofetil 500 MG Oral Tablet [Myfortic]", {"mycophenolate mofetil", "mycophenolic acid"}),
+        ("methotrexate 2.5 MG Oral Tablet [CellCept]", {"methotrexate", "mycophenolate mofetil"}),
+        ("prednisone and methotrexate", {"prednisone", "methotrexate"}),
+        ("prednisone / cyclophosphamide", {"prednisone", "cyclophosphamide"}),
+        ("Medrol (prednisone)", {"methylprednisolone", "prednisone"}),
+    ],
+)
+def test_a_name_that_reads_two_ways_is_ambiguous_never_a_guess(vocab, text, candidates):
+    r = vocab.resolve(text)
+    assert r.drug is None and vocab.drug(text) is None
+    assert set(r.ambiguous) == candidates
+    msg, is_error = vocab.unknown_drug(text, CHECKED)
+    assert msg.startswith(f"drug name {text!r} is ambiguous: it could be ")
+    assert all(c in msg for c in candidates) and is_error
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mycophenolate mofitil",  # a misspelling is suggested, never read as the drug
+        "cyclophosphamid",
+        "methotrexat",
+        "prednisone abcd",  # a four-letter word is a biosimilar suffix only of a biologic
+        "mycophenolate acid",
+        "zorblatinib",
+        "x",
+        "",
+        "500 MG Oral Tablet",
+    ],
+)
+def test_never_fuzzy_matched_into_a_drug(vocab, text):
+    assert vocab.drug(text) is None
+
+
+def test_printed_strength(vocab):
+    cases = {
+        "mycophenolate mofetil 500 MG Oral Tablet": (500.0, "mg", "tablet"),
+        "mycophenolate mofetil 250 MG Oral Capsule": (250.0, "mg", "capsule"),
+        "mycophenolate mofetil 200 MG/ML Oral Suspension": (200.0, "mg", "ml"),
+        "24 HR tacrolimus 4 MG Extended Release Oral Tablet [Envarsus]": (4.0, "mg", "tablet"),
+        "methotrexate 2.5 MG Oral Tablet": (2.5, "mg", "tablet"),
+        "azathioprine 0.05 G Oral Tablet": (0.05, "g", "tablet"),
+    }
+    for text, expected in cases.items():
+        assert vocab.resolve(text).printed_strength == expected, text
+    for text in ("CellCept", "tacrolimus 0.1 % Topical Ointment", "prednisone 5 mg",
+                 "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet"):
+        assert vocab.resolve(text).printed_strength is None, text
+
+
+def test_the_name_can_state_the_route(vocab):
+    assert vocab.resolve("tacrolimus 0.1 % Topical Ointment").route == "topical"
+    assert vocab.resolve("mycophenolate mofetil 500 MG Oral Tablet").route == "oral"
+    assert vocab.resolve("tacrolimus").route is None
+
+
+def test_drug_is_cached(vocab):
+    text = "Mycophenolate Mofetil 500 MG Oral Tablet [CellCept]"
+    first = vocab.drug(text)
+    assert text in vocab._cache and vocab.drug(text) is first
+
+
+# --------------------------------------------------------------------------- classes and routes
+
+
+def test_tags_for_route(vocab):
+    tac = vocab.drugs["tacrolimus"]
+    for route in (None, "oral", "iv", "sc", "im"):
+        assert tac.tags_for_route(route) == tac.tags and "immunosuppressant" in tac.tags
+    assert tac.tags_for_route("topical") == {"tacrolimus"}
+    assert vocab.drugs["cyclosporine"].tags_for_route("ophthalmic") == {"cyclosporine"}
+    assert vocab.drugs["dapsone"].tags_for_route("topical") == {"dapsone"}
+    assert vocab.drugs["pentamidine"].tags_for_route("inhaled") == {"pentamidine", "pcp-prophylaxis"}
+    dex = vocab.drugs["dexamethasone"]
+    assert "systemic-glucocorticoid" in dex.tags_for_route("sc")  # rules.md 2nd ed.: sc is systemic
+    assert dex.tags_for_route("inhaled") == {"dexamethasone"}
+
+
+def test_classes_lists_every_class(vocab):
+    assert {"immunosuppressant", "pcp-prophylaxis", "systemic-glucocorticoid", "tnf-inhibitor",
+            "jak-inhibitor", "calcineurin-inhibitor", "mycophenolate", "antifibrotic"} <= vocab.classes
+    assert "prednisone" not in vocab.classes
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def test_similarity_threshold_is_documented_and_used():
+    assert SIMILARITY == 0.8
+
+
+def test_benadryl_suggests_nothing_from_the_catalog():
+    drugs = {k: e for k, e in DRUGS.items()
+             if "benadryl" not in [a.lower() for a in e.get("aliases", [])]
+             and "benadryl" not in [b["name"].lower() for b in e.get("brands", [])]}
+    v = pack_vocab(drugs)
+    assert v.drug("Benadryl") is None
+    assert v.suggest_drugs("Benadryl") == []
+    msg, is_error = v.unknown_drug("Benadryl", CHECKED)
+    assert "did you mean" not in msg and not is_error
+    assert "etanercept" not in msg and "benepali" not in msg
+
+
+@pytest.mark.parametrize(
+    "text, suggestion",
+    [("mycophenolate mofitil", "mycophenolate mofetil"), ("cyclophosphamid", "cyclophosphamide"),
+     ("mycofenolate mofetil", "mycophenolate mofetil"), ("methotrexat", "methotrexate"),
+     ("mycophenolate mofitil 500 MG Oral Tablet", "mycophenolate mofetil")],
+)
+def test_a_misspelt_checked_drug_is_suggested_and_is_an_error(vocab, text, suggestion):
+    assert vocab.drug(text) is None
+    assert vocab.suggest_drugs(text)[0] == suggestion
+    msg, is_error = vocab.unknown_drug(text, CHECKED)
+    assert f"did you mean '{suggestion}'" in msg and is_error
+    assert msg.startswith(f"unknown drug {text!r} in order: ")
+
+
+def test_a_misspelt_co_medication_is_a_warning(vocab):
+    msg, is_error = vocab.unknown_drug("zofram", CHECKED)
+    assert "zofran (ondansetron)" in msg and not is_error
+    # Nothing is checked (every rule that names the drug disabled): a warning.
+    assert vocab.unknown_drug("cyclophosphamid", frozenset())[1] is False
+
+
+def test_one_suggestion_per_ingredient(vocab):
+    names = [s.split(" (")[-1].rstrip(")") for s in vocab.suggest_drugs("mycophenolate mofitil")]
+    assert len(names) == len(set(names))
+
+
+# --------------------------------------------------------------------------- RxNorm
+
+
+def test_rxcui_conflict(vocab):
+    mmf = vocab.drugs["mycophenolate mofetil"]
+    assert vocab.rxcui_conflict("3002", mmf) == "cyclophosphamide"  # V: cyclophosphamide
+    assert vocab.rxcui_conflict("68149", mmf) is None  # its own code
+    assert vocab.rxcui_conflict(" 68149 ", mmf) is None
+    assert vocab.rxcui_conflict("1234567890", mmf) is None  # unknown (e.g. a product code): no conflict
+    # 'mycophenolate' (salt unspecified) agrees with the code of either salt form.
+    assert vocab.rxcui_conflict("68149", vocab.drugs["mycophenolate"]) is None
+    assert vocab.rxcui_conflict("7145", vocab.drugs["mycophenolate"]) is None
+
+
+def test_rxcui_conflict_ignores_unverified_codes_and_maps_product_codes():
+    drugs = {**DRUGS, "zzanumab": {
+        "classes": ["immunosuppressant"],
+        "rxcui": {"code": "99999991", "source": "one unreviewed list", "tag": "U"},
+        "product_codes": [{"code": "99999992", "source": "https://example.org/rxnav", "tag": "V"}],
+    }}
+    v = pack_vocab(drugs)
+    mmf, zz = v.drugs["mycophenolate mofetil"], v.drugs["zzanumab"]
+    assert v.rxcui_conflict("99999991", mmf) is None  # tag U: no contradiction
+    assert v.rxcui_conflict("99999992", mmf) == "zzanumab"  # a verified product code of zzanumab
+    assert v.rxcui_conflict("99999992", zz) is None  # the product code maps to its ingredient
+
+
+# --------------------------------------------------------------------------- plugin vocabulary
+
+
+@pytest.mark.parametrize(
+    "contribution, fact",
+    [
+        ({"prednisone": {"pe_factor": 2.0}}, "pe_factor"),
+        ({"prednisone": {"pe_factor": None}}, "pe_factor"),
+        ({"ondansetron": {"classes": ["pcp-prophylaxis"]}}, "classes"),
+        ({"cyclophosphamide": {"classes": []}}, "classes"),
+        ({"rituximab": {"rxcui": "3002"}}, "rxcui"),
+        ({"tacrolimus": {"classes": ["immunosuppressant", "calcineurin-inhibitor"],
+                         "route_classes": {"topical": ["immunosuppressant"]}}}, "route_classes"),
+    ],
+)
+def test_a_plugin_may_not_change_a_fact_another_pack_declared(contribution, fact):
+    v = pack_vocab()
+    with pytest.raises(VocabularyError) as e:
+        v.add_drugs(contribution, "evil-pack")
+    msg = str(e.value)
+    assert "evil-pack" in msg and "ssc-ild" in msg and f"the {fact} of" in msg
+    # The same contribution loaded first does not win either: the order of loading does not matter.
+    if fact != "rxcui":
+        v2 = Vocabulary()
+        v2.add_drugs(contribution, "evil-pack")
+        with pytest.raises(VocabularyError, match="evil-pack"):
+            v2.add_drugs(DRUGS, "ssc-ild")
+
+
+def test_a_site_can_allow_a_plugin_to_override():
+    v = pack_vocab()
+    v.add_drugs({"prednisone": {"pe_factor": 2.0}, "ondansetron": {"classes": ["pcp-prophylaxis"]}},
+                "site-pack", allow_override=True)
+    assert v.drug("prednisone").pe_factor == 2.0 and v.drug("zofran").is_a("pcp-prophylaxis")
+
+
+def test_a_plugin_may_add_names_brands_and_new_ingredients():
+    v = pack_vocab()
+    v.add_drugs({"mycophenolate mofetil": {"aliases": ["myco-m"],
+                                           "brands": [{"name": "Zzcept", "source": "site formulary"}]},
+                 "prednisone": {"classes": ["glucocorticoid", "systemic-glucocorticoid"], "pe_factor": 1.0},
+                 "zzanumab": {"classes": ["immunosuppressant"], "aliases": ["zzb"]}}, "site-pack")
+    assert v.drug("myco-m").name == v.drug("Zzcept").name == "mycophenolate mofetil"
+    assert v.drug("mycophenolate mofetil").is_a("immunosuppressant")  # facts kept
+    assert v.drug("zzb").is_a("immunosuppressant")
+
+
+def test_a_plugin_alias_that_means_another_drug_is_refused():
+    v = pack_vocab()
+    with pytest.raises(VocabularyError, match="'cellcept' already means 'mycophenolate mofetil'"):
+        v.add_drugs({"prednisone": {"aliases": ["cellcept"]}}, "evil-pack")
+
+
+# --------------------------------------------------------------------------- site names
+
+
+def test_site_names_map_local_names_to_known_ingredients():
+    v = pack_vocab()
+    v.add_site_names({"MMF-site": "mycophenolate mofetil", "pred-x": "Deltasone", "ashwagandha": "ashwagandha"},
+                     "pyproject.toml")
+    assert v.drug("mmf-site").name == "mycophenolate mofetil"
+    assert v.drug("MMF-site 500 MG Oral Tablet").name == "mycophenolate mofetil"
+    assert v.drug("pred-x").name == "prednisone"
+    herb = v.drug("ashwagandha")
+    assert herb is not None and herb.classes == frozenset()  # a co-medication no rule checks
+
+
+@pytest.mark.parametrize(
+    "table, fragment",
+    [
+        ({"m": "mycophenolate mofetil"}, "at least 2 characters"),
+        ({"mmf2": "mycophenolate mofitil"}, "did you mean 'mycophenolate mofetil'"),
+        ({"zz": "zorblatinib"}, "not a known ingredient"),
+        ({"cellcept": "prednisone"}, "already means 'mycophenolate mofetil'"),
+        ({"methotrexat": "methotrexat"}, "did you mean 'methotrexate'"),  # a typo is no co-medication
+        ({"combo": "prednisone and methotrexate"}, "ambiguous"),
+        ({"x1": 5}, "strings"),
+    ],
+)
+def test_invalid_site_names_are_errors(table, fragment):
+    v = pack_vocab()
+    with pytest.raises(VocabularyError) as e:
+        v.add_site_names(table, "pyproject.toml")
+    assert "pyproject.toml" in str(e.value) and fragment in str(e.value)
