@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from orderlint.rules import Hit, Need, Option, rule
+from orderlint.rules import Hit, Need, Option, render, rule
 from orderlint_ssc.common import CONDITION, SEED, fmt, src
 
 
@@ -161,6 +161,10 @@ def dose_below_range(reg, opts):
     yield from _check(reg, opts, MINIMA_BY_DRUG, above=False)
 
 
+# Quotes the effective options; the check passes it rendered.
+FIX_503 = "Give at most {iv-max-administrations} doses (IV every 4 weeks) or a duration of at most {max-course-days} days, then switch to maintenance."
+
+
 @rule(
     code="ILD503",
     name="cyclophosphamide-course-too-long",
@@ -168,7 +172,7 @@ def dose_below_range(reg, opts):
     summary="A cyclophosphamide course over {max-course-days} days by any route, more than {iv-max-administrations} IV administrations, or open-ended.",
     source=src(f"{SEED} (6 months); RECITAL (600 mg/m² every 4 weeks x 6)", "seed guidance", "V2"),
     rationale="Cumulative cyclophosphamide dose drives bladder cancer, infertility and marrow toxicity; induction is followed by maintenance with mycophenolate or azathioprine.",
-    fix="Give at most {iv-max-administrations} doses (IV every 4 weeks) or a duration of at most {max-course-days} days, then switch to maintenance.",
+    fix=FIX_503,
     options={
         "iv-max-administrations": Option(6, "most IV administrations in a course", kind="integer"),
         "max-course-days": Option(180, "longest course (days)"),
@@ -186,7 +190,7 @@ def cyclophosphamide_course_too_long(reg, opts):
         if o.course_days is None:
             yield Hit(
                 f"{o.describe()} has an open-ended course; give doses or a duration of at most {fmt(opts['max-course-days'])} days",
-                f"{o.pointer}/frequency", o.index,
+                f"{o.pointer}/frequency", o.index, render(FIX_503, opts),
             )
             continue
         problems = []
@@ -196,7 +200,7 @@ def cyclophosphamide_course_too_long(reg, opts):
             problems.append(f"{fmt(o.course_days)} days > {fmt(opts['max-course-days'])}")
         if problems:
             at = f"{o.pointer}/doses" if o.doses is not None else f"{o.pointer}/duration"
-            yield Hit(f"{o.describe()} course is too long: " + "; ".join(problems), at, o.index)
+            yield Hit(f"{o.describe()} course is too long: " + "; ".join(problems), at, o.index, render(FIX_503, opts))
 
 
 RULES = [dose_above_maximum, dose_below_range, cyclophosphamide_course_too_long]

@@ -8,11 +8,16 @@ ILD204-ILD207, and is left out of the daily sums. Premedication orders with a bo
 
 from __future__ import annotations
 
-from orderlint.rules import Hit, Need, Option, rule
+from orderlint.rules import Hit, Need, Option, render, rule
 from orderlint_ssc.common import ACR_CHEST_2023, ATS_2023, CONDITION, SEED, fmt, is_pulse, premedication, src
 
 STEEN_1998 = "Steen & Medsger, Arthritis Rheum 1998;41:1613-9 (prednisone >= 15 mg/day and scleroderma renal crisis, OR 4.37)"
 
+
+# Fix suggestions quote the effective options; checks pass them rendered (render(FIX, opts)).
+FIX_202 = "Reduce the total to {max-daily-pe-mg} mg/day prednisone-equivalent or less, or use a steroid-sparing agent."
+FIX_203 = "Limit the course (duration or doses) to {max-course-days} days or less, or stop the steroid and switch or add another agent."
+FIX_206 = "Give at most {max-daily-pe-mg} mg prednisone-equivalent a day (methylprednisolone 1000 mg = 1250 mg) for {max-administrations} doses (doses: {max-administrations})."
 
 #: Every glucocorticoid rule needs the daily prednisone-equivalent (pulse detection uses it too).
 PE_NEEDS = [Need({"systemic-glucocorticoid"}, None, "mg", "day")]
@@ -74,7 +79,7 @@ def glucocorticoid_first_line(reg, opts):
         "fire: the ATS statement says the dose should not exceed 15 mg (Steen 1998 counted >= 15 as high "
         "dose; the threshold is configurable)."
     ),
-    fix="Reduce the total to {max-daily-pe-mg} mg/day prednisone-equivalent or less, or use a steroid-sparing agent.",
+    fix=FIX_202,
     options={"max-daily-pe-mg": Option(15, "highest summed daily prednisone-equivalent (mg) that does not fire")},
     failing_example="orders: [{drug: methylprednisolone, dose: 16, unit: mg, route: oral, frequency: daily, purpose: other}]",
     passing_example="orders: [{drug: methylprednisolone, dose: 12, unit: mg, route: oral, frequency: daily, purpose: other}]",
@@ -93,7 +98,7 @@ def glucocorticoid_high_dose(reg, opts):
         arithmetic = _arithmetic(known)
         if len(known) > 1:
             arithmetic += f"; total {fmt(total)} mg PE"
-        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index)
+        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index, render(FIX_202, opts))
 
 
 @rule(
@@ -103,7 +108,7 @@ def glucocorticoid_high_dose(reg, opts):
     summary="In the progression phase, an active ILD non-pulse systemic glucocorticoid with a course over {max-course-days} days or open-ended.",
     source=src(f"{ACR_CHEST_2023}: strong recommendation against long-term glucocorticoids for SSc-ILD progression", "strong recommendation against", "V"),
     rationale="At progression the guideline strongly recommends against long-term glucocorticoids; switch or add an immunosuppressant or antifibrotic instead.",
-    fix="Limit the course (duration or doses) to {max-course-days} days or less, or stop the steroid and switch or add another agent.",
+    fix=FIX_203,
     options={"max-course-days": Option(84, "longest course (days) that does not fire")},
     failing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily}]",
     passing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, duration: {value: 4, unit: wk}}]",
@@ -119,9 +124,9 @@ def glucocorticoid_long_term(reg, opts):
         if not o.for_ild or not o.course_known:
             continue
         if o.course_days is None:
-            yield Hit(f"{o.describe()} has an open-ended course at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/frequency", o.index)
+            yield Hit(f"{o.describe()} has an open-ended course at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/frequency", o.index, render(FIX_203, opts))
         elif o.course_days > limit:
-            yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index)
+            yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index, render(FIX_203, opts))
 
 
 def _pulses(reg):
@@ -184,7 +189,7 @@ def pulse_without_immunosuppressant(reg, opts):
     summary="An RP-ILD pulse above {max-daily-pe-mg} mg prednisone-equivalent a day, over {max-administrations} administrations, or open-ended.",
     source=src(f"{SEED} (pulse methylprednisolone 1000 mg daily for 3 days)", "seed guidance", "U"),
     rationale="The seed's pulse is methylprednisolone 1000 mg daily (1250 mg prednisone-equivalent) for 3 days; more raises renal-crisis and infection risk. The guideline text retrieved gives no dose.",
-    fix="Give at most {max-daily-pe-mg} mg prednisone-equivalent a day (methylprednisolone 1000 mg = 1250 mg) for {max-administrations} doses (doses: {max-administrations}).",
+    fix=FIX_206,
     options={
         "max-daily-pe-mg": Option(1250, "highest daily prednisone-equivalent of a pulse (mg)"),
         "max-administrations": Option(3, "most administrations in a pulse course", kind="integer"),
@@ -208,7 +213,7 @@ def pulse_course_exceeds(reg, opts):
         elif o.administrations is not None and o.administrations > opts["max-administrations"]:
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
         if problems:
-            yield Hit(f"{o.describe()} pulse exceeds the RP-ILD pulse course: " + "; ".join(problems), f"{o.pointer}/dose", o.index)
+            yield Hit(f"{o.describe()} pulse exceeds the RP-ILD pulse course: " + "; ".join(problems), f"{o.pointer}/dose", o.index, render(FIX_206, opts))
 
 
 @rule(

@@ -241,7 +241,12 @@ def render_value(v: Any) -> str:
     return str(v)
 
 
-def _render(template: str, values: dict[str, Any]) -> str:
+def render(template: str, values: Any) -> str:
+    """``template`` with each ``{option-name}`` replaced by that option's value (see render_value)."""
+    return _render(template, values)
+
+
+def _render(template: str, values: Any) -> str:
     return _PLACEHOLDER_RE.sub(lambda m: render_value(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
 
 

@@ -248,6 +248,13 @@ def test_ild503_open_ended_message_quotes_the_configured_limit():
     doc = clean_patient(order("cyclophosphamide", 600, "mg/m2", "iv", "q4w", id="cyc"), order("Bactrim DS", 1, "tablet", "oral", "tiw", strength=(800, "mg"), id="smx"))
     [f] = only(lint(doc, config={"rules": {"ILD503": {"max-course-days": 365}}}), "ILD503")
     assert "365 days" in f.message and "6 months" not in f.message
+    assert "365 days" in f.fix and "180" not in f.fix
+
+
+def test_ild202_fix_quotes_the_configured_limit():
+    doc = clean_patient(order("prednisone", 12, "mg", "oral", "daily", id="p", purpose="other"))
+    [f] = only(lint(doc, config={"rules": {"ILD202": {"max-daily-pe-mg": 10}}}), "ILD202")
+    assert "10 mg/day" in f.fix and "15" not in f.fix
 
 
 def test_threshold_summaries_follow_options():
