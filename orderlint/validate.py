@@ -53,8 +53,8 @@ def canonical_condition(text: str) -> str:
 def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], list[Problem]]:
     if not isinstance(data, dict):
         return None, [(f"a regimen document must be an object, not {_kind(data)}", "")]
-    if data.keys() - _TOP_FIELDS:  # a top-level `x-` field: the document uses them, set all aside now
-        data, problem = _without_local_fields(data)
+    if data.keys() - _TOP_FIELDS:  # only then can there be top-level `x-` fields to set aside
+        data, problem = _without_local_fields(data, _FLAT)
         if problem is not None:
             return None, [problem]
     try:
@@ -73,9 +73,13 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 reg, problems = None, _problems(e2, data)
         else:
             reg, problems = None, _problems(e, data)
-    orders = data.get("orders")
-    if isinstance(orders, list) and len(orders) > 1:
-        problems.extend(_repeated_ids(orders))
+    if reg is not None:
+        if len(reg.orders) > 1:  # a set of the ids, walked only when one repeats
+            ids = [o.id for o in reg.orders if o.id is not None]
+            if len(set(ids)) != len(ids):
+                problems = _repeated_ids(data["orders"])
+    elif isinstance(data.get("orders"), list):  # reported with the other problems
+        problems.extend(_repeated_ids(data["orders"]))
     # Test names come from the vocabulary (plugins may add some), so they are checked here.
     tests = data.get("tests")
     if isinstance(tests, list):
@@ -109,9 +113,10 @@ def _is_local_field(err: Any) -> bool:
     return err["type"] in _EXTRA and bool(loc) and isinstance(loc[-1], str) and loc[-1].startswith("x-")
 
 
-def _without_local_fields(data: dict) -> tuple[dict, Optional[Problem]]:
-    """A copy of the document without `x-` fields in any of its objects (the input is not changed),
-    or the problem that an `x-` value is nested deeper than the reader's limit."""
+def _without_local_fields(data: dict, shape: Optional[dict] = None) -> tuple[dict, Optional[Problem]]:
+    """A copy of the document without `x-` fields in any of its objects (with ``shape`` `_FLAT`:
+    at its top level only), the input unchanged; or the problem that an `x-` value is nested
+    deeper than the reader's limit."""
     problem: list[Problem] = []
 
     def strip(obj: dict, shape: dict, pointer: str, depth: int) -> dict:
@@ -134,7 +139,7 @@ def _without_local_fields(data: dict) -> tuple[dict, Optional[Problem]]:
             out[k] = v
         return out
 
-    stripped = strip(data, _SHAPE, "", 0)
+    stripped = strip(data, _SHAPE if shape is None else shape, "", 0)
     return stripped, (problem[0] if problem else None)
 
 

@@ -183,16 +183,25 @@ def test_x_values_keep_the_nesting_limit_in_json_and_yaml(where):
 
 
 def test_a_document_without_x_fields_is_not_walked(monkeypatch):
-    # Hot path: the copy without local fields is made only for documents that have some.
-    def boom(data):
-        raise AssertionError("walked a document without x- fields")
+    # Hot path: the copy without local fields is made only for documents that have some, and
+    # top-level ones alone are set aside without walking the orders.
+    real = validate_mod._without_local_fields
+    calls = []
 
-    monkeypatch.setattr(validate_mod, "_without_local_fields", boom)
-    assert problems(doc()) == []
+    def spy(data, shape=None):
+        calls.append("top" if shape is not None else "deep")
+        return real(data, shape)
+
+    monkeypatch.setattr(validate_mod, "_without_local_fields", spy)
+    assert problems(doc()) == [] and calls == []
     d = doc()
     d["orders"][0]["colour"] = 1
     [(_, ptr)] = problems(d)
-    assert ptr == "/orders/0/colour"
+    assert ptr == "/orders/0/colour" and calls == []
+    assert problems(doc(**{"x-batch": 7})) == [] and calls == ["top"]
+    d = doc(**{"x-batch": 7})
+    d["orders"][0]["x-src"] = "ehr"
+    assert problems(d) == [] and calls == ["top", "top", "deep"]
 
 
 # --------------------------------------------------------------- indication.condition
