@@ -268,6 +268,6 @@ def _hint(t: str, value: Any, loc: list) -> str:
     if t == "bool_type":
         return ": write true or false (lower case, unquoted)"
     if t in ("float_type", "int_type") and _NUMBERISH.match(value):
-        return (": write the number unquoted as a plain decimal, without leading zeros, `+`, `_`, `:`, "
-                "hex or octal (`20`, `0.5`)")
+        return (": write the number as a plain decimal without leading zeros (no `+`, `_`, `:`, hex or octal; "
+                "not quoted), e.g. `20` or `0.5`")
     return ""

@@ -248,6 +248,20 @@ def test_yaml_numbers_as_strings_get_the_plain_decimal_hint(value):
     assert "plain decimal" in msg and "without leading zeros" in msg
 
 
+def test_yaml_1_1_scalars_are_ol001_with_hints_end_to_end():
+    # regimen-format.md 2nd ed., YAML: `dose: 01600` is the string '01600' (never octal 896) and
+    # `yes` a string: OL001, each with its hint, in the document as read from YAML text.
+    import orderlint
+
+    text = ("id: a\nkind: order-set\nindication: {condition: ssc-ild, rapidly_progressive: yes}\n"
+            "orders:\n  - {drug: MMF, dose: 01600, unit: mg, route: oral, frequency: bid}\n")
+    r = orderlint.lint(text)
+    assert r.status == "invalid"
+    by_ptr = {f.pointer: f.message for f in r.findings}
+    assert "'01600'" in by_ptr["/orders/0/dose"] and "without leading zeros" in by_ptr["/orders/0/dose"]
+    assert "write true or false" in by_ptr["/indication/rapidly_progressive"]
+
+
 def test_whole_number_field_gets_the_hint_too():
     d = doc()
     d["orders"][0]["doses"] = "06"
