@@ -421,3 +421,121 @@ def test_invalid_site_names_are_errors(table, fragment):
     with pytest.raises(VocabularyError) as e:
         v.add_site_names(table, "pyproject.toml")
     assert "pyproject.toml" in str(e.value) and fragment in str(e.value)
+
+
+# --------------------------------------------------------------------------- orderlint lookup
+
+
+@pytest.fixture(scope="module")
+def linter():
+    from orderlint.engine import Linter
+
+    return Linter()
+
+
+def _one(result, kind):
+    [m] = [m for m in result["matches"] if m["kind"] == kind]
+    return m
+
+
+def test_lookup_drug_shows_ingredient_classes_codes_and_rules(linter):
+    from orderlint.lookup import lookup
+
+    r = lookup(linter, "CellCept")
+    m = _one(r, "drug")
+    assert m["ingredient"] == "mycophenolate mofetil"
+    assert {"immunosuppressant", "mycophenolate"} <= set(m["classes"])
+    assert m["rxcui"]["code"] == "68149" and m["rxcui"]["tag"] in ("V", "V2") and m["rxcui"]["source"]
+    assert all(c["tag"] in ("V", "V2", "U") and c["source"] for c in m["product_codes"])
+    codes = [x["code"] for x in m["checked_by"]]
+    assert {"ILD401", "ILD404", "ILD501"} <= set(codes)
+    assert r["suggestions"] == {} and r["accepted"] == {}
+
+
+def test_lookup_lists_only_enabled_rules():
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+    from orderlint.lookup import lookup
+
+    narrow = Linter(Settings(ignore=["ILD501", "ILD502"]))
+    codes = [x["code"] for x in _one(lookup(narrow, "MMF"), "drug")["checked_by"]]
+    assert "ILD501" not in codes and "ILD502" not in codes and "ILD401" in codes
+
+
+def test_lookup_product_description_and_route(linter):
+    from orderlint.lookup import lookup
+
+    m = _one(lookup(linter, "mycophenolate mofetil 500 MG Oral Tablet"), "drug")
+    assert m["printed_strength"] == {"value": 500.0, "unit": "mg", "per": "tablet"}
+    m = _one(lookup(linter, "tacrolimus 0.1 % Topical Ointment"), "drug")
+    assert m["route_in_name"] == "topical"
+    assert m["checked_by"] and m["checked_by_route"] == {"route": "topical", "rules": []}
+
+
+def test_lookup_ambiguous_name(linter):
+    from orderlint.lookup import lookup
+
+    m = _one(lookup(linter, "prednisone and methotrexate"), "ambiguous-drug")
+    assert set(m["ingredients"]) == {"prednisone", "methotrexate"} and m["severity"] == "error"
+
+
+def test_lookup_test_unit_route_frequency_condition(linter):
+    from orderlint.lookup import lookup
+
+    assert _one(lookup(linter, "CBC"), "test")["counts_as"] == ["cbc"]
+    assert _one(lookup(linter, "CMP"), "test")["counts_as"] == ["lft", "renal"]
+    assert _one(lookup(linter, "mg/m2"), "unit")["basis"] == "mg/m2"
+    assert _one(lookup(linter, "g"), "unit")["mg_per_unit"] == 1000
+    assert _one(lookup(linter, "tablet"), "unit")["counted_in"] == "tablet"
+    assert _one(lookup(linter, "PO"), "route") == {"kind": "route", "route": "oral", "systemic": True}
+    assert _one(lookup(linter, "topical"), "route")["systemic"] is False
+    assert _one(lookup(linter, "q8h"), "frequency")["per_day"] == 3
+    assert _one(lookup(linter, "once"), "frequency")["single_administration"] is True
+    assert _one(lookup(linter, "SSc ILD"), "condition")["condition"] == "ssc-ild"
+
+
+@pytest.mark.parametrize(
+    "name, category, suggestion",
+    [("mycophenolate mofitil", "drug", "mycophenolate mofetil"), ("mgg", "unit", "mg"),
+     ("subcutanous", "route", "subcutaneous"), ("twice daly", "frequency", "twice daily"),
+     ("quantiferom", "test", "quantiferon"), ("ssc-ld", "condition", "ssc-ild")],
+)
+def test_lookup_unknown_name_suggests_close_names(linter, name, category, suggestion):
+    from orderlint.lookup import lookup
+
+    r = lookup(linter, name)
+    assert r["matches"] == []
+    assert suggestion in r["suggestions"][category]
+    if category in ("unit", "route", "frequency"):
+        assert list(r["accepted"]) == [category] and suggestion in r["accepted"][category]
+
+
+def test_lookup_far_name_suggests_nothing_and_lists_accepted_values(linter):
+    from orderlint.lookup import lookup
+
+    r = lookup(linter, "zorblatinib")
+    assert r["matches"] == [] and r["suggestions"] == {}
+    assert set(r["accepted"]) == {"unit", "route", "frequency"}
+    assert "mg" in r["accepted"]["unit"] and "oral" in r["accepted"]["route"] and "bid" in r["accepted"]["frequency"]
+
+
+def test_render_text_and_json(linter):
+    from orderlint.lookup import render
+
+    text = render(linter, ["CellCept", "q8h", "zorblatinib"])
+    lines = text.splitlines()
+    assert lines[0] == "CellCept: drug mycophenolate mofetil"
+    assert "q8h: frequency, 3 administrations per day" in lines
+    assert "zorblatinib: not a known drug, test, unit, route, frequency or condition" in lines
+    data = json.loads(render(linter, ["CellCept", "mgg"], fmt="json"))
+    assert [r["name"] for r in data["lookup"]] == ["CellCept", "mgg"]
+    with pytest.raises(ValueError):
+        render(linter, ["x"], fmt="xml")
+
+
+def test_render_escapes_control_characters(linter):
+    from orderlint.lookup import render
+
+    out = render(linter, ["zz\nCellCept: drug forged"])
+    assert out.splitlines()[0].startswith("zz\\nCellCept: drug forged: not a known")
+    assert "\nCellCept: drug forged" not in out
