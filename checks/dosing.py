@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple, Optional
 
 from orderlint.rules import Hit, Need, Option, render, rule
-from orderlint_ssc.common import CONDITION, SEED, fmt, src
+from orderlint_ssc.common import CONDITION, SEED, fmt, src, systemic
 
 
 class Limit(NamedTuple):
@@ -89,6 +89,8 @@ def _shown(reg, o, lim: Limit, value: float) -> str:
 
 def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
     for o in reg.active():
+        if not systemic(o):  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
+            continue
         if o.is_a("mycophenolate") and o.drug.name == "mycophenolate":
             # Bare "mycophenolate": MMF and MPA limits differ, so the dose cannot be verified here;
             # normalization reports it (OL003) from the needs these rules declare.

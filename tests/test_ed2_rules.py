@@ -122,3 +122,11 @@ def test_rules_decide_class_membership_through_the_order(monkeypatch):
     none_of(result, "ILD401")
     none_of(result, "ILD101")
 
+
+
+def test_dose_limits_apply_to_systemic_orders_only():
+    # rules.md 2nd ed., "Checked drug": an order by a non-systemic route is not an order of a
+    # checked drug, so its amount is not compared with the systemic limits.
+    topical = clean_patient(order("mycophenolate mofetil", 5000, "mg", "topical", "bid", id="m"))
+    none_of(lint(topical), "ILD501")
+    only(lint(clean_patient(order("mycophenolate mofetil", 5000, "mg", "oral", "bid", id="m"))), "ILD501")
