@@ -59,7 +59,7 @@ _MASS_UNITS = {"mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg"
 # A printed strength: '500 MG', '200 MG/ML', '0.1 %', '24 HR', '17 GM', '20 MEQ', '1 ML'.
 _STRENGTH_RE = re.compile(
     rf"(?<![\w.])({_NUM})\s*(mg|mcg|ug|µg|μg|gm|g|ml|l|%|meq|mmol|unt|units?|iu|hr|h|actuat|mg/ml)"
-    rf"(?:\s*/\s*({_NUM}\s*)?(ml|l|actuat|hr|h|kg|m2|tab|tablet|cap|capsule|dose))?(?![\w])",
+    rf"(?:\s*/\s*({_NUM}\s*)?(ml|l|actuat|hr|h|kg|m2|mg|g|gm|unt|tab|tablet|cap|capsule|dose|spray|drop))?(?![\w])",
     re.IGNORECASE,
 )
 _RATIO_RE = re.compile(rf"(?<![\w.]){_NUM}(?:\s*/\s*{_NUM})+(?![\w.])")
@@ -78,7 +78,15 @@ _FORM_WORDS = frozenset(
     "intravenous subcutaneous intramuscular intrathecal emulsion concentrate liquid syrup elixir "
     "drops vial vials ampule ampoule prefilled pre filled syringe syringes pen pens autoinjector "
     "auto injector cartridge kit pack bottle for reconstitution lyophilized single use "
-    "pf preservative free product".split()
+    "pf preservative free product granules granule lozenge lozenges troche troches paste pellet pellets "
+    "wafer strip strips sachet packet packets implant insert ring bag premix premixed pill pills "
+    # Directions typed into the drug field ('sildenafil 20 mg TID'): never part of a name.
+    "qd bid tid qid qod qhs qam qpm prn daily nightly weekly q4h q6h q8h q12h q24h".split()
+)
+# A vehicle after 'in' ('rituximab 1000 mg in 0.9% NaCl 500 mL') is not an ingredient.
+_DILUENT_WORDS = frozenset(
+    "in nacl ns normal half saline sodium chloride dextrose glucose d5w d5 d10w d5ns d5 1/2ns water sterile "
+    "for injection lactated ringer ringers lr sw swfi bag ml l of".split()
 )
 # Dose-form words that say the route (the name then implies it: 'tacrolimus 0.1 % Topical Ointment').
 _FORM_ROUTES = {
@@ -495,6 +503,10 @@ class Vocabulary:
         # Strengths go before punctuation is folded ('0.1 %', '200 MG/ML', '800/160').
         stripped = _RATIO_RE.sub(" ", _STRENGTH_RE.sub(" ", text))
         words = name_key(stripped).split()
+        if "in" in words[1:]:
+            cut = words.index("in", 1)
+            if all(w in _DILUENT_WORDS or _NUMBER_RE.match(w) for w in words[cut:]):
+                words = words[:cut]
         given = words
         core = " ".join(words)
         seen: set = set()

@@ -156,6 +156,14 @@ def test_a_code_already_known_for_another_ingredient_is_a_load_error():
         ("methylprednisolone sodium succinate 1000 MG Injection", "methylprednisolone"),
         ("prednisone 5 mg tab", "prednisone"),
         ("folic acid 1 mg tab", "folic acid"),
+        ("hydrocortisone 2.5 MG Oral Lozenge", "hydrocortisone"),
+        ("prednisolone 0.005 MG/MG Paste", "prednisolone"),
+        ("triamcinolone acetonide 0.001 MG/MG Oral", "triamcinolone"),
+        # a vehicle and directions typed into the drug field
+        ("rituximab 1000 mg in 0.9% NaCl 500 mL", "rituximab"),
+        ("cyclophosphamide 750 mg/m2 in D5W 250 ml", "cyclophosphamide"),
+        ("sildenafil 20 mg TID", "sildenafil"),
+        ("prednisone 10 mg PO daily", "prednisone"),
         # bracketed brands that agree with the ingredient
         ("mycophenolate mofetil 500 MG Oral Tablet [CellCept]", "mycophenolate mofetil"),
         ("24 HR tacrolimus 4 MG Extended Release Oral Tablet [Envarsus]", "tacrolimus"),
@@ -209,6 +217,8 @@ def test_a_name_that_reads_two_ways_is_ambiguous_never_a_guess(vocab, text, cand
         "x",
         "",
         "500 MG Oral Tablet",
+        "saline in water",
+        "methotrexate in prednisone",  # only a vehicle is dropped after 'in'
     ],
 )
 def test_never_fuzzy_matched_into_a_drug(vocab, text):
