@@ -389,8 +389,12 @@ class Vocabulary:
                 )
             if prev_code is None or prev_code.tag not in VERIFIED_TAGS or prev_code.ingredient != canonical:
                 self._codes[c["code"]] = Code(c["code"], c["source"], c["tag"], canonical)
-        if any(re.fullmatch(re.escape(canonical) + r"-[a-z]{4}", clean_name(a)) for a in names):
-            self._suffixable.add(canonical)
+        prefix = canonical + "-"
+        for a in names:  # a US biosimilar proper name ('rituximab-abbs') marks a biologic
+            a = a.lower()
+            if len(a) == len(prefix) + 4 and a.startswith(prefix) and _SUFFIX_RE.match(a[-4:]):
+                self._suffixable.add(canonical)
+                break
 
     def _add_name(self, name: str, canonical: str, owner: str, allow_override: bool = False) -> None:
         key = name_key(name)
