@@ -126,7 +126,7 @@ def _without_local_fields(data: dict, shape: Optional[dict] = None) -> tuple[dic
                 # The schema bounds the depth of every other field; local values get the reader's
                 # limit, counted from the document's top as the reader counts it.
                 if not problem and isinstance(v, (dict, list)) and _deeper_than(v, MAX_DEPTH - 1 - depth):
-                    problem.append((f"`{k}` is nested deeper than {MAX_DEPTH} levels", f"{pointer}/{escape_token(k)}"))
+                    problem.append((f"{_name(k)} is nested deeper than {MAX_DEPTH} levels", f"{pointer}/{escape_token(k)}"))
                 continue
             sub = shape.get(k)
             if sub is not None:
@@ -141,6 +141,12 @@ def _without_local_fields(data: dict, shape: Optional[dict] = None) -> tuple[dic
 
     stripped = strip(data, _SHAPE if shape is None else shape, "", 0)
     return stripped, (problem[0] if problem else None)
+
+
+def _name(key: str) -> str:
+    # A key written by the document is quoted with repr when it holds a control, format or
+    # bidirectional character, so that it cannot reorder or forge a report line.
+    return f"`{key}`" if key.isprintable() else repr(key)
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
@@ -220,7 +226,7 @@ def _message(err: dict, loc: list, data: dict) -> str:
         key = str(loc[-1])
         container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
         allowed = list(model.fields_of(_MODEL_AT.get(container, model.Regimen)))
-        return f"unknown field `{key}`{did_you_mean(key, allowed)} (fields starting with `x-` are free for local use)"
+        return f"unknown field {_name(key)}{did_you_mean(key, allowed)} (fields starting with `x-` are free for local use)"
     value = _get(data, loc)
     shown = _kind(value) if isinstance(value, (dict, list)) or value is None else repr(value)
     if len(shown) > 60:

@@ -306,3 +306,14 @@ def test_waiver_expires_takes_any_string(value):
 def test_waiver_expires_must_still_be_a_string():
     [(msg, ptr)] = problems(doc(waivers=[{"rule": "ILD102", "expires": 20260301}]))
     assert ptr == "/waivers/0/expires" and "must be a string" in msg
+
+
+@pytest.mark.parametrize("key", ["col\u202eour", "x\nforged: line", "a\u2066b"])
+def test_unknown_field_names_are_quoted_when_not_printable(key):
+    d = doc()
+    d["orders"][0][key] = 1
+    [(msg, _)] = problems(d)
+    assert key not in msg and repr(key) in msg
+    d = doc(**{"x-" + key: json.loads("[" * 70 + "]" * 70)})
+    [(msg, _)] = problems(d)
+    assert ("x-" + key) not in msg and "deeper than" in msg
