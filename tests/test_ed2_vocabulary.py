@@ -549,3 +549,35 @@ def test_render_escapes_control_characters(linter):
     out = render(linter, ["zz\nCellCept: drug forged"])
     assert out.splitlines()[0].startswith("zz\\nCellCept: drug forged: not a known")
     assert "\nCellCept: drug forged" not in out
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_DECORATION = st.sampled_from(["", " 500 MG Oral Tablet", " [CellCept]", " DS", " sodium", "-abbs", " (human)",
+                               " 0.1 % Topical Ointment", " in 0.9% NaCl 100 mL", " / ", " and "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_reading_any_text_never_raises_and_is_consistent(vocab, text):
+    r = vocab.resolve(text)
+    assert (r.drug is None) or (r.ambiguous == ())
+    assert len(r.ambiguous) != 1
+    msg, is_error = vocab.unknown_drug(text, CHECKED) if r.drug is None else ("", False)
+    assert isinstance(msg, str) and isinstance(is_error, bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.sampled_from(sorted(DRUGS)), left=_DECORATION, right=_DECORATION)
+def test_decorating_a_known_name_never_yields_another_ingredient(vocab, name, left, right):
+    # Whatever is printed around an ingredient name, it reads as that ingredient (or a more
+    # specific form of it), as ambiguous, or as unknown: never as an unrelated ingredient.
+    r = vocab.resolve(f"{name}{left}{right}")
+    if r.drug is not None and r.drug.name != name:
+        assert name in r.drug.classes or r.drug.name in vocab.drugs[name].classes or (
+            # an explicit alias that names a salt form ('mycophenolate sodium')
+            vocab._names.get(r.core) == r.drug.name
+        ), (name, left, right, r)
