@@ -391,8 +391,12 @@ def mutated_st(draw):
     elif how == "delete-order-field":
         i = draw(st.integers(0, len(bad["orders"]) - 1))
         k = draw(st.sampled_from(["drug", "dose", "unit", "route", "frequency"]))
-        del bad["orders"][i][k]
-        what = f"deleted orders/{i}/{k}"
+        if k == "drug":
+            del bad["orders"][i][k]
+            what = f"deleted orders/{i}/{k}"
+        else:  # regimen-format.md 2nd ed.: these may be left out, but an explicit null is OL001
+            bad["orders"][i][k] = None
+            what = f"null orders/{i}/{k}"
     elif how == "delete-condition":
         del bad["indication"]["condition"]
         what = "deleted indication/condition"
