@@ -632,8 +632,11 @@ class Vocabulary:
 
 # Each stage removes one kind of word that does not name the ingredient; the name is looked up
 # after each, so an explicit alias ('mycophenolate sodium', 'potassium chloride') wins.
+_NAME_FORM_WORDS = _FORM_WORDS - frozenset(_FORM_ROUTES)
 _STAGES = (
     lambda ws: ws,
+    # Route words go last among forms: 'immune globulin subcutaneous' is not IVIG.
+    lambda ws: [w for w in ws if w not in _NAME_FORM_WORDS],
     lambda ws: [w for w in ws if w not in _FORM_WORDS],
     lambda ws: [w for w in ws if not _NUMBER_RE.match(w)],
     lambda ws: [w for w in ws if w not in _DESIGNATORS],

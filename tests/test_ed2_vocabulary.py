@@ -581,3 +581,12 @@ def test_decorating_a_known_name_never_yields_another_ingredient(vocab, name, le
             # an explicit alias that names a salt form ('mycophenolate sodium')
             vocab._names.get(r.core) == r.drug.name
         ), (name, left, right, r)
+
+
+def test_a_route_word_that_is_part_of_a_name_is_kept_before_it_is_dropped():
+    scig = DRUGS.get("immune globulin subcutaneous", {"classes": [], "aliases": ["scig"]})
+    v = pack_vocab({**DRUGS, "immune globulin subcutaneous": scig})
+    assert v.drug("Immune Globulin Subcutaneous (Human) 20% Liquid").name == "immune globulin subcutaneous"
+    assert v.drug("immune globulin 10% Injectable Solution").name == "immune globulin"
+    r = v.resolve("tacrolimus 0.1 % Topical Ointment")
+    assert r.drug.name == "tacrolimus" and r.route == "topical"
