@@ -95,6 +95,8 @@ COMEDICATION_BRANDS: dict[str, list[tuple[str, str]]] = {
     "famotidine": [("Pepcid", OB)],
     "ranitidine": [("Zantac", OB)],
     "cimetidine": [("Tagamet", OB)],
+    "nizatidine": [("Axid", OB)],
+    "albuterol": [("Proventil HFA", OB), ("Ventolin HFA", OB), ("ProAir HFA", OB)],
     "omeprazole": [("Prilosec", OB)],
     "esomeprazole": [("Nexium", OB)],
     "pantoprazole": [("Protonix", OB)],
