@@ -85,7 +85,7 @@ _FORM_WORDS = frozenset(
 )
 # A vehicle after 'in' ('rituximab 1000 mg in 0.9% NaCl 500 mL') is not an ingredient.
 _DILUENT_WORDS = frozenset(
-    "in nacl ns normal half saline sodium chloride dextrose glucose d5w d5 d10w d5ns d5 1/2ns water sterile "
+    "in nacl ns normal half saline sodium chloride dextrose glucose d5w d5 d10w d5ns water sterile "
     "for injection lactated ringer ringers lr sw swfi bag ml l of".split()
 )
 # Dose-form words that say the route (the name then implies it: 'tacrolimus 0.1 % Topical Ointment').
@@ -106,7 +106,7 @@ _PER_PIECE = {"tablet": "tablet", "tablets": "tablet", "tab": "tablet", "tabs": 
 _PER_UNIT = {"ml": "ml", "l": "l", "actuat": "actuation", "tab": "tablet", "tablet": "tablet",
              "cap": "capsule", "capsule": "capsule", "dose": "dose"}
 # Strength designators: 'Bactrim DS', 'TMP-SMX SS', 'Septrin Forte'.
-_DESIGNATORS = frozenset("ds ss forte double single strength ss".split())
+_DESIGNATORS = frozenset("ds ss forte double single strength".split())
 # Salts, hydrates and esters that do not change the ingredient for any rule. An explicit alias
 # is looked up first, so 'mycophenolate sodium' stays mycophenolic acid and 'potassium chloride'
 # stays a drug of its own.
@@ -469,9 +469,6 @@ class Vocabulary:
             if len(self._cache) < 100_000:
                 self._cache[text] = hit
         return hit
-
-    def _lookup(self, key: str) -> Optional[str]:
-        return self._names.get(key)
 
     def _resolve(self, text: str) -> Resolution:
         cleaned = clean_name(text)
