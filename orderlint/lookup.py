@@ -56,6 +56,10 @@ def _checking_rules(linter: Any, tags: frozenset) -> list[dict]:
             continue
         trig = linter._triggers.get(r.code)
         named = bool(trig) and not trig.isdisjoint(tags)
+        # What a rule looks for rather than triggers on (ILD301's PCP agents), when it says so.
+        looks_for = getattr(r, "looks_for", None)
+        if not named and looks_for:
+            named = not frozenset(looks_for).isdisjoint(tags)
         if not named:
             named = not _option_names(options.get(r.code, {})).isdisjoint(tags)
         if named:
@@ -164,7 +168,7 @@ def _safe(text: str) -> str:
 
 
 def _rules(rules: list[dict]) -> str:
-    return ", ".join(f"{r['code']} {r['name']}" for r in rules) or "no enabled rule"
+    return ", ".join(f"{r['code']} {r['name']}" for r in rules) or "no enabled rule names it"
 
 
 def _text(r: dict) -> str:
