@@ -590,3 +590,15 @@ def test_a_route_word_that_is_part_of_a_name_is_kept_before_it_is_dropped():
     assert v.drug("immune globulin 10% Injectable Solution").name == "immune globulin"
     r = v.resolve("tacrolimus 0.1 % Topical Ointment")
     assert r.drug.name == "tacrolimus" and r.route == "topical"
+
+
+def test_lookup_counts_a_rules_looks_for_tags(vocab):
+    from types import SimpleNamespace
+
+    from orderlint.lookup import lookup
+
+    rule = SimpleNamespace(code="XPCP1", name="pcp-agent-missing", looks_for=frozenset({"pcp-prophylaxis"}))
+    fake = SimpleNamespace(vocab=vocab, rules=[rule], enabled=frozenset({"XPCP1"}), _triggers={"XPCP1": None},
+                           options={"XPCP1": {}}, conditions=frozenset({"ssc-ild"}))
+    assert _one(lookup(fake, "Bactrim DS"), "drug")["checked_by"] == [{"code": "XPCP1", "name": "pcp-agent-missing"}]
+    assert _one(lookup(fake, "ondansetron"), "drug")["checked_by"] == []
