@@ -7,6 +7,7 @@ check that crashed (OL000). No traceback is ever printed for bad input.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Any, Iterator, Optional
@@ -35,12 +36,142 @@ that failed to load, or a check that crashed (OL000).
 
 
 def _err(message: str) -> None:
-    click.echo(f"orderlint: error: {message}", err=True)
+    from orderlint.formatters import printable
+
+    # One line, whatever a file name or message holds (newlines, bidirectional controls).
+    click.echo(f"orderlint: error: {printable(message)}", err=True)
 
 
 class _Exit(Exception):
     def __init__(self, code: int) -> None:
         self.code = code
+
+
+STDOUT = "the report to standard output"
+
+
+class OutputError(Exception):
+    """Writing the report failed (disk full, I/O error, closed pipe): one line, exit 2."""
+
+    def __init__(self, target: str, error: OSError) -> None:
+        self.target = target
+        reason = error.strerror or type(error).__name__
+        if target == STDOUT and error.errno == errno.EBADF:
+            reason += " (standard output is closed)"
+        super().__init__(f"cannot write {target}: {reason}")
+
+
+class _Output:
+    """The report stream: a failed write or flush becomes OutputError naming the target."""
+
+    __slots__ = ("_stream", "target")
+
+    def __init__(self, stream: Any, target: str) -> None:
+        self._stream = stream
+        self.target = target
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as e:
+            raise OutputError(self.target, e) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as e:
+            raise OutputError(self.target, e) from None
+
+
+class _ReportFile:
+    """``--output FILE``, written atomically: a temporary file beside it, renamed over it only when
+    the whole report is written, so an interrupted or failed run leaves no partial report there.
+    A path that is not a regular file (a device, a FIFO) is written in place."""
+
+    def __init__(self, path: str) -> None:
+        import stat
+        import tempfile
+
+        self.path = path
+        self.tmp: Optional[str] = None
+        target = os.path.realpath(path)
+        try:
+            try:
+                st: Optional[os.stat_result] = os.stat(target)
+            except FileNotFoundError:
+                st = None
+            if st is not None and not stat.S_ISREG(st.st_mode):
+                self.stream = open(target, "w", encoding="utf-8", errors="backslashreplace", newline="\n")
+                return
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
+                                            dir=os.path.dirname(target))
+        except OSError as e:
+            raise OutputError(path, e) from None
+        if st is not None:
+            self.mode = stat.S_IMODE(st.st_mode)
+        else:
+            umask = os.umask(0o022)
+            os.umask(umask)
+            self.mode = 0o666 & ~umask
+        self.target = target
+        self.stream = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n")
+
+    def commit(self) -> None:
+        try:
+            self.stream.flush()
+            if self.tmp is not None:
+                os.chmod(self.tmp, self.mode)
+            self.stream.close()
+            if self.tmp is not None:
+                os.replace(self.tmp, self.target)
+                self.tmp = None
+        except OSError as e:
+            raise OutputError(self.path, e) from None
+
+    def abort(self) -> None:
+        try:
+            self.stream.close()
+        except OSError:
+            pass
+        if self.tmp is not None:
+            try:
+                os.unlink(self.tmp)
+            except OSError:
+                pass
+            self.tmp = None
+
+
+def _discard_stdout() -> None:
+    """After a failed write to standard output, point it at the null device so that the
+    interpreter's final flush cannot fail again (which would exit 120 with a second message)."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.close(fd)
+    except OSError:
+        pass
+
+
+def _emit(text: str) -> None:
+    """Write a command's whole answer to standard output, flushed, or fail with one line."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError(STDOUT, OSError(errno.EBADF, os.strerror(errno.EBADF)))
+    out = _Output(stream, STDOUT)
+    out.write(text)
+    out.flush()
+
+
+def _interrupted() -> None:
+    """Ctrl-C: one line and exit 2. A second Ctrl-C while leaving is ignored, not a traceback."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # not the main thread
+        pass
+    _err("interrupted")
+    sys.exit(2)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
@@ -93,12 +224,13 @@ def _guard(fn):
             sys.exit(2)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except BrokenPipeError:
-            sys.stderr.close()
+        except OutputError as e:
+            _err(str(e))
+            if e.target == STDOUT:
+                _discard_stdout()
             sys.exit(2)
         except KeyboardInterrupt:
-            _err("interrupted")
-            sys.exit(2)
+            _interrupted()
         except Exception as e:  # a bug in orderlint: one clear line, never a traceback
             if os.environ.get("ORDERLINT_DEBUG"):
                 raise
@@ -138,6 +270,38 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
     from orderlint.parallel import resolve_jobs
 
     n_jobs = resolve_jobs(jobs)
+    report_file: Optional[_ReportFile] = None
+    if output:
+        report_file = _ReportFile(output)
+        out = _Output(report_file.stream, output)
+    else:
+        if sys.stdout is None:
+            raise OutputError(STDOUT, OSError(errno.EBADF, os.strerror(errno.EBADF)))
+        # A lone surrogate (from a document or a file name that is not UTF-8) is escaped, never
+        # an encoding error that loses the other documents' results.
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+        out = _Output(sys.stdout, STDOUT)
+    # While plugins load and checks run, anything they print goes to standard error: the report
+    # (JSON, SARIF, JSON Lines) stays well-formed. Workers (--jobs) inherit this.
+    saved_stdout = sys.stdout
+    sys.stdout = sys.stderr if sys.stderr is not None else open(os.devnull, "w")
+    try:
+        code = _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config,
+                      statistics, baseline, write_baseline, n_jobs)
+        if report_file is not None:
+            report_file.commit()
+            report_file = None
+    finally:
+        sys.stdout = saved_stdout
+        if report_file is not None:
+            report_file.abort()
+    _finish_check(*code)
+
+
+def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config, statistics,
+           baseline, write_baseline, n_jobs) -> tuple:
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of)
     linter = _make_linter(settings)
     from orderlint.findings import Summary
@@ -154,26 +318,22 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
 
         recorder = BaselineWriter()
 
-    out_file = None
-    try:
-        out = sys.stdout
-        if output:
-            try:
-                out_file = open(output, "w", encoding="utf-8", newline="\n")
-            except OSError as e:
-                _err(f"cannot write {output}: {e.strerror}")
-                raise _Exit(2) from None
-            out = out_file
-        formatter = get_formatter(fmt, out, linter, statistics=statistics)
-        summary = Summary()
-        tool_error = False
-        formatter.start()
-        inputs = list(paths) or ["."]
-        if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
-            # Workers render their own lines; the parent only writes text and adds up counts.
-            tool_error = _render_in_workers(linter, inputs, jsonl_stdin, n_jobs, fmt, statistics, out, summary, formatter)
-        else:
-            for result in _results(linter, inputs, jsonl_stdin, n_jobs):
+    # The report file itself is never linted when a folder walk comes across it.
+    exclude = (output,) if output else ()
+    formatter = get_formatter(fmt, out, linter, statistics=statistics)
+    summary = Summary()
+    tool_error = False
+    formatter.start()
+    inputs = list(paths) or ["."]
+    if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
+        # Workers render their own lines; the parent only writes text and adds up counts.
+        tool_error = _render_in_workers(linter, inputs, jsonl_stdin, n_jobs, fmt, statistics, out, summary,
+                                        formatter, exclude)
+    else:
+        from contextlib import closing
+
+        with closing(_results(linter, inputs, jsonl_stdin, n_jobs, exclude)) as results:
+            for result in results:
                 if isinstance(result, str):  # an unreadable input
                     _err(result)
                     tool_error = True
@@ -184,13 +344,14 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
                     base.apply(result)
                 summary.add(result)
                 formatter.result(result)
-        formatter.finish(summary)
-        out.flush()
-        if base is not None and fmt == "text" and base.matched:
-            click.echo(f"orderlint: {base.matched} finding(s) already in the baseline were not counted", err=True)
-    finally:
-        if out_file is not None:
-            out_file.close()
+    formatter.finish(summary)
+    out.flush()
+    if base is not None and fmt == "text" and base.matched:
+        click.echo(f"orderlint: {base.matched} finding(s) already in the baseline were not counted", err=True)
+    return settings, summary, tool_error, recorder, write_baseline, exit_zero
+
+
+def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero) -> None:
     if recorder is not None:
         recorder.write(write_baseline)
         click.echo(f"orderlint: wrote {recorder.count} finding(s) to {write_baseline}", err=True)
@@ -208,27 +369,36 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
     raise _Exit(1 if failing else 0)
 
 
-def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, summary, formatter) -> bool:
+def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, summary, formatter, exclude) -> bool:
     """Parallel run of a line-oriented format; returns whether an input could not be read."""
+    from contextlib import closing
+
     from orderlint.inputs import units
     from orderlint.parallel import WorkerDied, render_parallel
 
     unreadable = False
     try:
-        for text, part, state, errors in render_parallel(linter, units(inputs, jsonl_stdin), jobs, fmt, statistics):
-            for message in errors:
-                _err(message)
-                unreadable = True
-            out.write(text)
-            summary.merge(part)
-            formatter.merge(state)
+        with closing(render_parallel(linter, units(inputs, jsonl_stdin, exclude), jobs, fmt, statistics)) as chunks:
+            for text, part, state, errors in chunks:
+                for message in errors:
+                    _err(message)
+                    unreadable = True
+                out.write(text)
+                summary.merge(part)
+                formatter.merge(state)
     except WorkerDied as e:
         _err(str(e))
         raise _Exit(2) from None
     return unreadable
 
 
-def _results(linter: Any, paths: list[str], jsonl_stdin: bool, jobs: int) -> Iterator[Any]:
+def _closing(gen):
+    from contextlib import closing
+
+    return closing(gen)
+
+
+def _results(linter: Any, paths: list[str], jsonl_stdin: bool, jobs: int, exclude: tuple = ()) -> Iterator[Any]:
     """Results in input order; a str item is an error message for an unreadable input."""
     from orderlint.inputs import load, units
 
@@ -236,40 +406,48 @@ def _results(linter: Any, paths: list[str], jsonl_stdin: bool, jobs: int) -> Ite
         from orderlint.parallel import WorkerDied, lint_parallel
 
         try:
-            yield from lint_parallel(linter, units(paths, jsonl_stdin), jobs)
+            with _closing(lint_parallel(linter, units(paths, jsonl_stdin, exclude), jobs)) as results:
+                yield from results
         except WorkerDied as e:
             _err(str(e))
             raise _Exit(2) from None
         return
-    for unit in units(paths, jsonl_stdin):
+    lint = linter.lint_document
+    for unit in units(paths, jsonl_stdin, exclude):
         doc = load(unit)
-        yield doc if isinstance(doc, str) else linter.lint_document(doc)
+        yield doc if isinstance(doc, str) else lint(doc)
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", type=click.Path(dir_okay=False), help="Configuration file whose option values the summaries quote; overrides discovery.")
 @_guard
-def rules(fmt: str) -> None:
+def rules(fmt: str, config: Optional[str]) -> None:
     """List every rule: code, name, severity, summary and source."""
-    linter = _make_linter(_settings(None))
+    linter = _make_linter(_settings(config))
+    # Summaries quote the effective option values (a site's max-course-days, not the default).
     if fmt == "json":
         import json
 
         from orderlint.docs import rule_dict
 
-        click.echo(json.dumps([rule_dict(r) for r in linter.rules], indent=2, ensure_ascii=False))
+        rows = [rule_dict(r, linter.options[r.code]) for r in linter.rules]
+        _emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
+    lines = []
     for r in linter.rules:
-        click.echo(f"{r.code}  {r.name:<36} {r.severity:<8} {r.summary}")
-        click.echo(f"{'':8}source: {r.source.text()}")
+        lines.append(f"{r.code}  {r.name:<36} {r.severity:<8} {r.summary_for(linter.options[r.code])}")
+        lines.append(f"{'':8}source: {r.source.text()}")
+    _emit("".join(line + "\n" for line in lines))
 
 
 @cli.command()
 @click.argument("rule")
+@click.option("--config", type=click.Path(dir_okay=False), help="Configuration file whose option values the summaries quote; overrides discovery.")
 @_guard
-def explain(rule: str) -> None:
+def explain(rule: str, config: Optional[str]) -> None:
     """Explain a rule (by CODE or NAME): what it checks, why, its source, options and examples."""
-    linter = _make_linter(_settings(None))
+    linter = _make_linter(_settings(config))
     from orderlint.config import ConfigError
     from orderlint.docs import explain_text
 
@@ -278,7 +456,29 @@ def explain(rule: str) -> None:
     except ConfigError as e:
         _err(str(e))
         raise _Exit(2) from None
-    click.echo(explain_text(r, linter.options[r.code]))
+    _emit(explain_text(r, linter.options[r.code]) + "\n")
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--config", type=click.Path(dir_okay=False), help="Configuration file (site vocabulary names, enabled rules); overrides discovery.")
+@_guard
+def lookup(names: tuple, fmt: str, config: Optional[str]) -> None:
+    """Show how drug, test, unit, route, frequency or condition NAMEs normalize.
+
+    For a drug: its ingredient, classes, RxNorm code with its verification tag and the rules that
+    check it; for an unknown name, the closest known names. Exit 1 when a name is not known.
+    """
+    linter = _make_linter(_settings(config))
+    try:
+        from orderlint import lookup as lookup_mod
+    except ImportError as e:  # fail closed: never an empty answer that reads as "nothing known"
+        _err(f"lookup is not available in this installation ({e})")
+        raise _Exit(2) from None
+    _emit(lookup_mod.render(linter, list(names), fmt).rstrip("\n") + "\n")
+    unknown = [n for n in names if not lookup_mod.lookup(linter, n)["matches"]]
+    raise _Exit(1 if unknown else 0)
 
 
 @cli.command()
@@ -287,7 +487,7 @@ def schema() -> None:
     """Print the regimen JSON Schema (the input contract)."""
     from importlib.resources import files
 
-    click.echo(files("orderlint.schemas").joinpath("regimen.schema.json").read_text(encoding="utf-8"), nl=False)
+    _emit(files("orderlint.schemas").joinpath("regimen.schema.json").read_text(encoding="utf-8"))
 
 
 @cli.command("config")
@@ -297,26 +497,66 @@ def config_cmd(config: Optional[str]) -> None:
     """Show the effective settings and where each came from."""
     settings = _settings(config)
     linter = _make_linter(settings)
-    click.echo(f"configuration file: {settings.config_file or '(none found; defaults)'}")
+    lines = [f"configuration file: {settings.config_file or '(none found; defaults)'}"]
     sel = ", ".join(settings.select) if settings.select is not None else "ALL"
-    click.echo(f"select = {sel}    # {settings.origin('select')}")
-    click.echo(f"ignore = {', '.join(settings.ignore) or '(none)'}    # {settings.origin('ignore')}")
-    click.echo(f"fail-on = {settings.fail_on}    # {settings.origin('fail-on')}")
-    click.echo(f"as-of = {settings.as_of or '(today)'}    # {settings.origin('as-of')}")
-    click.echo(f"enabled rules = {', '.join(sorted(linter.enabled))}")
+    lines.append(f"select = {sel}    # {settings.origin('select')}")
+    lines.append(f"ignore = {', '.join(settings.ignore) or '(none)'}    # {settings.origin('ignore')}")
+    lines.append(f"fail-on = {settings.fail_on}    # {settings.origin('fail-on')}")
+    lines.append(f"as-of = {settings.as_of or '(today)'}    # {settings.origin('as-of')}")
+    lines.append(f"enabled rules = {', '.join(sorted(linter.enabled))}")
     windows = ", ".join(f"{k}={'any' if v is None else v}" for k, v in settings.lookback_days.items())
-    click.echo(f"lookback-days: {windows}    # {settings.origin('lookback-days')}")
+    lines.append(f"lookback-days: {windows}    # {settings.origin('lookback-days')}")
     for r in linter.rules:
         opts = linter.options[r.code]
         changed = settings.rules.get(r.code) or settings.rules.get(r.name) or {}
         sev = linter.severity[r.code]
         sev_note = "" if sev == r.severity else f"  (severity {sev}, {settings.origin('severity')})"
         if opts or sev_note:
-            click.echo(f"[{r.code}] {r.name}{sev_note}")
+            lines.append(f"[{r.code}] {r.name}{sev_note}")
             for k, v in opts.items():
                 origin = settings.origin("rules") if k in changed else "default"
-                click.echo(f"  {k} = {v!r}    # {origin}")
+                lines.append(f"  {k} = {v!r}    # {origin}")
+    _emit("".join(line + "\n" for line in lines))
 
 
 def main() -> None:
-    cli(prog_name="orderlint")
+    # Not click's standalone mode: there Ctrl-C outside a command prints "Aborted!" and exits 1.
+    try:
+        try:
+            rv = cli.main(prog_name="orderlint", standalone_mode=False)
+        except click.exceptions.Abort:
+            _interrupted()
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except OutputError as e:
+            _err(str(e))
+            _discard_stdout()
+            sys.exit(2)
+        except OSError as e:  # click writing help or a usage message to a full or closed stream
+            if os.environ.get("ORDERLINT_DEBUG"):
+                raise
+            _err(str(OutputError(STDOUT, e)))
+            _discard_stdout()
+            sys.exit(2)
+        code = rv if isinstance(rv, int) else 0
+    except SystemExit:
+        _flush_stdout()
+        raise
+    except KeyboardInterrupt:
+        _interrupted()
+    _flush_stdout()
+    sys.exit(code)
+
+
+def _flush_stdout() -> None:
+    """The last flush of standard output (help, a short answer) fails like any other write:
+    one line and exit 2, never Python's exit 120 after the interpreter gave up."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError as e:
+        _err(str(OutputError(STDOUT, e)))
+        _discard_stdout()
+        sys.exit(2)

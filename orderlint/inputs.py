@@ -8,7 +8,7 @@ input that cannot be read: reported as one error line, and the run exits 2.
 from __future__ import annotations
 
 import sys
-from typing import Iterator, Union
+from typing import Iterable, Iterator, Union
 
 from orderlint.reader import (
     MAX_DOCUMENT_BYTES,
@@ -23,17 +23,28 @@ from orderlint.reader import (
 Unit = tuple
 
 
-def units(paths: list[str], jsonl_stdin: bool) -> Iterator[Unit]:
+def _stdin_closed() -> Unit:
+    return ("error", "cannot read standard input: Bad file descriptor (standard input is closed)")
+
+
+def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = ()) -> Iterator[Unit]:
+    """The run's inputs in order; ``exclude``: files a folder walk must not yield (the report file)."""
     for p in paths:
         if p == "-":
+            if sys.stdin is None:
+                yield _stdin_closed()
+                continue
             stream = sys.stdin.buffer
-            if jsonl_stdin:
-                for src, lineno, raw in iter_jsonl_lines(stream, "<stdin>"):
-                    yield ("line", src, lineno, raw)
-            else:
-                yield ("bytes", "<stdin>", stream.read(MAX_DOCUMENT_BYTES + 1))
+            try:
+                if jsonl_stdin:
+                    for src, lineno, raw in iter_jsonl_lines(stream, "<stdin>"):
+                        yield ("line", src, lineno, raw)
+                else:
+                    yield ("bytes", "<stdin>", stream.read(MAX_DOCUMENT_BYTES + 1))
+            except OSError as e:  # EIO, a closed descriptor: said so, never an internal error
+                yield ("error", f"cannot read standard input: {e.strerror or e}")
             continue
-        for path, problem in iter_paths([p]):
+        for path, problem in iter_paths([p], exclude=exclude):
             if problem:
                 yield ("error", f"cannot read {path}: {problem}")
             elif format_for(path) == "jsonl":

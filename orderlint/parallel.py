@@ -3,14 +3,13 @@
 Workers are forked after the rule packs are loaded, so each inherits the same Linter (and
 the same settings). The parent keeps a bounded window of chunks in flight, so a stream of any
 length is never read ahead without limit. A worker that dies is a tool error (exit 2), never a
-silently missing result.
+silently missing result. Workers ignore Ctrl-C; the parent handles it, kills and reaps them.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections import deque
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from orderlint.findings import Finding, Result, Suppression
@@ -88,30 +87,116 @@ class WorkerDied(Exception):
     pass
 
 
+# Upper bound of --jobs: more processes than this only add memory and start-up time.
+def max_jobs() -> int:
+    return min((os.cpu_count() or 1) * 4, 64)
+
+
+_POLL = 0.5  # seconds between checks that every worker is still alive while waiting for a result
+
+
+def _worker(tasks: Any, results: Any, task: Any, args: tuple) -> None:
+    """A worker process: lint chunks until told to stop. Ctrl-C is the parent's to handle: the
+    worker ignores SIGINT (the parent ends it), so a terminal's Ctrl-C, which reaches the whole
+    process group, never prints a worker traceback or leaves a worker behind."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # A plugin that prints must not write into the report: the worker's standard output is
+    # standard error (results travel back through the queue, never through stdout).
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        pass
+    sys.stdout = sys.stderr
+    while True:
+        item = tasks.get()
+        if item is None:
+            return
+        index, chunk = item
+        try:
+            answer: Any = task(chunk, *args)
+        except BaseException as e:  # noqa: BLE001 - reported by the parent as a tool error
+            answer = _Failed(f"{type(e).__name__}: {e}")
+        results.put((index, answer))
+
+
+class _Failed:
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
 def _run(linter: Any, units: Iterable[Unit], jobs: int, task: Any, *args: Any) -> Iterator[Any]:
-    """Submit chunks of units to forked workers; yield each chunk's answer in input order."""
+    """Submit chunks of units to forked workers; yield each chunk's answer in input order.
+
+    At most ``jobs * WINDOW_PER_JOB`` chunks are in flight, so memory stays bounded. However the
+    generator ends (exhausted, an error, Ctrl-C, closed early), every worker is killed and
+    reaped before it returns: nothing is left running and nothing waits forever.
+    """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    import queue
+    import signal
 
     global _LINTER
     _LINTER = linter
     ctx = multiprocessing.get_context("fork")
-    window: deque = deque()
-    chunks = iter(lambda it=iter(units): list(itertools.islice(it, CHUNK)), [])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    tasks = ctx.Queue()
+    results = ctx.Queue()
+    procs: list = []
+    try:
+        # SIGINT is blocked while forking so that a worker never starts with Python's handler;
+        # a Ctrl-C that arrives meanwhile is delivered to the parent right after.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            for chunk in chunks:
-                window.append(pool.submit(task, chunk, *args))
-                if len(window) >= jobs * WINDOW_PER_JOB:
-                    yield window.popleft().result()
-            while window:
-                yield window.popleft().result()
-        except BrokenProcessPool:
-            raise WorkerDied("a worker process died; the remaining documents were not checked") from None
+            for _ in range(jobs):
+                p = ctx.Process(target=_worker, args=(tasks, results, task, args), daemon=True)
+                p.start()
+                procs.append(p)
         finally:
-            for f in window:
-                f.cancel()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        chunks = iter(lambda it=iter(units): list(itertools.islice(it, CHUNK)), [])
+        limit = jobs * WINDOW_PER_JOB
+        sent = done = 0
+        waiting: dict = {}
+        exhausted = False
+        while True:
+            while not exhausted and sent - done < limit:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                tasks.put((sent, chunk))
+                sent += 1
+            if done == sent:
+                break
+            while done not in waiting:
+                try:
+                    index, answer = results.get(timeout=_POLL)
+                except queue.Empty:
+                    if any(p.exitcode is not None for p in procs):
+                        raise WorkerDied("a worker process died; the remaining documents were not checked") from None
+                    continue
+                waiting[index] = answer
+            answer = waiting.pop(done)
+            done += 1
+            if isinstance(answer, _Failed):
+                raise WorkerDied(f"internal error in a worker process: {answer.message}")
+            yield answer
+        for _ in procs:
+            tasks.put(None)
+        for p in procs:
+            p.join(timeout=5)
+    finally:
+        for p in procs:
+            if p.exitcode is None:
+                p.kill()
+        for p in procs:
+            p.join()
+        for q in (tasks, results):
+            q.cancel_join_thread()  # never wait on a feeder thread whose reader is gone
+            q.close()
 
 
 def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int) -> Iterator[Union[Result, str]]:
@@ -130,7 +215,7 @@ def resolve_jobs(value: Optional[str]) -> int:
     if value is None or value == "":
         return 1
     if value == "auto":
-        return cpu_count()
+        return min(cpu_count(), max_jobs())
     try:
         n = int(value)
     except ValueError:
@@ -139,4 +224,8 @@ def resolve_jobs(value: Optional[str]) -> int:
         from orderlint.config import ConfigError
 
         raise ConfigError(f"--jobs must be a whole number of processes (1 or more) or 'auto', not {value!r}")
+    if n > max_jobs():
+        from orderlint.config import ConfigError
+
+        raise ConfigError(f"--jobs must be at most {max_jobs()} on this machine (4 per core, at most 64), not {n}")
     return n

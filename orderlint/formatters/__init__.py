@@ -57,11 +57,15 @@ def get_formatter(fmt: str, out: TextIO, linter: Any, **kw: Any) -> Formatter:
 
 _CONTROL = {c: f"\\x{c:02x}" for c in range(32) if c != 9}
 _CONTROL.update({0x7F: "\\x7f", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+# Bidirectional embedding, override and isolate controls: they can make a line display in another
+# order than it reads ("Trojan Source"), so a file name or waiver text could disguise a report line.
+_CONTROL.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
 def printable(text: str) -> str:
-    """Escape control characters (newlines, ANSI escapes) that document text could carry into a
-    terminal or a line-oriented report, so that no input can forge report lines."""
+    """Escape control characters (newlines, ANSI escapes, bidirectional controls) that document
+    text or a file name could carry into a terminal or a line-oriented report, so that no input
+    can forge or disguise report lines."""
     return text.translate(_CONTROL)
 
 

@@ -3,7 +3,8 @@
 ``::error file=PATH,line=L,col=C,title=CODE::message`` (as interfaces.md specifies) (``::warning`` for
 warnings, ``::notice`` for info). A waived finding is a ``::notice`` ending in
 ``(waived: REASON; approved by WHO)``. A document no installed rule pack applies to gets a
-``::notice`` saying it was not checked, so a skipped document is never silent.
+``::error`` for its OL007 finding (or a ``::notice`` saying it was not checked where a site ignores
+OL007), so a skipped document is never silent.
 
 Escaping follows the runner (actions/toolkit ``command.ts``): in the message ``%``, CR and LF
 become ``%25``, ``%0D``, ``%0A``; in property values ``:`` and ``,`` also become ``%3A``, ``%2C``.
@@ -41,7 +42,9 @@ class GitHubFormatter(Formatter):
         path, src_line = split_source(r.source)
         file = None if is_pseudo(path) else display_path(path)
         write = self.out.write
-        if r.status == "not-applicable":
+        # rules.md 2nd ed.: a not-applicable document carries OL007, annotated like any finding;
+        # only where a site ignores OL007 does the notice say the document was not checked.
+        if r.status == "not-applicable" and not r.findings:
             write(command(
                 "notice",
                 f"{r.source}: not checked: no installed rule pack for condition {r.condition!r}",

@@ -12,7 +12,7 @@ its order id), unique within its suite because GitLab keeps only the first of re
 * a checked document with no findings -> one passing test case ``"<id>: no findings"``, so
   dashboards show pass rates;
 * a not-applicable document (no installed rule pack for its condition) -> a skipped test case
-  ``"<id>: not checked"``: it was not checked, and must not look like a pass.
+  ``"<id>: not checked"`` and its OL007 finding as a failure: it must not look like a pass.
 
 Built with xml.etree.ElementTree; characters XML 1.0 cannot carry are replaced, and the output
 is ASCII (other characters as character references), so it is valid whatever the stream encoding.
@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from orderlint import __version__
-from orderlint.formatters import Formatter
+from orderlint.formatters import Formatter, printable
 from orderlint.formatters.sarif import display_path
 from orderlint.reader import split_source
 
@@ -80,12 +80,13 @@ class JUnitFormatter(Formatter):
         prefix = "" if line is None else f"{r.id or f'line {line}'}: "
         label = r.id or classname
 
+        # A not-applicable document is a skipped "not checked" case, and its OL007 finding
+        # (rules.md 2nd ed.) a failure like any other: the dashboard shows both.
         if r.status == "not-applicable":
             tc = suite.case(f"{label}: not checked", classname, file, line)
             ET.SubElement(tc, "skipped", message=_x(f"not checked: no installed rule pack for condition {r.condition!r}"))
             suite.counts["skipped"] += 1
-            return
-        if not r.findings:
+        elif not r.findings:
             suite.case(f"{label}: no findings", classname, file, line)
             return
         for f in r.findings:
@@ -99,7 +100,7 @@ class JUnitFormatter(Formatter):
                 body += f"\nFix: {f.fix}"
             s = f.suppressed
             if s is not None:
-                why = f"waived: {s.reason} (approved by {s.approved_by})"
+                why = printable(f"waived: {s.reason} (approved by {s.approved_by})")
                 el = ET.SubElement(tc, "skipped", message=_x(why))
                 el.text = _x(f"{body}\n{why}")
                 suite.counts["skipped"] += 1

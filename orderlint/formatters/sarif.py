@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from orderlint import __version__
-from orderlint.formatters import Formatter, summary_dict
+from orderlint.formatters import Formatter, printable, summary_dict
 from orderlint.reader import split_source
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -73,22 +73,25 @@ def artifact_uri(path: str) -> str:
         from pathlib import Path
 
         return Path(rel).as_uri()
-    return quote(rel, safe="/")
+    # The file name's own bytes, percent-encoded: a name that is not valid UTF-8 (held with
+    # surrogate escapes) still gets a URI, and the same one every run.
+    return quote(os.fsencode(rel), safe="/")
 
 
 def _cap(text: str, limit: int = _MAX_DESCRIPTION) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _help(rule: Any, severity: str) -> dict:
+def _help(rule: Any, severity: str, options: Any) -> dict:
     src = rule.source
-    text = [f"{rule.code} {rule.name} [{severity}]", "", rule.summary, "", f"Why: {rule.rationale}", "",
+    summary, fix = rule.summary_for(options), rule.fix_for(options)
+    text = [f"{rule.code} {rule.name} [{severity}]", "", summary, "", f"Why: {rule.rationale}", "",
             f"Source: {src.text()}"]
-    md = [f"**{rule.code}** `{rule.name}` ({severity})", "", rule.summary, "", f"**Why:** {rule.rationale}", "",
+    md = [f"**{rule.code}** `{rule.name}` ({severity})", "", summary, "", f"**Why:** {rule.rationale}", "",
           f"**Source:** {src.citation} ({src.grade}; evidence tag {src.verification})"]
-    if rule.fix:
-        text += ["", f"Fix: {rule.fix}"]
-        md += ["", f"**Fix:** {rule.fix}"]
+    if fix:
+        text += ["", f"Fix: {fix}"]
+        md += ["", f"**Fix:** {fix}"]
     if rule.notes:
         text += ["", f"Where sources disagree: {rule.notes}"]
         md += ["", f"**Where sources disagree:** {rule.notes}"]
@@ -101,12 +104,14 @@ def rule_descriptor(rule: Any, linter: Any) -> dict:
     severity = linter.severity.get(rule.code, rule.severity)
     tags = [rule.plugin, *(sorted(rule.conditions) if rule.conditions else ["core"])]
     src = rule.source
+    # Descriptions quote the effective option values of this run, as the findings do.
+    options = linter.options.get(rule.code)
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": _cap(rule.summary)},
-        "fullDescription": {"text": _cap(rule.full_description())},
-        "help": _help(rule, severity),
+        "shortDescription": {"text": _cap(rule.summary_for(options))},
+        "fullDescription": {"text": _cap(rule.full_description_for(options))},
+        "help": _help(rule, severity, options),
         "helpUri": rule.help_uri(),
         "defaultConfiguration": {"level": LEVEL[severity]},
         "properties": {
@@ -150,13 +155,13 @@ class SarifFormatter(Formatter):
                 "locations": [loc],
                 "properties": {"documentId": r.id, "condition": r.condition},
             })
-            return
+            # Its OL007 finding (rules.md 2nd ed.) follows as a result like any other.
         for f in r.findings:
             loc = self._location(r.source, f.line, f.column)
             uri = loc["physicalLocation"]["artifactLocation"]["uri"]
             key = "\x1f".join((uri, r.id or "", f.code, _locator(f)))
             self.seen[key] += 1
-            digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+            digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
             res: dict = {"ruleId": f.code}
             if f.code in self.rule_index:
                 res["ruleIndex"] = self.rule_index[f.code]
@@ -174,7 +179,7 @@ class SarifFormatter(Formatter):
                 res["suppressions"] = [{
                     "kind": "external" if external else "inSource",
                     "status": "accepted",
-                    "justification": f"{s.reason} (approved by {s.approved_by})",
+                    "justification": printable(f"{s.reason} (approved by {s.approved_by})"),
                     "properties": {"approvedBy": s.approved_by, "waiver": s.waiver},
                 }]
             self.results.append(res)

@@ -27,7 +27,9 @@ class TextFormatter(Formatter):
     def result(self, r: Any) -> None:
         write = self.out.write
         source = printable(r.source)
-        if r.status == "not-applicable":
+        # A not-applicable document's OL007 finding prints like any other (rules.md 2nd ed.); the
+        # "skipped" line is for a site that ignores OL007, so the document is still never silent.
+        if r.status == "not-applicable" and not r.findings:
             write(f"{source}: skipped: no installed rule pack for condition {printable(repr(r.condition))} (not checked)\n")
             return
         for f in r.findings:
