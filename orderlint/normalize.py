@@ -64,6 +64,9 @@ _QH_RE = re.compile(r"^q(\d{1,3})h$")
 PERIOD_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.0}
 #: More administrations a day than this is not a frequency (one a second); treated as unknown.
 MAX_PER_DAY = 86_400.0
+#: Fewer than this (once a century) is not a frequency either: `period: 1e308` would otherwise
+#: give a daily amount that rounds to zero, a dose nobody can verify (OL003, never a dose of 0).
+MIN_PER_DAY = 1 / 36_500
 
 
 def parse_frequency(freq: Any) -> tuple[Optional[float], bool]:
@@ -81,7 +84,7 @@ def parse_frequency(freq: Any) -> tuple[Optional[float], bool]:
     per_day = freq.frequency / (freq.period * PERIOD_DAYS[freq.period_unit])
     # A rate that is not a finite positive number (a period so short, or so long that it
     # underflows to zero: `period: 1e308`) is not a frequency anyone can give: unknown, never 0.
-    return (per_day if math.isfinite(per_day) and 0 < per_day <= MAX_PER_DAY else None), False
+    return (per_day if MIN_PER_DAY <= per_day <= MAX_PER_DAY else None), False
 
 
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
