@@ -175,3 +175,55 @@ def test_api_raises_a_clear_error_instead_of_exiting(tmp_path):
     with pytest.raises(PluginLoadError) as info:
         Linter(plugins=[Broken()])
     assert "failed in orderlint_rules: RuntimeError: broken" in info.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    "body, name",
+    [
+        ("    import sys\n    sys.exit(0)\n", "SystemExit"),
+        ("    import asyncio\n    raise asyncio.CancelledError()\n", "CancelledError"),
+        ("    raise GeneratorExit()\n", "GeneratorExit"),
+    ],
+    ids=["sys-exit-0", "cancelled", "generator-exit"],
+)
+def test_a_check_that_exits_is_OL000_and_the_report_is_kept(tmp_path, body, name):
+    # issue 10 item 5: sys.exit(0) in a check ended the run with exit 0 and no report.
+    env = _fake_plugin(tmp_path, "exiter", RULE_HEADER + "def check(reg, opts):\n" + body + """
+@hookimpl
+def orderlint_rules():
+    return [declare(check)]
+""")
+    a = write_doc(tmp_path, minimal(id="one"), "a.json")
+    b = write_doc(tmp_path, minimal(id="two"), "b.json")
+    r = run_orderlint("check", str(a), str(b), "--format", "json", env=env)
+    assert r.returncode == 2, r.stderr.decode()
+    results = json.loads(r.stdout)["results"]
+    assert len(results) == 2
+    for res in results:
+        (f,) = res["findings"]
+        assert f["code"] == "OL000" and name in f["message"] and "XTR001" in f["message"]
+    assert "Traceback" not in r.stderr.decode()
+
+
+def test_a_vocabulary_hook_that_exits_zero_stops_the_run_with_exit_2(tmp_path):
+    env = _fake_plugin(tmp_path, "vocexit", RULE_HEADER + "@hookimpl\ndef orderlint_vocabulary():\n    import sys\n    sys.exit(0)\n")
+    r = run_orderlint("check", str(write_doc(tmp_path, minimal())), env=env)
+    assert r.returncode == 2 and b"failed in orderlint_vocabulary: SystemExit" in r.stderr and r.stdout == b""
+
+
+def test_a_check_that_never_returns_is_OL000_after_check_timeout(tmp_path):
+    env = _fake_plugin(tmp_path, "looper", RULE_HEADER + """
+def check(reg, opts):
+    while True:
+        pass
+
+@hookimpl
+def orderlint_rules():
+    return [declare(check)]
+""")
+    (tmp_path / ".orderlint.toml").write_text("check-timeout = 0.5\n")
+    p = write_doc(tmp_path, minimal())
+    r = run_orderlint("check", str(p), "--format", "json", "--config", str(tmp_path / ".orderlint.toml"), env=env, timeout=60)
+    assert r.returncode == 2, r.stderr.decode()
+    (f,) = json.loads(r.stdout)["results"][0]["findings"]
+    assert f["code"] == "OL000" and "XTR001" in f["message"] and "0.5 s" in f["message"]
