@@ -20,27 +20,62 @@ class Limit(NamedTuple):
     basis: str  # mg, mg/kg, mg/m2
     per: str  # admin, day, week
     default: float
+    # The range a site may set (clinical-facts.md section 5): a maximum can always be lowered (it only
+    # fires more) and be raised no further than ``high``; a minimum can be lowered no further than
+    # ``low`` (a floor of 0 never fires). ``why`` says where the range ends; `explain` shows it.
+    low: float = 0
+    high: Optional[float] = None
+    why: str = ""
 
 
 MAXIMA = [
-    Limit("mmf-max-mg-per-day", "mycophenolate mofetil", None, "mg", "day", 3000),
-    Limit("mpa-max-mg-per-day", "mycophenolic acid", None, "mg", "day", 2160),
-    Limit("cyclophosphamide-iv-max-mg-per-m2", "cyclophosphamide", ("iv",), "mg/m2", "admin", 750),
-    Limit("cyclophosphamide-oral-max-mg-per-kg-per-day", "cyclophosphamide", ("oral",), "mg/kg", "day", 2),
-    Limit("cyclophosphamide-oral-max-mg-per-day", "cyclophosphamide", ("oral",), "mg", "day", 200),
-    Limit("azathioprine-max-mg-per-kg-per-day", "azathioprine", None, "mg/kg", "day", 3),
-    Limit("nintedanib-max-mg-per-dose", "nintedanib", None, "mg", "admin", 150),
-    Limit("nintedanib-max-mg-per-day", "nintedanib", None, "mg", "day", 300),
-    Limit("tocilizumab-sc-max-mg-per-week", "tocilizumab", ("sc",), "mg", "week", 162),
-    Limit("rituximab-max-mg-per-dose", "rituximab", None, "mg", "admin", 1000),
+    Limit("mmf-max-mg-per-day", "mycophenolate mofetil", None, "mg", "day", 3000, 0, 3500,
+          "the usual maximum is 3 g/day (SLS II: 1500 mg twice daily); at most 3500, so that 2000 mg twice "
+          "daily (4 g/day, clinical-facts.md T7) always fires"),
+    Limit("mpa-max-mg-per-day", "mycophenolic acid", None, "mg", "day", 2160, 0, 2520,
+          "2160 mg/day is the EC-MPS equivalent of MMF 3 g/day (720 mg = 1000 mg MMF); at most 2520, the "
+          "equivalent of the MMF ceiling of 3500"),
+    Limit("cyclophosphamide-iv-max-mg-per-m2", "cyclophosphamide", ("iv",), "mg/m2", "admin", 750, 0, 1000,
+          "the seed gives 500-750 mg/m² a month and RECITAL 600; at most 1000 mg/m² (a design choice: no "
+          "source gives a higher monthly ILD dose)"),
+    Limit("cyclophosphamide-oral-max-mg-per-kg-per-day", "cyclophosphamide", ("oral",), "mg/kg", "day", 2, 0, 2.5,
+          "SLS I and II gave up to 2 mg/kg/day; at most 2.5, one 50 mg tablet a day of rounding at 100 kg"),
+    Limit("cyclophosphamide-oral-max-mg-per-day", "cyclophosphamide", ("oral",), "mg", "day", 200, 0, 250,
+          "the seed caps oral cyclophosphamide at 100-200 mg/day; at most 250, one 50 mg tablet of rounding"),
+    Limit("azathioprine-max-mg-per-kg-per-day", "azathioprine", None, "mg/kg", "day", 3, 0, 3.5,
+          "CPIC's normal dose is 2-3 mg/kg/day; at most 3.5, one 50 mg tablet a day of rounding at 100 kg"),
+    Limit("nintedanib-max-mg-per-dose", "nintedanib", None, "mg", "admin", 150, 0, 150,
+          "150 mg twice daily is the labeled dose and 150 mg the largest capsule; at most 150, so the limit "
+          "can only be lowered (200 mg twice daily, clinical-facts.md T12, always fires)"),
+    Limit("nintedanib-max-mg-per-day", "nintedanib", None, "mg", "day", 300, 0, 300,
+          "the labeled maximum is 300 mg/day; at most 300"),
+    Limit("tocilizumab-sc-max-mg-per-week", "tocilizumab", ("sc",), "mg", "week", 162, 0, 162,
+          "162 mg SC once weekly is the approved SSc-ILD dose; at most 162"),
+    Limit("rituximab-max-mg-per-dose", "rituximab", None, "mg", "admin", 1000, 0, 1000,
+          "1000 mg (RECITAL, days 0 and 14) is the largest single dose of any SSc-ILD regimen; at most 1000"),
 ]
 MINIMA = [
-    Limit("mmf-min-mg-per-day", "mycophenolate mofetil", None, "mg", "day", 1000),
-    Limit("mpa-min-mg-per-day", "mycophenolic acid", None, "mg", "day", 720),
-    Limit("cyclophosphamide-iv-min-mg-per-m2", "cyclophosphamide", ("iv",), "mg/m2", "admin", 500),
-    Limit("cyclophosphamide-oral-min-mg-per-kg-per-day", "cyclophosphamide", ("oral",), "mg/kg", "day", 1),
-    Limit("nintedanib-min-mg-per-day", "nintedanib", None, "mg", "day", 200),
+    Limit("mmf-min-mg-per-day", "mycophenolate mofetil", None, "mg", "day", 1000, 1000, 3000,
+          "500 mg twice daily is the documented starting dose; from 1000 (a lower floor would not flag a "
+          "sub-therapeutic dose) to 3000 (the maximum)"),
+    Limit("mpa-min-mg-per-day", "mycophenolic acid", None, "mg", "day", 720, 720, 2160,
+          "720 mg/day is the EC-MPS equivalent of MMF 1000 mg/day; from 720 to 2160 (the maximum)"),
+    Limit("cyclophosphamide-iv-min-mg-per-m2", "cyclophosphamide", ("iv",), "mg/m2", "admin", 500, 500, 750,
+          "the seed's range is 500-750 mg/m²; from 500 to 750"),
+    Limit("cyclophosphamide-oral-min-mg-per-kg-per-day", "cyclophosphamide", ("oral",), "mg/kg", "day", 1, 1, 2,
+          "the seed's range is 1-2 mg/kg/day; from 1 to 2"),
+    Limit("nintedanib-min-mg-per-day", "nintedanib", None, "mg", "day", 200, 200, 300,
+          "100 mg twice daily is the reduced dose and the label says to stop if it is not tolerated; from 200 "
+          "to 300 (the maximum)"),
 ]
+
+
+def _option(lim: Limit, word: str) -> Option:
+    where = f"{lim.drug}{' ' + '/'.join(lim.routes) if lim.routes else ''}"
+    return Option(
+        lim.default, f"{where}: {word} in {lim.basis} {_PER_TEXT[lim.per]}. {lim.why[:1].upper()}{lim.why[1:]}",
+        minimum=lim.low, maximum=lim.high,
+    )
 _PER_TEXT = {"admin": "per administration", "day": "/day", "week": "/week"}
 DOSE_CHECKED = {l.drug for l in MAXIMA + MINIMA}
 
@@ -129,7 +164,7 @@ def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
     source=src(f"{SEED}; drug labels; SLS II (MMF 1500 mg twice daily); RECITAL (cyclophosphamide 600 mg/m², rituximab 1000 mg)", "labels and trial regimens", "V2"),
     rationale="Doses above these limits exceed the labeled or trial-tested maximum and raise marrow, liver and infection toxicity without evidence of benefit.",
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
-    options={l.option: Option(l.default, f"{l.drug}{' ' + '/'.join(l.routes) if l.routes else ''}: maximum in {l.basis} {_PER_TEXT[l.per]}") for l in MAXIMA},
+    options={l.option: _option(l, "maximum") for l in MAXIMA},
     failing_example="orders: [{drug: CellCept, dose: 2000, unit: mg, route: oral, frequency: bid}]  # 4000 mg/day",
     passing_example="orders: [{drug: CellCept, dose: 1500, unit: mg, route: oral, frequency: bid}]  # 3000 mg/day",
     conditions=CONDITION,
@@ -152,7 +187,7 @@ def dose_above_maximum(reg, opts):
     source=src(f"{SEED} (usual SSc-ILD doses)", "seed guidance", "U"),
     rationale="Doses below the usual range may be a titration step or a reduced dose for intolerance; the finding asks to confirm it is intended.",
     fix="Confirm the dose is an intended titration or reduction; otherwise use the usual dose.",
-    options={l.option: Option(l.default, f"{l.drug}{' ' + '/'.join(l.routes) if l.routes else ''}: minimum in {l.basis} {_PER_TEXT[l.per]}") for l in MINIMA},
+    options={l.option: _option(l, "minimum") for l in MINIMA},
     failing_example="orders: [{drug: CellCept, dose: 250, unit: mg, route: oral, frequency: bid}]  # 500 mg/day",
     passing_example="orders: [{drug: CellCept, dose: 500, unit: mg, route: oral, frequency: bid}]  # 1000 mg/day",
     conditions=CONDITION,
@@ -176,8 +211,19 @@ FIX_503 = "Give at most {iv-max-administrations} doses (IV every 4 weeks) or a d
     rationale="Cumulative cyclophosphamide dose drives bladder cancer, infertility and marrow toxicity; induction is followed by maintenance with mycophenolate or azathioprine.",
     fix=FIX_503,
     options={
-        "iv-max-administrations": Option(6, "most IV administrations in a course", kind="integer"),
-        "max-course-days": Option(180, "longest course (days)"),
+        "iv-max-administrations": Option(
+            6,
+            "most IV administrations in a course. At most 12: RECITAL gave 6 monthly doses; 12 monthly doses "
+            "match the 12-month course of the Scleroderma Lung Studies, the longest in the sources",
+            kind="integer",
+            maximum=12,
+        ),
+        "max-course-days": Option(
+            180,
+            "longest course (days). At most 365: the Scleroderma Lung Studies gave oral cyclophosphamide for "
+            "12 months, the longest course in the sources",
+            maximum=365,
+        ),
     },
     failing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 7}]",
     passing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 6}]",

@@ -80,7 +80,13 @@ def glucocorticoid_first_line(reg, opts):
         "dose; the threshold is configurable)."
     ),
     fix=FIX_202,
-    options={"max-daily-pe-mg": Option(15, "highest summed daily prednisone-equivalent (mg) that does not fire")},
+    options={"max-daily-pe-mg": Option(
+        15,
+        "highest summed daily prednisone-equivalent (mg) that does not fire. At most 30: ATS 2023 and Steen 1998 "
+        "put the renal-crisis threshold at 15 mg/day and EULAR 2022's high-dose range ends at 30 mg/day; a higher "
+        "limit would pass doses of known risk",
+        maximum=30,
+    )},
     failing_example="orders: [{drug: methylprednisolone, dose: 16, unit: mg, route: oral, frequency: daily, purpose: other}]",
     passing_example="orders: [{drug: methylprednisolone, dose: 12, unit: mg, route: oral, frequency: daily, purpose: other}]",
     conditions=CONDITION,
@@ -109,7 +115,12 @@ def glucocorticoid_high_dose(reg, opts):
     source=src(f"{ACR_CHEST_2023}: strong recommendation against long-term glucocorticoids for SSc-ILD progression", "strong recommendation against", "V"),
     rationale="At progression the guideline strongly recommends against long-term glucocorticoids; switch or add an immunosuppressant or antifibrotic instead.",
     fix=FIX_203,
-    options={"max-course-days": Option(84, "longest course (days) that does not fire")},
+    options={"max-course-days": Option(
+        84,
+        "longest course (days) that does not fire. At most 180: a course over 6 months is long-term by any "
+        "reading (Steen 1998 counted steroid exposure in the 6 months before renal crisis)",
+        maximum=180,
+    )},
     failing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily}]",
     passing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, duration: {value: 4, unit: wk}}]",
     conditions=CONDITION,
@@ -141,7 +152,15 @@ def _pulses(reg):
     source=src(f"{SEED}; {ACR_CHEST_2023} (pulse IV methylprednisolone conditionally recommended as a rapidly progressive ILD treatment only)", "conditional recommendation (RP-ILD only)", "V2"),
     rationale="Pulse steroids carry a high risk of scleroderma renal crisis; they are an option only for rapidly progressive ILD, with individual risk-benefit assessment.",
     fix="Do not use pulse steroids outside rapidly progressive ILD; if the ILD is rapidly progressive, set indication.rapidly_progressive: true.",
-    options={"pulse-min-daily-pe-mg": Option(250, "daily prednisone-equivalent (mg) at or above which an order is a pulse; used by every ILD2xx and ILD302 rule")},
+    options={"pulse-min-daily-pe-mg": Option(
+        250,
+        "daily prednisone-equivalent (mg) at or above which an order is a pulse; used by every ILD2xx and ILD302 "
+        "rule. From 100 to 1250: a lower threshold would take daily doses for pulses and so leave them out of "
+        "ILD201-ILD203 and ILD302 (EULAR 2022's high-dose range ends at 30 mg/day); a higher one would judge "
+        "the seed's pulse, methylprednisolone 1000 mg = 1250 mg, as a daily dose",
+        minimum=100,
+        maximum=1250,
+    )},
     failing_example="orders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
     passing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}, {drug: rituximab, ...}]",
     conditions=CONDITION,
@@ -191,8 +210,19 @@ def pulse_without_immunosuppressant(reg, opts):
     rationale="The seed's pulse is methylprednisolone 1000 mg daily (1250 mg prednisone-equivalent) for 3 days; more raises renal-crisis and infection risk. The guideline text retrieved gives no dose.",
     fix=FIX_206,
     options={
-        "max-daily-pe-mg": Option(1250, "highest daily prednisone-equivalent of a pulse (mg)"),
-        "max-administrations": Option(3, "most administrations in a pulse course", kind="integer"),
+        "max-daily-pe-mg": Option(
+            1250,
+            "highest daily prednisone-equivalent of a pulse (mg). At most 1250: methylprednisolone 1000 mg a "
+            "day, the seed's pulse, is the largest pulse dose in the sources",
+            maximum=1250,
+        ),
+        "max-administrations": Option(
+            3,
+            "most administrations in a pulse course. At most 5: the seed gives 3 daily doses; a 5-day course is "
+            "the longest accepted as a pulse (a design choice, no source gives a longer one)",
+            kind="integer",
+            maximum=5,
+        ),
     },
     failing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 5}",
     passing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}",

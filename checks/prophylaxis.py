@@ -42,8 +42,19 @@ def pcp_prophylaxis_missing(reg, opts):
     ),
     fix=PCP_FIX,
     options={
-        "min-daily-pe-mg": Option(20, "summed daily prednisone-equivalent (mg) at or above which prophylaxis is needed"),
-        "min-course-days": Option(28, "course length (days) at or above which an order counts in the sum (open-ended courses always count)"),
+        "min-daily-pe-mg": Option(
+            20,
+            "summed daily prednisone-equivalent (mg) at or above which prophylaxis is needed. At most 30: EULAR "
+            "2022 advises prophylaxis above 15-30 mg/day; a higher threshold would leave patients above the whole "
+            "advised range without it",
+            maximum=30,
+        ),
+        "min-course-days": Option(
+            28,
+            "course length (days) at or above which an order counts in the sum (open-ended courses always count). "
+            "At most 30: EULAR 2022 counts courses over 2-4 weeks, general practice 1 month or more",
+            maximum=30,
+        ),
     },
     failing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, purpose: other}]  # open-ended",
     passing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, duration: {value: 14, unit: d}, purpose: other}]",

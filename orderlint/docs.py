@@ -21,6 +21,7 @@ def rule_dict(r: Rule, options: Optional[dict[str, Any]] = None) -> dict:
         "notes": r.notes,
         "options": {
             k: {"default": o.default, "description": o.description, "kind": o.kind,
+                **({"minimum": o.minimum, "maximum": o.maximum} if o.kind in ("number", "integer") else {}),
                 **({"value": options[k]} if options is not None and k in options else {})}
             for k, o in r.options.items()
         },
@@ -28,6 +29,15 @@ def rule_dict(r: Rule, options: Optional[dict[str, Any]] = None) -> dict:
         "plugin": r.plugin,
         "help_uri": r.help_uri(),
     }
+
+
+def _allowed(o: Any) -> str:
+    """' (allowed: 0 to 30)' for a number option with a range; a site value outside it is refused."""
+    if o.kind not in ("number", "integer") or (o.minimum is None and o.maximum is None):
+        return ""
+    lo = "any" if o.minimum is None else f"{o.minimum:g}"
+    hi = "no limit" if o.maximum is None else f"{o.maximum:g}"
+    return f" (allowed: {lo} to {hi})"
 
 
 _TAGS = {"V": "verified in a primary source", "V2": "verified in a secondary source only", "U": "unverified"}
@@ -55,7 +65,7 @@ def explain_text(r: Rule, effective: dict[str, Any]) -> str:
         for k, o in r.options.items():
             cur = effective.get(k, o.default)
             note = "" if cur == o.default else f" (configured: {cur!r})"
-            out.append(f"  {k} = {o.default!r}{note}")
+            out.append(f"  {k} = {o.default!r}{note}{_allowed(o)}")
             out.append(_wrap(o.description, "      "))
         out.append("")
     if r.failing_example:
@@ -96,7 +106,7 @@ def reference_markdown(rules: list[Rule]) -> str:
         if r.options:
             out += [f"**Options** (`[tool.orderlint.rules.{r.code}]`):", ""]
             for k, o in r.options.items():
-                out.append(f"- `{k}` = `{o.default!r}`: {o.description}")
+                out.append(f"- `{k}` = `{o.default!r}`{_allowed(o)}: {o.description}")
             out.append("")
         if r.failing_example:
             out += ["Fires on:", "", "```yaml", r.failing_example, "```", ""]

@@ -575,4 +575,6 @@ def _check_option(code: str, name: str, spec: Any, value: Any, vocab: Any = None
     try:
         return spec.validate(value, vocab)
     except OptionError as e:
-        raise ConfigError(f"rule {code} option {name!r}: {what}{e}") from None
+        # The option's description says why its range ends where it does.
+        why = f" (why: orderlint explain {code})" if getattr(e, "out_of_range", False) else ""
+        raise ConfigError(f"rule {code} option {name!r}: {what}{e}{why}") from None

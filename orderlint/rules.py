@@ -38,7 +38,15 @@ _PLACEHOLDER_RE = re.compile(r"\{([a-z0-9]+(?:-[a-z0-9]+)*)\}")
 
 
 class OptionError(ValueError):
-    """A configured option value its schema refuses; the message says why, in one line."""
+    """A configured option value its schema refuses; the message says why, in one line.
+
+    ``out_of_range`` is True when the value has the right type but lies outside the option's
+    range (the option's description says why the range ends where it does).
+    """
+
+    def __init__(self, message: str, *, out_of_range: bool = False) -> None:
+        super().__init__(message)
+        self.out_of_range = out_of_range
 
 
 def _kind_of(default: Any, names: Any) -> str:
@@ -62,7 +70,10 @@ class Option:
     ``kind`` is inferred from the default when not given: number, integer, boolean, string,
     list (of strings), names (a list of drug or test names, ``names="drug"|"test"``) or table
     (``names=("drug", "test")``: drug or class -> list of tests). Numbers are finite and within
-    ``minimum``/``maximum`` (``minimum`` defaults to 0: no negative limit or window). Names are
+    ``minimum``/``maximum`` (``minimum`` defaults to 0: no negative limit or window). A pack gives
+    every threshold a ``maximum`` (and a ``minimum`` above 0 where a small value silences the rule)
+    so that no value outside the clinical range can switch a rule off; the description says why
+    the range ends where it does. Names are
     checked against the vocabulary when settings are resolved, so a typo is an error, never a
     rule that silently stops firing.
     """
@@ -90,6 +101,15 @@ class Option:
         if kind in ("number", "integer") and self.minimum is None:
             object.__setattr__(self, "minimum", 0)
 
+    def range_text(self) -> str:
+        """The allowed range as error messages say it: 'at least 0 and at most 30'."""
+        parts = []
+        if self.minimum is not None:
+            parts.append(f"at least {_num(self.minimum)}")
+        if self.maximum is not None:
+            parts.append(f"at most {_num(self.maximum)}")
+        return " and ".join(parts)
+
     def validate(self, value: Any, vocab: Any = None) -> Any:
         """The value as checks receive it (names canonical), or :class:`OptionError`.
 
@@ -106,10 +126,8 @@ class Option:
                 if not float(value).is_integer():
                     raise OptionError(f"must be a whole number, not {value!r}")
                 value = int(value)
-            if self.minimum is not None and value < self.minimum:
-                raise OptionError(f"must be at least {_num(self.minimum)}, not {value!r}")
-            if self.maximum is not None and value > self.maximum:
-                raise OptionError(f"must be at most {_num(self.maximum)}, not {value!r}")
+            if (self.minimum is not None and value < self.minimum) or (self.maximum is not None and value > self.maximum):
+                raise OptionError(f"must be {self.range_text()}, not {value!r}", out_of_range=True)
             return value
         if kind == "boolean":
             if not isinstance(value, bool):
