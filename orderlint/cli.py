@@ -472,7 +472,9 @@ def lookup(names: tuple, fmt: str, config: Optional[str]) -> None:
     """
     linter = _make_linter(_settings(config))
     try:
-        from orderlint import lookup as lookup_mod
+        import importlib
+
+        lookup_mod = importlib.import_module("orderlint.lookup")
     except ImportError as e:  # fail closed: never an empty answer that reads as "nothing known"
         _err(f"lookup is not available in this installation ({e})")
         raise _Exit(2) from None

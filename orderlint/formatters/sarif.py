@@ -180,7 +180,7 @@ class SarifFormatter(Formatter):
                     "kind": "external" if external else "inSource",
                     "status": "accepted",
                     "justification": printable(f"{s.reason} (approved by {s.approved_by})"),
-                    "properties": {"approvedBy": s.approved_by, "waiver": s.waiver},
+                    "properties": {"approvedBy": printable(s.approved_by), "waiver": s.waiver},
                 }]
             self.results.append(res)
 

@@ -1,0 +1,425 @@
+"""Command line, second edition (issue 10 items 5, 10, 14; interfaces.md 2nd ed.): output faults,
+unencodable text, Ctrl-C with --jobs, forged report lines, plugins that print, --jobs bound, the
+report file kept out of the walk, `lookup`, and summaries that quote the effective options."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, minimal, run_cli, run_orderlint, write_doc
+
+ERROR_DOC = EXAMPLES / "regimens" / "ILD301-fires.json"  # one error (ILD301)
+CLEAN_DOC = EXAMPLES / "regimens" / "ILD301-clean.json"
+WAIVED_DOC = EXAMPLES / "regimens" / "ILD102-waived.json"
+FORMATS = ["text", "json", "jsonl", "sarif", "junit", "github"]
+TEXT_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d{3}) \[(error|warning|info)\] .+$")
+GITHUB_LINE = re.compile(r"^::(error|warning|notice)(?: [a-zA-Z]+=[^,:\r\n]*(?:,[a-zA-Z]+=[^,:\r\n]*)*)?::[^\r\n]*$")
+ENOSPC = "No space left on device"
+
+
+def _cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("orderlint")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "orderlint"]
+
+
+def _run(args: list[str], *, stdout=None, stdin=None, env: dict | None = None, preexec=None, timeout=120):
+    full_env = dict(os.environ, ORDERLINT_NO_CONFIG="1")
+    full_env.update(env or {})
+    return subprocess.run(_cmd() + args, stdout=stdout if stdout is not None else subprocess.PIPE,
+                          stdin=stdin if stdin is not None else subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          env=full_env, preexec_fn=preexec, timeout=timeout)
+
+
+def _one_error_line(stderr: bytes) -> str:
+    err = stderr.decode("utf-8", "replace")
+    lines = err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------- output faults
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
+def test_full_stdout_is_one_line_and_exit_2_never_120(fmt, unbuffered):
+    env = {"PYTHONUNBUFFERED": unbuffered}  # "" is unset: block-buffered, the failure comes at the last flush
+    with open("/dev/full", "w") as full:
+        r = _run(["check", str(ERROR_DOC), "--format", fmt], stdout=full, env=env)
+    assert r.returncode == 2
+    assert _one_error_line(r.stderr) == f"orderlint: error: cannot write the report to standard output: {ENOSPC}"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["rules"], ["explain", "ILD301"], ["schema"],
+                                  ["check", "--help"], ["lookup", "cellcept"]], ids=" ".join)
+def test_every_command_reports_a_full_stdout_in_one_line(args):
+    with open("/dev/full", "w") as full:
+        r = _run(args, stdout=full)
+    assert r.returncode == 2
+    line = _one_error_line(r.stderr)
+    assert line.startswith("orderlint: error: cannot write") and line.endswith(ENOSPC) and "internal error" not in line
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_full_output_file_names_the_file():
+    r = _run(["check", str(ERROR_DOC), "--format", "json", "--output", "/dev/full"])
+    assert r.returncode == 2 and r.stdout == b""
+    assert _one_error_line(r.stderr) == f"orderlint: error: cannot write /dev/full: {ENOSPC}"
+
+
+def test_a_closed_pipe_is_reported_not_an_internal_error():
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will ever read the report
+    try:
+        r = _run(["check", str(ERROR_DOC), "--format", "jsonl"], stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert r.returncode == 2
+    assert _one_error_line(r.stderr) == "orderlint: error: cannot write the report to standard output: Broken pipe"
+
+
+def test_a_closed_stdout_is_reported_not_an_internal_error():
+    r = _run(["check", str(ERROR_DOC)], stdout=subprocess.DEVNULL, preexec=lambda: os.close(1))
+    assert r.returncode == 2
+    line = _one_error_line(r.stderr)
+    assert line.startswith("orderlint: error: cannot write the report to standard output: ") and "closed" in line
+
+
+def test_a_closed_stdin_is_reported_not_an_internal_error():
+    r = _run(["check", "-", "--jsonl"], preexec=lambda: os.close(0))
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in err and "internal error" not in err
+    assert "orderlint: error: cannot read standard input: " in err and "closed" in err
+
+
+def test_output_is_atomic_an_interrupted_run_leaves_the_old_report(tmp_path, monkeypatch):
+    from orderlint.formatters.jsonout import JsonFormatter
+
+    report = tmp_path / "report.json"
+    report.write_text("previous report\n")
+
+    def interrupted(self, summary):
+        self.out.write('{"half": ')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(JsonFormatter, "finish", interrupted)
+    r = run_cli("check", str(ERROR_DOC), "--format", "json", "--output", str(report))
+    assert r.exit_code == 2 and "interrupted" in r.stderr
+    assert report.read_text() == "previous report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"], "no temporary file is left behind"
+    monkeypatch.undo()
+    r = run_cli("check", str(ERROR_DOC), "--format", "json", "--output", str(report))
+    assert r.exit_code == 1 and json.loads(report.read_text())["summary"]["documents"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+# ----------------------------------------------------------------------------- unencodable text
+
+
+def _check_all_formats(paths: list[str], expect_sources: list[str], cwd: Path) -> None:
+    """Every format reports every document, with exit 1 (findings), and parses."""
+    for fmt in FORMATS:
+        r = run_orderlint("check", *paths, "--format", fmt, cwd=cwd)
+        err = r.stderr.decode("utf-8", "replace")
+        assert r.returncode == 1, (fmt, err)
+        assert "internal error" not in err and "Traceback" not in err
+        out = r.stdout.decode("utf-8")  # always valid UTF-8: unencodable characters are escaped
+        if fmt == "json":
+            assert [x["source"] for x in json.loads(out)["results"]] == expect_sources
+        elif fmt == "jsonl":
+            assert [json.loads(line)["source"] for line in out.splitlines()] == expect_sources
+        elif fmt == "sarif":
+            results = json.loads(out)["runs"][0]["results"]
+            assert len(results) == len(expect_sources)
+        elif fmt == "junit":
+            assert len(ET.fromstring(out.encode()).findall("testsuite")) == len(expect_sources)
+        elif fmt == "github":
+            lines = out.splitlines()
+            assert len(lines) == len(expect_sources) and all(GITHUB_LINE.match(x) for x in lines), lines
+        else:
+            lines = out.splitlines()
+            assert len(lines) == len(expect_sources) + 1 and all(TEXT_LINE.match(x) for x in lines[:-1]), lines
+
+
+def test_lone_surrogate_in_an_id_is_reported_and_the_run_goes_on(tmp_path):
+    doc = json.loads(ERROR_DOC.read_text())
+    (tmp_path / "a-surrogate.json").write_text(json.dumps(dict(doc, id="\ud800")))  # JSON text "\ud800"
+    (tmp_path / "b-fine.json").write_text(json.dumps(doc))
+    _check_all_formats(["a-surrogate.json", "b-fine.json"], ["a-surrogate.json", "b-fine.json"], tmp_path)
+    r = run_orderlint("check", "a-surrogate.json", "--format", "jsonl", cwd=tmp_path)
+    assert json.loads(r.stdout)["id"] == "\ud800", "the id survives, escaped in the JSON text"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file names as bytes")
+def test_file_name_that_is_not_utf8_is_reported_and_the_run_goes_on(tmp_path):
+    bad = os.fsdecode(b"bad\xff.json")
+    try:
+        (tmp_path / bad).write_bytes(ERROR_DOC.read_bytes())
+    except (OSError, UnicodeError):
+        pytest.skip("file system refuses non-UTF-8 names")
+    (tmp_path / "good.json").write_bytes(ERROR_DOC.read_bytes())
+    _check_all_formats(["."], [f"./{bad}", "./good.json"], tmp_path)
+    sarif = json.loads(run_orderlint("check", ".", "--format", "sarif", cwd=tmp_path).stdout)
+    uris = [x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for x in sarif["runs"][0]["results"]]
+    assert uris == ["bad%FF.json", "good.json"]
+    text = run_orderlint("check", ".", cwd=tmp_path).stdout.decode()
+    assert "./bad\\udcff.json:" in text
+
+
+# ----------------------------------------------------------------------------- forged lines
+
+
+FORGING_NAMES = ["a\n::error file=forged.json,line=1::forged.json",
+                 "b::error file=x::y.json",
+                 "c\nforged.json:1:1: ILD999 [error] forged.json"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="newlines in file names")
+def test_file_names_cannot_forge_report_lines(tmp_path):
+    for name in FORGING_NAMES:
+        (tmp_path / name).write_bytes(ERROR_DOC.read_bytes())
+    text = run_orderlint("check", ".", cwd=tmp_path).stdout.decode().splitlines()
+    assert len(text) == len(FORGING_NAMES) + 1
+    assert all(TEXT_LINE.match(line) and "ILD301" in line for line in text[:-1]), text
+    gh = run_orderlint("check", ".", "--format", "github", cwd=tmp_path).stdout.decode().splitlines()
+    assert len(gh) == len(FORGING_NAMES) and all(GITHUB_LINE.match(line) and "title=ILD301::" in line for line in gh)
+    files = []
+    for line in gh:  # each annotation names exactly one of the real files
+        props = dict(kv.split("=", 1) for kv in line[2:].split("::")[0].split(" ", 1)[1].split(","))
+        value = props["file"]
+        for a, b in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
+            value = value.replace(a, b)
+        files.append(value)
+    assert sorted(files) == sorted(FORGING_NAMES)
+
+
+def test_newlines_and_bidi_controls_in_file_names_on_stderr_are_escaped():
+    r = run_orderlint("check", "missing\nfile\u202e\u2066.json")
+    assert r.returncode == 2
+    line = _one_error_line(r.stderr)
+    assert "missing\\x0afile\\u202e\\u2066.json" in line
+
+
+def test_bidi_controls_in_waiver_text_are_escaped_in_reports(tmp_path):
+    doc = json.loads(WAIVED_DOC.read_text())
+    doc["waivers"][0]["reason"] = "agreed at MDT \u202eevil\u202c and \u2067isolate\u2069 " + doc["waivers"][0]["reason"]
+    doc["waivers"][0]["approved_by"] = "Dr. \u202dX"
+    p = write_doc(tmp_path, doc)
+    for fmt in ("text", "github", "junit", "sarif"):
+        r = run_cli("check", str(p), "--format", fmt)
+        assert r.exit_code == 0, r.stderr
+        out = r.stdout
+        assert not any(c in out for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), fmt
+        assert "\\u202e" in out and "\\u2067" in out and "\\u202d" in out, fmt
+
+
+# ----------------------------------------------------------------------------- Ctrl-C with --jobs
+
+
+@pytest.fixture(scope="module")
+def big_stream(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("sigint") / "big.jsonl"
+    line = json.dumps(json.loads(ERROR_DOC.read_text())) + "\n"
+    p.write_text(line * 150_000)
+    return p
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
+def test_ctrl_c_during_jobs_2_ends_promptly_with_one_line_every_time(big_stream):
+    env = dict(os.environ, ORDERLINT_NO_CONFIG="1")
+    for i in range(10):
+        delay = 0.3 + 0.2 * i  # from start-up, through forking, into the steady stream
+        p = subprocess.Popen(_cmd() + ["check", str(big_stream), "--format", ["jsonl", "text", "json"][i % 3],
+                                       "--jobs", "2"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
+        time.sleep(delay)
+        sent = time.monotonic()
+        os.killpg(p.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
+        try:
+            _, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            pytest.fail(f"run {i} (Ctrl-C after {delay:.1f}s) hung")
+        elapsed = time.monotonic() - sent
+        assert p.returncode == 2, (i, delay, err)
+        assert _one_error_line(err) == "orderlint: error: interrupted", (i, delay)
+        assert elapsed < 5, (i, delay, elapsed)
+        with pytest.raises(ProcessLookupError):  # no worker is left running
+            for _ in range(50):
+                os.killpg(p.pid, 0)
+                time.sleep(0.1)
+
+
+# ----------------------------------------------------------------------------- plugins that print
+
+NOISY_SOURCE = """
+from orderlint.hookspecs import hookimpl
+from orderlint.rules import Hit, Source, rule
+
+
+def check(reg, opts):
+    print("NOISE from a check", flush=True)
+    return iter(())
+
+
+@hookimpl
+def orderlint_rules():
+    print("NOISE while loading")
+    return [rule(code="XTR001", name="noisy-rule", severity="warning", summary="s", source=Source("c", "g"),
+                 rationale="r", conditions=["ssc-ild"])(check)]
+"""
+
+
+def _noisy_plugin_env(tmp_path: Path) -> dict:
+    site = tmp_path / "site-noisy"
+    dist = site / "noisy-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: noisy\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[orderlint]\nnoisy = noisy_mod\n")
+    (site / "noisy_mod.py").write_text(textwrap.dedent(NOISY_SOURCE))
+    return {"PYTHONPATH": str(site)}
+
+
+def _assert_clean_report(fmt: str, out: str, n_docs: int) -> None:
+    assert "NOISE" not in out
+    if fmt == "jsonl":
+        assert len([json.loads(line) for line in out.splitlines()]) == n_docs
+    else:
+        data = json.loads(out)
+        if fmt == "json":
+            assert len(data["results"]) == n_docs
+        else:
+            assert data["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("fmt", ["json", "sarif", "jsonl"])
+def test_a_plugin_that_prints_does_not_corrupt_the_report_subprocess(tmp_path, fmt, jobs):
+    env = _noisy_plugin_env(tmp_path)
+    docs = [str(write_doc(tmp_path, minimal(id=f"d{i}"), f"d{i}.json")) for i in range(3)]
+    r = run_orderlint("check", *docs, "--format", fmt, "--jobs", jobs, env=env)
+    assert r.returncode == 0, r.stderr
+    _assert_clean_report(fmt, r.stdout.decode(), 3)
+    assert "NOISE from a check" in r.stderr.decode() and "NOISE while loading" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "jsonl"])
+def test_a_plugin_that_prints_does_not_corrupt_the_report_in_process(tmp_path, monkeypatch, fmt):
+    import importlib.util
+
+    from orderlint.engine import Linter
+
+    spec = importlib.util.spec_from_loader("noisy_inproc", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    exec(textwrap.dedent(NOISY_SOURCE), module.__dict__)
+    original = Linter.__init__
+
+    def with_plugin(self, settings=None, **kw):
+        kw.setdefault("plugins", [module])
+        original(self, settings, **kw)
+
+    monkeypatch.setattr(Linter, "__init__", with_plugin)
+    p = write_doc(tmp_path, minimal())
+    r = run_cli("check", str(p), "--format", fmt)
+    assert r.exit_code == 0, r.stderr
+    _assert_clean_report(fmt, r.stdout, 1)
+    assert "NOISE from a check" in r.stderr
+    assert sys.stdout is not sys.stderr, "standard output is restored after the run"
+
+
+# ----------------------------------------------------------------------------- item 14
+
+
+@pytest.mark.parametrize("value", ["30000", "65", "100000000000000000000"])
+def test_jobs_has_an_upper_bound(value):
+    r = run_orderlint("check", str(CLEAN_DOC), "--jobs", value)
+    assert r.returncode == 2 and r.stdout == b""
+    assert "--jobs must be at most" in _one_error_line(r.stderr)
+
+
+def test_jobs_auto_stays_within_the_bound():
+    from orderlint.parallel import max_jobs, resolve_jobs
+
+    assert 1 <= resolve_jobs("auto") <= max_jobs() <= 64
+    assert resolve_jobs(str(max_jobs())) == max_jobs()
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "text"])
+def test_the_report_file_is_not_linted_in_a_folder_walk(tmp_path, fmt):
+    (tmp_path / "a.json").write_bytes(ERROR_DOC.read_bytes())
+    report = tmp_path / f"report.{'jsonl' if fmt == 'jsonl' else 'json'}"
+    for _ in range(2):  # the second run finds the first run's report in the folder
+        r = run_orderlint("check", str(tmp_path), "--format", fmt, "--output", str(report))
+        assert r.returncode == 1, r.stderr
+        assert "1 document" in r.stderr.decode() or fmt != "text" or "1 document" in report.read_text()
+    if fmt == "json":
+        assert [Path(x["source"]).name for x in json.loads(report.read_text())["results"]] == ["a.json"]
+    elif fmt == "jsonl":
+        assert [Path(json.loads(x)["source"]).name for x in report.read_text().splitlines()] == ["a.json"]
+    else:
+        assert report.read_text().splitlines()[-1].startswith("1 document, 1 checked")
+
+
+def test_a_run_that_executes_no_rule_does_not_claim_documents_were_checked():
+    r = run_orderlint("check", str(ERROR_DOC), "--select", "OL001")
+    assert r.returncode == 2 and b"checked" not in r.stdout
+    assert "no rule" in _one_error_line(r.stderr)
+
+
+# ----------------------------------------------------------------------------- lookup
+
+
+def test_lookup_shows_how_a_name_normalizes():
+    r = run_cli("lookup", "CellCept", "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    (entry,) = json.loads(r.stdout)["lookup"]
+    assert entry["matches"][0]["kind"] == "drug" and entry["matches"][0]["ingredient"] == "mycophenolate mofetil"
+    text = run_cli("lookup", "CellCept")
+    assert text.exit_code == 0 and "mycophenolate mofetil" in text.stdout
+
+
+def test_lookup_of_an_unknown_name_exits_1():
+    r = run_cli("lookup", "cellcept", "zzqx-not-a-thing")
+    assert r.exit_code == 1 and "zzqx-not-a-thing: not a known" in r.stdout
+
+
+def test_lookup_fails_closed_when_the_module_is_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "orderlint.lookup", None)  # import raises ImportError
+    r = run_cli("lookup", "cellcept")
+    assert r.exit_code == 2 and r.stdout == "" and "lookup is not available" in r.stderr
+
+
+# ----------------------------------------------------------------------------- effective options
+
+
+def test_summaries_quote_the_effective_option_values(tmp_path):
+    cfg = tmp_path / ".orderlint.toml"
+    cfg.write_text("[rules.ILD503]\nmax-course-days = 365\n")
+    rules_text = run_cli("rules", "--config", str(cfg)).stdout
+    (line,) = [x for x in rules_text.splitlines() if x.startswith("ILD503")]
+    assert "365 days" in line and "180 days" not in line
+    rows = {x["code"]: x for x in json.loads(run_cli("rules", "--format", "json", "--config", str(cfg)).stdout)}
+    assert "365 days" in rows["ILD503"]["summary"]
+    explained = run_cli("explain", "ILD503", "--config", str(cfg)).stdout
+    assert "365" in explained and "over 180 days" not in explained
+    sarif = json.loads(run_cli("check", str(CLEAN_DOC), "--format", "sarif", "--config", str(cfg)).stdout)
+    (desc,) = [x for x in sarif["runs"][0]["tool"]["driver"]["rules"] if x["id"] == "ILD503"]
+    assert "365 days" in desc["shortDescription"]["text"] and "365 days" in desc["fullDescription"]["text"]
+    assert "course over 365 days" in desc["help"]["text"] and "course over 180 days" not in desc["help"]["text"]
+    default = json.loads(run_cli("check", str(CLEAN_DOC), "--format", "sarif").stdout)
+    (desc,) = [x for x in default["runs"][0]["tool"]["driver"]["rules"] if x["id"] == "ILD503"]
+    assert "180 days" in desc["shortDescription"]["text"]
