@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Optional
 import signal
 import threading
 
-from orderlint.config import DEFAULT_CHECK_TIMEOUT, ConfigError, Settings, did_you_mean
+from orderlint.config import DEFAULT_CHECK_TIMEOUT, ConfigError, Settings, check_timeout, did_you_mean
 from orderlint.core_rules import ALWAYS_ON, CORE_RULES, ENGINE_CODES
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
@@ -97,6 +97,7 @@ class Linter:
         self._triggers = {r.code: r.trigger_tags(self.options[r.code]) for r in self.rules}
         self._dispatch: dict[str, list] = {}
         self._plan = self._build_plan()
+        self._lookback = MappingProxyType(dict(self.settings.lookback_days))
         self._timeout = float(getattr(self.settings, "check_timeout", DEFAULT_CHECK_TIMEOUT) or DEFAULT_CHECK_TIMEOUT)
         self._alarm_installed = False
         # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
@@ -296,6 +297,39 @@ class Linter:
                         f"rule {r.code} has no option {opt!r}{did_you_mean(opt, r.options)}; its options: {known}"
                     )
                 self.options[r.code][opt] = _check_option(r.code, opt, spec, value, self.vocab)
+        s.check_timeout = check_timeout(s.check_timeout, s.origin("check-timeout"))
+        s.lookback_days = self._lookback_windows(s)
+
+    def _lookback_windows(self, s: Settings) -> dict[str, Optional[int]]:
+        """The look-back windows under canonical test names, each within its limit.
+
+        Names are checked here, not when the file is read, because plugins add tests to the
+        vocabulary; an alias ('pregnancy test', 'cmp') sets the window of the test(s) it counts as.
+        """
+        from orderlint.config import check_lookback
+
+        origin = s.origin("lookback-days")
+        out: dict[str, Optional[int]] = {}
+        aliases: list[tuple[tuple[str, ...], Any]] = []
+        for key, days in s.lookback_days.items():
+            if key == "default":
+                out[key] = check_lookback(key, days, origin)
+                continue
+            canon = self.vocab.test(key) if isinstance(key, str) else None
+            if not canon:
+                known = sorted({t for parts in self.vocab.tests.values() for t in parts})
+                raise ConfigError(
+                    f"{origin}: lookback-days: unknown test {key!r}{did_you_mean(str(key), [*known, 'default'])}"
+                )
+            if canon == (key,):
+                out[key] = check_lookback(key, days, origin)
+            else:
+                aliases.append((canon, days))
+        # Defaults are canonical; an alias can only come from the site, so it wins.
+        for canon, days in aliases:
+            for test in canon:
+                out[test] = check_lookback(test, days, origin)
+        return out
 
     # ------------------------------------------------------------------ linting
     @property
@@ -383,8 +417,7 @@ class Linter:
     def _check(self, doc: Document, regimen: Any, condition: str) -> Result:
         from orderlint.normalize import normalize
 
-        s = self.settings
-        reg, unknown = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=s.lookback_days, plan=self._plan)
+        reg, unknown = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=self._lookback, plan=self._plan)
         reg.options = self._frozen_options  # terms shared across rules (e.g. the pulse threshold on ILD204)
         findings: list[Finding] = []
         enabled = self.enabled

@@ -454,7 +454,7 @@ def normalize(
         bsa_m2=bsa,
         reproductive_potential=reproductive,
         progressed_on=frozenset(progressed),
-        lookback_days=MappingProxyType(lookback_days),
+        lookback_days=lookback_days if type(lookback_days) is MappingProxyType else MappingProxyType(lookback_days),
         test_index=MappingProxyType({k: tuple(v) for k, v in test_index.items()}) if test_index else _NO_AMOUNTS,
         unverifiable=MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,
     )
@@ -466,20 +466,15 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
     drug = o.drug
     tags = o.tags
     reasons: list[tuple[str, str]] = []
-
-    def add(why: str, suffix: str) -> None:
-        if all(r[0] != why for r in reasons):
-            reasons.append((why, suffix))
-
     # What cannot be normalized at all is OL003 whatever the drug (regimen-format.md).
     if o.route is None and od.route is not None:
-        add(f"route {od.route!r} is not a known route", "/route")
+        reasons.append((f"route {od.route!r} is not a known route", "/route"))
     if o.per_day is None and od.frequency is not None:
-        add(unknown_frequency(o), "/frequency")
+        reasons.append((unknown_frequency(o), "/frequency"))
     if o.amount_problem is not None and o.amount_problem[2]:
-        add(*o.amount_problem[:2])
+        reasons.append(o.amount_problem[:2])
     if not o.course_known and o.per_day is not None:
-        add("its course length is not a finite number of days", "/duration" if od.duration else "/doses")
+        reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
 
     o.checked = plan.is_checked(drug, tags, o.route)
     if o.checked:
@@ -488,10 +483,10 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
         if missing:
             o.missing = missing
             verb = "is" if len(missing) == 1 else "are"
-            add(f"{_join(missing)} {verb} missing", "")
+            _add(reasons, f"{_join(missing)} {verb} missing", "")
         salts = plan.class_names.get(drug.name)
         if salts:
-            add(f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
+            _add(reasons, f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
         needed = plan.needed(tags, o.route)
         if needed:
             amounts = {}
@@ -500,7 +495,7 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
                 amounts[(basis, per)] = v
                 # A value missing from the order is already named above.
                 if problem is not None and not (o.missing and _from_missing(o, problem)):
-                    add(*problem)
+                    _add(reasons, *problem)
             o.amounts = MappingProxyType(amounts)
     if "systemic-glucocorticoid" in tags and drug.pe_factor is not None:
         mg = _ABSENT if o.amounts is None else o.amounts.get(("mg", "day"), _ABSENT)
@@ -511,6 +506,11 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
             o.pe = pe if 0.0 < pe < math.inf else None
     if reasons:
         out[o.index] = reasons
+
+
+def _add(reasons: list, why: str, suffix: str) -> None:
+    if all(r[0] != why for r in reasons):
+        reasons.append((why, suffix))
 
 
 def _from_missing(o: Order, problem: tuple[str, str]) -> bool:
@@ -665,6 +665,8 @@ def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset, what: str = "
     """(OL002 message, is an error): an error when the text is likely a misspelling of a checked drug."""
     ask = getattr(vocab, "unknown_drug", None)
     if ask is not None:
+        if "what" in ask.__code__.co_varnames:
+            return ask(text, checked, what)
         return ask(text, checked)
     close = vocab.suggest_drugs(text)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""

@@ -297,6 +297,15 @@ def test_ol002_is_a_warning_for_a_name_unlike_any_checked_drug():
     assert only(lint(clean_patient(mmf(), order("zorblatinib", 10, id="z"))), "OL002")[0].severity == "warning"
 
 
+def test_an_ambiguous_name_is_ol002_naming_both_readings():
+    # rules.md 2nd ed. (OL002): ambiguous names are OL002; an error when a reading is a checked drug.
+    result = lint(clean_patient(mmf(), order("mmf (azathioprine)", 100, id="amb")))
+    [f] = only(result, "OL002")
+    assert f.order == "amb" and f.severity == "error"
+    assert "ambiguous" in f.message and "azathioprine" in f.message and "mycophenolate mofetil" in f.message
+    none_of(result, "OL004")  # the ambiguous order is not evaluated further
+
+
 def test_site_severity_of_ol002_wins():
     doc = clean_patient(order("mycophenolate mofitil", 1000, "mg", "oral", "bid", id="t"))
     assert only(lint(doc, {"severity": {"OL002": "warning"}}), "OL002")[0].severity == "warning"
