@@ -31,6 +31,33 @@ DEFAULT_LOOKBACK: dict[str, Optional[int]] = {
 }
 
 
+#: Longest look-back window (days) a site may set for each test, and why. A longer window lets an
+#: old result stand for a current one, which silences the screening rules as surely as ignoring
+#: them; ``None`` allows any date ('any'), only for results that do not change over a lifetime.
+#: 'default' covers every test without its own window, so it is as short as the shortest of those.
+LOOKBACK_MAX: dict[str, tuple[Optional[int], str]] = {
+    "default": (180, "it applies to blood counts and chemistry, which are not a baseline after 6 months"),
+    "cbc": (180, "a blood count older than 6 months is not a baseline (BSR 2017 monitors it every 3 months once stable)"),
+    "lft": (180, "liver tests older than 6 months are not a baseline (BSR 2017 monitors them every 3 months once stable)"),
+    "renal": (180, "renal tests older than 6 months are not a baseline (BSR 2017 monitors them every 3 months once stable)"),
+    "urinalysis": (180, "a urinalysis older than 6 months is not a baseline"),
+    "hbv": (365, "a screening result older than a year misses a newer exposure"),
+    "hcv": (365, "a screening result older than a year misses a newer exposure"),
+    "tb": (365, "a screening result older than a year misses a newer exposure"),
+    "pregnancy": (30, "a pregnancy test older than a month says nothing about pregnancy now (mycophenolate REMS)"),
+    "pft": (365, "PFTs are repeated every 3-6 months in the first year (ACR/CHEST 2023)"),
+    "hrct": (730, "a baseline HRCT older than two years does not describe the lung at the start of treatment"),
+    "tpmt": (None, "a genotype does not change"),
+    "g6pd": (None, "an inherited enzyme deficiency does not change"),
+}
+#: Longest window for a test a plugin adds (its nature is unknown, so 'any' is not allowed).
+LOOKBACK_MAX_OTHER = (365, "a result older than a year is not a baseline")
+
+#: Longest per-document time limit of a check: a check that needs longer is hung, and a larger
+#: limit would let one hung check stall a pipeline for hours before it counts as crashed (OL000).
+MAX_CHECK_TIMEOUT = 600.0
+
+
 class ConfigError(Exception):
     """A configuration or usage mistake; the message is one line."""
 
@@ -221,14 +248,10 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
                 raise ConfigError(f"{origin}: rules.{r} must be a table of options")
             s.rules.setdefault(r, {}).update(opts)
     elif key == "lookback_days":
+        # Test names are checked by the engine against the loaded vocabulary (plugins add tests);
+        # values are checked here, and again by the engine under the canonical test name.
         for test, days in value.items():
-            if days == "any":
-                days = None
-            elif not isinstance(days, int) or isinstance(days, bool) or days < 0:
-                raise ConfigError(f"{origin}: lookback-days.{test} must be a whole number of days or 'any'")
-            if test not in DEFAULT_LOOKBACK and not _is_test_name(test):
-                raise ConfigError(f"{origin}: lookback-days: unknown test {test!r}{did_you_mean(test, _test_names())}")
-            s.lookback_days[test] = days
+            s.lookback_days[test] = check_lookback(test, days, origin)
     elif key == "as_of":
         if isinstance(value, _dt.date):
             s.as_of = value
@@ -262,9 +285,48 @@ def _timeout(value: Any, origin: str) -> float:
             value = float(value)
         except ValueError:
             pass
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"{origin}: check-timeout must be a finite number of seconds greater than 0, not {value!r}")
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or not 0 < value <= MAX_CHECK_TIMEOUT):
+        raise ConfigError(
+            f"{origin}: check-timeout must be a number of seconds greater than 0 and at most {MAX_CHECK_TIMEOUT:g} "
+            f"(a check that needs longer is hung), not {value!r}"
+        )
     return float(value)
+
+
+def check_timeout(value: Any, origin: str = "settings") -> float:
+    """``value`` as a check time limit in seconds, or :class:`ConfigError` (0 < value <= 600)."""
+    return _timeout(value, origin)
+
+
+def lookback_limit(test: str) -> tuple[Optional[int], str]:
+    """(longest window in days or None for any date, why) for a canonical test name or 'default'."""
+    return LOOKBACK_MAX.get(test, LOOKBACK_MAX_OTHER)
+
+
+def check_lookback(test: str, days: Any, origin: str) -> Optional[int]:
+    """A look-back window as normalization uses it (days, None for any date), or :class:`ConfigError`.
+
+    ``test`` is a canonical test name or 'default' (an alias is checked again by the engine
+    under its canonical name).
+    """
+    longest, why = lookback_limit(test)
+    allowed = "a whole number of days or 'any'" if longest is None else f"a whole number of days from 0 to {longest}"
+    if days is None or days == "any":  # None: 'any' as Settings holds it
+        if longest is None:
+            return None
+        raise ConfigError(
+            f"{origin}: lookback-days.{test} = 'any' is not allowed: must be at least 0 and at most {longest} days; "
+            f"{why}"
+        )
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+        raise ConfigError(f"{origin}: lookback-days.{test} must be {allowed}, not {days!r}")
+    if longest is not None and days > longest:
+        raise ConfigError(
+            f"{origin}: lookback-days.{test} = {days!r} is too long: must be at least 0 and at most {longest} days; "
+            f"{why}"
+        )
+    return days
 
 
 def _codes(value: Any) -> list[str]:
@@ -272,12 +334,3 @@ def _codes(value: Any) -> list[str]:
         value = value.split(",")
     return [v.strip() for v in value if v.strip()]
 
-
-def _test_names() -> list[str]:
-    from orderlint.vocabulary import CORE_TESTS
-
-    return [*CORE_TESTS, "default"]
-
-
-def _is_test_name(name: str) -> bool:
-    return name in _test_names()

@@ -20,7 +20,7 @@ from conftest import EXAMPLES
 from orderlint.config import ConfigError, Settings, build_settings, find_config
 from orderlint.engine import Linter
 from orderlint.rules import Need, Option, OptionError, rule
-from regimen_factory import clean_patient, lint, only, order
+from regimen_factory import clean_patient, lint, mmf, only, order
 
 DOC = EXAMPLES / "regimens" / "ILD202-fires.json"  # methylprednisolone 16 mg = 20 mg PE
 
@@ -343,3 +343,197 @@ def test_list_option_summaries_follow_options():
     assert "(mycophenolate)" in lt.by_code["ILD404"].summary_for(lt.options["ILD404"])
     s402 = lt.by_code["ILD402"].summary_for(lt.options["ILD402"])
     assert "rituximab: hbv" in s402 and "tocilizumab" not in s402
+
+
+# --------------------------------------------------------------------------- upper limits
+
+# rules.md "Configurable, per site" with "A typo must never switch a safety rule off": a value far
+# outside the clinical range (1e9 mg/day, a 1e9-day window) turned a safety rule off as surely as
+# inf did. Every numeric option of the built-in pack has a range; values outside it are refused.
+def _pack_numeric_options():
+    lt = Linter()
+    return [(r.code, k, o) for r in lt.rules if r.plugin != "orderlint" for k, o in r.options.items() if o.kind in ("number", "integer")]
+
+
+@pytest.mark.parametrize(
+    "code, option, value",
+    [
+        ("ILD202", "max-daily-pe-mg", 1e9),
+        ("ILD204", "pulse-min-daily-pe-mg", 1e12),
+        ("ILD203", "max-course-days", 1e9),
+        ("ILD503", "max-course-days", 100000),
+        ("ILD503", "iv-max-administrations", 1000),
+        ("ILD206", "max-daily-pe-mg", 1e9),
+        ("ILD206", "max-administrations", 100),
+        ("ILD302", "min-daily-pe-mg", 1e9),
+        ("ILD302", "min-course-days", 100000),
+        ("ILD501", "mmf-max-mg-per-day", 1e9),
+        ("ILD501", "rituximab-max-mg-per-dose", 1e6),
+    ],
+)
+def test_a_huge_threshold_is_a_config_error_naming_rule_option_value_and_range(code, option, value):
+    msg = config_error(**{code: {option: value}})
+    spec = Linter().by_code[code].options[option]
+    for frag in (code, repr(option), repr(value), f"at most {spec.maximum:g}", f"at least {spec.minimum:g}"):
+        assert frag in msg, (frag, msg)
+
+
+def test_every_numeric_pack_option_has_a_documented_range():
+    opts = _pack_numeric_options()
+    assert len(opts) >= 24  # ILD202-206, ILD302, ILD501-503
+    for code, k, o in opts:
+        assert o.maximum is not None and math.isfinite(o.maximum), (code, k)
+        assert o.minimum is not None and o.minimum <= o.default <= o.maximum, (code, k)
+        # The description says why the range ends where it does (explain shows it).
+        assert f"{o.maximum:g}" in o.description, (code, k, o.description)
+        if o.minimum > 0:
+            assert f"{o.minimum:g}" in o.description, (code, k, o.description)
+
+
+def test_every_numeric_pack_option_refuses_just_above_its_maximum_and_accepts_the_maximum():
+    for code, k, o in _pack_numeric_options():
+        step = 1 if o.kind == "integer" else 0.5
+        assert linter_with(**{code: {k: o.maximum}}).options[code][k] == o.maximum
+        with pytest.raises(ConfigError, match=f"rule {code} option '{k}'"):
+            linter_with(**{code: {k: o.maximum + step}})
+
+
+@pytest.mark.parametrize(
+    "code, option, value",
+    [
+        # A pulse threshold of 0 makes every steroid a pulse: it leaves ILD201-203 and ILD302.
+        ("ILD204", "pulse-min-daily-pe-mg", 0),
+        ("ILD204", "pulse-min-daily-pe-mg", 20),
+        # A floor of 0 never fires.
+        ("ILD502", "mmf-min-mg-per-day", 0),
+        ("ILD502", "nintedanib-min-mg-per-day", 100),
+        ("ILD502", "cyclophosphamide-iv-min-mg-per-m2", 0),
+    ],
+)
+def test_a_value_below_the_silencing_side_of_the_range_is_refused(code, option, value):
+    spec = Linter().by_code[code].options[option]
+    assert spec.minimum > value
+    msg = config_error(**{code: {option: value}})
+    assert f"at least {spec.minimum:g}" in msg and repr(value) in msg
+
+
+def test_pulse_threshold_of_zero_no_longer_hides_a_daily_steroid_from_ild202():
+    doc = clean_patient(order("prednisone", 40, "mg", "oral", "daily", id="p", purpose="other"))
+    only(lint(doc), "ILD202")
+    with pytest.raises(ConfigError, match="pulse-min-daily-pe-mg"):
+        lint(doc, config={"rules": {"ILD204": {"pulse-min-daily-pe-mg": 0}}})
+
+
+def test_a_dose_maximum_of_zero_is_allowed_because_it_only_fires_more():
+    [f] = only(lint(clean_patient(mmf()), config={"rules": {"ILD501": {"mmf-max-mg-per-day": 0}}}), "ILD501")
+    assert f.order == "mmf"
+
+
+def test_range_error_in_a_file_is_one_line_with_the_range(tmp_path):
+    cfg = _write(tmp_path, "[rules.ILD202]\nmax-daily-pe-mg = 1e9\n")
+    exe = Path(sys.executable).with_name("orderlint")
+    r = subprocess.run([str(exe), "check", "--config", str(cfg), str(DOC)], capture_output=True, text=True, timeout=60)
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert r.returncode == 2 and len(lines) == 1, r.stderr
+    for frag in ("ILD202", "max-daily-pe-mg", "1000000000.0", "at most 30", "orderlint explain ILD202"):
+        assert frag in lines[0], (frag, lines[0])
+
+
+def test_explain_and_rules_json_show_the_allowed_range():
+    from orderlint.docs import explain_text, rule_dict
+
+    r = Linter().by_code["ILD204"]
+    text = explain_text(r, {})
+    assert "allowed: 100 to 1250" in text
+    d = rule_dict(r)["options"]["pulse-min-daily-pe-mg"]
+    assert d["minimum"] == 100 and d["maximum"] == 1250
+
+
+# --------------------------------------------------------------------------- look-back windows
+
+def _settings(tmp_path, text):
+    return build_settings(config_path=str(_write(tmp_path, text)))
+
+
+@pytest.mark.parametrize(
+    "toml, fragments",
+    [
+        ("[lookback-days]\npregnancy = 1000000000\n", ["lookback-days", "pregnancy", "1000000000", "at most 30"]),
+        ("[lookback-days]\ndefault = 100000\n", ["lookback-days", "default", "100000", "at most 180"]),
+        ("[lookback-days]\nhrct = 5000\n", ["hrct", "5000", "at most 730"]),
+        ('[lookback-days]\ncbc = "any"\n', ["cbc", "'any'", "at most 180"]),
+        ('[lookback-days]\npregnancy = "any"\n', ["pregnancy", "'any'"]),
+    ],
+)
+def test_a_huge_lookback_window_is_refused(tmp_path, toml, fragments):
+    with pytest.raises(ConfigError) as e:
+        Linter(_settings(tmp_path, toml))
+    msg = str(e.value)
+    assert "\n" not in msg
+    for frag in fragments:
+        assert frag in msg, (frag, msg)
+
+
+def test_lookback_limits_also_apply_to_settings_given_through_the_api():
+    s = Settings()
+    s.lookback_days["pregnancy"] = 10**9
+    with pytest.raises(ConfigError, match="pregnancy"):
+        Linter(s)
+
+
+def test_lookback_any_stays_allowed_for_tests_that_do_not_expire(tmp_path):
+    lt = Linter(_settings(tmp_path, '[lookback-days]\ntpmt = "any"\ng6pd = 3650\npregnancy = 30\ndefault = 180\n'))
+    assert lt.settings.lookback_days["tpmt"] is None and lt.settings.lookback_days["pregnancy"] == 30
+
+
+def test_lookback_alias_is_read_as_its_test_and_limited_like_it(tmp_path):
+    with pytest.raises(ConfigError, match="at most 30"):
+        Linter(_settings(tmp_path, '[lookback-days]\n"pregnancy test" = 60\n'))
+    lt = Linter(_settings(tmp_path, '[lookback-days]\n"HCG" = 7\n'))
+    assert lt.settings.lookback_days["pregnancy"] == 7 and "HCG" not in lt.settings.lookback_days
+
+
+class _TestPack:
+    """A plugin that adds a test the core vocabulary does not know."""
+
+    from orderlint.hookspecs import hookimpl
+
+    @hookimpl
+    def orderlint_vocabulary(self):
+        return {"tests": {"nt-probnp": ["ntprobnp", "bnp"]}}
+
+
+def test_lookback_keys_accept_tests_a_plugin_adds(tmp_path):
+    s = _settings(tmp_path, "[lookback-days]\nnt-probnp = 30\n")
+    lt = Linter(s, plugins=[_TestPack()])
+    assert lt.settings.lookback_days["nt-probnp"] == 30
+
+
+def test_lookback_key_typo_of_a_plugin_test_has_a_did_you_mean(tmp_path):
+    s = _settings(tmp_path, "[lookback-days]\nnt-probnpp = 30\n")
+    with pytest.raises(ConfigError, match=r"unknown test 'nt-probnpp' \(did you mean 'nt-probnp'\?\)"):
+        Linter(s, plugins=[_TestPack()])
+    with pytest.raises(ConfigError, match="unknown test 'nt-probnp'"):
+        Linter(_settings(tmp_path, "[lookback-days]\nnt-probnp = 30\n"))  # without the plugin
+
+
+def test_plugin_test_window_has_the_general_limit(tmp_path):
+    with pytest.raises(ConfigError, match="at most 365"):
+        Linter(_settings(tmp_path, "[lookback-days]\nnt-probnp = 400\n"), plugins=[_TestPack()])
+
+
+# --------------------------------------------------------------------------- check time limit
+
+@pytest.mark.parametrize("value", ["601", "1e9", "86400"])
+def test_check_timeout_has_an_upper_limit(tmp_path, value):
+    with pytest.raises(ConfigError, match=r"check-timeout.*at most 600"):
+        _settings(tmp_path, f"check-timeout = {value}\n")
+
+
+def test_check_timeout_of_600_is_accepted(tmp_path):
+    assert _settings(tmp_path, "check-timeout = 600\n").check_timeout == 600.0
+
+
+def test_check_timeout_given_through_the_api_is_checked_too():
+    with pytest.raises(ConfigError, match="check-timeout"):
+        Linter(Settings(check_timeout=1e9))

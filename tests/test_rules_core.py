@@ -609,11 +609,13 @@ def test_api_as_of_applies_when_document_has_none(api_as_of, fires):
     assert bool(of(result, "ILD404")) is fires
 
 
-def test_lookback_any_makes_every_date_count():
+def test_lookback_window_of_a_test_is_configurable():
+    # 'any' is now refused for a blood count (config.LOOKBACK_MAX: at most 180 days; rules.md 2nd ed.
+    # "a typo must never switch a safety rule off"); a longer window still makes an older result count.
     doc = clean_patient(mmf(), drop=["cbc"])
-    doc["tests"].append({"test": "cbc", "status": "resulted", "date": "2019-01-01"})
+    doc["tests"].append({"test": "cbc", "status": "resulted", "date": "2025-10-01"})
     only(lint(doc), "ILD401")
-    none_of(lint(doc, config={"lookback-days": {"cbc": "any"}}), "ILD401")
+    none_of(lint(doc, config={"lookback-days": {"cbc": 180}}), "ILD401")
 
 
 def test_explicit_phase_wins_over_history():
