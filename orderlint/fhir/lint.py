@@ -1,0 +1,180 @@
+"""Lint FHIR input: map it (mapping.py), lint each regimen, report in the original document.
+
+Every finding's pointer, line and column are translated back to the FHIR document through the
+mapping's ``origin`` (longest matching prefix), its ``order`` is the MedicationRequest id, and each
+lossy conversion is an ``OL008`` finding (info) at its source element. Nothing raises: input that
+is not JSON or not FHIR is ``OL001``; a fault of the mapping itself is ``OL000``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterator, Optional
+
+from orderlint.findings import Finding, Result
+from orderlint.reader import Document, decode_bytes, iter_jsonl_lines, jsonl_document, parse_json
+
+VERIFIED = ("V", "V2")
+
+
+@dataclass(slots=True)
+class FhirResult(Result):
+    """A Result of FHIR input: adds the patient id the regimen is for (fhir.md section 1)."""
+
+    patient: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        d = Result.to_dict(self)
+        d["patient"] = self.patient
+        return d
+
+
+class FileFinding(Finding):
+    """A finding located in one file of a Bulk Data folder: adds ``file`` (the file of its line)."""
+
+    __slots__ = ("file",)
+
+    def __init__(self, *args: Any, file: Optional[str] = None, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.file = file
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        d["file"] = self.file
+        return d
+
+    def __getstate__(self) -> tuple:
+        return (Finding.__getstate__(self), self.file)
+
+    def __setstate__(self, state: tuple) -> None:
+        Finding.__setstate__(self, state[0])
+        self.file = state[1]
+
+
+def lint_fhir(value_or_text: Any, *, linter: Any, source: str = "<fhir>") -> list[Result]:
+    """Lint one FHIR document: JSON text (str or bytes), an already-parsed value, or a Document.
+
+    Returns one result per patient (one for a CDS Hooks request or a bare resource)."""
+    if isinstance(value_or_text, Document):
+        doc = value_or_text
+    elif isinstance(value_or_text, (bytes, bytearray)):
+        text, err = decode_bytes(bytes(value_or_text))
+        doc = parse_json(text, source) if text is not None else Document(source=source, error=_perr(err))
+    elif isinstance(value_or_text, str):
+        doc = parse_json(value_or_text, source)
+    else:
+        doc = Document(source=source, data=value_or_text, text=None)
+    return lint_fhir_document(doc, linter)
+
+
+def lint_fhir_ndjson(stream: BinaryIO, *, linter: Any, source: str) -> Iterator[Result]:
+    """FHIR NDJSON: each line is a document (a resource or a Bundle), its source ``path:LINE``."""
+    for src, lineno, raw in iter_jsonl_lines(stream, source):
+        yield from lint_fhir_document(jsonl_document(src, lineno, raw), linter)
+
+
+def lint_fhir_document(doc: Document, linter: Any) -> list[Result]:
+    if doc.error is not None:
+        e = doc.error
+        f = linter._finding("OL001", e.message, e.pointer, None, None, (e.line, e.column))
+        return [FhirResult(doc.source, None, "invalid", None, [f])]
+    try:
+        from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
+
+        as_of = _as_of(doc.data, linter)
+        ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
+        mapped = map_fhir(doc.data, source=doc.source, vocab=linter.vocab, as_of=as_of, namespace=ns)
+        out = []
+        for m in mapped:
+            if m.data is not None and as_of is not None and _as_of_ext(doc.data, linter):
+                m.data["as_of"] = as_of.isoformat()
+            out.append(lint_mapped(m, linter, doc))
+        return out
+    except Exception as e:  # fail closed: a mapping fault is a finding, never a traceback or a pass
+        from orderlint.engine import _describe_exc
+
+        f = linter._finding("OL000", f"orderlint could not map FHIR document {doc.source!r}: {_describe_exc(e)}",
+                            "", None, doc)
+        return [FhirResult(doc.source, None, "checked", None, [f])]
+
+
+def lint_mapped(m: Any, linter: Any, doc: Document) -> FhirResult:
+    """Lint one Mapped regimen; findings are located in ``doc`` (the original FHIR document)."""
+    if m.error is not None:
+        msg, ptr = m.error
+        return FhirResult(doc.source, None, "invalid", None, [linter._finding("OL001", msg, ptr, None, doc)], patient=m.patient)
+    findings: list[Finding] = []
+    status, condition = "not-applicable", None
+    if m.status != "not-applicable":
+        r = linter.lint_data(m.data, doc.source)
+        status, condition = r.status, r.condition
+        for f in r.findings:
+            ptr = m.fhir_pointer(f.pointer)
+            msg = f.message if r.status != "invalid" else f"the regimen mapped from FHIR is invalid: {f.message}"
+            order = m.order_ids.get(f.order, f.order) if f.order is not None else m.order_of(ptr)
+            findings.append(Finding(f.code, f.name, f.severity, msg, order, ptr, None, None, f.source, f.fix,
+                                    f.suppressed, locate=doc.locate))
+        if r.status == "checked" and "OL002" in linter.enabled:
+            findings.extend(_product_conflicts(m, linter, doc))
+    if "OL008" in linter.enabled:
+        for kind, message, ptr in m.notes:
+            findings.append(linter._finding("OL008", f"{kind}: {message}", ptr, m.order_of(ptr), doc))
+    if len(findings) > 1 and doc.data is not None:
+        from orderlint.engine import document_order
+
+        findings.sort(key=lambda f: (document_order(doc.data, f.pointer), f.code))
+    return FhirResult(doc.source, m.id, status, condition, findings, patient=m.patient)
+
+
+def _product_conflicts(m: Any, linter: Any, doc: Document) -> list[Finding]:
+    """A product RxNorm code (V/V2) of another ingredient than the order's name is OL002 (fhir.md
+    2.1): product codes resolve to their ingredient first, so one of the named drug never is."""
+    out = []
+    vocab = linter.vocab
+    checked = getattr(getattr(linter, "_plan", None), "checked", frozenset()) or frozenset()
+    for idx, code, ptr in m.products:
+        order = m.data["orders"][idx]
+        c = vocab.code(code)
+        if c is None or c.tag not in VERIFIED:
+            continue
+        drug = vocab.resolve(order["drug"]).drug
+        if drug is None:
+            continue
+        other = vocab.rxcui_conflict(code, drug)
+        if other is None:
+            continue
+        other_drug = vocab.drugs.get(other)
+        is_error = bool(checked) and (not drug.tags.isdisjoint(checked) or (other_drug is not None and not other_drug.tags.isdisjoint(checked)))
+        out.append(linter._finding(
+            "OL002",
+            f"RxNorm code {code} of {order['drug']!r} is a product of {other} ({c.source.split(' ; ')[0]}), not of {drug.name}",
+            ptr, m.order_ids.get(order["id"], order["id"]), doc,
+            severity="error" if is_error and "OL002" not in getattr(linter, "_site_severity", frozenset()) else None,
+        ))
+    return out
+
+
+def _as_of_ext(data: Any, linter: Any) -> Optional[_dt.date]:
+    """A CDS Hooks request's `extension: {"orderlint-as-of": "YYYY-MM-DD"}`, honoured only with the
+    setting `allow-as-of` (for tests and replays; fhir.md section 1)."""
+    if not getattr(linter.settings, "allow_as_of", False) or not isinstance(data, dict):
+        return None
+    ext = data.get("extension")
+    v = ext.get("orderlint-as-of") if isinstance(ext, dict) else None
+    if isinstance(v, str):
+        try:
+            return _dt.date.fromisoformat(v.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_of(data: Any, linter: Any) -> _dt.date:
+    return _as_of_ext(data, linter) or getattr(linter, "_as_of", None) or _dt.date.today()
+
+
+def _perr(message: Optional[str]) -> Any:
+    from orderlint.reader import ParseError
+
+    return ParseError(message or "cannot decode")

@@ -1,0 +1,1223 @@
+"""FHIR R4 JSON -> regimen documents (fhir.md sections 1-3), leniently, with no extra package.
+
+``map_fhir`` is pure: it reads an already-parsed JSON value and returns one :class:`Mapped` per
+patient. Nothing that is missing or cannot be mapped invalidates the document: it is left out of
+the regimen and recorded as a note (``OL008`` later), and every value keeps the JSON Pointer of its
+FHIR source element in ``origin`` so that findings can be reported in the original document.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Iterable, NamedTuple, Optional
+
+from orderlint.fhir.valuesets import load as _valuesets
+from orderlint.reader import escape_token
+
+DEFAULT_NAMESPACE = "https://orderlint.dev/fhir"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+#: Resource types of FHIR R4 (4.0.1): a top-level resource of another type (DSTU2
+#: MedicationOrder, STU3 ProcedureRequest) is not R4 input (OL001).
+R4_TYPES = frozenset("""
+Account ActivityDefinition AdverseEvent AllergyIntolerance Appointment AppointmentResponse AuditEvent
+Basic Binary BiologicallyDerivedProduct BodyStructure Bundle CapabilityStatement CarePlan CareTeam
+CatalogEntry ChargeItem ChargeItemDefinition Claim ClaimResponse ClinicalImpression CodeSystem
+Communication CommunicationRequest CompartmentDefinition Composition ConceptMap Condition Consent
+Contract Coverage CoverageEligibilityRequest CoverageEligibilityResponse DetectedIssue Device
+DeviceDefinition DeviceMetric DeviceRequest DeviceUseStatement DiagnosticReport DocumentManifest
+DocumentReference EffectEvidenceSynthesis Encounter Endpoint EnrollmentRequest EnrollmentResponse
+EpisodeOfCare EventDefinition Evidence EvidenceVariable ExampleScenario ExplanationOfBenefit
+FamilyMemberHistory Flag Goal GraphDefinition Group GuidanceResponse HealthcareService ImagingStudy
+Immunization ImmunizationEvaluation ImmunizationRecommendation ImplementationGuide InsurancePlan
+Invoice Library Linkage List Location Measure MeasureReport Media Medication MedicationAdministration
+MedicationDispense MedicationKnowledge MedicationRequest MedicationStatement MedicinalProduct
+MedicinalProductAuthorization MedicinalProductContraindication MedicinalProductIndication
+MedicinalProductIngredient MedicinalProductInteraction MedicinalProductManufactured
+MedicinalProductPackaged MedicinalProductPharmaceutical MedicinalProductUndesirableEffect
+MessageDefinition MessageHeader MolecularSequence NamingSystem NutritionOrder Observation
+ObservationDefinition OperationDefinition OperationOutcome Organization OrganizationAffiliation
+Parameters Patient PaymentNotice PaymentReconciliation Person PlanDefinition Practitioner
+PractitionerRole Procedure Provenance Questionnaire QuestionnaireResponse RelatedPerson RequestGroup
+ResearchDefinition ResearchElementDefinition ResearchStudy ResearchSubject RiskAssessment
+RiskEvidenceSynthesis Schedule SearchParameter ServiceRequest Slot Specimen SpecimenDefinition
+StructureDefinition StructureMap Subscription Substance SubstanceNucleicAcid SubstancePolymer
+SubstanceProtein SubstanceReferenceInformation SubstanceSourceMaterial SubstanceSpecification
+SupplyDelivery SupplyRequest Task TerminologyCapabilities TestReport TestScript ValueSet
+VerificationResult VisionPrescription
+""".split())
+
+#: Order types of earlier FHIR versions: inside a Bundle they are skipped with a note.
+OLD_REQUEST_TYPES = frozenset({"MedicationOrder", "MedicationPrescription", "ProcedureRequest", "DiagnosticOrder",
+                               "ReferralRequest", "DeviceUseRequest", "Order"})
+
+_MR_STATUS = {"draft": "new", "active": "active", "on-hold": "on-hold", "stopped": "stopped"}
+_MS_STATUS = {"active": "active", "on-hold": "on-hold", "unknown": "active"}
+_OBS_DONE = frozenset({"final", "amended", "corrected"})
+_ILD_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
+                          "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange"})
+_OUTCOMES = frozenset({"progression", "intolerance", "response", "stable", "unknown"})
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_WEIGHT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
+_HEIGHT = {"cm": 1.0, "[in_i]": 2.54, "m": 100.0}
+_DURATION_UNITS = {"d": "d", "wk": "wk", "mo": "mo", "day": "d", "days": "d", "week": "wk", "weeks": "wk",
+                   "month": "mo", "months": "mo"}
+#: Resources whose patient is named by `subject` (else `patient`).
+_PATIENT_FIELDS = ("subject", "patient")
+
+
+class Note(NamedTuple):
+    """One lossy conversion: the OL008 note key, a message, and the FHIR pointer of its element."""
+
+    kind: str
+    message: str
+    pointer: str
+
+
+class Mapped:
+    """One patient's regimen mapped from FHIR, with where each value came from.
+
+    ``data`` is a regimen dict (None when the input is not FHIR: then ``error`` holds
+    (message, pointer) for OL001); ``status`` is ``"not-applicable"`` when there is no medication
+    order to check (with the note ``no-orders``); ``origin`` maps native pointer prefixes
+    (``/orders/0``, ``/orders/0/dose``, ``/patient/weight_kg``, ``/tests/2``, ``""``) to the FHIR
+    JSON Pointer of the source element; ``orders`` maps the FHIR pointer of each
+    MedicationRequest (or MedicationStatement) to its id, for a finding's ``order``;
+    ``order_ids`` maps native order ids to those ids; ``products`` lists (order index, RxNorm
+    product code, FHIR pointer) for codes left out of ``rxcui``.
+    """
+
+    __slots__ = ("data", "notes", "origin", "patient", "status", "error", "orders", "order_ids", "products", "id")
+
+    def __init__(self) -> None:
+        self.data: Optional[dict] = None
+        self.notes: list[Note] = []
+        self.origin: dict[str, str] = {}
+        self.patient: Optional[str] = None
+        self.status: Optional[str] = None
+        self.error: Optional[tuple[str, str]] = None
+        self.orders: dict[str, str] = {}
+        self.order_ids: dict[str, str] = {}
+        self.products: list[tuple[int, str, str]] = []
+        self.id: Optional[str] = None
+
+    def fhir_pointer(self, native: str) -> str:
+        """The FHIR pointer of a native pointer: through the longest prefix ``origin`` knows."""
+        p = native
+        while True:
+            hit = self.origin.get(p)
+            if hit is not None:
+                return hit
+            if not p:
+                return ""
+            p = p[: p.rfind("/")]
+
+    def order_of(self, fhir_pointer: str) -> Optional[str]:
+        """The MedicationRequest id a FHIR pointer lies in (longest prefix), else None."""
+        p = fhir_pointer
+        while True:
+            hit = self.orders.get(p)
+            if hit is not None:
+                return hit
+            if not p:
+                return None
+            p = p[: p.rfind("/")]
+
+    def __repr__(self) -> str:
+        return f"Mapped(id={self.id!r}, patient={self.patient!r}, status={self.status!r}, notes={len(self.notes)})"
+
+
+class _Res(NamedTuple):
+    r: dict
+    ptr: str
+    draft: bool
+    full_url: Optional[str]
+
+
+def _p(base: str, *tokens: Any) -> str:
+    return base + "".join("/" + escape_token(str(t)) for t in tokens)
+
+
+def _today() -> _dt.date:
+    return _dt.date.today()
+
+
+# --------------------------------------------------------------------------- entry point
+def map_fhir(
+    data: Any,
+    *,
+    source: str = "<fhir>",
+    vocab: Any = None,
+    as_of: Optional[_dt.date] = None,
+    namespace: str = DEFAULT_NAMESPACE,
+) -> list[Mapped]:
+    """Map a parsed CDS Hooks request, Bundle or bare R4 resource to one Mapped per patient.
+
+    ``vocab`` (the linter's vocabulary) tells ingredient from product RxNorm codes, names a drug
+    given only by code, picks the ILD therapies for `history` and reads test names from text;
+    without it those fall back to what the data alone says. Never raises on any JSON value.
+    """
+    try:
+        return _Mapper(source, vocab, as_of or _today(), namespace).run(data)
+    except RecursionError:
+        m = Mapped()
+        m.error = ("FHIR input is nested too deeply", "")
+        return [m]
+
+
+class _Mapper:
+    def __init__(self, source: str, vocab: Any, as_of: _dt.date, namespace: str) -> None:
+        self.source = source
+        self.vocab = vocab
+        self.as_of = as_of
+        self.ns = namespace.rstrip("/") + "/StructureDefinition/"
+        self.vs = _valuesets()
+        self.notes: list[Note] = []  # document-level notes (shape repairs while collecting)
+        self._test_vocab = None
+
+    # ----------------------------------------------------------------- input shapes
+    def run(self, data: Any) -> list[Mapped]:
+        if not isinstance(data, dict):
+            return [_error(f"not FHIR: a FHIR document is a JSON object, not {_kind(data)}", "")]
+        rt = data.get("resourceType")
+        if rt is None and ("hook" in data or "context" in data):
+            return self._cds(data)
+        if not isinstance(rt, str):
+            return [_error("not FHIR: no `resourceType` (nor `hook`/`context` of a CDS Hooks request)", "")]
+        if rt not in R4_TYPES:
+            return [_error(f"resourceType {rt!r} is not a FHIR R4 resource"
+                           + (" (an order type of an earlier FHIR version)" if rt in OLD_REQUEST_TYPES else ""),
+                           "/resourceType")]
+        if rt == "Bundle":
+            res = list(self._bundle(data, "", False))
+            fallback = data.get("id") if isinstance(data.get("id"), str) else None
+        else:
+            res = [_Res(data, "", False, None)]
+            fallback = data.get("id") if isinstance(data.get("id"), str) else None
+        return self._group(res, None, fallback)
+
+    def _bundle(self, b: dict, ptr: str, draft: bool) -> Iterable[_Res]:
+        entries = self._array(b, "entry", ptr)
+        for i, e in entries:
+            eptr = _p(ptr, "entry", i) if i is not None else _p(ptr, "entry")
+            if not isinstance(e, dict):
+                continue
+            r = e.get("resource")
+            if not isinstance(r, dict):
+                continue
+            url = e.get("fullUrl") if isinstance(e.get("fullUrl"), str) else None
+            if r.get("resourceType") == "Bundle":
+                yield from self._bundle(r, _p(eptr, "resource"), draft)
+            else:
+                yield _Res(r, _p(eptr, "resource"), draft, url)
+
+    def _array(self, obj: dict, key: str, ptr: str) -> list[tuple[Optional[int], Any]]:
+        """The items of an array member with their indices; an object where an array belongs is
+        one item and null is absent (fhir.md 2.1; both `OL008 shape-repaired`)."""
+        v = obj.get(key)
+        if isinstance(v, list):
+            return list(enumerate(v))
+        if key in obj and (v is None or isinstance(v, dict)):
+            what = "null where an array belongs: read as absent" if v is None else "an object where an array belongs: read as one item"
+            self.notes.append(Note("shape-repaired", f"`{key}` is {what}", _p(ptr, key)))
+            return [] if v is None else [(None, v)]
+        return []
+
+    def _items(self, value: Any, ptr: str, draft: bool) -> Iterable[_Res]:
+        """Resources in a CDS Hooks context or prefetch value: a Bundle, a resource or a list."""
+        if isinstance(value, dict):
+            if value.get("resourceType") == "Bundle":
+                yield from self._bundle(value, ptr, draft)
+            elif isinstance(value.get("resourceType"), str):
+                yield _Res(value, ptr, draft, None)
+            elif isinstance(value.get("resource"), dict):  # an entry-like wrapper {"resource": {...}}
+                yield from self._items(value["resource"], _p(ptr, "resource"), draft)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                yield from self._items(v, _p(ptr, i), draft)
+
+    def _cds(self, data: dict) -> list[Mapped]:
+        ctx = data.get("context") if isinstance(data.get("context"), dict) else {}
+        res: list[_Res] = []
+        for key in ("draftOrders", "medications", "orders", "order"):
+            if ctx.get(key) is not None:
+                res.extend(self._items(ctx[key], _p("/context", key), True))
+                break
+        seen = {_key(x.r) for x in res if _key(x.r) is not None}
+        pre = data.get("prefetch")
+        if isinstance(pre, dict):
+            for k, v in pre.items():
+                for x in self._items(v, _p("/prefetch", k), False):
+                    kk = _key(x.r)
+                    if kk is not None and kk in seen:
+                        continue  # read once, as the draft
+                    if kk is not None:
+                        seen.add(kk)
+                    res.append(x)
+        pid = ctx.get("patientId")
+        patient = _ref_id(pid) if isinstance(pid, str) and pid.strip() else None
+        fallback = data.get("hookInstance") if isinstance(data.get("hookInstance"), str) else None
+        return self._group(res, patient, fallback, cds=True)
+
+    # ----------------------------------------------------------------- grouping by patient
+    def _group(self, res: list[_Res], patient: Optional[str], fallback: Optional[str], cds: bool = False) -> list[Mapped]:
+        url_ids: dict[str, str] = {}
+        for x in res:
+            if x.r.get("resourceType") == "Patient" and isinstance(x.r.get("id"), str):
+                if x.full_url:
+                    url_ids[x.full_url] = x.r["id"]
+        meds: dict[str, _Res] = {}
+        for x in res:
+            if x.r.get("resourceType") == "Medication":
+                rid = x.r.get("id")
+                if isinstance(rid, str):
+                    meds[f"Medication/{rid}"] = x
+                if x.full_url:
+                    meds[x.full_url] = x
+        order: list[Optional[str]] = []
+        groups: dict[Optional[str], list[_Res]] = {}
+        orphans: list[_Res] = []
+        notes = self.notes
+        self.notes = []
+        for x in res:
+            rt = x.r.get("resourceType")
+            if rt == "Medication":
+                continue
+            if rt not in R4_TYPES:
+                if rt in OLD_REQUEST_TYPES or x.draft:
+                    notes.append(Note("unsupported-resource", f"{rt} is not a FHIR R4 resource type: skipped", _p(x.ptr, "resourceType")))
+                continue
+            pid = x.r.get("id") if rt == "Patient" and isinstance(x.r.get("id"), str) else self._subject(x, url_ids)
+            if pid is None:
+                orphans.append(x)
+                continue
+            if cds and patient is not None and pid != patient:
+                notes.append(Note("other-patient", f"{rt} is about Patient/{pid}, not the request's Patient/{patient}: not used",
+                                  x.ptr))
+                continue
+            if pid not in groups:
+                groups[pid] = []
+                order.append(pid)
+            groups[pid].append(x)
+        if cds:
+            key = patient if patient is not None else (order[0] if len(order) == 1 else None)
+            if key not in groups:
+                groups[key] = []
+                order.insert(0, key)
+            for other in [k for k in order if k != key]:  # only when the request names no patient
+                for x in groups.pop(other):
+                    notes.append(Note("other-patient", f"{x.r.get('resourceType')} is about Patient/{other}: not used", x.ptr))
+            order = [key]
+        if orphans:
+            if len(order) <= 1:
+                if not order:
+                    order.append(None)
+                    groups[None] = []
+                groups[order[0]].extend(orphans)
+                groups[order[0]].sort(key=lambda x: _doc_order(x.ptr))
+            else:
+                for x in orphans:
+                    notes.append(Note("unresolved-reference",
+                                      f"{x.r.get('resourceType')} names no patient, and the input holds several: not used",
+                                      x.ptr))
+        if not order:
+            order.append(None)
+            groups[None] = []
+        out = []
+        for n, pid in enumerate(order):
+            m = self._patient(pid, groups[pid], meds, fallback)
+            if n == 0:
+                m.notes[:0] = notes  # document-level notes go with the first regimen
+            out.append(m)
+        return out
+
+    def _subject(self, x: _Res, url_ids: dict[str, str]) -> Optional[str]:
+        for f in _PATIENT_FIELDS:
+            ref = x.r.get(f)
+            if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+                s = ref["reference"].strip()
+                if s.startswith("urn:uuid:"):
+                    return url_ids.get(s, s[len("urn:uuid:"):])
+                if s in url_ids:
+                    return url_ids[s]
+                if "Patient/" in s:
+                    return _ref_id(s)
+        return None
+
+    # ----------------------------------------------------------------- one patient
+    def _patient(self, pid: Optional[str], res: list[_Res], meds: dict[str, _Res], fallback: Optional[str]) -> Mapped:
+        m = Mapped()
+        m.patient = pid
+        self.m = m
+        self.meds = meds
+        self.orders: list[dict] = []
+        self.history: list[dict] = []
+        self.tests: list[dict] = []
+        self.patient: dict = {}
+        self.measures: dict[str, tuple[str, float, str]] = {}
+        self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
+        self._reason_codes = []
+        first_order_id = None
+        for x in res:
+            rt = x.r.get("resourceType")
+            if rt == "MedicationRequest":
+                if first_order_id is None and isinstance(x.r.get("id"), str):
+                    first_order_id = x.r["id"]
+                self._request(x)
+            elif rt == "MedicationStatement":
+                self._statement(x)
+            elif rt == "Patient":
+                self._demographics(x)
+            elif rt == "Observation":
+                self._observation(x)
+            elif rt in ("DiagnosticReport", "Procedure", "ImagingStudy", "ServiceRequest"):
+                self._test_resource(x)
+        for name, (ptr, value, _date) in self.measures.items():
+            self.patient[name] = value
+            m.origin[f"/patient/{name}"] = ptr
+        indication = self._indication()
+        m.id = f"Patient/{pid}" if pid is not None else (fallback or first_order_id or self.source)
+        data: dict = {"id": m.id, "kind": "patient", "indication": indication, "patient": self.patient}
+        if self.orders:
+            data["orders"] = self.orders
+        else:
+            m.status = "not-applicable"
+            m.notes.append(Note("no-orders", "no medication order to check", m.origin.get("", "")))
+        if self.history:
+            data["history"] = self.history
+        if self.tests:
+            data["tests"] = self.tests
+        m.data = data
+        return m
+
+    def note(self, kind: str, message: str, pointer: str) -> None:
+        self.m.notes.append(Note(kind, message, pointer))
+
+    def array(self, obj: dict, key: str, ptr: str) -> list[tuple[str, Any]]:
+        """(pointer, item) of an array member, with the shape repairs noted on this regimen."""
+        saved = self.notes
+        self.notes = []
+        items = self._array(obj, key, ptr)
+        self.m.notes.extend(self.notes)
+        self.notes = saved
+        return [(_p(ptr, key, i) if i is not None else _p(ptr, key), v) for i, v in items]
+
+    # ----------------------------------------------------------------- Patient and measurements
+    def _demographics(self, x: _Res) -> None:
+        r, ptr = x.r, x.ptr
+        self.m.origin["/patient"] = ptr
+        g = r.get("gender")
+        if g in ("male", "female", "other", "unknown"):
+            self.patient["sex"] = g
+            self.m.origin["/patient/sex"] = _p(ptr, "gender")
+        b = r.get("birthDate")
+        if isinstance(b, str):
+            mt = _DATE.match(b.strip())
+            if mt:
+                y, mo, d = int(mt.group(1)), int(mt.group(2) or 1), int(mt.group(3) or 1)
+                try:
+                    born = _dt.date(y, mo, d)
+                except ValueError:
+                    born = None
+                if born is not None and born <= self.as_of:
+                    age = self.as_of.year - born.year - ((self.as_of.month, self.as_of.day) < (born.month, born.day))
+                    self.patient["age_years"] = age
+                    self.m.origin["/patient/age_years"] = _p(ptr, "birthDate")
+                    if mt.group(3) is None:
+                        self.note("partial-birth-date", f"birthDate {b!r} is partial: read as {born.isoformat()}", _p(ptr, "birthDate"))
+
+    def _observation(self, x: _Res) -> None:
+        r, ptr = x.r, x.ptr
+        for _cptr, coding in self._codings(r.get("code"), _p(ptr, "code")):
+            e = self.vs.get("measurements", coding.get("system"), coding.get("code"))
+            if e is not None:
+                if r.get("status") in _OBS_DONE:
+                    self._measure(e, r, ptr)
+                return
+        self._test_resource(x)
+
+    def _measure(self, e: Any, r: dict, ptr: str) -> None:
+        q = r.get("valueQuantity")
+        qptr = _p(ptr, "valueQuantity")
+        if not isinstance(q, dict) or not _number(q.get("value")):
+            self.note("missing-value", f"{e.display} Observation has no numeric valueQuantity: not used", ptr)
+            return
+        code = q.get("code")
+        factors = {"weight": _WEIGHT, "height": _HEIGHT, "bsa": {"m2": 1.0}}[e.maps_to]
+        if code not in factors:
+            self.note("non-ucum-unit", f"{e.display} in {code or q.get('unit')!r}, not a UCUM code this mapping converts "
+                      f"({', '.join(factors)}): not used", _p(qptr, "code") if "code" in q else qptr)
+            return
+        if e.tag == "U":
+            self.note("unverified-code", f"{e.display} read from LOINC {e.code}, an unverified code (U)", _p(ptr, "code"))
+        name = {"weight": "weight_kg", "height": "height_cm", "bsa": "bsa_m2"}[e.maps_to]
+        value = round(float(q["value"]) * factors[code], 4)
+        when = _when(r) or ""
+        prev = self.measures.get(name)
+        if prev is None or when >= prev[2]:  # the latest effective[x] wins
+            self.measures[name] = (_p(qptr, "value"), value, when)
+
+    # ----------------------------------------------------------------- tests
+    def _codings(self, cc: Any, ptr: str) -> list[tuple[str, dict]]:
+        if not isinstance(cc, dict):
+            return []
+        cod = cc.get("coding")
+        if isinstance(cod, dict):
+            cod = [cod]
+        if not isinstance(cod, list):
+            return []
+        return [(_p(ptr, "coding", i), c) for i, c in enumerate(cod) if isinstance(c, dict)]
+
+    def _test_codes(self, cc: Any, ptr: str, quiet: bool = False) -> tuple[list[str], str, list[Note]]:
+        """Test names a code gives, the pointer of the deciding coding, and notes."""
+        names: list[str] = []
+        at = ptr
+        notes: list[Note] = []
+        for cptr, c in self._codings(cc, ptr):
+            e = self.vs.get("tests", c.get("system"), c.get("code"))
+            if e is not None and e.maps_to not in names:
+                names.append(e.maps_to)
+                at = cptr
+                if e.tag == "U":
+                    notes.append(Note("unverified-code", f"test {e.maps_to} read from {e.code}, an unverified code (U)", cptr))
+        if names:
+            return names, at, notes
+        texts = []
+        if isinstance(cc, dict) and isinstance(cc.get("text"), str):
+            texts.append((_p(ptr, "text"), cc["text"]))
+        texts += [(_p(cptr, "display"), c["display"]) for cptr, c in self._codings(cc, ptr) if isinstance(c.get("display"), str)]
+        for tptr, text in texts:
+            hit = self._known_test(text)
+            if hit:
+                notes.append(Note("matched-by-text", f"test {hit!r} matched by its text {text!r}, not by a code", tptr))
+                return [hit], tptr, notes
+        return [], ptr, notes
+
+    def _known_test(self, text: str) -> Optional[str]:
+        v = self.vocab
+        if v is None:
+            if self._test_vocab is None:
+                from orderlint.vocabulary import Vocabulary
+
+                self._test_vocab = Vocabulary()
+            v = self._test_vocab
+        t = text.strip()
+        return t if t and len(t) < 200 and v.test(t) else None
+
+    def _test_resource(self, x: _Res) -> None:
+        r, ptr = x.r, x.ptr
+        rt = r.get("resourceType")
+        st = r.get("status")
+        if rt == "ServiceRequest":
+            if st not in ("draft", "active"):
+                return
+            status = "ordered"
+        elif rt == "Procedure":
+            if st != "completed":
+                return
+            status = "resulted"
+        elif rt == "ImagingStudy":
+            if st != "available":
+                return
+            status = "resulted"
+        else:
+            if st not in _OBS_DONE:
+                return
+            status = "resulted"
+        if rt == "ImagingStudy":
+            names, at, notes = [], ptr, []
+            for pptr, cc in self.array(r, "procedureCode", ptr):
+                names, at, notes = self._test_codes(cc, pptr)
+                if names:
+                    break
+        else:
+            names, at, notes = self._test_codes(r.get("code"), _p(ptr, "code"))
+        if not names:
+            return
+        item: dict = {"status": status}
+        if status == "resulted":
+            date = _date(_when(r))
+            if date is None:
+                self.m.notes.extend(notes)
+                self.note("undated-result", f"{rt} of {', '.join(names)} has no date: not counted", ptr)
+                return
+            item["date"] = date
+            result = self._result(r, ptr)
+            if result is not None:
+                item["result"] = result
+        self.m.notes.extend(notes)
+        for n in names:
+            idx = len(self.tests)
+            self.tests.append({"test": n, **item})
+            self.m.origin[f"/tests/{idx}"] = ptr
+            self.m.origin[f"/tests/{idx}/test"] = at
+
+    def _result(self, r: dict, ptr: str) -> Optional[str]:
+        for iptr, cc in self.array(r, "interpretation", ptr):
+            for cptr, c in self._codings(cc, iptr):
+                e = self.vs.get("interpretations", c.get("system"), c.get("code"))
+                if e is not None:
+                    return e.maps_to
+        for cptr, c in self._codings(r.get("valueCodeableConcept"), _p(ptr, "valueCodeableConcept")):
+            e = self.vs.get("results", c.get("system"), c.get("code"))
+            if e is not None:
+                return e.maps_to
+        vcc = r.get("valueCodeableConcept")
+        if isinstance(vcc, dict) and isinstance(vcc.get("text"), str) and vcc["text"].strip():
+            return vcc["text"].strip()
+        if isinstance(r.get("valueString"), str) and r["valueString"].strip():
+            return r["valueString"].strip()
+        if isinstance(r.get("conclusion"), str) and r["conclusion"].strip():
+            return r["conclusion"].strip()
+        return None
+
+    # ----------------------------------------------------------------- indication
+    def _condition_kinds(self, cc: Any, ptr: str) -> list[tuple[str, Any, str]]:
+        out = []
+        for cptr, c in self._codings(cc, ptr):
+            code = c.get("code")
+            system = c.get("system")
+            if isinstance(code, str) and system == ICD10CM and "." not in code and len(code) > 3:
+                code = code[:3] + "." + code[3:]
+            e = self.vs.get("conditions", system, code)
+            if e is not None:
+                out.append((e.maps_to, e, cptr))
+        return out
+
+    def _counts(self, r: dict) -> bool:
+        for key, bad in (("clinicalStatus", {"inactive", "remission", "resolved"}),
+                         ("verificationStatus", {"refuted", "entered-in-error"})):
+            for _ptr, c in self._codings(r.get(key), ""):
+                if c.get("code") in bad:
+                    return False
+        return True
+
+    def _indication(self) -> dict:
+        found: dict[str, list] = {"ssc": [], "ild": [], "ssc-ild": []}
+        placing: list[_Res] = []
+        for x in self.conditions:
+            if not self._counts(x.r):
+                continue
+            kinds = self._condition_kinds(x.r.get("code"), _p(x.ptr, "code"))
+            for kind, e, cptr in kinds:
+                found[kind].append((e, cptr))
+            if kinds:
+                placing.append(x)
+        for o in self._reason_codes:
+            for kind, e, cptr in o:
+                found[kind].append((e, cptr))
+        placed = bool(found["ssc-ild"]) or (bool(found["ssc"]) and bool(found["ild"]))
+        if not placed:
+            names = []
+            for x in self.conditions:
+                if self._counts(x.r):
+                    cc = x.r.get("code")
+                    t = cc.get("text") if isinstance(cc, dict) else None
+                    if not isinstance(t, str):
+                        t = next((c.get("display") for _p2, c in self._codings(cc, "") if isinstance(c.get("display"), str)), None)
+                    if isinstance(t, str) and t.strip():
+                        names.append(t.strip())
+            if self.conditions:
+                self.m.origin[""] = self.m.origin["/indication"] = self.conditions[0].ptr
+            return {"condition": "; ".join(names[:3]) if names else "no SSc-ILD condition in the FHIR input"}
+        if placing:
+            self.m.origin[""] = self.m.origin["/indication"] = placing[0].ptr
+        for kind in ("ssc-ild", "ssc", "ild"):
+            if found[kind] and all(e.tag == "U" for e, _ in found[kind]) and (kind != "ssc-ild" or not (found["ssc"] and found["ild"])):
+                if kind == "ssc-ild" or not found["ssc-ild"]:
+                    e, cptr = found[kind][0]
+                    self.note("unverified-code", f"the indication relies on {e.system} {e.code} ({e.display}), an unverified code (U)", cptr)
+        ind: dict = {"condition": "ssc-ild"}
+        for ext_name, key, ok in (("ild-phase", "phase", lambda v: v in ("first-line", "progression")),
+                                  ("rapidly-progressive", "rapidly_progressive", lambda v: isinstance(v, bool))):
+            values = []
+            for x in placing:
+                for eptr, ext in self.array(x.r, "extension", x.ptr):
+                    if isinstance(ext, dict) and ext.get("url") == self.ns + ext_name:
+                        v = ext.get("valueCode", ext.get("valueBoolean"))
+                        if ok(v):
+                            values.append((v, eptr))
+                        else:
+                            self.note("conflicting-extension", f"{ext_name} has an invalid value {v!r}: ignored", eptr)
+            if len({v for v, _ in values}) > 1:
+                self.note("conflicting-extension", f"{ext_name} is given conflicting values "
+                          f"({', '.join(sorted(repr(v) for v, _ in values))}): ignored", values[0][1])
+            elif values:
+                ind[key] = values[0][0]
+                self.m.origin[f"/indication/{key}"] = values[0][1]
+        return ind
+
+    _reason_codes: list = []
+
+    # ----------------------------------------------------------------- medications
+    def _medication(self, r: dict, ptr: str) -> tuple[Optional[str], str, list[tuple[str, str]], Optional[dict], Optional[str]]:
+        """(name, its pointer, RxNorm codes with pointers, strength, strength pointer)."""
+        cc, ccptr, strength, sptr = None, ptr, None, None
+        if isinstance(r.get("medicationCodeableConcept"), dict):
+            cc, ccptr = r["medicationCodeableConcept"], _p(ptr, "medicationCodeableConcept")
+        elif isinstance(r.get("medicationReference"), dict):
+            mref = r["medicationReference"]
+            rptr = _p(ptr, "medicationReference")
+            med = self._resolve_med(r, ptr, mref.get("reference"))
+            if med is None:
+                shown = mref.get("reference") if isinstance(mref.get("reference"), str) else None
+                self.note("unresolved-reference", f"medicationReference {shown!r} is not in the input"
+                          if shown else "medicationReference names no resource", rptr)
+                disp = mref.get("display")
+                if isinstance(disp, str) and disp.strip():
+                    return disp.strip(), _p(rptr, "display"), [], None, None
+                return None, rptr, [], None, None
+            mr, mptr = med
+            if isinstance(mr.get("code"), dict) and (mr["code"].get("coding") or mr["code"].get("text")):
+                cc, ccptr = mr["code"], _p(mptr, "code")
+            for iptr, ing in self.array(mr, "ingredient", mptr):
+                if not isinstance(ing, dict):
+                    continue
+                if cc is None and isinstance(ing.get("itemCodeableConcept"), dict):
+                    cc, ccptr = ing["itemCodeableConcept"], _p(iptr, "itemCodeableConcept")
+                if strength is None:
+                    strength = _strength(ing.get("strength"))
+                    sptr = _p(iptr, "strength")
+        if cc is None:
+            return None, ptr, [], strength, sptr
+        codes = [(c["code"].strip(), _p(cptr, "code")) for cptr, c in self._codings(cc, ccptr)
+                 if c.get("system") == RXNORM and isinstance(c.get("code"), str) and c["code"].strip()]
+        text = cc.get("text")
+        if isinstance(text, str) and text.strip():
+            return text.strip(), _p(ccptr, "text"), codes, strength, sptr
+        displays = [(c.get("system") == RXNORM, cptr, c["display"]) for cptr, c in self._codings(cc, ccptr)
+                    if isinstance(c.get("display"), str) and c["display"].strip()]
+        displays.sort(key=lambda d: not d[0])
+        if displays:
+            return displays[0][2].strip(), _p(displays[0][1], "display"), codes, strength, sptr
+        if self.vocab is not None:
+            for code, cptr in codes:
+                d = self.vocab.drug_by_rxcui(code)
+                if d is not None:
+                    return d.name, cptr, codes, strength, sptr
+        return None, ccptr, codes, strength, sptr
+
+    def _resolve_med(self, r: dict, ptr: str, ref: Any) -> Optional[tuple[dict, str]]:
+        if not isinstance(ref, str) or not ref.strip():
+            return None
+        ref = ref.strip()
+        if ref.startswith("#"):
+            for cptr, c in self.array(r, "contained", ptr):
+                if isinstance(c, dict) and c.get("id") == ref[1:] and c.get("resourceType") == "Medication":
+                    return c, cptr
+            return None
+        x = self.meds.get(ref)
+        if x is None and "Medication/" in ref:
+            x = self.meds.get("Medication/" + ref.rsplit("Medication/", 1)[1].split("/_history")[0])
+        return (x.r, x.ptr) if x is not None else None
+
+    def _is_ild_therapy(self, name: str) -> bool:
+        if self.vocab is None:
+            return True
+        try:
+            d = self.vocab.resolve(name).drug
+        except Exception:  # a vocabulary fault must not stop the mapping: keep the item
+            return True
+        return d is not None and not _ILD_CLASSES.isdisjoint(d.tags)
+
+    def _request(self, x: _Res) -> None:
+        r, ptr = x.r, x.ptr
+        rid = r.get("id") if isinstance(r.get("id"), str) and r["id"].strip() else None
+        label = f"MedicationRequest/{rid}" if rid else "MedicationRequest"
+        st = r.get("status")
+        if r.get("doNotPerform") is True:
+            self.note("dropped-order", f"{label} has doNotPerform true: not an order to give", _p(ptr, "doNotPerform"))
+            return
+        if r.get("intent") == "option":
+            self.note("dropped-order", f"{label} has intent option: not an order", _p(ptr, "intent"))
+            return
+        if st in ("cancelled", "entered-in-error"):
+            self.note("dropped-order", f"{label} has status {st}: dropped", _p(ptr, "status"))
+            return
+        name, nptr, codes, strength, sptr = self._medication(r, ptr)
+        if st == "completed" or st == "stopped":
+            self._history(r, ptr, name, "dispenseRequest")
+            if st == "completed":
+                return
+        status = _MR_STATUS.get(st) if isinstance(st, str) else None
+        if status is None:
+            status = "active"
+            self.note("unknown-status", f"{label} status {st!r} is not an R4 MedicationRequest status of an order: "
+                      "read as active (fail closed)" if st is not None else f"{label} has no status: read as active (fail closed)",
+                      _p(ptr, "status") if "status" in r else ptr)
+        dosages = self.array(r, "dosageInstruction", ptr)
+        self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, dosages)
+
+    def _statement(self, x: _Res) -> None:
+        r, ptr = x.r, x.ptr
+        st = r.get("status")
+        rid = r.get("id") if isinstance(r.get("id"), str) and r["id"].strip() else None
+        label = f"MedicationStatement/{rid}" if rid else "MedicationStatement"
+        name, nptr, codes, strength, sptr = self._medication(r, ptr)
+        if st in ("completed", "stopped"):
+            self._history(r, ptr, name, "effective")
+            return
+        status = _MS_STATUS.get(st) if isinstance(st, str) else None
+        if status is None:
+            if st not in ("not-taken", "intended", "entered-in-error"):
+                self.note("unknown-status", f"{label} status {st!r} is not an R4 MedicationStatement status: not used",
+                          _p(ptr, "status") if "status" in r else ptr)
+            return
+        self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, self.array(r, "dosage", ptr))
+
+    def _history(self, r: dict, ptr: str, name: Optional[str], dates: str) -> None:
+        if name is None or not self._is_ild_therapy(name):
+            return
+        item: dict = {"drug": name}
+        if dates == "effective":
+            period = r.get("effectivePeriod")
+            start, stop = (period.get("start"), period.get("end")) if isinstance(period, dict) else (r.get("effectiveDateTime"), None)
+        else:
+            dr = r.get("dispenseRequest")
+            vp = dr.get("validityPeriod") if isinstance(dr, dict) else None
+            start, stop = (vp.get("start"), vp.get("end")) if isinstance(vp, dict) else (None, None)
+        for key, v in (("start", start), ("stop", stop)):
+            d = _date(v) if isinstance(v, str) else None
+            if d is not None:
+                item[key] = d
+        outcome = "unknown"
+        for eptr, ext in self.array(r, "extension", ptr):
+            if isinstance(ext, dict) and ext.get("url") == self.ns + "ild-outcome":
+                if ext.get("valueCode") in _OUTCOMES:
+                    outcome = ext["valueCode"]
+                else:
+                    self.note("conflicting-extension", f"ild-outcome has an invalid value {ext.get('valueCode')!r}: read as unknown", eptr)
+        item["outcome"] = outcome
+        idx = len(self.history)
+        self.history.append(item)
+        self.m.origin[f"/history/{idx}"] = ptr
+
+    def _orders(self, r: dict, ptr: str, rid: Optional[str], label: str, status: str, name: Optional[str], nptr: str,
+                codes: list, strength: Optional[dict], sptr: Optional[str], dosages: list) -> None:
+        m = self.m
+        if name is None:
+            name = f"unidentified medication ({label})"
+            if not any(n.kind == "unresolved-reference" and n.pointer.startswith(ptr) for n in m.notes):
+                self.note("unresolved-reference", f"{label} names no medication that can be read", nptr)
+        base_id = rid or f"order-{len(self.orders) + 1}"
+        m.orders[ptr] = rid or base_id
+        purpose, reasons = self._purpose(r, ptr)
+        self._reason_codes = self._reason_codes + reasons  # noqa: PLW0127 - per-mapper list, extended
+        steps = dosages if dosages else [(None, None)]
+        made = []
+        for n, (dptr, di) in enumerate(steps, 1):
+            oid = base_id if len(steps) == 1 else f"{base_id}#{n}"
+            oid = self._unique(oid)
+            idx = len(self.orders)
+            pre = f"/orders/{idx}"
+            o: dict = {"id": oid, "drug": name}
+            m.origin[pre] = ptr
+            m.origin[pre + "/drug"] = nptr
+            m.order_ids[oid] = rid or base_id
+            for code, cptr in codes:
+                if self._is_ingredient_code(code) and "rxcui" not in o:
+                    o["rxcui"] = code
+                    m.origin[pre + "/rxcui"] = cptr
+                else:
+                    m.products.append((idx, code, cptr))
+            if strength is not None:
+                o["strength"] = strength
+                m.origin[pre + "/strength"] = sptr or ptr
+            where = dptr or ptr
+            if isinstance(di, dict):
+                self._dosage(o, pre, di, dptr, label)
+            else:
+                if di is not None:
+                    self.note("shape-repaired", f"{label} dosage is not an object: ignored", where)
+                self.note("text-only-sig", f"{label} has no dosage instruction: no structured dose", ptr)
+            for f in ("dose", "unit", "route", "frequency"):
+                m.origin.setdefault(f"{pre}/{f}", where)
+            o["status"] = status
+            m.origin[pre + "/status"] = _p(ptr, "status") if "status" in r else ptr
+            if purpose != "ild":
+                o["purpose"] = purpose
+            self.orders.append(o)
+            made.append((o, di))
+        if len(made) > 1:
+            self._taper(made)
+
+    def _unique(self, oid: str) -> str:
+        used = {o["id"] for o in self.orders}
+        if oid not in used:
+            return oid
+        n = 2
+        while f"{oid}~{n}" in used:
+            n += 1
+        return f"{oid}~{n}"
+
+    def _is_ingredient_code(self, code: str) -> bool:
+        """An RxNorm ingredient code (the vocabulary's `rxcui` of its ingredient); product codes
+        (SCD/SBD) and codes the vocabulary does not know are not put in `rxcui` (fhir.md 2.1)."""
+        if self.vocab is None:
+            return False
+        c = self.vocab.code(code)
+        if c is None:
+            return False
+        d = self.vocab.drugs.get(c.ingredient)
+        return d is not None and d.rxcui == code
+
+    def _purpose(self, r: dict, ptr: str) -> tuple[str, list]:
+        coded = False
+        kinds: list = []
+        for rptr, cc in self.array(r, "reasonCode", ptr):
+            if self._codings(cc, rptr):
+                coded = True
+            kinds.extend(self._condition_kinds(cc, rptr))
+        for rptr, ref in self.array(r, "reasonReference", ptr):
+            if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
+                continue
+            target = ref["reference"].strip()
+            for x in self.conditions:
+                rid = x.r.get("id")
+                if isinstance(rid, str) and (target == f"Condition/{rid}" or target.endswith(f"/Condition/{rid}")
+                                             or (x.full_url and target == x.full_url)):
+                    coded = True
+                    kinds.extend(self._condition_kinds(x.r.get("code"), _p(x.ptr, "code")))
+        if kinds:
+            return "ild", [kinds]
+        return ("other" if coded else "ild"), []
+
+    def _taper(self, made: list) -> None:
+        """Successive steps of one MedicationRequest: the largest step carries the taper (its
+        course the sum of the steps', open-ended if any is), the others are held, so that the
+        steps are never summed nor duplicates of each other (fhir.md 2.1, Tapers). Entries
+        sharing a `sequence` are concurrent and stay active (summed)."""
+        seqs = [di.get("sequence") if isinstance(di, dict) else None for _o, di in made]
+        if len({s for s in seqs if s is not None}) == 1 and None not in seqs:
+            return  # all concurrent
+        groups: dict[Any, list[int]] = {}
+        for i, s in enumerate(seqs):
+            groups.setdefault(s if s is not None else ("step", i), []).append(i)
+        if len(groups) < 2:
+            return
+
+        def size(i: int) -> float:
+            o = made[i][0]
+            per = _per_day(o.get("frequency"))
+            return (o.get("dose") or 0) * (per or 1)
+
+        best_key = max(groups, key=lambda k: sum(size(i) for i in groups[k]))
+        days: Optional[float] = 0.0
+        for i, (o, _di) in enumerate(made):
+            d = _course_days(o)
+            days = None if d is None or days is None else days + d
+        for k, members in groups.items():
+            for i in members:
+                o = made[i][0]
+                if k == best_key:
+                    o.pop("doses", None)
+                    if days is None:
+                        o.pop("duration", None)
+                    else:
+                        o["duration"] = {"value": round(days, 4), "unit": "d"}
+                elif o["status"] in ("new", "active"):
+                    o["status"] = "on-hold"
+                    o["x-taper-step"] = "held: judged through the largest step of its MedicationRequest"
+
+    # ----------------------------------------------------------------- dosage
+    def _dosage(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
+        m = self.m
+        q, qptr = None, dptr
+        dar = self.array(di, "doseAndRate", dptr)
+        dar = [(p, d) for p, d in dar if isinstance(d, dict)]
+        dar.sort(key=lambda pd: not any(c.get("code") == "ordered" for _cp, c in self._codings(pd[1].get("type"), "")))
+        src = None
+        for p, d in dar:
+            if isinstance(d.get("doseQuantity"), dict):
+                q, qptr, src = d["doseQuantity"], _p(p, "doseQuantity"), "qty"
+                break
+            if isinstance(d.get("doseRange"), dict):
+                q, qptr, src = d["doseRange"], _p(p, "doseRange"), "range"
+                break
+        if q is None:
+            for key, kind in (("doseQuantity", "qty"), ("doseRange", "range")):
+                if isinstance(di.get(key), dict):
+                    q, qptr, src = di[key], _p(dptr, key), kind
+                    self.note("shape-repaired", f"{label}: STU3 `Dosage.{key}` read as `doseAndRate[0].{key}`", qptr)
+                    break
+        if src == "range":
+            rng = q
+            high, low = rng.get("high"), rng.get("low")
+            pick = "high" if isinstance(high, dict) and _number(high.get("value")) else "low"
+            q = rng.get(pick) if isinstance(rng.get(pick), dict) else None
+            lo = low.get("value") if isinstance(low, dict) else None
+            hi = high.get("value") if isinstance(high, dict) else None
+            self.note("dose-range", f"{label}: dose range {lo}-{hi} read as its {pick} bound {q.get('value') if q else None} "
+                      "(maximum and sum checks use the high bound)", qptr)
+            qptr = _p(qptr, pick)
+        if q is None:
+            text = di.get("text") if isinstance(di.get("text"), str) else None
+            self.note("text-only-sig", f"{label}: no structured dose" + (f" (sig text: {text!r})" if text else ""),
+                      _p(dptr, "text") if text else dptr)
+        else:
+            self._quantity(o, pre, q, qptr, label)
+        self._route(o, pre, di, dptr, label)
+        self._timing(o, pre, di, dptr, label)
+
+    def _quantity(self, o: dict, pre: str, q: dict, qptr: str, label: str) -> None:
+        m = self.m
+        v = q.get("value")
+        if _number(v) and v > 0:
+            o["dose"] = v
+            m.origin[pre + "/dose"] = _p(qptr, "value")
+        else:
+            self.note("missing-value", f"{label}: dose value {v!r} is not a positive number", _p(qptr, "value") if "value" in q else qptr)
+        code = q.get("code")
+        e = self.vs.get("units", q.get("system") if isinstance(q.get("system"), str) else None, code)
+        if e is None and isinstance(code, str):
+            e = self.vs.get("units", None, code)  # a UCUM code given with a wrong or no system
+        uptr = _p(qptr, "code") if "code" in q else (_p(qptr, "unit") if "unit" in q else qptr)
+        m.origin[pre + "/unit"] = uptr
+        if e is not None:
+            o["unit"] = e.maps_to
+            if e.code in ("TAB", "mcg"):
+                self.note("non-ucum-unit", f"{label}: dose unit {e.code!r} is not UCUM: read as {e.maps_to}", uptr)
+            elif e.tag == "U":
+                self.note("unverified-code", f"{label}: dose unit {e.code!r} read as {e.maps_to} from an unverified entry (U)", uptr)
+            return
+        unit_text = q.get("unit") if isinstance(q.get("unit"), str) else None
+        if isinstance(code, str) and code.strip():
+            o["unit"] = code.strip()
+            self.note("non-ucum-unit", f"{label}: dose unit code {code!r} is not a unit this mapping knows", uptr)
+        elif unit_text and unit_text.strip():
+            o["unit"] = f"{unit_text.strip()} (unit text, no UCUM code)"
+            self.note("non-ucum-unit", f"{label}: dose unit {unit_text!r} is text only, with no UCUM code", uptr)
+        else:
+            self.note("non-ucum-unit", f"{label}: dose has no unit", uptr)
+
+    def _route(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
+        rc = di.get("route")
+        if not isinstance(rc, dict):
+            return
+        rptr = _p(dptr, "route")
+        unknown = []
+        for cptr, c in self._codings(rc, rptr):
+            e = self.vs.get("routes", c.get("system") if isinstance(c.get("system"), str) else None, c.get("code"))
+            if e is not None:
+                o["route"] = e.maps_to
+                self.m.origin[pre + "/route"] = _p(cptr, "code")
+                if e.tag == "U":
+                    self.note("unverified-code", f"{label}: route {e.code} ({e.display}) read as {e.maps_to} from an unverified code (U)", _p(cptr, "code"))
+                return
+            if c.get("code") is not None:
+                unknown.append(f"{c.get('system')}|{c.get('code')}")
+        text, tptr = None, rptr
+        if isinstance(rc.get("text"), str) and rc["text"].strip():
+            text, tptr = rc["text"].strip(), _p(rptr, "text")
+        else:
+            for cptr, c in self._codings(rc, rptr):
+                if isinstance(c.get("display"), str) and c["display"].strip():
+                    text, tptr = c["display"].strip(), _p(cptr, "display")
+                    break
+        if text is None:
+            if unknown:
+                self.note("missing-value", f"{label}: route code {', '.join(unknown)} is not in the value set: route missing", rptr)
+            return
+        from orderlint.normalize import ROUTES
+
+        key = re.sub(r"\s*\(qualifier value\)\s*$", "", text.lower()).strip()
+        key = re.sub(r"\s+(route|use)$", "", key).strip()
+        canon = ROUTES.get(key)
+        o["route"] = canon or text
+        self.m.origin[pre + "/route"] = tptr
+        self.note("route-from-text", f"{label}: route read from its text {text!r}" + (f" as {canon}" if canon else ", which is not a known route"), tptr)
+
+    def _timing(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
+        m = self.m
+        t = di.get("timing")
+        tptr = _p(dptr, "timing")
+        if not isinstance(t, dict):
+            if di.get("asNeededBoolean") is True or isinstance(di.get("asNeededCodeableConcept"), dict):
+                o["frequency"] = "as needed (no timing)"
+                m.origin[pre + "/frequency"] = _p(dptr, "asNeededBoolean" if "asNeededBoolean" in di else "asNeededCodeableConcept")
+            return
+        rep = t.get("repeat") if isinstance(t.get("repeat"), dict) else None
+        rptr = _p(tptr, "repeat")
+        if rep is not None:
+            self._course(o, pre, rep, rptr)
+            freq = self._repeat(rep, rptr)
+            if freq is not None:
+                o["frequency"] = freq
+                m.origin[pre + "/frequency"] = rptr
+                return
+        for cptr, c in self._codings(t.get("code"), _p(tptr, "code")):
+            e = self.vs.get("timing_codes", c.get("system") if isinstance(c.get("system"), str) else None, c.get("code"))
+            if e is not None:
+                o["frequency"] = e.maps_to if isinstance(e.maps_to, str) else dict(e.maps_to)
+                m.origin[pre + "/frequency"] = _p(cptr, "code")
+                self.note("timing-code", f"{label}: frequency read from timing.code {e.code} as "
+                          f"{e.maps_to if isinstance(e.maps_to, str) else _show_freq(e.maps_to)}", _p(cptr, "code"))
+                if e.tag == "U":
+                    self.note("unverified-code", f"{label}: timing code {e.code} is an unverified code (U)", _p(cptr, "code"))
+                return
+        code = t.get("code")
+        if isinstance(code, dict) and isinstance(code.get("text"), str) and code["text"].strip():
+            o["frequency"] = code["text"].strip()
+            m.origin[pre + "/frequency"] = _p(tptr, "code", "text")
+            self.note("timing-code", f"{label}: frequency read from timing.code text {code['text']!r}", _p(tptr, "code", "text"))
+
+    def _repeat(self, rep: dict, rptr: str) -> Any:
+        f, fmax, period, unit = rep.get("frequency"), rep.get("frequencyMax"), rep.get("period"), rep.get("periodUnit")
+        if not (_number(f) or _number(fmax) or _number(period)):
+            return None
+        n = f if _number(f) else 1
+        if _number(fmax) and fmax > n:
+            n = fmax  # fail closed: the most often it may be given
+        p = period if _number(period) else 1
+        if not (isinstance(n, (int, float)) and n >= 1 and float(n).is_integer() and p > 0):
+            return f"frequency {n} per {p} {unit}"
+        n = int(n)
+        if unit in ("d", "wk", "mo"):
+            return {"frequency": n, "period": p, "period_unit": unit}
+        if unit == "h":
+            per_day = n * 24
+            if float(per_day / p).is_integer():
+                return {"frequency": int(per_day / p), "period": 1, "period_unit": "d"}
+            return {"frequency": per_day, "period": p, "period_unit": "d"}
+        if unit == "a":
+            return {"frequency": n, "period": p * 12, "period_unit": "mo"}
+        return f"{n} per {p} {unit}"  # seconds, minutes or no unit: not a dosing frequency (OL003)
+
+    def _course(self, o: dict, pre: str, rep: dict, rptr: str) -> None:
+        m = self.m
+        bd = rep.get("boundsDuration")
+        if isinstance(bd, dict) and _number(bd.get("value")) and bd["value"] > 0:
+            u = bd.get("code") if isinstance(bd.get("code"), str) else bd.get("unit")
+            unit = _DURATION_UNITS.get(u) if isinstance(u, str) else None
+            if unit:
+                o["duration"] = {"value": bd["value"], "unit": unit}
+                m.origin[pre + "/duration"] = _p(rptr, "boundsDuration")
+            else:
+                self.note("missing-value", f"boundsDuration unit {u!r} is not d, wk or mo: course length not read", _p(rptr, "boundsDuration"))
+        bp = rep.get("boundsPeriod")
+        if isinstance(bp, dict):
+            start = _date(bp.get("start")) if isinstance(bp.get("start"), str) else None
+            end = _date(bp.get("end")) if isinstance(bp.get("end"), str) else None
+            if start:
+                o["start"] = start
+                m.origin[pre + "/start"] = _p(rptr, "boundsPeriod", "start")
+            if start and end and "duration" not in o:
+                days = (_dt.date.fromisoformat(end) - _dt.date.fromisoformat(start)).days
+                if days > 0:
+                    o["duration"] = {"value": days, "unit": "d"}
+                    m.origin[pre + "/duration"] = _p(rptr, "boundsPeriod")
+        count = rep.get("count")
+        cmax = rep.get("countMax")
+        best = None
+        for v, key in ((count, "count"), (cmax, "countMax")):
+            if _number(v) and float(v).is_integer() and v >= 1 and (best is None or v > best[0]):
+                best = (int(v), key)
+        if best is not None:
+            o["doses"] = best[0]
+            m.origin[pre + "/doses"] = _p(rptr, best[1])
+
+
+# --------------------------------------------------------------------------- helpers
+def _error(message: str, pointer: str) -> Mapped:
+    m = Mapped()
+    m.error = (message, pointer)
+    return m
+
+
+def _kind(v: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
+
+
+def _key(r: dict) -> Optional[tuple]:
+    rid = r.get("id")
+    return (r.get("resourceType"), rid) if isinstance(rid, str) else None
+
+
+def _ref_id(ref: str) -> str:
+    s = ref.strip()
+    if "Patient/" in s:
+        s = s.rsplit("Patient/", 1)[1]
+    return s.split("/_history")[0].strip("/")
+
+
+def _doc_order(ptr: str) -> list:
+    return [int(t) if t.isdigit() else t for t in ptr.split("/")[1:]]
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v not in (float("inf"), float("-inf"))
+
+
+def _date(v: Any) -> Optional[str]:
+    """A FHIR date or dateTime as YYYY-MM-DD (partial dates: their first day), else None."""
+    if not isinstance(v, str):
+        return None
+    mt = _DATE.match(v.strip())
+    if not mt:
+        return None
+    try:
+        return _dt.date(int(mt.group(1)), int(mt.group(2) or 1), int(mt.group(3) or 1)).isoformat()
+    except ValueError:
+        return None
+
+
+def _when(r: dict) -> Optional[str]:
+    for key in ("effectiveDateTime", "effectiveInstant", "performedDateTime", "started", "issued", "occurrenceDateTime"):
+        if isinstance(r.get(key), str):
+            return r[key]
+    for key in ("effectivePeriod", "performedPeriod"):
+        p = r.get(key)
+        if isinstance(p, dict):
+            v = p.get("end") if isinstance(p.get("end"), str) else p.get("start")
+            if isinstance(v, str):
+                return v
+    return None
+
+
+def _strength(s: Any) -> Optional[dict]:
+    """Medication.ingredient.strength in mg per {tbl} or TAB (fhir.md 2.1) -> {value, unit mg}."""
+    if not isinstance(s, dict):
+        return None
+    num, den = s.get("numerator"), s.get("denominator")
+    if not isinstance(num, dict) or not _number(num.get("value")) or num.get("code") not in ("mg", "g"):
+        return None
+    den_v = 1
+    if isinstance(den, dict):
+        if den.get("code") not in ("{tbl}", "TAB", "{tablet}", None):
+            return None
+        if _number(den.get("value")):
+            den_v = den["value"]
+    if den_v <= 0 or num["value"] <= 0:
+        return None
+    value = num["value"] * (1000 if num.get("code") == "g" else 1) / den_v
+    return {"value": value, "unit": "mg"}
+
+
+def _per_day(freq: Any) -> Optional[float]:
+    if isinstance(freq, dict):
+        days = {"d": 1, "wk": 7, "mo": 30}.get(freq.get("period_unit"))
+        if days and _number(freq.get("period")) and freq["period"] > 0:
+            return freq["frequency"] / (freq["period"] * days)
+        return None
+    if isinstance(freq, str):
+        from orderlint.normalize import FREQUENCIES
+
+        return FREQUENCIES.get(freq.lower())
+    return None
+
+
+def _course_days(o: dict) -> Optional[float]:
+    d = o.get("duration")
+    if isinstance(d, dict):
+        return d["value"] * {"d": 1, "wk": 7, "mo": 30}[d["unit"]]
+    doses = o.get("doses")
+    per = _per_day(o.get("frequency"))
+    if doses and per:
+        return doses / per
+    return None
+
+
+def _show_freq(f: dict) -> str:
+    return f"{f['frequency']} per {f['period']} {f['period_unit']}"

@@ -1,0 +1,72 @@
+"""The terminology the FHIR mapping relies on, shipped as data (``valuesets.json``, fhir.md section 5).
+
+Each entry carries its system, code, what it maps to, a display, the public source it was read in
+and a verification tag (V, V2, U). Loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple, Optional
+
+PATH = Path(__file__).with_name("valuesets.json")
+KINDS = ("units", "routes", "timing_codes", "measurements", "tests", "results", "interpretations", "conditions")
+
+
+class Entry(NamedTuple):
+    system: str
+    code: str
+    maps_to: Any
+    display: str
+    tag: str
+    source: str
+
+
+class ValueSets:
+    def __init__(self, raw: dict) -> None:
+        self.raw = raw
+        # kind -> (system, code) -> Entry; kind -> code -> [Entry] for codings that omit the system
+        self._by: dict[str, dict[tuple[str, str], Entry]] = {}
+        self._by_code: dict[str, dict[str, list[Entry]]] = {}
+        for kind in KINDS:
+            table: dict = {}
+            loose: dict = {}
+            for item in raw.get(kind, ()):
+                entry = Entry(item["system"], item["code"], item["maps_to"], item["display"], item["tag"], item["source"])
+                table[(entry.system, entry.code)] = entry
+                loose.setdefault(entry.code, []).append(entry)
+            self._by[kind] = table
+            self._by_code[kind] = loose
+
+    def get(self, kind: str, system: Optional[str], code: Any) -> Optional[Entry]:
+        if not isinstance(code, str):
+            return None
+        code = code.strip()
+        if isinstance(system, str) and system:
+            return self._by[kind].get((system.strip().rstrip("/"), code))
+        # A coding without a system: only a code that one system alone uses is taken.
+        hits = self._by_code[kind].get(code, ())
+        return hits[0] if len(hits) == 1 else None
+
+    def entries(self, kind: str) -> list[Entry]:
+        return list(self._by[kind].values())
+
+    def unverified(self) -> list[tuple[str, Entry]]:
+        """(kind, entry) of every U-tagged code, for ``orderlint explain value-sets`` and the docs."""
+        return [(k, e) for k in KINDS for e in self._by[k].values() if e.tag == "U"]
+
+
+@lru_cache(maxsize=1)
+def load() -> ValueSets:
+    return ValueSets(json.loads(PATH.read_text(encoding="utf-8")))
+
+
+def render_unverified() -> str:
+    """Plain-text list of the unverified (U) codes: what `orderlint explain value-sets` prints."""
+    lines = ["FHIR value sets: codes tagged U (unverified; a result that relies on one adds OL008 unverified-code)"]
+    for kind, e in load().unverified():
+        lines.append(f"  {kind:<14} {e.system} {e.code} -> {e.maps_to if isinstance(e.maps_to, str) else json.dumps(e.maps_to)}"
+                     f"  ({e.display}; source: {e.source})")
+    return "\n".join(lines)
