@@ -251,7 +251,13 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
         # Test names are checked by the engine against the loaded vocabulary (plugins add tests);
         # values are checked here, and again by the engine under the canonical test name.
         for test, days in value.items():
-            s.lookback_days[test] = check_lookback(test, days, origin)
+            if test in LOOKBACK_MAX:
+                s.lookback_days[test] = check_lookback(test, days, origin)
+                continue
+            # An alias or a plugin's test: its limit is known once the engine has read the name.
+            if days != "any" and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
+                raise ConfigError(f"{origin}: lookback-days.{test} must be a whole number of days or 'any', not {days!r}")
+            s.lookback_days[test] = None if days == "any" else days
     elif key == "as_of":
         if isinstance(value, _dt.date):
             s.as_of = value
@@ -304,26 +310,27 @@ def lookback_limit(test: str) -> tuple[Optional[int], str]:
     return LOOKBACK_MAX.get(test, LOOKBACK_MAX_OTHER)
 
 
-def check_lookback(test: str, days: Any, origin: str) -> Optional[int]:
+def check_lookback(test: str, days: Any, origin: str, written: Optional[str] = None) -> Optional[int]:
     """A look-back window as normalization uses it (days, None for any date), or :class:`ConfigError`.
 
     ``test`` is a canonical test name or 'default' (an alias is checked again by the engine
-    under its canonical name).
+    under its canonical name, ``written`` being the name as the site wrote it).
     """
     longest, why = lookback_limit(test)
+    name = test if written is None or written == test else f"{written} (read as {test})"
     allowed = "a whole number of days or 'any'" if longest is None else f"a whole number of days from 0 to {longest}"
     if days is None or days == "any":  # None: 'any' as Settings holds it
         if longest is None:
             return None
         raise ConfigError(
-            f"{origin}: lookback-days.{test} = 'any' is not allowed: must be at least 0 and at most {longest} days; "
+            f"{origin}: lookback-days.{name} = 'any' is not allowed: must be at least 0 and at most {longest} days; "
             f"{why}"
         )
     if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-        raise ConfigError(f"{origin}: lookback-days.{test} must be {allowed}, not {days!r}")
+        raise ConfigError(f"{origin}: lookback-days.{name} must be {allowed}, not {days!r}")
     if longest is not None and days > longest:
         raise ConfigError(
-            f"{origin}: lookback-days.{test} = {days!r} is too long: must be at least 0 and at most {longest} days; "
+            f"{origin}: lookback-days.{name} = {days!r} is too long: must be at least 0 and at most {longest} days; "
             f"{why}"
         )
     return days

@@ -297,7 +297,7 @@ class Linter:
                         f"rule {r.code} has no option {opt!r}{did_you_mean(opt, r.options)}; its options: {known}"
                     )
                 self.options[r.code][opt] = _check_option(r.code, opt, spec, value, self.vocab)
-        s.check_timeout = check_timeout(s.check_timeout, s.origin("check-timeout"))
+        s.check_timeout = check_timeout(s.check_timeout, s.origins.get("check-timeout", "settings"))
         s.lookback_days = self._lookback_windows(s)
 
     def _lookback_windows(self, s: Settings) -> dict[str, Optional[int]]:
@@ -308,9 +308,9 @@ class Linter:
         """
         from orderlint.config import check_lookback
 
-        origin = s.origin("lookback-days")
+        origin = s.origins.get("lookback-days", "settings")
         out: dict[str, Optional[int]] = {}
-        aliases: list[tuple[tuple[str, ...], Any]] = []
+        aliases: list[tuple[str, tuple[str, ...], Any]] = []
         for key, days in s.lookback_days.items():
             if key == "default":
                 out[key] = check_lookback(key, days, origin)
@@ -324,11 +324,11 @@ class Linter:
             if canon == (key,):
                 out[key] = check_lookback(key, days, origin)
             else:
-                aliases.append((canon, days))
+                aliases.append((key, canon, days))
         # Defaults are canonical; an alias can only come from the site, so it wins.
-        for canon, days in aliases:
+        for key, canon, days in aliases:
             for test in canon:
-                out[test] = check_lookback(test, days, origin)
+                out[test] = check_lookback(test, days, origin, key)
         return out
 
     # ------------------------------------------------------------------ linting

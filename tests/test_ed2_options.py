@@ -537,3 +537,14 @@ def test_check_timeout_of_600_is_accepted(tmp_path):
 def test_check_timeout_given_through_the_api_is_checked_too():
     with pytest.raises(ConfigError, match="check-timeout"):
         Linter(Settings(check_timeout=1e9))
+
+
+@pytest.mark.parametrize("name", ["TPMT", "thiopurine genotype", "nudt15"])
+def test_lookback_any_through_an_alias_of_a_test_that_does_not_expire(tmp_path, name):
+    lt = Linter(_settings(tmp_path, f'[lookback-days]\n"{name}" = "any"\n'))
+    assert lt.settings.lookback_days["tpmt"] is None
+
+
+def test_lookback_error_for_an_alias_names_what_the_site_wrote(tmp_path):
+    with pytest.raises(ConfigError, match=r"lookback-days\.hcg \(read as pregnancy\) = 'any' is not allowed"):
+        Linter(_settings(tmp_path, '[lookback-days]\nhcg = "any"\n'))
