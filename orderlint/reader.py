@@ -2,27 +2,28 @@
 
 JSON is parsed by the standard library (fast path) with duplicate keys, NaN/Infinity and
 overflowing numbers rejected; line and column of a JSON Pointer are computed lazily, only
-for documents that have findings. YAML is composed with PyYAML's safe loader (no tags, no
-object construction) and built by hand so that duplicate keys are caught and every value
-keeps its position.
+for documents that have findings. YAML is composed by PyYAML (libyaml when available) with no
+schema at all and built by hand: plain scalars are typed by JSON's rules (so ``020`` and ``yes``
+are strings), tags, merge keys and non-string keys are refused, duplicate keys are caught, alias
+expansion is bounded by size, and every value keeps its position.
 """
 
 from __future__ import annotations
 
 import bisect
+import errno
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from json.decoder import scanstring
-from typing import Any, BinaryIO, Iterator, Optional
+from typing import Any, BinaryIO, Iterable, Iterator, Optional
 
 #: Largest document accepted (bytes). Larger ones are refused with OL001 before parsing.
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 #: Deepest nesting accepted; the regimen format needs five levels.
 MAX_DEPTH = 64
-#: Most YAML nodes built for one document (stops alias "billion laughs" expansion).
-MAX_YAML_NODES = 200_000
 
 JSON_SUFFIXES = (".json",)
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -49,25 +50,30 @@ class Document:
     fmt: str = "json"
     first_line: int = 1
     _positions: Optional[dict[str, tuple[int, int]]] = field(default=None, repr=False)
-    _offsets: Optional[dict[str, int]] = field(default=None, repr=False)
+    _aliases: Optional[dict[str, str]] = field(default=None, repr=False)
+    _locator: Optional["_JsonLocator"] = field(default=None, repr=False)
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) of the value at ``pointer``, or of its nearest existing parent."""
         if self._positions is None:
             if self.text is None:
                 return self.first_line, 1
-            # JSON: walk the text along this pointer only (siblings are skipped by the C decoder).
-            if self._offsets is None:
-                self._offsets = {}
-            offset = _locate_json(self.text, pointer, self._offsets)
-            line, col = _line_col(self.text, offset)
+            # JSON: built on the first finding only, so a clean document costs nothing here.
+            if self._locator is None:
+                self._locator = _JsonLocator(self.text)
+            line, col = self._locator.line_col(self._locator.offset(pointer))
             return line + self.first_line - 1, col
         pos = self._positions
+        aliases = self._aliases or {}
         p = pointer
         while True:
             hit = pos.get(p)
             if hit is not None:
                 return hit[0] + self.first_line - 1, hit[1]
+            original = aliases.get(p)
+            if original is not None:  # inside a YAML alias expansion: the anchored value's place
+                pointer = p = original + pointer[len(p):]
+                continue
             if not p:
                 return self.first_line, 1
             p = p[: p.rfind("/")]
@@ -185,11 +191,6 @@ def unescape_token(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
 _WS_CHARS = " \t\n\r"
 
 
@@ -202,78 +203,123 @@ def _skip_ws(text: str, i: int) -> int:
     return i
 
 
-def _locate_json(text: str, pointer: str, memo: dict) -> int:
-    """Offset of the value at ``pointer`` (or its nearest existing parent) in valid JSON text.
+class _JsonLocator:
+    """Offsets and (line, column) of values in one valid JSON text, in O(size + lookups) overall.
 
-    Only the containers on the pointer's path are walked; each sibling is skipped with one call
-    into the C decoder, so locating a finding costs about one parse of the text at most.
-    ``memo`` keeps the offsets of prefixes already walked (findings share their order's path).
+    Only the containers on a pointer's path are walked. Each walk of an object or array resumes
+    where the previous one stopped and records every member or element it passes (each sibling
+    is skipped with one call into the C decoder), so no part of the text is scanned twice however
+    many findings there are. Line and column come from a newline index built once.
     """
-    hit = memo.get(pointer)
-    if hit is not None:
-        return hit
-    ws = _skip_ws
-    tokens = pointer.split("/")[1:]
-    start = 0
-    i = ws(text, 0)
-    for k in range(len(tokens), 0, -1):
-        prefix = "/" + "/".join(tokens[:k])
-        if prefix in memo:
-            i, start = memo[prefix], k
-            break
-    found = i
-    walked = "/" + "/".join(tokens[:start]) if start else ""
-    try:
-        for raw_token in tokens[start:]:
-            token = unescape_token(raw_token)
-            c = text[i]
-            if c == "{":
-                i = ws(text, i + 1)
-                while text[i] != "}":
-                    key, i = scanstring(text, i + 1)
-                    i = ws(text, ws(text, i) + 1)  # past ':'
-                    if key == token:
-                        break
-                    _, i = _SKIP.raw_decode(text, i)
-                    i = ws(text, i)
-                    if text[i] == ",":
-                        i = ws(text, i + 1)
+
+    __slots__ = ("text", "offsets", "walks", "answers", "line_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.offsets: dict[str, int] = {}  # canonical pointer of an existing value -> its offset
+        # container pointer -> [resume offset, elements passed (arrays), a value to skip first (objects), done]
+        self.walks: dict[str, list] = {}
+        self.answers: dict[str, int] = {}  # pointer as asked -> offset answered
+        self.line_starts: Optional[list[int]] = None
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        starts = self.line_starts
+        if starts is None:
+            starts = self.line_starts = [0]
+            text = self.text
+            i = text.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = text.find("\n", i + 1)
+        k = bisect.bisect_right(starts, offset) - 1
+        return k + 1, offset - starts[k] + 1
+
+    def offset(self, pointer: str) -> int:
+        """Offset of the value at ``pointer`` (or its nearest existing parent)."""
+        hit = self.answers.get(pointer)
+        if hit is not None:
+            return hit
+        text = self.text
+        offsets = self.offsets
+        found = _skip_ws(text, 0)
+        walked = ""
+        try:
+            for raw_token in pointer.split("/")[1:]:
+                c = text[found]
+                if c == "{":
+                    token = unescape_token(raw_token)
+                    child = walked + "/" + escape_token(token)
+                    at = offsets.get(child)
+                    if at is None:
+                        at = self._member(walked, found, token, child)
+                elif c == "[" and raw_token.isdigit():
+                    want = int(raw_token)
+                    child = f"{walked}/{want}"
+                    at = offsets.get(child)
+                    if at is None:
+                        at = self._element(walked, found, want)
                 else:
-                    break  # no such key: report the object
-            elif c == "[" and token.isdigit():
-                # Elements passed on the way are remembered, so the next lookup in this array resumes
-                # from the furthest one reached: locating every element of a long array stays linear.
-                want = int(token)
-                far_key = walked + "/#far"
-                far = memo.get(far_key)
-                if far is None:
-                    far = (0, ws(text, i + 1))
-                    memo[f"{walked}/0"] = far[1]
-                j, i = far
-                if want < j:
-                    i = memo[f"{walked}/{want}"]
-                else:
-                    while j < want:
-                        if text[i] == "]":
-                            break
-                        _, i = _SKIP.raw_decode(text, i)
-                        i = ws(text, i)
-                        if text[i] == ",":
-                            i = ws(text, i + 1)
-                        j += 1
-                        memo[f"{walked}/{j}"] = i
-                    memo[far_key] = (j, i)
-                if text[i] == "]":
                     break
-            else:
-                break
-            found = i
-            walked = f"{walked}/{raw_token}"
-            memo[walked] = i
-    except (IndexError, ValueError):
-        pass
-    memo[pointer] = found
-    return found
+                if at is None:
+                    break  # no such member or element: report the container
+                found, walked = at, child
+        except (IndexError, ValueError):
+            pass
+        self.answers[pointer] = found
+        return found
+
+    def _member(self, walked: str, start: int, key: str, child: str) -> Optional[int]:
+        text, ws, offsets = self.text, _skip_ws, self.offsets
+        w = self.walks.get(walked)
+        if w is None:
+            w = self.walks[walked] = [ws(text, start + 1), 0, False, False]
+        if w[3]:
+            return None
+        i = w[0]
+        if w[2]:  # the value of the member found last time has not been skipped yet
+            _, i = _SKIP.raw_decode(text, i)
+            i = ws(text, i)
+            if text[i] == ",":
+                i = ws(text, i + 1)
+            w[2] = False
+        while text[i] != "}":
+            name, i = scanstring(text, i + 1)
+            i = ws(text, ws(text, i) + 1)  # past ':'
+            passed = walked + "/" + escape_token(name)
+            offsets[passed] = i
+            if passed == child:
+                w[0], w[2] = i, True  # the caller descends into this value; skip it on the next walk
+                return i
+            _, i = _SKIP.raw_decode(text, i)
+            i = ws(text, i)
+            if text[i] == ",":
+                i = ws(text, i + 1)
+        w[0], w[3] = i, True
+        return None
+
+    def _element(self, walked: str, start: int, want: int) -> Optional[int]:
+        text, ws, offsets = self.text, _skip_ws, self.offsets
+        w = self.walks.get(walked)
+        if w is None:
+            i = ws(text, start + 1)
+            w = self.walks[walked] = [i, 0, False, text[i] == "]"]
+            if not w[3]:
+                offsets[f"{walked}/0"] = i
+        if w[3]:
+            return None
+        i, j = w[0], w[1]
+        while j < want:
+            _, i = _SKIP.raw_decode(text, i)
+            i = ws(text, i)
+            if text[i] == ",":
+                i = ws(text, i + 1)
+            if text[i] == "]":
+                w[0], w[1], w[3] = i, j, True
+                return None
+            j += 1
+            offsets[f"{walked}/{j}"] = i
+        w[0], w[1] = i, j
+        return i
 
 
 _WS_RE = re.compile(r"[ \t\n\r]*")
@@ -365,19 +411,80 @@ def _scan_json(text: str, want_duplicates: bool = False):
 
 # ---------------------------------------------------------------- YAML
 
-_YAML_STD = "tag:yaml.org,2002:"
+# Every node is composed with one of these private tags (see _loaders), so that a standard tag on a
+# node can only have been written in the text: any explicit tag is refused, and plain scalars are
+# typed here by JSON's rules rather than by any YAML schema.
+_PLAIN = "tag:orderlint.invalid,2026:plain"
+_QUOTED = "tag:orderlint.invalid,2026:quoted"
+_MAP = "tag:orderlint.invalid,2026:map"
+_SEQ = "tag:orderlint.invalid,2026:seq"
+
+#: A plain scalar is a number exactly when it matches JSON's number grammar.
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+#: YAML's spellings of infinity and not-a-number, refused as JSON refuses NaN and Infinity.
+_YAML_NON_FINITE = frozenset(
+    s + v for s in ("", "+", "-") for v in (".inf", ".Inf", ".INF")
+) | {".nan", ".NaN", ".NAN"}
+
+_LOADERS: Optional[tuple] = None
+
+
+def _loaders() -> tuple:
+    """(pure-Python loader, libyaml loader): compose only, every node under a private tag."""
+    global _LOADERS
+    if _LOADERS is None:
+        import yaml
+        from yaml.composer import Composer
+        from yaml.nodes import MappingNode, ScalarNode
+        from yaml.parser import Parser
+        from yaml.reader import Reader
+        from yaml.resolver import BaseResolver
+        from yaml.scanner import Scanner
+
+        class Resolver(BaseResolver):
+            # YAML 1.1 implicit typing (octal 020, sexagesimal 1:00, yes/no) never runs: a plain
+            # scalar is typed later by JSON's rules, whatever %YAML directive the text carries.
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+                if kind is ScalarNode:
+                    return _PLAIN if implicit[0] else _QUOTED
+                return _MAP if kind is MappingNode else _SEQ
+
+        class PyLoader(Reader, Scanner, Parser, Composer, Resolver):
+            def __init__(self, stream: str) -> None:
+                Reader.__init__(self, stream)
+                Scanner.__init__(self)
+                Parser.__init__(self)
+                Composer.__init__(self)
+                Resolver.__init__(self)
+
+        c_parser = getattr(yaml, "CParser", None)
+        c_loader: Any = PyLoader
+        if c_parser is not None:
+
+            class CLoader(c_parser, Resolver):  # type: ignore[misc, valid-type]
+                def __init__(self, stream: str) -> None:
+                    c_parser.__init__(self, stream)
+                    Resolver.__init__(self)
+
+            c_loader = CLoader
+        _LOADERS = (PyLoader, c_loader)
+    return _LOADERS
 
 
 def parse_yaml(text: str, source: str) -> Document:
     import yaml  # only documents that are YAML pay for it
 
     doc = Document(source=source, text=None, fmt="yaml")
+    py_loader, c_loader = _loaders()
     # libyaml composes recursively in C, where deep nesting cannot be caught safely. Text that might
     # be deep goes to PyYAML's pure-Python composer instead, whose recursion ends in RecursionError.
-    loader_cls = yaml.SafeLoader if _maybe_deep_yaml(text) else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader_cls = py_loader if _maybe_deep_yaml(text) else c_loader
     try:
         node = yaml.compose(text, Loader=loader_cls)
     except yaml.MarkedYAMLError as e:
+        if e.context == "expected a single document in the stream":
+            doc.error = _many_documents(yaml, text, loader_cls, e.problem_mark)
+            return doc
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = e.problem or e.context or "syntax error"
@@ -392,14 +499,52 @@ def parse_yaml(text: str, source: str) -> Document:
     if node is None:
         doc.error = ParseError("the document is empty")
         return doc
-    builder = _YamlBuilder(yaml, loader_cls)
+    builder = _YamlBuilder()
     try:
-        doc.data = builder.build(node, "", 0)
+        doc.data = builder.build(node, "", 0, True)
+        if "!" in text:  # the non-specific tag "!" leaves no trace on a node: find it in the events
+            _refuse_tags(yaml, text, loader_cls)
     except _YamlProblem as e:
+        doc.data = None
         doc.error = ParseError(e.message, e.pointer, e.line, e.column)
         return doc
     doc._positions = builder.positions
+    doc._aliases = builder.aliases
     return doc
+
+
+def _many_documents(yaml: Any, text: str, loader_cls: Any, second: Any) -> ParseError:
+    """One error for a file of several YAML documents, saying how many it holds."""
+    count, complete = 0, True
+    try:
+        for event in yaml.parse(text, Loader=loader_cls):
+            if isinstance(event, yaml.DocumentStartEvent):
+                count += 1
+    except yaml.YAMLError:  # a later document is broken: it still counts, and there may be more
+        complete = False
+    count = max(count, 2)
+    line, col = (second.line + 1, second.column + 1) if second else (1, 1)
+    return ParseError(
+        f"a file holds one regimen document; this one has {count}{'' if complete else ' or more'} "
+        f"(another document starts at line {line}); split them or use JSON Lines",
+        "",
+        line,
+        col,
+    )
+
+
+def _refuse_tags(yaml: Any, text: str, loader_cls: Any) -> None:
+    for event in yaml.parse(text, Loader=loader_cls):
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            mark = event.start_mark
+            raise _YamlProblem(_tag_message(tag), "", mark.line + 1, mark.column + 1)
+
+
+def _tag_message(tag: str) -> str:
+    if tag.startswith("tag:yaml.org,2002:"):
+        tag = "!!" + tag[len("tag:yaml.org,2002:"):]
+    return f"YAML tag {tag!r} is not allowed: values are typed as in JSON; write the value untagged (quoted for a string)"
 
 
 def _maybe_deep_yaml(text: str) -> bool:
@@ -426,59 +571,111 @@ class _YamlProblem(Exception):
 
 
 class _YamlBuilder:
-    def __init__(self, yaml: Any, loader_cls: Any) -> None:
-        self.yaml = yaml
-        self.constructor = yaml.constructor.SafeConstructor()
+    """Composed nodes -> JSON-typed data, positions by pointer, and a bound on alias expansion.
+
+    A node reached a second time is an alias being expanded. Each expansion is charged the size
+    its values would have written out as JSON (scalar text plus two characters per value), and
+    the total may not pass MAX_DOCUMENT_BYTES: a document never expands to more than the
+    largest JSON document orderlint reads. Positions are recorded once per node; a pointer
+    inside an expansion is located through ``aliases`` at the anchored original.
+    """
+
+    def __init__(self) -> None:
         self.positions: dict[str, tuple[int, int]] = {}
-        self.count = 0
+        self.aliases: dict[str, str] = {}
+        self.first: dict[int, str] = {}  # id(node) -> pointer where it was first built
+        self.expanded = 0
 
     def fail(self, message: str, pointer: str, node: Any) -> None:
         raise _YamlProblem(message, pointer, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def build(self, node: Any, pointer: str, depth: int) -> Any:
-        yaml = self.yaml
-        self.count += 1
-        if self.count > MAX_YAML_NODES:
-            self.fail(f"document expands to more than {MAX_YAML_NODES} values (YAML alias expansion?)", pointer, node)
+    def seen(self, node: Any, pointer: str, record: bool) -> bool:
+        """Note a node about to be built; True while building a repeat (an alias expansion)."""
+        nid = id(node)
+        first = self.first.get(nid)
+        if first is None:
+            self.first[nid] = pointer
+            if record:
+                self.positions.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
+            return record
+        if record:  # the root of an expansion: found again at the original
+            self.aliases[pointer] = first
+        value = node.value
+        self.expanded += 2 + (len(value) if isinstance(value, str) else 0)
+        if self.expanded > MAX_DOCUMENT_BYTES:
+            self.fail(
+                f"YAML aliases expand this document by more than {MAX_DOCUMENT_BYTES} characters "
+                "(the document size limit); write the repeated values out once",
+                pointer,
+                node,
+            )
+        return False
+
+    def build(self, node: Any, pointer: str, depth: int, record: bool) -> Any:
         if depth > MAX_DEPTH:
             self.fail(f"document is nested deeper than {MAX_DEPTH} levels", pointer, node)
-        if pointer not in self.positions:
-            self.positions[pointer] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != _YAML_STD + "map":
-                self.fail(f"YAML tag {node.tag!r} is not allowed", pointer, node)
+        record = self.seen(node, pointer, record)
+        tag = node.tag
+        if tag == _MAP:
             out: dict = {}
             for knode, vnode in node.value:
-                if not isinstance(knode, yaml.ScalarNode):
-                    self.fail("a mapping key must be a plain string", pointer, knode)
-                key = str(self.scalar(knode, pointer))
+                key = self.key(knode, pointer, record)
                 child = pointer + "/" + escape_token(key)
                 if key in out:
                     self.fail(
                         f"duplicate key {key!r}: a repeated key silently replaces the first value", child, knode
                     )
-                out[key] = self.build(vnode, child, depth + 1)
+                out[key] = self.build(vnode, child, depth + 1, record)
             return out
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _YAML_STD + "seq":
-                self.fail(f"YAML tag {node.tag!r} is not allowed", pointer, node)
-            return [self.build(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node.value)]
-        return self.scalar(node, pointer)
+        if tag == _SEQ:
+            return [self.build(v, f"{pointer}/{i}", depth + 1, record) for i, v in enumerate(node.value)]
+        if tag == _PLAIN and node.style is None:
+            return self.plain(node, pointer)
+        if tag == _QUOTED:
+            return node.value
+        # An explicit tag; or "!" on a quoted scalar, which composes as plain but keeps its quotes.
+        self.fail(_tag_message("!" if tag == _PLAIN else tag), pointer, node)
 
-    def scalar(self, node: Any, pointer: str) -> Any:
-        tag = node.tag
-        if not tag.startswith(_YAML_STD) or tag[len(_YAML_STD):] not in (
-            "str", "int", "float", "bool", "null", "timestamp",
-        ):
-            self.fail(f"YAML tag {tag!r} is not allowed", pointer, node)
-        try:
-            value = self.constructor.construct_object(node)
-        except Exception as e:  # a malformed tagged scalar, e.g. !!int "x"
-            self.fail(f"cannot read value: {e}".splitlines()[0], pointer, node)
-        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-            self.fail(f"number {node.value} is not finite; every number must be finite", pointer, node)
-        if hasattr(value, "isoformat"):  # dates stay strings, exactly as in JSON
-            value = node.value
+    def key(self, knode: Any, pointer: str, record: bool) -> str:
+        if knode.tag == _PLAIN and knode.style is None:
+            if knode.value == "<<":
+                self.fail("YAML merge keys (<<) are not allowed: write the fields out", pointer, knode)
+            self.seen(knode, pointer, False)
+            key = self.plain(knode, pointer)
+            if isinstance(key, str):
+                return key
+            shown = "null" if key is None else json.dumps(key)
+            self.fail(f"a mapping key must be a string, not {shown}: quote it", pointer, knode)
+        if knode.tag == _QUOTED:
+            self.seen(knode, pointer, False)
+            return knode.value
+        if knode.tag in (_MAP, _SEQ):
+            self.fail("a mapping key must be a string, not a collection", pointer, knode)
+        self.fail(_tag_message("!" if knode.tag == _PLAIN else knode.tag), pointer, knode)
+        raise AssertionError  # unreachable: fail() raises
+
+    def plain(self, node: Any, pointer: str) -> Any:
+        """A plain scalar by JSON's rules: true/false, null (also ~ and empty), a JSON number, else text."""
+        value = node.value
+        if not value or value in ("null", "~"):
+            return None
+        if value == "true":
+            return True
+        if value == "false":
+            return False
+        m = _JSON_NUMBER.fullmatch(value)
+        if m is not None:
+            if m.group(1) is None and m.group(2) is None:
+                try:
+                    return int(value)
+                except ValueError:  # longer than Python converts (over 4300 digits)
+                    self.fail("a number is too long to be read; every number must fit a double", pointer, node)
+            number = float(value)
+            if number in (float("inf"), float("-inf")):
+                self.fail(f"number {value} is not finite or overflows a double; every number must be finite", pointer, node)
+            return number
+        if value in _YAML_NON_FINITE:
+            self.fail(f"number {value} is not finite; every number must be finite", pointer, node)
         return value
 
 
@@ -498,10 +695,23 @@ def format_for(path: str) -> str:
     return "json"
 
 
+_LEADING_SPACE = re.compile(r"\s*")
+
+
 def sniff_format(text: str) -> str:
-    """For stdin or an unknown suffix: JSON if it starts like JSON, else YAML."""
-    stripped = text.lstrip()
-    return "json" if stripped[:1] in ("{", "[") else "yaml"
+    """For stdin or an unknown suffix: JSON if it starts like JSON, else YAML.
+
+    ``{`` followed by a quoted key (or ``}``) is JSON, with JSON's messages; ``{`` followed by
+    anything else cannot be JSON, so it is read as a YAML flow mapping (``{id: x, kind: patient}``).
+    """
+    i = _LEADING_SPACE.match(text).end()
+    first = text[i : i + 1]
+    if first == "[":
+        return "json"
+    if first == "{":
+        j = _skip_ws(text, i + 1)
+        return "json" if text[j : j + 1] in ('"', "}") else "yaml"
+    return "yaml"
 
 
 def read_bytes(raw: bytes, source: str, fmt: Optional[str]) -> Document:
@@ -529,21 +739,61 @@ def split_source(source: str) -> tuple[str, Optional[int]]:
     return source, None
 
 
+class FileChangedError(OSError):
+    """A regular file gave fewer bytes than its size when it was opened: it was truncated (or
+    replaced) while being read, and the documents after that point were never seen."""
+
+    def __init__(self, expected: int, read: int) -> None:
+        super().__init__(errno.EIO, f"file changed while being read: {expected} bytes expected, {read} read")
+
+
+def _size_at_open(stream: Any) -> Optional[int]:
+    """Bytes left in ``stream`` if it is a regular file, else None (pipes, terminals, sockets)."""
+    try:
+        st = os.fstat(stream.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return max(st.st_size - stream.tell(), 0)
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+
+
+def read_stream(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES + 1) -> bytes:
+    """Up to ``limit`` bytes of a whole-document stream.
+
+    Raises FileChangedError (an OSError, whose ``strerror`` is the one-line message) when a regular
+    file gives fewer bytes than it held when opened, instead of returning a silently shorter text.
+    """
+    expected = _size_at_open(stream)
+    raw = stream.read(limit)
+    if expected is not None and len(raw) < min(expected, limit):
+        raise FileChangedError(expected, len(raw))
+    return raw
+
+
 def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, Optional[bytes]]]:
     """(source, line number, raw line) for each non-blank line; raw is None for an over-long line.
 
-    Reads one line at a time, so memory stays flat however long the stream is.
+    Reads one line at a time, so memory stays flat however long the stream is. After the last
+    line, raises FileChangedError if a regular file gave fewer bytes than its size at open (it was
+    truncated while being read): the lines it no longer holds are never silently dropped.
     """
+    expected = _size_at_open(stream)
+    total = 0
     lineno = 0
     while True:
         raw = stream.readline(MAX_DOCUMENT_BYTES + 1)
         if not raw:
+            if expected is not None and total < expected:
+                raise FileChangedError(expected, total)
             return
+        total += len(raw)
         lineno += 1
         if len(raw) > MAX_DOCUMENT_BYTES and not raw.endswith(b"\n"):
             # Skip the rest of an over-long line without holding it in memory.
             while raw and not raw.endswith(b"\n"):
                 raw = stream.readline(MAX_DOCUMENT_BYTES)
+                total += len(raw)
             yield source, lineno, None
             continue
         if raw.strip():
@@ -571,8 +821,13 @@ def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
         yield jsonl_document(src, lineno, raw)
 
 
-def iter_paths(paths: list[str]) -> Iterator[tuple[str, Optional[str]]]:
-    """Expand folders recursively (sorted, symlink loops cut); yields (path, error)."""
+def iter_paths(paths: list[str], exclude: Iterable[str] = ()) -> Iterator[tuple[str, Optional[str]]]:
+    """Expand folders recursively (sorted, symlink loops cut); yields (path, error).
+
+    A file of a folder walk whose resolved path is one of ``exclude`` (the run's own report file)
+    is never yielded; a path given explicitly always is.
+    """
+    skip = {os.path.realpath(e) for e in exclude}
     for p in paths:
         if os.path.isdir(p):
             seen: set = set()
@@ -586,6 +841,8 @@ def iter_paths(paths: list[str]) -> Iterator[tuple[str, Optional[str]]]:
                 for f in sorted(files):
                     if f.lower().endswith(ALL_SUFFIXES):
                         path = os.path.join(root, f)
+                        if skip and os.path.realpath(path) in skip:
+                            continue
                         # A FIFO or device in a folder would block or never end: not read, and said so.
                         if os.path.exists(path) and not os.path.isfile(path):
                             yield path, "not a regular file; not read"
