@@ -36,7 +36,7 @@ DEFAULT_LOOKBACK: dict[str, Optional[int]] = {
 #: them; ``None`` allows any date ('any'), only for results that do not change over a lifetime.
 #: 'default' covers every test without its own window, so it is as short as the shortest of those.
 LOOKBACK_MAX: dict[str, tuple[Optional[int], str]] = {
-    "default": (180, "it applies to blood counts and chemistry, which are not a baseline after 6 months"),
+    "default": (180, "it covers every test without its own window, blood counts and chemistry among them, which are not a baseline after 6 months"),
     "cbc": (180, "a blood count older than 6 months is not a baseline (BSR 2017 monitors it every 3 months once stable)"),
     "lft": (180, "liver tests older than 6 months are not a baseline (BSR 2017 monitors them every 3 months once stable)"),
     "renal": (180, "renal tests older than 6 months are not a baseline (BSR 2017 monitors them every 3 months once stable)"),
@@ -44,8 +44,8 @@ LOOKBACK_MAX: dict[str, tuple[Optional[int], str]] = {
     "hbv": (365, "a screening result older than a year misses a newer exposure"),
     "hcv": (365, "a screening result older than a year misses a newer exposure"),
     "tb": (365, "a screening result older than a year misses a newer exposure"),
-    "pregnancy": (30, "a pregnancy test older than a month says nothing about pregnancy now (mycophenolate REMS)"),
-    "pft": (365, "PFTs are repeated every 3-6 months in the first year (ACR/CHEST 2023)"),
+    "pregnancy": (30, "a pregnancy test older than a month says nothing about pregnancy now (mycophenolate: a test before the start, then 8-10 days later)"),
+    "pft": (365, "a PFT older than a year misses the decline PFTs are repeated to catch (every 3-6 months in the first year, ACR/CHEST 2023)"),
     "hrct": (730, "a baseline HRCT older than two years does not describe the lung at the start of treatment"),
     "tpmt": (None, "a genotype does not change"),
     "g6pd": (None, "an inherited enzyme deficiency does not change"),

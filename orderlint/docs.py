@@ -112,7 +112,38 @@ def reference_markdown(rules: list[Rule]) -> str:
             out += ["Fires on:", "", "```yaml", r.failing_example, "```", ""]
         if r.passing_example:
             out += ["Passes:", "", "```yaml", r.passing_example, "```", ""]
+    out += _limits_markdown()
     return "\n".join(out)
+
+
+def _limits_markdown() -> list[str]:
+    """The look-back windows and the check time limit a site may set, with their limits."""
+    from orderlint.config import DEFAULT_CHECK_TIMEOUT, DEFAULT_LOOKBACK, LOOKBACK_MAX, LOOKBACK_MAX_OTHER, MAX_CHECK_TIMEOUT
+
+    def days(v: Any) -> str:
+        return "any date" if v is None else f"{v} days"
+
+    out = [
+        "## Look-back windows and time limit",
+        "",
+        "`[tool.orderlint.lookback-days]` sets how old a resulted test may be and still count. A window",
+        "longer than its limit is a configuration error: an old result would stand for a current one.",
+        "`any` is allowed only where the limit is any date.",
+        "",
+        "| test | default | longest allowed | why |",
+        "|---|---|---|---|",
+    ]
+    for test, (longest, why) in LOOKBACK_MAX.items():
+        default = DEFAULT_LOOKBACK.get(test, DEFAULT_LOOKBACK["default"])
+        out.append(f"| {test} | {days(default)} | {days(longest)} | {why} |")
+    out.append(f"| a test a plugin adds | {days(DEFAULT_LOOKBACK['default'])} | {days(LOOKBACK_MAX_OTHER[0])} | {LOOKBACK_MAX_OTHER[1]} |")
+    out += [
+        "",
+        f"`check-timeout`: seconds one check may take on one document before it counts as crashed (`OL000`);",
+        f"default {DEFAULT_CHECK_TIMEOUT:g}, greater than 0 and at most {MAX_CHECK_TIMEOUT:g} (a check that needs longer is hung).",
+        "",
+    ]
+    return out
 
 
 if __name__ == "__main__":  # python -m orderlint.docs [--reference]
