@@ -1,0 +1,80 @@
+"""`--format fhir`: a FHIR R4 Bundle (type collection) of DetectedIssue resources, one per finding
+(fhir.md section 4), written incrementally: the Bundle is opened by ``start``, each result's
+entries are written as they come, and ``finish`` closes it. Plain JSON; no FHIR package needed.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from orderlint.formatters import Formatter
+
+DEFAULT_NAMESPACE = "https://orderlint.dev/fhir"
+SEVERITY = {"error": "high", "warning": "moderate", "info": "low"}
+#: UUIDs of entries are derived (uuid5) from source, code, pointer and message, so a report is
+#: reproducible and an entry keeps its fullUrl from one run to the next.
+_UUID_NS = uuid.UUID("6f1c2b1e-8f0e-5b7a-9d3c-0a1e2f3b4c5d")
+
+
+def detected_issue(finding: Any, result: Any, linter: Any) -> dict:
+    """The DetectedIssue resource of one finding."""
+    settings = getattr(linter, "settings", None)
+    ns = (getattr(settings, "fhir_namespace", None) or DEFAULT_NAMESPACE).rstrip("/")
+    rule = linter.by_code.get(finding.code) if linter is not None else None
+    issue: dict = {
+        "resourceType": "DetectedIssue",
+        "status": "final",
+        "severity": SEVERITY.get(finding.severity, "low"),
+        "code": {"coding": [{"system": f"{ns}/CodeSystem/rules", "code": finding.code, "display": finding.name}]},
+    }
+    patient = getattr(result, "patient", None)
+    if patient:
+        issue["patient"] = {"reference": f"Patient/{patient}"}
+    elif result.id:
+        issue["patient"] = {"display": result.id}  # native input: the regimen, not a FHIR Patient
+    if finding.order is not None:
+        if hasattr(result, "patient"):  # FHIR input: order is the MedicationRequest id
+            issue["implicated"] = [{"reference": f"MedicationRequest/{finding.order}"}]
+        else:
+            issue["implicated"] = [{"display": str(finding.order)}]
+    as_of = getattr(linter, "_as_of", None)
+    if as_of is not None:
+        issue["identifiedDateTime"] = as_of.isoformat()
+    issue["detail"] = finding.message
+    docs = getattr(settings, "docs_url", None)
+    if docs:
+        issue["reference"] = f"{docs.rstrip('#')}#{finding.code.lower()}"
+    elif rule is not None:
+        issue["reference"] = rule.help_uri()
+    s = finding.suppressed
+    if s is not None:
+        issue["mitigation"] = [{"action": {"text": f"Waived: {s.reason}"}, "author": {"display": s.approved_by}}]
+    return issue
+
+
+def entry_url(result: Any, finding: Any) -> str:
+    key = "\x1f".join((result.source, finding.code, finding.pointer, finding.message))
+    return f"urn:uuid:{uuid.uuid5(_UUID_NS, key)}"
+
+
+class FhirFormatter(Formatter):
+    def start(self) -> None:
+        self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self._first = True
+        # `entry` is opened with the first DetectedIssue: FHIR JSON has no empty arrays.
+        self.out.write('{"resourceType":"Bundle","type":"collection"')
+
+    def result(self, r: Any) -> None:
+        for f in r.findings:
+            entry = {"fullUrl": entry_url(r, f), "resource": detected_issue(f, r, self.linter)}
+            self.out.write((',"entry":[\n' if self._first else ",\n") + self._dumps(entry))
+            self._first = False
+
+    def finish(self, summary: Any) -> None:
+        self.out.write("}\n" if self._first else "\n]}\n")
+
+
+def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+    return FhirFormatter(out, linter, fmt=fmt, **kw)
