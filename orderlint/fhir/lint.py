@@ -9,6 +9,7 @@ is not JSON or not FHIR is ``OL001``; a fault of the mapping itself is ``OL000``
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator, Optional
 
@@ -16,6 +17,7 @@ from orderlint.findings import Finding, Result
 from orderlint.reader import Document, decode_bytes, iter_jsonl_lines, jsonl_document, parse_json
 
 VERIFIED = ("V", "V2")
+_ORDER_POINTER = re.compile(r"^/orders/[0-9]+$")
 
 
 @dataclass(slots=True)
@@ -110,7 +112,10 @@ def lint_mapped(m: Any, linter: Any, doc: Document) -> FhirResult:
         r = linter.lint_data(m.data, doc.source)
         status, condition = r.status, r.condition
         for f in r.findings:
-            ptr = m.fhir_pointer(f.pointer)
+            native = f.pointer
+            if f.code == "OL003" and _ORDER_POINTER.match(native):
+                native += "/~dosage"  # a missing dose, unit, route or frequency: at its dosage instruction
+            ptr = m.fhir_pointer(native)
             msg = f.message if r.status != "invalid" else f"the regimen mapped from FHIR is invalid: {f.message}"
             order = m.order_ids.get(f.order, f.order) if f.order is not None else m.order_of(ptr)
             findings.append(Finding(f.code, f.name, f.severity, msg, order, ptr, None, None, f.source, f.fix,
@@ -130,13 +135,15 @@ def lint_mapped(m: Any, linter: Any, doc: Document) -> FhirResult:
 def _product_conflicts(m: Any, linter: Any, doc: Document) -> list[Finding]:
     """A product RxNorm code (V/V2) of another ingredient than the order's name is OL002 (fhir.md
     2.1): product codes resolve to their ingredient first, so one of the named drug never is."""
+    from orderlint.fhir.mapping import rxnorm_tag
+
     out = []
     vocab = linter.vocab
     checked = getattr(getattr(linter, "_plan", None), "checked", frozenset()) or frozenset()
     for idx, code, ptr in m.products:
         order = m.data["orders"][idx]
         c = vocab.code(code)
-        if c is None or c.tag not in VERIFIED:
+        if c is None or rxnorm_tag(code, c.tag) not in VERIFIED:
             continue
         drug = vocab.resolve(order["drug"]).drug
         if drug is None:

@@ -628,7 +628,8 @@ class _Mapper:
             if found[kind] and all(e.tag == "U" for e, _ in found[kind]) and (kind != "ssc-ild" or not (found["ssc"] and found["ild"])):
                 if kind == "ssc-ild" or not found["ssc-ild"]:
                     e, cptr = found[kind][0]
-                    self.note("unverified-code", f"the indication relies on {e.system} {e.code} ({e.display}), an unverified code (U)", cptr)
+                    self.note("unverified-code", f"the indication relies on {e.system} {e.code} ({e.display}), an unverified code (U)",
+                              _p(cptr, "code"))
         ind: dict = {"condition": "ssc-ild"}
         for ext_name, key, ok in (("ild-phase", "phase", lambda v: v in ("first-line", "progression")),
                                   ("rapidly-progressive", "rapidly_progressive", lambda v: isinstance(v, bool))):
@@ -834,6 +835,7 @@ class _Mapper:
                 self.note("text-only-sig", f"{label} has no dosage instruction: no structured dose", ptr)
             for f in ("dose", "unit", "route", "frequency"):
                 m.origin.setdefault(f"{pre}/{f}", where)
+            m.origin[f"{pre}/~dosage"] = where  # where a missing dose, unit, route or frequency belongs
             o["status"] = status
             m.origin[pre + "/status"] = _p(ptr, "status") if "status" in r else ptr
             if purpose != "ild":
@@ -858,7 +860,7 @@ class _Mapper:
         if self.vocab is None:
             return False
         c = self.vocab.code(code)
-        if c is None:
+        if c is None or rxnorm_tag(code, c.tag) not in ("V", "V2"):
             return False
         d = self.vocab.drugs.get(c.ingredient)
         return d is not None and d.rxcui == code
@@ -1120,6 +1122,17 @@ class _Mapper:
 
 
 # --------------------------------------------------------------------------- helpers
+_TAG_RANK = {"U": 0, "V2": 1, "V": 2}
+
+
+def rxnorm_tag(code: str, vocab_tag: str) -> str:
+    """The tag of an RxNorm code for FHIR input: the lower of the vocabulary's and fhir.md section 5's."""
+    e = _valuesets().get("rxnorm", RXNORM, code)
+    if e is None or _TAG_RANK.get(e.tag, 0) >= _TAG_RANK.get(vocab_tag, 0):
+        return vocab_tag
+    return e.tag
+
+
 def _error(message: str, pointer: str) -> Mapped:
     m = Mapped()
     m.error = (message, pointer)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
 PATH = Path(__file__).with_name("valuesets.json")
-KINDS = ("units", "routes", "timing_codes", "measurements", "tests", "results", "interpretations", "conditions")
+KINDS = ("units", "routes", "timing_codes", "measurements", "tests", "results", "interpretations", "conditions", "rxnorm")
 
 
 class Entry(NamedTuple):

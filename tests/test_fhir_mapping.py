@@ -1,0 +1,756 @@
+"""One test per row of fhir.md's mapping tables (sections 1-3) and per OL008 note key.
+
+Each test builds the smallest FHIR input that exercises its row, maps it with ``map_fhir`` and/or
+lints it with ``lint_fhir``, and checks the regimen value, the note, or the finding (with its
+pointer in the FHIR document).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir, looks_like_fhir, map_fhir
+
+AS_OF = dt.date(2026, 3, 2)
+SN = "http://snomed.info/sct"
+V3R = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration"
+LN = "http://loinc.org"
+RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UC = "http://unitsofmeasure.org"
+ICD = "http://hl7.org/fhir/sid/icd-10-cm"
+GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+NS = "https://orderlint.dev/fhir/StructureDefinition/"
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=AS_OF))
+
+
+def cond(cid: str, system: str = SN, code: str = "89155008", **extra) -> dict:
+    return {"resourceType": "Condition", "id": cid, "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": system, "code": code}]}, **extra}
+
+
+SSC_ILD = [cond("ssc"), cond("ild", code="233703007")]
+
+
+def mr(mid: str = "m1", drug: str = "mycophenolate mofetil", dose=1000, unit="mg", route=("26643006",),
+       timing=None, status="active", **extra) -> dict:
+    di: dict = {}
+    if dose is not None:
+        di["doseAndRate"] = [{"doseQuantity": {"value": dose, "system": UC, "code": unit}}]
+    if route is not None:
+        di["route"] = {"coding": [{"system": SN, "code": route[0]}]}
+    di["timing"] = timing if timing is not None else {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}
+    r = {"resourceType": "MedicationRequest", "id": mid, "status": status, "intent": "order",
+         "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": {"text": drug},
+         "dosageInstruction": [di]}
+    r.update(extra)
+    return r
+
+
+def bundle(*resources, patient=True) -> dict:
+    res = list(resources)
+    if patient:
+        res.insert(0, {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1970-01-01"})
+    return {"resourceType": "Bundle", "id": "b1", "type": "collection", "entry": [{"resource": r} for r in res]}
+
+
+def one(data, linter=None) -> "object":
+    ms = map_fhir(data, source="t", vocab=linter.vocab if linter else None, as_of=AS_OF)
+    assert len(ms) == 1, ms
+    return ms[0]
+
+
+def notes(m, kind=None):
+    return [n for n in m.notes if kind is None or n.kind == kind]
+
+
+def order(m, i=0) -> dict:
+    return m.data["orders"][i]
+
+
+def lint(data, linter):
+    return lint_fhir(json.dumps(data, indent=1), linter=linter, source="t.json")
+
+
+def codes(results):
+    return sorted(f.code for r in results for f in r.findings)
+
+
+# ------------------------------------------------------------------ section 1: input shapes
+def test_cds_hooks_request_one_regimen_for_context_patient_id_bare_or_prefixed():
+    for pid in ("p1", "Patient/p1"):
+        req = {"hook": "order-sign", "hookInstance": "h1", "context": {"patientId": pid, "draftOrders": bundle(mr(), patient=False)},
+               "prefetch": {"patient": {"resourceType": "Patient", "id": "p1", "gender": "female"}}}
+        m = one(req)
+        assert m.patient == "p1" and m.id == "Patient/p1" and m.data["patient"]["sex"] == "female"
+        assert order(m)["drug"] == "mycophenolate mofetil"
+
+
+def test_cds_hooks_draft_orders_else_medications_else_orders():
+    drafts = bundle(mr("a"), patient=False)
+    meds = [mr("b")]
+    req = {"hook": "medication-prescribe", "context": {"patientId": "p1", "medications": meds, "orders": bundle(mr("c"), patient=False)}}
+    assert [o["id"] for o in one(req).data["orders"]] == ["b"]
+    req["context"]["draftOrders"] = drafts
+    assert [o["id"] for o in one(req).data["orders"]] == ["a"]
+    req = {"hook": "order-review", "context": {"patientId": "p1", "orders": bundle(mr("c"), patient=False)}}
+    assert [o["id"] for o in one(req).data["orders"]] == ["c"]
+    req = {"hook": "medication-verify", "context": {"patientId": "p1", "order": {"resource": mr("d")}}}
+    assert [o["id"] for o in one(req).data["orders"]] == ["d"]
+
+
+def test_cds_hooks_prefetch_any_key_null_not_provided_and_draft_read_once():
+    req = {"hook": "order-sign", "context": {"patientId": "p1", "draftOrders": bundle(mr("m1", status="draft"), patient=False)},
+           "prefetch": {"whatever-key": bundle(*SSC_ILD, patient=False), "missing": None,
+                        "meds": bundle(mr("m1", status="active"), patient=False)}}
+    m = one(req)
+    assert m.data["indication"]["condition"] == "ssc-ild"
+    assert [o["status"] for o in m.data["orders"]] == ["new"]  # the prefetch copy is not read again
+
+
+def test_bundle_one_regimen_per_patient_by_reference_forms():
+    p2 = {"resourceType": "Patient", "id": "p2", "gender": "female"}
+    r2 = mr("m2", subject={"reference": "https://ehr.example.org/fhir/Patient/p2"})
+    r3 = mr("m3", subject={"reference": "urn:uuid:abc"})
+    b = {"resourceType": "Bundle", "type": "searchset", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1"}}, {"resource": mr("m1")},
+        {"fullUrl": "urn:uuid:abc", "resource": p2}, {"resource": r2}, {"resource": r3}]}
+    ms = map_fhir(b, source="t")
+    assert [(m.patient, [o["id"] for o in m.data["orders"]]) for m in ms] == [("p1", ["m1"]), ("p2", ["m2", "m3"])]
+
+
+def test_resource_without_subject_belongs_to_the_only_patient():
+    r = mr()
+    del r["subject"]
+    m = one(bundle(r))
+    assert m.patient == "p1" and order(m)["id"] == "m1"
+
+
+def test_bare_medication_request_is_one_regimen_named_by_its_patient_or_id():
+    m = one(mr())
+    assert m.id == "Patient/p1"
+    r = mr()
+    del r["subject"]
+    assert one(r).id == "m1"
+
+
+def test_regimen_id_falls_back_to_bundle_id_then_hook_instance():
+    r = mr()
+    del r["subject"]
+    assert one(bundle(r, patient=False)).id == "b1"
+    req = {"hook": "order-sign", "hookInstance": "hook-9", "context": {"draftOrders": bundle(r, patient=False)}}
+    assert one(req).id == "hook-9"
+
+
+def test_other_patient_in_a_cds_request_is_not_used(linter):
+    req = {"hook": "order-sign", "context": {"patientId": "p1", "draftOrders": bundle(mr(), patient=False)},
+           "prefetch": {"c": bundle(*SSC_ILD, cond("x", subject={"reference": "Patient/p9"}), patient=False)}}
+    m = one(req)
+    (n,) = notes(m, "other-patient")
+    assert n.pointer == "/prefetch/c/entry/2/resource" and "Patient/p9" in n.message
+
+
+def test_no_orders_is_not_applicable_with_ol008_no_orders(linter):
+    (r,) = lint(bundle(*SSC_ILD), linter)
+    assert r.status == "not-applicable" and [f.code for f in r.findings] == ["OL008"]
+    assert r.findings[0].message.startswith("no-orders") and r.findings[0].severity == "info"
+    assert r.patient == "p1"
+
+
+def test_top_level_non_r4_resource_is_ol001_and_inside_a_bundle_skipped_with_a_note(linter):
+    old = {"resourceType": "MedicationOrder", "id": "x"}
+    (r,) = lint(old, linter)
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    assert r.findings[0].pointer == "/resourceType"
+    m = one(bundle(mr(), old))
+    (n,) = notes(m, "unsupported-resource")
+    assert n.pointer == "/entry/2/resource/resourceType"
+
+
+def test_not_json_and_not_fhir_are_ol001(linter):
+    for text in ('{"a": 1, "a": 2}', "[1, 2]", '{"id": "x"}', "{", '{"x": NaN}'):
+        (r,) = lint_fhir(text, linter=linter, source="t")
+        assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"], text
+
+
+def test_looks_like_fhir_tells_fhir_from_regimen_documents():
+    assert looks_like_fhir({"resourceType": "Bundle"}) and looks_like_fhir({"hook": "order-sign"})
+    assert not looks_like_fhir({"id": "x", "kind": "patient", "orders": []}) and not looks_like_fhir([])
+
+
+def test_cds_as_of_extension_only_with_allow_as_of():
+    class S(Settings):
+        allow_as_of = True
+
+    req = {"hook": "order-sign", "extension": {"orderlint-as-of": "2020-01-01"},
+           "context": {"patientId": "p1", "draftOrders": bundle(mr(), patient=False)},
+           "prefetch": {"p": {"resourceType": "Patient", "id": "p1", "birthDate": "2000-01-01"}}}
+    from orderlint.fhir.lint import _as_of
+
+    assert _as_of(req, Linter(Settings(as_of=AS_OF))) == AS_OF
+    allowed = Linter(S(as_of=AS_OF))
+    assert _as_of(req, allowed) == dt.date(2020, 1, 1)
+
+
+# ------------------------------------------------------------------ 2.1 status and intent
+@pytest.mark.parametrize("fhir,native", [("draft", "new"), ("active", "active"), ("on-hold", "on-hold"), ("stopped", "stopped")])
+def test_status_maps(fhir, native):
+    m = one(bundle(mr(status=fhir)))
+    assert order(m)["status"] == native
+    assert not notes(m, "unknown-status")
+
+
+def test_stopped_is_also_history_and_completed_is_history_only(linter):
+    m = one(bundle(mr(status="stopped")), linter)
+    assert order(m)["status"] == "stopped" and m.data["history"][0]["drug"] == "mycophenolate mofetil"
+    m = one(bundle(mr(status="completed")), linter)
+    assert "orders" not in m.data and m.data["history"] == [{"drug": "mycophenolate mofetil", "outcome": "unknown"}]
+
+
+@pytest.mark.parametrize("change,where", [({"status": "cancelled"}, "status"), ({"status": "entered-in-error"}, "status"),
+                                          ({"doNotPerform": True}, "doNotPerform"), ({"intent": "option"}, "intent")])
+def test_dropped_orders(change, where):
+    m = one(bundle(mr(**change)))
+    assert "orders" not in m.data
+    (n,) = notes(m, "dropped-order")
+    assert n.pointer == f"/entry/1/resource/{where}"
+
+
+@pytest.mark.parametrize("status", ["unknown", None, "in-progress"])
+def test_unknown_or_absent_status_is_active_fail_closed(status):
+    r = mr(status=status)
+    if status is None:
+        del r["status"]
+    m = one(bundle(r))
+    assert order(m)["status"] == "active"
+    (n,) = notes(m, "unknown-status")
+    assert n.pointer == ("/entry/1/resource/status" if status else "/entry/1/resource")
+
+
+# ------------------------------------------------------------------ 2.1 drug
+def test_medication_codeable_concept_text_then_display(linter):
+    r = mr()
+    r["medicationCodeableConcept"] = {"coding": [{"system": "other", "display": "x"}, {"system": RX, "code": "68149", "display": "mycophenolate mofetil"}]}
+    m = one(bundle(r), linter)
+    assert order(m)["drug"] == "mycophenolate mofetil" and m.origin["/orders/0/drug"].endswith("/coding/1/display")
+
+
+def test_ingredient_rxcui_goes_in_rxcui_product_code_does_not(linter):
+    r = mr(drug="mycophenolate mofetil 500 MG Oral Tablet")
+    r["medicationCodeableConcept"]["coding"] = [{"system": RX, "code": "200060"}]
+    m = one(bundle(r), linter)
+    assert "rxcui" not in order(m) and m.products == [(0, "200060", "/entry/1/resource/medicationCodeableConcept/coding/0/code")]
+    r["medicationCodeableConcept"]["coding"] = [{"system": RX, "code": "68149"}]
+    assert order(one(bundle(r), linter))["rxcui"] == "68149"
+
+
+def test_product_code_of_the_named_drug_is_no_contradiction(linter):
+    r = mr(drug="CellCept 500 MG Oral Tablet")
+    r["medicationCodeableConcept"]["coding"] = [{"system": RX, "code": "200060"}]
+    assert "OL002" not in codes(lint(bundle(*SSC_ILD, r), linter))
+
+
+def test_product_code_of_another_ingredient_is_ol002(linter):
+    r = mr(drug="azathioprine", dose=100)
+    r["medicationCodeableConcept"]["coding"] = [{"system": RX, "code": "200060"}]
+    res = lint(bundle(*SSC_ILD, r), linter)
+    (f,) = [f for x in res for f in x.findings if f.code == "OL002"]
+    assert f.pointer == "/entry/3/resource/medicationCodeableConcept/coding/0/code" and f.order == "m1"
+    assert "mycophenolate mofetil" in f.message and f.severity == "error"
+
+
+def test_ingredient_code_of_another_drug_is_ol002_through_the_engine(linter):
+    r = mr(drug="azathioprine", dose=100)
+    r["medicationCodeableConcept"]["coding"] = [{"system": RX, "code": "68149"}]
+    res = lint(bundle(*SSC_ILD, r), linter)
+    (f,) = [f for x in res for f in x.findings if f.code == "OL002"]
+    assert f.pointer == "/entry/3/resource/medicationCodeableConcept/coding/0/code"
+
+
+def test_drug_named_only_by_a_known_code(linter):
+    r = mr()
+    r["medicationCodeableConcept"] = {"coding": [{"system": RX, "code": "3002"}]}
+    assert order(one(bundle(r), linter))["drug"] == "cyclophosphamide"
+
+
+def test_medication_reference_contained_and_in_bundle_with_strength(linter):
+    med = {"resourceType": "Medication", "id": "med1", "code": {"text": "mycophenolate mofetil"},
+           "ingredient": [{"itemCodeableConcept": {"text": "x"}, "strength": {"numerator": {"value": 500, "code": "mg"},
+                                                                                "denominator": {"value": 1, "code": "TAB"}}}]}
+    r = mr(dose=2, unit="{tbl}")
+    del r["medicationCodeableConcept"]
+    r["medicationReference"] = {"reference": "#med1"}
+    r["contained"] = [med]
+    o = order(one(bundle(r), linter))
+    assert o["drug"] == "mycophenolate mofetil" and o["strength"] == {"value": 500, "unit": "mg"} and o["unit"] == "tablet"
+    r2 = mr()
+    del r2["medicationCodeableConcept"]
+    r2["medicationReference"] = {"reference": "Medication/med2"}
+    med2 = {"resourceType": "Medication", "id": "med2", "ingredient": [{"itemCodeableConcept": {"text": "azathioprine"}}]}
+    m = one(bundle(r2, med2), linter)
+    assert order(m)["drug"] == "azathioprine" and m.origin["/orders/0/drug"] == "/entry/2/resource/ingredient/0/itemCodeableConcept/text"
+
+
+def test_unresolved_reference_and_no_drug_are_ol002_and_ol008(linter):
+    r = mr()
+    del r["medicationCodeableConcept"]
+    r["medicationReference"] = {"reference": "Medication/nowhere"}
+    res = lint(bundle(*SSC_ILD, r), linter)
+    got = {(f.code, f.pointer) for x in res for f in x.findings}
+    assert ("OL008", "/entry/3/resource/medicationReference") in got
+    assert "OL002" in codes(res)
+    r = mr()
+    del r["medicationCodeableConcept"]
+    res = lint(bundle(*SSC_ILD, r), linter)
+    assert "OL002" in codes(res)
+    assert any(f.message.startswith("unresolved-reference") for x in res for f in x.findings)
+
+
+def test_u_tagged_code_never_outweighs_the_name(linter):
+    r = mr(drug="prednisone", dose=5, timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}})
+    r["medicationCodeableConcept"]["coding"] = [{"system": RX, "code": "1592254"}]  # pirfenidone: U in fhir.md section 5
+    res = lint(bundle(*SSC_ILD, r), linter)
+    assert "OL002" not in codes(res)
+
+
+# ------------------------------------------------------------------ 2.1 dose
+def test_dose_quantity_ordered_type_first():
+    r = mr()
+    r["dosageInstruction"][0]["doseAndRate"] = [
+        {"type": {"coding": [{"code": "calculated"}]}, "doseQuantity": {"value": 9, "code": "mg"}},
+        {"type": {"coding": [{"code": "ordered"}]}, "doseQuantity": {"value": 750, "code": "mg"}}]
+    m = one(bundle(r))
+    assert order(m)["dose"] == 750 and m.origin["/orders/0/dose"].endswith("/doseAndRate/1/doseQuantity/value")
+
+
+def test_dose_range_high_bound_with_note():
+    r = mr()
+    r["dosageInstruction"][0]["doseAndRate"] = [{"doseRange": {"low": {"value": 500, "code": "mg"}, "high": {"value": 1500, "code": "mg"}}}]
+    m = one(bundle(r))
+    assert order(m)["dose"] == 1500 and order(m)["unit"] == "mg"
+    (n,) = notes(m, "dose-range")
+    assert n.pointer.endswith("/doseAndRate/0/doseRange")
+
+
+def test_stu3_dose_quantity_is_shape_repaired():
+    r = mr()
+    di = r["dosageInstruction"][0]
+    di["doseQuantity"] = di.pop("doseAndRate")[0]["doseQuantity"]
+    m = one(bundle(r))
+    assert order(m)["dose"] == 1000
+    (n,) = notes(m, "shape-repaired")
+    assert n.pointer == "/entry/1/resource/dosageInstruction/0/doseQuantity"
+
+
+def test_no_structured_dose_is_text_only_sig(linter):
+    r = mr(dose=None)
+    r["dosageInstruction"][0]["text"] = "500 mg twice a day"
+    m = one(bundle(r))
+    assert "dose" not in order(m)
+    (n,) = notes(m, "text-only-sig")
+    assert n.pointer == "/entry/1/resource/dosageInstruction/0/text"
+    res = lint(bundle(*SSC_ILD, r), linter)
+    ol3 = [f for x in res for f in x.findings if f.code == "OL003"]
+    assert ol3 and ol3[0].pointer == "/entry/3/resource/dosageInstruction/0" and ol3[0].order == "m1"
+
+
+@pytest.mark.parametrize("code,unit", [("mg", "mg"), ("g", "g"), ("ug", "mcg"), ("mL", "mL"), ("mg/kg", "mg/kg"),
+                                       ("g/kg", "g/kg"), ("mg/m2", "mg/m2"), ("g/m2", "g/m2"), ("{tbl}", "tablet")])
+def test_ucum_units(code, unit):
+    m = one(bundle(mr(unit=code)))
+    assert order(m)["unit"] == unit
+    assert not notes(m, "non-ucum-unit")
+
+
+@pytest.mark.parametrize("code,system,unit", [("TAB", "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm", "tablet"),
+                                              ("mcg", UC, "mcg")])
+def test_non_ucum_units_read_with_a_note(code, system, unit):
+    r = mr()
+    r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 1, "system": system, "code": code}
+    m = one(bundle(r))
+    assert order(m)["unit"] == unit
+    (n,) = notes(m, "non-ucum-unit")
+    assert n.pointer.endswith("/doseQuantity/code")
+
+
+@pytest.mark.parametrize("q", [{"value": 1, "code": "ea"}, {"value": 1, "code": "{patch}"}, {"value": 1, "code": "U"},
+                               {"value": 1, "unit": "mg"}, {"value": 1}])
+def test_other_units_are_ol003_and_non_ucum_unit(q, linter):
+    r = mr()
+    r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = q
+    res = lint(bundle(*SSC_ILD, r), linter)
+    fs = [f for x in res for f in x.findings]
+    assert any(f.code == "OL003" and f.order == "m1" for f in fs), fs
+    assert any(f.code == "OL008" and f.message.startswith("non-ucum-unit") for f in fs)
+
+
+# ------------------------------------------------------------------ 2.1 route
+ROUTE_ROWS = [("oral", SN, c) for c in ("26643006", "260548002", "394899003")] + [("oral", V3R, "PO")] \
+    + [("iv", SN, c) for c in ("47625008", "418114005", "419993007", "255560000")] + [("iv", V3R, c) for c in ("IV", "IVINJ", "IVINJBOL", "IVPUSH")] \
+    + [("sc", SN, c) for c in ("34206005", "263887005")] + [("sc", V3R, "SQ")] \
+    + [("im", SN, c) for c in ("78421000", "255559005")] + [("im", V3R, "IM")] \
+    + [("inhaled", SN, c) for c in ("447694001", "447081004", "420201002", "372452007")] + [("inhaled", V3R, "IPINHL")] \
+    + [("topical", SN, c) for c in ("6064005", "448598008", "45890007", "359540000")] + [("topical", V3R, c) for c in ("TOPICAL", "TRNSDERMD")] \
+    + [("nasal", SN, "46713006"), ("nasal", V3R, "NASINHL")]
+
+
+@pytest.mark.parametrize("route,system,code", ROUTE_ROWS)
+def test_route_codes(route, system, code):
+    r = mr()
+    r["dosageInstruction"][0]["route"] = {"coding": [{"system": system, "code": code}]}
+    m = one(bundle(r))
+    assert order(m)["route"] == route
+    assert m.origin["/orders/0/route"] == "/entry/1/resource/dosageInstruction/0/route/coding/0/code"
+    assert not notes(m, "route-from-text")
+
+
+def test_route_from_text_uses_the_format_aliases():
+    r = mr()
+    r["dosageInstruction"][0]["route"] = {"text": "By mouth"}
+    m = one(bundle(r))
+    assert order(m)["route"] == "oral"
+    (n,) = notes(m, "route-from-text")
+    assert n.pointer.endswith("/route/text")
+
+
+# ------------------------------------------------------------------ 2.1 frequency
+@pytest.mark.parametrize("repeat,expected", [
+    ({"frequency": 2, "period": 1, "periodUnit": "d"}, {"frequency": 2, "period": 1, "period_unit": "d"}),
+    ({"frequency": 1, "period": 1, "periodUnit": "wk"}, {"frequency": 1, "period": 1, "period_unit": "wk"}),
+    ({"frequency": 1, "period": 1, "periodUnit": "mo"}, {"frequency": 1, "period": 1, "period_unit": "mo"}),
+    ({"frequency": 1, "period": 12, "periodUnit": "h"}, {"frequency": 2, "period": 1, "period_unit": "d"}),
+    ({"frequency": 1, "period": 1, "periodUnit": "a"}, {"frequency": 1, "period": 12, "period_unit": "mo"}),
+    ({"frequency": 1, "frequencyMax": 3, "period": 1, "periodUnit": "d"}, {"frequency": 3, "period": 1, "period_unit": "d"}),
+    ({"frequency": 1, "period": 1, "periodMax": 2, "periodUnit": "d"}, {"frequency": 1, "period": 1, "period_unit": "d"}),
+])
+def test_timing_repeat(repeat, expected):
+    m = one(bundle(mr(timing={"repeat": repeat})))
+    assert order(m)["frequency"] == expected
+
+
+@pytest.mark.parametrize("timing", [{"repeat": {"frequency": 1, "period": 30, "periodUnit": "min"}},
+                                    {"repeat": {"frequency": 1, "period": 10, "periodUnit": "s"}}])
+def test_seconds_minutes_and_prn_without_timing_are_ol003(timing, linter):
+    res = lint(bundle(*SSC_ILD, mr(timing=timing)), linter)
+    assert [f.pointer for x in res for f in x.findings if f.code == "OL003"] == ["/entry/3/resource/dosageInstruction/0/timing/repeat"]
+    r = mr()
+    di = r["dosageInstruction"][0]
+    del di["timing"]
+    di["asNeededBoolean"] = True
+    res = lint(bundle(*SSC_ILD, r), linter)
+    assert "OL003" in codes(res)
+
+
+@pytest.mark.parametrize("code,expected", [
+    ("BID", "bid"), ("TID", "tid"), ("QID", "qid"), ("QD", "daily"), ("AM", "daily"), ("PM", "daily"), ("BED", "daily"),
+    ("QOD", "qod"), ("WK", "weekly"), ("MO", "monthly"), ("Q6H", "qid"), ("Q8H", "tid"),
+    ("Q4H", {"frequency": 6, "period": 1, "period_unit": "d"}), ("Q3H", {"frequency": 8, "period": 1, "period_unit": "d"}),
+    ("Q2H", {"frequency": 12, "period": 1, "period_unit": "d"}), ("Q1H", {"frequency": 24, "period": 1, "period_unit": "d"}),
+])
+def test_timing_codes_with_a_note(code, expected):
+    m = one(bundle(mr(timing={"code": {"coding": [{"system": GTS, "code": code}]}})))
+    assert order(m)["frequency"] == expected
+    (n,) = notes(m, "timing-code")
+    assert n.pointer.endswith("/timing/code/coding/0/code")
+
+
+def test_timing_repeat_wins_over_timing_code():
+    m = one(bundle(mr(timing={"repeat": {"frequency": 3, "period": 1, "periodUnit": "d"},
+                              "code": {"coding": [{"system": GTS, "code": "BID"}]}})))
+    assert order(m)["frequency"] == {"frequency": 3, "period": 1, "period_unit": "d"} and not notes(m, "timing-code")
+
+
+# ------------------------------------------------------------------ 2.1 course
+def test_course_bounds_duration_period_and_count():
+    m = one(bundle(mr(timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d", "boundsDuration": {"value": 2, "code": "wk"}}})))
+    assert order(m)["duration"] == {"value": 2, "unit": "wk"}
+    m = one(bundle(mr(timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                         "boundsPeriod": {"start": "2026-03-01T08:00:00Z", "end": "2026-03-15"}}})))
+    assert order(m)["start"] == "2026-03-01" and order(m)["duration"] == {"value": 14, "unit": "d"}
+    m = one(bundle(mr(timing={"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "count": 6, "countMax": 8}})))
+    assert order(m)["doses"] == 8
+
+
+# ------------------------------------------------------------------ 2.1 tapers and shapes
+def _step(dose, days, seq=None):
+    s = {"doseAndRate": [{"doseQuantity": {"value": dose, "code": "mg"}}], "route": {"coding": [{"system": SN, "code": "26643006"}]},
+         "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d", "boundsDuration": {"value": days, "code": "d"}}}}
+    if seq is not None:
+        s["sequence"] = seq
+    return s
+
+
+def test_taper_steps_are_orders_and_judged_by_the_largest_step(linter):
+    r = mr("pred", drug="prednisone", status="active")
+    r["dosageInstruction"] = [_step(10, 30, 1), _step(7.5, 30, 2), _step(5, 30, 3)]
+    m = one(bundle(r), linter)
+    assert [o["id"] for o in m.data["orders"]] == ["pred#1", "pred#2", "pred#3"]
+    assert [o["status"] for o in m.data["orders"]] == ["active", "on-hold", "on-hold"]
+    assert m.data["orders"][0]["duration"] == {"value": 90, "unit": "d"}  # the taper's course: the sum of its steps
+    res = lint(bundle(*SSC_ILD, r), linter)
+    assert "OL004" not in codes(res) and "ILD202" not in codes(res)  # 10 mg, not 22.5 mg summed
+
+
+def test_concurrent_taper_entries_sharing_a_sequence_are_summed(linter):
+    r = mr("pred", drug="prednisone", status="active")
+    r["dosageInstruction"] = [_step(10, 10, 1), _step(10, 10, 1)]
+    m = one(bundle(r), linter)
+    assert [o["status"] for o in m.data["orders"]] == ["active", "active"]
+    assert "ILD202" in codes(lint(bundle(*SSC_ILD, r), linter))  # 20 mg/day together
+
+
+def test_object_where_an_array_belongs_is_one_item_and_null_is_absent():
+    r = mr()
+    r["dosageInstruction"] = r["dosageInstruction"][0]
+    m = one(bundle(r))
+    assert order(m)["dose"] == 1000
+    assert [n.pointer for n in notes(m, "shape-repaired")] == ["/entry/1/resource/dosageInstruction"]
+    r["dosageInstruction"] = None
+    m = one(bundle(r))
+    assert "dose" not in order(m) and notes(m, "shape-repaired")
+
+
+# ------------------------------------------------------------------ 2.1 purpose
+def test_purpose_from_reason_code():
+    ild = mr(reasonCode=[{"coding": [{"system": SN, "code": "233703007"}]}])
+    assert "purpose" not in order(one(bundle(ild)))
+    other = mr(reasonCode=[{"coding": [{"system": ICD, "code": "M06.9"}]}])
+    assert order(one(bundle(other)))["purpose"] == "other"
+    assert "purpose" not in order(one(bundle(mr())))
+    ref = mr(reasonReference=[{"reference": "Condition/ra"}])
+    ra = cond("ra", ICD, "M06.9")
+    assert order(one(bundle(ref, ra)))["purpose"] == "other"
+
+
+# ------------------------------------------------------------------ 2.2 patient and measurements
+def test_patient_gender_and_age_at_as_of_and_partial_birth_date():
+    m = one(bundle(mr()))
+    assert m.data["patient"] == {"sex": "male", "age_years": 56}
+    b = bundle(mr())
+    b["entry"][0]["resource"]["birthDate"] = "1970"
+    m = one(b)
+    assert m.data["patient"]["age_years"] == 56
+    (n,) = notes(m, "partial-birth-date")
+    assert n.pointer == "/entry/0/resource/birthDate"
+
+
+def _obs(code, value, unit, when="2026-02-01", status="final"):
+    return {"resourceType": "Observation", "status": status, "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": LN, "code": code}]}, "effectiveDateTime": when,
+            "valueQuantity": {"value": value, "system": UC, "code": unit}}
+
+
+@pytest.mark.parametrize("code,value,unit,field,expected", [
+    ("29463-7", 70, "kg", "weight_kg", 70), ("3141-9", 70000, "g", "weight_kg", 70), ("29463-7", 100, "[lb_av]", "weight_kg", 45.3592),
+    ("8302-2", 170, "cm", "height_cm", 170), ("8302-2", 70, "[in_i]", "height_cm", 177.8),
+    ("8277-6", 1.8, "m2", "bsa_m2", 1.8), ("3140-1", 1.8, "m2", "bsa_m2", 1.8),
+])
+def test_measurements_with_unit_conversion(code, value, unit, field, expected):
+    m = one(bundle(mr(), _obs(code, value, unit)))
+    assert m.data["patient"][field] == pytest.approx(expected)
+    assert m.origin[f"/patient/{field}"] == "/entry/2/resource/valueQuantity/value"
+    assert bool(notes(m, "unverified-code")) == (code == "3140-1")
+
+
+def test_measurement_latest_final_wins_and_preliminary_is_ignored():
+    m = one(bundle(mr(), _obs("29463-7", 80, "kg", "2026-01-01"), _obs("29463-7", 70, "kg", "2026-02-01", "amended"),
+                   _obs("29463-7", 60, "kg", "2026-02-20", "preliminary")))
+    assert m.data["patient"]["weight_kg"] == 70
+
+
+# ------------------------------------------------------------------ 2.3 indication, extensions, history
+@pytest.mark.parametrize("conds,placed", [
+    (SSC_ILD, True), ([cond("x", ICD, "M34.81")], True), ([cond("x", ICD, "M3481")], True),
+    ([cond("ssc")], False), ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.10")], True),
+    ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "resolved"}]})], False),
+    ([cond("ssc"), cond("ild", code="233703007", verificationStatus={"coding": [{"code": "refuted"}]})], False),
+])
+def test_indication_from_conditions(conds, placed):
+    m = one(bundle(mr(), *conds))
+    assert (m.data["indication"]["condition"] == "ssc-ild") == placed
+
+
+def test_ild_code_from_a_u_tagged_icd_code_adds_unverified_code():
+    m = one(bundle(mr(), cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.10")))
+    assert [n.pointer for n in notes(m, "unverified-code")] == ["/entry/3/resource/code/coding/0/code"]
+
+
+def test_indication_from_order_reason_codes():
+    r = mr(reasonCode=[{"coding": [{"system": ICD, "code": "M34.81"}]}])
+    assert one(bundle(r)).data["indication"]["condition"] == "ssc-ild"
+
+
+def test_unplaced_indication_is_not_applicable_with_ol007_at_the_first_condition(linter):
+    (r,) = lint(bundle(mr(), cond("ra", ICD, "M06.9")), linter)
+    assert r.status == "not-applicable"
+    (f,) = [f for f in r.findings if f.code == "OL007"]
+    assert f.pointer == "/entry/2/resource" and f.line > 1
+
+
+def test_phase_and_rapidly_progressive_extensions_and_conflicts():
+    ssc = cond("ssc", extension=[{"url": NS + "ild-phase", "valueCode": "progression"},
+                                 {"url": NS + "rapidly-progressive", "valueBoolean": True}])
+    m = one(bundle(mr(), ssc, cond("ild", code="233703007")))
+    assert m.data["indication"] == {"condition": "ssc-ild", "phase": "progression", "rapidly_progressive": True}
+    ild = cond("ild", code="233703007", extension=[{"url": NS + "ild-phase", "valueCode": "first-line"}])
+    m = one(bundle(mr(), ssc, ild))
+    assert "phase" not in m.data["indication"] and m.data["indication"]["rapidly_progressive"] is True
+    (n,) = notes(m, "conflicting-extension")
+    assert n.pointer == "/entry/2/resource/extension/0"
+
+
+def test_history_from_statements_and_requests_with_outcome(linter):
+    ms = {"resourceType": "MedicationStatement", "status": "completed", "subject": {"reference": "Patient/p1"},
+          "medicationCodeableConcept": {"text": "mycophenolate mofetil"},
+          "effectivePeriod": {"start": "2024-01-01", "end": "2025-06-30"},
+          "extension": [{"url": NS + "ild-outcome", "valueCode": "progression"}]}
+    stopped = mr("aza", drug="azathioprine", status="stopped", dispenseRequest={"validityPeriod": {"start": "2023-01-01", "end": "2023-12-31"}})
+    comedication = mr("ppi", drug="omeprazole", status="completed")
+    m = one(bundle(ms, stopped, comedication), linter)
+    assert m.data["history"] == [
+        {"drug": "mycophenolate mofetil", "start": "2024-01-01", "stop": "2025-06-30", "outcome": "progression"},
+        {"drug": "azathioprine", "start": "2023-01-01", "stop": "2023-12-31", "outcome": "unknown"}]  # ILD therapies only
+
+
+@pytest.mark.parametrize("status,native", [("active", "active"), ("on-hold", "on-hold"), ("unknown", "active"),
+                                           ("not-taken", None), ("intended", None), ("entered-in-error", None)])
+def test_medication_statement_status(status, native):
+    ms = {"resourceType": "MedicationStatement", "status": status, "subject": {"reference": "Patient/p1"},
+          "medicationCodeableConcept": {"text": "azathioprine"}}
+    m = one(bundle(ms))
+    assert (m.data.get("orders") or [{}])[0].get("status") == native
+
+
+# ------------------------------------------------------------------ 2.4 screening tests
+@pytest.mark.parametrize("test,code,tag", [
+    ("cbc", "58410-2", "V2"), ("cbc", "57021-8", "V2"), ("cbc", "57782-5", "V2"), ("cmp", "24323-8", "V2"),
+    ("lft", "1920-8", "V2"), ("lft", "1742-6", "U"), ("lft", "24325-3", "U"),
+    *[("renal", c, "V2") for c in ("24362-6", "24320-4", "24321-2", "51990-0", "2160-0", "62238-1", "98979-8")],
+    ("urinalysis", "24356-8", "V2"), ("urinalysis", "24357-6", "V2"),
+    *[("hbv", c, "V2") for c in ("5196-1", "5195-3", "16933-4", "13952-7")], ("hcv", "13955-0", "V2"), ("hcv", "16128-1", "V2"),
+    ("tb", "71773-6", "V2"), *[("tb", c, "U") for c in ("71775-1", "45323-3", "39263-9")],
+    *[("pregnancy", c, "V2") for c in ("2106-3", "2118-8", "2110-5", "2112-1", "80384-1", "80385-8", "19080-1", "21198-7")],
+    ("g6pd", "2357-2", "V2"), ("g6pd", "32546-4", "V2"),
+    *[("hrct", c, "V2") for c in ("24627-2", "29252-4", "89860-1", "24628-0", "30598-7")],
+    *[("pft", c, "V2") for c in ("19868-9", "19870-5", "19911-7", "19913-3")], ("pft", "19872-1", "U"), ("pft", "20150-9", "U"),
+])
+def test_screening_test_codes(test, code, tag):
+    o = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": LN, "code": code}]}, "effectiveDateTime": "2026-02-20"}
+    m = one(bundle(mr(), o))
+    assert m.data["tests"] == [{"test": test, "status": "resulted", "date": "2026-02-20"}]
+    assert m.origin["/tests/0"] == "/entry/2/resource"
+    assert bool(notes(m, "unverified-code")) == (tag == "U")
+
+
+def test_hrct_by_cpt_and_tpmt_by_name_only():
+    p = {"resourceType": "Procedure", "status": "completed", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "71250"}]}, "performedDateTime": "2026-01-10"}
+    t = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+         "code": {"text": "TPMT"}, "effectiveDateTime": "2020-01-10"}
+    m = one(bundle(mr(), p, t))
+    assert [x["test"] for x in m.data["tests"]] == ["hrct", "TPMT"]
+    assert notes(m, "matched-by-text")[0].pointer == "/entry/3/resource/code/text"
+
+
+def test_test_resources_and_statuses():
+    dr = {"resourceType": "DiagnosticReport", "status": "amended", "subject": {"reference": "Patient/p1"},
+          "code": {"coding": [{"system": LN, "code": "24627-2"}]}, "issued": "2026-01-05T10:00:00Z"}
+    img = {"resourceType": "ImagingStudy", "status": "available", "subject": {"reference": "Patient/p1"},
+           "procedureCode": [{"coding": [{"system": LN, "code": "24627-2"}]}], "started": "2026-01-04"}
+    sr = {"resourceType": "ServiceRequest", "status": "active", "subject": {"reference": "Patient/p1"},
+          "code": {"coding": [{"system": LN, "code": "5196-1"}]}}
+    prelim = {"resourceType": "Observation", "status": "preliminary", "subject": {"reference": "Patient/p1"},
+              "code": {"coding": [{"system": LN, "code": "58410-2"}]}, "effectiveDateTime": "2026-02-20"}
+    m = one(bundle(mr(), dr, img, sr, prelim))
+    assert m.data["tests"] == [{"test": "hrct", "status": "resulted", "date": "2026-01-05"},
+                               {"test": "hrct", "status": "resulted", "date": "2026-01-04"},
+                               {"test": "hbv", "status": "ordered"}]
+
+
+def test_service_request_in_draft_orders_counts_as_ordered(linter):
+    sr = {"resourceType": "ServiceRequest", "status": "draft", "subject": {"reference": "Patient/p1"},
+          "code": {"coding": [{"system": LN, "code": "5196-1"}]}}
+    req = {"hook": "order-sign", "context": {"patientId": "p1", "draftOrders": bundle(mr(status="draft"), sr, patient=False)}}
+    assert one(req).data["tests"] == [{"test": "hbv", "status": "ordered"}]
+
+
+def test_undated_result_is_not_counted_with_a_note():
+    o = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": LN, "code": "58410-2"}]}}
+    m = one(bundle(mr(), o))
+    assert "tests" not in m.data
+    (n,) = notes(m, "undated-result")
+    assert n.pointer == "/entry/2/resource"
+
+
+@pytest.mark.parametrize("extra,result", [
+    ({"interpretation": [{"coding": [{"code": "POS"}]}]}, "positive"), ({"interpretation": [{"coding": [{"code": "NEG"}]}]}, "negative"),
+    ({"interpretation": [{"coding": [{"code": "N"}]}]}, "normal"), ({"interpretation": [{"coding": [{"code": "A"}]}]}, "abnormal"),
+    ({"valueCodeableConcept": {"coding": [{"system": SN, "code": "10828004"}]}}, "positive"),
+    ({"valueCodeableConcept": {"coding": [{"system": SN, "code": "260385009"}]}}, "negative"),
+    ({"valueString": "not detected"}, "not detected"),
+])
+def test_test_result(extra, result):
+    o = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": LN, "code": "5196-1"}]}, "effectiveDateTime": "2026-02-20", **extra}
+    assert one(bundle(mr(), o)).data["tests"][0]["result"] == result
+
+
+# ------------------------------------------------------------------ section 3: findings in the FHIR document
+def test_findings_carry_pointer_line_column_and_medication_request_id(linter):
+    b = bundle(*SSC_ILD, mr("cyc-1", drug="cyclophosphamide", dose=600, unit="mg/m2", route=("47625008",),
+                           timing={"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "count": 6}}))
+    text = json.dumps(b, indent=2)
+    (r,) = lint_fhir(text, linter=linter, source="b.json")
+    (f,) = [f for f in r.findings if f.code == "ILD301"]
+    assert f.order == "cyc-1" and f.pointer == "/entry/3/resource/medicationCodeableConcept/text"
+    line = text.splitlines()[f.line - 1]
+    assert '"text": "cyclophosphamide"' in line and line.index('"cyclophosphamide"') + 1 == f.column
+
+
+def test_a_missing_value_points_at_its_nearest_parent(linter):
+    r = mr(route=None, drug="azathioprine", dose=100)
+    (res,) = lint(bundle(*SSC_ILD, r), linter)
+    (f,) = [f for f in res.findings if f.code == "OL003"]
+    assert f.pointer == "/entry/3/resource/dosageInstruction/0" and "route" in f.message
+
+
+def test_every_ol008_note_is_an_info_finding_even_when_not_applicable(linter):
+    r = mr(status="bogus")
+    (res,) = lint(bundle(r), linter)  # no Condition: not applicable
+    assert res.status == "not-applicable"
+    f = [f for f in res.findings if f.code == "OL008"]
+    assert f and all(x.severity == "info" for x in f) and f[0].message.startswith("unknown-status") and f[0].order == "m1"
+
+
+def test_mapping_never_raises_on_hostile_shapes(linter):
+    hostile = [
+        {"resourceType": "Bundle", "entry": [None, 1, {"resource": []}, {"resource": {"resourceType": 5}}]},
+        {"resourceType": "MedicationRequest", "dosageInstruction": [{"doseAndRate": "x", "timing": {"repeat": {"frequency": "2"}},
+                                                                     "route": {"coding": "x"}}], "medicationCodeableConcept": {"coding": [None]}},
+        {"hook": 1, "context": {"patientId": 5, "draftOrders": [[{"resourceType": "MedicationRequest"}]]}, "prefetch": [1]},
+        {"resourceType": "Patient", "birthDate": "99999"},
+        {"resourceType": "Observation", "code": {"coding": [{"system": LN, "code": "29463-7"}]}, "status": "final",
+         "valueQuantity": {"value": True, "code": "kg"}},
+    ]
+    for h in hostile:
+        for r in lint(h, linter):
+            assert r.status in ("checked", "not-applicable", "invalid")
+            assert all(f.code != "OL000" for f in r.findings), [f.message for f in r.findings]
+
+
+def test_map_fhir_is_pure():
+    b = bundle(*SSC_ILD, mr())
+    before = copy.deepcopy(b)
+    map_fhir(b, source="t")
+    assert b == before
