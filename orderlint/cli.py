@@ -522,10 +522,15 @@ def config_cmd(config: Optional[str]) -> None:
 
 
 def main() -> None:
-    # Not click's standalone mode: there Ctrl-C outside a command prints "Aborted!" and exits 1.
+    # Not click's main(): there Ctrl-C while the command line is parsed prints a blank line and
+    # "Aborted!" and exits 1; here it is one line and exit 2 like everywhere else.
     try:
         try:
-            rv = cli.main(prog_name="orderlint", standalone_mode=False)
+            with cli.make_context("orderlint", sys.argv[1:]) as ctx:
+                cli.invoke(ctx)
+            rv = 0
+        except click.exceptions.Exit as e:  # --help, --version
+            rv = e.exit_code
         except click.exceptions.Abort:
             _interrupted()
         except click.ClickException as e:

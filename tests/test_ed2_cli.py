@@ -239,21 +239,27 @@ def big_stream(tmp_path_factory) -> Path:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
 def test_ctrl_c_during_jobs_2_ends_promptly_with_one_line_every_time(big_stream):
-    env = dict(os.environ, ORDERLINT_NO_CONFIG="1")
+    env = dict(os.environ, ORDERLINT_NO_CONFIG="1", PYTHONFAULTHANDLER="1")
     for i in range(10):
         delay = 0.3 + 0.2 * i  # from start-up, through forking, into the steady stream
         p = subprocess.Popen(_cmd() + ["check", str(big_stream), "--format", ["jsonl", "text", "json"][i % 3],
                                        "--jobs", "2"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True,
+                             # As a terminal's foreground job: Ctrl-C not ignored (a shell's background
+                             # job, such as a CI step run with &, starts with SIGINT ignored).
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         time.sleep(delay)
         sent = time.monotonic()
         os.killpg(p.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
         try:
             _, err = p.communicate(timeout=10)
         except subprocess.TimeoutExpired:
+            ps = subprocess.run(["ps", "-o", "pid,stat,wchan:24,args", "-g", str(p.pid)], capture_output=True, text=True).stdout
+            os.killpg(p.pid, signal.SIGABRT)  # with PYTHONFAULTHANDLER: every process prints where it hangs
+            time.sleep(1)
             os.killpg(p.pid, signal.SIGKILL)
-            p.communicate()
-            pytest.fail(f"run {i} (Ctrl-C after {delay:.1f}s) hung")
+            _, err = p.communicate()
+            pytest.fail(f"run {i} (Ctrl-C after {delay:.1f}s) hung\n{ps}\n{err.decode(errors='replace')[-6000:]}")
         elapsed = time.monotonic() - sent
         assert p.returncode == 2, (i, delay, err)
         assert _one_error_line(err) == "orderlint: error: interrupted", (i, delay)
