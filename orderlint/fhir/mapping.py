@@ -741,6 +741,7 @@ class _Mapper:
         if st == "completed" or st == "stopped":
             self._history(r, ptr, name, "dispenseRequest")
             if st == "completed":
+                self._gaps_only(r, ptr, f"{label} (completed: history only)")
                 return
         status = _MR_STATUS.get(st) if isinstance(st, str) else None
         if status is None:
@@ -750,6 +751,18 @@ class _Mapper:
                       _p(ptr, "status") if "status" in r else ptr)
         dosages = self.array(r, "dosageInstruction", ptr)
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, dosages)
+
+    def _gaps_only(self, r: dict, ptr: str, label: str) -> None:
+        """A request read as history only: its dosage gaps are still reported (fhir.md section 6:
+        non-UCUM units and text-only sigs appear whether or not anything is checked)."""
+        saved = dict(self.m.origin)
+        dosages = self.array(r, "dosageInstruction", ptr)
+        if not dosages:
+            self.note("text-only-sig", f"{label} has no dosage instruction: no structured dose", ptr)
+        for dptr, di in dosages:
+            if isinstance(di, dict):
+                self._dosage({}, "/~history", di, dptr, label)
+        self.m.origin = saved
 
     def _statement(self, x: _Res) -> None:
         r, ptr = x.r, x.ptr
