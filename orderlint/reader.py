@@ -433,7 +433,6 @@ def _loaders() -> tuple:
     """(pure-Python loader, libyaml loader): compose only, every node under a private tag."""
     global _LOADERS
     if _LOADERS is None:
-        import yaml
         from yaml.composer import Composer
         from yaml.nodes import MappingNode, ScalarNode
         from yaml.parser import Parser
@@ -457,7 +456,10 @@ def _loaders() -> tuple:
                 Composer.__init__(self)
                 Resolver.__init__(self)
 
-        c_parser = getattr(yaml, "CParser", None)
+        try:
+            from yaml.cyaml import CParser as c_parser
+        except ImportError:  # PyYAML built without libyaml
+            c_parser = None
         c_loader: Any = PyLoader
         if c_parser is not None:
 
@@ -629,7 +631,7 @@ class _YamlBuilder:
             return out
         if tag == _SEQ:
             return [self.build(v, f"{pointer}/{i}", depth + 1, record) for i, v in enumerate(node.value)]
-        if tag == _PLAIN and node.style is None:
+        if tag == _PLAIN and not node.style:
             return self.plain(node, pointer)
         if tag == _QUOTED:
             return node.value
@@ -637,7 +639,7 @@ class _YamlBuilder:
         self.fail(_tag_message("!" if tag == _PLAIN else tag), pointer, node)
 
     def key(self, knode: Any, pointer: str, record: bool) -> str:
-        if knode.tag == _PLAIN and knode.style is None:
+        if knode.tag == _PLAIN and not knode.style:
             if knode.value == "<<":
                 self.fail("YAML merge keys (<<) are not allowed: write the fields out", pointer, knode)
             self.seen(knode, pointer, False)

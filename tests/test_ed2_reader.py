@@ -53,6 +53,18 @@ tests:
 """
 
 
+@pytest.fixture(params=["libyaml", "python"])
+def composer(request, monkeypatch):
+    """Run a test with each YAML composer: libyaml (usual) and PyYAML's (for possibly deep text)."""
+    from orderlint import reader
+
+    if request.param == "python":
+        monkeypatch.setattr(reader, "_maybe_deep_yaml", lambda text: True)
+    else:
+        assert reader._loaders()[1].__mro__[1].__module__ == "yaml._yaml", "libyaml is not used"
+    return request.param
+
+
 def value_of(scalar: str):
     doc = parse_yaml(f"v: {scalar}\n", "t.yaml")
     assert doc.error is None, doc.error
@@ -74,7 +86,7 @@ def error_of(text: str):
     ("0", 0), ("-0", 0), ("12", 12), ("1600", 1600), ("-7", -7),
     ("1.5", 1.5), ("1e3", 1000.0), ("-2.5E-3", -0.0025), ("0.0", 0.0), ("1E+2", 100.0),
 ])
-def test_yaml_plain_scalars_of_json_grammar_are_typed_as_in_json(scalar, expected):
+def test_yaml_plain_scalars_of_json_grammar_are_typed_as_in_json(scalar, expected, composer):
     got = value_of(scalar)
     assert got == expected and type(got) is type(expected)
     if scalar not in ("", "~"):  # the same text read as JSON gives the same value and type
@@ -93,7 +105,7 @@ def test_yaml_plain_scalars_of_json_grammar_are_typed_as_in_json(scalar, expecte
     # JSON's own non-standard tokens are plain text in YAML (a number field then refuses them)
     "NaN", "Infinity", "-Infinity", "inf", "nan",
 ])
-def test_yaml_plain_scalars_outside_json_grammar_are_strings(scalar):
+def test_yaml_plain_scalars_outside_json_grammar_are_strings(scalar, composer):
     assert value_of(scalar) == scalar
 
 
@@ -101,7 +113,7 @@ def test_yaml_plain_scalars_outside_json_grammar_are_strings(scalar):
     ('"5"', "5"), ("'true'", "true"), ('"null"', "null"), ("''", ""), ('"020"', "020"),
     ('"1:00"', "1:00"), ("|\n  1600", "1600\n"), (">\n  yes", "yes\n"),
 ])
-def test_yaml_quoted_and_block_scalars_are_always_strings(scalar, expected):
+def test_yaml_quoted_and_block_scalars_are_always_strings(scalar, expected, composer):
     assert value_of(scalar) == expected
 
 
@@ -119,7 +131,7 @@ def test_yaml_and_json_agree_on_every_number(number):
 
 
 @pytest.mark.parametrize("scalar", [".inf", "-.inf", "+.inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", "1e400", "-1e400"])
-def test_yaml_non_finite_numbers_are_refused_like_nan_in_json(scalar):
+def test_yaml_non_finite_numbers_are_refused_like_nan_in_json(scalar, composer):
     err = error_of(f"a: 1\nv: {scalar}\n")
     assert "finite" in err.message and (err.pointer, err.line, err.column) == ("/v", 2, 4)
 
@@ -137,7 +149,7 @@ def test_the_regimen_used_below_lints_clean():
 
 @pytest.mark.parametrize("header", ["", "%YAML 1.2\n---\n", "%YAML 1.1\n---\n"])
 @pytest.mark.parametrize("dose", ["01600", "017", "020", "0x0F", "0o17", "1:00", "1_000", "+5", ".5"])
-def test_a_dose_that_is_not_a_json_number_is_ol001_never_octal_hex_or_base_60(header, dose):
+def test_a_dose_that_is_not_a_json_number_is_ol001_never_octal_hex_or_base_60(header, dose, composer):
     # YAML 1.1 read 01600 as 896 mg (and 1:00 as 60): a 3,200 mg/day overdose passed unseen.
     result = orderlint.lint(_regimen(dose=dose, header=header))
     assert result.status == "invalid"
@@ -148,7 +160,7 @@ def test_a_dose_that_is_not_a_json_number_is_ol001_never_octal_hex_or_base_60(he
 
 @pytest.mark.parametrize("header", ["", "%YAML 1.2\n---\n", "%YAML 1.1\n---\n"])
 @pytest.mark.parametrize("word", ["yes", "no", "on", "off", "True", "FALSE", "y"])
-def test_rapidly_progressive_yes_is_ol001_with_a_true_or_false_hint(header, word):
+def test_rapidly_progressive_yes_is_ol001_with_a_true_or_false_hint(header, word, composer):
     result = orderlint.lint(_regimen(rp=word, header=header))
     assert result.status == "invalid"
     [finding] = result.findings
@@ -158,7 +170,7 @@ def test_rapidly_progressive_yes_is_ol001_with_a_true_or_false_hint(header, word
 
 
 @pytest.mark.parametrize("header", ["%YAML 1.2\n---\n", "%YAML 1.1\n---\n"])
-def test_a_yaml_directive_changes_nothing(header):
+def test_a_yaml_directive_changes_nothing(header, composer):
     text = _regimen(dose="1600")
     plain, directed = parse_yaml(text, "a.yaml"), parse_yaml(header + text, "b.yaml")
     assert plain.error is None and directed.error is None
@@ -180,7 +192,7 @@ def test_dates_stay_strings_and_the_document_validates():
     ("!!set {a}", "!!set", 4), ("!!omap [{a: 1}]", "!!omap", 4),
     ("!<tag:orderlint.invalid,2026:plain> 5", "orderlint", 4),  # the reader's own private tags too
 ])
-def test_every_yaml_tag_is_ol001_with_its_position(tagged, shown, col):
+def test_every_yaml_tag_is_ol001_with_its_position(tagged, shown, col, composer):
     err = error_of(f"id: x\nv: {tagged}\n")
     assert "tag" in err.message and shown in err.message
     assert (err.line, err.column) == (2, col)
@@ -197,7 +209,7 @@ def test_yaml_tags_make_the_document_invalid_end_to_end():
     ("order: {<<: {drug: x}, dose: 5}\n", 1, 9),
     ("<<: {id: x}\nkind: patient\n", 1, 1),
 ])
-def test_yaml_merge_keys_are_ol001(text, line, col):
+def test_yaml_merge_keys_are_ol001(text, line, col, composer):
     err = error_of(text)
     assert "merge key" in err.message and (err.line, err.column) == (line, col)
 
@@ -212,19 +224,19 @@ def test_yaml_merge_keys_are_ol001(text, line, col):
     ("id: x\n{a: 1}: c\n", "collection", 2, 1),
     ("id: x\no: {[a]: b}\n", "collection", 2, 5),
 ])
-def test_yaml_non_string_keys_are_ol001(text, shown, line, col):
+def test_yaml_non_string_keys_are_ol001(text, shown, line, col, composer):
     err = error_of(text)
     assert "key must be a string" in err.message and shown in err.message
     assert (err.line, err.column) == (line, col)
 
 
-def test_quoted_keys_that_look_like_numbers_are_strings():
+def test_quoted_keys_that_look_like_numbers_are_strings(composer):
     doc = parse_yaml('"1": a\n\'true\': b\n"<<": c\n', "t.yaml")
     assert doc.error is None and doc.data == {"1": "a", "true": "b", "<<": "c"}
 
 
 @pytest.mark.parametrize("count", [2, 3, 5])
-def test_several_yaml_documents_in_one_file_say_how_many(count):
+def test_several_yaml_documents_in_one_file_say_how_many(count, composer):
     text = PATIENT_YAML + "".join("---\n" + PATIENT_YAML for _ in range(count - 1))
     err = error_of(text)
     assert err.message.startswith("a file holds one regimen document; this one has %d " % count)
@@ -234,7 +246,7 @@ def test_several_yaml_documents_in_one_file_say_how_many(count):
     assert result.status == "invalid" and [f.code for f in result.findings] == ["OL001"]
 
 
-def test_several_documents_with_a_broken_later_one_say_at_least():
+def test_several_documents_with_a_broken_later_one_say_at_least(composer):
     err = error_of(PATIENT_YAML + "---\nid: [unclosed\n")
     assert "this one has 2 or more" in err.message
 
@@ -250,7 +262,7 @@ def _big_alias_yaml(string_chars: int = 200_000, aliases: int = 5_000) -> str:
     return PATIENT_YAML + f"x-big: &s {'A' * string_chars}\nx-copies: [{', '.join(['*s'] * aliases)}]\n"
 
 
-def test_aliases_of_a_large_string_are_refused_by_expanded_size():
+def test_aliases_of_a_large_string_are_refused_by_expanded_size(composer):
     text = _big_alias_yaml()
     assert 200_000 < len(text) < 230_000  # the 222 KB file that once gave a 205 MB report
     t0 = time.monotonic()
@@ -304,7 +316,7 @@ def test_a_document_of_more_than_200000_values_without_aliases_is_read_as_in_jso
     assert doc.error is None and len(doc.data["x-many"]) == 250_000
 
 
-def test_findings_inside_an_alias_expansion_are_located_at_the_anchored_value():
+def test_findings_inside_an_alias_expansion_are_located_at_the_anchored_value(composer):
     text = """\
 id: alias-located
 kind: order-set
