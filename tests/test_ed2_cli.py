@@ -297,7 +297,7 @@ def _noisy_plugin_env(tmp_path: Path) -> dict:
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: noisy\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[orderlint]\nnoisy = noisy_mod\n")
     (site / "noisy_mod.py").write_text(textwrap.dedent(NOISY_SOURCE))
-    return {"PYTHONPATH": str(site)}
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
 
 
 def _assert_clean_report(fmt: str, out: str, n_docs: int) -> None:
