@@ -5,7 +5,9 @@ Memory bound: the files are read one line at a time into a temporary SQLite data
 (one row per resource: patient id, file, line, raw text), indexed by patient once loaded. Patients
 are then read back one at a time in patient-id order. Memory in use is therefore one patient's
 resources (plus the Medications they reference) and their findings, plus SQLite's page cache
-(``CACHE_KIB``, 8 MiB), whatever the number of patients; disk use is about the size of the export.
+(``CACHE_KIB``, 8 MiB) and one insert batch while loading (``BATCH_ROWS`` lines), whatever the
+number of patients; disk use is about the size of the export. Lines that are not FHIR resources
+are kept as OL001 results until the patients are read (one small result per bad line).
 
 Results come in patient-id order, after one OL001 result per line that is not a FHIR resource.
 Each finding carries ``file`` (the file of its line); its pointer is inside that line's resource
@@ -29,6 +31,8 @@ from orderlint.reader import Document, iter_jsonl_lines, jsonl_document, parse_j
 
 #: SQLite page cache, in KiB: the part of the memory bound that does not depend on a patient.
 CACHE_KIB = 8192
+#: Rows inserted per batch while loading: a constant part of the bound (about BATCH_ROWS lines).
+BATCH_ROWS = 1000
 #: Resource types read from an export (fhir.md section 1); files of other types are skipped.
 TYPES = frozenset({"Patient", "MedicationRequest", "MedicationStatement", "Observation", "Condition", "ServiceRequest",
                    "Procedure", "Medication", "DiagnosticReport", "ImagingStudy"})
@@ -127,7 +131,7 @@ def _load(db: sqlite3.Connection, fid: int, path: str, linter: Any) -> list[Fhir
                         meds.append((f"Medication/{r['id']}", fid, lineno, text))
                     continue
                 batch.append((_patient_key(r) or "", fid, lineno, text))
-                if len(batch) >= 5000:
+                if len(batch) >= BATCH_ROWS:
                     db.executemany("INSERT INTO res VALUES (?, ?, ?, ?)", batch)
                     batch.clear()
         except OSError as e:  # truncated while being read: said, never silently shorter

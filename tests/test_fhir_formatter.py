@@ -1,0 +1,94 @@
+"""`--format fhir`: a Bundle of DetectedIssue resources (fhir.md section 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+import orderlint
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir
+from orderlint.findings import Summary
+from orderlint.formatters import fhir as fhirfmt
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = dt.date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=AS_OF))
+
+
+def render(results, linter) -> str:
+    out = io.StringIO()
+    f = fhirfmt.make("fhir", out, linter)
+    f.start()
+    s = Summary()
+    for r in results:
+        f.result(r)
+        s.add(r)
+    f.finish(s)
+    return out.getvalue()
+
+
+def fhir_results(linter):
+    text = (ROOT / "examples" / "fhir" / "ILD301-fires.bundle.json").read_text(encoding="utf-8")
+    return lint_fhir(text, linter=linter, source="ILD301-fires.bundle.json")
+
+
+def test_a_fhir_finding_becomes_a_detected_issue(linter):
+    results = fhir_results(linter)
+    doc = json.loads(render(results, linter))
+    assert doc["resourceType"] == "Bundle" and doc["type"] == "collection"
+    (entry,) = doc["entry"]
+    uuid.UUID(entry["fullUrl"].removeprefix("urn:uuid:"))
+    di = entry["resource"]
+    f = results[0].findings[0]
+    assert di == {
+        "resourceType": "DetectedIssue", "status": "final", "severity": "high",
+        "code": {"coding": [{"system": "https://orderlint.dev/fhir/CodeSystem/rules", "code": "ILD301", "display": f.name}]},
+        "patient": {"reference": "Patient/ssc-301"}, "implicated": [{"reference": "MedicationRequest/cyc"}],
+        "identifiedDateTime": "2026-03-02", "detail": f.message, "reference": linter.by_code["ILD301"].help_uri(),
+    }
+
+
+def test_severities_native_orders_and_waivers(linter):
+    r = orderlint.lint(ROOT / "examples" / "regimens" / "ILD102-waived.json")
+    doc = json.loads(render([r], linter))
+    (di,) = [e["resource"] for e in doc["entry"]]
+    (f,) = r.findings
+    assert di["severity"] == {"error": "high", "warning": "moderate", "info": "low"}[f.severity]
+    assert di["implicated"] == [{"display": f.order}] and di["patient"] == {"display": r.id}
+    assert di["mitigation"] == [{"action": {"text": f"Waived: {f.suppressed.reason}"}, "author": {"display": f.suppressed.approved_by}}]
+    info = json.loads(render(lint_fhir('{"resourceType": "Patient", "id": "p"}', linter=linter, source="p.json"), linter))
+    assert [e["resource"]["severity"] for e in info["entry"]] == ["low"]
+
+
+def test_full_urls_are_derived_and_distinct(linter):
+    a = render(fhir_results(linter), linter)
+    b = render(fhir_results(linter), linter)
+    assert a == b
+    r = orderlint.lint(ROOT / "examples" / "regimens" / "ILD205-fires.json")
+    urls = [e["fullUrl"] for e in json.loads(render([r], linter))["entry"]]
+    assert len(urls) == len(set(urls)) == len(r.findings) >= 2
+
+
+def test_no_findings_is_a_bundle_without_entries(linter):
+    text = (ROOT / "examples" / "fhir" / "ILD301-clean.bundle.json").read_text(encoding="utf-8")
+    assert json.loads(render(lint_fhir(text, linter=linter, source="c.json"), linter)) == {"resourceType": "Bundle", "type": "collection"}
+
+
+def test_output_parses_with_fhir_resources_r4b(linter):
+    # fhir.resources is the optional `fhir` extra; without it this structure is checked above only.
+    r4b = pytest.importorskip("fhir.resources.R4B.bundle", reason="fhir.resources (extra `orderlint[fhir]`) is not installed")
+    results = fhir_results(linter) + [orderlint.lint(ROOT / "examples" / "regimens" / "ILD102-waived.json")]
+    results += lint_fhir('{"resourceType": "Patient", "id": "p"}', linter=linter, source="p.json")
+    bundle = r4b.Bundle.model_validate(json.loads(render(results, linter)))
+    assert [e.resource.get_resource_type() for e in bundle.entry] == ["DetectedIssue"] * 3
