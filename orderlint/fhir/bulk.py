@@ -27,7 +27,7 @@ from typing import Any, Iterator, Optional
 
 from orderlint.fhir.lint import FhirResult, FileFinding, lint_mapped
 from orderlint.fhir.mapping import R4_TYPES, _ref_id, map_fhir
-from orderlint.reader import Document, iter_jsonl_lines, jsonl_document, parse_json, unescape_token
+from orderlint.reader import Document, iter_jsonl_lines, jsonl_document, parse_json
 
 #: SQLite page cache, in KiB: the part of the memory bound that does not depend on a patient.
 CACHE_KIB = 8192
@@ -195,4 +195,4 @@ def _relocate(f: Any, places: list, files: dict, located: dict, first: int) -> F
                        file=files[fid])
 
 
-__all__ = ["CACHE_KIB", "TYPES", "bulk_files", "iter_bulk", "unescape_token"]
+__all__ = ["BATCH_ROWS", "CACHE_KIB", "TYPES", "bulk_files", "iter_bulk"]

@@ -54,10 +54,11 @@ class FileFinding(Finding):
         self.file = state[1]
 
 
-def lint_fhir(value_or_text: Any, *, linter: Any, source: str = "<fhir>") -> list[Result]:
+def lint_fhir(value_or_text: Any, *, linter: Any, source: str = "<fhir>", strict: bool = False) -> list[Result]:
     """Lint one FHIR document: JSON text (str or bytes), an already-parsed value, or a Document.
 
-    Returns one result per patient (one for a CDS Hooks request or a bare resource)."""
+    Returns one result per patient (one for a CDS Hooks request or a bare resource). ``strict``
+    validates every resource with fhir.resources R4B first (`--fhir-strict`): each error is OL001."""
     if isinstance(value_or_text, Document):
         doc = value_or_text
     elif isinstance(value_or_text, (bytes, bytearray)):
@@ -67,21 +68,28 @@ def lint_fhir(value_or_text: Any, *, linter: Any, source: str = "<fhir>") -> lis
         doc = parse_json(value_or_text, source)
     else:
         doc = Document(source=source, data=value_or_text, text=None)
-    return lint_fhir_document(doc, linter)
+    return lint_fhir_document(doc, linter, strict=strict)
 
 
-def lint_fhir_ndjson(stream: BinaryIO, *, linter: Any, source: str) -> Iterator[Result]:
+def lint_fhir_ndjson(stream: BinaryIO, *, linter: Any, source: str, strict: bool = False) -> Iterator[Result]:
     """FHIR NDJSON: each line is a document (a resource or a Bundle), its source ``path:LINE``."""
     for src, lineno, raw in iter_jsonl_lines(stream, source):
-        yield from lint_fhir_document(jsonl_document(src, lineno, raw), linter)
+        yield from lint_fhir_document(jsonl_document(src, lineno, raw), linter, strict=strict)
 
 
-def lint_fhir_document(doc: Document, linter: Any) -> list[Result]:
+def lint_fhir_document(doc: Document, linter: Any, *, strict: bool = False) -> list[Result]:
     if doc.error is not None:
         e = doc.error
         f = linter._finding("OL001", e.message, e.pointer, None, None, (e.line, e.column))
         return [FhirResult(doc.source, None, "invalid", None, [f])]
     try:
+        if strict:
+            from orderlint.fhir.strict import strict_problems
+
+            problems = strict_problems(doc.data)
+            if problems:
+                fs = [linter._finding("OL001", msg, ptr, None, doc) for msg, ptr in problems]
+                return [FhirResult(doc.source, None, "invalid", None, fs)]
         from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
 
         as_of = _as_of(doc.data, linter)

@@ -938,7 +938,6 @@ class _Mapper:
 
     # ----------------------------------------------------------------- dosage
     def _dosage(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
-        m = self.m
         q, qptr = None, dptr
         dar = self.array(di, "doseAndRate", dptr)
         dar = [(p, d) for p, d in dar if isinstance(d, dict)]
