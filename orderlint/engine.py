@@ -45,6 +45,7 @@ class _CheckTimeout(BaseException):
 
 #: The Linter whose checks are running in the main thread (the SIGALRM handler's target).
 _ARMED: list = [None]
+_MAIN_THREAD = threading.main_thread().ident
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
@@ -425,10 +426,7 @@ class Linter:
             sev = None if "OL002" in self._site_severity else "error"
             for msg, ptr, idx, is_error in unknown:
                 findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, severity=sev if is_error else None))
-        tags = reg.active_tags()
-        todo = [(r, opts) for r, trig, opts in self._dispatch_for(condition) if trig is None or not tags.isdisjoint(trig)]
-        if todo:
-            self._run_checks(todo, reg, doc, regimen.id, findings)
+        self._run_checks(self._dispatch_for(condition), reg, doc, regimen.id, findings)
         if "OL003" in enabled and reg.unverifiable:
             for idx, reasons in sorted(reg.unverifiable.items()):
                 o = reg.orders[idx]
@@ -442,9 +440,13 @@ class Linter:
             findings.extend(apply_waivers(self, reg, findings, doc))
         return _result(doc.source, regimen.id, "checked", condition, _sorted(findings, doc.data))
 
-    def _run_checks(self, todo: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding]) -> None:
+    def _run_checks(self, table: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding]) -> None:
         """Run the checks of one document under its time limit; whatever a check raises (except
         KeyboardInterrupt) is OL000 for that rule, and the report is kept."""
+        tags = reg.active_tags()
+        todo = [(r, opts) for r, trig, opts in table if trig is None or not tags.isdisjoint(trig)]
+        if not todo:
+            return
         # One interval timer per document (SIGALRM), only in the main thread: signals are delivered
         # there only, so in another thread (an embedding server) checks run without a time limit.
         timed = self._timeout > 0 and self._can_time()
@@ -482,7 +484,7 @@ class Linter:
                 signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _can_time(self) -> bool:
-        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        if threading.get_ident() != _MAIN_THREAD or not hasattr(signal, "setitimer"):
             return False
         if not self._alarm_installed:
             signal.signal(signal.SIGALRM, _on_alarm)
@@ -574,9 +576,10 @@ def document_order(data: Any, pointer: str) -> list[int]:
 
 def canonical_condition(text: str) -> str:
     # Imported on first use: orderlint.validate loads pydantic, which `rules` and `explain` never need.
-    from orderlint.validate import canonical_condition as canonical
+    global canonical_condition
+    from orderlint.validate import canonical_condition
 
-    return canonical(text)
+    return canonical_condition(text)
 
 
 def _reraise_interrupt(e: BaseException) -> None:

@@ -582,11 +582,15 @@ def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
     else:
         course = None  # open-ended
     purpose = od.purpose
-    # rules.md 2nd ed.: a premedication order needs a course that is not open-ended; an open-ended
-    # one (or one whose course cannot be computed) is judged as purpose: other.
-    premedication = purpose == "premedication" and course_known and course is not None
-    if purpose == "premedication" and not premedication:
-        purpose = "other"
+    premedication = False
+    if purpose == "premedication":
+        # rules.md 2nd ed.: a premedication order needs a course that is not open-ended; an open-ended
+        # one (or one whose course cannot be computed) is judged as purpose: other.
+        premedication = course_known and course is not None
+        if not premedication:
+            purpose = "other"
+    if per_admin is not None and not 0.0 < per_admin < math.inf:
+        per_admin, problem = None, ("the dose does not compute to a positive finite number of mg", "/dose", False)
     return Order(
         index=i,
         ref=od.id if od.id is not None else str(i),
@@ -602,9 +606,8 @@ def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
         per_day=per_day,
         single=single,
         basis=basis,
-        per_admin=per_admin if per_admin is None or 0.0 < per_admin < math.inf else None,
-        amount_problem=problem if per_admin is None or 0.0 < per_admin < math.inf else
-        ("the dose does not compute to a positive finite number of mg", "/dose", False),
+        per_admin=per_admin,
+        amount_problem=problem,
         frequency_text=None if od.frequency is None else (repr(od.frequency) if isinstance(od.frequency, str) else "(structured)"),
         frequency_problem=freq_problem,
         course_days=course,
