@@ -22,10 +22,20 @@ class PackSpec:
     def orderlint_rules(self) -> list:
         """Return the pack's rules: a list of :class:`orderlint.rules.Rule` (built with ``@rule``).
 
-        Import rule modules inside this hook, not at module import, to keep start-up fast.
+        Import rule modules inside this hook, not at module import, to keep start-up fast. A rule
+        that compares amounts declares them (``@rule(amounts=[Need(...)])``): normalization computes
+        them for every installed rule and decides OL003 before any check runs; ``reg.amount()`` and
+        ``reg.daily_pe()`` only look them up. Checks receive a read-only regimen and read-only
+        options, run under the per-document time limit (``check-timeout``), and anything they raise
+        (SystemExit included) is OL000 for that rule.
         """
 
     @hookspec
     def orderlint_vocabulary(self) -> dict:
         """Return vocabulary: ``{"drugs": {canonical: {"classes", "aliases", "rxcui", "pe_factor"}},
-        "tests": {canonical: [aliases]}}``. Both keys are optional."""
+        "tests": {canonical: [aliases]}}``. Both keys are optional.
+
+        A contribution that changes a fact another pack declared (classes, pe_factor, rxcui) is a
+        load error naming both packs, unless the site lists this plugin in
+        ``allow-vocabulary-override``.
+        """
