@@ -50,3 +50,43 @@ def test_jobs_reports_unreadable_inputs_like_jobs_1(tmp_path):
 def test_bad_jobs_value_is_a_usage_error(value):
     r = run_orderlint("check", str(EXAMPLES / "regimens" / "ILD301-clean.json"), "--jobs", value)
     assert r.returncode == 2 and "--jobs must be" in r.stderr.decode()
+
+
+def _in_worker_only(monkeypatch, action):
+    """Make lint_document do ``action`` in a --jobs worker process (never in the parent)."""
+    import os
+
+    from orderlint.engine import Linter
+
+    parent = os.getpid()
+    original = Linter.lint_document
+
+    def lint_document(self, doc):
+        if os.getpid() != parent:
+            action()
+        return original(self, doc)
+
+    monkeypatch.setattr(Linter, "lint_document", lint_document)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_a_worker_that_dies_is_a_tool_error_not_a_hang(mixed_inputs, monkeypatch, fmt):
+    import os
+
+    from conftest import run_cli
+
+    _in_worker_only(monkeypatch, lambda: os._exit(3))  # no exception handler can see this
+    r = run_cli("check", str(mixed_inputs / "stream.jsonl"), "--format", fmt, "--jobs", "2")
+    assert r.exit_code == 2
+    assert "a worker process died; the remaining documents were not checked" in r.stderr
+
+
+def test_a_crash_inside_a_worker_is_one_line_and_exit_2(mixed_inputs, monkeypatch):
+    from conftest import run_cli
+
+    def boom():
+        raise RuntimeError("simulated bug")
+
+    _in_worker_only(monkeypatch, boom)
+    r = run_cli("check", str(mixed_inputs / "stream.jsonl"), "--format", "jsonl", "--jobs", "2")
+    assert r.exit_code == 2 and "RuntimeError: simulated bug" in r.stderr and "Traceback" not in r.stderr
