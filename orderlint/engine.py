@@ -100,7 +100,6 @@ class Linter:
         self._plan = self._build_plan()
         self._lookback = MappingProxyType(dict(self.settings.lookback_days))
         self._timeout = float(getattr(self.settings, "check_timeout", DEFAULT_CHECK_TIMEOUT) or DEFAULT_CHECK_TIMEOUT)
-        self._alarm_installed = False
         # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
         self._as_of = self.settings.as_of or _dt.date.today()
 
@@ -450,45 +449,48 @@ class Linter:
         # One interval timer per document (SIGALRM), only in the main thread: signals are delivered
         # there only, so in another thread (an embedding server) checks run without a time limit.
         timed = self._timeout > 0 and self._can_time()
-        if timed:
-            _ARMED[0] = self
-            signal.setitimer(signal.ITIMER_REAL, self._timeout)
+        n = 0
         try:
-            for n, (r, opts) in enumerate(todo):
-                try:
-                    for hit in r.check(reg, opts):
-                        if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
-                            raise TypeError(f"returned a malformed finding {hit!r:.80}")
-                        findings.append(self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix))
-                except _CheckTimeout:
-                    later = ", ".join(x.code for x, _ in todo[n + 1:])
-                    findings.append(self._finding(
-                        "OL000",
-                        f"rule {r.code} ({r.name}, from {r.plugin}) did not finish on document {doc_id!r} within the "
-                        f"time limit of {_fmt_seconds(self._timeout)} s per document (check-timeout)"
-                        + (f"; not run: {later}" if later else ""),
-                        "", None, doc,
-                    ))
-                    break
-                except KeyboardInterrupt:
-                    raise
-                except BaseException as e:  # fail closed: SystemExit, CancelledError, GeneratorExit too
-                    findings.append(self._finding(
-                        "OL000",
-                        f"rule {r.code} ({r.name}, from {r.plugin}) crashed on document {doc_id!r}: {_describe_exc(e)}",
-                        "", None, doc,
-                    ))
-        finally:
-            if timed:
-                _ARMED[0] = None  # first: a signal arriving now does nothing
-                signal.setitimer(signal.ITIMER_REAL, 0)
+            try:
+                if timed:
+                    _ARMED[0] = self
+                    signal.setitimer(signal.ITIMER_REAL, self._timeout)
+                for n, (r, opts) in enumerate(todo):
+                    try:
+                        for hit in r.check(reg, opts):
+                            if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
+                                raise TypeError(f"returned a malformed finding {hit!r:.80}")
+                            findings.append(self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix))
+                    except (KeyboardInterrupt, _CheckTimeout):
+                        raise
+                    except BaseException as e:  # fail closed: SystemExit, CancelledError, GeneratorExit too
+                        findings.append(self._finding(
+                            "OL000",
+                            f"rule {r.code} ({r.name}, from {r.plugin}) crashed on document {doc_id!r}: {_describe_exc(e)}",
+                            "", None, doc,
+                        ))
+            finally:
+                if timed:
+                    _ARMED[0] = None  # first: a signal arriving now does nothing
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+        except _CheckTimeout:  # wherever it landed: inside a check or between two
+            _ARMED[0] = None
+            r = todo[n][0]
+            later = ", ".join(x.code for x, _ in todo[n + 1:])
+            findings.append(self._finding(
+                "OL000",
+                f"rule {r.code} ({r.name}, from {r.plugin}) did not finish on document {doc_id!r} within the "
+                f"time limit of {_fmt_seconds(self._timeout)} s per document (check-timeout)"
+                + (f"; not run: {later}" if later else ""),
+                "", None, doc,
+            ))
 
     def _can_time(self) -> bool:
         if threading.get_ident() != _MAIN_THREAD or not hasattr(signal, "setitimer"):
             return False
-        if not self._alarm_installed:
+        # Checked every time (no system call): an embedding program may have replaced the handler.
+        if signal.getsignal(signal.SIGALRM) is not _on_alarm:
             signal.signal(signal.SIGALRM, _on_alarm)
-            self._alarm_installed = True
         return True
 
     def _finding(
@@ -613,4 +615,7 @@ def _check_option(code: str, name: str, spec: Any, value: Any, vocab: Any = None
     except OptionError as e:
         # The option's description says why its range ends where it does.
         why = f" (why: orderlint explain {code})" if getattr(e, "out_of_range", False) else ""
+        if getattr(e, "empty", False):
+            # An emptied list is a way to switch a rule off by mistake; ignoring it says so.
+            why = f"; to turn the rule off, ignore it (ignore = [\"{code}\"])"
         raise ConfigError(f"rule {code} option {name!r}: {what}{e}{why}") from None
