@@ -14,7 +14,7 @@ from typing import Any, Iterable, Iterator, Optional
 import signal
 import threading
 
-from orderlint.config import DEFAULT_CHECK_TIMEOUT, ConfigError, Settings, check_timeout, did_you_mean
+from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
 from orderlint.core_rules import ALWAYS_ON, CORE_RULES, ENGINE_CODES
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
@@ -99,7 +99,7 @@ class Linter:
         self._dispatch: dict[str, list] = {}
         self._plan = self._build_plan()
         self._lookback = MappingProxyType(dict(self.settings.lookback_days))
-        self._timeout = float(getattr(self.settings, "check_timeout", DEFAULT_CHECK_TIMEOUT) or DEFAULT_CHECK_TIMEOUT)
+        self._timeout = float(self.settings.check_timeout)
         # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
         self._as_of = self.settings.as_of or _dt.date.today()
 
@@ -149,14 +149,14 @@ class Linter:
         rules: list[Rule] = [dataclasses.replace(r, plugin="orderlint") for r in CORE_RULES]
         seen_codes = {r.code: "orderlint" for r in rules}
         seen_names = {r.name: "orderlint" for r in rules}
-        allowed = frozenset(getattr(self.settings, "allow_vocabulary_override", ()) or ())
+        allowed = frozenset(self.settings.allow_vocabulary_override)
         # orderlint's own pack first, so that a plugin changing one of its facts is the one named.
         for impl in sorted(reversed(pm.hook.orderlint_vocabulary.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
                 contribution = impl.function() or {}
                 # A contribution that changes a fact another pack declared (a prednisone factor, a
                 # class) is a load error naming both, unless the site allows that plugin to.
-                _add_drugs(self.vocab, contribution.get("drugs", {}), impl.plugin_name, impl.plugin_name in allowed)
+                self.vocab.add_drugs(contribution.get("drugs", {}), impl.plugin_name, allow_override=impl.plugin_name in allowed)
                 for canonical, aliases in contribution.get("tests", {}).items():
                     self.vocab.add_test(canonical, aliases, impl.plugin_name)
             except VocabularyError as e:
@@ -188,20 +188,11 @@ class Linter:
 
     def _add_site_names(self) -> None:
         """`[tool.orderlint.vocabulary]` site names, checked against the loaded vocabulary."""
-        table = getattr(self.settings, "vocabulary", None)
+        table = self.settings.vocabulary
         if not table:
             return
-        origin = self.settings.origin("vocabulary") if hasattr(self.settings, "origin") else "configuration"
-        add = getattr(self.vocab, "add_site_names", None)
         try:
-            if add is not None:
-                add(dict(table), origin)
-            else:  # vocabularies without site-name support: the same checks, done here
-                for alias, target in table.items():
-                    drug = self.vocab.drug(target)
-                    if drug is None:
-                        raise VocabularyError(f"{origin}: vocabulary.{alias}: {target!r} is not a known ingredient")
-                    self.vocab.add_drugs({drug.name: {"aliases": [alias]}}, origin)
+            self.vocab.add_site_names(dict(table), self.settings.origin("vocabulary"))
         except VocabularyError as e:
             raise ConfigError(str(e)) from None
 
@@ -591,13 +582,6 @@ def _reraise_interrupt(e: BaseException) -> None:
 
 def _fmt_seconds(x: float) -> str:
     return f"{x:g}"
-
-
-def _add_drugs(vocab: Vocabulary, drugs: dict, owner: str, allow_override: bool) -> None:
-    if "allow_override" in vocab.add_drugs.__code__.co_varnames:
-        vocab.add_drugs(drugs, owner, allow_override=allow_override)
-    else:
-        vocab.add_drugs(drugs, owner)
 
 
 def _ep_label(ep: Any) -> str:

@@ -94,11 +94,7 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
 def route_tags(drug: Drug, route: Optional[str]) -> frozenset:
     """The classes and ingredient an order of ``drug`` by ``route`` belongs to (rules.md, Systemic
     routes): every tag by a systemic or missing route, only the route's own classes otherwise."""
-    for_route = getattr(drug, "tags_for_route", None)
-    if for_route is not None:
-        return for_route(route)
-    # Vocabularies without route data: a non-systemic order is only its ingredient.
-    return drug.tags if route is None or route in SYSTEMIC_ROUTES else frozenset({drug.name})
+    return drug.tags_for_route(route)
 
 
 class Plan:
@@ -648,10 +644,7 @@ def _pieces(od: Any, piece: str, drug: Optional[Drug], vocab: Vocabulary) -> tup
 
 def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[float]:
     """mg per ``piece`` printed in a product description, when it is per that piece."""
-    resolve = getattr(vocab, "resolve", None)
-    if resolve is None:
-        return None
-    printed = resolve(text).printed_strength
+    printed = vocab.resolve(text).printed_strength
     if printed is None:
         return None
     value, unit, per = printed
@@ -666,29 +659,13 @@ def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[floa
 
 def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset, what: str = "order") -> tuple[str, bool]:
     """(OL002 message, is an error): an error when the text is likely a misspelling of a checked drug."""
-    ask = getattr(vocab, "unknown_drug", None)
-    if ask is not None:
-        if "what" in ask.__code__.co_varnames:
-            return ask(text, checked, what)
-        return ask(text, checked)
-    close = vocab.suggest_drugs(text)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    is_error = False
-    for c in close:
-        d = vocab.drug(c.split(" (")[0])
-        if d is not None and not d.tags.isdisjoint(checked):
-            is_error = True
-    return f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}", is_error
+    return vocab.unknown_drug(text, checked, what)
 
 
 def rxcui_conflict(vocab: Vocabulary, rxcui: str, drug: Drug, checked: frozenset) -> Optional[tuple[str, bool]]:
-    """(OL002 message, is an error) when the code is known for a *different* ingredient."""
-    ask = getattr(vocab, "rxcui_conflict", None)
-    if ask is not None:
-        other_name = ask(rxcui, drug)
-    else:
-        other = vocab.drug_by_rxcui(rxcui)
-        other_name = other.name if other is not None and other.name != drug.name else None
+    """(OL002 message, is an error) when the code is known (V or V2) for a *different* ingredient;
+    product-level and unverified codes are no contradiction (the vocabulary decides)."""
+    other_name = vocab.rxcui_conflict(rxcui, drug)
     if other_name is None:
         return None
     other_drug = vocab.drug(other_name)
