@@ -204,7 +204,9 @@ class Linter:
         needs = [n for r in self.rules for n in getattr(r, "amounts", ()) or ()]
         checked: set[str] = set()
         for r in self.rules:
-            tags = self._triggers.get(r.code)
+            # rules.md Terms, "Checked drug": named in a trigger, looked for, or named in an option.
+            named = getattr(r, "checked_tags", None)
+            tags = named(self.options[r.code]) if named is not None else self._triggers.get(r.code)
             if tags:
                 checked |= tags
         need_tags = {t for n in needs for t in n.tags}

@@ -111,6 +111,23 @@ def test_missing_fields_of_a_checked_drug_are_one_ol003_naming_them():
     assert only(result, "ILD501")[0].order == "rtx"
 
 
+@pytest.mark.parametrize(
+    "the_order",
+    [
+        _drop(order("Bactrim DS", 1, "tablet", "oral", "tiw", id="pcp", strength=(800, "mg")), "frequency"),
+        _drop(order("pentamidine", 300, "mg", "inhaled", "q4w", id="pcp"), "dose"),
+    ],
+    ids=["looked-for-by-ILD301", "inhaled-pentamidine"],
+)
+def test_a_pcp_agent_is_a_checked_drug(the_order):
+    # rules.md 2nd ed. (Terms, "Checked drug"): named in a rule's trigger *or options* (ILD301 looks for
+    # PCP agents); inhaled pentamidine is the exception to "non-systemic is not checked".
+    result = lint(clean_patient(cyclophosphamide_iv(), the_order))
+    [f] = only(result, "OL003")
+    assert f.order == "pcp" and "missing" in f.message
+    none_of(result, "ILD301")
+
+
 def test_missing_fields_of_an_unchecked_drug_are_no_finding():
     doc = clean_patient(mmf(), _drop(order("omeprazole", 20, id="ppi"), "dose", "unit", "route", "frequency"))
     assert lint(doc).findings == []
