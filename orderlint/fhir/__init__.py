@@ -7,17 +7,19 @@ The contract is fhir.md. Plain-JSON mapping, no extra package; imported only whe
 - ``lint_fhir_ndjson(stream, *, linter, source)`` -> results of a FHIR NDJSON stream, a document per line.
 - ``bulk.iter_bulk(folder, *, linter)`` -> results of a Bulk Data export, one per patient, in patient-id order.
 - ``looks_like_fhir(data)`` -> whether a parsed JSON value is FHIR input (for auto-detection).
+- ``is_bulk_folder(path)`` -> whether a folder is a Bulk Data export (NDJSON files named by type).
+- ``lint_path(path, *, linter, strict=False)`` -> results of a FHIR file, NDJSON file or export folder.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
 from orderlint.fhir.lint import FhirResult, lint_fhir, lint_fhir_document, lint_fhir_ndjson
 from orderlint.fhir.mapping import Mapped, Note, map_fhir
 
-__all__ = ["FhirResult", "Mapped", "Note", "lint_fhir", "lint_fhir_document", "lint_fhir_ndjson", "looks_like_fhir",
-           "map_fhir", "is_bulk_folder"]
+__all__ = ["FhirResult", "Mapped", "Note", "is_bulk_folder", "lint_fhir", "lint_fhir_document", "lint_fhir_ndjson",
+           "lint_path", "looks_like_fhir", "map_fhir"]
 
 
 def looks_like_fhir(data: Any) -> bool:
@@ -33,3 +35,31 @@ def is_bulk_folder(path: str) -> bool:
     from orderlint.fhir.bulk import bulk_files
 
     return bool(bulk_files(path))
+
+
+def lint_path(path: str, *, linter: Any, strict: bool = False) -> Iterator[Any]:
+    """Results of one path read as FHIR: a Bulk Data folder (one result per patient), an NDJSON
+    file (`.ndjson`, `.jsonl`: one document per line, source `path:LINE`), or a JSON file."""
+    import os
+
+    from orderlint.reader import JSONL_SUFFIXES, MAX_DOCUMENT_BYTES, Document, ParseError, read_stream
+
+    if os.path.isdir(path):
+        from orderlint.fhir.bulk import iter_bulk
+
+        yield from iter_bulk(path, linter=linter)
+        return
+    try:
+        with open(path, "rb") as stream:
+            if path.lower().endswith(JSONL_SUFFIXES):
+                yield from lint_fhir_ndjson(stream, linter=linter, source=path, strict=strict)
+                return
+            raw = read_stream(stream)
+    except OSError as e:
+        yield from lint_fhir_document(Document(source=path, error=ParseError(f"cannot read: {e.strerror or e}")), linter)
+        return
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        err = ParseError(f"document is {len(raw)} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes")
+        yield from lint_fhir_document(Document(source=path, error=err), linter)
+        return
+    yield from lint_fhir(raw, linter=linter, source=path, strict=strict)

@@ -137,7 +137,13 @@ class _Res(NamedTuple):
 
 
 def _p(base: str, *tokens: Any) -> str:
-    return base + "".join("/" + escape_token(str(t)) for t in tokens)
+    """``base`` extended by JSON Pointer tokens (escaped only when they hold `~` or `/`)."""
+    for t in tokens:
+        t = t if isinstance(t, str) else str(t)
+        if "~" in t or "/" in t:
+            t = escape_token(t)
+        base = f"{base}/{t}"
+    return base
 
 
 def _today() -> _dt.date:

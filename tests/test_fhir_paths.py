@@ -1,0 +1,43 @@
+"""orderlint.fhir.lint_path: the one call the CLI makes for a FHIR path (file, NDJSON, export folder)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import is_bulk_folder, lint_path, looks_like_fhir
+from orderlint.reader import read_bytes
+
+FHIR = Path(__file__).resolve().parents[1] / "examples" / "fhir"
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=dt.date(2026, 3, 2)))
+
+
+def test_a_json_file_an_ndjson_file_and_an_export_folder(tmp_path, linter):
+    (r,) = lint_path(str(FHIR / "ILD301-fires.bundle.json"), linter=linter)
+    assert [f.code for f in r.findings] == ["ILD301"]
+    nd = tmp_path / "requests.ndjson"
+    lines = [json.dumps(json.loads((FHIR / n).read_text())) for n in ("ILD301-fires.cds-hooks.json", "ILD301-clean.cds-hooks.json")]
+    nd.write_text("\n".join(lines) + "\n{oops\n", encoding="utf-8")
+    results = list(lint_path(str(nd), linter=linter))
+    assert [(r.source, [f.code for f in r.findings]) for r in results] == [
+        (f"{nd}:1", ["ILD301"]), (f"{nd}:2", []), (f"{nd}:3", ["OL001"])]
+    assert is_bulk_folder(str(FHIR / "bulk")) and not is_bulk_folder(str(FHIR)) and not is_bulk_folder(str(nd))
+    assert [r.patient for r in lint_path(str(FHIR / "bulk"), linter=linter)] == ["bulk-a", "bulk-b", "bulk-c"]
+    (missing,) = lint_path(str(tmp_path / "nope.json"), linter=linter)
+    assert missing.status == "invalid" and missing.findings[0].code == "OL001"
+
+
+def test_auto_detection_from_a_read_document():
+    doc = read_bytes((FHIR / "ILD102-fires.cds-hooks.json").read_bytes(), "x.json", None)
+    assert looks_like_fhir(doc.data)
+    native = read_bytes((FHIR.parent / "regimens" / "ILD102-fires.json").read_bytes(), "y.json", None)
+    assert not looks_like_fhir(native.data)
