@@ -212,10 +212,11 @@ class _JsonLocator:
     many findings there are. Line and column come from a newline index built once.
     """
 
-    __slots__ = ("text", "offsets", "walks", "answers", "line_starts")
+    __slots__ = ("text", "root", "offsets", "walks", "answers", "line_starts")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.root = _skip_ws(text, 0)
         self.offsets: dict[str, int] = {}  # canonical pointer of an existing value -> its offset
         # container pointer -> [resume offset, elements passed (arrays), a value to skip first (objects), done]
         self.walks: dict[str, list] = {}
@@ -241,23 +242,22 @@ class _JsonLocator:
             return hit
         text = self.text
         offsets = self.offsets
-        found = _skip_ws(text, 0)
+        found = self.root
         walked = ""
         try:
-            for raw_token in pointer.split("/")[1:]:
+            for raw in pointer.split("/")[1:]:
                 c = text[found]
                 if c == "{":
-                    token = unescape_token(raw_token)
-                    child = walked + "/" + escape_token(token)
+                    # The member's pointer in canonical form (escape_token of the key it names).
+                    child = f"{walked}/{escape_token(unescape_token(raw)) if '~' in raw else raw}"
                     at = offsets.get(child)
                     if at is None:
-                        at = self._member(walked, found, token, child)
-                elif c == "[" and raw_token.isdigit():
-                    want = int(raw_token)
-                    child = f"{walked}/{want}"
+                        at = self._member(walked, found, child)
+                elif c == "[" and raw.isdigit():
+                    child = f"{walked}/{raw}" if raw[0] != "0" or raw == "0" else f"{walked}/{int(raw)}"
                     at = offsets.get(child)
                     if at is None:
-                        at = self._element(walked, found, want)
+                        at = self._element(walked, found, int(raw))
                 else:
                     break
                 if at is None:
@@ -268,40 +268,34 @@ class _JsonLocator:
         self.answers[pointer] = found
         return found
 
-    def _member(self, walked: str, start: int, key: str, child: str) -> Optional[int]:
-        text, ws, offsets = self.text, _skip_ws, self.offsets
+    def _member(self, walked: str, start: int, child: str) -> Optional[int]:
+        text, offsets = self.text, self.offsets
         w = self.walks.get(walked)
         if w is None:
-            w = self.walks[walked] = [ws(text, start + 1), 0, False, False]
+            w = self.walks[walked] = [_skip_ws(text, start + 1), 0, False, False]
         if w[3]:
             return None
         i = w[0]
         if w[2]:  # the value of the member found last time has not been skipped yet
-            _, i = _SKIP.raw_decode(text, i)
-            i = ws(text, i)
-            if text[i] == ",":
-                i = ws(text, i + 1)
+            i = _after_value(text, _SKIP.raw_decode(text, i)[1])
             w[2] = False
         while text[i] != "}":
             name, i = scanstring(text, i + 1)
-            i = ws(text, ws(text, i) + 1)  # past ':'
-            passed = walked + "/" + escape_token(name)
+            i = _COLON_RE.match(text, i).end()
+            passed = f"{walked}/{escape_token(name) if '~' in name or '/' in name else name}"
             offsets[passed] = i
             if passed == child:
                 w[0], w[2] = i, True  # the caller descends into this value; skip it on the next walk
                 return i
-            _, i = _SKIP.raw_decode(text, i)
-            i = ws(text, i)
-            if text[i] == ",":
-                i = ws(text, i + 1)
+            i = _after_value(text, _SKIP.raw_decode(text, i)[1])
         w[0], w[3] = i, True
         return None
 
     def _element(self, walked: str, start: int, want: int) -> Optional[int]:
-        text, ws, offsets = self.text, _skip_ws, self.offsets
+        text, offsets = self.text, self.offsets
         w = self.walks.get(walked)
         if w is None:
-            i = ws(text, start + 1)
+            i = _skip_ws(text, start + 1)
             w = self.walks[walked] = [i, 0, False, text[i] == "]"]
             if not w[3]:
                 offsets[f"{walked}/0"] = i
@@ -309,10 +303,7 @@ class _JsonLocator:
             return None
         i, j = w[0], w[1]
         while j < want:
-            _, i = _SKIP.raw_decode(text, i)
-            i = ws(text, i)
-            if text[i] == ",":
-                i = ws(text, i + 1)
+            i = _after_value(text, _SKIP.raw_decode(text, i)[1])
             if text[i] == "]":
                 w[0], w[1], w[3] = i, j, True
                 return None
@@ -320,6 +311,15 @@ class _JsonLocator:
             offsets[f"{walked}/{j}"] = i
         w[0], w[1] = i, j
         return i
+
+
+def _after_value(text: str, i: int) -> int:
+    """From the end of a member or element: past the whitespace and comma to what follows."""
+    return _COMMA_RE.match(text, i).end()
+
+
+_COLON_RE = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+_COMMA_RE = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
 
 
 _WS_RE = re.compile(r"[ \t\n\r]*")
