@@ -462,18 +462,19 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
     drug = o.drug
     tags = o.tags
     reasons: list[tuple[str, str]] = []
-    # What cannot be normalized at all is OL003 whatever the drug (regimen-format.md).
-    if o.route is None and od.route is not None:
-        reasons.append((f"route {od.route!r} is not a known route", "/route"))
-    if o.per_day is None and od.frequency is not None:
-        reasons.append((unknown_frequency(o), "/frequency"))
-    if o.amount_problem is not None and o.amount_problem[2]:
-        reasons.append(o.amount_problem[:2])
-    if not o.course_known and o.per_day is not None:
-        reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
-
+    # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
     o.checked = plan.is_checked(drug, tags, o.route)
     if o.checked:
+        # What cannot be normalized is OL003 on an order of a checked drug (regimen-format.md); an
+        # order no rule checks needs none of these values ("prn", "1 application": no finding).
+        if o.route is None and od.route is not None:
+            reasons.append((f"route {od.route!r} is not a known route", "/route"))
+        if o.per_day is None and od.frequency is not None:
+            reasons.append((unknown_frequency(o), "/frequency"))
+        if o.amount_problem is not None and o.amount_problem[2]:
+            reasons.append(o.amount_problem[:2])
+        if not o.course_known and o.per_day is not None:
+            reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
         # A missing value of a checked drug is one OL003 naming what is missing (regimen-format.md 2nd ed.).
         missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
         if missing:

@@ -133,6 +133,15 @@ def test_missing_fields_of_an_unchecked_drug_are_no_finding():
     assert lint(doc).findings == []
 
 
+def test_values_no_rule_needs_are_no_finding_on_a_comedication():
+    # rules.md 2nd ed. (Terms, "Checked drug"): co-medications no rule names need none of the values.
+    doc = clean_patient(mmf(), order("acetaminophen", 650, "mg", "oral", "prn", id="apap"),
+                        order("hydroxychloroquine", 1, "application", "topical", "daily", id="hcq"))
+    assert lint(doc).findings == []
+    # the same unknown frequency on a checked drug is OL003
+    assert only(lint(clean_patient(order("MMF", 1000, "mg", "oral", "prn", id="m"))), "OL003")[0].order == "m"
+
+
 def test_a_missing_route_is_read_as_systemic():
     # rules.md 2nd ed. (Systemic routes): an order without a route is read as systemic.
     result = lint(clean_patient(mmf(), _drop(order("prednisone", 30, id="pred", purpose="other"), "route")))
