@@ -34,7 +34,8 @@ NOT_RECOMMENDED = {
     ),
     fix="Use a recommended agent: mycophenolate first; tocilizumab, rituximab, cyclophosphamide, azathioprine or nintedanib as alternatives.",
     options={
-        "agents": Option(sorted(NOT_RECOMMENDED), "classes or ingredients that fire", names="drug"),
+        "agents": Option(sorted(NOT_RECOMMENDED), "classes or ingredients that fire. At least one: an empty list "
+                         "would switch the rule off (ignore it instead)", names="drug", min_items=1),
         "rp-ild-exempt": Option(["ivig", "calcineurin-inhibitor", "jak-inhibitor"], "classes allowed when rapidly_progressive is true", names="drug"),
     },
     failing_example="orders: [{drug: leflunomide, dose: 20, unit: mg, route: oral, frequency: daily}]",
@@ -78,6 +79,7 @@ def not_recommended_agent(reg, opts):
     ),
     conditions=CONDITION,
     triggers=["nintedanib"],
+    looks_for=["mycophenolate"],
 )
 def nintedanib_mycophenolate_upfront(reg, opts):
     if not reg.active("mycophenolate") or reg.progressed_on_class("mycophenolate"):
@@ -120,6 +122,7 @@ def tocilizumab_iv_route(reg, opts):
     passing_example="orders: [{drug: CellCept, dose: 1000, unit: mg, route: oral, frequency: bid}]",
     conditions=CONDITION,
     triggers=["azathioprine"],
+    looks_for=["mycophenolate"],
 )
 def antimetabolite_combination(reg, opts):
     if not reg.active("mycophenolate"):

@@ -5,6 +5,10 @@ from __future__ import annotations
 from orderlint.rules import Hit, Need, Option, rule
 from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, fmt, is_pulse, premedication, src
 
+#: The class of the PCP prophylaxis agents (rules.md Terms): sulfamethoxazole-trimethoprim, dapsone,
+#: atovaquone, pentamidine (inhaled too). The checks look for it; it is not their trigger.
+PCP_AGENTS = "pcp-prophylaxis"
+
 PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or dapsone, atovaquone or pentamidine"
 
 
@@ -20,9 +24,10 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     passing_example="... plus {drug: Bactrim DS, dose: 1, unit: tablet, strength: {value: 800, unit: mg}, route: oral, frequency: tiw}",
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
+    looks_for=[PCP_AGENTS],
 )
 def pcp_prophylaxis_missing(reg, opts):
-    if reg.active("pcp-prophylaxis"):
+    if reg.active(PCP_AGENTS):
         return
     for o in reg.active("cyclophosphamide"):
         yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis", f"{o.pointer}/drug", o.index)
@@ -61,9 +66,10 @@ def pcp_prophylaxis_missing(reg, opts):
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=[Need({"systemic-glucocorticoid"}, None, "mg", "day")],
+    looks_for=[PCP_AGENTS],
 )
 def pcp_prophylaxis_glucocorticoid(reg, opts):
-    if reg.active("pcp-prophylaxis"):
+    if reg.active(PCP_AGENTS):
         return
     min_days = opts["min-course-days"]
     parts = []

@@ -45,7 +45,9 @@ def _fmt_tests(tests) -> str:
     source=src(f"{SEED} (CBC with differential and LFTs at baseline for mycophenolate); drug labels", "seed guidance; labels", "V2"),
     rationale="Baseline counts and organ function are needed to dose safely and to recognize toxicity later.",
     fix="Order the missing tests with the regimen, or record recent results (status: resulted, with date).",
-    options={"required": Option(BASELINE_LABS, "tests required for each class or ingredient")},
+    options={"required": Option(
+        BASELINE_LABS, "tests required for each class or ingredient. At least one entry, each with at least one "
+        "test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
     failing_example="orders: [{drug: CellCept, ...}]  # no tests",
     passing_example="orders: [{drug: CellCept, ...}]\ntests: [{test: cbc, status: ordered}, {test: lft, status: ordered}]",
     conditions=CONDITION,
@@ -69,7 +71,9 @@ BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "
     source=src("FDA boxed warnings: rituximab (hepatitis B reactivation), tocilizumab and TNF inhibitors (serious infections including tuberculosis), JAK inhibitors", "boxed warning", "V"),
     rationale="These drugs carry boxed warnings for reactivation of hepatitis B or tuberculosis, which can be fatal; screening before the first dose is required.",
     fix="Order HBsAg and anti-HBc (hbv) before rituximab; an IGRA or TST (tb) before tocilizumab, TNF or JAK inhibitors.",
-    options={"required": Option(BOXED, "screening tests required by boxed warning, by class or ingredient")},
+    options={"required": Option(
+        BOXED, "screening tests required by boxed warning, by class or ingredient. At least one entry, each with at "
+        "least one test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
     failing_example="orders: [{drug: Rituxan, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}]",
     passing_example="... tests: [{test: HBsAg, status: ordered}, {test: cbc, status: ordered}]",
     conditions=CONDITION,
@@ -91,7 +95,8 @@ def boxed_warning_screening_missing(reg, opts):
     rationale="EULAR recommends defining hepatitis B status before any antirheumatic immunosuppression, and TB screening before biologics.",
     fix="Order hepatitis B serology (hbv; and tb for abatacept) before starting.",
     options={
-        "required": Option(["hbv"], "tests every new immunosuppressant needs", names="test"),
+        "required": Option(["hbv"], "tests every new immunosuppressant needs. At least one: an empty list would "
+                           "leave only abatacept checked (ignore the rule instead)", names="test", min_items=1),
         "abatacept-extra": Option(["tb"], "additional tests for abatacept", names="test"),
     },
     failing_example="orders: [{drug: azathioprine, ...}]  # no hbv",
@@ -120,7 +125,8 @@ TERATOGENS = ["mycophenolate", "cyclophosphamide", "nintedanib", "leflunomide", 
     source=src("FDA boxed warnings (embryofetal toxicity: mycophenolate, leflunomide, methotrexate); mycophenolate REMS; nintedanib and cyclophosphamide labels", "boxed warning", "V"),
     rationale="These drugs cause miscarriage and birth defects; a negative pregnancy test is needed before the first dose. Reproductive potential is assumed unless the patient is male or it is documented false (fail closed).",
     fix="Order a pregnancy test (hCG) before starting, or record one resulted within 14 days.",
-    options={"drugs": Option(TERATOGENS, "classes or ingredients that need a pregnancy test", names="drug")},
+    options={"drugs": Option(TERATOGENS, "classes or ingredients that need a pregnancy test. At least one: an empty "
+                             "list would switch the rule off (ignore it instead)", names="drug", min_items=1)},
     failing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]",
     passing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]\ntests: [{test: pregnancy test, status: ordered}]",
     conditions=CONDITION,

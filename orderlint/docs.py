@@ -22,6 +22,7 @@ def rule_dict(r: Rule, options: Optional[dict[str, Any]] = None) -> dict:
         "options": {
             k: {"default": o.default, "description": o.description, "kind": o.kind,
                 **({"minimum": o.minimum, "maximum": o.maximum} if o.kind in ("number", "integer") else {}),
+                **({"min_items": o.min_items} if getattr(o, "min_items", None) is not None else {}),
                 **({"value": options[k]} if options is not None and k in options else {})}
             for k, o in r.options.items()
         },
@@ -32,7 +33,11 @@ def rule_dict(r: Rule, options: Optional[dict[str, Any]] = None) -> dict:
 
 
 def _allowed(o: Any) -> str:
-    """' (allowed: 0 to 30)' for a number option with a range; a site value outside it is refused."""
+    """' (allowed: 0 to 30)' for a number option with a range, ' (not empty)' for a list or table
+    that must name something; a site value outside it is refused."""
+    least = getattr(o, "min_items", None)
+    if least is not None:
+        return " (not empty)" if least == 1 else f" (at least {least} items)"
     if o.kind not in ("number", "integer") or (o.minimum is None and o.maximum is None):
         return ""
     lo = "any" if o.minimum is None else f"{o.minimum:g}"
@@ -139,7 +144,7 @@ def _limits_markdown() -> list[str]:
     out.append(f"| a test a plugin adds | {days(DEFAULT_LOOKBACK['default'])} | {days(LOOKBACK_MAX_OTHER[0])} | {LOOKBACK_MAX_OTHER[1]} |")
     out += [
         "",
-        f"`check-timeout`: seconds one check may take on one document before it counts as crashed (`OL000`);",
+        "`check-timeout`: seconds one check may take on one document before it counts as crashed (`OL000`);",
         f"default {DEFAULT_CHECK_TIMEOUT:g}, greater than 0 and at most {MAX_CHECK_TIMEOUT:g} (a check that needs longer is hung).",
         "",
     ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Union
 
 _CODE_RE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -44,9 +44,12 @@ class OptionError(ValueError):
     range (the option's description says why the range ends where it does).
     """
 
-    def __init__(self, message: str, *, out_of_range: bool = False) -> None:
+    def __init__(self, message: str, *, out_of_range: bool = False, empty: bool = False) -> None:
         super().__init__(message)
         self.out_of_range = out_of_range
+        # True when the value names too few items (``Option.min_items``): the way to turn a rule off
+        # is to ignore it, not to empty the list it fires on.
+        self.empty = empty
 
 
 def _kind_of(default: Any, names: Any) -> str:
@@ -75,7 +78,10 @@ class Option:
     so that no value outside the clinical range can switch a rule off; the description says why
     the range ends where it does. Names are
     checked against the vocabulary when settings are resolved, so a typo is an error, never a
-    rule that silently stops firing.
+    rule that silently stops firing. ``min_items`` (lists, names and tables) is the fewest items
+    a value may name, after aliases are merged; a table with ``min_items`` also needs at least one
+    value in every entry. A pack declares it where an empty value would silence the rule
+    (ILD101 ``agents = []``); a site turns a rule off with ``ignore``, never with an empty list.
     """
 
     default: Any
@@ -84,12 +90,18 @@ class Option:
     minimum: Optional[float] = field(default=None, kw_only=True)
     maximum: Optional[float] = field(default=None, kw_only=True)
     names: Optional[Union[str, tuple]] = field(default=None, kw_only=True)
+    min_items: Optional[int] = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         kind = self.kind or _kind_of(self.default, self.names)
         if kind not in KINDS:
             raise ValueError(f"option kind {kind!r} is not one of {', '.join(KINDS)}")
         object.__setattr__(self, "kind", kind)
+        if self.min_items is not None:
+            if kind not in ("list", "names", "table"):
+                raise ValueError(f"min_items is for list, names and table options, not {kind}")
+            if isinstance(self.min_items, bool) or not isinstance(self.min_items, int) or self.min_items < 1:
+                raise ValueError(f"min_items must be a whole number of at least 1, not {self.min_items!r}")
         names = self.names
         if kind == "names" and names not in NAME_KINDS:
             raise ValueError(f"a names option needs names= one of {', '.join(NAME_KINDS)}")
@@ -140,9 +152,12 @@ class Option:
         if kind == "list":
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise OptionError(f"must be a list of strings, not {value!r}")
+            self._enough(len(value), "string", value)
             return list(value)
         if kind == "names":
-            return _names(value, self.names, vocab)  # type: ignore[arg-type]
+            out_names = _names(value, self.names, vocab)  # type: ignore[arg-type]
+            self._enough(len(out_names), _WHAT[self.names], value)  # type: ignore[index]
+            return out_names
         # table: name -> list of names
         key_kind, value_kind = self.names  # type: ignore[misc]
         if not isinstance(value, dict):
@@ -152,14 +167,31 @@ class Option:
             for name in _names([k], key_kind, vocab):
                 try:
                     tests = _names(v, value_kind, vocab)
+                    # An entry that requires nothing silences the rule for that drug.
+                    if self.min_items is not None and not tests:
+                        raise OptionError(f"must name at least one {_WHAT[value_kind]}, not {v!r}", empty=True)
                 except OptionError as e:
-                    raise OptionError(f"entry {k!r}: {e}") from None
+                    raise OptionError(f"entry {k!r}: {e}", empty=e.empty) from None
                 merged = out.setdefault(name, [])
                 merged.extend(t for t in tests if t not in merged)
+        self._enough(len(out), f"{_WHAT[key_kind]} with its {_WHAT[value_kind]}s", value)
         return out
+
+    def _enough(self, count: int, what: str, value: Any) -> None:
+        """OptionError when the value names fewer than ``min_items`` items."""
+        if self.min_items is None or count >= self.min_items:
+            return
+        many = "one" if self.min_items == 1 else str(self.min_items)
+        what = what if self.min_items == 1 else _plural(what)
+        raise OptionError(f"must name at least {many} {what}, not {value!r}", empty=True)
 
 
 _WHAT = {"drug": "drug or class name", "test": "test name"}
+
+
+def _plural(what: str) -> str:
+    head, sep, tail = what.partition(" with ")
+    return f"{head}s{sep}{tail}"
 
 
 def _num(x: float) -> str:
@@ -305,6 +337,9 @@ class Rule:
     plugin: str = "orderlint"
     # Amounts the check computes (reg.amount / reg.daily_pe); see :class:`Need`.
     amounts: tuple = ()
+    # Drug tags (classes or ingredients) the check looks for without firing on them (ILD301 looks
+    # for a PCP prophylaxis agent): they are checked drugs too (rules.md Terms); see checked_tags.
+    looks_for: frozenset = frozenset()
     # The summary and fix as declared, with {option-name} placeholders; ``summary`` and ``fix``
     # hold them rendered with the defaults, ``summary_for(options)`` with the effective values.
     summary_template: Optional[str] = field(default=None, compare=False, repr=False)
@@ -325,6 +360,10 @@ class Rule:
         if not all(isinstance(n, Need) for n in amounts):
             problems.append("amounts must be a list of rules.Need")
         object.__setattr__(self, "amounts", amounts)
+        looks_for = [self.looks_for] if isinstance(self.looks_for, str) else list(self.looks_for or ())
+        if not all(isinstance(t, str) and t.strip() for t in looks_for):
+            problems.append("looks_for must be drug or class names")
+        object.__setattr__(self, "looks_for", frozenset(looks_for))
         for attr in ("summary", "fix"):
             text = getattr(self, attr)
             if text is None or getattr(self, f"{attr}_template") is not None:
@@ -343,6 +382,26 @@ class Rule:
         if self.triggers is None:
             return None
         tags = self.triggers(options) if callable(self.triggers) else self.triggers
+        return frozenset(tags)
+
+    def checked_tags(self, options: Optional[Mapping[str, Any]] = None) -> frozenset:
+        """Every drug tag this rule names (rules.md Terms, "Checked drug"): its trigger tags, the
+        tags it looks for, and the drug and class names in its options (``options``: the rule's
+        effective values, canonical; the defaults where missing). Test names are not drugs."""
+        opts = {**self.defaults(), **(options or {})}
+        tags = set(self.trigger_tags(opts) or ())
+        tags |= self.looks_for
+        for k, spec in self.options.items():
+            value = opts.get(k)
+            if spec.kind == "names" and spec.names == "drug":
+                tags.update(_strings(value))
+            elif spec.kind == "table" and isinstance(value, Mapping):
+                key_kind, value_kind = spec.names  # type: ignore[misc]
+                if key_kind == "drug":
+                    tags.update(k2 for k2 in value if isinstance(k2, str))
+                if value_kind == "drug":
+                    for v in value.values():
+                        tags.update(_strings(v))
         return frozenset(tags)
 
     def defaults(self) -> dict[str, Any]:
@@ -370,6 +429,14 @@ class Rule:
         return f"{self.summary} {self.rationale}"
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
 def rule(
     *,
     code: str,
@@ -386,12 +453,15 @@ def rule(
     conditions: Optional[Iterable[str]] = None,
     triggers: Optional[Union[Iterable[str], Callable[[dict], Iterable[str]]]] = None,
     amounts: Iterable[Need] = (),
+    looks_for: Iterable[str] = (),
 ) -> Callable[[CheckFn], Rule]:
     """Declare a rule around its check function ``check(regimen, options) -> Iterable[Hit]``.
 
     ``summary`` and ``fix`` may quote options as ``{option-name}``: `explain`, `rules` and SARIF
     show them with the effective values (:meth:`Rule.summary_for`). ``amounts`` lists every
-    amount the check computes (:class:`Need`).
+    amount the check computes (:class:`Need`). ``looks_for`` names the drug tags the check looks
+    for without triggering on them (ILD301: a PCP prophylaxis agent); with the trigger and the
+    drug names in the options they make the rule's checked drugs (:meth:`Rule.checked_tags`).
     """
 
     def wrap(fn: CheckFn) -> Rule:
@@ -411,6 +481,7 @@ def rule(
             triggers=triggers if triggers is None or callable(triggers) else frozenset(triggers),
             check=fn,
             amounts=tuple(amounts),
+            looks_for=frozenset([looks_for] if isinstance(looks_for, str) else looks_for),
         )
 
     return wrap

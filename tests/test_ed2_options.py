@@ -548,3 +548,125 @@ def test_lookback_any_through_an_alias_of_a_test_that_does_not_expire(tmp_path, 
 def test_lookback_error_for_an_alias_names_what_the_site_wrote(tmp_path):
     with pytest.raises(ConfigError, match=r"lookback-days\.hcg \(read as pregnancy\) = 'any' is not allowed"):
         Linter(_settings(tmp_path, '[lookback-days]\nhcg = "any"\n'))
+
+
+# --------------------------------------------------------------------------- empty lists and tables
+
+# rules.md "Messages, options and names": a typo must never switch a safety rule off. An emptied
+# list or table did exactly that (ILD101 `agents = []` fired on nothing, ILD401 `required = {}`
+# required nothing); the way to turn a rule off is `ignore`, and the error says so.
+@pytest.mark.parametrize(
+    "code, option, value, what",
+    [
+        ("ILD101", "agents", [], "drug or class name"),
+        ("ILD404", "drugs", [], "drug or class name"),
+        ("ILD403", "required", [], "test name"),
+        ("ILD401", "required", {}, "drug or class name with its test names"),
+        ("ILD402", "required", {}, "drug or class name with its test names"),
+        # One entry that requires nothing silences the rule for that drug.
+        ("ILD401", "required", {"mycophenolate": ["cbc"], "azathioprine": []}, "test name"),
+        ("ILD402", "required", {"rituximab": []}, "test name"),
+    ],
+)
+def test_an_empty_list_or_table_is_a_config_error_not_a_rule_switched_off(code, option, value, what):
+    msg = config_error(**{code: {option: value}})
+    for frag in (f"rule {code}", repr(option), f"must name at least one {what}", f'ignore = ["{code}"]'):
+        assert frag in msg, (frag, msg)
+    if isinstance(value, dict) and value:
+        assert "entry 'azathioprine'" in msg or "entry 'rituximab'" in msg, msg
+        assert "not []" in msg, msg
+    else:
+        assert f"not {value!r}" in msg, msg
+
+
+def test_an_empty_option_is_refused_through_the_api_too():
+    import orderlint
+
+    with pytest.raises(ConfigError, match=r"rule ILD101 option 'agents': must name at least one"):
+        orderlint.lint(DOC, config={"rules": {"ILD101": {"agents": []}}})
+
+
+def test_only_aliases_that_merge_still_name_something():
+    # 'MTX' and 'methotrexate' are one drug: one item, which is enough.
+    lt = linter_with(ILD101={"agents": ["MTX", "methotrexate"]})
+    assert lt.options["ILD101"]["agents"] == ["methotrexate"]
+    assert linter_with(ILD402={"required": {"Rituxan": ["HBsAg"]}}).options["ILD402"]["required"] == {"rituximab": ["hbv"]}
+
+
+@pytest.mark.parametrize(
+    "toml, fragments",
+    [
+        ('[rules.ILD101]\nagents = []\n', ["ILD101", "'agents'", "must name at least one drug or class name", "not []"]),
+        ('[rules.ILD404]\ndrugs = []\n', ["ILD404", "'drugs'", "must name at least one"]),
+        ('[rules.ILD401]\nrequired = {}\n', ["ILD401", "'required'", "must name at least one", "not {}"]),
+        ('[rules.ILD402.required]\nrituximab = []\n', ["ILD402", "entry 'rituximab'", "must name at least one test name"]),
+    ],
+)
+def test_cli_empty_option_exits_2_with_one_line(tmp_path, toml, fragments):
+    test_cli_config_mistake_exits_2_with_one_line(tmp_path, toml, fragments)
+
+
+def test_min_items_schema_unit():
+    listed = Option(["a"], "drugs", names="drug", min_items=1)
+    with pytest.raises(OptionError) as e:
+        listed.validate([])
+    assert e.value.empty and "at least one" in str(e.value)
+    assert Option(["a"], "plain").validate([]) == []  # no min_items: empty allowed
+    with pytest.raises(OptionError, match="at least 2 strings"):
+        Option(["a", "b"], "plain", min_items=2).validate(["a"])
+    table = Option({"a": ["b"]}, "table", min_items=1)
+    with pytest.raises(OptionError, match="entry 'a': must name at least one test name"):
+        table.validate({"a": []})
+    with pytest.raises(OptionError, match="at least one drug or class name with its test names"):
+        table.validate({})
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(ValueError):
+            Option(["a"], "x", min_items=bad)
+    with pytest.raises(ValueError):
+        Option(5, "number", min_items=1)  # only lists and tables have items
+
+
+def _pack_list_options():
+    lt = Linter()
+    return lt, [(r.code, k, o) for r in lt.rules if r.plugin != "orderlint"
+                for k, o in r.options.items() if o.kind in ("list", "names", "table")]
+
+
+#: List options a site may empty, and why emptying them never silences their rule.
+MAY_BE_EMPTY = {
+    ("ILD101", "rp-ild-exempt"): "no RP-ILD exemption: the rule fires more",
+    ("ILD205", "partners"): "no agent counts as the partner: every RP-ILD pulse fires",
+    ("ILD403", "abatacept-extra"): "abatacept needs only the common tests: the rule still fires without them",
+}
+
+
+def test_every_list_option_of_the_pack_refuses_emptiness_or_empty_still_fires():
+    lt, opts = _pack_list_options()
+    assert len(opts) >= 8
+    for code, k, o in opts:
+        if o.min_items is None:
+            assert (code, k) in MAY_BE_EMPTY, f"{code} {k}: declare min_items, or show that empty still fires"
+            # Emptied, the rule still fires on its failing example.
+            doc = next((EXAMPLES / "regimens").glob(f"{code}-fires.*"))
+            import orderlint
+
+            result = orderlint.lint(doc, config={"rules": {code: {k: {} if o.kind == "table" else []}}})
+            assert any(f.code == code for f in result.findings), (code, k)
+        else:
+            assert (code, k) not in MAY_BE_EMPTY
+            with pytest.raises(ConfigError, match="must name at least one"):
+                linter_with(**{code: {k: {} if o.kind == "table" else []}})
+            # The default names enough, and the description says why it may not be empty.
+            assert len(o.validate(o.default, lt.vocab)) >= o.min_items
+            assert "empty" in o.description, (code, k)
+
+
+def test_explain_and_rules_json_show_that_a_list_may_not_be_empty():
+    from orderlint.docs import explain_text, rule_dict
+
+    lt = Linter()
+    r = lt.by_code["ILD101"]
+    assert rule_dict(r)["options"]["agents"]["min_items"] == 1
+    assert "min_items" not in rule_dict(r)["options"]["rp-ild-exempt"]
+    text = explain_text(r, lt.options["ILD101"])
+    assert "(not empty)" in next(l for l in text.splitlines() if l.strip().startswith("agents ="))

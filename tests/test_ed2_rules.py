@@ -130,3 +130,160 @@ def test_dose_limits_apply_to_systemic_orders_only():
     topical = clean_patient(order("mycophenolate mofetil", 5000, "mg", "topical", "bid", id="m"))
     none_of(lint(topical), "ILD501")
     only(lint(clean_patient(order("mycophenolate mofetil", 5000, "mg", "oral", "bid", id="m"))), "ILD501")
+
+
+# --------------------------------------------------------------------------- checked drugs
+
+# rules.md Terms, "Checked drug": an ingredient an enabled rule names, by ingredient or class, in
+# its trigger or options: "every immunosuppressant, antifibrotic, systemic glucocorticoid and PCP
+# prophylaxis agent of the built-in pack". ILD301/ILD302 look for PCP agents inside the check only,
+# so until they declared it nothing made a PCP agent a checked drug.
+
+PCP_AGENTS = ("sulfamethoxazole-trimethoprim", "dapsone", "atovaquone", "pentamidine")
+
+
+def _linter():
+    from orderlint.engine import Linter
+
+    return Linter()
+
+
+def test_rules_declare_the_drugs_they_look_for_without_triggering_on_them():
+    lt = _linter()
+    for code in ("ILD301", "ILD302"):
+        assert "pcp-prophylaxis" in lt.by_code[code].looks_for, code
+    for code in ("ILD102", "ILD104"):
+        assert "mycophenolate" in lt.by_code[code].looks_for, code
+    tags = {c: lt.by_code[c].checked_tags(lt.options[c]) for c in ("ILD205", "ILD301", "ILD302", "ILD407")}
+    assert {"cyclophosphamide", "pcp-prophylaxis"} <= tags["ILD301"]
+    assert {"systemic-glucocorticoid", "pcp-prophylaxis"} <= tags["ILD302"]
+    # ILD205 looks for the RP-ILD partners its `partners` option names; ILD407 triggers on dapsone.
+    assert {"rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcineurin-inhibitor", "jak-inhibitor"} <= tags["ILD205"]
+    assert "dapsone" in tags["ILD407"]
+
+
+def test_every_pcp_agent_and_catalog_class_is_a_checked_drug_of_the_pack():
+    lt = _linter()
+    checked = frozenset().union(*(r.checked_tags(lt.options[r.code]) for r in lt.rules))
+    for name in PCP_AGENTS + ("Bactrim DS", "TMP-SMX", "Mepron", "mycophenolate mofetil", "Ofev", "prednisone"):
+        drug = lt.vocab.drug(name)
+        assert drug is not None and not drug.tags.isdisjoint(checked), name
+    assert {"immunosuppressant", "antifibrotic", "systemic-glucocorticoid", "pcp-prophylaxis"} <= checked
+    # Co-medications stay unchecked (rules.md Terms).
+    for name in ("mesna", "ondansetron", "diphenhydramine"):
+        drug = lt.vocab.drug(name)
+        assert drug is not None and drug.tags.isdisjoint(checked), name
+    # With these checked tags, a misspelt PCP agent is a likely misspelling of a checked drug.
+    message, is_error = lt.vocab.unknown_drug("Bactrm", checked)
+    assert is_error and "bactrim" in message.lower()
+
+
+def test_checked_tags_follow_the_effective_options_and_leave_out_tests():
+    from types import MappingProxyType
+
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+
+    lt = Linter(Settings(rules={"ILD101": {"agents": ["leflunomide"]}, "ILD401": {"required": {"MMF": ["cbc"]}}}))
+    t101 = lt.by_code["ILD101"].checked_tags(lt.options["ILD101"])
+    assert "leflunomide" in t101 and "methotrexate" not in t101
+    assert {"ivig", "calcineurin-inhibitor", "jak-inhibitor"} <= t101  # rp-ild-exempt names drugs too
+    t401 = lt.by_code["ILD401"].checked_tags(lt.options["ILD401"])
+    assert t401 == {"mycophenolate mofetil"}  # tests (cbc) are not drugs
+    # Read-only copies (tuples, mapping proxies) as checks receive them read the same.
+    frozen = MappingProxyType({"required": MappingProxyType({"mycophenolate mofetil": ("cbc",)})})
+    assert lt.by_code["ILD401"].checked_tags(frozen) == t401
+    # Without options: the defaults.
+    assert lt.by_code["ILD101"].checked_tags() >= {"methotrexate", "leflunomide"}
+    assert isinstance(lt.by_code["OL002"].checked_tags({}), frozenset)
+
+
+def test_looks_for_is_validated():
+    import pytest
+
+    from orderlint.rules import Source, rule
+
+    def check(reg, opts):
+        return ()
+
+    kw = dict(code="XYZ001", name="x", severity="info", summary="s", source=Source("c", "g"), rationale="r")
+    assert rule(**kw, looks_for="dapsone")(check).looks_for == {"dapsone"}
+    with pytest.raises(ValueError, match="looks_for"):
+        rule(**kw, looks_for=["dapsone", ""])(check)
+
+
+def test_every_drug_a_check_asks_about_is_one_of_its_checked_tags(monkeypatch):
+    # A drug or class a check looks at that is not among its checked tags would be an unchecked
+    # drug to OL002 and OL003 while the rule depends on it (ILD301's PCP agents).
+    import sys
+
+    import orderlint
+    from conftest import EXAMPLES
+    from orderlint import normalize
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+
+    asked: list[str] = []
+
+    def from_pack() -> bool:
+        f = sys._getframe(2)
+        for _ in range(3):
+            if f is None:
+                return False
+            if f.f_globals.get("__name__", "").startswith("orderlint_ssc"):
+                return True
+            f = f.f_back
+        return False
+
+    def spy(name):
+        real = getattr(normalize.Regimen if name != "is_a" else normalize.Order, name)
+
+        def wrapped(self, cls=None, *a, **kw):
+            if cls is not None and from_pack():
+                asked.append(cls)
+            return real(self, cls, *a, **kw)
+
+        return wrapped
+
+    for name in ("active", "new", "progressed_on_class"):
+        monkeypatch.setattr(normalize.Regimen, name, spy(name))
+    monkeypatch.setattr(normalize.Order, "is_a", spy("is_a"))
+    docs = sorted(p for p in (EXAMPLES / "regimens").iterdir() if p.suffix in (".json", ".yaml", ".yml"))
+    codes = [r.code for r in Linter().rules if r.plugin != "orderlint"]
+    seen = set()
+    for code in codes:
+        lt = Linter(Settings(select=[code]))
+        checked = lt.by_code[code].checked_tags(lt.options[code])
+        del asked[:]
+        for p in docs:
+            orderlint.lint(p, linter=lt)
+        seen.update(asked)
+        # A tag is covered when it is checked, or when every drug carrying it is (ILD403 asks
+        # whether an immunosuppressant is rituximab or abatacept).
+        stray = sorted(
+            t for t in set(asked) - checked
+            if not all(not d.tags.isdisjoint(checked) for d in lt.vocab.drugs.values() if t in d.tags)
+        )
+        assert not stray, (code, stray)
+    assert {"pcp-prophylaxis", "mycophenolate"} <= seen
+
+
+def test_lookup_names_the_rules_that_look_for_a_pcp_agent():
+    from orderlint.lookup import lookup, render
+
+    lt = _linter()
+    for name in ("TMP-SMX", "Bactrim DS", "atovaquone"):
+        codes = {r["code"] for r in lookup(lt, name)["matches"][0]["checked_by"]}
+        assert {"ILD301", "ILD302"} <= codes, (name, codes)
+    text = render(lt, ["TMP-SMX"])
+    assert "ILD301 pcp-prophylaxis-missing" in text and "no enabled rule names it" not in text
+
+
+def test_misspelt_pcp_agent_is_an_ol002_error():
+    # rules.md OL002: an error when a known name of a checked drug lies within the similarity
+    # threshold, so `--fail-on error` never passes a misspelt PCP agent next to cyclophosphamide.
+    from regimen_factory import cyclophosphamide_iv
+
+    doc = clean_patient(cyclophosphamide_iv(), order("Bactrm", 1, "tablet", "oral", "tiw", strength=(800, "mg"), id="smx"))
+    [f] = only(lint(doc), "OL002")
+    assert f.order == "smx" and f.severity == "error", f.severity
