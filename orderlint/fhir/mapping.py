@@ -211,7 +211,7 @@ class _Mapper:
             if not isinstance(e, dict):
                 continue
             r = e.get("resource")
-            if not isinstance(r, dict):
+            if not isinstance(r, dict) or not isinstance(r.get("resourceType"), str):
                 continue
             url = e.get("fullUrl") if isinstance(e.get("fullUrl"), str) else None
             if r.get("resourceType") == "Bundle":
@@ -439,7 +439,7 @@ class _Mapper:
         for _cptr, coding in self._codings(r.get("code"), _p(ptr, "code")):
             e = self.vs.get("measurements", coding.get("system"), coding.get("code"))
             if e is not None:
-                if r.get("status") in _OBS_DONE:
+                if _str(r.get("status")) in _OBS_DONE:
                     self._measure(e, r, ptr)
                 return
         self._test_resource(x)
@@ -450,7 +450,7 @@ class _Mapper:
         if not isinstance(q, dict) or not _number(q.get("value")):
             self.note("missing-value", f"{e.display} Observation has no numeric valueQuantity: not used", ptr)
             return
-        code = q.get("code")
+        code = _str(q.get("code"))
         factors = {"weight": _WEIGHT, "height": _HEIGHT, "bsa": {"m2": 1.0}}[e.maps_to]
         if code not in factors:
             self.note("non-ucum-unit", f"{e.display} in {code or q.get('unit')!r}, not a UCUM code this mapping converts "
@@ -529,7 +529,7 @@ class _Mapper:
                 return
             status = "resulted"
         else:
-            if st not in _OBS_DONE:
+            if _str(st) not in _OBS_DONE:
                 return
             status = "resulted"
         if rt == "ImagingStudy":
@@ -596,7 +596,7 @@ class _Mapper:
         for key, bad in (("clinicalStatus", {"inactive", "remission", "resolved"}),
                          ("verificationStatus", {"refuted", "entered-in-error"})):
             for _ptr, c in self._codings(r.get(key), ""):
-                if c.get("code") in bad:
+                if _str(c.get("code")) in bad:
                     return False
         return True
 
@@ -805,7 +805,7 @@ class _Mapper:
         outcome = "unknown"
         for eptr, ext in self.array(r, "extension", ptr):
             if isinstance(ext, dict) and ext.get("url") == self.ns + "ild-outcome":
-                if ext.get("valueCode") in _OUTCOMES:
+                if _str(ext.get("valueCode")) in _OUTCOMES:
                     outcome = ext["valueCode"]
                 else:
                     self.note("conflicting-extension", f"ild-outcome has an invalid value {ext.get('valueCode')!r}: read as unknown", eptr)
@@ -910,7 +910,7 @@ class _Mapper:
         course the sum of the steps', open-ended if any is), the others are held, so that the
         steps are never summed nor duplicates of each other (fhir.md 2.1, Tapers). Entries
         sharing a `sequence` are concurrent and stay active (summed)."""
-        seqs = [di.get("sequence") if isinstance(di, dict) else None for _o, di in made]
+        seqs = [di.get("sequence") if isinstance(di, dict) and _number(di.get("sequence")) else None for _o, di in made]
         if len({s for s in seqs if s is not None}) == 1 and None not in seqs:
             return  # all concurrent
         groups: dict[Any, list[int]] = {}
@@ -1162,8 +1162,8 @@ def _kind(v: Any) -> str:
 
 
 def _key(r: dict) -> Optional[tuple]:
-    rid = r.get("id")
-    return (r.get("resourceType"), rid) if isinstance(rid, str) else None
+    rid, rt = r.get("id"), r.get("resourceType")
+    return (rt, rid) if isinstance(rid, str) and isinstance(rt, str) else None
 
 
 def _ref_id(ref: str) -> str:
@@ -1175,6 +1175,11 @@ def _ref_id(ref: str) -> str:
 
 def _doc_order(ptr: str) -> list:
     return [int(t) if t.isdigit() else t for t in ptr.split("/")[1:]]
+
+
+def _str(v: Any) -> Optional[str]:
+    """A value of the data used as a key: a string, else None (a list or object is no code)."""
+    return v if isinstance(v, str) else None
 
 
 def _number(v: Any) -> bool:
