@@ -95,7 +95,7 @@ class Linter:
         self._site_severity = frozenset(self.resolve(k).code for k in self.settings.severity)
         self._per_condition: dict[str, list[Rule]] = {}
         self._source_text = {r.code: r.source.text() for r in self.rules}
-        self._triggers = {r.code: r.trigger_tags(self.options[r.code]) for r in self.rules}
+        self._triggers = self._rule_tags(lambda r: r.trigger_tags(self.options[r.code]))
         self._dispatch: dict[str, list] = {}
         self._plan = self._build_plan()
         self._lookback = MappingProxyType(dict(self.settings.lookback_days))
@@ -196,6 +196,21 @@ class Linter:
         except VocabularyError as e:
             raise ConfigError(str(e)) from None
 
+    def _rule_tags(self, get: Any) -> dict[str, Optional[frozenset]]:
+        """code -> tags, computed by each rule's own code (a callable trigger): a plugin's failure
+        there is a load error naming it, never a traceback."""
+        out: dict[str, Optional[frozenset]] = {}
+        errors = []
+        for r in self.rules:
+            try:
+                out[r.code] = get(r)
+            except BaseException as e:
+                _reraise_interrupt(e)
+                errors.append(f"plugin {r.plugin!r}: rule {r.code} failed to name its drugs: {_describe_exc(e)}")
+        if errors:
+            raise PluginLoadError(errors)
+        return out
+
     def _build_plan(self) -> Any:
         """What normalization decides for every installed rule, enabled or not (rules.md: OL003
         never depends on the selection): the amounts they need and the drugs they name."""
@@ -203,10 +218,11 @@ class Linter:
 
         needs = [n for r in self.rules for n in getattr(r, "amounts", ()) or ()]
         checked: set[str] = set()
-        for r in self.rules:
-            # rules.md Terms, "Checked drug": named in a trigger, looked for, or named in an option.
-            named = getattr(r, "checked_tags", None)
-            tags = named(self.options[r.code]) if named is not None else self._triggers.get(r.code)
+        # rules.md Terms, "Checked drug": named in a trigger, looked for, or named in an option.
+        named = self._rule_tags(
+            lambda r: r.checked_tags(self.options[r.code]) if hasattr(r, "checked_tags") else self._triggers[r.code]
+        )
+        for tags in named.values():
             if tags:
                 checked |= tags
         need_tags = {t for n in needs for t in n.tags}

@@ -492,3 +492,13 @@ def test_site_names_extend_the_vocabulary_and_are_validated():
     bad.vocabulary = {"house-x": "mycophenolate mofitil"}
     with pytest.raises(ConfigError):
         Linter(bad)
+
+
+def test_a_callable_trigger_that_raises_is_a_load_error():
+    # issue 10 item 5: whatever a plugin's code raises at load time is a load error naming it.
+    def triggers(opts):
+        raise SystemExit(0)
+
+    with pytest.raises(PluginLoadError) as info:
+        Linter(plugins=[_pack(lambda reg, opts: iter(()), triggers=triggers)])
+    assert "XTR001" in info.value.messages[0] and "SystemExit" in info.value.messages[0]
