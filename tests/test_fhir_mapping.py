@@ -8,6 +8,7 @@ pointer in the FHIR document).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 import datetime as dt
 import json
 
@@ -754,3 +755,29 @@ def test_map_fhir_is_pure():
     before = copy.deepcopy(b)
     map_fhir(b, source="t")
     assert b == before
+
+
+def test_a_drug_named_only_by_an_unverified_code_says_so(linter):
+    r = mr()
+    r["medicationCodeableConcept"] = {"coding": [{"system": RX, "code": "5492"}]}  # hydrocortisone: U
+    m = one(bundle(r), linter)
+    assert order(m)["drug"] == "hydrocortisone"
+    (n,) = notes(m, "unverified-code")
+    assert n.pointer == "/entry/1/resource/medicationCodeableConcept/coding/0/code"
+
+
+def test_other_gaps_are_missing_value():
+    r = mr(dose=-5, timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d", "boundsDuration": {"value": 3, "code": "h"}}})
+    r["dosageInstruction"][0]["route"] = {"coding": [{"system": SN, "code": "16857009"}]}  # a route code not in the value set
+    m = one(bundle(r))
+    assert "dose" not in order(m) and "duration" not in order(m) and "route" not in order(m)
+    assert sorted(n.pointer.rsplit("/", 2)[-2:][-1] for n in notes(m, "missing-value")) == ["boundsDuration", "route", "value"]
+
+
+def test_every_note_key_of_the_mapping_is_tested():
+    import re
+
+    src = (Path(__file__).resolve().parents[1] / "orderlint" / "fhir" / "mapping.py").read_text(encoding="utf-8")
+    keys = set(re.findall(r'Note\("([a-z-]+)"', src)) | set(re.findall(r'self\.note\("([a-z-]+)"', src))
+    mine = Path(__file__).read_text(encoding="utf-8")
+    assert keys and all(f'"{k}"' in mine for k in keys), sorted(k for k in keys if f'"{k}"' not in mine)

@@ -703,6 +703,9 @@ class _Mapper:
             for code, cptr in codes:
                 d = self.vocab.drug_by_rxcui(code)
                 if d is not None:
+                    c = self.vocab.code(code)
+                    if c is not None and rxnorm_tag(code, c.tag) == "U":
+                        self.note("unverified-code", f"the drug is named only by RxNorm {code} ({d.name}), an unverified code (U)", cptr)
                     return d.name, cptr, codes, strength, sptr
         return None, ccptr, codes, strength, sptr
 
