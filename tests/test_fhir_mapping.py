@@ -781,3 +781,14 @@ def test_every_note_key_of_the_mapping_is_tested():
     keys = set(re.findall(r'Note\("([a-z-]+)"', src)) | set(re.findall(r'self\.note\("([a-z-]+)"', src))
     mine = Path(__file__).read_text(encoding="utf-8")
     assert keys and all(f'"{k}"' in mine for k in keys), sorted(k for k in keys if f'"{k}"' not in mine)
+
+
+def test_an_unresolved_reference_with_a_display_is_still_ol002(linter):
+    r = mr()
+    del r["medicationCodeableConcept"]
+    r["medicationReference"] = {"reference": "Medication/nowhere", "display": "mycophenolate mofetil"}
+    res = lint(bundle(*SSC_ILD, r), linter)
+    fs = [f for x in res for f in x.findings]
+    assert [f.code for f in fs if f.code == "OL002"] == ["OL002"]
+    (n,) = [f for f in fs if f.code == "OL008"]
+    assert n.message.startswith("unresolved-reference") and "display 'mycophenolate mofetil' not used" in n.message

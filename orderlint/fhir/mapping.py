@@ -669,12 +669,13 @@ class _Mapper:
             rptr = _p(ptr, "medicationReference")
             med = self._resolve_med(r, ptr, mref.get("reference"))
             if med is None:
+                # fhir.md 2.1: an unresolved reference is OL002, even with a display: a display is
+                # free text, not the coded Medication the order names.
                 shown = mref.get("reference") if isinstance(mref.get("reference"), str) else None
-                self.note("unresolved-reference", f"medicationReference {shown!r} is not in the input"
-                          if shown else "medicationReference names no resource", rptr)
-                disp = mref.get("display")
-                if isinstance(disp, str) and disp.strip():
-                    return disp.strip(), _p(rptr, "display"), [], None, None
+                disp = mref.get("display") if isinstance(mref.get("display"), str) and mref["display"].strip() else None
+                self.note("unresolved-reference", (f"medicationReference {shown!r} is not in the input" if shown
+                                                   else "medicationReference names no resource")
+                          + (f" (display {disp!r} not used)" if disp else ""), rptr)
                 return None, rptr, [], None, None
             mr, mptr = med
             if isinstance(mr.get("code"), dict) and (mr["code"].get("coding") or mr["code"].get("text")):
