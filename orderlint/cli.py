@@ -256,16 +256,19 @@ def _split(values: tuple) -> list[str]:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (still 2 on a tool error).")
 @click.option("--as-of", metavar="YYYY-MM-DD", help="Evaluation date for look-back windows when a document gives none. [default: today]")
 @click.option("--config", type=click.Path(dir_okay=False), help="Configuration file (.orderlint.toml or pyproject.toml); overrides discovery.")
-@click.option("--statistics", is_flag=True, help="Also print how many findings each rule produced.")
+@click.option("--statistics", is_flag=True, help="Also print how many findings each rule produced (in the text and JSON reports; on standard error for the other formats).")
+@click.option("--quiet", "-q", is_flag=True, help="No summary line on standard error and no progress display.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file (and exit 0 unless a tool error occurred).")
 @click.option("--jobs", "-j", metavar="N|auto", help="Lint in N worker processes (auto: one per core). Output order and content are the same as with 1. [default: 1]")
 @_guard
-def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config, statistics, baseline, write_baseline, jobs) -> None:
+def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs) -> None:
     """Lint regimen files, folders (recursively: *.json, *.yaml, *.yml, *.jsonl, *.ndjson) or - for stdin.
 
     With no PATH, the current folder is linted. Findings print as
-    `path:line:col: CODE [severity] message`, then a summary line.
+    `path:line:col: CODE [severity] message`, then a summary line. With --output or a
+    machine-readable format the summary line goes to standard error, and a progress display
+    too when standard error is a terminal and the run lasts more than a second.
     """
     from orderlint.parallel import resolve_jobs
 
@@ -288,8 +291,10 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
     saved_stdout = sys.stdout
     sys.stdout = sys.stderr if sys.stderr is not None else open(os.devnull, "w")
     try:
-        code = _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config,
-                      statistics, baseline, write_baseline, n_jobs)
+        progress = None if quiet else _Progress.for_stderr()
+        settings, summary, tool_error, recorder, formatter = _check(
+            paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, as_of, config, statistics, baseline,
+            write_baseline, n_jobs, progress)
         if report_file is not None:
             report_file.commit()
             report_file = None
@@ -297,11 +302,68 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
         sys.stdout = saved_stdout
         if report_file is not None:
             report_file.abort()
-    _finish_check(*code)
+    if statistics and not formatter.embeds_statistics:
+        from orderlint.formatters import statistics_lines
+
+        for line in statistics_lines(formatter.counts):
+            click.echo(line, err=True)
+    if not quiet and (output or fmt != "text"):
+        # The report is in a file or machine-readable: the summary a person reads goes to stderr.
+        from orderlint.formatters import summary_line
+
+        click.echo(summary_line(summary), err=True)
+    _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero)
 
 
-def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config, statistics,
-           baseline, write_baseline, n_jobs) -> tuple:
+class _Progress:
+    """Documents, rate and findings so far, on a terminal's standard error, once the run has lasted
+    a second; updated at most four times a second and erased at the end."""
+
+    EVERY = 256  # documents between two looks at the clock
+
+    def __init__(self, stream: Any) -> None:
+        import time
+
+        self.stream = stream
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.next = self.started + 1.0
+        self.shown = False
+
+    @classmethod
+    def for_stderr(cls) -> Optional["_Progress"]:
+        stream = sys.stderr
+        try:
+            tty = stream is not None and stream.isatty()
+        except (ValueError, OSError):
+            tty = False
+        return cls(stream) if tty else None
+
+    def update(self, summary: Any) -> None:
+        now = self.clock()
+        if now < self.next:
+            return
+        self.next = now + 0.25
+        rate = summary.documents / max(now - self.started, 1e-9)
+        found = sum(summary.findings.values())
+        try:
+            self.stream.write(f"\r\x1b[K{summary.documents} documents, {rate:,.0f}/s, {found} findings so far")
+            self.stream.flush()
+            self.shown = True
+        except (OSError, ValueError):
+            pass
+
+    def clear(self) -> None:
+        if self.shown:
+            try:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+
+
+def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, as_of, config, statistics,
+           baseline, write_baseline, n_jobs, progress) -> tuple:
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of)
     linter = _make_linter(settings)
     from orderlint.findings import Summary
@@ -328,7 +390,7 @@ def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, exit_z
     if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
         # Workers render their own lines; the parent only writes text and adds up counts.
         tool_error = _render_in_workers(linter, inputs, jsonl_stdin, n_jobs, fmt, statistics, out, summary,
-                                        formatter, exclude)
+                                        formatter, exclude, progress)
     else:
         from contextlib import closing
 
@@ -344,11 +406,15 @@ def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, exit_z
                     base.apply(result)
                 summary.add(result)
                 formatter.result(result)
+                if progress is not None and not summary.documents % progress.EVERY:
+                    progress.update(summary)
+    if progress is not None:
+        progress.clear()
     formatter.finish(summary)
     out.flush()
     if base is not None and fmt == "text" and base.matched:
         click.echo(f"orderlint: {base.matched} finding(s) already in the baseline were not counted", err=True)
-    return settings, summary, tool_error, recorder, write_baseline, exit_zero
+    return settings, summary, tool_error, recorder, formatter
 
 
 def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero) -> None:
@@ -369,7 +435,8 @@ def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_
     raise _Exit(1 if failing else 0)
 
 
-def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, summary, formatter, exclude) -> bool:
+def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, summary, formatter, exclude,
+                       progress) -> bool:
     """Parallel run of a line-oriented format; returns whether an input could not be read."""
     from contextlib import closing
 
@@ -386,6 +453,8 @@ def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, 
                 out.write(text)
                 summary.merge(part)
                 formatter.merge(state)
+                if progress is not None:
+                    progress.update(summary)
     except WorkerDied as e:
         _err(str(e))
         raise _Exit(2) from None

@@ -371,7 +371,7 @@ def test_the_report_file_is_not_linted_in_a_folder_walk(tmp_path, fmt):
     for _ in range(2):  # the second run finds the first run's report in the folder
         r = run_orderlint("check", str(tmp_path), "--format", fmt, "--output", str(report))
         assert r.returncode == 1, r.stderr
-        assert "1 document" in r.stderr.decode() or fmt != "text" or "1 document" in report.read_text()
+        assert r.stderr.decode().splitlines()[-1].startswith("1 document, 1 checked")
     if fmt == "json":
         assert [Path(x["source"]).name for x in json.loads(report.read_text())["results"]] == ["a.json"]
     elif fmt == "jsonl":
@@ -429,3 +429,58 @@ def test_summaries_quote_the_effective_option_values(tmp_path):
     default = json.loads(run_cli("check", str(CLEAN_DOC), "--format", "sarif").stdout)
     (desc,) = [x for x in default["runs"][0]["tool"]["driver"]["rules"] if x["id"] == "ILD503"]
     assert "180 days" in desc["shortDescription"]["text"]
+
+
+# ----------------------------------------------------------------------------- long runs
+
+
+@pytest.mark.parametrize("fmt, args", [("json", []), ("jsonl", []), ("sarif", []), ("junit", []), ("github", []),
+                                       ("text", ["--output", "REPORT"])])
+def test_summary_line_goes_to_stderr_for_reports_people_do_not_read(tmp_path, fmt, args):
+    args = [str(tmp_path / "report") if a == "REPORT" else a for a in args]
+    r = run_orderlint("check", str(ERROR_DOC), str(CLEAN_DOC), "--format", fmt, *args)
+    assert r.returncode == 1
+    assert r.stderr.decode().splitlines() == ["2 documents, 2 checked: 1 error, 0 warnings, 0 info."]
+    quiet = run_orderlint("check", str(ERROR_DOC), str(CLEAN_DOC), "--format", fmt, *args, "--quiet")
+    assert quiet.returncode == 1 and quiet.stderr == b"" and quiet.stdout == r.stdout
+
+
+def test_text_report_on_stdout_keeps_its_summary_there_only():
+    r = run_orderlint("check", str(ERROR_DOC))
+    assert r.stderr == b"" and r.stdout.decode().splitlines()[-1] == "1 document, 1 checked: 1 error, 0 warnings, 0 info."
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("fmt", ["jsonl", "sarif", "junit", "github"])
+def test_statistics_work_with_every_format(fmt, jobs):
+    r = run_orderlint("check", str(EXAMPLES / "regimens"), "--format", fmt, "--statistics", "--jobs", jobs, "--quiet")
+    err = r.stderr.decode().splitlines()
+    rows = [re.match(r"^\s*(\d+)\s+([A-Z]+\d{3})\s+([a-z0-9-]+)$", line) for line in err]
+    assert err and all(rows), err
+    js = json.loads(run_orderlint("check", str(EXAMPLES / "regimens"), "--format", "json", "--statistics").stdout)
+    assert [(int(m.group(1)), m.group(2)) for m in rows] == [(x["count"], x["code"]) for x in js["statistics"]]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal")
+def test_progress_on_a_terminal_for_a_long_run_and_never_in_the_report(big_stream):
+    import pty
+
+    master, slave = os.openpty() if hasattr(os, "openpty") else pty.openpty()
+    try:
+        p = subprocess.Popen(_cmd() + ["check", str(big_stream), "--format", "jsonl"], stdout=subprocess.PIPE,
+                             stderr=slave, env=dict(os.environ, ORDERLINT_NO_CONFIG="1"))
+        os.close(slave)
+        head = p.stdout.read(1_000_000)  # the report keeps flowing while progress is shown
+        seen = b""
+        deadline = time.monotonic() + 30
+        while b"/s, " not in seen and time.monotonic() < deadline:
+            try:
+                seen += os.read(master, 4096)
+            except OSError:
+                break
+        p.kill()
+        p.wait()
+    finally:
+        os.close(master)
+    assert b"documents, " in seen and b"findings so far" in seen
+    assert b"findings so far" not in head and head.startswith(b'{"source"')

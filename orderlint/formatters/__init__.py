@@ -7,6 +7,7 @@ Every formatter streams: ``start()`` once, ``result(r)`` per document in input o
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 from typing import Any, TextIO
 
 FORMATS = {
@@ -27,12 +28,20 @@ class Formatter:
     """
 
     line_oriented = False
+    #: Whether ``--statistics`` goes into the report itself (text, json); otherwise to stderr.
+    embeds_statistics = False
 
     def __init__(self, out: TextIO, linter: Any, *, fmt: str = "", statistics: bool = False) -> None:
         self.out = out
         self.linter = linter
         self.fmt = fmt
         self.statistics = statistics
+        self.counts: Counter = Counter()  # (code, name) -> findings, kept only with --statistics
+
+    def tally(self, r: Any) -> None:
+        counts = self.counts
+        for f in r.findings:
+            counts[(f.code, f.name)] += 1
 
     def start(self) -> None:
         pass
@@ -44,10 +53,11 @@ class Formatter:
         pass
 
     def state(self) -> Any:
-        return None
+        return self.counts if self.statistics else None
 
     def merge(self, state: Any) -> None:
-        pass
+        if state:
+            self.counts.update(state)
 
 
 def get_formatter(fmt: str, out: TextIO, linter: Any, **kw: Any) -> Formatter:
@@ -67,6 +77,28 @@ def printable(text: str) -> str:
     text or a file name could carry into a terminal or a line-oriented report, so that no input
     can forge or disguise report lines."""
     return text.translate(_CONTROL)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(s: Any) -> str:
+    """The one-line summary: the last line of the text report, and on stderr for other reports."""
+    parts = [_plural(s.documents, "document"), f"{s.checked} checked"]
+    if s.not_applicable:
+        parts.append(f"{s.not_applicable} not applicable (skipped)")
+    if s.invalid:
+        parts.append(f"{s.invalid} invalid")
+    f = s.findings
+    found = f"{_plural(f['error'], 'error')}, {_plural(f['warning'], 'warning')}, {f['info']} info"
+    waived = f", {s.suppressed} waived" if s.suppressed else ""
+    return f"{', '.join(parts)}: {found}{waived}."
+
+
+def statistics_lines(counts: Counter) -> list[str]:
+    """``--statistics``: findings per rule, most frequent first."""
+    return [f"{n:6d}  {code}  {name}" for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def summary_dict(s: Any) -> dict:

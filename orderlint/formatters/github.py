@@ -39,6 +39,8 @@ class GitHubFormatter(Formatter):
     line_oriented = True
 
     def result(self, r: Any) -> None:
+        if self.statistics:
+            self.tally(r)
         path, src_line = split_source(r.source)
         file = None if is_pseudo(path) else display_path(path)
         write = self.out.write

@@ -11,6 +11,8 @@ from orderlint.formatters import Formatter, summary_dict
 
 
 class JsonFormatter(Formatter):
+    embeds_statistics = True
+
     def start(self) -> None:
         self.results: list[dict] = []
         self.counts: Counter = Counter()
@@ -40,6 +42,8 @@ class JsonLinesFormatter(Formatter):
     def result(self, r: Any) -> None:
         self.out.write(self._dumps(r.to_dict()))
         self.out.write("\n")
+        if self.statistics:
+            self.tally(r)
 
 
 def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:

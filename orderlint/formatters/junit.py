@@ -72,6 +72,8 @@ class JUnitFormatter(Formatter):
         return suite
 
     def result(self, r: Any) -> None:
+        if self.statistics:
+            self.tally(r)
         path, line = split_source(r.source)
         file = display_path(path)
         classname = file if line is None else f"{file}:{line}"

@@ -147,6 +147,8 @@ class SarifFormatter(Formatter):
         return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}, "region": region}}
 
     def result(self, r: Any) -> None:
+        if self.statistics:
+            self.tally(r)
         if r.status == "not-applicable":
             loc = self._location(r.source, 1, 1)
             self.not_applicable.append({

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from orderlint.formatters import Formatter, printable
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+from orderlint.formatters import Formatter, printable, statistics_lines, summary_line
 
 
 class TextFormatter(Formatter):
     line_oriented = True
+    embeds_statistics = True
 
     def start(self) -> None:
         self.counts: Counter = Counter()
@@ -42,17 +39,9 @@ class TextFormatter(Formatter):
     def finish(self, s: Any) -> None:
         write = self.out.write
         if self.statistics and self.counts:
-            for (code, name), n in sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0])):
-                write(f"{n:6d}  {code}  {name}\n")
-        parts = [_plural(s.documents, "document"), f"{s.checked} checked"]
-        if s.not_applicable:
-            parts.append(f"{s.not_applicable} not applicable (skipped)")
-        if s.invalid:
-            parts.append(f"{s.invalid} invalid")
-        f = s.findings
-        found = f"{_plural(f['error'], 'error')}, {_plural(f['warning'], 'warning')}, {f['info']} info"
-        waived = f", {s.suppressed} waived" if s.suppressed else ""
-        write(f"{', '.join(parts)}: {found}{waived}.\n")
+            for line in statistics_lines(self.counts):
+                write(line + "\n")
+        write(summary_line(s) + "\n")
 
 
 def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
