@@ -68,7 +68,8 @@ def _checking_rules(linter: Any, tags: frozenset) -> list[dict]:
 
 
 def _checked_tags(linter: Any) -> frozenset:
-    return frozenset().union(*(t for c, t in linter._triggers.items() if t and c in linter.enabled))
+    # The same set the engine rates OL002 by (rules.md Terms, "Checked drug"), so lookup and lint agree.
+    return frozenset(linter._plan.checked)
 
 
 def _drug_info(linter: Any, res: Resolution) -> dict:
