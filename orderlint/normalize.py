@@ -611,7 +611,7 @@ def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
         course_known=course_known,
         administrations=administrations,
         doses=od.doses,
-        tags=route_tags(drug, route) if drug is not None else frozenset(),
+        tags=frozenset() if drug is None else drug.tags if route is None or route in SYSTEMIC_ROUTES else drug.tags_for_route(route),
     )
 
 
