@@ -41,3 +41,27 @@ def test_auto_detection_from_a_read_document():
     assert looks_like_fhir(doc.data)
     native = read_bytes((FHIR.parent / "regimens" / "ILD102-fires.json").read_bytes(), "y.json", None)
     assert not looks_like_fhir(native.data)
+
+
+def test_dispatch_lints_fhir_as_fhir_and_regimens_as_regimens(linter):
+    from orderlint.fhir import dispatch
+
+    fhir = read_bytes((FHIR / "ILD301-fires.cds-hooks.json").read_bytes(), "a.json", None)
+    native = read_bytes((FHIR.parent / "regimens" / "ILD301-fires.json").read_bytes(), "b.json", None)
+    (a,) = dispatch(fhir, linter)
+    assert a.patient == "ssc-301" and [f.code for f in a.findings] == ["ILD301"]
+    (b,) = dispatch(native, linter)
+    assert not hasattr(b, "patient") and [f.code for f in b.findings] == ["ILD301"]
+    (forced,) = dispatch(native, linter, "fhir")  # --input-format fhir on a regimen: not FHIR
+    assert forced.status == "invalid" and forced.findings[0].code == "OL001"
+    (as_regimen,) = dispatch(fhir, linter, "regimen")  # --input-format regimen on FHIR: not a regimen
+    assert as_regimen.status == "invalid"
+
+
+def test_importing_the_package_loads_no_mapping():
+    import subprocess
+    import sys
+
+    code = "import sys, orderlint.fhir; print(sorted(m for m in sys.modules if m.startswith('orderlint.fhir')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['orderlint.fhir']"

@@ -1,25 +1,43 @@
 """FHIR R4 input (CDS Hooks requests, Bundles, bare resources, NDJSON, Bulk Data folders).
 
-The contract is fhir.md. Plain-JSON mapping, no extra package; imported only when FHIR input is read.
+The contract is fhir.md. Plain-JSON mapping, no extra package. Importing this package is cheap: the
+mapping, its value sets and the Bulk Data reader load on first use, so the native-format path and
+start-up pay nothing for FHIR support.
 
-- ``map_fhir(data, *, source, vocab=None, as_of=None)`` -> one ``Mapped`` regimen per patient (pure).
-- ``lint_fhir(value_or_text, *, linter, source)`` -> one ``Result`` per patient, located in the FHIR text.
-- ``lint_fhir_ndjson(stream, *, linter, source)`` -> results of a FHIR NDJSON stream, a document per line.
-- ``bulk.iter_bulk(folder, *, linter)`` -> results of a Bulk Data export, one per patient, in patient-id order.
-- ``looks_like_fhir(data)`` -> whether a parsed JSON value is FHIR input (for auto-detection).
+- ``looks_like_fhir(data)`` -> whether a parsed JSON value is FHIR input (auto-detection).
 - ``is_bulk_folder(path)`` -> whether a folder is a Bulk Data export (NDJSON files named by type).
+- ``dispatch(doc, linter, input_format=None, strict=False)`` -> the results of one read Document:
+  FHIR (forced, or detected) or a regimen document.
 - ``lint_path(path, *, linter, strict=False)`` -> results of a FHIR file, NDJSON file or export folder.
+- ``map_fhir(data, *, source, vocab=None, as_of=None)`` -> one ``Mapped`` regimen per patient (pure).
+- ``lint_fhir(value_or_text, *, linter, source, strict=False)`` -> one ``Result`` per patient.
+- ``lint_fhir_ndjson(stream, *, linter, source)`` -> results of FHIR NDJSON, a document per line.
+- ``bulk.iter_bulk(folder, *, linter)`` -> results of a Bulk Data export, one per patient, by patient id.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterator
 
-from orderlint.fhir.lint import FhirResult, lint_fhir, lint_fhir_document, lint_fhir_ndjson
-from orderlint.fhir.mapping import Mapped, Note, map_fhir
+__all__ = ["FhirResult", "Mapped", "Note", "dispatch", "is_bulk_folder", "lint_fhir", "lint_fhir_document",
+           "lint_fhir_ndjson", "lint_path", "looks_like_fhir", "map_fhir"]
 
-__all__ = ["FhirResult", "Mapped", "Note", "is_bulk_folder", "lint_fhir", "lint_fhir_document", "lint_fhir_ndjson",
-           "lint_path", "looks_like_fhir", "map_fhir"]
+_LAZY = {
+    "FhirResult": "orderlint.fhir.lint", "lint_fhir": "orderlint.fhir.lint", "lint_fhir_document": "orderlint.fhir.lint",
+    "lint_fhir_ndjson": "orderlint.fhir.lint", "Mapped": "orderlint.fhir.mapping", "Note": "orderlint.fhir.mapping",
+    "map_fhir": "orderlint.fhir.mapping",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'orderlint.fhir' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def looks_like_fhir(data: Any) -> bool:
@@ -32,9 +50,23 @@ def looks_like_fhir(data: Any) -> bool:
 def is_bulk_folder(path: str) -> bool:
     """A folder is a Bulk Data export when it holds an NDJSON file named by a resource type
     (`Patient.ndjson`, `Observation.000.ndjson`)."""
+    import os
+
+    if not os.path.isdir(path):
+        return False
     from orderlint.fhir.bulk import bulk_files
 
     return bool(bulk_files(path))
+
+
+def dispatch(doc: Any, linter: Any, input_format: Any = None, strict: bool = False) -> list:
+    """The results of one read Document: as FHIR when ``input_format`` is ``"fhir"``, or when it is
+    None/``"auto"`` and the document looks like FHIR; as a regimen document otherwise (one result)."""
+    if input_format == "fhir" or (input_format in (None, "auto") and doc.error is None and looks_like_fhir(doc.data)):
+        from orderlint.fhir.lint import lint_fhir_document
+
+        return lint_fhir_document(doc, linter, strict=strict)
+    return [linter.lint_document(doc)]
 
 
 def lint_path(path: str, *, linter: Any, strict: bool = False) -> Iterator[Any]:
@@ -42,6 +74,7 @@ def lint_path(path: str, *, linter: Any, strict: bool = False) -> Iterator[Any]:
     file (`.ndjson`, `.jsonl`: one document per line, source `path:LINE`), or a JSON file."""
     import os
 
+    from orderlint.fhir.lint import lint_fhir, lint_fhir_document, lint_fhir_ndjson
     from orderlint.reader import JSONL_SUFFIXES, MAX_DOCUMENT_BYTES, Document, ParseError, read_stream
 
     if os.path.isdir(path):
