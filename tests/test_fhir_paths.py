@@ -65,3 +65,13 @@ def test_importing_the_package_loads_no_mapping():
     code = "import sys, orderlint.fhir; print(sorted(m for m in sys.modules if m.startswith('orderlint.fhir')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['orderlint.fhir']"
+
+
+def test_results_and_findings_pickle_with_patient_and_file(linter):
+    import pickle
+
+    results = list(lint_path(str(FHIR / "bulk"), linter=linter)) + list(lint_path(str(FHIR / "ILD102-fires.bundle.json"), linter=linter))
+    for r in results:
+        again = pickle.loads(pickle.dumps(r))  # --jobs workers send results to the parent
+        assert again.to_dict() == r.to_dict() and again.patient == r.patient
+    assert any("file" in f.to_dict() for r in results for f in r.findings)
