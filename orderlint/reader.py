@@ -503,12 +503,18 @@ def parse_yaml(text: str, source: str) -> Document:
         return doc
     builder = _YamlBuilder()
     try:
+        if "*" in text:  # an alias needs one; a text without any costs nothing here
+            builder.check_aliases(node)
         doc.data = builder.build(node, "", 0, True)
         if "!" in text:  # the non-specific tag "!" leaves no trace on a node: find it in the events
             _refuse_tags(yaml, text, loader_cls)
     except _YamlProblem as e:
         doc.data = None
         doc.error = ParseError(e.message, e.pointer, e.line, e.column)
+        return doc
+    except RecursionError:  # sizing a value nested deeper than any document may be
+        doc.data = None
+        doc.error = ParseError(f"document is nested deeper than {MAX_DEPTH} levels")
         return doc
     doc._positions = builder.positions
     doc._aliases = builder.aliases
@@ -575,24 +581,75 @@ class _YamlProblem(Exception):
 class _YamlBuilder:
     """Composed nodes -> JSON-typed data, positions by pointer, and a bound on alias expansion.
 
-    A node reached a second time is an alias being expanded. Each expansion is charged the size
-    its values would have written out as JSON (scalar text plus two characters per value), and
-    the total may not pass MAX_DOCUMENT_BYTES: a document never expands to more than the
-    largest JSON document orderlint reads. Positions are recorded once per node; a pointer
-    inside an expansion is located through ``aliases`` at the anchored original.
+    A node reached a second time is an alias being expanded. Before anything is built,
+    ``check_aliases`` charges each expansion the size its values would have written out as JSON
+    (scalar text plus two characters per value, computed once per node); the total may not pass
+    MAX_DOCUMENT_BYTES, so a document never expands to more than the largest JSON document
+    orderlint reads, and one that would is refused without making a single copy. Positions are
+    recorded once per node; a pointer inside an expansion is located through ``aliases`` at the
+    anchored original.
     """
 
     def __init__(self) -> None:
         self.positions: dict[str, tuple[int, int]] = {}
         self.aliases: dict[str, str] = {}
         self.first: dict[int, str] = {}  # id(node) -> pointer where it was first built
-        self.expanded = 0
+        self.sizes: dict[int, int] = {}  # id(node) -> its size written out as JSON (capped)
 
     def fail(self, message: str, pointer: str, node: Any) -> None:
         raise _YamlProblem(message, pointer, node.start_mark.line + 1, node.start_mark.column + 1)
 
+    def check_aliases(self, root: Any) -> None:
+        """Walk the node graph in document order, each node once, charging every alias use."""
+        seen: set[int] = set()
+        expanded = 0
+        stack = [(root, "")]
+        while stack:
+            node, pointer = stack.pop()
+            nid = id(node)
+            if nid in seen:
+                expanded += self.size(node, pointer)
+                if expanded > MAX_DOCUMENT_BYTES:
+                    self.fail(
+                        f"YAML aliases expand this document by more than {MAX_DOCUMENT_BYTES} characters "
+                        "(the document size limit); write the repeated values out once",
+                        pointer,
+                        node,
+                    )
+                continue
+            seen.add(nid)
+            kind = node.id
+            if kind == "mapping":
+                for knode, vnode in reversed(node.value):
+                    key = knode.value if isinstance(knode.value, str) else ""
+                    stack.append((vnode, pointer + "/" + escape_token(key)))
+                    stack.append((knode, pointer))
+            elif kind == "sequence":
+                stack.extend((v, f"{pointer}/{i}") for i, v in reversed(list(enumerate(node.value))))
+
+    def size(self, node: Any, pointer: str) -> int:
+        nid = id(node)
+        known = self.sizes.get(nid)
+        if known is not None:
+            if known < 0:
+                self.fail("a YAML alias refers to a value that contains it", pointer, node)
+            return known
+        value = node.value
+        if isinstance(value, str):
+            total = 2 + len(value)
+        else:
+            self.sizes[nid] = -1  # in progress: meeting it again below is a cycle
+            total = 2
+            for item in value:
+                for part in item if isinstance(item, tuple) else (item,):
+                    total += self.size(part, pointer)
+                if total > MAX_DOCUMENT_BYTES:
+                    break  # already too big: the exact figure is not needed
+        self.sizes[nid] = total
+        return total
+
     def seen(self, node: Any, pointer: str, record: bool) -> bool:
-        """Note a node about to be built; True while building a repeat (an alias expansion)."""
+        """Note a node about to be built; False while building a repeat (an alias expansion)."""
         nid = id(node)
         first = self.first.get(nid)
         if first is None:
@@ -600,17 +657,8 @@ class _YamlBuilder:
             if record:
                 self.positions.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
             return record
-        if record:  # the root of an expansion: found again at the original
+        if record:  # the root of an expansion: located at the original
             self.aliases[pointer] = first
-        value = node.value
-        self.expanded += 2 + (len(value) if isinstance(value, str) else 0)
-        if self.expanded > MAX_DOCUMENT_BYTES:
-            self.fail(
-                f"YAML aliases expand this document by more than {MAX_DOCUMENT_BYTES} characters "
-                "(the document size limit); write the repeated values out once",
-                pointer,
-                node,
-            )
         return False
 
     def build(self, node: Any, pointer: str, depth: int, record: bool) -> Any:
