@@ -249,7 +249,7 @@ def _split(values: tuple) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
               help="Report format: text for people, json/jsonl for pipelines, sarif for code scanning, junit for CI dashboards, github for workflow annotations.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file instead of stdout.")
-@click.option("--jsonl", "jsonl_stdin", is_flag=True, help="Read standard input ('-') as JSON Lines: one regimen per line.")
+@click.option("--jsonl", "jsonl_stdin", is_flag=True, help="Read standard input as JSON Lines: one regimen per line (with no PATH, standard input is read).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules: codes, prefixes (ILD2) or names, comma-separated.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules: codes, prefixes or names, comma-separated.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that makes the exit code 1. [default: warning]")
@@ -386,7 +386,8 @@ def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, as_of,
     summary = Summary()
     tool_error = False
     formatter.start()
-    inputs = list(paths) or ["."]
+    # With --jsonl and no path, the stream on standard input is the input (interfaces.md 2nd ed.).
+    inputs = list(paths) or (["-"] if jsonl_stdin else ["."])
     if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
         # Workers render their own lines; the parent only writes text and adds up counts.
         tool_error = _render_in_workers(linter, inputs, jsonl_stdin, n_jobs, fmt, statistics, out, summary,

@@ -58,13 +58,35 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = ()) -> I
                 yield ("file", path)
 
 
+def _several_json_values(raw: bytes) -> bool:
+    """Whether a document that failed to parse is a JSON Lines stream (each of its first two
+    non-blank lines a JSON value on its own): then the user most likely forgot --jsonl."""
+    import json
+
+    lines = [line for line in raw.splitlines()[:50] if line.strip()][:2]
+    if len(lines) < 2:
+        return False
+    try:
+        for line in lines:
+            json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
 def load(unit: Unit) -> Union[Document, str]:
     """A unit -> its parsed Document, or an error message for an unreadable input."""
     kind = unit[0]
     if kind == "line":
         return jsonl_document(unit[1], unit[2], unit[3])
     if kind == "bytes":
-        return read_bytes(unit[2], unit[1], None)
+        doc = read_bytes(unit[2], unit[1], None)
+        if doc.error is not None and _several_json_values(unit[2]):
+            import dataclasses
+
+            hint = "; standard input holds more than one JSON value: read it as JSON Lines with --jsonl"
+            doc.error = dataclasses.replace(doc.error, message=doc.error.message + hint)
+        return doc
     if kind == "error":
         return unit[1]
     path = unit[1]

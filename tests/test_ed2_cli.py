@@ -484,3 +484,34 @@ def test_progress_on_a_terminal_for_a_long_run_and_never_in_the_report(big_strea
         os.close(master)
     assert b"documents, " in seen and b"findings so far" in seen
     assert b"findings so far" not in head and head.startswith(b'{"source"')
+
+
+# ----------------------------------------------------------------------------- standard input, locations
+
+
+def test_jsonl_with_no_path_reads_standard_input(tmp_path):
+    lines = "".join(json.dumps(minimal(id=f"d{i}")) + "\n" for i in range(3)).encode()
+    (tmp_path / "decoy.json").write_bytes(ERROR_DOC.read_bytes())  # the folder must not be linted instead
+    r = run_orderlint("check", "--jsonl", "--format", "jsonl", input=lines, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(x)["source"] for x in r.stdout.decode().splitlines()] == ["<stdin>:1", "<stdin>:2", "<stdin>:3"]
+
+
+def test_stdin_with_several_json_values_suggests_jsonl():
+    lines = (json.dumps(minimal(id="a")) + "\n" + json.dumps(minimal(id="b")) + "\n").encode()
+    r = run_orderlint("check", "-", input=lines)
+    assert r.returncode == 1
+    assert "more than one JSON value" in r.stdout.decode() and "--jsonl" in r.stdout.decode()
+    single = run_orderlint("check", "-", input=b'{"id": 1,\n  "broken"\n')
+    assert "--jsonl" not in single.stdout.decode(), "a single broken document gets no JSON Lines hint"
+
+
+def test_json_lines_findings_are_path_line_col_without_a_second_line_number(tmp_path):
+    doc = json.loads(ERROR_DOC.read_text())
+    p = tmp_path / "stream.jsonl"
+    p.write_text(json.dumps(minimal()) + "\n" + json.dumps(doc) + "\n")
+    (line, summary) = run_orderlint("check", str(p)).stdout.decode().splitlines()
+    m = TEXT_LINE.match(line)
+    assert m and m.group("path") == str(p) and m.group("line") == "2" and m.group("code") == "ILD301", line
+    stdin = run_orderlint("check", "--jsonl", input=p.read_bytes()).stdout.decode().splitlines()[0]
+    assert re.match(r"^<stdin>:2:\d+: ILD301 ", stdin), stdin

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from orderlint.formatters import Formatter, printable, statistics_lines, summary_line
+from orderlint.reader import split_source
 
 
 class TextFormatter(Formatter):
@@ -23,7 +24,10 @@ class TextFormatter(Formatter):
 
     def result(self, r: Any) -> None:
         write = self.out.write
-        source = printable(r.source)
+        # A JSON Lines document is named path:LINE and its findings are on that line of the
+        # stream: path:LINE:COL, no second line number (interfaces.md 2nd ed.).
+        path, stream_line = split_source(r.source)
+        source = printable(r.source if stream_line is None else path)
         # A not-applicable document's OL007 finding prints like any other (rules.md 2nd ed.); the
         # "skipped" line is for a site that ignores OL007, so the document is still never silent.
         if r.status == "not-applicable" and not r.findings:
