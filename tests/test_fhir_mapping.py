@@ -505,8 +505,17 @@ def test_concurrent_taper_entries_sharing_a_sequence_are_summed(linter):
     r = mr("pred", drug="prednisone", status="active")
     r["dosageInstruction"] = [_step(10, 10, 1), _step(10, 10, 1)]
     m = one(bundle(r), linter)
-    assert [o["status"] for o in m.data["orders"]] == ["active", "active"]
-    assert "ILD202" in codes(lint(bundle(*SSC_ILD, r), linter))  # 20 mg/day together
+    assert [(o["status"], o.get("dose")) for o in m.data["orders"]] == [("active", 20), ("on-hold", 10)]
+    got = codes(lint(bundle(*SSC_ILD, r), linter))
+    assert "ILD202" in got and "OL004" not in got  # 20 mg/day together; the entries are not duplicates
+
+
+def test_concurrent_entries_within_a_taper_and_the_taper_course(linter):
+    r = mr("pred", drug="prednisone", status="active")
+    r["dosageInstruction"] = [_step(10, 10, 1), _step(5, 14, 1), _step(5, 30, 2), _step(2.5, 30, 3)]
+    m = one(bundle(r), linter)
+    assert [(o["status"], o.get("dose")) for o in m.data["orders"]] == [("active", 15), ("on-hold", 5), ("on-hold", 5), ("on-hold", 2.5)]
+    assert m.data["orders"][0]["duration"] == {"value": 74, "unit": "d"}  # 14 (longest concurrent) + 30 + 30
 
 
 def test_object_where_an_array_belongs_is_one_item_and_null_is_absent():

@@ -910,41 +910,59 @@ class _Mapper:
         return ("other" if coded else "ild"), []
 
     def _taper(self, made: list) -> None:
-        """Successive steps of one MedicationRequest: the largest step carries the taper (its
-        course the sum of the steps', open-ended if any is), the others are held, so that the
-        steps are never summed nor duplicates of each other (fhir.md 2.1, Tapers). Entries
-        sharing a `sequence` are concurrent and stay active (summed)."""
-        seqs = [di.get("sequence") if isinstance(di, dict) and _number(di.get("sequence")) else None for _o, di in made]
-        if len({s for s in seqs if s is not None}) == 1 and None not in seqs:
-            return  # all concurrent
+        """Several dosage instructions of one MedicationRequest (fhir.md 2.1, Tapers). Entries
+        sharing a `sequence` are concurrent: their doses are summed (into the first of them when
+        unit, route and frequency agree, the others held, so that they are not duplicates of each
+        other). Other entries are successive steps: the largest step carries the taper, its course
+        the sum of the steps' (open-ended if any step is), and the other steps are held, so that
+        steps are never summed nor duplicates of each other."""
         groups: dict[Any, list[int]] = {}
-        for i, s in enumerate(seqs):
-            groups.setdefault(s if s is not None else ("step", i), []).append(i)
+        for i, (_o, di) in enumerate(made):
+            seq = di.get("sequence") if isinstance(di, dict) and _number(di.get("sequence")) else None
+            groups.setdefault(seq if seq is not None else ("step", i), []).append(i)
+        for members in groups.values():
+            if len(members) > 1:
+                self._concurrent([made[i][0] for i in members])
         if len(groups) < 2:
             return
 
         def size(i: int) -> float:
             o = made[i][0]
+            if o["status"] not in ("new", "active"):
+                return 0.0
             per = _per_day(o.get("frequency"))
             return (o.get("dose") or 0) * (per or 1)
 
         best_key = max(groups, key=lambda k: sum(size(i) for i in groups[k]))
         days: Optional[float] = 0.0
-        for i, (o, _di) in enumerate(made):
-            d = _course_days(o)
+        for members in groups.values():
+            lengths = [_course_days(made[i][0]) for i in members]
+            d = None if any(x is None for x in lengths) else max(lengths)  # concurrent: the longest
             days = None if d is None or days is None else days + d
         for k, members in groups.items():
             for i in members:
                 o = made[i][0]
                 if k == best_key:
-                    o.pop("doses", None)
-                    if days is None:
-                        o.pop("duration", None)
-                    else:
-                        o["duration"] = {"value": round(days, 4), "unit": "d"}
+                    if o["status"] in ("new", "active"):
+                        o.pop("doses", None)
+                        if days is None:
+                            o.pop("duration", None)
+                        else:
+                            o["duration"] = {"value": round(days, 4), "unit": "d"}
                 elif o["status"] in ("new", "active"):
                     o["status"] = "on-hold"
                     o["x-taper-step"] = "held: judged through the largest step of its MedicationRequest"
+
+    def _concurrent(self, orders: list[dict]) -> None:
+        first = orders[0]
+        same = all(o.get(k) == first.get(k) for o in orders for k in ("unit", "route", "frequency"))
+        if not same or not all(_number(o.get("dose")) for o in orders):
+            return  # kept apart: each is checked as given
+        first["dose"] = sum(o["dose"] for o in orders)
+        for o in orders[1:]:
+            if o["status"] in ("new", "active"):
+                o["status"] = "on-hold"
+                o["x-taper-step"] = f"summed into {first['id']}, given at the same time"
 
     # ----------------------------------------------------------------- dosage
     def _dosage(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
