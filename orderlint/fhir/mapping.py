@@ -182,6 +182,7 @@ class _Mapper:
         self.vs = _valuesets()
         self.notes: list[Note] = []  # document-level notes (shape repairs while collecting)
         self._test_vocab = None
+        self._reason_codes: list = []  # per patient: condition kinds of order reasonCodes
 
     # ----------------------------------------------------------------- input shapes
     def run(self, data: Any) -> list[Mapped]:
@@ -656,8 +657,6 @@ class _Mapper:
                 self.m.origin[f"/indication/{key}"] = values[0][1]
         return ind
 
-    _reason_codes: list = []
-
     # ----------------------------------------------------------------- medications
     def _medication(self, r: dict, ptr: str) -> tuple[Optional[str], str, list[tuple[str, str]], Optional[dict], Optional[str]]:
         """(name, its pointer, RxNorm codes with pointers, strength, strength pointer)."""
@@ -828,7 +827,7 @@ class _Mapper:
         base_id = rid or f"order-{len(self.orders) + 1}"
         m.orders[ptr] = rid or base_id
         purpose, reasons = self._purpose(r, ptr)
-        self._reason_codes = self._reason_codes + reasons  # noqa: PLW0127 - per-mapper list, extended
+        self._reason_codes.extend(reasons)  # order reasonCodes count for the indication too (fhir.md 2.3)
         steps = dosages if dosages else [(None, None)]
         made = []
         for n, (dptr, di) in enumerate(steps, 1):
