@@ -16,7 +16,7 @@ import click
 
 from orderlint import __version__
 
-FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "junit", "github"]
+FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "junit", "github", "fhir"]
 FAIL_ON = ["error", "warning", "info", "never"]
 RANK = {"error": 3, "warning": 2, "info": 1}
 
@@ -247,7 +247,7 @@ def _split(values: tuple) -> list[str]:
 @cli.command(epilog=EPILOG)
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
-              help="Report format: text for people, json/jsonl for pipelines, sarif for code scanning, junit for CI dashboards, github for workflow annotations.")
+              help="Report format: text for people, json/jsonl for pipelines, sarif for code scanning, junit for CI dashboards, github for workflow annotations, fhir for a Bundle of DetectedIssue resources.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file instead of stdout.")
 @click.option("--jsonl", "jsonl_stdin", is_flag=True, help="Read standard input as JSON Lines: one regimen per line (with no PATH, standard input is read).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules: codes, prefixes (ILD2) or names, comma-separated.")

@@ -22,7 +22,7 @@ from conftest import EXAMPLES, minimal, run_cli, run_orderlint, write_doc
 ERROR_DOC = EXAMPLES / "regimens" / "ILD301-fires.json"  # one error (ILD301)
 CLEAN_DOC = EXAMPLES / "regimens" / "ILD301-clean.json"
 WAIVED_DOC = EXAMPLES / "regimens" / "ILD102-waived.json"
-FORMATS = ["text", "json", "jsonl", "sarif", "junit", "github"]
+FORMATS = ["text", "json", "jsonl", "sarif", "junit", "github", "fhir"]
 TEXT_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d{3}) \[(error|warning|info)\] .+$")
 GITHUB_LINE = re.compile(r"^::(error|warning|notice)(?: [a-zA-Z]+=[^,:\r\n]*(?:,[a-zA-Z]+=[^,:\r\n]*)*)?::[^\r\n]*$")
 ENOSPC = "No space left on device"
@@ -146,6 +146,9 @@ def _check_all_formats(paths: list[str], expect_sources: list[str], cwd: Path) -
             assert len(results) == len(expect_sources)
         elif fmt == "junit":
             assert len(ET.fromstring(out.encode()).findall("testsuite")) == len(expect_sources)
+        elif fmt == "fhir":
+            bundle = json.loads(out)
+            assert bundle["resourceType"] == "Bundle" and len(bundle["entry"]) == len(expect_sources)
         elif fmt == "github":
             lines = out.splitlines()
             assert len(lines) == len(expect_sources) and all(GITHUB_LINE.match(x) for x in lines), lines
@@ -435,7 +438,7 @@ def test_summaries_quote_the_effective_option_values(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, args", [("json", []), ("jsonl", []), ("sarif", []), ("junit", []), ("github", []),
-                                       ("text", ["--output", "REPORT"])])
+                                       ("fhir", []), ("text", ["--output", "REPORT"])])
 def test_summary_line_goes_to_stderr_for_reports_people_do_not_read(tmp_path, fmt, args):
     args = [str(tmp_path / "report") if a == "REPORT" else a for a in args]
     r = run_orderlint("check", str(ERROR_DOC), str(CLEAN_DOC), "--format", fmt, *args)
@@ -451,7 +454,7 @@ def test_text_report_on_stdout_keeps_its_summary_there_only():
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-@pytest.mark.parametrize("fmt", ["jsonl", "sarif", "junit", "github"])
+@pytest.mark.parametrize("fmt", ["jsonl", "sarif", "junit", "github", "fhir"])
 def test_statistics_work_with_every_format(fmt, jobs):
     r = run_orderlint("check", str(EXAMPLES / "regimens"), "--format", fmt, "--statistics", "--jobs", jobs, "--quiet")
     err = r.stderr.decode().splitlines()

@@ -17,6 +17,7 @@ FORMATS = {
     "sarif": "orderlint.formatters.sarif",
     "junit": "orderlint.formatters.junit",
     "github": "orderlint.formatters.github",
+    "fhir": "orderlint.formatters.fhir",
 }
 
 

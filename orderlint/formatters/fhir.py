@@ -55,8 +55,12 @@ def detected_issue(finding: Any, result: Any, linter: Any) -> dict:
 
 
 def entry_url(result: Any, finding: Any) -> str:
+    import hashlib
+
     key = "\x1f".join((result.source, finding.code, finding.pointer, finding.message))
-    return f"urn:uuid:{uuid.uuid5(_UUID_NS, key)}"
+    # uuid5 by hand: a file name that is not UTF-8 (surrogate escapes) still gets its stable UUID.
+    digest = hashlib.sha1(_UUID_NS.bytes + key.encode("utf-8", "surrogatepass")).digest()
+    return f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=5)}"
 
 
 class FhirFormatter(Formatter):
@@ -67,6 +71,8 @@ class FhirFormatter(Formatter):
         self.out.write('{"resourceType":"Bundle","type":"collection"')
 
     def result(self, r: Any) -> None:
+        if self.statistics:
+            self.tally(r)
         for f in r.findings:
             entry = {"fullUrl": entry_url(r, f), "resource": detected_issue(f, r, self.linter)}
             self.out.write((',"entry":[\n' if self._first else ",\n") + self._dumps(entry))
