@@ -64,6 +64,10 @@ _WEIGHT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
 _HEIGHT = {"cm": 1.0, "[in_i]": 2.54, "m": 100.0}
 _DURATION_UNITS = {"d": "d", "wk": "wk", "mo": "mo", "day": "d", "days": "d", "week": "wk", "weeks": "wk",
                    "month": "mo", "months": "mo"}
+#: Largest integer the regimen format takes (a double holds it exactly), and the most
+#: administrations per period read as a frequency (beyond it the value is not a dosing frequency).
+_MAX_INT = 2**53 - 1
+_MAX_FREQUENCY = 10_000
 #: Resources whose patient is named by `subject` (else `patient`).
 _PATIENT_FIELDS = ("subject", "patient")
 
@@ -1112,8 +1116,8 @@ class _Mapper:
         if _number(fmax) and fmax > n:
             n = fmax  # fail closed: the most often it may be given
         p = period if _number(period) else 1
-        if not (isinstance(n, (int, float)) and n >= 1 and float(n).is_integer() and p > 0):
-            return f"frequency {n} per {p} {unit}"
+        if not (isinstance(n, (int, float)) and 1 <= n <= _MAX_FREQUENCY and float(n).is_integer() and 0 < p <= _MAX_FREQUENCY):
+            return f"frequency {n} per {p} {unit}"  # not a dosing frequency: OL003 where it matters
         n = int(n)
         if unit in ("d", "wk", "mo"):
             return {"frequency": n, "period": p, "period_unit": unit}
@@ -1153,7 +1157,7 @@ class _Mapper:
         cmax = rep.get("countMax")
         best = None
         for v, key in ((count, "count"), (cmax, "countMax")):
-            if _number(v) and float(v).is_integer() and v >= 1 and (best is None or v > best[0]):
+            if _number(v) and float(v).is_integer() and 1 <= v <= _MAX_INT and (best is None or v > best[0]):
                 best = (int(v), key)
         if best is not None:
             o["doses"] = best[0]
