@@ -16,9 +16,7 @@ from orderlint.fhir import lint_fhir, lint_fhir_ndjson
 from orderlint.fhir.bulk import bulk_files, iter_bulk
 from orderlint.reader import unescape_token
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "fhir-corpus"
-if not CORPUS.is_dir():  # CI lays shared/ beside the clone
-    CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "fhir-corpus"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "fhir-corpus"  # shared/ lies beside the work tree (and CI's clone)
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the external FHIR corpus (shared/fhir-corpus) is not on this machine")
 
 JSON_FILES = sorted(CORPUS.rglob("*.json")) if CORPUS.is_dir() else []
