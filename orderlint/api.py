@@ -1,4 +1,5 @@
-"""Python API for pipelines that embed the linter. Never prints, never exits the process.
+"""Python API for pipelines that embed the linter. Never prints, never exits the process: while it
+loads plugins and lints, anything a plugin prints goes to standard error, not standard output.
 
     >>> import orderlint
     >>> result = orderlint.lint({"id": "pt-1", "kind": "order-set", ...})
@@ -12,6 +13,8 @@ loading the rule packs is the expensive part.
 from __future__ import annotations
 
 import datetime as _dt
+import sys
+from contextlib import redirect_stdout
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Optional, Union
@@ -77,8 +80,10 @@ def lint(
     Raises :class:`orderlint.engine.PluginLoadError` or :class:`orderlint.config.ConfigError`
     for a broken installation or configuration; never for a bad document.
     """
-    lt = linter or _linter(config, as_of)
-    return lt.lint_document(to_document(document, source))
+    # A plugin that prints must not write into the embedding program's standard output.
+    with redirect_stdout(sys.stderr):
+        lt = linter or _linter(config, as_of)
+        return lt.lint_document(to_document(document, source))
 
 
 def lint_many(
@@ -88,17 +93,21 @@ def lint_many(
     as_of: Optional[Union[str, _dt.date]] = None,
 ) -> Report:
     """Lint many documents with one linter; returns a :class:`Report` with a summary."""
-    lt = _linter(config, as_of)
-    report = Report(results=[], summary=Summary())
-    for i, d in enumerate(documents):
-        r = lt.lint_document(to_document(d, f"<document {i}>")).locate()  # collected: positions now, no document kept
-        report.results.append(r)
-        report.summary.add(r)
+    with redirect_stdout(sys.stderr):
+        lt = _linter(config, as_of)
+        report = Report(results=[], summary=Summary())
+        for i, d in enumerate(documents):
+            r = lt.lint_document(to_document(d, f"<document {i}>")).locate()  # collected: positions now, no document kept
+            report.results.append(r)
+            report.summary.add(r)
     return report
 
 
 def iter_lint(documents: Iterable[DocumentInput], *, linter: Optional[Linter] = None) -> Iterator[Result]:
     """Stream results with constant memory (one result per document, in order)."""
-    lt = linter or _default_linter()
+    with redirect_stdout(sys.stderr):
+        lt = linter or _default_linter()
     for i, d in enumerate(documents):
-        yield lt.lint_document(to_document(d, f"<document {i}>"))
+        with redirect_stdout(sys.stderr):  # not across the yield: the caller's prints stay its own
+            result = lt.lint_document(to_document(d, f"<document {i}>"))
+        yield result

@@ -518,3 +518,23 @@ def test_json_lines_findings_are_path_line_col_without_a_second_line_number(tmp_
     assert m and m.group("path") == str(p) and m.group("line") == "2" and m.group("code") == "ILD301", line
     stdin = run_orderlint("check", "--jsonl", input=p.read_bytes()).stdout.decode().splitlines()[0]
     assert re.match(r"^<stdin>:2:\d+: ILD301 ", stdin), stdin
+
+
+def test_the_python_api_never_writes_to_stdout_even_when_a_plugin_prints(capsys):
+    import importlib.util
+
+    import orderlint
+    from orderlint.api import iter_lint
+    from orderlint.engine import Linter
+
+    spec = importlib.util.spec_from_loader("noisy_api", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    exec(textwrap.dedent(NOISY_SOURCE), module.__dict__)
+    linter = Linter(plugins=[module])
+    capsys.readouterr()
+    result = orderlint.lint(minimal(), linter=linter)
+    assert result.status == "checked"
+    results = list(iter_lint([minimal(), minimal(id="b")], linter=linter))
+    assert len(results) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("NOISE from a check") == 3
