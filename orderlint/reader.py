@@ -751,7 +751,7 @@ _LEADING_SPACE = re.compile(r"\s*")
 def sniff_format(text: str) -> str:
     """For stdin or an unknown suffix: JSON if it starts like JSON, else YAML.
 
-    ``{`` followed by a quoted key (or ``}``) is JSON, with JSON's messages; ``{`` followed by
+    ``{`` followed by a quoted key, ``}`` or nothing is JSON, with JSON's messages; ``{`` followed by
     anything else cannot be JSON, so it is read as a YAML flow mapping (``{id: x, kind: patient}``).
     """
     i = _LEADING_SPACE.match(text).end()
@@ -760,7 +760,7 @@ def sniff_format(text: str) -> str:
         return "json"
     if first == "{":
         j = _skip_ws(text, i + 1)
-        return "json" if text[j : j + 1] in ('"', "}") else "yaml"
+        return "json" if text[j : j + 1] in ('"', "}", "") else "yaml"
     return "yaml"
 
 

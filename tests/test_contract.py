@@ -136,7 +136,8 @@ def test_yaml_dates_read_as_strings_like_json():
         ('"just a string"', "must be an object"),
         ("id: [unclosed\n", "not valid YAML"),
         ("a: !!python/object/apply:os.system ['true']\n", "not allowed"),
-        ("---\nid: a\n---\nid: b\n", "not valid YAML"),
+        # regimen-format.md 2nd ed., YAML: several documents in one file are OL001, and the message says how many.
+        ("---\nid: a\n---\nid: b\n", "this one has 2"),
     ],
 )
 def test_unparseable_documents_are_ol001(text, fragment):

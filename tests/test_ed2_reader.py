@@ -466,6 +466,7 @@ FLOW = (
 
 @pytest.mark.parametrize("text, fmt", [
     ('{"id": 1}', "json"), ('  \n {\n  "id": 1}', "json"), ("{}", "json"), ("{ }", "json"), ("[1]", "json"),
+    ("{", "json"), ("{ \n", "json"),
     (FLOW, "yaml"), ("  {id: x}", "yaml"), ("{\n  # a comment\n  id: x}", "yaml"), ("{'id': 'x'}", "yaml"),
     ("id: x", "yaml"), ("", "yaml"),
 ])
