@@ -31,6 +31,8 @@ def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "orderlint/schemas/regimen.schema.json" in names
     assert "orderlint_ssc/plugin.py" in names and "orderlint_ssc/vocabulary.py" in names
+    # The pack vocabulary and the FHIR value sets are data files the installed tool reads.
+    assert "orderlint_ssc/vocabulary.json" in names and "orderlint/fhir/valuesets.json" in names
     assert not any(n.startswith(("checks/", "tests/", "examples/")) for n in names), "no top-level names that collide"
     ep = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(ep).decode()
