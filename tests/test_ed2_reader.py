@@ -384,6 +384,22 @@ def test_a_truncated_json_lines_file_becomes_an_error_unit_after_the_lines_read(
     assert all(u[0] == "line" for u in rest[:-1])
 
 
+def test_a_read_error_mid_way_ends_the_lines_with_that_error():
+    class FailsOnThirdLine(io.BytesIO):
+        calls = 0
+
+        def readline(self, size: int = -1) -> bytes:
+            self.calls += 1
+            if self.calls == 3:
+                raise OSError(5, "Input/output error")
+            return super().readline(size)
+
+    it = iter_jsonl_lines(FailsOnThirdLine(_jsonl_bytes(lines=4, pad=10)), "s")
+    assert [next(it)[1], next(it)[1]] == [1, 2]
+    with pytest.raises(OSError, match="Input/output error"):
+        next(it)
+
+
 def test_a_whole_file_truncated_while_being_read_is_reported(tmp_path):
     path = tmp_path / "doc.yaml"
     path.write_bytes(PATIENT_YAML.encode() * 10)
