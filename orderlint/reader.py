@@ -49,8 +49,9 @@ class Document:
     text: Optional[str] = None
     fmt: str = "json"
     first_line: int = 1
-    _positions: Optional[dict[str, tuple[int, int]]] = field(default=None, repr=False)
-    _aliases: Optional[dict[str, str]] = field(default=None, repr=False)
+    # YAML: pointer -> (line, column); or, for the root of an alias expansion, the pointer of the
+    # anchored original (str), where everything inside the expansion is located.
+    _positions: Optional[dict[str, Any]] = field(default=None, repr=False)
     _locator: Optional["_JsonLocator"] = field(default=None, repr=False)
 
     def locate(self, pointer: str) -> tuple[int, int]:
@@ -64,16 +65,14 @@ class Document:
             line, col = self._locator.line_col(self._locator.offset(pointer))
             return line + self.first_line - 1, col
         pos = self._positions
-        aliases = self._aliases or {}
         p = pointer
         while True:
             hit = pos.get(p)
             if hit is not None:
+                if hit.__class__ is str:  # inside a YAML alias expansion: the anchored value's place
+                    pointer = p = hit + pointer[len(p):]
+                    continue
                 return hit[0] + self.first_line - 1, hit[1]
-            original = aliases.get(p)
-            if original is not None:  # inside a YAML alias expansion: the anchored value's place
-                pointer = p = original + pointer[len(p):]
-                continue
             if not p:
                 return self.first_line, 1
             p = p[: p.rfind("/")]
@@ -517,7 +516,6 @@ def parse_yaml(text: str, source: str) -> Document:
         doc.error = ParseError(f"document is nested deeper than {MAX_DEPTH} levels")
         return doc
     doc._positions = builder.positions
-    doc._aliases = builder.aliases
     return doc
 
 
@@ -586,13 +584,12 @@ class _YamlBuilder:
     (scalar text plus two characters per value, computed once per node); the total may not pass
     MAX_DOCUMENT_BYTES, so a document never expands to more than the largest JSON document
     orderlint reads, and one that would is refused without making a single copy. Positions are
-    recorded once per node; a pointer inside an expansion is located through ``aliases`` at the
+    recorded once per node; a pointer inside an expansion is located (through its root's entry) at the
     anchored original.
     """
 
     def __init__(self) -> None:
-        self.positions: dict[str, tuple[int, int]] = {}
-        self.aliases: dict[str, str] = {}
+        self.positions: dict[str, Any] = {}  # pointer -> (line, column), or alias root -> original pointer
         self.first: dict[int, str] = {}  # id(node) -> pointer where it was first built
         self.sizes: dict[int, int] = {}  # id(node) -> its size written out as JSON (capped)
 
@@ -658,7 +655,7 @@ class _YamlBuilder:
                 self.positions.setdefault(pointer, (node.start_mark.line + 1, node.start_mark.column + 1))
             return record
         if record:  # the root of an expansion: located at the original
-            self.aliases[pointer] = first
+            self.positions.setdefault(pointer, first)
         return False
 
     def build(self, node: Any, pointer: str, depth: int, record: bool) -> Any:
@@ -797,13 +794,13 @@ class FileChangedError(OSError):
         super().__init__(errno.EIO, f"file changed while being read: {expected} bytes expected, {read} read")
 
 
-def _size_at_open(stream: Any) -> Optional[int]:
-    """Bytes left in ``stream`` if it is a regular file, else None (pipes, terminals, sockets)."""
+def _size_at_open(stream: Any) -> Optional[tuple[int, int]]:
+    """(position, size) of ``stream`` if it is a regular file, else None (pipes, terminals, sockets)."""
     try:
         st = os.fstat(stream.fileno())
         if not stat.S_ISREG(st.st_mode):
             return None
-        return max(st.st_size - stream.tell(), 0)
+        return stream.tell(), st.st_size
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
         return None
 
@@ -814,10 +811,12 @@ def read_stream(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES + 1) -> bytes:
     Raises FileChangedError (an OSError, whose ``strerror`` is the one-line message) when a regular
     file gives fewer bytes than it held when opened, instead of returning a silently shorter text.
     """
-    expected = _size_at_open(stream)
+    at_open = _size_at_open(stream)
     raw = stream.read(limit)
-    if expected is not None and len(raw) < min(expected, limit):
-        raise FileChangedError(expected, len(raw))
+    if at_open is not None:
+        expected = max(at_open[1] - at_open[0], 0)
+        if len(raw) < min(expected, limit):
+            raise FileChangedError(expected, len(raw))
     return raw
 
 
@@ -828,22 +827,22 @@ def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, 
     line, raises FileChangedError if a regular file gave fewer bytes than its size at open (it was
     truncated while being read): the lines it no longer holds are never silently dropped.
     """
-    expected = _size_at_open(stream)
-    total = 0
+    at_open = _size_at_open(stream)
     lineno = 0
     while True:
         raw = stream.readline(MAX_DOCUMENT_BYTES + 1)
         if not raw:
-            if expected is not None and total < expected:
-                raise FileChangedError(expected, total)
+            if at_open is not None:  # the position at the end counts what was read: nothing per line
+                start, size = at_open
+                read = stream.tell() - start
+                if read < size - start:
+                    raise FileChangedError(size - start, read)
             return
-        total += len(raw)
         lineno += 1
         if len(raw) > MAX_DOCUMENT_BYTES and not raw.endswith(b"\n"):
             # Skip the rest of an over-long line without holding it in memory.
             while raw and not raw.endswith(b"\n"):
                 raw = stream.readline(MAX_DOCUMENT_BYTES)
-                total += len(raw)
             yield source, lineno, None
             continue
         if raw.strip():
