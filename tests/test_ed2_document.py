@@ -317,3 +317,22 @@ def test_unknown_field_names_are_quoted_when_not_printable(key):
     d = doc(**{"x-" + key: json.loads("[" * 70 + "]" * 70)})
     [(msg, _)] = problems(d)
     assert ("x-" + key) not in msg and "deeper than" in msg
+
+
+def test_thousands_of_unknown_fields_are_reported_in_bounded_time_with_hints_for_the_first():
+    # Every unknown field is still reported; the did-you-mean search is spent on the first 50 only,
+    # so a document of 20,000 unknown keys costs no 20,000 similarity searches.
+    import time
+
+    import orderlint
+    from conftest import minimal
+
+    doc = minimal()
+    doc.update({f"kindd{i}": 1 for i in range(20_000)})
+    t0 = time.perf_counter()
+    r = orderlint.lint(doc)
+    elapsed = time.perf_counter() - t0
+    msgs = [f.message for f in r.findings if f.code == "OL001"]
+    assert len(msgs) == 20_000
+    assert "did you mean 'kind'" in msgs[0]
+    assert elapsed < 30
