@@ -1,0 +1,327 @@
+"""The CDS Hooks 2.0 service (services.md section 1): a Starlette ASGI app and ``run`` on uvicorn.
+
+| endpoint | purpose |
+|---|---|
+| ``GET /cds-services`` | discovery |
+| ``POST /cds-services/{id}`` | call a service (order-select, order-sign) |
+| ``POST /cds-services/{id}/feedback`` | card outcomes |
+| ``GET /healthz`` | liveness, no authentication |
+
+Every non-2xx answer carries an OperationOutcome; nothing unexpected escapes as a bare 500. Logs
+hold method, path, status, duration and ``hookInstance`` only: never bodies, ids, names or values.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import re
+import time
+from typing import Any, Optional
+
+from orderlint.serve.settings import ServeSettings, is_loopback, parse_settings
+
+log = logging.getLogger("orderlint.serve")
+
+SELECT_ID = "orderlint-order-select"
+SIGN_ID = "orderlint-order-sign"
+SERVICES = {SELECT_ID: "order-select", SIGN_ID: "order-sign"}
+#: order-select answers only drug-choice and combination findings (services.md, Calling a service).
+SELECT_RULES = frozenset({"ILD101", "ILD102", "ILD103", "ILD104", "ILD201", "ILD301", "ILD302"})
+_SAFE_INSTANCE = re.compile(r"[^A-Za-z0-9._:-]")
+
+
+class Problem(Exception):
+    """An answer other than 200: HTTP status, OperationOutcome issue code, one-line diagnostics."""
+
+    def __init__(self, status: int, code: str, message: str, headers: Optional[dict] = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+def outcome(code: str, message: str, severity: str = "error") -> dict:
+    return {"resourceType": "OperationOutcome",
+            "issue": [{"severity": severity, "code": code, "diagnostics": message or code}]}
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("orderlint")
+    except Exception:
+        return "unknown"
+
+
+def _clean_instance(v: Any) -> str:
+    return _SAFE_INSTANCE.sub("", v)[:64] if isinstance(v, str) else "-"
+
+
+def create_app(settings: Any = None, linter: Any = None) -> Any:
+    """The ASGI app. ``settings``: a `[tool.orderlint.serve]` table (dict) or ServeSettings;
+    ``linter``: an ``orderlint.engine.Linter`` (default: one with the discovered settings)."""
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    s = settings if isinstance(settings, ServeSettings) else parse_settings(settings)
+    if linter is None:
+        from orderlint.engine import Linter
+
+        linter = Linter()
+    # fhir.md: the request extension orderlint-as-of is honoured only with allow-as-of.
+    linter.settings.allow_as_of = s.allow_as_of
+    fixed_as_of = linter.settings.as_of
+
+    from orderlint.serve.cards import CardBuilder
+    from orderlint.serve.feedback import FeedbackStore
+    from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext
+    from orderlint.serve.prefetch import FetchError, fetch, missing_keys, templates
+
+    builder = CardBuilder(linter, s.docs_url)
+    store = FeedbackStore(s.feedback_db)
+    verifier = None
+    if s.auth:
+        from orderlint.serve.auth import Verifier
+
+        verifier = Verifier(s.issuers, s.base_url or "", s.fetch_ca_file)
+    version = _version()
+    discovery = {"services": [
+        {"hook": "order-select", "id": SELECT_ID, "title": "orderlint: SSc-ILD drug choice",
+         "description": "Checks newly selected medication orders against the SSc-ILD drug-choice and combination "
+                        "rules (not-recommended agents, combinations, PCP prophylaxis).",
+         "prefetch": dict(templates())},
+        {"hook": "order-sign", "id": SIGN_ID, "title": "orderlint: SSc-ILD order safety",
+         "description": "Checks the orders being signed against every orderlint rule: doses, glucocorticoids, "
+                        "PCP prophylaxis and baseline screening for systemic sclerosis-associated ILD.",
+         "prefetch": dict(templates())},
+    ]}
+
+    def answer(status: int, body: Any, headers: Optional[dict] = None) -> JSONResponse:
+        media = "application/fhir+json" if status >= 400 else "application/json"
+        return JSONResponse(body, status_code=status, headers=headers, media_type=media)
+
+    def fail(p: Problem) -> JSONResponse:
+        return answer(p.status, outcome(p.code, p.message), p.headers)
+
+    async def body_of(request: Request) -> bytes:
+        limit = s.max_request_bytes
+        cl = request.headers.get("content-length")
+        if cl is not None and cl.isdigit() and int(cl) > limit:
+            raise Problem(413, "too-long", f"request body is over {limit} bytes")
+        chunks = bytearray()
+        async for chunk in request.stream():
+            chunks += chunk
+            if len(chunks) > limit:
+                raise Problem(413, "too-long", f"request body is over {limit} bytes")
+        return bytes(chunks)
+
+    def parse(raw: bytes) -> Any:
+        from orderlint.reader import decode_bytes, parse_json
+
+        text, err = decode_bytes(raw)
+        if text is None:
+            raise Problem(400, "invalid", f"request body: {err}")
+        doc = parse_json(text, "request")
+        if doc.error is not None:
+            raise Problem(400, "invalid", f"request body: {doc.error.message} (line {doc.error.line})")
+        return doc.data
+
+    def authenticate(request: Request) -> None:
+        if verifier is None:
+            return
+        from orderlint.serve.auth import AuthError
+
+        try:
+            verifier.verify(request.headers.get("authorization"), request.url.path)
+        except AuthError as e:
+            raise Problem(401, "login", str(e), {"WWW-Authenticate": "Bearer"}) from None
+
+    def service_of(request: Request) -> str:
+        sid = request.path_params["service_id"]
+        if sid not in SERVICES:
+            raise Problem(404, "not-found", "unknown CDS service id")
+        return sid
+
+    def validation_message(e: Any) -> str:
+        err = e.errors()[0]
+        where = "/".join(str(p) for p in err.get("loc", ()))
+        return f"{where or 'body'}: {err.get('msg', 'invalid')}"
+
+    async def call(request: Request, sid: str) -> tuple[dict, str]:
+        from pydantic import ValidationError
+
+        authenticate(request)
+        data = parse(await body_of(request))
+        if not isinstance(data, dict):
+            raise Problem(400, "invalid", "request body: not a JSON object")
+        try:
+            req = CDSHooksRequest.model_validate(data)
+        except ValidationError as e:
+            raise Problem(400, "invalid", f"request: {validation_message(e)}") from None
+        hook = SERVICES[sid]
+        if req.hook != hook:
+            raise Problem(400, "invalid", f"request: hook {req.hook[:40]!r} does not match service {sid} ({hook})")
+        try:
+            ctx = (OrderSelectContext if hook == "order-select" else OrderSignContext).model_validate(req.context)
+        except ValidationError as e:
+            raise Problem(400, "invalid", f"context: {validation_message(e)}") from None
+        prefetch = data.get("prefetch")
+        for k, v in (prefetch or {}).items():
+            if v is not None and not (isinstance(v, dict) and isinstance(v.get("resourceType"), str)):
+                raise Problem(400, "invalid", f"prefetch {k[:40]!r}: not a FHIR resource")
+        missing = missing_keys(prefetch, s.required_prefetch)
+        if missing:
+            auth = req.fhirAuthorization
+            if not (s.fetch_prefetch and req.fhirServer and auth is not None):
+                raise Problem(412, "incomplete", f"required prefetch missing: {', '.join(missing)}")
+            try:
+                got = await fetch(missing, server=req.fhirServer, token=auth.access_token, patient_id=ctx.patientId,
+                                  max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file)
+            except FetchError as e:
+                raise Problem(412, "incomplete", f"required prefetch missing: {', '.join(missing)}; "
+                                                 f"fetching it failed: {e}") from None
+            data = dict(data)
+            data["prefetch"] = {**(prefetch or {}), **got}
+        return data, req.hookInstance
+
+    def lint(data: dict) -> Any:
+        from orderlint.fhir.lint import lint_fhir
+
+        # A long-running service: "today" is each request's day unless the settings fix as_of.
+        linter._as_of = fixed_as_of or _dt.date.today()
+        results = lint_fhir(data, linter=linter, source="request")
+        for r in results:
+            if r.status == "invalid":
+                msgs = "; ".join(f.message for f in r.findings if f.code == "OL001")[:500]
+                raise Problem(400, "invalid", f"draft orders are not valid FHIR: {msgs or 'invalid'}")
+        return results
+
+    def make_cards(data: dict, sid: str) -> list[tuple[dict, list[str]]]:
+        results = lint(data)
+        patient = data["context"]["patientId"]
+        patient = patient.split("/", 1)[1] if patient.startswith("Patient/") else patient
+        findings = [f for r in results if r.status == "checked" for f in r.findings]
+        if SERVICES[sid] == "order-select":
+            findings = select_findings(data, findings)
+        return builder.cards(findings, data, patient)
+
+    def select_findings(data: dict, findings: list) -> list:
+        """Drug-choice and combination findings about the selected orders, or combinations they complete:
+        a finding on another order counts when it goes away without the selections."""
+        sel = {x.split("/", 1)[1] if "/" in x else x for x in data["context"]["selections"]}
+        keep, others = [], []
+        for f in findings:
+            if f.code == "OL000" or f.code == "OL008":
+                keep.append(f)
+            elif f.code in SELECT_RULES:
+                (keep if str(f.order).split("#", 1)[0] in sel else others).append(f)
+        if others:
+            reduced = dict(data)
+            ctx = dict(data["context"])
+            bundle = dict(ctx["draftOrders"])
+            bundle["entry"] = [e for e in bundle.get("entry") or ()
+                               if not (isinstance(e.get("resource"), dict) and e["resource"].get("id") in sel)]
+            ctx["draftOrders"] = bundle
+            reduced["context"] = ctx
+            without = {(f.code, f.order, f.message) for r in lint(reduced) for f in r.findings}
+            keep += [f for f in others if (f.code, f.order, f.message) not in without]
+        orders = {str(f.order).split("#", 1)[0] for f in keep if f.code not in ("OL008", "OL000")}
+        return [f for f in keep if f.code != "OL008" or str(f.order).split("#", 1)[0] in orders]
+
+    def logged(fn: Any) -> Any:
+        async def endpoint(request: Request) -> Any:
+            t0 = time.perf_counter()
+            request.state.instance = "-"
+            try:
+                resp = await fn(request)
+            except Problem as p:
+                resp = fail(p)
+            except Exception as e:  # never a 500 without an OperationOutcome, never a traceback in logs
+                log.error("unexpected %s in %s %s", type(e).__name__, request.method, request.url.path)
+                resp = answer(500, outcome("exception", "internal error; the orders were not checked"))
+            log.info("%s %s %d %.1fms hookInstance=%s", request.method, request.url.path, resp.status_code,
+                     (time.perf_counter() - t0) * 1000, request.state.instance)
+            return resp
+        return endpoint
+
+    @logged
+    async def healthz(request: Request) -> Any:
+        return answer(200, {"status": "ok", "version": version})
+
+    @logged
+    async def services(request: Request) -> Any:
+        return answer(200, discovery)
+
+    @logged
+    async def service(request: Request) -> Any:
+        sid = service_of(request)
+        data, instance = await call(request, sid)
+        request.state.instance = _clean_instance(instance)
+        cards = make_cards(data, sid)
+        store.record_cards(sid, cards)
+        return answer(200, {"cards": [c for c, _ in cards]})
+
+    @logged
+    async def feedback(request: Request) -> Any:
+        from pydantic import ValidationError
+
+        sid = service_of(request)
+        authenticate(request)
+        data = parse(await body_of(request))
+        try:
+            fb = CDSHooksFeedback.model_validate(data)
+        except ValidationError as e:
+            raise Problem(400, "invalid", f"feedback: {validation_message(e)}") from None
+        store.record_feedback(sid, fb.feedback, s.store_comments)
+        return answer(200, {})
+
+    async def http_error(request: Request, exc: Exception) -> Any:
+        status = getattr(exc, "status_code", 500)
+        code = {404: "not-found", 405: "not-supported"}.get(status, "exception" if status >= 500 else "invalid")
+        log.info("%s %s %d", request.method, request.url.path, status)
+        return answer(status, outcome(code, "no such endpoint" if status == 404 else f"HTTP {status}"))
+
+    async def server_error(request: Request, exc: Exception) -> Any:
+        log.error("unexpected %s in %s %s", type(exc).__name__, request.method, request.url.path)
+        return answer(500, outcome("exception", "internal error"))
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/cds-services", services, methods=["GET"]),
+        Route("/cds-services/{service_id}", service, methods=["POST"]),
+        Route("/cds-services/{service_id}/feedback", feedback, methods=["POST"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
+    app.state.settings = s
+    app.state.store = store
+    app.state.linter = linter
+    return app
+
+
+def check_bind(host: str, s: ServeSettings) -> None:
+    """A non-loopback host without authentication is a configuration error (services.md, Security)."""
+    from orderlint.config import ConfigError
+
+    if not is_loopback(host) and not s.auth:
+        raise ConfigError(f"refusing to listen on {host}: authentication is off; list issuers in "
+                          "[tool.orderlint.serve.auth] (with base-url) or bind to 127.0.0.1")
+
+
+def run(host: Optional[str] = None, port: Optional[int] = None, *, settings: Any = None, linter: Any = None,
+        log_level: str = "info") -> None:
+    """Serve on uvicorn. Raises ConfigError (exit 2) before listening on a bad configuration."""
+    import uvicorn
+
+    s = settings if isinstance(settings, ServeSettings) else parse_settings(settings)
+    host = host or s.host
+    port = s.port if port is None else port
+    check_bind(host, s)
+    app = create_app(s, linter)
+    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(message)s")
+    if not s.auth:
+        log.warning("authentication is off (no issuers in [tool.orderlint.serve.auth]); listening on %s only", host)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level, server_header=False,
+                ssl_certfile=s.ssl_certfile, ssl_keyfile=s.ssl_keyfile)

@@ -1,0 +1,140 @@
+"""JWT bearer tokens of CDS clients (the CDS Hooks spec's security section; services.md section 1).
+
+Each allowed ``iss`` has a JWKS (a file, or an https URL fetched and cached) and an optional ``jku``
+allowlist. ``aud`` must equal the called endpoint's URL (``base-url`` + path); ``exp``, ``iat`` and
+``jti`` are required and checked with a 60 s leeway; a ``jti`` seen before is refused until its
+``exp`` passes; only RS384 and ES384 are accepted (never ``none`` nor HMAC).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Optional
+
+from orderlint.serve.settings import Issuer
+
+ALGORITHMS = ["RS384", "ES384"]
+LEEWAY = 60
+JWKS_TTL = 300.0
+MAX_JTI = 100_000
+
+
+class AuthError(Exception):
+    """Token missing or rejected; the message names why (no token content)."""
+
+
+class Verifier:
+    def __init__(self, issuers: tuple[Issuer, ...], base_url: str, ca_file: Optional[str] = None) -> None:
+        self.issuers = {i.iss: i for i in issuers}
+        self.base_url = base_url.rstrip("/")
+        self.ca_file = ca_file
+        self._jwks: dict[str, tuple[float, list]] = {}
+        self._jti: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ keys
+    def _load_jwks(self, where: str) -> list:
+        hit = self._jwks.get(where)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < JWKS_TTL:
+            return hit[1]
+        if "://" in where:
+            import httpx
+
+            try:
+                r = httpx.get(where, timeout=2.0, follow_redirects=False, verify=self.ca_file or True)
+                r.raise_for_status()
+                data = r.json()
+            except Exception as e:
+                raise AuthError(f"cannot read the issuer's JWKS ({type(e).__name__})") from None
+        else:
+            try:
+                with open(where, encoding="utf-8") as f:
+                    data = json.load(f)
+            except (OSError, ValueError) as e:
+                raise AuthError(f"cannot read the issuer's JWKS file ({type(e).__name__})") from None
+        keys = data.get("keys") if isinstance(data, dict) else None
+        if not isinstance(keys, list):
+            raise AuthError("the issuer's JWKS has no keys")
+        self._jwks[where] = (now, keys)
+        return keys
+
+    def _key(self, header: dict, issuer: Issuer) -> Any:
+        import jwt
+
+        jku = header.get("jku")
+        if jku is not None:
+            if not isinstance(jku, str) or jku.rstrip("/") not in issuer.jku:
+                raise AuthError("jku is not on the issuer's allowlist")
+            where = jku
+        else:
+            where = issuer.jwks
+        keys = self._load_jwks(where)
+        kid = header.get("kid")
+        alg = header.get("alg")
+        want = "RSA" if alg == "RS384" else "EC"
+        cands = [k for k in keys if isinstance(k, dict) and k.get("kty") == want
+                 and (kid is None or k.get("kid") == kid) and k.get("use", "sig") == "sig"]
+        if not cands:
+            raise AuthError("no key of the issuer matches the token's kid and alg")
+        try:
+            return jwt.PyJWK(cands[0], algorithm=alg).key
+        except Exception:
+            raise AuthError("the issuer's key cannot be read") from None
+
+    # ------------------------------------------------------------------ tokens
+    def verify(self, authorization: Optional[str], path: str) -> dict:
+        import jwt
+
+        if not authorization:
+            raise AuthError("no bearer token")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("no bearer token")
+        token = token.strip()
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise AuthError("the token is not a JWT") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise AuthError(f"algorithm {str(header.get('alg'))[:20]!r} is not accepted (RS384, ES384)")
+        iss = unverified.get("iss")
+        issuer = self.issuers.get(iss) if isinstance(iss, str) else None
+        if issuer is None:
+            raise AuthError("the token's issuer is not allowed")
+        key = self._key(header, issuer)
+        aud = self.base_url + path
+        try:
+            claims = jwt.decode(token, key=key, algorithms=[header["alg"]], audience=aud, issuer=iss,
+                                leeway=LEEWAY, options={"require": ["iss", "aud", "exp", "iat", "jti"]})
+        except jwt.ExpiredSignatureError:
+            raise AuthError("the token has expired") from None
+        except jwt.InvalidAudienceError:
+            raise AuthError("the token's aud is not this endpoint") from None
+        except jwt.ImmatureSignatureError:
+            raise AuthError("the token is not valid yet") from None
+        except jwt.MissingRequiredClaimError as e:
+            raise AuthError(f"the token has no {e.claim}") from None
+        except jwt.PyJWTError as e:
+            raise AuthError(f"the token is rejected ({type(e).__name__})") from None
+        now = time.time()
+        iat = claims.get("iat")
+        if not isinstance(iat, (int, float)) or iat > now + LEEWAY:
+            raise AuthError("the token's iat is in the future")
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not jti:
+            raise AuthError("the token has no jti")
+        self._expire(now)
+        key_ = f"{iss}\x1f{jti}"
+        if key_ in self._jti:
+            raise AuthError("the token's jti was already used")
+        if len(self._jti) >= MAX_JTI:
+            raise AuthError("too many live tokens")  # fail closed rather than forget a jti
+        self._jti[key_] = float(claims["exp"]) + LEEWAY
+        return claims
+
+    def _expire(self, now: float) -> None:
+        if len(self._jti) > 1000 or (self._jti and int(now) % 16 == 0):
+            for k in [k for k, exp in self._jti.items() if exp < now]:
+                del self._jti[k]

@@ -1,0 +1,341 @@
+"""Findings -> CDS Hooks cards (services.md section 1, Cards).
+
+One card per finding, except that the findings about one order form one card (alert fatigue:
+one card per problem order, not one per rule). ``OL008`` notes are never cards: they are listed on
+their order's card. ``OL000`` gives one critical card. Suggestions only where the fix is mechanical.
+Every value is non-empty; optional members are left out.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid as _uuid
+from typing import Any, Iterable, Optional
+
+from orderlint.findings import SEVERITY_RANK
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+NON_ADHERENCE = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
+INDICATOR = {"error": "critical", "warning": "warning", "info": "info"}
+MAX_SUMMARY = 139  # "under 140 characters"
+
+OVERRIDE_REASONS = (
+    ("patient-ineligible", "Patient does not meet eligibility for recommended action"),
+    ("action-completed", "Recommended action was already completed"),
+    ("risk-benefit-ratio", "Recipient assessment of risk/benefit ratio"),
+    ("expert-contradicts", "Advice from expert contradicts the recommended action"),
+)
+
+#: Short problem phrases for card summaries; other rules use their name.
+PHRASES = {
+    "ILD101": "not recommended for SSc-ILD", "ILD102": "started with mycophenolate before progression",
+    "ILD103": "IV route not the SSc-ILD formulation", "ILD104": "antimetabolite combination",
+    "ILD201": "glucocorticoid as first-line ILD treatment", "ILD202": "glucocorticoid dose above limit",
+    "ILD203": "long-term glucocorticoid", "ILD204": "pulse outside rapidly progressive ILD",
+    "ILD205": "pulse without an immunosuppressant", "ILD206": "pulse course too long",
+    "ILD207": "pulse: review renal crisis risk", "ILD301": "no PCP prophylaxis",
+    "ILD302": "no PCP prophylaxis with glucocorticoid", "ILD401": "baseline labs missing",
+    "ILD402": "boxed-warning screening missing", "ILD403": "infection screening missing",
+    "ILD404": "no pregnancy test", "ILD405": "baseline imaging missing", "ILD406": "no TPMT/NUDT15 test",
+    "ILD407": "no G6PD test", "ILD501": "dose above maximum", "ILD502": "dose below usual range",
+    "ILD503": "cyclophosphamide course too long", "OL002": "unknown drug", "OL003": "dose cannot be verified",
+    "OL004": "duplicate therapy",
+}
+
+# ---------------------------------------------------------------- mechanical fixes
+PCP_RULES = frozenset({"ILD301", "ILD302"})
+SCREENING_RULES = frozenset({"ILD401", "ILD402", "ILD403", "ILD404", "ILD406", "ILD407"})
+DELETE_RULES = frozenset({"ILD101", "ILD201"})
+PCP_LABEL = "Add sulfamethoxazole-trimethoprim 800/160 mg three times weekly"
+
+#: Codes used in created orders: the `*` codes of fhir.md section 2.4 (lft and renal: one CMP).
+#: test -> (list of (LOINC codes of one ServiceRequest), text)
+ORDERABLE = {
+    "cbc": ((("58410-2",), "Complete blood count with differential"),),
+    "cmp": ((("24323-8",), "Comprehensive metabolic panel"),),
+    "urinalysis": ((("24356-8",), "Urinalysis"),),
+    "hbv": ((("5196-1",), "Hepatitis B surface antigen"), (("16933-4",), "Hepatitis B core antibody")),
+    "hcv": ((("13955-0",), "Hepatitis C antibody"),),
+    "tb": ((("71773-6",), "Tuberculosis interferon-gamma release assay"),),
+    "pregnancy": ((("2106-3",), "Pregnancy test (hCG)"),),
+    "g6pd": ((("2357-2",), "G6PD activity"),),
+    "tpmt": (((), "Thiopurine genotype"),),  # code.text only (fhir.md 2.4): the format's test name
+}
+_FIXED_TEST = {"ILD404": ["pregnancy"], "ILD406": ["tpmt"], "ILD407": ["g6pd"]}
+_WITHOUT = re.compile(r"without (?:baseline )?(.+?)(?: screening| testing| \(|$)")
+
+
+def missing_tests(code: str, message: str, vocab: Any = None) -> Optional[list[str]]:
+    """The tests a screening finding says are missing, canonical; None when they cannot be read
+    (then no suggestion: one that did not clear the card would loop)."""
+    if code in _FIXED_TEST:
+        return list(_FIXED_TEST[code])
+    m = _WITHOUT.search(message)
+    if not m:
+        return None
+    out = []
+    for part in m.group(1).split(","):
+        name = part.strip()
+        if not name:
+            return None
+        hit = vocab.test(name) if vocab is not None else None
+        out.extend(t for t in (hit or (name,)) if t not in out)
+    return out or None
+
+
+def _orderable(tests: Iterable[str]) -> Optional[list[tuple[tuple[str, ...], str]]]:
+    items: list[tuple[tuple[str, ...], str]] = []
+    need = list(dict.fromkeys(tests))
+    if "lft" in need or "renal" in need:
+        need = [t for t in need if t not in ("lft", "renal")] + ["cmp"]
+    for t in need:
+        spec = ORDERABLE.get(t)
+        if spec is None:
+            return None
+        for item in spec:
+            if item not in items:
+                items.append(item)
+    return items
+
+
+def _new_id() -> str:
+    return str(_uuid.uuid4())
+
+
+def pcp_order(patient: str) -> dict:
+    return {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "order",
+        "subject": {"reference": f"Patient/{patient}"},
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": "10831", "display": "sulfamethoxazole-trimethoprim"}],
+            "text": "sulfamethoxazole-trimethoprim 800/160 mg tablet",
+        },
+        "dosageInstruction": [{
+            "text": "1 tablet three times weekly",
+            "timing": {"repeat": {"frequency": 3, "period": 1, "periodUnit": "wk"}},
+            "route": {"coding": [{"system": SNOMED, "code": "26643006", "display": "Oral route"}]},
+            "doseAndRate": [{"doseQuantity": {"value": 1, "unit": "tablet", "system": "http://unitsofmeasure.org",
+                                              "code": "{tbl}"}}],
+        }],
+    }
+
+
+def test_order(codes: tuple[str, ...], text: str, patient: str) -> dict:
+    code: dict = {"text": text}
+    if codes:
+        code["coding"] = [{"system": LOINC, "code": c} for c in codes]
+    return {"resourceType": "ServiceRequest", "status": "draft", "intent": "order", "code": code,
+            "subject": {"reference": f"Patient/{patient}"}}
+
+
+# ---------------------------------------------------------------- order names
+def order_names(data: dict, vocab: Any) -> tuple[dict[str, str], set[str]]:
+    """MedicationRequest id -> drug name (the ingredient when known), and the ids of draft orders."""
+    names: dict[str, str] = {}
+    drafts: set[str] = set()
+    ctx = data.get("context") or {}
+
+    def walk(v: Any, draft: bool) -> None:
+        if isinstance(v, list):
+            for x in v:
+                walk(x, draft)
+        elif isinstance(v, dict):
+            if v.get("resourceType") == "Bundle":
+                for e in v.get("entry") or ():
+                    if isinstance(e, dict):
+                        walk(e.get("resource"), draft)
+            elif v.get("resourceType") in ("MedicationRequest", "MedicationStatement") and isinstance(v.get("id"), str):
+                rid = v["id"]
+                if draft:
+                    drafts.add(rid)
+                if rid not in names:
+                    names[rid] = _drug_name(v, vocab)
+
+    walk(ctx.get("draftOrders"), True)
+    for v in (data.get("prefetch") or {}).values():
+        walk(v, False)
+    return names, drafts
+
+
+def _drug_name(r: dict, vocab: Any) -> str:
+    texts = []
+    cc = r.get("medicationCodeableConcept")
+    if isinstance(cc, dict):
+        texts.append(cc.get("text"))
+        texts.extend(c.get("display") for c in cc.get("coding") or () if isinstance(c, dict))
+    ref = r.get("medicationReference")
+    if isinstance(ref, dict):
+        texts.append(ref.get("display"))
+    texts = [t.strip() for t in texts if isinstance(t, str) and t.strip()]
+    for t in texts:
+        try:
+            d = vocab.resolve(t).drug if vocab is not None else None
+        except Exception:
+            d = None
+        if d is not None:
+            return d.name
+    return texts[0][:60] if texts else "Medication order"
+
+
+# ---------------------------------------------------------------- cards
+class CardBuilder:
+    def __init__(self, linter: Any, docs_url: Optional[str] = None) -> None:
+        self.linter = linter
+        self.docs_url = docs_url
+        self.reasons = [{"system": NON_ADHERENCE, "code": c, "display": d} for c, d in OVERRIDE_REASONS]
+
+    def link(self, code: str) -> str:
+        if self.docs_url:
+            return f"{self.docs_url.rstrip('#')}#{code.lower()}"
+        return self.linter.by_code[code].help_uri()
+
+    def cards(self, findings: list, data: dict, patient: str) -> list[tuple[dict, list[str]]]:
+        """-> [(card, rule codes)] for one result's findings."""
+        names, drafts = order_names(data, self.linter.vocab)
+        notes: dict[Optional[str], list] = {}
+        groups: dict[Any, list] = {}
+        crashed = []
+        for i, f in enumerate(findings):
+            order = _base_id(f.order)
+            if f.code == "OL008":
+                notes.setdefault(order, []).append(f)
+            elif f.code == "OL000":
+                crashed.append(f)
+            else:
+                groups.setdefault(order if order is not None else ("finding", i), []).append(f)
+        out = []
+        if crashed:
+            out.append(self._crash_card(crashed))
+        for key, fs in groups.items():
+            order = key if isinstance(key, str) else None
+            extra = notes.get(order, []) + (notes.get(None, []) if order is not None else [])
+            out.append(self._card(fs, order, names, drafts, extra, patient))
+        out.sort(key=lambda c: -SEVERITY_RANK.get(_sev_of(c[0]["indicator"]), 0))
+        return out
+
+    def _crash_card(self, fs: list) -> tuple[dict, list[str]]:
+        detail = ["orderlint could not check these orders; review them without it.", ""]
+        detail += [f"- **OL000** {_md(f.message)}" for f in fs]
+        return ({
+            "uuid": _new_id(),
+            "summary": "orderlint could not check these orders; review them without it",
+            "detail": "\n".join(detail),
+            "indicator": "critical",
+            "source": {"label": "orderlint OL000", "url": self.link("OL000")},
+            "overrideReasons": self.reasons,
+        }, ["OL000"])
+
+    def _card(self, fs: list, order: Optional[str], names: dict, drafts: set, notes: list,
+              patient: str) -> tuple[dict, list[str]]:
+        fs = sorted(fs, key=lambda f: (-SEVERITY_RANK[f.severity], f.code))
+        top = fs[0]
+        codes = list(dict.fromkeys(f.code for f in fs))
+        drug = names.get(order) if order is not None else None
+        if order is not None:
+            head = f"{_cap(drug or order)}: {PHRASES.get(top.code, top.name.replace('-', ' '))}"
+        else:
+            head = _cap(top.message)
+        if len(fs) > 1:
+            head += f" (+{len(fs) - 1} more issue{'s' if len(fs) > 2 else ''})"
+        card: dict = {
+            "uuid": _new_id(),
+            "summary": _cut(head),
+            "detail": self._detail(fs, notes),
+            "indicator": INDICATOR[top.severity],
+            "source": {"label": f"orderlint {top.code}", "url": self.link(top.code)},
+        }
+        sugg = self._suggestions(fs, order, drafts, patient)
+        if sugg:
+            card["suggestions"] = sugg
+            card["selectionBehavior"] = "at-most-one"
+        card["overrideReasons"] = self.reasons
+        return card, codes
+
+    def _detail(self, fs: list, notes: list) -> str:
+        parts = []
+        for f in fs:
+            rule = self.linter.by_code.get(f.code)
+            lines = [f"**{f.code} {f.name}** ({f.severity})", "", _md(f.message)]
+            if f.fix:
+                lines += ["", f"Fix: {_md(f.fix)}"]
+            if rule is not None:
+                lines += ["", f"Source: {_md(rule.source.text())}"]
+            lines += ["", f"[{f.code} rule documentation]({self.link(f.code)})"]
+            parts.append("\n".join(lines))
+        if notes:
+            seen = list(dict.fromkeys(_md(n.message) for n in notes))
+            parts.append("\n".join(["**Data orderlint could not read**", ""] + [f"- {m}" for m in seen]))
+        return "\n\n---\n\n".join(parts)
+
+    def _suggestions(self, fs: list, order: Optional[str], drafts: set, patient: str) -> list[dict]:
+        creates: list[dict] = []
+        create_fixes: list = []
+        labels: list[str] = []
+        if any(f.code in PCP_RULES for f in fs):
+            creates.append({"type": "create", "description": PCP_LABEL, "resource": pcp_order(patient)})
+            create_fixes += [f for f in fs if f.code in PCP_RULES]
+            labels.append(PCP_LABEL)
+        tests: list[str] = []
+        readable = True
+        for f in fs:
+            if f.code in SCREENING_RULES:
+                t = missing_tests(f.code, f.message, self.linter.vocab)
+                if t is None or _orderable(t) is None:
+                    readable = False
+                    break
+                tests += [x for x in t if x not in tests]
+        if tests and readable:
+            items = _orderable(tests) or []
+            for codes, text in items:
+                creates.append({"type": "create", "description": f"Order {text}", "resource": test_order(codes, text, patient)})
+            create_fixes += [f for f in fs if f.code in SCREENING_RULES]
+            labels.append("Order " + ", ".join(text for _, text in items))
+        out = []
+        if creates:
+            out.append(({"uuid": _new_id(), "label": _cut("; ".join(labels), 139), "actions": creates}, create_fixes))
+        if order is not None and order in drafts and any(f.code in DELETE_RULES for f in fs):
+            out.append(({"uuid": _new_id(), "label": "Remove this draft order", "actions": [
+                {"type": "delete", "description": "Remove this draft order", "resourceId": f"MedicationRequest/{order}"}]},
+                fs))  # removing the order clears every finding about it
+        if not out:
+            return []
+        best = max(range(len(out)), key=lambda i: (max(SEVERITY_RANK[f.severity] for f in out[i][1]), len(out[i][1]), -i))
+        out[best][0]["isRecommended"] = True
+        return [s for s, _ in out]
+
+
+def _base_id(order: Any) -> Optional[str]:
+    if order is None:
+        return None
+    s = str(order)
+    return s.split("#", 1)[0] if "#" in s else s
+
+
+def _sev_of(indicator: str) -> str:
+    return {"critical": "error", "warning": "warning", "info": "info"}[indicator]
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:]
+
+
+def _cut(text: str, limit: int = MAX_SUMMARY) -> str:
+    """One line under ``limit`` + 1 characters, cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _md(text: str) -> str:
+    # Values from the request appear in messages: keep them from becoming markup or links.
+    # (">" only matters at the start of a line, where it would open a quotation.)
+    out = re.sub(r"([\\`*_\[\]<])", r"\\\1", " ".join(str(text).split()))
+    return "\\" + out if out.startswith(">") else out

@@ -1,0 +1,175 @@
+"""Card outcomes in an embedded SQLite database, and the per-rule report (services.md, Feedback).
+
+No patient data is stored: issued cards are (uuid, service, rule codes, time); feedback is one row
+per card outcome (card uuid, outcome, reason code, accepted suggestion uuids, outcomeTimestamp,
+time received). ``userComment`` may hold patient data and is stored only with ``store-comments``.
+A repeated report is stored once; an unknown card uuid counts as "unknown rule".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+import threading
+from typing import Any, Iterable, Optional
+
+UNKNOWN = "unknown rule"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cards (
+    uuid TEXT PRIMARY KEY,
+    service TEXT NOT NULL,
+    rules TEXT NOT NULL,
+    issued_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS suggestions (
+    uuid TEXT PRIMARY KEY,
+    card TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    card TEXT NOT NULL,
+    service TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason_system TEXT NOT NULL DEFAULT '',
+    reason_code TEXT NOT NULL DEFAULT '',
+    accepted TEXT NOT NULL DEFAULT '[]',
+    outcome_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    comment TEXT,
+    UNIQUE (card, outcome, reason_system, reason_code, accepted, outcome_at)
+);
+CREATE INDEX IF NOT EXISTS cards_issued ON cards(issued_at);
+CREATE INDEX IF NOT EXISTS feedback_received ON feedback(received_at);
+"""
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class FeedbackStore:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def record_cards(self, service: str, cards: Iterable[tuple[dict, list[str]]]) -> None:
+        now = _now()
+        rows, sugg = [], []
+        for card, codes in cards:
+            rows.append((card["uuid"], service, ",".join(codes), now))
+            sugg += [(s["uuid"], card["uuid"]) for s in card.get("suggestions", ())]
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR IGNORE INTO cards VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT OR IGNORE INTO suggestions VALUES (?, ?)", sugg)
+            self._db.execute("COMMIT")
+
+    def record_feedback(self, service: str, items: list, store_comments: bool = False) -> int:
+        """Store validated feedback items (models.FeedbackItem); -> number of new rows."""
+        now = _now()
+        rows = []
+        for it in items:
+            reason = it.overrideReason.reason if it.overrideReason is not None else None
+            comment = it.overrideReason.userComment if (store_comments and it.overrideReason is not None) else None
+            accepted = json.dumps(sorted(a.id for a in it.acceptedSuggestions or ()))
+            rows.append((it.card, service, it.outcome, (reason.system or "") if reason else "",
+                         reason.code if reason else "", accepted, it.outcomeTimestamp, now, comment))
+        with self._lock:
+            before = self._db.total_changes
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR IGNORE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+            return self._db.total_changes - before
+
+
+def _since(since: Any) -> Optional[str]:
+    if since is None:
+        return None
+    if isinstance(since, _dt.datetime):
+        d = since if since.tzinfo else since.replace(tzinfo=_dt.timezone.utc)
+        return d.astimezone(_dt.timezone.utc).isoformat(timespec="seconds")
+    if isinstance(since, _dt.date):
+        return _dt.datetime(since.year, since.month, since.day, tzinfo=_dt.timezone.utc).isoformat(timespec="seconds")
+    if isinstance(since, str):
+        try:
+            return _since(_dt.date.fromisoformat(since.strip()))
+        except ValueError:
+            pass
+        try:
+            return _since(_dt.datetime.fromisoformat(since.strip()))
+        except ValueError:
+            raise ValueError(f"--since: not a date (YYYY-MM-DD): {since!r}") from None
+    raise ValueError(f"--since: not a date: {since!r}")
+
+
+def report_rows(db_path: str, since: Any = None) -> list[dict]:
+    """Per rule: cards shown, accepted, overridden, override rate and top override reasons."""
+    import os
+
+    if not os.path.isfile(db_path):
+        raise FileNotFoundError(f"feedback database {db_path} does not exist")
+    cutoff = _since(since) or ""
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        stats: dict[str, dict] = {}
+
+        def row(rule: str) -> dict:
+            return stats.setdefault(rule, {"rule": rule, "shown": 0, "accepted": 0, "overridden": 0, "reasons": {}})
+
+        for (rules,) in db.execute("SELECT rules FROM cards WHERE issued_at >= ?", (cutoff,)):
+            for r in rules.split(","):
+                row(r)["shown"] += 1
+        q = ("SELECT f.outcome, f.reason_code, c.rules FROM feedback f LEFT JOIN cards c ON c.uuid = f.card "
+             "WHERE f.received_at >= ?")
+        for outcome, reason, rules in db.execute(q, (cutoff,)):
+            for r in (rules.split(",") if rules else [UNKNOWN]):
+                s = row(r)
+                s[outcome] += 1
+                if outcome == "overridden":
+                    key = reason or "(no reason)"
+                    s["reasons"][key] = s["reasons"].get(key, 0) + 1
+    finally:
+        db.close()
+    out = []
+    for rule in sorted(stats, key=lambda r: (r == UNKNOWN, r)):
+        s = stats[rule]
+        decided = s["accepted"] + s["overridden"]
+        top = sorted(s["reasons"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        out.append({"rule": rule, "shown": s["shown"], "accepted": s["accepted"], "overridden": s["overridden"],
+                    "override_rate": round(s["overridden"] / decided, 4) if decided else None,
+                    "acceptance_rate": round(s["accepted"] / decided, 4) if decided else None,
+                    "top_override_reasons": [{"reason": k, "count": v} for k, v in top]})
+    return out
+
+
+def feedback_report(db_path: str, since: Any = None, fmt: str = "text") -> str:
+    """The report `orderlint feedback report` prints: a table (``text``) or JSON (``json``)."""
+    if fmt not in ("text", "json"):
+        raise ValueError(f"--format: must be text or json, not {fmt!r}")
+    rows = report_rows(db_path, since)
+    if fmt == "json":
+        return json.dumps({"since": _since(since), "rules": rows}, indent=2)
+    head = ("rule", "shown", "accepted", "overridden", "override rate", "top override reasons")
+    table = [head]
+    for r in rows:
+        rate = "-" if r["override_rate"] is None else f"{r['override_rate'] * 100:.0f}%"
+        reasons = ", ".join(f"{x['reason']} ({x['count']})" for x in r["top_override_reasons"]) or "-"
+        table.append((r["rule"], str(r["shown"]), str(r["accepted"]), str(r["overridden"]), rate, reasons))
+    widths = [max(len(t[i]) for t in table) for i in range(len(head) - 1)]
+    lines = []
+    for t in table:
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(t, widths))) + "  " + t[-1])
+    if len(table) == 1:
+        lines.append("(no cards or feedback recorded" + (f" since {_since(since)[:10]})" if since else ")"))
+    lines.append("override rate = overridden / (accepted + overridden)")
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""Prefetch templates, completeness and the optional fetch from the EHR's FHIR server.
+
+Per the CDS Hooks spec a client may fill none, some or all prefetch keys: a missing (or null) key
+is "not provided", an empty Bundle is "no data". A required key that is missing is fetched from
+``fhirServer`` with the request's ``fhirAuthorization`` token when ``fetch-prefetch`` is on (https
+only, 2 s timeout); otherwise the caller answers 412 naming the keys.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Optional
+from urllib.parse import quote, urlsplit
+
+from orderlint.serve.settings import PREFETCH_KEYS
+
+FETCH_TIMEOUT = 2.0
+PATIENT = "{{context.patientId}}"
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, str]:
+    """The discovery prefetch templates (services.md section 1, Discovery)."""
+    from orderlint.fhir.valuesets import load
+
+    vs = load()
+    codes = []
+    for kind in ("tests", "measurements"):
+        for e in vs.entries(kind):
+            if e.system == "http://loinc.org" and e.code not in codes:
+                codes.append(e.code)
+    loinc = ",".join(f"http://loinc.org|{c}" for c in codes)
+    p = PATIENT
+    t = {
+        "patient": f"Patient/{p}",
+        "activeMeds": f"MedicationRequest?patient={p}&status=active",
+        "observations": f"Observation?patient={p}&code={loinc}&_sort=-date&_count=200",
+        "conditions": f"Condition?patient={p}",
+        "medicationStatements": f"MedicationStatement?patient={p}",
+        "serviceRequests": f"ServiceRequest?patient={p}&status=active,draft",
+        "diagnosticReports": f"DiagnosticReport?patient={p}&_sort=-date&_count=100",
+        "procedures": f"Procedure?patient={p}&_sort=-date&_count=100",
+    }
+    assert tuple(t) == PREFETCH_KEYS
+    return t
+
+
+def missing_keys(prefetch: Optional[dict], required: tuple[str, ...]) -> list[str]:
+    """Required keys the client did not provide (absent or null)."""
+    pre = prefetch or {}
+    return [k for k in required if pre.get(k) is None]
+
+
+class FetchError(Exception):
+    pass
+
+
+def _render(template: str, patient_id: str) -> str:
+    pid = patient_id.split("/", 1)[1] if patient_id.startswith("Patient/") else patient_id
+    return template.replace(PATIENT, quote(pid, safe=""))
+
+
+async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, max_bytes: int,
+                ca_file: Optional[str] = None) -> dict[str, Any]:
+    """Fetch ``keys`` from the FHIR server; FetchError (no detail about the patient) on any failure."""
+    import httpx
+
+    u = urlsplit(server)
+    if u.scheme != "https" or not u.netloc:
+        raise FetchError("fhirServer is not an https URL")
+    out: dict[str, Any] = {}
+    verify: Any = ca_file if ca_file else True
+    if ca_file:
+        import ssl
+
+        verify = ssl.create_default_context(cafile=ca_file)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+    async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, verify=verify, follow_redirects=False) as client:
+        for key in keys:
+            url = f"{server.rstrip('/')}/{_render(templates()[key], patient_id)}"
+            try:
+                async with client.stream("GET", url, headers=headers) as r:
+                    if r.status_code != 200:
+                        raise FetchError(f"{key}: the FHIR server answered {r.status_code}")
+                    body = bytearray()
+                    async for chunk in r.aiter_bytes():
+                        body += chunk
+                        if len(body) > max_bytes:
+                            raise FetchError(f"{key}: the FHIR server's answer is over {max_bytes} bytes")
+            except httpx.HTTPError as e:
+                raise FetchError(f"{key}: {type(e).__name__}") from None
+            import json
+
+            try:
+                value = json.loads(bytes(body))
+            except ValueError:
+                raise FetchError(f"{key}: the FHIR server's answer is not JSON") from None
+            if not isinstance(value, dict) or value.get("resourceType") not in ("Bundle", templates()[key].split("/")[0].split("?")[0]):
+                raise FetchError(f"{key}: the FHIR server's answer is not a FHIR resource of the expected type")
+            out[key] = value
+    return out

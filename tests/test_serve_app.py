@@ -1,0 +1,441 @@
+"""The CDS Hooks service through the ASGI test client (services.md section 1): settings, prefetch,
+errors, cards, suggestions (an accepted suggestion never fires the same card again), order-select,
+feedback and its report, log hygiene. Every response is validated against the CDS Hooks models."""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+
+import pytest
+
+pytest.importorskip("starlette")
+pytest.importorskip("httpx")
+
+from test_serve_helpers import (  # noqa: E402
+    ALL_TESTS, SELECT, SIGN, accept, all_codes, codes_of, conformant, conformant_discovery, example, med, request,
+)
+
+from orderlint.config import ConfigError  # noqa: E402
+from orderlint.serve import create_app, feedback_report, parse_settings  # noqa: E402
+from orderlint.serve.cards import _cut, missing_tests  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("serve") / "feedback.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def client(db):
+    app = create_app({"feedback-db": db, "allow-as-of": True, "max-request-bytes": 200_000})
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def sign(client, req, path=SIGN):
+    r = client.post(path, json=req)
+    assert r.status_code == 200, r.text
+    return conformant(r.json())
+
+
+def without(*keys):
+    return {k: v for k, v in ALL_TESTS.items() if k not in keys}
+
+
+def problem(r, status, code):
+    assert r.status_code == status, r.text
+    body = r.json()
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+    OperationOutcome.model_validate(body)
+    assert body["issue"][0]["code"] == code
+    return body["issue"][0]["diagnostics"]
+
+
+# ------------------------------------------------------------------ settings
+def test_settings_defaults_and_unknown_key():
+    s = parse_settings({})
+    assert s.required_prefetch == ("patient", "activeMeds", "observations", "conditions", "medicationStatements")
+    assert s.max_request_bytes == 5 * 1024 * 1024 and s.feedback_db == "orderlint-feedback.sqlite3"
+    with pytest.raises(ConfigError, match="unknown key 'fetch-prefech'.*did you mean 'fetch-prefetch'"):
+        parse_settings({"fetch-prefech": True})
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"required-prefetch": ["patient", "labs"]}, "unknown prefetch key 'labs'"),
+    ({"max-request-bytes": 10}, "max-request-bytes"),
+    ({"fetch-prefetch": "yes"}, "true or false"),
+    ({"auth": {"issuers": {"https://ehr.example.org": {"jwks": "k.json"}}}}, "base-url: required"),
+    ({"base-url": "http://cds.example.org"}, "must be https"),
+    ({"auth": {"issuers": {}}, "base-url": "https://cds.example.org"}, "at least one issuer"),
+    ({"auth": {"issuers": {"https://e": {"jwks": "k.json", "jwk": []}}}, "base-url": "https://c.org"}, "unknown key 'jwk'"),
+    ({"ssl-certfile": "c.pem"}, "go together"),
+])
+def test_settings_errors(table, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_settings(table)
+
+
+def test_non_loopback_host_without_auth_refuses_to_start():
+    from orderlint.serve.app import check_bind
+
+    check_bind("127.0.0.1", parse_settings({}))
+    check_bind("::1", parse_settings({}))
+    with pytest.raises(ConfigError, match="authentication is off"):
+        check_bind("0.0.0.0", parse_settings({}))
+    auth = parse_settings({"base-url": "https://cds.example.org",
+                           "auth": {"issuers": {"https://ehr.example.org": {"jwks": "keys.json"}}}})
+    check_bind("0.0.0.0", auth)
+
+
+# ------------------------------------------------------------------ discovery, health
+def test_health_and_discovery(client):
+    assert client.get("/healthz").json()["status"] == "ok"
+    d = conformant_discovery(client.get("/cds-services").json())
+    by_id = {s["id"]: s for s in d["services"]}
+    assert by_id["orderlint-order-sign"]["hook"] == "order-sign"
+    assert by_id["orderlint-order-select"]["hook"] == "order-select"
+    pre = by_id["orderlint-order-sign"]["prefetch"]
+    assert pre["patient"] == "Patient/{{context.patientId}}"
+    assert pre["activeMeds"] == "MedicationRequest?patient={{context.patientId}}&status=active"
+    assert "http://loinc.org|58410-2" in pre["observations"] and "http://loinc.org|29463-7" in pre["observations"]
+    assert pre["observations"].endswith("&_sort=-date&_count=200")
+    assert set(pre) == {"patient", "activeMeds", "observations", "conditions", "medicationStatements",
+                        "serviceRequests", "diagnosticReports", "procedures"}
+
+
+# ------------------------------------------------------------------ examples on both hooks
+@pytest.mark.parametrize("name, codes", [
+    ("ILD301-fires", {"ILD301"}), ("ILD301-clean", set()), ("ILD102-fires", {"ILD102"}), ("ILD102-clean", set()),
+    ("ILD202-fires", {"ILD202"}), ("ILD202-clean", set()),
+])
+def test_examples_order_sign(client, name, codes):
+    assert all_codes(sign(client, example(name))) == codes
+
+
+@pytest.mark.parametrize("name, codes", [
+    ("ILD301-fires", {"ILD301"}), ("ILD102-fires", {"ILD102"}), ("ILD202-fires", set()), ("ILD301-clean", set()),
+])
+def test_examples_order_select(client, name, codes):
+    req = example(name)
+    req["hook"] = "order-select"
+    req["context"]["selections"] = [f"MedicationRequest/{e['resource']['id']}" for e in req["context"]["draftOrders"]["entry"]]
+    # ILD202 (a dose finding) is for order-sign only.
+    assert all_codes(sign(client, req, SELECT)) == codes
+
+
+def test_order_select_only_selected_orders_or_completed_combinations(client):
+    # Cyclophosphamide was selected earlier (its ILD301 card was shown then); selecting MMF now shows
+    # nothing about cyclophosphamide, while order-sign shows everything.
+    cyc = med("cyc", "cyclophosphamide", 600, "mg/m2", route="47625008", period=4, period_unit="wk")
+    req = request([cyc, med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)], hook="order-select")
+    assert req["context"]["selections"] == ["MedicationRequest/mmf"]
+    assert "ILD301" not in all_codes(sign(client, req, SELECT))
+    sign_req = dict(req, hook="order-sign")
+    assert "ILD301" in all_codes(sign(client, sign_req))
+    # Azathioprine completes the antimetabolite combination with the earlier MMF draft: shown even if the
+    # finding sits on the MMF order.
+    combo = request([med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2), med("aza", "azathioprine", 100, "mg")],
+                    hook="order-select")
+    assert "ILD104" in all_codes(sign(client, combo, SELECT))
+
+
+def test_not_applicable_patient_has_no_cards(client):
+    req = request([med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)])
+    req["prefetch"]["conditions"] = {"resourceType": "Bundle", "type": "searchset"}
+    assert sign(client, req) == {"cards": []}
+
+
+# ------------------------------------------------------------------ cards
+def test_card_fields(client):
+    card = sign(client, example("ILD202-fires"))["cards"][0]
+    assert card["indicator"] == "critical"  # ILD202 is an error
+    assert card["source"] == {"label": "orderlint ILD202", "url": "https://orderlint.dev/rules/ILD202"}
+    assert card["summary"] == "Methylprednisolone: glucocorticoid dose above limit"
+    assert "16 mg" in card["detail"] and "= 20 mg PE > 15 mg/day" in card["detail"]
+    assert "evidence tag" in card["detail"] and "(https://orderlint.dev/rules/ILD202)" in card["detail"]
+    assert [r["code"] for r in card["overrideReasons"]] == [
+        "patient-ineligible", "action-completed", "risk-benefit-ratio", "expert-contradicts"]
+    assert all(r["system"] == "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes" for r in card["overrideReasons"])
+
+
+def test_uuids_are_new_on_every_card_and_suggestion(client):
+    a = sign(client, example("ILD301-fires"))["cards"][0]
+    b = sign(client, example("ILD301-fires"))["cards"][0]
+    ids = [a["uuid"], b["uuid"], a["suggestions"][0]["uuid"], b["suggestions"][0]["uuid"]]
+    assert len(set(ids)) == 4
+
+
+def test_findings_about_one_order_form_one_card(client):
+    # Prednisone 20 mg for 60 days in first-line phase: ILD201, ILD202, ILD302 on one order -> one card,
+    # its indicator the most severe, its source the most severe rule with the lowest code.
+    req = request([med("pred", "prednisone", 20, "mg", days=60)],
+                  active=(med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2, status="active"),))
+    cards = sign(client, req)["cards"]
+    assert len(cards) == 1
+    card = cards[0]
+    assert codes_of(card) == ["ILD201", "ILD202", "ILD302"]
+    assert card["indicator"] == "critical" and card["source"]["label"] == "orderlint ILD201"
+    assert card["summary"] == "Prednisone: glucocorticoid as first-line ILD treatment (+2 more issues)"
+    labels = [s["label"] for s in card["suggestions"]]
+    assert labels == ["Add sulfamethoxazole-trimethoprim 800/160 mg three times weekly", "Remove this draft order"]
+    assert [s.get("isRecommended") for s in card["suggestions"]] == [None, True]  # the delete fixes the errors
+    assert card["selectionBehavior"] == "at-most-one"
+
+
+def test_ol008_notes_are_listed_on_their_orders_card_never_cards(client):
+    m = med("cyc", "cyclophosphamide", 600, "mg/m2", route="47625008", period=4, period_unit="wk")
+    m["status"] = "bogus"
+    m["dosageInstruction"][0]["timing"]["code"] = {"text": "x"}
+    card = sign(client, request([m]))["cards"][0]
+    assert "OL008" not in codes_of(card)
+    assert "**Data orderlint could not read**" in card["detail"] and "unknown-status" in card["detail"]
+
+
+def test_summary_cut_at_a_word_under_140():
+    s = _cut("word " * 60)
+    assert len(s) < 140 and s.endswith("…") and not s.endswith(" …")
+    assert _cut("short") == "short"
+
+
+def test_missing_tests_read_from_messages():
+    assert missing_tests("ILD401", "x is started without baseline cbc, renal, urinalysis") == ["cbc", "renal", "urinalysis"]
+    assert missing_tests("ILD402", "x is started without hbv, tb screening (boxed warning)") == ["hbv", "tb"]
+    assert missing_tests("ILD406", "anything") == ["tpmt"]
+    assert missing_tests("ILD401", "unreadable") is None
+
+
+def test_internal_error_is_one_critical_card(db):
+    from orderlint.engine import Linter
+
+    linter = Linter()
+    import orderlint.fhir.lint as lint_mod
+
+    app = create_app({"feedback-db": db, "allow-as-of": True}, linter)
+    orig = lint_mod.map_fhir if hasattr(lint_mod, "map_fhir") else None
+    import orderlint.fhir.mapping as mapping
+
+    def boom(*a, **k):
+        raise RuntimeError("mapping fault")
+
+    real = mapping.map_fhir
+    mapping.map_fhir = boom
+    try:
+        with TestClient(app, raise_server_exceptions=False) as c:
+            cards = sign(c, example("ILD301-fires"))["cards"]
+    finally:
+        mapping.map_fhir = real
+    assert orig is None or orig is real
+    assert len(cards) == 1 and cards[0]["indicator"] == "critical"
+    assert cards[0]["summary"] == "orderlint could not check these orders; review them without it"
+
+
+# ------------------------------------------------------------------ suggestions: accepted ones never fire again
+SUGGESTION_CASES = {
+    "ILD301": (request([med("cyc", "cyclophosphamide", 600, "mg/m2", route="47625008", period=4, period_unit="wk")]),
+               "Add sulfamethoxazole-trimethoprim"),
+    "ILD302": (request([med("pred", "prednisone", 20, "mg", days=60)], phase="progression",
+                       active=(med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2, status="active"),)),
+               "Add sulfamethoxazole-trimethoprim"),
+    "ILD401": (request([med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)], tests=without("cbc", "cmp")), "Order"),
+    "ILD402": (request([med("rtx", "rituximab", 1000, "mg", route="47625008", period=2, period_unit="wk")],
+                       tests=without("hbsag", "hbc")), "Order"),
+    "ILD403": (request([med("aza", "azathioprine", 100, "mg")], tests=without("hbsag", "hbc")), "Order"),
+    "ILD404": (request([med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)], sex="female", birth="1990-01-01",
+                       tests=without("pregnancy")), "Order"),
+    "ILD406": (request([med("aza", "azathioprine", 100, "mg")], tests={**ALL_TESTS, "tpmt": None}), "Order"),
+    "ILD407": (request([med("dap", "dapsone", 100, "mg")], tests=without("g6pd")), "Order"),
+    "ILD101": (request([med("mtx", "methotrexate", 15, "mg", period=1, period_unit="wk")]), "Remove this draft order"),
+    "ILD201": (request([med("pred", "prednisone", 10, "mg", days=10)], phase="first-line"), "Remove this draft order"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(SUGGESTION_CASES))
+def test_accepted_suggestion_does_not_fire_again(client, code):
+    req, label = SUGGESTION_CASES[code]
+    cards = [c for c in sign(client, req)["cards"] if code in codes_of(c)]
+    assert len(cards) == 1
+    card = cards[0]
+    sugg = [s for s in card["suggestions"] if s["label"].startswith(label)]
+    assert len(sugg) == 1 and all(a["description"] for a in sugg[0]["actions"])
+    again = sign(client, accept(req, sugg[0]))
+    assert code not in all_codes(again)
+    assert card["summary"] not in [c["summary"] for c in again["cards"]]
+
+
+def test_created_orders_are_as_specified(client):
+    card = sign(client, SUGGESTION_CASES["ILD402"][0])["cards"][0]
+    acts = card["suggestions"][0]["actions"]
+    assert [a["resource"]["code"]["coding"][0]["code"] for a in acts] == ["5196-1", "16933-4"]
+    for a in acts:
+        r = a["resource"]
+        assert (r["resourceType"], r["status"], r["intent"], r["subject"]) == (
+            "ServiceRequest", "draft", "order", {"reference": "Patient/p1"})
+    pcp = sign(client, SUGGESTION_CASES["ILD301"][0])["cards"][0]["suggestions"][0]["actions"][0]["resource"]
+    assert pcp["medicationCodeableConcept"]["coding"][0]["code"] == "10831"
+    assert pcp["dosageInstruction"][0]["timing"]["repeat"] == {"frequency": 3, "period": 1, "periodUnit": "wk"}
+    assert pcp["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["code"] == "{tbl}"
+    tpmt = sign(client, SUGGESTION_CASES["ILD406"][0])["cards"][0]
+    tp = [a for s in tpmt["suggestions"] for a in s["actions"]][0]["resource"]
+    assert "coding" not in tp["code"] and tp["code"]["text"]
+    labs = sign(client, SUGGESTION_CASES["ILD401"][0])["cards"][0]["suggestions"][0]["actions"]
+    assert [a["resource"]["code"]["coding"][0]["code"] for a in labs] == ["58410-2", "24323-8"]  # lft: one CMP
+    delete = sign(client, SUGGESTION_CASES["ILD101"][0])["cards"][0]["suggestions"][0]["actions"][0]
+    assert delete == {"type": "delete", "description": "Remove this draft order", "resourceId": "MedicationRequest/mtx"}
+
+
+# ------------------------------------------------------------------ prefetch
+def test_missing_required_prefetch_is_412_naming_the_keys(client):
+    req = example("ILD301-fires")
+    del req["prefetch"]["activeMeds"]
+    req["prefetch"]["conditions"] = None
+    msg = problem(client.post(SIGN, json=req), 412, "incomplete")
+    assert "activeMeds" in msg and "conditions" in msg and "patient" not in msg
+
+
+def test_empty_bundles_are_no_data_and_optional_keys_may_be_missing(client):
+    req = example("ILD301-fires")
+    req["prefetch"]["medicationStatements"] = {"resourceType": "Bundle", "type": "searchset"}
+    assert "serviceRequests" not in req["prefetch"]
+    assert all_codes(sign(client, req)) == {"ILD301"}
+
+
+def test_no_prefetch_at_all_is_412(client):
+    req = example("ILD301-fires")
+    del req["prefetch"]
+    assert "patient" in problem(client.post(SIGN, json=req), 412, "incomplete")
+
+
+def test_fetch_needs_https_fhir_server(db):
+    app = create_app({"feedback-db": db, "fetch-prefetch": True})
+    req = example("ILD301-fires")
+    del req["prefetch"]["activeMeds"]
+    req["fhirServer"] = "http://ehr.example.org/fhir"
+    req["fhirAuthorization"] = {"access_token": "t", "token_type": "Bearer", "expires_in": 300, "scope": "x", "subject": "s"}
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert "https" in problem(c.post(SIGN, json=req), 412, "incomplete")
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize("body", [
+    b"{not json", b'{"a": 1, "a": 2}', b"[]", b'{"hook": "order-sign"}', b'{"x": NaN}',
+])
+def test_malformed_bodies_are_400(client, body):
+    problem(client.post(SIGN, content=body, headers={"content-type": "application/json"}), 400, "invalid")
+
+
+def test_request_model_violations_are_400(client):
+    req = example("ILD301-fires")
+    req["hook"] = "order-select"
+    assert "does not match" in problem(client.post(SIGN, json=req), 400, "invalid")
+    req = example("ILD301-fires")
+    req["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": [{"resource": {"no": "type"}}]}
+    problem(client.post(SIGN, json=req), 400, "invalid")
+    req = example("ILD301-fires")
+    req["context"]["draftOrders"] = [1, 2]
+    problem(client.post(SIGN, json=req), 400, "invalid")
+    req = example("ILD301-fires")
+    del req["context"]["patientId"]
+    problem(client.post(SIGN, json=req), 400, "invalid")
+    req = example("ILD301-fires")
+    req["prefetch"]["patient"] = "Patient/1"
+    problem(client.post(SIGN, json=req), 400, "invalid")
+    req = example("ILD301-fires")
+    req["hook"] = "order-select"  # order-select needs selections
+    problem(client.post(SELECT, json=req), 400, "invalid")
+
+
+def test_unknown_service_and_path_are_404(client):
+    problem(client.post("/cds-services/nope", json=example("ILD301-fires")), 404, "not-found")
+    problem(client.get("/nowhere"), 404, "not-found")
+    problem(client.post("/cds-services/nope/feedback", json={"feedback": []}), 404, "not-found")
+
+
+def test_body_over_limit_is_413(client):
+    req = example("ILD301-fires")
+    req["extension"]["padding"] = "x" * 250_000
+    problem(client.post(SIGN, json=req), 413, "too-long")
+
+
+def test_unexpected_exception_is_500_with_operation_outcome(db, caplog):
+    from orderlint.engine import Linter
+
+    linter = Linter()
+    app = create_app({"feedback-db": db, "allow-as-of": True}, linter)
+    app.state.store.record_cards = None  # a fault after linting
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.INFO, "orderlint.serve"):
+        problem(c.post(SIGN, json=example("ILD301-fires")), 500, "exception")
+    assert "TypeError" in caplog.text and "Traceback" not in caplog.text
+
+
+# ------------------------------------------------------------------ feedback
+def test_feedback_stored_once_and_reported(db, client):
+    card = sign(client, example("ILD301-fires"))["cards"][0]
+    s_uuid = card["suggestions"][0]["uuid"]
+    fb = {"feedback": [{"card": card["uuid"], "outcome": "accepted", "acceptedSuggestions": [{"id": s_uuid}],
+                        "outcomeTimestamp": "2026-03-02T10:00:00Z"}]}
+    assert client.post(SIGN + "/feedback", json=fb).status_code == 200
+    assert client.post(SIGN + "/feedback", json=fb).status_code == 200  # a repeat is stored once
+    card2 = sign(client, example("ILD301-fires"))["cards"][0]
+    over = {"feedback": [{"card": card2["uuid"], "outcome": "overridden", "outcomeTimestamp": "2026-03-02T10:01:00Z",
+                          "overrideReason": {"reason": {"code": "risk-benefit-ratio",
+                                                        "system": "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"},
+                                             "userComment": "SENTINEL-COMMENT"}}]}
+    assert client.post(SIGN + "/feedback", json=over).status_code == 200
+    unknown = {"feedback": [{"card": "not-a-card", "outcome": "overridden", "outcomeTimestamp": "2026-03-02T10:02:00Z",
+                             "overrideReason": {"userComment": "x"}}]}
+    assert client.post(SIGN + "/feedback", json=unknown).status_code == 200
+    rows = {r["rule"]: r for r in json.loads(feedback_report(db, fmt="json"))["rules"]}
+    assert rows["ILD301"]["accepted"] == 1 and rows["ILD301"]["overridden"] == 1
+    assert rows["ILD301"]["override_rate"] == 0.5
+    assert rows["ILD301"]["top_override_reasons"] == [{"reason": "risk-benefit-ratio", "count": 1}]
+    assert rows["ILD301"]["shown"] >= 2
+    assert rows["unknown rule"]["overridden"] == 1
+    text = feedback_report(db)
+    assert "ILD301" in text and "50%" in text and "risk-benefit-ratio (1)" in text
+    assert "ILD301" not in feedback_report(db, since="2999-01-01")
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    dump = "\n".join(con.iterdump())
+    con.close()
+    assert "SENTINEL-COMMENT" not in dump  # store-comments is off
+    assert "p1" not in dump and "ssc-301" not in dump and "cyclophosphamide" not in dump
+
+
+@pytest.mark.parametrize("item", [
+    {"card": "c", "outcome": "accepted", "outcomeTimestamp": "2026-03-02T10:00:00Z"},
+    {"card": "c", "outcome": "dismissed", "outcomeTimestamp": "2026-03-02T10:00:00Z"},
+    {"card": "c", "outcome": "overridden", "overrideReason": {}, "outcomeTimestamp": "2026-03-02T10:00:00Z"},
+    {"card": "c", "outcome": "overridden"},
+])
+def test_invalid_feedback_is_400(client, item):
+    problem(client.post(SIGN + "/feedback", json={"feedback": [item]}), 400, "invalid")
+
+
+def test_report_format_and_missing_db(tmp_path):
+    with pytest.raises(ValueError):
+        feedback_report(str(tmp_path / "x.sqlite3"), fmt="xml")
+    with pytest.raises(FileNotFoundError):
+        feedback_report(str(tmp_path / "x.sqlite3"))
+
+
+# ------------------------------------------------------------------ logs
+def test_logs_hold_no_patient_data(db, caplog):
+    app = create_app({"feedback-db": db, "allow-as-of": True})
+    req = request([med("SENTINEL-ORDER", "cyclophosphamide", 600, "mg/m2", route="47625008", period=4,
+                       period_unit="wk", patient="SENTINEL-PATIENT")], instance="hook-instance-42")
+    req["context"]["patientId"] = "SENTINEL-PATIENT"
+    req["prefetch"]["patient"]["id"] = "SENTINEL-PATIENT"
+    req["prefetch"]["patient"]["name"] = [{"family": "SENTINEL-NAME"}]
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.DEBUG):
+        assert c.post(SIGN, json=req).status_code == 200
+        c.post(SIGN, content=b'{"hook": "SENTINEL-BAD', headers={"content-type": "application/json"})
+    assert "hook-instance-42" in caplog.text and "POST /cds-services/orderlint-order-sign 200" in caplog.text
+    assert "SENTINEL" not in caplog.text and "cyclophosphamide" not in caplog.text
