@@ -439,3 +439,10 @@ def test_logs_hold_no_patient_data(db, caplog):
         c.post(SIGN, content=b'{"hook": "SENTINEL-BAD', headers={"content-type": "application/json"})
     assert "hook-instance-42" in caplog.text and "POST /cds-services/orderlint-order-sign 200" in caplog.text
     assert "SENTINEL" not in caplog.text and "cyclophosphamide" not in caplog.text
+
+
+def test_run_refuses_non_loopback_host_without_auth_before_listening():
+    from orderlint.serve import run
+
+    with pytest.raises(ConfigError, match="refusing to listen on 0.0.0.0"):
+        run("0.0.0.0", 0, settings={})

@@ -1,0 +1,293 @@
+"""End to end over real HTTP: uvicorn on 127.0.0.1 (a free port, in a thread) called with httpx, no
+test client (services.md section 1, Conformance and tests). One orderlint server with JWT
+authentication and prefetch fetching for the module, and one fake EHR FHIR server over TLS."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("uvicorn")
+httpx = pytest.importorskip("httpx")
+jwt = pytest.importorskip("jwt")
+
+from test_serve_helpers import ROOT, SIGN, accept, all_codes, conformant, conformant_discovery, example  # noqa: E402
+
+from orderlint.serve import create_app, feedback_report  # noqa: E402
+
+ISS_EC = "https://ehr.example.org"
+ISS_RSA = "https://other-ehr.example.org"
+FHIR_TOKEN = "opaque-fhir-token"
+
+
+class Server:
+    """uvicorn in a daemon thread on a socket bound to 127.0.0.1 port 0."""
+
+    def __init__(self, app, **kw) -> None:
+        import uvicorn
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # asyncio sets TCP_NODELAY only on sockets made with proto IPPROTO_TCP; without it, keep-alive
+        # answers wait 40 ms for a delayed ACK.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.app = app
+        self.kw = kw
+        self.server = None
+        self._uvicorn = uvicorn
+
+    def start(self, app=None) -> "Server":
+        cfg = self._uvicorn.Config(app or self.app, log_level="warning", access_log=False, lifespan="off", **self.kw)
+        self.server = self._uvicorn.Server(cfg)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+        self.sock.close()
+
+
+def _self_signed(tmp: Path) -> tuple[str, str]:
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = _dt.datetime.now(_dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - _dt.timedelta(minutes=5))
+            .not_valid_after(now + _dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp / "fhir-cert.pem", tmp / "fhir-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def _fake_fhir(source: dict, seen: list):
+    """A FHIR server answering the prefetch queries from one example request's prefetch."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    pre = source["prefetch"]
+
+    async def any_(request):
+        seen.append((request.url.path, request.url.query, request.headers.get("authorization")))
+        if request.headers.get("authorization") != f"Bearer {FHIR_TOKEN}":
+            return JSONResponse({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "login"}]}, 401)
+        kind = request.path_params["kind"]
+        if kind == "Patient":
+            return JSONResponse(pre["patient"])
+        if kind == "Condition":
+            return JSONResponse(pre["conditions"])
+        if kind == "Observation" and pre.get("observations"):
+            return JSONResponse(pre["observations"])
+        if kind == "Broken":
+            return JSONResponse({}, 500)
+        return JSONResponse({"resourceType": "Bundle", "type": "searchset"})
+
+    return Starlette(routes=[Route("/fhir/{kind}", any_), Route("/fhir/{kind}/{id}", any_)])
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    tmp = tmp_path_factory.mktemp("e2e")
+    ec_key = ec.generate_private_key(ec.SECP384R1())
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ec_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(ec_key.public_key()))
+    rsa_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
+    (tmp / "ec.json").write_text(json.dumps({"keys": [dict(ec_jwk, kid="ec-1", use="sig")]}))
+    (tmp / "rsa.json").write_text(json.dumps({"keys": [dict(rsa_jwk, kid="rsa-1", use="sig")]}))
+    cert, key = _self_signed(tmp)
+    seen: list = []
+    fhir = Server(_fake_fhir(example("ILD301-fires"), seen), ssl_certfile=cert, ssl_keyfile=key).start()
+    srv = Server(None)
+    base = f"http://127.0.0.1:{srv.port}"
+    db = str(tmp / "feedback.sqlite3")
+    settings = {
+        "feedback-db": db, "allow-as-of": True, "base-url": base, "fetch-prefetch": True, "fetch-ca-file": cert,
+        "auth": {"issuers": {ISS_EC: {"jwks": str(tmp / "ec.json")},
+                             ISS_RSA: {"jwks": str(tmp / "rsa.json"), "jku": ["https://other-ehr.example.org/jwks"]}}},
+    }
+    srv.start(create_app(settings))
+    client = httpx.Client(base_url=base, timeout=10)
+    yield {"client": client, "base": base, "ec": ec_key, "rsa": rsa_key, "db": db,
+           "fhir": f"https://127.0.0.1:{fhir.port}/fhir", "seen": seen}
+    client.close()
+    srv.stop()
+    fhir.stop()
+
+
+def token(env, path=SIGN, *, iss=ISS_EC, alg="ES384", aud=None, exp=300, iat=0, jti=None, headers=None, drop=()):
+    now = int(time.time())
+    claims = {"iss": iss, "aud": aud or env["base"] + path, "exp": now + exp, "iat": now + iat,
+              "jti": jti or str(uuid.uuid4()), "sub": "ehr-client"}
+    for k in drop:
+        claims.pop(k)
+    key = env["ec"] if alg == "ES384" else env["rsa"] if alg == "RS384" else "hmac-secret-" * 5
+    h = {"kid": "ec-1" if alg == "ES384" else "rsa-1", **(headers or {})}
+    return jwt.encode(claims, key, algorithm=alg, headers=h)
+
+
+def post(env, body, path=SIGN, tok=None, **kw):
+    headers = {"Authorization": f"Bearer {tok or token(env, path)}"} if tok != "" else {}
+    if isinstance(body, (bytes, str)):
+        return env["client"].post(path, content=body, headers={**headers, "content-type": "application/json"})
+    return env["client"].post(path, json=body, headers=headers)
+
+
+def outcome_of(r, status, code):
+    assert r.status_code == status, r.text
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+    OperationOutcome.model_validate(r.json())
+    assert r.json()["issue"][0]["code"] == code
+    return r.json()["issue"][0]["diagnostics"]
+
+
+def test_health_and_discovery_need_no_token(env):
+    assert env["client"].get("/healthz").json()["status"] == "ok"
+    d = conformant_discovery(env["client"].get("/cds-services").json())
+    assert {s["id"] for s in d["services"]} == {"orderlint-order-sign", "orderlint-order-select"}
+
+
+def test_sign_accept_feedback_report(env):
+    req = example("ILD301-fires")
+    r = post(env, req)
+    assert r.status_code == 200
+    cards = conformant(r.json())["cards"]
+    assert [c["source"]["label"] for c in cards] == ["orderlint ILD301"]
+    card = cards[0]
+    sugg = card["suggestions"][0]
+    again = conformant(post(env, accept(req, sugg)).json())
+    assert "ILD301" not in all_codes(again)
+    fb = {"feedback": [{"card": card["uuid"], "outcome": "accepted", "acceptedSuggestions": [{"id": sugg["uuid"]}],
+                        "outcomeTimestamp": "2026-03-02T10:00:00Z"}]}
+    assert post(env, fb, SIGN + "/feedback").status_code == 200
+    rows = {x["rule"]: x for x in json.loads(feedback_report(env["db"], fmt="json"))["rules"]}
+    assert rows["ILD301"]["accepted"] == 1 and rows["ILD301"]["shown"] >= 1
+
+
+def test_select_hook(env):
+    req = example("ILD301-fires")
+    req["hook"] = "order-select"
+    req["context"]["selections"] = ["MedicationRequest/cyc"]
+    path = "/cds-services/orderlint-order-select"
+    assert all_codes(conformant(post(env, req, path).json())) == {"ILD301"}
+
+
+def test_rs384_token_accepted(env):
+    assert post(env, example("ILD301-clean"), tok=token(env, iss=ISS_RSA, alg="RS384")).json() == {"cards": []}
+
+
+def test_malformed_is_400(env):
+    outcome_of(post(env, b"{nope"), 400, "invalid")
+    outcome_of(post(env, {"hook": "order-sign"}), 400, "invalid")
+
+
+@pytest.mark.parametrize("case", ["missing", "garbage", "wrong-aud", "unknown-iss", "expired", "future-iat", "no-jti",
+                                  "hmac", "none", "jku-not-allowed", "wrong-key", "feedback-missing"])
+def test_unauthenticated_is_401(env, case):
+    req = example("ILD301-fires")
+    path = SIGN
+    if case == "missing":
+        tok = ""
+    elif case == "garbage":
+        tok = "not.a.jwt"
+    elif case == "wrong-aud":
+        tok = token(env, aud=env["base"] + "/cds-services/orderlint-order-select")
+    elif case == "unknown-iss":
+        tok = token(env, iss="https://evil.example.org")
+    elif case == "expired":
+        tok = token(env, exp=-120)
+    elif case == "future-iat":
+        tok = token(env, iat=600)
+    elif case == "no-jti":
+        tok = token(env, drop=("jti",))
+    elif case == "hmac":
+        tok = token(env, alg="HS384")
+    elif case == "none":
+        tok = jwt.encode({"iss": ISS_EC, "aud": env["base"] + SIGN, "exp": int(time.time()) + 60,
+                          "iat": int(time.time()), "jti": "x"}, None, algorithm="none")
+    elif case == "jku-not-allowed":
+        tok = token(env, iss=ISS_RSA, alg="RS384", headers={"jku": "https://evil.example.org/jwks"})
+    elif case == "wrong-key":
+        tok = token(env, iss=ISS_RSA, alg="ES384")  # signed with the EC key, issuer has only RSA keys
+    else:
+        path, req, tok = SIGN + "/feedback", {"feedback": [{"card": "c", "outcome": "overridden",
+                                                            "outcomeTimestamp": "2026-03-02T10:00:00Z"}]}, ""
+    r = post(env, req, path, tok=tok)
+    outcome_of(r, 401, "login")
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_replayed_jti_is_401(env):
+    tok = token(env)
+    assert post(env, example("ILD301-clean"), tok=tok).status_code == 200
+    assert "already used" in outcome_of(post(env, example("ILD301-clean"), tok=tok), 401, "login")
+
+
+def test_missing_prefetch_without_fhir_access_is_412(env):
+    req = example("ILD301-fires")
+    del req["prefetch"]["conditions"]
+    assert "conditions" in outcome_of(post(env, req), 412, "incomplete")
+
+
+def test_missing_prefetch_fetched_from_the_fhir_server(env):
+    req = example("ILD301-fires")
+    req["prefetch"] = {"activeMeds": {"resourceType": "Bundle", "type": "searchset"}}
+    req["fhirServer"] = env["fhir"]
+    req["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                "scope": "user/*.read", "subject": "orderlint"}
+    env["seen"].clear()
+    assert all_codes(conformant(post(env, req).json())) == {"ILD301"}
+    paths = sorted(p for p, _, _ in env["seen"])
+    assert paths == ["/fhir/Condition", "/fhir/MedicationStatement", "/fhir/Observation", "/fhir/Patient/ssc-301"]
+    assert all(a == f"Bearer {FHIR_TOKEN}" for _, _, a in env["seen"])
+    # A FHIR server that refuses the token: the data cannot be had, 412.
+    req["fhirAuthorization"]["access_token"] = "wrong"
+    assert "fetching it failed" in outcome_of(post(env, req), 412, "incomplete")
+
+
+def test_corpus_requests_never_500(env):
+    files = sorted((ROOT.parent.parent / "shared" / "fhir-corpus").glob("cds-hooks-*/*.json"))
+    files = files or sorted(Path("/work/shared/fhir-corpus").glob("cds-hooks-*/*.json"))
+    if not files:
+        pytest.skip("FHIR corpus not present")
+    n = 0
+    for f in files:
+        body = f.read_bytes()
+        for path in (SIGN, "/cds-services/orderlint-order-select"):
+            r = post(env, body, path)
+            assert r.status_code < 500, (f.name, r.text)
+            if r.status_code == 200:
+                conformant(r.json())
+            else:
+                outcome_of(r, r.status_code, r.json()["issue"][0]["code"])
+            n += 1
+    assert n > 0
