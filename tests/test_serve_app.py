@@ -211,29 +211,20 @@ def test_missing_tests_read_from_messages():
     assert missing_tests("ILD401", "unreadable") is None
 
 
-def test_internal_error_is_one_critical_card(db):
-    from orderlint.engine import Linter
-
-    linter = Linter()
-    import orderlint.fhir.lint as lint_mod
-
-    app = create_app({"feedback-db": db, "allow-as-of": True}, linter)
-    orig = lint_mod.map_fhir if hasattr(lint_mod, "map_fhir") else None
+def test_internal_error_is_one_critical_card(db, monkeypatch):
+    # A fault of the mapping is OL000 (fhir/lint.py): one critical card, never a pass.
     import orderlint.fhir.mapping as mapping
 
     def boom(*a, **k):
         raise RuntimeError("mapping fault")
 
-    real = mapping.map_fhir
-    mapping.map_fhir = boom
-    try:
-        with TestClient(app, raise_server_exceptions=False) as c:
-            cards = sign(c, example("ILD301-fires"))["cards"]
-    finally:
-        mapping.map_fhir = real
-    assert orig is None or orig is real
+    app = create_app({"feedback-db": db, "allow-as-of": True})
+    monkeypatch.setattr(mapping, "map_fhir", boom)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        cards = sign(c, example("ILD301-fires"))["cards"]
     assert len(cards) == 1 and cards[0]["indicator"] == "critical"
     assert cards[0]["summary"] == "orderlint could not check these orders; review them without it"
+    assert cards[0]["source"]["label"] == "orderlint OL000"
 
 
 # ------------------------------------------------------------------ suggestions: accepted ones never fire again
@@ -446,3 +437,50 @@ def test_run_refuses_non_loopback_host_without_auth_before_listening():
 
     with pytest.raises(ConfigError, match="refusing to listen on 0.0.0.0"):
         run("0.0.0.0", 0, settings={})
+
+
+def test_as_of_extension_needs_allow_as_of(db):
+    # Results dated February 2026 are baselines on 2026-03-02 (the extension) but not months later
+    # (today): without allow-as-of the extension is ignored and the screening rules fire.
+    req = example("ILD301-fires")
+    with TestClient(create_app({"feedback-db": db, "allow-as-of": True}), raise_server_exceptions=False) as c:
+        assert all_codes(sign(c, req)) == {"ILD301"}
+    with TestClient(create_app({"feedback-db": db}), raise_server_exceptions=False) as c:
+        assert all_codes(sign(c, req)) > {"ILD301"}
+
+
+def test_feedback_answer_is_200_without_body(client):
+    card = sign(client, example("ILD301-fires"))["cards"][0]
+    r = client.post(SIGN + "/feedback", json={"feedback": [{"card": card["uuid"], "outcome": "overridden",
+                                                             "outcomeTimestamp": "2026-03-02T11:00:00Z"}]})
+    assert r.status_code == 200 and r.content == b""
+
+
+def test_grouped_card_creates_form_one_suggestion(client):
+    # Cyclophosphamide with no PCP prophylaxis (ILD301) and no baseline labs (ILD401): one card, all
+    # creates in one suggestion; accepting it clears both.
+    req = request([med("cyc", "cyclophosphamide", 600, "mg/m2", route="47625008", period=4, period_unit="wk")],
+                  tests=without("cbc", "cmp", "urinalysis"))
+    cards = sign(client, req)["cards"]
+    card = [c for c in cards if "ILD301" in codes_of(c)][0]
+    assert {"ILD301", "ILD401"} <= set(codes_of(card))
+    assert len(card["suggestions"]) == 1 and card["suggestions"][0]["isRecommended"] is True
+    kinds = [a["resource"]["resourceType"] for a in card["suggestions"][0]["actions"]]
+    assert kinds == ["MedicationRequest", "ServiceRequest", "ServiceRequest", "ServiceRequest"]
+    again = sign(client, accept(req, card["suggestions"][0]))
+    assert not {"ILD301", "ILD401"} & all_codes(again)
+
+
+def test_user_comment_stored_only_with_store_comments(tmp_path):
+    import sqlite3
+
+    for store, expect in ((False, None), (True, "patient refused")):
+        db = str(tmp_path / f"fb-{store}.sqlite3")
+        with TestClient(create_app({"feedback-db": db, "store-comments": store})) as c:
+            r = c.post(SIGN + "/feedback", json={"feedback": [{
+                "card": "c1", "outcome": "overridden", "outcomeTimestamp": "2026-03-02T10:00:00Z",
+                "overrideReason": {"userComment": "patient refused"}}]})
+            assert r.status_code == 200
+        con = sqlite3.connect(db)
+        assert con.execute("SELECT comment FROM feedback").fetchall() == [(expect,)]
+        con.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from orderlint.serve.models import check_discovery, check_response
 

@@ -276,7 +276,9 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
         except ValidationError as e:
             raise Problem(400, "invalid", f"feedback: {validation_message(e)}") from None
         store.record_feedback(sid, fb.feedback, s.store_comments)
-        return answer(200, {})
+        from starlette.responses import Response
+
+        return Response(status_code=200)  # the spec's feedback answer: 200, no body
 
     async def http_error(request: Request, exc: Exception) -> Any:
         status = getattr(exc, "status_code", 500)
