@@ -86,7 +86,14 @@ def _self_signed(tmp: Path) -> tuple[str, str]:
     return str(cert_path), str(key_path)
 
 
-def _fake_fhir(source: dict, seen: list):
+ATOVAQUONE = {"resourceType": "MedicationStatement", "id": "atq", "status": "active",
+             "subject": {"reference": "Patient/ssc-301"}, "medicationCodeableConcept": {"text": "atovaquone"},
+             "dosage": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                         "route": {"coding": [{"system": "http://snomed.info/sct", "code": "26643006"}]},
+                         "doseAndRate": [{"doseQuantity": {"value": 1500, "system": "http://unitsofmeasure.org", "code": "mg"}}]}]}
+
+
+def _fake_fhir(source: dict, seen: list, mode: dict):
     """A FHIR server answering the prefetch queries from one example request's prefetch."""
     from starlette.applications import Starlette
     from starlette.responses import JSONResponse
@@ -105,8 +112,13 @@ def _fake_fhir(source: dict, seen: list):
             return JSONResponse(pre["conditions"])
         if kind == "Observation" and pre.get("observations"):
             return JSONResponse(pre["observations"])
-        if kind == "Broken":
-            return JSONResponse({}, 500)
+        if kind == "MedicationStatement" and mode.get("paged"):
+            if request.query_params.get("page") == "2":
+                return JSONResponse({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": ATOVAQUONE}]})
+            nxt = str(request.url.replace(query="page=2"))
+            if mode["paged"] == "foreign":
+                nxt = "https://elsewhere.example.org/fhir/MedicationStatement?page=2"
+            return JSONResponse({"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": nxt}]})
         return JSONResponse({"resourceType": "Bundle", "type": "searchset"})
 
     return Starlette(routes=[Route("/fhir/{kind}", any_), Route("/fhir/{kind}/{id}", any_)])
@@ -125,7 +137,8 @@ def env(tmp_path_factory):
     (tmp / "rsa.json").write_text(json.dumps({"keys": [dict(rsa_jwk, kid="rsa-1", use="sig")]}))
     cert, key = _self_signed(tmp)
     seen: list = []
-    fhir = Server(_fake_fhir(example("ILD301-fires"), seen), ssl_certfile=cert, ssl_keyfile=key).start()
+    mode: dict = {}
+    fhir = Server(_fake_fhir(example("ILD301-fires"), seen, mode), ssl_certfile=cert, ssl_keyfile=key).start()
     srv = Server(None)
     base = f"http://127.0.0.1:{srv.port}"
     db = str(tmp / "feedback.sqlite3")
@@ -137,7 +150,7 @@ def env(tmp_path_factory):
     srv.start(create_app(settings))
     client = httpx.Client(base_url=base, timeout=10)
     yield {"client": client, "base": base, "ec": ec_key, "rsa": rsa_key, "db": db,
-           "fhir": f"https://127.0.0.1:{fhir.port}/fhir", "seen": seen}
+           "fhir": f"https://127.0.0.1:{fhir.port}/fhir", "seen": seen, "mode": mode}
     client.close()
     srv.stop()
     fhir.stop()
@@ -272,6 +285,23 @@ def test_missing_prefetch_fetched_from_the_fhir_server(env):
     # A FHIR server that refuses the token: the data cannot be had, 412.
     req["fhirAuthorization"]["access_token"] = "wrong"
     assert "fetching it failed" in outcome_of(post(env, req), 412, "incomplete")
+
+
+def test_fetched_search_pages_are_all_read(env):
+    req = example("ILD301-fires")
+    req["prefetch"] = {"activeMeds": {"resourceType": "Bundle", "type": "searchset"}}
+    req["fhirServer"] = env["fhir"]
+    req["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                "scope": "user/*.read", "subject": "orderlint"}
+    try:
+        # Page 2 holds active atovaquone (PCP prophylaxis): read, it clears ILD301.
+        env["mode"]["paged"] = "same"
+        assert all_codes(conformant(post(env, req).json())) == set()
+        # A next link to another server is not followed: the data would be partial, 412.
+        env["mode"]["paged"] = "foreign"
+        outcome_of(post(env, req), 412, "incomplete")
+    finally:
+        env["mode"].clear()
 
 
 def test_corpus_requests_never_500(env):

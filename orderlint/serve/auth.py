@@ -31,6 +31,7 @@ class Verifier:
         self.ca_file = ca_file
         self._jwks: dict[str, tuple[float, list]] = {}
         self._jti: dict[str, float] = {}
+        self._swept = 0.0
 
     # ------------------------------------------------------------------ keys
     def _load_jwks(self, where: str) -> list:
@@ -135,6 +136,9 @@ class Verifier:
         return claims
 
     def _expire(self, now: float) -> None:
-        if len(self._jti) > 1000 or (self._jti and int(now) % 16 == 0):
-            for k in [k for k, exp in self._jti.items() if exp < now]:
-                del self._jti[k]
+        # Forget used jti values once their token has expired (checked at most once a minute).
+        if now - self._swept < 60 and len(self._jti) < 1000:
+            return
+        self._swept = now
+        for k in [k for k, exp in self._jti.items() if exp < now]:
+            del self._jti[k]

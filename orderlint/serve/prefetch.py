@@ -9,12 +9,14 @@ only, 2 s timeout); otherwise the caller answers 412 naming the keys.
 from __future__ import annotations
 
 from functools import lru_cache
+import json
 from typing import Any, Optional
 from urllib.parse import quote, urlsplit
 
 from orderlint.serve.settings import PREFETCH_KEYS
 
 FETCH_TIMEOUT = 2.0
+MAX_PAGES = 20
 PATIENT = "{{context.patientId}}"
 
 
@@ -75,9 +77,10 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
 
         verify = ssl.create_default_context(cafile=ca_file)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+    base = server.rstrip("/")
     async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, verify=verify, follow_redirects=False) as client:
-        for key in keys:
-            url = f"{server.rstrip('/')}/{_render(templates()[key], patient_id)}"
+
+        async def get(key: str, url: str, budget: int) -> tuple[Any, int]:
             try:
                 async with client.stream("GET", url, headers=headers) as r:
                     if r.status_code != 200:
@@ -85,17 +88,38 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
                     body = bytearray()
                     async for chunk in r.aiter_bytes():
                         body += chunk
-                        if len(body) > max_bytes:
+                        if len(body) > budget:
                             raise FetchError(f"{key}: the FHIR server's answer is over {max_bytes} bytes")
             except httpx.HTTPError as e:
                 raise FetchError(f"{key}: {type(e).__name__}") from None
-            import json
-
             try:
-                value = json.loads(bytes(body))
+                return json.loads(bytes(body)), len(body)
             except ValueError:
                 raise FetchError(f"{key}: the FHIR server's answer is not JSON") from None
-            if not isinstance(value, dict) or value.get("resourceType") not in ("Bundle", templates()[key].split("/")[0].split("?")[0]):
+
+        budget = max_bytes
+        for key in keys:
+            template = templates()[key]
+            value, used = await get(key, f"{base}/{_render(template, patient_id)}", budget)
+            budget -= used
+            rtype = template.split("?")[0].split("/")[0]
+            if not isinstance(value, dict) or value.get("resourceType") not in ("Bundle", rtype):
                 raise FetchError(f"{key}: the FHIR server's answer is not a FHIR resource of the expected type")
+            # A search answer may come in pages: read them all (bounded), else the data would be partial.
+            pages = 1
+            page = value
+            while page.get("resourceType") == "Bundle":
+                nxt = next((ln.get("url") for ln in page.get("link") or () if isinstance(ln, dict)
+                            and ln.get("relation") == "next" and isinstance(ln.get("url"), str)), None)
+                if nxt is None:
+                    break
+                if not nxt.startswith(base + "/") or pages >= MAX_PAGES:
+                    raise FetchError(f"{key}: the FHIR server's answer has more pages than can be read")
+                page, used = await get(key, nxt, budget)
+                budget -= used
+                pages += 1
+                if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
+                    raise FetchError(f"{key}: a page of the FHIR server's answer is not a Bundle")
+                value.setdefault("entry", []).extend(e for e in page.get("entry") or () if isinstance(e, dict))
             out[key] = value
     return out
