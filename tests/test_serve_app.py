@@ -484,3 +484,40 @@ def test_user_comment_stored_only_with_store_comments(tmp_path):
         con = sqlite3.connect(db)
         assert con.execute("SELECT comment FROM feedback").fetchall() == [(expect,)]
         con.close()
+
+
+def test_request_model_invariants():
+    from pydantic import ValidationError
+
+    from orderlint.serve.models import CDSHooksRequest
+
+    base = {"hook": "order-sign", "hookInstance": "i", "context": {}}
+    auth = {"access_token": "t", "token_type": "Bearer", "expires_in": 300, "scope": "user/*.read", "subject": "s"}
+    with pytest.raises(ValidationError, match="requires fhirServer"):
+        CDSHooksRequest.model_validate({**base, "fhirAuthorization": auth})
+    with pytest.raises(ValidationError, match="patient/ scopes"):
+        CDSHooksRequest.model_validate({**base, "fhirServer": "https://e", "fhirAuthorization": {**auth, "scope": "patient/*.read"}})
+    CDSHooksRequest.model_validate({**base, "fhirServer": "https://e", "fhirAuthorization": {**auth, "patient": "p1"}})
+
+
+@pytest.mark.parametrize("card, message", [
+    ({"summary": "x" * 140, "indicator": "info", "source": {"label": "l"}}, "139"),
+    ({"summary": "s", "indicator": "hard-stop", "source": {"label": "l"}}, "indicator"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l"}, "suggestions": [{"label": "a"}]}, "selectionBehavior"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l"}, "selectionBehavior": "at-most-one",
+      "suggestions": [{"label": "a", "isRecommended": True}, {"label": "b", "isRecommended": True}]}, "one isRecommended"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l"}, "selectionBehavior": "any",
+      "suggestions": [{"label": "a", "actions": [{"type": "delete", "description": "d"}]}]}, "resourceId"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l"}, "selectionBehavior": "any",
+      "suggestions": [{"label": "a", "actions": [{"type": "create", "resource": {"resourceType": "X"}}]}]}, "description"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l"}, "overrideReasons": [{"code": "c"}]}, "display"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l"},
+      "links": [{"label": "l", "url": "https://x", "type": "absolute", "appContext": "a"}]}, "appContext"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l"}, "detail": ""}, "empty"),
+    ({"summary": "s", "indicator": "info", "source": {"label": "l", "url": None}}, "empty"),
+])
+def test_response_model_rejects(card, message):
+    from orderlint.serve.models import check_response
+
+    with pytest.raises(ValueError, match=message):
+        check_response({"cards": [card]})

@@ -321,3 +321,19 @@ def test_corpus_requests_never_500(env):
                 outcome_of(r, r.status_code, r.json()["issue"][0]["code"])
             n += 1
     assert n > 0
+
+
+def test_logs_hold_no_patient_data_over_http(env, caplog):
+    import logging
+
+    req = example("ILD301-fires")
+    req["hookInstance"] = "e2e-instance-7"
+    req["prefetch"]["patient"]["name"] = [{"family": "SENTINEL-NAME"}]
+    req["context"]["draftOrders"]["entry"][0]["resource"]["note"] = [{"text": "SENTINEL-NOTE"}]
+    with caplog.at_level(logging.DEBUG):
+        assert post(env, req).status_code == 200
+        post(env, b'{"hook": "SENTINEL-BAD')
+        post(env, req, tok="SENTINEL-TOKEN")
+    assert "e2e-instance-7" in caplog.text
+    for secret in ("SENTINEL", "ssc-301", "cyclophosphamide", "Systemic sclerosis"):
+        assert secret not in caplog.text

@@ -43,6 +43,13 @@ class FhirAuthorization(_Open):
     subject: str = Field(min_length=1)
     patient: Optional[str] = None
 
+    @model_validator(mode="after")
+    def _patient_scopes(self) -> "FhirAuthorization":
+        # Spec: patient is required when the granted SMART scopes include patient scopes.
+        if "patient/" in self.scope and not self.patient:
+            raise ValueError("fhirAuthorization.patient is required with patient/ scopes")
+        return self
+
 
 class CDSHooksRequest(_Open):
     hook: str = Field(min_length=1)
