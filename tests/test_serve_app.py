@@ -521,3 +521,12 @@ def test_response_model_rejects(card, message):
 
     with pytest.raises(ValueError, match=message):
         check_response({"cards": [card]})
+
+
+def test_report_of_a_file_that_is_not_a_database(tmp_path):
+    bad = tmp_path / "not-a-db.sqlite3"
+    bad.write_text("hello" * 100)
+    with pytest.raises(ValueError, match="cannot read feedback database"):
+        feedback_report(str(bad))
+    with pytest.raises(ValueError, match="--since"):
+        feedback_report(str(bad), since="last tuesday")

@@ -119,7 +119,16 @@ def report_rows(db_path: str, since: Any = None) -> list[dict]:
     if not os.path.isfile(db_path):
         raise FileNotFoundError(f"feedback database {db_path} does not exist")
     cutoff = _since(since) or ""
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return _rows(db_path, cutoff)
+    except sqlite3.Error as e:
+        raise ValueError(f"cannot read feedback database {db_path}: {e}") from None
+
+
+def _rows(db_path: str, cutoff: str) -> list[dict]:
+    from urllib.parse import quote
+
+    db = sqlite3.connect(f"file:{quote(db_path)}?mode=ro", uri=True)
     try:
         stats: dict[str, dict] = {}
 
