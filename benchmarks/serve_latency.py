@@ -26,8 +26,8 @@ AS_OF = "2026-03-02"
 TESTS = ["58410-2", "24323-8", "24356-8", "5196-1", "16933-4", "13955-0", "71773-6", "2106-3", "2357-2",
          "24627-2", "19868-9"]  # fhir.md 2.4 codes: every baseline test on file
 DRUGS = [  # (text, dose, UCUM code, SNOMED route, frequency, period, periodUnit)
-    ("mycophenolate mofetil", 1000, "mg", "26643006", 2, 1, "d"),
     ("cyclophosphamide", 600, "mg/m2", "47625008", 1, 4, "wk"),
+    ("mycophenolate mofetil", 1000, "mg", "26643006", 2, 1, "d"),
     ("prednisone", 10, "mg", "26643006", 1, 1, "d"),
     ("rituximab", 1000, "mg", "47625008", 1, 2, "wk"),
     ("azathioprine", 100, "mg", "26643006", 1, 1, "d"),
