@@ -24,6 +24,7 @@ from orderlint.serve import create_app, feedback_report  # noqa: E402
 
 ISS_EC = "https://ehr.example.org"
 ISS_RSA = "https://other-ehr.example.org"
+ISS_URL = "https://third-ehr.example.org"
 FHIR_TOKEN = "opaque-fhir-token"
 
 
@@ -121,7 +122,12 @@ def _fake_fhir(source: dict, seen: list, mode: dict):
             return JSONResponse({"resourceType": "Bundle", "type": "searchset", "link": [{"relation": "next", "url": nxt}]})
         return JSONResponse({"resourceType": "Bundle", "type": "searchset"})
 
-    return Starlette(routes=[Route("/fhir/{kind}", any_), Route("/fhir/{kind}/{id}", any_)])
+    async def jwks(request):
+        seen.append((request.url.path, "", None))
+        return JSONResponse(mode["jwks"][request.url.path])
+
+    return Starlette(routes=[Route("/fhir/{kind}", any_), Route("/fhir/{kind}/{id}", any_),
+                             Route("/jwks", jwks), Route("/jwks-rsa", jwks)])
 
 
 @pytest.fixture(scope="module")
@@ -137,20 +143,24 @@ def env(tmp_path_factory):
     (tmp / "rsa.json").write_text(json.dumps({"keys": [dict(rsa_jwk, kid="rsa-1", use="sig")]}))
     cert, key = _self_signed(tmp)
     seen: list = []
-    mode: dict = {}
+    mode: dict = {"jwks": {"/jwks": {"keys": [dict(ec_jwk, kid="url-ec", use="sig")]},
+                           "/jwks-rsa": {"keys": [dict(rsa_jwk, kid="rsa-1", use="sig")]}}}
     fhir = Server(_fake_fhir(example("ILD301-fires"), seen, mode), ssl_certfile=cert, ssl_keyfile=key).start()
+    keys_url = f"https://127.0.0.1:{fhir.port}"
     srv = Server(None)
     base = f"http://127.0.0.1:{srv.port}"
     db = str(tmp / "feedback.sqlite3")
     settings = {
         "feedback-db": db, "allow-as-of": True, "base-url": base, "fetch-prefetch": True, "fetch-ca-file": cert,
         "auth": {"issuers": {ISS_EC: {"jwks": str(tmp / "ec.json")},
-                             ISS_RSA: {"jwks": str(tmp / "rsa.json"), "jku": ["https://other-ehr.example.org/jwks"]}}},
+                             ISS_RSA: {"jwks": str(tmp / "rsa.json"), "jku": [keys_url + "/jwks-rsa"]},
+                             ISS_URL: {"jwks": keys_url + "/jwks"}}},
     }
     srv.start(create_app(settings))
     client = httpx.Client(base_url=base, timeout=10)
     yield {"client": client, "base": base, "ec": ec_key, "rsa": rsa_key, "db": db,
-           "fhir": f"https://127.0.0.1:{fhir.port}/fhir", "seen": seen, "mode": mode}
+           "fhir": f"https://127.0.0.1:{fhir.port}/fhir", "seen": seen, "mode": mode,
+           "keys_url": keys_url}
     client.close()
     srv.stop()
     fhir.stop()
@@ -216,6 +226,17 @@ def test_select_hook(env):
 
 def test_rs384_token_accepted(env):
     assert post(env, example("ILD301-clean"), tok=token(env, iss=ISS_RSA, alg="RS384")).json() == {"cards": []}
+
+
+def test_jwks_from_https_url_and_allowed_jku(env):
+    env["seen"].clear()
+    for _ in range(2):  # the JWKS is fetched once, then cached
+        tok = token(env, iss=ISS_URL, headers={"kid": "url-ec"})
+        assert post(env, example("ILD301-clean"), tok=tok).status_code == 200
+    assert [p for p, _, _ in env["seen"]] == ["/jwks"]
+    tok = token(env, iss=ISS_RSA, alg="RS384", headers={"jku": env["keys_url"] + "/jwks-rsa"})
+    assert post(env, example("ILD301-clean"), tok=tok).status_code == 200
+    assert [p for p, _, _ in env["seen"]] == ["/jwks", "/jwks-rsa"]
 
 
 def test_malformed_is_400(env):

@@ -43,7 +43,12 @@ class Verifier:
             import httpx
 
             try:
-                r = httpx.get(where, timeout=2.0, follow_redirects=False, verify=self.ca_file or True)
+                verify: Any = True
+                if self.ca_file:
+                    import ssl
+
+                    verify = ssl.create_default_context(cafile=self.ca_file)
+                r = httpx.get(where, timeout=2.0, follow_redirects=False, verify=verify)
                 r.raise_for_status()
                 data = r.json()
             except Exception as e:
