@@ -32,12 +32,13 @@ class Verifier:
         self._jwks: dict[str, tuple[float, list]] = {}
         self._jti: dict[str, float] = {}
         self._swept = 0.0
+        self._refetched: dict[str, float] = {}
 
     # ------------------------------------------------------------------ keys
-    def _load_jwks(self, where: str) -> list:
+    def _load_jwks(self, where: str, fresh: bool = False) -> list:
         hit = self._jwks.get(where)
         now = time.monotonic()
-        if hit is not None and now - hit[0] < JWKS_TTL:
+        if hit is not None and not fresh and now - hit[0] < JWKS_TTL:
             return hit[1]
         if "://" in where:
             import httpx
@@ -75,12 +76,21 @@ class Verifier:
             where = jku
         else:
             where = issuer.jwks
-        keys = self._load_jwks(where)
         kid = header.get("kid")
         alg = header.get("alg")
         want = "RSA" if alg == "RS384" else "EC"
-        cands = [k for k in keys if isinstance(k, dict) and k.get("kty") == want
-                 and (kid is None or k.get("kid") == kid) and k.get("use", "sig") == "sig"]
+
+        def matching(keys: list) -> list:
+            return [k for k in keys if isinstance(k, dict) and k.get("kty") == want
+                    and (kid is None or k.get("kid") == kid) and k.get("use", "sig") == "sig"]
+
+        cached = where in self._jwks
+        cands = matching(self._load_jwks(where))
+        now = time.monotonic()
+        if not cands and cached and "://" in where and now - self._refetched.get(where, -1e9) > 30:
+            # The issuer may have rotated its keys; at most once in 30 s, so unknown kids cannot hammer it.
+            self._refetched[where] = now
+            cands = matching(self._load_jwks(where, fresh=True))
         if not cands:
             raise AuthError("no key of the issuer matches the token's kid and alg")
         try:
