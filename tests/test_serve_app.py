@@ -530,3 +530,8 @@ def test_report_of_a_file_that_is_not_a_database(tmp_path):
         feedback_report(str(bad))
     with pytest.raises(ValueError, match="--since"):
         feedback_report(str(bad), since="last tuesday")
+
+
+def test_feedback_db_that_cannot_be_opened_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="feedback-db: cannot open"):
+        create_app({"feedback-db": str(tmp_path / "no-such-folder" / "fb.sqlite3")})

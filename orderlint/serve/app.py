@@ -59,7 +59,8 @@ def _clean_instance(v: Any) -> str:
 
 def create_app(settings: Any = None, linter: Any = None) -> Any:
     """The ASGI app. ``settings``: a `[tool.orderlint.serve]` table (dict) or ServeSettings;
-    ``linter``: an ``orderlint.engine.Linter`` (default: one with the discovered settings)."""
+    ``linter``: an ``orderlint.engine.Linter`` (default: ``Linter()`` with default settings).
+    Raises ``ConfigError`` when the settings are invalid or the feedback database cannot be opened."""
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
@@ -81,7 +82,12 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
     from orderlint.serve.prefetch import FetchError, fetch, missing_keys, templates
 
     builder = CardBuilder(linter, s.docs_url)
-    store = FeedbackStore(s.feedback_db)
+    try:
+        store = FeedbackStore(s.feedback_db)
+    except Exception as e:  # sqlite3.Error, OSError: a setting that does not work is a configuration error
+        from orderlint.config import ConfigError
+
+        raise ConfigError(f"[tool.orderlint.serve] feedback-db: cannot open {s.feedback_db}: {e}") from None
     verifier = None
     if s.auth:
         from orderlint.serve.auth import Verifier
