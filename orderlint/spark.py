@@ -1,0 +1,552 @@
+"""Lint documents where a health system's data already lives: Spark DataFrames and FHIR Bulk Data
+exports (services.md section 2). Needs the extra ``orderlint[spark]``; orderlint must be installed
+on the executors.
+
+    from orderlint.spark import lint_dataframe, lint_fhir_bulk, FINDINGS_SCHEMA
+    findings = lint_dataframe(df, document_col="document", id_col=None, input_format="regimen",
+                              config=None, as_of=None)
+    findings = lint_fhir_bulk(spark, "exports/2026-03/", as_of="2026-03-02")
+
+Both return a DataFrame of ``FINDINGS_SCHEMA``: one row per finding, plus one row with a null
+``code`` for each document (or FHIR patient) without any, so no document disappears.
+
+Settings, plugins and ``as_of`` are resolved once on the driver: a bad configuration or a plugin
+that fails to load raises there (``ConfigError``, ``PluginLoadError`` naming the plugin) before any
+Spark job runs. They are shipped to the executors as plain data, where each Python worker builds
+its Linter once and reuses it for every batch (cached by settings). Whatever a document does to
+the linter is an ``OL000`` row for that document, never a failed task or a lost row.
+
+Plugins: ``plugins=[...]`` takes importable names (``"my_pack.plugin"`` or ``"my_pack:PACK"``,
+imported on the driver and on every executor: the way to pass a plugin on a cluster) or plugin
+objects (modules, or instances cloudpickle can ship), in addition to the installed entry points
+(``entry_points=False``: instead of them).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as _dt
+import hashlib
+import os
+import pickle
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Optional, Union
+
+try:
+    from pyspark.sql import DataFrame, SparkSession, functions as F
+    from pyspark.sql.types import BinaryType, BooleanType, IntegerType, StringType, StructField, StructType
+except ImportError as e:  # pragma: no cover - exercised only without the extra
+    raise ImportError(f"orderlint.spark needs pyspark: pip install 'orderlint[spark]' ({e})") from None
+
+__all__ = ["FINDINGS_SCHEMA", "lint_dataframe", "lint_fhir_bulk"]
+
+#: The findings table (services.md section 2). `document_id` and `status` are never null; the
+#: finding columns are null on the one row of a document without findings.
+FINDINGS_SCHEMA = StructType([
+    StructField("document_id", StringType(), False),
+    StructField("source", StringType(), True),
+    StructField("status", StringType(), False),
+    StructField("code", StringType(), True),
+    StructField("name", StringType(), True),
+    StructField("severity", StringType(), True),
+    StructField("message", StringType(), True),
+    StructField("order", StringType(), True),
+    StructField("pointer", StringType(), True),
+    StructField("line", IntegerType(), True),
+    StructField("column", IntegerType(), True),
+    StructField("suppressed", BooleanType(), True),
+    StructField("suppression_reason", StringType(), True),
+])
+
+INPUT_FORMATS = ("regimen", "fhir", "auto")
+#: Rows per Arrow batch written by the bulk reader (bounds a task's memory while reading).
+READ_BATCH_ROWS = 4096
+#: Linters kept per Python worker (one per distinct settings/plugins in use).
+_CACHE_SIZE = 4
+_LINTERS: dict[str, Any] = {}
+
+ConfigInput = Union[None, dict, str, Path, Any]
+
+
+# ----------------------------------------------------------------------------- settings (driver)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What every executor needs to build the same Linter: plain data, fixed on the driver."""
+
+    settings: dict
+    plugins: tuple
+    entry_points: bool
+    key: str
+
+
+def _prepare(config: ConfigInput, as_of: Any, plugins: Iterable[Any], entry_points: bool) -> _Job:
+    """Resolve settings and as_of on the driver and build the Linter once there, so that a bad
+    configuration or plugin fails now, with its one-line message, before any Spark job."""
+    from orderlint.config import ConfigError, Settings, _apply_table, build_settings
+
+    if isinstance(config, Settings):
+        settings = copy.deepcopy(config)
+    elif isinstance(config, (str, Path)):
+        settings = build_settings(config_path=str(config))
+    elif config is None or isinstance(config, dict):
+        settings = build_settings(discover=False)
+        if config:
+            _apply_table(settings, config, "Spark config")
+    else:
+        raise TypeError(f"config must be a Settings, a [tool.orderlint]-shaped dict or a file path, not {type(config).__name__}")
+    if as_of is not None:
+        if isinstance(as_of, _dt.datetime):
+            as_of = as_of.date()
+        if not isinstance(as_of, _dt.date):
+            try:
+                as_of = _dt.date.fromisoformat(str(as_of))
+            except ValueError:
+                raise ConfigError(f"as_of must be a date YYYY-MM-DD, not {as_of!r}") from None
+        settings.as_of = as_of
+    # One evaluation date for the whole job, whatever the executors' clocks or a midnight on the way.
+    settings.as_of = settings.as_of or _dt.date.today()
+    plain = dataclasses.asdict(settings)
+    specs = tuple(plugins)
+    key = hashlib.sha256(_spark_pickle((plain, specs, entry_points))).hexdigest()
+    job = _Job(plain, specs, entry_points, key)
+    _linter(job)  # raises PluginLoadError / ConfigError here, on the driver
+    return job
+
+
+def _spark_pickle(value: Any) -> bytes:
+    try:
+        return pickle.dumps(value, protocol=4)
+    except Exception:  # plugin objects: shipped the way Spark ships them
+        from pyspark import cloudpickle
+
+        return cloudpickle.dumps(value, protocol=4)
+
+
+def _linter(job: _Job) -> Any:
+    """The Linter of this process for ``job``'s settings, built on first use."""
+    lt = _LINTERS.get(job.key)
+    if lt is None:
+        lt = _build(job)
+        while len(_LINTERS) >= _CACHE_SIZE:
+            _LINTERS.pop(next(iter(_LINTERS)))
+        _LINTERS[job.key] = lt
+    return lt
+
+
+def _build(job: _Job) -> Any:
+    from orderlint.config import Settings
+    from orderlint.engine import Linter, PluginLoadError
+
+    errors: list[str] = []
+    objs = []
+    for spec in job.plugins:
+        if isinstance(spec, str):
+            try:
+                objs.append(_import_plugin(spec))
+            except BaseException as e:  # a plugin may raise anything while importing, even SystemExit
+                if isinstance(e, KeyboardInterrupt):
+                    raise
+                from orderlint.engine import _describe_exc
+
+                errors.append(f"plugin {spec!r} failed to load: {_describe_exc(e)}")
+        else:
+            objs.append(spec)
+    if errors:
+        raise PluginLoadError(errors)
+    settings = Settings(**copy.deepcopy(job.settings))
+    # A plugin that prints while loading must not write into the embedding program's stdout.
+    with redirect_stdout(sys.stderr):
+        return Linter(settings, entry_points=job.entry_points, plugins=objs)
+
+
+def _import_plugin(spec: str) -> Any:
+    import importlib
+
+    module, _, attr = spec.partition(":")
+    obj = importlib.import_module(module.strip())
+    for part in filter(None, attr.strip().split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    kinds = {StringType: pa.string(), IntegerType: pa.int32(), BooleanType: pa.bool_()}
+    return pa.schema([pa.field(f.name, kinds[type(f.dataType)], f.nullable) for f in FINDINGS_SCHEMA.fields])
+
+
+def _result_rows(r: Any, document_id: str) -> list[tuple]:
+    """The rows of one Result: one per finding, or one with null finding columns when it has none."""
+    if not r.findings:
+        return [(document_id, r.id, r.status) + (None,) * 10]
+    rows = []
+    for f in r.findings:
+        s = f.suppressed
+        rows.append((document_id, r.id, r.status, f.code, f.name, f.severity, f.message, f.order, f.pointer,
+                     f.line, f.column, s is not None, None if s is None else s.reason))
+    return rows
+
+
+def _crash_row(linter: Any, document_id: str, source: Optional[str], what: str, e: BaseException) -> tuple:
+    """Fail closed: a document the linter could not finish is an OL000 error row, never a lost row."""
+    from orderlint.engine import _describe_exc
+
+    name = linter.by_code["OL000"].name
+    msg = f"orderlint could not check {what} {document_id!r}: {_describe_exc(e)}"
+    return (document_id, source, "checked", "OL000", name, "error", msg, None, "", 1, 1, False, None)
+
+
+def _batch(rows: list[tuple], schema: Any) -> Any:
+    import pyarrow as pa
+
+    cols = list(zip(*rows)) if rows else [()] * len(schema)
+    return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, schema)], schema=schema)
+
+
+# ----------------------------------------------------------------------------- lint_dataframe
+
+
+class _DocumentMapper:
+    """mapInArrow function: documents in (d, i, n) -> findings rows. Picklable, tiny."""
+
+    def __init__(self, job: _Job, input_format: str) -> None:
+        self.job = job
+        self.input_format = input_format
+
+    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        schema = _arrow_schema()
+        linter = _linter(self.job)  # once per worker process and settings, never per row
+        for batch in batches:
+            docs = batch.column(0).to_pylist()
+            ids = batch.column(1).to_pylist()
+            rows_n = batch.column(2).to_pylist()
+            rows: list[tuple] = []
+            for text, given, n in zip(docs, ids, rows_n):
+                rows.extend(self._document(linter, text, given, n))
+            yield _batch(rows, schema)
+
+    def _document(self, linter: Any, text: Any, given: Optional[str], n: int) -> list[tuple]:
+        generated = f"row-{n}"
+        label = given if given is not None else generated
+        try:
+            doc = _read(text, label)
+            from orderlint.fhir import dispatch
+
+            results = dispatch(doc, linter, self.input_format)
+            rows = []
+            for r in results:
+                rows.extend(_result_rows(r, given if given is not None else (r.id if r.id is not None else generated)))
+            return rows
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # fail closed: never a failed task or a lost row
+            return [_crash_row(linter, label, None, "document", e)]
+
+
+def _read(value: Any, source: str) -> Any:
+    """A cell -> a Document, read exactly as the command line reads a file's bytes."""
+    from orderlint.reader import Document, ParseError, read_bytes
+
+    if value is None:
+        return Document(source=source, error=ParseError("no document: the document column is null"))
+    raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else bytes(value)
+    return read_bytes(raw, source, None)
+
+
+def lint_dataframe(
+    df: DataFrame,
+    document_col: str = "document",
+    id_col: Optional[str] = None,
+    input_format: str = "regimen",
+    config: ConfigInput = None,
+    as_of: Any = None,
+    *,
+    plugins: Iterable[Any] = (),
+    entry_points: bool = True,
+) -> DataFrame:
+    """Lint one document per row of ``df`` (JSON or YAML text in ``document_col``, string or binary).
+
+    ``input_format`` ``"regimen"`` reads regimen documents, ``"fhir"`` FHIR R4 (a CDS Hooks request,
+    Bundle or resource per row: one result per patient), ``"auto"`` decides per row as the command
+    line does. ``config`` is a Settings, a ``[tool.orderlint]``-shaped dict or a configuration file
+    read on the driver (None: the defaults, no discovery). ``as_of`` defaults to the driver's today.
+    ``document_id`` is the ``id_col`` value, else the result's id, else ``row-<n>`` (a generated id).
+    """
+    if input_format not in INPUT_FORMATS:
+        raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
+    fields = {f.name: f for f in df.schema.fields}
+    for role, col in (("document_col", document_col), ("id_col", id_col)):
+        if col is not None and col not in fields:
+            raise ValueError(f"{role}: no column {col!r} in the DataFrame (columns: {', '.join(fields)})")
+    if not isinstance(fields[document_col].dataType, (StringType, BinaryType)):
+        raise ValueError(f"document_col {document_col!r} must hold text (string or binary), not {fields[document_col].dataType.simpleString()}")
+    job = _prepare(config, as_of, plugins, entry_points)
+    ident = df[id_col].cast("string") if id_col is not None else F.lit(None).cast("string")
+    inputs = df.select(df[document_col].alias("d"), ident.alias("i"), F.monotonically_increasing_id().alias("n"))
+    return inputs.mapInArrow(_DocumentMapper(job, input_format), FINDINGS_SCHEMA)
+
+
+# ----------------------------------------------------------------------------- lint_fhir_bulk
+
+# One row per line of an export file, after reading ("res" pass). grp 1 is a line that is not a
+# FHIR resource (its own group, its OL001 row); grp 0 a resource keyed by its patient.
+_ENTRY_SCHEMA = StructType([
+    StructField("grp", IntegerType(), False),
+    StructField("key", StringType(), False),
+    StructField("ref", StringType(), True),     # Medication/<id> of a joined Medication, else null
+    StructField("fid", IntegerType(), False),
+    StructField("line", IntegerType(), False),
+    StructField("text", StringType(), True),    # the resource's JSON text, or the error message
+    StructField("ptr", StringType(), True),     # error: pointer, line, column
+    StructField("eline", IntegerType(), True),
+    StructField("ecol", IntegerType(), True),
+])
+_REF_SCHEMA = StructType([StructField("key", StringType(), False), StructField("ref", StringType(), False)])
+_MED_SCHEMA = StructType([
+    StructField("ref", StringType(), False), StructField("fid", IntegerType(), False),
+    StructField("line", IntegerType(), False), StructField("text", StringType(), False),
+])
+
+
+def _arrow_of(schema: StructType) -> Any:
+    import pyarrow as pa
+
+    kinds = {StringType: pa.string(), IntegerType: pa.int32(), BooleanType: pa.bool_()}
+    return pa.schema([pa.field(f.name, kinds[type(f.dataType)], f.nullable) for f in schema.fields])
+
+
+class _BulkReader:
+    """mapInArrow over (fid, path, name) rows: reads each export file line by line (raw bytes, as
+    the command line does), in one of three passes: ``res`` (every resource keyed by patient, and
+    the lines that are not resources), ``refs`` (patient -> referenced Medication) and ``med``
+    (the Medications). The two small passes skip, without parsing, lines that cannot match."""
+
+    def __init__(self, job: _Job, mode: str) -> None:
+        self.job = job
+        self.mode = mode
+
+    def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
+        schema = _arrow_of({"res": _ENTRY_SCHEMA, "refs": _REF_SCHEMA, "med": _MED_SCHEMA}[self.mode])
+        out: list[tuple] = []
+        for batch in batches:
+            for fid, path, name in zip(*(c.to_pylist() for c in batch.columns)):
+                for row in self._file(fid, path, name):
+                    out.append(row)
+                    if len(out) >= READ_BATCH_ROWS:
+                        yield _batch(out, schema)
+                        out = []
+        if out:
+            yield _batch(out, schema)
+
+    def _error(self, fid: int, line: int, source: str, message: str, ptr: str, at: tuple) -> list[tuple]:
+        return [(1, source, None, fid, line, message, ptr, at[0], at[1])] if self.mode == "res" else []
+
+    def _file(self, fid: int, path: str, name: str) -> Iterator[tuple]:
+        from orderlint.fhir.bulk import _med_refs, _patient_key
+        from orderlint.reader import iter_jsonl_lines, jsonl_document
+
+        mode = self.mode
+        try:
+            stream = open(path, "rb")
+        except OSError as e:
+            yield from self._error(fid, 0, name, f"cannot read {name}: {e.strerror or e}", "", (1, 1))
+            return
+        with stream:
+            try:
+                for _src, lineno, raw in iter_jsonl_lines(stream, name):
+                    if raw is not None and mode != "res":
+                        needle = b"Medication" if mode == "med" else b"medicationReference"
+                        if needle not in raw and b"\\u" not in raw:  # a \u escape could spell it
+                            continue
+                    doc = jsonl_document(name, lineno, raw)
+                    if doc.error is not None:
+                        err = doc.error
+                        yield from self._error(fid, lineno, f"{name}:{lineno}", err.message, err.pointer, (err.line, err.column))
+                        continue
+                    r = doc.data
+                    if not isinstance(r, dict) or not isinstance(r.get("resourceType"), str):
+                        yield from self._error(fid, lineno, f"{name}:{lineno}",
+                                               "not a FHIR resource: a line of a Bulk Data file is one resource object", "", (lineno, 1))
+                        continue
+                    if r["resourceType"] == "Medication":
+                        if mode == "med" and isinstance(r.get("id"), str):
+                            yield (f"Medication/{r['id']}", fid, lineno, doc.text)
+                        continue
+                    if mode == "res":
+                        yield (0, _patient_key(r) or "", None, fid, lineno, doc.text, None, None, None)
+                    elif mode == "refs":
+                        for ref in _med_refs(r):
+                            yield (_patient_key(r) or "", ref)
+            except OSError as e:  # truncated while being read: said, never silently shorter
+                yield from self._error(fid, 2**31 - 1, name, f"{name}: {e.strerror or e}", "", (1, 1))
+
+
+class _PandasGroups:
+    """applyInPandas form of ``_BulkPatient`` for pyspark 3.5, which has no applyInArrow."""
+
+    _INTS = ("grp", "fid", "line", "eline", "ecol")
+
+    def __init__(self, inner: "_BulkPatient") -> None:
+        self.inner = inner
+
+    def __call__(self, pdf: Any) -> Any:
+        import pandas as pd
+
+        rows = []
+        for rec in pdf.to_dict("records"):
+            row = {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in rec.items()}
+            for k in self._INTS:
+                if row.get(k) is not None:
+                    row[k] = int(row[k])
+            rows.append(row)
+        names = [f.name for f in FINDINGS_SCHEMA.fields]
+        return pd.DataFrame.from_records(self.inner.rows(rows), columns=names)
+
+
+class _BulkPatient:
+    """applyInArrow function: one patient's resources (and the Medications they reference) ->
+    findings rows, mapped and located exactly as ``orderlint.fhir.bulk`` does."""
+
+    def __init__(self, job: _Job, files: dict) -> None:
+        self.job = job
+        self.files = files
+
+    def __call__(self, table: Any) -> Any:
+        import pyarrow as pa
+
+        schema = _arrow_schema()
+        return pa.Table.from_batches([_batch(self.rows(table.to_pylist()), schema)], schema=schema)
+
+    def rows(self, rows: list[dict]) -> list[tuple]:
+        linter = _linter(self.job)
+        grp, key = rows[0]["grp"], rows[0]["key"]
+        if grp == 1:
+            out = [self._bad_line(linter, r) for r in rows]
+        else:
+            try:
+                out = self._patient(linter, key, rows)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as e:  # fail closed: this patient is an OL000 row
+                out = [_crash_row(linter, key, f"Patient/{key}" if key else None, "patient", e)]
+        return out
+
+    def _bad_line(self, linter: Any, r: dict) -> tuple:
+        from orderlint.fhir.lint import FhirResult
+
+        f = linter._finding("OL001", r["text"], r["ptr"], None, None, (r["eline"], r["ecol"]))
+        return _result_rows(FhirResult(r["key"], None, "invalid", None, [f]), r["key"])[0]
+
+    def _patient(self, linter: Any, key: str, rows: list[dict]) -> list[tuple]:
+        import json
+
+        from orderlint.fhir.bulk import _med_refs, _relocate
+        from orderlint.fhir.lint import lint_mapped
+        from orderlint.fhir.mapping import map_fhir
+        from orderlint.reader import Document
+
+        files = self.files
+        res = sorted((r for r in rows if r["ref"] is None), key=lambda r: (r["fid"], r["line"]))
+        meds = {r["ref"]: r for r in rows if r["ref"] is not None}
+        entries: list[dict] = []
+        places: list[tuple] = []  # entry index -> (file id, line, text), as bulk.py keeps them
+        wanted: list[str] = []
+        for r in res:
+            resource = json.loads(r["text"])
+            entries.append({"resource": resource})
+            places.append((r["fid"], r["line"], r["text"]))
+            wanted.extend(_med_refs(resource))
+        for ref in dict.fromkeys(wanted):
+            m = meds.get(ref)
+            if m is not None:
+                entries.append({"resource": json.loads(m["text"])})
+                places.append((m["fid"], m["line"], m["text"]))
+        bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+        first = next((i for i, e in enumerate(entries) if e["resource"].get("resourceType") == "Patient"), 0)
+        fid0, line0, _ = places[first]
+        source = f"{files[fid0]}:{line0}"
+        doc = Document(source=source, data=bundle, text=None)
+        located: dict = {}
+        out: list[tuple] = []
+        for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None)):
+            r = lint_mapped(m, linter, doc)
+            r.findings = [_relocate(f, places, files, located, first) for f in r.findings]
+            out.extend(_result_rows(r, key or r.patient or r.id or source))
+        return out
+
+
+def _export_files(path: str) -> tuple[list[tuple[int, str, str]], dict[int, str]]:
+    """(file id, absolute path, name as the command line shows it) of every NDJSON file of the
+    export that is read, and the names of all of them, numbered as ``orderlint.fhir.bulk``
+    numbers them (sorted by name, read or not)."""
+    from orderlint.fhir.bulk import TYPES, bulk_files
+
+    local = path[len("file://"):] if path.startswith("file://") else path
+    if "://" in local:
+        raise ValueError(f"lint_fhir_bulk reads a folder every executor can open as a file (a local or shared "
+                         f"path), not {path!r}")
+    if not os.path.isdir(local):
+        raise ValueError(f"not a Bulk Data export folder: {path!r} is not a folder")
+    found = bulk_files(local)
+    if not found:
+        raise ValueError(f"not a Bulk Data export folder: no NDJSON file named by a resource type "
+                         f"(Patient.ndjson, Observation.000.ndjson) in {path!r}")
+    read = [(fid, os.path.abspath(p), p) for fid, (rtype, p) in enumerate(found) if rtype in TYPES]
+    return read, {fid: p for fid, (_, p) in enumerate(found)}
+
+
+def lint_fhir_bulk(
+    spark: SparkSession,
+    path: str,
+    config: ConfigInput = None,
+    as_of: Any = None,
+    *,
+    plugins: Iterable[Any] = (),
+    entry_points: bool = True,
+) -> DataFrame:
+    """Lint a FHIR Bulk Data export folder (``<Type>.ndjson`` files) with Spark: each line keyed
+    by its patient reference, Medications joined to the requests that reference them, one
+    regimen per patient (grouped by Spark, so a task holds one patient's resources at a time).
+
+    ``document_id`` is the patient id and ``source`` ``Patient/<id>``; a line that is not a FHIR
+    resource is an OL001 row whose ``document_id`` is ``<file>:<line>``. ``path`` must be a folder
+    the executors can open (local, or a shared mount).
+    """
+    job = _prepare(config, as_of, plugins, entry_points)
+    files, names = _export_files(path)
+    listing = spark.createDataFrame(files, "fid int, path string, name string").repartition(max(1, len(files)))
+
+    def scan(mode: str, schema: StructType) -> DataFrame:
+        return listing.mapInArrow(_BulkReader(job, mode), schema)
+
+    entries = scan("res", _ENTRY_SCHEMA)
+    meds = scan("med", _MED_SCHEMA)
+    # A Medication id written twice: the first line, as the command line takes it.
+    first = meds.groupBy("ref").agg(F.min(F.struct("fid", "line", "text")).alias("m")).select("ref", "m.fid", "m.line", "m.text")
+    joined = scan("refs", _REF_SCHEMA).distinct().join(first, "ref").select(
+        F.lit(0).alias("grp"), "key", "ref", "fid", "line", "text",
+        F.lit(None).cast("string").alias("ptr"), F.lit(None).cast("int").alias("eline"), F.lit(None).cast("int").alias("ecol"),
+    )
+    grouped = entries.unionByName(joined).groupBy("grp", "key")
+    fn = _BulkPatient(job, names)
+    if hasattr(grouped, "applyInArrow"):
+        # A plain one-argument function: pyspark picks the function's form by its arguments.
+        def by_patient(table):
+            return fn(table)
+
+        return grouped.applyInArrow(by_patient, FINDINGS_SCHEMA)
+    pandas_fn = _PandasGroups(fn)
+
+    def by_patient_pandas(pdf):  # pyspark 3.5 has no applyInArrow
+        return pandas_fn(pdf)
+
+    return grouped.applyInPandas(by_patient_pandas, FINDINGS_SCHEMA)
