@@ -79,6 +79,10 @@ def _file_model():
         check_timeout: Optional[Union[int, float]] = Field(None, alias="check-timeout")
         vocabulary: dict[str, str] = {}
         allow_vocabulary_override: list[str] = Field([], alias="allow-vocabulary-override")
+        allow_as_of: Optional[bool] = Field(None, alias="allow-as-of")
+        fhir_namespace: Optional[str] = Field(None, alias="fhir-namespace")
+        docs_url: Optional[str] = Field(None, alias="docs-url")
+        serve: dict[str, Any] = {}
 
     return FileModel
 
@@ -86,6 +90,7 @@ def _file_model():
 FILE_KEYS = [
     "select", "ignore", "fail-on", "severity", "rules", "lookback-days", "as-of",
     "check-timeout", "vocabulary", "allow-vocabulary-override",
+    "allow-as-of", "fhir-namespace", "docs-url", "serve",
 ]
 
 #: Seconds a rule's check may take on one document before it counts as crashed (OL000).
@@ -108,6 +113,14 @@ class Settings:
     vocabulary: dict[str, str] = field(default_factory=dict)
     # Plugins allowed to change drug facts another pack declared.
     allow_vocabulary_override: list[str] = field(default_factory=list)
+    # fhir.md: honour a CDS Hooks request's `orderlint-as-of` extension (tests and replays only).
+    allow_as_of: bool = False
+    # fhir.md section 4: namespace of orderlint's FHIR extension and code-system URLs (None: the default).
+    fhir_namespace: Optional[str] = None
+    # interfaces.md, Links: a site's own copy of the rule documentation.
+    docs_url: Optional[str] = None
+    # [tool.orderlint.serve], validated by orderlint.serve.settings (which imports no server package).
+    serve: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
 
@@ -280,6 +293,21 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
         if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) and n.strip() for n in names):
             raise ConfigError(f"{origin}: allow-vocabulary-override must be a list of plugin names, not {value!r}")
         s.allow_vocabulary_override = [n.strip() for n in names]
+    elif key == "allow_as_of":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{origin}: allow-as-of must be true or false, not {value!r}")
+        s.allow_as_of = value
+    elif key in ("fhir_namespace", "docs_url"):
+        if not isinstance(value, str) or not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ConfigError(f"{origin}: {key.replace('_', '-')} must be an http(s) URL, not {value!r}")
+        setattr(s, key, value.rstrip("/"))
+    elif key == "serve":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{origin}: serve must be a table")
+        from orderlint.serve.settings import parse_settings
+
+        parse_settings(value)  # one ConfigError naming the key; unknown keys are errors
+        s.serve = dict(value)
     else:  # pragma: no cover - FILE_KEYS guards this
         raise ConfigError(f"{origin}: unknown key {key!r}")
     s.origins[key.replace("_", "-")] = origin
