@@ -387,7 +387,7 @@ class _BulkReader:
                         for ref in _med_refs(r):
                             yield (_patient_key(r) or "", ref)
             except OSError as e:  # truncated while being read: said, never silently shorter
-                yield from self._error(fid, 2**31 - 1, name, f"{name}: {e.strerror or e}", "", (1, 1))
+                yield from self._error(fid, 0, name, f"{name}: {e.strerror or e}", "", (1, 1))
 
 
 class _PandasGroups:

@@ -325,6 +325,18 @@ def test_a_document_that_breaks_the_linter_outside_a_check_is_an_OL000_row():
     assert row[0] == "row-7"
 
 
+def test_a_patient_the_bulk_mapping_cannot_finish_is_an_OL000_row():
+    """The per-patient guard of lint_fhir_bulk (run in process on one group's rows)."""
+    from orderlint.spark import _BulkPatient, _prepare
+
+    job = _prepare(None, AS_OF, (), True)
+    group = [{"grp": 0, "key": "p-1", "ref": None, "fid": 0, "line": 1, "text": '{"resourceType": "Patient", "id": "p-1"',
+              "ptr": None, "eline": None, "ecol": None}]
+    (row,) = _BulkPatient(job, {0: "Patient.ndjson"}).rows(group)
+    assert row[:6] == ("p-1", "Patient/p-1", "checked", "OL000", row[4], "error")
+    assert "could not check patient 'p-1'" in row[6] and "JSONDecodeError" in row[6]
+
+
 def test_null_and_undecodable_cells_are_invalid_rows_and_ids_fall_back(spark):
     from orderlint.spark import lint_dataframe
 
