@@ -178,10 +178,15 @@ def _import_plugin(spec: str) -> Any:
 
 
 def _arrow_schema() -> Any:
+    return _arrow_of(FINDINGS_SCHEMA)
+
+
+def _arrow_of(schema: StructType) -> Any:
+    """The Arrow schema of the batches written for ``schema`` (types exactly as Spark reads them)."""
     import pyarrow as pa
 
     kinds = {StringType: pa.string(), IntegerType: pa.int32(), BooleanType: pa.bool_()}
-    return pa.schema([pa.field(f.name, kinds[type(f.dataType)], f.nullable) for f in FINDINGS_SCHEMA.fields])
+    return pa.schema([pa.field(f.name, kinds[type(f.dataType)], f.nullable) for f in schema.fields])
 
 
 def _result_rows(r: Any, document_id: str) -> list[tuple]:
@@ -315,13 +320,6 @@ _MED_SCHEMA = StructType([
     StructField("ref", StringType(), False), StructField("fid", IntegerType(), False),
     StructField("line", IntegerType(), False), StructField("text", StringType(), False),
 ])
-
-
-def _arrow_of(schema: StructType) -> Any:
-    import pyarrow as pa
-
-    kinds = {StringType: pa.string(), IntegerType: pa.int32(), BooleanType: pa.bool_()}
-    return pa.schema([pa.field(f.name, kinds[type(f.dataType)], f.nullable) for f in schema.fields])
 
 
 class _BulkReader:

@@ -337,6 +337,32 @@ def test_a_patient_the_bulk_mapping_cannot_finish_is_an_OL000_row():
     assert "could not check patient 'p-1'" in row[6] and "JSONDecodeError" in row[6]
 
 
+def test_the_pandas_form_for_pyspark_3_5_gives_the_same_rows():
+    """pyspark 3.5 has no applyInArrow: lint_fhir_bulk then groups with applyInPandas, whose
+    frames hold NaN for nulls and floats for nullable ints (run in process on the example export)."""
+    import pandas as pd
+
+    from orderlint.spark import (_ENTRY_SCHEMA, FINDINGS_SCHEMA, _BulkPatient, _BulkReader, _export_files,
+                                 _PandasGroups, _prepare)
+
+    job = _prepare(None, AS_OF, (), True)
+    files, names = _export_files(str(EXAMPLES / "fhir" / "bulk"))
+    names_ = [f.name for f in _ENTRY_SCHEMA.fields]
+    entries = [dict(zip(names_, row)) for fid, path, name in files for row in _BulkReader(job, "res")._file(fid, path, name)]
+    by_patient: dict = {}
+    for e in entries:
+        by_patient.setdefault(e["key"], []).append(e)
+    assert set(by_patient) == {"bulk-a", "bulk-b", "bulk-c"}
+    inner = _BulkPatient(job, names)
+    for key, rows in by_patient.items():
+        pdf = pd.DataFrame.from_records(rows, columns=names_)
+        assert pdf["eline"].dtype.kind == "f" or pdf["eline"].isna().all()
+        got = _PandasGroups(inner)(pdf)
+        assert list(got.columns) == [f.name for f in FINDINGS_SCHEMA.fields]
+        want = inner.rows(rows)
+        assert [tuple(None if pd.isna(v) else v for v in r) for r in got.itertuples(index=False)] == want
+
+
 def test_null_and_undecodable_cells_are_invalid_rows_and_ids_fall_back(spark):
     from orderlint.spark import lint_dataframe
 
