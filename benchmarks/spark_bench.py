@@ -12,6 +12,8 @@ Input: one generated JSON Lines file (benchmarks/generate.py, cached in benchmar
   Spark's ``noop`` sink (every row computed, nothing stored). The session start-up is timed and
   reported apart and excluded from documents/s; the first job (Python workers starting, each
   building its Linter) and a second, warm job are reported separately.
+- Bulk Data (``--patients N``, 0 to skip): the example export's patients copied to N, linted by
+  ``orderlint check FOLDER`` and by ``lint_fhir_bulk`` (three reading passes, a join, a group by patient).
 Needs the extra orderlint[spark] (and Java 17). Nothing asserts; the exit code is 0 unless a
 measurement could not be taken. The machine is shared: compare runs at similar load.
 """
@@ -56,6 +58,24 @@ def data_file(seed: int, docs: int) -> Path:
     return path
 
 
+def bulk_folder(patients: int) -> Path:
+    """A Bulk Data export of ``patients`` patients: the example export's three patients
+    (examples/fhir/bulk) copied under new ids."""
+    src = HERE.parent / "examples" / "fhir" / "bulk"
+    copies = max(1, patients // 3)
+    folder = DATA / f"spark-bulk-{copies * 3}"
+    if not folder.exists():
+        tmp = folder.with_suffix(".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        for f in sorted(src.glob("*.ndjson")):
+            lines = f.read_text(encoding="utf-8").splitlines()
+            with open(tmp / f.name, "w", encoding="utf-8") as out:
+                for i in range(copies):
+                    out.write("\n".join(x.replace("bulk-", f"p{i:07d}-") for x in lines) + "\n")
+        tmp.replace(folder)
+    return folder
+
+
 def cli_seconds(path: Path, jobs: int) -> float:
     exe = Path(sys.executable).with_name("orderlint")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "orderlint"]
@@ -74,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--patients", type=int, default=6000, help="patients of the Bulk Data row (0: no such row)")
     args = ap.parse_args(argv)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -112,6 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     cold = spark_run()
     warm = spark_run()
     rows = lint_dataframe(spark.read.text(str(path)), "value", as_of="2026-03-02").count()
+    bulk = None
+    if args.patients:
+        from orderlint.spark import lint_fhir_bulk
+
+        folder = bulk_folder(args.patients)
+        patients = 3 * max(1, args.patients // 3)
+        bulk_cli = cli_seconds(folder, 1)
+        t0 = time.perf_counter()
+        lint_fhir_bulk(spark, str(folder), as_of="2026-03-02").write.format("noop").mode("overwrite").save()
+        bulk = (patients, bulk_cli, time.perf_counter() - t0)
     spark.stop()
     load1 = os.getloadavg()
 
@@ -126,6 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| CLI `check --format jsonl`, --jobs 2 | {cli2:.1f} | {n / cli2:,.0f} | {cli1 / cli2:.2f}x |")
     print(f"| Spark `lint_dataframe` local[2], first job (workers start, Linter built) | {cold:.1f} | {n / cold:,.0f} | {cli1 / cold:.2f}x |")
     print(f"| Spark `lint_dataframe` local[2], warm job | {warm:.1f} | {n / warm:,.0f} | {cli1 / warm:.2f}x |")
+    if bulk:
+        p, bc, bs = bulk
+        print()
+        print(f"| Bulk Data export, {p} patients | seconds | patients/s | vs CLI |")
+        print("|---|---|---|---|")
+        print(f"| CLI `check FOLDER --format jsonl` (start-up included) | {bc:.1f} | {p / bc:,.0f} | 1.00x |")
+        print(f"| Spark `lint_fhir_bulk` local[2] (workers warm) | {bs:.1f} | {p / bs:,.0f} | {bc / bs:.2f}x |")
     return 0
 
 

@@ -337,30 +337,27 @@ def test_a_patient_the_bulk_mapping_cannot_finish_is_an_OL000_row():
     assert "could not check patient 'p-1'" in row[6] and "JSONDecodeError" in row[6]
 
 
-def test_the_pandas_form_for_pyspark_3_5_gives_the_same_rows():
-    """pyspark 3.5 has no applyInArrow: lint_fhir_bulk then groups with applyInPandas, whose
-    frames hold NaN for nulls and floats for nullable ints (run in process on the example export)."""
-    import pandas as pd
+def test_a_patient_split_across_arrow_batches_is_linted_once_whole():
+    """lint_fhir_bulk streams entries sorted by patient: a patient's rows may span batches
+    (run in process on the example export, one row per batch and all rows in one batch)."""
+    import pyarrow as pa
 
-    from orderlint.spark import (_ENTRY_SCHEMA, FINDINGS_SCHEMA, _BulkPatient, _BulkReader, _export_files,
-                                 _PandasGroups, _prepare)
+    from orderlint.spark import _ENTRY_SCHEMA, _BulkPatient, _BulkPatients, _BulkReader, _arrow_of, _export_files, _prepare
 
     job = _prepare(None, AS_OF, (), True)
     files, names = _export_files(str(EXAMPLES / "fhir" / "bulk"))
-    names_ = [f.name for f in _ENTRY_SCHEMA.fields]
-    entries = [dict(zip(names_, row)) for fid, path, name in files for row in _BulkReader(job, "res")._file(fid, path, name)]
-    by_patient: dict = {}
-    for e in entries:
-        by_patient.setdefault(e["key"], []).append(e)
-    assert set(by_patient) == {"bulk-a", "bulk-b", "bulk-c"}
+    cols = [f.name for f in _ENTRY_SCHEMA.fields]
+    entries = sorted((dict(zip(cols, row)) for fid, path, name in files for row in _BulkReader(job, "res")._file(fid, path, name)),
+                     key=lambda e: (e["grp"], e["key"]))
+    assert len({e["key"] for e in entries}) == 3 and len(entries) == 10
     inner = _BulkPatient(job, names)
-    for key, rows in by_patient.items():
-        pdf = pd.DataFrame.from_records(rows, columns=names_)
-        assert pdf["eline"].dtype.kind == "f" or pdf["eline"].isna().all()
-        got = _PandasGroups(inner)(pdf)
-        assert list(got.columns) == [f.name for f in FINDINGS_SCHEMA.fields]
-        want = inner.rows(rows)
-        assert [tuple(None if pd.isna(v) else v for v in r) for r in got.itertuples(index=False)] == want
+    want = [row for key in ("bulk-a", "bulk-b", "bulk-c") for row in inner.rows([e for e in entries if e["key"] == key])]
+    schema = _arrow_of(_ENTRY_SCHEMA)
+    for size in (1, 3, len(entries)):
+        batches = [pa.RecordBatch.from_pylist(entries[i:i + size], schema=schema) for i in range(0, len(entries), size)]
+        got = [row for b in _BulkPatients(inner)(iter(batches)) for row in zip(*(c.to_pylist() for c in b.columns))]
+        assert got == want, size
+    assert [r[0] for r in want] == ["bulk-a", "bulk-b", "bulk-c"] and want[0][3] == "ILD301"
 
 
 def test_null_and_undecodable_cells_are_invalid_rows_and_ids_fall_back(spark):
