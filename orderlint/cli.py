@@ -250,6 +250,9 @@ def _split(values: tuple) -> list[str]:
               help="Report format: text for people, json/jsonl for pipelines, sarif for code scanning, junit for CI dashboards, github for workflow annotations, fhir for a Bundle of DetectedIssue resources.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report to this file instead of stdout.")
 @click.option("--jsonl", "jsonl_stdin", is_flag=True, help="Read standard input as JSON Lines: one regimen per line (with no PATH, standard input is read).")
+@click.option("--input-format", type=click.Choice(["auto", "regimen", "fhir"]), default="auto", show_default=True,
+              help="Input documents: regimen documents, FHIR R4 (CDS Hooks requests, Bundles, resources, NDJSON, Bulk Data folders), or auto: recognized per document.")
+@click.option("--fhir-strict", is_flag=True, help="Validate every FHIR resource with fhir.resources R4B first; each error is OL001 (needs the extra orderlint[fhir]).")
 @click.option("--select", multiple=True, metavar="CODES", help="Only these rules: codes, prefixes (ILD2) or names, comma-separated.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rules: codes, prefixes or names, comma-separated.")
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default=None, help="Lowest severity that makes the exit code 1. [default: warning]")
@@ -262,7 +265,7 @@ def _split(values: tuple) -> list[str]:
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file (and exit 0 unless a tool error occurred).")
 @click.option("--jobs", "-j", metavar="N|auto", help="Lint in N worker processes (auto: one per core). Output order and content are the same as with 1. [default: 1]")
 @_guard
-def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs) -> None:
+def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs) -> None:
     """Lint regimen files, folders (recursively: *.json, *.yaml, *.yml, *.jsonl, *.ndjson) or - for stdin.
 
     With no PATH, the current folder is linted. Findings print as
@@ -293,7 +296,7 @@ def check(paths, fmt, output, jsonl_stdin, select, ignore, fail_on, exit_zero, a
     try:
         progress = None if quiet else _Progress.for_stderr()
         settings, summary, tool_error, recorder, formatter = _check(
-            paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, as_of, config, statistics, baseline,
+            paths, fmt, out, output, (jsonl_stdin, input_format, fhir_strict), select, ignore, fail_on, as_of, config, statistics, baseline,
             write_baseline, n_jobs, progress)
         if report_file is not None:
             report_file.commit()
@@ -362,7 +365,7 @@ class _Progress:
                 pass
 
 
-def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, as_of, config, statistics,
+def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, config, statistics,
            baseline, write_baseline, n_jobs, progress) -> tuple:
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of)
     linter = _make_linter(settings)
@@ -387,15 +390,18 @@ def _check(paths, fmt, out, output, jsonl_stdin, select, ignore, fail_on, as_of,
     tool_error = False
     formatter.start()
     # With --jsonl and no path, the stream on standard input is the input (interfaces.md 2nd ed.).
+    jsonl_stdin, input_format, fhir_strict = reading
+    if fhir_strict and input_format != "regimen":
+        _require_fhir_resources()
     inputs = list(paths) or (["-"] if jsonl_stdin else ["."])
     if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
         # Workers render their own lines; the parent only writes text and adds up counts.
-        tool_error = _render_in_workers(linter, inputs, jsonl_stdin, n_jobs, fmt, statistics, out, summary,
+        tool_error = _render_in_workers(linter, inputs, reading, n_jobs, fmt, statistics, out, summary,
                                         formatter, exclude, progress)
     else:
         from contextlib import closing
 
-        with closing(_results(linter, inputs, jsonl_stdin, n_jobs, exclude)) as results:
+        with closing(_results(linter, inputs, reading, n_jobs, exclude)) as results:
             for result in results:
                 if isinstance(result, str):  # an unreadable input
                     _err(result)
@@ -436,7 +442,7 @@ def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_
     raise _Exit(1 if failing else 0)
 
 
-def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, summary, formatter, exclude,
+def _render_in_workers(linter, inputs, reading, jobs, fmt, statistics, out, summary, formatter, exclude,
                        progress) -> bool:
     """Parallel run of a line-oriented format; returns whether an input could not be read."""
     from contextlib import closing
@@ -446,7 +452,9 @@ def _render_in_workers(linter, inputs, jsonl_stdin, jobs, fmt, statistics, out, 
 
     unreadable = False
     try:
-        with closing(render_parallel(linter, units(inputs, jsonl_stdin, exclude), jobs, fmt, statistics)) as chunks:
+        jsonl_stdin, input_format, fhir_strict = reading
+        stream = units(inputs, jsonl_stdin, exclude, input_format)
+        with closing(render_parallel(linter, stream, jobs, fmt, statistics, (input_format, fhir_strict))) as chunks:
             for text, part, state, errors in chunks:
                 for message in errors:
                     _err(message)
@@ -468,24 +476,43 @@ def _closing(gen):
     return closing(gen)
 
 
-def _results(linter: Any, paths: list[str], jsonl_stdin: bool, jobs: int, exclude: tuple = ()) -> Iterator[Any]:
+def _results(linter: Any, paths: list[str], reading: tuple, jobs: int, exclude: tuple = ()) -> Iterator[Any]:
     """Results in input order; a str item is an error message for an unreadable input."""
-    from orderlint.inputs import load, units
+    from orderlint.inputs import is_fhir, lint_unit, load, units
 
+    jsonl_stdin, input_format, fhir_strict = reading
+    stream = units(paths, jsonl_stdin, exclude, input_format)
     if jobs > 1:
         from orderlint.parallel import WorkerDied, lint_parallel
 
         try:
-            with _closing(lint_parallel(linter, units(paths, jsonl_stdin, exclude), jobs)) as results:
+            with _closing(lint_parallel(linter, stream, jobs, (input_format, fhir_strict))) as results:
                 yield from results
         except WorkerDied as e:
             _err(str(e))
             raise _Exit(2) from None
         return
     lint = linter.lint_document
-    for unit in units(paths, jsonl_stdin, exclude):
-        doc = load(unit)
-        yield doc if isinstance(doc, str) else lint(doc)
+    for unit in stream:
+        # The common case inline (a regimen document); FHIR and Bulk Data through lint_unit.
+        if unit[0] != "bulk" and input_format != "fhir":
+            doc = load(unit)
+            if isinstance(doc, str):
+                yield doc
+                continue
+            if input_format == "regimen" or not is_fhir(doc):
+                yield lint(doc)
+                continue
+            unit = ("document", doc)
+        yield from lint_unit(linter, unit, input_format, fhir_strict)
+
+
+def _require_fhir_resources() -> None:
+    from orderlint.fhir.strict import available
+
+    if not available():
+        _err("--fhir-strict needs the package fhir.resources: pip install 'orderlint[fhir]'")
+        raise _Exit(2)
 
 
 @cli.command()

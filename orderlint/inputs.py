@@ -1,14 +1,19 @@
 """Inputs of a run as small picklable units, so that reading and parsing can happen in workers.
 
 A unit is ``("file", path)``, ``("line", source, lineno, raw)`` for one JSON Lines line, or
-``("bytes", source, raw)`` for a whole document read from stdin. ``("error", message)`` is an
-input that cannot be read: reported as one error line, and the run exits 2.
+``("bytes", source, raw)`` for a whole document read from stdin, or ``("bulk", folder)`` for a
+FHIR Bulk Data export (its NDJSON files grouped by patient, fhir.md section 1). ``("error",
+message)`` is an input that cannot be read: reported as one error line, and the run exits 2.
+
+:func:`lint_unit` turns a unit into its results: a regimen document gives one, a FHIR document
+(detected per document, or forced with ``--input-format fhir``) one per patient.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Iterable, Iterator, Union
+from typing import Any, Iterable, Iterator, Union
 
 from orderlint.reader import (
     MAX_DOCUMENT_BYTES,
@@ -27,8 +32,13 @@ def _stdin_closed() -> Unit:
     return ("error", "cannot read standard input: Bad file descriptor (standard input is closed)")
 
 
-def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = ()) -> Iterator[Unit]:
-    """The run's inputs in order; ``exclude``: files a folder walk must not yield (the report file)."""
+def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), input_format: str = "auto") -> Iterator[Unit]:
+    """The run's inputs in order; ``exclude``: files a folder walk must not yield (the report file).
+
+    Unless ``input_format`` is ``regimen``, NDJSON files named by a FHIR resource type
+    (``Patient.ndjson``, ``Observation.000.ndjson``) make their folder one Bulk Data unit."""
+    bulk_members: dict[str, frozenset] = {}
+    bulk_done: set[str] = set()
     for p in paths:
         if p == "-":
             if sys.stdin is None:
@@ -48,6 +58,18 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = ()) -> I
             if problem:
                 yield ("error", f"cannot read {path}: {problem}")
             elif format_for(path) == "jsonl":
+                if input_format != "regimen":
+                    folder = os.path.dirname(path) or "."
+                    members = bulk_members.get(folder)
+                    if members is None:
+                        from orderlint.fhir.bulk import bulk_files
+
+                        members = bulk_members[folder] = frozenset(f for _, f in bulk_files(folder))
+                    if path in members:
+                        if folder not in bulk_done:
+                            bulk_done.add(folder)
+                            yield ("bulk", folder)
+                        continue
                 try:
                     with open(path, "rb") as f:
                         for src, lineno, raw in iter_jsonl_lines(f, path):
@@ -77,6 +99,8 @@ def _several_json_values(raw: bytes) -> bool:
 def load(unit: Unit) -> Union[Document, str]:
     """A unit -> its parsed Document, or an error message for an unreadable input."""
     kind = unit[0]
+    if kind == "document":  # already read (the command line looked at it first)
+        return unit[1]
     if kind == "line":
         return jsonl_document(unit[1], unit[2], unit[3])
     if kind == "bytes":
@@ -97,3 +121,37 @@ def load(unit: Unit) -> Union[Document, str]:
         return f"cannot read {path}: {e.strerror or e}"
     known = path.lower().endswith((".json", ".yaml", ".yml"))
     return read_bytes(raw, path, format_for(path) if known else None)
+
+
+# Top-level members by which a FHIR document is recognized (fhir.md section 1): a resource or a
+# Bundle (resourceType), a CDS Hooks request (hook, context). A regimen has none of them.
+_FHIR_KEYS = ("resourceType", "hook", "context")
+
+
+def lint_unit(linter: Any, unit: Unit, input_format: str = "auto", fhir_strict: bool = False) -> Iterator[Any]:
+    """The results of one unit, in order: Result objects, or a str for an unreadable input."""
+    if unit[0] == "bulk":
+        from orderlint.fhir.bulk import iter_bulk
+
+        yield from iter_bulk(unit[1], linter=linter)
+        return
+    doc = load(unit)
+    if isinstance(doc, str):
+        yield doc
+        return
+    if input_format == "fhir" or (input_format == "auto" and is_fhir(doc)):
+        from orderlint.fhir.lint import lint_fhir_document
+
+        yield from lint_fhir_document(doc, linter, strict=fhir_strict)
+        return
+    yield linter.lint_document(doc)
+
+
+def is_fhir(doc: Document) -> bool:
+    data = doc.data
+    if type(data) is not dict:
+        return False
+    for key in _FHIR_KEYS:
+        if key in data:
+            return True
+    return False

@@ -13,7 +13,7 @@ import os
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from orderlint.findings import Finding, Result, Suppression
-from orderlint.inputs import Unit, load
+from orderlint.inputs import Unit, lint_unit
 
 CHUNK = 256
 WINDOW_PER_JOB = 4
@@ -52,15 +52,17 @@ def _unpack(t: tuple) -> Result:
     return Result(source=t[0], id=t[1], status=t[2], condition=t[3], findings=findings)
 
 
-def _work(chunk: list[Unit]) -> list[Union[tuple, str]]:
-    out: list[Union[tuple, str]] = []
+def _work(chunk: list[Unit], mode: tuple) -> list[Any]:
+    """Lint a chunk in the worker: per result a packed tuple (a plain Result), the object itself
+    (a FHIR result, which carries more fields; pickled), or an error message."""
+    out: list[Any] = []
     for unit in chunk:
-        doc = load(unit)
-        out.append(doc if isinstance(doc, str) else _pack(_LINTER.lint_document(doc)))
+        for r in lint_unit(_LINTER, unit, *mode):
+            out.append(_pack(r) if type(r) is Result else r)
     return out
 
 
-def _render(chunk: list[Unit], fmt: str, statistics: bool) -> tuple:
+def _render(chunk: list[Unit], fmt: str, statistics: bool, mode: tuple) -> tuple:
     """Lint and render a chunk in the worker: (text, summary, formatter state, error messages)."""
     import io
 
@@ -73,13 +75,12 @@ def _render(chunk: list[Unit], fmt: str, statistics: bool) -> tuple:
     summary = Summary()
     errors: list[str] = []
     for unit in chunk:
-        doc = load(unit)
-        if isinstance(doc, str):
-            errors.append(doc)
-            continue
-        result = _LINTER.lint_document(doc)
-        summary.add(result)
-        formatter.result(result)
+        for result in lint_unit(_LINTER, unit, *mode):
+            if isinstance(result, str):
+                errors.append(result)
+                continue
+            summary.add(result)
+            formatter.result(result)
     return buf.getvalue(), summary, formatter.state(), errors
 
 
@@ -199,16 +200,17 @@ def _run(linter: Any, units: Iterable[Unit], jobs: int, task: Any, *args: Any) -
             q.close()
 
 
-def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int) -> Iterator[Union[Result, str]]:
-    """Yield a Result (or an error message) per unit, in input order."""
-    for items in _run(linter, units, jobs, _work):
+def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int, mode: tuple = ("auto", False)) -> Iterator[Union[Result, str]]:
+    """Yield each Result (or an error message) in input order. ``mode``: (input format, FHIR strict)."""
+    for items in _run(linter, units, jobs, _work, mode):
         for item in items:
-            yield item if isinstance(item, str) else _unpack(item)
+            yield _unpack(item) if type(item) is tuple else item
 
 
-def render_parallel(linter: Any, units: Iterable[Unit], jobs: int, fmt: str, statistics: bool) -> Iterator[tuple]:
+def render_parallel(linter: Any, units: Iterable[Unit], jobs: int, fmt: str, statistics: bool,
+                    mode: tuple = ("auto", False)) -> Iterator[tuple]:
     """For line-oriented formats: yield (text, summary, formatter state, errors) per chunk, in order."""
-    yield from _run(linter, units, jobs, _render, fmt, statistics)
+    yield from _run(linter, units, jobs, _render, fmt, statistics, mode)
 
 
 def resolve_jobs(value: Optional[str]) -> int:

@@ -465,27 +465,31 @@ def test_statistics_work_with_every_format(fmt, jobs):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal")
-def test_progress_on_a_terminal_for_a_long_run_and_never_in_the_report(big_stream):
-    import pty
+def test_progress_on_a_terminal_for_a_long_run_and_never_in_the_report(big_stream, tmp_path):
+    import select
 
-    master, slave = os.openpty() if hasattr(os, "openpty") else pty.openpty()
+    master, slave = os.openpty()
+    report = tmp_path / "report.jsonl"
     try:
-        p = subprocess.Popen(_cmd() + ["check", str(big_stream), "--format", "jsonl"], stdout=subprocess.PIPE,
-                             stderr=slave, env=dict(os.environ, ORDERLINT_NO_CONFIG="1"))
+        with open(report, "wb") as out:
+            p = subprocess.Popen(_cmd() + ["check", str(big_stream), "--format", "jsonl"], stdout=out,
+                                 stderr=slave, env=dict(os.environ, ORDERLINT_NO_CONFIG="1"))
         os.close(slave)
-        head = p.stdout.read(1_000_000)  # the report keeps flowing while progress is shown
         seen = b""
-        deadline = time.monotonic() + 30
-        while b"/s, " not in seen and time.monotonic() < deadline:
-            try:
-                seen += os.read(master, 4096)
-            except OSError:
-                break
+        deadline = time.monotonic() + 60
+        while b"findings so far" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 1.0)
+            if ready:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
         p.kill()
         p.wait()
     finally:
         os.close(master)
-    assert b"documents, " in seen and b"findings so far" in seen
+    assert b"documents, " in seen and b"/s, " in seen and b"findings so far" in seen
+    head = report.read_bytes()[:100_000]
     assert b"findings so far" not in head and head.startswith(b'{"source"')
 
 
@@ -538,3 +542,69 @@ def test_the_python_api_never_writes_to_stdout_even_when_a_plugin_prints(capsys)
     assert len(results) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("NOISE from a check") == 3
+
+
+# ----------------------------------------------------------------------------- FHIR input (fhir.md)
+
+FHIR_EXAMPLES = EXAMPLES / "fhir"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_fhir_examples_through_the_command_line_give_the_expected_findings(jobs):
+    import tomllib
+    from collections import Counter
+
+    expected = tomllib.loads((FHIR_EXAMPLES / "expected.toml").read_text(encoding="utf-8"))
+    r = run_orderlint("check", str(FHIR_EXAMPLES), "--as-of", "2026-03-02", "--format", "json", "--jobs", jobs)
+    assert r.returncode == 1, r.stderr
+    got: dict = {}
+    for res in json.loads(r.stdout)["results"]:
+        path = Path(res["source"].rsplit(":", 1)[0] if ".ndjson:" in res["source"] else res["source"])
+        name = "bulk" if path.parent.name == "bulk" else path.name
+        got.setdefault(name, Counter()).update(f["code"] for f in res["findings"] if not f["suppressed"])
+    for name, exp in expected.items():
+        if name == "bulk":
+            continue
+        assert got[name] == Counter(exp["findings"]), name
+    assert "bulk" in got and got["bulk"]["ILD301"] >= 1  # the export is linted per patient, not per line
+
+
+def test_a_bulk_export_is_one_result_per_patient_and_findings_name_the_file_of_their_line():
+    r = run_orderlint("check", str(FHIR_EXAMPLES / "bulk"), "--as-of", "2026-03-02", "--format", "jsonl")
+    rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert [x["id"] for x in rows] == sorted(x["id"] for x in rows) and all(x["id"].startswith("Patient/") for x in rows)
+    ild301 = [f for x in rows for f in x["findings"] if f["code"] == "ILD301"]
+    assert ild301 and all(Path(f["file"]).name == "MedicationRequest.ndjson" for f in ild301)
+    text = run_orderlint("check", str(FHIR_EXAMPLES / "bulk"), "--as-of", "2026-03-02").stdout.decode()
+    assert re.search(r"MedicationRequest\.ndjson:\d+:\d+: ILD301 ", text), text
+    gh = run_orderlint("check", str(FHIR_EXAMPLES / "bulk"), "--as-of", "2026-03-02", "--format", "github").stdout.decode()
+    assert re.search(r"file=[^,]*MedicationRequest\.ndjson,line=\d+,col=\d+,title=ILD301::", gh), gh
+
+
+def test_input_format_regimen_reads_fhir_as_regimens_and_fhir_forces_fhir(tmp_path):
+    bundle = FHIR_EXAMPLES / "ILD301-fires.bundle.json"
+    as_regimen = json.loads(run_orderlint("check", str(bundle), "--input-format", "regimen", "--format", "json").stdout)
+    assert as_regimen["results"][0]["status"] == "invalid"
+    auto = json.loads(run_orderlint("check", str(bundle), "--as-of", "2026-03-02", "--format", "json").stdout)
+    assert [f["code"] for f in auto["results"][0]["findings"]] == ["ILD301"]
+    regimen = write_doc(tmp_path, minimal())
+    forced = json.loads(run_orderlint("check", str(regimen), "--input-format", "fhir", "--format", "json").stdout)
+    assert forced["results"][0]["status"] == "invalid", "a regimen is not FHIR: OL001, never a silent pass"
+
+
+def test_fhir_on_stdin_and_in_json_lines_is_recognized_per_document():
+    lines = "".join(json.dumps(json.loads(p.read_text())) + "\n"
+                    for p in (FHIR_EXAMPLES / "ILD301-fires.bundle.json", ERROR_DOC))
+    r = run_orderlint("check", "--jsonl", "--as-of", "2026-03-02", "--format", "jsonl", input=lines.encode())
+    rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert [[f["code"] for f in x["findings"]] for x in rows] == [["ILD301"], ["ILD301"]]
+    assert rows[0]["patient"] and "patient" not in rows[1]
+
+
+def test_fhir_strict_without_its_package_is_one_clear_line():
+    import importlib.util
+
+    if importlib.util.find_spec("fhir.resources") is not None:
+        pytest.skip("fhir.resources is installed")
+    r = run_orderlint("check", str(FHIR_EXAMPLES / "ILD301-fires.bundle.json"), "--fhir-strict")
+    assert r.returncode == 2 and "orderlint[fhir]" in _one_error_line(r.stderr)

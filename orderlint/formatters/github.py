@@ -62,6 +62,9 @@ class GitHubFormatter(Formatter):
                 name = "notice"
                 message += f" (waived: {s.reason}; approved by {s.approved_by})"
             loc = {} if file is None else {"file": file, "line": line, "col": max(1, f.column)}
+            other = getattr(f, "file", None)  # a Bulk Data finding names the file of its line
+            if other:
+                loc = {"file": display_path(other), "line": max(1, f.line), "col": max(1, f.column)}
             write(command(name, message, **loc, title=f.code) + "\n")
 
 

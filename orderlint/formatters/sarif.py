@@ -140,8 +140,9 @@ class SarifFormatter(Formatter):
         self.not_applicable: list[dict] = []
         self.seen: Counter = Counter()
 
-    def _location(self, source: str, line: int, column: int) -> dict:
-        path, src_line = split_source(source)
+    def _location(self, source: str, line: int, column: int, file: Any = None) -> dict:
+        # A Bulk Data finding names the file of its line (fhir.md section 1).
+        path, src_line = (file, None) if file else split_source(source)
         region = {"startLine": max(1, src_line if src_line is not None else int(line or 1)),
                   "startColumn": max(1, int(column or 1))}
         return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}, "region": region}}
@@ -159,7 +160,7 @@ class SarifFormatter(Formatter):
             })
             # Its OL007 finding (rules.md 2nd ed.) follows as a result like any other.
         for f in r.findings:
-            loc = self._location(r.source, f.line, f.column)
+            loc = self._location(r.source, f.line, f.column, getattr(f, "file", None))
             uri = loc["physicalLocation"]["artifactLocation"]["uri"]
             key = "\x1f".join((uri, r.id or "", f.code, _locator(f)))
             self.seen[key] += 1

@@ -35,7 +35,8 @@ class TextFormatter(Formatter):
             return
         for f in r.findings:
             self.counts[(f.code, f.name)] += 1
-            line = f"{source}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
+            other = getattr(f, "file", None)  # a Bulk Data finding names the file of its line
+            line = f"{other or source}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
             if f.suppressed is not None:
                 line += f" [waived: {f.suppressed.reason} (approved by {f.suppressed.approved_by})]"
             write(printable(line) + "\n")
