@@ -268,7 +268,8 @@ def _split(values: tuple) -> list[str]:
 def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs) -> None:
     """Lint regimen files, folders (recursively: *.json, *.yaml, *.yml, *.jsonl, *.ndjson) or - for stdin.
 
-    With no PATH, the current folder is linted. Findings print as
+    FHIR R4 input (CDS Hooks requests, Bundles, resources, NDJSON, Bulk Data export folders) is
+    recognized per document. With no PATH, the current folder is linted. Findings print as
     `path:line:col: CODE [severity] message`, then a summary line. With --output or a
     machine-readable format the summary line goes to standard error, and a progress display
     too when standard error is a terminal and the run lasts more than a second.
