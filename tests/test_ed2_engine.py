@@ -502,3 +502,16 @@ def test_a_callable_trigger_that_raises_is_a_load_error():
     with pytest.raises(PluginLoadError) as info:
         Linter(plugins=[_pack(lambda reg, opts: iter(()), triggers=triggers)])
     assert "XTR001" in info.value.messages[0] and "SystemExit" in info.value.messages[0]
+
+
+def test_a_bad_site_name_is_a_configuration_error_exit_2(tmp_path):
+    from conftest import run_cli, write_doc
+
+    cfg = tmp_path / ".orderlint.toml"
+    cfg.write_text('[vocabulary]\nhouse-x = "mycophenolate mofitil"\n')
+    r = run_cli("check", str(write_doc(tmp_path, clean_patient())), "--config", str(cfg))
+    assert r.exit_code == 2 and "mycophenolate mofitil" in r.output
+    cfg.write_text('[vocabulary]\nhouse-x = "mycophenolate mofetil"\n')
+    doc = clean_patient(order("house-x", 2000, "mg", "oral", "bid", id="h"))
+    r = run_cli("check", str(write_doc(tmp_path, doc)), "--config", str(cfg), "--format", "json")
+    assert r.exit_code == 1 and '"ILD501"' in r.output
