@@ -348,6 +348,12 @@ class Linter:
             self._conditions = frozenset(canonical_condition(c) for r in self.rules if r.conditions for c in r.conditions)
         return self._conditions
 
+    @property
+    def checked_drugs(self) -> frozenset:
+        """Every drug tag (ingredient or class) an installed rule names: the checked drugs of
+        rules.md Terms, whatever the selection (OL002's severity and OL003 use them)."""
+        return self._plan.checked
+
     def applies_to(self, condition: str) -> bool:
         return canonical_condition(condition) in self.conditions
 

@@ -515,3 +515,11 @@ def test_a_bad_site_name_is_a_configuration_error_exit_2(tmp_path):
     doc = clean_patient(order("house-x", 2000, "mg", "oral", "bid", id="h"))
     r = run_cli("check", str(write_doc(tmp_path, doc)), "--config", str(cfg), "--format", "json")
     assert r.exit_code == 1 and '"ILD501"' in r.output
+
+
+def test_checked_drugs_do_not_depend_on_the_selection():
+    # rules.md 2nd ed. (Messages, options and names): decided from every installed rule.
+    full = Linter().checked_drugs
+    assert {"immunosuppressant", "systemic-glucocorticoid", "pcp-prophylaxis", "antifibrotic"} <= full
+    assert "mesna" not in full
+    assert Linter(Settings(select=["ILD101"])).checked_drugs == full
