@@ -458,16 +458,21 @@ def normalize(
 
 
 def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optional[float], out: dict) -> None:
-    """Route-aware tags, needed amounts, daily PE and OL003 reasons of one active order of a known drug."""
+    """Checked or not, needed amounts, daily PE and OL003 reasons of one active order of a known drug."""
     drug = o.drug
     tags = o.tags
-    reasons: list[tuple[str, str]] = []
+    route = o.route
     # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
-    o.checked = plan.is_checked(drug, tags, o.route)
-    if o.checked:
+    if route is None or route in SYSTEMIC_ROUTES:
+        checked = not tags.isdisjoint(plan.checked)
+    else:
+        checked = plan.is_checked(drug, tags, route)
+    if checked:
+        o.checked = True
+        reasons: list[tuple[str, str]] = []
         # What cannot be normalized is OL003 on an order of a checked drug (regimen-format.md); an
         # order no rule checks needs none of these values ("prn", "1 application": no finding).
-        if o.route is None and od.route is not None:
+        if route is None and od.route is not None:
             reasons.append((f"route {od.route!r} is not a known route", "/route"))
         if o.per_day is None and od.frequency is not None:
             reasons.append((unknown_frequency(o), "/frequency"))
@@ -475,16 +480,16 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
             reasons.append(o.amount_problem[:2])
         if not o.course_known and o.per_day is not None:
             reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
-        # A missing value of a checked drug is one OL003 naming what is missing (regimen-format.md 2nd ed.).
-        missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
-        if missing:
+        if od.dose is None or od.unit is None or od.route is None or od.frequency is None:
+            # One OL003 naming every missing value (regimen-format.md 2nd ed.).
+            missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
             o.missing = missing
-            verb = "is" if len(missing) == 1 else "are"
-            _add(reasons, f"{_join(missing)} {verb} missing", "")
-        salts = plan.class_names.get(drug.name)
-        if salts:
-            _add(reasons, f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
-        needed = plan.needed(tags, o.route)
+            _add(reasons, f"{_join(missing)} {'is' if len(missing) == 1 else 'are'} missing", "")
+        if plan.class_names:
+            salts = plan.class_names.get(drug.name)
+            if salts:
+                _add(reasons, f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
+        needed = plan.needed(tags, route)
         if needed:
             amounts = {}
             for basis, per in needed:
@@ -494,15 +499,15 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
                 if problem is not None and not (o.missing and _from_missing(o, problem)):
                     _add(reasons, *problem)
             o.amounts = MappingProxyType(amounts)
-    if "systemic-glucocorticoid" in tags and drug.pe_factor is not None:
+        if reasons:
+            out[o.index] = reasons
+    if drug.pe_factor is not None and "systemic-glucocorticoid" in tags:
         mg = _ABSENT if o.amounts is None else o.amounts.get(("mg", "day"), _ABSENT)
         if mg is _ABSENT:
             mg = _amount(o, "mg", "day", weight, bsa)[0]
         if mg is not None:
             pe = round(mg * drug.pe_factor, 2)
             o.pe = pe if 0.0 < pe < math.inf else None
-    if reasons:
-        out[o.index] = reasons
 
 
 def _add(reasons: list, why: str, suffix: str) -> None:
