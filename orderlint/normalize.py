@@ -254,7 +254,7 @@ class Regimen:
     reproductive_potential: bool
     progressed_on: frozenset  # Drugs with a history outcome of progression
     lookback_days: Any
-    test_index: Any  # canonical test -> tuple of result dates (None: ordered)
+    test_index: Any  # read-only: canonical test -> result dates (None: ordered)
     unverifiable: Any = field(default_factory=lambda: _NO_AMOUNTS)  # order index -> ((why, suffix), ...): OL003
     options: Any = field(default_factory=lambda: _NO_AMOUNTS)
     _memo: dict = field(default_factory=dict, repr=False)
@@ -451,8 +451,9 @@ def normalize(
         reproductive_potential=reproductive,
         progressed_on=frozenset(progressed),
         lookback_days=lookback_days if type(lookback_days) is MappingProxyType else MappingProxyType(lookback_days),
-        test_index=MappingProxyType({k: tuple(v) for k, v in test_index.items()}) if test_index else _NO_AMOUNTS,
+        test_index=MappingProxyType(test_index) if test_index else _NO_AMOUNTS,
         unverifiable=MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,
+        options=_NO_AMOUNTS,
     )
     return reg, unknown
 
