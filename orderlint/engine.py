@@ -219,9 +219,7 @@ class Linter:
         needs = [n for r in self.rules for n in getattr(r, "amounts", ()) or ()]
         checked: set[str] = set()
         # rules.md Terms, "Checked drug": named in a trigger, looked for, or named in an option.
-        named = self._rule_tags(
-            lambda r: r.checked_tags(self.options[r.code]) if hasattr(r, "checked_tags") else self._triggers[r.code]
-        )
+        named = self._rule_tags(lambda r: r.checked_tags(self.options[r.code]))
         for tags in named.values():
             if tags:
                 checked |= tags
