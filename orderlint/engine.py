@@ -567,11 +567,16 @@ def _sorted(findings: list[Finding], data: Any) -> list[Finding]:
     """
     if len(findings) < 2:
         return findings
-    return sorted(findings, key=lambda f: (document_order(data, f.pointer), f.code))
+    members: dict[int, dict[str, int]] = {}  # one key -> index table per object, shared by all findings
+    return sorted(findings, key=lambda f: (document_order(data, f.pointer, members), f.code))
 
 
-def document_order(data: Any, pointer: str) -> list[int]:
-    """Member and element indices along ``pointer``, down to the deepest value that exists."""
+def document_order(data: Any, pointer: str, members: Optional[dict[int, dict[str, int]]] = None) -> list[int]:
+    """Member and element indices along ``pointer``, down to the deepest value that exists.
+
+    ``members`` memoizes each object's key positions (by object identity, for one sort), so that
+    ordering many findings in one large object costs one pass over its keys, not one per finding.
+    """
     key: list[int] = []
     node = data
     for raw in pointer.split("/")[1:] if pointer else ():
@@ -579,7 +584,13 @@ def document_order(data: Any, pointer: str) -> list[int]:
         if isinstance(node, dict):
             if token not in node:
                 break
-            key.append(list(node).index(token))
+            if members is None:
+                key.append(list(node).index(token))
+            else:
+                index = members.get(id(node))
+                if index is None:
+                    index = members[id(node)] = {k: i for i, k in enumerate(node)}
+                key.append(index[token])
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             key.append(int(token))

@@ -191,7 +191,7 @@ def _problems(e: ValidationError, data: dict) -> list[Problem]:
             if tag != wanted:
                 continue
             loc = loc[:at] + loc[at + 1 :]
-        msg = _message(err, loc, data)
+        msg = _message(err, loc, data, hint=len(out) < _HINTED)
         ptr = _pointer(loc[:-1] if err["type"] == "missing" else loc)
         if (msg, ptr) not in seen:
             seen.add((msg, ptr))
@@ -216,7 +216,12 @@ def _field(loc: list) -> str:
     return "`" + ("/".join(str(p) for p in loc) or "document") + "`"
 
 
-def _message(err: dict, loc: list, data: dict) -> str:
+#: Problems that get a did-you-mean: a document of thousands of unknown fields must not cost a
+#: similarity search each (they were most of the time such a report took).
+_HINTED = 50
+
+
+def _message(err: dict, loc: list, data: dict, hint: bool = True) -> str:
     t = err["type"]
     where = _field(loc)
     if t == "missing":
@@ -226,7 +231,8 @@ def _message(err: dict, loc: list, data: dict) -> str:
         key = str(loc[-1])
         container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
         allowed = list(model.fields_of(_MODEL_AT.get(container, model.Regimen)))
-        return f"unknown field {_name(key)}{did_you_mean(key, allowed)} (fields starting with `x-` are free for local use)"
+        close = did_you_mean(key, allowed) if hint else ""
+        return f"unknown field {_name(key)}{close} (fields starting with `x-` are free for local use)"
     value = _get(data, loc)
     shown = _kind(value) if isinstance(value, (dict, list)) or value is None else repr(value)
     if len(shown) > 60:
