@@ -544,7 +544,15 @@ def rules(fmt: str, config: Optional[str]) -> None:
 @click.option("--config", type=click.Path(dir_okay=False), help="Configuration file whose option values the summaries quote; overrides discovery.")
 @_guard
 def explain(rule: str, config: Optional[str]) -> None:
-    """Explain a rule (by CODE or NAME): what it checks, why, its source, options and examples."""
+    """Explain a rule (by CODE or NAME): what it checks, why, its source, options and examples.
+
+    `explain value-sets` lists the FHIR terminology codes shipped without a verified source.
+    """
+    if rule.strip().lower() == "value-sets":  # fhir.md section 5: the codes no public source verified yet
+        from orderlint.fhir.valuesets import render_unverified
+
+        _emit(render_unverified().rstrip("\n") + "\n")
+        return
     linter = _make_linter(_settings(config))
     from orderlint.config import ConfigError
     from orderlint.docs import explain_text
@@ -588,6 +596,51 @@ def schema() -> None:
     from importlib.resources import files
 
     _emit(files("orderlint.schemas").joinpath("regimen.schema.json").read_text(encoding="utf-8"))
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to listen on. [default: 127.0.0.1; any other address needs [tool.orderlint.serve.auth]]")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on. [default: 8080]")
+@click.option("--config", type=click.Path(dir_okay=False), help="Configuration file (.orderlint.toml or pyproject.toml); overrides discovery.")
+@_guard
+def serve(host: Optional[str], port: Optional[int], config: Optional[str]) -> None:
+    """Run the CDS Hooks service (order-select, order-sign) for an EHR. Needs orderlint[serve]."""
+    try:
+        import httpx, jwt, starlette, uvicorn  # noqa: F401,E401
+    except ImportError as e:
+        _err(f"orderlint serve needs the extra: pip install 'orderlint[serve]' ({e.name} is missing)")
+        raise _Exit(2) from None
+    from orderlint.serve.app import run
+
+    settings = _settings(config)
+    linter = _make_linter(settings)
+    run(host, port, settings=settings.serve, linter=linter)
+
+
+@cli.group()
+def feedback() -> None:
+    """Card outcomes recorded by `orderlint serve`."""
+
+
+@feedback.command("report")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only cards issued and outcomes received on or after this date.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--db", type=click.Path(dir_okay=False), help="Feedback database. [default: feedback-db of [tool.orderlint.serve], else orderlint-feedback.sqlite3]")
+@click.option("--config", type=click.Path(dir_okay=False), help="Configuration file (for feedback-db); overrides discovery.")
+@_guard
+def feedback_report_cmd(since: Optional[str], fmt: str, db: Optional[str], config: Optional[str]) -> None:
+    """Per rule: cards shown, accepted, overridden, override rate and top override reasons."""
+    from orderlint.serve.feedback import feedback_report
+    from orderlint.serve.settings import parse_settings
+
+    if db is None:
+        db = parse_settings(_settings(config).serve).feedback_db
+    try:
+        text = feedback_report(db, since=since, fmt=fmt)
+    except (ValueError, OSError) as e:
+        _err(str(e))
+        raise _Exit(2) from None
+    _emit(text.rstrip("\n") + "\n")
 
 
 @cli.command("config")
