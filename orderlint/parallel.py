@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from typing import Any, Iterable, Iterator, Optional, Union
 
 from orderlint.findings import Finding, Result, Suppression
@@ -96,15 +97,30 @@ def max_jobs() -> int:
 _POLL = 0.5  # seconds between checks that every worker is still alive while waiting for a result
 
 
-def _worker(tasks: Any, results: Any, task: Any, args: tuple) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker blocked on its queue never sees its parent die (it holds the queue's pipe itself):
+    ask Linux to kill it when the parent goes, however the parent ended (even SIGKILL)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9)  # SIGKILL
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(2)
+
+
+def _worker(tasks: Any, results: Any, task: Any, args: tuple, parent: int) -> None:
     """A worker process: lint chunks until told to stop. Ctrl-C is the parent's to handle: the
     worker ignores SIGINT (the parent ends it), so a terminal's Ctrl-C, which reaches the whole
     process group, never prints a worker traceback or leaves a worker behind."""
     import signal
-    import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _die_with_parent(parent)
     # A plugin that prints must not write into the report: the worker's standard output is
     # standard error (results travel back through the queue, never through stdout).
     try:
@@ -152,7 +168,7 @@ def _run(linter: Any, units: Iterable[Unit], jobs: int, task: Any, *args: Any) -
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             for _ in range(jobs):
-                p = ctx.Process(target=_worker, args=(tasks, results, task, args), daemon=True)
+                p = ctx.Process(target=_worker, args=(tasks, results, task, args, os.getpid()), daemon=True)
                 p.start()
                 procs.append(p)
         finally:

@@ -90,3 +90,45 @@ def test_a_crash_inside_a_worker_is_one_line_and_exit_2(mixed_inputs, monkeypatc
     _in_worker_only(monkeypatch, boom)
     r = run_cli("check", str(mixed_inputs / "stream.jsonl"), "--format", "jsonl", "--jobs", "2")
     assert r.exit_code == 2 and "RuntimeError: simulated bug" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_workers_end_when_the_parent_is_killed(tmp_path):
+    # A parent ended by SIGKILL (an OOM killer, a CI timeout) runs no clean-up: the workers, blocked on
+    # their queue, must still go with it and never linger.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    doc = json.loads(sorted((EXAMPLES / "regimens").glob("*.json"))[0].read_text())
+    (tmp_path / "big.jsonl").write_text((json.dumps(doc) + "\n") * 200_000)
+    exe = str(Path(sys.executable).with_name("orderlint"))
+    proc = subprocess.Popen([exe, "check", str(tmp_path / "big.jsonl"), "--format", "jsonl", "--jobs", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    children: list[int] = []
+    while time.monotonic() < deadline and len(children) < 2:
+        try:
+            children = [int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        except OSError:
+            break
+        time.sleep(0.05)
+    assert len(children) >= 2, "the workers did not start"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] not in "ZX"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lingering = [c for c in children if alive(c)]
+    for c in lingering:  # leave no process behind, even when the test fails
+        os.kill(c, signal.SIGKILL)
+    assert not lingering, "a worker outlived its killed parent"
