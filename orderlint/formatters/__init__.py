@@ -88,7 +88,7 @@ def summary_line(s: Any) -> str:
     """The one-line summary: the last line of the text report, and on stderr for other reports."""
     parts = [_plural(s.documents, "document"), f"{s.checked} checked"]
     if s.not_applicable:
-        parts.append(f"{s.not_applicable} not applicable (skipped)")
+        parts.append(f"{s.not_applicable} not applicable (OL007)")  # reported as an error, not a quiet skip
     if s.invalid:
         parts.append(f"{s.invalid} invalid")
     f = s.findings
