@@ -605,10 +605,11 @@ def schema() -> None:
 @_guard
 def serve(host: Optional[str], port: Optional[int], config: Optional[str]) -> None:
     """Run the CDS Hooks service (order-select, order-sign) for an EHR. Needs orderlint[serve]."""
-    try:
-        import httpx, jwt, starlette, uvicorn  # noqa: F401,E401
-    except ImportError as e:
-        _err(f"orderlint serve needs the extra: pip install 'orderlint[serve]' ({e.name} is missing)")
+    from importlib.util import find_spec
+
+    missing = [m for m in ("httpx", "jwt", "starlette", "uvicorn") if find_spec(m) is None]
+    if missing:
+        _err(f"orderlint serve needs the extra: pip install 'orderlint[serve]' ({', '.join(missing)} missing)")
         raise _Exit(2) from None
     from orderlint.serve.app import run
 

@@ -189,16 +189,13 @@ def test_looks_like_fhir_tells_fhir_from_regimen_documents():
 
 
 def test_cds_as_of_extension_only_with_allow_as_of():
-    class S(Settings):
-        allow_as_of = True
-
     req = {"hook": "order-sign", "extension": {"orderlint-as-of": "2020-01-01"},
            "context": {"patientId": "p1", "draftOrders": bundle(mr(), patient=False)},
            "prefetch": {"p": {"resourceType": "Patient", "id": "p1", "birthDate": "2000-01-01"}}}
     from orderlint.fhir.lint import _as_of
 
     assert _as_of(req, Linter(Settings(as_of=AS_OF))) == AS_OF
-    allowed = Linter(S(as_of=AS_OF))
+    allowed = Linter(Settings(as_of=AS_OF, allow_as_of=True))
     assert _as_of(req, allowed) == dt.date(2020, 1, 1)
 
 
