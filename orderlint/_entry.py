@@ -31,6 +31,8 @@ def main() -> None:
 
 
 def _discard_stdout() -> None:
+    """After a failed write to standard output, point it at the null device so that the
+    interpreter's final flush cannot fail again (which would exit 120 with a second message)."""
     import os
 
     try:

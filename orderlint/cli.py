@@ -141,15 +141,7 @@ class _ReportFile:
             self.tmp = None
 
 
-def _discard_stdout() -> None:
-    """After a failed write to standard output, point it at the null device so that the
-    interpreter's final flush cannot fail again (which would exit 120 with a second message)."""
-    try:
-        fd = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(fd, 1)
-        os.close(fd)
-    except OSError:
-        pass
+from orderlint._entry import _discard_stdout  # noqa: E402 - one definition, shared with --version
 
 
 def _emit(text: str) -> None:
