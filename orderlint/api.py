@@ -52,7 +52,13 @@ def _linter(config: Optional[Union[Settings, dict, str, Path]], as_of: Optional[
 
 def to_document(document: DocumentInput, source: Optional[str] = None) -> Document:
     if isinstance(document, Path):
-        return read_bytes(document.read_bytes(), source or str(document), _file_format(document))
+        from orderlint.reader import read_stream
+
+        # At most one byte over the document limit is read, and a file truncated while it is read
+        # raises (an OSError) instead of giving a shorter document.
+        with open(document, "rb") as f:
+            raw = read_stream(f)
+        return read_bytes(raw, source or str(document), _file_format(document))
     if isinstance(document, bytes):
         return read_bytes(document, source or "<bytes>", None)
     if isinstance(document, str):

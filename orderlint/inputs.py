@@ -16,13 +16,13 @@ import sys
 from typing import Any, Iterable, Iterator, Union
 
 from orderlint.reader import (
-    MAX_DOCUMENT_BYTES,
     Document,
     format_for,
     iter_jsonl_lines,
     iter_paths,
     jsonl_document,
     read_bytes,
+    read_stream,
 )
 
 Unit = tuple
@@ -50,7 +50,7 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
                     for src, lineno, raw in iter_jsonl_lines(stream, "<stdin>"):
                         yield ("line", src, lineno, raw)
                 else:
-                    yield ("bytes", "<stdin>", stream.read(MAX_DOCUMENT_BYTES + 1))
+                    yield ("bytes", "<stdin>", read_stream(stream))
             except OSError as e:  # EIO, a closed descriptor: said so, never an internal error
                 yield ("error", f"cannot read standard input: {e.strerror or e}")
             continue
@@ -116,7 +116,7 @@ def load(unit: Unit) -> Union[Document, str]:
     path = unit[1]
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_DOCUMENT_BYTES + 1)
+            raw = read_stream(f)  # a file truncated while read is an error, never a shorter document
     except OSError as e:
         return f"cannot read {path}: {e.strerror or e}"
     known = path.lower().endswith((".json", ".yaml", ".yml"))

@@ -653,3 +653,40 @@ def test_lookups_that_once_corrupted_the_memo_give_the_same_answers_in_any_order
         doc = parse_json(text, "x")
         got = {p: doc.locate(p) for p in order}
         assert got == {"/a/0/x": (1, 7), "/a/0": (1, 7), "/b/#far": (1, 16), "/b/3": (1, 29)}
+
+
+def test_a_whole_file_truncated_while_the_command_line_reads_it_is_an_error_not_a_shorter_document(tmp_path, monkeypatch):
+    # regimen-format.md / issue 10 item 12: the bytes that vanish mid-read are said, for .json/.yaml too.
+    import builtins
+    import os
+
+    from orderlint import inputs
+
+    path = tmp_path / "doc.json"
+    path.write_text('{"id": "x", "kind": "order-set", "indication": {"condition": "ssc-ild"}, "orders": []}' + " " * 5000)
+    real_open = builtins.open
+
+    class Shrinking:
+        def __init__(self, f):
+            self.f = f
+
+        def read(self, n=-1):
+            os.truncate(path, 10)  # another process cuts the file after it was opened
+            return self.f.read(n)
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+    def fake_open(p, mode="r", *a, **kw):
+        f = real_open(p, mode, *a, **kw)
+        return Shrinking(f) if str(p) == str(path) else f
+
+    monkeypatch.setattr(inputs, "open", fake_open, raising=False)
+    got = inputs.load(("file", str(path)))
+    assert isinstance(got, str) and "file changed while being read" in got and str(path) in got
