@@ -545,7 +545,9 @@ class Vocabulary:
         name = self._names.get(" ".join(words[:-1]))
         if name is None:
             return None
-        if last in hyphenated or name in self._suffixable or name.endswith(("mab", "cept")) or "globulin" in name:
+        # Only biologics have biosimilar names: a hyphen alone is no evidence ('MMF-site' is a site's
+        # own name for something, to be mapped explicitly, never read as mycophenolate).
+        if name in self._suffixable or name.endswith(("mab", "cept")) or "globulin" in name:
             return name
         return None
 

@@ -602,3 +602,12 @@ def test_lookup_counts_a_rules_looks_for_tags(vocab):
                            options={"XPCP1": {}}, conditions=frozenset({"ssc-ild"}))
     assert _one(lookup(fake, "Bactrim DS"), "drug")["checked_by"] == [{"code": "XPCP1", "name": "pcp-agent-missing"}]
     assert _one(lookup(fake, "ondansetron"), "drug")["checked_by"] == []
+
+
+@pytest.mark.parametrize("text", ["MMF-site", "prednisone-abcd", "methotrexate-xyzw", "azathioprine qrst"])
+def test_a_four_letter_suffix_on_a_drug_that_is_no_biologic_is_never_stripped(text):
+    # Only biologics have US biosimilar names: 'MMF-site' is a site's own name (interfaces.md 2nd ed.,
+    # "Local names without a plugin"), to be mapped explicitly, never guessed as mycophenolate.
+    from orderlint.engine import Linter
+
+    assert Linter().vocab.drug(text) is None
