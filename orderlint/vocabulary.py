@@ -55,10 +55,12 @@ _SPACE_RE = re.compile(r"\s+")
 _SEP_RE = re.compile(r"[\s\-/,;:+_()\[\]{}'\"*!?]+|\.(?!\d)")
 _BRACKET_RE = re.compile(r"\[([^\[\]]*)\]|\(([^()]*)\)")
 _NUM = r"\d+(?:[.,]\d+)?"
-_MASS_UNITS = {"mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg", "g": "g", "gm": "g"}
+_MASS_UNITS = {"mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "μg": "mcg", "g": "g", "gm": "g",
+               "milligram": "mg", "milligrams": "mg", "microgram": "mcg", "micrograms": "mcg",
+               "gram": "g", "grams": "g"}
 # A printed strength: '500 MG', '200 MG/ML', '0.1 %', '24 HR', '17 GM', '20 MEQ', '1 ML'.
 _STRENGTH_RE = re.compile(
-    rf"(?<![\w.])({_NUM})\s*(mg|mcg|ug|µg|μg|gm|g|ml|l|%|meq|mmol|unt|units?|iu|hr|h|actuat|mg/ml)"
+    rf"(?<![\w.])({_NUM})\s*(micrograms?|milligrams?|grams?|mg|mcg|ug|µg|μg|gm|g|ml|l|%|meq|mmol|unt|units?|iu|hr|h|actuat|mg/ml)"
     rf"(?:\s*/\s*({_NUM}\s*)?(ml|l|actuat|hr|h|kg|m2|mg|g|gm|unt|tab|tablet|cap|capsule|dose|spray|drop))?(?![\w])",
     re.IGNORECASE,
 )
@@ -80,6 +82,8 @@ _FORM_WORDS = frozenset(
     "auto injector cartridge kit pack bottle for reconstitution lyophilized single use "
     "pf preservative free product granules granule lozenge lozenges troche troches paste pellet pellets "
     "wafer strip strips sachet packet packets implant insert ring bag premix premixed pill pills "
+    # SNOMED CT product names ('Oral form oxycodone (product)'): 'form' names no ingredient.
+    "form "
     # Directions typed into the drug field ('sildenafil 20 mg TID'): never part of a name.
     "qd bid tid qid qod qhs qam qpm prn daily nightly weekly q4h q6h q8h q12h q24h".split()
 )

@@ -611,3 +611,21 @@ def test_a_four_letter_suffix_on_a_drug_that_is_no_biologic_is_never_stripped(te
     from orderlint.engine import Linter
 
     assert Linter().vocab.drug(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, name, strength",
+    [
+        ("mycophenolate mofetil 500 milligrams oral tablet", "mycophenolate mofetil", (500.0, "mg", "tablet")),
+        ("Levothyroxine Sodium 75micrograms tablet", "levothyroxine", (75.0, "mcg", "tablet")),
+        ("Oral Form Oxycodone (product)", "oxycodone", None),
+    ],
+)
+def test_spelled_out_mass_units_and_snomed_product_names(text, name, strength):
+    # Names as the FHIR R4 specification's examples print them: units spelled out (and glued to the
+    # number), SNOMED CT's 'Oral form ... (product)'. A spelled-out strength is a printed strength.
+    from orderlint.engine import Linter
+
+    res = Linter().vocab.resolve(text)
+    assert res.drug is not None and res.drug.name == name
+    assert res.printed_strength == strength
