@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick          # shorter run (200,000-document memory run, 2,000 files)
     python benchmarks/run.py                  # full run (1,000,000 documents, 10,000 files)
     python benchmarks/run.py --big 500000 --json
+    python benchmarks/run.py --quick --only fhir,bulk,locate   # only some row groups
 
 Every target of the performance issue is a ratio against a reference measured side by side in
 the same run (the machine is shared and noisy), except peak RSS, which is absolute. Nothing here
@@ -52,6 +53,12 @@ STARTUP_VERSION_MAX = 1.5
 RSS_MAX_MB = 100.0
 RSS_FLAT_MAX = 1.10  # "flat": peak RSS at the biggest size at most 10% above the 10,000-document run
 FOLDER_MAX_RATIO = 1.0
+LOCATE_MAX_RATIO = 4.0  # 6,000 located findings cost at most 4x 2,000 (linear, not quadratic)
+LOCATE_BIG_MAX_S = 2.0  # the 20,000-key document (about 250 KB), all findings located
+FHIR_EXAMPLES = ROOT / "examples" / "fhir"
+FHIR_NATIVE = ROOT / "examples" / "regimens" / "ILD301-fires.json"
+#: Row groups that --only can select.
+GROUPS = ("startup", "batch", "memory", "jobs", "folder", "fhir", "bulk", "locate")
 
 #: Runs a command in a fresh process and reports its wall time and the peak RSS of the child.
 RSS_WRAPPER = r"""
@@ -351,6 +358,128 @@ def folder_bench(orderlint: str, cjs: Optional[str], path: Path, rounds: int) ->
     return res
 
 
+def _read_all_lines(results: list) -> int:
+    """Read every finding's line (locating it, as every output format does); the count of findings."""
+    n = 0
+    for r in results:
+        for f in r.findings:
+            f.line  # noqa: B018  (the location is what is measured)
+            n += 1
+    return n
+
+
+def fhir_bench(rounds: int, reps: int) -> dict:
+    """Requests/s through the FHIR mapping and the linter (CDS Hooks request, Bundle) against
+    documents/s of the equivalent native regimen, in alternating rounds, best round of each.
+    Every call parses the text, as a service receiving the request does, and locates every finding."""
+    from orderlint.engine import Linter
+    from orderlint.fhir import lint_fhir
+    from orderlint.reader import parse_json
+
+    linter = Linter()
+    texts = {
+        "native": FHIR_NATIVE.read_text(encoding="utf-8"),
+        "cds-hooks": (FHIR_EXAMPLES / "ILD301-fires.cds-hooks.json").read_text(encoding="utf-8"),
+        "bundle": (FHIR_EXAMPLES / "ILD301-fires.bundle.json").read_text(encoding="utf-8"),
+    }
+
+    def once(kind: str) -> tuple[list, int]:
+        text = texts[kind]
+        if kind == "native":
+            rs = [linter.lint_document(parse_json(text, "ILD301-fires.json"))]
+        else:
+            rs = lint_fhir(text, linter=linter, source=kind)
+        return rs, _read_all_lines(rs)
+
+    info = {}
+    for kind in texts:  # warm-up: lazy imports, value sets, vocabulary cache
+        rs, nf = once(kind)
+        info[kind] = {"bytes": len(texts[kind].encode()), "results": len(rs), "findings": nf,
+                      "statuses": sorted({r.status for r in rs}),
+                      "codes": sorted({f.code for r in rs for f in r.findings})}
+    walls: dict[str, list[float]] = {k: [] for k in texts}
+    for r in range(rounds):
+        for kind in texts:
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                once(kind)
+            walls[kind].append(time.perf_counter() - t0)
+        log(f"  round {r + 1}/{rounds}: " + ", ".join(f"{k} {reps / walls[k][-1]:,.0f}/s" for k in texts))
+    return {"reps": reps, "rounds": rounds, "walls": walls, "info": info,
+            "rate": {k: reps / min(v) for k, v in walls.items()}}
+
+
+#: Templates of the generated Bulk Data export: examples/fhir/bulk, three patients (one fires
+#: ILD301, one is clean, one has no SSc-ILD condition), copied round-robin with new ids.
+BULK_TEMPLATE = FHIR_EXAMPLES / "bulk"
+BULK_TYPES = ("Patient", "Condition", "MedicationRequest", "Observation")
+
+
+def bulk_folder(count: int) -> Path:
+    """A Bulk Data export of ``count`` patients (Patient, Condition, MedicationRequest,
+    Observation NDJSON files), cached while the template files are unchanged."""
+    h = hashlib.sha256()
+    for t in BULK_TYPES:
+        h.update((BULK_TEMPLATE / f"{t}.ndjson").read_bytes())
+    path = DATA / f"bulk-n{count}-{h.hexdigest()[:8]}"
+    if (path / ".complete").exists():
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    log(f"generating a Bulk Data export of {count:,} patients -> {path.relative_to(ROOT)}")
+    letters = ("a", "b", "c")
+    for t in BULK_TYPES:
+        lines = [ln for ln in (BULK_TEMPLATE / f"{t}.ndjson").read_text(encoding="utf-8").splitlines() if ln.strip()]
+        # Each template line belongs to one template patient: 'bulk-X' in it, or an id 'X-...'.
+        per: dict[str, list[str]] = {x: [] for x in letters}
+        for ln in lines:
+            for x in letters:
+                if f"bulk-{x}\"" in ln:
+                    per[x].append(ln)
+                    break
+        with open(path / f"{t}.ndjson", "w", encoding="utf-8") as out:
+            for i in range(count):
+                x = letters[i % 3]
+                pid = f"p{i:07d}"
+                for ln in per[x]:
+                    out.write(ln.replace(f"bulk-{x}\"", f"{pid}\"").replace(f"\"id\":\"{x}-", f"\"id\":\"{pid}-") + "\n")
+    (path / ".complete").write_text("ok\n")
+    return path
+
+
+def locate_doc(keys: int) -> tuple[str, int]:
+    """The native ILD301 example with ``keys`` unknown top-level keys, one per line (OL001 each)."""
+    d = json.loads(FHIR_NATIVE.read_text(encoding="utf-8"))
+    for i in range(keys):
+        d[f"k{i:05d}"] = i % 10  # one short line per key: 20,000 keys are about 270 KB
+    text = json.dumps(d, indent=1)
+    return text, len(text.encode())
+
+
+def locate_bench(sizes: tuple[int, ...], rounds: int) -> dict:
+    """Parse + lint one document with many unknown keys in process and read every finding's line;
+    the best of ``rounds`` per size, sizes interleaved."""
+    from orderlint.engine import Linter
+    from orderlint.reader import parse_json
+
+    linter = Linter()
+    docs = {k: locate_doc(k) for k in sizes}
+    linter.lint_document(parse_json(locate_doc(10)[0], "<warm-up>"))
+    out: dict[int, dict] = {k: {"bytes": docs[k][1], "walls": []} for k in sizes}
+    for _ in range(rounds):
+        for k in sizes:
+            t0 = time.perf_counter()
+            r = linter.lint_document(parse_json(docs[k][0], f"<{k} keys>"))
+            nf = _read_all_lines([r])
+            out[k]["walls"].append(time.perf_counter() - t0)
+            out[k]["findings"] = nf
+            out[k]["located"] = sum(1 for f in r.findings if f.line is not None)
+    for k in sizes:
+        out[k]["best"] = min(out[k]["walls"])
+        log(f"  {k:,} keys: {out[k]['best']:.3f}s, {out[k]['findings']:,} findings")
+    return out
+
+
 # ----------------------------------------------------------------------------- table
 
 
@@ -389,7 +518,27 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--startup-runs", type=int, default=20, help="runs of each start-up command (default 20)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="also write the table and raw numbers to benchmarks/out/results.json")
+    ap.add_argument("--only", help="comma-separated row groups to run (default all): " + ", ".join(GROUPS))
+    ap.add_argument("--bulk-patients", help="two Bulk Data export sizes, e.g. 1000,10000 (default 1,000 and "
+                    "10,000; --quick 500 and 5,000)")
+    ap.add_argument("--fhir-reps", type=int, help="requests per round in the FHIR rows (default 2,000; --quick 500)")
     args = ap.parse_args(argv)
+    only = set(GROUPS)
+    if args.only:
+        only = {g.strip() for g in args.only.split(",") if g.strip()}
+        unknown = sorted(only - set(GROUPS))
+        if unknown:
+            ap.error(f"--only: unknown group(s) {', '.join(unknown)}; known: {', '.join(GROUPS)}")
+    if args.bulk_patients:
+        try:
+            bulk_sizes = sorted({int(x.replace("_", "")) for x in args.bulk_patients.split(",")})
+        except ValueError:
+            ap.error("--bulk-patients: give sizes like 1000,10000")
+        if not bulk_sizes or min(bulk_sizes) < 1:
+            ap.error("--bulk-patients: sizes must be at least 1")
+    else:
+        bulk_sizes = [500, 5_000] if args.quick else [1_000, 10_000]
+    fhir_reps = args.fhir_reps or (500 if args.quick else 2_000)
 
     big = args.big or (200_000 if args.quick else 1_000_000)
     n_files = args.files or (2_000 if args.quick else 10_000)
@@ -415,11 +564,35 @@ def main(argv: Optional[list[str]] = None) -> int:
         rows.append({"measurement": measurement, "value": value, "target": target, "ratio": ratio, "status": status})
 
     # ---- data
-    files = {n: stream_file(args.seed, n, biggest) for n in sorted(set(mem_sizes + [batch_docs, jobs_docs]))}
-    fold = folder(args.seed, n_files)
-    one = one_file(args.seed)
+    need_stream = sorted(set((mem_sizes if "memory" in only else []) + ([batch_docs] if "batch" in only else [])
+                             + ([jobs_docs] if "jobs" in only else [])))
+    files = {n: stream_file(args.seed, n, biggest) for n in need_stream}
+    fold = folder(args.seed, n_files) if {"jobs", "folder"} & only else None
+    one = one_file(args.seed) if "startup" in only else None
 
     # ---- start-up
+    if "startup" in only:
+        _startup_rows(args, (python, orderlint, one), row, raw)
+    if "batch" in only:
+        _batch_rows(batch_docs, rounds, files, row, raw)
+    if "memory" in only:
+        _memory_rows(orderlint, python, mem_sizes, files, row, raw, raw.get("batch_in_process"))
+    if "jobs" in only:
+        _jobs_rows(orderlint, python, args, jobs_docs, n_files, files, fold, row, raw)
+    if "folder" in only:
+        _folder_rows(orderlint, cjs, args, fold, row, raw)
+    if "fhir" in only:
+        _fhir_rows(fhir_reps, rounds, row, raw)
+    if "bulk" in only:
+        _bulk_rows(orderlint, python, bulk_sizes, row, raw)
+    if "locate" in only:
+        _locate_rows(rounds, row, raw)
+    ncpu = os.cpu_count() or 1
+    return _finish(args, rows, raw, python, ncpu, load0, src0, started, big, n_files, batch_docs)
+
+
+def _startup_rows(args: Any, su_args: tuple, row: Any, raw: dict) -> None:
+    python, orderlint, one = su_args
     log(f"start-up: {args.startup_runs} interleaved runs of python -c pass / orderlint --version / orderlint check one-file.json")
     su = startup(python, orderlint, one, args.startup_runs)
     raw["startup"] = su
@@ -440,16 +613,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     row(f"start-up {FLOOR_STARTUP} (python -c)", f"min {ms(fs['min'])}, median {ms(fs['median'])}", "",
         f"{fs['min'] / base:.2f}x", "info")
 
-    # ---- batch, in process
+
+
+def _batch_rows(batch_docs: int, rounds: int, files: dict, row: Any, raw: dict) -> None:
     log(f"batch in process: {batch_docs:,} documents, {rounds} alternating rounds")
     data = read_lines(files[batch_docs], batch_docs)
     b = batch_in_process(data, rounds)
     raw["batch_in_process"] = b
-    ol_rate, js_rate = b["docs"] / b["orderlint_wall"], b["docs"] / b["json_wall"]
+    ol_rate = b["docs"] / b["orderlint_wall"]
     row(f"batch: orderlint in-process docs/s (iter_jsonl + lint_document, {b['docs']:,} lines)",
         f"{fmt_n(ol_rate)} docs/s", "", "", "info")
 
-    # ---- memory and CLI end to end
+
+
+def _memory_rows(orderlint: str, python: str, mem_sizes: list, files: dict, row: Any, raw: dict,
+                 b: Optional[dict]) -> None:
     mem: dict[int, dict] = {}
     cli_json: Optional[tuple[float, int]] = None
     for n in mem_sizes:
@@ -471,6 +649,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     cli_rate = cli_n / mem[cli_n]["wall"]
     row(f"batch: orderlint CLI end-to-end docs/s (check --format jsonl, {cli_n:,} lines)",
         f"{fmt_n(cli_rate)} docs/s", "", "", "info")
+    if b is not None:
+        _batch_ratio_rows(b, row)
+    if cli_json is not None:
+        _cli_ratio_row(cli_json, cli_n, mem, row, raw)
+    _rss_rows(mem_sizes, mem, row)
+
+
+def _batch_ratio_rows(b: dict, row: Any) -> None:
+    js_rate = b["docs"] / b["json_wall"]
     row(f"batch: json.loads docs/s (same {b['docs']:,} lines, in process)", f"{fmt_n(js_rate)} docs/s", "", "", "info")
     row("batch ratio: in-process orderlint time / json.loads time",
         f"{b['ratio_wall']:.1f}x (CPU time {b['ratio_cpu']:.1f}x)",
@@ -478,13 +665,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         verdict(b["ratio_wall"] <= BATCH_MAX_RATIO, b["ratio_wall"] <= BATCH_STRETCH_RATIO))
     row("batch floor: json.loads + pydantic validation with orderlint's models, same lines (no rules)",
         f"{fmt_n(b['docs'] / b['floor_wall'])} docs/s", "", f"{b['ratio_floor']:.1f}x", "info")
-    if cli_json is not None:
-        jt, jn = cli_json
-        r = mem[cli_n]["wall"] / jt
-        raw["cli_vs_json"] = {"docs": cli_n, "cli_wall": mem[cli_n]["wall"], "json_wall": jt, "ratio": r}
-        row(f"batch ratio: CLI end-to-end time / json.loads time ({cli_n:,} lines; json.loads {fmt_n(jn / jt)} docs/s)",
-            f"{r:.1f}x", f"<= {BATCH_MAX_RATIO:g}x (stretch <= {BATCH_STRETCH_RATIO:g}x)", f"{r:.1f}x",
-            verdict(r <= BATCH_MAX_RATIO, r <= BATCH_STRETCH_RATIO))
+
+
+def _cli_ratio_row(cli_json: tuple, cli_n: int, mem: dict, row: Any, raw: dict) -> None:
+    jt, jn = cli_json
+    r = mem[cli_n]["wall"] / jt
+    raw["cli_vs_json"] = {"docs": cli_n, "cli_wall": mem[cli_n]["wall"], "json_wall": jt, "ratio": r}
+    row(f"batch ratio: CLI end-to-end time / json.loads time ({cli_n:,} lines; json.loads {fmt_n(jn / jt)} docs/s)",
+        f"{r:.1f}x", f"<= {BATCH_MAX_RATIO:g}x (stretch <= {BATCH_STRETCH_RATIO:g}x)", f"{r:.1f}x",
+        verdict(r <= BATCH_MAX_RATIO, r <= BATCH_STRETCH_RATIO))
+
+
+def _rss_rows(mem_sizes: list, mem: dict, row: Any) -> None:
     for n in mem_sizes:
         mb = mem[n]["maxrss_kb"] / 1024
         row(f"peak RSS: check {n:,} docs --format jsonl --output /dev/null", f"{mb:.1f} MB",
@@ -494,7 +686,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     row(f"peak RSS growth {mem_sizes[0]:,} -> {mem_sizes[-1]:,} docs", f"{growth:.2f}x ({(hi - lo) / 1024:+.1f} MB)",
         f"flat: <= {RSS_FLAT_MAX:.2f}x", f"{growth:.2f}x", verdict(growth <= RSS_FLAT_MAX))
 
-    # ---- --jobs
+
+
+def _jobs_rows(orderlint: str, python: str, args: Any, jobs_docs: int, n_files: int, files: dict, fold: Path,
+               row: Any, raw: dict) -> None:
     jobs = has_jobs(orderlint)
     raw["jobs_available"] = jobs
     ncpu = os.cpu_count() or 1
@@ -513,7 +708,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                 f">= {JOBS_MIN_SPEEDUP}x, output identical", f"{jb['speedup']:.2f}x",
                 verdict(jb["speedup"] >= JOBS_MIN_SPEEDUP and jb["identical"]))
 
-    # ---- folder vs check-jsonschema
+
+
+def _folder_rows(orderlint: str, cjs: Optional[str], args: Any, fold: Path, row: Any, raw: dict) -> None:
+    n_files = sum(1 for _ in fold.glob("*.json"))
     log(f"folder: {n_files:,} files, orderlint vs check-jsonschema")
     fb = folder_bench(orderlint, cjs, fold, 1 if args.quick else 2)
     raw["folder"] = fb
@@ -529,6 +727,72 @@ def main(argv: Optional[list[str]] = None) -> int:
         row("folder ratio: orderlint time / check-jsonschema time", "n/a (check-jsonschema not installed)",
             f"< {FOLDER_MAX_RATIO:g}x", "n/a", "n/a")
 
+
+
+def _fhir_rows(reps: int, rounds: int, row: Any, raw: dict) -> None:
+    log(f"FHIR in process: {reps:,} requests per round, {rounds} alternating rounds (native, CDS Hooks, Bundle)")
+    fb = fhir_bench(rounds, reps)
+    raw["fhir"] = fb
+    nat = fb["rate"]["native"]
+    ni = fb["info"]["native"]
+    row(f"FHIR reference: native regimen docs/s (ILD301-fires.json, {ni['bytes']:,} bytes, parse + lint, "
+        f"{ni['findings']} findings located)", f"{fmt_n(nat)} docs/s", "", "1.00x", "info")
+    for kind, label in (("cds-hooks", "CDS Hooks request"), ("bundle", "Bundle")):
+        i = fb["info"][kind]
+        rate = fb["rate"][kind]
+        row(f"FHIR: {label} requests/s (ILD301-fires.{kind}.json, {i['bytes']:,} bytes, lint_fhir: parse + mapping "
+            f"+ lint, {i['findings']} findings located)", f"{fmt_n(rate)} requests/s ({1000 / rate:.2f} ms each)",
+            "", f"{nat / rate:.2f}x native time", "info")
+
+
+def _bulk_rows(orderlint: str, python: str, sizes: list, row: Any, raw: dict) -> None:
+    res: dict[int, dict] = {}
+    for n in sizes:
+        path = bulk_folder(n)
+        log(f"Bulk Data: check {n:,} patients --format jsonl, peak RSS")
+        m = run_rss([orderlint, "check", str(path), "--format", "jsonl", "--output", os.devnull], python)
+        if m["rc"] not in (0, 1):
+            raise RuntimeError(f"orderlint exited {m['rc']} on {path}")
+        res[n] = m
+        log(f"  {n:,} patients: {m['wall']:.1f}s, peak RSS {m['maxrss_kb'] / 1024:.1f} MB")
+    raw["bulk"] = {str(k): v for k, v in res.items()}
+    for n in sizes:
+        m = res[n]
+        mb = m["maxrss_kb"] / 1024
+        row(f"Bulk Data: check EXPORT ({n:,} patients; Patient, Condition, MedicationRequest, Observation NDJSON) "
+            f"--format jsonl, wall incl. start-up", f"{fmt_n(n / m['wall'])} patients/s ({m['wall']:.2f}s); "
+            f"peak RSS {mb:.1f} MB", f"< {RSS_MAX_MB:g} MB", f"{mb / RSS_MAX_MB:.2f}", verdict(mb < RSS_MAX_MB))
+    if len(sizes) >= 2:
+        lo, hi = res[sizes[0]], res[sizes[-1]]
+        growth = hi["maxrss_kb"] / lo["maxrss_kb"]
+        # Rate between the two sizes: the start-up and the fixed costs cancel out.
+        marginal = (sizes[-1] - sizes[0]) / max(hi["wall"] - lo["wall"], 1e-9)
+        row(f"Bulk Data: peak RSS growth {sizes[0]:,} -> {sizes[-1]:,} patients",
+            f"{growth:.2f}x ({(hi['maxrss_kb'] - lo['maxrss_kb']) / 1024:+.1f} MB); "
+            f"{fmt_n(marginal)} patients/s between the two sizes",
+            f"flat: <= {RSS_FLAT_MAX:.2f}x", f"{growth:.2f}x", verdict(growth <= RSS_FLAT_MAX))
+
+
+def _locate_rows(rounds: int, row: Any, raw: dict) -> None:
+    sizes = (2_000, 6_000, 20_000)
+    n_rounds = 2 * rounds + 1  # cheap (under a second a round): more rounds for a steadier minimum
+    log(f"locating findings: {', '.join(f'{k:,}' for k in sizes)} unknown top-level keys, {n_rounds} rounds")
+    lb = locate_bench(sizes, n_rounds)
+    raw["locate"] = {str(k): v for k, v in lb.items()}
+    for k in sizes:
+        x = lb[k]
+        row(f"locate: {k:,} unknown top-level keys ({x['bytes'] / 1024:,.0f} KB; parse + lint + f.line of every finding)",
+            f"{x['best'] * 1000:,.0f} ms, {x['findings']:,} findings ({x['located']:,} with a line)",
+            f"< {LOCATE_BIG_MAX_S:g} s" if k == 20_000 else "",
+            f"{x['best'] / LOCATE_BIG_MAX_S:.2f}" if k == 20_000 else "",
+            verdict(x["best"] < LOCATE_BIG_MAX_S and x["located"] == x["findings"]) if k == 20_000 else "info")
+    r = lb[6_000]["best"] / lb[2_000]["best"]
+    row("locate ratio: 6,000 keys time / 2,000 keys time (3x the findings)", f"{r:.2f}x",
+        f"<= {LOCATE_MAX_RATIO:g}x", f"{r:.2f}x", verdict(r <= LOCATE_MAX_RATIO))
+
+
+def _finish(args: Any, rows: list, raw: dict, python: str, ncpu: int, load0: tuple, src0: str, started: str,
+            big: int, n_files: int, batch_docs: int) -> int:
     load1 = os.getloadavg()
     src1 = sources_hash()
     meta = {
@@ -548,6 +812,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         "files": n_files,
         "batch_docs": batch_docs,
         "generator": generator_hash(),
+        "only": getattr(args, "only", None) or "all",
     }
     print(f"orderlint benchmarks ({'quick' if args.quick else 'full'}): {started}, Python {meta['python']}, "
           f"{ncpu} CPUs, load average {load0[0]:.2f} at start / {load1[0]:.2f} at end, {meta['seconds']:.0f}s; "
