@@ -89,3 +89,16 @@ def test_examples_are_valid_r4b_and_their_report_parses(linter):
     fmt.finish(Summary())
     report = Bundle.model_validate(json.loads(out.getvalue()))
     assert len(report.entry) == sum(len(EXPECTED[p.name]["findings"]) for p in DOCS)
+
+
+def test_every_pack_rule_has_a_firing_and_a_clean_fhir_example(linter):
+    # Issue 12: for every rule one firing and one clean case, as a CDS Hooks request and a Bundle.
+    # OL005/OL006 judge waivers, which FHIR cannot carry; OL007 fires in the bulk example.
+    names = {p.name for p in FHIR.glob("*.json")}
+    for r in linter.rules:
+        if not r.code.startswith("ILD") and r.code not in ("OL002", "OL003", "OL004"):
+            continue
+        for case in ("fires", "clean"):
+            for kind in ("cds-hooks", "bundle"):
+                assert f"{r.code}-{case}.{kind}.json" in names, (r.code, case, kind)
+    assert "OL007" in {c for p in EXPECTED["bulk"]["patients"].values() for c in p}
