@@ -538,6 +538,10 @@ def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
     elif per_day is None and not isinstance(od.frequency, str):
         freq_problem = "the structured frequency does not give a positive, finite number of administrations per day"
     route = None if od.route is None else (ROUTES.get(od.route) or ROUTES.get(clean_name(od.route)))
+    if od.route is None and drug is not None:
+        # A name that states its route ('Aczone' is dapsone gel, '... Topical Ointment') decides it: read
+        # as systemic, dapsone gel would count as PCP prophylaxis and hide ILD301.
+        route = vocab.resolve(od.drug).route
     basis: Optional[str] = None
     per_admin: Optional[float] = None
     problem: Optional[tuple[str, str, bool]] = None

@@ -523,3 +523,16 @@ def test_checked_drugs_do_not_depend_on_the_selection():
     assert {"immunosuppressant", "systemic-glucocorticoid", "pcp-prophylaxis", "antifibrotic"} <= full
     assert "mesna" not in full
     assert Linter(Settings(select=["ILD101"])).checked_drugs == full
+
+
+@pytest.mark.parametrize("name", ["Aczone", "dapsone 7.5 % Topical Gel"])
+def test_a_name_that_states_a_non_systemic_route_decides_a_missing_route(name):
+    # rules.md 2nd ed. (Systemic routes): dapsone gel is no PCP agent. With its route left out, the
+    # name still says topical; read as systemic it would hide ILD301 for cyclophosphamide.
+    doc = {"id": "x", "kind": "order-set", "indication": {"condition": "ssc-ild"},
+           "orders": [{"id": "cyc", "drug": "cyclophosphamide", "dose": 600, "unit": "mg/m2", "route": "iv",
+                       "frequency": "q4w", "doses": 6},
+                      {"id": "gel", "drug": name, "dose": 1, "unit": "mL", "frequency": "daily"}]}
+    result = Linter().lint_data(doc)
+    assert "ILD301" in [f.code for f in result.findings]
+    assert not [f for f in result.findings if f.order == "gel"]  # a topical order of no checked drug
