@@ -471,7 +471,8 @@ def _closing(gen):
 
 def _results(linter: Any, paths: list[str], reading: tuple, jobs: int, exclude: tuple = ()) -> Iterator[Any]:
     """Results in input order; a str item is an error message for an unreadable input."""
-    from orderlint.inputs import is_fhir, lint_unit, load, units
+    from orderlint.fhir import looks_like_fhir
+    from orderlint.inputs import lint_unit, load, units
 
     jsonl_stdin, input_format, fhir_strict = reading
     stream = units(paths, jsonl_stdin, exclude, input_format)
@@ -493,7 +494,7 @@ def _results(linter: Any, paths: list[str], reading: tuple, jobs: int, exclude: 
             if isinstance(doc, str):
                 yield doc
                 continue
-            if input_format == "regimen" or not is_fhir(doc):
+            if input_format == "regimen" or not looks_like_fhir(doc.data):
                 yield lint(doc)
                 continue
             unit = ("document", doc)

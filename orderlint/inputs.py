@@ -15,6 +15,7 @@ import os
 import sys
 from typing import Any, Iterable, Iterator, Union
 
+from orderlint.fhir import dispatch  # light: the FHIR modules load on first FHIR document
 from orderlint.reader import (
     Document,
     format_for,
@@ -123,11 +124,6 @@ def load(unit: Unit) -> Union[Document, str]:
     return read_bytes(raw, path, format_for(path) if known else None)
 
 
-# Top-level members by which a FHIR document is recognized (fhir.md section 1): a resource or a
-# Bundle (resourceType), a CDS Hooks request (hook, context). A regimen has none of them.
-_FHIR_KEYS = ("resourceType", "hook", "context")
-
-
 def lint_unit(linter: Any, unit: Unit, input_format: str = "auto", fhir_strict: bool = False) -> Iterator[Any]:
     """The results of one unit, in order: Result objects, or a str for an unreadable input."""
     if unit[0] == "bulk":
@@ -139,19 +135,5 @@ def lint_unit(linter: Any, unit: Unit, input_format: str = "auto", fhir_strict: 
     if isinstance(doc, str):
         yield doc
         return
-    if input_format == "fhir" or (input_format == "auto" and is_fhir(doc)):
-        from orderlint.fhir.lint import lint_fhir_document
-
-        yield from lint_fhir_document(doc, linter, strict=fhir_strict)
-        return
-    yield linter.lint_document(doc)
-
-
-def is_fhir(doc: Document) -> bool:
-    data = doc.data
-    if type(data) is not dict:
-        return False
-    for key in _FHIR_KEYS:
-        if key in data:
-            return True
-    return False
+    # One decision of what is FHIR, shared with the API and Spark (orderlint.fhir.dispatch).
+    yield from dispatch(doc, linter, input_format, fhir_strict)
