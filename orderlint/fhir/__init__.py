@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from orderlint._lazy import lazy_getattr
+
 __all__ = ["FhirResult", "Mapped", "Note", "dispatch", "is_bulk_folder", "lint_fhir", "lint_fhir_document",
            "lint_fhir_ndjson", "lint_path", "looks_like_fhir", "map_fhir"]
 
@@ -28,16 +30,7 @@ _LAZY = {
     "map_fhir": "orderlint.fhir.mapping",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'orderlint.fhir' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("orderlint.fhir", _LAZY, globals())
 
 
 def looks_like_fhir(data: Any) -> bool:

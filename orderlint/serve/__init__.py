@@ -12,7 +12,7 @@ Imports are lazy: starlette, uvicorn, httpx and PyJWT load only when the service
 
 from __future__ import annotations
 
-from typing import Any
+from orderlint._lazy import lazy_getattr
 
 __all__ = ["ServeSettings", "create_app", "feedback_report", "parse_settings", "run"]
 
@@ -22,13 +22,4 @@ _LAZY = {
     "feedback_report": "orderlint.serve.feedback",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'orderlint.serve' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("orderlint.serve", _LAZY, globals())
