@@ -352,9 +352,6 @@ class Linter:
         rules.md Terms, whatever the selection (OL002's severity and OL003 use them)."""
         return self._plan.checked
 
-    def applies_to(self, condition: str) -> bool:
-        return canonical_condition(condition) in self.conditions
-
     def _rules_for(self, condition: str) -> list[Rule]:
         rules = self._per_condition.get(condition)
         if rules is None:

@@ -67,11 +67,6 @@ def _checking_rules(linter: Any, tags: frozenset) -> list[dict]:
     return out
 
 
-def _checked_tags(linter: Any) -> frozenset:
-    # The same set the engine rates OL002 by (rules.md Terms, "Checked drug"), so lookup and lint agree.
-    return frozenset(linter._plan.checked)
-
-
 def _drug_info(linter: Any, res: Resolution) -> dict:
     vocab = linter.vocab
     d = res.drug
@@ -110,7 +105,7 @@ def lookup(linter: Any, name: str) -> dict:
     if res.drug is not None:
         matches.append(_drug_info(linter, res))
     elif res.ambiguous:
-        message, is_error = vocab.unknown_drug(text, _checked_tags(linter))
+        message, is_error = vocab.unknown_drug(text, linter.checked_drugs)  # rated as lint rates OL002
         matches.append({"kind": "ambiguous-drug", "ingredients": list(res.ambiguous), "message": message,
                         "severity": "error" if is_error else "warning"})
     tests = vocab.test(text) if text else None

@@ -147,7 +147,7 @@ def _product_conflicts(m: Any, linter: Any, doc: Document) -> list[Finding]:
 
     out = []
     vocab = linter.vocab
-    checked = getattr(getattr(linter, "_plan", None), "checked", frozenset()) or frozenset()
+    checked = linter.checked_drugs
     for idx, code, ptr in m.products:
         order = m.data["orders"][idx]
         c = vocab.code(code)
