@@ -515,10 +515,16 @@ class Vocabulary:
         given = words
         core = " ".join(words)
         seen: set = set()
-        for stage in _STAGES:
-            words = stage(words)
+        for i, stage in enumerate(_STAGES):
+            before, words = words, stage(words)
             if not words:
                 break
+            if i == _ROUTE_STAGE and len(words) < len(before):
+                # A route word that is part of a known name stays with it: in 'Oral Tablet immune
+                # globulin subcutaneous' the longest known run is SCIG, never IVIG.
+                run = self._known_run(before, set(before) - set(words))
+                if run is not None:
+                    words = run.split()
             k = core = " ".join(words)
             if k in seen:
                 continue
@@ -540,6 +546,15 @@ class Vocabulary:
             if len(found) >= 2:
                 return _ambiguous(tuple(found), core)
         return Resolution(core=core)
+
+    def _known_run(self, words: list[str], dropped: set) -> Optional[str]:
+        """The longest run of consecutive ``words`` that is a known name and holds a dropped word."""
+        for size in range(len(words), 1, -1):
+            for start in range(len(words) - size + 1):
+                run = words[start:start + size]
+                if not dropped.isdisjoint(run) and " ".join(run) in self._names:
+                    return " ".join(run)
+        return None
 
     def _biosimilar(self, words: list[str], hyphenated: set) -> Optional[str]:
         """US biosimilar proper names: 'rituximab-abbs' and 'rituximab abbs' -> rituximab."""
@@ -645,6 +660,10 @@ _STAGES = (
     lambda ws: [w for w in ws if w not in _DESIGNATORS],
     lambda ws: [w for w in ws if w not in _SALT_WORDS],
 )
+
+
+#: The stage of _STAGES that drops route words, which may belong to a name (SCIG).
+_ROUTE_STAGE = 2
 
 
 def _show(value: Any) -> str:

@@ -629,3 +629,17 @@ def test_spelled_out_mass_units_and_snomed_product_names(text, name, strength):
     res = Linter().vocab.resolve(text)
     assert res.drug is not None and res.drug.name == name
     assert res.printed_strength == strength
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["500 MG Oral Tablet immune globulin subcutaneous", "immune globulin subcutaneous oral",
+     " 500 MG Oral Tablet immune globulin subcutaneous-abbs"],
+)
+def test_a_route_word_inside_a_name_stays_with_it_among_other_route_words(text):
+    # Found by test_decorating_a_known_name_never_yields_another_ingredient: with another route word
+    # beside it, 'subcutaneous' was dropped too and SCIG read as IVIG (a partner drug of ILD205).
+    from orderlint.engine import Linter
+
+    res = Linter().vocab.resolve(text)
+    assert res.drug is not None and res.drug.name == "immune globulin subcutaneous"
