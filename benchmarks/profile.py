@@ -254,7 +254,7 @@ def grouped(stats: pstats.Stats) -> list[str]:
             g = "pydantic + pydantic-core (validation, model_construct)"
         elif f.endswith(("/json/decoder.py", "/json/__init__.py")):
             g = "json (stdlib decoder, Python part)"
-        elif "/orderlint_ssc/" in f or "/checks/" in f:
+        elif "/orderlint_ssc/" in f or "/checks/orderlint_ssc/" in f:
             g = "rule pack checks (orderlint_ssc)"
         elif "/orderlint/" in f:
             g = f"orderlint/{f.rsplit('/orderlint/', 1)[1]}"

@@ -17,7 +17,7 @@ import pytest
 from orderlint.engine import Linter
 from orderlint.vocabulary import name_key
 
-DATA = Path(__file__).resolve().parents[1] / "checks" / "vocabulary.json"
+DATA = Path(__file__).resolve().parents[1] / "checks" / "orderlint_ssc" / "vocabulary.json"
 
 PB, OB, EMA, CF = "FDA Purple Book", "FDA Orange Book", "EMA EPAR", "clinical-facts.md section 6"
 
