@@ -83,6 +83,7 @@ def _file_model():
         fhir_namespace: Optional[str] = Field(None, alias="fhir-namespace")
         docs_url: Optional[str] = Field(None, alias="docs-url")
         serve: dict[str, Any] = {}
+        packs: Any = {}  # checked by _apply: its messages name the table to write
 
     return FileModel
 
@@ -90,7 +91,7 @@ def _file_model():
 FILE_KEYS = [
     "select", "ignore", "fail-on", "severity", "rules", "lookback-days", "as-of",
     "check-timeout", "vocabulary", "allow-vocabulary-override",
-    "allow-as-of", "fhir-namespace", "docs-url", "serve",
+    "allow-as-of", "fhir-namespace", "docs-url", "serve", "packs",
 ]
 
 #: Seconds a rule's check may take on one document before it counts as crashed (OL000).
@@ -121,11 +122,20 @@ class Settings:
     docs_url: Optional[str] = None
     # [tool.orderlint.serve], validated by orderlint.serve.settings (which imports no server package).
     serve: dict[str, Any] = field(default_factory=dict)
+    # [tool.orderlint.packs.<pack>]: raw pack-level settings; the engine validates them against
+    # the settings each pack declares (it alone knows the loaded packs).
+    packs: dict[str, dict[str, Any]] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
 
     def origin(self, key: str) -> str:
         return self.origins.get(key, "default")
+
+    def pack_origin(self, pack: str, setting: Optional[str] = None) -> str:
+        """Where ``packs.<pack>`` (or one of its settings) was set, for one-line messages."""
+        if setting is not None and f"packs.{pack}.{setting}" in self.origins:
+            return self.origins[f"packs.{pack}.{setting}"]
+        return self.origins.get(f"packs.{pack}", self.origin("packs"))
 
 
 def did_you_mean(word: str, choices) -> str:
@@ -260,6 +270,18 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
             if not isinstance(opts, dict):
                 raise ConfigError(f"{origin}: rules.{r} must be a table of options")
             s.rules.setdefault(r, {}).update(opts)
+    elif key == "packs":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{origin}: packs must be a table of [packs.<pack-name>] tables")
+        for pack, opts in value.items():
+            if not isinstance(opts, dict):
+                raise ConfigError(
+                    f"{origin}: packs.{pack} must be a table of settings ([tool.orderlint.packs.{pack}]), not {opts!r}"
+                )
+            s.packs.setdefault(pack, {}).update(opts)
+            s.origins[f"packs.{pack}"] = origin
+            for name in opts:
+                s.origins[f"packs.{pack}.{name}"] = origin
     elif key == "lookback_days":
         # Test names are checked by the engine against the loaded vocabulary (plugins add tests);
         # values are checked here, and again by the engine under the canonical test name.

@@ -1,0 +1,49 @@
+"""[tool.orderlint.packs.<pack>] tables: parsed raw with their origin; shapes that are not tables rejected."""
+
+from __future__ import annotations
+
+import pytest
+
+from orderlint.config import ConfigError, Settings, build_settings
+
+
+def _settings(tmp_path, text, name="pyproject.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return build_settings(config_path=str(p)), p
+
+
+def test_pack_table_is_parsed_raw_with_its_origin(tmp_path):
+    s, p = _settings(tmp_path, '[tool.orderlint.packs.ssc-ild]\npulse-min-daily-pe-mg = 250\n')
+    assert s.packs == {"ssc-ild": {"pulse-min-daily-pe-mg": 250}}
+    assert s.pack_origin("ssc-ild") == f"{p} [tool.orderlint]"
+    assert s.pack_origin("ssc-ild", "pulse-min-daily-pe-mg") == f"{p} [tool.orderlint]"
+    assert s.origin("packs") == f"{p} [tool.orderlint]"
+
+
+def test_pack_table_in_the_dedicated_file(tmp_path):
+    s, p = _settings(tmp_path, '[packs.ssc-ild]\npulse-min-daily-pe-mg = 500\n[packs.other]\nx = "y"\n', ".orderlint.toml")
+    assert s.packs == {"ssc-ild": {"pulse-min-daily-pe-mg": 500}, "other": {"x": "y"}}
+    assert s.pack_origin("other", "x") == str(p)
+
+
+def test_no_packs_by_default(tmp_path):
+    s, _ = _settings(tmp_path, '[tool.orderlint]\nfail-on = "error"\n')
+    assert s.packs == {} and Settings().packs == {}
+    assert s.pack_origin("ssc-ild") == "default"
+
+
+@pytest.mark.parametrize("text, needle", [
+    ('[tool.orderlint]\npacks = 3\n', "packs must be a table"),
+    ('[tool.orderlint]\npacks = {ssc-ild = 3}\n', "packs.ssc-ild must be a table of settings"),
+    ('[tool.orderlint.packs]\nssc-ild = [1, 2]\n', "packs.ssc-ild must be a table of settings"),
+])
+def test_pack_values_that_are_not_tables_are_one_line_errors(tmp_path, text, needle):
+    with pytest.raises(ConfigError) as e:
+        _settings(tmp_path, text)
+    assert needle in str(e.value) and "\n" not in str(e.value)
+
+
+def test_pack_typo_of_the_key_suggests_packs(tmp_path):
+    with pytest.raises(ConfigError, match="did you mean 'packs'"):
+        _settings(tmp_path, '[tool.orderlint.pack.ssc-ild]\nx = 1\n')
