@@ -14,12 +14,19 @@ would refuse the dicts it is validated from.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, TypeVar, Union
 
-from pydantic import BeforeValidator, ConfigDict, Field, GetPydanticSchema, Strict, StringConstraints, model_validator
-from pydantic.dataclasses import dataclass
+from pydantic import (
+    BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, GetPydanticSchema, Strict, StringConstraints,
+    model_validator,
+)
+from pydantic.dataclasses import dataclass, is_pydantic_dataclass
 from pydantic.fields import FieldInfo
 from pydantic_core import core_schema
+
+if TYPE_CHECKING:
+    from pydantic.plugin._schema_validator import PluggableSchemaValidator
+    from pydantic_core import SchemaValidator
 
 #: Largest integer a double holds exactly; the schema declares the same maximum.
 MAX_INT = 2**53 - 1
@@ -46,37 +53,58 @@ Bool = Annotated[bool, Strict()]
 Positive = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
 
+_T = TypeVar("_T")
+
+
+class _NullRefused:
+    """Validate ``Optional[T]`` as ``T``: the schema of the optional without its null branch.
+
+    An optional field is None when it is absent (its default, which is not validated), so its type
+    is ``Optional[T]`` for the code that reads it; an explicit null in the input is refused, as the
+    JSON Schema refuses it. The core schema is exactly that of ``T``, so validation costs the same.
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema = handler(source)
+        return schema["schema"] if schema["type"] == "nullable" else schema
+
+
+#: An optional field: ``name: Opt[T] = None``.
+Opt = Annotated[Optional[_T], _NullRefused()]
+
 #: Every document model: unknown fields forbidden, immutable, slotted. An optional field is
-#: declared ``name: T = None``: absent, it is None (defaults are not validated); an explicit
+#: declared ``name: Opt[T] = None``: absent, it is None (defaults are not validated); an explicit
 #: null is refused, as the schema refuses it.
 _model = dataclass(config=ConfigDict(extra="forbid"), slots=True, frozen=True, kw_only=True)
 
 
-def fields_of(cls: Any) -> dict[str, FieldInfo]:
+def fields_of(cls: type[Any]) -> dict[str, FieldInfo]:
     """The declared fields of a document model (name -> pydantic FieldInfo)."""
+    if not is_pydantic_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a document model")
     return cls.__pydantic_fields__
 
 
-def validate_regimen(data: Any) -> "Regimen":
+def validate_regimen(data: Any) -> Regimen:
     """Validate a parsed document; raises pydantic.ValidationError."""
-    return Regimen.__pydantic_validator__.validate_python(data)
+    return _validate_regimen(data)
 
 
 @_model
 class Indication:
     condition: Text
-    phase: Literal["first-line", "progression"] = None
+    phase: Opt[Literal["first-line", "progression"]] = None
     rapidly_progressive: Bool = False
 
 
 @_model
 class Patient:
-    sex: Literal["female", "male", "other", "unknown"] = None
-    age_years: NonNegative = None
-    weight_kg: Positive = None
-    height_cm: Positive = None
-    bsa_m2: Positive = None
-    reproductive_potential: Bool = None
+    sex: Opt[Literal["female", "male", "other", "unknown"]] = None
+    age_years: Opt[NonNegative] = None
+    weight_kg: Opt[Positive] = None
+    height_cm: Opt[Positive] = None
+    bsa_m2: Opt[Positive] = None
+    reproductive_potential: Opt[Bool] = None
 
 
 @_model
@@ -100,19 +128,19 @@ class StructuredFrequency:
 
 @_model
 class Order:
-    id: Text = None
+    id: Opt[Text] = None
     drug: Text
-    rxcui: Str = None
+    rxcui: Opt[Str] = None
     # dose, unit, route and frequency are optional (regimen-format.md 2nd ed.): a missing one is OL003
     # on that order when a rule needs it; an explicit null is still refused (omit the field instead).
-    dose: Positive = None
-    unit: Text = None
-    strength: Quantity = None
-    route: Text = None
-    frequency: Union[Text, StructuredFrequency] = None
-    duration: Duration = None
-    doses: Annotated[JsonInt, Field(ge=1, le=MAX_INT)] = None
-    start: Date = None
+    dose: Opt[Positive] = None
+    unit: Opt[Text] = None
+    strength: Opt[Quantity] = None
+    route: Opt[Text] = None
+    frequency: Opt[Union[Text, StructuredFrequency]] = None
+    duration: Opt[Duration] = None
+    doses: Opt[Annotated[JsonInt, Field(ge=1, le=MAX_INT)]] = None
+    start: Opt[Date] = None
     status: Literal["new", "active", "on-hold", "stopped"] = "new"
     purpose: Literal["ild", "other", "premedication"] = "ild"
 
@@ -120,8 +148,8 @@ class Order:
 @_model
 class HistoryItem:
     drug: Text
-    start: Date = None
-    stop: Date = None
+    start: Opt[Date] = None
+    stop: Opt[Date] = None
     outcome: Literal["progression", "intolerance", "response", "stable", "unknown"]
 
 
@@ -130,8 +158,8 @@ class TestItem:
     __test__ = False  # not a pytest class
     test: Text
     status: Literal["ordered", "resulted"]
-    date: Date = None
-    result: Str = None
+    date: Opt[Date] = None
+    result: Opt[Str] = None
 
     @model_validator(mode="after")
     def _resulted_needs_date(self) -> "TestItem":
@@ -143,12 +171,12 @@ class TestItem:
 @_model
 class Waiver:
     # Nothing is required here: OL005 judges a bad waiver, so that it never invalidates the document.
-    rule: Str = None
-    order: Str = None
-    reason: Str = None
-    approved_by: Str = None
+    rule: Opt[Str] = None
+    order: Opt[Str] = None
+    reason: Opt[Str] = None
+    approved_by: Opt[Str] = None
     # Any string: a value that is not a calendar date is OL005 on this waiver (waivers.py), never OL001.
-    expires: Str = None
+    expires: Opt[Str] = None
 
 
 @_model
@@ -156,9 +184,9 @@ class Regimen:
     orderlint: Annotated[JsonInt, Field(ge=1, le=1)] = 1
     id: Text
     kind: Literal["patient", "order-set"]
-    as_of: Date = None
+    as_of: Opt[Date] = None
     indication: Indication
-    patient: Patient = None
+    patient: Opt[Patient] = None
     orders: Annotated[list[Order], Strict(), Field(min_length=1)]
     history: Annotated[list[HistoryItem], Strict()] = Field(default_factory=list)
     tests: Annotated[list[TestItem], Strict()] = Field(default_factory=list)
@@ -169,3 +197,13 @@ class Regimen:
         if self.kind == "patient" and self.patient is None:
             raise ValueError("a `patient` document needs the `patient` object")
         return self
+
+
+def _validator_of(cls: type[Any]) -> SchemaValidator | PluggableSchemaValidator:
+    if not is_pydantic_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a document model")
+    return cls.__pydantic_validator__
+
+
+# The class's own validator, called directly: the per-document hot path has no wrapper.
+_validate_regimen = _validator_of(Regimen).validate_python
