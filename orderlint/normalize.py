@@ -13,10 +13,15 @@ import math
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, KeysView, Mapping, Optional, Sequence, Union
 
+from orderlint.model import Order as OrderDoc
 from orderlint.model import Regimen as RegimenDoc
+from orderlint.model import StructuredFrequency
 from orderlint.vocabulary import Drug, Vocabulary, clean_name
+
+if TYPE_CHECKING:
+    from orderlint.rules import Need
 
 # mg per unit, and the basis the dose is written in.
 _MASS = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "ug": 0.001, "µg": 0.001, "μg": 0.001}
@@ -69,7 +74,7 @@ MAX_PER_DAY = 86_400.0
 MIN_PER_DAY = 1 / 36_500
 
 
-def parse_frequency(freq: Any) -> tuple[Optional[float], bool]:
+def parse_frequency(freq: Union[str, StructuredFrequency, None]) -> tuple[Optional[float], bool]:
     """-> (administrations per day or None if unknown, is a single administration)."""
     if isinstance(freq, str):
         key = clean_name(freq).replace(".", "") if freq not in FREQUENCIES else freq
@@ -91,7 +96,7 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
-def route_tags(drug: Drug, route: Optional[str]) -> frozenset:
+def route_tags(drug: Drug, route: Optional[str]) -> frozenset[str]:
     """The classes and ingredient an order of ``drug`` by ``route`` belongs to (rules.md, Systemic
     routes): every tag by a systemic or missing route, only the route's own classes otherwise."""
     return drug.tags_for_route(route)
@@ -109,13 +114,16 @@ class Plan:
 
     __slots__ = ("needs", "checked", "class_names", "_memo")
 
-    def __init__(self, needs: Iterable[Any] = (), checked: Iterable[str] = (), class_names: Optional[dict] = None) -> None:
+    def __init__(
+        self, needs: Iterable[Need] = (), checked: Iterable[str] = (),
+        class_names: Optional[Mapping[str, tuple[str, ...]]] = None,
+    ) -> None:
         self.needs = tuple(needs)
         self.checked = frozenset(checked) | frozenset(t for n in self.needs for t in n.tags)
         self.class_names: dict[str, tuple[str, ...]] = dict(class_names or {})
-        self._memo: dict[tuple, tuple] = {}
+        self._memo: dict[tuple[frozenset[str], Optional[str]], tuple[tuple[str, str], ...]] = {}
 
-    def needed(self, tags: frozenset, route: Optional[str]) -> tuple[tuple[str, str], ...]:
+    def needed(self, tags: frozenset[str], route: Optional[str]) -> tuple[tuple[str, str], ...]:
         """(basis, per) of every amount some installed rule needs for an order with these tags."""
         key = (tags, route)
         hit = self._memo.get(key)
@@ -129,7 +137,7 @@ class Plan:
                 self._memo[key] = hit
         return hit
 
-    def is_checked(self, drug: Drug, tags: frozenset, route: Optional[str]) -> bool:
+    def is_checked(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> bool:
         """An order of a checked drug (rules.md): by a systemic or missing route, any tag an
         installed rule names; by another route only a class the data keeps for that route
         (inhaled pentamidine stays a PCP agent; topical tacrolimus is checked by nothing)."""
@@ -139,7 +147,6 @@ class Plan:
 
 
 EMPTY_PLAN = Plan()
-_ABSENT = object()
 
 
 @dataclass(slots=True, eq=False)
@@ -157,7 +164,6 @@ class Order:
     purpose: str  # "premedication" only with a bounded course; an open-ended one reads "other"
     premedication: bool
     route: Optional[str]  # canonical route; None when missing or unknown (read as systemic)
-    route_text: Optional[str]
     dose: Optional[float]
     unit_text: Optional[str]
     per_day: Optional[float]
@@ -171,10 +177,10 @@ class Order:
     course_known: bool
     administrations: Optional[int]  # None: open-ended or unknown
     doses: Optional[int]
-    tags: frozenset = frozenset()  # classes and ingredient by this order's route
+    tags: frozenset[str] = frozenset()  # classes and ingredient by this order's route
     checked: bool = False  # an order of a checked drug (rules.md, Terms)
-    missing: tuple = ()  # dose, unit, route, frequency left out of a checked order
-    amounts: Any = None  # (basis, per) -> amount or None, for every installed rule's need
+    missing: tuple[str, ...] = ()  # dose, unit, route, frequency left out of a checked order
+    amounts: Optional[Mapping[tuple[str, str], Optional[float]]] = None  # (basis, per) -> amount or None, for every installed rule's need
     pe: Optional[float] = None  # daily prednisone-equivalent, for a systemic glucocorticoid
 
     @property
@@ -229,14 +235,11 @@ class Order:
         return "systemic-glucocorticoid" in self.tags
 
 
-_NO_AMOUNTS: Any = MappingProxyType({})
+_NO_AMOUNTS: Mapping[Any, Any] = MappingProxyType({})
 
 
 def _num(x: float) -> str:
     return f"{x:g}" if abs(x) < 1e7 else f"{x:.6g}"
-
-
-fmt_num = _num
 
 
 @dataclass
@@ -245,19 +248,20 @@ class Regimen:
     orders are a tuple, its tables read-only mappings, and every amount is computed here."""
 
     doc: RegimenDoc
-    orders: tuple
+    orders: tuple[Order, ...]
     as_of: _dt.date
     phase: str
     rapidly_progressive: bool
     weight_kg: Optional[float]
     bsa_m2: Optional[float]
     reproductive_potential: bool
-    progressed_on: frozenset  # Drugs with a history outcome of progression
-    lookback_days: Any
-    test_index: Any  # read-only: canonical test -> result dates (None: ordered)
-    unverifiable: Any = field(default_factory=lambda: _NO_AMOUNTS)  # order index -> ((why, suffix), ...): OL003
-    options: Any = field(default_factory=lambda: _NO_AMOUNTS)
-    _memo: dict = field(default_factory=dict, repr=False)
+    progressed_on: frozenset[Drug]  # Drugs with a history outcome of progression
+    lookback_days: Mapping[str, Optional[int]]
+    test_index: Mapping[str, Sequence[Optional[_dt.date]]]  # read-only: canonical test -> result dates (None: ordered)
+    # order index -> ((why, suffix), ...): OL003
+    unverifiable: Mapping[int, tuple[tuple[str, str], ...]] = field(default_factory=lambda: _NO_AMOUNTS)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _NO_AMOUNTS)  # rule code -> options
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> str:
@@ -268,29 +272,30 @@ class Regimen:
         return self.doc.kind == "order-set"
 
     # -- orders (memoized: many rules ask the same question of one regimen)
-    def active(self, cls: Optional[str] = None) -> list[Order]:
+    def active(self, cls: Optional[str] = None) -> tuple[Order, ...]:
         """Active (new or continuing) orders of known drugs, optionally of one class or ingredient."""
-        return self._by_tag("a").get(cls, ())  # type: ignore[return-value]
+        return self._by_tag("a").get(cls, ())
 
-    def new(self, cls: Optional[str] = None) -> list[Order]:
+    def new(self, cls: Optional[str] = None) -> tuple[Order, ...]:
         """New (proposed) orders of known drugs, optionally of one class or ingredient."""
-        return self._by_tag("n").get(cls, ())  # type: ignore[return-value]
+        return self._by_tag("n").get(cls, ())
 
-    def active_tags(self):
-        """Every class and ingredient among active orders of known drugs (by their routes)."""
+    def active_tags(self) -> KeysView[Optional[str]]:
+        """Every class and ingredient among active orders of known drugs (by their routes); the
+        key None stands for all of them."""
         return self._by_tag("a").keys()
 
-    def _by_tag(self, which: str) -> dict:
-        index = self._memo.get(which)
+    def _by_tag(self, which: str) -> dict[Optional[str], tuple[Order, ...]]:
+        index: Optional[dict[Optional[str], tuple[Order, ...]]] = self._memo.get(which)
         if index is None:
-            index = {None: []}
+            lists: dict[Optional[str], list[Order]] = {None: []}
             for o in self.orders:
                 if o.drug is None or not (o.new if which == "n" else o.active):
                     continue
-                index[None].append(o)
+                lists[None].append(o)
                 for tag in o.tags:
-                    index.setdefault(tag, []).append(o)
-            index = {k: tuple(v) for k, v in index.items()}
+                    lists.setdefault(tag, []).append(o)
+            index = {k: tuple(v) for k, v in lists.items()}
             self._memo[which] = index
         return index
 
@@ -312,10 +317,11 @@ class Regimen:
     def amount(self, o: Order, basis: str = "mg", per: str = "admin") -> Optional[float]:
         """Amount of ``o`` in ``basis`` (mg, mg/kg, mg/m2) per administration or per day; None when
         it cannot be computed (that is OL003 when an installed rule declared the need)."""
-        v = _ABSENT if o.amounts is None else o.amounts.get((basis, per), _ABSENT)
-        if v is _ABSENT:  # a need no installed rule declared: computed, never stored
-            v = _amount(o, basis, per, self.weight_kg, self.bsa_m2)[0]
-        return v  # type: ignore[return-value]
+        amounts = o.amounts
+        if amounts is not None and (basis, per) in amounts:
+            return amounts[(basis, per)]
+        # a need no installed rule declared: computed, never stored
+        return _amount(o, basis, per, self.weight_kg, self.bsa_m2)[0]
 
     def daily_pe(self, o: Order) -> Optional[float]:
         """Prednisone-equivalent mg/day of a systemic glucocorticoid, rounded to 2 decimals."""
@@ -340,7 +346,7 @@ class Regimen:
                 return True
         return False
 
-    def missing_tests(self, names) -> list[str]:
+    def missing_tests(self, names: Iterable[str]) -> list[str]:
         return [n for n in names if not self.test_counts(n)]
 
 
@@ -354,11 +360,11 @@ _PER_WORDS = {"admin": "per administration", "day": "per day"}
 
 def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Optional[float]) -> tuple[Optional[float], Optional[tuple[str, str]]]:
     """-> (amount or None, (why, pointer suffix) when it cannot be computed). Pure."""
-    if o.per_admin is None:
-        return None, (o.amount_problem[:2] if o.amount_problem else ("its amount is unknown", "/dose"))
+    if o.per_admin is None or o.basis is None:
+        return None, ((o.amount_problem[0], o.amount_problem[1]) if o.amount_problem else ("its amount is unknown", "/dose"))
     v = o.per_admin
     if o.basis != basis:
-        to_mg = {"mg": 1.0, "mg/kg": weight, "mg/m2": bsa}
+        to_mg: dict[str, Optional[float]] = {"mg": 1.0, "mg/kg": weight, "mg/m2": bsa}
         f_in, f_out = to_mg[o.basis], to_mg[basis]
         if f_in is None or f_out is None:
             missing = o.basis if f_in is None else basis
@@ -380,7 +386,7 @@ def normalize(
     vocab: Vocabulary,
     *,
     as_of: _dt.date,
-    lookback_days: dict[str, Optional[int]],
+    lookback_days: Mapping[str, Optional[int]],
     plan: Plan = EMPTY_PLAN,
 ) -> tuple[Regimen, list[tuple[str, str, Optional[int], bool]]]:
     """-> (regimen, unknown-drug problems [(message, pointer, order index, is_error)]).
@@ -422,9 +428,9 @@ def normalize(
         o = _order(i, od, drug, vocab)
         orders.append(o)
         if drug is not None and o.active:
-            _decide(o, od, plan, weight, bsa, unverifiable)
+            _decide(o, drug, od, plan, weight, bsa, unverifiable)
 
-    progressed = set()
+    progressed: set[Drug] = set()
     for j, h in enumerate(doc.history):
         hd = vocab.drug(h.drug)
         if hd is None:
@@ -458,9 +464,12 @@ def normalize(
     return reg, unknown
 
 
-def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optional[float], out: dict) -> None:
-    """Checked or not, needed amounts, daily PE and OL003 reasons of one active order of a known drug."""
-    drug = o.drug
+def _decide(
+    o: Order, drug: Drug, od: OrderDoc, plan: Plan, weight: Optional[float], bsa: Optional[float],
+    out: dict[int, list[tuple[str, str]]],
+) -> None:
+    """Checked or not, needed amounts, daily PE and OL003 reasons of one active order of ``drug``
+    (``o.drug``, known)."""
     tags = o.tags
     route = o.route
     # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
@@ -478,7 +487,7 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
         if o.per_day is None and od.frequency is not None:
             reasons.append((unknown_frequency(o), "/frequency"))
         if o.amount_problem is not None and o.amount_problem[2]:
-            reasons.append(o.amount_problem[:2])
+            reasons.append((o.amount_problem[0], o.amount_problem[1]))
         if not o.course_known and o.per_day is not None:
             reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
         if od.dose is None or od.unit is None or od.route is None or od.frequency is None:
@@ -492,7 +501,7 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
                 _add(reasons, f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
         needed = plan.needed(tags, route)
         if needed:
-            amounts = {}
+            amounts: dict[tuple[str, str], Optional[float]] = {}
             for basis, per in needed:
                 v, problem = _amount(o, basis, per, weight, bsa)
                 amounts[(basis, per)] = v
@@ -503,15 +512,16 @@ def _decide(o: Order, od: Any, plan: Plan, weight: Optional[float], bsa: Optiona
         if reasons:
             out[o.index] = reasons
     if drug.pe_factor is not None and "systemic-glucocorticoid" in tags:
-        mg = _ABSENT if o.amounts is None else o.amounts.get(("mg", "day"), _ABSENT)
-        if mg is _ABSENT:
+        if o.amounts is not None and ("mg", "day") in o.amounts:
+            mg = o.amounts[("mg", "day")]
+        else:
             mg = _amount(o, "mg", "day", weight, bsa)[0]
         if mg is not None:
             pe = round(mg * drug.pe_factor, 2)
             o.pe = pe if 0.0 < pe < math.inf else None
 
 
-def _add(reasons: list, why: str, suffix: str) -> None:
+def _add(reasons: list[tuple[str, str]], why: str, suffix: str) -> None:
     if all(r[0] != why for r in reasons):
         reasons.append((why, suffix))
 
@@ -521,8 +531,8 @@ def _from_missing(o: Order, problem: tuple[str, str]) -> bool:
 
 
 def _join(words: Iterable[str], last: str = "and") -> str:
-    words = list(words)
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+    w = list(words)
+    return w[0] if len(w) == 1 else f"{', '.join(w[:-1])} {last} {w[-1]}"
 
 
 _NO_DOSE = "no dose is given"
@@ -530,7 +540,7 @@ _NO_UNIT = "no unit is given"
 _NO_FREQUENCY = "no frequency is given"
 
 
-def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
+def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Order:
     per_day, single = parse_frequency(od.frequency)
     freq_problem: Optional[str] = None
     if od.frequency is None:
@@ -556,7 +566,7 @@ def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
             per_admin = od.dose * factor
         elif unit_key in COUNT_UNITS:
             piece = COUNT_UNITS[unit_key]
-            basis, per_admin, problem = _pieces(od, piece, drug, vocab)
+            basis, per_admin, problem = _pieces(od, od.dose, piece, drug, vocab)
         else:
             problem = (f"unit {od.unit!r} is not a known unit", "/unit", True)
 
@@ -607,7 +617,6 @@ def _order(i: int, od: Any, drug: Optional[Drug], vocab: Vocabulary) -> Order:
         purpose=purpose,
         premedication=premedication,
         route=route,
-        route_text=od.route,
         dose=od.dose,
         unit_text=od.unit,
         per_day=per_day,
@@ -633,12 +642,12 @@ def _mass_per(unit: str, piece: str) -> Optional[float]:
     return _MASS.get(u)
 
 
-def _pieces(od: Any, piece: str, drug: Optional[Drug], vocab: Vocabulary) -> tuple[Optional[str], Optional[float], Optional[tuple[str, str, bool]]]:
+def _pieces(od: OrderDoc, dose: float, piece: str, drug: Optional[Drug], vocab: Vocabulary) -> tuple[Optional[str], Optional[float], Optional[tuple[str, str, bool]]]:
     """(basis, mg per administration, problem) for a dose counted in tablets, capsules or mL."""
     printed = _printed_strength(od.drug, piece, vocab) if drug is not None else None
     if od.strength is None:
         if printed is not None:  # the product description prints the strength (regimen-format.md 2nd ed.)
-            return "mg", od.dose * printed, None
+            return "mg", dose * printed, None
         # Only a problem when a check needs the amount (a dose-checked drug).
         return None, None, (f"a {piece} dose needs `strength` (mg per {piece})", "/unit", False)
     per_piece = _mass_per(od.strength.unit, piece)
@@ -650,7 +659,7 @@ def _pieces(od: Any, piece: str, drug: Optional[Drug], vocab: Vocabulary) -> tup
             f"strength {_num(od.strength.value)} {od.strength.unit} disagrees with the {_num(printed)} mg per {piece} "
             f"printed in {od.drug!r}", "/strength", True,
         )
-    return "mg", od.dose * mg, None
+    return "mg", dose * mg, None
 
 
 def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[float]:
@@ -668,12 +677,12 @@ def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[floa
     return None if factor is None else value * factor
 
 
-def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset, what: str = "order") -> tuple[str, bool]:
+def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset[str], what: str = "order") -> tuple[str, bool]:
     """(OL002 message, is an error): an error when the text is likely a misspelling of a checked drug."""
     return vocab.unknown_drug(text, checked, what)
 
 
-def rxcui_conflict(vocab: Vocabulary, rxcui: str, drug: Drug, checked: frozenset) -> Optional[tuple[str, bool]]:
+def rxcui_conflict(vocab: Vocabulary, rxcui: str, drug: Drug, checked: frozenset[str]) -> Optional[tuple[str, bool]]:
     """(OL002 message, is an error) when the code is known (V or V2) for a *different* ingredient;
     product-level and unverified codes are no contradiction (the vocabulary decides)."""
     other_name = vocab.rxcui_conflict(rxcui, drug)
