@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
-from orderlint.vocabulary import SIMILARITY, SYSTEMIC_ROUTES, Resolution, clean_name
+from orderlint.vocabulary import SIMILARITY, SYSTEMIC_ROUTES, Code, Drug, Resolution, clean_name
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
 
 _CATEGORIES = ("drug", "test", "unit", "route", "frequency", "condition")
 _PLURAL = {"unit": "units", "route": "routes", "frequency": "frequencies"}
 
 
-def _tables() -> tuple:
+def _tables() -> tuple[
+    dict[str, tuple[str, float]], dict[str, str], dict[str, str], dict[str, float],
+    Callable[[str], tuple[Optional[float], bool]],
+]:
     from orderlint import normalize
 
     return normalize.UNITS, normalize.COUNT_UNITS, normalize.ROUTES, normalize.FREQUENCIES, normalize.parse_frequency
@@ -31,31 +37,31 @@ def _condition_key(text: str) -> str:
     return canonical_condition(text)
 
 
-def _close(text: str, known) -> list[str]:
+def _close(text: str, known: Iterable[str]) -> list[str]:
     return difflib.get_close_matches(text, sorted(set(known)), n=3, cutoff=SIMILARITY)
 
 
-def _option_names(value: Any) -> set:
+def _option_names(value: Any) -> set[str]:
     """The names an option value holds (a list of names, or a table's keys and values)."""
     if isinstance(value, str):
         return {value}
     if isinstance(value, dict):
-        return set().union(*(_option_names(k) | _option_names(v) for k, v in value.items())) if value else set()
+        return set[str]().union(*(_option_names(k) | _option_names(v) for k, v in value.items()))
     if isinstance(value, (list, tuple, set, frozenset)):
-        return set().union(*(_option_names(v) for v in value)) if value else set()
+        return set[str]().union(*(_option_names(v) for v in value))
     return set()
 
 
-def _checking_rules(linter: Any, tags: frozenset) -> list[dict]:
+def _checking_rules(linter: Linter, tags: frozenset[str]) -> list[dict[str, str]]:
     """Enabled rules that name the drug, by ingredient or class, in their trigger or their options
     (rules.md Terms, "Checked drug"): the rules that look at, or look for, such an order."""
     out = []
-    options = getattr(linter, "options", {})
+    options = linter.options
     for r in linter.rules:
         if r.code not in linter.enabled:
             continue
         trig = linter._triggers.get(r.code)
-        named = bool(trig) and not trig.isdisjoint(tags)
+        named = trig is not None and not trig.isdisjoint(tags)
         # What a rule looks for rather than triggers on (ILD301's PCP agents), when it says so.
         looks_for = getattr(r, "looks_for", None)
         if not named and looks_for:
@@ -67,9 +73,9 @@ def _checking_rules(linter: Any, tags: frozenset) -> list[dict]:
     return out
 
 
-def _drug_info(linter: Any, res: Resolution) -> dict:
+def _drug_info(linter: Linter, d: Drug, res: Resolution) -> dict[str, Any]:
+    """``d``: the drug ``res`` reads as."""
     vocab = linter.vocab
-    d = res.drug
     codes = vocab.codes_of(d)
     ingredient_code = next((c for c in codes if c.code == d.rxcui), None)
     info: dict[str, Any] = {
@@ -91,19 +97,19 @@ def _drug_info(linter: Any, res: Resolution) -> dict:
     return info
 
 
-def _code(c: Any) -> dict:
+def _code(c: Code) -> dict[str, str]:
     return {"code": c.code, "tag": c.tag, "source": c.source}
 
 
-def lookup(linter: Any, name: str) -> dict:
+def lookup(linter: Linter, name: str) -> dict[str, Any]:
     """-> {"name", "matches": [...], "suggestions": {category: [...]}, "accepted": {category: [...]}}."""
     units, count_units, routes, frequencies, parse_frequency = _tables()
     vocab = linter.vocab
-    matches: list[dict] = []
+    matches: list[dict[str, Any]] = []
     text = name.strip()
     res = vocab.resolve(text) if text else Resolution()
     if res.drug is not None:
-        matches.append(_drug_info(linter, res))
+        matches.append(_drug_info(linter, res.drug, res))
     elif res.ambiguous:
         message, is_error = vocab.unknown_drug(text, linter.checked_drugs)  # rated as lint rates OL002
         matches.append({"kind": "ambiguous-drug", "ingredients": list(res.ambiguous), "message": message,
@@ -135,7 +141,7 @@ def lookup(linter: Any, name: str) -> dict:
         key = clean_name(text)
         found = {
             "drug": vocab.suggest_drugs(text) if text else [],
-            "test": vocab.suggest_tests(text) if text else [],
+            "test": _close(key, vocab.tests) if text else [],
             "unit": _close(key.replace(" ", ""), [*units, *count_units]),
             "route": _close(key, routes),
             "frequency": _close(key.replace(".", ""), frequencies),
@@ -149,7 +155,7 @@ def lookup(linter: Any, name: str) -> dict:
     return {"name": name, "matches": matches, "suggestions": suggestions, "accepted": accepted}
 
 
-def render(linter: Any, names: list[str], fmt: str = "text") -> str:
+def render(linter: Linter, names: list[str], fmt: str = "text") -> str:
     results = [lookup(linter, n) for n in names]
     if fmt == "json":
         return json.dumps({"lookup": results}, indent=2, ensure_ascii=False)
@@ -163,11 +169,11 @@ def _safe(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def _rules(rules: list[dict]) -> str:
+def _rules(rules: list[dict[str, str]]) -> str:
     return ", ".join(f"{r['code']} {r['name']}" for r in rules) or "no enabled rule names it"
 
 
-def _text(r: dict) -> str:
+def _text(r: dict[str, Any]) -> str:
     name = _safe(r["name"])
     lines: list[str] = []
     for m in r["matches"]:

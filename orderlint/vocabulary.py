@@ -17,7 +17,11 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
+
+if TYPE_CHECKING:
+    from pydantic_core import CoreSchema, SchemaValidator
+    from pydantic_core.core_schema import TypedDictField
 
 #: Canonical test names and their aliases (regimen-format.md). ``cmp`` counts as lft and renal.
 CORE_TESTS: dict[str, list[str]] = {
@@ -144,12 +148,12 @@ def name_key(text: str) -> str:
 @dataclass(frozen=True)
 class Drug:
     name: str
-    classes: frozenset
+    classes: frozenset[str]
     rxcui: Optional[str] = None
     pe_factor: Optional[float] = None
-    tags: frozenset = frozenset()  # classes plus the ingredient name: what `is_a` answers
+    tags: frozenset[str] = frozenset()  # classes plus the ingredient name: what `is_a` answers
     #: ((route, frozenset of classes kept by that non-systemic route), ...), sorted by route
-    route_classes: tuple = ()
+    route_classes: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", frozenset(self.classes) | {self.name})
@@ -157,7 +161,7 @@ class Drug:
     def is_a(self, cls: str) -> bool:
         return cls in self.tags
 
-    def tags_for_route(self, route: Optional[str]) -> frozenset:
+    def tags_for_route(self, route: Optional[str]) -> frozenset[str]:
         """Tags by route (rules.md Terms): all of them for a systemic or missing route; for any
         other route the ingredient name plus only the classes the data keeps for that route."""
         if route is None or route in SYSTEMIC_ROUTES:
@@ -179,8 +183,8 @@ class Resolution:
     def __init__(
         self,
         drug: Optional[Drug] = None,
-        ambiguous: tuple = (),
-        printed_strength: Optional[tuple] = None,
+        ambiguous: tuple[str, ...] = (),
+        printed_strength: Optional[tuple[float, str, str]] = None,
         route: Optional[str] = None,
         core: str = "",
     ) -> None:
@@ -207,7 +211,7 @@ class Code:
     def __init__(self, code: str, source: str, tag: str, ingredient: str) -> None:
         self.code, self.source, self.tag, self.ingredient = code, source, tag, ingredient
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "source": self.source, "tag": self.tag, "ingredient": self.ingredient}
 
 
@@ -215,10 +219,10 @@ class VocabularyError(Exception):
     """Vocabulary data that is invalid or contradicts another pack: a load error, never a silent choice."""
 
 
-_VALIDATOR: Any = None
+_VALIDATOR: Optional[SchemaValidator] = None
 
 
-def _validator() -> Any:
+def _validator() -> SchemaValidator:
     """The schema of one vocabulary entry, built on first use.
 
     It is written for pydantic-core (pydantic's validation engine) directly: building pydantic
@@ -230,13 +234,13 @@ def _validator() -> Any:
     from pydantic_core import SchemaValidator
     from pydantic_core import core_schema as cs
 
-    def opt(schema: Any) -> Any:
+    def opt(schema: CoreSchema) -> TypedDictField:
         return cs.typed_dict_field(cs.nullable_schema(schema), required=False)
 
-    def req(schema: Any) -> Any:
+    def req(schema: CoreSchema) -> TypedDictField:
         return cs.typed_dict_field(schema, required=True)
 
-    def obj(fields: dict) -> Any:
+    def obj(fields: dict[str, TypedDictField]) -> CoreSchema:
         return cs.typed_dict_schema(fields, extra_behavior="forbid")
 
     tag = cs.literal_schema(["V", "V2", "U"])
@@ -263,7 +267,7 @@ def _validator() -> Any:
     return _VALIDATOR
 
 
-def validate_entries(drugs: Any, owner: str) -> dict[str, dict]:
+def validate_entries(drugs: Any, owner: str) -> dict[str, dict[str, Any]]:
     """-> {canonical: validated entry}; invalid data raises VocabularyError naming the entry."""
     if not isinstance(drugs, Mapping):
         raise VocabularyError(f"{owner}: 'drugs' must be a table of ingredient -> entry, not {type(drugs).__name__}")
@@ -309,7 +313,7 @@ class Vocabulary:
         self._cache: dict[str, Resolution] = {}
         self._suggestions: dict[str, list[str]] = {}
         self._test_cache: dict[str, Optional[tuple[str, ...]]] = {}
-        self._classes: Optional[frozenset] = None
+        self._classes: Optional[frozenset[str]] = None
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
         for name, counts in COMPOSITE_TESTS.items():
@@ -341,7 +345,7 @@ class Vocabulary:
         finally:
             self._changed()
 
-    def _add_entry(self, canonical: str, e: dict, owner: str, allow_override: bool) -> None:
+    def _add_entry(self, canonical: str, e: dict[str, Any], owner: str, allow_override: bool) -> None:
         facts = self._facts.setdefault(canonical, {})
         stated: dict[str, Any] = {}
         if e.get("classes") is not None:
@@ -453,7 +457,7 @@ class Vocabulary:
 
     # ------------------------------------------------------------------ lookups
     @property
-    def classes(self) -> frozenset:
+    def classes(self) -> frozenset[str]:
         """Every class name any pack declared."""
         if self._classes is None:
             self._classes = frozenset(c for d in self.drugs.values() for c in d.classes)
@@ -494,6 +498,8 @@ class Vocabulary:
                 for other in candidates:
                     if other.ambiguous:
                         return _ambiguous((res.drug.name, *other.ambiguous), res.core)
+                    if other.drug is None:  # not reached: a candidate is known or ambiguous
+                        continue
                     merged = _agree(res.drug, other.drug)
                     if merged is None:
                         return _ambiguous((res.drug.name, other.drug.name), res.core)
@@ -514,7 +520,7 @@ class Vocabulary:
                 words = words[:cut]
         given = words
         core = " ".join(words)
-        seen: set = set()
+        seen: set[str] = set()
         for i, stage in enumerate(_STAGES):
             before, words = words, stage(words)
             if not words:
@@ -547,7 +553,7 @@ class Vocabulary:
                 return _ambiguous(tuple(found), core)
         return Resolution(core=core)
 
-    def _known_run(self, words: list[str], dropped: set) -> Optional[str]:
+    def _known_run(self, words: list[str], dropped: set[str]) -> Optional[str]:
         """The longest run of consecutive ``words`` that is a known name and holds a dropped word."""
         for size in range(len(words), 1, -1):
             for start in range(len(words) - size + 1):
@@ -556,7 +562,7 @@ class Vocabulary:
                     return " ".join(run)
         return None
 
-    def _biosimilar(self, words: list[str], hyphenated: set) -> Optional[str]:
+    def _biosimilar(self, words: list[str], hyphenated: set[str]) -> Optional[str]:
         """US biosimilar proper names: 'rituximab-abbs' and 'rituximab abbs' -> rituximab."""
         last = words[-1]
         if len(words) < 2 or not _SUFFIX_RE.match(last) or last in _NOT_SUFFIX:
@@ -570,7 +576,7 @@ class Vocabulary:
             return name
         return None
 
-    def unknown_drug(self, text: str, checked: frozenset = frozenset(), what: str = "order") -> tuple[str, bool]:
+    def unknown_drug(self, text: str, checked: frozenset[str] = frozenset(), what: str = "order") -> tuple[str, bool]:
         """-> (OL002 message, is_error). Error when a suggestion above the threshold, or an
         ambiguity candidate, is a drug that an enabled rule checks (its tags meet ``checked``)."""
         res = self.resolve(text)
@@ -602,7 +608,7 @@ class Vocabulary:
     def suggest_drugs(self, text: str, n: int = 3) -> list[str]:
         """Known names above the similarity threshold: 'name' or 'name (ingredient)'."""
         out: list[str] = []
-        seen: set = set()
+        seen: set[str] = set()
         for k in self._close(text):
             canonical = self._names[k]
             if canonical not in seen:  # one suggestion per ingredient, its closest name
@@ -637,15 +643,12 @@ class Vocabulary:
     def test(self, text: str) -> Optional[tuple[str, ...]]:
         hit = self.tests.get(text)
         if hit is None:
-            hit = self._test_cache.get(text, False)
-            if hit is False:
-                hit = self.tests.get(clean_name(text))
-                if len(self._test_cache) < 10_000:
-                    self._test_cache[text] = hit
-        return hit  # type: ignore[return-value]
-
-    def suggest_tests(self, text: str) -> list[str]:
-        return difflib.get_close_matches(clean_name(text), list(self.tests), n=3, cutoff=SIMILARITY)
+            if text in self._test_cache:
+                return self._test_cache[text]
+            hit = self.tests.get(clean_name(text))
+            if len(self._test_cache) < 10_000:
+                self._test_cache[text] = hit
+        return hit
 
 
 # Each stage removes one kind of word that does not name the ingredient; the name is looked up
@@ -686,13 +689,13 @@ def _agree(a: Drug, b: Optional[Drug]) -> Optional[Drug]:
     return None
 
 
-def _ambiguous(names: tuple, core: str) -> Resolution:
+def _ambiguous(names: tuple[str, ...], core: str) -> Resolution:
     return Resolution(None, tuple(dict.fromkeys(names)), None, None, core)
 
 
-def _printed_strength(text: str) -> Optional[tuple]:
+def _printed_strength(text: str) -> Optional[tuple[float, str, str]]:
     """(value, mass unit, per) when a description prints exactly one mass strength."""
-    found = []
+    found: list[tuple[str, str, str, Optional[str]]] = []
     for m in _STRENGTH_RE.finditer(text):
         unit = m.group(2).lower()
         if unit == "mg/ml":
@@ -701,11 +704,12 @@ def _printed_strength(text: str) -> Optional[tuple]:
             found.append((m.group(1), _MASS_UNITS[unit], (m.group(4) or "").lower(), m.group(3)))
     if len(found) != 1:
         return None
-    value, unit, per, per_amount = found[0]
+    value, unit, per_text, per_amount = found[0]
     if per_amount:
         return None  # '5 MG/5 ML': per a quantity other than one
-    if per:
-        per = _PER_UNIT.get(per)
+    per: Optional[str]
+    if per_text:
+        per = _PER_UNIT.get(per_text)
     else:
         words = name_key(_STRENGTH_RE.sub(" ", text)).split()
         per = next((_PER_PIECE[w] for w in reversed(words) if w in _PER_PIECE), None)
