@@ -5,7 +5,7 @@ mapping, its value sets and the Bulk Data reader load on first use, so the nativ
 start-up pay nothing for FHIR support.
 
 - ``looks_like_fhir(data)`` -> whether a parsed JSON value is FHIR input (auto-detection).
-- ``is_bulk_folder(path)`` -> whether a folder is a Bulk Data export (NDJSON files named by type).
+- ``is_bulk_folder(path)`` -> whether a folder is a Bulk Data export (NDJSON files named by type, or a manifest).
 - ``dispatch(doc, linter, input_format=None, strict=False)`` -> the results of one read Document:
   FHIR (forced, or detected) or a regimen document.
 - ``lint_path(path, *, linter, strict=False)`` -> results of a FHIR file, NDJSON file or export folder.
@@ -42,14 +42,10 @@ def looks_like_fhir(data: Any) -> bool:
 
 def is_bulk_folder(path: str) -> bool:
     """A folder is a Bulk Data export when it holds an NDJSON file named by a resource type
-    (`Patient.ndjson`, `Observation.000.ndjson`)."""
-    import os
+    (`Patient.ndjson`, `Observation.000.ndjson`) or an export manifest (``bulk.is_bulk_folder``)."""
+    from orderlint.fhir.bulk import is_bulk_folder as _is_bulk_folder
 
-    if not os.path.isdir(path):
-        return False
-    from orderlint.fhir.bulk import bulk_files
-
-    return bool(bulk_files(path))
+    return _is_bulk_folder(path)
 
 
 def dispatch(doc: Any, linter: Any, input_format: Any = None, strict: bool = False) -> list:

@@ -1,42 +1,63 @@
 """FHIR Bulk Data export folders: NDJSON files named by resource type, grouped into one regimen per
-patient (fhir.md section 1), with bounded memory.
+patient (fhir.md section 1), with memory that does not depend on the number of patients.
 
-Memory bound: the files are read one line at a time into a temporary SQLite database on disk
-(one row per resource: patient id, file, line, raw text), indexed by patient once loaded. Patients
-are then read back one at a time in patient-id order. Memory in use is therefore one patient's
-resources (plus the Medications they reference) and their findings, plus SQLite's page cache
-(``CACHE_KIB``, 8 MiB) and one insert batch while loading (``BATCH_ROWS`` lines), whatever the
-number of patients; disk use is about the size of the export. Lines that are not FHIR resources
-are kept as OL001 results until the patients are read (one small result per bad line).
+Memory bound. The files are read one line at a time into a temporary SQLite database on disk
+(one row per resource: patient id, file, line, raw text; one row per line that is not a FHIR
+resource), indexed by patient once loaded, and patients are read back one at a time, in
+patient-id order, through streaming cursors. What is held in memory at any time is:
 
-Results come in patient-id order, after one OL001 result per line that is not a FHIR resource.
-Each finding carries ``file`` (the file of its line); its pointer is inside that line's resource
-and its line and column are in that file. A result's ``source`` is ``<file>:<line>`` of the
-patient's Patient resource (else of its first resource).
+- one patient's resources (the rows of that patient, parsed, plus the Medications they reference),
+  its regimen and its findings: this is the only part that grows, and it grows with the largest
+  patient, never with the number of patients;
+- SQLite's page cache, ``CACHE_KIB`` (1 MiB), and its sorter for ``CREATE INDEX``, which uses no
+  more than the page cache before it spills sorted runs to temporary files (``temp_store=FILE``,
+  no memory map, no worker threads);
+- while loading, one insert batch (``BATCH_ROWS`` lines or ``BATCH_BYTES`` bytes, whichever comes
+  first) and one line;
+- the list of the folder's files, and the linter's own caches, which are capped by size (names
+  and test texts seen), not by patients.
+
+No Python collection grows with the number of patients or resources: lines that are not FHIR
+resources are kept in the database too and reported from a cursor. Disk use is about the size of
+the export. Measured with ``orderlint check FOLDER`` (peak RSS, start-up included, about 40 MB of
+it): flat from 1,000 to 100,000 generated patients (see the report in this module's history and
+benchmarks/README.md).
+
+Results come in patient-id order, after one OL001 result per line that is not a FHIR resource
+(in file and line order). Each finding carries ``file`` (the file of its line); its pointer is
+inside that line's resource and its line and column are in that file. A result's ``source`` is
+``<file>:<line>`` of the patient's Patient resource (else of its first resource).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import sqlite3
-import tempfile
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Iterator, Optional
 
-from orderlint.fhir.lint import FhirResult, FileFinding, lint_mapped
-from orderlint.fhir.mapping import R4_TYPES, _ref_id, map_fhir
-from orderlint.reader import Document, iter_jsonl_lines, jsonl_document, parse_json
+from orderlint.fhir.r4 import R4_TYPES
 
-#: SQLite page cache, in KiB: the part of the memory bound that does not depend on a patient.
-CACHE_KIB = 8192
-#: Rows inserted per batch while loading: a constant part of the bound (about BATCH_ROWS lines).
+if TYPE_CHECKING:  # the reading and linting modules load on first use: is_bulk_folder stays cheap
+    import sqlite3
+
+    from orderlint.engine import Linter
+    from orderlint.fhir.lint import FhirResult, FileFinding
+    from orderlint.findings import Finding
+    from orderlint.reader import Document
+
+#: SQLite page cache, in KiB; the sorter of CREATE INDEX uses no more than this before it spills
+#: to temporary files. The part of the memory bound that does not depend on a patient.
+CACHE_KIB = 1024
+#: Rows inserted per batch while loading, and the most bytes of raw text a batch holds.
 BATCH_ROWS = 1000
+BATCH_BYTES = 1 << 20
 #: Resource types read from an export (fhir.md section 1); files of other types are skipped.
 TYPES = frozenset({"Patient", "MedicationRequest", "MedicationStatement", "Observation", "Condition", "ServiceRequest",
                    "Procedure", "Medication", "DiagnosticReport", "ImagingStudy"})
 _FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson$")
+#: The Bulk Data export manifest (the completion response of a kick-off request), as saved by a client.
+MANIFEST = "manifest.json"
+_MANIFEST_MAX_BYTES = 16 << 20
 
 
 def bulk_files(folder: str) -> list[tuple[str, str]]:
@@ -54,7 +75,68 @@ def bulk_files(folder: str) -> list[tuple[str, str]]:
     return out
 
 
+def is_bulk_folder(path: str) -> bool:
+    """Whether ``path`` is a Bulk Data export folder, to be linted as one unit: it holds an NDJSON
+    file named by an R4 resource type (`Patient.ndjson`, `Observation.000.ndjson`) or an export
+    manifest (`manifest.json` with `transactionTime` and an `output` array). Cheap: one directory
+    listing, and reads no file but a manifest of that name."""
+    try:
+        with os.scandir(path) as it:
+            names = [e.name for e in it if e.is_file()]
+    except OSError:  # not a folder, or unreadable
+        return False
+    for n in names:
+        mt = _FILE_NAME.match(n)
+        if mt and mt.group("type") in R4_TYPES:
+            return True
+    return MANIFEST in names and _manifest(os.path.join(path, MANIFEST)) is not None
+
+
+def _manifest(path: str) -> Optional[list[tuple[str, str]]]:
+    """(type, url) of each `output` of a Bulk Data export manifest, or None when the file is not
+    one (another file may be called manifest.json)."""
+    import json
+
+    try:
+        if os.path.getsize(path) > _MANIFEST_MAX_BYTES:
+            return None
+        with open(path, "rb") as f:
+            data = json.loads(f.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or "transactionTime" not in data or not isinstance(data.get("output"), list):
+        return None
+    return [(o["type"], o["url"]) for o in data["output"]
+            if isinstance(o, dict) and isinstance(o.get("type"), str) and isinstance(o.get("url"), str)]
+
+
+def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """The files of an export: those named by type, and those a manifest lists by the last part
+    of their url (`1.Patient.ndjson`), with the manifest's type; and the manifest's outputs that
+    are not in the folder (each an OL001: a missing file is missing patient data)."""
+    files = bulk_files(folder)
+    outputs = _manifest(os.path.join(folder, MANIFEST))
+    if not outputs:
+        return files, []
+    have = {os.path.basename(p) for _t, p in files}
+    missing = []
+    for rtype, url in outputs:
+        name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        path = os.path.join(folder, name)
+        if name in have:
+            continue
+        if name and name not in (".", "..") and os.path.isfile(path) and rtype in R4_TYPES:
+            files.append((rtype, path))
+            have.add(name)
+        elif not any(t == rtype for t, _p in files):
+            missing.append(f"the export manifest lists {url} ({rtype}), which is not in the folder")
+    files.sort(key=lambda tp: os.path.basename(tp[1]))
+    return files, missing
+
+
 def _patient_key(r: dict) -> Optional[str]:
+    from orderlint.fhir.mapping import _ref_id
+
     if r.get("resourceType") == "Patient":
         rid = r.get("id")
         return rid if isinstance(rid, str) and rid else None
@@ -69,30 +151,47 @@ def _patient_key(r: dict) -> Optional[str]:
     return None
 
 
-def iter_bulk(folder: str, *, linter: Any, tmpdir: Optional[str] = None) -> Iterator[FhirResult]:
+def connect(path: str) -> "sqlite3.Connection":
+    """The temporary database of an export, with the settings the memory bound relies on."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    for pragma in (f"cache_size=-{CACHE_KIB}", "temp_store=FILE", "mmap_size=0", "threads=0",
+                   "journal_mode=OFF", "synchronous=OFF"):
+        db.execute(f"PRAGMA {pragma}")
+    return db
+
+
+def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None) -> Iterator["FhirResult"]:
     """Lint a Bulk Data export folder: one result per patient, in patient-id order."""
+    import shutil
+    import tempfile
+
+    from orderlint.fhir.lint import FhirResult
+
     work = tempfile.mkdtemp(prefix="orderlint-bulk-", dir=tmpdir)
-    db = sqlite3.connect(os.path.join(work, "bulk.sqlite3"))
+    db = connect(os.path.join(work, "bulk.sqlite3"))
     try:
-        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
         db.execute("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT)")
         db.execute("CREATE TABLE res (patient TEXT, file INTEGER, line INTEGER, raw TEXT)")
         db.execute("CREATE TABLE meds (ref TEXT, file INTEGER, line INTEGER, raw TEXT)")
-        errors: list[FhirResult] = []
-        files: dict[int, str] = {}
-        for fid, (rtype, path) in enumerate(bulk_files(folder)):
-            files[fid] = path
+        # Lines that are not resources: (source, message, pointer, line, column) of their OL001.
+        db.execute("CREATE TABLE bad (source TEXT, message TEXT, pointer TEXT, line INTEGER, col INTEGER)")
+        names, missing = _export_files(folder)
+        for message in missing:
+            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1)", (os.path.join(folder, MANIFEST), message))
+        for fid, (rtype, path) in enumerate(names):
             db.execute("INSERT INTO files VALUES (?, ?)", (fid, path))
-            if rtype not in TYPES:
-                continue
-            errors.extend(_load(db, fid, path, linter))
+            if rtype in TYPES:
+                _load(db, fid, path)
             db.commit()
         db.execute("CREATE INDEX res_patient ON res (patient, file, line)")
         db.execute("CREATE INDEX meds_ref ON meds (ref)")
-        yield from errors
-        del errors
+        db.commit()
+        files = {fid: path for fid, (_t, path) in enumerate(names)}
+        for source, message, pointer, line, col in db.execute("SELECT * FROM bad ORDER BY rowid"):
+            f = linter._finding("OL001", message, pointer, None, None, (line, col))
+            yield FhirResult(source, None, "invalid", None, [f])
         keys = db.cursor()
         keys.execute("SELECT DISTINCT patient FROM res ORDER BY patient")
         for (pid,) in keys:
@@ -102,46 +201,54 @@ def iter_bulk(folder: str, *, linter: Any, tmpdir: Optional[str] = None) -> Iter
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _load(db: sqlite3.Connection, fid: int, path: str, linter: Any) -> list[FhirResult]:
-    errors = []
-    batch: list[tuple] = []
-    meds: list[tuple] = []
+def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
+    from orderlint.reader import iter_jsonl_lines, jsonl_document
+
+    batch: list[tuple[str, int, int, str]] = []
+    meds: list[tuple[str, int, int, str]] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        if batch:
+            db.executemany("INSERT INTO res VALUES (?, ?, ?, ?)", batch)
+            batch.clear()
+        if meds:
+            db.executemany("INSERT INTO meds VALUES (?, ?, ?, ?)", meds)
+            meds.clear()
+        size = 0
+
+    def bad(source: str, message: str, pointer: str, line: Optional[int], col: Optional[int]) -> None:
+        db.execute("INSERT INTO bad VALUES (?, ?, ?, ?, ?)", (source, message, pointer, line, col))
+
     try:
         stream = open(path, "rb")
     except OSError as e:
-        f = linter._finding("OL001", f"cannot read {path}: {e.strerror or e}", "", None, None, (1, 1))
-        return [FhirResult(path, None, "invalid", None, [f])]
+        bad(path, f"cannot read {path}: {e.strerror or e}", "", 1, 1)
+        return
     with stream:
         try:
             for src, lineno, raw in iter_jsonl_lines(stream, path):
                 doc = jsonl_document(src, lineno, raw)
-                problem = None
                 if doc.error is not None:
-                    problem = (doc.error.message, doc.error.pointer, doc.error.line, doc.error.column)
-                elif not isinstance(doc.data, dict) or not isinstance(doc.data.get("resourceType"), str):
-                    problem = ("not a FHIR resource: a line of a Bulk Data file is one resource object", "", lineno, 1)
-                if problem is not None:
-                    f = linter._finding("OL001", problem[0], problem[1], None, None, (problem[2], problem[3]))
-                    errors.append(FhirResult(f"{path}:{lineno}", None, "invalid", None, [f]))
+                    bad(f"{path}:{lineno}", doc.error.message, doc.error.pointer, doc.error.line, doc.error.column)
                     continue
                 r = doc.data
-                text = doc.text
+                if not isinstance(r, dict) or not isinstance(r.get("resourceType"), str):
+                    bad(f"{path}:{lineno}", "not a FHIR resource: a line of a Bulk Data file is one resource object", "", lineno, 1)
+                    continue
+                text = doc.text or ""
                 if r["resourceType"] == "Medication":
                     if isinstance(r.get("id"), str):
                         meds.append((f"Medication/{r['id']}", fid, lineno, text))
-                    continue
-                batch.append((_patient_key(r) or "", fid, lineno, text))
-                if len(batch) >= BATCH_ROWS:
-                    db.executemany("INSERT INTO res VALUES (?, ?, ?, ?)", batch)
-                    batch.clear()
+                else:
+                    batch.append((_patient_key(r) or "", fid, lineno, text))
+                size += len(text)
+                if len(batch) + len(meds) >= BATCH_ROWS or size >= BATCH_BYTES:
+                    flush()
         except OSError as e:  # truncated while being read: said, never silently shorter
-            f = linter._finding("OL001", f"{path}: {e.strerror or e}", "", None, None, (1, 1))
-            errors.append(FhirResult(path, None, "invalid", None, [f]))
-    if batch:
-        db.executemany("INSERT INTO res VALUES (?, ?, ?, ?)", batch)
-    if meds:
-        db.executemany("INSERT INTO meds VALUES (?, ?, ?, ?)", meds)
-    return errors
+            bad(path, f"{path}: {e.strerror or e}", "", 1, 1)
+    flush()
 
 
 def _med_refs(r: dict) -> list[str]:
@@ -151,7 +258,13 @@ def _med_refs(r: dict) -> list[str]:
     return []
 
 
-def _patient(db: sqlite3.Connection, pid: str, files: dict[int, str], linter: Any) -> Iterator[FhirResult]:
+def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter") -> Iterator["FhirResult"]:
+    import json
+
+    from orderlint.fhir.lint import lint_mapped
+    from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
+    from orderlint.reader import Document
+
     entries: list[dict] = []
     places: list[tuple[int, int, str]] = []  # entry index -> (file id, line, raw text)
     wanted: list[str] = []
@@ -171,15 +284,20 @@ def _patient(db: sqlite3.Connection, pid: str, files: dict[int, str], linter: An
     source = f"{files[fid0]}:{line0}"
     doc = Document(source=source, data=bundle, text=None)
     located: dict[int, Document] = {}
-    for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None)):
+    ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
+    for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns):
         r = lint_mapped(m, linter, doc)
         r.findings = [_relocate(f, places, files, located, first) for f in r.findings]
         yield r
 
 
-def _relocate(f: Any, places: list, files: dict, located: dict, first: int) -> FileFinding:
+def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int, str], located: dict[int, Document],
+              first: int) -> "FileFinding":
     """A finding of the per-patient Bundle, moved to its line: file, pointer inside that line's
     resource, and line and column in that file."""
+    from orderlint.fhir.lint import FileFinding
+    from orderlint.reader import parse_json
+
     parts = f.pointer.split("/")
     idx = first
     rest = ""
@@ -195,4 +313,4 @@ def _relocate(f: Any, places: list, files: dict, located: dict, first: int) -> F
                        file=files[fid])
 
 
-__all__ = ["BATCH_ROWS", "CACHE_KIB", "TYPES", "bulk_files", "iter_bulk"]
+__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "TYPES", "bulk_files", "connect", "is_bulk_folder", "iter_bulk"]

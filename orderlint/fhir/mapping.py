@@ -12,6 +12,7 @@ import datetime as _dt
 import re
 from typing import Any, Iterable, NamedTuple, Optional
 
+from orderlint.fhir.r4 import R4_TYPES
 from orderlint.fhir.valuesets import load as _valuesets
 from orderlint.reader import escape_token
 
@@ -19,35 +20,6 @@ DEFAULT_NAMESPACE = "https://orderlint.dev/fhir"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
-#: Resource types of FHIR R4 (4.0.1): a top-level resource of another type (DSTU2
-#: MedicationOrder, STU3 ProcedureRequest) is not R4 input (OL001).
-R4_TYPES = frozenset("""
-Account ActivityDefinition AdverseEvent AllergyIntolerance Appointment AppointmentResponse AuditEvent
-Basic Binary BiologicallyDerivedProduct BodyStructure Bundle CapabilityStatement CarePlan CareTeam
-CatalogEntry ChargeItem ChargeItemDefinition Claim ClaimResponse ClinicalImpression CodeSystem
-Communication CommunicationRequest CompartmentDefinition Composition ConceptMap Condition Consent
-Contract Coverage CoverageEligibilityRequest CoverageEligibilityResponse DetectedIssue Device
-DeviceDefinition DeviceMetric DeviceRequest DeviceUseStatement DiagnosticReport DocumentManifest
-DocumentReference EffectEvidenceSynthesis Encounter Endpoint EnrollmentRequest EnrollmentResponse
-EpisodeOfCare EventDefinition Evidence EvidenceVariable ExampleScenario ExplanationOfBenefit
-FamilyMemberHistory Flag Goal GraphDefinition Group GuidanceResponse HealthcareService ImagingStudy
-Immunization ImmunizationEvaluation ImmunizationRecommendation ImplementationGuide InsurancePlan
-Invoice Library Linkage List Location Measure MeasureReport Media Medication MedicationAdministration
-MedicationDispense MedicationKnowledge MedicationRequest MedicationStatement MedicinalProduct
-MedicinalProductAuthorization MedicinalProductContraindication MedicinalProductIndication
-MedicinalProductIngredient MedicinalProductInteraction MedicinalProductManufactured
-MedicinalProductPackaged MedicinalProductPharmaceutical MedicinalProductUndesirableEffect
-MessageDefinition MessageHeader MolecularSequence NamingSystem NutritionOrder Observation
-ObservationDefinition OperationDefinition OperationOutcome Organization OrganizationAffiliation
-Parameters Patient PaymentNotice PaymentReconciliation Person PlanDefinition Practitioner
-PractitionerRole Procedure Provenance Questionnaire QuestionnaireResponse RelatedPerson RequestGroup
-ResearchDefinition ResearchElementDefinition ResearchStudy ResearchSubject RiskAssessment
-RiskEvidenceSynthesis Schedule SearchParameter ServiceRequest Slot Specimen SpecimenDefinition
-StructureDefinition StructureMap Subscription Substance SubstanceNucleicAcid SubstancePolymer
-SubstanceProtein SubstanceReferenceInformation SubstanceSourceMaterial SubstanceSpecification
-SupplyDelivery SupplyRequest Task TerminologyCapabilities TestReport TestScript ValueSet
-VerificationResult VisionPrescription
-""".split())
 
 #: Order types of earlier FHIR versions: inside a Bundle they are skipped with a note.
 OLD_REQUEST_TYPES = frozenset({"MedicationOrder", "MedicationPrescription", "ProcedureRequest", "DiagnosticOrder",

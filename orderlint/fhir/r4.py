@@ -1,0 +1,34 @@
+"""The resource types of FHIR R4 (4.0.1), in a module of its own so that telling a Bulk Data export
+folder by its file names (``bulk.is_bulk_folder``) imports nothing else."""
+
+#: Resource types of FHIR R4 (4.0.1): a top-level resource of another type (DSTU2
+#: MedicationOrder, STU3 ProcedureRequest) is not R4 input (OL001).
+R4_TYPES = frozenset("""
+Account ActivityDefinition AdverseEvent AllergyIntolerance Appointment AppointmentResponse AuditEvent
+Basic Binary BiologicallyDerivedProduct BodyStructure Bundle CapabilityStatement CarePlan CareTeam
+CatalogEntry ChargeItem ChargeItemDefinition Claim ClaimResponse ClinicalImpression CodeSystem
+Communication CommunicationRequest CompartmentDefinition Composition ConceptMap Condition Consent
+Contract Coverage CoverageEligibilityRequest CoverageEligibilityResponse DetectedIssue Device
+DeviceDefinition DeviceMetric DeviceRequest DeviceUseStatement DiagnosticReport DocumentManifest
+DocumentReference EffectEvidenceSynthesis Encounter Endpoint EnrollmentRequest EnrollmentResponse
+EpisodeOfCare EventDefinition Evidence EvidenceVariable ExampleScenario ExplanationOfBenefit
+FamilyMemberHistory Flag Goal GraphDefinition Group GuidanceResponse HealthcareService ImagingStudy
+Immunization ImmunizationEvaluation ImmunizationRecommendation ImplementationGuide InsurancePlan
+Invoice Library Linkage List Location Measure MeasureReport Media Medication MedicationAdministration
+MedicationDispense MedicationKnowledge MedicationRequest MedicationStatement MedicinalProduct
+MedicinalProductAuthorization MedicinalProductContraindication MedicinalProductIndication
+MedicinalProductIngredient MedicinalProductInteraction MedicinalProductManufactured
+MedicinalProductPackaged MedicinalProductPharmaceutical MedicinalProductUndesirableEffect
+MessageDefinition MessageHeader MolecularSequence NamingSystem NutritionOrder Observation
+ObservationDefinition OperationDefinition OperationOutcome Organization OrganizationAffiliation
+Parameters Patient PaymentNotice PaymentReconciliation Person PlanDefinition Practitioner
+PractitionerRole Procedure Provenance Questionnaire QuestionnaireResponse RelatedPerson RequestGroup
+ResearchDefinition ResearchElementDefinition ResearchStudy ResearchSubject RiskAssessment
+RiskEvidenceSynthesis Schedule SearchParameter ServiceRequest Slot Specimen SpecimenDefinition
+StructureDefinition StructureMap Subscription Substance SubstanceNucleicAcid SubstancePolymer
+SubstanceProtein SubstanceReferenceInformation SubstanceSourceMaterial SubstanceSpecification
+SupplyDelivery SupplyRequest Task TerminologyCapabilities TestReport TestScript ValueSet
+VerificationResult VisionPrescription
+""".split())
+
+__all__ = ["R4_TYPES"]
