@@ -18,7 +18,7 @@ import math
 import re
 from typing import Any, Optional
 
-from orderlint.findings import Suppression
+from orderlint.findings import Finding, Result, Suppression
 from orderlint.reader import split_source
 
 FORMAT = 1
@@ -31,7 +31,7 @@ _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?!\w)(?!\.\d)", 
 _ORDER_POINTER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
 
 
-def _key(result: Any, f: Any) -> Key:
+def _key(result: Result, f: Finding) -> Key:
     """(file, rule, what): a JSON Lines source `path:LINE` is keyed by path and document id instead."""
     path, line = split_source(result.source)
     source = path.replace("\\", "/")
@@ -47,7 +47,7 @@ def _key(result: Any, f: Any) -> Key:
     return (source, f.code, what)
 
 
-def amounts_of(f: Any) -> Amounts:
+def amounts_of(f: Finding) -> Amounts:
     """What a finding measured: its structured `amount` when it has one, else every number in its
     message (dose, daily total, course length, count of administrations, and the limit)."""
     amount = getattr(f, "amount", None)
@@ -78,7 +78,7 @@ class Baseline:
         self.matched = 0
 
     @classmethod
-    def load(cls, path: str) -> "Baseline":
+    def load(cls, path: str) -> Baseline:
         from orderlint.config import ConfigError
 
         try:
@@ -101,7 +101,7 @@ class Baseline:
             recorded.sort()  # the smallest covering entry is used first, leaving larger ones for others
         return cls(entries, path)
 
-    def apply(self, result: Any) -> None:
+    def apply(self, result: Result) -> None:
         for f in result.findings:
             if f.suppressed is not None or f.code in ("OL000", "OL001"):
                 continue
@@ -136,7 +136,7 @@ class BaselineWriter:
     def __init__(self) -> None:
         self.entries: dict[tuple[Key, Amounts], int] = {}
 
-    def add(self, result: Any) -> None:
+    def add(self, result: Result) -> None:
         for f in result.findings:
             if f.suppressed is None and f.code not in ("OL000", "OL001"):
                 k = (_key(result, f), amounts_of(f))

@@ -12,13 +12,13 @@ finding's pointer): a pipeline that never asks for positions never pays for them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["checked", "not-applicable", "invalid"]
 
-#: Order of severities, most severe first; used for --fail-on and sorting.
-SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+#: Rank of each severity, the most severe highest: the one ordering of severities (--fail-on, sorting).
+SEVERITY_RANK: dict[str, int] = {"error": 3, "warning": 2, "info": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class Suppression:
     approved_by: str
     waiver: int  # index of the waiver in the document's `waivers` (-1: a baseline entry)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"reason": self.reason, "approved_by": self.approved_by, "waiver": self.waiver}
 
 
@@ -53,7 +53,7 @@ class Finding:
         fix: Optional[str] = None,
         suppressed: Optional[Suppression] = None,
         *,
-        locate: Any = None,
+        locate: Optional[Callable[[str], tuple[int, int]]] = None,
     ) -> None:
         self.code = code
         self.name = name
@@ -84,7 +84,7 @@ class Finding:
         self._position()
         return self._column
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         s = self.suppressed
         return {
             "code": self.code,
@@ -100,11 +100,11 @@ class Finding:
             "suppressed": None if s is None else s.to_dict(),
         }
 
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> tuple[Any, ...]:
         self._position()  # a pickled finding carries its position, not the document
         return tuple(getattr(self, n) for n in Finding.__slots__[:-1])
 
-    def __setstate__(self, state: tuple) -> None:
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
         for n, v in zip(Finding.__slots__[:-1], state):
             setattr(self, n, v)
         self._locate = None
@@ -139,7 +139,7 @@ class Result:
             f._position()
         return self
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "id": self.id,
@@ -186,7 +186,7 @@ class Summary:
         self.suppressed += other.suppressed
         self.crashed += other.crashed
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "documents": self.documents,
             "checked": self.checked,
@@ -205,5 +205,5 @@ class Report:
     results: list[Result] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"results": [r.to_dict() for r in self.results], "summary": self.summary.to_dict()}

@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from orderlint.findings import Finding, Suppression
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+    from orderlint.model import Order as OrderDoc
+    from orderlint.normalize import Regimen
+    from orderlint.reader import Document
+    from orderlint.rules import Rule
 
 #: Findings a waiver can never suppress.
 UNWAIVABLE = frozenset({"OL000", "OL001", "OL005", "OL006"})
@@ -17,7 +24,7 @@ PER_ORDER_ONLY = frozenset({"OL002", "OL003"})
 MIN_REASON = 10
 
 
-def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> list[Finding]:
+def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Document) -> list[Finding]:
     """Mark waived findings suppressed (in place); return OL005/OL006 findings about the waivers."""
     out: list[Finding] = []
     doc_orders = reg.doc.orders
@@ -25,7 +32,7 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
     for i, w in enumerate(reg.doc.waivers):
         base = f"/waivers/{i}"
         problems: list[tuple[str, str]] = []
-        target = None
+        target: Optional[Rule] = None
         if not w.rule:
             problems.append(("names no `rule`", base))
         else:
@@ -60,6 +67,8 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
                 out.append(linter._finding("OL005", f"waiver {i}{label} {what}; it suppresses nothing",
                                            problems[0][1], w.order, doc))
             continue
+        # Without problems there is a rule, a reason and an approver.
+        assert target is not None and w.reason is not None and w.approved_by is not None
         if target.code in UNWAIVABLE:
             if "OL005" in linter.enabled:
                 out.append(linter._finding("OL005", f"waiver {i}: {target.code} cannot be waived", base + "/rule", w.order, doc))
@@ -82,7 +91,7 @@ def apply_waivers(linter: Any, reg: Any, findings: list[Finding], doc: Any) -> l
     return out
 
 
-def resolve_order(ref: str, doc_orders: Any) -> tuple[Optional[int], str]:
+def resolve_order(ref: str, doc_orders: Sequence[OrderDoc]) -> tuple[Optional[int], str]:
     """The one order a waiver's `order` names: an id first; an index only for an order without an
     id, and only when no order has that id (so `"1"` can never mean two orders). (index, "") or
     (None, why not)."""
@@ -103,7 +112,7 @@ _INDEX = re.compile(r"0|[1-9][0-9]{0,8}", re.ASCII)
 _POINTER_ORDER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
 
 
-def _refs(reg: Any) -> dict[str, list[int]]:
+def _refs(reg: Regimen) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for o in reg.orders:
         out.setdefault(o.ref, []).append(o.index)
