@@ -33,13 +33,19 @@ import pickle
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 
 try:
     from pyspark.sql import DataFrame, SparkSession, functions as F
     from pyspark.sql.types import BinaryType, BooleanType, IntegerType, StringType, StructField, StructType
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError(f"orderlint.spark needs pyspark: pip install 'orderlint[spark]' ({e})") from None
+
+if TYPE_CHECKING:
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+    from orderlint.findings import Result
+    from orderlint.reader import Document
 
 __all__ = ["FINDINGS_SCHEMA", "lint_dataframe", "lint_fhir_bulk"]
 
@@ -66,9 +72,12 @@ INPUT_FORMATS = ("regimen", "fhir", "auto")
 READ_BATCH_ROWS = 4096
 #: Linters kept per Python worker (one per distinct settings/plugins in use).
 _CACHE_SIZE = 4
-_LINTERS: dict[str, Any] = {}
+_LINTERS: dict[str, Linter] = {}
 
-ConfigInput = Union[None, dict, str, Path, Any]
+#: A Settings, a ``[tool.orderlint]``-shaped dict, a configuration file, or None (the defaults).
+ConfigInput = Union[None, dict[str, Any], str, Path, "Settings"]
+#: A date, or its text YYYY-MM-DD (a datetime counts by its date); None: the driver's today.
+AsOfInput = Union[None, _dt.date, str]
 
 
 # ----------------------------------------------------------------------------- settings (driver)
@@ -78,13 +87,13 @@ ConfigInput = Union[None, dict, str, Path, Any]
 class _Job:
     """What every executor needs to build the same Linter: plain data, fixed on the driver."""
 
-    settings: dict
-    plugins: tuple
+    settings: dict[str, Any]
+    plugins: tuple[Any, ...]  # importable names or plugin objects
     entry_points: bool
     key: str
 
 
-def _prepare(config: ConfigInput, as_of: Any, plugins: Iterable[Any], entry_points: bool) -> _Job:
+def _prepare(config: ConfigInput, as_of: AsOfInput, plugins: Iterable[Any], entry_points: bool) -> _Job:
     """Resolve settings and as_of on the driver and build the Linter once there, so that a bad
     configuration or plugin fails now, with its one-line message, before any Spark job."""
     from orderlint.config import ConfigError, Settings, _apply_table, build_settings
@@ -127,7 +136,7 @@ def _spark_pickle(value: Any) -> bytes:
         return cloudpickle.dumps(value, protocol=4)
 
 
-def _linter(job: _Job) -> Any:
+def _linter(job: _Job) -> Linter:
     """The Linter of this process for ``job``'s settings, built on first use."""
     lt = _LINTERS.get(job.key)
     if lt is None:
@@ -138,7 +147,7 @@ def _linter(job: _Job) -> Any:
     return lt
 
 
-def _build(job: _Job) -> Any:
+def _build(job: _Job) -> Linter:
     from orderlint.config import Settings
     from orderlint.engine import Linter, PluginLoadError
 
@@ -189,11 +198,11 @@ def _arrow_of(schema: StructType) -> Any:
     return pa.schema([pa.field(f.name, kinds[type(f.dataType)], f.nullable) for f in schema.fields])
 
 
-def _result_rows(r: Any, document_id: str) -> list[tuple]:
+def _result_rows(r: Result, document_id: str) -> list[tuple[Any, ...]]:
     """The rows of one Result: one per finding, or one with null finding columns when it has none."""
     if not r.findings:
         return [(document_id, r.id, r.status) + (None,) * 10]
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for f in r.findings:
         s = f.suppressed
         rows.append((document_id, r.id, r.status, f.code, f.name, f.severity, f.message, f.order, f.pointer,
@@ -201,7 +210,7 @@ def _result_rows(r: Any, document_id: str) -> list[tuple]:
     return rows
 
 
-def _crash_row(linter: Any, document_id: str, source: Optional[str], what: str, e: BaseException) -> tuple:
+def _crash_row(linter: Linter, document_id: str, source: Optional[str], what: str, e: BaseException) -> tuple[Any, ...]:
     """Fail closed: a document the linter could not finish is an OL000 error row, never a lost row."""
     from orderlint.engine import _describe_exc
 
@@ -210,7 +219,7 @@ def _crash_row(linter: Any, document_id: str, source: Optional[str], what: str, 
     return (document_id, source, "checked", "OL000", name, "error", msg, None, "", 1, 1, False, None)
 
 
-def _batch(rows: list[tuple], schema: Any) -> Any:
+def _batch(rows: list[tuple[Any, ...]], schema: Any) -> Any:
     import pyarrow as pa
 
     cols = list(zip(*rows)) if rows else [()] * len(schema)
@@ -234,12 +243,12 @@ class _DocumentMapper:
             docs = batch.column(0).to_pylist()
             ids = batch.column(1).to_pylist()
             rows_n = batch.column(2).to_pylist()
-            rows: list[tuple] = []
+            rows: list[tuple[Any, ...]] = []
             for text, given, n in zip(docs, ids, rows_n):
                 rows.extend(self._document(linter, text, given, n))
             yield _batch(rows, schema)
 
-    def _document(self, linter: Any, text: Any, given: Optional[str], n: int) -> list[tuple]:
+    def _document(self, linter: Linter, text: Union[str, bytes, None], given: Optional[str], n: int) -> list[tuple[Any, ...]]:
         generated = f"row-{n}"
         label = given if given is not None else generated
         try:
@@ -247,7 +256,7 @@ class _DocumentMapper:
             from orderlint.fhir import dispatch
 
             results = dispatch(doc, linter, self.input_format)
-            rows = []
+            rows: list[tuple[Any, ...]] = []
             for r in results:
                 rows.extend(_result_rows(r, given if given is not None else (r.id if r.id is not None else generated)))
             return rows
@@ -257,7 +266,7 @@ class _DocumentMapper:
             return [_crash_row(linter, label, None, "document", e)]
 
 
-def _read(value: Any, source: str) -> Any:
+def _read(value: Union[str, bytes, None], source: str) -> Document:
     """A cell -> a Document, read exactly as the command line reads a file's bytes."""
     from orderlint.reader import Document, ParseError, read_bytes
 
@@ -273,7 +282,7 @@ def lint_dataframe(
     id_col: Optional[str] = None,
     input_format: str = "regimen",
     config: ConfigInput = None,
-    as_of: Any = None,
+    as_of: AsOfInput = None,
     *,
     plugins: Iterable[Any] = (),
     entry_points: bool = True,
@@ -439,13 +448,13 @@ class _BulkPatient:
                 out = [_crash_row(linter, key, f"Patient/{key}" if key else None, "patient", e)]
         return out
 
-    def _bad_line(self, linter: Any, r: dict) -> tuple:
+    def _bad_line(self, linter: Linter, r: dict[str, Any]) -> tuple[Any, ...]:
         from orderlint.fhir.lint import FhirResult
 
         f = linter._finding("OL001", r["text"], r["ptr"], None, None, (r["eline"], r["ecol"]))
         return _result_rows(FhirResult(r["key"], None, "invalid", None, [f]), r["key"])[0]
 
-    def _patient(self, linter: Any, key: str, rows: list[dict]) -> list[tuple]:
+    def _patient(self, linter: Linter, key: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         import json
 
         from orderlint.fhir.bulk import _med_refs, _relocate
@@ -475,11 +484,11 @@ class _BulkPatient:
         source = f"{files[fid0]}:{line0}"
         doc = Document(source=source, data=bundle, text=None)
         located: dict = {}
-        out: list[tuple] = []
-        for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None)):
-            r = lint_mapped(m, linter, doc)
-            r.findings = [_relocate(f, places, files, located, first) for f in r.findings]
-            out.extend(_result_rows(r, key or r.patient or r.id or source))
+        out: list[tuple[Any, ...]] = []
+        for mapped in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None)):
+            result = lint_mapped(mapped, linter, doc)
+            result.findings = [_relocate(f, places, files, located, first) for f in result.findings]
+            out.extend(_result_rows(result, key or result.patient or result.id or source))
         return out
 
 
@@ -507,7 +516,7 @@ def lint_fhir_bulk(
     spark: SparkSession,
     path: str,
     config: ConfigInput = None,
-    as_of: Any = None,
+    as_of: AsOfInput = None,
     *,
     plugins: Iterable[Any] = (),
     entry_points: bool = True,
