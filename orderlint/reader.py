@@ -135,8 +135,69 @@ def decode_bytes(raw: bytes) -> tuple[Optional[str], Optional[str]]:
         return None, f"not valid UTF-8 text ({e.reason} at byte {e.start})"
 
 
+def _fast_loads(text: str) -> Any:
+    """The document as the exact parser below reads it, by orjson, or ``_UNSURE``.
+
+    orjson is several times faster than the standard library's decoder, and agrees with it on
+    every text it accepts except three, each detected here in C-speed checks (then the exact
+    parser decides, with its messages and positions); whatever orjson refuses (NaN, Infinity,
+    numbers overflowing a double, lone surrogates, every syntax error) goes to the exact parser
+    too, so no message comes from orjson.
+
+    - Repeated keys, which orjson silently collapses: every member of every object is one ``:``
+      outside strings, and ``:`` is never escaped by orjson nor part of any escape, so the text has
+      more colons than orjson's compact re-serialization exactly when a key repeats (or when a
+      string spells a colon ``\\u003a``, which is sent to the exact parser).
+    - Integers beyond 64 bits, which orjson reads as floats: their floats are at least 9.2e18 and
+      orjson writes every float from 1e16 up with ``e+``, which compact JSON has nowhere else but
+      in strings (a string holding ``e+`` only costs the slow path).
+    - Nesting near the interpreter's recursion limit, where the exact parser stops and orjson
+      (whose limit is 1024 levels) does not: a text with more than 200 brackets has its depth
+      measured.
+    """
+    if _orjson_loads is None:
+        return _UNSURE
+    try:
+        data = _orjson_loads(text)
+        out = _orjson_dumps(data)
+    except Exception:  # noqa: BLE001 - orjson.JSONDecodeError / JSONEncodeError: the exact parser decides
+        return _UNSURE
+    if text.count(":") != out.count(b":") or b"e+" in out or "\\u003" in text:
+        return _UNSURE
+    if len(text) > 400 and text.count("[") + text.count("{") > 200 and _depth_over(data, 200):
+        return _UNSURE
+    return data
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            return True
+        children = v.values() if isinstance(v, dict) else v
+        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
+    return False
+
+
+_UNSURE: Any = object()
+try:
+    from orjson import dumps as _orjson_dumps
+    from orjson import loads as _orjson_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; without it every text is parsed exactly
+    _orjson_loads = None
+
+
 def parse_json(text: str, source: str, first_line: int = 1) -> Document:
     doc = Document(source=source, text=text, fmt="json", first_line=first_line)
+    data = _fast_loads(text)
+    if data is not _UNSURE:
+        doc.data = data
+        return doc
+    return _parse_json_exactly(doc, text, first_line)
+
+
+def _parse_json_exactly(doc: Document, text: str, first_line: int) -> Document:
     try:
         doc.data = _DECODER.decode(text)
     except json.JSONDecodeError as e:
@@ -173,7 +234,7 @@ def _find_text(text: str, needle: str, first_line: int) -> tuple[int, int]:
 
 def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
     try:
-        dups = _scan_json(text, want_duplicates=True)[1]
+        dups = _scan_json(text)[1]
     except Exception:  # the text has other problems; the duplicate is still reported
         dups = []
     for pointer, line, col in dups:
@@ -325,8 +386,9 @@ _WS_RE = re.compile(r"[ \t\n\r]*")
 _SCALAR_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
 
 
-def _scan_json(text: str, want_duplicates: bool = False):
-    """Walk JSON text and record the (line, column) where each value starts, by JSON Pointer.
+def _scan_json(text: str) -> tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]]]:
+    """Walk JSON text and record the (line, column) where each value starts, by JSON Pointer,
+    and every repeated key (pointer, line, column).
 
     Iterative, so deep nesting cannot exhaust the stack. Runs only for documents with findings.
     """

@@ -40,10 +40,31 @@ class JsonLinesFormatter(Formatter):
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def result(self, r: Any) -> None:
-        self.out.write(self._dumps(r.to_dict()))
-        self.out.write("\n")
+        self.out.write(self._line(r.to_dict()))
         if self.statistics:
             self.tally(r)
+
+    def _line(self, d: dict) -> str:
+        """One result as a JSON line with its newline.
+
+        orjson writes a result (strings, integers, null, nested lists and objects: no floats) byte
+        for byte as the standard library's compact ``ensure_ascii=False`` encoder does, several
+        times faster; a string it refuses (a lone surrogate, which the standard library writes)
+        falls back to the standard library."""
+        if _orjson_dumps is not None:
+            try:
+                return _orjson_dumps(d, option=_NEWLINE).decode()
+            except TypeError:  # orjson.JSONEncodeError: a lone surrogate
+                pass
+        return self._dumps(d) + "\n"
+
+
+try:
+    from orjson import OPT_APPEND_NEWLINE as _NEWLINE
+    from orjson import dumps as _orjson_dumps
+except ImportError:  # pragma: no cover - orjson is a dependency
+    _orjson_dumps = None  # type: ignore[assignment]
+    _NEWLINE = 0
 
 
 def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
