@@ -256,12 +256,18 @@ def _split(values: tuple) -> list[str]:
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file (and exit 0 unless a tool error occurred).")
 @click.option("--jobs", "-j", metavar="N|auto", help="Lint in N worker processes (auto: one per core). Output order and content are the same as with 1. [default: 1]")
+@click.option("--force-exclude", is_flag=True, default=None,
+              help="Apply exclude and extend-exclude to files and folders named on the command line too (as the pre-commit hook does).")
 @_guard
-def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs) -> None:
+def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs, force_exclude) -> None:
     """Lint regimen files, folders (recursively: *.json, *.yaml, *.yml, *.jsonl, *.ndjson) or - for stdin.
 
     FHIR R4 input (CDS Hooks requests, Bundles, resources, NDJSON, Bulk Data export folders) is
-    recognized per document. With no PATH, the current folder is linted. Findings print as
+    recognized per document. With no PATH, the current folder is linted (standard input with
+    --jsonl). A folder walk lints the files matching the include setting and passes by exclude
+    and extend-exclude (by default .git, .venv, venv, node_modules, build, dist, __pycache__, .tox,
+    .pre-commit-config.yaml, .github/, .gitlab-ci.yml, and every folder whose name starts with a
+    dot); files named on the command line are linted unless --force-exclude. Findings print as
     `path:line:col: CODE [severity] message`, then a summary line. With --output or a
     machine-readable format the summary line goes to standard error, and a progress display
     too when standard error is a terminal and the run lasts more than a second.
@@ -288,9 +294,9 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
     sys.stdout = sys.stderr if sys.stderr is not None else open(os.devnull, "w")
     try:
         progress = None if quiet else _Progress.for_stderr()
-        settings, summary, tool_error, recorder, formatter = _check(
+        settings, summary, tool_error, recorder, formatter, selection = _check(
             paths, fmt, out, output, (jsonl_stdin, input_format, fhir_strict), select, ignore, fail_on, as_of, config, statistics, baseline,
-            write_baseline, n_jobs, progress)
+            write_baseline, n_jobs, progress, force_exclude)
         if report_file is not None:
             report_file.commit()
             report_file = None
@@ -308,7 +314,7 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
         from orderlint.formatters import summary_line
 
         click.echo(summary_line(summary), err=True)
-    _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero)
+    _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero, selection)
 
 
 class _Progress:
@@ -359,9 +365,13 @@ class _Progress:
 
 
 def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, config, statistics,
-           baseline, write_baseline, n_jobs, progress) -> tuple:
-    settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of)
+           baseline, write_baseline, n_jobs, progress, force_exclude=None) -> tuple:
+    settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of,
+                         force_exclude=force_exclude or None)
     linter = _make_linter(settings)
+    from orderlint.inputs import Selection
+
+    selection = Selection.from_settings(settings)
     from orderlint.findings import Summary
     from orderlint.formatters import get_formatter
 
@@ -390,11 +400,11 @@ def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, con
     if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
         # Workers render their own lines; the parent only writes text and adds up counts.
         tool_error = _render_in_workers(linter, inputs, reading, n_jobs, fmt, statistics, out, summary,
-                                        formatter, exclude, progress)
+                                        formatter, exclude, progress, selection)
     else:
         from contextlib import closing
 
-        with closing(_results(linter, inputs, reading, n_jobs, exclude)) as results:
+        with closing(_results(linter, inputs, reading, n_jobs, exclude, selection)) as results:
             for result in results:
                 if isinstance(result, str):  # an unreadable input
                     _err(result)
@@ -414,10 +424,10 @@ def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, con
     out.flush()
     if base is not None and fmt == "text" and base.matched:
         click.echo(f"orderlint: {base.matched} finding(s) already in the baseline were not counted", err=True)
-    return settings, summary, tool_error, recorder, formatter
+    return settings, summary, tool_error, recorder, formatter, selection
 
 
-def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero) -> None:
+def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero, selection=None) -> None:
     if recorder is not None:
         recorder.write(write_baseline)
         click.echo(f"orderlint: wrote {recorder.count} finding(s) to {write_baseline}", err=True)
@@ -425,6 +435,11 @@ def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_
         _err(f"{summary.crashed} check(s) crashed (OL000): the documents concerned were not fully checked")
     if tool_error or summary.crashed:
         raise _Exit(2)
+    if summary.documents == 0 and selection is not None and selection.forced_out \
+            and len(selection.forced_out) == selection.named:
+        # Every path named was excluded on purpose (a pre-commit run on CI files only): nothing to do.
+        click.echo(f"orderlint: every path given is excluded (--force-exclude): {', '.join(selection.forced_out)}", err=True)
+        raise _Exit(0)
     if summary.documents == 0:
         _err("no regimen documents found (looked for *.json, *.yaml, *.yml, *.jsonl, *.ndjson)")
         raise _Exit(2)
@@ -436,7 +451,7 @@ def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_
 
 
 def _render_in_workers(linter, inputs, reading, jobs, fmt, statistics, out, summary, formatter, exclude,
-                       progress) -> bool:
+                       progress, selection=None) -> bool:
     """Parallel run of a line-oriented format; returns whether an input could not be read."""
     from contextlib import closing
 
@@ -446,7 +461,7 @@ def _render_in_workers(linter, inputs, reading, jobs, fmt, statistics, out, summ
     unreadable = False
     try:
         jsonl_stdin, input_format, fhir_strict = reading
-        stream = units(inputs, jsonl_stdin, exclude, input_format)
+        stream = units(inputs, jsonl_stdin, exclude, input_format, selection)
         with closing(render_parallel(linter, stream, jobs, fmt, statistics, (input_format, fhir_strict))) as chunks:
             for text, part, state, errors in chunks:
                 for message in errors:
@@ -469,13 +484,14 @@ def _closing(gen):
     return closing(gen)
 
 
-def _results(linter: Any, paths: list[str], reading: tuple, jobs: int, exclude: tuple = ()) -> Iterator[Any]:
+def _results(linter: Any, paths: list[str], reading: tuple, jobs: int, exclude: tuple = (),
+             selection: Any = None) -> Iterator[Any]:
     """Results in input order; a str item is an error message for an unreadable input."""
     from orderlint.fhir import looks_like_fhir
     from orderlint.inputs import lint_unit, load, units
 
     jsonl_stdin, input_format, fhir_strict = reading
-    stream = units(paths, jsonl_stdin, exclude, input_format)
+    stream = units(paths, jsonl_stdin, exclude, input_format, selection)
     if jobs > 1:
         from orderlint.parallel import WorkerDied, lint_parallel
 

@@ -84,6 +84,11 @@ def _file_model():
         docs_url: Optional[str] = Field(None, alias="docs-url")
         serve: dict[str, Any] = {}
         packs: Any = {}  # checked by _apply: its messages name the table to write
+        # Checked by _apply, whose messages show a pattern list to write.
+        include: Any = None
+        exclude: Any = None
+        extend_exclude: Any = Field(None, alias="extend-exclude")
+        force_exclude: Optional[bool] = Field(None, alias="force-exclude")
 
     return FileModel
 
@@ -92,6 +97,16 @@ FILE_KEYS = [
     "select", "ignore", "fail-on", "severity", "rules", "lookback-days", "as-of",
     "check-timeout", "vocabulary", "allow-vocabulary-override",
     "allow-as-of", "fhir-namespace", "docs-url", "serve", "packs",
+    "include", "exclude", "extend-exclude", "force-exclude",
+]
+
+#: Files a folder walk lints (interfaces.md, Everyday use). Matched ignoring case, as the file
+#: extensions always were.
+DEFAULT_INCLUDE = ["*.json", "*.yaml", "*.yml", "*.jsonl", "*.ndjson"]
+#: Folders and files that are never regimens; `exclude` replaces this list, `extend-exclude` adds to it.
+DEFAULT_EXCLUDE = [
+    ".git", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox",
+    ".pre-commit-config.yaml", ".github/", ".gitlab-ci.yml",
 ]
 
 #: Seconds a rule's check may take on one document before it counts as crashed (OL000).
@@ -125,6 +140,15 @@ class Settings:
     # [tool.orderlint.packs.<pack>]: raw pack-level settings; the engine validates them against
     # the settings each pack declares (it alone knows the loaded packs).
     packs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # File selection (globs, gitignore-like; orderlint.inputs.Selection matches them).
+    include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    # Files named on the command line are excluded too (the pre-commit hook passes file names).
+    force_exclude: bool = False
+    # Folder that patterns containing '/' are relative to: the configuration file's, else the
+    # working directory at the time of the run (None).
+    root: Optional[str] = None
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
 
@@ -230,17 +254,21 @@ def build_settings(
     s = Settings()
     table: dict = {}
     label = None
+    source: Optional[Path] = None
     if config_path:
         p = Path(config_path)
         if not p.is_file():
             raise ConfigError(f"configuration file {config_path} does not exist")
         table, label = load_file(p)
+        source = p
     elif discover and os.environ.get("ORDERLINT_NO_CONFIG") is None:
         found = find_config(start)
         if found:
             table, label = load_file(*found)
-    if label:
+            source = found[0]
+    if label and source is not None:
         s.config_file = label
+        s.root = str(source.resolve().parent)
         _apply_table(s, table, label)
     for key, value in (cli or {}).items():
         if value is None or value == [] or value == ():
@@ -282,6 +310,17 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
             s.origins[f"packs.{pack}"] = origin
             for name in opts:
                 s.origins[f"packs.{pack}.{name}"] = origin
+    elif key in ("include", "exclude", "extend_exclude"):
+        name = key.replace("_", "-")
+        if not isinstance(value, (list, tuple)) or not all(isinstance(g, str) and g.strip() for g in value):
+            raise ConfigError(f"{origin}: {name} must be a list of glob patterns such as [\"*.json\", \"drafts/\"], not {value!r}")
+        if key == "include" and not value:
+            raise ConfigError(f"{origin}: include must name at least one pattern (an empty include lints nothing)")
+        setattr(s, key, [g.strip() for g in value])
+    elif key == "force_exclude":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{origin}: force-exclude must be true or false, not {value!r}")
+        s.force_exclude = value
     elif key == "lookback_days":
         # Test names are checked by the engine against the loaded vocabulary (plugins add tests);
         # values are checked here, and again by the engine under the canonical test name.

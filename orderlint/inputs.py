@@ -12,34 +12,223 @@ message)`` is an input that cannot be read: reported as one error line, and the 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from typing import Any, Iterable, Iterator, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
 
 from orderlint.fhir import dispatch  # light: the FHIR modules load on first FHIR document
 from orderlint.reader import (
     Document,
     format_for,
     iter_jsonl_lines,
-    iter_paths,
     jsonl_document,
     read_bytes,
     read_stream,
 )
 
+if TYPE_CHECKING:
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+
 Unit = tuple
+
+
+class _Glob:
+    """One include or exclude pattern, read as .gitignore reads one: a pattern without '/' matches
+    a file or folder name at any depth; one with '/' inside (or at its start) is anchored to the
+    selection's root; a trailing '/' matches folders only; '*' and '?' stay within one name, '**'
+    spans folders. Names are compared ignoring case, as the file extensions always were."""
+
+    __slots__ = ("text", "dir_only", "anchored", "regex")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        body = text.strip()
+        self.dir_only = body.endswith("/")
+        body = body.rstrip("/")
+        self.anchored = "/" in body
+        body = body.lstrip("/")
+        if body.startswith("./"):
+            body = body[2:]
+        self.regex = re.compile(_translate(body), re.IGNORECASE | re.DOTALL)
+
+    def matches(self, name: str, rel: Optional[str], is_dir: bool) -> bool:
+        """``name``: the base name; ``rel``: the path relative to the root ('/'-separated), or
+        None when the path lies outside it (then only unanchored patterns can match)."""
+        if self.dir_only and not is_dir:
+            return False
+        if self.anchored:
+            return rel is not None and self.regex.fullmatch(rel) is not None
+        return self.regex.fullmatch(name) is not None
+
+
+def _translate(glob: str) -> str:
+    out = []
+    i, n = 0, len(glob)
+    while i < n:
+        c = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            j = i + 1
+            if j < n and glob[j] == "!":
+                j += 1
+            if j < n and glob[j] == "]":  # a ']' first in a class is a member
+                j += 1
+            end = glob.find("]", j)
+            if end < 0:  # no class: a literal '['
+                out.append(re.escape(c))
+                i += 1
+                continue
+            inner = glob[i + 1:end]
+            if inner.startswith("!"):
+                inner = "^" + inner[1:]
+            out.append("[" + inner.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
+
+
+class Selection:
+    """Which files a folder walk lints (``include``) and which files and folders it passes by
+    (``exclude``); files named on the command line are excluded only with ``force``.
+
+    Folders whose name starts with a dot are never walked into (a walk has always skipped them);
+    name one on the command line to lint it. Picklable, so a worker could hold one."""
+
+    def __init__(self, include: Iterable[str] = (), exclude: Iterable[str] = (), root: Optional[str] = None,
+                 force: bool = False) -> None:
+        from orderlint.config import DEFAULT_INCLUDE
+
+        self.include = [_Glob(g) for g in (list(include) or DEFAULT_INCLUDE)]
+        self.exclude = [_Glob(g) for g in exclude]
+        self.root = os.path.abspath(root or os.getcwd())
+        self.force = force
+        #: Paths named on the command line and left out by ``force``, for the closing message.
+        self.forced_out: list[str] = []
+        self.named = 0
+
+    @classmethod
+    def from_settings(cls, settings: "Settings") -> "Selection":
+        return cls(settings.include, [*settings.exclude, *settings.extend_exclude], settings.root,
+                   settings.force_exclude)
+
+    def _rel(self, path: str) -> Optional[str]:
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        if rel == os.curdir:
+            return ""
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            return None
+        return rel.replace(os.sep, "/")
+
+    def excluded(self, path: str, is_dir: bool) -> bool:
+        """Whether ``path`` itself matches an exclude pattern."""
+        if not self.exclude:
+            return False
+        name = os.path.basename(os.path.normpath(path))
+        rel = self._rel(path)
+        return any(g.matches(name, rel, is_dir) for g in self.exclude)
+
+    def included(self, path: str) -> bool:
+        name = os.path.basename(path)
+        rel = self._rel(path)
+        return any(g.matches(name, rel, False) for g in self.include)
+
+    def named_path_excluded(self, path: str) -> bool:
+        """With ``force``: whether a path named on the command line, or a folder above it (within
+        the root, or as written when outside it), is excluded."""
+        if not self.force or not self.exclude:
+            return False
+        if self.excluded(path, os.path.isdir(path)):
+            return True
+        rel = self._rel(path)
+        parts = (rel if rel is not None else os.path.normpath(path)).split("/" if rel is not None else os.sep)
+        prefix = self.root if rel is not None else ""
+        for part in parts[:-1]:
+            if part in ("", os.curdir):
+                continue
+            prefix = os.path.join(prefix, part) if prefix else part
+            if part == os.pardir:
+                continue
+            if self.excluded(prefix, True):
+                return True
+        return False
+
+    def walk(self, paths: list[str], skip_files: Iterable[str] = ()) -> Iterator[tuple[str, Optional[str]]]:
+        """Like reader.iter_paths, with this selection: (path, error) in sorted order, excluded
+        folders pruned (never walked into), symlink loops cut, a FIFO or device reported unread."""
+        skip = {os.path.realpath(e) for e in skip_files}
+        for p in paths:
+            if os.path.isdir(p):
+                seen: set = set()
+                for root, dirs, files in os.walk(p, followlinks=True):
+                    real = os.path.realpath(root)
+                    if real in seen:
+                        dirs[:] = []
+                        continue
+                    seen.add(real)
+                    dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                     and not self.excluded(os.path.join(root, d), True))
+                    for f in sorted(files):
+                        path = os.path.join(root, f)
+                        if not self.included(path) or self.excluded(path, False):
+                            continue
+                        if skip and os.path.realpath(path) in skip:
+                            continue
+                        # A FIFO or device in a folder would block or never end: not read, and said so.
+                        if os.path.exists(path) and not os.path.isfile(path):
+                            yield path, "not a regular file; not read"
+                        else:
+                            yield path, None
+            elif os.path.exists(p):
+                yield p, None
+            else:
+                yield p, "no such file or directory"
+
+
+def _bulk_folder_test() -> Any:
+    """``orderlint.fhir.bulk.is_bulk_folder`` (fhir.md's one decision of what is an export folder);
+    until it exists, a folder holding an NDJSON file named by an R4 resource type is one."""
+    from orderlint.fhir import bulk
+
+    test = getattr(bulk, "is_bulk_folder", None)
+    if test is not None:
+        return test
+    return lambda folder: bool(bulk.bulk_files(folder))
 
 
 def _stdin_closed() -> Unit:
     return ("error", "cannot read standard input: Bad file descriptor (standard input is closed)")
 
 
-def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), input_format: str = "auto") -> Iterator[Unit]:
-    """The run's inputs in order; ``exclude``: files a folder walk must not yield (the report file).
+def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), input_format: str = "auto",
+          selection: Optional[Selection] = None) -> Iterator[Unit]:
+    """The run's inputs in order; ``exclude``: files a folder walk must not yield (the report file);
+    ``selection``: include and exclude patterns (by default the default ones).
 
-    Unless ``input_format`` is ``regimen``, NDJSON files named by a FHIR resource type
-    (``Patient.ndjson``, ``Observation.000.ndjson``) make their folder one Bulk Data unit."""
+    Unless ``input_format`` is ``regimen``, a FHIR Bulk Data export folder
+    (``orderlint.fhir.bulk.is_bulk_folder``) is one unit, in the place of its first NDJSON file
+    named by a resource type (``Patient.ndjson``, ``Observation.000.ndjson``); its other files
+    are linted one by one as anywhere else, so nothing in it goes unread."""
+    if selection is None:
+        from orderlint.config import DEFAULT_EXCLUDE
+
+        selection = Selection(exclude=DEFAULT_EXCLUDE)
     bulk_members: dict[str, frozenset] = {}
     bulk_done: set[str] = set()
+    is_bulk = None
     for p in paths:
         if p == "-":
             if sys.stdin is None:
@@ -55,7 +244,11 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
             except OSError as e:  # EIO, a closed descriptor: said so, never an internal error
                 yield ("error", f"cannot read standard input: {e.strerror or e}")
             continue
-        for path, problem in iter_paths([p], exclude=exclude):
+        selection.named += 1
+        if selection.named_path_excluded(p):
+            selection.forced_out.append(p)
+            continue
+        for path, problem in selection.walk([p], skip_files=exclude):
             if problem:
                 yield ("error", f"cannot read {path}: {problem}")
             elif format_for(path) == "jsonl":
@@ -65,7 +258,10 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
                     if members is None:
                         from orderlint.fhir.bulk import bulk_files
 
-                        members = bulk_members[folder] = frozenset(f for _, f in bulk_files(folder))
+                        if is_bulk is None:
+                            is_bulk = _bulk_folder_test()
+                        members = bulk_members[folder] = (
+                            frozenset(f for _, f in bulk_files(folder)) if is_bulk(folder) else frozenset())
                     if path in members:
                         if folder not in bulk_done:
                             bulk_done.add(folder)
@@ -124,7 +320,7 @@ def load(unit: Unit) -> Union[Document, str]:
     return read_bytes(raw, path, format_for(path) if known else None)
 
 
-def lint_unit(linter: Any, unit: Unit, input_format: str = "auto", fhir_strict: bool = False) -> Iterator[Any]:
+def lint_unit(linter: "Linter", unit: Unit, input_format: str = "auto", fhir_strict: bool = False) -> Iterator[Any]:
     """The results of one unit, in order: Result objects, or a str for an unreadable input."""
     if unit[0] == "bulk":
         from orderlint.fhir.bulk import iter_bulk

@@ -19,7 +19,8 @@ PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).with_name("p
 
 def test_hook_definition_matches_the_interface():
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hook["id"] == "orderlint" and hook["entry"] == "orderlint check" and hook["language"] == "python"
+    # --force-exclude in the entry, not in args: a user's `args:` replaces the hook's args.
+    assert hook["id"] == "orderlint" and hook["entry"] == "orderlint check --force-exclude" and hook["language"] == "python"
     assert hook["types_or"] == ["json", "yaml"]
 
 
@@ -37,11 +38,14 @@ def hook_source(tmp_path_factory):
     return src
 
 
-def _repo_with(tmp_path, files: dict[str, Path]) -> Path:
+def _repo_with(tmp_path, files: dict[str, Path], texts: dict[str, str] | None = None) -> Path:
     repo = tmp_path / "orders"
     repo.mkdir(parents=True)
     for name, source in files.items():
         shutil.copy(source, repo / name)
+    for name, text in (texts or {}).items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
     return repo
@@ -71,3 +75,38 @@ def test_pre_commit_fails_an_unsafe_order_set_and_passes_a_clean_one(tmp_path, h
                                         "mmf.yaml": EXAMPLES / "protocols" / "mmf-start.yaml"})
     r = _try_repo(clean, hook_source)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+PRE_COMMIT_CONFIG = """repos:
+  - repo: https://github.com/orderlint/orderlint
+    rev: v0.2.0
+    hooks:
+      - id: orderlint
+"""
+WORKFLOW = """name: orderlint
+on: [push]
+jobs:
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+"""
+
+
+def test_the_published_hook_does_not_lint_the_repositorys_ci_configuration(tmp_path, hook_source):
+    """Issue 16: the hook linted .pre-commit-config.yaml (5 OL001 errors); --force-exclude keeps the
+    default excludes for the file names pre-commit passes."""
+    texts = {".pre-commit-config.yaml": PRE_COMMIT_CONFIG, ".github/workflows/orderlint.yml": WORKFLOW,
+             ".gitlab-ci.yml": "lint:\n  script: [orderlint check .]\n"}
+    repo = _repo_with(tmp_path, {"mmf.yaml": EXAMPLES / "protocols" / "mmf-start.yaml"}, texts)
+    r = _try_repo(repo, hook_source)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "OL001" not in r.stdout
+    # Only CI files in the commit: nothing to lint is a pass, not a usage error.
+    only_ci = _repo_with(tmp_path / "ci", {}, texts)
+    r = _try_repo(only_ci, hook_source)
+    assert r.returncode == 0, r.stdout + r.stderr
+    # The same repository with an unsafe order set still fails.
+    unsafe = _repo_with(tmp_path / "u2", {"cyc.yaml": EXAMPLES / "protocols" / "cyc-induction.yaml"}, texts)
+    r = _try_repo(unsafe, hook_source)
+    assert r.returncode == 1 and "ILD301" in r.stdout and "OL001" not in r.stdout, r.stdout + r.stderr
