@@ -17,9 +17,19 @@ import datetime as _dt
 import logging
 import re
 import time
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Union
 
 from orderlint.serve.settings import ServeSettings, is_loopback, parse_settings
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+
+    from orderlint.engine import Linter
+    from orderlint.findings import Finding, Result
+
+#: What ``create_app`` and ``run`` take as settings: validated ServeSettings, or the table to validate.
+SettingsInput = Union[ServeSettings, Mapping[str, Any], None]
 
 log = logging.getLogger("orderlint.serve")
 
@@ -34,12 +44,12 @@ _SAFE_INSTANCE = re.compile(r"[^A-Za-z0-9._:-]")
 class Problem(Exception):
     """An answer other than 200: HTTP status, OperationOutcome issue code, one-line diagnostics."""
 
-    def __init__(self, status: int, code: str, message: str, headers: Optional[dict] = None) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: Optional[dict[str, str]] = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
-def outcome(code: str, message: str, severity: str = "error") -> dict:
+def outcome(code: str, message: str, severity: str = "error") -> dict[str, Any]:
     return {"resourceType": "OperationOutcome",
             "issue": [{"severity": severity, "code": code, "diagnostics": message or code}]}
 
@@ -53,18 +63,19 @@ def _version() -> str:
         return "unknown"
 
 
-def _clean_instance(v: Any) -> str:
+def _clean_instance(v: object) -> str:
     return _SAFE_INSTANCE.sub("", v)[:64] if isinstance(v, str) else "-"
 
 
-def create_app(settings: Any = None, linter: Any = None) -> Any:
+def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) -> Starlette:
     """The ASGI app. ``settings``: a `[tool.orderlint.serve]` table (dict) or ServeSettings;
     ``linter``: an ``orderlint.engine.Linter`` (default: ``Linter()`` with default settings).
     Raises ``ConfigError`` when the settings are invalid or the feedback database cannot be opened."""
+    from pydantic import ValidationError
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     s = settings if isinstance(settings, ServeSettings) else parse_settings(settings)
@@ -105,7 +116,7 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
          "prefetch": dict(templates())},
     ]}
 
-    def answer(status: int, body: Any, headers: Optional[dict] = None) -> JSONResponse:
+    def answer(status: int, body: Any, headers: Optional[dict[str, str]] = None) -> JSONResponse:
         media = "application/fhir+json" if status >= 400 else "application/json"
         return JSONResponse(body, status_code=status, headers=headers, media_type=media)
 
@@ -151,14 +162,12 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
             raise Problem(404, "not-found", "unknown CDS service id")
         return sid
 
-    def validation_message(e: Any) -> str:
+    def validation_message(e: ValidationError) -> str:
         err = e.errors()[0]
         where = "/".join(str(p) for p in err.get("loc", ()))
         return f"{where or 'body'}: {err.get('msg', 'invalid')}"
 
-    async def call(request: Request, sid: str) -> tuple[dict, str]:
-        from pydantic import ValidationError
-
+    async def call(request: Request, sid: str) -> tuple[dict[str, Any], str]:
         authenticate(request)
         data = parse(await body_of(request))
         if not isinstance(data, dict):
@@ -193,7 +202,7 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
             data["prefetch"] = {**(prefetch or {}), **got}
         return data, req.hookInstance
 
-    def lint(data: dict) -> Any:
+    def lint(data: dict[str, Any]) -> list[Result]:
         from orderlint.fhir.lint import lint_fhir
 
         # A long-running service: "today" is each request's day unless the settings fix as_of.
@@ -205,7 +214,7 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
                 raise Problem(400, "invalid", f"draft orders are not valid FHIR: {msgs or 'invalid'}")
         return results
 
-    def make_cards(data: dict, sid: str) -> list[tuple[dict, list[str]]]:
+    def make_cards(data: dict[str, Any], sid: str) -> list[tuple[dict[str, Any], list[str]]]:
         results = lint(data)
         patient = data["context"]["patientId"]
         patient = patient.split("/", 1)[1] if patient.startswith("Patient/") else patient
@@ -214,11 +223,12 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
             findings = select_findings(data, findings)
         return builder.cards(findings, data, patient)
 
-    def select_findings(data: dict, findings: list) -> list:
+    def select_findings(data: dict[str, Any], findings: list[Finding]) -> list[Finding]:
         """Drug-choice and combination findings about the selected orders, or combinations they complete:
         a finding on another order counts when it goes away without the selections."""
         sel = {x.split("/", 1)[1] if "/" in x else x for x in data["context"]["selections"]}
-        keep, others = [], []
+        keep: list[Finding] = []
+        others: list[Finding] = []
         for f in findings:
             if f.code == "OL000" or f.code == "OL008":
                 keep.append(f)
@@ -237,8 +247,8 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
         orders = {str(f.order).split("#", 1)[0] for f in keep if f.code not in ("OL008", "OL000")}
         return [f for f in keep if f.code != "OL008" or str(f.order).split("#", 1)[0] in orders]
 
-    def logged(fn: Any) -> Any:
-        async def endpoint(request: Request) -> Any:
+    def logged(fn: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
             t0 = time.perf_counter()
             request.state.instance = "-"
             try:
@@ -254,15 +264,15 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
         return endpoint
 
     @logged
-    async def healthz(request: Request) -> Any:
+    async def healthz(request: Request) -> Response:
         return answer(200, {"status": "ok", "version": version})
 
     @logged
-    async def services(request: Request) -> Any:
+    async def services(request: Request) -> Response:
         return answer(200, discovery)
 
     @logged
-    async def service(request: Request) -> Any:
+    async def service(request: Request) -> Response:
         sid = service_of(request)
         data, instance = await call(request, sid)
         request.state.instance = _clean_instance(instance)
@@ -271,9 +281,7 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
         return answer(200, {"cards": [c for c, _ in cards]})
 
     @logged
-    async def feedback(request: Request) -> Any:
-        from pydantic import ValidationError
-
+    async def feedback(request: Request) -> Response:
         sid = service_of(request)
         authenticate(request)
         data = parse(await body_of(request))
@@ -282,17 +290,15 @@ def create_app(settings: Any = None, linter: Any = None) -> Any:
         except ValidationError as e:
             raise Problem(400, "invalid", f"feedback: {validation_message(e)}") from None
         store.record_feedback(sid, fb.feedback, s.store_comments)
-        from starlette.responses import Response
-
         return Response(status_code=200)  # the spec's feedback answer: 200, no body
 
-    async def http_error(request: Request, exc: Exception) -> Any:
+    async def http_error(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 500)
         code = {404: "not-found", 405: "not-supported"}.get(status, "exception" if status >= 500 else "invalid")
         log.info("%s %s %d", request.method, request.url.path, status)
         return answer(status, outcome(code, "no such endpoint" if status == 404 else f"HTTP {status}"))
 
-    async def server_error(request: Request, exc: Exception) -> Any:
+    async def server_error(request: Request, exc: Exception) -> Response:
         log.error("unexpected %s in %s %s", type(exc).__name__, request.method, request.url.path)
         return answer(500, outcome("exception", "internal error"))
 
@@ -318,8 +324,8 @@ def check_bind(host: str, s: ServeSettings) -> None:
                           "[tool.orderlint.serve.auth] (with base-url) or bind to 127.0.0.1")
 
 
-def run(host: Optional[str] = None, port: Optional[int] = None, *, settings: Any = None, linter: Any = None,
-        log_level: str = "info") -> None:
+def run(host: Optional[str] = None, port: Optional[int] = None, *, settings: SettingsInput = None,
+        linter: Optional[Linter] = None, log_level: str = "info") -> None:
     """Serve on uvicorn. Raises ConfigError (exit 2) before listening on a bad configuration."""
     import uvicorn
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from orderlint.serve.settings import Issuer
+
+if TYPE_CHECKING:
+    import ssl
 
 ALGORITHMS = ["RS384", "ES384"]
 LEEWAY = 60
@@ -29,13 +32,13 @@ class Verifier:
         self.issuers = {i.iss: i for i in issuers}
         self.base_url = base_url.rstrip("/")
         self.ca_file = ca_file
-        self._jwks: dict[str, tuple[float, list]] = {}
+        self._jwks: dict[str, tuple[float, list[Any]]] = {}
         self._jti: dict[str, float] = {}
         self._swept = 0.0
         self._refetched: dict[str, float] = {}
 
     # ------------------------------------------------------------------ keys
-    def _load_jwks(self, where: str, fresh: bool = False) -> list:
+    def _load_jwks(self, where: str, fresh: bool = False) -> list[Any]:
         hit = self._jwks.get(where)
         now = time.monotonic()
         if hit is not None and not fresh and now - hit[0] < JWKS_TTL:
@@ -44,7 +47,7 @@ class Verifier:
             import httpx
 
             try:
-                verify: Any = True
+                verify: Union[bool, ssl.SSLContext] = True
                 if self.ca_file:
                     import ssl
 
@@ -66,7 +69,7 @@ class Verifier:
         self._jwks[where] = (now, keys)
         return keys
 
-    def _key(self, header: dict, issuer: Issuer) -> Any:
+    def _key(self, header: dict[str, Any], issuer: Issuer) -> Any:
         import jwt
 
         jku = header.get("jku")
@@ -80,7 +83,7 @@ class Verifier:
         alg = header.get("alg")
         want = "RSA" if alg == "RS384" else "EC"
 
-        def matching(keys: list) -> list:
+        def matching(keys: list[Any]) -> list[dict[str, Any]]:
             return [k for k in keys if isinstance(k, dict) and k.get("kty") == want
                     and (kid is None or k.get("kid") == kid) and k.get("use", "sig") == "sig"]
 
@@ -99,7 +102,7 @@ class Verifier:
             raise AuthError("the issuer's key cannot be read") from None
 
     # ------------------------------------------------------------------ tokens
-    def verify(self, authorization: Optional[str], path: str) -> dict:
+    def verify(self, authorization: Optional[str], path: str) -> dict[str, Any]:
         import jwt
 
         if not authorization:

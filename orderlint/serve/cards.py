@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import re
 import uuid as _uuid
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
-from orderlint.findings import SEVERITY_RANK
+from orderlint.findings import SEVERITY_RANK, Finding
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+    from orderlint.vocabulary import Vocabulary
+
+#: A card (a CDS Hooks Card as JSON) and the codes of the rules it shows.
+CardAndCodes = tuple[dict[str, Any], list[str]]
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 LOINC = "http://loinc.org"
@@ -67,7 +74,7 @@ _FIXED_TEST = {"ILD404": ["pregnancy"], "ILD406": ["tpmt"], "ILD407": ["g6pd"]}
 _WITHOUT = re.compile(r"without (?:baseline )?(.+?)(?: screening| testing| \(|$)")
 
 
-def missing_tests(code: str, message: str, vocab: Any = None) -> Optional[list[str]]:
+def missing_tests(code: str, message: str, vocab: Optional[Vocabulary] = None) -> Optional[list[str]]:
     """The tests a screening finding says are missing, canonical; None when they cannot be read
     (then no suggestion: one that did not clear the card would loop)."""
     if code in _FIXED_TEST:
@@ -75,7 +82,7 @@ def missing_tests(code: str, message: str, vocab: Any = None) -> Optional[list[s
     m = _WITHOUT.search(message)
     if not m:
         return None
-    out = []
+    out: list[str] = []
     for part in m.group(1).split(","):
         name = part.strip()
         if not name:
@@ -104,7 +111,7 @@ def _new_id() -> str:
     return str(_uuid.uuid4())
 
 
-def pcp_order(patient: str) -> dict:
+def pcp_order(patient: str) -> dict[str, Any]:
     return {
         "resourceType": "MedicationRequest",
         "status": "draft",
@@ -124,8 +131,8 @@ def pcp_order(patient: str) -> dict:
     }
 
 
-def test_order(codes: tuple[str, ...], text: str, patient: str) -> dict:
-    code: dict = {"text": text}
+def test_order(codes: tuple[str, ...], text: str, patient: str) -> dict[str, Any]:
+    code: dict[str, Any] = {"text": text}
     if codes:
         code["coding"] = [{"system": LOINC, "code": c} for c in codes]
     return {"resourceType": "ServiceRequest", "status": "draft", "intent": "order", "code": code,
@@ -133,7 +140,7 @@ def test_order(codes: tuple[str, ...], text: str, patient: str) -> dict:
 
 
 # ---------------------------------------------------------------- order names
-def order_names(data: dict, vocab: Any) -> tuple[dict[str, str], set[str]]:
+def order_names(data: dict[str, Any], vocab: Optional[Vocabulary]) -> tuple[dict[str, str], set[str]]:
     """MedicationRequest id -> drug name (the ingredient when known), and the ids of draft orders."""
     names: dict[str, str] = {}
     drafts: set[str] = set()
@@ -161,16 +168,16 @@ def order_names(data: dict, vocab: Any) -> tuple[dict[str, str], set[str]]:
     return names, drafts
 
 
-def _drug_name(r: dict, vocab: Any) -> str:
-    texts = []
+def _drug_name(r: dict[str, Any], vocab: Optional[Vocabulary]) -> str:
+    found: list[Any] = []
     cc = r.get("medicationCodeableConcept")
     if isinstance(cc, dict):
-        texts.append(cc.get("text"))
-        texts.extend(c.get("display") for c in cc.get("coding") or () if isinstance(c, dict))
+        found.append(cc.get("text"))
+        found.extend(c.get("display") for c in cc.get("coding") or () if isinstance(c, dict))
     ref = r.get("medicationReference")
     if isinstance(ref, dict):
-        texts.append(ref.get("display"))
-    texts = [t.strip() for t in texts if isinstance(t, str) and t.strip()]
+        found.append(ref.get("display"))
+    texts = [t.strip() for t in found if isinstance(t, str) and t.strip()]
     for t in texts:
         try:
             d = vocab.resolve(t).drug if vocab is not None else None
@@ -183,7 +190,7 @@ def _drug_name(r: dict, vocab: Any) -> str:
 
 # ---------------------------------------------------------------- cards
 class CardBuilder:
-    def __init__(self, linter: Any, docs_url: Optional[str] = None) -> None:
+    def __init__(self, linter: Linter, docs_url: Optional[str] = None) -> None:
         self.linter = linter
         self.docs_url = docs_url
         self.reasons = [{"system": NON_ADHERENCE, "code": c, "display": d} for c, d in OVERRIDE_REASONS]
@@ -193,12 +200,12 @@ class CardBuilder:
             return f"{self.docs_url.rstrip('#')}#{code.lower()}"
         return self.linter.by_code[code].help_uri()
 
-    def cards(self, findings: list, data: dict, patient: str) -> list[tuple[dict, list[str]]]:
+    def cards(self, findings: list[Finding], data: dict[str, Any], patient: str) -> list[CardAndCodes]:
         """-> [(card, rule codes)] for one result's findings."""
         names, drafts = order_names(data, self.linter.vocab)
-        notes: dict[Optional[str], list] = {}
-        groups: dict[Any, list] = {}
-        crashed = []
+        notes: dict[Optional[str], list[Finding]] = {}
+        groups: dict[Union[str, tuple[str, int]], list[Finding]] = {}
+        crashed: list[Finding] = []
         for i, f in enumerate(findings):
             order = _base_id(f.order)
             if f.code == "OL008":
@@ -207,7 +214,7 @@ class CardBuilder:
                 crashed.append(f)
             else:
                 groups.setdefault(order if order is not None else ("finding", i), []).append(f)
-        out = []
+        out: list[CardAndCodes] = []
         if crashed:
             out.append(self._crash_card(crashed))
         for key, fs in groups.items():
@@ -217,7 +224,7 @@ class CardBuilder:
         out.sort(key=lambda c: -SEVERITY_RANK.get(_sev_of(c[0]["indicator"]), 0))
         return out
 
-    def _crash_card(self, fs: list) -> tuple[dict, list[str]]:
+    def _crash_card(self, fs: list[Finding]) -> CardAndCodes:
         detail = ["orderlint could not check these orders; review them without it.", ""]
         detail += [f"- **OL000** {_md(f.message)}" for f in fs]
         return ({
@@ -229,8 +236,8 @@ class CardBuilder:
             "overrideReasons": self.reasons,
         }, ["OL000"])
 
-    def _card(self, fs: list, order: Optional[str], names: dict, drafts: set, notes: list,
-              patient: str) -> tuple[dict, list[str]]:
+    def _card(self, fs: list[Finding], order: Optional[str], names: dict[str, str], drafts: set[str],
+              notes: list[Finding], patient: str) -> CardAndCodes:
         fs = sorted(fs, key=lambda f: (-SEVERITY_RANK[f.severity], f.code))
         top = fs[0]
         codes = list(dict.fromkeys(f.code for f in fs))
@@ -241,7 +248,7 @@ class CardBuilder:
             head = _cap(top.message)
         if len(fs) > 1:
             head += f" (+{len(fs) - 1} more issue{'s' if len(fs) > 2 else ''})"
-        card: dict = {
+        card: dict[str, Any] = {
             "uuid": _new_id(),
             "summary": _cut(head),
             "detail": self._detail(fs, notes),
@@ -255,7 +262,7 @@ class CardBuilder:
         card["overrideReasons"] = self.reasons
         return card, codes
 
-    def _detail(self, fs: list, notes: list) -> str:
+    def _detail(self, fs: list[Finding], notes: list[Finding]) -> str:
         parts = []
         for f in fs:
             rule = self.linter.by_code.get(f.code)
@@ -271,9 +278,9 @@ class CardBuilder:
             parts.append("\n".join(["**Data orderlint could not read**", ""] + [f"- {m}" for m in seen]))
         return "\n\n---\n\n".join(parts)
 
-    def _suggestions(self, fs: list, order: Optional[str], drafts: set, patient: str) -> list[dict]:
-        creates: list[dict] = []
-        create_fixes: list = []
+    def _suggestions(self, fs: list[Finding], order: Optional[str], drafts: set[str], patient: str) -> list[dict[str, Any]]:
+        creates: list[dict[str, Any]] = []
+        create_fixes: list[Finding] = []
         labels: list[str] = []
         if any(f.code in PCP_RULES for f in fs):
             creates.append({"type": "create", "description": PCP_LABEL, "resource": pcp_order(patient)})
@@ -294,7 +301,7 @@ class CardBuilder:
                 creates.append({"type": "create", "description": f"Order {text}", "resource": test_order(codes, text, patient)})
             create_fixes += [f for f in fs if f.code in SCREENING_RULES]
             labels.append("Order " + ", ".join(text for _, text in items))
-        out = []
+        out: list[tuple[dict[str, Any], list[Finding]]] = []  # (suggestion, the findings it fixes)
         if creates:
             out.append(({"uuid": _new_id(), "label": _cut("; ".join(labels), 139), "actions": creates}, create_fixes))
         if order is not None and order in drafts and any(f.code in DELETE_RULES for f in fs):
@@ -308,7 +315,7 @@ class CardBuilder:
         return [s for s, _ in out]
 
 
-def _base_id(order: Any) -> Optional[str]:
+def _base_id(order: Optional[str]) -> Optional[str]:
     if order is None:
         return None
     s = str(order)

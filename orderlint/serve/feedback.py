@@ -12,7 +12,13 @@ import datetime as _dt
 import json
 import sqlite3
 import threading
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+
+if TYPE_CHECKING:
+    from orderlint.serve.models import FeedbackItem
+
+#: A report's start: a date or datetime, or its ISO text; None: everything recorded.
+Since = Union[_dt.date, str, None]
 
 UNKNOWN = "unknown rule"
 SCHEMA = """
@@ -60,7 +66,7 @@ class FeedbackStore:
         with self._lock:
             self._db.close()
 
-    def record_cards(self, service: str, cards: Iterable[tuple[dict, list[str]]]) -> None:
+    def record_cards(self, service: str, cards: Iterable[tuple[dict[str, Any], list[str]]]) -> None:
         now = _now()
         rows, sugg = [], []
         for card, codes in cards:
@@ -74,7 +80,7 @@ class FeedbackStore:
             self._db.executemany("INSERT OR IGNORE INTO suggestions VALUES (?, ?)", sugg)
             self._db.execute("COMMIT")
 
-    def record_feedback(self, service: str, items: list, store_comments: bool = False) -> int:
+    def record_feedback(self, service: str, items: list[FeedbackItem], store_comments: bool = False) -> int:
         """Store validated feedback items (models.FeedbackItem); -> number of new rows."""
         now = _now()
         rows = []
@@ -92,7 +98,7 @@ class FeedbackStore:
             return self._db.total_changes - before
 
 
-def _since(since: Any) -> Optional[str]:
+def _since(since: Since) -> Optional[str]:
     if since is None:
         return None
     if isinstance(since, _dt.datetime):
@@ -112,7 +118,7 @@ def _since(since: Any) -> Optional[str]:
     raise ValueError(f"--since: not a date: {since!r}")
 
 
-def report_rows(db_path: str, since: Any = None) -> list[dict]:
+def report_rows(db_path: str, since: Since = None) -> list[dict[str, Any]]:
     """Per rule: cards shown, accepted, overridden, override rate and top override reasons."""
     import os
 
@@ -125,14 +131,14 @@ def report_rows(db_path: str, since: Any = None) -> list[dict]:
         raise ValueError(f"cannot read feedback database {db_path}: {e}") from None
 
 
-def _rows(db_path: str, cutoff: str) -> list[dict]:
+def _rows(db_path: str, cutoff: str) -> list[dict[str, Any]]:
     from urllib.parse import quote
 
     db = sqlite3.connect(f"file:{quote(db_path)}?mode=ro", uri=True)
     try:
-        stats: dict[str, dict] = {}
+        stats: dict[str, dict[str, Any]] = {}
 
-        def row(rule: str) -> dict:
+        def row(rule: str) -> dict[str, Any]:
             return stats.setdefault(rule, {"rule": rule, "shown": 0, "accepted": 0, "overridden": 0, "reasons": {}})
 
         for (rules,) in db.execute("SELECT rules FROM cards WHERE issued_at >= ?", (cutoff,)):
@@ -161,13 +167,14 @@ def _rows(db_path: str, cutoff: str) -> list[dict]:
     return out
 
 
-def feedback_report(db_path: str, since: Any = None, fmt: str = "text") -> str:
+def feedback_report(db_path: str, since: Since = None, fmt: str = "text") -> str:
     """The report `orderlint feedback report` prints: a table (``text``) or JSON (``json``)."""
     if fmt not in ("text", "json"):
         raise ValueError(f"--format: must be text or json, not {fmt!r}")
     rows = report_rows(db_path, since)
+    start = _since(since)
     if fmt == "json":
-        return json.dumps({"since": _since(since), "rules": rows}, indent=2)
+        return json.dumps({"since": start, "rules": rows}, indent=2)
     head = ("rule", "shown", "accepted", "overridden", "override rate", "top override reasons")
     table = [head]
     for r in rows:
@@ -179,6 +186,6 @@ def feedback_report(db_path: str, since: Any = None, fmt: str = "text") -> str:
     for t in table:
         lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(t, widths))) + "  " + t[-1])
     if len(table) == 1:
-        lines.append("(no cards or feedback recorded" + (f" since {_since(since)[:10]})" if since else ")"))
+        lines.append("(no cards or feedback recorded" + (f" since {start[:10]})" if start else ")"))
     lines.append("override rate = overridden / (accepted + overridden)")
     return "\n".join(lines)

@@ -74,7 +74,7 @@ class _Bundle(_Open):
 
     @field_validator("entry")
     @classmethod
-    def _resources(cls, v: Optional[list]) -> Optional[list]:
+    def _resources(cls, v: Optional[list[dict[str, Any]]]) -> Optional[list[dict[str, Any]]]:
         for i, e in enumerate(v or ()):
             r = e.get("resource")
             if not isinstance(r, dict) or not isinstance(r.get("resourceType"), str):

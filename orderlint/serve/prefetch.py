@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 from urllib.parse import quote, urlsplit
 
 from orderlint.serve.settings import PREFETCH_KEYS
+
+if TYPE_CHECKING:
+    import ssl
 
 FETCH_TIMEOUT = 2.0
 MAX_PAGES = 20
@@ -47,7 +50,7 @@ def templates() -> dict[str, str]:
     return t
 
 
-def missing_keys(prefetch: Optional[dict], required: tuple[str, ...]) -> list[str]:
+def missing_keys(prefetch: Optional[dict[str, Any]], required: tuple[str, ...]) -> list[str]:
     """Required keys the client did not provide (absent or null)."""
     pre = prefetch or {}
     return [k for k in required if pre.get(k) is None]
@@ -71,7 +74,7 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
     if u.scheme != "https" or not u.netloc:
         raise FetchError("fhirServer is not an https URL")
     out: dict[str, Any] = {}
-    verify: Any = ca_file if ca_file else True
+    verify: Union[bool, ssl.SSLContext] = True
     if ca_file:
         import ssl
 

@@ -27,9 +27,8 @@ jku = ["https://ehr.example.org/jwks"]      # optional: jku header values accept
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 PREFETCH_KEYS = ("patient", "activeMeds", "observations", "conditions", "medicationStatements",
                  "serviceRequests", "diagnosticReports", "procedures")
@@ -76,7 +75,7 @@ def _err(msg: str) -> Exception:
     return ConfigError(f"[tool.orderlint.serve] {msg}")
 
 
-def _did(word: str, choices: Any) -> str:
+def _did(word: str, choices: Iterable[str]) -> str:
     from orderlint.config import did_you_mean
 
     return did_you_mean(word, choices)
@@ -104,11 +103,15 @@ def _url(key: str, v: Any, *, https: bool = True) -> str:
     return s.rstrip("/")
 
 
-def parse_settings(table: Optional[dict] = None, **overrides: Any) -> ServeSettings:
-    """Validate a `[tool.orderlint.serve]` table; ``overrides`` (python names, e.g. ``host``) win."""
-    table = dict(table or {})
-    if not isinstance(table, dict):
+def parse_settings(table: Optional[Mapping[str, Any]] = None, **overrides: Any) -> ServeSettings:
+    """Validate a `[tool.orderlint.serve]` table; ``overrides`` (python names, e.g. ``host``; None:
+    not overridden) win, and are validated like the table's values."""
+    if table is not None and not isinstance(table, Mapping):
         raise _err("must be a table")
+    table = dict(table or {})
+    for name, value in overrides.items():
+        if value is not None:
+            table[name.replace("_", "-")] = value
     for k in table:
         if k not in KEYS:
             raise _err(f"unknown key {k!r}{_did(k, KEYS)}")
@@ -123,10 +126,10 @@ def parse_settings(table: Optional[dict] = None, **overrides: Any) -> ServeSetti
             out[name] = v
         elif k == "base-url":
             # http allowed only for a loopback base (TLS is terminated in front otherwise).
-            s = _url(k, v, https=False)
-            if s.startswith("http://") and not _loopback_url(s):
-                raise _err(f"base-url: must be https (the CDS Hooks spec requires TLS), not {s!r}")
-            out[name] = s
+            base = _url(k, v, https=False)
+            if base.startswith("http://") and not _loopback_url(base):
+                raise _err(f"base-url: must be https (the CDS Hooks spec requires TLS), not {base!r}")
+            out[name] = base
         elif k in ("feedback-db", "fetch-ca-file", "ssl-certfile", "ssl-keyfile"):
             out[name] = _string(k, v)
         elif k == "docs-url":
@@ -146,16 +149,11 @@ def parse_settings(table: Optional[dict] = None, **overrides: Any) -> ServeSetti
             out[name] = v
         elif k == "auth":
             out["issuers"] = _auth(v)
-    for k, v in overrides.items():
-        if v is not None:
-            out[k] = v
     s = ServeSettings(**out)
     if s.auth and not s.base_url:
         raise _err("base-url: required when auth lists issuers (the token's aud is base-url + path)")
     if bool(s.ssl_certfile) != bool(s.ssl_keyfile):
         raise _err("ssl-certfile and ssl-keyfile go together")
-    if isinstance(s.max_request_bytes, float) and not math.isfinite(s.max_request_bytes):  # pragma: no cover
-        raise _err("max-request-bytes: must be finite")
     return s
 
 
