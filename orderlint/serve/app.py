@@ -23,7 +23,6 @@ from orderlint.serve.settings import ServeSettings, is_loopback, parse_settings
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-    from starlette.responses import Response
 
     from orderlint.engine import Linter
     from orderlint.findings import Finding, Result

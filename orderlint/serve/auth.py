@@ -9,13 +9,11 @@ allowlist. ``aud`` must equal the called endpoint's URL (``base-url`` + path); `
 from __future__ import annotations
 
 import json
+import ssl
 import time
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 from orderlint.serve.settings import Issuer
-
-if TYPE_CHECKING:
-    import ssl
 
 ALGORITHMS = ["RS384", "ES384"]
 LEEWAY = 60
@@ -49,8 +47,6 @@ class Verifier:
             try:
                 verify: Union[bool, ssl.SSLContext] = True
                 if self.ca_file:
-                    import ssl
-
                     verify = ssl.create_default_context(cafile=self.ca_file)
                 r = httpx.get(where, timeout=2.0, follow_redirects=False, verify=verify)
                 r.raise_for_status()

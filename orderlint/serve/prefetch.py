@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 import json
-from typing import TYPE_CHECKING, Any, Optional, Union
+import ssl
+from typing import Any, Optional, Union
 from urllib.parse import quote, urlsplit
 
 from orderlint.serve.settings import PREFETCH_KEYS
-
-if TYPE_CHECKING:
-    import ssl
 
 FETCH_TIMEOUT = 2.0
 MAX_PAGES = 20
@@ -76,8 +74,6 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
     out: dict[str, Any] = {}
     verify: Union[bool, ssl.SSLContext] = True
     if ca_file:
-        import ssl
-
         verify = ssl.create_default_context(cafile=ca_file)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
     base = server.rstrip("/")
