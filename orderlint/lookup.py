@@ -183,7 +183,7 @@ def _text(r: dict[str, Any]) -> str:
             lines.append(f"  classes: {', '.join(m['classes']) or 'none (a co-medication)'}")
             if m["pe_factor"] is not None:
                 lines.append(f"  prednisone equivalent: {m['pe_factor']:g} mg per mg")
-            rx: Optional[dict] = m["rxcui"]
+            rx: Optional[dict[str, str]] = m["rxcui"]
             lines.append("  RxNorm: " + (f"{rx['code']} [{rx['tag']}] ({rx['source']})" if rx else "no code known"))
             if m["product_codes"]:
                 shown = ", ".join(f"{c['code']} [{c['tag']}]" for c in m["product_codes"][:8])

@@ -343,7 +343,7 @@ class _BulkReader:
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
         schema = _arrow_of({"res": _ENTRY_SCHEMA, "refs": _REF_SCHEMA, "med": _MED_SCHEMA}[self.mode])
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         for batch in batches:
             for fid, path, name in zip(*(c.to_pylist() for c in batch.columns)):
                 for row in self._file(fid, path, name):
@@ -354,10 +354,10 @@ class _BulkReader:
         if out:
             yield _batch(out, schema)
 
-    def _error(self, fid: int, line: int, source: str, message: str, ptr: str, at: tuple) -> list[tuple]:
+    def _error(self, fid: int, line: int, source: str, message: str, ptr: str, at: tuple[int, int]) -> list[tuple[Any, ...]]:
         return [(1, source, None, fid, line, message, ptr, at[0], at[1])] if self.mode == "res" else []
 
-    def _file(self, fid: int, path: str, name: str) -> Iterator[tuple]:
+    def _file(self, fid: int, path: str, name: str) -> Iterator[tuple[Any, ...]]:
         from orderlint.fhir.bulk import _med_refs, _patient_key
         from orderlint.reader import iter_jsonl_lines, jsonl_document
 
@@ -406,8 +406,8 @@ class _BulkPatients:
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
         schema = _arrow_schema()
-        out: list[tuple] = []
-        group: list[dict] = []
+        out: list[tuple[Any, ...]] = []
+        group: list[dict[str, Any]] = []
         current = None
         for batch in batches:
             for row in batch.to_pylist():
@@ -430,11 +430,11 @@ class _BulkPatient:
     """One patient's resources (and the Medications they reference) -> findings rows, mapped and
     located exactly as ``orderlint.fhir.bulk`` does."""
 
-    def __init__(self, job: _Job, files: dict) -> None:
+    def __init__(self, job: _Job, files: dict[int, str]) -> None:
         self.job = job
         self.files = files
 
-    def rows(self, rows: list[dict]) -> list[tuple]:
+    def rows(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         linter = _linter(self.job)
         grp, key = rows[0]["grp"], rows[0]["key"]
         if grp == 1:
@@ -465,8 +465,8 @@ class _BulkPatient:
         files = self.files
         res = sorted((r for r in rows if r["ref"] is None), key=lambda r: (r["fid"], r["line"]))
         meds = {r["ref"]: r for r in rows if r["ref"] is not None}
-        entries: list[dict] = []
-        places: list[tuple] = []  # entry index -> (file id, line, text), as bulk.py keeps them
+        entries: list[dict[str, Any]] = []
+        places: list[tuple[int, int, str]] = []  # entry index -> (file id, line, text), as bulk.py keeps them
         wanted: list[str] = []
         for r in res:
             resource = json.loads(r["text"])
@@ -483,7 +483,7 @@ class _BulkPatient:
         fid0, line0, _ = places[first]
         source = f"{files[fid0]}:{line0}"
         doc = Document(source=source, data=bundle, text=None)
-        located: dict = {}
+        located: dict[int, Document] = {}
         out: list[tuple[Any, ...]] = []
         for mapped in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None)):
             result = lint_mapped(mapped, linter, doc)

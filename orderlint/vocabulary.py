@@ -544,7 +544,7 @@ class Vocabulary:
         # A name made of two known ingredients ('prednisone and methotrexate') reads two ways.
         parts = [p for p in _COMBINATION_RE.split(stripped) if p.strip(" -.")]
         if len(parts) >= 2:
-            found: list = []
+            found: list[str] = []
             for p in parts:
                 d = self._read(p).drug
                 if d is not None and d.name not in found:
