@@ -15,16 +15,25 @@ import pytest
 
 from orderlint.config import Settings
 from orderlint.engine import Linter
-from orderlint.fhir.bulk import bulk_files, iter_bulk
+from orderlint.fhir import bulk
+from orderlint.fhir.bulk import CACHE_KIB, bulk_files, connect, is_bulk_folder, iter_bulk
 
 SN = "http://snomed.info/sct"
 UC = "http://unitsofmeasure.org"
 
 
-def write_export(folder: Path, n: int, seed: int = 7) -> list[str]:
+def write_export(folder: Path, n: int, seed: int = 7, extras: bool = False) -> list[str]:
     """An export of ``n`` patients in shuffled order: Patient, Condition, MedicationRequest (two
-    files) and Observation; every third patient's cyclophosphamide has no PCP prophylaxis (ILD301)."""
+    files) and Observation; every third patient's cyclophosphamide has no PCP prophylaxis (ILD301).
+    With ``extras``, also one Medication and one line that is not JSON per patient (in files of
+    their own), so that every kind of row the reader keeps grows with the patients."""
     folder.mkdir(parents=True, exist_ok=True)
+    if extras:
+        with (folder / "Medication.ndjson").open("w", encoding="utf-8") as med, \
+                (folder / "Procedure.ndjson").open("w", encoding="utf-8") as bad:
+            for i in range(n):
+                med.write(json.dumps({"resourceType": "Medication", "id": f"m-{i:06d}", "code": {"text": "atovaquone"}}) + "\n")
+                bad.write(f"not json {i}\n")
     rnd = random.Random(seed)
     ids = [f"pt-{i:06d}" for i in range(n)]
     order = ids[:]
@@ -112,6 +121,9 @@ import datetime as dt, sys, tracemalloc, resource
 from orderlint.config import Settings
 from orderlint.engine import Linter
 from orderlint.fhir.bulk import iter_bulk
+import json, shutil, sqlite3, tempfile, orderlint.fhir.lint, orderlint.fhir.mapping  # loaded on first use: not measured
+import orderlint.fhir.bulk
+orderlint.fhir.bulk.BATCH_ROWS = 50  # an insert batch fills at either size: what is left is what grows
 linter = Linter(Settings(as_of=dt.date(2026, 3, 2)))
 tracemalloc.start()
 base = tracemalloc.get_traced_memory()[0]
@@ -133,17 +145,41 @@ def _measure(folder: Path) -> tuple[int, int, int, int]:
 
 def test_memory_stays_flat_from_200_to_2000_patients(tmp_path):
     small, large = tmp_path / "s", tmp_path / "l"
-    write_export(small, 200)
-    write_export(large, 2000)
+    write_export(small, 200, extras=True)
+    write_export(large, 2000, extras=True)
     n1, f1, peak1, rss1 = _measure(small)
     n2, f2, peak2, rss2 = _measure(large)
-    assert (n1, n2) == (200, 2000) and (f1, f2) == (67, 667)
-    # Peak Python heap while linting (tracemalloc) and peak RSS (KiB): ten times the patients may
-    # not cost ten times the memory. A bound that held all patients would grow ~10x.
-    print(f"tracemalloc peak: 200 patients {peak1 / 1e6:.2f} MB, 2000 patients {peak2 / 1e6:.2f} MB; "
+    # one result per patient and one OL001 result per line that is not JSON
+    assert (n1, n2) == (400, 4000) and (f1, f2) == (67, 667)
+    # Peak Python heap while linting (tracemalloc) and peak RSS (KiB): the same for ten times the
+    # patients, up to what SQLite's bounded page cache and sorter (CACHE_KIB each) may add while
+    # they fill. Anything kept per patient, per bad line or per Medication would grow here.
+    print(f"tracemalloc peak: 200 patients {peak1 / 1e6:.3f} MB, 2000 patients {peak2 / 1e6:.3f} MB; "
           f"max RSS {rss1 / 1024:.1f} MiB vs {rss2 / 1024:.1f} MiB")
-    assert peak2 < peak1 * 1.5 + 512 * 1024
-    assert rss2 < rss1 * 1.25 + 16 * 1024
+    assert peak2 - peak1 < 32 * 1024
+    assert rss2 - rss1 < 2 * CACHE_KIB
+
+
+def test_the_database_is_set_up_for_the_memory_bound(tmp_path):
+    db = connect(str(tmp_path / "x.sqlite3"))
+    try:
+        got = {p: db.execute(f"PRAGMA {p}").fetchone()[0] for p in ("cache_size", "temp_store", "mmap_size", "threads")}
+    finally:
+        db.close()
+    # a bounded page cache (negative: KiB), temporary b-trees and sort runs in files (1), no memory map
+    assert got == {"cache_size": -CACHE_KIB, "temp_store": 1, "mmap_size": 0, "threads": 0}
+
+
+def test_patients_are_read_back_through_the_index_without_a_temporary_sort(tmp_path):
+    db = connect(str(tmp_path / "x.sqlite3"))
+    try:
+        for stmt in bulk.SCHEMA + bulk.INDEXES:
+            db.execute(stmt)
+        plans = [" ".join(str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + q, args)) for q, args in (
+            (bulk.PATIENTS_SQL, ()), (bulk.ROWS_SQL, ("a",)), (bulk.MED_SQL, ("Medication/m",)))]
+    finally:
+        db.close()
+    assert all("USING" in p and "INDEX" in p and "TEMP B-TREE" not in p for p in plans), plans
 
 
 def test_the_temporary_database_is_removed(tmp_path, linter):
@@ -155,3 +191,72 @@ def test_the_temporary_database_is_removed(tmp_path, linter):
     assert os.listdir(work)
     list(it)
     assert not os.listdir(work)
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "fhir-corpus"
+
+
+def test_is_bulk_folder_by_file_names(tmp_path):
+    import orderlint.fhir
+
+    assert not is_bulk_folder(str(tmp_path))  # empty
+    for name in ("notes.ndjson", "Patient.json", "MedicationOrder.ndjson", "patient.ndjson"):
+        (tmp_path / name).write_text("")
+    assert not is_bulk_folder(str(tmp_path))  # no NDJSON file named by an R4 resource type
+    (tmp_path / "Observation.000.ndjson").mkdir()
+    assert not is_bulk_folder(str(tmp_path))  # a folder of that name is not a file
+    (tmp_path / "Patient.ndjson").write_text("")
+    assert is_bulk_folder(str(tmp_path)) and orderlint.fhir.is_bulk_folder(str(tmp_path))
+    assert not is_bulk_folder(str(tmp_path / "Patient.ndjson"))  # a file is not a folder
+    assert not is_bulk_folder(str(tmp_path / "missing"))
+
+
+def test_is_bulk_folder_by_export_manifest(tmp_path):
+    manifest = {"transactionTime": "2026-03-01T00:00:00Z", "request": "https://ehr.example/$export", "requiresAccessToken": True,
+                "output": [{"type": "Patient", "url": "https://ehr.example/files/1.Patient.ndjson"}], "error": []}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert is_bulk_folder(str(tmp_path))
+    # another file called manifest.json (a list, or an object with no `output`) is not an export manifest
+    for other in ([{"file": "a.json"}], {"output": []}, {"transactionTime": "x", "output": "Patient.ndjson"}, "{not json"):
+        (tmp_path / "manifest.json").write_text(other if isinstance(other, str) else json.dumps(other))
+        assert not is_bulk_folder(str(tmp_path)), other
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared FHIR corpus is not present")
+def test_is_bulk_folder_on_the_corpus():
+    assert is_bulk_folder(str(CORPUS / "synthea-bulk-10"))
+    assert not is_bulk_folder(str(CORPUS))  # its manifest.json lists the corpus files, not an export
+    assert not is_bulk_folder(str(CORPUS / "fhir-r4-spec"))
+
+
+def test_a_manifest_names_files_by_url_and_a_missing_output_is_an_error(tmp_path, linter):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "1.Patient.ndjson").write_text('{"resourceType":"Patient","id":"a"}\n')
+    (folder / "2.Condition.ndjson").write_text(json.dumps({
+        "resourceType": "Condition", "subject": {"reference": "Patient/a"},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M34.81"}]}}) + "\n")
+    (folder / "3.MedicationRequest.ndjson").write_text(json.dumps({
+        "resourceType": "MedicationRequest", "id": "cyc", "status": "active", "intent": "order", "subject": {"reference": "Patient/a"},
+        "medicationCodeableConcept": {"text": "cyclophosphamide"}}) + "\n")
+    base = "https://ehr.example/files/"
+    (folder / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-01T00:00:00Z", "output": [
+        {"type": "Patient", "url": base + "1.Patient.ndjson"}, {"type": "Condition", "url": base + "2.Condition.ndjson"},
+        {"type": "MedicationRequest", "url": base + "3.MedicationRequest.ndjson?token=x"},
+        {"type": "MedicationRequest", "url": base + "4.MedicationRequest.ndjson"}]}))
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert [(r.status, r.source) for r in results[:1]] == [("invalid", str(folder / "manifest.json"))]
+    (err,) = results[0].findings
+    assert err.code == "OL001" and err.message == f"the export manifest lists {base}4.MedicationRequest.ndjson (MedicationRequest), which is not in the folder"
+    (r,) = results[1:]
+    assert r.patient == "a" and r.source == f"{folder / '1.Patient.ndjson'}:1"
+    # files found through the manifest are read: the Condition places SSc-ILD, the order is checked
+    assert "ILD301" in [f.code for f in r.findings] and "OL007" not in [f.code for f in r.findings]
+
+
+def test_a_manifest_output_saved_under_its_type_name_is_not_missing(tmp_path, linter):
+    (tmp_path / "Patient.ndjson").write_text('{"resourceType":"Patient","id":"a"}\n')
+    (tmp_path / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-01T00:00:00Z", "output": [
+        {"type": "Patient", "url": "https://ehr.example/f/8f3a"}]}))
+    results = list(iter_bulk(str(tmp_path), linter=linter))
+    assert [r.patient for r in results] == ["a"]

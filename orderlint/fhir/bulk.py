@@ -55,6 +55,17 @@ BATCH_BYTES = 1 << 20
 TYPES = frozenset({"Patient", "MedicationRequest", "MedicationStatement", "Observation", "Condition", "ServiceRequest",
                    "Procedure", "Medication", "DiagnosticReport", "ImagingStudy"})
 _FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson$")
+#: The temporary database: one row per resource (`res`), per Medication (`meds`, found by
+#: reference) and per line that is not a resource (`bad`: its OL001), indexed once loaded. Patients
+#: and their rows are read back through the index (no temporary sort; tested).
+SCHEMA = ("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT)",
+          "CREATE TABLE res (patient TEXT, file INTEGER, line INTEGER, raw TEXT)",
+          "CREATE TABLE meds (ref TEXT, file INTEGER, line INTEGER, raw TEXT)",
+          "CREATE TABLE bad (source TEXT, message TEXT, pointer TEXT, line INTEGER, col INTEGER)")
+INDEXES = ("CREATE INDEX res_patient ON res (patient, file, line)", "CREATE INDEX meds_ref ON meds (ref)")
+PATIENTS_SQL = "SELECT DISTINCT patient FROM res ORDER BY patient"
+ROWS_SQL = "SELECT file, line, raw FROM res WHERE patient = ? ORDER BY file, line"
+MED_SQL = "SELECT file, line, raw FROM meds WHERE ref = ? LIMIT 1"
 #: The Bulk Data export manifest (the completion response of a kick-off request), as saved by a client.
 MANIFEST = "manifest.json"
 _MANIFEST_MAX_BYTES = 16 << 20
@@ -113,23 +124,31 @@ def _manifest(path: str) -> Optional[list[tuple[str, str]]]:
 def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str]]:
     """The files of an export: those named by type, and those a manifest lists by the last part
     of their url (`1.Patient.ndjson`), with the manifest's type; and the manifest's outputs that
-    are not in the folder (each an OL001: a missing file is missing patient data)."""
+    are not in the folder, each an OL001 (a missing file is missing patient data). An output whose
+    url names no file here counts as present while the folder holds an unlisted file of its type
+    (saved under its type's name: `MedicationRequest.000.ndjson`)."""
     files = bulk_files(folder)
     outputs = _manifest(os.path.join(folder, MANIFEST))
     if not outputs:
         return files, []
     have = {os.path.basename(p) for _t, p in files}
-    missing = []
+    listed: set[str] = set()
+    unmatched: dict[str, list[str]] = {}
     for rtype, url in outputs:
-        name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-        path = os.path.join(folder, name)
+        name = url.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        listed.add(name)
         if name in have:
             continue
-        if name and name not in (".", "..") and os.path.isfile(path) and rtype in R4_TYPES:
+        path = os.path.join(folder, name)
+        if name not in ("", ".", "..") and rtype in R4_TYPES and os.path.isfile(path):
             files.append((rtype, path))
             have.add(name)
-        elif not any(t == rtype for t, _p in files):
-            missing.append(f"the export manifest lists {url} ({rtype}), which is not in the folder")
+        else:
+            unmatched.setdefault(rtype, []).append(url)
+    missing = []
+    for rtype, urls in unmatched.items():
+        spare = sum(1 for t, p in files if t == rtype and os.path.basename(p) not in listed)
+        missing += [f"the export manifest lists {url} ({rtype}), which is not in the folder" for url in urls[spare:]]
     files.sort(key=lambda tp: os.path.basename(tp[1]))
     return files, missing
 
@@ -172,11 +191,8 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None) ->
     work = tempfile.mkdtemp(prefix="orderlint-bulk-", dir=tmpdir)
     db = connect(os.path.join(work, "bulk.sqlite3"))
     try:
-        db.execute("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT)")
-        db.execute("CREATE TABLE res (patient TEXT, file INTEGER, line INTEGER, raw TEXT)")
-        db.execute("CREATE TABLE meds (ref TEXT, file INTEGER, line INTEGER, raw TEXT)")
-        # Lines that are not resources: (source, message, pointer, line, column) of their OL001.
-        db.execute("CREATE TABLE bad (source TEXT, message TEXT, pointer TEXT, line INTEGER, col INTEGER)")
+        for stmt in SCHEMA:
+            db.execute(stmt)
         names, missing = _export_files(folder)
         for message in missing:
             db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1)", (os.path.join(folder, MANIFEST), message))
@@ -185,15 +201,15 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None) ->
             if rtype in TYPES:
                 _load(db, fid, path)
             db.commit()
-        db.execute("CREATE INDEX res_patient ON res (patient, file, line)")
-        db.execute("CREATE INDEX meds_ref ON meds (ref)")
+        for stmt in INDEXES:
+            db.execute(stmt)
         db.commit()
         files = {fid: path for fid, (_t, path) in enumerate(names)}
         for source, message, pointer, line, col in db.execute("SELECT * FROM bad ORDER BY rowid"):
             f = linter._finding("OL001", message, pointer, None, None, (line, col))
             yield FhirResult(source, None, "invalid", None, [f])
         keys = db.cursor()
-        keys.execute("SELECT DISTINCT patient FROM res ORDER BY patient")
+        keys.execute(PATIENTS_SQL)
         for (pid,) in keys:
             yield from _patient(db, pid, files, linter)
     finally:
@@ -268,13 +284,13 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
     entries: list[dict] = []
     places: list[tuple[int, int, str]] = []  # entry index -> (file id, line, raw text)
     wanted: list[str] = []
-    for fid, line, raw in db.execute("SELECT file, line, raw FROM res WHERE patient = ? ORDER BY file, line", (pid,)):
+    for fid, line, raw in db.execute(ROWS_SQL, (pid,)):
         r = json.loads(raw)
         entries.append({"resource": r})
         places.append((fid, line, raw))
         wanted.extend(_med_refs(r))
     for ref in dict.fromkeys(wanted):
-        row = db.execute("SELECT file, line, raw FROM meds WHERE ref = ? LIMIT 1", (ref,)).fetchone()
+        row = db.execute(MED_SQL, (ref,)).fetchone()
         if row is not None:
             entries.append({"resource": json.loads(row[2])})
             places.append(row)
