@@ -114,9 +114,10 @@ class Linter:
         errors: list[str] = []
         builtin: set[str] = set()
         if use_entry_points:
-            from importlib.metadata import entry_points
+            # The installed distributions' entry_points.txt, read without a full importlib.metadata scan.
+            from orderlint._entry import entry_points
 
-            for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            for ep in sorted(entry_points(ENTRY_POINT_GROUP), key=lambda e: e.name):
                 label = _ep_label(ep)
                 try:
                     obj = ep.load()
