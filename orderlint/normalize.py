@@ -96,12 +96,6 @@ def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
     return math.sqrt(height_cm * weight_kg / 3600.0)
 
 
-def route_tags(drug: Drug, route: Optional[str]) -> frozenset[str]:
-    """The classes and ingredient an order of ``drug`` by ``route`` belongs to (rules.md, Systemic
-    routes): every tag by a systemic or missing route, only the route's own classes otherwise."""
-    return drug.tags_for_route(route)
-
-
 class Plan:
     """What normalization decides for every installed rule, built once per Linter.
 

@@ -211,9 +211,6 @@ class Code:
     def __init__(self, code: str, source: str, tag: str, ingredient: str) -> None:
         self.code, self.source, self.tag, self.ingredient = code, source, tag, ingredient
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "source": self.source, "tag": self.tag, "ingredient": self.ingredient}
-
 
 class VocabularyError(Exception):
     """Vocabulary data that is invalid or contradicts another pack: a load error, never a silent choice."""
@@ -243,7 +240,7 @@ def _validator() -> SchemaValidator:
     def obj(fields: dict[str, TypedDictField]) -> CoreSchema:
         return cs.typed_dict_schema(fields, extra_behavior="forbid")
 
-    tag = cs.literal_schema(["V", "V2", "U"])
+    tag = cs.literal_schema(list(CODE_TAGS))
     name = cs.str_schema(min_length=2, max_length=200)
     source = cs.str_schema(min_length=3, max_length=500)
     kebab = cs.str_schema(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
