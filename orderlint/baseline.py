@@ -5,9 +5,8 @@ never by line number, so that unrelated edits do not churn the baseline. A findi
 the baseline is marked suppressed ("in baseline") and does not count toward the exit code.
 
 An entry also records the amounts its finding reported (`"amounts"`: every number of the
-message, or the finding's structured `amount` when it has one), and covers a later finding
-only when no amount grew: a baseline recorded at 3,200 mg/day never hides 12,000 mg/day
-(issue 10, item 13). An entry without amounts (written before they were recorded) covers only
+message), and covers a later finding only when no amount grew: a baseline recorded at
+3,200 mg/day never hides 12,000 mg/day (issue 10, item 13). An entry without amounts (written before they were recorded) covers only
 findings that report none, so an old baseline fails closed; writing it again records them.
 """
 
@@ -48,11 +47,8 @@ def _key(result: Result, f: Finding) -> Key:
 
 
 def amounts_of(f: Finding) -> Amounts:
-    """What a finding measured: its structured `amount` when it has one, else every number in its
-    message (dose, daily total, course length, count of administrations, and the limit)."""
-    amount = getattr(f, "amount", None)
-    if amount is not None:
-        return (float(amount),)
+    """What a finding measured: every number in its message (dose, daily total, course length,
+    count of administrations, and the limit)."""
     return tuple(float(m) for m in _NUMBER.findall(f.message))
 
 
