@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
-from orderlint.rules import Hit, Source, rule
+from orderlint.rules import Hit, Options, Pack, Source, rule, setting
+
+if TYPE_CHECKING:
+    from orderlint.normalize import Regimen
 
 _CORE = Source("orderlint regimen format, version 1 (regimen-format.md)", "format contract", "V")
 
 
-def _engine(*_args) -> Iterator[Hit]:  # produced by the engine's stages, not by a check
+def _engine(reg: "Regimen", opts: Options) -> Iterator[Hit]:  # produced by the engine's stages, not by a check
     return iter(())
 
 
@@ -38,8 +42,6 @@ OL001 = rule(
         "offending value; an invalid document gets no other finding."
     ),
     fix="Correct the value named in the message; `orderlint schema` prints the contract.",
-    failing_example='{"id": "x", "kind": "patient", "orders": [{"drug": "MMF", "dose": "500", ...}]}',
-    passing_example='{"id": "x", "kind": "patient", "orders": [{"drug": "MMF", "dose": 500, ...}]}',
 )(_engine)
 
 OL002 = rule(
@@ -56,8 +58,6 @@ OL002 = rule(
         "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration wins."
     ),
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",
-    failing_example="orders: [{drug: zorblatinib, dose: 10, unit: mg, route: oral, frequency: daily}]",
-    passing_example="orders: [{drug: CellCept, dose: 1000, unit: mg, route: oral, frequency: bid}]",
 )(_engine)
 
 OL003 = rule(
@@ -72,8 +72,6 @@ OL003 = rule(
         "installed rule needs, so it never depends on which rules are enabled."
     ),
     fix="Give a known unit, route and frequency; add `strength` for tablet doses and weight/height (or bsa_m2) for per-kg or per-m2 checks.",
-    failing_example="orders: [{drug: azathioprine, dose: 2, unit: mg/kg, route: oral, frequency: daily}]  # no weight",
-    passing_example="patient: {weight_kg: 70}\norders: [{drug: azathioprine, dose: 2, unit: mg/kg, route: oral, frequency: daily}]",
 )(_engine)
 
 OL005 = rule(
@@ -87,8 +85,6 @@ OL005 = rule(
         "suppresses nothing, so its findings stay active."
     ),
     fix="Give the waiver a known `rule`, a `reason` of at least 10 characters, `approved_by`, and a future `expires`.",
-    failing_example="waivers: [{rule: ILD102, reason: ok}]",
-    passing_example="waivers: [{rule: ILD102, reason: 'ATS 2023 combination; rheumatology MDT', approved_by: Dr Lee}]",
 )(_engine)
 
 OL006 = rule(
@@ -99,8 +95,6 @@ OL006 = rule(
     source=_CORE,
     rationale="A stale waiver hides intent and could silently suppress a future finding; remove it.",
     fix="Remove the waiver, or point it at the rule and order it was meant for.",
-    failing_example="waivers: [{rule: ILD301, reason: 'prophylaxis given elsewhere', approved_by: Dr Lee}]  # no cyclophosphamide",
-    passing_example="waivers: []",
 )(_engine)
 
 
@@ -118,8 +112,6 @@ OL007 = rule(
         "mixes conditions can ignore OL007."
     ),
     fix="Correct indication.condition (for the built-in pack: ssc-ild), install the pack for that condition, or ignore OL007 for mixed streams.",
-    failing_example="indication: {condition: ra-ild}",
-    passing_example="indication: {condition: SSc-ILD}",
 )(_engine)
 
 OL008 = rule(
@@ -150,14 +142,12 @@ OL008 = rule(
         "by a taper of the same ingredient are not duplicates."
     ),
     fix="Keep one order per ingredient; for a split dose, use one order with the right frequency.",
-    failing_example="orders: [{drug: CellCept, ...}, {drug: mycophenolate mofetil, ...}]",
-    passing_example="orders: [{drug: CellCept, dose: 1500, unit: mg, route: oral, frequency: bid}]",
 )
-def duplicate_therapy(reg, opts) -> Iterator[Hit]:
+def duplicate_therapy(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     # rules.md 2nd ed. (OL004): checked ingredients only, not premedication orders, and a pulse is
     # not a duplicate of a non-pulse order of its ingredient (pulse then taper).
-    threshold = reg.options.get("ILD204", {}).get("pulse-min-daily-pe-mg", DEFAULT_PULSE_MIN_PE)
-    first: dict[tuple, object] = {}
+    threshold = setting(reg, PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
+    first: dict[tuple, Any] = {}
     for o in reg.active():
         if not o.checked or o.premedication:
             continue
@@ -175,8 +165,13 @@ def duplicate_therapy(reg, opts) -> Iterator[Hit]:
         )
 
 
-#: rules.md, Terms (Pulse): the default when no installed pack configures the threshold (ILD204).
+#: rules.md, Terms (Pulse): the pack-level setting a pack declares for the pulse threshold, and
+#: its value when no installed pack declares it.
+PULSE_SETTING = "pulse-min-daily-pe-mg"
 DEFAULT_PULSE_MIN_PE = 250
+
+#: The core rules form a pack of their own: no settings, and their case files beside this module.
+CORE_PACK = Pack(cases=Path(__file__).with_name("core_cases"))
 
 CORE_RULES = [OL000, OL001, OL002, OL003, duplicate_therapy, OL005, OL006, OL007, OL008]
 #: Rules that can never be turned off: a crash or an invalid document always counts.

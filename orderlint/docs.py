@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
-from orderlint.rules import Rule
+from orderlint.rules import Option, Rule
 
 
-def rule_dict(r: Rule, options: Optional[dict[str, Any]] = None) -> dict:
-    """A rule as `rules --format json` shows it; ``options`` are its effective values."""
+def rule_dict(
+    r: Rule,
+    options: Optional[Mapping[str, Any]] = None,
+    *,
+    settings: Optional[Mapping[str, Any]] = None,
+    docs_url: Optional[str] = None,
+) -> dict[str, Any]:
+    """A rule as `rules --format json` shows it; ``options`` are its effective values,
+    ``settings`` the effective pack settings (``Linter.settings_values``), ``docs_url`` the site's."""
     return {
         "code": r.code,
         "name": r.name,
@@ -19,23 +26,42 @@ def rule_dict(r: Rule, options: Optional[dict[str, Any]] = None) -> dict:
         "rationale": r.rationale,
         "fix": r.fix_for(options),
         "notes": r.notes,
-        "options": {
-            k: {"default": o.default, "description": o.description, "kind": o.kind,
-                **({"minimum": o.minimum, "maximum": o.maximum} if o.kind in ("number", "integer") else {}),
-                **({"min_items": o.min_items} if getattr(o, "min_items", None) is not None else {}),
-                **({"value": options[k]} if options is not None and k in options else {})}
-            for k, o in r.options.items()
-        },
+        "options": {k: _option_dict(o, options, k) for k, o in r.options.items()},
+        "settings": {k: _option_dict(o, _setting_values(r, options, settings), k) for k, o in _read_settings(r).items()},
         "conditions": sorted(r.conditions) if r.conditions else None,
         "plugin": r.plugin,
-        "help_uri": r.help_uri(),
+        "help_uri": r.help_uri(docs_url),
+        "docs_anchor": r.docs_anchor,
     }
 
 
-def _allowed(o: Any) -> str:
+def _option_dict(o: Option, values: Optional[Mapping[str, Any]], k: str) -> dict[str, Any]:
+    return {
+        "default": o.default, "description": o.description, "kind": o.kind,
+        **({"minimum": o.minimum, "maximum": o.maximum} if o.kind in ("number", "integer") else {}),
+        **({"min_items": o.min_items} if o.min_items is not None else {}),
+        **({"value": values[k]} if values is not None and k in values else {}),
+    }
+
+
+def _read_settings(r: Rule) -> dict[str, Option]:
+    """The pack settings the rule reads, with their declarations (pack loaded: ``pack_settings``)."""
+    packs = r.pack_settings or {}
+    return {n: packs[n] for n in r.settings if n in packs}
+
+
+def _setting_values(r: Rule, options: Optional[Mapping[str, Any]], settings: Optional[Mapping[str, Any]]) -> Optional[dict[str, Any]]:
+    if settings is None and options is None:
+        return None
+    values = {n: (options or {})[n] for n in r.settings if n in (options or {})}
+    values.update({n: settings[n] for n in r.settings if settings is not None and n in settings})
+    return values
+
+
+def _allowed(o: Option) -> str:
     """' (allowed: 0 to 30)' for a number option with a range, ' (not empty)' for a list or table
     that must name something; a site value outside it is refused."""
-    least = getattr(o, "min_items", None)
+    least = o.min_items
     if least is not None:
         return " (not empty)" if least == 1 else f" (at least {least} items)"
     if o.kind not in ("number", "integer") or (o.minimum is None and o.maximum is None):
@@ -52,7 +78,15 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return "\n".join(textwrap.fill(p, width=96, initial_indent=indent, subsequent_indent=indent) for p in text.split("\n"))
 
 
-def explain_text(r: Rule, effective: dict[str, Any]) -> str:
+def explain_text(
+    r: Rule,
+    effective: Mapping[str, Any],
+    *,
+    settings: Optional[Mapping[str, Any]] = None,
+    docs_url: Optional[str] = None,
+) -> str:
+    """`orderlint explain`: ``effective`` the rule's options (``Linter.options[code]``),
+    ``settings`` the effective pack settings (``Linter.settings_values``), ``docs_url`` the site's."""
     out = [f"{r.code} {r.name} [{r.severity}]", "", _wrap(r.summary_for(effective), ""), ""]
     out += ["Why:", _wrap(r.rationale), ""]
     out += [
@@ -73,12 +107,36 @@ def explain_text(r: Rule, effective: dict[str, Any]) -> str:
             out.append(f"  {k} = {o.default!r}{note}{_allowed(o)}")
             out.append(_wrap(o.description, "      "))
         out.append("")
-    if r.failing_example:
-        out += ["Fires on:", textwrap.indent(r.failing_example, "  "), ""]
-    if r.passing_example:
-        out += ["Passes:", textwrap.indent(r.passing_example, "  "), ""]
-    out.append(f"Plugin: {r.plugin}. More: {r.help_uri()}")
+    read = _read_settings(r)
+    if read:
+        values = _setting_values(r, effective, settings) or {}
+        out.append(f"Pack settings it reads ([tool.orderlint.packs.{r.plugin}]):")
+        for k, o in read.items():
+            cur = values.get(k, o.default)
+            note = "" if cur == o.default else f" (configured: {cur!r})"
+            out.append(f"  {k} = {o.default!r}{note}{_allowed(o)}")
+            out.append(_wrap(o.description, "      "))
+        out.append("")
+    firing, passing = _first_cases(r)
+    for title, case in (("Fires on", firing), ("Passes", passing)):
+        if case is not None:
+            out += [f"{title} (case {case.name!r} of {r.code}.yaml):", textwrap.indent(case.document.rstrip("\n"), "  ")]
+            out += [f"  -> {_expected(case)}", ""]
+    link = r.help_uri(docs_url)
+    out.append(f"Plugin: {r.plugin}. Documentation: {r.docs_anchor}." + (f" More: {link}" if link != r.docs_anchor else ""))
     return "\n".join(out)
+
+
+def _first_cases(r: Rule) -> tuple[Any, Any]:
+    from orderlint.cases import first_cases
+
+    return first_cases(r)
+
+
+def _expected(case: Any) -> str:
+    from orderlint.cases import expected_text
+
+    return expected_text(case)
 
 
 def rules_markdown(rules: list[Rule]) -> str:
@@ -100,7 +158,8 @@ def reference_markdown(rules: list[Rule]) -> str:
         "",
     ]
     for r in rules:
-        out += [f"## {r.code} {r.name}", "", f"**Severity:** {r.severity}. **Plugin:** {r.plugin}.", ""]
+        # An explicit anchor: Rule.docs_anchor (docs/rules.md#<code>) and the site's docs-url link to it.
+        out += [f'<a id="{r.code.lower()}"></a>', "", f"## {r.code} {r.name}", "", f"**Severity:** {r.severity}. **Plugin:** {r.plugin}.", ""]
         out += [r.summary, "", f"**Why.** {r.rationale}", ""]
         out += [f"**Source.** {r.source.citation}. Evidence: {r.source.grade}; verification tag {r.source.verification} "
                 f"({_TAGS.get(r.source.verification, r.source.verification)}).", ""]
@@ -113,10 +172,17 @@ def reference_markdown(rules: list[Rule]) -> str:
             for k, o in r.options.items():
                 out.append(f"- `{k}` = `{o.default!r}`{_allowed(o)}: {o.description}")
             out.append("")
-        if r.failing_example:
-            out += ["Fires on:", "", "```yaml", r.failing_example, "```", ""]
-        if r.passing_example:
-            out += ["Passes:", "", "```yaml", r.passing_example, "```", ""]
+        read = _read_settings(r)
+        if read:
+            out += [f"**Pack settings it reads** (`[tool.orderlint.packs.{r.plugin}]`):", ""]
+            for k, o in read.items():
+                out.append(f"- `{k}` = `{o.default!r}`{_allowed(o)}: {o.description}")
+            out.append("")
+        out += [f"**Source link:** {r.help_uri()}", ""]
+        firing, passing = _first_cases(r)
+        for title, case in (("Fires on", firing), ("Passes", passing)):
+            if case is not None:
+                out += [f"{title} (case `{case.name}`; expected: {_expected(case)}):", "", "```yaml", case.document.rstrip("\n"), "```", ""]
     out += _limits_markdown()
     return "\n".join(out)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import os
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Optional
 
@@ -15,10 +17,10 @@ import signal
 import threading
 
 from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
-from orderlint.core_rules import ALWAYS_ON, CORE_RULES, ENGINE_CODES
+from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
-from orderlint.rules import Hit, Rule
+from orderlint.rules import Hit, Option, Pack, Rule
 from orderlint.vocabulary import Vocabulary, VocabularyError
 
 ENTRY_POINT_GROUP = "orderlint"
@@ -81,8 +83,9 @@ class Linter:
     ) -> None:
         self.settings = settings or Settings()
         self.vocab = Vocabulary()
-        self.plugin_names: list[str] = []
         self.rules: list[Rule] = []
+        #: pack name (entry-point name; "orderlint" for the core rules) -> what it declares.
+        self.packs: dict[str, Pack] = {}
         self._load(entry_points, list(plugins))
         self.by_code = {r.code: r for r in self.rules}
         self.by_name = {r.name: r for r in self.rules}
@@ -91,6 +94,7 @@ class Linter:
         self._resolve_settings()
         # Checks receive read-only options (one copy, shared by every document).
         self._frozen_options = MappingProxyType({code: _frozen(opts) for code, opts in self.options.items()})
+        self._frozen_settings = MappingProxyType({k: _frozen(v) for k, v in self.settings_values.items()})
         # A severity the site configured wins over a finding's own (OL002's error for a misspelling).
         self._site_severity = frozenset(self.resolve(k).code for k in self.settings.severity)
         self._per_condition: dict[str, list[Rule]] = {}
@@ -145,9 +149,24 @@ class Linter:
         except BaseException as e:
             _reraise_interrupt(e)
             errors.append(f"plugin hook error: {_describe_exc(e)}")
-        self.plugin_names = [n for n, _ in pm.list_name_plugin()]
+        self.packs = {"orderlint": CORE_PACK}
+        owners: dict[str, str] = {}  # setting name -> pack: one name is one term for every check
+        for impl in pm.hook.orderlint_pack.get_hookimpls():
+            try:
+                pack = impl.function()
+                if not isinstance(pack, Pack):
+                    raise TypeError(f"returned {pack!r:.80}, not an orderlint.rules.Pack")
+            except BaseException as e:
+                _reraise_interrupt(e)
+                errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_pack: {_describe_exc(e)}")
+                continue
+            for name in pack.settings:
+                if name in owners:
+                    errors.append(f"plugin {impl.plugin_name!r}: setting {name!r} is already declared by {owners[name]}")
+                owners[name] = impl.plugin_name
+            self.packs[impl.plugin_name] = pack
 
-        rules: list[Rule] = [dataclasses.replace(r, plugin="orderlint") for r in CORE_RULES]
+        rules: list[Rule] = [self._attach(r, "orderlint") for r in CORE_RULES]
         seen_codes = {r.code: "orderlint" for r in rules}
         seen_names = {r.name: "orderlint" for r in rules}
         allowed = frozenset(self.settings.allow_vocabulary_override)
@@ -182,10 +201,19 @@ class Linter:
                         break
                 else:
                     seen_codes[r.code] = seen_names[r.name] = impl.plugin_name
-                    rules.append(dataclasses.replace(r, plugin=impl.plugin_name))
+                    try:
+                        rules.append(self._attach(r, impl.plugin_name))
+                    except ValueError as e:  # a setting the rule reads that its pack does not declare
+                        errors.append(f"plugin {impl.plugin_name!r}: {e}")
         if errors:
             raise PluginLoadError(errors)
         self.rules = sorted(rules, key=lambda r: r.code)
+
+    def _attach(self, r: Rule, plugin: str) -> Rule:
+        """The rule as its pack installs it: named by the pack, with the pack's settings and its case file."""
+        pack = self.packs.get(plugin)
+        settings = pack.settings if pack is not None else {}
+        return dataclasses.replace(r, plugin=plugin, pack_settings=settings, case_file=case_file(pack, r.code))
 
     def _add_site_names(self) -> None:
         """`[tool.orderlint.vocabulary]` site names, checked against the loaded vocabulary."""
@@ -295,18 +323,77 @@ class Linter:
             self.options[r.code] = {
                 k: _check_option(r.code, k, o, o.default, self.vocab, "default ") for k, o in r.options.items()
             }
+        self.settings_values = self._pack_settings(s)
         for key, values in s.rules.items():
             r = self.resolve(key)
             for opt, value in values.items():
                 spec = r.options.get(opt)
+                if spec is None and opt in (r.pack_settings or {}):
+                    # The first spelling of a pack setting, as an option of one rule that reads it
+                    # ([tool.orderlint.rules.ILD204] pulse-min-daily-pe-mg): same schema, same effect.
+                    self._set_by_rule(r, opt, value, s)
+                    continue
                 if spec is None:
                     known = ", ".join(r.options) or "none"
                     raise ConfigError(
                         f"rule {r.code} has no option {opt!r}{did_you_mean(opt, r.options)}; its options: {known}"
                     )
                 self.options[r.code][opt] = _check_option(r.code, opt, spec, value, self.vocab)
+        # A rule's text quotes the effective value of the settings it reads (ILD204's summary).
+        for r in self.rules:
+            for name in r.quoted_settings():
+                self.options[r.code][name] = self.settings_values[name]
         s.check_timeout = check_timeout(s.check_timeout, s.origins.get("check-timeout", "settings"))
         s.lookback_days = self._lookback_windows(s)
+
+    def _pack_settings(self, s: Settings) -> dict[str, Any]:
+        """Every pack-level setting's effective value: the pack's default, or the site's value
+        from ``[tool.orderlint.packs.<pack>]``, each through its schema (a typo is an error)."""
+        values: dict[str, Any] = {}
+        self._settings_set: dict[str, tuple[str, Any]] = {}  # name -> (where it was set, raw value)
+        for pack_name, pack in self.packs.items():
+            for name, spec in pack.settings.items():
+                values[name] = self._check_setting(pack_name, name, spec, spec.default, "default ")
+        for pack_name, given in s.packs.items():
+            pack = self.packs.get(pack_name)
+            if pack is None:
+                raise ConfigError(
+                    f"{s.pack_origin(pack_name)}: packs.{pack_name}: no installed pack is named {pack_name!r}"
+                    f"{did_you_mean(str(pack_name), self.packs)}; installed packs: {', '.join(sorted(self.packs))}"
+                )
+            for name, value in given.items():
+                spec = pack.settings.get(name)
+                if spec is None:
+                    known = ", ".join(pack.settings) or "none"
+                    raise ConfigError(
+                        f"{s.pack_origin(pack_name, name)}: pack {pack_name} has no setting {name!r}"
+                        f"{did_you_mean(str(name), pack.settings)}; its settings: {known}"
+                    )
+                values[name] = self._check_setting(pack_name, name, spec, value)
+                self._settings_set[name] = (f"[packs.{pack_name}]", value)
+        return values
+
+    def _set_by_rule(self, r: Rule, name: str, value: Any, s: Settings) -> None:
+        spec = (r.pack_settings or {})[name]
+        checked = _check_option(r.code, name, spec, value, self.vocab)
+        earlier = self._settings_set.get(name)
+        if earlier is not None and self.settings_values[name] != checked:
+            raise ConfigError(
+                f"pack {r.plugin} setting {name!r} is set twice with different values: {earlier[1]!r} in "
+                f"{earlier[0]} and {value!r} in [rules.{r.code}]; keep [packs.{r.plugin}] only"
+            )
+        self._settings_set[name] = (f"[rules.{r.code}]", value)
+        self.settings_values[name] = checked
+
+    def _check_setting(self, pack: str, name: str, spec: Option, value: Any, what: str = "") -> Any:
+        from orderlint.rules import OptionError
+
+        try:
+            return spec.validate(value, self.vocab)
+        except OptionError as e:
+            readers = [r.code for r in self.rules if r.plugin == pack and name in r.settings]
+            why = f" (why: orderlint explain {readers[0]})" if e.out_of_range and readers else ""
+            raise ConfigError(f"pack {pack} setting {name!r}: {what}{e}{why}") from None
 
     def _lookback_windows(self, s: Settings) -> dict[str, Optional[int]]:
         """The look-back windows under canonical test names, each within its limit.
@@ -429,7 +516,9 @@ class Linter:
         from orderlint.normalize import normalize
 
         reg, unknown = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=self._lookback, plan=self._plan)
-        reg.options = self._frozen_options  # terms shared across rules (e.g. the pulse threshold on ILD204)
+        reg.options = self._frozen_options  # every rule's options, as the pack's first design read them
+        # Pack-level settings, read by checks through orderlint.rules.setting (Regimen gives them no field yet).
+        setattr(reg, "settings", self._frozen_settings)
         findings: list[Finding] = []
         enabled = self.enabled
         if "OL002" in enabled:
@@ -619,6 +708,16 @@ def _ep_label(ep: Any) -> str:
     dist = getattr(ep, "dist", None)
     version = f" {dist.name} {dist.version}" if dist is not None else ""
     return f"{ep.name!r} ({ep.value}{version})"
+
+
+def case_file(pack: Optional[Pack], code: str) -> Any:
+    """Where a rule's case file is: ``<CODE>.yaml`` in its pack's case folder (None: no folder)."""
+    folder = pack.cases if pack is not None else None
+    if folder is None:
+        return None
+    if isinstance(folder, (str, os.PathLike)):
+        return Path(folder) / f"{code}.yaml"
+    return folder.joinpath(f"{code}.yaml")
 
 
 def _check_option(code: str, name: str, spec: Any, value: Any, vocab: Any = None, what: str = "") -> Any:

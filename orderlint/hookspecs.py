@@ -5,12 +5,17 @@ A rule pack is a module registered under the ``orderlint`` entry-point group::
     [project.entry-points.orderlint]
     my-pack = "my_pack.plugin"
 
-and implements one or both hooks with ``@orderlint.hookspecs.hookimpl``.
+and implements any of the hooks below with ``@orderlint.hookspecs.hookimpl``.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pluggy
+
+if TYPE_CHECKING:
+    from orderlint.rules import Pack, Rule
 
 PROJECT = "orderlint"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -19,7 +24,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 class PackSpec:
     @hookspec
-    def orderlint_rules(self) -> list:
+    def orderlint_rules(self) -> "list[Rule]":
         """Return the pack's rules: a list of :class:`orderlint.rules.Rule` (built with ``@rule``).
 
         Import rule modules inside this hook, not at module import, to keep start-up fast. A rule
@@ -31,11 +36,21 @@ class PackSpec:
         """
 
     @hookspec
-    def orderlint_vocabulary(self) -> dict:
+    def orderlint_vocabulary(self) -> "dict[str, Any]":
         """Return vocabulary: ``{"drugs": {canonical: {"classes", "aliases", "rxcui", "pe_factor"}},
         "tests": {canonical: [aliases]}}``. Both keys are optional.
 
         A contribution that changes a fact another pack declared (classes, pe_factor, rxcui) is a
         load error naming both packs, unless the site lists this plugin in
         ``allow-vocabulary-override``.
+        """
+
+    @hookspec
+    def orderlint_pack(self) -> "Pack":
+        """Return what the pack declares about itself: an :class:`orderlint.rules.Pack` with its
+        pack-level settings (terms several of its rules share, set by a site in
+        ``[tool.orderlint.packs.<pack-name>]``, read by checks with ``orderlint.rules.setting``)
+        and the folder of its case files (``<CODE>.yaml`` per rule, run by
+        ``orderlint.cases.check_case``; ``explain`` shows the first firing and passing case).
+        The pack's name is its entry-point name.
         """

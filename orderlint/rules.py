@@ -11,7 +11,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, Optional, Union
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+    from os import PathLike
+
+    from orderlint.normalize import Regimen
 
 _CODE_RE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -25,6 +31,9 @@ class Source:
     citation: str
     grade: str  # e.g. "strong recommendation against", "conditional", "boxed warning", "seed guidance"
     verification: str = "V"  # V verified primary; V2 secondary only; U unverified
+    # The public address of the source (a DOI as https://doi.org/..., or a label's URL), as the
+    # project's clinical-facts sources give it; None when the source has none (never invented).
+    url: Optional[str] = None
 
     def text(self) -> str:
         return f"{self.citation} [{self.grade}; evidence tag {self.verification}]"
@@ -313,7 +322,42 @@ class Hit(NamedTuple):
     fix: Optional[str] = None
 
 
-CheckFn = Callable[..., Iterable[Hit]]
+#: What a check receives as its options: the rule's effective values, read-only.
+Options = Mapping[str, Any]
+#: A check: ``check(regimen, options) -> Iterator[Hit]`` (a generator function, usually).
+CheckFn = Callable[["Regimen", Options], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What a rule pack declares about itself besides its rules (hook ``orderlint_pack``).
+
+    ``settings``: pack-level settings, terms shared by several of its rules (the SSc-ILD pack's
+    pulse threshold), each an :class:`Option` with its schema; a site sets them in
+    ``[tool.orderlint.packs.<pack-name>]`` and checks read them with :func:`setting`.
+    ``cases``: the folder of the pack's case files (``<CODE>.yaml``, one per rule; see
+    :mod:`orderlint.cases`), a path or an ``importlib.resources`` folder.
+    """
+
+    settings: Mapping[str, Option] = field(default_factory=dict)
+    cases: "Optional[Union[str, PathLike[str], Traversable]]" = None
+
+    def __post_init__(self) -> None:
+        bad = [k for k in self.settings if not isinstance(k, str) or not _NAME_RE.match(k)]
+        if bad:
+            raise ValueError(f"pack setting names must be kebab-case: {', '.join(map(repr, bad))}")
+        if not all(isinstance(o, Option) for o in self.settings.values()):
+            raise ValueError("pack settings must be rules.Option values")
+        object.__setattr__(self, "settings", dict(self.settings))
+
+
+_NO_SETTINGS: Mapping[str, Any] = {}
+
+
+def setting(reg: "Regimen", name: str, default: Any = None) -> Any:
+    """The effective value of a pack-level setting (:class:`Pack`) for this regimen's run, or
+    ``default`` when no installed pack declares it. The one way checks read shared terms."""
+    return getattr(reg, "settings", _NO_SETTINGS).get(name, default)
 
 
 @dataclass(frozen=True)
@@ -326,13 +370,11 @@ class Rule:
     rationale: str
     fix: Optional[str] = None
     options: dict[str, Option] = field(default_factory=dict)
-    failing_example: Optional[str] = None
-    passing_example: Optional[str] = None
     notes: Optional[str] = None  # disagreements between sources, told by `explain`
     conditions: Optional[frozenset[str]] = None  # None: core rule, applies to every checked document
     # Drug tags (classes or ingredients) without which the rule cannot fire: the engine skips the
     # rule for regimens with no active order of any of them. A callable gets the rule's options.
-    triggers: Optional[Union[frozenset, Callable[[dict], Iterable[str]]]] = field(default=None, compare=False, repr=False)
+    triggers: Optional[Union[frozenset, Callable[[Mapping[str, Any]], Iterable[str]]]] = field(default=None, compare=False, repr=False)
     check: Optional[CheckFn] = field(default=None, compare=False, repr=False)
     plugin: str = "orderlint"
     # Amounts the check computes (reg.amount / reg.daily_pe); see :class:`Need`.
@@ -344,6 +386,12 @@ class Rule:
     # hold them rendered with the defaults, ``summary_for(options)`` with the effective values.
     summary_template: Optional[str] = field(default=None, compare=False, repr=False)
     fix_template: Optional[str] = field(default=None, compare=False, repr=False)
+    # Names of the pack-level settings (:class:`Pack`) the rule reads; its summary and fix may
+    # quote them. ``pack_settings`` is its pack's declared settings, attached when the pack loads.
+    settings: tuple[str, ...] = ()
+    pack_settings: Optional[Mapping[str, Option]] = field(default=None, compare=False, repr=False)
+    # The rule's case file (``<CODE>.yaml`` in its pack's case folder), attached when the pack loads.
+    case_file: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         problems = []
@@ -364,21 +412,37 @@ class Rule:
         if not all(isinstance(t, str) and t.strip() for t in looks_for):
             problems.append("looks_for must be drug or class names")
         object.__setattr__(self, "looks_for", frozenset(looks_for))
+        names = (self.settings,) if isinstance(self.settings, str) else tuple(self.settings or ())
+        object.__setattr__(self, "settings", names)
+        if self.pack_settings is not None:
+            undeclared = [n for n in names if n not in self.pack_settings]
+            if undeclared:
+                problems.append(f"reads {', '.join(undeclared)}, which its pack does not declare as a setting")
         for attr in ("summary", "fix"):
-            text = getattr(self, attr)
-            if text is None or getattr(self, f"{attr}_template") is not None:
+            # Rendered again when the pack's settings are attached (their defaults are the pack's).
+            text = getattr(self, f"{attr}_template") or getattr(self, attr)
+            if text is None:
                 continue
             used = _PLACEHOLDER_RE.findall(text)
-            unknown = [u for u in used if u not in self.options]
+            unknown = [u for u in used if u not in self.options and u not in names]
             if unknown:
-                problems.append(f"{attr} quotes {', '.join(unknown)}, which is not an option")
+                problems.append(f"{attr} quotes {', '.join(unknown)}, which is not an option or a setting it reads")
             elif used:
                 object.__setattr__(self, f"{attr}_template", text)
-                object.__setattr__(self, attr, _render(text, self.defaults()))
+                object.__setattr__(self, attr, _render(text, self._text_values()))
         if problems:
             raise ValueError(f"rule {self.code}: " + "; ".join(problems))
 
-    def trigger_tags(self, options: dict[str, Any]) -> Optional[frozenset]:
+    def _text_values(self, options: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+        """Values the summary and fix quote: setting defaults, option defaults, then ``options``."""
+        packs = self.pack_settings or {}
+        return {
+            **{n: packs[n].default for n in self.settings if n in packs},
+            **self.defaults(),
+            **(options or {}),
+        }
+
+    def trigger_tags(self, options: Mapping[str, Any]) -> Optional[frozenset]:
         if self.triggers is None:
             return None
         tags = self.triggers(options) if callable(self.triggers) else self.triggers
@@ -407,23 +471,40 @@ class Rule:
     def defaults(self) -> dict[str, Any]:
         return {k: o.default for k, o in self.options.items()}
 
-    def summary_for(self, options: Optional[dict[str, Any]] = None) -> str:
-        """The summary quoting the effective option values (``options``: the rule's settings)."""
+    def summary_for(self, options: Optional[Mapping[str, Any]] = None) -> str:
+        """The summary quoting the effective values (``options``: the rule's effective options,
+        with the values of the settings it quotes, as ``Linter.options[code]`` holds them)."""
         if self.summary_template is None or options is None:
             return self.summary
-        return _render(self.summary_template, {**self.defaults(), **options})
+        return _render(self.summary_template, self._text_values(options))
 
-    def fix_for(self, options: Optional[dict[str, Any]] = None) -> Optional[str]:
+    def fix_for(self, options: Optional[Mapping[str, Any]] = None) -> Optional[str]:
         """The fix suggestion quoting the effective option values."""
         if self.fix_template is None or options is None:
             return self.fix
-        return _render(self.fix_template, {**self.defaults(), **options})
+        return _render(self.fix_template, self._text_values(options))
 
-    def full_description_for(self, options: Optional[dict[str, Any]] = None) -> str:
+    def full_description_for(self, options: Optional[Mapping[str, Any]] = None) -> str:
         return f"{self.summary_for(options)} {self.rationale}"
 
-    def help_uri(self) -> str:
-        return f"https://orderlint.dev/rules/{self.code}"
+    def quoted_settings(self) -> tuple[str, ...]:
+        """The settings the rule reads that its summary or fix quotes (their values are part of
+        its effective options, so that messages quote the configured value)."""
+        used = set(_PLACEHOLDER_RE.findall(f"{self.summary_template or ''} {self.fix_template or ''}"))
+        return tuple(n for n in self.settings if n in used and n not in self.options)
+
+    @property
+    def docs_anchor(self) -> str:
+        """The rule's section in the project's documentation: ``docs/rules.md#<code>``."""
+        return f"docs/rules.md#{self.code.lower()}"
+
+    def help_uri(self, docs_url: Optional[str] = None) -> str:
+        """Where a reader learns about the rule: ``{docs_url}#{code}`` when the site publishes
+        the rule documentation (setting ``docs-url``), else the public address of the rule's
+        source; a rule whose source has none (the format contract) points at :attr:`docs_anchor`."""
+        if docs_url:
+            return f"{docs_url.rstrip('#')}#{self.code.lower()}"
+        return self.source.url or self.docs_anchor
 
     def full_description(self) -> str:
         return f"{self.summary} {self.rationale}"
@@ -447,13 +528,12 @@ def rule(
     rationale: str,
     fix: Optional[str] = None,
     options: Optional[dict[str, Option]] = None,
-    failing_example: Optional[str] = None,
-    passing_example: Optional[str] = None,
     notes: Optional[str] = None,
     conditions: Optional[Iterable[str]] = None,
-    triggers: Optional[Union[Iterable[str], Callable[[dict], Iterable[str]]]] = None,
+    triggers: Optional[Union[Iterable[str], Callable[[Mapping[str, Any]], Iterable[str]]]] = None,
     amounts: Iterable[Need] = (),
     looks_for: Iterable[str] = (),
+    settings: Iterable[str] = (),
 ) -> Callable[[CheckFn], Rule]:
     """Declare a rule around its check function ``check(regimen, options) -> Iterable[Hit]``.
 
@@ -462,6 +542,9 @@ def rule(
     amount the check computes (:class:`Need`). ``looks_for`` names the drug tags the check looks
     for without triggering on them (ILD301: a PCP prophylaxis agent); with the trigger and the
     drug names in the options they make the rule's checked drugs (:meth:`Rule.checked_tags`).
+    ``settings`` names the pack-level settings (:class:`Pack`) the check reads with
+    :func:`setting`; the summary and fix may quote them. Examples live in the rule's case file
+    (``<CODE>.yaml`` in the pack's case folder), not here: they are run by the tests.
     """
 
     def wrap(fn: CheckFn) -> Rule:
@@ -474,14 +557,13 @@ def rule(
             rationale=rationale,
             fix=fix,
             options=dict(options or {}),
-            failing_example=failing_example,
-            passing_example=passing_example,
             notes=notes,
             conditions=frozenset(conditions) if conditions is not None else None,
             triggers=triggers if triggers is None or callable(triggers) else frozenset(triggers),
             check=fn,
             amounts=tuple(amounts),
             looks_for=frozenset([looks_for] if isinstance(looks_for, str) else looks_for),
+            settings=(settings,) if isinstance(settings, str) else tuple(settings),
         )
 
     return wrap

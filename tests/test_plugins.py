@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -52,6 +53,26 @@ def test_example_plugin_adds_its_rule(example_plugin, tmp_path):
     assert r.returncode == 1
     # Without the plugin the same document is clean.
     assert run_orderlint("check", str(p)).returncode == 0
+
+
+def test_example_plugin_runs_its_own_case_file_with_the_public_runner(example_plugin):
+    # The installed pack ships cases/SITE001.yaml (package data) and its own test runs it with
+    # orderlint.cases, as a plugin author's CI would.
+    assert (example_plugin / "orderlint_example_plugin" / "cases" / "SITE001.yaml").is_file()
+    env = {**os.environ, "PYTHONPATH": str(example_plugin)}
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(PLUGIN_SRC / "tests")],
+        capture_output=True, text=True, timeout=300, env=env, cwd=str(example_plugin),
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "5 passed" in r.stdout
+
+
+def test_example_plugin_explain_shows_its_first_firing_and_passing_case(example_plugin):
+    out = run_orderlint("explain", "SITE001", env={"PYTHONPATH": str(example_plugin)}).stdout.decode()
+    assert "Fires on (case 'new-order-without-id' of SITE001.yaml):" in out
+    assert "Passes (case 'order-with-id-clean' of SITE001.yaml):" in out
+    assert "-> SITE001 at /orders/0 (order 0)" in out
 
 
 def test_example_plugin_vocabulary_is_used(example_plugin, tmp_path):

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from orderlint.rules import Hit, Option, rule
-from orderlint_ssc.common import ACR_CHEST_2023, ATS_2023, CONDITION, SEED, src
+from orderlint_ssc.common import (
+    ACR_CHEST_2023,
+    ACR_CHEST_2023_URL,
+    ATS_2023,
+    CONDITION,
+    MYCOPHENOLATE_LABEL_URL,
+    SEED,
+    SEED_URL,
+    TOCILIZUMAB_SSC_ILD_URL,
+    src,
+)
 
 #: Not-recommended agents: class or ingredient -> why (shown in the message).
 NOT_RECOMMENDED = {
@@ -24,7 +34,7 @@ NOT_RECOMMENDED = {
     name="not-recommended-agent",
     severity="warning",
     summary="A new ILD order of an agent not recommended for SSc-ILD ({agents}); with rapidly progressive ILD, {rp-ild-exempt} do not fire.",
-    source=src(f"{SEED}; {ACR_CHEST_2023} (conditional against leflunomide, methotrexate, TNF inhibitors, abatacept); {ATS_2023} (pirfenidone: research only)", "conditional recommendation against", "V"),
+    source=src(f"{SEED}; {ACR_CHEST_2023} (conditional against leflunomide, methotrexate, TNF inhibitors, abatacept); {ATS_2023} (pirfenidone: research only)", "conditional recommendation against", "V", ACR_CHEST_2023_URL),
     rationale=(
         "The preferred first-line agents are mycophenolate, tocilizumab and rituximab, with cyclophosphamide, "
         "azathioprine and nintedanib as additional options. ACR/CHEST conditionally recommends against "
@@ -38,8 +48,6 @@ NOT_RECOMMENDED = {
                          "would switch the rule off (ignore it instead)", names="drug", min_items=1),
         "rp-ild-exempt": Option(["ivig", "calcineurin-inhibitor", "jak-inhibitor"], "classes allowed when rapidly_progressive is true", names="drug"),
     },
-    failing_example="orders: [{drug: leflunomide, dose: 20, unit: mg, route: oral, frequency: daily}]",
-    passing_example="orders: [{drug: mycophenolate mofetil, dose: 1000, unit: mg, route: oral, frequency: bid}]",
     notes="The JAK inhibitor, calcineurin inhibitor, IVIG and plasma-exchange entries come from the seed; no explicit SSc-ILD recommendation against them was verified (clinical-facts.md D4).",
     conditions=CONDITION,
     triggers=lambda o: o["agents"],
@@ -62,14 +70,12 @@ def not_recommended_agent(reg, opts):
     name="nintedanib-mycophenolate-upfront",
     severity="warning",
     summary="New nintedanib together with active mycophenolate, without documented progression on mycophenolate.",
-    source=src(f"{SEED}; disputed by {ATS_2023}, which conditionally recommends nintedanib + mycophenolate", "seed guidance (disputed)", "U"),
+    source=src(f"{SEED}; disputed by {ATS_2023}, which conditionally recommends nintedanib + mycophenolate", "seed guidance (disputed)", "U", SEED_URL),
     rationale=(
         "The seed asks to add nintedanib to mycophenolate only after ILD progresses on mycophenolate alone, "
         "so that each drug's effect and toxicity can be judged."
     ),
     fix="Start mycophenolate alone and add nintedanib if ILD progresses (record it in `history` with outcome progression), or document a waiver.",
-    failing_example="orders: [{drug: CellCept, dose: 1500, unit: mg, route: oral, frequency: bid}, {drug: Ofev, dose: 150, unit: mg, route: oral, frequency: bid}]",
-    passing_example="history: [{drug: mycophenolate mofetil, outcome: progression}]\norders: [{drug: CellCept, ..., status: active}, {drug: Ofev, dose: 150, unit: mg, route: oral, frequency: bid}]",
     notes=(
         "Sources disagree. The ATS 2023 guideline conditionally recommends nintedanib plus mycophenolate for "
         "SSc-ILD (very low certainty); only the seed and AI summaries restrict it to progression on "
@@ -96,11 +102,9 @@ def nintedanib_mycophenolate_upfront(reg, opts):
     name="tocilizumab-iv-route",
     severity="warning",
     summary="Tocilizumab ordered IV: the SSc-ILD approval is 162 mg SC weekly.",
-    source=src("FDA Actemra label, SSc-ILD indication (March 2021): 162 mg subcutaneously once weekly; the IV formulation is not approved for SSc-ILD", "label", "V"),
+    source=src("FDA Actemra label, SSc-ILD indication (March 2021): 162 mg subcutaneously once weekly; the IV formulation is not approved for SSc-ILD", "label", "V", TOCILIZUMAB_SSC_ILD_URL),
     rationale="The approved SSc-ILD regimen is subcutaneous; IV dosing (mg/kg every 4 weeks) was studied for other indications.",
     fix="Order tocilizumab 162 mg SC once weekly.",
-    failing_example="orders: [{drug: Actemra, dose: 8, unit: mg/kg, route: iv, frequency: q4w}]",
-    passing_example="orders: [{drug: Actemra, dose: 162, unit: mg, route: sc, frequency: weekly}]",
     conditions=CONDITION,
     triggers=["tocilizumab"],
 )
@@ -115,11 +119,9 @@ def tocilizumab_iv_route(reg, opts):
     name="antimetabolite-combination",
     severity="warning",
     summary="Active mycophenolate and active azathioprine together (additive marrow suppression).",
-    source=src("Mycophenolate labeling: concomitant azathioprine not recommended", "label", "U"),
+    source=src("Mycophenolate labeling: concomitant azathioprine not recommended", "label", "U", MYCOPHENOLATE_LABEL_URL),
     rationale="Both are antimetabolites; together they add marrow suppression without evidence of benefit in SSc-ILD.",
     fix="Use one antimetabolite: stop azathioprine when switching to mycophenolate, or vice versa.",
-    failing_example="orders: [{drug: CellCept, ...}, {drug: azathioprine, ...}]",
-    passing_example="orders: [{drug: CellCept, dose: 1000, unit: mg, route: oral, frequency: bid}]",
     conditions=CONDITION,
     triggers=["azathioprine"],
     looks_for=["mycophenolate"],

@@ -9,7 +9,20 @@ ILD204-ILD207, and is left out of the daily sums. Premedication orders with a bo
 from __future__ import annotations
 
 from orderlint.rules import Hit, Need, Option, render, rule
-from orderlint_ssc.common import ACR_CHEST_2023, ATS_2023, CONDITION, SEED, fmt, is_pulse, premedication, src
+from orderlint_ssc.common import (
+    ACR_CHEST_2023,
+    ACR_CHEST_2023_URL,
+    ATS_2023,
+    ATS_2023_URL,
+    CONDITION,
+    PULSE_MIN_PE,
+    SEED,
+    SEED_URL,
+    fmt,
+    is_pulse,
+    premedication,
+    src,
+)
 
 STEEN_1998 = "Steen & Medsger, Arthritis Rheum 1998;41:1613-9 (prednisone >= 15 mg/day and scleroderma renal crisis, OR 4.37)"
 
@@ -41,18 +54,17 @@ def _arithmetic(parts) -> str:
     name="glucocorticoid-first-line",
     severity="error",
     summary="A new systemic glucocorticoid ordered as ILD treatment in the first-line phase.",
-    source=src(f"{ACR_CHEST_2023}: strong recommendation against glucocorticoids as first-line SSc-ILD treatment", "strong recommendation against", "V"),
+    source=src(f"{ACR_CHEST_2023}: strong recommendation against glucocorticoids as first-line SSc-ILD treatment", "strong recommendation against", "V", ACR_CHEST_2023_URL),
     rationale=(
         "Glucocorticoids have no proven efficacy as first-line SSc-ILD treatment and raise the risk of "
         "scleroderma renal crisis. This is one of the guideline's two strong recommendations. A steroid "
         "given for another condition (purpose: other) is judged by the dose rules, not by this one."
     ),
     fix="Use a steroid-sparing first-line agent (mycophenolate); if the steroid treats another condition, set purpose: other.",
-    failing_example="orders: [{drug: prednisone, dose: 10, unit: mg, route: oral, frequency: daily}]",
-    passing_example="orders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, purpose: other}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=PE_NEEDS,
+    settings=[PULSE_MIN_PE],
 )
 def glucocorticoid_first_line(reg, opts):
     if reg.phase != "first-line":
@@ -71,7 +83,7 @@ def glucocorticoid_first_line(reg, opts):
     name="glucocorticoid-high-dose",
     severity="error",
     summary="The summed daily prednisone-equivalent of active non-pulse systemic glucocorticoids (premedication left out) is above {max-daily-pe-mg} mg.",
-    source=src(f"{SEED}; {ATS_2023} best-practice statement (whenever possible <= 15 mg/day prednisone-equivalent); {STEEN_1998}", "best-practice statement", "V"),
+    source=src(f"{SEED}; {ATS_2023} best-practice statement (whenever possible <= 15 mg/day prednisone-equivalent); {STEEN_1998}", "best-practice statement", "V", ATS_2023_URL),
     rationale=(
         "In systemic sclerosis, prednisone above 15 mg/day is associated with scleroderma renal crisis. All "
         "active systemic glucocorticoids count, whatever their purpose or phase, except premedication orders "
@@ -87,11 +99,10 @@ def glucocorticoid_first_line(reg, opts):
         "limit would pass doses of known risk",
         maximum=30,
     )},
-    failing_example="orders: [{drug: methylprednisolone, dose: 16, unit: mg, route: oral, frequency: daily, purpose: other}]",
-    passing_example="orders: [{drug: methylprednisolone, dose: 12, unit: mg, route: oral, frequency: daily, purpose: other}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=PE_NEEDS,
+    settings=[PULSE_MIN_PE],
 )
 def glucocorticoid_high_dose(reg, opts):
     parts = _non_pulse(reg, reg.active())
@@ -112,7 +123,7 @@ def glucocorticoid_high_dose(reg, opts):
     name="glucocorticoid-long-term",
     severity="error",
     summary="In the progression phase, an active ILD non-pulse systemic glucocorticoid with a course over {max-course-days} days or open-ended.",
-    source=src(f"{ACR_CHEST_2023}: strong recommendation against long-term glucocorticoids for SSc-ILD progression", "strong recommendation against", "V"),
+    source=src(f"{ACR_CHEST_2023}: strong recommendation against long-term glucocorticoids for SSc-ILD progression", "strong recommendation against", "V", ACR_CHEST_2023_URL),
     rationale="At progression the guideline strongly recommends against long-term glucocorticoids; switch or add an immunosuppressant or antifibrotic instead.",
     fix=FIX_203,
     options={"max-course-days": Option(
@@ -121,11 +132,10 @@ def glucocorticoid_high_dose(reg, opts):
         "reading (Steen 1998 counted steroid exposure in the 6 months before renal crisis)",
         maximum=180,
     )},
-    failing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily}]",
-    passing_example="history: [{drug: MMF, outcome: progression}]\norders: [{drug: prednisone, dose: 5, unit: mg, route: oral, frequency: daily, duration: {value: 4, unit: wk}}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=PE_NEEDS,
+    settings=[PULSE_MIN_PE],
 )
 def glucocorticoid_long_term(reg, opts):
     if reg.phase != "progression":
@@ -149,23 +159,13 @@ def _pulses(reg):
     name="pulse-outside-rpild",
     severity="error",
     summary="A glucocorticoid pulse (daily prednisone-equivalent >= {pulse-min-daily-pe-mg} mg) when the ILD is not rapidly progressive.",
-    source=src(f"{SEED}; {ACR_CHEST_2023} (pulse IV methylprednisolone conditionally recommended as a rapidly progressive ILD treatment only)", "conditional recommendation (RP-ILD only)", "V2"),
+    source=src(f"{SEED}; {ACR_CHEST_2023} (pulse IV methylprednisolone conditionally recommended as a rapidly progressive ILD treatment only)", "conditional recommendation (RP-ILD only)", "V2", ACR_CHEST_2023_URL),
     rationale="Pulse steroids carry a high risk of scleroderma renal crisis; they are an option only for rapidly progressive ILD, with individual risk-benefit assessment.",
     fix="Do not use pulse steroids outside rapidly progressive ILD; if the ILD is rapidly progressive, set indication.rapidly_progressive: true.",
-    options={"pulse-min-daily-pe-mg": Option(
-        250,
-        "daily prednisone-equivalent (mg) at or above which an order is a pulse; used by every ILD2xx and ILD302 "
-        "rule. From 100 to 1250: a lower threshold would take daily doses for pulses and so leave them out of "
-        "ILD201-ILD203 and ILD302 (EULAR 2022's high-dose range ends at 30 mg/day); a higher one would judge "
-        "the seed's pulse, methylprednisolone 1000 mg = 1250 mg, as a daily dose",
-        minimum=100,
-        maximum=1250,
-    )},
-    failing_example="orders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
-    passing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: Solu-Medrol, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}, {drug: rituximab, ...}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=PE_NEEDS,
+    settings=[PULSE_MIN_PE],
 )
 def pulse_outside_rpild(reg, opts):
     if reg.rapidly_progressive:
@@ -182,15 +182,14 @@ RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcin
     name="pulse-without-immunosuppressant",
     severity="warning",
     summary="An RP-ILD pulse with no active accompanying immunosuppressant ({partners}).",
-    source=src(f"{SEED}; {ACR_CHEST_2023} RP-ILD treatment options", "conditional recommendation", "V2"),
+    source=src(f"{SEED}; {ACR_CHEST_2023} RP-ILD treatment options", "conditional recommendation", "V2", ACR_CHEST_2023_URL),
     rationale="In rapidly progressive ILD, pulse steroids are given together with an immunosuppressive agent, never alone.",
     fix="Add an RP-ILD immunosuppressant: rituximab, cyclophosphamide, IVIG, mycophenolate, a calcineurin inhibitor or a JAK inhibitor.",
     options={"partners": Option(RP_PARTNERS, "classes or ingredients that count as the accompanying immunosuppressant", names="drug")},
-    failing_example="indication: {condition: ssc-ild, rapidly_progressive: true}\norders: [{drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}]",
-    passing_example="... plus {drug: rituximab, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=PE_NEEDS,
+    settings=[PULSE_MIN_PE],
 )
 def pulse_without_immunosuppressant(reg, opts):
     if not reg.rapidly_progressive:
@@ -206,7 +205,7 @@ def pulse_without_immunosuppressant(reg, opts):
     name="pulse-course-exceeds",
     severity="warning",
     summary="An RP-ILD pulse above {max-daily-pe-mg} mg prednisone-equivalent a day, over {max-administrations} administrations, or open-ended.",
-    source=src(f"{SEED} (pulse methylprednisolone 1000 mg daily for 3 days)", "seed guidance", "U"),
+    source=src(f"{SEED} (pulse methylprednisolone 1000 mg daily for 3 days)", "seed guidance", "U", SEED_URL),
     rationale="The seed's pulse is methylprednisolone 1000 mg daily (1250 mg prednisone-equivalent) for 3 days; more raises renal-crisis and infection risk. The guideline text retrieved gives no dose.",
     fix=FIX_206,
     options={
@@ -224,11 +223,10 @@ def pulse_without_immunosuppressant(reg, opts):
             maximum=5,
         ),
     },
-    failing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 5}",
-    passing_example="... {drug: methylprednisolone, dose: 1000, unit: mg, route: iv, frequency: daily, doses: 3}",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=PE_NEEDS,
+    settings=[PULSE_MIN_PE],
 )
 def pulse_course_exceeds(reg, opts):
     if not reg.rapidly_progressive:
@@ -251,14 +249,13 @@ def pulse_course_exceeds(reg, opts):
     name="pulse-renal-crisis-review",
     severity="info",
     summary="Any RP-ILD pulse: assess scleroderma renal crisis risk and monitor blood pressure and creatinine.",
-    source=src(f"{SEED}; {STEEN_1998}", "seed guidance", "U"),
+    source=src(f"{SEED}; {STEEN_1998}", "seed guidance", "U", SEED_URL),
     rationale="High-dose steroids are the strongest modifiable risk factor for scleroderma renal crisis; a pulse needs a documented risk assessment and monitoring.",
     fix="Document renal-crisis risk; monitor blood pressure and creatinine daily during and after the pulse.",
-    failing_example="indication: {rapidly_progressive: true} with a methylprednisolone 1000 mg IV pulse",
-    passing_example="a regimen with no pulse",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=PE_NEEDS,
+    settings=[PULSE_MIN_PE],
 )
 def pulse_renal_crisis_review(reg, opts):
     if not reg.rapidly_progressive:

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from orderlint.rules import Hit, Need, Option, rule
-from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, fmt, is_pulse, premedication, src
+from orderlint_ssc.common import (
+    ACR_VF_2021_URL,
+    CONDITION,
+    EULAR_2022,
+    EULAR_2022_URL,
+    PULSE_MIN_PE,
+    SEED,
+    fmt,
+    is_pulse,
+    premedication,
+    src,
+)
 
 #: The class of the PCP prophylaxis agents (rules.md Terms): sulfamethoxazole-trimethoprim, dapsone,
 #: atovaquone, pentamidine (inhaled too). The checks look for it; it is not their trigger.
@@ -17,11 +28,9 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     name="pcp-prophylaxis-missing",
     severity="error",
     summary="Active cyclophosphamide and no active Pneumocystis (PCP) prophylaxis agent.",
-    source=src(f"{SEED}; 2021 ACR/Vasculitis Foundation guideline for ANCA-associated vasculitis (PCP prophylaxis with cyclophosphamide), by extrapolation", "seed guidance (extrapolated)", "V2"),
+    source=src(f"{SEED}; 2021 ACR/Vasculitis Foundation guideline for ANCA-associated vasculitis (PCP prophylaxis with cyclophosphamide), by extrapolation", "seed guidance (extrapolated)", "V2", ACR_VF_2021_URL),
     rationale="Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents most cases.",
     fix=PCP_FIX,
-    failing_example="orders: [{drug: cyclophosphamide, dose: 600, unit: mg/m2, route: iv, frequency: q4w, doses: 6}]",
-    passing_example="... plus {drug: Bactrim DS, dose: 1, unit: tablet, strength: {value: 800, unit: mg}, route: oral, frequency: tiw}",
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
     looks_for=[PCP_AGENTS],
@@ -38,7 +47,7 @@ def pcp_prophylaxis_missing(reg, opts):
     name="pcp-prophylaxis-glucocorticoid",
     severity="warning",
     summary="Active non-pulse systemic glucocorticoids with a course of {min-course-days} days or longer (or open-ended) summing to {min-daily-pe-mg} mg/day prednisone-equivalent or more, without PCP prophylaxis.",
-    source=src(f"{EULAR_2022} (prophylaxis with > 15-30 mg/day prednisolone-equivalent for > 2-4 weeks)", "conditional recommendation", "V"),
+    source=src(f"{EULAR_2022} (prophylaxis with > 15-30 mg/day prednisolone-equivalent for > 2-4 weeks)", "conditional recommendation", "V", EULAR_2022_URL),
     rationale=(
         "Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; "
         "prophylaxis cut PCP incidence by over 90% in such patients. Only prolonged courses are summed: a short "
@@ -61,12 +70,11 @@ def pcp_prophylaxis_missing(reg, opts):
             maximum=30,
         ),
     },
-    failing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, purpose: other}]  # open-ended",
-    passing_example="orders: [{drug: prednisone, dose: 20, unit: mg, route: oral, frequency: daily, duration: {value: 14, unit: d}, purpose: other}]",
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
     amounts=[Need({"systemic-glucocorticoid"}, None, "mg", "day")],
     looks_for=[PCP_AGENTS],
+    settings=[PULSE_MIN_PE],
 )
 def pcp_prophylaxis_glucocorticoid(reg, opts):
     if reg.active(PCP_AGENTS):

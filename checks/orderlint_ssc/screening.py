@@ -7,7 +7,20 @@ before the evaluation date (windows are core settings: `lookback-days`).
 from __future__ import annotations
 
 from orderlint.rules import Hit, Option, rule
-from orderlint_ssc.common import CONDITION, EULAR_2022, SEED, src, systemic
+from orderlint_ssc.common import (
+    ACR_CHEST_SCREENING_URL,
+    CONDITION,
+    CPIC_2018_URL,
+    EULAR_2022,
+    EULAR_2022_URL,
+    MYCOPHENOLATE_LABEL_URL,
+    PCP_REGIMENS_URL,
+    RITUXIMAB_LABEL_URL,
+    SEED,
+    SEED_URL,
+    src,
+    systemic,
+)
 
 #: Required baseline labs by class or ingredient (ILD401).
 BASELINE_LABS = {
@@ -42,14 +55,12 @@ def _fmt_tests(tests) -> str:
     name="baseline-labs-missing",
     severity="warning",
     summary="A new drug's required baseline labs are neither ordered nor recent ({required}).",
-    source=src(f"{SEED} (CBC with differential and LFTs at baseline for mycophenolate); drug labels", "seed guidance; labels", "V2"),
+    source=src(f"{SEED} (CBC with differential and LFTs at baseline for mycophenolate); drug labels", "seed guidance; labels", "V2", SEED_URL),
     rationale="Baseline counts and organ function are needed to dose safely and to recognize toxicity later.",
     fix="Order the missing tests with the regimen, or record recent results (status: resulted, with date).",
     options={"required": Option(
         BASELINE_LABS, "tests required for each class or ingredient. At least one entry, each with at least one "
         "test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
-    failing_example="orders: [{drug: CellCept, ...}]  # no tests",
-    passing_example="orders: [{drug: CellCept, ...}]\ntests: [{test: cbc, status: ordered}, {test: lft, status: ordered}]",
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
@@ -68,14 +79,12 @@ BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "
     name="boxed-warning-screening-missing",
     severity="error",
     summary="A new drug with a boxed warning for hepatitis B or tuberculosis reactivation without its screening ({required}).",
-    source=src("FDA boxed warnings: rituximab (hepatitis B reactivation), tocilizumab and TNF inhibitors (serious infections including tuberculosis), JAK inhibitors", "boxed warning", "V"),
+    source=src("FDA boxed warnings: rituximab (hepatitis B reactivation), tocilizumab and TNF inhibitors (serious infections including tuberculosis), JAK inhibitors", "boxed warning", "V", RITUXIMAB_LABEL_URL),
     rationale="These drugs carry boxed warnings for reactivation of hepatitis B or tuberculosis, which can be fatal; screening before the first dose is required.",
     fix="Order HBsAg and anti-HBc (hbv) before rituximab; an IGRA or TST (tb) before tocilizumab, TNF or JAK inhibitors.",
     options={"required": Option(
         BOXED, "screening tests required by boxed warning, by class or ingredient. At least one entry, each with at "
         "least one test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
-    failing_example="orders: [{drug: Rituxan, dose: 1000, unit: mg, route: iv, frequency: q2w, doses: 2}]",
-    passing_example="... tests: [{test: HBsAg, status: ordered}, {test: cbc, status: ordered}]",
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
@@ -91,7 +100,7 @@ def boxed_warning_screening_missing(reg, opts):
     name="infection-screening-missing",
     severity="warning",
     summary="A new immunosuppressant (other than rituximab) without {required} screening; abatacept also without {abatacept-extra}.",
-    source=src(f"{SEED} (screen for infections before immunosuppression); {EULAR_2022}", "recommendation", "V"),
+    source=src(f"{SEED} (screen for infections before immunosuppression); {EULAR_2022}", "recommendation", "V", EULAR_2022_URL),
     rationale="EULAR recommends defining hepatitis B status before any antirheumatic immunosuppression, and TB screening before biologics.",
     fix="Order hepatitis B serology (hbv; and tb for abatacept) before starting.",
     options={
@@ -99,8 +108,6 @@ def boxed_warning_screening_missing(reg, opts):
                            "leave only abatacept checked (ignore the rule instead)", names="test", min_items=1),
         "abatacept-extra": Option(["tb"], "additional tests for abatacept", names="test"),
     },
-    failing_example="orders: [{drug: azathioprine, ...}]  # no hbv",
-    passing_example="... tests: [{test: hepatitis B serology, status: ordered}]",
     conditions=CONDITION,
     triggers=["immunosuppressant"],
 )
@@ -122,13 +129,11 @@ TERATOGENS = ["mycophenolate", "cyclophosphamide", "nintedanib", "leflunomide", 
     name="pregnancy-test-missing",
     severity="error",
     summary="A new teratogen ({drugs}) for a patient with reproductive potential, or in an order set, without a pregnancy test.",
-    source=src("FDA boxed warnings (embryofetal toxicity: mycophenolate, leflunomide, methotrexate); mycophenolate REMS; nintedanib and cyclophosphamide labels", "boxed warning", "V"),
+    source=src("FDA boxed warnings (embryofetal toxicity: mycophenolate, leflunomide, methotrexate); mycophenolate REMS; nintedanib and cyclophosphamide labels", "boxed warning", "V", MYCOPHENOLATE_LABEL_URL),
     rationale="These drugs cause miscarriage and birth defects; a negative pregnancy test is needed before the first dose. Reproductive potential is assumed unless the patient is male or it is documented false (fail closed).",
     fix="Order a pregnancy test (hCG) before starting, or record one resulted within 14 days.",
     options={"drugs": Option(TERATOGENS, "classes or ingredients that need a pregnancy test. At least one: an empty "
                              "list would switch the rule off (ignore it instead)", names="drug", min_items=1)},
-    failing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]",
-    passing_example="patient: {sex: female}\norders: [{drug: CellCept, ...}]\ntests: [{test: pregnancy test, status: ordered}]",
     conditions=CONDITION,
     triggers=lambda o: o["drugs"],
 )
@@ -146,11 +151,9 @@ def pregnancy_test_missing(reg, opts):
     name="baseline-imaging-missing",
     severity="warning",
     summary="First-line phase, a new ILD immunosuppressant or antifibrotic, and no recent HRCT or pulmonary function tests.",
-    source=src(f"{SEED}; 2023 ACR/CHEST guideline for screening and monitoring of ILD in SARDs (HRCT plus PFTs)", "conditional recommendation", "V2"),
+    source=src(f"{SEED}; 2023 ACR/CHEST guideline for screening and monitoring of ILD in SARDs (HRCT plus PFTs)", "conditional recommendation", "V2", ACR_CHEST_SCREENING_URL),
     rationale="HRCT and full PFTs (spirometry, lung volumes, DLCO) at baseline are needed to judge response and progression later. One finding per document.",
     fix="Order HRCT chest and PFTs (or record results within 365 and 180 days).",
-    failing_example="orders: [{drug: CellCept, ...}]  # no hrct / pft",
-    passing_example="tests: [{test: hrct, status: ordered}, {test: pft, status: ordered}]",
     conditions=CONDITION,
     triggers=["immunosuppressant", "antifibrotic"],
 )
@@ -171,11 +174,9 @@ def baseline_imaging_missing(reg, opts):
     name="tpmt-missing",
     severity="warning",
     summary="New azathioprine without TPMT/NUDT15 testing.",
-    source=src("CPIC guideline for thiopurine dosing by TPMT and NUDT15 genotype (2018 update)", "guideline (pharmacogenomic)", "V"),
+    source=src("CPIC guideline for thiopurine dosing by TPMT and NUDT15 genotype (2018 update)", "guideline (pharmacogenomic)", "V", CPIC_2018_URL),
     rationale="Patients with low TPMT or NUDT15 activity develop life-threatening myelosuppression on standard doses; the FDA label only says to consider testing, CPIC doses by genotype.",
     fix="Order TPMT/NUDT15 genotype or activity before starting azathioprine (any earlier result counts).",
-    failing_example="orders: [{drug: azathioprine, dose: 2, unit: mg/kg, route: oral, frequency: daily}]",
-    passing_example="... tests: [{test: TPMT, status: resulted, date: 2019-05-01}]",
     conditions=CONDITION,
     triggers=["azathioprine"],
 )
@@ -191,11 +192,9 @@ def tpmt_missing(reg, opts):
     name="g6pd-missing",
     severity="warning",
     summary="New dapsone by a systemic route without G6PD testing.",
-    source=src("PCP prophylaxis regimen references (dapsone: check G6PD first)", "reference", "V2"),
+    source=src("PCP prophylaxis regimen references (dapsone: check G6PD first)", "reference", "V2", PCP_REGIMENS_URL),
     rationale="Systemic dapsone causes haemolysis in G6PD deficiency; topical dapsone (Aczone) is not judged.",
     fix="Order G6PD before starting dapsone (any earlier result counts), or choose another prophylaxis agent.",
-    failing_example="orders: [{drug: dapsone, dose: 100, unit: mg, route: oral, frequency: daily}]",
-    passing_example="... tests: [{test: g6pd, status: ordered}]",
     conditions=CONDITION,
     triggers=["dapsone"],
 )
