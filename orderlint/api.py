@@ -13,16 +13,18 @@ loading the rule packs is the expensive part.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 from contextlib import redirect_stdout
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import Iterable, Optional, Union
 
 from orderlint.config import Settings, build_settings
 from orderlint.engine import Linter
 from orderlint.findings import Report, Result, Summary
-from orderlint.reader import Document, format_for, read_bytes
+from orderlint.reader import Document, ParseError, format_for, read_bytes
 
 DocumentInput = Union[dict, str, bytes, Path]
 
@@ -62,8 +64,24 @@ def to_document(document: DocumentInput, source: Optional[str] = None) -> Docume
     if isinstance(document, bytes):
         return read_bytes(document, source or "<bytes>", None)
     if isinstance(document, str):
-        return read_bytes(document.encode("utf-8"), source or "<string>", None)
+        doc = read_bytes(document.encode("utf-8"), source or "<string>", None)
+        if not isinstance(doc.data, dict) and _names_a_file(document):
+            # lint("orders.yaml") reads the text 'orders.yaml', not the file: say how to lint the file.
+            hint = (f"this text is the name of an existing file, not a document; to lint the file, pass a Path: "
+                    f"orderlint.lint(Path({document!r}))")
+            doc.error = ParseError(hint) if doc.error is None else replace(doc.error, message=f"{doc.error.message}; {hint}")
+            doc.data = None
+        return doc
     return Document(source=source or "<data>", data=document, text=None)
+
+
+def _names_a_file(text: str) -> bool:
+    if len(text) > 4096 or "\n" in text or not text.strip():
+        return False
+    try:
+        return os.path.isfile(text)
+    except (OSError, ValueError):  # a NUL byte, a name too long
+        return False
 
 
 def _file_format(path: Path) -> Optional[str]:
@@ -107,13 +125,3 @@ def lint_many(
             report.results.append(r)
             report.summary.add(r)
     return report
-
-
-def iter_lint(documents: Iterable[DocumentInput], *, linter: Optional[Linter] = None) -> Iterator[Result]:
-    """Stream results with constant memory (one result per document, in order)."""
-    with redirect_stdout(sys.stderr):
-        lt = linter or _default_linter()
-    for i, d in enumerate(documents):
-        with redirect_stdout(sys.stderr):  # not across the yield: the caller's prints stay its own
-            result = lt.lint_document(to_document(d, f"<document {i}>"))
-        yield result

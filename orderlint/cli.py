@@ -555,7 +555,7 @@ def rules(fmt: str, config: Optional[str]) -> None:
 def explain(rule: str, config: Optional[str]) -> None:
     """Explain a rule (by CODE or NAME): what it checks, why, its source, options and examples.
 
-    `explain value-sets` lists the FHIR terminology codes shipped without a verified source.
+    A code prefix (ILD20) lists the rules it names. `explain value-sets` lists the FHIR terminology codes shipped without a verified source.
     """
     if rule.strip().lower() == "value-sets":  # fhir.md section 5: the codes no public source verified yet
         from orderlint.fhir.valuesets import render_unverified
@@ -567,10 +567,18 @@ def explain(rule: str, config: Optional[str]) -> None:
     from orderlint.docs import explain_text
 
     try:
-        r = linter.resolve(rule)
+        hits = linter.match(rule)
     except ConfigError as e:
         _err(str(e))
         raise _Exit(2) from None
+    if len(hits) > 1:
+        # A prefix (ILD20) or ALL: the rules it names, to pick one from.
+        width = max(len(r.name) for r in hits)
+        lines = [f"{rule.strip()!r} names {len(hits)} rules; `orderlint explain CODE` explains one:"]
+        lines += [f"{r.code}  {r.name:<{width}}  {r.summary_for(linter.options[r.code])}" for r in hits]
+        _emit("".join(line + "\n" for line in lines))
+        return
+    (r,) = hits
     _emit(explain_text(r, linter.options[r.code]) + "\n")
 
 

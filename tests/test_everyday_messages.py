@@ -1,0 +1,80 @@
+"""Messages a new user meets (issue 16 item 5): `explain` with a prefix, stdin holding several JSON
+values, several YAML documents in one file, a trailing comma, and `lint()` given a file name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, minimal, run_cli, run_orderlint
+
+
+def test_explain_with_a_prefix_lists_the_rules_it_names():
+    from orderlint.engine import Linter
+
+    linter = Linter()
+    r = run_cli("explain", "ILD20")
+    assert r.exit_code == 0, r.output
+    head, *rows = r.stdout.splitlines()
+    expected = linter.match("ILD20")
+    assert len(expected) > 1 and head.startswith("'ILD20' names ") and "orderlint explain CODE" in head
+    assert [row.split()[0] for row in rows] == [x.code for x in expected]
+    for row, rule in zip(rows, expected):
+        code, name, summary = row.split(None, 2)
+        assert (code, name, summary) == (rule.code, rule.name, rule.summary_for(linter.options[rule.code]))
+
+
+def test_explain_of_one_rule_and_of_an_unknown_rule_are_as_before():
+    from orderlint.docs import explain_text
+    from orderlint.engine import Linter
+
+    linter = Linter()
+    one = run_cli("explain", "ILD202")
+    assert one.exit_code == 0 and one.stdout == explain_text(linter.by_code["ILD202"], linter.options["ILD202"]) + "\n"
+    assert run_cli("explain", "glucocorticoid-high-dose").stdout == one.stdout
+    unknown = run_orderlint("explain", "ILD9")
+    assert unknown.returncode == 2 and b"unknown rule 'ILD9'" in unknown.stderr and unknown.stdout == b""
+
+
+def test_several_yaml_documents_in_one_file_are_said_plainly(tmp_path):
+    p = tmp_path / "two.yaml"
+    p.write_text("id: a\nkind: order-set\n---\nid: b\nkind: order-set\n")
+    r = run_orderlint("check", str(p))
+    line = r.stdout.decode().splitlines()[0]
+    assert r.returncode == 1 and "OL001" in line
+    assert "one regimen document; this one has 2" in line and "JSON Lines" in line, line
+
+
+@pytest.mark.xfail(reason="the message comes from orderlint/reader.py (JSONDecodeError's own words); "
+                          "a plain-English trailing-comma message is asked of the reader", strict=False)
+@pytest.mark.parametrize("text", ['{"id": "a", "kind": "order-set",}\n', '{"id": "a", "orders": [1, 2,]}\n'])
+def test_a_trailing_comma_in_json_is_said_plainly(tmp_path, text):
+    p = tmp_path / "comma.json"
+    p.write_text(text)
+    line = run_orderlint("check", str(p)).stdout.decode().splitlines()[0]
+    assert "trailing comma" in line, line
+
+
+def test_lint_given_the_name_of_a_file_as_a_str_says_to_pass_a_path(tmp_path, monkeypatch):
+    import orderlint
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "orders.yaml").write_bytes((EXAMPLES / "protocols" / "cyc-induction.yaml").read_bytes())
+    for given in ("orders.yaml", str(tmp_path / "orders.yaml")):
+        result = orderlint.lint(given)
+        (f,) = result.findings
+        assert result.status == "invalid" and f.code == "OL001"
+        assert "pass a Path" in f.message and f"Path({given!r})" in f.message
+    # The Path itself lints the file; text that is a document, or names no file, is read as before.
+    assert [f.code for f in orderlint.lint(Path("orders.yaml")).findings] == ["ILD301"]
+    assert orderlint.lint(json.dumps(minimal())).status == "checked"
+    missing = orderlint.lint("no-such-file.yaml")
+    assert missing.status == "invalid" and "Path" not in missing.findings[0].message
+
+
+def test_iter_lint_is_gone_from_the_api():
+    import orderlint.api
+
+    assert not hasattr(orderlint.api, "iter_lint")
