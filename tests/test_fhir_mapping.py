@@ -487,13 +487,22 @@ def _step(dose, days, seq=None):
     return s
 
 
+def _taper_reading(m) -> list:
+    (v,) = [v for v in m.variants if "ILD202" in v.codes]
+    return v.data["orders"]
+
+
 def test_taper_steps_are_orders_and_judged_by_the_largest_step(linter):
     r = mr("pred", drug="prednisone", status="active")
     r["dosageInstruction"] = [_step(10, 30, 1), _step(7.5, 30, 2), _step(5, 30, 3)]
     m = one(bundle(r), linter)
     assert [o["id"] for o in m.data["orders"]] == ["pred#1", "pred#2", "pred#3"]
-    assert [o["status"] for o in m.data["orders"]] == ["active", "on-hold", "on-hold"]
-    assert m.data["orders"][0]["duration"] == {"value": 90, "unit": "d"}  # the taper's course: the sum of its steps
+    # each step is an order with its own bounds, checked by every rule ...
+    assert [(o["status"], o["duration"]["value"]) for o in m.data["orders"]] == [("active", 30)] * 3
+    # ... and ILD202/ILD302 and the course rules read the largest step, with the taper's course: the sum of its steps
+    taper = _taper_reading(m)
+    assert [o["status"] for o in taper] == ["active", "on-hold", "on-hold"]
+    assert taper[0]["duration"] == {"value": 90, "unit": "d"}
     res = lint(bundle(*SSC_ILD, r), linter)
     assert "OL004" not in codes(res) and "ILD202" not in codes(res)  # 10 mg, not 22.5 mg summed
 
@@ -511,8 +520,10 @@ def test_concurrent_entries_within_a_taper_and_the_taper_course(linter):
     r = mr("pred", drug="prednisone", status="active")
     r["dosageInstruction"] = [_step(10, 10, 1), _step(5, 14, 1), _step(5, 30, 2), _step(2.5, 30, 3)]
     m = one(bundle(r), linter)
-    assert [(o["status"], o.get("dose")) for o in m.data["orders"]] == [("active", 15), ("on-hold", 5), ("on-hold", 5), ("on-hold", 2.5)]
-    assert m.data["orders"][0]["duration"] == {"value": 74, "unit": "d"}  # 14 (longest concurrent) + 30 + 30
+    assert [(o["status"], o.get("dose")) for o in m.data["orders"]] == [("active", 15), ("on-hold", 5), ("active", 5), ("active", 2.5)]
+    taper = _taper_reading(m)
+    assert [(o["status"], o.get("dose")) for o in taper] == [("active", 15), ("on-hold", 5), ("on-hold", 5), ("on-hold", 2.5)]
+    assert taper[0]["duration"] == {"value": 74, "unit": "d"}  # 14 (longest concurrent) + 30 + 30
 
 
 def test_object_where_an_array_belongs_is_one_item_and_null_is_absent():

@@ -119,13 +119,27 @@ def lint_mapped(m: Any, linter: Any, doc: Document) -> FhirResult:
     if m.status != "not-applicable":
         r = linter.lint_data(m.data, doc.source)
         status, condition = r.status, r.condition
-        for f in r.findings:
+        # Rules judged on another reading (taper steps, dose ranges; fhir.md 2.1) take their
+        # findings from it, in place of the main reading's.
+        moved: frozenset[str] = frozenset()
+        raw: list[tuple[Finding, Optional[dict[str, str]]]] = []
+        if r.status == "checked":
+            for v in m.variants:
+                moved |= v.codes
+                raw += [(f, v.origin) for f in linter.lint_data(v.data, doc.source).findings if f.code in v.codes]
+        raw[:0] = [(f, None) for f in r.findings if f.code not in moved]
+        placed: dict[tuple, Optional[str]] = {}
+        for f, overlay in raw:
             native = f.pointer
             if f.code == "OL003" and _ORDER_POINTER.match(native):
                 native += "/~dosage"  # a missing dose, unit, route or frequency: at its dosage instruction
-            ptr = m.fhir_pointer(native)
+            ptr = m.fhir_pointer(native, overlay)
             msg = f.message if r.status != "invalid" else f"the regimen mapped from FHIR is invalid: {f.message}"
             order = m.order_ids.get(f.order, f.order) if f.order is not None else m.order_of(ptr)
+            key = (f.code, order, ptr)
+            if key in placed and placed[key] != f.order:
+                continue  # the same finding of another step of one MedicationRequest, at the same place: said once
+            placed.setdefault(key, f.order)
             findings.append(Finding(f.code, f.name, f.severity, msg, order, ptr, None, None, f.source, f.fix,
                                     f.suppressed, locate=doc.locate))
         if r.status == "checked" and "OL002" in linter.enabled:

@@ -52,6 +52,24 @@ class Note(NamedTuple):
     pointer: str
 
 
+#: Rules judged on another reading of the regimen than the one the other rules see (fhir.md 2.1):
+#: through the largest step of each taper, with the taper's whole course (Tapers); with one active
+#: step per MedicationRequest, so that steps are never duplicates of each other; and with the low
+#: bound of a dose range (Dose).
+TAPER_CODES = frozenset({"ILD202", "ILD302", "ILD203", "ILD503"})
+DUPLICATE_CODES = frozenset({"OL004"})
+LOW_BOUND_CODES = frozenset({"ILD502"})
+
+
+class Variant(NamedTuple):
+    """Another reading of a mapped regimen for the rules in ``codes``: its regimen ``data``, and
+    ``origin`` entries that differ from the main reading's (native pointer -> FHIR pointer)."""
+
+    codes: frozenset[str]
+    data: dict
+    origin: dict[str, str]
+
+
 class Mapped:
     """One patient's regimen mapped from FHIR, with where each value came from.
 
@@ -62,10 +80,13 @@ class Mapped:
     JSON Pointer of the source element; ``orders`` maps the FHIR pointer of each
     MedicationRequest (or MedicationStatement) to its id, for a finding's ``order``;
     ``order_ids`` maps native order ids to those ids; ``products`` lists (order index, RxNorm
-    product code, FHIR pointer) for codes left out of ``rxcui``.
+    product code, FHIR pointer) for codes left out of ``rxcui``; ``variants`` lists the other
+    readings some rules are judged on (tapers, dose ranges), each replacing the main reading's
+    findings of its codes.
     """
 
-    __slots__ = ("data", "notes", "origin", "patient", "status", "error", "orders", "order_ids", "products", "id")
+    __slots__ = ("data", "notes", "origin", "patient", "status", "error", "orders", "order_ids", "products", "id",
+                 "variants")
 
     def __init__(self) -> None:
         self.data: Optional[dict] = None
@@ -78,12 +99,16 @@ class Mapped:
         self.order_ids: dict[str, str] = {}
         self.products: list[tuple[int, str, str]] = []
         self.id: Optional[str] = None
+        self.variants: list[Variant] = []
 
-    def fhir_pointer(self, native: str) -> str:
-        """The FHIR pointer of a native pointer: through the longest prefix ``origin`` knows."""
+    def fhir_pointer(self, native: str, overlay: Optional[dict[str, str]] = None) -> str:
+        """The FHIR pointer of a native pointer: through the longest prefix ``origin`` (or first
+        ``overlay``, a variant's own origins) knows."""
         p = native
         while True:
-            hit = self.origin.get(p)
+            hit = overlay.get(p) if overlay else None
+            if hit is None:
+                hit = self.origin.get(p)
             if hit is not None:
                 return hit
             if not p:
@@ -342,6 +367,8 @@ class _Mapper:
         self.measures: dict[str, tuple[str, float, str]] = {}
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
+        self._low: dict[int, tuple[Any, Any, str, str]] = {}  # order index -> low bound (dose, unit, dose ptr, unit ptr)
+        self._tapers: list[tuple[str, list[tuple[int, Any]]]] = []  # (MR pointer, [(order index, step key)])
         first_order_id = None
         for x in res:
             rt = x.r.get("resourceType")
@@ -373,6 +400,8 @@ class _Mapper:
         if self.tests:
             data["tests"] = self.tests
         m.data = data
+        if self.orders:
+            self._variants(m, data)
         return m
 
     def note(self, kind: str, message: str, pointer: str) -> None:
@@ -839,9 +868,9 @@ class _Mapper:
             if purpose != "ild":
                 o["purpose"] = purpose
             self.orders.append(o)
-            made.append((o, di))
+            made.append((idx, o, di))
         if len(made) > 1:
-            self._taper(made)
+            self._taper(ptr, label, made)
 
     def _unique(self, oid: str) -> str:
         used = {o["id"] for o in self.orders}
@@ -884,60 +913,123 @@ class _Mapper:
             return "ild", [kinds]
         return ("other" if coded else "ild"), []
 
-    def _taper(self, made: list) -> None:
-        """Several dosage instructions of one MedicationRequest (fhir.md 2.1, Tapers). Entries
-        sharing a `sequence` are concurrent: their doses are summed (into the first of them when
-        unit, route and frequency agree, the others held, so that they are not duplicates of each
-        other). Other entries are successive steps: the largest step carries the taper, its course
-        the sum of the steps' (open-ended if any step is), and the other steps are held, so that
-        steps are never summed nor duplicates of each other."""
+    def _taper(self, ptr: str, label: str, made: list[tuple[int, dict, Any]]) -> None:
+        """Several dosage instructions of one MedicationRequest (fhir.md 2.1, Tapers): each is an
+        order with its own bounds, checked as such by every rule. Entries sharing a `sequence` are
+        concurrent: their doses are summed into the first of them when unit, route and frequency
+        agree (the others held: they are given at the same time, not duplicates); entries that
+        cannot be summed so are checked apart (`OL008 missing-value`). Other entries are successive
+        steps: ILD202/ILD302 take the largest step and the course rules its whole course, and no
+        step is OL004 with another; those rules are judged on the variants ``_variants`` builds."""
         groups: dict[Any, list[int]] = {}
-        for i, (_o, di) in enumerate(made):
-            seq = di.get("sequence") if isinstance(di, dict) and _number(di.get("sequence")) else None
-            groups.setdefault(seq if seq is not None else ("step", i), []).append(i)
-        for members in groups.values():
+        keys = []
+        for n, (idx, _o, di) in enumerate(made, 1):
+            seq = di.get("sequence") if isinstance(di, dict) else None
+            if seq is not None and not (_number(seq) and float(seq).is_integer()):
+                self.note("missing-value", f"{label} dosage {n}: `sequence` {seq!r} is not an integer: read as a step of its own",
+                          _p(self.m.origin.get(f"/orders/{idx}/~dosage", ptr), "sequence"))
+                seq = None
+            key = int(seq) if seq is not None else ("step", n)
+            groups.setdefault(key, []).append(idx)
+            keys.append((idx, key))
+        for key, members in groups.items():
             if len(members) > 1:
-                self._concurrent([made[i][0] for i in members])
-        if len(groups) < 2:
-            return
+                self._concurrent(ptr, label, key, members)
+        self._tapers.append((ptr, keys))
 
-        def size(i: int) -> float:
-            o = made[i][0]
-            if o["status"] not in ("new", "active"):
-                return 0.0
-            per = _per_day(o.get("frequency"))
-            return (o.get("dose") or 0) * (per or 1)
-
-        best_key = max(groups, key=lambda k: sum(size(i) for i in groups[k]))
-        days: Optional[float] = 0.0
-        for members in groups.values():
-            lengths = [_course_days(made[i][0]) for i in members]
-            d = None if any(x is None for x in lengths) else max(lengths)  # concurrent: the longest
-            days = None if d is None or days is None else days + d
-        for k, members in groups.items():
-            for i in members:
-                o = made[i][0]
-                if k == best_key:
-                    if o["status"] in ("new", "active"):
-                        o.pop("doses", None)
-                        if days is None:
-                            o.pop("duration", None)
-                        else:
-                            o["duration"] = {"value": round(days, 4), "unit": "d"}
-                elif o["status"] in ("new", "active"):
-                    o["status"] = "on-hold"
-                    o["x-taper-step"] = "held: judged through the largest step of its MedicationRequest"
-
-    def _concurrent(self, orders: list[dict]) -> None:
+    def _concurrent(self, ptr: str, label: str, key: Any, members: list[int]) -> None:
+        orders = [self.orders[i] for i in members]
         first = orders[0]
         same = all(o.get(k) == first.get(k) for o in orders for k in ("unit", "route", "frequency"))
         if not same or not all(_number(o.get("dose")) for o in orders):
-            return  # kept apart: each is checked as given
+            self.note("missing-value", f"{label}: dosage instructions of sequence {key} are given together but differ in "
+                      "dose, unit, route or frequency: checked apart, not summed into one dose", _p(ptr, "dosageInstruction"))
+            return
+        lows = [self._low.get(i) for i in members]
         first["dose"] = sum(o["dose"] for o in orders)
+        if any(lo is not None for lo in lows):  # a dose range among them: the low bounds add up too
+            parts = [lo[0] if lo is not None else o["dose"] for lo, o in zip(lows, orders)]
+            if all(_number(v) for v in parts) and all(lo is None or lo[1] == first.get("unit") for lo in lows):
+                at = next(lo for lo in lows if lo is not None)
+                self._low[members[0]] = (sum(parts), first.get("unit"), at[2], at[3])
+            else:
+                self._low.pop(members[0], None)
         for o in orders[1:]:
             if o["status"] in ("new", "active"):
                 o["status"] = "on-hold"
                 o["x-taper-step"] = f"summed into {first['id']}, given at the same time"
+
+    def _variants(self, m: Mapped, data: dict) -> None:
+        """The readings some rules are judged on instead of the main one (see TAPER_CODES)."""
+        import copy
+
+        def variant() -> tuple[dict, list[dict]]:
+            orders = copy.deepcopy(self.orders)
+            return {**data, "orders": orders}, orders
+
+        steps = [(ptr, keys) for ptr, keys in self._tapers if len({k for _i, k in keys}) > 1]
+        if steps:
+            vdata, orders = variant()
+            origin: dict[str, str] = {}
+            for ptr, keys in steps:
+                self._judge_taper(orders, ptr, keys, origin)
+            m.variants.append(Variant(TAPER_CODES, vdata, origin))
+        if self._tapers:
+            vdata, orders = variant()
+            for _ptr, keys in self._tapers:
+                live = [i for i, _k in keys if orders[i]["status"] in ("new", "active")]
+                for i in live[1:]:
+                    orders[i]["status"] = "on-hold"
+            m.variants.append(Variant(DUPLICATE_CODES, vdata, {}))
+        if self._low:
+            vdata, orders = variant()
+            origin = {}
+            for i, (dose, unit, dptr, uptr) in self._low.items():
+                o = orders[i]
+                o["dose"] = dose
+                origin[f"/orders/{i}/dose"] = dptr
+                if unit is not None:
+                    o["unit"] = unit
+                    origin[f"/orders/{i}/unit"] = uptr
+            m.variants.append(Variant(LOW_BOUND_CODES, vdata, origin))
+
+    def _judge_taper(self, orders: list[dict], ptr: str, keys: list[tuple[int, Any]], origin: dict[str, str]) -> None:
+        """One taper as ILD202/ILD302 and the course rules read it: its largest step (by daily
+        amount) active with the course of the whole taper (the sum of its steps' bounds, the
+        longest of concurrent entries; open-ended if any step is), its other steps held."""
+        groups: dict[Any, list[int]] = {}
+        for i, k in keys:
+            groups.setdefault(k, []).append(i)
+
+        def size(k: Any) -> float:
+            total = 0.0
+            for i in groups[k]:
+                o = orders[i]
+                if o["status"] in ("new", "active") and _number(o.get("dose")):
+                    total += o["dose"] * (_per_day(o.get("frequency")) or 1)
+            return total
+
+        best = max(groups, key=size)
+        days: Optional[float] = 0.0
+        for members in groups.values():
+            lengths = [_course_days(orders[i]) for i in members]
+            known = [x for x in lengths if x is not None]
+            d = max(known) if len(known) == len(lengths) else None  # concurrent entries: the longest
+            days = None if d is None or days is None else days + d
+        for k, members in groups.items():
+            for i in members:
+                o = orders[i]
+                if o["status"] not in ("new", "active"):
+                    continue
+                if k != best:
+                    o["status"] = "on-hold"
+                    o["x-taper-step"] = "held: the taper is judged through its largest step"
+                    continue
+                o.pop("doses", None)
+                o.pop("duration", None)
+                if days is not None:
+                    o["duration"] = {"value": round(days, 4), "unit": "d"}
+                origin[f"/orders/{i}/duration"] = origin[f"/orders/{i}/doses"] = _p(ptr, "dosageInstruction")
 
     # ----------------------------------------------------------------- dosage
     def _dosage(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
@@ -959,24 +1051,57 @@ class _Mapper:
                     q, qptr, src = di[key], _p(dptr, key), kind
                     self.note("shape-repaired", f"{label}: STU3 `Dosage.{key}` read as `doseAndRate[0].{key}`", qptr)
                     break
-        if src == "range":
-            rng = q
-            high, low = rng.get("high"), rng.get("low")
-            pick = "high" if isinstance(high, dict) and _number(high.get("value")) else "low"
-            q = rng.get(pick) if isinstance(rng.get(pick), dict) else None
+        low_q: Optional[dict] = None
+        no_high = False
+        if src == "range" and q is not None:
+            rptr = qptr
+            high, low = q.get("high"), q.get("low")
             lo = low.get("value") if isinstance(low, dict) else None
             hi = high.get("value") if isinstance(high, dict) else None
-            self.note("dose-range", f"{label}: dose range {lo}-{hi} read as its {pick} bound {q.get('value') if q else None} "
-                      "(maximum and sum checks use the high bound)", qptr)
-            qptr = _p(qptr, pick)
+            if isinstance(low, dict) and _number(lo):
+                low_q = low
+            if isinstance(high, dict) and _number(hi):
+                q, qptr = high, _p(rptr, "high")
+                use = (f"the low bound {lo} for ILD502 (dose below range)" if low_q is not None
+                       else "and for ILD502 (no low bound)")
+                self.note("dose-range", f"{label}: dose range {lo}-{hi}: the high bound {hi} for maximum and sum checks, {use}", rptr)
+            elif low_q is not None:
+                # Fail closed: with no high bound the largest dose is unknown, so the checks of a
+                # maximum or a sum have no dose (OL003 where one is needed), never the low bound.
+                q, qptr, no_high = low_q, _p(rptr, "low"), True
+                self.note("dose-range", f"{label}: dose range {lo}-{hi} has no high bound: no dose for maximum and sum "
+                          f"checks; the low bound {lo} for ILD502 (dose below range)", rptr)
+            else:
+                pick = "high" if isinstance(high, dict) else "low"
+                q = q.get(pick) if isinstance(q.get(pick), dict) else None
+                qptr = _p(rptr, pick) if q is not None else rptr
+                self.note("dose-range", f"{label}: dose range {lo}-{hi} has no numeric bound", rptr)
         if q is None:
             text = di.get("text") if isinstance(di.get("text"), str) else None
             self.note("text-only-sig", f"{label}: no structured dose" + (f" (sig text: {text!r})" if text else ""),
                       _p(dptr, "text") if text else dptr)
         else:
             self._quantity(o, pre, q, qptr, label)
+            if no_high:
+                o.pop("dose", None)
+                self.m.origin.pop(pre + "/dose", None)
+            if low_q is not None and pre.startswith("/orders/"):
+                self._low_bound(o, pre, low_q, _p(qptr.rsplit("/", 1)[0], "low"), label)
         self._route(o, pre, di, dptr, label)
         self._timing(o, pre, di, dptr, label)
+
+    def _low_bound(self, o: dict, pre: str, low: dict, lptr: str, label: str) -> None:
+        """The low bound of a dose range, read like a dose (unit included) for the ILD502 variant;
+        what its reading notes is already said of the dose."""
+        m = self.m
+        notes, origin = len(m.notes), dict(m.origin)
+        scratch: dict = {}
+        self._quantity(scratch, "/~low", low, lptr, label)
+        del m.notes[notes:]
+        m.origin = origin
+        if "dose" in scratch:
+            self._low[int(pre.split("/")[2])] = (scratch["dose"], scratch.get("unit"), _p(lptr, "value"),
+                                                 _p(lptr, "code") if "code" in low else lptr)
 
     def _quantity(self, o: dict, pre: str, q: dict, qptr: str, label: str) -> None:
         m = self.m

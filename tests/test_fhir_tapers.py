@@ -1,0 +1,200 @@
+"""fhir.md 2.1, Dose (doseRange: the high bound for maximum and sum checks, the low bound for ILD502)
+and Tapers (several dosageInstruction entries: each an order with its own bounds; entries sharing a
+`sequence` summed; ILD202/ILD302 on the largest step; no OL004 between steps; the course rules on
+the sum of the steps' bounds, open-ended if any step is). One test per row, each through the linter
+with its finding placed in the FHIR document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Optional
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir, map_fhir
+
+AS_OF = dt.date(2026, 3, 2)
+SN = "http://snomed.info/sct"
+UC = "http://unitsofmeasure.org"
+NS = "https://orderlint.dev/fhir/StructureDefinition/"
+ORAL = "26643006"
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=AS_OF))
+
+
+def cond(cid: str, code: str, phase: Optional[str] = None) -> dict:
+    c: dict = {"resourceType": "Condition", "id": cid, "subject": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": SN, "code": code}]}}
+    if phase:
+        c["extension"] = [{"url": NS + "ild-phase", "valueCode": phase}]
+    return c
+
+
+def step(dose: Any, days: Optional[int], seq: Any = None, freq: int = 1, unit: str = "mg") -> dict:
+    rep: dict = {"frequency": freq, "period": 1, "periodUnit": "d"}
+    if days is not None:
+        rep["boundsDuration"] = {"value": days, "code": "d"}
+    s: dict = {"route": {"coding": [{"system": SN, "code": ORAL}]}, "timing": {"repeat": rep}}
+    if dose is not None:
+        s["doseAndRate"] = [{"doseQuantity": {"value": dose, "system": UC, "code": unit}}]
+    if seq is not None:
+        s["sequence"] = seq
+    return s
+
+
+def ranged(low: Optional[float], high: Optional[float], freq: int = 2) -> dict:
+    rng = {k: {"value": v, "system": UC, "code": "mg"} for k, v in (("low", low), ("high", high)) if v is not None}
+    s = step(None, None, freq=freq)
+    s["doseAndRate"] = [{"doseRange": rng}]
+    return s
+
+
+def req(rid: str, drug: str, *steps: dict) -> dict:
+    return {"resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": {"text": drug}, "dosageInstruction": list(steps)}
+
+
+def bundle(*resources: dict, phase: Optional[str] = None) -> dict:
+    res = [{"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1970-01-01"},
+           cond("ssc", "89155008", phase), cond("ild", "233703007", phase), *resources]
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in res]}
+
+
+def findings(linter: Linter, *resources: dict, phase: Optional[str] = None) -> list:
+    (r,) = lint_fhir(json.dumps(bundle(*resources, phase=phase), indent=1), linter=linter, source="t.json")
+    return r.findings
+
+
+def at(fs: list, code: str) -> list[tuple[Optional[str], str]]:
+    return [(f.order, f.pointer) for f in fs if f.code == code]
+
+
+MR = "/entry/3/resource"
+
+
+# ------------------------------------------------------------------ doseRange
+def test_dose_range_high_bound_for_a_maximum(linter):
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", ranged(1000, 2000)))  # 2,000-4,000 mg/day
+    assert at(fs, "ILD501") == [("mmf", f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange/high/value")]
+    assert at(fs, "ILD502") == []  # the low bound, 2,000 mg/day, is in range
+    (note,) = [f for f in fs if f.code == "OL008"]
+    assert note.message.startswith("dose-range: ") and note.pointer == f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange"
+
+
+def test_dose_range_low_bound_for_ild502(linter):
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", ranged(250, 1500)))  # 500-3,000 mg/day
+    assert at(fs, "ILD502") == [("mmf", f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange/low/value")]
+    assert "500 mg/day" in [f for f in fs if f.code == "ILD502"][0].message
+    assert at(fs, "ILD501") == []  # the high bound, 3,000 mg/day, is the maximum itself
+    # 800-1,200 mg/day: the high bound alone is in range, the low bound is not
+    assert at(findings(linter, req("mmf", "mycophenolate mofetil", ranged(400, 600))), "ILD502") == [
+        ("mmf", f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange/low/value")]
+    assert at(findings(linter, req("mmf", "mycophenolate mofetil", ranged(500, 1500))), "ILD502") == []  # 1,000 mg/day
+
+
+def test_dose_range_high_bound_for_a_sum(linter):
+    fs = findings(linter, req("pred", "prednisone", ranged(5, 20, freq=1)))
+    assert at(fs, "ILD202") == [("pred", f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange/high/value")]
+    assert at(findings(linter, req("pred", "prednisone", ranged(5, 15, freq=1))), "ILD202") == []
+
+
+def test_dose_range_with_no_high_bound_has_no_dose_for_maximum_checks(linter):
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", ranged(250, None)))
+    # fail closed: the largest dose is unknown, so a maximum cannot be checked (OL003), never read as the low bound
+    assert at(fs, "OL003") == [("mmf", f"{MR}/dosageInstruction/0")]
+    assert at(fs, "ILD502") == [("mmf", f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange/low/value")]
+    (note,) = [f for f in fs if f.code == "OL008"]
+    assert note.message.startswith("dose-range: ") and "no high bound" in note.message
+    m = map_fhir(bundle(req("mmf", "mycophenolate mofetil", ranged(250, None))), source="t", vocab=linter.vocab, as_of=AS_OF)[0]
+    assert "dose" not in m.data["orders"][0] and m.data["orders"][0]["unit"] == "mg"
+
+
+def test_dose_range_with_no_low_bound_uses_the_high_bound_for_ild502(linter):
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", ranged(None, 400)))
+    assert at(fs, "ILD502") == [("mmf", f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange/high/value")]
+
+
+def test_concurrent_dose_ranges_add_up_their_low_bounds(linter):
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", {**ranged(200, 500), "sequence": 1}, {**ranged(200, 500), "sequence": 1}))
+    msgs = [f.message for f in fs if f.code == "ILD502"]
+    assert len(msgs) == 1 and "800 mg/day" in msgs[0]  # (200 + 200) twice a day
+
+
+# ------------------------------------------------------------------ tapers
+def test_every_step_is_checked_as_an_order(linter):
+    # nintedanib 200 mg once daily, then 150 mg twice daily: the largest daily step is the second,
+    # yet the first is over the 150 mg per administration maximum
+    fs = findings(linter, req("nin", "nintedanib", step(200, 14, 1), step(150, 30, 2, freq=2)))
+    assert at(fs, "ILD501") == [("nin", f"{MR}/dosageInstruction/0/doseAndRate/0/doseQuantity/value")]
+
+
+def test_a_step_with_no_dose_is_ol003_not_hidden(linter):
+    fs = findings(linter, req("pred", "prednisone", step(10, 30, 1), step(None, 30, 2)))
+    assert at(fs, "OL003") == [("pred", f"{MR}/dosageInstruction/1")]
+
+
+def test_ild202_takes_the_largest_step_not_the_sum(linter):
+    fires = findings(linter, req("pred", "prednisone", step(20, 30, 1), step(10, 30, 2)))
+    assert at(fires, "ILD202") == [("pred", f"{MR}/dosageInstruction/0/doseAndRate/0/doseQuantity/value")]
+    assert at(findings(linter, req("pred", "prednisone", step(15, 30, 1), step(10, 30, 2), step(5, 30, 3))), "ILD202") == []
+
+
+def test_ild302_takes_the_largest_step_with_the_taper_course(linter):
+    # 20 mg for 14 days then 10 mg for 14 days: no step is 28 days long, the taper is
+    fs = findings(linter, req("pred", "prednisone", step(20, 14, 1), step(10, 14, 2)))
+    assert [f.order for f in fs if f.code == "ILD302"] == ["pred"]
+    assert "28 days" in [f.message for f in fs if f.code == "ILD302"][0]
+    # 15 mg then 10 mg: summed they would be 25 mg/day; the largest step is 15
+    assert at(findings(linter, req("pred", "prednisone", step(15, 30, 1), step(10, 30, 2))), "ILD302") == []
+
+
+def test_ild203_course_is_the_sum_of_the_steps(linter):
+    long = findings(linter, req("pred", "prednisone", step(5, 60, 1), step(2.5, 60, 2)), phase="progression")
+    assert [f.order for f in long if f.code == "ILD203"] == ["pred"]  # 120 days > 84, though each step is 60
+    short = findings(linter, req("pred", "prednisone", step(5, 40, 1), step(2.5, 40, 2)), phase="progression")
+    assert at(short, "ILD203") == []
+
+
+def test_ild503_course_is_the_sum_of_the_steps_open_ended_if_any_step_is(linter):
+    weight = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+              "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}, "effectiveDateTime": "2026-02-01",
+              "valueQuantity": {"value": 100, "system": UC, "code": "kg"}}
+    summed = findings(linter, req("cyc", "cyclophosphamide", step(100, 90, 1), step(100, 100, 2)), weight)
+    (f,) = [f for f in summed if f.code == "ILD503"]
+    assert "190 days" in f.message and f.pointer == f"{MR}/dosageInstruction"  # the taper's course: all its entries
+    assert at(findings(linter, req("cyc", "cyclophosphamide", step(100, 90, 1), step(100, 60, 2)), weight), "ILD503") == []
+    open_ended = findings(linter, req("cyc", "cyclophosphamide", step(100, 90, 1), step(100, None, 2)), weight)
+    assert [f.order for f in open_ended if f.code == "ILD503"] == ["cyc"]
+
+
+def test_steps_are_never_duplicates_of_each_other_but_another_request_is(linter):
+    # two entries of one sequence that cannot be summed (other frequencies): checked apart, said once
+    apart = req("pred", "prednisone", step(10, 30, 1), step(5, 30, 1, freq=2))
+    fs = findings(linter, apart)
+    assert at(fs, "OL004") == []
+    (note,) = [f for f in fs if f.code == "OL008"]
+    assert note.message.startswith("missing-value: ") and "checked apart" in note.message
+    assert note.pointer == f"{MR}/dosageInstruction"
+    fs = findings(linter, req("pred", "prednisone", step(10, 30, 1), step(5, 30, 2)), req("other", "prednisone", step(5, 30)))
+    assert [f.order for f in fs if f.code == "OL004"] == ["other"]
+
+
+def test_a_finding_about_the_request_is_said_once_for_all_its_steps(linter):
+    weight = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
+              "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]}, "effectiveDateTime": "2026-02-01",
+              "valueQuantity": {"value": 100, "system": UC, "code": "kg"}}
+    fs = findings(linter, req("cyc", "cyclophosphamide", step(100, 30, 1), step(50, 30, 2)), weight)
+    assert at(fs, "ILD301") == [("cyc", f"{MR}/medicationCodeableConcept/text")]  # no PCP prophylaxis: one finding
+
+
+def test_a_sequence_that_is_not_an_integer_is_a_step_of_its_own(linter):
+    fs = findings(linter, req("pred", "prednisone", step(10, 30, "1"), step(10, 30, 1)))
+    notes = [f for f in fs if f.code == "OL008"]
+    assert [(n.message.split(":")[0], n.pointer) for n in notes] == [("missing-value", f"{MR}/dosageInstruction/0/sequence")]
+    assert at(fs, "OL004") == [] and at(fs, "ILD202") == []  # two steps of 10 mg: the largest is 10
