@@ -120,11 +120,11 @@ def parse_cases(text: str, path: str = "<cases>", code: Optional[str] = None) ->
         expect = c.get("expect")
         if not isinstance(expect, list):
             raise CaseError(f"{_where(path, name)}: `expect` must be a list of findings ([] for none)")
-        for e in expect:
-            if not isinstance(e, dict) or not isinstance(e.get("code"), str) or set(e) - _EXPECT_KEYS:
+        for item in expect:
+            if not isinstance(item, dict) or not isinstance(item.get("code"), str) or set(item) - _EXPECT_KEYS:
                 raise CaseError(
                     f"{_where(path, name)}: each expected finding is a mapping with `code` and optionally "
-                    f"{', '.join(sorted(_EXPECT_KEYS - {'code'}))}, not {e!r}"
+                    f"{', '.join(sorted(_EXPECT_KEYS - {'code'}))}, not {item!r}"
                 )
         config = c.get("config")
         if config is not None and not isinstance(config, dict):
@@ -132,7 +132,7 @@ def parse_cases(text: str, path: str = "<cases>", code: Optional[str] = None) ->
         status = c.get("status")
         if status is not None and status not in _STATUSES:
             raise CaseError(f"{_where(path, name)}: `status` must be one of {', '.join(_STATUSES)}")
-        out.append(Case(rule, name, doc, tuple(dict(e) for e in expect), config, status, c.get("note"), path))
+        out.append(Case(rule, name, doc, tuple(dict(item) for item in expect), config, status, c.get("note"), path))
     if not any(c.fires for c in out) or all(c.fires for c in out):
         raise CaseError(f"{path}: a case file needs at least one case where {rule} fires and one where it does not")
     return out

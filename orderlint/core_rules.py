@@ -151,6 +151,8 @@ def duplicate_therapy(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.active():
         if not o.checked or o.premedication:
             continue
+        if o.drug is None:  # reg.active() holds orders of known drugs only
+            continue
         pulse = o.systemic_glucocorticoid and o.pe is not None and o.pe >= threshold
         key = ("mycophenolate" if o.is_a("mycophenolate") else o.drug.name, pulse)
         prev = first.get(key)

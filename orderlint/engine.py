@@ -11,7 +11,7 @@ import datetime as _dt
 import os
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union, cast
 
 import signal
 import threading
@@ -22,6 +22,11 @@ from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
 from orderlint.rules import Hit, Option, Pack, Rule
 from orderlint.vocabulary import Vocabulary, VocabularyError
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
+    from orderlint.findings import Severity, Status
 
 ENTRY_POINT_GROUP = "orderlint"
 
@@ -173,7 +178,7 @@ class Linter:
         # orderlint's own pack first, so that a plugin changing one of its facts is the one named.
         for impl in sorted(reversed(pm.hook.orderlint_vocabulary.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
-                contribution = impl.function() or {}
+                contribution: Any = impl.function() or {}
                 # A contribution that changes a fact another pack declared (a prednisone factor, a
                 # class) is a load error naming both, unless the site allows that plugin to.
                 self.vocab.add_drugs(contribution.get("drugs", {}), impl.plugin_name, allow_override=impl.plugin_name in allowed)
@@ -186,7 +191,8 @@ class Linter:
                 errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_vocabulary: {_describe_exc(e)}")
         for impl in sorted(reversed(pm.hook.orderlint_rules.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
-                contributed = list(impl.function() or ())
+                returned: Any = impl.function()
+                contributed = list(returned or ())
             except BaseException as e:
                 _reraise_interrupt(e)
                 errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_rules: {_describe_exc(e)}")
@@ -355,21 +361,21 @@ class Linter:
             for name, spec in pack.settings.items():
                 values[name] = self._check_setting(pack_name, name, spec, spec.default, "default ")
         for pack_name, given in s.packs.items():
-            pack = self.packs.get(pack_name)
-            if pack is None:
+            declared = self.packs.get(pack_name)
+            if declared is None:
                 raise ConfigError(
                     f"{s.pack_origin(pack_name)}: packs.{pack_name}: no installed pack is named {pack_name!r}"
                     f"{did_you_mean(str(pack_name), self.packs)}; installed packs: {', '.join(sorted(self.packs))}"
                 )
             for name, value in given.items():
-                spec = pack.settings.get(name)
-                if spec is None:
-                    known = ", ".join(pack.settings) or "none"
+                declared_spec = declared.settings.get(name)
+                if declared_spec is None:
+                    known = ", ".join(declared.settings) or "none"
                     raise ConfigError(
                         f"{s.pack_origin(pack_name, name)}: pack {pack_name} has no setting {name!r}"
-                        f"{did_you_mean(str(name), pack.settings)}; its settings: {known}"
+                        f"{did_you_mean(str(name), declared.settings)}; its settings: {known}"
                     )
-                values[name] = self._check_setting(pack_name, name, spec, value)
+                values[name] = self._check_setting(pack_name, name, declared_spec, value)
                 self._settings_set[name] = (f"[packs.{pack_name}]", value)
         return values
 
@@ -614,7 +620,7 @@ class Linter:
         return Finding(
             code,
             r.name,
-            severity or self.severity[code],  # type: ignore[arg-type]
+            cast("Severity", severity or self.severity[code]),  # validated: SEVERITIES and config
             message,
             order,
             pointer,
@@ -632,7 +638,7 @@ class Linter:
 
 
 def _result(source: str, doc_id: Optional[str], status: str, condition: Optional[str], findings: list) -> Result:
-    return Result(source, doc_id, status, condition, findings)  # type: ignore[arg-type]
+    return Result(source, doc_id, cast("Status", status), condition, findings)
 
 
 def _ref(reg: Any, idx: Optional[int]) -> Optional[str]:
@@ -710,7 +716,7 @@ def _ep_label(ep: Any) -> str:
     return f"{ep.name!r} ({ep.value}{version})"
 
 
-def case_file(pack: Optional[Pack], code: str) -> Any:
+def case_file(pack: Optional[Pack], code: str) -> "Optional[Union[Path, Traversable]]":
     """Where a rule's case file is: ``<CODE>.yaml`` in its pack's case folder (None: no folder)."""
     folder = pack.cases if pack is not None else None
     if folder is None:

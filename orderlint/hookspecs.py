@@ -34,6 +34,7 @@ class PackSpec:
         options, run under the per-document time limit (``check-timeout``), and anything they raise
         (SystemExit included) is OL000 for that rule.
         """
+        raise NotImplementedError  # a specification: the packs implement it
 
     @hookspec
     def orderlint_vocabulary(self) -> "dict[str, Any]":
@@ -44,6 +45,7 @@ class PackSpec:
         load error naming both packs, unless the site lists this plugin in
         ``allow-vocabulary-override``.
         """
+        raise NotImplementedError  # a specification: the packs implement it
 
     @hookspec
     def orderlint_pack(self) -> "Pack":
@@ -54,3 +56,4 @@ class PackSpec:
         ``orderlint.cases.check_case``; ``explain`` shows the first firing and passing case).
         The pack's name is its entry-point name.
         """
+        raise NotImplementedError  # a specification: the packs implement it

@@ -163,12 +163,15 @@ class Option:
                 raise OptionError(f"must be a list of strings, not {value!r}")
             self._enough(len(value), "string", value)
             return list(value)
+        names = self.names
         if kind == "names":
-            out_names = _names(value, self.names, vocab)  # type: ignore[arg-type]
-            self._enough(len(out_names), _WHAT[self.names], value)  # type: ignore[index]
+            assert isinstance(names, str)  # __post_init__: one of NAME_KINDS
+            out_names = _names(value, names, vocab)
+            self._enough(len(out_names), _WHAT[names], value)
             return out_names
         # table: name -> list of names
-        key_kind, value_kind = self.names  # type: ignore[misc]
+        assert isinstance(names, tuple)  # __post_init__: (key kind, value kind)
+        key_kind, value_kind = names
         if not isinstance(value, dict):
             raise OptionError(f"must be a table of {_WHAT[key_kind]} -> list of {_WHAT[value_kind]}s, not {value!r}")
         out: dict[str, list[str]] = {}
@@ -459,8 +462,8 @@ class Rule:
             value = opts.get(k)
             if spec.kind == "names" and spec.names == "drug":
                 tags.update(_strings(value))
-            elif spec.kind == "table" and isinstance(value, Mapping):
-                key_kind, value_kind = spec.names  # type: ignore[misc]
+            elif spec.kind == "table" and isinstance(value, Mapping) and isinstance(spec.names, tuple):
+                key_kind, value_kind = spec.names
                 if key_kind == "drug":
                     tags.update(k2 for k2 in value if isinstance(k2, str))
                 if value_kind == "drug":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from orderlint.rules import Hit, Option, rule
+from typing import TYPE_CHECKING, Iterator
+
+from orderlint.rules import Hit, Option, Options, rule
 from orderlint_ssc.common import (
     ACR_CHEST_2023,
     ACR_CHEST_2023_URL,
@@ -14,6 +16,9 @@ from orderlint_ssc.common import (
     TOCILIZUMAB_SSC_ILD_URL,
     src,
 )
+
+if TYPE_CHECKING:
+    from orderlint.normalize import Regimen
 
 #: Not-recommended agents: class or ingredient -> why (shown in the message).
 NOT_RECOMMENDED = {
@@ -52,7 +57,7 @@ NOT_RECOMMENDED = {
     conditions=CONDITION,
     triggers=lambda o: o["agents"],
 )
-def not_recommended_agent(reg, opts):
+def not_recommended_agent(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     exempt = set(opts["rp-ild-exempt"]) if reg.rapidly_progressive else set()
     agents = opts["agents"]
     for o in reg.new():
@@ -87,7 +92,7 @@ def not_recommended_agent(reg, opts):
     triggers=["nintedanib"],
     looks_for=["mycophenolate"],
 )
-def nintedanib_mycophenolate_upfront(reg, opts):
+def nintedanib_mycophenolate_upfront(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.active("mycophenolate") or reg.progressed_on_class("mycophenolate"):
         return
     for o in reg.new("nintedanib"):
@@ -108,7 +113,7 @@ def nintedanib_mycophenolate_upfront(reg, opts):
     conditions=CONDITION,
     triggers=["tocilizumab"],
 )
-def tocilizumab_iv_route(reg, opts):
+def tocilizumab_iv_route(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.active("tocilizumab"):
         if o.route == "iv":
             yield Hit(f"{o.label} is ordered IV; the SSc-ILD approval is 162 mg SC weekly", f"{o.pointer}/route", o.index)
@@ -126,7 +131,7 @@ def tocilizumab_iv_route(reg, opts):
     triggers=["azathioprine"],
     looks_for=["mycophenolate"],
 )
-def antimetabolite_combination(reg, opts):
+def antimetabolite_combination(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.active("mycophenolate"):
         return
     for o in reg.active("azathioprine"):

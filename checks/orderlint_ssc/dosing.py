@@ -7,10 +7,13 @@ needs a weight or BSA the document lacks is OL003 (via ``reg.amount``); the rule
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional
 
-from orderlint.rules import Hit, Need, Option, render, rule
+from orderlint.rules import Hit, Need, Option, Options, render, rule
 from orderlint_ssc.common import CONDITION, SEED, SEED_URL, fmt, src, systemic
+
+if TYPE_CHECKING:
+    from orderlint.normalize import Order, Regimen
 
 
 class Limit(NamedTuple):
@@ -95,7 +98,7 @@ def _needs(limits: list[Limit]) -> list[Need]:
     """The amounts the limits compare (a weekly limit is a daily amount times 7)."""
     out: list[Need] = []
     for lim in limits:
-        need = Need({lim.drug}, lim.routes and frozenset(lim.routes), lim.basis, "admin" if lim.per == "admin" else "day")
+        need = Need(frozenset({lim.drug}), frozenset(lim.routes) if lim.routes else None, lim.basis, "admin" if lim.per == "admin" else "day")
         if need not in out:
             out.append(need)
     return out
@@ -104,7 +107,7 @@ def _needs(limits: list[Limit]) -> list[Need]:
 MINIMA_BY_DRUG = _by_drug(MINIMA)
 
 
-def _amount(reg, o, lim: Limit) -> Optional[float]:
+def _amount(reg: "Regimen", o: "Order", lim: Limit) -> Optional[float]:
     per = "admin" if lim.per == "admin" else "day"
     v = reg.amount(o, lim.basis, per)
     if v is None:
@@ -112,19 +115,19 @@ def _amount(reg, o, lim: Limit) -> Optional[float]:
     return round(v * 7 if lim.per == "week" else v, 2)
 
 
-def _shown(reg, o, lim: Limit, value: float) -> str:
+def _shown(reg: "Regimen", o: "Order", lim: Limit, value: float) -> str:
     unit = lim.basis.replace("m2", "m²")
     text = o.describe()
     if lim.basis == "mg/m2" and o.basis != "mg/m2":
         text += f" (BSA {reg.bsa_m2:.2f} m²)"
-    if lim.basis == "mg/kg" and o.basis != "mg/kg":
+    if lim.basis == "mg/kg" and o.basis != "mg/kg" and reg.weight_kg is not None:
         text += f" (weight {fmt(reg.weight_kg)} kg)"
     return f"{text} = {fmt(value)} {unit}{'' if lim.per == 'admin' else _PER_TEXT[lim.per]}"
 
 
-def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
+def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, list[Limit]], above: bool) -> Iterator[Hit]:
     for o in reg.active():
-        if not systemic(o):  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
+        if o.drug is None or not systemic(o):  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
             continue
         if o.is_a("mycophenolate") and o.drug.name == "mycophenolate":
             # Bare "mycophenolate": MMF and MPA limits differ, so the dose cannot be verified here;
@@ -169,7 +172,7 @@ def _check(reg, opts, by_drug: dict[str, list[Limit]], above: bool):
     triggers=[*DOSE_CHECKED, "mycophenolate"],
     amounts=_needs(MAXIMA),
 )
-def dose_above_maximum(reg, opts):
+def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     yield from _check(reg, opts, MAXIMA_BY_DRUG, above=True)
 
 
@@ -190,7 +193,7 @@ def dose_above_maximum(reg, opts):
     triggers=[*DOSE_CHECKED, "mycophenolate"],
     amounts=_needs(MINIMA),
 )
-def dose_below_range(reg, opts):
+def dose_below_range(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     yield from _check(reg, opts, MINIMA_BY_DRUG, above=False)
 
 
@@ -225,7 +228,7 @@ FIX_503 = "Give at most {iv-max-administrations} doses (IV every 4 weeks) or a d
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
 )
-def cyclophosphamide_course_too_long(reg, opts):
+def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.active("cyclophosphamide"):
         if not o.course_known:  # the course limit applies by any route; only the IV count is IV-only
             continue

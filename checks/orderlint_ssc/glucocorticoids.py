@@ -8,7 +8,9 @@ ILD204-ILD207, and is left out of the daily sums. Premedication orders with a bo
 
 from __future__ import annotations
 
-from orderlint.rules import Hit, Need, Option, render, rule
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+
+from orderlint.rules import Hit, Need, Option, Options, render, rule
 from orderlint_ssc.common import (
     ACR_CHEST_2023,
     ACR_CHEST_2023_URL,
@@ -24,6 +26,9 @@ from orderlint_ssc.common import (
     src,
 )
 
+if TYPE_CHECKING:
+    from orderlint.normalize import Order, Regimen
+
 STEEN_1998 = "Steen & Medsger, Arthritis Rheum 1998;41:1613-9 (prednisone >= 15 mg/day and scleroderma renal crisis, OR 4.37)"
 
 
@@ -33,19 +38,19 @@ FIX_203 = "Limit the course (duration or doses) to {max-course-days} days or les
 FIX_206 = "Give at most {max-daily-pe-mg} mg prednisone-equivalent a day (methylprednisolone 1000 mg = 1250 mg) for {max-administrations} doses (doses: {max-administrations})."
 
 #: Every glucocorticoid rule needs the daily prednisone-equivalent (pulse detection uses it too).
-PE_NEEDS = [Need({"systemic-glucocorticoid"}, None, "mg", "day")]
+PE_NEEDS = [Need(frozenset({"systemic-glucocorticoid"}), None, "mg", "day")]
 
 
-def _non_pulse(reg, orders):
+def _non_pulse(reg: "Regimen", orders: Iterable["Order"]) -> list[tuple["Order", Optional[float]]]:
     """(order, daily PE or None) for systemic glucocorticoid orders that are neither pulses nor premedication."""
-    out = []
+    out: list[tuple["Order", Optional[float]]] = []
     for o in orders:
         if o.systemic_glucocorticoid and not premedication(o) and not is_pulse(reg, o):
             out.append((o, reg.daily_pe(o)))
     return out
 
 
-def _arithmetic(parts) -> str:
+def _arithmetic(parts: Iterable[tuple["Order", float]]) -> str:
     return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
 
 
@@ -66,7 +71,7 @@ def _arithmetic(parts) -> str:
     amounts=PE_NEEDS,
     settings=[PULSE_MIN_PE],
 )
-def glucocorticoid_first_line(reg, opts):
+def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "first-line":
         return
     for o in reg.new():
@@ -104,7 +109,7 @@ def glucocorticoid_first_line(reg, opts):
     amounts=PE_NEEDS,
     settings=[PULSE_MIN_PE],
 )
-def glucocorticoid_high_dose(reg, opts):
+def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     parts = _non_pulse(reg, reg.active())
     known = [(o, pe) for o, pe in parts if pe is not None]
     total = round(sum(pe for _, pe in known), 2)
@@ -137,7 +142,7 @@ def glucocorticoid_high_dose(reg, opts):
     amounts=PE_NEEDS,
     settings=[PULSE_MIN_PE],
 )
-def glucocorticoid_long_term(reg, opts):
+def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "progression":
         return
     limit = opts["max-course-days"]
@@ -150,8 +155,14 @@ def glucocorticoid_long_term(reg, opts):
             yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index, render(FIX_203, opts))
 
 
-def _pulses(reg):
-    return [o for o in reg.active() if o.systemic_glucocorticoid and is_pulse(reg, o)]
+def _pulses(reg: "Regimen") -> list[tuple["Order", float]]:
+    """(order, daily prednisone-equivalent) of every active pulse."""
+    out = []
+    for o in reg.active():
+        pe = reg.daily_pe(o) if o.systemic_glucocorticoid else None
+        if pe is not None and is_pulse(reg, o):
+            out.append((o, pe))
+    return out
 
 
 @rule(
@@ -167,11 +178,11 @@ def _pulses(reg):
     amounts=PE_NEEDS,
     settings=[PULSE_MIN_PE],
 )
-def pulse_outside_rpild(reg, opts):
+def pulse_outside_rpild(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.rapidly_progressive:
         return
-    for o in _pulses(reg):
-        yield Hit(f"{o.describe()} is a pulse ({fmt(reg.daily_pe(o))} mg PE/day) but the ILD is not rapidly progressive", f"{o.pointer}/dose", o.index)
+    for o, pe in _pulses(reg):
+        yield Hit(f"{o.describe()} is a pulse ({fmt(pe)} mg PE/day) but the ILD is not rapidly progressive", f"{o.pointer}/dose", o.index)
 
 
 RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcineurin-inhibitor", "jak-inhibitor"]
@@ -191,12 +202,12 @@ RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcin
     amounts=PE_NEEDS,
     settings=[PULSE_MIN_PE],
 )
-def pulse_without_immunosuppressant(reg, opts):
+def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.rapidly_progressive:
         return
     if any(reg.active(p) for p in opts["partners"]):
         return
-    for o in _pulses(reg):
+    for o, _ in _pulses(reg):
         yield Hit(f"{o.describe()} pulse for RP-ILD has no accompanying immunosuppressant ({', '.join(opts['partners'])})", f"{o.pointer}/drug", o.index)
 
 
@@ -228,11 +239,10 @@ def pulse_without_immunosuppressant(reg, opts):
     amounts=PE_NEEDS,
     settings=[PULSE_MIN_PE],
 )
-def pulse_course_exceeds(reg, opts):
+def pulse_course_exceeds(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.rapidly_progressive:
         return
-    for o in _pulses(reg):
-        pe = reg.daily_pe(o)
+    for o, pe in _pulses(reg):
         problems = []
         if pe > opts["max-daily-pe-mg"]:
             problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
@@ -257,11 +267,11 @@ def pulse_course_exceeds(reg, opts):
     amounts=PE_NEEDS,
     settings=[PULSE_MIN_PE],
 )
-def pulse_renal_crisis_review(reg, opts):
+def pulse_renal_crisis_review(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.rapidly_progressive:
         return
-    for o in _pulses(reg):
-        yield Hit(f"{o.describe()} pulse ({fmt(reg.daily_pe(o))} mg PE/day): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
+    for o, pe in _pulses(reg):
+        yield Hit(f"{o.describe()} pulse ({fmt(pe)} mg PE/day): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
 
 
 RULES = [

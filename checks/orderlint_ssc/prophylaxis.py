@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from orderlint.rules import Hit, Need, Option, rule
+from typing import TYPE_CHECKING, Iterator
+
+from orderlint.rules import Hit, Need, Option, Options, rule
 from orderlint_ssc.common import (
     ACR_VF_2021_URL,
     CONDITION,
@@ -15,6 +17,9 @@ from orderlint_ssc.common import (
     premedication,
     src,
 )
+
+if TYPE_CHECKING:
+    from orderlint.normalize import Regimen
 
 #: The class of the PCP prophylaxis agents (rules.md Terms): sulfamethoxazole-trimethoprim, dapsone,
 #: atovaquone, pentamidine (inhaled too). The checks look for it; it is not their trigger.
@@ -35,7 +40,7 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     triggers=["cyclophosphamide"],
     looks_for=[PCP_AGENTS],
 )
-def pcp_prophylaxis_missing(reg, opts):
+def pcp_prophylaxis_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.active(PCP_AGENTS):
         return
     for o in reg.active("cyclophosphamide"):
@@ -72,11 +77,11 @@ def pcp_prophylaxis_missing(reg, opts):
     },
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
-    amounts=[Need({"systemic-glucocorticoid"}, None, "mg", "day")],
+    amounts=[Need(frozenset({"systemic-glucocorticoid"}), None, "mg", "day")],
     looks_for=[PCP_AGENTS],
     settings=[PULSE_MIN_PE],
 )
-def pcp_prophylaxis_glucocorticoid(reg, opts):
+def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.active(PCP_AGENTS):
         return
     min_days = opts["min-course-days"]
@@ -94,7 +99,8 @@ def pcp_prophylaxis_glucocorticoid(reg, opts):
     if not parts or total < opts["min-daily-pe-mg"]:
         return
     top = max(parts, key=lambda p: p[1])[0]
-    course = "an open-ended course" if any(o.course_days is None for o, _ in parts) else f"{fmt(min(o.course_days for o, _ in parts))} days"
+    days = [o.course_days for o, _ in parts if o.course_days is not None]
+    course = "an open-ended course" if len(days) < len(parts) else f"{fmt(min(days))} days"
     arithmetic = " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"

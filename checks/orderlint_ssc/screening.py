@@ -6,7 +6,9 @@ before the evaluation date (windows are core settings: `lookback-days`).
 
 from __future__ import annotations
 
-from orderlint.rules import Hit, Option, rule
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+
+from orderlint.rules import Hit, Option, Options, rule
 from orderlint_ssc.common import (
     ACR_CHEST_SCREENING_URL,
     CONDITION,
@@ -21,6 +23,9 @@ from orderlint_ssc.common import (
     src,
     systemic,
 )
+
+if TYPE_CHECKING:
+    from orderlint.normalize import Order, Regimen
 
 #: Required baseline labs by class or ingredient (ILD401).
 BASELINE_LABS = {
@@ -38,7 +43,7 @@ BASELINE_LABS = {
 }
 
 
-def _missing_for(reg, o, table) -> list[str]:
+def _missing_for(reg: "Regimen", o: "Order", table: Mapping[str, Iterable[str]]) -> list[str]:
     needed: list[str] = []
     for cls, tests in table.items():
         if o.is_a(cls):  # route-aware: topical tacrolimus needs no renal baseline
@@ -46,7 +51,7 @@ def _missing_for(reg, o, table) -> list[str]:
     return reg.missing_tests(needed) if needed else needed
 
 
-def _fmt_tests(tests) -> str:
+def _fmt_tests(tests: Iterable[str]) -> str:
     return ", ".join(tests)
 
 
@@ -64,7 +69,7 @@ def _fmt_tests(tests) -> str:
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
-def baseline_labs_missing(reg, opts):
+def baseline_labs_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.new():
         missing = _missing_for(reg, o, opts["required"])
         if missing:
@@ -88,7 +93,7 @@ BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
-def boxed_warning_screening_missing(reg, opts):
+def boxed_warning_screening_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.new():
         missing = _missing_for(reg, o, opts["required"])
         if missing:
@@ -111,7 +116,7 @@ def boxed_warning_screening_missing(reg, opts):
     conditions=CONDITION,
     triggers=["immunosuppressant"],
 )
-def infection_screening_missing(reg, opts):
+def infection_screening_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.new("immunosuppressant"):
         if o.is_a("rituximab"):
             continue  # rituximab's hepatitis B screening is a boxed warning: ILD402
@@ -137,7 +142,7 @@ TERATOGENS = ["mycophenolate", "cyclophosphamide", "nintedanib", "leflunomide", 
     conditions=CONDITION,
     triggers=lambda o: o["drugs"],
 )
-def pregnancy_test_missing(reg, opts):
+def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.reproductive_potential or reg.test_counts("pregnancy"):
         return
     who = "in an order set" if reg.order_set else "for a patient with reproductive potential"
@@ -157,7 +162,7 @@ def pregnancy_test_missing(reg, opts):
     conditions=CONDITION,
     triggers=["immunosuppressant", "antifibrotic"],
 )
-def baseline_imaging_missing(reg, opts):
+def baseline_imaging_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "first-line":
         return
     starting = [o for o in reg.new() if o.for_ild and (o.is_a("immunosuppressant") or o.is_a("antifibrotic"))]
@@ -165,7 +170,7 @@ def baseline_imaging_missing(reg, opts):
         return
     missing = reg.missing_tests(["hrct", "pft"])
     if missing:
-        names = ", ".join(sorted({o.drug.name for o in starting}))
+        names = ", ".join(sorted({o.drug.name for o in starting if o.drug is not None}))
         yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}", "/tests" if reg.doc.tests else "/indication")
 
 
@@ -180,7 +185,7 @@ def baseline_imaging_missing(reg, opts):
     conditions=CONDITION,
     triggers=["azathioprine"],
 )
-def tpmt_missing(reg, opts):
+def tpmt_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.test_counts("tpmt"):
         return
     for o in reg.new("azathioprine"):
@@ -198,7 +203,7 @@ def tpmt_missing(reg, opts):
     conditions=CONDITION,
     triggers=["dapsone"],
 )
-def g6pd_missing(reg, opts):
+def g6pd_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.test_counts("g6pd"):
         return
     for o in reg.new("dapsone"):
