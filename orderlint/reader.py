@@ -17,8 +17,8 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from json.decoder import scanstring
-from typing import Any, BinaryIO, Iterable, Iterator, Optional
+from json.decoder import scanstring  # type: ignore[attr-defined]  # public since 2.6, absent from typeshed
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 #: Largest document accepted (bytes). Larger ones are refused with OL001 before parsing.
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
@@ -181,6 +181,7 @@ def _depth_over(value: Any, limit: int) -> bool:
 
 
 _UNSURE: Any = object()
+_orjson_loads: Optional[Callable[[str], Any]]
 try:
     from orjson import dumps as _orjson_dumps
     from orjson import loads as _orjson_loads
@@ -259,7 +260,7 @@ def _skip_ws(text: str, i: int) -> int:
     if i < len(text) and text[i] in _WS_CHARS:
         i += 1
         if i < len(text) and text[i] in _WS_CHARS:
-            i = _WS_RE.match(text, i).end()
+            i = _match_end(_WS_RE, text, i)
     return i
 
 
@@ -341,7 +342,7 @@ class _JsonLocator:
             w[2] = False
         while text[i] != "}":
             name, i = scanstring(text, i + 1)
-            i = _COLON_RE.match(text, i).end()
+            i = _match_end(_COLON_RE, text, i)
             passed = f"{walked}/{escape_token(name) if '~' in name or '/' in name else name}"
             offsets[passed] = i
             if passed == child:
@@ -375,7 +376,14 @@ class _JsonLocator:
 
 def _after_value(text: str, i: int) -> int:
     """From the end of a member or element: past the whitespace and comma to what follows."""
-    return _COMMA_RE.match(text, i).end()
+    return _match_end(_COMMA_RE, text, i)
+
+
+def _match_end(rx: "re.Pattern[str]", text: str, i: int) -> int:
+    m = rx.match(text, i)
+    if m is None:  # only _COLON_RE can miss, on text that is not JSON
+        raise ValueError(f"unexpected character at {i}")
+    return m.end()
 
 
 _COLON_RE = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
@@ -524,7 +532,7 @@ def _loaders() -> tuple:
         c_loader: Any = PyLoader
         if c_parser is not None:
 
-            class CLoader(c_parser, Resolver):  # type: ignore[misc, valid-type]
+            class CLoader(c_parser, Resolver):
                 def __init__(self, stream: str) -> None:
                     c_parser.__init__(self, stream)
                     Resolver.__init__(self)
@@ -813,7 +821,7 @@ def sniff_format(text: str) -> str:
     ``{`` followed by a quoted key, ``}`` or nothing is JSON, with JSON's messages; ``{`` followed by
     anything else cannot be JSON, so it is read as a YAML flow mapping (``{id: x, kind: patient}``).
     """
-    i = _LEADING_SPACE.match(text).end()
+    i = _match_end(_LEADING_SPACE, text, 0)
     first = text[i : i + 1]
     if first == "[":
         return "json"

@@ -3,31 +3,63 @@
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from pydantic import ValidationError
-
-from orderlint import model
 from orderlint.config import did_you_mean
+from orderlint.prepared import prepare, top_fields
 from orderlint.reader import MAX_DEPTH, escape_token
 from orderlint.vocabulary import Vocabulary
 
-# Which model describes the object under a given key, for "unknown field" hints.
-_MODEL_AT: dict[str, type] = {
-    "": model.Regimen,
-    "indication": model.Indication,
-    "patient": model.Patient,
-    "orders": model.Order,
-    "history": model.HistoryItem,
-    "tests": model.TestItem,
-    "waivers": model.Waiver,
-    "strength": model.Quantity,
-    "duration": model.Duration,
-    "frequency": model.StructuredFrequency,
-}
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from orderlint import model
+
+# pydantic (about 100 ms to import and build the models) is imported only for a document that the
+# prepared validator (orderlint/prepared.py) does not accept: an invalid one, whose OL001 messages
+# come from pydantic's errors, or an unusual one; a run of valid documents never imports it.
+
+
+@lru_cache(maxsize=None)
+def _model_at() -> dict[str, type]:
+    """Which model describes the object under a given key, for "unknown field" hints."""
+    from orderlint import model
+
+    return {
+        "": model.Regimen,
+        "indication": model.Indication,
+        "patient": model.Patient,
+        "orders": model.Order,
+        "history": model.HistoryItem,
+        "tests": model.TestItem,
+        "waivers": model.Waiver,
+        "strength": model.Quantity,
+        "duration": model.Duration,
+        "frequency": model.StructuredFrequency,
+    }
+
+
+#: Documents left to validate with the prepared validator. It costs about 30 us per document more
+#: than pydantic-core, and pydantic about 100 ms to import: so it is used while pydantic is not
+#: loaded, for at most the documents whose extra cost adds up to about that import (a start-up,
+#: a small folder), and pydantic for the rest of a long run, or once an invalid document loaded it.
+_PREPARED = [3000]
+
+
+def _prepared_first() -> bool:
+    if _PREPARED[0] > 0:
+        if "orderlint.model" in sys.modules:
+            _PREPARED[0] = 0
+        else:
+            _PREPARED[0] -= 1
+            return True
+    return False
+
+
 _UNION_TAGS = ("constrained-str", "StructuredFrequency", "str")
-_TOP_FIELDS = frozenset(model.fields_of(model.Regimen))
+_TOP_FIELDS = top_fields()
 
 # Where the document has objects (which may carry local `x-` fields): key -> (is an array of
 # objects, what lies below). Only these places are walked when `x-` fields are set aside.
@@ -57,22 +89,19 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
         data, problem = _without_local_fields(data, _FLAT)
         if problem is not None:
             return None, [problem]
-    try:
-        reg: Optional[model.Regimen] = model.validate_regimen(data)
-        problems: list[Problem] = []
-    except ValidationError as e:
-        # `x-` fields inside objects are found only when validation refuses them, so that a
-        # document without any costs nothing extra; then they are set aside and it is validated again.
-        if any(_is_local_field(err) for err in e.errors(include_url=False, include_context=False, include_input=False)):
-            data, problem = _without_local_fields(data)
-            if problem is not None:
-                return None, [problem]
-            try:
-                reg, problems = model.validate_regimen(data), []
-            except ValidationError as e2:
-                reg, problems = None, _problems(e2, data)
-        else:
-            reg, problems = None, _problems(e, data)
+    reg: Optional[model.Regimen] = prepare(data) if _prepared_first() else None
+    problems: list[Problem] = []
+    if reg is None and _PREPARED[0] > 0:
+        # `x-` fields inside objects: set aside as the pydantic path below sets them aside, and tried again.
+        stripped, problem = _without_local_fields(data)
+        if problem is None:
+            reg = prepare(stripped)
+            if reg is not None:
+                data = stripped
+    if reg is None:
+        reg, problems, data, problem = _validate_with_pydantic(data)
+        if problem is not None:
+            return None, [problem]
     if reg is not None:
         if len(reg.orders) > 1:  # a set of the ids, walked only when one repeats
             ids = [o.id for o in reg.orders if o.id is not None]
@@ -89,6 +118,28 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 hint = did_you_mean(name.lower(), vocab.tests)
                 problems.append((f"unknown test name {name!r}{hint}", f"/tests/{i}/test"))
     return (reg if not problems else None), problems
+
+
+def _validate_with_pydantic(data: dict) -> tuple[Optional[model.Regimen], list[Problem], dict, Optional[Problem]]:
+    """(regimen or None, OL001 problems, the data validated, a problem that ends validation)."""
+    from pydantic import ValidationError
+
+    from orderlint import model
+
+    try:
+        return model.validate_regimen(data), [], data, None
+    except ValidationError as e:
+        # `x-` fields inside objects are found only when validation refuses them, so that a
+        # document without any costs nothing extra; then they are set aside and it is validated again.
+        if any(_is_local_field(err) for err in e.errors(include_url=False, include_context=False, include_input=False)):
+            data, problem = _without_local_fields(data)
+            if problem is not None:
+                return None, [], data, problem
+            try:
+                return model.validate_regimen(data), [], data, None
+            except ValidationError as e2:
+                return None, _problems(e2, data), data, None
+        return None, _problems(e, data), data, None
 
 
 def _repeated_ids(orders: list) -> list[Problem]:
@@ -166,6 +217,12 @@ def _kind(v: Any) -> str:
     )
 
 
+def _fields_at(container: str) -> dict[str, Any]:
+    from orderlint import model
+
+    return model.fields_of(_model_at().get(container, model.Regimen))
+
+
 def _problems(e: ValidationError, data: dict) -> list[Problem]:
     out: list[Problem] = []
     seen: set = set()
@@ -221,7 +278,7 @@ def _field(loc: list) -> str:
 _HINTED = 50
 
 
-def _message(err: dict, loc: list, data: dict, hint: bool = True) -> str:
+def _message(err: Any, loc: list, data: dict, hint: bool = True) -> str:
     t = err["type"]
     where = _field(loc)
     if t == "missing":
@@ -230,7 +287,7 @@ def _message(err: dict, loc: list, data: dict, hint: bool = True) -> str:
     if t in _EXTRA:
         key = str(loc[-1])
         container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
-        allowed = list(model.fields_of(_MODEL_AT.get(container, model.Regimen)))
+        allowed = list(_fields_at(container))
         close = did_you_mean(key, allowed) if hint else ""
         return f"unknown field {_name(key)}{close} (fields starting with `x-` are free for local use)"
     value = _get(data, loc)
@@ -271,7 +328,7 @@ def _hint(t: str, value: Any, loc: list) -> str:
     if value is None:
         name = loc[-1] if loc else None
         container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
-        fields = model.fields_of(_MODEL_AT.get(container, model.Regimen))
+        fields = _fields_at(container)
         if isinstance(name, str) and name in fields and not fields[name].is_required():
             return _NULL_HINT
         return ""
