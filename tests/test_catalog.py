@@ -31,7 +31,11 @@ def test_every_spec_rule_is_implemented_with_its_name_and_severity():
     spec = _spec_rows()
     ours = {r.code: (r.name, r.severity) for r in LINTER.rules}
     assert len(spec) == 32  # rules.md 2nd ed. adds OL007 and OL008
-    assert spec == ours
+    assert {code: ours.get(code) for code in spec} == spec
+    # A rule the catalog does not list yet (a contributor's new rule, issue 17) reuses no code or name.
+    spec_names = {name for name, _ in spec.values()}
+    for code, (name, _) in ours.items():
+        assert code in spec or name not in spec_names, (code, name)
 
 
 def test_rule_metadata_is_complete():
