@@ -92,3 +92,27 @@ def test_output_parses_with_fhir_resources_r4b(linter):
     results += lint_fhir('{"resourceType": "Patient", "id": "p"}', linter=linter, source="p.json")
     bundle = r4b.Bundle.model_validate(json.loads(render(results, linter)))
     assert [e.resource.get_resource_type() for e in bundle.entry] == ["DetectedIssue"] * 3
+
+
+def _references(linter) -> dict[str, str]:
+    results = []
+    for p in sorted((ROOT / "examples" / "fhir").glob("*-fires.bundle.json")):
+        results += lint_fhir(p.read_text(encoding="utf-8"), linter=linter, source=p.name)
+    doc = json.loads(render(results, linter))
+    return {e["resource"]["code"]["coding"][0]["code"]: e["resource"]["reference"] for e in doc["entry"]}
+
+
+def test_the_reference_is_the_rules_primary_source_never_the_namespace(linter):
+    refs = _references(linter)
+    assert len(refs) > 10
+    for code, ref in refs.items():
+        rule = linter.by_code[code]
+        assert ref == rule.help_uri() and "orderlint.dev" not in ref, (code, ref)
+        assert ref == (rule.source.url or rule.docs_anchor)
+
+
+def test_the_reference_is_the_sites_docs_url_when_set():
+    docs = "https://wiki.example.org/orderlint/rules"
+    site = Linter(Settings(as_of=AS_OF, docs_url=docs))
+    refs = _references(site)
+    assert refs and all(ref == f"{docs}#{code.lower()}" == site.by_code[code].help_uri(docs) for code, ref in refs.items())

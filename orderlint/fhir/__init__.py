@@ -17,9 +17,14 @@ start-up pay nothing for FHIR support.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from orderlint._lazy import lazy_getattr
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+    from orderlint.findings import Result
+    from orderlint.reader import Document
 
 __all__ = ["FhirResult", "Mapped", "Note", "dispatch", "is_bulk_folder", "lint_fhir", "lint_fhir_document",
            "lint_fhir_ndjson", "lint_path", "looks_like_fhir", "map_fhir"]
@@ -48,7 +53,7 @@ def is_bulk_folder(path: str) -> bool:
     return _is_bulk_folder(path)
 
 
-def dispatch(doc: Any, linter: Any, input_format: Any = None, strict: bool = False) -> list:
+def dispatch(doc: "Document", linter: "Linter", input_format: Optional[str] = None, strict: bool = False) -> list["Result"]:
     """The results of one read Document: as FHIR when ``input_format`` is ``"fhir"``, or when it is
     None/``"auto"`` and the document looks like FHIR; as a regimen document otherwise (one result)."""
     if input_format == "fhir" or (input_format in (None, "auto") and doc.error is None and looks_like_fhir(doc.data)):
@@ -58,7 +63,7 @@ def dispatch(doc: Any, linter: Any, input_format: Any = None, strict: bool = Fal
     return [linter.lint_document(doc)]
 
 
-def lint_path(path: str, *, linter: Any, strict: bool = False) -> Iterator[Any]:
+def lint_path(path: str, *, linter: "Linter", strict: bool = False) -> Iterator["Result"]:
     """Results of one path read as FHIR: a Bulk Data folder (one result per patient), an NDJSON
     file (`.ndjson`, `.jsonl`: one document per line, source `path:LINE`), or a JSON file."""
     import os

@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterator, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Optional
 
-from orderlint.findings import Finding, Result
-from orderlint.reader import Document, decode_bytes, iter_jsonl_lines, jsonl_document, parse_json
+from orderlint.findings import Finding, Result, Status
+from orderlint.reader import Document, ParseError, decode_bytes, iter_jsonl_lines, jsonl_document, parse_json
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+    from orderlint.fhir.mapping import Mapped
 
 VERIFIED = ("V", "V2")
 _ORDER_POINTER = re.compile(r"^/orders/[0-9]+$")
@@ -54,7 +58,7 @@ class FileFinding(Finding):
         self.file = state[1]
 
 
-def lint_fhir(value_or_text: Any, *, linter: Any, source: str = "<fhir>", strict: bool = False) -> list[Result]:
+def lint_fhir(value_or_text: Any, *, linter: "Linter", source: str = "<fhir>", strict: bool = False) -> list[Result]:
     """Lint one FHIR document: JSON text (str or bytes), an already-parsed value, or a Document.
 
     Returns one result per patient (one for a CDS Hooks request or a bare resource). ``strict``
@@ -71,13 +75,15 @@ def lint_fhir(value_or_text: Any, *, linter: Any, source: str = "<fhir>", strict
     return lint_fhir_document(doc, linter, strict=strict)
 
 
-def lint_fhir_ndjson(stream: BinaryIO, *, linter: Any, source: str, strict: bool = False) -> Iterator[Result]:
+def lint_fhir_ndjson(stream: BinaryIO, *, linter: "Linter", source: str, strict: bool = False) -> Iterator[Result]:
     """FHIR NDJSON: each line is a document (a resource or a Bundle), its source ``path:LINE``."""
     for src, lineno, raw in iter_jsonl_lines(stream, source):
         yield from lint_fhir_document(jsonl_document(src, lineno, raw), linter, strict=strict)
 
 
-def lint_fhir_document(doc: Document, linter: Any, *, strict: bool = False) -> list[Result]:
+def lint_fhir_document(doc: Document, linter: "Linter", *, strict: bool = False) -> list[Result]:
+    """The results of one read Document as FHIR: one per patient (OL001 when it is not JSON or not
+    FHIR, or with ``strict`` when fhir.resources R4B rejects it; OL000 when the mapping faults)."""
     if doc.error is not None:
         e = doc.error
         f = linter._finding("OL001", e.message, e.pointer, None, None, (e.line, e.column))
@@ -95,7 +101,7 @@ def lint_fhir_document(doc: Document, linter: Any, *, strict: bool = False) -> l
         as_of = _as_of(doc.data, linter)
         ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
         mapped = map_fhir(doc.data, source=doc.source, vocab=linter.vocab, as_of=as_of, namespace=ns)
-        out = []
+        out: list[Result] = []
         for m in mapped:
             if m.data is not None and as_of is not None and _as_of_ext(doc.data, linter):
                 m.data["as_of"] = as_of.isoformat()
@@ -109,13 +115,14 @@ def lint_fhir_document(doc: Document, linter: Any, *, strict: bool = False) -> l
         return [FhirResult(doc.source, None, "checked", None, [f])]
 
 
-def lint_mapped(m: Any, linter: Any, doc: Document) -> FhirResult:
+def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
     """Lint one Mapped regimen; findings are located in ``doc`` (the original FHIR document)."""
     if m.error is not None:
         msg, ptr = m.error
         return FhirResult(doc.source, None, "invalid", None, [linter._finding("OL001", msg, ptr, None, doc)], patient=m.patient)
     findings: list[Finding] = []
-    status, condition = "not-applicable", None
+    status: Status = "not-applicable"
+    condition: Optional[str] = None
     if m.status != "not-applicable":
         r = linter.lint_data(m.data, doc.source)
         status, condition = r.status, r.condition
@@ -154,12 +161,14 @@ def lint_mapped(m: Any, linter: Any, doc: Document) -> FhirResult:
     return FhirResult(doc.source, m.id, status, condition, findings, patient=m.patient)
 
 
-def _product_conflicts(m: Any, linter: Any, doc: Document) -> list[Finding]:
+def _product_conflicts(m: "Mapped", linter: "Linter", doc: Document) -> list[Finding]:
     """A product RxNorm code (V/V2) of another ingredient than the order's name is OL002 (fhir.md
     2.1): product codes resolve to their ingredient first, so one of the named drug never is."""
     from orderlint.fhir.mapping import rxnorm_tag
 
-    out = []
+    out: list[Finding] = []
+    if m.data is None:
+        return out
     vocab = linter.vocab
     checked = linter.checked_drugs
     for idx, code, ptr in m.products:
@@ -184,7 +193,7 @@ def _product_conflicts(m: Any, linter: Any, doc: Document) -> list[Finding]:
     return out
 
 
-def _as_of_ext(data: Any, linter: Any) -> Optional[_dt.date]:
+def _as_of_ext(data: Any, linter: "Linter") -> Optional[_dt.date]:
     """A CDS Hooks request's `extension: {"orderlint-as-of": "YYYY-MM-DD"}`, honoured only with the
     setting `allow-as-of` (for tests and replays; fhir.md section 1)."""
     if not getattr(linter.settings, "allow_as_of", False) or not isinstance(data, dict):
@@ -199,11 +208,9 @@ def _as_of_ext(data: Any, linter: Any) -> Optional[_dt.date]:
     return None
 
 
-def _as_of(data: Any, linter: Any) -> _dt.date:
+def _as_of(data: Any, linter: "Linter") -> _dt.date:
     return _as_of_ext(data, linter) or getattr(linter, "_as_of", None) or _dt.date.today()
 
 
-def _perr(message: Optional[str]) -> Any:
-    from orderlint.reader import ParseError
-
+def _perr(message: Optional[str]) -> ParseError:
     return ParseError(message or "cannot decode")

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Iterable, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, TypeGuard
 
 from orderlint.fhir.r4 import R4_TYPES
 from orderlint.fhir.valuesets import load as _valuesets
 from orderlint.reader import escape_token
+
+if TYPE_CHECKING:
+    from orderlint.vocabulary import Vocabulary
 
 DEFAULT_NAMESPACE = "https://orderlint.dev/fhir"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -182,7 +185,7 @@ class _Mapper:
         self.ns = namespace.rstrip("/") + "/StructureDefinition/"
         self.vs = _valuesets()
         self.notes: list[Note] = []  # document-level notes (shape repairs while collecting)
-        self._test_vocab = None
+        self._test_vocab: Optional["Vocabulary"] = None
         self._reason_codes: list = []  # per patient: condition kinds of order reasonCodes
 
     # ----------------------------------------------------------------- input shapes
@@ -247,7 +250,7 @@ class _Mapper:
                 yield from self._items(v, _p(ptr, i), draft)
 
     def _cds(self, data: dict) -> list[Mapped]:
-        ctx = data.get("context") if isinstance(data.get("context"), dict) else {}
+        ctx: dict = data["context"] if isinstance(data.get("context"), dict) else {}
         res: list[_Res] = []
         for key in ("draftOrders", "medications", "orders", "order"):
             if ctx.get(key) is not None:
@@ -539,7 +542,9 @@ class _Mapper:
                 return
             status = "resulted"
         if rt == "ImagingStudy":
-            names, at, notes = [], ptr, []
+            names: list[str] = []
+            notes: list[Note] = []
+            at = ptr
             for pptr, cc in self.array(r, "procedureCode", ptr):
                 names, at, notes = self._test_codes(cc, pptr)
                 if names:
@@ -1304,7 +1309,7 @@ def _str(v: Any) -> Optional[str]:
     return v if isinstance(v, str) else None
 
 
-def _number(v: Any) -> bool:
+def _number(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v not in (float("inf"), float("-inf"))
 
 
@@ -1355,7 +1360,7 @@ def _strength(s: Any) -> Optional[dict]:
 
 def _per_day(freq: Any) -> Optional[float]:
     if isinstance(freq, dict):
-        days = {"d": 1, "wk": 7, "mo": 30}.get(freq.get("period_unit"))
+        days = {"d": 1, "wk": 7, "mo": 30}.get(_str(freq.get("period_unit")) or "")
         if days and _number(freq.get("period")) and freq["period"] > 0:
             return freq["frequency"] / (freq["period"] * days)
         return None

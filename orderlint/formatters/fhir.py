@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 from orderlint.formatters import Formatter
 
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+    from orderlint.findings import Finding, Result
+
+#: fhir.md section 2.3: the default of the setting `fhir-namespace`, an identifier for the rule code
+#: system (and the extensions), which need not resolve; never used as a help link.
 DEFAULT_NAMESPACE = "https://orderlint.dev/fhir"
 SEVERITY = {"error": "high", "warning": "moderate", "info": "low"}
 #: UUIDs of entries are derived (uuid5) from source, code, pointer and message, so a report is
@@ -18,8 +24,9 @@ SEVERITY = {"error": "high", "warning": "moderate", "info": "low"}
 _UUID_NS = uuid.UUID("6f1c2b1e-8f0e-5b7a-9d3c-0a1e2f3b4c5d")
 
 
-def detected_issue(finding: Any, result: Any, linter: Any) -> dict:
-    """The DetectedIssue resource of one finding."""
+def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linter"]) -> dict:
+    """The DetectedIssue resource of one finding. Its `reference` is the rule's help link
+    (interfaces.md, Links): the site's `docs-url` anchor when set, else the rule's primary source."""
     settings = getattr(linter, "settings", None)
     ns = (getattr(settings, "fhir_namespace", None) or DEFAULT_NAMESPACE).rstrip("/")
     rule = linter.by_code.get(finding.code) if linter is not None else None
@@ -44,17 +51,18 @@ def detected_issue(finding: Any, result: Any, linter: Any) -> dict:
         issue["identifiedDateTime"] = as_of.isoformat()
     issue["detail"] = finding.message
     docs = getattr(settings, "docs_url", None)
-    if docs:
+    if rule is not None:
+        issue["reference"] = rule.help_uri(docs)
+    elif docs:  # a code no loaded rule declares: still the site's page for it
         issue["reference"] = f"{docs.rstrip('#')}#{finding.code.lower()}"
-    elif rule is not None:
-        issue["reference"] = rule.help_uri()
     s = finding.suppressed
     if s is not None:
         issue["mitigation"] = [{"action": {"text": f"Waived: {s.reason}"}, "author": {"display": s.approved_by}}]
     return issue
 
 
-def entry_url(result: Any, finding: Any) -> str:
+def entry_url(result: "Result", finding: "Finding") -> str:
+    """The entry's `fullUrl`: a UUID derived from source, code, pointer and message."""
     import hashlib
 
     key = "\x1f".join((result.source, finding.code, finding.pointer, finding.message))
@@ -70,7 +78,7 @@ class FhirFormatter(Formatter):
         # `entry` is opened with the first DetectedIssue: FHIR JSON has no empty arrays.
         self.out.write('{"resourceType":"Bundle","type":"collection"')
 
-    def result(self, r: Any) -> None:
+    def result(self, r: "Result") -> None:
         if self.statistics:
             self.tally(r)
         for f in r.findings:
@@ -82,5 +90,5 @@ class FhirFormatter(Formatter):
         self.out.write("}\n" if self._first else "\n]}\n")
 
 
-def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+def make(fmt: str, out: TextIO, linter: "Linter", **kw: Any) -> Formatter:
     return FhirFormatter(out, linter, fmt=fmt, **kw)
