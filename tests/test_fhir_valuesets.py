@@ -55,3 +55,33 @@ def test_render_unverified_lists_every_u_code_and_only_those():
     for kind, e in u:
         assert f" {e.code} " in text
     assert " 29463-7 " not in text
+
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+#: fhir.md section 5, RxNorm row U. clinical-facts.md section 6 (and the pack's vocabulary) tag
+#: 1592254, 612865, 191831 and 3264 V2; fhir.md says the lower tag applies where the two differ.
+U_RXNORM = {"1592254": "pirfenidone", "612865": "tocilizumab", "191831": "infliximab", "214555": "etanercept",
+            "3264": "dexamethasone", "5492": "hydrocortisone"}
+
+
+@pytest.fixture(scope="module")
+def pack_vocab():
+    import datetime as dt
+
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+
+    return Linter(Settings(as_of=dt.date(2026, 3, 2))).vocab
+
+
+@pytest.mark.parametrize("code,drug", sorted(U_RXNORM.items()))
+def test_u_rxnorm_codes_stay_u_whatever_the_vocabulary_says(code, drug, pack_vocab):
+    from orderlint.fhir.mapping import rxnorm_tag
+
+    e = load().get("rxnorm", RXNORM, code)
+    assert e is not None and e.tag == "U" and e.maps_to == drug
+    assert rxnorm_tag(code, "V2") == rxnorm_tag(code, "V") == "U"  # the lower tag applies
+    c = pack_vocab.code(code)
+    assert c is not None and c.ingredient == drug
+    assert rxnorm_tag(code, c.tag) == "U"  # the pack vocabulary's tag (V2 for four of them) does not raise it
+    assert f" {code} " in render_unverified()  # listed by `orderlint explain value-sets`
