@@ -156,10 +156,14 @@ def test_not_applicable_patient_has_no_cards(client):
 def test_card_fields(client):
     card = sign(client, example("ILD202-fires"))["cards"][0]
     assert card["indicator"] == "critical"  # ILD202 is an error
-    assert card["source"] == {"label": "orderlint ILD202", "url": "https://orderlint.dev/rules/ILD202"}
+    # The help link is the rule's primary source (the ATS guideline, S7 of the clinical facts), never
+    # an invented address.
+    doi = "https://doi.org/10.1164/rccm.202306-1113ST"
+    assert card["source"] == {"label": "orderlint ILD202", "url": doi}
     assert card["summary"] == "Methylprednisolone: glucocorticoid dose above limit"
     assert "16 mg" in card["detail"] and "= 20 mg PE > 15 mg/day" in card["detail"]
-    assert "evidence tag" in card["detail"] and "(https://orderlint.dev/rules/ILD202)" in card["detail"]
+    assert "evidence tag" in card["detail"] and f"[ILD202 rule documentation]({doi})" in card["detail"]
+    assert "orderlint.dev" not in json.dumps(card)
     assert [r["code"] for r in card["overrideReasons"]] == [
         "patient-ineligible", "action-completed", "risk-benefit-ratio", "expert-contradicts"]
     assert all(r["system"] == "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes" for r in card["overrideReasons"])

@@ -24,3 +24,49 @@ def test_overrides_win_and_are_validated_like_the_table():
 
 def test_settings_are_returned_as_serve_settings():
     assert isinstance(parse_settings({}), ServeSettings)
+
+
+# ------------------------------------------------------------------ card links (interfaces.md, Links)
+def _card_links(settings, linter=None):
+    import warnings
+
+    pytest.importorskip("starlette")
+    from test_serve_helpers import SIGN, example
+
+    from orderlint.serve import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    with TestClient(create_app(settings, linter), raise_server_exceptions=False) as c:
+        r = c.post(SIGN, json=example("ILD202-fires"))
+    assert r.status_code == 200, r.text
+    card = r.json()["cards"][0]
+    return card["source"]["url"], card["detail"]
+
+
+def test_card_links_point_at_the_services_docs_url(tmp_path):
+    url, detail = _card_links({"feedback-db": str(tmp_path / "f.sqlite3"), "allow-as-of": True,
+                               "docs-url": "https://wiki.example.org/orderlint/rules"})
+    assert url == "https://wiki.example.org/orderlint/rules#ild202"
+    assert "(https://wiki.example.org/orderlint/rules#ild202)" in detail
+
+
+def test_card_links_use_the_sites_docs_url_when_the_service_has_none(tmp_path):
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+
+    linter = Linter(Settings(docs_url="https://wiki.example.org/ol"))
+    url, _ = _card_links({"feedback-db": str(tmp_path / "f.sqlite3"), "allow-as-of": True}, linter)
+    assert url == "https://wiki.example.org/ol#ild202"
+    # The service's own docs-url wins over the site's.
+    url, _ = _card_links({"feedback-db": str(tmp_path / "g.sqlite3"), "allow-as-of": True,
+                          "docs-url": "https://cds.example.org/docs"}, linter)
+    assert url == "https://cds.example.org/docs#ild202"
+
+
+def test_card_links_without_docs_url_are_the_rules_primary_source(tmp_path):
+    from orderlint.engine import Linter
+
+    url, _ = _card_links({"feedback-db": str(tmp_path / "f.sqlite3"), "allow-as-of": True})
+    assert url == Linter().by_code["ILD202"].help_uri() and url.startswith("https://doi.org/")

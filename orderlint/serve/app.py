@@ -91,7 +91,8 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext
     from orderlint.serve.prefetch import FetchError, fetch, missing_keys, templates
 
-    builder = CardBuilder(linter, s.docs_url)
+    # The service's own docs-url, else the site's (the one SARIF, explain and FHIR output link to).
+    builder = CardBuilder(linter, s.docs_url or linter.settings.docs_url)
     try:
         store = FeedbackStore(s.feedback_db)
     except Exception as e:  # sqlite3.Error, OSError: a setting that does not work is a configuration error

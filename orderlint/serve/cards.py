@@ -196,9 +196,8 @@ class CardBuilder:
         self.reasons = [{"system": NON_ADHERENCE, "code": c, "display": d} for c, d in OVERRIDE_REASONS]
 
     def link(self, code: str) -> str:
-        if self.docs_url:
-            return f"{self.docs_url.rstrip('#')}#{code.lower()}"
-        return self.linter.by_code[code].help_uri()
+        """The rule's help link (interfaces.md, Links): the site's docs-url, else its primary source."""
+        return self.linter.by_code[code].help_uri(self.docs_url)
 
     def cards(self, findings: list[Finding], data: dict[str, Any], patient: str) -> list[CardAndCodes]:
         """-> [(card, rule codes)] for one result's findings."""
