@@ -34,6 +34,7 @@ _OBS_DONE = frozenset({"final", "amended", "corrected"})
 _ILD_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
                           "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange"})
 _OUTCOMES = frozenset({"progression", "intolerance", "response", "stable", "unknown"})
+_TPMT = re.compile(r"\b(?:TPMT|NUDT15)\b|thiopurine\s+(?:S-)?methyl\s*transferase", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _WEIGHT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
 _HEIGHT = {"cm": 1.0, "[in_i]": 2.54, "m": 100.0}
@@ -499,6 +500,14 @@ class _Mapper:
                     notes.append(Note("unverified-code", f"test {e.maps_to} read from {e.code}, an unverified code (U)", cptr))
         if names:
             return names, at, notes
+        # fhir.md 2.4, tpmt: no verified code; any TPMT/NUDT15 code counts, as a U code.
+        cc_text = _str(cc.get("text")) if isinstance(cc, dict) else None
+        for cptr, c in self._codings(cc, ptr):
+            code, shown = _str(c.get("code")), _str(c.get("display")) or cc_text
+            if code and code.strip() and shown and _TPMT.search(shown):
+                notes.append(Note("unverified-code", f"test tpmt read from {c.get('system')}|{code} ({shown!r}): any TPMT/NUDT15 "
+                                  "code counts, none is verified (U)", _p(cptr, "code")))
+                return ["tpmt"], cptr, notes
         texts = []
         if isinstance(cc, dict) and isinstance(cc.get("text"), str):
             texts.append((_p(ptr, "text"), cc["text"]))
