@@ -258,8 +258,10 @@ def _split(values: tuple) -> list[str]:
 @click.option("--jobs", "-j", metavar="N|auto", help="Lint in N worker processes (auto: one per core). Output order and content are the same as with 1. [default: 1]")
 @click.option("--force-exclude", is_flag=True, default=None,
               help="Apply exclude and extend-exclude to files and folders named on the command line too (as the pre-commit hook does).")
+@click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+              help="Colour the text report's codes and severities: auto colours on a terminal unless NO_COLOR is set.")
 @_guard
-def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs, force_exclude) -> None:
+def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ignore, fail_on, exit_zero, as_of, config, statistics, quiet, baseline, write_baseline, jobs, force_exclude, color) -> None:
     """Lint regimen files, folders (recursively: *.json, *.yaml, *.yml, *.jsonl, *.ndjson) or - for stdin.
 
     FHIR R4 input (CDS Hooks requests, Bundles, resources, NDJSON, Bulk Data export folders) is
@@ -288,6 +290,7 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
         out = _Output(sys.stdout, STDOUT)
+    colored = fmt == "text" and _use_color(color, None if output else sys.stdout)
     # While plugins load and checks run, anything they print goes to standard error: the report
     # (JSON, SARIF, JSON Lines) stays well-formed. Workers (--jobs) inherit this.
     saved_stdout = sys.stdout
@@ -296,7 +299,7 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
         progress = None if quiet else _Progress.for_stderr()
         settings, summary, tool_error, recorder, formatter, selection = _check(
             paths, fmt, out, output, (jsonl_stdin, input_format, fhir_strict), select, ignore, fail_on, as_of, config, statistics, baseline,
-            write_baseline, n_jobs, progress, force_exclude)
+            write_baseline, n_jobs, progress, force_exclude, colored)
         if report_file is not None:
             report_file.commit()
             report_file = None
@@ -315,6 +318,19 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
 
         click.echo(summary_line(summary), err=True)
     _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero, selection)
+
+
+def _use_color(choice: str, stream: Any) -> bool:
+    """--color: always and never as said; auto colours only a terminal's standard output, and not
+    when NO_COLOR is set to anything (no-color.org) or the terminal is 'dumb'."""
+    if choice != "auto":
+        return choice == "always"
+    if stream is None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (ValueError, OSError):
+        return False
 
 
 class _Progress:
@@ -349,7 +365,7 @@ class _Progress:
         rate = summary.documents / max(now - self.started, 1e-9)
         found = sum(summary.findings.values())
         try:
-            self.stream.write(f"\r\x1b[K{summary.documents} documents, {rate:,.0f}/s, {found} findings so far")
+            self.stream.write(f"\r\x1b[K{summary.documents:,} documents, {rate:,.0f}/s, {found:,} findings so far")
             self.stream.flush()
             self.shown = True
         except (OSError, ValueError):
@@ -365,7 +381,7 @@ class _Progress:
 
 
 def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, config, statistics,
-           baseline, write_baseline, n_jobs, progress, force_exclude=None) -> tuple:
+           baseline, write_baseline, n_jobs, progress, force_exclude=None, colored=False) -> tuple:
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of,
                          force_exclude=force_exclude or None)
     linter = _make_linter(settings)
@@ -388,7 +404,7 @@ def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, con
 
     # The report file itself is never linted when a folder walk comes across it.
     exclude = (output,) if output else ()
-    formatter = get_formatter(fmt, out, linter, statistics=statistics)
+    formatter = get_formatter(fmt, out, linter, statistics=statistics, **({"color": True} if colored else {}))
     summary = Summary()
     tool_error = False
     formatter.start()
@@ -400,7 +416,7 @@ def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, con
     if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
         # Workers render their own lines; the parent only writes text and adds up counts.
         tool_error = _render_in_workers(linter, inputs, reading, n_jobs, fmt, statistics, out, summary,
-                                        formatter, exclude, progress, selection)
+                                        formatter, exclude, progress, selection, colored)
     else:
         from contextlib import closing
 
@@ -451,7 +467,7 @@ def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_
 
 
 def _render_in_workers(linter, inputs, reading, jobs, fmt, statistics, out, summary, formatter, exclude,
-                       progress, selection=None) -> bool:
+                       progress, selection=None, colored=False) -> bool:
     """Parallel run of a line-oriented format; returns whether an input could not be read."""
     from contextlib import closing
 
@@ -462,7 +478,7 @@ def _render_in_workers(linter, inputs, reading, jobs, fmt, statistics, out, summ
     try:
         jsonl_stdin, input_format, fhir_strict = reading
         stream = units(inputs, jsonl_stdin, exclude, input_format, selection)
-        with closing(render_parallel(linter, stream, jobs, fmt, statistics, (input_format, fhir_strict))) as chunks:
+        with closing(render_parallel(linter, stream, jobs, fmt, statistics, (input_format, fhir_strict), colored)) as chunks:
             for text, part, state, errors in chunks:
                 for message in errors:
                     _err(message)
@@ -548,8 +564,27 @@ def rules(fmt: str, config: Optional[str]) -> None:
     _emit("".join(line + "\n" for line in lines))
 
 
+def _complete_rules(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of `explain`: rule codes (ILD2 -> ILD201...), then rule names, then value-sets."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        from orderlint.engine import Linter
+
+        linter = Linter(_settings(ctx.params.get("config")))
+    except Exception:  # noqa: BLE001 - a broken setup completes nothing; `explain` itself says why
+        return []
+    upper, lower = incomplete.upper(), incomplete.lower()
+    items = [CompletionItem(r.code, help=r.name) for r in linter.rules if r.code.startswith(upper)]
+    if incomplete:
+        items += [CompletionItem(r.name, help=r.code) for r in linter.rules if r.name.startswith(lower)]
+    if "value-sets".startswith(lower):
+        items.append(CompletionItem("value-sets", help="FHIR codes not yet verified"))
+    return items
+
+
 @cli.command()
-@click.argument("rule")
+@click.argument("rule", shell_complete=_complete_rules)
 @click.option("--config", type=click.Path(dir_okay=False), help="Configuration file whose option values the summaries quote; overrides discovery.")
 @_guard
 def explain(rule: str, config: Optional[str]) -> None:
@@ -661,6 +696,28 @@ def feedback_report_cmd(since: Optional[str], fmt: str, db: Optional[str], confi
     _emit(text.rstrip("\n") + "\n")
 
 
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+@_guard
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (bash, zsh or fish).
+
+    \b
+    bash: eval "$(orderlint completion bash)"   in ~/.bashrc
+    zsh:  eval "$(orderlint completion zsh)"    in ~/.zshrc
+    fish: orderlint completion fish > ~/.config/fish/completions/orderlint.fish
+
+    Subcommands, options and, for `explain`, rule codes and names complete.
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    if cls is None:  # pragma: no cover - the Choice above lists only shells click supports
+        _err(f"no completion for {shell}")
+        raise _Exit(2)
+    _emit(cls(cli, {}, "orderlint", "_ORDERLINT_COMPLETE").source().rstrip("\n") + "\n")
+
+
 @cli.command("config")
 @click.option("--config", type=click.Path(dir_okay=False), help="Configuration file to show instead of the discovered one.")
 @_guard
@@ -693,6 +750,11 @@ def config_cmd(config: Optional[str]) -> None:
 def main() -> None:
     # Not click's main(): there Ctrl-C while the command line is parsed prints a blank line and
     # "Aborted!" and exits 1; here it is one line and exit 2 like everywhere else.
+    instruction = os.environ.get("_ORDERLINT_COMPLETE")
+    if instruction:  # the shell asking for completions (the script `orderlint completion SHELL` prints)
+        from click.shell_completion import shell_complete
+
+        sys.exit(shell_complete(cli, {}, "orderlint", "_ORDERLINT_COMPLETE", instruction))
     try:
         try:
             with cli.make_context("orderlint", sys.argv[1:]) as ctx:

@@ -63,7 +63,7 @@ def _work(chunk: list[Unit], mode: tuple) -> list[Any]:
     return out
 
 
-def _render(chunk: list[Unit], fmt: str, statistics: bool, mode: tuple) -> tuple:
+def _render(chunk: list[Unit], fmt: str, statistics: bool, mode: tuple, color: bool = False) -> tuple:
     """Lint and render a chunk in the worker: (text, summary, formatter state, error messages)."""
     import io
 
@@ -71,7 +71,7 @@ def _render(chunk: list[Unit], fmt: str, statistics: bool, mode: tuple) -> tuple
     from orderlint.formatters import get_formatter
 
     buf = io.StringIO()
-    formatter = get_formatter(fmt, buf, _LINTER, statistics=statistics)
+    formatter = get_formatter(fmt, buf, _LINTER, statistics=statistics, **({"color": True} if color else {}))
     formatter.start()
     summary = Summary()
     errors: list[str] = []
@@ -223,10 +223,10 @@ def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int, mode: tuple = (
             yield _unpack(item) if type(item) is tuple else item
 
 
-def render_parallel(linter: Any, units: Iterable[Unit], jobs: int, fmt: str, statistics: bool,
-                    mode: tuple = ("auto", False)) -> Iterator[tuple]:
+def render_parallel(linter: "Linter", units: Iterable[Unit], jobs: int, fmt: str, statistics: bool,
+                    mode: tuple = ("auto", False), color: bool = False) -> Iterator[tuple]:
     """For line-oriented formats: yield (text, summary, formatter state, errors) per chunk, in order."""
-    yield from _run(linter, units, jobs, _render, fmt, statistics, mode)
+    yield from _run(linter, units, jobs, _render, fmt, statistics, mode, color)
 
 
 def resolve_jobs(value: Optional[str]) -> int:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
 
 FORMATS = {
     "text": "orderlint.formatters.text",
@@ -32,11 +35,14 @@ class Formatter:
     #: Whether ``--statistics`` goes into the report itself (text, json); otherwise to stderr.
     embeds_statistics = False
 
-    def __init__(self, out: TextIO, linter: Any, *, fmt: str = "", statistics: bool = False) -> None:
+    def __init__(self, out: TextIO, linter: "Linter", *, fmt: str = "", statistics: bool = False,
+                 color: bool = False) -> None:
         self.out = out
         self.linter = linter
         self.fmt = fmt
         self.statistics = statistics
+        # ANSI colour for a terminal (the text format only; the command line decides when).
+        self.color = color
         self.counts: Counter = Counter()  # (code, name) -> findings, kept only with --statistics
 
     def tally(self, r: Any) -> None:
@@ -61,7 +67,7 @@ class Formatter:
             self.counts.update(state)
 
 
-def get_formatter(fmt: str, out: TextIO, linter: Any, **kw: Any) -> Formatter:
+def get_formatter(fmt: str, out: TextIO, linter: "Linter", **kw: Any) -> Formatter:
     module = importlib.import_module(FORMATS[fmt])
     return module.make(fmt, out, linter, **kw)
 
@@ -81,19 +87,21 @@ def printable(text: str) -> str:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def summary_line(s: Any) -> str:
-    """The one-line summary: the last line of the text report, and on stderr for other reports."""
-    parts = [_plural(s.documents, "document"), f"{s.checked} checked"]
+    """The one-line summary: the last line of the text report, and on stderr for other reports.
+    Counts have thousands separators (1,234 documents): people read this line, programs read
+    the machine formats' summaries."""
+    parts = [_plural(s.documents, "document"), f"{s.checked:,} checked"]
     if s.not_applicable:
-        parts.append(f"{s.not_applicable} not applicable (OL007)")  # reported as an error, not a quiet skip
+        parts.append(f"{s.not_applicable:,} not applicable (OL007)")  # reported as an error, not a quiet skip
     if s.invalid:
-        parts.append(f"{s.invalid} invalid")
+        parts.append(f"{s.invalid:,} invalid")
     f = s.findings
-    found = f"{_plural(f['error'], 'error')}, {_plural(f['warning'], 'warning')}, {f['info']} info"
-    waived = f", {s.suppressed} waived" if s.suppressed else ""
+    found = f"{_plural(f['error'], 'error')}, {_plural(f['warning'], 'warning')}, {f['info']:,} info"
+    waived = f", {s.suppressed:,} waived" if s.suppressed else ""
     return f"{', '.join(parts)}: {found}{waived}."
 
 

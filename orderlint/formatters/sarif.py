@@ -21,15 +21,17 @@ import json
 import os
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, Optional, TextIO
 from urllib.parse import quote
 
 from orderlint import __version__
 from orderlint.formatters import Formatter, printable, summary_dict
 from orderlint.reader import split_source
 
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://orderlint.dev"
 FINGERPRINT_KEY = "orderlint/v1"
 
 #: orderlint severity -> SARIF level.
@@ -82,7 +84,11 @@ def _cap(text: str, limit: int = _MAX_DESCRIPTION) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _help(rule: Any, severity: str, options: Any) -> dict:
+def _absolute(uri: str) -> bool:
+    return uri.startswith(("https://", "http://"))
+
+
+def _help(rule: Any, severity: str, options: Any, docs_url: Optional[str] = None) -> dict:
     src = rule.source
     summary, fix = rule.summary_for(options), rule.fix_for(options)
     text = [f"{rule.code} {rule.name} [{severity}]", "", summary, "", f"Why: {rule.rationale}", "",
@@ -95,24 +101,32 @@ def _help(rule: Any, severity: str, options: Any) -> dict:
     if rule.notes:
         text += ["", f"Where sources disagree: {rule.notes}"]
         md += ["", f"**Where sources disagree:** {rule.notes}"]
-    text += ["", f"More: {rule.help_uri()}"]
-    md += ["", f"[Rule documentation]({rule.help_uri()})"]
+    # The rule's primary source, or a site's own documentation (docs-url); a rule with neither
+    # names its section of docs/rules.md in the project, never an invented address.
+    uri = rule.help_uri(docs_url)
+    text += ["", f"More: {uri}"]
+    md += ["", f"[Rule documentation]({uri})" if _absolute(uri) else f"**More:** `{uri}` in the orderlint repository"]
     return {"text": "\n".join(text), "markdown": "\n".join(md)}
 
 
-def rule_descriptor(rule: Any, linter: Any) -> dict:
+def rule_descriptor(rule: Any, linter: "Linter") -> dict:
     severity = linter.severity.get(rule.code, rule.severity)
+    docs_url = linter.settings.docs_url
     tags = [rule.plugin, *(sorted(rule.conditions) if rule.conditions else ["core"])]
     src = rule.source
     # Descriptions quote the effective option values of this run, as the findings do.
     options = linter.options.get(rule.code)
-    return {
+    uri = rule.help_uri(docs_url)
+    desc: dict = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": _cap(rule.summary_for(options))},
         "fullDescription": {"text": _cap(rule.full_description_for(options))},
-        "help": _help(rule, severity, options),
-        "helpUri": rule.help_uri(),
+        "help": _help(rule, severity, options, docs_url),
+    }
+    if _absolute(uri):  # SARIF's helpUri is an absolute URI; a path in the project stays in the help text
+        desc["helpUri"] = uri
+    desc.update({
         "defaultConfiguration": {"level": LEVEL[severity]},
         "properties": {
             "tags": list(dict.fromkeys(tags))[:_MAX_TAGS],
@@ -123,7 +137,8 @@ def rule_descriptor(rule: Any, linter: Any) -> dict:
             "plugin": rule.plugin,
             "enabled": rule.code in linter.enabled,
         },
-    }
+    })
+    return desc
 
 
 def _locator(f: Any) -> str:
@@ -191,14 +206,14 @@ class SarifFormatter(Formatter):
         invocation: dict = {"executionSuccessful": not getattr(summary, "crashed", 0)}
         if self.not_applicable:
             invocation["toolExecutionNotifications"] = self.not_applicable
+        driver: dict = {"name": "orderlint", "version": __version__, "semanticVersion": __version__}
+        # The site's copy of the documentation when it has one (docs-url); otherwise none: the
+        # project has no web site, and SARIF allows the property to be absent.
+        if self.linter.settings.docs_url:
+            driver["informationUri"] = self.linter.settings.docs_url
+        driver["rules"] = [rule_descriptor(r, self.linter) for r in self.linter.rules]
         run: dict = {
-            "tool": {"driver": {
-                "name": "orderlint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
-                "rules": [rule_descriptor(r, self.linter) for r in self.linter.rules],
-            }},
+            "tool": {"driver": driver},
             "invocations": [invocation],
             "columnKind": "unicodeCodePoints",
             "results": self.results,
@@ -209,5 +224,5 @@ class SarifFormatter(Formatter):
         self.out.write("\n")
 
 
-def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+def make(fmt: str, out: TextIO, linter: "Linter", **kw: Any) -> Formatter:
     return SarifFormatter(out, linter, fmt=fmt, **kw)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from orderlint.formatters import Formatter, printable, statistics_lines, summary_line
 from orderlint.reader import split_source
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+
+#: click.style arguments of the severity with --color (ruff-like: errors red, warnings yellow).
+SEVERITY_STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow", "bold": True}, "info": {"fg": "cyan"}}
 
 
 class TextFormatter(Formatter):
@@ -33,13 +39,29 @@ class TextFormatter(Formatter):
         if r.status == "not-applicable" and not r.findings:
             write(f"{source}: skipped: no installed rule pack for condition {printable(repr(r.condition))} (not checked)\n")
             return
+        color = self.color
         for f in r.findings:
             self.counts[(f.code, f.name)] += 1
             other = getattr(f, "file", None)  # a Bulk Data finding names the file of its line
+            if color:
+                write(self._colored(f, other or source))
+                continue
             line = f"{other or source}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message}"
             if f.suppressed is not None:
                 line += f" [waived: {f.suppressed.reason} (approved by {f.suppressed.approved_by})]"
             write(printable(line) + "\n")
+
+    @staticmethod
+    def _colored(f: Any, source: str) -> str:
+        """The same line with the code bold and the severity in its colour; the text from the
+        document is escaped first, so only orderlint's own escapes reach the terminal."""
+        from click import style
+
+        rest = f" {f.message}"
+        if f.suppressed is not None:
+            rest += f" [waived: {f.suppressed.reason} (approved by {f.suppressed.approved_by})]"
+        sev = style(f"[{f.severity}]", **SEVERITY_STYLE.get(f.severity, {}))
+        return f"{printable(f'{source}:{f.line}:{f.column}:')} {style(printable(f.code), bold=True)} {sev}{printable(rest)}\n"
 
     def finish(self, s: Any) -> None:
         write = self.out.write
@@ -49,5 +71,5 @@ class TextFormatter(Formatter):
         write(summary_line(s) + "\n")
 
 
-def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+def make(fmt: str, out: TextIO, linter: "Linter", **kw: Any) -> Formatter:
     return TextFormatter(out, linter, fmt=fmt, **kw)

@@ -1,0 +1,217 @@
+"""Output for people (issue 16 items 4, 6, 7): colour on a terminal (NO_COLOR, --color), thousands
+separators in summaries, SARIF links that are never invented, and shell completion."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, SHARED, run_cli, run_orderlint
+
+ERROR_DOC = EXAMPLES / "regimens" / "ILD301-fires.json"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _cmd() -> list[str]:
+    exe = Path(sys.executable).with_name("orderlint")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "orderlint"]
+
+
+def _on_a_terminal(args: list[str], env: dict) -> bytes:
+    """Run with standard output on a pseudo-terminal; returns what the terminal received."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen(_cmd() + args, stdout=slave, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                             env={**os.environ, "ORDERLINT_NO_CONFIG": "1", **env})
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        p.wait(timeout=120)
+    finally:
+        os.close(master)
+    return seen
+
+
+def _no_color_env() -> dict:
+    return {"NO_COLOR": "", "TERM": "xterm-256color"}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal")
+def test_text_report_is_coloured_on_a_terminal_and_reads_the_same_without_colour():
+    coloured = _on_a_terminal(["check", str(ERROR_DOC)], _no_color_env()).decode()
+    assert "\x1b[" in coloured
+    (finding,) = [x for x in coloured.splitlines() if "ILD301" in x]
+    assert "\x1b[1mILD301\x1b[0m \x1b[31m\x1b[1m[error]\x1b[0m " in finding  # code bold, severity red
+    plain = run_orderlint("check", str(ERROR_DOC)).stdout.decode()  # a pipe: never coloured
+    assert "\x1b" not in plain
+    assert ANSI.sub("", coloured).replace("\r\n", "\n") == plain
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal")
+@pytest.mark.parametrize("env, args", [({"NO_COLOR": "1"}, []), ({}, ["--color", "never"]), ({"TERM": "dumb"}, []),
+                                       ({}, ["--format", "github"]), ({}, ["--output", "REPORT"])])
+def test_no_colour_with_no_color_never_a_dumb_terminal_another_format_or_a_file(env, args, tmp_path):
+    args = [str(tmp_path / "report.txt") if a == "REPORT" else a for a in args]
+    seen = _on_a_terminal(["check", str(ERROR_DOC), *args], {**_no_color_env(), **env})
+    assert b"\x1b" not in seen
+    if "--output" in args:
+        assert b"\x1b" not in (tmp_path / "report.txt").read_bytes()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_color_always_colours_a_pipe_too_with_the_same_text(jobs):
+    plain = run_orderlint("check", str(EXAMPLES / "regimens"), "--jobs", jobs).stdout.decode()
+    coloured = run_orderlint("check", str(EXAMPLES / "regimens"), "--color", "always", "--jobs", jobs,
+                             env={"NO_COLOR": "1"}).stdout.decode()  # an explicit --color wins over NO_COLOR
+    assert coloured.count("\x1b[1m") >= plain.count(": ILD") > 0
+    assert ANSI.sub("", coloured) == plain
+
+
+def test_colour_never_carries_escapes_from_a_document(tmp_path):
+    doc = json.loads(ERROR_DOC.read_text())
+    doc["orders"][0]["drug"] = "cyclophosphamide\x1b[2J"
+    p = tmp_path / "evil\x1b[31m.json"
+    p.write_text(json.dumps(doc))
+    out = run_orderlint("check", str(p), "--color", "always").stdout.decode()
+    assert "\x1b[2J" not in out and "evil\x1b[31m" not in out and "\\x1b" in out
+
+
+# ----------------------------------------------------------------------------- thousands separators
+
+
+def _stream(tmp_path: Path, n: int) -> Path:
+    doc = {"id": "x", "kind": "order-set", "indication": {"condition": "ssc-ild"},
+           "orders": [{"id": "ppi", "drug": "pantoprazole", "dose": 40, "unit": "mg", "route": "oral", "frequency": "daily"}]}
+    p = tmp_path / "many.jsonl"
+    p.write_text((json.dumps(doc) + "\n") * n)
+    return p
+
+
+@pytest.mark.slow
+def test_summaries_have_thousands_separators_and_machine_formats_do_not(tmp_path):
+    p = _stream(tmp_path, 1234)
+    text = run_orderlint("check", str(p), "--jobs", "2")
+    assert text.stdout.decode().splitlines()[-1] == "1,234 documents, 1,234 checked: 0 errors, 0 warnings, 0 info."
+    js = run_orderlint("check", str(p), "--format", "json", "--jobs", "2")
+    assert js.stderr.decode().splitlines() == ["1,234 documents, 1,234 checked: 0 errors, 0 warnings, 0 info."]
+    assert json.loads(js.stdout)["summary"]["documents"] == 1234 and b"1,234" not in js.stdout
+
+
+def test_summary_line_formats_every_count():
+    from collections import Counter
+
+    from orderlint.formatters import summary_line
+
+    class S:
+        documents, checked, not_applicable, invalid, suppressed = 1234567, 1200000, 1001, 33566, 1000
+        findings = Counter(error=12345, warning=1, info=1000)
+
+    assert summary_line(S) == ("1,234,567 documents, 1,200,000 checked, 1,001 not applicable (OL007), 33,566 invalid: "
+                               "12,345 errors, 1 warning, 1,000 info, 1,000 waived.")
+
+
+# ----------------------------------------------------------------------------- SARIF links
+
+
+def _sarif(*args: str) -> dict:
+    r = run_cli("check", str(ERROR_DOC), "--format", "sarif", *args)
+    assert r.exit_code == 1, r.output
+    return json.loads(r.stdout)
+
+
+def _validate(doc: dict) -> None:
+    import jsonschema
+
+    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+
+
+def test_sarif_invents_no_address():
+    from orderlint.engine import Linter
+
+    doc = _sarif()
+    _validate(doc)
+    text = json.dumps(doc)
+    assert "orderlint.dev" not in text
+    driver = doc["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver
+    linter = Linter()
+    for desc in driver["rules"]:
+        rule = linter.by_code[desc["id"]]
+        uri = rule.help_uri()
+        if uri.startswith("https://"):
+            assert desc["helpUri"] == uri and f"More: {uri}" in desc["help"]["text"]
+        else:  # no public source: the rule's section of the project's documentation, in the help text only
+            assert "helpUri" not in desc and uri == rule.docs_anchor and uri in desc["help"]["markdown"]
+
+
+def test_sarif_links_go_to_the_sites_docs_url(tmp_path):
+    cfg = tmp_path / ".orderlint.toml"
+    cfg.write_text('docs-url = "https://intranet.example.org/orderlint/rules/"\n')
+    doc = _sarif("--config", str(cfg))
+    _validate(doc)
+    driver = doc["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == "https://intranet.example.org/orderlint/rules"
+    for desc in driver["rules"]:
+        assert desc["helpUri"] == f"https://intranet.example.org/orderlint/rules#{desc['id'].lower()}"
+        assert desc["helpUri"] in desc["help"]["text"] and desc["helpUri"] in desc["help"]["markdown"]
+
+
+# ----------------------------------------------------------------------------- shell completion
+
+
+@pytest.mark.parametrize("shell, marker", [("bash", "complete -o nosort -F"), ("zsh", "#compdef orderlint"),
+                                           ("fish", "complete --no-files --command orderlint")])
+def test_completion_prints_the_shells_script(shell, marker):
+    r = run_orderlint("completion", shell)
+    assert r.returncode == 0 and marker in r.stdout.decode() and "_ORDERLINT_COMPLETE" in r.stdout.decode()
+
+
+def test_completion_of_an_unknown_shell_is_a_usage_error():
+    r = run_orderlint("completion", "tcsh")
+    assert r.returncode == 2 and b"tcsh" in r.stderr
+
+
+def _complete(words: str, shell: str = "bash") -> list[str]:
+    """Ask the installed command for completions as the shell script does (click's protocol)."""
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    env = {"_ORDERLINT_COMPLETE": f"{shell}_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    r = run_orderlint(env=env)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.decode().splitlines()
+
+
+def test_explain_completes_rule_codes_and_names():
+    from orderlint.engine import Linter
+
+    linter = Linter()
+    got = _complete("orderlint explain ILD2")
+    assert [x.split(",", 1)[1] for x in got] == [r.code for r in linter.rules if r.code.startswith("ILD2")]
+    assert all(x.startswith("plain,") for x in got)
+    assert [x.split(",", 1)[1] for x in _complete("orderlint explain glucocorticoid-h")] == ["glucocorticoid-high-dose"]
+    assert "ol001" not in [x.split(",", 1)[1].lower() for x in _complete("orderlint explain IL")]
+    everything = [x.split(",", 1)[1] for x in _complete("orderlint explain ")]
+    assert [r.code for r in linter.rules] == everything[: len(linter.rules)] and "value-sets" in everything
+
+
+def test_check_options_and_subcommands_complete():
+    assert "plain,--force-exclude" in _complete("orderlint check --force")
+    assert "plain,completion" in _complete("orderlint comp")
+    zsh = run_orderlint(env={"_ORDERLINT_COMPLETE": "zsh_complete", "COMP_WORDS": "orderlint explain ILD30",
+                             "COMP_CWORD": "2"}).stdout.decode()
+    assert "ILD301" in zsh and "ILD302" in zsh
