@@ -130,3 +130,21 @@ def test_an_unrelated_lab_code_is_no_tpmt_result():
            "code": {"coding": [{"system": "urn:example:lab", "code": "X-2", "display": "Methyltransferase activity of a bacterium"}]},
            "effectiveDateTime": "2026-02-20"}
     assert "tests" not in one(bundle(mmf(), obs)).data
+
+
+@pytest.mark.parametrize("text,drug", [("mycophenolate mofetil 500 MG Oral Tablet [CellCept]", "mycophenolate mofetil"),
+                                       ("24 HR tacrolimus 1 MG Extended Release Oral Tablet", "tacrolimus"),
+                                       ("predniSONE 5 MG Oral Tablet", "prednisone"),
+                                       ("Nintedanib 150 MG Oral Capsule [Ofev]", "nintedanib")])
+def test_a_drug_name_with_strength_dose_form_24_hr_and_bracketed_brand_is_read_as_its_ingredient(text, drug, linter):
+    m = one(bundle(mmf(text=text)), linter)
+    assert linter.vocab.resolve(m.data["orders"][0]["drug"]).drug.name == drug
+    b = bundle(mmf(text=text), cond("ssc", SN, "89155008"), cond("ild", SN, "233703007"))
+    (r,) = lint_fhir(json.dumps(b), linter=linter, source="t.json")
+    assert "OL002" not in [f.code for f in r.findings]
+
+
+def test_reproductive_potential_is_left_to_the_format_default():
+    # FHIR says nothing about it: the mapping writes no value, so regimen-format.md's default applies
+    m = one(bundle(mmf()))
+    assert m.data["patient"] == {"sex": "female", "age_years": 56}

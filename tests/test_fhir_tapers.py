@@ -120,6 +120,14 @@ def test_dose_range_with_no_low_bound_uses_the_high_bound_for_ild502(linter):
     assert at(fs, "ILD502") == [("mmf", f"{MR}/dosageInstruction/0/doseAndRate/0/doseRange/high/value")]
 
 
+def test_stu3_dose_range_is_shape_repaired_and_read_like_doseandrate(linter):
+    s = ranged(250, 1500)
+    s["doseRange"] = s.pop("doseAndRate")[0]["doseRange"]  # STU3: Dosage.doseRange
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", s))
+    assert at(fs, "ILD502") == [("mmf", f"{MR}/dosageInstruction/0/doseRange/low/value")]
+    assert sorted(f.message.split(":")[0] for f in fs if f.code == "OL008") == ["dose-range", "shape-repaired"]
+
+
 def test_concurrent_dose_ranges_add_up_their_low_bounds(linter):
     fs = findings(linter, req("mmf", "mycophenolate mofetil", {**ranged(200, 500), "sequence": 1}, {**ranged(200, 500), "sequence": 1}))
     msgs = [f.message for f in fs if f.code == "ILD502"]
