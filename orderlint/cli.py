@@ -10,11 +10,19 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Generator, Optional, TypeVar
 
 import click
 
 from orderlint import __version__
+
+if TYPE_CHECKING:
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+    from orderlint.formatters import Formatter
+    from orderlint.inputs import Selection
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "junit", "github", "fhir"]
 FAIL_ON = ["error", "warning", "info", "never"]
@@ -178,13 +186,13 @@ def cli() -> None:
     """
 
 
-def _settings(config: Optional[str], **cli_values: Any):
+def _settings(config: Optional[str], **cli_values: Any) -> "Settings":
     from orderlint.config import build_settings
 
     return build_settings(config_path=config, cli=cli_values)
 
 
-def _make_linter(settings: Any):
+def _make_linter(settings: "Settings") -> "Linter":
     from orderlint.config import ConfigError
     from orderlint.engine import Linter, PluginLoadError
 
@@ -199,7 +207,7 @@ def _make_linter(settings: Any):
         raise _Exit(2) from None
 
 
-def _guard(fn):
+def _guard(fn: _F) -> _F:
     """Turn configuration errors and unexpected crashes into one line and exit 2."""
     import functools
 
@@ -229,7 +237,7 @@ def _guard(fn):
             _err(f"internal error: {type(e).__name__}: {e} (set ORDERLINT_DEBUG=1 for a traceback)")
             sys.exit(2)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature
 
 
 def _split(values: tuple) -> list[str]:
@@ -380,8 +388,10 @@ class _Progress:
                 pass
 
 
-def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, config, statistics,
-           baseline, write_baseline, n_jobs, progress, force_exclude=None, colored=False) -> tuple:
+def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], reading: tuple, select: tuple,
+           ignore: tuple, fail_on: Optional[str], as_of: Optional[str], config: Optional[str], statistics: bool,
+           baseline: Optional[str], write_baseline: Optional[str], n_jobs: int, progress: Optional["_Progress"],
+           force_exclude: Optional[bool] = None, colored: bool = False) -> tuple:
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of,
                          force_exclude=force_exclude or None)
     linter = _make_linter(settings)
@@ -439,16 +449,17 @@ def _check(paths, fmt, out, output, reading, select, ignore, fail_on, as_of, con
     formatter.finish(summary)
     out.flush()
     if base is not None and fmt == "text" and base.matched:
-        click.echo(f"orderlint: {base.matched} finding(s) already in the baseline were not counted", err=True)
+        click.echo(f"orderlint: {base.matched:,} finding(s) already in the baseline were not counted", err=True)
     return settings, summary, tool_error, recorder, formatter, selection
 
 
-def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_zero, selection=None) -> None:
+def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder: Any, write_baseline: Optional[str],
+                  exit_zero: bool, selection: Optional["Selection"] = None) -> None:
     if recorder is not None:
         recorder.write(write_baseline)
-        click.echo(f"orderlint: wrote {recorder.count} finding(s) to {write_baseline}", err=True)
+        click.echo(f"orderlint: wrote {recorder.count:,} finding(s) to {write_baseline}", err=True)
     if summary.crashed:
-        _err(f"{summary.crashed} check(s) crashed (OL000): the documents concerned were not fully checked")
+        _err(f"{summary.crashed:,} check(s) crashed (OL000): the documents concerned were not fully checked")
     if tool_error or summary.crashed:
         raise _Exit(2)
     if summary.documents == 0 and selection is not None and selection.forced_out \
@@ -457,7 +468,7 @@ def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_
         click.echo(f"orderlint: every path given is excluded (--force-exclude): {', '.join(selection.forced_out)}", err=True)
         raise _Exit(0)
     if summary.documents == 0:
-        _err("no regimen documents found (looked for *.json, *.yaml, *.yml, *.jsonl, *.ndjson)")
+        _err(f"no regimen documents found (looked for {', '.join(settings.include)})")
         raise _Exit(2)
     if exit_zero or recorder is not None or settings.fail_on == "never":
         raise _Exit(0)
@@ -466,8 +477,10 @@ def _finish_check(settings, summary, tool_error, recorder, write_baseline, exit_
     raise _Exit(1 if failing else 0)
 
 
-def _render_in_workers(linter, inputs, reading, jobs, fmt, statistics, out, summary, formatter, exclude,
-                       progress, selection=None, colored=False) -> bool:
+def _render_in_workers(linter: "Linter", inputs: list[str], reading: tuple, jobs: int, fmt: str, statistics: bool,
+                       out: "_Output", summary: Any, formatter: "Formatter", exclude: tuple,
+                       progress: Optional["_Progress"], selection: Optional["Selection"] = None,
+                       colored: bool = False) -> bool:
     """Parallel run of a line-oriented format; returns whether an input could not be read."""
     from contextlib import closing
 
@@ -494,14 +507,14 @@ def _render_in_workers(linter, inputs, reading, jobs, fmt, statistics, out, summ
     return unreadable
 
 
-def _closing(gen):
+def _closing(gen: Generator[Any, None, None]) -> Any:
     from contextlib import closing
 
     return closing(gen)
 
 
-def _results(linter: Any, paths: list[str], reading: tuple, jobs: int, exclude: tuple = (),
-             selection: Any = None) -> Iterator[Any]:
+def _results(linter: "Linter", paths: list[str], reading: tuple, jobs: int, exclude: tuple = (),
+             selection: Optional["Selection"] = None) -> Generator[Any, None, None]:
     """Results in input order; a str item is an error message for an unreadable input."""
     from orderlint.fhir import looks_like_fhir
     from orderlint.inputs import lint_unit, load, units

@@ -62,7 +62,7 @@ class ConfigError(Exception):
     """A configuration or usage mistake; the message is one line."""
 
 
-def _file_model():
+def _file_model() -> Any:
     # Built on first use: configuration files are rare on the hot path, pydantic import is not free.
     from pydantic import BaseModel, ConfigDict, Field
 

@@ -11,15 +11,23 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Generator, Iterable, Iterator, Optional, Union
 
 from orderlint.findings import Finding, Result, Suppression
 from orderlint.inputs import Unit, lint_unit
 
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
+
 CHUNK = 256
 WINDOW_PER_JOB = 4
 
-_LINTER: Any = None  # set in the parent before forking; inherited by the workers
+_LINTER: Optional["Linter"] = None  # set in the parent before forking; inherited by the workers
+
+
+def _linter() -> "Linter":
+    assert _LINTER is not None, "workers are forked after _run sets the linter"
+    return _LINTER
 
 
 def cpu_count() -> int:
@@ -57,8 +65,9 @@ def _work(chunk: list[Unit], mode: tuple) -> list[Any]:
     """Lint a chunk in the worker: per result a packed tuple (a plain Result), the object itself
     (a FHIR result, which carries more fields; pickled), or an error message."""
     out: list[Any] = []
+    linter = _linter()
     for unit in chunk:
-        for r in lint_unit(_LINTER, unit, *mode):
+        for r in lint_unit(linter, unit, *mode):
             out.append(_pack(r) if type(r) is Result else r)
     return out
 
@@ -71,12 +80,13 @@ def _render(chunk: list[Unit], fmt: str, statistics: bool, mode: tuple, color: b
     from orderlint.formatters import get_formatter
 
     buf = io.StringIO()
-    formatter = get_formatter(fmt, buf, _LINTER, statistics=statistics, **({"color": True} if color else {}))
+    linter = _linter()
+    formatter = get_formatter(fmt, buf, linter, statistics=statistics, **({"color": True} if color else {}))
     formatter.start()
     summary = Summary()
     errors: list[str] = []
     for unit in chunk:
-        for result in lint_unit(_LINTER, unit, *mode):
+        for result in lint_unit(linter, unit, *mode):
             if isinstance(result, str):
                 errors.append(result)
                 continue
@@ -140,12 +150,18 @@ def _worker(tasks: Any, results: Any, task: Any, args: tuple, parent: int) -> No
         results.put((index, answer))
 
 
+def _chunks(units: Iterable[Unit]) -> Iterator[list[Unit]]:
+    it = iter(units)
+    while chunk := list(itertools.islice(it, CHUNK)):
+        yield chunk
+
+
 class _Failed:
     def __init__(self, message: str) -> None:
         self.message = message
 
 
-def _run(linter: Any, units: Iterable[Unit], jobs: int, task: Any, *args: Any) -> Iterator[Any]:
+def _run(linter: "Linter", units: Iterable[Unit], jobs: int, task: Any, *args: Any) -> Generator[Any, None, None]:
     """Submit chunks of units to forked workers; yield each chunk's answer in input order.
 
     At most ``jobs * WINDOW_PER_JOB`` chunks are in flight, so memory stays bounded. However the
@@ -173,7 +189,7 @@ def _run(linter: Any, units: Iterable[Unit], jobs: int, task: Any, *args: Any) -
                 procs.append(p)
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        chunks = iter(lambda it=iter(units): list(itertools.islice(it, CHUNK)), [])
+        chunks = _chunks(units)
         limit = jobs * WINDOW_PER_JOB
         sent = done = 0
         waiting: dict = {}
@@ -216,7 +232,7 @@ def _run(linter: Any, units: Iterable[Unit], jobs: int, task: Any, *args: Any) -
             q.close()
 
 
-def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int, mode: tuple = ("auto", False)) -> Iterator[Union[Result, str]]:
+def lint_parallel(linter: "Linter", units: Iterable[Unit], jobs: int, mode: tuple = ("auto", False)) -> Generator[Union[Result, str], None, None]:
     """Yield each Result (or an error message) in input order. ``mode``: (input format, FHIR strict)."""
     for items in _run(linter, units, jobs, _work, mode):
         for item in items:
@@ -224,7 +240,7 @@ def lint_parallel(linter: Any, units: Iterable[Unit], jobs: int, mode: tuple = (
 
 
 def render_parallel(linter: "Linter", units: Iterable[Unit], jobs: int, fmt: str, statistics: bool,
-                    mode: tuple = ("auto", False), color: bool = False) -> Iterator[tuple]:
+                    mode: tuple = ("auto", False), color: bool = False) -> Generator[tuple, None, None]:
     """For line-oriented formats: yield (text, summary, formatter state, errors) per chunk, in order."""
     yield from _run(linter, units, jobs, _render, fmt, statistics, mode, color)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -24,6 +24,14 @@ FORMATS = {
 }
 
 
+class Output(Protocol):
+    """Where a report goes: standard output, a report file being written, or a worker's buffer."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
+
+
 class Formatter:
     """Base class. ``linter`` gives access to rule metadata (SARIF, JUnit).
 
@@ -35,7 +43,7 @@ class Formatter:
     #: Whether ``--statistics`` goes into the report itself (text, json); otherwise to stderr.
     embeds_statistics = False
 
-    def __init__(self, out: TextIO, linter: "Linter", *, fmt: str = "", statistics: bool = False,
+    def __init__(self, out: Output, linter: "Linter", *, fmt: str = "", statistics: bool = False,
                  color: bool = False) -> None:
         self.out = out
         self.linter = linter
@@ -67,7 +75,7 @@ class Formatter:
             self.counts.update(state)
 
 
-def get_formatter(fmt: str, out: TextIO, linter: "Linter", **kw: Any) -> Formatter:
+def get_formatter(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:
     module = importlib.import_module(FORMATS[fmt])
     return module.make(fmt, out, linter, **kw)
 

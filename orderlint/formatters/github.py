@@ -12,11 +12,14 @@ become ``%25``, ``%0D``, ``%0A``; in property values ``:`` and ``,`` also become
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from orderlint.formatters import Formatter, printable
+from orderlint.formatters import Formatter, Output, printable
 from orderlint.formatters.sarif import display_path, is_pseudo
 from orderlint.reader import split_source
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
 
 COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -68,5 +71,5 @@ class GitHubFormatter(Formatter):
             write(command(name, message, **loc, title=f.code) + "\n")
 
 
-def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:
     return GitHubFormatter(out, linter, fmt=fmt, **kw)

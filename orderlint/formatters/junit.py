@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orderlint import __version__
-from orderlint.formatters import Formatter, printable
+from orderlint.formatters import Formatter, Output, printable
 from orderlint.formatters.sarif import display_path
 from orderlint.reader import split_source
+
+if TYPE_CHECKING:
+    from orderlint.engine import Linter
 
 # Characters not allowed in XML 1.0 documents (even as character references).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -134,5 +137,5 @@ class JUnitFormatter(Formatter):
         self.out.write("\n")
 
 
-def make(fmt: str, out: Any, linter: Any, **kw: Any) -> Formatter:
+def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:
     return JUnitFormatter(out, linter, fmt=fmt, **kw)

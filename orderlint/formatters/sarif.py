@@ -21,11 +21,11 @@ import json
 import os
 import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
 
 from orderlint import __version__
-from orderlint.formatters import Formatter, printable, summary_dict
+from orderlint.formatters import Formatter, Output, printable, summary_dict
 from orderlint.reader import split_source
 
 if TYPE_CHECKING:
@@ -224,5 +224,5 @@ class SarifFormatter(Formatter):
         self.out.write("\n")
 
 
-def make(fmt: str, out: TextIO, linter: "Linter", **kw: Any) -> Formatter:
+def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:
     return SarifFormatter(out, linter, fmt=fmt, **kw)

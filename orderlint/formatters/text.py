@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from orderlint.formatters import Formatter, printable, statistics_lines, summary_line
+from orderlint.formatters import Formatter, Output, printable, statistics_lines, summary_line
 from orderlint.reader import split_source
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
 
 #: click.style arguments of the severity with --color (ruff-like: errors red, warnings yellow).
-SEVERITY_STYLE = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow", "bold": True}, "info": {"fg": "cyan"}}
+SEVERITY_STYLE: dict[str, dict[str, Any]] = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "yellow", "bold": True}, "info": {"fg": "cyan"}}
 
 
 class TextFormatter(Formatter):
@@ -71,5 +71,5 @@ class TextFormatter(Formatter):
         write(summary_line(s) + "\n")
 
 
-def make(fmt: str, out: TextIO, linter: "Linter", **kw: Any) -> Formatter:
+def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:
     return TextFormatter(out, linter, fmt=fmt, **kw)
