@@ -747,6 +747,12 @@ def config_cmd(config: Optional[str]) -> None:
     lines.append(f"enabled rules = {', '.join(sorted(linter.enabled))}")
     windows = ", ".join(f"{k}={'any' if v is None else v}" for k, v in settings.lookback_days.items())
     lines.append(f"lookback-days: {windows}    # {settings.origin('lookback-days')}")
+    for key in ("include", "exclude", "extend-exclude"):
+        lines.append(f"{key} = {', '.join(getattr(settings, key.replace('-', '_'))) or '(none)'}    # {settings.origin(key)}")
+    lines.append(f"force-exclude = {'true' if settings.force_exclude else 'false'}    # {settings.origin('force-exclude')}")
+    for pack, values in settings.packs.items():
+        for k, v in values.items():
+            lines.append(f"packs.{pack}.{k} = {v!r}    # {settings.pack_origin(pack, k)}")
     for r in linter.rules:
         opts = linter.options[r.code]
         changed = settings.rules.get(r.code) or settings.rules.get(r.name) or {}

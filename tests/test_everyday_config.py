@@ -47,3 +47,23 @@ def test_pack_values_that_are_not_tables_are_one_line_errors(tmp_path, text, nee
 def test_pack_typo_of_the_key_suggests_packs(tmp_path):
     with pytest.raises(ConfigError, match="did you mean 'packs'"):
         _settings(tmp_path, '[tool.orderlint.pack.ssc-ild]\nx = 1\n')
+
+
+def test_config_command_shows_file_selection_and_pack_settings(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / ".orderlint.toml").write_text(
+        'extend-exclude = ["drafts/"]\nforce-exclude = true\n[packs.ssc-ild]\npulse-min-daily-pe-mg = 300\n')
+    env = {k: v for k, v in os.environ.items() if k != "ORDERLINT_NO_CONFIG"}
+    r = subprocess.run([str(Path(sys.executable).with_name("orderlint")), "config"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    origin = str(tmp_path / ".orderlint.toml")
+    assert "include = *.json, *.yaml, *.yml, *.jsonl, *.ndjson    # default" in r.stdout
+    assert "exclude = .git, .venv, venv, node_modules, build, dist, __pycache__, .tox, .pre-commit-config.yaml, .github/, .gitlab-ci.yml    # default" in r.stdout
+    assert f"extend-exclude = drafts/    # {origin}" in r.stdout
+    assert f"force-exclude = true    # {origin}" in r.stdout
+    assert f"packs.ssc-ild.pulse-min-daily-pe-mg = 300    # {origin}" in r.stdout
