@@ -148,23 +148,17 @@ class Selection:
 
     def named_path_excluded(self, path: str) -> bool:
         """With ``force``: whether a path named on the command line, or a folder above it (within
-        the root, or as written when outside it), is excluded."""
+        the root; outside it, by folder name only), is excluded."""
         if not self.force or not self.exclude:
             return False
         if self.excluded(path, os.path.isdir(path)):
             return True
         rel = self._rel(path)
-        parts = (rel if rel is not None else os.path.normpath(path)).split("/" if rel is not None else os.sep)
-        prefix = self.root if rel is not None else ""
-        for part in parts[:-1]:
-            if part in ("", os.curdir):
-                continue
-            prefix = os.path.join(prefix, part) if prefix else part
-            if part == os.pardir:
-                continue
-            if self.excluded(prefix, True):
-                return True
-        return False
+        if rel is None:
+            folders = [p for p in os.path.normpath(path).split(os.sep)[:-1] if p not in ("", os.curdir, os.pardir)]
+            return any(g.matches(name, None, True) for name in folders for g in self.exclude)
+        parts = rel.split("/")[:-1]
+        return any(self.excluded(os.path.join(self.root, *parts[:i + 1]), True) for i in range(len(parts)))
 
     def walk(self, paths: list[str], skip_files: Iterable[str] = ()) -> Iterator[tuple[str, Optional[str]]]:
         """Like reader.iter_paths, with this selection: (path, error) in sorted order, excluded

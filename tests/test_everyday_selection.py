@@ -180,3 +180,17 @@ def test_a_bulk_data_folder_inside_a_walk_is_one_unit(tmp_path):
     # Patients, not lines: the export has fewer results than NDJSON lines.
     lines = sum(len(p.read_text().splitlines()) for p in (tmp_path / "exports" / "bulk").glob("*.ndjson"))
     assert len(json.loads(whole.stdout)["results"]) < lines
+
+
+def test_force_exclude_outside_the_root_matches_folder_names_only(tmp_path):
+    from orderlint.inputs import Selection
+
+    root = tmp_path / "root"
+    root.mkdir()
+    outside = tmp_path / "elsewhere" / "build" / "x.json"
+    sel = Selection(exclude=["build", "/elsewhere"], root=str(root), force=True)
+    assert sel.named_path_excluded(str(outside))  # 'build' is a name pattern
+    assert not Selection(exclude=["/elsewhere"], root=str(root), force=True).named_path_excluded(str(outside))
+    assert sel.named_path_excluded(str(root / "a" / "build" / "b" / "y.json"))
+    assert not sel.named_path_excluded(str(root / "a" / "y.json"))
+    assert not Selection(exclude=["build"], root=str(root)).named_path_excluded(str(outside)), "only with force"
