@@ -136,6 +136,7 @@ def dump(path: Path, doc) -> Path:
 # ----------------------------------------------------------------------------- sanity
 
 
+@pytest.mark.slow
 def test_clean_and_firing_baselines(tmp_path):
     assert_outcome(orderlint_run("check", dump(tmp_path / "clean.json", CLEAN)), 0)
     r = orderlint_run("check", dump(tmp_path / "fires.json", FIRES))
@@ -148,6 +149,7 @@ def test_clean_and_firing_baselines(tmp_path):
 DEPTH = 100_000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, text",
     [
@@ -237,6 +239,7 @@ def dump_text(path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_one_million_orders_is_over_the_limit(tmp_path):
     order = json.dumps(CLEAN["orders"][0], separators=(",", ":"))
     head = json.dumps({k: v for k, v in CLEAN.items() if k != "orders"})[:-1] + ', "orders": ['
@@ -258,6 +261,7 @@ def _many_orders(n: int, **extra) -> dict:
     return doc
 
 
+@pytest.mark.slow
 def test_20000_stopped_orders_are_checked_in_bounded_time(tmp_path):
     path = dump(tmp_path / "stopped.json", _many_orders(20_000, status="stopped"))
     assert path.stat().st_size < MAX_DOCUMENT_BYTES
@@ -266,6 +270,7 @@ def test_20000_stopped_orders_are_checked_in_bounded_time(tmp_path):
     assert "1 checked" in r.out
 
 
+@pytest.mark.slow
 def test_20000_orders_with_findings_in_yaml_are_checked_in_bounded_time(tmp_path):
     import yaml
 
@@ -278,6 +283,7 @@ def test_20000_orders_with_findings_in_yaml_are_checked_in_bounded_time(tmp_path
     assert sum(f["code"] == "OL004" for f in result["findings"]) == 19_999
 
 
+@pytest.mark.slow
 def test_20000_orders_with_findings_in_json_are_checked_in_bounded_time(tmp_path):
     path = dump(tmp_path / "many.json", _many_orders(20_000))
     assert path.stat().st_size < MAX_DOCUMENT_BYTES
@@ -287,6 +293,7 @@ def test_20000_orders_with_findings_in_json_are_checked_in_bounded_time(tmp_path
     assert sum(f["code"] == "OL004" for f in result["findings"]) == 19_999
 
 
+@pytest.mark.slow
 def test_one_megabyte_strings(tmp_path):
     big = "Z" * 1_000_000
     r = orderlint_run("check", dump(tmp_path / "xfield.json", dict(CLEAN, **{"x-note": big})))
@@ -310,6 +317,7 @@ def test_one_megabyte_strings(tmp_path):
 # ----------------------------------------------------------------------------- encodings
 
 
+@pytest.mark.slow
 def test_invalid_utf8(tmp_path):
     raw = json.dumps(CLEAN).encode()
     path = tmp_path / "bad.json"
@@ -324,6 +332,7 @@ def test_invalid_utf8(tmp_path):
     ol001(r, "not valid UTF-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, raw", [
     ("bom.json", b"\xef\xbb\xbf" + json.dumps(CLEAN).encode()),
     ("bom.yaml", b"\xef\xbb\xbf" + CLEAN_YAML.encode()),
@@ -339,6 +348,7 @@ def test_byte_order_marks_are_accepted(tmp_path, name, raw):
     assert "1 checked" in r.out
 
 
+@pytest.mark.slow
 def test_utf16_without_bom_and_truncated_utf16(tmp_path):
     path = tmp_path / "nobom.json"
     path.write_bytes(json.dumps(CLEAN).encode("utf-16-le"))
@@ -352,6 +362,7 @@ def test_utf16_without_bom_and_truncated_utf16(tmp_path):
     ol001(r, "UTF-16")
 
 
+@pytest.mark.slow
 def test_control_characters_in_strings(tmp_path):
     doc = copy.deepcopy(CLEAN)
     doc["orders"][0]["drug"] = "zzz\x1b[2J\x1b[31mEVIL\nfake.json:1:1: OK\r\x00"
@@ -370,6 +381,7 @@ def test_control_characters_in_strings(tmp_path):
     ol001(r)
 
 
+@pytest.mark.slow
 def test_text_report_cannot_be_forged_by_control_characters(tmp_path):
     doc = copy.deepcopy(CLEAN)
     doc["orders"] = [{
@@ -386,6 +398,7 @@ def test_text_report_cannot_be_forged_by_control_characters(tmp_path):
 # ----------------------------------------------------------------------------- numbers
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, expect", [
     ('"dose": NaN', "not finite"),
     ('"dose": Infinity', "not finite"),
@@ -401,6 +414,7 @@ def test_non_finite_and_overlong_numbers_are_invalid(tmp_path, text, expect):
     ol001(r, expect)
 
 
+@pytest.mark.slow
 def test_huge_but_finite_doses_are_checked(tmp_path):
     # rules.md 2nd ed. (OL003): 1e308 g is an infinite number of mg, an arithmetic result that is not
     # finite, so OL003 (exit 1 at the default --fail-on) and never "inf mg/day";
@@ -450,6 +464,7 @@ LAUGHS = "".join(
 )
 
 
+@pytest.mark.slow
 def test_yaml_alias_bomb_is_refused_quickly_with_bounded_memory(tmp_path):
     path = tmp_path / "laughs.yaml"
     path.write_text(CLEAN_YAML + LAUGHS, encoding="utf-8")
@@ -465,6 +480,7 @@ def test_yaml_alias_bomb_is_refused_quickly_with_bounded_memory(tmp_path):
     ol001(r)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("payload", [
     "!!python/object/apply:os.system ['touch {m}']",
     "!!python/object/new:os.system ['touch {m}']",
@@ -494,6 +510,7 @@ def test_yaml_python_tags_are_never_executed(tmp_path, payload, where):
     assert not marker.exists(), "a YAML tag was executed"
 
 
+@pytest.mark.slow
 def test_multiple_yaml_documents_in_one_file(tmp_path):
     path = tmp_path / "multi.yaml"
     path.write_text(CLEAN_YAML + "---\n" + CLEAN_YAML, encoding="utf-8")
@@ -596,6 +613,7 @@ def test_unreadable_file_is_one_error_line(tmp_path):
     assert "secret.json" in r.err
 
 
+@pytest.mark.slow
 def test_directory_named_like_a_document(tmp_path):
     d = tmp_path / "x.json"
     d.mkdir()
@@ -634,6 +652,7 @@ def test_fifo_given_explicitly_is_read(tmp_path):
     assert "ILD101" in r.out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, content, expect", [
     ("empty.json", "", "not valid JSON"),
     ("blank.json", "  \n\n", "not valid JSON"),
@@ -653,6 +672,7 @@ def test_empty_and_non_object_documents(tmp_path, name, content, expect):
     ol001(r, expect)
 
 
+@pytest.mark.slow
 def test_empty_stdin(tmp_path):
     r = orderlint_run("check", "-", input=b"")
     assert_outcome(r, 1)
@@ -680,6 +700,7 @@ def _jsonl_lines() -> list[bytes]:
 EXPECTED_JSONL = [(1, "checked"), (2, "invalid"), (3, "checked"), (5, "invalid"), (6, "invalid"), (7, "checked")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("via", ["file", "stdin"])
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_json_lines_with_bad_lines_in_the_middle(tmp_path, via, jobs):

@@ -315,6 +315,7 @@ def _amount_calls(monkeypatch):
     return calls
 
 
+@pytest.mark.slow
 def test_every_amount_a_check_computes_is_declared(monkeypatch):
     # ENGINE decides OL003 from the declared amounts; an undeclared one would make OL003 depend
     # on the rule selection again (rules.md 2nd ed.).

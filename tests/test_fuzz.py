@@ -14,6 +14,7 @@ from conftest import ROOT
 SECONDS = int(os.environ.get("ORDERLINT_FUZZ_SECONDS", "45"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("atheris") is None, reason="atheris has no wheel for this platform")
 def test_fuzz_target_finds_no_crash(tmp_path):
     corpus = tmp_path / "corpus"  # seeded from examples/ by the target itself

@@ -27,6 +27,7 @@ def wheel(tmp_path_factory):
     return whl
 
 
+@pytest.mark.slow
 def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "orderlint/schemas/regimen.schema.json" in names
@@ -40,6 +41,7 @@ def test_wheel_contents(wheel):
     assert "orderlint = orderlint._entry:main" in text
 
 
+@pytest.mark.slow
 def test_installed_wheel_runs_outside_the_source_tree(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],

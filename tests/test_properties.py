@@ -39,6 +39,7 @@ from orderlint.engine import Linter
 from orderlint.findings import Result
 from orderlint.reader import read_bytes
 
+pytestmark = pytest.mark.slow  # hypothesis: hundreds of generated documents per test
 AS_OF = "2026-03-02"
 AS_OF_DATE = dt.date.fromisoformat(AS_OF)
 LINTER = Linter(Settings(as_of=AS_OF_DATE))

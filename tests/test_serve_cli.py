@@ -26,6 +26,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_serve_answers_discovery_and_stops_on_sigint(tmp_path):
     port = _free_port()
     db = tmp_path / "fb.sqlite3"

@@ -19,6 +19,7 @@ import pytest
 pytest.importorskip("pyspark", reason="pyspark is not installed: pip install 'orderlint[spark]' to run the Spark tests")
 pytest.importorskip("pyarrow", reason="pyarrow is not installed: pip install 'orderlint[spark]' to run the Spark tests")
 pytest.importorskip("pandas", reason="pandas is not installed: pip install 'orderlint[spark]' to run the Spark tests")
+pytestmark = pytest.mark.slow  # a local Spark session: seconds to start, seconds per job
 
 # The executors' Python must be this environment's (CI sets it; a local run may not).
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
