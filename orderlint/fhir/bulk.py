@@ -23,17 +23,18 @@ too and reported from a cursor. Disk use is about the size of the export, plus t
 (and, while it is built, the sorter's temporary files).
 
 Measured (2026-11-30, `orderlint check FOLDER --format jsonl`, exports generated as
-benchmarks/run.py does, peak RSS with start-up included, of which start-up is about 40 MB):
-1,000 patients 41.5 MB, 10,000 patients 41.9 MB, 100,000 patients 41.9 MB. In process, after the
-linter is loaded: 38.2, 38.5 and 38.3 MB (38.9,
-45.7 and 52.5 MB before, with an 8 MiB page cache and sorter). tests/test_fhir_bulk.py checks the bound without timing: the same Python heap
-peak and RSS (within what the SQLite cache may add) at 200 and 2,000 patients.
+benchmarks/run.py does, peak RSS with start-up included, of which start-up is about 40 MB): 1,000
+patients 41.5 MB, 10,000 patients 41.9 MB, 100,000 patients 41.9 MB. In process, after the linter is
+loaded: 38.2, 38.5 and 38.3 MB (38.9, 45.7 and 52.5 MB before, with an 8 MiB page cache and sorter).
+tests/test_fhir_bulk.py checks the bound without timing: the same Python heap peak and RSS (within
+what the SQLite cache may add) at 200 and 2,000 patients.
 
-Results come in patient-id order, after one OL001 result per line that is not a FHIR resource
-(in file and line order) and one OL008 result per resource that names no patient in an export of
-several patients (with one patient, such a resource is that patient's). Each finding carries ``file`` (the file of its line); its pointer is
-inside that line's resource and its line and column are in that file. A result's ``source`` is
-``<file>:<line>`` of the patient's Patient resource (else of its first resource).
+Results come in patient-id order, after one OL001 result per line that is not a FHIR resource (in
+file and line order) and one OL008 result per resource that names no patient in an export of several
+patients (with one patient, such a resource is that patient's). Each finding carries ``file`` (the
+file of its line); its pointer is inside that line's resource and its line and column are in that
+file. A result's ``source`` is ``<file>:<line>`` of the patient's Patient resource (else of its first
+resource).
 """
 
 from __future__ import annotations
