@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Union
 
 from orderlint.fhir import dispatch  # light: the FHIR modules load on first FHIR document
 from orderlint.reader import (
@@ -160,9 +160,12 @@ class Selection:
         parts = rel.split("/")[:-1]
         return any(self.excluded(os.path.join(self.root, *parts[:i + 1]), True) for i in range(len(parts)))
 
-    def walk(self, paths: list[str], skip_files: Iterable[str] = ()) -> Iterator[tuple[str, Optional[str]]]:
-        """Like reader.iter_paths, with this selection: (path, error) in sorted order, excluded
-        folders pruned (never walked into), symlink loops cut, a FIFO or device reported unread."""
+    def walk(self, paths: list[str], skip_files: Iterable[str] = (),
+             unit: Optional[Callable[[str], Optional[frozenset]]] = None) -> Iterator[tuple[str, str, Optional[str]]]:
+        """Like reader.iter_paths, with this selection: (kind, path, error) in sorted order, kind
+        'file' or 'unit'; excluded folders pruned (never walked into), symlink loops cut, a FIFO or
+        device reported unread. ``unit(folder)``: the files of a folder that is read as one unit
+        (a Bulk Data export), or None; such a folder is yielded once, before its other files."""
         skip = {os.path.realpath(e) for e in skip_files}
         for p in paths:
             if os.path.isdir(p):
@@ -175,32 +178,53 @@ class Selection:
                     seen.add(real)
                     dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                                      and not self.excluded(os.path.join(root, d), True))
+                    members = unit(root) if unit is not None else None
+                    if members is not None:
+                        yield "unit", root, None
                     for f in sorted(files):
                         path = os.path.join(root, f)
+                        if members is not None and path in members:
+                            continue
                         if not self.included(path) or self.excluded(path, False):
                             continue
                         if skip and os.path.realpath(path) in skip:
                             continue
                         # A FIFO or device in a folder would block or never end: not read, and said so.
                         if os.path.exists(path) and not os.path.isfile(path):
-                            yield path, "not a regular file; not read"
+                            yield "file", path, "not a regular file; not read"
                         else:
-                            yield path, None
+                            yield "file", path, None
             elif os.path.exists(p):
-                yield p, None
+                yield "file", p, None
             else:
-                yield p, "no such file or directory"
+                yield "file", p, "no such file or directory"
 
 
-def _bulk_folder_test() -> Any:
-    """``orderlint.fhir.bulk.is_bulk_folder`` (fhir.md's one decision of what is an export folder);
-    until it exists, a folder holding an NDJSON file named by an R4 resource type is one."""
+def _export_members(input_format: str) -> Optional[Callable[[str], Optional[frozenset]]]:
+    """For a walk: the files of a FHIR Bulk Data export folder (``orderlint.fhir.bulk.is_bulk_folder``),
+    its manifest included, or None for any other folder; None when ``input_format`` is regimen."""
+    if input_format == "regimen":
+        return None
     from orderlint.fhir import bulk
 
-    test = getattr(bulk, "is_bulk_folder", None)
-    if test is not None:
-        return test
-    return lambda folder: bool(bulk.bulk_files(folder))
+    is_bulk = getattr(bulk, "is_bulk_folder", None) or (lambda folder: bool(bulk.bulk_files(folder)))
+    # The export's own list of its files when the FHIR package offers one (manifest outputs too).
+    export_files = getattr(bulk, "export_files", None) or getattr(bulk, "_export_files", None)
+    is_manifest = getattr(bulk, "_manifest", None)
+    manifest_name = getattr(bulk, "MANIFEST", None)
+
+    def members(folder: str) -> Optional[frozenset]:
+        if not is_bulk(folder):
+            return None
+        files = export_files(folder)[0] if export_files is not None else bulk.bulk_files(folder)
+        out = {path for _type, path in files}
+        if manifest_name and is_manifest is not None:
+            manifest = os.path.join(folder, manifest_name)
+            if os.path.isfile(manifest) and is_manifest(manifest) is not None:
+                out.add(manifest)
+        return frozenset(out)
+
+    return members
 
 
 def _stdin_closed() -> Unit:
@@ -213,16 +237,22 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
     ``selection``: include and exclude patterns (by default the default ones).
 
     Unless ``input_format`` is ``regimen``, a FHIR Bulk Data export folder
-    (``orderlint.fhir.bulk.is_bulk_folder``) is one unit, in the place of its first NDJSON file
-    named by a resource type (``Patient.ndjson``, ``Observation.000.ndjson``); its other files
-    are linted one by one as anywhere else, so nothing in it goes unread."""
+    (``orderlint.fhir.bulk.is_bulk_folder``) found by a walk is one unit, in the place of the
+    folder's files; files in it that are not part of the export are linted one by one as anywhere
+    else, so nothing goes unread. An export file named on the command line stands for its folder."""
     if selection is None:
         from orderlint.config import DEFAULT_EXCLUDE
 
         selection = Selection(exclude=DEFAULT_EXCLUDE)
-    bulk_members: dict[str, frozenset] = {}
+    members_of = _export_members(input_format)
+    known: dict[str, Optional[frozenset]] = {}
     bulk_done: set[str] = set()
-    is_bulk = None
+
+    def export_of(folder: str) -> Optional[frozenset]:
+        if folder not in known:
+            known[folder] = members_of(folder) if members_of is not None else None
+        return known[folder]
+
     for p in paths:
         if p == "-":
             if sys.stdin is None:
@@ -242,21 +272,18 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
         if selection.named_path_excluded(p):
             selection.forced_out.append(p)
             continue
-        for path, problem in selection.walk([p], skip_files=exclude):
-            if problem:
+        for kind, path, problem in selection.walk([p], skip_files=exclude, unit=export_of if members_of else None):
+            if kind == "unit":
+                if path not in bulk_done:
+                    bulk_done.add(path)
+                    yield ("bulk", path)
+            elif problem:
                 yield ("error", f"cannot read {path}: {problem}")
             elif format_for(path) == "jsonl":
-                if input_format != "regimen":
+                if members_of is not None:
                     folder = os.path.dirname(path) or "."
-                    members = bulk_members.get(folder)
-                    if members is None:
-                        from orderlint.fhir.bulk import bulk_files
-
-                        if is_bulk is None:
-                            is_bulk = _bulk_folder_test()
-                        members = bulk_members[folder] = (
-                            frozenset(f for _, f in bulk_files(folder)) if is_bulk(folder) else frozenset())
-                    if path in members:
+                    members = export_of(folder)
+                    if members is not None and path in members:
                         if folder not in bulk_done:
                             bulk_done.add(folder)
                             yield ("bulk", folder)

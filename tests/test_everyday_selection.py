@@ -58,6 +58,7 @@ def project(tmp_path):
     return root
 
 
+@pytest.mark.slow
 def test_check_dot_skips_virtualenvs_node_modules_and_ci_files(project):
     expected = ["./protocols/a.json", "./protocols/b.JSON"]
     assert _sources(_run(project, "check", ".", "--format", "json")) == expected
@@ -115,6 +116,7 @@ def test_exclude_replaces_the_defaults(project):
     assert "./.pre-commit-config.yaml" in found  # no longer a default exclude
 
 
+@pytest.mark.slow
 def test_anchored_patterns_are_relative_to_the_configuration_files_folder(project):
     (project / ".orderlint.toml").write_text('extend-exclude = ["protocols/a.json", "/protocols/sub/"]\n')
     _doc(project / "protocols" / "sub" / "e.json")
@@ -125,6 +127,7 @@ def test_anchored_patterns_are_relative_to_the_configuration_files_folder(projec
     assert found == ["./other/protocols/a.json", "./protocols/b.JSON"]
 
 
+@pytest.mark.slow
 def test_include_selects_what_a_walk_lints(project):
     (project / ".orderlint.toml").write_text('include = ["*.json", "*.txt"]\n')
     (project / "protocols" / "f.yaml").write_text(json.dumps(minimal()))
@@ -170,6 +173,7 @@ def test_glob_rules(tmp_path):
     assert Selection(exclude=["[x"], root=str(root)).excluded(str(root / "[x"), False)  # a lone '[' is literal
 
 
+@pytest.mark.slow
 def test_a_bulk_data_folder_inside_a_walk_is_one_unit(tmp_path):
     shutil.copytree(EXAMPLES / "fhir" / "bulk", tmp_path / "exports" / "bulk")
     _doc(tmp_path / "exports" / "regimen.json")
@@ -194,3 +198,20 @@ def test_force_exclude_outside_the_root_matches_folder_names_only(tmp_path):
     assert sel.named_path_excluded(str(root / "a" / "build" / "b" / "y.json"))
     assert not sel.named_path_excluded(str(root / "a" / "y.json"))
     assert not Selection(exclude=["build"], root=str(root)).named_path_excluded(str(outside)), "only with force"
+
+
+def test_a_bulk_export_with_a_manifest_is_one_unit_and_its_other_files_are_still_linted(tmp_path):
+    export = tmp_path / "exports" / "bulk"
+    shutil.copytree(EXAMPLES / "fhir" / "bulk", export)
+    outputs = [{"type": p.stem, "url": f"https://fhir.example.org/out/{p.name}"} for p in sorted(export.glob("*.ndjson"))]
+    (export / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-02T00:00:00Z", "request": "x",
+                                                      "requiresAccessToken": False, "output": outputs, "error": []}))
+    _doc(export / "zz-regimen.json")  # not part of the export: linted on its own, never silently skipped
+    whole = json.loads(run_orderlint("check", "exports/bulk", "--format", "json", cwd=tmp_path).stdout)["results"]
+    sources = [r["source"] for r in whole]
+    assert not any(s.endswith("manifest.json") for s in sources), sources
+    assert sources[-1] == "exports/bulk/zz-regimen.json"
+    assert all(s.startswith("exports/bulk/") and ".ndjson:" in s for s in sources[:-1])
+    bare = json.loads(run_orderlint("check", str(EXAMPLES / "fhir" / "bulk"), "--format", "json").stdout)["results"]
+    assert [[(f["code"], f["line"], f["column"]) for f in r["findings"]] for r in whole[:-1]] == \
+        [[(f["code"], f["line"], f["column"]) for f in r["findings"]] for r in bare]
