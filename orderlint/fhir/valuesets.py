@@ -63,10 +63,18 @@ def load() -> ValueSets:
     return ValueSets(json.loads(PATH.read_text(encoding="utf-8")))
 
 
+#: U codes that are a rule rather than a list (fhir.md 2.4, tpmt: no code is verified, any TPMT or
+#: NUDT15 code counts): (kind, what is matched, what it maps to, source).
+UNVERIFIED_RULES = (("tests", "any code whose display names TPMT, NUDT15 or thiopurine methyltransferase", "tpmt",
+                     "orderlint spec fhir.md section 2.4 (project contract table)"),)
+
+
 def render_unverified() -> str:
     """Plain-text list of the unverified (U) codes: what `orderlint explain value-sets` prints."""
     lines = ["FHIR value sets: codes tagged U (unverified; a result that relies on one adds OL008 unverified-code)"]
     for kind, e in load().unverified():
         lines.append(f"  {kind:<14} {e.system} {e.code} -> {e.maps_to if isinstance(e.maps_to, str) else json.dumps(e.maps_to)}"
                      f"  ({e.display}; source: {e.source})")
+    for kind, what, maps_to, source in UNVERIFIED_RULES:
+        lines.append(f"  {kind:<14} {what} -> {maps_to}  (source: {source})")
     return "\n".join(lines)
