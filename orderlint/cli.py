@@ -1,4 +1,4 @@
-"""Command line: `orderlint check | rules | explain | schema | config`.
+"""Command line: `orderlint check | rules | explain | lookup | schema | config | completion | serve | feedback`.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it (an invalid document is
 a finding); 2 usage or configuration error, unreadable path, a plugin that failed to load, or a
