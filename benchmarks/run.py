@@ -43,13 +43,18 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402  (benchmarks/generate.py)
 
-# The targets of the issue.
-BATCH_MAX_RATIO = 5.0
-BATCH_STRETCH_RATIO = 3.0
+# The targets of the issue (issue 15).
+BATCH_CLI_MAX_RATIO = 8.0  # CLI --format jsonl over a JSON Lines stream, end to end, vs json.loads
+BATCH_MAX_RATIO = 6.5  # the same in process (iter_jsonl + lint_document)
 JOBS_MIN_SPEEDUP = 1.7
-STARTUP_CHECK_MAX = 2.5
+STARTUP_CHECK_MAX = 10.0
 FLOOR_STARTUP = "floor: import click, pluggy, pydantic + one model"
 STARTUP_VERSION_MAX = 1.5
+#: Bytecode for the start-up rows. An installed wheel has its modules compiled when pip installs it;
+#: this editable checkout has none, and an environment may forbid writing it
+#: (PYTHONDONTWRITEBYTECODE), when every start compiles every module imported. The start-up rows
+#: are measured both ways: with bytecode cached here (as installed), and without any.
+PYCACHE = OUT / "pycache"
 RSS_MAX_MB = 100.0
 RSS_FLAT_MAX = 1.10  # "flat": peak RSS at the biggest size at most 10% above the 10,000-document run
 FOLDER_MAX_RATIO = 1.0
@@ -233,6 +238,39 @@ def time_floor(data: bytes) -> tuple[float, float, int]:
     return _time_lines(data, parse_and_validate)
 
 
+def time_orjson(data: bytes) -> tuple[float, float, int]:
+    """orjson.loads of every non-blank line: the fastest exact JSON parse available here (floor)."""
+    import orjson
+
+    return _time_lines(data, orjson.loads)
+
+
+def parsed_objects(data: bytes) -> list:
+    """Every object line, parsed, without its top-level `x-` fields (input of the validation floor)."""
+    out = []
+    for line in io.BytesIO(data):
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(d, dict):
+            out.append({k: v for k, v in d.items() if not k.startswith("x-")})
+    return out
+
+
+def time_validation(objects: list) -> tuple[float, float, int]:
+    """pydantic validation alone with orderlint's document models, of objects parsed beforehand."""
+    from orderlint.model import validate_regimen
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    for d in objects:
+        try:
+            validate_regimen(d)
+        except ValueError:
+            pass
+    return time.perf_counter() - t0, time.process_time() - c0, len(objects)
+
+
 def time_orderlint(linter: Any, data: bytes) -> tuple[float, float, int, dict]:
     from orderlint.reader import iter_jsonl
 
@@ -252,20 +290,30 @@ def batch_in_process(data: bytes, rounds: int) -> dict:
 
     linter = Linter()
     head = b"".join(io.BytesIO(data).readlines()[:300])
+    objects = parsed_objects(data)
     time_orderlint(linter, head)  # warm-up: lazy imports, pydantic, vocabulary cache
     time_json_loads(head)
     time_floor(head)
-    js, ol, fl = [], [], []
-    for r in range(rounds):  # alternate so that all three see the same machine
+    time_orjson(head)
+    time_validation(objects[:300])
+    js, ol, fl, oj, va = [], [], [], [], []
+    for r in range(rounds):  # alternate so that all of them see the same machine
         js.append(time_json_loads(data))
         ol.append(time_orderlint(linter, data))
         fl.append(time_floor(data))
-        log(f"  round {r + 1}/{rounds}: json.loads {js[-1][0]:.2f}s, orderlint {ol[-1][0]:.2f}s, floor {fl[-1][0]:.2f}s")
+        oj.append(time_orjson(data))
+        va.append(time_validation(objects))
+        log(f"  round {r + 1}/{rounds}: json.loads {js[-1][0]:.2f}s, orderlint {ol[-1][0]:.2f}s, floor {fl[-1][0]:.2f}s, "
+            f"orjson {oj[-1][0]:.2f}s, validation alone {va[-1][0]:.2f}s")
     n = ol[0][2]
     jw, jc = min(x[0] for x in js), min(x[1] for x in js)
     ow, oc = min(x[0] for x in ol), min(x[1] for x in ol)
     fw = min(x[0] for x in fl)
+    ojw = min(x[0] for x in oj)
+    vaw = min(x[0] for x in va)
     return {"docs": n, "rounds": rounds, "json_wall": jw, "json_cpu": jc, "floor_wall": fw, "ratio_floor": fw / jw,
+            "orjson_wall": ojw, "ratio_orjson": ojw / jw, "validation_wall": vaw, "validation_objects": len(objects),
+            "ratio_validation": vaw / jw,
             "orderlint_wall": ow,
             "orderlint_cpu": oc, "ratio_wall": ow / jw, "ratio_cpu": oc / jc, "statuses": ol[0][3],
             "json_walls": [x[0] for x in js], "orderlint_walls": [x[0] for x in ol]}
@@ -279,13 +327,24 @@ def run_rss(cmd: list[str], python: str) -> dict:
     return json.loads(p.stdout)
 
 
-def time_cmd(cmd: list[str]) -> tuple[float, int]:
+def time_cmd(cmd: list[str], env: Optional[dict] = None) -> tuple[float, int]:
     t = time.perf_counter()
-    rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env).returncode
     return time.perf_counter() - t, rc
 
 
-def startup(python: str, orderlint: str, one: Path, runs: int) -> dict:
+def startup_env(bytecode: bool) -> dict:
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.pop("PYTHONPYCACHEPREFIX", None)
+    return env
+
+
+def startup(python: str, orderlint: str, one: Path, runs: int, bytecode: bool = True) -> dict:
     cmds = {
         "python -c pass": [python, "-c", "pass"],
         "orderlint --version": [orderlint, "--version"],
@@ -296,11 +355,12 @@ def startup(python: str, orderlint: str, one: Path, runs: int) -> dict:
     }
     times: dict[str, list[float]] = {k: [] for k in cmds}
     rcs: dict[str, int] = {}
-    for c in cmds.values():  # warm the page cache
-        time_cmd(c)
+    env = startup_env(bytecode)
+    for c in cmds.values():  # warm the page cache (and, with bytecode, write it)
+        time_cmd(c, env)
     for _ in range(runs):  # interleaved, so that a burst of noise hits all three
         for k, c in cmds.items():
-            t, rc = time_cmd(c)
+            t, rc = time_cmd(c, env)
             times[k].append(t)
             rcs[k] = rc
     return {k: {"min": min(v), "median": statistics.median(v), "runs": len(v), "rc": rcs[k], "all": v}
@@ -593,24 +653,32 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 def _startup_rows(args: Any, su_args: tuple, row: Any, raw: dict) -> None:
     python, orderlint, one = su_args
-    log(f"start-up: {args.startup_runs} interleaved runs of python -c pass / orderlint --version / orderlint check one-file.json")
-    su = startup(python, orderlint, one, args.startup_runs)
-    raw["startup"] = su
+    for bytecode in (True, False):
+        _startup_group(args, python, orderlint, one, bytecode, row, raw)
+
+
+def _startup_group(args: Any, python: str, orderlint: str, one: Path, bytecode: bool, row: Any, raw: dict) -> None:
+    how = "bytecode cached, as installed" if bytecode else "no bytecode: every module compiled at each start"
+    log(f"start-up ({how}): {args.startup_runs} interleaved runs of python -c pass / orderlint --version / "
+        "orderlint check one-file.json")
+    su = startup(python, orderlint, one, args.startup_runs, bytecode)
+    raw["startup" if bytecode else "startup_no_bytecode"] = su
     base = su["python -c pass"]["min"]
     for key, limit in (("orderlint --version", STARTUP_VERSION_MAX), ("orderlint check one-file.json", STARTUP_CHECK_MAX)):
         r = su[key]["min"] / base
         raw["startup"][key]["ratio_min"] = r
         raw["startup"][key]["ratio_median"] = su[key]["median"] / su["python -c pass"]["median"]
-    row("start-up: python -c pass (reference)",
+    tag = "" if bytecode else " [no bytecode]"
+    row(f"start-up{tag}: python -c pass (reference)",
         f"min {ms(base)}, median {ms(su['python -c pass']['median'])} ({args.startup_runs} runs)", "", "1.00x")
     for key, limit in (("orderlint --version", STARTUP_VERSION_MAX), ("orderlint check one-file.json", STARTUP_CHECK_MAX)):
         s = su[key]
         note = "" if key.endswith("--version") or s["rc"] == 0 else f", exit {s['rc']}"
-        row(f"start-up: {key}", f"min {ms(s['min'])}, median {ms(s['median'])}{note}",
+        row(f"start-up{tag}: {key}", f"min {ms(s['min'])}, median {ms(s['median'])}{note}",
             f"<= {limit}x python -c pass", f"{s['ratio_min']:.2f}x (median {s['ratio_median']:.2f}x)",
             verdict(s["ratio_min"] <= limit))
     fs = su[FLOOR_STARTUP]
-    row(f"start-up {FLOOR_STARTUP} (python -c)", f"min {ms(fs['min'])}, median {ms(fs['median'])}", "",
+    row(f"start-up{tag} {FLOOR_STARTUP} (python -c)", f"min {ms(fs['min'])}, median {ms(fs['median'])}", "",
         f"{fs['min'] / base:.2f}x", "info")
 
 
@@ -660,11 +728,15 @@ def _batch_ratio_rows(b: dict, row: Any) -> None:
     js_rate = b["docs"] / b["json_wall"]
     row(f"batch: json.loads docs/s (same {b['docs']:,} lines, in process)", f"{fmt_n(js_rate)} docs/s", "", "", "info")
     row("batch ratio: in-process orderlint time / json.loads time",
-        f"{b['ratio_wall']:.1f}x (CPU time {b['ratio_cpu']:.1f}x)",
-        f"<= {BATCH_MAX_RATIO:g}x (stretch <= {BATCH_STRETCH_RATIO:g}x)", f"{b['ratio_wall']:.1f}x",
-        verdict(b["ratio_wall"] <= BATCH_MAX_RATIO, b["ratio_wall"] <= BATCH_STRETCH_RATIO))
+        f"{b['ratio_wall']:.2f}x (CPU time {b['ratio_cpu']:.2f}x)",
+        f"<= {BATCH_MAX_RATIO:g}x", f"{b['ratio_wall']:.2f}x", verdict(b["ratio_wall"] <= BATCH_MAX_RATIO))
+    row("batch floor: orjson.loads of every line (same lines)",
+        f"{fmt_n(b['docs'] / b['orjson_wall'])} docs/s", "", f"{b['ratio_orjson']:.2f}x", "info")
+    row(f"batch floor: pydantic validation alone with orderlint's models ({b['validation_objects']:,} objects "
+        "parsed beforehand)", f"{fmt_n(b['validation_objects'] / b['validation_wall'])} docs/s", "",
+        f"{b['ratio_validation']:.2f}x", "info")
     row("batch floor: json.loads + pydantic validation with orderlint's models, same lines (no rules)",
-        f"{fmt_n(b['docs'] / b['floor_wall'])} docs/s", "", f"{b['ratio_floor']:.1f}x", "info")
+        f"{fmt_n(b['docs'] / b['floor_wall'])} docs/s", "", f"{b['ratio_floor']:.2f}x", "info")
 
 
 def _cli_ratio_row(cli_json: tuple, cli_n: int, mem: dict, row: Any, raw: dict) -> None:
@@ -672,8 +744,7 @@ def _cli_ratio_row(cli_json: tuple, cli_n: int, mem: dict, row: Any, raw: dict) 
     r = mem[cli_n]["wall"] / jt
     raw["cli_vs_json"] = {"docs": cli_n, "cli_wall": mem[cli_n]["wall"], "json_wall": jt, "ratio": r}
     row(f"batch ratio: CLI end-to-end time / json.loads time ({cli_n:,} lines; json.loads {fmt_n(jn / jt)} docs/s)",
-        f"{r:.1f}x", f"<= {BATCH_MAX_RATIO:g}x (stretch <= {BATCH_STRETCH_RATIO:g}x)", f"{r:.1f}x",
-        verdict(r <= BATCH_MAX_RATIO, r <= BATCH_STRETCH_RATIO))
+        f"{r:.2f}x", f"<= {BATCH_CLI_MAX_RATIO:g}x", f"{r:.2f}x", verdict(r <= BATCH_CLI_MAX_RATIO))
 
 
 def _rss_rows(mem_sizes: list, mem: dict, row: Any) -> None:

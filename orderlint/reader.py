@@ -337,18 +337,25 @@ class _JsonLocator:
         if w[3]:
             return None
         i = w[0]
+        skip, key, comma = _SKIP.raw_decode, _KEY_RE.match, _COMMA_RE.match
         if w[2]:  # the value of the member found last time has not been skipped yet
-            i = _after_value(text, _SKIP.raw_decode(text, i)[1])
+            i = comma(text, skip(text, i)[1]).end()  # type: ignore[union-attr]  # matches the empty string
             w[2] = False
         while text[i] != "}":
-            name, i = scanstring(text, i + 1)
-            i = _match_end(_COLON_RE, text, i)
+            # One match reads the key and the colon; a key with an escape is decoded exactly.
+            m = key(text, i)
+            if m is None:
+                raise ValueError(f"unexpected character at {i}")
+            name = m.group(1)
+            if "\\" in name:
+                name = scanstring(text, i + 1)[0]
+            i = m.end()
             passed = f"{walked}/{escape_token(name) if '~' in name or '/' in name else name}"
             offsets[passed] = i
             if passed == child:
                 w[0], w[2] = i, True  # the caller descends into this value; skip it on the next walk
                 return i
-            i = _after_value(text, _SKIP.raw_decode(text, i)[1])
+            i = comma(text, skip(text, i)[1]).end()  # type: ignore[union-attr]  # matches the empty string
         w[0], w[3] = i, True
         return None
 
@@ -363,8 +370,9 @@ class _JsonLocator:
         if w[3]:
             return None
         i, j = w[0], w[1]
+        skip, comma = _SKIP.raw_decode, _COMMA_RE.match
         while j < want:
-            i = _after_value(text, _SKIP.raw_decode(text, i)[1])
+            i = comma(text, skip(text, i)[1]).end()  # type: ignore[union-attr]  # matches the empty string
             if text[i] == "]":
                 w[0], w[1], w[3] = i, j, True
                 return None
@@ -374,19 +382,16 @@ class _JsonLocator:
         return i
 
 
-def _after_value(text: str, i: int) -> int:
-    """From the end of a member or element: past the whitespace and comma to what follows."""
-    return _match_end(_COMMA_RE, text, i)
-
-
 def _match_end(rx: "re.Pattern[str]", text: str, i: int) -> int:
     m = rx.match(text, i)
-    if m is None:  # only _COLON_RE can miss, on text that is not JSON
+    if m is None:  # not for the patterns used here, which all match the empty string
         raise ValueError(f"unexpected character at {i}")
     return m.end()
 
 
-_COLON_RE = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+#: A member's key and its colon: the key's text (escapes undecoded) is group 1.
+_KEY_RE = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+#: From the end of a member or element: past the whitespace and comma to what follows.
 _COMMA_RE = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
 
 
