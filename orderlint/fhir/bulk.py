@@ -18,8 +18,7 @@ patient-id order, through streaming cursors. What is held in memory at any time 
   and test texts seen), not by patients.
 
 No Python collection grows with the number of patients or resources: lines that are not FHIR
-resources, and resources that name no patient in an export of several, are kept in the database
-too and reported from a cursor. Disk use is about the size of the export, plus the patient index
+resources are kept in the database too and reported from a cursor. Disk use is about the size of the export, plus the patient index
 (and, while it is built, the sorter's temporary files).
 
 Measured (2026-11-30, `orderlint check FOLDER --format jsonl`, exports generated as
@@ -30,11 +29,10 @@ tests/test_fhir_bulk.py checks the bound without timing: the same Python heap pe
 what the SQLite cache may add) at 200 and 2,000 patients.
 
 Results come in patient-id order, after one OL001 result per line that is not a FHIR resource (in
-file and line order) and one OL008 result per resource that names no patient in an export of several
-patients (with one patient, such a resource is that patient's). Each finding carries ``file`` (the
-file of its line); its pointer is inside that line's resource and its line and column are in that
-file. A result's ``source`` is ``<file>:<line>`` of the patient's Patient resource (else of its first
-resource).
+file and line order); resources that name no patient are read together as one more regimen (as
+orderlint.spark does). Each finding carries ``file`` (the file of its line); its pointer is inside
+that line's resource and its line and column are in that file. A result's ``source`` is
+``<file>:<line>`` of the patient's Patient resource (else of its first resource).
 """
 
 from __future__ import annotations
@@ -73,8 +71,6 @@ SCHEMA = ("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT)",
 INDEXES = ("CREATE INDEX res_patient ON res (patient, file, line)", "CREATE INDEX meds_ref ON meds (ref)")
 PATIENTS_SQL = "SELECT DISTINCT patient FROM res ORDER BY patient"
 ROWS_SQL = "SELECT file, line, raw FROM res WHERE patient = ? ORDER BY file, line"
-ROWS_AND_ORPHANS_SQL = "SELECT file, line, raw FROM res WHERE patient IN (?, '') ORDER BY file, line"
-COUNT_SQL = "SELECT COUNT(*) FROM (SELECT DISTINCT patient FROM res WHERE patient != '')"
 MED_SQL = "SELECT file, line, raw FROM meds WHERE ref = ? LIMIT 1"
 #: The Bulk Data export manifest (the completion response of a kick-off request), as saved by a client.
 MANIFEST = "manifest.json"
@@ -218,18 +214,10 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None) ->
         for source, message, pointer, line, col in db.execute("SELECT * FROM bad ORDER BY rowid"):
             f = linter._finding("OL001", message, pointer, None, None, (line, col))
             yield FhirResult(source, None, "invalid", None, [f])
-        # Resources that name no patient (key ''): the only patient's when there is one (fhir.md
-        # section 1, References), the one regimen when there is none, else not used (OL008 each).
-        patients = db.execute(COUNT_SQL).fetchone()[0]
         keys = db.cursor()
         keys.execute(PATIENTS_SQL)
         for (pid,) in keys:
-            if pid != "":
-                yield from _patient(db, pid, files, linter, ROWS_SQL if patients != 1 else ROWS_AND_ORPHANS_SQL)
-            elif patients == 0:
-                yield from _patient(db, pid, files, linter, ROWS_SQL)
-            elif patients > 1:
-                yield from _orphans(db, files, linter)
+            yield from _patient(db, pid, files, linter)
     finally:
         db.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -292,28 +280,7 @@ def _med_refs(r: dict) -> list[str]:
     return []
 
 
-def _orphans(db: "sqlite3.Connection", files: dict[int, str], linter: "Linter") -> Iterator["FhirResult"]:
-    """One result per resource that names no patient in an export of several patients: it is not
-    used (as in a Bundle), which an OL008 says at its line; read one row at a time."""
-    import json
-
-    from orderlint.fhir.lint import FhirResult, FileFinding
-
-    if "OL008" not in linter.enabled:
-        return
-    for fid, line, raw in db.execute(ROWS_SQL, ("",)):
-        r = json.loads(raw)
-        rt = r.get("resourceType")
-        rid = r.get("id") if isinstance(r.get("id"), str) else None
-        f = linter._finding("OL008", f"unresolved-reference: {rt}{'/' + rid if rid else ''} names no patient, and the export "
-                            "holds several: not used", "", None, None, (line, 1))
-        yield FhirResult(f"{files[fid]}:{line}", None, "not-applicable", None, [
-            FileFinding(f.code, f.name, f.severity, f.message, f.order, f.pointer, line, 1, f.source, f.fix, f.suppressed,
-                        file=files[fid])])
-
-
-def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter",
-             rows_sql: str = ROWS_SQL) -> Iterator["FhirResult"]:
+def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter") -> Iterator["FhirResult"]:
     import json
 
     from orderlint.fhir.lint import lint_mapped
@@ -323,7 +290,7 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
     entries: list[dict] = []
     places: list[tuple[int, int, str]] = []  # entry index -> (file id, line, raw text)
     wanted: list[str] = []
-    for fid, line, raw in db.execute(rows_sql, (pid,)):
+    for fid, line, raw in db.execute(ROWS_SQL, (pid,)):
         r = json.loads(raw)
         entries.append({"resource": r})
         places.append((fid, line, raw))
