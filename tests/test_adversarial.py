@@ -172,6 +172,7 @@ def test_deep_nesting_is_refused(tmp_path, name, text):
     assert r.seconds < 30
 
 
+@pytest.mark.slow
 def test_deep_nesting_on_stdin_and_api():
     text = "[" * DEPTH + "]" * DEPTH
     r = orderlint_run("check", "-", input=text.encode())
@@ -203,6 +204,7 @@ def test_shallow_yaml_with_brackets_or_dashes_in_text_is_not_too_deep(extra):
 # ----------------------------------------------------------------------------- size limits
 
 
+@pytest.mark.slow
 def test_document_over_8_mib_is_refused_with_bounded_memory(tmp_path):
     big = tmp_path / "big.json"
     pad = 64 * 1024 * 1024  # 64 MiB: memory must not follow the file size
@@ -218,6 +220,7 @@ def test_document_over_8_mib_is_refused_with_bounded_memory(tmp_path):
     assert r.maxrss_kb is not None and r.maxrss_kb < 200 * 1024, f"peak RSS {r.maxrss_kb} KiB"
 
 
+@pytest.mark.slow
 def test_document_over_8_mib_on_stdin_is_refused():
     data = b'{"x-pad": "' + b"A" * (MAX_DOCUMENT_BYTES + 10) + b'"}'
     r = orderlint_run("check", "-", input=data)
@@ -226,6 +229,7 @@ def test_document_over_8_mib_on_stdin_is_refused():
     assert r.maxrss_kb < 200 * 1024
 
 
+@pytest.mark.slow
 def test_exactly_at_the_limit_is_read(tmp_path):
     text = json.dumps(CLEAN)[:-1] + ', "x-pad": "'
     text += "A" * (MAX_DOCUMENT_BYTES - len(text) - 2) + '"}'
@@ -442,6 +446,7 @@ def test_api_never_raises_on_extreme_finite_course(change):
     assert res.status in ("checked", "invalid")
 
 
+@pytest.mark.slow
 def test_one_extreme_document_does_not_hide_the_others(tmp_path):
     folder = tmp_path / "run"
     folder.mkdir()
@@ -525,6 +530,7 @@ def test_multiple_yaml_documents_in_one_file(tmp_path):
 # ----------------------------------------------------------------------------- files and folders
 
 
+@pytest.mark.slow
 def test_symlink_loops_in_a_folder_terminate_and_lint_each_file_once(tmp_path):
     root = tmp_path / "tree"
     (root / "sub").mkdir(parents=True)
@@ -539,6 +545,7 @@ def test_symlink_loops_in_a_folder_terminate_and_lint_each_file_once(tmp_path):
     assert sorted(ids) == ["adv-clean", "adv-fires"], ids
 
 
+@pytest.mark.slow
 def test_self_referencing_symlink_file_is_one_error_line(tmp_path):
     root = tmp_path / "tree"
     root.mkdir()
@@ -549,6 +556,7 @@ def test_self_referencing_symlink_file_is_one_error_line(tmp_path):
     assert "loop.json" in r.err and "1 checked" in r.out
 
 
+@pytest.mark.slow
 def test_dangling_symlink_given_directly_is_one_error_line(tmp_path):
     link = tmp_path / "gone.json"
     os.symlink(tmp_path / "does-not-exist.json", link)
@@ -557,6 +565,7 @@ def test_dangling_symlink_given_directly_is_one_error_line(tmp_path):
     assert "gone.json" in r.err
 
 
+@pytest.mark.slow
 def test_file_listed_then_unreadable_is_one_error_line_and_others_are_reported(tmp_path):
     # A dangling symlink is listed by the folder walk but cannot be opened, even as root:
     # the same path a file deleted between listing and reading takes.
@@ -625,6 +634,7 @@ def test_directory_named_like_a_document(tmp_path):
     assert_outcome(r, 0)
 
 
+@pytest.mark.slow
 def test_fifo_inside_a_folder_does_not_hang(tmp_path):
     root = tmp_path / "tree"
     root.mkdir()
@@ -635,6 +645,7 @@ def test_fifo_inside_a_folder_does_not_hang(tmp_path):
     assert "Traceback" not in r.err
 
 
+@pytest.mark.slow
 def test_fifo_given_explicitly_is_read(tmp_path):
     """`orderlint check <(cat doc.json)` passes a pipe: it must be read like a file."""
     fifo = tmp_path / "pipe.json"
@@ -722,6 +733,7 @@ def test_json_lines_with_bad_lines_in_the_middle(tmp_path, via, jobs):
         assert all(f["line"] in (n, n + 1) for f in x["findings"]), x
 
 
+@pytest.mark.slow
 def test_json_lines_parse_error_is_located_on_its_own_line(tmp_path):
     path = tmp_path / "stream.jsonl"
     path.write_bytes(json.dumps(CLEAN).encode() + b'\n{"id": "broken", "kind": \n' + json.dumps(FIRES).encode() + b"\n")
@@ -732,6 +744,7 @@ def test_json_lines_parse_error_is_located_on_its_own_line(tmp_path):
     assert [f["line"] for f in broken["findings"]] == [2]
 
 
+@pytest.mark.slow
 def test_json_lines_with_an_over_long_line_in_the_middle(tmp_path):
     path = tmp_path / "long.jsonl"
     with open(path, "wb") as f:

@@ -319,6 +319,7 @@ def test_unknown_field_names_are_quoted_when_not_printable(key):
     assert ("x-" + key) not in msg and "deeper than" in msg
 
 
+@pytest.mark.slow
 def test_thousands_of_unknown_fields_are_reported_in_bounded_time_with_hints_for_the_first():
     # Every unknown field is still reported; the did-you-mean search is spent on the first 50 only,
     # so a document of 20,000 unknown keys costs no 20,000 similarity searches.

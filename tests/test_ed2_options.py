@@ -111,6 +111,7 @@ def _write(tmp_path: Path, text: str) -> Path:
     return p
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "toml, fragments",
     [
@@ -208,6 +209,7 @@ def test_discovery_stops_at_the_home_folder(tmp_path, monkeypatch):
     assert find_config(work) == (home / "pyproject.toml", True)
 
 
+@pytest.mark.slow
 def test_planted_ancestor_file_is_not_read_by_the_cli(tmp_path):
     (tmp_path / ".orderlint.toml").write_text("select = []\n")
     repo = tmp_path / "x" / "repo"
@@ -397,6 +399,7 @@ def test_every_numeric_pack_option_has_a_documented_range():
             assert f"{o.minimum:g}" in o.description, (code, k, o.description)
 
 
+@pytest.mark.slow
 def test_every_numeric_pack_option_refuses_just_above_its_maximum_and_accepts_the_maximum():
     for code, k, o in _pack_numeric_options():
         step = 1 if o.kind == "integer" else 0.5
@@ -438,6 +441,7 @@ def test_a_dose_maximum_of_zero_is_allowed_because_it_only_fires_more():
     assert f.order == "mmf"
 
 
+@pytest.mark.slow
 def test_range_error_in_a_file_is_one_line_with_the_range(tmp_path):
     cfg = _write(tmp_path, "[rules.ILD202]\nmax-daily-pe-mg = 1e9\n")
     exe = Path(sys.executable).with_name("orderlint")
@@ -602,6 +606,7 @@ def test_only_aliases_that_merge_still_name_something():
     assert linter_with(ILD402={"required": {"Rituxan": ["HBsAg"]}}).options["ILD402"]["required"] == {"rituximab": ["hbv"]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "toml, fragments",
     [

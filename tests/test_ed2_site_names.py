@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # every test runs the installed command in a subprocess
 ORDERLINT = str(Path(sys.executable).with_name("orderlint"))
 
 DOC = {

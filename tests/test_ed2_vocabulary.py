@@ -560,6 +560,7 @@ _DECORATION = st.sampled_from(["", " 500 MG Oral Tablet", " [CellCept]", " DS", 
                                " 0.1 % Topical Ointment", " in 0.9% NaCl 100 mL", " / ", " and "])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=60))
 def test_reading_any_text_never_raises_and_is_consistent(vocab, text):

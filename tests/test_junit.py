@@ -76,6 +76,7 @@ def _expected_per_file(js: dict) -> dict[str, Counter]:
     return per
 
 
+@pytest.mark.slow
 def test_one_suite_per_file_and_counts_match_the_json_report(examples):
     root, js, _ = examples
     assert root.tag == "testsuites"
@@ -98,6 +99,7 @@ def test_one_suite_per_file_and_counts_match_the_json_report(examples):
         assert int(root.get(k)) == sum(int(x.get(k)) for x in suites)
 
 
+@pytest.mark.slow
 def test_testcases_name_code_and_pointer_and_are_unique_per_suite(examples):
     root, js, _ = examples
     findings = {
@@ -122,6 +124,7 @@ def test_testcases_name_code_and_pointer_and_are_unique_per_suite(examples):
     assert named <= findings and named
 
 
+@pytest.mark.slow
 def test_documents_without_findings_pass_and_info_findings_are_not_failures(examples):
     root, js, _ = examples
     clean = [r for r in js["results"] if r["status"] == "checked" and not r["findings"]]
@@ -146,6 +149,7 @@ def test_waived_findings_are_skipped_with_the_reason(in_root):
     ]
 
 
+@pytest.mark.slow
 def test_a_real_junit_consumer_reads_it(examples, tmp_path):
     junitparser = pytest.importorskip("junitparser", reason="junitparser is not installed (pip install junitparser)")
     _, js, text = examples

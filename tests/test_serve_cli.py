@@ -57,6 +57,7 @@ def test_serve_answers_discovery_and_stops_on_sigint(tmp_path):
     json.loads(rep.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, words",
     [
