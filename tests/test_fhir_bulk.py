@@ -262,3 +262,26 @@ def test_a_manifest_output_saved_under_its_type_name_is_not_missing(tmp_path, li
     results = list(iter_bulk(str(tmp_path), linter=linter))
     assert [r.patient for r in results] == ["a"]
 
+
+
+def test_strict_validates_each_patients_resources_at_their_line(tmp_path, linter):
+    pytest.importorskip("fhir.resources.R4B", reason="fhir.resources (extra `orderlint[fhir]`) is not installed")
+    import orderlint.fhir
+
+    ids = write_export(tmp_path / "e", 3)
+    path = tmp_path / "e" / "MedicationRequest.000.ndjson"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[0])
+    bad["dosageInstruction"][0]["doseQuantity"] = bad["dosageInstruction"][0].pop("doseAndRate")[0]["doseQuantity"]  # STU3
+    lines[0] = json.dumps(bad)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    strict = list(orderlint.fhir.lint_path(str(tmp_path / "e"), linter=linter, strict=True))
+    assert [r.patient for r in strict] == ids
+    (invalid,) = [r for r in strict if r.status == "invalid"]
+    assert invalid.patient == bad["subject"]["reference"].split("/")[1]
+    (f,) = invalid.findings
+    assert f.code == "OL001" and "extra_forbidden" in f.message and f.pointer == "/dosageInstruction/0/doseQuantity"
+    assert f.file == str(path) and f.line == 1
+    lenient = {r.patient: r for r in iter_bulk(str(tmp_path / "e"), linter=linter)}
+    assert lenient[invalid.patient].status == "checked"
+    assert [r.status for r in strict if r is not invalid] == ["checked", "checked"]

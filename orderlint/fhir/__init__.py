@@ -74,7 +74,7 @@ def lint_path(path: str, *, linter: "Linter", strict: bool = False) -> Iterator[
     if os.path.isdir(path):
         from orderlint.fhir.bulk import iter_bulk
 
-        yield from iter_bulk(path, linter=linter)
+        yield from iter_bulk(path, linter=linter, strict=strict)
         return
     try:
         with open(path, "rb") as stream:

@@ -187,8 +187,10 @@ def connect(path: str) -> "sqlite3.Connection":
     return db
 
 
-def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None) -> Iterator["FhirResult"]:
-    """Lint a Bulk Data export folder: one result per patient, in patient-id order."""
+def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, strict: bool = False) -> Iterator["FhirResult"]:
+    """Lint a Bulk Data export folder: one result per patient, in patient-id order. ``strict``
+    (`--fhir-strict`) validates each patient's resources with fhir.resources R4B first: a patient
+    with a resource R4B refuses is an invalid result, each error an OL001 at its line."""
     import shutil
     import tempfile
 
@@ -217,7 +219,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None) ->
         keys = db.cursor()
         keys.execute(PATIENTS_SQL)
         for (pid,) in keys:
-            yield from _patient(db, pid, files, linter)
+            yield from _patient(db, pid, files, linter, strict)
     finally:
         db.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -280,7 +282,8 @@ def _med_refs(r: dict) -> list[str]:
     return []
 
 
-def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter") -> Iterator["FhirResult"]:
+def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter",
+             strict: bool = False) -> Iterator["FhirResult"]:
     import json
 
     from orderlint.fhir.lint import lint_mapped
@@ -306,6 +309,16 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
     source = f"{files[fid0]}:{line0}"
     doc = Document(source=source, data=bundle, text=None)
     located: dict[int, Document] = {}
+    if strict:
+        from orderlint.fhir.lint import FhirResult
+        from orderlint.fhir.strict import strict_problems
+
+        problems = strict_problems(bundle)
+        if problems:
+            fs = [linter._finding("OL001", msg, ptr, None, doc) for msg, ptr in problems]
+            yield FhirResult(source, None, "invalid", None, [_relocate(f, places, files, located, first) for f in fs],
+                             patient=pid or None)
+            return
     ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
     for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns):
         r = lint_mapped(m, linter, doc)
