@@ -666,8 +666,8 @@ def _startup_group(args: Any, python: str, orderlint: str, one: Path, bytecode: 
     base = su["python -c pass"]["min"]
     for key, limit in (("orderlint --version", STARTUP_VERSION_MAX), ("orderlint check one-file.json", STARTUP_CHECK_MAX)):
         r = su[key]["min"] / base
-        raw["startup"][key]["ratio_min"] = r
-        raw["startup"][key]["ratio_median"] = su[key]["median"] / su["python -c pass"]["median"]
+        su[key]["ratio_min"] = r
+        su[key]["ratio_median"] = su[key]["median"] / su["python -c pass"]["median"]
     tag = "" if bytecode else " [no bytecode]"
     row(f"start-up{tag}: python -c pass (reference)",
         f"min {ms(base)}, median {ms(su['python -c pass']['median'])} ({args.startup_runs} runs)", "", "1.00x")
