@@ -159,6 +159,12 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str]]:
     return files, missing
 
 
+def export_files(folder: str) -> list[str]:
+    """The files an export folder's lint reads (named by type, or listed by its manifest): for a
+    folder walk that lints the folder as one unit and the folder's other files on their own."""
+    return [p for _t, p in _export_files(folder)[0]]
+
+
 def _patient_key(r: dict) -> Optional[str]:
     from orderlint.fhir.mapping import _ref_id
 
@@ -348,4 +354,5 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
                        file=files[fid])
 
 
-__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "TYPES", "bulk_files", "connect", "is_bulk_folder", "iter_bulk"]
+__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "TYPES", "bulk_files", "connect", "export_files", "is_bulk_folder",
+           "iter_bulk"]
