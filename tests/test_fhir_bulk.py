@@ -255,15 +255,15 @@ def test_a_manifest_names_files_by_url_and_a_missing_output_is_an_error(tmp_path
     assert "ILD301" in [f.code for f in r.findings] and "OL007" not in [f.code for f in r.findings]
 
 
-def test_export_files_are_those_named_by_type_and_by_the_manifest(tmp_path):
-    from orderlint.fhir.bulk import export_files
+def test_export_paths_are_the_files_named_by_type_or_by_the_manifest_and_the_manifest(tmp_path):
+    from orderlint.fhir.bulk import export_paths
 
     for name in ("Patient.ndjson", "7.Condition.ndjson", "notes.ndjson", "regimen.json"):
         (tmp_path / name).write_text("")
-    assert export_files(str(tmp_path)) == [str(tmp_path / "Patient.ndjson")]
+    assert export_paths(str(tmp_path)) == [str(tmp_path / "Patient.ndjson")]
     (tmp_path / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-01T00:00:00Z", "output": [
         {"type": "Condition", "url": "https://ehr.example/f/7.Condition.ndjson"}]}))
-    assert export_files(str(tmp_path)) == [str(tmp_path / "7.Condition.ndjson"), str(tmp_path / "Patient.ndjson")]
+    assert export_paths(str(tmp_path)) == [str(tmp_path / n) for n in ("7.Condition.ndjson", "Patient.ndjson", "manifest.json")]
 
 
 def test_a_manifest_output_saved_under_its_type_name_is_not_missing(tmp_path, linter):

@@ -159,10 +159,15 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str]]:
     return files, missing
 
 
-def export_files(folder: str) -> list[str]:
-    """The files an export folder's lint reads (named by type, or listed by its manifest): for a
-    folder walk that lints the folder as one unit and the folder's other files on their own."""
-    return [p for _t, p in _export_files(folder)[0]]
+def export_paths(folder: str) -> list[str]:
+    """Every file an export folder's lint reads: its NDJSON files (named by type, or listed by its
+    manifest) and the manifest itself; for a folder walk that lints the folder as one unit and any
+    other file in it on its own."""
+    paths = [p for _t, p in _export_files(folder)[0]]
+    manifest = os.path.join(folder, MANIFEST)
+    if _manifest(manifest) is not None:
+        paths.append(manifest)
+    return paths
 
 
 def _patient_key(r: dict) -> Optional[str]:
@@ -354,5 +359,5 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
                        file=files[fid])
 
 
-__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "TYPES", "bulk_files", "connect", "export_files", "is_bulk_folder",
+__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "TYPES", "bulk_files", "connect", "export_paths", "is_bulk_folder",
            "iter_bulk"]
