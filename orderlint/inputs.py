@@ -207,22 +207,10 @@ def _export_members(input_format: str) -> Optional[Callable[[str], Optional[froz
         return None
     from orderlint.fhir import bulk
 
-    is_bulk = getattr(bulk, "is_bulk_folder", None) or (lambda folder: bool(bulk.bulk_files(folder)))
-    # The export's own list of its files when the FHIR package offers one (manifest outputs too).
-    export_files = getattr(bulk, "export_files", None) or getattr(bulk, "_export_files", None)
-    is_manifest = getattr(bulk, "_manifest", None)
-    manifest_name = getattr(bulk, "MANIFEST", None)
-
     def members(folder: str) -> Optional[frozenset]:
-        if not is_bulk(folder):
+        if not bulk.is_bulk_folder(folder):
             return None
-        files = export_files(folder)[0] if export_files is not None else bulk.bulk_files(folder)
-        out = {path for _type, path in files}
-        if manifest_name and is_manifest is not None:
-            manifest = os.path.join(folder, manifest_name)
-            if os.path.isfile(manifest) and is_manifest(manifest) is not None:
-                out.add(manifest)
-        return frozenset(out)
+        return frozenset(bulk.export_paths(folder))
 
     return members
 
@@ -346,7 +334,7 @@ def lint_unit(linter: "Linter", unit: Unit, input_format: str = "auto", fhir_str
     if unit[0] == "bulk":
         from orderlint.fhir.bulk import iter_bulk
 
-        yield from iter_bulk(unit[1], linter=linter)
+        yield from iter_bulk(unit[1], linter=linter, strict=fhir_strict)
         return
     doc = load(unit)
     if isinstance(doc, str):

@@ -296,3 +296,26 @@ def test_strict_validates_each_patients_resources_at_their_line(tmp_path, linter
     lenient = {r.patient: r for r in iter_bulk(str(tmp_path / "e"), linter=linter)}
     assert lenient[invalid.patient].status == "checked"
     assert [r.status for r in strict if r is not invalid] == ["checked", "checked"]
+
+
+def test_command_line_fhir_strict_reaches_a_bulk_folder_found_in_a_walk(tmp_path):
+    # --fhir-strict applies to every FHIR input, a Bulk Data folder inside a walked folder included.
+    pytest.importorskip("fhir.resources.R4B", reason="fhir.resources (extra `orderlint[fhir]`) is not installed")
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    write_export(tmp_path / "tree" / "export", 2)
+    path = tmp_path / "tree" / "export" / "MedicationRequest.000.ndjson"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[0])
+    bad["dosageInstruction"][0]["doseQuantity"] = bad["dosageInstruction"][0].pop("doseAndRate")[0]["doseQuantity"]
+    lines[0] = json.dumps(bad)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def statuses(*extra: str) -> list:
+        r = CliRunner().invoke(cli, ["check", "--format", "json", "--as-of", "2026-03-02", *extra, str(tmp_path / "tree")])
+        return sorted(x["status"] for x in json.loads(r.stdout)["results"])
+
+    assert "invalid" not in statuses()
+    assert statuses("--fhir-strict").count("invalid") == 1
