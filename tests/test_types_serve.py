@@ -70,3 +70,50 @@ def test_card_links_without_docs_url_are_the_rules_primary_source(tmp_path):
 
     url, _ = _card_links({"feedback-db": str(tmp_path / "f.sqlite3"), "allow-as-of": True})
     assert url == Linter().by_code["ILD202"].help_uri() and url.startswith("https://doi.org/")
+
+
+# ------------------------------------------------------------------ prefetch pages
+def _fetch_pages(monkeypatch, pages):
+    """Run prefetch.fetch for activeMeds against a fake FHIR server answering ``pages`` in turn."""
+    import asyncio
+
+    httpx = pytest.importorskip("httpx")
+    from orderlint.serve import prefetch
+
+    answers = iter(pages)
+
+    def handler(request):
+        return httpx.Response(200, json=next(answers))
+
+    real = httpx.AsyncClient
+    monkeypatch.setattr(httpx, "AsyncClient", lambda **kw: real(
+        transport=httpx.MockTransport(handler), **{k: v for k, v in kw.items() if k != "verify"}))
+    return asyncio.run(prefetch.fetch(["activeMeds"], server="https://ehr.example.org/fhir", token="t",
+                                      patient_id="1", max_bytes=1_000_000))
+
+
+def _page(entry, more=True):
+    page = {"resourceType": "Bundle", "type": "searchset", "entry": entry}
+    if more:
+        page["link"] = [{"relation": "next", "url": "https://ehr.example.org/fhir/MedicationRequest?page=2"}]
+    return page
+
+
+MED = {"resource": {"resourceType": "MedicationRequest", "id": "m1"}}
+
+
+def test_fetched_search_pages_are_joined_in_order(monkeypatch):
+    got = _fetch_pages(monkeypatch, [_page([MED]), _page([{"resource": {"resourceType": "MedicationRequest", "id": "m2"}}], more=False)])
+    assert [e["resource"]["id"] for e in got["activeMeds"]["entry"]] == ["m1", "m2"]
+
+
+@pytest.mark.parametrize("first, second", [
+    (_page([MED]), _page({"0": MED}, more=False)),       # a later page's entry that is not a list: its orders were dropped
+    (_page({"0": MED}), _page([MED], more=False)),       # the first page's: an internal error (500)
+    (_page([MED]), _page(["not an entry"], more=False)),  # an entry that is not an object was dropped
+])
+def test_a_fetched_page_whose_entries_cannot_be_read_is_a_fetch_error_never_fewer_orders(monkeypatch, first, second):
+    from orderlint.serve.prefetch import FetchError
+
+    with pytest.raises(FetchError, match="activeMeds: .*entry"):
+        _fetch_pages(monkeypatch, [first, second])

@@ -58,6 +58,15 @@ class FetchError(Exception):
     pass
 
 
+def _entries(key: str, page: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Bundle page's entries. Entries that cannot be read are an error: dropped, they would hide
+    orders from the checks (a combination, a prophylaxis) instead of failing closed."""
+    entry = page.get("entry", [])
+    if not isinstance(entry, list) or not all(isinstance(e, dict) for e in entry):
+        raise FetchError(f"{key}: the FHIR server's answer has an entry that is not a list of objects")
+    return entry
+
+
 def _render(template: str, patient_id: str) -> str:
     pid = patient_id.split("/", 1)[1] if patient_id.startswith("Patient/") else patient_id
     return template.replace(PATIENT, quote(pid, safe=""))
@@ -107,6 +116,7 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
             # A search answer may come in pages: read them all (bounded), else the data would be partial.
             pages = 1
             page = value
+            entries = _entries(key, value) if value.get("resourceType") == "Bundle" else []
             while page.get("resourceType") == "Bundle":
                 nxt = next((ln.get("url") for ln in page.get("link") or () if isinstance(ln, dict)
                             and ln.get("relation") == "next" and isinstance(ln.get("url"), str)), None)
@@ -119,6 +129,7 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
                 pages += 1
                 if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
                     raise FetchError(f"{key}: a page of the FHIR server's answer is not a Bundle")
-                value.setdefault("entry", []).extend(e for e in page.get("entry") or () if isinstance(e, dict))
+                entries.extend(_entries(key, page))
+                value["entry"] = entries
             out[key] = value
     return out
