@@ -13,12 +13,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "lint", "lint_many", "Linter", "Finding", "Result", "Report"]
+__all__ = ["__version__", "lint", "lint_all", "lint_many", "Linter", "Finding", "Result", "Report"]
 
 
 def __getattr__(name: str):
     # Lazy re-exports: importing the package must not import pydantic or the rule packs.
-    if name in ("lint", "lint_many"):
+    if name in ("lint", "lint_all", "lint_many"):
         from orderlint import api
 
         return getattr(api, name)

@@ -5,7 +5,8 @@ loads plugins and lints, anything a plugin prints goes to standard error, not st
     >>> result = orderlint.lint({"id": "pt-1", "kind": "order-set", ...})
     >>> [f.code for f in result.findings]
 
-``lint`` accepts a parsed ``dict``, JSON or YAML text (``str``/``bytes``) or a ``Path``.
+``lint`` accepts a parsed ``dict``, JSON or YAML text (``str``/``bytes``) or a ``Path``, holding a
+regimen document or FHIR R4 input for one patient (``lint_all`` gives one result per patient).
 For many documents, build one :class:`orderlint.Linter` and reuse it (``lint_many``), since
 loading the rule packs is the expensive part.
 """
@@ -96,9 +97,15 @@ def lint(
     as_of: Optional[Union[str, _dt.date]] = None,
     source: Optional[str] = None,
     linter: Optional[Linter] = None,
+    input_format: str = "auto",
+    fhir_strict: bool = False,
 ) -> Result:
     """Lint one regimen document and return its typed :class:`~orderlint.findings.Result`.
 
+    ``document`` is a regimen document or FHIR R4 input (a CDS Hooks request, a Bundle or a bare
+    resource, recognized as the command line does, or forced with ``input_format="fhir"``) that
+    holds one patient's regimen; FHIR input holding several patients' regimens is an ``OL001``
+    result naming :func:`lint_all`, which returns one result per patient.
     ``config`` is a :class:`Settings`, a dict shaped like ``[tool.orderlint]`` or a path to a
     configuration file; ``as_of`` is the evaluation date when the document gives none.
     Raises :class:`orderlint.engine.PluginLoadError` or :class:`orderlint.config.ConfigError`
@@ -107,7 +114,39 @@ def lint(
     # A plugin that prints must not write into the embedding program's standard output.
     with redirect_stdout(sys.stderr):
         lt = linter or _linter(config, as_of)
-        return lt.lint_document(to_document(document, source))
+        doc = to_document(document, source)
+        results = _dispatch(doc, lt, input_format, fhir_strict)
+        if len(results) == 1:
+            return results[0]
+        # Fail closed: one Result cannot stand for several patients, and none for no regimen.
+        what = (f"holds the regimens of {len(results)} patients" if results else "holds no regimen to check")
+        err = ParseError(f"this FHIR input {what}; orderlint.lint_all() returns one result per patient")
+        return lt.lint_document(Document(source=doc.source, error=err))
+
+
+def lint_all(
+    document: DocumentInput,
+    *,
+    config: Optional[Union[Settings, dict, str, Path]] = None,
+    as_of: Optional[Union[str, _dt.date]] = None,
+    source: Optional[str] = None,
+    linter: Optional[Linter] = None,
+    input_format: str = "auto",
+    fhir_strict: bool = False,
+) -> list[Result]:
+    """Every result of one input: one for a regimen document, one per patient for FHIR input
+    (a Bundle or CDS Hooks request; FHIR results carry ``patient``)."""
+    with redirect_stdout(sys.stderr):
+        lt = linter or _linter(config, as_of)
+        return _dispatch(to_document(document, source), lt, input_format, fhir_strict)
+
+
+def _dispatch(doc: Document, lt: Linter, input_format: str, fhir_strict: bool) -> list[Result]:
+    if input_format not in ("auto", "regimen", "fhir"):
+        raise ValueError(f"input_format must be 'auto', 'regimen' or 'fhir', not {input_format!r}")
+    from orderlint.fhir import dispatch
+
+    return dispatch(doc, lt, input_format, fhir_strict)
 
 
 def lint_many(
@@ -121,7 +160,8 @@ def lint_many(
         lt = _linter(config, as_of)
         report = Report(results=[], summary=Summary())
         for i, d in enumerate(documents):
-            r = lt.lint_document(to_document(d, f"<document {i}>")).locate()  # collected: positions now, no document kept
-            report.results.append(r)
-            report.summary.add(r)
+            for r in _dispatch(to_document(d, f"<document {i}>"), lt, "auto", False):
+                r = r.locate()  # collected: positions now, no document kept
+                report.results.append(r)
+                report.summary.add(r)
     return report
