@@ -567,7 +567,8 @@ def rules(fmt: str, config: Optional[str]) -> None:
 
         from orderlint.docs import rule_dict
 
-        rows = [rule_dict(r, linter.options[r.code]) for r in linter.rules]
+        rows = [rule_dict(r, linter.options[r.code], settings=linter.settings_values, docs_url=linter.settings.docs_url)
+                for r in linter.rules]
         _emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
     lines = []
@@ -627,7 +628,7 @@ def explain(rule: str, config: Optional[str]) -> None:
         _emit("".join(line + "\n" for line in lines))
         return
     (r,) = hits
-    _emit(explain_text(r, linter.options[r.code]) + "\n")
+    _emit(explain_text(r, linter.options[r.code], settings=linter.settings_values, docs_url=linter.settings.docs_url) + "\n")
 
 
 @cli.command()
