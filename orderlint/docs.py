@@ -140,11 +140,11 @@ def _expected(case: Any) -> str:
 
 
 def rules_markdown(rules: list[Rule]) -> str:
-    """The README's rule table (tests/test_docs.py keeps the README in sync with it)."""
+    """The rule table at the top of docs/rules.md, each code linking to its section."""
     rows = ["| code | name | severity | summary | evidence |", "|---|---|---|---|---|"]
     for r in rules:
         summary = r.summary.replace("|", "\\|")
-        rows.append(f"| {r.code} | {r.name} | {r.severity} | {summary} | {r.source.grade} ({r.source.verification}) |")
+        rows.append(f"| [{r.code}](#{r.code.lower()}) | {r.name} | {r.severity} | {summary} | {r.source.grade} ({r.source.verification}) |")
     return "\n".join(rows)
 
 
@@ -155,6 +155,10 @@ def reference_markdown(rules: list[Rule]) -> str:
         "",
         "Generated from the rule declarations by `python -m orderlint.docs --reference > docs/rules.md`;",
         "do not edit by hand. `orderlint explain CODE` shows the same text.",
+        "",
+        rules_markdown(rules),
+        "",
+        "Evidence tags: **V** verified in a primary source, **V2** in a secondary source only, **U** unverified.",
         "",
     ]
     for r in rules:
