@@ -26,7 +26,6 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "junit", "github", "fhir"]
 FAIL_ON = ["error", "warning", "info", "never"]
-RANK = {"error": 3, "warning": 2, "info": 1}
 
 EPILOG = """\b
 Examples:
@@ -472,8 +471,10 @@ def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder
         raise _Exit(2)
     if exit_zero or recorder is not None or settings.fail_on == "never":
         raise _Exit(0)
-    threshold = RANK[settings.fail_on]
-    failing = sum(n for sev, n in summary.findings.items() if RANK[sev] >= threshold)
+    from orderlint.findings import SEVERITY_RANK
+
+    threshold = SEVERITY_RANK[settings.fail_on]
+    failing = sum(n for sev, n in summary.findings.items() if SEVERITY_RANK[sev] >= threshold)
     raise _Exit(1 if failing else 0)
 
 

@@ -54,6 +54,7 @@ def test_exit_codes(path, args, code):
     assert r.exit_code == code, r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_exit_2_for_a_missing_path_and_one_error_line():
     r = run_orderlint("check", "does-not-exist.json")
     assert r.returncode == 2
@@ -66,6 +67,7 @@ def test_exit_2_for_a_folder_without_documents(tmp_path):
     assert r.exit_code == 2 and "no regimen documents found" in r.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, fragment", [
     (["--select", "ILD9"], "unknown rule 'ILD9'"),
     (["--select", "glucocorticoid-hig-dose"], "did you mean 'glucocorticoid-high-dose'"),
@@ -194,6 +196,7 @@ def test_rules_lists_every_rule_in_text_and_json():
         assert d["source"]["citation"] and d["source"]["grade"] and d["source"]["verification"] in ("V", "V2", "U")
 
 
+@pytest.mark.slow
 def test_explain_every_rule_by_code_and_name():
     from orderlint.engine import Linter
 
@@ -214,6 +217,7 @@ def test_explain_tells_about_source_disagreements():
     assert "max-daily-pe-mg = 15" in out and "Steen" in out
 
 
+@pytest.mark.slow
 def test_explain_unknown_rule_exits_2_with_a_hint():
     r = run_orderlint("explain", "ILD1O2")
     assert r.returncode == 2 and "did you mean" in r.stderr.decode()

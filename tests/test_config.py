@@ -32,12 +32,14 @@ def run_in(tmp_path, *args):
     return subprocess.run([str(exe), *args], cwd=tmp_path, capture_output=True, text=True, env=_env(), timeout=60)
 
 
+@pytest.mark.slow
 def test_pyproject_threshold_applies(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.orderlint.rules.ILD202]\nmax-daily-pe-mg = 20\n')
     r = run_in(tmp_path, "check", str(DOC), "--format", "json")
     assert r.returncode == 0 and _codes(r) == []
 
 
+@pytest.mark.slow
 def test_dedicated_file_wins_over_pyproject_in_the_same_folder(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.orderlint]\nignore = ["ILD202"]\n')
     (tmp_path / ".orderlint.toml").write_text('fail-on = "error"\n')
@@ -45,6 +47,7 @@ def test_dedicated_file_wins_over_pyproject_in_the_same_folder(tmp_path):
     assert _codes(r) == ["ILD202"] and r.returncode == 1
 
 
+@pytest.mark.slow
 def test_closest_file_to_the_working_directory_applies(tmp_path):
     (tmp_path / ".orderlint.toml").write_text('ignore = ["ILD202"]\n')
     sub = tmp_path / "a" / "b"
@@ -54,6 +57,7 @@ def test_closest_file_to_the_working_directory_applies(tmp_path):
     assert _codes(run_in(sub, "check", str(DOC), "--format", "json")) == ["ILD202"]
 
 
+@pytest.mark.slow
 def test_explicit_config_overrides_discovery(tmp_path):
     (tmp_path / ".orderlint.toml").write_text('ignore = ["ILD202"]\n')
     other = tmp_path / "site.toml"
@@ -64,12 +68,14 @@ def test_explicit_config_overrides_discovery(tmp_path):
     assert r.returncode == 0  # info is below the default fail-on (warning)
 
 
+@pytest.mark.slow
 def test_command_line_overrides_the_file(tmp_path):
     (tmp_path / ".orderlint.toml").write_text('fail-on = "never"\n')
     assert run_in(tmp_path, "check", str(DOC)).returncode == 0
     assert run_in(tmp_path, "check", str(DOC), "--fail-on", "error").returncode == 1
 
 
+@pytest.mark.slow
 def test_lookback_windows_are_configurable(tmp_path):
     (tmp_path / ".orderlint.toml").write_text('[lookback-days]\npregnancy = 7\ntpmt = "any"\n')
     r = run_in(tmp_path, "config")
@@ -89,6 +95,7 @@ def test_lookback_windows_are_configurable(tmp_path):
     assert _codes(run_in(tmp_path, "check", str(p), "--format", "json")) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "content, fragment",
     [
@@ -113,6 +120,7 @@ def test_configuration_mistakes_exit_2_with_one_clear_line(tmp_path, content, fr
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_config_command_shows_values_and_origins(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.orderlint]\nfail-on = "error"\n[tool.orderlint.rules.ILD202]\nmax-daily-pe-mg = 20\n')
     r = run_in(tmp_path, "config")

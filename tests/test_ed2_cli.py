@@ -51,6 +51,7 @@ def _one_error_line(stderr: bytes) -> str:
 # ----------------------------------------------------------------------------- output faults
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("unbuffered", ["", "1"], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize("fmt", ["text", "json", "jsonl"])
@@ -62,6 +63,7 @@ def test_full_stdout_is_one_line_and_exit_2_never_120(fmt, unbuffered):
     assert _one_error_line(r.stderr) == f"orderlint: error: cannot write the report to standard output: {ENOSPC}"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["rules"], ["explain", "ILD301"], ["schema"],
                                   ["check", "--help"], ["lookup", "cellcept"]], ids=" ".join)
@@ -73,6 +75,7 @@ def test_every_command_reports_a_full_stdout_in_one_line(args):
     assert line.startswith("orderlint: error: cannot write") and line.endswith(ENOSPC) and "internal error" not in line
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_full_output_file_names_the_file():
     r = _run(["check", str(ERROR_DOC), "--format", "json", "--output", "/dev/full"])
@@ -80,6 +83,7 @@ def test_full_output_file_names_the_file():
     assert _one_error_line(r.stderr) == f"orderlint: error: cannot write /dev/full: {ENOSPC}"
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_reported_not_an_internal_error():
     read_end, write_end = os.pipe()
     os.close(read_end)  # nobody will ever read the report
@@ -98,6 +102,7 @@ def test_a_closed_stdout_is_reported_not_an_internal_error():
     assert line.startswith("orderlint: error: cannot write the report to standard output: ") and "closed" in line
 
 
+@pytest.mark.slow
 def test_a_closed_stdin_is_reported_not_an_internal_error():
     r = _run(["check", "-", "--jsonl"], preexec=lambda: os.close(0))
     err = r.stderr.decode()
@@ -157,6 +162,7 @@ def _check_all_formats(paths: list[str], expect_sources: list[str], cwd: Path) -
             assert len(lines) == len(expect_sources) + 1 and all(TEXT_LINE.match(x) for x in lines[:-1]), lines
 
 
+@pytest.mark.slow
 def test_lone_surrogate_in_an_id_is_reported_and_the_run_goes_on(tmp_path):
     doc = json.loads(ERROR_DOC.read_text())
     (tmp_path / "a-surrogate.json").write_text(json.dumps(dict(doc, id="\ud800")))  # JSON text "\ud800"
@@ -166,6 +172,7 @@ def test_lone_surrogate_in_an_id_is_reported_and_the_run_goes_on(tmp_path):
     assert json.loads(r.stdout)["id"] == "\ud800", "the id survives, escaped in the JSON text"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="file names as bytes")
 def test_file_name_that_is_not_utf8_is_reported_and_the_run_goes_on(tmp_path):
     bad = os.fsdecode(b"bad\xff.json")
@@ -190,6 +197,7 @@ FORGING_NAMES = ["a\n::error file=forged.json,line=1::forged.json",
                  "c\nforged.json:1:1: ILD999 [error] forged.json"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="newlines in file names")
 def test_file_names_cannot_forge_report_lines(tmp_path):
     for name in FORGING_NAMES:
@@ -209,6 +217,7 @@ def test_file_names_cannot_forge_report_lines(tmp_path):
     assert sorted(files) == sorted(FORGING_NAMES)
 
 
+@pytest.mark.slow
 def test_newlines_and_bidi_controls_in_file_names_on_stderr_are_escaped():
     r = run_orderlint("check", "missing\nfile\u202e\u2066.json")
     assert r.returncode == 2
@@ -240,6 +249,7 @@ def big_stream(tmp_path_factory) -> Path:
     return p
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
 def test_ctrl_c_during_jobs_2_ends_promptly_with_one_line_every_time(big_stream):
     env = dict(os.environ, ORDERLINT_NO_CONFIG="1", PYTHONFAULTHANDLER="1")
@@ -315,6 +325,7 @@ def _assert_clean_report(fmt: str, out: str, n_docs: int) -> None:
             assert data["version"] == "2.1.0"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("fmt", ["json", "sarif", "jsonl"])
 def test_a_plugin_that_prints_does_not_corrupt_the_report_subprocess(tmp_path, fmt, jobs):
@@ -367,6 +378,7 @@ def test_jobs_auto_stays_within_the_bound():
     assert resolve_jobs(str(max_jobs())) == max_jobs()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "text"])
 def test_the_report_file_is_not_linted_in_a_folder_walk(tmp_path, fmt):
     (tmp_path / "a.json").write_bytes(ERROR_DOC.read_bytes())
@@ -383,6 +395,7 @@ def test_the_report_file_is_not_linted_in_a_folder_walk(tmp_path, fmt):
         assert report.read_text().splitlines()[-1].startswith("1 document, 1 checked")
 
 
+@pytest.mark.slow
 def test_a_run_that_executes_no_rule_does_not_claim_documents_were_checked():
     r = run_orderlint("check", str(ERROR_DOC), "--select", "OL001")
     assert r.returncode == 2 and b"checked" not in r.stdout
@@ -437,6 +450,7 @@ def test_summaries_quote_the_effective_option_values(tmp_path):
 # ----------------------------------------------------------------------------- long runs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt, args", [("json", []), ("jsonl", []), ("sarif", []), ("junit", []), ("github", []),
                                        ("fhir", []), ("text", ["--output", "REPORT"])])
 def test_summary_line_goes_to_stderr_for_reports_people_do_not_read(tmp_path, fmt, args):
@@ -448,11 +462,13 @@ def test_summary_line_goes_to_stderr_for_reports_people_do_not_read(tmp_path, fm
     assert quiet.returncode == 1 and quiet.stderr == b"" and quiet.stdout == r.stdout
 
 
+@pytest.mark.slow
 def test_text_report_on_stdout_keeps_its_summary_there_only():
     r = run_orderlint("check", str(ERROR_DOC))
     assert r.stderr == b"" and r.stdout.decode().splitlines()[-1] == "1 document, 1 checked: 1 error, 0 warnings, 0 info."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("fmt", ["jsonl", "sarif", "junit", "github", "fhir"])
 def test_statistics_work_with_every_format(fmt, jobs):
@@ -464,6 +480,7 @@ def test_statistics_work_with_every_format(fmt, jobs):
     assert [(int(m.group(1)), m.group(2)) for m in rows] == [(x["count"], x["code"]) for x in js["statistics"]]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal")
 def test_progress_on_a_terminal_for_a_long_run_and_never_in_the_report(big_stream, tmp_path):
     import select
@@ -496,6 +513,7 @@ def test_progress_on_a_terminal_for_a_long_run_and_never_in_the_report(big_strea
 # ----------------------------------------------------------------------------- standard input, locations
 
 
+@pytest.mark.slow
 def test_jsonl_with_no_path_reads_standard_input(tmp_path):
     lines = "".join(json.dumps(minimal(id=f"d{i}")) + "\n" for i in range(3)).encode()
     (tmp_path / "decoy.json").write_bytes(ERROR_DOC.read_bytes())  # the folder must not be linted instead
@@ -504,6 +522,7 @@ def test_jsonl_with_no_path_reads_standard_input(tmp_path):
     assert [json.loads(x)["source"] for x in r.stdout.decode().splitlines()] == ["<stdin>:1", "<stdin>:2", "<stdin>:3"]
 
 
+@pytest.mark.slow
 def test_stdin_with_several_json_values_suggests_jsonl():
     lines = (json.dumps(minimal(id="a")) + "\n" + json.dumps(minimal(id="b")) + "\n").encode()
     r = run_orderlint("check", "-", input=lines)
@@ -513,6 +532,7 @@ def test_stdin_with_several_json_values_suggests_jsonl():
     assert "--jsonl" not in single.stdout.decode(), "a single broken document gets no JSON Lines hint"
 
 
+@pytest.mark.slow
 def test_json_lines_findings_are_path_line_col_without_a_second_line_number(tmp_path):
     doc = json.loads(ERROR_DOC.read_text())
     p = tmp_path / "stream.jsonl"
@@ -548,6 +568,7 @@ def test_the_python_api_never_writes_to_stdout_even_when_a_plugin_prints(capsys)
 FHIR_EXAMPLES = EXAMPLES / "fhir"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_fhir_examples_through_the_command_line_give_the_expected_findings(jobs):
     import tomllib
@@ -568,6 +589,7 @@ def test_fhir_examples_through_the_command_line_give_the_expected_findings(jobs)
     assert "bulk" in got and got["bulk"]["ILD301"] >= 1  # the export is linted per patient, not per line
 
 
+@pytest.mark.slow
 def test_a_bulk_export_is_one_result_per_patient_and_findings_name_the_file_of_their_line():
     r = run_orderlint("check", str(FHIR_EXAMPLES / "bulk"), "--as-of", "2026-03-02", "--format", "jsonl")
     rows = [json.loads(line) for line in r.stdout.decode().splitlines()]
@@ -580,6 +602,7 @@ def test_a_bulk_export_is_one_result_per_patient_and_findings_name_the_file_of_t
     assert re.search(r"file=[^,]*MedicationRequest\.ndjson,line=\d+,col=\d+,title=ILD301::", gh), gh
 
 
+@pytest.mark.slow
 def test_input_format_regimen_reads_fhir_as_regimens_and_fhir_forces_fhir(tmp_path):
     bundle = FHIR_EXAMPLES / "ILD301-fires.bundle.json"
     as_regimen = json.loads(run_orderlint("check", str(bundle), "--input-format", "regimen", "--format", "json").stdout)
@@ -591,6 +614,7 @@ def test_input_format_regimen_reads_fhir_as_regimens_and_fhir_forces_fhir(tmp_pa
     assert forced["results"][0]["status"] == "invalid", "a regimen is not FHIR: OL001, never a silent pass"
 
 
+@pytest.mark.slow
 def test_fhir_on_stdin_and_in_json_lines_is_recognized_per_document():
     lines = "".join(json.dumps(json.loads(p.read_text())) + "\n"
                     for p in (FHIR_EXAMPLES / "ILD301-fires.bundle.json", ERROR_DOC))

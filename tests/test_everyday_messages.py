@@ -26,6 +26,7 @@ def test_explain_with_a_prefix_lists_the_rules_it_names():
         assert (code, name, summary) == (rule.code, rule.name, rule.summary_for(linter.options[rule.code]))
 
 
+@pytest.mark.slow
 def test_explain_of_one_rule_and_of_an_unknown_rule_are_as_before():
     from orderlint.docs import explain_text
     from orderlint.engine import Linter
@@ -38,6 +39,7 @@ def test_explain_of_one_rule_and_of_an_unknown_rule_are_as_before():
     assert unknown.returncode == 2 and b"unknown rule 'ILD9'" in unknown.stderr and unknown.stdout == b""
 
 
+@pytest.mark.slow
 def test_several_yaml_documents_in_one_file_are_said_plainly(tmp_path):
     p = tmp_path / "two.yaml"
     p.write_text("id: a\nkind: order-set\n---\nid: b\nkind: order-set\n")
@@ -47,6 +49,7 @@ def test_several_yaml_documents_in_one_file_are_said_plainly(tmp_path):
     assert "one regimen document; this one has 2" in line and "JSON Lines" in line, line
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(reason="the message comes from orderlint/reader.py (JSONDecodeError's own words); "
                           "a plain-English trailing-comma message is asked of the reader", strict=False)
 @pytest.mark.parametrize("text", ['{"id": "a", "kind": "order-set",}\n', '{"id": "a", "orders": [1, 2,]}\n'])

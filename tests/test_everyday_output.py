@@ -51,6 +51,7 @@ def _no_color_env() -> dict:
     return {"NO_COLOR": "", "TERM": "xterm-256color"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal")
 def test_text_report_is_coloured_on_a_terminal_and_reads_the_same_without_colour():
     coloured = _on_a_terminal(["check", str(ERROR_DOC)], _no_color_env()).decode()
@@ -62,6 +63,7 @@ def test_text_report_is_coloured_on_a_terminal_and_reads_the_same_without_colour
     assert ANSI.sub("", coloured).replace("\r\n", "\n") == plain
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal")
 @pytest.mark.parametrize("env, args", [({"NO_COLOR": "1"}, []), ({}, ["--color", "never"]), ({"TERM": "dumb"}, []),
                                        ({}, ["--format", "github"]), ({}, ["--output", "REPORT"])])
@@ -73,6 +75,7 @@ def test_no_colour_with_no_color_never_a_dumb_terminal_another_format_or_a_file(
         assert b"\x1b" not in (tmp_path / "report.txt").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_color_always_colours_a_pipe_too_with_the_same_text(jobs):
     plain = run_orderlint("check", str(EXAMPLES / "regimens"), "--jobs", jobs).stdout.decode()
@@ -82,6 +85,7 @@ def test_color_always_colours_a_pipe_too_with_the_same_text(jobs):
     assert ANSI.sub("", coloured) == plain
 
 
+@pytest.mark.slow
 def test_colour_never_carries_escapes_from_a_document(tmp_path):
     doc = json.loads(ERROR_DOC.read_text())
     doc["orders"][0]["drug"] = "cyclophosphamide\x1b[2J"
@@ -196,6 +200,7 @@ def _complete(words: str, shell: str = "bash") -> list[str]:
     return r.stdout.decode().splitlines()
 
 
+@pytest.mark.slow
 def test_explain_completes_rule_codes_and_names():
     from orderlint.engine import Linter
 
@@ -209,6 +214,7 @@ def test_explain_completes_rule_codes_and_names():
     assert [r.code for r in linter.rules] == everything[: len(linter.rules)] and "value-sets" in everything
 
 
+@pytest.mark.slow
 def test_check_options_and_subcommands_complete():
     assert "plain,--force-exclude" in _complete("orderlint check --force")
     assert "plain,completion" in _complete("orderlint comp")

@@ -67,22 +67,26 @@ def test_check_dot_skips_virtualenvs_node_modules_and_ci_files(project):
     assert _sources(_run(project, "check", ".", "--format", "json", "-j", "2")) == expected
 
 
+@pytest.mark.slow
 def test_a_file_named_on_the_command_line_is_linted_even_if_excluded(project):
     r = _run(project, "check", ".pre-commit-config.yaml", "node_modules/pkg/package.json", "--format", "json")
     assert _sources(r) == [".pre-commit-config.yaml", "node_modules/pkg/package.json"]
     assert r.returncode == 1  # the CI file is not a regimen: OL001, as before
 
 
+@pytest.mark.slow
 def test_an_excluded_folder_named_on_the_command_line_is_walked(project):
     assert _sources(_run(project, "check", "node_modules", "--format", "json")) == ["node_modules/pkg/package.json"]
 
 
+@pytest.mark.slow
 def test_force_exclude_drops_named_files_and_files_in_excluded_folders(project):
     r = _run(project, "check", "--force-exclude", ".pre-commit-config.yaml", ".github/workflows/ci.yml",
              "node_modules/pkg/package.json", "protocols/a.json", "--format", "json")
     assert _sources(r) == ["protocols/a.json"] and r.returncode == 0
 
 
+@pytest.mark.slow
 def test_force_exclude_with_nothing_left_exits_0_and_says_why(project):
     r = _run(project, "check", "--force-exclude", ".pre-commit-config.yaml", ".gitlab-ci.yml")
     assert r.returncode == 0 and r.stdout.startswith(b"0 documents")
@@ -90,11 +94,13 @@ def test_force_exclude_with_nothing_left_exits_0_and_says_why(project):
     assert err.count("\n") == 1 and "every path given is excluded (--force-exclude)" in err and ".gitlab-ci.yml" in err
 
 
+@pytest.mark.slow
 def test_force_exclude_still_fails_closed_on_a_missing_path(project):
     r = _run(project, "check", "--force-exclude", ".pre-commit-config.yaml", "missing.json")
     assert r.returncode == 2 and b"missing.json" in r.stderr
 
 
+@pytest.mark.slow
 def test_extend_exclude_from_the_configuration_file(project):
     (project / "pyproject.toml").write_text('[tool.orderlint]\nextend-exclude = ["drafts/", "*-old.json"]\n')
     _doc(project / "protocols" / "drafts" / "c.json")
@@ -106,6 +112,7 @@ def test_extend_exclude_from_the_configuration_file(project):
     assert not any("node_modules" in s for s in _sources(r))
 
 
+@pytest.mark.slow
 def test_exclude_replaces_the_defaults(project):
     (project / ".orderlint.toml").write_text('exclude = ["venv"]\n')
     found = _sources(_run_config(project, "check", ".", "--format", "json"))
@@ -137,12 +144,14 @@ def test_include_selects_what_a_walk_lints(project):
     assert _sources(_run_config(project, "check", "protocols/f.yaml", "--format", "json")) == ["protocols/f.yaml"]
 
 
+@pytest.mark.slow
 def test_force_exclude_from_the_configuration_file(project):
     (project / ".orderlint.toml").write_text('force-exclude = true\n')
     r = _run_config(project, "check", ".gitlab-ci.yml", "protocols/a.json", "--format", "json")
     assert _sources(r) == ["protocols/a.json"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table, needle", [
     ('include = "*.json"', "include must be a list of glob patterns"),
     ('include = []', "include must name at least one pattern"),
@@ -200,6 +209,7 @@ def test_force_exclude_outside_the_root_matches_folder_names_only(tmp_path):
     assert not Selection(exclude=["build"], root=str(root)).named_path_excluded(str(outside)), "only with force"
 
 
+@pytest.mark.slow
 def test_a_bulk_export_with_a_manifest_is_one_unit_and_its_other_files_are_still_linted(tmp_path):
     export = tmp_path / "exports" / "bulk"
     shutil.copytree(EXAMPLES / "fhir" / "bulk", export)

@@ -64,6 +64,7 @@ def test_the_api_reads_every_file_with_one_result_per_document(api_results):
         _check([r.to_dict() for r in results], unit)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("input_format", ["fhir", "auto"])
 def test_the_command_line_reads_every_file_as_the_api_does(api_results, input_format, tmp_path):
     out = tmp_path / "report.jsonl"
@@ -91,6 +92,7 @@ def test_the_command_line_reads_every_file_as_the_api_does(api_results, input_fo
     assert summary.startswith(f"{len(rows)} documents"), summary
 
 
+@pytest.mark.slow
 def test_the_fhir_report_of_the_corpus_parses_with_r4b(tmp_path):
     pytest.importorskip("fhir.resources.R4B.bundle")
     from fhir.resources.R4B.bundle import Bundle

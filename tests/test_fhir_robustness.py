@@ -43,6 +43,7 @@ def _paths(x, pre=()):
             yield from _paths(v, pre + (i,))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_mutated_documents_never_crash_the_mapping(seed):
     linter = Linter(Settings(as_of=dt.date(2026, 3, 2)))

@@ -24,6 +24,7 @@ def mixed_inputs(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "text", "sarif"])
 def test_jobs_2_equals_jobs_1(mixed_inputs, fmt):
     one = run_orderlint("check", str(mixed_inputs), "--format", fmt, "--jobs", "1", timeout=300)
@@ -33,6 +34,7 @@ def test_jobs_2_equals_jobs_1(mixed_inputs, fmt):
     assert len(one.stdout) > 1000
 
 
+@pytest.mark.slow
 def test_jobs_keeps_input_order_for_stdin_streams(mixed_inputs):
     data = (mixed_inputs / "stream.jsonl").read_bytes()
     r = run_orderlint("check", "-", "--jsonl", "--format", "jsonl", "--jobs", "auto", input=data, timeout=300)
@@ -40,6 +42,7 @@ def test_jobs_keeps_input_order_for_stdin_streams(mixed_inputs):
     assert sources == [f"<stdin>:{i}" for i in range(1, 701)]
 
 
+@pytest.mark.slow
 def test_jobs_reports_unreadable_inputs_like_jobs_1(tmp_path):
     (tmp_path / "ok.json").write_text((EXAMPLES / "regimens" / "ILD301-clean.json").read_text())
     r = run_orderlint("check", str(tmp_path / "ok.json"), str(tmp_path / "missing.json"), "--jobs", "2")
@@ -69,6 +72,7 @@ def _in_worker_only(monkeypatch, action):
     monkeypatch.setattr(Linter, "lint_document", lint_document)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])
 def test_a_worker_that_dies_is_a_tool_error_not_a_hang(mixed_inputs, monkeypatch, fmt):
     import os
@@ -92,6 +96,7 @@ def test_a_crash_inside_a_worker_is_one_line_and_exit_2(mixed_inputs, monkeypatc
     assert r.exit_code == 2 and "RuntimeError: simulated bug" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_workers_end_when_the_parent_is_killed(tmp_path):
     # A parent ended by SIGKILL (an OOM killer, a CI timeout) runs no clean-up: the workers, blocked on
     # their queue, must still go with it and never linger.

@@ -36,6 +36,7 @@ def example_plugin(tmp_path_factory) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_example_plugin_adds_its_rule(example_plugin, tmp_path):
     env = {"PYTHONPATH": str(example_plugin)}
     rules = run_orderlint("rules", "--format", "json", env=env)
@@ -55,6 +56,7 @@ def test_example_plugin_adds_its_rule(example_plugin, tmp_path):
     assert run_orderlint("check", str(p)).returncode == 0
 
 
+@pytest.mark.slow
 def test_example_plugin_runs_its_own_case_file_with_the_public_runner(example_plugin):
     # The installed pack ships cases/SITE001.yaml (package data) and its own test runs it with
     # orderlint.cases, as a plugin author's CI would.
@@ -68,6 +70,7 @@ def test_example_plugin_runs_its_own_case_file_with_the_public_runner(example_pl
     assert "5 passed" in r.stdout
 
 
+@pytest.mark.slow
 def test_example_plugin_explain_shows_its_first_firing_and_passing_case(example_plugin):
     out = run_orderlint("explain", "SITE001", env={"PYTHONPATH": str(example_plugin)}).stdout.decode()
     assert "Fires on (case 'new-order-without-id' of SITE001.yaml):" in out
@@ -75,6 +78,7 @@ def test_example_plugin_explain_shows_its_first_firing_and_passing_case(example_
     assert "-> SITE001 at /orders/0 (order 0)" in out
 
 
+@pytest.mark.slow
 def test_example_plugin_vocabulary_is_used(example_plugin, tmp_path):
     doc = minimal(orders=[{"id": "m", "drug": "myco-m", "dose": 5000, "unit": "mg", "route": "oral", "frequency": "daily"}])
     p = write_doc(tmp_path, doc)
@@ -106,6 +110,7 @@ def declare(check, code="XTR001", name="extra-rule"):
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "source, fragment",
     [
@@ -130,6 +135,7 @@ def test_a_plugin_that_fails_to_load_stops_the_run(tmp_path, source, fragment):
     assert r.stdout == b"", "no document is reported as checked when a plugin did not load"
 
 
+@pytest.mark.slow
 def test_a_rule_that_raises_gives_OL000_for_that_document_and_exit_2(tmp_path):
     env = _fake_plugin(tmp_path, "crashy", RULE_HEADER + """
 def check(reg, opts):
@@ -155,6 +161,7 @@ def orderlint_rules():
     assert "1 check(s) crashed" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
 
 
+@pytest.mark.slow
 def test_a_rule_that_returns_a_malformed_finding_gives_OL000(tmp_path):
     env = _fake_plugin(tmp_path, "sloppy", RULE_HEADER + """
 def check(reg, opts):
@@ -170,6 +177,7 @@ def orderlint_rules():
     assert r.returncode == 2 and f["code"] == "OL000" and "malformed finding" in f["message"]
 
 
+@pytest.mark.slow
 def test_exit_zero_still_exits_2_on_a_crash(tmp_path):
     env = _fake_plugin(tmp_path, "crashy2", RULE_HEADER + """
 def check(reg, opts):
@@ -198,6 +206,7 @@ def test_api_raises_a_clear_error_instead_of_exiting(tmp_path):
     assert "failed in orderlint_rules: RuntimeError: broken" in info.value.messages[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "body, name",
     [
@@ -226,12 +235,14 @@ def orderlint_rules():
     assert "Traceback" not in r.stderr.decode()
 
 
+@pytest.mark.slow
 def test_a_vocabulary_hook_that_exits_zero_stops_the_run_with_exit_2(tmp_path):
     env = _fake_plugin(tmp_path, "vocexit", RULE_HEADER + "@hookimpl\ndef orderlint_vocabulary():\n    import sys\n    sys.exit(0)\n")
     r = run_orderlint("check", str(write_doc(tmp_path, minimal())), env=env)
     assert r.returncode == 2 and b"failed in orderlint_vocabulary: SystemExit" in r.stderr and r.stdout == b""
 
 
+@pytest.mark.slow
 def test_a_check_that_never_returns_is_OL000_after_check_timeout(tmp_path):
     env = _fake_plugin(tmp_path, "looper", RULE_HEADER + """
 def check(reg, opts):

@@ -63,6 +63,7 @@ def _try_repo(repo: Path, hook_source: Path):
                           cwd=repo, capture_output=True, text=True, env=env, timeout=600)
 
 
+@pytest.mark.slow
 def test_pre_commit_fails_an_unsafe_order_set_and_passes_a_clean_one(tmp_path, hook_source):
     unsafe = _repo_with(tmp_path / "u", {"cyc.yaml": EXAMPLES / "protocols" / "cyc-induction.yaml"})
     before = _digest(unsafe)
@@ -93,6 +94,7 @@ jobs:
 """
 
 
+@pytest.mark.slow
 def test_the_published_hook_does_not_lint_the_repositorys_ci_configuration(tmp_path, hook_source):
     """Issue 16: the hook linted .pre-commit-config.yaml (5 OL001 errors); --force-exclude keeps the
     default excludes for the file names pre-commit passes."""
