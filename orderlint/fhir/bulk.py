@@ -29,17 +29,33 @@ tests/test_fhir_bulk.py checks the bound without timing: the same Python heap pe
 what the SQLite cache may add) at 200 and 2,000 patients.
 
 Results come in patient-id order, after one OL001 result per line that is not a FHIR resource (in
-file and line order); resources that name no patient are read together as one more regimen (as
-orderlint.spark does). Each finding carries ``file`` (the file of its line); its pointer is inside
+file and line order). Each finding carries ``file`` (the file of its line); its pointer is inside
 that line's resource and its line and column are in that file. A result's ``source`` is
 ``<file>:<line>`` of the patient's Patient resource (else of its first resource).
+
+Resources that name no patient (no ``subject``/``patient`` reference to a Patient; a Patient with
+no ``id``) follow fhir.md section 1, "no subject: the only patient", as a Bundle's do:
+
+- an export of exactly one patient: they are that patient's, read with its resources in file and
+  line order;
+- an export of several patients: no patient uses them. Each is a result of its own, before the
+  patients' (in file and line order): ``source`` ``<file>:<line>``, no ``id`` or ``patient``,
+  status ``not-applicable`` (nothing of it is checked), with one ``OL008`` finding
+  ``unresolved-reference: <type> names no patient, and the export holds several patients: not
+  used`` at that line (pointer ``""``). A result per resource keeps memory bounded however many
+  there are, and each is reported, never silently dropped. ``--fhir-strict`` does not validate
+  them (they are not read into any regimen);
+- an export of no patient at all: they are read together as one regimen with no patient.
+
+Whether the export holds one patient or several is read from the index (two keys at most), so
+deciding keeps nothing per patient. orderlint.spark decides the same way.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 from orderlint.fhir.r4 import R4_TYPES
 
@@ -72,6 +88,11 @@ INDEXES = ("CREATE INDEX res_patient ON res (patient, file, line)", "CREATE INDE
 PATIENTS_SQL = "SELECT DISTINCT patient FROM res ORDER BY patient"
 ROWS_SQL = "SELECT file, line, raw FROM res WHERE patient = ? ORDER BY file, line"
 MED_SQL = "SELECT file, line, raw FROM meds WHERE ref = ? LIMIT 1"
+#: Up to two patients of the export (resources that name none are keyed ''): enough to tell no
+#: patient, the only patient, or several.
+FIRST_PATIENTS_SQL = "SELECT DISTINCT patient FROM res WHERE patient > '' ORDER BY patient LIMIT 2"
+#: Whether some resource names no patient.
+UNNAMED_SQL = "SELECT 1 FROM res WHERE patient = '' LIMIT 1"
 #: The Bulk Data export manifest (the completion response of a kick-off request), as saved by a client.
 MANIFEST = "manifest.json"
 _MANIFEST_MAX_BYTES = 16 << 20
@@ -227,10 +248,17 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         for source, message, pointer, line, col in db.execute("SELECT * FROM bad ORDER BY rowid"):
             f = linter._finding("OL001", message, pointer, None, None, (line, col))
             yield FhirResult(source, None, "invalid", None, [f])
+        first = [pid for (pid,) in db.execute(FIRST_PATIENTS_SQL)]
+        unnamed = db.execute(UNNAMED_SQL).fetchone() is not None
+        if unnamed and len(first) > 1:  # several patients: resources that name none are used by none
+            for fid, line, raw in db.execute(ROWS_SQL, ("",)):
+                yield unused_result(linter, files[fid], line, raw)
         keys = db.cursor()
         keys.execute(PATIENTS_SQL)
         for (pid,) in keys:
-            yield from _patient(db, pid, files, linter, strict)
+            if pid == "" and first:
+                continue  # used by the only patient, or by none
+            yield from _patient(db, pid, files, linter, strict, unnamed=unnamed and len(first) == 1)
     finally:
         db.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -293,8 +321,31 @@ def _med_refs(r: dict) -> list[str]:
     return []
 
 
+def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResult":
+    """The result of a resource that names no patient in an export of several patients: used by
+    none, said by one OL008 ``unresolved-reference`` at its line (fhir.md section 1). Shared with
+    orderlint.spark, so that both give the same rows."""
+    import json
+
+    from orderlint.fhir.lint import FhirResult
+
+    source = f"{path}:{line}"
+    findings: list[Finding] = []
+    if "OL008" in linter.enabled:
+        r = json.loads(raw)
+        rtype = r.get("resourceType") if isinstance(r, dict) else None
+        what = "Patient has no id" if rtype == "Patient" else f"{rtype} names no patient"
+        f = linter._finding("OL008", f"unresolved-reference: {what}, and the export holds several patients: not used",
+                            "", None, None)
+        findings.append(_relocate(f, [(0, line, raw)], {0: path}, {}, 0))
+    return FhirResult(source, None, "not-applicable", None, findings, patient=None)
+
+
 def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter",
-             strict: bool = False) -> Iterator["FhirResult"]:
+             strict: bool = False, *, unnamed: bool = False) -> Iterator["FhirResult"]:
+    """One patient's result(s); with ``unnamed``, the resources that name no patient are its too
+    (the export's only patient), merged with its own in file and line order."""
+    import heapq
     import json
 
     from orderlint.fhir.lint import lint_mapped
@@ -304,7 +355,10 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
     entries: list[dict] = []
     places: list[tuple[int, int, str]] = []  # entry index -> (file id, line, raw text)
     wanted: list[str] = []
-    for fid, line, raw in db.execute(ROWS_SQL, (pid,)):
+    rows: Iterable[tuple[int, int, str]] = db.execute(ROWS_SQL, (pid,))
+    if unnamed:  # two index ranges, each in (file, line) order: merged without a temporary sort
+        rows = heapq.merge(rows, db.execute(ROWS_SQL, ("",)), key=lambda row: (row[0], row[1]))
+    for fid, line, raw in rows:
         r = json.loads(raw)
         entries.append({"resource": r})
         places.append((fid, line, raw))
@@ -360,4 +414,4 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
 
 
 __all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "TYPES", "bulk_files", "connect", "export_paths", "is_bulk_folder",
-           "iter_bulk"]
+           "iter_bulk", "unused_result"]

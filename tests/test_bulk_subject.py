@@ -1,0 +1,191 @@
+"""Resources that name no patient in a FHIR Bulk Data export (fhir.md section 1, "no subject: the
+only patient"): an export of one patient reads them as that patient's; an export of several uses
+them for none and says so with one OL008 `unresolved-reference` per resource, at its file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import bulk
+from orderlint.fhir.bulk import connect, iter_bulk
+
+from conftest import EXAMPLES
+
+AS_OF = "2026-03-02"
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=dt.date.fromisoformat(AS_OF)))
+
+
+def patient_resources(example: str, pid: str) -> list[dict[str, Any]]:
+    """The resources of an example Bundle, moved to patient ``pid`` (ids prefixed, so that two
+    patients' copies never share an id)."""
+    bundle = json.loads((EXAMPLES / "fhir" / f"{example}.bundle.json").read_text(encoding="utf-8"))
+    out = []
+    for e in bundle["entry"]:
+        r = e["resource"]
+        if r["resourceType"] == "Patient":
+            r["id"] = pid
+        else:
+            r["id"] = f"{pid}-{r['id']}"
+            if "subject" in r:
+                r["subject"] = {"reference": f"Patient/{pid}"}
+        out.append(r)
+    return out
+
+
+def write_export(folder: Path, resources: list[dict[str, Any]]) -> None:
+    """One NDJSON file per resource type, in the order given."""
+    folder.mkdir(parents=True)
+    by_type: dict[str, list[str]] = {}
+    for r in resources:
+        by_type.setdefault(r["resourceType"], []).append(json.dumps(r, separators=(",", ":")))
+    for rtype, lines in by_type.items():
+        (folder / f"{rtype}.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def hbv_of(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    (hbv,) = [r for r in resources if r["id"].endswith("-hbv")]
+    return hbv
+
+
+def codes(result: Any) -> list[str]:
+    return [f.code for f in result.findings]
+
+
+def test_the_fixture_needs_its_hbv_screening(tmp_path, linter):
+    # The clean example is clean because of its hbv Observation: without it, ILD402 fires.
+    res = patient_resources("ILD402-clean", "a")
+    write_export(tmp_path / "with", res)
+    write_export(tmp_path / "without", [r for r in res if r is not hbv_of(res)])
+    (clean,) = iter_bulk(str(tmp_path / "with"), linter=linter)
+    (fires,) = iter_bulk(str(tmp_path / "without"), linter=linter)
+    assert clean.status == "checked" and "ILD402" not in codes(clean)
+    assert fires.status == "checked" and "ILD402" in codes(fires)
+
+
+def test_one_patient_export_a_screening_observation_with_no_subject_is_the_patients(tmp_path, linter):
+    res = patient_resources("ILD402-clean", "a")
+    del hbv_of(res)["subject"]
+    write_export(tmp_path / "e", res)
+    results = list(iter_bulk(str(tmp_path / "e"), linter=linter))
+    (r,) = results  # no regimen of its own
+    assert r.patient == "a" and r.status == "checked"
+    assert "ILD402" not in codes(r), "the subject-less hbv screening counts for the only patient"
+    assert not [f for f in r.findings if f.code == "OL008" and f.message.startswith("unresolved-reference")]
+    assert r.source == f"{tmp_path / 'e' / 'Patient.ndjson'}:1"
+
+
+def test_one_patient_export_a_medication_request_with_no_subject_is_the_patients(tmp_path, linter):
+    res = patient_resources("ILD402-fires", "a")
+    (mr,) = [r for r in res if r["resourceType"] == "MedicationRequest"]
+    del mr["subject"]
+    write_export(tmp_path / "e", res)
+    (r,) = iter_bulk(str(tmp_path / "e"), linter=linter)
+    assert r.patient == "a" and r.status == "checked"
+    (f,) = [f for f in r.findings if f.code == "ILD402"]
+    assert f.order == "a-rtx" and Path(f.file).name == "MedicationRequest.ndjson" and f.line == 1
+
+
+def test_one_patient_export_resources_without_subject_keep_file_and_line_order(tmp_path, linter):
+    # The patient's own lines and the subject-less ones interleave in one file: findings are still
+    # located at their own line (the merge keeps each entry's place).
+    res = patient_resources("ILD402-fires", "a")
+    obs = [r for r in res if r["resourceType"] == "Observation"]
+    for r in obs[::2]:
+        del r["subject"]
+    write_export(tmp_path / "e", res)
+    (r,) = iter_bulk(str(tmp_path / "e"), linter=linter)
+    assert r.patient == "a" and r.status == "checked" and "ILD402" in codes(r)
+    located = [f for f in r.findings if f.order is not None]
+    assert located
+    for f in located:
+        assert f'"id":"{f.order}"' in Path(f.file).read_text(encoding="utf-8").splitlines()[f.line - 1]
+
+
+def test_several_patients_a_resource_with_no_subject_is_used_by_none_and_said(tmp_path, linter):
+    a = patient_resources("ILD402-clean", "a")
+    b = patient_resources("ILD402-clean", "b")
+    orphan = hbv_of(a)
+    a.remove(orphan)
+    b.remove(hbv_of(b))
+    del orphan["subject"]
+    orphan["id"] = "nobody-hbv"
+    resources = a + b + [orphan]
+    write_export(tmp_path / "e", resources)
+    results = list(iter_bulk(str(tmp_path / "e"), linter=linter))
+    assert [r.patient for r in results] == [None, "a", "b"]
+    unused, pa, pb = results
+    # neither patient uses the hbv screening: both miss it
+    assert "ILD402" in codes(pa) and "ILD402" in codes(pb)
+    # the resource is reported at its file and line, by a result of its own
+    obs_file = tmp_path / "e" / "Observation.ndjson"
+    line = obs_file.read_text(encoding="utf-8").splitlines().index(json.dumps(orphan, separators=(",", ":"))) + 1
+    assert (unused.source, unused.id, unused.status) == (f"{obs_file}:{line}", None, "not-applicable")
+    (f,) = unused.findings
+    assert f.code == "OL008" and f.severity == "info"
+    assert f.message == "unresolved-reference: Observation names no patient, and the export holds several patients: not used"
+    assert (f.file, f.line, f.column, f.pointer, f.order) == (str(obs_file), line, 1, "", None)
+    d = unused.to_dict()
+    assert d["patient"] is None and d["findings"][0]["file"] == str(obs_file)
+
+
+def test_several_patients_each_unnamed_resource_is_its_own_result_in_file_and_line_order(tmp_path, linter):
+    a = patient_resources("ILD402-fires", "a")
+    b = patient_resources("ILD402-fires", "b")
+    (mr,) = [r for r in b if r["resourceType"] == "MedicationRequest"]
+    del mr["subject"]
+    anon = {"resourceType": "Patient", "gender": "female"}  # a Patient with no id names no patient either
+    write_export(tmp_path / "e", a + b + [anon])
+    results = list(iter_bulk(str(tmp_path / "e"), linter=linter))
+    assert [(r.patient, r.status) for r in results] == [(None, "not-applicable"), (None, "not-applicable"), ("a", "checked"),
+                                                        ("b", "not-applicable")]
+    assert [r.source for r in results[:2]] == [f"{tmp_path / 'e' / 'MedicationRequest.ndjson'}:2",
+                                               f"{tmp_path / 'e' / 'Patient.ndjson'}:3"]
+    assert [f.message.split(",")[0] for r in results[:2] for f in r.findings] == [
+        "unresolved-reference: MedicationRequest names no patient", "unresolved-reference: Patient has no id"]
+    # b's order was not hers to check: she has none
+    assert [f.message.split(":")[0] for f in results[3].findings if f.code == "OL008"] == ["no-orders"]
+
+
+def test_without_OL008_the_unused_resource_is_still_a_result(tmp_path):
+    quiet = Linter(Settings(as_of=dt.date.fromisoformat(AS_OF), ignore=["OL008"]))
+    a = patient_resources("ILD402-clean", "a")
+    b = patient_resources("ILD402-clean", "b")
+    del hbv_of(a)["subject"]
+    write_export(tmp_path / "e", a + b)
+    results = list(iter_bulk(str(tmp_path / "e"), linter=quiet))
+    # the same result as with OL008 on (no regimen of its own), only without its finding
+    assert [(r.patient, r.id, r.status, codes(r)) for r in results[:1]] == [(None, None, "not-applicable", [])]
+    assert "ILD402" not in codes(results[2]) and "ILD402" in codes(results[1])
+    assert [r.patient for r in results] == [None, "a", "b"]
+
+
+def test_no_patient_at_all_the_unnamed_resources_are_one_regimen(tmp_path, linter):
+    res = [r for r in patient_resources("ILD402-clean", "a") if r["resourceType"] != "Patient"]
+    for r in res:
+        r.pop("subject", None)
+    write_export(tmp_path / "e", res)
+    (r,) = iter_bulk(str(tmp_path / "e"), linter=linter)
+    assert r.patient is None and r.status == "checked" and "ILD402" not in codes(r)
+
+
+def test_deciding_one_or_several_patients_reads_the_index(tmp_path):
+    db = connect(str(tmp_path / "x.sqlite3"))
+    try:
+        for stmt in bulk.SCHEMA + bulk.INDEXES:
+            db.execute(stmt)
+        plans = [" ".join(str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + q, args)) for q, args in (
+            (bulk.FIRST_PATIENTS_SQL, ()), (bulk.UNNAMED_SQL, ()), (bulk.ROWS_SQL, ("",)))]
+    finally:
+        db.close()
+    assert all("USING" in p and "INDEX" in p and "TEMP B-TREE" not in p for p in plans), plans
