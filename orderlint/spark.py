@@ -312,7 +312,9 @@ def lint_dataframe(
 # ----------------------------------------------------------------------------- lint_fhir_bulk
 
 # One row per line of an export file, after reading ("res" pass). grp 1 is a line that is not a
-# FHIR resource (its own group, its OL001 row); grp 0 a resource keyed by its patient.
+# FHIR resource (its own group, its OL001 row); grp 0 a resource keyed by its patient ('' when it
+# names none); grp 2 a resource that names no patient in an export of several patients (its own
+# group, keyed by its file id and line: used by none, its OL008 row; orderlint.fhir.bulk).
 _ENTRY_SCHEMA = StructType([
     StructField("grp", IntegerType(), False),
     StructField("key", StringType(), False),
@@ -325,6 +327,7 @@ _ENTRY_SCHEMA = StructType([
     StructField("ecol", IntegerType(), True),
 ])
 _REF_SCHEMA = StructType([StructField("key", StringType(), False), StructField("ref", StringType(), False)])
+_KEY_SCHEMA = StructType([StructField("key", StringType(), False)])
 _MED_SCHEMA = StructType([
     StructField("ref", StringType(), False), StructField("fid", IntegerType(), False),
     StructField("line", IntegerType(), False), StructField("text", StringType(), False),
@@ -333,16 +336,18 @@ _MED_SCHEMA = StructType([
 
 class _BulkReader:
     """mapInArrow over (fid, path, name) rows: reads each export file line by line (raw bytes, as
-    the command line does), in one of three passes: ``res`` (every resource keyed by patient, and
-    the lines that are not resources), ``refs`` (patient -> referenced Medication) and ``med``
-    (the Medications). The two small passes skip, without parsing, lines that cannot match."""
+    the command line does), in one of four passes: ``res`` (every resource keyed by patient, and
+    the lines that are not resources), ``refs`` (patient -> referenced Medication), ``med``
+    (the Medications) and ``keys`` (up to two patients per file: enough to tell whether the export
+    holds one patient or several). The ``refs`` and ``med`` passes skip, without parsing, lines
+    that cannot match; ``keys`` stops reading a file at its second patient."""
 
     def __init__(self, job: _Job, mode: str) -> None:
         self.job = job
         self.mode = mode
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
-        schema = _arrow_of({"res": _ENTRY_SCHEMA, "refs": _REF_SCHEMA, "med": _MED_SCHEMA}[self.mode])
+        schema = _arrow_of({"res": _ENTRY_SCHEMA, "refs": _REF_SCHEMA, "med": _MED_SCHEMA, "keys": _KEY_SCHEMA}[self.mode])
         out: list[tuple[Any, ...]] = []
         for batch in batches:
             for fid, path, name in zip(*(c.to_pylist() for c in batch.columns)):
@@ -362,6 +367,7 @@ class _BulkReader:
         from orderlint.reader import iter_jsonl_lines, jsonl_document
 
         mode = self.mode
+        seen: list[str] = []  # "keys": this file's first two patients
         try:
             stream = open(path, "rb")
         except OSError as e:
@@ -370,7 +376,7 @@ class _BulkReader:
         with stream:
             try:
                 for _src, lineno, raw in iter_jsonl_lines(stream, name):
-                    if raw is not None and mode != "res":
+                    if raw is not None and mode in ("refs", "med"):
                         needle = b"Medication" if mode == "med" else b"medicationReference"
                         if needle not in raw and b"\\u" not in raw:  # a \u escape could spell it
                             continue
@@ -390,6 +396,13 @@ class _BulkReader:
                         continue
                     if mode == "res":
                         yield (0, _patient_key(r) or "", None, fid, lineno, doc.text, None, None, None)
+                    elif mode == "keys":
+                        k = _patient_key(r)
+                        if k and k not in seen:
+                            seen.append(k)
+                            yield (k,)
+                            if len(seen) > 1:
+                                return  # two patients: the export holds several
                     elif mode == "refs":
                         for ref in _med_refs(r):
                             yield (_patient_key(r) or "", ref)
@@ -439,6 +452,8 @@ class _BulkPatient:
         grp, key = rows[0]["grp"], rows[0]["key"]
         if grp == 1:
             out = [self._bad_line(linter, r) for r in rows]
+        elif grp == 2:
+            out = [row for r in rows for row in self._unused(linter, r)]
         else:
             try:
                 out = self._patient(linter, key, rows)
@@ -453,6 +468,19 @@ class _BulkPatient:
 
         f = linter._finding("OL001", r["text"], r["ptr"], None, None, (r["eline"], r["ecol"]))
         return _result_rows(FhirResult(r["key"], None, "invalid", None, [f]), r["key"])[0]
+
+    def _unused(self, linter: Linter, r: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """A resource that names no patient, in an export of several: used by none (one OL008 row)."""
+        from orderlint.fhir.bulk import unused_result
+
+        source = f"{self.files[r['fid']]}:{r['line']}"
+        try:
+            result = unused_result(linter, self.files[r["fid"]], r["line"], r["text"])
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # fail closed: an OL000 row for it
+            return [_crash_row(linter, source, None, "resource", e)]
+        return _result_rows(result, source)
 
     def _patient(self, linter: Linter, key: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         import json
@@ -526,8 +554,11 @@ def lint_fhir_bulk(
     regimen per patient (grouped by Spark, so a task holds one patient's resources at a time).
 
     ``document_id`` is the patient id and ``source`` ``Patient/<id>``; a line that is not a FHIR
-    resource is an OL001 row whose ``document_id`` is ``<file>:<line>``. ``path`` must be a folder
-    the executors can open (local, or a shared mount).
+    resource is an OL001 row whose ``document_id`` is ``<file>:<line>``. A resource that names no
+    patient is the patient's in an export of one patient; in an export of several it is used by
+    none, and is a ``not-applicable`` row whose ``document_id`` is ``<file>:<line>``, with OL008
+    ``unresolved-reference`` (fhir.md section 1; as the command line does, orderlint.fhir.bulk).
+    ``path`` must be a folder the executors can open (local, or a shared mount).
     """
     job = _prepare(config, as_of, plugins, entry_points)
     files, names = _export_files(path)
@@ -544,8 +575,23 @@ def lint_fhir_bulk(
         F.lit(0).alias("grp"), "key", "ref", "fid", "line", "text",
         F.lit(None).cast("string").alias("ptr"), F.lit(None).cast("int").alias("eline"), F.lit(None).cast("int").alias("ecol"),
     )
+    # One patient or several (fhir.md section 1, "no subject: the only patient"): at most two
+    # patient keys, in one row joined to every entry. The rows that name no patient (key '') go
+    # to the only patient; with several, each is its own group (grp 2) and its Medications are
+    # not needed; with none, they stay one regimen.
+    keys = scan("keys", _KEY_SCHEMA).distinct().limit(2)
+    patients = F.broadcast(keys.agg(F.count("key").alias("n_patients"), F.max("key").alias("only_patient")))
+    unnamed = (F.col("grp") == 0) & (F.col("key") == "")
+    several = F.col("n_patients") > 1
+    rows = entries.unionByName(joined).crossJoin(patients).where(~(unnamed & several & F.col("ref").isNotNull())).select(
+        F.when(unnamed & several, F.lit(2)).otherwise(F.col("grp")).alias("grp"),
+        F.when(unnamed & (F.col("n_patients") == 1), F.col("only_patient"))
+         .when(unnamed & several, F.concat_ws(":", F.col("fid").cast("string"), F.col("line").cast("string")))
+         .otherwise(F.col("key")).alias("key"),
+        "ref", "fid", "line", "text", "ptr", "eline", "ecol",
+    )
     # Grouped by a shuffle on the patient and a sort within each partition: one streaming pass
     # then sees each patient's rows together (no per-group Arrow round trip, which costs more
     # than linting a small patient), holding one patient at a time.
-    by_patient = entries.unionByName(joined).repartition("grp", "key").sortWithinPartitions("grp", "key")
+    by_patient = rows.repartition("grp", "key").sortWithinPartitions("grp", "key")
     return by_patient.mapInArrow(_BulkPatients(_BulkPatient(job, names)), FINDINGS_SCHEMA)
