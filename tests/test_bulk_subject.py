@@ -189,3 +189,24 @@ def test_deciding_one_or_several_patients_reads_the_index(tmp_path):
     finally:
         db.close()
     assert all("USING" in p and "INDEX" in p and "TEMP B-TREE" not in p for p in plans), plans
+
+
+@pytest.mark.slow  # two subprocesses, exports of 200 and 2,000 patients
+def test_memory_stays_flat_with_many_resources_that_name_no_patient(tmp_path):
+    from test_fhir_bulk import _measure
+    from test_fhir_bulk import write_export as write_patients
+
+    folders = []
+    for n in (200, 2000):
+        folder = tmp_path / str(n)
+        write_patients(folder, n)
+        with (folder / "Observation.000.ndjson").open("w", encoding="utf-8") as f:
+            for i in range(n):  # one subject-less weight per patient: each is a result of its own
+                f.write(json.dumps({"resourceType": "Observation", "id": f"nobody-{i}", "status": "final",
+                                    "code": {"text": "weight"}}) + "\n")
+        folders.append(folder)
+    (n1, f1, peak1, rss1), (n2, f2, peak2, rss2) = (_measure(folder) for folder in folders)
+    assert (n1, n2) == (400, 4000) and (f1, f2) == (67, 667)
+    print(f"tracemalloc peak: {peak1 / 1e6:.3f} MB vs {peak2 / 1e6:.3f} MB; max RSS {rss1 / 1024:.1f} vs {rss2 / 1024:.1f} MiB")
+    assert peak2 - peak1 < 32 * 1024
+    assert rss2 - rss1 < 2 * bulk.CACHE_KIB
