@@ -183,3 +183,22 @@ def test_validate_verdict_does_not_depend_on_the_path() -> None:
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("refused"), out.stdout
+
+
+LOADS_MODEL = textwrap.dedent(r'''
+    import sys
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+    Linter(Settings())
+    print("orderlint.model" in sys.modules)
+''')
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="normalize.py imports orderlint.model at module level (Linter._build_plan imports "
+                   "normalize), so validate._prepared_first() is always False: the prepared validator never runs in the "
+                   "engine and every run imports pydantic (validate.py's design and issue 15's start-up target)")
+def test_building_a_linter_does_not_load_the_pydantic_models() -> None:
+    out = subprocess.run([sys.executable, "-c", LOADS_MODEL], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
