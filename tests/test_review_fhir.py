@@ -135,3 +135,48 @@ def test_cli_does_not_exit_0_on_unplaced_orders(tmp_path: Path) -> None:
                          timeout=120, cwd=tmp_path)
     assert "Traceback" not in out.stderr
     assert out.returncode != 0, out.stdout
+
+
+# ------------------------------------------------------------------ malformed Bundles
+
+MR = {"resourceType": "MedicationRequest", "id": "mtx", "status": "active", "intent": "order",
+      "medicationCodeableConcept": {"text": "methotrexate"}, "subject": {"reference": "Patient/p"}}
+
+
+def _fails(results: list[Any]) -> bool:
+    return any(r.status == "invalid" for r in results) or _unplaced_orders_count(results)
+
+
+@pytest.mark.xfail(strict=True, reason="fhir (Bundle reading): `entry` that is not an array of objects is read as no "
+                   "entries: only OL008 no-orders (info), exit 0; a Bundle that cannot be read needs OL001")
+@pytest.mark.parametrize("entry", ["oops", ["oops", 1, None]], ids=["string", "non-objects"])
+def test_a_bundle_whose_entry_is_not_an_array_of_objects_is_invalid(entry: Any) -> None:
+    results = orderlint.lint_all({"resourceType": "Bundle", "type": "collection", "entry": entry})
+    assert _fails(results), [(r.status, [(f.code, f.message) for f in r.findings]) for r in results]
+
+
+def test_a_bundle_whose_entry_is_one_object_is_not_a_pass() -> None:
+    results = orderlint.lint_all({"resourceType": "Bundle", "type": "collection", "entry": {"resource": MR}})
+    assert _fails(results)
+
+
+@pytest.mark.xfail(strict=True, reason="fhir (Bundle reading): an entry whose resource has no resourceType (here a "
+                   "MedicationRequest's fields) is skipped without a word; the run passes with OL008 no-orders only")
+def test_an_entry_resource_without_resource_type_is_not_skipped_silently() -> None:
+    mr = {k: v for k, v in MR.items() if k != "resourceType"}
+    results = orderlint.lint_all({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": mr}]})
+    assert _fails(results), [(r.status, [(f.code, f.message) for f in r.findings]) for r in results]
+
+
+@pytest.mark.xfail(strict=True, reason="fhir (Bundle reading): a resourceType that is no FHIR type at all ('medicationrequest') "
+                   "is OL001 at the top level but skipped silently inside a Bundle (fhir.md only asks OL008 for old "
+                   "request types): its orders are never checked and the run exits 0")
+def test_a_misspelt_resource_type_in_a_bundle_is_not_skipped_silently() -> None:
+    mr = dict(MR, resourceType="medicationrequest")
+    results = orderlint.lint_all({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": mr}]})
+    assert _fails(results), [(r.status, [(f.code, f.message) for f in r.findings]) for r in results]
+
+
+def test_a_misspelt_resource_type_at_the_top_is_ol001() -> None:
+    r = orderlint.lint(dict(MR, resourceType="medicationrequest"))
+    assert r.status == "invalid" and r.findings[0].code == "OL001"
