@@ -85,7 +85,7 @@ def canonical_condition(text: str) -> str:
 def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], list[Problem]]:
     if not isinstance(data, dict):
         return None, [(f"a regimen document must be an object, not {_kind(data)}", "")]
-    if data.keys() - _TOP_FIELDS:  # only then can there be top-level `x-` fields to set aside
+    if not _TOP_FIELDS.issuperset(data):  # only then can there be top-level `x-` fields to set aside
         data, problem = _without_local_fields(data, _FLAT)
         if problem is not None:
             return None, [problem]
@@ -120,14 +120,26 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
     return (reg if not problems else None), problems
 
 
+def _pydantic() -> tuple[Any, type[ValidationError]]:
+    """(orderlint.model.validate_regimen, pydantic.ValidationError), imported on first use."""
+    global _PYDANTIC
+    if _PYDANTIC is None:
+        from pydantic import ValidationError
+
+        from orderlint.model import validate_regimen
+
+        _PYDANTIC = (validate_regimen, ValidationError)
+    return _PYDANTIC
+
+
+_PYDANTIC: Optional[tuple[Any, type[ValidationError]]] = None
+
+
 def _validate_with_pydantic(data: dict) -> tuple[Optional[model.Regimen], list[Problem], dict, Optional[Problem]]:
     """(regimen or None, OL001 problems, the data validated, a problem that ends validation)."""
-    from pydantic import ValidationError
-
-    from orderlint import model
-
+    validate_regimen, ValidationError = _PYDANTIC or _pydantic()
     try:
-        return model.validate_regimen(data), [], data, None
+        return validate_regimen(data), [], data, None
     except ValidationError as e:
         # `x-` fields inside objects are found only when validation refuses them, so that a
         # document without any costs nothing extra; then they are set aside and it is validated again.
@@ -136,7 +148,7 @@ def _validate_with_pydantic(data: dict) -> tuple[Optional[model.Regimen], list[P
             if problem is not None:
                 return None, [], data, problem
             try:
-                return model.validate_regimen(data), [], data, None
+                return validate_regimen(data), [], data, None
             except ValidationError as e2:
                 return None, _problems(e2, data), data, None
         return None, _problems(e, data), data, None
