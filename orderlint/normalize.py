@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, KeysView, Mapping, Optional, Sequence, Union
 
-from orderlint.model import Order as OrderDoc
-from orderlint.model import Regimen as RegimenDoc
-from orderlint.model import StructuredFrequency
 from orderlint.vocabulary import Drug, Vocabulary, clean_name
 
 if TYPE_CHECKING:
+    # Types only: the pydantic models load when a document needs them (validate.py), so building a
+    # Linter and checking a document the prepared validator accepts never import pydantic.
+    from orderlint.model import Order as OrderDoc
+    from orderlint.model import Regimen as RegimenDoc
+    from orderlint.model import StructuredFrequency
     from orderlint.rules import Need
 
 # mg per unit, and the basis the dose is written in.

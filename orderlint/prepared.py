@@ -35,6 +35,9 @@ class _Unsure(Exception):
 
 _UNSURE = _Unsure()
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A lone surrogate (which the JSON parser accepts from a \ud800 escape) is refused by pydantic-core on
+# constrained strings: such text is left to pydantic, so both paths give the same verdict.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _date = _dt.date.fromisoformat
 
 
@@ -42,7 +45,7 @@ def _value(check: tuple, v: Any) -> Any:
     kind = check[0]
     t = type(v)
     if kind == "str":
-        if t is str and len(v) >= check[1]:
+        if t is str and len(v) >= check[1] and (v.isascii() or not _SURROGATE.search(v)):
             return v
     elif kind == "lit":
         if t is str and v in check[1]:

@@ -155,8 +155,6 @@ def test_model_validators_and_bounds(doc: Any) -> None:
     _check(doc)
 
 
-@pytest.mark.xfail(strict=True, reason="prepared._value 'str' accepts a str holding a lone surrogate; pydantic-core "
-                   "refuses it on constrained strings (string_unicode): prepared.py must return unsure for such a string")
 @pytest.mark.parametrize("path", [("id",), ("orders", 0, "drug"), ("indication", "condition"), ("tests", 0, "test"),
                                   ("orders", 0, "unit"), ("orders", 0, "route"), ("orders", 0, "id")])
 def test_lone_surrogate_in_a_text_field(path: tuple) -> None:
@@ -177,8 +175,6 @@ SCRIPT = textwrap.dedent(r'''
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="validate.validate (prepared path, pydantic not yet imported) accepts a lone "
-                   "surrogate drug name that the pydantic path refuses as OL001: the verdict depends on the path taken")
 def test_validate_verdict_does_not_depend_on_the_path() -> None:
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -195,9 +191,6 @@ LOADS_MODEL = textwrap.dedent(r'''
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="normalize.py imports orderlint.model at module level (Linter._build_plan imports "
-                   "normalize), so validate._prepared_first() is always False: the prepared validator never runs in the "
-                   "engine and every run imports pydantic (validate.py's design and issue 15's start-up target)")
 def test_building_a_linter_does_not_load_the_pydantic_models() -> None:
     out = subprocess.run([sys.executable, "-c", LOADS_MODEL], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
