@@ -117,6 +117,7 @@ def test_yaml_quoted_and_block_scalars_are_always_strings(scalar, expected, comp
     assert value_of(scalar) == expected
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.from_regex(r"-?(0|[1-9][0-9]{0,20})(\.[0-9]{1,12})?([eE][+-]?[0-9]{1,3})?", fullmatch=True))
 def test_yaml_and_json_agree_on_every_number(number):
@@ -272,6 +273,7 @@ def test_aliases_of_a_large_string_are_refused_by_expanded_size(composer):
     assert (doc.error.line, doc.error.column) == (PATIENT_YAML.count("\n") + 1, 8)  # the anchored string
 
 
+@pytest.mark.slow
 def test_aliases_of_a_large_string_give_one_small_finding_on_the_command_line(tmp_path):
     from test_adversarial import assert_outcome, orderlint_run
 
@@ -310,6 +312,7 @@ def test_alias_expansion_just_under_the_limit_is_read_and_an_expansion_just_over
     assert "alias" in parse_yaml(over, "t.yaml").error.message
 
 
+@pytest.mark.slow
 def test_a_document_of_more_than_200000_values_without_aliases_is_read_as_in_json():
     text = "x-many: [" + ", ".join(["1"] * 250_000) + "]\n"
     assert len(text) < MAX_DOCUMENT_BYTES
@@ -599,6 +602,7 @@ def _pointers(value, at=""):
             yield from _pointers(v, f"{at}/{i}")
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(value=values, layout=layouts, seed=st.integers(0, 2**32))
 def test_locate_matches_a_straightforward_locator_in_any_order_of_lookups(value, layout, seed):
@@ -632,6 +636,7 @@ def test_20000_unknown_top_level_keys_are_located_in_bounded_time():
         assert where[19_999 - i] == (text.count("\n", 0, off) + 1, off - text.rfind("\n", 0, off))
 
 
+@pytest.mark.slow
 def test_200000_elements_are_located_in_bounded_time():
     doc = {"orders": [{"drug": "x", "dose": i} for i in range(100_000)]}
     text = json.dumps(doc, indent=1)

@@ -115,6 +115,7 @@ def test_ordinary_documents_take_the_fast_path() -> None:
     assert typed(_fast_loads(text)) == typed(json.loads(text))
 
 
+@pytest.mark.slow
 def test_corpus_and_generated_stream_parse_identically() -> None:
     texts = corpus() + generated(2000)
     assert len(texts) > 2000
@@ -139,6 +140,7 @@ def _mutations(text: str) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_mutated_documents_parse_identically() -> None:
     for t in corpus()[:200] + generated(300):
         for m in _mutations(t):
@@ -153,6 +155,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(json_values, st.booleans(), st.booleans())
 def test_any_json_value_parses_identically(value: Any, ascii_only: bool, indent: bool) -> None:
@@ -160,6 +163,7 @@ def test_any_json_value_parses_identically(value: Any, ascii_only: bool, indent:
     same(text)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(json_values, st.data())
 def test_edited_json_texts_parse_identically(value: Any, data: Any) -> None:
@@ -181,6 +185,7 @@ def _lint_all(linter: Linter, texts: list[str]) -> list[Any]:
     return out
 
 
+@pytest.mark.slow
 def test_findings_are_identical_through_either_parser(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = corpus() + generated(600)
     texts += [m for t in texts[:100] for m in _mutations(t)]

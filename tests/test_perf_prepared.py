@@ -78,6 +78,7 @@ def test_the_committed_table_is_generated_from_the_models() -> None:
     assert (ROOT / "orderlint" / "_prepared_models.py").read_text(encoding="utf-8") == prepared.generate()
 
 
+@pytest.mark.slow
 def test_every_valid_document_is_accepted_with_the_same_values() -> None:
     accepted = 0
     for d in map(without_top_local, documents()):
@@ -136,6 +137,7 @@ def mutate(d: dict, rng: random.Random) -> dict:
     return d
 
 
+@pytest.mark.slow
 def test_mutated_documents_are_never_accepted_when_pydantic_refuses_them() -> None:
     rng = random.Random(15)
     docs = list(map(without_top_local, documents()))
@@ -159,6 +161,7 @@ def _lint(texts: list[str], monkeypatch: pytest.MonkeyPatch, use_prepared: bool)
     return [linter.lint_document(parse_json(t, "s")).to_dict() for t in texts]
 
 
+@pytest.mark.slow
 def test_lint_results_are_identical_through_either_validator(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(16)
     docs = documents()
