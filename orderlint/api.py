@@ -65,7 +65,9 @@ def to_document(document: DocumentInput, source: Optional[str] = None) -> Docume
     if isinstance(document, bytes):
         return read_bytes(document, source or "<bytes>", None)
     if isinstance(document, str):
-        doc = read_bytes(document.encode("utf-8"), source or "<string>", None)
+        # surrogatepass: a lone surrogate (text read with surrogateescape) becomes bytes that are not
+        # UTF-8, so it is an OL001 naming its position, never an exception out of lint().
+        doc = read_bytes(document.encode("utf-8", "surrogatepass"), source or "<string>", None)
         if not isinstance(doc.data, dict) and _names_a_file(document):
             # lint("orders.yaml") reads the text 'orders.yaml', not the file: say how to lint the file.
             hint = (f"this text is the name of an existing file, not a document; to lint the file, pass a Path: "

@@ -88,12 +88,15 @@ def parse_cases(text: str, path: str = "<cases>", code: Optional[str] = None) ->
 
     ``code``: the rule the file must be about (its file name without ``.yaml``).
     """
-    import yaml
+    from orderlint.reader import parse_yaml
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise CaseError(f"{path}: not valid YAML: {str(e).splitlines()[0]}") from None
+    # Read as the linter reads a regimen: a repeated key (a second `document:` or `expect:` that
+    # would silently replace the first) is an error, never a case that passes on the wrong text.
+    parsed = parse_yaml(text, path)
+    if parsed.error is not None:
+        e = parsed.error
+        raise CaseError(f"{path}:{e.line}:{e.column}: {e.message}")
+    data = parsed.data
     if not isinstance(data, dict) or set(data) != {"rule", "cases"}:
         raise CaseError(f"{path}: a case file is a mapping with exactly `rule` and `cases`")
     rule = data["rule"]

@@ -467,7 +467,12 @@ def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder
         click.echo(f"orderlint: every path given is excluded (--force-exclude): {', '.join(selection.forced_out)}", err=True)
         raise _Exit(0)
     if summary.documents == 0:
-        _err(f"no regimen documents found (looked for {', '.join(settings.include)})")
+        passed_by = ""
+        if selection is not None and selection.walk_excluded:
+            n = selection.walk_excluded
+            passed_by = (f"; {n:,} file{'s' if n != 1 else ''} or folder{'s' if n != 1 else ''} matched the exclude "
+                         "patterns (`orderlint config` shows them)")
+        _err(f"no regimen documents found (looked for {', '.join(settings.include)}{passed_by})")
         raise _Exit(2)
     if exit_zero or recorder is not None or settings.fail_on == "never":
         raise _Exit(0)

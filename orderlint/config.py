@@ -199,7 +199,17 @@ def _has_tool_section(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return False
-    return "[tool.orderlint" in text
+    if "orderlint" not in text:  # the common case, without parsing TOML
+        return False
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        return True  # it may hold the table: load_file reports the TOML error, never a silent default
+    tool = data.get("tool")
+    # Any TOML spelling: [tool.orderlint], dotted keys under [tool], inline tables, quoted names.
+    return isinstance(tool, dict) and "orderlint" in tool
 
 
 def _read_toml(path: Path) -> dict:
@@ -212,6 +222,8 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"cannot read configuration file {path}: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except ValueError as e:  # an integer over Python's 4,300-digit conversion limit
+        raise ConfigError(f"{path}: a value cannot be read: {e}") from None
 
 
 def load_file(path: Path, is_pyproject: Optional[bool] = None) -> tuple[dict, str]:
@@ -227,6 +239,13 @@ def load_file(path: Path, is_pyproject: Optional[bool] = None) -> tuple[dict, st
     else:
         table = data
         label = str(path)
+    validate_table(table, label)
+    return table, label
+
+
+def validate_table(table: Any, label: str) -> None:
+    """The schema of a ``[tool.orderlint]`` table, wherever it comes from (a file, the API's or
+    Spark's ``config=`` dict, a case file): unknown keys and wrong shapes are one ConfigError."""
     if not isinstance(table, dict):
         raise ConfigError(f"{label}: must be a table")
     for key in table:
@@ -240,7 +259,6 @@ def load_file(path: Path, is_pyproject: Optional[bool] = None) -> tuple[dict, st
         err = e.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise ConfigError(f"{label}: {where}: {err['msg']}") from None
-    return table, label
 
 
 def build_settings(
@@ -269,7 +287,7 @@ def build_settings(
     if label and source is not None:
         s.config_file = label
         s.root = str(source.resolve().parent)
-        _apply_table(s, table, label)
+        _apply_table(s, table, label, validated=True)
     for key, value in (cli or {}).items():
         if value is None or value == [] or value == ():
             continue
@@ -277,7 +295,9 @@ def build_settings(
     return s
 
 
-def _apply_table(s: Settings, table: dict, label: str) -> None:
+def _apply_table(s: Settings, table: dict, label: str, *, validated: bool = False) -> None:
+    if not validated:
+        validate_table(table, label)
     for key, value in table.items():
         _apply(s, key.replace("-", "_"), value, label)
 
@@ -380,8 +400,8 @@ def _timeout(value: Any, origin: str) -> float:
             value = float(value)
         except ValueError:
             pass
-    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-            or not 0 < value <= MAX_CHECK_TIMEOUT):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value)) or not 0 < value <= MAX_CHECK_TIMEOUT):
         raise ConfigError(
             f"{origin}: check-timeout must be a number of seconds greater than 0 and at most {MAX_CHECK_TIMEOUT:g} "
             f"(a check that needs longer is hung), not {value!r}"

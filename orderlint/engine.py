@@ -20,7 +20,7 @@ from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
 from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
-from orderlint.rules import Hit, Option, Pack, Rule
+from orderlint.rules import SEVERITIES, Hit, Option, Pack, Rule
 from orderlint.vocabulary import Vocabulary, VocabularyError
 
 if TYPE_CHECKING:
@@ -320,6 +320,8 @@ class Linter:
         self.severity: dict[str, str] = {r.code: r.severity for r in self.rules}
         for key, sev in s.severity.items():
             r = self.resolve(key)
+            if sev not in SEVERITIES:  # a Settings built in code skips the file schema: checked here too
+                raise ConfigError(f"severity of {r.code} must be one of {', '.join(SEVERITIES)}, not {sev!r}")
             if r.code in ALWAYS_ON and sev != "error":
                 raise ConfigError(f"the severity of {r.code} ({r.name}) is always error")
             self.severity[r.code] = sev

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, U
 from orderlint.fhir import dispatch  # light: the FHIR modules load on first FHIR document
 from orderlint.reader import (
     Document,
+    ParseError,
     format_for,
     iter_jsonl_lines,
     jsonl_document,
@@ -119,6 +120,8 @@ class Selection:
         #: Paths named on the command line and left out by ``force``, for the closing message.
         self.forced_out: list[str] = []
         self.named = 0
+        #: Folders and included files a walk passed by because an exclude pattern matched them.
+        self.walk_excluded = 0
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "Selection":
@@ -176,8 +179,10 @@ class Selection:
                         dirs[:] = []
                         continue
                     seen.add(real)
-                    dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                                     and not self.excluded(os.path.join(root, d), True))
+                    kept = sorted(d for d in dirs if not d.startswith(".")
+                                  and not self.excluded(os.path.join(root, d), True))
+                    self.walk_excluded += sum(1 for d in dirs if not d.startswith(".")) - len(kept)
+                    dirs[:] = kept
                     members = unit(root) if unit is not None else None
                     if members is not None:
                         yield "unit", root, None
@@ -185,7 +190,10 @@ class Selection:
                         path = os.path.join(root, f)
                         if members is not None and path in members:
                             continue
-                        if not self.included(path) or self.excluded(path, False):
+                        if not self.included(path):
+                            continue
+                        if self.excluded(path, False):
+                            self.walk_excluded += 1
                             continue
                         if skip and os.path.realpath(path) in skip:
                             continue
@@ -277,9 +285,16 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
                             yield ("bulk", folder)
                         continue
                 try:
+                    lines = 0
                     with open(path, "rb") as f:
                         for src, lineno, raw in iter_jsonl_lines(f, path):
+                            lines += 1
                             yield ("line", src, lineno, raw)
+                    if not lines:
+                        # As an empty .json file is OL001: an export that came out empty is said, never
+                        # a file that silently adds nothing to a run that passes.
+                        err = ParseError("the JSON Lines file holds no document (it is empty or blank)", "", 1, 1)
+                        yield ("document", Document(source=path, error=err))
                 except OSError as e:
                     yield ("error", f"cannot read {path}: {e.strerror or e}")
             else:

@@ -141,8 +141,13 @@ class Option:
         if kind in ("number", "integer"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise OptionError(f"must be {'a whole number' if kind == 'integer' else 'a number'}, not {value!r}")
-            if not math.isfinite(value):
+            # An int is exact at any size (math.isfinite would overflow on 10**400): it is checked
+            # against the range as an int, and one no double can hold is refused outright.
+            if isinstance(value, float) and not math.isfinite(value):
                 raise OptionError(f"must be a finite number, not {value!r}")
+            if isinstance(value, int) and abs(value) > 1e300:
+                raise OptionError(f"must be {self.range_text() or 'a number a double can hold'}, not a {len(str(abs(value)))}-digit number",
+                                  out_of_range=True)
             if kind == "integer" and not isinstance(value, int):
                 if not float(value).is_integer():
                     raise OptionError(f"must be a whole number, not {value!r}")

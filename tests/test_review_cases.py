@@ -65,24 +65,18 @@ def test_a_malformed_expectation_is_a_case_error(case: str) -> None:
         parse_cases(_file(GOOD_FIRING, GOOD_PASSING, case), "t.yaml", "ILD202")
 
 
-@pytest.mark.xfail(strict=True, reason="cases.parse_cases reads case files with yaml.safe_load, which keeps the last of "
-                   "repeated keys silently: a case whose firing document is replaced by a later `document:` passes")
 def test_a_repeated_document_key_is_a_case_error() -> None:
     case = f"  - name: two-documents\n    document: |\n{DOC_FIRES}    document: |\n{DOC_CLEAN}    expect: []\n"
     with pytest.raises(CaseError):
         parse_cases(_file(GOOD_FIRING, GOOD_PASSING, case), "t.yaml", "ILD202")
 
 
-@pytest.mark.xfail(strict=True, reason="cases.parse_cases: a repeated `expect:` key silently replaces the written "
-                   "expectation, so a case expecting ILD202 on a clean document passes")
 def test_a_repeated_expect_key_is_a_case_error() -> None:
     case = _case("two-expects", DOC_CLEAN, "\n" + FIRING) + "    expect: []\n"
     with pytest.raises(CaseError):
         parse_cases(_file(GOOD_FIRING, GOOD_PASSING, case), "t.yaml", "ILD202")
 
 
-@pytest.mark.xfail(strict=True, reason="cases.parse_cases: a repeated key inside one expected finding "
-                   "({code: ILD201, code: ILD202}) is silently the last one")
 def test_a_repeated_key_in_an_expectation_is_a_case_error() -> None:
     case = _case("two-codes", DOC_FIRES, "\n      - {code: ILD201, code: ILD202, order: mp, pointer: /orders/1/dose}\n")
     with pytest.raises(CaseError):
