@@ -587,21 +587,19 @@ def test_file_deleted_between_listing_and_reading(tmp_path, monkeypatch):
 
     from orderlint.cli import cli
 
-    if not hasattr(inputs, "iter_paths"):
-        pytest.skip("orderlint.inputs no longer lists paths through iter_paths")
     root = tmp_path / "tree"
     root.mkdir()
     dump(root / "a.json", FIRES)
     dump(root / "b.json", CLEAN)
-    real = inputs.iter_paths
+    real = inputs.Selection.walk
 
-    # regimen-format 2nd ed. / issue 10 item 14: the folder walk takes exclude= (the --output report file).
-    def listing_then_delete(paths, exclude=()):
-        listed = list(real(paths, exclude=exclude))
+    # The folder walk (inputs.Selection.walk, with include/exclude) lists every file first here.
+    def listing_then_delete(self, paths, skip_files=(), unit=None):
+        listed = list(real(self, paths, skip_files=skip_files, unit=unit))
         (root / "b.json").unlink()
         yield from listed
 
-    monkeypatch.setattr(inputs, "iter_paths", listing_then_delete)
+    monkeypatch.setattr(inputs.Selection, "walk", listing_then_delete)
     res = CliRunner().invoke(cli, ["check", str(root), "--format", "jsonl"], env={"ORDERLINT_NO_CONFIG": "1"})
     assert res.exit_code == 2, (res.output, res.exception)
     errors = [line for line in res.stderr.splitlines() if line.startswith("orderlint: error:")]
