@@ -147,14 +147,48 @@ def test_several_patients_each_unnamed_resource_is_its_own_result_in_file_and_li
     anon = {"resourceType": "Patient", "gender": "female"}  # a Patient with no id names no patient either
     write_export(tmp_path / "e", a + b + [anon])
     results = list(iter_bulk(str(tmp_path / "e"), linter=linter))
-    assert [(r.patient, r.status) for r in results] == [(None, "not-applicable"), (None, "not-applicable"), ("a", "checked"),
+    # The MedicationRequest is an order no patient takes, never checked: invalid with OL001 (fail
+    # closed; it was not-applicable with an OL008 note before), the Patient with no id an OL008 note.
+    assert [(r.patient, r.status) for r in results] == [(None, "invalid"), (None, "not-applicable"), ("a", "checked"),
                                                         ("b", "not-applicable")]
     assert [r.source for r in results[:2]] == [f"{tmp_path / 'e' / 'MedicationRequest.ndjson'}:2",
                                                f"{tmp_path / 'e' / 'Patient.ndjson'}:3"]
-    assert [f.message.split(",")[0] for r in results[:2] for f in r.findings] == [
-        "unresolved-reference: MedicationRequest names no patient", "unresolved-reference: Patient has no id"]
+    assert [(f.code, f.severity, f.order, f.message.split(" (")[0]) for r in results[:2] for f in r.findings] == [
+        ("OL001", "error", "b-rtx", "MedicationRequest 'b-rtx' names no patient that can be placed"),
+        ("OL008", "info", None, "unresolved-reference: Patient has no id, and the export holds several patients: not used")]
+    assert [(f.file, f.line, f.pointer) for f in results[0].findings] == [(str(tmp_path / "e" / "MedicationRequest.ndjson"), 2, "")]
     # b's order was not hers to check: she has none
     assert [f.message.split(":")[0] for f in results[3].findings if f.code == "OL008"] == ["no-orders"]
+
+
+@pytest.mark.parametrize("subject", [None, {"identifier": {"system": "urn:example:mrn", "value": "b"}}, {"display": "B"},
+                                     {"reference": "Group/g"}, {"reference": "patient/b"}, {"reference": "#b"}, {}],
+                         ids=["missing", "identifier", "display", "group", "lower-case", "contained", "empty"])
+def test_several_patients_an_order_that_names_no_patient_is_invalid_whatever_its_subject(tmp_path, linter, subject):
+    a = patient_resources("ILD402-fires", "a")
+    b = patient_resources("ILD402-fires", "b")
+    (mr,) = [r for r in b if r["resourceType"] == "MedicationRequest"]
+    if subject is None:
+        del mr["subject"]
+    else:
+        mr["subject"] = subject
+    write_export(tmp_path / "e", a + b)
+    results = list(iter_bulk(str(tmp_path / "e"), linter=linter))
+    assert [(r.patient, r.status) for r in results] == [(None, "invalid"), ("a", "checked"), ("b", "not-applicable")]
+    (f,) = results[0].findings
+    assert (f.code, f.severity, f.order, f.line) == ("OL001", "error", "b-rtx", 2)
+    assert f.message.endswith("the export holds several patients): it was not checked")
+
+
+def test_without_OL008_an_unused_order_is_still_OL001(tmp_path):
+    quiet = Linter(Settings(as_of=dt.date.fromisoformat(AS_OF), ignore=["OL008"]))
+    a = patient_resources("ILD402-fires", "a")
+    b = patient_resources("ILD402-fires", "b")
+    (mr,) = [r for r in b if r["resourceType"] == "MedicationRequest"]
+    del mr["subject"]
+    write_export(tmp_path / "e", a + b)
+    results = list(iter_bulk(str(tmp_path / "e"), linter=quiet))
+    assert [(r.patient, r.status, codes(r)) for r in results[:1]] == [(None, "invalid", ["OL001"])]
 
 
 def test_without_OL008_the_unused_resource_is_still_a_result(tmp_path):

@@ -90,16 +90,11 @@ def _unplaced_orders_count(results: list[Any]) -> bool:
     return any(f.severity in ("error", "warning") and f.suppressed is None for r in results for f in r.findings)
 
 
-@pytest.mark.xfail(strict=True, reason="fhir/mapping.py (grouping by patient): a MedicationRequest that names no patient "
-                   "in input holding several is only OL008 info ('not used'): the order is never checked and the run "
-                   "exits 0; it needs a finding at warning or above (or OL001)")
 def test_orders_that_name_no_patient_among_several_are_not_only_info() -> None:
     results = orderlint.lint_all(SEVERAL["two-patients-no-subjects"])
     assert _unplaced_orders_count(results)
 
 
-@pytest.mark.xfail(strict=True, reason="fhir/mapping.py: a MedicationRequest whose subject is only an identifier, in input "
-                   "holding several patients, is only OL008 info: the order is never checked")
 def test_orders_placed_by_identifier_only_are_not_only_info() -> None:
     bundle = SEVERAL["second-patient-by-identifier"]
     b_orders = [f"/entry/{i}/resource" for i, e in enumerate(bundle["entry"])
@@ -126,8 +121,6 @@ def test_draft_orders_for_another_patient_do_not_pass() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="fhir/mapping.py: unplaced MedicationRequests in a multi-patient Bundle leave only "
-                   "info findings, so `orderlint check` exits 0 with the orders unchecked")
 def test_cli_does_not_exit_0_on_unplaced_orders(tmp_path: Path) -> None:
     path = tmp_path / "bundle.json"
     path.write_text(json.dumps(SEVERAL["two-patients-no-subjects"]), encoding="utf-8")
@@ -147,8 +140,6 @@ def _fails(results: list[Any]) -> bool:
     return any(r.status == "invalid" for r in results) or _unplaced_orders_count(results)
 
 
-@pytest.mark.xfail(strict=True, reason="fhir (Bundle reading): `entry` that is not an array of objects is read as no "
-                   "entries: only OL008 no-orders (info), exit 0; a Bundle that cannot be read needs OL001")
 @pytest.mark.parametrize("entry", ["oops", ["oops", 1, None]], ids=["string", "non-objects"])
 def test_a_bundle_whose_entry_is_not_an_array_of_objects_is_invalid(entry: Any) -> None:
     results = orderlint.lint_all({"resourceType": "Bundle", "type": "collection", "entry": entry})
@@ -160,17 +151,12 @@ def test_a_bundle_whose_entry_is_one_object_is_not_a_pass() -> None:
     assert _fails(results)
 
 
-@pytest.mark.xfail(strict=True, reason="fhir (Bundle reading): an entry whose resource has no resourceType (here a "
-                   "MedicationRequest's fields) is skipped without a word; the run passes with OL008 no-orders only")
 def test_an_entry_resource_without_resource_type_is_not_skipped_silently() -> None:
     mr = {k: v for k, v in MR.items() if k != "resourceType"}
     results = orderlint.lint_all({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": mr}]})
     assert _fails(results), [(r.status, [(f.code, f.message) for f in r.findings]) for r in results]
 
 
-@pytest.mark.xfail(strict=True, reason="fhir (Bundle reading): a resourceType that is no FHIR type at all ('medicationrequest') "
-                   "is OL001 at the top level but skipped silently inside a Bundle (fhir.md only asks OL008 for old "
-                   "request types): its orders are never checked and the run exits 0")
 def test_a_misspelt_resource_type_in_a_bundle_is_not_skipped_silently() -> None:
     mr = dict(MR, resourceType="medicationrequest")
     results = orderlint.lint_all({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": mr}]})

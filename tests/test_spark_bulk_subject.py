@@ -81,6 +81,20 @@ def test_an_unused_resource_row_is_its_OL008_at_its_line(tmp_path):
     assert row[8:11] == ("", 7, 1)
 
 
+def test_an_unused_medication_request_row_is_an_OL001_at_its_line(tmp_path):
+    # An order that no patient takes is never checked: an invalid row, not an OL008 note (fail closed).
+    from orderlint.spark import _BulkPatient, _prepare
+
+    job = _prepare(None, AS_OF, (), True)
+    text = '{"resourceType":"MedicationRequest","id":"mr","status":"active","intent":"order","subject":{"display":"x"}}'
+    group = [{"grp": 2, "key": "3:7", "ref": None, "fid": 3, "line": 7, "text": text, "ptr": None, "eline": None, "ecol": None}]
+    (row,) = _BulkPatient(job, {3: "e/MedicationRequest.ndjson"}).rows(group)
+    assert row[:4] == ("e/MedicationRequest.ndjson:7", None, "invalid", "OL001")
+    assert row[6] == ("MedicationRequest 'mr' names no patient that can be placed (its subject is a display only; the "
+                      "export holds several patients): it was not checked")
+    assert (row[7], row[8:11]) == ("mr", ("", 7, 1))
+
+
 def cli_rows(stdout: bytes) -> Counter:
     rows: Counter = Counter()
     for line in stdout.decode().splitlines():
@@ -122,7 +136,9 @@ def test_spark_gives_the_command_lines_rows_for_resources_that_name_no_patient(t
     _rel, one = got["one"]
     assert {r[0] for r in one} == {"a"} and {r[2] for r in one} == {"checked"}
     assert not any(r[3] in ("ILD402", "ILD403") for r in one)
-    # several: neither patient has the screening; each unnamed resource is an OL008 row at its line
+    # several: neither patient has the screening; each unnamed resource is a row at its line: the
+    # Observation an OL008 note, the MedicationRequest (an order no patient takes, so never checked)
+    # an invalid row with OL001 (fail closed; it was an OL008 note before)
     rel, two = got["two"]
     assert {r[0] for r in two if r[3] == "ILD402"} == {"a", "b"}
     unused = sorted(r for r in two if r[2] == "not-applicable" and r[3] == "OL008" and r[6].startswith("unresolved-reference"))
@@ -131,9 +147,11 @@ def test_spark_gives_the_command_lines_rows_for_resources_that_name_no_patient(t
         return next(i for i, x in enumerate(lines, 1) if f'"id":"{rid}"' in x)
 
     assert [(r[0], r[6].split(",")[0], r[9]) for r in unused] == [
-        (f"{rel}/MedicationRequest.ndjson:3", "unresolved-reference: MedicationRequest names no patient", 3),
         (f"{rel}/Observation.ndjson:{line_of('Observation.ndjson', 'nobody-hbv')}",
          "unresolved-reference: Observation names no patient", line_of("Observation.ndjson", "nobody-hbv"))]
+    unplaced = [r for r in two if r[0] == f"{rel}/MedicationRequest.ndjson:3"]
+    assert [(r[2], r[3], r[5], r[7], r[9]) for r in unplaced] == [("invalid", "OL001", "error", "nobody-rtx", 3)]
+    assert unplaced[0][6].startswith("MedicationRequest 'nobody-rtx' names no patient that can be placed")
     assert line_of("MedicationRequest.ndjson", "nobody-rtx") == 3
     # none: one regimen of them all
     _rel, none = got["none"]

@@ -42,7 +42,9 @@ no ``id``) follow fhir.md section 1, "no subject: the only patient", as a Bundle
   patients' (in file and line order): ``source`` ``<file>:<line>``, no ``id`` or ``patient``,
   status ``not-applicable`` (nothing of it is checked), with one ``OL008`` finding
   ``unresolved-reference: <type> names no patient, and the export holds several patients: not
-  used`` at that line (pointer ``""``). A result per resource keeps memory bounded however many
+  used`` at that line (pointer ``""``). A MedicationRequest is an order that would then go
+  unchecked: its result is ``invalid`` instead, with one ``OL001`` (``MedicationRequest 'x' names
+  no patient that can be placed (...): it was not checked``; its ``order`` is the request's id). A result per resource keeps memory bounded however many
   there are, and each is reported, never silently dropped. ``--fhir-strict`` does not validate
   them (they are not read into any regimen);
 - an export of no patient at all: they are read together as one regimen with no patient.
@@ -323,17 +325,24 @@ def _med_refs(r: dict) -> list[str]:
 
 def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResult":
     """The result of a resource that names no patient in an export of several patients: used by
-    none, said by one OL008 ``unresolved-reference`` at its line (fhir.md section 1). Shared with
-    orderlint.spark, so that both give the same rows."""
+    none, said by one OL008 ``unresolved-reference`` at its line (fhir.md section 1); a
+    MedicationRequest, an order that is then never checked, is instead an ``invalid`` result with
+    one OL001 (fail closed). Shared with orderlint.spark, so that both give the same rows."""
     import json
 
     from orderlint.fhir.lint import FhirResult
 
     source = f"{path}:{line}"
     findings: list[Finding] = []
+    r = json.loads(raw)
+    rtype = r.get("resourceType") if isinstance(r, dict) else None
+    if rtype == "MedicationRequest" and isinstance(r, dict):
+        from orderlint.fhir.mapping import _unplaced
+
+        rid = r.get("id") if isinstance(r.get("id"), str) else None
+        f = linter._finding("OL001", _unplaced(r, "export"), "", rid, None)
+        return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None)
     if "OL008" in linter.enabled:
-        r = json.loads(raw)
-        rtype = r.get("resourceType") if isinstance(r, dict) else None
         what = "Patient has no id" if rtype == "Patient" else f"{rtype} names no patient"
         f = linter._finding("OL008", f"unresolved-reference: {what}, and the export holds several patients: not used",
                             "", None, None)
@@ -387,6 +396,8 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
     ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
     for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns):
         r = lint_mapped(m, linter, doc)
+        if r.patient is None and r.status == "invalid":
+            r.patient = pid or None  # a patient's resources that cannot be read: still that patient's result
         r.findings = [_relocate(f, places, files, located, first) for f in r.findings]
         yield r
 

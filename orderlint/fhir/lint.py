@@ -117,9 +117,9 @@ def lint_fhir_document(doc: Document, linter: "Linter", *, strict: bool = False)
 
 def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
     """Lint one Mapped regimen; findings are located in ``doc`` (the original FHIR document)."""
-    if m.error is not None:
-        msg, ptr = m.error
-        return FhirResult(doc.source, None, "invalid", None, [linter._finding("OL001", msg, ptr, None, doc)], patient=m.patient)
+    if m.errors:
+        fs = [linter._finding("OL001", msg, ptr, m.order_of(ptr), doc) for msg, ptr in m.errors]
+        return FhirResult(doc.source, None, "invalid", None, fs, patient=m.patient)
     findings: list[Finding] = []
     status: Status = "not-applicable"
     condition: Optional[str] = None

@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, TypeGuard
 
-from orderlint.fhir.r4 import R4_TYPES
+from orderlint.fhir.r4 import OTHER_VERSION_TYPES, R4_TYPES
 from orderlint.fhir.valuesets import load as _valuesets
 from orderlint.reader import escape_token
 
@@ -77,8 +77,8 @@ class Variant(NamedTuple):
 class Mapped:
     """One patient's regimen mapped from FHIR, with where each value came from.
 
-    ``data`` is a regimen dict (None when the input is not FHIR: then ``error`` holds
-    (message, pointer) for OL001); ``status`` is ``"not-applicable"`` when there is no medication
+    ``data`` is a regimen dict (None when the input is not FHIR or cannot be read: then ``errors``
+    holds (message, pointer) of each OL001, ``error`` the first); ``status`` is ``"not-applicable"`` when there is no medication
     order to check (with the note ``no-orders``); ``origin`` maps native pointer prefixes
     (``/orders/0``, ``/orders/0/dose``, ``/patient/weight_kg``, ``/tests/2``, ``""``) to the FHIR
     JSON Pointer of the source element; ``orders`` maps the FHIR pointer of each
@@ -89,7 +89,7 @@ class Mapped:
     findings of its codes.
     """
 
-    __slots__ = ("data", "notes", "origin", "patient", "status", "error", "orders", "order_ids", "products", "id",
+    __slots__ = ("data", "notes", "origin", "patient", "status", "errors", "orders", "order_ids", "products", "id",
                  "variants")
 
     def __init__(self) -> None:
@@ -98,12 +98,21 @@ class Mapped:
         self.origin: dict[str, str] = {}
         self.patient: Optional[str] = None
         self.status: Optional[str] = None
-        self.error: Optional[tuple[str, str]] = None
+        self.errors: list[tuple[str, str]] = []
         self.orders: dict[str, str] = {}
         self.order_ids: dict[str, str] = {}
         self.products: list[tuple[int, str, str]] = []
         self.id: Optional[str] = None
         self.variants: list[Variant] = []
+
+    @property
+    def error(self) -> Optional[tuple[str, str]]:
+        """The first OL001 (message, pointer), else None."""
+        return self.errors[0] if self.errors else None
+
+    @error.setter
+    def error(self, value: Optional[tuple[str, str]]) -> None:
+        self.errors = [] if value is None else [value]
 
     def fhir_pointer(self, native: str, overlay: Optional[dict[str, str]] = None) -> str:
         """The FHIR pointer of a native pointer: through the longest prefix ``origin`` (or first
@@ -186,6 +195,7 @@ class _Mapper:
         self.ns = namespace.rstrip("/") + "/StructureDefinition/"
         self.vs = _valuesets()
         self.notes: list[Note] = []  # document-level notes (shape repairs while collecting)
+        self.errors: list[tuple[str, str]] = []  # input that cannot be read (OL001): (message, pointer)
         self._test_vocab: Optional["Vocabulary"] = None
         self._reason_codes: list = []  # per patient: condition kinds of order reasonCodes
 
@@ -211,13 +221,32 @@ class _Mapper:
         return self._group(res, None, fallback)
 
     def _bundle(self, b: dict, ptr: str, draft: bool) -> Iterable[_Res]:
-        entries = self._array(b, "entry", ptr)
-        for i, e in entries:
+        # Fail closed: an entry that cannot be read might have been an order, so it is OL001, never
+        # skipped. An object where the array belongs, or null, is repaired as fhir.md 2.1 says.
+        v = b.get("entry")
+        if "entry" in b and not isinstance(v, (list, dict, type(None))):
+            self.errors.append((f"Bundle `entry` is {_kind(v)}, not an array of entries", _p(ptr, "entry")))
+            return
+        for i, e in self._array(b, "entry", ptr):
             eptr = _p(ptr, "entry", i) if i is not None else _p(ptr, "entry")
             if not isinstance(e, dict):
+                self.errors.append((f"Bundle entry is {_kind(e)}, not an object", eptr))
                 continue
             r = e.get("resource")
-            if not isinstance(r, dict) or not isinstance(r.get("resourceType"), str):
+            if r is None:
+                if e.get("request") is None and e.get("response") is None:  # FHIR R4 bdl-5
+                    self.errors.append(("Bundle entry has no `resource` (nor the `request` or `response` that lets "
+                                        "an entry have none)", eptr))
+                continue
+            if not isinstance(r, dict):
+                self.errors.append((f"Bundle entry `resource` is {_kind(r)}, not a resource object", _p(eptr, "resource")))
+                continue
+            if not isinstance(r.get("resourceType"), str):
+                if "resourceType" in r:
+                    self.errors.append((f"`resourceType` is {_kind(r['resourceType'])}, not a resource type name",
+                                        _p(eptr, "resource", "resourceType")))
+                else:
+                    self.errors.append(("Bundle entry resource has no `resourceType`", _p(eptr, "resource")))
                 continue
             url = e.get("fullUrl") if isinstance(e.get("fullUrl"), str) else None
             if r.get("resourceType") == "Bundle":
@@ -288,9 +317,19 @@ class _Mapper:
                     meds[f"Medication/{rid}"] = x
                 if x.full_url:
                     meds[x.full_url] = x
+        for x in res:
+            rt = x.r.get("resourceType")
+            if rt not in R4_TYPES and rt not in OLD_REQUEST_TYPES and rt not in OTHER_VERSION_TYPES:
+                self.errors.append((_unknown_type(rt), _p(x.ptr, "resourceType")))
+        if self.errors:  # input that cannot be read is invalid as a whole, as with --fhir-strict
+            m = Mapped()
+            m.errors = self.errors
+            return [m]
         order: list[Optional[str]] = []
         groups: dict[Optional[str], list[_Res]] = {}
         orphans: list[_Res] = []
+        unplaced: list[tuple[str, str]] = []
+        unplaced_ids: dict[str, str] = {}  # FHIR pointer -> MedicationRequest id, for the finding's `order`
         notes = self.notes
         self.notes = []
         for x in res:
@@ -331,9 +370,16 @@ class _Mapper:
                 groups[order[0]].sort(key=lambda x: _doc_order(x.ptr))
             else:
                 for x in orphans:
-                    notes.append(Note("unresolved-reference",
-                                      f"{x.r.get('resourceType')} names no patient, and the input holds several: not used",
-                                      x.ptr))
+                    if x.r.get("resourceType") == "MedicationRequest":
+                        # Fail closed: an order that no patient takes is never checked, so it is
+                        # not a note (info) but OL001, in a result of its own.
+                        unplaced.append((_unplaced(x.r, "input"), x.ptr))
+                        if isinstance(x.r.get("id"), str):
+                            unplaced_ids[x.ptr] = x.r["id"]
+                    else:
+                        notes.append(Note("unresolved-reference",
+                                          f"{x.r.get('resourceType')} names no patient, and the input holds several: not used",
+                                          x.ptr))
         if not order:
             order.append(None)
             groups[None] = []
@@ -343,6 +389,11 @@ class _Mapper:
             if n == 0:
                 m.notes[:0] = notes  # document-level notes go with the first regimen
             out.append(m)
+        if unplaced:
+            m = Mapped()
+            m.errors = unplaced
+            m.orders = unplaced_ids
+            out.insert(0, m)
         return out
 
     def _subject(self, x: _Res, url_ids: dict[str, str]) -> Optional[str]:
@@ -1293,8 +1344,34 @@ def _error(message: str, pointer: str) -> Mapped:
     return m
 
 
+def _unknown_type(rt: Any) -> str:
+    """The OL001 message of a resourceType that is no FHIR resource type (a near R4 name suggested)."""
+    if not isinstance(rt, str):
+        return f"`resourceType` is {_kind(rt)}, not a resource type name"
+    near = next((t for t in sorted(R4_TYPES) if t.lower() == rt.strip().lower()), None)
+    return f"resourceType {rt!r} is not a FHIR resource type" + (f" (did you mean {near!r}?)" if near else "")
+
+
+def _unplaced(r: dict, where: str) -> str:
+    """The OL001 message of a MedicationRequest that names no patient in input holding several."""
+    rid = r.get("id")
+    name = f"MedicationRequest {rid!r}" if isinstance(rid, str) else "MedicationRequest (no id)"
+    subject = r.get("subject")
+    if subject is None:
+        why = "it has no subject"
+    elif isinstance(subject, dict) and isinstance(subject.get("reference"), str):
+        why = f"its subject {subject['reference']!r} is not a reference to a Patient"
+    elif isinstance(subject, dict) and "identifier" in subject:
+        why = "its subject is an identifier only"
+    elif isinstance(subject, dict) and "display" in subject:
+        why = "its subject is a display only"
+    else:
+        why = "its subject names no Patient"
+    return f"{name} names no patient that can be placed ({why}; the {where} holds several patients): it was not checked"
+
+
 def _kind(v: Any) -> str:
-    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
+    return {list: "an array", dict: "an object", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
 
 
 def _key(r: dict) -> Optional[tuple]:

@@ -31,4 +31,21 @@ SupplyDelivery SupplyRequest Task TerminologyCapabilities TestReport TestScript 
 VerificationResult VisionPrescription
 """.split())
 
-__all__ = ["R4_TYPES"]
+#: Resource types of other FHIR versions (STU3, R4B, R5) that R4 does not have, as the resource
+#: classes of fhir.resources 8.3.0 (its R5 package, R4B and STU3; abstract bases left out) name
+#: them. Inside a Bundle such a resource is another version's, skipped (fhir.md section 1); a name
+#: in none of these lists, nor an order type of an earlier version (mapping.OLD_REQUEST_TYPES), is
+#: no FHIR resource type at all (a wrong case, a typo): OL001.
+OTHER_VERSION_TYPES = frozenset("""
+ActorDefinition AdministrableProductDefinition ArtifactAssessment BiologicallyDerivedProductDispense
+BodySite Citation ClinicalUseDefinition ConditionDefinition DataElement DeviceAssociation
+DeviceComponent DeviceDispense DeviceUsage EligibilityRequest EligibilityResponse EncounterHistory
+EvidenceReport ExpansionProfile FormularyItem GenomicStudy ImagingManifest ImagingSelection
+Ingredient InventoryItem InventoryReport ManufacturedItemDefinition MedicinalProductDefinition
+NutritionIntake NutritionProduct PackagedProductDefinition Permission ProcedureRequest
+ProcessRequest ProcessResponse ReferralRequest RegulatedAuthorization RequestOrchestration
+Requirements Sequence ServiceDefinition SubscriptionStatus SubscriptionTopic SubstanceDefinition
+TestPlan Transport
+""".split())
+
+__all__ = ["OTHER_VERSION_TYPES", "R4_TYPES"]

@@ -1,0 +1,201 @@
+"""FHIR input that cannot be read or placed is never a silent pass (fail closed): a Bundle entry that
+is not a resource, or a resourceType that is no FHIR type, is OL001 where it is; a MedicationRequest
+that no patient takes, in input holding several patients, is OL001 in a result of its own (it would
+otherwise never be checked); other resources that no patient takes stay OL008 notes (fhir.md 1)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir
+from orderlint.findings import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRES = json.loads((ROOT / "examples/fhir/ILD101-fires.bundle.json").read_text(encoding="utf-8"))
+CDS = json.loads((ROOT / "examples/fhir/ILD101-fires.cds-hooks.json").read_text(encoding="utf-8"))
+MR = {"resourceType": "MedicationRequest", "id": "mtx", "status": "active", "intent": "order",
+      "medicationCodeableConcept": {"text": "methotrexate"}, "subject": {"reference": "Patient/p"}}
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=dt.date(2026, 3, 2)))
+
+
+def run(data: Any, linter: Linter) -> list[Result]:
+    return lint_fhir(data, linter=linter, source="t")
+
+
+def ol001(results: list[Result]) -> list[tuple[str, str]]:
+    return [(f.pointer, f.message) for r in results for f in r.findings if f.code == "OL001"]
+
+
+def bundle(*entries: Any) -> dict:
+    return {"resourceType": "Bundle", "type": "collection", "entry": list(entries)}
+
+
+# ------------------------------------------------------------------ Bundle entries
+
+
+@pytest.mark.parametrize("entry, kind", [("oops", "a string"), (3, "a number"), (True, "a boolean")])
+def test_entry_that_is_not_an_array_is_ol001_at_entry(linter, entry, kind):
+    (r,) = run({"resourceType": "Bundle", "type": "collection", "entry": entry}, linter)
+    assert r.status == "invalid"
+    assert ol001([r]) == [("/entry", f"Bundle `entry` is {kind}, not an array of entries")]
+
+
+def test_each_entry_that_is_not_an_object_is_ol001_at_its_pointer(linter):
+    (r,) = run(bundle({"resource": MR}, "oops", 1, None, []), linter)
+    assert r.status == "invalid"
+    assert ol001([r]) == [("/entry/1", "Bundle entry is a string, not an object"),
+                          ("/entry/2", "Bundle entry is a number, not an object"),
+                          ("/entry/3", "Bundle entry is null, not an object"),
+                          ("/entry/4", "Bundle entry is an array, not an object")]
+
+
+def test_null_or_an_object_where_the_entry_array_belongs_are_still_repaired(linter):
+    (r,) = run({"resourceType": "Bundle", "type": "collection", "entry": None}, linter)
+    assert r.status == "not-applicable" and "OL001" not in [f.code for f in r.findings]
+    (r,) = run({"resourceType": "Bundle", "type": "collection", "entry": {"resource": MR}}, linter)
+    assert r.status != "invalid" and any(f.message.startswith("shape-repaired") for f in r.findings)
+
+
+def test_an_entry_without_resource_is_ol001_unless_it_is_a_request_or_response(linter):
+    (r,) = run(bundle({"resource": MR}, {"fullUrl": "urn:uuid:1"}), linter)
+    assert ol001([r]) == [("/entry/1", "Bundle entry has no `resource` (nor the `request` or `response` that lets an "
+                                       "entry have none)")]
+    # FHIR R4 bdl-5: a transaction's DELETE and a response's entries have no resource, rightly
+    (r,) = run(bundle({"resource": MR}, {"request": {"method": "DELETE", "url": "Observation/1"}},
+                      {"response": {"status": "204"}}), linter)
+    assert r.status != "invalid" and not ol001([r])
+
+
+@pytest.mark.parametrize("resource, pointer, message", [
+    ("text", "/entry/0/resource", "Bundle entry `resource` is a string, not a resource object"),
+    ({k: v for k, v in MR.items() if k != "resourceType"}, "/entry/0/resource", "Bundle entry resource has no `resourceType`"),
+    (dict(MR, resourceType=7), "/entry/0/resource/resourceType", "`resourceType` is a number, not a resource type name"),
+    (dict(MR, resourceType="medicationrequest"), "/entry/0/resource/resourceType",
+     "resourceType 'medicationrequest' is not a FHIR resource type (did you mean 'MedicationRequest'?)"),
+    (dict(MR, resourceType="Prescription"), "/entry/0/resource/resourceType",
+     "resourceType 'Prescription' is not a FHIR resource type"),
+], ids=["not-an-object", "no-resourceType", "number", "wrong-case", "no-such-type"])
+def test_an_entry_resource_that_cannot_be_read_is_ol001(linter, resource, pointer, message):
+    (r,) = run(bundle({"resource": resource}), linter)
+    assert r.status == "invalid" and ol001([r]) == [(pointer, message)]
+
+
+def test_an_unreadable_entry_in_a_nested_bundle_is_ol001_at_its_pointer(linter):
+    inner = bundle({"resource": dict(MR, resourceType="Medicationrequest")})
+    (r,) = run(bundle({"resource": MR}, {"resource": inner}), linter)
+    assert [p for p, _m in ol001([r])] == ["/entry/1/resource/entry/0/resource/resourceType"]
+
+
+def test_types_of_other_fhir_versions_keep_their_behaviour_in_a_bundle(linter):
+    # DSTU2 MedicationOrder: skipped with OL008 unsupported-resource; R5 NutritionIntake: skipped
+    (r,) = run(bundle({"resource": dict(MR, resourceType="MedicationOrder")},
+                      {"resource": {"resourceType": "NutritionIntake", "id": "n"}}), linter)
+    assert r.status == "not-applicable" and not ol001([r])
+    assert [f.message.split(":")[0] for f in r.findings] == ["no-orders", "unsupported-resource"]
+
+
+def test_a_misspelt_draft_order_of_a_cds_hooks_request_is_ol001(linter):
+    c = copy.deepcopy(CDS)
+    c["context"]["draftOrders"]["entry"][0]["resource"]["resourceType"] = "medicationRequest"
+    (r,) = run(c, linter)
+    assert r.status == "invalid"
+    assert ol001([r]) == [("/context/draftOrders/entry/0/resource/resourceType",
+                           "resourceType 'medicationRequest' is not a FHIR resource type (did you mean 'MedicationRequest'?)")]
+
+
+def test_an_unreadable_prefetch_bundle_entry_is_ol001(linter):
+    c = copy.deepcopy(CDS)
+    key, value = next((k, v) for k, v in c["prefetch"].items() if isinstance(v, dict) and v.get("resourceType") == "Bundle")
+    value["entry"].append("oops")
+    (r,) = run(c, linter)
+    assert r.status == "invalid" and [p for p, _m in ol001([r])] == [f"/prefetch/{key}/entry/{len(value['entry']) - 1}"]
+
+
+# ------------------------------------------------------------------ orders no patient takes
+
+
+def two_patients(subject_b: Any) -> dict:
+    """The ILD101-fires Bundle for patients a and b; b's resources' `subject` is ``subject_b``
+    (None: removed)."""
+    entries = []
+    for pid in ("a", "b"):
+        for e in copy.deepcopy(FIRES["entry"]):
+            r = e["resource"]
+            e["fullUrl"] = f"{e['fullUrl']}-{pid}"
+            r["id"] = pid if r["resourceType"] == "Patient" else f"{r['id']}-{pid}"
+            if "subject" in r:
+                if pid == "a":
+                    r["subject"] = {"reference": "Patient/a"}
+                elif subject_b is None:
+                    del r["subject"]
+                else:
+                    r["subject"] = subject_b
+            entries.append(e)
+    return {"resourceType": "Bundle", "id": "two", "type": "collection", "entry": entries}
+
+
+SUBJECTS = {"missing": None, "identifier": {"identifier": {"system": "urn:example:mrn", "value": "b"}},
+            "display": {"display": "Patient B"}, "group": {"reference": "Group/g"}, "lower-case": {"reference": "patient/b"},
+            "contained": {"reference": "#b"}, "empty": {}}
+
+
+@pytest.mark.parametrize("name", sorted(SUBJECTS))
+def test_an_order_no_patient_takes_among_several_is_ol001_in_a_result_of_its_own(linter, name):
+    data = two_patients(SUBJECTS[name])
+    mrs = [(f"/entry/{i}/resource", e["resource"]["id"]) for i, e in enumerate(data["entry"])
+           if e["resource"]["resourceType"] == "MedicationRequest" and e["resource"]["id"].endswith("-b")]
+    results = run(data, linter)
+    assert [(r.patient, r.status) for r in results] == [(None, "invalid"), ("a", "checked"), ("b", "not-applicable")]
+    fs = results[0].findings
+    assert [(f.code, f.severity, f.pointer, f.order) for f in fs] == [("OL001", "error", p, rid) for p, rid in mrs]
+    assert all(f.message.startswith(f"MedicationRequest {rid!r} names no patient that can be placed (")
+               and f.message.endswith("; the input holds several patients): it was not checked")
+               for f, (_p, rid) in zip(fs, mrs))
+    # the other resources no patient takes are still notes (nothing to check in them)
+    notes = [f for r in results for f in r.findings if f.message.startswith("unresolved-reference")]
+    assert notes and all(f.code == "OL008" and f.severity == "info" for f in notes)
+    assert not any(f.pointer in dict(mrs) for f in notes)
+
+
+def test_the_message_says_what_the_subject_is(linter):
+    said = {}
+    for name in ("missing", "identifier", "display", "group"):
+        (f, *_rest) = run(two_patients(SUBJECTS[name]), linter)[0].findings
+        said[name] = f.message.split(" (")[1].split(";")[0]
+    assert said == {"missing": "it has no subject", "identifier": "its subject is an identifier only",
+                    "display": "its subject is a display only",
+                    "group": "its subject 'Group/g' is not a reference to a Patient"}
+
+
+def test_with_one_patient_an_order_with_no_subject_is_still_the_patients(linter):
+    data = copy.deepcopy(FIRES)
+    for e in data["entry"]:
+        e["resource"].pop("subject", None)
+    (r,) = run(data, linter)
+    assert r.status == "checked" and "ILD101" in [f.code for f in r.findings] and not ol001([r])
+
+
+def test_the_command_line_fails_on_an_order_no_patient_takes(tmp_path):
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(two_patients(None)), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["check", "--format", "jsonl", "--as-of", "2026-03-02", str(path)])
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.output
+    assert out.exit_code != 0, out.output
+    rows = [json.loads(line) for line in out.output.splitlines() if line.startswith("{")]
+    assert rows[0]["status"] == "invalid" and {f["code"] for f in rows[0]["findings"]} == {"OL001"}
