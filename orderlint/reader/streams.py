@@ -1,0 +1,207 @@
+"""Inputs: bytes -> text, files and streams (whole documents and JSON Lines), paths and formats."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from typing import Any, BinaryIO, Iterable, Iterator, Optional
+
+from orderlint.reader.document import MAX_DOCUMENT_BYTES, Document, ParseError
+from orderlint.reader.jsontext import _match_end, _skip_ws, parse_json
+from orderlint.reader.yamltext import parse_yaml
+
+JSON_SUFFIXES = (".json",)
+YAML_SUFFIXES = (".yaml", ".yml")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+ALL_SUFFIXES = JSON_SUFFIXES + YAML_SUFFIXES + JSONL_SUFFIXES
+
+
+def decode_bytes(raw: bytes) -> tuple[Optional[str], Optional[str]]:
+    """Bytes -> text. Returns (text, None) or (None, error message)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), None
+        except UnicodeDecodeError as e:
+            return None, f"not valid UTF-16 text ({e.reason} at byte {e.start})"
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        return None, f"not valid UTF-8 text ({e.reason} at byte {e.start})"
+
+
+def parse_text(text: str, source: str, fmt: str) -> Document:
+    return parse_yaml(text, source) if fmt == "yaml" else parse_json(text, source)
+
+
+def format_for(path: str) -> str:
+    low = path.lower()
+    if low.endswith(YAML_SUFFIXES):
+        return "yaml"
+    if low.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    return "json"
+
+
+_LEADING_SPACE = re.compile(r"\s*")
+
+
+def sniff_format(text: str) -> str:
+    """For stdin or an unknown suffix: JSON if it starts like JSON, else YAML.
+
+    ``{`` followed by a quoted key, ``}`` or nothing is JSON, with JSON's messages; ``{`` followed by
+    anything else cannot be JSON, so it is read as a YAML flow mapping (``{id: x, kind: patient}``).
+    """
+    i = _match_end(_LEADING_SPACE, text, 0)
+    first = text[i : i + 1]
+    if first == "[":
+        return "json"
+    if first == "{":
+        j = _skip_ws(text, i + 1)
+        return "json" if text[j : j + 1] in ('"', "}", "") else "yaml"
+    return "yaml"
+
+
+def read_bytes(raw: bytes, source: str, fmt: Optional[str]) -> Document:
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        return Document(
+            source=source,
+            error=ParseError(f"document is {len(raw)} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes"),
+        )
+    text, err = decode_bytes(raw)
+    if text is None:
+        return Document(source=source, error=ParseError(err or "cannot decode"))
+    return parse_text(text, source, fmt or sniff_format(text))
+
+
+# A line of a JSON Lines input is named "path:LINE"; only files read as JSON Lines (by extension)
+# and standard input read with --jsonl are ever named that way.
+_LINE_SOURCE = re.compile(r"^(?P<path>.*\.(?:jsonl|ndjson)|<stdin>):(?P<line>[0-9]+)$", re.IGNORECASE)
+
+
+def split_source(source: str) -> tuple[str, Optional[int]]:
+    """``"runs.jsonl:12"`` -> ``("runs.jsonl", 12)``; any other source -> ``(source, None)``."""
+    m = _LINE_SOURCE.match(source)
+    if m:
+        return m.group("path"), int(m.group("line"))
+    return source, None
+
+
+class FileChangedError(OSError):
+    """A regular file gave fewer bytes than its size when it was opened: it was truncated (or
+    replaced) while being read, and the documents after that point were never seen."""
+
+    def __init__(self, expected: int, read: int) -> None:
+        super().__init__(errno.EIO, f"file changed while being read: {expected} bytes expected, {read} read")
+
+
+def _size_at_open(stream: Any) -> Optional[tuple[int, int]]:
+    """(position, size) of ``stream`` if it is a regular file, else None (pipes, terminals, sockets)."""
+    try:
+        st = os.fstat(stream.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return stream.tell(), st.st_size
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        return None
+
+
+def read_stream(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES + 1) -> bytes:
+    """Up to ``limit`` bytes of a whole-document stream.
+
+    Raises FileChangedError (an OSError, whose ``strerror`` is the one-line message) when a regular
+    file gives fewer bytes than it held when opened, instead of returning a silently shorter text.
+    """
+    at_open = _size_at_open(stream)
+    raw = stream.read(limit)
+    if at_open is not None:
+        expected = max(at_open[1] - at_open[0], 0)
+        if len(raw) < min(expected, limit):
+            raise FileChangedError(expected, len(raw))
+    return raw
+
+
+def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, Optional[bytes]]]:
+    """(source, line number, raw line) for each non-blank line; raw is None for an over-long line.
+
+    Reads one line at a time, so memory stays flat however long the stream is. After the last
+    line, raises FileChangedError if a regular file gave fewer bytes than its size at open (it was
+    truncated while being read): the lines it no longer holds are never silently dropped.
+    """
+    at_open = _size_at_open(stream)
+    lineno = 0
+    while True:
+        raw = stream.readline(MAX_DOCUMENT_BYTES + 1)
+        if not raw:
+            if at_open is not None:  # the position at the end counts what was read: nothing per line
+                start, size = at_open
+                read = stream.tell() - start
+                if read < size - start:
+                    raise FileChangedError(size - start, read)
+            return
+        lineno += 1
+        if len(raw) > MAX_DOCUMENT_BYTES and not raw.endswith(b"\n"):
+            # Skip the rest of an over-long line without holding it in memory.
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(MAX_DOCUMENT_BYTES)
+            yield source, lineno, None
+            continue
+        if raw.strip():
+            yield source, lineno, raw
+
+
+def jsonl_document(source: str, lineno: int, raw: Optional[bytes]) -> Document:
+    """Parse one JSON Lines line; its findings are located on that line of the stream."""
+    name = f"{source}:{lineno}"
+    if raw is None:
+        return Document(
+            source=name,
+            error=ParseError(f"line is over the limit of {MAX_DOCUMENT_BYTES} bytes", "", lineno, 1),
+            first_line=lineno,
+        )
+    text, err = decode_bytes(raw.rstrip(b"\r\n"))
+    if text is None:
+        return Document(source=name, error=ParseError(err or "", "", lineno, 1), first_line=lineno)
+    return parse_json(text, name, first_line=lineno)
+
+
+def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
+    """One document per non-blank line, in order."""
+    for src, lineno, raw in iter_jsonl_lines(stream, source):
+        yield jsonl_document(src, lineno, raw)
+
+
+def iter_paths(paths: list[str], exclude: Iterable[str] = ()) -> Iterator[tuple[str, Optional[str]]]:
+    """Expand folders recursively (sorted, symlink loops cut); yields (path, error).
+
+    A file of a folder walk whose resolved path is one of ``exclude`` (the run's own report file)
+    is never yielded; a path given explicitly always is.
+    """
+    skip = {os.path.realpath(e) for e in exclude}
+    for p in paths:
+        if os.path.isdir(p):
+            seen: set = set()
+            for root, dirs, files in os.walk(p, followlinks=True):
+                real = os.path.realpath(root)
+                if real in seen:
+                    dirs[:] = []
+                    continue
+                seen.add(real)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if f.lower().endswith(ALL_SUFFIXES):
+                        path = os.path.join(root, f)
+                        if skip and os.path.realpath(path) in skip:
+                            continue
+                        # A FIFO or device in a folder would block or never end: not read, and said so.
+                        if os.path.exists(path) and not os.path.isfile(path):
+                            yield path, "not a regular file; not read"
+                        else:
+                            yield path, None
+        elif os.path.exists(p):
+            yield p, None
+        else:
+            yield p, "no such file or directory"
