@@ -10,7 +10,6 @@ import copy
 import datetime as dt
 import importlib.util
 import json
-import math
 import random
 import subprocess
 import sys

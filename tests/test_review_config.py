@@ -130,7 +130,7 @@ def _project(tmp_path: Path, toml: str) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("toml", [
     f"[tool.orderlint.packs.ssc_ild]\n{SETTING} = 250\n",
-    f"[tool.orderlint.packs.ssc-ild]\npulse_min_daily_pe_mg = 250\n",
+    "[tool.orderlint.packs.ssc-ild]\npulse_min_daily_pe_mg = 250\n",
     f"[tool.orderlint.packs.ssc-ild]\n{SETTING} = nan\n",
     f"[tool.orderlint.packs.ssc-ild]\n{SETTING} = \"250\"\n",
     f"[tool.orderlint.packs.ssc-ild]\n{SETTING} = 250\n[tool.orderlint.rules.ILD204]\n{SETTING} = 500\n",
