@@ -11,7 +11,7 @@ import datetime as _dt
 import os
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Union, cast
 
 import signal
 import threading
@@ -55,9 +55,31 @@ _ARMED: list = [None]
 _MAIN_THREAD = threading.main_thread().ident
 
 
+#: Bound on the per-Linter table of rules to run per (condition, active tag set).
+_TODO_CACHE_MAX = 4096
+
+# The raw handler, without signal.getsignal's enum conversion (signal.py wraps this C function).
+_getsignal: Callable[[int], Any] = getattr(getattr(signal, "_signal", None), "getsignal", signal.getsignal)
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
     if _ARMED[0] is not None:  # cleared before the timer is cancelled: a late signal does nothing
         raise _CheckTimeout()
+
+
+def _freeze_heap() -> None:
+    """Once per process, after the first Linter is built: move every object alive now (modules,
+    pydantic's validators, the vocabulary, the rules) out of the cyclic garbage collector's reach,
+    so that the collections a long stream triggers do not traverse them again and again. They
+    stay alive anyway; reference counting still frees everything made later."""
+    if not _HEAP_FROZEN:
+        _HEAP_FROZEN.append(True)
+        import gc
+
+        gc.freeze()
+
+
+_HEAP_FROZEN: list[bool] = []
 
 
 def _frozen(value: Any) -> Any:
@@ -106,11 +128,13 @@ class Linter:
         self._source_text = {r.code: r.source.text() for r in self.rules}
         self._triggers = self._rule_tags(lambda r: r.trigger_tags(self.options[r.code]))
         self._dispatch: dict[str, list] = {}
+        self._todo: dict[tuple[str, frozenset], list[tuple[Rule, Any]]] = {}
         self._plan = self._build_plan()
         self._lookback = MappingProxyType(dict(self.settings.lookback_days))
         self._timeout = float(self.settings.check_timeout)
         # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
         self._as_of = self.settings.as_of or _dt.date.today()
+        _freeze_heap()
 
     # ------------------------------------------------------------------ loading
     def _load(self, use_entry_points: bool, extra: list[Any]) -> None:
@@ -533,7 +557,7 @@ class Linter:
             sev = None if "OL002" in self._site_severity else "error"
             for msg, ptr, idx, is_error in unknown:
                 findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, severity=sev if is_error else None))
-        self._run_checks(self._dispatch_for(condition), reg, doc, regimen.id, findings)
+        self._run_checks(self._todo_for(condition, reg.active_tags()), reg, doc, regimen.id, findings)
         if "OL003" in enabled and reg.unverifiable:
             for idx, reasons in sorted(reg.unverifiable.items()):
                 o = reg.orders[idx]
@@ -547,11 +571,25 @@ class Linter:
             findings.extend(apply_waivers(self, reg, findings, doc))
         return _result(doc.source, regimen.id, "checked", condition, _sorted(findings, doc.data))
 
-    def _run_checks(self, table: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding]) -> None:
+    def _todo_for(self, condition: str, tags: Any) -> list[tuple[Rule, Any]]:
+        """(rule, options) of the rules to run on a document of this condition whose active orders
+        carry these tags: a rule with trigger tags runs only when one of them is among them.
+
+        Built once per (condition, tag set): a stream repeats few tag sets, and testing every
+        rule's triggers on every document was a measurable part of the per-document cost."""
+        key = (condition, frozenset(tags))
+        todo = self._todo.get(key)
+        if todo is None:
+            if len(self._todo) >= _TODO_CACHE_MAX:  # bounded: a stream of ever-new tag sets
+                self._todo.clear()
+            todo = self._todo[key] = [
+                (r, opts) for r, trig, opts in self._dispatch_for(condition) if trig is None or not tags.isdisjoint(trig)
+            ]
+        return todo
+
+    def _run_checks(self, todo: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding]) -> None:
         """Run the checks of one document under its time limit; whatever a check raises (except
         KeyboardInterrupt) is OL000 for that rule, and the report is kept."""
-        tags = reg.active_tags()
-        todo = [(r, opts) for r, trig, opts in table if trig is None or not tags.isdisjoint(trig)]
         if not todo:
             return
         # One interval timer per document (SIGALRM), only in the main thread: signals are delivered
@@ -597,7 +635,8 @@ class Linter:
         if threading.get_ident() != _MAIN_THREAD or not hasattr(signal, "setitimer"):
             return False
         # Checked every time (no system call): an embedding program may have replaced the handler.
-        if signal.getsignal(signal.SIGALRM) is not _on_alarm:
+        # _signal.getsignal, not signal.getsignal: the latter builds an enum member on every call.
+        if _getsignal(signal.SIGALRM) is not _on_alarm:
             signal.signal(signal.SIGALRM, _on_alarm)
         return True
 

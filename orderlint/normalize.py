@@ -232,6 +232,7 @@ class Order:
 
 
 _NO_AMOUNTS: Mapping[Any, Any] = MappingProxyType({})
+_ACTIVE_STATUSES = ("new", "active")  # Order.active
 
 
 def _num(x: float) -> str:
@@ -258,6 +259,7 @@ class Regimen:
     unverifiable: Mapping[int, tuple[tuple[str, str], ...]] = field(default_factory=lambda: _NO_AMOUNTS)
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _NO_AMOUNTS)  # rule code -> options
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _counts: dict[str, bool] = field(default_factory=dict, repr=False)  # test name -> test_counts(name)
 
     @property
     def kind(self) -> str:
@@ -270,11 +272,17 @@ class Regimen:
     # -- orders (memoized: many rules ask the same question of one regimen)
     def active(self, cls: Optional[str] = None) -> tuple[Order, ...]:
         """Active (new or continuing) orders of known drugs, optionally of one class or ingredient."""
-        return self._by_tag("a").get(cls, ())
+        index = self._memo.get("a")
+        if index is None:
+            index = self._index_orders()[0]
+        return index.get(cls, ())
 
     def new(self, cls: Optional[str] = None) -> tuple[Order, ...]:
         """New (proposed) orders of known drugs, optionally of one class or ingredient."""
-        return self._by_tag("n").get(cls, ())
+        index = self._memo.get("n")
+        if index is None:
+            index = self._index_orders()[1]
+        return index.get(cls, ())
 
     def active_tags(self) -> KeysView[Optional[str]]:
         """Every class and ingredient among active orders of known drugs (by their routes); the
@@ -284,16 +292,26 @@ class Regimen:
     def _by_tag(self, which: str) -> dict[Optional[str], tuple[Order, ...]]:
         index: Optional[dict[Optional[str], tuple[Order, ...]]] = self._memo.get(which)
         if index is None:
-            lists: dict[Optional[str], list[Order]] = {None: []}
-            for o in self.orders:
-                if o.drug is None or not (o.new if which == "n" else o.active):
-                    continue
-                lists[None].append(o)
-                for tag in o.tags:
-                    lists.setdefault(tag, []).append(o)
-            index = {k: tuple(v) for k, v in lists.items()}
-            self._memo[which] = index
+            index = self._index_orders()[0 if which == "a" else 1]
         return index
+
+    def _index_orders(self) -> tuple[dict[Optional[str], tuple[Order, ...]], dict[Optional[str], tuple[Order, ...]]]:
+        """Both tag -> orders tables (active, new), in one pass over the orders."""
+        active: dict[Optional[str], list[Order]] = {None: []}
+        new: dict[Optional[str], list[Order]] = {None: []}
+        for o in self.orders:
+            if o.drug is None or o.status not in _ACTIVE_STATUSES:
+                continue
+            active[None].append(o)
+            for tag in o.tags:
+                active.setdefault(tag, []).append(o)
+            if o.status == "new":
+                new[None].append(o)
+                for tag in o.tags:
+                    new.setdefault(tag, []).append(o)
+        a = self._memo["a"] = {k: tuple(v) for k, v in active.items()}
+        n = self._memo["n"] = {k: tuple(v) for k, v in new.items()}
+        return a, n
 
     def progressed_on_class(self, cls: str) -> bool:
         return any(d.is_a(cls) for d in self.progressed_on)
@@ -326,10 +344,9 @@ class Regimen:
     # -- tests
     def test_counts(self, name: str) -> bool:
         """Ordered in this document, or resulted within its look-back window before as_of."""
-        key = ("t", name)
-        hit = self._memo.get(key)
+        hit = self._counts.get(name)
         if hit is None:
-            hit = self._memo[key] = self._test_counts(name)
+            hit = self._counts[name] = self._test_counts(name)
         return hit
 
     def _test_counts(self, name: str) -> bool:
@@ -343,7 +360,15 @@ class Regimen:
         return False
 
     def missing_tests(self, names: Iterable[str]) -> list[str]:
-        return [n for n in names if not self.test_counts(n)]
+        counts = self._counts
+        out = []
+        for n in names:
+            hit = counts.get(n)
+            if hit is None:
+                hit = counts[n] = self._test_counts(n)
+            if not hit:
+                out.append(n)
+        return out
 
 
 def unknown_frequency(o: Order) -> str:

@@ -44,11 +44,32 @@ BASELINE_LABS = {
 
 
 def _missing_for(reg: "Regimen", o: "Order", table: Mapping[str, Iterable[str]]) -> list[str]:
-    needed: list[str] = []
-    for cls, tests in table.items():
-        if o.is_a(cls):  # route-aware: topical tacrolimus needs no renal baseline
-            needed.extend(t for t in tests if t not in needed)
-    return reg.missing_tests(needed) if needed else needed
+    needed = _needed_for(o.tags, table)
+    return reg.missing_tests(needed) if needed else []
+
+
+#: id(table) -> (table, {order tags: tests needed}): the tests a table requires depend only on the
+#: order's (route-aware) tags, and a stream repeats few tag sets. The table is kept so its id stays its own.
+_NEEDED: dict[int, tuple[Mapping[str, Iterable[str]], dict[frozenset[str], tuple[str, ...]]]] = {}
+
+
+def _needed_for(tags: frozenset[str], table: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
+    entry = _NEEDED.get(id(table))
+    if entry is None or entry[0] is not table:
+        if len(_NEEDED) >= 64:  # bounded: tables come from Linters, few per process
+            _NEEDED.clear()
+        entry = _NEEDED[id(table)] = (table, {})
+    by_tags = entry[1]
+    needed = by_tags.get(tags)
+    if needed is None:
+        out: list[str] = []
+        for cls, tests in table.items():
+            if cls in tags:  # tags are route-aware: topical tacrolimus needs no renal baseline
+                out.extend(t for t in tests if t not in out)
+        if len(by_tags) >= 4096:
+            by_tags.clear()
+        needed = by_tags[tags] = tuple(out)
+    return needed
 
 
 def _fmt_tests(tests: Iterable[str]) -> str:
@@ -147,7 +168,7 @@ def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         return
     who = "in an order set" if reg.order_set else "for a patient with reproductive potential"
     for o in reg.new():
-        if any(o.is_a(c) for c in opts["drugs"]):
+        if not o.tags.isdisjoint(opts["drugs"]):  # route-aware tags, as is_a reads them
             yield Hit(f"{o.label} is started {who} without a pregnancy test (embryofetal toxicity)", f"{o.pointer}/drug", o.index)
 
 
@@ -165,7 +186,7 @@ def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 def baseline_imaging_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "first-line":
         return
-    starting = [o for o in reg.new() if o.for_ild and (o.is_a("immunosuppressant") or o.is_a("antifibrotic"))]
+    starting = [o for o in reg.new() if o.for_ild and ("immunosuppressant" in o.tags or "antifibrotic" in o.tags)]
     if not starting:
         return
     missing = reg.missing_tests(["hrct", "pft"])
