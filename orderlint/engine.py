@@ -502,9 +502,7 @@ class Linter:
             e = doc.error
             f = self._finding("OL001", e.message, e.pointer, None, None, (e.line, e.column))
             return _result(doc.source, None, "invalid", None, [f])
-        from orderlint.validate import validate
-
-        regimen, problems = validate(doc.data, self.vocab)
+        regimen, problems = _validate(doc.data, self.vocab)
         doc_id = _safe_id(doc.data)
         if regimen is None:
             findings = [self._finding("OL001", m, p, None, doc) for m, p in problems]
@@ -545,9 +543,7 @@ class Linter:
         return _result(doc.source, doc_id, "not-applicable", condition, findings)
 
     def _check(self, doc: Document, regimen: Any, condition: str) -> Result:
-        from orderlint.normalize import normalize
-
-        reg, unknown = normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=self._lookback, plan=self._plan)
+        reg, unknown = _normalize(regimen, self.vocab, as_of=self._as_of, lookback_days=self._lookback, plan=self._plan)
         reg.options = self._frozen_options  # every rule's options, as the pack's first design read them
         # Pack-level settings, read by checks through orderlint.rules.setting (Regimen gives them no field yet).
         setattr(reg, "settings", self._frozen_settings)
@@ -732,6 +728,22 @@ def document_order(data: Any, pointer: str, members: Optional[dict[int, dict[str
         else:
             break
     return key
+
+
+# The stages' entry points, imported on first use (validate loads pydantic) and then bound here:
+# an import statement in the per-document path costs about a microsecond a document.
+def _validate(data: Any, vocab: Vocabulary) -> tuple[Any, list[tuple[str, str]]]:
+    global _validate
+    from orderlint.validate import validate as _validate
+
+    return _validate(data, vocab)
+
+
+def _normalize(regimen: Any, vocab: Vocabulary, **kw: Any) -> tuple[Any, list[tuple[str, str, Optional[int], bool]]]:
+    global _normalize
+    from orderlint.normalize import normalize as _normalize
+
+    return _normalize(regimen, vocab, **kw)
 
 
 def canonical_condition(text: str) -> str:

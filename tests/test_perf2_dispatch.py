@@ -117,3 +117,37 @@ def test_required_tests_follow_each_linters_own_table_and_the_route() -> None:
         assert not [f for f in topical.findings if f.code == "ILD401"]
         oral = default.lint_data(_doc(_order("tacrolimus"), tests=[]))
         assert [f for f in oral.findings if f.code == "ILD401" and "renal" in f.message]
+
+
+def test_linting_a_document_runs_no_import_statement_once_warm() -> None:
+    # An import statement on the per-document path costs about a microsecond a document.
+    import builtins
+
+    linter = Linter()
+    doc = _doc(_order("mycophenolate mofetil"))
+    linter.lint_data(doc)  # warm: the stages are imported on first use
+    real = builtins.__import__
+    seen: list[str] = []
+
+    def counting(name: str, *a: object, **kw: object) -> object:
+        seen.append(name)
+        return real(name, *a, **kw)  # type: ignore[arg-type]
+
+    builtins.__import__ = counting  # type: ignore[assignment]
+    try:
+        result = linter.lint_data(doc)
+    finally:
+        builtins.__import__ = real
+    assert result.status == "checked"
+    assert seen == []
+
+
+def test_bare_mycophenolate_and_drugs_without_limits_get_no_dose_finding() -> None:
+    linter = Linter()
+    bare = linter.lint_data(_doc(order("mycophenolate", 5000, "mg", "oral", "bid", purpose="ild")))
+    codes = [f.code for f in bare.findings]
+    assert "ILD501" not in codes and "OL003" in codes  # MMF and MPA limits differ: not verifiable
+    mmf_high = linter.lint_data(_doc(order("mycophenolate mofetil", 5000, "mg", "oral", "bid", purpose="ild")))
+    assert [f.code for f in mmf_high.findings if f.code == "ILD501"] == ["ILD501"]
+    topical = linter.lint_data(_doc(order("mycophenolate mofetil", 5000, "mg", "topical", "bid", purpose="ild")))
+    assert "ILD501" not in [f.code for f in topical.findings]

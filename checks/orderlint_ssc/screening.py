@@ -168,7 +168,7 @@ def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         return
     who = "in an order set" if reg.order_set else "for a patient with reproductive potential"
     for o in reg.new():
-        if not o.tags.isdisjoint(opts["drugs"]):  # route-aware tags, as is_a reads them
+        if any(o.is_a(c) for c in opts["drugs"]):
             yield Hit(f"{o.label} is started {who} without a pregnancy test (embryofetal toxicity)", f"{o.pointer}/drug", o.index)
 
 
@@ -186,7 +186,7 @@ def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 def baseline_imaging_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "first-line":
         return
-    starting = [o for o in reg.new() if o.for_ild and ("immunosuppressant" in o.tags or "antifibrotic" in o.tags)]
+    starting = [o for o in reg.new() if o.for_ild and (o.is_a("immunosuppressant") or o.is_a("antifibrotic"))]
     if not starting:
         return
     missing = reg.missing_tests(["hrct", "pft"])
