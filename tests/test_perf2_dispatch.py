@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import signal
 import subprocess
 import sys
@@ -11,7 +13,7 @@ from orderlint.engine import Linter
 from regimen_factory import clean_patient, order
 
 
-def _doc(*orders: dict, **kw: object) -> dict:
+def _doc(*orders: dict, **kw: Any) -> dict:
     return clean_patient(*orders, **kw)
 
 
