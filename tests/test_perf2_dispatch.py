@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import signal
 import subprocess
 import sys
+from typing import Any
 
 from orderlint.config import Settings
 from orderlint.engine import Linter
