@@ -84,6 +84,7 @@ def _value(check: tuple, v: Any) -> Any:
             try:
                 return _value(choice, v)
             except _Unsure:
+                _UNSURE.__traceback__ = None
                 continue
     raise _UNSURE
 
@@ -130,7 +131,13 @@ def prepare(data: Any) -> Optional[Any]:
         _load()
     try:
         return _model("Regimen", data)
-    except (_Unsure, RecursionError):
+    except _Unsure:
+        # One shared exception object: each raise would add its frames to its traceback, keeping
+        # every document's frames and data alive (memory growing with the stream). Cleared here.
+        _UNSURE.__traceback__ = None
+        _UNSURE.__context__ = None
+        return None
+    except RecursionError:
         return None
 
 
