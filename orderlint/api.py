@@ -121,7 +121,11 @@ def lint(
         if len(results) == 1:
             return results[0]
         # Fail closed: one Result cannot stand for several patients, and none for no regimen.
-        what = (f"holds the regimens of {len(results)} patients" if results else "holds no regimen to check")
+        patients = sum(1 for r in results if getattr(r, "patient", None) is not None)
+        parts = [f"{patients} patient regimen{'s' if patients != 1 else ''}"]
+        if len(results) > patients:  # e.g. orders that no patient takes (OL001)
+            parts.append(f"{len(results) - patients} other result{'s' if len(results) - patients != 1 else ''}")
+        what = f"gives {len(results)} results ({' and '.join(parts)})" if results else "holds no regimen to check"
         err = ParseError(f"this FHIR input {what}; orderlint.lint_all() returns one result per patient")
         return lt.lint_document(Document(source=doc.source, error=err))
 

@@ -43,7 +43,7 @@ def test_lint_of_a_bundle_of_two_patients_is_an_error_naming_lint_all():
     r = orderlint.lint(both, as_of="2026-03-02")
     assert r.status == "invalid"
     (f,) = r.findings
-    assert f.code == "OL001" and "2 patients" in f.message and "lint_all" in f.message
+    assert f.code == "OL001" and "2 patient regimens" in f.message and "lint_all" in f.message
     results = orderlint.lint_all(both, as_of="2026-03-02")
     assert len(results) == 2 and {x.status for x in results} == {"checked"}
     assert [f.code for f in results[0].findings] == [f.code for f in results[1].findings]

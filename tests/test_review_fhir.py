@@ -112,9 +112,6 @@ def _cds_with_draft_subject(reference: str) -> dict:
     return c
 
 
-@pytest.mark.xfail(strict=True, reason="fhir/mapping.py (CDS Hooks): draft orders (the orders being signed) about another "
-                   "patient than context.patientId are OL008 other-patient (info) and never checked; the request passes "
-                   "with exit 0. fhir.md says OL008 for such resources: the spec needs a decision for draft orders")
 def test_draft_orders_for_another_patient_do_not_pass() -> None:
     r = orderlint.lint(_cds_with_draft_subject("Patient/someone-else"))
     assert _unplaced_orders_count([r]) or r.status == "invalid"

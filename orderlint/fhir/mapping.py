@@ -345,6 +345,13 @@ class _Mapper:
                 orphans.append(x)
                 continue
             if cds and patient is not None and pid != patient:
+                if x.draft and rt == "MedicationRequest":
+                    # Fail closed: the order being signed would go unchecked, so it is OL001, not a note.
+                    unplaced.append((f"draft MedicationRequest {_id_text(x.r)}is about Patient/{pid}, not the request's "
+                                     f"Patient/{patient}: it was not checked", x.ptr))
+                    if isinstance(x.r.get("id"), str):
+                        unplaced_ids[x.ptr] = x.r["id"]
+                    continue
                 notes.append(Note("other-patient", f"{rt} is about Patient/{pid}, not the request's Patient/{patient}: not used",
                                   x.ptr))
                 continue
@@ -359,6 +366,12 @@ class _Mapper:
                 order.insert(0, key)
             for other in [k for k in order if k != key]:  # only when the request names no patient
                 for x in groups.pop(other):
+                    if x.draft and x.r.get("resourceType") == "MedicationRequest":
+                        unplaced.append((f"draft MedicationRequest {_id_text(x.r)}is about Patient/{other}, not the "
+                                         f"request's patient: it was not checked", x.ptr))
+                        if isinstance(x.r.get("id"), str):
+                            unplaced_ids[x.ptr] = x.r["id"]
+                        continue
                     notes.append(Note("other-patient", f"{x.r.get('resourceType')} is about Patient/{other}: not used", x.ptr))
             order = [key]
         if orphans:
@@ -1470,3 +1483,9 @@ def _course_days(o: dict) -> Optional[float]:
 
 def _show_freq(f: dict) -> str:
     return f"{f['frequency']} per {f['period']} {f['period_unit']}"
+
+
+def _id_text(r: dict) -> str:
+    """`'<id>' ` of a resource for a message, or nothing when it has no string id."""
+    rid = r.get("id")
+    return f"{rid!r} " if isinstance(rid, str) else ""
