@@ -434,6 +434,8 @@ def normalize(
     unknown: list[tuple[str, str, Optional[int], bool]] = []
     unverifiable: dict[int, list[tuple[str, str]]] = {}
     orders: list[Order] = []
+    by_tag: dict[Optional[str], list[Order]] = {None: []}
+    new_by_tag: dict[Optional[str], list[Order]] = {None: []}
     for i, od in enumerate(doc.orders):
         drug = vocab.drug(od.drug)
         if od.status in ("on-hold", "stopped"):
@@ -450,6 +452,14 @@ def normalize(
         orders.append(o)
         if drug is not None and o.active:
             _decide(o, drug, od, plan, weight, bsa, unverifiable)
+            # Regimen.active()/new() tables, filled here rather than in a second pass per document.
+            by_tag[None].append(o)
+            for tag in o.tags:
+                by_tag.setdefault(tag, []).append(o)
+            if o.status == "new":
+                new_by_tag[None].append(o)
+                for tag in o.tags:
+                    new_by_tag.setdefault(tag, []).append(o)
 
     progressed: set[Drug] = set()
     for j, h in enumerate(doc.history):
@@ -482,6 +492,8 @@ def normalize(
         unverifiable=MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,
         options=_NO_AMOUNTS,
     )
+    reg._memo["a"] = {k: tuple(v) for k, v in by_tag.items()}
+    reg._memo["n"] = {k: tuple(v) for k, v in new_by_tag.items()}
     return reg, unknown
 
 

@@ -98,6 +98,13 @@ def test_active_and_new_orders_by_tag_match_a_plain_filter() -> None:
         assert reg.active(cls) == tuple(o for o in known if o.active and (cls is None or o.is_a(cls)))
         assert reg.new(cls) == tuple(o for o in known if o.new and (cls is None or o.is_a(cls)))
     assert set(reg.active_tags()) == {None} | {t for o in known if o.active for t in o.tags}
+    # normalize() fills the tables while it walks the orders; a Regimen built otherwise builds them
+    # on first use, and both agree
+    import dataclasses
+
+    assert "a" in reg._memo and "n" in reg._memo
+    fresh = dataclasses.replace(reg, _memo={}, _counts={})
+    assert fresh._by_tag("a") == reg._by_tag("a") and fresh._by_tag("n") == reg._by_tag("n")
     assert reg.missing_tests(["cbc", "lft", "cbc"]) == [n for n in ["cbc", "lft", "cbc"] if not reg.test_counts(n)]
 
 
