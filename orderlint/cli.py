@@ -394,6 +394,9 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of,
                          force_exclude=force_exclude or None)
     linter = _make_linter(settings)
+    from orderlint.engine import freeze_heap
+
+    freeze_heap()  # a short-lived process: long-lived objects need no more garbage-collector passes
     from orderlint.inputs import Selection
 
     selection = Selection.from_settings(settings)

@@ -67,11 +67,12 @@ def _on_alarm(signum: int, frame: Any) -> None:
         raise _CheckTimeout()
 
 
-def _freeze_heap() -> None:
-    """Once per process, after the first Linter is built: move every object alive now (modules,
-    pydantic's validators, the vocabulary, the rules) out of the cyclic garbage collector's reach,
-    so that the collections a long stream triggers do not traverse them again and again. They
-    stay alive anyway; reference counting still frees everything made later."""
+def freeze_heap() -> None:
+    """Once per process, by the command line after it built its Linter: move every object alive
+    now (modules, pydantic's validators, the vocabulary, the rules) out of the cyclic garbage
+    collector's reach, so that the collections a long stream triggers do not traverse them again
+    and again. Never done by the library itself: in an embedding program (the service, Spark, a
+    pipeline) it would also pin that program's own garbage of the moment for good."""
     if not _HEAP_FROZEN:
         _HEAP_FROZEN.append(True)
         import gc
@@ -134,7 +135,6 @@ class Linter:
         self._timeout = float(self.settings.check_timeout)
         # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
         self._as_of = self.settings.as_of or _dt.date.today()
-        _freeze_heap()
 
     # ------------------------------------------------------------------ loading
     def _load(self, use_entry_points: bool, extra: list[Any]) -> None:
