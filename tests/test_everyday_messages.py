@@ -50,14 +50,27 @@ def test_several_yaml_documents_in_one_file_are_said_plainly(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="the message comes from orderlint/reader.py (JSONDecodeError's own words); "
-                          "a plain-English trailing-comma message is asked of the reader", strict=False)
 @pytest.mark.parametrize("text", ['{"id": "a", "kind": "order-set",}\n', '{"id": "a", "orders": [1, 2,]}\n'])
 def test_a_trailing_comma_in_json_is_said_plainly(tmp_path, text):
     p = tmp_path / "comma.json"
     p.write_text(text)
     line = run_orderlint("check", str(p)).stdout.decode().splitlines()[0]
     assert "trailing comma" in line, line
+
+
+@pytest.mark.parametrize("text,line,col,bracket", [
+    ('{"id": "a", "kind": "order-set",}', 1, 32, "}"),
+    ('{"id": "a",\n "orders": [1, 2,\n ]}', 2, 17, "]"),
+])
+def test_a_trailing_comma_is_located_at_the_comma_and_other_errors_keep_the_decoders_words(text, line, col, bracket):
+    from orderlint.reader import parse_json
+
+    err = parse_json(text, "<t>").error
+    assert err is not None and (err.line, err.column) == (line, col)
+    assert err.message == f"not valid JSON: a trailing comma before {bracket!r} (JSON allows no comma after the last item)"
+    assert parse_json('{"id": ,}', "<t>").error.message == "not valid JSON: Expecting value"
+    # In a JSON Lines stream the line is the stream's.
+    assert parse_json('[1,]', "<t>", first_line=7).error.line == 7
 
 
 def test_lint_given_the_name_of_a_file_as_a_str_says_to_pass_a_path(tmp_path, monkeypatch):

@@ -126,7 +126,14 @@ def _parse_json_exactly(doc: Document, text: str, first_line: int) -> Document:
     try:
         doc.data = _DECODER.decode(text)
     except json.JSONDecodeError as e:
-        doc.error = ParseError(f"not valid JSON: {e.msg}", "", e.lineno + first_line - 1, e.colno)
+        comma = _trailing_comma(text, e)
+        if comma is not None:
+            # Said in plain words, at the comma: the decoder's "Expecting value" names the bracket.
+            line, col = _line_col(text, comma)
+            doc.error = ParseError(f"not valid JSON: a trailing comma before {text[e.pos]!r} (JSON allows no comma "
+                                   "after the last item)", "", line + first_line - 1, col)
+        else:
+            doc.error = ParseError(f"not valid JSON: {e.msg}", "", e.lineno + first_line - 1, e.colno)
     except _Duplicate as e:
         pointer, line, col = _first_duplicate(text, e.key)
         doc.error = ParseError(
@@ -401,3 +408,21 @@ def _scan_json(text: str) -> tuple[dict[str, tuple[int, int]], list[tuple[str, i
             else:
                 raise ValueError(f"unexpected character at {i}")
     return positions, duplicates
+
+
+def _trailing_comma(text: str, e: json.JSONDecodeError) -> Optional[int]:
+    """The offset of the comma when the decoder stopped at a `}` or `]` that follows one."""
+    if e.msg not in ("Expecting property name enclosed in double quotes", "Expecting value"):
+        return None
+    if e.pos >= len(text) or text[e.pos] not in "}]":
+        return None
+    i = e.pos - 1
+    while i >= 0 and text[i] in " \t\r\n":
+        i -= 1
+    return i if i >= 0 and text[i] == "," else None
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of an offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
