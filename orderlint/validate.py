@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from orderlint.config import did_you_mean
 from orderlint.prepared import prepare, top_fields
 from orderlint.reader import MAX_DEPTH, escape_token
+from orderlint.reader.jsontext import deeper_than
 from orderlint.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def _without_local_fields(data: dict, shape: Optional[dict] = None) -> tuple[dic
             if isinstance(k, str) and k.startswith("x-"):
                 # The schema bounds the depth of every other field; local values get the reader's
                 # limit, counted from the document's top as the reader counts it.
-                if not problem and isinstance(v, (dict, list)) and _deeper_than(v, MAX_DEPTH - 1 - depth):
+                if not problem and isinstance(v, (dict, list)) and deeper_than(v, MAX_DEPTH - 1 - depth):
                     problem.append((f"{_name(k)} is nested deeper than {MAX_DEPTH} levels", f"{pointer}/{escape_token(k)}"))
                 continue
             sub = shape.get(k)
@@ -212,15 +213,6 @@ def _name(key: str) -> str:
     return f"`{key}`" if key.isprintable() else repr(key)
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if d > limit:
-            return True
-        children = v.values() if isinstance(v, dict) else v
-        stack.extend((c, d + 1) for c in children if isinstance(c, (dict, list)))
-    return False
 
 
 def _kind(v: Any) -> str:

@@ -88,12 +88,13 @@ def _fast_loads(text: str) -> Any:
         return _UNSURE
     if text.count(":") != out.count(b":") or b"e+" in out or "\\u003" in text:
         return _UNSURE
-    if len(text) > 400 and text.count("[") + text.count("{") > 200 and _depth_over(data, 200):
+    if len(text) > 400 and text.count("[") + text.count("{") > 200 and deeper_than(data, 200):
         return _UNSURE
     return data
 
 
-def _depth_over(value: Any, limit: int) -> bool:
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether a parsed JSON value nests more than ``limit`` levels (iteratively: no recursion)."""
     stack = [(value, 1)]
     while stack:
         v, d = stack.pop()
