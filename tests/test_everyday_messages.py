@@ -94,3 +94,25 @@ def test_iter_lint_is_gone_from_the_api():
     import orderlint.api
 
     assert not hasattr(orderlint.api, "iter_lint")
+
+
+def test_a_yaml_date_that_is_no_calendar_date_names_its_field(tmp_path):
+    # Issue 16 item 5: the OL001 names the field and is located at it, in YAML as in JSON.
+    import yaml
+
+    import orderlint
+
+    doc = minimal()
+    doc["as_of"] = "2026-02-30"
+    doc["tests"] = [{"test": "cbc", "status": "resulted", "date": "2026-02-31", "result": "normal"}]
+    text = yaml.safe_dump(doc, sort_keys=False).replace("'2026-02-30'", "2026-02-30").replace("'2026-02-31'", "2026-02-31")
+    assert "as_of: 2026-02-30" in text  # a bare YAML date, as a protocol author writes it
+    path = tmp_path / "orders.yaml"
+    path.write_text(text)
+    result = orderlint.lint(path)
+    got = {f.pointer: f for f in result.findings}
+    assert got["/as_of"].message == "`as_of` is '2026-02-30': not a calendar date (day value is outside expected range)"
+    assert got["/tests/0/date"].message == (
+        "`tests/0/date` is '2026-02-31': not a calendar date (day value is outside expected range)")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("as_of:"))
+    assert got["/as_of"].line == line
