@@ -49,7 +49,11 @@ def test_the_same_entry_points_as_importlib_metadata(tmp_path: Path) -> None:
     dist(b, "pack_one-9.0.dist-info", "pack-one", "9.0", "[orderlint]\nshadowed = nope\n")  # a later copy: ignored
     dist(b, "legacy.egg-info", "legacy", "0.3", "[orderlint]\nlegacy = legacy_mod\n", meta="PKG-INFO")
     (b / "nometa-1.0.dist-info").mkdir()
-    out = compare([a, b, ROOT / "examples" / "plugin"], "orderlint", "console_scripts", "other", "pytest11")
+    # A third-party pack as pip installs it (the example plugin's own metadata is only there once it
+    # has been built, which a fresh clone has not: its install is tested in tests/test_plugins.py).
+    dist(a, "orderlint_example_plugin-0.1.0.dist-info", "orderlint-example-plugin", "0.1.0",
+         "[orderlint]\nsite-example = orderlint_example_plugin.plugin\n")
+    out = compare([a, b], "orderlint", "console_scripts", "other", "pytest11")
     for group, (mine, theirs) in out.items():
         assert mine == theirs, group
     names = [e[0] for e in out["orderlint"][0]]
