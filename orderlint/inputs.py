@@ -165,7 +165,7 @@ class Selection:
 
     def walk(self, paths: list[str], skip_files: Iterable[str] = (),
              unit: Optional[Callable[[str], Optional[frozenset]]] = None) -> Iterator[tuple[str, str, Optional[str]]]:
-        """Like reader.iter_paths, with this selection: (kind, path, error) in sorted order, kind
+        """The folder walk of a run: (kind, path, error) in sorted order, kind
         'file' or 'unit'; excluded folders pruned (never walked into), symlink loops cut, a FIFO or
         device reported unread. ``unit(folder)``: the files of a folder that is read as one unit
         (a Bulk Data export), or None; such a folder is yielded once, before its other files."""

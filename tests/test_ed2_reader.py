@@ -5,7 +5,7 @@
 - YAML aliases are bounded by the size they expand to, not by a count of nodes.
 - A file truncated while being read is reported, never silently cut short.
 - A YAML flow mapping on standard input is read as YAML.
-- ``iter_paths(..., exclude=...)`` leaves the run's own report file out of a folder walk.
+- the folder walk (``inputs.Selection.walk(..., skip_files=...)``) leaves the run's own report file out.
 - Locating findings is linear: same answers as a straightforward locator, in bounded time.
 """
 
@@ -28,7 +28,6 @@ from orderlint.reader import (
     MAX_DOCUMENT_BYTES,
     FileChangedError,
     iter_jsonl_lines,
-    iter_paths,
     parse_json,
     parse_yaml,
     read_bytes,
@@ -509,7 +508,14 @@ def test_text_that_is_clearly_json_keeps_json_messages():
     assert doc.error.message.startswith("duplicate key 'id'")
 
 
-# ----------------------------------------------------------------------------- 5. iter_paths exclude
+# ----------------------------------------------------------------------------- 5. the walk's exclude
+
+
+def iter_paths(paths, exclude=()):
+    """(path, error) of the run's folder walk, with the report file given as ``exclude``."""
+    from orderlint.inputs import Selection
+
+    return [(p, e) for _kind, p, e in Selection().walk(paths, skip_files=exclude)]
 
 
 def test_iter_paths_leaves_excluded_files_out_of_a_folder_walk(tmp_path, monkeypatch):

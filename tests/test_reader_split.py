@@ -69,7 +69,7 @@ def test_every_name_the_repository_imports_from_the_reader_resolves() -> None:
         ("decode_bytes", streams), ("read_bytes", streams), ("read_stream", streams),
         ("iter_jsonl", streams), ("iter_jsonl_lines", streams), ("jsonl_document", streams),
         ("format_for", streams), ("sniff_format", streams), ("split_source", streams),
-        ("iter_paths", streams), ("FileChangedError", streams), ("JSONL_SUFFIXES", streams),
+        ("FileChangedError", streams), ("JSONL_SUFFIXES", streams),
         ("parse_text", streams),
     ],
 )

@@ -41,7 +41,6 @@ from orderlint.reader.streams import decode_bytes as decode_bytes
 from orderlint.reader.streams import format_for as format_for
 from orderlint.reader.streams import iter_jsonl as iter_jsonl
 from orderlint.reader.streams import iter_jsonl_lines as iter_jsonl_lines
-from orderlint.reader.streams import iter_paths as iter_paths
 from orderlint.reader.streams import jsonl_document as jsonl_document
 from orderlint.reader.streams import parse_text as parse_text
 from orderlint.reader.streams import read_bytes as read_bytes
@@ -64,7 +63,6 @@ __all__ = [
     "format_for",
     "iter_jsonl",
     "iter_jsonl_lines",
-    "iter_paths",
     "jsonl_document",
     "parse_json",
     "parse_text",

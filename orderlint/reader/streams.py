@@ -6,7 +6,7 @@ import errno
 import os
 import re
 import stat
-from typing import Any, BinaryIO, Iterable, Iterator, Optional
+from typing import Any, BinaryIO, Iterator, Optional
 
 from orderlint.reader.document import MAX_DOCUMENT_BYTES, Document, ParseError
 from orderlint.reader.jsontext import _match_end, _skip_ws, parse_json
@@ -172,36 +172,3 @@ def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
     """One document per non-blank line, in order."""
     for src, lineno, raw in iter_jsonl_lines(stream, source):
         yield jsonl_document(src, lineno, raw)
-
-
-def iter_paths(paths: list[str], exclude: Iterable[str] = ()) -> Iterator[tuple[str, Optional[str]]]:
-    """Expand folders recursively (sorted, symlink loops cut); yields (path, error).
-
-    A file of a folder walk whose resolved path is one of ``exclude`` (the run's own report file)
-    is never yielded; a path given explicitly always is.
-    """
-    skip = {os.path.realpath(e) for e in exclude}
-    for p in paths:
-        if os.path.isdir(p):
-            seen: set = set()
-            for root, dirs, files in os.walk(p, followlinks=True):
-                real = os.path.realpath(root)
-                if real in seen:
-                    dirs[:] = []
-                    continue
-                seen.add(real)
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if f.lower().endswith(ALL_SUFFIXES):
-                        path = os.path.join(root, f)
-                        if skip and os.path.realpath(path) in skip:
-                            continue
-                        # A FIFO or device in a folder would block or never end: not read, and said so.
-                        if os.path.exists(path) and not os.path.isfile(path):
-                            yield path, "not a regular file; not read"
-                        else:
-                            yield path, None
-        elif os.path.exists(p):
-            yield p, None
-        else:
-            yield p, "no such file or directory"
