@@ -485,33 +485,15 @@ class _BulkPatient:
         return _result_rows(result, source)
 
     def _patient(self, linter: Linter, key: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        import json
-
-        from orderlint.fhir.bulk import _med_refs, _relocate
+        from orderlint.fhir.bulk import _relocate, patient_bundle
         from orderlint.fhir.lint import lint_mapped
         from orderlint.fhir.mapping import map_fhir
         from orderlint.reader import Document
 
         files = self.files
         res = sorted((r for r in rows if r["ref"] is None), key=lambda r: (r["fid"], r["line"]))
-        meds = {r["ref"]: r for r in rows if r["ref"] is not None}
-        entries: list[dict[str, Any]] = []
-        places: list[tuple[int, int, str]] = []  # entry index -> (file id, line, text), as bulk.py keeps them
-        wanted: list[str] = []
-        for r in res:
-            resource = json.loads(r["text"])
-            entries.append({"resource": resource})
-            places.append((r["fid"], r["line"], r["text"]))
-            wanted.extend(_med_refs(resource))
-        for ref in dict.fromkeys(wanted):
-            m = meds.get(ref)
-            if m is not None:
-                entries.append({"resource": json.loads(m["text"])})
-                places.append((m["fid"], m["line"], m["text"]))
-        bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
-        first = next((i for i, e in enumerate(entries) if e["resource"].get("resourceType") == "Patient"), 0)
-        fid0, line0, _ = places[first]
-        source = f"{files[fid0]}:{line0}"
+        meds = {r["ref"]: (r["fid"], r["line"], r["text"]) for r in rows if r["ref"] is not None}
+        bundle, places, first, source = patient_bundle(((r["fid"], r["line"], r["text"]) for r in res), meds.get, files)
         doc = Document(source=source, data=bundle, text=None)
         located: dict[int, Document] = {}
         out: list[tuple[Any, ...]] = []

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from orderlint.fhir.r4 import R4_TYPES
 
@@ -350,37 +350,47 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
     return FhirResult(source, None, "not-applicable", None, findings, patient=None)
 
 
-def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter",
-             strict: bool = False, *, unnamed: bool = False) -> Iterator["FhirResult"]:
-    """One patient's result(s); with ``unnamed``, the resources that name no patient are its too
-    (the export's only patient), merged with its own in file and line order."""
-    import heapq
+def patient_bundle(rows: Iterable[tuple[int, int, str]], medication: Callable[[str], Optional[tuple[int, int, str]]],
+                   files: dict[int, str]) -> tuple[dict, list[tuple[int, int, str]], int, str]:
+    """One patient's resources as the Bundle the mapping reads, shared by the command line and
+    Spark: ``rows`` (file id, line, raw text) in file and line order, then the Medications they
+    reference (``medication(ref)`` -> row or None), each once. Returns the Bundle, each entry's
+    place, the index of the Patient entry (else 0) and the result's source `file:line`."""
     import json
-
-    from orderlint.fhir.lint import lint_mapped
-    from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
-    from orderlint.reader import Document
 
     entries: list[dict] = []
     places: list[tuple[int, int, str]] = []  # entry index -> (file id, line, raw text)
     wanted: list[str] = []
-    rows: Iterable[tuple[int, int, str]] = db.execute(ROWS_SQL, (pid,))
-    if unnamed:  # two index ranges, each in (file, line) order: merged without a temporary sort
-        rows = heapq.merge(rows, db.execute(ROWS_SQL, ("",)), key=lambda row: (row[0], row[1]))
     for fid, line, raw in rows:
         r = json.loads(raw)
         entries.append({"resource": r})
         places.append((fid, line, raw))
         wanted.extend(_med_refs(r))
     for ref in dict.fromkeys(wanted):
-        row = db.execute(MED_SQL, (ref,)).fetchone()
+        row = medication(ref)
         if row is not None:
             entries.append({"resource": json.loads(row[2])})
-            places.append(row)
+            places.append((row[0], row[1], row[2]))
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     first = next((i for i, e in enumerate(entries) if e["resource"].get("resourceType") == "Patient"), 0)
     fid0, line0, _raw0 = places[first]
-    source = f"{files[fid0]}:{line0}"
+    return bundle, places, first, f"{files[fid0]}:{line0}"
+
+
+def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter",
+             strict: bool = False, *, unnamed: bool = False) -> Iterator["FhirResult"]:
+    """One patient's result(s); with ``unnamed``, the resources that name no patient are its too
+    (the export's only patient), merged with its own in file and line order."""
+    import heapq
+
+    from orderlint.fhir.lint import lint_mapped
+    from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
+    from orderlint.reader import Document
+
+    rows: Iterable[tuple[int, int, str]] = db.execute(ROWS_SQL, (pid,))
+    if unnamed:  # two index ranges, each in (file, line) order: merged without a temporary sort
+        rows = heapq.merge(rows, db.execute(ROWS_SQL, ("",)), key=lambda row: (row[0], row[1]))
+    bundle, places, first, source = patient_bundle(rows, lambda ref: db.execute(MED_SQL, (ref,)).fetchone(), files)
     doc = Document(source=source, data=bundle, text=None)
     located: dict[int, Document] = {}
     if strict:
