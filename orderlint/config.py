@@ -201,6 +201,8 @@ def _has_tool_section(path: Path) -> bool:
         return False
     if "orderlint" not in text:  # the common case, without parsing TOML
         return False
+    if "[tool.orderlint" in text:  # the usual spelling: load_file parses it (once) and says if it is not a table
+        return True
     import tomllib
 
     try:
