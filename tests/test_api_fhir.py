@@ -1,5 +1,8 @@
 """orderlint.lint accepts FHIR R4 input as the command line does (issue 12: "orderlint.lint accepts
-FHIR too"); input holding several patients never collapses into one silent result."""
+FHIR too"); input holding several patients never collapses into one silent result.
+
+Follows fhir.md section 1 (one regimen per patient; the result adds `patient`) and interfaces.md,
+"Python API" (`lint` returns a typed Result and never raises for a bad document)."""
 import json
 from pathlib import Path
 

@@ -1,5 +1,8 @@
 """Messages a new user meets (issue 16 item 5): `explain` with a prefix, stdin holding several JSON
-values, several YAML documents in one file, a trailing comma, and `lint()` given a file name."""
+values, several YAML documents in one file, a trailing comma, and `lint()` given a file name.
+
+Follows interfaces.md 2nd ed., "Everyday use": Standard input (`-` without `--jsonl` given more
+than one JSON value says so) and the Python API section (`lint` never raises for a document)."""
 
 from __future__ import annotations
 

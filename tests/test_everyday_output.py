@@ -1,5 +1,8 @@
 """Output for people (issue 16 items 4, 6, 7): colour on a terminal (NO_COLOR, --color), thousands
-separators in summaries, SARIF links that are never invented, and shell completion."""
+separators in summaries, SARIF links that are never invented, and shell completion.
+
+Follows interfaces.md 2nd ed., "Everyday use": Links (help links go to the rule's primary source
+and docs/rules.md, or the site's `docs-url`; no invented web addresses) and Long runs."""
 
 from __future__ import annotations
 

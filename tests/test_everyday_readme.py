@@ -1,4 +1,5 @@
-"""The README's install, pre-commit, CI and container snippets, exercised as written (issue 16 item 1).
+"""The README's install, pre-commit, CI and container snippets, exercised as written (issue 16 item 1;
+interfaces.md 2nd ed., "Everyday use": Installation as written).
 
 A snippet is the first fenced block after a marker comment in README.md:
 
