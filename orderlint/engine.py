@@ -297,6 +297,8 @@ class Linter:
     def match(self, selector: str) -> list[Rule]:
         """Rules a selector names: ALL, a code, a code prefix (ILD2) or a rule name."""
         sel = selector.strip()
+        if not sel:  # a prefix of nothing would name every rule
+            raise ConfigError("an empty rule selector names no rule; give a code, a code prefix (ILD2), a name or ALL")
         if sel.upper() == "ALL":
             return list(self.rules)
         if sel.upper() in self.by_code:

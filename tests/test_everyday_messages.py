@@ -119,3 +119,15 @@ def test_a_yaml_date_that_is_no_calendar_date_names_its_field(tmp_path):
         "`tests/0/date` is '2026-02-31': not a calendar date (day value is outside expected range)")
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("as_of:"))
     assert got["/as_of"].line == line
+
+
+@pytest.mark.parametrize("selector", ["", "   "])
+def test_an_empty_selector_names_no_rule(selector):
+    # A prefix of nothing must not select every rule (explain, --select, --ignore, ignore = [""]).
+    from orderlint.config import ConfigError
+    from orderlint.engine import Linter
+
+    with pytest.raises(ConfigError, match="empty rule selector"):
+        Linter().match(selector)
+    r = run_cli("explain", selector)
+    assert r.exit_code == 2 and "empty rule selector" in r.output
