@@ -579,6 +579,18 @@ def test_measurements_with_unit_conversion(code, value, unit, field, expected):
     assert bool(notes(m, "unverified-code")) == (code == "3140-1")
 
 
+@pytest.mark.parametrize("code,value,unit,field", [
+    ("29463-7", 0, "kg", "weight_kg"), ("29463-7", -70, "kg", "weight_kg"), ("29463-7", 0, "[lb_av]", "weight_kg"),
+    ("8302-2", 1e308, "[in_i]", "height_cm"),  # overflows to infinity once converted to cm
+])
+def test_a_measurement_that_is_not_a_positive_finite_number_is_a_gap(code, value, unit, field):
+    # fhir.md "Nothing lost, nothing silent": OL008 missing-value, never a regimen written invalid.
+    m = one(bundle(mr(), _obs(code, value, unit)))
+    assert field not in m.data.get("patient", {})
+    (n,) = notes(m, "missing-value")
+    assert n.pointer == "/entry/2/resource/valueQuantity/value" and "not a positive finite number" in n.message
+
+
 def test_measurement_latest_final_wins_and_preliminary_is_ignored():
     m = one(bundle(mr(), _obs("29463-7", 80, "kg", "2026-01-01"), _obs("29463-7", 70, "kg", "2026-02-01", "amended"),
                    _obs("29463-7", 60, "kg", "2026-02-20", "preliminary")))

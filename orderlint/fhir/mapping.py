@@ -9,6 +9,7 @@ FHIR source element in ``origin`` so that findings can be reported in the origin
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, TypeGuard
 
@@ -534,6 +535,11 @@ class _Mapper:
             self.note("unverified-code", f"{e.display} read from LOINC {e.code}, an unverified code (U)", _p(ptr, "code"))
         name = {"weight": "weight_kg", "height": "height_cm", "bsa": "bsa_m2"}[e.maps_to]
         value = round(float(q["value"]) * factors[code], 4)
+        if not (math.isfinite(value) and value > 0):
+            # fhir.md 2.6 "nothing lost, nothing silent": an unmappable value is a gap, never written wrong.
+            self.note("missing-value", f"{e.display} {q['value']!r} {code} is not a positive finite number: not used",
+                      _p(qptr, "value"))
+            return
         when = _when(r) or ""
         prev = self.measures.get(name)
         if prev is None or when >= prev[2]:  # the latest effective[x] wins
