@@ -142,9 +142,14 @@ def _sarif(*args: str) -> dict:
 
 
 def _validate(doc: dict) -> None:
+    """Validate against the official schema; called last, so a checkout without ../shared still
+    runs every other assertion before it skips."""
     import jsonschema
 
-    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    path = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+    if not path.is_file():
+        pytest.skip(f"SARIF schema not found at {path} (the shared reference folder is not checked out)")
+    schema = json.loads(path.read_text())
     jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
 
 
@@ -152,7 +157,6 @@ def test_sarif_invents_no_address():
     from orderlint.engine import Linter
 
     doc = _sarif()
-    _validate(doc)
     text = json.dumps(doc)
     assert "orderlint.dev" not in text
     driver = doc["runs"][0]["tool"]["driver"]
@@ -165,18 +169,19 @@ def test_sarif_invents_no_address():
             assert desc["helpUri"] == uri and f"More: {uri}" in desc["help"]["text"]
         else:  # no public source: the rule's section of the project's documentation, in the help text only
             assert "helpUri" not in desc and uri == rule.docs_anchor and uri in desc["help"]["markdown"]
+    _validate(doc)
 
 
 def test_sarif_links_go_to_the_sites_docs_url(tmp_path):
     cfg = tmp_path / ".orderlint.toml"
     cfg.write_text('docs-url = "https://intranet.example.org/orderlint/rules/"\n')
     doc = _sarif("--config", str(cfg))
-    _validate(doc)
     driver = doc["runs"][0]["tool"]["driver"]
     assert driver["informationUri"] == "https://intranet.example.org/orderlint/rules"
     for desc in driver["rules"]:
         assert desc["helpUri"] == f"https://intranet.example.org/orderlint/rules#{desc['id'].lower()}"
         assert desc["helpUri"] in desc["help"]["text"] and desc["helpUri"] in desc["help"]["markdown"]
+    _validate(doc)
 
 
 # ----------------------------------------------------------------------------- shell completion
