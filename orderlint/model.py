@@ -22,11 +22,10 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass, is_pydantic_dataclass
 from pydantic.fields import FieldInfo
-from pydantic_core import core_schema
+from pydantic_core import SchemaValidator, core_schema
 
 if TYPE_CHECKING:
     from pydantic.plugin._schema_validator import PluggableSchemaValidator
-    from pydantic_core import SchemaValidator
 
 #: Largest integer a double holds exactly; the schema declares the same maximum.
 MAX_INT = 2**53 - 1
@@ -207,3 +206,78 @@ def _validator_of(cls: type[Any]) -> SchemaValidator | PluggableSchemaValidator:
 
 # The class's own validator, called directly: the per-document hot path has no wrapper.
 _validate_regimen = _validator_of(Regimen).validate_python
+
+
+# ---------------------------------------------------------------- the unchecked validator
+#
+# validate_regimen calls back into Python for each model validator (once per test item) and three
+# times for each JsonInt: about a tenth of its time. The unchecked validator is the same core schema
+# with those callbacks taken out, so that it runs in pydantic-core alone:
+#  - the model validators named in UNCHECKED_MODEL_VALIDATORS are left out; orderlint/validate.py
+#    checks their conditions on what it builds, and validates with validate_regimen whenever one
+#    fails, so that the verdict and the messages stay validate_regimen's;
+#  - a JsonInt with bounds becomes a strict int schema with the same bounds: the same values for
+#    every int, while a float (3.0, which _json_int turns into 3) is refused, and then left to
+#    validate_regimen.
+# Every other part of the schema, and any callback it does not recognize, is kept as it is. So it
+# never accepts what validate_regimen refuses (given those conditions), builds the same objects,
+# and refuses a little more; its error messages are never shown.
+
+#: The model validators the unchecked validator leaves out (validate.py checks their conditions).
+UNCHECKED_MODEL_VALIDATORS = frozenset({"TestItem._resulted_needs_date", "Regimen._patient_documents_need_patient"})
+
+
+def _bounded_json_int(s: Any) -> Optional[core_schema.CoreSchema]:
+    """The strict int schema equal to a JsonInt with ge/le bounds for every int, or None."""
+    ge: Optional[int] = None
+    le: Optional[int] = None
+    while s["type"] == "function-after" and set(s) <= {"type", "function", "schema", "metadata"}:
+        fn = s["function"]["function"]
+        kw = getattr(fn, "keywords", None)
+        name = getattr(getattr(fn, "func", None), "__name__", "")
+        if name == "greater_than_or_equal_validator" and kw is not None and set(kw) == {"ge"} and ge is None:
+            ge = kw["ge"]
+        elif name == "less_than_or_equal_validator" and kw is not None and set(kw) == {"le"} and le is None:
+            le = kw["le"]
+        else:
+            return None
+        s = s["schema"]
+    if (s["type"] == "function-before" and s["function"]["function"] is _json_int and set(s) <= {"type", "function", "schema", "metadata"}
+            and s["schema"] == {"type": "int", "strict": True}):
+        return core_schema.int_schema(strict=True, ge=ge, le=le)
+    return None
+
+
+def _unchecked(s: Any) -> Any:
+    """A copy of a core schema with the callbacks described above taken out."""
+    if isinstance(s, list):
+        return [_unchecked(x) for x in s]
+    if not isinstance(s, dict):
+        return s
+    t = s.get("type")
+    if t == "function-after":
+        fn = s["function"]["function"]
+        if s["schema"].get("type") == "dataclass" and getattr(fn, "__qualname__", None) in UNCHECKED_MODEL_VALIDATORS:
+            return _unchecked(s["schema"])
+        plain = _bounded_json_int(s)
+        if plain is not None:
+            return plain
+    out = {k: _unchecked(v) for k, v in s.items()}
+    if t == "dataclass" and "generic_origin" not in s:
+        # pydantic-core would otherwise reuse the class's own validator (callbacks included) for a
+        # nested dataclass; it does not for one with a generic origin. The class itself as its
+        # origin changes nothing else: an instance of it is still taken as it is.
+        out["generic_origin"] = s["cls"]
+    return out
+
+
+def _unchecked_validator() -> Any:
+    schema = Regimen.__pydantic_core_schema__  # type: ignore[attr-defined]
+    config = (schema["schema"] if schema["type"] == "function-after" else schema)["config"]
+    return SchemaValidator(_unchecked(schema), config).validate_python
+
+
+#: Regimen validation without Python callbacks (see above): raises pydantic.ValidationError; what
+#: it accepts, validate_regimen accepts with the same result when, on the regimen built, no test
+#: is resulted without a date and a patient document has its patient (validate.py checks both).
+validate_regimen_unchecked = _unchecked_validator()

@@ -90,7 +90,22 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
         data, problem = _without_local_fields(data, _FLAT)
         if problem is not None:
             return None, [problem]
-    reg: Optional[model.Regimen] = prepare(data) if _prepared_first() else None
+    if _PREPARED[0] > 0 and _prepared_first():
+        reg: Optional[model.Regimen] = prepare(data)
+    else:
+        # The usual case in a long run: pydantic-core without Python callbacks, and the checks those
+        # callbacks and this function make on a valid document. Anything else (an invalid document,
+        # a float for an integer, `x-` fields inside objects, an unknown test name) goes the full
+        # way below, which makes every OL001 message.
+        unchecked, ValidationError = (_PYDANTIC or _pydantic())[2:]
+        try:
+            reg = unchecked(data)
+        except ValidationError:
+            reg = None
+        else:
+            if _valid_as_built(reg, vocab):
+                return reg, []
+            reg = None
     problems: list[Problem] = []
     if reg is None and _PREPARED[0] > 0:
         # `x-` fields inside objects: set aside as the pydantic path below sets them aside, and tried again.
@@ -121,24 +136,50 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
     return (reg if not problems else None), problems
 
 
-def _pydantic() -> tuple[Any, type[ValidationError]]:
-    """(orderlint.model.validate_regimen, pydantic.ValidationError), imported on first use."""
+def _pydantic() -> tuple[Any, type[ValidationError], Any, type[ValidationError]]:
+    """(orderlint.model.validate_regimen, pydantic.ValidationError, model.validate_regimen_unchecked,
+    pydantic.ValidationError), imported on first use."""
     global _PYDANTIC
     if _PYDANTIC is None:
         from pydantic import ValidationError
 
-        from orderlint.model import validate_regimen
+        from orderlint.model import validate_regimen, validate_regimen_unchecked
 
-        _PYDANTIC = (validate_regimen, ValidationError)
+        _PYDANTIC = (validate_regimen, ValidationError, validate_regimen_unchecked, ValidationError)
     return _PYDANTIC
 
 
-_PYDANTIC: Optional[tuple[Any, type[ValidationError]]] = None
+_PYDANTIC: Optional[tuple[Any, type[ValidationError], Any, type[ValidationError]]] = None
+
+
+def _valid_as_built(reg: model.Regimen, vocab: Vocabulary) -> bool:
+    """Whether a regimen built by model.validate_regimen_unchecked is valid: the conditions of the
+    model validators it leaves out (model.UNCHECKED_MODEL_VALIDATORS), unique order ids, and test
+    names that the vocabulary knows as written. False sends the document to the full path."""
+    if reg.kind == "patient" and reg.patient is None:  # Regimen._patient_documents_need_patient
+        return False
+    orders = reg.orders
+    if len(orders) > 1:
+        ids = set()
+        for o in orders:
+            oid = o.id
+            if oid is not None:
+                if oid in ids:
+                    return False
+                ids.add(oid)
+    known = vocab.tests  # vocab.test(name) looks the name up as written first: the usual case, inline
+    for t in reg.tests:
+        if t.status == "resulted" and t.date is None:  # TestItem._resulted_needs_date
+            return False
+        name = t.test
+        if (known.get(name) is None and vocab.test(name) is None) or name != name.strip():
+            return False
+    return True
 
 
 def _validate_with_pydantic(data: dict) -> tuple[Optional[model.Regimen], list[Problem], dict, Optional[Problem]]:
     """(regimen or None, OL001 problems, the data validated, a problem that ends validation)."""
-    validate_regimen, ValidationError = _PYDANTIC or _pydantic()
+    validate_regimen, ValidationError = (_PYDANTIC or _pydantic())[:2]
     try:
         return validate_regimen(data), [], data, None
     except ValidationError as e:
