@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from orderlint.config import did_you_mean
 from orderlint.prepared import prepare, top_fields
@@ -87,7 +87,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
     if not isinstance(data, dict):
         return None, [(f"a regimen document must be an object, not {_kind(data)}", "")]
     if not _TOP_FIELDS.issuperset(data):  # only then can there be top-level `x-` fields to set aside
-        data, problem = _without_local_fields(data, _FLAT)
+        data, problem = _without_top_local_fields(data)
         if problem is not None:
             return None, [problem]
     if _PREPARED[0] > 0 and _prepared_first():
@@ -131,7 +131,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
         for i, t in enumerate(tests):
             name = t.get("test") if isinstance(t, dict) else None
             if isinstance(name, str) and name and (vocab.test(name) is None or name != name.strip()):
-                hint = did_you_mean(name.lower(), vocab.tests)
+                hint = _did_you_mean(name.lower(), vocab.tests)
                 problems.append((f"unknown test name {name!r}{hint}", f"/tests/{i}/test"))
     return (reg if not problems else None), problems
 
@@ -248,6 +248,19 @@ def _without_local_fields(data: dict, shape: Optional[dict] = None) -> tuple[dic
     return stripped, (problem[0] if problem else None)
 
 
+def _without_top_local_fields(data: dict) -> tuple[dict, Optional[Problem]]:
+    """``_without_local_fields(data, _FLAT)``, the usual case, in one loop: the document without
+    its top-level `x-` fields, or the problem that the first of them is nested too deep."""
+    out = {}
+    for k, v in data.items():
+        if isinstance(k, str) and k.startswith("x-"):
+            if isinstance(v, (dict, list)) and deeper_than(v, MAX_DEPTH - 1):
+                return data, (f"{_name(k)} is nested deeper than {MAX_DEPTH} levels", f"/{escape_token(k)}")
+            continue
+        out[k] = v
+    return out, None
+
+
 def _name(key: str) -> str:
     # A key written by the document is quoted with repr when it holds a control, format or
     # bidirectional character, so that it cannot reorder or forge a report line.
@@ -318,6 +331,22 @@ def _field(loc: list) -> str:
     return "`" + ("/".join(str(p) for p in loc) or "document") + "`"
 
 
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """config.did_you_mean, remembered for short words: a stream repeats its misspellings, and each
+    costs a similarity search over every choice (most of an invalid document's time)."""
+    choices = tuple(choices)
+    return _close_to(word, choices) if len(word) <= _REMEMBERED_LENGTH else did_you_mean(word, choices)
+
+
+#: Longest word remembered: the cache's size is bounded in entries and in what each holds.
+_REMEMBERED_LENGTH = 64
+
+
+@lru_cache(maxsize=1024)
+def _close_to(word: str, choices: tuple[str, ...]) -> str:
+    return did_you_mean(word, choices)
+
+
 #: Problems that get a did-you-mean: a document of thousands of unknown fields must not cost a
 #: similarity search each (they were most of the time such a report took).
 _HINTED = 50
@@ -333,7 +362,7 @@ def _message(err: Any, loc: list, data: dict, hint: bool = True) -> str:
         key = str(loc[-1])
         container = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
         allowed = list(_fields_at(container))
-        close = did_you_mean(key, allowed) if hint else ""
+        close = _did_you_mean(key, allowed) if hint else ""
         return f"unknown field {_name(key)}{close} (fields starting with `x-` are free for local use)"
     value = _get(data, loc)
     shown = _kind(value) if isinstance(value, (dict, list)) or value is None else repr(value)

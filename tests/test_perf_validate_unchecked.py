@@ -280,3 +280,43 @@ def test_an_instance_of_a_model_is_taken_as_the_models_take_it() -> None:
     assert _agrees(d) == (True, True)
     reg = _unchecked(d)
     assert reg is not None and reg.orders[0] is model.validate_regimen(d).orders[0] is order
+
+
+def _nested(depth: int) -> Any:
+    v: Any = 1
+    for i in range(depth):
+        v = [v] if i % 2 else {"a": v}
+    return v
+
+
+@pytest.mark.parametrize("extra", [
+    {}, {"x-a": 1}, {"x-": None}, {"X-a": 1}, {1: "int key"}, {"x-a": _nested(62)}, {"x-a": _nested(63)}, {"x-a": _nested(64)},
+    {"x-a": _nested(70), "x-b": _nested(80)}, {"x-b": {"x-c": _nested(70)}, "unknown": _nested(70)},
+    {"x-\u202e": _nested(70)}, {"x-a/b~c": [_nested(70)]}, {"x-a": {}, "x-b": [], "x-c": "s"},
+], ids=lambda e: repr(e)[:40])
+def test_top_level_local_fields_are_set_aside_as_before(extra: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = dict(BASE, **{k: v for k, v in extra.items() if isinstance(k, str)})
+    d.update({k: v for k, v in extra.items() if not isinstance(k, str)})
+    mine, theirs = validate._without_top_local_fields(d), validate._without_local_fields(d, validate._FLAT)
+    assert mine[1] == theirs[1]
+    if theirs[1] is None:  # with a problem, validate() returns it and nothing else
+        assert mine[0] == theirs[0] and list(mine[0]) == list(theirs[0])
+    _validate_both(d, monkeypatch)
+
+
+WORDS = ["cbc", "CBC", "hrct chst", "egfr ", "dose", "dosee", "Dose", "x" * 64, "x" * 65, "hepatitis b serolgy", "", "\u00e9"]
+
+
+def test_remembered_hints_are_the_hints() -> None:
+    from orderlint.config import did_you_mean
+
+    fields = tuple(model.fields_of(model.Order))
+    for word in WORDS:
+        for choices in (VOCAB.tests, fields, ("a",), ()):
+            for _ in range(2):  # computed, then remembered
+                assert validate._did_you_mean(word, choices) == did_you_mean(word, choices)
+    long = "dose" * 20
+    before = validate._close_to.cache_info().currsize
+    assert validate._did_you_mean(long, fields) == did_you_mean(long, fields)
+    assert validate._close_to.cache_info().currsize == before  # a long word is not remembered
+    assert validate._close_to.cache_info().maxsize == 1024
