@@ -90,6 +90,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
         data, problem = _without_top_local_fields(data)
         if problem is not None:
             return None, [problem]
+    refused: Optional[_Outcome] = None
     if _PREPARED[0] > 0 and _prepared_first():
         reg: Optional[model.Regimen] = prepare(data)
     else:
@@ -100,8 +101,11 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
         unchecked, ValidationError = (_PYDANTIC or _pydantic())[2:]
         try:
             reg = unchecked(data)
-        except ValidationError:
+        except ValidationError as e:
             reg = None
+            # Its errors are validate_regimen's but in two cases (_refused_alike): then they are
+            # read as validate_regimen's would be, and the document is not validated again.
+            refused = _refused(e, data) if _refused_alike(e, data) else None
         else:
             if _valid_as_built(reg, vocab):
                 return reg, []
@@ -115,7 +119,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
             if reg is not None:
                 data = stripped
     if reg is None:
-        reg, problems, data, problem = _validate_with_pydantic(data)
+        reg, problems, data, problem = refused or _validate_with_pydantic(data)
         if problem is not None:
             return None, [problem]
     if reg is not None:
@@ -177,23 +181,60 @@ def _valid_as_built(reg: model.Regimen, vocab: Vocabulary) -> bool:
     return True
 
 
-def _validate_with_pydantic(data: dict) -> tuple[Optional[model.Regimen], list[Problem], dict, Optional[Problem]]:
-    """(regimen or None, OL001 problems, the data validated, a problem that ends validation)."""
+#: (regimen or None, OL001 problems, the data validated, a problem that ends validation)
+_Outcome = tuple[Optional["model.Regimen"], list[Problem], dict, Optional[Problem]]
+
+
+def _validate_with_pydantic(data: dict) -> _Outcome:
     validate_regimen, ValidationError = (_PYDANTIC or _pydantic())[:2]
     try:
         return validate_regimen(data), [], data, None
     except ValidationError as e:
-        # `x-` fields inside objects are found only when validation refuses them, so that a
-        # document without any costs nothing extra; then they are set aside and it is validated again.
-        if any(_is_local_field(err) for err in e.errors(include_url=False, include_context=False, include_input=False)):
-            data, problem = _without_local_fields(data)
-            if problem is not None:
-                return None, [], data, problem
-            try:
-                return validate_regimen(data), [], data, None
-            except ValidationError as e2:
-                return None, _problems(e2, data), data, None
-        return None, _problems(e, data), data, None
+        return _refused(e, data)
+
+
+def _refused(e: ValidationError, data: dict) -> _Outcome:
+    """The outcome of validate_regimen refusing ``data`` with ``e``."""
+    # `x-` fields inside objects are found only when validation refuses them, so that a
+    # document without any costs nothing extra; then they are set aside and it is validated again.
+    if any(_is_local_field(err) for err in e.errors(include_url=False, include_context=False, include_input=False)):
+        data, problem = _without_local_fields(data)
+        if problem is not None:
+            return None, [], data, problem
+        validate_regimen, ValidationError = (_PYDANTIC or _pydantic())[:2]
+        try:
+            return validate_regimen(data), [], data, None
+        except ValidationError as e2:
+            return None, _problems(e2, data), data, None
+    return None, _problems(e, data), data, None
+
+
+#: Where model.validate_regimen_unchecked and validate_regimen may differ on a value: the JsonInt
+#: fields (a float such as 3.0 is refused by one only). An error at a path through one of these
+#: names is left to validate_regimen.
+_INTEGER_PLACES = frozenset({"orderlint", "doses", "StructuredFrequency"})
+
+
+def _refused_alike(e: ValidationError, data: dict) -> bool:
+    """Whether validate_regimen refuses ``data`` with the errors ``e`` of the unchecked validator.
+
+    The two share every schema but the JsonInt fields and the model validators they leave out
+    (model.UNCHECKED_MODEL_VALIDATORS). So they make the same errors unless one lies at a JsonInt
+    field, or a test item lacks its date without being exactly "ordered" (validate_regimen's
+    TestItem._resulted_needs_date may add an error there). Regimen._patient_documents_need_patient
+    adds none: it runs only on a regimen whose fields are all valid, which this one's are not.
+    """
+    for err in e.errors(include_url=False, include_context=False, include_input=False):
+        if not _INTEGER_PLACES.isdisjoint(err["loc"]):
+            return False
+    tests = data.get("tests")
+    if isinstance(tests, list):
+        for t in tests:
+            if isinstance(t, dict) and "date" not in t:
+                status = t.get("status")
+                if type(status) is not str or status != "ordered":
+                    return False
+    return True
 
 
 def _repeated_ids(orders: list) -> list[Problem]:

@@ -105,6 +105,21 @@ def mutated_bases() -> list[dict]:
     three = _set(BASE, ("orders",), BASE["orders"] + [dict(BASE["orders"][1], id="o1")])
     out += [three, _delete(three, ("orders", 2, "id")), _set(three, ("orders", 2, "id"), "o3")]
     out.append(_set(BASE, ("x-local",), {"a": [1]}))
+    # An error elsewhere, with each place where the unchecked validator's errors differ.
+    for other in [("id",), ("orders", 1, "route"), ("waivers", 0, "rule"), ("tests", 0, "result"), ("patient", "sex")]:
+        broken = _set(BASE, other, 5)
+        out += [
+            broken,
+            _set(broken, ("tests", 1, "status"), "resulted"),                      # TestItem validator
+            _set(_set(broken, ("tests", 1, "status"), "resulted"), ("tests", 1, "result"), 5),
+            _set(broken, ("orders", 0, "doses"), 3.0), _set(broken, ("orders", 0, "doses"), 2.5),
+            _set(broken, ("orderlint",), 1.0), _set(broken, ("orderlint",), 2),
+            _set(broken, ("orders", 0, "frequency", "frequency"), 2.0),
+            _set(broken, ("orders", 0, "frequency", "frequency"), 0),
+            _set(broken, ("orders", 0, "frequency", "period"), 0),
+            _delete(broken, ("patient",)),                                            # Regimen validator
+            _set(broken, ("orders", 0, "x-local"), 1),
+        ]
     out.append(_set(BASE, ("orders", 0, "x-local"), 1))
     out.append(_set(BASE, ("tests", 1, "x-local"), 1))
     return out
@@ -145,8 +160,9 @@ def _agrees(d: Any) -> tuple[bool, bool]:
 def _validate_both(d: Any, monkeypatch: pytest.MonkeyPatch, vocab: Vocabulary = VOCAB) -> None:
     monkeypatch.setattr(validate, "_PREPARED", [0])
     reg, problems = validate.validate(d, vocab)
-    with monkeypatch.context() as m:
-        m.setattr(validate, "_valid_as_built", lambda reg, vocab: False)  # every document the full way
+    with monkeypatch.context() as m:  # every document the full way, as before the unchecked validator
+        m.setattr(validate, "_valid_as_built", lambda reg, vocab: False)
+        m.setattr(validate, "_refused_alike", lambda e, data: False)
         reg_full, problems_full = validate.validate(d, vocab)
     assert problems == problems_full, d
     assert shape(reg) == shape(reg_full), d
