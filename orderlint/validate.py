@@ -105,7 +105,8 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
             reg = None
             # Its errors are validate_regimen's but in two cases (_refused_alike): then they are
             # read as validate_regimen's would be, and the document is not validated again.
-            refused = _refused(e, data) if _refused_alike(e, data) else None
+            errors = _errors(e)
+            refused = _refused(errors, data) if _refused_alike(errors, data) else None
         else:
             if _valid_as_built(reg, vocab):
                 return reg, []
@@ -190,14 +191,19 @@ def _validate_with_pydantic(data: dict) -> _Outcome:
     try:
         return validate_regimen(data), [], data, None
     except ValidationError as e:
-        return _refused(e, data)
+        return _refused(_errors(e), data)
 
 
-def _refused(e: ValidationError, data: dict) -> _Outcome:
-    """The outcome of validate_regimen refusing ``data`` with ``e``."""
+def _errors(e: ValidationError) -> list[Any]:
+    """A refusal's errors (type, loc, msg: what the messages are made of)."""
+    return e.errors(include_url=False, include_context=False, include_input=False)
+
+
+def _refused(errors: list[Any], data: dict) -> _Outcome:
+    """The outcome of validate_regimen refusing ``data`` with ``errors``."""
     # `x-` fields inside objects are found only when validation refuses them, so that a
     # document without any costs nothing extra; then they are set aside and it is validated again.
-    if any(_is_local_field(err) for err in e.errors(include_url=False, include_context=False, include_input=False)):
+    if any(_is_local_field(err) for err in errors):
         data, problem = _without_local_fields(data)
         if problem is not None:
             return None, [], data, problem
@@ -205,8 +211,8 @@ def _refused(e: ValidationError, data: dict) -> _Outcome:
         try:
             return validate_regimen(data), [], data, None
         except ValidationError as e2:
-            return None, _problems(e2, data), data, None
-    return None, _problems(e, data), data, None
+            return None, _problems(_errors(e2), data), data, None
+    return None, _problems(errors, data), data, None
 
 
 #: Where model.validate_regimen_unchecked and validate_regimen may differ on a value: the JsonInt
@@ -215,8 +221,8 @@ def _refused(e: ValidationError, data: dict) -> _Outcome:
 _INTEGER_PLACES = frozenset({"orderlint", "doses", "StructuredFrequency"})
 
 
-def _refused_alike(e: ValidationError, data: dict) -> bool:
-    """Whether validate_regimen refuses ``data`` with the errors ``e`` of the unchecked validator.
+def _refused_alike(errors: list[Any], data: dict) -> bool:
+    """Whether validate_regimen refuses ``data`` with the ``errors`` of the unchecked validator.
 
     The two share every schema but the JsonInt fields and the model validators they leave out
     (model.UNCHECKED_MODEL_VALIDATORS). So they make the same errors unless one lies at a JsonInt
@@ -224,7 +230,7 @@ def _refused_alike(e: ValidationError, data: dict) -> bool:
     TestItem._resulted_needs_date may add an error there). Regimen._patient_documents_need_patient
     adds none: it runs only on a regimen whose fields are all valid, which this one's are not.
     """
-    for err in e.errors(include_url=False, include_context=False, include_input=False):
+    for err in errors:
         if not _INTEGER_PLACES.isdisjoint(err["loc"]):
             return False
     tests = data.get("tests")
@@ -322,10 +328,10 @@ def _fields_at(container: str) -> dict[str, Any]:
     return model.fields_of(_model_at().get(container, model.Regimen))
 
 
-def _problems(e: ValidationError, data: dict) -> list[Problem]:
+def _problems(errors: list[Any], data: dict) -> list[Problem]:
     out: list[Problem] = []
     seen: set = set()
-    for err in e.errors():
+    for err in errors:
         loc = list(err["loc"])
         # A union (frequency) reports one error per branch: keep the branch matching the input's type.
         tag = next((p for p in loc if p in _UNION_TAGS), None)

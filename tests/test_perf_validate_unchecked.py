@@ -162,7 +162,7 @@ def _validate_both(d: Any, monkeypatch: pytest.MonkeyPatch, vocab: Vocabulary = 
     reg, problems = validate.validate(d, vocab)
     with monkeypatch.context() as m:  # every document the full way, as before the unchecked validator
         m.setattr(validate, "_valid_as_built", lambda reg, vocab: False)
-        m.setattr(validate, "_refused_alike", lambda e, data: False)
+        m.setattr(validate, "_refused_alike", lambda errors, data: False)
         reg_full, problems_full = validate.validate(d, vocab)
     assert problems == problems_full, d
     assert shape(reg) == shape(reg_full), d
@@ -336,3 +336,15 @@ def test_remembered_hints_are_the_hints() -> None:
     assert validate._did_you_mean(long, fields) == did_you_mean(long, fields)
     assert validate._close_to.cache_info().currsize == before  # a long word is not remembered
     assert validate._close_to.cache_info().maxsize == 1024
+
+
+def test_errors_without_url_context_and_input_give_the_same_messages() -> None:
+    seen = 0
+    for d in mutated_bases():
+        try:
+            model.validate_regimen(d)
+        except ValidationError as e:
+            full = [(x["type"], x["loc"], x["msg"]) for x in e.errors()]
+            assert [(x["type"], x["loc"], x["msg"]) for x in validate._errors(e)] == full
+            seen += 1
+    assert seen > 500
