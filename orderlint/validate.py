@@ -87,7 +87,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
     if not isinstance(data, dict):
         return None, [(f"a regimen document must be an object, not {_kind(data)}", "")]
     if not _TOP_FIELDS.issuperset(data):  # only then can there be top-level `x-` fields to set aside
-        data, problem = _without_top_local_fields(data)
+        data, problem = _without_local_fields(data, _FLAT)
         if problem is not None:
             return None, [problem]
     refused: Optional[_Outcome] = None
@@ -269,6 +269,8 @@ def _without_local_fields(data: dict, shape: Optional[dict] = None) -> tuple[dic
     """A copy of the document without `x-` fields in any of its objects (with ``shape`` `_FLAT`:
     at its top level only), the input unchanged; or the problem that an `x-` value is nested
     deeper than the reader's limit."""
+    if shape is _FLAT:
+        return _without_top_local_fields(data)
     problem: list[Problem] = []
 
     def strip(obj: dict, shape: dict, pointer: str, depth: int) -> dict:
@@ -297,7 +299,8 @@ def _without_local_fields(data: dict, shape: Optional[dict] = None) -> tuple[dic
 
 def _without_top_local_fields(data: dict) -> tuple[dict, Optional[Problem]]:
     """``_without_local_fields(data, _FLAT)``, the usual case, in one loop: the document without
-    its top-level `x-` fields, or the problem that the first of them is nested too deep."""
+    its top-level `x-` fields, or the problem that the first of them is nested too deep (then
+    the document is returned as it is: validation ends with the problem)."""
     out = {}
     for k, v in data.items():
         if isinstance(k, str) and k.startswith("x-"):

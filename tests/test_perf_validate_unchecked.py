@@ -313,7 +313,8 @@ def _nested(depth: int) -> Any:
 def test_top_level_local_fields_are_set_aside_as_before(extra: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     d = dict(BASE, **{k: v for k, v in extra.items() if isinstance(k, str)})
     d.update({k: v for k, v in extra.items() if not isinstance(k, str)})
-    mine, theirs = validate._without_top_local_fields(d), validate._without_local_fields(d, validate._FLAT)
+    mine = validate._without_local_fields(d, validate._FLAT)  # the one loop
+    theirs = validate._without_local_fields(d, {})  # an empty shape that is not _FLAT: the general walk, top level only
     assert mine[1] == theirs[1]
     if theirs[1] is None:  # with a problem, validate() returns it and nothing else
         assert mine[0] == theirs[0] and list(mine[0]) == list(theirs[0])
@@ -348,3 +349,35 @@ def test_errors_without_url_context_and_input_give_the_same_messages() -> None:
             assert [(x["type"], x["loc"], x["msg"]) for x in validate._errors(e)] == full
             seen += 1
     assert seen > 500
+
+
+def test_refusing_documents_keeps_nothing_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import tracemalloc
+
+    monkeypatch.setattr(validate, "_PREPARED", [0])
+
+    def refused(i: int) -> dict:  # refused by the unchecked validator, read as it is or validated again
+        d = _set(BASE, ("orders", 0, "dose"), "15")
+        d["orders"][1]["dosee"] = 1
+        d["x-pad"] = ["y" * 100] * 20
+        d["id"] = f"d{i}"
+        if i % 2:
+            d["orders"][0]["doses"] = 3.0
+        return d
+
+    assert validate.validate(refused(0), VOCAB)[0] is None
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for i in range(200):
+            validate.validate(refused(i), VOCAB)
+        gc.collect()
+        small = tracemalloc.get_traced_memory()[0]
+        for i in range(200, 2200):
+            validate.validate(refused(i), VOCAB)
+        gc.collect()
+        large = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert large - small < 64 * 1024, (small, large)
