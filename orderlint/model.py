@@ -248,21 +248,26 @@ def _bounded_json_int(s: Any) -> Optional[core_schema.CoreSchema]:
     return None
 
 
-def _unchecked(s: Any) -> Any:
-    """A copy of a core schema with the callbacks described above taken out."""
+def _unchecked(s: Any, json_ints: Optional[set[str]] = None) -> Any:
+    """A copy of a core schema with the callbacks described above taken out; the names of the
+    fields whose JsonInt became a strict int are added to ``json_ints``."""
     if isinstance(s, list):
-        return [_unchecked(x) for x in s]
+        return [_unchecked(x, json_ints) for x in s]
     if not isinstance(s, dict):
         return s
     t = s.get("type")
+    if t == "dataclass-field" and json_ints is not None:
+        inner = s["schema"]["schema"] if s["schema"]["type"] == "default" else s["schema"]
+        if inner["type"] == "function-after" and _bounded_json_int(inner) is not None:
+            json_ints.add(s["name"])
     if t == "function-after":
         fn = s["function"]["function"]
         if s["schema"].get("type") == "dataclass" and getattr(fn, "__qualname__", None) in UNCHECKED_MODEL_VALIDATORS:
-            return _unchecked(s["schema"])
+            return _unchecked(s["schema"], json_ints)
         plain = _bounded_json_int(s)
         if plain is not None:
             return plain
-    out = {k: _unchecked(v) for k, v in s.items()}
+    out = {k: _unchecked(v, json_ints) for k, v in s.items()}
     if t == "dataclass" and "generic_origin" not in s:
         # pydantic-core would otherwise reuse the class's own validator (callbacks included) for a
         # nested dataclass; it does not for one with a generic origin. The class itself as its
@@ -271,13 +276,15 @@ def _unchecked(s: Any) -> Any:
     return out
 
 
-def _unchecked_validator() -> Any:
+def _unchecked_validator() -> tuple[Any, frozenset[str]]:
     schema = Regimen.__pydantic_core_schema__  # type: ignore[attr-defined]
     config = (schema["schema"] if schema["type"] == "function-after" else schema)["config"]
-    return SchemaValidator(_unchecked(schema), config).validate_python
+    json_ints: set[str] = set()
+    return SchemaValidator(_unchecked(schema, json_ints), config).validate_python, frozenset(json_ints)
 
 
 #: Regimen validation without Python callbacks (see above): raises pydantic.ValidationError; what
 #: it accepts, validate_regimen accepts with the same result when, on the regimen built, no test
 #: is resulted without a date and a patient document has its patient (validate.py checks both).
-validate_regimen_unchecked = _unchecked_validator()
+#: UNCHECKED_JSON_INTS names the fields where it refuses a float that validate_regimen takes.
+validate_regimen_unchecked, UNCHECKED_JSON_INTS = _unchecked_validator()

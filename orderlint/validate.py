@@ -215,23 +215,20 @@ def _refused(errors: list[Any], data: dict) -> _Outcome:
     return None, _problems(errors, data), data, None
 
 
-#: Where model.validate_regimen_unchecked and validate_regimen may differ on a value: the JsonInt
-#: fields (a float such as 3.0 is refused by one only). An error at a path through one of these
-#: names is left to validate_regimen.
-_INTEGER_PLACES = frozenset({"orderlint", "doses", "StructuredFrequency"})
-
-
 def _refused_alike(errors: list[Any], data: dict) -> bool:
     """Whether validate_regimen refuses ``data`` with the ``errors`` of the unchecked validator.
 
     The two share every schema but the JsonInt fields and the model validators they leave out
     (model.UNCHECKED_MODEL_VALIDATORS). So they make the same errors unless one lies at a JsonInt
-    field, or a test item lacks its date without being exactly "ordered" (validate_regimen's
+    field (a float such as 3.0 is refused by one only: any error on a path through a field of that
+    name counts), or a test item lacks its date without being exactly "ordered" (validate_regimen's
     TestItem._resulted_needs_date may add an error there). Regimen._patient_documents_need_patient
     adds none: it runs only on a regimen whose fields are all valid, which this one's are not.
     """
+    from orderlint.model import UNCHECKED_JSON_INTS
+
     for err in errors:
-        if not _INTEGER_PLACES.isdisjoint(err["loc"]):
+        if not UNCHECKED_JSON_INTS.isdisjoint(err["loc"]):
             return False
     tests = data.get("tests")
     if isinstance(tests, list):

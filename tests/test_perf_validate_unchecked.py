@@ -203,6 +203,13 @@ def test_it_leaves_out_only_model_validators_whose_conditions_are_stated() -> No
     assert model.UNCHECKED_MODEL_VALIDATORS <= set(prepared.AFTER)
 
 
+def test_the_left_out_model_validators_and_integers_are_the_ones_validate_py_knows() -> None:
+    # validate._valid_as_built and validate._refused_alike state these validators' conditions: a
+    # change here needs a change there (and in the tests below that make each condition fail).
+    assert model.UNCHECKED_MODEL_VALIDATORS == {"TestItem._resulted_needs_date", "Regimen._patient_documents_need_patient"}
+    assert model.UNCHECKED_JSON_INTS == {"orderlint", "doses", "frequency"}
+
+
 def test_an_unknown_callback_is_kept() -> None:
     def other(v: Any) -> Any:
         return v
