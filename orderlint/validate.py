@@ -108,7 +108,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
             errors = _errors(e)
             refused = _refused(errors, data) if _refused_alike(errors, data) else None
         else:
-            if _valid_as_built(reg, vocab):
+            if _valid_as_built(reg, vocab, data):
                 return reg, []
             reg = None
     problems: list[Problem] = []
@@ -157,10 +157,10 @@ def _pydantic() -> tuple[Any, type[ValidationError], Any, type[ValidationError]]
 _PYDANTIC: Optional[tuple[Any, type[ValidationError], Any, type[ValidationError]]] = None
 
 
-def _valid_as_built(reg: model.Regimen, vocab: Vocabulary) -> bool:
-    """Whether a regimen built by model.validate_regimen_unchecked is valid: the conditions of the
-    model validators it leaves out (model.UNCHECKED_MODEL_VALIDATORS), unique order ids, and test
-    names that the vocabulary knows as written. False sends the document to the full path."""
+def _valid_as_built(reg: model.Regimen, vocab: Vocabulary, data: dict) -> bool:
+    """Whether a regimen that model.validate_regimen_unchecked built from ``data`` is valid: the
+    conditions of the model validators it leaves out (model.UNCHECKED_MODEL_VALIDATORS), unique
+    order ids, and test names that the vocabulary knows. False sends the document the full way."""
     if reg.kind == "patient" and reg.patient is None:  # Regimen._patient_documents_need_patient
         return False
     orders = reg.orders
@@ -172,13 +172,18 @@ def _valid_as_built(reg: model.Regimen, vocab: Vocabulary) -> bool:
                 if oid in ids:
                     return False
                 ids.add(oid)
-    known = vocab.tests  # vocab.test(name) looks the name up as written first: the usual case, inline
-    for t in reg.tests:
-        if t.status == "resulted" and t.date is None:  # TestItem._resulted_needs_date
-            return False
-        name = t.test
-        if (known.get(name) is None and vocab.test(name) is None) or name != name.strip():
-            return False
+    if reg.tests:
+        known = vocab.tests  # vocab.test(name) looks the name up as written first: the usual case, inline
+        for t, item in zip(reg.tests, data["tests"]):
+            if t.status == "resulted" and t.date is None:  # TestItem._resulted_needs_date
+                return False
+            name = t.test
+            # The very name the full path tests (pydantic makes a new str of a str subclass, which
+            # is then left to the full path), tested as it tests it.
+            if item.get("test") is not name:
+                return False
+            if (known.get(name) is None and vocab.test(name) is None) or name != name.strip():
+                return False
     return True
 
 

@@ -161,7 +161,7 @@ def _validate_both(d: Any, monkeypatch: pytest.MonkeyPatch, vocab: Vocabulary = 
     monkeypatch.setattr(validate, "_PREPARED", [0])
     reg, problems = validate.validate(d, vocab)
     with monkeypatch.context() as m:  # every document the full way, as before the unchecked validator
-        m.setattr(validate, "_valid_as_built", lambda reg, vocab: False)
+        m.setattr(validate, "_valid_as_built", lambda reg, vocab, data: False)
         m.setattr(validate, "_refused_alike", lambda errors, data: False)
         reg_full, problems_full = validate.validate(d, vocab)
     assert problems == problems_full, d
@@ -225,8 +225,26 @@ def test_an_unknown_callback_is_kept() -> None:
 
 def test_base_document_takes_the_unchecked_path() -> None:
     reg = _unchecked(BASE)
-    assert reg is not None and validate._valid_as_built(reg, VOCAB)
+    assert reg is not None and validate._valid_as_built(reg, VOCAB, BASE)
     assert _agrees(BASE) == (True, True)
+
+
+class _Odd(str):
+    """A test name that is never equal to itself: the full path refuses it (its strip() differs)."""
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = str.__hash__
+
+
+def test_a_str_subclass_test_name_is_judged_as_the_full_path_judges_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    d = _set(BASE, ("tests", 0, "test"), _Odd("cbc"))
+    _validate_both(d, monkeypatch)
+    assert validate.validate(d, VOCAB)[0] is None
 
 
 def test_an_integral_float_for_an_integer_is_left_to_the_full_path(monkeypatch: pytest.MonkeyPatch) -> None:
