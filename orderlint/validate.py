@@ -172,15 +172,20 @@ def _valid_as_built(reg: model.Regimen, vocab: Vocabulary, data: dict) -> bool:
                 if oid in ids:
                     return False
                 ids.add(oid)
-    if reg.tests:
+    tests = reg.tests
+    if tests:
+        # The full path tests the names of the items that data.get("tests") yields: here, the same
+        # list, item for item, and the very name objects (pydantic makes a new str of a str
+        # subclass, whose checks could differ); anything else goes the full way.
+        raw = data.get("tests")
+        if type(raw) is not list or len(raw) != len(tests):
+            return False
         known = vocab.tests  # vocab.test(name) looks the name up as written first: the usual case, inline
-        for t, item in zip(reg.tests, data["tests"]):
+        for t, item in zip(tests, raw):
             if t.status == "resulted" and t.date is None:  # TestItem._resulted_needs_date
                 return False
             name = t.test
-            # The very name the full path tests (pydantic makes a new str of a str subclass, which
-            # is then left to the full path), tested as it tests it.
-            if item.get("test") is not name:
+            if not isinstance(item, dict) or item.get("test") is not name:
                 return False
             if (known.get(name) is None and vocab.test(name) is None) or name != name.strip():
                 return False

@@ -247,6 +247,30 @@ def test_a_str_subclass_test_name_is_judged_as_the_full_path_judges_it(monkeypat
     assert validate.validate(d, VOCAB)[0] is None
 
 
+class _ShortList(list):
+    """A list that iterates over its first item only (pydantic reads every item)."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(list.__getitem__(self, slice(0, 1)))
+
+
+class _LyingDict(dict):
+    """A test item whose get() tells another name than the one pydantic reads."""
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        return "no such test" if key == "test" else dict.get(self, key, default)
+
+
+@pytest.mark.parametrize("doc", [
+    _set(BASE, ("tests",), _ShortList([{"test": "cbc", "status": "ordered"}, {"test": "cbc", "status": "resulted"}])),
+    _set(BASE, ("tests",), _ShortList([{"test": "cbc", "status": "ordered"}, {"test": "unknown", "status": "ordered"}])),
+    _set(BASE, ("tests", 0), _LyingDict(BASE["tests"][0])),
+    _set(BASE, ("tests", 1), _LyingDict(BASE["tests"][1], status="resulted")),
+], ids=["short-list-resulted", "short-list-unknown", "lying-dict", "lying-dict-resulted"])
+def test_odd_containers_are_judged_as_the_full_path_judges_them(doc: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    _validate_both(doc, monkeypatch)
+
+
 def test_an_integral_float_for_an_integer_is_left_to_the_full_path(monkeypatch: pytest.MonkeyPatch) -> None:
     d = _set(BASE, ("orders", 0, "doses"), 3.0)
     assert _unchecked(d) is None
