@@ -240,10 +240,16 @@ def _refused_alike(errors: list[Any], data: dict) -> bool:
     for err in errors:
         if not UNCHECKED_JSON_INTS.isdisjoint(err["loc"]):
             return False
+    if type(data) is not dict:  # what pydantic reads of another mapping is left to it
+        return False
     tests = data.get("tests")
     if isinstance(tests, list):
+        if type(tests) is not list:
+            return False
         for t in tests:
-            if isinstance(t, dict) and "date" not in t:
+            if type(t) is not dict:
+                return False
+            if "date" not in t:
                 status = t.get("status")
                 if type(status) is not str or status != "ordered":
                     return False

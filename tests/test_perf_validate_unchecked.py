@@ -261,12 +261,34 @@ class _LyingDict(dict):
         return "no such test" if key == "test" else dict.get(self, key, default)
 
 
+class _HidingDict(dict):
+    """A test item that claims to hold a date it does not hold."""
+
+    def __contains__(self, key: object) -> bool:
+        return key == "date" or dict.__contains__(self, key)
+
+
+class _HidingDocument(dict):
+    """A document whose get() hides its tests (pydantic reads them)."""
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        return None if key == "tests" else dict.get(self, key, default)
+
+
 @pytest.mark.parametrize("doc", [
+    _HidingDocument(_set(_set(BASE, ("id",), 5), ("tests", 1, "status"), "resulted")),
     _set(BASE, ("tests",), _ShortList([{"test": "cbc", "status": "ordered"}, {"test": "cbc", "status": "resulted"}])),
     _set(BASE, ("tests",), _ShortList([{"test": "cbc", "status": "ordered"}, {"test": "unknown", "status": "ordered"}])),
     _set(BASE, ("tests", 0), _LyingDict(BASE["tests"][0])),
     _set(BASE, ("tests", 1), _LyingDict(BASE["tests"][1], status="resulted")),
-], ids=["short-list-resulted", "short-list-unknown", "lying-dict", "lying-dict-resulted"])
+    # The same, with an error elsewhere (a refusal whose errors may be read as they are).
+    # (the odd container set last: a deep copy would make a plain one of it)
+    _set(_set(BASE, ("id",), 5), ("tests",), _ShortList([{"test": "cbc", "status": "ordered"}, {"test": "cbc", "status": "resulted"}])),
+    _set(_set(BASE, ("id",), 5), ("tests", 1), _LyingDict(BASE["tests"][1], status="resulted")),
+    _set(_set(BASE, ("id",), 5), ("tests", 1), _HidingDict(BASE["tests"][1], status="resulted")),
+    _set(_set(BASE, ("id",), 5), ("tests", 1), [1]),
+], ids=["hiding-document-error", "short-list-resulted", "short-list-unknown", "lying-dict", "lying-dict-resulted", "short-list-error",
+        "lying-dict-error", "hiding-dict-error", "list-item-error"])
 def test_odd_containers_are_judged_as_the_full_path_judges_them(doc: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     _validate_both(doc, monkeypatch)
 
