@@ -233,6 +233,7 @@ class Order:
 
 _NO_AMOUNTS: Mapping[Any, Any] = MappingProxyType({})
 _ACTIVE_STATUSES = ("new", "active")  # Order.active
+_NO_DRUGS: frozenset[Drug] = frozenset()
 
 
 def _num(x: float) -> str:
@@ -296,21 +297,10 @@ class Regimen:
         return index
 
     def _index_orders(self) -> tuple[dict[Optional[str], tuple[Order, ...]], dict[Optional[str], tuple[Order, ...]]]:
-        """Both tag -> orders tables (active, new), in one pass over the orders."""
-        active: dict[Optional[str], list[Order]] = {None: []}
-        new: dict[Optional[str], list[Order]] = {None: []}
-        for o in self.orders:
-            if o.drug is None or o.status not in _ACTIVE_STATUSES:
-                continue
-            active[None].append(o)
-            for tag in o.tags:
-                active.setdefault(tag, []).append(o)
-            if o.status == "new":
-                new[None].append(o)
-                for tag in o.tags:
-                    new.setdefault(tag, []).append(o)
-        a = self._memo["a"] = {k: tuple(v) for k, v in active.items()}
-        n = self._memo["n"] = {k: tuple(v) for k, v in new.items()}
+        """Both tag -> orders tables (active, new), for a Regimen that normalize() did not build."""
+        active = [o for o in self.orders if o.drug is not None and o.status in _ACTIVE_STATUSES]
+        a = self._memo["a"] = _by_tag(active)
+        n = self._memo["n"] = _by_tag([o for o in active if o.status == "new"])
         return a, n
 
     def progressed_on_class(self, cls: str) -> bool:
@@ -434,11 +424,12 @@ def normalize(
     unknown: list[tuple[str, str, Optional[int], bool]] = []
     unverifiable: dict[int, list[tuple[str, str]]] = {}
     orders: list[Order] = []
-    by_tag: dict[Optional[str], list[Order]] = {None: []}
-    new_by_tag: dict[Optional[str], list[Order]] = {None: []}
+    active: list[Order] = []  # active orders of known drugs
+    all_new = True  # every one of them new: then Regimen.new() reads the same table as active()
     for i, od in enumerate(doc.orders):
         drug = vocab.drug(od.drug)
-        if od.status in ("on-hold", "stopped"):
+        status = od.status
+        if status == "on-hold" or status == "stopped":
             pass  # ignored by every check (regimen-format.md), OL002 included
         elif drug is None:
             msg, is_error = unknown_drug(vocab, od.drug, checked)
@@ -450,19 +441,17 @@ def normalize(
                 drug = None
         o = _order(i, od, drug, vocab)
         orders.append(o)
-        if drug is not None and o.active:
+        if drug is not None and (status == "new" or status == "active"):
             _decide(o, drug, od, plan, weight, bsa, unverifiable)
-            # Regimen.active()/new() tables, filled here rather than in a second pass per document.
-            by_tag[None].append(o)
-            for tag in o.tags:
-                by_tag.setdefault(tag, []).append(o)
-            if o.status == "new":
-                new_by_tag[None].append(o)
-                for tag in o.tags:
-                    new_by_tag.setdefault(tag, []).append(o)
+            active.append(o)
+            if status != "new":
+                all_new = False
 
     progressed: set[Drug] = set()
+    progression = False
     for j, h in enumerate(doc.history):
+        if h.outcome == "progression":
+            progression = True
         hd = vocab.drug(h.drug)
         if hd is None:
             msg, is_error = unknown_drug(vocab, h.drug, checked, "history item")
@@ -470,31 +459,55 @@ def normalize(
         elif h.outcome == "progression":
             progressed.add(hd)
 
+    # test_index: canonical test -> result dates (None: ordered in this document). The vocabulary's
+    # own table first; vocab.test() (which also reads the name cleaned) only for other spellings.
     test_index: dict[str, list[Optional[_dt.date]]] = {}
+    known_tests = vocab.tests
     for t in doc.tests:
+        canonicals = known_tests.get(t.test)
+        if canonicals is None:
+            canonicals = vocab.test(t.test)
+            if not canonicals:
+                continue
         when = None if t.status == "ordered" else t.date
-        for canonical in vocab.test(t.test) or ():
-            test_index.setdefault(canonical, []).append(when)
+        for canonical in canonicals:
+            dates = test_index.get(canonical)
+            if dates is None:
+                test_index[canonical] = [when]
+            else:
+                dates.append(when)
 
-    phase = doc.indication.phase or ("progression" if any(h.outcome == "progression" for h in doc.history) else "first-line")
+    indication = doc.indication
+    # Positional, in field order: a keyword call cost a measurable share of a document.
     reg = Regimen(
-        doc=doc,
-        orders=tuple(orders),
-        as_of=doc.as_of or as_of,
-        phase=phase,
-        rapidly_progressive=doc.indication.rapidly_progressive,
-        weight_kg=weight,
-        bsa_m2=bsa,
-        reproductive_potential=reproductive,
-        progressed_on=frozenset(progressed),
-        lookback_days=lookback_days if type(lookback_days) is MappingProxyType else MappingProxyType(lookback_days),
-        test_index=MappingProxyType(test_index) if test_index else _NO_AMOUNTS,
-        unverifiable=MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,
-        options=_NO_AMOUNTS,
+        doc,  # doc
+        tuple(orders),  # orders
+        doc.as_of or as_of,  # as_of
+        indication.phase or ("progression" if progression else "first-line"),  # phase
+        indication.rapidly_progressive,  # rapidly_progressive
+        weight,  # weight_kg
+        bsa,  # bsa_m2
+        reproductive,  # reproductive_potential
+        frozenset(progressed) if progressed else _NO_DRUGS,  # progressed_on
+        lookback_days if type(lookback_days) is MappingProxyType else MappingProxyType(lookback_days),  # lookback_days
+        MappingProxyType(test_index) if test_index else _NO_AMOUNTS,  # test_index
+        MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,  # unverifiable
+        _NO_AMOUNTS,  # options
     )
-    reg._memo["a"] = {k: tuple(v) for k, v in by_tag.items()}
-    reg._memo["n"] = {k: tuple(v) for k, v in new_by_tag.items()}
+    # The Regimen.active()/new() tables, filled here rather than in a second pass per document.
+    table = _by_tag(active)
+    reg._memo["a"] = table
+    reg._memo["n"] = table if all_new else _by_tag([o for o in active if o.status == "new"])
     return reg, unknown
+
+
+def _by_tag(orders: list[Order]) -> dict[Optional[str], tuple[Order, ...]]:
+    """{None: every order, tag: the orders with that tag}, keys in the order they first appear."""
+    table: dict[Optional[str], tuple[Order, ...]] = {None: tuple(orders)}
+    for o in orders:
+        for tag in o.tags:
+            table[tag] = table.get(tag, ()) + (o,)
+    return table
 
 
 def _decide(
