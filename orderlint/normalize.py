@@ -68,6 +68,7 @@ FREQUENCIES: dict[str, float] = {
     "monthly": 1 / 30, "qmonth": 1 / 30, "q1mo": 1 / 30,
 }
 _QH_RE = re.compile(r"^q(\d{1,3})h$")
+_SINGLE = ("once", "stat", "x1", "one time", "single dose")
 PERIOD_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.0}
 #: More administrations a day than this is not a frequency (one a second); treated as unknown.
 MAX_PER_DAY = 86_400.0
@@ -81,7 +82,7 @@ def parse_frequency(freq: Union[str, StructuredFrequency, None]) -> tuple[Option
     if isinstance(freq, str):
         key = clean_name(freq).replace(".", "") if freq not in FREQUENCIES else freq
         if key in FREQUENCIES:
-            return FREQUENCIES[key], key in ("once", "stat", "x1", "one time", "single dose")
+            return FREQUENCIES[key], key in _SINGLE
         m = _QH_RE.match(key)
         if m and 0 < int(m.group(1)) <= 168:
             return 24 / int(m.group(1)), False
@@ -92,6 +93,32 @@ def parse_frequency(freq: Union[str, StructuredFrequency, None]) -> tuple[Option
     # A rate that is not a finite positive number (a period so short, or so long that it
     # underflows to zero: `period: 1e308`) is not a frequency anyone can give: unknown, never 0.
     return (per_day if MIN_PER_DAY <= per_day <= MAX_PER_DAY else None), False
+
+
+def _route(text: str) -> Optional[str]:
+    """Canonical route of a route as written; None when unknown."""
+    return ROUTES.get(text) or ROUTES.get(clean_name(text))
+
+
+def _unit_key(text: str) -> str:
+    """The key a unit as written is looked up by in UNITS and COUNT_UNITS."""
+    return text if text in UNITS else clean_name(text).replace(" ", "")
+
+
+def _as_written(keys: Iterable[str]) -> set[str]:
+    """Each key in the capitalizations order systems print ('PO', 'Oral', 'BID', 'MG')."""
+    return {v for k in keys for v in (k, k.upper(), k.capitalize(), k.title())}
+
+
+# Common spellings looked up at once, without clean_name(): each table is computed with the
+# reference function above, so it gives what that function gives; other spellings go through it.
+_ROUTES_AS_WRITTEN = {v: r for v in _as_written(ROUTES) for r in [_route(v)] if r is not None}
+_UNITS_AS_WRITTEN = {v: UNITS[k] for v in _as_written(UNITS) for k in [_unit_key(v)] if k in UNITS}
+#: frequency as written -> (administrations per day, single administration, Order.frequency_text)
+_FREQUENCY_TEXTS = {
+    v: (per_day, single, repr(v)) for v in _as_written(FREQUENCIES) for per_day, single in [parse_frequency(v)]
+    if per_day is not None
+}
 
 
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
@@ -108,7 +135,7 @@ class Plan:
     ("mycophenolate") to the specific ingredients with their own dose needs that it could be.
     """
 
-    __slots__ = ("needs", "checked", "class_names", "_memo")
+    __slots__ = ("needs", "checked", "class_names", "_memo", "_decided")
 
     def __init__(
         self, needs: Iterable[Need] = (), checked: Iterable[str] = (),
@@ -118,6 +145,7 @@ class Plan:
         self.checked = frozenset(checked) | frozenset(t for n in self.needs for t in n.tags)
         self.class_names: dict[str, tuple[str, ...]] = dict(class_names or {})
         self._memo: dict[tuple[frozenset[str], Optional[str]], tuple[tuple[str, str], ...]] = {}
+        self._decided: dict[tuple[str, frozenset[str], Optional[str]], tuple[bool, tuple[tuple[str, str], ...], Optional[str]]] = {}
 
     def needed(self, tags: frozenset[str], route: Optional[str]) -> tuple[tuple[str, str], ...]:
         """(basis, per) of every amount some installed rule needs for an order with these tags."""
@@ -131,6 +159,24 @@ class Plan:
             hit = tuple(out)
             if len(self._memo) < 10_000:
                 self._memo[key] = hit
+        return hit
+
+    def decide(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> tuple[bool, tuple[tuple[str, str], ...], Optional[str]]:
+        """(checked, needed amounts, OL003 reason that the form is not given) for an order of
+        ``drug`` with these tags by this route: what an order's own values do not change."""
+        key = (drug.name, tags, route)
+        hit = self._decided.get(key)
+        if hit is None:
+            # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
+            if route is None or route in SYSTEMIC_ROUTES:
+                checked = not tags.isdisjoint(self.checked)
+            else:
+                checked = self.is_checked(drug, tags, route)
+            salts = self.class_names.get(drug.name)
+            form = f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ" if salts else None
+            hit = (checked, self.needed(tags, route) if checked else (), form)
+            if len(self._decided) < 10_000:
+                self._decided[key] = hit
         return hit
 
     def is_checked(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> bool:
@@ -518,11 +564,7 @@ def _decide(
     (``o.drug``, known)."""
     tags = o.tags
     route = o.route
-    # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
-    if route is None or route in SYSTEMIC_ROUTES:
-        checked = not tags.isdisjoint(plan.checked)
-    else:
-        checked = plan.is_checked(drug, tags, route)
+    checked, needed, form = plan.decide(drug, tags, route)
     if checked:
         o.checked = True
         reasons: list[tuple[str, str]] = []
@@ -541,11 +583,8 @@ def _decide(
             missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
             o.missing = missing
             _add(reasons, f"{_join(missing)} {'is' if len(missing) == 1 else 'are'} missing", "")
-        if plan.class_names:
-            salts = plan.class_names.get(drug.name)
-            if salts:
-                _add(reasons, f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
-        needed = plan.needed(tags, route)
+        if form is not None:
+            _add(reasons, form, "/drug")
         if needed:
             amounts: dict[tuple[str, str], Optional[float]] = {}
             for basis, per in needed:
@@ -584,58 +623,82 @@ def _join(words: Iterable[str], last: str = "and") -> str:
 _NO_DOSE = "no dose is given"
 _NO_UNIT = "no unit is given"
 _NO_FREQUENCY = "no frequency is given"
+_NO_DOSE_PROBLEM = (_NO_DOSE, "", False)
+_NO_UNIT_PROBLEM = (_NO_UNIT, "", False)
+_NO_TAGS: frozenset[str] = frozenset()
 
 
 def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Order:
-    per_day, single = parse_frequency(od.frequency)
+    frequency = od.frequency
+    per_day: Optional[float]
+    frequency_text: Optional[str]
     freq_problem: Optional[str] = None
-    if od.frequency is None:
-        freq_problem = _NO_FREQUENCY
-    elif per_day is None and not isinstance(od.frequency, str):
-        freq_problem = "the structured frequency does not give a positive, finite number of administrations per day"
-    route = None if od.route is None else (ROUTES.get(od.route) or ROUTES.get(clean_name(od.route)))
-    if od.route is None and drug is not None:
+    fast = _FREQUENCY_TEXTS.get(frequency) if type(frequency) is str else None
+    if fast is not None:
+        per_day, single, frequency_text = fast
+    else:
+        per_day, single = parse_frequency(frequency)
+        if frequency is None:
+            frequency_text, freq_problem = None, _NO_FREQUENCY
+        elif isinstance(frequency, str):
+            frequency_text = repr(frequency)
+        else:
+            frequency_text = "(structured)"
+            if per_day is None:
+                freq_problem = "the structured frequency does not give a positive, finite number of administrations per day"
+    route_text = od.route
+    route: Optional[str]
+    if route_text is not None:
+        route = _ROUTES_AS_WRITTEN.get(route_text) or _route(route_text)
+    elif drug is not None:
         # A name that states its route ('Aczone' is dapsone gel, '... Topical Ointment') decides it: read
         # as systemic, dapsone gel would count as PCP prophylaxis and hide ILD301.
         route = vocab.resolve(od.drug).route
+    else:
+        route = None
+    dose, unit = od.dose, od.unit
     basis: Optional[str] = None
     per_admin: Optional[float] = None
     problem: Optional[tuple[str, str, bool]] = None
-    if od.dose is None:
-        problem = (_NO_DOSE, "", False)
-    elif od.unit is None:
-        problem = (_NO_UNIT, "", False)
+    if dose is None:
+        problem = _NO_DOSE_PROBLEM
+    elif unit is None:
+        problem = _NO_UNIT_PROBLEM
     else:
-        unit_key = od.unit if od.unit in UNITS else clean_name(od.unit).replace(" ", "")
-        if unit_key in UNITS:
-            basis, factor = UNITS[unit_key]
-            per_admin = od.dose * factor
+        mass = _UNITS_AS_WRITTEN.get(unit)
+        if mass is None:
+            unit_key = _unit_key(unit)
+            mass = UNITS.get(unit_key)
+        if mass is not None:
+            basis, factor = mass
+            per_admin = dose * factor
         elif unit_key in COUNT_UNITS:
             piece = COUNT_UNITS[unit_key]
-            basis, per_admin, problem = _pieces(od, od.dose, piece, drug, vocab)
+            basis, per_admin, problem = _pieces(od, dose, piece, drug, vocab)
         else:
-            problem = (f"unit {od.unit!r} is not a known unit", "/unit", True)
+            problem = (f"unit {unit!r} is not a known unit", "/unit", True)
 
     # Course length: duration, else doses x interval, else open-ended.
     course: Optional[float]
     course_known = True
     administrations: Optional[int] = None
-    if od.duration is not None:
-        course = od.duration.value * PERIOD_DAYS[od.duration.unit]
+    duration, doses = od.duration, od.doses
+    if duration is not None:
+        course = duration.value * PERIOD_DAYS[duration.unit]
         if not math.isfinite(course):
             course, course_known = None, False  # beyond any calendar: cannot be judged (OL003)
-        if od.doses is not None:
-            administrations = od.doses
+        if doses is not None:
+            administrations = doses
         elif single:
             administrations = 1
         elif per_day is not None and course is not None and math.isfinite(course * per_day):
             administrations = max(1, math.floor(course * per_day + 1e-9))
-    elif od.doses is not None:
-        administrations = od.doses
+    elif doses is not None:
+        administrations = doses
         if single:
             course = 1.0
         elif per_day is not None:
-            course = od.doses / per_day
+            course = doses / per_day
             if not math.isfinite(course):
                 course, course_known = None, False
         else:
@@ -654,6 +717,12 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
             purpose = "other"
     if per_admin is not None and not 0.0 < per_admin < math.inf:
         per_admin, problem = None, ("the dose does not compute to a positive finite number of mg", "/dose", False)
+    if drug is None:
+        tags = _NO_TAGS
+    elif route is None or route in SYSTEMIC_ROUTES:
+        tags = drug.tags
+    else:
+        tags = drug.tags_for_route(route)
     # Positional, in field order (index, ref, drug_text, ... tags): a keyword call of 22 fields cost a
     # measurable share of normalizing an order.
     return Order(
@@ -665,20 +734,20 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
         purpose,  # purpose
         premedication,  # premedication
         route,  # route
-        od.dose,  # dose
-        od.unit,  # unit_text
+        dose,  # dose
+        unit,  # unit_text
         per_day,  # per_day
         single,  # single
         basis,  # basis
         per_admin,  # per_admin
         problem,  # amount_problem
-        None if od.frequency is None else (repr(od.frequency) if isinstance(od.frequency, str) else "(structured)"),  # frequency_text
+        frequency_text,  # frequency_text
         freq_problem,  # frequency_problem
         course,  # course_days
         course_known,  # course_known
         administrations,  # administrations
-        od.doses,  # doses
-        frozenset() if drug is None else drug.tags if route is None or route in SYSTEMIC_ROUTES else drug.tags_for_route(route),  # tags
+        doses,  # doses
+        tags,  # tags
     )
 
 
