@@ -510,11 +510,9 @@ def normalize(
     test_index: dict[str, list[Optional[_dt.date]]] = {}
     known_tests = vocab.tests
     for t in doc.tests:
-        canonicals = known_tests.get(t.test)
-        if canonicals is None:
-            canonicals = vocab.test(t.test)
-            if not canonicals:
-                continue
+        canonicals = known_tests.get(t.test) or vocab.test(t.test)
+        if not canonicals:
+            continue
         when = None if t.status == "ordered" else t.date
         for canonical in canonicals:
             dates = test_index.get(canonical)
@@ -550,9 +548,11 @@ def normalize(
 def _by_tag(orders: list[Order]) -> dict[Optional[str], tuple[Order, ...]]:
     """{None: every order, tag: the orders with that tag}, keys in the order they first appear."""
     table: dict[Optional[str], tuple[Order, ...]] = {None: tuple(orders)}
+    get = table.get
     for o in orders:
+        one = (o,)
         for tag in o.tags:
-            table[tag] = table.get(tag, ()) + (o,)
+            table[tag] = get(tag, ()) + one
     return table
 
 
@@ -564,19 +564,20 @@ def _decide(
     (``o.drug``, known)."""
     tags = o.tags
     route = o.route
-    checked, needed, form = plan.decide(drug, tags, route)
+    checked, needed, form = plan._decided.get((drug.name, tags, route)) or plan.decide(drug, tags, route)
     if checked:
         o.checked = True
         reasons: list[tuple[str, str]] = []
+        per_day, problem = o.per_day, o.amount_problem
         # What cannot be normalized is OL003 on an order of a checked drug (regimen-format.md); an
         # order no rule checks needs none of these values ("prn", "1 application": no finding).
         if route is None and od.route is not None:
             reasons.append((f"route {od.route!r} is not a known route", "/route"))
-        if o.per_day is None and od.frequency is not None:
+        if per_day is None and od.frequency is not None:
             reasons.append((unknown_frequency(o), "/frequency"))
-        if o.amount_problem is not None and o.amount_problem[2]:
-            reasons.append((o.amount_problem[0], o.amount_problem[1]))
-        if not o.course_known and o.per_day is not None:
+        if problem is not None and problem[2]:
+            reasons.append((problem[0], problem[1]))
+        if not o.course_known and per_day is not None:
             reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
         if od.dose is None or od.unit is None or od.route is None or od.frequency is None:
             # One OL003 naming every missing value (regimen-format.md 2nd ed.).
@@ -587,12 +588,23 @@ def _decide(
             _add(reasons, form, "/drug")
         if needed:
             amounts: dict[tuple[str, str], Optional[float]] = {}
-            for basis, per in needed:
-                v, problem = _amount(o, basis, per, weight, bsa)
-                amounts[(basis, per)] = v
+            for need in needed:  # (basis, per)
+                basis, per = need
+                # Written in the basis asked for and computing to a positive finite number: what
+                # _amount() gives then, without the call; every other case is _amount()'s.
+                if basis == o.basis and o.per_admin is not None:
+                    if per != "day":
+                        fast: Optional[float] = o.per_admin
+                    else:
+                        fast = None if per_day is None else o.per_admin * per_day
+                    if fast is not None and 0.0 < fast < math.inf:
+                        amounts[need] = fast
+                        continue
+                v, why = _amount(o, basis, per, weight, bsa)
+                amounts[need] = v
                 # A value missing from the order is already named above.
-                if problem is not None and not (o.missing and _from_missing(o, problem)):
-                    _add(reasons, *problem)
+                if why is not None and not (o.missing and _from_missing(o, why)):
+                    _add(reasons, *why)
             o.amounts = MappingProxyType(amounts)
         if reasons:
             out[o.index] = reasons

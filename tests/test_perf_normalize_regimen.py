@@ -88,6 +88,8 @@ def _mutations(data: dict, rng: random.Random) -> Iterator[dict]:
                 o["doses"] = rng.choice((1, 3, 12))
             if rng.random() < 0.15:
                 o["drug"] = rng.choice(_DRUGS)
+            if rng.random() < 0.1:  # amounts that overflow or underflow
+                o["dose"] = rng.choice((1e308, 9e307, 5e-324, 1e-310))
     yield d
 
 
