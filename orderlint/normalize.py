@@ -280,6 +280,7 @@ class Order:
 _NO_AMOUNTS: Mapping[Any, Any] = MappingProxyType({})
 _ACTIVE_STATUSES = ("new", "active")  # Order.active
 _NO_DRUGS: frozenset[Drug] = frozenset()
+_UNSET: Any = object()  # a lookback_days entry not given (None is given: no time limit)
 
 
 def _num(x: float) -> str:
@@ -386,8 +387,13 @@ class Regimen:
         return hit
 
     def _test_counts(self, name: str) -> bool:
-        window = self.lookback_days.get(name, self.lookback_days.get("default", 90))
-        for resulted_on in self.test_index.get(name, ()):
+        dates = self.test_index.get(name)
+        if not dates:
+            return False
+        window = self.lookback_days.get(name, _UNSET)
+        if window is _UNSET:
+            window = self.lookback_days.get("default", 90)
+        for resulted_on in dates:
             if resulted_on is None:  # ordered in this document
                 return True
             age = (self.as_of - resulted_on).days
@@ -522,6 +528,7 @@ def normalize(
                 dates.append(when)
 
     indication = doc.indication
+    table = _by_tag(active)
     # Positional, in field order: a keyword call cost a measurable share of a document.
     reg = Regimen(
         doc,  # doc
@@ -537,11 +544,9 @@ def normalize(
         MappingProxyType(test_index) if test_index else _NO_AMOUNTS,  # test_index
         MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,  # unverifiable
         _NO_AMOUNTS,  # options
+        # _memo: the Regimen.active()/new() tables, filled here rather than in a second pass per document
+        {"a": table, "n": table if all_new else _by_tag([o for o in active if o.status == "new"])},
     )
-    # The Regimen.active()/new() tables, filled here rather than in a second pass per document.
-    table = _by_tag(active)
-    reg._memo["a"] = table
-    reg._memo["n"] = table if all_new else _by_tag([o for o in active if o.status == "new"])
     return reg, unknown
 
 

@@ -177,6 +177,28 @@ def _check_regimen(doc: Any) -> None:
     assert all(type(v) is tuple for v in reg.unverifiable.values())
     assert reg.options == {} and reg.as_of == (doc.as_of or dt.date(2026, 11, 30))
     assert [u[2] for u in unknown if u[2] is not None] == sorted(u[2] for u in unknown if u[2] is not None)
+    names = [*vocab.tests, *index, "not-a-test"]
+    for lookback in _LOOKBACKS:
+        r = reg if lookback is None else dataclasses.replace(reg, lookback_days=MappingProxyType(lookback), _counts={})
+        for name in names:
+            assert r.test_counts(name) == _test_counts_reference(r, name), (name, lookback)
+        assert r.missing_tests(names) == [n for n in names if not _test_counts_reference(r, n)]
+
+
+_LOOKBACKS: list[Optional[dict[str, Optional[int]]]] = [None, {}, {"default": 0}, {"default": None}, {"default": 30, "hrct": None, "pft": 400, "cbc": 0},
+              {"lft": 10_000_000}]
+
+
+def _test_counts_reference(reg: Any, name: str) -> bool:
+    """Regimen._test_counts of 07a3fec."""
+    window = reg.lookback_days.get(name, reg.lookback_days.get("default", 90))
+    for resulted_on in reg.test_index.get(name, ()):
+        if resulted_on is None:  # ordered in this document
+            return True
+        age = (reg.as_of - resulted_on).days
+        if age >= 0 and (window is None or age <= window):
+            return True
+    return False
 
 
 @pytest.mark.slow
@@ -190,7 +212,7 @@ def test_regimen_tables_index_and_phase_match_their_plain_definitions() -> None:
 
 def test_tables_share_one_dict_only_when_every_active_order_is_new() -> None:
     linter = _linter()
-    base = {"id": "t", "kind": "order-set", "indication": {"condition": "ssc-ild"},
+    base: dict[str, Any] = {"id": "t", "kind": "order-set", "indication": {"condition": "ssc-ild"},
             "orders": [{"drug": "mycophenolate mofetil", "dose": 1000, "unit": "mg", "route": "oral", "frequency": "bid"},
                        {"drug": "prednisone", "dose": 5, "unit": "mg", "route": "oral", "frequency": "daily"}]}
     for statuses in [("new", "new"), ("new", "active"), ("active", "active"), ("stopped", "new"), ("on-hold", "stopped")]:
@@ -454,3 +476,24 @@ def test_unit_and_frequency_tables_give_what_the_lookups_give() -> None:
     assert {"PO", "Oral", "IV", "SC", "Subcutaneous"} <= set(N._ROUTES_AS_WRITTEN)
     assert {"MG", "Mg", "MG/KG", "G"} <= set(N._UNITS_AS_WRITTEN)
     assert {"BID", "Q12H", "Daily", "TID"} <= set(N._FREQUENCY_TEXTS)
+
+
+def test_look_back_windows_at_their_edges() -> None:
+    linter = _linter()
+    as_of = dt.date(2026, 11, 30)
+    tests = [{"test": name, "status": "resulted", "date": (as_of - dt.timedelta(days=age)).isoformat()}
+             for name, age in (("cbc", 90), ("lft", 91), ("renal", 0), ("hrct", -1), ("pft", 400), ("hbv", 30))]
+    d = {"id": "t", "kind": "order-set", "as_of": as_of.isoformat(), "indication": {"condition": "ssc-ild"},
+         "orders": [{"drug": "azathioprine", "dose": 50, "unit": "mg", "route": "oral", "frequency": "daily"}],
+         "tests": tests + [{"test": "tb", "status": "ordered"}]}
+    doc, problems = validate(d, linter.vocab)
+    assert doc is not None, problems
+    reg, _ = N.normalize(doc, linter.vocab, as_of=as_of, lookback_days={}, plan=linter._plan)
+    names = ["cbc", "lft", "renal", "hrct", "pft", "hbv", "tb", "tpmt"]
+    for lookback in _LOOKBACKS[1:]:
+        assert lookback is not None
+        r = dataclasses.replace(reg, lookback_days=MappingProxyType(lookback), _counts={})
+        for name in names:
+            assert r.test_counts(name) == _test_counts_reference(r, name), (name, lookback)
+    r = dataclasses.replace(reg, lookback_days=MappingProxyType({}), _counts={})
+    assert [n for n in names if r.test_counts(n)] == ["cbc", "renal", "hbv", "tb"]  # 90 days by default
