@@ -478,8 +478,10 @@ def normalize(
     orders: list[Order] = []
     active: list[Order] = []  # active orders of known drugs
     all_new = True  # every one of them new: then Regimen.new() reads the same table as active()
+    resolved = vocab._cache  # vocab.drug()'s table of names as written
     for i, od in enumerate(doc.orders):
-        drug = vocab.drug(od.drug)
+        res = resolved.get(od.drug)
+        drug = res.drug if res is not None else vocab.drug(od.drug)
         status = od.status
         if status == "on-hold" or status == "stopped":
             pass  # ignored by every check (regimen-format.md), OL002 included
@@ -511,12 +513,14 @@ def normalize(
         elif h.outcome == "progression":
             progressed.add(hd)
 
-    # test_index: canonical test -> result dates (None: ordered in this document). The vocabulary's
-    # own table first; vocab.test() (which also reads the name cleaned) only for other spellings.
+    # test_index: canonical test -> result dates (None: ordered in this document). vocab.test()'s own
+    # table of names as written first: the call only for a name it has not seen.
     test_index: dict[str, list[Optional[_dt.date]]] = {}
-    known_tests = vocab.tests
+    seen_tests = vocab._test_cache
     for t in doc.tests:
-        canonicals = known_tests.get(t.test) or vocab.test(t.test)
+        canonicals = seen_tests.get(t.test, _UNSET)
+        if canonicals is _UNSET:
+            canonicals = vocab.test(t.test)
         if not canonicals:
             continue
         when = None if t.status == "ordered" else t.date

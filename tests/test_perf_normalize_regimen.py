@@ -497,3 +497,25 @@ def test_look_back_windows_at_their_edges() -> None:
             assert r.test_counts(name) == _test_counts_reference(r, name), (name, lookback)
     r = dataclasses.replace(reg, lookback_days=MappingProxyType({}), _counts={})
     assert [n for n in names if r.test_counts(n)] == ["cbc", "renal", "hbv", "tb"]  # 90 days by default
+
+
+def test_vocabulary_test_names_as_written_are_remembered_boundedly_and_forgotten_on_change() -> None:
+    from orderlint.vocabulary import Vocabulary, clean_name
+
+    v = Vocabulary()
+
+    def reference(text: str) -> Optional[tuple[str, ...]]:
+        hit = v.tests.get(text)
+        return v.tests.get(clean_name(text)) if hit is None else hit
+
+    spellings = [*v.tests, *(t.upper() for t in v.tests), *_TEST_SPELLINGS, "lipid panel", "ua ", "Egfr", "ｃｂｃ", ""]
+    for _ in range(2):  # computed, then remembered
+        for name in spellings:
+            assert v.test(name) == reference(name), name
+    assert v.test("NT-proBNP") is None
+    v.add_test("bnp", ["nt-probnp"], "a plugin")  # a new name forgets what was remembered
+    assert v.test("NT-proBNP") == ("bnp",) == reference("NT-proBNP")
+    for i in range(10_050):
+        assert v.test(f"not a test {i}") is None
+    assert len(v._test_cache) <= 10_000
+    assert v.test("CBC") == ("cbc",) and v.test("not a test 10049") is None
