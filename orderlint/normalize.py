@@ -114,6 +114,11 @@ def _as_written(keys: Iterable[str]) -> set[str]:
 # reference function above, so it gives what that function gives; other spellings go through it.
 _ROUTES_AS_WRITTEN = {v: r for v in _as_written(ROUTES) for r in [_route(v)] if r is not None}
 _UNITS_AS_WRITTEN = {v: UNITS[k] for v in _as_written(UNITS) for k in [_unit_key(v)] if k in UNITS}
+#: unit as written -> the piece a dose is counted in (a unit in neither table is looked up by _unit_key())
+_PIECES_AS_WRITTEN = {
+    v: COUNT_UNITS[k] for v in _as_written([*COUNT_UNITS, *COUNT_UNITS.values()]) for k in [_unit_key(v)]
+    if k in COUNT_UNITS and k not in UNITS
+}
 #: frequency as written -> (administrations per day, single administration, Order.frequency_text)
 _FREQUENCY_TEXTS = {
     v: (per_day, single, repr(v)) for v in _as_written(FREQUENCIES) for per_day, single in [parse_frequency(v)]
@@ -686,15 +691,18 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
     elif unit is None:
         problem = _NO_UNIT_PROBLEM
     else:
+        piece: Optional[str] = None
         mass = _UNITS_AS_WRITTEN.get(unit)
         if mass is None:
-            unit_key = _unit_key(unit)
-            mass = UNITS.get(unit_key)
+            piece = _PIECES_AS_WRITTEN.get(unit)
+            if piece is None:
+                unit_key = _unit_key(unit)
+                mass = UNITS.get(unit_key)
+                piece = COUNT_UNITS.get(unit_key)
         if mass is not None:
             basis, factor = mass
             per_admin = dose * factor
-        elif unit_key in COUNT_UNITS:
-            piece = COUNT_UNITS[unit_key]
+        elif piece is not None:
             basis, per_admin, problem = _pieces(od, dose, piece, drug, vocab)
         else:
             problem = (f"unit {unit!r} is not a known unit", "/unit", True)
@@ -788,7 +796,7 @@ def _pieces(od: OrderDoc, dose: float, piece: str, drug: Optional[Drug], vocab: 
             return "mg", dose * printed, None
         # Only a problem when a check needs the amount (a dose-checked drug).
         return None, None, (f"a {piece} dose needs `strength` (mg per {piece})", "/unit", False)
-    per_piece = _mass_per(od.strength.unit, piece)
+    per_piece = _MASS_PER_AS_WRITTEN.get((od.strength.unit, piece)) or _mass_per(od.strength.unit, piece)
     if per_piece is None:
         return None, None, (f"strength unit {od.strength.unit!r} is not a mass per {piece}", "/strength/unit", True)
     mg = od.strength.value * per_piece
@@ -813,6 +821,14 @@ def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[floa
         return None
     factor = _MASS.get(clean_name(unit))
     return None if factor is None else value * factor
+
+
+#: (strength unit as written, piece) -> mg per unit, computed with _mass_per() (see _ROUTES_AS_WRITTEN).
+_MASS_PER_AS_WRITTEN = {
+    (v, piece): mg
+    for v in _as_written([*_MASS, *(f"{m}/{p}" for m in _MASS for p in ("tablet", "tab", "capsule", "cap", "ml", "mL"))])
+    for piece in set(COUNT_UNITS.values()) for mg in [_mass_per(v, piece)] if mg is not None
+}
 
 
 def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset[str], what: str = "order") -> tuple[str, bool]:

@@ -54,6 +54,7 @@ _ROUTES = ("oral", "PO", "p.o.", "iv", "IV", "Subcutaneous", "topical", "inhaled
 _DRUGS = ("mycophenolate", "CellCept", "Aczone", "tacrolimus 0.1 % Topical Ointment", "dapsone", "Bactrim DS",
           "mycophenolate mofetil 500 MG Oral Tablet", "prednisone 5 mg tablet", "unknownium", "Solu-Medrol",
           "methylprednisolone", "cyclophosphamide", "azathioprine", "rituximab-abbs", "pentamidine")
+_STRENGTH_UNITS = ("mg", "MG", "g", "mcg", "mg/tablet", "MG/TAB", "mg/mL", "mg / ml", "g/capsule", "mg/dose", "units", "%")
 _UNITS = ("mg", "g", "mcg", "mg/kg", "mg/m2", "mg/m²", "MG", "tablet", "tablets", "mL", "units", "mg / kg")
 
 
@@ -88,6 +89,11 @@ def _mutations(data: dict, rng: random.Random) -> Iterator[dict]:
                 o["doses"] = rng.choice((1, 3, 12))
             if rng.random() < 0.15:
                 o["drug"] = rng.choice(_DRUGS)
+            if rng.random() < 0.15:
+                o["unit"] = rng.choice(("tablet", "Tablets", "TAB", "mL", "ml", "capsule"))
+                if rng.random() < 0.8:
+                    o["strength"] = {"value": rng.choice((5, 250, 500, 0.5)),
+                                     "unit": rng.choice(_STRENGTH_UNITS)}
             if rng.random() < 0.1:  # amounts that overflow or underflow
                 o["dose"] = rng.choice((1e308, 9e307, 5e-324, 1e-310))
     yield d
@@ -258,7 +264,7 @@ def _order_reference(i: int, od: Any, drug: Any, vocab: Any) -> Any:
             per_admin = od.dose * factor
         elif unit_key in N.COUNT_UNITS:
             piece = N.COUNT_UNITS[unit_key]
-            basis, per_admin, problem = N._pieces(od, od.dose, piece, drug, vocab)
+            basis, per_admin, problem = _pieces_reference(od, od.dose, piece, drug, vocab)
         else:
             problem = (f"unit {od.unit!r} is not a known unit", "/unit", True)
 
@@ -409,6 +415,34 @@ def _amount_reference(o: Any, basis: str, per: str, weight: Optional[float], bsa
     return v, None
 
 
+def _mass_per_reference(unit: str, piece: str) -> Optional[float]:
+    """mg per unit of a strength unit written per piece ('mg', 'mg/tablet', 'g/mL'), or None."""
+    u = N.clean_name(unit).replace(" ", "")
+    if u.split("/")[-1] in (piece.lower(), "tab", "cap", "ml", "tablet", "capsule"):
+        u = u.split("/")[0]
+    return N._MASS.get(u)
+
+
+def _pieces_reference(od: Any, dose: float, piece: str, drug: Any, vocab: Any) -> tuple[Optional[str], Optional[float], Optional[tuple[str, str, bool]]]:
+    """(basis, mg per administration, problem) for a dose counted in tablets, capsules or mL."""
+    printed = N._printed_strength(od.drug, piece, vocab) if drug is not None else None
+    if od.strength is None:
+        if printed is not None:  # the product description prints the strength (regimen-format.md 2nd ed.)
+            return "mg", dose * printed, None
+        # Only a problem when a check needs the amount (a dose-checked drug).
+        return None, None, (f"a {piece} dose needs `strength` (mg per {piece})", "/unit", False)
+    per_piece = _mass_per_reference(od.strength.unit, piece)
+    if per_piece is None:
+        return None, None, (f"strength unit {od.strength.unit!r} is not a mass per {piece}", "/strength/unit", True)
+    mg = od.strength.value * per_piece
+    if printed is not None and not math.isclose(mg, printed, rel_tol=1e-9):
+        return None, None, (
+            f"strength {N._num(od.strength.value)} {od.strength.unit} disagrees with the {N._num(printed)} mg per {piece} "
+            f"printed in {od.drug!r}", "/strength", True,
+        )
+    return "mg", dose * mg, None
+
+
 _FIELDS = [f for f in N.Order.__dataclass_fields__]
 
 
@@ -476,6 +510,13 @@ def test_unit_and_frequency_tables_give_what_the_lookups_give() -> None:
     assert {"PO", "Oral", "IV", "SC", "Subcutaneous"} <= set(N._ROUTES_AS_WRITTEN)
     assert {"MG", "Mg", "MG/KG", "G"} <= set(N._UNITS_AS_WRITTEN)
     assert {"BID", "Q12H", "Daily", "TID"} <= set(N._FREQUENCY_TEXTS)
+    for written, piece in N._PIECES_AS_WRITTEN.items():
+        key = written if written in N.UNITS else N.clean_name(written).replace(" ", "")
+        assert key not in N.UNITS and N.COUNT_UNITS[key] == piece, written
+    for (written, piece), mg in N._MASS_PER_AS_WRITTEN.items():
+        assert _mass_per_reference(written, piece) == mg, (written, piece)
+    assert {"mL", "tablet", "Tablets", "TAB"} <= set(N._PIECES_AS_WRITTEN)
+    assert {("mg", "tablet"), ("MG", "capsule"), ("mg/mL", "mL"), ("g", "tablet")} <= set(N._MASS_PER_AS_WRITTEN)
 
 
 def test_look_back_windows_at_their_edges() -> None:
