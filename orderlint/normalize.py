@@ -826,7 +826,7 @@ def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[floa
 #: (strength unit as written, piece) -> mg per unit, computed with _mass_per() (see _ROUTES_AS_WRITTEN).
 _MASS_PER_AS_WRITTEN = {
     (v, piece): mg
-    for v in _as_written([*_MASS, *(f"{m}/{p}" for m in _MASS for p in ("tablet", "tab", "capsule", "cap", "ml", "mL"))])
+    for v in _as_written([*_MASS, *(f"{m}/{p}" for m in ("mg", "g", "mcg") for p in ("tablet", "tab", "capsule", "cap", "ml", "mL"))])
     for piece in set(COUNT_UNITS.values()) for mg in [_mass_per(v, piece)] if mg is not None
 }
 
