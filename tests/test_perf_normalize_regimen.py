@@ -560,3 +560,27 @@ def test_vocabulary_test_names_as_written_are_remembered_boundedly_and_forgotten
         assert v.test(f"not a test {i}") is None
     assert len(v._test_cache) <= 10_000
     assert v.test("CBC") == ("cbc",) and v.test("not a test 10049") is None
+
+
+def test_plan_decisions_are_what_they_are_computed_from_and_bounded() -> None:
+    linter = _linter()
+    plan, vocab = linter._plan, linter.vocab
+    fresh = N.Plan(plan.needs, plan.checked, plan.class_names)
+    routes = [None, "oral", "iv", "sc", "im", "topical", "inhaled", "ophthalmic", "nasal"]
+    for drug in vocab.drugs.values():
+        for route in routes:
+            tags = drug.tags_for_route(route)
+            if route is None or route in N.SYSTEMIC_ROUTES:
+                checked = not tags.isdisjoint(plan.checked)
+            else:
+                checked = plan.is_checked(drug, tags, route)
+            salts = plan.class_names.get(drug.name)
+            form = (f"the form is not given ({drug.name} could be {N._join(salts, 'or')}), and their dose limits differ"
+                    if salts else None)
+            expected = (checked, plan.needed(tags, route) if checked else (), form)
+            assert fresh.decide(drug, tags, route) == expected == fresh.decide(drug, tags, route), (drug.name, route)
+    assert any(d[0] for d in fresh._decided.values()) and any(d[2] for d in fresh._decided.values())
+    some = next(iter(vocab.drugs.values()))
+    for i in range(10_050):
+        fresh.decide(some, frozenset({some.name, f"class-{i}"}), None)
+    assert len(fresh._decided) <= 10_000
