@@ -68,6 +68,7 @@ FREQUENCIES: dict[str, float] = {
     "monthly": 1 / 30, "qmonth": 1 / 30, "q1mo": 1 / 30,
 }
 _QH_RE = re.compile(r"^q(\d{1,3})h$")
+_SINGLE = ("once", "stat", "x1", "one time", "single dose")
 PERIOD_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.0}
 #: More administrations a day than this is not a frequency (one a second); treated as unknown.
 MAX_PER_DAY = 86_400.0
@@ -81,7 +82,7 @@ def parse_frequency(freq: Union[str, StructuredFrequency, None]) -> tuple[Option
     if isinstance(freq, str):
         key = clean_name(freq).replace(".", "") if freq not in FREQUENCIES else freq
         if key in FREQUENCIES:
-            return FREQUENCIES[key], key in ("once", "stat", "x1", "one time", "single dose")
+            return FREQUENCIES[key], key in _SINGLE
         m = _QH_RE.match(key)
         if m and 0 < int(m.group(1)) <= 168:
             return 24 / int(m.group(1)), False
@@ -92,6 +93,37 @@ def parse_frequency(freq: Union[str, StructuredFrequency, None]) -> tuple[Option
     # A rate that is not a finite positive number (a period so short, or so long that it
     # underflows to zero: `period: 1e308`) is not a frequency anyone can give: unknown, never 0.
     return (per_day if MIN_PER_DAY <= per_day <= MAX_PER_DAY else None), False
+
+
+def _route(text: str) -> Optional[str]:
+    """Canonical route of a route as written; None when unknown."""
+    return ROUTES.get(text) or ROUTES.get(clean_name(text))
+
+
+def _unit_key(text: str) -> str:
+    """The key a unit as written is looked up by in UNITS and COUNT_UNITS."""
+    return text if text in UNITS else clean_name(text).replace(" ", "")
+
+
+def _as_written(keys: Iterable[str]) -> set[str]:
+    """Each key in the capitalizations order systems print ('PO', 'Oral', 'BID', 'MG')."""
+    return {v for k in keys for v in (k, k.upper(), k.capitalize(), k.title())}
+
+
+# Common spellings looked up at once, without clean_name(): each table is computed with the
+# reference function above, so it gives what that function gives; other spellings go through it.
+_ROUTES_AS_WRITTEN = {v: r for v in _as_written(ROUTES) for r in [_route(v)] if r is not None}
+_UNITS_AS_WRITTEN = {v: UNITS[k] for v in _as_written(UNITS) for k in [_unit_key(v)] if k in UNITS}
+#: unit as written -> the piece a dose is counted in (a unit in neither table is looked up by _unit_key())
+_PIECES_AS_WRITTEN = {
+    v: COUNT_UNITS[k] for v in _as_written([*COUNT_UNITS, *COUNT_UNITS.values()]) for k in [_unit_key(v)]
+    if k in COUNT_UNITS and k not in UNITS
+}
+#: frequency as written -> (administrations per day, single administration, Order.frequency_text)
+_FREQUENCY_TEXTS = {
+    v: (per_day, single, repr(v)) for v in _as_written(FREQUENCIES) for per_day, single in [parse_frequency(v)]
+    if per_day is not None
+}
 
 
 def mosteller_bsa(height_cm: float, weight_kg: float) -> float:
@@ -108,7 +140,7 @@ class Plan:
     ("mycophenolate") to the specific ingredients with their own dose needs that it could be.
     """
 
-    __slots__ = ("needs", "checked", "class_names", "_memo")
+    __slots__ = ("needs", "checked", "class_names", "_memo", "_decided")
 
     def __init__(
         self, needs: Iterable[Need] = (), checked: Iterable[str] = (),
@@ -118,6 +150,7 @@ class Plan:
         self.checked = frozenset(checked) | frozenset(t for n in self.needs for t in n.tags)
         self.class_names: dict[str, tuple[str, ...]] = dict(class_names or {})
         self._memo: dict[tuple[frozenset[str], Optional[str]], tuple[tuple[str, str], ...]] = {}
+        self._decided: dict[tuple[str, frozenset[str], Optional[str]], tuple[bool, tuple[tuple[str, str], ...], Optional[str]]] = {}
 
     def needed(self, tags: frozenset[str], route: Optional[str]) -> tuple[tuple[str, str], ...]:
         """(basis, per) of every amount some installed rule needs for an order with these tags."""
@@ -131,6 +164,24 @@ class Plan:
             hit = tuple(out)
             if len(self._memo) < 10_000:
                 self._memo[key] = hit
+        return hit
+
+    def decide(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> tuple[bool, tuple[tuple[str, str], ...], Optional[str]]:
+        """(checked, needed amounts, OL003 reason that the form is not given) for an order of
+        ``drug`` with these tags by this route: what an order's own values do not change."""
+        key = (drug.name, tags, route)
+        hit = self._decided.get(key)
+        if hit is None:
+            # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
+            if route is None or route in SYSTEMIC_ROUTES:
+                checked = not tags.isdisjoint(self.checked)
+            else:
+                checked = self.is_checked(drug, tags, route)
+            salts = self.class_names.get(drug.name)
+            form = f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ" if salts else None
+            hit = (checked, self.needed(tags, route) if checked else (), form)
+            if len(self._decided) < 10_000:
+                self._decided[key] = hit
         return hit
 
     def is_checked(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> bool:
@@ -233,6 +284,8 @@ class Order:
 
 _NO_AMOUNTS: Mapping[Any, Any] = MappingProxyType({})
 _ACTIVE_STATUSES = ("new", "active")  # Order.active
+_NO_DRUGS: frozenset[Drug] = frozenset()
+_UNSET: Any = object()  # a lookback_days entry not given (None is given: no time limit)
 
 
 def _num(x: float) -> str:
@@ -296,21 +349,10 @@ class Regimen:
         return index
 
     def _index_orders(self) -> tuple[dict[Optional[str], tuple[Order, ...]], dict[Optional[str], tuple[Order, ...]]]:
-        """Both tag -> orders tables (active, new), in one pass over the orders."""
-        active: dict[Optional[str], list[Order]] = {None: []}
-        new: dict[Optional[str], list[Order]] = {None: []}
-        for o in self.orders:
-            if o.drug is None or o.status not in _ACTIVE_STATUSES:
-                continue
-            active[None].append(o)
-            for tag in o.tags:
-                active.setdefault(tag, []).append(o)
-            if o.status == "new":
-                new[None].append(o)
-                for tag in o.tags:
-                    new.setdefault(tag, []).append(o)
-        a = self._memo["a"] = {k: tuple(v) for k, v in active.items()}
-        n = self._memo["n"] = {k: tuple(v) for k, v in new.items()}
+        """Both tag -> orders tables (active, new), for a Regimen that normalize() did not build."""
+        active = [o for o in self.orders if o.drug is not None and o.status in _ACTIVE_STATUSES]
+        a = self._memo["a"] = _by_tag(active)
+        n = self._memo["n"] = _by_tag([o for o in active if o.status == "new"])
         return a, n
 
     def progressed_on_class(self, cls: str) -> bool:
@@ -350,8 +392,13 @@ class Regimen:
         return hit
 
     def _test_counts(self, name: str) -> bool:
-        window = self.lookback_days.get(name, self.lookback_days.get("default", 90))
-        for resulted_on in self.test_index.get(name, ()):
+        dates = self.test_index.get(name)
+        if not dates:
+            return False
+        window = self.lookback_days.get(name, _UNSET)
+        if window is _UNSET:
+            window = self.lookback_days.get("default", 90)
+        for resulted_on in dates:
             if resulted_on is None:  # ordered in this document
                 return True
             age = (self.as_of - resulted_on).days
@@ -434,11 +481,14 @@ def normalize(
     unknown: list[tuple[str, str, Optional[int], bool]] = []
     unverifiable: dict[int, list[tuple[str, str]]] = {}
     orders: list[Order] = []
-    by_tag: dict[Optional[str], list[Order]] = {None: []}
-    new_by_tag: dict[Optional[str], list[Order]] = {None: []}
+    active: list[Order] = []  # active orders of known drugs
+    all_new = True  # every one of them new: then Regimen.new() reads the same table as active()
+    resolved = vocab._cache  # vocab.drug()'s table of names as written
     for i, od in enumerate(doc.orders):
-        drug = vocab.drug(od.drug)
-        if od.status in ("on-hold", "stopped"):
+        res = resolved.get(od.drug)
+        drug = res.drug if res is not None else vocab.drug(od.drug)
+        status = od.status
+        if status == "on-hold" or status == "stopped":
             pass  # ignored by every check (regimen-format.md), OL002 included
         elif drug is None:
             msg, is_error = unknown_drug(vocab, od.drug, checked)
@@ -450,19 +500,17 @@ def normalize(
                 drug = None
         o = _order(i, od, drug, vocab)
         orders.append(o)
-        if drug is not None and o.active:
+        if drug is not None and (status == "new" or status == "active"):
             _decide(o, drug, od, plan, weight, bsa, unverifiable)
-            # Regimen.active()/new() tables, filled here rather than in a second pass per document.
-            by_tag[None].append(o)
-            for tag in o.tags:
-                by_tag.setdefault(tag, []).append(o)
-            if o.status == "new":
-                new_by_tag[None].append(o)
-                for tag in o.tags:
-                    new_by_tag.setdefault(tag, []).append(o)
+            active.append(o)
+            if status != "new":
+                all_new = False
 
     progressed: set[Drug] = set()
+    progression = False
     for j, h in enumerate(doc.history):
+        if h.outcome == "progression":
+            progression = True
         hd = vocab.drug(h.drug)
         if hd is None:
             msg, is_error = unknown_drug(vocab, h.drug, checked, "history item")
@@ -470,31 +518,56 @@ def normalize(
         elif h.outcome == "progression":
             progressed.add(hd)
 
+    # test_index: canonical test -> result dates (None: ordered in this document). vocab.test()'s own
+    # table of names as written first: the call only for a name it has not seen.
     test_index: dict[str, list[Optional[_dt.date]]] = {}
+    seen_tests = vocab._test_cache
     for t in doc.tests:
+        canonicals = seen_tests.get(t.test, _UNSET)
+        if canonicals is _UNSET:
+            canonicals = vocab.test(t.test)
+        if not canonicals:
+            continue
         when = None if t.status == "ordered" else t.date
-        for canonical in vocab.test(t.test) or ():
-            test_index.setdefault(canonical, []).append(when)
+        for canonical in canonicals:
+            dates = test_index.get(canonical)
+            if dates is None:
+                test_index[canonical] = [when]
+            else:
+                dates.append(when)
 
-    phase = doc.indication.phase or ("progression" if any(h.outcome == "progression" for h in doc.history) else "first-line")
+    indication = doc.indication
+    table = _by_tag(active)
+    # Positional, in field order: a keyword call cost a measurable share of a document.
     reg = Regimen(
-        doc=doc,
-        orders=tuple(orders),
-        as_of=doc.as_of or as_of,
-        phase=phase,
-        rapidly_progressive=doc.indication.rapidly_progressive,
-        weight_kg=weight,
-        bsa_m2=bsa,
-        reproductive_potential=reproductive,
-        progressed_on=frozenset(progressed),
-        lookback_days=lookback_days if type(lookback_days) is MappingProxyType else MappingProxyType(lookback_days),
-        test_index=MappingProxyType(test_index) if test_index else _NO_AMOUNTS,
-        unverifiable=MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,
-        options=_NO_AMOUNTS,
+        doc,  # doc
+        tuple(orders),  # orders
+        doc.as_of or as_of,  # as_of
+        indication.phase or ("progression" if progression else "first-line"),  # phase
+        indication.rapidly_progressive,  # rapidly_progressive
+        weight,  # weight_kg
+        bsa,  # bsa_m2
+        reproductive,  # reproductive_potential
+        frozenset(progressed) if progressed else _NO_DRUGS,  # progressed_on
+        lookback_days if type(lookback_days) is MappingProxyType else MappingProxyType(lookback_days),  # lookback_days
+        MappingProxyType(test_index) if test_index else _NO_AMOUNTS,  # test_index
+        MappingProxyType({k: tuple(v) for k, v in unverifiable.items()}) if unverifiable else _NO_AMOUNTS,  # unverifiable
+        _NO_AMOUNTS,  # options
+        # _memo: the Regimen.active()/new() tables, filled here rather than in a second pass per document
+        {"a": table, "n": table if all_new else _by_tag([o for o in active if o.status == "new"])},
     )
-    reg._memo["a"] = {k: tuple(v) for k, v in by_tag.items()}
-    reg._memo["n"] = {k: tuple(v) for k, v in new_by_tag.items()}
     return reg, unknown
+
+
+def _by_tag(orders: list[Order]) -> dict[Optional[str], tuple[Order, ...]]:
+    """{None: every order, tag: the orders with that tag}, keys in the order they first appear."""
+    table: dict[Optional[str], tuple[Order, ...]] = {None: tuple(orders)}
+    get = table.get
+    for o in orders:
+        one = (o,)
+        for tag in o.tags:
+            table[tag] = get(tag, ()) + one
+    return table
 
 
 def _decide(
@@ -505,42 +578,47 @@ def _decide(
     (``o.drug``, known)."""
     tags = o.tags
     route = o.route
-    # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
-    if route is None or route in SYSTEMIC_ROUTES:
-        checked = not tags.isdisjoint(plan.checked)
-    else:
-        checked = plan.is_checked(drug, tags, route)
+    checked, needed, form = plan._decided.get((drug.name, tags, route)) or plan.decide(drug, tags, route)
     if checked:
         o.checked = True
         reasons: list[tuple[str, str]] = []
+        per_day, problem = o.per_day, o.amount_problem
         # What cannot be normalized is OL003 on an order of a checked drug (regimen-format.md); an
         # order no rule checks needs none of these values ("prn", "1 application": no finding).
         if route is None and od.route is not None:
             reasons.append((f"route {od.route!r} is not a known route", "/route"))
-        if o.per_day is None and od.frequency is not None:
+        if per_day is None and od.frequency is not None:
             reasons.append((unknown_frequency(o), "/frequency"))
-        if o.amount_problem is not None and o.amount_problem[2]:
-            reasons.append((o.amount_problem[0], o.amount_problem[1]))
-        if not o.course_known and o.per_day is not None:
+        if problem is not None and problem[2]:
+            reasons.append((problem[0], problem[1]))
+        if not o.course_known and per_day is not None:
             reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
         if od.dose is None or od.unit is None or od.route is None or od.frequency is None:
             # One OL003 naming every missing value (regimen-format.md 2nd ed.).
             missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
             o.missing = missing
             _add(reasons, f"{_join(missing)} {'is' if len(missing) == 1 else 'are'} missing", "")
-        if plan.class_names:
-            salts = plan.class_names.get(drug.name)
-            if salts:
-                _add(reasons, f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug")
-        needed = plan.needed(tags, route)
+        if form is not None:
+            _add(reasons, form, "/drug")
         if needed:
             amounts: dict[tuple[str, str], Optional[float]] = {}
-            for basis, per in needed:
-                v, problem = _amount(o, basis, per, weight, bsa)
-                amounts[(basis, per)] = v
+            for need in needed:  # (basis, per)
+                basis, per = need
+                # Written in the basis asked for and computing to a positive finite number: what
+                # _amount() gives then, without the call; every other case is _amount()'s.
+                if basis == o.basis and o.per_admin is not None:
+                    if per != "day":
+                        fast: Optional[float] = o.per_admin
+                    else:
+                        fast = None if per_day is None else o.per_admin * per_day
+                    if fast is not None and 0.0 < fast < math.inf:
+                        amounts[need] = fast
+                        continue
+                v, why = _amount(o, basis, per, weight, bsa)
+                amounts[need] = v
                 # A value missing from the order is already named above.
-                if problem is not None and not (o.missing and _from_missing(o, problem)):
-                    _add(reasons, *problem)
+                if why is not None and not (o.missing and _from_missing(o, why)):
+                    _add(reasons, *why)
             o.amounts = MappingProxyType(amounts)
         if reasons:
             out[o.index] = reasons
@@ -571,58 +649,85 @@ def _join(words: Iterable[str], last: str = "and") -> str:
 _NO_DOSE = "no dose is given"
 _NO_UNIT = "no unit is given"
 _NO_FREQUENCY = "no frequency is given"
+_NO_DOSE_PROBLEM = (_NO_DOSE, "", False)
+_NO_UNIT_PROBLEM = (_NO_UNIT, "", False)
+_NO_TAGS: frozenset[str] = frozenset()
 
 
 def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Order:
-    per_day, single = parse_frequency(od.frequency)
+    frequency = od.frequency
+    per_day: Optional[float]
+    frequency_text: Optional[str]
     freq_problem: Optional[str] = None
-    if od.frequency is None:
-        freq_problem = _NO_FREQUENCY
-    elif per_day is None and not isinstance(od.frequency, str):
-        freq_problem = "the structured frequency does not give a positive, finite number of administrations per day"
-    route = None if od.route is None else (ROUTES.get(od.route) or ROUTES.get(clean_name(od.route)))
-    if od.route is None and drug is not None:
+    fast = _FREQUENCY_TEXTS.get(frequency) if type(frequency) is str else None
+    if fast is not None:
+        per_day, single, frequency_text = fast
+    else:
+        per_day, single = parse_frequency(frequency)
+        if frequency is None:
+            frequency_text, freq_problem = None, _NO_FREQUENCY
+        elif isinstance(frequency, str):
+            frequency_text = repr(frequency)
+        else:
+            frequency_text = "(structured)"
+            if per_day is None:
+                freq_problem = "the structured frequency does not give a positive, finite number of administrations per day"
+    route_text = od.route
+    route: Optional[str]
+    if route_text is not None:
+        route = _ROUTES_AS_WRITTEN.get(route_text) or _route(route_text)
+    elif drug is not None:
         # A name that states its route ('Aczone' is dapsone gel, '... Topical Ointment') decides it: read
         # as systemic, dapsone gel would count as PCP prophylaxis and hide ILD301.
         route = vocab.resolve(od.drug).route
+    else:
+        route = None
+    dose, unit = od.dose, od.unit
     basis: Optional[str] = None
     per_admin: Optional[float] = None
     problem: Optional[tuple[str, str, bool]] = None
-    if od.dose is None:
-        problem = (_NO_DOSE, "", False)
-    elif od.unit is None:
-        problem = (_NO_UNIT, "", False)
+    if dose is None:
+        problem = _NO_DOSE_PROBLEM
+    elif unit is None:
+        problem = _NO_UNIT_PROBLEM
     else:
-        unit_key = od.unit if od.unit in UNITS else clean_name(od.unit).replace(" ", "")
-        if unit_key in UNITS:
-            basis, factor = UNITS[unit_key]
-            per_admin = od.dose * factor
-        elif unit_key in COUNT_UNITS:
-            piece = COUNT_UNITS[unit_key]
-            basis, per_admin, problem = _pieces(od, od.dose, piece, drug, vocab)
+        piece: Optional[str] = None
+        mass = _UNITS_AS_WRITTEN.get(unit)
+        if mass is None:
+            piece = _PIECES_AS_WRITTEN.get(unit)
+            if piece is None:
+                unit_key = _unit_key(unit)
+                mass = UNITS.get(unit_key)
+                piece = COUNT_UNITS.get(unit_key)
+        if mass is not None:
+            basis, factor = mass
+            per_admin = dose * factor
+        elif piece is not None:
+            basis, per_admin, problem = _pieces(od, dose, piece, drug, vocab)
         else:
-            problem = (f"unit {od.unit!r} is not a known unit", "/unit", True)
+            problem = (f"unit {unit!r} is not a known unit", "/unit", True)
 
     # Course length: duration, else doses x interval, else open-ended.
     course: Optional[float]
     course_known = True
     administrations: Optional[int] = None
-    if od.duration is not None:
-        course = od.duration.value * PERIOD_DAYS[od.duration.unit]
+    duration, doses = od.duration, od.doses
+    if duration is not None:
+        course = duration.value * PERIOD_DAYS[duration.unit]
         if not math.isfinite(course):
             course, course_known = None, False  # beyond any calendar: cannot be judged (OL003)
-        if od.doses is not None:
-            administrations = od.doses
+        if doses is not None:
+            administrations = doses
         elif single:
             administrations = 1
         elif per_day is not None and course is not None and math.isfinite(course * per_day):
             administrations = max(1, math.floor(course * per_day + 1e-9))
-    elif od.doses is not None:
-        administrations = od.doses
+    elif doses is not None:
+        administrations = doses
         if single:
             course = 1.0
         elif per_day is not None:
-            course = od.doses / per_day
+            course = doses / per_day
             if not math.isfinite(course):
                 course, course_known = None, False
         else:
@@ -641,6 +746,12 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
             purpose = "other"
     if per_admin is not None and not 0.0 < per_admin < math.inf:
         per_admin, problem = None, ("the dose does not compute to a positive finite number of mg", "/dose", False)
+    if drug is None:
+        tags = _NO_TAGS
+    elif route is None or route in SYSTEMIC_ROUTES:
+        tags = drug.tags
+    else:
+        tags = drug.tags_for_route(route)
     # Positional, in field order (index, ref, drug_text, ... tags): a keyword call of 22 fields cost a
     # measurable share of normalizing an order.
     return Order(
@@ -652,20 +763,20 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
         purpose,  # purpose
         premedication,  # premedication
         route,  # route
-        od.dose,  # dose
-        od.unit,  # unit_text
+        dose,  # dose
+        unit,  # unit_text
         per_day,  # per_day
         single,  # single
         basis,  # basis
         per_admin,  # per_admin
         problem,  # amount_problem
-        None if od.frequency is None else (repr(od.frequency) if isinstance(od.frequency, str) else "(structured)"),  # frequency_text
+        frequency_text,  # frequency_text
         freq_problem,  # frequency_problem
         course,  # course_days
         course_known,  # course_known
         administrations,  # administrations
-        od.doses,  # doses
-        frozenset() if drug is None else drug.tags if route is None or route in SYSTEMIC_ROUTES else drug.tags_for_route(route),  # tags
+        doses,  # doses
+        tags,  # tags
     )
 
 
@@ -685,7 +796,7 @@ def _pieces(od: OrderDoc, dose: float, piece: str, drug: Optional[Drug], vocab: 
             return "mg", dose * printed, None
         # Only a problem when a check needs the amount (a dose-checked drug).
         return None, None, (f"a {piece} dose needs `strength` (mg per {piece})", "/unit", False)
-    per_piece = _mass_per(od.strength.unit, piece)
+    per_piece = _MASS_PER_AS_WRITTEN.get((od.strength.unit, piece)) or _mass_per(od.strength.unit, piece)
     if per_piece is None:
         return None, None, (f"strength unit {od.strength.unit!r} is not a mass per {piece}", "/strength/unit", True)
     mg = od.strength.value * per_piece
@@ -710,6 +821,14 @@ def _printed_strength(text: str, piece: str, vocab: Vocabulary) -> Optional[floa
         return None
     factor = _MASS.get(clean_name(unit))
     return None if factor is None else value * factor
+
+
+#: (strength unit as written, piece) -> mg per unit, computed with _mass_per() (see _ROUTES_AS_WRITTEN).
+_MASS_PER_AS_WRITTEN = {
+    (v, piece): mg
+    for v in _as_written([*_MASS, *(f"{m}/{p}" for m in ("mg", "g", "mcg") for p in ("tablet", "tab", "capsule", "cap", "ml", "mL"))])
+    for piece in set(COUNT_UNITS.values()) for mg in [_mass_per(v, piece)] if mg is not None
+}
 
 
 def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset[str], what: str = "order") -> tuple[str, bool]:

@@ -217,6 +217,7 @@ class VocabularyError(Exception):
 
 
 _VALIDATOR: Optional[SchemaValidator] = None
+_UNSEEN: Any = object()  # a name not looked up yet (None: looked up, unknown)
 
 
 def _validator() -> SchemaValidator:
@@ -638,11 +639,13 @@ class Vocabulary:
         return self.drugs[c.ingredient] if c else None
 
     def test(self, text: str) -> Optional[tuple[str, ...]]:
-        hit = self.tests.get(text)
-        if hit is None:
-            if text in self._test_cache:
-                return self._test_cache[text]
-            hit = self.tests.get(clean_name(text))
+        # Every name as written, known or not, is remembered (bounded; emptied by add_test), so that
+        # normalize() reads a document's tests with one lookup each.
+        hit = self._test_cache.get(text, _UNSEEN)
+        if hit is _UNSEEN:
+            hit = self.tests.get(text)
+            if hit is None:
+                hit = self.tests.get(clean_name(text))
             if len(self._test_cache) < 10_000:
                 self._test_cache[text] = hit
         return hit
