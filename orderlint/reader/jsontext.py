@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 # The package itself (partly initialised while this module loads): names that tests replace on
 # ``orderlint.reader`` (``_orjson_loads``) are read through it at call time.
 import orderlint.reader as _pkg
-from orderlint.reader.document import Document, ParseError, escape_token, unescape_token
+from orderlint.reader.document import _SMALL, Document, ParseError, escape_token, unescape_token
 
 
 class _Duplicate(Exception):
@@ -59,7 +59,14 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_bad_c
 
 
 def _fast_loads(text: str) -> Any:
-    """The document as the exact parser below reads it, by orjson, or ``_UNSURE``.
+    """The document as the exact parser below reads it, by orjson, or ``_UNSURE``."""
+    got = _fast_read(text)
+    return _UNSURE if got is None else got[0]
+
+
+def _fast_read(text: str) -> Optional[tuple[Any, bytes]]:
+    """(the document as the exact parser below reads it, orjson's compact re-serialization of it), or
+    None when only the exact parser can be sure.
 
     orjson is several times faster than the standard library's decoder, and agrees with it on
     every text it accepts except three, each detected here in C-speed checks (then the exact
@@ -77,20 +84,23 @@ def _fast_loads(text: str) -> Any:
     - Nesting near the interpreter's recursion limit, where the exact parser stops and orjson
       (whose limit is 1024 levels) does not: a text with more than 200 brackets has its depth
       measured.
+
+    The compact re-serialization is kept by ``parse_json`` for ``Document.locate`` (same tokens
+    in the same order as the text), so that a finding's position needs no second serialization.
     """
     loads = _pkg._orjson_loads  # through the package, where a test may set it to None
     if loads is None:
-        return _UNSURE
+        return None
     try:
         data = loads(text)
         out = _orjson_dumps(data)
     except Exception:  # noqa: BLE001 - orjson.JSONDecodeError / JSONEncodeError: the exact parser decides
-        return _UNSURE
+        return None
     if text.count(":") != out.count(b":") or b"e+" in out or "\\u003" in text:
-        return _UNSURE
+        return None
     if len(text) > 400 and text.count("[") + text.count("{") > 200 and deeper_than(data, 200):
-        return _UNSURE
-    return data
+        return None
+    return data, out
 
 
 def deeper_than(value: Any, limit: int) -> bool:
@@ -115,12 +125,11 @@ except ImportError:  # pragma: no cover - orjson is a dependency; without it eve
 
 
 def parse_json(text: str, source: str, first_line: int = 1) -> Document:
-    doc = Document(source=source, text=text, fmt="json", first_line=first_line)
-    data = _fast_loads(text)
-    if data is not _UNSURE:
-        doc.data = data
-        return doc
-    return _parse_json_exactly(doc, text, first_line)
+    got = _fast_read(text)
+    if got is not None:
+        # A small text keeps orjson's compact form: Document.locate reads positions off it.
+        return Document(source, got[0], None, text, "json", first_line, _compact=got[1] if len(text) <= _SMALL else None)
+    return _parse_json_exactly(Document(source=source, text=text, fmt="json", first_line=first_line), text, first_line)
 
 
 def _parse_json_exactly(doc: Document, text: str, first_line: int) -> Document:
