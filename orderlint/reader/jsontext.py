@@ -175,14 +175,88 @@ def _find_text(text: str, needle: str, first_line: int) -> tuple[int, int]:
 
 
 def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
+    """Pointer, line and column of the first repeat of ``key`` in the text (as ``_scan_json``
+    lists repeats), else ("", 1, 1). A small text (where the search below, which may decode a
+    container once per level it is nested in, stays cheap) is searched; any other is scanned."""
+    if len(text) <= _SMALL and "\\" not in text and _orjson_accepts(text):
+        try:
+            found = _repeat_of(text, key)
+        except (RecursionError, ValueError, IndexError):  # not expected of a text orjson accepts
+            found = None
+        if found is not None:
+            pointer, at = found
+            line, col = _line_col(text, at)
+            return pointer, line, col
     try:
-        dups = _scan_json(text)[1]
+        dups = _scan_json(text, record=False)[1]
     except Exception:  # the text has other problems; the duplicate is still reported
         dups = []
     for pointer, line, col in dups:
         if pointer.rsplit("/", 1)[-1] == escape_token(key):
             return pointer, line, col
     return "", 1, 1
+
+
+def _orjson_accepts(text: str) -> bool:
+    loads = _pkg._orjson_loads
+    if loads is None:
+        return False
+    try:
+        loads(text)
+    except Exception:  # noqa: BLE001 - orjson.JSONDecodeError: the full scan decides
+        return False
+    return True
+
+
+def _repeat_of(text: str, key: str) -> Optional[tuple[str, int]]:
+    """(pointer, offset of its opening quote) of the first member named ``key`` that repeats a
+    member of the same object, in text order; for a valid JSON text without a backslash only.
+
+    Then every key is spelled literally, so a container whose text holds no ``"key"`` holds no
+    such member and is skipped whole by the C decoder; only the containers that may hold one are
+    walked, member by member (recursively: a text nested deeper than the interpreter allows raises
+    RecursionError and the full scan decides)."""
+    quoted = f'"{key}"'
+    if text.find(quoted) < 0:
+        return None
+    return _repeat_in(text, _skip_ws(text, 0), "", key, quoted)
+
+
+def _repeat_in(text: str, i: int, pointer: str, key: str, quoted: str) -> Optional[tuple[str, int]]:
+    skip, comma = _SKIP.raw_decode, _COMMA_RE.match
+    c = text[i]
+    if c == "{":
+        i = _skip_ws(text, i + 1)
+        seen = False
+        while text[i] != "}":
+            m = _KEY_RE.match(text, i)
+            if m is None:
+                raise ValueError(f"unexpected character at {i}")
+            name = m.group(1)
+            child = f"{pointer}/{escape_token(name)}"
+            if name == key:
+                if seen:
+                    return child, i
+                seen = True
+            i = m.end()
+            end = skip(text, i)[1]
+            if text[i] in "{[" and text.find(quoted, i, end) >= 0:
+                found = _repeat_in(text, i, child, key, quoted)
+                if found is not None:
+                    return found
+            i = comma(text, end).end()  # type: ignore[union-attr]  # matches the empty string
+    elif c == "[":
+        i = _skip_ws(text, i + 1)
+        n = 0
+        while text[i] != "]":
+            end = skip(text, i)[1]
+            if text[i] in "{[" and text.find(quoted, i, end) >= 0:
+                found = _repeat_in(text, i, f"{pointer}/{n}", key, quoted)
+                if found is not None:
+                    return found
+            i = comma(text, end).end()  # type: ignore[union-attr]  # matches the empty string
+            n += 1
+    return None
 
 
 _SKIP = json.JSONDecoder()  # plain C-accelerated decoder, used only to skip over values
@@ -336,13 +410,19 @@ _WS_RE = re.compile(r"[ \t\n\r]*")
 _SCALAR_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
 
 
-def _scan_json(text: str) -> tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]]]:
-    """Walk JSON text and record the (line, column) where each value starts, by JSON Pointer,
-    and every repeated key (pointer, line, column).
+def _scan_json(text: str, record: bool = True) -> tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]]]:
+    """Walk JSON text and record the (line, column) where each value starts, by JSON Pointer
+    (unless ``record`` is false: then the dict is empty), and every repeated key (pointer, line,
+    column).
 
-    Iterative, so deep nesting cannot exhaust the stack. Runs only for documents with findings.
+    Iterative, so deep nesting cannot exhaust the stack. Runs only for documents with findings
+    (and, without ``record``, to place a repeated key).
     """
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    newlines = []
+    at = text.find("\n")
+    while at >= 0:
+        newlines.append(at)
+        at = text.find("\n", at + 1)
 
     def lc(offset: int) -> tuple[int, int]:
         ln = bisect.bisect_left(newlines, offset)
@@ -360,7 +440,7 @@ def _scan_json(text: str) -> tuple[dict[str, tuple[int, int]], list[tuple[str, i
     n = len(text)
     while True:
         if state == "value":
-            if pointer not in positions:
+            if record and pointer not in positions:
                 positions[pointer] = lc(i)
             c = text[i]
             if c == "{" or c == "[":
