@@ -96,7 +96,8 @@ def _fast_read(text: str) -> Optional[tuple[Any, bytes]]:
         out = _orjson_dumps(data)
     except Exception:  # noqa: BLE001 - orjson.JSONDecodeError / JSONEncodeError: the exact parser decides
         return None
-    if text.count(":") != out.count(b":") or b"e+" in out or "\\u003" in text:
+    # The one-character tests first: each is a memchr, the two-character searches are slower.
+    if text.count(":") != out.count(b":") or (b"+" in out and b"e+" in out) or ("\\" in text and "\\u003" in text):
         return None
     if len(text) > 400 and text.count("[") + text.count("{") > 200 and deeper_than(data, 200):
         return None
