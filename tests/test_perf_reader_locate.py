@@ -137,6 +137,42 @@ def test_keys_that_follow_a_closing_quote_locate_as_the_walk_does(text: str) -> 
     assert _check(text) > 4
 
 
+@pytest.mark.parametrize("text", [
+    # a member found by its value (once in the document) among members of the same key
+    '{"orders": [{"dose": 12500, "drug": "mmf"}, {"dose": 1250, "drug": "mmf mofetil"}]}',
+    '{"orders": [{"dose": 1250.0}, {"dose": 1250}, {"dose": 1250e0}, {"dose": -1250}]}',
+    '{"a": {"dose": -0}, "b": {"dose": 0}, "c": {"dose": 0.0}, "d": [{"dose": -0.0}]}',
+    '{"a": {"d": 1E2}, "b": {"d": 100}, "c": {"d": 1.50}, "e": {"d": 10}, "f": {"d": 1}}',
+    '{"x": {"drug": "ofev", "dose": "ofev"}, "y": {"drug": "ofev"}, "z": {"drug": "ofevs"}}',
+    '{"k": "v", "l": ["k", "v", {"k": "v w"}], "m": {"k": "v"}, "n": {"k" : "vv", "k2": "v"}}',
+    '{"é": "ü", "n": {"é": "üü"}, "m": [{"é": "ü ü"}, {"é": true}, {"é": 1}, {"é": 10}]}',
+    '{\n "a" :\t"x",\r\n "b":{"a"\n:\n"x y",\n"c": 7},"d": {"a": "x"}, "e": 7, "f": {"e": 77}}',
+    '{"t": true, "u": {"t": 1}, "v": {"t": true}, "w": [1, 1], "x": {"w": 1}}',
+    # a number spelled so that it starts like the integer looked for, but is another number
+    '{"a": {"dose": 1250e-3}, "b": {"dose": 1250}}',
+    '{"a":{"dose":1250E-3},"b":{"dose":1250}}',
+    '{"a": {"dose" : 1250.5e-1}, "b": {"dose" :1250}, "c": [{"dose": 12}]}',
+])
+def test_members_found_by_their_value_locate_as_the_walk_does(text: str) -> None:
+    assert _check(text) > 8
+    assert _check(text, first_line=5) > 8
+
+
+_small_scalars = st.one_of(st.integers(-2, 12), st.sampled_from(["x", "x y", "dose", "", "é", 1.0, -0.0, True, None]))
+_small_values = st.recursive(
+    _small_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["dose", "drug", "a", ""]), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_small_values, layout=_layouts)
+def test_repeated_keys_and_values_locate_as_the_walk_does(value: Any, layout: dict) -> None:
+    # Few keys and values: the same key with the same or a longer value recurs across objects.
+    _check(json.dumps(value, **layout))
+
+
 def test_keys_that_could_be_misread_go_to_the_walk() -> None:
     # A key starting with what may follow a closing quote: the walk answers (same positions).
     text = '{"a": "x", ", ": 1, "b": {"]": [1, {"}": 2}], ": ": "a"}}'

@@ -111,6 +111,9 @@ class Document:
         data, out = compact
         if "~" in pointer:
             return None
+        found = _unique_member(self.text or "", data, out, pointer)
+        if found is not None:
+            return found
         cur = data
         at = 0  # offset in ``out`` of ``cur``
         end: Optional[int] = len(out)  # where ``cur`` ends in ``out``, once needed
@@ -169,6 +172,68 @@ class Document:
             i = text.find(quoted, i + 1)
         return None  # not reached for a text as described above
 
+
+def _unique_member(text: str, data: Any, out: bytes, pointer: str) -> Optional[int]:
+    """Document._member_offset's answer when the deepest existing value on the pointer's path is
+    a member ``"key":value`` with a string or integer value that occurs once in ``out`` (with the
+    same conditions on the text and the key); else None (the member search decides).
+
+    Such a member is the only one of the document with that key and value, so in the text it is
+    the ``"key"`` followed by a colon and then by the value as spelled: a string with its closing
+    quote (strings are spelled literally; no other value starts so), an integer's digits not
+    followed by more of a number. No offset in ``out`` is needed."""
+    cur = data
+    key: Optional[str] = None
+    for raw in pointer.split("/")[1:]:
+        cls = cur.__class__
+        if cls is dict:
+            if raw not in cur:
+                break
+            cur = cur[raw]
+            key = raw
+        elif cls is list:
+            if not (raw.isascii() and raw.isdigit()) or (raw[0] == "0" and raw != "0") or int(raw) >= len(cur):
+                break
+            cur = cur[int(raw)]
+            key = None
+        else:
+            break
+    if key is None or (key and key[0] in _AFTER_QUOTE):
+        return None
+    if cur.__class__ is str:
+        value = f'"{cur}"'
+    elif cur.__class__ is int:
+        value = str(cur)  # in the text too, as JSON spells an integer (or as -0: not found there)
+    else:
+        return None
+    # Once in ``out``: the member itself, and no other (for an integer, a longer number that
+    # starts the same counts too, so the test only errs on the safe side).
+    if out.count(f'"{key}":{value}'.encode()) != 1:
+        return None
+    quoted = f'"{key}"'
+    # The usual spellings first, each found by one search: a match is the member (its "key" is
+    # a key: a string followed by a colon), unless a longer number follows.
+    for spelled in (f"{quoted}: {value}", f"{quoted}:{value}"):
+        i = text.find(spelled)
+        while i >= 0:
+            end = i + len(spelled)
+            if text[end:end + 1] not in _NUMBER_GOES_ON:
+                return end - len(value)
+            i = text.find(spelled, i + 1)
+    n = len(quoted)
+    i = text.find(quoted)
+    while i >= 0:
+        j = _skip_space(text, i + n)
+        if text.startswith(":", j):
+            j = _skip_space(text, j + 1)
+            if text.startswith(value, j) and text[j + len(value):j + len(value) + 1] not in _NUMBER_GOES_ON:
+                return j
+        i = text.find(quoted, i + 1)
+    return None  # -0 spelled so in the text
+
+
+#: Characters that continue a number literal (a longer number is not the integer looked for).
+_NUMBER_GOES_ON = frozenset("0123456789.eE")
 
 #: What may follow a string's closing quote in JSON text; see Document._member_offset.
 _AFTER_QUOTE = frozenset(" \t\n\r,:]}")
