@@ -109,6 +109,17 @@ def test_the_search_is_taken_for_a_small_valid_text() -> None:
     assert _agree(text)
 
 
+def test_deep_texts_are_scanned() -> None:
+    # The search decodes a container once per level: it stops at MAX_DEPTH and the scan decides.
+    deep = "[" * 70 + '{"k": 1, "k": 2}' + "]" * 70
+    with pytest.raises(ValueError):
+        jsontext._repeat_of(deep, "k")
+    assert _agree(deep)
+    shallow = "[" * 60 + '{"k": 1, "k": 2}' + "]" * 60
+    assert jsontext._repeat_of(shallow, "k") == ("/0" * 60 + "/k", shallow.rindex('"k"'))
+    assert _agree(shallow)
+
+
 def test_big_texts_are_scanned() -> None:
     # Over the size bound the search (which may decode a container once per level) is not used.
     filler = ", ".join(f'"k{i}": {i}' for i in range(1200))

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 # The package itself (partly initialised while this module loads): names that tests replace on
 # ``orderlint.reader`` (``_orjson_loads``) are read through it at call time.
 import orderlint.reader as _pkg
-from orderlint.reader.document import _SMALL, Document, ParseError, escape_token, unescape_token
+from orderlint.reader.document import _SMALL, MAX_DEPTH, Document, ParseError, escape_token, unescape_token
 
 
 class _Duplicate(Exception):
@@ -182,7 +182,7 @@ def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
     if len(text) <= _SMALL and "\\" not in text and _orjson_accepts(text):
         try:
             found = _repeat_of(text, key)
-        except (RecursionError, ValueError, IndexError):  # not expected of a text orjson accepts
+        except (RecursionError, ValueError, IndexError):  # nested deeper than the search goes (else not expected)
             found = None
         if found is not None:
             pointer, at = found
@@ -215,15 +215,17 @@ def _repeat_of(text: str, key: str) -> Optional[tuple[str, int]]:
 
     Then every key is spelled literally, so a container whose text holds no ``"key"`` holds no
     such member and is skipped whole by the C decoder; only the containers that may hold one are
-    walked, member by member (recursively: a text nested deeper than the interpreter allows raises
-    RecursionError and the full scan decides)."""
+    walked, member by member. Each level decodes its container once more, so the walk goes at
+    most MAX_DEPTH levels deep (deeper, it raises ValueError and the full scan decides)."""
     quoted = f'"{key}"'
     if text.find(quoted) < 0:
         return None
-    return _repeat_in(text, _skip_ws(text, 0), "", key, quoted)
+    return _repeat_in(text, _skip_ws(text, 0), "", key, quoted, 0)
 
 
-def _repeat_in(text: str, i: int, pointer: str, key: str, quoted: str) -> Optional[tuple[str, int]]:
+def _repeat_in(text: str, i: int, pointer: str, key: str, quoted: str, depth: int) -> Optional[tuple[str, int]]:
+    if depth > MAX_DEPTH:
+        raise ValueError("nested deeper than the search goes")
     skip, comma = _SKIP.raw_decode, _COMMA_RE.match
     c = text[i]
     if c == "{":
@@ -242,7 +244,7 @@ def _repeat_in(text: str, i: int, pointer: str, key: str, quoted: str) -> Option
             i = m.end()
             end = skip(text, i)[1]
             if text[i] in "{[" and text.find(quoted, i, end) >= 0:
-                found = _repeat_in(text, i, child, key, quoted)
+                found = _repeat_in(text, i, child, key, quoted, depth + 1)
                 if found is not None:
                     return found
             i = comma(text, end).end()  # type: ignore[union-attr]  # matches the empty string
@@ -252,7 +254,7 @@ def _repeat_in(text: str, i: int, pointer: str, key: str, quoted: str) -> Option
         while text[i] != "]":
             end = skip(text, i)[1]
             if text[i] in "{[" and text.find(quoted, i, end) >= 0:
-                found = _repeat_in(text, i, f"{pointer}/{n}", key, quoted)
+                found = _repeat_in(text, i, f"{pointer}/{n}", key, quoted, depth + 1)
                 if found is not None:
                     return found
             i = comma(text, end).end()  # type: ignore[union-attr]  # matches the empty string
