@@ -236,15 +236,14 @@ def _repeat_in(text: str, i: int, pointer: str, key: str, quoted: str, depth: in
             if m is None:
                 raise ValueError(f"unexpected character at {i}")
             name = m.group(1)
-            child = f"{pointer}/{escape_token(name)}"
             if name == key:
                 if seen:
-                    return child, i
+                    return f"{pointer}/{escape_token(name)}", i
                 seen = True
             i = m.end()
             end = skip(text, i)[1]
             if text[i] in "{[" and text.find(quoted, i, end) >= 0:
-                found = _repeat_in(text, i, child, key, quoted, depth + 1)
+                found = _repeat_in(text, i, f"{pointer}/{escape_token(name)}", key, quoted, depth + 1)
                 if found is not None:
                     return found
             i = comma(text, end).end()  # type: ignore[union-attr]  # matches the empty string
