@@ -85,6 +85,8 @@ class Finding:
         return self._column
 
     def to_dict(self) -> dict[str, Any]:
+        if self._locate is not None:
+            self._position()
         s = self.suppressed
         return {
             "code": self.code,
@@ -93,8 +95,8 @@ class Finding:
             "message": self.message,
             "order": self.order,
             "pointer": self.pointer,
-            "line": self.line,
-            "column": self.column,
+            "line": self._line,
+            "column": self._column,
             "source": self.source,
             "fix": self.fix,
             "suppressed": None if s is None else s.to_dict(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 if TYPE_CHECKING:
     from orderlint.reader.jsontext import _JsonLocator
@@ -42,7 +42,8 @@ class Document:
     _positions: Optional[dict[str, Any]] = field(default=None, repr=False)
     _locator: Optional["_JsonLocator"] = field(default=None, repr=False)
     # Small JSON texts: (fresh parse, its compact re-serialization), or False where _member_offset
-    # does not apply (see there); built on the first finding.
+    # does not apply (see there); built on the first finding, from the compact re-serialization
+    # (bytes) that the parse left here when it has one.
     _compact: Any = field(default=None, repr=False)
 
     def locate(self, pointer: str) -> tuple[int, int]:
@@ -88,34 +89,55 @@ class Document:
         locator decides).
 
         Only for a text without a backslash, which orjson parses and whose compact re-serialization
-        has as many colons (no key collapsed as a repeat). Then every ``"`` is a real quote, every
-        key is spelled literally, and both texts hold the same tokens in the same order: the
-        member is the (k+1)-th ``"key"`` followed by ``:`` in the text, where k counts those before
-        it in the compact form, whose offsets are sums of the lengths of the values passed.
-        A match counts only if an even number of quotes precede it (it opens a string)."""
+        ``out`` has as many colons (no key collapsed as a repeat). Then every ``"`` is a real quote,
+        every key is spelled literally, and both texts hold the same tokens in the same order: the
+        member is the (k+1)-th key ``"key"`` of the text, where k counts the keys ``"key":`` before
+        it in ``out``.
+
+        Only keys that start with neither whitespace nor one of ``,:]}`` (what may follow a
+        closing quote) are taken: such a ``"key"`` cannot be matched from a closing quote, so each
+        match is a string that is exactly the key, and a member's key exactly when a colon
+        follows (in ``out``: ``"key":``, nothing else). A pointer through another key goes to the
+        locator.
+
+        The member's place in ``out`` is found by the span of its object there: the only
+        ``"key":`` in the span is the member itself; otherwise its offset in the object is the
+        length of the compact ``{m0,...,m(n-1)}`` of the members before it."""
         compact = self._compact
-        if compact is None:
-            compact = self._compact = _compact_of(self.text or "")
-            if compact is False:
-                return None
+        if compact is None or compact.__class__ is bytes:
+            compact = self._compact = _compact_of(self.text or "", compact, self.data)
+        if compact is False:
+            return None
         data, out = compact
         if "~" in pointer:
             return None
+        found = _unique_member(self.text or "", data, out, pointer)
+        if found is not None:
+            return found
         cur = data
         at = 0  # offset in ``out`` of ``cur``
+        end: Optional[int] = len(out)  # where ``cur`` ends in ``out``, once needed
         key: Optional[str] = None
+        member = b""
         key_at = 0
         for raw in pointer.split("/")[1:]:
             cls = cur.__class__
             if cls is dict:
                 if raw not in cur:
                     break
-                # The compact ``{m0,...,m(n-1)}`` of the members before it is as long as the
-                # member's offset in the compact object.
-                n = list(cur).index(raw)
-                at += len(_dumps(dict(islice(cur.items(), n)))) if n else 1
-                key_at = at
-                at += len(_dumps(raw)) + 1
+                if raw and raw[0] in _AFTER_QUOTE:
+                    return None
+                # The key as orjson writes it: it holds no quote, backslash or control character
+                # (``out`` has no backslash).
+                member = f'"{raw}":'.encode()
+                if end is None:
+                    end = at + len(_dumps(cur))
+                if out.count(member, at, end) == 1:
+                    key_at = out.find(member, at, end)
+                else:
+                    n = list(cur).index(raw)
+                    key_at = at + (len(_dumps(dict(islice(cur.items(), n)))) if n else 1)
+                at = key_at + len(member)
                 cur = cur[raw]
                 key = raw
             elif cls is list:
@@ -127,35 +149,95 @@ class Document:
                 at += len(_dumps(cur[:i])) if i else 1  # as for an object's members
                 cur = cur[i]
                 key = None
-            else:
+            elif cls in _SCALARS:
                 break
+            else:
+                return None  # not a value JSON reads (the data was changed since): the locator
+            end = None
         if key is None:
             return None  # the root, or an element of an array: the locator
+        k = out.count(member, 0, key_at)
         quoted = f'"{key}"'
-        qb = quoted.encode()
-        # Quotes before each match are counted on from the previous match: O(size) a call.
-        k = quotes = last = 0
-        i = out.find(qb, 0, key_at)
-        while i >= 0:
-            quotes += out.count(b'"', last, i)
-            last = i
-            if out[i + len(qb):i + len(qb) + 1] == b":" and not quotes % 2:
-                k += 1
-            i = out.find(qb, i + 1, key_at)
+        n = len(quoted)
         text = self.text or ""
-        quotes = last = 0
         i = text.find(quoted)
         while i >= 0:
-            quotes += text.count('"', last, i)
-            last = i
-            j = _skip_space(text, i + len(quoted))
-            if text[j:j + 1] == ":" and not quotes % 2:
+            j = i + n
+            if not text.startswith(":", j):
+                j = _skip_space(text, j)
+            if text.startswith(":", j):
                 if not k:
                     return _skip_space(text, j + 1)
                 k -= 1
             i = text.find(quoted, i + 1)
         return None  # not reached for a text as described above
 
+
+def _unique_member(text: str, data: Any, out: bytes, pointer: str) -> Optional[int]:
+    """Document._member_offset's answer when the deepest existing value on the pointer's path is
+    a member ``"key":value`` with a string or integer value that occurs once in ``out`` (with the
+    same conditions on the text and the key); else None (the member search decides).
+
+    Such a member is the only one of the document with that key and value, so in the text it is
+    the ``"key"`` followed by a colon and then by the value as spelled: a string with its closing
+    quote (strings are spelled literally; no other value starts so), an integer's digits not
+    followed by more of a number. No offset in ``out`` is needed."""
+    cur = data
+    key: Optional[str] = None
+    for raw in pointer.split("/")[1:]:
+        cls = cur.__class__
+        if cls is dict:
+            if raw not in cur:
+                break
+            cur = cur[raw]
+            key = raw
+        elif cls is list:
+            if not (raw.isascii() and raw.isdigit()) or (raw[0] == "0" and raw != "0") or int(raw) >= len(cur):
+                break
+            cur = cur[int(raw)]
+            key = None
+        else:
+            break
+    if key is None or (key and key[0] in _AFTER_QUOTE):
+        return None
+    if cur.__class__ is str:
+        value = f'"{cur}"'
+    elif cur.__class__ is int:
+        value = str(cur)  # in the text too, as JSON spells an integer (or as -0: not found there)
+    else:
+        return None
+    # Once in ``out``: the member itself, and no other (for an integer, a longer number that
+    # starts the same counts too, so the test only errs on the safe side).
+    if out.count(f'"{key}":{value}'.encode()) != 1:
+        return None
+    quoted = f'"{key}"'
+    # The usual spellings first, each found by one search: a match is the member (its "key" is
+    # a key: a string followed by a colon), unless a longer number follows.
+    for spelled in (f"{quoted}: {value}", f"{quoted}:{value}"):
+        i = text.find(spelled)
+        while i >= 0:
+            end = i + len(spelled)
+            if text[end:end + 1] not in _NUMBER_GOES_ON:
+                return end - len(value)
+            i = text.find(spelled, i + 1)
+    n = len(quoted)
+    i = text.find(quoted)
+    while i >= 0:
+        j = _skip_space(text, i + n)
+        if text.startswith(":", j):
+            j = _skip_space(text, j + 1)
+            if text.startswith(value, j) and text[j + len(value):j + len(value) + 1] not in _NUMBER_GOES_ON:
+                return j
+        i = text.find(quoted, i + 1)
+    return None  # -0 spelled so in the text
+
+
+#: Characters that continue a number literal (a longer number is not the integer looked for).
+_NUMBER_GOES_ON = frozenset("0123456789.eE")
+
+#: What may follow a string's closing quote in JSON text; see Document._member_offset.
+_AFTER_QUOTE = frozenset(" \t\n\r,:]}")
+_SCALARS = (str, int, float, bool, type(None))
 
 #: Texts up to this size take Document._member_offset: each call costs O(size), bounded here,
 #: so many findings in a big document stay linear (the locator's walk).
@@ -169,24 +251,38 @@ def _skip_space(text: str, i: int) -> int:
     return i
 
 
-def _compact_of(text: str) -> Any:
+def _compact_of(text: str, out: Optional[bytes] = None, data: Any = None) -> Any:
     """(parsed value, compact serialization) of a JSON text as Document._member_offset needs it, or
-    False."""
-    if "\\" in text:
+    False.
+
+    ``out``: the compact serialization the parse already made of this text (its colons counted
+    against the text's), with ``data`` the document's data as parsed then: taken if it still
+    serializes to ``out`` (no later stage changed it), else parsed again from ``out``."""
+    if "\\" in text or _loads is None:
         return False
-    if _loads is None:
-        return False
-    try:
-        data = _loads(text)
-        out = _dumps(data)
-    except Exception:  # noqa: BLE001 - not JSON orjson reads (or orjson missing): the locator decides
-        return False
-    if b"\\" in out or out.count(b":") != text.count(":"):
+    if out is None:
+        try:
+            data = _loads(text)
+            out = _dumps(data)
+        except Exception:  # noqa: BLE001 - not JSON orjson reads: the locator decides
+            return False
+        if out.count(b":") != text.count(":"):
+            return False
+    elif not _serializes_to(data, out):
+        data = _loads(out)
+    if b"\\" in out:
         return False
     return data, out
 
 
-_loads: Optional[Callable[[str], Any]]
+def _serializes_to(data: Any, out: bytes) -> bool:
+    try:
+        return _dumps(data) == out
+    except Exception:  # noqa: BLE001 - a value orjson cannot write (the data was changed since)
+        return False
+
+
+_loads: Optional[Callable[[Union[str, bytes]], Any]]
 try:
     from orjson import dumps as _dumps
     from orjson import loads as _loads

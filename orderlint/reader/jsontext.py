@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 # The package itself (partly initialised while this module loads): names that tests replace on
 # ``orderlint.reader`` (``_orjson_loads``) are read through it at call time.
 import orderlint.reader as _pkg
-from orderlint.reader.document import Document, ParseError, escape_token, unescape_token
+from orderlint.reader.document import _SMALL, MAX_DEPTH, Document, ParseError, escape_token, unescape_token
 
 
 class _Duplicate(Exception):
@@ -59,7 +59,14 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_bad_c
 
 
 def _fast_loads(text: str) -> Any:
-    """The document as the exact parser below reads it, by orjson, or ``_UNSURE``.
+    """The document as the exact parser below reads it, by orjson, or ``_UNSURE``."""
+    got = _fast_read(text)
+    return _UNSURE if got is None else got[0]
+
+
+def _fast_read(text: str) -> Optional[tuple[Any, bytes]]:
+    """(the document as the exact parser below reads it, orjson's compact re-serialization of it), or
+    None when only the exact parser can be sure.
 
     orjson is several times faster than the standard library's decoder, and agrees with it on
     every text it accepts except three, each detected here in C-speed checks (then the exact
@@ -77,20 +84,24 @@ def _fast_loads(text: str) -> Any:
     - Nesting near the interpreter's recursion limit, where the exact parser stops and orjson
       (whose limit is 1024 levels) does not: a text with more than 200 brackets has its depth
       measured.
+
+    The compact re-serialization is kept by ``parse_json`` for ``Document.locate`` (same tokens
+    in the same order as the text), so that a finding's position needs no second serialization.
     """
     loads = _pkg._orjson_loads  # through the package, where a test may set it to None
     if loads is None:
-        return _UNSURE
+        return None
     try:
         data = loads(text)
         out = _orjson_dumps(data)
     except Exception:  # noqa: BLE001 - orjson.JSONDecodeError / JSONEncodeError: the exact parser decides
-        return _UNSURE
-    if text.count(":") != out.count(b":") or b"e+" in out or "\\u003" in text:
-        return _UNSURE
+        return None
+    # The one-character tests first: each is a memchr, the two-character searches are slower.
+    if text.count(":") != out.count(b":") or (b"+" in out and b"e+" in out) or ("\\" in text and "\\u003" in text):
+        return None
     if len(text) > 400 and text.count("[") + text.count("{") > 200 and deeper_than(data, 200):
-        return _UNSURE
-    return data
+        return None
+    return data, out
 
 
 def deeper_than(value: Any, limit: int) -> bool:
@@ -115,12 +126,11 @@ except ImportError:  # pragma: no cover - orjson is a dependency; without it eve
 
 
 def parse_json(text: str, source: str, first_line: int = 1) -> Document:
-    doc = Document(source=source, text=text, fmt="json", first_line=first_line)
-    data = _fast_loads(text)
-    if data is not _UNSURE:
-        doc.data = data
-        return doc
-    return _parse_json_exactly(doc, text, first_line)
+    got = _fast_read(text)
+    if got is not None:
+        # A small text keeps orjson's compact form: Document.locate reads positions off it.
+        return Document(source, got[0], None, text, "json", first_line, _compact=got[1] if len(text) <= _SMALL else None)
+    return _parse_json_exactly(Document(source=source, text=text, fmt="json", first_line=first_line), text, first_line)
 
 
 def _parse_json_exactly(doc: Document, text: str, first_line: int) -> Document:
@@ -166,14 +176,89 @@ def _find_text(text: str, needle: str, first_line: int) -> tuple[int, int]:
 
 
 def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
+    """Pointer, line and column of the first repeat of ``key`` in the text (as ``_scan_json``
+    lists repeats), else ("", 1, 1). A small text (where the search below, which may decode a
+    container once per level it is nested in, stays cheap) is searched; any other is scanned."""
+    if len(text) <= _SMALL and "\\" not in text and _orjson_accepts(text):
+        try:
+            found = _repeat_of(text, key)
+        except (RecursionError, ValueError, IndexError):  # nested deeper than the search goes (else not expected)
+            found = None
+        if found is not None:
+            pointer, at = found
+            line, col = _line_col(text, at)
+            return pointer, line, col
     try:
-        dups = _scan_json(text)[1]
+        dups = _scan_json(text, record=False)[1]
     except Exception:  # the text has other problems; the duplicate is still reported
         dups = []
     for pointer, line, col in dups:
         if pointer.rsplit("/", 1)[-1] == escape_token(key):
             return pointer, line, col
     return "", 1, 1
+
+
+def _orjson_accepts(text: str) -> bool:
+    loads = _pkg._orjson_loads
+    if loads is None:
+        return False
+    try:
+        loads(text)
+    except Exception:  # noqa: BLE001 - orjson.JSONDecodeError: the full scan decides
+        return False
+    return True
+
+
+def _repeat_of(text: str, key: str) -> Optional[tuple[str, int]]:
+    """(pointer, offset of its opening quote) of the first member named ``key`` that repeats a
+    member of the same object, in text order; for a valid JSON text without a backslash only.
+
+    Then every key is spelled literally, so a container whose text holds no ``"key"`` holds no
+    such member and is skipped whole by the C decoder; only the containers that may hold one are
+    walked, member by member. Each level decodes its container once more, so the walk goes at
+    most MAX_DEPTH levels deep (deeper, it raises ValueError and the full scan decides)."""
+    quoted = f'"{key}"'
+    if text.find(quoted) < 0:
+        return None
+    return _repeat_in(text, _skip_ws(text, 0), "", key, quoted, 0)
+
+
+def _repeat_in(text: str, i: int, pointer: str, key: str, quoted: str, depth: int) -> Optional[tuple[str, int]]:
+    if depth > MAX_DEPTH:
+        raise ValueError("nested deeper than the search goes")
+    skip, comma = _SKIP.raw_decode, _COMMA_RE.match
+    c = text[i]
+    if c == "{":
+        i = _skip_ws(text, i + 1)
+        seen = False
+        while text[i] != "}":
+            m = _KEY_RE.match(text, i)
+            if m is None:
+                raise ValueError(f"unexpected character at {i}")
+            name = m.group(1)
+            if name == key:
+                if seen:
+                    return f"{pointer}/{escape_token(name)}", i
+                seen = True
+            i = m.end()
+            end = skip(text, i)[1]
+            if text[i] in "{[" and text.find(quoted, i, end) >= 0:
+                found = _repeat_in(text, i, f"{pointer}/{escape_token(name)}", key, quoted, depth + 1)
+                if found is not None:
+                    return found
+            i = comma(text, end).end()  # type: ignore[union-attr]  # matches the empty string
+    elif c == "[":
+        i = _skip_ws(text, i + 1)
+        n = 0
+        while text[i] != "]":
+            end = skip(text, i)[1]
+            if text[i] in "{[" and text.find(quoted, i, end) >= 0:
+                found = _repeat_in(text, i, f"{pointer}/{n}", key, quoted, depth + 1)
+                if found is not None:
+                    return found
+            i = comma(text, end).end()  # type: ignore[union-attr]  # matches the empty string
+            n += 1
+    return None
 
 
 _SKIP = json.JSONDecoder()  # plain C-accelerated decoder, used only to skip over values
@@ -327,13 +412,19 @@ _WS_RE = re.compile(r"[ \t\n\r]*")
 _SCALAR_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity")
 
 
-def _scan_json(text: str) -> tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]]]:
-    """Walk JSON text and record the (line, column) where each value starts, by JSON Pointer,
-    and every repeated key (pointer, line, column).
+def _scan_json(text: str, record: bool = True) -> tuple[dict[str, tuple[int, int]], list[tuple[str, int, int]]]:
+    """Walk JSON text and record the (line, column) where each value starts, by JSON Pointer
+    (unless ``record`` is false: then the dict is empty), and every repeated key (pointer, line,
+    column).
 
-    Iterative, so deep nesting cannot exhaust the stack. Runs only for documents with findings.
+    Iterative, so deep nesting cannot exhaust the stack. Runs only for documents with findings
+    (and, without ``record``, to place a repeated key).
     """
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    newlines = []
+    at = text.find("\n")
+    while at >= 0:
+        newlines.append(at)
+        at = text.find("\n", at + 1)
 
     def lc(offset: int) -> tuple[int, int]:
         ln = bisect.bisect_left(newlines, offset)
@@ -351,7 +442,7 @@ def _scan_json(text: str) -> tuple[dict[str, tuple[int, int]], list[tuple[str, i
     n = len(text)
     while True:
         if state == "value":
-            if pointer not in positions:
+            if record and pointer not in positions:
                 positions[pointer] = lc(i)
             c = text[i]
             if c == "{" or c == "[":

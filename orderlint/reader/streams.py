@@ -149,7 +149,7 @@ def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, 
                 raw = stream.readline(MAX_DOCUMENT_BYTES)
             yield source, lineno, None
             continue
-        if raw.strip():
+        if not raw.isspace():  # as raw.strip() (ASCII whitespace), without copying the line
             yield source, lineno, raw
 
 
@@ -162,10 +162,21 @@ def jsonl_document(source: str, lineno: int, raw: Optional[bytes]) -> Document:
             error=ParseError(f"line is over the limit of {MAX_DOCUMENT_BYTES} bytes", "", lineno, 1),
             first_line=lineno,
         )
-    text, err = decode_bytes(raw.rstrip(b"\r\n"))
+    raw = raw.rstrip(b"\r\n")
+    text: Optional[str] = None
+    if not raw.startswith(_BOMS):  # the usual line: UTF-8 as it is (decode_bytes for the rest)
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            pass
     if text is None:
-        return Document(source=name, error=ParseError(err or "", "", lineno, 1), first_line=lineno)
+        text, err = decode_bytes(raw)
+        if text is None:
+            return Document(source=name, error=ParseError(err or "", "", lineno, 1), first_line=lineno)
     return parse_json(text, name, first_line=lineno)
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
