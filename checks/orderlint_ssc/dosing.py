@@ -194,7 +194,7 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
     amounts=_needs(MAXIMA),
 )
 def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    yield from _check(reg, opts, _MAXIMA_ROWS, above=True)
+    return _check(reg, opts, _MAXIMA_ROWS, above=True)
 
 
 @rule(
@@ -215,7 +215,7 @@ def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     amounts=_needs(MINIMA),
 )
 def dose_below_range(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    yield from _check(reg, opts, _MINIMA_ROWS, above=False)
+    return _check(reg, opts, _MINIMA_ROWS, above=False)
 
 
 # Quotes the effective options; the check passes it rendered.
