@@ -456,3 +456,19 @@ def test_a_document_with_one_order_has_no_duplicate_and_two_have_one() -> None:
     assert not [f for f in linter.lint_data(clean_patient(mmf())).findings if f.code == "OL004"]
     [f] = [f for f in linter.lint_data(clean_patient(mmf(), mmf(id="again"))).findings if f.code == "OL004"]
     assert f.order == "again"
+
+
+def test_an_amount_clear_of_a_dose_limit_is_within_it_rounded_too() -> None:
+    # ILD501/ILD502 skip round(x, 2) for an amount more than 0.01 on the safe side of the bound.
+    rng = random.Random(501)
+    bounds = [0, 0.5, 1, 2, 2.5, 150, 162, 200, 720, 750, 1000, 2160, 3000, 3500, 1e11, 999999999999.99]
+    for _ in range(200_000):
+        bound = rng.choice(bounds)
+        x = abs(bound + rng.choice([1, 0.1, 0.02, 0.011, 0.0101, 0.01, 0.0099, 0.005]) * rng.uniform(-1.5, 1.5))
+        x = x or 1e-9
+        if x >= 1e12:
+            continue
+        if x < bound - 0.01:
+            assert not round(x, 2) > bound, (x, bound)
+        if x > bound + 0.01:
+            assert not round(x, 2) < bound, (x, bound)

@@ -155,8 +155,14 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
             v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
             if v is None:
                 continue
-            value = round(v * 7 if weekly else v, 2)
+            x = v * 7 if weekly else v
             bound = opts[lim.option]
+            # The limit compares round(x, 2), as messages print it. Below 1e12, round(x, 2) is within
+            # 0.0051 of x, so an amount more than 0.01 on the safe side of the bound is within it
+            # without rounding (round() is the slowest step here); the others are compared rounded.
+            if x < 1e12 and ((x < bound - 0.01) if above else (x > bound + 0.01)):
+                continue
+            value = round(x, 2)
             if (value > bound) if above else (value < bound):
                 yield _hit(reg, o, lim, value, bound, above)
 
