@@ -149,7 +149,7 @@ def duplicate_therapy(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     active = reg.active()
     if len(active) < 2:  # most documents: nothing to duplicate
         return
-    threshold = setting(reg, PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
+    threshold = None  # read for the first glucocorticoid with a daily PE
     first: dict[tuple, Any] = {}
     for o in active:
         if not o.checked or o.premedication:
@@ -157,7 +157,11 @@ def duplicate_therapy(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         if o.drug is None:  # reg.active() holds orders of known drugs only
             continue
         tags = o.tags  # o.systemic_glucocorticoid, o.is_a(cls): membership in the route-aware tags
-        pulse = "systemic-glucocorticoid" in tags and o.pe is not None and o.pe >= threshold
+        pulse = False
+        if "systemic-glucocorticoid" in tags and o.pe is not None:
+            if threshold is None:
+                threshold = setting(reg, PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
+            pulse = o.pe >= threshold
         key = ("mycophenolate" if "mycophenolate" in tags else o.drug.name, pulse)
         prev = first.get(key)
         if prev is None:

@@ -804,7 +804,7 @@ def document_order(data: Any, pointer: str, members: Optional[dict[int, dict[str
     key: list[int] = []
     node = data
     for raw in pointer.split("/")[1:] if pointer else ():
-        token = unescape_token(raw)
+        token = unescape_token(raw) if "~" in raw else raw  # escapes are rare: no call for most tokens
         if isinstance(node, dict):
             if token not in node:
                 break
