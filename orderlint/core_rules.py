@@ -146,15 +146,23 @@ OL008 = rule(
 def duplicate_therapy(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     # rules.md 2nd ed. (OL004): checked ingredients only, not premedication orders, and a pulse is
     # not a duplicate of a non-pulse order of its ingredient (pulse then taper).
-    threshold = setting(reg, PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
+    active = reg.active()
+    if len(active) < 2:  # most documents: nothing to duplicate
+        return
+    threshold = None  # read for the first glucocorticoid with a daily PE
     first: dict[tuple, Any] = {}
-    for o in reg.active():
+    for o in active:
         if not o.checked or o.premedication:
             continue
         if o.drug is None:  # reg.active() holds orders of known drugs only
             continue
-        pulse = o.systemic_glucocorticoid and o.pe is not None and o.pe >= threshold
-        key = ("mycophenolate" if o.is_a("mycophenolate") else o.drug.name, pulse)
+        tags = o.tags  # o.systemic_glucocorticoid, o.is_a(cls): membership in the route-aware tags
+        pulse = False
+        if "systemic-glucocorticoid" in tags and o.pe is not None:
+            if threshold is None:
+                threshold = setting(reg, PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
+            pulse = o.pe >= threshold
+        key = ("mycophenolate" if "mycophenolate" in tags else o.drug.name, pulse)
         prev = first.get(key)
         if prev is None:
             first[key] = o

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import math
 import os
 from pathlib import Path
 from types import MappingProxyType
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, U
 
 import signal
 import threading
+import time
 
 from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
 from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES
@@ -53,6 +55,7 @@ class _CheckTimeout(BaseException):
 #: The Linter whose checks are running in the main thread (the SIGALRM handler's target).
 _ARMED: list = [None]
 _MAIN_THREAD = threading.main_thread().ident
+_HAS_ALARM = hasattr(signal, "pthread_kill") and hasattr(signal, "setitimer")  # not on Windows
 
 
 #: Bound on the per-Linter table of rules to run per (condition, active tag set).
@@ -63,8 +66,91 @@ _getsignal: Callable[[int], Any] = getattr(getattr(signal, "_signal", None), "ge
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
-    if _ARMED[0] is not None:  # cleared before the timer is cancelled: a late signal does nothing
+    # Only checks past their deadline stop: a late signal (_ARMED is cleared before the watchdog is
+    # disarmed), or one from another program's timer, does nothing.
+    if _ARMED[0] is not None and 0.0 < _WATCHDOG.deadline <= time.monotonic():
         raise _CheckTimeout()
+
+
+class _Watchdog:
+    """Sends SIGALRM to the main thread when the checks of one document run past their deadline.
+
+    It replaces an interval timer armed and cancelled around every document: those two system
+    calls were the largest fixed cost of checking a document, and the main thread now only
+    writes a deadline. One daemon thread per process, started on first use (and again in a
+    forked child); it sleeps until the deadline it last read, and is woken only when a document
+    has an earlier one (no checks running, or a Linter with a shorter limit). A real signal, as
+    the timer's was, so that a check blocked in a system call (sleep, I/O) is interrupted too.
+    Like the timer, one signal per document at most.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:  # also in a forked child: the thread did not survive, the lock may be held
+        self.lock = threading.Lock()  # held while a signal is sent: once disarm() returns, none is
+        self.wake = threading.Event()
+        self.deadline = 0.0  # time.monotonic() by which the running checks must end; 0.0: none run
+        self.until = math.inf  # when the thread wakes up by itself
+        self.started = False
+        self.timer = False  # an interval timer stands in for the thread (see arm)
+
+    def arm(self, timeout: float) -> None:
+        """Main thread, before the checks."""
+        deadline = self.deadline = time.monotonic() + timeout
+        if not self.started and not self._start():
+            # No thread can be started: the interval timer, as before the watchdog, rather than no limit.
+            self.deadline = time.monotonic()  # any SIGALRM stops the checks, as the timer's did
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            self.timer = True
+        elif deadline < self.until:  # read after the deadline is written: see _watch
+            self.wake.set()
+
+    def disarm(self) -> None:
+        """Main thread, after the checks (and after _ARMED is cleared)."""
+        with self.lock:
+            self.deadline = 0.0
+        if self.timer:
+            self.timer = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _start(self) -> bool:
+        try:
+            threading.Thread(target=self._run, name="orderlint-check-timeout", daemon=True).start()
+        except RuntimeError:  # no more threads: the interval timer instead
+            return False
+        self.started = True
+        return True
+
+    def _run(self) -> None:
+        try:
+            self._watch()
+        finally:  # should the thread ever end, the next document starts another
+            self.started = False
+
+    def _watch(self) -> None:
+        sent = 0.0  # the deadline a signal was sent for
+        while True:
+            deadline = self.deadline
+            now = time.monotonic()
+            if deadline and deadline != sent and now >= deadline:
+                with self.lock:
+                    if self.deadline == deadline and _MAIN_THREAD is not None:
+                        signal.pthread_kill(_MAIN_THREAD, signal.SIGALRM)
+                        sent = deadline
+                continue
+            # Asleep until this deadline, or (no checks running, or signalled) until woken. Announced
+            # first, then the deadline read again: arm() writes the deadline before it reads `until`,
+            # so either it sees this `until` and wakes the thread, or this read sees its deadline.
+            self.until = deadline if deadline and deadline != sent else math.inf
+            if self.deadline == deadline:
+                self.wake.wait(None if self.until == math.inf else self.until - now)
+            self.wake.clear()
+
+
+_WATCHDOG = _Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_WATCHDOG._reset)
 
 
 def freeze_heap() -> None:
@@ -129,7 +215,7 @@ class Linter:
         self._source_text = {r.code: r.source.text() for r in self.rules}
         self._triggers = self._rule_tags(lambda r: r.trigger_tags(self.options[r.code]))
         self._dispatch: dict[str, list] = {}
-        self._todo: dict[tuple[str, frozenset], list[tuple[Rule, Any]]] = {}
+        self._todo: dict[tuple[str, tuple], list[tuple[Rule, Any]]] = {}
         self._plan = self._build_plan()
         self._lookback = MappingProxyType(dict(self.settings.lookback_days))
         self._timeout = float(self.settings.check_timeout)
@@ -505,10 +591,9 @@ class Linter:
             f = self._finding("OL001", e.message, e.pointer, None, None, (e.line, e.column))
             return _result(doc.source, None, "invalid", None, [f])
         regimen, problems = _validate(doc.data, self.vocab)
-        doc_id = _safe_id(doc.data)
         if regimen is None:
             findings = [self._finding("OL001", m, p, None, doc) for m, p in problems]
-            return _result(doc.source, doc_id, "invalid", None, _sorted(findings, doc.data))
+            return _result(doc.source, _safe_id(doc.data), "invalid", None, _sorted(findings, doc.data))
         written = regimen.indication.condition
         condition = canonical_condition(written)
         if condition not in self.conditions:
@@ -551,12 +636,14 @@ class Linter:
         setattr(reg, "settings", self._frozen_settings)
         findings: list[Finding] = []
         enabled = self.enabled
-        if "OL002" in enabled:
+        if unknown and "OL002" in enabled:
             sev = None if "OL002" in self._site_severity else "error"
             for msg, ptr, idx, is_error in unknown:
                 findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, severity=sev if is_error else None))
-        self._run_checks(self._todo_for(condition, reg.active_tags()), reg, doc, regimen.id, findings)
-        if "OL003" in enabled and reg.unverifiable:
+        todo = self._todo_for(condition, reg.active_tags())
+        if todo:
+            self._run_checks(todo, reg, doc, regimen.id, findings)
+        if reg.unverifiable and "OL003" in enabled:
             for idx, reasons in sorted(reg.unverifiable.items()):
                 o = reg.orders[idx]
                 why = "; ".join(r[0] for r in reasons)
@@ -567,15 +654,18 @@ class Linter:
             from orderlint.waivers import apply_waivers
 
             findings.extend(apply_waivers(self, reg, findings, doc))
-        return _result(doc.source, regimen.id, "checked", condition, _sorted(findings, doc.data))
+        if len(findings) > 1:
+            findings = _sorted(findings, doc.data)
+        return Result(doc.source, regimen.id, "checked", condition, findings)
 
     def _todo_for(self, condition: str, tags: Any) -> list[tuple[Rule, Any]]:
         """(rule, options) of the rules to run on a document of this condition whose active orders
         carry these tags: a rule with trigger tags runs only when one of them is among them.
 
-        Built once per (condition, tag set): a stream repeats few tag sets, and testing every
-        rule's triggers on every document was a measurable part of the per-document cost."""
-        key = (condition, frozenset(tags))
+        Built once per (condition, tags in the order the document gives them): a stream repeats
+        few of them, and testing every rule's triggers on every document was a measurable part of
+        the per-document cost (a tuple is a cheaper key to build than a frozenset)."""
+        key = (condition, tuple(tags))
         todo = self._todo.get(key)
         if todo is None:
             if len(self._todo) >= _TODO_CACHE_MAX:  # bounded: a stream of ever-new tag sets
@@ -590,15 +680,16 @@ class Linter:
         KeyboardInterrupt) is OL000 for that rule, and the report is kept."""
         if not todo:
             return
-        # One interval timer per document (SIGALRM), only in the main thread: signals are delivered
-        # there only, so in another thread (an embedding server) checks run without a time limit.
+        # A deadline per document, enforced with SIGALRM by the watchdog thread, only in the main
+        # thread: signals are handled there only, so in another thread (an embedding server) checks
+        # run without a time limit.
         timed = self._timeout > 0 and self._can_time()
         n = 0
         try:
             try:
                 if timed:
                     _ARMED[0] = self
-                    signal.setitimer(signal.ITIMER_REAL, self._timeout)
+                    _WATCHDOG.arm(self._timeout)
                 for n, (r, opts) in enumerate(todo):
                     try:
                         for hit in r.check(reg, opts):
@@ -616,9 +707,10 @@ class Linter:
             finally:
                 if timed:
                     _ARMED[0] = None  # first: a signal arriving now does nothing
-                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    _WATCHDOG.disarm()
         except _CheckTimeout:  # wherever it landed: inside a check or between two
             _ARMED[0] = None
+            _WATCHDOG.disarm()
             r = todo[n][0]
             later = ", ".join(x.code for x, _ in todo[n + 1:])
             findings.append(self._finding(
@@ -630,7 +722,7 @@ class Linter:
             ))
 
     def _can_time(self) -> bool:
-        if threading.get_ident() != _MAIN_THREAD or not hasattr(signal, "setitimer"):
+        if not _HAS_ALARM or threading.get_ident() != _MAIN_THREAD:
             return False
         # Checked every time (no system call): an embedding program may have replaced the handler.
         # _signal.getsignal, not signal.getsignal: the latter builds an enum member on every call.
@@ -712,7 +804,7 @@ def document_order(data: Any, pointer: str, members: Optional[dict[int, dict[str
     key: list[int] = []
     node = data
     for raw in pointer.split("/")[1:] if pointer else ():
-        token = unescape_token(raw)
+        token = unescape_token(raw) if "~" in raw else raw  # escapes are rare: no call for most tokens
         if isinstance(node, dict):
             if token not in node:
                 break

@@ -158,6 +158,8 @@ def visible_length(text: str) -> int:
     format characters (zero-width spaces, bidirectional controls), unassigned and private-use code
     points, and combining marks (which only decorate another character) do not count, so ten
     U+200B are no reason and "\\u200b" is no approver."""
+    if text.isascii() and text.isprintable():  # the usual text: every character but a space counts
+        return len(text) - text.count(" ")
     n = 0
     for c in text:
         if c.isascii():

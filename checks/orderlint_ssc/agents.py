@@ -93,9 +93,10 @@ def not_recommended_agent(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     looks_for=["mycophenolate"],
 )
 def nintedanib_mycophenolate_upfront(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    if not reg.active("mycophenolate") or reg.progressed_on_class("mycophenolate"):
+    started = reg.new("nintedanib")  # asked first: the cheapest way out
+    if not started or not reg.active("mycophenolate") or reg.progressed_on_class("mycophenolate"):
         return
-    for o in reg.new("nintedanib"):
+    for o in started:
         yield Hit(
             f"{o.label} is started together with mycophenolate, with no documented ILD progression on mycophenolate",
             f"{o.pointer}/drug", o.index,

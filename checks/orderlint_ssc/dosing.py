@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional
 
 from orderlint.rules import Hit, Need, Option, Options, render, rule
-from orderlint_ssc.common import CONDITION, SEED, SEED_URL, fmt, src, systemic
+from orderlint_ssc.common import CONDITION, SEED, SEED_URL, SYSTEMIC_ROUTES, fmt, src
 
 if TYPE_CHECKING:
     from orderlint.normalize import Order, Regimen
@@ -107,12 +107,23 @@ def _needs(limits: list[Limit]) -> list[Need]:
 MINIMA_BY_DRUG = _by_drug(MINIMA)
 
 
-def _amount(reg: "Regimen", o: "Order", lim: Limit) -> Optional[float]:
-    per = "admin" if lim.per == "admin" else "day"
-    v = reg.amount(o, lim.basis, per)
-    if v is None:
-        return None
-    return round(v * 7 if lim.per == "week" else v, 2)
+#: A limit with the amount it is compared with: ``need`` is the (basis, per) that ``reg.amount``
+#: gives (a weekly limit is a daily amount times 7).
+class _Row(NamedTuple):
+    lim: Limit
+    need: tuple[str, str]
+    weekly: bool
+
+
+def _rows(by_drug: Mapping[str, list[Limit]]) -> dict[str, tuple[_Row, ...]]:
+    return {
+        drug: tuple(_Row(lim, (lim.basis, "admin" if lim.per == "admin" else "day"), lim.per == "week") for lim in limits)
+        for drug, limits in by_drug.items()
+    }
+
+
+_MAXIMA_ROWS = _rows(MAXIMA_BY_DRUG)
+_MINIMA_ROWS = _rows(MINIMA_BY_DRUG)
 
 
 def _shown(reg: "Regimen", o: "Order", lim: Limit, value: float) -> str:
@@ -125,31 +136,47 @@ def _shown(reg: "Regimen", o: "Order", lim: Limit, value: float) -> str:
     return f"{text} = {fmt(value)} {unit}{'' if lim.per == 'admin' else _PER_TEXT[lim.per]}"
 
 
-def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, list[Limit]], above: bool) -> Iterator[Hit]:
+def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]], above: bool) -> Iterator[Hit]:
     for o in reg.active():
         # Most active orders are of drugs without limits: looked up first, so they cost one dict read.
         # Bare "mycophenolate" has none either: MMF and MPA limits differ, so its dose cannot be
         # verified here; normalization reports it (OL003) from the needs these rules declare.
-        limits = by_drug.get(o.drug.name) if o.drug is not None else None
-        if not limits or not systemic(o):  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
+        rows = by_drug.get(o.drug.name) if o.drug is not None else None
+        if not rows:
             continue
-        for lim in limits:
-            if lim.routes is not None and o.route not in lim.routes:
+        route = o.route
+        if route is not None and route not in SYSTEMIC_ROUTES:  # common.systemic(o), inlined
+            continue  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
+        amounts = o.amounts
+        for lim, need, weekly in rows:
+            if lim.routes is not None and route not in lim.routes:
                 continue
-            value = _amount(reg, o, lim)
-            if value is None:
+            # reg.amount(o, *need), read from the amounts normalization computed for these needs
+            v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
+            if v is None:
                 continue
+            x = v * 7 if weekly else v
             bound = opts[lim.option]
+            # The limit compares round(x, 2), as messages print it. Below 1e12, round(x, 2) is within
+            # 0.0051 of x, so an amount more than 0.01 on the safe side of the bound is within it
+            # without rounding (round() is the slowest step here); the others are compared rounded.
+            if x < 1e12 and ((x < bound - 0.01) if above else (x > bound + 0.01)):
+                continue
+            value = round(x, 2)
             if (value > bound) if above else (value < bound):
-                word = "maximum" if above else "minimum"
-                rel = ">" if above else "<"
-                unit = lim.basis.replace("m2", "m²") + ("" if lim.per == "admin" else _PER_TEXT[lim.per])
-                per_admin = " per administration" if lim.per == "admin" else ""
-                yield Hit(
-                    f"{_shown(reg, o, lim, value)} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
-                    + (f" by route {o.route}" if lim.routes else ""),
-                    f"{o.pointer}/dose", o.index,
-                )
+                yield _hit(reg, o, lim, value, bound, above)
+
+
+def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, above: bool) -> Hit:
+    word = "maximum" if above else "minimum"
+    rel = ">" if above else "<"
+    unit = lim.basis.replace("m2", "m²") + ("" if lim.per == "admin" else _PER_TEXT[lim.per])
+    per_admin = " per administration" if lim.per == "admin" else ""
+    return Hit(
+        f"{_shown(reg, o, lim, value)} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
+        + (f" by route {o.route}" if lim.routes else ""),
+        f"{o.pointer}/dose", o.index,
+    )
 
 
 @rule(
@@ -173,7 +200,7 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, list[Limit]], ab
     amounts=_needs(MAXIMA),
 )
 def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    yield from _check(reg, opts, MAXIMA_BY_DRUG, above=True)
+    return _check(reg, opts, _MAXIMA_ROWS, above=True)
 
 
 @rule(
@@ -194,7 +221,7 @@ def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     amounts=_needs(MINIMA),
 )
 def dose_below_range(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    yield from _check(reg, opts, MINIMA_BY_DRUG, above=False)
+    return _check(reg, opts, _MINIMA_ROWS, above=False)
 
 
 # Quotes the effective options; the check passes it rendered.

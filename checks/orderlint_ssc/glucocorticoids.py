@@ -21,8 +21,8 @@ from orderlint_ssc.common import (
     SEED,
     SEED_URL,
     fmt,
-    is_pulse,
     premedication,
+    pulse_threshold,
     src,
 )
 
@@ -41,12 +41,20 @@ FIX_206 = "Give at most {max-daily-pe-mg} mg prednisone-equivalent a day (methyl
 PE_NEEDS = [Need(frozenset({"systemic-glucocorticoid"}), None, "mg", "day")]
 
 
+#: The tag of systemic glucocorticoid orders (Order.systemic_glucocorticoid): reg.active(GC) and
+#: reg.new(GC) are the orders a plain filter on it keeps, in the same order.
+GC = "systemic-glucocorticoid"
+
+
 def _non_pulse(reg: "Regimen", orders: Iterable["Order"]) -> list[tuple["Order", Optional[float]]]:
     """(order, daily PE or None) for systemic glucocorticoid orders that are neither pulses nor premedication."""
     out: list[tuple["Order", Optional[float]]] = []
+    threshold = pulse_threshold(reg)
     for o in orders:
-        if o.systemic_glucocorticoid and not premedication(o) and not is_pulse(reg, o):
-            out.append((o, reg.daily_pe(o)))
+        if o.systemic_glucocorticoid and not premedication(o):
+            pe = reg.daily_pe(o)
+            if pe is None or pe < threshold:  # not is_pulse(reg, o)
+                out.append((o, pe))
     return out
 
 
@@ -74,8 +82,8 @@ def _arithmetic(parts: Iterable[tuple["Order", float]]) -> str:
 def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "first-line":
         return
-    for o in reg.new():
-        if o.for_ild and o.systemic_glucocorticoid and not premedication(o) and not is_pulse(reg, o):
+    for o, _ in _non_pulse(reg, reg.new(GC)):
+        if o.for_ild:
             yield Hit(
                 f"{o.describe()} is a systemic glucocorticoid ordered for ILD in the first-line phase "
                 "(ACR/CHEST 2023: strong recommendation against)",
@@ -110,7 +118,7 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     settings=[PULSE_MIN_PE],
 )
 def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    parts = _non_pulse(reg, reg.active())
+    parts = _non_pulse(reg, reg.active(GC))
     known = [(o, pe) for o, pe in parts if pe is not None]
     total = round(sum(pe for _, pe in known), 2)
     limit = opts["max-daily-pe-mg"]
@@ -146,7 +154,7 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "progression":
         return
     limit = opts["max-course-days"]
-    for o, _ in _non_pulse(reg, reg.active()):
+    for o, _ in _non_pulse(reg, reg.active(GC)):
         if not o.for_ild or not o.course_known:
             continue
         if o.course_days is None:
@@ -158,9 +166,10 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 def _pulses(reg: "Regimen") -> list[tuple["Order", float]]:
     """(order, daily prednisone-equivalent) of every active pulse."""
     out = []
-    for o in reg.active():
-        pe = reg.daily_pe(o) if o.systemic_glucocorticoid else None
-        if pe is not None and is_pulse(reg, o):
+    threshold = pulse_threshold(reg)
+    for o in reg.active(GC):
+        pe = reg.daily_pe(o)
+        if pe is not None and pe >= threshold:  # is_pulse(reg, o)
             out.append((o, pe))
     return out
 

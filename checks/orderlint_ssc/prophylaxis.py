@@ -13,8 +13,8 @@ from orderlint_ssc.common import (
     PULSE_MIN_PE,
     SEED,
     fmt,
-    is_pulse,
     premedication,
+    pulse_threshold,
     src,
 )
 
@@ -85,14 +85,18 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     if reg.active(PCP_AGENTS):
         return
     min_days = opts["min-course-days"]
+    threshold = pulse_threshold(reg)
     parts = []
-    for o in reg.active():
-        if not o.systemic_glucocorticoid or premedication(o) or is_pulse(reg, o):
+    # reg.active(tag) keeps the orders of a plain filter on o.systemic_glucocorticoid, in order.
+    for o in reg.active("systemic-glucocorticoid"):
+        if premedication(o):
+            continue
+        pe = reg.daily_pe(o)
+        if pe is not None and pe >= threshold:  # is_pulse(reg, o)
             continue
         # rules.md 2nd ed.: only courses of min-course-days or more (or open-ended) are summed.
         if not o.course_known or (o.course_days is not None and o.course_days < min_days):
             continue
-        pe = reg.daily_pe(o)
         if pe is not None:
             parts.append((o, pe))
     total = round(sum(pe for _, pe in parts), 2)

@@ -6,7 +6,7 @@ before the evaluation date (windows are core settings: `lookback-days`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Optional
 
 from orderlint.rules import Hit, Option, Options, rule
 from orderlint_ssc.common import (
@@ -43,32 +43,44 @@ BASELINE_LABS = {
 }
 
 
-def _missing_for(reg: "Regimen", o: "Order", table: Mapping[str, Iterable[str]]) -> list[str]:
-    needed = _needed_for(o.tags, table)
-    return reg.missing_tests(needed) if needed else []
-
-
 #: id(table) -> (table, {order tags: tests needed}): the tests a table requires depend only on the
 #: order's (route-aware) tags, and a stream repeats few tag sets. The table is kept so its id stays its own.
 _NEEDED: dict[int, tuple[Mapping[str, Iterable[str]], dict[frozenset[str], tuple[str, ...]]]] = {}
 
 
-def _needed_for(tags: frozenset[str], table: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
+def _missing_by_order(reg: "Regimen", table: Mapping[str, Iterable[str]]) -> Iterator[tuple["Order", list[str]]]:
+    """(new order, the tests the table requires for it that do not count), for each new order that lacks one."""
+    orders = reg.new()
+    if not orders:
+        return
+    by_tags = _needed_by_tags(table)
+    for o in orders:
+        needed = by_tags.get(o.tags)
+        if needed is None:
+            needed = _needed(by_tags, o.tags, table)
+        if needed:
+            missing = reg.missing_tests(needed)
+            if missing:
+                yield o, missing
+
+
+def _needed_by_tags(table: Mapping[str, Iterable[str]]) -> dict[frozenset[str], tuple[str, ...]]:
     entry = _NEEDED.get(id(table))
     if entry is None or entry[0] is not table:
         if len(_NEEDED) >= 64:  # bounded: tables come from Linters, few per process
             _NEEDED.clear()
         entry = _NEEDED[id(table)] = (table, {})
-    by_tags = entry[1]
-    needed = by_tags.get(tags)
-    if needed is None:
-        out: list[str] = []
-        for cls, tests in table.items():
-            if cls in tags:  # tags are route-aware: topical tacrolimus needs no renal baseline
-                out.extend(t for t in tests if t not in out)
-        if len(by_tags) >= 4096:
-            by_tags.clear()
-        needed = by_tags[tags] = tuple(out)
+    return entry[1]
+
+
+def _needed(by_tags: dict[frozenset[str], tuple[str, ...]], tags: frozenset[str], table: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
+    out: list[str] = []
+    for cls, tests in table.items():
+        if cls in tags:  # tags are route-aware: topical tacrolimus needs no renal baseline
+            out.extend(t for t in tests if t not in out)
+    if len(by_tags) >= 4096:
+        by_tags.clear()
+    needed = by_tags[tags] = tuple(out)
     return needed
 
 
@@ -91,10 +103,8 @@ def _fmt_tests(tests: Iterable[str]) -> str:
     triggers=lambda o: o["required"],
 )
 def baseline_labs_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    for o in reg.new():
-        missing = _missing_for(reg, o, opts["required"])
-        if missing:
-            yield Hit(f"{o.label} is started without baseline {_fmt_tests(missing)}", f"{o.pointer}/drug", o.index)
+    for o, missing in _missing_by_order(reg, opts["required"]):
+        yield Hit(f"{o.label} is started without baseline {_fmt_tests(missing)}", f"{o.pointer}/drug", o.index)
 
 
 BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "jak-inhibitor": ["tb"]}
@@ -115,10 +125,8 @@ BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "
     triggers=lambda o: o["required"],
 )
 def boxed_warning_screening_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    for o in reg.new():
-        missing = _missing_for(reg, o, opts["required"])
-        if missing:
-            yield Hit(f"{o.label} is started without {_fmt_tests(missing)} screening (boxed warning)", f"{o.pointer}/drug", o.index)
+    for o, missing in _missing_by_order(reg, opts["required"]):
+        yield Hit(f"{o.label} is started without {_fmt_tests(missing)} screening (boxed warning)", f"{o.pointer}/drug", o.index)
 
 
 @rule(
@@ -138,11 +146,18 @@ def boxed_warning_screening_missing(reg: "Regimen", opts: Options) -> Iterator[H
     triggers=["immunosuppressant"],
 )
 def infection_screening_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
+    required = opts["required"]
+    every: Optional[list[str]] = None  # the missing tests of every order but abatacept's, asked once
     for o in reg.new("immunosuppressant"):
-        if o.is_a("rituximab"):
+        tags = o.tags  # o.is_a(cls), route-aware
+        if "rituximab" in tags:
             continue  # rituximab's hepatitis B screening is a boxed warning: ILD402
-        needed = list(opts["required"]) + (list(opts["abatacept-extra"]) if o.is_a("abatacept") else [])
-        missing = reg.missing_tests(needed)
+        if "abatacept" in tags:
+            missing = reg.missing_tests([*required, *opts["abatacept-extra"]])
+        else:
+            if every is None:
+                every = reg.missing_tests(required)
+            missing = every
         if missing:
             yield Hit(f"{o.label} is started without {_fmt_tests(missing)} screening", f"{o.pointer}/drug", o.index)
 
@@ -186,13 +201,19 @@ def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 def baseline_imaging_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "first-line":
         return
-    starting = [o for o in reg.new() if o.for_ild and (o.is_a("immunosuppressant") or o.is_a("antifibrotic"))]
-    if not starting:
+    # Asked first: the tests are usually there, and then no order needs a look.
+    missing = reg.missing_tests(_IMAGING)
+    if not missing:
         return
-    missing = reg.missing_tests(["hrct", "pft"])
-    if missing:
+    starting = [o for o in reg.new() if o.for_ild and not o.tags.isdisjoint(_IMAGING_CLASSES)]
+    if starting:
         names = ", ".join(sorted({o.drug.name for o in starting if o.drug is not None}))
         yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}", "/tests" if reg.doc.tests else "/indication")
+
+
+_IMAGING = ("hrct", "pft")
+#: o.is_a("immunosuppressant") or o.is_a("antifibrotic")
+_IMAGING_CLASSES = frozenset({"immunosuppressant", "antifibrotic"})
 
 
 @rule(
