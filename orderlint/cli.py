@@ -71,17 +71,54 @@ class OutputError(Exception):
 class _Output:
     """The report stream: a failed write or flush becomes OutputError naming the target."""
 
-    __slots__ = ("_stream", "target")
+    __slots__ = ("_stream", "target", "_plain")
 
-    def __init__(self, stream: Any, target: str) -> None:
+    def __init__(self, stream: Any, target: str, plain: bool = False) -> None:
         self._stream = stream
         self.target = target
+        # Whether the stream is known to translate no newline (a text stream does not tell):
+        # the report file opened below, or the interpreter's own standard output.
+        self._plain = plain
 
     def write(self, text: str) -> int:
         try:
             return self._stream.write(text)
         except OSError as e:
             raise OutputError(self.target, e) from None
+
+    def binary(self) -> Optional[tuple[Callable[[bytes], None], str]]:
+        """(a writer of bytes to the stream's binary layer, the stream's error handler), for a
+        stream that writes text as its plain UTF-8 bytes, or None.
+
+        A JSON Lines report is encoded once (orjson gives UTF-8 bytes) instead of decoded and
+        encoded again by the text layer. Only for a plain ``io.TextIOWrapper`` that encodes UTF-8,
+        translates no newline (``plain``) and neither flushes each line (a terminal) nor writes
+        through: then writing ``text.encode("utf-8", errors)`` to its buffer is what writing
+        ``text`` does. The text written so far is flushed to the buffer first, so everything stays
+        in order (text written later is queued after these bytes)."""
+        import codecs
+        import io
+
+        stream = self._stream
+        if not self._plain or stream.__class__ is not io.TextIOWrapper or stream.line_buffering \
+                or stream.write_through:
+            return None
+        try:
+            if codecs.lookup(stream.encoding).name != "utf-8":
+                return None
+            buffer = stream.buffer
+        except (LookupError, AttributeError, ValueError):
+            return None
+        self.flush()
+        target = self.target
+
+        def write(data: bytes) -> None:
+            try:
+                buffer.write(data)
+            except OSError as e:
+                raise OutputError(target, e) from None
+
+        return write, stream.errors or "strict"
 
     def flush(self) -> None:
         try:
@@ -287,7 +324,7 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
     report_file: Optional[_ReportFile] = None
     if output:
         report_file = _ReportFile(output)
-        out = _Output(report_file.stream, output)
+        out = _Output(report_file.stream, output, plain=True)  # opened with newline="\n"
     else:
         if sys.stdout is None:
             raise OutputError(STDOUT, OSError(errno.EBADF, os.strerror(errno.EBADF)))
@@ -296,7 +333,8 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
         reconfigure = getattr(sys.stdout, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-        out = _Output(sys.stdout, STDOUT)
+        # The interpreter's standard output writes "\n" as it is (on every platform).
+        out = _Output(sys.stdout, STDOUT, plain=sys.stdout is sys.__stdout__)
     colored = fmt == "text" and _use_color(color, None if output else sys.stdout)
     # While plugins load and checks run, anything they print goes to standard error: the report
     # (JSON, SARIF, JSON Lines) stays well-formed. Workers (--jobs) inherit this.

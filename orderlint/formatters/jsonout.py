@@ -38,9 +38,22 @@ class JsonLinesFormatter(Formatter):
 
     def start(self) -> None:
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        # A stream that takes UTF-8 bytes (the command line's report file or standard output):
+        # orjson's bytes are written as they are, without a decode here and an encode there.
+        binary = getattr(self.out, "binary", None)
+        self._binary = binary() if binary is not None and _orjson_dumps is not None else None
 
     def result(self, r: Any) -> None:
-        self.out.write(self._line(r.to_dict()))
+        if self._binary is None:
+            self.out.write(self._line(r.to_dict()))
+        else:
+            write, errors = self._binary
+            d = r.to_dict()
+            try:
+                line = _orjson_dumps(d, option=_NEWLINE)
+            except TypeError:  # a lone surrogate: as the text layer encodes the standard library's line
+                line = (self._dumps(d) + "\n").encode("utf-8", errors)
+            write(line)
         if self.statistics:
             self.tally(r)
 
