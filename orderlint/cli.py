@@ -565,6 +565,7 @@ def _results(linter: "Linter", paths: list[str], reading: tuple, jobs: int, excl
     """Results in input order; a str item is an error message for an unreadable input."""
     from orderlint.fhir import looks_like_fhir
     from orderlint.inputs import lint_unit, load, units
+    from orderlint.reader import jsonl_document
 
     jsonl_stdin, input_format, fhir_strict = reading
     stream = units(paths, jsonl_stdin, exclude, input_format, selection)
@@ -579,17 +580,25 @@ def _results(linter: "Linter", paths: list[str], reading: tuple, jobs: int, excl
             raise _Exit(2) from None
         return
     lint = linter.lint_document
+    inline = input_format != "fhir"
+    regimen = input_format == "regimen"
     for unit in stream:
         # The common case inline (a regimen document); FHIR and Bulk Data through lint_unit.
-        if unit[0] != "bulk" and input_format != "fhir":
-            doc = load(unit)
-            if isinstance(doc, str):
-                yield doc
-                continue
-            if input_format == "regimen" or not looks_like_fhir(doc.data):
+        if unit[0] == "line" and inline:  # a JSON Lines line, as load() reads it
+            doc = jsonl_document(unit[1], unit[2], unit[3])
+            if regimen or not looks_like_fhir(doc.data):
                 yield lint(doc)
                 continue
             unit = ("document", doc)
+        elif unit[0] != "bulk" and inline:
+            loaded = load(unit)
+            if isinstance(loaded, str):
+                yield loaded
+                continue
+            if regimen or not looks_like_fhir(loaded.data):
+                yield lint(loaded)
+                continue
+            unit = ("document", loaded)
         yield from lint_unit(linter, unit, input_format, fhir_strict)
 
 

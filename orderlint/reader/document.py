@@ -49,14 +49,22 @@ class Document:
     def locate(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) of the value at ``pointer``, or of its nearest existing parent."""
         if self._positions is None:
-            if self.text is None:
+            text = self.text
+            if text is None:
                 return self.first_line, 1
             # A member of an object in a small JSON text (most findings of a JSON Lines batch):
             # found by counting keys, several times faster than walking the text.
-            if self._compact is not False and len(self.text) <= _SMALL:
-                offset = self._member_offset(pointer)
+            compact = self._compact
+            if compact is not False and len(text) <= _SMALL:
+                if compact is None or compact.__class__ is bytes:
+                    compact = self._compact = _compact_of(text, compact, self.data)
+                offset = None
+                if compact is not False and "~" not in pointer:
+                    # A member whose key and value occur once (most findings); else the search.
+                    offset = _unique_member(text, compact[0], compact[1], pointer)
+                    if offset is None:
+                        offset = self._member_offset(pointer)
                 if offset is not None:
-                    text = self.text
                     nl = text.rfind("\n", 0, offset)
                     if nl < 0:
                         return self.first_line, offset + 1
@@ -66,7 +74,7 @@ class Document:
                 # Imported here: jsontext imports this module, and only a document with findings needs it.
                 from orderlint.reader.jsontext import _JsonLocator
 
-                self._locator = _JsonLocator(self.text)
+                self._locator = _JsonLocator(text)
             line, col = self._locator.line_col(self._locator.offset(pointer))
             return line + self.first_line - 1, col
         pos = self._positions
@@ -102,7 +110,8 @@ class Document:
 
         The member's place in ``out`` is found by the span of its object there: the only
         ``"key":`` in the span is the member itself; otherwise its offset in the object is the
-        length of the compact ``{m0,...,m(n-1)}`` of the members before it."""
+        length of the compact ``{m0,...,m(n-1)}`` of the members before it. (``locate`` asks
+        ``_unique_member`` first.)"""
         compact = self._compact
         if compact is None or compact.__class__ is bytes:
             compact = self._compact = _compact_of(self.text or "", compact, self.data)
@@ -111,9 +120,6 @@ class Document:
         data, out = compact
         if "~" in pointer:
             return None
-        found = _unique_member(self.text or "", data, out, pointer)
-        if found is not None:
-            return found
         cur = data
         at = 0  # offset in ``out`` of ``cur``
         end: Optional[int] = len(out)  # where ``cur`` ends in ``out``, once needed
@@ -141,9 +147,11 @@ class Document:
                 cur = cur[raw]
                 key = raw
             elif cls is list:
-                if not (raw.isascii() and raw.isdigit()) or (raw[0] == "0" and raw != "0"):
-                    return None
-                i = int(raw)
+                i = _INDEX.get(raw)
+                if i is None:
+                    if not (raw.isascii() and raw.isdigit()) or (raw[0] == "0" and raw != "0"):
+                        return None
+                    i = int(raw)
                 if i >= len(cur):
                     break
                 at += len(_dumps(cur[:i])) if i else 1  # as for an object's members
@@ -192,28 +200,35 @@ def _unique_member(text: str, data: Any, out: bytes, pointer: str) -> Optional[i
             cur = cur[raw]
             key = raw
         elif cls is list:
-            if not (raw.isascii() and raw.isdigit()) or (raw[0] == "0" and raw != "0") or int(raw) >= len(cur):
+            i = _INDEX.get(raw)
+            if i is None:
+                if not (raw.isascii() and raw.isdigit()) or (raw[0] == "0" and raw != "0"):
+                    break
+                i = int(raw)
+            if i >= len(cur):
                 break
-            cur = cur[int(raw)]
+            cur = cur[i]
             key = None
         else:
             break
     if key is None or (key and key[0] in _AFTER_QUOTE):
         return None
-    if cur.__class__ is str:
+    cls = cur.__class__
+    if cls is str:
         value = f'"{cur}"'
-    elif cur.__class__ is int:
+    elif cls is int:
         value = str(cur)  # in the text too, as JSON spells an integer (or as -0: not found there)
     else:
         return None
+    compact = f'"{key}":{value}'
     # Once in ``out``: the member itself, and no other (for an integer, a longer number that
     # starts the same counts too, so the test only errs on the safe side).
-    if out.count(f'"{key}":{value}'.encode()) != 1:
+    if out.count(compact.encode()) != 1:
         return None
     quoted = f'"{key}"'
     # The usual spellings first, each found by one search: a match is the member (its "key" is
     # a key: a string followed by a colon), unless a longer number follows.
-    for spelled in (f"{quoted}: {value}", f"{quoted}:{value}"):
+    for spelled in (f"{quoted}: {value}", compact):
         i = text.find(spelled)
         while i >= 0:
             end = i + len(spelled)
@@ -231,6 +246,10 @@ def _unique_member(text: str, data: Any, out: bytes, pointer: str) -> Optional[i
         i = text.find(quoted, i + 1)
     return None  # -0 spelled so in the text
 
+
+#: Array indices as JSON Pointer spells them ("0", "1", ... no leading zero) for the usual sizes;
+#: any other token is checked digit by digit.
+_INDEX = {str(i): i for i in range(1024)}
 
 #: Characters that continue a number literal (a longer number is not the integer looked for).
 _NUMBER_GOES_ON = frozenset("0123456789.eE")
