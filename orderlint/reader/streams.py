@@ -163,17 +163,17 @@ def jsonl_document(source: str, lineno: int, raw: Optional[bytes]) -> Document:
             first_line=lineno,
         )
     raw = raw.rstrip(b"\r\n")
-    text: Optional[str] = None
     if not raw.startswith(_BOMS):  # the usual line: UTF-8 as it is (decode_bytes for the rest)
         try:
             text = raw.decode()
         except UnicodeDecodeError:
             pass
-    if text is None:
-        text, err = decode_bytes(raw)
-        if text is None:
-            return Document(source=name, error=ParseError(err or "", "", lineno, 1), first_line=lineno)
-    return parse_json(text, name, first_line=lineno)
+        else:
+            return parse_json(text, name, lineno, raw)
+    decoded, err = decode_bytes(raw)
+    if decoded is None:
+        return Document(source=name, error=ParseError(err or "", "", lineno, 1), first_line=lineno)
+    return parse_json(decoded, name, first_line=lineno)
 
 
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
