@@ -138,12 +138,27 @@ def stage_breakdown(data: bytes, linter: Any, repeat: int) -> list[str]:
                 out.seek(0)
                 out.truncate()
 
+    def full_to_report_file() -> None:
+        # The same through the command line's report stream (--output /dev/null): the formatter
+        # writes orjson's bytes to the stream's binary layer, as `check --output` does.
+        import os
+
+        from orderlint.cli import _Output
+        from orderlint.formatters.jsonout import make
+
+        with open(os.devnull, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as stream:
+            fmt = make("jsonl", _Output(stream, os.devnull, plain=True), linter)
+            fmt.start()
+            for d in iter_jsonl(io.BytesIO(data), "<profile>"):
+                fmt.result(linter.lint_document(d))
+
     t_json = best_of(json_only, repeat)
     t_parse = best_of(parse, repeat)
     t_val = best_of(parse_validate, repeat)
     t_norm = best_of(parse_validate_normalize, repeat)
     t_full = best_of(full, repeat)
     t_rendered = best_of(full_rendered, repeat)
+    t_reported = best_of(full_to_report_file, repeat)
 
     # One instrumented pass: time inside finding construction and JSON positions (line/column).
     acc: dict = {}
@@ -205,6 +220,7 @@ def stage_breakdown(data: bytes, linter: Any, repeat: int) -> list[str]:
         line("full lint_document per line", t_full),
         f"  full / json.loads = {t_full / t_json:.1f}x",
         line("  + JSON Lines rendering (positions of every finding, the jsonl formatter)", t_rendered - t_full),
+        line("  + the same written to a report file (/dev/null) as the command line does", t_reported - t_full),
     ]
     if "_finding" in acc:
         scale = t_full / t_instrumented  # the wrappers add a little; scale to the clean pass
