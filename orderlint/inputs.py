@@ -213,9 +213,11 @@ def _export_members(input_format: str) -> Optional[Callable[[str], Optional[froz
     its manifest included, or None for any other folder; None when ``input_format`` is regimen."""
     if input_format == "regimen":
         return None
-    from orderlint.fhir import bulk
 
     def members(folder: str) -> Optional[frozenset]:
+        # Imported on the first folder or JSON Lines file: a run over .json files never needs it.
+        from orderlint.fhir import bulk
+
         if not bulk.is_bulk_folder(folder):
             return None
         return frozenset(bulk.export_paths(folder))
