@@ -537,7 +537,7 @@ def normalize(
     test_index: dict[str, list[Optional[_dt.date]]] = {}
     # The tests that count (Regimen.test_counts), decided here, once per test the document has: ordered
     # in this document, or resulted within the test's look-back window before as_of.
-    counted: set[str] = set()
+    counted: Optional[set[str]] = set()  # None: left to test_counts (see below)
     as_of = doc.as_of or as_of
     default_window: Any = _UNSET  # lookback_days' default, read for the first dated test
     seen_tests = vocab._test_cache
@@ -554,17 +554,23 @@ def normalize(
                 test_index[canonical] = [when]
             else:
                 dates.append(when)
-            if canonical in counted:
+            if counted is None or canonical in counted:
                 continue
             if when is None:
                 counted.add(canonical)
                 continue
-            if default_window is _UNSET:
-                default_window = lookback_days.get("default", 90)
-            window = lookback_days.get(canonical, default_window)
-            age = (as_of - when).days
-            if age >= 0 and (window is None or age <= window):
-                counted.add(canonical)
+            try:
+                if default_window is _UNSET:
+                    default_window = lookback_days.get("default", 90)
+                window = lookback_days.get(canonical, default_window)
+                age = (as_of - when).days
+                if age >= 0 and (window is None or age <= window):
+                    counted.add(canonical)
+            except Exception:
+                # What cannot be decided here (a datetime as_of from the settings, a window that is not
+                # a number) is left to test_counts: it raises in the check that asks, an OL000 for that
+                # rule, as before, rather than one for the whole document here.
+                counted = None
 
     indication = doc.indication
     table = _by_tag(active)

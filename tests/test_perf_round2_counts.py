@@ -142,3 +142,39 @@ def test_a_regimen_built_without_normalize_decides_each_name_on_first_use() -> N
     assert reg._counted is None
     assert [reg.test_counts(n) for n in ("cbc", "lft", "tb", "hbv")] == [True, False, True, False]
     assert reg.missing_tests(["cbc", "lft", "tb", "hbv"]) == ["lft", "hbv"]
+
+
+def test_what_normalize_cannot_decide_is_left_to_test_counts() -> None:
+    # A datetime as_of (a TOML datetime in the settings is a date to isinstance) cannot be compared
+    # with a test's date: test_counts raises in the check that asks, as it did before normalize
+    # decided, so that it is an OL000 for that rule, never one for the whole document.
+    linter = Linter()
+    data = copy.deepcopy(_generated(5, 40)[0])
+    data["tests"] = [{"test": "cbc", "status": "resulted", "date": "2026-11-01"}, {"test": "lft", "status": "ordered"}]
+    data.pop("as_of", None)
+    doc, _ = validate(data, linter.vocab)
+    assert doc is not None
+    reg, _ = N.normalize(doc, linter.vocab, as_of=dt.datetime(2026, 11, 30, 12), lookback_days=linter._lookback, plan=linter._plan)
+    assert reg._counted is None
+    assert reg.test_counts("lft") is True
+    with pytest.raises(TypeError):
+        reg.test_counts("cbc")
+    # A look-back window that is not a number: the same.
+    reg, _ = N.normalize(doc, linter.vocab, as_of=AS_OF, lookback_days=MappingProxyType({"cbc": "90"}), plan=linter._plan)  # type: ignore[dict-item]
+    assert reg._counted is None
+    with pytest.raises(TypeError):
+        reg.missing_tests(["cbc"])
+
+
+def test_a_datetime_evaluation_date_fails_the_rules_that_ask_not_the_document() -> None:
+    from orderlint.config import Settings
+    from regimen_factory import COMMON_TESTS, clean_patient, mmf, test_item
+
+    settings = Settings()
+    settings.as_of = dt.datetime(2026, 11, 30, 12)
+    doc = clean_patient(mmf(2000), as_of=None, tests=[test_item(n, days_ago=5) for n in COMMON_TESTS])
+    result = Linter(settings).lint_data(doc)
+    crashed = [f.message for f in result.findings if f.code == "OL000"]
+    assert [m.split(" (")[0] for m in crashed] == ["rule ILD401", "rule ILD403", "rule ILD405"]  # as at 07a3fec
+    assert all("TypeError: unsupported operand" in m for m in crashed)
+    assert [f.code for f in result.findings if f.code != "OL000"] == ["ILD501"]  # the rules that ask no test still ran
