@@ -684,13 +684,15 @@ class Linter:
         # thread: signals are handled there only, so in another thread (an embedding server) checks
         # run without a time limit.
         timed = self._timeout > 0 and self._can_time()
-        n = 0
+        # The rule running should the time limit strike (the first one, should it strike before any):
+        # the loop variable itself, no enumerate() per rule; its position is found only on a timeout.
+        r = todo[0][0]
         try:
             try:
                 if timed:
                     _ARMED[0] = self
                     _WATCHDOG.arm(self._timeout)
-                for n, (r, opts) in enumerate(todo):
+                for r, opts in todo:
                     try:
                         for hit in r.check(reg, opts):
                             if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
@@ -711,7 +713,7 @@ class Linter:
         except _CheckTimeout:  # wherever it landed: inside a check or between two
             _ARMED[0] = None
             _WATCHDOG.disarm()
-            r = todo[n][0]
+            n = next(i for i, (x, _) in enumerate(todo) if x is r)  # each rule is in todo once
             later = ", ".join(x.code for x, _ in todo[n + 1:])
             findings.append(self._finding(
                 "OL000",

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Iterable, KeysView, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, KeysView, Mapping, Optional, Sequence, Union
 
 from orderlint.vocabulary import Drug, Vocabulary, clean_name
 
@@ -313,6 +313,10 @@ class Regimen:
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _NO_AMOUNTS)  # rule code -> options
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     _counts: dict[str, bool] = field(default_factory=dict, repr=False)  # test name -> test_counts(name)
+    # The tests that count, decided by normalize() as it builds test_index (every other name does not).
+    # Not an __init__ argument: a Regimen built otherwise, or copied with dataclasses.replace (which
+    # may change test_index, lookback_days or as_of), decides each name on first use instead.
+    _counted: Optional[AbstractSet[str]] = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -386,6 +390,9 @@ class Regimen:
     # -- tests
     def test_counts(self, name: str) -> bool:
         """Ordered in this document, or resulted within its look-back window before as_of."""
+        counted = self._counted
+        if counted is not None:
+            return name in counted
         hit = self._counts.get(name)
         if hit is None:
             hit = self._counts[name] = self._test_counts(name)
@@ -407,6 +414,13 @@ class Regimen:
         return False
 
     def missing_tests(self, names: Iterable[str]) -> list[str]:
+        counted = self._counted
+        if counted is not None:
+            out = []  # a loop, not a comprehension: cheaper for the few names a check asks
+            for n in names:
+                if n not in counted:
+                    out.append(n)
+            return out
         counts = self._counts
         out = []
         for n in names:
@@ -521,6 +535,11 @@ def normalize(
     # test_index: canonical test -> result dates (None: ordered in this document). vocab.test()'s own
     # table of names as written first: the call only for a name it has not seen.
     test_index: dict[str, list[Optional[_dt.date]]] = {}
+    # The tests that count (Regimen.test_counts), decided here, once per test the document has: ordered
+    # in this document, or resulted within the test's look-back window before as_of.
+    counted: Optional[set[str]] = set()  # None: left to test_counts (see below)
+    as_of = doc.as_of or as_of
+    default_window: Any = _UNSET  # lookback_days' default, read for the first dated test
     seen_tests = vocab._test_cache
     for t in doc.tests:
         canonicals = seen_tests.get(t.test, _UNSET)
@@ -535,6 +554,23 @@ def normalize(
                 test_index[canonical] = [when]
             else:
                 dates.append(when)
+            if counted is None or canonical in counted:
+                continue
+            if when is None:
+                counted.add(canonical)
+                continue
+            try:
+                if default_window is _UNSET:
+                    default_window = lookback_days.get("default", 90)
+                window = lookback_days.get(canonical, default_window)
+                age = (as_of - when).days
+                if age >= 0 and (window is None or age <= window):
+                    counted.add(canonical)
+            except Exception:
+                # What cannot be decided here (a datetime as_of from the settings, a window that is not
+                # a number) is left to test_counts: it raises in the check that asks, an OL000 for that
+                # rule, as before, rather than one for the whole document here.
+                counted = None
 
     indication = doc.indication
     table = _by_tag(active)
@@ -542,7 +578,7 @@ def normalize(
     reg = Regimen(
         doc,  # doc
         tuple(orders),  # orders
-        doc.as_of or as_of,  # as_of
+        as_of,  # as_of
         indication.phase or ("progression" if progression else "first-line"),  # phase
         indication.rapidly_progressive,  # rapidly_progressive
         weight,  # weight_kg
@@ -556,6 +592,7 @@ def normalize(
         # _memo: the Regimen.active()/new() tables, filled here rather than in a second pass per document
         {"a": table, "n": table if all_new else _by_tag([o for o in active if o.status == "new"])},
     )
+    reg._counted = counted
     return reg, unknown
 
 
