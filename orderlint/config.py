@@ -16,7 +16,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Callable, Literal, Optional, Union
 
 FAIL_ON = ("error", "warning", "info", "never")
 
@@ -253,6 +253,8 @@ def validate_table(table: Any, label: str) -> None:
     for key in table:
         if key not in FILE_KEYS:
             raise ConfigError(f"{label}: unknown key {key!r}{did_you_mean(key, FILE_KEYS)}")
+    if _plainly_valid(table):
+        return
     from pydantic import ValidationError
 
     try:
@@ -261,6 +263,54 @@ def validate_table(table: Any, label: str) -> None:
         err = e.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise ConfigError(f"{label}: {where}: {err['msg']}") from None
+
+
+def _strs(v: Any) -> bool:
+    return type(v) is list and all(type(x) is str for x in v)
+
+
+def _str_table(v: Any, values: Any = None) -> bool:
+    """A dict of str keys whose values are str (and in ``values``, when given)."""
+    return type(v) is dict and all(
+        type(k) is str and type(x) is str and (values is None or x in values) for k, x in v.items()
+    )
+
+
+#: Per key of a [tool.orderlint] table (every key of FILE_KEYS): whether its value is of a type
+#: the file model plainly accepts. Exact types only, so that a value in any way unusual (a str or
+#: dict subclass, a bool where a number goes, a datetime) is left to the model.
+_PLAIN: dict[str, Callable[[Any], bool]] = {
+    "select": lambda v: v is None or _strs(v),
+    "ignore": _strs,
+    "fail-on": lambda v: v is None or (type(v) is str and v in ("error", "warning", "info", "never")),
+    "severity": lambda v: _str_table(v, ("error", "warning", "info")),
+    "rules": lambda v: type(v) is dict and all(type(k) is str and type(x) is dict for k, x in v.items())
+    and all(type(k) is str for x in v.values() for k in x),
+    "lookback-days": lambda v: type(v) is dict and all(
+        type(k) is str and (type(x) is int or (type(x) is str and x == "any")) for k, x in v.items()
+    ),
+    "as-of": lambda v: v is None or type(v) is str or type(v) is _dt.date,
+    "check-timeout": lambda v: v is None or type(v) is int or type(v) is float,
+    "vocabulary": _str_table,
+    "allow-vocabulary-override": _strs,
+    "allow-as-of": lambda v: v is None or type(v) is bool,
+    "fhir-namespace": lambda v: v is None or type(v) is str,
+    "docs-url": lambda v: v is None or type(v) is str,
+    "serve": lambda v: type(v) is dict and all(type(k) is str for k in v),
+    # Checked by _apply, as the model leaves them (Any).
+    "packs": lambda v: True,
+    "include": lambda v: True,
+    "exclude": lambda v: True,
+    "extend-exclude": lambda v: True,
+    "force-exclude": lambda v: v is None or type(v) is bool,
+}
+
+
+def _plainly_valid(table: dict) -> bool:
+    """Whether the file model would accept ``table`` without a doubt (its keys are known): then
+    pydantic is not imported, which is most of the start-up of a run in a folder with a
+    configuration file. False is no verdict: the model decides, and words the error."""
+    return all(_PLAIN[k](v) for k, v in table.items())
 
 
 def build_settings(
