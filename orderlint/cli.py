@@ -587,6 +587,8 @@ def _results(linter: "Linter", paths: list[str], reading: tuple, jobs: int, excl
         if unit[0] == "line" and inline:  # a JSON Lines line, as load() reads it
             doc = jsonl_document(unit[1], unit[2], unit[3])
             if regimen or not looks_like_fhir(doc.data):
+                # Only the linter and this report read the document, and neither changes its data.
+                doc._sealed = True
                 yield lint(doc)
                 continue
             unit = ("document", doc)

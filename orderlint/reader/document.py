@@ -45,6 +45,9 @@ class Document:
     # does not apply (see there); built on the first finding, from the compact re-serialization
     # (bytes) that the parse left here when it has one.
     _compact: Any = field(default=None, repr=False)
+    # Set by a reader whose documents nobody else holds until their positions are read (the command
+    # line's JSON Lines loop): the data is then as parsed, and the compact form needs no check.
+    _sealed: bool = field(default=False, repr=False, compare=False)
 
     def locate(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) of the value at ``pointer``, or of its nearest existing parent."""
@@ -57,7 +60,7 @@ class Document:
             compact = self._compact
             if compact is not False and len(text) <= _SMALL:
                 if compact is None or compact.__class__ is bytes:
-                    compact = self._compact = _compact_of(text, compact, self.data)
+                    compact = self._compact = _compact_of(text, compact, self.data, self._sealed)
                 offset = None
                 if compact is not False and "~" not in pointer:
                     # A member whose key and value occur once (most findings); else the search.
@@ -114,7 +117,7 @@ class Document:
         ``_unique_member`` first.)"""
         compact = self._compact
         if compact is None or compact.__class__ is bytes:
-            compact = self._compact = _compact_of(self.text or "", compact, self.data)
+            compact = self._compact = _compact_of(self.text or "", compact, self.data, self._sealed)
         if compact is False:
             return None
         data, out = compact
@@ -270,13 +273,14 @@ def _skip_space(text: str, i: int) -> int:
     return i
 
 
-def _compact_of(text: str, out: Optional[bytes] = None, data: Any = None) -> Any:
+def _compact_of(text: str, out: Optional[bytes] = None, data: Any = None, sealed: bool = False) -> Any:
     """(parsed value, compact serialization) of a JSON text as Document._member_offset needs it, or
     False.
 
     ``out``: the compact serialization the parse already made of this text (its colons counted
     against the text's), with ``data`` the document's data as parsed then: taken if it still
-    serializes to ``out`` (no later stage changed it), else parsed again from ``out``."""
+    serializes to ``out`` (no later stage changed it; ``sealed``: nobody could have), else parsed
+    again from ``out``."""
     if "\\" in text or _loads is None:
         return False
     if out is None:
@@ -287,7 +291,7 @@ def _compact_of(text: str, out: Optional[bytes] = None, data: Any = None) -> Any
             return False
         if out.count(b":") != text.count(":"):
             return False
-    elif not _serializes_to(data, out):
+    elif not sealed and not _serializes_to(data, out):
         data = _loads(out)
     if b"\\" in out:
         return False
