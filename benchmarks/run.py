@@ -320,11 +320,25 @@ def batch_in_process(data: bytes, rounds: int) -> dict:
 
 
 def run_rss(cmd: list[str], python: str) -> dict:
-    """One measurement in a fresh wrapper process: peak RSS of its only child, and wall time."""
-    p = subprocess.run([python, "-c", RSS_WRAPPER, *cmd], capture_output=True, text=True)
+    """One measurement in a fresh wrapper process: peak RSS of its only child, and wall time.
+
+    The command runs with bytecode cached (``startup_env(True)``), as an installed wheel has it:
+    an environment that sets PYTHONDONTWRITEBYTECODE would otherwise compile every module at each
+    start and charge that to the run (see warm_bytecode)."""
+    p = subprocess.run([python, "-c", RSS_WRAPPER, *cmd], capture_output=True, text=True, env=startup_env(True))
     if p.returncode != 0:
         raise RuntimeError(f"RSS wrapper failed: {p.stderr.strip()[:300]}")
     return json.loads(p.stdout)
+
+
+def warm_bytecode(orderlint: str, stream: Path) -> None:
+    """Lint the first line of ``stream`` once with the environment of run_rss, so that the bytecode
+    of every module a batch run imports is cached before the measured runs."""
+    first = OUT / "warm.jsonl"
+    with open(stream, "rb") as f:
+        first.write_bytes(f.readline())
+    subprocess.run([orderlint, "check", str(first), "--format", "jsonl", "--output", os.devnull],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=startup_env(True))
 
 
 def time_cmd(cmd: list[str], env: Optional[dict] = None) -> tuple[float, int]:
@@ -698,6 +712,7 @@ def _memory_rows(orderlint: str, python: str, mem_sizes: list, files: dict, row:
                  b: Optional[dict]) -> None:
     mem: dict[int, dict] = {}
     cli_json: Optional[tuple[float, int]] = None
+    warm_bytecode(orderlint, files[mem_sizes[0]])
     for n in mem_sizes:
         path = files[n]
         cmd = [orderlint, "check", str(path), "--format", "jsonl", "--output", os.devnull]
@@ -769,6 +784,7 @@ def _jobs_rows(orderlint: str, python: str, args: Any, jobs_docs: int, n_files: 
             row(f"--jobs {ncpu} speed-up vs --jobs 1, {what}", "n/a (orderlint check has no --jobs)",
                 f">= {JOBS_MIN_SPEEDUP}x, output identical", "n/a", "n/a")
     else:
+        warm_bytecode(orderlint, files[jobs_docs])
         for what, target in ((f"stream {jobs_docs:,} docs", files[jobs_docs]), (f"folder {n_files:,} files", fold)):
             log(f"--jobs: {what}")
             jb = jobs_bench(orderlint, python, target, 1 if args.quick else 2)
