@@ -255,3 +255,29 @@ def in_order(pointer: str, index: int) -> bool:
     """The pointer designates order ``index`` or a value inside it."""
     base = f"/orders/{index}"
     return pointer == base or pointer.startswith(base + "/")
+
+
+def generated_documents(seed: int, count: int) -> list[dict]:
+    """The JSON objects among the first ``count`` documents of the benchmark generator
+    (``benchmarks/generate.py``) for ``seed``: clean, flagged, order-set and invalid regimens."""
+    import importlib.util
+    import json
+    import sys
+    from pathlib import Path
+
+    module = sys.modules.get("_bench_generate")
+    if module is None:
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+        spec = importlib.util.spec_from_file_location("_bench_generate", path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules["_bench_generate"] = module
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+    out = []
+    for _, _, text in module.Generator(seed).iter_texts(count):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            out.append(data)
+    return out

@@ -10,10 +10,7 @@ options and with a site's options, and must yield the same hits in the same orde
 from __future__ import annotations
 
 import copy
-import importlib.util
 import random
-import sys
-from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import pytest
@@ -30,8 +27,8 @@ from orderlint_ssc.dosing import _PER_TEXT, FIX_503, MAXIMA_BY_DRUG, MINIMA_BY_D
 from orderlint_ssc.glucocorticoids import FIX_202, FIX_203, FIX_206, _arithmetic
 from orderlint_ssc.prophylaxis import PCP_AGENTS
 from orderlint_ssc.screening import _fmt_tests
+from regimen_factory import generated_documents as _generated
 
-ROOT = Path(__file__).resolve().parents[1]
 
 # --------------------------------------------------------------------------- reference checks
 
@@ -323,24 +320,6 @@ REFERENCE: dict[str, Callable[[Any, Any], Iterator[Hit]]] = {
 # --------------------------------------------------------------------------- inputs
 
 
-def _generated(count: int, seed: int) -> list[dict]:
-    import json
-
-    spec = importlib.util.spec_from_file_location("_bench_generate", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["_bench_generate"] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    out = []
-    for _, _, text in module.Generator(seed).iter_texts(count):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(data, dict):
-            out.append(data)
-    return out
-
-
 ROUTES = ["oral", "iv", "sc", "im", "topical", "inhaled", "PO", "nasal spray", None]
 STATUSES = ["new", "active", "stopped", "on-hold", None]
 PURPOSES = ["ild", "other", "premedication", None]
@@ -433,7 +412,7 @@ def _hits(check: Callable, reg: Any, opts: Any) -> list:
 def test_each_changed_check_gives_the_hits_of_its_reference(settings: Optional[Settings]) -> None:
     linter = Linter(copy.deepcopy(settings) if settings is not None else None)
     rng = random.Random(15)
-    base = _generated(1500, seed=7)
+    base = _generated(7, 1500)
     docs = base + [_mutate(rng.choice(base), rng) for _ in range(4000)]
     fired: dict[str, int] = dict.fromkeys(REFERENCE, 0)
     regs = 0

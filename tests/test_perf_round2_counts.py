@@ -11,11 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import importlib.util
-import json
 import random
-import sys
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterator, Optional
 
@@ -24,8 +20,8 @@ import pytest
 from orderlint import normalize as N
 from orderlint.engine import Linter
 from orderlint.validate import validate
+from regimen_factory import generated_documents as _generated
 
-ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 30)
 
 _SPELLINGS = ("CBC", " cbc ", "Hepatic Panel", "cmp", "CMP", "egfr", "U&E", "hbsag", "ct chest", "PFT", "fbc",
@@ -46,22 +42,6 @@ def _reference(reg: Any, name: str) -> bool:
         if age >= 0 and (window is None or age <= window):
             return True
     return False
-
-
-def _generated(seed: int, count: int) -> list[dict]:
-    spec = importlib.util.spec_from_file_location("_bench_generate", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["_bench_generate"] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    out = []
-    for _, _, text in module.Generator(seed).iter_texts(count):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        if isinstance(data, dict):
-            out.append(data)
-    return out
 
 
 def _mutated_tests(data: dict, rng: random.Random) -> Iterator[dict]:
