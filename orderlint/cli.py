@@ -565,7 +565,6 @@ def _results(linter: "Linter", paths: list[str], reading: tuple, jobs: int, excl
     """Results in input order; a str item is an error message for an unreadable input."""
     from orderlint.fhir import looks_like_fhir
     from orderlint.inputs import lint_unit, load, units
-    from orderlint.reader import jsonl_document
 
     jsonl_stdin, input_format, fhir_strict = reading
     stream = units(paths, jsonl_stdin, exclude, input_format, selection)
@@ -584,23 +583,17 @@ def _results(linter: "Linter", paths: list[str], reading: tuple, jobs: int, excl
     regimen = input_format == "regimen"
     for unit in stream:
         # The common case inline (a regimen document); FHIR and Bulk Data through lint_unit.
-        if unit[0] == "line" and inline:  # a JSON Lines line, as load() reads it
-            doc = jsonl_document(unit[1], unit[2], unit[3])
+        if unit[0] != "bulk" and inline:
+            doc = load(unit)
+            if isinstance(doc, str):
+                yield doc
+                continue
             if regimen or not looks_like_fhir(doc.data):
                 # Only the linter and this report read the document, and neither changes its data.
                 doc._sealed = True
                 yield lint(doc)
                 continue
             unit = ("document", doc)
-        elif unit[0] != "bulk" and inline:
-            loaded = load(unit)
-            if isinstance(loaded, str):
-                yield loaded
-                continue
-            if regimen or not looks_like_fhir(loaded.data):
-                yield lint(loaded)
-                continue
-            unit = ("document", loaded)
         yield from lint_unit(linter, unit, input_format, fhir_strict)
 
 

@@ -85,10 +85,7 @@ class Finding:
         return self._column
 
     def to_dict(self) -> dict[str, Any]:
-        locate = self._locate
-        if locate is not None:  # _position() inline: one call less per finding of a report
-            self._line, self._column = locate(self.pointer)
-            self._locate = None
+        self._position()
         s = self.suppressed
         return {
             "code": self.code,
