@@ -211,7 +211,6 @@ class Linter:
         self._frozen_settings = MappingProxyType({k: _frozen(v) for k, v in self.settings_values.items()})
         # A severity the site configured wins over a finding's own (OL002's error for a misspelling).
         self._site_severity = frozenset(self.resolve(k).code for k in self.settings.severity)
-        self._per_condition: dict[str, list[Rule]] = {}
         self._source_text = {r.code: r.source.text() for r in self.rules}
         self._triggers = self._rule_tags(lambda r: r.trigger_tags(self.options[r.code]))
         self._dispatch: dict[str, list] = {}
@@ -560,24 +559,15 @@ class Linter:
         rules.md Terms, whatever the selection (OL002's severity and OL003 use them)."""
         return self._plan.checked
 
-    def _rules_for(self, condition: str) -> list[Rule]:
-        rules = self._per_condition.get(condition)
-        if rules is None:
-            rules = [
-                r for r in self.rules
-                if r.code in self.enabled and r.check is not None
-                and (r.conditions is None or condition in r.conditions)
-                and r.code not in ENGINE_CODES  # produced by the stages, not by a check
-            ]
-            self._per_condition[condition] = rules
-        return rules
-
     def _dispatch_for(self, condition: str) -> list[tuple[Rule, Optional[frozenset], Any]]:
         """(rule, trigger tags, read-only options) for every rule to run on this condition, built once."""
         table = self._dispatch.get(condition)
         if table is None:
             table = self._dispatch[condition] = [
-                (r, self._triggers[r.code], self._frozen_options[r.code]) for r in self._rules_for(condition)
+                (r, self._triggers[r.code], self._frozen_options[r.code]) for r in self.rules
+                if r.code in self.enabled and r.check is not None
+                and (r.conditions is None or condition in r.conditions)
+                and r.code not in ENGINE_CODES  # produced by the stages, not by a check
             ]
         return table
 
