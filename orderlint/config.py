@@ -282,7 +282,7 @@ def _str_table(v: Any, values: Any = None) -> bool:
 _PLAIN: dict[str, Callable[[Any], bool]] = {
     "select": lambda v: v is None or _strs(v),
     "ignore": _strs,
-    "fail-on": lambda v: v is None or (type(v) is str and v in ("error", "warning", "info", "never")),
+    "fail-on": lambda v: v is None or (type(v) is str and v in FAIL_ON),
     "severity": lambda v: _str_table(v, ("error", "warning", "info")),
     "rules": lambda v: type(v) is dict and all(type(k) is str and type(x) is dict for k, x in v.items())
     and all(type(k) is str for x in v.values() for k in x),

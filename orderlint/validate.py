@@ -98,7 +98,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
         # callbacks and this function make on a valid document. Anything else (an invalid document,
         # a float for an integer, `x-` fields inside objects, an unknown test name) goes the full
         # way below, which makes every OL001 message.
-        unchecked, ValidationError = (_PYDANTIC or _pydantic())[2:]
+        _, unchecked, ValidationError = _PYDANTIC or _pydantic()
         try:
             reg = unchecked(data)
         except ValidationError as e:
@@ -141,20 +141,20 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
     return (reg if not problems else None), problems
 
 
-def _pydantic() -> tuple[Any, type[ValidationError], Any, type[ValidationError]]:
-    """(orderlint.model.validate_regimen, pydantic.ValidationError, model.validate_regimen_unchecked,
-    pydantic.ValidationError), imported on first use."""
+def _pydantic() -> tuple[Any, Any, type[ValidationError]]:
+    """(orderlint.model.validate_regimen, model.validate_regimen_unchecked, pydantic.ValidationError),
+    imported on first use."""
     global _PYDANTIC
     if _PYDANTIC is None:
         from pydantic import ValidationError
 
         from orderlint.model import validate_regimen, validate_regimen_unchecked
 
-        _PYDANTIC = (validate_regimen, ValidationError, validate_regimen_unchecked, ValidationError)
+        _PYDANTIC = (validate_regimen, validate_regimen_unchecked, ValidationError)
     return _PYDANTIC
 
 
-_PYDANTIC: Optional[tuple[Any, type[ValidationError], Any, type[ValidationError]]] = None
+_PYDANTIC: Optional[tuple[Any, Any, type[ValidationError]]] = None
 
 
 def _valid_as_built(reg: model.Regimen, vocab: Vocabulary, data: dict) -> bool:
@@ -197,7 +197,7 @@ _Outcome = tuple[Optional["model.Regimen"], list[Problem], dict, Optional[Proble
 
 
 def _validate_with_pydantic(data: dict) -> _Outcome:
-    validate_regimen, ValidationError = (_PYDANTIC or _pydantic())[:2]
+    validate_regimen, _, ValidationError = _PYDANTIC or _pydantic()
     try:
         return validate_regimen(data), [], data, None
     except ValidationError as e:
@@ -217,7 +217,7 @@ def _refused(errors: list[Any], data: dict) -> _Outcome:
         data, problem = _without_local_fields(data)
         if problem is not None:
             return None, [], data, problem
-        validate_regimen, ValidationError = (_PYDANTIC or _pydantic())[:2]
+        validate_regimen, _, ValidationError = _PYDANTIC or _pydantic()
         try:
             return validate_regimen(data), [], data, None
         except ValidationError as e2:
