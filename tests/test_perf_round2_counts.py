@@ -21,6 +21,7 @@ from orderlint import normalize as N
 from orderlint.engine import Linter
 from orderlint.validate import validate
 from regimen_factory import generated_documents as _generated
+from test_perf_normalize_regimen import _test_counts_reference as _reference
 
 AS_OF = dt.date(2026, 11, 30)
 
@@ -30,18 +31,6 @@ _LOOKBACKS: list[dict[str, Optional[int]]] = [
     {}, {"default": 0}, {"default": None}, {"default": 30, "hrct": None, "pft": 400, "cbc": 0},
     {"lft": 10_000_000, "default": 1}, {"cbc": None, "tb": 365, "hbv": 365},
 ]
-
-
-def _reference(reg: Any, name: str) -> bool:
-    """Regimen._test_counts of 07a3fec."""
-    window = reg.lookback_days.get(name, reg.lookback_days.get("default", 90))
-    for resulted_on in reg.test_index.get(name, ()):
-        if resulted_on is None:  # ordered in this document
-            return True
-        age = (reg.as_of - resulted_on).days
-        if age >= 0 and (window is None or age <= window):
-            return True
-    return False
 
 
 def _mutated_tests(data: dict, rng: random.Random) -> Iterator[dict]:

@@ -11,7 +11,6 @@ and `x-` fields, test names as written, repeated order ids, the model validators
 
 from __future__ import annotations
 
-import copy
 import json
 import random
 from typing import Any, Optional
@@ -24,6 +23,7 @@ from orderlint.engine import Linter
 from orderlint.vocabulary import Vocabulary
 
 from test_perf_prepared import BAD_VALUES, documents, mutate, shape, without_top_local
+from test_review_prepared import _delete, _set
 
 VOCAB = Linter().vocab
 
@@ -59,24 +59,6 @@ def _paths(node: Any, path: tuple = ()) -> list[tuple]:
     elif isinstance(node, list):
         for i, v in enumerate(node):
             out.extend(_paths(v, path + (i,)))
-    return out
-
-
-def _set(doc: dict, path: tuple, value: Any) -> dict:
-    out = copy.deepcopy(doc)
-    node: Any = out
-    for p in path[:-1]:
-        node = node[p]
-    node[path[-1]] = value
-    return out
-
-
-def _delete(doc: dict, path: tuple) -> dict:
-    out = copy.deepcopy(doc)
-    node: Any = out
-    for p in path[:-1]:
-        node = node[p]
-    del node[path[-1]]
     return out
 
 
