@@ -71,6 +71,7 @@ def test_generated_tables_agree_with_the_model():
 
 
 def test_a_refused_value_still_gets_the_model_message():
+    # interfaces.md, "Configuration": a wrong setting is a configuration error (exit 2), one line.
     with pytest.raises(ConfigError, match=r"x: fail-on: Input should be 'error', 'warning', 'info' or 'never'"):
         validate_table({"fail-on": "fatal"}, "x")
     with pytest.raises(ConfigError, match=r"x: check-timeout"):

@@ -1,6 +1,9 @@
 """JSON Lines written as bytes to the report stream's binary layer (cli._Output.binary) give the
 same file, byte for byte, as the same lines written as text, for every string (lone surrogates
-included), and text written around them stays in order."""
+included), and text written around them stays in order.
+
+Follows interfaces.md, "JSON output": `--format jsonl` writes one result object per line, in input
+order."""
 
 from __future__ import annotations
 

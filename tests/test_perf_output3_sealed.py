@@ -1,6 +1,9 @@
 """A sealed Document (the command line's JSON Lines loop: nobody else holds it until its positions
 are read) takes its parsed data as unchanged instead of re-serializing it to check; its positions
-are those the text walk gives, and an unsealed one still checks."""
+are those the text walk gives, and an unsealed one still checks.
+
+Follows interfaces.md, "Everyday use (second edition)", Locations: a JSON Lines finding is
+`path:LINE:COL`, LINE the line of the stream; the column is the value's place on that line."""
 
 from __future__ import annotations
 
