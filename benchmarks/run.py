@@ -650,7 +650,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if "batch" in only:
         _batch_rows(batch_docs, rounds, files, row, raw)
     if "memory" in only:
-        _memory_rows(orderlint, python, mem_sizes, files, row, raw, raw.get("batch_in_process"))
+        _memory_rows(orderlint, python, mem_sizes, files, row, raw, raw.get("batch_in_process"), rounds)
     if "jobs" in only:
         _jobs_rows(orderlint, python, args, jobs_docs, n_files, files, fold, row, raw)
     if "folder" in only:
@@ -709,28 +709,39 @@ def _batch_rows(batch_docs: int, rounds: int, files: dict, row: Any, raw: dict) 
 
 
 def _memory_rows(orderlint: str, python: str, mem_sizes: list, files: dict, row: Any, raw: dict,
-                 b: Optional[dict]) -> None:
+                 b: Optional[dict], rounds: int = 1) -> None:
     mem: dict[int, dict] = {}
     cli_json: Optional[tuple[float, int]] = None
     warm_bytecode(orderlint, files[mem_sizes[0]])
     for n in mem_sizes:
         path = files[n]
         cmd = [orderlint, "check", str(path), "--format", "jsonl", "--output", os.devnull]
+        # The 100,000-line run is the CLI ratio row: ``rounds`` CLI runs, each after a json.loads pass
+        # over the same lines, best of each (as the in-process rows); the others run once.
+        runs = []
+        js = []
+        for r in range(rounds if n == 100_000 else 1):
+            if n == 100_000:
+                js.append(time_json_loads(path.read_bytes()))
+            log(f"CLI + peak RSS: {n:,} documents" + (f" (round {r + 1}/{rounds})" if n == 100_000 else ""))
+            m = run_rss(cmd, python)
+            if m["rc"] not in (0, 1):
+                raise RuntimeError(f"orderlint exited {m['rc']} on {path}")
+            runs.append(m)
+            log(f"  {n:,} documents: {m['wall']:.1f}s, peak RSS {m['maxrss_kb'] / 1024:.1f} MB")
         if n == 100_000:
-            j_before = time_json_loads(path.read_bytes())
-        log(f"CLI + peak RSS: {n:,} documents")
-        m = run_rss(cmd, python)
-        if m["rc"] not in (0, 1):
-            raise RuntimeError(f"orderlint exited {m['rc']} on {path}")
+            js.append(time_json_loads(path.read_bytes()))
+            cli_json = (min(j[0] for j in js), js[0][2])
+        # The best wall time, with the highest peak RSS of the runs (memory is not a timing).
+        m = dict(min(runs, key=lambda x: x["wall"]))
+        m["maxrss_kb"] = max(x["maxrss_kb"] for x in runs)
+        m["walls"] = [x["wall"] for x in runs]
         mem[n] = m
-        if n == 100_000:
-            j_after = time_json_loads(path.read_bytes())
-            cli_json = (min(j_before[0], j_after[0]), j_before[2])
-        log(f"  {n:,} documents: {m['wall']:.1f}s, peak RSS {m['maxrss_kb'] / 1024:.1f} MB")
     raw["cli_memory"] = {str(k): v for k, v in mem.items()}
     cli_n = 100_000 if 100_000 in mem else max(mem)
     cli_rate = cli_n / mem[cli_n]["wall"]
-    row(f"batch: orderlint CLI end-to-end docs/s (check --format jsonl, {cli_n:,} lines)",
+    row(f"batch: orderlint CLI end-to-end docs/s (check --format jsonl, {cli_n:,} lines"
+        + (f", best of {len(mem[cli_n]['walls'])} runs" if len(mem[cli_n]["walls"]) > 1 else "") + ")",
         f"{fmt_n(cli_rate)} docs/s", "", "", "info")
     if b is not None:
         _batch_ratio_rows(b, row)
@@ -757,9 +768,12 @@ def _batch_ratio_rows(b: dict, row: Any) -> None:
 def _cli_ratio_row(cli_json: tuple, cli_n: int, mem: dict, row: Any, raw: dict) -> None:
     jt, jn = cli_json
     r = mem[cli_n]["wall"] / jt
-    raw["cli_vs_json"] = {"docs": cli_n, "cli_wall": mem[cli_n]["wall"], "json_wall": jt, "ratio": r}
+    walls = mem[cli_n].get("walls") or [mem[cli_n]["wall"]]
+    raw["cli_vs_json"] = {"docs": cli_n, "cli_wall": mem[cli_n]["wall"], "json_wall": jt, "ratio": r, "cli_walls": walls}
+    # Every run's ratio is shown beside the best one: the spread is the noise of the machine.
+    spread = f" (runs {min(walls) / jt:.2f}-{max(walls) / jt:.2f}x)" if len(walls) > 1 else ""
     row(f"batch ratio: CLI end-to-end time / json.loads time ({cli_n:,} lines; json.loads {fmt_n(jn / jt)} docs/s)",
-        f"{r:.2f}x", f"<= {BATCH_CLI_MAX_RATIO:g}x", f"{r:.2f}x", verdict(r <= BATCH_CLI_MAX_RATIO))
+        f"{r:.2f}x{spread}", f"<= {BATCH_CLI_MAX_RATIO:g}x", f"{r:.2f}x", verdict(r <= BATCH_CLI_MAX_RATIO))
 
 
 def _rss_rows(mem_sizes: list, mem: dict, row: Any) -> None:
