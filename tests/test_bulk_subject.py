@@ -244,3 +244,41 @@ def test_memory_stays_flat_with_many_resources_that_name_no_patient(tmp_path):
     print(f"tracemalloc peak: {peak1 / 1e6:.3f} MB vs {peak2 / 1e6:.3f} MB; max RSS {rss1 / 1024:.1f} vs {rss2 / 1024:.1f} MiB")
     assert peak2 - peak1 < 32 * 1024
     assert rss2 - rss1 < 2 * bulk.CACHE_KIB
+
+
+def _taken_instead(resources: list[dict[str, Any]], rid_suffix: str) -> dict[str, Any]:
+    """The MedicationRequest whose id ends with ``rid_suffix``, replaced in place by the
+    MedicationStatement saying the patient takes that drug (status active)."""
+    (i,) = [n for n, r in enumerate(resources) if r["resourceType"] == "MedicationRequest" and r["id"].endswith(rid_suffix)]
+    mr = resources[i]
+    ms = {"resourceType": "MedicationStatement", "id": mr["id"], "status": "active",
+          "medicationCodeableConcept": mr["medicationCodeableConcept"], "subject": mr["subject"],
+          "dosage": mr.get("dosageInstruction", [])}
+    resources[i] = ms
+    return ms
+
+
+def test_one_patient_export_a_medication_statement_with_no_subject_is_the_patients(tmp_path, linter):
+    # The drug the patient takes counts: nintedanib started with mycophenolate taken (ILD102).
+    res = patient_resources("ILD102-fires", "a")
+    del _taken_instead(res, "-mmf")["subject"]
+    write_export(tmp_path / "e", res)
+    (r,) = iter_bulk(str(tmp_path / "e"), linter=linter)
+    assert (r.patient, r.status) == ("a", "checked") and "ILD102" in codes(r)
+
+
+def test_several_patients_a_medication_statement_that_names_no_patient_is_invalid(tmp_path, linter):
+    # b takes mycophenolate (a MedicationStatement with no subject) and starts nintedanib: as a note
+    # (info), the statement would be used by no one and b's ILD102 would pass unseen; it is OL001.
+    a = patient_resources("ILD102-fires", "a")
+    b = patient_resources("ILD102-fires", "b")
+    del _taken_instead(b, "-mmf")["subject"]
+    write_export(tmp_path / "e", a + b)
+    results = list(iter_bulk(str(tmp_path / "e"), linter=linter))
+    assert [(r.patient, r.status) for r in results] == [(None, "invalid"), ("a", "checked"), ("b", "checked")]
+    (f,) = results[0].findings
+    assert (f.code, f.severity, f.order, f.line, f.file) == ("OL001", "error", "b-mmf", 1,
+                                                             str(tmp_path / "e" / "MedicationStatement.ndjson"))
+    assert f.message == ("MedicationStatement 'b-mmf' names no patient that can be placed (it has no subject; the "
+                         "export holds several patients): it was not checked")
+    assert "ILD102" in codes(results[1]) and "ILD102" not in codes(results[2])

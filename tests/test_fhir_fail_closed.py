@@ -169,6 +169,31 @@ def test_an_order_no_patient_takes_among_several_is_ol001_in_a_result_of_its_own
     assert not any(f.pointer in dict(mrs) for f in notes)
 
 
+def test_a_medication_statement_no_patient_takes_among_several_is_ol001(linter):
+    # b is given nintedanib and takes mycophenolate (a statement naming no patient): used by no one,
+    # it would leave b's nintedanib-with-mycophenolate check unseen, so it is OL001, not a note.
+    fires = json.loads((ROOT / "examples/fhir/ILD102-fires.bundle.json").read_text(encoding="utf-8"))
+    entries = []
+    for pid in ("a", "b"):
+        for e in copy.deepcopy(fires["entry"]):
+            r = e["resource"]
+            e["fullUrl"] = f"{e['fullUrl']}-{pid}"
+            r["id"] = pid if r["resourceType"] == "Patient" else f"{r['id']}-{pid}"
+            if "subject" in r:
+                r["subject"] = {"reference": f"Patient/{pid}"}
+            if pid == "b" and r["id"] == "mmf-b":
+                e["resource"] = {"resourceType": "MedicationStatement", "id": "mmf-b", "status": "active",
+                                 "medicationCodeableConcept": r["medicationCodeableConcept"]}
+            entries.append(e)
+    ptr = next(f"/entry/{i}/resource" for i, e in enumerate(entries) if e["resource"]["id"] == "mmf-b")
+    results = run({"resourceType": "Bundle", "type": "collection", "entry": entries}, linter)
+    assert [(r.patient, r.status) for r in results] == [(None, "invalid"), ("a", "checked"), ("b", "checked")]
+    assert [(f.code, f.severity, f.pointer, f.order, f.message) for f in results[0].findings] == [
+        ("OL001", "error", ptr, "mmf-b", "MedicationStatement 'mmf-b' names no patient that can be placed (it has no "
+                                          "subject; the input holds several patients): it was not checked")]
+    assert "ILD102" in [f.code for f in results[1].findings] and "ILD102" not in [f.code for f in results[2].findings]
+
+
 def test_the_message_says_what_the_subject_is(linter):
     said = {}
     for name in ("missing", "identifier", "display", "group"):

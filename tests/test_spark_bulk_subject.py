@@ -95,6 +95,20 @@ def test_an_unused_medication_request_row_is_an_OL001_at_its_line(tmp_path):
     assert (row[7], row[8:11]) == ("mr", ("", 7, 1))
 
 
+def test_an_unused_medication_statement_row_is_an_OL001_at_its_line(tmp_path):
+    # A drug the patient takes that no patient is given: its checks would be skipped unseen (fail closed).
+    from orderlint.spark import _BulkPatient, _prepare
+
+    job = _prepare(None, AS_OF, (), True)
+    text = '{"resourceType":"MedicationStatement","id":"ms","status":"active","medicationCodeableConcept":{"text":"mycophenolate"}}'
+    group = [{"grp": 2, "key": "3:7", "ref": None, "fid": 3, "line": 7, "text": text, "ptr": None, "eline": None, "ecol": None}]
+    (row,) = _BulkPatient(job, {3: "e/MedicationStatement.ndjson"}).rows(group)
+    assert row[:4] == ("e/MedicationStatement.ndjson:7", None, "invalid", "OL001")
+    assert row[6] == ("MedicationStatement 'ms' names no patient that can be placed (it has no subject; the "
+                      "export holds several patients): it was not checked")
+    assert (row[7], row[8:11]) == ("ms", ("", 7, 1))
+
+
 def cli_rows(stdout: bytes) -> Counter:
     rows: Counter = Counter()
     for line in stdout.decode().splitlines():

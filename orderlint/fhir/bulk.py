@@ -42,9 +42,10 @@ no ``id``) follow fhir.md section 1, "no subject: the only patient", as a Bundle
   patients' (in file and line order): ``source`` ``<file>:<line>``, no ``id`` or ``patient``,
   status ``not-applicable`` (nothing of it is checked), with one ``OL008`` finding
   ``unresolved-reference: <type> names no patient, and the export holds several patients: not
-  used`` at that line (pointer ``""``). A MedicationRequest is an order that would then go
-  unchecked: its result is ``invalid`` instead, with one ``OL001`` (``MedicationRequest 'x' names
-  no patient that can be placed (...): it was not checked``; its ``order`` is the request's id). A result per resource keeps memory bounded however many
+  used`` at that line (pointer ``""``). A MedicationRequest or MedicationStatement is an order
+  (or a drug taken) that would then go unchecked: its result is ``invalid`` instead, with one
+  ``OL001`` (``MedicationRequest 'x' names no patient that can be placed (...): it was not
+  checked``; its ``order`` is the resource's id). A result per resource keeps memory bounded however many
   there are, and each is reported, never silently dropped. ``--fhir-strict`` does not validate
   them (they are not read into any regimen);
 - an export of no patient at all: they are read together as one regimen with no patient.
@@ -326,8 +327,8 @@ def _med_refs(r: dict) -> list[str]:
 def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResult":
     """The result of a resource that names no patient in an export of several patients: used by
     none, said by one OL008 ``unresolved-reference`` at its line (fhir.md section 1); a
-    MedicationRequest, an order that is then never checked, is instead an ``invalid`` result with
-    one OL001 (fail closed). Shared with orderlint.spark, so that both give the same rows."""
+    MedicationRequest or MedicationStatement, an order (or a drug taken) that is then never
+    checked, is instead an ``invalid`` result with one OL001 (fail closed). Shared with orderlint.spark, so that both give the same rows."""
     import json
 
     from orderlint.fhir.lint import FhirResult
@@ -336,8 +337,9 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
     findings: list[Finding] = []
     r = json.loads(raw)
     rtype = r.get("resourceType") if isinstance(r, dict) else None
-    if rtype == "MedicationRequest" and isinstance(r, dict):
-        from orderlint.fhir.mapping import _unplaced
+    from orderlint.fhir.mapping import MEDICATION_TYPES, _unplaced
+
+    if rtype in MEDICATION_TYPES and isinstance(r, dict):
 
         rid = r.get("id") if isinstance(r.get("id"), str) else None
         f = linter._finding("OL001", _unplaced(r, "export"), "", rid, None)

@@ -384,9 +384,9 @@ class _Mapper:
                 groups[order[0]].sort(key=lambda x: _doc_order(x.ptr))
             else:
                 for x in orphans:
-                    if x.r.get("resourceType") == "MedicationRequest":
-                        # Fail closed: an order that no patient takes is never checked, so it is
-                        # not a note (info) but OL001, in a result of its own.
+                    if x.r.get("resourceType") in MEDICATION_TYPES:
+                        # Fail closed: an order (or a drug the patient takes) that no patient takes is
+                        # never checked, so it is not a note (info) but OL001, in a result of its own.
                         unplaced.append((_unplaced(x.r, "input"), x.ptr))
                         if isinstance(x.r.get("id"), str):
                             unplaced_ids[x.ptr] = x.r["id"]
@@ -1371,10 +1371,17 @@ def _unknown_type(rt: Any) -> str:
     return f"resourceType {rt!r} is not a FHIR resource type" + (f" (did you mean {near!r}?)" if near else "")
 
 
+#: Resources that become orders (or history) of the patient they name: one that names no patient in
+#: input holding several changes some patient's checks unseen, so it is OL001, never a note.
+MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")
+
+
 def _unplaced(r: dict, where: str) -> str:
-    """The OL001 message of a MedicationRequest that names no patient in input holding several."""
+    """The OL001 message of a MedicationRequest or MedicationStatement that names no patient in input
+    holding several."""
     rid = r.get("id")
-    name = f"MedicationRequest {rid!r}" if isinstance(rid, str) else "MedicationRequest (no id)"
+    rtype = r.get("resourceType") if r.get("resourceType") in MEDICATION_TYPES else "MedicationRequest"
+    name = f"{rtype} {rid!r}" if isinstance(rid, str) else f"{rtype} (no id)"
     subject = r.get("subject")
     if subject is None:
         why = "it has no subject"
