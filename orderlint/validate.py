@@ -180,7 +180,7 @@ def _valid_as_built(reg: model.Regimen, vocab: Vocabulary, data: dict) -> bool:
         raw = data.get("tests")
         if type(raw) is not list or len(raw) != len(tests):
             return False
-        known = vocab.tests  # vocab.test(name) looks the name up as written first: the usual case, inline
+        known = vocab._tests  # vocab.test(name) looks the name up as written first: the usual case, inline
         for t, item in zip(tests, raw):
             if t.status == "resulted" and t.date is None:  # TestItem._resulted_needs_date
                 return False

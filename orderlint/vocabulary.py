@@ -17,6 +17,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
 
 if TYPE_CHECKING:
@@ -307,7 +308,10 @@ class Vocabulary:
         self._facts: dict[str, dict[str, tuple[Any, str]]] = {}  # canonical -> fact -> (value, owner)
         self._codes: dict[str, Code] = {}  # RxNorm code (ingredient or product) -> where it points
         self._suffixable: set[str] = set()  # ingredients with US biosimilar names (four-letter suffix)
-        self.tests: dict[str, tuple[str, ...]] = {}  # cleaned name -> canonical tests it counts as
+        self._tests: dict[str, tuple[str, ...]] = {}  # cleaned name -> canonical tests it counts as
+        # Read-only: test() remembers its answers, so a name is added only through add_test (which
+        # forgets them); a direct edit raises instead of leaving a stale answer in place.
+        self.tests: Mapping[str, tuple[str, ...]] = MappingProxyType(self._tests)
         self._cache: dict[str, Resolution] = {}
         self._suggestions: dict[str, list[str]] = {}
         self._test_cache: dict[str, Optional[tuple[str, ...]]] = {}
@@ -315,17 +319,17 @@ class Vocabulary:
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
         for name, counts in COMPOSITE_TESTS.items():
-            self.tests[name] = counts
+            self._tests[name] = counts
 
     # ------------------------------------------------------------------ building
     def add_test(self, canonical: str, aliases: Iterable[str], owner: str) -> None:
         canonical = clean_name(canonical)
         for n in (canonical, *aliases):
             key = clean_name(n)
-            prev = self.tests.get(key)
+            prev = self._tests.get(key)
             if prev is not None and prev != (canonical,):
                 raise VocabularyError(f"{owner}: test name {n!r} already means {prev[0]!r}")
-            self.tests[key] = (canonical,)
+            self._tests[key] = (canonical,)
         self._test_cache = {}
 
     def add_drugs(self, drugs: Mapping[str, Any], owner: str, allow_override: bool = False) -> None:
@@ -643,9 +647,9 @@ class Vocabulary:
         # normalize() reads a document's tests with one lookup each.
         hit = self._test_cache.get(text, _UNSEEN)
         if hit is _UNSEEN:
-            hit = self.tests.get(text)
+            hit = self._tests.get(text)
             if hit is None:
-                hit = self.tests.get(clean_name(text))
+                hit = self._tests.get(clean_name(text))
             if len(self._test_cache) < 10_000:
                 self._test_cache[text] = hit
         return hit

@@ -540,6 +540,13 @@ def test_vocabulary_test_names_as_written_are_remembered_boundedly_and_forgotten
         assert v.test(f"not a test {i}") is None
     assert len(v._test_cache) <= 10_000
     assert v.test("CBC") == ("cbc",) and v.test("not a test 10049") is None
+    # Names are added through add_test only: a direct edit of the table, which test() would not see
+    # once it remembered an answer, raises instead.
+    with pytest.raises(TypeError):
+        v.tests["troponin"] = ("troponin",)  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del v.tests["cbc"]  # type: ignore[attr-defined]
+    assert v.test("troponin") is None and v.test("CBC") == ("cbc",)
 
 
 def test_plan_decisions_are_what_they_are_computed_from_and_bounded() -> None:
