@@ -136,6 +136,8 @@ class _ReportFile:
         import stat
         import tempfile
 
+        from orderlint.reader import STREAM_BUFFER
+
         self.path = path
         self.tmp: Optional[str] = None
         target = os.path.realpath(path)
@@ -145,7 +147,8 @@ class _ReportFile:
             except FileNotFoundError:
                 st = None
             if st is not None and not stat.S_ISREG(st.st_mode):
-                self.stream = open(target, "w", encoding="utf-8", errors="backslashreplace", newline="\n")
+                self.stream = open(target, "w", buffering=STREAM_BUFFER, encoding="utf-8", errors="backslashreplace",
+                                   newline="\n")
                 return
             fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
                                             dir=os.path.dirname(target))
@@ -158,7 +161,7 @@ class _ReportFile:
             os.umask(umask)
             self.mode = 0o666 & ~umask
         self.target = target
-        self.stream = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n")
+        self.stream = os.fdopen(fd, "w", buffering=STREAM_BUFFER, encoding="utf-8", errors="backslashreplace", newline="\n")
 
     def commit(self) -> None:
         try:

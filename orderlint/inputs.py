@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, U
 
 from orderlint.fhir import dispatch  # light: the FHIR modules load on first FHIR document
 from orderlint.reader import (
+    STREAM_BUFFER,
     Document,
     ParseError,
     format_for,
@@ -288,7 +289,7 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
                         continue
                 try:
                     lines = 0
-                    with open(path, "rb") as f:
+                    with open(path, "rb", buffering=STREAM_BUFFER) as f:
                         for src, lineno, raw in iter_jsonl_lines(f, path):
                             lines += 1
                             yield ("line", src, lineno, raw)

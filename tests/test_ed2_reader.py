@@ -26,6 +26,7 @@ import orderlint
 from orderlint import inputs
 from orderlint.reader import (
     MAX_DOCUMENT_BYTES,
+    STREAM_BUFFER,
     FileChangedError,
     iter_jsonl_lines,
     parse_json,
@@ -372,9 +373,11 @@ def test_a_json_lines_file_truncated_while_being_read_is_reported(tmp_path):
 
 
 def test_a_truncated_json_lines_file_becomes_an_error_unit_after_the_lines_read(tmp_path):
-    """Through orderlint.inputs as it stands: the read lines are kept, then one error unit."""
+    """Through orderlint.inputs as it stands: the read lines are kept, then one error unit. The lines
+    are longer than the stream's buffer (reader.STREAM_BUFFER), so that the truncation removes bytes
+    not read yet (what was read before it is whole, and is kept)."""
     path = tmp_path / "stream.jsonl"
-    data = _jsonl_bytes()
+    data = _jsonl_bytes(pad=STREAM_BUFFER)
     path.write_bytes(data)
     gen = inputs.units([str(path)], False)
     first = next(gen)

@@ -268,7 +268,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
 
 
 def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
-    from orderlint.reader import iter_jsonl_lines, jsonl_document
+    from orderlint.reader import STREAM_BUFFER, iter_jsonl_lines, jsonl_document
 
     batch: list[tuple[str, int, int, str]] = []
     meds: list[tuple[str, int, int, str]] = []
@@ -288,7 +288,7 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
         db.execute("INSERT INTO bad VALUES (?, ?, ?, ?, ?)", (source, message, pointer, line, col))
 
     try:
-        stream = open(path, "rb")
+        stream = open(path, "rb", buffering=STREAM_BUFFER)
     except OSError as e:
         bad(path, f"cannot read {path}: {e.strerror or e}", "", 1, 1)
         return

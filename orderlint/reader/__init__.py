@@ -20,6 +20,7 @@ from __future__ import annotations
 from orderlint.reader.document import MAX_DEPTH as MAX_DEPTH
 from orderlint.reader.document import MAX_DOCUMENT_BYTES as MAX_DOCUMENT_BYTES
 from orderlint.reader.document import Document as Document
+from orderlint.reader.document import STREAM_BUFFER as STREAM_BUFFER
 from orderlint.reader.document import ParseError as ParseError
 from orderlint.reader.document import escape_token as escape_token
 from orderlint.reader.document import unescape_token as unescape_token
@@ -54,6 +55,7 @@ __all__ = [
     "JSON_SUFFIXES",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
+    "STREAM_BUFFER",
     "YAML_SUFFIXES",
     "Document",
     "FileChangedError",
