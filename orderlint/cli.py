@@ -133,6 +133,7 @@ class _ReportFile:
     A path that is not a regular file (a device, a FIFO) is written in place."""
 
     def __init__(self, path: str) -> None:
+        import io
         import stat
         import tempfile
 
@@ -147,8 +148,13 @@ class _ReportFile:
             except FileNotFoundError:
                 st = None
             if st is not None and not stat.S_ISREG(st.st_mode):
-                self.stream = open(target, "w", buffering=STREAM_BUFFER, encoding="utf-8", errors="backslashreplace",
-                                   newline="\n")
+                # A device or FIFO, written in place: in large blocks (reader.STREAM_BUFFER), but a
+                # terminal line by line, as Python's own open() would.
+                raw = open(target, "wb", buffering=0)
+                tty = raw.isatty()
+                self.stream = io.TextIOWrapper(io.BufferedWriter(raw, io.DEFAULT_BUFFER_SIZE if tty else STREAM_BUFFER),
+                                               encoding="utf-8", errors="backslashreplace", newline="\n",
+                                               line_buffering=tty)
                 return
             fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
                                             dir=os.path.dirname(target))
@@ -161,6 +167,7 @@ class _ReportFile:
             os.umask(umask)
             self.mode = 0o666 & ~umask
         self.target = target
+        # A regular file: written in large blocks (reader.STREAM_BUFFER).
         self.stream = os.fdopen(fd, "w", buffering=STREAM_BUFFER, encoding="utf-8", errors="backslashreplace", newline="\n")
 
     def commit(self) -> None:
