@@ -309,9 +309,6 @@ class Vocabulary:
         self._codes: dict[str, Code] = {}  # RxNorm code (ingredient or product) -> where it points
         self._suffixable: set[str] = set()  # ingredients with US biosimilar names (four-letter suffix)
         self._tests: dict[str, tuple[str, ...]] = {}  # cleaned name -> canonical tests it counts as
-        # Read-only: test() remembers its answers, so a name is added only through add_test (which
-        # forgets them); a direct edit raises instead of leaving a stale answer in place.
-        self.tests: Mapping[str, tuple[str, ...]] = MappingProxyType(self._tests)
         self._cache: dict[str, Resolution] = {}
         self._suggestions: dict[str, list[str]] = {}
         self._test_cache: dict[str, Optional[tuple[str, ...]]] = {}
@@ -320,6 +317,13 @@ class Vocabulary:
             self.add_test(canonical, aliases, "orderlint")
         for name, counts in COMPOSITE_TESTS.items():
             self._tests[name] = counts
+
+    @property
+    def tests(self) -> Mapping[str, tuple[str, ...]]:
+        """Test name (cleaned) -> the canonical tests it counts as. Read-only: test() remembers its
+        answers, so a name is added only through add_test (which forgets them); a direct edit
+        raises instead of leaving a stale answer in place."""
+        return MappingProxyType(self._tests)
 
     # ------------------------------------------------------------------ building
     def add_test(self, canonical: str, aliases: Iterable[str], owner: str) -> None:
