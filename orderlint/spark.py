@@ -314,8 +314,8 @@ def lint_dataframe(
 # One row per line of an export file, after reading ("res" pass). grp 1 is a line that is not a
 # FHIR resource (its own group, its OL001 row); grp 0 a resource keyed by its patient ('' when it
 # names none); grp 2 a resource that names no patient in an export of several patients (its own
-# group, keyed by its file id and line: used by none, its OL008 row, or for a MedicationRequest its
-# OL001 row; orderlint.fhir.bulk.unused_result).
+# group, keyed by its file id and line: used by none, its OL008 row, or for a MedicationRequest or
+# MedicationStatement its OL001 row; orderlint.fhir.bulk.unused_result).
 _ENTRY_SCHEMA = StructType([
     StructField("grp", IntegerType(), False),
     StructField("key", StringType(), False),
@@ -472,7 +472,8 @@ class _BulkPatient:
 
     def _unused(self, linter: Linter, r: dict[str, Any]) -> list[tuple[Any, ...]]:
         """A resource that names no patient, in an export of several: used by none (one OL008 row; a
-        MedicationRequest, then never checked, one OL001 row of an invalid result)."""
+        MedicationRequest or MedicationStatement, then never checked, one OL001 row of an invalid
+        result)."""
         from orderlint.fhir.bulk import unused_result
 
         source = f"{self.files[r['fid']]}:{r['line']}"
@@ -542,7 +543,8 @@ def lint_fhir_bulk(
     patient is the patient's in an export of one patient; in an export of several it is used by
     none, and is a ``not-applicable`` row whose ``document_id`` is ``<file>:<line>``, with OL008
     ``unresolved-reference`` (fhir.md section 1; as the command line does, orderlint.fhir.bulk); a
-    MedicationRequest among them, an order never checked, is an ``invalid`` row with OL001.
+    MedicationRequest or MedicationStatement among them, an order or a drug taken never checked,
+    is an ``invalid`` row with OL001.
     ``path`` must be a folder the executors can open (local, or a shared mount).
     """
     job = _prepare(config, as_of, plugins, entry_points)

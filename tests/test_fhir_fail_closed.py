@@ -194,6 +194,35 @@ def test_a_medication_statement_no_patient_takes_among_several_is_ol001(linter):
     assert "ILD102" in [f.code for f in results[1].findings] and "ILD102" not in [f.code for f in results[2].findings]
 
 
+def _cds_without_patient_id(second_patient: bool) -> dict:
+    """ILD102-fires as a CDS Hooks request without context.patientId, its draft order and Condition
+    naming no patient; with ``second_patient``, the prefetch also holds another Patient."""
+    c = json.loads((ROOT / "examples/fhir/ILD102-fires.cds-hooks.json").read_text(encoding="utf-8"))
+    del c["context"]["patientId"]
+    for e in c["context"]["draftOrders"]["entry"]:
+        del e["resource"]["subject"]
+    for e in c["prefetch"]["conditions"]["entry"]:
+        del e["resource"]["subject"]
+    if second_patient:
+        c["prefetch"]["other"] = {"resourceType": "Patient", "id": "someone-else", "gender": "female"}
+    return c
+
+
+def test_a_cds_hooks_request_naming_no_patient_among_several_is_ol001(linter):
+    # Checked as "patient None", the draft nintedanib would have lost the patient's active
+    # mycophenolate (then only an other-patient note) and ILD102 with it: the request is OL001.
+    (r,) = run(_cds_without_patient_id(True), linter)
+    assert r.status == "invalid"
+    assert ol001([r]) == [("/context", "the CDS Hooks request names no patient (context.patientId) and its resources "
+                                       "are about 2 patients (Patient/ssc-102, Patient/someone-else): it was not checked")]
+
+
+def test_a_cds_hooks_request_naming_no_patient_with_one_patient_is_that_patients(linter):
+    # fhir.md section 1, "no subject: the only patient": still checked, ILD102 found.
+    (r,) = run(_cds_without_patient_id(False), linter)
+    assert (r.status, r.patient) == ("checked", "ssc-102") and "ILD102" in [f.code for f in r.findings]
+
+
 def test_the_message_says_what_the_subject_is(linter):
     said = {}
     for name in ("missing", "identifier", "display", "group"):

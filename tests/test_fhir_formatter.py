@@ -59,6 +59,36 @@ def test_a_fhir_finding_becomes_a_detected_issue(linter):
     }
 
 
+def test_a_finding_about_a_medication_statement_implicates_that_statement(linter, tmp_path):
+    # Ids are unique per resource type only: `MedicationRequest/<statement id>` would name nothing, or
+    # another order. A drug taken (a MedicationStatement) is implicated as what it is.
+    bundle = json.loads((ROOT / "examples" / "fhir" / "ILD102-fires.bundle.json").read_text(encoding="utf-8"))
+    for e in bundle["entry"]:
+        r = e["resource"]
+        if r["resourceType"] == "MedicationRequest" and r["id"] == "mmf":
+            e["resource"] = {"resourceType": "MedicationStatement", "id": "taken", "status": "active",
+                             "subject": r["subject"], "medicationCodeableConcept": {"text": "mycofenolate"}}
+    results = lint_fhir(bundle, linter=linter, source="b.json")
+    issues = [e["resource"] for e in json.loads(render(results, linter))["entry"]]
+    implicated = {(di["code"]["coding"][0]["code"], di["implicated"][0]["reference"]) for di in issues if "implicated" in di}
+    assert ("OL002", "MedicationStatement/taken") in implicated  # the statement's unknown drug
+    assert not any(ref == "MedicationRequest/taken" for _c, ref in implicated)
+    assert {ref for _c, ref in implicated} <= {"MedicationStatement/taken", "MedicationRequest/nintedanib"}
+    # The same for a statement that names no patient among several (its OL001): the Bulk Data path.
+    from orderlint.fhir.bulk import iter_bulk
+
+    folder = tmp_path / "e"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_text('{"resourceType":"Patient","id":"a"}\n{"resourceType":"Patient","id":"b"}\n',
+                                           encoding="utf-8")
+    (folder / "MedicationStatement.ndjson").write_text(
+        '{"resourceType":"MedicationStatement","id":"ms","status":"active","medicationCodeableConcept":{"text":"mycophenolate"}}\n',
+        encoding="utf-8")
+    unplaced = [r for r in iter_bulk(str(folder), linter=linter) if r.status == "invalid"]
+    (di,) = [e["resource"] for e in json.loads(render(unplaced, linter))["entry"]]
+    assert di["implicated"] == [{"reference": "MedicationStatement/ms"}]
+
+
 def test_severities_native_orders_and_waivers(linter):
     r = orderlint.lint(ROOT / "examples" / "regimens" / "ILD102-waived.json")
     doc = json.loads(render([r], linter))

@@ -343,7 +343,9 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
 
         rid = r.get("id") if isinstance(r.get("id"), str) else None
         f = linter._finding("OL001", _unplaced(r, "export"), "", rid, None)
-        return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None)
+        types = {rid: rtype} if rid is not None and rtype != "MedicationRequest" else None
+        return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None,
+                          order_types=types)
     if "OL008" in linter.enabled:
         what = "Patient has no id" if rtype == "Patient" else f"{rtype} names no patient"
         f = linter._finding("OL008", f"unresolved-reference: {what}, and the export holds several patients: not used",

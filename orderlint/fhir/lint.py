@@ -1,9 +1,10 @@
 """Lint FHIR input: map it (mapping.py), lint each regimen, report in the original document.
 
 Every finding's pointer, line and column are translated back to the FHIR document through the
-mapping's ``origin`` (longest matching prefix), its ``order`` is the MedicationRequest id, and each
-lossy conversion is an ``OL008`` finding (info) at its source element. Nothing raises: input that
-is not JSON or not FHIR is ``OL001``; a fault of the mapping itself is ``OL000``.
+mapping's ``origin`` (longest matching prefix), its ``order`` is the id of the MedicationRequest (or
+MedicationStatement) it is about, and each lossy conversion is an ``OL008`` finding (info) at its
+source element. Nothing raises: input that is not JSON or not FHIR is ``OL001``; a fault of the
+mapping itself is ``OL000``.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ _ORDER_POINTER = re.compile(r"^/orders/[0-9]+$")
 
 @dataclass(slots=True)
 class FhirResult(Result):
-    """A Result of FHIR input: adds the patient id the regimen is for (fhir.md section 1)."""
+    """A Result of FHIR input: adds the patient id the regimen is for (fhir.md section 1).
+    ``order_types``: the resource type of each finding's ``order`` that is not a MedicationRequest
+    (a MedicationStatement), for the reference a DetectedIssue implicates; not in ``to_dict``."""
 
     patient: Optional[str] = None
+    order_types: Optional[dict[str, str]] = None
 
     def to_dict(self) -> dict:
         d = Result.to_dict(self)
@@ -119,7 +123,7 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
     """Lint one Mapped regimen; findings are located in ``doc`` (the original FHIR document)."""
     if m.errors:
         fs = [linter._finding("OL001", msg, ptr, m.order_of(ptr), doc) for msg, ptr in m.errors]
-        return FhirResult(doc.source, None, "invalid", None, fs, patient=m.patient)
+        return FhirResult(doc.source, None, "invalid", None, fs, patient=m.patient, order_types=m.order_types or None)
     findings: list[Finding] = []
     status: Status = "not-applicable"
     condition: Optional[str] = None
@@ -158,7 +162,7 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
         from orderlint.engine import document_order
 
         findings.sort(key=lambda f: (document_order(doc.data, f.pointer), f.code))
-    return FhirResult(doc.source, m.id, status, condition, findings, patient=m.patient)
+    return FhirResult(doc.source, m.id, status, condition, findings, patient=m.patient, order_types=m.order_types or None)
 
 
 def _product_conflicts(m: "Mapped", linter: "Linter", doc: Document) -> list[Finding]:

@@ -84,14 +84,16 @@ class Mapped:
     (``/orders/0``, ``/orders/0/dose``, ``/patient/weight_kg``, ``/tests/2``, ``""``) to the FHIR
     JSON Pointer of the source element; ``orders`` maps the FHIR pointer of each
     MedicationRequest (or MedicationStatement) to its id, for a finding's ``order``;
-    ``order_ids`` maps native order ids to those ids; ``products`` lists (order index, RxNorm
+    ``order_ids`` maps native order ids to those ids; ``order_types`` names the resource type of
+    each of those ids that is not a MedicationRequest (a DetectedIssue implicates
+    ``MedicationStatement/<id>`` then); ``products`` lists (order index, RxNorm
     product code, FHIR pointer) for codes left out of ``rxcui``; ``variants`` lists the other
     readings some rules are judged on (tapers, dose ranges), each replacing the main reading's
     findings of its codes.
     """
 
-    __slots__ = ("data", "notes", "origin", "patient", "status", "errors", "orders", "order_ids", "products", "id",
-                 "variants")
+    __slots__ = ("data", "notes", "origin", "patient", "status", "errors", "orders", "order_ids", "order_types",
+                 "products", "id", "variants")
 
     def __init__(self) -> None:
         self.data: Optional[dict] = None
@@ -102,6 +104,7 @@ class Mapped:
         self.errors: list[tuple[str, str]] = []
         self.orders: dict[str, str] = {}
         self.order_ids: dict[str, str] = {}
+        self.order_types: dict[str, str] = {}
         self.products: list[tuple[int, str, str]] = []
         self.id: Optional[str] = None
         self.variants: list[Variant] = []
@@ -330,7 +333,8 @@ class _Mapper:
         groups: dict[Optional[str], list[_Res]] = {}
         orphans: list[_Res] = []
         unplaced: list[tuple[str, str]] = []
-        unplaced_ids: dict[str, str] = {}  # FHIR pointer -> MedicationRequest id, for the finding's `order`
+        unplaced_ids: dict[str, str] = {}  # FHIR pointer -> MedicationRequest or MedicationStatement id, for the finding's `order`
+        unplaced_types: dict[str, str] = {}  # such an id -> its resource type, when not a MedicationRequest
         notes = self.notes
         self.notes = []
         for x in res:
@@ -360,6 +364,15 @@ class _Mapper:
                 groups[pid] = []
                 order.append(pid)
             groups[pid].append(x)
+        if cds and patient is None and len(order) > 1:
+            # Fail closed: a request that names no patient (no context.patientId) while its resources
+            # are about several cannot be placed: whichever patient its orders are for, the others'
+            # data would be set aside as notes and that patient's own could be left out.
+            named = ", ".join(f"Patient/{p}" for p in order[:5]) + (", ..." if len(order) > 5 else "")
+            m = Mapped()
+            m.errors = [(f"the CDS Hooks request names no patient (context.patientId) and its resources are about "
+                         f"{len(order)} patients ({named}): it was not checked", "/context")]
+            return [m]
         if cds:
             key = patient if patient is not None else (order[0] if len(order) == 1 else None)
             if key not in groups:
@@ -390,6 +403,8 @@ class _Mapper:
                         unplaced.append((_unplaced(x.r, "input"), x.ptr))
                         if isinstance(x.r.get("id"), str):
                             unplaced_ids[x.ptr] = x.r["id"]
+                            if x.r["resourceType"] != "MedicationRequest":
+                                unplaced_types[x.r["id"]] = x.r["resourceType"]
                     else:
                         notes.append(Note("unresolved-reference",
                                           f"{x.r.get('resourceType')} names no patient, and the input holds several: not used",
@@ -407,6 +422,7 @@ class _Mapper:
             m = Mapped()
             m.errors = unplaced
             m.orders = unplaced_ids
+            m.order_types = unplaced_types
             out.insert(0, m)
         return out
 
@@ -915,6 +931,8 @@ class _Mapper:
                 self.note("unresolved-reference", f"{label} names no medication that can be read", nptr)
         base_id = rid or f"order-{len(self.orders) + 1}"
         m.orders[ptr] = rid or base_id
+        if r.get("resourceType") != "MedicationRequest":
+            m.order_types[rid or base_id] = str(r.get("resourceType"))
         purpose, reasons = self._purpose(r, ptr)
         self._reason_codes.extend(reasons)  # order reasonCodes count for the indication too (fhir.md 2.3)
         steps = dosages if dosages else [(None, None)]

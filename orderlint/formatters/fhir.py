@@ -42,8 +42,9 @@ def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linte
     elif result.id:
         issue["patient"] = {"display": result.id}  # native input: the regimen, not a FHIR Patient
     if finding.order is not None:
-        if hasattr(result, "patient"):  # FHIR input: order is the MedicationRequest id
-            issue["implicated"] = [{"reference": f"MedicationRequest/{finding.order}"}]
+        if hasattr(result, "patient"):  # FHIR input: order is the id of the MedicationRequest (or MedicationStatement)
+            rtype = (getattr(result, "order_types", None) or {}).get(finding.order, "MedicationRequest")
+            issue["implicated"] = [{"reference": f"{rtype}/{finding.order}"}]
         else:
             issue["implicated"] = [{"display": str(finding.order)}]
     as_of = getattr(linter, "_as_of", None)
