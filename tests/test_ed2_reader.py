@@ -375,7 +375,7 @@ def test_a_json_lines_file_truncated_while_being_read_is_reported(tmp_path):
 def test_a_truncated_json_lines_file_becomes_an_error_unit_after_the_lines_read(tmp_path):
     """Through orderlint.inputs as it stands: the read lines are kept, then one error unit. The lines
     are longer than the stream's buffer (reader.STREAM_BUFFER), so that the truncation removes bytes
-    not read yet (what was read before it is whole, and is kept)."""
+    not read yet (a line cut where the buffer ended is a line unit too, OL001 when parsed)."""
     path = tmp_path / "stream.jsonl"
     data = _jsonl_bytes(pad=STREAM_BUFFER)
     path.write_bytes(data)
