@@ -126,12 +126,12 @@ def test_an_unreadable_prefetch_bundle_entry_is_ol001(linter):
 # ------------------------------------------------------------------ orders no patient takes
 
 
-def two_patients(subject_b: Any) -> dict:
-    """The ILD101-fires Bundle for patients a and b; b's resources' `subject` is ``subject_b``
-    (None: removed)."""
+def two_patients(subject_b: Any, bundle: dict = FIRES) -> dict:
+    """The ILD101-fires Bundle (or ``bundle``) for patients a and b; b's resources' `subject` is
+    ``subject_b`` (None: removed)."""
     entries = []
     for pid in ("a", "b"):
-        for e in copy.deepcopy(FIRES["entry"]):
+        for e in copy.deepcopy(bundle["entry"]):
             r = e["resource"]
             e["fullUrl"] = f"{e['fullUrl']}-{pid}"
             r["id"] = pid if r["resourceType"] == "Patient" else f"{r['id']}-{pid}"
@@ -173,18 +173,12 @@ def test_a_medication_statement_no_patient_takes_among_several_is_ol001(linter):
     # b is given nintedanib and takes mycophenolate (a statement naming no patient): used by no one,
     # it would leave b's nintedanib-with-mycophenolate check unseen, so it is OL001, not a note.
     fires = json.loads((ROOT / "examples/fhir/ILD102-fires.bundle.json").read_text(encoding="utf-8"))
-    entries = []
-    for pid in ("a", "b"):
-        for e in copy.deepcopy(fires["entry"]):
-            r = e["resource"]
-            e["fullUrl"] = f"{e['fullUrl']}-{pid}"
-            r["id"] = pid if r["resourceType"] == "Patient" else f"{r['id']}-{pid}"
-            if "subject" in r:
-                r["subject"] = {"reference": f"Patient/{pid}"}
-            if pid == "b" and r["id"] == "mmf-b":
-                e["resource"] = {"resourceType": "MedicationStatement", "id": "mmf-b", "status": "active",
-                                 "medicationCodeableConcept": r["medicationCodeableConcept"]}
-            entries.append(e)
+    entries = two_patients({"reference": "Patient/b"}, fires)["entry"]
+    for e in entries:
+        r = e["resource"]
+        if r["id"] == "mmf-b":
+            e["resource"] = {"resourceType": "MedicationStatement", "id": "mmf-b", "status": "active",
+                             "medicationCodeableConcept": r["medicationCodeableConcept"]}
     ptr = next(f"/entry/{i}/resource" for i, e in enumerate(entries) if e["resource"]["id"] == "mmf-b")
     results = run({"resourceType": "Bundle", "type": "collection", "entry": entries}, linter)
     assert [(r.patient, r.status) for r in results] == [(None, "invalid"), ("a", "checked"), ("b", "checked")]

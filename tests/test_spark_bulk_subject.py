@@ -81,32 +81,31 @@ def test_an_unused_resource_row_is_its_OL008_at_its_line(tmp_path):
     assert row[8:11] == ("", 7, 1)
 
 
-def test_an_unused_medication_request_row_is_an_OL001_at_its_line(tmp_path):
-    # An order that no patient takes is never checked: an invalid row, not an OL008 note (fail closed).
+UNUSED_ORDERS = {
+    "MedicationRequest": ('{"resourceType":"MedicationRequest","id":"mr","status":"active","intent":"order","subject":{"display":"x"}}',
+                          "MedicationRequest 'mr' names no patient that can be placed (its subject is a display only; the "
+                          "export holds several patients): it was not checked", "mr"),
+    # A drug the patient takes that no patient is given: its checks would be skipped unseen.
+    "MedicationStatement": ('{"resourceType":"MedicationStatement","id":"ms","status":"active",'
+                            '"medicationCodeableConcept":{"text":"mycophenolate"}}',
+                            "MedicationStatement 'ms' names no patient that can be placed (it has no subject; the "
+                            "export holds several patients): it was not checked", "ms"),
+}
+
+
+@pytest.mark.parametrize("rtype", sorted(UNUSED_ORDERS))
+def test_an_unused_order_row_is_an_OL001_at_its_line(tmp_path, rtype):
+    # An order (or a drug taken) that no patient takes is never checked: an invalid row, not an OL008
+    # note (fail closed).
     from orderlint.spark import _BulkPatient, _prepare
 
+    text, message, rid = UNUSED_ORDERS[rtype]
     job = _prepare(None, AS_OF, (), True)
-    text = '{"resourceType":"MedicationRequest","id":"mr","status":"active","intent":"order","subject":{"display":"x"}}'
     group = [{"grp": 2, "key": "3:7", "ref": None, "fid": 3, "line": 7, "text": text, "ptr": None, "eline": None, "ecol": None}]
-    (row,) = _BulkPatient(job, {3: "e/MedicationRequest.ndjson"}).rows(group)
-    assert row[:4] == ("e/MedicationRequest.ndjson:7", None, "invalid", "OL001")
-    assert row[6] == ("MedicationRequest 'mr' names no patient that can be placed (its subject is a display only; the "
-                      "export holds several patients): it was not checked")
-    assert (row[7], row[8:11]) == ("mr", ("", 7, 1))
-
-
-def test_an_unused_medication_statement_row_is_an_OL001_at_its_line(tmp_path):
-    # A drug the patient takes that no patient is given: its checks would be skipped unseen (fail closed).
-    from orderlint.spark import _BulkPatient, _prepare
-
-    job = _prepare(None, AS_OF, (), True)
-    text = '{"resourceType":"MedicationStatement","id":"ms","status":"active","medicationCodeableConcept":{"text":"mycophenolate"}}'
-    group = [{"grp": 2, "key": "3:7", "ref": None, "fid": 3, "line": 7, "text": text, "ptr": None, "eline": None, "ecol": None}]
-    (row,) = _BulkPatient(job, {3: "e/MedicationStatement.ndjson"}).rows(group)
-    assert row[:4] == ("e/MedicationStatement.ndjson:7", None, "invalid", "OL001")
-    assert row[6] == ("MedicationStatement 'ms' names no patient that can be placed (it has no subject; the "
-                      "export holds several patients): it was not checked")
-    assert (row[7], row[8:11]) == ("ms", ("", 7, 1))
+    (row,) = _BulkPatient(job, {3: f"e/{rtype}.ndjson"}).rows(group)
+    assert row[:4] == (f"e/{rtype}.ndjson:7", None, "invalid", "OL001")
+    assert row[6] == message
+    assert (row[7], row[8:11]) == (rid, ("", 7, 1))
 
 
 def cli_rows(stdout: bytes) -> Counter:
