@@ -10,7 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Generator, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generator, Optional, TextIO, TypeVar
 
 import click
 
@@ -140,6 +140,7 @@ class _ReportFile:
         from orderlint.reader import STREAM_BUFFER
 
         self.path = path
+        self.stream: TextIO  # a text stream writing "\n" as it is, whichever way it was opened
         self.tmp: Optional[str] = None
         target = os.path.realpath(path)
         try:
