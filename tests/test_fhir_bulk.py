@@ -116,6 +116,34 @@ def test_bad_lines_are_ol001_results_and_a_medication_is_found_by_reference(tmp_
     assert ol3 and "cyclophosphamide" in ol3[0].message and ol3[0].file.endswith("MedicationRequest.ndjson")
 
 
+def test_an_export_file_truncated_while_being_read_is_an_error_result(tmp_path, linter, monkeypatch):
+    # The file's lines are longer than the read buffer (reader.STREAM_BUFFER), so the truncation
+    # removes bytes not read yet: the lines read are kept, and the file is an OL001 result, never a
+    # shorter export that passes.
+    from orderlint import reader
+
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_text('{"resourceType":"Patient","id":"a"}\n', encoding="utf-8")
+    pad = "p" * reader.STREAM_BUFFER
+    lines = [json.dumps({"resourceType": "Observation", "id": f"o{i}", "subject": {"reference": "Patient/a"},
+                         "status": "final", "code": {"text": pad}}) for i in range(3)]
+    obs = folder / "Observation.ndjson"
+    obs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    size = obs.stat().st_size
+    real = reader.jsonl_document
+
+    def truncating(source, lineno, raw):
+        if source == str(obs) and lineno == 1:
+            os.truncate(obs, size // 3 + 100)
+        return real(source, lineno, raw)
+
+    monkeypatch.setattr(reader, "jsonl_document", truncating)
+    results = list(iter_bulk(str(folder), linter=linter))
+    errors = [f for r in results if r.status == "invalid" for f in r.findings]
+    assert any(f.code == "OL001" and f"file changed while being read: {size} bytes expected" in f.message for f in errors)
+
+
 _PEAK = """
 import datetime as dt, sys, tracemalloc, resource
 from orderlint.config import Settings
