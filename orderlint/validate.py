@@ -60,6 +60,7 @@ def _prepared_first() -> bool:
 
 
 _UNION_TAGS = ("constrained-str", "StructuredFrequency", "str")
+_UNSEEN: Any = object()  # a name vocab.test() has not answered yet
 _TOP_FIELDS = top_fields()
 
 # Where the document has objects (which may carry local `x-` fields): key -> (is an array of
@@ -180,14 +181,17 @@ def _valid_as_built(reg: model.Regimen, vocab: Vocabulary, data: dict) -> bool:
         raw = data.get("tests")
         if type(raw) is not list or len(raw) != len(tests):
             return False
-        known = vocab._tests  # vocab.test(name) looks the name up as written first: the usual case, inline
+        seen = vocab._test_cache  # vocab.test()'s answers for names as written: the usual case, inline
         for t, item in zip(tests, raw):
             if t.status == "resulted" and t.date is None:  # TestItem._resulted_needs_date
                 return False
             name = t.test
             if not isinstance(item, dict) or item.get("test") is not name:
                 return False
-            if (known.get(name) is None and vocab.test(name) is None) or name != name.strip():
+            canonicals = seen.get(name, _UNSEEN)
+            if canonicals is _UNSEEN:
+                canonicals = vocab.test(name)
+            if canonicals is None or name != name.strip():
                 return False
     return True
 
