@@ -339,8 +339,16 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
     rtype = r.get("resourceType") if isinstance(r, dict) else None
     from orderlint.fhir.mapping import MEDICATION_TYPES, _unplaced
 
+    held = _medications_in(r) if rtype == "Bundle" and isinstance(r, dict) else 0
+    if held:
+        # A Bundle line (fhir.md: a resource or a Bundle per line) holding orders is an order too.
+        bid = r.get("id") if isinstance(r.get("id"), str) else None
+        name = f"Bundle {bid!r}" if bid else "Bundle (no id)"
+        f = linter._finding("OL001", f"{name} names no patient that can be placed and holds {held} medication "
+                            f"resource{'s' if held != 1 else ''} (the export holds several patients): it was not checked",
+                            "", None, None)
+        return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None)
     if rtype in MEDICATION_TYPES and isinstance(r, dict):
-
         rid = r.get("id") if isinstance(r.get("id"), str) else None
         f = linter._finding("OL001", _unplaced(r, "export"), "", rid, None)
         types = {rid: rtype} if rid is not None and rtype != "MedicationRequest" else None
@@ -352,6 +360,24 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
                             "", None, None)
         findings.append(_relocate(f, [(0, line, raw)], {0: path}, {}, 0))
     return FhirResult(source, None, "not-applicable", None, findings, patient=None)
+
+
+def _medications_in(bundle: dict) -> int:
+    """MedicationRequests and MedicationStatements in a Bundle, nested Bundles included."""
+    from orderlint.fhir.mapping import MEDICATION_TYPES
+
+    n = 0
+    stack = [bundle]
+    while stack:
+        entries = stack.pop().get("entry")
+        for e in entries if isinstance(entries, list) else ():
+            res = e.get("resource") if isinstance(e, dict) else None
+            if isinstance(res, dict):
+                if res.get("resourceType") in MEDICATION_TYPES:
+                    n += 1
+                elif res.get("resourceType") == "Bundle":
+                    stack.append(res)
+    return n
 
 
 def patient_bundle(rows: Iterable[tuple[int, int, str]], medication: Callable[[str], Optional[tuple[int, int, str]]],

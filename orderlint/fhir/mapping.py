@@ -271,7 +271,10 @@ class _Mapper:
         return []
 
     def _items(self, value: Any, ptr: str, draft: bool) -> Iterable[_Res]:
-        """Resources in a CDS Hooks context or prefetch value: a Bundle, a resource or a list."""
+        """Resources in a CDS Hooks context or prefetch value: a Bundle, a resource or a list.
+
+        Draft orders that cannot be read (a string, a number, an object without `resourceType`)
+        are OL001: the orders being signed would otherwise go unchecked."""
         if isinstance(value, dict):
             if value.get("resourceType") == "Bundle":
                 yield from self._bundle(value, ptr, draft)
@@ -279,11 +282,21 @@ class _Mapper:
                 yield _Res(value, ptr, draft, None)
             elif isinstance(value.get("resource"), dict):  # an entry-like wrapper {"resource": {...}}
                 yield from self._items(value["resource"], _p(ptr, "resource"), draft)
+            elif draft:
+                self.errors.append(("draft orders: an object without `resourceType` where a FHIR resource or Bundle "
+                                    "belongs: the orders cannot be read", ptr))
         elif isinstance(value, list):
             for i, v in enumerate(value):
                 yield from self._items(v, _p(ptr, i), draft)
+        elif draft:
+            self.errors.append((f"draft orders: {_kind(value)} where a FHIR resource or Bundle belongs: the orders "
+                                "cannot be read", ptr))
 
     def _cds(self, data: dict) -> list[Mapped]:
+        if "context" in data and not isinstance(data["context"], dict):
+            # Fail closed: the orders being signed are in the context.
+            self.errors.append((f"the CDS Hooks request's `context` is {_kind(data['context'])}, not an object: its "
+                                "orders cannot be read", "/context"))
         ctx: dict = data["context"] if isinstance(data.get("context"), dict) else {}
         res: list[_Res] = []
         for key in ("draftOrders", "medications", "orders", "order"):
@@ -623,6 +636,13 @@ class _Mapper:
         if rt == "ServiceRequest":
             if st not in ("draft", "active"):
                 return
+            if r.get("doNotPerform") is True or r.get("intent") == "option":
+                # A test asked not to be done, or only offered, is not ordered (as fhir.md 2.1 drops
+                # such a MedicationRequest): it never stands for a screening.
+                why = "doNotPerform: true" if r.get("doNotPerform") is True else "intent option"
+                self.note("dropped-order", f"ServiceRequest{' ' + repr(r['id']) if isinstance(r.get('id'), str) else ''} "
+                          f"has {why}: not counted as an ordered test", ptr)
+                return
             status = "ordered"
         elif rt == "Procedure":
             if st != "completed":
@@ -887,12 +907,16 @@ class _Mapper:
         if st in ("completed", "stopped"):
             self._history(r, ptr, name, "effective")
             return
+        if st in ("not-taken", "intended", "entered-in-error"):
+            return  # fhir.md 2.3: not a drug the patient takes
         status = _MS_STATUS.get(st) if isinstance(st, str) else None
         if status is None:
-            if st not in ("not-taken", "intended", "entered-in-error"):
-                self.note("unknown-status", f"{label} status {st!r} is not an R4 MedicationStatement status: not used",
-                          _p(ptr, "status") if "status" in r else ptr)
-            return
+            # Fail closed, as for a MedicationRequest (fhir.md 2.1): a drug the patient may be taking
+            # is checked as taken, never dropped.
+            status = "active"
+            self.note("unknown-status", f"{label} status {st!r} is not an R4 MedicationStatement status: read as active "
+                      "(fail closed)" if st is not None else f"{label} has no status: read as active (fail closed)",
+                      _p(ptr, "status") if "status" in r else ptr)
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, self.array(r, "dosage", ptr))
 
     def _history(self, r: dict, ptr: str, name: Optional[str], dates: str) -> None:
@@ -1311,9 +1335,17 @@ class _Mapper:
         f, fmax, period, unit = rep.get("frequency"), rep.get("frequencyMax"), rep.get("period"), rep.get("periodUnit")
         if not (_number(f) or _number(fmax) or _number(period)):
             return None
+        for name, v in (("frequency", f), ("frequencyMax", fmax)):
+            if v is not None and not _number(v):
+                # Given but not a number ("2"): unknown, never read as once (OL003 where it matters).
+                return f"{name} {v!r} per {period} {unit}"
         n = f if _number(f) else 1
         if _number(fmax) and fmax > n:
             n = fmax  # fail closed: the most often it may be given
+        # Each time of day (or event of the day) is an administration: never fewer than they name.
+        times = max(len(v) for v in (rep.get("timeOfDay"), rep.get("when"), ()) if isinstance(v, (list, tuple)))
+        if times > n and unit == "d" and period == 1:
+            n = times
         p = period if _number(period) else 1
         if not (isinstance(n, (int, float)) and 1 <= n <= _MAX_FREQUENCY and float(n).is_integer() and 0 < p <= _MAX_FREQUENCY):
             return f"frequency {n} per {p} {unit}"  # not a dosing frequency: OL003 where it matters

@@ -1,0 +1,187 @@
+"""Review: FHIR input shapes through which an unsafe regimen passed with no error (each failed before
+its fix). Unreadable CDS Hooks draft orders or context, a MedicationStatement whose status is absent
+or not R4, a frequency that is not a number or that times of day outnumber, a test asked not to be
+done, and a Bulk Data Bundle line that names no patient."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir
+from orderlint.findings import Result
+
+ROOT = Path(__file__).resolve().parent.parent
+FHIR = ROOT / "examples" / "fhir"
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=dt.date(2026, 3, 2)))
+
+
+def example(name: str) -> dict:
+    return json.loads((FHIR / name).read_text(encoding="utf-8"))
+
+
+def errors(results: list[Result]) -> list[tuple[str, str, str]]:
+    return [(r.status, f.code, f.pointer) for r in results for f in r.findings if f.severity == "error"]
+
+
+def resource(data: dict, rtype: str, rid: str) -> dict:
+    (r,) = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == rtype and e["resource"].get("id") == rid]
+    return r
+
+
+# ------------------------------------------------------------------ CDS Hooks: the orders being signed
+
+
+def _no_resource_type(c: dict) -> None:
+    del c["context"]["draftOrders"]["resourceType"]
+
+
+def _as_string(c: dict) -> None:
+    c["context"]["draftOrders"] = json.dumps(c["context"]["draftOrders"])
+
+
+def _references_only(c: dict) -> None:
+    c["context"]["draftOrders"] = ["MedicationRequest/cyc"]
+
+
+def _context_as_string(c: dict) -> None:
+    c["context"] = json.dumps(c["context"])
+
+
+@pytest.mark.parametrize("mutate, pointer, says", [
+    (_no_resource_type, "/context/draftOrders", "draft orders: an object without `resourceType`"),
+    (_as_string, "/context/draftOrders", "draft orders: a string where"),
+    (_references_only, "/context/draftOrders/0", "draft orders: a string where"),
+    (_context_as_string, "/context", "the CDS Hooks request's `context` is a string, not an object"),
+], ids=["no-resourceType", "string", "references-only", "context-string"])
+def test_draft_orders_that_cannot_be_read_are_ol001(linter, mutate, pointer, says):
+    c = example("ILD301-fires.cds-hooks.json")
+    assert errors(lint_fhir(c, linter=linter, source="t"))[0][1] == "ILD301"  # the order being signed fires
+    mutate(c)
+    (r,) = lint_fhir(c, linter=linter, source="t")
+    assert r.status == "invalid"
+    (f,) = [f for f in r.findings if f.code == "OL001"]
+    assert f.pointer == pointer and f.message.startswith(says) and f.message.endswith("cannot be read")
+
+
+# ------------------------------------------------------------------ MedicationStatement status
+
+
+@pytest.mark.parametrize("status", [None, "Active", "taking"])
+def test_a_medication_statement_with_no_r4_status_is_read_as_taken(linter, status):
+    # fhir.md 2.1 reads a MedicationRequest's unknown status as active (fail closed); a drug the patient
+    # may be taking is not dropped either: the cyclophosphamide still needs PCP prophylaxis (ILD301).
+    b = example("ILD301-fires.bundle.json")
+    r = resource(b, "MedicationRequest", "cyc")
+    r["resourceType"] = "MedicationStatement"
+    del r["intent"]
+    r["dosage"] = r.pop("dosageInstruction")
+    if status is None:
+        del r["status"]
+    else:
+        r["status"] = status
+    (res,) = lint_fhir(b, linter=linter, source="t")
+    assert res.status == "checked" and "ILD301" in [f.code for f in res.findings]
+    (note,) = [f for f in res.findings if f.message.startswith("unknown-status")]
+    assert note.message.endswith("read as active (fail closed)")
+
+
+@pytest.mark.parametrize("status", ["not-taken", "intended", "entered-in-error"])
+def test_a_medication_statement_not_taken_is_still_not_a_drug_taken(linter, status):
+    b = example("ILD301-fires.bundle.json")
+    r = resource(b, "MedicationRequest", "cyc")
+    r.update(resourceType="MedicationStatement", status=status, dosage=r.pop("dosageInstruction"))
+    del r["intent"]
+    (res,) = lint_fhir(b, linter=linter, source="t")
+    assert "ILD301" not in [f.code for f in res.findings]
+    assert not [f for f in res.findings if f.message.startswith("unknown-status")]
+
+
+# ------------------------------------------------------------------ frequency
+
+
+def _methylprednisolone_8_mg(repeat: dict) -> dict:
+    """ILD202-fires with methylprednisolone 8 mg (10 mg prednisone-equivalent) given by ``repeat``."""
+    b = example("ILD202-fires.bundle.json")
+    di = resource(b, "MedicationRequest", "mp")["dosageInstruction"][0]
+    di["doseAndRate"][0]["doseQuantity"]["value"] = 8
+    di["timing"]["repeat"] = repeat
+    return b
+
+
+def test_twice_a_day_is_over_the_limit(linter):
+    (r,) = lint_fhir(_methylprednisolone_8_mg({"frequency": 2, "period": 1, "periodUnit": "d"}), linter=linter, source="t")
+    assert "ILD202" in [f.code for f in r.findings]
+    (r,) = lint_fhir(_methylprednisolone_8_mg({"frequency": 1, "period": 1, "periodUnit": "d"}), linter=linter, source="t")
+    assert "ILD202" not in [f.code for f in r.findings]  # 10 mg PE a day: within 15
+
+
+@pytest.mark.parametrize("times", [{"timeOfDay": ["08:00:00", "20:00:00"]}, {"when": ["MORN", "EVE"]}], ids=["timeOfDay", "when"])
+def test_times_of_day_count_as_administrations(linter, times):
+    # No frequency (one per period by default) but two times a day: twice a day, 20 mg PE.
+    (r,) = lint_fhir(_methylprednisolone_8_mg({"period": 1, "periodUnit": "d", **times}), linter=linter, source="t")
+    assert "ILD202" in [f.code for f in r.findings]
+
+
+@pytest.mark.parametrize("field", ["frequency", "frequencyMax"])
+def test_a_frequency_that_is_not_a_number_is_unknown_never_once(linter, field):
+    (r,) = lint_fhir(_methylprednisolone_8_mg({"frequency": 1, field: "2", "period": 1, "periodUnit": "d"}), linter=linter,
+                     source="t")
+    (ol3,) = [f for f in r.findings if f.code == "OL003"]
+    assert f"{field} '2' per 1 d" in ol3.message and "ILD202" not in [f.code for f in r.findings]
+
+
+# ------------------------------------------------------------------ tests asked not to be done
+
+
+@pytest.mark.parametrize("extra", [{"doNotPerform": True}, {"intent": "option"}], ids=["doNotPerform", "option"])
+def test_a_test_asked_not_to_be_done_is_not_an_ordered_test(linter, extra):
+    b = example("ILD404-clean.bundle.json")
+    b["entry"] = [e for e in b["entry"] if e["resource"].get("id") != "pregnancy"]
+    (r,) = lint_fhir(copy.deepcopy(b), linter=linter, source="t")
+    assert "ILD404" in [f.code for f in r.findings]  # no pregnancy test: fires
+    sr: dict[str, Any] = {"resourceType": "ServiceRequest", "id": "sr1", "status": "active", "intent": "order",
+                          "subject": {"reference": "Patient/ssc-ild404-clean"},
+                          "code": {"coding": [{"system": "http://loinc.org", "code": "2106-3"}]}}
+    b["entry"].append({"resource": dict(sr)})
+    (r,) = lint_fhir(copy.deepcopy(b), linter=linter, source="t")
+    assert "ILD404" not in [f.code for f in r.findings]  # an ordered pregnancy test counts
+    b["entry"][-1]["resource"].update(extra)
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert "ILD404" in [f.code for f in r.findings]
+    assert [f.message for f in r.findings if f.message.startswith("dropped-order")] == [
+        f"dropped-order: ServiceRequest 'sr1' has {'doNotPerform: true' if 'doNotPerform' in extra else 'intent option'}: "
+        "not counted as an ordered test"]
+
+
+# ------------------------------------------------------------------ Bulk Data: a Bundle line
+
+
+def test_a_bulk_bundle_line_holding_an_order_that_names_no_patient_is_ol001(tmp_path, linter):
+    from orderlint.fhir.bulk import iter_bulk
+
+    folder = tmp_path / "e"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_text('{"resourceType":"Patient","id":"a"}\n{"resourceType":"Patient","id":"b"}\n',
+                                           encoding="utf-8")
+    order = {"resourceType": "MedicationRequest", "id": "cyc", "status": "active", "intent": "order",
+             "medicationCodeableConcept": {"text": "cyclophosphamide"}}
+    line = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]}
+    (folder / "MedicationRequest.ndjson").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    results = list(iter_bulk(str(folder), linter=linter))
+    (unplaced,) = [r for r in results if r.status == "invalid"]
+    (f,) = unplaced.findings
+    assert (f.code, f.severity, f.line, f.file) == ("OL001", "error", 1, str(folder / "MedicationRequest.ndjson"))
+    assert f.message == ("Bundle (no id) names no patient that can be placed and holds 1 medication resource (the export "
+                         "holds several patients): it was not checked")
