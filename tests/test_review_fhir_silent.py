@@ -185,3 +185,45 @@ def test_a_bulk_bundle_line_holding_an_order_that_names_no_patient_is_ol001(tmp_
     assert (f.code, f.severity, f.line, f.file) == ("OL001", "error", 1, str(folder / "MedicationRequest.ndjson"))
     assert f.message == ("Bundle (no id) names no patient that can be placed and holds 1 medication resource (the export "
                          "holds several patients): it was not checked")
+
+
+# ------------------------------------------------------------------ CDS Hooks: prefetch the EHR could not give
+
+
+def _with_prefetch(value: Any) -> dict:
+    c = example("ILD202-fires.cds-hooks.json")
+    c["prefetch"]["medications"] = value
+    return c
+
+
+_TIMED_OUT = {"resourceType": "OperationOutcome",
+              "issue": [{"severity": "error", "code": "exception", "diagnostics": "MedicationRequest query timed out"}]}
+_ONE_PAGE = {"resourceType": "Bundle", "type": "searchset", "entry": [],
+             "link": [{"relation": "next", "url": "https://ehr.example.org/fhir/MedicationRequest?_page=2"}]}
+
+
+@pytest.mark.parametrize("value, says", [
+    (_TIMED_OUT, "is an OperationOutcome reporting an error (MedicationRequest query timed out)"),
+    (_ONE_PAGE, "is one page of a search result (it links to a next page)"),
+    ({"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": []}, "holds 0 of the 2 resources its search found"),
+    ({"type": "searchset", "entry": []}, "is an object without `resourceType`, not a FHIR resource or Bundle"),
+    ("MedicationRequest?patient=1", "is a string, not a FHIR resource or Bundle"),
+], ids=["operation-outcome", "next-page", "total", "no-resourceType", "string"])
+def test_a_prefetch_the_ehr_could_not_give_is_ol001(linter, value, says):
+    # Read as "no other medications", such a prefetch hid a second glucocorticoid (ILD202's sum) or
+    # mycophenolate (ILD102): the request is OL001 at that prefetch.
+    (r,) = lint_fhir(_with_prefetch(value), linter=linter, source="t")
+    assert r.status == "invalid"
+    (f,) = r.findings
+    assert (f.code, f.pointer) == ("OL001", "/prefetch/medications")
+    assert f.message == f"prefetch `medications` {says}: the patient's data is incomplete, so the orders were not checked"
+
+
+@pytest.mark.parametrize("value", [
+    None,  # not provided (fhir.md section 1)
+    {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]},
+    {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": [], "link": [{"relation": "self", "url": "x"}]},
+], ids=["null", "information", "complete-search"])
+def test_a_prefetch_that_is_complete_or_not_provided_is_read(linter, value):
+    (r,) = lint_fhir(_with_prefetch(value), linter=linter, source="t")
+    assert r.status == "checked" and "ILD202" in [f.code for f in r.findings]

@@ -307,6 +307,12 @@ class _Mapper:
         pre = data.get("prefetch")
         if isinstance(pre, dict):
             for k, v in pre.items():
+                incomplete = _incomplete_prefetch(v)
+                if incomplete is not None:
+                    # Fail closed: data the EHR could not give (a failed or paged query) is not "none".
+                    self.errors.append((f"prefetch `{k}` {incomplete}: the patient's data is incomplete, so the "
+                                        "orders were not checked", _p("/prefetch", k)))
+                    continue
                 for x in self._items(v, _p("/prefetch", k), False):
                     kk = _key(x.r)
                     if kk is not None and kk in seen:
@@ -1424,6 +1430,42 @@ def _unknown_type(rt: Any) -> str:
 #: Resources that become orders (or history) of the patient they name: one that names no patient in
 #: input holding several changes some patient's checks unseen, so it is OL001, never a note.
 MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")
+
+
+def _incomplete_prefetch(v: Any) -> Optional[str]:
+    """Why a CDS Hooks prefetch value does not hold all of the data asked for, else None
+    (null is "not provided", fhir.md section 1): an OperationOutcome reporting an error, a search
+    result with a next page or fewer entries than its total, or a value that is not FHIR."""
+    if v is None:
+        return None
+    if isinstance(v, list):
+        for item in v:
+            why = _incomplete_prefetch(item)
+            if why is not None:
+                return why
+        return None
+    if not isinstance(v, dict):
+        return f"is {_kind(v)}, not a FHIR resource or Bundle"
+    rt = v.get("resourceType")
+    if not isinstance(rt, str):
+        return "is an object without `resourceType`, not a FHIR resource or Bundle"
+    if rt == "OperationOutcome":
+        issues = v.get("issue") if isinstance(v.get("issue"), list) else []
+        bad = [i for i in issues if isinstance(i, dict) and i.get("severity") in ("error", "fatal")]
+        if bad:
+            said = next((i.get("diagnostics") for i in bad if isinstance(i.get("diagnostics"), str)), None)
+            return "is an OperationOutcome reporting an error" + (f" ({said[:120]})" if said else "")
+    if rt == "Bundle":
+        links = v.get("link") if isinstance(v.get("link"), list) else []
+        if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in links):
+            return "is one page of a search result (it links to a next page)"
+        entries = v.get("entry") if isinstance(v.get("entry"), list) else []
+        matched = sum(1 for e in entries if isinstance(e, dict) and (not isinstance(e.get("search"), dict)
+                                                                     or e["search"].get("mode", "match") == "match"))
+        total = v.get("total")
+        if isinstance(total, int) and not isinstance(total, bool) and total > matched:
+            return f"holds {matched} of the {total} resources its search found"
+    return None
 
 
 def _unplaced(r: dict, where: str) -> str:

@@ -131,5 +131,9 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
                     raise FetchError(f"{key}: a page of the FHIR server's answer is not a Bundle")
                 entries.extend(_entries(key, page))
                 value["entry"] = entries
+            if pages > 1:
+                # Every page is read into the first: it no longer links to a next one (the mapping
+                # reads a search result that does as incomplete).
+                value["link"] = [ln for ln in value.get("link") or () if not (isinstance(ln, dict) and ln.get("relation") == "next")]
             out[key] = value
     return out
