@@ -227,3 +227,47 @@ def test_a_prefetch_the_ehr_could_not_give_is_ol001(linter, value, says):
 def test_a_prefetch_that_is_complete_or_not_provided_is_read(linter, value):
     (r,) = lint_fhir(_with_prefetch(value), linter=linter, source="t")
     assert r.status == "checked" and "ILD202" in [f.code for f in r.findings]
+
+
+# ------------------------------------------------------------------ tapers: the largest step by amount
+
+
+def _step(value: float, code: str, seq: int) -> dict:
+    return {"sequence": seq, "route": {"coding": [{"system": "http://snomed.info/sct", "code": "26643006"}]},
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d",
+                                  "boundsDuration": {"value": 7, "code": "d", "system": "http://unitsofmeasure.org"}}},
+            "doseAndRate": [{"doseQuantity": {"value": value, "code": code, "system": "http://unitsofmeasure.org"}}]}
+
+
+def _taper(*steps: dict, tablet_mg: float = 0) -> dict:
+    b = example("ILD202-fires.bundle.json")
+    mp = resource(b, "MedicationRequest", "mp")
+    mp["dosageInstruction"] = list(steps)
+    if tablet_mg:
+        del mp["medicationCodeableConcept"]
+        mp["contained"] = [{"resourceType": "Medication", "id": "m", "code": {"text": "methylprednisolone 4 MG Oral Tablet"},
+                            "ingredient": [{"itemCodeableConcept": {"text": "methylprednisolone"},
+                                            "strength": {"numerator": {"value": tablet_mg, "code": "mg", "system": "http://unitsofmeasure.org"},
+                                                         "denominator": {"value": 1, "code": "{tbl}", "system": "http://unitsofmeasure.org"}}}]}]
+        mp["medicationReference"] = {"reference": "#m"}
+    return b
+
+
+@pytest.mark.parametrize("steps, tablet_mg", [
+    ((_step(20, "mg", 1), _step(10, "mg", 2)), 0),
+    ((_step(0.02, "g", 1), _step(10, "mg", 2)), 0),  # 20 mg written in grams: the larger step
+    ((_step(5, "{tbl}", 1), _step(8, "mg", 2)), 4),  # five 4 mg tablets: 20 mg
+], ids=["mg", "g-then-mg", "tablets-then-mg"])
+def test_a_taper_is_judged_by_its_largest_step_in_mg(linter, steps, tablet_mg):
+    # methylprednisolone 20 mg = 25 mg prednisone-equivalent a day: over 15 (ILD202), whatever its unit.
+    (r,) = lint_fhir(_taper(*steps, tablet_mg=tablet_mg), linter=linter, source="t")
+    (f,) = [f for f in r.findings if f.code == "ILD202"]
+    assert "= 25 mg PE" in f.message
+
+
+def test_taper_steps_that_cannot_be_compared_are_all_judged(linter):
+    # A step in a unit that does not convert to mg (30 drops): read by its number it was the largest and
+    # the 20 mg step was held; now no step is held, and the 20 mg step is judged.
+    (r,) = lint_fhir(_taper(_step(30, "[drp]", 1), _step(20, "mg", 2)), linter=linter, source="t")
+    assert "ILD202" in [f.code for f in r.findings]
+    assert not [f for f in r.findings if "held" in f.message]

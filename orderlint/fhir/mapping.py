@@ -1133,15 +1133,29 @@ class _Mapper:
         for i, k in keys:
             groups.setdefault(k, []).append(i)
 
-        def size(k: Any) -> float:
+        def size(k: Any) -> Optional[tuple[str, float]]:
+            """(basis, daily amount) of a step's active entries, each converted to mg (or mg/kg, mg/m2);
+            None when one cannot be, or when they are in different bases."""
+            basis: Optional[str] = None
             total = 0.0
             for i in groups[k]:
                 o = orders[i]
-                if o["status"] in ("new", "active") and _number(o.get("dose")):
-                    total += o["dose"] * (_per_day(o.get("frequency")) or 1)
-            return total
+                if o["status"] not in ("new", "active"):
+                    continue
+                amount = _amount_of(o)
+                if amount is None or (basis is not None and amount[0] != basis):
+                    return None
+                basis = amount[0]
+                total += amount[1] * (_per_day(o.get("frequency")) or 1)
+            return (basis or "mg", total)
 
-        best = max(groups, key=size)
+        sizes = {k: size(k) for k in groups}
+        known = [v for v in sizes.values() if v is not None]
+        if len(known) < len(sizes) or len({b for b, _ in known}) > 1:
+            # Steps whose amounts cannot be compared (a unit not converted, g beside mg/kg): every
+            # step is judged as written, none held, rather than the largest guessed.
+            return
+        best = max(groups, key=lambda k: sizes[k][1])  # type: ignore[index]
         days: Optional[float] = 0.0
         for members in groups.values():
             lengths = [_course_days(orders[i]) for i in members]
@@ -1430,6 +1444,24 @@ def _unknown_type(rt: Any) -> str:
 #: Resources that become orders (or history) of the patient they name: one that names no patient in
 #: input holding several changes some patient's checks unseen, so it is OL001, never a note.
 MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")
+
+
+def _amount_of(o: dict) -> Optional[tuple[str, float]]:
+    """(basis, amount per administration) of a mapped order: its dose in mg (or mg/kg, mg/m2), a
+    count of pieces by its strength in mg; None when the unit does not convert."""
+    from orderlint.normalize import COUNT_UNITS, UNITS, _unit_key
+
+    dose, unit = o.get("dose"), o.get("unit")
+    if not _number(dose) or not isinstance(unit, str):
+        return None
+    key = _unit_key(unit)
+    mass = UNITS.get(key)
+    if mass is not None:
+        return mass[0], dose * mass[1]
+    strength = o.get("strength")
+    if key in COUNT_UNITS and isinstance(strength, dict) and _number(strength.get("value")) and strength.get("unit") == "mg":
+        return "mg", dose * strength["value"]
+    return None
 
 
 def _incomplete_prefetch(v: Any) -> Optional[str]:
