@@ -1149,13 +1149,19 @@ class _Mapper:
                 total += amount[1] * (_per_day(o.get("frequency")) or 1)
             return (basis or "mg", total)
 
-        sizes = {k: size(k) for k in groups}
-        known = [v for v in sizes.values() if v is not None]
-        if len(known) < len(sizes) or len({b for b, _ in known}) > 1:
-            # Steps whose amounts cannot be compared (a unit not converted, g beside mg/kg): every
-            # step is judged as written, none held, rather than the largest guessed.
+        sizes: dict[Any, float] = {}
+        bases = set()
+        for k in groups:
+            amount = size(k)
+            if amount is None:
+                # Steps whose amounts cannot be compared (a unit not converted, g beside mg/kg): every
+                # step is judged as written, none held, rather than the largest guessed.
+                return
+            bases.add(amount[0])
+            sizes[k] = amount[1]
+        if len(bases) > 1:
             return
-        best = max(groups, key=lambda k: sizes[k][1])  # type: ignore[index]
+        best = max(groups, key=sizes.__getitem__)
         days: Optional[float] = 0.0
         for members in groups.values():
             lengths = [_course_days(orders[i]) for i in members]
@@ -1482,18 +1488,18 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
     if not isinstance(rt, str):
         return "is an object without `resourceType`, not a FHIR resource or Bundle"
     if rt == "OperationOutcome":
-        issues = v.get("issue") if isinstance(v.get("issue"), list) else []
+        issues: list = v["issue"] if isinstance(v.get("issue"), list) else []
         bad = [i for i in issues if isinstance(i, dict) and i.get("severity") in ("error", "fatal")]
         if bad:
             said = next((i.get("diagnostics") for i in bad if isinstance(i.get("diagnostics"), str)), None)
             return "is an OperationOutcome reporting an error" + (f" ({said[:120]})" if said else "")
     if rt == "Bundle":
-        links = v.get("link") if isinstance(v.get("link"), list) else []
+        links: list = v["link"] if isinstance(v.get("link"), list) else []
         if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in links):
             return "is one page of a search result (it links to a next page)"
-        entries = v.get("entry") if isinstance(v.get("entry"), list) else []
-        matched = sum(1 for e in entries if isinstance(e, dict) and (not isinstance(e.get("search"), dict)
-                                                                     or e["search"].get("mode", "match") == "match"))
+        entries: list = v["entry"] if isinstance(v.get("entry"), list) else []
+        matched = len([e for e in entries if isinstance(e, dict) and (not isinstance(e.get("search"), dict)
+                                                                      or e["search"].get("mode", "match") == "match")])
         total = v.get("total")
         if isinstance(total, int) and not isinstance(total, bool) and total > matched:
             return f"holds {matched} of the {total} resources its search found"
