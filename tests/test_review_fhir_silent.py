@@ -271,3 +271,22 @@ def test_taper_steps_that_cannot_be_compared_are_all_judged(linter):
     (r,) = lint_fhir(_taper(_step(30, "[drp]", 1), _step(20, "mg", 2)), linter=linter, source="t")
     assert "ILD202" in [f.code for f in r.findings]
     assert not [f for f in r.findings if "held" in f.message]
+
+
+# ------------------------------------------------------------------ medication[x] given twice
+
+
+def test_a_drug_given_both_as_a_code_and_as_a_reference_is_ol001(linter):
+    # Read by its CodeableConcept ("ondansetron"), the cyclophosphamide the reference names went
+    # unchecked (no ILD301): which drug is ordered is not known, so the document is OL001.
+    b = example("ILD301-fires.bundle.json")
+    cyc = resource(b, "MedicationRequest", "cyc")
+    ptr = next(f"/entry/{i}/resource" for i, e in enumerate(b["entry"]) if e["resource"] is cyc)
+    cyc["contained"] = [{"resourceType": "Medication", "id": "m", "code": cyc["medicationCodeableConcept"]}]
+    cyc["medicationReference"] = {"reference": "#m"}
+    cyc["medicationCodeableConcept"] = {"text": "ondansetron"}
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert r.status == "invalid"
+    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+        ("OL001", f"{ptr}/medicationReference", "MedicationRequest 'cyc' gives both medicationCodeableConcept and "
+                                                "medicationReference (FHIR allows one): the drug ordered is not known")]

@@ -792,6 +792,12 @@ class _Mapper:
     def _medication(self, r: dict, ptr: str) -> tuple[Optional[str], str, list[tuple[str, str]], Optional[dict], Optional[str]]:
         """(name, its pointer, RxNorm codes with pointers, strength, strength pointer)."""
         cc, ccptr, strength, sptr = None, ptr, None, None
+        if isinstance(r.get("medicationCodeableConcept"), dict) and isinstance(r.get("medicationReference"), dict):
+            # medication[x] is one value in R4: given both ways, which drug is ordered is not known.
+            rid = r.get("id")
+            self.m.errors.append((f"{r.get('resourceType')}{' ' + repr(rid) if isinstance(rid, str) else ''} gives both "
+                                  "medicationCodeableConcept and medicationReference (FHIR allows one): the drug "
+                                  "ordered is not known", _p(ptr, "medicationReference")))
         if isinstance(r.get("medicationCodeableConcept"), dict):
             cc, ccptr = r["medicationCodeableConcept"], _p(ptr, "medicationCodeableConcept")
         elif isinstance(r.get("medicationReference"), dict):
