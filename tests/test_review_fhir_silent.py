@@ -290,3 +290,24 @@ def test_a_drug_given_both_as_a_code_and_as_a_reference_is_ol001(linter):
     assert [(f.code, f.pointer, f.message) for f in r.findings] == [
         ("OL001", f"{ptr}/medicationReference", "MedicationRequest 'cyc' gives both medicationCodeableConcept and "
                                                 "medicationReference (FHIR allows one): the drug ordered is not known")]
+
+
+_BID = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation", "code": "BID"}]}
+
+
+def test_a_repeat_that_states_no_frequency_yields_to_its_timing_code(linter):
+    # period 1 d and no frequency (once a day by default) under the code BID: twice a day, 20 mg PE.
+    b = _methylprednisolone_8_mg({"period": 1, "periodUnit": "d"})
+    resource(b, "MedicationRequest", "mp")["dosageInstruction"][0]["timing"]["code"] = _BID
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert "ILD202" in [f.code for f in r.findings]
+    assert [f.message for f in r.findings if f.message.startswith("timing-code")] == [
+        "timing-code: MedicationRequest/mp: frequency read from timing.code BID as bid"]
+
+
+def test_a_repeat_that_states_its_frequency_is_read_before_the_timing_code(linter):
+    # fhir.md 2.1: repeat wins over code when it says how often.
+    b = _methylprednisolone_8_mg({"frequency": 1, "period": 1, "periodUnit": "d"})
+    resource(b, "MedicationRequest", "mp")["dosageInstruction"][0]["timing"]["code"] = _BID
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert "ILD202" not in [f.code for f in r.findings]

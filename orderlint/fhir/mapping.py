@@ -1344,9 +1344,13 @@ class _Mapper:
             self._course(o, pre, rep, rptr)
             freq = self._repeat(rep, rptr)
             if freq is not None:
-                o["frequency"] = freq
-                m.origin[pre + "/frequency"] = rptr
-                return
+                code_freq = self._code_frequency(t, tptr) if "frequency" not in rep and "frequencyMax" not in rep else None
+                # A repeat that states no frequency (once per period) under a code that says more
+                # (BID): the code, the more often it may be given (fail closed).
+                if code_freq is None or not ((_per_day(code_freq[0]) or 0) > (_per_day(freq) or math.inf)):
+                    o["frequency"] = freq
+                    m.origin[pre + "/frequency"] = rptr
+                    return
         for cptr, c in self._codings(t.get("code"), _p(tptr, "code")):
             e = self.vs.get("timing_codes", c.get("system") if isinstance(c.get("system"), str) else None, c.get("code"))
             if e is not None:
@@ -1362,6 +1366,14 @@ class _Mapper:
             o["frequency"] = code["text"].strip()
             m.origin[pre + "/frequency"] = _p(tptr, "code", "text")
             self.note("timing-code", f"{label}: frequency read from timing.code text {code['text']!r}", _p(tptr, "code", "text"))
+
+    def _code_frequency(self, t: dict, tptr: str) -> Optional[tuple[Any, str]]:
+        """(frequency, pointer) a timing code of the value set maps to, else None."""
+        for cptr, c in self._codings(t.get("code"), _p(tptr, "code")):
+            e = self.vs.get("timing_codes", c.get("system") if isinstance(c.get("system"), str) else None, c.get("code"))
+            if e is not None:
+                return (e.maps_to if isinstance(e.maps_to, str) else dict(e.maps_to)), _p(cptr, "code")
+        return None
 
     def _repeat(self, rep: dict, rptr: str) -> Any:
         f, fmax, period, unit = rep.get("frequency"), rep.get("frequencyMax"), rep.get("period"), rep.get("periodUnit")
