@@ -311,3 +311,33 @@ def test_a_repeat_that_states_its_frequency_is_read_before_the_timing_code(linte
     resource(b, "MedicationRequest", "mp")["dosageInstruction"][0]["timing"]["code"] = _BID
     (r,) = lint_fhir(b, linter=linter, source="t")
     assert "ILD202" not in [f.code for f in r.findings]
+
+
+# ------------------------------------------------------------------ one resource, two copies
+
+
+def test_two_different_copies_of_a_resource_are_ol001(linter):
+    # The prophylaxis twice, the second copy entered in error: read as two orders, the active copy
+    # still cleared ILD301. Which copy is current is not known: OL001.
+    b = example("ILD301-clean.bundle.json")
+    i = next(i for i, e in enumerate(b["entry"]) if e["resource"].get("id") == "atovaquone")
+    later = copy.deepcopy(b["entry"][i])
+    later["resource"]["status"] = "entered-in-error"
+    later["resource"]["meta"] = {"versionId": "2"}
+    b["entry"].append(later)
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert r.status == "invalid"
+    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+        ("OL001", f"/entry/{len(b['entry']) - 1}/resource", f"MedicationRequest/atovaquone is in the input twice with "
+                                                            f"different content (also at /entry/{i}/resource): which copy "
+                                                            "is current is not known")]
+
+
+def test_the_same_copy_twice_is_read_once(linter):
+    # Not two orders of one drug (OL004), and not a reason to refuse the input.
+    b = example("ILD301-fires.bundle.json")
+    (before,) = lint_fhir(copy.deepcopy(b), linter=linter, source="t")
+    b["entry"].append(copy.deepcopy(next(e for e in b["entry"] if e["resource"].get("id") == "cyc")))
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert r.status == "checked" and "OL004" not in [f.code for f in r.findings]
+    assert [f.code for f in r.findings] == [f.code for f in before.findings]

@@ -325,8 +325,29 @@ class _Mapper:
         fallback = data.get("hookInstance") if isinstance(data.get("hookInstance"), str) else None
         return self._group(res, patient, fallback, cds=True)
 
+    def _one_copy_each(self, res: list[_Res]) -> list[_Res]:
+        """The resources with each (type, id) once: a copy identical to an earlier one is read once;
+        two different copies (two versions, a stopped and an active one) are OL001, since which is
+        current is not known and either could change the checks."""
+        first: dict[tuple, _Res] = {}
+        out: list[_Res] = []
+        for x in res:
+            k = _key(x.r)
+            if k is None:
+                out.append(x)
+                continue
+            seen = first.get(k)
+            if seen is None:
+                first[k] = x
+                out.append(x)
+            elif seen.r != x.r:
+                self.errors.append((f"{k[0]}/{k[1]} is in the input twice with different content (also at {seen.ptr}): "
+                                    "which copy is current is not known", x.ptr))
+        return out
+
     # ----------------------------------------------------------------- grouping by patient
     def _group(self, res: list[_Res], patient: Optional[str], fallback: Optional[str], cds: bool = False) -> list[Mapped]:
+        res = self._one_copy_each(res)
         url_ids: dict[str, str] = {}
         for x in res:
             if x.r.get("resourceType") == "Patient" and isinstance(x.r.get("id"), str):
