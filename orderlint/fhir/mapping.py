@@ -1364,36 +1364,38 @@ class _Mapper:
         if rep is not None:
             self._course(o, pre, rep, rptr)
             freq = self._repeat(rep, rptr)
-            if freq is not None:
-                code_freq = self._code_frequency(t, tptr) if "frequency" not in rep and "frequencyMax" not in rep else None
-                # A repeat that states no frequency (once per period) under a code that says more
-                # (BID): the code, the more often it may be given (fail closed).
-                if code_freq is None or not ((_per_day(code_freq[0]) or 0) > (_per_day(freq) or math.inf)):
-                    o["frequency"] = freq
-                    m.origin[pre + "/frequency"] = rptr
-                    return
-        for cptr, c in self._codings(t.get("code"), _p(tptr, "code")):
-            e = self.vs.get("timing_codes", c.get("system") if isinstance(c.get("system"), str) else None, c.get("code"))
-            if e is not None:
-                o["frequency"] = e.maps_to if isinstance(e.maps_to, str) else dict(e.maps_to)
-                m.origin[pre + "/frequency"] = _p(cptr, "code")
-                self.note("timing-code", f"{label}: frequency read from timing.code {e.code} as "
-                          f"{e.maps_to if isinstance(e.maps_to, str) else _show_freq(e.maps_to)}", _p(cptr, "code"))
-                if e.tag == "U":
-                    self.note("unverified-code", f"{label}: timing code {e.code} is an unverified code (U)", _p(cptr, "code"))
+            coded = self._timing_code(t, tptr)
+            # A repeat that states no frequency (once per period) under a code that says more (BID):
+            # the code, the more often it may be given (fail closed). A stated frequency wins.
+            says_more = (coded is not None and "frequency" not in rep and "frequencyMax" not in rep
+                         and (_per_day(_code_freq(coded[0])) or 0) > (_per_day(freq) or math.inf))
+            if freq is not None and not says_more:
+                o["frequency"] = freq
+                m.origin[pre + "/frequency"] = rptr
                 return
+        else:
+            coded = self._timing_code(t, tptr)
+        if coded is not None:
+            e, cptr = coded
+            o["frequency"] = _code_freq(e)
+            m.origin[pre + "/frequency"] = _p(cptr, "code")
+            self.note("timing-code", f"{label}: frequency read from timing.code {e.code} as "
+                      f"{e.maps_to if isinstance(e.maps_to, str) else _show_freq(e.maps_to)}", _p(cptr, "code"))
+            if e.tag == "U":
+                self.note("unverified-code", f"{label}: timing code {e.code} is an unverified code (U)", _p(cptr, "code"))
+            return
         code = t.get("code")
         if isinstance(code, dict) and isinstance(code.get("text"), str) and code["text"].strip():
             o["frequency"] = code["text"].strip()
             m.origin[pre + "/frequency"] = _p(tptr, "code", "text")
             self.note("timing-code", f"{label}: frequency read from timing.code text {code['text']!r}", _p(tptr, "code", "text"))
 
-    def _code_frequency(self, t: dict, tptr: str) -> Optional[tuple[Any, str]]:
-        """(frequency, pointer) a timing code of the value set maps to, else None."""
+    def _timing_code(self, t: dict, tptr: str) -> Optional[tuple[Any, str]]:
+        """(value-set entry, pointer) of the first timing.code coding the value set knows, else None."""
         for cptr, c in self._codings(t.get("code"), _p(tptr, "code")):
             e = self.vs.get("timing_codes", c.get("system") if isinstance(c.get("system"), str) else None, c.get("code"))
             if e is not None:
-                return (e.maps_to if isinstance(e.maps_to, str) else dict(e.maps_to)), _p(cptr, "code")
+                return e, cptr
         return None
 
     def _repeat(self, rep: dict, rptr: str) -> Any:
@@ -1489,6 +1491,11 @@ def _unknown_type(rt: Any) -> str:
 #: Resources that become orders (or history) of the patient they name: one that names no patient in
 #: input holding several changes some patient's checks unseen, so it is OL001, never a note.
 MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")
+
+
+def _code_freq(e: Any) -> Any:
+    """The frequency a timing-code entry maps to, as the order holds it."""
+    return e.maps_to if isinstance(e.maps_to, str) else dict(e.maps_to)
 
 
 def _amount_of(o: dict) -> Optional[tuple[str, float]]:
