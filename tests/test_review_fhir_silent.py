@@ -41,6 +41,7 @@ def resource(data: dict, rtype: str, rid: str) -> dict:
 
 
 # ------------------------------------------------------------------ CDS Hooks: the orders being signed
+# fhir.md section 1, "CDS Hooks: orders from context.draftOrders, else context.medications ..."
 
 
 def _no_resource_type(c: dict) -> None:
@@ -76,6 +77,8 @@ def test_draft_orders_that_cannot_be_read_are_ol001(linter, mutate, pointer, say
 
 
 # ------------------------------------------------------------------ MedicationStatement status
+# fhir.md 2.3, "MedicationStatement active/on-hold/unknown -> order active/on-hold/active", read with
+# 2.1, "unknown, absent, not an R4 code -> active (fail closed)"
 
 
 @pytest.mark.parametrize("status", [None, "Active", "taking"])
@@ -109,6 +112,7 @@ def test_a_medication_statement_not_taken_is_still_not_a_drug_taken(linter, stat
 
 
 # ------------------------------------------------------------------ frequency
+# fhir.md 2.1, frequency from `timing.repeat` (repeat wins over code when it says how often)
 
 
 def _methylprednisolone_8_mg(repeat: dict) -> dict:
@@ -143,6 +147,8 @@ def test_a_frequency_that_is_not_a_number_is_unknown_never_once(linter, field):
 
 
 # ------------------------------------------------------------------ tests asked not to be done
+# fhir.md 2.4, "ServiceRequest draft/active -> ordered", read with 2.1's dropped orders
+# (`doNotPerform: true`, `intent: option`)
 
 
 @pytest.mark.parametrize("extra", [{"doNotPerform": True}, {"intent": "option"}], ids=["doNotPerform", "option"])
@@ -166,6 +172,7 @@ def test_a_test_asked_not_to_be_done_is_not_an_ordered_test(linter, extra):
 
 
 # ------------------------------------------------------------------ Bulk Data: a Bundle line
+# fhir.md section 1, "FHIR NDJSON: a resource or Bundle per line", and "no subject: the only patient"
 
 
 def test_a_bulk_bundle_line_holding_an_order_that_names_no_patient_is_ol001(tmp_path, linter):
@@ -188,6 +195,7 @@ def test_a_bulk_bundle_line_holding_an_order_that_names_no_patient_is_ol001(tmp_
 
 
 # ------------------------------------------------------------------ CDS Hooks: prefetch the EHR could not give
+# fhir.md section 1, "Patient data: every resource in any prefetch value ... (missing or null: not provided)"
 
 
 def _with_prefetch(value: Any) -> dict:
@@ -230,6 +238,7 @@ def test_a_prefetch_that_is_complete_or_not_provided_is_read(linter, value):
 
 
 # ------------------------------------------------------------------ tapers: the largest step by amount
+# fhir.md 2.1, "ILD202/ILD302 take the largest step, not their sum"
 
 
 def _step(value: float, code: str, seq: int) -> dict:
@@ -274,6 +283,7 @@ def test_taper_steps_that_cannot_be_compared_are_all_judged(linter):
 
 
 # ------------------------------------------------------------------ medication[x] given twice
+# fhir.md 2.1, "Drug. medicationCodeableConcept, or medicationReference resolved ..." (one of them)
 
 
 def test_a_drug_given_both_as_a_code_and_as_a_reference_is_ol001(linter):
@@ -314,6 +324,8 @@ def test_a_repeat_that_states_its_frequency_is_read_before_the_timing_code(linte
 
 
 # ------------------------------------------------------------------ one resource, two copies
+# fhir.md is silent on repeated resources; built fail-closed (section 1: "A resource in both draft
+# orders and prefetch is read once, as the draft")
 
 
 def test_two_different_copies_of_a_resource_are_ol001(linter):
