@@ -1,7 +1,9 @@
 """Review: FHIR input shapes through which an unsafe regimen passed with no error (each failed before
 its fix). Unreadable CDS Hooks draft orders or context, a MedicationStatement whose status is absent
 or not R4, a frequency that is not a number or that times of day outnumber, a test asked not to be
-done, and a Bulk Data Bundle line that names no patient."""
+done, a Bulk Data Bundle line that names no patient, two different copies of one resource (in a
+Bundle or across prefetch keys), a modifier extension, an Observation that records no value, and
+an empty draftOrders beside context.medications."""
 
 from __future__ import annotations
 
@@ -353,3 +355,138 @@ def test_the_same_copy_twice_is_read_once(linter):
     (r,) = lint_fhir(b, linter=linter, source="t")
     assert r.status == "checked" and "OL004" not in [f.code for f in r.findings]
     assert [f.code for f in r.findings] == [f.code for f in before.findings]
+
+
+def test_two_prefetch_copies_that_differ_are_ol001(linter):
+    # Two prefetch keys holding one resource in different versions: the first was kept silently,
+    # so a stopped copy ahead of the active one hid a drug; now the Bundle rule applies (OL001).
+    c = example("ILD202-fires.cds-hooks.json")
+    stopped = copy.deepcopy(c["prefetch"]["medications"])
+    stopped["entry"][0]["resource"]["status"] = "stopped"
+    c["prefetch"] = {"earlier": stopped, **c["prefetch"]}
+    (r,) = lint_fhir(c, linter=linter, source="t")
+    assert r.status == "invalid"
+    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+        ("OL001", "/prefetch/medications/entry/0/resource", "MedicationRequest/mmf is in the input twice with different "
+                                                            "content (also at /prefetch/earlier/entry/0/resource): which "
+                                                            "copy is current is not known")]
+
+
+def test_two_prefetch_copies_that_agree_are_read_once(linter):
+    c = example("ILD202-fires.cds-hooks.json")
+    (before,) = lint_fhir(copy.deepcopy(c), linter=linter, source="t")
+    c["prefetch"]["again"] = copy.deepcopy(c["prefetch"]["medications"])
+    (r,) = lint_fhir(c, linter=linter, source="t")
+    assert r.status == "checked" and "OL004" not in [f.code for f in r.findings]
+    assert [f.code for f in r.findings] == [f.code for f in before.findings]
+
+
+def test_a_prefetch_copy_of_a_draft_order_is_read_as_the_draft(linter):
+    # fhir.md section 1: "A resource in both draft orders and prefetch is read once, as the draft",
+    # even when the stored copy differs (the draft is what is being signed).
+    c = example("ILD202-fires.cds-hooks.json")
+    (before,) = lint_fhir(copy.deepcopy(c), linter=linter, source="t")
+    stored = copy.deepcopy(c["context"]["draftOrders"]["entry"][0])
+    stored["resource"]["status"] = "stopped"
+    c["prefetch"]["medications"]["entry"].append(stored)
+    (r,) = lint_fhir(c, linter=linter, source="t")
+    assert r.status == "checked"
+    assert [(f.code, f.pointer) for f in r.findings] == [(f.code, f.pointer) for f in before.findings]
+
+
+# ------------------------------------------------------------------ modifier extensions
+# fhir.md is silent; FHIR R4 (Extensibility): "Implementations processing the data in resources
+# SHALL check for modifierExtension" and SHALL NOT ignore one they do not know. Built fail-closed.
+
+_NOT_GIVEN = {"url": "https://ehr.example.org/fhir/StructureDefinition/order-not-given", "valueBoolean": True}
+
+
+def _atovaquone(b: dict) -> tuple[int, dict]:
+    i = next(i for i, e in enumerate(b["entry"]) if e["resource"].get("id") == "atovaquone")
+    return i, b["entry"][i]["resource"]
+
+
+@pytest.mark.parametrize("where, tail", [
+    (lambda r: r, "/modifierExtension/0"),
+    (lambda r: r["dosageInstruction"][0], "/dosageInstruction/0/modifierExtension/0"),
+], ids=["resource", "dosage"])
+def test_a_modifier_extension_on_a_resource_read_is_ol001(linter, where, tail):
+    # The prophylaxis marked "not given" by a modifier extension still cleared ILD301.
+    b = example("ILD301-clean.bundle.json")
+    i, r = _atovaquone(b)
+    where(r)["modifierExtension"] = [_NOT_GIVEN]
+    (res,) = lint_fhir(b, linter=linter, source="t")
+    assert res.status == "invalid"
+    assert [(f.code, f.pointer, f.message) for f in res.findings] == [
+        ("OL001", f"/entry/{i}/resource{tail}", f"MedicationRequest 'atovaquone' carries a modifierExtension "
+                                                f"({_NOT_GIVEN['url']}) that changes its meaning in a way orderlint "
+                                                "does not know: it cannot be read")]
+
+
+def test_no_modifier_extension_or_one_on_a_resource_not_read_changes_nothing(linter):
+    b = example("ILD301-clean.bundle.json")
+    (before,) = lint_fhir(copy.deepcopy(b), linter=linter, source="t")
+    _, r = _atovaquone(b)
+    r["modifierExtension"] = []  # empty: no modifier
+    pid = next(e["resource"]["id"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient")
+    b["entry"].append({"resource": {"resourceType": "Encounter", "id": "e1", "status": "finished",
+                                    "subject": {"reference": f"Patient/{pid}"}, "modifierExtension": [_NOT_GIVEN]}})
+    (r2,) = lint_fhir(b, linter=linter, source="t")
+    assert r2.status == before.status == "checked"
+    assert [(f.code, f.pointer) for f in r2.findings] == [(f.code, f.pointer) for f in before.findings]
+
+
+# ------------------------------------------------------------------ a result that says it has no value
+# fhir.md 2.4 counts final/amended/corrected Observations; it is silent on dataAbsentReason (FHIR R4
+# obs-6: present only when there is no value). Built fail-closed: such an Observation is no result.
+
+
+def test_an_observation_with_no_value_is_not_a_screening_result(linter):
+    # A final hepatitis B Observation recording that the test failed ("error") stood for the
+    # screening: ILD403 did not fire.
+    b = example("ILD401-clean.bundle.json")
+    i = next(i for i, e in enumerate(b["entry"]) if e["resource"].get("id") == "hbv")
+    hbv = b["entry"][i]["resource"]
+    del hbv["interpretation"]
+    hbv["dataAbsentReason"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                                           "code": "error"}]}
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert r.status == "checked"
+    assert "ILD403" in [f.code for f in r.findings]  # hepatitis B screening
+    (note,) = [f for f in r.findings if f.code == "OL008"]
+    assert (note.pointer, note.message) == (
+        f"/entry/{i}/resource/dataAbsentReason",
+        "missing-value: Observation of hbv has no value (dataAbsentReason: error): not counted as a result")
+
+
+def test_an_observation_with_a_value_is_a_screening_result(linter):
+    (r,) = lint_fhir(example("ILD401-clean.bundle.json"), linter=linter, source="t")
+    assert r.status == "checked" and r.findings == []
+
+
+# ------------------------------------------------------------------ two carriers of the orders being signed
+# fhir.md section 1: "orders from context.draftOrders, else context.medications ...". Silent on an
+# empty draftOrders beside a context.medications that holds orders; built fail-closed.
+
+
+def test_empty_draft_orders_beside_medications_that_hold_orders_is_ol001(linter):
+    # The cyclophosphamide order in context.medications went unchecked (no-orders, info).
+    c = example("ILD202-fires.cds-hooks.json")
+    c["context"]["medications"] = c["context"]["draftOrders"]
+    c["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
+    (r,) = lint_fhir(c, linter=linter, source="t")
+    assert r.status == "invalid"
+    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+        ("OL001", "/context/draftOrders", "context.draftOrders holds no resources while context.medications does: "
+                                          "which holds the orders being signed is not known")]
+
+
+@pytest.mark.parametrize("other", [None, {"resourceType": "Bundle", "type": "collection", "entry": []}], ids=["null", "empty"])
+def test_empty_draft_orders_alone_has_nothing_to_check(linter, other):
+    c = example("ILD202-fires.cds-hooks.json")
+    c["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
+    c["context"]["medications"] = other
+    c["prefetch"]["medications"] = None
+    (r,) = lint_fhir(c, linter=linter, source="t")
+    assert r.status == "not-applicable"
+    assert [f.code for f in r.findings] == ["OL008"] and r.findings[0].message.startswith("no-orders")

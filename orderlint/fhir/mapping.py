@@ -299,11 +299,20 @@ class _Mapper:
                                 "orders cannot be read", "/context"))
         ctx: dict = data["context"] if isinstance(data.get("context"), dict) else {}
         res: list[_Res] = []
-        for key in ("draftOrders", "medications", "orders", "order"):
-            if ctx.get(key) is not None:
-                res.extend(self._items(ctx[key], _p("/context", key), True))
-                break
-        seen = {_key(x.r) for x in res if _key(x.r) is not None}
+        keys = [k for k in ("draftOrders", "medications", "orders", "order") if ctx.get(k) is not None]
+        if keys:
+            res.extend(self._items(ctx[keys[0]], _p("/context", keys[0]), True))
+            if not res:
+                # Fail closed: an empty draftOrders beside context.medications (or orders) that holds
+                # resources would check nothing; which carrier holds the orders being signed is unknown.
+                for k in keys[1:]:
+                    if any(True for _ in self._items(ctx[k], _p("/context", k), False)):
+                        self.errors.append((f"context.{keys[0]} holds no resources while context.{k} does: which "
+                                            "holds the orders being signed is not known", _p("/context", keys[0])))
+                        break
+        # fhir.md 1: a resource in both draft orders and prefetch is read once, as the draft. Two
+        # prefetch copies of one resource are left to _one_copy_each (OL001 when they differ).
+        drafts = {_key(x.r) for x in res if _key(x.r) is not None}
         pre = data.get("prefetch")
         if isinstance(pre, dict):
             for k, v in pre.items():
@@ -313,13 +322,7 @@ class _Mapper:
                     self.errors.append((f"prefetch `{k}` {incomplete}: the patient's data is incomplete, so the "
                                         "orders were not checked", _p("/prefetch", k)))
                     continue
-                for x in self._items(v, _p("/prefetch", k), False):
-                    kk = _key(x.r)
-                    if kk is not None and kk in seen:
-                        continue  # read once, as the draft
-                    if kk is not None:
-                        seen.add(kk)
-                    res.append(x)
+                res.extend(x for x in self._items(v, _p("/prefetch", k), False) if _key(x.r) not in drafts)
         pid = ctx.get("patientId")
         patient = _ref_id(pid) if isinstance(pid, str) and pid.strip() else None
         fallback = data.get("hookInstance") if isinstance(data.get("hookInstance"), str) else None
@@ -365,6 +368,14 @@ class _Mapper:
             rt = x.r.get("resourceType")
             if rt not in R4_TYPES and rt not in OLD_REQUEST_TYPES and rt not in OTHER_VERSION_TYPES:
                 self.errors.append((_unknown_type(rt), _p(x.ptr, "resourceType")))
+            elif rt in READ_TYPES:
+                mod = _modifier_extension(x.r, x.ptr)
+                if mod is not None:
+                    # FHIR R4 (Extensibility): a modifier extension the reader does not know SHALL NOT be
+                    # ignored; it may mean "not", "only if" or "planned", so the resource cannot be read.
+                    what, where = mod
+                    self.errors.append((f"{rt} {_id_text(x.r)}carries a modifierExtension ({what}) that changes its "
+                                        "meaning in a way orderlint does not know: it cannot be read", where))
         if self.errors:  # input that cannot be read is invalid as a whole, as with --fhir-strict
             m = Mapped()
             m.errors = self.errors
@@ -696,6 +707,14 @@ class _Mapper:
         if not names:
             return
         item: dict = {"status": status}
+        if rt == "Observation" and r.get("dataAbsentReason") not in (None, {}, []):
+            # A final Observation that says why it holds no value (error, not performed, ...) is no
+            # result: counting it would stand for a screening that gave none.
+            self.m.notes.extend(notes)
+            absent = _concept_text(r["dataAbsentReason"])
+            self.note("missing-value", f"Observation of {', '.join(names)} has no value (dataAbsentReason"
+                      f"{': ' + absent if absent else ''}): not counted as a result", _p(ptr, "dataAbsentReason"))
+            return
         if status == "resulted":
             date = _date(_when(r))
             if date is None:
@@ -1491,6 +1510,31 @@ def _unknown_type(rt: Any) -> str:
 #: Resources that become orders (or history) of the patient they name: one that names no patient in
 #: input holding several changes some patient's checks unseen, so it is OL001, never a note.
 MEDICATION_TYPES = ("MedicationRequest", "MedicationStatement")
+#: The resource types the mapping reads (section 2); a modifier extension on one of them is OL001.
+READ_TYPES = frozenset(("Patient", "MedicationRequest", "MedicationStatement", "Medication", "Observation", "Condition",
+                        "ServiceRequest", "Procedure", "DiagnosticReport", "ImagingStudy"))
+
+
+def _modifier_extension(v: Any, ptr: str) -> Optional[tuple[str, str]]:
+    """The first non-empty ``modifierExtension`` anywhere in ``v`` (resource, contained resource or
+    element): its url (or "no url") and its pointer; None when there is none."""
+    if isinstance(v, dict):
+        for k, sub in v.items():
+            if k == "modifierExtension" and sub not in (None, [], {}):
+                first = sub[0] if isinstance(sub, list) else sub
+                url = first.get("url") if isinstance(first, dict) else None
+                return (url if isinstance(url, str) else "no url", _p(ptr, k, 0) if isinstance(sub, list) else _p(ptr, k))
+            if isinstance(sub, (dict, list)):
+                hit = _modifier_extension(sub, _p(ptr, k))
+                if hit is not None:
+                    return hit
+    elif isinstance(v, list):
+        for i, sub in enumerate(v):
+            if isinstance(sub, (dict, list)):
+                hit = _modifier_extension(sub, _p(ptr, i))
+                if hit is not None:
+                    return hit
+    return None
 
 
 def _code_freq(e: Any) -> Any:
@@ -1570,6 +1614,18 @@ def _unplaced(r: dict, where: str) -> str:
     else:
         why = "its subject names no Patient"
     return f"{name} names no patient that can be placed ({why}; the {where} holds several patients): it was not checked"
+
+
+def _concept_text(cc: Any) -> Optional[str]:
+    """A CodeableConcept in a few words for a message: its first coding's code, else its text."""
+    if not isinstance(cc, dict):
+        return None
+    cod = cc.get("coding")
+    for c in cod if isinstance(cod, list) else [cod]:
+        if isinstance(c, dict) and isinstance(c.get("code"), str) and c["code"].strip():
+            return c["code"].strip()
+    t = cc.get("text")
+    return t.strip()[:80] if isinstance(t, str) and t.strip() else None
 
 
 def _kind(v: Any) -> str:
