@@ -365,12 +365,12 @@ class _BulkReader:
 
     def _file(self, fid: int, path: str, name: str) -> Iterator[tuple[Any, ...]]:
         from orderlint.fhir.bulk import _med_refs, _patient_key
-        from orderlint.reader import STREAM_BUFFER, iter_jsonl_lines, jsonl_document
+        from orderlint.reader import iter_jsonl_lines, jsonl_document, open_lines
 
         mode = self.mode
         seen: list[str] = []  # "keys": this file's first two patients
         try:
-            stream = open(path, "rb", buffering=STREAM_BUFFER)
+            stream = open_lines(path)
         except OSError as e:
             yield from self._error(fid, 0, name, f"cannot read {name}: {e.strerror or e}", "", (1, 1))
             return

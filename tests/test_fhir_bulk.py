@@ -347,3 +347,48 @@ def test_command_line_fhir_strict_reaches_a_bulk_folder_found_in_a_walk(tmp_path
 
     assert "invalid" not in statuses()
     assert statuses("--fhir-strict").count("invalid") == 1
+
+
+def _gzip_file(path: Path) -> Path:
+    import gzip
+
+    gz = path.with_name(path.name + ".gz")
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    path.unlink()
+    return gz
+
+
+def test_a_compressed_export_file_is_read_decompressed(tmp_path, linter):
+    # An export saved compressed (`MedicationRequest.000.ndjson.gz`) was not read at all: half the
+    # patients' orders were missing, and each of those patients was "no orders" (info).
+    write_export(tmp_path / "plain", 12)
+    plain = list(iter_bulk(str(tmp_path / "plain"), linter=linter))
+    write_export(tmp_path / "gz", 12)
+    gz = _gzip_file(tmp_path / "gz" / "MedicationRequest.000.ndjson")
+    assert is_bulk_folder(str(tmp_path / "gz")) and str(gz) in [p for _t, p in bulk_files(str(tmp_path / "gz"))]
+    got = list(iter_bulk(str(tmp_path / "gz"), linter=linter))
+    assert [(r.patient, r.status) for r in got] == [(r.patient, r.status) for r in plain]
+    moved = 0
+    for a, b in zip(plain, got):
+        assert [(f.code, f.message, f.pointer, f.line, f.column) for f in a.findings] == \
+               [(f.code, f.message, f.pointer, f.line, f.column) for f in b.findings]
+        for f, g in zip(a.findings, b.findings):
+            moved += f.file.endswith("MedicationRequest.000.ndjson")
+            assert g.file == (str(gz) if f.file.endswith("MedicationRequest.000.ndjson") else f.file.replace("/plain/", "/gz/"))
+    assert moved  # some finding is in the compressed file
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda raw: raw[: len(raw) // 2], "not a complete gzip file"),
+    (lambda raw: b"not gzip at all\n", "Not a gzipped file"),
+], ids=["truncated", "not-gzip"])
+def test_a_damaged_compressed_export_file_is_an_error_result(tmp_path, linter, damage, says):
+    folder = tmp_path / "x"
+    write_export(folder, 3)
+    gz = _gzip_file(folder / "MedicationRequest.001.ndjson")
+    gz.write_bytes(damage(gz.read_bytes()))
+    results = list(iter_bulk(str(folder), linter=linter))
+    bad = [r for r in results if r.status == "invalid"]
+    assert len(bad) == 1 and bad[0].source == str(gz)
+    (f,) = bad[0].findings
+    assert f.code == "OL001" and says in f.message and f.message.startswith(f"{gz}: ")

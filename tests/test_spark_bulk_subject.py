@@ -169,3 +169,21 @@ def test_spark_gives_the_command_lines_rows_for_resources_that_name_no_patient(t
     # none: one regimen of them all
     _rel, none = got["none"]
     assert len({r[0] for r in none}) == 1
+
+
+def test_a_compressed_export_file_gives_the_same_rows(tmp_path):
+    # lint_fhir_bulk reads `MedicationRequest.ndjson.gz` as the command line does (decompressed).
+    import gzip
+
+    from orderlint.spark import _BulkReader, _export_files, _prepare
+
+    two_patients(tmp_path / "e")
+    job = _prepare(None, AS_OF, (), True)
+    plain = tmp_path / "e" / "MedicationRequest.ndjson"
+    rows = {mode: list(_BulkReader(job, mode)._file(0, str(plain), "m")) for mode in ("keys", "res", "refs")}
+    gz = plain.with_name(plain.name + ".gz")
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    files, _names = _export_files(str(tmp_path / "e"))
+    assert str(gz) in [path for _fid, path, _name in files]
+    assert {mode: list(_BulkReader(job, mode)._file(0, str(gz), "m")) for mode in rows} == rows

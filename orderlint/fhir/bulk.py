@@ -79,7 +79,7 @@ BATCH_BYTES = 1 << 20
 #: Resource types read from an export (fhir.md section 1); files of other types are skipped.
 TYPES = frozenset({"Patient", "MedicationRequest", "MedicationStatement", "Observation", "Condition", "ServiceRequest",
                    "Procedure", "Medication", "DiagnosticReport", "ImagingStudy"})
-_FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson$")
+_FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson(?:\.gz)?$")  # .gz: read decompressed
 #: The temporary database: one row per resource (`res`), per Medication (`meds`, found by
 #: reference) and per line that is not a resource (`bad`: its OL001), indexed once loaded. Patients
 #: and their rows are read back through the index (no temporary sort; tested).
@@ -268,7 +268,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
 
 
 def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
-    from orderlint.reader import STREAM_BUFFER, iter_jsonl_lines, jsonl_document
+    from orderlint.reader import iter_jsonl_lines, jsonl_document, open_lines
 
     batch: list[tuple[str, int, int, str]] = []
     meds: list[tuple[str, int, int, str]] = []
@@ -288,7 +288,7 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
         db.execute("INSERT INTO bad VALUES (?, ?, ?, ?, ?)", (source, message, pointer, line, col))
 
     try:
-        stream = open(path, "rb", buffering=STREAM_BUFFER)
+        stream = open_lines(path)
     except OSError as e:
         bad(path, f"cannot read {path}: {e.strerror or e}", "", 1, 1)
         return

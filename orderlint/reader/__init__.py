@@ -43,6 +43,7 @@ from orderlint.reader.streams import format_for as format_for
 from orderlint.reader.streams import iter_jsonl as iter_jsonl
 from orderlint.reader.streams import iter_jsonl_lines as iter_jsonl_lines
 from orderlint.reader.streams import jsonl_document as jsonl_document
+from orderlint.reader.streams import open_lines as open_lines
 from orderlint.reader.streams import parse_text as parse_text
 from orderlint.reader.streams import read_bytes as read_bytes
 from orderlint.reader.streams import read_stream as read_stream
@@ -66,6 +67,7 @@ __all__ = [
     "iter_jsonl",
     "iter_jsonl_lines",
     "jsonl_document",
+    "open_lines",
     "parse_json",
     "parse_text",
     "parse_yaml",

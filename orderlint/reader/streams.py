@@ -124,6 +124,38 @@ def read_stream(stream: BinaryIO, limit: int = MAX_DOCUMENT_BYTES + 1) -> bytes:
     return raw
 
 
+def open_lines(path: str) -> BinaryIO:
+    """``path`` opened for reading line by line, through a large buffer; a ``.gz`` file (a Bulk Data
+    export saved compressed: `Observation.ndjson.gz`) is decompressed as it is read. Raises OSError."""
+    from orderlint.reader.document import STREAM_BUFFER
+
+    if path.endswith(".gz"):
+        return _gunzip(path)
+    return open(path, "rb", buffering=STREAM_BUFFER)
+
+
+def _gunzip(path: str) -> BinaryIO:
+    import gzip
+    import io
+    import zlib
+
+    class Gunzip(gzip.GzipFile):
+        # A truncated or corrupt file raises EOFError or zlib.error, which callers that read files
+        # do not expect: each is an OSError here, so it is said at the file, never a traceback.
+        def readline(self, size: Optional[int] = -1) -> bytes:
+            try:
+                return super().readline(size)
+            except (EOFError, zlib.error) as e:
+                raise OSError(f"not a complete gzip file ({e})") from e
+
+        def fileno(self) -> int:
+            # The compressed size says nothing of the lines read: no truncation check by size (a
+            # truncated gzip file fails by itself, above).
+            raise io.UnsupportedOperation("a decompressed stream")
+
+    return Gunzip(path, "rb")  # type: ignore[return-value]
+
+
 def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, Optional[bytes]]]:
     """(source, line number, raw line) for each non-blank line; raw is None for an over-long line.
 
