@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
+# Spelled here, not imported, so that `--help` and a run that fails early import neither the
+# configuration nor the formatters; tests/test_cli.py holds them equal to config.FAIL_ON and
+# formatters.FORMATS.
 FORMAT_CHOICES = ["text", "json", "jsonl", "sarif", "junit", "github", "fhir"]
 FAIL_ON = ["error", "warning", "info", "never"]
 

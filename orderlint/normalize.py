@@ -105,6 +105,14 @@ def _unit_key(text: str) -> str:
     return text if text in UNITS else clean_name(text).replace(" ", "")
 
 
+def read_unit(text: str) -> tuple[Optional[tuple[str, float]], Optional[str]]:
+    """A dose unit as written -> (its (basis, factor to the basis) if it is a mass unit, the piece
+    it counts if it is a count unit ('tablet')); (None, None) for a unit not known. One reading
+    of units for normalizing orders and for the FHIR mapping's taper steps."""
+    key = _unit_key(text)
+    return UNITS.get(key), COUNT_UNITS.get(key)
+
+
 def _as_written(keys: Iterable[str]) -> set[str]:
     """Each key in the capitalizations order systems print ('PO', 'Oral', 'BID', 'MG')."""
     return {v for k in keys for v in (k, k.upper(), k.capitalize(), k.title())}
@@ -733,9 +741,7 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
         if mass is None:
             piece = _PIECES_AS_WRITTEN.get(unit)
             if piece is None:
-                unit_key = _unit_key(unit)
-                mass = UNITS.get(unit_key)
-                piece = COUNT_UNITS.get(unit_key)
+                mass, piece = read_unit(unit)
         if mass is not None:
             basis, factor = mass
             per_admin = dose * factor

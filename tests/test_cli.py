@@ -237,3 +237,13 @@ def test_no_traceback_on_internal_error(monkeypatch):
     monkeypatch.setattr(Linter, "lint_document", boom)
     r = run_cli("check", str(CLEAN_DOC))
     assert r.exit_code == 2 and "internal error: RuntimeError: simulated bug" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_command_lines_choices_are_the_configurations_and_the_formatters():
+    # cli spells them out for a light start-up; a format or fail-on level added in one place only
+    # would be refused by one front end and taken by the other.
+    from orderlint import cli, config
+    from orderlint.formatters import FORMATS
+
+    assert tuple(cli.FAIL_ON) == tuple(config.FAIL_ON)
+    assert sorted(cli.FORMAT_CHOICES) == sorted(FORMATS)

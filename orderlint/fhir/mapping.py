@@ -1545,17 +1545,16 @@ def _code_freq(e: Any) -> Any:
 def _amount_of(o: dict) -> Optional[tuple[str, float]]:
     """(basis, amount per administration) of a mapped order: its dose in mg (or mg/kg, mg/m2), a
     count of pieces by its strength in mg; None when the unit does not convert."""
-    from orderlint.normalize import COUNT_UNITS, UNITS, _unit_key
+    from orderlint.normalize import read_unit
 
     dose, unit = o.get("dose"), o.get("unit")
     if not _number(dose) or not isinstance(unit, str):
         return None
-    key = _unit_key(unit)
-    mass = UNITS.get(key)
+    mass, piece = read_unit(unit)
     if mass is not None:
         return mass[0], dose * mass[1]
     strength = o.get("strength")
-    if key in COUNT_UNITS and isinstance(strength, dict) and _number(strength.get("value")) and strength.get("unit") == "mg":
+    if piece is not None and isinstance(strength, dict) and _number(strength.get("value")) and strength.get("unit") == "mg":
         return "mg", dose * strength["value"]
     return None
 
