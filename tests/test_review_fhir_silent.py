@@ -37,6 +37,30 @@ def errors(results: list[Result]) -> list[tuple[str, str, str]]:
     return [(r.status, f.code, f.pointer) for r in results for f in r.findings if f.severity == "error"]
 
 
+def refused(data: dict, linter: Linter) -> list[tuple[str, str, str]]:
+    """(code, pointer, message) of the findings of input that is refused as a whole."""
+    (r,) = lint_fhir(data, linter=linter, source="t")
+    assert r.status == "invalid"
+    return [(f.code, f.pointer, f.message) for f in r.findings]
+
+
+def same_findings(data: dict, change: Any, linter: Linter) -> list[tuple[str, str]]:
+    """Lint ``data``, then ``change(data)`` and lint again: asserts that both are checked with the
+    same findings, and returns them as (code, pointer)."""
+    (before,) = lint_fhir(copy.deepcopy(data), linter=linter, source="t")
+    change(data)
+    (after,) = lint_fhir(data, linter=linter, source="t")
+    got = [(f.code, f.pointer) for f in after.findings]
+    assert after.status == before.status == "checked"
+    assert got == [(f.code, f.pointer) for f in before.findings]
+    return got
+
+
+def _atovaquone(b: dict) -> tuple[int, dict]:
+    i = next(i for i, e in enumerate(b["entry"]) if e["resource"].get("id") == "atovaquone")
+    return i, b["entry"][i]["resource"]
+
+
 def resource(data: dict, rtype: str, rid: str) -> dict:
     (r,) = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == rtype and e["resource"].get("id") == rid]
     return r
@@ -334,14 +358,12 @@ def test_two_different_copies_of_a_resource_are_ol001(linter):
     # The prophylaxis twice, the second copy entered in error: read as two orders, the active copy
     # still cleared ILD301. Which copy is current is not known: OL001.
     b = example("ILD301-clean.bundle.json")
-    i = next(i for i, e in enumerate(b["entry"]) if e["resource"].get("id") == "atovaquone")
-    later = copy.deepcopy(b["entry"][i])
-    later["resource"]["status"] = "entered-in-error"
-    later["resource"]["meta"] = {"versionId": "2"}
-    b["entry"].append(later)
-    (r,) = lint_fhir(b, linter=linter, source="t")
-    assert r.status == "invalid"
-    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+    i, atovaquone = _atovaquone(b)
+    later = copy.deepcopy(atovaquone)
+    later["status"] = "entered-in-error"
+    later["meta"] = {"versionId": "2"}
+    b["entry"].append({"resource": later})
+    assert refused(b, linter) == [
         ("OL001", f"/entry/{len(b['entry']) - 1}/resource", f"MedicationRequest/atovaquone is in the input twice with "
                                                             f"different content (also at /entry/{i}/resource): which copy "
                                                             "is current is not known")]
@@ -350,11 +372,9 @@ def test_two_different_copies_of_a_resource_are_ol001(linter):
 def test_the_same_copy_twice_is_read_once(linter):
     # Not two orders of one drug (OL004), and not a reason to refuse the input.
     b = example("ILD301-fires.bundle.json")
-    (before,) = lint_fhir(copy.deepcopy(b), linter=linter, source="t")
-    b["entry"].append(copy.deepcopy(next(e for e in b["entry"] if e["resource"].get("id") == "cyc")))
-    (r,) = lint_fhir(b, linter=linter, source="t")
-    assert r.status == "checked" and "OL004" not in [f.code for f in r.findings]
-    assert [f.code for f in r.findings] == [f.code for f in before.findings]
+    cyc = next(e for e in b["entry"] if e["resource"].get("id") == "cyc")
+    got = same_findings(b, lambda b: b["entry"].append(copy.deepcopy(cyc)), linter)
+    assert "OL004" not in [code for code, _ in got]
 
 
 def test_two_prefetch_copies_that_differ_are_ol001(linter):
@@ -364,9 +384,7 @@ def test_two_prefetch_copies_that_differ_are_ol001(linter):
     stopped = copy.deepcopy(c["prefetch"]["medications"])
     stopped["entry"][0]["resource"]["status"] = "stopped"
     c["prefetch"] = {"earlier": stopped, **c["prefetch"]}
-    (r,) = lint_fhir(c, linter=linter, source="t")
-    assert r.status == "invalid"
-    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+    assert refused(c, linter) == [
         ("OL001", "/prefetch/medications/entry/0/resource", "MedicationRequest/mmf is in the input twice with different "
                                                             "content (also at /prefetch/earlier/entry/0/resource): which "
                                                             "copy is current is not known")]
@@ -374,24 +392,17 @@ def test_two_prefetch_copies_that_differ_are_ol001(linter):
 
 def test_two_prefetch_copies_that_agree_are_read_once(linter):
     c = example("ILD202-fires.cds-hooks.json")
-    (before,) = lint_fhir(copy.deepcopy(c), linter=linter, source="t")
-    c["prefetch"]["again"] = copy.deepcopy(c["prefetch"]["medications"])
-    (r,) = lint_fhir(c, linter=linter, source="t")
-    assert r.status == "checked" and "OL004" not in [f.code for f in r.findings]
-    assert [f.code for f in r.findings] == [f.code for f in before.findings]
+    got = same_findings(c, lambda c: c["prefetch"].update(again=copy.deepcopy(c["prefetch"]["medications"])), linter)
+    assert "OL004" not in [code for code, _ in got]
 
 
 def test_a_prefetch_copy_of_a_draft_order_is_read_as_the_draft(linter):
     # fhir.md section 1: "A resource in both draft orders and prefetch is read once, as the draft",
     # even when the stored copy differs (the draft is what is being signed).
     c = example("ILD202-fires.cds-hooks.json")
-    (before,) = lint_fhir(copy.deepcopy(c), linter=linter, source="t")
     stored = copy.deepcopy(c["context"]["draftOrders"]["entry"][0])
     stored["resource"]["status"] = "stopped"
-    c["prefetch"]["medications"]["entry"].append(stored)
-    (r,) = lint_fhir(c, linter=linter, source="t")
-    assert r.status == "checked"
-    assert [(f.code, f.pointer) for f in r.findings] == [(f.code, f.pointer) for f in before.findings]
+    assert "ILD202" in [code for code, _ in same_findings(c, lambda c: c["prefetch"]["medications"]["entry"].append(stored), linter)]
 
 
 # ------------------------------------------------------------------ modifier extensions
@@ -399,11 +410,6 @@ def test_a_prefetch_copy_of_a_draft_order_is_read_as_the_draft(linter):
 # SHALL check for modifierExtension" and SHALL NOT ignore one they do not know. Built fail-closed.
 
 _NOT_GIVEN = {"url": "https://ehr.example.org/fhir/StructureDefinition/order-not-given", "valueBoolean": True}
-
-
-def _atovaquone(b: dict) -> tuple[int, dict]:
-    i = next(i for i, e in enumerate(b["entry"]) if e["resource"].get("id") == "atovaquone")
-    return i, b["entry"][i]["resource"]
 
 
 @pytest.mark.parametrize("where, tail", [
@@ -415,9 +421,7 @@ def test_a_modifier_extension_on_a_resource_read_is_ol001(linter, where, tail):
     b = example("ILD301-clean.bundle.json")
     i, r = _atovaquone(b)
     where(r)["modifierExtension"] = [_NOT_GIVEN]
-    (res,) = lint_fhir(b, linter=linter, source="t")
-    assert res.status == "invalid"
-    assert [(f.code, f.pointer, f.message) for f in res.findings] == [
+    assert refused(b, linter) == [
         ("OL001", f"/entry/{i}/resource{tail}", f"MedicationRequest 'atovaquone' carries a modifierExtension "
                                                 f"({_NOT_GIVEN['url']}) that changes its meaning in a way orderlint "
                                                 "does not know: it cannot be read")]
@@ -425,15 +429,14 @@ def test_a_modifier_extension_on_a_resource_read_is_ol001(linter, where, tail):
 
 def test_no_modifier_extension_or_one_on_a_resource_not_read_changes_nothing(linter):
     b = example("ILD301-clean.bundle.json")
-    (before,) = lint_fhir(copy.deepcopy(b), linter=linter, source="t")
-    _, r = _atovaquone(b)
-    r["modifierExtension"] = []  # empty: no modifier
     pid = next(e["resource"]["id"] for e in b["entry"] if e["resource"]["resourceType"] == "Patient")
-    b["entry"].append({"resource": {"resourceType": "Encounter", "id": "e1", "status": "finished",
-                                    "subject": {"reference": f"Patient/{pid}"}, "modifierExtension": [_NOT_GIVEN]}})
-    (r2,) = lint_fhir(b, linter=linter, source="t")
-    assert r2.status == before.status == "checked"
-    assert [(f.code, f.pointer) for f in r2.findings] == [(f.code, f.pointer) for f in before.findings]
+
+    def change(b: dict) -> None:
+        _atovaquone(b)[1]["modifierExtension"] = []  # empty: no modifier
+        b["entry"].append({"resource": {"resourceType": "Encounter", "id": "e1", "status": "finished",
+                                        "subject": {"reference": f"Patient/{pid}"}, "modifierExtension": [_NOT_GIVEN]}})
+
+    same_findings(b, change, linter)
 
 
 # ------------------------------------------------------------------ a result that says it has no value
@@ -474,9 +477,7 @@ def test_empty_draft_orders_beside_medications_that_hold_orders_is_ol001(linter)
     c = example("ILD202-fires.cds-hooks.json")
     c["context"]["medications"] = c["context"]["draftOrders"]
     c["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": []}
-    (r,) = lint_fhir(c, linter=linter, source="t")
-    assert r.status == "invalid"
-    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+    assert refused(c, linter) == [
         ("OL001", "/context/draftOrders", "context.draftOrders holds no resources while context.medications does: "
                                           "which holds the orders being signed is not known")]
 
