@@ -19,7 +19,7 @@ import threading
 import time
 
 from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
-from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES
+from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES, NAMED_OFF_ONLY
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
 from orderlint.rules import SEVERITIES, Hit, Option, Pack, Rule
@@ -403,13 +403,16 @@ class Linter:
 
     def _resolve_settings(self) -> None:
         s = self.settings
-        enabled = {r.code for r in self.rules} if s.select is None else {r.code for sel in s.select for r in self.match(sel)}
+        installed = {r.code for r in self.rules}
+        enabled = installed if s.select is None else {r.code for sel in s.select for r in self.match(sel)}
+        enabled |= NAMED_OFF_ONLY & installed  # never dropped by a selection: ignored only by name, below
         for sel in s.ignore:
             hits = self.match(sel)
             for r in hits:
                 if r.code in ALWAYS_ON and len(hits) == 1:
                     raise ConfigError(f"{r.code} ({r.name}) cannot be ignored: a crash or an invalid document always counts")
-            enabled -= {r.code for r in hits if r.code not in ALWAYS_ON}
+            named = len(hits) == 1 and (sel.strip().upper() == hits[0].code or sel.strip().lower() == hits[0].name)
+            enabled -= {r.code for r in hits if r.code not in ALWAYS_ON and (named or r.code not in NAMED_OFF_ONLY)}
         # A selection that leaves no rule of any installed pack checks nothing while still
         # reporting documents as checked: refuse it rather than pass everything.
         packs: dict[str, list[str]] = {}

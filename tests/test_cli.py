@@ -247,3 +247,36 @@ def test_the_command_lines_choices_are_the_configurations_and_the_formatters():
 
     assert tuple(cli.FAIL_ON) == tuple(config.FAIL_ON)
     assert sorted(cli.FORMAT_CHOICES) == sorted(FORMATS)
+
+
+# rules.md: OL002 is an error "so `--fail-on error` never passes a misspelt checked drug"; OL007 "so an
+# unchecked document fails", and "a site whose stream mixes conditions ignores OL007 explicitly". A
+# selection of the pack's rules, or an ignore by prefix, passed both with exit 0.
+_MISSPELT = {"orders": [{"id": "c", "drug": "cyclophosphamid", "dose": 600, "unit": "mg", "route": "iv", "frequency": "once"}]}
+_UNCOVERED = {"indication": {"condition": "ssc-ild-x"}}
+_NO_DOSE = {"orders": [{"id": "c", "drug": "cyclophosphamide", "unit": "mg", "route": "iv", "frequency": "once"}]}
+
+
+@pytest.mark.parametrize("doc, args, code", [
+    (_MISSPELT, ["--select", "ILD"], "OL002"),
+    (_MISSPELT, ["--ignore", "OL00"], "OL002"),
+    (_MISSPELT, ["--ignore", "OL"], "OL002"),
+    (_UNCOVERED, ["--select", "ILD202"], "OL007"),
+    (_UNCOVERED, ["--select", "ILD,OL004"], "OL007"),
+    (_NO_DOSE, ["--select", "ILD3"], "OL003"),
+], ids=["select-pack", "ignore-OL00", "ignore-OL", "select-rule", "select-list", "no-dose"])
+def test_a_selection_or_a_prefix_never_turns_off_the_unchecked_findings(tmp_path, doc, args, code):
+    p = write_doc(tmp_path, minimal(**doc))
+    r = run_cli("check", str(p), "--format", "json", *args)
+    assert [f["code"] for res in json.loads(r.stdout)["results"] for f in res["findings"]].count(code) == 1
+    assert r.exit_code == 1
+
+
+@pytest.mark.parametrize("doc, ignore", [
+    (_MISSPELT, "OL002"), (_MISSPELT, "unknown-drug"), (_UNCOVERED, "ol007"), (_UNCOVERED, "not-applicable"),
+])
+def test_an_ignore_that_names_the_rule_turns_it_off(tmp_path, doc, ignore):
+    p = write_doc(tmp_path, minimal(**doc))
+    r = run_cli("check", str(p), "--format", "json", "--ignore", ignore)
+    assert [f for res in json.loads(r.stdout)["results"] for f in res["findings"]] == []
+    assert r.exit_code == 0
