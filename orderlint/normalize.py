@@ -637,7 +637,11 @@ def _decide(
         if problem is not None and problem[2]:
             reasons.append((problem[0], problem[1]))
         if not o.course_known and per_day is not None:
-            reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
+            if o.single and od.duration is None:
+                why = f"frequency {od.frequency!r} is a single administration but doses is {od.doses}, so its course length is not known"
+            else:
+                why = "its course length is not a finite number of days"
+            reasons.append((why, "/duration" if od.duration else "/doses"))
         if od.dose is None or od.unit is None or od.route is None or od.frequency is None:
             # One OL003 naming every missing value (regimen-format.md 2nd ed.).
             missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
@@ -768,7 +772,9 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
     elif doses is not None:
         administrations = doses
         if single:
-            course = 1.0
+            # A single administration given as several doses is a contradiction: read as one day,
+            # 365 daily doses of prednisone passed the long-term check. Unknown instead (OL003).
+            course, course_known = (1.0, True) if doses == 1 else (None, False)
         elif per_day is not None:
             course = doses / per_day
             if not math.isfinite(course):

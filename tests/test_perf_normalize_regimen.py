@@ -265,7 +265,7 @@ def _order_reference(i: int, od: Any, drug: Any, vocab: Any) -> Any:
     elif od.doses is not None:
         administrations = od.doses
         if single:
-            course = 1.0
+            course, course_known = (1.0, True) if od.doses == 1 else (None, False)
         elif per_day is not None:
             course = od.doses / per_day
             if not math.isfinite(course):
@@ -339,7 +339,11 @@ def _decide_reference(
         if o.amount_problem is not None and o.amount_problem[2]:
             reasons.append((o.amount_problem[0], o.amount_problem[1]))
         if not o.course_known and o.per_day is not None:
-            reasons.append(("its course length is not a finite number of days", "/duration" if od.duration else "/doses"))
+            if o.single and od.duration is None:
+                why = f"frequency {od.frequency!r} is a single administration but doses is {od.doses}, so its course length is not known"
+            else:
+                why = "its course length is not a finite number of days"
+            reasons.append((why, "/duration" if od.duration else "/doses"))
         if od.dose is None or od.unit is None or od.route is None or od.frequency is None:
             # One OL003 naming every missing value (regimen-format.md 2nd ed.).
             missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
