@@ -638,10 +638,10 @@ def _decide(
             reasons.append((problem[0], problem[1]))
         if not o.course_known and per_day is not None:
             if o.single and od.duration is None:
-                why = f"frequency {od.frequency!r} is a single administration but doses is {od.doses}, so its course length is not known"
+                course = f"frequency {od.frequency!r} is a single administration but doses is {od.doses}, so its course length is not known"
             else:
-                why = "its course length is not a finite number of days"
-            reasons.append((why, "/duration" if od.duration else "/doses"))
+                course = "its course length is not a finite number of days"
+            reasons.append((course, "/duration" if od.duration else "/doses"))
         if od.dose is None or od.unit is None or od.route is None or od.frequency is None:
             # One OL003 naming every missing value (regimen-format.md 2nd ed.).
             missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
