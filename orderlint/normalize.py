@@ -523,7 +523,7 @@ def normalize(
         o = _order(i, od, drug, vocab)
         orders.append(o)
         if drug is not None and (status == "new" or status == "active"):
-            _decide(o, drug, od, plan, weight, bsa, unverifiable)
+            _decide(o, drug, od, plan, weight, bsa, unverifiable, res.route if res is not None else vocab.resolve(od.drug).route)
             active.append(o)
             if status != "new":
                 all_new = False
@@ -617,10 +617,10 @@ def _by_tag(orders: list[Order]) -> dict[Optional[str], tuple[Order, ...]]:
 
 def _decide(
     o: Order, drug: Drug, od: OrderDoc, plan: Plan, weight: Optional[float], bsa: Optional[float],
-    out: dict[int, list[tuple[str, str]]],
+    out: dict[int, list[tuple[str, str]]], name_route: Optional[str] = None,
 ) -> None:
     """Checked or not, needed amounts, daily PE and OL003 reasons of one active order of ``drug``
-    (``o.drug``, known)."""
+    (``o.drug``, known); ``name_route``: the route its name states ('Aczone': topical), if any."""
     tags = o.tags
     route = o.route
     checked, needed, form = plan._decided.get((drug.name, tags, route)) or plan.decide(drug, tags, route)
@@ -632,6 +632,10 @@ def _decide(
         # order no rule checks needs none of these values ("prn", "1 application": no finding).
         if route is None and od.route is not None:
             reasons.append((f"route {od.route!r} is not a known route", "/route"))
+        elif name_route is not None and route is not None and route != name_route:
+            # 'Aczone' (a topical gel) by mouth: which one is meant is not known. The route given
+            # decides the checks, as before; the contradiction is said.
+            reasons.append((f"route {od.route!r} contradicts its name {od.drug!r}, a {name_route} product", "/route"))
         if per_day is None and od.frequency is not None:
             reasons.append((unknown_frequency(o), "/frequency"))
         if problem is not None and problem[2]:

@@ -391,6 +391,14 @@ class Vocabulary:
         for b in brands:
             if b.get("route"):
                 self._name_route[name_key(b["name"])] = b["route"]
+        for a in e.get("aliases", ()):
+            # An alias that names its dose form ('dapsone gel', 'prednisolone acetate ophthalmic')
+            # states its route as the same words do in any other name: read as systemic, dapsone
+            # gel counted as PCP prophylaxis and hid ILD301.
+            key = name_key(clean_name(a))
+            routes = {_FORM_ROUTES[w] for w in key.split() if w in _FORM_ROUTES}
+            if len(routes) == 1 and key not in self._name_route:
+                self._name_route[key] = routes.pop()
         codes = ([rx] if rx is not None else []) + list(e.get("product_codes", ()))
         for c in codes:
             if isinstance(c, str):  # a plugin's bare code: no source, so no verified fact

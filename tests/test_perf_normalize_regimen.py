@@ -316,7 +316,7 @@ def _order_reference(i: int, od: Any, drug: Any, vocab: Any) -> Any:
 
 def _decide_reference(
     o: Any, drug: Any, od: Any, plan: Any, weight: Optional[float], bsa: Optional[float],
-    out: dict[int, list[tuple[str, str]]],
+    out: dict[int, list[tuple[str, str]]], name_route: Optional[str] = None,
 ) -> None:
     """Checked or not, needed amounts, daily PE and OL003 reasons of one active order of ``drug``
     (``o.drug``, known)."""
@@ -334,6 +334,8 @@ def _decide_reference(
         # order no rule checks needs none of these values ("prn", "1 application": no finding).
         if route is None and od.route is not None:
             reasons.append((f"route {od.route!r} is not a known route", "/route"))
+        elif name_route is not None and route is not None and route != name_route:
+            reasons.append((f"route {od.route!r} contradicts its name {od.drug!r}, a {name_route} product", "/route"))
         if o.per_day is None and od.frequency is not None:
             reasons.append((N.unknown_frequency(o), "/frequency"))
         if o.amount_problem is not None and o.amount_problem[2]:
@@ -441,7 +443,7 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
                 drug = None
         o = _order_reference(i, od, drug, vocab)
         if drug is not None and o.active:
-            _decide_reference(o, drug, od, plan, weight, bsa, out)
+            _decide_reference(o, drug, od, plan, weight, bsa, out, vocab.resolve(od.drug).route)
         orders.append(o)
     return orders, out
 
