@@ -634,8 +634,9 @@ class Linter:
             for msg, ptr, idx, is_error in unknown:
                 findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, severity=sev if is_error else None))
         todo = self._todo_for(condition, reg.active_tags())
+        also: dict[int, tuple[int, ...]] = {}  # id(finding) -> Hit.also, for the waivers
         if todo:
-            self._run_checks(todo, reg, doc, regimen.id, findings)
+            self._run_checks(todo, reg, doc, regimen.id, findings, also)
         if reg.unverifiable and "OL003" in enabled:
             for idx, reasons in sorted(reg.unverifiable.items()):
                 o = reg.orders[idx]
@@ -646,7 +647,7 @@ class Linter:
         if regimen.waivers:
             from orderlint.waivers import apply_waivers
 
-            findings.extend(apply_waivers(self, reg, findings, doc))
+            findings.extend(apply_waivers(self, reg, findings, doc, also))
         if len(findings) > 1:
             findings = _sorted(findings, doc.data)
         return Result(doc.source, regimen.id, "checked", condition, findings)
@@ -668,9 +669,11 @@ class Linter:
             ]
         return todo
 
-    def _run_checks(self, todo: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding]) -> None:
+    def _run_checks(self, todo: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding],
+                    also: Optional[dict[int, tuple[int, ...]]] = None) -> None:
         """Run the checks of one document under its time limit; whatever a check raises (except
-        KeyboardInterrupt) is OL000 for that rule, and the report is kept."""
+        KeyboardInterrupt) is OL000 for that rule, and the report is kept. ``also`` receives the
+        other orders of a finding about several (Hit.also), by the finding's id()."""
         if not todo:
             return
         # A deadline per document, enforced with SIGALRM by the watchdog thread, only in the main
@@ -690,7 +693,10 @@ class Linter:
                         for hit in r.check(reg, opts):
                             if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
                                 raise TypeError(f"returned a malformed finding {hit!r:.80}")
-                            findings.append(self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix))
+                            f = self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix)
+                            findings.append(f)
+                            if hit.also and also is not None:
+                                also[id(f)] = tuple(hit.also)
                     except (KeyboardInterrupt, _CheckTimeout):
                         raise
                     except BaseException as e:  # fail closed: SystemExit, CancelledError, GeneratorExit too

@@ -322,12 +322,16 @@ class Hit(NamedTuple):
 
     ``order`` is the index of the order the finding belongs to (None for a
     document-level finding); ``pointer`` is the JSON Pointer of the offending value.
+    ``also``: the indices of the other orders a finding about several is about (a total over
+    orders, reported at its largest): a waiver for one order covers it only when each of these
+    is waived too (regimen-format.md: a waiver never covers an order it was not written for).
     """
 
     message: str
     pointer: str
     order: Optional[int] = None
     fix: Optional[str] = None
+    also: tuple[int, ...] = ()
 
 
 #: What a check receives as its options: the rule's effective values, read-only.

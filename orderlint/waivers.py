@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from orderlint.findings import Finding, Suppression
 
@@ -24,11 +24,17 @@ PER_ORDER_ONLY = frozenset({"OL002", "OL003"})
 MIN_REASON = 10
 
 
-def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Document) -> list[Finding]:
-    """Mark waived findings suppressed (in place); return OL005/OL006 findings about the waivers."""
+def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Document,
+                  also: Optional[dict[int, tuple[int, ...]]] = None) -> list[Finding]:
+    """Mark waived findings suppressed (in place); return OL005/OL006 findings about the waivers.
+
+    ``also``: by id() of a finding about several orders (a total), the other orders it is about
+    (rules.Hit.also). A waiver for one order covers such a finding only when every one of them has
+    a valid waiver of the same rule too: a waiver never covers an order it was not written for."""
     out: list[Finding] = []
     doc_orders = reg.doc.orders
     refs: Optional[dict[str, list[int]]] = None  # finding order ref -> order indices, built on first use
+    valid: list[tuple[int, Any, Rule, Optional[int]]] = []
     for i, w in enumerate(reg.doc.waivers):
         base = f"/waivers/{i}"
         problems: list[tuple[str, str]] = []
@@ -73,22 +79,57 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
             if "OL005" in linter.enabled:
                 out.append(linter._finding("OL005", f"waiver {i}: {target.code} cannot be waived", base + "/rule", w.order, doc))
             continue
-        used = False
+        valid.append((i, w, target, index))
+    # Per rule, the orders with a valid waiver of it (and which waivers): what a finding about
+    # several orders must all be in.
+    waived: dict[str, dict[int, list[int]]] = {}
+    for i, _w, target, index in valid:
+        if index is not None:
+            waived.setdefault(target.code, {}).setdefault(index, []).append(i)
+    used: set[int] = set()
+    short: dict[int, list[int]] = {}  # waiver -> other orders of a total it was written for, not waived
+    for i, w, target, index in valid:
         for f in findings:
             if f.code != target.code or f.suppressed is not None:
                 continue
+            by_order = None
             if index is not None:
                 if refs is None:
                     refs = _refs(reg)
                 if finding_order(f, refs) != index:
                     continue
+                others = also.get(id(f)) if also else None
+                if others:
+                    by_order = waived[target.code]
+                    missing = [j for j in others if not (type(j) is int and j in by_order)]
+                    if missing:
+                        short.setdefault(i, []).extend(missing)
+                        continue  # a total over orders, some of them not waived
             # Stored as written: escaping for display is each report format's job.
             f.suppressed = Suppression(reason=w.reason, approved_by=w.approved_by, waiver=i)
-            used = True
-        if not used and target.code in linter.enabled and "OL006" in linter.enabled:
+            used.add(i)
+            if by_order is not None:  # the waivers of the total's other orders took part
+                for j in also[id(f)]:  # type: ignore[index]
+                    used.update(by_order[j])
+    for i, w, target, index in valid:
+        if i not in used and target.code in linter.enabled and "OL006" in linter.enabled:
             scope = f" on order {w.order!r}" if w.order else ""
-            out.append(linter._finding("OL006", f"waiver {i} of {target.code}{scope} suppresses no finding", base, w.order, doc))
+            why = ""
+            if i in short:
+                names = ", ".join(sorted({repr(_order_name(reg, j)) for j in short[i]}))
+                many = len(set(short[i])) > 1
+                why = (f": its {target.code} finding is a total that also involves order{'s' if many else ''} {names}, "
+                       f"which no waiver of {target.code} names (waive each order of the total, or the rule for the document)")
+            out.append(linter._finding("OL006", f"waiver {i} of {target.code}{scope} suppresses no finding{why}",
+                                       f"/waivers/{i}", w.order, doc))
     return out
+
+
+def _order_name(reg: Regimen, j: Any) -> str:
+    """How a report names order ``j`` (its id, else its index)."""
+    if type(j) is int and 0 <= j < len(reg.orders):
+        return reg.orders[j].ref
+    return str(j)
 
 
 def resolve_order(ref: str, doc_orders: Sequence[OrderDoc]) -> tuple[Optional[int], str]:

@@ -192,3 +192,61 @@ def test_ol002_waived_for_its_order_is_suppressed():
     found = {f.order: f for f in of(result, "OL002")}
     assert found["zz"].suppressed is not None and found["qq"].suppressed is None
     none_of(result, "OL005")
+
+
+# --------------------------------------------------------------- a total over several orders
+# regimen-format.md: "because ids are unique, a waiver never covers an order it was not written
+# for". A total (ILD202's daily dose, ILD302's) is reported at its largest order; a waiver of that
+# order alone covered the others' share.
+
+
+def _two_long_steroids():
+    """Prednisone 15 mg + methylprednisolone 8 mg (10 mg PE) daily for 8 weeks, no prophylaxis:
+    ILD302's total (25 mg PE) is reported at the prednisone order 'p'."""
+    course = {"duration": {"value": 8, "unit": "wk"}, "purpose": "other"}
+    return clean_patient(order("prednisone", 15, id="p", **course), order("methylprednisolone", 8, id="m", **course))
+
+
+def test_a_waiver_of_the_largest_order_of_a_total_does_not_cover_the_others():
+    result = lint(with_waiver(_two_long_steroids(), "ILD302", order="p"))
+    [f] = only(result, "ILD302")
+    assert f.order == "p" and f.suppressed is None
+    [unused] = only(result, "OL006")
+    assert unused.message.endswith("its ILD302 finding is a total that also involves order 'm', which no waiver of ILD302 "
+                                   "names (waive each order of the total, or the rule for the document)")
+
+
+def test_waivers_of_every_order_of_a_total_cover_it_and_are_all_used():
+    result = lint(with_waiver(with_waiver(_two_long_steroids(), "ILD302", order="p"), "ILD302", order="m"))
+    [f] = only(result, "ILD302")
+    assert f.suppressed is not None and f.suppressed.waiver == 0
+    none_of(result, "OL006")
+
+
+def test_a_total_a_plugin_describes_badly_is_never_waived_per_order():
+    # Hit.also holding something that is not an order index: the finding cannot be placed on
+    # orders, so no order's waiver covers it (a waiver of the rule for the document still does).
+    import datetime as dt
+
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+    from orderlint.hookspecs import hookimpl
+    from orderlint.reader import Document
+    from orderlint.rules import Hit, Source, rule
+
+    def check(reg, opts):
+        yield Hit("a total", "/orders/0/dose", 0, None, ("1",))
+
+    class Pack:
+        @hookimpl
+        def orderlint_rules(self):
+            return [rule(code="XTR001", name="extra-total", severity="error", summary="s", source=Source("c", "g"),
+                         rationale="r", conditions=["ssc-ild"])(check)]
+
+    linter = Linter(Settings(as_of=dt.date(2026, 3, 2)), plugins=[Pack()])
+    doc = with_waiver(with_waiver(_two_long_steroids(), "XTR001", order="p"), "XTR001", order="m")
+    [f] = [f for f in linter.lint_document(Document(source="t", data=doc, text=None)).findings if f.code == "XTR001"]
+    assert f.suppressed is None
+    doc = with_waiver(_two_long_steroids(), "XTR001")
+    [f] = [f for f in linter.lint_document(Document(source="t", data=doc, text=None)).findings if f.code == "XTR001"]
+    assert f.suppressed is not None

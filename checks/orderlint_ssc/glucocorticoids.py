@@ -128,7 +128,8 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         arithmetic = _arithmetic(known)
         if len(known) > 1:
             arithmetic += f"; total {fmt(total)} mg PE"
-        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index, render(FIX_202, opts))
+        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index,
+                  render(FIX_202, opts), tuple(o.index for o, _ in known if o is not top))
 
 
 @rule(

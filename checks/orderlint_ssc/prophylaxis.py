@@ -110,7 +110,7 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
         arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
         f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis",
-        f"{top.pointer}/drug", top.index,
+        f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
 
 
