@@ -8,6 +8,11 @@ An entry also records the amounts its finding reported (`"amounts"`: every numbe
 message), and covers a later finding only when no amount grew: a baseline recorded at
 3,200 mg/day never hides 12,000 mg/day (issue 10, item 13). An entry without amounts (written before they were recorded) covers only
 findings that report none, so an old baseline fails closed; writing it again records them.
+
+And it records the message with its numbers taken out (`"message"`), which a later finding must
+repeat: an entry of "rituximab is started without hbv screening" on order `x` never covers
+"tofacitinib is started without tb screening" after the order was changed under the same id.
+An entry without it (written before it was recorded) covers nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from orderlint.reader import split_source
 
 FORMAT = 1
 
-Key = tuple[str, str, str]
+Key = tuple[str, str, str, Optional[str]]  # file, rule, order or pointer, message without its numbers
 Amounts = tuple[float, ...]
 
 # A number standing on its own: not part of a name such as G6PD, NUDT15, q2w or ILD501.
@@ -43,7 +48,13 @@ def _key(result: Result, f: Finding) -> Key:
         # an index is keyed apart, so that neither can cover the other's findings.
         m = _ORDER_POINTER.match(f.pointer)
         what = f"order-index:{f.order}" if m is not None and m.group(1) == f.order else f"order:{f.order}"
-    return (source, f.code, what)
+    return (source, f.code, what, shape_of(f))
+
+
+def shape_of(f: Finding) -> str:
+    """A finding's message with its numbers replaced by `#`: what it is about (drug, test, route)
+    without what it measured, which ``covers`` compares."""
+    return _NUMBER.sub("#", f.message)
 
 
 def amounts_of(f: Finding) -> Amounts:
@@ -88,7 +99,10 @@ class Baseline:
                 count = e.get("count", 1)
                 if type(count) is not int or count < 1:
                     raise ValueError(f"count {count!r} is not a positive whole number")
-                entries.setdefault((e["source"], e["code"], e["key"]), []).extend([amounts] * count)
+                shape = e.get("message")
+                if shape is not None and type(shape) is not str:
+                    raise ValueError(f"message {shape!r} is not a string")
+                entries.setdefault((e["source"], e["code"], e["key"], shape), []).extend([amounts] * count)
         except OSError as e:
             raise ConfigError(f"cannot read baseline {path}: {e.strerror}") from None
         except (ValueError, KeyError, TypeError, AttributeError) as e:
@@ -144,8 +158,8 @@ class BaselineWriter:
 
     def write(self, path: str) -> None:
         rows = []
-        for ((s, c, k), amounts), n in sorted(self.entries.items()):
-            row: dict[str, Any] = {"source": s, "code": c, "key": k, "count": n}
+        for ((s, c, k, shape), amounts), n in sorted(self.entries.items(), key=lambda e: (e[0][0][:3], e[0][0][3] or "", e[0][1])):
+            row: dict[str, Any] = {"source": s, "code": c, "key": k, "message": shape, "count": n}
             if amounts:
                 row["amounts"] = [int(x) if x.is_integer() and abs(x) < 2**53 else x for x in amounts]
             rows.append(row)

@@ -154,6 +154,36 @@ def test_baseline_entry_without_amounts_fails_closed(tmp_path):
     assert r.exit_code == 1 and _state(found, "ILD501") == "active"
 
 
+def test_baseline_entry_without_its_message_fails_closed(tmp_path):
+    # Written before the message was recorded, an entry cannot prove the finding is about the same
+    # drug or test: the same finding at the same amounts is no longer covered by it.
+    base = _record(tmp_path, _mmf_doc(6000))
+    data = json.loads(base.read_text())
+    assert all(e.pop("message") for e in data["entries"])
+    r, found = _check(tmp_path, _mmf_doc(6000), base)
+    assert _state(found, "ILD501") == "suppressed"  # as recorded, with the message
+    base.write_text(json.dumps(data))
+    r, found = _check(tmp_path, _mmf_doc(6000), base)
+    assert r.exit_code == 1 and _state(found, "ILD501") == "active"
+
+
+def test_baseline_entry_covers_only_a_finding_about_the_same_thing(tmp_path):
+    # The order changed under the same id: rituximab without hbv screening was recorded; tofacitinib
+    # without tb screening (ILD402 too, no number in either message) was covered by that entry.
+    doc = json.loads((EXAMPLES / "regimens" / "ILD402-fires.json").read_text())
+    base = _record(tmp_path, doc)
+    (entry,) = [e for e in json.loads(base.read_text())["entries"] if e["code"] == "ILD402"]
+    r, found = _check(tmp_path, doc, base)
+    assert _state(found, "ILD402") == "suppressed"
+    (rtx,) = [o for o in doc["orders"] if o["id"] == entry["key"].split(":", 1)[1]]
+    rtx.update(drug="tofacitinib", dose=5, unit="mg", route="oral", frequency="bid")
+    doc["tests"] = [t for t in doc.get("tests", []) if t["test"] != "tb"] + [
+        {"test": "hbv", "status": "resulted", "date": doc["as_of"], "result": "negative"}]
+    r, found = _check(tmp_path, doc, base)
+    assert r.exit_code == 1 and _state(found, "ILD402") == "active"
+    assert "tofacitinib" in [f for f in found if f["code"] == "ILD402"][0]["message"]
+
+
 def test_finding_below_a_minimum_is_covered_only_at_the_same_amount(tmp_path):
     # ILD502 compares with `<`: there a smaller dose is the worse one.
     base = _record(tmp_path, _mmf_doc(400))  # 800 mg/day < 1,000
