@@ -158,7 +158,7 @@ class Plan:
         self.checked = frozenset(checked) | frozenset(t for n in self.needs for t in n.tags)
         self.class_names: dict[str, tuple[str, ...]] = dict(class_names or {})
         self._memo: dict[tuple[frozenset[str], Optional[str]], tuple[tuple[str, str], ...]] = {}
-        self._decided: dict[tuple[str, frozenset[str], Optional[str]], tuple[bool, tuple[tuple[str, str], ...], Optional[str]]] = {}
+        self._decided: dict[tuple[str, frozenset[str], Optional[str]], tuple[bool, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {}
 
     def needed(self, tags: frozenset[str], route: Optional[str]) -> tuple[tuple[str, str], ...]:
         """(basis, per) of every amount some installed rule needs for an order with these tags."""
@@ -174,9 +174,9 @@ class Plan:
                 self._memo[key] = hit
         return hit
 
-    def decide(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> tuple[bool, tuple[tuple[str, str], ...], Optional[str]]:
-        """(checked, needed amounts, OL003 reason that the form is not given) for an order of
-        ``drug`` with these tags by this route: what an order's own values do not change."""
+    def decide(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> tuple[bool, tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """(checked, needed amounts, OL003 reasons the order's own values do not change: (why,
+        pointer suffix)) for an order of ``drug`` with these tags by this route."""
         key = (drug.name, tags, route)
         hit = self._decided.get(key)
         if hit is None:
@@ -185,12 +185,35 @@ class Plan:
                 checked = not tags.isdisjoint(self.checked)
             else:
                 checked = self.is_checked(drug, tags, route)
+            problems: list[tuple[str, str]] = []
             salts = self.class_names.get(drug.name)
-            form = f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ" if salts else None
-            hit = (checked, self.needed(tags, route) if checked else (), form)
+            if salts:
+                problems.append((f"the form is not given ({drug.name} could be {_join(salts, 'or')}), and their dose limits differ", "/drug"))
+            if checked and route is not None and route in SYSTEMIC_ROUTES:
+                limited = self.limited_routes(drug.name)
+                if limited is not None and route not in limited:
+                    # A dose limit only for some routes (cyclophosphamide: iv, oral): by another
+                    # systemic route the dose was checked by nothing, and passed silently.
+                    problems.append((f"no dose limit is known for {drug.name} by route {route!r} (only by "
+                                     f"{_join(sorted(limited), 'or')})", "/route"))
+            hit = (checked, self.needed(tags, route) if checked else (), tuple(problems))
             if len(self._decided) < 10_000:
                 self._decided[key] = hit
         return hit
+
+    def limited_routes(self, name: str) -> Optional[frozenset[str]]:
+        """The routes the amounts rules need of the ingredient ``name`` (named itself, not by a
+        class) are limited to, when every such need names routes; else None (no need of it, or
+        one for any route)."""
+        routes: set[str] = set()
+        found = False
+        for n in self.needs:
+            if name in n.tags:
+                if n.routes is None:
+                    return None
+                found = True
+                routes |= n.routes
+        return frozenset(routes) if found else None
 
     def is_checked(self, drug: Drug, tags: frozenset[str], route: Optional[str]) -> bool:
         """An order of a checked drug (rules.md): by a systemic or missing route, any tag an
@@ -623,7 +646,7 @@ def _decide(
     (``o.drug``, known); ``name_route``: the route its name states ('Aczone': topical), if any."""
     tags = o.tags
     route = o.route
-    checked, needed, form = plan._decided.get((drug.name, tags, route)) or plan.decide(drug, tags, route)
+    checked, needed, fixed_reasons = plan._decided.get((drug.name, tags, route)) or plan.decide(drug, tags, route)
     if checked:
         o.checked = True
         reasons: list[tuple[str, str]] = []
@@ -651,8 +674,8 @@ def _decide(
             missing = tuple(f for f, v in (("dose", od.dose), ("unit", od.unit), ("route", od.route), ("frequency", od.frequency)) if v is None)
             o.missing = missing
             _add(reasons, f"{_join(missing)} {'is' if len(missing) == 1 else 'are'} missing", "")
-        if form is not None:
-            _add(reasons, form, "/drug")
+        for fixed, suffix in fixed_reasons:
+            _add(reasons, fixed, suffix)
         if needed:
             amounts: dict[tuple[str, str], Optional[float]] = {}
             for need in needed:  # (basis, per)

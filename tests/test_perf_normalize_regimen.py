@@ -314,6 +314,20 @@ def _order_reference(i: int, od: Any, drug: Any, vocab: Any) -> Any:
     )
 
 
+def _route_without_limit(plan: Any, drug: Any, route: Optional[str]) -> tuple[tuple[str, str], ...]:
+    """The OL003 reason of a systemic route that no dose limit of ``drug``'s own covers, written
+    out from the rules' needs."""
+    if route is None or route not in N.SYSTEMIC_ROUTES:
+        return ()
+    own = [n for n in plan.needs if drug.name in n.tags]
+    if not own or any(n.routes is None for n in own):
+        return ()
+    routes = sorted({r for n in own for r in n.routes})
+    if route in routes:
+        return ()
+    return ((f"no dose limit is known for {drug.name} by route {route!r} (only by {N._join(routes, 'or')})", "/route"),)
+
+
 def _decide_reference(
     o: Any, drug: Any, od: Any, plan: Any, weight: Optional[float], bsa: Optional[float],
     out: dict[int, list[tuple[str, str]]], name_route: Optional[str] = None,
@@ -355,6 +369,8 @@ def _decide_reference(
             salts = plan.class_names.get(drug.name)
             if salts:
                 N._add(reasons, f"the form is not given ({drug.name} could be {N._join(salts, 'or')}), and their dose limits differ", "/drug")
+        for why, suffix in _route_without_limit(plan, drug, route):
+            N._add(reasons, why, suffix)
         needed = plan.needed(tags, route)
         if needed:
             amounts: dict[tuple[str, str], Optional[float]] = {}
@@ -568,9 +584,9 @@ def test_plan_decisions_are_what_they_are_computed_from_and_bounded() -> None:
             else:
                 checked = plan.is_checked(drug, tags, route)
             salts = plan.class_names.get(drug.name)
-            form = (f"the form is not given ({drug.name} could be {N._join(salts, 'or')}), and their dose limits differ"
-                    if salts else None)
-            expected = (checked, plan.needed(tags, route) if checked else (), form)
+            form = ((f"the form is not given ({drug.name} could be {N._join(salts, 'or')}), and their dose limits differ", "/drug"),
+                    ) if salts else ()
+            expected = (checked, plan.needed(tags, route) if checked else (), form + (_route_without_limit(plan, drug, route) if checked else ()))
             assert fresh.decide(drug, tags, route) == expected == fresh.decide(drug, tags, route), (drug.name, route)
     assert any(d[0] for d in fresh._decided.values()) and any(d[2] for d in fresh._decided.values())
     some = next(iter(vocab.drugs.values()))
