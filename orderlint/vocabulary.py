@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
@@ -135,8 +136,12 @@ _COMBINATION_RE = re.compile(r"\s*(?:/|\+|&|\band\b|\bwith\b|,)\s*")
 
 
 def clean_name(text: str) -> str:
-    """Case-fold and tidy a typed name: 'Solu–Medrol®' -> 'solu-medrol'."""
+    """Case-fold and tidy a typed name: 'Solu–Medrol®' -> 'solu-medrol'. Compatibility forms
+    (fullwidth 'ｃｙｃｌｏｐｈｏｓｐｈａｍｉｄｅ', '㎎', 'm²') read as the characters they stand for
+    (Unicode NFKC): an input method's fullwidth name was an unknown drug, a warning only."""
     t = text.lower().replace("®", "").replace("™", "")
+    if not t.isascii():
+        t = unicodedata.normalize("NFKC", t).lower()
     t = t.replace("\u2013", "-").replace("\u2014", "-").replace("\u2010", "-").replace("\u2011", "-")
     return _SPACE_RE.sub(" ", t).strip()
 

@@ -178,6 +178,11 @@ def test_a_code_already_known_for_another_ingredient_is_a_load_error():
         ("adalimumab ryvk", "adalimumab"),
         ("tocilizumab-aazg", "tocilizumab"),
         ("infliximab-dyyb", "infliximab"),
+        # Compatibility characters (NFKC): an input method's fullwidth letters were an unknown drug,
+        # a warning only, so --fail-on error passed a fullwidth cyclophosphamide unchecked.
+        ("ｃｙｃｌｏｐｈｏｓｐｈａｍｉｄｅ", "cyclophosphamide"),
+        ("Ｃｅｌｌｃｅｐｔ", "mycophenolate mofetil"),
+        ("dapsone ｇｅｌ", "dapsone"),
     ],
 )
 def test_structural_reading(vocab, text, ingredient):
@@ -219,6 +224,8 @@ def test_a_name_that_reads_two_ways_is_ambiguous_never_a_guess(vocab, text, cand
         "500 MG Oral Tablet",
         "saline in water",
         "methotrexate in prednisone",  # only a vehicle is dropped after 'in'
+        "\u0441yclophosphamide",  # a Cyrillic look-alike letter is not a compatibility form
+        "cyclophosphamide\u200b",  # nor is a zero-width space
     ],
 )
 def test_never_fuzzy_matched_into_a_drug(vocab, text):

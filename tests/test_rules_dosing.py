@@ -369,7 +369,8 @@ def test_weekly_frequencies(frequency, ok_dose, over_dose):
     check(o("tocilizumab", over_dose, route="sc", frequency=frequency), "ILD501", "16")
 
 
-@pytest.mark.parametrize("unit, dose", [("mcg", 3000000), ("ug", 3000000), ("µg", 3000000), ("g", 3)])
+@pytest.mark.parametrize("unit, dose", [("mcg", 3000000), ("ug", 3000000), ("µg", 3000000), ("g", 3),
+                                        ("ｍｇ", 3000), ("㎎", 3000), ("㎍", 3000000)])  # compatibility forms (NFKC)
 def test_mass_units(unit, dose):
     check(o("MMF", dose, unit), None, None)
     check(o("MMF", dose * 1.001, unit), "ILD501", "3003")
