@@ -344,6 +344,8 @@ class Regimen:
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _NO_AMOUNTS)  # rule code -> options
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     _counts: dict[str, bool] = field(default_factory=dict, repr=False)  # test name -> test_counts(name)
+    # (canonical test, date, result) of each resulted test that states a result, in document order.
+    test_results: tuple[tuple[str, _dt.date, str], ...] = ()
     # The tests that count, decided by normalize() as it builds test_index (every other name does not).
     # Not an __init__ argument: a Regimen built otherwise, or copied with dataclasses.replace (which
     # may change test_index, lookback_days or as_of), decides each name on first use instead.
@@ -444,6 +446,25 @@ class Regimen:
                 return True
         return False
 
+    def latest_result(self, name: str) -> Optional[tuple[_dt.date, str]]:
+        """(date, result) of the latest resulted ``name`` test that states a result, within its
+        look-back window before as_of; None when there is none. On one date, the result read as
+        the worse wins (positive, then indeterminate, then unknown, then negative: fail closed)."""
+        window = self.lookback_days.get(name, _UNSET)
+        if window is _UNSET:
+            window = self.lookback_days.get("default", 90)
+        best: Optional[tuple[_dt.date, str]] = None
+        for test, when, result in self.test_results:
+            if test != name:
+                continue
+            age = (self.as_of - when).days
+            if age < 0 or (window is not None and age > window):
+                continue
+            if best is None or when > best[0] or (
+                    when == best[0] and _READING_RANK[result_reading(result)] > _READING_RANK[result_reading(best[1])]):
+                best = (when, result)
+        return best
+
     def missing_tests(self, names: Iterable[str]) -> list[str]:
         counted = self._counted
         if counted is not None:
@@ -461,6 +482,32 @@ class Regimen:
             if not hit:
                 out.append(n)
         return out
+
+
+#: Words a test result is read by (result_reading). A negation before a positive word ("not
+#: detected", "non-reactive") makes it negative.
+_POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present"})
+_NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "absent", "normal"})
+_UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid"})
+_NEGATIONS = frozenset({"not", "non", "no"})
+_READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
+_RESULT_WORD = re.compile(r"[a-z]+")
+
+
+def result_reading(result: str) -> str:
+    """How a test's stated result reads: "positive", "indeterminate", "negative", or "unknown"
+    (free text none of these words decide). Any positive word not negated wins over negative
+    words ("HBsAg negative, anti-HBc positive" is positive)."""
+    words = _RESULT_WORD.findall(result.lower())
+    reading = "unknown"
+    for i, w in enumerate(words):
+        if w in _POSITIVE_WORDS and not (i and words[i - 1] in _NEGATIONS):
+            return "positive"
+        if w in _UNSURE_WORDS:
+            reading = "indeterminate"
+        elif reading == "unknown" and (w in _NEGATIVE_WORDS or (w in _POSITIVE_WORDS and i and words[i - 1] in _NEGATIONS)):
+            reading = "negative"
+    return reading
 
 
 def unknown_frequency(o: Order) -> str:
@@ -572,6 +619,7 @@ def normalize(
     as_of = doc.as_of or as_of
     default_window: Any = _UNSET  # lookback_days' default, read for the first dated test
     seen_tests = vocab._test_cache
+    results: list[tuple[str, _dt.date, str]] = []  # Regimen.test_results
     for t in doc.tests:
         canonicals = seen_tests.get(t.test, _UNSET)
         if canonicals is _UNSET:
@@ -579,6 +627,9 @@ def normalize(
         if not canonicals:
             continue
         when = None if t.status == "ordered" else t.date
+        if when is not None and t.result is not None:
+            for canonical in canonicals:
+                results.append((canonical, when, t.result))
         for canonical in canonicals:
             dates = test_index.get(canonical)
             if dates is None:
@@ -624,6 +675,8 @@ def normalize(
         {"a": table, "n": table if all_new else _by_tag([o for o in active if o.status == "new"])},
     )
     reg._counted = counted
+    if results:
+        reg.test_results = tuple(results)
     return reg, unknown
 
 

@@ -276,3 +276,18 @@ def test_docker_snippet_builds_this_dockerfile_and_runs_orderlint():
     tag = shlex.split(builds[0])[shlex.split(builds[0]).index("-t") + 1]
     assert shlex.split(builds[0])[-1] == "." and (ROOT / "Dockerfile").is_file()
     assert all(tag in shlex.split(r) for r in runs) and any(" check" in r for r in runs)
+
+
+def test_the_readme_shows_the_summary_line_the_examples_give(monkeypatch):
+    # The quick start quotes the summary line of `orderlint check examples/` in a clone (whose
+    # pyproject.toml leaves the example plugin's case files out): it is what a new user compares
+    # against, so it is the one the examples give today.
+    from conftest import ROOT, run_cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"^([\d,]+ documents, [\d,]+ checked.*)$", readme, re.M)
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG", raising=False)
+    monkeypatch.chdir(ROOT)
+    r = run_cli("check", "examples/")
+    assert r.exit_code == 1
+    assert quoted and quoted[0] == r.stdout.strip().splitlines()[-1]

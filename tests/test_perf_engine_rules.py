@@ -108,7 +108,8 @@ def ref_ild202(reg, opts):
         arithmetic = _arithmetic(known)
         if len(known) > 1:
             arithmetic += f"; total {fmt(total)} mg PE"
-        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index, render(FIX_202, opts))
+        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index, render(FIX_202, opts),
+                  tuple(o.index for o, _ in known if o is not top))
 
 
 def ref_ild203(reg, opts):
@@ -195,7 +196,7 @@ def ref_ild302(reg, opts):
         arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
         f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis",
-        f"{top.pointer}/drug", top.index,
+        f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
 
 

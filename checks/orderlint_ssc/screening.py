@@ -24,6 +24,8 @@ from orderlint_ssc.common import (
     systemic,
 )
 
+from orderlint.normalize import result_reading
+
 if TYPE_CHECKING:
     from orderlint.normalize import Order, Regimen
 
@@ -254,7 +256,65 @@ def g6pd_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         yield Hit(f"{o.label} is started without G6PD testing (haemolysis risk)", f"{o.pointer}/drug", o.index)
 
 
+#: Screening tests whose result must not be positive before a new drug of each class starts (ILD408).
+MUST_BE_NEGATIVE = {
+    **{drug: ["pregnancy"] for drug in TERATOGENS},
+    "immunosuppressant": ["hbv"],
+    "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "jak-inhibitor": ["tb"], "abatacept": ["tb"],
+}
+_WHY_NEGATIVE = {
+    "pregnancy": "embryofetal toxicity",
+    "hbv": "hepatitis B reactivation: antiviral prophylaxis or specialist review first",
+    "tb": "latent tuberculosis: treat it first",
+}
+
+
+@rule(
+    code="ILD408",
+    name="screening-result-positive",
+    severity="error",
+    summary="A new drug is started although the latest result of a screening test it needs negative is positive or indeterminate ({required}).",
+    source=src("FDA boxed warnings (embryofetal toxicity: mycophenolate, leflunomide, methotrexate; hepatitis B "
+               "reactivation: rituximab; tuberculosis: tocilizumab, TNF inhibitors, whose labels say to treat latent "
+               f"TB first); {EULAR_2022} (define hepatitis B status before immunosuppression)", "boxed warning", "V",
+               RITUXIMAB_LABEL_URL),
+    rationale=(
+        "A screening test counts for ILD401-ILD404 once it is done, whatever it found. A positive pregnancy test "
+        "contraindicates a teratogen; a positive hepatitis B test calls for antiviral prophylaxis or specialist "
+        "review before immunosuppression; a positive tuberculosis test calls for latent TB treatment before a "
+        "biologic or JAK inhibitor. An indeterminate result screens nothing. The latest result within the test's "
+        "look-back window decides (on one date, the worse); free text is read by its words (positive, reactive, "
+        "detected; negative, non-reactive, not detected)."
+    ),
+    fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated) and waive this with the reason, or record the later negative result.",
+    options={"required": Option(
+        MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient. At least one entry, "
+        "each with at least one test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
+    conditions=CONDITION,
+    triggers=lambda o: o["required"],
+)
+def screening_result_positive(reg: "Regimen", opts: Options) -> Iterator[Hit]:
+    if not reg.test_results:  # no test states a result: nothing to read (the usual case, one attribute read)
+        return
+    orders = reg.new()
+    if not orders:
+        return
+    by_tags = _needed_by_tags(opts["required"])
+    for o in orders:
+        needed = by_tags.get(o.tags)
+        if needed is None:
+            needed = _needed(by_tags, o.tags, opts["required"])
+        for test in needed:
+            latest = reg.latest_result(test)
+            if latest is None:
+                continue
+            reading = result_reading(latest[1])
+            if reading in ("positive", "indeterminate"):
+                yield Hit(f"{o.label} is started although the {test} result of {latest[0].isoformat()} is {reading} "
+                          f"({latest[1]!r}; {_WHY_NEGATIVE.get(test, 'it must be negative')})", f"{o.pointer}/drug", o.index)
+
+
 RULES = [
     baseline_labs_missing, boxed_warning_screening_missing, infection_screening_missing,
-    pregnancy_test_missing, baseline_imaging_missing, tpmt_missing, g6pd_missing,
+    pregnancy_test_missing, baseline_imaging_missing, tpmt_missing, g6pd_missing, screening_result_positive,
 ]

@@ -46,7 +46,7 @@ PHRASES = {
     "ILD302": "no PCP prophylaxis with glucocorticoid", "ILD401": "baseline labs missing",
     "ILD402": "boxed-warning screening missing", "ILD403": "infection screening missing",
     "ILD404": "no pregnancy test", "ILD405": "baseline imaging missing", "ILD406": "no TPMT/NUDT15 test",
-    "ILD407": "no G6PD test", "ILD501": "dose above maximum", "ILD502": "dose below usual range",
+    "ILD407": "no G6PD test", "ILD408": "screening result positive", "ILD501": "dose above maximum", "ILD502": "dose below usual range",
     "ILD503": "cyclophosphamide course too long", "OL002": "unknown drug", "OL003": "dose cannot be verified",
     "OL004": "duplicate therapy",
 }
