@@ -515,11 +515,18 @@ def unknown_frequency(o: Order) -> str:
 
 
 _TO_MG_NEEDS = {"mg/kg": "the patient's weight (weight_kg)", "mg/m2": "the patient's BSA (bsa_m2, or height_cm and weight_kg)"}
+#: The values a patient's measurements may take to be used (inclusive): far wider than any clinical
+#: range, so that only a unit slip is refused (weight in grams, 81000; BSA 10 m2). A value outside
+#: is not used: every dose that needs it is OL003 naming the value (a dose per kg against 81000 kg
+#: read as tiny, and passed).
+PLAUSIBLE = {"weight_kg": (0.3, 650.0, "kg"), "height_cm": (20.0, 280.0, "cm"), "bsa_m2": (0.05, 5.0, "m2")}
 _PER_WORDS = {"admin": "per administration", "day": "per day"}
 
 
-def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Optional[float]) -> tuple[Optional[float], Optional[tuple[str, str]]]:
-    """-> (amount or None, (why, pointer suffix) when it cannot be computed). Pure."""
+def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Optional[float],
+            needs: Mapping[str, str] = _TO_MG_NEEDS) -> tuple[Optional[float], Optional[tuple[str, str]]]:
+    """-> (amount or None, (why, pointer suffix) when it cannot be computed). Pure. ``needs``: what
+    a conversion to mg/kg or mg/m2 needs, in words (normalize() says why a given value is not used)."""
     if o.per_admin is None or o.basis is None:
         return None, ((o.amount_problem[0], o.amount_problem[1]) if o.amount_problem else ("its amount is unknown", "/dose"))
     v = o.per_admin
@@ -528,7 +535,7 @@ def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Option
         f_in, f_out = to_mg[o.basis], to_mg[basis]
         if f_in is None or f_out is None:
             missing = o.basis if f_in is None else basis
-            return None, (f"converting {o.basis} to {basis} needs {_TO_MG_NEEDS[missing]}", "/unit")
+            return None, (f"converting {o.basis} to {basis} needs {needs[missing]}", "/unit")
         v = v * f_in / f_out
     if per == "day":
         if o.per_day is None:
@@ -539,6 +546,27 @@ def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Option
     if not (0.0 < v < math.inf):
         return None, (f"the {basis} {_PER_WORDS[per]} does not compute to a positive finite number", "/dose")
     return v, None
+
+
+def _plausible(weight: Optional[float], height: Optional[float], bsa: Optional[float]) -> tuple[
+        Optional[float], Optional[float], Optional[float], Mapping[str, str]]:
+    """The patient's weight, height and BSA with each value outside PLAUSIBLE left out, and what a
+    conversion needs in words, naming the value left out."""
+    said: dict[str, str] = {}
+    kept: list[Optional[float]] = []
+    for field_name, value in (("weight_kg", weight), ("height_cm", height), ("bsa_m2", bsa)):
+        low, high, unit = PLAUSIBLE[field_name]
+        if value is not None and not low <= value <= high:
+            said[field_name] = f"{field_name} {value:g} is outside {low:g} to {high:g} {unit}, so it is not used"
+            value = None
+        kept.append(value)
+    needs = dict(_TO_MG_NEEDS)
+    if "weight_kg" in said:
+        needs["mg/kg"] = f"the patient's weight (weight_kg; {said['weight_kg']})"
+    bsa_why = [said[k] for k in ("bsa_m2", "height_cm", "weight_kg") if k in said]
+    if bsa_why:
+        needs["mg/m2"] = f"the patient's BSA (bsa_m2, or height_cm and weight_kg; {'; '.join(bsa_why)})"
+    return kept[0], kept[1], kept[2], needs
 
 
 def normalize(
@@ -557,11 +585,18 @@ def normalize(
     patient = doc.patient
     weight = patient.weight_kg if patient else None
     bsa = None
+    needs: Mapping[str, str] = _TO_MG_NEEDS
     if patient is not None:
-        if patient.bsa_m2 is not None:
-            bsa = patient.bsa_m2
-        elif patient.height_cm is not None and patient.weight_kg is not None:
-            bsa = mosteller_bsa(patient.height_cm, patient.weight_kg)
+        height = patient.height_cm
+        given_bsa = patient.bsa_m2
+        if (weight is not None and not PLAUSIBLE["weight_kg"][0] <= weight <= PLAUSIBLE["weight_kg"][1]) or (
+                height is not None and not PLAUSIBLE["height_cm"][0] <= height <= PLAUSIBLE["height_cm"][1]) or (
+                given_bsa is not None and not PLAUSIBLE["bsa_m2"][0] <= given_bsa <= PLAUSIBLE["bsa_m2"][1]):
+            weight, height, given_bsa, needs = _plausible(weight, height, given_bsa)
+        if given_bsa is not None:
+            bsa = given_bsa
+        elif height is not None and weight is not None:
+            bsa = mosteller_bsa(height, weight)
     if patient is None or doc.kind == "order-set":
         reproductive = True  # an order set applies to anyone
     elif patient.reproductive_potential is not None:
@@ -593,7 +628,8 @@ def normalize(
         o = _order(i, od, drug, vocab)
         orders.append(o)
         if drug is not None and (status == "new" or status == "active"):
-            _decide(o, drug, od, plan, weight, bsa, unverifiable, res.route if res is not None else vocab.resolve(od.drug).route)
+            _decide(o, drug, od, plan, weight, bsa, unverifiable, res.route if res is not None else vocab.resolve(od.drug).route,
+                    needs)
             active.append(o)
             if status != "new":
                 all_new = False
@@ -693,7 +729,7 @@ def _by_tag(orders: list[Order]) -> dict[Optional[str], tuple[Order, ...]]:
 
 def _decide(
     o: Order, drug: Drug, od: OrderDoc, plan: Plan, weight: Optional[float], bsa: Optional[float],
-    out: dict[int, list[tuple[str, str]]], name_route: Optional[str] = None,
+    out: dict[int, list[tuple[str, str]]], name_route: Optional[str] = None, needs: Mapping[str, str] = _TO_MG_NEEDS,
 ) -> None:
     """Checked or not, needed amounts, daily PE and OL003 reasons of one active order of ``drug``
     (``o.drug``, known); ``name_route``: the route its name states ('Aczone': topical), if any."""
@@ -743,7 +779,7 @@ def _decide(
                     if fast is not None and 0.0 < fast < math.inf:
                         amounts[need] = fast
                         continue
-                v, why = _amount(o, basis, per, weight, bsa)
+                v, why = _amount(o, basis, per, weight, bsa, needs)
                 amounts[need] = v
                 # A value missing from the order is already named above.
                 if why is not None and not (o.missing and _from_missing(o, why)):
