@@ -497,7 +497,19 @@ _RESULT_WORD = re.compile(r"[a-z]+")
 def result_reading(result: str) -> str:
     """How a test's stated result reads: "positive", "indeterminate", "negative", or "unknown"
     (free text none of these words decide). Any positive word not negated wins over negative
-    words ("HBsAg negative, anti-HBc positive" is positive)."""
+    words ("HBsAg negative, anti-HBc positive" is positive). Memoized: a stream repeats few texts."""
+    hit = _READINGS.get(result)
+    if hit is None:
+        hit = _reading(result)
+        if len(_READINGS) < 4096:
+            _READINGS[result] = hit
+    return hit
+
+
+_READINGS: dict[str, str] = {}
+
+
+def _reading(result: str) -> str:
     words = _RESULT_WORD.findall(result.lower())
     reading = "unknown"
     for i, w in enumerate(words):

@@ -294,7 +294,11 @@ _WHY_NEGATIVE = {
     triggers=lambda o: o["required"],
 )
 def screening_result_positive(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    if not reg.test_results:  # no test states a result: nothing to read (the usual case, one attribute read)
+    # The usual case first: no stated result reads positive or indeterminate (one memoized reading each).
+    for _test, _when, result in reg.test_results:
+        if result_reading(result) in _NOT_NEGATIVE:
+            break
+    else:
         return
     orders = reg.new()
     if not orders:
@@ -309,9 +313,12 @@ def screening_result_positive(reg: "Regimen", opts: Options) -> Iterator[Hit]:
             if latest is None:
                 continue
             reading = result_reading(latest[1])
-            if reading in ("positive", "indeterminate"):
+            if reading in _NOT_NEGATIVE:
                 yield Hit(f"{o.label} is started although the {test} result of {latest[0].isoformat()} is {reading} "
                           f"({latest[1]!r}; {_WHY_NEGATIVE.get(test, 'it must be negative')})", f"{o.pointer}/drug", o.index)
+
+
+_NOT_NEGATIVE = frozenset({"positive", "indeterminate"})
 
 
 RULES = [
