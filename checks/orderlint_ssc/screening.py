@@ -86,6 +86,12 @@ def _needed(by_tags: dict[frozenset[str], tuple[str, ...]], tags: frozenset[str]
     return needed
 
 
+def _test_table(default: Mapping[str, list[str]], what: str) -> Option:
+    """The `required` option of a screening rule: class or ingredient -> tests, never empty."""
+    return Option(default, f"{what}. At least one entry, each with at least one test: an empty table or entry "
+                  "would switch the rule off (ignore it instead)", min_items=1)
+
+
 def _fmt_tests(tests: Iterable[str]) -> str:
     return ", ".join(tests)
 
@@ -98,9 +104,7 @@ def _fmt_tests(tests: Iterable[str]) -> str:
     source=src(f"{SEED} (CBC with differential and LFTs at baseline for mycophenolate); drug labels", "seed guidance; labels", "V2", SEED_URL),
     rationale="Baseline counts and organ function are needed to dose safely and to recognize toxicity later.",
     fix="Order the missing tests with the regimen, or record recent results (status: resulted, with date).",
-    options={"required": Option(
-        BASELINE_LABS, "tests required for each class or ingredient. At least one entry, each with at least one "
-        "test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
+    options={"required": _test_table(BASELINE_LABS, "tests required for each class or ingredient")},
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
@@ -120,9 +124,7 @@ BOXED = {"rituximab": ["hbv"], "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "
     source=src("FDA boxed warnings: rituximab (hepatitis B reactivation), tocilizumab and TNF inhibitors (serious infections including tuberculosis), JAK inhibitors", "boxed warning", "V", RITUXIMAB_LABEL_URL),
     rationale="These drugs carry boxed warnings for reactivation of hepatitis B or tuberculosis, which can be fatal; screening before the first dose is required.",
     fix="Order HBsAg and anti-HBc (hbv) before rituximab; an IGRA or TST (tb) before tocilizumab, TNF or JAK inhibitors.",
-    options={"required": Option(
-        BOXED, "screening tests required by boxed warning, by class or ingredient. At least one entry, each with at "
-        "least one test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
+    options={"required": _test_table(BOXED, "screening tests required by boxed warning, by class or ingredient")},
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
@@ -287,9 +289,7 @@ _WHY_NEGATIVE = {
         "detected; negative, non-reactive, not detected)."
     ),
     fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated) and waive this with the reason, or record the later negative result.",
-    options={"required": Option(
-        MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient. At least one entry, "
-        "each with at least one test: an empty table or entry would switch the rule off (ignore it instead)", min_items=1)},
+    options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
