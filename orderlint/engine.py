@@ -634,9 +634,7 @@ class Linter:
             for msg, ptr, idx, is_error in unknown:
                 findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, severity=sev if is_error else None))
         todo = self._todo_for(condition, reg.active_tags())
-        also: dict[int, tuple[int, ...]] = {}  # id(finding) -> Hit.also, for the waivers
-        if todo:
-            self._run_checks(todo, reg, doc, regimen.id, findings, also)
+        also = self._run_checks(todo, reg, doc, regimen.id, findings) if todo else None
         if reg.unverifiable and "OL003" in enabled:
             for idx, reasons in sorted(reg.unverifiable.items()):
                 o = reg.orders[idx]
@@ -669,13 +667,14 @@ class Linter:
             ]
         return todo
 
-    def _run_checks(self, todo: list, reg: Any, doc: Document, doc_id: str, findings: list[Finding],
-                    also: Optional[dict[int, tuple[int, ...]]] = None) -> None:
+    def _run_checks(self, todo: list, reg: Any, doc: Document, doc_id: str,
+                    findings: list[Finding]) -> Optional[dict[int, tuple[int, ...]]]:
         """Run the checks of one document under its time limit; whatever a check raises (except
-        KeyboardInterrupt) is OL000 for that rule, and the report is kept. ``also`` receives the
-        other orders of a finding about several (Hit.also), by the finding's id()."""
+        KeyboardInterrupt) is OL000 for that rule, and the report is kept. Returns the other
+        orders of each finding about several (Hit.also) by the finding's id(), or None."""
+        also: Optional[dict[int, tuple[int, ...]]] = None
         if not todo:
-            return
+            return also
         # A deadline per document, enforced with SIGALRM by the watchdog thread, only in the main
         # thread: signals are handled there only, so in another thread (an embedding server) checks
         # run without a time limit.
@@ -695,7 +694,9 @@ class Linter:
                                 raise TypeError(f"returned a malformed finding {hit!r:.80}")
                             f = self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix)
                             findings.append(f)
-                            if hit.also and also is not None:
+                            if hit.also:
+                                if also is None:
+                                    also = {}
                                 also[id(f)] = tuple(hit.also)
                     except (KeyboardInterrupt, _CheckTimeout):
                         raise
@@ -721,6 +722,7 @@ class Linter:
                 + (f"; not run: {later}" if later else ""),
                 "", None, doc,
             ))
+        return also
 
     def _can_time(self) -> bool:
         if not _HAS_ALARM or threading.get_ident() != _MAIN_THREAD:

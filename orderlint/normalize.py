@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, AbstractSet, Any, Iterable, KeysView, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Iterable, KeysView, Mapping, Optional, Sequence, Union
 
 from orderlint.vocabulary import Drug, Vocabulary, clean_name
 
@@ -344,8 +344,9 @@ class Regimen:
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _NO_AMOUNTS)  # rule code -> options
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     _counts: dict[str, bool] = field(default_factory=dict, repr=False)  # test name -> test_counts(name)
-    # (canonical test, date, result) of each resulted test that states a result, in document order.
-    test_results: tuple[tuple[str, _dt.date, str], ...] = ()
+    # The vocabulary's test lookup (Vocabulary.test), set by normalize(): test_results reads the
+    # document's results through it, only when a check asks (most documents are never asked).
+    _test_of: Optional[Callable[[str], Optional[tuple[str, ...]]]] = field(default=None, init=False, repr=False, compare=False)
     # The tests that count, decided by normalize() as it builds test_index (every other name does not).
     # Not an __init__ argument: a Regimen built otherwise, or copied with dataclasses.replace (which
     # may change test_index, lookback_days or as_of), decides each name on first use instead.
@@ -446,6 +447,22 @@ class Regimen:
                 return True
         return False
 
+    @property
+    def test_results(self) -> tuple[tuple[str, _dt.date, str], ...]:
+        """(canonical test, date, result) of each resulted test that states a result, in document
+        order; () for a Regimen that normalize() did not build."""
+        hit = self._memo.get("r")
+        if hit is None:
+            test_of = self._test_of
+            out = []
+            if test_of is not None:
+                for t in self.doc.tests:
+                    if t.status == "resulted" and t.date is not None and t.result is not None:
+                        for canonical in test_of(t.test) or ():
+                            out.append((canonical, t.date, t.result))
+            hit = self._memo["r"] = tuple(out)
+        return hit
+
     def latest_result(self, name: str) -> Optional[tuple[_dt.date, str]]:
         """(date, result) of the latest resulted ``name`` test that states a result, within its
         look-back window before as_of; None when there is none. On one date, the result read as
@@ -532,6 +549,7 @@ _TO_MG_NEEDS = {"mg/kg": "the patient's weight (weight_kg)", "mg/m2": "the patie
 #: is not used: every dose that needs it is OL003 naming the value (a dose per kg against 81000 kg
 #: read as tiny, and passed).
 PLAUSIBLE = {"weight_kg": (0.3, 650.0, "kg"), "height_cm": (20.0, 280.0, "cm"), "bsa_m2": (0.05, 5.0, "m2")}
+(_W_LO, _W_HI, _), (_H_LO, _H_HI, _), (_B_LO, _B_HI, _) = PLAUSIBLE.values()  # read per document
 _PER_WORDS = {"admin": "per administration", "day": "per day"}
 
 
@@ -601,9 +619,8 @@ def normalize(
     if patient is not None:
         height = patient.height_cm
         given_bsa = patient.bsa_m2
-        if (weight is not None and not PLAUSIBLE["weight_kg"][0] <= weight <= PLAUSIBLE["weight_kg"][1]) or (
-                height is not None and not PLAUSIBLE["height_cm"][0] <= height <= PLAUSIBLE["height_cm"][1]) or (
-                given_bsa is not None and not PLAUSIBLE["bsa_m2"][0] <= given_bsa <= PLAUSIBLE["bsa_m2"][1]):
+        if (weight is not None and not _W_LO <= weight <= _W_HI) or (height is not None and not _H_LO <= height <= _H_HI) or (
+                given_bsa is not None and not _B_LO <= given_bsa <= _B_HI):
             weight, height, given_bsa, needs = _plausible(weight, height, given_bsa)
         if given_bsa is not None:
             bsa = given_bsa
@@ -667,7 +684,6 @@ def normalize(
     as_of = doc.as_of or as_of
     default_window: Any = _UNSET  # lookback_days' default, read for the first dated test
     seen_tests = vocab._test_cache
-    results: list[tuple[str, _dt.date, str]] = []  # Regimen.test_results
     for t in doc.tests:
         canonicals = seen_tests.get(t.test, _UNSET)
         if canonicals is _UNSET:
@@ -675,9 +691,6 @@ def normalize(
         if not canonicals:
             continue
         when = None if t.status == "ordered" else t.date
-        if when is not None and t.result is not None:
-            for canonical in canonicals:
-                results.append((canonical, when, t.result))
         for canonical in canonicals:
             dates = test_index.get(canonical)
             if dates is None:
@@ -723,8 +736,7 @@ def normalize(
         {"a": table, "n": table if all_new else _by_tag([o for o in active if o.status == "new"])},
     )
     reg._counted = counted
-    if results:
-        reg.test_results = tuple(results)
+    reg._test_of = vocab.test
     return reg, unknown
 
 

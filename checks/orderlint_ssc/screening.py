@@ -293,13 +293,16 @@ _WHY_NEGATIVE = {
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
-def screening_result_positive(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    # The usual case first: no stated result reads positive or indeterminate (one memoized reading each).
-    for _test, _when, result in reg.test_results:
-        if result_reading(result) in _NOT_NEGATIVE:
-            break
-    else:
-        return
+def screening_result_positive(reg: "Regimen", opts: Options) -> Iterable[Hit]:
+    # The usual case first, without making a generator: no stated result reads positive or
+    # indeterminate (one memoized reading each, read from the document: no test names looked up).
+    for t in reg.doc.tests:
+        if t.result is not None and result_reading(t.result) in _NOT_NEGATIVE:
+            return _positive_results(reg, opts)
+    return ()
+
+
+def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     orders = reg.new()
     if not orders:
         return
