@@ -282,7 +282,7 @@ def test_drug_named_only_by_a_known_code(linter):
 
 def test_medication_reference_contained_and_in_bundle_with_strength(linter):
     med = {"resourceType": "Medication", "id": "med1", "code": {"text": "mycophenolate mofetil"},
-           "ingredient": [{"itemCodeableConcept": {"text": "x"}, "strength": {"numerator": {"value": 500, "code": "mg"},
+           "ingredient": [{"itemCodeableConcept": {"text": "mycophenolate mofetil"}, "strength": {"numerator": {"value": 500, "code": "mg"},
                                                                                 "denominator": {"value": 1, "code": "TAB"}}}]}
     r = mr(dose=2, unit="{tbl}")
     del r["medicationCodeableConcept"]
@@ -821,3 +821,36 @@ def test_an_unresolved_reference_with_a_display_is_still_ol002(linter):
     assert [f.code for f in fs if f.code == "OL002"] == ["OL002"]
     (n,) = [f for f in fs if f.code == "OL008"]
     assert n.message.startswith("unresolved-reference") and "display 'mycophenolate mofetil' not used" in n.message
+
+
+def _with_medication(med: dict) -> dict:
+    r = mr(drug="methylprednisolone", dose=16)
+    del r["medicationCodeableConcept"]
+    r["medicationReference"] = {"reference": "#m"}
+    r["contained"] = [{"resourceType": "Medication", "id": "m", **med}]
+    return r
+
+
+@pytest.mark.parametrize("med, read_as", [
+    # fhir.md 2.1 reads `code`, else `ingredient[].itemCodeableConcept`, and is silent on several
+    # ingredients: read as the first one, methylprednisolone went unchecked (ILD202 silent).
+    ({"ingredient": [{"itemCodeableConcept": {"text": "hydroxychloroquine"}},
+                     {"itemCodeableConcept": {"text": "methylprednisolone"}}]}, "hydroxychloroquine / methylprednisolone"),
+    ({"code": {"text": "hydroxychloroquine"}, "ingredient": [{"itemCodeableConcept": {"text": "methylprednisolone"}}]},
+     "hydroxychloroquine / methylprednisolone"),
+], ids=["two-ingredients", "code-against-ingredient"])
+def test_a_medication_of_several_drugs_is_an_ambiguous_name_never_its_first(linter, med, read_as):
+    (res,) = lint(bundle(*SSC_ILD, _with_medication(med)), linter)
+    assert order(one(bundle(*SSC_ILD, _with_medication(med)), linter))["drug"] == read_as
+    (f,) = [f for f in res.findings if f.code == "OL002"]
+    assert f.severity == "error" and "is ambiguous: it could be hydroxychloroquine or methylprednisolone" in f.message
+
+
+@pytest.mark.parametrize("med", [
+    {"code": {"text": "methylprednisolone 4 MG Oral Tablet"}, "ingredient": [{"itemCodeableConcept": {"text": "methylprednisolone"}}]},
+    {"ingredient": [{"itemCodeableConcept": {"text": "methylprednisolone"}},
+                    {"itemCodeableConcept": {"text": "lactose"}, "isActive": False}]},
+], ids=["product-and-its-ingredient", "inactive-ingredient"])
+def test_a_medication_of_one_drug_is_read_as_that_drug(linter, med):
+    (res,) = lint(bundle(*SSC_ILD, _with_medication(med)), linter)
+    assert "ILD202" in [f.code for f in res.findings] and "OL002" not in [f.code for f in res.findings]

@@ -832,6 +832,7 @@ class _Mapper:
     def _medication(self, r: dict, ptr: str) -> tuple[Optional[str], str, list[tuple[str, str]], Optional[dict], Optional[str]]:
         """(name, its pointer, RxNorm codes with pointers, strength, strength pointer)."""
         cc, ccptr, strength, sptr = None, ptr, None, None
+        ingredients: list[str] = []  # the names of a referenced Medication's active ingredients
         if isinstance(r.get("medicationCodeableConcept"), dict) and isinstance(r.get("medicationReference"), dict):
             # medication[x] is one value in R4: given both ways, which drug is ordered is not known.
             rid = r.get("id")
@@ -859,6 +860,8 @@ class _Mapper:
             for iptr, ing in self.array(mr, "ingredient", mptr):
                 if not isinstance(ing, dict):
                     continue
+                if ing.get("isActive") is not False:
+                    ingredients.append(self._ingredient_name(ing))
                 if cc is None and isinstance(ing.get("itemCodeableConcept"), dict):
                     cc, ccptr = ing["itemCodeableConcept"], _p(iptr, "itemCodeableConcept")
                 if strength is None:
@@ -866,25 +869,62 @@ class _Mapper:
                     sptr = _p(iptr, "strength")
         if cc is None:
             return None, ptr, [], strength, sptr
+        name, nptr, codes = self._name_of(cc, ccptr)
+        if ingredients:
+            combined = self._combination(name, ingredients)
+            if combined is not None:
+                # A product of several active ingredients, or a code its ingredient contradicts: read
+                # as one of them, the other went unchecked. The names together read as a combination,
+                # which the vocabulary refuses (OL002), as it does a combination typed as text.
+                return combined, nptr, [], strength, sptr
+        return name, nptr, codes, strength, sptr
+
+    def _ingredient_name(self, ing: dict) -> str:
+        """A Medication ingredient's name for _combination: its item's text or display, the drug
+        its RxNorm code names, else a stand-in that names no drug (an ingredient not known is never
+        taken to be the product's drug)."""
+        item = ing.get("itemCodeableConcept")
+        if isinstance(item, dict):
+            name, _ptr, _codes = self._name_of(item, "", quiet=True)
+            if name:
+                return name
+        ref = ing.get("itemReference")
+        shown = ref.get("display") if isinstance(ref, dict) else None
+        return shown.strip() if isinstance(shown, str) and shown.strip() else "an ingredient not named"
+
+    def _combination(self, name: Optional[str], ingredients: list[str]) -> Optional[str]:
+        """The product's name and its ingredients joined as a combination ('A / B') when they are
+        not all one drug; None when they are (the usual product: its code and its one ingredient)."""
+        if self.vocab is None:
+            return None if len({i.strip().lower() for i in ingredients}) <= 1 else " / ".join(ingredients)
+        drugs = {self.vocab.drug(n) for n in ([name] if name else []) + ingredients}
+        if len(drugs) == 1 and None not in drugs:
+            return None
+        parts = ([name] if name else []) + [i for i in ingredients if i != name]
+        return " / ".join(dict.fromkeys(parts))
+
+    def _name_of(self, cc: dict, ccptr: str, quiet: bool = False) -> tuple[Optional[str], str, list[tuple[str, str]]]:
+        """(name, its pointer, RxNorm codes with pointers) of a medication CodeableConcept: its text,
+        else a display (RxNorm first), else the drug its RxNorm code names."""
         codes = [(c["code"].strip(), _p(cptr, "code")) for cptr, c in self._codings(cc, ccptr)
                  if c.get("system") == RXNORM and isinstance(c.get("code"), str) and c["code"].strip()]
         text = cc.get("text")
         if isinstance(text, str) and text.strip():
-            return text.strip(), _p(ccptr, "text"), codes, strength, sptr
+            return text.strip(), _p(ccptr, "text"), codes
         displays = [(c.get("system") == RXNORM, cptr, c["display"]) for cptr, c in self._codings(cc, ccptr)
                     if isinstance(c.get("display"), str) and c["display"].strip()]
         displays.sort(key=lambda d: not d[0])
         if displays:
-            return displays[0][2].strip(), _p(displays[0][1], "display"), codes, strength, sptr
+            return displays[0][2].strip(), _p(displays[0][1], "display"), codes
         if self.vocab is not None:
             for code, cptr in codes:
                 d = self.vocab.drug_by_rxcui(code)
                 if d is not None:
                     c = self.vocab.code(code)
-                    if c is not None and rxnorm_tag(code, c.tag) == "U":
+                    if c is not None and rxnorm_tag(code, c.tag) == "U" and not quiet:
                         self.note("unverified-code", f"the drug is named only by RxNorm {code} ({d.name}), an unverified code (U)", cptr)
-                    return d.name, cptr, codes, strength, sptr
-        return None, ccptr, codes, strength, sptr
+                    return d.name, cptr, codes
+        return None, ccptr, codes
 
     def _resolve_med(self, r: dict, ptr: str, ref: Any) -> Optional[tuple[dict, str]]:
         if not isinstance(ref, str) or not ref.strip():
