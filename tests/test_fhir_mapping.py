@@ -854,3 +854,44 @@ def test_a_medication_of_several_drugs_is_an_ambiguous_name_never_its_first(lint
 def test_a_medication_of_one_drug_is_read_as_that_drug(linter, med):
     (res,) = lint(bundle(*SSC_ILD, _with_medication(med)), linter)
     assert "ILD202" in [f.code for f in res.findings] and "OL002" not in [f.code for f in res.findings]
+
+
+# fhir.md 2.1: "Dose, first found: doseAndRate[].doseQuantity (type ordered first); doseRange (high
+# for maximum and sum checks, low for ILD502)". Silent on several doses of one type and on
+# Quantity.comparator (a modifier element in R4); built as a range, fail closed.
+_DAILY = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}
+
+
+def _mp(*doses: dict) -> dict:
+    r = mr(drug="methylprednisolone", dose=None, timing=_DAILY)
+    r["dosageInstruction"][0]["doseAndRate"] = [{"doseQuantity": {"system": UC, "code": "mg", **d}} for d in doses]
+    return r
+
+
+@pytest.mark.parametrize("doses, high, low", [
+    (({"value": 4}, {"value": 16}), 16, 4),  # read as the first, 4 mg hid ILD202
+    (({"value": 16}, {"value": 4}), 16, 4),
+    (({"value": 16, "comparator": "<="},), 16, None),  # at most 16: 16 for the maximum checks
+], ids=["4-then-16", "16-then-4", "at-most"])
+def test_several_doses_or_a_bounded_dose_are_a_range(linter, doses, high, low):
+    m = one(bundle(*SSC_ILD, _mp(*doses)), linter)
+    assert order(m)["dose"] == high
+    (res,) = lint(bundle(*SSC_ILD, _mp(*doses)), linter)
+    assert "ILD202" in [f.code for f in res.findings]
+    notes = [f.message for f in res.findings if f.code == "OL008"]
+    assert any(n.startswith("dose-range:") for n in notes), notes
+
+
+def test_a_dose_bounded_only_from_below_is_no_dose_for_the_maximum_checks(linter):
+    # "at least 10 mg" was read as exactly 10 mg (12.5 mg PE, under the ILD202 limit): unknown instead.
+    (res,) = lint(bundle(*SSC_ILD, _mp({"value": 10, "comparator": ">="})), linter)
+    assert "dose" not in order(one(bundle(*SSC_ILD, _mp({"value": 10, "comparator": ">="})), linter))
+    assert [f.code for f in res.findings if f.severity != "info"] == ["OL003"]
+
+
+def test_doses_in_different_units_are_no_dose(linter):
+    r = _mp({"value": 16})
+    r["dosageInstruction"][0]["doseAndRate"].append({"doseQuantity": {"value": 0.016, "system": UC, "code": "g"}})
+    (res,) = lint(bundle(*SSC_ILD, r), linter)
+    assert [f.code for f in res.findings if f.severity != "info"] == ["OL003"]
+    assert "2 doses are given in different units: no dose" in " ".join(f.message for f in res.findings)

@@ -1271,49 +1271,63 @@ class _Mapper:
 
     # ----------------------------------------------------------------- dosage
     def _dosage(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
-        q, qptr = None, dptr
-        dar = self.array(di, "doseAndRate", dptr)
-        dar = [(p, d) for p, d in dar if isinstance(d, dict)]
-        dar.sort(key=lambda pd: not any(c.get("code") == "ordered" for _cp, c in self._codings(pd[1].get("type"), "")))
-        src = None
-        for p, d in dar:
-            if isinstance(d.get("doseQuantity"), dict):
-                q, qptr, src = d["doseQuantity"], _p(p, "doseQuantity"), "qty"
-                break
-            if isinstance(d.get("doseRange"), dict):
-                q, qptr, src = d["doseRange"], _p(p, "doseRange"), "range"
-                break
-        if q is None:
-            for key, kind in (("doseQuantity", "qty"), ("doseRange", "range")):
+        q: Optional[dict] = None
+        qptr = dptr
+        # A range: its bounds, each (Quantity, pointer), and the pointer its note names.
+        bounds: Optional[dict[str, tuple[Any, str]]] = None
+        range_ptr = dptr
+        given = self._doses_given(di, dptr)
+        if not given:
+            for key in ("doseQuantity", "doseRange"):
                 if isinstance(di.get(key), dict):
-                    q, qptr, src = di[key], _p(dptr, key), kind
-                    self.note("shape-repaired", f"{label}: STU3 `Dosage.{key}` read as `doseAndRate[0].{key}`", qptr)
+                    given = [(key, di[key], _p(dptr, key))]
+                    self.note("shape-repaired", f"{label}: STU3 `Dosage.{key}` read as `doseAndRate[0].{key}`", given[0][2])
                     break
+        if len(given) > 1:
+            # Several doses of one type (two ordered doses; a dose and a range): which is meant is not
+            # known, so they are read as one range, as a doseRange is: the highest for the maximum and
+            # sum checks, the lowest for ILD502. Read as the first, 4 mg hid a 16 mg dose.
+            bounds, range_ptr = self._doses_as_range(given, dptr, label), _p(dptr, "doseAndRate")
+        elif given:
+            key, value, vptr = given[0]
+            if key == "doseRange":
+                bounds, range_ptr = {b: (value[b], _p(vptr, b)) for b in ("high", "low") if isinstance(value.get(b), dict)}, vptr
+            elif value.get("comparator") is not None:
+                # Quantity.comparator is a modifier: "< 16 mg" bounds the dose from above, ">= 10 mg"
+                # from below; read as a range with that one bound, never as exactly that dose.
+                comp = value["comparator"]
+                plain = {k: v for k, v in value.items() if k != "comparator"}
+                side = "high" if comp in ("<", "<=") else "low" if comp in (">", ">=") else None
+                bounds, range_ptr = ({side: (plain, vptr)} if side else {}), vptr
+                self.note("dose-range", f"{label}: dose {comp} {value.get('value')}: "
+                          + (f"read as the {side} bound of a range" if side else "not a dose value"), _p(vptr, "comparator"))
+            else:
+                q, qptr = value, vptr
         low_q: Optional[dict] = None
+        low_ptr = ""
         no_high = False
-        if src == "range" and q is not None:
-            rptr = qptr
-            high, low = q.get("high"), q.get("low")
-            lo = low.get("value") if isinstance(low, dict) else None
-            hi = high.get("value") if isinstance(high, dict) else None
-            if isinstance(low, dict) and _number(lo):
-                low_q = low
-            if isinstance(high, dict) and _number(hi):
-                q, qptr = high, _p(rptr, "high")
+        if bounds is not None:
+            high, low = bounds.get("high"), bounds.get("low")
+            lo = low[0].get("value") if low is not None else None
+            hi = high[0].get("value") if high is not None else None
+            if low is not None and _number(lo):
+                low_q, low_ptr = low
+            if high is not None and _number(hi):
+                q, qptr = high
                 use = (f"the low bound {lo} for ILD502 (dose below range)" if low_q is not None
                        else "and for ILD502 (no low bound)")
-                self.note("dose-range", f"{label}: dose range {lo}-{hi}: the high bound {hi} for maximum and sum checks, {use}", rptr)
+                self.note("dose-range", f"{label}: dose range {lo}-{hi}: the high bound {hi} for maximum and sum checks, {use}", range_ptr)
             elif low_q is not None:
                 # Fail closed: with no high bound the largest dose is unknown, so the checks of a
                 # maximum or a sum have no dose (OL003 where one is needed), never the low bound.
-                q, qptr, no_high = low_q, _p(rptr, "low"), True
+                q, qptr, no_high = low_q, low_ptr, True
                 self.note("dose-range", f"{label}: dose range {lo}-{hi} has no high bound: no dose for maximum and sum "
-                          f"checks; the low bound {lo} for ILD502 (dose below range)", rptr)
+                          f"checks; the low bound {lo} for ILD502 (dose below range)", range_ptr)
             else:
-                pick = "high" if isinstance(high, dict) else "low"
-                q = q.get(pick) if isinstance(q.get(pick), dict) else None
-                qptr = _p(rptr, pick) if q is not None else rptr
-                self.note("dose-range", f"{label}: dose range {lo}-{hi} has no numeric bound", rptr)
+                some = high or low
+                if some is not None:
+                    q, qptr = some
+                self.note("dose-range", f"{label}: dose range {lo}-{hi} has no numeric bound", range_ptr)
         if q is None:
             text = di.get("text") if isinstance(di.get("text"), str) else None
             self.note("text-only-sig", f"{label}: no structured dose" + (f" (sig text: {text!r})" if text else ""),
@@ -1324,9 +1338,47 @@ class _Mapper:
                 o.pop("dose", None)
                 self.m.origin.pop(pre + "/dose", None)
             if low_q is not None and pre.startswith("/orders/"):
-                self._low_bound(o, pre, low_q, _p(qptr.rsplit("/", 1)[0], "low"), label)
+                self._low_bound(o, pre, low_q, low_ptr, label)
         self._route(o, pre, di, dptr, label)
         self._timing(o, pre, di, dptr, label)
+
+    def _doses_given(self, di: dict, dptr: str) -> list[tuple[str, dict, str]]:
+        """(key, value, pointer) of each doseQuantity or doseRange in ``doseAndRate`` of the type
+        that comes first (type `ordered` first, fhir.md 2.1)."""
+        entries = []
+        for p, d in self.array(di, "doseAndRate", dptr):
+            if isinstance(d, dict):
+                is_ordered = any(c.get("code") == "ordered" for _cp, c in self._codings(d.get("type"), ""))
+                for key in ("doseQuantity", "doseRange"):
+                    if isinstance(d.get(key), dict):
+                        entries.append((not is_ordered, key, d[key], _p(p, key)))
+                        break
+        if not entries:
+            return []
+        first = min(e[0] for e in entries)
+        return [(key, value, vptr) for rank, key, value, vptr in entries if rank == first]
+
+    def _doses_as_range(self, given: list[tuple[str, dict, str]], dptr: str, label: str) -> dict[str, tuple[Any, str]]:
+        """The bounds of several doses read as one range: the lowest and the highest value when
+        every one is a number in one unit; no bound when they cannot be compared."""
+        values: list[tuple[float, dict, str]] = []
+        units = set()
+        for key, value, vptr in given:
+            parts = [(value[b], _p(vptr, b)) for b in ("low", "high") if isinstance(value.get(b), dict)] if key == "doseRange" else [(value, vptr)]
+            for qv, qp in parts:
+                if not _number(qv.get("value")) or qv.get("comparator") is not None:
+                    self.note("dose-range", f"{label}: {len(given)} doses are given and one is not a plain number: "
+                              "no dose", _p(dptr, "doseAndRate"))
+                    return {}
+                units.add((qv.get("system"), qv.get("code"), qv.get("unit")))
+                values.append((float(qv["value"]), qv, qp))
+        if len(units) > 1:
+            self.note("dose-range", f"{label}: {len(given)} doses are given in different units: no dose", _p(dptr, "doseAndRate"))
+            return {}
+        lowest = min(values, key=lambda v: v[0])
+        highest = max(values, key=lambda v: v[0])
+        self.note("dose-range", f"{label}: {len(given)} doses are given: read as a range", _p(dptr, "doseAndRate"))
+        return {"low": (lowest[1], lowest[2]), "high": (highest[1], highest[2])}
 
     def _low_bound(self, o: dict, pre: str, low: dict, lptr: str, label: str) -> None:
         """The low bound of a dose range, read like a dose (unit included) for the ILD502 variant;
