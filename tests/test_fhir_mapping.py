@@ -597,6 +597,25 @@ def test_measurement_latest_final_wins_and_preliminary_is_ignored():
     assert m.data["patient"]["weight_kg"] == 70
 
 
+@pytest.mark.parametrize("earlier, later", [
+    # 80 kg at 2026-03-01T23:00-12:00 (11:00Z on 2 March) is later than 40 kg at
+    # 2026-03-02T01:00+14:00 (11:00Z on 1 March): compared as text the 40 kg one won.
+    (("2026-03-02T01:00:00+14:00", 40), ("2026-03-01T23:00:00-12:00", 80)),
+    (("2026-03-01", 40), ("2026-03-01T08:00:00Z", 80)),
+], ids=["time-zones", "date-then-time"])
+def test_the_latest_measurement_is_compared_in_time_not_as_text(earlier, later):
+    m = one(bundle(mr(), _obs("29463-7", later[1], "kg", later[0]), _obs("29463-7", earlier[1], "kg", earlier[0])))
+    assert m.data["patient"]["weight_kg"] == later[1]
+
+
+def test_a_measurement_after_the_evaluation_date_is_not_used():
+    # fhir.md 2.2: "the latest effective[x] wins"; a weight from after as_of was not known then.
+    m = one(bundle(mr(), _obs("29463-7", 80, "kg", "2026-03-01"), _obs("29463-7", 40, "kg", "2027-01-01")))
+    assert m.data["patient"]["weight_kg"] == 80
+    (n,) = notes(m, "missing-value")
+    assert "Body weight of 2027-01-01 is after the evaluation date" in n.message and n.pointer == "/entry/3/resource"
+
+
 # ------------------------------------------------------------------ 2.3 indication, extensions, history
 @pytest.mark.parametrize("conds,placed", [
     (SSC_ILD, True), ([cond("x", ICD, "M34.81")], True), ([cond("x", ICD, "M3481")], True),

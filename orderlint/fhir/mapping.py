@@ -500,7 +500,7 @@ class _Mapper:
         self.history: list[dict] = []
         self.tests: list[dict] = []
         self.patient: dict = {}
-        self.measures: dict[str, tuple[str, float, str]] = {}
+        self.measures: dict[str, tuple[str, float, tuple[int, str]]] = {}
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
         self._low: dict[int, tuple[Any, Any, str, str]] = {}  # order index -> low bound (dose, unit, dose ptr, unit ptr)
@@ -607,10 +607,16 @@ class _Mapper:
             self.note("missing-value", f"{e.display} {q['value']!r} {code} is not a positive finite number: not used",
                       _p(qptr, "value"))
             return
-        when = _when(r) or ""
+        when = _when(r)
+        day = _date(when)
+        if day is not None and day > self.as_of.isoformat():
+            # Measured after the evaluation date: not known then (a replay would take a later weight).
+            self.note("missing-value", f"{e.display} of {day} is after the evaluation date {self.as_of.isoformat()}: not used", ptr)
+            return
+        at = _instant(when)
         prev = self.measures.get(name)
-        if prev is None or when >= prev[2]:  # the latest effective[x] wins
-            self.measures[name] = (_p(qptr, "value"), value, when)
+        if prev is None or at >= prev[2]:  # the latest effective[x] wins, compared as instants (time zones)
+            self.measures[name] = (_p(qptr, "value"), value, at)
 
     # ----------------------------------------------------------------- tests
     def _codings(self, cc: Any, ptr: str) -> list[tuple[str, dict]]:
@@ -1759,6 +1765,28 @@ def _date(v: Any) -> Optional[str]:
         return _dt.date(int(mt.group(1)), int(mt.group(2) or 1), int(mt.group(3) or 1)).isoformat()
     except ValueError:
         return None
+
+
+_DATETIME = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$")
+
+
+def _instant(v: Any) -> tuple[int, str]:
+    """A FHIR date, dateTime or instant as a key that orders them in time: (0, "") when it cannot
+    be read (before any that can), else (1, the UTC instant in ISO form; a date or a time without
+    an offset read as UTC)."""
+    mt = _DATETIME.match(v.strip()) if isinstance(v, str) else None
+    if mt is None:
+        return (0, "")
+    y, mo, d, hh, mm, ss, tz = mt.groups()
+    try:
+        t = _dt.datetime(int(y), int(mo or 1), int(d or 1), int(hh or 0), int(mm or 0), int(ss or 0),
+                         tzinfo=_dt.timezone.utc)
+        if tz and tz != "Z":
+            sign = 1 if tz[0] == "+" else -1
+            t -= sign * _dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6]))
+    except (ValueError, OverflowError):
+        return (0, "")
+    return (1, t.isoformat())
 
 
 def _when(r: dict) -> Optional[str]:
