@@ -491,3 +491,47 @@ def test_empty_draft_orders_alone_has_nothing_to_check(linter, other):
     (r,) = lint_fhir(c, linter=linter, source="t")
     assert r.status == "not-applicable"
     assert [f.code for f in r.findings] == ["OL008"] and r.findings[0].message.startswith("no-orders")
+
+
+# ------------------------------------------------------------------ an order with no id
+# fhir.md section 3: "`order` is the MedicationRequest `id`"; silent on an order that has none.
+
+
+def test_an_order_without_id_is_named_in_words_no_fhir_id_can_spell(linter):
+    from orderlint.formatters.fhir import detected_issue
+
+    b = example("ILD301-fires.bundle.json")
+    cyc = resource(b, "MedicationRequest", "cyc")
+    del cyc["id"]
+    b["entry"].append({"resource": {**copy.deepcopy(cyc), "id": "order-1", "status": "stopped"}})
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    (f,) = [f for f in r.findings if f.code == "ILD301"]
+    assert f.order == "(no id 1)"
+    assert detected_issue(f, r, linter)["implicated"] == [{"display": "MedicationRequest (no id 1)"}]
+
+
+def test_fhir_report_entries_are_unique_across_the_patients_of_one_bundle(linter):
+    # Two patients, each with an order and no Condition: two OL007 DetectedIssues with one fullUrl
+    # (FHIR bdl-7); a consumer keying on fullUrl lost one patient's issue.
+    import io
+
+    from orderlint.formatters import get_formatter
+
+    b = example("ILD301-fires.bundle.json")
+    b["entry"] = [e for e in b["entry"] if e["resource"]["resourceType"] != "Condition"]
+    other = copy.deepcopy(b["entry"])
+    for e in other:
+        e["resource"]["id"] = "b-" + e["resource"].get("id", "x")
+        if "subject" in e["resource"]:
+            e["resource"]["subject"] = {"reference": "Patient/b-" + e["resource"]["subject"]["reference"].split("/")[-1]}
+    b["entry"] += other
+    results = lint_fhir(b, linter=linter, source="t")
+    assert [r.status for r in results] == ["not-applicable", "not-applicable"]
+    out = io.StringIO()
+    fmt = get_formatter("fhir", out, linter)
+    fmt.start()
+    for r in results:
+        fmt.result(r)
+    fmt.finish(None)
+    urls = [e["fullUrl"] for e in json.loads(out.getvalue())["entry"]]
+    assert len(urls) == len(set(urls)) == sum(len(r.findings) for r in results) >= 2

@@ -539,3 +539,33 @@ def test_report_of_a_file_that_is_not_a_database(tmp_path):
 def test_feedback_db_that_cannot_be_opened_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="feedback-db: cannot open"):
         create_app({"feedback-db": str(tmp_path / "no-such-folder" / "fb.sqlite3")})
+
+
+def test_a_draft_without_id_never_borrows_another_drafts_id(client):
+    # The methotrexate draft has no id; it was named "order-1", the real id of the mycophenolate draft,
+    # and its card's "Remove this draft order" removed MedicationRequest/order-1, the safe order.
+    mtx = med("x", "methotrexate", 15, "mg", period=1, period_unit="wk")
+    del mtx["id"]
+    mmf = med("order-1", "mycophenolate mofetil", 1000, "mg", freq=2)
+    cards = sign(client, request([mtx, mmf]))["cards"]
+    deletes = [a["resourceId"] for c in cards for s in c.get("suggestions", ()) for a in s["actions"] if a["type"] == "delete"]
+    assert "MedicationRequest/order-1" not in deletes
+    about_mtx = [c for c in cards if "ILD101" in c["detail"]]
+    assert about_mtx and not any("order-1" in c["summary"].lower() for c in about_mtx)
+
+
+@pytest.mark.parametrize("selection", ["MedicationRequest/mtx", "mtx", "https://ehr.example.org/fhir/MedicationRequest/mtx",
+                                       "MedicationRequest/mtx/_history/2"])
+def test_order_select_reads_each_way_to_name_a_draft(client, selection):
+    req = request([med("mtx", "methotrexate", 15, "mg", period=1, period_unit="wk")], hook="order-select")
+    req["context"]["selections"] = [selection]
+    assert "ILD101" in all_codes(sign(client, req, SELECT))
+
+
+@pytest.mark.parametrize("selection", ["MedicationRequest/zzz", "Observation/mtx", "urn:uuid:0c3f8a0e-1b7e-4c7a-9a55-5f1f0b9c2d11"])
+def test_order_select_with_a_selection_that_names_no_draft_is_400(client, selection):
+    # Read as naming nothing, it returned no cards for the methotrexate the clinician had selected.
+    req = request([med("mtx", "methotrexate", 15, "mg", period=1, period_unit="wk")], hook="order-select")
+    req["context"]["selections"] = [selection]
+    r = client.post(SELECT, json=req)
+    assert "names no draft order" in problem(r, 400, "invalid")

@@ -1051,7 +1051,10 @@ class _Mapper:
             name = f"unidentified medication ({label})"
             if not any(n.kind == "unresolved-reference" and n.pointer.startswith(ptr) for n in m.notes):
                 self.note("unresolved-reference", f"{label} names no medication that can be read", nptr)
-        base_id = rid or f"order-{len(self.orders) + 1}"
+        # An order with no id is named by its place, in words no FHIR id can spell (a space and
+        # parentheses): "order-1" could be another draft's real id, and a card's delete action
+        # then removed that other, safe order.
+        base_id = rid or f"(no id {len(self.orders) + 1})"
         m.orders[ptr] = rid or base_id
         if r.get("resourceType") != "MedicationRequest":
             m.order_types[rid or base_id] = str(r.get("resourceType"))

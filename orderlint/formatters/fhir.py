@@ -6,6 +6,7 @@ entries are written as they come, and ``finish`` closes it. Plain JSON; no FHIR 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 
@@ -22,6 +23,8 @@ SEVERITY = {"error": "high", "warning": "moderate", "info": "low"}
 #: UUIDs of entries are derived (uuid5) from source, code, pointer and message, so a report is
 #: reproducible and an entry keeps its fullUrl from one run to the next.
 _UUID_NS = uuid.UUID("6f1c2b1e-8f0e-5b7a-9d3c-0a1e2f3b4c5d")
+#: A FHIR R4 id (Resource.id's pattern): what a reference may name.
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linter"]) -> dict:
@@ -44,7 +47,10 @@ def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linte
     if finding.order is not None:
         if hasattr(result, "patient"):  # FHIR input: order is the id of the MedicationRequest (or MedicationStatement)
             rtype = (getattr(result, "order_types", None) or {}).get(finding.order, "MedicationRequest")
-            issue["implicated"] = [{"reference": f"{rtype}/{finding.order}"}]
+            if _FHIR_ID.fullmatch(finding.order):
+                issue["implicated"] = [{"reference": f"{rtype}/{finding.order}"}]
+            else:  # an order that has no id in the input: named, never a made-up reference
+                issue["implicated"] = [{"display": f"{rtype} {finding.order}"}]
         else:
             issue["implicated"] = [{"display": str(finding.order)}]
     as_of = getattr(linter, "_as_of", None)
@@ -62,11 +68,15 @@ def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linte
     return issue
 
 
-def entry_url(result: "Result", finding: "Finding") -> str:
-    """The entry's `fullUrl`: a UUID derived from source, code, pointer and message."""
+def entry_url(result: "Result", finding: "Finding", repeat: int = 0) -> str:
+    """The entry's `fullUrl`: a UUID derived from source, code, pointer and message; for the
+    ``repeat``-th entry with those (several patients of one Bundle, each with its OL007), also
+    from the patient and the count, as a Bundle's fullUrls must be unique (FHIR bdl-7)."""
     import hashlib
 
     key = "\x1f".join((result.source, finding.code, finding.pointer, finding.message))
+    if repeat:
+        key += f"\x1f{getattr(result, 'patient', None) or ''}\x1f{repeat}"
     # uuid5 by hand: a file name that is not UTF-8 (surrogate escapes) still gets its stable UUID.
     digest = hashlib.sha1(_UUID_NS.bytes + key.encode("utf-8", "surrogatepass")).digest()
     return f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=5)}"
@@ -76,14 +86,21 @@ class FhirFormatter(Formatter):
     def start(self) -> None:
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self._first = True
+        self._source: Optional[str] = None
+        self._seen: dict[tuple[str, str, str], int] = {}  # the entries of the current source so far
         # `entry` is opened with the first DetectedIssue: FHIR JSON has no empty arrays.
         self.out.write('{"resourceType":"Bundle","type":"collection"')
 
     def result(self, r: "Result") -> None:
         if self.statistics:
             self.tally(r)
+        if r.source != self._source:  # entries can repeat only within one source: memory stays bounded
+            self._source, self._seen = r.source, {}
         for f in r.findings:
-            entry = {"fullUrl": entry_url(r, f), "resource": detected_issue(f, r, self.linter)}
+            key = (f.code, f.pointer, f.message)
+            repeat = self._seen.get(key, 0)
+            self._seen[key] = repeat + 1
+            entry = {"fullUrl": entry_url(r, f, repeat), "resource": detected_issue(f, r, self.linter)}
             self.out.write((',"entry":[\n' if self._first else ",\n") + self._dumps(entry))
             self._first = False
 

@@ -223,10 +223,35 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             findings = select_findings(data, findings)
         return builder.cards(findings, data, patient)
 
+    def selected_ids(data: dict[str, Any]) -> set[str]:
+        """The draft order ids `context.selections` names ("MedicationRequest/mtx", a URL ending so,
+        the bare id, or an entry's fullUrl). A selection that names no draft order is a 400: read as
+        nothing, it left the selected order without its cards."""
+        drafts: dict[str, str] = {}  # "Type/id", bare id or fullUrl -> id
+        bundle = data["context"].get("draftOrders")
+        for e in (bundle.get("entry") or ()) if isinstance(bundle, dict) else ():
+            res = e.get("resource") if isinstance(e, dict) else None
+            if isinstance(res, dict) and isinstance(res.get("id"), str):
+                rid = res["id"]
+                drafts[rid] = drafts[f"{res.get('resourceType')}/{rid}"] = rid
+                if isinstance(e.get("fullUrl"), str):
+                    drafts[e["fullUrl"]] = rid
+        out = set()
+        for i, x in enumerate(data["context"]["selections"]):
+            ref = x.strip().split("/_history/", 1)[0]
+            if ref not in drafts and not ref.startswith("urn:") and ref.count("/") > 1:
+                ref = "/".join(ref.rsplit("/", 2)[-2:])  # an absolute URL: its Type/id
+            rid = drafts.get(ref)
+            if rid is None:
+                raise Problem(400, "invalid", f"context.selections[{i}] {x!r} names no draft order in context.draftOrders "
+                                              "(a selected order needs an id)")
+            out.add(rid)
+        return out
+
     def select_findings(data: dict[str, Any], findings: list[Finding]) -> list[Finding]:
         """Drug-choice and combination findings about the selected orders, or combinations they complete:
         a finding on another order counts when it goes away without the selections."""
-        sel = {x.split("/", 1)[1] if "/" in x else x for x in data["context"]["selections"]}
+        sel = selected_ids(data)
         keep: list[Finding] = []
         others: list[Finding] = []
         for f in findings:
