@@ -535,3 +535,37 @@ def test_fhir_report_entries_are_unique_across_the_patients_of_one_bundle(linter
     fmt.finish(None)
     urls = [e["fullUrl"] for e in json.loads(out.getvalue())["entry"]]
     assert len(urls) == len(set(urls)) == sum(len(r.findings) for r in results) >= 2
+
+
+def test_days_of_the_week_count_as_administrations_of_a_weekly_repeat(linter):
+    # "1 per week" on all seven days is daily: read as weekly, methylprednisolone 16 mg a day
+    # (20 mg prednisone-equivalent) was a seventh of that, under the ILD202 limit.
+    def lint_weekly(repeat: dict) -> list[str]:
+        b = _methylprednisolone_8_mg(repeat)
+        resource(b, "MedicationRequest", "mp")["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 16
+        (r,) = lint_fhir(b, linter=linter, source="t")
+        return [f.code for f in r.findings]
+
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    assert "ILD202" in lint_weekly({"frequency": 1, "period": 1, "periodUnit": "wk", "dayOfWeek": every_day})
+    assert "ILD202" not in lint_weekly({"frequency": 1, "period": 1, "periodUnit": "wk", "dayOfWeek": ["mon"]})
+    assert "ILD202" not in lint_weekly({"frequency": 2, "period": 1, "periodUnit": "wk", "dayOfWeek": ["mon", "thu"]})
+
+
+@pytest.mark.parametrize("request_", [
+    {"hook": "order-sign"},
+    {"hook": "order-sign", "context": {"patientId": "p1"}},
+    {"hook": "order-select", "context": {"patientId": "p1", "draftOrders": None, "selections": ["MedicationRequest/x"]}},
+    {"hook": "medication-prescribe", "context": {"patientId": "p1"}},
+], ids=["no-context", "no-draftOrders", "null-draftOrders", "no-medications"])
+def test_an_order_hook_without_its_orders_is_ol001(linter, request_):
+    # CDS Hooks makes draftOrders (medications for medication-prescribe) required: without them
+    # nothing was checked and the request was "no orders" (info), exit 0.
+    (r,) = lint_fhir(request_, linter=linter, source="t")
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    assert "request has no context." in r.findings[0].message
+
+
+def test_a_hook_without_orders_of_its_own_has_nothing_to_check(linter):
+    (r,) = lint_fhir({"hook": "patient-view", "context": {"patientId": "p1"}}, linter=linter, source="t")
+    assert r.status == "not-applicable" and [f.code for f in r.findings] == ["OL008"]

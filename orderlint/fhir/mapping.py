@@ -300,6 +300,14 @@ class _Mapper:
         ctx: dict = data["context"] if isinstance(data.get("context"), dict) else {}
         res: list[_Res] = []
         keys = [k for k in ("draftOrders", "medications", "orders", "order") if ctx.get(k) is not None]
+        hook = data.get("hook")
+        carrier = _ORDER_HOOKS.get(hook) if isinstance(hook, str) else None
+        if carrier is not None and not keys and not ("context" in data and not isinstance(data["context"], dict)):
+            # Fail closed: an order hook's request without the orders it is about (CDS Hooks makes
+            # them required) checked nothing, as "no orders" (info).
+            self.errors.append((f"the {hook} request has no context.{carrier}: the orders being "
+                                f"{'prescribed' if carrier == 'medications' else 'signed or selected'} cannot be read",
+                                "/context" if "context" in data else ""))
         if keys:
             res.extend(self._items(ctx[keys[0]], _p("/context", keys[0]), True))
             if not res:
@@ -1533,6 +1541,11 @@ class _Mapper:
         times = max(len(v) for v in (rep.get("timeOfDay"), rep.get("when"), ()) if isinstance(v, (list, tuple)))
         if times > n and unit == "d" and period == 1:
             n = times
+        # Likewise each day of the week it names, for a weekly repeat: 1 per week on all seven days
+        # was read as weekly, a seventh of the dose.
+        days = rep.get("dayOfWeek")
+        if isinstance(days, list) and unit == "wk" and period == 1 and len(set(map(str, days))) > n:
+            n = len(set(map(str, days)))
         p = period if _number(period) else 1
         if not (isinstance(n, (int, float)) and 1 <= n <= _MAX_FREQUENCY and float(n).is_integer() and 0 < p <= _MAX_FREQUENCY):
             return f"frequency {n} per {p} {unit}"  # not a dosing frequency: OL003 where it matters
@@ -1658,6 +1671,10 @@ def _amount_of(o: dict) -> Optional[tuple[str, float]]:
     if piece is not None and isinstance(strength, dict) and _number(strength.get("value")) and strength.get("unit") == "mg":
         return "mg", dose * strength["value"]
     return None
+
+
+#: CDS Hooks hooks whose context must carry the orders they are about, and the key that does.
+_ORDER_HOOKS = {"order-sign": "draftOrders", "order-select": "draftOrders", "medication-prescribe": "medications"}
 
 
 def _incomplete_prefetch(v: Any) -> Optional[str]:
