@@ -183,6 +183,19 @@ def test_not_json_and_not_fhir_are_ol001(linter):
         assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"], text
 
 
+@pytest.mark.parametrize("value, said", [("2026-02-30", "'2026-02-30'"), ({"date": "2026-03-02"}, "a JSON object")])
+def test_a_cds_as_of_extension_that_is_no_date_is_ol001_where_it_is_honoured(value, said):
+    # With allow-as-of, an unreadable date was dropped without a word and the replay ran at today's date.
+    req = {"hook": "order-sign", "extension": {"orderlint-as-of": value},
+           "context": {"patientId": "p1", "draftOrders": bundle(mr(), patient=False)}}
+    (r,) = lint_fhir(req, linter=Linter(Settings(as_of=AS_OF, allow_as_of=True)), source="t")
+    assert r.status == "invalid"
+    assert [(f.code, f.pointer, f.message) for f in r.findings] == [
+        ("OL001", "/extension/orderlint-as-of", f"extension orderlint-as-of is {said}, not a date YYYY-MM-DD")]
+    (r,) = lint_fhir(req, linter=Linter(Settings(as_of=AS_OF)), source="t")  # not honoured: not read at all
+    assert r.status != "invalid"
+
+
 def test_looks_like_fhir_tells_fhir_from_regimen_documents():
     assert looks_like_fhir({"resourceType": "Bundle"}) and looks_like_fhir({"hook": "order-sign"})
     assert not looks_like_fhir({"id": "x", "kind": "patient", "orders": []}) and not looks_like_fhir([])

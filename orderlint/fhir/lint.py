@@ -102,6 +102,11 @@ def lint_fhir_document(doc: Document, linter: "Linter", *, strict: bool = False)
                 return [FhirResult(doc.source, None, "invalid", None, fs)]
         from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
 
+        bad = _bad_as_of_ext(doc.data, linter)
+        if bad is not None:
+            # Fail closed: a replay asked for a date that cannot be read would be checked at today's.
+            f = linter._finding("OL001", f"extension orderlint-as-of is {bad}, not a date YYYY-MM-DD", "/extension/orderlint-as-of", None, doc)
+            return [FhirResult(doc.source, None, "invalid", None, [f])]
         as_of = _as_of(doc.data, linter)
         ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
         mapped = map_fhir(doc.data, source=doc.source, vocab=linter.vocab, as_of=as_of, namespace=ns)
@@ -210,6 +215,20 @@ def _as_of_ext(data: Any, linter: "Linter") -> Optional[_dt.date]:
         except ValueError:
             return None
     return None
+
+
+def _bad_as_of_ext(data: Any, linter: "Linter") -> Optional[str]:
+    """How an `orderlint-as-of` extension that is honoured (allow-as-of) but is no calendar date
+    reads in a message, else None."""
+    if not getattr(linter.settings, "allow_as_of", False) or not isinstance(data, dict):
+        return None
+    ext = data.get("extension")
+    if not isinstance(ext, dict) or "orderlint-as-of" not in ext:
+        return None
+    if _as_of_ext(data, linter) is not None:
+        return None
+    v = ext["orderlint-as-of"]
+    return repr(v) if isinstance(v, str) else f"a JSON {type(v).__name__.replace('dict', 'object').replace('NoneType', 'null')}"
 
 
 def _as_of(data: Any, linter: "Linter") -> _dt.date:
