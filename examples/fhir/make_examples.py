@@ -137,9 +137,11 @@ def convert(doc, pid):
                         "subject": {"reference": f"Patient/{pid}"}, "code": codeable(LOINC, loinc, disp),
                         "effectiveDateTime": "2026-02-20", "valueQuantity": quantity(value, unit)})
     drafts = []
+    taken: dict[str, int] = {}  # a test named twice (two results) gets ids of its own: name, name-2, ...
     for t in doc.get("tests", []):
         name = ALIASES.get(t["test"].lower(), t["test"].lower())
-        rid = name
+        taken[name] = taken.get(name, 0) + 1
+        rid = name if taken[name] == 1 else f"{name}-{taken[name]}"
         # fhir.md 2.4: TPMT has no V/V2 code, so it goes by name (`code.text`) only.
         concept = {"text": "TPMT"} if name == "tpmt" else codeable(LOINC, *TESTS[name])
         if t["status"] == "ordered":
