@@ -49,7 +49,9 @@ def _linter(config: Optional[Union[Settings, dict, str, Path]], as_of: Optional[
 
             _apply_table(settings, config, "API config")
     if as_of is not None:
-        settings.as_of = as_of if isinstance(as_of, _dt.date) else _dt.date.fromisoformat(as_of)
+        from orderlint.config import parse_as_of
+
+        settings.as_of = parse_as_of(as_of)
     return Linter(settings)
 
 

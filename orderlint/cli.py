@@ -466,8 +466,9 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
 
         recorder = BaselineWriter()
 
-    # The report file itself is never linted when a folder walk comes across it.
-    exclude = (output,) if output else ()
+    # The report file, and the baseline read or written, are never linted when a folder walk comes
+    # across them (a baseline is JSON: walked, it was an invalid regimen document every run).
+    exclude = tuple(p for p in (output, baseline, write_baseline) if p)
     formatter = get_formatter(fmt, out, linter, statistics=statistics, **({"color": True} if colored else {}))
     summary = Summary()
     tool_error = False
@@ -488,6 +489,7 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
             for result in results:
                 if isinstance(result, str):  # an unreadable input
                     _err(result)
+                    formatter.unreadable(result)
                     tool_error = True
                     continue
                 if recorder is not None:
@@ -556,6 +558,7 @@ def _render_in_workers(linter: "Linter", inputs: list[str], reading: tuple, jobs
             for text, part, state, errors in chunks:
                 for message in errors:
                     _err(message)
+                    formatter.unreadable(message)
                     unreadable = True
                 out.write(text)
                 summary.merge(part)

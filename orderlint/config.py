@@ -14,6 +14,7 @@ import datetime as _dt
 import difflib
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Optional, Union
@@ -179,6 +180,10 @@ def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
         dedicated = folder / ".orderlint.toml"
         if dedicated.is_file():
             return dedicated, False
+        if os.path.lexists(dedicated):
+            # Fail closed: a configuration that is there but cannot be read (a dangling link, a
+            # folder) is not skipped for the next one up, which may ignore or select other rules.
+            raise ConfigError(f"configuration file {dedicated} cannot be read (it is not a readable file)")
         py = folder / "pyproject.toml"
         if py.is_file() and _has_tool_section(py):
             return py, True
@@ -196,11 +201,15 @@ def _home() -> Optional[Path]:
 
 def _has_tool_section(path: Path) -> bool:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError:
         return False
-    if "orderlint" not in text:  # the common case, without parsing TOML
+    if b"orderlint" not in raw:  # the common case: another project's file, whatever its encoding
         return False
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"cannot read {path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     if "[tool.orderlint" in text:  # the usual spelling: load_file parses it (once) and says if it is not a table
         return True
     import tomllib
@@ -313,6 +322,25 @@ def _plainly_valid(table: dict) -> bool:
     return all(_PLAIN[k](v) for k, v in table.items())
 
 
+_AS_OF = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_as_of(value: Any, what: str = "as_of") -> _dt.date:
+    """An evaluation date: a date (a datetime's date), or text exactly YYYY-MM-DD. Anything else
+    is a ConfigError: Python also reads '20260302' and '2026W101', which the contract does not
+    name, and a datetime compared with a result date made every look-back check crash (OL000)."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str) and _AS_OF.fullmatch(value.strip()):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"{what} must be a date YYYY-MM-DD, not {value!r}")
+
+
 def build_settings(
     *,
     config_path: Optional[str] = None,
@@ -325,6 +353,10 @@ def build_settings(
     table: dict = {}
     label = None
     source: Optional[Path] = None
+    if config_path is not None and not str(config_path).strip():
+        # "" is no file: read as "none given", it silently loaded whatever configuration lies in the
+        # working directory (the API's config=os.environ.get(..., "")).
+        raise ConfigError("the configuration path is empty: name a file, or give none")
     if config_path:
         p = Path(config_path)
         if not p.is_file():
@@ -405,13 +437,7 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
                 raise ConfigError(f"{origin}: lookback-days.{test} must be a whole number of days or 'any', not {days!r}")
             s.lookback_days[test] = None if days == "any" else days
     elif key == "as_of":
-        if isinstance(value, _dt.date):
-            s.as_of = value
-        else:
-            try:
-                s.as_of = _dt.date.fromisoformat(str(value))
-            except ValueError:
-                raise ConfigError(f"{origin}: as-of must be a date YYYY-MM-DD, not {value!r}") from None
+        s.as_of = parse_as_of(value, f"{origin}: as-of")
     elif key == "check_timeout":
         s.check_timeout = _timeout(value, origin)
     elif key == "vocabulary":

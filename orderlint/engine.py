@@ -542,10 +542,22 @@ class Linter:
                 out[key] = check_lookback(key, days, origin)
             else:
                 aliases.append((key, canon, days))
-        # Defaults are canonical; an alias can only come from the site, so it wins.
+        # Defaults are canonical; an alias can only come from the site, so it wins over a default.
+        # Two site keys that set one test's window differently (lft = 10 and cmp = 100) are an
+        # error: whichever came last silently widened the window.
+        defaults = Settings().lookback_days
+        given: dict[str, list[tuple[str, Any]]] = {}
+        for key, days in s.lookback_days.items():
+            if key != "default" and key in out and (key not in defaults or defaults[key] != days):
+                given.setdefault(key, []).append((key, days))
         for key, canon, days in aliases:
             for test in canon:
+                given.setdefault(test, []).append((key, days))
                 out[test] = check_lookback(test, days, origin, key)
+        for test, pairs in given.items():
+            if len({repr(d) for _k, d in pairs}) > 1:
+                said = " and ".join(f"{k} = {d!r}" for k, d in pairs)
+                raise ConfigError(f"{origin}: lookback-days: {said} set the window of {test} differently; give it once")
         return out
 
     # ------------------------------------------------------------------ linting

@@ -96,7 +96,7 @@ class _Job:
 def _prepare(config: ConfigInput, as_of: AsOfInput, plugins: Iterable[Any], entry_points: bool) -> _Job:
     """Resolve settings and as_of on the driver and build the Linter once there, so that a bad
     configuration or plugin fails now, with its one-line message, before any Spark job."""
-    from orderlint.config import ConfigError, Settings, _apply_table, build_settings
+    from orderlint.config import Settings, _apply_table, build_settings
 
     if isinstance(config, Settings):
         settings = copy.deepcopy(config)
@@ -109,14 +109,9 @@ def _prepare(config: ConfigInput, as_of: AsOfInput, plugins: Iterable[Any], entr
     else:
         raise TypeError(f"config must be a Settings, a [tool.orderlint]-shaped dict or a file path, not {type(config).__name__}")
     if as_of is not None:
-        if isinstance(as_of, _dt.datetime):
-            as_of = as_of.date()
-        if not isinstance(as_of, _dt.date):
-            try:
-                as_of = _dt.date.fromisoformat(str(as_of))
-            except ValueError:
-                raise ConfigError(f"as_of must be a date YYYY-MM-DD, not {as_of!r}") from None
-        settings.as_of = as_of
+        from orderlint.config import parse_as_of
+
+        settings.as_of = parse_as_of(as_of)
     # One evaluation date for the whole job, whatever the executors' clocks or a midnight on the way.
     settings.as_of = settings.as_of or _dt.date.today()
     plain = dataclasses.asdict(settings)

@@ -67,6 +67,10 @@ class Formatter:
     def finish(self, summary: Any) -> None:
         pass
 
+    def unreadable(self, message: str) -> None:
+        """An input that could not be read (the run exits 2; the message is on standard error).
+        A format that can say so in the report does (SARIF); the others leave it to the exit code."""
+
     def state(self) -> Any:
         return self.counts if self.statistics else None
 

@@ -153,6 +153,7 @@ class SarifFormatter(Formatter):
         self.rule_index = {r.code: i for i, r in enumerate(self.linter.rules)}
         self.results: list[dict] = []
         self.not_applicable: list[dict] = []
+        self.failed_inputs: list[dict] = []  # toolExecutionNotifications of inputs that could not be read
         self.seen: Counter = Counter()
 
     def _location(self, source: str, line: int, column: int, file: Any = None) -> dict:
@@ -202,10 +203,14 @@ class SarifFormatter(Formatter):
                 }]
             self.results.append(res)
 
+    def unreadable(self, message: str) -> None:
+        # A code-scanning upload shows the run as failed, not as a clean one over fewer files.
+        self.failed_inputs.append({"level": "error", "message": {"text": message}})
+
     def finish(self, summary: Any) -> None:
-        invocation: dict = {"executionSuccessful": not getattr(summary, "crashed", 0)}
-        if self.not_applicable:
-            invocation["toolExecutionNotifications"] = self.not_applicable
+        invocation: dict = {"executionSuccessful": not getattr(summary, "crashed", 0) and not self.failed_inputs}
+        if self.not_applicable or self.failed_inputs:
+            invocation["toolExecutionNotifications"] = self.failed_inputs + self.not_applicable
         driver: dict = {"name": "orderlint", "version": __version__, "semanticVersion": __version__}
         # The site's copy of the documentation when it has one (docs-url); otherwise none: the
         # project has no web site, and SARIF allows the property to be absent.
