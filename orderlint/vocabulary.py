@@ -465,6 +465,13 @@ class Vocabulary:
                     already = mine.drug.name if mine.drug is not None else " or ".join(mine.ambiguous)
                     raise VocabularyError(f"{where}: the name already means {already!r}, not {res.drug.name!r}")
                 if mine.drug is None:
+                    # A likely misspelling of another drug ('cyclo phosphamide' = ondansetron) would
+                    # turn that drug, misspelt, into one no rule checks: the OL002 error it gives
+                    # unmapped is the site's only warning, so such a name is refused.
+                    looks_like = sorted({self._names[k] for k in self._close(local)} - {res.drug.name})
+                    if looks_like:
+                        raise VocabularyError(f"{where}: the name looks like a misspelling of {', '.join(map(repr, looks_like))}, "
+                                              f"not of {res.drug.name!r}: give a name that cannot be taken for another drug")
                     self._add_name(local, res.drug.name, origin)
         finally:
             self._changed()

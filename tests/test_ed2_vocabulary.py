@@ -419,6 +419,8 @@ def test_site_names_map_local_names_to_known_ingredients():
     assert v.drug("pred-x").name == "prednisone"
     herb = v.drug("ashwagandha")
     assert herb is not None and herb.classes == frozenset()  # a co-medication no rule checks
+    v.add_site_names({"cyclophosphamid": "cyclophosphamide"}, "pyproject.toml")  # a misspelling of its own drug
+    assert v.drug("cyclophosphamid").name == "cyclophosphamide"
 
 
 @pytest.mark.parametrize(
@@ -431,6 +433,10 @@ def test_site_names_map_local_names_to_known_ingredients():
         ({"methotrexat": "methotrexat"}, "did you mean 'methotrexate'"),  # a typo is no co-medication
         ({"combo": "prednisone and methotrexate"}, "ambiguous"),
         ({"x1": 5}, "strings"),
+        # A likely misspelling of a checked drug mapped to another one: unmapped it is an OL002
+        # error; mapped, the misspelt cyclophosphamide became ondansetron and passed.
+        ({"cyclo phosphamide": "ondansetron"}, "looks like a misspelling of 'cyclophosphamide', not of 'ondansetron'"),
+        ({"mycophenolate mofitil": "azathioprine"}, "looks like a misspelling of 'mycophenolate mofetil'"),
     ],
 )
 def test_invalid_site_names_are_errors(table, fragment):
