@@ -436,16 +436,23 @@ class Regimen:
         dates = self.test_index.get(name)
         if not dates:
             return False
-        window = self.lookback_days.get(name, _UNSET)
-        if window is _UNSET:
-            window = self.lookback_days.get("default", 90)
+        window = self._window(name)
         for resulted_on in dates:
             if resulted_on is None:  # ordered in this document
                 return True
-            age = (self.as_of - resulted_on).days
-            if age >= 0 and (window is None or age <= window):
+            if self._within(resulted_on, window):
                 return True
         return False
+
+    def _window(self, name: str) -> Any:
+        """The look-back window of test ``name`` in days (None: any age), else the default's."""
+        window = self.lookback_days.get(name, _UNSET)
+        return self.lookback_days.get("default", 90) if window is _UNSET else window
+
+    def _within(self, resulted_on: _dt.date, window: Any) -> bool:
+        """Whether a result of that date falls within ``window`` days before as_of."""
+        age = (self.as_of - resulted_on).days
+        return age >= 0 and (window is None or age <= window)
 
     @property
     def test_results(self) -> tuple[tuple[str, _dt.date, str], ...]:
@@ -467,15 +474,10 @@ class Regimen:
         """(date, result) of the latest resulted ``name`` test that states a result, within its
         look-back window before as_of; None when there is none. On one date, the result read as
         the worse wins (positive, then indeterminate, then unknown, then negative: fail closed)."""
-        window = self.lookback_days.get(name, _UNSET)
-        if window is _UNSET:
-            window = self.lookback_days.get("default", 90)
+        window = self._window(name)
         best: Optional[tuple[_dt.date, str]] = None
         for test, when, result in self.test_results:
-            if test != name:
-                continue
-            age = (self.as_of - when).days
-            if age < 0 or (window is not None and age > window):
+            if test != name or not self._within(when, window):
                 continue
             if best is None or when > best[0] or (
                     when == best[0] and _READING_RANK[result_reading(result)] > _READING_RANK[result_reading(best[1])]):
