@@ -293,7 +293,8 @@ class _Mapper:
                                 "cannot be read", ptr))
 
     def _cds(self, data: dict) -> list[Mapped]:
-        if "context" in data and not isinstance(data["context"], dict):
+        bad_context = "context" in data and not isinstance(data["context"], dict)
+        if bad_context:
             # Fail closed: the orders being signed are in the context.
             self.errors.append((f"the CDS Hooks request's `context` is {_kind(data['context'])}, not an object: its "
                                 "orders cannot be read", "/context"))
@@ -302,7 +303,7 @@ class _Mapper:
         keys = [k for k in ("draftOrders", "medications", "orders", "order") if ctx.get(k) is not None]
         hook = data.get("hook")
         carrier = _ORDER_HOOKS.get(hook) if isinstance(hook, str) else None
-        if carrier is not None and not keys and not ("context" in data and not isinstance(data["context"], dict)):
+        if carrier is not None and not keys and not bad_context:
             # Fail closed: an order hook's request without the orders it is about (CDS Hooks makes
             # them required) checked nothing, as "no orders" (info).
             self.errors.append((f"the {hook} request has no context.{carrier}: the orders being "
@@ -692,8 +693,7 @@ class _Mapper:
                 # A test asked not to be done, or only offered, is not ordered (as fhir.md 2.1 drops
                 # such a MedicationRequest): it never stands for a screening.
                 why = "doNotPerform: true" if r.get("doNotPerform") is True else "intent option"
-                self.note("dropped-order", f"ServiceRequest{' ' + repr(r['id']) if isinstance(r.get('id'), str) else ''} "
-                          f"has {why}: not counted as an ordered test", ptr)
+                self.note("dropped-order", f"ServiceRequest {_id_text(r)}has {why}: not counted as an ordered test", ptr)
                 return
             status = "ordered"
         elif rt == "Procedure":
@@ -849,10 +849,9 @@ class _Mapper:
         ingredients: list[str] = []  # the names of a referenced Medication's active ingredients
         if isinstance(r.get("medicationCodeableConcept"), dict) and isinstance(r.get("medicationReference"), dict):
             # medication[x] is one value in R4: given both ways, which drug is ordered is not known.
-            rid = r.get("id")
-            self.m.errors.append((f"{r.get('resourceType')}{' ' + repr(rid) if isinstance(rid, str) else ''} gives both "
-                                  "medicationCodeableConcept and medicationReference (FHIR allows one): the drug "
-                                  "ordered is not known", _p(ptr, "medicationReference")))
+            self.m.errors.append((f"{r.get('resourceType')} {_id_text(r)}gives both medicationCodeableConcept and "
+                                  "medicationReference (FHIR allows one): the drug ordered is not known",
+                                  _p(ptr, "medicationReference")))
         if isinstance(r.get("medicationCodeableConcept"), dict):
             cc, ccptr = r["medicationCodeableConcept"], _p(ptr, "medicationCodeableConcept")
         elif isinstance(r.get("medicationReference"), dict):
