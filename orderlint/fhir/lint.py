@@ -102,17 +102,17 @@ def lint_fhir_document(doc: Document, linter: "Linter", *, strict: bool = False)
                 return [FhirResult(doc.source, None, "invalid", None, fs)]
         from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
 
-        bad = _bad_as_of_ext(doc.data, linter)
+        asked, bad = _as_of_ext(doc.data, linter)
         if bad is not None:
             # Fail closed: a replay asked for a date that cannot be read would be checked at today's.
             f = linter._finding("OL001", f"extension orderlint-as-of is {bad}, not a date YYYY-MM-DD", "/extension/orderlint-as-of", None, doc)
             return [FhirResult(doc.source, None, "invalid", None, [f])]
-        as_of = _as_of(doc.data, linter)
+        as_of = asked or getattr(linter, "_as_of", None) or _dt.date.today()
         ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
         mapped = map_fhir(doc.data, source=doc.source, vocab=linter.vocab, as_of=as_of, namespace=ns)
         out: list[Result] = []
         for m in mapped:
-            if m.data is not None and as_of is not None and _as_of_ext(doc.data, linter):
+            if m.data is not None and asked is not None:
                 m.data["as_of"] = as_of.isoformat()
             out.append(lint_mapped(m, linter, doc))
         return out
@@ -202,37 +202,27 @@ def _product_conflicts(m: "Mapped", linter: "Linter", doc: Document) -> list[Fin
     return out
 
 
-def _as_of_ext(data: Any, linter: "Linter") -> Optional[_dt.date]:
+def _as_of_ext(data: Any, linter: "Linter") -> tuple[Optional[_dt.date], Optional[str]]:
     """A CDS Hooks request's `extension: {"orderlint-as-of": "YYYY-MM-DD"}`, honoured only with the
-    setting `allow-as-of` (for tests and replays; fhir.md section 1)."""
+    setting `allow-as-of` (for tests and replays; fhir.md section 1): (the date, None), or (None,
+    how a value that is no calendar date reads in a message), or (None, None) when there is none to
+    honour."""
     if not getattr(linter.settings, "allow_as_of", False) or not isinstance(data, dict):
-        return None
-    ext = data.get("extension")
-    v = ext.get("orderlint-as-of") if isinstance(ext, dict) else None
-    if isinstance(v, str):
-        try:
-            return _dt.date.fromisoformat(v.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _bad_as_of_ext(data: Any, linter: "Linter") -> Optional[str]:
-    """How an `orderlint-as-of` extension that is honoured (allow-as-of) but is no calendar date
-    reads in a message, else None."""
-    if not getattr(linter.settings, "allow_as_of", False) or not isinstance(data, dict):
-        return None
+        return None, None
     ext = data.get("extension")
     if not isinstance(ext, dict) or "orderlint-as-of" not in ext:
-        return None
-    if _as_of_ext(data, linter) is not None:
-        return None
+        return None, None
     v = ext["orderlint-as-of"]
-    return repr(v) if isinstance(v, str) else f"a JSON {type(v).__name__.replace('dict', 'object').replace('NoneType', 'null')}"
+    if isinstance(v, str):
+        try:
+            return _dt.date.fromisoformat(v.strip()), None
+        except ValueError:
+            return None, repr(v)
+    return None, f"a JSON {type(v).__name__.replace('dict', 'object').replace('NoneType', 'null')}"
 
 
 def _as_of(data: Any, linter: "Linter") -> _dt.date:
-    return _as_of_ext(data, linter) or getattr(linter, "_as_of", None) or _dt.date.today()
+    return _as_of_ext(data, linter)[0] or getattr(linter, "_as_of", None) or _dt.date.today()
 
 
 def _perr(message: Optional[str]) -> ParseError:
