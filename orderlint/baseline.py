@@ -158,7 +158,7 @@ class BaselineWriter:
 
     def write(self, path: str) -> None:
         rows = []
-        for ((s, c, k, shape), amounts), n in sorted(self.entries.items(), key=lambda e: (e[0][0][:3], e[0][0][3] or "", e[0][1])):
+        for ((s, c, k, shape), amounts), n in sorted(self.entries.items()):
             row: dict[str, Any] = {"source": s, "code": c, "key": k, "message": shape, "count": n}
             if amounts:
                 row["amounts"] = [int(x) if x.is_integer() and abs(x) < 2**53 else x for x in amounts]
