@@ -628,6 +628,13 @@ def normalize(
             bsa = given_bsa
         elif height is not None and weight is not None:
             bsa = mosteller_bsa(height, weight)
+            if not _B_LO <= bsa <= _B_HI:
+                # Each measurement plausible, their BSA not (600 kg at 250 cm: 6.45 m2): a BSA given as
+                # 6.45 is refused, so one computed as 6.45 is too (it made 4500 mg/m2 read as 697).
+                needs = dict(needs)
+                needs["mg/m2"] = (f"the patient's BSA (the {bsa:.2f} m2 computed from height_cm and weight_kg is outside "
+                                  f"{_B_LO:g} to {_B_HI:g} m2, so it is not used)")
+                bsa = None
     if patient is None or doc.kind == "order-set":
         reproductive = True  # an order set applies to anyone
     elif patient.reproductive_potential is not None:
