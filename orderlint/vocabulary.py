@@ -72,6 +72,7 @@ _STRENGTH_RE = re.compile(
 )
 _RATIO_RE = re.compile(rf"(?<![\w.]){_NUM}(?:\s*/\s*{_NUM})+(?![\w.])")
 _NUMBER_RE = re.compile(rf"^{_NUM}%?$")
+_THOUSANDS_RE = re.compile(r"\d{1,3},\d{3}$")
 _SUFFIX_RE = re.compile(r"^[a-z]{4}$")
 
 # Dose forms, release designations and route words as pharmacy systems print them.
@@ -742,6 +743,10 @@ def _printed_strength(text: str) -> Optional[tuple[float, str, str]]:
         words = name_key(_STRENGTH_RE.sub(" ", text)).split()
         per = next((_PER_PIECE[w] for w in reversed(words) if w in _PER_PIECE), None)
     if per is None:
+        return None
+    if _THOUSANDS_RE.match(value):
+        # '1,000 MG': a thousands separator, or a decimal comma with three decimals? Read as 1.0 it
+        # made 2 tablets of MMF 4 mg/day where 4000 was meant: neither reading is taken (OL003).
         return None
     try:
         v = float(value.replace(",", "."))

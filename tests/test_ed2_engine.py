@@ -182,6 +182,23 @@ def test_printed_product_strength_serves_as_strength():
     assert "4000" in only(result, "ILD501")[0].message
 
 
+@pytest.mark.parametrize("printed", ["1,000", "2,500"])
+def test_a_printed_strength_with_a_thousands_comma_is_not_read(printed):
+    # '1,000 MG' read as a decimal comma (1.0 mg) made 2 tablets twice daily 4 mg/day of MMF, an
+    # ILD502 info where 4000 mg/day is ILD501. Neither reading is taken: the dose is OL003.
+    doc = clean_patient(order(f"mycophenolate mofetil {printed} MG Oral Tablet", 2, "tablet", "oral", "bid", id="mmf"))
+    result = lint(doc)
+    [f] = only(result, "OL003")
+    assert f.order == "mmf" and "strength" in f.message
+    none_of(result, "ILD502")
+
+
+def test_a_printed_decimal_comma_is_still_read():
+    doc = clean_patient(order("methotrexate 2,5 MG Oral Tablet", 6, "tablet", "oral", "weekly", id="mtx"))
+    reg = _normalized(doc)
+    assert reg.orders[0].per_admin == 15.0
+
+
 def test_strength_that_disagrees_with_the_printed_one_is_ol003():
     doc = clean_patient(order("mycophenolate mofetil 500 MG Oral Tablet", 2, "tablet", "oral", "bid", id="mmf", strength=(250, "mg")))
     result = lint(doc)
