@@ -55,7 +55,7 @@ OL002 = rule(
         "orders that most need review. The message offers the closest known names; that order is not "
         "evaluated further. The finding is an error when a known name of a checked drug is close to the text "
         "(a likely misspelling: `mycophenolate mofitil`) or when an rxcui contradiction involves a checked drug, "
-        "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration wins."
+        "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration is that of the other (warning) findings, never of these errors."
     ),
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",
 )(_engine)

@@ -349,10 +349,14 @@ def test_an_ambiguous_name_is_ol002_naming_both_readings():
     none_of(result, "OL004")  # the ambiguous order is not evaluated further
 
 
-def test_site_severity_of_ol002_wins():
-    doc = clean_patient(order("mycophenolate mofitil", 1000, "mg", "oral", "bid", id="t"))
-    assert only(lint(doc, {"severity": {"OL002": "warning"}}), "OL002")[0].severity == "warning"
-    assert only(lint(doc, {"severity": {"OL002": "info"}}), "OL002")[0].severity == "info"
+@pytest.mark.parametrize("site", ["warning", "info"])
+def test_site_severity_of_ol002_sets_the_warning_tier_only(site):
+    # rules.md (OL002): the error tier is there so that --fail-on error never passes a misspelt
+    # checked drug; a site's `OL002 = "info"` (to quiet co-medication names) made it pass.
+    misspelt = clean_patient(order("mycophenolate mofitil", 1000, "mg", "oral", "bid", id="t"))
+    assert only(lint(misspelt, {"severity": {"OL002": site}}), "OL002")[0].severity == "error"
+    unknown = clean_patient(mmf(), order("zorblatinib", 10, id="z"))
+    assert only(lint(unknown, {"severity": {"OL002": site}}), "OL002")[0].severity == site
 
 
 # ------------------------------------------------------------------ plugins and checks
