@@ -113,7 +113,7 @@ class Baseline:
 
     def apply(self, result: Result) -> None:
         for f in result.findings:
-            if f.suppressed is not None or f.code in ("OL000", "OL001"):
+            if f.suppressed is not None or _unchecked(f):
                 continue
             recorded = self.remaining.get(_key(result, f))
             if not recorded:
@@ -124,6 +124,20 @@ class Baseline:
                 del recorded[hit]
                 self.matched += 1
                 f.suppressed = Suppression(reason=f"recorded in baseline {self.path}", approved_by="baseline", waiver=-1)
+
+
+def _unchecked(f: Finding) -> bool:
+    """A finding that says something was not checked: never recorded nor covered by a baseline. Its
+    entry would keep covering whatever that document or order became: a crash or an unreadable
+    document (OL000, OL001), a document of a condition no pack covers (OL007, keyed by its condition
+    only), and a likely misspelling of a checked drug (OL002's error tier: that order is not
+    evaluated, so its dose could grow unseen). An unknown co-medication name (OL002's warning tier)
+    may be recorded."""
+    code = f.code
+    return code in _NEVER_IN_BASELINE or (code == "OL002" and f.severity == "error")
+
+
+_NEVER_IN_BASELINE = frozenset({"OL000", "OL001", "OL007"})
 
 
 def _first_covering(recorded: list[Amounts], now: Amounts, message: str) -> Optional[int]:
@@ -148,7 +162,7 @@ class BaselineWriter:
 
     def add(self, result: Result) -> None:
         for f in result.findings:
-            if f.suppressed is None and f.code not in ("OL000", "OL001"):
+            if f.suppressed is None and not _unchecked(f):
                 k = (_key(result, f), amounts_of(f))
                 self.entries[k] = self.entries.get(k, 0) + 1
 

@@ -215,3 +215,36 @@ def test_malformed_amounts_or_counts_are_a_usage_error(tmp_path, entry_change):
         {"source": "a.json", "code": "ILD501", "key": "order:mmf", "count": 1, **entry_change}]}))
     r = run_cli("check", str(EXAMPLES / "protocols"), "--baseline", str(bad))
     assert r.exit_code == 2 and "malformed" in r.stderr
+
+
+def test_a_document_or_checked_drug_that_was_not_checked_is_never_baselined(tmp_path):
+    # A misspelt cyclophosphamide (OL002 error: the order is not evaluated) and an uncovered condition
+    # (OL007: no rule runs) were recorded; the entries then hid 12,000 mg/m2 daily without PCP cover.
+    misspelt = json.loads((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+    misspelt["orders"][0]["drug"] = "cyclophosphamid"
+    other = json.loads((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+    other["indication"]["condition"] = "ssc ild-x"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.json").write_text(json.dumps(misspelt))
+    (repo / "b.json").write_text(json.dumps(other))
+    base = tmp_path / "baseline.json"
+    r = run_cli("check", str(repo), "--write-baseline", str(base))
+    assert r.exit_code == 0, r.output
+    assert {e["code"] for e in json.loads(base.read_text())["entries"]}.isdisjoint({"OL002", "OL007"})
+    misspelt["orders"][0].update(dose=12000, frequency="daily")
+    (repo / "a.json").write_text(json.dumps(misspelt))
+    r = run_cli("check", str(repo), "--format", "json", "--baseline", str(base), "--fail-on", "error")
+    assert r.exit_code == 1
+    active = {(res["source"].rsplit("/", 1)[-1], f["code"]) for res in json.loads(r.stdout)["results"]
+              for f in res["findings"] if not f["suppressed"]}
+    assert {("a.json", "OL002"), ("b.json", "OL007")} <= active
+
+
+def test_an_unknown_co_medication_name_may_be_baselined(tmp_path):
+    doc = json.loads((EXAMPLES / "regimens" / "ILD301-clean.json").read_text())
+    doc["orders"].append({"id": "z", "drug": "zorblatinib", "dose": 10, "unit": "mg", "route": "oral", "frequency": "daily"})
+    base = _record(tmp_path, doc)
+    assert [e["code"] for e in json.loads(base.read_text())["entries"]] == ["OL002"]
+    r, found = _check(tmp_path, doc, base)
+    assert r.exit_code == 0 and _state(found, "OL002") == "suppressed"
