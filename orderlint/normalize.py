@@ -455,9 +455,10 @@ class Regimen:
         return age >= 0 and (window is None or age <= window)
 
     @property
-    def test_results(self) -> tuple[tuple[str, _dt.date, str], ...]:
-        """(canonical test, date, result) of each resulted test that states a result, in document
-        order; () for a Regimen that normalize() did not build."""
+    def test_results(self) -> tuple[tuple[str, str, _dt.date, str], ...]:
+        """(canonical test, assay, date, result) of each resulted test that states a result, in
+        document order; the assay is the test's name as written, trimmed and in lower case (anti-HBc
+        and HBsAg are two assays of hbv); () for a Regimen that normalize() did not build."""
         hit = self._memo.get("r")
         if hit is None:
             test_of = self._test_of
@@ -465,24 +466,30 @@ class Regimen:
             if test_of is not None:
                 for t in self.doc.tests:
                     if t.status == "resulted" and t.date is not None and t.result is not None:
+                        assay = t.test.strip().lower()
                         for canonical in test_of(t.test) or ():
-                            out.append((canonical, t.date, t.result))
+                            out.append((canonical, assay, t.date, t.result))
             hit = self._memo["r"] = tuple(out)
         return hit
 
     def latest_result(self, name: str) -> Optional[tuple[_dt.date, str]]:
-        """(date, result) of the latest resulted ``name`` test that states a result, within its
-        look-back window before as_of; None when there is none. On one date, the result read as
-        the worse wins (positive, then indeterminate, then unknown, then negative: fail closed)."""
+        """(date, result) of the result that decides whether test ``name`` reads negative: the latest
+        of each assay within the test's look-back window before as_of (on one date, the worse), and
+        of those the worse (positive, then indeterminate, then unknown, then negative: fail closed),
+        so that a later negative HBsAg does not hide an earlier positive anti-HBc. None when no
+        result within the window states one."""
         window = self._window(name)
-        best: Optional[tuple[_dt.date, str]] = None
-        for test, when, result in self.test_results:
+        latest: dict[str, tuple[_dt.date, str]] = {}
+        for test, assay, when, result in self.test_results:
             if test != name or not self._within(when, window):
                 continue
+            best = latest.get(assay)
             if best is None or when > best[0] or (
                     when == best[0] and _READING_RANK[result_reading(result)] > _READING_RANK[result_reading(best[1])]):
-                best = (when, result)
-        return best
+                latest[assay] = (when, result)
+        if not latest:
+            return None
+        return max(latest.values(), key=lambda b: (_READING_RANK[result_reading(b[1])], b[0]))
 
     def missing_tests(self, names: Iterable[str]) -> list[str]:
         counted = self._counted
@@ -504,19 +511,25 @@ class Regimen:
 
 
 #: Words a test result is read by (result_reading). A negation before a positive word ("not
-#: detected", "non-reactive") makes it negative.
-_POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present"})
+#: detected", "non-reactive") makes it negative; before a negative word ("not negative",
+#: "non-normal"), positive. Deficient, poor (metabolizer) and abnormal read positive: for the tests
+#: whose result must be negative (TPMT and G6PD activity too), each is the finding.
+_POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present", "abnormal", "deficient",
+                             "deficiency", "poor"})
 _NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "absent", "normal"})
 _UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid"})
 _NEGATIONS = frozenset({"not", "non", "no"})
 _READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
-_RESULT_WORD = re.compile(r"[a-z]+")
+#: Words, and a sign standing alone ('+', '(+)', 'HBsAg -'); a sign inside a number or a word
+#: ('1e+5', 'anti-HBc') is neither.
+_RESULT_WORD = re.compile(r"[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")
 
 
 def result_reading(result: str) -> str:
     """How a test's stated result reads: "positive", "indeterminate", "negative", or "unknown"
-    (free text none of these words decide). Any positive word not negated wins over negative
-    words ("HBsAg negative, anti-HBc positive" is positive). Memoized: a stream repeats few texts."""
+    (free text none of these words decide: '1520 mIU/mL'). Any positive word or '+' not negated
+    wins over negative words ("HBsAg negative, anti-HBc positive" is positive). Memoized: a
+    stream repeats few texts."""
     hit = _READINGS.get(result)
     if hit is None:
         hit = _reading(result)
@@ -532,12 +545,22 @@ def _reading(result: str) -> str:
     words = _RESULT_WORD.findall(result.lower())
     reading = "unknown"
     for i, w in enumerate(words):
-        if w in _POSITIVE_WORDS and not (i and words[i - 1] in _NEGATIONS):
-            return "positive"
-        if w in _UNSURE_WORDS:
+        negated = i > 0 and words[i - 1] in _NEGATIONS
+        if w[0] == "+" or w in _POSITIVE_WORDS:
+            if not negated:
+                return "positive"
+            if reading == "unknown":
+                reading = "negative"
+        elif w in _NEGATIVE_WORDS:
+            if negated:
+                return "positive"  # 'not negative', 'non-normal'
+            if reading == "unknown":
+                reading = "negative"
+        elif w[0] == "-":
+            if reading == "unknown":
+                reading = "negative"
+        elif w in _UNSURE_WORDS:
             reading = "indeterminate"
-        elif reading == "unknown" and (w in _NEGATIVE_WORDS or (w in _POSITIVE_WORDS and i and words[i - 1] in _NEGATIONS)):
-            reading = "negative"
     return reading
 
 

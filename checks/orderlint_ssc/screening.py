@@ -263,39 +263,51 @@ MUST_BE_NEGATIVE = {
     **{drug: ["pregnancy"] for drug in TERATOGENS},
     "immunosuppressant": ["hbv"],
     "tocilizumab": ["tb"], "tnf-inhibitor": ["tb"], "jak-inhibitor": ["tb"], "abatacept": ["tb"],
+    # Activity tests whose finding is the contraindication: TPMT poor metabolizer (CPIC: a non-thiopurine
+    # alternative), G6PD deficiency (dapsone haemolysis). ILD406/ILD407 count them once done.
+    "azathioprine": ["tpmt"], "dapsone": ["g6pd"],
 }
 _WHY_NEGATIVE = {
     "pregnancy": "embryofetal toxicity",
     "hbv": "hepatitis B reactivation: antiviral prophylaxis or specialist review first",
     "tb": "latent tuberculosis: treat it first",
+    "tpmt": "low TPMT activity: CPIC advises a reduced dose, and a non-thiopurine alternative for a poor metabolizer",
+    "g6pd": "G6PD deficiency: dapsone causes haemolysis",
 }
+#: How each reading is said in the finding.
+_SAID = {"positive": "is positive", "indeterminate": "is indeterminate", "unknown": "is not read as negative"}
+_ACTIVITY_TESTS = frozenset({"tpmt", "g6pd"})  # a finding there is abnormal activity, not a positive test
 
 
 @rule(
     code="ILD408",
     name="screening-result-positive",
     severity="error",
-    summary="A new drug is started although the latest result of a screening test it needs negative is positive or indeterminate ({required}).",
+    summary="A new drug is started although the latest result of a screening test it needs negative is positive, indeterminate or not readable as negative ({required}).",
     source=src("FDA boxed warnings (embryofetal toxicity: mycophenolate, leflunomide, methotrexate; hepatitis B "
                "reactivation: rituximab; tuberculosis: tocilizumab, TNF inhibitors, whose labels say to treat latent "
-               f"TB first); {EULAR_2022} (define hepatitis B status before immunosuppression)", "boxed warning", "V",
+               f"TB first); {EULAR_2022} (define hepatitis B status before immunosuppression); CPIC 2018 (TPMT: avoid "
+               "thiopurines in poor metabolizers); PCP regimen references (dapsone: G6PD first)", "boxed warning", "V",
                RITUXIMAB_LABEL_URL),
     rationale=(
         "A screening test counts for ILD401-ILD404 once it is done, whatever it found. A positive pregnancy test "
         "contraindicates a teratogen; a positive hepatitis B test calls for antiviral prophylaxis or specialist "
         "review before immunosuppression; a positive tuberculosis test calls for latent TB treatment before a "
-        "biologic or JAK inhibitor. An indeterminate result screens nothing. The latest result within the test's "
-        "look-back window decides (on one date, the worse); free text is read by its words (positive, reactive, "
-        "detected; negative, non-reactive, not detected)."
+        "biologic or JAK inhibitor; poor TPMT activity or G6PD deficiency contraindicates azathioprine or dapsone. "
+        "An indeterminate result screens nothing, and neither does one that cannot be read as negative (a number, "
+        "'done'). The latest result of each assay within the test's look-back window counts (on one date, the "
+        "worse), and the worst of the assays decides: a later negative HBsAg does not hide a positive anti-HBc. "
+        "Free text is read by its words (positive, reactive, detected, abnormal, deficient, poor, a '+' standing "
+        "alone; negative, non-reactive, not detected, normal, a '-' standing alone)."
     ),
-    fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated) and waive this with the reason, or record the later negative result.",
+    fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated, another drug chosen for low TPMT or G6PD activity) and waive this with the reason, or record the later negative result in words ('negative').",
     options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
     conditions=CONDITION,
     triggers=lambda o: o["required"],
 )
 def screening_result_positive(reg: "Regimen", opts: Options) -> Iterable[Hit]:
-    # The usual case first, without making a generator: no stated result reads positive or
-    # indeterminate (one memoized reading each, read from the document: no test names looked up).
+    # The usual case first, without making a generator: every stated result reads negative (one
+    # memoized reading each, read from the document: no test names looked up).
     for t in reg.doc.tests:
         if t.result is not None and result_reading(t.result) in _NOT_NEGATIVE:
             return _positive_results(reg, opts)
@@ -317,11 +329,14 @@ def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
                 continue
             reading = result_reading(latest[1])
             if reading in _NOT_NEGATIVE:
-                yield Hit(f"{o.label} is started although the {test} result of {latest[0].isoformat()} is {reading} "
+                said = "is abnormal" if reading == "positive" and test in _ACTIVITY_TESTS else _SAID[reading]
+                yield Hit(f"{o.label} is started although the {test} result of {latest[0].isoformat()} {said} "
                           f"({latest[1]!r}; {_WHY_NEGATIVE.get(test, 'it must be negative')})", f"{o.pointer}/drug", o.index)
 
 
-_NOT_NEGATIVE = frozenset({"positive", "indeterminate"})
+#: What a result that must be negative may not read as: a text none of the words decide (a number,
+#: 'done') does not show it negative.
+_NOT_NEGATIVE = frozenset({"positive", "indeterminate", "unknown"})
 
 
 RULES = [
