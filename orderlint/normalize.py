@@ -260,6 +260,9 @@ class Order:
     missing: tuple[str, ...] = ()  # dose, unit, route, frequency left out of a checked order
     amounts: Optional[Mapping[tuple[str, str], Optional[float]]] = None  # (basis, per) -> amount or None, for every installed rule's need
     pe: Optional[float] = None  # daily prednisone-equivalent, for a systemic glucocorticoid
+    # The route given contradicts the one its name states ('Aczone', a topical gel, by mouth): which
+    # product is meant is not known. Judged by the route given, but never counted on to protect.
+    route_doubt: bool = False
 
     @property
     def pointer(self) -> str:
@@ -374,6 +377,35 @@ class Regimen:
         if index is None:
             index = self._index_orders()[1]
         return index.get(cls, ())
+
+    def protecting(self, cls: str, recurring: bool = False) -> tuple[Order, ...]:
+        """The active orders of ``cls`` that a check may count on to protect (PCP prophylaxis, an
+        accompanying immunosuppressant): those ``not_protecting`` finds nothing against."""
+        orders = self.active(cls)
+        if not orders:
+            return orders
+        return tuple(o for o in orders if self.not_protecting(o, recurring) is None)
+
+    def not_protecting(self, o: Order, recurring: bool = False) -> Optional[str]:
+        """Why an active order cannot be counted on to protect, or None. An order is judged by what
+        it may do, so it counts as a risk whatever its doubts; as a protection it must be sure: its
+        route does not contradict its name (Aczone by mouth is topical dapsone, no PCP agent), and
+        its course, from a known ``start``, has not ended before as_of. ``recurring`` (prophylaxis):
+        nor is it a single administration or without a schedule ('once', 'prn')."""
+        if o.route_doubt:
+            return f"has route {o.route!r}, which contradicts its name"
+        if recurring:
+            if o.single:
+                return "is a single administration"
+            if o.per_day is None:
+                return f"has no schedule (frequency {o.frequency_text})" if o.frequency_text is not None else "has no frequency"
+        if o.course_known and o.course_days is not None:
+            start = self.doc.orders[o.index].start
+            if start is not None:
+                end = start + _dt.timedelta(days=o.course_days)
+                if end <= self.as_of:
+                    return f"ended before {self.as_of.isoformat()} (its course from {start.isoformat()})"
+        return None
 
     def active_tags(self) -> KeysView[Optional[str]]:
         """Every class and ingredient among active orders of known drugs (by their routes); the
@@ -791,6 +823,8 @@ def _decide(
     (``o.drug``, known); ``name_route``: the route its name states ('Aczone': topical), if any."""
     tags = o.tags
     route = o.route
+    if name_route is not None and route is not None and route != name_route:
+        o.route_doubt = True
     checked, needed, fixed_reasons = plan._decided.get((drug.name, tags, route)) or plan.decide(drug, tags, route)
     if checked:
         o.checked = True

@@ -144,7 +144,7 @@ def ref_ild204(reg, opts):
 def ref_ild205(reg, opts):
     if not reg.rapidly_progressive:
         return
-    if any(reg.active(p) for p in opts["partners"]):
+    if any(reg.protecting(p) for p in opts["partners"]):
         return
     for o, _ in _ref_pulses(reg):
         yield Hit(f"{o.describe()} pulse for RP-ILD has no accompanying immunosuppressant ({', '.join(opts['partners'])})", f"{o.pointer}/drug", o.index)
@@ -172,8 +172,13 @@ def ref_ild207(reg, opts):
         yield Hit(f"{o.describe()} pulse ({fmt(pe)} mg PE/day): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
 
 
+def _ref_not_counted(reg):
+    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, recurring=True)}" for o in reg.active(PCP_AGENTS)]
+    return f" (not counted: {'; '.join(why)})" if why else ""
+
+
 def ref_ild302(reg, opts):
-    if reg.active(PCP_AGENTS):
+    if reg.protecting(PCP_AGENTS, recurring=True):
         return
     min_days = opts["min-course-days"]
     parts = []
@@ -195,7 +200,7 @@ def ref_ild302(reg, opts):
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
-        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis",
+        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_ref_not_counted(reg)}",
         f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
 

@@ -336,6 +336,7 @@ def _decide_reference(
     (``o.drug``, known)."""
     tags = o.tags
     route = o.route
+    o.route_doubt = name_route is not None and route is not None and route != name_route
     # An unknown route is read as systemic (rules.md Terms), so a drug a rule names is checked then.
     if route is None or route in N.SYSTEMIC_ROUTES:
         checked = not tags.isdisjoint(plan.checked)

@@ -215,7 +215,7 @@ RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcin
 def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.rapidly_progressive:
         return
-    if any(reg.active(p) for p in opts["partners"]):
+    if any(reg.protecting(p) for p in opts["partners"]):
         return
     for o, _ in _pulses(reg):
         yield Hit(f"{o.describe()} pulse for RP-ILD has no accompanying immunosuppressant ({', '.join(opts['partners'])})", f"{o.pointer}/drug", o.index)

@@ -41,10 +41,17 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     looks_for=[PCP_AGENTS],
 )
 def pcp_prophylaxis_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    if reg.active(PCP_AGENTS):
+    if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, recurring=True):
         return
     for o in reg.active("cyclophosphamide"):
-        yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis", f"{o.pointer}/drug", o.index)
+        yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis{_not_counted(reg)}", f"{o.pointer}/drug", o.index)
+
+
+def _not_counted(reg: "Regimen") -> str:
+    """Why the active PCP agent orders do not count (a single dose, as needed, Aczone by mouth, a
+    course that ended), or "" when there are none."""
+    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, recurring=True)}" for o in reg.active(PCP_AGENTS)]
+    return f" (not counted: {'; '.join(why)})" if why else ""
 
 
 @rule(
@@ -82,7 +89,7 @@ def pcp_prophylaxis_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     settings=[PULSE_MIN_PE],
 )
 def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    if reg.active(PCP_AGENTS):
+    if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, recurring=True):
         return
     min_days = opts["min-course-days"]
     threshold = pulse_threshold(reg)
@@ -109,7 +116,7 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
-        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis",
+        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_not_counted(reg)}",
         f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
 

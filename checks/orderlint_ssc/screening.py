@@ -290,15 +290,17 @@ _ACTIVITY_TESTS = frozenset({"tpmt", "g6pd"})  # a finding there is abnormal act
                "thiopurines in poor metabolizers); PCP regimen references (dapsone: G6PD first)", "boxed warning", "V",
                RITUXIMAB_LABEL_URL),
     rationale=(
-        "A screening test counts for ILD401-ILD404 once it is done, whatever it found. A positive pregnancy test "
-        "contraindicates a teratogen; a positive hepatitis B test calls for antiviral prophylaxis or specialist "
-        "review before immunosuppression; a positive tuberculosis test calls for latent TB treatment before a "
-        "biologic or JAK inhibitor; poor TPMT activity or G6PD deficiency contraindicates azathioprine or dapsone. "
-        "An indeterminate result screens nothing, and neither does one that cannot be read as negative (a number, "
-        "'done'). The latest result of each assay within the test's look-back window counts (on one date, the "
-        "worse), and the worst of the assays decides: a later negative HBsAg does not hide a positive anti-HBc. "
-        "Free text is read by its words (positive, reactive, detected, abnormal, deficient, poor, a '+' standing "
-        "alone; negative, non-reactive, not detected, normal, a '-' standing alone)."
+        "A screening test counts for ILD401-ILD404 once done, whatever it found. A positive pregnancy, hepatitis B "
+        "or tuberculosis test, poor TPMT activity or G6PD deficiency contraindicates the drug or calls for treatment "
+        "first. A result indeterminate or not readable as negative (a number, 'done') screens nothing. The latest "
+        "result of each assay within the look-back window counts, and the worst assay decides (a later negative "
+        "HBsAg does not hide a positive anti-HBc)."
+    ),
+    notes=(
+        "Results are read by their words: positive, reactive, detected, abnormal, deficient, poor or a lone '+' "
+        "read positive (unless negated: 'not detected'); negative, non-reactive, normal or a lone '-' read "
+        "negative (negated, positive: 'not negative'); indeterminate, equivocal, borderline, inconclusive or "
+        "invalid read indeterminate. On one date the worse result of an assay counts."
     ),
     fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated, another drug chosen for low TPMT or G6PD activity) and waive this with the reason, or record the later negative result in words ('negative').",
     options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
