@@ -138,7 +138,7 @@ OL008 = rule(
     rationale=(
         "Duplicate orders double the dose (CellCept and 'mycophenolate mofetil' are the same drug; MMF and "
         "MPA are two forms of one drug and must not be combined). Only ingredients a rule checks count "
-        "(mesna IV then oral is not a duplicate); premedication orders and a glucocorticoid pulse followed "
+        "(mesna IV then oral is not a duplicate); premedication orders (a glucocorticoid given with an infusion) and a glucocorticoid pulse followed "
         "by a taper of the same ingredient are not duplicates."
     ),
     fix="Keep one order per ingredient; for a split dose, use one order with the right frequency.",

@@ -263,6 +263,7 @@ class Order:
     # The route given contradicts the one its name states ('Aczone', a topical gel, by mouth): which
     # product is meant is not known. Judged by the route given, but never counted on to protect.
     route_doubt: bool = False
+    course_problem: Optional[str] = None  # doses that a duration cannot hold (OL003 when checked)
 
     @property
     def pointer(self) -> str:
@@ -703,6 +704,7 @@ def normalize(
     orders: list[Order] = []
     active: list[Order] = []  # active orders of known drugs
     all_new = True  # every one of them new: then Regimen.new() reads the same table as active()
+    premeds = False  # an active order is premedication by its purpose and course
     resolved = vocab._cache  # vocab.drug()'s table of names as written
     for i, od in enumerate(doc.orders):
         res = resolved.get(od.drug)
@@ -726,17 +728,25 @@ def normalize(
             active.append(o)
             if status != "new":
                 all_new = False
+            if o.premedication:
+                premeds = True
+    if premeds:
+        _infusion_premedication(active)
 
     progressed: set[Drug] = set()
     progression = False
+    as_of = doc.as_of or as_of
     for j, h in enumerate(doc.history):
-        if h.outcome == "progression":
+        # A progression on a drug started after as_of has not happened yet (a planned or mistyped
+        # entry): counted, it passed the first-line rules.
+        counts = h.outcome == "progression" and (h.start is None or h.start <= as_of)
+        if counts:
             progression = True
         hd = vocab.drug(h.drug)
         if hd is None:
             msg, is_error = unknown_drug(vocab, h.drug, checked, "history item")
             unknown.append((msg, f"/history/{j}/drug", None, is_error))
-        elif h.outcome == "progression":
+        elif counts:
             progressed.add(hd)
 
     # test_index: canonical test -> result dates (None: ordered in this document). vocab.test()'s own
@@ -745,7 +755,6 @@ def normalize(
     # The tests that count (Regimen.test_counts), decided here, once per test the document has: ordered
     # in this document, or resulted within the test's look-back window before as_of.
     counted: Optional[set[str]] = set()  # None: left to test_counts (see below)
-    as_of = doc.as_of or as_of
     default_window: Any = _UNSET  # lookback_days' default, read for the first dated test
     seen_tests = vocab._test_cache
     for t in doc.tests:
@@ -804,6 +813,28 @@ def normalize(
     return reg, unknown
 
 
+def _infusion_premedication(active: list[Order]) -> None:
+    """Keep ``purpose: premedication`` on an order of a checked drug only where it can be: a systemic
+    glucocorticoid given with an infusion (an active IV order of another drug) and not more often than
+    it (its administrations at most the infusions' together). Any other is judged as ``purpose:
+    other`` (rules.md: left out of ILD201-ILD203, ILD302 and OL004 only as premedication): a year of
+    daily prednisone 60 mg, or a second mycophenolate order, labelled premedication passed every
+    steroid and duplicate check. Unchecked co-medications (diphenhydramine) keep it: no rule reads it."""
+    infusions: Optional[int] = 0  # None: an infusion whose number of administrations is not bounded
+    for o in active:
+        if o.route == "iv" and "systemic-glucocorticoid" not in o.tags:
+            if o.administrations is None:
+                infusions = None
+                break
+            infusions += o.administrations  # type: ignore[operator]  # not None: the loop ended otherwise
+    for o in active:
+        if o.premedication and o.checked and (
+                infusions == 0 or "systemic-glucocorticoid" not in o.tags
+                or (infusions is not None and (o.administrations is None or o.administrations > infusions))):
+            o.premedication = False
+            o.purpose = "other"
+
+
 def _by_tag(orders: list[Order]) -> dict[Optional[str], tuple[Order, ...]]:
     """{None: every order, tag: the orders with that tag}, keys in the order they first appear."""
     table: dict[Optional[str], tuple[Order, ...]] = {None: tuple(orders)}
@@ -842,6 +873,8 @@ def _decide(
             reasons.append((unknown_frequency(o), "/frequency"))
         if problem is not None and problem[2]:
             reasons.append((problem[0], problem[1]))
+        if o.course_problem is not None:
+            reasons.append((o.course_problem, "/doses"))
         if not o.course_known and per_day is not None:
             if o.single and od.duration is None:
                 course = f"frequency {od.frequency!r} is a single administration but doses is {od.doses}, so its course length is not known"
@@ -965,16 +998,26 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
     course_known = True
     administrations: Optional[int] = None
     duration, doses = od.duration, od.doses
+    course_problem: Optional[str] = None
     if duration is not None:
         course = duration.value * PERIOD_DAYS[duration.unit]
         if not math.isfinite(course):
             course, course_known = None, False  # beyond any calendar: cannot be judged (OL003)
         if doses is not None:
             administrations = doses
+            if not single and per_day is not None and course is not None and doses > _fitting(course, per_day):
+                # More doses than the duration holds (365 daily doses in 30 days): the longer course is
+                # judged (taking the duration passed a year of daily prednisone), and the clash is said.
+                longer = doses / per_day
+                if math.isfinite(longer):
+                    course_problem = (f"doses {doses} at frequency {frequency_text} take {_num(longer)} days, more "
+                                      f"than its duration of {_num(course)} days")
+                    course = longer
         elif single:
             administrations = 1
         elif per_day is not None and course is not None and math.isfinite(course * per_day):
-            administrations = max(1, math.floor(course * per_day + 1e-9))
+            # Every administration that starts within the course: daily for 3.5 days is days 0-3, four.
+            administrations = _fitting(course, per_day)
     elif doses is not None:
         administrations = doses
         if single:
@@ -1009,7 +1052,7 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
         tags = drug.tags_for_route(route)
     # Positional, in field order (index, ref, drug_text, ... tags): a keyword call of 22 fields cost a
     # measurable share of normalizing an order.
-    return Order(
+    o = Order(
         i,  # index
         od.id if od.id is not None else str(i),  # ref
         od.drug,  # drug_text
@@ -1033,6 +1076,14 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
         doses,  # doses
         tags,  # tags
     )
+    if course_problem is not None:
+        o.course_problem = course_problem
+    return o
+
+
+def _fitting(course: float, per_day: float) -> int:
+    """Administrations that start within ``course`` days at ``per_day`` a day (at least one)."""
+    return max(1, math.ceil(course * per_day - 1e-9))
 
 
 def _mass_per(unit: str, piece: str) -> Optional[float]:

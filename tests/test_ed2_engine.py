@@ -310,15 +310,20 @@ def test_ol004_not_for_pulse_then_taper():
 
 def test_ol004_not_for_premedication_with_a_bounded_course():
     premed = order("Solu-Medrol", 100, "mg", "iv", "once", id="premed", purpose="premedication")
-    doc = clean_patient(mmf(), order("methylprednisolone", 4, "mg", "oral", "daily", id="mp", purpose="other"), premed)
+    rtx = order("rituximab", 1000, "mg", "iv", "q2w", id="rtx", doses=2)
+    doc = clean_patient(mmf(), order("methylprednisolone", 4, "mg", "oral", "daily", id="mp", purpose="other"), premed, rtx)
     none_of(lint(doc), "OL004")
+    # Premedication is premedication of an infusion: without one, the order is judged as purpose other.
+    doc = clean_patient(mmf(), order("methylprednisolone", 4, "mg", "oral", "daily", id="mp", purpose="other"), premed)
+    assert only(lint(doc), "OL004")[0].order == "premed"
 
 
 def test_open_ended_premedication_is_judged_as_other():
     # rules.md 2nd ed. (Premedication orders): an open-ended one is judged as purpose: other.
     reg = _normalized(clean_patient(order("prednisone", 5, id="open", purpose="premedication"),
-                                    order("prednisone", 5, id="once", frequency="once", purpose="premedication")))
-    open_ended, once = reg.orders
+                                    order("prednisone", 5, id="once", frequency="once", purpose="premedication"),
+                                    order("rituximab", 1000, "mg", "iv", "q2w", id="rtx", doses=2)))
+    open_ended, once, _ = reg.orders
     assert (open_ended.premedication, open_ended.purpose) == (False, "other")
     assert (once.premedication, once.purpose) == (True, "premedication")
     doc = clean_patient(mmf(), order("prednisone", 5, id="a", purpose="premedication"), order("prednisone", 5, id="b", purpose="other"))

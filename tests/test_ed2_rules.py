@@ -56,9 +56,14 @@ def test_premedication_is_not_ild201_or_ild203():
 
 
 def test_premedication_is_left_out_of_ild302():
-    doc = clean_patient(mmf(), rituximab(), order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="premedication"))
+    # Beside an open-ended infusion (monthly IV tocilizumab), any bounded premedication is one.
+    toci = order("tocilizumab", 8, "mg/kg", "iv", "q4w", id="t")
+    doc = clean_patient(mmf(), toci, order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="premedication"))
     none_of(lint(doc), "ILD302")
-    doc = clean_patient(mmf(), rituximab(), order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="other"))
+    doc = clean_patient(mmf(), toci, order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="other"))
+    only(lint(doc), "ILD302")
+    # Beside two rituximab infusions, 30 daily doses are no premedication: judged as purpose other.
+    doc = clean_patient(mmf(), rituximab(), order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="premedication"))
     only(lint(doc), "ILD302")
 
 

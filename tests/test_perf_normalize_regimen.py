@@ -252,16 +252,23 @@ def _order_reference(i: int, od: Any, drug: Any, vocab: Any) -> Any:
     course: Optional[float]
     course_known = True
     administrations: Optional[int] = None
+    course_problem = None
     if od.duration is not None:
         course = od.duration.value * N.PERIOD_DAYS[od.duration.unit]
         if not math.isfinite(course):
             course, course_known = None, False  # beyond any calendar: cannot be judged (OL003)
         if od.doses is not None:
             administrations = od.doses
+            if not single and per_day is not None and course is not None and od.doses > max(1, math.ceil(course * per_day - 1e-9)):
+                longer = od.doses / per_day
+                if math.isfinite(longer):
+                    course_problem = (f"doses {od.doses} at frequency {repr(od.frequency) if isinstance(od.frequency, str) else '(structured)'} take {N._num(longer)} days, more "
+                                      f"than its duration of {N._num(course)} days")
+                    course = longer
         elif single:
             administrations = 1
         elif per_day is not None and course is not None and math.isfinite(course * per_day):
-            administrations = max(1, math.floor(course * per_day + 1e-9))
+            administrations = max(1, math.ceil(course * per_day - 1e-9))
     elif od.doses is not None:
         administrations = od.doses
         if single:
@@ -288,7 +295,7 @@ def _order_reference(i: int, od: Any, drug: Any, vocab: Any) -> Any:
         per_admin, problem = None, ("the dose does not compute to a positive finite number of mg", "/dose", False)
     # Positional, in field order (index, ref, drug_text, ... tags): a keyword call of 22 fields cost a
     # measurable share of normalizing an order.
-    return N.Order(
+    o = N.Order(
         i,  # index
         od.id if od.id is not None else str(i),  # ref
         od.drug,  # drug_text
@@ -312,6 +319,8 @@ def _order_reference(i: int, od: Any, drug: Any, vocab: Any) -> Any:
         od.doses,  # doses
         frozenset() if drug is None else drug.tags if route is None or route in N.SYSTEMIC_ROUTES else drug.tags_for_route(route),  # tags
     )
+    o.course_problem = course_problem
+    return o
 
 
 def _route_without_limit(plan: Any, drug: Any, route: Optional[str]) -> tuple[tuple[str, str], ...]:
@@ -351,6 +360,8 @@ def _decide_reference(
             reasons.append((f"route {od.route!r} is not a known route", "/route"))
         elif name_route is not None and route is not None and route != name_route:
             reasons.append((f"route {od.route!r} contradicts its name {od.drug!r}, a {name_route} product", "/route"))
+        if o.course_problem is not None:
+            reasons.append((o.course_problem, "/doses"))
         if o.per_day is None and od.frequency is not None:
             reasons.append((N.unknown_frequency(o), "/frequency"))
         if o.amount_problem is not None and o.amount_problem[2]:
@@ -462,6 +473,17 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
         if drug is not None and o.active:
             _decide_reference(o, drug, od, plan, weight, bsa, out, vocab.resolve(od.drug).route)
         orders.append(o)
+    # Premedication of a checked drug: a systemic glucocorticoid beside IV infusions of other drugs,
+    # given at most as often as they are together (any open-ended infusion: as often as it likes).
+    active = [o for o in orders if o.drug is not None and o.active]
+    infusion_admins = [o.administrations for o in active if o.route == "iv" and "systemic-glucocorticoid" not in o.tags]
+    bound = None if None in infusion_admins else sum(infusion_admins)
+    for o in active:
+        if o.premedication and o.checked:
+            ok = bool(infusion_admins) and "systemic-glucocorticoid" in o.tags and (
+                bound is None or (o.administrations is not None and o.administrations <= bound))
+            if not ok:
+                o.premedication, o.purpose = False, "other"
     return orders, out
 
 

@@ -402,9 +402,11 @@ def test_dose_rules_judge_active_orders():
     [
         (cyc_iv(600, doses=6), False, None),
         (cyc_iv(600, doses=7), True, "7"),
-        (cyc_iv(600, doses=None, duration=(180, "d")), False, None),
+        (cyc_iv(600, doses=None, duration=(168, "d")), False, None),                # days 0, 28, ... 140: six
+        (cyc_iv(600, doses=None, duration=(169, "d")), True, "7"),                  # a seventh on day 168
+        (cyc_iv(600, doses=None, duration=(180, "d")), True, "7"),
         (cyc_iv(600, doses=None, duration=(181, "d")), True, "181"),
-        (cyc_iv(600, doses=None, duration=(6, "mo")), False, None),
+        (cyc_iv(600, doses=None, duration=(6, "mo")), True, "7"),
         (cyc_iv(600, doses=None, duration=(7, "mo")), True, "210"),
         (cyc_iv(600, doses=None), True, None),                                      # open-ended
         (order("cyclophosphamide", 500, "mg/m2", "iv", "q2w", id="x", doses=7), True, "7"),   # 98 days but 7 administrations
@@ -418,7 +420,7 @@ def test_dose_rules_judge_active_orders():
         (cyc_oral(2, "mg/kg", duration=None, doses=181), True, "181"),
     ],
     ids=[
-        "iv-6-doses", "iv-7-doses", "iv-180d", "iv-181d", "iv-6mo", "iv-7mo", "iv-open", "iv-q2w-7-doses",
+        "iv-6-doses", "iv-7-doses", "iv-168d", "iv-169d", "iv-180d", "iv-181d", "iv-6mo", "iv-7mo", "iv-open", "iv-q2w-7-doses",
         "iv-monthly-6", "oral-180d", "oral-181d", "oral-6mo", "oral-12mo", "oral-open", "oral-180-doses", "oral-181-doses",
     ],
 )
