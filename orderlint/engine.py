@@ -54,6 +54,10 @@ class _CheckTimeout(BaseException):
 
 #: The Linter whose checks are running in the main thread (the SIGALRM handler's target).
 _ARMED: list = [None]
+#: The rule that was running when the handler stopped the checks (Linter._run_checks' code object,
+#: set once the class exists, is how the handler finds it on the stack).
+_STRUCK: list = [None]
+_RUN_CHECKS_CODE: list = [None]
 _MAIN_THREAD = threading.main_thread().ident
 _HAS_ALARM = hasattr(signal, "pthread_kill") and hasattr(signal, "setitimer")  # not on Windows
 
@@ -69,6 +73,11 @@ def _on_alarm(signum: int, frame: Any) -> None:
     # Only checks past their deadline stop: a late signal (_ARMED is cleared before the watchdog is
     # disarmed), or one from another program's timer, does nothing.
     if _ARMED[0] is not None and 0.0 < _WATCHDOG.deadline <= time.monotonic():
+        # The rule running, for the finding should the check catch what is raised here.
+        f = frame
+        while f is not None and f.f_code is not _RUN_CHECKS_CODE[0]:
+            f = f.f_back
+        _STRUCK[0] = f.f_locals.get("r") if f is not None else None
         raise _CheckTimeout()
 
 
@@ -91,13 +100,14 @@ class _Watchdog:
         self.lock = threading.Lock()  # held while a signal is sent: once disarm() returns, none is
         self.wake = threading.Event()
         self.deadline = 0.0  # time.monotonic() by which the running checks must end; 0.0: none run
+        self.ends = 0.0  # the same, kept when the interval timer stands in (deadline is then 'now')
         self.until = math.inf  # when the thread wakes up by itself
         self.started = False
         self.timer = False  # an interval timer stands in for the thread (see arm)
 
     def arm(self, timeout: float) -> None:
         """Main thread, before the checks."""
-        deadline = self.deadline = time.monotonic() + timeout
+        deadline = self.deadline = self.ends = time.monotonic() + timeout
         if not self.started and not self._start():
             # No thread can be started: the interval timer, as before the watchdog, rather than no limit.
             self.deadline = time.monotonic()  # any SIGALRM stops the checks, as the timer's did
@@ -211,6 +221,7 @@ class Linter:
         self._frozen_settings = MappingProxyType({k: _frozen(v) for k, v in self.settings_values.items()})
         self._source_text = {r.code: r.source.text() for r in self.rules}
         self._triggers = self._rule_tags(lambda r: r.trigger_tags(self.options[r.code]))
+        self._check_names()
         self._dispatch: dict[str, list] = {}
         self._todo: dict[tuple[str, tuple], list[tuple[Rule, Any]]] = {}
         self._plan = self._build_plan()
@@ -286,6 +297,11 @@ class Linter:
         for impl in sorted(reversed(pm.hook.orderlint_vocabulary.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
                 contribution: Any = impl.function() or {}
+                if impl.plugin_name not in builtin and impl.plugin_name not in allowed:
+                    # A name the vocabulary already reads as another drug, or one that looks like a
+                    # misspelling of another ('cyclophosphamide iv' as saline): refused, as a site's
+                    # names are, unless the site allows that plugin to override.
+                    self.vocab.refuse_misreadings(contribution.get("drugs", {}), impl.plugin_name)
                 # A contribution that changes a fact another pack declared (a prednisone factor, a
                 # class) is a load error naming both, unless the site allows that plugin to.
                 self.vocab.add_drugs(contribution.get("drugs", {}), impl.plugin_name, allow_override=impl.plugin_name in allowed)
@@ -299,7 +315,9 @@ class Linter:
         for impl in sorted(reversed(pm.hook.orderlint_rules.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
                 returned: Any = impl.function()
-                contributed = list(returned or ())
+                if returned is None:  # a forgotten `return`: the pack would check nothing, unsaid
+                    raise TypeError("returned None, not a list of rules (an empty list declares none)")
+                contributed = list(returned)
             except BaseException as e:
                 _reraise_interrupt(e)
                 errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_rules: {_describe_exc(e)}")
@@ -321,6 +339,8 @@ class Linter:
         if errors:
             raise PluginLoadError(errors)
         self.rules = sorted(rules, key=lambda r: r.code)
+        # orderlint's own packs; every other plugin's checks get a regimen of their own (_isolated).
+        self._builtin = frozenset(builtin | {"orderlint"})
 
     def _attach(self, r: Rule, plugin: str) -> Rule:
         """The rule as its pack installs it: named by the pack, with the pack's settings and its case file."""
@@ -352,6 +372,33 @@ class Linter:
         if errors:
             raise PluginLoadError(errors)
         return out
+
+    def _check_names(self) -> None:
+        """Every drug tag a rule triggers on or looks for is a drug or class of the vocabulary, and a
+        plugin's condition is not a misspelling of another pack's: a typo there switched the rule off
+        without a word ('cyclophosphamid' as a trigger, 'ssc-lid' as the condition, which also made
+        a document of that condition count as checked)."""
+        from orderlint.rules import vocab_classes
+
+        known = vocab_classes(self.vocab) | set(self.vocab.drugs)
+        errors = []
+        by_pack: dict[str, set[str]] = {}
+        for r in self.rules:
+            for c in r.conditions or ():
+                by_pack.setdefault(canonical_condition(c), set()).add(r.plugin)
+            tags = set(self._triggers.get(r.code) or ()) | set(r.looks_for)
+            for t in sorted(t for t in tags if t not in known):
+                close = _close_match(t, sorted(known), 0.6)
+                errors.append(f"plugin {r.plugin!r}: rule {r.code} names {t!r}, which is no drug or class of the vocabulary"
+                              + (f" (did you mean {close[0]!r}?)" if close else ""))
+        for c, packs in sorted(by_pack.items()):
+            others = sorted(d for d, p in by_pack.items() if d != c and not p <= packs)
+            close = _close_match(c, others, 0.8) if others else []
+            if close:
+                errors.append(f"plugin {', '.join(sorted(packs))!r}: condition {c!r} looks like a misspelling of {close[0]!r}, "
+                              "which another pack covers")
+        if errors:
+            raise PluginLoadError(errors)
 
     def _build_plan(self) -> Any:
         """What normalization decides for every installed rule, enabled or not (rules.md: OL003
@@ -577,12 +624,29 @@ class Linter:
         table = self._dispatch.get(condition)
         if table is None:
             table = self._dispatch[condition] = [
-                (r, self._triggers[r.code], self._frozen_options[r.code]) for r in self.rules
+                (r if r.plugin in self._builtin else dataclasses.replace(r, check=self._isolated(r.check)),
+                 self._triggers[r.code], self._frozen_options[r.code]) for r in self.rules
                 if r.code in self.enabled and r.check is not None
                 and (r.conditions is None or condition in r.conditions)
                 and r.code not in ENGINE_CODES  # produced by the stages, not by a check
             ]
         return table
+
+    def _isolated(self, check: Any) -> Any:
+        """A plugin's check, run on a regimen of its own: a copy of the document, normalized again.
+        Checks only read (hookspecs), but nothing made a plugin's check keep to it: one that set an
+        order's prednisone-equivalent to 0, or its status to stopped, hid other rules' errors.
+        orderlint's own packs read the shared regimen (their tests hold them to it)."""
+        import copy
+
+        def run(reg: Any, opts: Any) -> Any:
+            view, _ = _normalize(copy.deepcopy(reg.doc), self.vocab, as_of=self._as_of, lookback_days=self._lookback,
+                                 plan=self._plan)
+            view.options = reg.options
+            setattr(view, "settings", reg.settings)
+            return check(view, opts)
+
+        return run
 
     def lint_data(self, data: Any, source: str = "<data>") -> Result:
         """Lint an already-parsed document (no line/column information: positions are 1:1)."""
@@ -699,11 +763,13 @@ class Linter:
             try:
                 if timed:
                     _ARMED[0] = self
+                    _STRUCK[0] = None
                     _WATCHDOG.arm(self._timeout)
                 for r, opts in todo:
                     try:
                         for hit in r.check(reg, opts):
-                            if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str):
+                            if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str) or (
+                                    hit.order is not None and (hit.order.__class__ is not int or hit.order < 0)):
                                 raise TypeError(f"returned a malformed finding {hit!r:.80}")
                             f = self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix)
                             findings.append(f)
@@ -719,6 +785,18 @@ class Linter:
                             f"rule {r.code} ({r.name}, from {r.plugin}) crashed on document {doc_id!r}: {_describe_exc(e)}",
                             "", None, doc,
                         ))
+                if timed and _WATCHDOG.ends <= time.monotonic():
+                    # Past the deadline, yet every check returned: one caught the stop (a bare except)
+                    # or replaced the signal's handler, and its answer may be the one a stop left.
+                    struck = _STRUCK[0]
+                    who = f"; rule {struck.code} ({struck.name}, from {struck.plugin}) was running at the limit" if struck is not None else ""
+                    findings.append(self._finding(
+                        "OL000",
+                        f"the checks of document {doc_id!r} ran past the time limit of {_fmt_seconds(self._timeout)} s per "
+                        f"document (check-timeout) without being stopped: a check caught the stop or replaced its signal "
+                        f"handler{who}; the findings of this document cannot be trusted",
+                        "", None, doc,
+                    ))
             finally:
                 if timed:
                     _ARMED[0] = None  # first: a signal arriving now does nothing
@@ -782,6 +860,15 @@ class Linter:
     def lint_many(self, docs: Iterable[Document]) -> Iterator[Result]:
         for doc in docs:
             yield self.lint_document(doc)
+
+
+_RUN_CHECKS_CODE[0] = Linter._run_checks.__code__
+
+
+def _close_match(word: str, pool: list[str], cutoff: float) -> list[str]:
+    import difflib  # only for a name to correct: start-up imports nothing more
+
+    return difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
 
 
 def _result(source: str, doc_id: Optional[str], status: str, condition: Optional[str], findings: list) -> Result:

@@ -416,6 +416,21 @@ class Rule:
         for attr in ("summary", "rationale"):
             if not getattr(self, attr).strip():
                 problems.append(f"{attr} is empty")
+        if not isinstance(self.source, Source):
+            problems.append(f"source {self.source!r:.60} is not an orderlint.rules.Source (use rules.src)")
+        bad = [k for k, v in (self.options or {}).items() if not isinstance(v, Option)]
+        if bad:
+            problems.append(f"option {', '.join(map(repr, bad))} is not an orderlint.rules.Option")
+        for attr in ("conditions", "triggers"):
+            value = getattr(self, attr)
+            if isinstance(value, str):  # one name, not a set of letters
+                value = frozenset([value])
+                object.__setattr__(self, attr, value)
+            if value is not None and not callable(value):
+                value = frozenset(value)
+                object.__setattr__(self, attr, value)
+                if not value or not all(isinstance(v, str) and v.strip() for v in value):
+                    problems.append(f"{attr} must be a non-empty list of names")
         amounts = tuple(self.amounts)
         if not all(isinstance(n, Need) for n in amounts):
             problems.append("amounts must be a list of rules.Need")
@@ -570,8 +585,9 @@ def rule(
             fix=fix,
             options=dict(options or {}),
             notes=notes,
-            conditions=frozenset(conditions) if conditions is not None else None,
-            triggers=triggers if triggers is None or callable(triggers) else frozenset(triggers),
+            # A bare string is one name, not a set of letters: conditions="ssc-ild" applied to no document.
+            conditions=None if conditions is None else frozenset([conditions] if isinstance(conditions, str) else conditions),
+            triggers=triggers if triggers is None or callable(triggers) else frozenset([triggers] if isinstance(triggers, str) else triggers),
             check=fn,
             amounts=tuple(amounts),
             looks_for=frozenset([looks_for] if isinstance(looks_for, str) else looks_for),

@@ -218,7 +218,17 @@ def _batch(rows: list[tuple[Any, ...]], schema: Any) -> Any:
     import pyarrow as pa
 
     cols = list(zip(*rows)) if rows else [()] * len(schema)
-    return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, schema)], schema=schema)
+    try:
+        return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(cols, schema)], schema=schema)
+    except (UnicodeEncodeError, pa.ArrowException):
+        # A lone surrogate in a message or id (a plugin's, or a document's) failed the whole task and
+        # lost its rows; written as the command line's text layer writes it instead.
+        clean = [[_utf8(v) for v in c] for c in cols]
+        return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(clean, schema)], schema=schema)
+
+
+def _utf8(value: Any) -> Any:
+    return value.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(value, str) else value
 
 
 # ----------------------------------------------------------------------------- lint_dataframe

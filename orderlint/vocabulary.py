@@ -357,6 +357,26 @@ class Vocabulary:
         finally:
             self._changed()
 
+    def refuse_misreadings(self, drugs: Mapping[str, Any], owner: str) -> None:
+        """Refuse a plugin's drug names that the vocabulary already reads as another drug (through
+        its spellings, strengths and brackets, not only a name stored as written), or that look like
+        a misspelling of another drug: as an alias of a harmless drug, 'cyclophosphamide iv' or
+        'cyclophosphamid' was checked by nothing. The same tests as a site's names."""
+        entries = validate_entries(drugs, owner)
+        self._changed()
+        for canonical, e in entries.items():
+            target = clean_name(canonical)
+            for n in [canonical, *e.get("aliases", ()), *(b["name"] for b in e.get("brands", ()))]:
+                res = self.resolve(n)
+                if res.ambiguous or (res.drug is not None and res.drug.name != target):
+                    already = res.drug.name if res.drug is not None else " or ".join(res.ambiguous)
+                    raise VocabularyError(f"{owner}: drug name {n!r} already reads as {already!r}, not {target!r}")
+                if res.drug is None:
+                    looks_like = sorted({self._names[k] for k in self._close(n)} - {target})
+                    if looks_like:
+                        raise VocabularyError(f"{owner}: drug name {n!r} looks like a misspelling of "
+                                              f"{', '.join(map(repr, looks_like))}, not of {target!r}")
+
     def _add_entry(self, canonical: str, e: dict[str, Any], owner: str, allow_override: bool) -> None:
         facts = self._facts.setdefault(canonical, {})
         stated: dict[str, Any] = {}
