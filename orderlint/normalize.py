@@ -396,10 +396,12 @@ class Regimen:
         if o.route_doubt:
             return f"has route {o.route!r}, which contradicts its name"
         if recurring:
-            if o.single:
+            if o.single or o.administrations == 1:
                 return "is a single administration"
             if o.per_day is None:
                 return f"has no schedule (frequency {o.frequency_text})" if o.frequency_text is not None else "has no frequency"
+            if o.per_day < _RAREST_PROPHYLAXIS:
+                return f"is given less often than monthly (frequency {o.frequency_text})"
         if o.course_known and o.course_days is not None:
             start = self.doc.orders[o.index].start
             if start is not None:
@@ -488,41 +490,47 @@ class Regimen:
         return age >= 0 and (window is None or age <= window)
 
     @property
-    def test_results(self) -> tuple[tuple[str, str, _dt.date, str], ...]:
-        """(canonical test, assay, date, result) of each resulted test that states a result, in
-        document order; the assay is the test's name as written, trimmed and in lower case (anti-HBc
-        and HBsAg are two assays of hbv); () for a Regimen that normalize() did not build."""
+    def test_results(self) -> tuple[tuple[str, tuple[str, frozenset[str]], _dt.date, str], ...]:
+        """(canonical test, assay, date, result) of each test that states a result, in document order;
+        () for a Regimen that normalize() did not build. The assay is the test's name as written
+        (trimmed, lower case) with the other words its result names ('anti-HBc reactive' and 'HBsAg
+        negative' are two assays of hbv, under any name). A result stated on an ordered test is
+        read too, dated as_of unless it has a date: a positive result is never ignored."""
         hit = self._memo.get("r")
         if hit is None:
             test_of = self._test_of
             out = []
             if test_of is not None:
                 for t in self.doc.tests:
-                    if t.status == "resulted" and t.date is not None and t.result is not None:
-                        assay = t.test.strip().lower()
-                        for canonical in test_of(t.test) or ():
-                            out.append((canonical, assay, t.date, t.result))
+                    if t.result is None:
+                        continue
+                    when = t.date if t.date is not None else (self.as_of if t.status == "ordered" else None)
+                    if when is None:
+                        continue
+                    assay = (t.test.strip().lower(), _assay_words(t.result))
+                    for canonical in test_of(t.test) or ():
+                        out.append((canonical, assay, when, t.result))
             hit = self._memo["r"] = tuple(out)
         return hit
 
-    def latest_result(self, name: str) -> Optional[tuple[_dt.date, str]]:
+    def latest_result(self, name: str, activity: bool = False) -> Optional[tuple[_dt.date, str]]:
         """(date, result) of the result that decides whether test ``name`` reads negative: the latest
         of each assay within the test's look-back window before as_of (on one date, the worse), and
         of those the worse (positive, then indeterminate, then unknown, then negative: fail closed),
         so that a later negative HBsAg does not hide an earlier positive anti-HBc. None when no
-        result within the window states one."""
+        result within the window states one. ``activity``: read as an enzyme activity (result_reading)."""
         window = self._window(name)
-        latest: dict[str, tuple[_dt.date, str]] = {}
+        latest: dict[Any, tuple[_dt.date, str]] = {}
         for test, assay, when, result in self.test_results:
             if test != name or not self._within(when, window):
                 continue
             best = latest.get(assay)
             if best is None or when > best[0] or (
-                    when == best[0] and _READING_RANK[result_reading(result)] > _READING_RANK[result_reading(best[1])]):
+                    when == best[0] and _READING_RANK[result_reading(result, activity)] > _READING_RANK[result_reading(best[1], activity)]):
                 latest[assay] = (when, result)
         if not latest:
             return None
-        return max(latest.values(), key=lambda b: (_READING_RANK[result_reading(b[1])], b[0]))
+        return max(latest.values(), key=lambda b: (_READING_RANK[result_reading(b[1], activity)], b[0]))
 
     def missing_tests(self, names: Iterable[str]) -> list[str]:
         counted = self._counted
@@ -543,42 +551,67 @@ class Regimen:
         return out
 
 
-#: Words a test result is read by (result_reading). A negation before a positive word ("not
-#: detected", "non-reactive") makes it negative; before a negative word ("not negative",
-#: "non-normal"), positive. Deficient, poor (metabolizer) and abnormal read positive: for the tests
+#: Words a test result is read by (result_reading). A negation up to two words before a positive
+#: word ("not detected", "no hCG detected") makes it negative; before a negative word ("not
+#: negative"), positive. Deficient, poor (metabolizer) and abnormal read positive: for the tests
 #: whose result must be negative (TPMT and G6PD activity too), each is the finding.
 _POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present", "abnormal", "deficient",
                              "deficiency", "poor"})
 _NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "absent", "normal"})
 _UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid"})
 _NEGATIONS = frozenset({"not", "non", "no"})
+#: An enzyme activity (TPMT, G6PD): absent or undetected activity is the deficiency.
+_ACTIVITY_ABNORMAL = frozenset({"absent", "undetected", "deficient", "deficiency", "poor", "low", "abnormal", "reduced"})
+_ACTIVITY_NORMAL = frozenset({"normal", "present", "detected"})
 _READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
-#: Words, and a sign standing alone ('+', '(+)', 'HBsAg -'); a sign inside a number or a word
-#: ('1e+5', 'anti-HBc') is neither.
-_RESULT_WORD = re.compile(r"[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")
+#: Words; '+ve' and '-ve'; and a sign standing alone ('+', '(+)', 'HBsAg -'): a sign inside a number
+#: or a word ('1e+5', 'anti-HBc') is neither.
+_RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")
+_CLAUSE = re.compile(r"[,;]")
+#: Clauses that say nothing of the patient's status: a test's control, and hepatitis B surface
+#: antibody (anti-HBs, HBsAb), whose positive result is immunity (vaccination), not infection.
+_SKIP_CLAUSE = re.compile(r"\bcontrol\b|anti-?hbs\b|\bhbsab\b|\bhbs-?ab\b")
+_READING_VOCABULARY = _POSITIVE_WORDS | _NEGATIVE_WORDS | _UNSURE_WORDS | _NEGATIONS | _ACTIVITY_ABNORMAL | _ACTIVITY_NORMAL | {"for", "and", "ve", "result"}
 
 
-def result_reading(result: str) -> str:
+def result_reading(result: str, activity: bool = False) -> str:
     """How a test's stated result reads: "positive", "indeterminate", "negative", or "unknown"
-    (free text none of these words decide: '1520 mIU/mL'). Any positive word or '+' not negated
-    wins over negative words ("HBsAg negative, anti-HBc positive" is positive). Memoized: a
+    (free text none of these words decide: '1520 mIU/mL'). Read by clause (',' ';'), the worst
+    clause deciding; any positive word or '+' not negated wins over negative words ("HBsAg negative,
+    anti-HBc positive" is positive). ``activity``: an enzyme activity (TPMT, G6PD), where absent,
+    undetected or low activity is the finding and normal, present or '*1/*1' is not. Memoized: a
     stream repeats few texts."""
-    hit = _READINGS.get(result)
+    key = (result, activity)
+    hit = _READINGS.get(key)
     if hit is None:
-        hit = _reading(result)
+        hit = _reading(result, activity)
         if len(_READINGS) < 4096:
-            _READINGS[result] = hit
+            _READINGS[key] = hit
     return hit
 
 
-_READINGS: dict[str, str] = {}
+_READINGS: dict[tuple[str, bool], str] = {}
 
 
-def _reading(result: str) -> str:
-    words = _RESULT_WORD.findall(result.lower())
+def _reading(result: str, activity: bool = False) -> str:
+    text = result.lower()
+    reading = "unknown"
+    for clause in _CLAUSE.split(text) if ("," in text or ";" in text) else (text,):
+        if _SKIP_CLAUSE.search(clause):
+            continue
+        got = _activity_clause(clause) if activity else _clause(clause)
+        if _READING_RANK[got] > _READING_RANK[reading] or reading == "unknown":
+            reading = got
+        if reading == "positive":
+            break
+    return reading
+
+
+def _clause(text: str) -> str:
+    words = _RESULT_WORD.findall(text)
     reading = "unknown"
     for i, w in enumerate(words):
-        negated = i > 0 and words[i - 1] in _NEGATIONS
+        negated = _negated(words, i)
         if w[0] == "+" or w in _POSITIVE_WORDS:
             if not negated:
                 return "positive"
@@ -595,6 +628,46 @@ def _reading(result: str) -> str:
         elif w in _UNSURE_WORDS:
             reading = "indeterminate"
     return reading
+
+
+def _activity_clause(text: str) -> str:
+    if "*1/*1" in text.replace(" ", ""):
+        return "negative"  # the normal (wild-type) genotype
+    words = _RESULT_WORD.findall(text)
+    reading = "unknown"
+    for i, w in enumerate(words):
+        negated = _negated(words, i)
+        if w in _ACTIVITY_ABNORMAL:
+            if not negated:
+                return "positive"
+            if reading == "unknown":
+                reading = "negative"  # 'not deficient'
+        elif w in _ACTIVITY_NORMAL:
+            if negated:
+                return "positive"  # 'not detected': no activity
+            if reading == "unknown":
+                reading = "negative"
+        elif w[0] == "+":
+            return "positive"
+        elif w[0] == "-" or w in _NEGATIVE_WORDS:
+            if reading == "unknown":
+                reading = "negative"
+        elif w in _UNSURE_WORDS or w == "intermediate":
+            reading = "indeterminate"
+    return reading
+
+
+def _negated(words: list[str], i: int) -> bool:
+    """Whether a negation stands before word i, or two before it with a word of no reading between
+    ('no hCG detected'; not 'non-reactive (negative)')."""
+    if i > 0 and words[i - 1] in _NEGATIONS:
+        return True
+    return i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY
+
+
+def _assay_words(result: str) -> frozenset[str]:
+    """The words of a result that name what was measured ('anti', 'hbc'), not how it read."""
+    return frozenset(w for w in _RESULT_WORD.findall(result.lower()) if w.isalpha() and w not in _READING_VOCABULARY)
 
 
 def unknown_frequency(o: Order) -> str:
@@ -821,16 +894,22 @@ def _infusion_premedication(active: list[Order]) -> None:
     daily prednisone 60 mg, or a second mycophenolate order, labelled premedication passed every
     steroid and duplicate check. Unchecked co-medications (diphenhydramine) keep it: no rule reads it."""
     infusions: Optional[int] = 0  # None: an infusion whose number of administrations is not bounded
+    rate = 0.0  # the infusions' administrations per day together
+    found = False
     for o in active:
-        if o.route == "iv" and "systemic-glucocorticoid" not in o.tags:
-            if o.administrations is None:
-                infusions = None
-                break
-            infusions += o.administrations  # type: ignore[operator]  # not None: the loop ended otherwise
+        # An infusion a premedication goes with: an IV order of a checked drug that is neither a
+        # glucocorticoid nor a PCP agent (IV ondansetron, saline or mesna make no premedication).
+        if o.route == "iv" and o.checked and "systemic-glucocorticoid" not in o.tags and "pcp-prophylaxis" not in o.tags:
+            found = True
+            rate += o.per_day if o.per_day is not None and not o.single else 0.0
+            if infusions is not None:
+                infusions = None if o.administrations is None else infusions + o.administrations
     for o in active:
         if o.premedication and o.checked and (
-                infusions == 0 or "systemic-glucocorticoid" not in o.tags
-                or (infusions is not None and (o.administrations is None or o.administrations > infusions))):
+                not found or "systemic-glucocorticoid" not in o.tags
+                or (infusions is not None and (o.administrations is None or o.administrations > infusions))
+                # given more often than the infusions (daily beside a monthly one, however many)
+                or (not o.single and (o.per_day is None or o.per_day > rate + 1e-9))):
             o.premedication = False
             o.purpose = "other"
 
@@ -933,6 +1012,10 @@ def _join(words: Iterable[str], last: str = "and") -> str:
     w = list(words)
     return w[0] if len(w) == 1 else f"{', '.join(w[:-1])} {last} {w[-1]}"
 
+
+#: No prophylaxis schedule is rarer than monthly (aerosolized pentamidine 300 mg every 4 weeks or
+#: monthly, clinical-facts.md R11): an order given less often protects nothing between doses.
+_RAREST_PROPHYLAXIS = 1 / 31
 
 _NO_DOSE = "no dose is given"
 _NO_UNIT = "no unit is given"

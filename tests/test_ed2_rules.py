@@ -56,15 +56,20 @@ def test_premedication_is_not_ild201_or_ild203():
 
 
 def test_premedication_is_left_out_of_ild302():
-    # Beside an open-ended infusion (monthly IV tocilizumab), any bounded premedication is one.
+    # Methylprednisolone 125 mg IV with each of four weekly rituximab infusions: 22.3 mg PE/day for
+    # 28 days, a premedication; judged as purpose other, it fires.
+    rtx = order("rituximab", 375, "mg/m2", "iv", "weekly", id="rtx", doses=4)
+    def mp(purpose):
+        return order("methylprednisolone", 125, "mg", "iv", "weekly", id="p", doses=4, purpose=purpose)
+    none_of(lint(clean_patient(mmf(), rtx, mp("premedication"))), "ILD302")
+    only(lint(clean_patient(mmf(), rtx, mp("other"))), "ILD302")
+    # Given more often than the infusions (daily beside monthly IV tocilizumab, however long), or
+    # beside no infusion of a checked drug (IV ondansetron), it is no premedication: judged as other.
     toci = order("tocilizumab", 8, "mg/kg", "iv", "q4w", id="t")
-    doc = clean_patient(mmf(), toci, order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="premedication"))
-    none_of(lint(doc), "ILD302")
-    doc = clean_patient(mmf(), toci, order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="other"))
-    only(lint(doc), "ILD302")
-    # Beside two rituximab infusions, 30 daily doses are no premedication: judged as purpose other.
-    doc = clean_patient(mmf(), rituximab(), order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="premedication"))
-    only(lint(doc), "ILD302")
+    daily = order("prednisone", 25, "mg", "oral", "daily", id="p", duration=(30, "d"), purpose="premedication")
+    only(lint(clean_patient(mmf(), toci, daily)), "ILD302")
+    only(lint(clean_patient(mmf(), order("ondansetron", 8, "mg", "iv", "q4w", id="o"), daily)), "ILD302")
+    only(lint(clean_patient(mmf(), rituximab(), daily)), "ILD302")
 
 
 # --------------------------------------------------------------------------- ILD302 course length

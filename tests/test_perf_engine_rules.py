@@ -10,6 +10,7 @@ options and with a site's options, and must yield the same hits in the same orde
 from __future__ import annotations
 
 import copy
+import math
 import random
 from typing import Any, Callable, Iterator, Optional
 
@@ -255,10 +256,19 @@ def ref_ild405(reg, opts):
 
 
 def _ref_amount(reg, o, lim):
-    per = "admin" if lim.per == "admin" else "day"
+    per = "admin" if lim.per in ("admin", "4wk") else "day"
     v = reg.amount(o, lim.basis, per)
     if v is None:
         return None
+    if lim.per == "4wk":  # the administrations that start within 28 days, when more than one
+        if o.single or o.per_day is None:
+            return None
+        n = max(1, math.ceil(28 * o.per_day - 1e-9))
+        if o.administrations is not None:
+            n = min(n, o.administrations)
+        if n == 1:
+            return None
+        v = v * n
     return round(v * 7 if lim.per == "week" else v, 2)
 
 
@@ -268,7 +278,7 @@ def _ref_dose_check(reg, opts, by_drug, above):
         if not limits or not systemic(o):
             continue
         for lim in limits:
-            if lim.routes is not None and o.route not in lim.routes:
+            if lim.routes is not None and o.route not in lim.routes and (o.route is not None or not above):
                 continue
             value = _ref_amount(reg, o, lim)
             if value is None:
@@ -281,7 +291,8 @@ def _ref_dose_check(reg, opts, by_drug, above):
                 per_admin = " per administration" if lim.per == "admin" else ""
                 yield Hit(
                     f"{_shown(reg, o, lim, value)} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
-                    + (f" by route {o.route}" if lim.routes else ""),
+                    + ((f" by route {o.route}" if o.route is not None else f" by route {'/'.join(lim.routes)} (the order gives no route)")
+                       if lim.routes else ""),
                     f"{o.pointer}/dose", o.index,
                 )
 

@@ -7,6 +7,7 @@ needs a weight or BSA the document lacks is OL003 (via ``reg.amount``); the rule
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional
 
 from orderlint.rules import Hit, Need, Option, Options, render, rule
@@ -21,7 +22,7 @@ class Limit(NamedTuple):
     drug: str
     routes: Optional[tuple[str, ...]]
     basis: str  # mg, mg/kg, mg/m2
-    per: str  # admin, day, week
+    per: str  # admin, day, week, 4wk (the administrations that start within 4 weeks)
     default: float
     # The range a site may set (clinical-facts.md section 5): a maximum can always be lowered (it only
     # fires more) and be raised no further than ``high``; a minimum can be lowered no further than
@@ -41,6 +42,9 @@ MAXIMA = [
     Limit("cyclophosphamide-iv-max-mg-per-m2", "cyclophosphamide", ("iv",), "mg/m2", "admin", 750, 0, 1000,
           "the seed gives 500-750 mg/m² a month and RECITAL 600; at most 1000 mg/m² (a design choice: no "
           "source gives a higher monthly ILD dose)"),
+    Limit("cyclophosphamide-iv-max-mg-per-m2-per-4-weeks", "cyclophosphamide", ("iv",), "mg/m2", "4wk", 750, 0, 1000,
+          "the seed gives 500-750 mg/m2 once a month: more within 4 weeks (daily or weekly infusions; 750 mg/m2 daily "
+          "for 6 days is 4500) is no SSc-ILD regimen; at most 1000, the per-administration ceiling"),
     Limit("cyclophosphamide-oral-max-mg-per-kg-per-day", "cyclophosphamide", ("oral",), "mg/kg", "day", 2, 0, 2.5,
           "SLS I and II gave up to 2 mg/kg/day; at most 2.5, one 50 mg tablet a day of rounding at 100 kg"),
     Limit("cyclophosphamide-oral-max-mg-per-day", "cyclophosphamide", ("oral",), "mg", "day", 200, 0, 250,
@@ -79,7 +83,7 @@ def _option(lim: Limit, word: str) -> Option:
         lim.default, f"{where}: {word} in {lim.basis} {_PER_TEXT[lim.per]}. {lim.why[:1].upper()}{lim.why[1:]}",
         minimum=lim.low, maximum=lim.high,
     )
-_PER_TEXT = {"admin": "per administration", "day": "/day", "week": "/week"}
+_PER_TEXT = {"admin": "per administration", "day": "/day", "week": "/week", "4wk": " in 4 weeks"}
 DOSE_CHECKED = {l.drug for l in MAXIMA + MINIMA}
 
 
@@ -98,7 +102,7 @@ def _needs(limits: list[Limit]) -> list[Need]:
     """The amounts the limits compare (a weekly limit is a daily amount times 7)."""
     out: list[Need] = []
     for lim in limits:
-        need = Need(frozenset({lim.drug}), frozenset(lim.routes) if lim.routes else None, lim.basis, "admin" if lim.per == "admin" else "day")
+        need = Need(frozenset({lim.drug}), frozenset(lim.routes) if lim.routes else None, lim.basis, "admin" if lim.per in ("admin", "4wk") else "day")
         if need not in out:
             out.append(need)
     return out
@@ -113,13 +117,26 @@ class _Row(NamedTuple):
     lim: Limit
     need: tuple[str, str]
     weekly: bool
+    four_weeks: bool  # the amount per administration times the administrations within 28 days
 
 
 def _rows(by_drug: Mapping[str, list[Limit]]) -> dict[str, tuple[_Row, ...]]:
     return {
-        drug: tuple(_Row(lim, (lim.basis, "admin" if lim.per == "admin" else "day"), lim.per == "week") for lim in limits)
+        drug: tuple(_Row(lim, (lim.basis, "admin" if lim.per in ("admin", "4wk") else "day"), lim.per == "week", lim.per == "4wk")
+                    for lim in limits)
         for drug, limits in by_drug.items()
     }
+
+
+def _in_four_weeks(o: "Order") -> Optional[int]:
+    """Administrations that start within 28 days (days 0 to 27): a single one is one; without a
+    schedule (prn, unknown), None."""
+    if o.single:
+        return 1
+    if o.per_day is None:
+        return None
+    n = max(1, math.ceil(28 * o.per_day - 1e-9))
+    return n if o.administrations is None else min(n, o.administrations)
 
 
 _MAXIMA_ROWS = _rows(MAXIMA_BY_DRUG)
@@ -148,14 +165,23 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
         if route is not None and route not in SYSTEMIC_ROUTES:  # common.systemic(o), inlined
             continue  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
         amounts = o.amounts
-        for lim, need, weekly in rows:
-            if lim.routes is not None and route not in lim.routes:
+        for lim, need, weekly, four_weeks in rows:
+            # A missing route is read as systemic (regimen-format.md): every route's maximum applies
+            # (OL003 says the route is missing); 5000 mg/m2 of cyclophosphamide without one passed.
+            if lim.routes is not None and route not in lim.routes and (route is not None or not above):
                 continue
             # reg.amount(o, *need), read from the amounts normalization computed for these needs
             v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
             if v is None:
                 continue
             x = v * 7 if weekly else v
+            if four_weeks:
+                n = _in_four_weeks(o)
+                if n is None or n == 1:
+                    # No schedule (OL003 says so), or one administration in 4 weeks: the maximum per
+                    # administration judges it, once.
+                    continue
+                x = v * n
             bound = opts[lim.option]
             # The limit compares round(x, 2), as messages print it. Below 1e12, round(x, 2) is within
             # 0.0051 of x, so an amount more than 0.01 on the safe side of the bound is within it
@@ -174,7 +200,8 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
     per_admin = " per administration" if lim.per == "admin" else ""
     return Hit(
         f"{_shown(reg, o, lim, value)} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
-        + (f" by route {o.route}" if lim.routes else ""),
+        + ((f" by route {o.route}" if o.route is not None else f" by route {'/'.join(lim.routes)} (the order gives no route)")
+           if lim.routes else ""),
         f"{o.pointer}/dose", o.index,
     )
 
@@ -185,7 +212,8 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
     severity="error",
     summary=(
         "A dose above its maximum: MMF {mmf-max-mg-per-day} mg/day, MPA {mpa-max-mg-per-day} mg/day, "
-        "cyclophosphamide IV {cyclophosphamide-iv-max-mg-per-m2} mg/m² or oral "
+        "cyclophosphamide IV {cyclophosphamide-iv-max-mg-per-m2} mg/m² an administration and "
+        "{cyclophosphamide-iv-max-mg-per-m2-per-4-weeks} mg/m² in 4 weeks, or oral "
         "{cyclophosphamide-oral-max-mg-per-kg-per-day} mg/kg/day and {cyclophosphamide-oral-max-mg-per-day} mg/day, "
         "azathioprine {azathioprine-max-mg-per-kg-per-day} mg/kg/day, nintedanib {nintedanib-max-mg-per-dose} mg a dose "
         "and {nintedanib-max-mg-per-day} mg/day, tocilizumab SC {tocilizumab-sc-max-mg-per-week} mg/week, "

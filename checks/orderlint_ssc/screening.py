@@ -311,7 +311,7 @@ def screening_result_positive(reg: "Regimen", opts: Options) -> Iterable[Hit]:
     # The usual case first, without making a generator: every stated result reads negative (one
     # memoized reading each, read from the document: no test names looked up).
     for t in reg.doc.tests:
-        if t.result is not None and result_reading(t.result) in _NOT_NEGATIVE:
+        if t.result is not None and (result_reading(t.result) in _NOT_NEGATIVE or result_reading(t.result, True) in _NOT_NEGATIVE):
             return _positive_results(reg, opts)
     return ()
 
@@ -326,10 +326,11 @@ def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         if needed is None:
             needed = _needed(by_tags, o.tags, opts["required"])
         for test in needed:
-            latest = reg.latest_result(test)
+            activity = test in _ACTIVITY_TESTS
+            latest = reg.latest_result(test, activity)
             if latest is None:
                 continue
-            reading = result_reading(latest[1])
+            reading = result_reading(latest[1], activity)
             if reading in _NOT_NEGATIVE:
                 said = "is abnormal" if reading == "positive" and test in _ACTIVITY_TESTS else _SAID[reading]
                 yield Hit(f"{o.label} is started although the {test} result of {latest[0].isoformat()} {said} "
