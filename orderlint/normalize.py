@@ -581,16 +581,16 @@ def result_reading(result: str, activity: bool = False) -> str:
     anti-HBc positive" is positive). ``activity``: an enzyme activity (TPMT, G6PD), where absent,
     undetected or low activity is the finding and normal, present or '*1/*1' is not. Memoized: a
     stream repeats few texts."""
-    key = (result, activity)
-    hit = _READINGS.get(key)
+    memo = _READINGS[activity]
+    hit = memo.get(result)
     if hit is None:
-        hit = _reading(result, activity)
-        if len(_READINGS) < 4096:
-            _READINGS[key] = hit
+        hit = memo[result] = _reading(result, activity)
+        if len(memo) > 4096:  # bounded: a stream of ever-new texts
+            memo.clear()
     return hit
 
 
-_READINGS: dict[tuple[str, bool], str] = {}
+_READINGS: tuple[dict[str, str], dict[str, str]] = ({}, {})  # by activity: False, True
 
 
 def _reading(result: str, activity: bool = False) -> str:

@@ -310,10 +310,22 @@ _ACTIVITY_TESTS = frozenset({"tpmt", "g6pd"})  # a finding there is abnormal act
 def screening_result_positive(reg: "Regimen", opts: Options) -> Iterable[Hit]:
     # The usual case first, without making a generator: every stated result reads negative (one
     # memoized reading each, read from the document: no test names looked up).
+    settled = _SETTLED
     for t in reg.doc.tests:
-        if t.result is not None and (result_reading(t.result) in _NOT_NEGATIVE or result_reading(t.result, True) in _NOT_NEGATIVE):
-            return _positive_results(reg, opts)
+        result = t.result
+        if result is not None:
+            negative = settled.get(result)
+            if negative is None:
+                # Negative read either way (as a test, as an activity): then no needed test can fire.
+                negative = result_reading(result) not in _NOT_NEGATIVE and result_reading(result, True) not in _NOT_NEGATIVE
+                if len(settled) < 4096:
+                    settled[result] = negative
+            if not negative:
+                return _positive_results(reg, opts)
     return ()
+
+
+_SETTLED: dict[str, bool] = {}  # result text -> whether it reads negative both ways
 
 
 def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
