@@ -379,20 +379,27 @@ class Regimen:
             index = self._index_orders()[1]
         return index.get(cls, ())
 
-    def protecting(self, cls: str, recurring: bool = False) -> tuple[Order, ...]:
+    def protecting(self, cls: str, recurring: bool = False, by: Optional[_dt.date] = None) -> tuple[Order, ...]:
         """The active orders of ``cls`` that a check may count on to protect (PCP prophylaxis, an
         accompanying immunosuppressant): those ``not_protecting`` finds nothing against."""
         orders = self.active(cls)
         if not orders:
             return orders
-        return tuple(o for o in orders if self.not_protecting(o, recurring) is None)
+        return tuple(o for o in orders if self.not_protecting(o, recurring, by) is None)
 
-    def not_protecting(self, o: Order, recurring: bool = False) -> Optional[str]:
+    def start_of(self, o: Order) -> _dt.date:
+        """When an order starts: its ``start``, else as_of."""
+        start = self.doc.orders[o.index].start
+        return self.as_of if start is None or start < self.as_of else start
+
+    def not_protecting(self, o: Order, recurring: bool = False, by: Optional[_dt.date] = None) -> Optional[str]:
         """Why an active order cannot be counted on to protect, or None. An order is judged by what
         it may do, so it counts as a risk whatever its doubts; as a protection it must be sure: its
         route does not contradict its name (Aczone by mouth is topical dapsone, no PCP agent), and
         its course, from a known ``start``, has not ended before as_of. ``recurring`` (prophylaxis):
-        nor is it a single administration or without a schedule ('once', 'prn')."""
+        nor is it a single administration or without a schedule ('once', 'prn'). ``by``: when the
+        protection is needed (the protected order's start; as_of by default): an order that starts
+        later protects nothing until then."""
         if o.route_doubt:
             return f"has route {o.route!r}, which contradicts its name"
         if recurring:
@@ -402,8 +409,10 @@ class Regimen:
                 return f"has no schedule (frequency {o.frequency_text})" if o.frequency_text is not None else "has no frequency"
             if o.per_day < _RAREST_PROPHYLAXIS:
                 return f"is given less often than monthly (frequency {o.frequency_text})"
+        start = self.doc.orders[o.index].start
+        if start is not None and start > (by or self.as_of):
+            return f"starts on {start.isoformat()}, after {(by or self.as_of).isoformat()}"
         if o.course_known and o.course_days is not None:
-            start = self.doc.orders[o.index].start
             if start is not None:
                 end = start + _dt.timedelta(days=o.course_days)
                 if end <= self.as_of:
@@ -608,6 +617,9 @@ def _reading(result: str, activity: bool = False) -> str:
 
 
 def _clause(text: str) -> str:
+    if "?" in text:
+        # 'negative?', 'pos?': a questioned result screens nothing, unless a positive word is in it.
+        return "positive" if _clause(text.replace("?", " ")) == "positive" else "indeterminate"
     words = _RESULT_WORD.findall(text)
     reading = "unknown"
     for i, w in enumerate(words):

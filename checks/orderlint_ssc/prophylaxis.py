@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from orderlint.rules import Hit, Need, Option, Options, rule
 from orderlint_ssc.common import (
@@ -19,6 +19,8 @@ from orderlint_ssc.common import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from orderlint.normalize import Regimen
 
 #: The class of the PCP prophylaxis agents (rules.md Terms): sulfamethoxazole-trimethoprim, dapsone,
@@ -41,16 +43,19 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     looks_for=[PCP_AGENTS],
 )
 def pcp_prophylaxis_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, recurring=True):
-        return
+    agents = reg.active(PCP_AGENTS)
     for o in reg.active("cyclophosphamide"):
-        yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis{_not_counted(reg)}", f"{o.pointer}/drug", o.index)
+        # Needed from the cyclophosphamide's start: prophylaxis that starts later leaves a gap.
+        by = reg.start_of(o)
+        if agents and reg.protecting(PCP_AGENTS, True, by):
+            continue
+        yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis{_not_counted(reg, by)}", f"{o.pointer}/drug", o.index)
 
 
-def _not_counted(reg: "Regimen") -> str:
+def _not_counted(reg: "Regimen", by: Optional["date"] = None) -> str:
     """Why the active PCP agent orders do not count (a single dose, as needed, Aczone by mouth, a
-    course that ended), or "" when there are none."""
-    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, recurring=True)}" for o in reg.active(PCP_AGENTS)]
+    course that ended, one that starts later), or "" when there are none."""
+    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, True, by)}" for o in reg.active(PCP_AGENTS)]
     return f" (not counted: {'; '.join(why)})" if why else ""
 
 
