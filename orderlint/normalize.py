@@ -678,8 +678,11 @@ def _negated(words: list[str], i: int) -> bool:
 
 
 def _assay_words(result: str) -> frozenset[str]:
-    """The words of a result that name what was measured ('anti', 'hbc'), not how it read."""
-    return frozenset(w for w in _RESULT_WORD.findall(result.lower()) if w.isalpha() and w not in _READING_VOCABULARY)
+    """The words of a result that name what was measured ('anti-hbc', a code '16933-4'), not how it read."""
+    return frozenset(w for w in _ASSAY_WORD.findall(result.lower()) if w not in _READING_VOCABULARY)
+
+
+_ASSAY_WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def unknown_frequency(o: Order) -> str:

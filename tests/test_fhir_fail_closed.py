@@ -247,3 +247,49 @@ def test_the_command_line_fails_on_an_order_no_patient_takes(tmp_path):
     assert out.exit_code != 0, out.output
     rows = [json.loads(line) for line in out.output.splitlines() if line.startswith("{")]
     assert rows[0]["status"] == "invalid" and {f["code"] for f in rows[0]["findings"]} == {"OL001"}
+
+
+# ------------------------------------------------------------------ screening results (ILD408)
+
+RTX_CLEAN = json.loads((ROOT / "examples/fhir/ILD402-clean.bundle.json").read_text(encoding="utf-8"))
+_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+
+
+def _with_observation(**fields: Any) -> dict:
+    b = copy.deepcopy(RTX_CLEAN)
+    subject = next(e["resource"]["subject"] for e in b["entry"] if e["resource"].get("resourceType") == "Observation")
+    obs = {"resourceType": "Observation", "id": "extra", "status": "final", "subject": subject,
+           "code": {"coding": [{"system": "http://loinc.org", "code": "16933-4"}]}, "effectiveDateTime": "2026-02-01"}
+    obs.update(fields)
+    b["entry"].append({"fullUrl": "urn:uuid:extra", "resource": obs})
+    return b
+
+
+def _ild408(linter: Linter, data: dict) -> list[str]:
+    return [f.message for r in run(data, linter) for f in r.findings if f.code == "ILD408"]
+
+
+def test_the_base_bundle_has_a_negative_hbsag_and_no_ild408(linter):
+    assert _ild408(linter, RTX_CLEAN) == []
+
+
+@pytest.mark.parametrize("fields, said", [
+    # an earlier positive anti-HBc: a later negative HBsAg (mapped to the same test, hbv) hid it
+    ({"interpretation": [{"coding": [{"system": _INTERPRETATION, "code": "POS"}]}]}, "is positive ('positive [16933-4]'"),
+    # each of these was no result at all: the test counted as done
+    ({"valueCodeableConcept": {"coding": [{"system": "http://loinc.org", "code": "LA6576-8", "display": "Positive"}]}}, "is positive ('Positive [16933-4]'"),
+    ({"interpretation": [{"coding": [{"system": _INTERPRETATION, "code": "DET", "display": "Detected"}]}]}, "is positive ('Detected [16933-4]'"),
+    ({"interpretation": [{"coding": [{"system": _INTERPRETATION, "code": "IND"}]}]}, "is not read as negative ('IND [16933-4]'"),
+    ({"valueQuantity": {"value": 5.2, "unit": "S/CO"}}, "is not read as negative ('5.2 S/CO [16933-4]'"),
+    ({"valueBoolean": True}, "is positive ('positive [16933-4]'"),
+    # an interpretation N hid the valueString beside it
+    ({"interpretation": [{"coding": [{"system": _INTERPRETATION, "code": "N"}]}], "valueString": "Reactive"}, "is positive ('normal; Reactive [16933-4]'"),
+])
+def test_every_stated_reading_of_an_observation_is_read(linter, fields, said):
+    [message] = _ild408(linter, _with_observation(**fields))
+    assert said in message
+
+
+def test_a_normal_interpretation_beside_a_number_reads_negative(linter):
+    fields = {"interpretation": [{"coding": [{"system": _INTERPRETATION, "code": "N"}]}], "valueQuantity": {"value": 0.1, "unit": "S/CO"}}
+    assert _ild408(linter, _with_observation(**fields)) == []

@@ -765,7 +765,7 @@ def test_undated_result_is_not_counted_with_a_note():
 def test_test_result(extra, result):
     o = {"resourceType": "Observation", "status": "final", "subject": {"reference": "Patient/p1"},
          "code": {"coding": [{"system": LN, "code": "5196-1"}]}, "effectiveDateTime": "2026-02-20", **extra}
-    assert one(bundle(mr(), o)).data["tests"][0]["result"] == result
+    assert one(bundle(mr(), o)).data["tests"][0]["result"] == f"{result} [5196-1]"  # the test code: its assay
 
 
 # ------------------------------------------------------------------ section 3: findings in the FHIR document
