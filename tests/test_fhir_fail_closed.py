@@ -16,7 +16,7 @@ import pytest
 from orderlint.config import Settings
 from orderlint.engine import Linter
 from orderlint.fhir import lint_fhir
-from orderlint.findings import Result
+from orderlint.findings import Finding, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRES = json.loads((ROOT / "examples/fhir/ILD101-fires.bundle.json").read_text(encoding="utf-8"))
@@ -293,3 +293,64 @@ def test_every_stated_reading_of_an_observation_is_read(linter, fields, said):
 def test_a_normal_interpretation_beside_a_number_reads_negative(linter):
     fields = {"interpretation": [{"coding": [{"system": _INTERPRETATION, "code": "N"}]}], "valueQuantity": {"value": 0.1, "unit": "S/CO"}}
     assert _ild408(linter, _with_observation(**fields)) == []
+
+
+# ------------------------------------------------------------------ protection (ILD301)
+
+PCP_CLEAN = json.loads((ROOT / "examples/fhir/ILD301-clean.bundle.json").read_text(encoding="utf-8"))
+
+
+def _atovaquone(change) -> dict:
+    b = copy.deepcopy(PCP_CLEAN)
+    for e in b["entry"]:
+        if e["resource"].get("id") == "atovaquone":
+            change(e["resource"])
+    return b
+
+
+def _ild301(linter: Linter, data: dict) -> list[Finding]:
+    return [f for r in run(data, linter) for f in r.findings if f.code in ("ILD301", "OL008") and
+            (f.code == "ILD301" or "not-counted" in f.message)]
+
+
+def _as_needed(r: dict) -> None:
+    r["dosageInstruction"][0]["asNeededBoolean"] = True
+
+
+def _status(value: Any) -> Any:
+    def change(r: dict) -> None:
+        if value is None:
+            del r["status"]
+        else:
+            r["status"] = value
+    return change
+
+
+def _period(start: Any, end: Any) -> Any:
+    def change(r: dict) -> None:
+        r["dosageInstruction"][0]["timing"]["repeat"]["boundsPeriod"] = {k: v for k, v in (("start", start), ("end", end)) if v}
+    return change
+
+
+def test_the_clean_bundle_counts_its_prophylaxis(linter):
+    assert _ild301(linter, PCP_CLEAN) == []
+
+
+@pytest.mark.parametrize("change, why", [
+    (_as_needed, "it is given as needed"),
+    (_status("unknown"), "its status is not known"),
+    (_status(None), "its status is not known"),
+    (_period(None, "2025-06-01"), "its period ended on 2025-06-01"),
+    (_period("2025-06-01", "2025-01-01"), "its period ended on 2025-01-01"),
+    (_period("2026-06-01", "2026-05-01"), "its period ends on 2026-05-01, before it starts"),
+])
+def test_an_order_read_fail_closed_for_a_risk_is_not_counted_as_a_protection(linter, change, why):
+    # Read as active, at its schedule, or with its period unread, the atovaquone counted as PCP
+    # prophylaxis beside cyclophosphamide; ILD301 (an error) passed.
+    found = _ild301(linter, _atovaquone(change))
+    assert [f.code for f in found] == ["ILD301", "OL008"]
+    assert found[1].message.endswith(f"is not counted as pcp-prophylaxis: {why}")
+
+
+def test_a_period_ending_after_the_evaluation_date_still_protects(linter):
+    assert _ild301(linter, _atovaquone(_period("2026-02-01", "2026-03-03"))) == []

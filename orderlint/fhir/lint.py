@@ -19,7 +19,7 @@ from orderlint.reader import Document, ParseError, decode_bytes, iter_jsonl_line
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
-    from orderlint.fhir.mapping import Mapped
+    from orderlint.fhir.mapping import Mapped, Variant
 
 VERIFIED = ("V", "V2")
 _ORDER_POINTER = re.compile(r"^/orders/[0-9]+$")
@@ -140,7 +140,7 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
         moved: frozenset[str] = frozenset()
         raw: list[tuple[Finding, Optional[dict[str, str]]]] = []
         if r.status == "checked":
-            for v in m.variants:
+            for v in _with_protection(m, linter):
                 moved |= v.codes
                 raw += [(f, v.origin) for f in linter.lint_data(v.data, doc.source).findings if f.code in v.codes]
         raw[:0] = [(f, None) for f in r.findings if f.code not in moved]
@@ -168,6 +168,53 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
 
         findings.sort(key=lambda f: (document_order(doc.data, f.pointer), f.code))
     return FhirResult(doc.source, m.id, status, condition, findings, patient=m.patient, order_types=m.order_types or None)
+
+
+def _with_protection(m: "Mapped", linter: "Linter") -> list["Variant"]:
+    """The mapped regimen's other readings, with one more for the rules that look for a protecting
+    drug (looks_for: ILD301's PCP prophylaxis): judged without the orders of such drugs that
+    Mapped.doubtful names (an unknown status, as needed, a period that ended), which the other rules
+    judge as given (fail closed for a risk). A reading that already holds such a rule gets the same
+    change; the others get a reading of their own."""
+    if not m.doubtful or m.data is None:
+        return m.variants
+    from orderlint.fhir.mapping import Note, Variant
+
+    looks = {r.code: r.looks_for for r in linter.rules if r.looks_for}
+    tags = frozenset().union(*looks.values()) if looks else frozenset()
+    orders = m.data.get("orders") or []
+    hold = []
+    for i in m.doubtful:
+        d = linter.vocab.drug(orders[i].get("drug")) if i < len(orders) and isinstance(orders[i].get("drug"), str) else None
+        if d is not None and not d.tags.isdisjoint(tags):
+            hold.append(i)
+            ptr = m.origin.get(f"/orders/{i}", "")
+            note = Note("not-counted", f"{orders[i].get('drug')!r} (order {m.order_of(ptr) or i}) is not counted as "
+                        f"{', '.join(sorted(d.tags & tags))}: {m.doubtful[i]}", ptr)
+            if note not in m.notes:
+                m.notes.append(note)
+    if not hold:
+        return m.variants
+    import copy
+
+    def held(data: dict) -> dict:
+        out = copy.deepcopy(data["orders"])
+        for i in hold:
+            if out[i].get("status") in ("new", "active"):
+                out[i]["status"] = "on-hold"
+        return {**data, "orders": out}
+
+    variants = []
+    covered: set[str] = set()
+    for v in m.variants:
+        if not v.codes.isdisjoint(looks):
+            covered |= v.codes & looks.keys()
+            v = v._replace(data=held(v.data))
+        variants.append(v)
+    rest = frozenset(looks) - covered
+    if rest:
+        variants.append(Variant(rest, held(m.data), {}))
+    return variants
 
 
 def _product_conflicts(m: "Mapped", linter: "Linter", doc: Document) -> list[Finding]:

@@ -93,10 +93,14 @@ class Mapped:
     """
 
     __slots__ = ("data", "notes", "origin", "patient", "status", "errors", "orders", "order_ids", "order_types",
-                 "products", "id", "variants")
+                 "products", "id", "variants", "doubtful")
 
     def __init__(self) -> None:
         self.data: Optional[dict] = None
+        #: Orders read in a way that is fail-closed for a risk but not sure for a protection (an unknown
+        #: status read as active, as needed with a schedule, a course whose end is past or unreadable):
+        #: native order index -> why. A rule that looks for a protecting drug is judged without them.
+        self.doubtful: dict[int, str] = {}
         self.notes: list[Note] = []
         self.origin: dict[str, str] = {}
         self.patient: Optional[str] = None
@@ -1001,13 +1005,17 @@ class _Mapper:
                 self._gaps_only(r, ptr, f"{label} (completed: history only)")
                 return
         status = _MR_STATUS.get(st) if isinstance(st, str) else None
+        unknown = status is None
         if status is None:
             status = "active"
             self.note("unknown-status", f"{label} status {st!r} is not an R4 MedicationRequest status of an order: "
                       "read as active (fail closed)" if st is not None else f"{label} has no status: read as active (fail closed)",
                       _p(ptr, "status") if "status" in r else ptr)
         dosages = self.array(r, "dosageInstruction", ptr)
+        first = len(self.orders)
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, dosages)
+        if unknown:
+            self._doubt(range(first, len(self.orders)), "its status is not known")
 
     def _gaps_only(self, r: dict, ptr: str, label: str) -> None:
         """A request read as history only: its dosage gaps are still reported (fhir.md section 6:
@@ -1033,6 +1041,7 @@ class _Mapper:
         if st in ("not-taken", "intended", "entered-in-error"):
             return  # fhir.md 2.3: not a drug the patient takes
         status = _MS_STATUS.get(st) if isinstance(st, str) else None
+        unknown = status is None or st == "unknown"
         if status is None:
             # Fail closed, as for a MedicationRequest (fhir.md 2.1): a drug the patient may be taking
             # is checked as taken, never dropped.
@@ -1040,7 +1049,10 @@ class _Mapper:
             self.note("unknown-status", f"{label} status {st!r} is not an R4 MedicationStatement status: read as active "
                       "(fail closed)" if st is not None else f"{label} has no status: read as active (fail closed)",
                       _p(ptr, "status") if "status" in r else ptr)
+        first = len(self.orders)
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, self.array(r, "dosage", ptr))
+        if unknown:
+            self._doubt(range(first, len(self.orders)), "its status is not known")
 
     def _history(self, r: dict, ptr: str, name: Optional[str], dates: str) -> None:
         if name is None or not self._is_ild_therapy(name):
@@ -1210,6 +1222,15 @@ class _Mapper:
             if o["status"] in ("new", "active"):
                 o["status"] = "on-hold"
                 o["x-taper-step"] = f"summed into {first['id']}, given at the same time"
+
+    def _doubt(self, where: Any, why: str) -> None:
+        """Record orders (indices, or '/orders/N' pointers) as doubtful protections (Mapped.doubtful)."""
+        for w in where:
+            if isinstance(w, str):
+                if not w.startswith("/orders/"):
+                    continue  # a history item's dosage
+                w = int(w.split("/")[2])
+            self.m.doubtful.setdefault(w, why)
 
     def _variants(self, m: Mapped, data: dict) -> None:
         """The readings some rules are judged on instead of the main one (see TAPER_CODES)."""
@@ -1504,6 +1525,10 @@ class _Mapper:
                 o["frequency"] = "as needed (no timing)"
                 m.origin[pre + "/frequency"] = _p(dptr, "asNeededBoolean" if "asNeededBoolean" in di else "asNeededCodeableConcept")
             return
+        if di.get("asNeededBoolean") is True or isinstance(di.get("asNeededCodeableConcept"), dict):
+            # Read at its schedule (the most it may be given: fail closed for a risk), but given only
+            # as needed it protects nothing (a prophylaxis).
+            self._doubt([pre], "it is given as needed")
         rep = t.get("repeat") if isinstance(t.get("repeat"), dict) else None
         rptr = _p(tptr, "repeat")
         if rep is not None:
@@ -1596,6 +1621,12 @@ class _Mapper:
             if start:
                 o["start"] = start
                 m.origin[pre + "/start"] = _p(rptr, "boundsPeriod", "start")
+            if end is not None and end < self.as_of.isoformat():
+                self._doubt([pre], f"its period ended on {end}")
+            elif end is not None and start is not None and end < start:
+                self._doubt([pre], f"its period ends on {end}, before it starts")
+            elif end is None and bp.get("end") is not None:
+                self._doubt([pre], "the end of its period cannot be read")
             if start and end and "duration" not in o:
                 days = (_dt.date.fromisoformat(end) - _dt.date.fromisoformat(start)).days
                 if days > 0:
