@@ -200,7 +200,7 @@ def _run(linter: "Linter", units: Iterable[Unit], jobs: int, task: Any, *args: A
                 if chunk is None:
                     exhausted = True
                     break
-                tasks.put((sent, chunk))
+                _put(tasks, (sent, chunk))
                 sent += 1
             if done == sent:
                 break
@@ -218,7 +218,7 @@ def _run(linter: "Linter", units: Iterable[Unit], jobs: int, task: Any, *args: A
                 raise WorkerDied(f"internal error in a worker process: {answer.message}")
             yield answer
         for _ in procs:
-            tasks.put(None)
+            _put(tasks, None)
         for p in procs:
             p.join(timeout=5)
     finally:
@@ -230,6 +230,19 @@ def _run(linter: "Linter", units: Iterable[Unit], jobs: int, task: Any, *args: A
         for q in (tasks, results):
             q.cancel_join_thread()  # never wait on a feeder thread whose reader is gone
             q.close()
+
+
+def _put(q: Any, item: Any) -> None:
+    """Queue.put with Ctrl-C held back until it returns: a KeyboardInterrupt raised inside it, with
+    the queue's lock taken, left the lock held, and closing the queue then waited on it forever (a
+    Ctrl-C in the first second of a --jobs run hung, rarely)."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        q.put(item)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def lint_parallel(linter: "Linter", units: Iterable[Unit], jobs: int, mode: tuple = ("auto", False)) -> Generator[Union[Result, str], None, None]:
