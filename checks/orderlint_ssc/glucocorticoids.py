@@ -204,7 +204,7 @@ RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcin
     severity="warning",
     summary="An RP-ILD pulse with no active accompanying immunosuppressant ({partners}).",
     source=src(f"{SEED}; {ACR_CHEST_2023} RP-ILD treatment options", "conditional recommendation", "V2", ACR_CHEST_2023_URL),
-    rationale="In rapidly progressive ILD, pulse steroids are given together with an immunosuppressive agent, never alone.",
+    rationale="In rapidly progressive ILD, pulse steroids are given together with an immunosuppressive agent, never alone. A partner order whose course ended before as_of, or whose route contradicts its name, does not count.",
     fix="Add an RP-ILD immunosuppressant: rituximab, cyclophosphamide, IVIG, mycophenolate, a calcineurin inhibitor or a JAK inhibitor.",
     options={"partners": Option(RP_PARTNERS, "classes or ingredients that count as the accompanying immunosuppressant", names="drug")},
     conditions=CONDITION,

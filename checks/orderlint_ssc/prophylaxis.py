@@ -36,7 +36,12 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     severity="error",
     summary="Active cyclophosphamide and no active Pneumocystis (PCP) prophylaxis agent.",
     source=src(f"{SEED}; 2021 ACR/Vasculitis Foundation guideline for ANCA-associated vasculitis (PCP prophylaxis with cyclophosphamide), by extrapolation", "seed guidance (extrapolated)", "V2", ACR_VF_2021_URL),
-    rationale="Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents most cases.",
+    rationale=(
+        "Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents "
+        "most cases. An agent order counts only when it can protect from the cyclophosphamide's start: not a single "
+        "dose, not as needed or without a frequency, not less often than monthly, not one whose route contradicts its "
+        "name (Aczone by mouth), not one whose course ended before as_of or that starts later (Regimen.protecting)."
+    ),
     fix=PCP_FIX,
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
@@ -69,7 +74,7 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None) -> str:
         "Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; "
         "prophylaxis cut PCP incidence by over 90% in such patients. Only prolonged courses are summed: a short "
         "burst on top of a low maintenance dose is not prolonged exposure. Pulses and premedication orders with a "
-        "bounded course are left out."
+        "bounded course are left out. A prophylaxis order counts as for ILD301 (one that can protect)."
     ),
     fix=PCP_FIX,
     options={
