@@ -1103,7 +1103,7 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
             course, course_known = None, False  # beyond any calendar: cannot be judged (OL003)
         if doses is not None:
             administrations = doses
-            if not single and per_day is not None and course is not None and doses > _fitting(course, per_day):
+            if not single and per_day is not None and course is not None and doses > starts_within(course, per_day):
                 # More doses than the duration holds (365 daily doses in 30 days): the longer course is
                 # judged (taking the duration passed a year of daily prednisone), and the clash is said.
                 longer = doses / per_day
@@ -1115,7 +1115,7 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
             administrations = 1
         elif per_day is not None and course is not None and math.isfinite(course * per_day):
             # Every administration that starts within the course: daily for 3.5 days is days 0-3, four.
-            administrations = _fitting(course, per_day)
+            administrations = starts_within(course, per_day)
     elif doses is not None:
         administrations = doses
         if single:
@@ -1179,7 +1179,7 @@ def _order(i: int, od: OrderDoc, drug: Optional[Drug], vocab: Vocabulary) -> Ord
     return o
 
 
-def _fitting(course: float, per_day: float) -> int:
+def starts_within(course: float, per_day: float) -> int:
     """Administrations that start within ``course`` days at ``per_day`` a day (at least one)."""
     return max(1, math.ceil(course * per_day - 1e-9))
 

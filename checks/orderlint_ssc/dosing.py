@@ -7,9 +7,9 @@ needs a weight or BSA the document lacks is OL003 (via ``reg.amount``); the rule
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional
 
+from orderlint.normalize import starts_within
 from orderlint.rules import Hit, Need, Option, Options, render, rule
 from orderlint_ssc.common import CONDITION, SEED, SEED_URL, SYSTEMIC_ROUTES, fmt, src
 
@@ -135,7 +135,7 @@ def _in_four_weeks(o: "Order") -> Optional[int]:
         return 1
     if o.per_day is None:
         return None
-    n = max(1, math.ceil(28 * o.per_day - 1e-9))
+    n = starts_within(28, o.per_day)  # counted as courses are (normalize)
     return n if o.administrations is None else min(n, o.administrations)
 
 

@@ -770,10 +770,10 @@ class _Mapper:
             e = self.vs.get("results", c.get("system"), c.get("code"))
             parts.append(e.maps_to if e is not None else _coding_words(c))
         parts.append(_text_of(vcc))
-        parts.append(_text_of({"text": r.get("valueString")}))
+        parts.append(_nonblank(r.get("valueString")))
         if type(r.get("valueBoolean")) is bool:
             parts.append("positive" if r["valueBoolean"] else "negative")
-        parts.append(_text_of({"text": r.get("conclusion")}))
+        parts.append(_nonblank(r.get("conclusion")))
         said: list[str] = list(dict.fromkeys(p for p in parts if p))
         if not said:
             q = r.get("valueQuantity")
@@ -1782,8 +1782,11 @@ def _unplaced(r: dict, where: str) -> str:
 
 
 def _text_of(cc: Any) -> Optional[str]:
-    t = cc.get("text") if isinstance(cc, dict) else None
-    return t.strip() if isinstance(t, str) and t.strip() else None
+    return _nonblank(cc.get("text")) if isinstance(cc, dict) else None
+
+
+def _nonblank(v: Any) -> Optional[str]:
+    return v.strip() if isinstance(v, str) and v.strip() else None
 
 
 def _coding_words(c: dict) -> Optional[str]:
