@@ -354,3 +354,64 @@ def test_an_order_read_fail_closed_for_a_risk_is_not_counted_as_a_protection(lin
 
 def test_a_period_ending_after_the_evaluation_date_still_protects(linter):
     assert _ild301(linter, _atovaquone(_period("2026-02-01", "2026-03-03"))) == []
+
+
+# ------------------------------------------------------------------ proposals and plans (intent)
+
+
+def _hbv_requested(intent: str) -> dict:
+    """ILD402-clean with its HBsAg result replaced by a draft ServiceRequest for one."""
+    b = copy.deepcopy(RTX_CLEAN)
+    for e in b["entry"]:
+        r = e["resource"]
+        if r.get("id") == "hbv":
+            e["resource"] = {"resourceType": "ServiceRequest", "id": "hbv", "status": "draft", "intent": intent,
+                             "subject": r["subject"], "code": r["code"]}
+    return b
+
+
+def _ild402(linter: Linter, data: dict) -> list[Finding]:
+    return [f for r in run(data, linter) for f in r.findings if f.code == "ILD402" or
+            (f.code == "OL008" and "ServiceRequest" in f.message)]
+
+
+def test_an_ordered_hbv_serology_counts_as_screening(linter):
+    assert _ild402(linter, _hbv_requested("order")) == []
+
+
+@pytest.mark.parametrize("intent", ["proposal", "plan", "option"])
+def test_a_proposed_or_planned_screening_is_not_an_ordered_test(linter, intent):
+    # A proposed HBV serology counted as ordered: rituximab passed ILD402 (its boxed warning, an error).
+    found = sorted(_ild402(linter, _hbv_requested(intent)), key=lambda f: f.code)
+    assert [f.code for f in found] == ["ILD402", "OL008"]
+    assert found[1].message == f"dropped-order: ServiceRequest 'hbv' has intent {intent}: not counted as an ordered test"
+
+
+def _intent(value: str) -> Any:
+    def change(r: dict) -> None:
+        r["intent"] = value
+    return change
+
+
+@pytest.mark.parametrize("intent", ["proposal", "plan"])
+def test_a_proposed_or_planned_prophylaxis_is_no_protection(linter, intent):
+    # A proposed atovaquone counted as PCP prophylaxis beside cyclophosphamide: ILD301 (an error) passed.
+    found = _ild301(linter, _atovaquone(_intent(intent)))
+    assert [f.code for f in found] == ["ILD301", "OL008"]
+    assert found[1].message.endswith(f"is not counted as pcp-prophylaxis: its intent is {intent}, not an order")
+
+
+@pytest.mark.parametrize("intent", ["order", "original-order", "instance-order"])
+def test_an_order_of_prophylaxis_protects(linter, intent):
+    assert _ild301(linter, _atovaquone(_intent(intent))) == []
+
+
+def test_a_proposed_drug_is_still_judged_for_its_risks(linter):
+    # Only protection is withheld: a proposed cyclophosphamide is checked as if given (fail closed).
+    b = copy.deepcopy(PCP_CLEAN)
+    for e in b["entry"]:
+        r = e["resource"]
+        if r.get("resourceType") == "MedicationRequest" and r.get("id") != "atovaquone":
+            r["intent"] = "proposal"
+    b["entry"] = [e for e in b["entry"] if e["resource"].get("id") != "atovaquone"]
+    assert [f.code for f in _ild301(linter, b)] == ["ILD301"]

@@ -30,6 +30,10 @@ OLD_REQUEST_TYPES = frozenset({"MedicationOrder", "MedicationPrescription", "Pro
                                "ReferralRequest", "DeviceUseRequest", "Order"})
 
 _MR_STATUS = {"draft": "new", "active": "active", "on-hold": "on-hold", "stopped": "stopped"}
+# Request intents that authorize nothing yet (R4 RequestIntent): a suggestion (proposal) or an
+# intention (plan). Not dropped (a risk is judged as if given), but never counted as done or given
+# for a protection or a screening.
+_NOT_YET_ORDERED = frozenset({"proposal", "plan"})
 _MS_STATUS = {"active": "active", "on-hold": "on-hold", "unknown": "active"}
 _OBS_DONE = frozenset({"final", "amended", "corrected"})
 _ILD_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
@@ -693,10 +697,13 @@ class _Mapper:
         if rt == "ServiceRequest":
             if st not in ("draft", "active"):
                 return
-            if r.get("doNotPerform") is True or r.get("intent") == "option":
-                # A test asked not to be done, or only offered, is not ordered (as fhir.md 2.1 drops
-                # such a MedicationRequest): it never stands for a screening.
-                why = "doNotPerform: true" if r.get("doNotPerform") is True else "intent option"
+            intent = r.get("intent")
+            if r.get("doNotPerform") is True or intent == "option" or (
+                    isinstance(intent, str) and intent in _NOT_YET_ORDERED):
+                # A test asked not to be done, only offered, or only proposed or planned is not ordered
+                # (as fhir.md 2.1 drops such a MedicationRequest): it never stands for a screening (a
+                # proposed HBV serology passed ILD402 before rituximab).
+                why = "doNotPerform: true" if r.get("doNotPerform") is True else f"intent {intent}"
                 self.note("dropped-order", f"ServiceRequest {_id_text(r)}has {why}: not counted as an ordered test", ptr)
                 return
             status = "ordered"
@@ -1016,6 +1023,11 @@ class _Mapper:
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, dosages)
         if unknown:
             self._doubt(range(first, len(self.orders)), "its status is not known")
+        intent = r.get("intent")
+        if isinstance(intent, str) and intent in _NOT_YET_ORDERED:
+            # A proposal or a plan is not an authorization to give the drug: judged as given for a
+            # risk (fail closed), it is no protection (a proposed co-trimoxazole passed ILD301).
+            self._doubt(range(first, len(self.orders)), f"its intent is {intent}, not an order")
 
     def _gaps_only(self, r: dict, ptr: str, label: str) -> None:
         """A request read as history only: its dosage gaps are still reported (fhir.md section 6:
