@@ -379,27 +379,49 @@ class Regimen:
             index = self._index_orders()[1]
         return index.get(cls, ())
 
-    def protecting(self, cls: str, recurring: bool = False, by: Optional[_dt.date] = None) -> tuple[Order, ...]:
+    def protecting(
+        self, cls: str, recurring: bool = False, by: Optional[_dt.date] = None, until: Optional[Order] = None,
+    ) -> tuple[Order, ...]:
         """The active orders of ``cls`` that a check may count on to protect (PCP prophylaxis, an
         accompanying immunosuppressant): those ``not_protecting`` finds nothing against."""
         orders = self.active(cls)
         if not orders:
             return orders
-        return tuple(o for o in orders if self.not_protecting(o, recurring, by) is None)
+        return tuple(o for o in orders if self.not_protecting(o, recurring, by, until) is None)
 
     def start_of(self, o: Order) -> _dt.date:
         """When an order starts: its ``start``, else as_of."""
         start = self.doc.orders[o.index].start
         return self.as_of if start is None or start < self.as_of else start
 
-    def not_protecting(self, o: Order, recurring: bool = False, by: Optional[_dt.date] = None) -> Optional[str]:
+    def end_after(self, o: Order) -> float:
+        """When an order's course ends, in days after as_of (negative: before it): its ``start``
+        (else as_of) plus its course length; ``math.inf`` for an open-ended course, or one whose
+        length cannot be computed (it may run on)."""
+        if not o.course_known or o.course_days is None:
+            return math.inf
+        start = self.doc.orders[o.index].start
+        return (0 if start is None else (start - self.as_of).days) + o.course_days
+
+    def day_after(self, days: float) -> str:
+        """The date ``days`` after as_of (the day a course ends on), for messages."""
+        try:
+            return (self.as_of + _dt.timedelta(days=math.floor(days))).isoformat()
+        except (OverflowError, ValueError):
+            return f"{_num(days)} days after {self.as_of.isoformat()}"
+
+    def not_protecting(
+        self, o: Order, recurring: bool = False, by: Optional[_dt.date] = None, until: Optional[Order] = None,
+    ) -> Optional[str]:
         """Why an active order cannot be counted on to protect, or None. An order is judged by what
         it may do, so it counts as a risk whatever its doubts; as a protection it must be sure: its
         route does not contradict its name (Aczone by mouth is topical dapsone, no PCP agent), and
         its course, from a known ``start``, has not ended before as_of. ``recurring`` (prophylaxis):
         nor is it a single administration or without a schedule ('once', 'prn'). ``by``: when the
         protection is needed (the protected order's start; as_of by default): an order that starts
-        later protects nothing until then."""
+        later protects nothing until then. ``until``: the order whose course the protection must
+        last (prophylaxis beside cyclophosphamide): a course that ends before that one's (an
+        open-ended one's: any bounded course) leaves the rest of it unprotected."""
         if o.route_doubt:
             return f"has route {o.route!r}, which contradicts its name"
         if recurring:
@@ -414,9 +436,19 @@ class Regimen:
             return f"starts on {start.isoformat()}, after {(by or self.as_of).isoformat()}"
         if o.course_known and o.course_days is not None:
             if start is not None:
-                end = start + _dt.timedelta(days=o.course_days)
-                if end <= self.as_of:
+                # Whole days, as the calendar counts them: a course ending within as_of has ended.
+                if math.floor(self.end_after(o)) <= 0:
                     return f"ended before {self.as_of.isoformat()} (its course from {start.isoformat()})"
+            if until is not None:
+                needed = self.end_after(until)
+                end = self.end_after(o)
+                # The same day (or later) covers it; a hair of float arithmetic (72 doses three times
+                # weekly is 168.00000000000003 days) is no gap.
+                if needed > 0 and end + 1e-6 < needed:
+                    still = ("which is open-ended" if needed == math.inf
+                             else f"which runs until {self.day_after(needed)}")
+                    return (f"ends on {self.day_after(end)}, before {until.describe()} (order {until.ref}), "
+                            f"{still}")
         return None
 
     def active_tags(self) -> KeysView[Optional[str]]:

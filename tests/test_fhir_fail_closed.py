@@ -353,7 +353,18 @@ def test_an_order_read_fail_closed_for_a_risk_is_not_counted_as_a_protection(lin
 
 
 def test_a_period_ending_after_the_evaluation_date_still_protects(linter):
-    assert _ild301(linter, _atovaquone(_period("2026-02-01", "2026-03-03"))) == []
+    # Running after the evaluation date, until the day the cyclophosphamide (six doses every 4
+    # weeks from 2026-03-02: 168 days) ends.
+    assert _ild301(linter, _atovaquone(_period("2026-02-01", "2026-08-17"))) == []
+
+
+def test_a_period_ending_before_the_cyclophosphamide_does_not_protect(linter):
+    # Still running on the evaluation date, but ending five months before the cyclophosphamide
+    # course it covers: it counted, and ILD301 (an error) passed.
+    [found] = _ild301(linter, _atovaquone(_period("2026-02-01", "2026-03-03")))
+    assert found.code == "ILD301"
+    assert "ends on 2026-03-03, before cyclophosphamide" in found.message
+    assert "which runs until 2026-08-17" in found.message
 
 
 # ------------------------------------------------------------------ proposals and plans (intent)

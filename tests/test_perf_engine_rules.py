@@ -173,14 +173,24 @@ def ref_ild207(reg, opts):
         yield Hit(f"{o.describe()} pulse ({fmt(pe)} mg PE/day): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
 
 
-def _ref_not_counted(reg):
-    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, recurring=True)}" for o in reg.active(PCP_AGENTS)]
+def _ref_not_counted(reg, until=None):
+    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, recurring=True, until=until)}" for o in reg.active(PCP_AGENTS)]
     return f" (not counted: {'; '.join(why)})" if why else ""
 
 
+def _ref_exposure_end(reg, parts, minimum):
+    """The summed order with the latest course end at which the orders ending then or later still
+    sum to ``minimum`` (the first such order in the document)."""
+    best = None
+    for o, _ in parts:
+        end = reg.end_after(o)
+        if round(sum(pe for q, pe in parts if reg.end_after(q) >= end), 2) >= minimum:
+            if best is None or end > reg.end_after(best):
+                best = o
+    return best
+
+
 def ref_ild302(reg, opts):
-    if reg.protecting(PCP_AGENTS, recurring=True):
-        return
     min_days = opts["min-course-days"]
     parts = []
     for o in reg.active():
@@ -194,6 +204,9 @@ def ref_ild302(reg, opts):
     total = round(sum(pe for _, pe in parts), 2)
     if not parts or total < opts["min-daily-pe-mg"]:
         return
+    until = _ref_exposure_end(reg, parts, opts["min-daily-pe-mg"])
+    if reg.protecting(PCP_AGENTS, recurring=True, until=until):
+        return
     top = max(parts, key=lambda p: p[1])[0]
     days = [o.course_days for o, _ in parts if o.course_days is not None]
     course = "an open-ended course" if len(days) < len(parts) else f"{fmt(min(days))} days"
@@ -201,7 +214,7 @@ def ref_ild302(reg, opts):
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
-        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_ref_not_counted(reg)}",
+        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_ref_not_counted(reg, until)}",
         f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
 

@@ -21,7 +21,7 @@ from orderlint_ssc.common import (
 if TYPE_CHECKING:
     from datetime import date
 
-    from orderlint.normalize import Regimen
+    from orderlint.normalize import Order, Regimen
 
 #: The class of the PCP prophylaxis agents (rules.md Terms): sulfamethoxazole-trimethoprim, dapsone,
 #: atovaquone, pentamidine (inhaled too). The checks look for it; it is not their trigger.
@@ -40,7 +40,10 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
         "Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents "
         "most cases. An agent order counts only when it can protect from the cyclophosphamide's start: not a single "
         "dose, not as needed or without a frequency, not less often than monthly, not one whose route contradicts its "
-        "name (Aczone by mouth), not one whose course ended before as_of or that starts later (Regimen.protecting)."
+        "name (Aczone by mouth), not one whose course ended before as_of or that starts later, and not one whose course "
+        "ends before the cyclophosphamide's (a bounded course beside open-ended cyclophosphamide): prophylaxis is "
+        "continued while on cyclophosphamide (Regimen.protecting). The finding names the order that does not "
+        "count and why."
     ),
     fix=PCP_FIX,
     conditions=CONDITION,
@@ -52,15 +55,16 @@ def pcp_prophylaxis_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.active("cyclophosphamide"):
         # Needed from the cyclophosphamide's start: prophylaxis that starts later leaves a gap.
         by = reg.start_of(o)
-        if agents and reg.protecting(PCP_AGENTS, True, by):
+        # ... and until its course ends: prophylaxis that ends earlier leaves the rest unprotected.
+        if agents and reg.protecting(PCP_AGENTS, True, by, o):
             continue
-        yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis{_not_counted(reg, by)}", f"{o.pointer}/drug", o.index)
+        yield Hit(f"{o.describe()} is ordered without Pneumocystis prophylaxis{_not_counted(reg, by, o)}", f"{o.pointer}/drug", o.index)
 
 
-def _not_counted(reg: "Regimen", by: Optional["date"] = None) -> str:
+def _not_counted(reg: "Regimen", by: Optional["date"] = None, until: Optional["Order"] = None) -> str:
     """Why the active PCP agent orders do not count (a single dose, as needed, Aczone by mouth, a
-    course that ended, one that starts later), or "" when there are none."""
-    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, True, by)}" for o in reg.active(PCP_AGENTS)]
+    course that ended, one that starts later, one that ends before ``until``), or "" when there are none."""
+    why = [f"order {o.ref}, {o.label}, {reg.not_protecting(o, True, by, until)}" for o in reg.active(PCP_AGENTS)]
     return f" (not counted: {'; '.join(why)})" if why else ""
 
 
@@ -74,7 +78,10 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None) -> str:
         "Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; "
         "prophylaxis cut PCP incidence by over 90% in such patients. Only prolonged courses are summed: a short "
         "burst on top of a low maintenance dose is not prolonged exposure. Pulses and premedication orders with a "
-        "bounded course are left out. A prophylaxis order counts as for ILD301 (one that can protect)."
+        "bounded course are left out. A prophylaxis order counts as for ILD301 (one that can protect), and only when "
+        "its course lasts while the summed courses still reach the threshold (the end of the shortest course whose "
+        "dose, with the longer ones, still reaches it; an open-ended one: any bounded prophylaxis ends too soon): "
+        "prophylaxis is continued while above the steroid threshold."
     ),
     fix=PCP_FIX,
     options={
@@ -99,8 +106,6 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None) -> str:
     settings=[PULSE_MIN_PE],
 )
 def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, recurring=True):
-        return
     min_days = opts["min-course-days"]
     threshold = pulse_threshold(reg)
     parts = []
@@ -119,6 +124,9 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     total = round(sum(pe for _, pe in parts), 2)
     if not parts or total < opts["min-daily-pe-mg"]:
         return
+    until = _exposure_end(reg, parts, opts["min-daily-pe-mg"])
+    if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, True, None, until):
+        return
     top = max(parts, key=lambda p: p[1])[0]
     days = [o.course_days for o, _ in parts if o.course_days is not None]
     course = "an open-ended course" if len(days) < len(parts) else f"{fmt(min(days))} days"
@@ -126,9 +134,23 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
-        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_not_counted(reg)}",
+        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_not_counted(reg, None, until)}",
         f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
+
+
+def _exposure_end(reg: "Regimen", parts: list[tuple["Order", float]], minimum: float) -> "Order":
+    """The summed order whose course end is the last day the summed daily PE still reaches
+    ``minimum`` (the orders that end later, with it, sum to ``minimum`` or more): prophylaxis must
+    last until then. Courses are summed whatever their starts, as the rule sums them."""
+    ends = [(reg.end_after(o), o, pe) for o, pe in parts]
+    running = 0.0
+    for end in sorted({e for e, _, _ in ends}, reverse=True):
+        # Orders that end on the same day stop together: the sum counts them all.
+        running += sum(pe for e, _, pe in ends if e == end)
+        if round(running, 2) >= minimum:
+            return next(o for e, o, _ in ends if e == end)
+    return parts[0][0]  # not reached: the caller's total reaches minimum
 
 
 RULES = [pcp_prophylaxis_missing, pcp_prophylaxis_glucocorticoid]
