@@ -23,7 +23,7 @@ import re
 from typing import Any, Optional
 
 from orderlint.findings import Finding, Result, Suppression
-from orderlint.reader import split_source
+from orderlint.reader import stream_location
 
 FORMAT = 1
 
@@ -37,7 +37,7 @@ _ORDER_POINTER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
 
 def _key(result: Result, f: Finding) -> Key:
     """(file, rule, what): a JSON Lines source `path:LINE` is keyed by path and document id instead."""
-    path, line = split_source(result.source)
+    path, line = stream_location(result.source)
     source = path.replace("\\", "/")
     if line is not None:
         source = f"{source}#{result.id}"

@@ -248,3 +248,17 @@ def test_an_unknown_co_medication_name_may_be_baselined(tmp_path):
     assert [e["code"] for e in json.loads(base.read_text())["entries"]] == ["OL002"]
     r, found = _check(tmp_path, doc, base)
     assert r.exit_code == 0 and _state(found, "OL002") == "suppressed"
+
+
+def test_a_file_named_like_a_json_lines_line_is_keyed_by_its_own_name():
+    # A whole document in a file named "x.jsonl:3" was keyed as the document of its id in x.jsonl,
+    # so a baseline entry of either covered the other's findings.
+    from orderlint.baseline import _key
+    from orderlint.findings import Finding, Result
+    from orderlint.reader import line_source
+
+    f = Finding(code="ILD301", name="pcp-prophylaxis-missing", severity="error", message="m", order="cyc", pointer="/orders/0/drug")
+    whole = _key(Result(source="x.jsonl:3", id="pt-1", findings=[f]), f)
+    line = _key(Result(source=line_source("x.jsonl", 3), id="pt-1", findings=[f]), f)
+    assert whole[0] == "x.jsonl:3"
+    assert line[0] == "x.jsonl#pt-1"

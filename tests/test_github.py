@@ -140,3 +140,37 @@ def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path, in_root):
     assert res.exit_code == 1
     assert res.stdout == ""
     assert parse(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_named_like_a_json_lines_line_is_annotated_as_itself(tmp_path, monkeypatch, jobs):
+    # A whole document in a file named "x.jsonl:3" was annotated as line 3 of x.jsonl (a file that
+    # does not exist), and its findings' own lines were dropped: its source was split by its looks.
+    monkeypatch.chdir(tmp_path)
+    text = (ROOT / "examples" / "regimens" / "ILD301-fires.json").read_text(encoding="utf-8")
+    (tmp_path / "x.jsonl:3").write_text(text, encoding="utf-8")
+    (tmp_path / "y.jsonl").write_text("\n\n" + json.dumps(json.loads(text)) + "\n", encoding="utf-8")
+    expected = {f["code"]: f["line"] for r in as_json("x.jsonl:3")["results"] for f in r["findings"]}
+    out = run("x.jsonl:3", "y.jsonl", "--jobs", jobs, "--format", "github").stdout
+    rows = parse(out)
+    whole = [x for x in rows if x["props"]["file"] == "x.jsonl:3"]
+    assert "file=x.jsonl%3A3," in out
+    assert {x["props"]["title"]: int(x["props"]["line"]) for x in whole} == expected
+    assert expected["ILD301"] != 3
+    # A line of a real JSON Lines file still names that file and the line of the stream.
+    lines = [x for x in rows if x["props"]["file"] != "x.jsonl:3"]
+    assert lines and {(x["props"]["file"], x["props"]["line"]) for x in lines} == {("y.jsonl", "3")}
+
+
+def test_a_bad_line_of_a_bulk_export_names_its_file_and_line(tmp_path, monkeypatch):
+    # The Bulk Data reader keeps a bad line's source through its temporary database: read back,
+    # it is still a line of that file, not a file named "MedicationRequest.ndjson:4".
+    import shutil
+
+    shutil.copytree(ROOT / "examples" / "fhir" / "bulk", tmp_path / "bulk")
+    with open(tmp_path / "bulk" / "MedicationRequest.ndjson", "a", encoding="utf-8") as f:
+        f.write("{not json\n")
+    monkeypatch.chdir(tmp_path)
+    n = len((tmp_path / "bulk" / "MedicationRequest.ndjson").read_text(encoding="utf-8").splitlines())
+    (row,) = [x for x in parse(run("bulk", "--format", "github").stdout) if x["props"].get("title") == "OL001"]
+    assert (row["props"]["file"], row["props"]["line"]) == ("bulk/MedicationRequest.ndjson", str(n))

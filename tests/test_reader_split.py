@@ -138,3 +138,22 @@ def test_importing_the_reader_loads_no_yaml_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_only_a_line_the_reader_names_is_split_for_reports() -> None:
+    # A whole document in a file named "x.jsonl:3" is not line 3 of x.jsonl: the reports split
+    # only the sources the JSON Lines reader makes (a LineSource), which pickle as themselves.
+    import pickle
+
+    from orderlint.reader import LineSource, jsonl_document, line_source, split_source, stream_location
+
+    assert stream_location("x.jsonl:3") == ("x.jsonl:3", None)
+    doc = jsonl_document("x.jsonl", 3, b'{"a": 1}')
+    assert isinstance(doc.source, LineSource) and doc.source == "x.jsonl:3"
+    assert stream_location(doc.source) == ("x.jsonl", 3)
+    odd = line_source("a:b.json", 12)  # a JSON Lines stream read with --jsonl from any name
+    assert stream_location(odd) == ("a:b.json", 12)
+    again = pickle.loads(pickle.dumps(odd))
+    assert type(again) is LineSource and stream_location(again) == ("a:b.json", 12)
+    # Text read back from a report (no LineSource) is still split by its looks.
+    assert split_source("runs.jsonl:12") == ("runs.jsonl", 12)

@@ -86,7 +86,8 @@ _FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson(?:\.gz)
 SCHEMA = ("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT)",
           "CREATE TABLE res (patient TEXT, file INTEGER, line INTEGER, raw TEXT)",
           "CREATE TABLE meds (ref TEXT, file INTEGER, line INTEGER, raw TEXT)",
-          "CREATE TABLE bad (source TEXT, message TEXT, pointer TEXT, line INTEGER, col INTEGER)")
+          # stream: 1 when source names a line of a file (a LineSource), 0 for a whole file
+          "CREATE TABLE bad (source TEXT, message TEXT, pointer TEXT, line INTEGER, col INTEGER, stream INTEGER)")
 INDEXES = ("CREATE INDEX res_patient ON res (patient, file, line)", "CREATE INDEX meds_ref ON meds (ref)")
 PATIENTS_SQL = "SELECT DISTINCT patient FROM res ORDER BY patient"
 ROWS_SQL = "SELECT file, line, raw FROM res WHERE patient = ? ORDER BY file, line"
@@ -226,6 +227,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
     """Lint a Bulk Data export folder: one result per patient, in patient-id order. ``strict``
     (`--fhir-strict`) validates each patient's resources with fhir.resources R4B first: a patient
     with a resource R4B refuses is an invalid result, each error an OL001 at its line."""
+    from orderlint.reader import LineSource
     import shutil
     import tempfile
 
@@ -238,7 +240,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
             db.execute(stmt)
         names, missing = _export_files(folder)
         for message in missing:
-            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1)", (os.path.join(folder, MANIFEST), message))
+            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (os.path.join(folder, MANIFEST), message))
         for fid, (rtype, path) in enumerate(names):
             db.execute("INSERT INTO files VALUES (?, ?)", (fid, path))
             if rtype in TYPES:
@@ -248,7 +250,9 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
             db.execute(stmt)
         db.commit()
         files = {fid: path for fid, (_t, path) in enumerate(names)}
-        for source, message, pointer, line, col in db.execute("SELECT * FROM bad ORDER BY rowid"):
+        for source, message, pointer, line, col, stream in db.execute("SELECT * FROM bad ORDER BY rowid"):
+            if stream:
+                source = LineSource(source)
             f = linter._finding("OL001", message, pointer, None, None, (line, col))
             yield FhirResult(source, None, "invalid", None, [f])
         first = [pid for (pid,) in db.execute(FIRST_PATIENTS_SQL)]
@@ -268,7 +272,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
 
 
 def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
-    from orderlint.reader import iter_jsonl_lines, jsonl_document, open_lines
+    from orderlint.reader import LineSource, iter_jsonl_lines, jsonl_document, line_source, open_lines
 
     batch: list[tuple[str, int, int, str]] = []
     meds: list[tuple[str, int, int, str]] = []
@@ -285,7 +289,7 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
         size = 0
 
     def bad(source: str, message: str, pointer: str, line: Optional[int], col: Optional[int]) -> None:
-        db.execute("INSERT INTO bad VALUES (?, ?, ?, ?, ?)", (source, message, pointer, line, col))
+        db.execute("INSERT INTO bad VALUES (?, ?, ?, ?, ?, ?)", (source, message, pointer, line, col, isinstance(source, LineSource)))
 
     try:
         stream = open_lines(path)
@@ -297,11 +301,11 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
             for src, lineno, raw in iter_jsonl_lines(stream, path):
                 doc = jsonl_document(src, lineno, raw)
                 if doc.error is not None:
-                    bad(f"{path}:{lineno}", doc.error.message, doc.error.pointer, doc.error.line, doc.error.column)
+                    bad(line_source(path, lineno), doc.error.message, doc.error.pointer, doc.error.line, doc.error.column)
                     continue
                 r = doc.data
                 if not isinstance(r, dict) or not isinstance(r.get("resourceType"), str):
-                    bad(f"{path}:{lineno}", "not a FHIR resource: a line of a Bulk Data file is one resource object", "", lineno, 1)
+                    bad(line_source(path, lineno), "not a FHIR resource: a line of a Bulk Data file is one resource object", "", lineno, 1)
                     continue
                 text = doc.text or ""
                 if r["resourceType"] == "Medication":
@@ -329,11 +333,12 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
     none, said by one OL008 ``unresolved-reference`` at its line (fhir.md section 1); a
     MedicationRequest or MedicationStatement, an order (or a drug taken) that is then never
     checked, is instead an ``invalid`` result with one OL001 (fail closed). Shared with orderlint.spark, so that both give the same rows."""
+    from orderlint.reader import line_source
     import json
 
     from orderlint.fhir.lint import FhirResult
 
-    source = f"{path}:{line}"
+    source = line_source(path, line)
     findings: list[Finding] = []
     r = json.loads(raw)
     rtype = r.get("resourceType") if isinstance(r, dict) else None
@@ -386,6 +391,7 @@ def patient_bundle(rows: Iterable[tuple[int, int, str]], medication: Callable[[s
     Spark: ``rows`` (file id, line, raw text) in file and line order, then the Medications they
     reference (``medication(ref)`` -> row or None), each once. Returns the Bundle, each entry's
     place, the index of the Patient entry (else 0) and the result's source `file:line`."""
+    from orderlint.reader import line_source
     import json
 
     entries: list[dict] = []
@@ -404,7 +410,7 @@ def patient_bundle(rows: Iterable[tuple[int, int, str]], medication: Callable[[s
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
     first = next((i for i, e in enumerate(entries) if e["resource"].get("resourceType") == "Patient"), 0)
     fid0, line0, _raw0 = places[first]
-    return bundle, places, first, f"{files[fid0]}:{line0}"
+    return bundle, places, first, line_source(files[fid0], line0)
 
 
 def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: "Linter",
@@ -447,7 +453,7 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
     """A finding of the per-patient Bundle, moved to its line: file, pointer inside that line's
     resource, and line and column in that file."""
     from orderlint.fhir.lint import FileFinding
-    from orderlint.reader import parse_json
+    from orderlint.reader import line_source, parse_json
 
     parts = f.pointer.split("/")
     idx = first
@@ -458,7 +464,7 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
     fid, line, raw = places[idx]
     d = located.get(idx)
     if d is None:
-        d = located[idx] = parse_json(raw, f"{files[fid]}:{line}", first_line=line)
+        d = located[idx] = parse_json(raw, line_source(files[fid], line), first_line=line)
     ln, col = d.locate(rest)
     return FileFinding(f.code, f.name, f.severity, f.message, f.order, rest, ln, col, f.source, f.fix, f.suppressed,
                        file=files[fid])

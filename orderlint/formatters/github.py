@@ -7,7 +7,9 @@ warnings, ``::notice`` for info). A waived finding is a ``::notice`` ending in
 OL007), so a skipped document is never silent.
 
 Escaping follows the runner (actions/toolkit ``command.ts``): in the message ``%``, CR and LF
-become ``%25``, ``%0D``, ``%0A``; in property values ``:`` and ``,`` also become ``%3A``, ``%2C``.
+become ``%25``, ``%0D``, ``%0A``; in property values (``file``, ``title``) ``:`` and ``,`` also
+become ``%3A``, ``%2C``. A result's source is split into file and line only when the JSON Lines
+reader named it (``stream_location``): a whole document in a file named ``x.jsonl:3`` is that file.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from orderlint.formatters import Formatter, Output, printable
 from orderlint.formatters.sarif import display_path, is_pseudo
-from orderlint.reader import split_source
+from orderlint.reader import stream_location
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -44,7 +46,7 @@ class GitHubFormatter(Formatter):
     def result(self, r: Any) -> None:
         if self.statistics:
             self.tally(r)
-        path, src_line = split_source(r.source)
+        path, src_line = stream_location(r.source)
         file = None if is_pseudo(path) else display_path(path)
         write = self.out.write
         # rules.md 2nd ed.: a not-applicable document carries OL007, annotated like any finding;

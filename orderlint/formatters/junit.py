@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from orderlint import __version__
 from orderlint.formatters import Formatter, Output, printable
 from orderlint.formatters.sarif import display_path
-from orderlint.reader import split_source
+from orderlint.reader import stream_location
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -77,7 +77,7 @@ class JUnitFormatter(Formatter):
     def result(self, r: Any) -> None:
         if self.statistics:
             self.tally(r)
-        path, line = split_source(r.source)
+        path, line = stream_location(r.source)
         file = display_path(path)
         classname = file if line is None else f"{file}:{line}"
         suite = self._suite(file)

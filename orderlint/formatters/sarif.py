@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from orderlint import __version__
 from orderlint.formatters import Formatter, Output, printable, summary_dict
-from orderlint.reader import split_source
+from orderlint.reader import stream_location
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -158,7 +158,7 @@ class SarifFormatter(Formatter):
 
     def _location(self, source: str, line: int, column: int, file: Any = None) -> dict:
         # A Bulk Data finding names the file of its line (fhir.md section 1).
-        path, src_line = (file, None) if file else split_source(source)
+        path, src_line = (file, None) if file else stream_location(source)
         region = {"startLine": max(1, src_line if src_line is not None else int(line or 1)),
                   "startColumn": max(1, int(column or 1))}
         return {"physicalLocation": {"artifactLocation": {"uri": artifact_uri(path)}, "region": region}}

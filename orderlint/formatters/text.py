@@ -6,7 +6,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from orderlint.formatters import Formatter, Output, printable, statistics_lines, summary_line
-from orderlint.reader import split_source
+from orderlint.reader import stream_location
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -32,7 +32,7 @@ class TextFormatter(Formatter):
         write = self.out.write
         # A JSON Lines document is named path:LINE and its findings are on that line of the
         # stream: path:LINE:COL, no second line number (interfaces.md 2nd ed.).
-        path, stream_line = split_source(r.source)
+        path, stream_line = stream_location(r.source)
         source = printable(r.source if stream_line is None else path)
         # A not-applicable document's OL007 finding prints like any other (rules.md 2nd ed.); the
         # "skipped" line is for a site that ignores OL007, so the document is still never silent.

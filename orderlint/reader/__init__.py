@@ -38,17 +38,20 @@ from orderlint.reader.streams import JSON_SUFFIXES as JSON_SUFFIXES
 from orderlint.reader.streams import JSONL_SUFFIXES as JSONL_SUFFIXES
 from orderlint.reader.streams import YAML_SUFFIXES as YAML_SUFFIXES
 from orderlint.reader.streams import FileChangedError as FileChangedError
+from orderlint.reader.streams import LineSource as LineSource
 from orderlint.reader.streams import decode_bytes as decode_bytes
 from orderlint.reader.streams import format_for as format_for
 from orderlint.reader.streams import iter_jsonl as iter_jsonl
 from orderlint.reader.streams import iter_jsonl_lines as iter_jsonl_lines
 from orderlint.reader.streams import jsonl_document as jsonl_document
+from orderlint.reader.streams import line_source as line_source
 from orderlint.reader.streams import open_lines as open_lines
 from orderlint.reader.streams import parse_text as parse_text
 from orderlint.reader.streams import read_bytes as read_bytes
 from orderlint.reader.streams import read_stream as read_stream
 from orderlint.reader.streams import sniff_format as sniff_format
 from orderlint.reader.streams import split_source as split_source
+from orderlint.reader.streams import stream_location as stream_location
 
 __all__ = [
     "ALL_SUFFIXES",
@@ -60,6 +63,7 @@ __all__ = [
     "YAML_SUFFIXES",
     "Document",
     "FileChangedError",
+    "LineSource",
     "ParseError",
     "decode_bytes",
     "escape_token",
@@ -67,6 +71,7 @@ __all__ = [
     "iter_jsonl",
     "iter_jsonl_lines",
     "jsonl_document",
+    "line_source",
     "open_lines",
     "parse_json",
     "parse_text",
@@ -75,6 +80,7 @@ __all__ = [
     "read_stream",
     "sniff_format",
     "split_source",
+    "stream_location",
     "unescape_token",
     # Private, reached by tests (tests/test_positions.py, test_perf_fastparse.py, test_review_fastpath.py,
     # test_ed2_reader.py); _orjson_loads and _maybe_deep_yaml are replaced here by monkeypatch.

@@ -82,8 +82,44 @@ def read_bytes(raw: bytes, source: str, fmt: Optional[str]) -> Document:
 _LINE_SOURCE = re.compile(r"^(?P<path>.*\.(?:jsonl|ndjson)|<stdin>):(?P<line>[0-9]+)$", re.IGNORECASE)
 
 
+class LineSource(str):
+    """The source of one line of a JSON Lines stream, ``"path:LINE"``, as the reader names it. A
+    plain string is the name of a whole document, whatever it reads like: a file named
+    ``x.jsonl:3`` is not line 3 of ``x.jsonl``. A str, so it prints, compares and serializes as
+    its text, and pickles as itself (--jobs)."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> str:
+        return self.rpartition(":")[0]
+
+    @property
+    def line(self) -> int:
+        return int(self.rpartition(":")[2])
+
+
+def line_source(path: str, line: int) -> LineSource:
+    """The source of line ``line`` of the JSON Lines stream ``path``."""
+    return LineSource(f"{path}:{line}")
+
+
+def stream_location(source: str) -> tuple[str, Optional[int]]:
+    """(path, line of the stream) of a JSON Lines line's source (a :class:`LineSource`); any other
+    source -> ``(source, None)``: a whole document, whatever its name looks like. For reports."""
+    if isinstance(source, LineSource):
+        return source.path, source.line
+    return source, None
+
+
 def split_source(source: str) -> tuple[str, Optional[int]]:
-    """``"runs.jsonl:12"`` -> ``("runs.jsonl", 12)``; any other source -> ``(source, None)``."""
+    """``"runs.jsonl:12"`` -> ``("runs.jsonl", 12)``; any other source -> ``(source, None)``.
+
+    A :class:`LineSource` is split exactly; a plain string (a source read back from a JSON report)
+    by its looks, which cannot tell a file named ``x.jsonl:3`` from line 3 of ``x.jsonl``: the
+    reports use :func:`stream_location`."""
+    if isinstance(source, LineSource):
+        return source.path, source.line
     m = _LINE_SOURCE.match(source)
     if m:
         return m.group("path"), int(m.group("line"))
@@ -187,7 +223,7 @@ def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, 
 
 def jsonl_document(source: str, lineno: int, raw: Optional[bytes]) -> Document:
     """Parse one JSON Lines line; its findings are located on that line of the stream."""
-    name = f"{source}:{lineno}"
+    name = line_source(source, lineno)
     if raw is None:
         return Document(
             source=name,
