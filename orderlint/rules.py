@@ -261,6 +261,24 @@ def _canonical(text: str, what: str, vocab: Any) -> tuple[str, ...]:
     raise OptionError(f"unknown {kind} {text!r}{hint}")
 
 
+_NOT_ITERABLE: Any = object()
+
+
+def _items(value: Any) -> Any:
+    """A declared list as a tuple: a bare string is one name, not a set of letters; a value that
+    is not a list at all (``conditions=123``) -> ``_NOT_ITERABLE``, for the caller to name."""
+    if isinstance(value, str):
+        return (value,)
+    try:
+        return tuple(value)
+    except TypeError:
+        return _NOT_ITERABLE
+
+
+def _not_a_list(attr: str, value: Any, what: str = "a list of names") -> str:
+    return f"{attr} must be {what}, not {type(value).__name__} {value!r:.40}"
+
+
 @dataclass(frozen=True)
 class Need:
     """An amount a rule computes from orders: ``reg.amount(o, basis, per)`` for these orders.
@@ -277,8 +295,16 @@ class Need:
     per: str = "admin"
 
     def __post_init__(self) -> None:
-        tags = frozenset([self.tags] if isinstance(self.tags, str) else self.tags)
-        routes = None if self.routes is None else frozenset([self.routes] if isinstance(self.routes, str) else self.routes)
+        items = _items(self.tags)
+        if items is _NOT_ITERABLE:
+            raise ValueError("Need: " + _not_a_list("tags", self.tags))
+        tags = frozenset(items)
+        routes = None
+        if self.routes is not None:
+            items = _items(self.routes)
+            if items is _NOT_ITERABLE:
+                raise ValueError("Need: " + _not_a_list("routes", self.routes))
+            routes = frozenset(items)
         if not tags:
             raise ValueError("Need: tags is empty")
         if self.basis not in BASES:
@@ -355,6 +381,8 @@ class Pack:
     cases: "Optional[Union[str, PathLike[str], Traversable]]" = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.settings, Mapping):
+            raise ValueError("pack " + _not_a_list("settings", self.settings, "a mapping of setting names to rules.Option"))
         bad = [k for k in self.settings if not isinstance(k, str) or not _NAME_RE.match(k)]
         if bad:
             raise ValueError(f"pack setting names must be kebab-case: {', '.join(map(repr, bad))}")
@@ -418,28 +446,48 @@ class Rule:
                 problems.append(f"{attr} is empty")
         if not isinstance(self.source, Source):
             problems.append(f"source {self.source!r:.60} is not an orderlint.rules.Source (use rules.src)")
-        bad = [k for k, v in (self.options or {}).items() if not isinstance(v, Option)]
+        # Every list of the declaration is checked here, where it is made: a value that is no list
+        # (conditions=123) is named with its rule, never Python's "'int' object is not iterable".
+        options = self.options if self.options is not None else {}
+        if not isinstance(options, Mapping):
+            problems.append(_not_a_list("options", options, "a mapping of option names to orderlint.rules.Option"))
+            options = {}
+        object.__setattr__(self, "options", dict(options))
+        bad = [k for k, v in options.items() if not isinstance(v, Option)]
         if bad:
             problems.append(f"option {', '.join(map(repr, bad))} is not an orderlint.rules.Option")
         for attr in ("conditions", "triggers"):
             value = getattr(self, attr)
-            if isinstance(value, str):  # one name, not a set of letters
-                value = frozenset([value])
-                object.__setattr__(self, attr, value)
-            if value is not None and not callable(value):
-                value = frozenset(value)
-                object.__setattr__(self, attr, value)
-                if not value or not all(isinstance(v, str) and v.strip() for v in value):
-                    problems.append(f"{attr} must be a non-empty list of names")
-        amounts = tuple(self.amounts)
-        if not all(isinstance(n, Need) for n in amounts):
+            if value is not None and not (attr == "triggers" and callable(value)):
+                items = _items(value)
+                if items is _NOT_ITERABLE:
+                    problems.append(_not_a_list(attr, value, "a non-empty list of names" + (" or a callable" if attr == "triggers" else "")))
+                    items = ()
+                else:
+                    items = frozenset(items)
+                    if not items or not all(isinstance(v, str) and v.strip() for v in items):
+                        problems.append(f"{attr} must be a non-empty list of names")
+                object.__setattr__(self, attr, frozenset(items))
+        amounts = _items(self.amounts if self.amounts is not None else ())
+        if amounts is _NOT_ITERABLE:
+            problems.append(_not_a_list("amounts", self.amounts, "a list of rules.Need"))
+            amounts = ()
+        elif not all(isinstance(n, Need) for n in amounts):
             problems.append("amounts must be a list of rules.Need")
         object.__setattr__(self, "amounts", amounts)
-        looks_for = [self.looks_for] if isinstance(self.looks_for, str) else list(self.looks_for or ())
-        if not all(isinstance(t, str) and t.strip() for t in looks_for):
+        looks_for = _items(self.looks_for if self.looks_for is not None else ())
+        if looks_for is _NOT_ITERABLE:
+            problems.append(_not_a_list("looks_for", self.looks_for, "drug or class names"))
+            looks_for = ()
+        elif not all(isinstance(t, str) and t.strip() for t in looks_for):
             problems.append("looks_for must be drug or class names")
         object.__setattr__(self, "looks_for", frozenset(looks_for))
-        names = (self.settings,) if isinstance(self.settings, str) else tuple(self.settings or ())
+        names = _items(self.settings if self.settings is not None else ())
+        if names is _NOT_ITERABLE:
+            problems.append(_not_a_list("settings", self.settings, "a list of setting names"))
+            names = ()
+        elif not all(isinstance(n, str) and n.strip() for n in names):
+            problems.append("settings must be a list of setting names")
         object.__setattr__(self, "settings", names)
         if self.pack_settings is not None:
             undeclared = [n for n in names if n not in self.pack_settings]
@@ -583,15 +631,16 @@ def rule(
             source=source,
             rationale=rationale,
             fix=fix,
-            options=dict(options or {}),
+            options=options if options is not None else {},
             notes=notes,
-            # A bare string is one name, not a set of letters: conditions="ssc-ild" applied to no document.
-            conditions=None if conditions is None else frozenset([conditions] if isinstance(conditions, str) else conditions),
-            triggers=triggers if triggers is None or callable(triggers) else frozenset([triggers] if isinstance(triggers, str) else triggers),
+            # Rule checks and converts every list (a bare string is one name, not a set of letters:
+            # conditions="ssc-ild" applied to no document; a value that is no list is named).
+            conditions=conditions,  # type: ignore[arg-type]
+            triggers=triggers,  # type: ignore[arg-type]
             check=fn,
-            amounts=tuple(amounts),
-            looks_for=frozenset([looks_for] if isinstance(looks_for, str) else looks_for),
-            settings=(settings,) if isinstance(settings, str) else tuple(settings),
+            amounts=amounts,  # type: ignore[arg-type]
+            looks_for=looks_for,  # type: ignore[arg-type]
+            settings=settings,  # type: ignore[arg-type]
         )
 
     return wrap

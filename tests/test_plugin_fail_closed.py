@@ -12,7 +12,8 @@ import pytest
 from orderlint.config import Settings
 from orderlint.engine import Linter, PluginLoadError
 from orderlint.hookspecs import hookimpl
-from orderlint.rules import Hit, Source, rule
+from orderlint.rules import Hit, Need, Source, rule
+from orderlint.rules import Pack as PackDeclaration
 from regimen_factory import clean_patient, cyclophosphamide_iv, mmf, none_of, only, order
 
 
@@ -148,6 +149,42 @@ def test_a_malformed_declaration_is_refused_where_it_is_made(kw, fragment):
     with pytest.raises(ValueError) as e:
         rule(**args)(lambda reg, opts: ())
     assert fragment in str(e.value)
+
+
+@pytest.mark.parametrize("field, value, fragment", [
+    ("conditions", 123, "conditions must be a non-empty list of names, not int 123"),
+    ("triggers", 5, "triggers must be a non-empty list of names or a callable, not int 5"),
+    ("amounts", 7, "amounts must be a list of rules.Need, not int 7"),
+    ("looks_for", 1.5, "looks_for must be drug or class names, not float 1.5"),
+    ("settings", 3, "settings must be a list of setting names, not int 3"),
+    ("options", 4, "options must be a mapping of option names to orderlint.rules.Option, not int 4"),
+    ("options", [1], "options must be a mapping of option names to orderlint.rules.Option, not list [1]"),
+])
+def test_a_declared_list_that_is_no_list_names_the_field_and_the_rule(field, value, fragment):
+    # conditions=123 raised Python's own "'int' object is not iterable", naming neither.
+    args = {"code": "AAA002", "name": "bad", "severity": "warning", "summary": "s", "source": Source("c", "g"), "rationale": "r"}
+    args[field] = value
+    with pytest.raises(ValueError) as e:
+        rule(**args)(lambda reg, opts: ())
+    assert str(e.value).startswith("rule AAA002: ")
+    assert fragment in str(e.value)
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda: Need(3), "Need: tags must be a list of names, not int 3"),
+    (lambda: Need("cyclophosphamide", 4), "Need: routes must be a list of names, not int 4"),
+    (lambda: PackDeclaration(settings=123), "pack settings must be a mapping of setting names to rules.Option, not int 123"),
+])
+def test_a_need_or_pack_list_that_is_no_list_names_the_field(make, fragment):
+    with pytest.raises(ValueError) as e:
+        make()
+    assert fragment in str(e.value)
+
+
+def test_a_plugin_declaring_conditions_123_fails_to_load_naming_the_field():
+    with pytest.raises(PluginLoadError) as e:
+        Linter(plugins=[_pack(lambda reg, opts: (), conditions=123)])
+    assert "conditions must be a non-empty list of names, not int 123" in str(e.value)
 
 
 @pytest.mark.parametrize("order_index", [-1, True])
