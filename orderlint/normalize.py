@@ -1043,7 +1043,19 @@ def _decide(
             mg = _amount(o, "mg", "day", weight, bsa)[0]
         if mg is not None:
             pe = round(mg * drug.pe_factor, 2)
-            o.pe = pe if 0.0 < pe < math.inf else None
+            if 0.0 < pe < math.inf:
+                o.pe = pe
+            else:
+                # rules.md: PE is rounded to 2 decimals before any comparison, and an arithmetic
+                # result that is zero or not finite is OL003. A dose whose PE rounds to 0 had none,
+                # silently: no rule summed it, and nothing said so.
+                o.pe = None
+                if o.checked:
+                    exact = mg * drug.pe_factor
+                    why = (f"its daily prednisone-equivalent ({_num(mg)} mg/day x {drug.pe_factor:.4g} = {exact:.3g} mg) "
+                           "rounds to 0 mg at 2 decimals" if math.isfinite(exact)
+                           else "its daily prednisone-equivalent does not compute to a finite number of mg")
+                    _add(out.setdefault(o.index, []), why, "/dose")
 
 
 def _add(reasons: list[tuple[str, str]], why: str, suffix: str) -> None:
