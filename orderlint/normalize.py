@@ -1052,10 +1052,10 @@ def _decide(
                 o.pe = None
                 if o.checked:
                     exact = mg * drug.pe_factor
-                    why = (f"its daily prednisone-equivalent ({_num(mg)} mg/day x {drug.pe_factor:.4g} = {exact:.3g} mg) "
-                           "rounds to 0 mg at 2 decimals" if math.isfinite(exact)
-                           else "its daily prednisone-equivalent does not compute to a finite number of mg")
-                    _add(out.setdefault(o.index, []), why, "/dose")
+                    said = (f"its daily prednisone-equivalent ({_num(mg)} mg/day x {drug.pe_factor:.4g} = {exact:.3g} mg) "
+                            "rounds to 0 mg at 2 decimals" if math.isfinite(exact)
+                            else "its daily prednisone-equivalent does not compute to a finite number of mg")
+                    _add(out.setdefault(o.index, []), said, "/dose")
 
 
 def _add(reasons: list[tuple[str, str]], why: str, suffix: str) -> None:
