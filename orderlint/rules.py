@@ -520,8 +520,15 @@ class Rule:
     def trigger_tags(self, options: Mapping[str, Any]) -> Optional[frozenset]:
         if self.triggers is None:
             return None
-        tags = self.triggers(options) if callable(self.triggers) else self.triggers
-        return frozenset(tags)
+        if not callable(self.triggers):
+            return frozenset(self.triggers)
+        tags = self.triggers(options)
+        # As a declared list: a bare string is one name (not a set of letters), and a value that is
+        # no list is named as such, not as Python's "'int' object is not iterable".
+        items = _NOT_ITERABLE if tags is None else _items(tags)
+        if items is _NOT_ITERABLE:
+            raise ValueError(f"its triggers callable returned {type(tags).__name__} {tags!r:.40}, not a list of names")
+        return frozenset(items)
 
     def checked_tags(self, options: Optional[Mapping[str, Any]] = None) -> frozenset:
         """Every drug tag this rule names (rules.md Terms, "Checked drug"): its trigger tags, the

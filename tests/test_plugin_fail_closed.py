@@ -187,6 +187,23 @@ def test_a_plugin_declaring_conditions_123_fails_to_load_naming_the_field():
     assert "conditions must be a non-empty list of names, not int 123" in str(e.value)
 
 
+@pytest.mark.parametrize("returned, fragment", [
+    (123, "rule AAA001 failed to name its drugs: ValueError: its triggers callable returned int 123, not a list of names"),
+    (None, "its triggers callable returned NoneType None, not a list of names"),
+])
+def test_a_triggers_callable_returning_no_list_names_what_it_returned(returned, fragment):
+    # It failed to load with Python's own "'int' object is not iterable".
+    with pytest.raises(PluginLoadError) as e:
+        Linter(plugins=[_pack(lambda reg, opts: (), triggers=lambda opts: returned)])
+    assert fragment in str(e.value)
+
+
+def test_a_triggers_callable_returning_one_name_names_one_drug():
+    # A bare string was read as its letters: "names 'a', which is no drug or class".
+    linter = Linter(plugins=[_pack(lambda reg, opts: (), triggers=lambda opts: "mycophenolate")])
+    assert linter.by_code["AAA001"].trigger_tags({}) == frozenset({"mycophenolate"})
+
+
 @pytest.mark.parametrize("order_index", [-1, True])
 def test_a_hit_naming_no_order_of_the_document_is_ol000(order_index):
     def check(reg, opts):
