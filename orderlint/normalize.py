@@ -421,7 +421,8 @@ class Regimen:
         protection is needed (the protected order's start; as_of by default): an order that starts
         later protects nothing until then. ``until``: the order whose course the protection must
         last (prophylaxis beside cyclophosphamide): a course that ends before that one's (an
-        open-ended one's: any bounded course) leaves the rest of it unprotected."""
+        open-ended one's: any bounded course) leaves the rest of it unprotected. A course whose
+        doses outrun its duration (OL003) protects for its duration, the shorter reading."""
         if o.route_doubt:
             return f"has route {o.route!r}, which contradicts its name"
         if recurring:
@@ -435,19 +436,28 @@ class Regimen:
         if start is not None and start > (by or self.as_of):
             return f"starts on {start.isoformat()}, after {(by or self.as_of).isoformat()}"
         if o.course_known and o.course_days is not None:
+            end = self.end_after(o)
+            short = ""
+            duration = self.doc.orders[o.index].duration
+            if o.course_problem is not None and duration is not None:
+                # More doses than its duration holds: as a risk the longer course is judged, as a
+                # protection the shorter, its duration (7 days of 1000 doses protected for 6 years).
+                days = duration.value * PERIOD_DAYS[duration.unit]
+                if math.isfinite(days):
+                    end = min(end, (0 if start is None else (start - self.as_of).days) + days)
+                    short = f" (by its duration of {_num(days)} days; its doses take longer)"
             if start is not None:
                 # Whole days, as the calendar counts them: a course ending within as_of has ended.
-                if math.floor(self.end_after(o)) <= 0:
-                    return f"ended before {self.as_of.isoformat()} (its course from {start.isoformat()})"
+                if math.floor(end) <= 0:
+                    return f"ended before {self.as_of.isoformat()} (its course from {start.isoformat()}){short}"
             if until is not None:
                 needed = self.end_after(until)
-                end = self.end_after(o)
                 # The same day (or later) covers it; a hair of float arithmetic (72 doses three times
                 # weekly is 168.00000000000003 days) is no gap.
                 if needed > 0 and end + 1e-6 < needed:
                     still = ("which is open-ended" if needed == math.inf
                              else f"which runs until {self.day_after(needed)}")
-                    return (f"ends on {self.day_after(end)}, before {until.describe()} (order {until.ref}), "
+                    return (f"ends on {self.day_after(end)}{short}, before {until.describe()} (order {until.ref}), "
                             f"{still}")
         return None
 
