@@ -766,6 +766,9 @@ def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Option
     return v, None
 
 
+_ROUNDS_TO_ZERO = 0.005
+
+
 def _plausible(weight: Optional[float], height: Optional[float], bsa: Optional[float]) -> tuple[
         Optional[float], Optional[float], Optional[float], Mapping[str, str]]:
     """The patient's weight, height and BSA with each value outside PLAUSIBLE left out, and what a
@@ -1035,10 +1038,15 @@ def _decide(
                         fast: Optional[float] = o.per_admin
                     else:
                         fast = None if per_day is None else o.per_admin * per_day
-                    if fast is not None and 0.0 < fast < math.inf:
+                    if fast is not None and _ROUNDS_TO_ZERO <= fast < math.inf:
                         amounts[need] = fast
                         continue
                 v, why = _amount(o, basis, per, weight, bsa, needs)
+                if v is not None and v < _ROUNDS_TO_ZERO:
+                    # Limits compare amounts at 2 decimals, as messages print them (and rules.md rounds
+                    # PE): one that rounds to 0 is a zero result (OL003), not a dose. 1e-320 mg bid was
+                    # ILD502's "= 0 mg/day", an info.
+                    v, why = None, (f"the {basis} {_PER_WORDS[per]} ({v:.3g} {basis}) rounds to 0 at 2 decimals", "/dose")
                 amounts[need] = v
                 # A value missing from the order is already named above.
                 if why is not None and not (o.missing and _from_missing(o, why)):
