@@ -237,14 +237,16 @@ def test_dropped_orders(change, where):
 
 
 @pytest.mark.parametrize("status", ["unknown", None, "in-progress"])
-def test_unknown_or_absent_status_is_active_fail_closed(status):
+def test_unknown_or_absent_status_is_new_fail_closed(status):
+    # Read as new, which is also active: judged by the rules of new orders and by every other rule.
     r = mr(status=status)
     if status is None:
         del r["status"]
     m = one(bundle(r))
-    assert order(m)["status"] == "active"
+    assert order(m)["status"] == "new"
     (n,) = notes(m, "unknown-status")
     assert n.pointer == ("/entry/1/resource/status" if status else "/entry/1/resource")
+    assert "read as new" in n.message
 
 
 # ------------------------------------------------------------------ 2.1 drug

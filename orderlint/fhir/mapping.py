@@ -1013,16 +1013,36 @@ class _Mapper:
                 return
         status = _MR_STATUS.get(st) if isinstance(st, str) else None
         unknown = status is None
-        if status is None:
-            status = "active"
-            self.note("unknown-status", f"{label} status {st!r} is not an R4 MedicationRequest status of an order: "
-                      "read as active (fail closed)" if st is not None else f"{label} has no status: read as active (fail closed)",
-                      _p(ptr, "status") if "status" in r else ptr)
+        held = False  # a draft on hold: checked as being signed, but no protection given now
+        where = _p(ptr, "status") if "status" in r else ptr
+        said = f"status {st!r} is not an R4 MedicationRequest status of an order" if st is not None else "has no status"
+        if x.draft and st != "stopped":
+            # A CDS Hooks request's draft orders are the orders being signed now, whatever status the
+            # EHR gave them: read as active, the rules of new orders (screening, first-line choice)
+            # never saw them (a draft CellCept sent as `active`, `unknown` or with no status passed
+            # ILD404). Only a status that drops or stops the order (handled above) says otherwise.
+            if unknown:
+                self.note("unknown-status", f"draft {label} {said}: read as new, an order being signed "
+                          "(fail closed)", where)
+            elif st == "on-hold":
+                self.note("unknown-status", f"draft {label} has status on-hold: read as new, an order being signed "
+                          "(fail closed)", where)
+                held = True
+            status = "new"
+        elif status is None:
+            # Fail closed: an order whose status is not known is judged both as a new order and as an
+            # active one (a new order is also active for every other rule); read as active only, the
+            # rules of new orders never saw it.
+            status = "new"
+            self.note("unknown-status", f"{label} {said}: read as new (fail closed: checked as a new order, "
+                      "which is also active)", where)
         dosages = self.array(r, "dosageInstruction", ptr)
         first = len(self.orders)
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, dosages)
         if unknown:
             self._doubt(range(first, len(self.orders)), "its status is not known")
+        elif held:
+            self._doubt(range(first, len(self.orders)), "it is on hold")
         intent = r.get("intent")
         if isinstance(intent, str) and intent in _NOT_YET_ORDERED:
             # A proposal or a plan is not an authorization to give the drug: judged as given for a

@@ -1,0 +1,152 @@
+"""CDS Hooks and FHIR input that passed silently (a review of the fail-closed round), each now a
+finding or an invalid request: the orders being signed whatever status they carry, an order's
+reason that the value set does not know, draft orders orderlint does not read, a prefetch search
+that reports an error in an entry, and a years-old ServiceRequest standing for a recent test.
+
+Each test builds on a project example (examples/fhir/, expected.toml) and changes one thing.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir
+
+FHIR = Path(__file__).resolve().parents[1] / "examples" / "fhir"
+AS_OF = dt.date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=AS_OF))
+
+
+def example(name: str) -> dict:
+    return json.loads((FHIR / name).read_text(encoding="utf-8"))
+
+
+def drafts(req: dict) -> list[dict]:
+    """The draft MedicationRequests of a CDS Hooks example."""
+    return [e["resource"] for e in req["context"]["draftOrders"]["entry"]
+            if e["resource"]["resourceType"] == "MedicationRequest"]
+
+
+def lint(data, linter):
+    return lint_fhir(json.dumps(data, indent=1), linter=linter, source="t.json")
+
+
+def codes(results) -> list[str]:
+    return sorted(f.code for r in results for f in r.findings if f.code != "OL008")
+
+
+def notes(results, key: str) -> list:
+    return [f for r in results for f in r.findings if f.code == "OL008" and f.message.startswith(key + ":")]
+
+
+# ------------------------------------------------------------------ H1: the orders being signed are new
+# fhir.md 1: "CDS Hooks: orders from context.draftOrders ..."; 2.1: "unknown, absent, not an R4 code ->
+# active (fail closed)". Read as active, a draft order never met the rules of new orders.
+NEW_ONLY = ["ILD404", "ILD402", "ILD201", "ILD101"]
+
+
+@pytest.mark.parametrize("rule", NEW_ONLY)
+@pytest.mark.parametrize("status", [None, "active", "unknown", "bogus", "on-hold"])
+def test_a_draft_order_is_new_whatever_its_status(linter, rule, status):
+    req = example(f"{rule}-fires.cds-hooks.json")
+    for r in drafts(req):
+        if status is None:
+            del r["status"]
+        else:
+            r["status"] = status
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["checked"]
+    assert rule in codes(results)
+    said = notes(results, "unknown-status")
+    if status == "active":
+        assert not said  # an order being signed: nothing lost in reading it as new
+    else:
+        assert said and all("read as new" in f.message for f in said)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "entered-in-error", "completed", "stopped"])
+def test_a_draft_order_that_is_dropped_or_stopped_is_not_new(linter, status):
+    req = example("ILD404-fires.cds-hooks.json")
+    for r in drafts(req):
+        r["status"] = status
+    assert "ILD404" not in codes(lint(req, linter))
+
+
+@pytest.mark.parametrize("rule", NEW_ONLY)
+@pytest.mark.parametrize("status", [None, "unknown", "bogus"])
+def test_a_bundle_order_of_unknown_status_is_judged_as_new(linter, rule, status):
+    # Outside CDS Hooks an unknown status is read as new, which is also active: checked by both sets of rules.
+    b = example(f"{rule}-fires.bundle.json")
+    for e in b["entry"]:
+        r = e["resource"]
+        if r["resourceType"] == "MedicationRequest" and r.get("status") == "draft":
+            if status is None:
+                del r["status"]
+            else:
+                r["status"] = status
+    results = lint(b, linter)
+    assert rule in codes(results)
+    (n, *_) = notes(results, "unknown-status")
+    assert "read as new" in n.message
+
+
+def test_a_bundle_order_that_is_active_is_still_active(linter):
+    b = example("ILD404-fires.bundle.json")
+    for e in b["entry"]:
+        if e["resource"]["resourceType"] == "MedicationRequest":
+            e["resource"]["status"] = "active"
+    assert "ILD404" not in codes(lint(b, linter))  # an order being taken: not started now
+
+
+# ------------------------------------------------------------------ the service answers the same
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from orderlint.serve import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    db = str(tmp_path_factory.mktemp("serve") / "feedback.sqlite3")
+    app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": []})
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def post(client, req: dict):
+    req = copy.deepcopy(req)
+    req["extension"] = {"orderlint-as-of": AS_OF.isoformat()}
+    return client.post("/cds-services/orderlint-order-sign", json=req)
+
+
+def card_codes(resp) -> set[str]:
+    assert resp.status_code == 200, resp.text
+    out = set()
+    for c in resp.json()["cards"]:
+        out.add(c["source"]["label"].split()[-1])
+        out.update(x for x in ("ILD101", "ILD201", "ILD402", "ILD404", "ILD102", "ILD301") if x in json.dumps(c))
+    return out
+
+
+@pytest.mark.parametrize("status", [None, "active", "unknown"])
+def test_the_service_gives_a_card_for_a_draft_order_of_any_status(client, status):
+    req = example("ILD404-fires.cds-hooks.json")
+    for r in drafts(req):
+        if status is None:
+            del r["status"]
+        else:
+            r["status"] = status
+    assert "ILD404" in card_codes(post(client, req))
