@@ -150,3 +150,87 @@ def test_the_service_gives_a_card_for_a_draft_order_of_any_status(client, status
         else:
             r["status"] = status
     assert "ILD404" in card_codes(post(client, req))
+
+
+# ------------------------------------------------------------------ H5: a reason the value set does not know
+# fhir.md 2.1, Purpose: "another coded reason -> other", read with section 3: "A missing or unmappable
+# value ... never vanishes". A code the value set does not know is read by its words, ILD when there
+# are none; `other` only when its words name another condition, and always with a note.
+def with_reason(reason: dict, shape: str = "cds-hooks") -> dict:
+    doc = example(f"ILD201-fires.{shape}.json")
+    rs = drafts(doc) if shape == "cds-hooks" else [e["resource"] for e in doc["entry"]
+                                                   if e["resource"]["resourceType"] == "MedicationRequest"]
+    for r in rs:
+        r["reasonCode"] = [copy.deepcopy(reason)]
+    return doc
+
+
+SSC_ILD_TEXT = "systemic sclerosis associated interstitial lung disease"
+
+
+@pytest.mark.parametrize("shape", ["cds-hooks", "bundle"])
+@pytest.mark.parametrize("system,code,text", [
+    ("https://hospital.example.org/dx", "SSCILD", SSC_ILD_TEXT),
+    ("http://snomed.info/sct", "196133001", SSC_ILD_TEXT),
+    ("http://hl7.org/fhir/sid/icd-10", "M34.8", SSC_ILD_TEXT),
+    ("http://hl7.org/fhir/sid/icd-10-cm", "J99", SSC_ILD_TEXT),
+    ("http://snomed.info/sct", "196133001", None),  # no words: read as ILD, fail closed
+    ("https://hospital.example.org/dx", "SSCILD", None),
+])
+def test_a_reason_the_value_set_does_not_know_does_not_exempt_a_glucocorticoid(linter, shape, system, code, text):
+    reason: dict = {"coding": [{"system": system, "code": code}]}
+    if text is not None:
+        reason["text"] = text
+    results = lint(with_reason(reason, shape), linter)
+    assert "ILD201" in codes(results)
+    said = notes(results, "missing-value")
+    assert said and all(code in f.message and "purpose ild" in f.message for f in said)
+
+
+def test_a_display_naming_ssc_is_read_like_a_text(linter):
+    reason = {"coding": [{"system": "http://snomed.info/sct", "code": "196133001",
+                          "display": "Lung disease with systemic sclerosis"}]}
+    assert "ILD201" in codes(lint(with_reason(reason), linter))
+
+
+def test_a_reason_naming_another_condition_is_other_with_a_note(linter):
+    # The project's ILD202 and ILD302 examples: a local code whose text names another condition.
+    reason = {"coding": [{"system": "https://example.org/fhir/CodeSystem/local-reasons", "code": "myositis-flare"}],
+              "text": "myositis overlap flare"}
+    results = lint(with_reason(reason), linter)
+    assert "ILD201" not in codes(results)
+    said = notes(results, "missing-value")
+    assert said and all("myositis-flare" in f.message and "purpose other" in f.message for f in said)
+
+
+def test_an_ssc_code_beside_another_reason_is_ild_and_a_known_ssc_code_needs_no_note(linter):
+    reasons = [{"coding": [{"system": "http://snomed.info/sct", "code": "89155008"}]},
+               {"coding": [{"system": "https://example.org/x", "code": "arthritis"}], "text": "inflammatory arthritis"}]
+    doc = example("ILD201-fires.cds-hooks.json")
+    for r in drafts(doc):
+        r["reasonCode"] = copy.deepcopy(reasons)
+    results = lint(doc, linter)
+    assert "ILD201" in codes(results) and not notes(results, "missing-value")
+
+
+def test_a_reason_reference_to_a_condition_with_an_unknown_code_and_no_text_is_ild(linter):
+    doc = example("ILD201-fires.bundle.json")
+    doc["entry"].append({"resource": {"resourceType": "Condition", "id": "why", "subject": {"reference": "Patient/ssc-ild201-fires"},
+                                      "code": {"coding": [{"system": "https://hospital.example.org/dx", "code": "X1"}]}}})
+    for e in doc["entry"]:
+        if e["resource"]["resourceType"] == "MedicationRequest":
+            e["resource"]["reasonReference"] = [{"reference": "Condition/why"}]
+    results = lint(doc, linter)
+    assert "ILD201" in codes(results)
+    assert any("X1" in f.message for f in notes(results, "missing-value"))
+
+
+@pytest.mark.parametrize("code,purpose", [("M34.8", "ild"), ("M3489", "ild"), ("J84.112", "ild"), ("J99", "ild"),
+                                          ("M06.9", "other"), ("M35.1", "other")])
+def test_an_icd10_code_the_value_set_does_not_list_is_read_by_its_category(linter, code, purpose):
+    from orderlint.fhir import map_fhir
+
+    reason = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": code}]}
+    (m,) = map_fhir(with_reason(reason, "bundle"), source="t", vocab=linter.vocab, as_of=AS_OF)
+    assert {o.get("purpose", "ild") for o in m.data["orders"]} == {purpose}
+    assert [n for n in m.notes if n.kind == "missing-value" and code in n.message and f"purpose {purpose}" in n.message]

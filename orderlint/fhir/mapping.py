@@ -39,6 +39,15 @@ _OBS_DONE = frozenset({"final", "amended", "corrected"})
 _ILD_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
                           "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange"})
 _OUTCOMES = frozenset({"progression", "intolerance", "response", "stable", "unknown"})
+#: Words that name SSc or ILD in a reason whose code the value set does not know (fhir.md 2.1, Purpose,
+#: read with section 3: an unmappable value never vanishes).
+_SSC_ILD_WORDS = re.compile(r"\b(?:SSc|ILD|CREST|NSIP|UIP|SSc-ILD)\b|interstiti|scl[eé]roderm|skleroderm|escleroderm"
+                            r"|systemic\s+sclerosis|(?:pulmonary|lung)\s+fibros|fibrosing|alveolitis|lung\s+involvement",
+                            re.IGNORECASE)
+#: ICD-10 (WHO and -CM) categories of SSc (M34) and ILD (J84; J99, lung involvement of a systemic
+#: disease, given with M34.81): a code of one of them the value set does not list is still read as ILD.
+_ICD10_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"})
+_ICD10_SSC_ILD = frozenset({"M34", "J84", "J99"})
 _TPMT = re.compile(r"\b(?:TPMT|NUDT15)\b|thiopurine\s+(?:S-)?methyl\s*transferase", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _WEIGHT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
@@ -1189,12 +1198,44 @@ class _Mapper:
         return d is not None and d.rxcui == code
 
     def _purpose(self, r: dict, ptr: str) -> tuple[str, list]:
-        coded = False
+        """`ild` or `other` (fhir.md 2.1, Purpose), with the condition kinds the reasons' codes give.
+
+        A reason coded in the value set (SSc, ILD) is ILD. A reason whose codes the value set does not
+        know (a local code, SNOMED 196133001, ICD-10 M34.8) never silently exempts the order from
+        the ILD rules: an ICD-10 code of category M34, J84 or J99 is ILD; else it is read by its words
+        (text, displays): ILD when they name SSc or ILD, or when there are none and the code is no
+        ICD-10 code (fail closed); another condition (`other`) only when they name something else
+        ('myositis overlap flare') or it is an ICD-10 code of another category (M06.9). One reason
+        read as ILD makes the order ILD. Each such reading is an `OL008 missing-value` naming the code."""
         kinds: list = []
+        unmapped: list[tuple[str, str, str, str]] = []  # (reading, why, code, pointer)
+
+        def read(cc: Any, cptr: str) -> None:
+            codings = self._codings(cc, cptr)
+            found = self._condition_kinds(cc, cptr)
+            kinds.extend(found)
+            if not codings or found:
+                return
+            words = [_text_of(cc)] + [_nonblank(c.get("display")) for _p2, c in codings]
+            said = "; ".join(dict.fromkeys(w for w in words if w)) or None
+            code = ", ".join(f"{_str(c.get('system')) or '(no system)'}|{_str(c.get('code')) or '(no code)'}"
+                             for _p2, c in codings)
+            cats = {c["code"].strip().upper()[:3] for _p2, c in codings
+                    if _str(c.get("system")) in _ICD10_SYSTEMS and isinstance(c.get("code"), str)}
+            if not cats.isdisjoint(_ICD10_SSC_ILD):
+                reading, why = "ild", f"its ICD-10 category {sorted(cats & _ICD10_SSC_ILD)[0]} is SSc or ILD"
+            elif said is not None and _SSC_ILD_WORDS.search(said):
+                reading, why = "ild", f"its text {said[:80]!r} names SSc or ILD"
+            elif said is not None:
+                reading, why = "other", f"its text {said[:80]!r} names no SSc or ILD"
+            elif cats:
+                reading, why = "other", f"its ICD-10 category {sorted(cats)[0]} is not SSc or ILD"
+            else:
+                reading, why = "ild", "it gives no text to read (fail closed)"
+            unmapped.append((reading, why, code, cptr))
+
         for rptr, cc in self.array(r, "reasonCode", ptr):
-            if self._codings(cc, rptr):
-                coded = True
-            kinds.extend(self._condition_kinds(cc, rptr))
+            read(cc, rptr)
         for rptr, ref in self.array(r, "reasonReference", ptr):
             if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
                 continue
@@ -1203,11 +1244,19 @@ class _Mapper:
                 rid = x.r.get("id")
                 if isinstance(rid, str) and (target == f"Condition/{rid}" or target.endswith(f"/Condition/{rid}")
                                              or (x.full_url and target == x.full_url)):
-                    coded = True
-                    kinds.extend(self._condition_kinds(x.r.get("code"), _p(x.ptr, "code")))
+                    read(x.r.get("code"), _p(x.ptr, "code"))
         if kinds:
             return "ild", [kinds]
-        return ("other" if coded else "ild"), []
+        if not unmapped:
+            return "ild", []  # no reason, or text only: none -> ild
+        purpose = "ild" if any(u[0] == "ild" for u in unmapped) else "other"
+        for reading, why, code, cptr in unmapped:
+            if reading == purpose:
+                read_as = "read as ILD treatment (purpose ild)" if purpose == "ild" else "read as another condition (purpose other)"
+            else:
+                read_as = "but another reason is read as ILD (purpose ild)"
+            self.note("missing-value", f"reason {code} is not in the SSc/ILD value set; {why}: {read_as}", cptr)
+        return purpose, []
 
     def _taper(self, ptr: str, label: str, made: list[tuple[int, dict, Any]]) -> None:
         """Several dosage instructions of one MedicationRequest (fhir.md 2.1, Tapers): each is an
