@@ -234,3 +234,110 @@ def test_an_icd10_code_the_value_set_does_not_list_is_read_by_its_category(linte
     (m,) = map_fhir(with_reason(reason, "bundle"), source="t", vocab=linter.vocab, as_of=AS_OF)
     assert {o.get("purpose", "ild") for o in m.data["orders"]} == {purpose}
     assert [n for n in m.notes if n.kind == "missing-value" and code in n.message and f"purpose {purpose}" in n.message]
+
+
+# ------------------------------------------------------------------ M4: draft orders orderlint does not read
+# fhir.md 1: "A top-level non-R4 resource (DSTU2 MedicationOrder) is OL001; inside a Bundle it is
+# skipped, with OL008 unsupported-resource if it is ... a draft order", read with the mapping's own
+# rule that draft orders that cannot be read are OL001 (the orders being signed would go unchecked).
+def ild301(wrap) -> dict:
+    """ILD301-fires with its draft cyclophosphamide order rewritten by ``wrap`` (resource -> entries)."""
+    req = example("ILD301-fires.cds-hooks.json")
+    (cyc,) = drafts(req)
+    req["context"]["draftOrders"]["entry"] = [{"resource": r} for r in wrap(cyc)]
+    return req
+
+
+def request_group(cyc: dict) -> list[dict]:
+    c = {k: v for k, v in cyc.items() if k != "subject"}  # a contained order takes the group's patient
+    return [{"resourceType": "RequestGroup", "id": "rg", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/ssc-301"}, "contained": [c],
+             "action": [{"resource": {"reference": "#cyc"}}]}]
+
+
+def care_plan(cyc: dict) -> list[dict]:
+    return [{"resourceType": "CarePlan", "id": "cp", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/ssc-301"}, "contained": [cyc],
+             "activity": [{"reference": {"reference": "#cyc"}}]}]
+
+
+def nested_group(cyc: dict) -> list[dict]:
+    (rg,) = request_group(cyc)
+    rg["action"] = [{"title": "cycle", "action": [{"resource": {"reference": "#cyc"}}]}]
+    return [rg]
+
+
+def group_and_entry(cyc: dict) -> list[dict]:
+    (rg,) = request_group(cyc)
+    rg["contained"] = []
+    rg["action"] = [{"resource": {"reference": "MedicationRequest/cyc"}}]
+    return [rg, cyc]
+
+
+@pytest.mark.parametrize("wrap", [request_group, care_plan, nested_group, group_and_entry])
+def test_the_orders_of_a_draft_request_group_or_care_plan_are_checked(linter, client, wrap):
+    req = ild301(wrap)
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+    assert "ILD301" in card_codes(post(client, req))
+
+
+def medication_order(cyc: dict) -> list[dict]:
+    return [{**cyc, "resourceType": "MedicationOrder"}]
+
+
+def administration(cyc: dict) -> list[dict]:
+    r = {k: v for k, v in cyc.items() if k not in ("intent", "dosageInstruction", "authoredOn")}
+    return [{**r, "resourceType": "MedicationAdministration", "status": "in-progress"}]
+
+
+def dispense(cyc: dict) -> list[dict]:
+    r = {k: v for k, v in cyc.items() if k not in ("intent", "authoredOn")}
+    return [{**r, "resourceType": "MedicationDispense", "status": "preparation"}]
+
+
+def group_of_unknown_order(cyc: dict) -> list[dict]:
+    (rg,) = request_group(cyc)
+    rg["contained"] = []
+    rg["action"] = [{"resource": {"reference": "MedicationRequest/elsewhere"}}]
+    return [rg]
+
+
+def group_of_missing_contained(cyc: dict) -> list[dict]:
+    (rg,) = request_group(cyc)
+    rg["action"] = [{"resource": {"reference": "#nothere"}}]
+    return [rg]
+
+
+def care_plan_inline(cyc: dict) -> list[dict]:
+    return [{"resourceType": "CarePlan", "id": "cp", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/ssc-301"},
+             "activity": [{"detail": {"kind": "MedicationRequest", "status": "not-started",
+                                      "productCodeableConcept": cyc["medicationCodeableConcept"]}}]}]
+
+
+def group_of_administration(cyc: dict) -> list[dict]:
+    (rg,) = request_group(cyc)
+    rg["contained"] = administration(cyc)
+    return [rg]
+
+
+@pytest.mark.parametrize("wrap", [medication_order, administration, dispense, group_of_unknown_order,
+                                  group_of_missing_contained, care_plan_inline, group_of_administration])
+def test_a_draft_order_orderlint_cannot_read_is_invalid(linter, client, wrap):
+    req = ild301(wrap)
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["invalid"]
+    assert [f.code for r in results for f in r.findings] == ["OL001"]
+    resp = post(client, req)
+    assert resp.status_code == 400 and resp.json()["issue"][0]["code"] == "invalid"
+
+
+def test_a_medication_order_in_a_plain_bundle_is_still_a_note(linter):
+    # Outside the orders being signed, fhir.md 1 holds: another version's order type is skipped with a note.
+    b = example("ILD301-fires.bundle.json")
+    for e in b["entry"]:
+        if e["resource"]["resourceType"] == "MedicationRequest" and e["resource"]["id"] == "cyc":
+            e["resource"]["resourceType"] = "MedicationOrder"
+    results = lint(b, linter)
+    assert [r.status for r in results] != ["invalid"] and notes(results, "unsupported-resource")

@@ -96,14 +96,17 @@ def test_every_json_file_gives_results_with_every_gap_a_finding(path: Path, lint
     if "INVALID-JSON" in flags:
         assert [r.status for r in results] == ["invalid"] and codes == {"OL001"}
         return
+    # A CDS Hooks request whose draft order is a DSTU2 MedicationOrder is refused as a whole (OL001:
+    # the order being signed cannot be checked), so the STU3 shapes inside that order are not noted.
+    refused = codes == {"OL001"} and any(fl.startswith("DSTU2") for fl in flags)
     if any(fl.startswith("STU3") for fl in flags):
-        assert keys & {"shape-repaired", "unsupported-resource"}, keys
+        assert keys & {"shape-repaired", "unsupported-resource"} or refused, keys
     if any(fl.startswith("DSTU2") for fl in flags):
         assert "unsupported-resource" in keys or codes == {"OL001"}
     if "non-UCUM dose unit" in flags and rel not in NON_UCUM_ELSEWHERE:
         assert "non-ucum-unit" in keys, keys
     if "free-text/no structured dose" in flags:
-        assert keys & {"text-only-sig", "unsupported-resource"}, keys
+        assert keys & {"text-only-sig", "unsupported-resource"} or refused, keys
 
 
 def test_the_bulk_data_folder_gives_one_result_per_patient_in_patient_id_order(linter):

@@ -327,7 +327,7 @@ class _Mapper:
                                 f"{'prescribed' if carrier == 'medications' else 'signed or selected'} cannot be read",
                                 "/context" if "context" in data else ""))
         if keys:
-            res.extend(self._items(ctx[keys[0]], _p("/context", keys[0]), True))
+            res.extend(self._draft_orders(list(self._items(ctx[keys[0]], _p("/context", keys[0]), True))))
             if not res:
                 # Fail closed: an empty draftOrders beside context.medications (or orders) that holds
                 # resources would check nothing; which carrier holds the orders being signed is unknown.
@@ -338,7 +338,7 @@ class _Mapper:
                         break
         # fhir.md 1: a resource in both draft orders and prefetch is read once, as the draft. Two
         # prefetch copies of one resource are left to _one_copy_each (OL001 when they differ).
-        drafts = {_key(x.r) for x in res if _key(x.r) is not None}
+        drafts = {_key(x.r) for x in res if _key(x.r) is not None and "/contained/" not in x.ptr}
         pre = data.get("prefetch")
         if isinstance(pre, dict):
             for k, v in pre.items():
@@ -353,6 +353,96 @@ class _Mapper:
         patient = _ref_id(pid) if isinstance(pid, str) and pid.strip() else None
         fallback = data.get("hookInstance") if isinstance(data.get("hookInstance"), str) else None
         return self._group(res, patient, fallback, cds=True)
+
+    def _draft_orders(self, res: list[_Res]) -> list[_Res]:
+        """The draft orders of a CDS Hooks request as orderlint reads them. The orders being signed
+        must never go unchecked (fail closed): the MedicationRequests a RequestGroup or CarePlan holds
+        (contained, named by its actions or activities) are read as draft orders, and a draft of a
+        medication type orderlint does not read as an order (DSTU2 MedicationOrder, a
+        MedicationAdministration or MedicationDispense, a group's medication activity given inline or
+        by a reference that is not in the request) is OL001. Other drafts (a ServiceRequest, a
+        NutritionOrder) are kept as they are."""
+        out: list[_Res] = []
+        known = {f"{k[0]}/{k[1]}" for k in (_key(x.r) for x in res) if k is not None}
+        known |= {x.full_url for x in res if x.full_url}
+        for x in res:
+            rt = x.r.get("resourceType")
+            if rt in _ORDER_GROUPS:
+                out.extend(self._group_orders(x, known))
+            elif _unread_medication(x.r):
+                self.errors.append((f"draft order {rt} {_id_text(x.r)}is not a medication order orderlint reads (an R4 "
+                                    "MedicationRequest): the order being signed cannot be checked", _p(x.ptr, "resourceType")))
+            else:
+                out.append(x)
+        return out
+
+    def _items_of(self, obj: dict, key: str, ptr: str) -> list[tuple[str, Any]]:
+        """(pointer, item) of an array member, before any patient is read (shape repairs are
+        document notes)."""
+        return [(_p(ptr, key, i) if i is not None else _p(ptr, key), v) for i, v in self._array(obj, key, ptr)]
+
+    def _group_orders(self, x: _Res, known: set[str]) -> list[_Res]:
+        """The orders a draft RequestGroup (R5 RequestOrchestration) or CarePlan holds: its contained
+        resources as drafts (a contained one without a subject takes the group's), after checking
+        that every medication its actions or activities name can be read."""
+        r, ptr = x.r, x.ptr
+        rt = r.get("resourceType")
+        label = f"draft {rt} {_id_text(r)}"
+        contained: dict[str, tuple[dict, str]] = {}
+        for cptr, c in self._items_of(r, "contained", ptr):
+            if isinstance(c, dict) and isinstance(c.get("id"), str):
+                contained[c["id"]] = (c, cptr)
+        refs: list[tuple[Any, str]] = []
+
+        def actions(obj: dict, optr: str) -> None:
+            for aptr, a in self._items_of(obj, "action", optr):
+                if isinstance(a, dict):
+                    refs.append((a.get("resource"), _p(aptr, "resource")))
+                    actions(a, aptr)
+
+        actions(r, ptr)
+        for aptr, a in self._items_of(r, "activity", ptr):
+            if not isinstance(a, dict):
+                continue
+            refs.append((a.get("reference"), _p(aptr, "reference")))
+            d = a.get("detail")
+            if isinstance(d, dict) and (d.get("kind") in ("MedicationRequest", "MedicationOrder")
+                                        or "productCodeableConcept" in d or "productReference" in d):
+                self.errors.append((f"{label}has a medication activity given inline (activity.detail), not as a "
+                                    "MedicationRequest: the order being signed cannot be checked", _p(aptr, "detail")))
+        for ref, rptr in refs:
+            if not isinstance(ref, dict) or ref.get("reference") is None:
+                continue
+            target = ref["reference"]
+            if not isinstance(target, str) or not target.strip():
+                self.errors.append((f"{label}names an order it does not say: the order cannot be read", rptr))
+                continue
+            target = target.strip()
+            if target.startswith("#"):
+                if target[1:] not in contained:
+                    self.errors.append((f"{label}names {target}, which it does not contain: the order cannot be read", rptr))
+                continue
+            if target in known or any(target.endswith("/" + k) for k in known if "/" in k and not k.startswith("urn:")):
+                continue  # another draft order of the request, read as such
+            kind = target.split("/_history")[0].rstrip("/").split("/")[-2] if target.count("/") >= 1 and not target.startswith("urn:") else None
+            if kind is None or kind.startswith("Medication"):
+                self.errors.append((f"{label}names the order {target!r}, which is not in the request: the order being "
+                                    "signed cannot be checked", rptr))
+        out = []
+        subject = r.get("subject")
+        for c, cptr in contained.values():
+            crt = c.get("resourceType")
+            if crt in _ORDER_GROUPS:
+                out.extend(self._group_orders(_Res(c, cptr, True, None), known))
+                continue
+            if _unread_medication(c):
+                self.errors.append((f"{label}holds a {crt} {_id_text(c)}, not a medication order orderlint reads (an R4 "
+                                    "MedicationRequest): the order being signed cannot be checked", _p(cptr, "resourceType")))
+                continue
+            if "subject" not in c and "patient" not in c and isinstance(subject, dict):
+                c = {**c, "subject": subject}
+            out.append(_Res(c, cptr, True, None))
+        return out
 
     def _one_copy_each(self, res: list[_Res]) -> list[_Res]:
         """The resources with each (type, id) once: a copy identical to an earlier one is read once;
@@ -1800,6 +1890,26 @@ def _amount_of(o: dict) -> Optional[tuple[str, float]]:
     if piece is not None and isinstance(strength, dict) and _number(strength.get("value")) and strength.get("unit") == "mg":
         return "mg", dose * strength["value"]
     return None
+
+
+#: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
+_ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
+#: Medication types that are not read as a medication order (MedicationRequest) or a drug taken
+#: (MedicationStatement): as a draft order, the order being signed would go unchecked.
+_UNREAD_MEDICATION_TYPES = frozenset({"MedicationOrder", "MedicationPrescription", "MedicationAdministration",
+                                      "MedicationDispense", "MedicationUsage"})
+
+
+def _unread_medication(r: dict) -> bool:
+    """A resource that orders or gives a drug but that the mapping does not read as an order."""
+    rt = r.get("resourceType")
+    if rt in ("MedicationRequest", "MedicationStatement", "Medication"):
+        return False
+    if rt in _UNREAD_MEDICATION_TYPES:
+        return True
+    # A name that is no resource type at all (a misspelt MedicationRequest) is left to its own OL001.
+    known = rt in R4_TYPES or rt in OLD_REQUEST_TYPES or rt in OTHER_VERSION_TYPES
+    return known and any(k in r for k in ("medicationCodeableConcept", "medicationReference"))
 
 
 #: CDS Hooks hooks whose context must carry the orders they are about, and the key that does.
