@@ -341,3 +341,35 @@ def test_a_medication_order_in_a_plain_bundle_is_still_a_note(linter):
             e["resource"]["resourceType"] = "MedicationOrder"
     results = lint(b, linter)
     assert [r.status for r in results] != ["invalid"] and notes(results, "unsupported-resource")
+
+
+# ------------------------------------------------------------------ M1: a search that reports an error in an entry
+# fhir.md 1 (prefetch) and the mapping's rule that data the EHR could not give is not "none": an
+# OperationOutcome as the whole prefetch value is OL001; one a search Bundle holds as an entry
+# (search.mode outcome) says the same.
+def oo_entry(severity: str) -> dict:
+    req = example("ILD102-fires.cds-hooks.json")
+    req["prefetch"]["medications"]["entry"].append(
+        {"resource": {"resourceType": "OperationOutcome", "issue": [
+            {"severity": severity, "code": "too-costly", "diagnostics": "search results truncated: too many matches"}]},
+         "search": {"mode": "outcome"}})
+    return req
+
+
+@pytest.mark.parametrize("severity", ["error", "fatal"])
+def test_a_prefetch_search_reporting_an_error_in_an_entry_is_incomplete(linter, client, severity):
+    req = oo_entry(severity)
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["invalid"]
+    (f,) = [f for r in results for f in r.findings]
+    assert f.code == "OL001" and f.pointer == "/prefetch/medications" and "incomplete" in f.message
+    resp = post(client, req)
+    assert resp.status_code == 400 and "incomplete" in resp.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("severity", ["warning", "information"])
+def test_a_prefetch_search_with_a_warning_is_read_with_a_note(linter, severity):
+    results = lint(oo_entry(severity), linter)
+    assert [r.status for r in results] == ["checked"] and "ILD102" in codes(results)
+    (n,) = notes(results, "missing-value")
+    assert n.pointer == "/prefetch/medications" and severity in n.message

@@ -348,6 +348,9 @@ class _Mapper:
                     self.errors.append((f"prefetch `{k}` {incomplete}: the patient's data is incomplete, so the "
                                         "orders were not checked", _p("/prefetch", k)))
                     continue
+                for said in _outcome_warnings(v):
+                    self.notes.append(Note("missing-value", f"prefetch `{k}` reports {said}: its data is read as complete",
+                                           _p("/prefetch", k)))
                 res.extend(x for x in self._items(v, _p("/prefetch", k), False) if _key(x.r) not in drafts)
         pid = ctx.get("patientId")
         patient = _ref_id(pid) if isinstance(pid, str) and pid.strip() else None
@@ -1934,12 +1937,18 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
     if not isinstance(rt, str):
         return "is an object without `resourceType`, not a FHIR resource or Bundle"
     if rt == "OperationOutcome":
-        issues: list = v["issue"] if isinstance(v.get("issue"), list) else []
-        bad = [i for i in issues if isinstance(i, dict) and i.get("severity") in ("error", "fatal")]
-        if bad:
-            said = next((i.get("diagnostics") for i in bad if isinstance(i.get("diagnostics"), str)), None)
-            return "is an OperationOutcome reporting an error" + (f" ({said[:120]})" if said else "")
+        said = _outcome_error(v)
+        if said is not None:
+            return "is an OperationOutcome reporting an error" + said
     if rt == "Bundle":
+        for i, e in enumerate(v["entry"] if isinstance(v.get("entry"), list) else []):
+            r = e.get("resource") if isinstance(e, dict) else None
+            if isinstance(r, dict) and r.get("resourceType") == "OperationOutcome":
+                # A search reports its own failure (a truncated or partly failed search) as an entry
+                # with search.mode outcome: an error there is as incomplete as a whole-value one.
+                said = _outcome_error(r)
+                if said is not None:
+                    return f"holds an OperationOutcome (entry {i}) reporting an error" + said
         links: list = v["link"] if isinstance(v.get("link"), list) else []
         if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in links):
             return "is one page of a search result (it links to a next page)"
@@ -1950,6 +1959,36 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
         if isinstance(total, int) and not isinstance(total, bool) and total > matched:
             return f"holds {matched} of the {total} resources its search found"
     return None
+
+
+def _outcome_error(oo: dict) -> Optional[str]:
+    """' (diagnostics)' (or '') when an OperationOutcome has an issue of severity error or fatal
+    (or one whose severity is missing or not a code: fail closed), else None."""
+    issues: list = oo["issue"] if isinstance(oo.get("issue"), list) else [oo.get("issue")] if isinstance(oo.get("issue"), dict) else []
+    bad = [i for i in issues if isinstance(i, dict) and i.get("severity") not in ("warning", "information")]
+    if not bad:
+        return None
+    said = next((i.get("diagnostics") for i in bad if isinstance(i.get("diagnostics"), str)), None)
+    return f" ({said[:120]})" if said else ""
+
+
+def _outcome_warnings(v: Any) -> list[str]:
+    """The diagnostics (or codes) of the warning and information issues of the OperationOutcomes in a
+    prefetch value (the value itself, or a search Bundle's entries)."""
+    out: list[str] = []
+    items = [v] if isinstance(v, dict) else v if isinstance(v, list) else []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        oos = [item] if item.get("resourceType") == "OperationOutcome" else [
+            e["resource"] for e in (item["entry"] if item.get("resourceType") == "Bundle" and isinstance(item.get("entry"), list) else [])
+            if isinstance(e, dict) and isinstance(e.get("resource"), dict) and e["resource"].get("resourceType") == "OperationOutcome"]
+        for oo in oos:
+            for i in oo["issue"] if isinstance(oo.get("issue"), list) else []:
+                if isinstance(i, dict):
+                    said = i.get("diagnostics") if isinstance(i.get("diagnostics"), str) else i.get("code")
+                    out.append(f"{i.get('severity')}: {said[:120] if isinstance(said, str) else 'no diagnostics'}")
+    return out
 
 
 def _unplaced(r: dict, where: str) -> str:
