@@ -373,3 +373,55 @@ def test_a_prefetch_search_with_a_warning_is_read_with_a_note(linter, severity):
     assert [r.status for r in results] == ["checked"] and "ILD102" in codes(results)
     (n,) = notes(results, "missing-value")
     assert n.pointer == "/prefetch/medications" and severity in n.message
+
+
+# ------------------------------------------------------------------ M3: a years-old ServiceRequest
+# fhir.md 2.4: "ServiceRequest draft/active -> ordered"; regimen-format.md: `ordered` = part of this
+# document (a protocol's lab orders, or pending). An order older than the test's look-back window is
+# neither, unless it is a draft order of this very signing.
+def pregnancy_order(authored: str, **extra) -> dict:
+    return {"resourceType": "ServiceRequest", "id": "hcg", "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/ssc-ild404-fires"}, "authoredOn": authored,
+            "code": {"coding": [{"system": "http://loinc.org", "code": "2106-3"}]}, **extra}
+
+
+def with_order(sr: dict, where: str) -> dict:
+    req = example("ILD404-fires.cds-hooks.json")
+    if where == "draft":
+        req["context"]["draftOrders"]["entry"].append({"resource": sr})
+    else:
+        req["prefetch"]["serviceRequests"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": sr}]}
+    return req
+
+
+def test_a_years_old_active_service_request_is_no_ordered_test(linter, client):
+    req = with_order(pregnancy_order("2023-01-01"), "prefetch")
+    results = lint(req, linter)
+    assert "ILD404" in codes(results)
+    (n,) = notes(results, "dropped-order")
+    assert n.pointer == "/prefetch/serviceRequests/entry/0/resource/authoredOn" and "14-day" in n.message
+    assert "ILD404" in card_codes(post(client, req))
+
+
+@pytest.mark.parametrize("authored,where", [("2026-02-20", "prefetch"), ("2023-01-01", "draft")])
+def test_a_recent_service_request_or_one_being_signed_counts(linter, authored, where):
+    results = lint(with_order(pregnancy_order(authored), where), linter)
+    assert "ILD404" not in codes(results) and not notes(results, "dropped-order")
+
+
+def test_an_old_service_request_due_within_the_window_counts(linter):
+    sr = pregnancy_order("2023-01-01", occurrenceDateTime="2026-03-05")
+    assert "ILD404" not in codes(lint(with_order(sr, "prefetch"), linter))
+
+
+def test_the_window_is_the_sites(linter):
+    req = with_order(pregnancy_order("2026-02-02"), "prefetch")  # 28 days: beyond the default 14
+    assert "ILD404" in codes(lint(req, linter))
+    wide = Linter(Settings(as_of=AS_OF, lookback_days={"pregnancy": 30}))
+    assert "ILD404" not in codes(lint(req, wide))
+
+
+def test_an_old_service_request_in_a_bundle_is_no_ordered_test(linter):
+    b = example("ILD404-fires.bundle.json")
+    b["entry"].append({"resource": pregnancy_order("2024-05-01")})
+    assert "ILD404" in codes(lint(b, linter))

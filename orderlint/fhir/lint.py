@@ -109,7 +109,8 @@ def lint_fhir_document(doc: Document, linter: "Linter", *, strict: bool = False)
             return [FhirResult(doc.source, None, "invalid", None, [f])]
         as_of = asked or getattr(linter, "_as_of", None) or _dt.date.today()
         ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
-        mapped = map_fhir(doc.data, source=doc.source, vocab=linter.vocab, as_of=as_of, namespace=ns)
+        mapped = map_fhir(doc.data, source=doc.source, vocab=linter.vocab, as_of=as_of, namespace=ns,
+                          lookback=getattr(linter, "_lookback", None))
         out: list[Result] = []
         for m in mapped:
             if m.data is not None and asked is not None:

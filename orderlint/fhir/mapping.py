@@ -193,15 +193,18 @@ def map_fhir(
     vocab: Any = None,
     as_of: Optional[_dt.date] = None,
     namespace: str = DEFAULT_NAMESPACE,
+    lookback: Optional[Any] = None,
 ) -> list[Mapped]:
     """Map a parsed CDS Hooks request, Bundle or bare R4 resource to one Mapped per patient.
 
     ``vocab`` (the linter's vocabulary) tells ingredient from product RxNorm codes, names a drug
     given only by code, picks the ILD therapies for `history` and reads test names from text;
-    without it those fall back to what the data alone says. Never raises on any JSON value.
+    without it those fall back to what the data alone says. ``lookback`` (the linter's look-back
+    windows, test -> days, None: any age) dates the ServiceRequests that stand for ordered tests;
+    without it the default windows apply. Never raises on any JSON value.
     """
     try:
-        return _Mapper(source, vocab, as_of or _today(), namespace).run(data)
+        return _Mapper(source, vocab, as_of or _today(), namespace, lookback).run(data)
     except RecursionError:
         m = Mapped()
         m.error = ("FHIR input is nested too deeply", "")
@@ -209,7 +212,12 @@ def map_fhir(
 
 
 class _Mapper:
-    def __init__(self, source: str, vocab: Any, as_of: _dt.date, namespace: str) -> None:
+    def __init__(self, source: str, vocab: Any, as_of: _dt.date, namespace: str, lookback: Optional[Any] = None) -> None:
+        if lookback is None:
+            from orderlint.config import DEFAULT_LOOKBACK
+
+            lookback = DEFAULT_LOOKBACK
+        self.lookback = lookback
         self.source = source
         self.vocab = vocab
         self.as_of = as_of
@@ -833,6 +841,11 @@ class _Mapper:
             names, at, notes = self._test_codes(r.get("code"), _p(ptr, "code"))
         if not names:
             return
+        if rt == "ServiceRequest" and not x.draft:
+            names = self._current_orders(r, ptr, names)
+            if not names:
+                self.m.notes.extend(notes)
+                return
         item: dict = {"status": status}
         if rt == "Observation" and r.get("dataAbsentReason") not in (None, {}, []):
             # A final Observation that says why it holds no value (error, not performed, ...) is no
@@ -858,6 +871,47 @@ class _Mapper:
             self.tests.append({"test": n, **item})
             self.m.origin[f"/tests/{idx}"] = ptr
             self.m.origin[f"/tests/{idx}/test"] = at
+
+    def _current_orders(self, r: dict, ptr: str, names: list[str]) -> list[str]:
+        """The tests a ServiceRequest that is not a draft order of this signing still stands for: an
+        order authored (or due: occurrence[x]) longer ago than a test's look-back window before as_of
+        is not part of this document (regimen-format.md: `ordered` = part of this document, or
+        pending), so it no longer counts as that test ordered (a pregnancy test ordered in 2023 and
+        never done passed ILD404); `OL008 dropped-order`. An order with no date is kept."""
+        dates = [d for d in (_date(r.get("authoredOn")), _date(r.get("occurrenceDateTime")),
+                             _date(_dig(r, "occurrencePeriod", "start")), _date(_dig(r, "occurrencePeriod", "end")))
+                 if d is not None]
+        if not dates:
+            return names
+        latest = max(dates)
+        age = (self.as_of - _dt.date.fromisoformat(latest)).days
+        keep = []
+        for n in names:
+            window = self._window(n)
+            if window is None or age <= window:
+                keep.append(n)
+            else:
+                self.note("dropped-order", f"ServiceRequest {_id_text(r)}for {n} dates from {latest}, {age} days before "
+                          f"{self.as_of.isoformat()}, beyond its {window}-day look-back window: not counted as an "
+                          "ordered test", _p(ptr, "authoredOn") if _date(r.get("authoredOn")) == latest else ptr)
+        return keep
+
+    def _window(self, name: str) -> Optional[int]:
+        """The look-back window of a test name in days (the shortest of the tests it stands for; None:
+        any age)."""
+        v = self.vocab
+        if v is None:
+            if self._test_vocab is None:
+                from orderlint.vocabulary import Vocabulary
+
+                self._test_vocab = Vocabulary()
+            v = self._test_vocab
+        windows = []
+        for canonical in (v.test(name) or (name,)):
+            w = self.lookback.get(canonical, self.lookback.get("default", 90))
+            if w is not None:
+                windows.append(w)
+        return min(windows) if windows else None
 
     def _result(self, r: dict, ptr: str) -> Optional[str]:
         """Every reading the resource states, as one text whose clauses (';') are each read, the worst
@@ -2009,6 +2063,12 @@ def _unplaced(r: dict, where: str) -> str:
     else:
         why = "its subject names no Patient"
     return f"{name} names no patient that can be placed ({why}; the {where} holds several patients): it was not checked"
+
+
+def _dig(v: Any, *keys: str) -> Any:
+    for k in keys:
+        v = v.get(k) if isinstance(v, dict) else None
+    return v
 
 
 def _text_of(cc: Any) -> Optional[str]:
