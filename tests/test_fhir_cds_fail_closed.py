@@ -425,3 +425,17 @@ def test_an_old_service_request_in_a_bundle_is_no_ordered_test(linter):
     b = example("ILD404-fires.bundle.json")
     b["entry"].append({"resource": pregnancy_order("2024-05-01")})
     assert "ILD404" in codes(lint(b, linter))
+
+
+@pytest.mark.parametrize("status,counts", [("draft", True), ("active", False)])
+def test_a_draft_service_request_of_a_bundle_is_ordered_with_the_prescription(linter, status, counts):
+    # A Bundle has no signing context: its draft ServiceRequests are the tests ordered with its draft
+    # orders (the project's examples, linted on any later day); a signed (active) one is dated.
+    b = example("ILD404-fires.bundle.json")
+    b["entry"].append({"resource": pregnancy_order("2024-05-01", status=status)})
+    assert ("ILD404" not in codes(lint(b, linter))) is counts
+
+
+def test_a_draft_service_request_in_prefetch_is_not_part_of_this_signing(linter):
+    req = with_order(pregnancy_order("2023-01-01", status="draft"), "prefetch")
+    assert "ILD404" in codes(lint(req, linter))

@@ -227,6 +227,7 @@ class _Mapper:
         self.errors: list[tuple[str, str]] = []  # input that cannot be read (OL001): (message, pointer)
         self._test_vocab: Optional["Vocabulary"] = None
         self._reason_codes: list = []  # per patient: condition kinds of order reasonCodes
+        self.cds = False  # reading a CDS Hooks request (its draft orders are the orders being signed)
 
     # ----------------------------------------------------------------- input shapes
     def run(self, data: Any) -> list[Mapped]:
@@ -318,6 +319,7 @@ class _Mapper:
                                 "cannot be read", ptr))
 
     def _cds(self, data: dict) -> list[Mapped]:
+        self.cds = True
         bad_context = "context" in data and not isinstance(data["context"], dict)
         if bad_context:
             # Fail closed: the orders being signed are in the context.
@@ -841,7 +843,7 @@ class _Mapper:
             names, at, notes = self._test_codes(r.get("code"), _p(ptr, "code"))
         if not names:
             return
-        if rt == "ServiceRequest" and not x.draft:
+        if rt == "ServiceRequest" and not x.draft and (self.cds or st != "draft"):
             names = self._current_orders(r, ptr, names)
             if not names:
                 self.m.notes.extend(notes)
@@ -877,7 +879,9 @@ class _Mapper:
         order authored (or due: occurrence[x]) longer ago than a test's look-back window before as_of
         is not part of this document (regimen-format.md: `ordered` = part of this document, or
         pending), so it no longer counts as that test ordered (a pregnancy test ordered in 2023 and
-        never done passed ILD404); `OL008 dropped-order`. An order with no date is kept."""
+        never done passed ILD404); `OL008 dropped-order`. An order with no date is kept, and so is a
+        draft ServiceRequest of a Bundle (a test ordered with the prescription, not signed yet); in a
+        CDS Hooks request only its draft orders are part of this signing, a prefetch draft is not."""
         dates = [d for d in (_date(r.get("authoredOn")), _date(r.get("occurrenceDateTime")),
                              _date(_dig(r, "occurrencePeriod", "start")), _date(_dig(r, "occurrencePeriod", "end")))
                  if d is not None]
