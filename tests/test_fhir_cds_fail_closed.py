@@ -76,6 +76,22 @@ def test_a_draft_order_is_new_whatever_its_status(linter, rule, status):
         assert said and all("read as new" in f.message for f in said)
 
 
+@pytest.mark.parametrize("status", [None, "active", "intended", "unknown"])
+def test_a_draft_order_given_as_a_medication_statement_is_new(linter, status):
+    req = example("ILD404-fires.cds-hooks.json")
+    for r in drafts(req):
+        r["resourceType"] = "MedicationStatement"
+        r["dosage"] = r.pop("dosageInstruction")
+        del r["intent"]
+        if status is None:
+            del r["status"]
+        else:
+            r["status"] = status
+    results = lint(req, linter)
+    assert "ILD404" in codes(results)
+    assert any("read as new" in f.message for f in notes(results, "unknown-status"))
+
+
 @pytest.mark.parametrize("status", ["cancelled", "entered-in-error", "completed", "stopped"])
 def test_a_draft_order_that_is_dropped_or_stopped_is_not_new(linter, status):
     req = example("ILD404-fires.cds-hooks.json")

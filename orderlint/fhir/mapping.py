@@ -1230,6 +1230,16 @@ class _Mapper:
         if st in ("completed", "stopped"):
             self._history(r, ptr, name, "effective")
             return
+        if x.draft and st not in ("not-taken", "entered-in-error"):
+            # A CDS Hooks draft order given as a MedicationStatement is still an order being signed
+            # (as a draft MedicationRequest is, whatever its status): read as new, not as a drug taken.
+            self.note("unknown-status", f"draft {label} ({'status ' + repr(st) if st is not None else 'no status'}) is "
+                      "read as new, an order being signed (fail closed)", _p(ptr, "status") if "status" in r else ptr)
+            first = len(self.orders)
+            self._orders(r, ptr, rid, label, "new", name, nptr, codes, strength, sptr, self.array(r, "dosage", ptr))
+            if st not in ("active", "intended"):
+                self._doubt(range(first, len(self.orders)), "its status is not known")
+            return
         if st in ("not-taken", "intended", "entered-in-error"):
             return  # fhir.md 2.3: not a drug the patient takes
         status = _MS_STATUS.get(st) if isinstance(st, str) else None
