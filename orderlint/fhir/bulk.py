@@ -29,7 +29,25 @@ tests/test_fhir_bulk.py checks the bound without timing: the same Python heap pe
 what the SQLite cache may add) at 200 and 2,000 patients.
 
 Results come in patient-id order, after one OL001 result per line that is not a FHIR resource (in
-file and line order). Each finding carries ``file`` (the file of its line); its pointer is inside
+file and line order) and per sign that the export is incomplete, and one OL008 result per file of
+drugs that is not read (UNREAD_MEDICATION_TYPES).
+
+A failed or partial export is never a pass (interfaces.md: exit 0 needs every document read and
+checked), said as a missing file already is, by an OL001 result of the export (its file, or the
+manifest): which patients it leaves out is not known, so no patient's result can carry it.
+
+- an OperationOutcome line, in any file (`OperationOutcome.ndjson`, a manifest's `error` (Bulk
+  Data STU 1-3) or `outcome` (STU 4) file), with an issue whose severity is not warning,
+  information or success (or with no issue): OL001 at that line;
+- the manifest's error file absent from the folder, unless its `countSeverity` counts no error;
+  an `output` absent from the folder or with no `url`: OL001 at the manifest;
+- a file whose non-blank lines are not the `count` its manifest gives: OL001 at the file.
+
+An export with no MedicationRequest or MedicationStatement at all (no file, or an empty one)
+cannot be told from patients with no orders; each patient's no-orders note says so
+(NO_MEDICATIONS). A Bundle line is read as its one patient's resources (nested Bundles included;
+a `urn:uuid:` reference read through the Patient entry's `fullUrl`); one that names several
+patients or none is a resource that names no patient (below). Each finding carries ``file`` (the file of its line); its pointer is inside
 that line's resource and its line and column are in that file. A result's ``source`` is
 ``<file>:<line>`` of the patient's Patient resource (else of its first resource).
 
@@ -58,7 +76,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from orderlint.fhir.r4 import R4_TYPES
 
@@ -76,9 +94,18 @@ CACHE_KIB = 1024
 #: Rows inserted per batch while loading, and the most bytes of raw text a batch holds.
 BATCH_ROWS = 1000
 BATCH_BYTES = 1 << 20
-#: Resource types read from an export (fhir.md section 1); files of other types are skipped.
+#: Resource types read from an export (fhir.md section 1), with Bundle (each line one patient's
+#: resources, as a FHIR NDJSON line may be) and OperationOutcome (what the export says went wrong:
+#: an error or fatal issue is an OL001, the export is incomplete); files of other types are skipped,
+#: those of UNREAD_MEDICATION_TYPES with an OL008 note. A manifest's output with no `type` (an
+#: export with `outputOrganizedBy`) is a file of several types, read as these are.
 TYPES = frozenset({"Patient", "MedicationRequest", "MedicationStatement", "Observation", "Condition", "ServiceRequest",
-                   "Procedure", "Medication", "DiagnosticReport", "ImagingStudy"})
+                   "Procedure", "Medication", "DiagnosticReport", "ImagingStudy", "Bundle", "OperationOutcome"})
+#: Types that record drugs but are not read (not orders: fhir.md section 1 reads MedicationRequest
+#: and MedicationStatement): a file of one is said once, never skipped silently.
+UNREAD_MEDICATION_TYPES = frozenset({"MedicationAdministration", "MedicationDispense"})
+#: OperationOutcome issue severities that do not make an export incomplete.
+_NOT_ERRORS = frozenset({"warning", "information", "success"})
 _FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson(?:\.gz)?$")  # .gz: read decompressed
 #: The temporary database: one row per resource (`res`), per Medication (`meds`, found by
 #: reference) and per line that is not a resource (`bad`: its OL001), indexed once loaded. Patients
@@ -134,9 +161,21 @@ def is_bulk_folder(path: str) -> bool:
     return MANIFEST in names and _manifest(os.path.join(path, MANIFEST)) is not None
 
 
-def _manifest(path: str) -> Optional[list[tuple[str, str]]]:
-    """(type, url) of each `output` of a Bulk Data export manifest, or None when the file is not
-    one (another file may be called manifest.json)."""
+class _Manifest(NamedTuple):
+    """What a Bulk Data export manifest says (Bulk Data Access IG, BulkDataManifest): each
+    `output` as (type, or '' when the manifest has `outputOrganizedBy`; url; `count`, the
+    resources in the file, or None), each `error` (STU 1-3) or `outcome` (STU 4) file of
+    OperationOutcomes as (url, whether it may hold an error: not when its `countSeverity` counts
+    only warnings and information), and the entries that cannot be used, each an OL001 message."""
+
+    outputs: list[tuple[str, str, Optional[int]]]
+    outcomes: list[tuple[str, bool]]
+    problems: list[str]
+
+
+def _manifest(path: str) -> Optional[_Manifest]:
+    """The Bulk Data export manifest at ``path``, or None when the file is not one (another file
+    may be called manifest.json)."""
     import json
 
     try:
@@ -148,40 +187,80 @@ def _manifest(path: str) -> Optional[list[tuple[str, str]]]:
         return None
     if not isinstance(data, dict) or "transactionTime" not in data or not isinstance(data.get("output"), list):
         return None
-    return [(o["type"], o["url"]) for o in data["output"]
-            if isinstance(o, dict) and isinstance(o.get("type"), str) and isinstance(o.get("url"), str)]
+    outputs: list[tuple[str, str, Optional[int]]] = []
+    outcomes: list[tuple[str, bool]] = []
+    problems: list[str] = []
+    for i, o in enumerate(data["output"], 1):
+        o = o if isinstance(o, dict) else {}
+        rtype: str = o["type"] if isinstance(o.get("type"), str) else ""
+        url = o.get("url")
+        if not isinstance(url, str) or not url.strip():
+            problems.append(f"the export manifest's output {i}{f' ({rtype})' if rtype else ''} has no `url`: its file cannot be found")
+            continue
+        count = o.get("count")
+        outputs.append((rtype, url, count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None))
+    for key in ("error", "outcome"):
+        items = data.get(key)
+        for i, o in enumerate(items if isinstance(items, list) else [], 1):
+            url = o.get("url") if isinstance(o, dict) else None
+            if not isinstance(url, str) or not url.strip():
+                problems.append(f"the export manifest's {key} {i} has no `url`: the export's error messages cannot be read")
+                continue
+            cs = o.get("countSeverity")
+            known = isinstance(cs, list) and bool(cs) and all(isinstance(c, dict) for c in cs)
+            outcomes.append((url, not known or any(c.get("code") not in _NOT_ERRORS and c.get("count") != 0 for c in cs)))
+    return _Manifest(outputs, outcomes, problems)
 
 
-def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str]]:
+def _url_name(url: str) -> str:
+    return url.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[tuple[list[str], int]]]:
     """The files of an export: those named by type, and those a manifest lists by the last part
-    of their url (`1.Patient.ndjson`), with the manifest's type; and the manifest's outputs that
-    are not in the folder, each an OL001 (a missing file is missing patient data). An output whose
-    url names no file here counts as present while the folder holds an unlisted file of its type
-    (saved under its type's name: `MedicationRequest.000.ndjson`)."""
+    of their url (`1.Patient.ndjson`, `err_file_1.ndjson`), with the manifest's type ('' for an
+    output with none: a file of several types; OperationOutcome for its error files); the
+    manifest's entries whose file is not in the folder, each an OL001 message (a missing file is
+    missing patient data; a missing error file, an export that may have failed, unless its
+    `countSeverity` says it holds no error); and the manifest's counts, (files, resources). An
+    entry whose url names no file here counts as present while the folder holds an unlisted file
+    of its type (saved under its type's name: `MedicationRequest.000.ndjson`)."""
     files = bulk_files(folder)
-    outputs = _manifest(os.path.join(folder, MANIFEST))
-    if not outputs:
-        return files, []
+    m = _manifest(os.path.join(folder, MANIFEST))
+    if m is None:
+        return files, [], []
     have = {os.path.basename(p) for _t, p in files}
     listed: set[str] = set()
-    unmatched: dict[str, list[str]] = {}
-    for rtype, url in outputs:
-        name = url.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    unmatched: dict[str, list[tuple[str, Optional[int], Optional[bool]]]] = {}
+    counts: list[tuple[list[str], int]] = []
+    entries = [(t, url, n, None) for t, url, n in m.outputs] + [("OperationOutcome", url, None, err) for url, err in m.outcomes]
+    for rtype, url, count, needed in entries:
+        name = _url_name(url)
         listed.add(name)
-        if name in have:
-            continue
         path = os.path.join(folder, name)
-        if name not in ("", ".", "..") and rtype in R4_TYPES and os.path.isfile(path):
-            files.append((rtype, path))
-            have.add(name)
-        else:
-            unmatched.setdefault(rtype, []).append(url)
-    missing = []
-    for rtype, urls in unmatched.items():
-        spare = sum(1 for t, p in files if t == rtype and os.path.basename(p) not in listed)
-        missing += [f"the export manifest lists {url} ({rtype}), which is not in the folder" for url in urls[spare:]]
+        if name not in have:
+            if name not in ("", ".", "..") and (rtype in R4_TYPES or rtype == "") and os.path.isfile(path):
+                files.append((rtype, path))
+                have.add(name)
+            else:
+                unmatched.setdefault(rtype, []).append((url, count, needed))
+                continue
+        if count is not None:
+            counts.append(([path], count))
+    missing = list(m.problems)
+    for rtype, items in unmatched.items():
+        spares = [p for t, p in files if t == rtype and os.path.basename(p) not in listed]
+        if spares and len(spares) == len(items) and all(n is not None for _u, n, _e in items):
+            counts.append((spares, sum(n or 0 for _u, n, _e in items)))
+        for url, _n, needed in items[len(spares):]:
+            if needed is not None:  # an error (outcome) file
+                if needed:
+                    missing.append(f"the export manifest lists {url}, the export's error messages, which is not in the folder: "
+                                   "whether the export is complete is not known")
+            else:
+                missing.append(f"the export manifest lists {url} ({rtype or 'resources of several types'}), which is not in the folder")
     files.sort(key=lambda tp: os.path.basename(tp[1]))
-    return files, missing
+    return files, missing, counts
 
 
 def export_paths(folder: str) -> list[str]:
@@ -195,21 +274,55 @@ def export_paths(folder: str) -> list[str]:
     return paths
 
 
-def _patient_key(r: dict) -> Optional[str]:
+def _patient_key(r: dict, urls: Optional[dict[str, str]] = None) -> Optional[str]:
+    """The patient a line's resource is about; a Bundle line's is the one patient its resources
+    name (a Bulk Data line may be a Bundle of one patient's resources), else none."""
     from orderlint.fhir.mapping import _ref_id
 
     if r.get("resourceType") == "Patient":
         rid = r.get("id")
         return rid if isinstance(rid, str) and rid else None
+    if r.get("resourceType") == "Bundle":
+        return _bundle_patient(r)
     for f in ("subject", "patient"):
         ref = r.get(f)
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             s = ref["reference"].strip()
+            if urls and s in urls:
+                return urls[s]
             if s.startswith("urn:uuid:"):
                 return s[len("urn:uuid:"):]
             if "Patient/" in s:
                 return _ref_id(s)
     return None
+
+
+def _bundle_patient(bundle: dict) -> Optional[str]:
+    """The one patient the resources of a Bundle name; None when they name several or none (the
+    Bundle is then a resource that names no patient, fhir.md section 1)."""
+    keys = _bundle_patients(bundle)
+    return keys.pop() if len(keys) == 1 else None
+
+
+def _bundle_patients(bundle: dict) -> set[str]:
+    """The patients the resources of a Bundle (nested Bundles included) name, a reference to a
+    Patient entry's `fullUrl` (`urn:uuid:`) read as that Patient's id."""
+    resources: list[dict] = []
+    urls: dict[str, str] = {}
+    stack = [bundle]
+    while stack:
+        entries = stack.pop().get("entry")
+        for e in entries if isinstance(entries, list) else ():
+            res = e.get("resource") if isinstance(e, dict) else None
+            if not isinstance(res, dict):
+                continue
+            if res.get("resourceType") == "Bundle":
+                stack.append(res)
+                continue
+            if res.get("resourceType") == "Patient" and isinstance(e.get("fullUrl"), str) and isinstance(res.get("id"), str) and res["id"]:
+                urls[e["fullUrl"].strip()] = res["id"]
+            resources.append(res)
+    return {k for k in (_patient_key(res, urls) for res in resources) if k is not None}
 
 
 def connect(path: str) -> "sqlite3.Connection":
@@ -238,14 +351,23 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
     try:
         for stmt in SCHEMA:
             db.execute(stmt)
-        names, missing = _export_files(folder)
+        names, missing, counts = _export_files(folder)
         for message in missing:
             db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (os.path.join(folder, MANIFEST), message))
+        read: dict[str, int] = {}  # file -> its lines, for the manifest's counts
+        unread: list[tuple[str, str]] = []
+        medications = False
         for fid, (rtype, path) in enumerate(names):
             db.execute("INSERT INTO files VALUES (?, ?)", (fid, path))
-            if rtype in TYPES:
-                _load(db, fid, path)
+            if rtype in TYPES or rtype == "":
+                read[path], held = _load(db, fid, path)
+                medications = medications or held
+            elif rtype in UNREAD_MEDICATION_TYPES:
+                unread.append((rtype, path))
             db.commit()
+        for paths, count in counts:
+            if all(p in read for p in paths):
+                _count_check(db, paths, sum(read[p] for p in paths), count)
         for stmt in INDEXES:
             db.execute(stmt)
         db.commit()
@@ -255,6 +377,12 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
                 source = LineSource(source)
             f = linter._finding("OL001", message, pointer, None, None, (line, col))
             yield FhirResult(source, None, "invalid", None, [f])
+        if "OL008" in linter.enabled:
+            for rtype, path in unread:
+                f = linter._finding("OL008", f"unsupported-resource: {os.path.basename(path)} is not read (a Bulk Data export is "
+                                    f"read for its MedicationRequests and MedicationStatements): the drugs it records are not checked",
+                                    "", None, None)
+                yield FhirResult(path, None, "not-applicable", None, [f])
         first = [pid for (pid,) in db.execute(FIRST_PATIENTS_SQL)]
         unnamed = db.execute(UNNAMED_SQL).fetchone() is not None
         if unnamed and len(first) > 1:  # several patients: resources that name none are used by none
@@ -265,18 +393,69 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         for (pid,) in keys:
             if pid == "" and first:
                 continue  # used by the only patient, or by none
-            yield from _patient(db, pid, files, linter, strict, unnamed=unnamed and len(first) == 1)
+            for r in _patient(db, pid, files, linter, strict, unnamed=unnamed and len(first) == 1):
+                if not medications:  # said where each patient's no-orders is (fhir.md section 1, no-orders)
+                    for f in r.findings:
+                        if f.code == "OL008" and f.message.startswith("no-orders:"):
+                            f.message += NO_MEDICATIONS
+                yield r
     finally:
         db.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
+#: Added to each patient's ``no-orders`` note when the export holds no order at all: with no
+#: MedicationRequest or MedicationStatement file (or an empty one), an export that left them out
+#: (`_type`) cannot be told from patients with none.
+NO_MEDICATIONS = (" (the export holds no MedicationRequest or MedicationStatement at all: an export that left them out "
+                  "cannot be told from patients with none)")
+
+
+def _count_check(db: "sqlite3.Connection", paths: list[str], n: int, count: int) -> None:
+    """An OL001 at the file when it does not hold the resources its manifest `count` says: a file
+    cut short (or not the one the export wrote) is missing patient data, never a pass."""
+    if n == count:
+        return
+    names = ", ".join(os.path.basename(p) for p in paths)
+    held = f"{'hold' if len(paths) > 1 else 'holds'} {n} resource{'' if n == 1 else 's'}"
+    why = ("the file is not all of the export, and what it lacks was not checked" if n < count else
+           "the file is not the one the export listed: which of its resources belong to the export is not known")
+    db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], f"{names} {held}, but the export manifest counts {count}: {why}"))
+
+
+def _outcome_error(r: dict) -> Optional[str]:
+    """The OL001 message of an OperationOutcome of an export that reports an error (an issue whose
+    severity is not warning, information or success, or no issue at all), else None."""
+    issues = r.get("issue")
+    issues = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
+    errors = [i for i in issues if i.get("severity") not in _NOT_ERRORS]
+    if issues and not errors:
+        return None
+    if not errors:
+        what = "an OperationOutcome with no issue"
+    else:
+        i = errors[0]
+        details = i.get("details")
+        text = i.get("diagnostics") if isinstance(i.get("diagnostics"), str) else (
+            details.get("text") if isinstance(details, dict) and isinstance(details.get("text"), str) else None)
+        code = i.get("code") if isinstance(i.get("code"), str) else None
+        what = ": ".join(x.strip()[:200] for x in (code, text) if x and x.strip()) or "an issue with no code or text"
+        if len(errors) > 1:
+            what += f"; and {len(errors) - 1} more"
+    return f"the export reports an error ({what}): it is incomplete, and the patient data it lacks was not checked"
+
+
+def _load(db: "sqlite3.Connection", fid: int, path: str) -> tuple[int, bool]:
+    """Load one file; returns its lines (what a manifest's `count` counts) and whether it holds a
+    MedicationRequest or MedicationStatement (alone or in a Bundle)."""
+    from orderlint.fhir.mapping import MEDICATION_TYPES
     from orderlint.reader import LineSource, iter_jsonl_lines, jsonl_document, line_source, open_lines
 
     batch: list[tuple[str, int, int, str]] = []
     meds: list[tuple[str, int, int, str]] = []
     size = 0
+    lines = 0
+    held = False
 
     def flush() -> None:
         nonlocal size
@@ -295,10 +474,11 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
         stream = open_lines(path)
     except OSError as e:
         bad(path, f"cannot read {path}: {e.strerror or e}", "", 1, 1)
-        return
+        return lines, held
     with stream:
         try:
             for src, lineno, raw in iter_jsonl_lines(stream, path):
+                lines += 1
                 doc = jsonl_document(src, lineno, raw)
                 if doc.error is not None:
                     bad(line_source(path, lineno), doc.error.message, doc.error.pointer, doc.error.line, doc.error.column)
@@ -308,7 +488,14 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
                     bad(line_source(path, lineno), "not a FHIR resource: a line of a Bulk Data file is one resource object", "", lineno, 1)
                     continue
                 text = doc.text or ""
-                if r["resourceType"] == "Medication":
+                rtype = r["resourceType"]
+                if rtype == "OperationOutcome":  # what the export says went wrong: not a patient's resource
+                    message = _outcome_error(r)
+                    if message is not None:
+                        bad(line_source(path, lineno), message, "", lineno, 1)
+                    continue
+                held = held or rtype in MEDICATION_TYPES or (rtype == "Bundle" and _medications_in(r) > 0)
+                if rtype == "Medication":
                     if isinstance(r.get("id"), str):
                         meds.append((f"Medication/{r['id']}", fid, lineno, text))
                 else:
@@ -319,6 +506,7 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> None:
         except OSError as e:  # truncated while being read: said, never silently shorter
             bad(path, f"{path}: {e.strerror or e}", "", 1, 1)
     flush()
+    return lines, held
 
 
 def _med_refs(r: dict) -> list[str]:
@@ -349,9 +537,15 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
         # A Bundle line (fhir.md: a resource or a Bundle per line) holding orders is an order too.
         bid = r.get("id") if isinstance(r.get("id"), str) else None
         name = f"Bundle {bid!r}" if bid else "Bundle (no id)"
-        f = linter._finding("OL001", f"{name} names no patient that can be placed and holds {held} medication "
+        what = ("names several patients (a Bundle line of an export is read as one patient's)" if len(_bundle_patients(r)) > 1
+                else "names no patient that can be placed")
+        f = linter._finding("OL001", f"{name} {what} and holds {held} medication "
                             f"resource{'s' if held != 1 else ''} (the export holds several patients): it was not checked",
                             "", None, None)
+        return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None)
+    message = _outcome_error(r) if rtype == "OperationOutcome" and isinstance(r, dict) else None
+    if message is not None:  # orderlint.spark reads an export's OperationOutcomes as lines that name no patient
+        f = linter._finding("OL001", message, "", None, None)
         return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None)
     if rtype in MEDICATION_TYPES and isinstance(r, dict):
         rid = r.get("id") if isinstance(r.get("id"), str) else None
@@ -470,5 +664,5 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
                        file=files[fid])
 
 
-__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "TYPES", "bulk_files", "connect", "export_paths", "is_bulk_folder",
+__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "NO_MEDICATIONS", "TYPES", "UNREAD_MEDICATION_TYPES", "bulk_files", "connect", "export_paths", "is_bulk_folder",
            "iter_bulk", "unused_result"]

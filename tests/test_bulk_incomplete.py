@@ -1,0 +1,289 @@
+"""A Bulk Data export that failed or is partial is never a pass (fhir.md section 1, Bulk Data;
+interfaces.md, exit codes: 0 only when every document was read and checked).
+
+The Bulk Data Access IG's completion manifest: `output[]` (`type`, `url`, optional `count`, the
+number of resources in the file), `error[]` (STU 1-3) or `outcome[]` (STU 4, with optional
+`countSeverity`): files of OperationOutcome resources saying what went wrong. Each case is
+examples/fhir/bulk with one change, as the review's repro folders (bk/oo, bk/cnt2, bk/noMR,
+bk/emptyMR, bk/bundle)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir.bulk import export_paths, iter_bulk
+
+from conftest import EXAMPLES
+
+BULK = EXAMPLES / "fhir" / "bulk"
+BASE = "https://ehr.example.org/files/"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=dt.date(2026, 3, 2)))
+
+
+def lines(name: str) -> list[str]:
+    return [ln for ln in (BULK / name).read_text().splitlines() if ln.strip()]
+
+
+def export(tmp_path: Path, drop: tuple[str, ...] = ()) -> Path:
+    folder = tmp_path / "export"
+    shutil.copytree(BULK, folder)
+    for name in drop:
+        (folder / name).unlink()
+    return folder
+
+
+def manifest(folder: Path, outputs: list[dict[str, Any]] | None = None, **more: Any) -> None:
+    if outputs is None:
+        outputs = [{"type": n.split(".")[0], "url": BASE + n, "count": len(lines(n))} for n in sorted(os.listdir(BULK))]
+    (folder / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-02T00:00:00Z", "request": "https://ehr.example.org/fhir/$export",
+                                                      "requiresAccessToken": True, "output": outputs, **more}))
+
+
+OO_FAILED = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception",
+                                                            "diagnostics": "MedicationRequest export failed: timeout"}]}
+
+
+def errors(results: list) -> list[tuple[str, str]]:
+    return [(r.source, f.message) for r in results for f in r.findings if f.code == "OL001"]
+
+
+def run_cli(folder: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ORDERLINT_NO_CONFIG="1", PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "checks")]))
+    return subprocess.run([sys.executable, "-m", "orderlint", "check", str(folder), "--as-of", "2026-03-02"],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_the_example_export_with_its_full_manifest_reads_as_without_one(tmp_path, linter):
+    folder = export(tmp_path)
+    before = [(r.patient, r.status, sorted(f.code for f in r.findings)) for r in iter_bulk(str(folder), linter=linter)]
+    manifest(folder)
+    after = [(r.patient, r.status, sorted(f.code for f in r.findings)) for r in iter_bulk(str(folder), linter=linter)]
+    assert after == before and ("bulk-a", "checked", ["ILD301"]) in before  # the manifest adds nothing when it agrees
+    assert not errors(list(iter_bulk(str(folder), linter=linter)))
+
+
+# --- the export says it failed -------------------------------------------------------------------
+
+def test_an_operation_outcome_file_with_an_error_fails_closed_without_a_manifest(tmp_path, linter):
+    # bk/oo: OperationOutcome.ndjson says the MedicationRequest export failed, and there is no
+    # MedicationRequest file: before, every patient was OL008 no-orders and the exit code 0.
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson",))
+    (folder / "OperationOutcome.ndjson").write_text(json.dumps(OO_FAILED) + "\n")
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert errors(results) == [(f"{folder / 'OperationOutcome.ndjson'}:1",
+                                "the export reports an error (exception: MedicationRequest export failed: timeout): "
+                                "it is incomplete, and the patient data it lacks was not checked")]
+    assert results[0].status == "invalid" and results[0].findings[0].line == 1
+    done = run_cli(folder)
+    assert done.returncode == 1 and "MedicationRequest export failed" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_manifest_error_entry_is_read_and_its_error_fails_closed(tmp_path, linter):
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson",))
+    (folder / "err_file_1.ndjson").write_text(json.dumps(OO_FAILED) + "\n")
+    outputs = [{"type": n.split(".")[0], "url": BASE + n} for n in ("Patient.ndjson", "Condition.ndjson", "Observation.ndjson")]
+    manifest(folder, outputs, error=[{"type": "OperationOutcome", "url": BASE + "err_file_1.ndjson"}])
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert [s for s, _m in errors(results)] == [f"{folder / 'err_file_1.ndjson'}:1"]
+    assert str(folder / "err_file_1.ndjson") in export_paths(str(folder))  # read with the export, not on its own
+
+
+def test_a_manifest_error_or_outcome_file_that_is_not_in_the_folder_fails_closed(tmp_path, linter):
+    folder = export(tmp_path)
+    for key in ("error", "outcome"):  # STU 1-3 name the array `error`, STU 4 `outcome`
+        manifest(folder, None, **{key: [{"type": "OperationOutcome", "url": BASE + "err_file_1.ndjson"}]})
+        assert errors(list(iter_bulk(str(folder), linter=linter))) == [(
+            str(folder / "manifest.json"),
+            f"the export manifest lists {BASE}err_file_1.ndjson, the export's error messages, which is not in the folder: "
+            "whether the export is complete is not known")]
+    # countSeverity says what the absent file holds: information only is not an error
+    manifest(folder, None, outcome=[{"url": BASE + "err_file_1.ndjson", "countSeverity": [{"code": "information", "count": 2}]}])
+    assert not errors(list(iter_bulk(str(folder), linter=linter)))
+    manifest(folder, None, outcome=[{"url": BASE + "err_file_1.ndjson", "countSeverity": [{"code": "fatal", "count": 1}]}])
+    assert len(errors(list(iter_bulk(str(folder), linter=linter)))) == 1
+
+
+def test_an_operation_outcome_of_warnings_or_information_is_not_an_error(tmp_path, linter):
+    folder = export(tmp_path)
+    (folder / "OperationOutcome.ndjson").write_text(json.dumps({"resourceType": "OperationOutcome", "issue": [
+        {"severity": "information", "code": "informational", "diagnostics": "_typeFilter ignored"},
+        {"severity": "warning", "code": "not-supported", "diagnostics": "Prefer: handling=lenient"}]}) + "\n")
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert not errors(results) and [r.patient for r in results] == ["bulk-a", "bulk-b", "bulk-c"]
+
+
+@pytest.mark.parametrize("issues, says", [
+    ([{"severity": "fatal", "code": "timeout"}], "timeout"),
+    ([{"code": "exception", "details": {"text": "disk full"}}], "exception: disk full"),  # no severity: an error
+    ([], "an OperationOutcome with no issue"),
+])
+def test_fatal_unknown_or_empty_operation_outcomes_fail_closed(tmp_path, linter, issues, says):
+    folder = export(tmp_path)
+    (folder / "OperationOutcome.ndjson").write_text(json.dumps({"resourceType": "OperationOutcome", "issue": issues}) + "\n")
+    ((_source, message),) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert f"the export reports an error ({says})" in message
+
+
+# --- the manifest's count -----------------------------------------------------------------------
+
+def test_a_file_with_fewer_resources_than_its_manifest_count_fails_closed(tmp_path, linter):
+    # bk/cnt2: the manifest counts 3 MedicationRequests, the file holds 1 (the cyclophosphamide
+    # order is missing): before, exit 0.
+    folder = export(tmp_path)
+    (folder / "MedicationRequest.ndjson").write_text(lines("MedicationRequest.ndjson")[1] + "\n")
+    manifest(folder, [{"type": n.split(".")[0], "url": BASE + n, "count": 3 if n.startswith("Med") else len(lines(n))}
+                      for n in sorted(os.listdir(BULK))])
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert errors(results) == [(str(folder / "MedicationRequest.ndjson"),
+                                "MedicationRequest.ndjson holds 1 resource, but the export manifest counts 3: the file is not "
+                                "all of the export, and what it lacks was not checked")]
+    done = run_cli(folder)
+    assert done.returncode == 1 and "the export manifest counts 3" in done.stdout
+
+
+def test_a_file_with_more_resources_than_its_manifest_count_fails_closed(tmp_path, linter):
+    folder = export(tmp_path)
+    manifest(folder, [{"type": n.split(".")[0], "url": BASE + n, "count": 2 if n.startswith("Med") else len(lines(n))}
+                      for n in sorted(os.listdir(BULK))])
+    ((_source, message),) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert message.startswith("MedicationRequest.ndjson holds 3 resources, but the export manifest counts 2")
+
+
+def test_a_count_is_checked_for_a_file_saved_under_its_type_name(tmp_path, linter):
+    folder = export(tmp_path)
+    (folder / "MedicationRequest.ndjson").write_text(lines("MedicationRequest.ndjson")[1] + "\n")
+    manifest(folder, [{"type": "MedicationRequest", "url": "https://ehr.example.org/f/8f3a", "count": 3}])
+    ((_source, message),) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert "holds 1 resource, but the export manifest counts 3" in message
+
+
+# --- files the manifest lists that are absent, and no manifest --------------------------------
+
+def test_a_manifest_output_absent_from_the_folder_fails_the_command_line(tmp_path):
+    # bk/noMR with a manifest that lists the MedicationRequest file
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson",))
+    manifest(folder)
+    done = run_cli(folder)
+    assert done.returncode == 1 and "MedicationRequest.ndjson (MedicationRequest), which is not in the folder" in done.stdout
+
+
+@pytest.mark.parametrize("empty", [False, True])
+def test_without_a_manifest_an_export_with_no_order_at_all_says_so(tmp_path, linter, empty):
+    # bk/noMR and bk/emptyMR: with no manifest, an export that left the orders out cannot be told
+    # from patients with none: still OL008 no-orders, but each says the export holds no order at all.
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson",))
+    if empty:
+        (folder / "MedicationRequest.ndjson").write_text("")
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert [(r.patient, r.status) for r in results] == [("bulk-a", "not-applicable"), ("bulk-b", "not-applicable"), ("bulk-c", "not-applicable")]
+    for r in results:
+        (note,) = [f for f in r.findings if f.code == "OL008"]
+        assert note.message == ("no-orders: no medication order to check (the export holds no MedicationRequest or "
+                                "MedicationStatement at all: an export that left them out cannot be told from patients with none)")
+
+
+def test_a_patient_with_no_order_in_an_export_with_orders_is_a_plain_no_orders(tmp_path, linter):
+    folder = export(tmp_path)
+    (folder / "MedicationRequest.ndjson").write_text(lines("MedicationRequest.ndjson")[0] + "\n")
+    notes = [f.message for r in iter_bulk(str(folder), linter=linter) for f in r.findings if f.code == "OL008"]
+    assert notes == ["no-orders: no medication order to check"] * 2
+
+
+# --- Bundles and files of types that are not read -------------------------------------------
+
+def test_a_bundle_file_of_one_patient_per_line_is_read(tmp_path, linter):
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson",))
+    with (folder / "Bundle.ndjson").open("w") as f:
+        for ln in lines("MedicationRequest.ndjson"):
+            r = json.loads(ln)
+            f.write(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r}]}) + "\n")
+    results = list(iter_bulk(str(folder), linter=linter))
+    a = next(r for r in results if r.patient == "bulk-a")
+    (ild301,) = [f for f in a.findings if f.code == "ILD301"]
+    assert ild301.file == str(folder / "Bundle.ndjson") and ild301.line == 1 and ild301.pointer.startswith("/entry/0/resource")
+    assert not errors(results)
+
+
+def test_a_bundle_file_of_several_patients_fails_closed(tmp_path, linter):
+    # bk/bundle: one Bundle line holds the three patients' MedicationRequests: before, it was
+    # skipped (Bundle was not a type read) and every patient was no-orders, exit 0.
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson", "Observation.ndjson"))
+    (folder / "Bundle.ndjson").write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": json.loads(ln)} for ln in lines("MedicationRequest.ndjson")]}) + "\n")
+    ((source, message),) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert source == f"{folder / 'Bundle.ndjson'}:1" and message == (
+        "Bundle (no id) names several patients (a Bundle line of an export is read as one patient's) and holds 3 "
+        "medication resources (the export holds several patients): it was not checked")
+    assert run_cli(folder).returncode == 1
+
+
+def test_a_bundle_with_a_patient_by_urn_uuid_is_that_patients(tmp_path, linter):
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson",))
+    mr = json.loads(lines("MedicationRequest.ndjson")[0])
+    mr["subject"] = {"reference": "urn:uuid:0b5e-a"}
+    (folder / "Bundle.ndjson").write_text(json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"fullUrl": "urn:uuid:0b5e-a", "resource": json.loads(lines("Patient.ndjson")[0])}, {"resource": mr}]}) + "\n")
+    a = next(r for r in iter_bulk(str(folder), linter=linter) if r.patient == "bulk-a")
+    assert "ILD301" in [f.code for f in a.findings]
+
+
+def test_a_file_of_medication_events_that_are_not_read_is_said(tmp_path, linter):
+    folder = export(tmp_path)
+    (folder / "MedicationAdministration.ndjson").write_text(json.dumps({
+        "resourceType": "MedicationAdministration", "status": "completed", "subject": {"reference": "Patient/bulk-b"},
+        "medicationCodeableConcept": {"text": "rituximab"}}) + "\n")
+    results = list(iter_bulk(str(folder), linter=linter))
+    notes = [(r.source, r.status, f.message) for r in results for f in r.findings
+             if f.code == "OL008" and "unsupported-resource" in f.message]
+    assert notes == [(str(folder / "MedicationAdministration.ndjson"), "not-applicable",
+                      "unsupported-resource: MedicationAdministration.ndjson is not read (a Bulk Data export is read for "
+                      "its MedicationRequests and MedicationStatements): the drugs it records are not checked")]
+
+
+def test_untyped_outputs_of_a_manifest_organized_by_patient_are_read(tmp_path, linter):
+    # `outputOrganizedBy`: output entries have no `type`, each file holds several types. Before,
+    # they were dropped from the manifest's outputs and never read.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    with (folder / "file_1.ndjson").open("w") as f:
+        for n in ("Patient.ndjson", "Condition.ndjson", "Observation.ndjson", "MedicationRequest.ndjson"):
+            for ln in lines(n):
+                f.write(ln + "\n")
+    manifest(folder, [{"url": BASE + "file_1.ndjson"}], outputOrganizedBy="Patient")
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert [r.patient for r in results] == ["bulk-a", "bulk-b", "bulk-c"]
+    assert "ILD301" in [f.code for f in results[0].findings]
+    assert export_paths(str(folder)) == [str(folder / "file_1.ndjson"), str(folder / "manifest.json")]
+
+
+def test_a_manifest_output_with_no_url_fails_closed(tmp_path, linter):
+    folder = export(tmp_path)
+    manifest(folder, [{"type": "MedicationRequest", "count": 3}])
+    assert errors(list(iter_bulk(str(folder), linter=linter))) == [(
+        str(folder / "manifest.json"), "the export manifest's output 1 (MedicationRequest) has no `url`: its file cannot be found")]
+
+
+def test_an_operation_outcome_line_that_names_no_patient_is_an_error_where_unused_results_are_made(linter):
+    # orderlint.spark keys every line of the files it reads; an OperationOutcome names no patient
+    from orderlint.fhir.bulk import unused_result
+
+    r = unused_result(linter, "OperationOutcome.ndjson", 1, json.dumps(OO_FAILED))
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    ok = {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]}
+    assert unused_result(linter, "OperationOutcome.ndjson", 1, json.dumps(ok)).status == "not-applicable"
