@@ -86,13 +86,14 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     linter.settings.allow_as_of = s.allow_as_of
     fixed_as_of = linter.settings.as_of
 
-    from orderlint.serve.cards import CardBuilder
-    from orderlint.serve.feedback import FeedbackStore
+    from orderlint.serve.cards import NON_ADHERENCE, OVERRIDE_REASONS, CardBuilder
+    from orderlint.serve.feedback import FeedbackRefused, FeedbackStore
     from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext
     from orderlint.serve.prefetch import FetchError, fetch, missing_keys, templates
 
     # The service's own docs-url, else the site's (the one SARIF, explain and FHIR output link to).
     builder = CardBuilder(linter, s.docs_url or linter.settings.docs_url)
+    offered = {NON_ADHERENCE: frozenset(code for code, _display in OVERRIDE_REASONS)}  # every card offers these
     try:
         store = FeedbackStore(s.feedback_db)
     except Exception as e:  # sqlite3.Error, OSError: a setting that does not work is a configuration error
@@ -314,7 +315,10 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             fb = CDSHooksFeedback.model_validate(data)
         except ValidationError as e:
             raise Problem(400, "invalid", f"feedback: {validation_message(e)}") from None
-        store.record_feedback(sid, fb.feedback, s.store_comments)
+        try:
+            store.record_feedback(sid, fb.feedback, s.store_comments, offered)
+        except FeedbackRefused as e:
+            raise Problem(400, "invalid", f"feedback: {e}") from None
         return Response(status_code=200)  # the spec's feedback answer: 200, no body
 
     async def http_error(request: Request, exc: Exception) -> Response:

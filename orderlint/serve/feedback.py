@@ -4,6 +4,18 @@ No patient data is stored: issued cards are (uuid, service, rule codes, time); f
 per card outcome (card uuid, outcome, reason code, accepted suggestion uuids, outcomeTimestamp,
 time received). ``userComment`` may hold patient data and is stored only with ``store-comments``.
 A repeated report is stored once; an unknown card uuid counts as "unknown rule".
+
+Feedback the store can tell is wrong is refused whole (``FeedbackRefused``, a 400), so that it
+never skews an override rate: an outcomeTimestamp that is not an RFC 3339 date-time with an offset,
+or is in the future (models.FeedbackItem); a card issued by the other service; an accepted
+suggestion that is not one of the card's (for a card the store does not know, one that is another
+card's); an override reason with no `system`, or of the service's own code system but not one of
+the codes it offered. A reason of another system is kept (CDS Hooks: a client MAY add its own
+reasons) and reported as `system|code`, never merged with the service's.
+
+One outcome per card: a card may be reported several times (CDS Hooks, Feedback: "a CDS Service
+may receive feedback for the same card instance multiple times"); each report is kept, and the
+report counts the card's latest by outcomeTimestamp (then by arrival), the user's last decision.
 """
 
 from __future__ import annotations
@@ -12,10 +24,14 @@ import datetime as _dt
 import json
 import sqlite3
 import threading
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Optional, Union
 
 if TYPE_CHECKING:
     from orderlint.serve.models import FeedbackItem
+
+
+class FeedbackRefused(ValueError):
+    """Feedback the store refuses (HTTP 400): the message says which item and why."""
 
 #: A report's start: a date or datetime, or its ISO text; None: everything recorded.
 Since = Union[_dt.date, str, None]
@@ -46,7 +62,19 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS cards_issued ON cards(issued_at);
 CREATE INDEX IF NOT EXISTS feedback_received ON feedback(received_at);
+CREATE INDEX IF NOT EXISTS feedback_card ON feedback(card, outcome_at);
 """
+#: The report's rows: each card's latest outcome (by outcomeTimestamp, stored in UTC, then by arrival).
+LATEST_SQL = """
+SELECT outcome, reason_system, reason_code, rules FROM (
+    SELECT f.outcome, f.reason_system, f.reason_code, f.received_at, c.rules,
+           ROW_NUMBER() OVER (PARTITION BY f.card ORDER BY f.outcome_at DESC, f.received_at DESC, f.rowid DESC) AS n
+    FROM feedback f LEFT JOIN cards c ON c.uuid = f.card)
+WHERE n = 1 AND received_at >= ?
+"""
+#: The service's own override reasons' code system (serve.cards.NON_ADHERENCE): its codes are
+#: reported bare, another system's as `system|code`.
+OWN_SYSTEM = "http://terminology.hl7.org/CodeSystem/non-adherence-reason-codes"
 
 
 def _now() -> str:
@@ -80,22 +108,55 @@ class FeedbackStore:
             self._db.executemany("INSERT OR IGNORE INTO suggestions VALUES (?, ?)", sugg)
             self._db.execute("COMMIT")
 
-    def record_feedback(self, service: str, items: list[FeedbackItem], store_comments: bool = False) -> int:
-        """Store validated feedback items (models.FeedbackItem); -> number of new rows."""
+    def record_feedback(self, service: str, items: list[FeedbackItem], store_comments: bool = False,
+                        offered: Optional[Mapping[str, Collection[str]]] = None) -> int:
+        """Store validated feedback items (models.FeedbackItem); -> number of new rows. ``offered``:
+        the override reasons the service offers, codes by system. Raises FeedbackRefused, storing
+        nothing, when an item is one the store can tell is wrong."""
+        from orderlint.serve.models import outcome_instant
+
         now = _now()
         rows = []
         for it in items:
             reason = it.overrideReason.reason if it.overrideReason is not None else None
             comment = it.overrideReason.userComment if (store_comments and it.overrideReason is not None) else None
             accepted = json.dumps(sorted(a.id for a in it.acceptedSuggestions or ()))
+            at = outcome_instant(it.outcomeTimestamp).isoformat(timespec="microseconds")  # UTC: ordered as text
             rows.append((it.card, service, it.outcome, (reason.system or "") if reason else "",
-                         reason.code if reason else "", accepted, it.outcomeTimestamp, now, comment))
+                         reason.code if reason else "", accepted, at, now, comment))
         with self._lock:
+            problem = self._refusal(service, items, offered)
+            if problem is not None:
+                raise FeedbackRefused(problem)
             before = self._db.total_changes
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR IGNORE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")
             return self._db.total_changes - before
+
+    def _refusal(self, service: str, items: list[FeedbackItem], offered: Optional[Mapping[str, Collection[str]]]) -> Optional[str]:
+        """Why the store refuses these items (the first reason), or None."""
+        for n, it in enumerate(items):
+            where = f"feedback/{n}"
+            issued = self._db.execute("SELECT service FROM cards WHERE uuid = ?", (it.card,)).fetchone()
+            if issued is not None and issued[0] != service:
+                return f"{where}: card {it.card} was issued by {issued[0]}, not {service}: its feedback goes to that service"
+            for a in it.acceptedSuggestions or ():
+                owner = self._db.execute("SELECT card FROM suggestions WHERE uuid = ?", (a.id,)).fetchone()
+                if issued is not None and (owner is None or owner[0] != it.card):
+                    return f"{where}: accepted suggestion {a.id} is not a suggestion of card {it.card}"
+                if issued is None and owner is not None:
+                    return f"{where}: accepted suggestion {a.id} is a suggestion of card {owner[0]}, not of {it.card}"
+            reason = it.overrideReason.reason if it.overrideReason is not None else None
+            if reason is None:
+                continue
+            if not reason.system:
+                return f"{where}: overrideReason.reason {reason.code!r} has no `system` (a CDS Hooks Coding needs one)"
+            if offered is not None and reason.system in offered and reason.code not in offered[reason.system]:
+                codes = ", ".join(sorted(offered[reason.system]))
+                return (f"{where}: overrideReason.reason {reason.code!r} is not one of the override reasons the service "
+                        f"offered ({codes})")
+        return None
 
 
 def _since(since: Since) -> Optional[str]:
@@ -144,14 +205,12 @@ def _rows(db_path: str, cutoff: str) -> list[dict[str, Any]]:
         for (rules,) in db.execute("SELECT rules FROM cards WHERE issued_at >= ?", (cutoff,)):
             for r in rules.split(","):
                 row(r)["shown"] += 1
-        q = ("SELECT f.outcome, f.reason_code, c.rules FROM feedback f LEFT JOIN cards c ON c.uuid = f.card "
-             "WHERE f.received_at >= ?")
-        for outcome, reason, rules in db.execute(q, (cutoff,)):
+        for outcome, system, reason, rules in db.execute(LATEST_SQL, (cutoff,)):
             for r in (rules.split(",") if rules else [UNKNOWN]):
                 s = row(r)
                 s[outcome] += 1
                 if outcome == "overridden":
-                    key = reason or "(no reason)"
+                    key = (reason if system in ("", OWN_SYSTEM) else f"{system}|{reason}") if reason else "(no reason)"
                     s["reasons"][key] = s["reasons"].get(key, 0) + 1
     finally:
         db.close()

@@ -9,6 +9,8 @@ anywhere (services.md section 1), so every response the service sends can be che
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -215,12 +217,40 @@ class OverrideReasonFeedback(_Open):
         return self
 
 
+#: RFC 3339 section 5.6 date-time, as CDS Hooks' Feedback asks of outcomeTimestamp: a date, a time
+#: and an offset (Z or +hh:mm); an instant, never a local time.
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+#: How far ahead of the service's clock an outcome may be (clock drift between EHR and service).
+FUTURE_LEEWAY = _dt.timedelta(minutes=5)
+
+
+def outcome_instant(text: str) -> _dt.datetime:
+    """outcomeTimestamp as a UTC datetime; ValueError when it is not an RFC 3339 date-time."""
+    if not _INSTANT.fullmatch(text):
+        raise ValueError(f"outcomeTimestamp {text[:40]!r} is not an RFC 3339 date-time with an offset (e.g. 2026-03-02T10:05:31Z)")
+    frac = re.search(r"\.(\d+)", text)
+    if frac and len(frac.group(1)) > 6:  # fromisoformat reads up to microseconds
+        text = text.replace(frac.group(0), "." + frac.group(1)[:6])
+    try:
+        return _dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T")).astimezone(_dt.timezone.utc)
+    except ValueError:
+        raise ValueError(f"outcomeTimestamp {text[:40]!r} is not a date and time that exists") from None
+
+
 class FeedbackItem(_Open):
     card: str = Field(min_length=1)
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: Optional[list[AcceptedSuggestion]] = None
     overrideReason: Optional[OverrideReasonFeedback] = None
     outcomeTimestamp: str = Field(min_length=1)
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def _instant(cls, v: str) -> str:
+        at = outcome_instant(v)
+        if at > _dt.datetime.now(_dt.timezone.utc) + FUTURE_LEEWAY:
+            raise ValueError(f"outcomeTimestamp {v!r} is in the future")
+        return v
 
     @model_validator(mode="after")
     def _consistent(self) -> "FeedbackItem":
