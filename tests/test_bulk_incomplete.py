@@ -287,3 +287,23 @@ def test_an_operation_outcome_line_that_names_no_patient_is_an_error_where_unuse
     assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
     ok = {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]}
     assert unused_result(linter, "OperationOutcome.ndjson", 1, json.dumps(ok)).status == "not-applicable"
+
+
+@pytest.mark.parametrize("request_url, says", [
+    ("https://ehr.example.org/fhir/$export?_since=2026-02-01T00:00:00Z", "requested with _since=2026-02-01T00:00:00Z"),
+    ("https://ehr.example.org/fhir/Group/g/$export?_type=Patient,Condition&_type=Observation",
+     "requested with _type=Condition,Observation,Patient: it holds no MedicationRequest or MedicationStatement"),
+])
+def test_a_manifest_whose_request_asked_for_part_of_each_patient_fails_closed(tmp_path, linter, request_url, says):
+    # An incremental (`_since`) export lacks each patient's older orders; one whose `_type` leaves
+    # the orders out lacks all: every patient would look checked while its regimen is not whole.
+    folder = export(tmp_path)
+    manifest(folder, None, request=request_url)
+    ((source, message),) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert source == str(folder / "manifest.json") and says in message
+
+
+def test_a_manifest_whose_request_asks_for_the_orders_is_not_partial(tmp_path, linter):
+    folder = export(tmp_path)
+    manifest(folder, None, request="https://ehr.example.org/fhir/$export?_type=Patient,Condition,Observation,MedicationRequest")
+    assert not errors(list(iter_bulk(str(folder), linter=linter)))

@@ -40,7 +40,9 @@ manifest): which patients it leaves out is not known, so no patient's result can
   Data STU 1-3) or `outcome` (STU 4) file), with an issue whose severity is not warning,
   information or success (or with no issue): OL001 at that line;
 - the manifest's error file absent from the folder, unless its `countSeverity` counts no error;
-  an `output` absent from the folder or with no `url`: OL001 at the manifest;
+  an `output` absent from the folder or with no `url`; a kick-off `request` with `_since` (only
+  what changed since then) or with a `_type` that names neither MedicationRequest nor
+  MedicationStatement: OL001 at the manifest;
 - a file whose non-blank lines are not the `count` its manifest gives: OL001 at the file.
 
 An export with no MedicationRequest or MedicationStatement at all (no file, or an empty one)
@@ -209,7 +211,32 @@ def _manifest(path: str) -> Optional[_Manifest]:
             cs = o.get("countSeverity")
             known = isinstance(cs, list) and bool(cs) and all(isinstance(c, dict) for c in cs)
             outcomes.append((url, not known or any(c.get("code") not in _NOT_ERRORS and c.get("count") != 0 for c in cs)))
+    if isinstance(data.get("request"), str):
+        problems += _partial_request(data["request"])
     return _Manifest(outputs, outcomes, problems)
+
+
+def _partial_request(request: str) -> list[str]:
+    """OL001 messages for a kick-off request (the manifest's `request`) that asked for part of
+    each patient's data: `_since` (only resources changed since then: a patient's older orders are
+    not in the export) or a `_type` with neither MedicationRequest nor MedicationStatement (no order
+    at all). Either way, every patient's result would look complete while it is not."""
+    from urllib.parse import parse_qs, urlsplit
+
+    try:
+        query = parse_qs(urlsplit(request).query)
+    except ValueError:
+        return []
+    out = []
+    since = [v for v in query.get("_since", ()) if v.strip()]
+    if since:
+        out.append(f"the export was requested with _since={since[0][:40]}: it holds only the resources changed since then, "
+                   "so each patient's older orders are not in it and its regimen was not checked whole")
+    types = {t.strip() for v in query.get("_type", ()) for t in v.split(",") if t.strip()}
+    if types and not types & {"MedicationRequest", "MedicationStatement"}:
+        out.append(f"the export was requested with _type={','.join(sorted(types))[:200]}: it holds no MedicationRequest "
+                   "or MedicationStatement, so no order was checked")
+    return out
 
 
 def _url_name(url: str) -> str:
