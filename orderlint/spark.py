@@ -503,7 +503,8 @@ class _BulkPatient:
         doc = Document(source=source, data=bundle, text=None)
         located: dict[int, Document] = {}
         out: list[tuple[Any, ...]] = []
-        for mapped in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None)):
+        for mapped in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None),
+                               lookback=getattr(linter, "_lookback", None)):
             result = lint_mapped(mapped, linter, doc)
             result.findings = [_relocate(f, places, files, located, first) for f in result.findings]
             out.extend(_result_rows(result, key or result.patient or result.id or source))

@@ -307,3 +307,22 @@ def test_a_manifest_whose_request_asks_for_the_orders_is_not_partial(tmp_path, l
     folder = export(tmp_path)
     manifest(folder, None, request="https://ehr.example.org/fhir/$export?_type=Patient,Condition,Observation,MedicationRequest")
     assert not errors(list(iter_bulk(str(folder), linter=linter)))
+
+
+def test_the_sites_look_back_windows_reach_the_mapping(tmp_path, monkeypatch):
+    # A ServiceRequest older than its test's look-back window is no ordered test (fhir.md 2.4, read
+    # with regimen-format.md's windows): the site's windows, not the defaults, must decide that here
+    # too (the export reader called map_fhir without them).
+    import orderlint.fhir.mapping as mapping
+
+    seen: list[Any] = []
+    real = mapping.map_fhir
+
+    def spy(*a: Any, **kw: Any) -> Any:
+        seen.append(kw.get("lookback"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(mapping, "map_fhir", spy)
+    site = Linter(Settings(as_of=dt.date(2026, 3, 2), lookback_days={"pregnancy": 30}))
+    list(iter_bulk(str(BULK), linter=site))
+    assert seen and all(lb is site._lookback and lb["pregnancy"] == 30 for lb in seen)

@@ -661,7 +661,8 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
                              patient=pid or None)
             return
     ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
-    for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns):
+    for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns,
+                      lookback=getattr(linter, "_lookback", None)):
         r = lint_mapped(m, linter, doc)
         if r.patient is None and r.status == "invalid":
             r.patient = pid or None  # a patient's resources that cannot be read: still that patient's result
