@@ -830,7 +830,9 @@ def config_cmd(config: Optional[str]) -> None:
         if opts or sev_note:
             lines.append(f"[{r.code}] {r.name}{sev_note}")
             for k, v in opts.items():
-                origin = settings.origin("rules") if k in changed else "default"
+                origin = settings.origin("rules") if k in changed or f"{k}-remove" in changed else "default"
+                if origin != "default" and getattr(r.options.get(k), "additive", False):  # a site's list adds to the default
+                    origin = f"default with {origin}"
                 lines.append(f"  {k} = {v!r}    # {origin}")
     _emit("".join(line + "\n" for line in lines))
 

@@ -40,6 +40,7 @@ def _option_dict(o: Option, values: Optional[Mapping[str, Any]], k: str) -> dict
         "default": o.default, "description": o.description, "kind": o.kind,
         **({"minimum": o.minimum, "maximum": o.maximum} if o.kind in ("number", "integer") else {}),
         **({"min_items": o.min_items} if o.min_items is not None else {}),
+        **({"additive": True} if o.additive else {}),
         **({"value": values[k]} if values is not None and k in values else {}),
     }
 

@@ -491,10 +491,18 @@ class Linter:
                 k: _check_option(r.code, k, o, o.default, self.vocab, "default ") for k, o in r.options.items()
             }
         self.settings_values = self._pack_settings(s)
+        # An additive option (rules.Option.additive): the site's value is added to the default and
+        # `<option>-remove` takes default entries out, removals first (site entries always count).
+        added: dict[tuple[str, str], Any] = {}
+        removed: dict[tuple[str, str], Any] = {}
         for key, values in s.rules.items():
             r = self.resolve(key)
             for opt, value in values.items():
                 spec = r.options.get(opt)
+                base = opt[: -len(REMOVE_SUFFIX)] if spec is None and opt.endswith(REMOVE_SUFFIX) else None
+                if base is not None and base in r.options and r.options[base].additive:
+                    removed[(r.code, base)] = value
+                    continue
                 if spec is None and opt in (r.pack_settings or {}):
                     # The first spelling of a pack setting, as an option of one rule that reads it
                     # ([tool.orderlint.rules.ILD204] pulse-min-daily-pe-mg): same schema, same effect.
@@ -503,9 +511,24 @@ class Linter:
                 if spec is None:
                     known = ", ".join(r.options) or "none"
                     raise ConfigError(
-                        f"rule {r.code} has no option {opt!r}{did_you_mean(opt, r.options)}; its options: {known}"
+                        f"rule {r.code} has no option {opt!r}"
+                        f"{did_you_mean(opt, [*r.options, *(k + REMOVE_SUFFIX for k, o in r.options.items() if o.additive)])}"
+                        f"; its options: {known}"
                     )
-                self.options[r.code][opt] = _check_option(r.code, opt, spec, value, self.vocab)
+                checked = _check_option(r.code, opt, spec, value, self.vocab)
+                if spec.additive:
+                    added[(r.code, opt)] = checked
+                else:
+                    self.options[r.code][opt] = checked
+        for code, opt in sorted({*added, *removed}):
+            spec = self.by_code[code].options[opt]
+            current = self.options[code][opt]
+            if (code, opt) in removed:
+                current = _check_option(code, opt + REMOVE_SUFFIX, spec, removed[(code, opt)], self.vocab,
+                                        remove=True)
+                self.options[code][opt] = current
+            if (code, opt) in added:
+                self.options[code][opt] = spec.merged(current, added[(code, opt)])
         # A rule's text quotes the effective value of the settings it reads (ILD204's summary).
         for r in self.rules:
             for name in r.quoted_settings():
@@ -976,11 +999,21 @@ def case_file(pack: Optional[Pack], code: str) -> "Optional[Union[Path, Traversa
     return folder.joinpath(f"{code}.yaml")
 
 
-def _check_option(code: str, name: str, spec: Any, value: Any, vocab: Any = None, what: str = "") -> Any:
-    """The value checks receive (canonical names), or a one-line ConfigError naming rule, option and value."""
+#: `[rules.<rule>] <option>-remove = [...]` takes entries out of an additive option's default.
+REMOVE_SUFFIX = "-remove"
+
+
+def _check_option(code: str, name: str, spec: Any, value: Any, vocab: Any = None, what: str = "",
+                  *, remove: bool = False) -> Any:
+    """The value checks receive (canonical names), or a one-line ConfigError naming rule, option and value.
+
+    ``remove``: ``value`` is an additive option's ``<option>-remove`` list; the result is the
+    option's default without those entries."""
     from orderlint.rules import OptionError
 
     try:
+        if remove:
+            return spec.without(spec.validate(spec.default, vocab), value, vocab)
         return spec.validate(value, vocab)
     except OptionError as e:
         # The option's description says why its range ends where it does.

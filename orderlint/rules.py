@@ -91,6 +91,10 @@ class Option:
     a value may name, after aliases are merged; a table with ``min_items`` also needs at least one
     value in every entry. A pack declares it where an empty value would silence the rule
     (ILD101 ``agents = []``); a site turns a rule off with ``ignore``, never with an empty list.
+    ``additive`` (lists, names and tables that name what a rule fires on or requires): a site's
+    value adds to the default instead of replacing it (entries merged, the values of an entry
+    unioned), so a list written to add one drug never drops the others; a site takes a default
+    entry out only by naming it in ``<option>-remove`` (:meth:`without`).
     """
 
     default: Any
@@ -100,12 +104,15 @@ class Option:
     maximum: Optional[float] = field(default=None, kw_only=True)
     names: Optional[Union[str, tuple]] = field(default=None, kw_only=True)
     min_items: Optional[int] = field(default=None, kw_only=True)
+    additive: bool = field(default=False, kw_only=True)
 
     def __post_init__(self) -> None:
         kind = self.kind or _kind_of(self.default, self.names)
         if kind not in KINDS:
             raise ValueError(f"option kind {kind!r} is not one of {', '.join(KINDS)}")
         object.__setattr__(self, "kind", kind)
+        if self.additive and kind not in ("list", "names", "table"):
+            raise ValueError(f"additive is for list, names and table options, not {kind}")
         if self.min_items is not None:
             if kind not in ("list", "names", "table"):
                 raise ValueError(f"min_items is for list, names and table options, not {kind}")
@@ -192,6 +199,43 @@ class Option:
                 merged = out.setdefault(name, [])
                 merged.extend(t for t in tests if t not in merged)
         self._enough(len(out), f"{_WHAT[key_kind]} with its {_WHAT[value_kind]}s", value)
+        return out
+
+    def merged(self, base: Any, site: Any) -> Any:
+        """An ``additive`` option's effective value: ``base`` (validated) with the site's
+        validated value added (table entries merged, the values of an entry unioned)."""
+        if self.kind == "table":
+            out = {k: list(v) for k, v in base.items()}
+            for k, values in site.items():
+                cur = out.setdefault(k, [])
+                cur.extend(v for v in values if v not in cur)
+            return out
+        items = list(base)
+        items.extend(v for v in site if v not in items)
+        return items
+
+    def without(self, base: Any, value: Any, vocab: Any = None) -> Any:
+        """``base`` (validated) without the entries ``value`` names (``<option>-remove``), or
+        :class:`OptionError`: a name that is not an entry of ``base`` removes nothing and is
+        refused, as is a removal that leaves fewer than ``min_items``."""
+        if self.kind == "list":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise OptionError(f"must be a list of strings, not {value!r}")
+            names = list(value)
+        else:
+            what = self.names[0] if isinstance(self.names, tuple) else self.names
+            assert isinstance(what, str)
+            names = _names(value, what, vocab)
+        entries = list(base)
+        for n in names:
+            if n not in entries:
+                raise OptionError(f"{n!r} is not an entry of the default ({', '.join(map(str, entries))}); nothing to remove")
+        if isinstance(base, dict):
+            out: Any = {k: list(v) for k, v in base.items() if k not in names}
+        else:
+            out = [v for v in base if v not in names]
+        if self.min_items is not None and len(out) < self.min_items:
+            raise OptionError(f"{value!r} would remove every entry, and the rule would check nothing", empty=True)
         return out
 
     def _enough(self, count: int, what: str, value: Any) -> None:

@@ -194,14 +194,17 @@ def test_checked_tags_follow_the_effective_options_and_leave_out_tests():
     from orderlint.config import Settings
     from orderlint.engine import Linter
 
-    lt = Linter(Settings(rules={"ILD101": {"agents": ["leflunomide"]}, "ILD401": {"required": {"MMF": ["cbc"]}}}))
+    # A site's list adds to the default; <option>-remove takes entries out.
+    every_401 = list(Linter().options["ILD401"]["required"])
+    lt = Linter(Settings(rules={"ILD101": {"agents-remove": ["methotrexate"]},
+                                "ILD401": {"required-remove": every_401[1:], "required": {"MMF": ["cbc"]}}}))
     t101 = lt.by_code["ILD101"].checked_tags(lt.options["ILD101"])
     assert "leflunomide" in t101 and "methotrexate" not in t101
     assert {"ivig", "calcineurin-inhibitor", "jak-inhibitor"} <= t101  # rp-ild-exempt names drugs too
     t401 = lt.by_code["ILD401"].checked_tags(lt.options["ILD401"])
-    assert t401 == {"mycophenolate mofetil"}  # tests (cbc) are not drugs
+    assert t401 == {every_401[0], "mycophenolate mofetil"}  # tests (cbc) are not drugs
     # Read-only copies (tuples, mapping proxies) as checks receive them read the same.
-    frozen = MappingProxyType({"required": MappingProxyType({"mycophenolate mofetil": ("cbc",)})})
+    frozen = MappingProxyType({"required": MappingProxyType({k: tuple(v) for k, v in lt.options["ILD401"]["required"].items()})})
     assert lt.by_code["ILD401"].checked_tags(frozen) == t401
     # Without options: the defaults.
     assert lt.by_code["ILD101"].checked_tags() >= {"methotrexate", "leflunomide"}

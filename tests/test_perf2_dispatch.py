@@ -119,7 +119,8 @@ def test_required_tests_follow_each_linters_own_table_and_the_route() -> None:
     from orderlint.config import Settings
 
     default = Linter()
-    site = Linter(Settings(rules={"ILD401": {"required": {"mycophenolate": ["renal"]}}}))
+    # Replacing an entry's tests takes <option>-remove (a site's table adds to the default).
+    site = Linter(Settings(rules={"ILD401": {"required-remove": ["mycophenolate"], "required": {"mycophenolate": ["renal"]}}}))
     mmf_doc = _doc(_order("mycophenolate mofetil"), tests=[])
     for _ in range(2):  # the second pass reads the cached tables
         d = [f.message for f in default.lint_data(mmf_doc).findings if f.code == "ILD401"]

@@ -50,7 +50,8 @@ NOT_RECOMMENDED = {
     fix="Use a recommended agent: mycophenolate first; tocilizumab, rituximab, cyclophosphamide, azathioprine or nintedanib as alternatives.",
     options={
         "agents": Option(sorted(NOT_RECOMMENDED), "classes or ingredients that fire. At least one: an empty list "
-                         "would switch the rule off (ignore it instead)", names="drug", min_items=1),
+                         "would switch the rule off (ignore it instead). A site's list adds to this one; agents-remove "
+                         "names entries to take out", names="drug", min_items=1, additive=True),
         "rp-ild-exempt": Option(["ivig", "calcineurin-inhibitor", "jak-inhibitor"], "classes allowed when rapidly_progressive is true", names="drug"),
     },
     notes="The JAK inhibitor, calcineurin inhibitor, IVIG and plasma-exchange entries come from the seed; no explicit SSc-ILD recommendation against them was verified (clinical-facts.md D4).",

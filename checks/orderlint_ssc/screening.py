@@ -89,7 +89,9 @@ def _needed(by_tags: dict[frozenset[str], tuple[str, ...]], tags: frozenset[str]
 def _test_table(default: Mapping[str, list[str]], what: str) -> Option:
     """The `required` option of a screening rule: class or ingredient -> tests, never empty."""
     return Option(default, f"{what}. At least one entry, each with at least one test: an empty table or entry "
-                  "would switch the rule off (ignore it instead)", min_items=1)
+                  "would switch the rule off (ignore it instead). A site's table adds to this one (its tests are "
+                  "added to an entry's), so a new entry never drops another; required-remove names entries to "
+                  "take out", min_items=1, additive=True)
 
 
 def _fmt_tests(tests: Iterable[str]) -> str:
@@ -143,8 +145,10 @@ def boxed_warning_screening_missing(reg: "Regimen", opts: Options) -> Iterator[H
     fix="Order hepatitis B serology (hbv; and tb for abatacept) before starting.",
     options={
         "required": Option(["hbv"], "tests every new immunosuppressant needs. At least one: an empty list would "
-                           "leave only abatacept checked (ignore the rule instead)", names="test", min_items=1),
-        "abatacept-extra": Option(["tb"], "additional tests for abatacept", names="test"),
+                           "leave only abatacept checked (ignore the rule instead). A site's list adds to this one; "
+                           "required-remove names tests to take out", names="test", min_items=1, additive=True),
+        "abatacept-extra": Option(["tb"], "additional tests for abatacept. A site's list adds to this one; "
+                                  "abatacept-extra-remove names tests to take out", names="test", additive=True),
     },
     conditions=CONDITION,
     triggers=["immunosuppressant"],
@@ -178,7 +182,8 @@ TERATOGENS = ["mycophenolate", "cyclophosphamide", "nintedanib", "leflunomide", 
     rationale="These drugs cause miscarriage and birth defects; a negative pregnancy test is needed before the first dose. Reproductive potential is assumed unless the patient is male or it is documented false (fail closed).",
     fix="Order a pregnancy test (hCG) before starting, or record one resulted within 14 days.",
     options={"drugs": Option(TERATOGENS, "classes or ingredients that need a pregnancy test. At least one: an empty "
-                             "list would switch the rule off (ignore it instead)", names="drug", min_items=1)},
+                             "list would switch the rule off (ignore it instead). A site's list adds to this one; "
+                             "drugs-remove names entries to take out", names="drug", min_items=1, additive=True)},
     conditions=CONDITION,
     triggers=lambda o: o["drugs"],
 )
