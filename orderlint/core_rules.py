@@ -191,5 +191,9 @@ ALWAYS_ON = frozenset({"OL000", "OL001"})
 #: (rules.md: `--fail-on error` never passes a misspelt checked drug; a site "ignores OL007
 #: explicitly").
 NAMED_OFF_ONLY = frozenset({"OL002", "OL003", "OL007"})
+#: Of those, the rules whose severity a site may raise but never lower: a lower tier passed what
+#: went unchecked under `--fail-on` (OL007 as info or warning: a not-applicable document exited 0).
+#: OL002 is not here: its warning tier may be lowered, its error tier stays an error (engine).
+NEVER_LOWERED = frozenset({"OL003", "OL007"})
 #: Findings produced by the engine's stages rather than by a check.
 ENGINE_CODES = frozenset({"OL000", "OL001", "OL002", "OL003", "OL005", "OL006", "OL007", "OL008"})

@@ -19,7 +19,7 @@ import threading
 import time
 
 from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
-from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES, NAMED_OFF_ONLY
+from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES, NAMED_OFF_ONLY, NEVER_LOWERED
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
 from orderlint.rules import SEVERITIES, Hit, Option, Pack, Rule
@@ -477,12 +477,19 @@ class Linter:
             )
         self.enabled = frozenset(enabled | ALWAYS_ON)
         self.severity: dict[str, str] = {r.code: r.severity for r in self.rules}
+        said: dict[str, str] = {}
         for key, sev in s.severity.items():
             r = self.resolve(key)
+            _once(said, r, key, f"{s.origins.get('severity', 'settings')}: severity")
             if sev not in SEVERITIES:  # a Settings built in code skips the file schema: checked here too
                 raise ConfigError(f"severity of {r.code} must be one of {', '.join(SEVERITIES)}, not {sev!r}")
             if r.code in ALWAYS_ON and sev != "error":
                 raise ConfigError(f"the severity of {r.code} ({r.name}) is always error")
+            if r.code in NEVER_LOWERED and SEVERITIES.index(sev) > SEVERITIES.index(r.severity):
+                raise ConfigError(
+                    f"{s.origins.get('severity', 'settings')}: the severity of {r.code} ({r.name}) cannot be lowered to {sev} (it is {r.severity}: it says that "
+                    f"something went unchecked); to turn it off, ignore it by name (ignore = [\"{r.code}\"])"
+                )
             self.severity[r.code] = sev
         # Defaults go through the same schema as configured values: names become canonical.
         self.options: dict[str, dict[str, Any]] = {}
@@ -495,8 +502,10 @@ class Linter:
         # `<option>-remove` takes default entries out, removals first (site entries always count).
         added: dict[tuple[str, str], Any] = {}
         removed: dict[tuple[str, str], Any] = {}
+        said = {}
         for key, values in s.rules.items():
             r = self.resolve(key)
+            _once(said, r, key, f"{s.origins.get('rules', 'settings')}: rules")
             for opt, value in values.items():
                 spec = r.options.get(opt)
                 base = opt[: -len(REMOVE_SUFFIX)] if spec is None and opt.endswith(REMOVE_SUFFIX) else None
@@ -997,6 +1006,14 @@ def case_file(pack: Optional[Pack], code: str) -> "Optional[Union[Path, Traversa
     if isinstance(folder, (str, os.PathLike)):
         return Path(folder) / f"{code}.yaml"
     return folder.joinpath(f"{code}.yaml")
+
+
+def _once(said: dict[str, str], r: Rule, key: str, where: str) -> None:
+    """ConfigError when a second key of one table names the rule ``r`` (ILD301 and ild301, a code
+    and its name): whichever came last silently won."""
+    first = said.setdefault(r.code, key)
+    if first != key:
+        raise ConfigError(f"{where}: {first!r} and {key!r} both name {r.code} ({r.name}); give it once")
 
 
 #: `[rules.<rule>] <option>-remove = [...]` takes entries out of an additive option's default.

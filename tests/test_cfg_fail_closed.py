@@ -133,3 +133,75 @@ def test_a_site_list_naming_a_new_drug_fires_on_it_and_on_the_defaults():
     assert only(lint(aza, config=cfg), "ILD101")
     mtx = clean_patient(order("methotrexate", 15, "mg", "oral", "weekly", id="mtx"))
     assert only(lint(mtx, config=cfg), "ILD101")
+
+
+# ----------------------------------------------------------------- H4: OL003 and OL007 are never lowered
+
+def _not_applicable_doc():
+    return clean_patient(indication={"condition": "ra-ild"})
+
+
+@pytest.mark.parametrize("code, sev", [("OL007", "info"), ("OL007", "warning"), ("OL003", "info"),
+                                        ("not-applicable", "warning"), ("unverifiable-dose", "info")])
+def test_a_severity_that_lowers_ol003_or_ol007_is_a_config_error_naming_the_ignore(code, sev):
+    # README: OL002, OL003 and OL007 are turned off only by an ignore that names them; a lower
+    # severity passed a not-applicable document (exit 0) and an unverifiable dose under --fail-on.
+    with pytest.raises(ConfigError) as e:
+        Linter(Settings(severity={code: sev}))
+    msg = str(e.value)
+    assert "cannot be lowered" in msg and "ignore = [" in msg and "\n" not in msg, msg
+
+
+def test_ol003_and_ol007_may_be_raised_and_ignored_by_name():
+    assert Linter(Settings(severity={"OL003": "error"})).severity["OL003"] == "error"
+    assert Linter(Settings(severity={"OL007": "error", "OL003": "warning"})).severity["OL007"] == "error"
+    result = orderlint.lint(_not_applicable_doc(), as_of=AS_OF, config={"ignore": ["OL007"]})
+    assert result.status == "not-applicable" and not result.findings
+    # OL002's warning tier may still be lowered (its error tier stays an error).
+    assert Linter(Settings(severity={"OL002": "info"})).severity["OL002"] == "info"
+
+
+def test_cli_refuses_a_lowered_ol007_with_exit_2(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    doc = tmp_path / "na.json"
+    doc.write_text(json.dumps(_not_applicable_doc()))
+    for toml in ('severity = {OL007 = "info"}\n', 'fail-on = "error"\nseverity = {OL007 = "warning"}\n'):
+        cfg = tmp_path / "cfg.toml"
+        cfg.write_text(toml)
+        res = CliRunner().invoke(cli, ["check", "--config", str(cfg), str(doc)])
+        assert res.exit_code == 2 and "cannot be lowered" in res.output, res.output
+
+
+# ----------------------------------------------------------------- L1: one rule under two spellings
+
+@pytest.mark.parametrize(
+    "settings, fragments",
+    [
+        (Settings(severity={"ILD301": "error", "ild301": "info"}), ["severity", "'ILD301'", "'ild301'", "give it once"]),
+        (Settings(severity={"ILD301": "warning", "pcp-prophylaxis-missing": "info"}), ["'ILD301'", "'pcp-prophylaxis-missing'"]),
+        (Settings(rules={"ILD202": {"max-daily-pe-mg": 20}, "glucocorticoid-high-dose": {"max-daily-pe-mg": 30}}),
+         ["rules", "'ILD202'", "'glucocorticoid-high-dose'", "give it once"]),
+        (Settings(rules={"ILD404": {"drugs": ["azathioprine"]}, "ild404": {"drugs-remove": ["methotrexate"]}}), ["'ILD404'", "'ild404'"]),
+    ],
+)
+def test_one_rule_named_twice_in_a_table_is_a_config_error(settings, fragments):
+    with pytest.raises(ConfigError) as e:
+        Linter(settings)
+    for frag in fragments:
+        assert frag in str(e.value), (frag, str(e.value))
+
+
+def test_two_spellings_in_a_file_exit_2_naming_both(tmp_path):
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('severity = {ILD301 = "error", ild301 = "info"}\n')
+    res = CliRunner().invoke(cli, ["check", "--config", str(cfg), "--as-of", AS_OF, str(tmp_path)])
+    assert res.exit_code == 2 and "'ILD301' and 'ild301'" in res.output and str(cfg) in res.output, res.output
