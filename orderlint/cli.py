@@ -446,6 +446,7 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     settings = _settings(config, select=_split(select), ignore=_split(ignore), fail_on=fail_on, as_of=as_of,
                          force_exclude=force_exclude or None)
     linter = _make_linter(settings)
+    _say_settings(settings)
     from orderlint.engine import freeze_heap
 
     freeze_heap()  # a short-lived process: long-lived objects need no more garbage-collector passes
@@ -507,6 +508,19 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     if base is not None and fmt == "text" and base.matched:
         click.echo(f"orderlint: {base.matched:,} finding(s) already in the baseline were not counted", err=True)
     return settings, summary, tool_error, recorder, formatter, selection
+
+
+def _say_settings(settings: "Settings") -> None:
+    """Standard error lines for settings that change a run without showing in its findings."""
+    if settings.as_of is not None and not settings.origin("as-of").startswith("command line"):
+        # interfaces.md names --as-of, a command-line option: a file's as-of freezes "today" for
+        # every document that gives none, which used to go unsaid.
+        click.echo(f"orderlint: evaluation date {settings.as_of}, not today, for documents that give no as_of "
+                   f"(as-of in {settings.origin('as-of')})", err=True)
+    if settings.skipped_config is not None:
+        from orderlint.config import NO_CONFIG_ENV
+
+        click.echo(f"orderlint: {NO_CONFIG_ENV} is set: configuration file {settings.skipped_config} was not read", err=True)
 
 
 def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder: Any, write_baseline: Optional[str],
@@ -808,6 +822,10 @@ def config_cmd(config: Optional[str]) -> None:
     settings = _settings(config)
     linter = _make_linter(settings)
     lines = [f"configuration file: {settings.config_file or '(none found; defaults)'}"]
+    if settings.skipped_config is not None:
+        from orderlint.config import NO_CONFIG_ENV
+
+        lines[0] = f"configuration file: (not read: {NO_CONFIG_ENV} is set; discovery found {settings.skipped_config})"
     sel = ", ".join(settings.select) if settings.select is not None else "ALL"
     lines.append(f"select = {sel}    # {settings.origin('select')}")
     lines.append(f"ignore = {', '.join(settings.ignore) or '(none)'}    # {settings.origin('ignore')}")

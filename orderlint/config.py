@@ -59,6 +59,11 @@ LOOKBACK_MAX_OTHER = (365, "a result older than a year is not a baseline")
 MAX_CHECK_TIMEOUT = 600.0
 
 
+#: Environment variable that turns configuration discovery off (tests, CI images); `--config`
+#: still applies. Documented in the README; `check` says which file it did not read.
+NO_CONFIG_ENV = "ORDERLINT_NO_CONFIG"
+
+
 class ConfigError(Exception):
     """A configuration or usage mistake; the message is one line."""
 
@@ -152,6 +157,9 @@ class Settings:
     root: Optional[str] = None
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
+    # The configuration file discovery would have read but ORDERLINT_NO_CONFIG skipped (check and
+    # config say so: a site's file is never dropped silently).
+    skipped_config: Optional[str] = None
 
     def origin(self, key: str) -> str:
         return self.origins.get(key, "default")
@@ -363,11 +371,18 @@ def build_settings(
             raise ConfigError(f"configuration file {config_path} does not exist")
         table, label = load_file(p)
         source = p
-    elif discover and os.environ.get("ORDERLINT_NO_CONFIG") is None:
+    elif discover and os.environ.get(NO_CONFIG_ENV) is None:
         found = find_config(start)
         if found:
             table, label = load_file(*found)
             source = found[0]
+    elif discover:
+        try:
+            skipped = find_config(start)
+        except ConfigError:  # not read either way; the note names no file
+            skipped = None
+        if skipped:
+            s.skipped_config = str(skipped[0])
     if label and source is not None:
         s.config_file = label
         s.root = str(source.resolve().parent)

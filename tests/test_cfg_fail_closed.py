@@ -205,3 +205,90 @@ def test_two_spellings_in_a_file_exit_2_naming_both(tmp_path):
     cfg.write_text('severity = {ILD301 = "error", ild301 = "info"}\n')
     res = CliRunner().invoke(cli, ["check", "--config", str(cfg), "--as-of", AS_OF, str(tmp_path)])
     assert res.exit_code == 2 and "'ILD301' and 'ild301'" in res.output and str(cfg) in res.output, res.output
+
+
+# ----------------------------------------------------------------- H2: a configuration file's as-of
+
+NO_AS_OF = {
+    "id": "f", "kind": "patient", "indication": {"condition": "ssc-ild"},
+    "patient": {"sex": "male", "age_years": 50, "weight_kg": 80, "height_cm": 180},
+    "orders": [{"id": "mmf", "drug": "mycophenolate mofetil", "dose": 1000, "unit": "mg", "route": "oral", "frequency": "bid"}],
+    "tests": [{"test": t, "status": "resulted", "date": "2020-02-25", "result": "negative" if t == "hbv" else "normal"}
+              for t in ("cbc", "lft", "hbv")] + [{"test": t, "status": "resulted", "date": "2020-02-25"} for t in ("hrct", "pft")],
+}
+
+
+def _site(tmp_path, monkeypatch, toml: str):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".orderlint.toml").write_text(toml)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG", raising=False)
+
+
+def test_check_says_the_evaluation_date_a_configuration_file_fixes(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    _site(tmp_path, monkeypatch, "as-of = 2020-03-01\n")
+    (tmp_path / "doc.json").write_text(json.dumps(NO_AS_OF))
+    res = CliRunner().invoke(cli, ["check", "doc.json"])
+    assert res.exit_code == 0, res.output  # the old tests count as recent on that day
+    assert "evaluation date 2020-03-01, not today" in res.stderr and ".orderlint.toml" in res.stderr, res.stderr
+    # Given on the command line, it is what the user asked for: no note.
+    res = CliRunner().invoke(cli, ["check", "doc.json", "--as-of", "2026-03-02"])
+    assert res.exit_code == 1 and "evaluation date" not in res.stderr, res.stderr
+
+
+def test_serve_refuses_a_fixed_as_of_without_allow_as_of(tmp_path):
+    pytest.importorskip("starlette")
+    from orderlint.serve import create_app
+
+    linter = Linter(Settings(as_of=__import__("datetime").date(2020, 3, 1)))
+    with pytest.raises(ConfigError) as e:
+        create_app({"feedback-db": str(tmp_path / "fb.sqlite3")}, linter)
+    assert "as-of = 2020-03-01" in str(e.value) and "allow-as-of = true" in str(e.value) and "\n" not in str(e.value)
+    create_app({"feedback-db": str(tmp_path / "fb2.sqlite3"), "allow-as-of": True}, linter)  # tests and replays
+    create_app({"feedback-db": str(tmp_path / "fb3.sqlite3")}, Linter())  # today: no fixed date
+
+
+def test_orderlint_serve_exits_2_on_a_fixed_as_of(tmp_path, monkeypatch):
+    pytest.importorskip("uvicorn")
+    pytest.importorskip("starlette")
+    pytest.importorskip("jwt")
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    _site(tmp_path, monkeypatch, f'as-of = 2020-03-01\n[serve]\nfeedback-db = "{tmp_path / "fb.sqlite3"}"\n')
+
+    def started(*a, **kw):
+        raise SystemExit(99)  # it would listen: the refusal must come before
+
+    monkeypatch.setattr("uvicorn.run", started)
+    res = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert res.exit_code == 2, res.output
+    assert "as-of = 2020-03-01" in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+# ----------------------------------------------------------------- L5: ORDERLINT_NO_CONFIG says what it skipped
+
+def test_orderlint_no_config_says_which_file_it_did_not_read(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    _site(tmp_path, monkeypatch, 'ignore = ["ILD402"]\n')
+    (tmp_path / "doc.json").write_text(json.dumps(NO_AS_OF))
+    monkeypatch.setenv("ORDERLINT_NO_CONFIG", "1")
+    res = CliRunner().invoke(cli, ["check", "doc.json", "--as-of", "2026-03-02"])
+    assert "ORDERLINT_NO_CONFIG is set" in res.stderr and ".orderlint.toml was not read" in res.stderr, res.stderr
+    res = CliRunner().invoke(cli, ["config"])
+    assert res.exit_code == 0 and "not read: ORDERLINT_NO_CONFIG is set" in res.output, res.output
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG")
+    res = CliRunner().invoke(cli, ["check", "doc.json", "--as-of", "2026-03-02"])
+    assert "ORDERLINT_NO_CONFIG" not in res.stderr

@@ -85,6 +85,17 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     # fhir.md: the request extension orderlint-as-of is honoured only with allow-as-of.
     linter.settings.allow_as_of = s.allow_as_of
     fixed_as_of = linter.settings.as_of
+    if fixed_as_of is not None and not s.allow_as_of:
+        # services.md: as_of is today. A fixed date judged every request as of that day (old tests
+        # counted as recent), with nothing logged: refused, as tests and replays opt in.
+        from orderlint.config import ConfigError
+
+        raise ConfigError(
+            f"{linter.settings.origins.get('as-of', 'settings')}: as-of = {fixed_as_of} would judge every request as of "
+            "that day, not today; remove it, or set [tool.orderlint.serve] allow-as-of = true (tests and replays only)"
+        )
+    if fixed_as_of is not None:
+        log.warning("as-of = %s: every request is judged as of that day (allow-as-of = true)", fixed_as_of)
 
     from orderlint.serve.cards import NON_ADHERENCE, OVERRIDE_REASONS, CardBuilder
     from orderlint.serve.feedback import FeedbackRefused, FeedbackStore
