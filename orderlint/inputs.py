@@ -358,5 +358,6 @@ def lint_unit(linter: "Linter", unit: Unit, input_format: str = "auto", fhir_str
     if isinstance(doc, str):
         yield doc
         return
-    # One decision of what is FHIR, shared with the API and Spark (orderlint.fhir.dispatch).
-    yield from dispatch(doc, linter, input_format, fhir_strict)
+    # One decision of what is FHIR, shared with the API and Spark (orderlint.fhir.dispatch). A document
+    # read here from its unit is held by nobody else.
+    yield from dispatch(doc, linter, input_format, fhir_strict, fresh=unit[0] != "document")

@@ -59,3 +59,25 @@ def test_an_unsealed_document_changed_after_parsing_is_located_as_its_text_says(
     doc = parse_json(text, "x")
     doc.data["orders"].insert(0, {"drug": "changed"})  # a caller's change: the text is what counts
     assert doc.locate("/orders/0/drug") == _walked(text, "/orders/0/drug")
+
+
+def test_a_jobs_worker_seals_the_regimen_documents_it_reads_itself(monkeypatch):
+    # --jobs workers lint the units they read themselves (orderlint.inputs.lint_unit), as the command
+    # line's own loop does: a regimen document is sealed there, a FHIR one and a document the caller
+    # already holds (unit "document") are not; the results are those of the unsealed reading.
+    from orderlint.engine import Linter
+    from orderlint.inputs import lint_unit
+
+    linter = Linter()
+    sealed: list[bool] = []
+    real = linter.lint_document
+    monkeypatch.setattr(linter, "lint_document", lambda d: sealed.append(d._sealed) or real(d))
+    text = next(_texts())
+    fhir = (EXAMPLES / "fhir" / "ILD301-fires.bundle.json").read_text(encoding="utf-8")
+    fhir_line = json.dumps(json.loads(fhir)).encode()
+    got = list(lint_unit(linter, ("line", "s.jsonl", 1, text.encode() + b"\n")))
+    held = list(lint_unit(linter, ("document", parse_json(text, "s.jsonl"))))
+    list(lint_unit(linter, ("line", "s.jsonl", 2, fhir_line + b"\n")))
+    assert sealed[:2] == [True, False]
+    assert len(sealed) > 2 and not any(sealed[2:])  # the FHIR line's mapped regimens
+    assert [r.to_dict() for r in got] == [dict(r.to_dict(), source="s.jsonl:1") for r in held]

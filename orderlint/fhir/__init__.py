@@ -53,13 +53,20 @@ def is_bulk_folder(path: str) -> bool:
     return _is_bulk_folder(path)
 
 
-def dispatch(doc: "Document", linter: "Linter", input_format: Optional[str] = None, strict: bool = False) -> list["Result"]:
+def dispatch(doc: "Document", linter: "Linter", input_format: Optional[str] = None, strict: bool = False,
+             fresh: bool = False) -> list["Result"]:
     """The results of one read Document: as FHIR when ``input_format`` is ``"fhir"``, or when it is
-    None/``"auto"`` and the document looks like FHIR; as a regimen document otherwise (one result)."""
+    None/``"auto"`` and the document looks like FHIR; as a regimen document otherwise (one result).
+
+    ``fresh``: the caller read the document itself and hands it on to nobody else (a worker of
+    ``--jobs``): linted as a regimen, its data stays as parsed until its findings are located, so
+    locating them needs no check that it is unchanged (as the command line's own loop does)."""
     if input_format == "fhir" or (input_format in (None, "auto") and doc.error is None and looks_like_fhir(doc.data)):
         from orderlint.fhir.lint import lint_fhir_document
 
         return lint_fhir_document(doc, linter, strict=strict)
+    if fresh:
+        doc._sealed = True
     return [linter.lint_document(doc)]
 
 
