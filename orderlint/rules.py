@@ -323,6 +323,22 @@ def _not_a_list(attr: str, value: Any, what: str = "a list of names") -> str:
     return f"{attr} must be {what}, not {type(value).__name__} {value!r:.40}"
 
 
+def _declared(problems: list[str], attr: str, value: Any, what: str, ok: Callable[[Any], bool]) -> tuple:
+    """A declared list (None: empty) as a tuple, each problem with it added to ``problems``: not a
+    list at all, or an item that ``ok`` refuses."""
+    items = _items(value if value is not None else ())
+    if items is _NOT_ITERABLE:
+        problems.append(_not_a_list(attr, value, what))
+        return ()
+    if not all(ok(x) for x in items):
+        problems.append(f"{attr} must be {what}")
+    return items
+
+
+def _a_name(x: Any) -> bool:
+    return isinstance(x, str) and bool(x.strip())
+
+
 @dataclass(frozen=True)
 class Need:
     """An amount a rule computes from orders: ``reg.amount(o, basis, per)`` for these orders.
@@ -512,26 +528,11 @@ class Rule:
                     if not items or not all(isinstance(v, str) and v.strip() for v in items):
                         problems.append(f"{attr} must be a non-empty list of names")
                 object.__setattr__(self, attr, frozenset(items))
-        amounts = _items(self.amounts if self.amounts is not None else ())
-        if amounts is _NOT_ITERABLE:
-            problems.append(_not_a_list("amounts", self.amounts, "a list of rules.Need"))
-            amounts = ()
-        elif not all(isinstance(n, Need) for n in amounts):
-            problems.append("amounts must be a list of rules.Need")
-        object.__setattr__(self, "amounts", amounts)
-        looks_for = _items(self.looks_for if self.looks_for is not None else ())
-        if looks_for is _NOT_ITERABLE:
-            problems.append(_not_a_list("looks_for", self.looks_for, "drug or class names"))
-            looks_for = ()
-        elif not all(isinstance(t, str) and t.strip() for t in looks_for):
-            problems.append("looks_for must be drug or class names")
-        object.__setattr__(self, "looks_for", frozenset(looks_for))
-        names = _items(self.settings if self.settings is not None else ())
-        if names is _NOT_ITERABLE:
-            problems.append(_not_a_list("settings", self.settings, "a list of setting names"))
-            names = ()
-        elif not all(isinstance(n, str) and n.strip() for n in names):
-            problems.append("settings must be a list of setting names")
+        object.__setattr__(self, "amounts", _declared(problems, "amounts", self.amounts, "a list of rules.Need",
+                                                      lambda n: isinstance(n, Need)))
+        object.__setattr__(self, "looks_for", frozenset(_declared(problems, "looks_for", self.looks_for, "drug or class names",
+                                                                  _a_name)))
+        names = _declared(problems, "settings", self.settings, "a list of setting names", _a_name)
         object.__setattr__(self, "settings", names)
         if self.pack_settings is not None:
             undeclared = [n for n in names if n not in self.pack_settings]
