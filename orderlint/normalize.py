@@ -410,6 +410,34 @@ class Regimen:
         except (OverflowError, ValueError):
             return f"{_num(days)} days after {self.as_of.isoformat()}"
 
+    def course_span(self, o: Order) -> tuple[float, float]:
+        """When an order is given, in days from as_of: (its first day, the day after its course).
+        It starts on its ``start`` (a past one too: an order that ended before another began is
+        not given with it), else on as_of (proposed now, regimen-format.md); its course is as
+        normalization reads it (rules.md, Course length). Fail closed: an open-ended course, or
+        one whose length cannot be known, never ends, so it overlaps every later order."""
+        start = self.doc.orders[o.index].start
+        first = 0.0 if start is None else float((start - self.as_of).days)
+        if not o.course_known or o.course_days is None:
+            return first, math.inf
+        return first, first + o.course_days
+
+    def given_together(self, orders: Sequence[Order]) -> list[tuple[Order, ...]]:
+        """The largest sets of two or more of ``orders`` whose courses (``course_span``) share a
+        day: what is given at the same time, for rules that sum concurrent orders (ILD501's
+        daily and weekly rows, ILD206). Successive orders (a dose change written as an order
+        that ends and one that starts, the steps of a FHIR taper, which the mapping dates one
+        after the other) are not together; orders without dates all start on as_of and are.
+        Each set in document order; none a subset of another."""
+        spans = [(self.course_span(o), o) for o in orders]
+        found: list[tuple[Order, ...]] = []
+        for (first, _end), _o in spans:
+            here = tuple(o for (s, e), o in spans if s <= first < e)
+            if len(here) > 1 and here not in found:
+                found.append(here)
+        keep = [s for s in found if not any(len(t) > len(s) and set(s) <= set(t) for t in found)]
+        return sorted(keep, key=lambda s: [o.index for o in s])
+
     def not_protecting(
         self, o: Order, recurring: bool = False, by: Optional[_dt.date] = None, until: Optional[Order] = None,
     ) -> Optional[str]:

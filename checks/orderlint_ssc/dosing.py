@@ -7,6 +7,7 @@ needs a weight or BSA the document lacks is OL003 (via ``reg.amount``); the rule
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional
 
 from orderlint.normalize import starts_within
@@ -154,6 +155,10 @@ def _shown(reg: "Regimen", o: "Order", lim: Limit, value: float) -> str:
 
 
 def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]], above: bool) -> Iterator[Hit]:
+    # Maxima: the orders of each drug with limits, and the (order, limit) pairs that fired alone, for
+    # the sums over orders given at the same time (_summed); only a drug with two such orders is summed.
+    limited: Optional[dict[str, list["Order"]]] = {} if above else None
+    alone: set[tuple[int, str]] = set()
     for o in reg.active():
         # Most active orders are of drugs without limits: looked up first, so they cost one dict read.
         # Bare "mycophenolate" has none either: MMF and MPA limits differ, so its dose cannot be
@@ -164,6 +169,12 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
         route = o.route
         if route is not None and route not in SYSTEMIC_ROUTES:  # common.systemic(o), inlined
             continue  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
+        if limited is not None and o.drug is not None:  # rows found: o.drug is known
+            same = limited.get(o.drug.name)
+            if same is None:
+                limited[o.drug.name] = [o]
+            else:
+                same.append(o)
         amounts = o.amounts
         for lim, need, weekly, four_weeks in rows:
             # A missing route is read as systemic (regimen-format.md): every route's maximum applies
@@ -190,7 +201,136 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                 continue
             value = round(x, 2)
             if (value > bound) if above else (value < bound):
+                if above:
+                    alone.add((o.index, lim.option))
                 yield _hit(reg, o, lim, value, bound, above)
+    if limited:
+        for name, orders in limited.items():
+            if len(orders) > 1:
+                yield from _summed(reg, opts, by_drug[name], orders, alone)
+
+
+def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list["Order"], alone: set[tuple[int, str]]) -> Iterator[Hit]:
+    """ILD501's rows per day, per week and in 4 weeks over two or more orders of one drug: a daily
+    dose split across orders is the dose given (two active orders of MMF 1500 mg twice daily are
+    6000 mg/day). Summed are the orders given at the same time (Regimen.given_together; for the
+    4-week row, the administrations that start within one 28-day window), so the successive steps
+    of a taper are not a total. An order over a limit alone keeps its own finding and is left out of
+    that limit's sums (one finding for one excess); per-administration limits stay per order."""
+    for lim, need, weekly, four_weeks in rows:
+        if lim.per == "admin":
+            continue
+        members: list[tuple["Order", float]] = []
+        for o in orders:
+            # As the order alone is judged: a missing route meets every route's maximum.
+            if lim.routes is not None and o.route is not None and o.route not in lim.routes:
+                continue
+            if (o.index, lim.option) in alone:
+                continue
+            amounts = o.amounts
+            v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
+            if v is None or (four_weeks and o.per_day is None):
+                continue  # unknown amount or schedule: OL003 says so
+            members.append((o, v * 7 if weekly else v))
+        if len(members) < 2:
+            continue
+        bound = opts[lim.option]
+        if four_weeks:
+            for parts in _four_weeks(reg, members, bound):
+                yield _sum_hit(reg, lim, parts, bound, "within 4 weeks")
+            continue
+        amount = {o.index: v for o, v in members}
+        for together in reg.given_together([o for o, _ in members]):
+            parts = [(o, amount[o.index]) for o in together]
+            if round(sum(v for _, v in parts), 2) > bound:
+                yield _sum_hit(reg, lim, parts, bound, "given at the same time")
+
+
+#: The 4-week row's window, in days (administrations that start on days 0 to 27).
+_WINDOW = 28.0
+#: Most administration times of one order looked at as a window's start (beyond: judged as if aligned).
+_MOST_TIMES = 5000
+
+
+def _count_in(first: float, per_day: float, n: Optional[int], t: float) -> int:
+    """Administrations of an order (the k-th on day first + k / per_day, k < n) that start within
+    the 28 days from day t; counted as normalize.starts_within counts them from the order's start."""
+    k0 = max(0, math.ceil((t - first) * per_day - 1e-9))
+    k1 = math.ceil((t + _WINDOW - first) * per_day - 1e-9) - 1
+    if n is not None:
+        k1 = min(k1, n - 1)
+    return max(0, k1 - k0 + 1)
+
+
+def _four_weeks(reg: "Regimen", members: list[tuple["Order", float]], bound: float) -> list[list[tuple["Order", float]]]:
+    """The sets of two or more orders whose administrations within one 28-day window add up above
+    ``bound``: each (order, amount within the window), in document order. The window that holds
+    most starts on an administration, so those are the windows looked at: from 28 days before the
+    other orders start to 8 weeks after the last starts. Orders that go on beyond that are judged
+    as if their administrations once fell in one window (fail closed: their phases drift)."""
+    # (order, amount per administration, first day, administrations a day, administrations; None: no end)
+    plan: list[tuple["Order", float, float, float, Optional[int]]] = []
+    for o, v in members:
+        per_day = 1.0 if o.single else o.per_day
+        if per_day is not None:
+            plan.append((o, v, reg.course_span(o)[0], per_day, 1 if o.single else o.administrations))
+    if len(plan) < 2:
+        return []
+    starts = [p[2] for p in plan]
+    horizon = max(starts) + 2 * _WINDOW
+    best: dict[frozenset[int], tuple[float, list[tuple["Order", float]]]] = {}
+
+    def consider(parts: list[tuple["Order", float]]) -> None:
+        total = round(sum(x for _, x in parts), 2)
+        if len(parts) > 1 and total > bound:
+            key = frozenset(o.index for o, _ in parts)
+            if key not in best or total > best[key][0]:
+                best[key] = (total, parts)
+
+    def most(v: float, per_day: float, n: Optional[int]) -> float:
+        """The amount of the most administrations one window holds (normalize.starts_within)."""
+        c = starts_within(_WINDOW, per_day)
+        return v * (c if n is None else min(c, n))
+
+    late = []
+    for i, (o, v, first, per_day, n) in enumerate(plan):
+        others = min(s for j, s in enumerate(starts) if j != i)
+        last = math.inf if n is None else first + (n - 1) / per_day
+        if last > horizon:
+            late.append((o, most(v, per_day, n)))
+        k0 = max(0, math.ceil((max(first, others - _WINDOW) - first) * per_day - 1e-9))
+        k1 = math.floor((min(last, horizon) - first) * per_day + 1e-9)
+        if k1 - k0 > _MOST_TIMES:
+            # Too many to look at (a frequent order over years): judged as if all were aligned.
+            consider([(q, most(w, pd, m)) for q, w, _f, pd, m in plan])
+            continue
+        for k in range(k0, k1 + 1):
+            t = first + k / per_day
+            parts = []
+            for q, w, f, pd, m in plan:
+                c = _count_in(f, pd, m, t)
+                if c:
+                    parts.append((q, w * c))
+            consider(parts)
+    if len(late) > 1:
+        consider(late)
+    kept = [(total, parts) for key, (total, parts) in best.items()
+            if not any(other > key and best[other][0] >= total for other in best)]
+    return [parts for _, parts in sorted(kept, key=lambda tp: [o.index for o, _ in tp[1]])]
+
+
+def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bound: float, when: str) -> Hit:
+    """A maximum exceeded by orders together: each order with its share, the total, at the largest
+    share (the first of equal ones); ``also`` names the others (a waiver must cover each)."""
+    total = round(sum(v for _, v in parts), 2)
+    top = max(parts, key=lambda p: p[1])[0]
+    unit = lim.basis.replace("m2", "m²") + _PER_TEXT[lim.per]
+    shares = " + ".join(f"order {o.ref!r} {_shown(reg, o, lim, round(v, 2))}" for o, v in parts)
+    return Hit(
+        f"{shares}, {when}: together {fmt(total)} {unit} > {fmt(bound)} {unit}, the maximum for {lim.drug}"
+        + (f" by route {'/'.join(lim.routes)}" if lim.routes else ""),
+        f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _ in parts if o is not top),
+    )
 
 
 def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, above: bool) -> Hit:
@@ -220,7 +360,15 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "rituximab {rituximab-max-mg-per-dose} mg a dose."
     ),
     source=src(f"{SEED}; drug labels; SLS II (MMF 1500 mg twice daily); RECITAL (cyclophosphamide 600 mg/m², rituximab 1000 mg)", "labels and trial regimens", "V2", SEED_URL),
-    rationale="Doses above these limits exceed the labeled or trial-tested maximum and raise marrow, liver and infection toxicity without evidence of benefit.",
+    rationale=(
+        "Doses above these limits exceed the labeled or trial-tested maximum and raise marrow, liver and infection "
+        "toxicity without evidence of benefit. The limits per day, per week and in 4 weeks count every order of the "
+        "drug given at the same time: orders whose courses overlap (an order without a start starts on as_of), and "
+        "for the 4-week limit the administrations of all its orders that start within one 28-day window, so a dose "
+        "split across two orders is the dose given; successive orders (a dose change, the steps of a taper) are not "
+        "added up. Such a finding names every order summed and the total; an order above a limit alone has its own "
+        "finding and is left out of that limit's sums. Limits per administration are judged per order."
+    ),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
     conditions=CONDITION,
