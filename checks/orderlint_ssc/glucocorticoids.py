@@ -227,7 +227,13 @@ def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[H
     severity="warning",
     summary="An RP-ILD pulse above {max-daily-pe-mg} mg prednisone-equivalent a day, over {max-administrations} administrations, or open-ended.",
     source=src(f"{SEED} (pulse methylprednisolone 1000 mg daily for 3 days)", "seed guidance", "U", SEED_URL),
-    rationale="The seed's pulse is methylprednisolone 1000 mg daily (1250 mg prednisone-equivalent) for 3 days; more raises renal-crisis and infection risk. The guideline text retrieved gives no dose.",
+    rationale=(
+        "The seed's pulse is methylprednisolone 1000 mg daily (1250 mg prednisone-equivalent) for 3 days; more raises "
+        "renal-crisis and infection risk. The guideline text retrieved gives no dose. Pulse orders given at the same "
+        "time (courses that overlap; any systemic glucocorticoid, in prednisone-equivalent) are one pulse course: "
+        "their prednisone-equivalent on a day and their administrations are added up, in one finding naming them "
+        "all; an order that exceeds alone has its own finding."
+    ),
     fix=FIX_206,
     options={
         "max-daily-pe-mg": Option(
@@ -252,16 +258,62 @@ def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[H
 def pulse_course_exceeds(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.rapidly_progressive:
         return
-    for o, pe in _pulses(reg):
+    pulses = _pulses(reg)
+    over_pe: set[int] = set()  # orders whose own daily PE, or own course, exceeds: said by their own finding
+    over_course: set[int] = set()
+    for o, pe in pulses:
         problems = []
         if pe > opts["max-daily-pe-mg"]:
             problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
+            over_pe.add(o.index)
         if o.administrations is None and o.course_known:
             problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
+            over_course.add(o.index)
         elif o.administrations is not None and o.administrations > opts["max-administrations"]:
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
+            over_course.add(o.index)
         if problems:
             yield Hit(f"{o.describe()} pulse exceeds the RP-ILD pulse course: " + "; ".join(problems), f"{o.pointer}/dose", o.index, render(FIX_206, opts))
+    if len(pulses) > 1:
+        yield from _pulses_together(reg, opts, pulses, over_pe, over_course)
+
+
+def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", float]],
+                     over_pe: set[int], over_course: set[int]) -> Iterator[Hit]:
+    """ILD206 over pulse orders given at the same time (Regimen.given_together; any systemic
+    glucocorticoid, in prednisone-equivalent): two methylprednisolone 500 mg IV daily x3 orders
+    side by side are 1250 mg PE a day over 6 administrations, as one order of 500 mg twice daily x6
+    is. One finding per run of overlapping pulses, naming them all: their PE on a day together
+    above the maximum, or their administrations together more than the most. An order that
+    exceeds alone is left out of the sum it exceeds (its own finding says it); the successive
+    steps of a FHIR taper do not overlap."""
+    pe_of = {o.index: pe for o, pe in pulses}
+    sets = reg.given_together([o for o, _ in pulses])
+    runs: list[list["Order"]] = []  # overlapping sets joined: one pulse course
+    for together in sets:
+        joined = [r for r in runs if any(o in r for o in together)]
+        run = [o for r in joined for o in r] + [o for o in together if not any(o in r for r in joined)]
+        runs = [r for r in runs if r not in joined] + [sorted(run, key=lambda o: o.index)]
+    limit, most = opts["max-daily-pe-mg"], opts["max-administrations"]
+    for run in sorted(runs, key=lambda r: r[0].index):
+        problems = []
+        daily: Optional[float] = None  # the largest PE a day of two or more of them together
+        for t in sets:
+            counted_pe = [pe_of[o.index] for o in t if o.index not in over_pe]
+            if len(counted_pe) > 1 and t[0] in run:
+                pe = round(sum(counted_pe), 2)
+                daily = pe if daily is None or pe > daily else daily
+        if daily is not None and daily > limit:
+            problems.append(f"{fmt(daily)} mg PE/day together > {fmt(limit)}")
+        counted = [o.administrations for o in run if o.index not in over_course and o.administrations is not None]
+        total = sum(counted)
+        if len(counted) > 1 and total > most:
+            problems.append(f"{total} administrations together > {most}")
+        if problems:
+            top = max(run, key=lambda o: pe_of[o.index])
+            names = " + ".join(f"order {o.ref!r} {o.describe()} ({fmt(pe_of[o.index])} mg PE/day)" for o in run)
+            yield Hit(f"{names}, given at the same time, exceed the RP-ILD pulse course together: " + "; ".join(problems),
+                      f"{top.pointer}/dose", top.index, render(FIX_206, opts), tuple(o.index for o in run if o is not top))
 
 
 @rule(
