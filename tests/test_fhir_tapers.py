@@ -206,3 +206,78 @@ def test_a_sequence_that_is_not_an_integer_is_a_step_of_its_own(linter):
     notes = [f for f in fs if f.code == "OL008"]
     assert [(n.message.split(":")[0], n.pointer) for n in notes] == [("missing-value", f"{MR}/dosageInstruction/0/sequence")]
     assert at(fs, "OL004") == [] and at(fs, "ILD202") == []  # two steps of 10 mg: the largest is 10
+
+
+# ------------------------------------------------------------------ sums over orders given at the same time
+IV = "47625008"
+
+
+def single(dose: float, unit: str = "mg/m2", period: int = 1, period_unit: str = "d") -> dict:
+    """One IV administration (count 1): a step of one dose, lasting one period."""
+    s = step(dose, None, unit=unit)
+    s["route"] = {"coding": [{"system": SN, "code": IV}]}
+    s["timing"]["repeat"].update({"count": 1, "period": period, "periodUnit": period_unit})
+    return s
+
+
+def test_steps_of_one_request_within_4_weeks_are_summed(linter):
+    # six dosage instructions of one MedicationRequest, each one dose of 750 mg/m2 IV, one a day:
+    # each step alone is at the maximum per administration; within 4 weeks they are 4500 mg/m2
+    fs = findings(linter, req("cyc", "cyclophosphamide", *[single(750) for _ in range(6)]))
+    (f,) = [f for f in fs if f.code == "ILD501"]
+    assert (f.order, f.pointer) == ("cyc", f"{MR}/dosageInstruction/0/doseAndRate/0/doseQuantity/value")
+    assert "together 4500 mg/m² in 4 weeks > 750 mg/m² in 4 weeks" in f.message
+    assert all(f"order 'cyc#{n}'" in f.message for n in range(1, 7))  # every step summed is named
+    # the same steps a month apart (each one dose every 4 weeks): no window holds two
+    assert at(findings(linter, req("cyc", "cyclophosphamide", *[single(750, 4, "wk") for _ in range(6)])), "ILD501") == []
+
+
+def test_steps_of_one_request_at_the_4_week_maximum(linter):
+    # 375 + 375 mg/m2 on two days: 750 mg/m2 within 4 weeks, the maximum itself; 376 + 376 is above it
+    assert at(findings(linter, req("cyc", "cyclophosphamide", single(375), single(375))), "ILD501") == []
+    fs = findings(linter, req("cyc", "cyclophosphamide", single(376), single(376)))
+    assert at(fs, "ILD501") == [("cyc", f"{MR}/dosageInstruction/0/doseAndRate/0/doseQuantity/value")]
+
+
+def test_successive_steps_are_not_a_daily_total(linter):
+    # MMF 1500 mg twice daily for 14 days, then 1500 mg twice daily: each step is 3000 mg/day, the
+    # maximum; one after the other they are never 6000 mg/day
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", step(1500, 14, 1, freq=2), step(1500, None, 2, freq=2)))
+    assert at(fs, "ILD501") == []
+
+
+def test_two_requests_given_at_the_same_time_are_summed(linter):
+    # two MedicationRequests of MMF 1500 mg twice daily, both active: 6000 mg/day (OL004 is a warning)
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", step(1500, None, freq=2)),
+                  req("mmf2", "CellCept", step(1500, None, freq=2)))
+    (f,) = [f for f in fs if f.code == "ILD501"]
+    assert (f.order, f.severity) == ("mmf", "error") and "together 6000 mg/day > 3000 mg/day" in f.message
+    assert at(fs, "OL004") == [("mmf2", "/entry/4/resource/medicationCodeableConcept/text")]
+    # beside a taper whose steps come after each other: each step is given with the other request,
+    # one after the other (4000 mg/day for 14 days, then 6000), never all three together
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", step(1500, None, freq=2)),
+                  req("mmf2", "CellCept", step(500, 14, 1, freq=2), step(1500, None, 2, freq=2)))
+    msgs = [f.message for f in fs if f.code == "ILD501"]
+    assert [f.order for f in fs if f.code == "ILD501"] == ["mmf", "mmf"]
+    assert "order 'mmf2#1'" in msgs[0] and "together 4000 mg/day" in msgs[0] and "mmf2#2" not in msgs[0]
+    assert "order 'mmf2#2'" in msgs[1] and "together 6000 mg/day" in msgs[1] and "mmf2#1" not in msgs[1]
+
+
+def test_concurrent_pulse_requests_are_one_pulse_course(linter):
+    def pulse(dose: float, days: int) -> dict:
+        s = single(dose, "mg")
+        s["timing"]["repeat"].update({"count": days, "period": 1, "periodUnit": "d"})
+        return s
+
+    rtx = req("rtx", "rituximab", {**single(1000, "mg", 2, "wk"), "timing": {"repeat": {"count": 2, "frequency": 1, "period": 2, "periodUnit": "wk"}}})
+    cond_rp = {"url": NS + "rapidly-progressive", "valueBoolean": True}
+    b = bundle(req("mp", "methylprednisolone", pulse(500, 3)), req("mp2", "methylprednisolone", pulse(500, 3)), rtx)
+    b["entry"][2]["resource"]["extension"] = [cond_rp]
+    (r,) = lint_fhir(json.dumps(b), linter=linter, source="t.json")
+    assert [(f.order, f.severity) for f in r.findings if f.code == "ILD206"] == [("mp", "warning")]
+    assert "6 administrations together > 3" in [f.message for f in r.findings if f.code == "ILD206"][0]
+    # a pulse in two steps of one request, one after the other, is judged step by step: 3 and 3
+    b = bundle(req("mp", "methylprednisolone", pulse(500, 3), pulse(500, 3)), rtx)
+    b["entry"][2]["resource"]["extension"] = [cond_rp]
+    (r,) = lint_fhir(json.dumps(b), linter=linter, source="t.json")
+    assert [f.code for f in r.findings if f.code == "ILD207"] and [f for f in r.findings if f.code == "ILD206"] == []

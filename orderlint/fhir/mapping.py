@@ -72,10 +72,12 @@ class Note(NamedTuple):
 
 #: Rules judged on another reading of the regimen than the one the other rules see (fhir.md 2.1):
 #: through the largest step of each taper, with the taper's whole course (Tapers); with one active
-#: step per MedicationRequest, so that steps are never duplicates of each other; and with the low
-#: bound of a dose range (Dose).
+#: step per MedicationRequest, so that steps are never duplicates of each other; with the steps of
+#: each taper dated one after the other, so that the rules that sum what is given at the same time
+#: (Regimen.given_together) do not add up successive steps; and with the low bound of a dose range (Dose).
 TAPER_CODES = frozenset({"ILD202", "ILD302", "ILD203", "ILD503"})
 DUPLICATE_CODES = frozenset({"OL004"})
+SUCCESSIVE_CODES = frozenset({"ILD501", "ILD206"})
 LOW_BOUND_CODES = frozenset({"ILD502"})
 
 
@@ -1489,6 +1491,10 @@ class _Mapper:
             for ptr, keys in steps:
                 self._judge_taper(orders, ptr, keys, origin)
             m.variants.append(Variant(TAPER_CODES, vdata, origin))
+            vdata, orders = variant()
+            for _ptr, keys in steps:
+                self._date_steps(orders, keys)
+            m.variants.append(Variant(SUCCESSIVE_CODES, vdata, {}))
         if self._tapers:
             vdata, orders = variant()
             for _ptr, keys in self._tapers:
@@ -1507,6 +1513,32 @@ class _Mapper:
                     o["unit"] = unit
                     origin[f"/orders/{i}/unit"] = uptr
             m.variants.append(Variant(LOW_BOUND_CODES, vdata, origin))
+
+    def _date_steps(self, orders: list[dict], keys: list[tuple[int, Any]]) -> None:
+        """One taper as the rules that sum concurrent orders read it (SUCCESSIVE_CODES): each step
+        starts when the one before it ends (its own `boundsPeriod` start, if given, instead), the
+        first on as_of; entries of one `sequence` start together. Every step is judged as written
+        (none held), so a step over a limit alone, or steps within one 4-week window together,
+        still fire. Fail closed: a start is rounded down to the day (steps may overlap by less
+        than a day, never leave a gap), and a step after one whose course is not known (open-ended,
+        unreadable) starts on as_of, given with every step before it."""
+        groups: dict[Any, list[int]] = {}
+        for i, k in keys:
+            groups.setdefault(k, []).append(i)
+        order = list(groups)
+        if all(isinstance(k, int) for k in order):
+            order.sort()  # `sequence` gives the order of the steps
+        day: Optional[float] = 0.0  # days from as_of at which the next step starts; None: not known
+        for k in order:
+            members = [orders[i] for i in groups[k]]
+            own = [_dt.date.fromisoformat(o["start"]) for o in members if isinstance(o.get("start"), str)]
+            begin = float((min(own) - self.as_of).days) if own else day
+            for o in members:
+                if "start" not in o and begin is not None:
+                    o["start"] = (self.as_of + _dt.timedelta(days=math.floor(begin))).isoformat()
+            lengths = [_step_days(o) for o in members]
+            known = [x for x in lengths if x is not None]
+            day = None if begin is None or len(known) != len(lengths) else begin + max(known)
 
     def _judge_taper(self, orders: list[dict], ptr: str, keys: list[tuple[int, Any]], origin: dict[str, str]) -> None:
         """One taper as ILD202/ILD302 and the course rules read it: its largest step (by daily
@@ -2222,6 +2254,18 @@ def _per_day(freq: Any) -> Optional[float]:
 
         return FREQUENCIES.get(freq.lower())
     return None
+
+
+def _step_days(o: dict) -> Optional[float]:
+    """A step's course length as normalization reads it: a single administration ('once') is one day."""
+    days = _course_days(o)
+    if days is None and "duration" not in o and o.get("doses") in (None, 1):
+        from orderlint.normalize import parse_frequency
+
+        freq = o.get("frequency")
+        if isinstance(freq, str) and parse_frequency(freq)[1]:
+            return 1.0
+    return days
 
 
 def _course_days(o: dict) -> Optional[float]:
