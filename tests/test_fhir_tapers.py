@@ -281,3 +281,47 @@ def test_concurrent_pulse_requests_are_one_pulse_course(linter):
     b["entry"][2]["resource"]["extension"] = [cond_rp]
     (r,) = lint_fhir(json.dumps(b), linter=linter, source="t.json")
     assert [f.code for f in r.findings if f.code == "ILD207"] and [f for f in r.findings if f.code == "ILD206"] == []
+
+
+def dated(s: dict, start: str, end: Optional[str] = None) -> dict:
+    rep = s["timing"]["repeat"]
+    rep.pop("boundsDuration", None)
+    rep["boundsPeriod"] = {"start": start, **({"end": end} if end else {})}
+    return s
+
+
+def test_a_step_dated_later_meets_a_request_that_starts_later(linter):
+    # MMF 500 mg bid for 14 days, then 1000 mg bid for 14 days (2026-03-16 to 03-30), beside another
+    # request of 1500 mg bid from 2026-03-20: the second step and that request are given together
+    # (5000 mg/day), though read from as_of, as the main reading does, no step meets that request
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", step(500, 14, 1, freq=2), step(1000, 14, 2, freq=2)),
+                  req("mmf2", "CellCept", dated(step(1500, None, freq=2), "2026-03-20")))
+    (f,) = [f for f in fs if f.code == "ILD501"]
+    assert "order 'mmf#2'" in f.message and "order 'mmf2'" in f.message and "mmf#1" not in f.message
+    assert "together 5000 mg/day" in f.message
+    # the same request from 2026-04-01, after the taper ended: not together
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", step(500, 14, 1, freq=2), step(1000, 14, 2, freq=2)),
+                  req("mmf2", "CellCept", dated(step(1500, None, freq=2), "2026-04-01")))
+    assert at(fs, "ILD501") == []
+
+
+def test_a_step_dated_before_as_of_meets_a_request_of_that_time(linter):
+    # a taper begun 2026-02-01 (14 days, then 14 days: 2026-02-15 to 03-01) beside a request of
+    # 2026-02-20 to 02-25: its second step was given with it, though both read as active today
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", dated(step(1500, None, 1, freq=2), "2026-02-01", "2026-02-15"),
+                              step(1500, 14, 2, freq=2)),
+                  req("mmf2", "CellCept", dated(step(1500, None, freq=2), "2026-02-20", "2026-02-25")))
+    (f,) = [f for f in fs if f.code == "ILD501"]
+    assert "order 'mmf#2'" in f.message and "order 'mmf2'" in f.message and "mmf#1" not in f.message
+
+
+def test_the_dated_reading_is_skipped_only_when_it_cannot_find_more(linter):
+    def lazy(*resources: dict) -> list[bool]:
+        (m,) = map_fhir(bundle(*resources), source="t", vocab=linter.vocab, as_of=AS_OF)
+        return [v.lazy for v in m.variants if "ILD501" in v.codes]
+
+    taper = req("pred", "prednisone", step(20, 14, 1), step(10, 14, 2))
+    assert lazy(taper) == [True]  # steps from as_of on: the main reading holds every sum
+    assert lazy(taper, req("mmf", "mycophenolate mofetil", dated(step(1000, None, freq=2), "2026-03-20"))) == [False]
+    assert lazy(req("pred", "prednisone", dated(step(20, None, 1), "2026-02-01", "2026-02-15"), step(10, 14, 2))) == [False]
+    assert lazy(req("pred", "prednisone", step(20, 14, 1))) == []  # one step: no taper, no reading

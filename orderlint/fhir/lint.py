@@ -142,6 +142,11 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
         raw: list[tuple[Finding, Optional[dict[str, str]]]] = []
         if r.status == "checked":
             for v in _with_protection(m, linter):
+                if v.lazy and not any(f.code in v.codes for f in r.findings):
+                    # Taper steps dated one after the other (none before as_of) are given together
+                    # no more than in the main reading, where every step starts on as_of: its sums
+                    # are never larger, so with no finding there (most tapers) there is none here.
+                    continue
                 moved |= v.codes
                 raw += [(f, v.origin) for f in linter.lint_data(v.data, doc.source).findings if f.code in v.codes]
         raw[:0] = [(f, None) for f in r.findings if f.code not in moved]

@@ -88,6 +88,10 @@ class Variant(NamedTuple):
     codes: frozenset[str]
     data: dict
     origin: dict[str, str]
+    #: Judged only when the main reading has a finding of ``codes``: a reading that can only find
+    #: less than the main one (taper steps dated apart from as_of on, where no order starts later),
+    #: skipped for most documents.
+    lazy: bool = False
 
 
 class Mapped:
@@ -1492,9 +1496,13 @@ class _Mapper:
                 self._judge_taper(orders, ptr, keys, origin)
             m.variants.append(Variant(TAPER_CODES, vdata, origin))
             vdata, orders = variant()
+            earlier = False
             for _ptr, keys in steps:
-                self._date_steps(orders, keys)
-            m.variants.append(Variant(SUCCESSIVE_CODES, vdata, {}))
+                earlier |= self._date_steps(orders, keys)
+            # Lazy only when its sums cannot exceed the main reading's: no step dated before as_of,
+            # and no order starting after as_of that a step dated later could meet.
+            later = any(isinstance(o.get("start"), str) and o["start"] > self.as_of.isoformat() for o in self.orders)
+            m.variants.append(Variant(SUCCESSIVE_CODES, vdata, {}, lazy=not (earlier or later)))
         if self._tapers:
             vdata, orders = variant()
             for _ptr, keys in self._tapers:
@@ -1514,14 +1522,17 @@ class _Mapper:
                     origin[f"/orders/{i}/unit"] = uptr
             m.variants.append(Variant(LOW_BOUND_CODES, vdata, origin))
 
-    def _date_steps(self, orders: list[dict], keys: list[tuple[int, Any]]) -> None:
+    def _date_steps(self, orders: list[dict], keys: list[tuple[int, Any]]) -> bool:
         """One taper as the rules that sum concurrent orders read it (SUCCESSIVE_CODES): each step
         starts when the one before it ends (its own `boundsPeriod` start, if given, instead), the
         first on as_of; entries of one `sequence` start together. Every step is judged as written
         (none held), so a step over a limit alone, or steps within one 4-week window together,
         still fire. Fail closed: a start is rounded down to the day (steps may overlap by less
         than a day, never leave a gap), and a step after one whose course is not known (open-ended,
-        unreadable) starts on as_of, given with every step before it."""
+        unreadable) starts on as_of, given with every step before it. True when a step is dated
+        before as_of (after a step with a past start): the main reading, where it starts on as_of,
+        then does not hold every sum this one does (Variant.lazy)."""
+        earlier = False
         groups: dict[Any, list[int]] = {}
         for i, k in keys:
             groups.setdefault(k, []).append(i)
@@ -1536,9 +1547,11 @@ class _Mapper:
             for o in members:
                 if "start" not in o and begin is not None:
                     o["start"] = (self.as_of + _dt.timedelta(days=math.floor(begin))).isoformat()
+                    earlier |= begin < 0
             lengths = [_step_days(o) for o in members]
             known = [x for x in lengths if x is not None]
             day = None if begin is None or len(known) != len(lengths) else begin + max(known)
+        return earlier
 
     def _judge_taper(self, orders: list[dict], ptr: str, keys: list[tuple[int, Any]], origin: dict[str, str]) -> None:
         """One taper as ILD202/ILD302 and the course rules read it: its largest step (by daily
