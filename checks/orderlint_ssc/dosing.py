@@ -205,9 +205,14 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                     alone.add((o.index, lim.option))
                 yield _hit(reg, o, lim, value, bound, above)
     if limited:
+        summed: set[str] = set()  # drugs with a finding on a sum
         for name, orders in limited.items():
             if len(orders) > 1:
-                yield from _summed(reg, opts, by_drug[name], orders, alone)
+                for hit in _summed(reg, opts, by_drug[name], orders, alone):
+                    summed.add(name)
+                    yield hit
+        if _FORMS[0][0] in limited and _FORMS[1][0] in limited and summed.isdisjoint(f for f, _ in _FORMS):
+            yield from _forms_summed(reg, opts, limited, alone)
 
 
 def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list["Order"], alone: set[tuple[int, str]]) -> Iterator[Hit]:
@@ -244,6 +249,43 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
             parts = [(o, amount[o.index]) for o in together]
             if round(sum(v for _, v in parts), 2) > bound:
                 yield _sum_hit(reg, lim, parts, bound, "given at the same time")
+
+
+#: Two forms of one drug with daily maxima of their own (MPA 2160 mg/day is the equivalent of MMF
+#: 3000 mg/day): given at the same time, each counts as its share of its own maximum.
+_FORMS = (("mycophenolate mofetil", "mmf-max-mg-per-day"), ("mycophenolic acid", "mpa-max-mg-per-day"))
+
+
+def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Order"]], alone: set[tuple[int, str]]) -> Iterator[Hit]:
+    """Mycophenolate mofetil and mycophenolic acid given at the same time (two forms of one drug,
+    OL004): each order's daily dose as a share of its own form's maximum, fired when the shares
+    together are above 100%. MMF 1500 mg bid (100%) beside MPA 720 mg bid (67%) passed, each form
+    within its own maximum. An order over its maximum alone is left out (its own finding says it)."""
+    members: list[tuple["Order", float, float]] = []  # (order, mg/day, its maximum)
+    for name, option in _FORMS:
+        bound = opts[option]
+        for o in limited[name]:
+            if (o.index, option) in alone:
+                continue
+            amounts = o.amounts
+            v = amounts[("mg", "day")] if amounts is not None and ("mg", "day") in amounts else reg.amount(o, "mg", "day")
+            if v is not None:
+                members.append((o, v, bound))
+    share = {o.index: (v, bound) for o, v, bound in members}
+    for together in reg.given_together([o for o, _, _ in members]):
+        if len({o.name for o in together}) < 2:
+            continue  # one form: its own sum (_summed) judges it
+        parts = [(o, *share[o.index]) for o in together]
+        total = round(sum(100 * v / bound for _, v, bound in parts), 2)
+        if total > 100:
+            top = max(parts, key=lambda p: p[1] / p[2])[0]
+            shown = " + ".join(f"order {o.ref!r} {o.describe()} = {fmt(v)} mg/day, {fmt(100 * v / bound)}% of {fmt(bound)} mg/day"
+                               for o, v, bound in parts)
+            yield Hit(
+                f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate "
+                "(mycophenolate mofetil and mycophenolic acid are two forms of one drug, each counted against its own maximum)",
+                f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top),
+            )
 
 
 #: The 4-week row's window, in days (administrations that start on days 0 to 27).
@@ -366,8 +408,10 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "drug given at the same time: orders whose courses overlap (an order without a start starts on as_of), and "
         "for the 4-week limit the administrations of all its orders that start within one 28-day window, so a dose "
         "split across two orders is the dose given; successive orders (a dose change, the steps of a taper) are not "
-        "added up. Such a finding names every order summed and the total; an order above a limit alone has its own "
-        "finding and is left out of that limit's sums. Limits per administration are judged per order."
+        "added up. Mycophenolate mofetil and mycophenolic acid given together (two forms of one drug) count each as "
+        "its share of its own daily maximum, above 100% together. Such a finding names every order summed and the "
+        "total; an order above a limit alone has its own finding and is left out of that limit's sums. Limits per "
+        "administration are judged per order."
     ),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
