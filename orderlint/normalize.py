@@ -429,14 +429,21 @@ class Regimen:
         that ends and one that starts, the steps of a FHIR taper, which the mapping dates one
         after the other) are not together; orders without dates all start on as_of and are.
         Each set in document order; none a subset of another."""
-        spans = [(self.course_span(o), o) for o in orders]
+        # A sweep over the first days: the orders given on a first day are a largest set when one
+        # of them ends before the next first day (else the next day's set holds them all).
+        spans = sorted(((*self.course_span(o), o) for o in orders), key=lambda x: x[0])
         found: list[tuple[Order, ...]] = []
-        for (first, _end), _o in spans:
-            here = tuple(o for (s, e), o in spans if s <= first < e)
-            if len(here) > 1 and here not in found:
-                found.append(here)
-        keep = [s for s in found if not any(len(t) > len(s) and set(s) <= set(t) for t in found)]
-        return sorted(keep, key=lambda s: [o.index for o in s])
+        given: list[tuple[float, Order]] = []  # (end, order) of the orders given on the day
+        i, n = 0, len(spans)
+        while i < n:
+            day = spans[i][0]
+            given = [g for g in given if g[0] > day]
+            while i < n and spans[i][0] == day:
+                given.append((spans[i][1], spans[i][2]))
+                i += 1
+            if len(given) > 1 and min(g[0] for g in given) <= (spans[i][0] if i < n else math.inf):
+                found.append(tuple(sorted((o for _, o in given), key=lambda o: o.index)))
+        return sorted(found, key=lambda s: [o.index for o in s])
 
     def not_protecting(
         self, o: Order, recurring: bool = False, by: Optional[_dt.date] = None, until: Optional[Order] = None,

@@ -8,6 +8,7 @@ ILD204-ILD207, and is left out of the daily sums. Premedication orders with a bo
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 from orderlint.rules import Hit, Need, Option, Options, render, rule
@@ -288,29 +289,39 @@ def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", 
     exceeds alone is left out of the sum it exceeds (its own finding says it); the successive
     steps of a FHIR taper do not overlap."""
     pe_of = {o.index: pe for o, pe in pulses}
-    sets = reg.given_together([o for o, _ in pulses])
-    runs: list[list["Order"]] = []  # overlapping sets joined: one pulse course
-    for together in sets:
-        joined = [r for r in runs if any(o in r for o in together)]
-        run = [o for r in joined for o in r] + [o for o in together if not any(o in r for r in joined)]
-        runs = [r for r in runs if r not in joined] + [sorted(run, key=lambda o: o.index)]
+    # Runs of overlapping courses (one pulse course each), and the largest PE a day of two or more
+    # orders of a run together, from the sets given at the same time (each within one run).
+    runs: list[list["Order"]] = []
+    run_of: dict[int, int] = {}
+    end = -math.inf
+    for first, last, o in sorted(((*reg.course_span(o), o) for o, _ in pulses), key=lambda x: x[0]):
+        if not runs or first >= end:  # after every course so far has ended: a new run
+            runs.append([])
+            end = last
+        else:
+            end = max(end, last)
+        runs[-1].append(o)
+        run_of[o.index] = len(runs) - 1
+    daily: dict[int, float] = {}
+    for together in reg.given_together([o for o, _ in pulses]):
+        counted_pe = [pe_of[o.index] for o in together if o.index not in over_pe]
+        if len(counted_pe) > 1:
+            r, pe = run_of[together[0].index], round(sum(counted_pe), 2)
+            daily[r] = max(pe, daily.get(r, pe))
     limit, most = opts["max-daily-pe-mg"], opts["max-administrations"]
-    for run in sorted(runs, key=lambda r: r[0].index):
+    for r, run in enumerate(runs):
+        if len(run) < 2:
+            continue
+        run.sort(key=lambda o: o.index)
         problems = []
-        daily: Optional[float] = None  # the largest PE a day of two or more of them together
-        for t in sets:
-            counted_pe = [pe_of[o.index] for o in t if o.index not in over_pe]
-            if len(counted_pe) > 1 and t[0] in run:
-                pe = round(sum(counted_pe), 2)
-                daily = pe if daily is None or pe > daily else daily
-        if daily is not None and daily > limit:
-            problems.append(f"{fmt(daily)} mg PE/day together > {fmt(limit)}")
+        if r in daily and daily[r] > limit:
+            problems.append(f"{fmt(daily[r])} mg PE/day together > {fmt(limit)}")
         counted = [o.administrations for o in run if o.index not in over_course and o.administrations is not None]
         total = sum(counted)
         if len(counted) > 1 and total > most:
             problems.append(f"{total} administrations together > {most}")
         if problems:
-            top = max(run, key=lambda o: pe_of[o.index])
+            top = max(run, key=lambda o: pe_of[o.index])  # the largest; the first of equal ones
             names = " + ".join(f"order {o.ref!r} {o.describe()} ({fmt(pe_of[o.index])} mg PE/day)" for o in run)
             yield Hit(f"{names}, given at the same time, exceed the RP-ILD pulse course together: " + "; ".join(problems),
                       f"{top.pointer}/dose", top.index, render(FIX_206, opts), tuple(o.index for o in run if o is not top))
