@@ -221,10 +221,14 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
     6000 mg/day). Summed are the orders given at the same time (Regimen.given_together; for the
     4-week row, the administrations that start within one 28-day window), so the successive steps
     of a taper are not a total. An order over a limit alone keeps its own finding and is left out of
-    that limit's sums (one finding for one excess); per-administration limits stay per order."""
+    that limit's sums (one finding for one excess). A limit per administration is judged per order,
+    except for a drug with no other maximum by its routes (rituximab): there the doses of its orders
+    that start on one day add up (two rituximab 1000 mg orders on one day are 2000 mg)."""
     for lim, need, weekly, four_weeks in rows:
-        if lim.per == "admin":
-            continue
+        if lim.per == "admin" and any(
+                r.lim.per != "admin" and (r.lim.routes is None or lim.routes is None or not set(r.lim.routes).isdisjoint(lim.routes))
+                for r in rows):
+            continue  # a sum per day, week or 4 weeks judges what is given together (nintedanib, cyclophosphamide IV)
         members: list[tuple["Order", float]] = []
         for o in orders:
             # As the order alone is judged: a missing route meets every route's maximum.
@@ -234,15 +238,15 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
                 continue
             amounts = o.amounts
             v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
-            if v is None or (four_weeks and o.per_day is None):
+            if v is None or ((four_weeks or lim.per == "admin") and o.per_day is None):
                 continue  # unknown amount or schedule: OL003 says so
             members.append((o, v * 7 if weekly else v))
         if len(members) < 2:
             continue
         bound = opts[lim.option]
-        if four_weeks:
-            for parts in _four_weeks(reg, members, bound):
-                yield _sum_hit(reg, lim, parts, bound, "within 4 weeks")
+        if four_weeks or lim.per == "admin":
+            for parts in _within(reg, members, bound, _FOUR_WEEKS if four_weeks else 1.0):
+                yield _sum_hit(reg, lim, parts, bound, "within 4 weeks" if four_weeks else "on one day")
             continue
         amount = {o.index: v for o, v in members}
         for together in reg.given_together([o for o, _ in members]):
@@ -289,27 +293,28 @@ def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Ord
 
 
 #: The 4-week row's window, in days (administrations that start on days 0 to 27).
-_WINDOW = 28.0
-#: Most administration times of one order looked at as a window's start (beyond: judged as if aligned).
-_MOST_TIMES = 5000
+_FOUR_WEEKS = 28.0
+#: Most windows times orders counted for one 4-week sum (beyond: judged as if all were in one window).
+_MOST_TIMES = 200_000
 
 
-def _count_in(first: float, per_day: float, n: Optional[int], t: float) -> int:
+def _count_in(first: float, per_day: float, n: Optional[int], t: float, window: float) -> int:
     """Administrations of an order (the k-th on day first + k / per_day, k < n) that start within
-    the 28 days from day t; counted as normalize.starts_within counts them from the order's start."""
+    ``window`` days from day t; counted as normalize.starts_within counts them from the order's start."""
     k0 = max(0, math.ceil((t - first) * per_day - 1e-9))
-    k1 = math.ceil((t + _WINDOW - first) * per_day - 1e-9) - 1
+    k1 = math.ceil((t + window - first) * per_day - 1e-9) - 1
     if n is not None:
         k1 = min(k1, n - 1)
     return max(0, k1 - k0 + 1)
 
 
-def _four_weeks(reg: "Regimen", members: list[tuple["Order", float]], bound: float) -> list[list[tuple["Order", float]]]:
-    """The sets of two or more orders whose administrations within one 28-day window add up above
-    ``bound``: each (order, amount within the window), in document order. The window that holds
-    most starts on an administration, so those are the windows looked at: from 28 days before the
-    other orders start to 8 weeks after the last starts. Orders that go on beyond that are judged
-    as if their administrations once fell in one window (fail closed: their phases drift)."""
+def _within(reg: "Regimen", members: list[tuple["Order", float]], bound: float, window: float) -> list[list[tuple["Order", float]]]:
+    """The sets of two or more orders whose administrations within one window of ``window`` days
+    add up above ``bound``: each (order, amount within the window), in document order. The window
+    that holds most starts on an administration, so those are the windows looked at: from one
+    window before the other orders start to two windows after the last starts. Orders that go on
+    beyond that are judged as if their administrations once fell in one window (fail closed:
+    their phases drift)."""
     # (order, amount per administration, first day, administrations a day, administrations; None: no end)
     plan: list[tuple["Order", float, float, float, Optional[int]]] = []
     for o, v in members:
@@ -319,7 +324,7 @@ def _four_weeks(reg: "Regimen", members: list[tuple["Order", float]], bound: flo
     if len(plan) < 2:
         return []
     starts = [p[2] for p in plan]
-    horizon = max(starts) + 2 * _WINDOW
+    horizon = max(starts) + 2 * window
     best: dict[frozenset[int], tuple[float, list[tuple["Order", float]]]] = {}
 
     def consider(parts: list[tuple["Order", float]]) -> None:
@@ -331,26 +336,31 @@ def _four_weeks(reg: "Regimen", members: list[tuple["Order", float]], bound: flo
 
     def most(v: float, per_day: float, n: Optional[int]) -> float:
         """The amount of the most administrations one window holds (normalize.starts_within)."""
-        c = starts_within(_WINDOW, per_day)
+        c = starts_within(window, per_day)
         return v * (c if n is None else min(c, n))
 
     late = []
-    for i, (o, v, first, per_day, n) in enumerate(plan):
-        others = min(s for j, s in enumerate(starts) if j != i)
+    ranges = []  # (first, administrations a day, k0, k1): the administrations k0..k1 start windows
+    lowest = sorted(starts)[:2]
+    for o, v, first, per_day, n in plan:
+        others = lowest[1] if first == lowest[0] else lowest[0]  # the first start of the other orders
         last = math.inf if n is None else first + (n - 1) / per_day
         if last > horizon:
             late.append((o, most(v, per_day, n)))
-        k0 = max(0, math.ceil((max(first, others - _WINDOW) - first) * per_day - 1e-9))
+        k0 = max(0, math.ceil((max(first, others - window) - first) * per_day - 1e-9))
         k1 = math.floor((min(last, horizon) - first) * per_day + 1e-9)
-        if k1 - k0 > _MOST_TIMES:
-            # Too many to look at (a frequent order over years): judged as if all were aligned.
-            consider([(q, most(w, pd, m)) for q, w, _f, pd, m in plan])
-            continue
+        ranges.append((first, per_day, k0, k1))
+    if sum(max(0, k1 - k0 + 1) for _f, _p, k0, k1 in ranges) * len(plan) > _MOST_TIMES:
+        # Too many to look at (frequent orders over years, hundreds of orders): judged as if all were
+        # given in one window (fail closed).
+        consider([(q, most(w, pd, m)) for q, w, _f, pd, m in plan])
+        ranges = []
+    for first, per_day, k0, k1 in ranges:
         for k in range(k0, k1 + 1):
             t = first + k / per_day
             parts = []
             for q, w, f, pd, m in plan:
-                c = _count_in(f, pd, m, t)
+                c = _count_in(f, pd, m, t, window)
                 if c:
                     parts.append((q, w * c))
             consider(parts)
@@ -366,10 +376,13 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
     share (the first of equal ones); ``also`` names the others (a waiver must cover each)."""
     total = round(sum(v for _, v in parts), 2)
     top = max(parts, key=lambda p: p[1])[0]
-    unit = lim.basis.replace("m2", "m²") + _PER_TEXT[lim.per]
+    unit = lim.basis.replace("m2", "m²")
+    limit = f"{unit} per administration" if lim.per == "admin" else unit + _PER_TEXT[lim.per]
+    if lim.per != "admin":
+        unit = limit
     shares = " + ".join(f"order {o.ref!r} {_shown(reg, o, lim, round(v, 2))}" for o, v in parts)
     return Hit(
-        f"{shares}, {when}: together {fmt(total)} {unit} > {fmt(bound)} {unit}, the maximum for {lim.drug}"
+        f"{shares}, {when}: together {fmt(total)} {unit} > {fmt(bound)} {limit}, the maximum for {lim.drug}"
         + (f" by route {'/'.join(lim.routes)}" if lim.routes else ""),
         f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
@@ -411,7 +424,8 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "added up. Mycophenolate mofetil and mycophenolic acid given together (two forms of one drug) count each as "
         "its share of its own daily maximum, above 100% together. Such a finding names every order summed and the "
         "total; an order above a limit alone has its own finding and is left out of that limit's sums. Limits per "
-        "administration are judged per order."
+        "administration are judged per order, except for a drug with no other maximum (rituximab): the doses of "
+        "its orders that start on one day add up."
     ),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
