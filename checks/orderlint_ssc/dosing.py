@@ -417,15 +417,11 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
     source=src(f"{SEED}; drug labels; SLS II (MMF 1500 mg twice daily); RECITAL (cyclophosphamide 600 mg/m², rituximab 1000 mg)", "labels and trial regimens", "V2", SEED_URL),
     rationale=(
         "Doses above these limits exceed the labeled or trial-tested maximum and raise marrow, liver and infection "
-        "toxicity without evidence of benefit. The limits per day, per week and in 4 weeks count every order of the "
-        "drug given at the same time: orders whose courses overlap (an order without a start starts on as_of), and "
-        "for the 4-week limit the administrations of all its orders that start within one 28-day window, so a dose "
-        "split across two orders is the dose given; successive orders (a dose change, the steps of a taper) are not "
-        "added up. Mycophenolate mofetil and mycophenolic acid given together (two forms of one drug) count each as "
-        "its share of its own daily maximum, above 100% together. Such a finding names every order summed and the "
-        "total; an order above a limit alone has its own finding and is left out of that limit's sums. Limits per "
-        "administration are judged per order, except for a drug with no other maximum (rituximab): the doses of "
-        "its orders that start on one day add up."
+        "toxicity without evidence of benefit. The daily, weekly and 4-week limits add up the orders of the drug given "
+        "at the same time (overlapping courses, an order without a start from as_of; for 4 weeks, the administrations "
+        "within one 28-day window), MMF with MPA as shares of their own maxima; successive orders and taper steps are "
+        "not added up. An order over a limit alone keeps its own finding. Limits per administration are per order, "
+        "except for rituximab (no other maximum): its doses on one day add up."
     ),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
