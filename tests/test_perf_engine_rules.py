@@ -10,6 +10,7 @@ options and with a site's options, and must yield the same hits in the same orde
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 import random
 from typing import Any, Callable, Iterator, Optional
@@ -24,7 +25,7 @@ from orderlint.rules import Hit, render, setting
 from orderlint.validate import canonical_condition, validate
 from orderlint_ssc.agents import NOT_RECOMMENDED
 from orderlint_ssc.common import fmt, is_pulse, premedication, systemic
-from orderlint_ssc.dosing import _PER_TEXT, FIX_503, MAXIMA_BY_DRUG, MINIMA_BY_DRUG, _shown
+from orderlint_ssc.dosing import _PER_TEXT, FIX_503, MAXIMA_BY_DRUG, MINIMA_BY_DRUG, _shown, _sum_hit
 from orderlint_ssc.glucocorticoids import FIX_202, FIX_203, FIX_206, _arithmetic
 from orderlint_ssc.prophylaxis import PCP_AGENTS
 from orderlint_ssc.screening import _fmt_tests
@@ -164,6 +165,60 @@ def ref_ild206(reg, opts):
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
         if problems:
             yield Hit(f"{o.describe()} pulse exceeds the RP-ILD pulse course: " + "; ".join(problems), f"{o.pointer}/dose", o.index, render(FIX_206, opts))
+    yield from _ref_pulses_together(reg, opts, _ref_pulses(reg))
+
+
+def _ref_span(reg, o):
+    """(first day, day after the course) from as_of, as rules.md reads a course (open-ended: never ends)."""
+    start = reg.doc.orders[o.index].start
+    first = 0 if start is None else (start - reg.as_of).days
+    return first, (math.inf if not o.course_known or o.course_days is None else first + o.course_days)
+
+
+def _ref_together(reg, orders):
+    """The largest sets of two or more orders given on one day, by looking at every first day."""
+    sets = []
+    for first, _ in (_ref_span(reg, o) for o in orders):
+        here = [o for o in orders if _ref_span(reg, o)[0] <= first < _ref_span(reg, o)[1]]
+        if len(here) > 1 and here not in sets:
+            sets.append(here)
+    sets = [x for x in sets if not any(len(y) > len(x) and all(o in y for o in x) for y in sets)]
+    return sorted((sorted(x, key=lambda o: o.index) for x in sets), key=lambda x: [o.index for o in x])
+
+
+def _ref_pulses_together(reg, opts, pulses):
+    if len(pulses) < 2:
+        return
+    pe_of = {o.index: pe for o, pe in pulses}
+    over_pe = {o.index for o, pe in pulses if pe > opts["max-daily-pe-mg"]}
+    over_course = {o.index for o, _ in pulses if (o.administrations is None and o.course_known)
+                   or (o.administrations is not None and o.administrations > opts["max-administrations"])}
+    orders = [o for o, _ in pulses]
+    # runs: orders joined while their courses overlap, one after the other by first day
+    runs: list[list] = []
+    for o in sorted(orders, key=lambda o: _ref_span(reg, o)[0]):
+        if runs and _ref_span(reg, o)[0] < max(_ref_span(reg, q)[1] for q in runs[-1]):
+            runs[-1].append(o)
+        else:
+            runs.append([o])
+    sets = _ref_together(reg, orders)
+    for run in runs:
+        if len(run) < 2:
+            continue
+        run = sorted(run, key=lambda o: o.index)
+        problems = []
+        daily = [round(sum(pe_of[o.index] for o in t if o.index not in over_pe), 2) for t in sets
+                 if t[0] in run and sum(o.index not in over_pe for o in t) > 1]
+        if daily and max(daily) > opts["max-daily-pe-mg"]:
+            problems.append(f"{fmt(max(daily))} mg PE/day together > {fmt(opts['max-daily-pe-mg'])}")
+        counted = [o.administrations for o in run if o.index not in over_course and o.administrations is not None]
+        if len(counted) > 1 and sum(counted) > opts["max-administrations"]:
+            problems.append(f"{sum(counted)} administrations together > {opts['max-administrations']}")
+        if problems:
+            top = max(run, key=lambda o: pe_of[o.index])
+            names = " + ".join(f"order {o.ref!r} {o.describe()} ({fmt(pe_of[o.index])} mg PE/day)" for o in run)
+            yield Hit(f"{names}, given at the same time, exceed the RP-ILD pulse course together: " + "; ".join(problems),
+                      f"{top.pointer}/dose", top.index, render(FIX_206, opts), tuple(o.index for o in run if o is not top))
 
 
 def ref_ild207(reg, opts):
@@ -285,7 +340,7 @@ def _ref_amount(reg, o, lim):
     return round(v * 7 if lim.per == "week" else v, 2)
 
 
-def _ref_dose_check(reg, opts, by_drug, above):
+def _ref_dose_check(reg, opts, by_drug, above, alone=None):
     for o in reg.active():
         limits = by_drug.get(o.drug.name) if o.drug is not None else None
         if not limits or not systemic(o):
@@ -298,6 +353,8 @@ def _ref_dose_check(reg, opts, by_drug, above):
                 continue
             bound = opts[lim.option]
             if (value > bound) if above else (value < bound):
+                if alone is not None:
+                    alone.add((o.index, lim.option))
                 word = "maximum" if above else "minimum"
                 rel = ">" if above else "<"
                 unit = lim.basis.replace("m2", "m²") + ("" if lim.per == "admin" else _PER_TEXT[lim.per])
@@ -311,7 +368,105 @@ def _ref_dose_check(reg, opts, by_drug, above):
 
 
 def ref_ild501(reg, opts):
-    yield from _ref_dose_check(reg, opts, MAXIMA_BY_DRUG, above=True)
+    alone: set = set()  # (order, limit) of each order over a limit alone
+    yield from _ref_dose_check(reg, opts, MAXIMA_BY_DRUG, above=True, alone=alone)
+    limited: dict = {}
+    for o in reg.active():
+        if o.drug is not None and o.drug.name in MAXIMA_BY_DRUG and systemic(o):
+            limited.setdefault(o.drug.name, []).append(o)
+    summed = set()
+    for name, orders in limited.items():
+        if len(orders) < 2:
+            continue
+        limits = MAXIMA_BY_DRUG[name]
+        for lim in limits:
+            if lim.per == "admin" and any(other.per != "admin" and (other.routes is None or lim.routes is None
+                                                                   or set(other.routes) & set(lim.routes)) for other in limits):
+                continue
+            members = []
+            for o in orders:
+                if lim.routes is not None and o.route is not None and o.route not in lim.routes:
+                    continue
+                if (o.index, lim.option) in alone:
+                    continue
+                per = "admin" if lim.per in ("admin", "4wk") else "day"
+                v = reg.amount(o, lim.basis, per)
+                if v is None or (per == "admin" and o.per_day is None):
+                    continue
+                members.append((o, v * 7 if lim.per == "week" else v))
+            if len(members) < 2:
+                continue
+            bound = opts[lim.option]
+            if lim.per in ("admin", "4wk"):
+                found = _ref_windows(reg, members, bound, 28.0 if lim.per == "4wk" else 1.0)
+                when = "within 4 weeks" if lim.per == "4wk" else "on one day"
+            else:
+                amount = dict((o.index, v) for o, v in members)
+                found = [[(o, amount[o.index]) for o in t] for t in _ref_together(reg, [o for o, _ in members])]
+                found = [f for f in found if round(sum(v for _, v in f), 2) > bound]
+                when = "given at the same time"
+            for parts in found:
+                summed.add(name)
+                yield _sum_hit(reg, lim, parts, bound, when)
+    forms = [("mycophenolate mofetil", "mmf-max-mg-per-day"), ("mycophenolic acid", "mpa-max-mg-per-day")]
+    if all(f in limited for f, _ in forms) and not summed & {f for f, _ in forms}:
+        share = {}
+        for name, option in forms:
+            for o in limited[name]:
+                v = reg.amount(o, "mg", "day")
+                if (o.index, option) not in alone and v is not None:
+                    share[o.index] = (o, v, opts[option])
+        for t in _ref_together(reg, [o for o, _, _ in share.values()]):
+            if len({o.drug.name for o in t}) < 2:
+                continue
+            parts = [share[o.index] for o in t]
+            total = round(sum(100 * v / b for _, v, b in parts), 2)
+            if total > 100:
+                top = max(parts, key=lambda p: p[1] / p[2])[0]
+                shown = " + ".join(f"order {o.ref!r} {o.describe()} = {fmt(v)} mg/day, {fmt(100 * v / b)}% of {fmt(b)} mg/day" for o, v, b in parts)
+                yield Hit(f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate "
+                          "(mycophenolate mofetil and mycophenolic acid are two forms of one drug, each counted against its own maximum)",
+                          f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top))
+
+
+def _ref_windows(reg, members, bound, window):
+    """Every window of ``window`` days that starts on an administration of one of the orders (up to
+    two windows after the last first day), and the orders that run on beyond as if aligned."""
+    plan = []
+    for o, v in members:
+        per_day = 1.0 if o.single else o.per_day
+        n = 1 if o.single else o.administrations
+        plan.append((o, v, _ref_span(reg, o)[0], per_day, n))
+    horizon = max(p[2] for p in plan) + 2 * window
+
+    def count(first, per_day, n, t):
+        ks = [k for k in range(0, int((t + window - first) * per_day) + 2) if (n is None or k < n)
+              and t <= first + k / per_day + 1e-9 / per_day and first + k / per_day < t + window - 1e-9 / per_day]
+        return len(ks)
+
+    def most(v, per_day, n):
+        c = max(1, math.ceil(window * per_day - 1e-9))
+        return v * (c if n is None else min(c, n))
+
+    found: dict = {}
+
+    def consider(parts):
+        total = round(sum(x for _, x in parts), 2)
+        key = frozenset(o.index for o, _ in parts)
+        if len(parts) > 1 and total > bound and (key not in found or total > found[key][0]):
+            found[key] = (total, parts)
+
+    for o, v, first, per_day, n in plan:
+        k = 0
+        while (n is None or k < n) and first + k / per_day <= horizon + 1e-9:
+            t = first + k / per_day
+            consider([(q, w * c) for q, w, f, pd, m in plan for c in [count(f, pd, m, t)] if c])
+            k += 1
+    late = [(o, most(v, pd, n)) for o, v, first, pd, n in plan if n is None or first + (n - 1) / pd > horizon]
+    if len(late) > 1:
+        consider(late)
+    kept = [(t, p) for key, (t, p) in found.items() if not any(other > key and found[other][0] >= t for other in found)]
+    return [p for _, p in sorted(kept, key=lambda tp: [o.index for o, _ in tp[1]])]
 
 
 def ref_ild502(reg, opts):
@@ -481,3 +636,65 @@ def test_an_amount_clear_of_a_dose_limit_is_within_it_rounded_too() -> None:
             assert not round(x, 2) > bound, (x, bound)
         if x > bound + 0.01:
             assert not round(x, 2) < bound, (x, bound)
+
+
+AS_OF = dt.date(2026, 3, 2)
+
+
+def _concurrent_document(rng: random.Random, n: int) -> dict:
+    """Orders of one regimen that may be given at the same time: several orders of the drugs ILD501
+    and ILD206 sum (IV and oral cyclophosphamide, MMF and MPA, rituximab, tocilizumab, pulses),
+    with starts around as_of, courses of a few doses or open-ended, some ended, some later."""
+    kinds = [
+        ("cyclophosphamide", "mg/m2", "iv", [250, 375, 500, 600, 750], ["once", "daily", "weekly", "q2w", "q3w", "q4w", "monthly"]),
+        ("cyclophosphamide", "mg", "oral", [50, 100, 150], ["daily", "bid"]),
+        ("mycophenolate mofetil", "mg", "oral", [500, 1000, 1500], ["bid", "daily"]),
+        ("mycophenolic acid", "mg", "oral", [360, 720], ["bid"]),
+        ("rituximab", "mg", "iv", [375, 500, 1000], ["once", "q2w", "weekly"]),
+        ("tocilizumab", "mg", "sc", [81, 162], ["weekly", "q2w"]),
+        ("methylprednisolone", "mg", "iv", [250, 500, 1000], ["daily", "once"]),
+        ("dexamethasone", "mg", "iv", [40, 80], ["daily"]),
+    ]
+    drug, unit, route, doses, freqs = rng.choice(kinds)
+    orders = []
+    for i in range(n):
+        if rng.random() < 0.3:  # now and then another drug of the table
+            drug, unit, route, doses, freqs = rng.choice(kinds)
+        o: dict = {"id": f"o{i}", "drug": drug, "dose": rng.choice(doses), "unit": unit,
+                   "route": rng.choice([route, route, route, None]), "frequency": rng.choice(freqs),
+                   "status": rng.choice(["new", "active", "active"])}
+        r = rng.random()
+        if r < 0.5:
+            o["doses"] = rng.randint(1, 8)
+        elif r < 0.7:
+            o["duration"] = {"value": rng.randint(1, 60), "unit": "d"}
+        if rng.random() < 0.6:
+            o["start"] = (AS_OF + dt.timedelta(days=rng.randint(-60, 60))).isoformat()
+        orders.append(o)
+    return {"id": "sum", "kind": "patient", "as_of": AS_OF.isoformat(),
+            "indication": {"condition": "ssc-ild", "rapidly_progressive": rng.random() < 0.7},
+            "patient": {"sex": "male", "age_years": 50, "weight_kg": 80, "height_cm": 180}, "orders": orders}
+
+
+@pytest.mark.parametrize("settings", [None, SITE], ids=["defaults", "site-options"])
+def test_the_sums_over_orders_give_the_hits_of_their_plain_versions(settings: Optional[Settings]) -> None:
+    # ILD501's and ILD206's sums over orders given at the same time (a sweep and a window search)
+    # against plain versions that look at every first day and every administration.
+    linter = Linter(copy.deepcopy(settings) if settings is not None else None)  # each document gives its as_of
+    rng = random.Random(501)
+    docs = [_concurrent_document(rng, rng.randint(2, 6)) for _ in range(1500)]
+    summed = dict.fromkeys(["ILD501 given at the same time", "ILD501 within 4 weeks", "ILD501 on one day",
+                            "ILD501 mycophenolate", "ILD206"], 0)
+    for reg in _regimens(linter, docs):
+        for code in ("ILD501", "ILD206"):
+            opts = linter._frozen_options[code]
+            fast = _hits(linter.by_code[code].check, reg, opts)
+            assert fast == _hits(REFERENCE[code], reg, opts), (code, reg.doc.orders)
+            for h in fast:
+                if h.also:
+                    if code == "ILD206" or "the maximum daily dose of mycophenolate" in h.message:
+                        key = code if code == "ILD206" else "ILD501 mycophenolate"
+                    else:
+                        key = next(k for k in summed if k.startswith("ILD501") and k[7:] in h.message)
+                    summed[key] += 1
+    assert all(n > 0 for n in summed.values()), summed  # every kind of sum is exercised, not only quiet paths
