@@ -325,3 +325,34 @@ def test_the_dated_reading_is_skipped_only_when_it_cannot_find_more(linter):
     assert lazy(taper, req("mmf", "mycophenolate mofetil", dated(step(1000, None, freq=2), "2026-03-20"))) == [False]
     assert lazy(req("pred", "prednisone", dated(step(20, None, 1), "2026-02-01", "2026-02-15"), step(10, 14, 2))) == [False]
     assert lazy(req("pred", "prednisone", step(20, 14, 1))) == []  # one step: no taper, no reading
+
+
+def _replay(*resources: dict) -> dict:
+    """A CDS Hooks order-sign request of these resources, replayed at AS_OF (extension orderlint-as-of)."""
+    res = [e["resource"] for e in bundle(*resources)["entry"]]
+    of = lambda *types: [{"resource": r} for r in res if r["resourceType"] in types]  # noqa: E731
+    return {"hook": "order-sign", "extension": {"orderlint-as-of": AS_OF.isoformat()},
+            "context": {"patientId": "p1", "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": of("MedicationRequest")}},
+            "prefetch": {"patient": res[0], "conditions": {"resourceType": "Bundle", "type": "searchset", "entry": of("Condition")}}}
+
+
+def test_a_replay_judges_every_reading_on_its_own_date():
+    # replayed at 2026-03-02 by a linter whose own date is today: the taper's steps are dated from
+    # 2026-03-02, and the other request, without a start, starts then too (it was read at today's
+    # date, after both steps had ended, and the 6000 mg/day passed)
+    linter = Linter(Settings(allow_as_of=True))
+    request = _replay(req("mmf", "mycophenolate mofetil", step(1500, 14, 1, freq=2), step(1500, 14, 2, freq=2)),
+                      req("mmf2", "CellCept", step(1500, None, freq=2)))
+    (r,) = lint_fhir(json.dumps(request), linter=linter, source="t.json")
+    msgs = [f.message for f in r.findings if f.code == "ILD501"]
+    assert len(msgs) == 2 and all("together 6000 mg/day" in m for m in msgs)
+    assert "order 'mmf#1'" in msgs[0] and "order 'mmf#2'" in msgs[1]
+    # the taper's reading for ILD302 too: prophylaxis until 2026-06-01 protects on 2026-03-02 (it was
+    # read at today's date, when its period had ended, and ILD302 fired)
+    pcp = req("smx", "sulfamethoxazole-trimethoprim", dated(step(1, None, freq=1, unit="{tbl}"), "2026-02-01", "2026-06-01"))
+    pcp["medicationCodeableConcept"]["text"] = "sulfamethoxazole 800 MG / trimethoprim 160 MG Oral Tablet"
+    taper = req("pred", "prednisone", step(20, 14, 1), step(10, 14, 2))
+    (r,) = lint_fhir(json.dumps(_replay(taper, pcp)), linter=linter, source="t.json")
+    assert [f for f in r.findings if f.code == "ILD302"] == []
+    (r,) = lint_fhir(json.dumps(_replay(taper)), linter=linter, source="t.json")
+    assert [f.order for f in r.findings if f.code == "ILD302"] == ["pred"]  # without it, the taper fires

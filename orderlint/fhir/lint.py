@@ -115,6 +115,8 @@ def lint_fhir_document(doc: Document, linter: "Linter", *, strict: bool = False)
         for m in mapped:
             if m.data is not None and asked is not None:
                 m.data["as_of"] = as_of.isoformat()
+                for v in m.variants:  # the other readings are judged on the same date (a replay's)
+                    v.data["as_of"] = as_of.isoformat()
             out.append(lint_mapped(m, linter, doc))
         return out
     except Exception as e:  # fail closed: a mapping fault is a finding, never a traceback or a pass

@@ -1496,6 +1496,7 @@ class _Mapper:
                 self._judge_taper(orders, ptr, keys, origin)
             m.variants.append(Variant(TAPER_CODES, vdata, origin))
             vdata, orders = variant()
+            vdata["as_of"] = self.as_of.isoformat()  # the date its steps are dated from
             earlier = False
             for _ptr, keys in steps:
                 earlier |= self._date_steps(orders, keys)
