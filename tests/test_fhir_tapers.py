@@ -276,8 +276,14 @@ def test_concurrent_pulse_requests_are_one_pulse_course(linter):
     (r,) = lint_fhir(json.dumps(b), linter=linter, source="t.json")
     assert [(f.order, f.severity) for f in r.findings if f.code == "ILD206"] == [("mp", "warning")]
     assert "6 administrations together > 3" in [f.message for f in r.findings if f.code == "ILD206"][0]
-    # a pulse in two steps of one request, one after the other, is judged step by step: 3 and 3
-    b = bundle(req("mp", "methylprednisolone", pulse(500, 3), pulse(500, 3)), rtx)
+    # a pulse in two steps of one request, one after the other: 1250 mg PE on no day, but 6 daily
+    # pulses in one course; 2 then 1 are 3, the most
+    b = bundle(req("mp", "methylprednisolone", pulse(1000, 3), pulse(500, 3)), rtx)
+    b["entry"][2]["resource"]["extension"] = [cond_rp]
+    (r,) = lint_fhir(json.dumps(b), linter=linter, source="t.json")
+    (f,) = [f for f in r.findings if f.code == "ILD206"]
+    assert f.order == "mp" and "6 administrations together > 3" in f.message and "PE/day together" not in f.message
+    b = bundle(req("mp", "methylprednisolone", pulse(1000, 2), pulse(500, 1)), rtx)
     b["entry"][2]["resource"]["extension"] = [cond_rp]
     (r,) = lint_fhir(json.dumps(b), linter=linter, source="t.json")
     assert [f.code for f in r.findings if f.code == "ILD207"] and [f for f in r.findings if f.code == "ILD206"] == []

@@ -194,10 +194,10 @@ def _ref_pulses_together(reg, opts, pulses):
     over_course = {o.index for o, _ in pulses if (o.administrations is None and o.course_known)
                    or (o.administrations is not None and o.administrations > opts["max-administrations"])}
     orders = [o for o, _ in pulses]
-    # runs: orders joined while their courses overlap, one after the other by first day
+    # runs: orders joined while their courses overlap or follow without a day between, by first day
     runs: list[list] = []
     for o in sorted(orders, key=lambda o: _ref_span(reg, o)[0]):
-        if runs and _ref_span(reg, o)[0] < max(_ref_span(reg, q)[1] for q in runs[-1]):
+        if runs and _ref_span(reg, o)[0] <= max(_ref_span(reg, q)[1] for q in runs[-1]):
             runs[-1].append(o)
         else:
             runs.append([o])
@@ -217,7 +217,7 @@ def _ref_pulses_together(reg, opts, pulses):
         if problems:
             top = max(run, key=lambda o: pe_of[o.index])
             names = " + ".join(f"order {o.ref!r} {o.describe()} ({fmt(pe_of[o.index])} mg PE/day)" for o in run)
-            yield Hit(f"{names}, given at the same time, exceed the RP-ILD pulse course together: " + "; ".join(problems),
+            yield Hit(f"{names}, one pulse course, exceed the RP-ILD pulse course together: " + "; ".join(problems),
                       f"{top.pointer}/dose", top.index, render(FIX_206, opts), tuple(o.index for o in run if o is not top))
 
 

@@ -230,10 +230,10 @@ def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[H
     source=src(f"{SEED} (pulse methylprednisolone 1000 mg daily for 3 days)", "seed guidance", "U", SEED_URL),
     rationale=(
         "The seed's pulse is methylprednisolone 1000 mg daily (1250 mg prednisone-equivalent) for 3 days; more raises "
-        "renal-crisis and infection risk. The guideline text retrieved gives no dose. Pulse orders given at the same "
-        "time (courses that overlap; any systemic glucocorticoid, in prednisone-equivalent) are one pulse course: "
-        "their prednisone-equivalent on a day and their administrations are added up, in one finding naming them "
-        "all; an order that exceeds alone has its own finding."
+        "renal-crisis and infection risk. The guideline text retrieved gives no dose. Pulse orders whose courses "
+        "overlap or follow each other without a day between (any systemic glucocorticoid, in prednisone-equivalent) "
+        "are one pulse course: the prednisone-equivalent of those given on one day and the administrations of all "
+        "are added up, in one finding naming them; an order that exceeds alone has its own finding."
     ),
     fix=FIX_206,
     options={
@@ -281,21 +281,23 @@ def pulse_course_exceeds(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 
 def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", float]],
                      over_pe: set[int], over_course: set[int]) -> Iterator[Hit]:
-    """ILD206 over pulse orders given at the same time (Regimen.given_together; any systemic
-    glucocorticoid, in prednisone-equivalent): two methylprednisolone 500 mg IV daily x3 orders
-    side by side are 1250 mg PE a day over 6 administrations, as one order of 500 mg twice daily x6
-    is. One finding per run of overlapping pulses, naming them all: their PE on a day together
-    above the maximum, or their administrations together more than the most. An order that
-    exceeds alone is left out of the sum it exceeds (its own finding says it); the successive
-    steps of a FHIR taper do not overlap."""
+    """ILD206 over pulse orders of one pulse course (any systemic glucocorticoid, in
+    prednisone-equivalent): two methylprednisolone 500 mg IV daily x3 orders side by side are
+    1250 mg PE a day over 6 administrations, as one order of 500 mg twice daily x6 is. A course is
+    a run of pulse orders whose courses overlap or follow each other without a day between (1000 mg
+    x3, then 500 mg x3 from the day after: 6 daily pulses, as the steps of a FHIR taper are read).
+    One finding per course, naming its orders: their PE on a day together (orders given at the
+    same time, Regimen.given_together) above the maximum, or their administrations together more
+    than the most. An order that exceeds alone is left out of the sum it exceeds (its own finding
+    says it)."""
     pe_of = {o.index: pe for o, pe in pulses}
-    # Runs of overlapping courses (one pulse course each), and the largest PE a day of two or more
-    # orders of a run together, from the sets given at the same time (each within one run).
+    # Runs of courses that overlap or follow without a gap (one pulse course each), and the largest
+    # PE a day of two or more orders of a run together, from the sets given at the same time.
     runs: list[list["Order"]] = []
     run_of: dict[int, int] = {}
     end = -math.inf
     for first, last, o in sorted(((*reg.course_span(o), o) for o, _ in pulses), key=lambda x: x[0]):
-        if not runs or first >= end:  # after every course so far has ended: a new run
+        if not runs or first > end:  # a day after every course so far has ended: a new run
             runs.append([])
             end = last
         else:
@@ -323,7 +325,7 @@ def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", 
         if problems:
             top = max(run, key=lambda o: pe_of[o.index])  # the largest; the first of equal ones
             names = " + ".join(f"order {o.ref!r} {o.describe()} ({fmt(pe_of[o.index])} mg PE/day)" for o in run)
-            yield Hit(f"{names}, given at the same time, exceed the RP-ILD pulse course together: " + "; ".join(problems),
+            yield Hit(f"{names}, one pulse course, exceed the RP-ILD pulse course together: " + "; ".join(problems),
                       f"{top.pointer}/dose", top.index, render(FIX_206, opts), tuple(o.index for o in run if o is not top))
 
 
