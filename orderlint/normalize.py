@@ -398,10 +398,7 @@ class Regimen:
         """When an order's course ends, in days after as_of (negative: before it): its ``start``
         (else as_of) plus its course length; ``math.inf`` for an open-ended course, or one whose
         length cannot be computed (it may run on)."""
-        if not o.course_known or o.course_days is None:
-            return math.inf
-        start = self.doc.orders[o.index].start
-        return (0 if start is None else (start - self.as_of).days) + o.course_days
+        return self.course_span(o)[1]
 
     def day_after(self, days: float) -> str:
         """The date ``days`` after as_of (the day a course ends on), for messages."""
