@@ -517,10 +517,6 @@ def _say_settings(settings: "Settings") -> None:
         # every document that gives none, which used to go unsaid.
         click.echo(f"orderlint: evaluation date {settings.as_of}, not today, for documents that give no as_of "
                    f"(as-of in {settings.origin('as-of')})", err=True)
-    if settings.skipped_config is not None:
-        from orderlint.config import NO_CONFIG_ENV
-
-        click.echo(f"orderlint: {NO_CONFIG_ENV} is set: configuration file {settings.skipped_config} was not read", err=True)
 
 
 def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder: Any, write_baseline: Optional[str],

@@ -422,8 +422,9 @@ def test_non_finite_and_overlong_numbers_are_invalid(tmp_path, text, expect):
 def test_huge_but_finite_doses_are_checked(tmp_path):
     # rules.md 2nd ed. (OL003): 1e308 g is an infinite number of mg, an arithmetic result that is not
     # finite, so OL003 (exit 1 at the default --fail-on) and never "inf mg/day";
-    # 5e-324 g is below the range (info: exit 0).
-    for i, (dose, code, exit_code) in enumerate([(1e308, "OL003", 1), (5e-324, "ILD502", 0)]):
+    # 5e-324 g bid is 1e-320 mg a day, which rounds to 0 at the 2 decimals limits compare: a zero
+    # result, OL003 too (it was ILD502's "= 0 mg/day", an info, exit 0).
+    for i, (dose, code, exit_code) in enumerate([(1e308, "OL003", 1), (5e-324, "OL003", 1)]):
         doc = copy.deepcopy(CLEAN)
         doc["orders"][0].update(dose=dose, unit="g")
         r = orderlint_run("check", dump(tmp_path / f"d{i}.json", doc))

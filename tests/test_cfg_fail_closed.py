@@ -285,10 +285,11 @@ def test_orderlint_no_config_says_which_file_it_did_not_read(tmp_path, monkeypat
     _site(tmp_path, monkeypatch, 'ignore = ["ILD402"]\n')
     (tmp_path / "doc.json").write_text(json.dumps(NO_AS_OF))
     monkeypatch.setenv("ORDERLINT_NO_CONFIG", "1")
-    res = CliRunner().invoke(cli, ["check", "doc.json", "--as-of", "2026-03-02"])
-    assert "ORDERLINT_NO_CONFIG is set" in res.stderr and ".orderlint.toml was not read" in res.stderr, res.stderr
+    # `orderlint config` says which file the variable kept from being read (check does not repeat it
+    # on every run: the variable is set on purpose, as the test suite itself sets it).
     res = CliRunner().invoke(cli, ["config"])
     assert res.exit_code == 0 and "not read: ORDERLINT_NO_CONFIG is set" in res.output, res.output
+    assert ".orderlint.toml" in res.output
     monkeypatch.delenv("ORDERLINT_NO_CONFIG")
-    res = CliRunner().invoke(cli, ["check", "doc.json", "--as-of", "2026-03-02"])
-    assert "ORDERLINT_NO_CONFIG" not in res.stderr
+    res = CliRunner().invoke(cli, ["config"])
+    assert "ORDERLINT_NO_CONFIG" not in res.output

@@ -388,6 +388,8 @@ def _decide_reference(
             amounts: dict[tuple[str, str], Optional[float]] = {}
             for basis, per in needed:
                 v, problem = _amount_reference(o, basis, per, weight, bsa)
+                if v is not None and round(v, 2) == 0:  # limits compare amounts at 2 decimals
+                    v, problem = None, (f"the {basis} {N._PER_WORDS[per]} ({v:.3g} {basis}) rounds to 0 at 2 decimals", "/dose")
                 amounts[(basis, per)] = v
                 # A value missing from the order is already named above.
                 if problem is not None and not (o.missing and N._from_missing(o, problem)):
@@ -403,6 +405,12 @@ def _decide_reference(
         if mg is not None:
             pe = round(mg * drug.pe_factor, 2)
             o.pe = pe if 0.0 < pe < math.inf else None
+            if o.pe is None and o.checked:  # rules.md OL003: a result that is zero or not finite
+                exact = mg * drug.pe_factor
+                said = (f"its daily prednisone-equivalent ({N._num(mg)} mg/day x {drug.pe_factor:.4g} = {exact:.3g} mg) "
+                        "rounds to 0 mg at 2 decimals" if math.isfinite(exact)
+                        else "its daily prednisone-equivalent does not compute to a finite number of mg")
+                N._add(out.setdefault(o.index, []), said, "/dose")
 
 
 
