@@ -33,7 +33,7 @@ import pickle
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Optional, Union
 
 try:
     from pyspark.sql import DataFrame, SparkSession, functions as F
@@ -44,7 +44,7 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 if TYPE_CHECKING:
     from orderlint.config import Settings
     from orderlint.engine import Linter
-    from orderlint.findings import Result
+    from orderlint.findings import Result, Status
     from orderlint.reader import Document
 
 __all__ = ["FINDINGS_SCHEMA", "lint_dataframe", "lint_fhir_bulk"]
@@ -320,7 +320,9 @@ def lint_dataframe(
 # FHIR resource (its own group, its OL001 row); grp 0 a resource keyed by its patient ('' when it
 # names none); grp 2 a resource that names no patient in an export of several patients (its own
 # group, keyed by its file id and line: used by none, its OL008 row, or for a MedicationRequest or
-# MedicationStatement its OL001 row; orderlint.fhir.bulk.unused_result).
+# MedicationStatement its OL001 row; orderlint.fhir.bulk.unused_result); grp 3 the resources one
+# file holds for one `count` of the export manifest (key the count's number, line the file's
+# non-blank lines: its group is that count's check, an OL001 row when they differ).
 _ENTRY_SCHEMA = StructType([
     StructField("grp", IntegerType(), False),
     StructField("key", StringType(), False),
@@ -334,6 +336,7 @@ _ENTRY_SCHEMA = StructType([
 ])
 _REF_SCHEMA = StructType([StructField("key", StringType(), False), StructField("ref", StringType(), False)])
 _KEY_SCHEMA = StructType([StructField("key", StringType(), False)])
+_HELD_SCHEMA = StructType([StructField("fid", IntegerType(), False)])
 _MED_SCHEMA = StructType([
     StructField("ref", StringType(), False), StructField("fid", IntegerType(), False),
     StructField("line", IntegerType(), False), StructField("text", StringType(), False),
@@ -342,18 +345,25 @@ _MED_SCHEMA = StructType([
 
 class _BulkReader:
     """mapInArrow over (fid, path, name) rows: reads each export file line by line (raw bytes, as
-    the command line does), in one of four passes: ``res`` (every resource keyed by patient, and
-    the lines that are not resources), ``refs`` (patient -> referenced Medication), ``med``
-    (the Medications) and ``keys`` (up to two patients per file: enough to tell whether the export
-    holds one patient or several). The ``refs`` and ``med`` passes skip, without parsing, lines
-    that cannot match; ``keys`` stops reading a file at its second patient."""
+    the command line does), in one of five passes: ``res`` (every resource keyed by patient, the
+    lines that are not resources and the OperationOutcomes that report an error, each its OL001,
+    and, for each manifest ``count`` a file is part of, the file's lines), ``refs`` (patient ->
+    referenced Medication), ``med`` (the Medications), ``keys`` (up to two patients per file:
+    enough to tell whether the export holds one patient or several) and ``held`` (whether the file
+    holds a MedicationRequest or MedicationStatement, alone or in a Bundle). The ``refs``, ``med``
+    and ``held`` passes skip, without parsing, lines that cannot match; ``keys`` stops reading a
+    file at its second patient, ``held`` at its first order.
 
-    def __init__(self, job: _Job, mode: str) -> None:
+    ``counted``: file id -> the numbers of the manifest counts it is part of (``res`` pass)."""
+
+    def __init__(self, job: _Job, mode: str, counted: Optional[dict[int, list[int]]] = None) -> None:
         self.job = job
         self.mode = mode
+        self.counted = counted or {}
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
-        schema = _arrow_of({"res": _ENTRY_SCHEMA, "refs": _REF_SCHEMA, "med": _MED_SCHEMA, "keys": _KEY_SCHEMA}[self.mode])
+        schema = _arrow_of({"res": _ENTRY_SCHEMA, "refs": _REF_SCHEMA, "med": _MED_SCHEMA, "keys": _KEY_SCHEMA,
+                            "held": _HELD_SCHEMA}[self.mode])
         out: list[tuple[Any, ...]] = []
         for batch in batches:
             for fid, path, name in zip(*(c.to_pylist() for c in batch.columns)):
@@ -369,11 +379,19 @@ class _BulkReader:
         return [(1, source, None, fid, line, message, ptr, at[0], at[1])] if self.mode == "res" else []
 
     def _file(self, fid: int, path: str, name: str) -> Iterator[tuple[Any, ...]]:
-        from orderlint.fhir.bulk import _med_refs, _patient_key
+        yield from self._lines(fid, path, name)
+        if self.mode == "res":  # the file's lines, for each manifest count it is part of
+            for idx in self.counted.get(fid, ()):
+                yield (3, str(idx), None, fid, self.lines, None, None, None, None)
+
+    def _lines(self, fid: int, path: str, name: str) -> Iterator[tuple[Any, ...]]:
+        from orderlint.fhir.bulk import _med_refs, _medications_in, _outcome_error, _patient_key
+        from orderlint.fhir.mapping import MEDICATION_TYPES
         from orderlint.reader import iter_jsonl_lines, jsonl_document, open_lines
 
         mode = self.mode
         seen: list[str] = []  # "keys": this file's first two patients
+        self.lines = 0  # non-blank lines read (what a manifest's `count` counts, as the command line counts them)
         try:
             stream = open_lines(path)
         except OSError as e:
@@ -382,10 +400,13 @@ class _BulkReader:
         with stream:
             try:
                 for _src, lineno, raw in iter_jsonl_lines(stream, name):
-                    if raw is not None and mode in ("refs", "med"):
-                        needle = b"Medication" if mode == "med" else b"medicationReference"
-                        if needle not in raw and b"\\u" not in raw:  # a \u escape could spell it
-                            continue
+                    self.lines += 1
+                    if raw is not None and mode in ("refs", "med", "held"):
+                        if mode == "held":
+                            if b"MedicationRequest" not in raw and b"MedicationStatement" not in raw and b"\\u" not in raw:
+                                continue
+                        elif (b"Medication" if mode == "med" else b"medicationReference") not in raw and b"\\u" not in raw:
+                            continue  # (a \u escape could spell it)
                     doc = jsonl_document(name, lineno, raw)
                     if doc.error is not None:
                         err = doc.error
@@ -400,7 +421,16 @@ class _BulkReader:
                         if mode == "med" and isinstance(r.get("id"), str):
                             yield (f"Medication/{r['id']}", fid, lineno, doc.text)
                         continue
-                    if mode == "res":
+                    if r["resourceType"] == "OperationOutcome":  # what the export says went wrong: no patient's
+                        message = _outcome_error(r) if mode == "res" else None
+                        if message is not None:
+                            yield from self._error(fid, lineno, f"{name}:{lineno}", message, "", (lineno, 1))
+                        continue
+                    if mode == "held":
+                        if r["resourceType"] in MEDICATION_TYPES or (r["resourceType"] == "Bundle" and _medications_in(r) > 0):
+                            yield (fid,)
+                            return  # one is enough: the export holds orders
+                    elif mode == "res":
                         yield (0, _patient_key(r) or "", None, fid, lineno, doc.text, None, None, None)
                     elif mode == "keys":
                         k = _patient_key(r)
@@ -447,11 +477,13 @@ class _BulkPatients:
 
 class _BulkPatient:
     """One patient's resources (and the Medications they reference) -> findings rows, mapped and
-    located exactly as ``orderlint.fhir.bulk`` does."""
+    located exactly as ``orderlint.fhir.bulk`` does. ``checks``: each manifest count's number ->
+    (its files' ids, the resources the manifest counts in them)."""
 
-    def __init__(self, job: _Job, files: dict[int, str]) -> None:
+    def __init__(self, job: _Job, files: dict[int, str], checks: Optional[dict[str, tuple[list[int], int]]] = None) -> None:
         self.job = job
         self.files = files
+        self.checks = checks or {}
 
     def rows(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         linter = _linter(self.job)
@@ -460,6 +492,8 @@ class _BulkPatient:
             out = [self._bad_line(linter, r) for r in rows]
         elif grp == 2:
             out = [row for r in rows for row in self._unused(linter, r)]
+        elif grp == 3:
+            out = self._count(linter, key, rows)
         else:
             try:
                 out = self._patient(linter, key, rows)
@@ -474,6 +508,16 @@ class _BulkPatient:
 
         f = linter._finding("OL001", r["text"], r["ptr"], None, None, (r["eline"], r["ecol"]))
         return _result_rows(FhirResult(r["key"], None, "invalid", None, [f]), r["key"])[0]
+
+    def _count(self, linter: Linter, key: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """A manifest count: an OL001 row at its (first) file when its files do not hold the
+        resources it counts (orderlint.fhir.bulk.count_problem)."""
+        from orderlint.fhir.bulk import count_problem
+
+        fids, count = self.checks[key]
+        n = sum(r["line"] for r in rows)  # each file of the count gives one row (its lines)
+        message = count_problem([self.files[fid] for fid in fids], n, count)
+        return [] if message is None else [_file_row(linter, "OL001", self.files[fids[0]], "invalid", message)]
 
     def _unused(self, linter: Linter, r: dict[str, Any]) -> list[tuple[Any, ...]]:
         """A resource that names no patient, in an export of several: used by none (one OL008 row; a
@@ -491,7 +535,7 @@ class _BulkPatient:
         return _result_rows(result, source)
 
     def _patient(self, linter: Linter, key: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        from orderlint.fhir.bulk import _relocate, patient_bundle
+        from orderlint.fhir.bulk import NO_MEDICATIONS, _relocate, patient_bundle
         from orderlint.fhir.lint import lint_mapped
         from orderlint.fhir.mapping import map_fhir
         from orderlint.reader import Document
@@ -503,19 +547,56 @@ class _BulkPatient:
         doc = Document(source=source, data=bundle, text=None)
         located: dict[int, Document] = {}
         out: list[tuple[Any, ...]] = []
+        held = rows[0].get("held", True)  # the pipeline's rows always say (a group built by hand may not)
         for mapped in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None),
                                lookback=getattr(linter, "_lookback", None)):
             result = lint_mapped(mapped, linter, doc)
             result.findings = [_relocate(f, places, files, located, first) for f in result.findings]
+            if not held:  # said where each patient's no-orders is, as the command line says it
+                for f in result.findings:
+                    if f.code == "OL008" and f.message.startswith("no-orders:"):
+                        f.message += NO_MEDICATIONS
             out.extend(_result_rows(result, key or result.patient or result.id or source))
         return out
+
+
+def _file_row(linter: Linter, code: str, source: str, status: "Status", message: str) -> tuple[Any, ...]:
+    """The row of a result of the export itself (a file, or the manifest), as orderlint.fhir.bulk
+    gives it: one finding at line 1, column 1, pointer ''; ``document_id`` its source."""
+    from orderlint.fhir.lint import FhirResult
+
+    f = linter._finding(code, message, "", None, None, (1, 1))
+    return _result_rows(FhirResult(source, None, status, None, [f]), source)[0]
+
+
+class _Export(NamedTuple):
+    """What the driver reads of an export: the manifest and the folder's listing, never a file's
+    lines. ``files``: (file id, absolute path, name as the command line shows it) of each file
+    read; ``names``: every file's name by id, numbered as orderlint.fhir.bulk numbers them;
+    ``problems``: the manifest's OL001 messages (entries not in the folder, no url, a partial
+    request); ``manifest``: its name; ``checks``: each manifest count as (file ids, resources);
+    ``unread``: the files of drugs that are not read (UNREAD_MEDICATION_TYPES)."""
+
+    files: list[tuple[int, str, str]]
+    names: dict[int, str]
+    problems: list[str]
+    manifest: str
+    checks: list[tuple[list[int], int]]
+    unread: list[str]
 
 
 def _export_files(path: str) -> tuple[list[tuple[int, str, str]], dict[int, str]]:
     """(file id, absolute path, name as the command line shows it) of every NDJSON file of the
     export that is read, and the names of all of them, numbered as ``orderlint.fhir.bulk``
     numbers them (sorted by name, read or not)."""
-    from orderlint.fhir.bulk import TYPES, bulk_files
+    e = _export(path)
+    return e.files, e.names
+
+
+def _export(path: str) -> _Export:
+    """The export's files and its manifest's findings, as orderlint.fhir.bulk reads them
+    (``_export_files``: the files named by a type and those the manifest lists), on the driver."""
+    from orderlint.fhir import bulk
 
     local = path[len("file://"):] if path.startswith("file://") else path
     if "://" in local:
@@ -523,12 +604,16 @@ def _export_files(path: str) -> tuple[list[tuple[int, str, str]], dict[int, str]
                          f"path), not {path!r}")
     if not os.path.isdir(local):
         raise ValueError(f"not a Bulk Data export folder: {path!r} is not a folder")
-    found = bulk_files(local)
-    if not found:
+    if not bulk.is_bulk_folder(local):
         raise ValueError(f"not a Bulk Data export folder: no NDJSON file named by a resource type "
-                         f"(Patient.ndjson, Observation.000.ndjson) in {path!r}")
-    read = [(fid, os.path.abspath(p), p) for fid, (rtype, p) in enumerate(found) if rtype in TYPES]
-    return read, {fid: p for fid, (_, p) in enumerate(found)}
+                         f"(Patient.ndjson, Observation.000.ndjson) and no export manifest ({bulk.MANIFEST}) in {path!r}")
+    found, problems, counts = bulk._export_files(local)
+    read = [(fid, os.path.abspath(p), p) for fid, (rtype, p) in enumerate(found) if rtype in bulk.TYPES or rtype == ""]
+    fid_of = {p: fid for fid, _abs, p in read}
+    checks = [([fid_of[p] for p in paths], n) for paths, n in counts if all(p in fid_of for p in paths)]
+    unread = [p for rtype, p in found if rtype in bulk.UNREAD_MEDICATION_TYPES]
+    return _Export(read, {fid: p for fid, (_, p) in enumerate(found)}, problems, os.path.join(local, bulk.MANIFEST),
+                   checks, unread)
 
 
 def lint_fhir_bulk(
@@ -545,20 +630,37 @@ def lint_fhir_bulk(
     regimen per patient (grouped by Spark, so a task holds one patient's resources at a time).
 
     ``document_id`` is the patient id and ``source`` ``Patient/<id>``; a line that is not a FHIR
-    resource is an OL001 row whose ``document_id`` is ``<file>:<line>``. A resource that names no
+    resource, or an OperationOutcome that reports an error, is an OL001 row whose ``document_id``
+    is ``<file>:<line>``. A resource that names no
     patient is the patient's in an export of one patient; in an export of several it is used by
     none, and is a ``not-applicable`` row whose ``document_id`` is ``<file>:<line>``, with OL008
     ``unresolved-reference`` (fhir.md section 1; as the command line does, orderlint.fhir.bulk); a
     MedicationRequest or MedicationStatement among them, an order or a drug taken never checked,
     is an ``invalid`` row with OL001.
+
+    A failed or partial export is never a pass, as with the command line (orderlint.fhir.bulk):
+    the export manifest (``manifest.json``) is read on the driver, and an entry whose file is not
+    in the folder, an output with no url, or a kick-off request with ``_since`` or a ``_type``
+    without the orders is an OL001 row whose ``document_id`` is the manifest; the files it lists
+    are read with the others (its error files too); a file whose resources (counted by the
+    executors, in the same pass) are not its manifest ``count`` is an OL001 row whose
+    ``document_id`` is the file. A file of MedicationAdministrations or MedicationDispenses is an
+    OL008 row whose ``document_id`` is the file; an export with no order at all says so in each
+    no-orders note.
     ``path`` must be a folder the executors can open (local, or a shared mount).
     """
     job = _prepare(config, as_of, plugins, entry_points)
-    files, names = _export_files(path)
+    export = _export(path)
+    files, names = export.files, export.names
+    checks = {str(i): check for i, check in enumerate(export.checks)}
+    counted: dict[int, list[int]] = {}
+    for i, (fids, _n) in enumerate(export.checks):
+        for fid in fids:
+            counted.setdefault(fid, []).append(i)
     listing = spark.createDataFrame(files, "fid int, path string, name string").repartition(max(1, len(files)))
 
     def scan(mode: str, schema: StructType) -> DataFrame:
-        return listing.mapInArrow(_BulkReader(job, mode), schema)
+        return listing.mapInArrow(_BulkReader(job, mode, counted if mode == "res" else None), schema)
 
     entries = scan("res", _ENTRY_SCHEMA)
     meds = scan("med", _MED_SCHEMA)
@@ -573,7 +675,10 @@ def lint_fhir_bulk(
     # to the only patient; with several, each is its own group (grp 2) and its Medications are
     # not needed; with none, they stay one regimen.
     keys = scan("keys", _KEY_SCHEMA).distinct().limit(2)
-    patients = F.broadcast(keys.agg(F.count("key").alias("n_patients"), F.max("key").alias("only_patient")))
+    # Whether the export holds any order (a file with one gives one row): without, each no-orders
+    # note says so (orderlint.fhir.bulk.NO_MEDICATIONS).
+    held = scan("held", _HELD_SCHEMA).agg((F.count("fid") > 0).alias("held"))
+    patients = F.broadcast(keys.agg(F.count("key").alias("n_patients"), F.max("key").alias("only_patient")).crossJoin(held))
     unnamed = (F.col("grp") == 0) & (F.col("key") == "")
     several = F.col("n_patients") > 1
     rows = entries.unionByName(joined).crossJoin(patients).where(~(unnamed & several & F.col("ref").isNotNull())).select(
@@ -581,10 +686,20 @@ def lint_fhir_bulk(
         F.when(unnamed & (F.col("n_patients") == 1), F.col("only_patient"))
          .when(unnamed & several, F.concat_ws(":", F.col("fid").cast("string"), F.col("line").cast("string")))
          .otherwise(F.col("key")).alias("key"),
-        "ref", "fid", "line", "text", "ptr", "eline", "ecol",
+        "ref", "fid", "line", "text", "ptr", "eline", "ecol", "held",
     )
     # Grouped by a shuffle on the patient and a sort within each partition: one streaming pass
     # then sees each patient's rows together (no per-group Arrow round trip, which costs more
     # than linting a small patient), holding one patient at a time.
     by_patient = rows.repartition("grp", "key").sortWithinPartitions("grp", "key")
-    return by_patient.mapInArrow(_BulkPatients(_BulkPatient(job, names)), FINDINGS_SCHEMA)
+    found = by_patient.mapInArrow(_BulkPatients(_BulkPatient(job, names, checks)), FINDINGS_SCHEMA)
+    # The export's own rows that the manifest and the listing give (a handful): made on the driver.
+    linter = _linter(job)
+    own = [_file_row(linter, "OL001", export.manifest, "invalid", message) for message in export.problems]
+    if "OL008" in linter.enabled:
+        from orderlint.fhir.bulk import unread_message
+
+        own += [_file_row(linter, "OL008", p, "not-applicable", unread_message(p)) for p in export.unread]
+    if not own:
+        return found
+    return found.unionByName(spark.createDataFrame([tuple(_utf8(v) for v in row) for row in own], FINDINGS_SCHEMA))

@@ -406,9 +406,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
             yield FhirResult(source, None, "invalid", None, [f])
         if "OL008" in linter.enabled:
             for rtype, path in unread:
-                f = linter._finding("OL008", f"unsupported-resource: {os.path.basename(path)} is not read (a Bulk Data export is "
-                                    f"read for its MedicationRequests and MedicationStatements): the drugs it records are not checked",
-                                    "", None, None)
+                f = linter._finding("OL008", unread_message(path), "", None, None)
                 yield FhirResult(path, None, "not-applicable", None, [f])
         first = [pid for (pid,) in db.execute(FIRST_PATIENTS_SQL)]
         unnamed = db.execute(UNNAMED_SQL).fetchone() is not None
@@ -441,13 +439,28 @@ NO_MEDICATIONS = (" (the export holds no MedicationRequest or MedicationStatemen
 def _count_check(db: "sqlite3.Connection", paths: list[str], n: int, count: int) -> None:
     """An OL001 at the file when it does not hold the resources its manifest `count` says: a file
     cut short (or not the one the export wrote) is missing patient data, never a pass."""
+    message = count_problem(paths, n, count)
+    if message is not None:
+        db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], message))
+
+
+def unread_message(path: str) -> str:
+    """The OL008 message of a file of drugs that is not read (UNREAD_MEDICATION_TYPES). Shared with
+    orderlint.spark."""
+    return (f"unsupported-resource: {os.path.basename(path)} is not read (a Bulk Data export is read for its "
+            "MedicationRequests and MedicationStatements): the drugs it records are not checked")
+
+
+def count_problem(paths: list[str], n: int, count: int) -> Optional[str]:
+    """The OL001 message (at ``paths[0]``) of files holding ``n`` resources that their manifest
+    counts ``count``, else None. Shared with orderlint.spark, so that both give the same rows."""
     if n == count:
-        return
+        return None
     names = ", ".join(os.path.basename(p) for p in paths)
     held = f"{'hold' if len(paths) > 1 else 'holds'} {n} resource{'' if n == 1 else 's'}"
     why = ("the file is not all of the export, and what it lacks was not checked" if n < count else
            "the file is not the one the export listed: which of its resources belong to the export is not known")
-    db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], f"{names} {held}, but the export manifest counts {count}: {why}"))
+    return f"{names} {held}, but the export manifest counts {count}: {why}"
 
 
 def _outcome_error(r: dict) -> Optional[str]:
@@ -692,5 +705,5 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
                        file=files[fid])
 
 
-__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "NO_MEDICATIONS", "TYPES", "UNREAD_MEDICATION_TYPES", "bulk_files", "connect", "export_paths", "is_bulk_folder",
-           "iter_bulk", "unused_result"]
+__all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "NO_MEDICATIONS", "TYPES", "UNREAD_MEDICATION_TYPES", "bulk_files", "connect", "count_problem", "export_paths", "is_bulk_folder",
+           "iter_bulk", "unread_message", "unused_result"]
