@@ -199,6 +199,30 @@ def test_a_file_whose_resources_are_not_its_manifest_count_is_an_OL001_row_at_th
     assert "holds 3 resources, but the export manifest counts 4" in message
 
 
+def test_files_saved_under_their_type_names_are_counted_together(spark, linter, tmp_path):
+    # Two outputs whose urls name no file here, and two unlisted MedicationRequest files: their
+    # resources are counted together against the manifest's total (orderlint.fhir.bulk._export_files).
+    folder = export(tmp_path)
+    mr = lines("MedicationRequest.ndjson")
+    (folder / "MedicationRequest.ndjson").unlink()
+    (folder / "MedicationRequest.000.ndjson").write_text(mr[0] + "\n")
+    (folder / "MedicationRequest.001.ndjson").write_text(mr[1] + "\n")
+    manifest(folder, [{"type": "MedicationRequest", "url": "https://ehr.example.org/f/a1", "count": 2},
+                      {"type": "MedicationRequest", "url": "https://ehr.example.org/f/a2", "count": 2}])
+    ((doc, message, _line),) = errors(same_rows(spark, folder, linter))
+    assert doc == str(folder / "MedicationRequest.000.ndjson") and message.startswith(
+        "MedicationRequest.000.ndjson, MedicationRequest.001.ndjson hold 2 resources, but the export manifest counts 4")
+
+
+def test_a_folder_of_only_a_manifest_whose_files_are_all_absent_gives_the_readers_rows(spark, linter, tmp_path):
+    # Before: refused as "not a Bulk Data export folder" (no file named by a type), where the
+    # command line says which files are missing.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    manifest(folder)
+    rows = same_rows(spark, folder, linter)
+    assert len(errors(rows)) == 4 and {r[0] for r in rows} == {str(folder / "manifest.json")}
+
 def test_untyped_outputs_of_a_manifest_organized_by_patient_are_read(spark, linter, tmp_path):
     # `outputOrganizedBy`: no file is named by a type. Before: "not a Bulk Data export folder".
     folder = tmp_path / "export"
