@@ -631,9 +631,9 @@ def lint_fhir_bulk(
 
     ``document_id`` is the patient id and ``source`` ``Patient/<id>``; a line that is not a FHIR
     resource, or an OperationOutcome that reports an error, is an OL001 row whose ``document_id``
-    is ``<file>:<line>``. A resource that names no
-    patient is the patient's in an export of one patient; in an export of several it is used by
-    none, and is a ``not-applicable`` row whose ``document_id`` is ``<file>:<line>``, with OL008
+    is ``<file>:<line>``. A resource that names no patient is the patient's in an export of one
+    patient; in an export of several it is used by none, and is a ``not-applicable`` row whose
+    ``document_id`` is ``<file>:<line>``, with OL008
     ``unresolved-reference`` (fhir.md section 1; as the command line does, orderlint.fhir.bulk); a
     MedicationRequest or MedicationStatement among them, an order or a drug taken never checked,
     is an ``invalid`` row with OL001.
