@@ -584,7 +584,7 @@ def unused_result(linter: "Linter", path: str, line: int, raw: str) -> "FhirResu
                             "", None, None)
         return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None)
     message = _outcome_error(r) if rtype == "OperationOutcome" and isinstance(r, dict) else None
-    if message is not None:  # orderlint.spark reads an export's OperationOutcomes as lines that name no patient
+    if message is not None:  # both readers report an OperationOutcome at its line; should one come here, the same
         f = linter._finding("OL001", message, "", None, None)
         return FhirResult(source, None, "invalid", None, [_relocate(f, [(0, line, raw)], {0: path}, {}, 0)], patient=None)
     if rtype in MEDICATION_TYPES and isinstance(r, dict):
