@@ -155,10 +155,11 @@ def _shown(reg: "Regimen", o: "Order", lim: Limit, value: float) -> str:
 
 
 def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]], above: bool) -> Iterator[Hit]:
-    # Maxima: the orders of each drug with limits, and the (order, limit) pairs that fired alone, for
-    # the sums over orders given at the same time (_summed); only a drug with two such orders is summed.
-    limited: Optional[dict[str, list["Order"]]] = {} if above else None
-    alone: set[tuple[int, str]] = set()
+    # Maxima: the orders of drugs with limits, and the (order, limit) pairs that fired alone, for the
+    # sums over orders given at the same time (_sums); only a drug with two such orders is summed. A
+    # list and a set made only when needed: most documents have one such order and no finding.
+    limited: Optional[list["Order"]] = [] if above else None
+    alone: Optional[set[tuple[int, str]]] = None
     for o in reg.active():
         # Most active orders are of drugs without limits: looked up first, so they cost one dict read.
         # Bare "mycophenolate" has none either: MMF and MPA limits differ, so its dose cannot be
@@ -169,12 +170,8 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
         route = o.route
         if route is not None and route not in SYSTEMIC_ROUTES:  # common.systemic(o), inlined
             continue  # rules.md 2nd ed.: a non-systemic order is not an order of a checked drug
-        if limited is not None and o.drug is not None:  # rows found: o.drug is known
-            same = limited.get(o.drug.name)
-            if same is None:
-                limited[o.drug.name] = [o]
-            else:
-                same.append(o)
+        if limited is not None:
+            limited.append(o)
         amounts = o.amounts
         for lim, need, weekly, four_weeks in rows:
             # A missing route is read as systemic (regimen-format.md): every route's maximum applies
@@ -202,17 +199,31 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
             value = round(x, 2)
             if (value > bound) if above else (value < bound):
                 if above:
+                    if alone is None:
+                        alone = set()
                     alone.add((o.index, lim.option))
                 yield _hit(reg, o, lim, value, bound, above)
-    if limited:
-        summed: set[str] = set()  # drugs with a finding on a sum
-        for name, orders in limited.items():
-            if len(orders) > 1:
-                for hit in _summed(reg, opts, by_drug[name], orders, alone):
-                    summed.add(name)
-                    yield hit
-        if _FORMS[0][0] in limited and _FORMS[1][0] in limited and summed.isdisjoint(f for f, _ in _FORMS):
-            yield from _forms_summed(reg, opts, limited, alone)
+    if limited is not None and len(limited) > 1:
+        names = {o.drug.name for o in limited}  # type: ignore[union-attr]  # rows found: o.drug is known
+        # Only a drug ordered twice, or both forms of mycophenolate, has anything to sum.
+        if len(names) < len(limited) or _FORM_NAMES <= names:
+            yield from _sums(reg, opts, by_drug, limited, alone if alone is not None else set())
+
+
+def _sums(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]], limited: list["Order"],
+          alone: set[tuple[int, str]]) -> Iterator[Hit]:
+    """ILD501's sums over the orders of drugs with limits (``limited``, two or more), by drug."""
+    by_name: dict[str, list["Order"]] = {}
+    for o in limited:
+        by_name.setdefault(o.drug.name, []).append(o)  # type: ignore[union-attr]  # rows found: o.drug is known
+    summed: set[str] = set()  # drugs with a finding on a sum
+    for name, orders in by_name.items():
+        if len(orders) > 1:
+            for hit in _summed(reg, opts, by_drug[name], orders, alone):
+                summed.add(name)
+                yield hit
+    if _FORMS[0][0] in by_name and _FORMS[1][0] in by_name and summed.isdisjoint(f for f, _ in _FORMS):
+        yield from _forms_summed(reg, opts, by_name, alone)
 
 
 def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list["Order"], alone: set[tuple[int, str]]) -> Iterator[Hit]:
@@ -258,6 +269,7 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
 #: Two forms of one drug with daily maxima of their own (MPA 2160 mg/day is the equivalent of MMF
 #: 3000 mg/day): given at the same time, each counts as its share of its own maximum.
 _FORMS = (("mycophenolate mofetil", "mmf-max-mg-per-day"), ("mycophenolic acid", "mpa-max-mg-per-day"))
+_FORM_NAMES = frozenset(name for name, _ in _FORMS)
 
 
 def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Order"]], alone: set[tuple[int, str]]) -> Iterator[Hit]:
