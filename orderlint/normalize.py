@@ -387,7 +387,36 @@ class Regimen:
         orders = self.active(cls)
         if not orders:
             return orders
-        return tuple(o for o in orders if self.not_protecting(o, recurring, by, until) is None)
+        found = tuple(o for o in orders if self.not_protecting(o, recurring, by, until) is None)
+        if found or until is None or len(orders) < 2:
+            return found
+        return self._chained(orders, recurring, by, until)
+
+    def _chained(self, orders: tuple[Order, ...], recurring: bool, by: Optional[_dt.date], until: Order) -> tuple[Order, ...]:
+        """Orders of which none protects alone for long enough, but which follow one another without a
+        gap from when the protection is needed (``by``, else as_of) to the end of ``until``'s course
+        (co-trimoxazole for 90 days, then another order from the day it ends, beside six months of
+        cyclophosphamide): all of them, in document order; else none. Each must be one that could
+        protect but for its dates (``not_protecting``, without ``by`` and ``until``)."""
+        eps = 1e-6  # a hair of float arithmetic is no gap (as in not_protecting)
+        need_to = self.end_after(until)
+        cur = 0.0 if by is None else float((by - self.as_of).days)
+        spans = []
+        for o in orders:
+            if self._doubt_as_protection(o, recurring) is not None:
+                continue
+            first, end = self.course_span(o)
+            spans.append((first, self._protection_end(o)[0] if o.course_known and o.course_days is not None else end, o))
+        chain = []
+        for first, end, o in sorted(spans, key=lambda x: (x[0], x[2].index)):
+            if first > cur + eps:
+                break  # a gap: protection is missing from cur until first
+            if end > cur:
+                chain.append(o)
+                cur = end
+            if cur + eps >= need_to:
+                return tuple(sorted(chain, key=lambda x: x.index))
+        return ()
 
     def start_of(self, o: Order) -> _dt.date:
         """When an order starts: its ``start``, else as_of."""
@@ -455,29 +484,14 @@ class Regimen:
         last (prophylaxis beside cyclophosphamide): a course that ends before that one's (an
         open-ended one's: any bounded course) leaves the rest of it unprotected. A course whose
         doses outrun its duration (OL003) protects for its duration, the shorter reading."""
-        if o.route_doubt:
-            return f"has route {o.route!r}, which contradicts its name"
-        if recurring:
-            if o.single or o.administrations == 1:
-                return "is a single administration"
-            if o.per_day is None:
-                return f"has no schedule (frequency {o.frequency_text})" if o.frequency_text is not None else "has no frequency"
-            if o.per_day < _RAREST_PROPHYLAXIS:
-                return f"is given less often than monthly (frequency {o.frequency_text})"
+        doubt = self._doubt_as_protection(o, recurring)
+        if doubt is not None:
+            return doubt
         start = self.doc.orders[o.index].start
         if start is not None and start > (by or self.as_of):
             return f"starts on {start.isoformat()}, after {(by or self.as_of).isoformat()}"
         if o.course_known and o.course_days is not None:
-            end = self.end_after(o)
-            short = ""
-            duration = self.doc.orders[o.index].duration
-            if o.course_problem is not None and duration is not None:
-                # More doses than its duration holds: as a risk the longer course is judged, as a
-                # protection the shorter, its duration (7 days of 1000 doses protected for 6 years).
-                days = duration.value * PERIOD_DAYS[duration.unit]
-                if math.isfinite(days):
-                    end = min(end, (0 if start is None else (start - self.as_of).days) + days)
-                    short = f" (by its duration of {_num(days)} days; its doses take longer)"
+            end, short = self._protection_end(o)
             if start is not None:
                 # Whole days, as the calendar counts them: a course ending within as_of has ended.
                 if math.floor(end) <= 0:
@@ -492,6 +506,33 @@ class Regimen:
                     return (f"ends on {self.day_after(end)}{short}, before {until.describe()} (order {until.ref}), "
                             f"{still}")
         return None
+
+    def _doubt_as_protection(self, o: Order, recurring: bool) -> Optional[str]:
+        """Why an order cannot protect whatever its dates (not_protecting's first tests), or None."""
+        if o.route_doubt:
+            return f"has route {o.route!r}, which contradicts its name"
+        if recurring:
+            if o.single or o.administrations == 1:
+                return "is a single administration"
+            if o.per_day is None:
+                return f"has no schedule (frequency {o.frequency_text})" if o.frequency_text is not None else "has no frequency"
+            if o.per_day < _RAREST_PROPHYLAXIS:
+                return f"is given less often than monthly (frequency {o.frequency_text})"
+        return None
+
+    def _protection_end(self, o: Order) -> tuple[float, str]:
+        """When a bounded course ends as a protection, in days after as_of, and the words saying why
+        when that is its duration: more doses than its duration holds are judged over the longer
+        course as a risk, over the shorter as a protection (7 days of 1000 doses protected for 6 years)."""
+        end = self.end_after(o)
+        duration = self.doc.orders[o.index].duration
+        if o.course_problem is not None and duration is not None:
+            days = duration.value * PERIOD_DAYS[duration.unit]
+            if math.isfinite(days):
+                start = self.doc.orders[o.index].start
+                end = min(end, (0 if start is None else (start - self.as_of).days) + days)
+                return end, f" (by its duration of {_num(days)} days; its doses take longer)"
+        return end, ""
 
     def active_tags(self) -> KeysView[Optional[str]]:
         """Every class and ingredient among active orders of known drugs (by their routes); the

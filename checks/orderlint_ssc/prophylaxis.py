@@ -42,8 +42,9 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
         "dose, not as needed or without a frequency, not less often than monthly, not one whose route contradicts its "
         "name (Aczone by mouth), not one whose course ended before as_of or that starts later, and not one whose course "
         "ends before the cyclophosphamide's (a bounded course beside open-ended cyclophosphamide): prophylaxis is "
-        "continued while on cyclophosphamide (Regimen.protecting). A course whose doses outrun its duration "
-        "protects for its duration. The finding names the order that does not count and why."
+        "continued while on cyclophosphamide (Regimen.protecting). Orders that follow one another without a gap "
+        "(a switch of agent) count together. A course whose doses outrun its duration protects for its duration. "
+        "The finding names the order that does not count and why."
     ),
     fix=PCP_FIX,
     conditions=CONDITION,
