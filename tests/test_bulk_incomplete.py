@@ -293,6 +293,16 @@ def test_an_operation_outcome_line_that_names_no_patient_is_an_error_where_unuse
     ("https://ehr.example.org/fhir/$export?_since=2026-02-01T00:00:00Z", "requested with _since=2026-02-01T00:00:00Z"),
     ("https://ehr.example.org/fhir/Group/g/$export?_type=Patient,Condition&_type=Observation",
      "requested with _type=Condition,Observation,Patient: it holds no MedicationRequest or MedicationStatement"),
+    # A filter on the orders keeps only those it matches (the cyclophosphamide order of a patient
+    # left out by status=completed passed ILD301); _elements keeps only some elements of each resource.
+    ("https://ehr.example.org/fhir/$export?_typeFilter=MedicationRequest%3Fstatus%3Dcompleted",
+     "requested with _typeFilter=MedicationRequest?status=completed: it holds only the orders that match"),
+    ("https://ehr.example.org/fhir/$export?_typeFilter=Observation%3Fcategory%3Dlaboratory,MedicationStatement%3Fstatus%3Dactive",
+     "requested with _typeFilter=MedicationStatement?status=active"),
+    ("https://ehr.example.org/fhir/$export?_type=Patient,Condition,MedicationStatement",
+     "it holds no MedicationRequest, so the patients' orders were not checked"),
+    ("https://ehr.example.org/fhir/$export?_elements=id,medicationCodeableConcept",
+     "requested with _elements=id,medicationCodeableConcept: each resource holds only those elements"),
 ])
 def test_a_manifest_whose_request_asked_for_part_of_each_patient_fails_closed(tmp_path, linter, request_url, says):
     # An incremental (`_since`) export lacks each patient's older orders; one whose `_type` leaves
@@ -303,9 +313,14 @@ def test_a_manifest_whose_request_asked_for_part_of_each_patient_fails_closed(tm
     assert source == str(folder / "manifest.json") and says in message
 
 
-def test_a_manifest_whose_request_asks_for_the_orders_is_not_partial(tmp_path, linter):
+@pytest.mark.parametrize("query", [
+    "_type=Patient,Condition,Observation,MedicationRequest",
+    # a filter on other types only leaves out data whose absence checks more (fewer results)
+    "_type=Patient,Condition,Observation,MedicationRequest&_typeFilter=Observation%3Fcategory%3Dlaboratory",
+])
+def test_a_manifest_whose_request_asks_for_the_orders_is_not_partial(tmp_path, linter, query):
     folder = export(tmp_path)
-    manifest(folder, None, request="https://ehr.example.org/fhir/$export?_type=Patient,Condition,Observation,MedicationRequest")
+    manifest(folder, None, request=f"https://ehr.example.org/fhir/$export?{query}")
     assert not errors(list(iter_bulk(str(folder), linter=linter)))
 
 

@@ -236,6 +236,21 @@ def _partial_request(request: str) -> list[str]:
     if types and not types & {"MedicationRequest", "MedicationStatement"}:
         out.append(f"the export was requested with _type={','.join(sorted(types))[:200]}: it holds no MedicationRequest "
                    "or MedicationStatement, so no order was checked")
+    elif types and "MedicationRequest" not in types:
+        out.append(f"the export was requested with _type={','.join(sorted(types))[:200]}: it holds no MedicationRequest, "
+                   "so the patients' orders were not checked")
+    # A filter on the orders (`MedicationRequest?status=completed`) leaves out the ones it does not
+    # match, and `_elements` keeps only some elements of each resource (a dose, a status): either way
+    # a patient's result would look complete while it is not.
+    filtered = sorted({q.strip() for v in query.get("_typeFilter", ()) for q in v.split(",")
+                       if q.strip().split("?", 1)[0] in ("MedicationRequest", "MedicationStatement")})
+    if filtered:
+        out.append(f"the export was requested with _typeFilter={','.join(filtered)[:200]}: it holds only the orders "
+                   "that match, so each patient's regimen was not checked whole")
+    elements = [v for v in query.get("_elements", ()) if v.strip()]
+    if elements:
+        out.append(f"the export was requested with _elements={elements[0][:200]}: each resource holds only those "
+                   "elements, so the orders were not checked whole")
     return out
 
 
