@@ -207,12 +207,13 @@ def _ref_pulses_together(reg, opts, pulses):
             continue
         run = sorted(run, key=lambda o: o.index)
         problems = []
-        daily = [round(sum(pe_of[o.index] for o in t if o.index not in over_pe), 2) for t in sets
-                 if t[0] in run and sum(o.index not in over_pe for o in t) > 1]
+        # An order over alone is summed too, unless every order of the set is (their own findings say it).
+        daily = [round(sum(pe_of[o.index] for o in t), 2) for t in sets
+                 if t[0] in run and any(o.index not in over_pe for o in t)]
         if daily and max(daily) > opts["max-daily-pe-mg"]:
             problems.append(f"{fmt(max(daily))} mg PE/day together > {fmt(opts['max-daily-pe-mg'])}")
-        counted = [o.administrations for o in run if o.index not in over_course and o.administrations is not None]
-        if len(counted) > 1 and sum(counted) > opts["max-administrations"]:
+        counted = [o.administrations for o in run if o.administrations is not None]
+        if len(counted) > 1 and any(o.index not in over_course for o in run) and sum(counted) > opts["max-administrations"]:
             problems.append(f"{sum(counted)} administrations together > {opts['max-administrations']}")
         if problems:
             top = max(run, key=lambda o: pe_of[o.index])
@@ -387,8 +388,6 @@ def ref_ild501(reg, opts):
             for o in orders:
                 if lim.routes is not None and o.route is not None and o.route not in lim.routes:
                     continue
-                if (o.index, lim.option) in alone:
-                    continue
                 per = "admin" if lim.per in ("admin", "4wk") else "day"
                 v = reg.amount(o, lim.basis, per)
                 if v is None or (per == "admin" and o.per_day is None):
@@ -406,6 +405,8 @@ def ref_ild501(reg, opts):
                 found = [f for f in found if round(sum(v for _, v in f), 2) > bound]
                 when = "given at the same time"
             for parts in found:
+                if all((o.index, lim.option) in alone for o, _ in parts):
+                    continue  # each over alone: their own findings say it
                 summed.add(name)
                 yield _sum_hit(reg, lim, parts, bound, when)
     forms = [("mycophenolate mofetil", "mmf-max-mg-per-day"), ("mycophenolic acid", "mpa-max-mg-per-day")]
@@ -414,10 +415,11 @@ def ref_ild501(reg, opts):
         for name, option in forms:
             for o in limited[name]:
                 v = reg.amount(o, "mg", "day")
-                if (o.index, option) not in alone and v is not None:
+                if v is not None:
                     share[o.index] = (o, v, opts[option])
         for t in _ref_together(reg, [o for o, _, _ in share.values()]):
-            if len({o.drug.name for o in t}) < 2:
+            if len({o.drug.name for o in t}) < 2 or all(
+                    (o.index, dict(forms)[o.drug.name]) in alone for o in t):
                 continue
             parts = [share[o.index] for o in t]
             total = round(sum(100 * v / b for _, v, b in parts), 2)

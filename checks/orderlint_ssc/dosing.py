@@ -231,8 +231,10 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
     dose split across orders is the dose given (two active orders of MMF 1500 mg twice daily are
     6000 mg/day). Summed are the orders given at the same time (Regimen.given_together; for the
     4-week row, the administrations that start within one 28-day window), so the successive steps
-    of a taper are not a total. An order over a limit alone keeps its own finding and is left out of
-    that limit's sums (one finding for one excess). A limit per administration is judged per order,
+    of a taper are not a total. An order over a limit alone keeps its own finding, and a sum it is
+    part of is said too when another order adds to it (a waiver of that one order must not cover the
+    others: 4000 mg/day of MMF, waived, beside another 3000 mg/day passed); a sum of orders that are
+    each over the limit alone adds nothing to their own findings. A limit per administration is judged per order,
     except for a drug with no other maximum by its routes (rituximab): there the doses of its orders
     that start on one day add up (two rituximab 1000 mg orders on one day are 2000 mg)."""
     for lim, need, weekly, four_weeks in rows:
@@ -241,28 +243,30 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
                 for r in rows):
             continue  # a sum per day, week or 4 weeks judges what is given together (nintedanib, cyclophosphamide IV)
         members: list[tuple["Order", float]] = []
+        over: set[int] = set()  # orders over this limit alone
         for o in orders:
             # As the order alone is judged: a missing route meets every route's maximum.
             if lim.routes is not None and o.route is not None and o.route not in lim.routes:
-                continue
-            if (o.index, lim.option) in alone:
                 continue
             amounts = o.amounts
             v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
             if v is None or ((four_weeks or lim.per == "admin") and o.per_day is None):
                 continue  # unknown amount or schedule: OL003 says so
+            if (o.index, lim.option) in alone:
+                over.add(o.index)
             members.append((o, v * 7 if weekly else v))
         if len(members) < 2:
             continue
         bound = opts[lim.option]
         if four_weeks or lim.per == "admin":
             for parts in _within(reg, members, bound, _FOUR_WEEKS if four_weeks else 1.0):
-                yield _sum_hit(reg, lim, parts, bound, "within 4 weeks" if four_weeks else "on one day")
+                if not all(o.index in over for o, _ in parts):
+                    yield _sum_hit(reg, lim, parts, bound, "within 4 weeks" if four_weeks else "on one day")
             continue
         amount = {o.index: v for o, v in members}
         for together in reg.given_together([o for o, _ in members]):
             parts = [(o, amount[o.index]) for o in together]
-            if round(sum(v for _, v in parts), 2) > bound:
+            if not all(o.index in over for o in together) and round(sum(v for _, v in parts), 2) > bound:
                 yield _sum_hit(reg, lim, parts, bound, "given at the same time")
 
 
@@ -276,21 +280,23 @@ def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Ord
     """Mycophenolate mofetil and mycophenolic acid given at the same time (two forms of one drug,
     OL004): each order's daily dose as a share of its own form's maximum, fired when the shares
     together are above 100%. MMF 1500 mg bid (100%) beside MPA 720 mg bid (67%) passed, each form
-    within its own maximum. An order over its maximum alone is left out (its own finding says it)."""
+    within its own maximum. Orders over their maximum alone are counted too, as in _summed; a set of
+    such orders only adds nothing to their own findings."""
     members: list[tuple["Order", float, float]] = []  # (order, mg/day, its maximum)
+    over: set[int] = set()
     for name, option in _FORMS:
         bound = opts[option]
         for o in limited[name]:
             if (o.index, option) in alone:
-                continue
+                over.add(o.index)
             amounts = o.amounts
             v = amounts[("mg", "day")] if amounts is not None and ("mg", "day") in amounts else reg.amount(o, "mg", "day")
             if v is not None:
                 members.append((o, v, bound))
     share = {o.index: (v, bound) for o, v, bound in members}
     for together in reg.given_together([o for o, _, _ in members]):
-        if len({o.name for o in together}) < 2:
-            continue  # one form: its own sum (_summed) judges it
+        if len({o.name for o in together}) < 2 or all(o.index in over for o in together):
+            continue  # one form: its own sum (_summed) judges it; each over alone: their own findings say it
         parts = [(o, *share[o.index]) for o in together]
         total = round(sum(100 * v / bound for _, v, bound in parts), 2)
         if total > 100:
@@ -432,7 +438,7 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "toxicity without evidence of benefit. The daily, weekly and 4-week limits add up the orders of the drug given "
         "at the same time (overlapping courses, an order without a start from as_of; for 4 weeks, the administrations "
         "within one 28-day window), MMF with MPA as shares of their own maxima; successive orders and taper steps are "
-        "not added up. An order over a limit alone keeps its own finding. Limits per administration are per order, "
+        "not added up. An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
         "except for rituximab (no other maximum): its doses on one day add up."
     ),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",

@@ -233,7 +233,7 @@ def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[H
         "renal-crisis and infection risk. The guideline text retrieved gives no dose. Pulse orders whose courses "
         "overlap or follow each other without a day between (any systemic glucocorticoid, in prednisone-equivalent) "
         "are one pulse course: the prednisone-equivalent of those given on one day and the administrations of all "
-        "are added up, in one finding naming them; an order that exceeds alone has its own finding."
+        "are added up, in one finding naming them; an order that exceeds alone has its own finding and is in the sums."
     ),
     fix=FIX_206,
     options={
@@ -288,8 +288,9 @@ def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", 
     x3, then 500 mg x3 from the day after: 6 daily pulses, as the steps of a FHIR taper are read).
     One finding per course, naming its orders: their PE on a day together (orders given at the
     same time, Regimen.given_together) above the maximum, or their administrations together more
-    than the most. An order that exceeds alone is left out of the sum it exceeds (its own finding
-    says it)."""
+    than the most. An order that exceeds alone has its own finding, and is counted in the sums too
+    when another order adds to it (a waiver of that order must not cover the others); a sum of
+    orders that each exceed alone adds nothing to their own findings."""
     pe_of = {o.index: pe for o, pe in pulses}
     # Runs of courses that overlap or follow without a gap (one pulse course each), and the largest
     # PE a day of two or more orders of a run together, from the sets given at the same time.
@@ -306,9 +307,8 @@ def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", 
         run_of[o.index] = len(runs) - 1
     daily: dict[int, float] = {}
     for together in reg.given_together([o for o, _ in pulses]):
-        counted_pe = [pe_of[o.index] for o in together if o.index not in over_pe]
-        if len(counted_pe) > 1:
-            r, pe = run_of[together[0].index], round(sum(counted_pe), 2)
+        if not all(o.index in over_pe for o in together):
+            r, pe = run_of[together[0].index], round(sum(pe_of[o.index] for o in together), 2)
             daily[r] = max(pe, daily.get(r, pe))
     limit, most = opts["max-daily-pe-mg"], opts["max-administrations"]
     for r, run in enumerate(runs):
@@ -318,9 +318,9 @@ def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", 
         problems = []
         if r in daily and daily[r] > limit:
             problems.append(f"{fmt(daily[r])} mg PE/day together > {fmt(limit)}")
-        counted = [o.administrations for o in run if o.index not in over_course and o.administrations is not None]
+        counted = [o.administrations for o in run if o.administrations is not None]
         total = sum(counted)
-        if len(counted) > 1 and total > most:
+        if len(counted) > 1 and not all(o.index in over_course for o in run) and total > most:
             problems.append(f"{total} administrations together > {most}")
         if problems:
             top = max(run, key=lambda o: pe_of[o.index])  # the largest; the first of equal ones
