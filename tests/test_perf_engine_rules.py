@@ -353,6 +353,19 @@ def _ref_dose_check(reg, opts, by_drug, above, alone=None):
             if value is None:
                 continue
             bound = opts[lim.option]
+            only_per_admin = all(other.per == "admin" for other in limits)
+            if above and only_per_admin and not o.single and o.per_day is not None and o.per_day > 1 + 1e-9 \
+                    and value <= bound:
+                # more than one administration a day of a drug with only a maximum per administration
+                k = math.ceil(o.per_day - 1e-9)
+                if round(value * k, 2) > bound:
+                    if alone is not None:
+                        alone.add((o.index, lim.option))
+                    unit = lim.basis.replace("m2", "m²")
+                    yield Hit(f"{o.describe()}: {k} administrations on one day = {fmt(round(value * k, 2))} {unit} > "
+                              f"{fmt(bound)} {unit} per administration, the maximum for {lim.drug} (doses given on one day add up)",
+                              f"{o.pointer}/dose", o.index)
+                    continue
             if (value > bound) if above else (value < bound):
                 if alone is not None:
                     alone.add((o.index, lim.option))

@@ -141,6 +141,8 @@ def _in_four_weeks(o: "Order") -> Optional[int]:
 
 
 _MAXIMA_ROWS = _rows(MAXIMA_BY_DRUG)
+#: Drugs whose only maxima are per administration (rituximab): their doses on one day add up.
+_ADMIN_ONLY = frozenset(drug for drug, limits in MAXIMA_BY_DRUG.items() if all(lim.per == "admin" for lim in limits))
 _MINIMA_ROWS = _rows(MINIMA_BY_DRUG)
 
 
@@ -182,6 +184,21 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
             v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
             if v is None:
                 continue
+            if above and lim.drug in _ADMIN_ONLY and o.per_day is not None and o.per_day > 1 + 1e-9 and not o.single:
+                # A drug whose only maximum is per administration (rituximab), given more than once a
+                # day: the doses of one day add up, as those of several orders on one day do (_summed).
+                # Rituximab 1000 mg bid passed, each dose within 1000 mg.
+                k = math.ceil(o.per_day - 1e-9)
+                day = round(v * k, 2)
+                if round(v, 2) <= opts[lim.option] < day:
+                    if alone is None:
+                        alone = set()
+                    alone.add((o.index, lim.option))
+                    unit = lim.basis.replace("m2", "m²")
+                    yield Hit(f"{o.describe()}: {k} administrations on one day = {fmt(day)} {unit} > {fmt(opts[lim.option])} "
+                              f"{unit} per administration, the maximum for {lim.drug} (doses given on one day add up)",
+                              f"{o.pointer}/dose", o.index)
+                    continue
             x = v * 7 if weekly else v
             if four_weeks:
                 n = _in_four_weeks(o)
