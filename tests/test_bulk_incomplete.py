@@ -256,16 +256,26 @@ def test_a_file_of_medication_events_that_are_not_read_is_said(tmp_path, linter)
                       "its MedicationRequests and MedicationStatements): the drugs it records are not checked")]
 
 
-def test_untyped_outputs_of_a_manifest_organized_by_patient_are_read(tmp_path, linter):
-    # `outputOrganizedBy`: output entries have no `type`, each file holds several types. Before,
-    # they were dropped from the manifest's outputs and never read.
+def untyped_export(tmp_path: Path, count: int | None = None) -> Path:
+    """The example export as one file of several types, listed by a manifest organized by patient
+    (`outputOrganizedBy`: its output has no `type`)."""
     folder = tmp_path / "export"
     folder.mkdir()
     with (folder / "file_1.ndjson").open("w") as f:
         for n in ("Patient.ndjson", "Condition.ndjson", "Observation.ndjson", "MedicationRequest.ndjson"):
             for ln in lines(n):
                 f.write(ln + "\n")
-    manifest(folder, [{"url": BASE + "file_1.ndjson"}], outputOrganizedBy="Patient")
+    output: dict[str, Any] = {"url": BASE + "file_1.ndjson"}
+    if count is not None:
+        output["count"] = count
+    manifest(folder, [output], outputOrganizedBy="Patient")
+    return folder
+
+
+def test_untyped_outputs_of_a_manifest_organized_by_patient_are_read(tmp_path, linter):
+    # `outputOrganizedBy`: output entries have no `type`, each file holds several types. Before,
+    # they were dropped from the manifest's outputs and never read.
+    folder = untyped_export(tmp_path)
     results = list(iter_bulk(str(folder), linter=linter))
     assert [r.patient for r in results] == ["bulk-a", "bulk-b", "bulk-c"]
     assert "ILD301" in [f.code for f in results[0].findings]

@@ -30,7 +30,7 @@ from orderlint.config import Settings  # noqa: E402
 from orderlint.engine import Linter  # noqa: E402
 from orderlint.fhir.bulk import NO_MEDICATIONS, iter_bulk  # noqa: E402
 
-from test_bulk_incomplete import BASE, BULK, OO_FAILED, export, lines, manifest  # noqa: E402
+from test_bulk_incomplete import BASE, BULK, OO_FAILED, export, lines, manifest, untyped_export  # noqa: E402
 
 pytestmark = pytest.mark.slow  # a local Spark session: seconds to start, seconds per job
 
@@ -225,13 +225,7 @@ def test_a_folder_of_only_a_manifest_whose_files_are_all_absent_gives_the_reader
 
 def test_untyped_outputs_of_a_manifest_organized_by_patient_are_read(spark, linter, tmp_path):
     # `outputOrganizedBy`: no file is named by a type. Before: "not a Bulk Data export folder".
-    folder = tmp_path / "export"
-    folder.mkdir()
-    with (folder / "file_1.ndjson").open("w") as f:
-        for n in ("Patient.ndjson", "Condition.ndjson", "Observation.ndjson", "MedicationRequest.ndjson"):
-            for ln in lines(n):
-                f.write(ln + "\n")
-    manifest(folder, [{"url": BASE + "file_1.ndjson", "count": 12}], outputOrganizedBy="Patient")
+    folder = untyped_export(tmp_path, count=12)
     rows = same_rows(spark, folder, linter)
     assert ("bulk-a", "ILD301") in {(r[0], r[3]) for r in rows}
 
