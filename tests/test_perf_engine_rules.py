@@ -338,7 +338,13 @@ def _ref_amount(reg, o, lim):
         if n == 1:
             return None
         v = v * n
-    return round(v * 7 if lim.per == "week" else v, 2)
+    if lim.per == "week":
+        week = v * 7
+        dose = reg.amount(o, lim.basis, "admin")
+        if o.administrations is not None and dose is not None:
+            week = min(week, dose * o.administrations)  # no more than the whole course gives
+        return round(week, 2)
+    return round(v, 2)
 
 
 def _ref_dose_check(reg, opts, by_drug, above, alone=None):
@@ -405,7 +411,14 @@ def ref_ild501(reg, opts):
                 v = reg.amount(o, lim.basis, per)
                 if v is None or (per == "admin" and o.per_day is None):
                     continue
-                members.append((o, v * 7 if lim.per == "week" else v))
+                if lim.per == "week":
+                    dose = reg.amount(o, lim.basis, "admin")
+                    week = v * 7
+                    if o.administrations is not None and dose is not None:
+                        week = min(week, dose * o.administrations)
+                    members.append((o, week))
+                else:
+                    members.append((o, v))
             if len(members) < 2:
                 continue
             bound = opts[lim.option]

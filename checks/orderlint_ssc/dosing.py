@@ -129,6 +129,15 @@ def _rows(by_drug: Mapping[str, list[Limit]]) -> dict[str, tuple[_Row, ...]]:
     }
 
 
+def _weekly(o: "Order", per_day: float) -> float:
+    """An order's amount in a week: its daily amount times 7, but never more than its whole course
+    gives (tocilizumab 162 mg SC once is 162 mg, not 1134 mg a week: ILD501 fired on it)."""
+    week = per_day * 7
+    if o.administrations is not None and o.per_day:
+        week = min(week, per_day / o.per_day * o.administrations)
+    return week
+
+
 def _in_four_weeks(o: "Order") -> Optional[int]:
     """Administrations that start within 28 days (days 0 to 27): a single one is one; without a
     schedule (prn, unknown), None."""
@@ -199,7 +208,7 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                               f"{unit} per administration, the maximum for {lim.drug} (doses given on one day add up)",
                               f"{o.pointer}/dose", o.index)
                     continue
-            x = v * 7 if weekly else v
+            x = _weekly(o, v) if weekly else v
             if four_weeks:
                 n = _in_four_weeks(o)
                 if n is None or n == 1:
@@ -271,7 +280,7 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
                 continue  # unknown amount or schedule: OL003 says so
             if (o.index, lim.option) in alone:
                 over.add(o.index)
-            members.append((o, v * 7 if weekly else v))
+            members.append((o, _weekly(o, v) if weekly else v))
         if len(members) < 2:
             continue
         bound = opts[lim.option]
