@@ -58,8 +58,10 @@ NEW_ONLY = ["ILD404", "ILD402", "ILD201", "ILD101"]
 
 
 @pytest.mark.parametrize("rule", NEW_ONLY)
-@pytest.mark.parametrize("status", [None, "active", "unknown", "bogus", "on-hold"])
+@pytest.mark.parametrize("status", [None, "active", "unknown", "bogus", "on-hold", "stopped", "completed"])
 def test_a_draft_order_is_new_whatever_its_status(linter, rule, status):
+    # stopped and completed too: a draft sent so is still the order being signed; read as history
+    # (or as a stopped order), it was checked as no order at all (exit 0, no card).
     req = example(f"{rule}-fires.cds-hooks.json")
     for r in drafts(req):
         if status is None:
@@ -76,7 +78,7 @@ def test_a_draft_order_is_new_whatever_its_status(linter, rule, status):
         assert said and all("read as new" in f.message for f in said)
 
 
-@pytest.mark.parametrize("status", [None, "active", "intended", "unknown"])
+@pytest.mark.parametrize("status", [None, "active", "intended", "unknown", "completed", "stopped"])
 def test_a_draft_order_given_as_a_medication_statement_is_new(linter, status):
     req = example("ILD404-fires.cds-hooks.json")
     for r in drafts(req):
@@ -92,12 +94,14 @@ def test_a_draft_order_given_as_a_medication_statement_is_new(linter, status):
     assert any("read as new" in f.message for f in notes(results, "unknown-status"))
 
 
-@pytest.mark.parametrize("status", ["cancelled", "entered-in-error", "completed", "stopped"])
-def test_a_draft_order_that_is_dropped_or_stopped_is_not_new(linter, status):
+@pytest.mark.parametrize("status", ["cancelled", "entered-in-error"])
+def test_a_draft_order_that_is_dropped_is_not_new_and_said_so(linter, status):
     req = example("ILD404-fires.cds-hooks.json")
     for r in drafts(req):
         r["status"] = status
-    assert "ILD404" not in codes(lint(req, linter))
+    results = lint(req, linter)
+    assert "ILD404" not in codes(results)
+    assert notes(results, "dropped-order")
 
 
 @pytest.mark.parametrize("rule", NEW_ONLY)

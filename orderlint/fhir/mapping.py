@@ -1172,28 +1172,33 @@ class _Mapper:
             self.note("dropped-order", f"{label} has status {st}: dropped", _p(ptr, "status"))
             return
         name, nptr, codes, strength, sptr = self._medication(r, ptr)
-        if st == "completed" or st == "stopped":
+        if (st == "completed" or st == "stopped") and not x.draft:
             self._history(r, ptr, name, "dispenseRequest")
             if st == "completed":
                 self._gaps_only(r, ptr, f"{label} (completed: history only)")
                 return
         status = _MR_STATUS.get(st) if isinstance(st, str) else None
         unknown = status is None
-        held = False  # a draft on hold: checked as being signed, but no protection given now
+        held = ""  # why a draft checked as being signed gives no protection now (on hold, stopped)
         where = _p(ptr, "status") if "status" in r else ptr
         said = f"status {st!r} is not an R4 MedicationRequest status of an order" if st is not None else "has no status"
-        if x.draft and st != "stopped":
+        if x.draft:
             # A CDS Hooks request's draft orders are the orders being signed now, whatever status the
             # EHR gave them: read as active, the rules of new orders (screening, first-line choice)
             # never saw them (a draft CellCept sent as `active`, `unknown` or with no status passed
-            # ILD404). Only a status that drops or stops the order (handled above) says otherwise.
-            if unknown:
+            # ILD404). Only a status that drops the order (handled above) says otherwise; a draft sent as
+            # stopped or completed is still the order being signed (it was checked as no order at all).
+            if st in ("stopped", "completed"):
+                self.note("unknown-status", f"draft {label} has status {st}: read as new, an order being signed "
+                          "(fail closed)", where)
+                held = f"its status is {st}"
+            elif unknown:
                 self.note("unknown-status", f"draft {label} {said}: read as new, an order being signed "
                           "(fail closed)", where)
             elif st == "on-hold":
                 self.note("unknown-status", f"draft {label} has status on-hold: read as new, an order being signed "
                           "(fail closed)", where)
-                held = True
+                held = "it is on hold"
             status = "new"
         elif status is None:
             # Fail closed: an order whose status is not known is judged both as a new order and as an
@@ -1205,10 +1210,10 @@ class _Mapper:
         dosages = self.array(r, "dosageInstruction", ptr)
         first = len(self.orders)
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, dosages)
-        if unknown:
+        if held:
+            self._doubt(range(first, len(self.orders)), held)
+        elif unknown:
             self._doubt(range(first, len(self.orders)), "its status is not known")
-        elif held:
-            self._doubt(range(first, len(self.orders)), "it is on hold")
         intent = r.get("intent")
         if isinstance(intent, str) and intent in _NOT_YET_ORDERED:
             # A proposal or a plan is not an authorization to give the drug: judged as given for a
@@ -1233,7 +1238,7 @@ class _Mapper:
         rid = r.get("id") if isinstance(r.get("id"), str) and r["id"].strip() else None
         label = f"MedicationStatement/{rid}" if rid else "MedicationStatement"
         name, nptr, codes, strength, sptr = self._medication(r, ptr)
-        if st in ("completed", "stopped"):
+        if st in ("completed", "stopped") and not x.draft:
             self._history(r, ptr, name, "effective")
             return
         if x.draft and st not in ("not-taken", "entered-in-error"):
