@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -385,6 +386,38 @@ def test_a_prefetch_search_reporting_an_error_in_an_entry_is_incomplete(linter, 
     assert f.code == "OL001" and f.pointer == "/prefetch/medications" and "incomplete" in f.message
     resp = post(client, req)
     assert resp.status_code == 400 and "incomplete" in resp.json()["issue"][0]["diagnostics"]
+
+
+def _outcome_only(issue: Any, *, entry_as_object: bool = False) -> dict:
+    """ILD102-fires with its medications search holding only an OperationOutcome entry."""
+    req = example("ILD102-fires.cds-hooks.json")
+    oo: dict = {"resourceType": "OperationOutcome"}
+    if issue is not ...:
+        oo["issue"] = issue
+    entry = {"resource": oo, "search": {"mode": "outcome"}}
+    req["prefetch"]["medications"]["entry"] = entry if entry_as_object else [entry]
+    return req
+
+
+@pytest.mark.parametrize("req", [
+    # FHIR requires an issue: an outcome that states none, or none readable, may hide an error.
+    _outcome_only([]), _outcome_only(...), _outcome_only(["error"]),
+    # an object where an array belongs is one item (fhir.md 2.1), for the check as for the reading
+    _outcome_only([{"severity": "error", "code": "too-costly"}], entry_as_object=True),
+], ids=["empty-issue", "no-issue", "issue-not-an-object", "entry-an-object"])
+def test_an_outcome_entry_that_says_nothing_readable_or_is_no_array_is_incomplete(linter, req):
+    # Each passed ILD102 silently: the active mycophenolate the search could not list was missing.
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["invalid"]
+    (f,) = [f for r in results for f in r.findings]
+    assert f.code == "OL001" and "incomplete" in f.message
+
+
+def test_a_next_page_link_given_as_an_object_is_incomplete(linter):
+    req = example("ILD102-fires.cds-hooks.json")
+    req["prefetch"]["medications"]["link"] = {"relation": "next", "url": "https://ehr.example.org/fhir/MedicationRequest?page=2"}
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["invalid"] and "next page" in results[0].findings[0].message
 
 
 @pytest.mark.parametrize("severity", ["warning", "information"])

@@ -2060,7 +2060,9 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
         if said is not None:
             return "is an OperationOutcome reporting an error" + said
     if rt == "Bundle":
-        for i, e in enumerate(v["entry"] if isinstance(v.get("entry"), list) else []):
+        # An object where an array belongs is one item (fhir.md 2.1), here as when the data is read.
+        entries: list = _as_list(v.get("entry"))
+        for i, e in enumerate(entries):
             r = e.get("resource") if isinstance(e, dict) else None
             if isinstance(r, dict) and r.get("resourceType") == "OperationOutcome":
                 # A search reports its own failure (a truncated or partly failed search) as an entry
@@ -2068,10 +2070,8 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
                 said = _outcome_error(r)
                 if said is not None:
                     return f"holds an OperationOutcome (entry {i}) reporting an error" + said
-        links: list = v["link"] if isinstance(v.get("link"), list) else []
-        if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in links):
+        if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in _as_list(v.get("link"))):
             return "is one page of a search result (it links to a next page)"
-        entries: list = v["entry"] if isinstance(v.get("entry"), list) else []
         matched = len([e for e in entries if isinstance(e, dict) and (not isinstance(e.get("search"), dict)
                                                                       or e["search"].get("mode", "match") == "match")])
         total = v.get("total")
@@ -2080,14 +2080,23 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
     return None
 
 
+def _as_list(v: Any) -> list:
+    """A list as it is; an object where an array belongs as one item; anything else as none."""
+    return v if isinstance(v, list) else [v] if isinstance(v, dict) else []
+
+
 def _outcome_error(oo: dict) -> Optional[str]:
     """' (diagnostics)' (or '') when an OperationOutcome has an issue of severity error or fatal
-    (or one whose severity is missing or not a code: fail closed), else None."""
-    issues: list = oo["issue"] if isinstance(oo.get("issue"), list) else [oo.get("issue")] if isinstance(oo.get("issue"), dict) else []
-    bad = [i for i in issues if isinstance(i, dict) and i.get("severity") not in ("warning", "information")]
+    (or one whose severity is missing or not a code, or that is no object, or no issue at all:
+    FHIR requires one, and an outcome that says nothing readable may hide an error: fail closed),
+    else None."""
+    issues = _as_list(oo.get("issue"))
+    if not issues:
+        return " (it states no issue)"
+    bad = [i for i in issues if not isinstance(i, dict) or i.get("severity") not in ("warning", "information")]
     if not bad:
         return None
-    said = next((i.get("diagnostics") for i in bad if isinstance(i.get("diagnostics"), str)), None)
+    said = next((i.get("diagnostics") for i in bad if isinstance(i, dict) and isinstance(i.get("diagnostics"), str)), None)
     return f" ({said[:120]})" if said else ""
 
 
