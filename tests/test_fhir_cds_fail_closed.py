@@ -368,11 +368,11 @@ def test_a_medication_order_in_a_plain_bundle_is_still_a_note(linter):
 # fhir.md 1 (prefetch) and the mapping's rule that data the EHR could not give is not "none": an
 # OperationOutcome as the whole prefetch value is OL001; one a search Bundle holds as an entry
 # (search.mode outcome) says the same.
-def oo_entry(severity: str) -> dict:
+def oo_entry(severity: str, code: str = "too-costly") -> dict:
     req = example("ILD102-fires.cds-hooks.json")
+    said = "search results truncated: too many matches" if code == "too-costly" else "search parameter _count ignored"
     req["prefetch"]["medications"]["entry"].append(
-        {"resource": {"resourceType": "OperationOutcome", "issue": [
-            {"severity": severity, "code": "too-costly", "diagnostics": "search results truncated: too many matches"}]},
+        {"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": severity, "code": code, "diagnostics": said}]},
          "search": {"mode": "outcome"}})
     return req
 
@@ -421,8 +421,18 @@ def test_a_next_page_link_given_as_an_object_is_incomplete(linter):
 
 
 @pytest.mark.parametrize("severity", ["warning", "information"])
+@pytest.mark.parametrize("code", ["too-costly", "incomplete", "throttled"])
+def test_a_search_that_says_it_is_incomplete_is_incomplete_whatever_its_severity(linter, severity, code):
+    # A truncated search reported as a warning was read on with a note: ILD102 passed with the
+    # active mycophenolate the search left out.
+    results = lint(oo_entry(severity, code), linter)
+    assert [r.status for r in results] == ["invalid"]
+    assert [f.code for r in results for f in r.findings] == ["OL001"]
+
+
+@pytest.mark.parametrize("severity", ["warning", "information"])
 def test_a_prefetch_search_with_a_warning_is_read_with_a_note(linter, severity):
-    results = lint(oo_entry(severity), linter)
+    results = lint(oo_entry(severity, "informational"), linter)
     assert [r.status for r in results] == ["checked"] and "ILD102" in codes(results)
     (n,) = notes(results, "missing-value")
     assert n.pointer == "/prefetch/medications" and severity in n.message

@@ -2080,6 +2080,11 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
     return None
 
 
+#: OperationOutcome issue types that say a search did not return all it matched, whatever the
+#: severity given them (a truncated search reported as a warning is still missing data).
+_INCOMPLETE_CODES = frozenset({"incomplete", "too-costly", "throttled"})
+
+
 def _as_list(v: Any) -> list:
     """A list as it is; an object where an array belongs as one item; anything else as none."""
     return v if isinstance(v, list) else [v] if isinstance(v, dict) else []
@@ -2093,7 +2098,8 @@ def _outcome_error(oo: dict) -> Optional[str]:
     issues = _as_list(oo.get("issue"))
     if not issues:
         return " (it states no issue)"
-    bad = [i for i in issues if not isinstance(i, dict) or i.get("severity") not in ("warning", "information")]
+    bad = [i for i in issues if not isinstance(i, dict) or i.get("severity") not in ("warning", "information")
+           or i.get("code") in _INCOMPLETE_CODES]
     if not bad:
         return None
     said = next((i.get("diagnostics") for i in bad if isinstance(i, dict) and isinstance(i.get("diagnostics"), str)), None)
