@@ -60,7 +60,7 @@ MAX_CHECK_TIMEOUT = 600.0
 
 
 #: Environment variable that turns configuration discovery off (tests, CI images); `--config`
-#: still applies. Documented in the README; `check` says which file it did not read.
+#: still applies. Documented in the README; `orderlint config` says which file it did not read.
 NO_CONFIG_ENV = "ORDERLINT_NO_CONFIG"
 
 
@@ -157,8 +157,8 @@ class Settings:
     root: Optional[str] = None
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
-    # The configuration file discovery would have read but ORDERLINT_NO_CONFIG skipped (check and
-    # config say so: a site's file is never dropped silently).
+    # The configuration file discovery would have read but ORDERLINT_NO_CONFIG skipped (`orderlint
+    # config` says so: a site's file is never dropped unseen).
     skipped_config: Optional[str] = None
 
     def origin(self, key: str) -> str:
