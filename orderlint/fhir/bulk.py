@@ -81,6 +81,7 @@ import re
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from orderlint.fhir.r4 import R4_TYPES
+from orderlint.fhir.outcome import NOT_ERRORS
 
 if TYPE_CHECKING:  # the reading and linting modules load on first use: is_bulk_folder stays cheap
     import sqlite3
@@ -106,8 +107,6 @@ TYPES = frozenset({"Patient", "MedicationRequest", "MedicationStatement", "Obser
 #: Types that record drugs but are not read (not orders: fhir.md section 1 reads MedicationRequest
 #: and MedicationStatement): a file of one is said once, never skipped silently.
 UNREAD_MEDICATION_TYPES = frozenset({"MedicationAdministration", "MedicationDispense"})
-#: OperationOutcome issue severities that do not make an export incomplete.
-_NOT_ERRORS = frozenset({"warning", "information", "success"})
 _FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson(?:\.gz)?$")  # .gz: read decompressed
 #: The temporary database: one row per resource (`res`), per Medication (`meds`, found by
 #: reference) and per line that is not a resource (`bad`: its OL001), indexed once loaded. Patients
@@ -210,7 +209,7 @@ def _manifest(path: str) -> Optional[_Manifest]:
                 continue
             cs = o.get("countSeverity")
             known = isinstance(cs, list) and bool(cs) and all(isinstance(c, dict) for c in cs)
-            outcomes.append((url, not known or any(c.get("code") not in _NOT_ERRORS and c.get("count") != 0 for c in cs)))
+            outcomes.append((url, not known or any(c.get("code") not in NOT_ERRORS and c.get("count") != 0 for c in cs)))
     if isinstance(data.get("request"), str):
         problems += _partial_request(data["request"])
     return _Manifest(outputs, outcomes, problems)
@@ -479,22 +478,21 @@ def count_problem(paths: list[str], n: int, count: int) -> Optional[str]:
 
 
 def _outcome_error(r: dict) -> Optional[str]:
-    """The OL001 message of an OperationOutcome of an export that reports an error (an issue whose
-    severity is not warning, information or success, or no issue at all), else None."""
-    issues = r.get("issue")
-    issues = [i for i in issues if isinstance(i, dict)] if isinstance(issues, list) else []
-    errors = [i for i in issues if i.get("severity") not in _NOT_ERRORS]
-    if issues and not errors:
+    """The OL001 message of an OperationOutcome of an export that reports an error (read as
+    orderlint.fhir.outcome reads every OperationOutcome), else None."""
+    from orderlint.fhir.outcome import error_issues, issue_text
+
+    errors = error_issues(r)
+    if errors is None:
         return None
     if not errors:
         what = "an OperationOutcome with no issue"
     else:
         i = errors[0]
-        details = i.get("details")
-        text = i.get("diagnostics") if isinstance(i.get("diagnostics"), str) else (
-            details.get("text") if isinstance(details, dict) and isinstance(details.get("text"), str) else None)
-        code = i.get("code") if isinstance(i.get("code"), str) else None
-        what = ": ".join(x.strip()[:200] for x in (code, text) if x and x.strip()) or "an issue with no code or text"
+        code = i.get("code") if isinstance(i, dict) and isinstance(i.get("code"), str) else None
+        text = issue_text(i)
+        what = ": ".join(x.strip()[:200] for x in (code, text) if x and x.strip()) or (
+            "an issue with no code or text" if isinstance(i, dict) else "an issue that is not an object")
         if len(errors) > 1:
             what += f"; and {len(errors) - 1} more"
     return f"the export reports an error ({what}): it is incomplete, and the patient data it lacks was not checked"

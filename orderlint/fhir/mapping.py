@@ -2060,49 +2060,69 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
         if said is not None:
             return "is an OperationOutcome reporting an error" + said
     if rt == "Bundle":
-        # An object where an array belongs is one item (fhir.md 2.1), here as when the data is read.
-        entries: list = _as_list(v.get("entry"))
-        for i, e in enumerate(entries):
-            r = e.get("resource") if isinstance(e, dict) else None
-            if isinstance(r, dict) and r.get("resourceType") == "OperationOutcome":
-                # A search reports its own failure (a truncated or partly failed search) as an entry
-                # with search.mode outcome: an error there is as incomplete as a whole-value one.
-                said = _outcome_error(r)
-                if said is not None:
-                    return f"holds an OperationOutcome (entry {i}) reporting an error" + said
-        if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in _as_list(v.get("link"))):
-            return "is one page of a search result (it links to a next page)"
-        matched = len([e for e in entries if isinstance(e, dict) and (not isinstance(e.get("search"), dict)
-                                                                      or e["search"].get("mode", "match") == "match")])
-        total = v.get("total")
-        if isinstance(total, int) and not isinstance(total, bool) and total > matched:
-            return f"holds {matched} of the {total} resources its search found"
+        return _incomplete_bundle(v)
     return None
 
 
-#: OperationOutcome issue types that say a search did not return all it matched, whatever the
-#: severity given them (a truncated search reported as a warning is still missing data).
-_INCOMPLETE_CODES = frozenset({"incomplete", "too-costly", "throttled"})
+def _incomplete_bundle(b: dict) -> Optional[str]:
+    """_incomplete_prefetch of a Bundle, and of the Bundles it holds (a collection holding the
+    searchsets, a batch-response): the reading reads them all, so each must be complete."""
+    from orderlint.fhir.outcome import as_list
 
-
-def _as_list(v: Any) -> list:
-    """A list as it is; an object where an array belongs as one item; anything else as none."""
-    return v if isinstance(v, list) else [v] if isinstance(v, dict) else []
+    # An object where an array belongs is one item (fhir.md 2.1), here as when the data is read.
+    entries: list = as_list(b.get("entry"))
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict):
+            continue
+        r = e.get("resource")
+        if isinstance(r, dict) and r.get("resourceType") == "OperationOutcome":
+            # A search reports its own failure (a truncated or partly failed search) as an entry
+            # with search.mode outcome: an error there is as incomplete as a whole-value one.
+            said = _outcome_error(r)
+            if said is not None:
+                return f"holds an OperationOutcome (entry {i}) reporting an error" + said
+        elif isinstance(r, dict) and r.get("resourceType") == "Bundle":
+            why = _incomplete_bundle(r)
+            if why is not None:
+                return f"holds a Bundle (entry {i}) that {why}"
+        response = e.get("response")
+        if isinstance(response, dict):
+            # A batch-response entry: a request that failed returned no data, whatever else it holds.
+            status = response.get("status")
+            if not isinstance(status, str) or not status.strip().startswith("2"):
+                shown = f"status {status.strip()[:40]!r}" if isinstance(status, str) else "no status"
+                return f"holds a response (entry {i}) with {shown}: that request returned no data"
+            outcome = response.get("outcome")
+            said = _outcome_error(outcome) if isinstance(outcome, dict) else None
+            if said is not None:
+                return f"holds a response (entry {i}) whose outcome reports an error" + said
+    if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in as_list(b.get("link"))):
+        return "is one page of a search result (it links to a next page)"
+    matched = len([e for e in entries if isinstance(e, dict) and (not isinstance(e.get("search"), dict)
+                                                                  or e["search"].get("mode", "match") == "match")])
+    total = b.get("total")
+    if total is None:
+        return None
+    if isinstance(total, str) and total.strip().isdigit():
+        total = int(total)  # a count given as a string is still the count the search found
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        return f"gives its `total` as {_kind(total)}, not a count: whether it holds all its search found is not known"
+    if total > matched:
+        return f"holds {matched} of the {total} resources its search found"
+    return None
 
 
 def _outcome_error(oo: dict) -> Optional[str]:
-    """' (diagnostics)' (or '') when an OperationOutcome has an issue of severity error or fatal
-    (or one whose severity is missing or not a code, or that is no object, or no issue at all:
-    FHIR requires one, and an outcome that says nothing readable may hide an error: fail closed),
+    """' (what it says)' (or '') when an OperationOutcome reports an error (orderlint.fhir.outcome),
     else None."""
-    issues = _as_list(oo.get("issue"))
-    if not issues:
-        return " (it states no issue)"
-    bad = [i for i in issues if not isinstance(i, dict) or i.get("severity") not in ("warning", "information")
-           or i.get("code") in _INCOMPLETE_CODES]
-    if not bad:
+    from orderlint.fhir.outcome import error_issues, issue_text
+
+    bad = error_issues(oo)
+    if bad is None:
         return None
-    said = next((i.get("diagnostics") for i in bad if isinstance(i, dict) and isinstance(i.get("diagnostics"), str)), None)
+    if not bad:
+        return " (it states no issue)"
+    said = next((t for t in map(issue_text, bad) if t), None)
     return f" ({said[:120]})" if said else ""
 
 

@@ -1,0 +1,42 @@
+"""What a FHIR OperationOutcome says went wrong: one reading for every front end (CDS Hooks
+prefetch, Bulk Data export files, Spark), so that none of them reads an error as a pass."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+#: Issue severities that report no error (R4 has warning and information; R5 adds success).
+NOT_ERRORS = frozenset({"warning", "information", "success"})
+#: Issue types that say data is missing whatever severity is given them (a truncated search or
+#: export reported as a warning still lacks what it did not return).
+INCOMPLETE_CODES = frozenset({"incomplete", "too-costly", "throttled"})
+
+
+def as_list(v: Any) -> list:
+    """A list as it is; an object where an array belongs as one item (fhir.md 2.1); anything else
+    as none."""
+    return v if isinstance(v, list) else [v] if isinstance(v, dict) else []
+
+
+def error_issues(oo: dict) -> Optional[list]:
+    """The issues of an OperationOutcome that report an error, else None when it reports none.
+
+    An issue reports an error when its severity is not warning, information or success (missing or
+    not a code included), when its type says data is missing (INCOMPLETE_CODES), or when it is no
+    object (it cannot be read). An outcome stating no issue is an error too ([]): FHIR requires one,
+    and an outcome that says nothing readable may hide an error (fail closed)."""
+    issues = as_list(oo.get("issue"))
+    if not issues:
+        return []
+    bad = [i for i in issues if not isinstance(i, dict) or i.get("severity") not in NOT_ERRORS
+           or i.get("code") in INCOMPLETE_CODES]
+    return bad or None
+
+
+def issue_text(issue: Any) -> Optional[str]:
+    """An issue's diagnostics, else its details.text, else None."""
+    if not isinstance(issue, dict):
+        return None
+    if isinstance(issue.get("diagnostics"), str):
+        return issue["diagnostics"]
+    details = issue.get("details")
+    return details["text"] if isinstance(details, dict) and isinstance(details.get("text"), str) else None
