@@ -403,32 +403,57 @@ class _Mapper:
     def _group_orders(self, x: _Res, known: set[str]) -> list[_Res]:
         """The orders a draft RequestGroup (R5 RequestOrchestration) or CarePlan holds: its contained
         resources as drafts (a contained one without a subject takes the group's), after checking
-        that every medication its actions or activities name can be read."""
+        that every order its actions or activities name can be read. Fail closed: an action or
+        activity that may order a drug orderlint cannot see (defined only by a canonical
+        ActivityDefinition or PlanDefinition, given inline without a kind orderlint knows to be no
+        drug, naming a resource that is not in the request and not known to be no drug) is OL001:
+        read as nothing, the order being signed went unchecked (OL008 no-orders)."""
         r, ptr = x.r, x.ptr
         rt = r.get("resourceType")
         label = f"draft {rt} {_id_text(r)}"
-        contained: dict[str, tuple[dict, str]] = {}
+        contained: list[tuple[dict, str]] = []
         for cptr, c in self._items_of(r, "contained", ptr):
-            if isinstance(c, dict) and isinstance(c.get("id"), str):
-                contained[c["id"]] = (c, cptr)
+            if isinstance(c, dict):
+                contained.append((c, cptr))
+            else:
+                self.errors.append((f"{label}contains {_kind(c)}, not a resource: the order cannot be read", cptr))
+        ids = {c["id"] for c, _ in contained if isinstance(c.get("id"), str)}
         refs: list[tuple[Any, str]] = []
 
         def actions(obj: dict, optr: str) -> None:
             for aptr, a in self._items_of(obj, "action", optr):
-                if isinstance(a, dict):
-                    refs.append((a.get("resource"), _p(aptr, "resource")))
-                    actions(a, aptr)
+                if not isinstance(a, dict):
+                    continue
+                refs.append((a.get("resource"), _p(aptr, "resource")))
+                if a.get("resource") is None:
+                    for key in ("definitionCanonical", "definitionUri"):
+                        if a.get(key) is not None:
+                            # R5 RequestOrchestration (and a lenient R4 RequestGroup): an action defined
+                            # by an ActivityDefinition or PlanDefinition but not made into a resource.
+                            self.errors.append((f"{label}has an action given only by its definition ({key} "
+                                                f"{_show(a[key])}), not as a resource: what it orders cannot be read, "
+                                                "so the order being signed cannot be checked", _p(aptr, key)))
+                            break
+                actions(a, aptr)
 
         actions(r, ptr)
         for aptr, a in self._items_of(r, "activity", ptr):
             if not isinstance(a, dict):
                 continue
             refs.append((a.get("reference"), _p(aptr, "reference")))
+            refs.append((a.get("plannedActivityReference"), _p(aptr, "plannedActivityReference")))  # R5
             d = a.get("detail")
-            if isinstance(d, dict) and (d.get("kind") in ("MedicationRequest", "MedicationOrder")
-                                        or "productCodeableConcept" in d or "productReference" in d):
+            if not isinstance(d, dict):
+                continue
+            kind = d.get("kind")
+            if kind in ("MedicationRequest", "MedicationOrder") or "productCodeableConcept" in d or "productReference" in d:
                 self.errors.append((f"{label}has a medication activity given inline (activity.detail), not as a "
                                     "MedicationRequest: the order being signed cannot be checked", _p(aptr, "detail")))
+            elif kind not in _NOT_DRUG_ORDERS:
+                said = "no kind" if kind is None else f"the kind {_show(kind)}"
+                self.errors.append((f"{label}has an activity given inline (activity.detail) with {said}: whether it "
+                                    "orders a drug cannot be read, so the order being signed cannot be checked",
+                                    _p(aptr, "detail", "kind") if "kind" in d else _p(aptr, "detail")))
         for ref, rptr in refs:
             if not isinstance(ref, dict) or ref.get("reference") is None:
                 continue
@@ -438,18 +463,20 @@ class _Mapper:
                 continue
             target = target.strip()
             if target.startswith("#"):
-                if target[1:] not in contained:
+                if target[1:] not in ids:
                     self.errors.append((f"{label}names {target}, which it does not contain: the order cannot be read", rptr))
                 continue
             if target in known or any(target.endswith("/" + k) for k in known if "/" in k and not k.startswith("urn:")):
                 continue  # another draft order of the request, read as such
             kind = target.split("/_history")[0].rstrip("/").split("/")[-2] if target.count("/") >= 1 and not target.startswith("urn:") else None
-            if kind is None or kind.startswith("Medication"):
+            if kind not in _NOT_DRUG_ORDERS:
+                # Fail closed: a medication order, a group of orders, a definition (ActivityDefinition,
+                # PlanDefinition) or anything else that may order a drug, not in the request.
                 self.errors.append((f"{label}names the order {target!r}, which is not in the request: the order being "
                                     "signed cannot be checked", rptr))
         out = []
         subject = r.get("subject")
-        for c, cptr in contained.values():
+        for c, cptr in contained:
             crt = c.get("resourceType")
             if crt in _ORDER_GROUPS:
                 out.extend(self._group_orders(_Res(c, cptr, True, None), known))
@@ -2016,6 +2043,11 @@ def _amount_of(o: dict) -> Optional[tuple[str, float]]:
 
 #: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
 _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
+#: Request types that order no drug: a draft group's inline activity of such a kind, or its reference
+#: to such a resource that is not in the request, hides no medication order. Any other kind or type
+#: (none, a medication order, a group, an ActivityDefinition or PlanDefinition) may.
+_NOT_DRUG_ORDERS = frozenset({"Appointment", "CommunicationRequest", "DeviceRequest", "NutritionOrder", "ServiceRequest",
+                              "VisionPrescription", "Task"})
 #: Medication types that are not read as a medication order (MedicationRequest) or a drug taken
 #: (MedicationStatement): as a draft order, the order being signed would go unchecked.
 _UNREAD_MEDICATION_TYPES = frozenset({"MedicationOrder", "MedicationPrescription", "MedicationAdministration",
@@ -2335,6 +2367,12 @@ def _course_days(o: dict) -> Optional[float]:
 
 def _show_freq(f: dict) -> str:
     return f"{f['frequency']} per {f['period']} {f['period_unit']}"
+
+
+def _show(v: Any) -> str:
+    """A value from the input for a message: quoted, and cut short."""
+    t = repr(v) if isinstance(v, str) else _kind(v)
+    return t if len(t) <= 80 else t[:77] + "..."
 
 
 def _id_text(r: dict) -> str:

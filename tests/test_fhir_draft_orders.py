@@ -1,0 +1,203 @@
+"""Draft orders a CDS Hooks request holds in shapes orderlint did not read, each of which passed
+silently (OL008 no-orders, or the order left out): an activity or action of a draft group that may
+order a drug orderlint cannot see, a MedicationRequest inside another, and a draft sent with
+intent option. fhir.md 1: "CDS Hooks: orders from context.draftOrders"; section 3: "A missing or
+unmappable value never invalidates the document and never vanishes"; the mapping's own rule for
+draft orders it cannot read (a DSTU2 MedicationOrder, a MedicationAdministration, a group's
+medication activity given inline): OL001, since the order being signed would go unchecked.
+
+Each test builds on a project example (examples/fhir/, expected.toml) and changes one thing.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir
+
+FHIR = Path(__file__).resolve().parents[1] / "examples" / "fhir"
+AS_OF = dt.date(2026, 3, 2)
+PATIENT = {"reference": "Patient/ssc-301"}
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=AS_OF))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from orderlint.serve import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    db = str(tmp_path_factory.mktemp("serve") / "feedback.sqlite3")
+    app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": []})
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def post(client, req: dict, service: str = "orderlint-order-sign"):
+    req = copy.deepcopy(req)
+    req["extension"] = {"orderlint-as-of": AS_OF.isoformat()}
+    return client.post(f"/cds-services/{service}", json=req)
+
+
+def example(name: str) -> dict:
+    return json.loads((FHIR / name).read_text(encoding="utf-8"))
+
+
+def drafts(req: dict) -> list[dict]:
+    return [e["resource"] for e in req["context"]["draftOrders"]["entry"]
+            if e["resource"]["resourceType"] == "MedicationRequest"]
+
+
+def lint(data, linter):
+    return lint_fhir(json.dumps(data, indent=1), linter=linter, source="t.json")
+
+
+def codes(results) -> list[str]:
+    return sorted(f.code for r in results for f in r.findings if f.code != "OL008")
+
+
+def notes(results, key: str) -> list:
+    return [f for r in results for f in r.findings if f.code == "OL008" and f.message.startswith(key + ":")]
+
+
+def rewrite(name: str, wrap) -> dict:
+    """The CDS Hooks example ``name`` with its draft MedicationRequests rewritten by ``wrap``
+    (list of resources -> list of resources)."""
+    req = example(name)
+    req["context"]["draftOrders"]["entry"] = [{"resource": r} for r in wrap(drafts(req))]
+    return req
+
+
+def ild301(wrap) -> dict:
+    return rewrite("ILD301-fires.cds-hooks.json", wrap)
+
+
+def group(rt: str = "RequestGroup", **extra) -> dict:
+    return {"resourceType": rt, "id": "rg", "status": "draft", "intent": "order", "subject": PATIENT, **extra}
+
+
+def local(r: dict, **extra) -> dict:
+    """``r`` as a contained resource: the container names the patient."""
+    return {**{k: v for k, v in r.items() if k != "subject"}, **extra}
+
+
+# ------------------------------------------------------------------ 1: what a draft group holds that orderlint cannot read
+def care_plan_code_only(rs):
+    (cyc,) = rs
+    return [group("CarePlan", activity=[{"detail": {"status": "not-started", "code": cyc["medicationCodeableConcept"]}}])]
+
+
+def care_plan_unknown_kind(rs):
+    (cyc,) = rs
+    return [group("CarePlan", activity=[{"detail": {"kind": "Medication", "status": "not-started",
+                                                    "code": cyc["medicationCodeableConcept"]}}])]
+
+
+def orchestration_by_definition(rs):
+    return [group("RequestOrchestration", action=[{"definitionCanonical": "https://example.org/ActivityDefinition/cyc"}])]
+
+
+def group_by_definition_uri(rs):
+    return [group(action=[{"title": "cycle 1", "action": [{"definitionUri": "https://example.org/order-sets/cyc"}]}])]
+
+
+def group_of_a_definition_resource(rs):
+    return [group(action=[{"resource": {"reference": "ActivityDefinition/cyc"}}])]
+
+
+def group_of_a_group_elsewhere(rs):
+    return [group(action=[{"resource": {"reference": "RequestGroup/cycle-1"}}])]
+
+
+def care_plan_r5_planned_elsewhere(rs):
+    return [group("CarePlan", activity=[{"plannedActivityReference": {"reference": "MedicationRequest/cyc-elsewhere"}}])]
+
+
+def group_containing_a_string(rs):
+    (cyc,) = rs
+    return [group(contained=[local(cyc), "cyc"], action=[{"resource": {"reference": "#cyc"}}])]
+
+
+@pytest.mark.parametrize("wrap", [care_plan_code_only, care_plan_unknown_kind, orchestration_by_definition,
+                                  group_by_definition_uri, group_of_a_definition_resource, group_of_a_group_elsewhere,
+                                  care_plan_r5_planned_elsewhere, group_containing_a_string])
+def test_a_draft_order_orderlint_cannot_read_is_never_no_orders(linter, client, wrap):
+    # Each was OL008 no-orders (not-applicable, no card) or checked without the order: the draft
+    # cyclophosphamide went unchecked. It is OL001, as a draft DSTU2 MedicationOrder is, and the
+    # service answers 400 (its card-less answer would read as "nothing to say").
+    req = ild301(wrap)
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["invalid"]
+    fs = [f for r in results for f in r.findings]
+    assert [f.code for f in fs] == ["OL001"] and "cannot" in fs[0].message
+    resp = post(client, req)
+    assert resp.status_code == 400 and resp.json()["issue"][0]["code"] == "invalid"
+
+
+def test_the_findings_point_at_what_cannot_be_read(linter):
+    (f,) = lint(ild301(care_plan_code_only), linter)[0].findings
+    assert f.pointer == "/context/draftOrders/entry/0/resource/activity/0/detail"
+    assert "no kind" in f.message
+    (f,) = lint(ild301(orchestration_by_definition), linter)[0].findings
+    assert f.pointer == "/context/draftOrders/entry/0/resource/action/0/definitionCanonical"
+    assert "https://example.org/ActivityDefinition/cyc" in f.message
+
+
+def with_a_test_activity(rs):
+    # A group's activity or action that orders no drug hides no medication order: the cyclophosphamide is checked.
+    (cyc,) = rs
+    return [group("CarePlan", contained=[local(cyc)],
+                  activity=[{"reference": {"reference": "#cyc"}},
+                            {"detail": {"kind": "ServiceRequest", "status": "not-started",
+                                        "code": {"coding": [{"system": "http://loinc.org", "code": "58410-2"}]}}},
+                            {"reference": {"reference": "ServiceRequest/cbc-elsewhere"}}])]
+
+
+def with_a_definition_made_a_resource(rs):
+    (cyc,) = rs
+    return [group("RequestOrchestration", contained=[local(cyc)],
+                  action=[{"definitionCanonical": "https://example.org/ActivityDefinition/cyc",
+                           "resource": {"reference": "#cyc"}}])]
+
+
+def with_contained_orders_of_one_id(rs):
+    # Two contained orders under one id: the first (the cyclophosphamide) was silently left out.
+    (cyc,) = rs
+    folate = {**local(cyc), "medicationCodeableConcept": {"text": "folic acid"}}
+    return [group(contained=[local(cyc), folate], action=[{"resource": {"reference": "#cyc"}}])]
+
+
+def with_a_contained_order_without_id(rs):
+    (cyc,) = rs
+    return [group(contained=[{k: v for k, v in local(cyc).items() if k != "id"}])]
+
+
+@pytest.mark.parametrize("wrap", [with_a_test_activity, with_a_definition_made_a_resource])
+def test_a_draft_group_that_orders_no_unread_drug_is_checked(linter, wrap):
+    results = lint(ild301(wrap), linter)
+    assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+
+
+def test_contained_orders_sharing_an_id_are_not_one_left_out(linter):
+    results = lint(ild301(with_contained_orders_of_one_id), linter)
+    assert [r.status for r in results] == ["invalid"] and "twice with different content" in results[0].findings[0].message
+
+
+def test_a_contained_order_without_id_is_read(linter):
+    results = lint(ild301(with_a_contained_order_without_id), linter)
+    assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
