@@ -201,3 +201,49 @@ def test_contained_orders_sharing_an_id_are_not_one_left_out(linter):
 def test_a_contained_order_without_id_is_read(linter):
     results = lint(ild301(with_a_contained_order_without_id), linter)
     assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+
+
+# ------------------------------------------------------------------ 3: a draft order sent with intent option
+def as_option(rs):
+    return [{**r, "intent": "option"} for r in rs]
+
+
+def test_a_draft_order_with_intent_option_is_checked(linter, client):
+    # It was dropped (OL008 dropped-order, then no-orders): not-applicable, no card.
+    req = ild301(as_option)
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+    (n,) = notes(results, "unknown-status")
+    assert "intent option" in n.message and "read as new" in n.message
+    assert n.pointer == "/context/draftOrders/entry/0/resource/intent"
+    assert not notes(results, "dropped-order")
+    resp = post(client, req)
+    assert resp.status_code == 200 and [c["source"]["label"] for c in resp.json()["cards"]] == ["orderlint ILD301"]
+
+
+def test_a_draft_option_is_no_protection(linter):
+    # Judged as given for a risk, an option is not yet an order: it protects no one (as a proposal).
+    req = rewrite("ILD301-clean.cds-hooks.json", as_option)
+    results = lint(req, linter)
+    assert codes(results) == ["ILD301"]
+    assert [n for n in notes(results, "not-counted") if "intent is option" in n.message]
+
+
+def group_of_options(rs, **action):
+    return [group(contained=[local(r, intent="option") for r in rs],
+                  action=[{**action, "action": [{"resource": {"reference": f"#{r['id']}"}} for r in rs]}])]
+
+
+def test_the_options_of_a_draft_request_group_are_its_orders(linter):
+    # R4 RequestIntent option: "a component or option for a RequestGroup". Each was dropped (ILD301
+    # passed on the fires example); an order group orders its components, so its co-prophylaxis protects.
+    assert codes(lint(ild301(group_of_options), linter)) == ["ILD301"]
+    results = lint(rewrite("ILD301-clean.cds-hooks.json", group_of_options), linter)
+    assert [r.status for r in results] == ["checked"] and codes(results) == []
+
+
+def test_alternatives_of_a_draft_request_group_are_no_protection(linter):
+    # Options the prescriber chooses among (selectionBehavior at-most-one) may not all be given.
+    results = lint(rewrite("ILD301-clean.cds-hooks.json", lambda rs: group_of_options(rs, selectionBehavior="at-most-one")),
+                   linter)
+    assert codes(results) == ["ILD301"]

@@ -419,12 +419,15 @@ class _Mapper:
                 self.errors.append((f"{label}contains {_kind(c)}, not a resource: the order cannot be read", cptr))
         ids = {c["id"] for c, _ in contained if isinstance(c.get("id"), str)}
         refs: list[tuple[Any, str]] = []
+        choices: list[str] = []  # actions whose sub-actions are alternatives (selectionBehavior)
 
         def actions(obj: dict, optr: str) -> None:
             for aptr, a in self._items_of(obj, "action", optr):
                 if not isinstance(a, dict):
                     continue
                 refs.append((a.get("resource"), _p(aptr, "resource")))
+                if a.get("selectionBehavior") in _CHOICES:
+                    choices.append(aptr)
                 if a.get("resource") is None:
                     for key in ("definitionCanonical", "definitionUri"):
                         if a.get(key) is not None:
@@ -476,6 +479,7 @@ class _Mapper:
                                     "signed cannot be checked", rptr))
         out = []
         subject = r.get("subject")
+        intent = r.get("intent")
         for c, cptr in contained:
             crt = c.get("resourceType")
             if crt in _ORDER_GROUPS:
@@ -487,6 +491,12 @@ class _Mapper:
                 continue
             if "subject" not in c and "patient" not in c and isinstance(subject, dict):
                 c = {**c, "subject": subject}
+            if c.get("intent") == "option" and isinstance(intent, str) and intent not in ("option", "proposal", "plan") and not choices:
+                # R4 RequestIntent option: "a component or option for a RequestGroup"; what the group
+                # does with its components is the group's intent (an order orders them all, unless
+                # its actions make them alternatives, which stay options: judged as given for a risk,
+                # never counted as a protection).
+                c = {**c, "intent": intent}
             out.append(_Res(c, cptr, True, None))
         return out
 
@@ -1192,7 +1202,8 @@ class _Mapper:
         if r.get("doNotPerform") is True:
             self.note("dropped-order", f"{label} has doNotPerform true: not an order to give", _p(ptr, "doNotPerform"))
             return
-        if r.get("intent") == "option":
+        option = r.get("intent") == "option"
+        if option and not x.draft:
             self.note("dropped-order", f"{label} has intent option: not an order", _p(ptr, "intent"))
             return
         if st in ("cancelled", "entered-in-error"):
@@ -1226,6 +1237,12 @@ class _Mapper:
                 self.note("unknown-status", f"draft {label} has status on-hold: read as new, an order being signed "
                           "(fail closed)", where)
                 held = "it is on hold"
+            if option:
+                # A draft order is what the clinician is about to sign: sent as an option, dropped, it was
+                # never checked (OL008 no-orders). Judged as new for every risk; like a proposal, never
+                # counted as a protection or a screening done.
+                self.note("unknown-status", f"draft {label} has intent option: read as new, an order being signed "
+                          "(fail closed)", _p(ptr, "intent"))
             status = "new"
         elif status is None:
             # Fail closed: an order whose status is not known is judged both as a new order and as an
@@ -1242,7 +1259,7 @@ class _Mapper:
         elif unknown:
             self._doubt(range(first, len(self.orders)), "its status is not known")
         intent = r.get("intent")
-        if isinstance(intent, str) and intent in _NOT_YET_ORDERED:
+        if isinstance(intent, str) and (intent in _NOT_YET_ORDERED or option):
             # A proposal or a plan is not an authorization to give the drug: judged as given for a
             # risk (fail closed), it is no protection (a proposed co-trimoxazole passed ILD301).
             self._doubt(range(first, len(self.orders)), f"its intent is {intent}, not an order")
@@ -2046,6 +2063,8 @@ _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
 #: Request types that order no drug: a draft group's inline activity of such a kind, or its reference
 #: to such a resource that is not in the request, hides no medication order. Any other kind or type
 #: (none, a medication order, a group, an ActivityDefinition or PlanDefinition) may.
+#: RequestGroup action selectionBehavior codes that make its sub-actions alternatives.
+_CHOICES = frozenset({"any", "exactly-one", "at-most-one", "one-or-more"})
 _NOT_DRUG_ORDERS = frozenset({"Appointment", "CommunicationRequest", "DeviceRequest", "NutritionOrder", "ServiceRequest",
                               "VisionPrescription", "Task"})
 #: Medication types that are not read as a medication order (MedicationRequest) or a drug taken
