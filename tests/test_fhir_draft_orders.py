@@ -203,6 +203,45 @@ def test_a_contained_order_without_id_is_read(linter):
     assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
 
 
+# ------------------------------------------------------------------ 2: a MedicationRequest inside a MedicationRequest
+def folate_based_on_cyc(rs):
+    (cyc,) = rs
+    folate = copy.deepcopy(cyc)
+    folate.update(id="folate", medicationCodeableConcept={"text": "folic acid"}, contained=[local(cyc, id="inner")],
+                  basedOn=[{"reference": "#inner"}])
+    folate["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
+        "value": 1, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+    return [folate]
+
+
+def test_an_order_contained_in_a_draft_order_is_a_draft_order(linter, client):
+    # It was left out: the draft folic acid was checked, the cyclophosphamide inside it never was.
+    req = ild301(folate_based_on_cyc)
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+    (f,) = [f for f in results[0].findings if f.code == "ILD301"]
+    assert f.order == "inner" and f.pointer.startswith("/context/draftOrders/entry/0/resource/contained/0")
+    resp = post(client, req)
+    assert resp.status_code == 200 and [c["source"]["label"] for c in resp.json()["cards"]] == ["orderlint ILD301"]
+
+
+def test_a_draft_order_containing_a_medication_type_orderlint_does_not_read_is_invalid(linter):
+    req = ild301(lambda rs: [{**rs[0], "contained": [{**local(rs[0]), "resourceType": "MedicationAdministration",
+                                                     "id": "given"}]}])
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["invalid"]
+    (f,) = results[0].findings
+    assert f.code == "OL001" and f.pointer == "/context/draftOrders/entry/0/resource/contained/0/resourceType"
+
+
+def test_an_order_contained_in_an_order_of_a_bundle_is_read(linter):
+    b = example("ILD301-fires.bundle.json")
+    (e,) = [e for e in b["entry"] if e["resource"].get("id") == "cyc"]
+    (e["resource"],) = folate_based_on_cyc([e["resource"]])
+    results = lint(b, linter)
+    assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+
+
 # ------------------------------------------------------------------ 3: a draft order sent with intent option
 def as_option(rs):
     return [{**r, "intent": "option"} for r in rs]

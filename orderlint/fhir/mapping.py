@@ -500,6 +500,42 @@ class _Mapper:
             out.append(_Res(c, cptr, True, None))
         return out
 
+    def _with_contained(self, res: list[_Res]) -> list[_Res]:
+        """The resources, each medication order (MedicationRequest, MedicationStatement) followed by
+        the medication orders it contains (`contained`, e.g. one it is `basedOn`), read as orders of
+        their own with the container's patient and, for a draft, as drafts: a contained resource is
+        part of its container (FHIR R4 References, contained resources), so an order inside an order
+        being signed is signed with it; read as nothing, it went unchecked. A draft that contains a
+        medication type orderlint does not read as an order, or a group of orders, is OL001."""
+        if not any(x.r.get("resourceType") in MEDICATION_TYPES and "contained" in x.r for x in res):
+            return res
+        out: list[_Res] = []
+
+        def add(x: _Res, depth: int) -> None:
+            out.append(x)
+            r = x.r
+            if r.get("resourceType") not in MEDICATION_TYPES or "contained" not in r or depth > 8:
+                return
+            subject = r.get("subject") if "subject" in r else r.get("patient")
+            v = r["contained"]
+            items = [(_p(x.ptr, "contained", i), c) for i, c in enumerate(v)] if isinstance(v, list) else [(_p(x.ptr, "contained"), v)]
+            for cptr, c in items:  # (the reading of the order notes a shape repair of `contained`)
+                if not isinstance(c, dict):
+                    continue
+                crt = c.get("resourceType")
+                if crt in MEDICATION_TYPES:
+                    if "subject" not in c and "patient" not in c and isinstance(subject, dict):
+                        c = {**c, "subject": subject}
+                    add(_Res(c, cptr, x.draft, None), depth + 1)
+                elif x.draft and (crt in _ORDER_GROUPS or _unread_medication(c)):
+                    self.errors.append((f"draft {r.get('resourceType')} {_id_text(r)}contains a {crt} {_id_text(c)}, "
+                                        "not a medication order orderlint reads (an R4 MedicationRequest): the order "
+                                        "being signed cannot be checked", _p(cptr, "resourceType")))
+
+        for x in res:
+            add(x, 0)
+        return out
+
     def _one_copy_each(self, res: list[_Res]) -> list[_Res]:
         """The resources with each (type, id) once: a copy identical to an earlier one is read once;
         two different copies (two versions, a stopped and an active one) are OL001, since which is
@@ -522,7 +558,7 @@ class _Mapper:
 
     # ----------------------------------------------------------------- grouping by patient
     def _group(self, res: list[_Res], patient: Optional[str], fallback: Optional[str], cds: bool = False) -> list[Mapped]:
-        res = self._one_copy_each(res)
+        res = self._one_copy_each(self._with_contained(res))
         url_ids: dict[str, str] = {}
         for x in res:
             if x.r.get("resourceType") == "Patient" and isinstance(x.r.get("id"), str):
