@@ -286,3 +286,109 @@ def test_alternatives_of_a_draft_request_group_are_no_protection(linter):
     results = lint(rewrite("ILD301-clean.cds-hooks.json", lambda rs: group_of_options(rs, selectionBehavior="at-most-one")),
                    linter)
     assert codes(results) == ["ILD301"]
+
+
+# ------------------------------------------------------------------ 4: the service and orders a draft holds
+def card_codes(resp) -> set[str]:
+    import re
+
+    assert resp.status_code == 200, resp.text
+    return {c for card in resp.json()["cards"] for c in re.findall(r"\*\*((?:ILD|OL)\d{3}) ", card["detail"])}
+
+
+def in_a_group(rs):
+    return [group(contained=[local(r) for r in rs], action=[{"resource": {"reference": f"#{r['id']}"}} for r in rs],
+                  subject=rs[0]["subject"])]
+
+
+def folate_holding_mtx(rs):
+    mtx, folate = rs
+    return [{**folate, "contained": [local(mtx)], "basedOn": [{"reference": "#mtx"}]}]
+
+
+def accept(req: dict, suggestion: dict) -> dict:
+    """What an EHR sends after accepting a suggestion: an update replaces the draft of its id, a
+    delete takes it out."""
+    req = copy.deepcopy(req)
+    entries = req["context"]["draftOrders"]["entry"]
+    for a in suggestion["actions"]:
+        if a["type"] == "update":
+            key = (a["resource"]["resourceType"], a["resource"]["id"])
+            entries[:] = [{"resource": a["resource"]} if (e["resource"]["resourceType"], e["resource"].get("id")) == key
+                          else e for e in entries]
+        else:
+            assert a["type"] == "delete"
+            entries[:] = [e for e in entries if "/".join((e["resource"]["resourceType"], e["resource"].get("id", ""))) != a["resourceId"]]
+    return req
+
+
+def removal_of(resp, code: str) -> dict:
+    from orderlint.serve.models import check_response
+
+    check_response(resp.json())
+    (card,) = [c for c in resp.json()["cards"] if f"**{code} " in c["detail"]]
+    (s,) = [s for s in card.get("suggestions", ()) if s["label"] == "Remove this draft order"]
+    return s
+
+
+@pytest.mark.parametrize("name,code", [("ILD101-fires", "ILD101"), ("ILD201-fires", "ILD201")])
+def test_an_order_a_draft_group_holds_gets_a_removal_that_clears_its_card(client, name, code):
+    # services.md: "ILD101, ILD201 | Remove this draft order"; "Accepting a suggestion and sending the
+    # changed draft orders back must not return the same card". There was no removal for an order
+    # inside a RequestGroup: a contained order has no id outside its group (a delete of
+    # MedicationRequest/<id> could remove another resource), so the group is updated without it.
+    req = rewrite(f"{name}.cds-hooks.json", in_a_group)
+    s = removal_of(post(client, req), code)
+    (a,) = s["actions"]
+    assert a["type"] == "update" and a["resource"]["resourceType"] == "RequestGroup" and a["resource"]["id"] == "rg"
+    held = [c["id"] for c in a["resource"]["contained"]]
+    assert len(held) == 1 and [x["resource"]["reference"] for x in a["resource"]["action"]] == [f"#{held[0]}"]
+    assert code not in card_codes(post(client, accept(req, s)))
+
+
+def test_a_group_holding_only_the_order_is_deleted(client):
+    req = rewrite("ILD101-fires.cds-hooks.json", lambda rs: in_a_group(rs[:1]) + rs[1:])
+    s = removal_of(post(client, req), "ILD101")
+    assert [(a["type"], a["resourceId"]) for a in s["actions"]] == [("delete", "RequestGroup/rg")]
+    assert "ILD101" not in card_codes(post(client, accept(req, s)))
+
+
+def test_an_order_inside_an_order_is_removed_from_it(client):
+    req = rewrite("ILD101-fires.cds-hooks.json", folate_holding_mtx)
+    s = removal_of(post(client, req), "ILD101")
+    (a,) = s["actions"]
+    assert a["type"] == "update" and a["resource"]["id"] == "folate"
+    assert "contained" not in a["resource"] and "basedOn" not in a["resource"]
+    assert "ILD101" not in card_codes(post(client, accept(req, s)))
+
+
+def test_a_top_level_draft_order_is_still_deleted_by_its_id(client):
+    s = removal_of(post(client, example("ILD101-fires.cds-hooks.json")), "ILD101")
+    assert s["actions"] == [{"type": "delete", "description": "Remove this draft order", "resourceId": "MedicationRequest/mtx"}]
+
+
+@pytest.mark.parametrize("selection", ["MedicationRequest/cyc", "#cyc", "RequestGroup/rg#cyc",
+                                       "https://ehr.example.org/fhir/MedicationRequest/cyc"])
+def test_order_select_accepts_a_selection_inside_a_draft_group(client, selection):
+    # It was a 400 ("names no draft order in context.draftOrders"): the selected order had no card.
+    req = ild301(in_a_group)
+    req["hook"] = "order-select"
+    req["context"]["selections"] = [selection]
+    assert "ILD301" in card_codes(post(client, req, "orderlint-order-select"))
+
+
+def test_order_select_still_refuses_a_selection_of_no_draft_order(client):
+    req = ild301(in_a_group)
+    req["hook"] = "order-select"
+    req["context"]["selections"] = ["MedicationRequest/elsewhere"]
+    resp = post(client, req, "orderlint-order-select")
+    assert resp.status_code == 400 and "names no draft order" in resp.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("selection,shown", [("MedicationRequest/mtx", True), ("MedicationRequest/folate", False)])
+def test_order_select_answers_about_the_selected_order_inside_a_group(client, selection, shown):
+    # The methotrexate's ILD101 is about the selected order, or not (it stays without the folic acid).
+    req = rewrite("ILD101-fires.cds-hooks.json", in_a_group)
+    req["hook"] = "order-select"
+    req["context"]["selections"] = [selection]
+    assert ("ILD101" in card_codes(post(client, req, "orderlint-order-select"))) is shown

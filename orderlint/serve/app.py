@@ -97,7 +97,8 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     if fixed_as_of is not None:
         log.warning("as-of = %s: every request is judged as of that day (allow-as-of = true)", fixed_as_of)
 
-    from orderlint.serve.cards import NON_ADHERENCE, OVERRIDE_REASONS, CardBuilder
+    from orderlint.serve.cards import (MEDICATION_ORDERS, NON_ADHERENCE, ORDER_CONTAINERS, OVERRIDE_REASONS, CardBuilder,
+                                       contained_of)
     from orderlint.serve.feedback import FeedbackRefused, FeedbackStore
     from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext
     from orderlint.serve.prefetch import FetchError, fetch, missing_keys, templates
@@ -248,6 +249,13 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                 drafts[rid] = drafts[f"{res.get('resourceType')}/{rid}"] = rid
                 if isinstance(e.get("fullUrl"), str):
                     drafts[e["fullUrl"]] = rid
+            if isinstance(res, dict):
+                # An order a draft holds (a RequestGroup's, a CarePlan's, one inside an order) is a draft
+                # order of its own (fhir.md 1): selected as "MedicationRequest/<id>", "#<id>" or
+                # "RequestGroup/<group id>#<id>", its findings carry its id.
+                for cid, ctype in nested_orders(res):
+                    for key in (cid, f"{ctype}/{cid}", f"#{cid}", f"{res.get('resourceType')}/{res.get('id')}#{cid}"):
+                        drafts.setdefault(key, cid)
         out = set()
         for i, x in enumerate(data["context"]["selections"]):
             ref = x.strip().split("/_history/", 1)[0]
@@ -259,6 +267,26 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                                               "(a selected order needs an id)")
             out.add(rid)
         return out
+
+    def nested_orders(res: dict[str, Any]) -> list[tuple[str, str]]:
+        """(id, type) of the medication orders a draft holds in `contained`."""
+        if res.get("resourceType") not in ORDER_CONTAINERS:
+            return []
+        return [(c["id"], c["resourceType"]) for c in contained_of(res)
+                if c.get("resourceType") in MEDICATION_ORDERS and isinstance(c.get("id"), str)]
+
+    def without_nested(entry: Any, sel: set[str]) -> Any:
+        """A draft entry with the selected orders it holds read as withdrawn (entered-in-error drops a
+        draft order, fhir.md 2.1): taken out of their container, the references to them would be
+        orders it no longer holds."""
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(res, dict) or not any(cid in sel for cid, _ in nested_orders(res)):
+            return entry
+        v = res["contained"]
+        items = [({**c, "status": "entered-in-error"} if isinstance(c, dict) and c.get("id") in sel
+                  and c.get("resourceType") in MEDICATION_ORDERS else c)
+                 for c in (v if isinstance(v, list) else [v])]
+        return {**entry, "resource": {**res, "contained": items}}
 
     def select_findings(data: dict[str, Any], findings: list[Finding]) -> list[Finding]:
         """Drug-choice and combination findings about the selected orders, or combinations they complete:
@@ -275,7 +303,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             reduced = dict(data)
             ctx = dict(data["context"])
             bundle = dict(ctx["draftOrders"])
-            bundle["entry"] = [e for e in bundle.get("entry") or ()
+            bundle["entry"] = [without_nested(e, sel) for e in bundle.get("entry") or ()
                                if not (isinstance(e.get("resource"), dict) and e["resource"].get("id") in sel)]
             ctx["draftOrders"] = bundle
             reduced["context"] = ctx

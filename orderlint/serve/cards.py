@@ -161,6 +161,12 @@ def order_names(data: dict[str, Any], vocab: Optional[Vocabulary]) -> tuple[dict
                     drafts.add(rid)
                 if rid not in names:
                     names[rid] = _drug_name(v, vocab)
+            if draft and v.get("resourceType") in ORDER_CONTAINERS:
+                # The orders a draft holds (a RequestGroup's, a CarePlan's, one inside an order) are
+                # drafts of their own (fhir.md 1, as the mapping reads them): named on their cards.
+                for c in contained_of(v):
+                    if c.get("resourceType") in ("MedicationRequest", "MedicationStatement") and isinstance(c.get("id"), str):
+                        names.setdefault(c["id"], _drug_name(c, vocab))
 
     walk(ctx.get("draftOrders"), True)
     for v in (data.get("prefetch") or {}).values():
@@ -219,7 +225,7 @@ class CardBuilder:
         for key, fs in groups.items():
             order = key if isinstance(key, str) else None
             extra = notes.get(order, []) + (notes.get(None, []) if order is not None else [])
-            out.append(self._card(fs, order, names, drafts, extra, patient))
+            out.append(self._card(fs, order, names, drafts, extra, patient, data))
         out.sort(key=lambda c: -SEVERITY_RANK.get(_sev_of(c[0]["indicator"]), 0))
         return out
 
@@ -236,7 +242,7 @@ class CardBuilder:
         }, ["OL000"])
 
     def _card(self, fs: list[Finding], order: Optional[str], names: dict[str, str], drafts: set[str],
-              notes: list[Finding], patient: str) -> CardAndCodes:
+              notes: list[Finding], patient: str, data: Optional[dict[str, Any]] = None) -> CardAndCodes:
         fs = sorted(fs, key=lambda f: (-SEVERITY_RANK[f.severity], f.code))
         top = fs[0]
         codes = list(dict.fromkeys(f.code for f in fs))
@@ -254,7 +260,7 @@ class CardBuilder:
             "indicator": INDICATOR[top.severity],
             "source": {"label": f"orderlint {top.code}", "url": self.link(top.code)},
         }
-        sugg = self._suggestions(fs, order, drafts, patient)
+        sugg = self._suggestions(fs, order, drafts, patient, data)
         if sugg:
             card["suggestions"] = sugg
             card["selectionBehavior"] = "at-most-one"
@@ -277,7 +283,8 @@ class CardBuilder:
             parts.append("\n".join(["**Data orderlint could not read**", ""] + [f"- {m}" for m in seen]))
         return "\n\n---\n\n".join(parts)
 
-    def _suggestions(self, fs: list[Finding], order: Optional[str], drafts: set[str], patient: str) -> list[dict[str, Any]]:
+    def _suggestions(self, fs: list[Finding], order: Optional[str], drafts: set[str], patient: str,
+                     data: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
         creates: list[dict[str, Any]] = []
         create_fixes: list[Finding] = []
         labels: list[str] = []
@@ -303,15 +310,154 @@ class CardBuilder:
         out: list[tuple[dict[str, Any], list[Finding]]] = []  # (suggestion, the findings it fixes)
         if creates:
             out.append(({"uuid": _new_id(), "label": _cut("; ".join(labels), 139), "actions": creates}, create_fixes))
-        if order is not None and order in drafts and any(f.code in DELETE_RULES for f in fs):
-            out.append(({"uuid": _new_id(), "label": "Remove this draft order", "actions": [
-                {"type": "delete", "description": "Remove this draft order", "resourceId": f"MedicationRequest/{order}"}]},
-                fs))  # removing the order clears every finding about it
+        if order is not None and data is not None and any(f.code in DELETE_RULES for f in fs):
+            action = removal(data, order, [f.pointer for f in fs if f.code in DELETE_RULES])
+            if action is not None:
+                out.append(({"uuid": _new_id(), "label": "Remove this draft order", "actions": [action]},
+                            fs))  # removing the order clears every finding about it
         if not out:
             return []
         best = max(range(len(out)), key=lambda i: (max(SEVERITY_RANK[f.severity] for f in out[i][1]), len(out[i][1]), -i))
         out[best][0]["isRecommended"] = True
         return [s for s, _ in out]
+
+
+#: Draft resources whose contained medication orders are draft orders (as the mapping reads them).
+ORDER_CONTAINERS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan", "MedicationRequest", "MedicationStatement"})
+MEDICATION_ORDERS = ("MedicationRequest", "MedicationStatement")
+_DRAFT_POINTER = re.compile(r"^/context/draftOrders/entry/(\d+)/resource((?:/contained/\d+)*)(?=/|$)")
+#: Where a contained resource may be named ("#id") in its container: dropped with it.
+_LOCAL_REFS = {"RequestGroup": ("action",), "RequestOrchestration": ("action",), "CarePlan": ("activity",),
+               "MedicationRequest": ("basedOn", "priorPrescription"), "MedicationStatement": ("basedOn", "partOf")}
+
+
+def contained_of(r: dict[str, Any]) -> list[dict[str, Any]]:
+    v = r.get("contained")
+    return [c for c in (v if isinstance(v, list) else [v]) if isinstance(c, dict)]
+
+
+def locate_draft(data: dict[str, Any], order: str, pointer: Optional[str]) -> Optional[tuple[int, tuple[int, ...]]]:
+    """(entry index, contained indices) of the draft MedicationRequest (or MedicationStatement) ``order``
+    that a finding's FHIR ``pointer`` lies in: a top-level draft order ``(n, ())``, or one its
+    container holds ``(n, (k,))``; None when the pointer is in no draft order of that id."""
+    m = _DRAFT_POINTER.match(pointer or "")
+    if not m:
+        return None
+    bundle = (data.get("context") or {}).get("draftOrders")
+    entries = bundle.get("entry") if isinstance(bundle, dict) else None
+    n = int(m.group(1))
+    if not isinstance(entries, list) or n >= len(entries) or not isinstance(entries[n], dict):
+        return None
+    path = [int(k) for k in m.group(2).split("/contained/")[1:]]
+    chain: list[Any] = [entries[n].get("resource")]
+    for k in path:
+        v = chain[-1].get("contained") if isinstance(chain[-1], dict) else None
+        chain.append(v[k] if isinstance(v, list) and k < len(v) else None)
+    for depth in range(len(chain) - 1, -1, -1):  # the innermost order of that id (not a contained Medication)
+        r = chain[depth]
+        if isinstance(r, dict) and r.get("resourceType") in MEDICATION_ORDERS and r.get("id") == order:
+            return n, tuple(path[:depth])
+    return None
+
+
+def removal(data: dict[str, Any], order: str, pointers: list[str]) -> Optional[dict[str, Any]]:
+    """The action that removes the draft order ``order`` the findings at ``pointers`` are about
+    (services.md: "Remove this draft order"), or None when it cannot be said exactly.
+
+    A top-level draft: `delete` of `<type>/<id>`. An order a draft holds (contained in a RequestGroup,
+    CarePlan or another order) has no id of its own outside its container (FHIR R4 References:
+    contained resources), so a delete of `MedicationRequest/<id>` could remove another resource of
+    that id; it is removed through its container: `update` of the container without it (and without
+    the references that name it), or `delete` of a group that holds nothing else. Findings that lie in
+    two different orders of one id, or an order held deeper than one level: no suggestion."""
+    places = {x for x in (locate_draft(data, order, p) for p in pointers) if x is not None}
+    if not places:  # findings placed elsewhere (the regimen): the one draft order of that id, if one
+        places = {(n, path) for n, path, rid in _draft_orders_of(data) if rid == order}
+    if len(places) != 1:
+        return None
+    ((n, path),) = places
+    top = data["context"]["draftOrders"]["entry"][n]["resource"]
+    rt, rid = top.get("resourceType"), top.get("id")
+    if not isinstance(rid, str) or not rid.strip() or not isinstance(rt, str) or len(path) > 1:
+        return None
+    if not path:
+        return {"type": "delete", "description": "Remove this draft order", "resourceId": f"{rt}/{rid}"}
+    import copy
+
+    kept = copy.deepcopy(top)
+    contained = kept["contained"]
+    gone = contained.pop(path[0])
+    cid = gone.get("id")
+    local = f"#{cid}" if isinstance(cid, str) else None
+    for key in _LOCAL_REFS.get(rt, ()):
+        if key in kept:
+            kept[key] = _without_ref(kept[key], local, key)
+            if kept[key] in ([], None):
+                del kept[key]
+    if not contained:
+        del kept["contained"]
+    holds = any(k in kept for k in ("contained", "action", "activity"))
+    if rt not in MEDICATION_ORDERS and not holds:
+        return {"type": "delete", "description": f"Remove this draft order (its {rt} holds no other)",
+                "resourceId": f"{rt}/{rid}"}
+    if _has_empty(kept):
+        return None  # an update must echo the resource whole, and no value in a response may be empty
+    return {"type": "update", "description": f"Remove this draft order from {rt} {rid}", "resource": kept}
+
+
+def _draft_orders_of(data: dict[str, Any]) -> list[tuple[int, tuple[int, ...], Any]]:
+    """(entry index, contained indices, id) of each draft medication order, top-level or held one level in."""
+    bundle = (data.get("context") or {}).get("draftOrders")
+    entries = bundle.get("entry") if isinstance(bundle, dict) else None
+    out: list[tuple[int, tuple[int, ...], Any]] = []
+    for n, e in enumerate(entries if isinstance(entries, list) else ()):
+        r = e.get("resource") if isinstance(e, dict) else None
+        if not isinstance(r, dict):
+            continue
+        if r.get("resourceType") in MEDICATION_ORDERS:
+            out.append((n, (), r.get("id")))
+        if r.get("resourceType") in ORDER_CONTAINERS and isinstance(r.get("contained"), list):
+            for k, c in enumerate(r["contained"]):
+                if isinstance(c, dict) and c.get("resourceType") in MEDICATION_ORDERS:
+                    out.append((n, (k,), c.get("id")))
+    return out
+
+
+def _without_ref(v: Any, local: Optional[str], key: str) -> Any:
+    """``v`` (an array of actions, activities or References) without the items that name ``local``."""
+    items = v if isinstance(v, list) else [v]
+    out = []
+    for it in items:
+        if not isinstance(it, dict):
+            out.append(it)
+            continue
+        if key in ("action", "activity"):
+            refs = [it.get(f) for f in ("resource", "reference", "plannedActivityReference")]
+            if any(isinstance(r, dict) and r.get("reference") == local for r in refs):
+                continue
+            if key == "action" and "action" in it:
+                it = dict(it)
+                sub = _without_ref(it["action"], local, key)
+                if sub:
+                    it["action"] = sub
+                else:
+                    del it["action"]
+                    if not any(k in it for k in ("resource", "definitionCanonical", "definitionUri")):
+                        continue  # a heading of nothing left
+        elif it.get("reference") == local:
+            continue
+        out.append(it)
+    return out
+
+
+def _has_empty(v: Any) -> bool:
+    if v is None or v == "" or v == [] or v == {}:
+        return True
+    if isinstance(v, dict):
+        return any(_has_empty(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_empty(x) for x in v)
+    return False
 
 
 def _base_id(order: Optional[str]) -> Optional[str]:
