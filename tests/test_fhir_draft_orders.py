@@ -21,7 +21,7 @@ import pytest
 
 from orderlint.config import Settings
 from orderlint.engine import Linter
-from orderlint.fhir import lint_fhir
+from orderlint.fhir import lint_fhir, map_fhir
 
 FHIR = Path(__file__).resolve().parents[1] / "examples" / "fhir"
 AS_OF = dt.date(2026, 3, 2)
@@ -240,6 +240,35 @@ def test_an_order_contained_in_an_order_of_a_bundle_is_read(linter):
     (e["resource"],) = folate_based_on_cyc([e["resource"]])
     results = lint(b, linter)
     assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+
+
+def by_group_medication(rs):
+    # FHIR R4 References: a contained resource names another of its container's as "#id" (contained
+    # resources contain none), so a group's order names the group's Medication.
+    (cyc,) = rs
+    med = {"resourceType": "Medication", "id": "med", "code": cyc["medicationCodeableConcept"]}
+    order = {k: v for k, v in local(cyc).items() if k != "medicationCodeableConcept"}
+    return [group(contained=[med, {**order, "medicationReference": {"reference": "#med"}}],
+                  action=[{"resource": {"reference": "#cyc"}}])]
+
+
+def by_container_medication(rs):
+    (folate,) = folate_based_on_cyc(rs)
+    inner = folate["contained"][0]
+    folate["contained"].append({"resourceType": "Medication", "id": "med", "code": inner.pop("medicationCodeableConcept")})
+    inner["medicationReference"] = {"reference": "#med"}
+    return [folate]
+
+
+@pytest.mark.parametrize("wrap,med", [(by_group_medication, 0), (by_container_medication, 1)])
+def test_a_contained_order_names_its_containers_medication(linter, wrap, med):
+    # It was OL002 'unidentified medication' (a warning) with OL008 unresolved-reference: the
+    # cyclophosphamide's ILD301 (an error) was never found.
+    results = lint(ild301(wrap), linter)
+    assert codes(results) == ["ILD301"] and not notes(results, "unresolved-reference")
+    (m,) = map_fhir(ild301(wrap), source="t", vocab=linter.vocab, as_of=AS_OF)
+    (i,) = [i for i, o in enumerate(m.data["orders"]) if o["drug"] == "cyclophosphamide"]
+    assert m.origin[f"/orders/{i}/drug"].startswith(f"/context/draftOrders/entry/0/resource/contained/{med}/code")
 
 
 # ------------------------------------------------------------------ 3: a draft order sent with intent option

@@ -234,6 +234,9 @@ class _Mapper:
         self._test_vocab: Optional["Vocabulary"] = None
         self._reason_codes: list = []  # per patient: condition kinds of order reasonCodes
         self.cds = False  # reading a CDS Hooks request (its draft orders are the orders being signed)
+        #: The container (resource, pointer) of each order read from a `contained` (by the order's
+        #: pointer): its `#id` references name the container's contained resources (FHIR R4 References).
+        self._hosts: dict[str, tuple[dict, str]] = {}
 
     # ----------------------------------------------------------------- input shapes
     def run(self, data: Any) -> list[Mapped]:
@@ -497,6 +500,7 @@ class _Mapper:
                 # its actions make them alternatives, which stay options: judged as given for a risk,
                 # never counted as a protection).
                 c = {**c, "intent": intent}
+            self._hosts[cptr] = (r, ptr)
             out.append(_Res(c, cptr, True, None))
         return out
 
@@ -526,6 +530,7 @@ class _Mapper:
                 if crt in MEDICATION_TYPES:
                     if "subject" not in c and "patient" not in c and isinstance(subject, dict):
                         c = {**c, "subject": subject}
+                    self._hosts[cptr] = (r, x.ptr)
                     add(_Res(c, cptr, x.draft, None), depth + 1)
                 elif x.draft and (crt in _ORDER_GROUPS or _unread_medication(c)):
                     self.errors.append((f"draft {r.get('resourceType')} {_id_text(r)}contains a {crt} {_id_text(c)}, "
@@ -1215,6 +1220,9 @@ class _Mapper:
             for cptr, c in self.array(r, "contained", ptr):
                 if isinstance(c, dict) and c.get("id") == ref[1:] and c.get("resourceType") == "Medication":
                     return c, cptr
+            host = self._hosts.get(ptr)
+            if host is not None:  # an order contained in a group or another order: its container's Medication
+                return self._resolve_med(host[0], host[1], ref)
             return None
         x = self.meds.get(ref)
         if x is None and "Medication/" in ref:
