@@ -421,3 +421,21 @@ def test_order_select_answers_about_the_selected_order_inside_a_group(client, se
     req["hook"] = "order-select"
     req["context"]["selections"] = [selection]
     assert ("ILD101" in card_codes(post(client, req, "orderlint-order-select"))) is shown
+
+
+# ------------------------------------------------------------------ a draft given as a MedicationStatement, of another patient
+def test_a_draft_statement_about_another_patient_is_not_checked_and_said_so(linter):
+    # A draft order given as a MedicationStatement is an order being signed (read as new); about
+    # another patient it was a note (OL008 other-patient, then no-orders), where a draft
+    # MedicationRequest is OL001.
+    def statement(rs):
+        (cyc,) = rs
+        r = {k: v for k, v in cyc.items() if k not in ("intent", "authoredOn", "dosageInstruction")}
+        return [{**r, "resourceType": "MedicationStatement", "status": "active", "dosage": cyc["dosageInstruction"],
+                 "subject": {"reference": "Patient/someone-else"}}]
+
+    results = lint(ild301(statement), linter)
+    assert results[0].status == "invalid"
+    (f,) = results[0].findings
+    assert f.code == "OL001" and "draft MedicationStatement 'cyc' is about Patient/someone-else" in f.message
+    assert f.order == "cyc" and results[0].order_types == {"cyc": "MedicationStatement"}

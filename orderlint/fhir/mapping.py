@@ -614,12 +614,15 @@ class _Mapper:
                 orphans.append(x)
                 continue
             if cds and patient is not None and pid != patient:
-                if x.draft and rt == "MedicationRequest":
-                    # Fail closed: the order being signed would go unchecked, so it is OL001, not a note.
-                    unplaced.append((f"draft MedicationRequest {_id_text(x.r)}is about Patient/{pid}, not the request's "
+                if x.draft and rt in MEDICATION_TYPES:
+                    # Fail closed: the order being signed would go unchecked, so it is OL001, not a note
+                    # (a draft given as a MedicationStatement is an order being signed too).
+                    unplaced.append((f"draft {rt} {_id_text(x.r)}is about Patient/{pid}, not the request's "
                                      f"Patient/{patient}: it was not checked", x.ptr))
                     if isinstance(x.r.get("id"), str):
                         unplaced_ids[x.ptr] = x.r["id"]
+                        if rt != "MedicationRequest":
+                            unplaced_types[x.r["id"]] = rt
                     continue
                 notes.append(Note("other-patient", f"{rt} is about Patient/{pid}, not the request's Patient/{patient}: not used",
                                   x.ptr))
@@ -644,11 +647,14 @@ class _Mapper:
                 order.insert(0, key)
             for other in [k for k in order if k != key]:  # only when the request names no patient
                 for x in groups.pop(other):
-                    if x.draft and x.r.get("resourceType") == "MedicationRequest":
-                        unplaced.append((f"draft MedicationRequest {_id_text(x.r)}is about Patient/{other}, not the "
+                    xrt = x.r.get("resourceType")
+                    if x.draft and xrt in MEDICATION_TYPES:
+                        unplaced.append((f"draft {xrt} {_id_text(x.r)}is about Patient/{other}, not the "
                                          f"request's patient: it was not checked", x.ptr))
                         if isinstance(x.r.get("id"), str):
                             unplaced_ids[x.ptr] = x.r["id"]
+                            if xrt != "MedicationRequest":
+                                unplaced_types[x.r["id"]] = str(xrt)
                         continue
                     notes.append(Note("other-patient", f"{x.r.get('resourceType')} is about Patient/{other}: not used", x.ptr))
             order = [key]
