@@ -396,6 +396,29 @@ def test_a_top_level_draft_order_is_still_deleted_by_its_id(client):
     assert s["actions"] == [{"type": "delete", "description": "Remove this draft order", "resourceId": "MedicationRequest/mtx"}]
 
 
+def grouping(which):
+    def wrap(rs):
+        named = [r for r in rs if r["id"] in which]
+        return [group(action=[{"resource": {"reference": f"MedicationRequest/{r['id']}"}} for r in named],
+                      subject=rs[0]["subject"])] + rs
+    return wrap
+
+
+@pytest.mark.parametrize("which,group_action", [(("mtx", "folate"), "update"), (("mtx",), "delete")])
+def test_removing_a_draft_order_a_group_names_takes_it_out_of_the_group(client, which, group_action):
+    # The delete alone left the group naming an order no longer in the request: the changed draft
+    # orders sent back were a 400 (the mapping's OL001 for a group naming an order it cannot read).
+    req = rewrite("ILD101-fires.cds-hooks.json", grouping(which))
+    s = removal_of(post(client, req), "ILD101")
+    assert [a["type"] for a in s["actions"]] == ["delete", group_action]
+    assert s["actions"][0]["resourceId"] == "MedicationRequest/mtx"
+    if group_action == "update":
+        assert s["actions"][1]["resource"]["action"] == [{"resource": {"reference": "MedicationRequest/folate"}}]
+    else:
+        assert s["actions"][1]["resourceId"] == "RequestGroup/rg"
+    assert "ILD101" not in card_codes(post(client, accept(req, s)))
+
+
 @pytest.mark.parametrize("selection", ["MedicationRequest/cyc", "#cyc", "RequestGroup/rg#cyc",
                                        "https://ehr.example.org/fhir/MedicationRequest/cyc"])
 def test_order_select_accepts_a_selection_inside_a_draft_group(client, selection):

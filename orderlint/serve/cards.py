@@ -311,9 +311,9 @@ class CardBuilder:
         if creates:
             out.append(({"uuid": _new_id(), "label": _cut("; ".join(labels), 139), "actions": creates}, create_fixes))
         if order is not None and data is not None and any(f.code in DELETE_RULES for f in fs):
-            action = removal(data, order, [f.pointer for f in fs if f.code in DELETE_RULES])
-            if action is not None:
-                out.append(({"uuid": _new_id(), "label": "Remove this draft order", "actions": [action]},
+            actions = removal(data, order, [f.pointer for f in fs if f.code in DELETE_RULES])
+            if actions:
+                out.append(({"uuid": _new_id(), "label": "Remove this draft order", "actions": actions},
                             fs))  # removing the order clears every finding about it
         if not out:
             return []
@@ -326,7 +326,8 @@ class CardBuilder:
 ORDER_CONTAINERS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan", "MedicationRequest", "MedicationStatement"})
 MEDICATION_ORDERS = ("MedicationRequest", "MedicationStatement")
 _DRAFT_POINTER = re.compile(r"^/context/draftOrders/entry/(\d+)/resource((?:/contained/\d+)*)(?=/|$)")
-#: Where a contained resource may be named ("#id") in its container: dropped with it.
+_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
+#: Where an order may be named in a draft that holds or groups it: dropped with it.
 _LOCAL_REFS = {"RequestGroup": ("action",), "RequestOrchestration": ("action",), "CarePlan": ("activity",),
                "MedicationRequest": ("basedOn", "priorPrescription"), "MedicationStatement": ("basedOn", "partOf")}
 
@@ -360,48 +361,87 @@ def locate_draft(data: dict[str, Any], order: str, pointer: Optional[str]) -> Op
     return None
 
 
-def removal(data: dict[str, Any], order: str, pointers: list[str]) -> Optional[dict[str, Any]]:
-    """The action that removes the draft order ``order`` the findings at ``pointers`` are about
+def removal(data: dict[str, Any], order: str, pointers: list[str]) -> Optional[list[dict[str, Any]]]:
+    """The actions that remove the draft order ``order`` the findings at ``pointers`` are about
     (services.md: "Remove this draft order"), or None when it cannot be said exactly.
 
-    A top-level draft: `delete` of `<type>/<id>`. An order a draft holds (contained in a RequestGroup,
-    CarePlan or another order) has no id of its own outside its container (FHIR R4 References:
-    contained resources), so a delete of `MedicationRequest/<id>` could remove another resource of
-    that id; it is removed through its container: `update` of the container without it (and without
-    the references that name it), or `delete` of a group that holds nothing else. Findings that lie in
-    two different orders of one id, or an order held deeper than one level: no suggestion."""
+    A top-level draft: `delete` of `<type>/<id>`, and an `update` of each draft group whose actions
+    or activities name it, without them (else the changed draft orders sent back hold a group naming
+    an order that is not in the request: not valid). An order a draft holds (contained in a
+    RequestGroup, CarePlan or another order) has no id of its own outside its container (FHIR R4
+    References: contained resources), so a delete of `MedicationRequest/<id>` could remove another
+    resource of that id; it is removed through its container: `update` of the container without it
+    (and without the references that name it). A group left holding nothing is deleted. Findings
+    that lie in two different orders of one id, an order held deeper than one level, or an update
+    that would echo an empty value: no suggestion."""
     places = {x for x in (locate_draft(data, order, p) for p in pointers) if x is not None}
     if not places:  # findings placed elsewhere (the regimen): the one draft order of that id, if one
         places = {(n, path) for n, path, rid in _draft_orders_of(data) if rid == order}
     if len(places) != 1:
         return None
     ((n, path),) = places
-    top = data["context"]["draftOrders"]["entry"][n]["resource"]
+    entries = data["context"]["draftOrders"]["entry"]
+    top = entries[n]["resource"]
     rt, rid = top.get("resourceType"), top.get("id")
     if not isinstance(rid, str) or not rid.strip() or not isinstance(rt, str) or len(path) > 1:
         return None
-    if not path:
-        return {"type": "delete", "description": "Remove this draft order", "resourceId": f"{rt}/{rid}"}
+    if path:
+        cid = top["contained"][path[0]].get("id")
+        local = f"#{cid}" if isinstance(cid, str) else None
+        one = _without(top, lambda ref: ref == local, path[0])
+        return [one] if one else None
+    name = f"{rt}/{rid}"
+    full = entries[n].get("fullUrl")
+
+    def named(ref: str) -> bool:
+        ref = ref.split("/_history/", 1)[0]
+        return ref == name or ref == full or ref.endswith("/" + name)
+
+    actions: list[dict[str, Any]] = [{"type": "delete", "description": "Remove this draft order", "resourceId": name}]
+    for m, e in enumerate(entries):
+        g = e.get("resource") if isinstance(e, dict) else None
+        if m == n or not isinstance(g, dict) or g.get("resourceType") not in _GROUPS:
+            continue
+        one = _without(g, named)
+        if one is False:
+            return None
+        if one:
+            actions.append(one)
+    return actions
+
+
+def _without(r: dict[str, Any], named: Any, drop: Optional[int] = None) -> Any:
+    """The action that takes out of the draft ``r`` its contained resource at index ``drop`` and the
+    actions, activities or references that ``named`` (reference string -> bool) picks: an `update`
+    of ``r`` without them, a `delete` of a group left holding nothing; None when nothing is taken
+    out; False when the update would echo an empty value (none may be empty in a response)."""
     import copy
 
-    kept = copy.deepcopy(top)
-    contained = kept["contained"]
-    gone = contained.pop(path[0])
-    cid = gone.get("id")
-    local = f"#{cid}" if isinstance(cid, str) else None
-    for key in _LOCAL_REFS.get(rt, ()):
+    rt, rid = r.get("resourceType"), r.get("id")
+    if not isinstance(rid, str) or not rid.strip():
+        return False
+    kept = copy.deepcopy(r)
+    changed = drop is not None
+    if drop is not None:
+        kept["contained"].pop(drop)
+        if not kept["contained"]:
+            del kept["contained"]
+    for key in _LOCAL_REFS.get(str(rt), ()):
         if key in kept:
-            kept[key] = _without_ref(kept[key], local, key)
-            if kept[key] in ([], None):
-                del kept[key]
-    if not contained:
-        del kept["contained"]
-    holds = any(k in kept for k in ("contained", "action", "activity"))
-    if rt not in MEDICATION_ORDERS and not holds:
+            v = _without_ref(kept[key], named, key)
+            if v != (kept[key] if isinstance(kept[key], list) else [kept[key]]):
+                changed = True
+                if v:
+                    kept[key] = v
+                else:
+                    del kept[key]
+    if not changed:
+        return None
+    if rt in _GROUPS and not any(k in kept for k in ("contained", "action", "activity")):
         return {"type": "delete", "description": f"Remove this draft order (its {rt} holds no other)",
                 "resourceId": f"{rt}/{rid}"}
     if _has_empty(kept):
-        return None  # an update must echo the resource whole, and no value in a response may be empty
+        return False
     return {"type": "update", "description": f"Remove this draft order from {rt} {rid}", "resource": kept}
 
 
@@ -423,28 +463,31 @@ def _draft_orders_of(data: dict[str, Any]) -> list[tuple[int, tuple[int, ...], A
     return out
 
 
-def _without_ref(v: Any, local: Optional[str], key: str) -> Any:
-    """``v`` (an array of actions, activities or References) without the items that name ``local``."""
-    items = v if isinstance(v, list) else [v]
+def _without_ref(v: Any, named: Any, key: str) -> list[Any]:
+    """``v`` (an array of actions, activities or References) without the items whose reference
+    ``named`` picks."""
+    def picked(ref: Any) -> bool:
+        return isinstance(ref, dict) and isinstance(ref.get("reference"), str) and bool(named(ref["reference"].strip()))
+
     out = []
-    for it in items:
+    for it in (v if isinstance(v, list) else [v]):
         if not isinstance(it, dict):
             out.append(it)
             continue
         if key in ("action", "activity"):
-            refs = [it.get(f) for f in ("resource", "reference", "plannedActivityReference")]
-            if any(isinstance(r, dict) and r.get("reference") == local for r in refs):
+            if any(picked(it.get(f)) for f in ("resource", "reference", "plannedActivityReference")):
                 continue
             if key == "action" and "action" in it:
-                it = dict(it)
-                sub = _without_ref(it["action"], local, key)
-                if sub:
-                    it["action"] = sub
-                else:
-                    del it["action"]
-                    if not any(k in it for k in ("resource", "definitionCanonical", "definitionUri")):
-                        continue  # a heading of nothing left
-        elif it.get("reference") == local:
+                sub = _without_ref(it["action"], named, key)
+                if sub != (it["action"] if isinstance(it["action"], list) else [it["action"]]):
+                    it = dict(it)
+                    if sub:
+                        it["action"] = sub
+                    else:
+                        del it["action"]
+                        if not any(k in it for k in ("resource", "definitionCanonical", "definitionUri")):
+                            continue  # a heading of nothing left
+        elif picked(it):
             continue
         out.append(it)
     return out
