@@ -203,6 +203,35 @@ def test_a_contained_order_without_id_is_read(linter):
     assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
 
 
+def service_request_for_a_drug(rs):
+    (cyc,) = rs
+    return [{"resourceType": "ServiceRequest", "id": "cyc-infusion", "status": "draft", "intent": "order",
+             "subject": cyc["subject"], "code": cyc["medicationCodeableConcept"]}]
+
+
+def group_of_a_service_request_for_a_drug(rs):
+    (sr,) = service_request_for_a_drug(rs)
+    return [group(contained=[local(sr)], action=[{"resource": {"reference": "#cyc-infusion"}}])]
+
+
+@pytest.mark.parametrize("wrap", [service_request_for_a_drug, group_of_a_service_request_for_a_drug])
+def test_a_draft_service_request_coded_as_a_drug_is_invalid(linter, wrap):
+    # RxNorm names drugs only: an infusion ordered as a ServiceRequest coded so was read as a test
+    # orderlint does not know (OL008 no-orders): the cyclophosphamide went unchecked.
+    results = lint(ild301(wrap), linter)
+    assert [r.status for r in results] == ["invalid"] and [f.code for f in results[0].findings] == ["OL001"]
+
+
+def test_a_draft_test_order_is_still_a_test(linter):
+    # The boundary: a draft ServiceRequest coded in LOINC is an ordered test (fhir.md 2.4), as before.
+    req = example("ILD404-fires.cds-hooks.json")
+    req["context"]["draftOrders"]["entry"].append({"resource": {
+        "resourceType": "ServiceRequest", "id": "hcg", "status": "draft", "intent": "order",
+        "subject": drafts(req)[0]["subject"], "code": {"coding": [{"system": "http://loinc.org", "code": "2106-3"}]}}})
+    results = lint(req, linter)
+    assert [r.status for r in results] == ["checked"] and "ILD404" not in codes(results)
+
+
 # ------------------------------------------------------------------ 2: a MedicationRequest inside a MedicationRequest
 def folate_based_on_cyc(rs):
     (cyc,) = rs

@@ -2132,7 +2132,14 @@ def _unread_medication(r: dict) -> bool:
         return True
     # A name that is no resource type at all (a misspelt MedicationRequest) is left to its own OL001.
     known = rt in R4_TYPES or rt in OLD_REQUEST_TYPES or rt in OTHER_VERSION_TYPES
-    return known and any(k in r for k in ("medicationCodeableConcept", "medicationReference"))
+    if known and any(k in r for k in ("medicationCodeableConcept", "medicationReference")):
+        return True
+    # A request for a service coded as a drug (RxNorm names drugs only: an infusion ordered as a
+    # ServiceRequest), which the mapping would read as a test it does not know, or not at all.
+    code = r.get("code")
+    codings = code.get("coding") if isinstance(code, dict) else None
+    return known and any(isinstance(c, dict) and c.get("system") == RXNORM
+                         for c in (codings if isinstance(codings, list) else [codings]))
 
 
 #: CDS Hooks hooks whose context must carry the orders they are about, and the key that does.
