@@ -382,8 +382,8 @@ class _Mapper:
         (contained, named by its actions or activities) are read as draft orders, and a draft of a
         medication type orderlint does not read as an order (DSTU2 MedicationOrder, a
         MedicationAdministration or MedicationDispense, a group's medication activity given inline or
-        by a reference that is not in the request) is OL001. Other drafts (a ServiceRequest, a
-        NutritionOrder) are kept as they are."""
+        by a reference that is not in the request, a request coded as a drug in RxNorm) is OL001. Other
+        drafts (a ServiceRequest, a NutritionOrder) are kept as they are."""
         out: list[_Res] = []
         known = {f"{k[0]}/{k[1]}" for k in (_key(x.r) for x in res) if k is not None}
         known |= {x.full_url for x in res if x.full_url}
@@ -2110,11 +2110,11 @@ def _amount_of(o: dict) -> Optional[tuple[str, float]]:
 
 #: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
 _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
+#: RequestGroup action selectionBehavior codes that make its sub-actions alternatives.
+_CHOICES = frozenset({"any", "exactly-one", "at-most-one", "one-or-more"})
 #: Request types that order no drug: a draft group's inline activity of such a kind, or its reference
 #: to such a resource that is not in the request, hides no medication order. Any other kind or type
 #: (none, a medication order, a group, an ActivityDefinition or PlanDefinition) may.
-#: RequestGroup action selectionBehavior codes that make its sub-actions alternatives.
-_CHOICES = frozenset({"any", "exactly-one", "at-most-one", "one-or-more"})
 _NOT_DRUG_ORDERS = frozenset({"Appointment", "CommunicationRequest", "DeviceRequest", "NutritionOrder", "ServiceRequest",
                               "VisionPrescription", "Task"})
 #: Medication types that are not read as a medication order (MedicationRequest) or a drug taken
