@@ -346,6 +346,23 @@ def test_alternatives_of_a_draft_request_group_are_no_protection(linter):
     assert codes(results) == ["ILD301"]
 
 
+@pytest.mark.parametrize("shape", ["bundle", "bare"])
+def test_the_orders_of_a_request_group_outside_a_cds_request_are_read(linter, shape):
+    # A Bundle (or a bare resource, read as a one-entry Bundle) holding a RequestGroup of orders: its
+    # contained orders were never read (OL008 no-orders, or the group's cyclophosphamide missing).
+    b = example("ILD301-fires.bundle.json")
+    (e,) = [e for e in b["entry"] if e["resource"].get("id") == "cyc"]
+    (e["resource"],) = group_of_options([e["resource"]])
+    if shape == "bundle":
+        results = lint(b, linter)
+        assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]
+    else:
+        results = lint(e["resource"], linter)
+        assert [r.status for r in results] != ["invalid"]
+        (m,) = map_fhir(e["resource"], source="t", vocab=linter.vocab, as_of=AS_OF)
+        assert [o["drug"] for o in m.data["orders"]] == ["cyclophosphamide"]
+
+
 # ------------------------------------------------------------------ 4: the service and orders a draft holds
 def card_codes(resp) -> set[str]:
     import re

@@ -494,12 +494,7 @@ class _Mapper:
                 continue
             if "subject" not in c and "patient" not in c and isinstance(subject, dict):
                 c = {**c, "subject": subject}
-            if c.get("intent") == "option" and isinstance(intent, str) and intent not in ("option", "proposal", "plan") and not choices:
-                # R4 RequestIntent option: "a component or option for a RequestGroup"; what the group
-                # does with its components is the group's intent (an order orders them all, unless
-                # its actions make them alternatives, which stay options: judged as given for a risk,
-                # never counted as a protection).
-                c = {**c, "intent": intent}
+            c = _component(c, intent, bool(choices))
             self._hosts[cptr] = (r, ptr)
             out.append(_Res(c, cptr, True, None))
         return out
@@ -510,16 +505,21 @@ class _Mapper:
         their own with the container's patient and, for a draft, as drafts: a contained resource is
         part of its container (FHIR R4 References, contained resources), so an order inside an order
         being signed is signed with it; read as nothing, it went unchecked. A draft that contains a
-        medication type orderlint does not read as an order, or a group of orders, is OL001."""
-        if not any(x.r.get("resourceType") in MEDICATION_TYPES and "contained" in x.r for x in res):
+        medication type orderlint does not read as an order, or a group of orders, is OL001. So are
+        the medication orders of a RequestGroup, RequestOrchestration or CarePlan outside the draft
+        orders (a Bundle's, a prefetch's; _draft_orders reads a draft group's and checks its actions),
+        with the group's intent for an option (``_component``)."""
+        if not any(x.r.get("resourceType") in _CONTAINERS and "contained" in x.r for x in res):
             return res
         out: list[_Res] = []
 
         def add(x: _Res, depth: int) -> None:
             out.append(x)
             r = x.r
-            if r.get("resourceType") not in MEDICATION_TYPES or "contained" not in r or depth > 8:
+            if r.get("resourceType") not in _CONTAINERS or "contained" not in r or depth > 8:
                 return
+            group = r.get("resourceType") in _ORDER_GROUPS
+            choices = group and _has_choices(r)
             subject = r.get("subject") if "subject" in r else r.get("patient")
             v = r["contained"]
             items = [(_p(x.ptr, "contained", i), c) for i, c in enumerate(v)] if isinstance(v, list) else [(_p(x.ptr, "contained"), v)]
@@ -530,6 +530,8 @@ class _Mapper:
                 if crt in MEDICATION_TYPES:
                     if "subject" not in c and "patient" not in c and isinstance(subject, dict):
                         c = {**c, "subject": subject}
+                    if group:
+                        c = _component(c, r.get("intent"), choices)
                     self._hosts[cptr] = (r, x.ptr)
                     add(_Res(c, cptr, x.draft, None), depth + 1)
                 elif x.draft and (crt in _ORDER_GROUPS or _unread_medication(c)):
@@ -2110,6 +2112,8 @@ def _amount_of(o: dict) -> Optional[tuple[str, float]]:
 
 #: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
 _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
+#: Resources whose contained medication orders are read as orders (``_Mapper._with_contained``).
+_CONTAINERS = _ORDER_GROUPS | {"MedicationRequest", "MedicationStatement"}
 #: RequestGroup action selectionBehavior codes that make its sub-actions alternatives.
 _CHOICES = frozenset({"any", "exactly-one", "at-most-one", "one-or-more"})
 #: Request types that order no drug: a draft group's inline activity of such a kind, or its reference
@@ -2121,6 +2125,31 @@ _NOT_DRUG_ORDERS = frozenset({"Appointment", "CommunicationRequest", "DeviceRequ
 #: (MedicationStatement): as a draft order, the order being signed would go unchecked.
 _UNREAD_MEDICATION_TYPES = frozenset({"MedicationOrder", "MedicationPrescription", "MedicationAdministration",
                                       "MedicationDispense", "MedicationUsage"})
+
+
+def _component(c: dict, intent: Any, choices: bool) -> dict:
+    """A request a group (RequestGroup, RequestOrchestration, CarePlan) holds, as the group orders it.
+    R4 RequestIntent option: "a component or option for a RequestGroup"; what the group does with its
+    components is the group's intent (an order orders them all), unless its actions make them
+    alternatives (``choices``): those stay options (judged as given for a risk, never counted as a
+    protection)."""
+    if c.get("intent") == "option" and isinstance(intent, str) and intent not in ("option", "proposal", "plan") and not choices:
+        return {**c, "intent": intent}
+    return c
+
+
+def _has_choices(r: dict) -> bool:
+    """Whether an action of the group, at any depth, makes its sub-actions alternatives."""
+    stack = [r]
+    while stack:
+        obj = stack.pop()
+        acts = obj.get("action")
+        for a in acts if isinstance(acts, list) else [acts]:
+            if isinstance(a, dict):
+                if a.get("selectionBehavior") in _CHOICES:
+                    return True
+                stack.append(a)
+    return False
 
 
 def _unread_medication(r: dict) -> bool:
