@@ -421,6 +421,23 @@ def test_an_order_a_draft_group_holds_gets_a_removal_that_clears_its_card(client
     assert code not in card_codes(post(client, accept(req, s)))
 
 
+def in_a_group_by_medication(rs):
+    # The methotrexate names the group's Medication (FHIR R4 References: "#id" in the container).
+    (g,) = in_a_group(rs)
+    mtx = g["contained"][0]
+    g["contained"].insert(0, {"resourceType": "Medication", "id": "med-mtx", "code": mtx.pop("medicationCodeableConcept")})
+    mtx["medicationReference"] = {"reference": "#med-mtx"}
+    return [g]
+
+
+def test_the_removal_takes_the_orders_medication_with_it(client):
+    # FHIR R4 dom-3: a contained resource SHALL be referenced from elsewhere in the resource.
+    req = rewrite("ILD101-fires.cds-hooks.json", in_a_group_by_medication)
+    (a,) = removal_of(post(client, req), "ILD101")["actions"]
+    assert a["type"] == "update" and [c["id"] for c in a["resource"]["contained"]] == ["folate"]
+    assert "ILD101" not in card_codes(post(client, accept(req, {"actions": [a]})))
+
+
 def test_a_group_holding_only_the_order_is_deleted(client):
     req = rewrite("ILD101-fires.cds-hooks.json", lambda rs: in_a_group(rs[:1]) + rs[1:])
     s = removal_of(post(client, req), "ILD101")

@@ -422,10 +422,7 @@ def _without(r: dict[str, Any], named: Any, drop: Optional[int] = None) -> Any:
         return False
     kept = copy.deepcopy(r)
     changed = drop is not None
-    if drop is not None:
-        kept["contained"].pop(drop)
-        if not kept["contained"]:
-            del kept["contained"]
+    gone = kept["contained"].pop(drop) if drop is not None else None
     for key in _LOCAL_REFS.get(str(rt), ()):
         if key in kept:
             v = _without_ref(kept[key], named, key)
@@ -435,6 +432,18 @@ def _without(r: dict[str, Any], named: Any, drop: Optional[int] = None) -> Any:
                     kept[key] = v
                 else:
                     del kept[key]
+    if gone is not None:
+        # What only the removed order named (its Medication) goes with it: FHIR R4 dom-3, a
+        # contained resource SHALL be referenced from elsewhere in the resource.
+        import json
+
+        said = json.dumps(gone)
+        for c in list(kept["contained"]):
+            cid = c.get("id") if isinstance(c, dict) else None
+            if isinstance(cid, str) and f'"#{cid}"' in said and f'"#{cid}"' not in json.dumps(kept):
+                kept["contained"].remove(c)
+        if not kept["contained"]:
+            del kept["contained"]
     if not changed:
         return None
     if rt in _GROUPS and not any(k in kept for k in ("contained", "action", "activity")):
