@@ -187,7 +187,16 @@ def with_a_contained_order_without_id(rs):
     return [group(contained=[{k: v for k, v in local(cyc).items() if k != "id"}])]
 
 
-@pytest.mark.parametrize("wrap", [with_a_test_activity, with_a_definition_made_a_resource])
+def with_a_definition_made_sub_actions(rs):
+    # A plan's action that records its PlanDefinition and holds the actions made from it.
+    (cyc,) = rs
+    return [group("RequestOrchestration", contained=[local(cyc)],
+                  action=[{"definitionCanonical": "https://example.org/PlanDefinition/cyc-protocol",
+                           "action": [{"resource": {"reference": "#cyc"}}]}])]
+
+
+@pytest.mark.parametrize("wrap", [with_a_test_activity, with_a_definition_made_a_resource,
+                                  with_a_definition_made_sub_actions])
 def test_a_draft_group_that_orders_no_unread_drug_is_checked(linter, wrap):
     results = lint(ild301(wrap), linter)
     assert [r.status for r in results] == ["checked"] and codes(results) == ["ILD301"]

@@ -431,11 +431,12 @@ class _Mapper:
                 refs.append((a.get("resource"), _p(aptr, "resource")))
                 if a.get("selectionBehavior") in _CHOICES:
                     choices.append(aptr)
-                if a.get("resource") is None:
+                if a.get("resource") is None and a.get("action") in (None, [], {}):
                     for key in ("definitionCanonical", "definitionUri"):
                         if a.get(key) is not None:
                             # R5 RequestOrchestration (and a lenient R4 RequestGroup): an action defined
-                            # by an ActivityDefinition or PlanDefinition but not made into a resource.
+                            # by an ActivityDefinition or PlanDefinition but not made into a resource
+                            # (nor into sub-actions, which are read as such).
                             self.errors.append((f"{label}has an action given only by its definition ({key} "
                                                 f"{_show(a[key])}), not as a resource: what it orders cannot be read, "
                                                 "so the order being signed cannot be checked", _p(aptr, key)))
