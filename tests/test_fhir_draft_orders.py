@@ -263,6 +263,22 @@ def test_an_order_contained_in_a_draft_order_is_a_draft_order(linter, client):
     assert resp.status_code == 200 and [c["source"]["label"] for c in resp.json()["cards"]] == ["orderlint ILD301"]
 
 
+@pytest.mark.parametrize("link", ["basedOn", "priorPrescription"])
+def test_the_request_an_order_fulfils_or_replaces_for_the_same_drug_is_that_order(linter, link):
+    # A draft cyclophosphamide based on (or replacing) the plan it holds: one therapy. Read as two
+    # orders, their doses were added up (OL004, and ILD501 above the maximum): a false error.
+    def wrap(rs):
+        (cyc,) = rs
+        plan = local(cyc, id="plan", intent="plan", status="active")
+        return [{**cyc, "contained": [plan], link: [{"reference": "#plan"}] if link == "basedOn" else {"reference": "#plan"}}]
+
+    results = lint(ild301(wrap), linter)
+    assert codes(results) == ["ILD301"]
+    (n,) = notes(results, "dropped-order")
+    assert n.message.startswith("dropped-order: MedicationRequest/plan is the request MedicationRequest/cyc ")
+    assert n.pointer == "/context/draftOrders/entry/0/resource/contained/0"
+
+
 def test_a_draft_order_containing_a_medication_type_orderlint_does_not_read_is_invalid(linter):
     req = ild301(lambda rs: [{**rs[0], "contained": [{**local(rs[0]), "resourceType": "MedicationAdministration",
                                                      "id": "given"}]}])

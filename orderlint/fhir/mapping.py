@@ -1263,6 +1263,11 @@ class _Mapper:
             self.note("dropped-order", f"{label} has status {st}: dropped", _p(ptr, "status"))
             return
         name, nptr, codes, strength, sptr = self._medication(r, ptr)
+        fulfilled = self._fulfilled_by(r, ptr, name)
+        if fulfilled is not None:
+            self.note("dropped-order", f"{label} is the request {fulfilled} for the same drug: read as that "
+                      "order, not as another", ptr)
+            return
         if (st == "completed" or st == "stopped") and not x.draft:
             self._history(r, ptr, name, "dispenseRequest")
             if st == "completed":
@@ -1316,6 +1321,54 @@ class _Mapper:
             # A proposal or a plan is not an authorization to give the drug: judged as given for a
             # risk (fail closed), it is no protection (a proposed co-trimoxazole passed ILD301).
             self._doubt(range(first, len(self.orders)), f"its intent is {intent}, not an order")
+
+    def _fulfilled_by(self, r: dict, ptr: str, name: Optional[str]) -> Optional[str]:
+        """How the order that contains this one names it, when that order is `basedOn` it (fulfils
+        it) or names it as its `priorPrescription` (replaces it) and orders the same drug: then the
+        two are one therapy, and read as two their doses were added up (OL004, ILD501). None
+        otherwise: a contained order of another drug, or one its container does not name so, is an
+        order of its own (never dropped)."""
+        host = self._hosts.get(ptr)
+        rid = r.get("id")
+        if host is None or name is None or not isinstance(rid, str):
+            return None
+        h, hptr = host
+        if h.get("resourceType") not in MEDICATION_TYPES:
+            return None
+        said = None
+        for key in ("basedOn", "priorPrescription"):
+            v = h.get(key)
+            for ref in v if isinstance(v, list) else [v]:
+                if isinstance(ref, dict) and isinstance(ref.get("reference"), str) and ref["reference"].strip() == f"#{rid}":
+                    said = key
+        if said is None:
+            return None
+        same = self._same_drug(name)
+        if not any(same(o.get("drug")) for i, o in enumerate(self.orders) if self.m.origin.get(f"/orders/{i}") == hptr):
+            return None
+        hid = h.get("id")
+        return f"{h.get('resourceType')}{'/' + hid if isinstance(hid, str) else ''} {'is based on' if said == 'basedOn' else 'replaces'}"
+
+    def _same_drug(self, name: str) -> Any:
+        """A test of whether another order's drug name is the drug ``name`` names."""
+        drug = None
+        if self.vocab is not None:
+            try:
+                drug = self.vocab.resolve(name).drug
+            except Exception:  # a vocabulary fault must not stop the mapping: compare the names
+                drug = None
+
+        def same(other: Any) -> bool:
+            if not isinstance(other, str):
+                return False
+            if drug is not None:
+                try:
+                    d = self.vocab.resolve(other).drug
+                    return d is not None and d.name == drug.name
+                except Exception:
+                    return False
+            return other.strip().lower() == name.strip().lower()
+        return same
 
     def _gaps_only(self, r: dict, ptr: str, label: str) -> None:
         """A request read as history only: its dosage gaps are still reported (fhir.md section 6:
