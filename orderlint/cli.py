@@ -818,10 +818,11 @@ def config_cmd(config: Optional[str]) -> None:
     settings = _settings(config)
     linter = _make_linter(settings)
     lines = [f"configuration file: {settings.config_file or '(none found; defaults)'}"]
-    if settings.skipped_config is not None:
+    skipped = _skipped_config() if config is None else None
+    if skipped is not None:
         from orderlint.config import NO_CONFIG_ENV
 
-        lines[0] = f"configuration file: (not read: {NO_CONFIG_ENV} is set; discovery found {settings.skipped_config})"
+        lines[0] = f"configuration file: (not read: {NO_CONFIG_ENV} is set; discovery found {skipped})"
     sel = ", ".join(settings.select) if settings.select is not None else "ALL"
     lines.append(f"select = {sel}    # {settings.origin('select')}")
     lines.append(f"ignore = {', '.join(settings.ignore) or '(none)'}    # {settings.origin('ignore')}")
@@ -849,6 +850,21 @@ def config_cmd(config: Optional[str]) -> None:
                     origin = f"default with {origin}"
                 lines.append(f"  {k} = {v!r}    # {origin}")
     _emit("".join(line + "\n" for line in lines))
+
+
+def _skipped_config() -> Optional[str]:
+    """The configuration file discovery would have read, when ORDERLINT_NO_CONFIG kept it from
+    being read (only `orderlint config` looks: a site's file is never dropped unseen, and `check`
+    does not search for a file it will not read)."""
+    from orderlint.config import NO_CONFIG_ENV, ConfigError, find_config
+
+    if os.environ.get(NO_CONFIG_ENV) is None:
+        return None
+    try:
+        found = find_config()
+    except ConfigError:  # not read either way; the note names no file
+        return None
+    return str(found[0]) if found else None
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 """Configuration: `[tool.orderlint]` in pyproject.toml or `.orderlint.toml`, plus command-line overrides.
 
 The file closest to the working directory applies (`.orderlint.toml` wins over pyproject.toml
-in the same folder); discovery stops at the repository root (the first folder holding `.git`)
-or at the home folder, so a file planted above the project is never read. `--config FILE`
+in the same folder). Discovery looks above the working directory only inside a git repository, up
+to its root (the first folder holding `.git`), or inside the home folder, up to it, and only when
+that `.git` or home folder belongs to the user running orderlint; anywhere else it reads the
+working directory alone, so a file planted in a folder above is never read. `--config FILE`
 overrides discovery. Syntax and types are validated here
 with pydantic; rule names and per-rule options are validated against the loaded rules by the
 engine. Every mistake is a :class:`ConfigError`: one clear line, exit 2.
@@ -60,7 +62,8 @@ MAX_CHECK_TIMEOUT = 600.0
 
 
 #: Environment variable that turns configuration discovery off (tests, CI images); `--config`
-#: still applies. Documented in the README; `orderlint config` says which file it did not read.
+#: still applies. Documented in the README; `orderlint config` says which file it did not read
+#: (it alone looks for one: :func:`build_settings` does not, so `check` reads no file at all).
 NO_CONFIG_ENV = "ORDERLINT_NO_CONFIG"
 
 
@@ -157,9 +160,6 @@ class Settings:
     root: Optional[str] = None
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
-    # The configuration file discovery would have read but ORDERLINT_NO_CONFIG skipped (`orderlint
-    # config` says so: a site's file is never dropped unseen).
-    skipped_config: Optional[str] = None
 
     def origin(self, key: str) -> str:
         return self.origins.get(key, "default")
@@ -179,12 +179,15 @@ def did_you_mean(word: str, choices) -> str:
 def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
     """Closest config file from ``start`` upward: (path, is_pyproject).
 
-    The walk ends at the repository root (the first folder holding `.git`) or at the home
-    folder, whichever comes first: a file in a folder above them is never trusted.
+    ``start`` itself is always searched. Above it, the walk goes only up to the root of the git
+    repository holding ``start`` (the first folder holding `.git`) or up to the home folder,
+    whichever comes first, and only when that `.git` or home folder is owned by the user running
+    orderlint (git's own rule for trusting a repository). Outside both, nothing above ``start``
+    is read: a file in a shared or temporary folder above a project that is not a git checkout
+    used to be read, and could switch rules off.
     """
     d = (start or Path.cwd()).resolve()
-    home = _home()
-    for folder in (d, *d.parents):
+    for folder in _search_folders(d):
         dedicated = folder / ".orderlint.toml"
         if dedicated.is_file():
             return dedicated, False
@@ -195,9 +198,35 @@ def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
         py = folder / "pyproject.toml"
         if py.is_file() and _has_tool_section(py):
             return py, True
-        if (folder / ".git").exists() or (home is not None and folder == home):
-            break
     return None
+
+
+def _search_folders(d: Path) -> list[Path]:
+    """The folders discovery reads, closest first (see :func:`find_config`)."""
+    home = _home()
+    walked: list[Path] = []
+    for folder in (d, *d.parents):
+        walked.append(folder)
+        git = folder / ".git"
+        if os.path.lexists(git):
+            # A `.git` someone else owns may have been planted (in /tmp, a shared folder) together
+            # with a configuration file beside it: it bounds nothing, only the start folder is read.
+            return walked if _owned_by_user(git) else [d]
+        if home is not None and folder == home:
+            # A home folder that is the filesystem root, or is not the user's (HOME=/tmp in a
+            # container), is no boundary anyone else cannot write below.
+            return walked if folder.parent != folder and _owned_by_user(folder) else [d]
+    return [d]
+
+
+def _owned_by_user(path: Path) -> bool:
+    geteuid = getattr(os, "geteuid", None)
+    if geteuid is None:  # pragma: no cover - Windows: no owner ids to compare
+        return True
+    try:
+        return os.lstat(path).st_uid == geteuid()
+    except OSError:
+        return False
 
 
 def _home() -> Optional[Path]:
@@ -376,13 +405,6 @@ def build_settings(
         if found:
             table, label = load_file(*found)
             source = found[0]
-    elif discover:
-        try:
-            skipped = find_config(start)
-        except ConfigError:  # not read either way; the note names no file
-            skipped = None
-        if skipped:
-            s.skipped_config = str(skipped[0])
     if label and source is not None:
         s.config_file = label
         s.root = str(source.resolve().parent)

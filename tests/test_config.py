@@ -49,6 +49,9 @@ def test_dedicated_file_wins_over_pyproject_in_the_same_folder(tmp_path):
 
 @pytest.mark.slow
 def test_closest_file_to_the_working_directory_applies(tmp_path):
+    # A project in a git repository: discovery looks above the working directory only up to its
+    # root (outside a repository or the home folder, it reads the working directory alone).
+    (tmp_path / ".git").mkdir()
     (tmp_path / ".orderlint.toml").write_text('ignore = ["ILD202"]\n')
     sub = tmp_path / "a" / "b"
     sub.mkdir(parents=True)

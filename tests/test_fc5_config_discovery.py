@@ -1,0 +1,129 @@
+"""Configuration discovery reads no file above the working directory outside a git repository or
+the home folder (README, Configuration), and ORDERLINT_NO_CONFIG stops `check` from looking."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+
+FIRES = EXAMPLES / "regimens" / "ILD101-fires.json"  # methotrexate: ILD101 warning
+PLANTED = 'ignore = ["ILD1", "ILD2", "ILD3", "ILD4"]\n'
+
+
+@pytest.fixture
+def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp/shared/.orderlint.toml above tmp/shared/proj (no .git), HOME elsewhere."""
+    (tmp_path / "home").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG", raising=False)
+    shared = tmp_path / "shared"
+    (shared / "proj").mkdir(parents=True)
+    (shared / ".orderlint.toml").write_text(PLANTED, encoding="utf-8")
+    (shared / "proj" / "doc.json").write_text(FIRES.read_text(encoding="utf-8"), encoding="utf-8")
+    return shared
+
+
+def test_a_file_above_a_folder_that_is_no_git_checkout_is_not_read(tree: Path) -> None:
+    from orderlint.config import find_config
+
+    assert find_config(tree / "proj") is None
+    assert find_config(tree / "proj" / ".") is None
+
+
+def test_the_check_run_there_keeps_its_rules(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+
+    monkeypatch.chdir(tree / "proj")
+    res = CliRunner().invoke(cli, ["check", "doc.json", "--format", "json"])
+    assert res.exit_code == 1, res.output
+    codes = [f["code"] for r in json.loads(res.stdout)["results"] for f in r["findings"]]
+    assert "ILD101" in codes
+    res = CliRunner().invoke(cli, ["config"])
+    assert res.exit_code == 0 and "configuration file: (none found; defaults)" in res.output, res.output
+
+
+def test_the_working_directory_itself_is_read(tree: Path) -> None:
+    from orderlint.config import find_config
+
+    (tree / "proj" / ".orderlint.toml").write_text('fail-on = "error"\n', encoding="utf-8")
+    assert find_config(tree / "proj") == (tree / "proj" / ".orderlint.toml", False)
+
+
+def test_inside_a_git_repository_the_walk_goes_up_to_its_root(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from orderlint.cli import cli
+    from orderlint.config import find_config
+
+    (tree / ".git").mkdir()
+    sub = tree / "proj" / "sub"
+    sub.mkdir()
+    assert find_config(sub) == (tree / ".orderlint.toml", False)
+    # Announced as before.
+    monkeypatch.chdir(sub)
+    res = CliRunner().invoke(cli, ["config"])
+    assert f"configuration file: {tree / '.orderlint.toml'}" in res.output, res.output
+    # And never above the repository root.
+    (tree / ".orderlint.toml").unlink()
+    (tree.parent / ".orderlint.toml").write_text(PLANTED, encoding="utf-8")
+    assert find_config(sub) is None
+
+
+def test_inside_the_home_folder_the_walk_goes_up_to_it(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orderlint.config import find_config
+
+    monkeypatch.setenv("HOME", str(tree))
+    assert find_config(tree / "proj") == (tree / ".orderlint.toml", False)
+
+
+def test_a_git_folder_someone_else_owns_bounds_nothing(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not hasattr(os, "geteuid"):
+        pytest.skip("no owner ids")
+    from orderlint.config import find_config
+
+    (tree / ".git").mkdir()  # planted next to the file, by another user
+    assert find_config(tree / "proj") == (tree / ".orderlint.toml", False)  # ours: read
+    uid = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: uid + 1)
+    assert find_config(tree / "proj") is None
+    # A home folder someone else owns (HOME=/tmp in a container) is no boundary either.
+    (tree / ".git").rmdir()
+    monkeypatch.setenv("HOME", str(tree))
+    assert find_config(tree / "proj") is None
+
+
+def test_a_home_folder_at_the_filesystem_root_is_no_boundary(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orderlint import config
+
+    monkeypatch.setattr(config, "_home", lambda: Path(tree.anchor))
+    assert config.find_config(tree / "proj") is None
+
+
+def test_check_with_orderlint_no_config_does_not_look(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from orderlint import config
+    from orderlint.cli import cli
+
+    (tree / "proj" / ".orderlint.toml").write_text(PLANTED, encoding="utf-8")
+    monkeypatch.chdir(tree / "proj")
+    monkeypatch.setenv("ORDERLINT_NO_CONFIG", "1")
+    looked: list = []
+    real = config.find_config
+    monkeypatch.setattr(config, "find_config", lambda *a, **k: looked.append(a) or real(*a, **k))
+    res = CliRunner().invoke(cli, ["check", "doc.json"])
+    assert res.exit_code == 1 and "ILD101" in res.stdout, res.output
+    assert "ORDERLINT_NO_CONFIG" not in res.stderr
+    assert looked == []
+    # `orderlint config` still names the file it kept from being read.
+    res = CliRunner().invoke(cli, ["config"])
+    assert res.exit_code == 0, res.output
+    assert f"configuration file: (not read: ORDERLINT_NO_CONFIG is set; discovery found {tree / 'proj' / '.orderlint.toml'})" in res.output
+    assert looked
