@@ -107,6 +107,31 @@ def test_a_suggestion_that_is_not_the_cards_is_refused(client, db):
     assert ild301(db)["accepted"] == 0
 
 
+def test_two_accepted_suggestions_on_an_at_most_one_card_are_refused(client, db):
+    """CDS Hooks, selectionBehavior at-most-one: the user may accept none or one of the card's
+    suggestions. Both of a card's suggestions reported accepted was stored as an acceptance."""
+    from test_serve_helpers import med, request
+
+    req = request([med("pred", "prednisone", 20, "mg", days=60)],
+                  active=(med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2, status="active"),))
+    r = client.post(SIGN, json=req)
+    assert r.status_code == 200, r.text
+    (card,) = conformant(r.json())["cards"]
+    assert card["selectionBehavior"] == "at-most-one" and len(card["suggestions"]) == 2
+    both = accepted(card)
+    both["acceptedSuggestions"] = [{"id": s["uuid"]} for s in card["suggestions"]]
+    refused(post(client, both), f"card {card['uuid']} allows at most one accepted suggestion")
+    twice = accepted(card)
+    twice["acceptedSuggestions"] *= 2  # one suggestion, reported accepted twice in one item
+    refused(post(client, twice), "allows at most one accepted suggestion")
+    rows = {r["rule"]: r for r in json.loads(feedback_report(db, fmt="json"))["rules"]}
+    assert rows["ILD201"]["accepted"] == 0
+    # Either one alone is an acceptance.
+    assert post(client, accepted(card, suggestion=card["suggestions"][1]["uuid"])).status_code == 200
+    rows = {r["rule"]: r for r in json.loads(feedback_report(db, fmt="json"))["rules"]}
+    assert rows["ILD201"]["accepted"] == 1
+
+
 def test_feedback_on_a_card_of_the_other_service_is_refused(client):
     card = card_of(client, SELECT)
     refused(post(client, overridden(card), path=SIGN), "was issued by orderlint-order-select")

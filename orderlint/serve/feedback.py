@@ -9,7 +9,8 @@ Feedback the store can tell is wrong is refused whole (``FeedbackRefused``, a 40
 never skews an override rate: an outcomeTimestamp that is not an RFC 3339 date-time with an offset,
 or is in the future (models.FeedbackItem); a card issued by the other service; an accepted
 suggestion that is not one of the card's (for a card the store does not know, one that is another
-card's); an override reason with no `system`, or of the service's own code system but not one of
+card's); more than one accepted suggestion on a card whose selectionBehavior is at-most-one (CDS
+Hooks: the user may choose none or at most one); an override reason with no `system`, or of the service's own code system but not one of
 the codes it offered. A reason of another system is kept (CDS Hooks: a client MAY add its own
 reasons) and reported as `system|code`, never merged with the service's.
 
@@ -47,6 +48,10 @@ CREATE TABLE IF NOT EXISTS cards (
 CREATE TABLE IF NOT EXISTS suggestions (
     uuid TEXT PRIMARY KEY,
     card TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS selection (
+    card TEXT PRIMARY KEY,
+    behavior TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS feedback (
     card TEXT NOT NULL,
@@ -96,16 +101,19 @@ class FeedbackStore:
 
     def record_cards(self, service: str, cards: Iterable[tuple[dict[str, Any], list[str]]]) -> None:
         now = _now()
-        rows, sugg = [], []
+        rows, sugg, sel = [], [], []
         for card, codes in cards:
             rows.append((card["uuid"], service, ",".join(codes), now))
             sugg += [(s["uuid"], card["uuid"]) for s in card.get("suggestions", ())]
+            if card.get("selectionBehavior"):
+                sel.append((card["uuid"], card["selectionBehavior"]))
         if not rows:
             return
         with self._lock:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR IGNORE INTO cards VALUES (?, ?, ?, ?)", rows)
             self._db.executemany("INSERT OR IGNORE INTO suggestions VALUES (?, ?)", sugg)
+            self._db.executemany("INSERT OR IGNORE INTO selection VALUES (?, ?)", sel)
             self._db.execute("COMMIT")
 
     def record_feedback(self, service: str, items: list[FeedbackItem], store_comments: bool = False,
@@ -147,6 +155,12 @@ class FeedbackStore:
                     return f"{where}: accepted suggestion {a.id} is not a suggestion of card {it.card}"
                 if issued is None and owner is not None:
                     return f"{where}: accepted suggestion {a.id} is a suggestion of card {owner[0]}, not of {it.card}"
+            n_accepted = len(it.acceptedSuggestions or ())
+            if issued is not None and n_accepted > 1:
+                behavior = self._db.execute("SELECT behavior FROM selection WHERE card = ?", (it.card,)).fetchone()
+                if behavior is not None and behavior[0] == "at-most-one":
+                    return (f"{where}: card {it.card} allows at most one accepted suggestion (selectionBehavior "
+                            f"at-most-one), not {n_accepted}")
             reason = it.overrideReason.reason if it.overrideReason is not None else None
             if reason is None:
                 continue
