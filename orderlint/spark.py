@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Optional,
 
 try:
     from pyspark.sql import DataFrame, SparkSession, functions as F
-    from pyspark.sql.types import BinaryType, BooleanType, IntegerType, StringType, StructField, StructType
+    from pyspark.sql.types import BinaryType, BooleanType, IntegerType, LongType, StringType, StructField, StructType
 except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError(f"orderlint.spark needs pyspark: pip install 'orderlint[spark]' ({e})") from None
 
@@ -66,6 +66,10 @@ FINDINGS_SCHEMA = StructType([
     StructField("suppressed", BooleanType(), True),
     StructField("suppression_reason", StringType(), True),
 ])
+
+#: What lint_dataframe's mapper writes: the findings rows, each with the number of its input row
+#: (so that two input rows given the same document_id can be told apart, then the column is dropped).
+_NUMBERED_SCHEMA = StructType([*FINDINGS_SCHEMA.fields, StructField("n", LongType(), False)])
 
 INPUT_FORMATS = ("regimen", "fhir", "auto")
 #: Rows per Arrow batch written by the bulk reader (bounds a task's memory while reading).
@@ -189,7 +193,7 @@ def _arrow_of(schema: StructType) -> Any:
     """The Arrow schema of the batches written for ``schema`` (types exactly as Spark reads them)."""
     import pyarrow as pa
 
-    kinds = {StringType: pa.string(), IntegerType: pa.int32(), BooleanType: pa.bool_()}
+    kinds = {StringType: pa.string(), IntegerType: pa.int32(), BooleanType: pa.bool_(), LongType: pa.int64()}
     return pa.schema([pa.field(f.name, kinds[type(f.dataType)], f.nullable) for f in schema.fields])
 
 
@@ -242,7 +246,7 @@ class _DocumentMapper:
         self.input_format = input_format
 
     def __call__(self, batches: Iterator[Any]) -> Iterator[Any]:
-        schema = _arrow_schema()
+        schema = _arrow_of(_NUMBERED_SCHEMA)
         linter = _linter(self.job)  # once per worker process and settings, never per row
         for batch in batches:
             docs = batch.column(0).to_pylist()
@@ -250,7 +254,7 @@ class _DocumentMapper:
             rows_n = batch.column(2).to_pylist()
             rows: list[tuple[Any, ...]] = []
             for text, given, n in zip(docs, ids, rows_n):
-                rows.extend(self._document(linter, text, given, n))
+                rows.extend(row + (n,) for row in self._document(linter, text, given, n))
             yield _batch(rows, schema)
 
     def _document(self, linter: Linter, text: Union[str, bytes, None], given: Optional[str], n: int) -> list[tuple[Any, ...]]:
@@ -299,6 +303,8 @@ def lint_dataframe(
     line does. ``config`` is a Settings, a ``[tool.orderlint]``-shaped dict or a configuration file
     read on the driver (None: the defaults, no discovery). ``as_of`` defaults to the driver's today.
     ``document_id`` is the ``id_col`` value, else the result's id, else ``row-<n>`` (a generated id).
+    Each input row whose ``document_id`` another input row also has gets one more row, an OL000
+    error saying so: their findings could not be told apart.
     """
     if input_format not in INPUT_FORMATS:
         raise ValueError(f"input_format must be one of {', '.join(INPUT_FORMATS)}, not {input_format!r}")
@@ -311,7 +317,37 @@ def lint_dataframe(
     job = _prepare(config, as_of, plugins, entry_points)
     ident = df[id_col].cast("string") if id_col is not None else F.lit(None).cast("string")
     inputs = df.select(df[document_col].alias("d"), ident.alias("i"), F.monotonically_increasing_id().alias("n"))
-    return inputs.mapInArrow(_DocumentMapper(job, input_format), FINDINGS_SCHEMA)
+    numbered = inputs.mapInArrow(_DocumentMapper(job, input_format), _NUMBERED_SCHEMA)
+    return _mark_shared_ids(numbered, _linter(job).by_code["OL000"].name)
+
+
+def _mark_shared_ids(numbered: DataFrame, name: str) -> DataFrame:
+    """The findings rows (without ``n``), plus one OL000 error row for each input row whose
+    document_id another input row also has.
+
+    services.md section 2 fixes the id (the id_col value, else the result's id, else ``row-<n>``),
+    and none of them is unique by construction: an id column with a repeated value, two documents
+    with the same regimen id or the same FHIR patient, a regimen whose id is ``row-0``. The rows of
+    such documents could not be told apart (a clean document's row beside another's finding under
+    one id, or one of them dropped by a deduplication on document_id). Fail closed: each says so.
+    In the JVM: one shuffle and sort of the rows by document_id, no second pass through Python."""
+    from pyspark.sql import Window
+
+    by_id = Window.partitionBy("document_id").orderBy("n")
+    whole = by_id.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    shared = F.min("n").over(whole) != F.max("n").over(whole)
+    first_of_row = F.lag("n").over(by_id).isNull() | (F.lag("n").over(by_id) != F.col("n"))
+    cols = [f.name for f in FINDINGS_SCHEMA.fields]
+    row = F.struct(*[F.col(c) for c in cols])
+    msg = F.concat(F.lit("document_id '"), F.col("document_id"), F.lit(
+        "' is also the document_id of another document of the input: the findings of these documents "
+        "cannot be told apart; give id_col a column that names each document once"))
+    values = [F.col("document_id"), F.col("source"), F.col("status"), F.lit("OL000"), F.lit(name), F.lit("error"),
+              msg, F.lit(None).cast("string"), F.lit(""), F.lit(1), F.lit(1), F.lit(False), F.lit(None).cast("string")]
+    error = F.struct(*[v.cast(f.dataType).alias(f.name) for v, f in zip(values, FINDINGS_SCHEMA.fields)])
+    both = F.when(F.col("shared_"), F.array(row, error)).otherwise(F.array(row))
+    marked = numbered.withColumn("shared_", shared & first_of_row)
+    return marked.select(F.explode(both).alias("r")).select(*[F.col("r")[c].alias(c) for c in cols])
 
 
 # ----------------------------------------------------------------------------- lint_fhir_bulk

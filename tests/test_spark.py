@@ -464,3 +464,38 @@ def test_arguments_are_checked_before_anything_runs(spark, tmp_path):
         lint_dataframe(spark.createDataFrame([(1,)], "document int"))
     with pytest.raises(ValueError, match="not a Bulk Data export folder"):
         lint_fhir_bulk(spark, str(tmp_path))
+
+
+def test_documents_given_the_same_document_id_each_get_an_error_row(spark):
+    """services.md section 2 fixes document_id (the id_col value, else the result's id, else
+    row-<n>), none of them unique by construction: two documents sharing one could not be told
+    apart (a clean document's row beside another's finding), so each gets an OL000 error row."""
+    from orderlint.spark import lint_dataframe
+
+    fires = json.loads((EXAMPLES / "regimens" / "ILD102-fires.json").read_text(encoding="utf-8"))
+    fires["id"] = "same"
+    docs = [("a", _doc("same")), ("b", json.dumps(fires)), ("c", _doc("unique"))]
+    df = frame(spark, docs).repartition(2)
+
+    # By the result's id (no id_col): "same" twice.
+    rows = lint_dataframe(df, as_of=AS_OF).collect()
+    same = [r for r in rows if r.document_id == "same"]
+    errors = [r for r in same if r.code == "OL000"]
+    assert len(errors) == 2 and all(r.severity == "error" and r.status == "checked" for r in errors), same
+    assert all("also the document_id of another document" in r.message and "id_col" in r.message for r in errors)
+    assert sorted(r.code or "" for r in same) == ["", "ILD102", "OL000", "OL000"]
+    assert [r.code for r in rows if r.document_id == "unique"] == [None]
+
+    # By an id column with a repeated value.
+    ids = spark.createDataFrame([("x", _doc("p")), ("x", _doc("q")), ("y", _doc("r"))], "path string, document string")
+    rows = lint_dataframe(ids, "document", "path", as_of=AS_OF).collect()
+    assert sorted((r.document_id, r.source, r.code or "") for r in rows if r.document_id == "x") == [
+        ("x", "p", ""), ("x", "p", "OL000"), ("x", "q", ""), ("x", "q", "OL000")]
+    assert [r.code for r in rows if r.document_id == "y"] == [None]
+
+    # A generated id (row-<n>, n the row's number: 0 for the first row of one partition) meeting a
+    # regimen whose id has that form.
+    clash = spark.createDataFrame([("{",), (_doc("row-0"),)], "document string").coalesce(1)
+    rows = lint_dataframe(clash, as_of=AS_OF).collect()
+    assert {r.document_id for r in rows} == {"row-0"}
+    assert sorted((r.source or "", r.code or "") for r in rows) == [("", "OL000"), ("", "OL001"), ("row-0", ""), ("row-0", "OL000")]
