@@ -19,7 +19,9 @@ import threading
 import time
 
 from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
-from orderlint.core_rules import ALWAYS_ON, CORE_PACK, CORE_RULES, ENGINE_CODES, NAMED_OFF_ONLY, NEVER_LOWERED
+from orderlint.core_rules import (
+    ALWAYS_ON, CORE_PACK, CORE_RULES, DEFAULT_PULSE_MIN_PE, ENGINE_CODES, NAMED_OFF_ONLY, NEVER_LOWERED, PULSE_SETTING,
+)
 from orderlint.findings import Finding, Result
 from orderlint.reader import Document, unescape_token
 from orderlint.rules import SEVERITIES, Hit, Option, Pack, Rule
@@ -421,7 +423,9 @@ class Linter:
             forms = tuple(sorted(t for t in need_tags if t != name and t in drugs and name in drugs[t].classes))
             if forms:
                 class_names[name] = forms
-        return Plan(needs, checked, class_names)
+        # rules.md Terms (Pulse): the threshold a site set (the pack setting), for the premedication reading.
+        pulse = self.settings_values.get(PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
+        return Plan(needs, checked, class_names, float(pulse))
 
     # ------------------------------------------------------------------ settings
     def match(self, selector: str) -> list[Rule]:

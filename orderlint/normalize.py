@@ -148,13 +148,17 @@ class Plan:
     ("mycophenolate") to the specific ingredients with their own dose needs that it could be.
     """
 
-    __slots__ = ("needs", "checked", "class_names", "_memo", "_decided")
+    __slots__ = ("needs", "checked", "class_names", "pulse_min_pe", "_memo", "_decided")
 
     def __init__(
         self, needs: Iterable[Need] = (), checked: Iterable[str] = (),
-        class_names: Optional[Mapping[str, tuple[str, ...]]] = None,
+        class_names: Optional[Mapping[str, tuple[str, ...]]] = None, pulse_min_pe: float = 250.0,
     ) -> None:
         self.needs = tuple(needs)
+        #: rules.md Terms (Pulse): the daily prednisone-equivalent of a pulse (the pack setting
+        #: pulse-min-daily-pe-mg, as the Linter resolved it). A glucocorticoid premedication whose
+        #: dose per administration reaches it is no premedication (_infusion_premedication).
+        self.pulse_min_pe = pulse_min_pe
         self.checked = frozenset(checked) | frozenset(t for n in self.needs for t in n.tags)
         self.class_names: dict[str, tuple[str, ...]] = dict(class_names or {})
         self._memo: dict[tuple[frozenset[str], Optional[str]], tuple[tuple[str, str], ...]] = {}
@@ -937,7 +941,7 @@ def normalize(
             if o.premedication:
                 premeds = True
     if premeds:
-        _infusion_premedication(active)
+        _infusion_premedication(active, plan.pulse_min_pe)
 
     progressed: set[Drug] = set()
     progression = False
@@ -1019,30 +1023,59 @@ def normalize(
     return reg, unknown
 
 
-def _infusion_premedication(active: list[Order]) -> None:
+#: rules.md Terms (Pulse): no infusion a premedication goes with is given more often than weekly
+#: (rituximab 375 mg/m2 weekly is the most frequent; cyclophosphamide, rituximab, tocilizumab and IVIG
+#: infusions are weekly to monthly). An IV order given more often (IV mycophenolate bid, azathioprine
+#: daily) is a continuous treatment given by vein, with no premedication.
+_RAREST_CONTINUOUS = 1 / 7
+
+
+def _infusion_premedication(active: list[Order], pulse_min_pe: float = 250.0) -> None:
     """Keep ``purpose: premedication`` on an order of a checked drug only where it can be: a systemic
-    glucocorticoid given with an infusion (an active IV order of another drug) and not more often than
-    it (its administrations at most the infusions' together). Any other is judged as ``purpose:
-    other`` (rules.md: left out of ILD201-ILD203, ILD302 and OL004 only as premedication): a year of
-    daily prednisone 60 mg, or a second mycophenolate order, labelled premedication passed every
-    steroid and duplicate check. Unchecked co-medications (diphenhydramine) keep it: no rule reads it."""
-    infusions: Optional[int] = 0  # None: an infusion whose number of administrations is not bounded
+    glucocorticoid given with intermittent infusions and matched to them, in a dose no pulse is.
+    Any other is judged as ``purpose: other`` (rules.md, "Premedication orders": left out of
+    ILD201-ILD203, ILD302 and OL004 only as premedication). A premedication of a checked drug must be:
+
+    - a systemic glucocorticoid (a second mycophenolate order labelled premedication is none);
+    - given with an infusion: an active IV order of a checked drug that is neither a glucocorticoid nor
+      a PCP agent (IV ondansetron, saline or mesna make no premedication), given intermittently: a
+      single administration or at most weekly. An IV therapy given more often (IV mycophenolate bid,
+      azathioprine daily) is no infusion a premedication goes with: a year of daily prednisone 60 mg
+      labelled premedication beside open-ended IV CellCept bid passed every steroid check;
+    - not given more often than the infusions together, nor daily (one dose with each infusion);
+    - given at most as many times as the infusions can be counted: the administrations of those with a
+      bounded count, and one for each open-ended one (a single premedication before its next
+      infusion; a course of them needs a bounded infusion to match);
+    - in a dose per administration that is not a pulse's: prednisone-equivalent per administration
+      below the pulse threshold (rules.md Terms, Pulse), and known. Standard premedications are far
+      below (methylprednisolone 100 mg = 125 mg, hydrocortisone 100 mg = 25 mg, dexamethasone 20 mg =
+      133 mg): methylprednisolone 1 g IV q2w beside rituximab q2w, averaged to 89 mg a day, was no
+      pulse, and as premedication no rule judged it.
+
+    Unchecked co-medications (diphenhydramine) keep it: no rule reads it."""
+    infusions = 0  # the infusions' administrations together (an open-ended one counts one)
     rate = 0.0  # the infusions' administrations per day together
     found = False
     for o in active:
-        # An infusion a premedication goes with: an IV order of a checked drug that is neither a
-        # glucocorticoid nor a PCP agent (IV ondansetron, saline or mesna make no premedication).
         if o.route == "iv" and o.checked and "systemic-glucocorticoid" not in o.tags and "pcp-prophylaxis" not in o.tags:
+            once = o.single or o.administrations == 1
+            if not once and (o.per_day is None or o.per_day > _RAREST_CONTINUOUS + 1e-9):
+                continue  # a continuous IV therapy, or one whose schedule is not known
             found = True
-            rate += o.per_day if o.per_day is not None and not o.single else 0.0
-            if infusions is not None:
-                infusions = None if o.administrations is None else infusions + o.administrations
+            rate += 0.0 if once or o.per_day is None else o.per_day
+            infusions += 1 if o.administrations is None else o.administrations
     for o in active:
-        if o.premedication and o.checked and (
-                not found or "systemic-glucocorticoid" not in o.tags
-                or (infusions is not None and (o.administrations is None or o.administrations > infusions))
-                # given more often than the infusions (daily beside a monthly one, however many)
-                or (not o.single and (o.per_day is None or o.per_day > rate + 1e-9))):
+        if not (o.premedication and o.checked):
+            continue
+        keep = found and "systemic-glucocorticoid" in o.tags
+        if keep:
+            once = o.single or o.administrations == 1
+            keep = (o.administrations is not None and o.administrations <= infusions
+                    # given more often than the infusions (daily beside a monthly one), or daily
+                    and (once or (o.per_day is not None and o.per_day <= rate + 1e-9 and o.per_day < 1.0))
+                    # its dose per administration, in prednisone-equivalent, below a pulse's
+                    and o.pe is not None and o.per_day is not None and round(o.pe / o.per_day, 2) < pulse_min_pe)
+        if not keep:
             o.premedication = False
             o.purpose = "other"
 

@@ -72,6 +72,19 @@ def test_premedication_is_left_out_of_ild302():
     only(lint(clean_patient(mmf(), rituximab(), daily)), "ILD302")
 
 
+def test_a_premedication_in_a_pulse_dose_is_judged_at_the_sites_pulse_threshold():
+    # rules.md Terms, "Pulse" and "Premedication orders": a glucocorticoid premedication whose dose
+    # per administration reaches the pulse threshold is judged as purpose other. The threshold is the
+    # pack setting a site sets: methylprednisolone 100 mg (125 mg PE) with each of two rituximab
+    # infusions is a premedication at 250, and none at 120 (q2w it is 8.93 mg a day: ILD202 at 8).
+    rtx = order("rituximab", 1000, "mg", "iv", "q2w", id="rtx", doses=2)
+    mp = order("methylprednisolone", 100, "mg", "iv", "q2w", id="p", doses=2, purpose="premedication")
+    low = {"rules": {"ILD202": {"max-daily-pe-mg": 8}}}
+    none_of(lint(at_progression(rtx, mp), config=low), "ILD202")
+    [f] = only(lint(at_progression(rtx, mp), config={**low, "packs": {"ssc-ild": {"pulse-min-daily-pe-mg": 120}}}), "ILD202")
+    assert f.order == "p" and "8.93 mg PE" in f.message
+
+
 # --------------------------------------------------------------------------- ILD302 course length
 
 def gc(dose, **kw):

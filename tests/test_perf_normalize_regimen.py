@@ -77,6 +77,15 @@ def _mutations(data: dict, rng: random.Random) -> Iterator[dict]:
             if rng.random() < 0.1:  # amounts that overflow or underflow
                 o["dose"] = rng.choice((1e308, 9e307, 5e-324, 1e-310))
     yield d
+    d = copy.deepcopy(data)  # premedication beside infusions (normalize._infusion_premedication)
+    for o in d.get("orders", []):
+        if isinstance(o, dict) and rng.random() < 0.5:
+            o["purpose"] = "premedication"
+            o["route"] = rng.choice(("iv", "oral", o.get("route", "iv")))
+            o["frequency"] = rng.choice(("once", "q2w", "weekly", "daily", "bid", "q4w", o.get("frequency", "once")))
+            if rng.random() < 0.5:
+                o["doses"] = rng.choice((1, 2, 6, 52))
+    yield d
 
 
 def _documents(seed: int, count: int, patients: bool = False) -> Iterator[Any]:
@@ -481,15 +490,22 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
         if drug is not None and o.active:
             _decide_reference(o, drug, od, plan, weight, bsa, out, vocab.resolve(od.drug).route)
         orders.append(o)
-    # Premedication of a checked drug: a systemic glucocorticoid beside IV infusions of other drugs,
-    # given at most as often as they are together (any open-ended infusion: as often as it likes).
+    # Premedication of a checked drug: a systemic glucocorticoid beside intermittent IV infusions of
+    # other checked drugs (one administration, or at most weekly), given at most as often as they are
+    # together and not daily, at most as many times as they are counted (an open-ended one: once),
+    # and below a pulse's prednisone-equivalent per administration.
     active = [o for o in orders if o.drug is not None and o.active]
-    infusion_admins = [o.administrations for o in active if o.route == "iv" and "systemic-glucocorticoid" not in o.tags]
-    bound = None if None in infusion_admins else sum(infusion_admins)
+    infusions = [o for o in active if o.route == "iv" and o.checked and not {"systemic-glucocorticoid", "pcp-prophylaxis"} & o.tags
+                 and (o.single or o.administrations == 1 or (o.per_day is not None and o.per_day <= 1 / 7 + 1e-9))]
+    bound = sum(1 if o.administrations is None else o.administrations for o in infusions)
+    rate = sum(o.per_day for o in infusions if not (o.single or o.administrations == 1))
     for o in active:
         if o.premedication and o.checked:
-            ok = bool(infusion_admins) and "systemic-glucocorticoid" in o.tags and (
-                bound is None or (o.administrations is not None and o.administrations <= bound))
+            single = o.single or o.administrations == 1
+            ok = bool(infusions) and "systemic-glucocorticoid" in o.tags and (
+                o.administrations is not None and o.administrations <= bound) and (
+                single or (o.per_day is not None and o.per_day <= rate + 1e-9 and o.per_day < 1)) and (
+                o.pe is not None and o.per_day is not None and round(o.pe / o.per_day, 2) < plan.pulse_min_pe)
             if not ok:
                 o.premedication, o.purpose = False, "other"
     return orders, out

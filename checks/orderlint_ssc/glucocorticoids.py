@@ -3,7 +3,9 @@
 Daily prednisone-equivalents (PE) come from normalization (dose x administrations per day x
 factor, rounded to 2 decimals). A pulse (daily PE >= the ILD204 threshold) is judged only by
 ILD204-ILD207, and is left out of the daily sums. Premedication orders with a bounded course
-(rules.md 2nd ed.) are left out of ILD201-ILD203 and are judged by the pulse rules.
+(rules.md 2nd ed.) are left out of ILD201-ILD203 and are judged by the pulse rules; normalization
+keeps the label only on a glucocorticoid matched to intermittent infusions in a dose below a pulse's
+per administration (normalize._infusion_premedication).
 """
 
 from __future__ import annotations
@@ -101,7 +103,10 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     rationale=(
         "In systemic sclerosis, prednisone above 15 mg/day is associated with scleroderma renal crisis. All "
         "active systemic glucocorticoids count, whatever their purpose or phase, except premedication orders "
-        "with a bounded course (one infusion premedication is not a daily dose). Exactly 15 mg/day does not "
+        "with a bounded course (one infusion premedication is not a daily dose): a glucocorticoid given with "
+        "intermittent infusions (one, or at most weekly; not a daily IV therapy), no more often and no more times "
+        "than they are given (an open-ended infusion counts once), and below a pulse in prednisone-equivalent per "
+        "administration. Any other premedication is judged as purpose: other. Exactly 15 mg/day does not "
         "fire: the ATS statement says the dose should not exceed 15 mg (Steen 1998 counted >= 15 as high "
         "dose; the threshold is configurable)."
     ),
