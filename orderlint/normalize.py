@@ -321,6 +321,18 @@ class Order:
         return "systemic-glucocorticoid" in self.tags
 
 
+#: The classes of an ILD therapy (regimen-format.md, ``history[]``: prior ILD therapy; fhir.md 2.3,
+#: History: ILD therapies only): immunosuppressants, antifibrotics and the other ILD treatments. One
+#: definition for the FHIR mapping's history and the phase a document's history gives.
+ILD_THERAPY_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
+                                 "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange"})
+
+
+def is_ild_therapy(drug: Drug) -> bool:
+    """A drug of an ILD therapy (ILD_THERAPY_CLASSES): what a ``history`` item is about."""
+    return not ILD_THERAPY_CLASSES.isdisjoint(drug.tags)
+
+
 _NO_AMOUNTS: Mapping[Any, Any] = MappingProxyType({})
 _ACTIVE_STATUSES = ("new", "active")  # Order.active
 _NO_DRUGS: frozenset[Drug] = frozenset()
@@ -950,14 +962,18 @@ def normalize(
         # A progression on a drug started after as_of has not happened yet (a planned or mistyped
         # entry): counted, it passed the first-line rules.
         counts = h.outcome == "progression" and (h.start is None or h.start <= as_of)
-        if counts:
-            progression = True
         hd = vocab.drug(h.drug)
         if hd is None:
+            # Not known to be an ILD therapy: it does not set the phase (OL002 says the name).
             msg, is_error = unknown_drug(vocab, h.drug, checked, "history item")
             unknown.append((msg, f"/history/{j}/drug", None, is_error))
         elif counts:
             progressed.add(hd)
+            # regimen-format.md: the phase is progression when the ILD progressed on a prior ILD therapy
+            # (history[] is prior ILD therapy, as the FHIR mapping reads it). A progression "on"
+            # omeprazole switched the phase and so ILD201 off.
+            if not progression and is_ild_therapy(hd):
+                progression = True
 
     # test_index: canonical test -> result dates (None: ordered in this document). vocab.test()'s own
     # table of names as written first: the call only for a name it has not seen.

@@ -46,7 +46,7 @@ def _mutations(data: dict, rng: random.Random) -> Iterator[dict]:
         if isinstance(o, dict):
             o["status"] = rng.choice(_STATUSES)
     if rng.random() < 0.5:
-        d["history"] = [{"drug": rng.choice(("rituximab", "mycophenolate mofetil", "not-a-drug", "Imuran")),
+        d["history"] = [{"drug": rng.choice(("rituximab", "mycophenolate mofetil", "not-a-drug", "Imuran", "omeprazole", "prednisone")),
                          "outcome": rng.choice(("progression", "response", "intolerance"))} for _ in range(rng.randrange(3))]
         d.get("indication", {}).pop("phase", None)
     for t in d.get("tests", []):
@@ -166,7 +166,11 @@ def _check_regimen(doc: Any) -> None:
 
     progressed = frozenset(d for h in doc.history if h.outcome == "progression" for d in [vocab.drug(h.drug)] if d is not None)
     assert reg.progressed_on == progressed and type(reg.progressed_on) is frozenset
-    plain_phase = doc.indication.phase or ("progression" if any(h.outcome == "progression" for h in doc.history) else "first-line")
+    # regimen-format.md: progression when the ILD progressed on a prior ILD therapy (an unknown drug, or
+    # one of no ILD therapy, says nothing of the ILD's phase).
+    plain_phase = doc.indication.phase or ("progression" if any(
+        h.outcome == "progression" and d is not None and not N.ILD_THERAPY_CLASSES.isdisjoint(d.tags)
+        for h in doc.history for d in [vocab.drug(h.drug)]) else "first-line")
     assert reg.phase == plain_phase
     assert reg.orders == tuple(reg.orders) and [o.index for o in reg.orders] == list(range(len(doc.orders)))
     assert all(type(v) is tuple for v in reg.unverifiable.values())

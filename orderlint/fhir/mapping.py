@@ -36,8 +36,6 @@ _MR_STATUS = {"draft": "new", "active": "active", "on-hold": "on-hold", "stopped
 _NOT_YET_ORDERED = frozenset({"proposal", "plan"})
 _MS_STATUS = {"active": "active", "on-hold": "on-hold", "unknown": "active"}
 _OBS_DONE = frozenset({"final", "amended", "corrected"})
-_ILD_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
-                          "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange"})
 _OUTCOMES = frozenset({"progression", "intolerance", "response", "stable", "unknown"})
 #: Words that name SSc or ILD in a reason whose code the value set does not know (fhir.md 2.1, Purpose,
 #: read with section 3: an unmappable value never vanishes).
@@ -1245,7 +1243,9 @@ class _Mapper:
             d = self.vocab.resolve(name).drug
         except Exception:  # a vocabulary fault must not stop the mapping: keep the item
             return True
-        return d is not None and not _ILD_CLASSES.isdisjoint(d.tags)
+        from orderlint.normalize import is_ild_therapy  # one definition for history and the phase
+
+        return d is not None and is_ild_therapy(d)
 
     def _request(self, x: _Res) -> None:
         r, ptr = x.r, x.ptr
