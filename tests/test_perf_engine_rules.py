@@ -125,6 +125,41 @@ def ref_ild203(reg, opts):
             yield Hit(f"{o.describe()} has an open-ended course at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/frequency", o.index, render(FIX_203, opts))
         elif o.course_days > limit:
             yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index, render(FIX_203, opts))
+    # Chains (rules.md ILD203 with Course length): orders whose courses overlap or touch, joined
+    # pairwise until nothing changes, judged from their first day to the end of the last course.
+    judged = [o for o, _ in _ref_non_pulse(reg, reg.active()) if o.for_ild and o.course_known]
+    span = {o.index: reg.course_span(o) for o in judged}
+    group = {o.index: {o.index} for o in judged}
+    changed = True
+    while changed:
+        changed = False
+        for a in judged:
+            for b in judged:
+                (af, al), (bf, bl) = span[a.index], span[b.index]
+                if group[a.index] is not group[b.index] and af <= bl and bf <= al:
+                    merged = group[a.index] | group[b.index]
+                    for i in merged:
+                        group[i] = merged
+                    changed = True
+    by_index = {o.index: o for o in judged}
+    chains = {id(g): g for g in group.values() if len(g) > 1}.values()
+    for g in sorted(chains, key=lambda g: min((span[i][0], i) for i in g)):
+        members = sorted(g, key=lambda i: (span[i][0], i))
+        alone = [by_index[i] for i in members if by_index[i].course_days is None or by_index[i].course_days > limit]
+        first, last = min(span[i][0] for i in g), max(span[i][1] for i in g)
+        if len(alone) == len(members) or last - first <= limit:
+            continue
+        top = by_index[min(i for i in g if span[i][1] == last)]
+        def words(i):
+            f, l = span[i]
+            since = reg.day_after(f)
+            return f"from {since}, open-ended" if l == math.inf else f"from {since}, {fmt(l - f)} days"
+        names = " + ".join(f"order {by_index[i].ref!r} {by_index[i].describe()} ({words(i)})" for i in members)
+        length = "an open-ended course" if last == math.inf else f"{fmt(last - first)} days, over {fmt(limit)} days"
+        at = f"{top.pointer}/frequency" if top.course_days is None else (f"{top.pointer}/duration" if top.doses is None else f"{top.pointer}/doses")
+        yield Hit(f"{names} follow one another without a gap: one course of {length}, at ILD progression "
+                  "(long-term glucocorticoids: strong recommendation against)", at, top.index, render(FIX_203, opts),
+                  tuple(sorted(i for i in g if i != top.index)))
 
 
 def _ref_pulses(reg):
@@ -726,3 +761,41 @@ def test_the_sums_over_orders_give_the_hits_of_their_plain_versions(settings: Op
                         key = next(k for k in summed if k.startswith("ILD501") and k[7:] in h.message)
                     summed[key] += 1
     assert all(n > 0 for n in summed.values()), summed  # every kind of sum is exercised, not only quiet paths
+
+
+def _glucocorticoid_chain_document(rng: random.Random) -> dict:
+    """ILD glucocorticoid orders at progression that may follow one another (ILD203 chains): starts
+    around as_of, courses of days, weeks or doses, now and then open-ended, other purposes, pulses."""
+    orders = []
+    day = rng.randint(-120, 10)
+    for i in range(rng.randint(1, 5)):
+        drug, dose = rng.choice([("prednisone", 5), ("prednisone", 10), ("methylprednisolone", 4), ("dexamethasone", 1),
+                                 ("methylprednisolone", 1000)])
+        o: dict = {"id": f"g{i}", "drug": drug, "dose": dose, "unit": "mg", "route": "oral",
+                   "frequency": rng.choice(["daily", "daily", "qod", "bid"]), "status": rng.choice(["new", "active"]),
+                   "purpose": rng.choice(["ild", "ild", "ild", "other"])}
+        length = rng.choice([14, 28, 42, 43, 60, 84, 85])
+        r = rng.random()
+        if r < 0.45:
+            o["duration"] = {"value": length, "unit": "d"}
+        elif r < 0.9:
+            o["doses"] = length
+        o["start"] = (AS_OF + dt.timedelta(days=day)).isoformat()
+        orders.append(o)
+        day += rng.choice([length, length, length + 1, length - 10, 0, 200]) if "doses" not in o else rng.choice([length // 2, 0, 100])
+    return {"id": "chain", "kind": "patient", "as_of": AS_OF.isoformat(),
+            "indication": {"condition": "ssc-ild", "phase": "progression", "rapidly_progressive": rng.random() < 0.5},
+            "patient": {"sex": "male", "age_years": 50, "weight_kg": 80, "height_cm": 180}, "orders": orders}
+
+
+def test_ild203_chains_give_the_hits_of_their_plain_version() -> None:
+    # rules.md ILD203 with Course length: orders that follow one another without a gap are one course.
+    linter = Linter()
+    rng = random.Random(203)
+    opts = linter._frozen_options["ILD203"]
+    chains = 0
+    for reg in _regimens(linter, [_glucocorticoid_chain_document(rng) for _ in range(1500)]):
+        fast = _hits(linter.by_code["ILD203"].check, reg, opts)
+        assert fast == _hits(ref_ild203, reg, opts), reg.doc
+        chains += sum("follow one another" in h.message for h in fast if isinstance(h, Hit))
+    assert chains > 50  # the documents exercise the chains, not only single orders

@@ -144,7 +144,12 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     severity="error",
     summary="In the progression phase, an active ILD non-pulse systemic glucocorticoid with a course over {max-course-days} days or open-ended.",
     source=src(f"{ACR_CHEST_2023}: strong recommendation against long-term glucocorticoids for SSc-ILD progression", "strong recommendation against", "V", ACR_CHEST_2023_URL),
-    rationale="At progression the guideline strongly recommends against long-term glucocorticoids; switch or add an immunosuppressant or antifibrotic instead.",
+    rationale=(
+        "At progression the guideline strongly recommends against long-term glucocorticoids; switch or add an "
+        "immunosuppressant or antifibrotic instead. ILD glucocorticoid orders whose courses overlap or follow each "
+        "other without a day between (any systemic glucocorticoid, from their starts) are one course: three "
+        "consecutive 84-day prednisone orders are 252 days, as the steps of one taper are; one finding names them."
+    ),
     fix=FIX_203,
     options={"max-course-days": Option(
         84,
@@ -161,13 +166,66 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.phase != "progression":
         return
     limit = opts["max-course-days"]
+    judged = []
+    over: set[int] = set()  # orders whose own course exceeds: said by their own finding
     for o, _ in _non_pulse(reg, reg.active(GC)):
         if not o.for_ild or not o.course_known:
             continue
+        judged.append(o)
         if o.course_days is None:
+            over.add(o.index)
             yield Hit(f"{o.describe()} has an open-ended course at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/frequency", o.index, render(FIX_203, opts))
         elif o.course_days > limit:
-            yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index, render(FIX_203, opts))
+            over.add(o.index)
+            yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", _course_pointer(o), o.index, render(FIX_203, opts))
+    if len(judged) > 1:
+        yield from _chained_courses(reg, opts, judged, over)
+
+
+def _course_pointer(o: "Order") -> str:
+    return f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses"
+
+
+def _chained_courses(reg: "Regimen", opts: Options, judged: list["Order"], over: set[int]) -> Iterator[Hit]:
+    """ILD203 over ILD glucocorticoid orders that follow one another without a gap: one course (three
+    consecutive 84-day prednisone orders are 252 days of prednisone, as the steps of one FHIR taper
+    are). A chain is a run of orders whose courses (Regimen.course_span, from their starts) overlap or
+    follow each other without a day between, any systemic glucocorticoid; it is judged from its first
+    day to the end of its last course. One finding per chain that exceeds, naming its orders (Hit.also:
+    a waiver of one does not cover the others); a chain of orders that each exceed alone adds nothing
+    to their own findings."""
+    limit = opts["max-course-days"]
+    runs: list[list[tuple[float, float, "Order"]]] = []
+    end = -math.inf
+    for first, last, o in sorted(((*reg.course_span(o), o) for o in judged), key=lambda x: (x[0], x[2].index)):
+        if not runs or first > end:  # a day after every course so far has ended: a new chain
+            runs.append([])
+            end = last
+        else:
+            end = max(end, last)
+        runs[-1].append((first, last, o))
+    for run in runs:
+        if len(run) < 2 or all(o.index in over for _, _, o in run):
+            continue
+        start, stop = run[0][0], max(last for _, last, _ in run)
+        days = stop - start
+        if days <= limit:
+            continue
+        # Reported at the order that carries the course furthest (the first of those that end last).
+        top = min((o for _, last, o in run if last == stop), key=lambda o: o.index)
+        names = " + ".join(f"order {o.ref!r} {o.describe()} ({_span_words(reg, first, last)})" for first, last, o in run)
+        length = "an open-ended course" if days == math.inf else f"{fmt(days)} days, over {fmt(limit)} days"
+        yield Hit(
+            f"{names} follow one another without a gap: one course of {length}, at ILD progression "
+            "(long-term glucocorticoids: strong recommendation against)",
+            f"{top.pointer}/frequency" if top.course_days is None else _course_pointer(top), top.index,
+            render(FIX_203, opts), tuple(sorted(o.index for _, _, o in run if o is not top)),
+        )
+
+
+def _span_words(reg: "Regimen", first: float, last: float) -> str:
+    since = reg.day_after(first)
+    return f"from {since}, open-ended" if last == math.inf else f"from {since}, {fmt(last - first)} days"
 
 
 def _pulses(reg: "Regimen") -> list[tuple["Order", float]]:
