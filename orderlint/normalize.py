@@ -1090,10 +1090,20 @@ def _infusion_premedication(active: list[Order], pulse_min_pe: float = 250.0) ->
                     # given more often than the infusions (daily beside a monthly one), or daily
                     and (once or (o.per_day is not None and o.per_day <= rate + 1e-9 and o.per_day < 1.0))
                     # its dose per administration, in prednisone-equivalent, below a pulse's
-                    and o.pe is not None and o.per_day is not None and round(o.pe / o.per_day, 2) < pulse_min_pe)
+                    and (pe := _pe_per_administration(o)) is not None and pe < pulse_min_pe)
         if not keep:
             o.premedication = False
             o.purpose = "other"
+
+
+def _pe_per_administration(o: Order) -> Optional[float]:
+    """Prednisone-equivalent mg per administration of a systemic glucocorticoid order, rounded to 2
+    decimals (rules.md Terms: PE is rounded before any comparison); None when not known. From the
+    unrounded mg a day (the daily PE is rounded, and dividing it would round twice)."""
+    if o.pe is None or o.per_day is None or o.drug is None or o.drug.pe_factor is None:
+        return None
+    mg = o.amounts.get(("mg", "day")) if o.amounts is not None else None
+    return round(o.pe / o.per_day if mg is None else mg * o.drug.pe_factor / o.per_day, 2)
 
 
 def _by_tag(orders: list[Order]) -> dict[Optional[str], tuple[Order, ...]]:

@@ -509,7 +509,8 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
             ok = bool(infusions) and "systemic-glucocorticoid" in o.tags and (
                 o.administrations is not None and o.administrations <= bound) and (
                 single or (o.per_day is not None and o.per_day <= rate + 1e-9 and o.per_day < 1)) and (
-                o.pe is not None and o.per_day is not None and round(o.pe / o.per_day, 2) < plan.pulse_min_pe)
+                o.pe is not None and o.per_day is not None
+                and round(o.amounts[("mg", "day")] * o.drug.pe_factor / o.per_day, 2) < plan.pulse_min_pe)
             if not ok:
                 o.premedication, o.purpose = False, "other"
     return orders, out
