@@ -1061,7 +1061,8 @@ def _infusion_premedication(active: list[Order], pulse_min_pe: float = 250.0) ->
     - not given more often than the infusions together, nor daily (one dose with each infusion);
     - given at most as many times as the infusions can be counted: the administrations of those with a
       bounded count, and one for each open-ended one (a single premedication before its next
-      infusion; a course of them needs a bounded infusion to match);
+      infusion; a course of them needs a bounded infusion to match). The glucocorticoid premedications
+      together, too (in count and in rate): else none of them keeps the label;
     - in a dose per administration that is not a pulse's: prednisone-equivalent per administration
       below the pulse threshold (rules.md Terms, Pulse), and known. Standard premedications are far
       below (methylprednisolone 100 mg = 125 mg, hydrocortisone 100 mg = 25 mg, dexamethasone 20 mg =
@@ -1080,6 +1081,7 @@ def _infusion_premedication(active: list[Order], pulse_min_pe: float = 250.0) ->
             found = True
             rate += 0.0 if once or o.per_day is None else o.per_day
             infusions += 1 if o.administrations is None else o.administrations
+    kept: list[Order] = []  # the glucocorticoid premedications that keep the label, each alone
     for o in active:
         if not (o.premedication and o.checked):
             continue
@@ -1094,6 +1096,18 @@ def _infusion_premedication(active: list[Order], pulse_min_pe: float = 250.0) ->
         if not keep:
             o.premedication = False
             o.purpose = "other"
+        elif "systemic-glucocorticoid" in o.tags:
+            kept.append(o)
+    if len(kept) > 1:
+        # The glucocorticoid premedications together, too: five orders of methylprednisolone 199 mg with
+        # each of two infusions are 995 mg a time. More of them than the infusions, or more often, and
+        # which is the premedication is not known: each is judged as purpose other.
+        count = sum(o.administrations or 0 for o in kept)
+        often = sum(o.per_day or 0.0 for o in kept if not (o.single or o.administrations == 1))
+        if count > infusions or often > rate + 1e-9:
+            for o in kept:
+                o.premedication = False
+                o.purpose = "other"
 
 
 def _pe_per_administration(o: Order) -> Optional[float]:

@@ -513,6 +513,11 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
                 and round(o.amounts[("mg", "day")] * o.drug.pe_factor / o.per_day, 2) < plan.pulse_min_pe)
             if not ok:
                 o.premedication, o.purpose = False, "other"
+    kept = [o for o in active if o.premedication and o.checked and "systemic-glucocorticoid" in o.tags]
+    if len(kept) > 1 and (sum(o.administrations for o in kept) > bound or sum(
+            o.per_day for o in kept if not (o.single or o.administrations == 1)) > rate + 1e-9):
+        for o in kept:
+            o.premedication, o.purpose = False, "other"
     return orders, out
 
 
