@@ -54,7 +54,10 @@ OL002 = rule(
         "A drug the linter does not know cannot be checked, and silently passing it would hide exactly the "
         "orders that most need review. The message offers the closest known names; that order is not "
         "evaluated further. The finding is an error when a known name of a checked drug is close to the text "
-        "(a likely misspelling: `mycophenolate mofitil`) or when an rxcui contradiction involves a checked drug, "
+        "(a likely misspelling: `mycophenolate mofitil`), when the text holds a known name of a checked drug with "
+        "other words (`cyclophosphamide induction`, `prednisone taper`: not read as that drug, which could misread a "
+        "combination product), or when an rxcui contradiction involves a checked drug (an unknown name with a "
+        "verified rxcui of one included), "
         "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration is that of the other (warning) findings, never of these errors."
     ),
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",

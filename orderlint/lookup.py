@@ -137,8 +137,16 @@ def lookup(linter: Linter, name: str) -> dict[str, Any]:
 
     suggestions: dict[str, list[str]] = {}
     accepted: dict[str, list[str]] = {}
+    unknown: Optional[dict[str, Any]] = None
     if not matches:
         key = clean_name(text)
+        names = vocab.checked_names_in(text, linter.checked_drugs) if text else []
+        if names:
+            # As lint rates OL002: a checked drug's name with other words is an error.
+            message, _err = vocab.unknown_drug(text, linter.checked_drugs)
+            found = [(k, vocab.drug(k)) for k in names]
+            unknown = {"severity": "error", "message": message,
+                       "names": [{"name": k, "ingredient": d.name} for k, d in found if d is not None]}
         found = {
             "drug": vocab.suggest_drugs(text) if text else [],
             "test": _close(key, vocab.tests) if text else [],
@@ -152,7 +160,10 @@ def lookup(linter: Linter, name: str) -> dict[str, Any]:
                  "frequency": sorted(frequencies) + ["q<N>h (N = 1 to 168)"]}
         wanted = [k for k in lists if k in suggestions] or list(lists)
         accepted = {k: lists[k] for k in wanted}
-    return {"name": name, "matches": matches, "suggestions": suggestions, "accepted": accepted}
+    out = {"name": name, "matches": matches, "suggestions": suggestions, "accepted": accepted}
+    if unknown is not None:
+        out["unknown_drug"] = unknown
+    return out
 
 
 def render(linter: Linter, names: list[str], fmt: str = "text") -> str:
@@ -220,6 +231,9 @@ def _text(r: dict[str, Any]) -> str:
             lines.append(f"{name}: condition {m['condition']}")
     if not r["matches"]:
         lines.append(f"{name}: not a known drug, test, unit, route, frequency or condition")
+        if r.get("unknown_drug"):
+            named = ", ".join(f"{n['name']!r} ({n['ingredient']})" for n in r["unknown_drug"]["names"])
+            lines.append(f"  as a drug: OL002 error: it names a checked drug, {named}, with other words")
         for cat in _CATEGORIES:
             if cat in r["suggestions"]:
                 lines.append(f"  did you mean ({cat}): {', '.join(repr(s) for s in r['suggestions'][cat])}?")

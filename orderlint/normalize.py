@@ -935,7 +935,7 @@ def normalize(
         if status == "on-hold" or status == "stopped":
             pass  # ignored by every check (regimen-format.md), OL002 included
         elif drug is None:
-            msg, is_error = unknown_drug(vocab, od.drug, checked)
+            msg, is_error = unknown_drug(vocab, od.drug, checked, rxcui=od.rxcui)
             unknown.append((msg, f"/orders/{i}/drug", i, is_error))
         elif od.rxcui is not None:
             clash = rxcui_conflict(vocab, od.rxcui, drug, checked)
@@ -1443,9 +1443,11 @@ _MASS_PER_AS_WRITTEN = {
 }
 
 
-def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset[str], what: str = "order") -> tuple[str, bool]:
-    """(OL002 message, is an error): an error when the text is likely a misspelling of a checked drug."""
-    return vocab.unknown_drug(text, checked, what)
+def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset[str], what: str = "order",
+                 rxcui: Optional[str] = None) -> tuple[str, bool]:
+    """(OL002 message, is an error): an error when the text is likely a misspelling of a checked
+    drug, names one with other words, or comes with a verified rxcui of one (Vocabulary.unknown_drug)."""
+    return vocab.unknown_drug(text, checked, what, rxcui)
 
 
 def rxcui_conflict(vocab: Vocabulary, rxcui: str, drug: Drug, checked: frozenset[str]) -> Optional[tuple[str, bool]]:

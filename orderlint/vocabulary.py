@@ -319,6 +319,7 @@ class Vocabulary:
         self._suggestions: dict[str, list[str]] = {}
         self._test_cache: dict[str, Optional[tuple[str, ...]]] = {}
         self._classes: Optional[frozenset[str]] = None
+        self._longest_name = 0  # the most words in a known name (0: not counted yet)
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
         for name, counts in COMPOSITE_TESTS.items():
@@ -498,6 +499,7 @@ class Vocabulary:
             self._changed()
 
     def _changed(self) -> None:
+        self._longest_name = 0
         self._cache.clear()
         self._suggestions.clear()
         self._classes = None
@@ -623,9 +625,14 @@ class Vocabulary:
             return name
         return None
 
-    def unknown_drug(self, text: str, checked: frozenset[str] = frozenset(), what: str = "order") -> tuple[str, bool]:
+    def unknown_drug(self, text: str, checked: frozenset[str] = frozenset(), what: str = "order",
+                     rxcui: Optional[str] = None) -> tuple[str, bool]:
         """-> (OL002 message, is_error). Error when a suggestion above the threshold, or an
-        ambiguity candidate, is a drug that an enabled rule checks (its tags meet ``checked``)."""
+        ambiguity candidate, is a drug that an enabled rule checks (its tags meet ``checked``);
+        when the text holds a known name of a checked drug as whole words ('cyclophosphamide
+        induction', '21 (methylprednisolone 4 MG Oral Tablet) Pack'); or when ``rxcui`` (the
+        order's code) is known, tag V or V2, for a checked drug: a checked drug with a qualifier
+        word, or named only by its code, was a warning and went unchecked past --fail-on error."""
         res = self.resolve(text)
         if res.ambiguous:
             names = [self.drugs[n] for n in res.ambiguous]
@@ -636,7 +643,60 @@ class Vocabulary:
         err = any(not self.drugs[self._names[k]].tags.isdisjoint(checked) for k in close)
         labels = self.suggest_drugs(text)
         hint = f"; did you mean {', '.join(repr(c) for c in labels)}?" if labels else ""
-        return f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}", err
+        message = f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}"
+        named = self.checked_names_in(text, checked) if checked else []
+        if named:
+            err = True
+            first: dict[str, str] = {}  # ingredient -> the first of its names the text holds
+            for k in named:
+                first.setdefault(self._names[k], k)
+            shown = ", ".join(repr(k) if k == c else f"{k!r} ({c})" for c, k in list(first.items())[:3])
+            message += (f"; it names {shown}, {'a checked drug' if len(first) == 1 else 'checked drugs'}, with words "
+                        "that are not part of a drug name: give the drug name alone (or map the name in the vocabulary)")
+        if rxcui is not None and checked:
+            c = self._codes.get(str(rxcui).strip())
+            other = self.drugs.get(c.ingredient) if c is not None and c.tag in VERIFIED_TAGS else None
+            if other is not None and not other.tags.isdisjoint(checked):
+                err = True
+                message += f"; its rxcui {str(rxcui).strip()} is {other.name}, a checked drug"
+        return message, err
+
+    def contained_names(self, text: str) -> list[str]:
+        """The known names (name keys) that ``text`` holds as whole words or phrases, in the order
+        they start, the longest at each start; brackets, strengths and punctuation only separate
+        words ('21 (methylprednisolone 4 MG Oral Tablet) Pack [Medrol Dosepak]' holds
+        'methylprednisolone' and 'medrol'). Linear in the words of the text."""
+        words = name_key(text).split()
+        longest = self._longest_name
+        if longest == 0:
+            longest = self._longest_name = max((k.count(" ") + 1 for k in self._names), default=1)
+        names = self._names
+        out: list[str] = []
+        for i in range(len(words)):
+            for size in range(min(longest, len(words) - i), 0, -1):
+                k = " ".join(words[i:i + size])
+                if k in names:
+                    if k not in out:
+                        out.append(k)
+                    break
+        return out
+
+    def checked_names_in(self, text: str, checked: frozenset[str]) -> list[str]:
+        """contained_names() of a checked drug (its tags by the route the name or the text's
+        form words state: a brand sold for the eye, 'ointment', is no systemic order)."""
+        given = name_key(text).split()
+        routes = {_FORM_ROUTES[w] for w in given if w in _FORM_ROUTES}
+        text_route = routes.pop() if len(routes) == 1 else None
+        out = []
+        for k in self.contained_names(text):
+            d = self.drugs[self._names[k]]
+            route = self._name_route.get(k, text_route)
+            tags = d.tags_for_route(route)
+            if route is not None and route not in SYSTEMIC_ROUTES:
+                tags = tags - {d.name}  # as Plan.is_checked: by another route only a class it keeps
+            if not tags.isdisjoint(checked):
+                out.append(k)
+        return out
 
     def _close(self, text: str) -> list[str]:
         """Name keys within the similarity threshold of the text's core, best first."""
