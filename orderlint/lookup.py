@@ -144,9 +144,9 @@ def lookup(linter: Linter, name: str) -> dict[str, Any]:
         if names:
             # As lint rates OL002: a checked drug's name with other words is an error.
             message, _err = vocab.unknown_drug(text, linter.checked_drugs)
-            found = [(k, vocab.drug(k)) for k in names]
+            named = [(k, vocab.drug(k)) for k in names]
             unknown = {"severity": "error", "message": message,
-                       "names": [{"name": k, "ingredient": d.name} for k, d in found if d is not None]}
+                       "names": [{"name": k, "ingredient": d.name} for k, d in named if d is not None]}
         found = {
             "drug": vocab.suggest_drugs(text) if text else [],
             "test": _close(key, vocab.tests) if text else [],
