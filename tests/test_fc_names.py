@@ -61,3 +61,112 @@ def test_lookup_rates_a_qualified_checked_drug_name_as_lint_does(linter):
     assert r["unknown_drug"]["names"] == [{"name": "cyc", "ingredient": "cyclophosphamide"}]
     assert "OL002 error" in render(linter, ["CYC pulse"])
     assert "unknown_drug" not in lookup(linter, "zorblatinib")
+
+
+# ---------------------------------------------------------------- FHIR: RxNorm codings resolve first
+import datetime as dt  # noqa: E402
+import json  # noqa: E402
+
+from orderlint.config import Settings  # noqa: E402
+from orderlint.fhir import lint_fhir, map_fhir  # noqa: E402
+
+AS_OF = dt.date(2026, 3, 2)
+RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
+SN = "http://snomed.info/sct"
+UC = "http://unitsofmeasure.org"
+
+
+@pytest.fixture(scope="module")
+def fhir_linter() -> Linter:
+    return Linter(Settings(as_of=AS_OF))
+
+
+def _cc(text=None, code=None, display=None) -> dict:
+    cc: dict = {}
+    if code is not None:
+        cc["coding"] = [{"system": RX, "code": code, **({"display": display} if display else {})}]
+    if text is not None:
+        cc["text"] = text
+    return cc
+
+
+def _mr(medication: dict, dose=750, unit="mg/m2", route="47625008", timing=None) -> dict:
+    return {"resourceType": "MedicationRequest", "id": "m1", "status": "active", "intent": "order",
+            "subject": {"reference": "Patient/p1"}, **medication,
+            "dosageInstruction": [{"doseAndRate": [{"doseQuantity": {"value": dose, "system": UC, "code": unit}}],
+                                   "route": {"coding": [{"system": SN, "code": route}]},
+                                   "timing": timing or {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "count": 6}}}]}
+
+
+def _bundle(*resources) -> dict:
+    res = [{"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1970-01-01"},
+           {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": SN, "code": "89155008"}]}},
+           {"resourceType": "Condition", "id": "c2", "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": SN, "code": "233703007"}]}}, *resources]
+    return {"resourceType": "Bundle", "id": "b1", "type": "collection", "entry": [{"resource": r} for r in res]}
+
+
+def _drug(linter: Linter, data: dict) -> str:
+    (m,) = map_fhir(data, source="t", vocab=linter.vocab, as_of=AS_OF)
+    d = linter.vocab.resolve(m.data["orders"][0]["drug"]).drug
+    return d.name if d is not None else m.data["orders"][0]["drug"]
+
+
+def _findings(linter: Linter, data: dict) -> list[tuple[str, str]]:
+    return sorted((f.code, f.severity) for r in lint_fhir(json.dumps(data), linter=linter, source="t.json") for f in r.findings)
+
+
+@pytest.mark.parametrize("text, code, display, drug", [
+    ("cyclophosphamide per protocol", "3002", None, "cyclophosphamide"),
+    ("zzz", "3002", None, "cyclophosphamide"),
+    (None, "3002", "cyclophosphamide per protocol", "cyclophosphamide"),
+    ("per protocol", "8640", None, "prednisone"),
+])
+def test_a_verified_rxnorm_code_resolves_before_a_text_that_names_no_drug(fhir_linter, text, code, display, drug):
+    # fhir.md 2.1: RxNorm codings resolve first, "Else the name". Before: OL002 warning, unchecked.
+    data = _bundle(_mr({"medicationCodeableConcept": _cc(text, code, display)}))
+    assert _drug(fhir_linter, data) == drug
+
+
+def test_a_verified_code_with_a_qualified_text_is_checked_as_its_drug(fhir_linter):
+    data = _bundle(_mr({"medicationCodeableConcept": _cc("cyclophosphamide per protocol", "3002")}))
+    found = _findings(fhir_linter, data)
+    assert ("ILD301", "error") in found and not any(c == "OL002" for c, _ in found)
+
+
+def test_a_text_of_another_drug_than_the_verified_code_is_an_ol002_error(fhir_linter):
+    data = _bundle(_mr({"medicationCodeableConcept": _cc("prednisone", "3002")}, dose=20, unit="mg", route="26643006",
+                       timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}))
+    assert ("OL002", "error") in _findings(fhir_linter, data)
+
+
+def test_a_class_name_text_is_read_as_the_form_its_code_names(fhir_linter):
+    # 'mycophenolate' with MMF's product code 200060 (500 mg tablet) is MMF, with the text's printed strength.
+    data = _bundle(_mr({"medicationCodeableConcept": _cc("mycophenolate 500 MG Oral Tablet", "200060")},
+                       dose=4, unit="{tbl}", route="26643006", timing={"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}))
+    assert _drug(fhir_linter, data) == "mycophenolate mofetil"
+    assert ("ILD501", "error") in _findings(fhir_linter, data)  # 4 x 500 mg twice a day = 4000 mg/day
+
+
+def test_a_text_of_the_same_drug_keeps_the_route_its_name_states(fhir_linter):
+    data = _bundle(_mr({"medicationCodeableConcept": _cc("tacrolimus 0.1 % Topical Ointment", "42316")}))
+    (m,) = map_fhir(data, source="t", vocab=fhir_linter.vocab, as_of=AS_OF)
+    assert m.data["orders"][0]["drug"] == "tacrolimus 0.1 % Topical Ointment"
+
+
+def test_a_medication_whose_code_text_names_no_drug_is_its_coded_ingredient(fhir_linter):
+    med = {"resourceType": "Medication", "id": "med1", "code": {"text": "CYC per protocol"},
+           "ingredient": [{"itemCodeableConcept": _cc(None, "3002", "cyclophosphamide")}]}
+    data = _bundle(_mr({"medicationReference": {"reference": "Medication/med1"}}), med)
+    assert _drug(fhir_linter, data) == "cyclophosphamide"
+    found = _findings(fhir_linter, data)
+    assert ("ILD301", "error") in found and not any(c == "OL002" for c, _ in found)
+
+
+def test_a_medication_with_two_coded_ingredients_stays_a_combination(fhir_linter):
+    med = {"resourceType": "Medication", "id": "med1", "code": {"text": "CYC per protocol"},
+           "ingredient": [{"itemCodeableConcept": _cc(None, "3002", "cyclophosphamide")},
+                          {"itemCodeableConcept": _cc(None, "8640", "prednisone")}]}
+    data = _bundle(_mr({"medicationReference": {"reference": "Medication/med1"}}), med)
+    assert ("OL002", "error") in _findings(fhir_linter, data)

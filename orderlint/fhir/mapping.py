@@ -18,7 +18,7 @@ from orderlint.fhir.valuesets import load as _valuesets
 from orderlint.reader import escape_token
 
 if TYPE_CHECKING:
-    from orderlint.vocabulary import Vocabulary
+    from orderlint.vocabulary import Drug, Vocabulary
 
 DEFAULT_NAMESPACE = "https://orderlint.dev/fhir"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -1127,6 +1127,8 @@ class _Mapper:
         """(name, its pointer, RxNorm codes with pointers, strength, strength pointer)."""
         cc, ccptr, strength, sptr = None, ptr, None, None
         ingredients: list[str] = []  # the names of a referenced Medication's active ingredients
+        items: list[tuple[Any, str]] = []  # their itemCodeableConcepts, with pointers
+        from_code = False  # cc is the Medication's code
         if isinstance(r.get("medicationCodeableConcept"), dict) and isinstance(r.get("medicationReference"), dict):
             # medication[x] is one value in R4: given both ways, which drug is ordered is not known.
             self.m.errors.append((f"{r.get('resourceType')} {_id_text(r)}gives both medicationCodeableConcept and "
@@ -1150,11 +1152,13 @@ class _Mapper:
             mr, mptr = med
             if isinstance(mr.get("code"), dict) and (mr["code"].get("coding") or mr["code"].get("text")):
                 cc, ccptr = mr["code"], _p(mptr, "code")
+                from_code = True
             for iptr, ing in self.array(mr, "ingredient", mptr):
                 if not isinstance(ing, dict):
                     continue
                 if ing.get("isActive") is not False:
                     ingredients.append(self._ingredient_name(ing))
+                    items.append((ing.get("itemCodeableConcept"), _p(iptr, "itemCodeableConcept")))
                 if cc is None and isinstance(ing.get("itemCodeableConcept"), dict):
                     cc, ccptr = ing["itemCodeableConcept"], _p(iptr, "itemCodeableConcept")
                 if strength is None:
@@ -1163,6 +1167,18 @@ class _Mapper:
         if cc is None:
             return None, ptr, [], strength, sptr
         name, nptr, codes = self._name_of(cc, ccptr)
+        if from_code and items and name is not None and self.vocab is not None:
+            res = self.vocab.resolve(name)
+            if res.drug is None and not res.ambiguous:
+                # fhir.md 2.1, RxNorm codings first: a code whose text names no known drug ('CYC per
+                # protocol') and no verified code of its own gives way to its active ingredients'
+                # verified codes when they all name one drug. Read as a combination of the text and
+                # the ingredient, cyclophosphamide was an unknown drug, a warning, and went unchecked.
+                coded = [self._coded_drug(self._rxnorm_codes(item, iptr)) for item, iptr in items]
+                if all(c is not None for c in coded) and len({c[0].name for c in coded if c is not None}) == 1:
+                    first = coded[0]
+                    assert first is not None
+                    name, nptr = first[0].name, first[1]
         if ingredients:
             combined = self._combination(name, ingredients)
             if combined is not None:
@@ -1196,19 +1212,59 @@ class _Mapper:
         parts = ([name] if name else []) + [i for i in ingredients if i != name]
         return " / ".join(dict.fromkeys(parts))
 
+    def _rxnorm_codes(self, cc: Any, ccptr: str) -> list[tuple[str, str]]:
+        """The RxNorm codes of a CodeableConcept, each with its pointer, in coding order."""
+        return [(c["code"].strip(), _p(cptr, "code")) for cptr, c in self._codings(cc, ccptr)
+                if c.get("system") == RXNORM and isinstance(c.get("code"), str) and c["code"].strip()]
+
+    def _coded_drug(self, codes: list[tuple[str, str]]) -> Optional[tuple[Drug, str]]:
+        """The drug the first verified (V or V2, fhir.md section 5) RxNorm code of ``codes`` names,
+        ingredient or product code, with its pointer; None when no code is one."""
+        if self.vocab is None:
+            return None
+        for code, cptr in codes:
+            c = self.vocab.code(code)
+            if c is not None and rxnorm_tag(code, c.tag) in ("V", "V2"):
+                d = self.vocab.drugs.get(c.ingredient)
+                if d is not None:
+                    return d, cptr
+        return None
+
     def _name_of(self, cc: dict, ccptr: str, quiet: bool = False) -> tuple[Optional[str], str, list[tuple[str, str]]]:
-        """(name, its pointer, RxNorm codes with pointers) of a medication CodeableConcept: its text,
-        else a display (RxNorm first), else the drug its RxNorm code names."""
-        codes = [(c["code"].strip(), _p(cptr, "code")) for cptr, c in self._codings(cc, ccptr)
-                 if c.get("system") == RXNORM and isinstance(c.get("code"), str) and c["code"].strip()]
+        """(name, its pointer, RxNorm codes with pointers) of a medication CodeableConcept in
+        fhir.md 2.1's order: a verified RxNorm code (ingredient, or product to its ingredient)
+        first; else its text, else a display (RxNorm first); else the drug a U code names.
+
+        With a verified code, a text or display that reads as the same drug stays the name (its
+        printed strength and stated route count); one that names the class ('mycophenolate') is
+        read as the code's form; one that names no known drug gives way to the code's ingredient
+        ('cyclophosphamide per protocol' with 3002 was an unknown drug, a warning, and went
+        unchecked); one that names another drug stays, and the code then contradicts it (OL002)."""
+        codes = self._rxnorm_codes(cc, ccptr)
+        named: Optional[tuple[str, str]] = None
         text = cc.get("text")
         if isinstance(text, str) and text.strip():
-            return text.strip(), _p(ccptr, "text"), codes
-        displays = [(c.get("system") == RXNORM, cptr, c["display"]) for cptr, c in self._codings(cc, ccptr)
-                    if isinstance(c.get("display"), str) and c["display"].strip()]
-        displays.sort(key=lambda d: not d[0])
-        if displays:
-            return displays[0][2].strip(), _p(displays[0][1], "display"), codes
+            named = text.strip(), _p(ccptr, "text")
+        else:
+            displays = [(c.get("system") == RXNORM, cptr, c["display"]) for cptr, c in self._codings(cc, ccptr)
+                        if isinstance(c.get("display"), str) and c["display"].strip()]
+            displays.sort(key=lambda d: not d[0])
+            if displays:
+                named = displays[0][2].strip(), _p(displays[0][1], "display")
+        coded = self._coded_drug(codes) if codes else None
+        if coded is not None and self.vocab is not None:
+            d, cptr = coded
+            if named is None:
+                return d.name, cptr, codes
+            res = self.vocab.resolve(named[0])
+            if res.drug is None and not res.ambiguous:
+                return d.name, cptr, codes
+            if res.drug is not None and res.drug.name != d.name and res.drug.name in d.classes:
+                # The bracket reads as the code's form and agrees with the text's class (Vocabulary._agree).
+                return f"{named[0]} [{d.name}]", named[1], codes
+            return named[0], named[1], codes
+        if named is not None:
+            return named[0], named[1], codes
         if self.vocab is not None:
             for code, cptr in codes:
                 d = self.vocab.drug_by_rxcui(code)
