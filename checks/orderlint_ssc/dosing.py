@@ -174,7 +174,8 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
     for o in reg.active():
         # Most active orders are of drugs without limits: looked up first, so they cost one dict read.
         # Bare "mycophenolate" has none either: MMF and MPA limits differ, so its dose cannot be
-        # verified here; normalization reports it (OL003) from the needs these rules declare.
+        # verified here; normalization reports it (OL003) from the needs these rules declare, and
+        # _bare_mycophenolate judges it against the larger of the two maxima.
         rows = by_drug.get(o.drug.name) if o.drug is not None else None
         if not rows:
             continue
@@ -464,7 +465,9 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "toxicity without evidence of benefit. The daily, weekly and 4-week limits add up the orders of the drug given "
         "at the same time (overlapping courses, an order without a start from as_of; for 4 weeks, the administrations "
         "within one 28-day window), MMF with MPA as shares of their own maxima; successive orders and taper steps are "
-        "not added up. An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
+        "not added up. Bare mycophenolate (either form) is compared with the larger of the MMF and MPA maxima, above which "
+        "it is too much whichever form is meant, and counts as its share of that one beside other mycophenolate orders. "
+        "An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
         "except for rituximab (no other maximum): its doses on one day add up."
     ),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
@@ -474,7 +477,62 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
     amounts=_needs(MAXIMA),
 )
 def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    return _check(reg, opts, _MAXIMA_ROWS, above=True)
+    yield from _check(reg, opts, _MAXIMA_ROWS, above=True)
+    if reg.active("mycophenolate"):
+        yield from _bare_mycophenolate(reg, opts)
+
+
+#: The class-level name that may be either form (clinical-facts.md section 6: map it to both).
+_BARE = "mycophenolate"
+_FORM_OPTION = dict(_FORMS)
+
+
+def _bare_mycophenolate(reg: "Regimen", opts: Options) -> Iterator[Hit]:
+    """Bare 'mycophenolate' may be mycophenolate mofetil or mycophenolic acid (clinical-facts.md
+    section 6), so its dose cannot be judged by one form's maximum (OL003 says so). A dose above
+    the larger of the two maxima is above the maximum whichever form is meant: 3 g twice daily
+    (6 g/day) was only OL003, a warning. Given at the same time as other mycophenolate orders,
+    each counts as its share of its own form's maximum, a bare order as its share of the larger
+    one (the smallest it can be), as _forms_summed counts MMF with MPA."""
+    family = [o for o in reg.active(_BARE)
+              if o.drug is not None and (o.route is None or o.route in SYSTEMIC_ROUTES)
+              and (o.drug.name == _BARE or o.drug.name in _FORM_OPTION)]
+    bare = [o for o in family if o.drug is not None and o.drug.name == _BARE]
+    if not bare:
+        return
+    larger = max(opts[option] for option in _FORM_OPTION.values())
+    bounds = {name: opts[option] for name, option in _FORM_OPTION.items()}
+    bounds[_BARE] = larger
+    shown_limit = (f"the larger of the maximum daily doses of mycophenolate mofetil ({fmt(bounds['mycophenolate mofetil'])} mg/day) "
+                   f"and mycophenolic acid ({fmt(bounds['mycophenolic acid'])} mg/day): above the maximum whichever form is meant")
+    daily: dict[int, float] = {}
+    over: set[int] = set()
+    for o in family:
+        v = reg.amount(o, "mg", "day")
+        if v is None:
+            continue  # OL003 says why
+        daily[o.index] = v
+        if o.drug is not None and o.drug.name == _BARE and round(v, 2) > larger:
+            over.add(o.index)
+            yield Hit(f"{o.describe()} = {fmt(round(v, 2))} mg/day > {fmt(larger)} mg/day, {shown_limit}",
+                      f"{o.pointer}/dose", o.index)
+    counted = [o for o in family if o.index in daily]
+    if len(counted) < 2:
+        return
+    for together in reg.given_together(counted):
+        if not any(o.drug is not None and o.drug.name == _BARE for o in together) or all(o.index in over for o in together):
+            continue
+        parts = [(o, daily[o.index], bounds[o.drug.name]) for o in together if o.drug is not None]
+        total = round(sum(100 * v / bound for _, v, bound in parts), 2)
+        if total > 100:
+            top = max(parts, key=lambda p: p[1] / p[2])[0]
+            shown = " + ".join(f"order {o.ref!r} {o.describe()} = {fmt(v)} mg/day, {fmt(100 * v / bound)}% of {fmt(bound)} mg/day"
+                               for o, v, bound in parts)
+            yield Hit(
+                f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate "
+                "(each form counted against its own maximum, a mycophenolate order that names no form against the larger)",
+                f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top),
+            )
 
 
 @rule(
