@@ -57,9 +57,12 @@ SYSTEMIC_ROUTES = frozenset({"oral", "iv", "im", "sc"})
 FREQUENCIES: dict[str, float] = {
     "once": 1.0, "stat": 1.0, "x1": 1.0, "one time": 1.0, "single dose": 1.0,
     "daily": 1.0, "qd": 1.0, "q24h": 1.0, "od": 1.0, "once daily": 1.0, "qday": 1.0,
-    "bid": 2.0, "q12h": 2.0, "twice daily": 2.0,
-    "tid": 3.0, "q8h": 3.0, "three times daily": 3.0,
-    "qid": 4.0, "q6h": 4.0, "four times daily": 4.0,
+    # Once a day at a time of day (US qam/qpm/qhs; UK mane/nocte), as a frequency table reads them.
+    "qam": 1.0, "qpm": 1.0, "qhs": 1.0, "nightly": 1.0, "mane": 1.0, "nocte": 1.0,
+    # UK abbreviations (BNF) beside od: unknown, they made a dose OL003, a warning, never checked.
+    "bid": 2.0, "q12h": 2.0, "twice daily": 2.0, "bd": 2.0,
+    "tid": 3.0, "q8h": 3.0, "three times daily": 3.0, "tds": 3.0,
+    "qid": 4.0, "q6h": 4.0, "four times daily": 4.0, "qds": 4.0,
     "qod": 0.5, "q48h": 0.5, "every other day": 0.5,
     "weekly": 1 / 7, "qw": 1 / 7, "q1w": 1 / 7, "once weekly": 1 / 7,
     "biw": 2 / 7, "twice weekly": 2 / 7,

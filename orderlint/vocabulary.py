@@ -92,7 +92,7 @@ _FORM_WORDS = frozenset(
     # SNOMED CT product names ('Oral form oxycodone (product)'): 'form' names no ingredient.
     "form "
     # Directions typed into the drug field ('sildenafil 20 mg TID'): never part of a name.
-    "qd bid tid qid qod qhs qam qpm prn daily nightly weekly q4h q6h q8h q12h q24h".split()
+    "qd bid tid qid qod qhs qam qpm prn daily nightly weekly q4h q6h q8h q12h q24h bd tds qds mane nocte".split()
 )
 # A vehicle after 'in' ('rituximab 1000 mg in 0.9% NaCl 500 mL') is not an ingredient.
 _DILUENT_WORDS = frozenset(

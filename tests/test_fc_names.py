@@ -170,3 +170,18 @@ def test_a_medication_with_two_coded_ingredients_stays_a_combination(fhir_linter
                           {"itemCodeableConcept": _cc(None, "8640", "prednisone")}]}
     data = _bundle(_mr({"medicationReference": {"reference": "Medication/med1"}}), med)
     assert ("OL002", "error") in _findings(fhir_linter, data)
+
+
+# ---------------------------------------------------------------- frequencies
+@pytest.mark.parametrize("text, per_day", [
+    ("bd", 2.0), ("BD", 2.0), ("b.d.", 2.0), ("tds", 3.0), ("T.D.S.", 3.0), ("qds", 4.0),
+    ("nocte", 1.0), ("mane", 1.0), ("qam", 1.0), ("qpm", 1.0), ("qhs", 1.0), ("nightly", 1.0), ("od", 1.0),
+])
+def test_uk_and_time_of_day_abbreviations_are_frequencies(text, per_day):
+    from orderlint.normalize import parse_frequency
+
+    assert parse_frequency(text) == (per_day, False)
+
+
+def test_a_direction_typed_into_the_drug_field_is_no_part_of_its_name(linter):
+    assert linter.vocab.drug("sildenafil 20 mg TDS").name == "sildenafil"
