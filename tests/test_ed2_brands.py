@@ -20,12 +20,17 @@ from orderlint.vocabulary import name_key
 DATA = Path(__file__).resolve().parents[1] / "checks" / "orderlint_ssc" / "vocabulary.json"
 
 PB, OB, EMA, CF = "FDA Purple Book", "FDA Orange Book", "EMA EPAR", "clinical-facts.md section 6"
+# Official lists a brand is cited from by its identifier in that list (a label, a product listing, a concept).
+DAILYMED, NDC, RXNORM = "DailyMed (setid ", "FDA NDC Directory (NDC ", "RxNorm ("
+HECORIA = "DailyMed (setid 95b03516-34b0-4438-a05c-918d80f70091)"
+FRINDOVYX = "FDA NDC Directory (NDC 83831-119)"
+DEXPAK = "RxNorm (847225, 797022, 797023; HL7 PDDI-CDS valueset-dexamethasone)"
 
 CATALOG_BRANDS: dict[str, list[tuple[str, str]]] = {
     "mycophenolate mofetil": [("CellCept", OB), ("CellCept", EMA), ("Myfenax", CF)],
     "mycophenolic acid": [("Myfortic", OB)],
     "azathioprine": [("Imuran", OB), ("Azasan", OB), ("Imurek", CF)],
-    "cyclophosphamide": [("Cytoxan", CF), ("Endoxan", CF), ("Procytox", CF)],
+    "cyclophosphamide": [("Cytoxan", CF), ("Endoxan", CF), ("Procytox", CF), ("Frindovyx", FRINDOVYX)],
     "rituximab": [("Rituxan", PB), ("Truxima", PB), ("Ruxience", PB), ("Riabni", PB), ("Rituxan Hycela", PB),
         ("MabThera", EMA), ("Riximyo", EMA), ("Rixathon", EMA), ("Blitzima", EMA), ("Ritemvia", EMA)],
     "tocilizumab": [("Actemra", PB), ("Actemra ACTPen", PB), ("Tofidence", PB), ("Tyenne", PB), ("Avtozma", PB),
@@ -49,7 +54,7 @@ CATALOG_BRANDS: dict[str, list[tuple[str, str]]] = {
     "upadacitinib": [("Rinvoq", OB), ("Rinvoq LQ", OB)],
     "ruxolitinib": [("Jakafi", OB), ("Opzelura", OB), ("Jakavi", EMA)],
     "tacrolimus": [("Prograf", OB), ("Envarsus XR", OB), ("Astagraf XL", OB), ("Protopic", OB), ("Advagraf", EMA),
-        ("Modigraf", EMA)],
+        ("Modigraf", EMA), ("Hecoria", HECORIA)],
     "cyclosporine": [("Neoral", OB), ("Sandimmune", OB), ("Gengraf", OB), ("Restasis", OB), ("Cequa", OB),
         ("Verkazia", OB), ("Vevye", OB), ("Sandimmun", CF), ("Ikervis", EMA)],
     "voclosporin": [("Lupkynis", OB)],
@@ -61,7 +66,7 @@ CATALOG_BRANDS: dict[str, list[tuple[str, str]]] = {
         ("Pred Mild", OB)],
     "methylprednisolone": [("Medrol", OB), ("Solu-Medrol", OB), ("Depo-Medrol", OB), ("A-Methapred", OB)],
     "dexamethasone": [("Decadron", CF), ("Hemady", OB), ("Dexamethasone Intensol", OB), ("TaperDex", OB),
-        ("Ozurdex", OB), ("Maxidex", OB), ("Dextenza", OB)],
+        ("Ozurdex", OB), ("Maxidex", OB), ("Dextenza", OB), ("DexPak", DEXPAK), ("DexPak TaperPak", DEXPAK)],
     "hydrocortisone": [("Cortef", OB), ("Solu-Cortef", OB), ("A-Hydrocort", OB), ("Alkindi Sprinkle", OB),
         ("Cortifoam", OB)],
     "betamethasone": [("Celestone Soluspan", OB), ("Diprolene", OB)],
@@ -229,7 +234,8 @@ def test_every_shipped_brand_is_in_a_table(data):
 def test_every_brand_names_a_public_list_and_a_tag(data):
     for ing, e in data.items():
         for b in e.get("brands", ()):
-            assert b["source"] in (PB, OB, EMA, CF), (ing, b)
+            assert b["source"] in (PB, OB, EMA, CF) or (
+                b["source"].startswith((DAILYMED, NDC, RXNORM)) and b["source"].endswith(")")), (ing, b)
             assert b.get("tag") in ("V", "V2", "U"), (ing, b)
             assert b.get("region"), (ing, b)
 
