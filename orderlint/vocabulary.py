@@ -377,6 +377,14 @@ class Vocabulary:
                     if looks_like:
                         raise VocabularyError(f"{owner}: drug name {n!r} looks like a misspelling of "
                                               f"{', '.join(map(repr, looks_like))}, not of {target!r}")
+                    mine = self.drugs.get(target)
+                    held = sorted({d.name for d in (self.drugs[self._names[k]] for k in self.contained_names(n))
+                                   if d.classes and d.name != target and (mine is None or _agree(mine, d) is None)})
+                    if held:
+                        # 'prednisone taper' as a plugin's co-medication: unmapped an OL002 error, added it
+                        # hid prednisone from every rule.
+                        raise VocabularyError(f"{owner}: drug name {n!r} holds the name of {', '.join(map(repr, held))}, "
+                                              f"a drug the rules check, not of {target!r}")
 
     def _add_entry(self, canonical: str, e: dict[str, Any], owner: str, allow_override: bool) -> None:
         facts = self._facts.setdefault(canonical, {})
@@ -479,6 +487,7 @@ class Vocabulary:
                     if name_key(local) != name_key(target) or close:
                         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
                         raise VocabularyError(f"{where}: {target!r} is not a known ingredient{hint}")
+                    self._refuse_held_names(where, local, None)
                     canonical = clean_name(target)
                     self._add_entry(canonical, {"classes": []}, origin, False)
                     continue
@@ -494,9 +503,24 @@ class Vocabulary:
                     if looks_like:
                         raise VocabularyError(f"{where}: the name looks like a misspelling of {', '.join(map(repr, looks_like))}, "
                                               f"not of {res.drug.name!r}: give a name that cannot be taken for another drug")
+                    self._refuse_held_names(where, local, res.drug)
                     self._add_name(local, res.drug.name, origin)
         finally:
             self._changed()
+
+    def _refuse_held_names(self, where: str, local: str, target: Optional[Drug]) -> None:
+        """A site name that holds a known name of another drug a rule may check (one with classes)
+        as whole words is refused: unmapped, 'prednisone taper' is an OL002 error; mapped to itself
+        (a new co-medication) or to another drug, prednisone went unchecked."""
+        held = []
+        for k in self.contained_names(local):
+            d = self.drugs[self._names[k]]
+            if d.classes and (target is None or _agree(target, d) is None):
+                held.append(f"{k!r} ({d.name})" if k != d.name else repr(k))
+        if held:
+            what = "a new co-medication" if target is None else repr(target.name)
+            raise VocabularyError(f"{where}: the name holds {', '.join(held)}, a drug the rules check, so it cannot be "
+                                  f"{what}: map it to that drug, or give a name that names no other drug")
 
     def _changed(self) -> None:
         self._longest_name = 0

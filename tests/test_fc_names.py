@@ -185,3 +185,34 @@ def test_uk_and_time_of_day_abbreviations_are_frequencies(text, per_day):
 
 def test_a_direction_typed_into_the_drug_field_is_no_part_of_its_name(linter):
     assert linter.vocab.drug("sildenafil 20 mg TDS").name == "sildenafil"
+
+
+# ---------------------------------------------------------------- site names
+@pytest.mark.parametrize("table, fragment", [
+    ({"prednisone taper": "prednisone taper"}, "holds 'prednisone', a drug the rules check, so it cannot be a new co-medication"),
+    ({"CYC pulse": "ondansetron"}, "holds 'cyc' (cyclophosphamide), a drug the rules check, so it cannot be 'ondansetron'"),
+])
+def test_a_site_name_holding_a_checked_drug_cannot_hide_it(table, fragment):
+    from orderlint.vocabulary import VocabularyError
+
+    v = Linter().vocab
+    with pytest.raises(VocabularyError) as e:
+        v.add_site_names(table, "pyproject.toml")
+    assert fragment in str(e.value)
+
+
+def test_a_site_name_holding_its_own_drug_or_its_class_is_accepted():
+    v = Linter().vocab
+    v.add_site_names({"CYC pulse": "cyclophosphamide", "mycophenolate regimen xyz": "mycophenolate mofetil",
+                      "herbal tea": "herbal tea"}, "pyproject.toml")
+    assert v.drug("CYC pulse").name == "cyclophosphamide"
+    assert v.drug("mycophenolate regimen xyz").name == "mycophenolate mofetil"
+
+
+def test_a_plugin_name_holding_a_checked_drug_is_refused():
+    from orderlint.vocabulary import VocabularyError
+
+    v = Linter().vocab
+    with pytest.raises(VocabularyError, match="holds the name of 'prednisone', a drug the rules check"):
+        v.refuse_misreadings({"prednisone taper": {"classes": []}}, "evil-pack")
+    v.refuse_misreadings({"zorblatinib": {"classes": [], "aliases": ["zorb"]}}, "good-pack")  # names no other drug
