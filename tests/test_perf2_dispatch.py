@@ -160,9 +160,13 @@ def test_linting_a_document_runs_no_import_statement_once_warm() -> None:
 
 def test_bare_mycophenolate_and_drugs_without_limits_get_no_dose_finding() -> None:
     linter = Linter()
-    bare = linter.lint_data(_doc(order("mycophenolate", 5000, "mg", "oral", "bid", purpose="ild")))
+    bare = linter.lint_data(_doc(order("mycophenolate", 1000, "mg", "oral", "bid", purpose="ild")))
     codes = [f.code for f in bare.findings]
     assert "ILD501" not in codes and "OL003" in codes  # MMF and MPA limits differ: not verifiable
+    # Above the larger of the two maxima it is too much whichever form is meant (clinical-facts.md
+    # section 6): ILD501 beside the OL003.
+    bare_high = linter.lint_data(_doc(order("mycophenolate", 5000, "mg", "oral", "bid", purpose="ild")))
+    assert [f.code for f in bare_high.findings if f.code in ("ILD501", "OL003")] == ["OL003", "ILD501"]
     mmf_high = linter.lint_data(_doc(order("mycophenolate mofetil", 5000, "mg", "oral", "bid", purpose="ild")))
     assert [f.code for f in mmf_high.findings if f.code == "ILD501"] == ["ILD501"]
     topical = linter.lint_data(_doc(order("mycophenolate mofetil", 5000, "mg", "topical", "bid", purpose="ild")))
