@@ -465,8 +465,7 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "toxicity without evidence of benefit. The daily, weekly and 4-week limits add up the orders of the drug given "
         "at the same time (overlapping courses, an order without a start from as_of; for 4 weeks, the administrations "
         "within one 28-day window), MMF with MPA as shares of their own maxima; successive orders and taper steps are "
-        "not added up. Bare mycophenolate (either form) is compared with the larger of the MMF and MPA maxima, above which "
-        "it is too much whichever form is meant, and counts as its share of that one beside other mycophenolate orders. "
+        "not added up; bare mycophenolate counts against the larger of the MMF and MPA maxima. "
         "An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
         "except for rituximab (no other maximum): its doses on one day add up."
     ),
