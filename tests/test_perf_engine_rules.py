@@ -490,6 +490,42 @@ def ref_ild501(reg, opts):
                 yield Hit(f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate "
                           "(mycophenolate mofetil and mycophenolic acid are two forms of one drug, each counted against its own maximum)",
                           f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top))
+    yield from _ref_bare_mycophenolate(reg, opts)
+
+
+def _ref_bare_mycophenolate(reg, opts):
+    """Bare mycophenolate against the larger of the MMF and MPA daily maxima, alone and as its share
+    of that maximum beside other mycophenolate orders given at the same time."""
+    bounds = {"mycophenolate mofetil": opts["mmf-max-mg-per-day"], "mycophenolic acid": opts["mpa-max-mg-per-day"]}
+    bounds["mycophenolate"] = max(bounds.values())
+    family = [o for o in reg.active() if o.drug is not None and o.drug.name in bounds and systemic(o)]
+    if not any(o.drug.name == "mycophenolate" for o in family):
+        return
+    daily, over = {}, set()
+    for o in family:
+        v = reg.amount(o, "mg", "day")
+        if v is None:
+            continue
+        daily[o.index] = v
+        if o.drug.name == "mycophenolate" and round(v, 2) > bounds["mycophenolate"]:
+            over.add(o.index)
+            yield Hit(f"{o.describe()} = {fmt(round(v, 2))} mg/day > {fmt(bounds['mycophenolate'])} mg/day, the larger of "
+                      f"the maximum daily doses of mycophenolate mofetil ({fmt(bounds['mycophenolate mofetil'])} mg/day) and "
+                      f"mycophenolic acid ({fmt(bounds['mycophenolic acid'])} mg/day): above the maximum whichever form is meant",
+                      f"{o.pointer}/dose", o.index)
+    counted = [o for o in family if o.index in daily]
+    for t in _ref_together(reg, counted):
+        if not any(o.drug.name == "mycophenolate" for o in t) or all(o.index in over for o in t):
+            continue
+        parts = [(o, daily[o.index], bounds[o.drug.name]) for o in t]
+        total = round(sum(100 * v / b for _, v, b in parts), 2)
+        if total > 100:
+            top = max(parts, key=lambda p: p[1] / p[2])[0]
+            shown = " + ".join(f"order {o.ref!r} {o.describe()} = {fmt(v)} mg/day, {fmt(100 * v / b)}% of {fmt(b)} mg/day"
+                               for o, v, b in parts)
+            yield Hit(f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate "
+                      "(each form counted against its own maximum, a mycophenolate order that names no form against the larger)",
+                      f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top))
 
 
 def _ref_windows(reg, members, bound, window):
