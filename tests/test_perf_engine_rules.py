@@ -374,12 +374,18 @@ def _ref_amount(reg, o, lim):
             return None
         v = v * n
     if lim.per == "week":
-        week = v * 7
-        dose = reg.amount(o, lim.basis, "admin")
-        if o.administrations is not None and dose is not None:
-            week = min(week, dose * o.administrations)  # no more than the whole course gives
-        return round(week, 2)
+        return round(_ref_week(reg, o, lim), 2)
     return round(v, 2)
+
+
+def _ref_week(reg, o, lim):
+    """The most in any 7 consecutive days: a dose times the administrations that start within
+    7 days (a single order: one a day, as many as its doses), no more than the whole course gives."""
+    rate = 1.0 if o.single else o.per_day
+    n = max(1, math.ceil(7 * rate - 1e-9))
+    if o.administrations is not None:
+        n = min(n, o.administrations)
+    return reg.amount(o, lim.basis, "day") / rate * n
 
 
 def _ref_dose_check(reg, opts, by_drug, above, alone=None):
@@ -446,20 +452,16 @@ def ref_ild501(reg, opts):
                 v = reg.amount(o, lim.basis, per)
                 if v is None or (per == "admin" and o.per_day is None):
                     continue
-                if lim.per == "week":
-                    dose = reg.amount(o, lim.basis, "admin")
-                    week = v * 7
-                    if o.administrations is not None and dose is not None:
-                        week = min(week, dose * o.administrations)
-                    members.append((o, week))
+                if lim.per == "week":  # a dose: administrations within any 7 days are summed
+                    members.append((o, v / (1.0 if o.single else o.per_day)))
                 else:
                     members.append((o, v))
             if len(members) < 2:
                 continue
             bound = opts[lim.option]
-            if lim.per in ("admin", "4wk"):
-                found = _ref_windows(reg, members, bound, 28.0 if lim.per == "4wk" else 1.0)
-                when = "within 4 weeks" if lim.per == "4wk" else "on one day"
+            if lim.per in ("admin", "4wk", "week"):
+                window, when = {"4wk": (28.0, "within 4 weeks"), "week": (7.0, "within 7 days"), "admin": (1.0, "on one day")}[lim.per]
+                found = _ref_windows(reg, members, bound, window)
             else:
                 amount = dict((o.index, v) for o, v in members)
                 found = [[(o, amount[o.index]) for o in t] for t in _ref_together(reg, [o for o, _ in members])]
@@ -750,7 +752,7 @@ def _concurrent_document(rng: random.Random, n: int) -> dict:
         ("mycophenolate mofetil", "mg", "oral", [500, 1000, 1500], ["bid", "daily"]),
         ("mycophenolic acid", "mg", "oral", [360, 720], ["bid"]),
         ("rituximab", "mg", "iv", [375, 500, 1000], ["once", "q2w", "weekly"]),
-        ("tocilizumab", "mg", "sc", [81, 162], ["weekly", "q2w"]),
+        ("tocilizumab", "mg", "sc", [81, 162], ["weekly", "q2w", "once", "q72h"]),
         ("methylprednisolone", "mg", "iv", [250, 500, 1000], ["daily", "once"]),
         ("dexamethasone", "mg", "iv", [40, 80], ["daily"]),
     ]
@@ -782,7 +784,7 @@ def test_the_sums_over_orders_give_the_hits_of_their_plain_versions(settings: Op
     linter = Linter(copy.deepcopy(settings) if settings is not None else None)  # each document gives its as_of
     rng = random.Random(501)
     docs = [_concurrent_document(rng, rng.randint(2, 6)) for _ in range(1500)]
-    summed = dict.fromkeys(["ILD501 given at the same time", "ILD501 within 4 weeks", "ILD501 on one day",
+    summed = dict.fromkeys(["ILD501 given at the same time", "ILD501 within 4 weeks", "ILD501 within 7 days", "ILD501 on one day",
                             "ILD501 mycophenolate", "ILD206"], 0)
     for reg in _regimens(linter, docs):
         for code in ("ILD501", "ILD206"):

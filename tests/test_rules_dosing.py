@@ -359,7 +359,9 @@ def test_daily_frequencies(frequency, ok_dose, over_dose):
         ("qw", 162, 163),
         ("biw", 81, 82),
         ("tiw", 54, 55),
-        ("q2w", 324, 325),
+        # Any 7 consecutive days (rules.md ILD501, > 162 mg per week): 324 mg every 2 weeks is 324 mg
+        # in the week of its dose (it was read as its average, 162 mg a week, and passed).
+        ("q2w", 162, 163),
         ({"frequency": 2, "period": 1, "period_unit": "wk"}, 81, 82),
     ],
     ids=["weekly", "qw", "biw", "tiw", "q2w", "struct-2/wk"],
@@ -367,6 +369,13 @@ def test_daily_frequencies(frequency, ok_dose, over_dose):
 def test_weekly_frequencies(frequency, ok_dose, over_dose):
     check(o("tocilizumab", ok_dose, route="sc", frequency=frequency), None, None)
     check(o("tocilizumab", over_dose, route="sc", frequency=frequency), "ILD501", "16")
+
+
+@pytest.mark.parametrize("frequency, dose", [("q2w", 324), ("q4w", 648), ({"frequency": 1, "period": 12, "period_unit": "wk"}, 1944)])
+def test_a_weekly_maximum_is_not_averaged_over_a_longer_interval(frequency, dose):
+    # rules.md ILD501, tocilizumab SC > 162 mg per week: the week of a dose holds all of it. Averaged
+    # over the interval (162 mg a week each), 1944 mg every 12 weeks passed.
+    check(o("tocilizumab", dose, route="sc", frequency=frequency), "ILD501", f"{dose} mg/week > 162 mg/week")
 
 
 @pytest.mark.parametrize("unit, dose", [("mcg", 3000000), ("ug", 3000000), ("µg", 3000000), ("g", 3),

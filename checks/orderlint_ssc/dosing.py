@@ -100,7 +100,7 @@ MAXIMA_BY_DRUG = _by_drug(MAXIMA)
 
 
 def _needs(limits: list[Limit]) -> list[Need]:
-    """The amounts the limits compare (a weekly limit is a daily amount times 7)."""
+    """The amounts the limits compare (a weekly limit: the daily amount, turned into the doses within 7 days)."""
     out: list[Need] = []
     for lim in limits:
         need = Need(frozenset({lim.drug}), frozenset(lim.routes) if lim.routes else None, lim.basis, "admin" if lim.per in ("admin", "4wk") else "day")
@@ -113,7 +113,7 @@ MINIMA_BY_DRUG = _by_drug(MINIMA)
 
 
 #: A limit with the amount it is compared with: ``need`` is the (basis, per) that ``reg.amount``
-#: gives (a weekly limit is a daily amount times 7).
+#: gives (a weekly limit: the daily amount, turned into the doses within 7 days by _weekly).
 class _Row(NamedTuple):
     lim: Limit
     need: tuple[str, str]
@@ -130,12 +130,16 @@ def _rows(by_drug: Mapping[str, list[Limit]]) -> dict[str, tuple[_Row, ...]]:
 
 
 def _weekly(o: "Order", per_day: float) -> float:
-    """An order's amount in a week: its daily amount times 7, but never more than its whole course
-    gives (tocilizumab 162 mg SC once is 162 mg, not 1134 mg a week: ILD501 fired on it)."""
-    week = per_day * 7
-    if o.administrations is not None and o.per_day:
-        week = min(week, per_day / o.per_day * o.administrations)
-    return week
+    """An order's most in any 7 consecutive days (rules.md ILD501, "per week"): its amount per
+    administration times the administrations that start within 7 days (normalize.starts_within,
+    as the 4-week row counts them), never more than its whole course gives. Tocilizumab 162 mg SC
+    once is 162 mg, not 1134 mg a week (ILD501 fired on it); 100 mg every 5 days is 200 mg in the
+    7 days from a dose, not its average of 140 mg a week."""
+    rate = o.per_day if o.per_day and not o.single else 1.0  # a single order: one a day (of its doses)
+    n = starts_within(7, rate)
+    if o.administrations is not None:
+        n = min(n, o.administrations)
+    return per_day / rate * n
 
 
 def _in_four_weeks(o: "Order") -> Optional[int]:
@@ -257,8 +261,8 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
     """ILD501's rows per day, per week and in 4 weeks over two or more orders of one drug: a daily
     dose split across orders is the dose given (two active orders of MMF 1500 mg twice daily are
     6000 mg/day). Summed are the orders given at the same time (Regimen.given_together; for the
-    4-week row, the administrations that start within one 28-day window), so the successive steps
-    of a taper are not a total. An order over a limit alone keeps its own finding, and a sum it is
+    weekly and 4-week rows, the administrations that start within one window of 7 or 28 days, so
+    that single doses on different days add up), so the successive steps of a taper are not a total. An order over a limit alone keeps its own finding, and a sum it is
     part of is said too when another order adds to it (a waiver of that one order must not cover the
     others: 4000 mg/day of MMF, waived, beside another 3000 mg/day passed); a sum of orders that are
     each over the limit alone adds nothing to their own findings. A limit per administration is judged per order,
@@ -281,14 +285,17 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
                 continue  # unknown amount or schedule: OL003 says so
             if (o.index, lim.option) in alone:
                 over.add(o.index)
-            members.append((o, _weekly(o, v) if weekly else v))
+            if weekly and o.per_day:
+                v = v / (1.0 if o.single else o.per_day)  # per administration: the window counts them
+            members.append((o, v))
         if len(members) < 2:
             continue
         bound = opts[lim.option]
-        if four_weeks or lim.per == "admin":
-            for parts in _within(reg, members, bound, _FOUR_WEEKS if four_weeks else 1.0):
+        if four_weeks or weekly or lim.per == "admin":
+            window, when = (_FOUR_WEEKS, "within 4 weeks") if four_weeks else (_WEEK, "within 7 days") if weekly else (1.0, "on one day")
+            for parts in _within(reg, members, bound, window):
                 if not all(o.index in over for o, _ in parts):
-                    yield _sum_hit(reg, lim, parts, bound, "within 4 weeks" if four_weeks else "on one day")
+                    yield _sum_hit(reg, lim, parts, bound, when)
             continue
         amount = {o.index: v for o, v in members}
         for together in reg.given_together([o for o, _ in members]):
@@ -339,6 +346,9 @@ def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Ord
 
 #: The 4-week row's window, in days (administrations that start on days 0 to 27).
 _FOUR_WEEKS = 28.0
+#: The weekly row's window (any 7 consecutive days): single orders 2 days apart are not
+#: "given at the same time", yet three tocilizumab 162 mg SC doses in 5 days are 486 mg in a week.
+_WEEK = 7.0
 #: Most windows times orders counted for one 4-week sum (beyond: judged as if all were in one window).
 _MOST_TIMES = 200_000
 
@@ -463,9 +473,9 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
     rationale=(
         "Doses above these limits exceed the labeled or trial-tested maximum and raise marrow, liver and infection "
         "toxicity without evidence of benefit. The daily, weekly and 4-week limits add up the orders of the drug given "
-        "at the same time (overlapping courses, an order without a start from as_of; for 4 weeks, the administrations "
-        "within one 28-day window), MMF with MPA as shares of their own maxima; successive orders and taper steps are "
-        "not added up; bare mycophenolate counts against the larger of the MMF and MPA maxima. "
+        "at the same time (overlapping courses, an order without a start from as_of; for a week and 4 weeks, the "
+        "doses within any 7 or 28 consecutive days), MMF with MPA as shares of their own maxima; successive orders "
+        "and taper steps are not added up; bare mycophenolate counts against the larger of the MMF and MPA maxima. "
         "An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
         "except for rituximab (no other maximum): its doses on one day add up."
     ),
