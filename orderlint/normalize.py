@@ -339,6 +339,7 @@ def is_ild_therapy(drug: Drug) -> bool:
 _NO_AMOUNTS: Mapping[Any, Any] = MappingProxyType({})
 _ACTIVE_STATUSES = ("new", "active")  # Order.active
 _NO_DRUGS: frozenset[Drug] = frozenset()
+_NO_TESTS: frozenset[str] = frozenset()
 _UNSET: Any = object()  # a lookback_days entry not given (None is given: no time limit)
 
 
@@ -374,6 +375,9 @@ class Regimen:
     # Not an __init__ argument: a Regimen built otherwise, or copied with dataclasses.replace (which
     # may change test_index, lookback_days or as_of), decides each name on first use instead.
     _counted: Optional[AbstractSet[str]] = field(default=None, init=False, repr=False, compare=False)
+    # The tests resulted without a stated result (Regimen.unstated_results), decided by normalize();
+    # None: read from the document when asked.
+    _unstated: Optional[AbstractSet[str]] = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
@@ -633,47 +637,94 @@ class Regimen:
         return age >= 0 and (window is None or age <= window)
 
     @property
-    def test_results(self) -> tuple[tuple[str, tuple[str, frozenset[str]], _dt.date, str], ...]:
-        """(canonical test, assay, date, result) of each test that states a result, in document order;
-        () for a Regimen that normalize() did not build. The assay is the test's name as written
-        (trimmed, lower case) with the other words its result names ('anti-HBc reactive' and 'HBsAg
-        negative' are two assays of hbv, under any name). A result stated on an ordered test is
-        read too, dated as_of unless it has a date: a positive result is never ignored."""
+    def test_results(self) -> tuple[tuple[str, tuple[str, frozenset[str]], _dt.date, str, bool], ...]:
+        """(canonical test, assay, date, result, ordered) of each resulted test and each test that
+        states a result, in document order; () for a Regimen that normalize() did not build. The
+        assay is the test's name as written (trimmed, lower case) with the other words its result
+        names ('anti-HBc reactive' and 'HBsAg negative' are two assays of hbv, under any name). A
+        resulted test that states no result is read as the result "" (not readable as negative: a
+        test on file with no result shows nothing; "done" and "" fired, no result passed). A result
+        stated on an ordered test is read too, dated as_of unless it has a date (``ordered``:
+        latest_result reads only what does not read negative there)."""
         hit = self._memo.get("r")
         if hit is None:
             test_of = self._test_of
             out = []
             if test_of is not None:
                 for t in self.doc.tests:
-                    if t.result is None:
-                        continue
-                    when = t.date if t.date is not None else (self.as_of if t.status == "ordered" else None)
+                    ordered = t.status == "ordered"
+                    result = t.result
+                    if result is None:
+                        if ordered:
+                            continue  # pending: ILD401-ILD407 count it, there is nothing to read
+                        result = ""
+                    when = t.date if t.date is not None else (self.as_of if ordered else None)
                     if when is None:
                         continue
-                    assay = (t.test.strip().lower(), _assay_words(t.result))
+                    assay = (t.test.strip().lower(), _assay_words(result))
                     for canonical in test_of(t.test) or ():
-                        out.append((canonical, assay, when, t.result))
+                        out.append((canonical, assay, when, result, ordered))
             hit = self._memo["r"] = tuple(out)
         return hit
 
-    def latest_result(self, name: str, activity: bool = False) -> Optional[tuple[_dt.date, str]]:
+    @property
+    def unstated_results(self) -> AbstractSet[str]:
+        """The canonical tests of the tests resulted without a stated result (read as ""
+        by test_results): decided by normalize(), else read from the document."""
+        hit = self._unstated
+        if hit is None:
+            test_of = self._test_of
+            hit = self._unstated = frozenset(
+                c for t in self.doc.tests if t.status != "ordered" and t.result is None and test_of is not None
+                for c in test_of(t.test) or ())
+        return hit
+
+    def latest_result(self, name: str, activity: bool = False, durable: bool = False) -> Optional[tuple[_dt.date, str]]:
         """(date, result) of the result that decides whether test ``name`` reads negative: the latest
         of each assay within the test's look-back window before as_of (on one date, the worse), and
         of those the worse (positive, then indeterminate, then unknown, then negative: fail closed),
         so that a later negative HBsAg does not hide an earlier positive anti-HBc. None when no
-        result within the window states one. ``activity``: read as an enzyme activity (result_reading)."""
+        result within the window states one. ``activity``: read as an enzyme activity (result_reading).
+
+        A result stated on an ordered test is read only when it does not read negative: an ordered
+        test has no result yet (regimen-format.md: ordered is pending, resulted is on file), so the
+        contradiction is read fail closed, a positive never ignored and a negative never believed (a
+        "negative" on an ordered pregnancy test hid a positive one of 3 days before).
+
+        ``durable``: a test whose positive result does not turn negative with time (anti-HBc, a
+        latent TB test): the latest positive result of an assay before the window counts too, unless
+        a later result of that assay, at any age, reads negative. An anti-HBc positive 121 days
+        before a recent HBsAg-only negative passed."""
         window = self._window(name)
         latest: dict[Any, tuple[_dt.date, str]] = {}
-        for test, assay, when, result in self.test_results:
-            if test != name or not self._within(when, window):
+        older: Optional[dict[Any, tuple[_dt.date, str]]] = {} if durable and window is not None else None
+        cleared: dict[Any, _dt.date] = {}  # assay -> its latest result that reads negative (durable)
+        for test, assay, when, result, ordered in self.test_results:
+            if test != name:
+                continue
+            reading = result_reading(result, activity) if ordered or older is not None else None
+            if ordered and reading == "negative":
+                continue
+            if older is not None and when <= self.as_of:
+                if reading == "negative":
+                    if assay not in cleared or when > cleared[assay]:
+                        cleared[assay] = when
+                elif reading == "positive" and not self._within(when, window):
+                    before = older.get(assay)
+                    if before is None or when > before[0]:
+                        older[assay] = (when, result)
+            if not self._within(when, window):
                 continue
             best = latest.get(assay)
             if best is None or when > best[0] or (
                     when == best[0] and _READING_RANK[result_reading(result, activity)] > _READING_RANK[result_reading(best[1], activity)]):
                 latest[assay] = (when, result)
-        if not latest:
+        found = list(latest.values())
+        if older:
+            found.extend(b for assay, b in older.items() if assay not in cleared or cleared[assay] <= b[0])
+        if not found:
             return None
-        return max(latest.values(), key=lambda b: (_READING_RANK[result_reading(b[1], activity)], b[0]))
+        return max(found, key=lambda b: (_READING_RANK[result_reading(b[1], activity)], b[0]))
 
     def missing_tests(self, names: Iterable[str]) -> list[str]:
         counted = self._counted
@@ -985,6 +1036,7 @@ def normalize(
     # in this document, or resulted within the test's look-back window before as_of.
     counted: Optional[set[str]] = set()  # None: left to test_counts (see below)
     default_window: Any = _UNSET  # lookback_days' default, read for the first dated test
+    unstated: Optional[set[str]] = None  # Regimen.unstated_results
     seen_tests = vocab._test_cache
     for t in doc.tests:
         canonicals = seen_tests.get(t.test, _UNSET)
@@ -993,6 +1045,10 @@ def normalize(
         if not canonicals:
             continue
         when = None if t.status == "ordered" else t.date
+        if when is not None and t.result is None:  # resulted, with no result stated
+            if unstated is None:
+                unstated = set()
+            unstated.update(canonicals)
         for canonical in canonicals:
             dates = test_index.get(canonical)
             if dates is None:
@@ -1039,6 +1095,7 @@ def normalize(
     )
     reg._counted = counted
     reg._test_of = vocab.test
+    reg._unstated = unstated if unstated is not None else _NO_TESTS
     return reg, unknown
 
 

@@ -282,6 +282,11 @@ _WHY_NEGATIVE = {
 #: How each reading is said in the finding.
 _SAID = {"positive": "is positive", "indeterminate": "is indeterminate", "unknown": "is not read as negative"}
 _ACTIVITY_TESTS = frozenset({"tpmt", "g6pd"})  # a finding there is abnormal activity, not a positive test
+#: Tests whose positive result passes with time: a pregnancy ends, and ILD404 asks for a test within
+#: its 14-day window. Every other test's positive result is read at any age until a later result of
+#: its assay reads negative (Regimen.latest_result, durable): anti-HBc stays positive for life after
+#: hepatitis B, a latent TB infection stays until treated, TPMT and G6PD are inherited.
+_PASSING = frozenset({"pregnancy"})
 
 
 @rule(
@@ -297,15 +302,21 @@ _ACTIVITY_TESTS = frozenset({"tpmt", "g6pd"})  # a finding there is abnormal act
     rationale=(
         "A screening test counts for ILD401-ILD404 once done, whatever it found. A positive pregnancy, hepatitis B "
         "or tuberculosis test, poor TPMT activity or G6PD deficiency contraindicates the drug or calls for treatment "
-        "first. A result indeterminate or not readable as negative (a number, 'done') screens nothing. The latest "
-        "result of each assay within the look-back window counts, and the worst assay decides (a later negative "
-        "HBsAg does not hide a positive anti-HBc)."
+        "first. A result indeterminate or not readable as negative (a number, 'done', none stated) screens nothing. "
+        "The latest result of each assay within the look-back window counts, and the worst assay decides (a later "
+        "negative HBsAg does not hide a positive anti-HBc); a positive result counts at any age until a later "
+        "negative of its assay (anti-HBc and latent TB do not pass with time), except a pregnancy test's."
     ),
     notes=(
         "Results are read by their words: positive, reactive, detected, abnormal, deficient, poor or a lone '+' "
         "read positive (unless negated: 'not detected'); negative, non-reactive, normal or a lone '-' read "
         "negative (negated, positive: 'not negative'); indeterminate, equivocal, borderline, inconclusive or "
-        "invalid read indeterminate. On one date the worse result of an assay counts."
+        "invalid read indeterminate. On one date the worse result of an assay counts. A test resulted with no "
+        "result stated reads as 'done'. A positive result before the look-back window counts until a later "
+        "result of its assay reads negative (anti-HBc, a latent TB test, TPMT, G6PD); a positive pregnancy "
+        "test only within its window (a pregnancy ends, and ILD404 asks for a test within 14 days). A result "
+        "written on an ordered test (which has none yet) is read only when it does not read negative: it never "
+        "hides an earlier positive."
     ),
     fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated, another drug chosen for low TPMT or G6PD activity) and waive this with the reason, or record the later negative result in words ('negative').",
     options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
@@ -315,6 +326,9 @@ _ACTIVITY_TESTS = frozenset({"tpmt", "g6pd"})  # a finding there is abnormal act
 def screening_result_positive(reg: "Regimen", opts: Options) -> Iterable[Hit]:
     # The usual case first, without making a generator: every stated result reads negative (one
     # memoized reading each, read from the document: no test names looked up).
+    unstated = reg.unstated_results
+    if unstated and not unstated.isdisjoint(_tests_of(opts["required"])):
+        return _positive_results(reg, opts)  # a needed test on file with no result: not negative
     settled = _SETTLED
     for t in reg.doc.tests:
         result = t.result
@@ -331,6 +345,17 @@ def screening_result_positive(reg: "Regimen", opts: Options) -> Iterable[Hit]:
 
 
 _SETTLED: dict[str, bool] = {}  # result text -> whether it reads negative both ways
+#: id(table) -> (table, every test it names): whether a test resulted without a result may be needed.
+_TESTS_OF: dict[int, tuple[Mapping[str, Iterable[str]], frozenset[str]]] = {}
+
+
+def _tests_of(table: Mapping[str, Iterable[str]]) -> frozenset[str]:
+    entry = _TESTS_OF.get(id(table))
+    if entry is None or entry[0] is not table:
+        if len(_TESTS_OF) >= 64:  # bounded: tables come from Linters, few per process
+            _TESTS_OF.clear()
+        entry = _TESTS_OF[id(table)] = (table, frozenset(t for tests in table.values() for t in tests))
+    return entry[1]
 
 
 def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
@@ -344,14 +369,15 @@ def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
             needed = _needed(by_tags, o.tags, opts["required"])
         for test in needed:
             activity = test in _ACTIVITY_TESTS
-            latest = reg.latest_result(test, activity)
+            latest = reg.latest_result(test, activity, test not in _PASSING)
             if latest is None:
                 continue
             reading = result_reading(latest[1], activity)
             if reading in _NOT_NEGATIVE:
                 said = "is abnormal" if reading == "positive" and test in _ACTIVITY_TESTS else _SAID[reading]
+                stated = repr(latest[1]) if latest[1].strip() else "no result stated"
                 yield Hit(f"{o.label} is started although the {test} result of {latest[0].isoformat()} {said} "
-                          f"({latest[1]!r}; {_WHY_NEGATIVE.get(test, 'it must be negative')})", f"{o.pointer}/drug", o.index)
+                          f"({stated}; {_WHY_NEGATIVE.get(test, 'it must be negative')})", f"{o.pointer}/drug", o.index)
 
 
 #: What a result that must be negative may not read as: a text none of the words decide (a number,
