@@ -362,3 +362,25 @@ def test_a_replay_judges_every_reading_on_its_own_date():
     assert [f for f in r.findings if f.code == "ILD302"] == []
     (r,) = lint_fhir(json.dumps(_replay(taper)), linter=linter, source="t.json")
     assert [f.order for f in r.findings if f.code == "ILD302"] == ["pred"]  # without it, the taper fires
+
+
+# fhir.md 2.1, Tapers: entries that share no `sequence` are successive steps, but an open-ended step
+# is never followed by another. As the steps are dated for ILD501/ILD206 (a step after one whose
+# course is not known starts on as_of, given with it), ILD202/ILD302 add up the steps given together.
+@pytest.mark.parametrize("first, second", [
+    (step(10, None), step(10, None)),  # 08:00 and 20:00, no sequence: the review's split dose
+    (step(10, None, 1), step(10, None, 2)),  # numbered steps, the first open-ended
+    (step(10, None), step(10, 14)),  # an open-ended step, then a bounded one: both from as_of
+])
+def test_a_step_after_an_open_ended_step_is_given_with_it(linter, first, second):
+    fs = findings(linter, req("pred", "prednisone", first, second))
+    assert [f.order for f in fs if f.code == "ILD202"] == ["pred"]
+    assert "total 20 mg PE > 15 mg/day" in [f.message for f in fs if f.code == "ILD202"][0]
+
+
+def test_an_open_ended_last_step_still_follows_the_others(linter):
+    # The boundary: a bounded step, then an open-ended one: successive, the largest step (10 mg) is
+    # judged, not their sum; at the limit itself, two open-ended steps of 7.5 mg (15 mg) do not fire.
+    assert at(findings(linter, req("pred", "prednisone", step(10, 14), step(10, None))), "ILD202") == []
+    assert at(findings(linter, req("pred", "prednisone", step(7.5, None), step(7.5, None))), "ILD202") == []
+    assert at(findings(linter, req("pred", "prednisone", step(7.5, None), step(7.6, None))), "ILD202") != []

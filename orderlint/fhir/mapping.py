@@ -1802,6 +1802,7 @@ class _Mapper:
         if len(bases) > 1:
             return
         best = max(groups, key=sizes.__getitem__)
+        kept = self._given_with_largest(orders, groups, sizes, best)
         days: Optional[float] = 0.0
         for members in groups.values():
             lengths = [_course_days(orders[i]) for i in members]
@@ -1813,7 +1814,7 @@ class _Mapper:
                 o = orders[i]
                 if o["status"] not in ("new", "active"):
                     continue
-                if k != best:
+                if k not in kept:
                     o["status"] = "on-hold"
                     o["x-taper-step"] = "held: the taper is judged through its largest step"
                     continue
@@ -1822,6 +1823,37 @@ class _Mapper:
                 if days is not None:
                     o["duration"] = {"value": round(days, 4), "unit": "d"}
                 origin[f"/orders/{i}/duration"] = origin[f"/orders/{i}/doses"] = _p(ptr, "dosageInstruction")
+
+    def _given_with_largest(self, orders: list[dict], groups: dict[Any, list[int]], sizes: dict[Any, float], best: Any) -> set[Any]:
+        """The steps a taper is judged through by ILD202/ILD302 and the course rules: its largest step,
+        or, when a step before the last has no known course (open-ended, unreadable), the steps given
+        at the same time whose daily amounts add up to most. fhir.md 2.1 reads entries that share no
+        `sequence` as successive steps, but an open-ended step is never followed by another: as in the
+        dating of the steps for ILD501/ILD206 (_date_steps), a step after one whose course is not known
+        starts on as_of, given with the steps before it. Two open-ended entries of prednisone 10 mg
+        (08:00 and 20:00) were judged as a 10 mg step, not 20 mg a day."""
+        seq = list(groups)
+        if all(isinstance(k, int) for k in seq):
+            seq.sort()  # `sequence` gives the order of the steps
+        length = {k: [_step_days(orders[i]) for i in groups[k]] for k in seq}
+        if all(None not in length[k] for k in seq[:-1]):
+            return {best}  # successive steps: each ends before the next begins
+        spans: list[tuple[float, float, Any]] = []  # (first day, day after, step), as _date_steps dates them
+        day: Optional[float] = 0.0
+        for k in seq:
+            own = [_dt.date.fromisoformat(orders[i]["start"]) for i in groups[k] if isinstance(orders[i].get("start"), str)]
+            begin = float((min(own) - self.as_of).days) if own else day
+            first = begin if begin is not None else 0.0  # no start: as_of
+            known = [x for x in length[k] if x is not None]
+            spans.append((first, first + max(known) if len(known) == len(length[k]) else math.inf, k))
+            day = None if begin is None or len(known) != len(length[k]) else begin + max(known)
+        kept, most = {best}, sizes[best]
+        for first, _end, _k in spans:
+            together = {k for b, e, k in spans if b <= first < e}
+            total = sum(sizes[k] for k in together)
+            if total > most:
+                kept, most = together, total
+        return kept
 
     # ----------------------------------------------------------------- dosage
     def _dosage(self, o: dict, pre: str, di: dict, dptr: str, label: str) -> None:
