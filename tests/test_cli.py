@@ -161,7 +161,7 @@ def test_as_of_option_sets_the_evaluation_date(tmp_path):
     doc = minimal(kind="patient", patient={"sex": "female", "weight_kg": 60},
                   orders=[{"id": "mmf", "drug": "CellCept", "dose": 1000, "unit": "mg", "route": "oral", "frequency": "bid"}],
                   tests=[{"test": t, "status": "ordered"} for t in ("cbc", "lft", "hbv", "hrct", "pft")]
-                  + [{"test": "pregnancy", "status": "resulted", "date": "2026-03-01"}])
+                  + [{"test": "pregnancy", "status": "resulted", "date": "2026-03-01", "result": "negative"}])
     del doc["as_of"]
     p = write_doc(tmp_path, doc)
     assert run_cli("check", str(p), "--as-of", "2026-03-10").exit_code == 0
