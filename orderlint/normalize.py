@@ -705,7 +705,7 @@ class Regimen:
             reading = result_reading(result, activity) if ordered or older is not None else None
             if ordered and reading == "negative":
                 continue
-            if older is not None and when <= self.as_of:
+            if older is not None and (self.as_of - when).days >= 0:  # as _within reads a date: not after as_of
                 if reading == "negative":
                     if assay not in cleared or when > cleared[assay]:
                         cleared[assay] = when

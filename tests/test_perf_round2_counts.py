@@ -149,3 +149,17 @@ def test_a_datetime_evaluation_date_fails_the_rules_that_ask_not_the_document() 
     assert [m.split(" (")[0] for m in crashed] == ["rule ILD401", "rule ILD403", "rule ILD405", "rule ILD408"]
     assert all("TypeError: unsupported operand" in m for m in crashed)
     assert [f.code for f in result.findings if f.code != "OL000"] == ["ILD501"]  # the rules that ask no test still ran
+
+
+def test_a_datetime_evaluation_date_fails_ild408_on_an_old_positive_as_on_a_recent_one() -> None:
+    # ILD408 reads a positive hbv result before its window too (anti-HBc does not pass with time):
+    # that reading fails on a datetime evaluation date as the window's does (OL000 naming the same
+    # TypeError), not with another error.
+    from orderlint.config import Settings
+    from regimen_factory import clean_patient, rituximab, test_item
+
+    settings = Settings()
+    settings.as_of = dt.datetime(2026, 11, 30, 12)
+    doc = clean_patient(rituximab(), as_of=None, tests=[test_item("hbv", days_ago=200, result="anti-HBc positive")])
+    crashed = [f.message for f in Linter(settings).lint_data(doc).findings if f.code == "OL000" and "ILD408" in f.message]
+    assert len(crashed) == 1 and "TypeError: unsupported operand" in crashed[0]
