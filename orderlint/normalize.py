@@ -645,7 +645,7 @@ class Regimen:
         resulted test that states no result is read as the result "" (not readable as negative: a
         test on file with no result shows nothing; "done" and "" fired, no result passed). A result
         stated on an ordered test is read too, dated as_of unless it has a date (``ordered``:
-        latest_result reads only what does not read negative there)."""
+        latest_result reads only a positive or indeterminate result there)."""
         hit = self._memo.get("r")
         if hit is None:
             test_of = self._test_of
@@ -686,10 +686,11 @@ class Regimen:
         so that a later negative HBsAg does not hide an earlier positive anti-HBc. None when no
         result within the window states one. ``activity``: read as an enzyme activity (result_reading).
 
-        A result stated on an ordered test is read only when it does not read negative: an ordered
-        test has no result yet (regimen-format.md: ordered is pending, resulted is on file), so the
-        contradiction is read fail closed, a positive never ignored and a negative never believed (a
-        "negative" on an ordered pregnancy test hid a positive one of 3 days before).
+        A result stated on an ordered test is read only when it reads positive or indeterminate: an
+        ordered test has no result yet (regimen-format.md: ordered is pending, resulted is on file), so
+        the contradiction is read fail closed, a positive never ignored and a negative never believed (a
+        "negative" on an ordered pregnancy test hid a positive one of 3 days before); a word that
+        decides nothing there ('pending') is no result (it fired ILD408 on a correct regimen).
 
         ``durable``: a test whose positive result does not turn negative with time (anti-HBc, a
         latent TB test): the latest positive result of an assay before the window counts too, unless
@@ -703,8 +704,8 @@ class Regimen:
             if test != name:
                 continue
             reading = result_reading(result, activity) if ordered or older is not None else None
-            if ordered and reading == "negative":
-                continue
+            if ordered and (reading == "negative" or reading == "unknown"):
+                continue  # no result yet: a negative is not believed, 'pending' is no result
             if older is not None and (self.as_of - when).days >= 0:  # as _within reads a date: not after as_of
                 if reading == "negative":
                     if assay not in cleared or when > cleared[assay]:

@@ -315,8 +315,8 @@ _PASSING = frozenset({"pregnancy"})
         "result stated reads as 'done'. A positive result before the look-back window counts until a later "
         "result of its assay reads negative (anti-HBc, a latent TB test, TPMT, G6PD); a positive pregnancy "
         "test only within its window (a pregnancy ends, and ILD404 asks for a test within 14 days). A result "
-        "written on an ordered test (which has none yet) is read only when it does not read negative: it never "
-        "hides an earlier positive."
+        "written on an ordered test (which has none yet) is read only when it reads positive or indeterminate: a "
+        "negative there never hides an earlier positive, and 'pending' is no result."
     ),
     fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated, another drug chosen for low TPMT or G6PD activity) and waive this with the reason, or record the later negative result in words ('negative').",
     options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
