@@ -89,7 +89,7 @@ def test_lookback_windows_are_configurable(tmp_path):
         "patient": {"sex": "female", "weight_kg": 60},
         "orders": [{"id": "mmf", "drug": "CellCept", "dose": 1000, "unit": "mg", "route": "oral", "frequency": "bid"}],
         "tests": [{"test": t, "status": "ordered"} for t in ("cbc", "lft", "hbv", "hrct", "pft")]
-        + [{"test": "pregnancy", "status": "resulted", "date": "2026-03-01"}],
+        + [{"test": "pregnancy", "status": "resulted", "date": "2026-03-01", "result": "negative"}],
     }
     p = tmp_path / "w.json"
     p.write_text(json.dumps(doc))

@@ -20,7 +20,7 @@ DOC = {
     "orders": [{"id": "m", "drug": "MMF-site", "dose": 2000, "unit": "mg", "route": "oral", "frequency": "bid"}],
     "tests": [{"test": "cbc", "status": "resulted", "date": "2026-02-20"},
               {"test": "cmp", "status": "resulted", "date": "2026-02-20"},
-              {"test": "hbv", "status": "resulted", "date": "2026-02-20"},
+              {"test": "hbv", "status": "resulted", "date": "2026-02-20", "result": "negative"},
               {"test": "hrct", "status": "resulted", "date": "2026-01-15"},
               {"test": "pft", "status": "resulted", "date": "2026-01-15"}],
 }
