@@ -645,7 +645,7 @@ class Regimen:
         resulted test that states no result is read as the result "" (not readable as negative: a
         test on file with no result shows nothing; "done" and "" fired, no result passed). A result
         stated on an ordered test is read too, dated as_of unless it has a date (``ordered``:
-        latest_result reads only a positive or indeterminate result there)."""
+        latest_result does not read a negative there, nor words saying it is pending)."""
         hit = self._memo.get("r")
         if hit is None:
             test_of = self._test_of
@@ -689,8 +689,12 @@ class Regimen:
         A result stated on an ordered test is read only when it reads positive or indeterminate: an
         ordered test has no result yet (regimen-format.md: ordered is pending, resulted is on file), so
         the contradiction is read fail closed, a positive never ignored and a negative never believed (a
-        "negative" on an ordered pregnancy test hid a positive one of 3 days before); a word that
-        decides nothing there ('pending') is no result (it fired ILD408 on a correct regimen).
+        "negative" on an ordered pregnancy test hid a positive one of 3 days before); a word saying the
+        result is not in yet (_PENDING: 'pending') is no result (it fired ILD408 on a correct regimen),
+        and any other text there is read ('hCG 1520 mIU/mL' is not negative).
+
+        A test on file with no result stated is read (not negative) only when no other result of the
+        test within the window states one.
 
         ``durable``: a test whose positive result does not turn negative with time (anti-HBc, a
         latent TB test): the latest positive result of an assay before the window counts too, unless
@@ -704,7 +708,7 @@ class Regimen:
             if test != name:
                 continue
             reading = result_reading(result, activity) if ordered or older is not None else None
-            if ordered and (reading == "negative" or reading == "unknown"):
+            if ordered and (reading == "negative" or (reading == "unknown" and _PENDING.search(result) is not None)):
                 continue  # no result yet: a negative is not believed, 'pending' is no result
             if older is not None and (self.as_of - when).days >= 0:  # as _within reads a date: not after as_of
                 if reading == "negative":
@@ -725,6 +729,10 @@ class Regimen:
             found.extend(b for assay, b in older.items() if assay not in cleared or cleared[assay] <= b[0])
         if not found:
             return None
+        if len(found) > 1 and any(not b[1].strip() for b in found) and any(b[1].strip() for b in found):
+            # A test on file with no result stated shows nothing beside one that states its result: a
+            # FHIR DiagnosticReport or Procedure of the panel whose Observation reads negative fired.
+            found = [b for b in found if b[1].strip()]
         return max(found, key=lambda b: (_READING_RANK[result_reading(b[1], activity)], b[0]))
 
     def missing_tests(self, names: Iterable[str]) -> list[str]:
@@ -759,6 +767,11 @@ _NEGATIONS = frozenset({"not", "non", "no"})
 _ACTIVITY_ABNORMAL = frozenset({"absent", "undetected", "deficient", "deficiency", "poor", "low", "abnormal", "reduced"})
 _ACTIVITY_NORMAL = frozenset({"normal", "present", "detected"})
 _READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
+#: Words saying that an ordered test's result is not in yet ('pending'): written as the result of an
+#: ordered test they are no result; any other text there that decides nothing ('hCG 1520 mIU/mL')
+#: is read, not negative.
+_PENDING = re.compile(r"^\W*(?:pending|awaiting(?: results?)?|awaited|to follow|not yet (?:resulted|reported|back|available)"
+                      r"|in progress|sent|collected|requested|ordered|tbc|tbd|n/?a)\W*$", re.IGNORECASE)
 #: Words; '+ve' and '-ve'; and a sign standing alone ('+', '(+)', 'HBsAg -'): a sign inside a number
 #: or a word ('1e+5', 'anti-HBc') is neither.
 _RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")

@@ -315,8 +315,10 @@ _PASSING = frozenset({"pregnancy"})
         "result stated reads as 'done'. A positive result before the look-back window counts until a later "
         "result of its assay reads negative (anti-HBc, a latent TB test, TPMT, G6PD); a positive pregnancy "
         "test only within its window (a pregnancy ends, and ILD404 asks for a test within 14 days). A result "
-        "written on an ordered test (which has none yet) is read only when it reads positive or indeterminate: a "
-        "negative there never hides an earlier positive, and 'pending' is no result."
+        "written on an ordered test (which has none yet) is read unless it reads negative or says it is pending: a "
+        "negative there never hides an earlier positive, 'pending' is no result, and 'hCG 1520 mIU/mL' is read. "
+        "A test on file with no result stated counts only when no other result of that test states one (a "
+        "DiagnosticReport beside its Observation)."
     ),
     fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated, another drug chosen for low TPMT or G6PD activity) and waive this with the reason, or record the later negative result in words ('negative').",
     options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
