@@ -187,22 +187,42 @@ def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
     used to be read, and could switch rules off.
     """
     d = (start or Path.cwd()).resolve()
-    for folder in _search_folders(d):
-        dedicated = folder / ".orderlint.toml"
-        if dedicated.is_file():
-            return dedicated, False
-        if os.path.lexists(dedicated):
-            # Fail closed: a configuration that is there but cannot be read (a dangling link, a
-            # folder) is not skipped for the next one up, which may ignore or select other rules.
-            raise ConfigError(f"configuration file {dedicated} cannot be read (it is not a readable file)")
-        py = folder / "pyproject.toml"
-        if py.is_file() and _has_tool_section(py):
-            return py, True
+    folders, unread, why = _search_folders(d)
+    for folder in folders:
+        found = _config_in(folder)
+        if found is not None:
+            return found
+    for folder in unread:
+        found = _config_in(folder)
+        if found is not None:
+            # Fail closed both ways: a file above that may have been planted is not read, and a
+            # project's own file (a checkout another user owns, run from a subfolder) is not dropped
+            # unseen either: the run stops and says how to choose.
+            raise ConfigError(
+                f"configuration file {found[0]} was not read: it is above the working directory {d}, {why}, so "
+                f"it may have been put there by someone else; run orderlint from {folder}, name the file with "
+                f"--config, or set {NO_CONFIG_ENV}=1 to use the defaults")
     return None
 
 
-def _search_folders(d: Path) -> list[Path]:
-    """The folders discovery reads, closest first (see :func:`find_config`)."""
+def _config_in(folder: Path) -> Optional[tuple[Path, bool]]:
+    """The configuration file of one folder: (path, is_pyproject), else None."""
+    dedicated = folder / ".orderlint.toml"
+    if dedicated.is_file():
+        return dedicated, False
+    if os.path.lexists(dedicated):
+        # Fail closed: a configuration that is there but cannot be read (a dangling link, a
+        # folder) is not skipped for the next one up, which may ignore or select other rules.
+        raise ConfigError(f"configuration file {dedicated} cannot be read (it is not a readable file)")
+    py = folder / "pyproject.toml"
+    if py.is_file() and _has_tool_section(py):
+        return py, True
+    return None
+
+
+def _search_folders(d: Path) -> tuple[list[Path], list[Path], str]:
+    """(the folders discovery reads, closest first; the folders above them up to where a walk would
+    stop, whose files are refused, not read; why those are not read), see :func:`find_config`."""
     home = _home()
     walked: list[Path] = []
     for folder in (d, *d.parents):
@@ -211,12 +231,17 @@ def _search_folders(d: Path) -> list[Path]:
         if os.path.lexists(git):
             # A `.git` someone else owns may have been planted (in /tmp, a shared folder) together
             # with a configuration file beside it: it bounds nothing, only the start folder is read.
-            return walked if _owned_by_user(git) else [d]
+            if _owned_by_user(git):
+                return walked, [], ""
+            return [d], walked[1:], f"in a git repository whose {git} belongs to another user"
         if home is not None and folder == home:
             # A home folder that is the filesystem root, or is not the user's (HOME=/tmp in a
             # container), is no boundary anyone else cannot write below.
-            return walked if folder.parent != folder and _owned_by_user(folder) else [d]
-    return [d]
+            if folder.parent != folder and _owned_by_user(folder):
+                return walked, [], ""
+            whose = "the filesystem root" if folder.parent == folder else "not the user's own"
+            return [d], walked[1:], f"in a home folder ({folder}) that is {whose}"
+    return [d], walked[1:], "which is not inside a git repository or the home folder"
 
 
 def _owned_by_user(path: Path) -> bool:

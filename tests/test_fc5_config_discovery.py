@@ -1,5 +1,6 @@
 """Configuration discovery reads no file above the working directory outside a git repository or
-the home folder (README, Configuration), and ORDERLINT_NO_CONFIG stops `check` from looking."""
+the home folder (README, Configuration), and does not drop such a file unseen either: it refuses to
+run and says how to choose (exit 2). ORDERLINT_NO_CONFIG stops `check` from looking."""
 
 from __future__ import annotations
 
@@ -29,10 +30,19 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_file_above_a_folder_that_is_no_git_checkout_is_not_read(tree: Path) -> None:
-    from orderlint.config import find_config
+    from orderlint.config import ConfigError, find_config
 
+    for start in (tree / "proj", tree / "proj" / "."):
+        with pytest.raises(ConfigError) as e:
+            find_config(start)
+        assert str(e.value) == (
+            f"configuration file {tree / '.orderlint.toml'} was not read: it is above the working directory "
+            f"{tree / 'proj'}, which is not inside a git repository or the home folder, so it may have been put there "
+            f"by someone else; run orderlint from {tree}, name the file with --config, or set ORDERLINT_NO_CONFIG=1 "
+            "to use the defaults")
+    # With nothing above, the defaults apply.
+    (tree / ".orderlint.toml").unlink()
     assert find_config(tree / "proj") is None
-    assert find_config(tree / "proj" / ".") is None
 
 
 def test_the_check_run_there_keeps_its_rules(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,12 +51,14 @@ def test_the_check_run_there_keeps_its_rules(tree: Path, monkeypatch: pytest.Mon
     from orderlint.cli import cli
 
     monkeypatch.chdir(tree / "proj")
-    res = CliRunner().invoke(cli, ["check", "doc.json", "--format", "json"])
+    # The planted file neither ignores ILD101 nor is dropped unseen: the run stops (exit 2) and says so.
+    for args in (["check", "doc.json", "--format", "json"], ["config"]):
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 2 and f"{tree / '.orderlint.toml'} was not read" in res.output, res.output
+    res = CliRunner().invoke(cli, ["check", "doc.json", "--format", "json"], env={"ORDERLINT_NO_CONFIG": "1"})
     assert res.exit_code == 1, res.output
     codes = [f["code"] for r in json.loads(res.stdout)["results"] for f in r["findings"]]
     assert "ILD101" in codes
-    res = CliRunner().invoke(cli, ["config"])
-    assert res.exit_code == 0 and "configuration file: (none found; defaults)" in res.output, res.output
 
 
 def test_the_working_directory_itself_is_read(tree: Path) -> None:
@@ -86,24 +98,29 @@ def test_inside_the_home_folder_the_walk_goes_up_to_it(tree: Path, monkeypatch: 
 def test_a_git_folder_someone_else_owns_bounds_nothing(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not hasattr(os, "geteuid"):
         pytest.skip("no owner ids")
-    from orderlint.config import find_config
+    from orderlint.config import ConfigError, find_config
 
     (tree / ".git").mkdir()  # planted next to the file, by another user
     assert find_config(tree / "proj") == (tree / ".orderlint.toml", False)  # ours: read
     uid = os.geteuid()
     monkeypatch.setattr(os, "geteuid", lambda: uid + 1)
-    assert find_config(tree / "proj") is None
+    # Not read, and not dropped unseen: a project checked out by another user and run from a
+    # subfolder lost its own settings silently.
+    with pytest.raises(ConfigError, match=r"in a git repository whose .*\.git belongs to another user"):
+        find_config(tree / "proj")
     # A home folder someone else owns (HOME=/tmp in a container) is no boundary either.
     (tree / ".git").rmdir()
     monkeypatch.setenv("HOME", str(tree))
-    assert find_config(tree / "proj") is None
+    with pytest.raises(ConfigError, match=r"in a home folder \(.*\) that is not the user's own"):
+        find_config(tree / "proj")
 
 
 def test_a_home_folder_at_the_filesystem_root_is_no_boundary(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from orderlint import config
 
     monkeypatch.setattr(config, "_home", lambda: Path(tree.anchor))
-    assert config.find_config(tree / "proj") is None
+    with pytest.raises(config.ConfigError, match=r"in a home folder \(.*\) that is the filesystem root"):
+        config.find_config(tree / "proj")
 
 
 def test_check_with_orderlint_no_config_does_not_look(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
