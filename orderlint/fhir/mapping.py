@@ -353,6 +353,12 @@ class _Mapper:
                         self.errors.append((f"context.{keys[0]} holds no resources while context.{k} does: which "
                                             "holds the orders being signed is not known", _p("/context", keys[0])))
                         break
+            else:
+                # Fail closed: every carrier that holds orders is read as drafts (a cyclophosphamide in
+                # context.medications beside an ondansetron in draftOrders went unchecked). A resource
+                # in two carriers is one order (_one_copy_each: OL001 when the copies differ).
+                for k in keys[1:]:
+                    res.extend(self._draft_orders(list(self._items(ctx[k], _p("/context", k), True))))
         # fhir.md 1: a resource in both draft orders and prefetch is read once, as the draft. Two
         # prefetch copies of one resource are left to _one_copy_each (OL001 when they differ).
         drafts = {_key(x.r) for x in res if _key(x.r) is not None and "/contained/" not in x.ptr}
