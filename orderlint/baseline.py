@@ -17,6 +17,7 @@ An entry without it (written before it was recorded) covers nothing.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import math
 import re
@@ -32,6 +33,7 @@ Amounts = tuple[float, ...]
 
 # A number standing on its own: not part of a name such as G6PD, NUDT15, q2w or ILD501.
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?!\w)(?!\.\d)", re.ASCII)
+_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)", re.ASCII)
 _ORDER_POINTER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
 
 
@@ -39,7 +41,9 @@ def _key(result: Result, f: Finding) -> Key:
     """(file, rule, what): a JSON Lines source `path:LINE` is keyed by path and document id instead."""
     path, line = stream_location(result.source)
     source = path.replace("\\", "/")
-    if line is not None:
+    if line is not None or path == "<stdin>":
+        # Standard input is no file: every document piped in would be the same one, so one patient's
+        # entry covered another's finding. Keyed by document id, as a JSON Lines document is.
         source = f"{source}#{result.id}"
     if f.order is None:
         what = f"pointer:{f.pointer}"
@@ -59,8 +63,32 @@ def shape_of(f: Finding) -> str:
 
 def amounts_of(f: Finding) -> Amounts:
     """What a finding measured: every number in its message (dose, daily total, course length,
-    count of administrations, and the limit)."""
-    return tuple(float(m) for m in _NUMBER.findall(f.message))
+    count of administrations, and the limit), then the days between each two dates it names.
+
+    A date is no three amounts: year, month and day compared one by one let "prophylaxis ends on
+    2026-03-09" be covered by an entry of "ends on 2026-05-20" (its day grew, nothing else), an earlier
+    end, which is worse. The days between two dates grow when it is worse (an end before the course
+    it covers, a start after the day protection is needed) and stay the same when every date moves
+    with the evaluation date."""
+    message = f.message
+    dates = []
+    for m in _DATE.finditer(message):
+        try:
+            dates.append(_dt.date.fromisoformat(m.group()))
+        except ValueError:  # not a calendar date: its numbers stay amounts
+            continue
+    if dates:
+        message = _DATE.sub(lambda m: " " if _is_date(m.group()) else m.group(), message)
+    gaps = tuple(float(abs((b - a).days)) for a, b in zip(dates, dates[1:]))
+    return tuple(float(m) for m in _NUMBER.findall(message)) + gaps
+
+
+def _is_date(text: str) -> bool:
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def covers(recorded: Amounts, now: Amounts, message: str) -> bool:

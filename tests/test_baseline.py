@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 
 import pytest
 
@@ -262,3 +263,43 @@ def test_a_file_named_like_a_json_lines_line_is_keyed_by_its_own_name():
     line = _key(Result(source=line_source("x.jsonl", 3), id="pt-1", findings=[f]), f)
     assert whole[0] == "x.jsonl:3"
     assert line[0] == "x.jsonl#pt-1"
+
+
+def _prophylaxis_doc(days):
+    """Cyclophosphamide IV q4w x6 from 2026-03-02 with co-trimoxazole for `days`: too short, ILD301."""
+    doc = {"id": "pt-bl", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+           "patient": {"sex": "male", "age_years": 58, "weight_kg": 81, "height_cm": 178},
+           "orders": [{"id": "cyc", "drug": "cyclophosphamide", "dose": 600, "unit": "mg/m2", "route": "iv",
+                       "frequency": "q4w", "doses": 6, "start": "2026-03-02"},
+                      {"id": "smx", "drug": "Bactrim DS", "dose": 1, "unit": "tablet", "route": "oral", "frequency": "tiw",
+                       "duration": {"value": days, "unit": "d"}, "start": "2026-03-02"}],
+           "tests": [{"test": t, "status": "ordered"} for t in ("cbc", "cmp", "urinalysis", "hbv", "hrct", "pft")]}
+    return doc
+
+
+def test_dates_in_a_message_are_no_amounts_an_earlier_end_is_not_covered(tmp_path):
+    # "ends on 2026-05-20 ... runs until 2026-08-17" recorded; 7 days of co-trimoxazole ends on
+    # 2026-03-09. Compared as numbers (2026, 3, 9 against 2026, 5, 20) no amount grew, so the shorter,
+    # worse prophylaxis was covered (exit 0). The days between the dates grew: it is not.
+    base = _record(tmp_path, _prophylaxis_doc(79))
+    (entry,) = json.loads(base.read_text())["entries"]
+    assert entry["code"] == "ILD301" and entry["amounts"][-1] == (date(2026, 8, 17) - date(2026, 5, 20)).days
+    r, found = _check(tmp_path, _prophylaxis_doc(79), base)
+    assert r.exit_code == 0 and _state(found, "ILD301") == "suppressed"
+    r, found = _check(tmp_path, _prophylaxis_doc(7), base)
+    assert r.exit_code == 1 and _state(found, "ILD301") == "active"
+    r, found = _check(tmp_path, _prophylaxis_doc(120), base)  # longer: closer to the end it must reach
+    assert r.exit_code == 0 and _state(found, "ILD301") == "suppressed"
+
+
+def test_standard_input_is_keyed_by_document_id(tmp_path):
+    # Every document piped in was the same "file": one patient's entry covered another's finding.
+    fires = (EXAMPLES / "regimens" / "ILD301-fires.json").read_text()
+    base = tmp_path / "stdin-base.json"
+    assert run_cli("check", "-", "-q", "--write-baseline", str(base), input=fires).exit_code == 0
+    (entry,) = [e for e in json.loads(base.read_text())["entries"] if e["code"] == "ILD301"]
+    doc = json.loads(fires)
+    assert entry["source"] == f"<stdin>#{doc['id']}"
+    assert run_cli("check", "-", "-q", "--baseline", str(base), input=fires).exit_code == 0
+    doc["id"] = "another-patient"
+    assert run_cli("check", "-", "-q", "--baseline", str(base), input=json.dumps(doc)).exit_code == 1
