@@ -6,7 +6,8 @@ loads plugins and lints, anything a plugin prints goes to standard error, not st
     >>> [f.code for f in result.findings]
 
 ``lint`` accepts a parsed ``dict``, JSON or YAML text (``str``/``bytes``) or a ``Path``, holding a
-regimen document or FHIR R4 input for one patient (``lint_all`` gives one result per patient).
+regimen document or FHIR R4 input for one patient (``lint_all`` gives one result per patient, and
+one per line of a JSON Lines ``Path``). A ``Path`` that cannot be read is an ``OL001`` result.
 For many documents, build one :class:`orderlint.Linter` and reuse it (``lint_many``), since
 loading the rule packs is the expensive part.
 """
@@ -59,11 +60,22 @@ def to_document(document: DocumentInput, source: Optional[str] = None) -> Docume
     if isinstance(document, Path):
         from orderlint.reader import read_stream
 
+        name = source or str(document)
+        if format_for(str(document)) == "jsonl":
+            # Fail closed with a way on: a stream read as one document is one OL001 for all of it.
+            return Document(source=name, error=ParseError(
+                f"{name} is a JSON Lines file (one document per line); orderlint.lint_all(Path({str(document)!r})) "
+                "gives one result per line"))
         # At most one byte over the document limit is read, and a file truncated while it is read
         # raises (an OSError) instead of giving a shorter document.
-        with open(document, "rb") as f:
-            raw = read_stream(f)
-        return read_bytes(raw, source or str(document), _file_format(document))
+        try:
+            with open(document, "rb") as f:
+                raw = read_stream(f)
+        except OSError as e:
+            # A bad document is a result, never an exception (as the command line reports it).
+            hint = "; a folder is read by the command line (orderlint check FOLDER)" if document.is_dir() else ""
+            return Document(source=name, error=ParseError(f"cannot read {document}: {e.strerror or e}{hint}"))
+        return read_bytes(raw, name, _file_format(document))
     if isinstance(document, bytes):
         return read_bytes(document, source or "<bytes>", None)
     if isinstance(document, str):
@@ -146,7 +158,26 @@ def lint_all(
     (a Bundle or CDS Hooks request; FHIR results carry ``patient``)."""
     with redirect_stdout(sys.stderr):
         lt = linter or _linter(config, as_of)
+        if isinstance(document, Path) and format_for(str(document)) == "jsonl":
+            return _jsonl_results(document, source, lt, input_format, fhir_strict)
         return _dispatch(to_document(document, source), lt, input_format, fhir_strict)
+
+
+def _jsonl_results(path: Path, source: Optional[str], lt: Linter, input_format: str, fhir_strict: bool) -> list[Result]:
+    """One result per document of a JSON Lines file (per patient for FHIR lines); a file that cannot
+    be read is one OL001 result."""
+    from orderlint.reader import iter_jsonl
+
+    name = source or str(path)
+    results: list[Result] = []
+    try:
+        with open(path, "rb") as f:
+            for doc in iter_jsonl(f, name):
+                results.extend(r.locate() for r in _dispatch(doc, lt, input_format, fhir_strict))
+    except OSError as e:
+        err = ParseError(f"cannot read {path}: {e.strerror or e}")
+        results.append(lt.lint_document(Document(source=name, error=err)))
+    return results
 
 
 def _dispatch(doc: Document, lt: Linter, input_format: str, fhir_strict: bool) -> list[Result]:

@@ -450,7 +450,7 @@ def _apply_table(s: Settings, table: dict, label: str, *, validated: bool = Fals
 
 def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
     if key == "select":
-        s.select = _codes(value)
+        s.select = None if value is None else _codes(value)  # None (the API's null): every rule, the default
     elif key == "ignore":
         s.ignore = _codes(value)
     elif key == "fail_on":

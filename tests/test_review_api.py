@@ -3,12 +3,14 @@ input type; the result is OL001, never a traceback and never a pass."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import orderlint
+from conftest import EXAMPLES
 
 
 @pytest.mark.parametrize("document", [
@@ -41,3 +43,40 @@ def test_lint_of_a_str_with_a_lone_surrogate_is_ol001(text: str) -> None:
 def test_lint_many_of_a_str_with_a_lone_surrogate_counts_it_invalid() -> None:
     report = orderlint.lint_many(SURROGATE_TEXTS)
     assert report.summary.invalid == len(SURROGATE_TEXTS)
+
+
+# --- review 6: a path the API cannot read, a JSON Lines path, select = None ----------------------
+
+def test_a_path_that_cannot_be_read_is_an_ol001_result_not_an_exception(tmp_path):
+    import orderlint
+
+    # A folder and a missing file raised IsADirectoryError / FileNotFoundError out of lint().
+    (r,) = [orderlint.lint(tmp_path)]
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    assert r.findings[0].message == (f"cannot read {tmp_path}: Is a directory; a folder is read by the command line "
+                                     "(orderlint check FOLDER)")
+    r = orderlint.lint(tmp_path / "missing.json")
+    assert [(f.code, f.message) for f in r.findings] == [("OL001", f"cannot read {tmp_path / 'missing.json'}: No such file or directory")]
+
+
+def test_a_json_lines_path_gives_one_result_per_line(tmp_path):
+
+    doc = json.loads((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+    path = tmp_path / "stream.jsonl"
+    path.write_text("\n".join(json.dumps(dict(doc, id=f"pt-{i}")) for i in range(3)) + "\n{broken\n")
+    results = orderlint.lint_all(path)
+    assert [r.id for r in results[:3]] == ["pt-0", "pt-1", "pt-2"]
+    assert all("ILD301" in [f.code for f in r.findings] for r in results[:3])
+    assert [f.code for f in results[3].findings] == ["OL001"] and results[3].source == f"{path}:4"
+    # lint() of the whole stream was one OL001 for every line: it says how to read it.
+    (f,) = orderlint.lint(path).findings
+    assert f.code == "OL001" and "orderlint.lint_all(Path(" in f.message
+
+
+def test_select_none_in_an_api_config_is_the_default():
+    import orderlint
+
+    doc = json.loads((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+    # It raised TypeError: 'NoneType' object is not iterable.
+    assert [f.code for f in orderlint.lint(doc, config={"select": None}).findings] == \
+        [f.code for f in orderlint.lint(doc).findings]
