@@ -252,7 +252,8 @@ def _product_conflicts(m: "Mapped", linter: "Linter", doc: Document) -> list[Fin
             "OL002",
             f"RxNorm code {code} of {order['drug']!r} is a product of {other} ({c.source.split(' ; ')[0]}), not of {drug.name}",
             ptr, m.order_ids.get(order["id"], order["id"]), doc,
-            severity="error" if is_error and "OL002" not in getattr(linter, "_site_severity", frozenset()) else None,
+            # The error tier stays an error whatever a site's OL002 severity (as Linter reads names).
+            severity="error" if is_error else None,
         ))
     return out
 
