@@ -56,7 +56,7 @@ OL002 = rule(
         "evaluated further. The finding is an error when a known name of a checked drug is close to the text "
         "(a likely misspelling: `mycophenolate mofitil`), when the text holds a known name of a checked drug with "
         "other words (`cyclophosphamide induction`, `prednisone taper`: not read as that drug, which could misread a "
-        "combination product), or when an rxcui contradiction involves a checked drug (an unknown name with a "
+        "combination product) in an order by a systemic or missing route (not an alias of two letters, `hc` in `Anusol HC`), or when an rxcui contradiction involves a checked drug (an unknown name with a "
         "verified rxcui of one included), "
         "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration is that of the other (warning) findings, never of these errors."
     ),

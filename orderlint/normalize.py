@@ -1003,7 +1003,8 @@ def normalize(
         if status == "on-hold" or status == "stopped":
             pass  # ignored by every check (regimen-format.md), OL002 included
         elif drug is None:
-            msg, is_error = unknown_drug(vocab, od.drug, checked, rxcui=od.rxcui)
+            msg, is_error = unknown_drug(vocab, od.drug, checked, rxcui=od.rxcui,
+                                         route=_route(od.route) if isinstance(od.route, str) else None)
             unknown.append((msg, f"/orders/{i}/drug", i, is_error))
         elif od.rxcui is not None:
             clash = rxcui_conflict(vocab, od.rxcui, drug, checked)
@@ -1518,10 +1519,11 @@ _MASS_PER_AS_WRITTEN = {
 
 
 def unknown_drug(vocab: Vocabulary, text: str, checked: frozenset[str], what: str = "order",
-                 rxcui: Optional[str] = None) -> tuple[str, bool]:
+                 rxcui: Optional[str] = None, route: Optional[str] = None) -> tuple[str, bool]:
     """(OL002 message, is an error): an error when the text is likely a misspelling of a checked
-    drug, names one with other words, or comes with a verified rxcui of one (Vocabulary.unknown_drug)."""
-    return vocab.unknown_drug(text, checked, what, rxcui)
+    drug, names one with other words (by a systemic or missing ``route``, the order's), or comes
+    with a known rxcui of one (Vocabulary.unknown_drug)."""
+    return vocab.unknown_drug(text, checked, what, rxcui, route)
 
 
 def rxcui_conflict(vocab: Vocabulary, rxcui: str, drug: Drug, checked: frozenset[str]) -> Optional[tuple[str, bool]]:

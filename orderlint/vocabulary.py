@@ -99,6 +99,9 @@ _DILUENT_WORDS = frozenset(
     "in nacl ns normal half saline sodium chloride dextrose glucose d5w d5 d10w d5ns water sterile "
     "for injection lactated ringer ringers lr sw swfi bag ml l of".split()
 )
+# Known names this short ('hc', 'mp', 'ta') held inside an unknown name do not make it an error
+# (Vocabulary.checked_names_in): 'Anusol HC', 'Cipro HC', 'Vitamin D3 MP' are other products.
+_SHORT_NAME = 2
 # Dose-form words that say the route (the name then implies it: 'tacrolimus 0.1 % Topical Ointment').
 _FORM_ROUTES = {
     "topical": "topical", "ointment": "topical", "cream": "topical", "gel": "topical",
@@ -650,13 +653,15 @@ class Vocabulary:
         return None
 
     def unknown_drug(self, text: str, checked: frozenset[str] = frozenset(), what: str = "order",
-                     rxcui: Optional[str] = None) -> tuple[str, bool]:
+                     rxcui: Optional[str] = None, route: Optional[str] = None) -> tuple[str, bool]:
         """-> (OL002 message, is_error). Error when a suggestion above the threshold, or an
         ambiguity candidate, is a drug that an enabled rule checks (its tags meet ``checked``);
         when the text holds a known name of a checked drug as whole words ('cyclophosphamide
         induction', '21 (methylprednisolone 4 MG Oral Tablet) Pack'); or when ``rxcui`` (the
         order's code) is known, tag V or V2, for a checked drug: a checked drug with a qualifier
-        word, or named only by its code, was a warning and went unchecked past --fail-on error."""
+        word, or named only by its code, was a warning and went unchecked past --fail-on error.
+        ``route``: the order's own route (canonical), which decides whether the contained name is a
+        systemic order of its drug (rules.md, Systemic routes)."""
         res = self.resolve(text)
         if res.ambiguous:
             names = [self.drugs[n] for n in res.ambiguous]
@@ -668,7 +673,7 @@ class Vocabulary:
         labels = self.suggest_drugs(text)
         hint = f"; did you mean {', '.join(repr(c) for c in labels)}?" if labels else ""
         message = f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}"
-        named = self.checked_names_in(text, checked) if checked else []
+        named = self.checked_names_in(text, checked, route) if checked else []
         if named:
             err = True
             first: dict[str, str] = {}  # ingredient -> the first of its names the text holds
@@ -705,16 +710,22 @@ class Vocabulary:
                     break
         return out
 
-    def checked_names_in(self, text: str, checked: frozenset[str]) -> list[str]:
-        """contained_names() of a checked drug (its tags by the route the name or the text's
-        form words state: a brand sold for the eye, 'ointment', is no systemic order)."""
+    def checked_names_in(self, text: str, checked: frozenset[str], route: Optional[str] = None) -> list[str]:
+        """contained_names() of a checked drug (its tags by the order's own ``route`` when given,
+        else by the route the name or the text's form words state: a brand sold for the eye,
+        'ointment', is no systemic order; rules.md, Systemic routes), leaving out names of two
+        letters or fewer ('hc', 'mp', 'ta'): inside other words they are mostly a product's
+        suffix ('Anusol HC', 'Vitamin D3 MP'), not the drug (the name stays unknown, a warning)."""
         given = name_key(text).split()
         routes = {_FORM_ROUTES[w] for w in given if w in _FORM_ROUTES}
         text_route = routes.pop() if len(routes) == 1 else None
+        order_route = route
         out = []
         for k in self.contained_names(text):
+            if len(k) - k.count(" ") <= _SHORT_NAME:
+                continue
             d = self.drugs[self._names[k]]
-            route = self._name_route.get(k, text_route)
+            route = order_route if order_route is not None else self._name_route.get(k, text_route)
             tags = d.tags_for_route(route)
             if route is not None and route not in SYSTEMIC_ROUTES:
                 tags = tags - {d.name}  # as Plan.is_checked: by another route only a class it keeps
