@@ -157,7 +157,7 @@ def lookup(linter: Linter, name: str) -> dict[str, Any]:
         }
         suggestions = {k: v for k, v in found.items() if v}
         lists = {"unit": sorted({*units, *count_units}), "route": sorted(routes),
-                 "frequency": sorted(frequencies) + ["q<N>h (N = 1 to 168)"]}
+                 "frequency": sorted(frequencies) + ["q<N>h, every <N> hours, <N> hourly (N = 1 to 168)"]}
         wanted = [k for k in lists if k in suggestions] or list(lists)
         accepted = {k: lists[k] for k in wanted}
     out = {"name": name, "matches": matches, "suggestions": suggestions, "accepted": accepted}

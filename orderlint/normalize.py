@@ -69,8 +69,18 @@ FREQUENCIES: dict[str, float] = {
     "tiw": 3 / 7, "three times weekly": 3 / 7,
     "q2w": 1 / 14, "q3w": 1 / 21, "q4w": 1 / 28,
     "monthly": 1 / 30, "qmonth": 1 / 30, "q1mo": 1 / 30,
+    # Written out (and UK om/on, omni mane/nocte; eod, alt die): unknown, they made a dose OL003, a
+    # warning, never checked (MMF 2000 mg 'twice a day' passed). 'every N hours' and 'N hourly' read
+    # as qNh (_EVERY_H_RE). A duration after the frequency ('bd x 7 days') stays unknown.
+    "once a day": 1.0, "every day": 1.0, "om": 1.0, "on": 1.0,
+    "twice a day": 2.0, "three times a day": 3.0, "four times a day": 4.0,
+    "eod": 0.5, "alt die": 0.5, "alternate days": 0.5, "every 2 days": 0.5,
+    "every week": 1 / 7, "once a week": 1 / 7, "q7d": 1 / 7,
+    "every 2 weeks": 1 / 14, "q14d": 1 / 14, "every 3 weeks": 1 / 21, "q21d": 1 / 21,
+    "every 4 weeks": 1 / 28, "q28d": 1 / 28,
 }
 _QH_RE = re.compile(r"^q(\d{1,3})h$")
+_EVERY_H_RE = re.compile(r"^(?:every (\d{1,3}) ?(?:hours?|hrs?)|(\d{1,3})[ -]?hourly)$")
 _SINGLE = ("once", "stat", "x1", "one time", "single dose")
 PERIOD_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.0}
 #: More administrations a day than this is not a frequency (one a second); treated as unknown.
@@ -86,9 +96,10 @@ def parse_frequency(freq: Union[str, StructuredFrequency, None]) -> tuple[Option
         key = clean_name(freq).replace(".", "") if freq not in FREQUENCIES else freq
         if key in FREQUENCIES:
             return FREQUENCIES[key], key in _SINGLE
-        m = _QH_RE.match(key)
-        if m and 0 < int(m.group(1)) <= 168:
-            return 24 / int(m.group(1)), False
+        m = _QH_RE.match(key) or _EVERY_H_RE.match(key)
+        hours = int(m.group(1) or m.group(2)) if m else 0
+        if 0 < hours <= 168:
+            return 24 / hours, False
         return None, False
     if freq is None:
         return None, False

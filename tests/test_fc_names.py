@@ -216,3 +216,23 @@ def test_a_plugin_name_holding_a_checked_drug_is_refused():
     with pytest.raises(VocabularyError, match="holds the name of 'prednisone', a drug the rules check"):
         v.refuse_misreadings({"prednisone taper": {"classes": []}}, "evil-pack")
     v.refuse_misreadings({"zorblatinib": {"classes": [], "aliases": ["zorb"]}}, "good-pack")  # names no other drug
+
+
+@pytest.mark.parametrize("text, per_day", [
+    ("twice a day", 2.0), ("Twice a day", 2.0), ("every 12 hours", 2.0), ("12 hourly", 2.0), ("12-hourly", 2.0),
+    ("three times a day", 3.0), ("every 8 hours", 3.0), ("8 hourly", 3.0), ("four times a day", 4.0),
+    ("6 hourly", 4.0), ("every 24 hours", 1.0), ("once a day", 1.0), ("om", 1.0), ("ON", 1.0),
+    ("eod", 0.5), ("alt die", 0.5), ("alt. die", 0.5), ("every week", 1 / 7), ("once a week", 1 / 7),
+    ("every 2 weeks", 1 / 14), ("every 4 weeks", 1 / 28), ("q28d", 1 / 28),
+])
+def test_written_out_and_uk_frequencies_are_frequencies(text, per_day):
+    from orderlint.normalize import parse_frequency
+
+    assert parse_frequency(text) == (per_day, False)
+
+
+@pytest.mark.parametrize("text", ["bd x 7 days", "every 0 hours", "200 hourly", "twice a day for 2 weeks"])
+def test_a_frequency_with_a_duration_or_out_of_range_stays_unknown(text):
+    from orderlint.normalize import parse_frequency
+
+    assert parse_frequency(text) == (None, False)
