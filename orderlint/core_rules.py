@@ -57,7 +57,8 @@ OL002 = rule(
         "(a likely misspelling: `mycophenolate mofitil`), when the text holds a known name of a checked drug with "
         "other words (`cyclophosphamide induction`, `prednisone taper`: not read as that drug, which could misread a "
         "combination product) in an order by a systemic or missing route (not an alias of two letters, `hc` in `Anusol HC`), or when an rxcui contradiction involves a checked drug (an unknown name with a "
-        "verified rxcui of one included), "
+        "known rxcui of one, of any tag, included; from FHIR, a coding display of any system or a known RxNorm code "
+        "naming one beside an unknown text, neither of which resolves the drug), "
         "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration is that of the other (warning) findings, never of these errors."
     ),
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",

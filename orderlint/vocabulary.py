@@ -658,7 +658,7 @@ class Vocabulary:
         ambiguity candidate, is a drug that an enabled rule checks (its tags meet ``checked``);
         when the text holds a known name of a checked drug as whole words ('cyclophosphamide
         induction', '21 (methylprednisolone 4 MG Oral Tablet) Pack'); or when ``rxcui`` (the
-        order's code) is known, tag V or V2, for a checked drug: a checked drug with a qualifier
+        order's code) is known, any tag, for a checked drug: a checked drug with a qualifier
         word, or named only by its code, was a warning and went unchecked past --fail-on error.
         ``route``: the order's own route (canonical), which decides whether the contained name is a
         systemic order of its drug (rules.md, Systemic routes)."""
@@ -684,7 +684,9 @@ class Vocabulary:
                         "that are not part of a drug name: give the drug name alone (or map the name in the vocabulary)")
         if rxcui is not None and checked:
             c = self._codes.get(str(rxcui).strip())
-            other = self.drugs.get(c.ingredient) if c is not None and c.tag in VERIFIED_TAGS else None
+            # Any tag: a U code never names the drug, but one of a checked drug beside an unknown
+            # name is enough to make the unchecked order an error.
+            other = self.drugs.get(c.ingredient) if c is not None else None
             if other is not None and not other.tags.isdisjoint(checked):
                 err = True
                 message += f"; its rxcui {str(rxcui).strip()} is {other.name}, a checked drug"
@@ -726,12 +728,18 @@ class Vocabulary:
                 continue
             d = self.drugs[self._names[k]]
             route = order_route if order_route is not None else self._name_route.get(k, text_route)
-            tags = d.tags_for_route(route)
-            if route is not None and route not in SYSTEMIC_ROUTES:
-                tags = tags - {d.name}  # as Plan.is_checked: by another route only a class it keeps
-            if not tags.isdisjoint(checked):
+            if self.is_checked_by(d, checked, route):
                 out.append(k)
         return out
+
+    @staticmethod
+    def is_checked_by(d: Drug, checked: frozenset[str], route: Optional[str]) -> bool:
+        """An order of ``d`` by ``route`` (None: systemic) is one a rule checks (its tags meet
+        ``checked``); as Plan.is_checked, by a route that is not systemic only a class it keeps."""
+        tags = d.tags_for_route(route)
+        if route is not None and route not in SYSTEMIC_ROUTES:
+            tags = tags - {d.name}
+        return not tags.isdisjoint(checked)
 
     def _close(self, text: str) -> list[str]:
         """Name keys within the similarity threshold of the text's core, best first."""

@@ -236,3 +236,45 @@ def test_a_frequency_with_a_duration_or_out_of_range_stays_unknown(text):
     from orderlint.normalize import parse_frequency
 
     assert parse_frequency(text) == (None, False)
+
+
+# ------------------------------------------- a checked drug named only by a coding (review 6a-7)
+NDC = "http://hl7.org/fhir/sid/ndc"
+
+
+def _ol002(linter: Linter, data: dict) -> list[tuple[str, str]]:
+    return [(f.severity, f.message) for r in lint_fhir(json.dumps(data), linter=linter, source="t.json")
+            for f in r.findings if f.code == "OL002"]
+
+
+def test_an_ndc_display_of_a_checked_drug_beside_an_unknown_text_is_an_ol002_error(fhir_linter):
+    cc = {"text": "chemo per protocol", "coding": [{"system": NDC, "code": "0015-0539-41", "display": "Cytoxan 1 g"}]}
+    ((severity, message),) = _ol002(fhir_linter, _bundle(_mr({"medicationCodeableConcept": cc})))
+    assert severity == "error" and "'Cytoxan 1 g' names cyclophosphamide" in message
+    assert _drug(fhir_linter, _bundle(_mr({"medicationCodeableConcept": cc}))) == "chemo per protocol"  # not resolved
+
+
+def test_a_u_tagged_rxnorm_code_of_a_checked_drug_beside_an_unknown_text_is_an_ol002_error(fhir_linter):
+    cc = _cc("IL-6 blocker per protocol", "612865")
+    ((severity, message),) = _ol002(fhir_linter, _bundle(_mr({"medicationCodeableConcept": cc}, dose=162, unit="mg")))
+    assert severity == "error" and "RxNorm 612865 (tag U) names tocilizumab" in message
+
+
+def test_a_medication_ingredient_display_of_a_checked_drug_is_an_ol002_error(fhir_linter):
+    med = {"resourceType": "Medication", "id": "med1", "code": {"text": "chemo per protocol"},
+           "ingredient": [{"itemCodeableConcept": {"coding": [{"system": NDC, "code": "1", "display": "Cytoxan"}],
+                                                   "text": "study kit"}}]}
+    data = _bundle(_mr({"medicationReference": {"reference": "Medication/med1"}}), med)
+    assert [s for s, _m in _ol002(fhir_linter, data)] == ["error"]
+
+
+@pytest.mark.parametrize("display, route", [("Benadryl 25 mg", "47625008"), ("hydrocortisone 1 % cream", "6064005")])
+def test_a_coding_that_names_no_checked_drug_by_the_orders_route_leaves_a_warning(fhir_linter, display, route):
+    cc = {"text": "per protocol", "coding": [{"system": NDC, "code": "1", "display": display}]}
+    assert [s for s, _m in _ol002(fhir_linter, _bundle(_mr({"medicationCodeableConcept": cc}, route=route)))] == ["warning"]
+
+
+def test_an_unknown_name_with_a_u_tagged_rxcui_of_a_checked_drug_is_an_error(linter):
+    assert linter.vocab.code("1193326").tag == "U"  # ruxolitinib, unverified in the vocabulary
+    message, is_error = linter.vocab.unknown_drug("JAK blocker per protocol", linter.checked_drugs, rxcui="1193326")
+    assert is_error and "rxcui 1193326 is ruxolitinib" in message

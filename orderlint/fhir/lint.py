@@ -159,12 +159,17 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
                 native += "/~dosage"  # a missing dose, unit, route or frequency: at its dosage instruction
             ptr = m.fhir_pointer(native, overlay)
             msg = f.message if r.status != "invalid" else f"the regimen mapped from FHIR is invalid: {f.message}"
+            severity = f.severity
+            if f.code == "OL002" and m.coded_names and severity != "error":
+                named = _coded_checked_drug(m, linter, native)
+                if named is not None:
+                    severity, msg = "error", msg + named
             order = m.order_ids.get(f.order, f.order) if f.order is not None else m.order_of(ptr)
             key = (f.code, order, ptr)
             if key in placed and placed[key] != f.order:
                 continue  # the same finding of another step of one MedicationRequest, at the same place: said once
             placed.setdefault(key, f.order)
-            findings.append(Finding(f.code, f.name, f.severity, msg, order, ptr, None, None, f.source, f.fix,
+            findings.append(Finding(f.code, f.name, severity, msg, order, ptr, None, None, f.source, f.fix,
                                     f.suppressed, locate=doc.locate))
         if r.status == "checked" and "OL002" in linter.enabled:
             findings.extend(_product_conflicts(m, linter, doc))
@@ -223,6 +228,32 @@ def _with_protection(m: "Mapped", linter: "Linter") -> list["Variant"]:
     if rest:
         variants.append(Variant(rest, held(m.data), {}))
     return variants
+
+
+_DRUG_POINTER = re.compile(r"^/orders/(\d+)/drug$")
+
+
+def _coded_checked_drug(m: "Mapped", linter: "Linter", pointer: str) -> Optional[str]:
+    """What OL002 at an order's unknown name adds when a coding of the order (a display of any
+    system, a known RxNorm code, U included) names a checked drug by the order's route: the order
+    is then unchecked for a drug a rule checks, an error (rules.md OL002; fhir.md 2.1: the coding
+    does not resolve the drug). None when none does. 'chemo per protocol' with an NDC coding
+    displayed 'Cytoxan 1 g' was a warning and the cyclophosphamide went unchecked."""
+    hit = _DRUG_POINTER.match(pointer)
+    named = m.coded_names.get(int(hit.group(1))) if hit else None
+    if not named or m.data is None:
+        return None
+    from orderlint.normalize import _route
+
+    vocab, checked = linter.vocab, linter.checked_drugs
+    order = m.data["orders"][int(hit.group(1))] if hit else {}
+    route = _route(order["route"]) if isinstance(order.get("route"), str) else None
+    for name, how, _ptr in named:
+        d = vocab.drugs.get(name)
+        if d is not None and checked and vocab.is_checked_by(d, checked, route):
+            return (f"; its coding {how} names {name}, a checked drug, which the coding does not make the "
+                    "order's drug (fhir.md 2.1): name the drug in the text or give its verified RxNorm code")
+    return None
 
 
 def _product_conflicts(m: "Mapped", linter: "Linter", doc: Document) -> list[Finding]:

@@ -110,7 +110,7 @@ class Mapped:
     """
 
     __slots__ = ("data", "notes", "origin", "patient", "status", "errors", "orders", "order_ids", "order_types",
-                 "products", "id", "variants", "doubtful")
+                 "products", "id", "variants", "doubtful", "coded_names")
 
     def __init__(self) -> None:
         self.data: Optional[dict] = None
@@ -127,6 +127,11 @@ class Mapped:
         self.order_ids: dict[str, str] = {}
         self.order_types: dict[str, str] = {}
         self.products: list[tuple[int, str, str]] = []
+        #: order index -> (drug, how it is named, FHIR pointer) of the drugs its codings name (a
+        #: display of any system; an RxNorm code the vocabulary knows, U included) when the order's
+        #: name is no known drug: none resolves the drug (fhir.md 2.1), but OL002 is then an error
+        #: when one is a checked drug (fhir/lint.py).
+        self.coded_names: dict[int, list[tuple[str, str, str]]] = {}
         self.id: Optional[str] = None
         self.variants: list[Variant] = []
 
@@ -729,6 +734,7 @@ class _Mapper:
         self.measures: dict[str, tuple[str, float, tuple[int, str]]] = {}
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
+        self._coded: dict[str, list[tuple[str, str, str]]] = {}  # order pointer -> Mapped.coded_names' items
         self._low: dict[int, tuple[Any, Any, str, str]] = {}  # order index -> low bound (dose, unit, dose ptr, unit ptr)
         self._tapers: list[tuple[str, list[tuple[int, Any]]]] = []  # (MR pointer, [(order index, step key)])
         first_order_id = None
@@ -1185,6 +1191,13 @@ class _Mapper:
                     first = coded[0]
                     assert first is not None
                     name, nptr = first[0].name, first[1]
+        # fhir.md 2.1: codings that do not resolve the drug may still name a checked one (OL002 error).
+        if name is not None and self.vocab is not None:
+            res = self.vocab.resolve(name)
+            if res.drug is None and not res.ambiguous:
+                named = self._named_by_codings([(cc, ccptr), *items])
+                if named:
+                    self._coded[ptr] = named
         if ingredients:
             combined = self._combination(name, ingredients)
             if combined is not None:
@@ -1193,6 +1206,27 @@ class _Mapper:
                 # which the vocabulary refuses (OL002), as it does a combination typed as text.
                 return combined, nptr, [], strength, sptr
         return name, nptr, codes, strength, sptr
+
+    def _named_by_codings(self, ccs: list[tuple[Any, str]]) -> list[tuple[str, str, str]]:
+        """(drug, how it is named, pointer) of each known drug that a coding's display (any system)
+        or an RxNorm code the vocabulary knows (any tag, U included) names, in coding order."""
+        assert self.vocab is not None
+        out: list[tuple[str, str, str]] = []
+        for cc, ccptr in ccs:
+            for cptr, c in self._codings(cc, ccptr):
+                code = c.get("code")
+                if c.get("system") == RXNORM and isinstance(code, str) and code.strip():
+                    known = self.vocab.code(code.strip())
+                    d = self.vocab.drugs.get(known.ingredient) if known is not None else None
+                    if d is not None:
+                        out.append((d.name, f"RxNorm {code.strip()} (tag {rxnorm_tag(code.strip(), known.tag)})",
+                                    _p(cptr, "code")))
+                disp = c.get("display")
+                if isinstance(disp, str) and disp.strip():
+                    d = self.vocab.resolve(disp.strip()).drug
+                    if d is not None:
+                        out.append((d.name, f"display {disp.strip()!r}", _p(cptr, "display")))
+        return out
 
     def _ingredient_name(self, ing: dict) -> str:
         """A Medication ingredient's name for _combination: its item's text or display, the drug
@@ -1530,6 +1564,8 @@ class _Mapper:
             idx = len(self.orders)
             pre = f"/orders/{idx}"
             o: dict = {"id": oid, "drug": name}
+            if ptr in self._coded:
+                m.coded_names[idx] = self._coded[ptr]
             m.origin[pre] = ptr
             m.origin[pre + "/drug"] = nptr
             m.order_ids[oid] = rid or base_id
