@@ -53,12 +53,10 @@ OL002 = rule(
     rationale=(
         "A drug the linter does not know cannot be checked, and silently passing it would hide exactly the "
         "orders that most need review. The message offers the closest known names; that order is not "
-        "evaluated further. The finding is an error when a known name of a checked drug is close to the text "
-        "(a likely misspelling: `mycophenolate mofitil`), when the text holds a known name of a checked drug with "
-        "other words (`cyclophosphamide induction`, `prednisone taper`: not read as that drug, which could misread a "
-        "combination product) in an order by a systemic or missing route (not an alias of two letters, `hc` in `Anusol HC`), or when an rxcui contradiction involves a checked drug (an unknown name with a "
-        "known rxcui of one, of any tag, included; from FHIR, a coding display of any system or a known RxNorm code "
-        "naming one beside an unknown text, neither of which resolves the drug), "
+        "evaluated further. It is an error when a checked drug's known name is close to the text "
+        "(`mycophenolate mofitil`), or lies in it with other words in an order by a systemic or missing route "
+        "(`CYC pulse`; not a two-letter alias: `Anusol HC`), or when an rxcui of any tag, or a FHIR coding's "
+        "display, names a checked drug the text does not, "
         "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration is that of the other (warning) findings, never of these errors."
     ),
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",
