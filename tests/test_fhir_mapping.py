@@ -96,13 +96,16 @@ def test_cds_hooks_request_one_regimen_for_context_patient_id_bare_or_prefixed()
         assert order(m)["drug"] == "mycophenolate mofetil"
 
 
-def test_cds_hooks_draft_orders_else_medications_else_orders():
+def test_cds_hooks_draft_orders_medications_and_orders_are_all_read():
+    # fhir.md 1 reads draftOrders, else medications, else orders; a carrier after the first that
+    # also held resources was dropped unseen (an IV cyclophosphamide in context.medications beside
+    # an ondansetron in draftOrders: no card). Every carrier that holds orders is read (fail closed).
     drafts = bundle(mr("a"), patient=False)
     meds = [mr("b")]
     req = {"hook": "medication-prescribe", "context": {"patientId": "p1", "medications": meds, "orders": bundle(mr("c"), patient=False)}}
-    assert [o["id"] for o in one(req).data["orders"]] == ["b"]
+    assert [o["id"] for o in one(req).data["orders"]] == ["b", "c"]
     req["context"]["draftOrders"] = drafts
-    assert [o["id"] for o in one(req).data["orders"]] == ["a"]
+    assert [o["id"] for o in one(req).data["orders"]] == ["a", "b", "c"]
     req = {"hook": "order-review", "context": {"patientId": "p1", "orders": bundle(mr("c"), patient=False)}}
     assert [o["id"] for o in one(req).data["orders"]] == ["c"]
     req = {"hook": "medication-verify", "context": {"patientId": "p1", "order": {"resource": mr("d")}}}
