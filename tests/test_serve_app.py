@@ -569,3 +569,23 @@ def test_order_select_with_a_selection_that_names_no_draft_is_400(client, select
     req["context"]["selections"] = [selection]
     r = client.post(SELECT, json=req)
     assert "names no draft order" in problem(r, 400, "invalid")
+
+
+# ------------------------------------------------------------------ review 6b-6: card links
+@pytest.mark.parametrize("name", ["OL002-fires", "OL003-fires"])
+def test_core_rule_cards_carry_no_relative_url(client, db, name):
+    # Before: source.url "docs/rules.md#ol002" and a relative link in the detail.
+    cards = sign(client, example(name))["cards"]
+    core = [c for c in cards if c["source"]["label"].startswith("orderlint OL")]
+    assert core
+    for c in cards:
+        assert c["source"].get("url", "https://").startswith("https://")
+        assert "docs/rules.md" not in c["detail"] and "](docs/" not in c["detail"]
+    assert all("url" not in c["source"] for c in core)
+    # With the site's docs-url, every card links there (absolute).
+    app = create_app({"feedback-db": db, "allow-as-of": True, "docs-url": "https://wiki.example.org/orderlint"})
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for card in sign(c, example(name))["cards"]:
+            code = card["source"]["label"].split()[-1]
+            assert card["source"]["url"] == f"https://wiki.example.org/orderlint#{code.lower()}"
+            assert f"](https://wiki.example.org/orderlint#{code.lower()})" in card["detail"]

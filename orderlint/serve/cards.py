@@ -201,9 +201,19 @@ class CardBuilder:
         self.docs_url = docs_url
         self.reasons = [{"system": NON_ADHERENCE, "code": c, "display": d} for c, d in OVERRIDE_REASONS]
 
-    def link(self, code: str) -> str:
-        """The rule's help link (interfaces.md, Links): the site's docs-url, else its primary source."""
-        return self.linter.by_code[code].help_uri(self.docs_url)
+    def link(self, code: str) -> Optional[str]:
+        """The rule's help link (interfaces.md, Links): the site's docs-url, else its primary source;
+        None when that is not an absolute URL (a core rule's "docs/rules.md#ol002"): CDS Hooks
+        Source.url is absolute, so a path in the project is left out, as SARIF's helpUri is."""
+        uri = self.linter.by_code[code].help_uri(self.docs_url)
+        return uri if uri.startswith(("https://", "http://")) else None
+
+    def source(self, code: str) -> dict[str, str]:
+        src = {"label": f"orderlint {code}"}
+        url = self.link(code)
+        if url is not None:
+            src["url"] = url
+        return src
 
     def cards(self, findings: list[Finding], data: dict[str, Any], patient: str) -> list[CardAndCodes]:
         """-> [(card, rule codes)] for one result's findings."""
@@ -237,7 +247,7 @@ class CardBuilder:
             "summary": "orderlint could not check these orders; review them without it",
             "detail": "\n".join(detail),
             "indicator": "critical",
-            "source": {"label": "orderlint OL000", "url": self.link("OL000")},
+            "source": self.source("OL000"),
             "overrideReasons": self.reasons,
         }, ["OL000"])
 
@@ -258,7 +268,7 @@ class CardBuilder:
             "summary": _cut(head),
             "detail": self._detail(fs, notes),
             "indicator": INDICATOR[top.severity],
-            "source": {"label": f"orderlint {top.code}", "url": self.link(top.code)},
+            "source": self.source(top.code),
         }
         sugg = self._suggestions(fs, order, drafts, patient, data)
         if sugg:
@@ -276,7 +286,9 @@ class CardBuilder:
                 lines += ["", f"Fix: {_md(f.fix)}"]
             if rule is not None:
                 lines += ["", f"Source: {_md(rule.source.text())}"]
-            lines += ["", f"[{f.code} rule documentation]({self.link(f.code)})"]
+            url = self.link(f.code)
+            if url is not None:
+                lines += ["", f"[{f.code} rule documentation]({url})"]
             parts.append("\n".join(lines))
         if notes:
             seen = list(dict.fromkeys(_md(n.message) for n in notes))
