@@ -385,7 +385,9 @@ def test_a_prefetch_search_reporting_an_error_in_an_entry_is_incomplete(linter, 
     (f,) = [f for r in results for f in r.findings]
     assert f.code == "OL001" and f.pointer == "/prefetch/medications" and "incomplete" in f.message
     resp = post(client, req)
-    assert resp.status_code == 400 and "incomplete" in resp.json()["issue"][0]["diagnostics"]
+    # The service answers an incomplete prefetch 412 `incomplete` (services.md, Errors), not 400.
+    assert resp.status_code == 412 and resp.json()["issue"][0]["code"] == "incomplete"
+    assert "prefetch `medications`" in resp.json()["issue"][0]["diagnostics"] and "incomplete" in resp.json()["issue"][0]["diagnostics"]
 
 
 def _outcome_only(issue: Any, *, entry_as_object: bool = False) -> dict:

@@ -589,3 +589,49 @@ def test_core_rule_cards_carry_no_relative_url(client, db, name):
             code = card["source"]["label"].split()[-1]
             assert card["source"]["url"] == f"https://wiki.example.org/orderlint#{code.lower()}"
             assert f"](https://wiki.example.org/orderlint#{code.lower()})" in card["detail"]
+
+
+# ------------------------------------------------------------------ review 6b-2, 6b-5: incomplete and missing prefetch
+def one_page(entries=()):
+    """The first page of a search result the client gave: more matches than the page holds."""
+    return {"resourceType": "Bundle", "type": "searchset", "total": 250, "entry": list(entries),
+            "link": [{"relation": "self", "url": "https://ehr.example.org/fhir/Observation?_count=200"},
+                     {"relation": "next", "url": "https://ehr.example.org/fhir/Observation?_count=200&page=2"}]}
+
+
+def test_a_prefetch_search_given_as_one_page_is_412_incomplete_naming_the_key(client):
+    # Before: 400 "draft orders are not valid FHIR: prefetch `observations` is one page ...", no cards.
+    req = example("ILD301-fires")
+    req["prefetch"]["observations"] = one_page()
+    msg = problem(client.post(SIGN, json=req), 412, "incomplete")
+    assert "prefetch `observations`" in msg and "incomplete" in msg and "next page" in msg
+    assert "draft orders" not in msg and "not valid" not in msg
+    # Fewer entries than the total, without a next link: incomplete as well.
+    req["prefetch"]["observations"] = {"resourceType": "Bundle", "type": "searchset", "total": 3}
+    assert "prefetch `observations`" in problem(client.post(SIGN, json=req), 412, "incomplete")
+
+
+def test_a_discovery_key_not_provided_is_a_note_on_every_card(client):
+    # Before: an optional key not provided was read as no data with nothing said.
+    req = example("ILD301-fires")
+    for k in ("serviceRequests", "diagnosticReports", "procedures"):
+        assert k not in req["prefetch"]
+    req["prefetch"]["procedures"] = None  # null is not provided either
+    (card,) = sign(client, req)["cards"]
+    for k in ("serviceRequests", "diagnosticReports", "procedures"):
+        assert f"prefetch \\`{k}\\`" in card["detail"] and "was not provided" in card["detail"]
+    # Given (an empty Bundle is "no data"), nothing is said.
+    for k in ("serviceRequests", "diagnosticReports", "procedures"):
+        req["prefetch"][k] = {"resourceType": "Bundle", "type": "searchset"}
+    (card,) = sign(client, req)["cards"]
+    assert "was not provided" not in card["detail"]
+
+
+def test_a_key_left_out_of_required_prefetch_is_a_note_when_not_provided(db):
+    app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": ["patient", "observations", "conditions"]})
+    req = example("ILD301-fires")
+    del req["prefetch"]["medicationStatements"]
+    with TestClient(app, raise_server_exceptions=False) as c:
+        (card,) = sign(c, req)["cards"]
+    assert "prefetch \\`medicationStatements\\` (MedicationStatement data) was not provided" in card["detail"]
+    assert "prefetch \\`activeMeds\\`" not in card["detail"]  # given (an empty Bundle)

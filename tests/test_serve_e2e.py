@@ -107,6 +107,8 @@ def _fake_fhir(source: dict, seen: list, mode: dict):
         if request.headers.get("authorization") != f"Bearer {FHIR_TOKEN}":
             return JSONResponse({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "login"}]}, 401)
         kind = request.path_params["kind"]
+        if kind == mode.get("unavailable"):
+            return JSONResponse({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "transient"}]}, 503)
         if kind == "Patient":
             return JSONResponse(pre["patient"])
         if kind == "Condition":
@@ -301,7 +303,9 @@ def test_missing_prefetch_fetched_from_the_fhir_server(env):
     env["seen"].clear()
     assert all_codes(conformant(post(env, req).json())) == {"ILD301"}
     paths = sorted(p for p, _, _ in env["seen"])
-    assert paths == ["/fhir/Condition", "/fhir/MedicationStatement", "/fhir/Observation", "/fhir/Patient/ssc-301"]
+    # The optional keys the discovery asks for (not provided) are fetched too (review 6b-5).
+    assert paths == ["/fhir/Condition", "/fhir/DiagnosticReport", "/fhir/MedicationStatement", "/fhir/Observation",
+                     "/fhir/Patient/ssc-301", "/fhir/Procedure", "/fhir/ServiceRequest"]
     assert all(a == f"Bearer {FHIR_TOKEN}" for _, _, a in env["seen"])
     # A FHIR server that refuses the token: the data cannot be had, 412.
     req["fhirAuthorization"]["access_token"] = "wrong"
@@ -323,6 +327,57 @@ def test_fetched_search_pages_are_all_read(env):
         outcome_of(post(env, req), 412, "incomplete")
     finally:
         env["mode"].clear()
+
+
+def test_a_search_the_client_gave_as_one_page_is_read_to_its_end(env):
+    # Review 6b-2: before, a prefetch search with a next link was a 400 ("draft orders are not valid
+    # FHIR"), no cards, even when the service could read the remaining pages.
+    req = example("ILD301-fires")
+    first = {"resourceType": "Bundle", "type": "searchset", "total": 1,
+             "link": [{"relation": "next", "url": env["fhir"] + "/MedicationStatement?page=2"}]}
+    req["prefetch"]["medicationStatements"] = first
+    for k in ("serviceRequests", "diagnosticReports", "procedures"):
+        req["prefetch"][k] = {"resourceType": "Bundle", "type": "searchset"}
+    # Without FHIR server access: 412 naming the key, the data incomplete.
+    msg = outcome_of(post(env, req), 412, "incomplete")
+    assert "prefetch `medicationStatements`" in msg and "incomplete" in msg and "draft orders" not in msg
+    req["fhirServer"] = env["fhir"]
+    req["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                "scope": "user/*.read", "subject": "orderlint"}
+    try:
+        env["mode"]["paged"] = "same"
+        env["seen"].clear()
+        # Page 2 holds active atovaquone (PCP prophylaxis): read, it clears ILD301.
+        assert all_codes(conformant(post(env, req).json())) == set()
+        assert [(p, q) for p, q, _ in env["seen"]] == [("/fhir/MedicationStatement", "page=2")]
+        # A next page the FHIR server refuses: 412, never read as complete.
+        req["fhirAuthorization"]["access_token"] = "wrong"
+        msg = outcome_of(post(env, req), 412, "incomplete")
+        assert "medicationStatements" in msg and "fetching it failed" in msg
+        # A next link to another server is not followed (the token goes to fhirServer only): 412.
+        req["fhirAuthorization"]["access_token"] = FHIR_TOKEN
+        first["link"][0]["url"] = "https://elsewhere.example.org/fhir/MedicationStatement?page=2"
+        outcome_of(post(env, req), 412, "incomplete")
+    finally:
+        env["mode"].pop("paged", None)
+
+
+def test_an_optional_key_that_cannot_be_fetched_is_a_note_on_the_cards(env):
+    # Review 6b-5: a discovery key not in required-prefetch, not provided: fetched; when the FHIR
+    # server cannot give it, the cards say which data was not provided (never a silent "no data").
+    req = example("ILD301-fires")
+    req["fhirServer"] = env["fhir"]
+    req["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                "scope": "user/*.read", "subject": "orderlint"}
+    (card,) = conformant(post(env, req).json())["cards"]
+    assert "was not provided" not in card["detail"]
+    try:
+        env["mode"]["unavailable"] = "Procedure"
+        (card,) = conformant(post(env, req).json())["cards"]
+        assert "prefetch \\`procedures\\` (Procedure data) was not provided; fetching it failed" in card["detail"]
+        assert "serviceRequests" not in card["detail"] and "diagnosticReports" not in card["detail"]  # fetched
+    finally:
+        env["mode"].pop("unavailable", None)
 
 
 def test_corpus_requests_never_500(env):

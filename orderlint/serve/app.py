@@ -101,7 +101,8 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                                        contained_of)
     from orderlint.serve.feedback import FeedbackRefused, FeedbackStore
     from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext
-    from orderlint.serve.prefetch import FetchError, fetch, missing_keys, templates
+    from orderlint.fhir.mapping import _incomplete_prefetch
+    from orderlint.serve.prefetch import FetchError, fetch, missing_keys, next_link, templates
 
     # The service's own docs-url, else the site's (the one SARIF, explain and FHIR output link to).
     builder = CardBuilder(linter, s.docs_url or linter.settings.docs_url)
@@ -180,7 +181,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         where = "/".join(str(p) for p in err.get("loc", ()))
         return f"{where or 'body'}: {err.get('msg', 'invalid')}"
 
-    async def call(request: Request, sid: str) -> tuple[dict[str, Any], str]:
+    async def call(request: Request, sid: str) -> tuple[dict[str, Any], str, list[tuple[str, str]]]:
         authenticate(request)
         data = parse(await body_of(request))
         if not isinstance(data, dict):
@@ -200,20 +201,71 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         for k, v in (prefetch or {}).items():
             if v is not None and not (isinstance(v, dict) and isinstance(v.get("resourceType"), str)):
                 raise Problem(400, "invalid", f"prefetch {k[:40]!r}: not a FHIR resource")
-        missing = missing_keys(prefetch, s.required_prefetch)
-        if missing:
-            auth = req.fhirAuthorization
-            if not (s.fetch_prefetch and req.fhirServer and auth is not None):
-                raise Problem(412, "incomplete", f"required prefetch missing: {', '.join(missing)}")
+        pre: dict[str, Any] = dict(prefetch or {})
+        auth = req.fhirAuthorization
+        can_fetch = bool(s.fetch_prefetch and req.fhirServer and auth is not None)
+        missing = missing_keys(pre, s.required_prefetch)
+        if missing and not can_fetch:
+            raise Problem(412, "incomplete", f"required prefetch missing: {', '.join(missing)}")
+        # A search the client gave as one page of its result (a next link: the observations
+        # template's _count=200 for a long-term patient): the remaining pages are read when the
+        # service may fetch; else, as any incomplete value, 412 naming the key. Never read as complete.
+        paged = {k: v for k, v in pre.items()
+                 if can_fetch and isinstance(v, dict) and v.get("resourceType") == "Bundle" and next_link(v) is not None}
+        for k, v in pre.items():
+            if k not in paged:
+                incomplete(k, v, None)
+        if missing or paged:
+            assert auth is not None and req.fhirServer
             try:
                 got = await fetch(missing, server=req.fhirServer, token=auth.access_token, patient_id=ctx.patientId,
-                                  max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file)
+                                  max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file, pages=paged)
             except FetchError as e:
-                raise Problem(412, "incomplete", f"required prefetch missing: {', '.join(missing)}; "
-                                                 f"fetching it failed: {e}") from None
+                said = ([f"required prefetch missing: {', '.join(missing)}"] if missing else []) + [
+                    f"prefetch `{k[:40]}` {_incomplete_prefetch(v)}: the patient's data is incomplete" for k, v in paged.items()]
+                raise Problem(412, "incomplete", f"{'; '.join(said)}; fetching it failed: {e}") from None
+            for k, v in got.items():
+                incomplete(k, v, "as fetched from fhirServer")
+            pre.update(got)
+        # A key the discovery asks for and the client did not provide (absent or null), not in
+        # required-prefetch: "not provided", not "no data" (services.md, Calling a service). Fetched
+        # when the service may; else (or when fetching fails) each card says which data was not provided.
+        optional = [k for k in templates() if k not in s.required_prefetch and pre.get(k) is None]
+        not_provided: list[tuple[str, str]] = []
+        if optional and can_fetch:
+            assert auth is not None and req.fhirServer
+            for k in optional:  # one by one: a key the server cannot give leaves the others fetched
+                try:
+                    got = await fetch([k], server=req.fhirServer, token=auth.access_token, patient_id=ctx.patientId,
+                                      max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file)
+                except FetchError as e:
+                    not_provided.append((k, f"; fetching it failed: {e}"))
+                    continue
+                why = _incomplete_prefetch(got[k])
+                if why is None:
+                    pre[k] = got[k]
+                else:
+                    not_provided.append((k, f"; as fetched from fhirServer it {why}"))
+        elif optional:
+            not_provided = [(k, "") for k in optional]
+        if pre != (prefetch or {}):
             data = dict(data)
-            data["prefetch"] = {**(prefetch or {}), **got}
-        return data, req.hookInstance
+            data["prefetch"] = pre
+        return data, req.hookInstance, not_provided
+
+    def incomplete(key: str, value: Any, where: Optional[str]) -> None:
+        """412 when a prefetch value does not hold all of the data asked for (mapping's reading:
+        a next page, fewer entries than its total, an OperationOutcome reporting an error): the
+        patient's data is incomplete, not the draft orders invalid."""
+        why = _incomplete_prefetch(value)
+        if why is None:
+            return
+        how = ""
+        if where is None and isinstance(value, dict) and next_link(value) is not None:
+            how = " (the service reads the remaining pages only when the request gives fhirServer and " \
+                  "fhirAuthorization and fetch-prefetch is on)"
+        raise Problem(412, "incomplete", f"prefetch `{key[:40]}`{' ' + where if where else ''} {why}: the patient's data "
+                                         f"is incomplete, so the orders were not checked{how}")
 
     def lint(data: dict[str, Any]) -> list[Result]:
         from orderlint.fhir.lint import lint_fhir
@@ -227,13 +279,19 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                 raise Problem(400, "invalid", f"draft orders are not valid FHIR: {msgs or 'invalid'}")
         return results
 
-    def make_cards(data: dict[str, Any], sid: str) -> list[tuple[dict[str, Any], list[str]]]:
+    def make_cards(data: dict[str, Any], sid: str,
+                   not_provided: Optional[list[tuple[str, str]]] = None) -> list[tuple[dict[str, Any], list[str]]]:
         results = lint(data)
         patient = data["context"]["patientId"]
         patient = patient.split("/", 1)[1] if patient.startswith("Patient/") else patient
         findings = [f for r in results if r.status == "checked" for f in r.findings]
         if SERVICES[sid] == "order-select":
             findings = select_findings(data, findings)
+        for key, why in not_provided or ():
+            # On every card (an OL008 note about no one order): the data its findings were judged without.
+            findings.append(linter._finding(
+                "OL008", f"missing-value: prefetch `{key}` ({templates()[key].split('?')[0].split('/')[0]} data) was not provided{why}: "
+                         "read as no data, so a finding that needs it may be missing", f"/prefetch/{key}", None, None))
         return builder.cards(findings, data, patient)
 
     def selected_ids(data: dict[str, Any]) -> set[str]:
@@ -339,9 +397,9 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     @logged
     async def service(request: Request) -> Response:
         sid = service_of(request)
-        data, instance = await call(request, sid)
+        data, instance, not_provided = await call(request, sid)
         request.state.instance = _clean_instance(instance)
-        cards = make_cards(data, sid)
+        cards = make_cards(data, sid, not_provided)
         store.record_cards(sid, cards)
         return answer(200, {"cards": [c for c, _ in cards]})
 

@@ -3,7 +3,10 @@
 Per the CDS Hooks spec a client may fill none, some or all prefetch keys: a missing (or null) key
 is "not provided", an empty Bundle is "no data". A required key that is missing is fetched from
 ``fhirServer`` with the request's ``fhirAuthorization`` token when ``fetch-prefetch`` is on (https
-only, 2 s timeout); otherwise the caller answers 412 naming the keys.
+only, 2 s timeout); otherwise the caller answers 412 naming the keys. A key the discovery asks for
+that is not required is fetched the same way; when it cannot be, the cards say it was not provided.
+A search the client gave as one page of its result (a next link) has its remaining pages read the
+same way (every page or a failure); otherwise it is incomplete, 412 naming the key.
 """
 
 from __future__ import annotations
@@ -72,9 +75,21 @@ def _render(template: str, patient_id: str) -> str:
     return template.replace(PATIENT, quote(pid, safe=""))
 
 
+def next_link(page: dict[str, Any]) -> Optional[str]:
+    """The url of a search Bundle page's `next` link, else None."""
+    links = page.get("link")
+    for ln in links if isinstance(links, list) else [links]:
+        if isinstance(ln, dict) and ln.get("relation") == "next" and isinstance(ln.get("url"), str):
+            return str(ln["url"])
+    return None
+
+
 async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, max_bytes: int,
-                ca_file: Optional[str] = None) -> dict[str, Any]:
-    """Fetch ``keys`` from the FHIR server; FetchError (no detail about the patient) on any failure."""
+                ca_file: Optional[str] = None, pages: Optional[dict[str, dict[str, Any]]] = None) -> dict[str, Any]:
+    """Fetch ``keys`` from the FHIR server, and the remaining pages of the search Bundles ``pages``
+    holds (key -> a first page the client gave, which links to a next page); FetchError (no detail
+    about the patient) on any failure. Every page is read (bounded: MAX_PAGES, ``max_bytes`` in all,
+    FETCH_TIMEOUT each) or the key fails: a partial search is never read as complete."""
     import httpx
 
     u = urlsplit(server)
@@ -86,9 +101,11 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
         verify = ssl.create_default_context(cafile=ca_file)
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
     base = server.rstrip("/")
+    budget = max_bytes
     async with httpx.AsyncClient(timeout=FETCH_TIMEOUT, verify=verify, follow_redirects=False) as client:
 
-        async def get(key: str, url: str, budget: int) -> tuple[Any, int]:
+        async def get(key: str, url: str) -> Any:
+            nonlocal budget
             try:
                 async with client.stream("GET", url, headers=headers) as r:
                     if r.status_code != 200:
@@ -100,40 +117,48 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
                             raise FetchError(f"{key}: the FHIR server's answer is over {max_bytes} bytes")
             except httpx.HTTPError as e:
                 raise FetchError(f"{key}: {type(e).__name__}") from None
+            budget -= len(body)
             try:
-                return json.loads(bytes(body)), len(body)
+                return json.loads(bytes(body))
             except ValueError:
                 raise FetchError(f"{key}: the FHIR server's answer is not JSON") from None
 
-        budget = max_bytes
-        for key in keys:
-            template = templates()[key]
-            value, used = await get(key, f"{base}/{_render(template, patient_id)}", budget)
-            budget -= used
-            rtype = template.split("?")[0].split("/")[0]
-            if not isinstance(value, dict) or value.get("resourceType") not in ("Bundle", rtype):
-                raise FetchError(f"{key}: the FHIR server's answer is not a FHIR resource of the expected type")
-            # A search answer may come in pages: read them all (bounded), else the data would be partial.
-            pages = 1
+        async def rest(key: str, value: dict[str, Any]) -> dict[str, Any]:
+            """A search answer may come in pages: read them all (bounded), else the data would be partial."""
+            count = 1
             page = value
-            entries = _entries(key, value) if value.get("resourceType") == "Bundle" else []
-            while page.get("resourceType") == "Bundle":
-                nxt = next((ln.get("url") for ln in page.get("link") or () if isinstance(ln, dict)
-                            and ln.get("relation") == "next" and isinstance(ln.get("url"), str)), None)
+            entries = list(_entries(key, value))
+            while True:
+                nxt = next_link(page)
                 if nxt is None:
                     break
-                if not nxt.startswith(base + "/") or pages >= MAX_PAGES:
+                # The token goes to the client's FHIR server only: a next page elsewhere is not read.
+                if not nxt.startswith(base + "/") or count >= MAX_PAGES:
                     raise FetchError(f"{key}: the FHIR server's answer has more pages than can be read")
-                page, used = await get(key, nxt, budget)
-                budget -= used
-                pages += 1
+                page = await get(key, nxt)
+                count += 1
                 if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
                     raise FetchError(f"{key}: a page of the FHIR server's answer is not a Bundle")
                 entries.extend(_entries(key, page))
-                value["entry"] = entries
-            if pages > 1:
+            if count > 1:
                 # Every page is read into the first: it no longer links to a next one (the mapping
                 # reads a search result that does as incomplete).
-                value["link"] = [ln for ln in value.get("link") or () if not (isinstance(ln, dict) and ln.get("relation") == "next")]
-            out[key] = value
+                value = dict(value)
+                value["entry"] = entries
+                links = value.get("link")
+                value["link"] = [ln for ln in (links if isinstance(links, list) else [links])
+                                 if not (isinstance(ln, dict) and ln.get("relation") == "next")]
+                if not value["link"]:
+                    del value["link"]
+            return value
+
+        for key in keys:
+            template = templates()[key]
+            value = await get(key, f"{base}/{_render(template, patient_id)}")
+            rtype = template.split("?")[0].split("/")[0]
+            if not isinstance(value, dict) or value.get("resourceType") not in ("Bundle", rtype):
+                raise FetchError(f"{key}: the FHIR server's answer is not a FHIR resource of the expected type")
+            out[key] = await rest(key, value) if value.get("resourceType") == "Bundle" else value
+        for key, first in (pages or {}).items():
+            out[key] = await rest(key, first)
     return out
