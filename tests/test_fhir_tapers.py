@@ -384,3 +384,70 @@ def test_an_open_ended_last_step_still_follows_the_others(linter):
     assert at(findings(linter, req("pred", "prednisone", step(10, 14), step(10, None))), "ILD202") == []
     assert at(findings(linter, req("pred", "prednisone", step(7.5, None), step(7.5, None))), "ILD202") == []
     assert at(findings(linter, req("pred", "prednisone", step(7.5, None), step(7.6, None))), "ILD202") != []
+
+
+# fhir.md 2.1, Tapers: a split dose is not a taper. Entries whose `boundsPeriod` dates overlap are
+# given at the same time, whatever the `sequence` reading; entries with the same bounds and no start
+# that differ in their time of day (timing.repeat.timeOfDay / when) are one day's doses, not steps
+# (a taper's steps are not told apart by the time of day). ILD202/ILD302 and the dose sums (ILD501)
+# add them up; the course rules keep the contract's reading (the sum of the steps' bounds).
+def at_time(s: dict, times: list[str], key: str = "timeOfDay") -> dict:
+    s["timing"]["repeat"][key] = times
+    return s
+
+
+@pytest.mark.parametrize("key, am, pm", [("timeOfDay", "08:00:00", "20:00:00"), ("when", "MORN", "EVE")])
+def test_a_split_dose_by_time_of_day_is_summed(linter, key, am, pm):
+    # MMF 2000 mg at 08:00 and 2000 mg at 20:00, each for 90 days: 4000 mg/day (read as two steps, it passed)
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", at_time(step(2000, 90), [am], key), at_time(step(2000, 90), [pm], key)))
+    (f,) = [f for f in fs if f.code == "ILD501"]
+    assert f.order == "mmf" and "together 4000 mg/day > 3000 mg/day" in f.message
+    # prednisone 10 mg twice so: 20 mg PE a day, for 90 days (ILD202, and ILD302: no PCP prophylaxis)
+    fs = findings(linter, req("pred", "prednisone", at_time(step(10, 90), [am], key), at_time(step(10, 90), [pm], key)))
+    assert "total 20 mg PE > 15 mg/day" in [f.message for f in fs if f.code == "ILD202"][0]
+    assert [f.order for f in fs if f.code == "ILD302"] == ["pred"]
+
+
+def test_entries_with_overlapping_dates_are_summed(linter):
+    # the same dates stated outright, sequence or not: given together
+    for seqs in ((None, None), (1, 2)):
+        fs = findings(linter, req("pred", "prednisone", dated(step(10, None, seqs[0]), "2026-03-02", "2026-05-31"),
+                                  dated(step(10, None, seqs[1]), "2026-03-02", "2026-05-31")))
+        assert "total 20 mg PE > 15 mg/day" in [f.message for f in fs if f.code == "ILD202"][0]
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", dated(step(2000, None), "2026-03-02", "2026-05-31"),
+                              dated(step(2000, None), "2026-03-02", "2026-05-31")))
+    assert "together 4000 mg/day > 3000 mg/day" in [f.message for f in fs if f.code == "ILD501"][0]
+    # overlapping by a day (2026-03-16): given together on that day
+    fs = findings(linter, req("pred", "prednisone", dated(step(10, None), "2026-03-02", "2026-03-17"),
+                              dated(step(10, None), "2026-03-16", "2026-03-30")))
+    assert "total 20 mg PE > 15 mg/day" in [f.message for f in fs if f.code == "ILD202"][0]
+
+
+def test_a_taper_at_one_time_of_day_or_with_dates_that_follow_is_not_summed(linter):
+    # successive steps at the same time of day: the largest step (10 mg), not 17.5 mg
+    am = lambda dose, days, seq=None: at_time(step(dose, days, seq), ["08:00:00"])  # noqa: E731
+    assert at(findings(linter, req("pred", "prednisone", am(10, 14), am(7.5, 14))), "ILD202") == []
+    assert at(findings(linter, req("pred", "prednisone", am(10, 14, 1), am(7.5, 14, 2))), "ILD202") == []
+    # other times of day but other bounds: steps, as fhir.md 2.1 reads entries that share no sequence
+    assert at(findings(linter, req("pred", "prednisone", am(10, 14), at_time(step(7.5, 28), ["20:00:00"]))), "ILD202") == []
+    # dates that follow each other (the end of one the start of the next: no day given twice)
+    fs = findings(linter, req("pred", "prednisone", dated(step(10, None), "2026-03-02", "2026-03-16"),
+                              dated(step(10, None), "2026-03-16", "2026-03-30")))
+    assert at(fs, "ILD202") == []
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", dated(step(2000, None), "2026-03-02", "2026-03-16"),
+                              dated(step(2000, None), "2026-03-16", "2026-03-30")))
+    assert at(fs, "ILD501") == []
+    # a real taper keeps its reading: 20 mg for 14 days, then 10 mg (ILD202 on the 20 mg step alone)
+    fs = findings(linter, req("pred", "prednisone", am(20, 14), am(10, 14)))
+    assert at(fs, "ILD202") == [("pred", f"{MR}/dosageInstruction/0/doseAndRate/0/doseQuantity/value")]
+    assert "= 20 mg PE > 15 mg/day" in [f.message for f in fs if f.code == "ILD202"][0]
+
+
+def test_a_split_dose_at_the_limit(linter):
+    def split(drug: str, am: float, pm: float) -> dict:
+        return req("x", drug, at_time(step(am, 90), ["08:00:00"]), at_time(step(pm, 90), ["20:00:00"]))
+
+    assert at(findings(linter, split("prednisone", 7.5, 7.5)), "ILD202") == []  # 15 mg, the limit itself
+    assert at(findings(linter, split("prednisone", 7.5, 7.6)), "ILD202") != []
+    assert at(findings(linter, split("mycophenolate mofetil", 1500, 1500)), "ILD501") == []  # 3000 mg, the maximum
+    assert at(findings(linter, split("mycophenolate mofetil", 1500, 1501)), "ILD501") != []

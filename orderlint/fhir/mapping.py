@@ -736,7 +736,8 @@ class _Mapper:
         self._reason_codes = []
         self._coded: dict[str, list[tuple[str, str, str]]] = {}  # order pointer -> Mapped.coded_names' items
         self._low: dict[int, tuple[Any, Any, str, str]] = {}  # order index -> low bound (dose, unit, dose ptr, unit ptr)
-        self._tapers: list[tuple[str, list[tuple[int, Any]]]] = []  # (MR pointer, [(order index, step key)])
+        # (MR pointer, [(order index, step key)], {step key: the split dose it is part of (_split_doses)})
+        self._tapers: list[tuple[str, list[tuple[int, Any]], dict[Any, Any]]] = []
         first_order_id = None
         for x in res:
             rt = x.r.get("resourceType")
@@ -1700,7 +1701,7 @@ class _Mapper:
         for key, members in groups.items():
             if len(members) > 1:
                 self._concurrent(ptr, label, key, members)
-        self._tapers.append((ptr, keys))
+        self._tapers.append((ptr, keys, _split_doses(made, keys)))
 
     def _concurrent(self, ptr: str, label: str, key: Any, members: list[int]) -> None:
         orders = [self.orders[i] for i in members]
@@ -1741,25 +1742,25 @@ class _Mapper:
             orders = copy.deepcopy(self.orders)
             return {**data, "orders": orders}, orders
 
-        steps = [(ptr, keys) for ptr, keys in self._tapers if len({k for _i, k in keys}) > 1]
+        steps = [(ptr, keys, split) for ptr, keys, split in self._tapers if len({k for _i, k in keys}) > 1]
         if steps:
             vdata, orders = variant()
             origin: dict[str, str] = {}
-            for ptr, keys in steps:
-                self._judge_taper(orders, ptr, keys, origin)
+            for ptr, keys, split in steps:
+                self._judge_taper(orders, ptr, keys, origin, split)
             m.variants.append(Variant(TAPER_CODES, vdata, origin))
             vdata, orders = variant()
             vdata["as_of"] = self.as_of.isoformat()  # the date its steps are dated from
             earlier = False
-            for _ptr, keys in steps:
-                earlier |= self._date_steps(orders, keys)
+            for _ptr, keys, split in steps:
+                earlier |= self._date_steps(orders, keys, split)
             # Lazy only when its sums cannot exceed the main reading's: no step dated before as_of,
             # and no order starting after as_of that a step dated later could meet.
             later = any(isinstance(o.get("start"), str) and o["start"] > self.as_of.isoformat() for o in self.orders)
             m.variants.append(Variant(SUCCESSIVE_CODES, vdata, {}, lazy=not (earlier or later)))
         if self._tapers:
             vdata, orders = variant()
-            for _ptr, keys in self._tapers:
+            for _ptr, keys, _split in self._tapers:
                 live = [i for i, _k in keys if orders[i]["status"] in ("new", "active")]
                 for i in live[1:]:
                     orders[i]["status"] = "on-hold"
@@ -1776,14 +1777,15 @@ class _Mapper:
                     origin[f"/orders/{i}/unit"] = uptr
             m.variants.append(Variant(LOW_BOUND_CODES, vdata, origin))
 
-    def _date_steps(self, orders: list[dict], keys: list[tuple[int, Any]]) -> bool:
+    def _date_steps(self, orders: list[dict], keys: list[tuple[int, Any]], split: Optional[dict[Any, Any]] = None) -> bool:
         """One taper as the rules that sum concurrent orders read it (SUCCESSIVE_CODES): each step
         starts when the one before it ends (its own `boundsPeriod` start, if given, instead), the
         first on as_of; entries of one `sequence` start together. Every step is judged as written
         (none held), so a step over a limit alone, or steps within one 4-week window together,
         still fire. Fail closed: a start is rounded down to the day (steps may overlap by less
         than a day, never leave a gap), and a step after one whose course is not known (open-ended,
-        unreadable) starts on as_of, given with every step before it. True when a step is dated
+        unreadable) starts on as_of, given with every step before it. An entry of a split dose
+        (``split``, _split_doses) starts with the first of its steps dated. True when a step is dated
         before as_of (after a step with a past start): the main reading, where it starts on as_of,
         then does not hold every sum this one does (Variant.lazy)."""
         earlier = False
@@ -1794,20 +1796,29 @@ class _Mapper:
         if all(isinstance(k, int) for k in order):
             order.sort()  # `sequence` gives the order of the steps
         day: Optional[float] = 0.0  # days from as_of at which the next step starts; None: not known
+        split = split or {}
+        begins: dict[Any, Optional[float]] = {}
         for k in order:
             members = [orders[i] for i in groups[k]]
             own = [_dt.date.fromisoformat(o["start"]) for o in members if isinstance(o.get("start"), str)]
-            begin = float((min(own) - self.as_of).days) if own else day
+            c = split.get(k)
+            with_ = c is not None and c in begins
+            begin = begins[c] if with_ else float((min(own) - self.as_of).days) if own else day
+            if c is not None and not with_:
+                begins[c] = begin
             for o in members:
                 if "start" not in o and begin is not None:
                     o["start"] = (self.as_of + _dt.timedelta(days=math.floor(begin))).isoformat()
                     earlier |= begin < 0
             lengths = [_step_days(o) for o in members]
             known = [x for x in lengths if x is not None]
-            day = None if begin is None or len(known) != len(lengths) else begin + max(known)
+            end = None if begin is None or len(known) != len(lengths) else begin + max(known)
+            # given with an earlier step: the next step starts after both (never before that)
+            day = (None if end is None or day is None else max(day, end)) if with_ else end
         return earlier
 
-    def _judge_taper(self, orders: list[dict], ptr: str, keys: list[tuple[int, Any]], origin: dict[str, str]) -> None:
+    def _judge_taper(self, orders: list[dict], ptr: str, keys: list[tuple[int, Any]], origin: dict[str, str],
+                     split: Optional[dict[Any, Any]] = None) -> None:
         """One taper as ILD202/ILD302 and the course rules read it: its largest step (by daily
         amount) active with the course of the whole taper (the sum of its steps' bounds, the
         longest of concurrent entries; open-ended if any step is), its other steps held."""
@@ -1844,7 +1855,7 @@ class _Mapper:
         if len(bases) > 1:
             return
         best = max(groups, key=sizes.__getitem__)
-        kept = self._given_with_largest(orders, groups, sizes, best)
+        kept = self._given_with_largest(orders, groups, sizes, best, split or {})
         days: Optional[float] = 0.0
         for members in groups.values():
             lengths = [_course_days(orders[i]) for i in members]
@@ -1866,29 +1877,41 @@ class _Mapper:
                     o["duration"] = {"value": round(days, 4), "unit": "d"}
                 origin[f"/orders/{i}/duration"] = origin[f"/orders/{i}/doses"] = _p(ptr, "dosageInstruction")
 
-    def _given_with_largest(self, orders: list[dict], groups: dict[Any, list[int]], sizes: dict[Any, float], best: Any) -> set[Any]:
+    def _given_with_largest(self, orders: list[dict], groups: dict[Any, list[int]], sizes: dict[Any, float], best: Any,
+                            split: Optional[dict[Any, Any]] = None) -> set[Any]:
         """The steps a taper is judged through by ILD202/ILD302 and the course rules: its largest step,
         or, when a step before the last has no known course (open-ended, unreadable), the steps given
         at the same time whose daily amounts add up to most. fhir.md 2.1 reads entries that share no
         `sequence` as successive steps, but an open-ended step is never followed by another: as in the
         dating of the steps for ILD501/ILD206 (_date_steps), a step after one whose course is not known
         starts on as_of, given with the steps before it. Two open-ended entries of prednisone 10 mg
-        (08:00 and 20:00) were judged as a 10 mg step, not 20 mg a day."""
+        (08:00 and 20:00) were judged as a 10 mg step, not 20 mg a day. Likewise steps whose own
+        `boundsPeriod` dates overlap (whatever their `sequence`), and the entries of a split dose
+        (``split``, _split_doses: the same bounds at other times of the day), are given together: MMF
+        2000 mg at 08:00 and at 20:00, each for 90 days, was judged as a 2000 mg step."""
+        split = split or {}
         seq = list(groups)
         if all(isinstance(k, int) for k in seq):
             seq.sort()  # `sequence` gives the order of the steps
         length = {k: [_step_days(orders[i]) for i in groups[k]] for k in seq}
-        if all(None not in length[k] for k in seq[:-1]):
+        dated = any(isinstance(orders[i].get("start"), str) for k in seq for i in groups[k])
+        if not split and not dated and all(None not in length[k] for k in seq[:-1]):
             return {best}  # successive steps: each ends before the next begins
         spans: list[tuple[float, float, Any]] = []  # (first day, day after, step), as _date_steps dates them
+        begins: dict[Any, Optional[float]] = {}
         day: Optional[float] = 0.0
         for k in seq:
             own = [_dt.date.fromisoformat(orders[i]["start"]) for i in groups[k] if isinstance(orders[i].get("start"), str)]
-            begin = float((min(own) - self.as_of).days) if own else day
+            c = split.get(k)
+            with_ = c is not None and c in begins
+            begin = begins[c] if with_ else float((min(own) - self.as_of).days) if own else day
+            if c is not None and not with_:
+                begins[c] = begin
             first = begin if begin is not None else 0.0  # no start: as_of
             known = [x for x in length[k] if x is not None]
             spans.append((first, first + max(known) if len(known) == len(length[k]) else math.inf, k))
-            day = None if begin is None or len(known) != len(length[k]) else begin + max(known)
+            end = None if begin is None or len(known) != len(length[k]) else begin + max(known)
+            day = (None if end is None or day is None else max(day, end)) if with_ else end
         kept, most = {best}, sizes[best]
         for first, _end, _k in spans:
             together = {k for b, e, k in spans if b <= first < e}
@@ -2616,6 +2639,42 @@ def _strength(s: Any) -> Optional[dict]:
         return None
     value = num["value"] * (1000 if num.get("code") == "g" else 1) / den_v
     return {"value": value, "unit": "mg"}
+
+
+def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]]) -> dict[Any, Any]:
+    """The entries of one MedicationRequest that are one day's doses, not taper steps (fhir.md 2.1,
+    Tapers): {step key: one key naming its split dose}, for every step of one. Two entries of other steps are so
+    when their bounds (boundsDuration, boundsPeriod, boundsRange, count, countMax) are the same, with
+    no `boundsPeriod` start (dated entries are judged by their dates), and their times of day
+    (timing.repeat.timeOfDay, when) are given and differ: a taper's steps are not told apart by the
+    time of day. MMF 2000 mg at 08:00 and 2000 mg at 20:00, each for 90 days, read as two steps one
+    after the other, was never 4000 mg a day. Entries that share a sequence are concurrent already."""
+    import json
+
+    by_bounds: dict[str, list[tuple[Any, str]]] = {}  # bounds -> [(step key, times)]
+    for (_idx, _o, di), (_i, key) in zip(made, keys):
+        rep = _dig(di, "timing", "repeat")
+        if not isinstance(rep, dict) or _dig(rep, "boundsPeriod", "start") is not None:
+            continue
+        times = {k: rep[k] for k in ("timeOfDay", "when") if rep.get(k) not in (None, [], "")}
+        if times:
+            bounds = json.dumps({k: rep.get(k) for k in ("boundsDuration", "boundsPeriod", "boundsRange", "count", "countMax")},
+                                sort_keys=True, default=str)
+            by_bounds.setdefault(bounds, []).append((key, json.dumps(times, sort_keys=True, default=str)))
+    parent: dict[Any, Any] = {}
+
+    def root(k: Any) -> Any:
+        while parent.get(k, k) != k:
+            k = parent[k]
+        return k
+
+    for entries in by_bounds.values():
+        if len({t for _k, t in entries}) > 1 and len({k for k, _t in entries}) > 1:  # other times of day, other steps
+            first = root(entries[0][0])
+            for k, _t in entries:
+                parent[root(k)] = first
+                parent.setdefault(k, first)
+    return {k: root(k) for k in parent}
 
 
 def _per_day(freq: Any) -> Optional[float]:
