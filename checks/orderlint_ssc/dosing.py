@@ -8,7 +8,7 @@ needs a weight or BSA the document lacks is OL003 (via ``reg.amount``); the rule
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional
+from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional, Sequence
 
 from orderlint.normalize import starts_within
 from orderlint.rules import Hit, Need, Option, Options, render, rule
@@ -487,8 +487,9 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
 )
 def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     yield from _check(reg, opts, _MAXIMA_ROWS, above=True)
-    if reg.active("mycophenolate"):
-        yield from _bare_mycophenolate(reg, opts)
+    mycophenolate = reg.active(_BARE)
+    if mycophenolate and any(o.drug is not None and o.drug.name == _BARE for o in mycophenolate):
+        yield from _bare_mycophenolate(reg, opts, mycophenolate)
 
 
 #: The class-level name that may be either form (clinical-facts.md section 6: map it to both).
@@ -496,14 +497,14 @@ _BARE = "mycophenolate"
 _FORM_OPTION = dict(_FORMS)
 
 
-def _bare_mycophenolate(reg: "Regimen", opts: Options) -> Iterator[Hit]:
+def _bare_mycophenolate(reg: "Regimen", opts: Options, active: Sequence["Order"]) -> Iterator[Hit]:
     """Bare 'mycophenolate' may be mycophenolate mofetil or mycophenolic acid (clinical-facts.md
     section 6), so its dose cannot be judged by one form's maximum (OL003 says so). A dose above
     the larger of the two maxima is above the maximum whichever form is meant: 3 g twice daily
     (6 g/day) was only OL003, a warning. Given at the same time as other mycophenolate orders,
     each counts as its share of its own form's maximum, a bare order as its share of the larger
     one (the smallest it can be), as _forms_summed counts MMF with MPA."""
-    family = [o for o in reg.active(_BARE)
+    family = [o for o in active
               if o.drug is not None and (o.route is None or o.route in SYSTEMIC_ROUTES)
               and (o.drug.name == _BARE or o.drug.name in _FORM_OPTION)]
     bare = [o for o in family if o.drug is not None and o.drug.name == _BARE]
