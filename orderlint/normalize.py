@@ -798,10 +798,7 @@ _SKIP_CLAUSE = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bsurface\s+anti-?bod|
 #: read as two parts, the surface antibody's skipped and HBsAg's read (the whole clause was skipped).
 _ASSAY_START = re.compile(
     r"(?:\bhep(?:atitis)?[- ]?b\s+)?(?:anti[- ]?hb[sce]\b|\bhb[sce][- ]?(?:ag|ab)\b|\bsurface\s+anti|\bcore\s+anti"
-    r"|\bhbv\s*dna\b)|(?:\b(?:nil|mitogen|internal)\s+)?\bcontrols?\b")
-#: A clause after the first that starts by naming a positive or negative control: the word is its
-#: name ('QuantiFERON negative, positive control reactive'); in the first clause it may be the result.
-_NAMED_CONTROL = re.compile(r"\s*(?:positive|negative)\s+(?=controls?\b)")
+    r"|\bhbv\s*dna\b)|(?:\b(?:positive|negative|nil|mitogen|internal)\s+)?\bcontrols?\b")
 #: The words a skipped part may hold besides its reading: a part with any other word is read.
 _SKIPPED_NAMES = frozenset({
     "anti", "hbs", "hbsab", "ab", "surface", "antibody", "antibodies", "hep", "hepatitis", "b", "immune", "immunity",
@@ -847,9 +844,7 @@ def _reading(result: str, activity: bool = False) -> str:
             return head  # 'Negative (nil 0.05, TB-nil 0.01, mitogen >10)': the word decides, the values are the tubes'
     reading = None  # no part read yet: every part read decides (the worst), an unknown one too
     skipped = False
-    for n, clause in enumerate(_CLAUSE.split(text)):
-        if n and _NAMED_CONTROL.match(clause):
-            clause = _NAMED_CONTROL.sub("", clause, 1)  # ', positive control reactive': the control's name
+    for clause in _CLAUSE.split(text):
         if _SKIP_CLAUSE.search(clause) is None:
             parts: Iterable[str] = (clause,)
         else:
