@@ -789,7 +789,7 @@ _PENDING = re.compile(r"^\W*(?:pending|awaiting(?: results?)?|awaited|to follow|
 #: or a word ('1e+5', 'anti-HBc') is neither.
 _RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")
 #: Clause breaks: ',' ';' and a full stop not inside a number ('HBsAg negative. Anti-HBc negative').
-_CLAUSE = re.compile(r"[,;]|(?<!\bneg)(?<!\bpos)\.(?!\d)")  # 'Neg. for HBsAg' is one clause
+_CLAUSE = re.compile(r"[,;]|\.(?!\d)")
 #: What says nothing of the patient's status: hepatitis B surface antibody (anti-HBs, HBsAb, 'surface
 #: antibody'), whose positive result is immunity (vaccination), not infection; and a test's control.
 _SKIP_CLAUSE = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bsurface\s+anti-?bod|\bcontrols?\b")
@@ -799,28 +799,17 @@ _SKIP_CLAUSE = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bsurface\s+anti-?bod|
 _ASSAY_START = re.compile(
     r"(?:\bhep(?:atitis)?[- ]?b\s+)?(?:anti[- ]?hb[sce]\b|\bhb[sce][- ]?(?:ag|ab)\b|\bsurface\s+anti|\bcore\s+anti"
     r"|\bhbv\s*dna\b)|(?:\b(?:positive|negative|nil|mitogen|internal)\s+)?\bcontrols?\b")
-#: The words a skipped part may hold besides its reading: a part with any other word is read.
-_SKIPPED_NAMES = frozenset({
-    "anti", "hbs", "hbsab", "ab", "surface", "antibody", "antibodies", "hep", "hepatitis", "b", "immune", "immunity",
-    "vaccinated", "vaccination", "vaccine", "titre", "titer", "level", "quantitative", "miu", "iu", "ml", "l",
-    "control", "controls", "nil", "mitogen", "internal", "valid", "ok", "acceptable", "adequate", "ve", "result"})
-_WORD = re.compile(r"[a-z]+")
 #: A result that starts with the words that decide it, followed by a parenthesis of an IGRA's tube
 #: values only ('Negative (nil 0.05, TB-nil 0.01, mitogen >10)'): the parenthesis is not read.
 _TUBE_VALUES = re.compile(r"^([^()]*)\(([\s\d.,:;<>=+/-]|\b(?:nil|tb|ag|antigen|mitogen|minus|iu|ml)\b|\btb[12]\b)*\)\W*$")
 _READING_VOCABULARY = _POSITIVE_WORDS | _NEGATIVE_WORDS | _UNSURE_WORDS | _NEGATIONS | _ACTIVITY_ABNORMAL | _ACTIVITY_NORMAL | {"for", "and", "ve", "result"}
-_SKIPPED_WORDS = _SKIPPED_NAMES | _READING_VOCABULARY
 
 
 def result_reading(result: str, activity: bool = False) -> str:
-    """How a test's stated result reads: "positive", "indeterminate", "negative", "unknown"
-    (free text none of these words decide: '1520 mIU/mL'), or "silent" (it speaks only of a hepatitis
-    B surface antibody or a control: below negative, so another result decides; alone not negative).
-    Read by clause (',' ';' or a full stop not in a number), the worst clause deciding wherever it
-    stands ('anti-HBc 2.3 S/CO, HBsAg negative' is unknown); any positive word or '+' not negated wins
-    over negative words ("HBsAg negative, anti-HBc positive" is positive). A clause naming a surface
-    antibody or a control is read per assay (_ASSAY_START), the part of those skipped only when it
-    holds no other word (_SKIPPED_WORDS). ``activity``: an enzyme activity (TPMT, G6PD), where absent,
+    """How a test's stated result reads: "positive", "indeterminate", "negative", or "unknown"
+    (free text none of these words decide: '1520 mIU/mL'). Read by clause (',' ';'), the worst
+    clause deciding; any positive word or '+' not negated wins over negative words ("HBsAg negative,
+    anti-HBc positive" is positive). ``activity``: an enzyme activity (TPMT, G6PD), where absent,
     undetected or low activity is the finding and normal, present or '*1/*1' is not. Memoized: a
     stream repeats few texts."""
     memo = _READINGS[activity]
@@ -851,9 +840,9 @@ def _reading(result: str, activity: bool = False) -> str:
             starts = [m.start() for m in _ASSAY_START.finditer(clause)]
             parts = [clause[i:j] for i, j in zip([0, *starts], [*starts, len(clause)])]
         for part in parts:
-            if _SKIP_CLAUSE.search(part) and _SKIPPED_WORDS.issuperset(_WORD.findall(part)):
+            if _SKIP_CLAUSE.search(part):
                 skipped = True
-                continue  # other words ('anti-HBs positive hepatitis B DNA detected'): read, not skipped
+                continue
             if not part.strip(" \t\n()[]:/"):
                 continue  # nothing written ('negative.', 'negative,')
             got = _activity_clause(part) if activity else _clause(part)
