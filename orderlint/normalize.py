@@ -773,13 +773,11 @@ _POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present
                              "deficiency", "poor"})
 _NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "absent", "normal"})
 _UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid"})
-_NEGATIONS = frozenset({"not", "non", "no", "none"})  # 'none detected'
+_NEGATIONS = frozenset({"not", "non", "no"})
 #: An enzyme activity (TPMT, G6PD): absent or undetected activity is the deficiency.
 _ACTIVITY_ABNORMAL = frozenset({"absent", "undetected", "deficient", "deficiency", "poor", "low", "abnormal", "reduced"})
 _ACTIVITY_NORMAL = frozenset({"normal", "present", "detected"})
-#: "silent": the result speaks only of what says nothing of the patient's status (a surface antibody,
-#: a control): below negative, so another assay's result decides; alone it is not negative (ILD408).
-_READING_RANK = {"silent": -1, "negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
+_READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
 #: Words saying that an ordered test's result is not in yet ('pending'): written as the result of an
 #: ordered test they are no result; any other text there that decides nothing ('hCG 1520 mIU/mL')
 #: is read, not negative.
@@ -788,20 +786,10 @@ _PENDING = re.compile(r"^\W*(?:pending|awaiting(?: results?)?|awaited|to follow|
 #: Words; '+ve' and '-ve'; and a sign standing alone ('+', '(+)', 'HBsAg -'): a sign inside a number
 #: or a word ('1e+5', 'anti-HBc') is neither.
 _RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")
-#: Clause breaks: ',' ';' and a full stop not inside a number ('HBsAg negative. Anti-HBc negative').
-_CLAUSE = re.compile(r"[,;]|\.(?!\d)")
-#: What says nothing of the patient's status: hepatitis B surface antibody (anti-HBs, HBsAb, 'surface
-#: antibody'), whose positive result is immunity (vaccination), not infection; and a test's control.
-_SKIP_CLAUSE = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bsurface\s+anti-?bod|\bcontrols?\b")
-#: Where, in a clause that names what _SKIP_CLAUSE skips, a new assay's part starts: a hepatitis B
-#: assay's name, or a control's ('mitogen control'), so that 'HBsAg positive anti-HBs positive' is
-#: read as two parts, the surface antibody's skipped and HBsAg's read (the whole clause was skipped).
-_ASSAY_START = re.compile(
-    r"(?:\bhep(?:atitis)?[- ]?b\s+)?(?:anti[- ]?hb[sce]\b|\bhb[sce][- ]?(?:ag|ab)\b|\bsurface\s+anti|\bcore\s+anti"
-    r"|\bhbv\s*dna\b)|(?:\b(?:positive|negative|nil|mitogen|internal)\s+)?\bcontrols?\b")
-#: A result that starts with the words that decide it, followed by a parenthesis of an IGRA's tube
-#: values only ('Negative (nil 0.05, TB-nil 0.01, mitogen >10)'): the parenthesis is not read.
-_TUBE_VALUES = re.compile(r"^([^()]*)\(([\s\d.,:;<>=+/-]|\b(?:nil|tb|ag|antigen|mitogen|minus|iu|ml)\b|\btb[12]\b)*\)\W*$")
+_CLAUSE = re.compile(r"[,;]")
+#: Clauses that say nothing of the patient's status: a test's control, and hepatitis B surface
+#: antibody (anti-HBs, HBsAb), whose positive result is immunity (vaccination), not infection.
+_SKIP_CLAUSE = re.compile(r"\bcontrol\b|anti-?hbs\b|\bhbsab\b|\bhbs-?ab\b")
 _READING_VOCABULARY = _POSITIVE_WORDS | _NEGATIVE_WORDS | _UNSURE_WORDS | _NEGATIONS | _ACTIVITY_ABNORMAL | _ACTIVITY_NORMAL | {"for", "and", "ve", "result"}
 
 
@@ -826,32 +814,15 @@ _READINGS: tuple[dict[str, str], dict[str, str]] = ({}, {})  # by activity: Fals
 
 def _reading(result: str, activity: bool = False) -> str:
     text = result.lower()
-    tubes = _TUBE_VALUES.match(text) if "(" in text else None
-    if tubes is not None:
-        head = _reading(tubes.group(1), activity)
-        if head != "unknown" and head != "silent":
-            return head  # 'Negative (nil 0.05, TB-nil 0.01, mitogen >10)': the word decides, the values are the tubes'
-    reading = None  # no part read yet: every part read decides (the worst), an unknown one too
-    skipped = False
-    for clause in _CLAUSE.split(text):
-        if _SKIP_CLAUSE.search(clause) is None:
-            parts: Iterable[str] = (clause,)
-        else:
-            starts = [m.start() for m in _ASSAY_START.finditer(clause)]
-            parts = [clause[i:j] for i, j in zip([0, *starts], [*starts, len(clause)])]
-        for part in parts:
-            if _SKIP_CLAUSE.search(part):
-                skipped = True
-                continue
-            if not part.strip(" \t\n()[]:/"):
-                continue  # nothing written ('negative.', 'negative,')
-            got = _activity_clause(part) if activity else _clause(part)
-            if reading is None or _READING_RANK[got] > _READING_RANK[reading]:
-                reading = got
-            if reading == "positive":
-                return reading
-    if reading is None:
-        return "silent" if skipped else "unknown"
+    reading = "unknown"
+    for clause in _CLAUSE.split(text) if ("," in text or ";" in text) else (text,):
+        if _SKIP_CLAUSE.search(clause):
+            continue
+        got = _activity_clause(clause) if activity else _clause(clause)
+        if _READING_RANK[got] > _READING_RANK[reading] or reading == "unknown":
+            reading = got
+        if reading == "positive":
+            break
     return reading
 
 

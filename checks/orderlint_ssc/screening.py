@@ -280,8 +280,7 @@ _WHY_NEGATIVE = {
     "g6pd": "G6PD deficiency: dapsone causes haemolysis",
 }
 #: How each reading is said in the finding.
-_SAID = {"positive": "is positive", "indeterminate": "is indeterminate", "unknown": "is not read as negative",
-         "silent": "is not read as negative"}
+_SAID = {"positive": "is positive", "indeterminate": "is indeterminate", "unknown": "is not read as negative"}
 _ACTIVITY_TESTS = frozenset({"tpmt", "g6pd"})  # a finding there is abnormal activity, not a positive test
 #: Tests whose positive result passes with time: a pregnancy ends, and ILD404 asks for a test within
 #: its 14-day window. Every other test's positive result is read at any age until a later result of
@@ -310,18 +309,9 @@ _PASSING = frozenset({"pregnancy"})
     ),
     notes=(
         "Results are read by their words: positive, reactive, detected, abnormal, deficient, poor or a lone '+' "
-        "read positive (unless negated by not, no or none: 'none detected'); negative, non-reactive, normal or a "
-        "lone '-' read negative (negated, positive: 'not negative'); indeterminate, equivocal, borderline, "
-        "inconclusive or invalid read indeterminate. A result is read by clause (',' ';' or a full stop not in a "
-        "number), the worst clause deciding, and a clause no word decides is not negative wherever it stands. The "
-        "hepatitis B surface antibody (anti-HBs, HBsAb, 'surface antibody': immunity, not infection) and a test's "
-        "control say nothing: a clause naming one is read per assay and their part skipped ('HBsAg negative "
-        "anti-HBs positive' is negative); a result of nothing else is not negative, though any other result of "
-        "the test decides before it. A result whose first words decide it followed by a parenthesis of an IGRA's "
-        "tube values only ('Negative (nil 0.05, TB-nil 0.01, mitogen >10)') is read by those words. A number is "
-        "not read ('<5 mIU/mL': the reading does not know the test's units). A TPMT intermediate metabolizer reads "
-        "indeterminate: CPIC 2018 reduces the dose, which this rule does not check (waive it with the reduced "
-        "dose). On one date the worse result of an assay counts. A test resulted with no "
+        "read positive (unless negated: 'not detected'); negative, non-reactive, normal or a lone '-' read "
+        "negative (negated, positive: 'not negative'); indeterminate, equivocal, borderline, inconclusive or "
+        "invalid read indeterminate. On one date the worse result of an assay counts. A test resulted with no "
         "result stated reads as 'done'. A positive result before the look-back window counts until a later "
         "result of its assay reads negative (anti-HBc, a latent TB test, TPMT, G6PD); a positive pregnancy "
         "test only within its window (a pregnancy ends, and ILD404 asks for a test within 14 days). A result "
@@ -393,9 +383,8 @@ def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 
 
 #: What a result that must be negative may not read as: a text none of the words decide (a number,
-#: 'done') does not show it negative, nor one that speaks only of a surface antibody or a control
-#: (result_reading's "silent": read below negative, another assay decides; deciding, it shows nothing).
-_NOT_NEGATIVE = frozenset({"positive", "indeterminate", "unknown", "silent"})
+#: 'done') does not show it negative.
+_NOT_NEGATIVE = frozenset({"positive", "indeterminate", "unknown"})
 
 
 RULES = [
