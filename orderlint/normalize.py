@@ -781,8 +781,8 @@ _READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
 #: Words saying that an ordered test's result is not in yet ('pending'): written as the result of an
 #: ordered test they are no result; any other text there that decides nothing ('hCG 1520 mIU/mL')
 #: is read, not negative.
-_PENDING = re.compile(r"^\W*(?:pending|awaiting(?: results?)?|awaited|to follow|not yet (?:resulted|reported|back|available)"
-                      r"|in progress|sent|collected|requested|ordered|tbc|tbd|n/?a)\W*$", re.IGNORECASE)
+_PENDING = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|in process|sent|collected|received|drawn"
+                      r"|scheduled|booked|requested|ordered|tbc|tbd|n/?a)\b", re.IGNORECASE)
 #: Words; '+ve' and '-ve'; and a sign standing alone ('+', '(+)', 'HBsAg -'): a sign inside a number
 #: or a word ('1e+5', 'anti-HBc') is neither.
 _RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")
