@@ -69,7 +69,8 @@ def amounts_of(f: Finding) -> Amounts:
     2026-03-09" be covered by an entry of "ends on 2026-05-20" (its day grew, nothing else), an earlier
     end, which is worse. The days between two dates grow when it is worse (an end before the course
     it covers, a start after the day protection is needed) and stay the same when every date moves
-    with the evaluation date."""
+    with the evaluation date. A single date is kept as its day number: a later one (a new positive
+    result) is not covered by an entry of an earlier one."""
     message = f.message
     dates = []
     for m in _DATE.finditer(message):
@@ -80,6 +81,9 @@ def amounts_of(f: Finding) -> Amounts:
     if dates:
         message = _DATE.sub(lambda m: " " if _is_date(m.group()) else m.group(), message)
     gaps = tuple(float(abs((b - a).days)) for a, b in zip(dates, dates[1:]))
+    if len(dates) == 1:
+        # One date (a result of that day): a later one is a new event, not the one recorded.
+        gaps = (float(dates[0].toordinal()),)
     return tuple(float(m) for m in _NUMBER.findall(message)) + gaps
 
 

@@ -303,3 +303,17 @@ def test_standard_input_is_keyed_by_document_id(tmp_path):
     assert run_cli("check", "-", "-q", "--baseline", str(base), input=fires).exit_code == 0
     doc["id"] = "another-patient"
     assert run_cli("check", "-", "-q", "--baseline", str(base), input=json.dumps(doc)).exit_code == 1
+
+
+def test_a_single_date_is_one_amount_so_a_later_result_is_not_covered():
+    # ILD408's "pregnancy result of <date> is positive": with dates dropped it had no amount left,
+    # so an entry for a November positive covered a new positive of February.
+    from types import SimpleNamespace
+
+    from orderlint.baseline import amounts_of, covers
+
+    old = amounts_of(SimpleNamespace(message="the pregnancy result of 2025-11-27 is positive"))
+    new = amounts_of(SimpleNamespace(message="the pregnancy result of 2026-02-27 is positive"))
+    assert old == (float(date(2025, 11, 27).toordinal()),)
+    assert not covers(old, new, "the pregnancy result of 2026-02-27 is positive")
+    assert covers(old, old, "the pregnancy result of 2025-11-27 is positive")
