@@ -102,6 +102,8 @@ _DILUENT_WORDS = frozenset(
 # Known names this short ('hc', 'mp', 'ta') held inside an unknown name do not make it an error
 # (Vocabulary.checked_names_in): 'Anusol HC', 'Cipro HC', 'Vitamin D3 MP' are other products.
 _SHORT_NAME = 2
+#: Routes by which a two-letter alias inside an unknown name still names the drug (no suffix product).
+_PARENTERAL = frozenset({"iv", "im", "sc"})
 # Dose-form words that say the route (the name then implies it: 'tacrolimus 0.1 % Topical Ointment').
 _FORM_ROUTES = {
     "topical": "topical", "ointment": "topical", "cream": "topical", "gel": "topical",
@@ -717,15 +719,16 @@ class Vocabulary:
         else by the route the name or the text's form words state: a brand sold for the eye,
         'ointment', is no systemic order; rules.md, Systemic routes), leaving out names of two
         letters or fewer ('hc', 'mp', 'ta'): inside other words they are mostly a product's
-        suffix ('Anusol HC', 'Vitamin D3 MP'), not the drug (the name stays unknown, a warning)."""
+        suffix ('Anusol HC', 'Vitamin D3 MP'), not the drug (the name stays unknown, a warning),
+        unless the order is given by injection ('MP pulse' IV 1000 mg passed as a warning)."""
         given = name_key(text).split()
         routes = {_FORM_ROUTES[w] for w in given if w in _FORM_ROUTES}
         text_route = routes.pop() if len(routes) == 1 else None
         order_route = route
         out = []
         for k in self.contained_names(text):
-            if len(k) - k.count(" ") <= _SHORT_NAME:
-                continue
+            if len(k) - k.count(" ") <= _SHORT_NAME and order_route not in _PARENTERAL:
+                continue  # by injection a product suffix is unlikely: 'MP pulse' IV is methylprednisolone
             d = self.drugs[self._names[k]]
             route = order_route if order_route is not None else self._name_route.get(k, text_route)
             if self.is_checked_by(d, checked, route):
