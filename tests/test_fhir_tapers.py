@@ -451,3 +451,30 @@ def test_a_split_dose_at_the_limit(linter):
     assert at(findings(linter, split("prednisone", 7.5, 7.6)), "ILD202") != []
     assert at(findings(linter, split("mycophenolate mofetil", 1500, 1500)), "ILD501") == []  # 3000 mg, the maximum
     assert at(findings(linter, split("mycophenolate mofetil", 1500, 1501)), "ILD501") != []
+
+
+def test_a_titration_whose_steps_have_a_sequence_is_no_split_dose(linter):
+    # MMF 1000 mg at 08:00 and 20:00 (sequence 1), then 1500 mg at 08:00 and 20:00 (sequence 2), 14 days
+    # each: fhir.md 2.1 reads the sequences as steps; the split-dose reading summed all four entries
+    # (5000 mg/day, ILD501, an error on a standard titration). Each step is 2000, then 3000 mg/day.
+    def dose(mg: float, seq: int, time: str) -> dict:
+        return at_time(step(mg, 14, seq), [time])
+
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", dose(1000, 1, "08:00:00"), dose(1000, 1, "20:00:00"),
+                              dose(1500, 2, "08:00:00"), dose(1500, 2, "20:00:00")))
+    assert at(fs, "ILD501") == []
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", dose(1000, 1, "08:00:00"), dose(1000, 1, "20:00:00"),
+                              dose(1600, 2, "08:00:00"), dose(1500, 2, "20:00:00")))
+    assert at(fs, "ILD501") != []  # the boundary: a step of 3100 mg/day is still above the maximum
+
+
+def test_taper_steps_with_start_dates_only_follow_one_another(linter):
+    # Prednisone 10 mg from 03-02, 7.5 mg from 03-09, 5 mg from 03-16 (sequence 1-3, boundsPeriod start
+    # only): each step ends when the next dated one begins; they were summed (22.5 mg, ILD202 error on a
+    # correct taper). Two steps dated the same day are given together (the boundary).
+    fs = findings(linter, req("pred", "prednisone", dated(step(10, None, 1), "2026-03-02"),
+                              dated(step(7.5, None, 2), "2026-03-09"), dated(step(5, None, 3), "2026-03-16")))
+    assert at(fs, "ILD202") == []
+    fs = findings(linter, req("pred", "prednisone", dated(step(10, None, 1), "2026-03-02"),
+                              dated(step(7.5, None, 2), "2026-03-02")))
+    assert at(fs, "ILD202") != []

@@ -1912,6 +1912,17 @@ class _Mapper:
             spans.append((first, first + max(known) if len(known) == len(length[k]) else math.inf, k))
             end = None if begin is None or len(known) != len(length[k]) else begin + max(known)
             day = (None if end is None or day is None else max(day, end)) if with_ else end
+        # A step whose course is not known but that has its own start ends when a later step that has
+        # its own start begins (a taper written with start dates only: 10 mg from 12-01, 7.5 mg from
+        # 12-08); the steps were summed (22.5 mg, ILD202 on a correct taper). Undated steps after an
+        # open-ended one stay given with it.
+        dated_starts = [(n, b) for n, (b, _e, k) in enumerate(spans)
+                        if any(isinstance(orders[i].get("start"), str) for i in groups[k])]
+        for n, (b, e, k) in enumerate(spans):
+            if e == math.inf and any(m == n for m, _ in dated_starts):
+                later = [b2 for m, b2 in dated_starts if m > n and b2 > b]
+                if later:
+                    spans[n] = (b, min(later), k)
         kept, most = {best}, sizes[best]
         for first, _end, _k in spans:
             together = {k for b, e, k in spans if b <= first < e}
@@ -2648,7 +2659,9 @@ def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]])
     no `boundsPeriod` start (dated entries are judged by their dates), and their times of day
     (timing.repeat.timeOfDay, when) are given and differ: a taper's steps are not told apart by the
     time of day. MMF 2000 mg at 08:00 and 2000 mg at 20:00, each for 90 days, read as two steps one
-    after the other, was never 4000 mg a day. Entries that share a sequence are concurrent already."""
+    after the other, was never 4000 mg a day. Entries that share a sequence are concurrent already, and
+    entries with a sequence are steps as it orders them (a titration at 08:00 and 20:00 per step was
+    summed across its steps)."""
     import json
 
     by_bounds: dict[str, list[tuple[Any, str]]] = {}  # bounds -> [(step key, times)]
@@ -2656,6 +2669,8 @@ def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]])
         rep = _dig(di, "timing", "repeat")
         if not isinstance(rep, dict) or _dig(rep, "boundsPeriod", "start") is not None:
             continue
+        if isinstance(di, dict) and di.get("sequence") is not None:
+            continue  # a stated sequence orders the steps (fhir.md 2.1): an MMF titration is no split dose
         times = {k: rep[k] for k in ("timeOfDay", "when") if rep.get(k) not in (None, [], "")}
         if times:
             bounds = json.dumps({k: rep.get(k) for k in ("boundsDuration", "boundsPeriod", "boundsRange", "count", "countMax")},
