@@ -331,17 +331,23 @@ def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Ord
     for together in reg.given_together([o for o, _, _ in members]):
         if len({o.name for o in together}) < 2 or all(o.index in over for o in together):
             continue  # one form: its own sum (_summed) judges it; each over alone: their own findings say it
-        parts = [(o, *share[o.index]) for o in together]
-        total = round(sum(100 * v / bound for _, v, bound in parts), 2)
-        if total > 100:
-            top = max(parts, key=lambda p: p[1] / p[2])[0]
-            shown = " + ".join(f"order {o.ref!r} {o.describe()} = {fmt(v)} mg/day, {fmt(100 * v / bound)}% of {fmt(bound)} mg/day"
-                               for o, v, bound in parts)
-            yield Hit(
-                f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate "
-                "(mycophenolate mofetil and mycophenolic acid are two forms of one drug, each counted against its own maximum)",
-                f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top),
-            )
+        hit = _shares_over([(o, *share[o.index]) for o in together],
+                           "mycophenolate mofetil and mycophenolic acid are two forms of one drug, each counted against its own maximum")
+        if hit is not None:
+            yield hit
+
+
+def _shares_over(parts: list[tuple["Order", float, float]], counted: str) -> Optional[Hit]:
+    """The finding of mycophenolate orders given together, (order, mg/day, its maximum) each, when
+    their shares of their maxima add up to more than 100%; ``counted`` says how they were counted."""
+    total = round(sum(100 * v / bound for _, v, bound in parts), 2)
+    if total <= 100:
+        return None
+    top = max(parts, key=lambda p: p[1] / p[2])[0]
+    shown = " + ".join(f"order {o.ref!r} {o.describe()} = {fmt(v)} mg/day, {fmt(100 * v / bound)}% of {fmt(bound)} mg/day"
+                       for o, v, bound in parts)
+    return Hit(f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate ({counted})",
+               f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top))
 
 
 #: The 4-week row's window, in days (administrations that start on days 0 to 27).
@@ -532,17 +538,10 @@ def _bare_mycophenolate(reg: "Regimen", opts: Options, active: Sequence["Order"]
     for together in reg.given_together(counted):
         if not any(o.drug is not None and o.drug.name == _BARE for o in together) or all(o.index in over for o in together):
             continue
-        parts = [(o, daily[o.index], bounds[o.drug.name]) for o in together if o.drug is not None]
-        total = round(sum(100 * v / bound for _, v, bound in parts), 2)
-        if total > 100:
-            top = max(parts, key=lambda p: p[1] / p[2])[0]
-            shown = " + ".join(f"order {o.ref!r} {o.describe()} = {fmt(v)} mg/day, {fmt(100 * v / bound)}% of {fmt(bound)} mg/day"
-                               for o, v, bound in parts)
-            yield Hit(
-                f"{shown}, given at the same time: together {fmt(total)}% of the maximum daily dose of mycophenolate "
-                "(each form counted against its own maximum, a mycophenolate order that names no form against the larger)",
-                f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _, _ in parts if o is not top),
-            )
+        hit = _shares_over([(o, daily[o.index], bounds[o.drug.name]) for o in together if o.drug is not None],
+                           "each form counted against its own maximum, a mycophenolate order that names no form against the larger")
+        if hit is not None:
+            yield hit
 
 
 @rule(
