@@ -71,28 +71,21 @@ def amounts_of(f: Finding) -> Amounts:
     it covers, a start after the day protection is needed) and stay the same when every date moves
     with the evaluation date. A single date is kept as its day number: a later one (a new positive
     result) is not covered by an entry of an earlier one."""
-    message = f.message
-    dates = []
-    for m in _DATE.finditer(message):
+    dates: list[_dt.date] = []
+
+    def take(m: "re.Match[str]") -> str:
         try:
             dates.append(_dt.date.fromisoformat(m.group()))
         except ValueError:  # not a calendar date: its numbers stay amounts
-            continue
-    if dates:
-        message = _DATE.sub(lambda m: " " if _is_date(m.group()) else m.group(), message)
+            return m.group()
+        return " "
+
+    message = _DATE.sub(take, f.message)
     gaps = tuple(float(abs((b - a).days)) for a, b in zip(dates, dates[1:]))
     if len(dates) == 1:
         # One date (a result of that day): a later one is a new event, not the one recorded.
         gaps = (float(dates[0].toordinal()),)
     return tuple(float(m) for m in _NUMBER.findall(message)) + gaps
-
-
-def _is_date(text: str) -> bool:
-    try:
-        _dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def covers(recorded: Amounts, now: Amounts, message: str) -> bool:
