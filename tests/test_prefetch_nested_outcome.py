@@ -67,11 +67,13 @@ def _batch(*entries: dict) -> dict:
      "holds a response (entry 0) whose outcome reports an error (limit 100)"),
     (_batch({"resource": _searchset([], link=_NEXT), "response": {"status": "200 OK"}}),
      "holds a Bundle (entry 0) that is one page of a search result (it links to a next page)"),
+    (_batch({"response": "500"}),
+     "holds a response (entry 0) that is a string, not an object: whether that request returned data is not known"),
     (_searchset([], total="1"), "holds 0 of the 1 resources its search found"),
     (_searchset([], total="some"), "gives its `total` as a string, not a count: whether it holds all its search found is not known"),
     (_searchset([], total=-1), "gives its `total` as a number, not a count: whether it holds all its search found is not known"),
 ], ids=["collection-next-page", "collection-outcome", "collection-total", "batch-500", "batch-no-status",
-        "batch-outcome-incomplete", "batch-next-page", "total-string", "total-not-a-count", "total-negative"])
+        "batch-outcome-incomplete", "batch-next-page", "batch-response-not-an-object", "total-string", "total-not-a-count", "total-negative"])
 def test_an_incomplete_search_one_level_down_is_ol001(linter, value, says):
     c = _request()
     c["prefetch"]["medications"] = value

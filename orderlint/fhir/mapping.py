@@ -2441,6 +2441,9 @@ def _incomplete_bundle(b: dict) -> Optional[str]:
             if why is not None:
                 return f"holds a Bundle (entry {i}) that {why}"
         response = e.get("response")
+        if response is not None and not isinstance(response, dict):
+            # A response that cannot be read says nothing of whether its request returned data.
+            return f"holds a response (entry {i}) that is {_kind(response)}, not an object: whether that request returned data is not known"
         if isinstance(response, dict):
             # A batch-response entry: a request that failed returned no data, whatever else it holds.
             status = response.get("status")
