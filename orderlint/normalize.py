@@ -770,10 +770,10 @@ class Regimen:
 #: negative"), positive. Deficient, poor (metabolizer) and abnormal read positive: for the tests
 #: whose result must be negative (TPMT and G6PD activity too), each is the finding.
 _POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present", "abnormal", "deficient",
-                             "deficiency", "poor"})
+                             "deficiency", "poor", "pregnant"})
 _NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "absent", "normal"})
 _UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid"})
-_NEGATIONS = frozenset({"not", "non", "no"})
+_NEGATIONS = frozenset({"not", "non", "no", "none"})
 #: An enzyme activity (TPMT, G6PD): absent or undetected activity is the deficiency.
 _ACTIVITY_ABNORMAL = frozenset({"absent", "undetected", "deficient", "deficiency", "poor", "low", "abnormal", "reduced"})
 _ACTIVITY_NORMAL = frozenset({"normal", "present", "detected"})
@@ -783,23 +783,56 @@ _READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
 #: is read, not negative.
 _PENDING = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|in process|sent|collected|received|drawn"
                       r"|scheduled|booked|requested|ordered|tbc|tbd|n/?a)\b", re.IGNORECASE)
-#: Words; '+ve' and '-ve'; and a sign standing alone ('+', '(+)', 'HBsAg -'): a sign inside a number
-#: or a word ('1e+5', 'anti-HBc') is neither.
-_RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![\w.+-])[+-]+(?![\w.+-])")
-_CLAUSE = re.compile(r"[,;]")
-#: Clauses that say nothing of the patient's status: a test's control, and hepatitis B surface
-#: antibody (anti-HBs, HBsAb), whose positive result is immunity (vaccination), not infection.
-_SKIP_CLAUSE = re.compile(r"\bcontrol\b|anti-?hbs\b|\bhbsab\b|\bhbs-?ab\b")
+#: Words; '+ve' and '-ve'; and a sign standing alone or after a word ('+', '(+)', 'HBsAg -',
+#: 'HBcAb+'): a sign after or inside a number or between words ('0.35-', '1e+5', 'anti-HBc', 'TB1-nil') is neither.
+_RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![0-9.+-])[+-]+(?![\w.+-])")
+#: Where a clause ends: ',', ';', and a sentence's full stop (not a decimal point, not the one of
+#: 'neg.' or 'pos.', whose text goes on about the same reading: 'Neg. for HBsAg and anti-HBc').
+_CLAUSE = re.compile(r"[,;]|(?<!\bneg)(?<!\bpos)\.(?=\s|$)")
+#: Hepatitis B surface antibody (anti-HBs, HBsAb): a positive result is immunity (vaccination), not
+#: infection. Only its own words are set aside, up to the next assay named, ';' or the end of a
+#: sentence: setting its whole clause aside hid 'anti-HBc positive' written after it.
+_ANTI_HBS = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bhbs antibod\w*|\bsurface (?:antibod\w*|ab)\b")
+_ANTI_HBS_ENDS = re.compile(r"anti[- ]?hbc|\bhbc|\bcore\b|\bhbsag\b|\bhbv\b|\bhep(?:atitis)?[- ]?b\b"
+                            r"|\bsurface (?:antigen|ag)\b|;|\.(?=\s|$)")
+#: A test's control said to be as expected ('positive control (mitogen) reactive', 'controls valid',
+#: 'negative control negative'): it says nothing of the patient and is set aside. Any other word
+#: about a control stays and is read ('control invalid' is indeterminate, 'nil control high' decides
+#: nothing): setting every clause naming a control aside read 'Negative; control invalid' negative.
+_OK = r"(?:valid|ok|okay|acceptable|adequate|passed|satisfactory|appropriate|within (?:normal )?limits)"
+_PAREN = r"(?:\s*\([^)]*\))?"
+_CONTROL_OK = re.compile(
+    rf"\bpositive controls?{_PAREN}:?\s*(?:(?:is|are|was|were)\s+)?(?:reactive|positive|{_OK})\b"
+    rf"|\bnegative controls?{_PAREN}:?\s*(?:(?:is|are|was|were)\s+)?(?:non-?reactive|negative|{_OK})\b"
+    rf"|\bcontrol positive\b"
+    rf"|\b(?:(?:nil|mitogen)\s+)?controls?{_PAREN}:?\s*(?:(?:is|are|was|were)\s+)?{_OK}"
+    rf"|\b{_OK}\s+controls?\b")
+#: Words of a clause that says nothing of the result ('Tested 11/20.', 'Comment: nil value within
+#: limits.', 'immune by vaccination', 'CXR clear'), with dates: such a clause is not read (it made
+#: 'Negative. Tested 11/20.' not negative). Any other word or a number keeps a clause read.
+_SAYS_NOTHING = frozenset({"tested", "test", "on", "date", "dated", "reported", "result", "results", "comment",
+                           "comments", "note", "see", "report", "final", "nil", "value", "values", "within", "limit",
+                           "limits", "range", "immune", "immunity", "by", "vaccination", "vaccinated", "cxr",
+                           "chest", "x", "ray", "xray", "clear"})
+_DATE = re.compile(r"\b\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?\b")
+#: What a clause that says nothing may hold besides its words: spaces, ':', brackets, quotes, a hyphen inside a word.
+_NOTHING_CHARS = re.compile(r"(?:[a-z\s:()\[\]'\"]|(?<=[a-z])-(?=[a-z]))*")
+_LETTERS = re.compile(r"[a-z]+")
+#: Words a clause that only reads the clause before it may have ('urine: negative').
+_INTERPRETING = frozenset({"urine", "serum", "plasma", "blood", "interpretation", "interpreted", "as", "overall",
+                           "qualitative", "quantitative", "final", "impression", "read", "reads", "result", "is"})
 _READING_VOCABULARY = _POSITIVE_WORDS | _NEGATIVE_WORDS | _UNSURE_WORDS | _NEGATIONS | _ACTIVITY_ABNORMAL | _ACTIVITY_NORMAL | {"for", "and", "ve", "result"}
 
 
 def result_reading(result: str, activity: bool = False) -> str:
     """How a test's stated result reads: "positive", "indeterminate", "negative", or "unknown"
-    (free text none of these words decide: '1520 mIU/mL'). Read by clause (',' ';'), the worst
-    clause deciding; any positive word or '+' not negated wins over negative words ("HBsAg negative,
-    anti-HBc positive" is positive). ``activity``: an enzyme activity (TPMT, G6PD), where absent,
-    undetected or low activity is the finding and normal, present or '*1/*1' is not. Memoized: a
-    stream repeats few texts."""
+    (free text none of these words decide: '1520 mIU/mL'). Read by clause (',' ';' and sentences),
+    the worst clause deciding, whatever their order; any positive word or '+' not negated wins over
+    negative words ("HBsAg negative, anti-HBc positive" is positive); a clause none of the words
+    decide ('anti-HBc 4.1 S/CO') is unknown beside a negative one. Set aside: anti-HBs (immunity),
+    controls said to be as expected, and clauses that say nothing of the result (a date, a comment).
+    ``activity``: an enzyme activity (TPMT, G6PD), where absent, undetected or low activity is the
+    finding and normal, present or '*1/*1' is not. Memoized: a stream repeats few texts."""
     memo = _READINGS[activity]
     hit = memo.get(result)
     if hit is None:
@@ -814,16 +847,48 @@ _READINGS: tuple[dict[str, str], dict[str, str]] = ({}, {})  # by activity: Fals
 
 def _reading(result: str, activity: bool = False) -> str:
     text = result.lower()
-    reading = "unknown"
-    for clause in _CLAUSE.split(text) if ("," in text or ";" in text) else (text,):
-        if _SKIP_CLAUSE.search(clause):
+    if "hbs" in text or "surface" in text:
+        text = _without_anti_hbs(text)
+    if "control" in text:
+        text = _CONTROL_OK.sub(" ", text)
+    said: list[tuple[str, str]] = []  # (clause, its reading) of every clause read
+    for clause in _CLAUSE.split(text):
+        if _says_nothing(clause):
             continue
         got = _activity_clause(clause) if activity else _clause(clause)
-        if _READING_RANK[got] > _READING_RANK[reading] or reading == "unknown":
-            reading = got
-        if reading == "positive":
-            break
-    return reading
+        if got == "positive":
+            return got
+        if said and said[-1][1] == "unknown" and got != "unknown" and _interprets(clause):
+            # 'Mantoux 0 mm, negative', 'hCG qualitative, urine: negative': a reading with no
+            # words of its own reads the clause before it, which no word decides.
+            said[-1] = (said[-1][0], got)
+        said.append((clause, got))
+    if not said:
+        return "unknown"
+    return max((r for _c, r in said), key=_READING_RANK.__getitem__)
+
+
+def _without_anti_hbs(text: str) -> str:
+    out = []
+    at = 0
+    while (m := _ANTI_HBS.search(text, at)) is not None:
+        out.append(text[at:m.start()])
+        end = _ANTI_HBS_ENDS.search(text, m.end())
+        at = end.start() if end is not None else len(text)
+    out.append(text[at:])
+    return " ".join(out)
+
+
+def _interprets(clause: str) -> bool:
+    """A clause that is only a reading ('negative', 'urine: negative', 'interpretation positive'):
+    no number, and no word but reading words and those of _INTERPRETING."""
+    return not any(c.isdigit() for c in clause) and all(
+        w in _READING_VOCABULARY or w in _INTERPRETING for w in _LETTERS.findall(clause))
+
+
+def _says_nothing(clause: str) -> bool:
+    bare = _DATE.sub(" ", clause)
+    return _NOTHING_CHARS.fullmatch(bare) is not None and all(w in _SAYS_NOTHING for w in _LETTERS.findall(bare))
 
 
 def _clause(text: str) -> str:

@@ -1,0 +1,122 @@
+"""How a screening test's stated result is read (normalize.result_reading, ILD408).
+
+Two tables: results that must never read negative (each was, or could be, a regimen passing with
+a positive, indeterminate or unread screening result) and results a lab or clinician writes for a
+negative screen, which must read negative (each non-negative reading is an error on a correct
+regimen). The first table is the one that matters most: a fix for the second may not move any of it.
+"""
+
+import pytest
+
+from orderlint.normalize import result_reading
+
+NOT_NEGATIVE = {
+    # The worst clause decides, whatever the order of the clauses.
+    "anti-HBc 4.1 S/CO, HBsAg negative": "unknown",
+    "HBsAg negative, anti-HBc 4.1 S/CO": "unknown",
+    "HBsAg negative. Anti-HBc 4.1 S/CO": "unknown",
+    "QFT: Negative. TB1 0.40 TB2 0.52": "unknown",
+    "Negative. (TB1 0.9)": "unknown",
+    "HBsAg 0.8, anti-HBc 2.1, negative": "unknown",  # the reading reads only the clause before it
+    # anti-HBs is set aside only up to the next assay named.
+    "HBsAg negative, anti-HBs positive anti-HBc positive": "positive",
+    "anti-HBs 12 anti-HBc positive": "positive",
+    "HBsAb positive (immune) HBcAb positive": "positive",
+    "HBsAb positive total anti-core positive": "positive",
+    "HBsAg- HBsAb+ HBcAb+": "positive",
+    "Anti-HBs(+) Anti-HBc(+)": "positive",
+    "anti-HBs positive / anti-HBc positive": "positive",
+    "Hep B surface Ab positive, Hep B core Ab positive": "positive",
+    "Anti-HBs 200 mIU/mL, anti-HBc total: reactive": "positive",
+    "HBsAg negative. HBsAb positive. HBcAb positive.": "positive",
+    "Anti-HBs positive; HBV DNA detected": "positive",
+    "hep B surface antibody positive (immune)": "unknown",  # anti-HBs alone screens nothing
+    # Controls: set aside only when said to be as expected.
+    "Negative; control invalid": "indeterminate",
+    "Negative; controls invalid": "indeterminate",
+    "Negative (controls invalid)": "indeterminate",
+    "Negative, controls failed": "unknown",
+    "Negative; controls not valid": "unknown",
+    "Negative; mitogen controls low": "unknown",
+    "Negative, nil control high": "unknown",
+    "Negative; positive controls nonreactive": "positive",
+    "Non-reactive; controls borderline": "indeterminate",
+    "negative. mitogen response low": "unknown",
+    "Negative. TB antigen positive with valid controls": "positive",
+    "Positive control OK, TB antigen positive": "positive",
+    "TB antigen positive (positive control valid)": "positive",
+    "negative controls OK. Sample positive": "positive",
+    "Quantiferon: Positive control valid": "unknown",
+    "Negative. Positive control reactive. TB antigen response 0.9 IU/mL": "unknown",
+    # Signs and words.
+    "Negative (TB Ag +)": "positive",
+    "Negative (TB1 +, TB2 -)": "positive",
+    "HBsAg none detected anti-HBc detected": "positive",
+    "No anti-HBc. HBsAg detected": "positive",
+    "neg. for HBsAg. anti-HBc pos.": "positive",
+    "HBsAg negative, anti-HBc pending": "unknown",
+    "HBsAg negative, anti-HBc grey zone": "unknown",
+    "Pregnant": "positive",
+    "Negative?": "indeterminate",
+    "hCG 1520 mIU/mL": "unknown",
+    "1e+5": "unknown",
+}
+
+NEGATIVE = [
+    "Negative;",
+    "negative,",
+    "none detected",
+    "HBsAg none detected, anti-HBc none detected",
+    "HBsAg negative. Anti-HBc negative. Anti-HBs 150",
+    "HBsAg NEG. Anti-HBc NEG. Anti-HBs POS.",
+    "HBsAg neg / anti-HBc neg / anti-HBs pos (vaccinated)",
+    "HBsAg negative, anti-HBs 120 mIU/mL (immune, vaccinated), anti-HBc negative",
+    "HBsAg: Negative; HBsAb: Reactive (immune); HBcAb: Negative",
+    "anti-HBs positive (vaccinated), HBsAg negative, anti-HBc negative",
+    "Neg. for HBsAg and anti-HBc",
+    "Negative. Mitogen control valid.",
+    "Negative; positive control (mitogen) reactive",
+    "QFT negative. positive control positive.",
+    "QuantiFERON negative, positive control reactive",
+    "Positive controls valid. Patient negative",
+    "QuantiFERON-TB Gold Plus: Negative. Tested 11/20.",
+    "Result: Negative. Comment: Nil value within limits.",
+    "IGRA negative; CXR clear",
+    "T-SPOT.TB: negative",
+    "Mantoux 0 mm, negative",
+    "PPD 0 mm induration (negative)",
+    "hCG qualitative, urine: Negative",
+    "Not pregnant. hCG neg.",
+    "Not pregnant",
+    "b-hCG: <5.0 mIU/mL - Not pregnant",
+    "Urine pregnancy test NEG.",
+    "negative [5196-1]",
+]
+
+
+@pytest.mark.parametrize("text,reading", sorted(NOT_NEGATIVE.items()))
+def test_results_that_must_not_read_negative(text, reading):
+    assert result_reading(text) == reading
+
+
+@pytest.mark.parametrize("text", NEGATIVE)
+def test_negative_screens_read_negative(text):
+    assert result_reading(text) == "negative"
+
+
+@pytest.mark.parametrize("text,reading", [
+    ("TPMT normal", "negative"),
+    ("G6PD deficient", "positive"),
+    ("TPMT activity low; genotype *1/*1", "positive"),
+    ("G6PD: not deficient.", "negative"),
+    ("G6PD normal. Tested 11/20.", "negative"),
+    ("TPMT *1/*3 intermediate", "indeterminate"),
+])
+def test_enzyme_activity_readings(text, reading):
+    assert result_reading(text, True) == reading
+
+
+def test_a_sign_after_a_number_is_no_reading():
+    # 'TB1 0.40 -' is a number and a dash, not a negative sign after the assay's name ('HBsAg -').
+    assert result_reading("TB1 0.40- TB2 0.52") == "unknown"
+    assert result_reading("HBsAg-") == "negative"
