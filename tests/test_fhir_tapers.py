@@ -478,3 +478,21 @@ def test_taper_steps_with_start_dates_only_follow_one_another(linter):
     fs = findings(linter, req("pred", "prednisone", dated(step(10, None, 1), "2026-03-02"),
                               dated(step(7.5, None, 2), "2026-03-02")))
     assert at(fs, "ILD202") != []
+
+
+def test_mmf_titration_steps_with_start_dates_only_are_not_summed(linter):
+    # MMF 500, 1000, then 1500 mg twice daily from 03-02, 03-16 and 03-30 (boundsPeriod start only, with
+    # or without sequence): successive steps (fhir.md 2.1), each ending when the next dated one begins.
+    # ILD501 summed them (6000 mg/day, an error on a standard titration).
+    for seqs in ((1, 2, 3), (None, None, None)):
+        fs = findings(linter, req("mmf", "mycophenolate mofetil", dated(step(500, None, seqs[0], freq=2), "2026-03-02"),
+                                  dated(step(1000, None, seqs[1], freq=2), "2026-03-16"),
+                                  dated(step(1500, None, seqs[2], freq=2), "2026-03-30")))
+        assert at(fs, "ILD501") == []
+    # the boundary: the last step alone above the maximum fires; two steps dated the same day are given together
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", dated(step(1000, None, 1, freq=2), "2026-03-02"),
+                              dated(step(1501, None, 2, freq=2), "2026-03-16")))
+    assert at(fs, "ILD501") != []
+    fs = findings(linter, req("mmf", "mycophenolate mofetil", dated(step(1000, None, 1, freq=2), "2026-03-02"),
+                              dated(step(1000, None, 2, freq=2), "2026-03-02")))
+    assert "together 4000 mg/day > 3000 mg/day" in [f.message for f in fs if f.code == "ILD501"][0]

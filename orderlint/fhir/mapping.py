@@ -1798,9 +1798,15 @@ class _Mapper:
         day: Optional[float] = 0.0  # days from as_of at which the next step starts; None: not known
         split = split or {}
         begins: dict[Any, Optional[float]] = {}
+        owns = {k: [_dt.date.fromisoformat(orders[i]["start"]) for i in groups[k] if isinstance(orders[i].get("start"), str)]
+                for k in order}
+        # The days (from as_of) on which a step starts by its own boundsPeriod: a step with a start and
+        # no end ends when the next of them begins (fhir.md 2.1: successive steps). Left open-ended, an
+        # MMF titration of start-only steps (500, 1000, 1500 mg twice daily) was summed as 6000 mg/day.
+        dated = sorted({(min(v) - self.as_of).days for v in owns.values() if v})
         for k in order:
             members = [orders[i] for i in groups[k]]
-            own = [_dt.date.fromisoformat(o["start"]) for o in members if isinstance(o.get("start"), str)]
+            own = owns[k]
             c = split.get(k)
             with_ = c is not None and c in begins
             begin = begins[c] if with_ else float((min(own) - self.as_of).days) if own else day
@@ -1811,6 +1817,14 @@ class _Mapper:
                     o["start"] = (self.as_of + _dt.timedelta(days=math.floor(begin))).isoformat()
                     earlier |= begin < 0
             lengths = [_step_days(o) for o in members]
+            if begin is not None and None in lengths and not with_:
+                later = [d for d in dated if d > begin]
+                if later:
+                    for o, n in zip(members, lengths):
+                        days = later[0] - (_dt.date.fromisoformat(o["start"]) - self.as_of).days
+                        if n is None and "duration" not in o and days > 0:
+                            o["duration"] = {"value": days, "unit": "d"}
+                    lengths = [_step_days(o) for o in members]
             known = [x for x in lengths if x is not None]
             end = None if begin is None or len(known) != len(lengths) else begin + max(known)
             # given with an earlier step: the next step starts after both (never before that)
