@@ -768,11 +768,13 @@ class Regimen:
 #: Words a test result is read by (result_reading). A negation up to two words before a positive
 #: word ("not detected", "no hCG detected") makes it negative; before a negative word ("not
 #: negative"), positive. Deficient, poor (metabolizer) and abnormal read positive: for the tests
-#: whose result must be negative (TPMT and G6PD activity too), each is the finding.
+#: whose result must be negative (TPMT and G6PD activity too), each is the finding. Lab
+#: abbreviations and common misspellings are words too ('det', 'react.', 'postive', 'indet.').
 _POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present", "abnormal", "deficient",
-                             "deficiency", "poor", "pregnant"})
+                             "deficiency", "poor", "pregnant", "det", "react", "postive", "positve"})
 _NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "absent", "normal"})
-_UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid"})
+_UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid", "indeterminant",
+                           "indet", "equiv", "eqv", "grey", "gray", "doubtful", "unreadable", "uninterpretable"})
 _NEGATIONS = frozenset({"not", "non", "no", "none"})
 #: An enzyme activity (TPMT, G6PD): absent or undetected activity is the deficiency.
 _ACTIVITY_ABNORMAL = frozenset({"absent", "undetected", "deficient", "deficiency", "poor", "low", "abnormal", "reduced"})
@@ -783,56 +785,93 @@ _READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
 #: is read, not negative.
 _PENDING = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|in process|sent|collected|received|drawn"
                       r"|scheduled|booked|requested|ordered|tbc|tbd|n/?a)\b", re.IGNORECASE)
-#: Words; '+ve' and '-ve'; and a sign standing alone or after a word ('+', '(+)', 'HBsAg -',
-#: 'HBcAb+'): a sign after or inside a number or between words ('0.35-', '1e+5', 'anti-HBc', 'TB1-nil') is neither.
-_RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|(?<![0-9.+-])[+-]+(?![\w.+-])")
-#: Where a clause ends: ',', ';', and a sentence's full stop (not a decimal point, not the one of
-#: 'neg.' or 'pos.', whose text goes on about the same reading: 'Neg. for HBsAg and anti-HBc').
-_CLAUSE = re.compile(r"[,;]|(?<!\bneg)(?<!\bpos)\.(?=\s|$)")
+#: Words saying that a test gave no result: a clause with one of them never reads negative, whatever
+#: else it says ('HBsAg negative anti-HBc not done', 'Cancelled - QNS', 'see comment').
+_NO_RESULT = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|not done|not performed|not tested|not run"
+                        r"|cancell?ed|qns|quantity not sufficient|insufficient|ha?emoly[sz]\w*|clotted|rejected|no result"
+                        r"|unable|see (?:below|above|comment|note|report|attached))\b")
+#: What a test's quality control failing is written as, without the word 'control' ('high nil', 'low
+#: mitogen'), and a result its writer doubts ('possible false negative'): indeterminate.
+_QC_FAIL = re.compile(r"\bhigh nil\b|\bnil\b[^,;.]{0,20}?\b(?:high|elevated|raised)\b|\blow mitogen\b"
+                      r"|\bmitogen\b[^,;.]{0,20}?\b(?:low|reduced|poor|weak|non-?reactive|fail\w*|inadequate)\b"
+                      r"|\bfalse[- ]neg\w*")
+#: A past hepatitis B infection (anti-HBc positive): the reactivation risk the test is for.
+_PAST_HBV = re.compile(r"\b(?:resolved|past|prior|previous|old|cleared)\s+(?:hbv\s+|hepatitis\s+b\s+|hep\s+b\s+)?infection"
+                       r"|\bisolated\s+(?:anti-?hbc|core)|\boccult\s+(?:hbv|hepatitis)")
+#: Words and numbers; '+ve' and '-ve'; a '+' standing alone or after a word ('+', '(+)', 'HBcAb+')
+#: or a grade ('1+'); a '-' standing alone or after a word at the end of what it reads ('HBsAg -',
+#: 'TB2 -)'). A sign inside a number or a word ('1e+5', 'anti-HBc', 'TB1-nil') is neither, and so is
+#: a dash between words ('HBsAg - negative', 'not performed - haemolysed'): a separator.
+_RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|\d+(?:\.\d+)?|(?<![0-9.+-])\++(?![\w.+-])|(?<=\b[1-4])\+(?![\w.+-])"
+                          r"|(?<![0-9.+-])-+(?![\w.+-])(?!\s*[a-z0-9(])")
+#: Where a clause ends: ',', ';', a line, a tab or column gap (two spaces or more), ' / ', '|', a
+#: bullet, ' but ', and a sentence's full stop (not a decimal point; not before 'for', whose text
+#: goes on about the same reading: 'Neg. for HBsAg and anti-HBc'; with no space after it only
+#: between words: 'Negative.Anti-HBc pending', not 'T-SPOT.TB').
+_CLAUSE = re.compile(r"[,;\n\r\t|\u2022\u00b7]| {2,}| / | but |\.(?=\s|$)(?!\s+for\b)|(?<=[a-z]{3})\.(?=[a-z]{3})")
+#: A reference range or a cut-off printed beside the result ('Ref range: Negative', '(normal < 1.0)',
+#: '(Negative: <5 mIU/mL)', 'normal 24-44'): it is not the result, and is not read.
+_NUM = r"\d+(?:\.\d+)?"
+_REFERENCE = re.compile(
+    r"\b(?:ref\b\.?|reference\b)(?:\s+(?:range|interval|values?))?\s*[:=]?(?:[^,;\n.\t ]| (?! )|\.\d)*"
+    r"|\b(?:normal|expected)\s+(?:range|values?|results?)\s*[:=]?(?:[^,;\n.\t ]| (?! )|\.\d)*"
+    rf"|\((?:normal|neg\w*|pos\w*|non-?reactive|reactive|ref\w*(?:\s+range)?|cut-?off|expected)\s*[:=]?\s*"
+    rf"(?:[<>\u2264\u2265]=?\s*\d|{_NUM}\s*-\s*\d)[^)]*\)"
+    rf"|\b(?:normal|cut-?off)\s*[:=]?\s*(?:[<>\u2264\u2265]=?\s*{_NUM}|{_NUM}\s*-\s*{_NUM})")
 #: Hepatitis B surface antibody (anti-HBs, HBsAb): a positive result is immunity (vaccination), not
-#: infection. Only its own words are set aside, up to the next assay named, ';' or the end of a
-#: sentence: setting its whole clause aside hid 'anti-HBc positive' written after it.
-_ANTI_HBS = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bhbs antibod\w*|\bsurface (?:antibod\w*|ab)\b")
-_ANTI_HBS_ENDS = re.compile(r"anti[- ]?hbc|\bhbc|\bcore\b|\bhbsag\b|\bhbv\b|\bhep(?:atitis)?[- ]?b\b"
-                            r"|\bsurface (?:antigen|ag)\b|;|\.(?=\s|$)")
+#: infection. Only its own words are set aside, up to the next assay named, ';', a line or the end
+#: of a sentence: setting its whole clause aside hid 'anti-HBc positive' written after it.
+_ANTI_HBS = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bhbs antibod\w*|\bsurface (?:antibod\w*|ab)\b"
+                       r"|\bantibod\w* to (?:the )?(?:hepatitis b surface antigen|hbsag)")
+_ANTI_HBS_ENDS = re.compile(r"anti[- ]?hbc|hbc|core\b|\bcab\b|\bhbs[- ]?ag\b|\bhbs antigen|\bhbe|anti-?hbe|\bhbv\b|\bigm\b"
+                            r"|\bhep(?:atitis)?[- ]?b\b|\bsurface (?:antigen|ag)\b|[;\n]|\.(?=\s|$)")
 #: A test's control said to be as expected ('positive control (mitogen) reactive', 'controls valid',
 #: 'negative control negative'): it says nothing of the patient and is set aside. Any other word
-#: about a control stays and is read ('control invalid' is indeterminate, 'nil control high' decides
-#: nothing): setting every clause naming a control aside read 'Negative; control invalid' negative.
+#: about a control stays and is read ('control invalid' is indeterminate, 'negative control
+#: positive' is not negative): setting every clause naming a control aside read 'Negative; control
+#: invalid' negative.
 _OK = r"(?:valid|ok|okay|acceptable|adequate|passed|satisfactory|appropriate|within (?:normal )?limits)"
 _PAREN = r"(?:\s*\([^)]*\))?"
+_IS = r":?\s*(?:(?:is|are|was|were)\s+)?"
 _CONTROL_OK = re.compile(
-    rf"\bpositive controls?{_PAREN}:?\s*(?:(?:is|are|was|were)\s+)?(?:reactive|positive|{_OK})\b"
-    rf"|\bnegative controls?{_PAREN}:?\s*(?:(?:is|are|was|were)\s+)?(?:non-?reactive|negative|{_OK})\b"
-    rf"|\bcontrol positive\b"
-    rf"|\b(?:(?:nil|mitogen)\s+)?controls?{_PAREN}:?\s*(?:(?:is|are|was|were)\s+)?{_OK}"
+    rf"\bpos(?:itive)? and neg(?:ative)? controls?{_PAREN}{_IS}{_OK}"
+    rf"|\bpos(?:itive)? controls?{_PAREN}{_IS}(?:reactive|positive|{_OK})\b"
+    rf"|\bneg(?:ative)? controls?{_PAREN}{_IS}(?:non-?reactive|negative|{_OK})\b"
+    rf"|(?<!negative )(?<!neg )(?<!nil )\bcontrol positive\b"
+    rf"|\b(?:(?:nil|mitogen)\s+)?controls?{_PAREN}{_IS}{_OK}"
     rf"|\b{_OK}\s+controls?\b")
 #: Words of a clause that says nothing of the result ('Tested 11/20.', 'Comment: nil value within
 #: limits.', 'immune by vaccination', 'CXR clear'), with dates: such a clause is not read (it made
 #: 'Negative. Tested 11/20.' not negative). Any other word or a number keeps a clause read.
 _SAYS_NOTHING = frozenset({"tested", "test", "on", "date", "dated", "reported", "result", "results", "comment",
-                           "comments", "note", "see", "report", "final", "nil", "value", "values", "within", "limit",
+                           "comments", "note", "report", "final", "nil", "value", "values", "within", "limit",
                            "limits", "range", "immune", "immunity", "by", "vaccination", "vaccinated", "cxr",
                            "chest", "x", "ray", "xray", "clear"})
 _DATE = re.compile(r"\b\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?\b")
 #: What a clause that says nothing may hold besides its words: spaces, ':', brackets, quotes, a hyphen inside a word.
-_NOTHING_CHARS = re.compile(r"(?:[a-z\s:()\[\]'\"]|(?<=[a-z])-(?=[a-z]))*")
+_NOTHING_CHARS = re.compile(r"(?:[a-z\s:()\[\]'\"\x00]|(?<=[a-z])-(?=[a-z]))*")
 _LETTERS = re.compile(r"[a-z]+")
 #: Words a clause that only reads the clause before it may have ('urine: negative').
 _INTERPRETING = frozenset({"urine", "serum", "plasma", "blood", "interpretation", "interpreted", "as", "overall",
                            "qualitative", "quantitative", "final", "impression", "read", "reads", "result", "is"})
+#: A number in a clause an interpretation may read: zero, or below a limit ('0 mm', '< 5').
+_LOW_NUMBER = re.compile(rf"(?<![a-z0-9.])([<\u2264]\s*)?({_NUM})")
+_WILD_TYPE = re.compile(r"\*1/\*1(?!\d)")  # TPMT's normal genotype (not *1/*16)
+_DEFICIENCY_NOT_FOUND = re.compile(r"\bdeficien\w*\s*(?:screen\w*|test\w*)?\s*[:=-]?\s*(?:not detected|not present|"
+                                   r"not found|none detected|negative|neg|absent)\b")
 _READING_VOCABULARY = _POSITIVE_WORDS | _NEGATIVE_WORDS | _UNSURE_WORDS | _NEGATIONS | _ACTIVITY_ABNORMAL | _ACTIVITY_NORMAL | {"for", "and", "ve", "result"}
 
 
 def result_reading(result: str, activity: bool = False) -> str:
     """How a test's stated result reads: "positive", "indeterminate", "negative", or "unknown"
-    (free text none of these words decide: '1520 mIU/mL'). Read by clause (',' ';' and sentences),
-    the worst clause deciding, whatever their order; any positive word or '+' not negated wins over
-    negative words ("HBsAg negative, anti-HBc positive" is positive); a clause none of the words
-    decide ('anti-HBc 4.1 S/CO') is unknown beside a negative one. Set aside: anti-HBs (immunity),
-    controls said to be as expected, and clauses that say nothing of the result (a date, a comment).
-    ``activity``: an enzyme activity (TPMT, G6PD), where absent, undetected or low activity is the
-    finding and normal, present or '*1/*1' is not. Memoized: a stream repeats few texts."""
+    (free text none of these words decide: '1520 mIU/mL'). Read by clause (see _CLAUSE), the worst
+    clause deciding, whatever their order; any positive word or '+' not negated wins over negative
+    words ("HBsAg negative, anti-HBc positive" is positive); a clause none of the words decide
+    ('anti-HBc 4.1 S/CO') is unknown beside a negative one, and so is one that says the test gave no
+    result (_NO_RESULT). Set aside: reference ranges, anti-HBs (immunity), controls said to be as
+    expected, and clauses that say nothing of the result (a date, a comment). ``activity``: an enzyme
+    activity (TPMT, G6PD), where absent, undetected or low activity is the finding and normal,
+    present or '*1/*1' is not. Memoized: a stream repeats few texts."""
     memo = _READINGS[activity]
     hit = memo.get(result)
     if hit is None:
@@ -846,19 +885,32 @@ _READINGS: tuple[dict[str, str], dict[str, str]] = ({}, {})  # by activity: Fals
 
 
 def _reading(result: str, activity: bool = False) -> str:
-    text = result.lower()
-    if "hbs" in text or "surface" in text:
+    import unicodedata
+
+    # Full-width and compatibility forms as plain letters, a minus sign or a dash as '-'.
+    text = unicodedata.normalize("NFKC", result).lower().translate(_DASHES)
+    text = _REFERENCE.sub(_GONE, text)
+    if "hbs" in text or "surface" in text or "antibod" in text:
         text = _without_anti_hbs(text)
     if "control" in text:
-        text = _CONTROL_OK.sub(" ", text)
+        text = _CONTROL_OK.sub(_GONE, text)
+    if activity and "deficien" in text:
+        text = _DEFICIENCY_NOT_FOUND.sub("normal", text)
     said: list[tuple[str, str]] = []  # (clause, its reading) of every clause read
     for clause in _CLAUSE.split(text):
         if _says_nothing(clause):
             continue
-        got = _activity_clause(clause) if activity else _clause(clause)
+        if _QC_FAIL.search(clause):
+            got = "indeterminate"
+        elif not activity and _PAST_HBV.search(clause):
+            got = "positive"
+        else:
+            got = _activity_clause(clause) if activity else _clause(clause)
         if got == "positive":
             return got
-        if said and said[-1][1] == "unknown" and got != "unknown" and _interprets(clause):
+        if got == "negative" and _NO_RESULT.search(clause):
+            got = "unknown"
+        if said and said[-1][1] == "unknown" and got != "unknown" and _interprets(clause) and _interpretable(said[-1][0]):
             # 'Mantoux 0 mm, negative', 'hCG qualitative, urine: negative': a reading with no
             # words of its own reads the clause before it, which no word decides.
             said[-1] = (said[-1][0], got)
@@ -866,6 +918,11 @@ def _reading(result: str, activity: bool = False) -> str:
     if not said:
         return "unknown"
     return max((r for _c, r in said), key=_READING_RANK.__getitem__)
+
+
+#: What stands for words set aside: no word, and no space (two spaces end a clause: a column gap).
+_GONE = "\x00"
+_DASHES = {0x2212: "-", 0x2013: "-", 0x2014: "-", 0x2010: "-", 0x2011: "-"}
 
 
 def _without_anti_hbs(text: str) -> str:
@@ -876,7 +933,7 @@ def _without_anti_hbs(text: str) -> str:
         end = _ANTI_HBS_ENDS.search(text, m.end())
         at = end.start() if end is not None else len(text)
     out.append(text[at:])
-    return " ".join(out)
+    return _GONE.join(out)
 
 
 def _interprets(clause: str) -> bool:
@@ -884,6 +941,15 @@ def _interprets(clause: str) -> bool:
     no number, and no word but reading words and those of _INTERPRETING."""
     return not any(c.isdigit() for c in clause) and all(
         w in _READING_VOCABULARY or w in _INTERPRETING for w in _LETTERS.findall(clause))
+
+
+def _interpretable(clause: str) -> bool:
+    """A clause an interpretation after it may read: one that does not say the test gave no result
+    ('see below'), whose numbers are zero or below a limit ('0 mm', '< 5'): 'Mantoux 12 mm,
+    negative' is not read negative (5 mm or more is positive before immunosuppression)."""
+    if _NO_RESULT.search(clause):
+        return False
+    return all(m.group(1) or float(m.group(2)) == 0 for m in _LOW_NUMBER.finditer(_DATE.sub(" ", clause)))
 
 
 def _says_nothing(clause: str) -> bool:
@@ -918,10 +984,10 @@ def _clause(text: str) -> str:
 
 
 def _activity_clause(text: str) -> str:
-    if "*1/*1" in text.replace(" ", ""):
-        return "negative"  # the normal (wild-type) genotype
     words = _RESULT_WORD.findall(text)
-    reading = "unknown"
+    # The normal (wild-type) genotype reads negative unless a word of the clause says otherwise
+    # ('TPMT *1/*1 with low activity').
+    reading = "negative" if _WILD_TYPE.search(text.replace(" ", "")) else "unknown"
     for i, w in enumerate(words):
         negated = _negated(words, i)
         if w in _ACTIVITY_ABNORMAL:
@@ -946,10 +1012,10 @@ def _activity_clause(text: str) -> str:
 
 def _negated(words: list[str], i: int) -> bool:
     """Whether a negation stands before word i, or two before it with a word of no reading between
-    ('no hCG detected'; not 'non-reactive (negative)')."""
+    ('no hCG detected'; not 'non-reactive (negative)', not 'Specimen No 4521 positive')."""
     if i > 0 and words[i - 1] in _NEGATIONS:
         return True
-    return i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY
+    return i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY and words[i - 1].isalpha()
 
 
 def _assay_words(result: str) -> frozenset[str]:

@@ -37,11 +37,11 @@ NOT_NEGATIVE = {
     "Negative (controls invalid)": "indeterminate",
     "Negative, controls failed": "unknown",
     "Negative; controls not valid": "unknown",
-    "Negative; mitogen controls low": "unknown",
-    "Negative, nil control high": "unknown",
+    "Negative; mitogen controls low": "indeterminate",
+    "Negative, nil control high": "indeterminate",
     "Negative; positive controls nonreactive": "positive",
     "Non-reactive; controls borderline": "indeterminate",
-    "negative. mitogen response low": "unknown",
+    "negative. mitogen response low": "indeterminate",
     "Negative. TB antigen positive with valid controls": "positive",
     "Positive control OK, TB antigen positive": "positive",
     "TB antigen positive (positive control valid)": "positive",
@@ -55,7 +55,7 @@ NOT_NEGATIVE = {
     "No anti-HBc. HBsAg detected": "positive",
     "neg. for HBsAg. anti-HBc pos.": "positive",
     "HBsAg negative, anti-HBc pending": "unknown",
-    "HBsAg negative, anti-HBc grey zone": "unknown",
+    "HBsAg negative, anti-HBc grey zone": "indeterminate",
     "Pregnant": "positive",
     "Negative?": "indeterminate",
     "hCG 1520 mIU/mL": "unknown",
@@ -120,3 +120,83 @@ def test_a_sign_after_a_number_is_no_reading():
     # 'TB1 0.40 -' is a number and a dash, not a negative sign after the assay's name ('HBsAg -').
     assert result_reading("TB1 0.40- TB2 0.52") == "unknown"
     assert result_reading("HBsAg-") == "negative"
+
+
+# Wordings as EHRs, lab systems and notes write them, each of which read negative: line breaks,
+# columns and other separators; reference ranges printed beside the value; a dash between words;
+# quality-control failures and doubt; lab abbreviations and misspellings; anti-HBs spans running
+# past another assay; 'No' for a number; a failed control; enzyme genotypes read by substring.
+NEVER_NEGATIVE = [
+    ("HBsAg: Negative\nAnti-HBc: Pending", False),
+    ("HBsAg negative\nanti-HBc 4.1 S/CO", False),
+    ("HBsAg neg. Anti-HBc pending.", False),
+    ("HBsAg: neg. Anti-HBc: not done.", False),
+    ("HBsAg neg. Anti-HBc 4.1 S/CO", False),
+    ("Urine hCG neg. Serum hCG to follow", False),
+    ("Negative.Anti-HBc pending", False),
+    ("HBsAg neg / anti-HBc pending", False),
+    ("HBsAg negative anti-HBc not done", False),
+    ("HEP B CORE AB TOTAL   See Below   Nonreactive", False),
+    ("HCG, URINE, QUALITATIVE   Cancelled   Negative", False),
+    ("Anti-HBc: Pending  Ref Range: Negative", False),
+    ("Hep B core Ab total: 4.10 S/CO  Ref range: Non Reactive", False),
+    ("QuantiFERON-TB Gold Plus\nNil 0.05 IU/mL\nTB1-Nil 0.82 IU/mL\nTB2-Nil 0.91 IU/mL\nMitogen-Nil >10 IU/mL\n"
+     "Reference: Negative", False),
+    ("Anti-HBc 4.1 S/CO (normal < 1.0)", False),
+    ("Quantitative hCG 12 mIU/mL (Negative: <5 mIU/mL)", False),
+    ("Test not performed - specimen haemolysed", False),
+    ("Cancelled - QNS", False),
+    ("QuantiFERON - see comment", False),
+    ("Anti-HBc - pending", False),
+    ("TB Ag - Nil: 0.95 IU/mL", False),
+    ("hCG 1520 mIU/mL - see note", False),
+    ("Negative (high nil)", False),
+    ("QFT-Plus neg (low mitogen)", False),
+    ("Negative with low mitogen response", False),
+    ("Negative (indeterminant - low mitogen)", False),
+    ("Negative (grey zone)", False),
+    ("QFT negative - possible false negative (on prednisone)", False),
+    ("HBsAg negative (resolved infection)", False),
+    ("HBsAg: negative anti-HBc: equiv", False),
+    ("HBsAg: negative anti-HBc: indet.", False),
+    ("HBsAg neg anti-HBc DET", False),
+    ("HBsAg neg. anti-HBc react.", False),
+    ("HBsAg negative anti-HBc postive", False),
+    ("HBsAg neg anti-HBc 1+", False),
+    ("HBs-Ab: pos, HBs-Ag: pos, HBc-Ab: neg", False),
+    ("HBsAb 150\nHBs Ag: reactive\nHBcAb: neg", False),
+    ("Anti-HBc negative, anti-HBs positive, HBs antigen reactive", False),
+    ("HBsAg negative, anti-HBs positive, anticore positive", False),
+    ("HBsAg negative, anti-HBs positive, HBeAg positive", False),
+    ("Specimen No 4521 positive", False),
+    ("Lab no 12345: reactive", False),
+    ("Negative control positive", False),
+    ("QFT negative; nil control positive", False),
+    ("Urine hCG negative but serum hCG 28 mIU/mL", False),
+    ("Mantoux 12 mm, negative", False),
+    ("HBsAg negative\uff0canti-HBc \uff30\uff2f\uff33\uff29\uff34\uff29\uff36\uff25", False),  # full-width
+    ("TPMT genotype: *1/*16 - intermediate metabolizer", True),
+    ("TPMT *1/*1 with low activity", True),
+    ("TPMT activity 9.5 U/mL (normal 24-44)", True),
+    ("G6PD - pending", True),
+]
+
+
+@pytest.mark.parametrize("text,activity", NEVER_NEGATIVE)
+def test_lab_wordings_of_no_negative_result_never_read_negative(text, activity):
+    assert result_reading(text, activity) != "negative"
+
+
+@pytest.mark.parametrize("text,activity", [
+    ("G6PD Deficiency: Not Detected", True),
+    ("G6PD deficiency screen: negative", True),
+    ("Positive and negative controls valid. Patient negative", False),
+    ("Negative. Pos control OK", False),
+    ("HBsAg: Non-React", False),
+    ("HBsAg \u2212, anti-HBc \u2212", False),  # the minus sign
+    ("antibody to hepatitis B surface antigen: reactive, HBsAg: nonreactive, anti-HBc: nonreactive", False),
+    ("Mantoux: 0 mm, negative", False),
+    ("G6PD normal", True),
+])
+def test_lab_wordings_of_a_negative_result_read_negative(text, activity):
+    assert result_reading(text, activity) == "negative"
