@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import warnings
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -229,6 +230,37 @@ def test_a_draft_service_request_coded_as_a_drug_is_invalid(linter, wrap):
     # orderlint does not know (OL008 no-orders): the cyclophosphamide went unchecked.
     results = lint(ild301(wrap), linter)
     assert [r.status for r in results] == ["invalid"] and [f.code for f in results[0].findings] == ["OL001"]
+
+
+def service_request_in_words(text: str, coding: Optional[dict] = None):
+    def wrap(rs):
+        (cyc,) = rs
+        code: dict = {"text": text}
+        if coding is not None:
+            code["coding"] = [coding]
+        return [{"resourceType": "ServiceRequest", "id": "infusion", "status": "draft", "intent": "order",
+                 "subject": cyc["subject"], "code": code}]
+    return wrap
+
+
+@pytest.mark.parametrize("text", ["cyclophosphamide infusion", "Cytoxan IV infusion", "Infusion: rituximab 1000 mg"])
+def test_a_draft_service_request_naming_a_drug_in_words_is_invalid(linter, text):
+    # An infusion ordered as a ServiceRequest and named only in words was read as a test orderlint does
+    # not know: OL008 no-orders, not applicable, no card, and the drug being signed went unchecked.
+    results = lint(ild301(service_request_in_words(text)), linter)
+    assert [r.status for r in results] == ["invalid"] and [f.code for f in results[0].findings] == ["OL001"]
+    assert "names the drug" in results[0].findings[0].message and results[0].findings[0].pointer.endswith("/code")
+
+
+@pytest.mark.parametrize("text, coding", [
+    ("IV iron infusion", None),  # no drug the vocabulary knows
+    ("Rituximab infusion chair booking", None),  # not a drug name: words around it that are no dose form
+    ("PFT", None),  # a test
+    ("Methotrexate", {"system": "http://loinc.org", "code": "14836-1"}),  # coded in LOINC: a test
+])
+def test_a_draft_service_request_for_no_drug_is_not_invalid(linter, text, coding):
+    results = lint(ild301(service_request_in_words(text, coding)), linter)
+    assert [r.status for r in results] != ["invalid"]
 
 
 def test_a_draft_test_order_is_still_a_test(linter):

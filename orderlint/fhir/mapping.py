@@ -403,9 +403,32 @@ class _Mapper:
             elif _unread_medication(x.r):
                 self.errors.append((f"draft order {rt} {_id_text(x.r)}is not a medication order orderlint reads (an R4 "
                                     "MedicationRequest): the order being signed cannot be checked", _p(x.ptr, "resourceType")))
+            elif rt == "ServiceRequest" and (drug := self._drug_named(x.r.get("code"))) is not None:
+                # An infusion ordered as a service and named in words ('rituximab infusion'): read as
+                # a test orderlint does not know, the drug went unchecked (OL008 no-orders, no card).
+                self.errors.append((f"draft order ServiceRequest {_id_text(x.r)}names the drug {drug} but is not a "
+                                    "medication order orderlint reads (an R4 MedicationRequest): the order being "
+                                    "signed cannot be checked", _p(x.ptr, "code")))
             else:
                 out.append(x)
         return out
+
+    def _drug_named(self, cc: Any) -> Optional[str]:
+        """The drug a draft ServiceRequest's code names in words (its text or a display), when it is
+        coded in no system orderlint reads as tests (LOINC, whose codes are tests) and is no test
+        name; else None."""
+        if not isinstance(cc, dict) or self.vocab is None:
+            return None
+        cod = cc.get("coding")
+        codings = [c for c in (cod if isinstance(cod, list) else [cod]) if isinstance(c, dict)]
+        if any(c.get("system") == "http://loinc.org" for c in codings):
+            return None
+        for words in [cc.get("text"), *(c.get("display") for c in codings)]:
+            if isinstance(words, str) and words.strip() and len(words) < 200 and not self._known_test(words):
+                res = self.vocab.resolve(words)
+                if res.drug is not None or res.ambiguous:
+                    return res.drug.name if res.drug is not None else " or ".join(res.ambiguous)
+        return None
 
     def _items_of(self, obj: dict, key: str, ptr: str) -> list[tuple[str, Any]]:
         """(pointer, item) of an array member, before any patient is read (shape repairs are
