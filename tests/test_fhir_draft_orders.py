@@ -582,3 +582,30 @@ def test_a_draft_statement_about_another_patient_is_not_checked_and_said_so(lint
     (f,) = results[0].findings
     assert f.code == "OL001" and "draft MedicationStatement 'cyc' is about Patient/someone-else" in f.message
     assert f.order == "cyc" and results[0].order_types == {"cyc": "MedicationStatement"}
+
+
+def _bundle_with(extra: dict) -> dict:
+    b = example("ILD301-fires.bundle.json")
+    b["entry"].append({"resource": extra})
+    return b
+
+
+@pytest.mark.parametrize("extra", [
+    {"resourceType": "MedicationAdministration", "id": "ma", "status": "in-progress", "subject": PATIENT,
+     "medicationCodeableConcept": {"text": "cyclophosphamide"}, "effectiveDateTime": "2026-03-01"},
+    {"resourceType": "ServiceRequest", "id": "inf", "status": "active", "intent": "order", "subject": PATIENT,
+     "code": {"text": "rituximab infusion"}},
+])
+def test_a_drug_in_a_bundle_resource_that_is_not_read_is_said(linter, extra):
+    # A drug given or ordered in a Bundle as a resource orderlint does not read as a drug order was left
+    # out unseen; it is an OL008 unsupported-resource note at that resource (fhir.md 1: a request type
+    # orderlint does not read in a Bundle is skipped with OL008 unsupported-resource).
+    results = lint(_bundle_with(extra), linter)
+    said = notes(results, "unsupported-resource")
+    assert len(said) == 1 and f"'{extra['id']}' gives or orders a drug" in said[0].message
+
+
+def test_a_test_ordered_in_a_bundle_is_no_unread_drug(linter):
+    extra = {"resourceType": "ServiceRequest", "id": "pft", "status": "active", "intent": "order", "subject": PATIENT,
+             "code": {"text": "PFT"}}
+    assert notes(lint(_bundle_with(extra), linter), "unsupported-resource") == []
