@@ -771,13 +771,17 @@ class Regimen:
 #: whose result must be negative (TPMT and G6PD activity too), each is the finding. Lab
 #: abbreviations and common misspellings are words too ('det', 'react.', 'postive', 'indet.').
 _POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present", "abnormal", "deficient",
-                             "deficiency", "poor", "pregnant", "det", "react", "postive", "positve"})
-_NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "absent", "normal"})
+                             "deficiency", "poor", "pregnant", "det", "react", "postive", "positve", "detectable",
+                             "seropositive", "rr"})
+_NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "undetectable", "absent", "normal"})
 _UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid", "indeterminant",
-                           "indet", "equiv", "eqv", "grey", "gray", "doubtful", "unreadable", "uninterpretable"})
+                           "indet", "equiv", "eqv", "grey", "gray", "doubtful", "unreadable", "uninterpretable",
+                           "uncertain", "unreliable", "questionable", "probably", "probable", "possibly", "possible",
+                           "likely", "failed", "failure"})
 _NEGATIONS = frozenset({"not", "non", "no", "none"})
 #: An enzyme activity (TPMT, G6PD): absent or undetected activity is the deficiency.
-_ACTIVITY_ABNORMAL = frozenset({"absent", "undetected", "deficient", "deficiency", "poor", "low", "abnormal", "reduced"})
+_ACTIVITY_ABNORMAL = frozenset({"absent", "undetected", "undetectable", "deficient", "deficiency", "poor", "low", "abnormal",
+                                "reduced"})
 _ACTIVITY_NORMAL = frozenset({"normal", "present", "detected"})
 _READING_RANK = {"negative": 0, "unknown": 1, "indeterminate": 2, "positive": 3}
 #: Words saying that an ordered test's result is not in yet ('pending'): written as the result of an
@@ -788,43 +792,68 @@ _PENDING = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|in p
 #: Words saying that a test gave no result: a clause with one of them never reads negative, whatever
 #: else it says ('HBsAg negative anti-HBc not done', 'Cancelled - QNS', 'see comment').
 _NO_RESULT = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|not done|not performed|not tested|not run"
+                        r"|not checked|not received|not available|not sent|outstanding|declined|due|sent|requested|tbc|tbd"
                         r"|cancell?ed|qns|quantity not sufficient|insufficient|ha?emoly[sz]\w*|clotted|rejected|no result"
-                        r"|unable|see (?:below|above|comment|note|report|attached))\b")
+                        r"|lipa?emic|icteric|leaked|unsuitable|delayed|not valid|cannot be (?:interpreted|read)"
+                        r"|not interpretable|unable|see (?:below|above|comment|note|report|attached))\b")
 #: What a test's quality control failing is written as, without the word 'control' ('high nil', 'low
 #: mitogen'), and a result its writer doubts ('possible false negative'): indeterminate.
 _QC_FAIL = re.compile(r"\bhigh nil\b|\bnil\b[^,;.]{0,20}?\b(?:high|elevated|raised)\b|\blow mitogen\b"
                       r"|\bmitogen\b[^,;.]{0,20}?\b(?:low|reduced|poor|weak|non-?reactive|fail\w*|inadequate)\b"
-                      r"|\bfalse[- ]neg\w*")
+                      r"|\bfalse[- ]neg\w*|\bqc\b")
 #: A past hepatitis B infection (anti-HBc positive): the reactivation risk the test is for.
 _PAST_HBV = re.compile(r"\b(?:resolved|past|prior|previous|old|cleared)\s+(?:hbv\s+|hepatitis\s+b\s+|hep\s+b\s+)?infection"
                        r"|\bisolated\s+(?:anti-?hbc|core)|\boccult\s+(?:hbv|hepatitis)")
+#: Words that say a result turned or shows positive however faintly: a positive reading.
+_POSITIVE_PHRASE = re.compile(r"\bfaint\s+(?:\w+\s+)?(?:line|band)|\bconver(?:ted|sion)\b|\bseroconver\w*")
+#: A form's answer after a reading word ('Negative: No'): no reading.
+_FORM_ANSWER = re.compile(r"\b(?:neg\w*|pos\w*|reactive|detected)\s*[:=?]\s*(?:no|yes|true|false|n|y)\b")
 #: Words and numbers; '+ve' and '-ve'; a '+' standing alone or after a word ('+', '(+)', 'HBcAb+')
 #: or a grade ('1+'); a '-' standing alone or after a word at the end of what it reads ('HBsAg -',
 #: 'TB2 -)'). A sign inside a number or a word ('1e+5', 'anti-HBc', 'TB1-nil') is neither, and so is
 #: a dash between words ('HBsAg - negative', 'not performed - haemolysed'): a separator.
 _RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|\d+(?:\.\d+)?|(?<![0-9.+-])\++(?![\w.+-])|(?<=\b[1-4])\+(?![\w.+-])"
-                          r"|(?<![0-9.+-])-+(?![\w.+-])(?!\s*[a-z0-9(])")
+                          r"|(?<![0-9.+-])-(?![\w.+-])(?!\s*[a-z0-9(])")
 #: Where a clause ends: ',', ';', a line, a tab or column gap (two spaces or more), ' / ', '|', a
 #: bullet, ' but ', and a sentence's full stop (not a decimal point; not before 'for', whose text
 #: goes on about the same reading: 'Neg. for HBsAg and anti-HBc'; with no space after it only
 #: between words: 'Negative.Anti-HBc pending', not 'T-SPOT.TB').
-_CLAUSE = re.compile(r"[,;\n\r\t|\u2022\u00b7]| {2,}| / | but |\.(?=\s|$)(?!\s+for\b)|(?<=[a-z]{3})\.(?=[a-z]{3})")
-#: A reference range or a cut-off printed beside the result ('Ref range: Negative', '(normal < 1.0)',
-#: '(Negative: <5 mIU/mL)', 'normal 24-44'): it is not the result, and is not read.
-_NUM = r"\d+(?:\.\d+)?"
+_CLAUSE = re.compile(r"[,;\n\r\t|\u2022\u00b7]| {2,}| / | but |(?<!\b[a-z])\.(?=\s|$)(?!\s+for\b)|(?<=[a-z]{3})\.(?=[a-z]{3})")
+#: A negation at the end of a line or before a column gap goes with the word after it ('Not\nDetected').
+_NEGATION_WRAP = re.compile(r"\b(not|no|non|none)[ \t]*(?:\r\n?|\n|\t| {2,})\s*")
+#: Long names of the hepatitis B assays as their short names, so that a negation two words before
+#: still reaches the word it negates ('No hepatitis B surface antigen detected').
+_HBV_NAMES = ((re.compile(r"\bhep(?:atitis)?[- ]?b(?: virus)? surface (?:antigen|ag)\b|(?<!to )\bsurface antigen\b"), "hbsag"),
+              (re.compile(r"\bhep(?:atitis)?[- ]?b(?: virus)? core (?:antibody|ab)\b"), "hbcab"))
+#: Immunity from vaccination said beside the result: anti-HBs, not a reading.
+_VACCINATED = re.compile(r"\b(?:immune|immunity)\s+(?:by|from|due to|after|post|via)[- ]?vaccin\w*|\bvaccinated\b"
+                         r"|\bpost[- ]vaccin\w*")
+#: A reference range or a cut-off printed beside the result ('Ref range: Negative', '(Ref: Negative)',
+#: '(normal < 1.0)', '(Negative: <5 mIU/mL)', '[Negative: <5]', 'negative <1.0', 'normal 24-44'): it is
+#: not the result, and is not read. Unbracketed, a reference value is at most four words and ends
+#: before a clause end, a bracket or the name of an assay ('HBsAg: Negative Ref: Negative Anti-HBc:
+#: Reactive' keeps the anti-HBc result); the word 'reference' alone ('reference lab') is none.
+_NUM = r"(?:\d+(?:\.\d+)?|\.\d+)"
+_ASSAY_AHEAD = (r"(?!(?:anti|hb[a-z]|core|hcg|b-?hcg|igra|qft|quantiferon|t-?spot|tb\d?\b|nil\b|mitogen|mantoux|ppd|tpmt"
+                r"|g6pd|igm\b|result|interpretation))")
+_REF_MARK = r"\bref(?:erence)?\.?(?:\s+(?:range|interval|values?))?\s*[:=]|\bref(?:erence)?\.?\s+(?:range|interval|values?)\b"
+_CUTOFF_WORD = r"(?:normal|neg\w*|pos\w*|non-?reactive|reactive|non-?pregnant\w*|cut-?off|expected|ref\w*)"
 _REFERENCE = re.compile(
-    r"\b(?:ref\b\.?|reference\b)(?:\s+(?:range|interval|values?))?\s*[:=]?(?:[^,;\n.\t ]| (?! )|\.\d)*"
-    r"|\b(?:normal|expected)\s+(?:range|values?|results?)\s*[:=]?(?:[^,;\n.\t ]| (?! )|\.\d)*"
-    rf"|\((?:normal|neg\w*|pos\w*|non-?reactive|reactive|ref\w*(?:\s+range)?|cut-?off|expected)\s*[:=]?\s*"
-    rf"(?:[<>\u2264\u2265]=?\s*\d|{_NUM}\s*-\s*\d)[^)]*\)"
-    rf"|\b(?:normal|cut-?off)\s*[:=]?\s*(?:[<>\u2264\u2265]=?\s*{_NUM}|{_NUM}\s*-\s*{_NUM})")
+    rf"[(\[]\s*(?:{_REF_MARK})[^)\]]*[)\]]"
+    rf"|[(\[]\s*{_CUTOFF_WORD}\b[^)\]]*?(?:[<>\u2264\u2265]=?\s*\.?\d|\d\s*-\s*\d)[^)\]]*[)\]]"
+    rf"|(?:{_REF_MARK})(?:\s*{_ASSAY_AHEAD}[^\s,;()\[\]]+){{1,4}}"
+    rf"|\b(?:normal|expected)\s+(?:range|values?|results?)\s*[:=]?(?:\s*{_ASSAY_AHEAD}[^\s,;()\[\]]+){{1,4}}"
+    rf"|\b(?:non-?)?(?:normal|negative|neg|positive|pos|reactive|nonreactive|non-reactive|pregnant|cut-?off)"
+    rf"(?:\s+(?:women|females?|range|if|result))?\s*[:=]?\s*(?:[<>\u2264\u2265]=?\s*{_NUM}|{_NUM}\s*-\s*{_NUM})"
+    rf"(?:\s*(?:m?iu/m?l|u/m?l|s/co|mm|iu/l|ng/ml))?")
 #: Hepatitis B surface antibody (anti-HBs, HBsAb): a positive result is immunity (vaccination), not
 #: infection. Only its own words are set aside, up to the next assay named, ';', a line or the end
 #: of a sentence: setting its whole clause aside hid 'anti-HBc positive' written after it.
 _ANTI_HBS = re.compile(r"anti[- ]?hbs\b|\bhbs[- ]?ab\b|\bhbs antibod\w*|\bsurface (?:antibod\w*|ab)\b"
                        r"|\bantibod\w* to (?:the )?(?:hepatitis b surface antigen|hbsag)")
 _ANTI_HBS_ENDS = re.compile(r"anti[- ]?hbc|hbc|core\b|\bcab\b|\bhbs[- ]?ag\b|\bhbs antigen|\bhbe|anti-?hbe|\bhbv\b|\bigm\b"
-                            r"|\bhep(?:atitis)?[- ]?b\b|\bsurface (?:antigen|ag)\b|[;\n]|\.(?=\s|$)")
+                            r"|\bhep(?:atitis)?[- ]?b\b|\bsurface (?:antigen|ag)\b|\bigra\b|\bqft\b|quantiferon|t-?spot"
+                            r"|\btb\d?\b|mantoux|\bppd\b|\btst\b|hcg|tpmt|g6pd|[;\n\t|]| {2,}| / |\.(?=\s|$)|,")
 #: A test's control said to be as expected ('positive control (mitogen) reactive', 'controls valid',
 #: 'negative control negative'): it says nothing of the patient and is set aside. Any other word
 #: about a control stays and is read ('control invalid' is indeterminate, 'negative control
@@ -833,11 +862,14 @@ _ANTI_HBS_ENDS = re.compile(r"anti[- ]?hbc|hbc|core\b|\bcab\b|\bhbs[- ]?ag\b|\bh
 _OK = r"(?:valid|ok|okay|acceptable|adequate|passed|satisfactory|appropriate|within (?:normal )?limits)"
 _PAREN = r"(?:\s*\([^)]*\))?"
 _IS = r":?\s*(?:(?:is|are|was|were)\s+)?"
+#: Where a control's own 'positive' or 'negative' may stand: at the start of a clause or after 'and',
+#: 'with', 'the' or '(' ('Anti-HBc: Positive Controls: Valid' is the patient's positive, then a control).
+_START = r"(?:^|(?<=[,;(\n|\x00])|(?<=(?<!\bneg)(?<!\bpos)\.)|(?<=\band )|(?<=\bwith )|(?<=\bthe ))\s*"
 _CONTROL_OK = re.compile(
-    rf"\bpos(?:itive)? and neg(?:ative)? controls?{_PAREN}{_IS}{_OK}"
-    rf"|\bpos(?:itive)? controls?{_PAREN}{_IS}(?:reactive|positive|{_OK})\b"
-    rf"|\bneg(?:ative)? controls?{_PAREN}{_IS}(?:non-?reactive|negative|{_OK})\b"
-    rf"|(?<!negative )(?<!neg )(?<!nil )\bcontrol positive\b"
+    rf"{_START}pos(?:itive)? and neg(?:ative)? controls?{_PAREN}{_IS}{_OK}"
+    rf"|{_START}pos(?:itive)? controls?{_PAREN}{_IS}(?:reactive|positive|{_OK})\b"
+    rf"|{_START}neg(?:ative)? controls?{_PAREN}{_IS}(?:non-?reactive|negative|{_OK})\b"
+    rf"|{_START}controls? positive\b"
     rf"|\b(?:(?:nil|mitogen)\s+)?controls?{_PAREN}{_IS}{_OK}"
     rf"|\b{_OK}\s+controls?\b")
 #: Words of a clause that says nothing of the result ('Tested 11/20.', 'Comment: nil value within
@@ -845,8 +877,7 @@ _CONTROL_OK = re.compile(
 #: 'Negative. Tested 11/20.' not negative). Any other word or a number keeps a clause read.
 _SAYS_NOTHING = frozenset({"tested", "test", "on", "date", "dated", "reported", "result", "results", "comment",
                            "comments", "note", "report", "final", "nil", "value", "values", "within", "limit",
-                           "limits", "range", "immune", "immunity", "by", "vaccination", "vaccinated", "cxr",
-                           "chest", "x", "ray", "xray", "clear"})
+                           "limits", "range", "cxr", "chest", "x", "ray", "xray", "clear"})
 _DATE = re.compile(r"\b\d{1,4}[/-]\d{1,2}(?:[/-]\d{1,4})?\b")
 #: What a clause that says nothing may hold besides its words: spaces, ':', brackets, quotes, a hyphen inside a word.
 _NOTHING_CHARS = re.compile(r"(?:[a-z\s:()\[\]'\"\x00]|(?<=[a-z])-(?=[a-z]))*")
@@ -854,11 +885,15 @@ _LETTERS = re.compile(r"[a-z]+")
 #: Words a clause that only reads the clause before it may have ('urine: negative').
 _INTERPRETING = frozenset({"urine", "serum", "plasma", "blood", "interpretation", "interpreted", "as", "overall",
                            "qualitative", "quantitative", "final", "impression", "read", "reads", "result", "is"})
-#: A number in a clause an interpretation may read: zero, or below a limit ('0 mm', '< 5').
-_LOW_NUMBER = re.compile(rf"(?<![a-z0-9.])([<\u2264]\s*)?({_NUM})")
+#: A number standing alone (not in a name: 'TB1', 'G6PD'), with the comparator before it.
+_NUMBER = re.compile(rf"([<>\u2264\u2265]=?\s*)?(?<![a-z0-9.])({_NUM})")
+#: A measurement: a number that is no date, no part of a code ('16933-4') and no part of a name.
+_MEASURE = re.compile(rf"([<\u2264]=?\s*)?(?<![a-z0-9./-])({_NUM})(?![\d/]|-\d)")
 _WILD_TYPE = re.compile(r"\*1/\*1(?!\d)")  # TPMT's normal genotype (not *1/*16)
 _DEFICIENCY_NOT_FOUND = re.compile(r"\bdeficien\w*\s*(?:screen\w*|test\w*)?\s*[:=-]?\s*(?:not detected|not present|"
                                    r"not found|none detected|negative|neg|absent)\b")
+#: The words of a reading: after the last of them, a measurement is read by no word.
+_READING_WORDS = _POSITIVE_WORDS | _NEGATIVE_WORDS | _UNSURE_WORDS
 _READING_VOCABULARY = _POSITIVE_WORDS | _NEGATIVE_WORDS | _UNSURE_WORDS | _NEGATIONS | _ACTIVITY_ABNORMAL | _ACTIVITY_NORMAL | {"for", "and", "ve", "result"}
 
 
@@ -887,9 +922,15 @@ _READINGS: tuple[dict[str, str], dict[str, str]] = ({}, {})  # by activity: Fals
 def _reading(result: str, activity: bool = False) -> str:
     import unicodedata
 
-    # Full-width and compatibility forms as plain letters, a minus sign or a dash as '-'.
+    # Full-width and compatibility forms as plain letters; a minus sign or a hyphen as '-', a dash
+    # ('–', '—') as '--', a blank in a results grid (no reading).
     text = unicodedata.normalize("NFKC", result).lower().translate(_DASHES)
+    text = _NEGATION_WRAP.sub(r"\1 ", text).replace("border-line", "borderline")
+    for pattern, short in _HBV_NAMES:
+        text = pattern.sub(short, text)
     text = _REFERENCE.sub(_GONE, text)
+    if "vaccin" in text:
+        text = _VACCINATED.sub(_GONE, text)
     if "hbs" in text or "surface" in text or "antibod" in text:
         text = _without_anti_hbs(text)
     if "control" in text:
@@ -902,15 +943,16 @@ def _reading(result: str, activity: bool = False) -> str:
             continue
         if _QC_FAIL.search(clause):
             got = "indeterminate"
-        elif not activity and _PAST_HBV.search(clause):
+        elif not activity and (_PAST_HBV.search(clause) or _POSITIVE_PHRASE.search(clause)):
             got = "positive"
         else:
             got = _activity_clause(clause) if activity else _clause(clause)
         if got == "positive":
             return got
-        if got == "negative" and _NO_RESULT.search(clause):
-            got = "unknown"
-        if said and said[-1][1] == "unknown" and got != "unknown" and _interprets(clause) and _interpretable(said[-1][0]):
+        if got == "negative" and (_NO_RESULT.search(clause) or _FORM_ANSWER.search(clause) or _measured_after(clause)):
+            got = "unknown"  # a result not given, or a measurement after the reading, which no word reads
+        if (said and said[-1][1] == "unknown" and got != "unknown" and _interprets(clause)
+                and _interpretable(said[-1][0], activity)):
             # 'Mantoux 0 mm, negative', 'hCG qualitative, urine: negative': a reading with no
             # words of its own reads the clause before it, which no word decides.
             said[-1] = (said[-1][0], got)
@@ -922,7 +964,21 @@ def _reading(result: str, activity: bool = False) -> str:
 
 #: What stands for words set aside: no word, and no space (two spaces end a clause: a column gap).
 _GONE = "\x00"
-_DASHES = {0x2212: "-", 0x2013: "-", 0x2014: "-", 0x2010: "-", 0x2011: "-"}
+_DASHES = {0x2212: "-", 0x2010: "-", 0x2011: "-", 0x2013: " -- ", 0x2014: " -- "}
+
+
+def _measured_after(clause: str) -> bool:
+    """Whether a measurement other than zero or a value below a limit follows the clause's last
+    reading word with a name between ('HBsAg negative anti-HBc 4.1 S/CO', 'Negative (TB1 0.9)'):
+    what it measured is read by no word. A measurement just before or after the reading is what the
+    reading reads ('0.31 S/CO negative', 'Non-reactive (0.2 S/CO)')."""
+    last = -1
+    for m in _RESULT_WORD.finditer(clause):
+        w = m.group()
+        if w in _READING_WORDS or w[0] in "+-":
+            last = m.end()
+    return last >= 0 and any(not n.group(1) and float(n.group(2)) != 0 and _LETTERS.search(clause, last, n.start())
+                             for n in _MEASURE.finditer(clause, last))
 
 
 def _without_anti_hbs(text: str) -> str:
@@ -930,8 +986,12 @@ def _without_anti_hbs(text: str) -> str:
     at = 0
     while (m := _ANTI_HBS.search(text, at)) is not None:
         out.append(text[at:m.start()])
-        end = _ANTI_HBS_ENDS.search(text, m.end())
-        at = end.start() if end is not None else len(text)
+        at = len(text)
+        for end in _ANTI_HBS_ENDS.finditer(text, m.end()):
+            # A comma inside brackets opened after anti-HBs ('(immune, vaccinated)') does not end it.
+            if end.group() != "," or text.count("(", m.end(), end.start()) <= text.count(")", m.end(), end.start()):
+                at = end.start()
+                break
     out.append(text[at:])
     return _GONE.join(out)
 
@@ -943,13 +1003,17 @@ def _interprets(clause: str) -> bool:
         w in _READING_VOCABULARY or w in _INTERPRETING for w in _LETTERS.findall(clause))
 
 
-def _interpretable(clause: str) -> bool:
+def _interpretable(clause: str, activity: bool) -> bool:
     """A clause an interpretation after it may read: one that does not say the test gave no result
-    ('see below'), whose numbers are zero or below a limit ('0 mm', '< 5'): 'Mantoux 12 mm,
-    negative' is not read negative (5 mm or more is positive before immunosuppression)."""
+    ('see below'), whose numbers are all zero ('0 mm'): 'Mantoux 12 mm, negative' and 'Mantoux <10
+    mm, negative' are not read negative (5 mm or more is positive before immunosuppression). An
+    enzyme activity's number is never read so (zero activity is the deficiency)."""
     if _NO_RESULT.search(clause):
         return False
-    return all(m.group(1) or float(m.group(2)) == 0 for m in _LOW_NUMBER.finditer(_DATE.sub(" ", clause)))
+    numbers = list(_NUMBER.finditer(clause))
+    if activity:
+        return not numbers
+    return all(not n.group(1) and float(n.group(2)) == 0 for n in numbers)
 
 
 def _says_nothing(clause: str) -> bool:
