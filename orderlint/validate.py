@@ -60,7 +60,6 @@ def _prepared_first() -> bool:
 
 
 _UNION_TAGS = ("constrained-str", "StructuredFrequency", "str")
-_UNSEEN: Any = object()  # a name vocab.test() has not answered yet
 _TOP_FIELDS = top_fields()
 
 # Where the document has objects (which may carry local `x-` fields): key -> (is an array of
@@ -166,13 +165,15 @@ def _valid_as_built(reg: model.Regimen, vocab: Vocabulary, data: dict) -> bool:
         return False
     orders = reg.orders
     if len(orders) > 1:
-        ids = set()
-        for o in orders:
-            oid = o.id
-            if oid is not None:
-                if oid in ids:
-                    return False
-                ids.add(oid)
+        # One set built in C; the loop only when it is smaller (a repeat, or orders without an id).
+        if len({o.id for o in orders}) != len(orders):
+            ids = set()
+            for o in orders:
+                oid = o.id
+                if oid is not None:
+                    if oid in ids:
+                        return False
+                    ids.add(oid)
     tests = reg.tests
     if tests:
         # The full path tests the names of the items that data.get("tests") yields: here, the same
@@ -181,18 +182,17 @@ def _valid_as_built(reg: model.Regimen, vocab: Vocabulary, data: dict) -> bool:
         raw = data.get("tests")
         if type(raw) is not list or len(raw) != len(tests):
             return False
-        seen = vocab._test_cache  # vocab.test()'s answers for names as written: the usual case, inline
+        # Names already found valid (known to vocab.test(), no surrounding spaces): one set lookup each.
+        valid = vocab._valid_tests
         for t, item in zip(tests, raw):
-            if t.status == "resulted" and t.date is None:  # TestItem._resulted_needs_date
-                return False
             name = t.test
-            if not isinstance(item, dict) or item.get("test") is not name:
-                return False
-            canonicals = seen.get(name, _UNSEEN)
-            if canonicals is _UNSEEN:
-                canonicals = vocab.test(name)
-            if canonicals is None or name != name.strip():
-                return False
+            if (t.date is None and t.status == "resulted") or not isinstance(item, dict) or item.get("test") is not name:
+                return False  # TestItem._resulted_needs_date, or not the data's own item and name
+            if name not in valid:
+                if vocab.test(name) is None or name != name.strip():
+                    return False
+                if len(valid) < 10_000:
+                    valid.add(name)
     return True
 
 

@@ -323,6 +323,9 @@ class Vocabulary:
         self._cache: dict[str, Resolution] = {}
         self._suggestions: dict[str, list[str]] = {}
         self._test_cache: dict[str, Optional[tuple[str, ...]]] = {}
+        # Names as written that test() knows and that have no surrounding spaces: the names that
+        # validate accepts, remembered by validate._valid_as_built (bounded; emptied by add_test).
+        self._valid_tests: set[str] = set()
         self._classes: Optional[frozenset[str]] = None
         self._longest_name = 0  # the most words in a known name (0: not counted yet)
         for canonical, aliases in CORE_TESTS.items():
@@ -347,6 +350,7 @@ class Vocabulary:
                 raise VocabularyError(f"{owner}: test name {n!r} already means {prev[0]!r}")
             self._tests[key] = (canonical,)
         self._test_cache = {}
+        self._valid_tests = set()
 
     def add_drugs(self, drugs: Mapping[str, Any], owner: str, allow_override: bool = False) -> None:
         """Add a pack's drugs (validated first; invalid data names the entry).
