@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
+import operator
 import os
 from pathlib import Path
 from types import MappingProxyType
@@ -930,8 +931,21 @@ def _sorted(findings: list[Finding], data: Any) -> list[Finding]:
     """
     if len(findings) < 2:
         return findings
+    first = findings[0].pointer
+    for f in findings:
+        if f.pointer != first:
+            break
+    else:  # one place (often: several rules at one order's drug): equal positions, so by code alone
+        return sorted(findings, key=_code)
+    if len(findings) < _FEW_FINDINGS:  # list.index per key costs less than building the tables below
+        return sorted(findings, key=lambda f: (document_order(data, f.pointer), f.code))
     members: dict[int, dict[str, int]] = {}  # one key -> index table per object, shared by all findings
     return sorted(findings, key=lambda f: (document_order(data, f.pointer, members), f.code))
+
+
+_code = operator.attrgetter("code")
+#: Below this many findings, _sorted finds each member's position without a table per object.
+_FEW_FINDINGS = 8
 
 
 def document_order(data: Any, pointer: str, members: Optional[dict[int, dict[str, int]]] = None) -> list[int]:
