@@ -103,7 +103,7 @@ def _fast_read(text: str, raw: Optional[bytes] = None) -> Optional[tuple[Any, by
         return None
     # The one-character tests first: each is a memchr, the two-character searches are slower.
     colons = text.count(":")
-    if colons != out.count(b":") or (b"+" in out and b"e+" in out) or ("\\" in text and "\\u003" in text):
+    if colons != out.count(b":") or (_PLUS in out and b"e+" in out) or ("\\" in text and "\\u003" in text):
         return None
     if len(text) > 400 and colons + text.count("[") >= 200 and deeper_than(data, 200):
         return None
@@ -123,6 +123,8 @@ def deeper_than(value: Any, limit: int) -> bool:
 
 
 _UNSURE: Any = object()
+#: "+" as a byte value: ``_PLUS in out`` is a memchr, several times faster than ``b"+" in out``.
+_PLUS = ord("+")
 _orjson_loads: Optional[Callable[[Union[str, bytes]], Any]]
 try:
     from orjson import dumps as _orjson_dumps
