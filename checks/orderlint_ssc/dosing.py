@@ -494,8 +494,10 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
 def dose_above_maximum(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     yield from _check(reg, opts, _MAXIMA_ROWS, above=True)
     mycophenolate = reg.active(_BARE)
-    if mycophenolate and any(o.drug is not None and o.drug.name == _BARE for o in mycophenolate):
-        yield from _bare_mycophenolate(reg, opts, mycophenolate)
+    for o in mycophenolate:  # a loop, not any() over a generator: half the documents have mycophenolate
+        if o.drug is not None and o.drug.name == _BARE:
+            yield from _bare_mycophenolate(reg, opts, mycophenolate)
+            break
 
 
 #: The class-level name that may be either form (clinical-facts.md section 6: map it to both).
