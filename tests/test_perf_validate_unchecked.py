@@ -434,3 +434,36 @@ def test_refusing_documents_keeps_nothing_alive(monkeypatch: pytest.MonkeyPatch)
     finally:
         tracemalloc.stop()
     assert large - small < 64 * 1024, (small, large)
+
+
+def test_test_names_found_valid_are_remembered_boundedly_and_forgotten_on_add_test() -> None:
+    """validate._valid_as_built remembers the test names it found valid (Vocabulary._valid_tests):
+    a name added later by a plugin (add_test) is then valid, a name with surrounding spaces never is
+    (though vocab.test() reads it), and the set stays bounded."""
+    v = Vocabulary()
+
+    def problems_with(name: str) -> list[tuple[str, str]]:
+        doc = json.loads(json.dumps(BASE))
+        doc["tests"] = [{"test": name, "status": "ordered"}]
+        reg, problems = validate.validate(doc, v)
+        assert (reg is None) == bool(problems)
+        return problems
+
+    for _ in range(2):  # found, then remembered
+        assert problems_with("CBC") == []
+        assert "CBC" in v._valid_tests
+        assert [p for _, p in problems_with(" cbc")] == ["/tests/0/test"] and v.test(" cbc") == ("cbc",)
+        assert " cbc" not in v._valid_tests
+        assert [p for _, p in problems_with("NT-proBNP")] == ["/tests/0/test"]
+    v.add_test("bnp", ["nt-probnp"], "a plugin")  # forgets what was remembered
+    assert not v._valid_tests
+    assert problems_with("NT-proBNP") == [] and "NT-proBNP" in v._valid_tests
+    # Bounded: 10,050 spellings of one known name (its first 14 letters' case), each valid.
+    name = "pulmonary function tests"
+    letters = [k for k, c in enumerate(name) if c.isalpha()]
+    spellings = {"".join(c.upper() if k in letters[:14] and i >> letters.index(k) & 1 else c for k, c in enumerate(name))
+                 for i in range(10_050)}
+    assert len(spellings) == 10_050
+    for spelling in spellings:
+        assert problems_with(spelling) == [], spelling
+    assert 9_000 < len(v._valid_tests) <= 10_000
