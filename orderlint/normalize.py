@@ -772,7 +772,7 @@ class Regimen:
 #: abbreviations and common misspellings are words too ('det', 'react.', 'postive', 'indet.').
 _POSITIVE_WORDS = frozenset({"positive", "pos", "reactive", "detected", "present", "abnormal", "deficient",
                              "deficiency", "poor", "pregnant", "det", "react", "postive", "positve", "detectable",
-                             "seropositive", "rr"})
+                             "seropositive", "rr", "reac", "positiv"})
 _NEGATIVE_WORDS = frozenset({"negative", "neg", "nonreactive", "undetected", "undetectable", "absent", "normal"})
 _UNSURE_WORDS = frozenset({"indeterminate", "equivocal", "borderline", "inconclusive", "invalid", "indeterminant",
                            "indet", "equiv", "eqv", "grey", "gray", "doubtful", "unreadable", "uninterpretable",
@@ -795,38 +795,49 @@ _NO_RESULT = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|no
                         r"|not checked|not received|not available|not sent|outstanding|declined|due|sent|requested|tbc|tbd"
                         r"|cancell?ed|qns|quantity not sufficient|insufficient|ha?emoly[sz]\w*|clotted|rejected|no result"
                         r"|lipa?emic|icteric|leaked|unsuitable|delayed|not valid|cannot be (?:interpreted|read)"
-                        r"|not interpretable|unable|see (?:below|above|comment|note|report|attached))\b")
+                        r"|not interpretable|unable|see (?:below|above|comment|note|report|attached|lab)"
+                        r"|not reliable|not conclusive|non-?diagnostic|with caution|anerg\w*|falsely|to be confirmed"
+                        r"|inadequate|processed late|not shaken|wrong tube)\b")
 #: What a test's quality control failing is written as, without the word 'control' ('high nil', 'low
-#: mitogen'), and a result its writer doubts ('possible false negative'): indeterminate.
-_QC_FAIL = re.compile(r"\bhigh nil\b|\bnil\b[^,;.]{0,20}?\b(?:high|elevated|raised)\b|\blow mitogen\b"
+#: mitogen'), and a result its writer doubts ('possible false negative'): indeterminate. The values are
+#: QuantiFERON-TB Gold Plus's own indeterminate results (package insert: nil above 8.0 IU/mL, or
+#: mitogen minus nil below 0.5 IU/mL), read conservatively: a nil of 8 or more, a mitogen '< 0.x'.
+_QC_FAIL = re.compile(r"\b(?:high|elevated|raised)\s+nil\b|\bnil\b[^,;.]{0,20}?\b(?:high|elevated|raised)\b"
+                      r"|\b(?:low|weak|reduced|poor|inadequate)\s+mitogen\b"
                       r"|\bmitogen\b[^,;.]{0,20}?\b(?:low|reduced|poor|weak|non-?reactive|fail\w*|inadequate)\b"
+                      r"|\bmitogen(?:[- ]nil)?\s*:?\s*[<\u2264]=?\s*(?:0?\.\d+|0)\b"
+                      r"|(?<![-\w])nil\s*:?\s*(?:>\s*)?(?:[89]|\d{2,})(?:\.\d+)?\s*(?:iu/ml)?(?![\d.])"
+                      r"|\bno\s+(?:valid|adequate|acceptable)\s+controls?\b|\bcontrols?\s+not\s+(?:valid|ok|acceptable|adequate)\b"
                       r"|\bfalse[- ]neg\w*|\bqc\b")
 #: A past hepatitis B infection (anti-HBc positive): the reactivation risk the test is for.
 _PAST_HBV = re.compile(r"\b(?:resolved|past|prior|previous|old|cleared)\s+(?:hbv\s+|hepatitis\s+b\s+|hep\s+b\s+)?infection"
                        r"|\bisolated\s+(?:anti-?hbc|core)|\boccult\s+(?:hbv|hepatitis)")
 #: Words that say a result turned or shows positive however faintly: a positive reading.
-_POSITIVE_PHRASE = re.compile(r"\bfaint\s+(?:\w+\s+)?(?:line|band)|\bconver(?:ted|sion)\b|\bseroconver\w*")
+_POSITIVE_PHRASE = re.compile(r"\b(?:faint|weak)\s+(?:\w+\s+)?(?:line|band)|\bconver(?:ted|sion)\b|\bseroconver\w*")
 #: A form's answer after a reading word ('Negative: No'): no reading.
-_FORM_ANSWER = re.compile(r"\b(?:neg\w*|pos\w*|reactive|detected)\s*[:=?]\s*(?:no|yes|true|false|n|y)\b")
+_FORM_ANSWER = re.compile(r"\b(?:neg\w*|pos\w*|reactive|detected|pregnant)\s*[:=?]\s*(?:no|yes|true|false|n|y)\b")
 #: Words and numbers; '+ve' and '-ve'; a '+' standing alone or after a word ('+', '(+)', 'HBcAb+')
 #: or a grade ('1+'); a '-' standing alone or after a word at the end of what it reads ('HBsAg -',
 #: 'TB2 -)'). A sign inside a number or a word ('1e+5', 'anti-HBc', 'TB1-nil') is neither, and so is
 #: a dash between words ('HBsAg - negative', 'not performed - haemolysed'): a separator.
-_RESULT_WORD = re.compile(r"[+-]ve\b|[a-z]+|\d+(?:\.\d+)?|(?<![0-9.+-])\++(?![\w.+-])|(?<=\b[1-4])\+(?![\w.+-])"
+_RESULT_WORD = re.compile(r"[+-]i?ve\b|[a-z]+|\d+(?:\.\d+)?|(?<![0-9.+-])\++(?![\w.+-])|(?<=\b[1-4])\+(?![\w.+-])"
                           r"|(?<![0-9.+-])-(?![\w.+-])(?!\s*[a-z0-9(])")
 #: Where a clause ends: ',', ';', a line, a tab or column gap (two spaces or more), ' / ', '|', a
 #: bullet, ' but ', and a sentence's full stop (not a decimal point; not before 'for', whose text
 #: goes on about the same reading: 'Neg. for HBsAg and anti-HBc'; with no space after it only
 #: between words: 'Negative.Anti-HBc pending', not 'T-SPOT.TB').
 _CLAUSE = re.compile(r"[,;\n\r\t|\u2022\u00b7]| {2,}| / | but |(?<!\b[a-z])\.(?=\s|$)(?!\s+for\b)|(?<=[a-z]{3})\.(?=[a-z]{3})")
-#: A negation at the end of a line or before a column gap goes with the word after it ('Not\nDetected').
-_NEGATION_WRAP = re.compile(r"\b(not|no|non|none)[ \t]*(?:\r\n?|\n|\t| {2,})\s*")
+#: A negation at the end of a line or before a column gap goes with the reading word that begins the
+#: next ('Not\nDetected'); not with a line that names a test ('TB contact: No\nIGRA: Positive').
+_NEGATION_WRAP = re.compile(r"\b(not|no|non|none)[ \t]*(?:\r\n?|\n|\t| {2,})\s*(?=(?:detected|detectable|reactive|positive|"
+                            r"negative|present|pregnant|pos|neg)\b)")
 #: Long names of the hepatitis B assays as their short names, so that a negation two words before
 #: still reaches the word it negates ('No hepatitis B surface antigen detected').
 _HBV_NAMES = ((re.compile(r"\bhep(?:atitis)?[- ]?b(?: virus)? surface (?:antigen|ag)\b|(?<!to )\bsurface antigen\b"), "hbsag"),
               (re.compile(r"\bhep(?:atitis)?[- ]?b(?: virus)? core (?:antibody|ab)\b"), "hbcab"))
 #: Immunity from vaccination said beside the result: anti-HBs, not a reading.
-_VACCINATED = re.compile(r"\b(?:immune|immunity)\s+(?:by|from|due to|after|post|via)[- ]?vaccin\w*|\bvaccinated\b"
+_VACCINATED = re.compile(r"\b(?:immune|immunity)\s+(?:by|from|due to|after|post|via)[- ]?vaccin\w*"
+                         r"|\b(?:(?:not|non|no)[- ]?)?vaccinated\b(?:\s*[:=]\s*(?:yes|no)\b)?"
                          r"|\bpost[- ]vaccin\w*")
 #: A reference range or a cut-off printed beside the result ('Ref range: Negative', '(Ref: Negative)',
 #: '(normal < 1.0)', '(Negative: <5 mIU/mL)', '[Negative: <5]', 'negative <1.0', 'normal 24-44'): it is
@@ -835,16 +846,19 @@ _VACCINATED = re.compile(r"\b(?:immune|immunity)\s+(?:by|from|due to|after|post|
 #: Reactive' keeps the anti-HBc result); the word 'reference' alone ('reference lab') is none.
 _NUM = r"(?:\d+(?:\.\d+)?|\.\d+)"
 _ASSAY_AHEAD = (r"(?!(?:anti|hb[a-z]|core|hcg|b-?hcg|igra|qft|quantiferon|t-?spot|tb\d?\b|nil\b|mitogen|mantoux|ppd|tpmt"
-                r"|g6pd|igm\b|result|interpretation))")
+                r"|g6pd|igm\b|tst\b|igra|result|interpretation|confirm\w*|supplement\w*|repeat))")
 _REF_MARK = r"\bref(?:erence)?\.?(?:\s+(?:range|interval|values?))?\s*[:=]|\bref(?:erence)?\.?\s+(?:range|interval|values?)\b"
+#: What a bracketed reference range may hold: no clause end (it would hide the clause after it).
+_IN_BRACKET = r"(?:[^)\];,\n.]|\.(?=\d))*"
 _CUTOFF_WORD = r"(?:normal|neg\w*|pos\w*|non-?reactive|reactive|non-?pregnant\w*|cut-?off|expected|ref\w*)"
 _REFERENCE = re.compile(
-    rf"[(\[]\s*(?:{_REF_MARK})[^)\]]*[)\]]"
-    rf"|[(\[]\s*{_CUTOFF_WORD}\b[^)\]]*?(?:[<>\u2264\u2265]=?\s*\.?\d|\d\s*-\s*\d)[^)\]]*[)\]]"
-    rf"|(?:{_REF_MARK})(?:\s*{_ASSAY_AHEAD}[^\s,;()\[\]]+){{1,4}}"
-    rf"|\b(?:normal|expected)\s+(?:range|values?|results?)\s*[:=]?(?:\s*{_ASSAY_AHEAD}[^\s,;()\[\]]+){{1,4}}"
-    rf"|\b(?:non-?)?(?:normal|negative|neg|positive|pos|reactive|nonreactive|non-reactive|pregnant|cut-?off)"
-    rf"(?:\s+(?:women|females?|range|if|result))?\s*[:=]?\s*(?:[<>\u2264\u2265]=?\s*{_NUM}|{_NUM}\s*-\s*{_NUM})"
+    rf"[(\[]\s*(?:{_REF_MARK}){_IN_BRACKET}[)\]]"
+    rf"|[(\[]\s*{_CUTOFF_WORD}\b{_IN_BRACKET}?(?:[<>\u2264\u2265]=?\s*\.?\d|\d\s*-\s*\d){_IN_BRACKET}[)\]]"
+    rf"|(?:{_REF_MARK})(?: ?{_ASSAY_AHEAD}[^\s,;()\[\]]+){{1,4}}"
+    rf"|\b(?:normal|expected)\s+(?:range|values?|results?)\s*[:=]?(?: ?{_ASSAY_AHEAD}[^\s,;()\[\]]+){{1,4}}"
+    rf"|\bnormal\s*[:=]?\s*{_NUM}\s*-\s*{_NUM}"
+    rf"|\b(?:non-?)?(?:normal|negative|neg|nonreactive|non-reactive|pregnant|cut-?off)"
+    rf"(?:\s+(?:women|females?|range|if|result))?\s*[:=]?\s*[<\u2264]=?\s*{_NUM}"
     rf"(?:\s*(?:m?iu/m?l|u/m?l|s/co|mm|iu/l|ng/ml))?")
 #: Hepatitis B surface antibody (anti-HBs, HBsAb): a positive result is immunity (vaccination), not
 #: infection. Only its own words are set aside, up to the next assay named, ';', a line or the end
@@ -871,7 +885,7 @@ _CONTROL_OK = re.compile(
     rf"|{_START}neg(?:ative)? controls?{_PAREN}{_IS}(?:non-?reactive|negative|{_OK})\b"
     rf"|{_START}controls? positive\b"
     rf"|\b(?:(?:nil|mitogen)\s+)?controls?{_PAREN}{_IS}{_OK}"
-    rf"|\b{_OK}\s+controls?\b")
+    rf"|(?<!\bno )(?<!\bnot )\b{_OK}\s+controls?\b")
 #: Words of a clause that says nothing of the result ('Tested 11/20.', 'Comment: nil value within
 #: limits.', 'immune by vaccination', 'CXR clear'), with dates: such a clause is not read (it made
 #: 'Negative. Tested 11/20.' not negative). Any other word or a number keeps a clause read.
@@ -888,7 +902,14 @@ _INTERPRETING = frozenset({"urine", "serum", "plasma", "blood", "interpretation"
 #: A number standing alone (not in a name: 'TB1', 'G6PD'), with the comparator before it.
 _NUMBER = re.compile(rf"([<>\u2264\u2265]=?\s*)?(?<![a-z0-9.])({_NUM})")
 #: A measurement: a number that is no date, no part of a code ('16933-4') and no part of a name.
-_MEASURE = re.compile(rf"([<\u2264]=?\s*)?(?<![a-z0-9./-])({_NUM})(?![\d/]|-\d)")
+_MEASURE = re.compile(rf"([<\u2264]=?\s*)?(?<![a-z0-9./:-])(?!(?:19|20)\d\d\b)({_NUM})(?![\d/:]|-\d)")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTH_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{2,4}})?"
+                         rf"|\b{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?(?!\d)(?:,?\s+\d{{4}})?|\d{{4}})")
+#: Words that may stand between a reading and the value it reads ('normal activity (9.8 U/g Hb)').
+_OF_THE_VALUE = frozenset({"activity", "level", "levels", "value", "values", "result", "index", "ratio", "titre", "titer"})
+#: Units that may stand between a value and the reading after it ('0.31 S/CO negative').
+_UNITS = re.compile(r"\b(?:m?iu/m?l|u/m?l|u/g(?: ?hb)?|s/co|iu/l|ng/ml|mm|index|ratio|spots?)\b|[\s()\[\]:=-]")
 _WILD_TYPE = re.compile(r"\*1/\*1(?!\d)")  # TPMT's normal genotype (not *1/*16)
 _DEFICIENCY_NOT_FOUND = re.compile(r"\bdeficien\w*\s*(?:screen\w*|test\w*)?\s*[:=-]?\s*(?:not detected|not present|"
                                    r"not found|none detected|negative|neg|absent)\b")
@@ -968,17 +989,31 @@ _DASHES = {0x2212: "-", 0x2010: "-", 0x2011: "-", 0x2013: " -- ", 0x2014: " -- "
 
 
 def _measured_after(clause: str) -> bool:
-    """Whether a measurement other than zero or a value below a limit follows the clause's last
-    reading word with a name between ('HBsAg negative anti-HBc 4.1 S/CO', 'Negative (TB1 0.9)'):
-    what it measured is read by no word. A measurement just before or after the reading is what the
-    reading reads ('0.31 S/CO negative', 'Non-reactive (0.2 S/CO)')."""
-    last = -1
+    """Whether a measurement other than zero or a value below a limit is read by no word: after the
+    clause's last reading word with a name between ('HBsAg negative anti-HBc 4.1 S/CO', 'Negative
+    (TB1 0.9)'), or before its first one with a name between ('Anti-HBc 4.1 S/CO HBsAg negative'). A
+    measurement just before or after the reading is what the reading reads ('0.31 S/CO negative',
+    'Non-reactive (0.2 S/CO)')."""
+    if any(c.isdigit() for c in clause):
+        clause = _MONTH_DATE.sub(" ", clause)  # '12 March 2024' is a date, not a measurement
+    first = last = -1
     for m in _RESULT_WORD.finditer(clause):
         w = m.group()
         if w in _READING_WORDS or w[0] in "+-":
+            if first < 0:
+                first = m.start()
             last = m.end()
-    return last >= 0 and any(not n.group(1) and float(n.group(2)) != 0 and _LETTERS.search(clause, last, n.start())
-                             for n in _MEASURE.finditer(clause, last))
+    if last < 0:
+        return False
+    for n in _MEASURE.finditer(clause):
+        if n.group(1) or float(n.group(2)) == 0:
+            continue
+        if n.start() >= last:
+            if any(w not in _OF_THE_VALUE for w in _LETTERS.findall(clause, last, n.start())):
+                return True
+        elif n.end() <= first and _LETTERS.search(_UNITS.sub(" ", clause[n.end():first])):
+            return True
+    return False
 
 
 def _without_anti_hbs(text: str) -> str:
@@ -1025,10 +1060,11 @@ def _clause(text: str) -> str:
     if "?" in text:
         # 'negative?', 'pos?': a questioned result screens nothing, unless a positive word is in it.
         return "positive" if _clause(text.replace("?", " ")) == "positive" else "indeterminate"
-    words = _RESULT_WORD.findall(text)
+    found = list(_RESULT_WORD.finditer(text))
+    words = [m.group() for m in found]
     reading = "unknown"
     for i, w in enumerate(words):
-        negated = _negated(words, i)
+        negated = _negated(words, i, found, text)
         if w[0] == "+" or w in _POSITIVE_WORDS:
             if not negated:
                 return "positive"
@@ -1048,12 +1084,13 @@ def _clause(text: str) -> str:
 
 
 def _activity_clause(text: str) -> str:
-    words = _RESULT_WORD.findall(text)
+    found = list(_RESULT_WORD.finditer(text))
+    words = [m.group() for m in found]
     # The normal (wild-type) genotype reads negative unless a word of the clause says otherwise
     # ('TPMT *1/*1 with low activity').
     reading = "negative" if _WILD_TYPE.search(text.replace(" ", "")) else "unknown"
     for i, w in enumerate(words):
-        negated = _negated(words, i)
+        negated = _negated(words, i, found, text)
         if w in _ACTIVITY_ABNORMAL:
             if not negated:
                 return "positive"
@@ -1074,12 +1111,14 @@ def _activity_clause(text: str) -> str:
     return reading
 
 
-def _negated(words: list[str], i: int) -> bool:
+def _negated(words: list[str], i: int, found: list[Any], text: str) -> bool:
     """Whether a negation stands before word i, or two before it with a word of no reading between
-    ('no hCG detected'; not 'non-reactive (negative)', not 'Specimen No 4521 positive')."""
+    ('no hCG detected'; not 'non-reactive (negative)', not 'Specimen No 4521 positive'), and no ':'
+    between them: 'TB contact: No QFT: Positive' is a form's answer, then a result."""
     if i > 0 and words[i - 1] in _NEGATIONS:
-        return True
-    return i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY and words[i - 1].isalpha()
+        return ":" not in text[found[i - 1].end():found[i].start()]
+    return (i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY and words[i - 1].isalpha()
+            and ":" not in text[found[i - 2].end():found[i].start()])
 
 
 def _assay_words(result: str) -> frozenset[str]:
