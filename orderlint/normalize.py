@@ -846,7 +846,7 @@ _VACCINATED = re.compile(r"\b(?:immune|immunity)\s+(?:by|from|due to|after|post|
 #: Reactive' keeps the anti-HBc result); the word 'reference' alone ('reference lab') is none.
 _NUM = r"(?:\d+(?:\.\d+)?|\.\d+)"
 _ASSAY_AHEAD = (r"(?!(?:anti|hb[a-z]|core|hcg|b-?hcg|igra|qft|quantiferon|t-?spot|tb\d?\b|nil\b|mitogen|mantoux|ppd|tpmt"
-                r"|g6pd|igm\b|tst\b|igra|result|interpretation|confirm\w*|supplement\w*|repeat))")
+                r"|g6pd|igm\b|tst\b|result|interpretation|confirm\w*|supplement\w*|repeat))")
 _REF_MARK = r"\bref(?:erence)?\.?(?:\s+(?:range|interval|values?))?\s*[:=]|\bref(?:erence)?\.?\s+(?:range|interval|values?)\b"
 #: What a bracketed reference range may hold: no clause end (it would hide the clause after it).
 _IN_BRACKET = r"(?:[^)\];,\n.]|\.(?=\d))*"
@@ -1005,15 +1005,20 @@ def _measured_after(clause: str) -> bool:
             last = m.end()
     if last < 0:
         return False
+    # Only the measurement farthest from the reading on each side is looked at: the words between a
+    # nearer one and the reading are among those between the farthest one and it (one pass, not one
+    # scan of the clause per number: a long result of numbers took quadratic time).
+    before = after = None
     for n in _MEASURE.finditer(clause):
         if n.group(1) or float(n.group(2)) == 0:
             continue
         if n.start() >= last:
-            if any(w not in _OF_THE_VALUE for w in _LETTERS.findall(clause, last, n.start())):
-                return True
-        elif n.end() <= first and _LETTERS.search(_UNITS.sub(" ", clause[n.end():first])):
-            return True
-    return False
+            after = n
+        elif n.end() <= first and before is None:
+            before = n
+    if after is not None and any(w not in _OF_THE_VALUE for w in _LETTERS.findall(clause, last, after.start())):
+        return True
+    return before is not None and _LETTERS.search(_UNITS.sub(" ", clause[before.end():first])) is not None
 
 
 def _without_anti_hbs(text: str) -> str:

@@ -342,3 +342,12 @@ def test_lab_wordings_of_no_negative_result_never_read_negative(text, activity):
 ])
 def test_lab_wordings_of_a_negative_result_read_negative(text, activity):
     assert result_reading(text, activity) == "negative"
+
+
+def test_a_long_result_of_numbers_reads_in_one_pass():
+    # Each measurement was checked against the words between it and the reading by a scan of its own:
+    # quadratic in the numbers of a clause. Counted, not timed: the same reading at any length.
+    for n in (10, 1000, 20000):
+        assert result_reading("(normal" + " 1" * n) == "negative"  # values just after their reading
+        assert result_reading("HBsAg negative anti-HBc" + " 4.1" * n) == "unknown"
+        assert result_reading("anti-HBc" + " 4.1" * n + " S/CO HBsAg negative") == "unknown"
