@@ -644,8 +644,8 @@ class _Mapper:
                 if rt in OLD_REQUEST_TYPES or x.draft:
                     notes.append(Note("unsupported-resource", f"{rt} is not a FHIR R4 resource type: skipped", _p(x.ptr, "resourceType")))
                 continue
-            if not x.draft and (rt in _UNREAD_MEDICATION_TYPES or rt == "ServiceRequest") and (
-                    rt != "ServiceRequest" or _unread_medication(x.r) or self._drug_named(x.r.get("code")) is not None):
+            if not x.draft and (rt in _UNREAD_MEDICATION_TYPES or rt == "ServiceRequest" and (
+                    _unread_medication(x.r) or self._drug_named(x.r.get("code")) is not None)):
                 # A drug given or ordered in a resource orderlint does not read as one (a dispense, an
                 # administration, an infusion ordered as a service): said, not left out unseen.
                 notes.append(Note("unsupported-resource", f"{rt} {_id_text(x.r)}gives or orders a drug, which orderlint "
