@@ -970,8 +970,11 @@ def _reading(result: str, activity: bool = False) -> str:
             got = _activity_clause(clause) if activity else _clause(clause)
         if got == "positive":
             return got
-        if got == "negative" and (_NO_RESULT.search(clause) or _FORM_ANSWER.search(clause) or _measured_after(clause)):
-            got = "unknown"  # a result not given, or a measurement after the reading, which no word reads
+        if got == "negative" and (_NO_RESULT.search(clause) or _FORM_ANSWER.search(clause) or _measured_after(clause)
+                                  or ("mm" in clause and _indurated(clause))):
+            # A result not given, a measurement after the reading, which no word reads, or a skin
+            # test's induration, whose cut-off the lab's 'negative' may not have taken for this patient.
+            got = "unknown"
         if (said and said[-1][1] == "unknown" and got != "unknown" and _interprets(clause)
                 and _interpretable(said[-1][0], activity)):
             # 'Mantoux 0 mm, negative', 'hCG qualitative, urine: negative': a reading with no
@@ -1019,6 +1022,17 @@ def _measured_after(clause: str) -> bool:
     if after is not None and any(w not in _OF_THE_VALUE for w in _LETTERS.findall(clause, last, after.start())):
         return True
     return before is not None and _LETTERS.search(_UNITS.sub(" ", clause[before.end():first])) is not None
+
+
+#: An induration in millimetres (a tuberculin skin test), with the comparator before it.
+_INDURATION = re.compile(rf"([<>\u2264\u2265]=?\s*)?(?<![a-z0-9./:-])({_NUM})\s*mm\b")
+
+
+def _indurated(clause: str) -> bool:
+    """Whether a clause states an induration other than none ('Mantoux 8 mm negative'): the cut-off
+    of a skin test depends on the patient's risk, 5 mm before immunosuppression against 10 or 15 mm
+    for others, so a lab's 'negative' beside a number is not read negative here; '0 mm' is."""
+    return any(m.group(1) or float(m.group(2)) != 0 for m in _INDURATION.finditer(clause))
 
 
 def _without_anti_hbs(text: str) -> str:
@@ -1120,10 +1134,24 @@ def _negated(words: list[str], i: int, found: list[Any], text: str) -> bool:
     """Whether a negation stands before word i, or two before it with a word of no reading between
     ('no hCG detected'; not 'non-reactive (negative)', not 'Specimen No 4521 positive'), and no ':'
     between them: 'TB contact: No QFT: Positive' is a form's answer, then a result."""
-    if i > 0 and words[i - 1] in _NEGATIONS:
-        return ":" not in text[found[i - 1].end():found[i].start()]
-    return (i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY and words[i - 1].isalpha()
-            and ":" not in text[found[i - 2].end():found[i].start()])
+    if i > 0 and _negation(words, i - 1, found, text):
+        # 'not non-reactive': a negation of a negation negates nothing.
+        return ":" not in text[found[i - 1].end():found[i].start()] and not (
+            i > 1 and _negation(words, i - 2, found, text) and ":" not in text[found[i - 2].end():found[i - 1].start()])
+    return (i > 1 and _negation(words, i - 2, found, text) and words[i - 1] not in _READING_VOCABULARY
+            and words[i - 1].isalpha() and ":" not in text[found[i - 2].end():found[i].start()])
+
+
+#: Words after which 'no' is a number ('Specimen No ABC positive'), not a negation.
+_NUMBERED = frozenset({"specimen", "sample", "lab", "accession", "reference", "ref", "patient", "order", "batch",
+                       "lot", "kit", "id", "serial", "request", "case", "record", "file", "slide", "tube", "barcode",
+                       "episode", "report", "requisition", "collection", "container", "bottle", "vial", "item"})
+
+
+def _negation(words: list[str], j: int, found: list[Any], text: str) -> bool:
+    """Whether word j negates: a negation word, but not 'no' right after a label ('Sample no')."""
+    return words[j] in _NEGATIONS and not (
+        words[j] == "no" and j > 0 and words[j - 1] in _NUMBERED and text[found[j - 1].end():found[j].start()].isspace())
 
 
 def _assay_words(result: str) -> frozenset[str]:

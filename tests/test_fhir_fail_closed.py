@@ -295,6 +295,44 @@ def test_a_normal_interpretation_beside_a_number_reads_negative(linter):
     assert _ild408(linter, _with_observation(**fields)) == []
 
 
+TB_CLEAN = json.loads((ROOT / "examples/fhir/ILD103-clean.bundle.json").read_text(encoding="utf-8"))
+
+
+def _tb_result(code: str, interpretation: str, quantity: Any) -> dict:
+    b = copy.deepcopy(TB_CLEAN)
+    for e in b["entry"]:
+        r = e["resource"]
+        if r.get("id") == "tb":
+            r["code"] = {"coding": [{"system": "http://loinc.org", "code": code}]}
+            r["interpretation"] = [{"coding": [{"system": _INTERPRETATION, "code": interpretation}]}]
+            if quantity is not None:
+                r["valueQuantity"] = quantity
+    return b
+
+
+def test_the_tb_base_bundle_reads_its_negative_igra(linter):
+    assert _ild408(linter, TB_CLEAN) == []
+
+
+@pytest.mark.parametrize("code, interpretation, quantity, fires", [
+    # A skin test's induration beside the lab's N: the number was dropped and N read negative,
+    # although 5 mm or more is positive in a patient about to be immunosuppressed.
+    ("39263-9", "N", {"value": 8, "unit": "mm"}, True),
+    ("39263-9", "NEG", {"value": 12, "unit": "mm", "system": "http://unitsofmeasure.org", "code": "mm"}, True),
+    ("39263-9", "N", {"value": 0.5, "code": "mm"}, True),
+    ("39263-9", "N", {"value": 0, "unit": "mm"}, False),  # no induration: the N reads it
+    ("39263-9", "N", None, False),
+    # An IGRA's value read by the lab's interpretation beside it, as '0.31 S/CO negative' is.
+    ("71773-6", "NEG", {"value": 0.2, "unit": "IU/mL"}, False),
+    ("71773-6", "POS", {"value": 0.2, "unit": "IU/mL"}, True),
+])
+def test_a_number_beside_an_interpretation_is_read_with_it(linter, code, interpretation, quantity, fires):
+    messages = _ild408(linter, _tb_result(code, interpretation, quantity))
+    assert bool(messages) is fires, messages
+    if fires and quantity is not None:
+        assert f"{quantity['value']:g} mm" in messages[0] or interpretation == "POS"
+
+
 # ------------------------------------------------------------------ protection (ILD301)
 
 PCP_CLEAN = json.loads((ROOT / "examples/fhir/ILD301-clean.bundle.json").read_text(encoding="utf-8"))

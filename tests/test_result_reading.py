@@ -306,6 +306,24 @@ NEVER_NEGATIVE = [
     ("QFT negative; nil control positive", False),
     ("Urine hCG negative but serum hCG 28 mIU/mL", False),
     ("Mantoux 12 mm, negative", False),
+    # An induration other than none: the cut-off depends on the patient's risk, and a lab's
+    # 'negative' may use a higher one than applies before immunosuppression.
+    ("Mantoux 12 mm negative", False),
+    ("TST 8 mm negative", False),
+    ("PPD 6mm negative", False),
+    ("Mantoux negative (4 mm)", False),
+    ("Tuberculin skin test: negative, induration 5 mm", False),
+    ("Mantoux <10 mm negative", False),
+    ("8 mm negative [39263-9]", False),
+    # 'No' after a label is a number, not a negation.
+    ("Specimen No ABC positive", False),
+    ("Sample no AB reactive", False),
+    ("Lab no XYZ detected", False),
+    # A double negation is no negation.
+    ("Not non-reactive", False),
+    ("HBsAg: not non-reactive", False),
+    ("Not non reactive", False),
+    ("no non-reactive result", False),
     ("HBsAg negative\uff0canti-HBc \uff30\uff2f\uff33\uff29\uff34\uff29\uff36\uff25", False),  # full-width
     ("TPMT genotype: *1/*16 - intermediate metabolizer", True),
     ("TPMT *1/*1 with low activity", True),
@@ -339,6 +357,12 @@ def test_lab_wordings_of_no_negative_result_never_read_negative(text, activity):
     ("QFT negative on 12 March 2024", False),
     ("G6PD: normal activity (9.8 U/g Hb)", True),
     ("HBsAg -ive", False),
+    ("Mantoux induration 0 mm negative", False),
+    ("Mantoux: 0mm, negative", False),
+    ("QFT 0.2 IU/mL negative", False),
+    ("Specimen no ABC negative", False),
+    ("Specimen: no HBsAg detected", False),
+    ("HBsAg not detected, anti-HBc non-reactive", False),
 ])
 def test_lab_wordings_of_a_negative_result_read_negative(text, activity):
     assert result_reading(text, activity) == "negative"

@@ -1054,7 +1054,8 @@ class _Mapper:
         """Every reading the resource states, as one text whose clauses (';') are each read, the worst
         deciding: the mapped interpretation and value codes (fhir.md 2.4), else their displays or codes
         as written, the interpretation's and value's text, valueString, valueBoolean, conclusion; a
-        number (valueQuantity, valueInteger) only when nothing else is stated. Taking the first one
+        number (valueQuantity, valueInteger) before the first of them, in its clause (an interpretation
+        N dropped it: 'Mantoux 8 mm' read negative). Taking the first one
         found dropped the rest: an interpretation N hid the valueString 'Reactive', and a display
         'Positive', an interpretation DET or IND, or an hCG of 1520 m[IU]/mL left no result at all.
         The test's own code follows in brackets ('positive [16933-4]'), so that results of two assays
@@ -1075,13 +1076,17 @@ class _Mapper:
             parts.append("positive" if r["valueBoolean"] else "negative")
         parts.append(_nonblank(r.get("conclusion")))
         said: list[str] = list(dict.fromkeys(p for p in parts if p))
-        if not said:
-            q = r.get("valueQuantity")
-            if isinstance(q, dict) and _number(q.get("value")):
-                unit = q.get("unit") or q.get("code")
-                said.append(f"{q['value']:g}{' ' + unit if isinstance(unit, str) else ''}")
-            elif type(r.get("valueInteger")) is int:
-                said.append(str(r["valueInteger"]))
+        q = r.get("valueQuantity")
+        number = None
+        if isinstance(q, dict) and _number(q.get("value")):
+            unit = q.get("unit") or q.get("code")
+            number = f"{q['value']:g}{' ' + unit if isinstance(unit, str) else ''}"
+        elif type(r.get("valueInteger")) is int:
+            number = str(r["valueInteger"])
+        if number is not None:
+            # The number before the first reading, in its clause, as a lab writes it ('0.2 IU/mL
+            # negative'): the reading reads it, and a skin test's induration stays in sight.
+            said[:1] = [f"{number} {said[0]}" if said else number]
         if not said:
             return None
         code = _concept_text(r.get("code"))
