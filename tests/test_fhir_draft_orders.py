@@ -252,6 +252,18 @@ def test_a_draft_service_request_naming_a_drug_in_words_is_invalid(linter, text)
     assert "names the drug" in results[0].findings[0].message and results[0].findings[0].pointer.endswith("/code")
 
 
+def test_a_draft_service_request_whose_code_is_a_bare_string_naming_a_drug_is_invalid(linter):
+    # Not FHIR (code is a CodeableConcept), read leniently: the string was no code at all, so the
+    # rituximab being signed was OL008 no-orders and went unchecked.
+    def wrap(rs):
+        (cyc,) = rs
+        return [{"resourceType": "ServiceRequest", "id": "infusion", "status": "draft", "intent": "order",
+                 "subject": cyc["subject"], "code": "rituximab infusion"}]
+    results = lint(ild301(wrap), linter)
+    assert [r.status for r in results] == ["invalid"] and "OL001" in [f.code for f in results[0].findings]
+    assert any("names the drug rituximab" in f.message for f in results[0].findings)
+
+
 @pytest.mark.parametrize("text, coding", [
     ("IV iron infusion", None),  # no drug the vocabulary knows
     ("Rituximab infusion chair booking", None),  # not a drug name: words around it that are no dose form

@@ -416,7 +416,9 @@ class _Mapper:
     def _drug_named(self, cc: Any) -> Optional[str]:
         """The drug a draft ServiceRequest's code names in words (its text or a display), when it is
         coded in no system orderlint reads as tests (LOINC, whose codes are tests) and is no test
-        name; else None."""
+        name; else None. A code written as a bare string (not FHIR, read leniently) is its text."""
+        if isinstance(cc, str):
+            cc = {"text": cc}
         if not isinstance(cc, dict) or self.vocab is None:
             return None
         cod = cc.get("coding")
