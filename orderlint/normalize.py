@@ -1024,15 +1024,33 @@ def _measured_after(clause: str) -> bool:
     return before is not None and _LETTERS.search(_UNITS.sub(" ", clause[before.end():first])) is not None
 
 
-#: An induration in millimetres (a tuberculin skin test), with the comparator before it.
-_INDURATION = re.compile(rf"([<>\u2264\u2265]=?\s*)?(?<![a-z0-9./:-])({_NUM})\s*mm\b")
+#: An induration in millimetres (a tuberculin skin test), with the comparator before it ('8mm',
+#: 'TST:8mm', '8-10mm': its 10).
+_INDURATION = re.compile(rf"([<>\u2264\u2265]=?\s*)?(?<![a-z0-9.])({_NUM})\s*mm\b")
+#: The lowest cut-off of a positive tuberculin skin test: 5 mm of induration in immunosuppressed
+#: patients, those on 15 mg/day of prednisone or more for a month or on TNF inhibitors (CDC,
+#: Targeted tuberculin testing, MMWR 2000;49(RR-6); CDC fact sheet "Tuberculin skin testing",
+#: https://www.cdc.gov/tb/publications/factsheets/testing/skintestresults.pdf); 10 or 15 mm for others.
+TST_POSITIVE_MM = 5.0
 
 
 def _indurated(clause: str) -> bool:
-    """Whether a clause states an induration other than none ('Mantoux 8 mm negative'): the cut-off
-    of a skin test depends on the patient's risk, 5 mm before immunosuppression against 10 or 15 mm
-    for others, so a lab's 'negative' beside a number is not read negative here; '0 mm' is."""
-    return any(m.group(1) or float(m.group(2)) != 0 for m in _INDURATION.finditer(clause))
+    """Whether a clause states an induration that may be positive before immunosuppression, 5 mm or
+    more, or a bound that allows it ('> 2 mm', '< 10 mm'): a lab's 'negative' beside it may have
+    used the cut-off of 10 or 15 mm of a patient at lower risk ('Mantoux 8 mm negative'). Below 5 mm
+    ('4 mm', '< 5 mm') is negative at every cut-off."""
+    for m in _INDURATION.finditer(clause):
+        below = m.group(1)
+        value = float(m.group(2))
+        if below is None:
+            if value >= TST_POSITIVE_MM:
+                return True
+        elif below[0] in "<\u2264":
+            if value > TST_POSITIVE_MM or (value == TST_POSITIVE_MM and (below[0] == "\u2264" or "=" in below)):
+                return True
+        else:
+            return True  # '> 2 mm': at least, with no bound above
+    return False
 
 
 def _without_anti_hbs(text: str) -> str:
@@ -1059,14 +1077,18 @@ def _interprets(clause: str) -> bool:
 
 def _interpretable(clause: str, activity: bool) -> bool:
     """A clause an interpretation after it may read: one that does not say the test gave no result
-    ('see below'), whose numbers are all zero ('0 mm'): 'Mantoux 12 mm, negative' and 'Mantoux <10
-    mm, negative' are not read negative (5 mm or more is positive before immunosuppression). An
-    enzyme activity's number is never read so (zero activity is the deficiency)."""
+    ('see below'), whose numbers are all zero ('0 mm') or an induration below 5 mm: 'Mantoux 12 mm,
+    negative' and 'Mantoux <10 mm, negative' are not read negative (5 mm or more is positive before
+    immunosuppression, TST_POSITIVE_MM). An enzyme activity's number is never read so (zero activity
+    is the deficiency)."""
     if _NO_RESULT.search(clause):
         return False
     numbers = list(_NUMBER.finditer(clause))
     if activity:
         return not numbers
+    if numbers and "mm" in clause and not _indurated(clause):
+        # An induration below the lowest cut-off ('Mantoux 3 mm, negative') is read as none is.
+        numbers = list(_NUMBER.finditer(_INDURATION.sub(" ", clause)))
     return all(not n.group(1) and float(n.group(2)) == 0 for n in numbers)
 
 
@@ -1133,25 +1155,13 @@ def _activity_clause(text: str) -> str:
 def _negated(words: list[str], i: int, found: list[Any], text: str) -> bool:
     """Whether a negation stands before word i, or two before it with a word of no reading between
     ('no hCG detected'; not 'non-reactive (negative)', not 'Specimen No 4521 positive'), and no ':'
-    between them: 'TB contact: No QFT: Positive' is a form's answer, then a result."""
-    if i > 0 and _negation(words, i - 1, found, text):
-        # 'not non-reactive': a negation of a negation negates nothing.
+    between them: 'TB contact: No QFT: Positive' is a form's answer, then a result. 'not non-reactive'
+    negates nothing: the 'not' negates the 'non'."""
+    if i > 0 and words[i - 1] in _NEGATIONS:
         return ":" not in text[found[i - 1].end():found[i].start()] and not (
-            i > 1 and _negation(words, i - 2, found, text) and ":" not in text[found[i - 2].end():found[i - 1].start()])
-    return (i > 1 and _negation(words, i - 2, found, text) and words[i - 1] not in _READING_VOCABULARY
-            and words[i - 1].isalpha() and ":" not in text[found[i - 2].end():found[i].start()])
-
-
-#: Words after which 'no' is a number ('Specimen No ABC positive'), not a negation.
-_NUMBERED = frozenset({"specimen", "sample", "lab", "accession", "reference", "ref", "patient", "order", "batch",
-                       "lot", "kit", "id", "serial", "request", "case", "record", "file", "slide", "tube", "barcode",
-                       "episode", "report", "requisition", "collection", "container", "bottle", "vial", "item"})
-
-
-def _negation(words: list[str], j: int, found: list[Any], text: str) -> bool:
-    """Whether word j negates: a negation word, but not 'no' right after a label ('Sample no')."""
-    return words[j] in _NEGATIONS and not (
-        words[j] == "no" and j > 0 and words[j - 1] in _NUMBERED and text[found[j - 1].end():found[j].start()].isspace())
+            words[i - 1] == "non" and i > 1 and words[i - 2] == "not" and text[found[i - 2].end():found[i - 1].start()].isspace())
+    return (i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY and words[i - 1].isalpha()
+            and ":" not in text[found[i - 2].end():found[i].start()])
 
 
 def _assay_words(result: str) -> frozenset[str]:

@@ -298,15 +298,14 @@ def test_a_normal_interpretation_beside_a_number_reads_negative(linter):
 TB_CLEAN = json.loads((ROOT / "examples/fhir/ILD103-clean.bundle.json").read_text(encoding="utf-8"))
 
 
-def _tb_result(code: str, interpretation: str, quantity: Any) -> dict:
+def _tb_result(code: dict, interpretation: str, **value: Any) -> dict:
     b = copy.deepcopy(TB_CLEAN)
     for e in b["entry"]:
         r = e["resource"]
         if r.get("id") == "tb":
-            r["code"] = {"coding": [{"system": "http://loinc.org", "code": code}]}
+            r["code"] = code
             r["interpretation"] = [{"coding": [{"system": _INTERPRETATION, "code": interpretation}]}]
-            if quantity is not None:
-                r["valueQuantity"] = quantity
+            r.update(value)
     return b
 
 
@@ -314,23 +313,53 @@ def test_the_tb_base_bundle_reads_its_negative_igra(linter):
     assert _ild408(linter, TB_CLEAN) == []
 
 
-@pytest.mark.parametrize("code, interpretation, quantity, fires", [
-    # A skin test's induration beside the lab's N: the number was dropped and N read negative,
-    # although 5 mm or more is positive in a patient about to be immunosuppressed.
-    ("39263-9", "N", {"value": 8, "unit": "mm"}, True),
-    ("39263-9", "NEG", {"value": 12, "unit": "mm", "system": "http://unitsofmeasure.org", "code": "mm"}, True),
-    ("39263-9", "N", {"value": 0.5, "code": "mm"}, True),
-    ("39263-9", "N", {"value": 0, "unit": "mm"}, False),  # no induration: the N reads it
-    ("39263-9", "N", None, False),
-    # An IGRA's value read by the lab's interpretation beside it, as '0.31 S/CO negative' is.
-    ("71773-6", "NEG", {"value": 0.2, "unit": "IU/mL"}, False),
-    ("71773-6", "POS", {"value": 0.2, "unit": "IU/mL"}, True),
+_TST = {"coding": [{"system": "http://loinc.org", "code": "39263-9"}]}
+_TST_NAMED = {"coding": [{"system": "http://loinc.org", "code": "39263-9"}], "text": "Tuberculin skin test induration"}
+_IGRA = {"coding": [{"system": "http://loinc.org", "code": "71773-6"}]}
+
+
+@pytest.mark.parametrize("code, interpretation, value, said", [
+    # A skin test's induration of 5 mm or more beside the lab's N: the number was dropped and N read
+    # negative, although 5 mm is positive in a patient about to be immunosuppressed.
+    (_TST, "N", {"valueQuantity": {"value": 8, "unit": "mm"}}, "8 mm normal [39263-9]"),
+    (_TST, "NEG", {"valueQuantity": {"value": 12, "system": "http://unitsofmeasure.org", "code": "mm"}}, "12 mm negative"),
+    (_TST, "N", {"valueQuantity": {"value": 5, "unit": "mm"}}, "5 mm normal"),
+    (_TST, "N", {"valueQuantity": {"value": 10, "comparator": "<", "unit": "mm"}}, "<10 mm normal"),
+    # no unit: a number on a code named as a skin test is its induration
+    (_TST_NAMED, "N", {"valueInteger": 8}, "8 mm normal"),
+    (_TST_NAMED, "N", {"valueQuantity": {"value": 8}}, "8 mm normal"),
 ])
-def test_a_number_beside_an_interpretation_is_read_with_it(linter, code, interpretation, quantity, fires):
-    messages = _ild408(linter, _tb_result(code, interpretation, quantity))
-    assert bool(messages) is fires, messages
-    if fires and quantity is not None:
-        assert f"{quantity['value']:g} mm" in messages[0] or interpretation == "POS"
+def test_a_skin_test_induration_beside_a_negative_interpretation_fires(linter, code, interpretation, value, said):
+    [message] = _ild408(linter, _tb_result(code, interpretation, **value))
+    assert f"is not read as negative ('{said}" in message
+
+
+@pytest.mark.parametrize("code, interpretation, value", [
+    (_TST, "N", {"valueQuantity": {"value": 0, "unit": "mm"}}),  # no induration
+    (_TST, "N", {"valueQuantity": {"value": 4, "unit": "mm"}}),  # below 5 mm: negative at every cut-off
+    (_TST, "N", {"valueQuantity": {"value": 5, "comparator": "<", "unit": "mm"}}),
+    (_TST, "N", {}),
+    # An IGRA's or other assay's number beside the lab's interpretation is read by it, whatever
+    # its unit's spelling (a UCUM code only: '[IU]/mL').
+    (_IGRA, "NEG", {"valueQuantity": {"value": 0.2, "unit": "IU/mL"}}),
+    (_IGRA, "NEG", {"valueQuantity": {"value": 0.2, "system": "http://unitsofmeasure.org", "code": "[IU]/mL"}}),
+    (_IGRA, "N", {"valueInteger": 0}),
+])
+def test_a_number_read_by_its_negative_interpretation_is_clean(linter, code, interpretation, value):
+    assert _ild408(linter, _tb_result(code, interpretation, **value)) == []
+
+
+def test_a_positive_interpretation_beside_a_number_fires(linter):
+    [message] = _ild408(linter, _tb_result(_IGRA, "POS", valueQuantity={"value": 0.2, "unit": "IU/mL"}))
+    assert "is positive ('positive [71773-6]'" in message
+
+
+def test_a_number_alone_keeps_its_comparator(linter):
+    # A number with no reading is not read as negative; its message shows it as stated.
+    b = _tb_result(_IGRA, "N", valueQuantity={"value": 0.35, "comparator": "<", "unit": "IU/mL"})
+    next(e["resource"] for e in b["entry"] if e["resource"].get("id") == "tb").pop("interpretation")
+    [message] = _ild408(linter, b)
+    assert "is not read as negative ('<0.35 IU/mL [71773-6]'" in message
 
 
 # ------------------------------------------------------------------ protection (ILD301)

