@@ -627,6 +627,40 @@ def test_a_discovery_key_not_provided_is_a_note_on_every_card(client):
     assert "was not provided" not in card["detail"]
 
 
+def test_data_left_out_of_required_prefetch_and_not_provided_is_a_card_of_its_own(db):
+    # Before: {"cards": []}: the orders were checked without the patient's medications (a site left
+    # them out of required-prefetch, the client did not send them) and nothing said so.
+    app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": ["patient", "observations", "conditions"]})
+    req = example("ILD301-clean")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        assert sign(c, req)["cards"] == []  # every default key given: nothing to say
+        for k in ("activeMeds", "medicationStatements"):
+            req["prefetch"].pop(k, None)
+        (card,) = sign(c, req)["cards"]
+    assert card["indicator"] == "info" and "not checked against" in card["summary"]
+    for k in ("activeMeds", "medicationStatements"):
+        assert f"prefetch \\`{k}\\`" in card["detail"] and "was not provided" in card["detail"]
+
+
+def test_conditions_not_provided_is_a_card_though_no_patient_could_be_placed(db):
+    # Without the conditions no SSc-ILD can be placed: the patient read not-applicable, {"cards": []}.
+    app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": ["patient", "activeMeds", "observations"]})
+    req = example("ILD301-fires")
+    req["prefetch"].pop("conditions")
+    with TestClient(app, raise_server_exceptions=False) as c:
+        (card,) = sign(c, req)["cards"]
+    assert card["indicator"] == "info" and "prefetch \\`conditions\\`" in card["detail"]
+
+
+def test_optional_keys_not_provided_make_no_card_of_their_own(client):
+    # The boundary: keys outside the default required set (serviceRequests, diagnosticReports,
+    # procedures) are notes on the cards there are, never a card alone (one on every request).
+    req = example("ILD301-clean")
+    for k in ("serviceRequests", "diagnosticReports", "procedures"):
+        assert k not in req["prefetch"]
+    assert sign(client, req)["cards"] == []
+
+
 def test_a_key_left_out_of_required_prefetch_is_a_note_when_not_provided(db):
     app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": ["patient", "observations", "conditions"]})
     req = example("ILD301-fires")

@@ -19,7 +19,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Union
 
-from orderlint.serve.settings import ServeSettings, is_loopback, parse_settings
+from orderlint.serve.settings import DEFAULT_REQUIRED, ServeSettings, is_loopback, parse_settings
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -287,12 +287,19 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         findings = [f for r in results if r.status == "checked" for f in r.findings]
         if SERVICES[sid] == "order-select":
             findings = select_findings(data, findings)
-        for key, why in not_provided or ():
-            # On every card (an OL008 note about no one order): the data its findings were judged without.
-            findings.append(linter._finding(
-                "OL008", f"missing-value: prefetch `{key}` ({templates()[key].split('?')[0].split('/')[0]} data) was not provided{why}: "
-                         "read as no data, so a finding that needs it may be missing", f"/prefetch/{key}", None, None))
-        return builder.cards(findings, data, patient)
+        notes = [linter._finding(
+            "OL008", f"missing-value: prefetch `{key}` ({templates()[key].split('?')[0].split('/')[0]} data) was not provided{why}: "
+                     "read as no data, so a finding that needs it may be missing", f"/prefetch/{key}", None, None)
+            for key, why in not_provided or ()]
+        # On every card (an OL008 note about no one order): the data its findings were judged without.
+        cards = builder.cards(findings + notes, data, patient)
+        blind = {key for key, _ in not_provided or ()} & set(DEFAULT_REQUIRED)
+        if not cards and blind and ("conditions" in blind or any(r.status == "checked" for r in results)):
+            # No finding, yet the checks ran without data of the default required set (a site left it
+            # out of required-prefetch, and it was neither given nor fetched): an empty answer would
+            # read as nothing found. Without the conditions no patient can be placed at all.
+            cards = [builder.unchecked_card([n for n, (key, _) in zip(notes, not_provided or ()) if key in blind])]
+        return cards
 
     def selected_ids(data: dict[str, Any]) -> set[str]:
         """The draft order ids `context.selections` names ("MedicationRequest/mtx", a URL ending so,

@@ -251,6 +251,22 @@ class CardBuilder:
             "overrideReasons": self.reasons,
         }, ["OL000"])
 
+    def unchecked_card(self, notes: list[Finding]) -> CardAndCodes:
+        """The one card of a request whose orders raised none but were checked without data the
+        checks need (a prefetch key of the default required set that was neither provided nor
+        fetched): said, never an empty answer that reads as 'nothing found'."""
+        detail = ["orderlint checked these orders without some of the patient's data; a finding that needs it "
+                  "may be missing. Review them with it.", "", "**Data orderlint could not read**", ""]
+        detail += [f"- {m}" for m in dict.fromkeys(_md(n.message) for n in notes)]
+        return ({
+            "uuid": _new_id(),
+            "summary": "Orders not checked against all of the patient's data",
+            "detail": "\n".join(detail),
+            "indicator": "info",
+            "source": self.source("OL008"),
+            "overrideReasons": self.reasons,
+        }, ["OL008"])
+
     def _card(self, fs: list[Finding], order: Optional[str], names: dict[str, str], drafts: set[str],
               notes: list[Finding], patient: str, data: Optional[dict[str, Any]] = None) -> CardAndCodes:
         fs = sorted(fs, key=lambda f: (-SEVERITY_RANK[f.severity], f.code))
