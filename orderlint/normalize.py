@@ -909,7 +909,7 @@ _MONTH_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}(?:\s+\d{{2,4}
 #: Words that may stand between a reading and the value it reads ('normal activity (9.8 U/g Hb)').
 _OF_THE_VALUE = frozenset({"activity", "level", "levels", "value", "values", "result", "index", "ratio", "titre", "titer"})
 #: Units that may stand between a value and the reading after it ('0.31 S/CO negative').
-_UNITS = re.compile(r"\b(?:m?iu/m?l|u/m?l|u/g(?: ?hb)?|s/co|iu/l|ng/ml|mm|index|ratio|spots?)\b|[\s()\[\]:=-]")
+_UNITS = re.compile(r"\b(?:m?iu/m?l|u/m?l|u/g(?: ?hb)?|s/co|iu/l|ng/ml|mm|index|ratio|spots?|induration)\b|[\s()\[\]:=-]")
 _WILD_TYPE = re.compile(r"\*1/\*1(?!\d)")  # TPMT's normal genotype (not *1/*16)
 _DEFICIENCY_NOT_FOUND = re.compile(r"\bdeficien\w*\s*(?:screen\w*|test\w*)?\s*[:=-]?\s*(?:not detected|not present|"
                                    r"not found|none detected|negative|neg|absent)\b")
@@ -971,7 +971,7 @@ def _reading(result: str, activity: bool = False) -> str:
         if got == "positive":
             return got
         if got == "negative" and (_NO_RESULT.search(clause) or _FORM_ANSWER.search(clause) or _measured_after(clause)
-                                  or ("mm" in clause and _indurated(clause))):
+                                  or (not activity and _indurated(clause))):
             # A result not given, a measurement after the reading, which no word reads, or a skin
             # test's induration, whose cut-off the lab's 'negative' may not have taken for this patient.
             got = "unknown"
@@ -1024,9 +1024,16 @@ def _measured_after(clause: str) -> bool:
     return before is not None and _LETTERS.search(_UNITS.sub(" ", clause[before.end():first])) is not None
 
 
-#: An induration in millimetres (a tuberculin skin test), with the comparator before it ('8mm',
-#: 'TST:8mm', '8-10mm': its 10).
-_INDURATION = re.compile(rf"([<>\u2264\u2265]=?\s*)?(?<![a-z0-9.])({_NUM})\s*mm\b")
+#: An induration (a tuberculin skin test) in mm or cm, with the bound before it ('8mm', 'TST:8mm',
+#: '< 10 mm', 'less than 5 mm', '12 millimetres', '1.2 cm'), or two diameters ('10x12mm').
+_INDURATION = re.compile(rf"([<>\u2264\u2265]=?\s*|(?:less than|under|below)\s+)?(?<![a-z0-9.])({_NUM})"
+                         rf"(?:\s*[x\u00d7*]\s*({_NUM}))?\s*(mm|millimet(?:er|re)s?|cm|centimet(?:er|re)s?)\b")
+#: What an induration's number is not: a reaction's redness, or a cut-off printed beside the result.
+_NOT_INDURATION = re.compile(r"(?:erythema|redness|cut-?\s?off|threshold|positive if|ref\w*)\W*$")
+#: Words naming a skin test: there a number with no unit beside the reading is the induration in mm
+#: ('Mantoux 12 negative', 'TST result (mm): 12 Negative').
+_SKIN_TEST_WORDS = re.compile(r"\b(?:mantoux|tst|ppd|tuberculin|induration|skin test)\b")
+_BARE_INDURATION = re.compile(rf"(?<![\w./:-])(?!(?:19|20)\d\d\b)({_NUM})(?=\s*(?:[-)\]]\s*)?(?:$|[a-z+-]))(?!\s*[a-z]*\s*(?:h|hr|hrs|hours?|days?|tu|units?)\b)")
 #: The lowest cut-off of a positive tuberculin skin test: 5 mm of induration in immunosuppressed
 #: patients, those on 15 mg/day of prednisone or more for a month or on TNF inhibitors (CDC,
 #: Targeted tuberculin testing, MMWR 2000;49(RR-6); CDC fact sheet "Tuberculin skin testing",
@@ -1038,19 +1045,27 @@ def _indurated(clause: str) -> bool:
     """Whether a clause states an induration that may be positive before immunosuppression, 5 mm or
     more, or a bound that allows it ('> 2 mm', '< 10 mm'): a lab's 'negative' beside it may have
     used the cut-off of 10 or 15 mm of a patient at lower risk ('Mantoux 8 mm negative'). Below 5 mm
-    ('4 mm', '< 5 mm') is negative at every cut-off."""
-    for m in _INDURATION.finditer(clause):
-        below = m.group(1)
-        value = float(m.group(2))
-        if below is None:
-            if value >= TST_POSITIVE_MM:
+    ('4 mm', '< 5 mm') is negative at every cut-off. Not an induration: erythema, a cut-off."""
+    if "m" in clause:
+        for m in _INDURATION.finditer(clause):
+            if _NOT_INDURATION.search(clause, max(0, m.start() - 24), m.start()):
+                continue
+            scale = 10.0 if m.group(4)[0] == "c" else 1.0
+            value = max(float(m.group(2)), float(m.group(3) or 0)) * scale
+            if _over_cut_off(m.group(1), value):
                 return True
-        elif below[0] in "<\u2264":
-            if value > TST_POSITIVE_MM or (value == TST_POSITIVE_MM and (below[0] == "\u2264" or "=" in below)):
-                return True
-        else:
-            return True  # '> 2 mm': at least, with no bound above
+    if _SKIN_TEST_WORDS.search(clause):
+        bare = _INDURATION.sub(" ", clause)
+        return any(float(n.group(1)) >= TST_POSITIVE_MM for n in _BARE_INDURATION.finditer(bare))
     return False
+
+
+def _over_cut_off(bound: Optional[str], value: float) -> bool:
+    if bound is None:
+        return value >= TST_POSITIVE_MM
+    if bound[0] in "<\u2264" or bound[0] in "lub":  # '<', '≤', 'less than', 'under', 'below'
+        return value > TST_POSITIVE_MM or (value == TST_POSITIVE_MM and (bound[0] == "\u2264" or "=" in bound))
+    return True  # '> 2 mm': at least, with no bound above
 
 
 def _without_anti_hbs(text: str) -> str:
@@ -1086,9 +1101,12 @@ def _interpretable(clause: str, activity: bool) -> bool:
     numbers = list(_NUMBER.finditer(clause))
     if activity:
         return not numbers
-    if numbers and "mm" in clause and not _indurated(clause):
+    if numbers and "m" in clause and not _indurated(clause):
         # An induration below the lowest cut-off ('Mantoux 3 mm, negative') is read as none is.
-        numbers = list(_NUMBER.finditer(_INDURATION.sub(" ", clause)))
+        bare = _INDURATION.sub(" ", clause)
+        if _SKIN_TEST_WORDS.search(bare):
+            bare = _BARE_INDURATION.sub(" ", bare)
+        numbers = list(_NUMBER.finditer(bare))
     return all(not n.group(1) and float(n.group(2)) == 0 for n in numbers)
 
 
@@ -1159,7 +1177,8 @@ def _negated(words: list[str], i: int, found: list[Any], text: str) -> bool:
     negates nothing: the 'not' negates the 'non'."""
     if i > 0 and words[i - 1] in _NEGATIONS:
         return ":" not in text[found[i - 1].end():found[i].start()] and not (
-            words[i - 1] == "non" and i > 1 and words[i - 2] == "not" and text[found[i - 2].end():found[i - 1].start()].isspace())
+            words[i - 1] == "non" and i > 1 and words[i - 2] == "not"
+            and text[found[i - 2].end():found[i - 1].start()] in (" ", "-", " - "))
     return (i > 1 and words[i - 2] in _NEGATIONS and words[i - 1] not in _READING_VOCABULARY and words[i - 1].isalpha()
             and ":" not in text[found[i - 2].end():found[i].start()])
 

@@ -325,9 +325,19 @@ _IGRA = {"coding": [{"system": "http://loinc.org", "code": "71773-6"}]}
     (_TST, "NEG", {"valueQuantity": {"value": 12, "system": "http://unitsofmeasure.org", "code": "mm"}}, "12 mm negative"),
     (_TST, "N", {"valueQuantity": {"value": 5, "unit": "mm"}}, "5 mm normal"),
     (_TST, "N", {"valueQuantity": {"value": 10, "comparator": "<", "unit": "mm"}}, "<10 mm normal"),
-    # no unit: a number on a code named as a skin test is its induration
+    # no unit: a number of a tuberculosis test, or on a code named as a skin test, is its induration
     (_TST_NAMED, "N", {"valueInteger": 8}, "8 mm normal"),
     (_TST_NAMED, "N", {"valueQuantity": {"value": 8}}, "8 mm normal"),
+    (_TST, "N", {"valueInteger": 8}, "8 mm normal"),
+    (_TST, "N", {"valueQuantity": {"value": 8, "unit": "", "code": "mm"}}, "8 mm normal"),
+    # a unit of length however it is spelled
+    (_TST, "N", {"valueQuantity": {"value": 8, "unit": "millimeter", "code": "mm"}}, "8 mm normal"),
+    (_TST, "N", {"valueQuantity": {"value": 8, "unit": "MM"}}, "8 mm normal"),
+    (_TST, "N", {"valueQuantity": {"value": 8, "unit": "mm induration"}}, "8 mm normal"),
+    (_TST, "N", {"valueQuantity": {"value": 1.2, "unit": "cm"}}, "12 mm normal"),
+    # an induration in a component, beside the Observation's own interpretation
+    (_TST, "N", {"component": [{"code": {"text": "induration"}, "valueQuantity": {"value": 12, "unit": "mm"}}]},
+     "12 mm normal"),
 ])
 def test_a_skin_test_induration_beside_a_negative_interpretation_fires(linter, code, interpretation, value, said):
     [message] = _ild408(linter, _tb_result(code, interpretation, **value))
@@ -338,6 +348,8 @@ def test_a_skin_test_induration_beside_a_negative_interpretation_fires(linter, c
     (_TST, "N", {"valueQuantity": {"value": 0, "unit": "mm"}}),  # no induration
     (_TST, "N", {"valueQuantity": {"value": 4, "unit": "mm"}}),  # below 5 mm: negative at every cut-off
     (_TST, "N", {"valueQuantity": {"value": 5, "comparator": "<", "unit": "mm"}}),
+    (_TST, "N", {"valueQuantity": {"value": 0.3, "unit": "cm"}}),
+    (_TST, "N", {"valueInteger": 3}),
     (_TST, "N", {}),
     # An IGRA's or other assay's number beside the lab's interpretation is read by it, whatever
     # its unit's spelling (a UCUM code only: '[IU]/mL').

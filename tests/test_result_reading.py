@@ -323,6 +323,16 @@ NEVER_NEGATIVE = [
     ("TST-8mm-negative", False),
     ("Mantoux 8-10mm negative", False),
     ("Mantoux 5 mm, negative", False),
+    ("Mantoux negative (10x12mm)", False),  # two diameters
+    ("TST: Negative (10x12mm induration)", False),
+    ("TST negative (12 millimetres)", False),
+    ("PPD negative (1.2 cm)", False),
+    # a number with no unit where the clause names a skin test is its induration
+    ("TST result (mm): 12 Negative", False),
+    ("Mantoux 12 negative", False),
+    ("PPD reading: 8 - negative", False),
+    ("Mantoux 12, negative", False),
+    ("Not-non-reactive", False),
     # 'not non-reactive' is reactive.
     ("Not non-reactive", False),
     ("HBsAg: not non-reactive", False),
@@ -374,6 +384,13 @@ def test_lab_wordings_of_no_negative_result_never_read_negative(text, activity):
     ("Mantoux <5 mm negative", False),
     ("Mantoux 3 mm, negative", False),
     ("4 mm normal [39263-9]", False),
+    ("Mantoux 3mm induration negative", False),
+    ("Mantoux 3 mm induration - negative", False),
+    ("Induration 0mm (erythema 10mm) negative", False),  # redness is no induration
+    ("Mantoux less than 5 mm negative", False),
+    ("Mantoux 4x3mm, negative", False),
+    ("Mantoux 3, negative", False),
+    ("TST 2023 negative", False),  # a year
     ("QFT 0.2 IU/mL negative", False),
     ("Specimen: no HBsAg detected", False),
     ("Sample no hCG detected", False),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, TypeGuard
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, Sequence, TypeGuard
 
 from orderlint.fhir.r4 import OTHER_VERSION_TYPES, R4_TYPES
 from orderlint.fhir.valuesets import load as _valuesets
@@ -999,7 +999,7 @@ class _Mapper:
                 self.note("undated-result", f"{rt} of {', '.join(names)} has no date: not counted", ptr)
                 return
             item["date"] = date
-            result = self._result(r, ptr)
+            result = self._result(r, ptr, names)
             if result is not None:
                 item["result"] = result
         self.m.notes.extend(notes)
@@ -1052,7 +1052,7 @@ class _Mapper:
                 windows.append(w)
         return min(windows) if windows else None
 
-    def _result(self, r: dict, ptr: str) -> Optional[str]:
+    def _result(self, r: dict, ptr: str, names: Sequence[str] = ()) -> Optional[str]:
         """Every reading the resource states, as one text whose clauses (';') are each read, the worst
         deciding: the mapped interpretation and value codes (fhir.md 2.4), else their displays or codes
         as written, the interpretation's and value's text, valueString, valueBoolean, conclusion; a
@@ -1079,23 +1079,22 @@ class _Mapper:
             parts.append("positive" if r["valueBoolean"] else "negative")
         parts.append(_nonblank(r.get("conclusion")))
         said: list[str] = list(dict.fromkeys(p for p in parts if p))
-        q = r.get("valueQuantity")
-        number = unit = None
-        if isinstance(q, dict) and _number(q.get("value")):
-            unit = q.get("unit") if isinstance(q.get("unit"), str) else q.get("code")
-            comparator = q.get("comparator") if q.get("comparator") in ("<", "<=", ">=", ">") else ""
-            number = f"{comparator}{q['value']:g}"
-        elif type(r.get("valueInteger")) is int:
-            number = str(r["valueInteger"])
+        stated = _stated_number(r.get("valueQuantity"), r.get("valueInteger"))
+        if said:
+            # A skin test's induration beside its reading, in its clause ('8 mm negative'): the reading
+            # reads it only below the lowest cut-off (normalize._indurated). Dropped, an interpretation N
+            # made 'Mantoux 8 mm' negative. Other numbers are read by the reading beside them.
+            skin = "tb" in names or _SKIN_TEST.search(_words_of(r.get("code"))) is not None
+            components = r.get("component")
+            indurations = [mm for mm in [_induration(stated, skin)] + [
+                _induration(_stated_number(c.get("valueQuantity"), c.get("valueInteger")), False)
+                for c in (components if isinstance(components, list) else ()) if isinstance(c, dict)]
+                if mm is not None]
+            if indurations:
+                said[0] = " ".join(indurations) + " " + said[0]
+        elif stated is not None:
+            said.append(stated[0] + (f" {stated[1]}" if stated[1] else ""))
         code = _concept_text(r.get("code"))
-        if number is not None:
-            if not said:
-                said.append(number + (f" {unit}" if isinstance(unit, str) else ""))
-            elif unit == "mm" or (unit is None and _SKIN_TEST.search(_words_of(r.get("code")))):
-                # A skin test's induration beside its reading, in its clause ('8 mm negative'): the
-                # reading reads it only below the lowest cut-off (normalize._indurated). Dropped, an
-                # interpretation N made 'Mantoux 8 mm' negative.
-                said[0] = f"{number} mm {said[0]}"
         if not said:
             return None
         return "; ".join(said) + (f" [{code}]" if code else "")
@@ -2605,6 +2604,39 @@ def _coding_words(c: dict) -> Optional[str]:
 
 #: Words of an Observation's code that name a tuberculin skin test, whose number is an induration in mm.
 _SKIN_TEST = re.compile(r"\b(?:tuberculin|mantoux|ppd|tst|induration|skin test)\b", re.IGNORECASE)
+
+
+def _stated_number(q: Any, integer: Any) -> Optional[tuple[str, Optional[str]]]:
+    """(the number with its comparator, its unit or None) of a valueQuantity or valueInteger."""
+    if isinstance(q, dict) and _number(q.get("value")):
+        unit = next((u.strip() for u in (q.get("unit"), q.get("code")) if isinstance(u, str) and u.strip()), None)
+        comparator = q.get("comparator") if q.get("comparator") in ("<", "<=", ">=", ">") else ""
+        return f"{comparator}{q['value']:g}", unit
+    if type(integer) is int:
+        return str(integer), None
+    return None
+
+
+_MM_UNITS = frozenset({"mm", "millimeter", "millimeters", "millimetre", "millimetres", "[mm]"})
+_CM_UNITS = frozenset({"cm", "centimeter", "centimeters", "centimetre", "centimetres"})
+
+
+def _induration(stated: Optional[tuple[str, Optional[str]]], unitless_is_mm: bool) -> Optional[str]:
+    """A stated number as an induration in mm ('12 mm', '<10 mm'), when it is one: a unit of length
+    ('mm', 'millimetres', 'MM', 'mm induration', 'cm' times 10), or no unit where the test is a
+    skin test (``unitless_is_mm``); else None."""
+    if stated is None:
+        return None
+    number, unit = stated
+    u = unit.lower() if unit is not None else None
+    if u is None:
+        return f"{number} mm" if unitless_is_mm else None
+    if u in _MM_UNITS or u.startswith("mm "):
+        return f"{number} mm"
+    if u in _CM_UNITS:
+        bound = number.rstrip("0123456789.")
+        return f"{bound}{float(number[len(bound):]) * 10:g} mm"
+    return None
 
 
 def _words_of(cc: Any) -> str:
