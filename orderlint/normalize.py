@@ -1033,7 +1033,7 @@ _NOT_INDURATION = re.compile(r"(?:erythema|redness|cut-?\s?off|threshold|positiv
 #: Words naming a skin test: there a number with no unit beside the reading is the induration in mm
 #: ('Mantoux 12 negative', 'TST result (mm): 12 Negative').
 _SKIN_TEST_WORDS = re.compile(r"\b(?:mantoux|tst|ppd|tuberculin|induration|skin test)\b")
-_BARE_INDURATION = re.compile(rf"(?<![\w./:-])(?!(?:19|20)\d\d\b)({_NUM})(?=\s*(?:[-)\]]\s*)?(?:$|[a-z+-]))(?!\s*[a-z]*\s*(?:h|hr|hrs|hours?|days?|tu|units?)\b)")
+_BARE_INDURATION = re.compile(rf"(?<![\w./:-])(?!(?:19|20)\d\d\b)({_NUM})(?=\s*(?:[-)\]]\s*)?(?:$|[a-z+-]))(?!\s*[a-z]*\s*(?:h|hrs?|hours?|d|days?|wks?|weeks?|mos?|months?|y|yrs?|years?|tu|units?|times)\b)")
 #: The lowest cut-off of a positive tuberculin skin test: 5 mm of induration in immunosuppressed
 #: patients, those on 15 mg/day of prednisone or more for a month or on TNF inhibitors (CDC,
 #: Targeted tuberculin testing, MMWR 2000;49(RR-6); CDC fact sheet "Tuberculin skin testing",
