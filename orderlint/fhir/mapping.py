@@ -1210,9 +1210,12 @@ class _Mapper:
             for iptr, ing in self.array(mr, "ingredient", mptr):
                 if not isinstance(ing, dict):
                     continue
-                if ing.get("isActive") is not False:
-                    ingredients.append(self._ingredient_name(ing))
-                    items.append((ing.get("itemCodeableConcept"), _p(iptr, "itemCodeableConcept")))
+                if ing.get("isActive") is False:
+                    # An excipient (isActive false) names no drug and gives no strength: a tablet's 20 mg of
+                    # povidone read as the strength made CellCept 4 tablets bid 160 mg a day.
+                    continue
+                ingredients.append(self._ingredient_name(ing))
+                items.append((ing.get("itemCodeableConcept"), _p(iptr, "itemCodeableConcept")))
                 if cc is None and isinstance(ing.get("itemCodeableConcept"), dict):
                     cc, ccptr = ing["itemCodeableConcept"], _p(iptr, "itemCodeableConcept")
                 if strength is None:
@@ -2009,6 +2012,15 @@ class _Mapper:
             key, value, vptr = given[0]
             if key == "doseRange":
                 bounds, range_ptr = {b: (value[b], _p(vptr, b)) for b in ("high", "low") if isinstance(value.get(b), dict)}, vptr
+                if len(bounds) == 2:
+                    # Not FHIR (rng-2: low at most high), or bounds in two units: read as two doses
+                    # are, lowest and highest in one unit, else no dose (OL003), never the high
+                    # bound as written (a range 2000-1000 mg read 1000 mg as its largest dose).
+                    lo_v, hi_v = bounds["low"][0].get("value"), bounds["high"][0].get("value")
+                    unit = [(b[0].get("system"), b[0].get("code"), b[0].get("unit")) for b in bounds.values()]
+                    if unit[0] != unit[1] or (_number(lo_v) and _number(hi_v) and lo_v > hi_v):
+                        bounds = self._doses_as_range([("doseQuantity", value["low"], _p(vptr, "low")),
+                                                        ("doseQuantity", value["high"], _p(vptr, "high"))], dptr, label)
             elif value.get("comparator") is not None:
                 # Quantity.comparator is a modifier: "< 16 mg" bounds the dose from above, ">= 10 mg"
                 # from below; read as a range with that one bound, never as exactly that dose.
@@ -2067,9 +2079,10 @@ class _Mapper:
             if isinstance(d, dict):
                 is_ordered = any(c.get("code") == "ordered" for _cp, c in self._codings(d.get("type"), ""))
                 for key in ("doseQuantity", "doseRange"):
+                    # Both in one entry (dose[x] is one of them in FHIR): read together, as a range,
+                    # never the first alone (a doseQuantity hid the range's high bound).
                     if isinstance(d.get(key), dict):
                         entries.append((not is_ordered, key, d[key], _p(p, key)))
-                        break
         if not entries:
             return []
         first = min(e[0] for e in entries)
@@ -2079,7 +2092,7 @@ class _Mapper:
         """The bounds of several doses read as one range: the lowest and the highest value when
         every one is a number in one unit; no bound when they cannot be compared."""
         values: list[tuple[float, dict, str]] = []
-        units = set()
+        units: set[str] = set()
         for key, value, vptr in given:
             parts = [(value[b], _p(vptr, b)) for b in ("low", "high") if isinstance(value.get(b), dict)] if key == "doseRange" else [(value, vptr)]
             for qv, qp in parts:
@@ -2087,7 +2100,7 @@ class _Mapper:
                     self.note("dose-range", f"{label}: {len(given)} doses are given and one is not a plain number: "
                               "no dose", _p(dptr, "doseAndRate"))
                     return {}
-                units.add((qv.get("system"), qv.get("code"), qv.get("unit")))
+                units.add(repr((qv.get("system"), qv.get("code"), qv.get("unit"))))  # any JSON value (a list is no key)
                 values.append((float(qv["value"]), qv, qp))
         if len(units) > 1:
             self.note("dose-range", f"{label}: {len(given)} doses are given in different units: no dose", _p(dptr, "doseAndRate"))
@@ -2198,7 +2211,8 @@ class _Mapper:
             freq = self._repeat(rep, rptr)
             coded = self._timing_code(t, tptr)
             # A repeat that states no frequency (once per period) under a code that says more (BID):
-            # the code, the more often it may be given (fail closed). A stated frequency wins.
+            # the code, the more often it may be given (fail closed). A stated frequency wins
+            # (fhir.md 2.1: timing.repeat wins over timing.code).
             says_more = (coded is not None and "frequency" not in rep and "frequencyMax" not in rep
                          and (_per_day(_code_freq(coded[0])) or 0) > (_per_day(freq) or math.inf))
             if freq is not None and not says_more:
@@ -2210,6 +2224,13 @@ class _Mapper:
         if coded is not None:
             e, cptr = coded
             o["frequency"] = _code_freq(e)
+            f: Any = _CODE_AS_REPEAT.get(o["frequency"]) if isinstance(o["frequency"], str) else o["frequency"]
+            if rep is not None and isinstance(f, dict):
+                # The code's frequency, raised to the times of day and days of week the repeat names
+                # (QD with two times of day, WK on Monday and Thursday).
+                n, p, unit = _with_listed(f["frequency"], f["period"], f["period_unit"], rep)
+                if (n, p, unit) != (f["frequency"], f["period"], f["period_unit"]):
+                    o["frequency"] = {"frequency": n, "period": p, "period_unit": unit}
             m.origin[pre + "/frequency"] = _p(cptr, "code")
             self.note("timing-code", f"{label}: frequency read from timing.code {e.code} as "
                       f"{e.maps_to if isinstance(e.maps_to, str) else _show_freq(e.maps_to)}", _p(cptr, "code"))
@@ -2233,6 +2254,12 @@ class _Mapper:
     def _repeat(self, rep: dict, rptr: str) -> Any:
         f, fmax, period, unit = rep.get("frequency"), rep.get("frequencyMax"), rep.get("period"), rep.get("periodUnit")
         if not (_number(f) or _number(fmax) or _number(period)):
+            times, _days = _listed(rep)
+            if times and "dayOfWeek" not in rep:
+                # Only times of day (08:00 and 20:00): given each day at each of them.
+                return {"frequency": times, "period": 1, "period_unit": "d"}
+            if rep.get("count") == 1 and rep.get("countMax") in (None, 1) and type(rep["count"]) is int:
+                return "once"  # a single administration (count 1), with no schedule to repeat
             return None
         for name, v in (("frequency", f), ("frequencyMax", fmax)):
             if v is not None and not _number(v):
@@ -2241,16 +2268,9 @@ class _Mapper:
         n = f if _number(f) else 1
         if _number(fmax) and fmax > n:
             n = fmax  # fail closed: the most often it may be given
-        # Each time of day (or event of the day) is an administration: never fewer than they name.
-        times = max(len(v) for v in (rep.get("timeOfDay"), rep.get("when"), ()) if isinstance(v, (list, tuple)))
-        if times > n and unit == "d" and period == 1:
-            n = times
-        # Likewise each day of the week it names, for a weekly repeat: 1 per week on all seven days
-        # was read as weekly, a seventh of the dose.
-        days = rep.get("dayOfWeek")
-        if isinstance(days, list) and unit == "wk" and period == 1 and len(set(map(str, days))) > n:
-            n = len(set(map(str, days)))
         p = period if _number(period) else 1
+        if isinstance(n, (int, float)) and not isinstance(n, bool):
+            n, p, unit = _with_listed(n, p, unit, rep)
         if not (isinstance(n, (int, float)) and 1 <= n <= _MAX_FREQUENCY and float(n).is_integer() and 0 < p <= _MAX_FREQUENCY):
             return f"frequency {n} per {p} {unit}"  # not a dosing frequency: OL003 where it matters
         n = int(n)
@@ -2359,6 +2379,16 @@ def _modifier_extension(v: Any, ptr: str) -> Optional[tuple[str, str]]:
                 if hit is not None:
                     return hit
     return None
+
+
+#: The frequencies timing codes map to by name, as a repeat (n per p unit).
+_CODE_AS_REPEAT: dict[str, dict[str, Any]] = {"daily": {"frequency": 1, "period": 1, "period_unit": "d"},
+                   "bid": {"frequency": 2, "period": 1, "period_unit": "d"},
+                   "tid": {"frequency": 3, "period": 1, "period_unit": "d"},
+                   "qid": {"frequency": 4, "period": 1, "period_unit": "d"},
+                   "qod": {"frequency": 1, "period": 2, "period_unit": "d"},
+                   "weekly": {"frequency": 1, "period": 1, "period_unit": "wk"},
+                   "monthly": {"frequency": 1, "period": 1, "period_unit": "mo"}}
 
 
 def _code_freq(e: Any) -> Any:
@@ -2756,6 +2786,41 @@ def _strength(s: Any) -> Optional[dict]:
     return {"value": value, "unit": "mg"}
 
 
+def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float, Any]:
+    """A frequency (n per p unit) raised to the administrations that timing.repeat's timeOfDay or
+    when and dayOfWeek name; as given when it names none."""
+    times, days = _listed(rep)
+    if not (times or days):
+        return n, p, unit
+    # A day or a week in other units (24 h, 7 d) is read as 1 d and 1 wk: twice a day at 08:00 and
+    # 20:00 every 24 h was read once a day.
+    if (unit, p) == ("h", 24):
+        unit, p = "d", 1
+    elif (unit, p) in (("d", 7), ("h", 168)):
+        unit, p = "wk", 1
+    if unit == "d" and p == 1:
+        # Each time of day (or event of the day) is an administration: never fewer than they name.
+        n = max(n, times)
+        if 0 < days < 7:
+            # Only on the days of the week it names (FHIR dayOfWeek): once a day on Mondays is weekly.
+            n, unit = n * days, "wk"
+    elif unit == "wk" and p == 1:
+        # Each day of the week it names, each time of day on each: 1 per week on all seven days was
+        # read as weekly, a seventh of the dose.
+        n = max(n, max(days, 1) * max(times, 1))
+    else:
+        n = max(n, times)
+    return n, p, unit
+
+
+def _listed(rep: dict) -> tuple[int, int]:
+    """(times of day, days of the week) a timing.repeat names: timeOfDay or when, whichever names
+    more, and distinct dayOfWeek codes."""
+    times = max(len(v) for v in (rep.get("timeOfDay"), rep.get("when"), ()) if isinstance(v, (list, tuple)))
+    days = rep.get("dayOfWeek")
+    return times, len(set(map(str, days))) if isinstance(days, list) else 0
+
+
 def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]]) -> dict[Any, Any]:
     """The entries of one MedicationRequest that are one day's doses, not taper steps (fhir.md 2.1,
     Tapers): {step key: one key naming its split dose}, for every step of one. Two entries of other steps are so
@@ -2777,8 +2842,11 @@ def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]])
             continue  # a stated sequence orders the steps (fhir.md 2.1): an MMF titration is no split dose
         times = {k: rep[k] for k in ("timeOfDay", "when") if rep.get(k) not in (None, [], "")}
         if times:
-            bounds = json.dumps({k: rep.get(k) for k in ("boundsDuration", "boundsPeriod", "boundsRange", "count", "countMax")},
-                                sort_keys=True, default=str)
+            # The bounds as read (course days: 90 d, 90.0 days, 13 wk = 91 d, 3 mo or a count of 90
+            # daily doses alike), not as spelled: two spellings of one course were two steps.
+            days = _course_days(_o)
+            bounds = json.dumps([None if days is None else round(float(days), 6), _dig(rep, "boundsPeriod", "end"),
+                                 rep.get("boundsRange")], sort_keys=True, default=str)
             by_bounds.setdefault(bounds, []).append((key, json.dumps(times, sort_keys=True, default=str)))
     parent: dict[Any, Any] = {}
 
