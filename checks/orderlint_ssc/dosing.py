@@ -214,6 +214,12 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                               f"{o.pointer}/dose", o.index)
                     continue
             x = _weekly(o, v) if weekly else v
+            intermittent = (above and lim.per == "day" and o.per_day is not None and 0 < o.per_day < 1 - 1e-9
+                            and not o.single)
+            if intermittent:
+                # Given less often than daily: a maximum per day is of the day it is given, as the
+                # weekly one is of the most in any 7 days (MMF 21 g once a week averaged 3000 mg/day).
+                x = v / o.per_day  # type: ignore[operator]  # per_day checked above
             if four_weeks:
                 n = _in_four_weeks(o)
                 if n is None or n == 1:
@@ -233,7 +239,7 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                     if alone is None:
                         alone = set()
                     alone.add((o.index, lim.option))
-                yield _hit(reg, o, lim, value, bound, above)
+                yield _hit(reg, o, lim, value, bound, above, " on the day it is given" if intermittent else "")
     if limited is not None and len(limited) > 1:
         names = {o.drug.name for o in limited}  # type: ignore[union-attr]  # rows found: o.drug is known
         # Only a drug ordered twice, or both forms of mycophenolate, has anything to sum.
@@ -449,13 +455,13 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
     )
 
 
-def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, above: bool) -> Hit:
+def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, above: bool, when: str = "") -> Hit:
     word = "maximum" if above else "minimum"
     rel = ">" if above else "<"
     unit = lim.basis.replace("m2", "m²") + ("" if lim.per == "admin" else _PER_TEXT[lim.per])
     per_admin = " per administration" if lim.per == "admin" else ""
     return Hit(
-        f"{_shown(reg, o, lim, value)} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
+        f"{_shown(reg, o, lim, value)}{when} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
         + ((f" by route {o.route}" if o.route is not None else f" by route {'/'.join(lim.routes)} (the order gives no route)")
            if lim.routes else ""),
         f"{o.pointer}/dose", o.index,
@@ -483,7 +489,8 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "doses within any 7 or 28 consecutive days), MMF with MPA as shares of their own maxima; successive orders "
         "and taper steps are not added up; bare mycophenolate counts against the larger of the MMF and MPA maxima. "
         "An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
-        "except for rituximab (no other maximum): its doses on one day add up."
+        "except for rituximab (no other maximum): its doses on one day add up. An order given less often than daily is "
+        "judged by a daily maximum on the day it is given (MMF 21 g weekly is not 3000 mg/day)."
     ),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
