@@ -1367,11 +1367,14 @@ def normalize(
         if not canonicals:
             continue
         when = None if t.status == "ordered" else t.date
+        stale = t.date if when is None and t.date is not None else None  # an order's own date, if it has one
         if when is not None and t.result is None:  # resulted, with no result stated
             if unstated is None:
                 unstated = set()
             unstated.update(canonicals)
         for canonical in canonicals:
+            if stale is not None and _stale_order(stale, as_of, lookback_days, canonical):
+                continue
             dates = test_index.get(canonical)
             if dates is None:
                 test_index[canonical] = [when]
@@ -1419,6 +1422,17 @@ def normalize(
     reg._test_of = vocab.test
     reg._unstated = unstated if unstated is not None else _NO_TESTS
     return reg, unknown
+
+
+def _stale_order(ordered_on: Any, as_of: Any, lookback_days: Mapping[str, Optional[int]], canonical: str) -> bool:
+    """Whether a test ordered on a date longer ago than its look-back window before as_of: an order
+    of 2019 is no screening now (regimen-format.md: `ordered` is part of this document, or pending),
+    as a FHIR ServiceRequest authored so long ago is not (OL008 dropped-order)."""
+    try:
+        window = lookback_days.get(canonical, lookback_days.get("default", 90))
+        return window is not None and (as_of - ordered_on).days > window
+    except Exception:  # a datetime as_of, a window that is not a number: decided where it is read
+        return False
 
 
 #: rules.md Terms (Pulse): no infusion a premedication goes with is given more often than weekly
