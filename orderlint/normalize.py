@@ -552,6 +552,28 @@ class Regimen:
                 return f"has no schedule (frequency {o.frequency_text})" if o.frequency_text is not None else "has no frequency"
             if o.per_day < _RAREST_PROPHYLAXIS:
                 return f"is given less often than monthly (frequency {o.frequency_text})"
+            if o.drug is not None and o.drug.name in _PCP_LEAST_A_WEEK:
+                return self._below_prophylaxis(o)
+        return None
+
+    def _below_prophylaxis(self, o: Order) -> Optional[str]:
+        """Why a PCP agent's order is less than any prophylaxis regimen, or None (also when its
+        amount is not known: OL003 says so where a rule needs it)."""
+        name = o.drug.name  # type: ignore[union-attr]  # checked by the caller
+        least, regimen = _PCP_LEAST_A_WEEK[name]
+        per_day = o.per_day or 0.0
+        mg = self.amount(o, "mg", "day")
+        if mg is not None:
+            week = mg * 7
+            if week + 1e-6 < least:
+                return f"is less than prophylaxis ({_num(round(week, 2))} mg a week; {regimen})"
+            return None
+        tablets = _PCP_LEAST_TABLETS_A_WEEK.get(name)
+        unit = (o.unit_text or "").strip().lower()
+        if tablets is not None and o.dose is not None and unit in _TABLET_UNITS:
+            week = o.dose * per_day * 7
+            if week + 1e-6 < tablets:
+                return f"is less than prophylaxis ({_num(round(week, 2))} tablets a week; {regimen})"
         return None
 
     def _protection_end(self, o: Order) -> tuple[float, str]:
@@ -1631,6 +1653,22 @@ def _join(words: Iterable[str], last: str = "and") -> str:
     w = list(words)
     return w[0] if len(w) == 1 else f"{', '.join(w[:-1])} {last} {w[-1]}"
 
+
+#: The least of each PCP prophylaxis agent that is prophylaxis, in mg a week, and the regimen that
+#: says so (clinical-facts.md R11 and section 3a, sources S17-S19): co-trimoxazole one double-strength
+#: tablet (160 mg trimethoprim) three times a week, read as trimethoprim, its smaller part (a dose in
+#: mg of sulfamethoxazole, or of both, is more), or 3 tablets a week; dapsone 200 mg weekly (with
+#: pyrimethamine); atovaquone 1500 mg a day; pentamidine 300 mg monthly. Less is no protection: a
+#: milligram of atovaquone a day cleared ILD301 beside cyclophosphamide.
+_PCP_LEAST_A_WEEK: Mapping[str, tuple[float, str]] = MappingProxyType({
+    "sulfamethoxazole-trimethoprim": (480.0, "the least regimen is one double-strength tablet, 160 mg trimethoprim, "
+                                             "three times a week"),
+    "dapsone": (200.0, "the least regimen is 200 mg a week, with pyrimethamine"),
+    "atovaquone": (10500.0, "the regimen is 1500 mg a day"),
+    "pentamidine": (300 * 7 / 31, "the regimen is 300 mg inhaled monthly"),
+})
+_PCP_LEAST_TABLETS_A_WEEK = {"sulfamethoxazole-trimethoprim": 3.0}
+_TABLET_UNITS = frozenset({"tablet", "tablets", "tab", "tabs", "tbl", "{tbl}", "ds tablet", "ss tablet"})
 
 #: No prophylaxis schedule is rarer than monthly (aerosolized pentamidine 300 mg every 4 weeks or
 #: monthly, clinical-facts.md R11): an order given less often protects nothing between doses.

@@ -100,18 +100,37 @@ def ref_ild201(reg, opts):
             )
 
 
+def _ref_together(reg, orders):
+    """The orders given on each first day of one of them, as largest sets (none inside another):
+    those of two or more in order of their members, then each order given alone."""
+    spans = {o.index: reg.course_span(o) for o in orders}
+    days = sorted({first for first, _end in spans.values()})
+    sets = []
+    for d in days:
+        s = tuple(o for o in orders if spans[o.index][0] <= d < spans[o.index][1])
+        if s and s not in sets:
+            sets.append(s)
+    largest = [s for s in sets if not any(set(s) < set(t) for t in sets)]
+    many = sorted((s for s in largest if len(s) > 1), key=lambda s: [o.index for o in s])
+    together = {o.index for s in many for o in s}
+    return many + [(o,) for o in orders if o.index not in together]
+
+
 def ref_ild202(reg, opts):
     parts = _ref_non_pulse(reg, reg.active())
     known = [(o, pe) for o, pe in parts if pe is not None]
-    total = round(sum(pe for _, pe in known), 2)
+    pe_of = {o.index: pe for o, pe in known}
     limit = opts["max-daily-pe-mg"]
-    if total > limit:
-        top = max(known, key=lambda p: p[1])[0]
-        arithmetic = _arithmetic(known)
-        if len(known) > 1:
-            arithmetic += f"; total {fmt(total)} mg PE"
-        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index, render(FIX_202, opts),
-                  tuple(o.index for o, _ in known if o is not top))
+    groups = [known] if len(known) < 2 else [[(o, pe_of[o.index]) for o in s] for s in _ref_together(reg, [o for o, _ in known])]
+    for group in groups:
+        total = round(sum(pe for _, pe in group), 2)
+        if total > limit:
+            top = max(group, key=lambda p: p[1])[0]
+            arithmetic = _arithmetic(group)
+            if len(group) > 1:
+                arithmetic += f"; total {fmt(total)} mg PE"
+            yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index,
+                      render(FIX_202, opts), tuple(o.index for o, _ in group if o is not top))
 
 
 def ref_ild203(reg, opts):
@@ -399,6 +418,10 @@ def _ref_dose_check(reg, opts, by_drug, above, alone=None):
             value = _ref_amount(reg, o, lim)
             if value is None:
                 continue
+            # given less often than daily: a daily maximum is of the day it is given
+            intermittent = above and lim.per == "day" and o.per_day is not None and 0 < o.per_day < 1 - 1e-9 and not o.single
+            if intermittent:
+                value = round(reg.amount(o, lim.basis, "day") / o.per_day, 2)
             bound = opts[lim.option]
             only_per_admin = all(other.per == "admin" for other in limits)
             if above and only_per_admin and not o.single and o.per_day is not None and o.per_day > 1 + 1e-9 \
@@ -421,7 +444,8 @@ def _ref_dose_check(reg, opts, by_drug, above, alone=None):
                 unit = lim.basis.replace("m2", "m²") + ("" if lim.per == "admin" else _PER_TEXT[lim.per])
                 per_admin = " per administration" if lim.per == "admin" else ""
                 yield Hit(
-                    f"{_shown(reg, o, lim, value)} {rel} {fmt(bound)} {unit}{per_admin}, the {word} for {lim.drug}"
+                    f"{_shown(reg, o, lim, value)}{' on the day it is given' if intermittent else ''} {rel} {fmt(bound)} "
+                    f"{unit}{per_admin}, the {word} for {lim.drug}"
                     + ((f" by route {o.route}" if o.route is not None else f" by route {'/'.join(lim.routes)} (the order gives no route)")
                        if lim.routes else ""),
                     f"{o.pointer}/dose", o.index,

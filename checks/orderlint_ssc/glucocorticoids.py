@@ -106,9 +106,10 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         "with a bounded course (one infusion premedication is not a daily dose): a glucocorticoid given with "
         "intermittent infusions (one, or at most weekly; not a daily IV therapy), no more often and no more times "
         "than they are given (an open-ended infusion counts once), and below a pulse in prednisone-equivalent per "
-        "administration. Any other premedication is judged as purpose: other. Exactly 15 mg/day does not "
-        "fire: the ATS statement says the dose should not exceed 15 mg (Steen 1998 counted >= 15 as high "
-        "dose; the threshold is configurable)."
+        "administration. Any other premedication is judged as purpose: other. The orders given at the same time "
+        "are summed (undated orders all start on as_of); orders that follow one another are not, and each set "
+        "over the limit is a finding. Exactly 15 mg/day does not fire: the ATS statement says the dose should "
+        "not exceed 15 mg (Steen 1998 counted >= 15 as high dose; the threshold is configurable)."
     ),
     fix=FIX_202,
     options={"max-daily-pe-mg": Option(
@@ -126,16 +127,27 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     parts = _non_pulse(reg, reg.active(GC))
     known = [(o, pe) for o, pe in parts if pe is not None]
-    total = round(sum(pe for _, pe in known), 2)
     limit = opts["max-daily-pe-mg"]
-    # Unknown doses (OL003) can only add to the total, so a known total above the limit is certain.
-    if total > limit:
-        top = max(known, key=lambda p: p[1])[0]
-        arithmetic = _arithmetic(known)
-        if len(known) > 1:
-            arithmetic += f"; total {fmt(total)} mg PE"
-        yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index,
-                  render(FIX_202, opts), tuple(o.index for o, _ in known if o is not top))
+    groups = [known]
+    if len(known) > 1:
+        # The orders given at the same time (Regimen.given_together) are summed, each such set
+        # judged (an order given alone, alone): one that ends before another starts is not summed
+        # with it (methylprednisolone 12 mg for 3 days, then prednisone 15 mg, read 30 mg a day).
+        # Undated orders all start on as_of and are one set, as before.
+        pe_of = {o.index: pe for o, pe in known}
+        sets = reg.given_together([o for o, _ in known])
+        summed = {o.index for together in sets for o in together}
+        groups = [[(o, pe_of[o.index]) for o in together] for together in sets] + [[p] for p in known if p[0].index not in summed]
+    for group in groups:
+        total = round(sum(pe for _, pe in group), 2)
+        # Unknown doses (OL003) can only add to the total, so a known total above the limit is certain.
+        if total > limit:
+            top = max(group, key=lambda p: p[1])[0]
+            arithmetic = _arithmetic(group)
+            if len(group) > 1:
+                arithmetic += f"; total {fmt(total)} mg PE"
+            yield Hit(f"{arithmetic} > {fmt(limit)} mg/day (scleroderma renal crisis risk)", f"{top.pointer}/dose", top.index,
+                      render(FIX_202, opts), tuple(o.index for o, _ in group if o is not top))
 
 
 @rule(
