@@ -81,7 +81,8 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None, until: Optional["O
         "Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; "
         "prophylaxis cut PCP incidence by over 90% in such patients. Only prolonged courses are summed: a short "
         "burst on top of a low maintenance dose is not prolonged exposure. Pulses and premedication orders with a "
-        "bounded course are left out. A prophylaxis order counts as for ILD301 (one that can protect), and only when "
+        "bounded course are left out. A prophylaxis order counts as for ILD301 (one that can protect), from when the "
+        "first summed glucocorticoid starts (prophylaxis planned with a course of next month counts), and only when "
         "its course lasts while the summed courses still reach the threshold (the end of the shortest course whose "
         "dose, with the longer ones, still reaches it; an open-ended one: any bounded prophylaxis ends too soon): "
         "prophylaxis is continued while above the steroid threshold."
@@ -128,7 +129,10 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     if not parts or total < opts["min-daily-pe-mg"]:
         return
     until = _exposure_end(reg, parts, opts["min-daily-pe-mg"])
-    if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, True, None, until):
+    # Protection is needed from when the glucocorticoids start: prophylaxis starting with a
+    # prednisone course planned for next month protects it (it was not counted, starting after as_of).
+    by = min(reg.start_of(o) for o, _ in parts)
+    if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, True, by, until):
         return
     top = max(parts, key=lambda p: p[1])[0]
     days = [o.course_days for o, _ in parts if o.course_days is not None]
@@ -137,7 +141,7 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
     yield Hit(
-        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_not_counted(reg, None, until)}",
+        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_not_counted(reg, by, until)}",
         f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
 
