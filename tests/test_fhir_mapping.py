@@ -637,6 +637,9 @@ def test_a_measurement_after_the_evaluation_date_is_not_used():
 # ------------------------------------------------------------------ 2.3 indication, extensions, history
 @pytest.mark.parametrize("conds,placed", [
     (SSC_ILD, True), ([cond("x", ICD, "M34.81")], True), ([cond("x", ICD, "M3481")], True),
+    # ICD-10-CM in lower case (was not read: OL007 on an SSc-ILD patient)
+    ([cond("x", ICD, "m34.81")], True), ([cond("x", ICD, " m3481 ")], True),
+    ([cond("ssc", ICD, "m34.9"), cond("ild", ICD, "j84.10")], True),
     ([cond("ssc")], False), ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.10")], True),
     ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "resolved"}]})], False),
     ([cond("ssc"), cond("ild", code="233703007", verificationStatus={"coding": [{"code": "refuted"}]})], False),

@@ -1105,8 +1105,11 @@ class _Mapper:
         for cptr, c in self._codings(cc, ptr):
             code = c.get("code")
             system = c.get("system")
-            if isinstance(code, str) and system == ICD10CM and "." not in code and len(code) > 3:
-                code = code[:3] + "." + code[3:]
+            if isinstance(code, str) and system == ICD10CM:
+                # ICD-10-CM codes are one code whatever their case ('m34.81' was no SSc: OL007).
+                code = code.strip().upper()
+                if "." not in code and len(code) > 3:
+                    code = code[:3] + "." + code[3:]
             e = self.vs.get("conditions", system, code)
             if e is not None:
                 out.append((e.maps_to, e, cptr))
