@@ -100,28 +100,16 @@ def ref_ild201(reg, opts):
             )
 
 
-def _ref_together(reg, orders):
-    """The orders given on each first day of one of them, as largest sets (none inside another):
-    those of two or more in order of their members, then each order given alone."""
-    spans = {o.index: reg.course_span(o) for o in orders}
-    days = sorted({first for first, _end in spans.values()})
-    sets = []
-    for d in days:
-        s = tuple(o for o in orders if spans[o.index][0] <= d < spans[o.index][1])
-        if s and s not in sets:
-            sets.append(s)
-    largest = [s for s in sets if not any(set(s) < set(t) for t in sets)]
-    many = sorted((s for s in largest if len(s) > 1), key=lambda s: [o.index for o in s])
-    together = {o.index for s in many for o in s}
-    return many + [(o,) for o in orders if o.index not in together]
-
-
 def ref_ild202(reg, opts):
     parts = _ref_non_pulse(reg, reg.active())
     known = [(o, pe) for o, pe in parts if pe is not None]
     pe_of = {o.index: pe for o, pe in known}
     limit = opts["max-daily-pe-mg"]
-    groups = [known] if len(known) < 2 else [[(o, pe_of[o.index]) for o in s] for s in _ref_together(reg, [o for o, _ in known])]
+    groups = [known]
+    if len(known) > 1:  # each set given together (_ref_together), then each order given alone
+        sets = _ref_together(reg, [o for o, _ in known])
+        together = {o.index for x in sets for o in x}
+        groups = [[(o, pe_of[o.index]) for o in x] for x in sets] + [[p] for p in known if p[0].index not in together]
     for group in groups:
         total = round(sum(pe for _, pe in group), 2)
         if total > limit:

@@ -489,9 +489,9 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "doses within any 7 or 28 consecutive days), MMF with MPA as shares of their own maxima; successive orders "
         "and taper steps are not added up; bare mycophenolate counts against the larger of the MMF and MPA maxima. "
         "An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
-        "except for rituximab (no other maximum): its doses on one day add up. An order given less often than daily is "
-        "judged by a daily maximum on the day it is given (MMF 21 g weekly is not 3000 mg/day)."
+        "except for rituximab (no other maximum): its doses on one day add up."
     ),
+    notes="An order given less often than daily is judged by a daily maximum on the day it is given (MMF 21 g weekly is not 3000 mg/day).",
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
     conditions=CONDITION,

@@ -106,10 +106,13 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         "with a bounded course (one infusion premedication is not a daily dose): a glucocorticoid given with "
         "intermittent infusions (one, or at most weekly; not a daily IV therapy), no more often and no more times "
         "than they are given (an open-ended infusion counts once), and below a pulse in prednisone-equivalent per "
-        "administration. Any other premedication is judged as purpose: other. The orders given at the same time "
-        "are summed (undated orders all start on as_of); orders that follow one another are not, and each set "
-        "over the limit is a finding. Exactly 15 mg/day does not fire: the ATS statement says the dose should "
-        "not exceed 15 mg (Steen 1998 counted >= 15 as high dose; the threshold is configurable)."
+        "administration. Any other premedication is judged as purpose: other. Exactly 15 mg/day does not "
+        "fire: the ATS statement says the dose should not exceed 15 mg (Steen 1998 counted >= 15 as high "
+        "dose; the threshold is configurable)."
+    ),
+    notes=(
+        "The orders given at the same time are summed (undated orders all start on as_of); orders that follow "
+        "one another are not, and each set over the limit is a finding."
     ),
     fix=FIX_202,
     options={"max-daily-pe-mg": Option(

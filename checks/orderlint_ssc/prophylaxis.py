@@ -40,13 +40,16 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
         "Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents "
         "most cases. An agent order counts only when it can protect from the cyclophosphamide's start: not a single "
         "dose, not as needed or without a frequency, not less often than monthly, not one whose route contradicts its "
-        "name (Aczone by mouth), not one whose course ended before as_of or that starts later, and not one below every prophylaxis regimen "
-        "(less than co-trimoxazole 160 mg of trimethoprim, or one double-strength tablet, three times a week, dapsone "
-        "200 mg a week, atovaquone 1500 mg a day, pentamidine 300 mg monthly: clinical-facts.md R11), and not one whose "
-        "course ends before the cyclophosphamide's (a bounded course beside open-ended cyclophosphamide): prophylaxis is "
+        "name (Aczone by mouth), not one whose course ended before as_of or that starts later, and not one below every prophylaxis regimen, "
+        "and not one whose course ends before the cyclophosphamide's (a bounded course beside open-ended cyclophosphamide): prophylaxis is "
         "continued while on cyclophosphamide (Regimen.protecting). Orders that follow one another without a gap "
         "(a switch of agent) count together. A course whose doses outrun its duration protects for its duration. "
         "The finding names the order that does not count and why."
+    ),
+    notes=(
+        "Below every prophylaxis regimen (clinical-facts.md R11): less than co-trimoxazole 160 mg of trimethoprim, "
+        "or one tablet, three times a week; dapsone 200 mg a week; atovaquone 1500 mg a day; pentamidine 300 mg "
+        "monthly. An amount that cannot be computed is not judged so (OL003 says so)."
     ),
     fix=PCP_FIX,
     conditions=CONDITION,
