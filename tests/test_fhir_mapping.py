@@ -640,6 +640,12 @@ def test_a_measurement_after_the_evaluation_date_is_not_used():
     # ICD-10-CM in lower case (was not read: OL007 on an SSc-ILD patient)
     ([cond("x", ICD, "m34.81")], True), ([cond("x", ICD, " m3481 ")], True),
     ([cond("ssc", ICD, "m34.9"), cond("ild", ICD, "j84.10")], True),
+    # SNOMED CT by its OID, over https, or with its edition in the system (FHIR NamingSystem)
+    ([cond("ssc", "urn:oid:2.16.840.1.113883.6.96"), cond("ild", "urn:oid:2.16.840.1.113883.6.96", "233703007")], True),
+    ([cond("ssc", "https://snomed.info/sct"), cond("ild", "https://snomed.info/sct", "233703007")], True),
+    ([cond("ssc", "http://snomed.info/sct/900000000000207008/version/20230131"),
+      cond("ild", "http://snomed.info/sct/731000124108", "233703007")], True),
+    ([cond("ssc", "http://snomed.info/sctx"), cond("ild", "urn:oid:2.16.840.1.113883.6.9", "233703007")], False),
     ([cond("ssc")], False), ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.10")], True),
     ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "resolved"}]})], False),
     ([cond("ssc"), cond("ild", code="233703007", verificationStatus={"coding": [{"code": "refuted"}]})], False),
@@ -647,6 +653,14 @@ def test_a_measurement_after_the_evaluation_date_is_not_used():
 def test_indication_from_conditions(conds, placed):
     m = one(bundle(mr(), *conds))
     assert (m.data["indication"]["condition"] == "ssc-ild") == placed
+
+
+@pytest.mark.parametrize("system", ["http://www.nlm.nih.gov/research/umls/rxnorm", "urn:oid:2.16.840.1.113883.6.88"])
+def test_a_drug_coded_in_rxnorm_by_its_oid_is_read_by_its_code(linter, system):
+    # RxNorm written by its OID (FHIR NamingSystem 2.16.840.1.113883.6.88): was no RxNorm code, so an
+    # order named only by code was an unidentified medication.
+    m = one(bundle(mr(medicationCodeableConcept={"coding": [{"system": system, "code": "68149"}]}), *SSC_ILD), linter)
+    assert m.data["orders"][0]["drug"].lower() == "mycophenolate mofetil"
 
 
 def test_ild_code_from_a_u_tagged_icd_code_adds_unverified_code():

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, Sequence, TypeGuard
 
 from orderlint.fhir.r4 import OTHER_VERSION_TYPES, R4_TYPES
+from orderlint.fhir.valuesets import canonical_system
 from orderlint.fhir.valuesets import load as _valuesets
 from orderlint.reader import escape_token
 
@@ -891,7 +892,10 @@ class _Mapper:
             cod = [cod]
         if not isinstance(cod, list):
             return []
-        return [(_p(ptr, "coding", i), c) for i, c in enumerate(cod) if isinstance(c, dict)]
+        # A system written by another of its names (an OID, https) is read as the system (a copy:
+        # the input is not changed): RxNorm by its OID was no RxNorm code.
+        return [(_p(ptr, "coding", i), c if not isinstance(c.get("system"), str) or canonical_system(c["system"]) == c["system"]
+                 else {**c, "system": canonical_system(c["system"])}) for i, c in enumerate(cod) if isinstance(c, dict)]
 
     def _test_codes(self, cc: Any, ptr: str, quiet: bool = False) -> tuple[list[str], str, list[Note]]:
         """Test names a code gives, the pointer of the deciding coding, and notes."""

@@ -7,12 +7,39 @@ and a verification tag (V, V2, U). Loaded once, on first use.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
 PATH = Path(__file__).with_name("valuesets.json")
 KINDS = ("units", "routes", "timing_codes", "measurements", "tests", "results", "interpretations", "conditions", "rxnorm")
+
+
+#: Other names of the code systems the value sets use, as FHIR's NamingSystem registry gives them
+#: (https://hl7.org/fhir/R4/namingsystem-terminologies.html: their OIDs), and https for http.
+_SYSTEM_ALIASES = {
+    "urn:oid:2.16.840.1.113883.6.96": "http://snomed.info/sct",
+    "https://snomed.info/sct": "http://snomed.info/sct",
+    "urn:oid:2.16.840.1.113883.6.88": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "https://www.nlm.nih.gov/research/umls/rxnorm": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "urn:oid:2.16.840.1.113883.6.1": "http://loinc.org",
+    "https://loinc.org": "http://loinc.org",
+    "urn:oid:2.16.840.1.113883.6.8": "http://unitsofmeasure.org",
+}
+#: A SNOMED CT edition or version written into the system ('http://snomed.info/sct/900000000000207008/
+#: version/20230131'; FHIR puts it in Coding.version): the codes are SNOMED CT's.
+_SNOMED_EDITION = re.compile(r"https?://snomed\.info/sct/\d+(?:/version/\d+)?")
+
+
+def canonical_system(system: str) -> str:
+    """A coding's system as the value sets name it: trimmed, no trailing '/', an alias read as its system."""
+    s = system.strip().rstrip("/")
+    if s in _SYSTEM_ALIASES:
+        return _SYSTEM_ALIASES[s]
+    if s.startswith(("http://snomed.info/sct/", "https://snomed.info/sct/")) and _SNOMED_EDITION.fullmatch(s):
+        return "http://snomed.info/sct"
+    return s
 
 
 class Entry(NamedTuple):
@@ -45,7 +72,7 @@ class ValueSets:
             return None
         code = code.strip()
         if isinstance(system, str) and system:
-            return self._by[kind].get((system.strip().rstrip("/"), code))
+            return self._by[kind].get((canonical_system(system), code))
         # A coding without a system: only a code that one system alone uses is taken.
         hits = self._by_code[kind].get(code, ())
         return hits[0] if len(hits) == 1 else None
