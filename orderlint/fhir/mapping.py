@@ -1061,8 +1061,9 @@ class _Mapper:
         deciding: the mapped interpretation and value codes (fhir.md 2.4), else their displays or codes
         as written, the interpretation's and value's text, valueString, valueBoolean, conclusion; a
         number (valueQuantity with its comparator, valueInteger) only when nothing else is stated, but
-        a skin test's induration (in mm, or with no unit on a code named as a skin test) before the
-        first of them, in its clause (an interpretation N hid 'Mantoux 8 mm'). Taking the first one
+        a skin test's induration (a unit of length; no unit on a tuberculosis test or a code named as a
+        skin test; or in a component) before the first of them, in its clause (an interpretation N
+        hid 'Mantoux 8 mm'). Taking the first one
         found dropped the rest: an interpretation N hid the valueString 'Reactive', and a display
         'Positive', an interpretation DET or IND, or an hCG of 1520 m[IU]/mL left no result at all.
         The test's own code follows in brackets ('positive [16933-4]'), so that results of two assays
