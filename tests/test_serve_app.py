@@ -562,6 +562,58 @@ def test_order_select_reads_each_way_to_name_a_draft(client, selection):
     assert "ILD101" in all_codes(sign(client, req, SELECT))
 
 
+def _order_set(container: str = "RequestGroup", urn: bool = False) -> dict:
+    """ILD301-fires (cyclophosphamide without PCP prophylaxis) with a methotrexate draft (ILD101), both
+    top-level draft orders that a draft order set names (not contained in it)."""
+    req = example("ILD301-fires")
+    entries = req["context"]["draftOrders"]["entry"]
+    cyc = entries[0]["resource"]
+    mtx = med("mtx", "methotrexate", 15, "mg", period=1, period_unit="wk", patient=cyc["subject"]["reference"].split("/")[-1])
+    entries.append({"fullUrl": "urn:uuid:3f1d2c4b-0000-4000-8000-000000000002", "resource": mtx})
+    if urn:
+        entries[0]["fullUrl"] = "urn:uuid:3f1d2c4b-0000-4000-8000-000000000001"
+    refs = ["urn:uuid:3f1d2c4b-0000-4000-8000-000000000001" if urn else "MedicationRequest/cyc", "MedicationRequest/mtx"]
+    group = {"resourceType": container, "id": "set", "status": "draft", "intent": "order", "subject": cyc["subject"]}
+    if container == "RequestGroup":
+        group["action"] = [{"resource": {"reference": r}} for r in refs]
+    else:
+        group["activity"] = [{"reference": {"reference": r}} for r in refs]
+    entries.append({"fullUrl": "urn:uuid:3f1d2c4b-0000-4000-8000-000000000003", "resource": group})
+    req["hook"] = "order-select"
+    return req
+
+
+@pytest.mark.parametrize("container, urn", [("RequestGroup", False), ("RequestGroup", True), ("CarePlan", False)])
+def test_selecting_an_order_set_selects_the_orders_it_names(client, container, urn):
+    # Before: 200 {"cards": []}: only orders contained in the set were its orders, so the findings on
+    # the cyclophosphamide and the methotrexate it names were "not about the selection".
+    req = _order_set(container, urn)
+    req["context"]["selections"] = [f"{container}/set"]
+    codes = all_codes(sign(client, req, SELECT))
+    assert {"ILD301", "ILD101"} <= codes, codes
+
+
+@pytest.mark.parametrize("selected, expected", [("MedicationRequest/cyc", "ILD301"), ("MedicationRequest/mtx", "ILD101")])
+def test_selecting_one_order_of_an_order_set_is_not_400(client, selected, expected):
+    # Before: 400 "draft RequestGroup 'set' names the order ..., which is not in the request": the
+    # service's own copy without the selected order left the set naming it.
+    req = _order_set()
+    req["context"]["selections"] = [selected]
+    assert expected in all_codes(sign(client, req, SELECT))
+
+
+def test_a_full_url_of_another_draft_does_not_take_over_a_selection(client):
+    # A ServiceRequest whose fullUrl reads MedicationRequest/cyc took the selection: no card for cyc.
+    req = example("ILD301-fires")
+    req["hook"] = "order-select"
+    subject = req["context"]["draftOrders"]["entry"][0]["resource"]["subject"]
+    req["context"]["draftOrders"]["entry"].append({"fullUrl": "MedicationRequest/cyc", "resource": {
+        "resourceType": "ServiceRequest", "id": "sr1", "status": "draft", "intent": "order", "subject": subject,
+        "code": {"coding": [{"system": "http://loinc.org", "code": "58410-2"}]}}})
+    req["context"]["selections"] = ["MedicationRequest/cyc"]
+    assert "ILD301" in all_codes(sign(client, req, SELECT))
+
+
 @pytest.mark.parametrize("selection", ["MedicationRequest/zzz", "Observation/mtx", "urn:uuid:0c3f8a0e-1b7e-4c7a-9a55-5f1f0b9c2d11"])
 def test_order_select_with_a_selection_that_names_no_draft_is_400(client, selection):
     # Read as naming nothing, it returned no cards for the methotrexate the clinician had selected.

@@ -307,13 +307,20 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         nothing, it left the selected order without its cards."""
         drafts: dict[str, str] = {}  # "Type/id", bare id or fullUrl -> id
         bundle = data["context"].get("draftOrders")
-        for e in (bundle.get("entry") or ()) if isinstance(bundle, dict) else ():
-            res = e.get("resource") if isinstance(e, dict) else None
+        entries = [e for e in ((bundle.get("entry") or ()) if isinstance(bundle, dict) else ()) if isinstance(e, dict)]
+        for e in entries:
+            res = e.get("resource")
             if isinstance(res, dict) and isinstance(res.get("id"), str):
                 rid = res["id"]
                 drafts[rid] = drafts[f"{res.get('resourceType')}/{rid}"] = rid
-                if isinstance(e.get("fullUrl"), str):
-                    drafts[e["fullUrl"]] = rid
+        for e in entries:
+            res = e.get("resource")
+            if isinstance(res, dict) and isinstance(res.get("id"), str) and isinstance(e.get("fullUrl"), str):
+                # A fullUrl never takes the name of another draft ("MedicationRequest/cyc" as a
+                # ServiceRequest's fullUrl took the selection of the cyclophosphamide).
+                drafts.setdefault(e["fullUrl"], res["id"])
+        for e in entries:
+            res = e.get("resource")
             if isinstance(res, dict):
                 # An order a draft holds (a RequestGroup's, a CarePlan's, one inside an order) is a draft
                 # order of its own (fhir.md 1): selected as "MedicationRequest/<id>", "#<id>" or
@@ -331,6 +338,34 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                 raise Problem(400, "invalid", f"context.selections[{i}] {x!r} names no draft order in context.draftOrders "
                                               "(a selected order needs an id)")
             out.add(rid)
+        # A selected order set (RequestGroup, CarePlan) selects the draft orders it names by reference
+        # ("MedicationRequest/cyc", a fullUrl), as it selects those it contains: their findings were
+        # "not about the selection" and the answer had no card.
+        for e in entries:
+            res = e.get("resource")
+            if isinstance(res, dict) and res.get("id") in out:
+                out.update(drafts[r] for r in named_orders(res) if r in drafts)
+        return out
+
+    def named_orders(res: dict[str, Any]) -> list[str]:
+        """The references an order set makes to orders outside it: a RequestGroup's (or R5
+        RequestOrchestration's) actions, at any depth, and a CarePlan's activities."""
+        out: list[str] = []
+        if res.get("resourceType") in ("RequestGroup", "RequestOrchestration"):
+            todo = list(res.get("action") or ()) if isinstance(res.get("action"), list) else []
+            while todo:
+                a = todo.pop()
+                if isinstance(a, dict):
+                    ref = a.get("resource", {}).get("reference") if isinstance(a.get("resource"), dict) else None
+                    if isinstance(ref, str):
+                        out.append(ref.strip().split("/_history/", 1)[0])
+                    if isinstance(a.get("action"), list):
+                        todo.extend(a["action"])
+        elif res.get("resourceType") == "CarePlan" and isinstance(res.get("activity"), list):
+            for act in res["activity"]:
+                ref = act.get("reference", {}).get("reference") if isinstance(act, dict) and isinstance(act.get("reference"), dict) else None
+                if isinstance(ref, str):
+                    out.append(ref.strip().split("/_history/", 1)[0])
         return out
 
     def nested_orders(res: dict[str, Any]) -> list[tuple[str, str]]:
@@ -353,6 +388,13 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                  for c in (v if isinstance(v, list) else [v])]
         return {**entry, "resource": {**res, "contained": items}}
 
+    def is_selected_order(entry: Any, sel: set[str]) -> bool:
+        res = entry.get("resource") if isinstance(entry, dict) else None
+        return isinstance(res, dict) and res.get("id") in sel and res.get("resourceType") in MEDICATION_ORDERS
+
+    def withdrawn(entry: dict[str, Any]) -> dict[str, Any]:
+        return {**entry, "resource": {**entry["resource"], "status": "entered-in-error"}}
+
     def select_findings(data: dict[str, Any], findings: list[Finding]) -> list[Finding]:
         """Drug-choice and combination findings about the selected orders, or combinations they complete:
         a finding on another order counts when it goes away without the selections."""
@@ -368,8 +410,12 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             reduced = dict(data)
             ctx = dict(data["context"])
             bundle = dict(ctx["draftOrders"])
-            bundle["entry"] = [without_nested(e, sel) for e in bundle.get("entry") or ()
-                               if not (isinstance(e.get("resource"), dict) and e["resource"].get("id") in sel)]
+            # The selected orders read as withdrawn (entered-in-error drops a draft order, fhir.md 2.1)
+            # rather than taken out: a draft order set naming one would name an order not in the
+            # request (400 on a valid request). Other selected drafts (an order set) are taken out.
+            bundle["entry"] = [without_nested(withdrawn(e), sel) if is_selected_order(e, sel) else without_nested(e, sel)
+                               for e in bundle.get("entry") or ()
+                               if is_selected_order(e, sel) or not (isinstance(e.get("resource"), dict) and e["resource"].get("id") in sel)]
             ctx["draftOrders"] = bundle
             reduced["context"] = ctx
             without = {(f.code, f.order, f.message) for r in lint(reduced) for f in r.findings}
