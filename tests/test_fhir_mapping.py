@@ -646,6 +646,11 @@ def test_a_measurement_after_the_evaluation_date_is_not_used():
     ([cond("ssc", "http://snomed.info/sct/900000000000207008/version/20230131"),
       cond("ild", "http://snomed.info/sct/731000124108", "233703007")], True),
     ([cond("ssc", "http://snomed.info/sctx"), cond("ild", "urn:oid:2.16.840.1.113883.6.9", "233703007")], False),
+    # ICD-10 codes the value set does not list, read by their category (M34 SSc, J84 ILD)
+    ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.170")], True),
+    ([cond("ssc", "http://hl7.org/fhir/sid/icd-10", "M34.9"), cond("ild", "http://hl7.org/fhir/sid/icd-10", "J84.1")], True),
+    ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J99")], False),  # J99 alone is no ILD
+    ([cond("ssc", ICD, "M35.9"), cond("ild", ICD, "J84.10")], False),
     ([cond("ssc")], False), ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.10")], True),
     ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "resolved"}]})], False),
     ([cond("ssc"), cond("ild", code="233703007", verificationStatus={"coding": [{"code": "refuted"}]})], False),
@@ -661,6 +666,12 @@ def test_a_drug_coded_in_rxnorm_by_its_oid_is_read_by_its_code(linter, system):
     # order named only by code was an unidentified medication.
     m = one(bundle(mr(medicationCodeableConcept={"coding": [{"system": system, "code": "68149"}]}), *SSC_ILD), linter)
     assert m.data["orders"][0]["drug"].lower() == "mycophenolate mofetil"
+
+
+def test_a_condition_read_by_its_icd10_category_says_so():
+    m = one(bundle(mr(), cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.170")))
+    assert m.data["indication"]["condition"] == "ssc-ild"
+    assert any("J84.170" in n.message and "read by its category" in n.message for n in notes(m, "unverified-code"))
 
 
 def test_ild_code_from_a_u_tagged_icd_code_adds_unverified_code():

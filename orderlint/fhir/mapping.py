@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, Sequence, TypeGuard
 
 from orderlint.fhir.r4 import OTHER_VERSION_TYPES, R4_TYPES
-from orderlint.fhir.valuesets import canonical_system
+from orderlint.fhir.valuesets import Entry, canonical_system
 from orderlint.fhir.valuesets import load as _valuesets
 from orderlint.reader import escape_token
 
@@ -47,6 +47,9 @@ _SSC_ILD_WORDS = re.compile(r"\b(?:SSc|ILD|CREST|NSIP|UIP|SSc-ILD)\b|interstiti|
 #: disease, given with M34.81): a code of one of them the value set does not list is still read as ILD.
 _ICD10_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"})
 _ICD10_SSC_ILD = frozenset({"M34", "J84", "J99"})
+#: The ICD-10 categories a Condition's code places by when the value set does not list the code:
+#: M34 systemic sclerosis, J84 other interstitial pulmonary diseases (J99 needs its M34: not alone).
+_ICD10_CONDITION_CATEGORIES = {"M34": "ssc", "J84": "ild"}
 _TPMT = re.compile(r"\b(?:TPMT|NUDT15)\b|thiopurine\s+(?:S-)?methyl\s*transferase", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _WEIGHT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
@@ -1105,7 +1108,7 @@ class _Mapper:
         return "; ".join(said) + (f" [{code}]" if code else "")
 
     # ----------------------------------------------------------------- indication
-    def _condition_kinds(self, cc: Any, ptr: str) -> list[tuple[str, Any, str]]:
+    def _condition_kinds(self, cc: Any, ptr: str, by_category: bool = False) -> list[tuple[str, Any, str]]:
         out = []
         for cptr, c in self._codings(cc, ptr):
             code = c.get("code")
@@ -1116,6 +1119,17 @@ class _Mapper:
                 if "." not in code and len(code) > 3:
                     code = code[:3] + "." + code[3:]
             e = self.vs.get("conditions", system, code)
+            if (e is None and by_category and isinstance(code, str) and isinstance(system, str)
+                    and canonical_system(system) in _ICD10_SYSTEMS):
+                # A code of the ICD-10 categories of SSc (M34) and of other interstitial pulmonary
+                # diseases (J84) that the value set does not list (J84.170, ICD-10 WHO M34.9): read
+                # by its category, as an order's reason is, with an unverified-code note; it was no
+                # condition, and the patient not-applicable (no card at order time).
+                cat = code.strip().upper()[:3]
+                kind = _ICD10_CONDITION_CATEGORIES.get(cat)
+                if kind is not None:
+                    e = Entry(canonical_system(system), code.strip(), kind, f"ICD-10 category {cat}, read by its category",
+                              "U", "ICD-10 category")
             if e is not None:
                 out.append((e.maps_to, e, cptr))
         return out
@@ -1134,7 +1148,7 @@ class _Mapper:
         for x in self.conditions:
             if not self._counts(x.r):
                 continue
-            kinds = self._condition_kinds(x.r.get("code"), _p(x.ptr, "code"))
+            kinds = self._condition_kinds(x.r.get("code"), _p(x.ptr, "code"), by_category=True)
             for kind, e, cptr in kinds:
                 found[kind].append((e, cptr))
             if kinds:
