@@ -1053,8 +1053,9 @@ _INDURATION = re.compile(rf"([<>\u2264\u2265]=?\s*|(?:less than|under|below)\s+)
 #: What an induration's number is not: a reaction's redness, or a cut-off printed beside the result.
 _NOT_INDURATION = re.compile(r"(?:erythema|redness|cut-?\s?off|threshold|positive if|ref\w*)\W*$")
 #: Words naming a skin test: there a number with no unit beside the reading is the induration in mm
-#: ('Mantoux 12 negative', 'TST result (mm): 12 Negative').
-_SKIN_TEST_WORDS = re.compile(r"\b(?:mantoux|tst|ppd|tuberculin|induration|skin test)\b")
+#: ('Mantoux 12 negative', 'TST result (mm): 12 Negative'), here and in the FHIR mapping's reading of
+#: an Observation whose code names one.
+SKIN_TEST_WORDS = re.compile(r"\b(?:mantoux|tst|ppd|tuberculin|induration|skin test)\b", re.IGNORECASE)
 _BARE_INDURATION = re.compile(rf"(?<![\w./:-])(?!(?:19|20)\d\d\b)({_NUM})(?=\s*(?:[-)\]]\s*)?(?:$|[a-z+-]))(?!\s*[a-z]*\s*(?:h|hrs?|hours?|d|days?|wks?|weeks?|mos?|months?|y|yrs?|years?|tu|units?|times)\b)")
 #: The lowest cut-off of a positive tuberculin skin test: 5 mm of induration in immunosuppressed
 #: patients, those on 15 mg/day of prednisone or more for a month or on TNF inhibitors (CDC,
@@ -1076,7 +1077,7 @@ def _indurated(clause: str) -> bool:
             value = max(float(m.group(2)), float(m.group(3) or 0)) * scale
             if _over_cut_off(m.group(1), value):
                 return True
-    if _SKIN_TEST_WORDS.search(clause):
+    if SKIN_TEST_WORDS.search(clause):
         bare = _INDURATION.sub(" ", clause)
         return any(float(n.group(1)) >= TST_POSITIVE_MM for n in _BARE_INDURATION.finditer(bare))
     return False
@@ -1126,7 +1127,7 @@ def _interpretable(clause: str, activity: bool) -> bool:
     if numbers and "m" in clause and not _indurated(clause):
         # An induration below the lowest cut-off ('Mantoux 3 mm, negative') is read as none is.
         bare = _INDURATION.sub(" ", clause)
-        if _SKIN_TEST_WORDS.search(bare):
+        if SKIN_TEST_WORDS.search(bare):
             bare = _BARE_INDURATION.sub(" ", bare)
         numbers = list(_NUMBER.finditer(bare))
     return all(not n.group(1) and float(n.group(2)) == 0 for n in numbers)
@@ -1668,7 +1669,9 @@ _PCP_LEAST_A_WEEK: Mapping[str, tuple[float, str]] = MappingProxyType({
     "pentamidine": (300 * 7 / 31, "the regimen is 300 mg inhaled monthly"),
 })
 _PCP_LEAST_TABLETS_A_WEEK = {"sulfamethoxazole-trimethoprim": 3.0}
-_TABLET_UNITS = frozenset({"tablet", "tablets", "tab", "tabs", "tbl", "{tbl}", "ds tablet", "ss tablet"})
+#: The tablet units of COUNT_UNITS, and spellings a prescriber writes that it does not read.
+_TABLET_UNITS = frozenset({u for u, piece in COUNT_UNITS.items() if piece == "tablet"}
+                          | {"tabs", "tbl", "{tbl}", "ds tablet", "ss tablet"})
 
 #: No prophylaxis schedule is rarer than monthly (aerosolized pentamidine 300 mg every 4 weeks or
 #: monthly, clinical-facts.md R11): an order given less often protects nothing between doses.

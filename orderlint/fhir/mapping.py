@@ -897,8 +897,7 @@ class _Mapper:
             return []
         # A system written by another of its names (an OID, https) is read as the system (a copy:
         # the input is not changed): RxNorm by its OID was no RxNorm code.
-        return [(_p(ptr, "coding", i), c if not isinstance(c.get("system"), str) or canonical_system(c["system"]) == c["system"]
-                 else {**c, "system": canonical_system(c["system"])}) for i, c in enumerate(cod) if isinstance(c, dict)]
+        return [(_p(ptr, "coding", i), _canonical_coding(c)) for i, c in enumerate(cod) if isinstance(c, dict)]
 
     def _test_codes(self, cc: Any, ptr: str, quiet: bool = False) -> tuple[list[str], str, list[Note]]:
         """Test names a code gives, the pointer of the deciding coding, and notes."""
@@ -1092,7 +1091,9 @@ class _Mapper:
             # A skin test's induration beside its reading, in its clause ('8 mm negative'): the reading
             # reads it only below the lowest cut-off (normalize._indurated). Dropped, an interpretation N
             # made 'Mantoux 8 mm' negative. Other numbers are read by the reading beside them.
-            skin = "tb" in names or _SKIN_TEST.search(_words_of(r.get("code"))) is not None
+            from orderlint.normalize import SKIN_TEST_WORDS
+
+            skin = "tb" in names or SKIN_TEST_WORDS.search(_words_of(r.get("code"))) is not None
             components = r.get("component")
             indurations = [mm for mm in [_induration(stated, skin)] + [
                 _induration(_stated_number(c.get("valueQuantity"), c.get("valueInteger")), False)
@@ -1119,8 +1120,7 @@ class _Mapper:
                 if "." not in code and len(code) > 3:
                     code = code[:3] + "." + code[3:]
             e = self.vs.get("conditions", system, code)
-            if (e is None and by_category and isinstance(code, str) and isinstance(system, str)
-                    and canonical_system(system) in _ICD10_SYSTEMS):
+            if e is None and by_category and isinstance(code, str) and system in _ICD10_SYSTEMS:  # canonical (_codings)
                 # A code of the ICD-10 categories of SSc (M34) and of other interstitial pulmonary
                 # diseases (J84) that the value set does not list (J84.170, ICD-10 WHO M34.9): read
                 # by its category, as an order's reason is, with an unverified-code note; it was no
@@ -1128,7 +1128,7 @@ class _Mapper:
                 cat = code.strip().upper()[:3]
                 kind = _ICD10_CONDITION_CATEGORIES.get(cat)
                 if kind is not None:
-                    e = Entry(canonical_system(system), code.strip(), kind, f"ICD-10 category {cat}, read by its category",
+                    e = Entry(system, code.strip(), kind, f"ICD-10 category {cat}, read by its category",
                               "U", "ICD-10 category")
             if e is not None:
                 out.append((e.maps_to, e, cptr))
@@ -2291,8 +2291,7 @@ class _Mapper:
         if _number(fmax) and fmax > n:
             n = fmax  # fail closed: the most often it may be given
         p = period if _number(period) else 1
-        if isinstance(n, (int, float)) and not isinstance(n, bool):
-            n, p, unit = _with_listed(n, p, unit, rep)
+        n, p, unit = _with_listed(n, p, unit, rep)
         if not (isinstance(n, (int, float)) and 1 <= n <= _MAX_FREQUENCY and float(n).is_integer() and 0 < p <= _MAX_FREQUENCY):
             return f"frequency {n} per {p} {unit}"  # not a dosing frequency: OL003 where it matters
         n = int(n)
@@ -2654,10 +2653,6 @@ def _coding_words(c: dict) -> Optional[str]:
     return None
 
 
-#: Words of an Observation's code that name a tuberculin skin test, whose number is an induration in mm.
-_SKIN_TEST = re.compile(r"\b(?:tuberculin|mantoux|ppd|tst|induration|skin test)\b", re.IGNORECASE)
-
-
 def _stated_number(q: Any, integer: Any) -> Optional[tuple[str, Optional[str]]]:
     """(the number with its comparator, its unit or None) of a valueQuantity or valueInteger."""
     if isinstance(q, dict) and _number(q.get("value")):
@@ -2689,6 +2684,15 @@ def _induration(stated: Optional[tuple[str, Optional[str]]], unitless_is_mm: boo
         bound = number.rstrip("0123456789.")
         return f"{bound}{float(number[len(bound):]) * 10:g} mm"
     return None
+
+
+def _canonical_coding(c: dict) -> dict:
+    """A coding with its system as the value sets name it (a copy when that differs)."""
+    system = c.get("system")
+    if not isinstance(system, str):
+        return c
+    canonical = canonical_system(system)
+    return c if canonical == system else {**c, "system": canonical}
 
 
 def _words_of(cc: Any) -> str:
