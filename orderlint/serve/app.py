@@ -98,7 +98,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         log.warning("as-of = %s: every request is judged as of that day (allow-as-of = true)", fixed_as_of)
 
     from orderlint.serve.cards import (MEDICATION_ORDERS, NON_ADHERENCE, ORDER_CONTAINERS, OVERRIDE_REASONS, CardBuilder,
-                                       contained_of)
+                                       contained_of, group_refs)
     from orderlint.serve.feedback import FeedbackRefused, FeedbackStore
     from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext
     from orderlint.fhir.mapping import _incomplete_prefetch
@@ -344,28 +344,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         for e in entries:
             res = e.get("resource")
             if isinstance(res, dict) and res.get("id") in out:
-                out.update(drafts[r] for r in named_orders(res) if r in drafts)
-        return out
-
-    def named_orders(res: dict[str, Any]) -> list[str]:
-        """The references an order set makes to orders outside it: a RequestGroup's (or R5
-        RequestOrchestration's) actions, at any depth, and a CarePlan's activities."""
-        out: list[str] = []
-        if res.get("resourceType") in ("RequestGroup", "RequestOrchestration"):
-            todo = list(res.get("action") or ()) if isinstance(res.get("action"), list) else []
-            while todo:
-                a = todo.pop()
-                if isinstance(a, dict):
-                    ref = a.get("resource", {}).get("reference") if isinstance(a.get("resource"), dict) else None
-                    if isinstance(ref, str):
-                        out.append(ref.strip().split("/_history/", 1)[0])
-                    if isinstance(a.get("action"), list):
-                        todo.extend(a["action"])
-        elif res.get("resourceType") == "CarePlan" and isinstance(res.get("activity"), list):
-            for act in res["activity"]:
-                ref = act.get("reference", {}).get("reference") if isinstance(act, dict) and isinstance(act.get("reference"), dict) else None
-                if isinstance(ref, str):
-                    out.append(ref.strip().split("/_history/", 1)[0])
+                out.update(drafts[r] for r in (ref.split("/_history/", 1)[0] for ref in group_refs(res)) if r in drafts)
         return out
 
     def nested_orders(res: dict[str, Any]) -> list[tuple[str, str]]:
@@ -388,13 +367,6 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                  for c in (v if isinstance(v, list) else [v])]
         return {**entry, "resource": {**res, "contained": items}}
 
-    def is_selected_order(entry: Any, sel: set[str]) -> bool:
-        res = entry.get("resource") if isinstance(entry, dict) else None
-        return isinstance(res, dict) and res.get("id") in sel and res.get("resourceType") in MEDICATION_ORDERS
-
-    def withdrawn(entry: dict[str, Any]) -> dict[str, Any]:
-        return {**entry, "resource": {**entry["resource"], "status": "entered-in-error"}}
-
     def select_findings(data: dict[str, Any], findings: list[Finding]) -> list[Finding]:
         """Drug-choice and combination findings about the selected orders, or combinations they complete:
         a finding on another order counts when it goes away without the selections."""
@@ -413,9 +385,14 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             # The selected orders read as withdrawn (entered-in-error drops a draft order, fhir.md 2.1)
             # rather than taken out: a draft order set naming one would name an order not in the
             # request (400 on a valid request). Other selected drafts (an order set) are taken out.
-            bundle["entry"] = [without_nested(withdrawn(e), sel) if is_selected_order(e, sel) else without_nested(e, sel)
-                               for e in bundle.get("entry") or ()
-                               if is_selected_order(e, sel) or not (isinstance(e.get("resource"), dict) and e["resource"].get("id") in sel)]
+            kept = []
+            for e in bundle.get("entry") or ():
+                res = e.get("resource") if isinstance(e, dict) else None
+                if not (isinstance(res, dict) and res.get("id") in sel):
+                    kept.append(without_nested(e, sel))
+                elif res.get("resourceType") in MEDICATION_ORDERS:
+                    kept.append(without_nested({**e, "resource": {**res, "status": "entered-in-error"}}, sel))
+            bundle["entry"] = kept
             ctx["draftOrders"] = bundle
             reduced["context"] = ctx
             without = {(f.code, f.order, f.message) for r in lint(reduced) for f in r.findings}

@@ -500,6 +500,35 @@ def _draft_orders_of(data: dict[str, Any]) -> list[tuple[int, tuple[int, ...], A
     return out
 
 
+#: Where an action or an activity names an order.
+_REF_FIELDS = ("resource", "reference", "plannedActivityReference")
+
+
+def group_refs(r: dict[str, Any]) -> list[str]:
+    """The references a draft order set (RequestGroup, RequestOrchestration, CarePlan) makes to the
+    orders it groups: its actions', at any depth, or its activities' (the places _without_ref drops)."""
+    if r.get("resourceType") not in _GROUPS:
+        return []
+    key = _LOCAL_REFS[r["resourceType"]][0]
+    out: list[str] = []
+    todo = list(_items(r.get(key)))
+    while todo:
+        it = todo.pop()
+        if not isinstance(it, dict):
+            continue
+        for f in _REF_FIELDS:
+            ref = it.get(f)
+            if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+                out.append(ref["reference"].strip())
+        if key == "action" and "action" in it:
+            todo.extend(_items(it["action"]))
+    return out
+
+
+def _items(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
 def _without_ref(v: Any, named: Any, key: str) -> list[Any]:
     """``v`` (an array of actions, activities or References) without the items whose reference
     ``named`` picks."""
@@ -512,7 +541,7 @@ def _without_ref(v: Any, named: Any, key: str) -> list[Any]:
             out.append(it)
             continue
         if key in ("action", "activity"):
-            if any(picked(it.get(f)) for f in ("resource", "reference", "plannedActivityReference")):
+            if any(picked(it.get(f)) for f in _REF_FIELDS):
                 continue
             if key == "action" and "action" in it:
                 sub = _without_ref(it["action"], named, key)
