@@ -585,8 +585,10 @@ def _order_set(container: str = "RequestGroup", urn: bool = False) -> dict:
 
 @pytest.mark.parametrize("container, urn", [("RequestGroup", False), ("RequestGroup", True), ("CarePlan", False)])
 def test_selecting_an_order_set_selects_the_orders_it_names(client, container, urn):
-    # Before: 200 {"cards": []}: only orders contained in the set were its orders, so the findings on
-    # the cyclophosphamide and the methotrexate it names were "not about the selection".
+    # services.md (Calling a service): order-select returns the findings "about orders in
+    # context.selections"; a selected set's orders are selected. Before: 200 {"cards": []}: only
+    # orders contained in the set were its orders, so the findings on the cyclophosphamide and the
+    # methotrexate it names were "not about the selection".
     req = _order_set(container, urn)
     req["context"]["selections"] = [f"{container}/set"]
     codes = all_codes(sign(client, req, SELECT))
@@ -680,8 +682,9 @@ def test_a_discovery_key_not_provided_is_a_note_on_every_card(client):
 
 
 def test_data_left_out_of_required_prefetch_and_not_provided_is_a_card_of_its_own(db):
-    # Before: {"cards": []}: the orders were checked without the patient's medications (a site left
-    # them out of required-prefetch, the client did not send them) and nothing said so.
+    # services.md (Calling a service): '{"cards": []} when there is nothing to say'; orders checked
+    # without the patient's medications (a site left them out of required-prefetch, the client did
+    # not send them) have something to say. Before: {"cards": []}.
     app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": ["patient", "observations", "conditions"]})
     req = example("ILD301-clean")
     with TestClient(app, raise_server_exceptions=False) as c:
