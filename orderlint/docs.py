@@ -97,7 +97,7 @@ def explain_text(
         "",
     ]
     if r.notes:
-        out += ["Where sources disagree:", _wrap(r.notes), ""]
+        out += ["Notes:", _wrap(r.notes), ""]
     if r.fix:
         out += ["Fix:", _wrap(r.fix_for(effective) or r.fix), ""]
     if r.options:
@@ -169,7 +169,7 @@ def reference_markdown(rules: list[Rule]) -> str:
         out += [f"**Source.** {r.source.citation}. Evidence: {r.source.grade}; verification tag {r.source.verification} "
                 f"({_TAGS.get(r.source.verification, r.source.verification)}).", ""]
         if r.notes:
-            out += [f"**Where sources disagree.** {r.notes}", ""]
+            out += [f"**Notes.** {r.notes}", ""]
         if r.fix:
             out += [f"**Fix.** {r.fix}", ""]
         if r.options:

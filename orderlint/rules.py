@@ -470,7 +470,7 @@ class Rule:
     rationale: str
     fix: Optional[str] = None
     options: dict[str, Option] = field(default_factory=dict)
-    notes: Optional[str] = None  # disagreements between sources, told by `explain`
+    notes: Optional[str] = None  # how the rule reads its inputs, and where sources disagree; told by `explain`, docs and SARIF help
     conditions: Optional[frozenset[str]] = None  # None: core rule, applies to every checked document
     # Drug tags (classes or ingredients) without which the rule cannot fire: the engine skips the
     # rule for regimens with no active order of any of them. A callable gets the rule's options.

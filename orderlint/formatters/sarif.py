@@ -99,8 +99,8 @@ def _help(rule: Any, severity: str, options: Any, docs_url: Optional[str] = None
         text += ["", f"Fix: {fix}"]
         md += ["", f"**Fix:** {fix}"]
     if rule.notes:
-        text += ["", f"Where sources disagree: {rule.notes}"]
-        md += ["", f"**Where sources disagree:** {rule.notes}"]
+        text += ["", f"Notes: {rule.notes}"]
+        md += ["", f"**Notes:** {rule.notes}"]
     # The rule's primary source, or a site's own documentation (docs-url); a rule with neither
     # names its section of docs/rules.md in the project, never an invented address.
     uri = rule.help_uri(docs_url)
