@@ -651,6 +651,10 @@ def test_a_measurement_after_the_evaluation_date_is_not_used():
     ([cond("ssc", "http://hl7.org/fhir/sid/icd-10", "M34.9"), cond("ild", "http://hl7.org/fhir/sid/icd-10", "J84.1")], True),
     ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J99")], False),  # J99 alone is no ILD
     ([cond("ssc", ICD, "M35.9"), cond("ild", ICD, "J84.10")], False),
+    # a system that is no string (not FHIR) is read as none, the code alone (it raised TypeError
+    # in the ICD-10 category reading)
+    ([cond("ssc", {"a": 1}, "M34.9"), cond("ild", ["x"], "J84.10")], True),
+    ([cond("ssc", {"a": 1}, "M34.3"), cond("ild", ["x"], "J84.170")], False),
     ([cond("ssc")], False), ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.10")], True),
     ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "resolved"}]})], False),
     ([cond("ssc"), cond("ild", code="233703007", verificationStatus={"coding": [{"code": "refuted"}]})], False),

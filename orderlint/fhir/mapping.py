@@ -1120,7 +1120,8 @@ class _Mapper:
                 if "." not in code and len(code) > 3:
                     code = code[:3] + "." + code[3:]
             e = self.vs.get("conditions", system, code)
-            if e is None and by_category and isinstance(code, str) and system in _ICD10_SYSTEMS:  # canonical (_codings)
+            if (e is None and by_category and isinstance(code, str) and isinstance(system, str)
+                    and system in _ICD10_SYSTEMS):  # canonical already (_codings)
                 # A code of the ICD-10 categories of SSc (M34) and of other interstitial pulmonary
                 # diseases (J84) that the value set does not list (J84.170, ICD-10 WHO M34.9): read
                 # by its category, as an order's reason is, with an unverified-code note; it was no
