@@ -688,6 +688,55 @@ def test_indication_from_order_reason_codes():
     assert one(bundle(r)).data["indication"]["condition"] == "ssc-ild"
 
 
+def _contained_condition(cid: str = "c1", code: str = "M34.81", system: str = ICD) -> dict:
+    c = cond(cid, system, code)
+    del c["subject"]  # a contained resource takes its container's context
+    return c
+
+
+def test_a_reason_reference_to_a_contained_condition_places_the_indication(linter):
+    # FHIR R4 References: "#c1" names a resource contained in the order. Read as the order's
+    # reasonCode; unread, this cyclophosphamide order without prophylaxis was not-applicable (at order
+    # time: no card).
+    r = mr(drug="cyclophosphamide", dose=600, route=None, contained=[_contained_condition()],
+           reasonReference=[{"reference": "#c1"}], timing={"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk"}})
+    m = one(bundle(r))
+    assert m.data["indication"]["condition"] == "ssc-ild"
+    assert "purpose" not in order(m)
+    (res,) = lint(bundle(r), linter)
+    assert res.status == "checked" and "ILD301" in codes([res])
+    # The same code given as a reasonCode reads the same.
+    assert one(bundle(mr(drug="cyclophosphamide", reasonCode=[{"coding": [{"system": ICD, "code": "M34.81"}]}]))
+               ).data["indication"] == m.data["indication"]
+
+
+def test_a_contained_condition_of_another_condition_makes_the_order_other_and_places_nothing():
+    r = mr(contained=[_contained_condition(code="M06.9")], reasonReference=[{"reference": "#c1"}])
+    m = one(bundle(r))
+    assert order(m)["purpose"] == "other"
+    assert m.data["indication"]["condition"] == "no SSc-ILD condition in the FHIR input"
+
+
+def test_a_local_reference_names_only_a_condition_of_its_id():
+    # Another id, or another type of the same id, is not the reason.
+    for contained in ([_contained_condition("c2")],
+                      [{"resourceType": "Observation", "id": "c1", "code": {"coding": [{"system": ICD, "code": "M34.81"}]}}]):
+        m = one(bundle(mr(contained=contained, reasonReference=[{"reference": "#c1"}])))
+        assert m.data["indication"]["condition"] == "no SSc-ILD condition in the FHIR input"
+
+
+def test_a_local_reference_of_an_order_in_a_group_names_the_groups_contained_condition():
+    # An order contained in a draft RequestGroup: its "#c1" is among the group's contained resources.
+    med = mr(mid="m1", drug="cyclophosphamide", reasonReference=[{"reference": "#c1"}])
+    del med["subject"]
+    group = {"resourceType": "RequestGroup", "id": "g1", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/p1"}, "contained": [med, _contained_condition()],
+             "action": [{"resource": {"reference": "#m1"}}]}
+    m = one(bundle(group))
+    assert m.data["indication"]["condition"] == "ssc-ild"
+    assert [o["drug"] for o in m.data["orders"]] == ["cyclophosphamide"]
+
+
 def test_unplaced_indication_is_not_applicable_with_ol007_at_the_first_condition(linter):
     (r,) = lint(bundle(mr(), cond("ra", ICD, "M06.9")), linter)
     assert r.status == "not-applicable"

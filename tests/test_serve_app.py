@@ -152,6 +152,18 @@ def test_not_applicable_patient_has_no_cards(client):
     assert sign(client, req) == {"cards": []}
 
 
+def test_an_order_whose_condition_is_contained_in_it_is_checked(client):
+    # The SSc-ILD condition given only as a Condition contained in the draft order ("#c1", FHIR R4
+    # References): the patient is not not-applicable, and the missing prophylaxis is on a card.
+    cyc = med("cyc", "cyclophosphamide", 600, "mg", route="47625008", period=4, period_unit="wk")
+    cyc["contained"] = [{"resourceType": "Condition", "id": "c1",
+                         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M34.81"}]}}]
+    cyc["reasonReference"] = [{"reference": "#c1"}]
+    req = request([cyc])
+    req["prefetch"]["conditions"] = {"resourceType": "Bundle", "type": "searchset"}
+    assert "ILD301" in all_codes(sign(client, req))
+
+
 # ------------------------------------------------------------------ cards
 def test_card_fields(client):
     card = sign(client, example("ILD202-fires"))["cards"][0]

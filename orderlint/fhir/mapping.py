@@ -1728,6 +1728,13 @@ class _Mapper:
             if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
                 continue
             target = ref["reference"].strip()
+            if target.startswith("#"):
+                # A Condition contained in the order (or in the resource that contains the order):
+                # the order's reason, as a reasonCode is (FHIR R4 References, contained resources).
+                # Unread, an SSc-ILD order whose condition was given only so was not-applicable.
+                for c, cptr in self._contained_named(r, ptr, target[1:], "Condition"):
+                    read(c.get("code"), _p(cptr, "code"))
+                continue
             for x in self.conditions:
                 rid = x.r.get("id")
                 if isinstance(rid, str) and (target == f"Condition/{rid}" or target.endswith(f"/Condition/{rid}")
@@ -1745,6 +1752,18 @@ class _Mapper:
                 read_as = "but another reason is read as ILD (purpose ild)"
             self.note("missing-value", f"reason {code} is not in the SSc/ILD value set; {why}: {read_as}", cptr)
         return purpose, []
+
+    def _contained_named(self, r: dict, ptr: str, rid: str, rtype: str) -> list[tuple[dict, str]]:
+        """The resources of type ``rtype`` and id ``rid`` contained in ``r`` or, for an order read
+        from a container, in its container: what a local reference ``#rid`` in ``r`` names."""
+        out = []
+        host = self._hosts.get(ptr)
+        for owner, optr in ((r, ptr),) + ((host,) if host is not None else ()):
+            v = owner.get("contained")  # (its shape repair, if any, is noted where the order is read)
+            for i, c in enumerate(v) if isinstance(v, list) else ((None, v),):
+                if isinstance(c, dict) and c.get("resourceType") == rtype and c.get("id") == rid:
+                    out.append((c, _p(optr, "contained") if i is None else _p(optr, "contained", i)))
+        return out
 
     def _taper(self, ptr: str, label: str, made: list[tuple[int, dict, Any]]) -> None:
         """Several dosage instructions of one MedicationRequest (fhir.md 2.1, Tapers): each is an
