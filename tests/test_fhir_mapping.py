@@ -658,6 +658,18 @@ def test_a_measurement_after_the_evaluation_date_is_not_used():
     ([cond("ssc")], False), ([cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.10")], True),
     ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "resolved"}]})], False),
     ([cond("ssc"), cond("ild", code="233703007", verificationStatus={"coding": [{"code": "refuted"}]})], False),
+    # Two codings of one status that disagree (a local 'inactive' beside HL7 'active'): which is
+    # current is not known, so the Condition counts (it did not, and the patient was not checked).
+    ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [
+        {"system": "urn:local", "code": "inactive"},
+        {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]})], True),
+    ([cond("ssc"), cond("ild", code="233703007", verificationStatus={"coding": [
+        {"code": "refuted"}, {"code": "confirmed"}]})], True),
+    ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "resolved"}, {"code": "inactive"}]})],
+     False),
+    # An active clinical status does not undo a refuted verification.
+    ([cond("ssc"), cond("ild", code="233703007", clinicalStatus={"coding": [{"code": "active"}]},
+                        verificationStatus={"coding": [{"code": "entered-in-error"}]})], False),
 ])
 def test_indication_from_conditions(conds, placed):
     m = one(bundle(mr(), *conds))

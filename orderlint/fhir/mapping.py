@@ -1136,11 +1136,13 @@ class _Mapper:
         return out
 
     def _counts(self, r: dict) -> bool:
-        for key, bad in (("clinicalStatus", {"inactive", "remission", "resolved"}),
-                         ("verificationStatus", {"refuted", "entered-in-error"})):
-            for _ptr, c in self._codings(r.get(key), ""):
-                if _str(c.get("code")) in bad:
-                    return False
+        """Whether a Condition counts (fhir.md 2.3): not when a status says it is over or was wrong,
+        unless another coding of that status says otherwise (a local 'inactive' beside HL7 'active':
+        which is current is not known, and the Condition not counted left its patient unchecked)."""
+        for key, bad, good in _CONDITION_STATUSES:
+            said = {_str(c.get("code")) for _ptr, c in self._codings(r.get(key), "")}
+            if not said.isdisjoint(bad) and said.isdisjoint(good):
+                return False
         return True
 
     def _indication(self) -> dict:
@@ -2454,6 +2456,13 @@ def _amount_of(o: dict) -> Optional[tuple[str, float]]:
     return None
 
 
+#: (Condition status element, codes that make a Condition not count, codes that say it does):
+#: the HL7 condition-clinical and condition-ver-status codes.
+_CONDITION_STATUSES = (
+    ("clinicalStatus", frozenset({"inactive", "remission", "resolved"}), frozenset({"active", "recurrence", "relapse"})),
+    ("verificationStatus", frozenset({"refuted", "entered-in-error"}),
+     frozenset({"unconfirmed", "provisional", "differential", "confirmed"})),
+)
 #: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
 _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
 #: Resources whose contained medication orders are read as orders (``_Mapper._with_contained``).
