@@ -684,6 +684,49 @@ def test_a_drug_coded_in_rxnorm_by_its_oid_is_read_by_its_code(linter, system):
     assert m.data["orders"][0]["drug"].lower() == "mycophenolate mofetil"
 
 
+def _worded(cid: str, display=None, text=None, code: str = "196133001", **extra) -> dict:
+    c = cond(cid, SN, code, **extra)
+    if display is not None:
+        c["code"]["coding"][0]["display"] = display
+    if text is not None:
+        c["code"]["text"] = text
+    return c
+
+
+@pytest.mark.parametrize("conds, placed", [
+    # A code the value set does not list (SNOMED 196133001 'Lung disease with systemic sclerosis'),
+    # a local code, or text only: read by the words; was not-applicable (at order time, no card).
+    ([_worded("c", display="Lung disease with systemic sclerosis")], True),
+    ([_worded("c", text="SSc-ILD", code="L-123")], True),
+    ([{"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/p1"},
+       "code": {"text": "Systemic sclerosis with interstitial lung disease"}}], True),
+    ([_worded("s", text="Diffuse cutaneous scleroderma"), _worded("i", display="Nonspecific interstitial pneumonia")], True),
+    ([cond("ssc"), _worded("i", text="NSIP pattern on HRCT")], True),
+    # One half alone, or words of neither, or lung words of no ILD, place nothing.
+    ([_worded("s", text="Scleroderma")], False),
+    ([_worded("i", text="Interstitial lung disease")], False),
+    ([_worded("p", display="Pulmonary arterial hypertension associated with systemic sclerosis")], False),
+    ([cond("ssc"), _worded("x", display="Chronic obstructive lung disease")], False),
+    ([_worded("m", display="Multiple sclerosis"), _worded("i", text="pulmonary fibrosis")], False),
+    # A resolved Condition is not read by its words either.
+    ([cond("ssc"), _worded("i", text="ILD", clinicalStatus={"coding": [{"code": "resolved"}]})], False),
+])
+def test_a_condition_no_code_places_is_read_by_its_words(conds, placed):
+    m = one(bundle(mr(), *conds))
+    assert (m.data["indication"]["condition"] == "ssc-ild") == placed
+    said = notes(m, "matched-by-text")
+    assert bool(said) == (placed and any(c["id"] != "ssc" for c in conds))
+    for n in said:
+        assert "/code/" in n.pointer and "not by a code" in n.message
+
+
+def test_a_condition_placed_by_its_code_is_not_read_by_its_words():
+    ild = cond("ild", code="233703007")
+    ild["code"]["text"] = "pulmonary hypertension"
+    m = one(bundle(mr(), cond("ssc"), ild))
+    assert m.data["indication"]["condition"] == "ssc-ild" and not notes(m, "matched-by-text")
+
+
 def test_a_condition_read_by_its_icd10_category_says_so():
     m = one(bundle(mr(), cond("ssc", ICD, "M34.9"), cond("ild", ICD, "J84.170")))
     assert m.data["indication"]["condition"] == "ssc-ild"

@@ -43,6 +43,12 @@ _OUTCOMES = frozenset({"progression", "intolerance", "response", "stable", "unkn
 _SSC_ILD_WORDS = re.compile(r"\b(?:SSc|ILD|CREST|NSIP|UIP|SSc-ILD)\b|interstiti|scl[eé]roderm|skleroderm|escleroderm"
                             r"|systemic\s+sclerosis|(?:pulmonary|lung)\s+fibros|fibrosing|alveolitis|lung\s+involvement",
                             re.IGNORECASE)
+#: A Condition's words, read when none of its codes places it (a code the value set does not list,
+#: or text only): SSc; ILD; and lung disease or involvement, which with SSc words in one text is
+#: SSc-ILD (SNOMED 196133001 'lung disease with systemic sclerosis'; not pulmonary hypertension).
+_SSC_WORDS = re.compile(r"\b(?:SSc|CREST)\b|scl[eé]roderm|skleroderm|escleroderm|systemic\s+sclerosis", re.IGNORECASE)
+_ILD_WORDS = re.compile(r"\b(?:ILD|NSIP|UIP)\b|interstiti|(?:pulmonary|lung)\s+fibros|fibrosing|alveolitis", re.IGNORECASE)
+_LUNG_WORDS = re.compile(r"\b(?:lung\s+disease|lung\s+involvement|pulmonary\s+involvement)\b", re.IGNORECASE)
 #: ICD-10 (WHO and -CM) categories of SSc (M34) and ILD (J84; J99, lung involvement of a systemic
 #: disease, given with M34.81): a code of one of them the value set does not list is still read as ILD.
 _ICD10_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm"})
@@ -1135,6 +1141,23 @@ class _Mapper:
                 out.append((e.maps_to, e, cptr))
         return out
 
+    def _condition_words(self, cc: Any, ptr: str) -> list[tuple[str, Any, str]]:
+        """A Condition none of whose codes places it, read by its text, else by its codings'
+        displays (as an order's reason is, fhir.md 2.1 Purpose): the first that names SSc or ILD.
+        Unread, an SSc-ILD patient whose condition was coded otherwise (SNOMED 'lung disease with
+        systemic sclerosis', a local code, text only) was not-applicable: at order time, no card."""
+        said = [(_text_of(cc), _p(ptr, "text"))] + [(_nonblank(c.get("display")), _p(cptr, "display"))
+                                                     for cptr, c in self._codings(cc, ptr)]
+        for text, tptr in said:
+            if text is None:
+                continue
+            ssc = _SSC_WORDS.search(text) is not None
+            ild = _ILD_WORDS.search(text) is not None or (ssc and _LUNG_WORDS.search(text) is not None)
+            kind = "ssc-ild" if ssc and ild else "ssc" if ssc else "ild" if ild else None
+            if kind is not None:
+                return [(kind, Entry("", "", kind, text[:80], _BY_TEXT, "text"), tptr)]
+        return []
+
     def _counts(self, r: dict) -> bool:
         """Whether a Condition counts (fhir.md 2.3): not when a status says it is over or was wrong,
         unless another coding of that status says otherwise (a local 'inactive' beside HL7 'active':
@@ -1152,6 +1175,8 @@ class _Mapper:
             if not self._counts(x.r):
                 continue
             kinds = self._condition_kinds(x.r.get("code"), _p(x.ptr, "code"), by_category=True)
+            if not kinds:
+                kinds = self._condition_words(x.r.get("code"), _p(x.ptr, "code"))
             for kind, e, cptr in kinds:
                 found[kind].append((e, cptr))
             if kinds:
@@ -1175,6 +1200,9 @@ class _Mapper:
             return {"condition": "; ".join(names[:3]) if names else "no SSc-ILD condition in the FHIR input"}
         if placing:
             self.m.origin[""] = self.m.origin["/indication"] = placing[0].ptr
+        for e, cptr in found["ssc-ild"] + found["ssc"] + found["ild"]:
+            if e.tag == _BY_TEXT:
+                self.note("matched-by-text", f"condition read as {e.maps_to} by its text {e.display!r}, not by a code", cptr)
         for kind in ("ssc-ild", "ssc", "ild"):
             if found[kind] and all(e.tag == "U" for e, _ in found[kind]) and (kind != "ssc-ild" or not (found["ssc"] and found["ild"])):
                 if kind == "ssc-ild" or not found["ssc-ild"]:
@@ -2456,6 +2484,8 @@ def _amount_of(o: dict) -> Optional[tuple[str, float]]:
     return None
 
 
+#: The tag of a condition read by its words (_condition_words), not by a code.
+_BY_TEXT = "text"
 #: (Condition status element, codes that make a Condition not count, codes that say it does):
 #: the HL7 condition-clinical and condition-ver-status codes.
 _CONDITION_STATUSES = (
