@@ -504,3 +504,30 @@ def test_a_draft_service_request_of_a_bundle_is_ordered_with_the_prescription(li
 def test_a_draft_service_request_in_prefetch_is_not_part_of_this_signing(linter):
     req = with_order(pregnancy_order("2023-01-01", status="draft"), "prefetch")
     assert "ILD404" in codes(lint(req, linter))
+
+
+# ------------------------------------------------------------------ a regimen document with `context` or `hook`
+_REGIMEN = {"id": "pt-9", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+            "patient": {"sex": "male", "age_years": 55, "weight_kg": 78},
+            "orders": [{"id": "mmf", "drug": "mycophenolate mofetil", "dose": 3000, "unit": "mg", "route": "oral",
+                        "frequency": "bid"}]}
+
+
+@pytest.mark.parametrize("extra", [{"context": {"ward": "5B"}}, {"hook": "nightly"}, {"hook": "order-sign", "context": {}}])
+def test_a_regimen_document_with_a_cds_hooks_field_is_ol001_not_a_request_without_orders(linter, extra):
+    # fhir.md 1 reads a document with `hook` or `context` as a CDS Hooks request; one that also has a
+    # regimen's `orders` (MMF 6000 mg/day here) was a request without orders: OL008 no-orders, exit 0.
+    from orderlint import lint as api_lint
+
+    r = api_lint(dict(_REGIMEN, **extra), linter=linter)
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    msg = r.findings[0].message
+    assert "`orders`" in msg and "`indication`" in msg and "neither" in msg
+    # Without the field, the same document is checked and its dose found.
+    assert "ILD501" in [f.code for f in api_lint(_REGIMEN, linter=linter).findings]
+
+
+def test_a_cds_hooks_request_with_a_patient_field_of_old_drafts_is_still_a_request(linter):
+    # `patient` and `id` are no regimen-only fields (early CDS Hooks drafts had a top-level `patient`).
+    req = dict(example("ILD301-fires.cds-hooks.json"), patient="p1")
+    assert "OL001" not in codes(lint(req, linter)) and "ILD301" in codes(lint(req, linter))

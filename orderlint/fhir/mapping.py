@@ -342,6 +342,14 @@ class _Mapper:
 
     def _cds(self, data: dict) -> list[Mapped]:
         self.cds = True
+        native = sorted(k for k in data if k in _REGIMEN_ONLY_FIELDS)
+        if native:
+            # Fail closed: a regimen document with a `context` (or `hook`) field of its own was read as
+            # a CDS Hooks request without orders (OL008 no-orders, info) and its orders went unchecked.
+            return [_error(f"the document has a `{'hook' if 'hook' in data else 'context'}` field, as a CDS Hooks request "
+                           f"has, and {', '.join(f'`{k}`' for k in native)}, as a regimen document has: it is neither "
+                           "(a regimen document has no such field, a CDS Hooks request no orders at its top level), so "
+                           "its orders cannot be read (a local field of a regimen document is named `x-...`)", "")]
         bad_context = "context" in data and not isinstance(data["context"], dict)
         if bad_context:
             # Fail closed: the orders being signed are in the context.
@@ -2493,6 +2501,9 @@ _CONDITION_STATUSES = (
     ("verificationStatus", frozenset({"refuted", "entered-in-error"}),
      frozenset({"unconfirmed", "provisional", "differential", "confirmed"})),
 )
+#: Top-level fields of a regimen document (regimen-format.md) that no CDS Hooks request has: beside
+#: `hook` or `context`, the document is not known to be either.
+_REGIMEN_ONLY_FIELDS = frozenset({"orderlint", "kind", "as_of", "indication", "orders", "history", "tests", "waivers"})
 #: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
 _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
 #: Resources whose contained medication orders are read as orders (``_Mapper._with_contained``).
