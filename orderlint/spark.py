@@ -611,7 +611,8 @@ class _Export(NamedTuple):
     read; ``names``: every file's name by id, numbered as orderlint.fhir.bulk numbers them;
     ``problems``: the manifest's OL001 messages (entries not in the folder, no url, a partial
     request); ``manifest``: its name; ``checks``: each manifest count as (file ids, resources);
-    ``unread``: the files of drugs that are not read (UNREAD_MEDICATION_TYPES)."""
+    ``unread``: the files of drugs that are not read (UNREAD_MEDICATION_TYPES); ``strays``: (path,
+    OL001 message) of the NDJSON files under the folder that are not part of the export."""
 
     files: list[tuple[int, str, str]]
     names: dict[int, str]
@@ -619,6 +620,7 @@ class _Export(NamedTuple):
     manifest: str
     checks: list[tuple[list[int], int]]
     unread: list[str]
+    strays: list[tuple[str, str]]
 
 
 def _export_files(path: str) -> tuple[list[tuple[int, str, str]], dict[int, str]]:
@@ -649,7 +651,7 @@ def _export(path: str) -> _Export:
     checks = [([fid_of[p] for p in paths], n) for paths, n in counts if all(p in fid_of for p in paths)]
     unread = [p for rtype, p in found if rtype in bulk.UNREAD_MEDICATION_TYPES]
     return _Export(read, {fid: p for fid, (_, p) in enumerate(found)}, problems, os.path.join(local, bulk.MANIFEST),
-                   checks, unread)
+                   checks, unread, bulk.stray_files(local, found))
 
 
 def lint_fhir_bulk(
@@ -732,6 +734,7 @@ def lint_fhir_bulk(
     # The export's own rows that the manifest and the listing give (a handful): made on the driver.
     linter = _linter(job)
     own = [_file_row(linter, "OL001", export.manifest, "invalid", message) for message in export.problems]
+    own += [_file_row(linter, "OL001", p, "invalid", message) for p, message in export.strays]
     if "OL008" in linter.enabled:
         from orderlint.fhir.bulk import unread_message
 

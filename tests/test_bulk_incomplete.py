@@ -351,3 +351,49 @@ def test_the_sites_look_back_windows_reach_the_mapping(tmp_path, monkeypatch):
     site = Linter(Settings(as_of=dt.date(2026, 3, 2), lookback_days={"pregnancy": 30}))
     list(iter_bulk(str(BULK), linter=site))
     assert seen and all(lb is site._lookback and lb["pregnancy"] == 30 for lb in seen)
+
+
+# --- NDJSON files under the export folder that are not part of it ----------------------------------
+
+def _moved(folder: Path, to: str) -> Path:
+    """The export with its MedicationRequest file moved to ``to`` (a name, or a path below it)."""
+    target = folder / to
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (folder / "MedicationRequest.ndjson").rename(target)
+    return target
+
+
+STRAYS = ["MedicationRequest.NDJSON", ".MedicationRequest.ndjson", "MedicationOrder.ndjson", "meds.ndjson.gz",
+          "meds/MedicationRequest.ndjson", ".incoming/MedicationRequest.ndjson"]
+
+
+@pytest.mark.parametrize("to", STRAYS)
+def test_an_ndjson_file_of_the_export_folder_that_is_not_read_fails_closed(tmp_path, linter, to):
+    # Left out of the export, bulk-a's cyclophosphamide went unchecked: every patient OL008 no-orders
+    # (info), exit 0 through Spark, which reads the export folder only.
+    folder = export(tmp_path)
+    target = _moved(folder, to)
+    results = list(iter_bulk(str(folder), linter=linter))
+    (got,) = errors(results)
+    assert got[0] == str(target) and got[1].startswith(f"{to} is not read as part of the Bulk Data export")
+    assert ("below the export's" in got[1]) == ("/" in to)
+
+
+def test_a_file_the_manifest_lists_is_read_and_one_it_does_not_list_fails_closed(tmp_path, linter):
+    folder = export(tmp_path)
+    _moved(folder, "1.MedicationRequest.ndjson")
+    listed = [{"type": n.split(".")[0], "url": BASE + n} for n in ("Patient.ndjson", "Condition.ndjson", "Observation.ndjson")]
+    manifest(folder, listed + [{"type": "MedicationRequest", "url": BASE + "1.MedicationRequest.ndjson"}])
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert not errors(results) and any(f.code == "ILD301" for r in results for f in r.findings)
+    manifest(folder, listed)
+    (got,) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert got[0] == str(folder / "1.MedicationRequest.ndjson") and "the export manifest does not list it" in got[1]
+
+
+def test_other_files_of_the_export_folder_are_no_stray(tmp_path, linter):
+    folder = export(tmp_path)
+    (folder / "README.txt").write_text("export of 2026-03-02\n")
+    (folder / "notes").mkdir()
+    (folder / "notes" / "a.json").write_text("{}\n")
+    assert not errors(list(iter_bulk(str(folder), linter=linter)))

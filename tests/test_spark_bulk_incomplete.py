@@ -278,3 +278,14 @@ def test_a_file_of_medication_events_that_are_not_read_is_an_OL008_row(spark, li
     rows = same_rows(spark, folder, linter)
     assert [(r[0], r[2], r[3]) for r in rows if r[0] == str(path)] == [(str(path), "not-applicable", "OL008")]
 
+
+
+@pytest.mark.parametrize("to", ["MedicationRequest.NDJSON", "meds/MedicationRequest.ndjson"])
+def test_an_ndjson_file_that_is_not_part_of_the_export_is_the_same_ol001_row(spark, linter, tmp_path, to):
+    # Spark read the export folder only and said nothing of the file: every patient OL008 no-orders.
+    from test_bulk_incomplete import _moved
+
+    folder = export(tmp_path)
+    target = _moved(folder, to)
+    rows = same_rows(spark, folder, linter)
+    assert [(doc, line) for doc, _m, line in errors(rows)] == [(str(target), 1)]

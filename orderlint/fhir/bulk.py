@@ -395,6 +395,8 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         names, missing, counts = _export_files(folder)
         for message in missing:
             db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (os.path.join(folder, MANIFEST), message))
+        for path, message in stray_files(folder, names):
+            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (path, message))
         read: dict[str, int] = {}  # file -> its lines, for the manifest's counts
         unread: list[tuple[str, str]] = []
         medications = False
@@ -456,6 +458,36 @@ def _count_check(db: "sqlite3.Connection", paths: list[str], n: int, count: int)
     message = count_problem(paths, n, count)
     if message is not None:
         db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], message))
+
+
+def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(path, OL001 message) of each NDJSON file under an export folder that is not one of its
+    ``files`` (``_export_files``): one whose name is not a resource type's (`MedicationRequest.NDJSON`,
+    `.MedicationRequest.ndjson`, `MedicationOrder.ndjson`, `meds.ndjson`), one a manifest does not
+    list (`1.MedicationRequest.ndjson`), or one in a folder below it (an export is one folder).
+    Left unread, its resources were left out of every patient: the orders in it went unchecked
+    (each patient `OL008 no-orders`, exit 0). Shared with orderlint.spark."""
+    taken = {os.path.abspath(p) for _t, p in files}
+    out = []
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        for n in sorted(names):
+            path = os.path.join(root, n)
+            low = n.lower()
+            if not low.endswith((".ndjson", ".ndjson.gz")) or os.path.abspath(path) in taken:
+                continue
+            named = _FILE_NAME.match(n)
+            if root != folder:
+                why = "it is in a folder below the export's, and an export is read from its own folder only"
+            elif named is None or named.group("type") not in R4_TYPES:
+                why = ("its name is no FHIR R4 resource type's (an export file is named `<Type>.ndjson`, as "
+                       "`MedicationRequest.ndjson`)") + (", and the export manifest does not list it"
+                                                          if os.path.isfile(os.path.join(folder, MANIFEST)) else "")
+            else:
+                continue  # named by its type: read, or said by the manifest's own checks
+            out.append((path, f"{os.path.relpath(path, folder)} is not read as part of the Bulk Data export {folder!r}: "
+                              f"{why}; the resources it holds would be left out of every patient"))
+    return out
 
 
 def unread_message(path: str) -> str:
