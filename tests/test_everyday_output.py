@@ -128,7 +128,7 @@ def test_summary_line_formats_every_count():
         documents, checked, not_applicable, invalid, suppressed = 1234567, 1200000, 1001, 33566, 1000
         findings = Counter(error=12345, warning=1, info=1000)
 
-    assert summary_line(S) == ("1,234,567 documents, 1,200,000 checked, 1,001 not applicable (OL007), 33,566 invalid: "
+    assert summary_line(S) == ("1,234,567 documents, 1,200,000 checked, 1,001 not applicable, 33,566 invalid: "
                                "12,345 errors, 1 warning, 1,000 info, 1,000 waived.")
 
 

@@ -108,7 +108,8 @@ def summary_line(s: Any) -> str:
     the machine formats' summaries."""
     parts = [_plural(s.documents, "document"), f"{s.checked:,} checked"]
     if s.not_applicable:
-        parts.append(f"{s.not_applicable:,} not applicable (OL007)")  # reported as an error, not a quiet skip
+        # Not "(OL007)": a FHIR patient with no order at all is not applicable with OL008 no-orders.
+        parts.append(f"{s.not_applicable:,} not applicable")
     if s.invalid:
         parts.append(f"{s.invalid:,} invalid")
     f = s.findings
