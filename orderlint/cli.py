@@ -528,6 +528,11 @@ def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder
         _err(f"{summary.crashed:,} check(s) crashed (OL000): the documents concerned were not fully checked")
     if tool_error or summary.crashed:
         raise _Exit(2)
+    if selection is not None and selection.hidden:
+        hidden = selection.hidden
+        click.echo(f"orderlint: not walked, as folders whose name starts with a dot never are: "
+                   f"{', '.join(hidden[:5])}{f' and {len(hidden) - 5:,} more' if len(hidden) > 5 else ''} "
+                   "(name a folder to lint it)", err=True)
     if summary.documents == 0 and selection is not None and selection.forced_out \
             and len(selection.forced_out) == selection.named:
         # Every path named was excluded on purpose (a pre-commit run on CI files only): nothing to do.

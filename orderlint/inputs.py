@@ -123,6 +123,9 @@ class Selection:
         self.named = 0
         #: Folders and included files a walk passed by because an exclude pattern matched them.
         self.walk_excluded = 0
+        #: Folders a walk passed by only because their name starts with a dot (no exclude pattern
+        #: names them), for the closing note: a regimen in `.orders/` was skipped without a word.
+        self.hidden: list[str] = []
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "Selection":
@@ -183,6 +186,8 @@ class Selection:
                     kept = sorted(d for d in dirs if not d.startswith(".")
                                   and not self.excluded(os.path.join(root, d), True))
                     self.walk_excluded += sum(1 for d in dirs if not d.startswith(".")) - len(kept)
+                    self.hidden.extend(os.path.join(root, d) for d in sorted(dirs) if d.startswith(".")
+                                       and not self.excluded(os.path.join(root, d), True))
                     dirs[:] = kept
                     members = unit(root) if unit is not None else None
                     if members is not None:

@@ -67,6 +67,22 @@ def test_check_dot_skips_virtualenvs_node_modules_and_ci_files(project):
     assert _sources(_run(project, "check", ".", "--format", "json", "-j", "2")) == expected
 
 
+def test_a_dot_folder_no_exclude_names_is_said_on_standard_error(project):
+    # A walk never enters a folder whose name starts with a dot; one that no exclude names (a
+    # regimen kept in .orders/) was passed by without a word, the run clean.
+    _doc(project / ".orders" / "mmf.json")
+    _doc(project / "protocols" / ".drafts" / "c.json")
+    r = _run(project, "check", ".", "--format", "json")
+    assert _sources(r) == ["./protocols/a.json", "./protocols/b.JSON"]
+    err = r.stderr.decode()
+    assert ("not walked, as folders whose name starts with a dot never are: ./.orders, ./protocols/.drafts "
+            "(name a folder to lint it)") in err
+    # The default excludes (.git, .venv, .tox, .github) are passed by as before, unsaid.
+    assert ".git" not in err and ".venv" not in err and ".tox" not in err and ".github" not in err
+    # Named, it is linted.
+    assert _sources(_run(project, "check", ".orders", "--format", "json")) == [".orders/mmf.json"]
+
+
 @pytest.mark.slow
 def test_a_file_named_on_the_command_line_is_linted_even_if_excluded(project):
     r = _run(project, "check", ".pre-commit-config.yaml", "node_modules/pkg/package.json", "--format", "json")
