@@ -133,9 +133,10 @@ def _order_name(reg: Regimen, j: Any) -> str:
 
 
 def resolve_order(ref: str, doc_orders: Sequence[OrderDoc]) -> tuple[Optional[int], str]:
-    """The one order a waiver's `order` names: an id first; an index only for an order without an
-    id, and only when no order has that id (so `"1"` can never mean two orders). (index, "") or
-    (None, why not)."""
+    """The one order a waiver's `order` names, by its id (regimen-format.md: "because ids are
+    unique, a waiver never covers an order it was not written for"). (index, "") or (None, why
+    not). A position is no id: an edit that removes or moves an order moves another under it (a
+    waiver written for MMF at position 0 came to cover the azathioprine overdose put there)."""
     for j, o in enumerate(doc_orders):
         if o.id == ref:
             return j, ""
@@ -144,7 +145,8 @@ def resolve_order(ref: str, doc_orders: Sequence[OrderDoc]) -> tuple[Optional[in
         if j < len(doc_orders):
             oid = doc_orders[j].id
             if oid is None:
-                return j, ""
+                return None, (f"names order {ref!r} by its position; a waiver names an order by its id, so that an "
+                              f"edit never moves another order under it: give order {j} an `id` and name that")
             return None, f"names order {ref!r}, but no order has that id (order {j} has id {oid!r}: name it by its id)"
     return None, f"names unknown order {ref!r}"
 

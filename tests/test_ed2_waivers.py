@@ -146,14 +146,23 @@ def test_waiver_order_names_the_order_with_that_id_not_the_order_at_that_index()
     none_of(result, "OL005")
 
 
-def test_waiver_may_name_an_order_without_id_by_index():
+def test_a_waiver_naming_an_order_without_id_by_its_position_is_ol005_and_suppresses_nothing():
+    # regimen-format.md: `order` is an order id, "so a waiver never covers an order it was not
+    # written for". A position moved with every edit: a waiver written for order 1 came to cover
+    # whatever order an edit put there.
     doc = clean_patient(
         order("rituximab", 1001, "mg", "iv", "q2w", id="rtx", doses=2),
         order("CellCept", 2000, "mg", "oral", "bid"),
     )
     result = lint(with_waiver(doc, "ILD501", order="1", reason="documented high-dose protocol"))
+    assert all(f.suppressed is None for f in only(result, "ILD501", 2))
+    f = _ol005(result)
+    assert f.pointer == "/waivers/0/order" and "by its position" in f.message and "give order 1 an `id`" in f.message
+    # Named by an id, the same order's finding is waived.
+    doc["orders"][1]["id"] = "mmf"
+    result = lint(with_waiver(doc, "ILD501", order="mmf", reason="documented high-dose protocol"))
     by_order = {f.order: f for f in only(result, "ILD501", 2)}
-    assert by_order["1"].suppressed is not None and by_order["rtx"].suppressed is None
+    assert by_order["mmf"].suppressed is not None and by_order["rtx"].suppressed is None
     none_of(result, "OL005")
 
 
