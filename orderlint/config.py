@@ -65,6 +65,21 @@ MAX_CHECK_TIMEOUT = 600.0
 #: still applies. Documented in the README; `orderlint config` says which file it did not read
 #: (it alone looks for one: :func:`build_settings` does not, so `check` reads no file at all).
 NO_CONFIG_ENV = "ORDERLINT_NO_CONFIG"
+#: The values of NO_CONFIG_ENV that turn discovery off. Any other value is a configuration error:
+#: `ORDERLINT_NO_CONFIG=0` (or false, no, empty) meant to keep the site's file, and dropped it unsaid.
+NO_CONFIG_ON = frozenset({"1", "true", "yes", "on"})
+
+
+def config_discovery_off() -> bool:
+    """Whether NO_CONFIG_ENV turns configuration discovery off; ConfigError for a value that says
+    neither."""
+    value = os.environ.get(NO_CONFIG_ENV)
+    if value is None:
+        return False
+    if value.strip().lower() in NO_CONFIG_ON:
+        return True
+    raise ConfigError(f"{NO_CONFIG_ENV}={value!r} is not understood: set it to 1 to read no configuration file, or "
+                      "unset it to read the site's")
 
 
 class ConfigError(Exception):
@@ -192,6 +207,11 @@ def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
         found = _config_in(folder)
         if found is not None:
             return found
+    if not unread:
+        # The walk stopped at a repository root or the home folder, the user's own: a file above it
+        # (a site's file over its checkouts) is not read, and was dropped unsaid.
+        unread = list(d.parents)[len(folders) - 1:]
+        why = f"above the root of the search ({folders[-1]}, a git repository's root or the home folder)"
     for folder in unread:
         found = _config_in(folder)
         if found is not None:
@@ -262,16 +282,27 @@ def _home() -> Optional[Path]:
 
 
 def _has_tool_section(path: Path) -> bool:
+    """Whether a pyproject.toml holds `[tool.orderlint]`. Fail closed: one that cannot be read, or
+    is not UTF-8 (as TOML must be; UTF-16 is what some editors save), is a ConfigError, never
+    "no table": a site's table in it was dropped unsaid."""
     try:
         raw = path.read_bytes()
-    except OSError:
-        return False
-    if b"orderlint" not in raw:  # the common case: another project's file, whatever its encoding
-        return False
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror or e}") from None
+    if b"orderlint" not in raw and b"\\u" not in raw and b"\\U" not in raw and raw.isascii() and b"\x00" not in raw:
+        return False  # the common case: another project's file (a TOML escape may spell the name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError(f"cannot read {path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        # Another project's broken file is none of orderlint's business; one that names orderlint in
+        # another encoding (UTF-16 from an editor) holds the site's table, which cannot be read.
+        if "orderlint" in _decoded_anyhow(raw):
+            raise ConfigError(f"cannot read {path}: not UTF-8 text ({e.reason} at byte {e.start}); TOML is UTF-8") from None
+        return False
+    if "\x00" in text and "orderlint" in _decoded_anyhow(raw):  # UTF-16 without a byte order mark
+        raise ConfigError(f"cannot read {path}: not UTF-8 text (NUL bytes: UTF-16?); TOML is UTF-8")
+    if "orderlint" not in text and "\\u" not in text and "\\U" not in text:
+        return False
     if "[tool.orderlint" in text:  # the usual spelling: load_file parses it (once) and says if it is not a table
         return True
     import tomllib
@@ -283,6 +314,18 @@ def _has_tool_section(path: Path) -> bool:
     tool = data.get("tool")
     # Any TOML spelling: [tool.orderlint], dotted keys under [tool], inline tables, quoted names.
     return isinstance(tool, dict) and "orderlint" in tool
+
+
+def _decoded_anyhow(raw: bytes) -> str:
+    """Text that is not UTF-8, decoded as best it can be, only to look for a word in it: UTF-32 or
+    UTF-16 by their byte order mark or NUL bytes, else Latin-1 (which decodes any byte)."""
+    for bom, enc in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+                     (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(enc, errors="replace")
+    if b"\x00" in raw:
+        return raw.decode("utf-16-le", errors="replace") + raw.decode("utf-16-be", errors="replace")
+    return raw.decode("latin-1")
 
 
 def _read_toml(path: Path) -> dict:
@@ -425,7 +468,7 @@ def build_settings(
             raise ConfigError(f"configuration file {config_path} does not exist")
         table, label = load_file(p)
         source = p
-    elif discover and os.environ.get(NO_CONFIG_ENV) is None:
+    elif discover and not config_discovery_off():
         found = find_config(start)
         if found:
             table, label = load_file(*found)

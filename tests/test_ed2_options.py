@@ -190,16 +190,23 @@ def test_vocabulary_values_must_be_strings(tmp_path):
 # --------------------------------------------------------------------------- discovery
 
 def test_discovery_stops_at_the_repository_root(tmp_path, monkeypatch):
-    # issue 10 item 6: a `select = []` planted two folders up turned every run into a no-op.
+    # issue 10 item 6: a `select = []` planted two folders up turned every run into a no-op. It is
+    # not read; and since a site's own file above its checkouts was dropped unsaid just the same, a
+    # file above the root stops the run, naming it, unless a closer one applies.
     monkeypatch.setenv("HOME", str(tmp_path / "elsewhere"))
     (tmp_path / ".orderlint.toml").write_text("select = []\n")
     repo = tmp_path / "a" / "repo"
     (repo / ".git").mkdir(parents=True)
     sub = repo / "orders"
     sub.mkdir()
-    assert find_config(sub) is None
+    with pytest.raises(ConfigError, match=r"\.orderlint\.toml was not read: it is above the working directory .*above "
+                                          r"the root of the search .*--config.*ORDERLINT_NO_CONFIG=1"):
+        find_config(sub)
     (repo / ".orderlint.toml").write_text('fail-on = "error"\n')
     assert find_config(sub) == (repo / ".orderlint.toml", False)
+    (tmp_path / ".orderlint.toml").unlink()
+    (repo / ".orderlint.toml").unlink()
+    assert find_config(sub) is None
 
 
 def test_discovery_stops_at_the_home_folder(tmp_path, monkeypatch):
@@ -208,7 +215,8 @@ def test_discovery_stops_at_the_home_folder(tmp_path, monkeypatch):
     work.mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     (tmp_path / "home" / ".orderlint.toml").write_text("select = []\n")
-    assert find_config(work) is None
+    with pytest.raises(ConfigError, match="was not read"):
+        find_config(work)
     (home / "pyproject.toml").write_text("[tool.orderlint]\nfail-on = \"error\"\n")
     assert find_config(work) == (home / "pyproject.toml", True)
 
@@ -226,6 +234,10 @@ def test_planted_ancestor_file_is_not_read_by_the_cli(tmp_path):
     env["HOME"] = str(tmp_path / "nohome")
     exe = Path(sys.executable).with_name("orderlint")
     r = subprocess.run([str(exe), "check", "--format", "json", str(doc)], cwd=repo, capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and f"{tmp_path / '.orderlint.toml'} was not read" in r.stderr, r.stderr
+    # Told to use the defaults, the run checks the document, and the planted file is still not read.
+    r = subprocess.run([str(exe), "check", "--format", "json", str(doc)], cwd=repo, capture_output=True, text=True,
+                       env=dict(env, ORDERLINT_NO_CONFIG="1"), timeout=60)
     assert r.returncode == 1, r.stderr
     codes = [f["code"] for res in json.loads(r.stdout)["results"] for f in res["findings"]]
     assert "ILD202" in codes

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from orderlint.config import ConfigError
+
 from conftest import EXAMPLES
 
 FIRES = EXAMPLES / "regimens" / "ILD101-fires.json"  # methotrexate: ILD101 warning
@@ -82,10 +84,12 @@ def test_inside_a_git_repository_the_walk_goes_up_to_its_root(tree: Path, monkey
     monkeypatch.chdir(sub)
     res = CliRunner().invoke(cli, ["config"])
     assert f"configuration file: {tree / '.orderlint.toml'}" in res.output, res.output
-    # And never above the repository root.
+    # And never above the repository root: a file there is not read, and stops the run naming it
+    # (a site's file above its checkouts was dropped unsaid).
     (tree / ".orderlint.toml").unlink()
     (tree.parent / ".orderlint.toml").write_text(PLANTED, encoding="utf-8")
-    assert find_config(sub) is None
+    with pytest.raises(ConfigError, match="was not read"):
+        find_config(sub)
 
 
 def test_inside_the_home_folder_the_walk_goes_up_to_it(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,6 +62,46 @@ def test_a_pyproject_that_is_not_utf8_is_said_or_skipped(tmp_path, monkeypatch):
         build_settings(start=tmp_path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_pyproject_holding_the_table_in_another_encoding_is_an_error(tmp_path, monkeypatch, encoding):
+    # What some editors save: skipped as "no table", the site's severities and selection were dropped.
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG", raising=False)
+    (tmp_path / "pyproject.toml").write_bytes('[project]\nname = "site"\n\n[tool.orderlint]\nfail-on = "error"\n'
+                                              .encode(encoding))
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        build_settings(start=tmp_path)
+    (tmp_path / "pyproject.toml").write_bytes('[project]\nname = "other"\n'.encode(encoding))
+    assert build_settings(start=tmp_path).config_file is None  # another project's file
+
+
+def test_a_pyproject_naming_the_table_by_a_toml_escape_is_read(tmp_path, monkeypatch):
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG", raising=False)
+    (tmp_path / "pyproject.toml").write_text('[tool."\\u006frderlint"]\nfail-on = "error"\n')
+    s = build_settings(start=tmp_path)
+    assert s.config_file is not None and s.fail_on == "error"
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs /proc/self/mem, a file that cannot be read")
+def test_a_pyproject_that_cannot_be_read_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG", raising=False)
+    (tmp_path / "pyproject.toml").symlink_to("/proc/self/mem")
+    with pytest.raises(ConfigError, match="cannot read"):
+        build_settings(start=tmp_path)
+
+
+@pytest.mark.parametrize("value, off", [("1", True), ("true", True), ("YES", True), ("on", True),
+                                        ("0", None), ("false", None), ("no", None), ("", None), ("off", None)])
+def test_orderlint_no_config_is_1_or_an_error(tmp_path, monkeypatch, value, off):
+    # "=0" meant to keep the site's file, and dropped it unsaid.
+    (tmp_path / ".orderlint.toml").write_text('fail-on = "error"\n')
+    monkeypatch.setenv("ORDERLINT_NO_CONFIG", value)
+    if off:
+        assert build_settings(start=tmp_path).config_file is None
+    else:
+        with pytest.raises(ConfigError, match=r"ORDERLINT_NO_CONFIG=.* is not understood: set it to 1"):
+            build_settings(start=tmp_path)
+
+
 # interfaces.md: `--as-of YYYY-MM-DD`.
 @pytest.mark.parametrize("value", ["20260302", "2026W101", "2026-02-30", "yesterday", "", 5, b"2026-03-02"])
 def test_an_evaluation_date_is_exactly_yyyy_mm_dd(value):
