@@ -565,6 +565,8 @@ class Regimen:
         mg = self.amount(o, "mg", "day")
         if mg is not None:
             week = mg * 7
+            if name == "sulfamethoxazole-trimethoprim":
+                week *= _least_trimethoprim(self.amount(o, "mg", "admin"), o)
             if week + 1e-6 < least:
                 return f"is less than prophylaxis ({_num(round(week, 2))} mg a week; {regimen})"
             return None
@@ -1669,6 +1671,31 @@ _PCP_LEAST_A_WEEK: Mapping[str, tuple[float, str]] = MappingProxyType({
     "pentamidine": (300 * 7 / 31, "the regimen is 300 mg inhaled monthly"),
 })
 _PCP_LEAST_TABLETS_A_WEEK = {"sulfamethoxazole-trimethoprim": 3.0}
+#: Drugs whose one tablet is written by several figures (clinical-facts.md section 3a): co-trimoxazole
+#: DS is 160 mg (trimethoprim), 800 mg (sulfamethoxazole) or 960 mg (both); a strength of any of
+#: them agrees with the trimethoprim one a name prints ('Bactrim DS', 'SMX-TMP 400-80 mg').
+_WRITTEN_AS_PARTS = {"sulfamethoxazole-trimethoprim": (5.0, 6.0)}
+
+
+def _least_trimethoprim(admin_mg: Optional[float], o: Order) -> float:
+    """The least share of trimethoprim a co-trimoxazole figure in mg can mean (clinical-facts.md
+    section 3a: written as trimethoprim, 80 or 160 mg, or as the pair, 400/80 or 800/160, and in
+    some countries as the whole, 480 or 960 mg): a figure of a multiple of 480 may be the whole
+    (1/6 trimethoprim), of 400 sulfamethoxazole (1/5); any other is trimethoprim. The figure is
+    the dose, or for tablets their strength. Read as trimethoprim, co-trimoxazole 960 mg once a week
+    passed as 960 mg of trimethoprim, six times the regimen's least."""
+    if admin_mg is None:
+        return 1.0
+    unit = (o.unit_text or "").strip().lower()
+    dose = o.dose
+    counted = dose and (unit in COUNT_UNITS or unit in _TABLET_UNITS)
+    figure = admin_mg / dose if counted and dose else admin_mg  # per tablet (or mL) when counted so
+    share = 1.0
+    for whole, part in ((400.0, 1 / 5), (480.0, 1 / 6)):
+        n = figure / whole
+        if n >= 1 - 1e-9 and abs(n - round(n)) < 1e-9:
+            share = min(share, part)
+    return share
 #: The tablet units of COUNT_UNITS, and spellings a prescriber writes that it does not read.
 _TABLET_UNITS = frozenset({u for u, piece in COUNT_UNITS.items() if piece == "tablet"}
                           | {"tabs", "tbl", "{tbl}", "ds tablet", "ss tablet"})
@@ -1849,7 +1876,9 @@ def _pieces(od: OrderDoc, dose: float, piece: str, drug: Optional[Drug], vocab: 
     if per_piece is None:
         return None, None, (f"strength unit {od.strength.unit!r} is not a mass per {piece}", "/strength/unit", True)
     mg = od.strength.value * per_piece
-    if printed is not None and not math.isclose(mg, printed, rel_tol=1e-9):
+    if printed is not None and not math.isclose(mg, printed, rel_tol=1e-9) and not (
+            drug is not None and drug.name in _WRITTEN_AS_PARTS and any(
+                math.isclose(mg, printed * k, rel_tol=1e-9) for k in _WRITTEN_AS_PARTS[drug.name])):
         return None, None, (
             f"strength {_num(od.strength.value)} {od.strength.unit} disagrees with the {_num(printed)} mg per {piece} "
             f"printed in {od.drug!r}", "/strength", True,

@@ -72,7 +72,8 @@ _STRENGTH_RE = re.compile(
 )
 _RATIO_RE = re.compile(rf"(?<![\w.]){_NUM}(?:\s*/\s*{_NUM})+(?![\w.])")
 _NUMBER_RE = re.compile(rf"^{_NUM}%?$")
-_THOUSANDS_RE = re.compile(r"\d{1,3},\d{3}$")
+_THOUSANDS_RE = re.compile(r"[1-9]\d{0,2}[.,]\d{3}$")  # '1,000', '1.000': thousands or three decimals?
+_GROUPED_BEFORE_RE = re.compile(r"\d[\s'\u2019]$")
 _SUFFIX_RE = re.compile(r"^[a-z]{4}$")
 
 # Dose forms, release designations and route words as pharmacy systems print them.
@@ -565,7 +566,8 @@ class Vocabulary:
         key = name_key(cleaned)
         name = self._names.get(key)
         if name is not None:
-            return Resolution(self.drugs[name], route=self._name_route.get(key), core=key)
+            designated = _designated_strength(cleaned, _DESIGNATED_STRENGTHS[name]) if name in _DESIGNATED_STRENGTHS else None
+            return Resolution(self.drugs[name], (), designated, self._name_route.get(key), key)
         # Bracketed and parenthesized parts: '... [CellCept]', 'Solu-Medrol (methylprednisolone)'.
         notes = [a or b for a, b in _BRACKET_RE.findall(cleaned)]
         main = _BRACKET_RE.sub(" ", cleaned) if notes else cleaned
@@ -588,6 +590,8 @@ class Vocabulary:
                     res = Resolution(merged, route=res.route or other.route, core=res.core)
         if res.drug is None:
             return res
+        if strength is None and res.drug.name in _DESIGNATED_STRENGTHS:
+            strength = _designated_strength(main, _DESIGNATED_STRENGTHS[res.drug.name])
         return Resolution(res.drug, (), strength, res.route, res.core)
 
     def _read(self, text: str) -> Resolution:
@@ -852,10 +856,31 @@ def _ambiguous(names: tuple[str, ...], core: str) -> Resolution:
     return Resolution(None, tuple(dict.fromkeys(names)), None, None, core)
 
 
+#: Tablet strengths named by a designator instead of printed, in mg of what a dose of the drug is
+#: read as (co-trimoxazole: trimethoprim): SS = 80/400 mg, DS = 160/800 mg (clinical-facts.md section
+#: 3a, V2). 'Bactrim DS 1 tablet' had no strength: as prophylaxis it went unweighed.
+_DESIGNATED_STRENGTHS: dict[str, tuple[tuple[frozenset[str], float], ...]] = {
+    "sulfamethoxazole-trimethoprim": ((frozenset({"ds", "forte", "double strength", "double-strength"}), 160.0),
+                                      (frozenset({"ss", "single strength", "single-strength"}), 80.0)),
+}
+
+
+def _designated_strength(text: str, designators: tuple[tuple[frozenset[str], float], ...]) -> Optional[tuple[float, str, str]]:
+    """(mg, 'mg', 'tablet') when the name says exactly one of the designators, else None."""
+    words = name_key(text).split()
+    said = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
+    found = {mg for names, mg in designators if not said.isdisjoint(names)}
+    return (found.pop(), "mg", "tablet") if len(found) == 1 else None
+
+
 def _printed_strength(text: str) -> Optional[tuple[float, str, str]]:
     """(value, mass unit, per) when a description prints exactly one mass strength."""
     found: list[tuple[str, str, str, Optional[str]]] = []
     for m in _STRENGTH_RE.finditer(text):
+        if _GROUPED_BEFORE_RE.search(text, 0, m.start()):
+            # '1 500 mg', "1'500 mg": digits grouped by a space or an apostrophe, read as 500 (MMF 6 g
+            # a day passed as 2 g): neither reading is taken (OL003).
+            return None
         unit = m.group(2).lower()
         if unit == "mg/ml":
             found.append((m.group(1), "mg", "ml", None))

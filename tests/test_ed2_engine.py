@@ -185,7 +185,7 @@ def test_printed_product_strength_serves_as_strength():
     assert "4000" in only(result, "ILD501")[0].message
 
 
-@pytest.mark.parametrize("printed", ["1,000", "2,500"])
+@pytest.mark.parametrize("printed", ["1,000", "2,500", "1.000", "1 500", "1\u202f500", "1'500"])
 def test_a_printed_strength_with_a_thousands_comma_is_not_read(printed):
     # '1,000 MG' read as a decimal comma (1.0 mg) made 2 tablets twice daily 4 mg/day of MMF, an
     # ILD502 info where 4000 mg/day is ILD501. Neither reading is taken: the dose is OL003.
@@ -194,6 +194,12 @@ def test_a_printed_strength_with_a_thousands_comma_is_not_read(printed):
     [f] = only(result, "OL003")
     assert f.order == "mmf" and "strength" in f.message
     none_of(result, "ILD502")
+
+
+def test_a_printed_decimal_with_three_places_below_one_is_still_read():
+    # 0.125: no thousands separator can follow a 0.
+    doc = clean_patient(order("dexamethasone 0,125 MG Oral Tablet", 4, "tablet", "oral", "daily", id="dex"))
+    assert _normalized(doc).orders[0].per_admin == 0.5
 
 
 def test_a_printed_decimal_comma_is_still_read():

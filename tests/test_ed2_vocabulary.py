@@ -248,6 +248,19 @@ def test_printed_strength(vocab):
         assert vocab.resolve(text).printed_strength is None, text
 
 
+@pytest.mark.parametrize("text, mg", [
+    ("Bactrim DS", 160.0), ("Septra DS", 160.0), ("co-trimoxazole double strength tablet", 160.0),
+    ("Septrin Forte", 160.0), ("Bactrim SS", 80.0), ("SMX-TMP single strength", 80.0),
+    ("Bactrim", None), ("co-trimoxazole", None), ("Bactrim DS SS", None),  # none, or both: not known
+])
+def test_a_co_trimoxazole_tablet_named_ds_or_ss_has_its_trimethoprim_strength(vocab, text, mg):
+    # clinical-facts.md section 3a: SS = 80/400 mg, DS = 160/800 mg; read as trimethoprim, as a
+    # printed 'SMX-TMP 400-80 mg' is. 'Bactrim DS 1 tablet' had no strength.
+    got = vocab.resolve(text).printed_strength
+    assert got == (None if mg is None else (mg, "mg", "tablet"))
+    assert vocab.resolve("CellCept DS").printed_strength is None  # a designator of co-trimoxazole only
+
+
 def test_the_name_can_state_the_route(vocab):
     assert vocab.resolve("tacrolimus 0.1 % Topical Ointment").route == "topical"
     assert vocab.resolve("mycophenolate mofetil 500 MG Oral Tablet").route == "oral"

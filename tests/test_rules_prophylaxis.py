@@ -62,6 +62,36 @@ def test_ild301_not_with_an_active_pcp_agent(agent):
     none_of(result, "ILD301")
 
 
+@pytest.mark.parametrize("agent, fires", [
+    # Read as the least trimethoprim its figure can mean (clinical-facts.md section 3a): a tablet
+    # of 960 mg is a DS tablet written as the whole, once a week 160 mg of trimethoprim.
+    (order("co-trimoxazole 960 mg tablet", 1, "tablet", "oral", "weekly", id="smx"), True),
+    (order("co-trimoxazole 960 mg tablet", 1, "tablet", "oral", "tiw", id="smx"), False),
+    (order("co-trimoxazole", 1, "tablet", "oral", "weekly", id="smx", strength=(960, "mg")), True),
+    (order("co-trimoxazole", 480, "mg", "oral", "weekly", id="smx"), True),
+    (order("co-trimoxazole", 480, "mg", "oral", "daily", id="smx"), False),  # one SS daily (R11)
+    (order("co-trimoxazole", 160, "mg", "oral", "tiw", id="smx"), False),  # trimethoprim as written
+    (order("Bactrim DS", 1, "tablet", "oral", "weekly", id="smx"), True),
+])
+def test_ild301_co_trimoxazole_is_read_as_its_least_trimethoprim(agent, fires):
+    result = lint(clean_patient(cyclophosphamide_iv(), agent))
+    assert bool(only(result, "ILD301", 1 if fires else 0)) == fires
+    none_of(result, "OL003")
+
+
+@pytest.mark.parametrize("strength, agrees", [(160, True), (800, True), (960, True), (400, False), (480, False)])
+def test_a_ds_tablets_strength_written_as_any_part_agrees_with_its_name(strength, agrees):
+    # A DS tablet is 160 mg of trimethoprim, 800 of sulfamethoxazole, 960 in all: each agrees with
+    # 'Bactrim DS'; an SS figure does not (OL003, strength disagrees).
+    result = lint(clean_patient(cyclophosphamide_iv(), order("Bactrim DS", 1, "tablet", "oral", "tiw", id="smx",
+                                                             strength=(strength, "mg"))))
+    if agrees:
+        none_of(result, "OL003")
+    else:
+        [f] = only(result, "OL003")
+        assert "disagrees" in f.message
+
+
 def test_ild301_clean_cyclophosphamide_regimen():
     assert lint(clean_patient(cyclophosphamide_iv(), bactrim())).findings == []
 

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 #: The class of the PCP prophylaxis agents (rules.md Terms): sulfamethoxazole-trimethoprim, dapsone,
 #: atovaquone, pentamidine (inhaled too). The checks look for it; it is not their trigger.
 PCP_AGENTS = "pcp-prophylaxis"
+#: The agents' amounts, so that one that cannot be computed (a tablet or mL without strength, a unit
+#: not known) is OL003: judged against no prophylaxis floor, it counted as protection unsaid.
+PCP_NEEDS = [Need(frozenset({PCP_AGENTS}), None, "mg", "day")]
 
 PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or dapsone, atovaquone or pentamidine"
 
@@ -49,11 +52,14 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     notes=(
         "Below every prophylaxis regimen (clinical-facts.md R11): less than co-trimoxazole 160 mg of trimethoprim, "
         "or one tablet, three times a week; dapsone 200 mg a week; atovaquone 1500 mg a day; pentamidine 300 mg "
-        "monthly. An amount that cannot be computed is not judged so (OL003 says so)."
+        "monthly. Co-trimoxazole in mg is read as the least trimethoprim its figure can mean: 960 or 480 mg (a multiple of 480) "
+        "as the whole tablet, 800 or 400 mg (of 400) as sulfamethoxazole, else as trimethoprim; a DS tablet is 160 mg and an SS "
+        "tablet 80 mg of trimethoprim. An amount that cannot be computed is not judged so (OL003 says so)."
     ),
     fix=PCP_FIX,
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
+    amounts=PCP_NEEDS,
     looks_for=[PCP_AGENTS],
 )
 def pcp_prophylaxis_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
@@ -108,7 +114,7 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None, until: Optional["O
     },
     conditions=CONDITION,
     triggers=["systemic-glucocorticoid"],
-    amounts=[Need(frozenset({"systemic-glucocorticoid"}), None, "mg", "day")],
+    amounts=[Need(frozenset({"systemic-glucocorticoid"}), None, "mg", "day"), *PCP_NEEDS],
     looks_for=[PCP_AGENTS],
     settings=[PULSE_MIN_PE],
 )
