@@ -197,6 +197,16 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
             # reg.amount(o, *need), read from the amounts normalization computed for these needs
             v = amounts[need] if amounts is not None and need in amounts else reg.amount(o, *need)
             if v is None:
+                if above and need[1] == "day" and o.per_day is None and not o.single:
+                    # No schedule to read a day or week by (prn, 'as directed', none: OL003 says so),
+                    # yet one administration is given on some day: above a maximum per day or per
+                    # week alone, it is above whatever the schedule (MMF 6000 mg prn passed).
+                    hit = _one_above(reg, o, lim, opts[lim.option])
+                    if hit is not None:
+                        if alone is None:
+                            alone = set()
+                        alone.add((o.index, lim.option))
+                        yield hit
                 continue
             if above and lim.drug in _ADMIN_ONLY and o.per_day is not None and o.per_day > 1 + 1e-9 and not o.single:
                 # A drug whose only maximum is per administration (rituximab), given more than once a
@@ -455,6 +465,19 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
     )
 
 
+def _one_above(reg: "Regimen", o: "Order", lim: Limit, bound: float) -> Optional[Hit]:
+    """ILD501 for an order without a schedule whose one administration is above a maximum per day
+    or per week, else None."""
+    one = reg.amount(o, lim.basis, "admin")
+    if one is None or round(one, 2) <= bound:
+        return None
+    unit = lim.basis.replace("m2", "m²")
+    return Hit(f"{o.describe()}: one administration = {fmt(round(one, 2))} {unit} > {fmt(bound)} {unit}{_PER_TEXT[lim.per]}, "
+               f"the maximum for {lim.drug}, whatever its frequency"
+               + (f" by route {o.route}" if lim.routes and o.route is not None else ""),
+               f"{o.pointer}/dose", o.index)
+
+
 def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, above: bool, when: str = "") -> Hit:
     word = "maximum" if above else "minimum"
     rel = ">" if above else "<"
@@ -491,7 +514,9 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
         "except for rituximab (no other maximum): its doses on one day add up."
     ),
-    notes="An order given less often than daily is judged by a daily maximum on the day it is given (MMF 21 g weekly is not 3000 mg/day).",
+    notes=("An order given less often than daily is judged by a daily maximum on the day it is given (MMF 21 g weekly is not "
+           "3000 mg/day). An order without a schedule (prn, as directed, no frequency: OL003) whose one administration is "
+           "above a maximum per day or per week fires: that administration is given on some day, whatever the frequency."),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
     conditions=CONDITION,
