@@ -1,6 +1,6 @@
 """Baselines for adopting orderlint on an existing protocol repository.
 
-Entries are keyed by file, rule and order id (or JSON Pointer when a finding has no order),
+Entries are keyed by file and document id, rule and order id (or JSON Pointer when a finding has no order),
 never by line number, so that unrelated edits do not churn the baseline. A finding that is in
 the baseline is marked suppressed ("in baseline") and does not count toward the exit code.
 
@@ -38,13 +38,14 @@ _ORDER_POINTER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
 
 
 def _key(result: Result, f: Finding) -> Key:
-    """(file, rule, what): a JSON Lines source `path:LINE` is keyed by path and document id instead."""
-    path, line = stream_location(result.source)
-    source = path.replace("\\", "/")
-    if line is not None or path == "<stdin>":
-        # Standard input is no file: every document piped in would be the same one, so one patient's
-        # entry covered another's finding. Keyed by document id, as a JSON Lines document is.
-        source = f"{source}#{result.id}"
+    """(file#document id, rule, what): a JSON Lines source `path:LINE` by its path too.
+
+    Keyed by the document's id as well as its file: a file replaced by another patient's document
+    (the same path, a new id) kept the first patient's entries, which covered the second's findings.
+    Standard input is no file either: every document piped in would be the same one. An entry
+    written before (the file alone) covers nothing, so an old baseline fails closed."""
+    path, _line = stream_location(result.source)
+    source = f"{path.replace(chr(92), '/')}#{result.id}"
     if f.order is None:
         what = f"pointer:{f.pointer}"
     else:

@@ -261,8 +261,23 @@ def test_a_file_named_like_a_json_lines_line_is_keyed_by_its_own_name():
     f = Finding(code="ILD301", name="pcp-prophylaxis-missing", severity="error", message="m", order="cyc", pointer="/orders/0/drug")
     whole = _key(Result(source="x.jsonl:3", id="pt-1", findings=[f]), f)
     line = _key(Result(source=line_source("x.jsonl", 3), id="pt-1", findings=[f]), f)
-    assert whole[0] == "x.jsonl:3"
+    assert whole[0] == "x.jsonl:3#pt-1"
     assert line[0] == "x.jsonl#pt-1"
+
+
+def test_a_file_replaced_by_another_patients_document_keeps_no_entry(tmp_path):
+    # Keyed by the file alone, patient A's recorded ILD501 covered patient B's in the same file.
+    doc = {"id": "patient-A", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+           "patient": {"sex": "male", "age_years": 58, "weight_kg": 81, "height_cm": 178},
+           "orders": [{"id": "mmf", "drug": "mycophenolate mofetil", "dose": 2000, "unit": "mg", "route": "oral",
+                       "frequency": "bid"}]}
+    path, base = tmp_path / "cur.json", tmp_path / "bl.json"
+    path.write_text(json.dumps(doc))
+    assert run_cli("check", str(path), "--write-baseline", str(base)).exit_code == 0
+    assert run_cli("check", str(path), "--baseline", str(base)).exit_code == 0  # the same document: covered
+    path.write_text(json.dumps(dict(doc, id="patient-B")))
+    r = run_cli("check", str(path), "--baseline", str(base))
+    assert r.exit_code == 1 and "ILD501" in r.output and "waived" not in r.output.split("ILD501", 1)[1].splitlines()[0]
 
 
 def _prophylaxis_doc(days):
