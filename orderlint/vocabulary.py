@@ -762,6 +762,13 @@ class Vocabulary:
         # ratio >= 0.8 needs the shorter name to be at least 2/3 of the longer one.
         pool = [k for k in self._names if 2 * n <= 3 * len(k) and 2 * len(k) <= 3 * n]
         out = difflib.get_close_matches(core, pool, n=9, cutoff=SIMILARITY)
+        if _SHORT_LO <= n <= _SHORT_HI:
+            # A short name's one typo is below the ratio ('ofeb' is 0.75 of 'ofev'): within one edit
+            # (a digit read as the letter it looks like, '0fev'), it is a likely misspelling too, so
+            # that a misspelt checked drug is an error (rules.md OL002), not a warning.
+            alt = core.translate(_LOOKALIKE_DIGITS)
+            out += [k for k in self._names if k not in out and _SHORT_LO <= len(k) <= _SHORT_HI + 1
+                    and abs(len(k) - len(alt)) <= 1 and _one_edit(alt, k)]
         if len(self._suggestions) < 10_000:
             self._suggestions[core] = out
         return out
@@ -863,6 +870,27 @@ _DESIGNATED_STRENGTHS: dict[str, tuple[tuple[frozenset[str], float], ...]] = {
     "sulfamethoxazole-trimethoprim": ((frozenset({"ds", "forte", "double strength", "double-strength"}), 160.0),
                                       (frozenset({"ss", "single strength", "single-strength"}), 80.0)),
 }
+
+
+#: Name lengths whose one typo falls below SIMILARITY (4 to 6 letters; 3-letter abbreviations are
+#: one edit from too many others to call one a misspelling).
+_SHORT_LO, _SHORT_HI = 4, 6
+_LOOKALIKE_DIGITS = str.maketrans({"0": "o", "1": "l", "5": "s"})
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or swap of neighbours."""
+    if a == b:
+        return True  # reached only for a digit written for its look-alike letter ('0fev')
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1:] == b[i + 1:] or (i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:])
+    return a[i + 1:] == b[i:] if la > lb else a[i:] == b[i + 1:]
 
 
 def _designated_strength(text: str, designators: tuple[tuple[frozenset[str], float], ...]) -> Optional[tuple[float, str, str]]:

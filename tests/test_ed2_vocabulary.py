@@ -670,3 +670,20 @@ def test_a_route_word_inside_a_name_stays_with_it_among_other_route_words(text):
 
     res = Linter().vocab.resolve(text)
     assert res.drug is not None and res.drug.name == "immune globulin subcutaneous"
+
+
+@pytest.mark.parametrize("text, meant", [("Ofeb", "ofev (nintedanib)"), ("0fev", "ofev (nintedanib)"),
+                                         ("Ofiv", "ofev (nintedanib)"), ("Ofve", "ofev (nintedanib)"),
+                                         ("Imran", "imuran (azathioprine)"), ("Medro", "medrol (methylprednisolone)")])
+def test_one_typo_in_a_short_name_of_a_checked_drug_is_an_error(vocab, text, meant):
+    # rules.md OL002: a likely misspelling of a checked drug is an error, so that --fail-on error never
+    # passes it. A 4-letter name's one typo is 0.75 of it, below the similarity cut-off: 'Ofeb' was a
+    # warning with no suggestion, and the nintedanib beside MMF went unchecked.
+    msg, is_error = vocab.unknown_drug(text, CHECKED)
+    assert is_error and f"did you mean {meant!r}" in msg
+
+
+@pytest.mark.parametrize("text", ["Iron", "Zinc", "Xanax", "Plavix", "Keflex", "ASP"])
+def test_a_short_unknown_name_two_edits_from_every_checked_name_stays_a_warning(vocab, text):
+    msg, is_error = vocab.unknown_drug(text, CHECKED)
+    assert not is_error, msg
