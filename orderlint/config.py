@@ -186,6 +186,48 @@ class Settings:
         return self.origins.get(f"packs.{pack}", self.origin("packs"))
 
 
+def check_settings_types(s: "Settings") -> None:
+    """ConfigError naming the first field of a Settings built in code (the Python API, an embedding
+    program) whose value is not of its declared shape: a list where a table belongs raised
+    AttributeError inside the engine, and a string where a list belongs was read letter by letter
+    (`ignore="ILD501"` ignored rules 'I', 'L', ...). Settings read from files are built so already."""
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(Settings)
+    for f in dataclasses.fields(Settings):
+        value = getattr(s, f.name)
+        if not _of_type(value, hints[f.name]):
+            raise ConfigError(f"Settings.{f.name} = {value!r:.80} is not {_type_words(hints[f.name])}")
+
+
+def _of_type(value: Any, hint: Any) -> bool:
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin is Union:
+        return any(_of_type(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if origin is list:
+        return isinstance(value, list) and all(_of_type(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_of_type(k, args[0]) and _of_type(v, args[1]) for k, v in value.items())
+    if origin is Literal:
+        return value in args
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _type_words(hint: Any) -> str:
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "").replace("datetime.", "")
+
+
 def did_you_mean(word: str, choices) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

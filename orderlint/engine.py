@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 
-from orderlint.config import ConfigError, Settings, check_timeout, did_you_mean
+from orderlint.config import ConfigError, Settings, check_settings_types, check_timeout, did_you_mean
 from orderlint.core_rules import (
     ALWAYS_ON, CORE_PACK, CORE_RULES, DEFAULT_PULSE_MIN_PE, ENGINE_CODES, NAMED_OFF_ONLY, NEVER_LOWERED, PULSE_SETTING,
 )
@@ -209,6 +209,7 @@ class Linter:
         plugins: Iterable[Any] = (),
     ) -> None:
         self.settings = settings or Settings()
+        check_settings_types(self.settings)
         self.vocab = Vocabulary()
         self.rules: list[Rule] = []
         #: pack name (entry-point name; "orderlint" for the core rules) -> what it declares.

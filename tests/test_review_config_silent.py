@@ -152,3 +152,27 @@ def test_sarif_of_a_run_with_an_unreadable_input_is_not_successful(tmp_path):
     assert inv["executionSuccessful"] is False
     assert [n["level"] for n in inv["toolExecutionNotifications"]] == ["error"]
     assert "dangling.json" in inv["toolExecutionNotifications"][0]["message"]["text"]
+
+
+@pytest.mark.parametrize("fields, named", [
+    ({"rules": {"ILD501": [("mmf-max-mg-per-day", 3500)]}}, "Settings.rules"),  # raised AttributeError
+    ({"packs": {"ssc-ild": "x"}}, "Settings.packs"),
+    ({"ignore": "ILD501"}, "Settings.ignore"),  # was read letter by letter: "unknown rule 'I'"
+    ({"select": ("ILD5",)}, "Settings.select"),
+    ({"check_timeout": "5"}, "Settings.check_timeout"),
+    ({"lookback_days": {"pregnancy": 14.5}}, "Settings.lookback_days"),
+    ({"force_exclude": 1}, "Settings.force_exclude"),
+])
+def test_settings_built_in_code_with_a_wrong_shape_are_a_config_error(fields, named):
+    from orderlint.config import Settings
+
+    with pytest.raises(ConfigError, match=rf"^{named} = .* is not "):
+        orderlint.lint(_doc(), config=Settings(**fields))
+
+
+def test_settings_built_in_code_of_the_right_shape_are_taken():
+    from orderlint.config import Settings
+
+    r = orderlint.lint(_doc(), config=Settings(rules={"ILD501": {"mmf-max-mg-per-day": 2500}}, ignore=["ILD405"],
+                                               lookback_days={"default": 90, "pregnancy": 7}, check_timeout=5))
+    assert r.status == "checked"
