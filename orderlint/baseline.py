@@ -123,16 +123,19 @@ class Baseline:
             for e in data["entries"]:
                 amounts = tuple(_number(x) for x in e.get("amounts", ()))
                 count = e.get("count", 1)
-                if type(count) is not int or count < 1:
-                    raise ValueError(f"count {count!r} is not a positive whole number")
+                if type(count) is not int or not 1 <= count <= _MOST_COUNT:
+                    raise ValueError(f"count {count!r:.40} is not a whole number from 1 to {_MOST_COUNT:,}")
                 shape = e.get("message")
                 if shape is not None and type(shape) is not str:
                     raise ValueError(f"message {shape!r} is not a string")
                 entries.setdefault((e["source"], e["code"], e["key"], shape), []).extend([amounts] * count)
         except OSError as e:
             raise ConfigError(f"cannot read baseline {path}: {e.strerror}") from None
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as e:
+            # OverflowError: an amount written as an integer beyond a double (10**400).
             raise ConfigError(f"baseline {path} is malformed: {e}") from None
+        except RecursionError:
+            raise ConfigError(f"baseline {path} is malformed: it is nested too deeply") from None
         for recorded in entries.values():
             recorded.sort()  # the smallest covering entry is used first, leaving larger ones for others
         return cls(entries, path)
@@ -176,9 +179,14 @@ def _first_covering(recorded: list[Amounts], now: Amounts, message: str) -> Opti
     return None
 
 
+#: The most findings one entry records: identical findings of one document (a count beyond it was
+#: an internal error, OverflowError, or a list of that many amounts).
+_MOST_COUNT = 1_000_000
+
+
 def _number(x: Any) -> float:
     if type(x) not in (int, float) or not math.isfinite(x):
-        raise ValueError(f"amount {x!r} is not a finite number")
+        raise ValueError(f"amount {x!r:.40} is not a finite number")
     return float(x)
 
 

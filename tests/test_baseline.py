@@ -209,13 +209,22 @@ def test_order_index_and_order_id_are_keyed_apart(tmp_path):
     assert _state(found, "ILD501") == "active"
 
 
-@pytest.mark.parametrize("entry_change", [{"amounts": ["3200"]}, {"amounts": 3200}, {"count": 0}, {"count": 1.5}])
+@pytest.mark.parametrize("entry_change", [{"amounts": ["3200"]}, {"amounts": 3200}, {"count": 0}, {"count": 1.5},
+                                          # each was "internal error: OverflowError", as if orderlint had crashed
+                                          {"count": 10**20}, {"count": 1_000_001}, {"amounts": [10**400]}])
 def test_malformed_amounts_or_counts_are_a_usage_error(tmp_path, entry_change):
     bad = tmp_path / "b.json"
     bad.write_text(json.dumps({"orderlint-baseline": 1, "entries": [
         {"source": "a.json", "code": "ILD501", "key": "order:mmf", "count": 1, **entry_change}]}))
     r = run_cli("check", str(EXAMPLES / "protocols"), "--baseline", str(bad))
     assert r.exit_code == 2 and "malformed" in r.stderr
+
+
+def test_a_baseline_nested_too_deeply_is_malformed_not_an_internal_error(tmp_path):
+    bad = tmp_path / "b.json"
+    bad.write_text("[" * 100_000 + "]" * 100_000)
+    r = run_cli("check", str(EXAMPLES / "protocols"), "--baseline", str(bad))
+    assert r.exit_code == 2 and "malformed: it is nested too deeply" in r.stderr and "internal" not in r.stderr
 
 
 def test_a_document_or_checked_drug_that_was_not_checked_is_never_baselined(tmp_path):
