@@ -576,6 +576,9 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
         # Test names are checked by the engine against the loaded vocabulary (plugins add tests);
         # values are checked here, and again by the engine under the canonical test name.
         for test, days in value.items():
+            # Which keys the site gave, even at their default's value, so that an alias giving the
+            # same test another window conflicts with it (the engine's _lookback_windows).
+            s.origins[f"lookback-days.{test}"] = origin
             if test in LOOKBACK_MAX:
                 s.lookback_days[test] = check_lookback(test, days, origin)
                 continue

@@ -631,7 +631,8 @@ class Linter:
         defaults = Settings().lookback_days
         given: dict[str, list[tuple[str, Any]]] = {}
         for key, days in s.lookback_days.items():
-            if key != "default" and key in out and (key not in defaults or defaults[key] != days):
+            if key != "default" and key in out and (key not in defaults or defaults[key] != days
+                                                    or f"lookback-days.{key}" in s.origins):
                 given.setdefault(key, []).append((key, days))
         for key, canon, days in aliases:
             for test in canon:

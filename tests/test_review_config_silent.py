@@ -132,6 +132,23 @@ def test_two_lookback_keys_for_one_test_are_an_error(windows):
         Linter(settings)
 
 
+@pytest.mark.parametrize("windows", [{"pregnancy": 14, "hcg": 30}, {"hcg": 30, "Pregnancy": 14}])
+def test_a_lookback_key_at_its_default_value_still_conflicts_with_an_alias(windows):
+    # pregnancy = 14 is the default: the site's key was not told from the default, and hcg = 30
+    # silently widened the pregnancy window to 30 days.
+    from orderlint.config import _apply_table
+    from orderlint.engine import Linter
+
+    settings = build_settings(discover=False)
+    _apply_table(settings, {"lookback-days": windows}, "site")
+    with pytest.raises(ConfigError, match="set the window of pregnancy differently; give it once"):
+        Linter(settings)
+    # An alias alone sets the window (it wins over the default).
+    settings = build_settings(discover=False)
+    _apply_table(settings, {"lookback-days": {"hcg": 20}}, "site")
+    assert Linter(settings)._lookback["pregnancy"] == 20
+
+
 def test_the_baseline_is_never_linted_by_the_walk_that_uses_it(tmp_path):
     (tmp_path / "pt.json").write_text(FIRES.read_text(encoding="utf-8"), encoding="utf-8")
     base = tmp_path / "baseline.json"
