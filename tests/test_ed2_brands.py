@@ -25,9 +25,14 @@ DAILYMED, NDC, RXNORM = "DailyMed (setid ", "FDA NDC Directory (NDC ", "RxNorm (
 HECORIA = "DailyMed (setid 95b03516-34b0-4438-a05c-918d80f70091)"
 FRINDOVYX = "FDA NDC Directory (NDC 83831-119)"
 DEXPAK = "RxNorm (847225, 797022, 797023; HL7 PDDI-CDS valueset-dexamethasone)"
+MYHIBBIN = "DailyMed (setid d9af72d6-7b3e-4c08-94b9-1d8b499cb7f9)"
+FLO_PRED = "RxNorm ('prednisolone 3 MG/ML Oral Suspension [Flo-Pred]'; HL7 PDDI-CDS valueset-prednisolone)"
+VERIPRED = "RxNorm ('prednisolone 4 MG/ML Oral Solution [Veripred]'; HL7 PDDI-CDS valueset-prednisolone)"
+ARISTOSPAN = "RxNorm ('triamcinolone hexacetonide 20 MG/ML Injectable Suspension [Aristospan]'; HL7 PDDI-CDS valueset-triamcinolone)"
+SULFATRIM = "FDA NDC Directory (NDC 0121-0854)"
 
 CATALOG_BRANDS: dict[str, list[tuple[str, str]]] = {
-    "mycophenolate mofetil": [("CellCept", OB), ("CellCept", EMA), ("Myfenax", CF)],
+    "mycophenolate mofetil": [("CellCept", OB), ("CellCept", EMA), ("Myfenax", CF), ("Myhibbin", MYHIBBIN)],
     "mycophenolic acid": [("Myfortic", OB)],
     "azathioprine": [("Imuran", OB), ("Azasan", OB), ("Imurek", CF)],
     "cyclophosphamide": [("Cytoxan", CF), ("Endoxan", CF), ("Procytox", CF), ("Frindovyx", FRINDOVYX)],
@@ -63,7 +68,7 @@ CATALOG_BRANDS: dict[str, list[tuple[str, str]]] = {
         ("Gammaplex", PB), ("Carimune NF", PB), ("Alyglo", PB), ("Kiovig", EMA)],
     "prednisone": [("Rayos", OB), ("Deltasone", CF), ("Prednisone Intensol", OB)],
     "prednisolone": [("Orapred", OB), ("Orapred ODT", OB), ("Millipred", OB), ("Pediapred", OB), ("Pred Forte", OB),
-        ("Pred Mild", OB)],
+        ("Pred Mild", OB), ("Flo-Pred", FLO_PRED), ("Veripred", VERIPRED)],
     "methylprednisolone": [("Medrol", OB), ("Solu-Medrol", OB), ("Depo-Medrol", OB), ("A-Methapred", OB)],
     "dexamethasone": [("Decadron", CF), ("Hemady", OB), ("Dexamethasone Intensol", OB), ("TaperDex", OB),
         ("Ozurdex", OB), ("Maxidex", OB), ("Dextenza", OB), ("DexPak", DEXPAK), ("DexPak TaperPak", DEXPAK)],
@@ -71,13 +76,13 @@ CATALOG_BRANDS: dict[str, list[tuple[str, str]]] = {
         ("Cortifoam", OB)],
     "betamethasone": [("Celestone Soluspan", OB), ("Diprolene", OB)],
     "triamcinolone": [("Kenalog-10", OB), ("Kenalog-40", OB), ("Kenalog-80", OB), ("Zilretta", OB),
-        ("Triesence", OB), ("Nasacort", OB)],
+        ("Triesence", OB), ("Nasacort", OB), ("Aristospan", ARISTOSPAN)],
     "deflazacort": [("Emflaza", OB), ("Calcort", CF)],
     "budesonide": [("Entocort EC", OB), ("Uceris", OB), ("Ortikos", OB), ("Tarpeyo", OB), ("Eohilia", OB),
         ("Pulmicort Respules", OB), ("Pulmicort Flexhaler", OB), ("Kinpeygo", EMA)],
     "fludrocortisone": [("Florinef", OB)],
     "sulfamethoxazole-trimethoprim": [("Bactrim", OB), ("Bactrim DS", OB), ("Septra", CF), ("Septra DS", CF),
-        ("Septrin", CF)],
+        ("Septrin", CF), ("Sulfatrim", SULFATRIM)],
     "dapsone": [("Aczone", OB)],
     "atovaquone": [("Mepron", OB), ("Wellvone", CF)],
     "pentamidine": [("Pentam 300", OB), ("NebuPent", OB)],
