@@ -129,7 +129,7 @@ _DESIGNATORS = frozenset("ds ss forte double single strength".split())
 # stays a drug of its own.
 _SALT_WORDS = frozenset(
     "sodium potassium calcium magnesium zinc aluminum lithium hydrochloride hcl dihydrochloride "
-    "hydrobromide hbr bromide chloride besylate besilate maleate hydrogen mesylate mesilate esylate "
+    "hydrobromide hbr bromide chloride besylate besilate maleate hydrogen mesylate mesilate esylate esilate "
     "edisylate isethionate citrate dicitrate succinate phosphate diphosphate acetate diacetate "
     "acetonide hexacetonide diacetate dipropionate propionate valerate butyrate furoate sulfate "
     "sulphate bisulfate tartrate bitartrate fumarate hemifumarate malate lactate gluconate "

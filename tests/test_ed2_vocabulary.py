@@ -134,6 +134,7 @@ def test_a_code_already_known_for_another_ingredient_is_a_load_error():
         ("Septrin Forte", "sulfamethoxazole-trimethoprim"),
         # salts, hydrates, esters
         ("amlodipine besylate", "amlodipine"),
+        ("nintedanib esilate", "nintedanib"),  # the INN spelling of esylate (EMA: 'nintedanib (as esilate)')
         ("methylprednisolone sodium succinate", "methylprednisolone"),
         ("upadacitinib hemihydrate", "upadacitinib"),
         ("prochlorperazine maleate", "prochlorperazine"),
