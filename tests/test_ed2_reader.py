@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import orderlint
 from orderlint import inputs
+from conftest import run_orderlint
 from orderlint.reader import (
     MAX_DOCUMENT_BYTES,
     STREAM_BUFFER,
@@ -704,3 +705,27 @@ def test_a_whole_file_truncated_while_the_command_line_reads_it_is_an_error_not_
     monkeypatch.setattr(inputs, "open", fake_open, raising=False)
     got = inputs.load(("file", str(path)))
     assert isinstance(got, str) and "file changed while being read" in got and str(path) in got
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_json_lines_stream_in_utf16_is_one_clear_error_not_half_lines(tmp_path, encoding):
+    # Split at 0x0A bytes, UTF-16 text was one broken document per line ('Expecting value'), and the
+    # count of documents was not the file's.
+    from orderlint.reader import NotUtf8Error, iter_jsonl_lines
+
+    lines = "".join(json.dumps({"id": f"pt-{i}", "kind": "order-set"}) + "\n" for i in range(3))
+    path = tmp_path / "u.jsonl"
+    path.write_bytes(lines.encode(encoding))
+    with open(path, "rb") as f, pytest.raises(NotUtf8Error, match="JSON Lines must be UTF-8 text"):
+        list(iter_jsonl_lines(f, str(path)))
+    r = run_orderlint("check", str(path))
+    assert r.returncode == 2 and b"JSON Lines must be UTF-8 text" in r.stderr
+    (res,) = orderlint.lint_all(path)
+    assert res.status == "invalid" and "JSON Lines must be UTF-8 text" in res.findings[0].message
+
+
+def test_a_json_lines_stream_in_utf8_with_a_bom_is_read():
+    from orderlint.reader import iter_jsonl_lines
+
+    data = b"\xef\xbb\xbf" + json.dumps({"id": "a"}).encode() + b"\n"
+    assert len(list(iter_jsonl_lines(io.BytesIO(data), "<s>"))) == 1

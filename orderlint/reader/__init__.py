@@ -38,6 +38,7 @@ from orderlint.reader.streams import JSON_SUFFIXES as JSON_SUFFIXES
 from orderlint.reader.streams import JSONL_SUFFIXES as JSONL_SUFFIXES
 from orderlint.reader.streams import YAML_SUFFIXES as YAML_SUFFIXES
 from orderlint.reader.streams import FileChangedError as FileChangedError
+from orderlint.reader.streams import NotUtf8Error as NotUtf8Error
 from orderlint.reader.streams import LineSource as LineSource
 from orderlint.reader.streams import decode_bytes as decode_bytes
 from orderlint.reader.streams import format_for as format_for
@@ -63,6 +64,7 @@ __all__ = [
     "YAML_SUFFIXES",
     "Document",
     "FileChangedError",
+    "NotUtf8Error",
     "LineSource",
     "ParseError",
     "decode_bytes",

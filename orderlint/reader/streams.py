@@ -134,6 +134,18 @@ class FileChangedError(OSError):
         super().__init__(errno.EIO, f"file changed while being read: {expected} bytes expected, {read} read")
 
 
+class NotUtf8Error(OSError):
+    """A JSON Lines stream in UTF-16 or UTF-32 (a byte order mark, or every other byte NUL):
+    JSON Lines is UTF-8, and its lines cannot be split at newline bytes."""
+
+    def __init__(self) -> None:
+        super().__init__(errno.EILSEQ, "JSON Lines must be UTF-8 text, and this is UTF-16 or UTF-32 (a byte order mark or "
+                                       "NUL bytes at its start): convert it, e.g. iconv -f UTF-16 -t UTF-8")
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def _size_at_open(stream: Any) -> Optional[tuple[int, int]]:
     """(position, size) of ``stream`` if it is a regular file, else None (pipes, terminals, sockets)."""
     try:
@@ -211,6 +223,10 @@ def iter_jsonl_lines(stream: BinaryIO, source: str) -> Iterator[tuple[str, int, 
                     raise FileChangedError(size - start, read)
             return
         lineno += 1
+        if lineno == 1 and (raw.startswith(_UTF16_BOMS) or (len(raw) >= 4 and 2 * raw.count(0) >= len(raw) - 2)):
+            # Split at each 0x0A byte, UTF-16 text made one half-line document per line, each a
+            # misleading 'Expecting value' (and a count of documents that was not the file's).
+            raise NotUtf8Error()
         if len(raw) > MAX_DOCUMENT_BYTES and not raw.endswith(b"\n"):
             # Skip the rest of an over-long line without holding it in memory.
             while raw and not raw.endswith(b"\n"):
