@@ -28,7 +28,7 @@ from orderlint.engine import Linter
 from orderlint.findings import Report, Result, Summary
 from orderlint.reader import Document, ParseError, format_for, read_bytes
 
-DocumentInput = Union[dict, str, bytes, Path]
+DocumentInput = Union[dict, str, bytes, bytearray, memoryview, "os.PathLike[str]"]
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +57,10 @@ def _linter(config: Optional[Union[Settings, dict, str, Path]], as_of: Optional[
 
 
 def to_document(document: DocumentInput, source: Optional[str] = None) -> Document:
+    if isinstance(document, os.PathLike) and not isinstance(document, Path):
+        document = Path(document)  # a PurePath or another path-like names a file as a Path does
+    elif isinstance(document, (bytearray, memoryview)):
+        document = bytes(document)
     if isinstance(document, Path):
         from orderlint.reader import read_stream
 

@@ -337,9 +337,18 @@ def _name(key: str) -> str:
 
 
 def _kind(v: Any) -> str:
-    return {list: "an array", dict: "an object", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(v), "a number"
-    )
+    kind = _KINDS.get(type(v))
+    if kind is not None:
+        return kind
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return "a number"
+    # What the Python API may be handed that no JSON reader makes (a bytearray, a mapping proxy): named
+    # by its type, not called a number.
+    return f"a Python {type(v).__name__} (no JSON value)"
+
+
+_KINDS = {list: "an array", dict: "an object", str: "a string", bool: "a boolean", type(None): "null", int: "a number",
+          float: "a number"}
 
 
 def _fields_at(container: str) -> dict[str, Any]:

@@ -193,3 +193,19 @@ def test_settings_built_in_code_of_the_right_shape_are_taken():
     r = orderlint.lint(_doc(), config=Settings(rules={"ILD501": {"mmf-max-mg-per-day": 2500}}, ignore=["ILD405"],
                                                lookback_days={"default": 90, "pregnancy": 7}, check_timeout=5))
     assert r.status == "checked"
+
+
+def test_the_api_reads_bytes_like_and_path_like_documents(tmp_path):
+    # A bytearray, a memoryview and a PurePath were "must be an object, not a number".
+    import pathlib
+    import types
+
+    raw = (EXAMPLES / "regimens" / "ILD501-fires.json").read_bytes()
+    (tmp_path / "d.json").write_bytes(raw)
+    for document in (bytearray(raw), memoryview(raw), pathlib.PurePosixPath(tmp_path / "d.json")):
+        r = orderlint.lint(document)
+        assert r.status == "checked" and "ILD501" in [f.code for f in r.findings], type(document)
+    for document, name in ((types.MappingProxyType(json.loads(raw)), "mappingproxy"), ({1, 2}, "set")):
+        r = orderlint.lint(document)
+        assert r.status == "invalid" and r.findings[0].message == (
+            f"a regimen document must be an object, not a Python {name} (no JSON value)")
