@@ -45,7 +45,8 @@ def _key(result: Result, f: Finding) -> Key:
     Standard input is no file either: every document piped in would be the same one. An entry
     written before (the file alone) covers nothing, so an old baseline fails closed."""
     path, _line = stream_location(result.source)
-    source = f"{path.replace(chr(92), '/')}#{result.id}"
+    path = path.replace("\\", "/")
+    source = f"{path}#{result.id}"
     if f.order is None:
         what = f"pointer:{f.pointer}"
     else:

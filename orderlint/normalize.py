@@ -1687,15 +1687,17 @@ def _least_trimethoprim(admin_mg: Optional[float], o: Order) -> float:
     if admin_mg is None:
         return 1.0
     unit = (o.unit_text or "").strip().lower()
-    dose = o.dose
-    counted = dose and (unit in COUNT_UNITS or unit in _TABLET_UNITS)
-    figure = admin_mg / dose if counted and dose else admin_mg  # per tablet (or mL) when counted so
+    figure = admin_mg
+    if o.dose and (unit in COUNT_UNITS or unit in _TABLET_UNITS):
+        figure = admin_mg / o.dose  # per tablet (or capsule, mL) when the dose counts them
     share = 1.0
     for whole, part in ((400.0, 1 / 5), (480.0, 1 / 6)):
         n = figure / whole
         if n >= 1 - 1e-9 and abs(n - round(n)) < 1e-9:
             share = min(share, part)
     return share
+
+
 #: The tablet units of COUNT_UNITS, and spellings a prescriber writes that it does not read.
 _TABLET_UNITS = frozenset({u for u, piece in COUNT_UNITS.items() if piece == "tablet"}
                           | {"tabs", "tbl", "{tbl}", "ds tablet", "ss tablet"})
