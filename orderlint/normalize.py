@@ -822,6 +822,27 @@ _NO_RESULT = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|no
                         r"|not interpretable|unable|see (?:below|above|comment|note|report|attached|lab)"
                         r"|not reliable|not conclusive|non-?diagnostic|with caution|anerg\w*|falsely|to be confirmed"
                         r"|inadequate|processed late|not shaken|wrong tube)\b")
+#: A result that says only that the test gave none, whatever its status: also refused, not applicable.
+_NOT_DONE_ONLY = re.compile(r"\b(?:refused|n/?a|not applicable|not indicated|omitted|deferred)\b")
+_READ_WORD_RE = re.compile(r"[a-z]+")
+_STILL_TO_COME = re.compile(r"\b(?:outstanding|due|not yet \w+|results?)\b")
+
+
+def _gave_no_result(text: str, ordered: bool) -> bool:
+    """Whether a test's result says that no test was done or no result came ('not done',
+    'cancelled', 'pending', 'refused', 'specimen hemolyzed', 'see note') and nothing was found: no
+    number and no reading word. Such a test is no test done for the rules that ask for one
+    (ILD401-ILD405: a CBC 'not done' marked resulted passed as a baseline CBC). On an ordered test,
+    a result not in yet ('pending', 'awaiting', 'due') is what an order is: it still counts."""
+    low = text.lower()
+    if ordered:
+        low = _STILL_TO_COME.sub(" ", _PENDING.sub(" ", low))
+    if not (_NO_RESULT.search(low) or _NOT_DONE_ONLY.search(low)) or any(c.isdigit() for c in low):
+        return False
+    words = set(_READ_WORD_RE.findall(low))
+    return words.isdisjoint(_POSITIVE_WORDS) and words.isdisjoint(_NEGATIVE_WORDS) and words.isdisjoint(_UNSURE_WORDS)
+
+
 #: What a test's quality control failing is written as, without the word 'control' ('high nil', 'low
 #: mitogen'), and a result its writer doubts ('possible false negative'): indeterminate. The values are
 #: QuantiFERON-TB Gold Plus's own indeterminate results (package insert: nil above 8.0 IU/mL, or
@@ -1391,6 +1412,8 @@ def normalize(
             canonicals = vocab.test(t.test)
         if not canonicals:
             continue
+        if t.result is not None and _gave_no_result(t.result, t.status == "ordered"):
+            continue  # 'not done', 'cancelled', 'refused', 'QNS': no test was done (ILD408 reads it too)
         when = None if t.status == "ordered" else t.date
         stale = t.date if when is None and t.date is not None else None  # an order's own date, if it has one
         if when is not None and t.result is None:  # resulted, with no result stated

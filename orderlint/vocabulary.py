@@ -75,6 +75,9 @@ _NUMBER_RE = re.compile(rf"^{_NUM}%?$")
 _THOUSANDS_RE = re.compile(r"[1-9]\d{0,2}[.,]\d{3}$")  # '1,000', '1.000': thousands or three decimals?
 _GROUPED_BEFORE_RE = re.compile(r"\d[\s'\u2019]$")
 _SUFFIX_RE = re.compile(r"^[a-z]{4}$")
+#: A number hyphenated to a short letter code, as drug shorthands are written ('6-MP', '5-ASA',
+#: '6-TG'), not a pack's length ('6-Day').
+_NUMBERED_CODE_RE = re.compile(r"(?<![\w.])\d+-(?!(?:days?|weeks?|wk|months?|hours?|hr)\b)[a-z]{1,4}\b", re.IGNORECASE)
 
 # Dose forms, release designations and route words as pharmacy systems print them.
 _FORM_WORDS = frozenset(
@@ -596,6 +599,10 @@ class Vocabulary:
 
     def _read(self, text: str) -> Resolution:
         """Read one name without brackets: strengths, forms, designators, salts, suffixes."""
+        if _NUMBERED_CODE_RE.search(text):
+            # A number joined to a short code is one name ('6-MP' mercaptopurine, '5-ASA' mesalamine):
+            # its number dropped as a count, it read as another drug ('MP' methylprednisolone).
+            return Resolution(core=name_key(text))
         hyphenated = set(re.findall(r"-([a-z]{4})\b", text))
         # Strengths go before punctuation is folded ('0.1 %', '200 MG/ML', '800/160').
         stripped = _RATIO_RE.sub(" ", _STRENGTH_RE.sub(" ", text))

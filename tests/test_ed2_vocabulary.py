@@ -688,3 +688,15 @@ def test_one_typo_in_a_short_name_of_a_checked_drug_is_an_error(vocab, text, mea
 def test_a_short_unknown_name_two_edits_from_every_checked_name_stays_a_warning(vocab, text):
     msg, is_error = vocab.unknown_drug(text, CHECKED)
     assert not is_error, msg
+
+
+@pytest.mark.parametrize("text", ["6-MP", "5-ASA", "6-TG", "6-mp tablet"])
+def test_a_number_hyphenated_to_a_short_code_is_one_name_never_the_code_alone(vocab, text):
+    # '6-MP' (mercaptopurine) read as 'MP', methylprednisolone: a steroid finding on a thiopurine;
+    # '5-ASA' (mesalamine) read as aspirin.
+    assert vocab.drug(text) is None
+
+
+def test_a_packs_length_hyphenated_to_its_unit_still_reads(vocab):
+    assert vocab.drug("Kenalog-40").name == "triamcinolone"
+    assert vocab.drug("Septra DS 800-160 mg").name == "sulfamethoxazole-trimethoprim"
