@@ -52,6 +52,8 @@ ROUTES = {
 }
 #: rules.md: oral, iv, im and sc are systemic; an order without a route is read as systemic.
 SYSTEMIC_ROUTES = frozenset({"oral", "iv", "im", "sc"})
+#: The route a drug's name states, when it is systemic or states none (history items have no route).
+_NAMED_ROUTES_SYSTEMIC = SYSTEMIC_ROUTES | {None}
 
 #: Administrations per day for each frequency code; "once" is a single administration.
 FREQUENCIES: dict[str, float] = {
@@ -1389,7 +1391,9 @@ def normalize(
             # Not known to be an ILD therapy: it does not set the phase (OL002 says the name).
             msg, is_error = unknown_drug(vocab, h.drug, checked, "history item")
             unknown.append((msg, f"/history/{j}/drug", None, is_error))
-        elif counts:
+        elif counts and vocab.resolve(h.drug).route in _NAMED_ROUTES_SYSTEMIC:
+            # (A name that states a route no rule counts as systemic, Protopic, Restasis: rules.md
+            # Terms, "not immunosuppressants for any rule"; a progression on it switched the phase.)
             progressed.add(hd)
             # regimen-format.md: the phase is progression when the ILD progressed on a prior ILD therapy
             # (history[] is prior ILD therapy, as the FHIR mapping reads it). A progression "on"
