@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Generator, Optional, TextIO, TypeVar
 
@@ -439,6 +440,21 @@ class _Progress:
                 pass
 
 
+_ORDERS_RE = re.compile(rb'"orders"\s*:|^orders\s*:|"resourceType"\s*:\s*"Medication(?:Request|Statement)"', re.MULTILINE)
+
+
+def _holds_orders(path: str) -> bool:
+    """Whether an existing file holds medication orders by its first 256 KB: a regimen document's
+    `orders` (JSON or YAML) or a FHIR MedicationRequest or MedicationStatement. orderlint's own
+    reports name orders only inside strings (pointers, references), never so."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 18)
+    except OSError:  # absent or not a file: nothing to replace, or said when it is written
+        return False
+    return _ORDERS_RE.search(head) is not None
+
+
 def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], reading: tuple, select: tuple,
            ignore: tuple, fail_on: Optional[str], as_of: Optional[str], config: Optional[str], statistics: bool,
            baseline: Optional[str], write_baseline: Optional[str], n_jobs: int, progress: Optional["_Progress"],
@@ -453,6 +469,14 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     from orderlint.inputs import Selection
 
     selection = Selection.from_settings(settings)
+    for option, target in (("--output", output), ("--write-baseline", write_baseline)):
+        if target and _holds_orders(target):
+            from orderlint.config import ConfigError
+
+            # Left out of the walk as the report file, a regimen named so went unchecked, and the report
+            # replaced it: its error gone and the run clean.
+            raise ConfigError(f"{option} {target} holds medication orders (a regimen or FHIR document): the report would "
+                              "replace it unchecked; name another file")
     from orderlint.findings import Summary
     from orderlint.formatters import get_formatter
 

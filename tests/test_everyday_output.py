@@ -229,3 +229,42 @@ def test_check_options_and_subcommands_complete():
     zsh = run_orderlint(env={"_ORDERLINT_COMPLETE": "zsh_complete", "COMP_WORDS": "orderlint explain ILD30",
                              "COMP_CWORD": "2"}).stdout.decode()
     assert "ILD301" in zsh and "ILD302" in zsh
+
+
+@pytest.mark.parametrize("name", ["ILD301-fires.json", "ILD301-fires.yaml"])
+def test_an_output_file_that_holds_orders_is_refused_and_left_as_it_is(tmp_path, name):
+    # Left out of the walk as the report file, the regimen went unchecked and the report replaced
+    # it: exit 0, its ILD301 gone with the file.
+    import shutil
+
+    from conftest import EXAMPLES, run_cli
+
+    src = EXAMPLES / "regimens" / "ILD301-fires.json"
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    target = folder / name
+    if name.endswith(".yaml"):
+        import json
+
+        import yaml
+
+        target.write_text(yaml.safe_dump(json.loads(src.read_text())))
+    else:
+        shutil.copy(src, target)
+    before = target.read_bytes()
+    r = run_cli("check", str(folder), "--output", str(target))
+    assert r.exit_code == 2 and "holds medication orders" in r.stderr
+    assert target.read_bytes() == before
+    r = run_cli("check", str(folder), "--write-baseline", str(target))
+    assert r.exit_code == 2 and target.read_bytes() == before
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "junit", "github", "fhir"])
+def test_a_report_file_of_any_format_is_written_again(tmp_path, fmt):
+    from conftest import EXAMPLES, run_cli
+
+    report = tmp_path / f"report.{fmt}"
+    for source in (EXAMPLES / "regimens" / "ILD301-fires.json", EXAMPLES / "fhir" / "ILD301-fires.bundle.json"):
+        for _ in range(2):
+            r = run_cli("check", str(source), "--format", fmt, "--output", str(report))
+            assert r.exit_code == 1, (fmt, r.stderr)
