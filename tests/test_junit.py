@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import EXAMPLES
 from orderlint.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,10 +56,17 @@ def examples(in_root) -> tuple[ET.Element, dict, str]:
     return ET.fromstring(text.encode("utf-8")), js, text
 
 
+def suite_files(js: dict) -> list[str]:
+    """The suites' files in report order: each result's, and a Bulk Data finding's own file (the
+    file of its line, fhir.md 1)."""
+    return list(dict.fromkeys(f for r in js["results"] for f in
+                              [file_of(r["source"]), *(g["file"] for g in r["findings"] if g.get("file"))]))
+
+
 def _expected_per_file(js: dict) -> dict[str, Counter]:
     per: dict[str, Counter] = defaultdict(Counter)
     for r in js["results"]:
-        c = per[file_of(r["source"])]
+        c = base = per[file_of(r["source"])]
         if r["status"] == "not-applicable":
             # rules.md 2nd ed. (OL007): a skipped "not checked" case, and its OL007 finding as a failure.
             c["tests"] += 1
@@ -66,6 +74,7 @@ def _expected_per_file(js: dict) -> dict[str, Counter]:
         elif not r["findings"]:
             c["tests"] += 1
         for f in r["findings"]:
+            c = per[f["file"]] if f.get("file") else base
             c["tests"] += 1
             if f["suppressed"] is not None:
                 c["skipped"] += 1
@@ -81,7 +90,7 @@ def test_one_suite_per_file_and_counts_match_the_json_report(examples):
     root, js, _ = examples
     assert root.tag == "testsuites"
     suites = root.findall("testsuite")
-    files = list(dict.fromkeys(file_of(r["source"]) for r in js["results"]))
+    files = suite_files(js)
     assert [s.get("name") for s in suites] == files
     expected = _expected_per_file(js)
     for suite in suites:
@@ -103,7 +112,7 @@ def test_one_suite_per_file_and_counts_match_the_json_report(examples):
 def test_testcases_name_code_and_pointer_and_are_unique_per_suite(examples):
     root, js, _ = examples
     findings = {
-        (file_of(r["source"]), f["code"], f["pointer"] or "(document)")
+        (f.get("file") or file_of(r["source"]), f["code"], f["pointer"] or "(document)")
         for r in js["results"] for f in r["findings"]
     }
     named = set()
@@ -157,7 +166,7 @@ def test_a_real_junit_consumer_reads_it(examples, tmp_path):
     path.write_text(text, encoding="utf-8")
     xml = junitparser.JUnitXml.fromfile(str(path))
     suites = list(xml)
-    assert len(suites) == len({file_of(r["source"]) for r in js["results"]})
+    assert len(suites) == len(suite_files(js))
     failures = skipped = 0
     for suite in suites:
         cases = list(suite)
@@ -235,3 +244,31 @@ def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path, in_root):
     assert res.stdout == ""
     root = ET.parse(out).getroot()
     assert root.tag == "testsuites" and int(root.get("failures")) > 0
+
+
+@pytest.mark.parametrize("fail_on, failing", [("info", {"error", "warning", "info"}), ("warning", {"error", "warning"}),
+                                              ("error", {"error"}), ("never", {"error", "warning"})])
+def test_failures_are_the_findings_the_exit_code_counts(in_root, fail_on, failing):
+    # At --fail-on info, an info finding failed the run (exit 1) and passed on the dashboard; at
+    # --fail-on error, warnings failed on the dashboard of a run that passed.
+    xml, js = report("examples/", "--fail-on", fail_on)
+    root = ET.fromstring(xml)
+    want = sum(1 for r in js["results"] for f in r["findings"]
+               if f["suppressed"] is None and f["code"] != "OL000" and f["severity"] in failing)
+    assert int(root.get("failures")) == want and want > 0
+    assert sum(1 for _ in root.iter("failure")) == want
+
+
+def test_a_bulk_data_finding_is_at_the_file_of_its_line(in_root, tmp_path):
+    # The finding was put at its line of the patient's first file (Patient.ndjson: another patient).
+    import shutil
+
+    bulk = tmp_path / "bulk"
+    shutil.copytree(EXAMPLES / "fhir" / "bulk", bulk)
+    xml = run(str(bulk), "--format", "junit", "--as-of", "2026-03-02").stdout
+    cases = [c for c in ET.fromstring(xml).iter("testcase") if c.find("failure") is not None]
+    assert cases
+    for c in cases:
+        body = c.find("failure").text
+        assert body.startswith(c.get("file") + ":"), (c.get("file"), body)
+    assert any(c.get("file").endswith("MedicationRequest.ndjson") for c in cases)

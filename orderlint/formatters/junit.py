@@ -4,9 +4,10 @@
 their file's suite). Each finding is a ``<testcase>`` named with its code and JSON Pointer (and
 its order id), unique within its suite because GitLab keeps only the first of repeated names:
 
-* error and warning findings -> ``<failure type=CODE>`` (the message also in the body, which
-  older GitLab reads instead of the attribute);
-* info findings -> a passing test case with the message in ``<system-out>``;
+* findings the exit code counts (at or above ``--fail-on``; with ``never``, errors and warnings) ->
+  ``<failure type=CODE>`` (the message also in the body, which older GitLab reads instead of the
+  attribute);
+* other findings -> a passing test case with the message in ``<system-out>``;
 * waived findings -> ``<skipped message="waived: REASON (approved by WHO)">``;
 * OL000 (a check crashed, so the document was not fully checked) -> ``<error>``;
 * a checked document with no findings -> one passing test case ``"<id>: no findings"``, so
@@ -67,6 +68,10 @@ class _Suite:
 class JUnitFormatter(Formatter):
     def start(self) -> None:
         self.suites: dict[str, _Suite] = {}
+        # Failures are the findings the exit code counts (--fail-on): an info finding at --fail-on
+        # info failed the run and passed on the dashboard. With --fail-on never, errors and warnings.
+        fail_on = getattr(getattr(self.linter, "settings", None), "fail_on", "warning")
+        self._failing = _FAILING.get(fail_on, _FAILING["warning"])
 
     def _suite(self, path: str) -> _Suite:
         suite = self.suites.get(path)
@@ -94,12 +99,23 @@ class JUnitFormatter(Formatter):
         elif not r.findings:
             suite.case(f"{label}: no findings", classname, file, line)
             return
+        failing = self._failing
         for f in r.findings:
             name = f"{prefix}{f.code} {f.pointer or '(document)'}"
             if f.order is not None:
                 name += f" (order {f.order})"
-            tc = suite.case(name, classname, file, f.line)
-            where = f"{classname}:{f.line}:{f.column}" if line is None else f"{file}:{f.line}:{f.column}"
+            # A Bulk Data finding names the file of its line (fhir.md 1): it was put at that line of
+            # the patient's first file, another patient's.
+            other = getattr(f, "file", None)
+            if other:
+                own = display_path(other)
+                case_suite = self._suite(own)
+                tc = case_suite.case(name, own, own, f.line)
+                where = f"{own}:{f.line}:{f.column}"
+            else:
+                case_suite = suite
+                tc = suite.case(name, classname, file, f.line)
+                where = f"{classname}:{f.line}:{f.column}" if line is None else f"{file}:{f.line}:{f.column}"
             body = f"{where}: {f.code} [{f.severity}] {f.message}"
             if f.fix:
                 body += f"\nFix: {f.fix}"
@@ -108,15 +124,15 @@ class JUnitFormatter(Formatter):
                 why = printable(f"waived: {s.reason} (approved by {s.approved_by})")
                 el = ET.SubElement(tc, "skipped", message=_x(why))
                 el.text = _x(f"{body}\n{why}")
-                suite.counts["skipped"] += 1
+                case_suite.counts["skipped"] += 1
             elif f.code == "OL000":
                 el = ET.SubElement(tc, "error", message=_x(f.message), type=f.code)
                 el.text = _x(body)
-                suite.counts["errors"] += 1
-            elif f.severity in ("error", "warning"):
+                case_suite.counts["errors"] += 1
+            elif f.severity in failing:
                 el = ET.SubElement(tc, "failure", message=_x(f.message), type=f.code)
                 el.text = _x(body)
-                suite.counts["failures"] += 1
+                case_suite.counts["failures"] += 1
             else:
                 out = ET.SubElement(tc, "system-out")
                 out.text = _x(body)
@@ -135,6 +151,10 @@ class JUnitFormatter(Formatter):
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.out.write(ET.tostring(root, encoding="us-ascii").decode("ascii"))
         self.out.write("\n")
+
+
+_FAILING = {"error": frozenset({"error"}), "warning": frozenset({"error", "warning"}),
+            "info": frozenset({"error", "warning", "info"})}
 
 
 def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:
