@@ -174,3 +174,15 @@ def test_a_bad_line_of_a_bulk_export_names_its_file_and_line(tmp_path, monkeypat
     n = len((tmp_path / "bulk" / "MedicationRequest.ndjson").read_text(encoding="utf-8").splitlines())
     (row,) = [x for x in parse(run("bulk", "--format", "github").stdout) if x["props"].get("title") == "OL001"]
     assert (row["props"]["file"], row["props"]["line"]) == ("bulk/MedicationRequest.ndjson", str(n))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_input_that_cannot_be_read_is_an_error_annotation(tmp_path, jobs):
+    # The workflow's annotations showed a clean run over fewer files; the exit code (2) said otherwise.
+    import shutil
+
+    shutil.copy(Path(__file__).resolve().parents[1] / "examples" / "regimens" / "ILD101-clean.json", tmp_path)
+    (tmp_path / "broken.json").symlink_to(tmp_path / "missing" / "x.json")
+    r = CliRunner().invoke(cli, ["check", str(tmp_path), "--format", "github", "--jobs", jobs], catch_exceptions=False)
+    assert r.exit_code == 2
+    assert [ln for ln in r.stdout.splitlines() if ln.startswith("::error title=orderlint (input not read)::cannot read ")]

@@ -272,3 +272,16 @@ def test_a_bulk_data_finding_is_at_the_file_of_its_line(in_root, tmp_path):
         body = c.find("failure").text
         assert body.startswith(c.get("file") + ":"), (c.get("file"), body)
     assert any(c.get("file").endswith("MedicationRequest.ndjson") for c in cases)
+
+
+def test_an_input_that_cannot_be_read_is_an_error_case(tmp_path):
+    import shutil
+
+    shutil.copy(EXAMPLES / "regimens" / "ILD101-clean.json", tmp_path)
+    (tmp_path / "broken.json").symlink_to(tmp_path / "missing" / "x.json")
+    r = run(str(tmp_path), "--format", "junit")
+    assert r.exit_code == 2
+    root = ET.fromstring(r.stdout)
+    assert root.get("errors") == "1"
+    (err,) = root.iter("error")
+    assert err.get("type") == "unreadable" and "cannot read" in err.get("message") and "broken.json" in err.get("message")

@@ -43,6 +43,11 @@ def command(name: str, message: str, **props: Any) -> str:
 class GitHubFormatter(Formatter):
     line_oriented = True
 
+    def unreadable(self, message: str) -> None:
+        # An input that could not be read is annotated too: a workflow's summary showed a clean run
+        # over fewer files (the exit code, 2, said otherwise).
+        self.out.write(command("error", message, title="orderlint (input not read)") + "\n")
+
     def result(self, r: Any) -> None:
         if self.statistics:
             self.tally(r)
