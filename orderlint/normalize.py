@@ -1479,12 +1479,21 @@ def normalize(
 def _stale_order(ordered_on: Any, as_of: Any, lookback_days: Mapping[str, Optional[int]], canonical: str) -> bool:
     """Whether a test ordered on a date longer ago than its look-back window before as_of: an order
     of 2019 is no screening now (regimen-format.md: `ordered` is part of this document, or pending),
-    as a FHIR ServiceRequest authored so long ago is not (OL008 dropped-order)."""
+    as a FHIR ServiceRequest authored so long ago is not (OL008 dropped-order). Or dated as far
+    ahead (a test with no window: 90 days): a pregnancy test ordered for nine months on is no
+    baseline test of a drug started now."""
     try:
         window = lookback_days.get(canonical, lookback_days.get("default", 90))
-        return window is not None and (as_of - ordered_on).days > window
+        age = (as_of - ordered_on).days
+        if age < 0:
+            return -age > (window if window is not None else _FARTHEST_AHEAD)
+        return window is not None and age > window
     except Exception:  # a datetime as_of, a window that is not a number: decided where it is read
         return False
+
+
+#: How far ahead an ordered test with no look-back window (TPMT, G6PD: any date) may be dated.
+_FARTHEST_AHEAD = 90
 
 
 #: rules.md Terms (Pulse): no infusion a premedication goes with is given more often than weekly
