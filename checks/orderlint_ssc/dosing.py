@@ -632,9 +632,17 @@ FIX_503 = "Give at most {iv-max-administrations} doses (IV every 4 weeks) or a d
 )
 def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     for o in reg.active("cyclophosphamide"):
-        if not o.course_known:  # the course limit applies by any route; only the IV count is IV-only
+        if not o.course_known:
+            # Its length cannot be computed (doses at an unknown frequency; OL003 says why): read as
+            # open-ended, as a course with no end is, unless its IV administrations alone are too many.
+            too_many = (o.route == "iv" and o.administrations is not None
+                        and o.administrations > opts["iv-max-administrations"])
+            why = (f"{o.administrations} administrations > {opts['iv-max-administrations']}" if too_many
+                   else "its course length cannot be computed, so it is read as open-ended")
+            yield Hit(f"{o.describe()} course is too long: {why}", f"{o.pointer}/doses" if o.doses is not None
+                      else f"{o.pointer}/duration", o.index, render(FIX_503, opts))
             continue
-        if o.course_days is None:
+        if o.course_days is None:  # the course limit applies by any route; only the IV count is IV-only
             yield Hit(
                 f"{o.describe()} has an open-ended course; give doses or a duration of at most {fmt(opts['max-course-days'])} days",
                 f"{o.pointer}/frequency", o.index, render(FIX_503, opts),

@@ -165,6 +165,7 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         "other without a day between (any systemic glucocorticoid, from their starts) are one course: three "
         "consecutive 84-day prednisone orders are 252 days, as the steps of one taper are; one finding names them."
     ),
+    notes="A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended.",
     fix=FIX_203,
     options={"max-course-days": Option(
         84,
@@ -184,7 +185,14 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     judged = []
     over: set[int] = set()  # orders whose own course exceeds: said by their own finding
     for o, _ in _non_pulse(reg, reg.active(GC)):
-        if not o.for_ild or not o.course_known:
+        if not o.for_ild:
+            continue
+        if not o.course_known:
+            # Its length cannot be computed (doses at an unknown frequency; OL003 says why): it may
+            # run for months, so it is read as open-ended. Left out, 180 doses 'every morning' passed.
+            yield Hit(f"{o.describe()}: its course length cannot be computed, so it is read as open-ended at ILD "
+                      "progression (long-term glucocorticoids: strong recommendation against)",
+                      _course_pointer(o), o.index, render(FIX_203, opts))
             continue
         judged.append(o)
         if o.course_days is None:
