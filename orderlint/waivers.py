@@ -111,8 +111,11 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
             if by_order is not None:  # the waivers of the total's other orders took part
                 for j in also[id(f)]:  # type: ignore[index]
                     used.update(by_order[j])
+    # A check that crashed or ran out of time (OL000) may have been the waived one: its waiver is not
+    # said to suppress nothing (OL006 invited deleting a waiver still needed).
+    crashed = any(f.code == "OL000" for f in findings)
     for i, w, target, index in valid:
-        if i not in used and target.code in linter.enabled and "OL006" in linter.enabled:
+        if i not in used and not crashed and target.code in linter.enabled and "OL006" in linter.enabled:
             scope = f" on order {w.order!r}" if w.order else ""
             why = ""
             if i in short:

@@ -259,3 +259,26 @@ def test_a_total_a_plugin_describes_badly_is_never_waived_per_order():
     doc = with_waiver(_two_long_steroids(), "XTR001")
     [f] = [f for f in linter.lint_document(Document(source="t", data=doc, text=None)).findings if f.code == "XTR001"]
     assert f.suppressed is not None
+
+
+def test_a_waiver_of_a_rule_that_crashed_is_not_said_to_suppress_nothing():
+    # OL000 (the check crashed or ran out of time) beside OL006 'suppresses no finding' invited
+    # deleting a waiver that was still needed.
+    import json as _json
+
+    from conftest import EXAMPLES
+    from orderlint.engine import Linter
+
+    doc = _json.loads((EXAMPLES / "regimens" / "ILD102-waived.json").read_text())
+    linter = Linter()
+    before = linter.lint_data(doc)
+    assert any(f.code == "ILD102" and f.suppressed is not None for f in before.findings)
+
+    def crash(reg, opts):
+        raise RuntimeError("boom")
+
+    object.__setattr__(linter.by_code["ILD102"], "check", crash)
+    linter._dispatch.clear()
+    linter._todo.clear()
+    after = linter.lint_data(doc)
+    assert [f.code for f in after.findings if f.code in ("OL000", "OL006")] == ["OL000"]
