@@ -830,6 +830,20 @@ _READ_WORD_RE = re.compile(r"[a-z]+")
 _STILL_TO_COME = re.compile(r"\b(?:outstanding|due|not yet \w+|results?)\b")
 
 
+def _no_result_given(text: str, ordered: bool) -> bool:
+    """_gave_no_result, remembered: a stream repeats few result texts ('normal', 'negative')."""
+    key = (text, ordered)
+    hit = _NO_RESULT_SEEN.get(key)
+    if hit is None:
+        if len(_NO_RESULT_SEEN) >= 4096:  # bounded: a stream of ever-new texts
+            _NO_RESULT_SEEN.clear()
+        hit = _NO_RESULT_SEEN[key] = _gave_no_result(text, ordered)
+    return hit
+
+
+_NO_RESULT_SEEN: dict[tuple[str, bool], bool] = {}
+
+
 def _gave_no_result(text: str, ordered: bool) -> bool:
     """Whether a test's result says that no test was done or no result came ('not done',
     'cancelled', 'pending', 'refused', 'specimen hemolyzed', 'see note') and nothing was found: no
@@ -1416,7 +1430,7 @@ def normalize(
             canonicals = vocab.test(t.test)
         if not canonicals:
             continue
-        if t.result is not None and _gave_no_result(t.result, t.status == "ordered"):
+        if t.result is not None and _no_result_given(t.result, t.status == "ordered"):
             continue  # 'not done', 'cancelled', 'refused', 'QNS': no test was done (ILD408 reads it too)
         when = None if t.status == "ordered" else t.date
         stale = t.date if when is None and t.date is not None else None  # an order's own date, if it has one
