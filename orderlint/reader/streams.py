@@ -264,6 +264,10 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 def iter_jsonl(stream: BinaryIO, source: str) -> Iterator[Document]:
-    """One document per non-blank line, in order."""
-    for src, lineno, raw in iter_jsonl_lines(stream, source):
-        yield jsonl_document(src, lineno, raw)
+    """One document per non-blank line, in order; a stream that is not UTF-8 (NotUtf8Error) is one
+    invalid document, so that every input still becomes a result."""
+    try:
+        for src, lineno, raw in iter_jsonl_lines(stream, source):
+            yield jsonl_document(src, lineno, raw)
+    except NotUtf8Error as e:
+        yield Document(source=line_source(source, 1), error=ParseError(str(e.strerror), "", 1, 1), first_line=1)
