@@ -126,7 +126,12 @@ def ref_ild203(reg, opts):
         return
     limit = opts["max-course-days"]
     for o, _ in _ref_non_pulse(reg, reg.active()):
-        if not o.for_ild or not o.course_known:
+        if not o.for_ild:
+            continue
+        if not o.course_known:  # a length that cannot be computed is read as open-ended
+            yield Hit(f"{o.describe()}: its course length cannot be computed, so it is read as open-ended at ILD "
+                      "progression (long-term glucocorticoids: strong recommendation against)",
+                      f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index, render(FIX_203, opts))
             continue
         if o.course_days is None:
             yield Hit(f"{o.describe()} has an open-ended course at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/frequency", o.index, render(FIX_203, opts))
@@ -405,6 +410,17 @@ def _ref_dose_check(reg, opts, by_drug, above, alone=None):
                 continue
             value = _ref_amount(reg, o, lim)
             if value is None:
+                # no schedule: one administration above a maximum per day or per week is above it
+                one = reg.amount(o, lim.basis, "admin")
+                if (above and lim.per in ("day", "week") and o.per_day is None and not o.single and one is not None
+                        and round(one, 2) > opts[lim.option]):
+                    if alone is not None:
+                        alone.add((o.index, lim.option))
+                    unit = lim.basis.replace("m2", "m²")
+                    yield Hit(f"{o.describe()}: one administration = {fmt(round(one, 2))} {unit} > {fmt(opts[lim.option])} "
+                              f"{unit}{_PER_TEXT[lim.per]}, the maximum for {lim.drug}, whatever its frequency"
+                              + (f" by route {o.route}" if lim.routes and o.route is not None else ""),
+                              f"{o.pointer}/dose", o.index)
                 continue
             # given less often than daily: a daily maximum is of the day it is given
             intermittent = above and lim.per == "day" and o.per_day is not None and 0 < o.per_day < 1 - 1e-9 and not o.single
@@ -588,7 +604,13 @@ def ref_ild502(reg, opts):
 
 def ref_ild503(reg, opts):
     for o in reg.active("cyclophosphamide"):
-        if not o.course_known:
+        at = f"{o.pointer}/doses" if o.doses is not None else f"{o.pointer}/duration"
+        if not o.course_known:  # read as open-ended, unless its IV administrations alone are too many
+            if o.route == "iv" and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
+                why = f"{o.administrations} administrations > {opts['iv-max-administrations']}"
+            else:
+                why = "its course length cannot be computed, so it is read as open-ended"
+            yield Hit(f"{o.describe()} course is too long: {why}", at, o.index, render(FIX_503, opts))
             continue
         if o.course_days is None:
             yield Hit(

@@ -307,8 +307,10 @@ def _waiver_only_changes_suppressed(doc, data, totals):
     target = data.draw(st.sampled_from(waivable), label="waived finding")
     # regimen-format.md 2nd ed. (waivers): OL002 and OL003 may be waived only per order.
     per_order = target.code in ("OL002", "OL003")
-    assume(target.order is not None or not per_order)
-    scoped = target.order is not None and (per_order or data.draw(st.booleans(), label="scoped to the order"))
+    # A waiver names an order by its id (an order without one is OL005: its position is no id).
+    named = target.order is not None and target.order in {o.get("id") for o in doc["orders"]}
+    assume(named or not per_order)
+    scoped = named and (per_order or data.draw(st.booleans(), label="scoped to the order"))
     waiver = {"rule": target.code, "reason": "agreed at the ILD MDT, see note", "approved_by": "Dr. Test"}
     if scoped:
         waiver["order"] = target.order
