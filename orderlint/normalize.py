@@ -972,6 +972,10 @@ _OF_THE_VALUE = frozenset({"activity", "level", "levels", "value", "values", "re
 #: Units that may stand between a value and the reading after it ('0.31 S/CO negative').
 _UNITS = re.compile(r"\b(?:m?iu/m?l|u/m?l|u/g(?: ?hb)?|s/co|iu/l|ng/ml|mm|index|ratio|spots?|induration)\b|[\s()\[\]:=-]")
 _WILD_TYPE = re.compile(r"\*1/\*1(?!\d)")  # TPMT's normal genotype (not *1/*16)
+#: A diplotype written with star alleles ('*1/*3A', '*3A / *3C'), and the *1 allele (its suballeles
+#: *1A, *1S are normal function too).
+_STAR_PAIR = re.compile(r"\*(\d+[a-z]?)\s*/\s*\*(\d+[a-z]?)")
+_NORMAL_ALLELE = re.compile(r"1[a-z]?")
 _DEFICIENCY_NOT_FOUND = re.compile(r"\bdeficien\w*\s*(?:screen\w*|test\w*)?\s*[:=-]?\s*(?:not detected|not present|"
                                    r"not found|none detected|negative|neg|absent)\b")
 #: The words of a reading: after the last of them, a measurement is read by no word.
@@ -1017,6 +1021,14 @@ def _reading(result: str, activity: bool = False) -> str:
         text = _without_anti_hbs(text)
     if "control" in text:
         text = _CONTROL_OK.sub(_GONE, text)
+    if activity and "*" in text:
+        # A TPMT/NUDT15 genotype with an allele other than *1 is the finding, whatever word stands
+        # beside it ('normal (*1/*3A)' read normal): one such allele is an intermediate metabolizer
+        # (read as 'intermediate' is, indeterminate), two a poor one (CPIC 2018, clinical-facts.md S26).
+        other = max((2 - bool(_NORMAL_ALLELE.fullmatch(a)) - bool(_NORMAL_ALLELE.fullmatch(b))
+                     for a, b in _STAR_PAIR.findall(text)), default=0)
+        if other:
+            return "positive" if other == 2 else "indeterminate"
     if activity and "deficien" in text:
         text = _DEFICIENCY_NOT_FOUND.sub("normal", text)
     said: list[tuple[str, str]] = []  # (clause, its reading) of every clause read

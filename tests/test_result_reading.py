@@ -113,6 +113,10 @@ def test_negative_screens_read_negative(text):
     ("G6PD: not deficient.", "negative"),
     ("G6PD normal. Tested 11/20.", "negative"),
     ("TPMT *1/*3 intermediate", "indeterminate"),
+    # A genotype with an allele other than *1 is the finding whatever word stands beside it (CPIC 2018):
+    # 'normal (*1/*3A)' read normal.
+    ("TPMT: normal (*1/*3A)", "indeterminate"), ("TPMT *3A/*3C normal", "positive"), ("NUDT15 *1/*3", "indeterminate"),
+    ("TPMT: normal (*1/*1)", "negative"),
 ])
 def test_enzyme_activity_readings(text, reading):
     assert result_reading(text, True) == reading
