@@ -755,7 +755,10 @@ class Regimen:
                     before = older.get(assay)
                     if before is None or when > before[0]:
                         older[assay] = (when, result)
-            if not self._within(when, window):
+            if not self._within(when, window) and not (
+                    (self.as_of - when).days < 0 and result_reading(result, activity) in ("positive", "indeterminate")):
+                # (A result dated after as_of that reads positive is kept: a date entered wrongly, or a
+                # replay before it, never hides an anti-HBc 'reactive'; a later negative is no result yet.)
                 continue
             best = latest.get(assay)
             if best is None or when > best[0] or (
