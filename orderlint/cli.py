@@ -885,9 +885,9 @@ def _skipped_config() -> Optional[str]:
     """The configuration file discovery would have read, when ORDERLINT_NO_CONFIG kept it from
     being read (only `orderlint config` looks: a site's file is never dropped unseen, and `check`
     does not search for a file it will not read)."""
-    from orderlint.config import NO_CONFIG_ENV, ConfigError, find_config
+    from orderlint.config import ConfigError, config_discovery_off, find_config
 
-    if os.environ.get(NO_CONFIG_ENV) is None:
+    if not config_discovery_off():
         return None
     try:
         found = find_config()
