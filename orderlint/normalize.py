@@ -12,6 +12,7 @@ import datetime as _dt
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, Iterable, KeysView, Mapping, Optional, Sequence, Union
 
@@ -833,21 +834,8 @@ _READ_WORD_RE = re.compile(r"[a-z]+")
 _STILL_TO_COME = re.compile(r"\b(?:outstanding|due|not yet \w+|results?)\b")
 
 
+@lru_cache(maxsize=4096)  # a stream repeats few result texts ('normal', 'negative')
 def _no_result_given(text: str, ordered: bool) -> bool:
-    """_gave_no_result, remembered: a stream repeats few result texts ('normal', 'negative')."""
-    key = (text, ordered)
-    hit = _NO_RESULT_SEEN.get(key)
-    if hit is None:
-        if len(_NO_RESULT_SEEN) >= 4096:  # bounded: a stream of ever-new texts
-            _NO_RESULT_SEEN.clear()
-        hit = _NO_RESULT_SEEN[key] = _gave_no_result(text, ordered)
-    return hit
-
-
-_NO_RESULT_SEEN: dict[tuple[str, bool], bool] = {}
-
-
-def _gave_no_result(text: str, ordered: bool) -> bool:
     """Whether a test's result says that no test was done or no result came ('not done',
     'cancelled', 'pending', 'refused', 'specimen hemolyzed', 'see note') and nothing was found: no
     number and no reading word. Such a test is no test done for the rules that ask for one
