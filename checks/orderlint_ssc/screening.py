@@ -332,7 +332,11 @@ _PASSING = frozenset({"pregnancy"})
         "written on an ordered test (which has none yet) is read unless it reads negative or says it is pending: a "
         "negative there never hides an earlier positive, 'pending' is no result, and 'hCG 1520 mIU/mL' is read. "
         "A test on file with no result stated counts only when no other result of that test states one (a "
-        "DiagnosticReport beside its Observation)."
+        "DiagnosticReport beside its Observation). A result dated after as_of counts when it reads positive or "
+        "indeterminate (a negative so dated is no result yet). A TPMT or NUDT15 genotype reads by its star "
+        "alleles, whatever word stands beside it: one allele other than *1 (an intermediate metabolizer, CPIC) "
+        "indeterminate, two positive ('normal (*1/*3A)' is indeterminate). A result that says only that no test "
+        "was done ('not done', 'cancelled', 'refused') is no test done for ILD401-ILD405."
     ),
     fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated, another drug chosen for low TPMT or G6PD activity) and waive this with the reason, or record the later negative result in words ('negative').",
     options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
