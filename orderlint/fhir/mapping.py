@@ -574,9 +574,7 @@ class _Mapper:
             group = r.get("resourceType") in _ORDER_GROUPS
             choices = group and _has_choices(r)
             subject = r.get("subject") if "subject" in r else r.get("patient")
-            v = r["contained"]
-            items = [(_p(x.ptr, "contained", i), c) for i, c in enumerate(v)] if isinstance(v, list) else [(_p(x.ptr, "contained"), v)]
-            for cptr, c in items:  # (the reading of the order notes a shape repair of `contained`)
+            for cptr, c in _contained_items(r, x.ptr):  # (the reading of the order notes a shape repair of `contained`)
                 if not isinstance(c, dict):
                     continue
                 crt = c.get("resourceType")
@@ -1797,10 +1795,10 @@ class _Mapper:
         out = []
         host = self._hosts.get(ptr)
         for owner, optr in ((r, ptr),) + ((host,) if host is not None else ()):
-            v = owner.get("contained")  # (its shape repair, if any, is noted where the order is read)
-            for i, c in enumerate(v) if isinstance(v, list) else ((None, v),):
+            # (its shape repair, if any, is noted where the order is read)
+            for cptr, c in _contained_items(owner, optr):
                 if isinstance(c, dict) and c.get("resourceType") == rtype and c.get("id") == rid:
-                    out.append((c, _p(optr, "contained") if i is None else _p(optr, "contained", i)))
+                    out.append((c, cptr))
         return out
 
     def _taper(self, ptr: str, label: str, made: list[tuple[int, dict, Any]]) -> None:
@@ -2506,6 +2504,17 @@ _CONDITION_STATUSES = (
 _REGIMEN_ONLY_FIELDS = frozenset({"orderlint", "kind", "as_of", "indication", "orders", "history", "tests", "waivers"})
 #: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
 _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
+def _contained_items(r: dict, ptr: str) -> list[tuple[str, Any]]:
+    """(pointer, item) of each resource ``r`` contains: `contained` is an array, or one object as
+    some senders write it (an object is read as the one item, at ``ptr/contained``)."""
+    v = r.get("contained")
+    if v is None:
+        return []
+    if isinstance(v, list):
+        return [(_p(ptr, "contained", i), c) for i, c in enumerate(v)]
+    return [(_p(ptr, "contained"), v)]
+
+
 #: Resources whose contained medication orders are read as orders (``_Mapper._with_contained``).
 _CONTAINERS = _ORDER_GROUPS | {"MedicationRequest", "MedicationStatement"}
 #: RequestGroup action selectionBehavior codes that make its sub-actions alternatives.
