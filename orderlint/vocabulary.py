@@ -569,8 +569,7 @@ class Vocabulary:
         key = name_key(cleaned)
         name = self._names.get(key)
         if name is not None:
-            designated = _designated_strength(cleaned, _DESIGNATED_STRENGTHS[name]) if name in _DESIGNATED_STRENGTHS else None
-            return Resolution(self.drugs[name], (), designated, self._name_route.get(key), key)
+            return Resolution(self.drugs[name], (), _designated_for(name, cleaned), self._name_route.get(key), key)
         # Bracketed and parenthesized parts: '... [CellCept]', 'Solu-Medrol (methylprednisolone)'.
         notes = [a or b for a, b in _BRACKET_RE.findall(cleaned)]
         main = _BRACKET_RE.sub(" ", cleaned) if notes else cleaned
@@ -593,8 +592,8 @@ class Vocabulary:
                     res = Resolution(merged, route=res.route or other.route, core=res.core)
         if res.drug is None:
             return res
-        if strength is None and res.drug.name in _DESIGNATED_STRENGTHS:
-            strength = _designated_strength(main, _DESIGNATED_STRENGTHS[res.drug.name])
+        if strength is None:
+            strength = _designated_for(res.drug.name, main)
         return Resolution(res.drug, (), strength, res.route, res.core)
 
     def _read(self, text: str) -> Resolution:
@@ -898,6 +897,12 @@ def _one_edit(a: str, b: str) -> bool:
     if la == lb:
         return a[i + 1:] == b[i + 1:] or (i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:])
     return a[i + 1:] == b[i:] if la > lb else a[i:] == b[i + 1:]
+
+
+def _designated_for(name: str, text: str) -> Optional[tuple[float, str, str]]:
+    """The strength a designator in ``text`` gives a product of ingredient ``name`` ('DS', 'SS'), if any."""
+    designators = _DESIGNATED_STRENGTHS.get(name)
+    return None if designators is None else _designated_strength(text, designators)
 
 
 def _designated_strength(text: str, designators: tuple[tuple[frozenset[str], float], ...]) -> Optional[tuple[float, str, str]]:
