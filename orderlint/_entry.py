@@ -117,6 +117,15 @@ class EntryPoint:
         return f"EntryPoint(name={self.name!r}, value={self.value!r}, group={self.group!r})"
 
 
+class UnreadableEntryPoints(Exception):
+    """An installed distribution's entry_points.txt that cannot be read: the plugins it may declare
+    cannot be known."""
+
+    def __init__(self, path: str, error: BaseException) -> None:
+        why = getattr(error, "strerror", None) or type(error).__name__
+        super().__init__(f"cannot read {path} ({why}), so the orderlint plugins it may declare cannot be loaded")
+
+
 def _group_entries(text: str, group: str) -> list[tuple[str, str]]:
     """``name = value`` lines of one ``[group]`` section, parsed as importlib.metadata parses them."""
     out = []
@@ -173,11 +182,15 @@ def entry_points(group: str) -> list[Any]:
             path = os.path.join(folder, child)
             if not os.path.isdir(path):
                 continue  # an .egg-info file: no entry points
+            listing = os.path.join(path, "entry_points.txt")
             try:
-                with open(os.path.join(path, "entry_points.txt"), encoding="utf-8") as f:
+                with open(listing, encoding="utf-8") as f:
                     text = f.read()
-            except OSError:
-                continue
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # a distribution without entry points
+            except (OSError, UnicodeDecodeError) as e:
+                # Skipped, the orderlint plugins it may declare would not load, without a word.
+                raise UnreadableEntryPoints(listing, e) from None
             if f"[{group}]" not in text.replace(" ", ""):
                 continue
             dist = _Dist(path)

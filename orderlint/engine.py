@@ -45,8 +45,29 @@ class PluginLoadError(Exception):
 
 
 def _describe_exc(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__
+    name = _safe_text(lambda: type(e).__name__) or "an exception"
+    said = _safe_text(lambda: str(e))
+    if said is None:  # a plugin's exception whose __str__ raised (SystemExit(0) ended the run, exit 0)
+        return f"{name} (its message could not be read)"
+    text = said.strip().splitlines()
+    return f"{name}: {text[0]}" if text else name
+
+
+def _safe_text(make: Callable[[], Any]) -> Optional[str]:
+    """``make()`` as a str, or None if it raises anything but KeyboardInterrupt: the words of an
+    error message built from a plugin's object (its __str__, __repr__) must not end the run."""
+    try:
+        text = make()
+        return text if type(text) is str else None
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # noqa: BLE001 - SystemExit included: it would end the run as a pass
+        return None
+
+
+def _safe_repr(obj: Any, limit: int = 80) -> str:
+    text = _safe_text(lambda: repr(obj))
+    return f"an object of type {_safe_text(lambda: type(obj).__name__) or '?'} (not printable)" if text is None else text[:limit]
 
 
 class _CheckTimeout(BaseException):
@@ -246,9 +267,14 @@ class Linter:
         builtin: set[str] = set()
         if use_entry_points:
             # The installed distributions' entry_points.txt, read without a full importlib.metadata scan.
-            from orderlint._entry import entry_points
+            from orderlint._entry import UnreadableEntryPoints, entry_points
 
-            for ep in sorted(entry_points(ENTRY_POINT_GROUP), key=lambda e: e.name):
+            try:
+                found = entry_points(ENTRY_POINT_GROUP)
+            except UnreadableEntryPoints as e:
+                errors.append(str(e))
+                found = []
+            for ep in sorted(found, key=lambda e: e.name):
                 label = _ep_label(ep)
                 try:
                     obj = ep.load()
@@ -257,13 +283,22 @@ class Linter:
                         raise
                     errors.append(f"plugin {label} failed to load: {_describe_exc(e)}")
                     continue
-                if getattr(getattr(ep, "dist", None), "name", None) == "orderlint":
+                ours = getattr(getattr(ep, "dist", None), "name", None) == "orderlint"
+                if ep.name == "orderlint" and not ours:
+                    # The core's own name: taken, its checks would read the shared regimen and
+                    # change what the other rules see, and `explain` would show them as orderlint's.
+                    errors.append(f"plugin {label} failed to load: the name 'orderlint' is orderlint's own; "
+                                  "give the entry point another name")
+                    continue
+                if ours:
                     builtin.add(ep.name)
                 try:
                     pm.register(obj, name=ep.name)
                 except BaseException as e:  # pluggy rejects malformed hook implementations
                     _reraise_interrupt(e)
                     errors.append(f"plugin {label} failed to load: {_describe_exc(e)}")
+                else:
+                    _no_hooks(pm, obj, label, errors)
         for i, obj in enumerate(extra):
             name = getattr(obj, "__name__", None) or f"{type(obj).__name__}-{i}"
             try:
@@ -271,6 +306,8 @@ class Linter:
             except BaseException as e:
                 _reraise_interrupt(e)
                 errors.append(f"plugin {name!r} failed to load: {_describe_exc(e)}")
+            else:
+                _no_hooks(pm, obj, repr(name), errors)
         try:
             pm.check_pending()
         except BaseException as e:
@@ -282,7 +319,7 @@ class Linter:
             try:
                 pack = impl.function()
                 if not isinstance(pack, Pack):
-                    raise TypeError(f"returned {pack!r:.80}, not an orderlint.rules.Pack")
+                    raise TypeError(f"returned {_safe_repr(pack)}, not an orderlint.rules.Pack")
             except BaseException as e:
                 _reraise_interrupt(e)
                 errors.append(f"plugin {impl.plugin_name!r} failed in orderlint_pack: {_describe_exc(e)}")
@@ -328,7 +365,7 @@ class Linter:
                 continue
             for r in contributed:
                 if not isinstance(r, Rule) or not callable(r.check):
-                    errors.append(f"plugin {impl.plugin_name!r} returned {r!r}, which is not a rule declared with @rule")
+                    errors.append(f"plugin {impl.plugin_name!r} returned {_safe_repr(r)}, which is not a rule declared with @rule")
                     continue
                 for key, seen in ((r.code, seen_codes), (r.name, seen_names)):
                     if key in seen:
@@ -464,22 +501,29 @@ class Linter:
                     raise ConfigError(f"{r.code} ({r.name}) cannot be ignored: a crash or an invalid document always counts")
             named = len(hits) == 1 and (sel.strip().upper() == hits[0].code or sel.strip().lower() == hits[0].name)
             enabled -= {r.code for r in hits if r.code not in ALWAYS_ON and (named or r.code not in NAMED_OFF_ONLY)}
-        # A selection that leaves no rule of any installed pack checks nothing while still
-        # reporting documents as checked: refuse it rather than pass everything.
-        packs: dict[str, list[str]] = {}
+        # A selection that leaves a condition an installed pack covers without one of its rules
+        # checks nothing of those documents while still reporting them as checked: refuse it
+        # rather than pass everything. Each condition on its own: with a pack for another condition
+        # installed, ignoring every SSc-ILD rule was accepted.
+        covered: dict[str, set[str]] = {}  # condition -> the packs with rules for it
+        live: set[str] = set()
         for r in self.rules:
-            if r.plugin != "orderlint":
-                packs.setdefault(r.plugin, []).append(r.code)
-        if packs and not any(code in enabled for codes in packs.values() for code in codes):
+            if r.plugin != "orderlint" and r.conditions:
+                for c in {canonical_condition(c) for c in r.conditions}:
+                    covered.setdefault(c, set()).add(r.plugin)
+                    if r.code in enabled:
+                        live.add(c)
+        idle = sorted(set(covered) - live)
+        if idle:
             how = []
             if s.select is not None:
                 how.append(f"select = {list(s.select)!r}")
             if s.ignore:
                 how.append(f"ignore = {list(s.ignore)!r}")
-            names = ", ".join(sorted(packs))
+            names = ", ".join(sorted({p for c in idle for p in covered[c]}))
             raise ConfigError(
-                f"no rule of pack {names} would run with {' and '.join(how) or 'this selection'}; "
-                "select at least one of its rules"
+                f"no rule of pack {names} would run with {' and '.join(how) or 'this selection'}, so documents of "
+                f"condition {', '.join(idle)} would be reported as checked by none of its rules; select at least one of them"
             )
         self.enabled = frozenset(enabled | ALWAYS_ON)
         self.severity: dict[str, str] = {r.code: r.severity for r in self.rules}
@@ -666,7 +710,9 @@ class Linter:
                 (r if r.plugin in self._builtin else dataclasses.replace(r, check=self._isolated(r.check)),
                  self._triggers[r.code], self._frozen_options[r.code]) for r in self.rules
                 if r.code in self.enabled and r.check is not None
-                and (r.conditions is None or condition in r.conditions)
+                # Both as canonical_condition reads them: a pack declaring 'SSc-PAH' covered the
+                # document's 'ssc-pah' (Linter.conditions) yet ran none of its rules on it.
+                and (r.conditions is None or condition in {canonical_condition(c) for c in r.conditions})
                 and r.code not in ENGINE_CODES  # produced by the stages, not by a check
             ]
         return table
@@ -795,6 +841,9 @@ class Linter:
         # thread: signals are handled there only, so in another thread (an embedding server) checks
         # run without a time limit.
         timed = self._timeout > 0 and self._can_time()
+        # Elsewhere (a server's worker thread) a check cannot be stopped, but one that ran past the
+        # limit is still said when the checks return (the limit is a promise, not only a stop).
+        began = time.monotonic() if not timed and self._timeout > 0 else 0.0
         # The rule running should the time limit strike (the first one, should it strike before any):
         # the loop variable itself, no enumerate() per rule; its position is found only on a timeout.
         r = todo[0][0]
@@ -808,14 +857,18 @@ class Linter:
                     try:
                         for hit in r.check(reg, opts):
                             if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str) or (
-                                    hit.order is not None and (hit.order.__class__ is not int or hit.order < 0)):
-                                raise TypeError(f"returned a malformed finding {hit!r:.80}")
+                                    hit.order is not None and (hit.order.__class__ is not int or hit.order < 0)) or (
+                                    hit.pointer and hit.pointer[0] != "/") or (hit.fix is not None and hit.fix.__class__ is not str):
+                                # A fix that is no text broke the JSON report after other documents' output
+                                # had been written; a pointer that is no JSON Pointer was placed at 1:1.
+                                raise TypeError(f"returned a malformed finding {_safe_repr(hit)}")
                             f = self._finding(r.code, hit.message, hit.pointer, _ref(reg, hit.order), doc, fix=hit.fix)
-                            findings.append(f)
                             if hit.also:
+                                others = _other_orders(hit.also, len(reg.orders))
                                 if also is None:
                                     also = {}
-                                also[id(f)] = tuple(hit.also)
+                                also[id(f)] = others
+                            findings.append(f)
                     except (KeyboardInterrupt, _CheckTimeout):
                         raise
                     except BaseException as e:  # fail closed: SystemExit, CancelledError, GeneratorExit too
@@ -824,6 +877,14 @@ class Linter:
                             f"rule {r.code} ({r.name}, from {r.plugin}) crashed on document {doc_id!r}: {_describe_exc(e)}",
                             "", None, doc,
                         ))
+                if began and time.monotonic() - began > self._timeout:
+                    findings.append(self._finding(
+                        "OL000",
+                        f"the checks of document {doc_id!r} ran {time.monotonic() - began:.1f} s, past the time "
+                        f"limit of {_fmt_seconds(self._timeout)} s per document (check-timeout); outside the main thread "
+                        "a check cannot be stopped, so the run waited for it",
+                        "", None, doc,
+                    ))
                 if timed and _WATCHDOG.ends <= time.monotonic():
                     # Past the deadline, yet every check returned: one caught the stop (a bare except)
                     # or replaced the signal's handler, and its answer may be the one a stop left.
@@ -912,6 +973,24 @@ def _close_match(word: str, pool: list[str], cutoff: float) -> list[str]:
 
 def _result(source: str, doc_id: Optional[str], status: str, condition: Optional[str], findings: list) -> Result:
     return Result(source, doc_id, cast("Status", status), condition, findings)
+
+
+def _no_hooks(pm: Any, obj: Any, label: str, errors: list[str]) -> None:
+    """A registered plugin with no orderlint hook implementation (@orderlint.hookimpl forgotten,
+    or another project's marker) contributes nothing: a load error, never a pack that checks
+    nothing without a word."""
+    if not pm.get_hookcallers(obj):
+        errors.append(f"plugin {label} failed to load: it implements no orderlint hook (orderlint_rules, "
+                      "orderlint_vocabulary, orderlint_pack), each marked with orderlint.hookimpl")
+
+
+def _other_orders(also: Any, count: int) -> tuple[int, ...]:
+    """Hit.also as a tuple of order indices, each an index of one of the ``count`` orders."""
+    out = tuple(also)
+    for i in out:
+        if i.__class__ is not int or not 0 <= i < count:
+            raise TypeError(f"returned a finding whose 'also' names {_safe_repr(i)}, not the index of an order")
+    return out
 
 
 def _ref(reg: Any, idx: Optional[int]) -> Optional[str]:
