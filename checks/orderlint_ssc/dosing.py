@@ -224,18 +224,21 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                               f"{o.pointer}/dose", o.index)
                     continue
             x = _weekly(o, v) if weekly else v
-            intermittent = (above and lim.per == "day" and o.per_day is not None and 0 < o.per_day < 1 - 1e-9
-                            and not o.single)
-            if intermittent:
-                # Given less often than daily: a maximum per day is of the day it is given, as the
-                # weekly one is of the most in any 7 days (MMF 21 g once a week averaged 3000 mg/day).
-                x = v / o.per_day  # type: ignore[operator]  # per_day checked above
+            when = ""
+            if above and lim.per == "day":
+                # A maximum per day is of the day with most administrations, as the weekly one is of
+                # the most in any 7 days: MMF 21 g once a week averaged 3000 mg/day, 2000 mg q16h
+                # (twice on some days) too.
+                x, when = _on_one_day(o, v)
             if four_weeks:
                 n = _in_four_weeks(o)
-                if n is None or n == 1:
-                    # No schedule (OL003 says so), or one administration in 4 weeks: the maximum per
-                    # administration judges it, once.
-                    continue
+                if n is None:
+                    continue  # no schedule: OL003 says so
+                if n == 1:
+                    # One administration in 4 weeks: the maximum per administration judges it, once;
+                    # the 4-week one too where a site set it lower (700 mg/m2 q4w passed a 600 in 4 weeks).
+                    if v > _admin_bound(by_drug, lim, opts):
+                        continue
                 x = v * n
             bound = opts[lim.option]
             # The limit compares round(x, 2), as messages print it. Below 1e12, round(x, 2) is within
@@ -249,7 +252,7 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                     if alone is None:
                         alone = set()
                     alone.add((o.index, lim.option))
-                yield _hit(reg, o, lim, value, bound, above, " on the day it is given" if intermittent else "")
+                yield _hit(reg, o, lim, value, bound, above, when)
     if limited is not None and len(limited) > 1:
         names = {o.drug.name for o in limited}  # type: ignore[union-attr]  # rows found: o.drug is known
         # Only a drug ordered twice, or both forms of mycophenolate, has anything to sum.
@@ -303,6 +306,8 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
                 over.add(o.index)
             if weekly and o.per_day:
                 v = v / (1.0 if o.single else o.per_day)  # per administration: the window counts them
+            elif lim.per == "day":
+                v = _on_one_day(o, v)[0]  # two weekly orders of MMF 1000 and 2500 mg: 3500 mg on a day
             members.append((o, v))
         if len(members) < 2:
             continue
@@ -342,7 +347,7 @@ def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Ord
             amounts = o.amounts
             v = amounts[("mg", "day")] if amounts is not None and ("mg", "day") in amounts else reg.amount(o, "mg", "day")
             if v is not None:
-                members.append((o, v, bound))
+                members.append((o, _on_one_day(o, v)[0], bound))
     share = {o.index: (v, bound) for o, v, bound in members}
     for together in reg.given_together([o for o, _, _ in members]):
         if len({o.name for o in together}) < 2 or all(o.index in over for o in together):
@@ -465,6 +470,27 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
     )
 
 
+def _on_one_day(o: "Order", v: float) -> tuple[float, str]:
+    """(the most of an order given on one calendar day, words saying so or ""), from ``v``, its
+    amount per day on average: ceil(administrations a day) administrations (once a week: one;
+    q16h: two on some days); the average itself for a whole number a day or a single administration."""
+    per_day = o.per_day
+    if o.single or per_day is None or per_day <= 0:
+        return v, ""
+    k = math.ceil(per_day - 1e-9)
+    if k - per_day < 1e-9:
+        return v, ""
+    return v / per_day * k, " on the day it is given" if k == 1 else f" on a day it is given {k} times"
+
+
+def _admin_bound(by_drug: Mapping[str, tuple[_Row, ...]], lim: Limit, opts: Options) -> float:
+    """The maximum per administration of ``lim``'s drug and basis by the routes ``lim`` covers, or
+    infinity if there is none."""
+    bounds = [opts[r.lim.option] for r in by_drug.get(lim.drug, ()) if r.lim.per == "admin" and r.lim.basis == lim.basis
+              and (r.lim.routes is None or lim.routes is None or not set(r.lim.routes).isdisjoint(lim.routes))]
+    return min(bounds) if bounds else math.inf
+
+
 def _one_above(reg: "Regimen", o: "Order", lim: Limit, bound: float) -> Optional[Hit]:
     """ILD501 for an order without a schedule whose one administration is above a maximum per day
     or per week, else None."""
@@ -514,9 +540,13 @@ def _hit(reg: "Regimen", o: "Order", lim: Limit, value: float, bound: float, abo
         "An order over a limit alone has its own finding and is in the sums. Limits per administration are per order, "
         "except for rituximab (no other maximum): its doses on one day add up."
     ),
-    notes=("An order given less often than daily is judged by a daily maximum on the day it is given (MMF 21 g weekly is not "
-           "3000 mg/day). An order without a schedule (prn, as directed, no frequency: OL003) whose one administration is "
-           "above a maximum per day or per week fires: that administration is given on some day, whatever the frequency."),
+    notes=("A daily maximum judges the day with most administrations: an order given less often than daily on the day it "
+           "is given (MMF 21 g weekly is not 3000 mg/day), one given a number of times a day that is not whole on its fuller "
+           "days (MMF 2000 mg q16h: 4000 mg on every other day), in a sum over orders too, and for bare mycophenolate. "
+           "An order without a schedule (prn, as directed, no frequency: OL003) whose one administration is "
+           "above a maximum per day or per week fires: that administration is given on some day, whatever the frequency. "
+           "One administration in 4 weeks is judged by the 4-week maximum as well, where a site set it below the "
+           "maximum per administration."),
     fix="Reduce the dose to the maximum or below; check the unit (g versus mg) and the frequency.",
     options={l.option: _option(l, "maximum") for l in MAXIMA},
     conditions=CONDITION,
@@ -558,13 +588,21 @@ def _bare_mycophenolate(reg: "Regimen", opts: Options, active: Sequence["Order"]
     daily: dict[int, float] = {}
     over: set[int] = set()
     for o in family:
+        is_bare = o.drug is not None and o.drug.name == _BARE
         v = reg.amount(o, "mg", "day")
         if v is None:
+            one = reg.amount(o, "mg", "admin") if is_bare and o.per_day is None and not o.single else None
+            if one is not None and round(one, 2) > larger:
+                # No schedule (prn, none: OL003 says so), yet one administration is above the daily maximum.
+                over.add(o.index)
+                yield Hit(f"{o.describe()}: one administration = {fmt(round(one, 2))} mg > {fmt(larger)} mg/day, "
+                          f"whatever its frequency; {shown_limit}", f"{o.pointer}/dose", o.index)
             continue  # OL003 says why
+        v, when = _on_one_day(o, v)  # the day with most administrations (6000 mg weekly averaged 857 mg/day)
         daily[o.index] = v
-        if o.drug is not None and o.drug.name == _BARE and round(v, 2) > larger:
+        if is_bare and round(v, 2) > larger:
             over.add(o.index)
-            yield Hit(f"{o.describe()} = {fmt(round(v, 2))} mg/day > {fmt(larger)} mg/day, {shown_limit}",
+            yield Hit(f"{o.describe()} = {fmt(round(v, 2))} mg/day{when} > {fmt(larger)} mg/day, {shown_limit}",
                       f"{o.pointer}/dose", o.index)
     counted = [o for o in family if o.index in daily]
     if len(counted) < 2:
