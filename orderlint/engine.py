@@ -253,7 +253,9 @@ class Linter:
         self._lookback = MappingProxyType(dict(self.settings.lookback_days))
         self._timeout = float(self.settings.check_timeout)
         # Evaluation date when a document gives none: fixed once per run, so one run is consistent.
-        self._as_of = self.settings.as_of or _dt.date.today()
+        as_of = self.settings.as_of
+        # A datetime given in code is its date: compared with a document's dates, it raised (OL000).
+        self._as_of = (as_of.date() if isinstance(as_of, _dt.datetime) else as_of) or _dt.date.today()
 
     # ------------------------------------------------------------------ loading
     def _load(self, use_entry_points: bool, extra: list[Any]) -> None:

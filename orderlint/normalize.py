@@ -39,10 +39,16 @@ COUNT_UNITS = {"tablet": "tablet", "tablets": "tablet", "tab": "tablet", "capsul
                "capsules": "capsule", "cap": "capsule", "ml": "mL"}
 
 ROUTES = {
-    "oral": "oral", "po": "oral", "p.o.": "oral", "by mouth": "oral", "enteral": "oral",
-    "iv": "iv", "i.v.": "iv", "intravenous": "iv", "ivpb": "iv",
+    "oral": "oral", "po": "oral", "p.o.": "oral", "by mouth": "oral", "enteral": "oral", "orally": "oral",
+    "iv": "iv", "i.v.": "iv", "intravenous": "iv", "ivpb": "iv", "intravenously": "iv",
+    # How order entry writes an IV administration: read as unknown (OL003), tocilizumab by any of
+    # them was never named by ILD103. ("infusion" alone stays unknown: it may be subcutaneous.)
+    "iv infusion": "iv", "intravenous infusion": "iv", "iv push": "iv", "ivp": "iv", "iv piggyback": "iv",
+    "iv drip": "iv", "iv bolus": "iv", "intravenous injection": "iv", "iv injection": "iv",
     "sc": "sc", "s.c.": "sc", "subcutaneous": "sc", "subcut": "sc", "sq": "sc", "subq": "sc",
-    "im": "im", "i.m.": "im", "intramuscular": "im",
+    "subcutaneously": "sc", "subcutaneous injection": "sc", "sc injection": "sc",
+    "im": "im", "i.m.": "im", "intramuscular": "im", "intramuscularly": "im", "intramuscular injection": "im",
+    "im injection": "im",
     "inhaled": "inhaled", "inhalation": "inhaled", "inh": "inhaled", "neb": "inhaled",
     "nebulized": "inhaled", "nebulised": "inhaled", "aerosolized": "inhaled",
     "topical": "topical", "cutaneous": "topical", "transdermal": "topical",
@@ -113,8 +119,15 @@ def parse_frequency(freq: Union[str, StructuredFrequency, None]) -> tuple[Option
 
 
 def _route(text: str) -> Optional[str]:
-    """Canonical route of a route as written; None when unknown."""
-    return ROUTES.get(text) or ROUTES.get(clean_name(text))
+    """Canonical route of a route as written ('Oral route', as SNOMED CT displays name them, too);
+    None when unknown."""
+    found = ROUTES.get(text)
+    if found is None:
+        key = clean_name(text)
+        found = ROUTES.get(key)
+        if found is None and key.endswith(" route"):
+            found = ROUTES.get(key[: -len(" route")])
+    return found
 
 
 def _unit_key(text: str) -> str:
@@ -1368,6 +1381,7 @@ def normalize(
     all_new = True  # every one of them new: then Regimen.new() reads the same table as active()
     premeds = False  # an active order is premedication by its purpose and course
     resolved = vocab._cache  # vocab.drug()'s table of names as written
+    as_of = doc.as_of or as_of
     for i, od in enumerate(doc.orders):
         res = resolved.get(od.drug)
         drug = res.drug if res is not None else vocab.drug(od.drug)
@@ -1384,6 +1398,11 @@ def normalize(
                 unknown.append((clash[0], f"/orders/{i}/rxcui", i, clash[1]))
                 drug = None
         o = _order(i, od, drug, vocab)
+        if status == "active" and od.start is not None and od.start > as_of:
+            # 'active' is already being taken (regimen-format.md); one that starts after as_of is not
+            # yet, so it is started: read as new. Read as active, nintedanib starting next month
+            # beside mycophenolate passed ILD102 and the new-drug screening rules.
+            status = o.status = "new"
         orders.append(o)
         if drug is not None and (status == "new" or status == "active"):
             _decide(o, drug, od, plan, weight, bsa, unverifiable, res.route if res is not None else vocab.resolve(od.drug).route,
@@ -1398,7 +1417,6 @@ def normalize(
 
     progressed: set[Drug] = set()
     progression = False
-    as_of = doc.as_of or as_of
     for j, h in enumerate(doc.history):
         # A progression on a drug started after as_of has not happened yet (a planned or mistyped
         # entry): counted, it passed the first-line rules.
@@ -1627,7 +1645,7 @@ def _decide(
         elif name_route is not None and route is not None and route != name_route:
             # 'Aczone' (a topical gel) by mouth: which one is meant is not known. The route given
             # decides the checks, as before; the contradiction is said.
-            reasons.append((f"route {od.route!r} contradicts its name {od.drug!r}, a {name_route} product", "/route"))
+            reasons.append((f"route {od.route!r} contradicts its name {od.drug!r}, {'an' if name_route[0] in 'aeiou' else 'a'} {name_route} product", "/route"))
         if per_day is None and od.frequency is not None:
             reasons.append((unknown_frequency(o), "/frequency"))
         if problem is not None and problem[2]:

@@ -109,6 +109,10 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
             refused = _refused(errors, data) if _refused_alike(errors, data) else None
         else:
             if _valid_as_built(reg, vocab, data):
+                if reg.history:
+                    backwards = _history_backwards(reg)
+                    if backwards:
+                        return None, backwards
                 return reg, []
             reg = None
     problems: list[Problem] = []
@@ -124,6 +128,8 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
         if problem is not None:
             return None, [problem]
     if reg is not None:
+        if reg.history:
+            problems.extend(_history_backwards(reg))
         if len(reg.orders) > 1:  # a set of the ids, walked only when one repeats
             ids = [o.id for o in reg.orders if o.id is not None]
             if len(set(ids)) != len(ids):
@@ -139,6 +145,13 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 hint = _did_you_mean(name.lower(), vocab.tests)
                 problems.append((f"unknown test name {name!r}{hint}", f"/tests/{i}/test"))
     return (reg if not problems else None), problems
+
+
+def _history_backwards(reg: model.Regimen) -> list[Problem]:
+    """OL001 for each history item that stops before it starts: such a period cannot be placed, and
+    read as a progression it switched ILD102 and (through the phase) ILD201 off."""
+    return [(f"history item {j} stops ({h.stop.isoformat()}) before it starts ({h.start.isoformat()})", f"/history/{j}/stop")
+            for j, h in enumerate(reg.history) if h.start is not None and h.stop is not None and h.stop < h.start]
 
 
 def _pydantic() -> tuple[Any, Any, type[ValidationError]]:

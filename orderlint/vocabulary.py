@@ -118,6 +118,9 @@ _FORM_ROUTES = {
     "nasal": "nasal", "rectal": "rectal", "suppository": "rectal", "enema": "rectal",
     "vaginal": "vaginal", "otic": "otic",
     "oral": "oral", "po": "oral", "intravenous": "iv", "subcutaneous": "sc", "intramuscular": "im",
+    # Abbreviated in product names ('Actemra IV'): unread, such a name stated no route, so an order of
+    # it by another route was no contradiction (OL003) and, with no route given, not ILD103's IV.
+    "iv": "iv", "sc": "sc", "im": "im",
 }
 _PER_PIECE = {"tablet": "tablet", "tablets": "tablet", "tab": "tablet", "tabs": "tablet",
               "caplet": "tablet", "capsule": "capsule", "capsules": "capsule", "cap": "capsule",
@@ -574,6 +577,10 @@ class Vocabulary:
         notes = [a or b for a, b in _BRACKET_RE.findall(cleaned)]
         main = _BRACKET_RE.sub(" ", cleaned) if notes else cleaned
         strength = _printed_strength(main)
+        if strength is not None and notes and _other_strength(notes, strength):
+            # '... 250 MG Oral Capsule [CellCept 500 MG]' prints two strengths: neither is taken (a
+            # capsule dose then needs `strength`, OL003), as for two strengths in one name.
+            strength = None
         res = self._read(main)
         if notes:
             candidates = [r for r in (self._read(n) for n in notes) if r.drug is not None or r.ambiguous]
@@ -911,6 +918,26 @@ def _designated_strength(text: str, designators: tuple[tuple[frozenset[str], flo
     said = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])}
     found = {mg for names, mg in designators if not said.isdisjoint(names)}
     return (found.pop(), "mg", "tablet") if len(found) == 1 else None
+
+
+_MG_PER = {"mg": 1.0, "g": 1000.0, "mcg": 0.001}
+
+
+def _other_strength(notes: list[str], strength: tuple[float, str, str]) -> bool:
+    """Whether a bracketed note prints a mass strength other than ``strength``, or one it cannot read."""
+    mg = strength[0] * _MG_PER[strength[1]]
+    for note in notes:
+        for m in _STRENGTH_RE.finditer(note):
+            unit = _MASS_UNITS.get(m.group(2).lower())
+            if unit is None:
+                continue
+            try:
+                value = float(m.group(1).replace(",", "."))
+            except ValueError:
+                return True
+            if _THOUSANDS_RE.match(m.group(1)) or not math.isclose(value * _MG_PER[unit], mg, rel_tol=1e-9):
+                return True
+    return False
 
 
 def _printed_strength(text: str) -> Optional[tuple[float, str, str]]:

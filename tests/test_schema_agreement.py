@@ -158,7 +158,7 @@ _FULL = {
                 "frequency": {"frequency": 2, "period": 1, "period_unit": "d"},
                 "duration": {"value": 6, "unit": "mo"}, "doses": 360, "start": "2026-03-02", "status": "new",
                 "purpose": "ild", "x-source": {"system": "ehr"}}],
-    "history": [{"drug": "cyclophosphamide", "start": "2024-01-01", "stop": "2024-06-01", "outcome": "stable"}],
+    "history": [{"drug": "cyclophosphamide", "start": "2024-01-01", "stop": "2026-06-01", "outcome": "stable"}],
     "tests": [{"test": "cbc", "status": "resulted", "date": "2026-02-20", "result": "normal"}],
     "waivers": [{"rule": "ILD102", "order": "o1", "reason": "reviewed by the ILD board", "approved_by": "dr x",
                  "expires": "2027-01-01"}],
@@ -206,3 +206,29 @@ def test_repeated_order_ids_are_refused_where_the_schema_cannot_say_it():
     reg, problems = validate(doc, VOCAB)
     assert reg is None and [p for _, p in problems] == ["/orders/1/id"]
     assert "unique order ids" in SCHEMA["description"] and "OL001 at the repeat" in _schema_at(("orders",))["properties"]["id"]["description"]
+
+
+@pytest.mark.parametrize("start, stop, refused", [
+    ("2026-02-20", "2016-02-20", True),
+    ("2026-02-20", "2026-02-19", True),
+    ("2026-02-20", "2026-02-20", False),  # a one-day course
+    ("2026-02-20", "2026-02-21", False),
+])
+@pytest.mark.parametrize("prepared", [True, False])
+def test_a_history_item_stopping_before_it_starts_is_refused_where_the_schema_cannot_say_it(start, stop, refused, prepared,
+                                                                                            monkeypatch):
+    # Read as a progression, a period that ends before it begins switched ILD102 and ILD201 off.
+    # Both validators (the prepared one a run starts with, and pydantic's) refuse it.
+    from orderlint import validate as validate_module
+
+    monkeypatch.setattr(validate_module, "_PREPARED", [10**9 if prepared else 0])
+    monkeypatch.setattr(validate_module, "_prepared_first", lambda: prepared)
+    doc = copy.deepcopy(_FULL)
+    doc["history"][0].update(start=start, stop=stop, outcome="progression")
+    assert VALIDATOR.is_valid(doc)
+    reg, problems = validate(doc, VOCAB)
+    if refused:
+        assert reg is None and problems == [(f"history item 0 stops ({stop}) before it starts ({start})", "/history/0/stop")]
+    else:
+        assert reg is not None and problems == []
+    assert "not before start" in _schema_at(("history",))["properties"]["stop"]["description"]

@@ -1,0 +1,66 @@
+"""Readings that let a regimen pass unchecked: routes as order entry writes them, route
+abbreviations in product names, and a product description printing two strengths."""
+
+from __future__ import annotations
+
+import pytest
+
+from orderlint.engine import Linter
+from orderlint.normalize import _route
+from regimen_factory import clean_patient, none_of, only, order
+
+
+@pytest.mark.parametrize("written, route", [
+    ("orally", "oral"),  # regimen-format.md lists it beside po and by mouth; it was an unknown route
+    ("Oral route", "oral"),  # as SNOMED CT displays name routes
+    ("intravenously", "iv"), ("IV infusion", "iv"), ("iv push", "iv"), ("IVP", "iv"), ("IV piggyback", "iv"),
+    ("IV drip", "iv"), ("Intravenous route", "iv"), ("intravenous infusion", "iv"),
+    ("subcutaneously", "sc"), ("SC injection", "sc"), ("Subcutaneous route", "sc"),
+    ("intramuscularly", "im"), ("IM injection", "im"),
+])
+def test_routes_as_order_entry_writes_them(written, route):
+    assert _route(written) == route
+
+
+@pytest.mark.parametrize("written", ["infusion", "route", "injection", "iv or po"])
+def test_a_route_that_names_no_one_route_stays_unknown(written):
+    # 'infusion' may be subcutaneous; 'injection' any of three: unknown (OL003), never guessed.
+    assert _route(written) is None
+
+
+@pytest.mark.parametrize("name, route", [
+    ("Actemra IV", "iv"), ("tocilizumab SC", "sc"), ("methylprednisolone IM", "im"), ("Solu-Medrol IV", "iv"),
+])
+def test_a_route_abbreviated_in_a_product_name_is_the_route_it_states(name, route):
+    assert Linter().vocab.resolve(name).route == route
+
+
+def test_an_order_by_iv_infusion_of_tocilizumab_is_ild103():
+    doc = clean_patient(order("tocilizumab", 8, "mg/kg", "IV infusion", "q4w", id="tcz"))
+    result = Linter().lint_data(doc)
+    only(result, "ILD103")
+
+
+@pytest.mark.parametrize("name, strength", [
+    ("mycophenolate mofetil 250 MG Oral Capsule [CellCept 250 MG]", 250.0),
+    ("mycophenolate mofetil 250 MG Oral Capsule [CellCept 0.25 g]", 250.0),
+    ("mycophenolate mofetil 250 MG Oral Capsule [CellCept]", 250.0),
+    ("mycophenolate mofetil 250 MG Oral Capsule [CellCept 500 MG]", None),
+    ("mycophenolate mofetil 250 MG Oral Capsule [CellCept 1,000 MG]", None),
+])
+def test_a_bracketed_note_printing_another_strength_leaves_none_printed(name, strength):
+    printed = Linter().vocab.resolve(name).printed_strength
+    assert (printed[0] if printed else None) == strength
+
+
+def test_a_capsule_dose_of_a_description_with_two_strengths_is_ol003_not_a_pass():
+    # Read as 250 mg a capsule, 6 capsules bid was 3000 mg/day, at the maximum; at 500 mg it is 6000.
+    doc = clean_patient(order("mycophenolate mofetil 250 MG Oral Capsule [CellCept 500 MG]", 6, "capsule", "oral", "bid",
+                              id="mmf"))
+    result = Linter().lint_data(doc)
+    [f] = only(result, "OL003")
+    assert "needs `strength`" in f.message
+    none_of(result, "ILD501")
+    # The order's own strength decides: 500 mg a capsule is 6000 mg/day.
+    doc["orders"][0]["strength"] = {"value": 500, "unit": "mg"}
+    only(Linter().lint_data(doc), "ILD501")
