@@ -15,13 +15,15 @@ loading the rule packs is the expensive part.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import sys
-from contextlib import redirect_stdout
+import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 from orderlint.config import Settings, build_settings
 from orderlint.engine import Linter
@@ -36,19 +38,88 @@ def _default_linter() -> Linter:
     return Linter(Settings())
 
 
+class _ThreadStdout:
+    """sys.stdout while API calls run: what a thread inside one writes goes to standard error, what
+    any other thread writes to the standard output it had. contextlib.redirect_stdout swaps the
+    process-wide stream, and calls overlapping in threads left it on standard error for good."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def _target(self) -> Any:
+        return sys.stderr if getattr(_INSIDE, "depth", 0) else self.original
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+
+_INSIDE = threading.local()  # .depth: API calls running in this thread
+_STDOUT_LOCK = threading.Lock()
+_STDOUT: list = [None, 0]  # [the _ThreadStdout installed, API calls running in any thread]
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """A plugin that prints must not write into the embedding program's standard output."""
+    with _STDOUT_LOCK:
+        if _STDOUT[1] == 0:
+            _STDOUT[0] = sys.stdout = _ThreadStdout(sys.stdout)
+        _STDOUT[1] += 1
+    _INSIDE.depth = getattr(_INSIDE, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _INSIDE.depth -= 1
+        with _STDOUT_LOCK:
+            _STDOUT[1] -= 1
+            if _STDOUT[1] == 0:
+                proxy: Any = _STDOUT[0]
+                _STDOUT[0] = None
+                if sys.stdout is proxy:  # (one the program set meanwhile is left as it is)
+                    sys.stdout = proxy.original  # type: ignore[union-attr]
+
+
+def _the_linter(linter: Optional[Linter], config: Any, as_of: Any) -> Linter:
+    """The Linter to use: ``linter`` (config and as_of then belong to it), else one for them."""
+    if linter is None:
+        return _linter(config, as_of)
+    if not isinstance(linter, Linter):
+        raise TypeError(f"linter must be an orderlint.Linter, not {type(linter).__name__}")
+    if config is not None or as_of is not None:
+        # A Linter's settings are fixed when it is built: the evaluation date given here was dropped
+        # without a word, and the document was judged as of today.
+        given = " and ".join(n for n, v in (("config", config), ("as_of", as_of)) if v is not None)
+        raise ValueError(f"{given} cannot be given with linter=: build the Linter with them "
+                         "(orderlint.Linter(Settings(as_of=...))) or leave linter out")
+    return linter
+
+
 def _linter(config: Optional[Union[Settings, dict, str, Path]], as_of: Optional[Union[str, _dt.date]]) -> Linter:
     if config is None and as_of is None:
         return _default_linter()
     if isinstance(config, Settings):
         settings = config
-    elif isinstance(config, (str, Path)):
-        settings = build_settings(config_path=str(config))
-    else:
+    elif isinstance(config, (str, os.PathLike)):
+        settings = build_settings(config_path=os.fspath(config))
+    elif config is None or isinstance(config, dict):
         settings = build_settings(discover=False)
         if config:
-            from orderlint.config import _apply_table
+            from orderlint.config import ConfigError, _apply_table
 
+            bad = [k for k in config if not isinstance(k, str)]
+            if bad:
+                raise ConfigError(f"API config: key {bad[0]!r} is not a name; keys are [tool.orderlint] names, as 'select'")
             _apply_table(settings, config, "API config")
+    else:
+        from orderlint.config import ConfigError
+
+        raise ConfigError(f"config must be a Settings, a dict shaped like [tool.orderlint] or a path, not {type(config).__name__}")
     if as_of is not None:
         from orderlint.config import parse_as_of
 
@@ -106,7 +177,10 @@ def _names_a_file(text: str) -> bool:
 
 
 def _file_format(path: Path) -> Optional[str]:
+    """json or yaml by the suffix, None (the content decides, as on the command line) for another."""
     fmt = format_for(str(path))
+    if fmt == "json" and not str(path).lower().endswith(".json"):
+        return None  # format_for's default: a YAML regimen in 'orders.txt' was read as bad JSON
     return fmt if fmt in ("json", "yaml") else None
 
 
@@ -131,9 +205,8 @@ def lint(
     Raises :class:`orderlint.engine.PluginLoadError` or :class:`orderlint.config.ConfigError`
     for a broken installation or configuration; never for a bad document.
     """
-    # A plugin that prints must not write into the embedding program's standard output.
-    with redirect_stdout(sys.stderr):
-        lt = linter or _linter(config, as_of)
+    with _quiet_stdout():
+        lt = _the_linter(linter, config, as_of)
         doc = to_document(document, source)
         results = _dispatch(doc, lt, input_format, fhir_strict)
         if len(results) == 1:
@@ -160,8 +233,16 @@ def lint_all(
 ) -> list[Result]:
     """Every result of one input: one for a regimen document, one per patient for FHIR input
     (a Bundle or CDS Hooks request; FHIR results carry ``patient``)."""
-    with redirect_stdout(sys.stderr):
-        lt = linter or _linter(config, as_of)
+    with _quiet_stdout():
+        lt = _the_linter(linter, config, as_of)
+        if isinstance(document, os.PathLike) and input_format != "regimen":
+            folder = _export_folder(Path(document))
+            if folder is not None:
+                # A Bulk Data export (the folder, or one of its files) is one regimen per patient, as
+                # the command line reads it; its NDJSON files read line by line were other regimens.
+                from orderlint.fhir.bulk import iter_bulk
+
+                return [r.locate() for r in iter_bulk(folder, linter=lt, strict=fhir_strict)]
         if isinstance(document, Path) and format_for(str(document)) == "jsonl":
             return _jsonl_results(document, source, lt, input_format, fhir_strict)
         return _dispatch(to_document(document, source), lt, input_format, fhir_strict)
@@ -184,12 +265,81 @@ def _jsonl_results(path: Path, source: Optional[str], lt: Linter, input_format: 
     return results
 
 
+def _export_folder(path: Path) -> Optional[str]:
+    """The Bulk Data export folder ``path`` is, or is one of the files of, else None."""
+    from orderlint.fhir import bulk
+
+    try:
+        if path.is_dir():
+            return str(path) if bulk.is_bulk_folder(str(path)) else None
+        folder = str(path.parent)
+        if not path.is_file() or not bulk.is_bulk_folder(folder):
+            return None
+        mine = os.path.realpath(path)
+        return folder if any(os.path.realpath(p) == mine for p in bulk.export_paths(folder)) else None
+    except OSError:
+        return None  # read as a file: its error is the result
+
+
 def _dispatch(doc: Document, lt: Linter, input_format: str, fhir_strict: bool) -> list[Result]:
     if input_format not in ("auto", "regimen", "fhir"):
         raise ValueError(f"input_format must be 'auto', 'regimen' or 'fhir', not {input_format!r}")
-    from orderlint.fhir import dispatch
+    from orderlint.fhir import dispatch, looks_like_fhir
+
+    if doc.text is None and doc.error is None and input_format != "regimen" and (
+            input_format == "fhir" or looks_like_fhir(doc.data)):
+        # FHIR given as Python data: held to what JSON text can say, as the regimen models hold a
+        # regimen. A Decimal dose (as a database driver returns it) was no number, NaN no error:
+        # the dose vanished (OL003, a warning) and ILD202 with it.
+        data, problem = _json_value(doc.data)
+        doc = replace(doc, data=data) if problem is None else Document(source=doc.source, error=problem)
 
     return dispatch(doc, lt, input_format, fhir_strict)
+
+
+def _json_value(value: Any) -> tuple[Any, Optional[ParseError]]:
+    """(``value`` as JSON text would give it: a Decimal as an int or a float, the same objects
+    otherwise copied; None) or (None, an OL001 for the first part JSON cannot hold)."""
+    from decimal import Decimal
+
+    from orderlint.reader import escape_token
+
+    def problem(what: str, path: list) -> tuple[None, ParseError]:
+        pointer = "".join("/" + escape_token(str(p)) for p in path)
+        return None, ParseError(f"not a JSON value at {pointer or 'the top'}: {what}", pointer)
+
+    root: list = [None]
+    stack: list[tuple[Any, Any, Any, list]] = [(value, root, 0, [])]  # (value, container, key, path)
+    while stack:
+        v, into, key, path = stack.pop()
+        if isinstance(v, bool) or v is None or isinstance(v, (str, int)):
+            into[key] = v
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                return problem(f"the number {v!r} is not finite", path)
+            into[key] = v
+        elif isinstance(v, Decimal):
+            if not v.is_finite():
+                return problem(f"the number {v} is not finite", path)
+            f = float(v)
+            if not math.isfinite(f):
+                return problem(f"the number {v} overflows a double", path)
+            into[key] = int(v) if v.as_tuple().exponent == 0 else f  # '16' an int, '16.0' a float, as JSON text
+        elif isinstance(v, dict):
+            out: dict = {}
+            into[key] = out
+            for k, item in v.items():
+                if not isinstance(k, str):
+                    return problem(f"the key {k!r} is not a string", path)
+                stack.append((item, out, k, path + [k]))
+        elif isinstance(v, list):
+            items: list = [None] * len(v)
+            into[key] = items
+            for i, item in enumerate(v):
+                stack.append((item, items, i, path + [i]))
+        else:
+            return problem(f"a {type(v).__name__} (JSON has objects, arrays, strings, numbers, true, false and null)", path)
+    return root[0], None
 
 
 def lint_many(
@@ -199,7 +349,9 @@ def lint_many(
     as_of: Optional[Union[str, _dt.date]] = None,
 ) -> Report:
     """Lint many documents with one linter; returns a :class:`Report` with a summary."""
-    with redirect_stdout(sys.stderr):
+    if isinstance(documents, (str, bytes, dict)) or not isinstance(documents, Iterable):
+        raise TypeError(f"documents must be an iterable of documents, not {type(documents).__name__}")
+    with _quiet_stdout():
         lt = _linter(config, as_of)
         report = Report(results=[], summary=Summary())
         for i, d in enumerate(documents):
