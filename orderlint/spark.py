@@ -571,15 +571,18 @@ class _BulkPatient:
         return _result_rows(result, source)
 
     def _patient(self, linter: Linter, key: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        from orderlint.fhir.bulk import NO_MEDICATIONS, _relocate, patient_bundle
+        from orderlint.fhir.bulk import NO_MEDICATIONS, _relocate, copies, patient_bundle
         from orderlint.fhir.lint import lint_mapped
         from orderlint.fhir.mapping import map_fhir
         from orderlint.reader import Document
 
         files = self.files
         res = sorted((r for r in rows if r["ref"] is None), key=lambda r: (r["fid"], r["line"]))
-        meds = {r["ref"]: (r["fid"], r["line"], r["text"]) for r in rows if r["ref"] is not None}
-        bundle, places, first, source = patient_bundle(((r["fid"], r["line"], r["text"]) for r in res), meds.get, files)
+        meds: dict[str, list[tuple[int, int, str]]] = {}
+        for r in sorted((r for r in rows if r["ref"] is not None), key=lambda r: (r["fid"], r["line"])):
+            meds.setdefault(r["ref"], []).append((r["fid"], r["line"], r["text"]))
+        bundle, places, first, source = patient_bundle(((r["fid"], r["line"], r["text"]) for r in res),
+                                                       lambda ref: copies(meds.get(ref, ())), files)
         doc = Document(source=source, data=bundle, text=None)
         located: dict[int, Document] = {}
         out: list[tuple[Any, ...]] = []
@@ -702,8 +705,9 @@ def lint_fhir_bulk(
 
     entries = scan("res", _ENTRY_SCHEMA)
     meds = scan("med", _MED_SCHEMA)
-    # A Medication id written twice: the first line, as the command line takes it.
-    first = meds.groupBy("ref").agg(F.min(F.struct("fid", "line", "text")).alias("m")).select("ref", "m.fid", "m.line", "m.text")
+    # A Medication id written twice: the first line of each different text, as the command line
+    # takes them (orderlint.fhir.bulk.copies: two that differ are OL001).
+    first = meds.groupBy("ref", "text").agg(F.min(F.struct("fid", "line")).alias("m")).select("ref", "m.fid", "m.line", "text")
     joined = scan("refs", _REF_SCHEMA).distinct().join(first, "ref").select(
         F.lit(0).alias("grp"), "key", "ref", "fid", "line", "text",
         F.lit(None).cast("string").alias("ptr"), F.lit(None).cast("int").alias("eline"), F.lit(None).cast("int").alias("ecol"),

@@ -392,3 +392,45 @@ def test_a_damaged_compressed_export_file_is_an_error_result(tmp_path, linter, d
     assert len(bad) == 1 and bad[0].source == str(gz)
     (f,) = bad[0].findings
     assert f.code == "OL001" and says in f.message and f.message.startswith(f"{gz}: ")
+
+
+def _medication_export(folder: Path, copies: list[str]) -> None:
+    """One patient whose MedicationRequest names Medication/m1, written once per text in ``copies``
+    (each in its own file, in that order)."""
+    folder.mkdir()
+    subj = {"reference": "Patient/p1"}
+    (folder / "Patient.ndjson").write_text(json.dumps({"resourceType": "Patient", "id": "p1", "gender": "male"}) + "\n")
+    (folder / "Condition.ndjson").write_text("".join(
+        json.dumps({"resourceType": "Condition", "id": f"c{code}", "subject": subj,
+                    "code": {"coding": [{"system": SN, "code": code}]}}) + "\n" for code in ("89155008", "233703007")))
+    (folder / "MedicationRequest.ndjson").write_text(json.dumps({
+        "resourceType": "MedicationRequest", "id": "r1", "status": "active", "intent": "order", "subject": subj,
+        "medicationReference": {"reference": "Medication/m1"},
+        "dosageInstruction": [{"route": {"coding": [{"system": SN, "code": "47625008"}]},
+                               "timing": {"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk", "count": 6}},
+                               "doseAndRate": [{"doseQuantity": {"value": 600, "system": UC, "code": "mg/m2"}}]}]}) + "\n")
+    (folder / "Observation.ndjson").write_text(json.dumps({
+        "resourceType": "Observation", "id": "bsa", "status": "final", "subject": subj, "effectiveDateTime": "2026-02-01",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8277-6"}]},
+        "valueQuantity": {"value": 1.8, "system": UC, "code": "m2"}}) + "\n")
+    for i, text in enumerate(copies):
+        (folder / f"Medication.{i:03d}.ndjson").write_text(
+            json.dumps({"resourceType": "Medication", "id": "m1", "code": {"text": text}}) + "\n")
+
+
+@pytest.mark.parametrize("copies, status, code", [
+    (["cyclophosphamide"], "checked", "ILD301"),
+    (["cyclophosphamide", "cyclophosphamide"], "checked", "ILD301"),  # the same twice: read once
+    (["folic acid", "cyclophosphamide"], "invalid", "OL001"),  # the first copy alone: folic acid, clean
+    (["cyclophosphamide", "folic acid", "cyclophosphamide"], "invalid", "OL001"),
+])
+def test_a_medication_written_twice_differently_is_ol001_not_its_first_copy(tmp_path, copies, status, code):
+    _medication_export(tmp_path / "e", copies)
+    settings = Settings()
+    settings.as_of = dt.date(2026, 3, 2)
+    [result] = list(iter_bulk(str(tmp_path / "e"), linter=Linter(settings)))
+    assert result.status == status and code in [f.code for f in result.findings], result.findings
+    if code == "OL001":
+        [f] = [f for f in result.findings if f.code == "OL001"]
+        assert "Medication/m1 is in the input twice with different content" in f.message
+        assert "Medication.00" in f.message and "/entry/" not in f.message

@@ -221,8 +221,9 @@ def test_fhir_documents_give_the_same_rows_as_the_command_line(spark):
 
 
 def _bulk_export(folder: Path) -> None:
-    """The example export, plus: Medications joined by reference (one id written twice: the first
-    wins), two MedicationRequest files, lines that are not resources, and a resource with no patient."""
+    """The example export, plus: Medications joined by reference (one id written twice alike: read
+    once; one written twice differently: OL001 for the patient whose order names it), two
+    MedicationRequest files, lines that are not resources, and a resource with no patient."""
     folder.mkdir()
     src = EXAMPLES / "fhir" / "bulk"
     lines = {p.name: p.read_text(encoding="utf-8").splitlines() for p in src.glob("*.ndjson")}
@@ -235,8 +236,9 @@ def _bulk_export(folder: Path) -> None:
         for c in conds:
             extra_conditions.append({**c, "id": f"{pid}-{c['id']}", "subject": {"reference": f"Patient/{pid}"}})
         r = {k: v for k, v in cyc.items() if k != "medicationCodeableConcept"}
+        med = "m-dup" if pid == "bulk-f" else "m-cyc"
         requests.append({**r, "id": f"{pid}-cyc", "subject": {"reference": f"Patient/{pid}"},
-                         "medicationReference": {"reference": "Medication/m-cyc"}})
+                         "medicationReference": {"reference": f"Medication/{med}"}})
     # bulk-e also gets a PCP agent through a second referenced Medication: clean.
     requests.append({"resourceType": "MedicationRequest", "id": "bulk-e-atov", "status": "active", "intent": "order",
                      "subject": {"reference": "Patient/bulk-e"}, "medicationReference": {"reference": "Medication/m-atov"},
@@ -246,7 +248,9 @@ def _bulk_export(folder: Path) -> None:
     rnd.shuffle(requests)
     meds = [{"resourceType": "Medication", "id": "m-cyc", "code": {"text": "cyclophosphamide"}},
             {"resourceType": "Medication", "id": "m-atov", "code": {"text": "atovaquone"}},
-            {"resourceType": "Medication", "id": "m-cyc", "code": {"text": "atovaquone"}}]  # a repeat: not used
+            {"resourceType": "Medication", "id": "m-cyc", "code": {"text": "cyclophosphamide"}},  # the same again: read once
+            {"resourceType": "Medication", "id": "m-dup", "code": {"text": "cyclophosphamide"}},
+            {"resourceType": "Medication", "id": "m-dup", "code": {"text": "folic acid"}}]  # which one is current: unknown
     dump = lambda rs: [json.dumps(r, separators=(",", ":")) for r in rs]  # noqa: E731
     files = {
         "Patient.ndjson": lines["Patient.ndjson"] + dump(extra_patients),
@@ -275,8 +279,11 @@ def test_bulk_export_gives_the_same_rows_as_the_command_line(spark, tmp_path):
         assert got == want, folder
     codes = {(row[0], row[3]) for row in got}
     assert ("bulk-d", "ILD301") in codes, "cyclophosphamide reached through medicationReference"
-    assert not any(row[0] == "bulk-e" and row[3] == "ILD301" for row in got), "the first m-cyc wins; m-atov is joined"
-    assert sum(1 for row in got if row[2] == "invalid") == 2, "each line that is not a resource is a row"
+    assert not any(row[0] == "bulk-e" and row[3] == "ILD301" for row in got), "m-atov is joined"
+    [dup] = [row for row in got if row[0] == "bulk-f"]
+    assert dup[2] == "invalid" and dup[3] == "OL001" and "Medication/m-dup is in the input twice with different content" in dup[6]
+    assert "Medication.ndjson:" in dup[6], "the other copy is named by its line, not by a pointer into a Bundle made up"
+    assert sum(1 for row in got if row[2] == "invalid" and row[0] != "bulk-f") == 2, "each line that is not a resource is a row"
 
 
 # ----------------------------------------------------------------------------- failure behaviour

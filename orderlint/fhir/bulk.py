@@ -116,10 +116,10 @@ SCHEMA = ("CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT)",
           "CREATE TABLE meds (ref TEXT, file INTEGER, line INTEGER, raw TEXT)",
           # stream: 1 when source names a line of a file (a LineSource), 0 for a whole file
           "CREATE TABLE bad (source TEXT, message TEXT, pointer TEXT, line INTEGER, col INTEGER, stream INTEGER)")
-INDEXES = ("CREATE INDEX res_patient ON res (patient, file, line)", "CREATE INDEX meds_ref ON meds (ref)")
+INDEXES = ("CREATE INDEX res_patient ON res (patient, file, line)", "CREATE INDEX meds_ref ON meds (ref, file, line)")
 PATIENTS_SQL = "SELECT DISTINCT patient FROM res ORDER BY patient"
 ROWS_SQL = "SELECT file, line, raw FROM res WHERE patient = ? ORDER BY file, line"
-MED_SQL = "SELECT file, line, raw FROM meds WHERE ref = ? LIMIT 1"
+MED_SQL = "SELECT file, line, raw FROM meds WHERE ref = ? ORDER BY file, line"
 #: Up to two patients of the export (resources that name none are keyed ''): enough to tell no
 #: patient, the only patient, or several.
 FIRST_PATIENTS_SQL = "SELECT DISTINCT patient FROM res WHERE patient > '' ORDER BY patient LIMIT 2"
@@ -664,11 +664,25 @@ def _medications_in(bundle: dict) -> int:
     return n
 
 
-def patient_bundle(rows: Iterable[tuple[int, int, str]], medication: Callable[[str], Optional[tuple[int, int, str]]],
+def copies(rows: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The rows of one Medication id, in file and line order: the first of each different text, at
+    most two. Two that differ are OL001 in the patient's Bundle ("in the input twice with different
+    content"), as in a Bundle given whole: the first copy, read alone, made a cyclophosphamide
+    order a folic acid one."""
+    out: list[tuple[int, int, str]] = []
+    for row in rows:
+        if all(row[2] != kept[2] for kept in out):
+            out.append(row)
+            if len(out) == 2:
+                break
+    return out
+
+
+def patient_bundle(rows: Iterable[tuple[int, int, str]], medication: Callable[[str], list[tuple[int, int, str]]],
                    files: dict[int, str]) -> tuple[dict, list[tuple[int, int, str]], int, str]:
     """One patient's resources as the Bundle the mapping reads, shared by the command line and
     Spark: ``rows`` (file id, line, raw text) in file and line order, then the Medications they
-    reference (``medication(ref)`` -> row or None), each once. Returns the Bundle, each entry's
+    reference (``medication(ref)`` -> its ``copies``), each id once. Returns the Bundle, each entry's
     place, the index of the Patient entry (else 0) and the result's source `file:line`."""
     from orderlint.reader import line_source
     import json
@@ -682,8 +696,7 @@ def patient_bundle(rows: Iterable[tuple[int, int, str]], medication: Callable[[s
         places.append((fid, line, raw))
         wanted.extend(_med_refs(r))
     for ref in dict.fromkeys(wanted):
-        row = medication(ref)
-        if row is not None:
+        for row in medication(ref):
             entries.append({"resource": json.loads(row[2])})
             places.append((row[0], row[1], row[2]))
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
@@ -705,7 +718,7 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
     rows: Iterable[tuple[int, int, str]] = db.execute(ROWS_SQL, (pid,))
     if unnamed:  # two index ranges, each in (file, line) order: merged without a temporary sort
         rows = heapq.merge(rows, db.execute(ROWS_SQL, ("",)), key=lambda row: (row[0], row[1]))
-    bundle, places, first, source = patient_bundle(rows, lambda ref: db.execute(MED_SQL, (ref,)).fetchone(), files)
+    bundle, places, first, source = patient_bundle(rows, lambda ref: copies(db.execute(MED_SQL, (ref,))), files)
     doc = Document(source=source, data=bundle, text=None)
     located: dict[int, Document] = {}
     if strict:
@@ -746,8 +759,22 @@ def _relocate(f: "Finding", places: list[tuple[int, int, str]], files: dict[int,
     if d is None:
         d = located[idx] = parse_json(raw, line_source(files[fid], line), first_line=line)
     ln, col = d.locate(rest)
-    return FileFinding(f.code, f.name, f.severity, f.message, f.order, rest, ln, col, f.source, f.fix, f.suppressed,
+    message = f.message
+    if "/entry/" in message:  # another entry named in the words ('also at /entry/4/resource'): its line
+        message = _ENTRY_IN_TEXT.sub(lambda m: _entry_place(m, places, files), message)
+    return FileFinding(f.code, f.name, f.severity, message, f.order, rest, ln, col, f.source, f.fix, f.suppressed,
                        file=files[fid])
+
+
+_ENTRY_IN_TEXT = re.compile(r"/entry/(\d+)/resource((?:/[^\s)/]+)*)")
+
+
+def _entry_place(m: "re.Match[str]", places: list[tuple[int, int, str]], files: dict[int, str]) -> str:
+    i = int(m.group(1))
+    if i >= len(places):
+        return m.group(0)
+    fid, line, _raw = places[i]
+    return f"{files[fid]}:{line}" + (f" at {m.group(2)}" if m.group(2) else "")
 
 
 __all__ = ["BATCH_BYTES", "BATCH_ROWS", "CACHE_KIB", "MANIFEST", "NO_MEDICATIONS", "TYPES", "UNREAD_MEDICATION_TYPES", "bulk_files", "connect", "count_problem", "export_paths", "is_bulk_folder",
