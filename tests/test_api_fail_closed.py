@@ -12,7 +12,6 @@ import shutil
 import sys
 import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
