@@ -41,9 +41,11 @@ class PackSpec:
         """Return vocabulary: ``{"drugs": {canonical: {"classes", "aliases", "rxcui", "pe_factor"}},
         "tests": {canonical: [aliases]}}``. Both keys are optional.
 
-        A contribution that changes a fact another pack declared (classes, pe_factor, rxcui) is a
-        load error naming both packs, unless the site lists this plugin in
-        ``allow-vocabulary-override``.
+        A contribution that changes a fact another pack declared (classes, pe_factor, rxcui,
+        route_classes, by_route) is a load error naming both packs, unless the site lists this
+        plugin in ``allow-vocabulary-override``. ``by_route`` (``{"iv": "immune globulin"}``) makes
+        an order of the ingredient by that systemic route an order of another ingredient of the
+        vocabulary (subcutaneous immune globulin given IV is IVIG).
         """
         raise NotImplementedError  # a specification: the packs implement it
 

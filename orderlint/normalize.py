@@ -1385,6 +1385,13 @@ def normalize(
     for i, od in enumerate(doc.orders):
         res = resolved.get(od.drug)
         drug = res.drug if res is not None else vocab.drug(od.drug)
+        if drug is not None and drug.by_route and isinstance(od.route, str):
+            # By this route the order is of another ingredient (vocabulary by_route): a
+            # subcutaneous immune globulin product given IV is IVIG, and was checked by no rule.
+            given = _ROUTES_AS_WRITTEN.get(od.route) or _route(od.route)
+            other = dict(drug.by_route).get(given) if given is not None else None
+            if other is not None:
+                drug = vocab.drugs[other]
         status = od.status
         if status == "on-hold" or status == "stopped":
             pass  # ignored by every check (regimen-format.md), OL002 included

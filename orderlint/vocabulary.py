@@ -173,6 +173,9 @@ class Drug:
     tags: frozenset[str] = frozenset()  # classes plus the ingredient name: what `is_a` answers
     #: ((route, frozenset of classes kept by that non-systemic route), ...), sorted by route
     route_classes: tuple[tuple[str, frozenset[str]], ...] = ()
+    #: ((route, ingredient), ...): by that route an order of this one is an order of that one
+    #: (subcutaneous immune globulin given IV is IVIG), sorted by route
+    by_route: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", frozenset(self.classes) | {self.name})
@@ -275,6 +278,7 @@ def _validator() -> SchemaValidator:
         "brands": cs.typed_dict_field(cs.list_schema(brand), required=False),
         "pe_factor": opt(cs.float_schema(strict=True, allow_inf_nan=False, gt=0, le=100)),
         "route_classes": cs.typed_dict_field(cs.dict_schema(kebab, cs.list_schema(kebab)), required=False),
+        "by_route": cs.typed_dict_field(cs.dict_schema(kebab, name), required=False),
         # A plugin may give a bare code (no source: kept as tag U, never a contradiction).
         "rxcui": opt(cs.union_schema([code, cs.str_schema(pattern=r"^\s*[0-9]{1,12}\s*$")])),
         "product_codes": cs.typed_dict_field(cs.list_schema(code), required=False),
@@ -313,6 +317,10 @@ def validate_entries(drugs: Any, owner: str) -> dict[str, dict[str, Any]]:
                 raise VocabularyError(
                     f"{where}: route_classes.{route}: {sorted(set(kept) - classes)} are not classes of the ingredient"
                 )
+        for route in e.get("by_route", {}):
+            if route not in SYSTEMIC_ROUTES:
+                raise VocabularyError(f"{where}: by_route.{route}: only a systemic route ({', '.join(sorted(SYSTEMIC_ROUTES))}) "
+                                      "makes an order of another ingredient")
         out[canonical] = e
     return out
 
@@ -371,6 +379,11 @@ class Vocabulary:
         try:
             for canonical, e in entries.items():
                 self._add_entry(clean_name(canonical), e, owner, allow_override)
+            for canonical, e in entries.items():
+                for route, target in e.get("by_route", {}).items():
+                    if clean_name(target) not in self.drugs:
+                        raise VocabularyError(f"{owner}: vocabulary entry {canonical!r}: by_route.{route}: {target!r} is "
+                                              "no ingredient of the vocabulary")
         finally:
             self._changed()
 
@@ -412,6 +425,8 @@ class Vocabulary:
         if e.get("route_classes") or e.get("classes") is not None:
             # Stating classes states which survive a non-systemic route too (by default none).
             stated["route_classes"] = tuple(sorted((r, frozenset(c)) for r, c in e.get("route_classes", {}).items()))
+        if e.get("by_route"):
+            stated["by_route"] = tuple(sorted((r, clean_name(t)) for r, t in e["by_route"].items()))
         rx = e.get("rxcui")
         if rx is not None:
             stated["rxcui"] = rx.strip() if isinstance(rx, str) else rx["code"]
@@ -434,6 +449,7 @@ class Vocabulary:
             rxcui=get("rxcui", None),
             pe_factor=get("pe_factor", None),
             route_classes=get("route_classes", ()),
+            by_route=get("by_route", ()),
         )
         brands = e.get("brands", ())
         names = [canonical, *e.get("aliases", ()), *(b["name"] for b in brands)]

@@ -64,3 +64,48 @@ def test_a_capsule_dose_of_a_description_with_two_strengths_is_ol003_not_a_pass(
     # The order's own strength decides: 500 mg a capsule is 6000 mg/day.
     doc["orders"][0]["strength"] = {"value": 500, "unit": "mg"}
     only(Linter().lint_data(doc), "ILD501")
+
+
+# --------------------------------------------------------------------------- vocabulary by_route
+def _vocab_pack(drugs):
+    from orderlint.hookspecs import hookimpl
+
+    class Pack:
+        @hookimpl
+        def orderlint_vocabulary(self):
+            return {"drugs": drugs}
+
+    return Pack()
+
+
+@pytest.mark.parametrize("route, name, reads_as", [
+    ("iv", "Hizentra", "immune globulin"), ("IV infusion", "scig", "immune globulin"),
+    ("sc", "Hizentra", "immune globulin subcutaneous"), ("oral", "Cuvitru", "immune globulin subcutaneous"),
+])
+def test_an_ingredient_given_by_a_stated_route_reads_as_another(route, name, reads_as):
+    from orderlint.normalize import normalize
+    from orderlint.validate import validate
+
+    linter = Linter()
+    doc, _ = validate(clean_patient(order(name, 1, "g/kg", route, "q4w", id="ig")), linter.vocab)
+    reg, _ = normalize(doc, linter.vocab, as_of=doc.as_of, lookback_days=linter._lookback, plan=linter._plan)
+    assert reg.orders[0].drug.name == reads_as
+
+
+@pytest.mark.parametrize("entry, fragment", [
+    ({"classes": [], "by_route": {"topical": "immune globulin"}}, "only a systemic route"),
+    ({"classes": [], "by_route": {"iv": "no such ingredient"}}, "is no ingredient of the vocabulary"),
+])
+def test_a_by_route_that_could_not_be_read_is_a_load_error(entry, fragment):
+    from orderlint.engine import PluginLoadError
+
+    with pytest.raises(PluginLoadError, match=fragment):
+        Linter(plugins=[_vocab_pack({"zz local globulin": entry})])
+
+
+def test_a_plugin_changing_a_by_route_is_a_load_error():
+    # A fact of the SSc-ILD pack: taken away, Hizentra by IV passed again.
+    from orderlint.engine import PluginLoadError
+
+    with pytest.raises(PluginLoadError, match="by_route"):
+        Linter(plugins=[_vocab_pack({"immune globulin subcutaneous": {"classes": [], "by_route": {"iv": "prednisone"}}})])
