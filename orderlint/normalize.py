@@ -1311,6 +1311,19 @@ def _amount(o: Order, basis: str, per: str, weight: Optional[float], bsa: Option
 _ROUNDS_TO_ZERO = 0.005
 
 
+#: Body-mass index a weight and height together may give (kg/m2): beyond, one of them is a slip.
+_BMI_LO, _BMI_HI = 6.0, 250.0
+
+
+def _implausible_pair(weight: float, height: float, needs: Mapping[str, str]) -> Mapping[str, str]:
+    why = (f"weight_kg {weight:g} at height_cm {height:g} is a body-mass index of {weight / (height * height) * 10000.0:.1f}, "
+           f"outside {_BMI_LO:g} to {_BMI_HI:g}, so neither is used")
+    out = dict(needs)
+    out["mg/kg"] = f"the patient's weight (weight_kg; {why})"
+    out["mg/m2"] = f"the patient's BSA (bsa_m2, or height_cm and weight_kg; {why})"
+    return out
+
+
 def _plausible(weight: Optional[float], height: Optional[float], bsa: Optional[float]) -> tuple[
         Optional[float], Optional[float], Optional[float], Mapping[str, str]]:
     """The patient's weight, height and BSA with each value outside PLAUSIBLE left out, and what a
@@ -1355,6 +1368,11 @@ def normalize(
         if (weight is not None and not _W_LO <= weight <= _W_HI) or (height is not None and not _H_LO <= height <= _H_HI) or (
                 given_bsa is not None and not _B_LO <= given_bsa <= _B_HI):
             weight, height, given_bsa, needs = _plausible(weight, height, given_bsa)
+        if weight is not None and height is not None and not _BMI_LO <= weight / (height * height) * 10000.0 <= _BMI_HI:
+            # Each plausible alone, not together: 7.5 kg at 175 cm (75 kg meant) made 40 mg/kg of MMF
+            # 600 mg/day; neither value is used (mg/kg and a computed BSA: OL003, naming both).
+            needs = _implausible_pair(weight, height, needs)
+            weight = height = None
         if given_bsa is not None:
             bsa = given_bsa
         elif height is not None and weight is not None:

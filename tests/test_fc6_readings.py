@@ -109,3 +109,23 @@ def test_a_plugin_changing_a_by_route_is_a_load_error():
 
     with pytest.raises(PluginLoadError, match="by_route"):
         Linter(plugins=[_vocab_pack({"immune globulin subcutaneous": {"classes": [], "by_route": {"iv": "prednisone"}}})])
+
+
+# --------------------------------------------------------------------------- weight and height together
+@pytest.mark.parametrize("weight, height, used", [
+    (7.5, 175, False),  # 75 kg meant: BMI 2.4
+    (75, 40, False),  # 140 cm meant: BMI 469
+    (30, 160, True),  # BMI 11.7: a very thin adult, read
+    (18.4, 175, True),  # BMI 6.0, the lower bound itself
+    (120, 150, True),
+])
+def test_a_weight_and_height_that_cannot_go_together_are_not_used(weight, height, used):
+    doc = clean_patient(order("mycophenolate mofetil", 40, "mg/kg", "oral", "bid", id="mmf"),
+                        patient={"sex": "male", "age_years": 50, "weight_kg": weight, "height_cm": height})
+    result = Linter().lint_data(doc)
+    if used:
+        none_of(result, "OL003")
+    else:
+        [f] = only(result, "OL003")
+        assert "body-mass index" in f.message and "neither is used" in f.message
+        none_of(result, "ILD502")  # 40 mg/kg of 7.5 kg read as 600 mg/day, below the range: info only
