@@ -144,7 +144,7 @@ class Settings:
 
     select: Optional[list[str]] = None
     ignore: list[str] = field(default_factory=list)
-    fail_on: str = "warning"
+    fail_on: Literal["error", "warning", "info", "never"] = "warning"  # FAIL_ON
     severity: dict[str, str] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     lookback_days: dict[str, Optional[int]] = field(default_factory=lambda: dict(DEFAULT_LOOKBACK))

@@ -9,6 +9,7 @@ and the engine's dispatch. Checks receive a normalized regimen and yield
 from __future__ import annotations
 
 import math
+import os as _os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, Optional, Union
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from orderlint.normalize import Regimen
 
 _CODE_RE = re.compile(r"^[A-Z]{2,5}[0-9]{3}$")
+#: How well a source was verified: V primary, V2 secondary only, U unverified.
+VERIFICATION_TAGS = ("V", "V2", "U")
 _NAME_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SEVERITIES = ("error", "warning", "info")
 
@@ -34,6 +37,19 @@ class Source:
     # The public address of the source (a DOI as https://doi.org/..., or a label's URL), as the
     # project's clinical-facts sources give it; None when the source has none (never invented).
     url: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        # Shown by `explain`, the docs and SARIF help: a source that names nothing, an unknown tag
+        # or a link that is no web address ('javascript:...') is refused where the rule is declared.
+        for name in ("citation", "grade"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"Source.{name} must be a non-empty string, not {value!r:.60}")
+        if self.verification not in VERIFICATION_TAGS:
+            raise ValueError(f"Source.verification must be one of {', '.join(VERIFICATION_TAGS)}, not {self.verification!r:.60}")
+        if self.url is not None and not (isinstance(self.url, str) and self.url.startswith(("https://", "http://"))
+                                         and not any(c.isspace() for c in self.url)):
+            raise ValueError(f"Source.url must be an http(s) address, not {self.url!r:.60}")
 
     def text(self) -> str:
         return f"{self.citation} [{self.grade}; evidence tag {self.verification}]"
@@ -448,6 +464,12 @@ class Pack:
             raise ValueError(f"pack setting names must be kebab-case: {', '.join(map(repr, bad))}")
         if not all(isinstance(o, Option) for o in self.settings.values()):
             raise ValueError("pack settings must be rules.Option values")
+        if self.cases is not None and not isinstance(self.cases, (str, _os.PathLike)) and not callable(
+                getattr(self.cases, "joinpath", None)):
+            # Read only when a rule is attached: cases=123 stopped the run with an AttributeError
+            # that named no plugin.
+            raise ValueError(f"pack cases must be a folder (a path or an importlib.resources folder), not "
+                             f"{type(self.cases).__name__}")
         object.__setattr__(self, "settings", dict(self.settings))
 
 

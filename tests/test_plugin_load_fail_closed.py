@@ -250,3 +250,37 @@ def test_a_quick_check_in_a_worker_thread_is_no_ol000():
     [result] = out
     none_of(result, "OL000")
     only(result, "AAA001")
+
+
+def test_a_pack_whose_cases_is_no_folder_fails_to_load_naming_the_plugin():
+    from orderlint.rules import Pack as PackDeclaration
+
+    class Pack:
+        @hookimpl
+        def orderlint_pack(self):
+            return PackDeclaration(cases=123)
+
+    with pytest.raises(PluginLoadError, match="failed in orderlint_pack: ValueError: pack cases must be a folder"):
+        Linter(plugins=[Pack()])
+
+
+def test_settings_built_in_code_with_a_misspelt_fail_on_are_refused():
+    with pytest.raises(ConfigError, match="Settings.fail_on = 'eror'"):
+        Linter(Settings(fail_on="eror"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kw, fragment", [
+    ({"citation": "", "grade": "g"}, "Source.citation must be a non-empty string"),
+    ({"citation": "c", "grade": "  "}, "Source.grade must be a non-empty string"),
+    ({"citation": "c", "grade": "g", "verification": "bogus"}, "Source.verification must be one of V, V2, U"),
+    ({"citation": "c", "grade": "g", "url": "javascript:alert(1)"}, "Source.url must be an http(s) address"),
+    ({"citation": "c", "grade": "g", "url": "https://example.org/a b"}, "Source.url must be an http(s) address"),
+])
+def test_a_source_that_names_nothing_or_links_nowhere_is_refused(kw, fragment):
+    # explain, the docs and SARIF help show the source and link it.
+    with pytest.raises(ValueError, match=fragment):
+        Source(**kw)
+
+
+def test_a_source_with_a_web_address_is_accepted():
+    assert Source("c", "g", "V2", url="https://doi.org/10.1002/acr.25348").url.startswith("https://")
