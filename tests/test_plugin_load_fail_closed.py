@@ -273,8 +273,8 @@ def test_settings_built_in_code_with_a_misspelt_fail_on_are_refused():
     ({"citation": "", "grade": "g"}, "Source.citation must be a non-empty string"),
     ({"citation": "c", "grade": "  "}, "Source.grade must be a non-empty string"),
     ({"citation": "c", "grade": "g", "verification": "bogus"}, "Source.verification must be one of V, V2, U"),
-    ({"citation": "c", "grade": "g", "url": "javascript:alert(1)"}, "Source.url must be an http(s) address"),
-    ({"citation": "c", "grade": "g", "url": "https://example.org/a b"}, "Source.url must be an http(s) address"),
+    ({"citation": "c", "grade": "g", "url": "javascript:alert(1)"}, "Source.url must be an http\\(s\\) address"),
+    ({"citation": "c", "grade": "g", "url": "https://example.org/a b"}, "Source.url must be an http\\(s\\) address"),
 ])
 def test_a_source_that_names_nothing_or_links_nowhere_is_refused(kw, fragment):
     # explain, the docs and SARIF help show the source and link it.
