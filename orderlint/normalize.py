@@ -1432,6 +1432,15 @@ def normalize(
         if drug is not None and (status == "new" or status == "active"):
             _decide(o, drug, od, plan, weight, bsa, unverifiable, res.route if res is not None else vocab.resolve(od.drug).route,
                     needs)
+            route = o.route
+            if route is not None and route not in SYSTEMIC_ROUTES and drug.pe_factor is None and not drug.tags.isdisjoint(checked) \
+                    and route not in vocab.product_routes(drug.name):
+                # A route no product of the drug has (mycophenolate 3000 mg bid 'topical'): read as not
+                # systemic, no rule checked it and the order passed. (Glucocorticoids, with their many
+                # local forms, are left to the route as given.)
+                unverifiable.setdefault(i, []).append((
+                    f"route {od.route!r} is not a route {drug.name} is given by (no {route} product of it is known), "
+                    "so no rule checks it as ordered", "/route"))
             active.append(o)
             if status != "new":
                 all_new = False

@@ -559,6 +559,23 @@ class Vocabulary:
         self._cache.clear()
         self._suggestions.clear()
         self._classes = None
+        self._product_routes: Optional[dict[str, frozenset[str]]] = None
+
+    def product_routes(self, name: str) -> frozenset[str]:
+        """The routes an ingredient is given by, as the vocabulary knows its products: every
+        systemic route, those of its route_classes, and those its names state ('Protopic':
+        topical tacrolimus)."""
+        table = getattr(self, "_product_routes", None)
+        if table is None:
+            found: dict[str, set[str]] = {}
+            for key, route in self._name_route.items():
+                owner = self._names.get(key)
+                if owner is not None:
+                    found.setdefault(owner, set()).add(route)
+            for drug in self.drugs.values():
+                found.setdefault(drug.name, set()).update(r for r, _ in drug.route_classes)
+            table = self._product_routes = {n: frozenset(SYSTEMIC_ROUTES | routes) for n, routes in found.items()}
+        return table.get(name, SYSTEMIC_ROUTES)
 
     # ------------------------------------------------------------------ lookups
     @property
