@@ -527,6 +527,27 @@ def test_a_regimen_document_with_a_cds_hooks_field_is_ol001_not_a_request_withou
     assert "ILD501" in [f.code for f in api_lint(_REGIMEN, linter=linter).findings]
 
 
+@pytest.mark.parametrize("resource_type", ["PlanDefinition", "Bundle", "RequestGroup", "MedicationRequest", "NoSuchType"])
+def test_a_regimen_document_with_a_resource_type_is_ol001_not_a_resource_without_orders(linter, resource_type):
+    # A protocol author naming the order set a PlanDefinition (FHIR's word for one): read as that
+    # resource, the document had no orders (OL008 no-orders, exit 0) and MMF 6000 mg/day passed.
+    from orderlint import lint as api_lint
+
+    r = api_lint(dict(_REGIMEN, resourceType=resource_type), linter=linter)
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    msg = r.findings[0].message
+    assert "`resourceType`" in msg and "`orders`" in msg and "neither" in msg
+
+
+def test_a_resource_with_a_kind_field_is_still_a_resource(linter):
+    # `kind` is a field of some FHIR resources (ActivityDefinition): alone, it does not make a document a regimen.
+    from orderlint import lint as api_lint
+
+    r = api_lint({"resourceType": "ActivityDefinition", "id": "a1", "status": "active", "kind": "MedicationRequest"},
+                 linter=linter)
+    assert "OL001" not in [f.code for f in r.findings]
+
+
 def test_a_cds_hooks_request_with_a_patient_field_of_old_drafts_is_still_a_request(linter):
     # `patient` and `id` are no regimen-only fields (early CDS Hooks drafts had a top-level `patient`).
     req = dict(example("ILD301-fires.cds-hooks.json"), patient="p1")

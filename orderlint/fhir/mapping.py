@@ -260,6 +260,14 @@ class _Mapper:
             return self._cds(data)
         if not isinstance(rt, str):
             return [_error("not FHIR: no `resourceType` (nor `hook`/`context` of a CDS Hooks request)", "")]
+        native = sorted(k for k in data if k in _REGIMEN_ONLY_FIELDS and k != "kind")  # (ActivityDefinition has a kind)
+        if native:
+            # Fail closed: a regimen document given a `resourceType` (PlanDefinition, a FHIR order set)
+            # was read as that resource, with no orders (OL008 no-orders, info): its orders went unchecked.
+            return [_error(f"the document has a `resourceType`, as a FHIR resource has, and "
+                           f"{', '.join(f'`{k}`' for k in native)}, as a regimen document has: it is neither (no FHIR "
+                           "resource has these fields), so its orders cannot be read (a local field of a regimen "
+                           "document is named `x-...`)", "/resourceType")]
         if rt not in R4_TYPES:
             return [_error(f"resourceType {rt!r} is not a FHIR R4 resource"
                            + (" (an order type of an earlier FHIR version)" if rt in OLD_REQUEST_TYPES else ""),
@@ -2499,11 +2507,14 @@ _CONDITION_STATUSES = (
     ("verificationStatus", frozenset({"refuted", "entered-in-error"}),
      frozenset({"unconfirmed", "provisional", "differential", "confirmed"})),
 )
-#: Top-level fields of a regimen document (regimen-format.md) that no CDS Hooks request has: beside
-#: `hook` or `context`, the document is not known to be either.
+#: Top-level fields of a regimen document (regimen-format.md) that no CDS Hooks request has (nor any
+#: FHIR R4 resource, `kind` aside): beside `hook`, `context` or `resourceType`, the document is not
+#: known to be either.
 _REGIMEN_ONLY_FIELDS = frozenset({"orderlint", "kind", "as_of", "indication", "orders", "history", "tests", "waivers"})
 #: Draft resources that hold orders (fhir.md section 1 reads MedicationRequests): their contained ones are read.
 _ORDER_GROUPS = frozenset({"RequestGroup", "RequestOrchestration", "CarePlan"})
+
+
 def _contained_items(r: dict, ptr: str) -> list[tuple[str, Any]]:
     """(pointer, item) of each resource ``r`` contains: `contained` is an array, or one object as
     some senders write it (an object is read as the one item, at ``ptr/contained``)."""
