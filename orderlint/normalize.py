@@ -561,6 +561,12 @@ class Regimen:
         """Why an order cannot protect whatever its dates (not_protecting's first tests), or None."""
         if o.route_doubt:
             return f"has route {o.route!r}, which contradicts its name"
+        if o.route is None:
+            written = self.doc.orders[o.index].route
+            if written is not None:
+                # An unread route ('topically', 'skin') read as systemic for the risks, but it may be a
+                # local form: dapsone gel 'topically' counted as PCP prophylaxis and hid ILD301.
+                return f"has route {written!r}, which is not a known route (it may be a local form)"
         if recurring:
             if o.single or o.administrations == 1:
                 return "is a single administration"
