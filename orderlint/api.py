@@ -298,8 +298,9 @@ def _dispatch(doc: Document, lt: Linter, input_format: str, fhir_strict: bool) -
 
 
 def _json_value(value: Any) -> tuple[Any, Optional[ParseError]]:
-    """(``value`` as JSON text would give it: a Decimal as an int or a float, the same objects
-    otherwise copied; None) or (None, an OL001 for the first part JSON cannot hold)."""
+    """(``value`` as JSON text would give it: a Decimal as an int or a float, a date or datetime
+    as its ISO 8601 text, the same objects otherwise copied; None) or (None, an OL001 for the first
+    part JSON cannot hold)."""
     from decimal import Decimal
 
     from orderlint.reader import escape_token
@@ -325,6 +326,9 @@ def _json_value(value: Any) -> tuple[Any, Optional[ParseError]]:
             if not math.isfinite(f):
                 return problem(f"the number {v} overflows a double", path)
             into[key] = int(v) if v.as_tuple().exponent == 0 else f  # '16' an int, '16.0' a float, as JSON text
+        elif isinstance(v, _dt.date):
+            # A date or datetime (YAML loaders make them): the FHIR text it stands for, as written in ISO 8601.
+            into[key] = v.isoformat()
         elif isinstance(v, dict):
             out: dict = {}
             into[key] = out

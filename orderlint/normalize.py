@@ -1318,7 +1318,7 @@ _ROUNDS_TO_ZERO = 0.005
 
 
 #: Body-mass index a weight and height together may give (kg/m2): beyond, one of them is a slip.
-_BMI_LO, _BMI_HI = 6.0, 250.0
+_BMI_LO, _BMI_HI = 3.5, 250.0  # (a preterm infant of 0.3 kg at 28 cm is 3.8)
 
 
 def _implausible_pair(weight: float, height: float, needs: Mapping[str, str]) -> Mapping[str, str]:

@@ -954,12 +954,16 @@ def _designated_strength(text: str, designators: tuple[tuple[frozenset[str], flo
 
 
 _MG_PER = {"mg": 1.0, "g": 1000.0, "mcg": 0.001}
+#: A note that weighs the printed strength otherwise (its salt, its base), as RxNorm names write it.
+_SAME_DOSE_NOTE_RE = re.compile(r"^\s*as\b|\bbase\b|\bequivalent\b", re.IGNORECASE)
 
 
 def _other_strength(notes: list[str], strength: tuple[float, str, str]) -> bool:
     """Whether a bracketed note prints a mass strength other than ``strength``, or one it cannot read."""
     mg = strength[0] * _MG_PER[strength[1]]
     for note in notes:
+        if _SAME_DOSE_NOTE_RE.search(note):
+            continue  # '(as mycophenolate sodium 384 MG)', '(155 MG base)': the same dose, weighed otherwise
         for m in _STRENGTH_RE.finditer(note):
             unit = _MASS_UNITS.get(m.group(2).lower())
             if unit is None:

@@ -109,6 +109,20 @@ def test_fhir_data_json_cannot_hold_is_ol001(spoil, pointer):
     assert result.findings[0].pointer == pointer and "not a JSON value" in result.findings[0].message
 
 
+def test_fhir_data_with_dates_as_a_yaml_loader_makes_them_is_read_as_their_text():
+    import datetime as dt
+
+    bundle = json.loads(BUNDLE.read_text())
+    want = _codes(orderlint.lint(bundle))
+    changed = 0
+    for e in bundle["entry"]:
+        r = e["resource"]
+        if isinstance(r.get("authoredOn"), str):
+            r["authoredOn"] = dt.date.fromisoformat(r["authoredOn"])
+            changed += 1
+    assert changed and _codes(orderlint.lint(bundle)) == want and "OL001" not in want
+
+
 def test_fhir_data_is_not_changed_by_the_reading():
     bundle = json.loads(BUNDLE.read_text(), parse_float=Decimal)
     before = copy.deepcopy(bundle)

@@ -47,6 +47,9 @@ def test_an_order_by_iv_infusion_of_tocilizumab_is_ild103():
     ("mycophenolate mofetil 250 MG Oral Capsule [CellCept]", 250.0),
     ("mycophenolate mofetil 250 MG Oral Capsule [CellCept 500 MG]", None),
     ("mycophenolate mofetil 250 MG Oral Capsule [CellCept 1,000 MG]", None),
+    # RxNorm writes a salt's or base's weight of the same dose in parentheses: no second strength.
+    ("mycophenolic acid 360 MG (as mycophenolate sodium 384 MG) Delayed Release Oral Tablet", 360.0),
+    ("hydroxychloroquine sulfate 200 MG (155 MG base) Oral Tablet", 200.0),
 ])
 def test_a_bracketed_note_printing_another_strength_leaves_none_printed(name, strength):
     printed = Linter().vocab.resolve(name).printed_strength
@@ -114,9 +117,12 @@ def test_a_plugin_changing_a_by_route_is_a_load_error():
 # --------------------------------------------------------------------------- weight and height together
 @pytest.mark.parametrize("weight, height, used", [
     (7.5, 175, False),  # 75 kg meant: BMI 2.4
+    (0.5, 30, True),  # a preterm infant: BMI 5.6
+    (0.3, 28, True),  # the least weight read, at a preterm length: BMI 3.8
     (75, 40, False),  # 140 cm meant: BMI 469
     (30, 160, True),  # BMI 11.7: a very thin adult, read
-    (18.4, 175, True),  # BMI 6.0, the lower bound itself
+    (10.72, 175, True),  # BMI 3.5, the lower bound itself
+    (10.6, 175, False),  # BMI 3.46
     (120, 150, True),
 ])
 def test_a_weight_and_height_that_cannot_go_together_are_not_used(weight, height, used):

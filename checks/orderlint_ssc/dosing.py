@@ -462,7 +462,9 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
     limit = f"{unit} per administration" if lim.per == "admin" else unit + _PER_TEXT[lim.per]
     if lim.per != "admin":
         unit = limit
-    shares = " + ".join(f"order {o.ref!r} {_shown(reg, o, lim, round(v, 2))}" for o, v in parts)
+    # A daily row's share is the order's fullest day (_on_one_day), said so where it is not its average.
+    shares = " + ".join(f"order {o.ref!r} {_shown(reg, o, lim, round(v, 2))}"
+                        + (_on_one_day(o, 1.0)[1] if lim.per == "day" else "") for o, v in parts)
     return Hit(
         f"{shares}, {when}: together {fmt(total)} {unit} > {fmt(bound)} {limit}, the maximum for {lim.drug}"
         + (f" by route {'/'.join(lim.routes)}" if lim.routes else ""),
