@@ -503,29 +503,31 @@ class Linter:
                     raise ConfigError(f"{r.code} ({r.name}) cannot be ignored: a crash or an invalid document always counts")
             named = len(hits) == 1 and (sel.strip().upper() == hits[0].code or sel.strip().lower() == hits[0].name)
             enabled -= {r.code for r in hits if r.code not in ALWAYS_ON and (named or r.code not in NAMED_OFF_ONLY)}
-        # A selection that leaves a condition an installed pack covers without one of its rules
-        # checks nothing of those documents while still reporting them as checked: refuse it
-        # rather than pass everything. Each condition on its own: with a pack for another condition
-        # installed, ignoring every SSc-ILD rule was accepted.
+        # A selection that leaves no rule of any installed pack checks nothing while still
+        # reporting documents as checked: refuse it rather than pass everything. One that leaves
+        # some condition without its rules (a pack for another condition installed, every SSc-ILD
+        # rule ignored) reports those documents not checked (OL007, _idle_conditions).
         covered: dict[str, set[str]] = {}  # condition -> the packs with rules for it
         live: set[str] = set()
+        packs: dict[str, list[str]] = {}
         for r in self.rules:
-            if r.plugin != "orderlint" and r.conditions:
-                for c in {canonical_condition(c) for c in r.conditions}:
+            if r.plugin != "orderlint":
+                packs.setdefault(r.plugin, []).append(r.code)
+                for c in {canonical_condition(c) for c in r.conditions or ()}:
                     covered.setdefault(c, set()).add(r.plugin)
                     if r.code in enabled:
                         live.add(c)
-        idle = sorted(set(covered) - live)
-        if idle:
+        self._idle_conditions = {c: sorted(p) for c, p in covered.items() if c not in live}
+        if packs and not any(code in enabled for codes in packs.values() for code in codes):
             how = []
             if s.select is not None:
                 how.append(f"select = {list(s.select)!r}")
             if s.ignore:
                 how.append(f"ignore = {list(s.ignore)!r}")
-            names = ", ".join(sorted({p for c in idle for p in covered[c]}))
+            names = ", ".join(sorted(packs))
             raise ConfigError(
-                f"no rule of pack {names} would run with {' and '.join(how) or 'this selection'}, so documents of "
-                f"condition {', '.join(idle)} would be reported as checked by none of its rules; select at least one of them"
+                f"no rule of pack {names} would run with {' and '.join(how) or 'this selection'}; "
+                "select at least one of its rules"
             )
         self.enabled = frozenset(enabled | ALWAYS_ON)
         self.severity: dict[str, str] = {r.code: r.severity for r in self.rules}
@@ -752,6 +754,8 @@ class Linter:
         condition = canonical_condition(written)
         if condition not in self.conditions:
             return self._not_applicable(doc, regimen.id, written, condition)
+        if condition in self._idle_conditions:
+            return self._not_applicable(doc, regimen.id, written, condition, self._idle_conditions[condition])
         try:
             return self._check(doc, regimen, condition)
         except Exception as e:  # fail closed: a stage that crashed never yields a clean result
@@ -762,10 +766,19 @@ class Linter:
             )
             return _result(doc.source, regimen.id, "checked", condition, [f])
 
-    def _not_applicable(self, doc: Document, doc_id: Optional[str], written: str, condition: str) -> Result:
-        """Status not-applicable, with OL007 unless the site ignores it (rules.md 2nd ed.)."""
+    def _not_applicable(self, doc: Document, doc_id: Optional[str], written: str, condition: str,
+                        idle: Optional[list[str]] = None) -> Result:
+        """Status not-applicable, with OL007 unless the site ignores it (rules.md 2nd ed.). ``idle``:
+        the packs that cover the condition, none of whose rules the selection runs."""
         findings = []
-        if "OL007" in self.enabled:
+        if "OL007" in self.enabled and idle is not None:
+            findings.append(self._finding(
+                "OL007",
+                f"condition {written!r} is covered by pack {', '.join(idle)}, but the selection (select, ignore) runs "
+                "none of its rules, so the document was not checked",
+                "/indication/condition", None, doc,
+            ))
+        elif "OL007" in self.enabled:
             if self.conditions:
                 import difflib
 

@@ -202,25 +202,37 @@ def test_a_well_formed_finding_with_fix_and_also_is_reported():
     none_of(result, "OL000")
 
 
-# --------------------------------------------------------------------------- selection per pack
-def test_ignoring_every_rule_of_one_pack_is_refused_with_another_pack_installed():
-    other = _pack(_always, code="PAH001", name="pah-check", conditions=("ssc-pah",))
-    with pytest.raises(ConfigError, match="no rule of pack ssc-ild would run"):
-        Linter(Settings(ignore=["ILD"]), plugins=[other])
-
-
-def test_ignoring_every_rule_of_one_pack_is_refused_with_a_pack_of_rules_for_any_condition():
-    generic = _pack(_always, code="GEN001", name="generic-check", conditions=None)
-    with pytest.raises(ConfigError, match="documents of condition ssc-ild would be reported as checked by none"):
-        Linter(Settings(ignore=["ILD"]), plugins=[generic])
+# --------------------------------------------------------------------------- selection per condition
+@pytest.mark.parametrize("conditions", [("ssc-pah",), None])
+def test_ignoring_every_rule_of_a_condition_leaves_its_documents_not_checked(conditions):
+    # With a pack for another condition (or one for any condition) installed, ignoring every SSc-ILD
+    # rule was accepted and SSc-ILD documents passed as checked. They are now not checked (OL007).
+    other = _pack(_always, code="PAH001", name="pah-check", conditions=conditions)
+    linter = Linter(Settings(ignore=["ILD"]), plugins=[other])
+    result = linter.lint_data(clean_patient(cyclophosphamide_iv()))
+    assert result.status == "not-applicable"
+    [f] = only(result, "OL007")
+    assert "covered by pack ssc-ild" in f.message and "runs none of its rules" in f.message
 
 
 @pytest.mark.parametrize("select", [["ILD301"], ["SITE901"], ["SITE901", "ILD301"]])
-def test_a_selection_keeping_a_rule_for_every_condition_is_accepted(select):
+def test_a_selection_keeping_a_rule_for_the_condition_checks_its_documents(select):
     # A site rule for SSc-ILD checks SSc-ILD documents: selected alone, it is what was asked for.
     site = _pack(_always, code="SITE901", name="site-check")
     linter = Linter(Settings(select=select), plugins=[site])
     assert set(select) <= linter.enabled
+    assert linter.lint_data(clean_patient(cyclophosphamide_iv())).status == "checked"
+
+
+def test_selecting_one_rule_with_a_pack_for_another_condition_is_accepted():
+    # Its documents (none here) would be not checked; the SSc-ILD ones are checked by the rule selected.
+    pah = _pack(_always, code="PAH001", name="pah-check", conditions=("ssc-pah",))
+    linter = Linter(Settings(select=["ILD301"]), plugins=[pah])
+    only(linter.lint_data(clean_patient(cyclophosphamide_iv())), "ILD301")
+    doc = clean_patient(mmf())
+    doc["indication"]["condition"] = "ssc-pah"
+    [f] = only(linter.lint_data(doc), "OL007")
+    assert "covered by pack" in f.message
 
 
 # --------------------------------------------------------------------------- time limit outside the main thread
