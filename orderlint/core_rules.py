@@ -118,6 +118,9 @@ OL007 = rule(
         "mixes conditions can ignore OL007."
     ),
     fix="Correct indication.condition (for the built-in pack: ssc-ild), install the pack for that condition, or ignore OL007 for mixed streams.",
+    notes=("Also a document whose condition a pack covers but whose rules the selection (select, ignore) leaves out "
+           "entirely: with a second pack installed, ignoring every rule of one no longer passes its documents as "
+           "checked. A selection that leaves no rule of any pack is refused outright."),
 )(_engine)
 
 OL008 = rule(
