@@ -1321,6 +1321,25 @@ _ROUNDS_TO_ZERO = 0.005
 _BMI_LO, _BMI_HI = 3.5, 250.0  # (a preterm infant of 0.3 kg at 28 cm is 3.8)
 
 
+def _started_later(doc: RegimenDoc, later: list[Order], active: list[Order], as_of: _dt.date, vocab: Vocabulary) -> None:
+    """'active' is already being taken (regimen-format.md): an active order that starts after as_of
+    whose drug is not being taken (no active order of it started by as_of, no history item of it
+    that goes on or stopped within the year before as_of) is started, so it is read as new. Read as
+    active, nintedanib starting next month beside mycophenolate passed ILD102 and the screening
+    rules; the next step of a taper or a titration, or the next cycle of rituximab, stays active."""
+    starting = {o.index for o in later}
+    taken = {o.drug.name for o in active if o.drug is not None and o.status == "active" and o.index not in starting}
+    recent = as_of - _dt.timedelta(days=365)
+    for h in doc.history:
+        if h.stop is None or h.stop >= recent:
+            d = vocab.drug(h.drug)
+            if d is not None:
+                taken.add(d.name)
+    for o in later:
+        if o.drug is not None and o.drug.name not in taken:
+            o.status = "new"
+
+
 def _implausible_pair(weight: float, height: float, needs: Mapping[str, str]) -> Mapping[str, str]:
     why = (f"weight_kg {weight:g} at height_cm {height:g} is a body-mass index of {weight / (height * height) * 10000.0:.1f}, "
            f"outside {_BMI_LO:g} to {_BMI_HI:g}, so neither is used")
@@ -1406,6 +1425,7 @@ def normalize(
     premeds = False  # an active order is premedication by its purpose and course
     resolved = vocab._cache  # vocab.drug()'s table of names as written
     as_of = doc.as_of or as_of
+    later: list[Order] = []  # active orders that start after as_of
     for i, od in enumerate(doc.orders):
         res = resolved.get(od.drug)
         drug = res.drug if res is not None else vocab.drug(od.drug)
@@ -1429,11 +1449,8 @@ def normalize(
                 unknown.append((clash[0], f"/orders/{i}/rxcui", i, clash[1]))
                 drug = None
         o = _order(i, od, drug, vocab)
-        if status == "active" and od.start is not None and od.start > as_of:
-            # 'active' is already being taken (regimen-format.md); one that starts after as_of is not
-            # yet, so it is started: read as new. Read as active, nintedanib starting next month
-            # beside mycophenolate passed ILD102 and the new-drug screening rules.
-            status = o.status = "new"
+        if status == "active" and od.start is not None and od.start > as_of and drug is not None:
+            later.append(o)  # decided below: started, unless the drug is already being taken
         orders.append(o)
         if drug is not None and (status == "new" or status == "active"):
             _decide(o, drug, od, plan, weight, bsa, unverifiable, res.route if res is not None else vocab.resolve(od.drug).route,
@@ -1454,6 +1471,9 @@ def normalize(
                 premeds = True
     if premeds:
         _infusion_premedication(active, plan.pulse_min_pe)
+    if later:
+        _started_later(doc, later, active, as_of, vocab)
+        all_new = all(o.status == "new" for o in active)
 
     progressed: set[Drug] = set()
     progression = False

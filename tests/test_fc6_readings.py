@@ -7,7 +7,7 @@ import pytest
 
 from orderlint.engine import Linter
 from orderlint.normalize import _route
-from regimen_factory import clean_patient, none_of, only, order
+from regimen_factory import clean_patient, mmf, none_of, only, order
 
 
 @pytest.mark.parametrize("written, route", [
@@ -135,3 +135,32 @@ def test_a_weight_and_height_that_cannot_go_together_are_not_used(weight, height
         [f] = only(result, "OL003")
         assert "body-mass index" in f.message and "neither is used" in f.message
         none_of(result, "ILD502")  # 40 mg/kg of 7.5 kg read as 600 mg/day, below the range: info only
+
+
+# --------------------------------------------------------------------------- active orders that start later
+def _rtx(status: str, start: str) -> dict:
+    return order("rituximab", 1000, "mg", "iv", "once", id="rtx", status=status, start=start)
+
+
+@pytest.mark.parametrize("history, started", [
+    ([], True),  # never taken: an 'active' order starting next month is a start
+    ([{"drug": "rituximab", "start": "2025-09-01", "stop": "2025-09-15", "outcome": "stable"}], False),  # next cycle
+    ([{"drug": "rituximab", "start": "2023-01-01", "stop": "2023-01-15", "outcome": "stable"}], True),  # years ago
+    ([{"drug": "rituximab", "start": "2025-09-01", "outcome": "stable"}], False),  # goes on
+])
+def test_an_active_order_starting_later_is_a_start_unless_the_drug_is_being_taken(history, started):
+    doc = clean_patient(_rtx("active", "2026-03-16"), tests=[], history=history)
+    codes = {f.code for f in Linter().lint_data(doc).findings}
+    assert ("ILD402" in codes) == started  # hbv screening, asked of a started rituximab
+
+
+def test_a_later_taper_step_of_a_glucocorticoid_taken_now_is_no_new_glucocorticoid():
+    # Prednisone 20 mg taken now, then 15 and 10 mg steps active from later dates: read as new, the
+    # steps fired ILD201 (a glucocorticoid started first-line) while the current 20 mg did not.
+    doc = clean_patient(
+        mmf(status="active", start="2025-01-01"),
+        order("prednisone", 20, "mg", "oral", "daily", id="p20", status="active", start="2026-01-01", duration={"value": 10, "unit": "wk"}),
+        order("prednisone", 15, "mg", "oral", "daily", id="p15", status="active", start="2026-03-12", duration={"value": 4, "unit": "wk"}),
+        order("prednisone", 10, "mg", "oral", "daily", id="p10", status="active", start="2026-04-09"),
+    )
+    none_of(Linter().lint_data(doc), "ILD201")
