@@ -505,3 +505,29 @@ def test_a_proposed_drug_is_still_judged_for_its_risks(linter):
             r["intent"] = "proposal"
     b["entry"] = [e for e in b["entry"] if e["resource"].get("id") != "atovaquone"]
     assert [f.code for f in _ild301(linter, b)] == ["ILD301"]
+
+
+# ------------------------------------------------------------------ history periods
+_ILD102_CLEAN = json.loads((Path(__file__).resolve().parent.parent / "examples" / "fhir" / "ILD102-clean.bundle.json").read_text())
+
+
+@pytest.mark.parametrize("start, end, backwards", [
+    ("2025-11-15", "2025-11", False),  # a partial end is the end of its month
+    ("2024-05-01", "2024", False),  # ... of its year
+    ("2025-11-30T00:30:00+09:00", "2025-11-29T20:00:00-05:00", False),  # later as an instant
+    ("2025-11-15", "2025-10-01", True),  # truly before: the period cannot be placed
+])
+def test_a_history_period_is_read_as_fhir_reads_a_period(linter, start, end, backwards):
+    data = copy.deepcopy(_ILD102_CLEAN)
+    [statement] = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "MedicationStatement"]
+    statement["effectivePeriod"] = {"start": start, "end": end}
+    [result] = run(data, linter)
+    # The patient is checked either way (a partial end read as its start made the whole patient OL001).
+    assert result.status == "checked", [(f.code, f.message) for f in result.findings]
+    codes = [f.code for f in result.findings]
+    if backwards:
+        # No progression can be read from it: nintedanib beside mycophenolate is ILD102 again.
+        assert "ILD102" in codes
+        assert any(f.code == "OL008" and "before it starts" in f.message for f in result.findings)
+    else:
+        assert "ILD102" not in codes

@@ -1637,9 +1637,22 @@ class _Mapper:
             vp = dr.get("validityPeriod") if isinstance(dr, dict) else None
             start, stop = (vp.get("start"), vp.get("end")) if isinstance(vp, dict) else (None, None)
         for key, v in (("start", start), ("stop", stop)):
-            d = _date(v) if isinstance(v, str) else None
+            # A partial end is the end of its period ('2025-11': the 30th), as FHIR reads a Period.
+            d = (_date(v) if key == "start" else _date_end(v)) if isinstance(v, str) else None
             if d is not None:
                 item[key] = d
+        if "start" in item and "stop" in item and item["stop"] < item["start"] and _instant(stop) >= _instant(start):
+            # The end is later as an instant, earlier only as the dates written in two time zones:
+            # the period ends the day it starts (a stop before the start is OL001).
+            item["stop"] = item["start"]
+        backwards = "start" in item and "stop" in item and item["stop"] < item["start"]
+        if backwards:
+            # Truly before its start: the period cannot be placed. Not read as a progression (so
+            # the first-line rules still apply), said, and the orders are still checked (a native
+            # document's is OL001: its author can fix it; an EHR's history cannot be).
+            self.note("missing-value", f"{r.get('resourceType')} period ends ({item['stop']}) before it starts "
+                      f"({item['start']}): its outcome is not read", ptr)
+            del item["stop"]
         outcome = "unknown"
         for eptr, ext in self.array(r, "extension", ptr):
             if isinstance(ext, dict) and ext.get("url") == self.ns + "ild-outcome":
@@ -1647,7 +1660,7 @@ class _Mapper:
                     outcome = ext["valueCode"]
                 else:
                     self.note("conflicting-extension", f"ild-outcome has an invalid value {ext.get('valueCode')!r}: read as unknown", eptr)
-        item["outcome"] = outcome
+        item["outcome"] = "unknown" if backwards else outcome
         idx = len(self.history)
         self.history.append(item)
         self.m.origin[f"/history/{idx}"] = ptr
@@ -2844,6 +2857,27 @@ def _date(v: Any) -> Optional[str]:
         return None
     try:
         return _dt.date(int(mt.group(1)), int(mt.group(2) or 1), int(mt.group(3) or 1)).isoformat()
+    except ValueError:
+        return None
+
+
+def _date_end(v: Any) -> Optional[str]:
+    """A FHIR date or dateTime as YYYY-MM-DD, a partial date as the last day of its year or month."""
+    if not isinstance(v, str):
+        return None
+    mt = _DATE.match(v.strip())
+    if not mt:
+        return None
+    try:
+        year = int(mt.group(1))
+        if mt.group(2) is None:
+            return _dt.date(year, 12, 31).isoformat()
+        month = int(mt.group(2))
+        if mt.group(3) is None:
+            import calendar
+
+            return _dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+        return _dt.date(year, month, int(mt.group(3))).isoformat()
     except ValueError:
         return None
 
