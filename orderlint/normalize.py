@@ -1811,18 +1811,23 @@ _WRITTEN_AS_PARTS = {"sulfamethoxazole-trimethoprim": (5.0, 6.0)}
 def _least_trimethoprim(admin_mg: Optional[float], o: Order) -> float:
     """The least share of trimethoprim a co-trimoxazole figure in mg can mean (clinical-facts.md
     section 3a: written as trimethoprim, 80 or 160 mg, or as the pair, 400/80 or 800/160, and in
-    some countries as the whole, 480 or 960 mg): a figure of a multiple of 480 may be the whole
-    (1/6 trimethoprim), of 400 sulfamethoxazole (1/5); any other is trimethoprim. The figure is
-    the dose, or for tablets their strength. Read as trimethoprim, co-trimoxazole 960 mg once a week
-    passed as 960 mg of trimethoprim, six times the regimen's least."""
+    some countries as the whole, 480 or 960 mg): a figure of a multiple of 120 may be the whole
+    (1/6 trimethoprim: 960, 480, and the 240 mg of the suspension's 5 mL), of 100 sulfamethoxazole
+    (1/5: 800, 400, the suspension's 200 and the paediatric tablet's 100); any other is
+    trimethoprim. The figure is the dose, or for tablets their strength; per mL, 48 and 40 mg (the
+    suspension's 240 and 200 mg in 5 mL). Read as trimethoprim, co-trimoxazole 960 mg once a week
+    passed as 960 mg of trimethoprim, six times the regimen's least, and 240 mg (40 mg of it) three
+    times a week as prophylaxis."""
     if admin_mg is None:
         return 1.0
     unit = (o.unit_text or "").strip().lower()
     figure = admin_mg
+    per_ml = False
     if o.dose and (unit in COUNT_UNITS or unit in _TABLET_UNITS):
         figure = admin_mg / o.dose  # per tablet (or capsule, mL) when the dose counts them
+        per_ml = COUNT_UNITS.get(unit) == "mL"
     share = 1.0
-    for whole, part in ((400.0, 1 / 5), (480.0, 1 / 6)):
+    for whole, part in (((40.0, 1 / 5), (48.0, 1 / 6)) if per_ml else ((100.0, 1 / 5), (120.0, 1 / 6))):
         n = figure / whole
         if n >= 1 - 1e-9 and abs(n - round(n)) < 1e-9:
             share = min(share, part)
