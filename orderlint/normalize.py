@@ -355,7 +355,10 @@ class Order:
 #: History: ILD therapies only): immunosuppressants, antifibrotics and the other ILD treatments. One
 #: definition for the FHIR mapping's history and the phase a document's history gives.
 ILD_THERAPY_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
-                                 "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange"})
+                                 "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange",
+                                 # Given for the ILD, a glucocorticoid is prior ILD therapy: a progression on
+                                 # it is the progression phase, or ILD203 never judged a continuing steroid.
+                                 "systemic-glucocorticoid"})
 
 
 def is_ild_therapy(drug: Drug) -> bool:
