@@ -130,8 +130,10 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
         pe = reg.daily_pe(o)
         if pe is not None and pe >= threshold:  # is_pulse(reg, o)
             continue
-        # rules.md 2nd ed.: only courses of min-course-days or more (or open-ended) are summed.
-        if not o.course_known or (o.course_days is not None and o.course_days < min_days):
+        # rules.md 2nd ed.: only courses of min-course-days or more (or open-ended) are summed. A course
+        # whose length is not known (OL003) is read as open-ended, as ILD203 reads it: skipped, 60
+        # 'once' doses of prednisone 30 mg went unjudged.
+        if o.course_known and o.course_days is not None and o.course_days < min_days:
             continue
         if pe is not None:
             parts.append((o, pe))
@@ -147,6 +149,8 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     top = max(parts, key=lambda p: p[1])[0]
     days = [o.course_days for o, _ in parts if o.course_days is not None]
     course = "an open-ended course" if len(days) < len(parts) else f"{fmt(min(days))} days"
+    if any(not o.course_known for o, _ in parts):
+        course = "a course of unknown length (read as open-ended)"
     arithmetic = " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
