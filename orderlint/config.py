@@ -132,6 +132,8 @@ DEFAULT_INCLUDE = ["*.json", "*.yaml", "*.yml", "*.jsonl", "*.ndjson"]
 DEFAULT_EXCLUDE = [
     ".git", ".venv", "venv", "node_modules", "build", "dist", "__pycache__", ".tox",
     ".pre-commit-config.yaml", ".github/", ".gitlab-ci.yml",
+    # The baseline file the README names: pre-commit names it when it changes (a walk never reads it).
+    ".orderlint-baseline.json",
 ]
 
 #: Seconds a rule's check may take on one document before it counts as crashed (OL000).

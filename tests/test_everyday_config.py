@@ -63,7 +63,7 @@ def test_config_command_shows_file_selection_and_pack_settings(tmp_path):
     assert r.returncode == 0, r.stderr
     origin = str(tmp_path / ".orderlint.toml")
     assert "include = *.json, *.yaml, *.yml, *.jsonl, *.ndjson    # default" in r.stdout
-    assert "exclude = .git, .venv, venv, node_modules, build, dist, __pycache__, .tox, .pre-commit-config.yaml, .github/, .gitlab-ci.yml    # default" in r.stdout
+    assert "exclude = .git, .venv, venv, node_modules, build, dist, __pycache__, .tox, .pre-commit-config.yaml, .github/, .gitlab-ci.yml, .orderlint-baseline.json    # default" in r.stdout
     assert f"extend-exclude = drafts/    # {origin}" in r.stdout
     assert f"force-exclude = true    # {origin}" in r.stdout
     assert f"packs.ssc-ild.pulse-min-daily-pe-mg = 300    # {origin}" in r.stdout

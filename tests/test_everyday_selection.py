@@ -111,6 +111,14 @@ def test_force_exclude_with_nothing_left_exits_0_and_says_why(project):
 
 
 @pytest.mark.slow
+def test_the_baseline_file_named_by_pre_commit_is_excluded(project):
+    # A baseline is no regimen: named when it changed, it was 6 x OL001 and blocked the commit.
+    (project / ".orderlint-baseline.json").write_text('{"orderlint-baseline": 1, "entries": []}\n')
+    r = _run(project, "check", "--force-exclude", ".orderlint-baseline.json", "protocols/a.json", "--format", "json")
+    assert _sources(r) == ["protocols/a.json"] and r.returncode == 0
+
+
+@pytest.mark.slow
 def test_force_exclude_still_fails_closed_on_a_missing_path(project):
     r = _run(project, "check", "--force-exclude", ".pre-commit-config.yaml", "missing.json")
     assert r.returncode == 2 and b"missing.json" in r.stderr
