@@ -225,10 +225,10 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                     continue
             x = _weekly(o, v) if weekly else v
             when = ""
-            if above and lim.per == "day":
+            if above and lim.per == "day" and o.per_day is not None and o.per_day % 1.0 > 1e-9 and not o.single:
                 # A maximum per day is of the day with most administrations, as the weekly one is of
                 # the most in any 7 days: MMF 21 g once a week averaged 3000 mg/day, 2000 mg q16h
-                # (twice on some days) too.
+                # (twice on some days) too. (A whole number a day: the average itself, no call.)
                 x, when = _on_one_day(o, v)
             if four_weeks:
                 n = _in_four_weeks(o)
