@@ -299,8 +299,8 @@ def ref_ild302(reg, opts):
     for o in reg.active():
         if not o.systemic_glucocorticoid or premedication(o) or is_pulse(reg, o):
             continue
-        if not o.course_known or (o.course_days is not None and o.course_days < min_days):
-            continue
+        if o.course_known and o.course_days is not None and o.course_days < min_days:
+            continue  # (a course of unknown length is read as open-ended)
         pe = reg.daily_pe(o)
         if pe is not None:
             parts.append((o, pe))
@@ -313,6 +313,8 @@ def ref_ild302(reg, opts):
     top = max(parts, key=lambda p: p[1])[0]
     days = [o.course_days for o, _ in parts if o.course_days is not None]
     course = "an open-ended course" if len(days) < len(parts) else f"{fmt(min(days))} days"
+    if any(not o.course_known for o, _ in parts):
+        course = "a course of unknown length (read as open-ended)"
     arithmetic = " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
@@ -371,7 +373,33 @@ def ref_ild405(reg, opts):
         yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}", "/tests" if reg.doc.tests else "/indication")
 
 
-def _ref_amount(reg, o, lim):
+def _ref_fullest(o):
+    """Administrations on an order's fullest day when a day's number is not whole (weekly: 1;
+    q16h: 2), else None: a daily maximum judges that day."""
+    if o.single or o.per_day is None or o.per_day <= 0:
+        return None
+    k = math.ceil(o.per_day - 1e-9)
+    return k if k - o.per_day > 1e-9 else None
+
+
+def _ref_fullest_words(o):
+    k = _ref_fullest(o)
+    return "" if k is None else " on the day it is given" if k == 1 else f" on a day it is given {k} times"
+
+
+def _ref_day(o, v):
+    """A daily amount on the order's fullest day."""
+    k = _ref_fullest(o)
+    return v if k is None else v / o.per_day * k
+
+
+def _ref_admin_bound(limits, lim, opts):
+    bounds = [opts[other.option] for other in limits if other.per == "admin" and other.basis == lim.basis
+              and (other.routes is None or lim.routes is None or set(other.routes) & set(lim.routes))]
+    return min(bounds) if bounds else math.inf
+
+
+def _ref_amount(reg, o, lim, admin_bound=math.inf):
     per = "admin" if lim.per in ("admin", "4wk") else "day"
     v = reg.amount(o, lim.basis, per)
     if v is None:
@@ -382,8 +410,8 @@ def _ref_amount(reg, o, lim):
         n = max(1, math.ceil(28 * o.per_day - 1e-9))
         if o.administrations is not None:
             n = min(n, o.administrations)
-        if n == 1:
-            return None
+        if n == 1 and v > admin_bound:
+            return None  # one administration: its maximum per administration judges it
         v = v * n
     if lim.per == "week":
         return round(_ref_week(reg, o, lim), 2)
@@ -408,7 +436,7 @@ def _ref_dose_check(reg, opts, by_drug, above, alone=None):
         for lim in limits:
             if lim.routes is not None and o.route not in lim.routes and (o.route is not None or not above):
                 continue
-            value = _ref_amount(reg, o, lim)
+            value = _ref_amount(reg, o, lim, _ref_admin_bound(limits, lim, opts))
             if value is None:
                 # no schedule: one administration above a maximum per day or per week is above it
                 one = reg.amount(o, lim.basis, "admin")
@@ -422,10 +450,10 @@ def _ref_dose_check(reg, opts, by_drug, above, alone=None):
                               + (f" by route {o.route}" if lim.routes and o.route is not None else ""),
                               f"{o.pointer}/dose", o.index)
                 continue
-            # given less often than daily: a daily maximum is of the day it is given
-            intermittent = above and lim.per == "day" and o.per_day is not None and 0 < o.per_day < 1 - 1e-9 and not o.single
-            if intermittent:
-                value = round(reg.amount(o, lim.basis, "day") / o.per_day, 2)
+            # a daily maximum is of the order's fullest day (weekly: the day it is given; q16h: two doses)
+            fuller = above and lim.per == "day" and _ref_fullest(o) is not None
+            if fuller:
+                value = round(_ref_day(o, reg.amount(o, lim.basis, "day")), 2)
             bound = opts[lim.option]
             only_per_admin = all(other.per == "admin" for other in limits)
             if above and only_per_admin and not o.single and o.per_day is not None and o.per_day > 1 + 1e-9 \
@@ -448,7 +476,7 @@ def _ref_dose_check(reg, opts, by_drug, above, alone=None):
                 unit = lim.basis.replace("m2", "m²") + ("" if lim.per == "admin" else _PER_TEXT[lim.per])
                 per_admin = " per administration" if lim.per == "admin" else ""
                 yield Hit(
-                    f"{_shown(reg, o, lim, value)}{' on the day it is given' if intermittent else ''} {rel} {fmt(bound)} "
+                    f"{_shown(reg, o, lim, value)}{_ref_fullest_words(o) if fuller else ''} {rel} {fmt(bound)} "
                     f"{unit}{per_admin}, the {word} for {lim.drug}"
                     + ((f" by route {o.route}" if o.route is not None else f" by route {'/'.join(lim.routes)} (the order gives no route)")
                        if lim.routes else ""),
@@ -482,6 +510,8 @@ def ref_ild501(reg, opts):
                     continue
                 if lim.per == "week":  # a dose: administrations within any 7 days are summed
                     members.append((o, v / (1.0 if o.single else o.per_day)))
+                elif lim.per == "day":  # each order's fullest day
+                    members.append((o, _ref_day(o, v)))
                 else:
                     members.append((o, v))
             if len(members) < 2:
@@ -507,7 +537,7 @@ def ref_ild501(reg, opts):
             for o in limited[name]:
                 v = reg.amount(o, "mg", "day")
                 if v is not None:
-                    share[o.index] = (o, v, opts[option])
+                    share[o.index] = (o, _ref_day(o, v), opts[option])
         for t in _ref_together(reg, [o for o, _, _ in share.values()]):
             if len({o.drug.name for o in t}) < 2 or all(
                     (o.index, dict(forms)[o.drug.name]) in alone for o in t):
@@ -532,17 +562,24 @@ def _ref_bare_mycophenolate(reg, opts):
     if not any(o.drug.name == "mycophenolate" for o in family):
         return
     daily, over = {}, set()
+    larger = (f"the larger of the maximum daily doses of mycophenolate mofetil ({fmt(bounds['mycophenolate mofetil'])} "
+              f"mg/day) and mycophenolic acid ({fmt(bounds['mycophenolic acid'])} mg/day): above the maximum whichever form is meant")
     for o in family:
         v = reg.amount(o, "mg", "day")
         if v is None:
+            one = reg.amount(o, "mg", "admin")
+            if (o.drug.name == "mycophenolate" and o.per_day is None and not o.single and one is not None
+                    and round(one, 2) > bounds["mycophenolate"]):
+                over.add(o.index)
+                yield Hit(f"{o.describe()}: one administration = {fmt(round(one, 2))} mg > {fmt(bounds['mycophenolate'])} "
+                          f"mg/day, whatever its frequency; {larger}", f"{o.pointer}/dose", o.index)
             continue
+        v = _ref_day(o, v)
         daily[o.index] = v
         if o.drug.name == "mycophenolate" and round(v, 2) > bounds["mycophenolate"]:
             over.add(o.index)
-            yield Hit(f"{o.describe()} = {fmt(round(v, 2))} mg/day > {fmt(bounds['mycophenolate'])} mg/day, the larger of "
-                      f"the maximum daily doses of mycophenolate mofetil ({fmt(bounds['mycophenolate mofetil'])} mg/day) and "
-                      f"mycophenolic acid ({fmt(bounds['mycophenolic acid'])} mg/day): above the maximum whichever form is meant",
-                      f"{o.pointer}/dose", o.index)
+            yield Hit(f"{o.describe()} = {fmt(round(v, 2))} mg/day{_ref_fullest_words(o)} > {fmt(bounds['mycophenolate'])} "
+                      f"mg/day, {larger}", f"{o.pointer}/dose", o.index)
     counted = [o for o in family if o.index in daily]
     for t in _ref_together(reg, counted):
         if not any(o.drug.name == "mycophenolate" for o in t) or all(o.index in over for o in t):

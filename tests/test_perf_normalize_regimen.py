@@ -379,7 +379,7 @@ def _decide_reference(
         if route is None and od.route is not None:
             reasons.append((f"route {od.route!r} is not a known route", "/route"))
         elif name_route is not None and route is not None and route != name_route:
-            reasons.append((f"route {od.route!r} contradicts its name {od.drug!r}, a {name_route} product", "/route"))
+            reasons.append((f"route {od.route!r} contradicts its name {od.drug!r}, {'an' if name_route[0] in 'aeiou' else 'a'} {name_route} product", "/route"))
         if o.course_problem is not None:
             reasons.append((o.course_problem, "/doses"))
         if o.per_day is None and od.frequency is not None:
@@ -492,15 +492,36 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
     vocab, plan = linter.vocab, linter._plan
     out: dict = {}
     orders = []
+    as_of = doc.as_of or dt.date(2026, 11, 30)
     for i, od in enumerate(doc.orders):
         drug = vocab.drug(od.drug)
+        if drug is not None and isinstance(od.route, str):  # by a route that makes it another ingredient
+            other = dict(drug.by_route).get(N._route(od.route))
+            if other is not None:
+                drug = vocab.drugs[other]
         if od.status not in ("on-hold", "stopped") and drug is not None and od.rxcui is not None:
             if N.rxcui_conflict(vocab, od.rxcui, drug, plan.checked):
                 drug = None
         o = _order_reference(i, od, drug, vocab)
         if drug is not None and o.active:
             _decide_reference(o, drug, od, plan, weight, bsa, out, vocab.resolve(od.drug).route)
+            if (o.route is not None and o.route not in N.SYSTEMIC_ROUTES and drug.pe_factor is None
+                    and drug.tags & plan.checked and o.route not in vocab.product_routes(drug.name)):
+                out.setdefault(i, []).append((
+                    f"route {od.route!r} is not a route {drug.name} is given by (no {o.route} product of it is known), "
+                    "so no rule checks it as ordered", "/route"))
         orders.append(o)
+    # An active order starting after as_of is new unless its drug is being taken (an active order of
+    # it started by as_of, a history item going on or stopped within the year before as_of).
+    later = [o for o in orders if o.drug is not None and o.status == "active"
+             and doc.orders[o.index].start is not None and doc.orders[o.index].start > as_of]
+    starting = {o.index for o in later}
+    taken = {o.drug.name for o in orders if o.drug is not None and o.status == "active" and o.index not in starting}
+    taken |= {vocab.drug(h.drug).name for h in doc.history if vocab.drug(h.drug) is not None
+              and (h.stop is None or h.stop >= as_of - dt.timedelta(days=365))}
+    for o in later:
+        if o.drug.name not in taken:
+            o.status = "new"
     # Premedication of a checked drug: a systemic glucocorticoid beside intermittent IV infusions of
     # other checked drugs (one administration, or at most weekly), given at most as often as they are
     # together and not daily, at most as many times as they are counted (an open-ended one: once),
