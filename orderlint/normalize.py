@@ -49,6 +49,14 @@ ROUTES = {
     "subcutaneously": "sc", "subcutaneous injection": "sc", "sc injection": "sc",
     "im": "im", "i.m.": "im", "intramuscular": "im", "intramuscularly": "im", "intramuscular injection": "im",
     "im injection": "im",
+    # By feeding tube (common in SSc gut disease): enteral, read as oral. Unread, co-trimoxazole 'per
+    # G-tube' was no PCP protection.
+    "per g-tube": "oral", "g-tube": "oral", "via g-tube": "oral", "peg": "oral", "per peg": "oral", "ng tube": "oral",
+    "per ng tube": "oral", "via ng tube": "oral", "ng": "oral", "nasogastric": "oral", "per tube": "oral",
+    "via tube": "oral", "po/ng": "oral", "po/peg": "oral", "gastrostomy": "oral", "j-tube": "oral", "per j-tube": "oral",
+    "jejunostomy": "oral", "nasojejunal": "oral", "orogastric": "oral", "feeding tube": "oral",
+    "nebulizer": "inhaled", "via nebulizer": "inhaled", "nebuliser": "inhaled", "oral inhalation": "inhaled",
+    "respiratory tract": "inhaled",
     "inhaled": "inhaled", "inhalation": "inhaled", "inh": "inhaled", "neb": "inhaled",
     "nebulized": "inhaled", "nebulised": "inhaled", "aerosolized": "inhaled",
     "topical": "topical", "cutaneous": "topical", "transdermal": "topical",
@@ -355,10 +363,7 @@ class Order:
 #: History: ILD therapies only): immunosuppressants, antifibrotics and the other ILD treatments. One
 #: definition for the FHIR mapping's history and the phase a document's history gives.
 ILD_THERAPY_CLASSES = frozenset({"immunosuppressant", "antifibrotic", "mycophenolate", "ivig", "jak-inhibitor",
-                                 "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange",
-                                 # Given for the ILD, a glucocorticoid is prior ILD therapy: a progression on
-                                 # it is the progression phase, or ILD203 never judged a continuing steroid.
-                                 "systemic-glucocorticoid"})
+                                 "tnf-inhibitor", "calcineurin-inhibitor", "plasma-exchange"})
 
 
 def is_ild_therapy(drug: Drug) -> bool:
@@ -1322,30 +1327,26 @@ _ROUNDS_TO_ZERO = 0.005
 
 #: Body-mass index a weight and height together may give (kg/m2): beyond, one of them is a slip.
 _BMI_LO, _BMI_HI = 3.5, 250.0  # (a preterm infant of 0.3 kg at 28 cm is 3.8)
+_BMI_LO_AGED = 8.0  # from one year of age (the most wasted bodies measured are near 10): 12 kg at 178 cm is 3.8
 
 
 def _started_later(doc: RegimenDoc, later: list[Order], active: list[Order], as_of: _dt.date, vocab: Vocabulary) -> None:
     """'active' is already being taken (regimen-format.md): an active order that starts after as_of
-    whose drug is not being taken (no active order of it started by as_of, no history item of it
-    that goes on or stopped within the year before as_of) is started, so it is read as new. Read as
-    active, nintedanib starting next month beside mycophenolate passed ILD102 and the screening
-    rules; the next step of a taper or a titration, or the next cycle of rituximab, stays active."""
+    whose drug is not being taken (no active order of it started by as_of) is started, so it is
+    read as new. Read as active, nintedanib starting next month beside mycophenolate passed ILD102
+    and the screening rules; the next step of a taper or a titration stays active. A drug in
+    history only (prior therapy, stopped: a restart, the next cycle of rituximab) is started again,
+    and its screening is asked again (a recent test counts)."""
     starting = {o.index for o in later}
     taken = {o.drug.name for o in active if o.drug is not None and o.status == "active" and o.index not in starting}
-    recent = as_of - _dt.timedelta(days=365)
-    for h in doc.history:
-        if h.stop is None or h.stop >= recent:
-            d = vocab.drug(h.drug)
-            if d is not None:
-                taken.add(d.name)
     for o in later:
         if o.drug is not None and o.drug.name not in taken:
             o.status = "new"
 
 
-def _implausible_pair(weight: float, height: float, needs: Mapping[str, str]) -> Mapping[str, str]:
+def _implausible_pair(weight: float, height: float, needs: Mapping[str, str], low: float = _BMI_LO) -> Mapping[str, str]:
     why = (f"weight_kg {weight:g} at height_cm {height:g} is a body-mass index of {weight / (height * height) * 10000.0:.1f}, "
-           f"outside {_BMI_LO:g} to {_BMI_HI:g}, so neither is used")
+           f"outside {low:g} to {_BMI_HI:g}, so neither is used")
     out = dict(needs)
     out["mg/kg"] = f"the patient's weight (weight_kg; {why})"
     out["mg/m2"] = f"the patient's BSA (bsa_m2, or height_cm and weight_kg; {why})"
@@ -1396,10 +1397,13 @@ def normalize(
         if (weight is not None and not _W_LO <= weight <= _W_HI) or (height is not None and not _H_LO <= height <= _H_HI) or (
                 given_bsa is not None and not _B_LO <= given_bsa <= _B_HI):
             weight, height, given_bsa, needs = _plausible(weight, height, given_bsa)
-        if weight is not None and height is not None and not _BMI_LO <= weight / (height * height) * 10000.0 <= _BMI_HI:
+        if weight is not None and height is not None and not (
+                _BMI_LO if patient.age_years is None or patient.age_years < 1 else _BMI_LO_AGED) <= \
+                weight / (height * height) * 10000.0 <= _BMI_HI:
             # Each plausible alone, not together: 7.5 kg at 175 cm (75 kg meant) made 40 mg/kg of MMF
             # 600 mg/day; neither value is used (mg/kg and a computed BSA: OL003, naming both).
-            needs = _implausible_pair(weight, height, needs)
+            needs = _implausible_pair(weight, height, needs,
+                                      _BMI_LO if patient.age_years is None or patient.age_years < 1 else _BMI_LO_AGED)
             weight = height = None
         if given_bsa is not None:
             bsa = given_bsa
@@ -1821,8 +1825,8 @@ def _least_trimethoprim(admin_mg: Optional[float], o: Order) -> float:
     suspension's 240 and 200 mg in 5 mL). Read as trimethoprim, co-trimoxazole 960 mg once a week
     passed as 960 mg of trimethoprim, six times the regimen's least, and 240 mg (40 mg of it) three
     times a week as prophylaxis."""
-    if admin_mg is None:
-        return 1.0
+    if admin_mg is None or o.basis in ("mg/kg", "mg/m2"):
+        return 1.0  # a dose by weight or surface is written as trimethoprim (5 mg/kg)
     unit = (o.unit_text or "").strip().lower()
     figure = admin_mg
     per_ml = False

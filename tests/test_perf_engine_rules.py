@@ -122,7 +122,7 @@ def ref_ild202(reg, opts):
 
 
 def ref_ild203(reg, opts):
-    if reg.phase != "progression":
+    if reg.phase != "progression" and not any(d.is_a("systemic-glucocorticoid") for d in reg.progressed_on):
         return
     limit = opts["max-course-days"]
     for o, _ in _ref_non_pulse(reg, reg.active()):

@@ -511,14 +511,11 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
                     f"route {od.route!r} is not a route {drug.name} is given by (no {o.route} product of it is known), "
                     "so no rule checks it as ordered", "/route"))
         orders.append(o)
-    # An active order starting after as_of is new unless its drug is being taken (an active order of
-    # it started by as_of, a history item going on or stopped within the year before as_of).
+    # An active order starting after as_of is new unless an active order of its drug started by as_of.
     later = [o for o in orders if o.drug is not None and o.status == "active"
              and doc.orders[o.index].start is not None and doc.orders[o.index].start > as_of]
     starting = {o.index for o in later}
     taken = {o.drug.name for o in orders if o.drug is not None and o.status == "active" and o.index not in starting}
-    taken |= {vocab.drug(h.drug).name for h in doc.history if vocab.drug(h.drug) is not None
-              and (h.stop is None or h.stop >= as_of - dt.timedelta(days=365))}
     for o in later:
         if o.drug.name not in taken:
             o.status = "new"

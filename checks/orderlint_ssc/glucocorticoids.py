@@ -165,7 +165,10 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         "other without a day between (any systemic glucocorticoid, from their starts) are one course: three "
         "consecutive 84-day prednisone orders are 252 days, as the steps of one taper are; one finding names them."
     ),
-    notes="A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended.",
+    notes=("A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended. "
+           "A documented progression on a systemic glucocorticoid (a history item) is judged as progression too: the "
+           "phase stays first-line for the first-line rules (a glucocorticoid is no first-line ILD therapy), and "
+           "long-term glucocorticoids after it are not passed."),
     fix=FIX_203,
     options={"max-course-days": Option(
         84,
@@ -179,7 +182,9 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     settings=[PULSE_MIN_PE],
 )
 def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    if reg.phase != "progression":
+    # The progression phase; or the ILD progressed on a glucocorticoid itself (no ILD therapy, so the
+    # phase stays first-line for the first-line rules), and long-term steroids are judged as well.
+    if reg.phase != "progression" and not reg.progressed_on_class("systemic-glucocorticoid"):
         return
     limit = opts["max-course-days"]
     judged = []

@@ -265,7 +265,7 @@ class _Mapper:
             # Fail closed: a regimen document given a `resourceType` (PlanDefinition, a FHIR order set)
             # was read as that resource, with no orders (OL008 no-orders, info): its orders went unchecked.
             return [_error(f"the document has a `resourceType`, as a FHIR resource has, and "
-                           f"{', '.join(f'`{k}`' for k in native)}, as a regimen document has: it is neither (no FHIR "
+                           f"{', '.join(f'`{k}`' for k in native)}, as a regimen document has: it is neither (no FHIR R4 "
                            "resource has these fields), so its orders cannot be read (a local field of a regimen "
                            "document is named `x-...`)", "/resourceType")]
         if rt not in R4_TYPES:
