@@ -77,7 +77,7 @@ OL003 = rule(
     notes=("Also an order whose route contradicts what it is: a route its name states otherwise ('Actemra IV' by sc), "
            "or a local route no product of a checked drug other than a glucocorticoid has (mycophenolate 'topical', "
            "nintedanib 'inhaled'), which would leave it checked by no rule; and a weight and height that no body goes "
-           "with (a body-mass index outside 3.5 to 250), which are not used for per-kg or per-m2 doses."),
+           "with (a body-mass index outside 3.5 to 250, or below 8 from one year of age), which are not used for per-kg or per-m2 doses."),
 )(_engine)
 
 OL005 = rule(
