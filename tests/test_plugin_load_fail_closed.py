@@ -236,6 +236,17 @@ def test_selecting_one_rule_with_a_pack_for_another_condition_is_accepted():
 
 
 # --------------------------------------------------------------------------- time limit outside the main thread
+def _linted_in_a_thread(check):
+    """The result of linting a clean MMF regimen in a worker thread, with a 1 s time limit."""
+    linter = Linter(Settings(check_timeout=1.0), plugins=[_pack(check)])
+    out = []
+    t = threading.Thread(target=lambda: out.append(linter.lint_data(clean_patient(mmf()))))
+    t.start()
+    t.join(30)
+    [result] = out
+    return result
+
+
 def test_a_slow_check_in_a_worker_thread_is_ol000_when_it_returns():
     # Signals reach the main thread only: in a server's worker thread the check ran 12 s and its
     # findings were reported as if within the limit.
@@ -243,23 +254,12 @@ def test_a_slow_check_in_a_worker_thread_is_ol000_when_it_returns():
         time.sleep(1.3)
         yield Hit("slow", "/orders/0", 0)
 
-    linter = Linter(Settings(check_timeout=1.0), plugins=[_pack(check)])
-    out = []
-    t = threading.Thread(target=lambda: out.append(linter.lint_data(clean_patient(mmf()))))
-    t.start()
-    t.join(30)
-    [result] = out
-    [f] = only(result, "OL000")
+    [f] = only(_linted_in_a_thread(check), "OL000")
     assert "past the time limit of 1 s" in f.message and "outside the main thread" in f.message
 
 
 def test_a_quick_check_in_a_worker_thread_is_no_ol000():
-    linter = Linter(Settings(check_timeout=1.0), plugins=[_pack(_always)])
-    out = []
-    t = threading.Thread(target=lambda: out.append(linter.lint_data(clean_patient(mmf()))))
-    t.start()
-    t.join(30)
-    [result] = out
+    result = _linted_in_a_thread(_always)
     none_of(result, "OL000")
     only(result, "AAA001")
 

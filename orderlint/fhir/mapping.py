@@ -1638,7 +1638,7 @@ class _Mapper:
             start, stop = (vp.get("start"), vp.get("end")) if isinstance(vp, dict) else (None, None)
         for key, v in (("start", start), ("stop", stop)):
             # A partial end is the end of its period ('2025-11': the 30th), as FHIR reads a Period.
-            d = (_date(v) if key == "start" else _date_end(v)) if isinstance(v, str) else None
+            d = _date(v, end=key == "stop") if isinstance(v, str) else None
             if d is not None:
                 item[key] = d
         if "start" in item and "stop" in item and item["stop"] < item["start"] and _instant(stop) >= _instant(start):
@@ -2848,21 +2848,9 @@ def _number(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and v not in (float("inf"), float("-inf"))
 
 
-def _date(v: Any) -> Optional[str]:
-    """A FHIR date or dateTime as YYYY-MM-DD (partial dates: their first day), else None."""
-    if not isinstance(v, str):
-        return None
-    mt = _DATE.match(v.strip())
-    if not mt:
-        return None
-    try:
-        return _dt.date(int(mt.group(1)), int(mt.group(2) or 1), int(mt.group(3) or 1)).isoformat()
-    except ValueError:
-        return None
-
-
-def _date_end(v: Any) -> Optional[str]:
-    """A FHIR date or dateTime as YYYY-MM-DD, a partial date as the last day of its year or month."""
+def _date(v: Any, end: bool = False) -> Optional[str]:
+    """A FHIR date or dateTime as YYYY-MM-DD, else None. A partial date is its first day, or with
+    ``end`` (the end of a Period) its last: '2025-11' ends on the 30th, '2024' on 31 December."""
     if not isinstance(v, str):
         return None
     mt = _DATE.match(v.strip())
@@ -2870,14 +2858,16 @@ def _date_end(v: Any) -> Optional[str]:
         return None
     try:
         year = int(mt.group(1))
-        if mt.group(2) is None:
-            return _dt.date(year, 12, 31).isoformat()
-        month = int(mt.group(2))
-        if mt.group(3) is None:
+        month = int(mt.group(2) or (12 if end else 1))
+        if mt.group(3) is not None:
+            day = int(mt.group(3))
+        elif end:
             import calendar
 
-            return _dt.date(year, month, calendar.monthrange(year, month)[1]).isoformat()
-        return _dt.date(year, month, int(mt.group(3))).isoformat()
+            day = calendar.monthrange(year, month)[1]
+        else:
+            day = 1
+        return _dt.date(year, month, day).isoformat()
     except ValueError:
         return None
 
