@@ -39,6 +39,19 @@ def run_orderlint(*args: str, input: bytes | None = None, env: dict | None = Non
     return subprocess.run(cmd + list(args), input=input, capture_output=True, timeout=timeout, env=full_env, cwd=cwd)
 
 
+def plugin_site(site: Path, dist: str, module: str, source: str, entry: str | None = None) -> Path:
+    """A plugin 'installed' in folder ``site``: distribution ``dist`` (a dist-info with an entry point
+    ``entry``, by default the module's name, in the orderlint group) and its module's source."""
+    import textwrap
+
+    info = site / f"{dist}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[orderlint]\n{entry or module} = {module}\n")
+    (site / f"{module}.py").write_text(textwrap.dedent(source))
+    return site
+
+
 def write_doc(tmp_path: Path, doc: dict, name: str = "doc.json") -> Path:
     p = tmp_path / name
     p.write_text(json.dumps(doc, indent=2), encoding="utf-8")

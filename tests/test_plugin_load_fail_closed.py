@@ -7,10 +7,8 @@ stops the run, and a check that outlives the time limit outside the main thread 
 from __future__ import annotations
 
 import sys
-import textwrap
 import threading
 import time
-from pathlib import Path
 
 import pluggy
 import pytest
@@ -19,6 +17,7 @@ from orderlint.config import ConfigError, Settings
 from orderlint.engine import Linter, PluginLoadError
 from orderlint.hookspecs import hookimpl
 from orderlint.rules import Hit, Source, rule
+from conftest import plugin_site
 from regimen_factory import clean_patient, cyclophosphamide_iv, mmf, none_of, only
 
 
@@ -77,16 +76,6 @@ def test_a_plugin_marked_for_another_project_fails_to_load():
         Linter(plugins=[Marked()])
 
 
-def _site(tmp_path: Path, dist: str, module: str, entry: str, source: str) -> Path:
-    site = tmp_path / f"site-{module}"
-    info = site / f"{dist}-0.1.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(f"[orderlint]\n{entry} = {module}\n")
-    (site / f"{module}.py").write_text(textwrap.dedent(source))
-    return site
-
-
 MUTATOR = """
 from orderlint.hookspecs import hookimpl
 from orderlint.rules import Source, rule
@@ -106,7 +95,7 @@ def orderlint_rules():
 def test_an_entry_point_named_orderlint_from_another_distribution_fails_to_load(tmp_path, monkeypatch):
     # Under the core's name, its check read the shared regimen: setting every prednisone-equivalent
     # to 0 hid ILD202, and `explain` showed the rule as orderlint's own.
-    site = _site(tmp_path, "sitepack", "olt_named_orderlint", "orderlint", MUTATOR)
+    site = plugin_site(tmp_path / "site", "sitepack", "olt_named_orderlint", MUTATOR, entry="orderlint")
     monkeypatch.syspath_prepend(str(site))
     with pytest.raises(PluginLoadError, match="the name 'orderlint' is orderlint's own"):
         Linter()

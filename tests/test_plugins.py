@@ -8,13 +8,12 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, minimal, run_orderlint, write_doc
+from conftest import EXAMPLES, minimal, plugin_site, run_orderlint, write_doc
 
 PLUGIN_SRC = EXAMPLES / "plugin"
 
@@ -91,12 +90,7 @@ def test_example_plugin_vocabulary_is_used(example_plugin, tmp_path):
 
 def _fake_plugin(tmp_path: Path, name: str, source: str) -> dict:
     """A plugin 'installed' as a real distribution (dist-info with an entry point) on PYTHONPATH."""
-    site = tmp_path / f"site-{name}"
-    dist = site / f"{name}-0.1.dist-info"
-    dist.mkdir(parents=True)
-    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(f"[orderlint]\n{name} = {name}_mod\n")
-    (site / f"{name}_mod.py").write_text(textwrap.dedent(source))
+    site = plugin_site(tmp_path / f"site-{name}", name, f"{name}_mod", source, entry=name)
     return {"PYTHONPATH": str(site)}
 
 
