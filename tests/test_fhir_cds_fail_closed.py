@@ -390,6 +390,28 @@ def test_a_prefetch_search_reporting_an_error_in_an_entry_is_incomplete(linter, 
     assert "prefetch `medications`" in resp.json()["issue"][0]["diagnostics"] and "incomplete" in resp.json()["issue"][0]["diagnostics"]
 
 
+@pytest.mark.parametrize("severity, code", [("warning", "timeout"), ("warning", "exception"), ("information", "processing"),
+                                            ("warning", "forbidden"), ("warning", "suppressed"), ("information", "informational")])
+def test_an_operation_outcome_in_place_of_a_prefetch_is_incomplete_whatever_its_severity(linter, client, severity, code):
+    # CDS Hooks: the client could not make the query. A 'warning' there was read as complete data:
+    # with the Conditions missing the patient was not applicable, and the answer {"cards": []}.
+    req = example("ILD102-fires.cds-hooks.json")
+    req["prefetch"]["medications"] = {"resourceType": "OperationOutcome",
+                                      "issue": [{"severity": severity, "code": code, "diagnostics": "query timed out"}]}
+    assert [r.status for r in lint(req, linter)] == ["invalid"]
+    resp = post(client, req)
+    assert resp.status_code == 412 and resp.json()["issue"][0]["code"] == "incomplete"
+    assert "in place of the data asked for (query timed out)" in resp.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("code, incomplete", [("timeout", True), ("exception", True), ("forbidden", True),
+                                              ("suppressed", True), ("not-supported", False), ("informational", False)])
+def test_a_search_entry_outcome_that_says_data_is_missing_is_incomplete_even_as_a_warning(linter, client, code, incomplete):
+    req = oo_entry("warning", code)
+    assert ([r.status for r in lint(req, linter)] == ["invalid"]) == incomplete
+    assert (post(client, req).status_code == 412) == incomplete
+
+
 def _outcome_only(issue: Any, *, entry_as_object: bool = False) -> dict:
     """ILD102-fires with its medications search holding only an OperationOutcome entry."""
     req = example("ILD102-fires.cds-hooks.json")

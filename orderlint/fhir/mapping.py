@@ -2620,9 +2620,16 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
     if not isinstance(rt, str):
         return "is an object without `resourceType`, not a FHIR resource or Bundle"
     if rt == "OperationOutcome":
+        # In place of the data asked for (CDS Hooks: a prefetch the client could not make): whatever
+        # its severity, the data is not there. Read as complete, a timeout 'warning' in place of the
+        # Conditions made the patient not applicable: no card.
+        from orderlint.fhir.outcome import as_list, issue_text
+
         said = _outcome_error(v)
-        if said is not None:
-            return "is an OperationOutcome reporting an error" + said
+        if said is None:
+            text = next((t for t in map(issue_text, as_list(v.get("issue"))) if t), None)
+            said = f" ({text[:120]})" if text else ""
+        return "is an OperationOutcome in place of the data asked for" + said
     if rt == "Bundle":
         return _incomplete_bundle(v)
     return None

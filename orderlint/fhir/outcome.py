@@ -7,8 +7,13 @@ from typing import Any, Optional
 #: Issue severities that report no error (R4 has warning and information; R5 adds success).
 NOT_ERRORS = frozenset({"warning", "information", "success"})
 #: Issue types that say data is missing whatever severity is given them (a truncated search or
-#: export reported as a warning still lacks what it did not return).
-INCOMPLETE_CODES = frozenset({"incomplete", "too-costly", "throttled"})
+#: export reported as a warning still lacks what it did not return): the transient ones (a timeout,
+#: an exception) and the security ones (data withheld or suppressed) as well as the truncations.
+INCOMPLETE_CODES = frozenset({
+    "incomplete", "too-costly", "throttled",
+    "transient", "lock-error", "no-store", "exception", "timeout",
+    "security", "login", "unknown", "expired", "forbidden", "suppressed",
+})
 
 
 def as_list(v: Any) -> list:
