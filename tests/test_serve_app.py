@@ -421,9 +421,21 @@ def test_feedback_stored_once_and_reported(db, client):
     {"card": "c", "outcome": "dismissed", "outcomeTimestamp": "2026-03-02T10:00:00Z"},
     {"card": "c", "outcome": "overridden", "overrideReason": {}, "outcomeTimestamp": "2026-03-02T10:00:00Z"},
     {"card": "c", "outcome": "overridden"},
+    # Before the first or after the last instant a datetime holds, once in UTC: a 500 saying "the
+    # orders were not checked" on a feedback call.
+    {"card": "c", "outcome": "accepted", "outcomeTimestamp": "0001-01-01T00:00:00+14:00"},
+    {"card": "c", "outcome": "accepted", "outcomeTimestamp": "9999-12-31T23:59:59-14:00"},
 ])
 def test_invalid_feedback_is_400(client, item):
     problem(client.post(SIGN + "/feedback", json={"feedback": [item]}), 400, "invalid")
+
+
+@pytest.mark.parametrize("path", [SIGN + "/", SIGN + "/feedback/", "/cds-services/"])
+def test_a_trailing_slash_is_a_404_operation_outcome_not_a_redirect(client, path):
+    # A 307 to a Location built from the Host header sent the body and token wherever Host said.
+    r = client.post(path, json={}, headers={"Host": "evil.example.com"}) if path != "/cds-services/" else client.get(path)
+    assert r.status_code == 404 and "location" not in r.headers
+    assert r.json()["resourceType"] == "OperationOutcome"
 
 
 def test_report_format_and_missing_db(tmp_path):

@@ -465,6 +465,9 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         Route("/cds-services/{service_id}/feedback", feedback, methods=["POST"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Exception: server_error})
+    # A trailing slash is a 404 with an OperationOutcome, not a 307 to a Location built from the
+    # Host header (a client following it re-sent the patient data and token wherever Host said).
+    app.router.redirect_slashes = False
     app.state.settings = s
     app.state.store = store
     app.state.linter = linter

@@ -235,6 +235,8 @@ def outcome_instant(text: str) -> _dt.datetime:
         return _dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T")).astimezone(_dt.timezone.utc)
     except ValueError:
         raise ValueError(f"outcomeTimestamp {text[:40]!r} is not a date and time that exists") from None
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first instant a datetime holds (a 500 before)
+        raise ValueError(f"outcomeTimestamp {text[:40]!r} is outside the years 1 to 9999 in UTC") from None
 
 
 class FeedbackItem(_Open):
