@@ -243,6 +243,23 @@ def _settings(config: Optional[str], **cli_values: Any) -> "Settings":
     return build_settings(config_path=config, cli=cli_values)
 
 
+def _serve_table(settings: "Settings") -> dict:
+    """[tool.orderlint.serve] with its file paths read from the configuration file's folder (the
+    feedback database too, by default): run from another folder, `serve` made a second database and
+    `feedback report` found none."""
+    import os
+
+    table = dict(settings.serve)
+    base = os.path.dirname(os.path.abspath(settings.config_file)) if settings.config_file else None
+    if base is not None:
+        table.setdefault("feedback-db", "orderlint-feedback.sqlite3")
+        for key in ("feedback-db", "fetch-ca-file", "ssl-certfile", "ssl-keyfile"):
+            value = table.get(key)
+            if isinstance(value, str) and value and not os.path.isabs(value) and value.strip() != ":memory:":
+                table[key] = os.path.join(base, value)
+    return table
+
+
 def _make_linter(settings: "Settings") -> "Linter":
     from orderlint.config import ConfigError
     from orderlint.engine import Linter, PluginLoadError
@@ -788,7 +805,7 @@ def serve(host: Optional[str], port: Optional[int], config: Optional[str]) -> No
 
     settings = _settings(config)
     linter = _make_linter(settings)
-    run(host, port, settings=settings.serve, linter=linter)
+    run(host, port, settings=_serve_table(settings), linter=linter)
 
 
 @cli.group()
@@ -808,7 +825,7 @@ def feedback_report_cmd(since: Optional[str], fmt: str, db: Optional[str], confi
     from orderlint.serve.settings import parse_settings
 
     if db is None:
-        db = parse_settings(_settings(config).serve).feedback_db
+        db = parse_settings(_serve_table(_settings(config))).feedback_db
     try:
         text = feedback_report(db, since=since, fmt=fmt)
     except (ValueError, OSError) as e:

@@ -75,11 +75,44 @@ def test_settings_defaults_and_unknown_key():
     ({"base-url": "http://cds.example.org"}, "must be https"),
     ({"auth": {"issuers": {}}, "base-url": "https://cds.example.org"}, "at least one issuer"),
     ({"auth": {"issuers": {"https://e": {"jwks": "k.json", "jwk": []}}}, "base-url": "https://c.org"}, "unknown key 'jwk'"),
-    ({"ssl-certfile": "c.pem"}, "go together"),
+    # Files read only when first needed are checked at start: a missing CA file made every EHR call a 500.
+    ({"ssl-certfile": "no-such-c.pem"}, "'no-such-c.pem' is not a file"),
+    ({"fetch-ca-file": "/nonexistent/ca.pem"}, "fetch-ca-file: cannot read '/nonexistent/ca.pem' as CA certificates"),
+    ({"feedback-db": ":memory:"}, "feedback-db: must be a file"),
 ])
 def test_settings_errors(table, message):
     with pytest.raises(ConfigError, match=message):
         parse_settings(table)
+
+
+def test_a_certificate_without_its_key_is_refused(tmp_path):
+    cert = tmp_path / "c.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\n")
+    with pytest.raises(ConfigError, match="go together"):
+        parse_settings({"ssl-certfile": str(cert)})
+
+
+def test_the_feedback_database_is_its_owners_only(tmp_path):
+    import os
+    import stat
+
+    from orderlint.serve.feedback import FeedbackStore
+
+    store = FeedbackStore(str(tmp_path / "fb.sqlite3"))
+    store.close()
+    assert stat.S_IMODE(os.stat(tmp_path / "fb.sqlite3").st_mode) == 0o600
+
+
+def test_serve_paths_are_read_from_the_configuration_files_folder(tmp_path):
+    from orderlint.cli import _serve_table
+    from orderlint.config import build_settings
+
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "pyproject.toml").write_text('[tool.orderlint.serve]\nstore-comments = false\n')
+    table = _serve_table(build_settings(config_path=str(etc / "pyproject.toml")))
+    # The default database sits beside the configuration, wherever `serve` or `feedback report` runs.
+    assert parse_settings(table).feedback_db == str(etc / "orderlint-feedback.sqlite3")
 
 
 def test_non_loopback_host_without_auth_refuses_to_start():
@@ -748,3 +781,26 @@ def test_a_key_left_out_of_required_prefetch_is_a_note_when_not_provided(db):
         (card,) = sign(c, req)["cards"]
     assert "prefetch \\`medicationStatements\\` (MedicationStatement data) was not provided" in card["detail"]
     assert "prefetch \\`activeMeds\\`" not in card["detail"]  # given (an empty Bundle)
+
+
+def test_a_jwks_url_that_failed_is_not_fetched_again_at_once(monkeypatch):
+    # Each token naming the issuer waited for the fetch (2 s when the host is slow): a failed
+    # fetch is remembered for JWKS_RETRY seconds.
+    import httpx
+
+    from orderlint.serve.auth import AuthError, Verifier
+    from orderlint.serve.settings import Issuer
+
+    calls = []
+
+    def failing_get(*a, **kw):
+        calls.append(a)
+        raise httpx.ConnectTimeout("slow")
+
+    monkeypatch.setattr(httpx, "get", failing_get)
+    v = Verifier((Issuer("https://ehr.example.org", "https://ehr.example.org/jwks"),), "https://cds.example.org")
+    with pytest.raises(AuthError, match="ConnectTimeout"):
+        v._load_jwks("https://ehr.example.org/jwks")
+    with pytest.raises(AuthError, match="failed moments ago"):
+        v._load_jwks("https://ehr.example.org/jwks")
+    assert len(calls) == 1

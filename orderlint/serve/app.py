@@ -160,13 +160,17 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             raise Problem(400, "invalid", f"request body: {doc.error.message} (line {doc.error.line})")
         return doc.data
 
-    def authenticate(request: Request) -> None:
+    async def authenticate(request: Request) -> None:
         if verifier is None:
             return
+        from starlette.concurrency import run_in_threadpool
+
         from orderlint.serve.auth import AuthError
 
         try:
-            verifier.verify(request.headers.get("authorization"), request.url.path)
+            # In a worker thread: fetching an issuer's JWKS (up to 2 s) blocked the event loop, and
+            # every other request with it (a forged token per 2 s froze the service).
+            await run_in_threadpool(verifier.verify, request.headers.get("authorization"), request.url.path)
         except AuthError as e:
             raise Problem(401, "login", str(e), {"WWW-Authenticate": "Bearer"}) from None
 
@@ -182,7 +186,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         return f"{where or 'body'}: {err.get('msg', 'invalid')}"
 
     async def call(request: Request, sid: str) -> tuple[dict[str, Any], str, list[tuple[str, str]]]:
-        authenticate(request)
+        await authenticate(request)
         data = parse(await body_of(request))
         if not isinstance(data, dict):
             raise Problem(400, "invalid", "request body: not a JSON object")
@@ -436,7 +440,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     @logged
     async def feedback(request: Request) -> Response:
         sid = service_of(request)
-        authenticate(request)
+        await authenticate(request)
         data = parse(await body_of(request))
         try:
             fb = CDSHooksFeedback.model_validate(data)

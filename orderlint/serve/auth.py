@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import ssl
 import time
+import threading
 from typing import Any, Optional, Union
 
 from orderlint.serve.settings import Issuer
@@ -19,6 +20,10 @@ ALGORITHMS = ["RS384", "ES384"]
 LEEWAY = 60
 JWKS_TTL = 300.0
 MAX_JTI = 100_000
+#: CDS Hooks (Security): a token's exp is at most five minutes in the future.
+MAX_LIFETIME = 300
+#: Seconds an issuer's JWKS URL that failed is not fetched again.
+JWKS_RETRY = 30.0
 
 
 class AuthError(Exception):
@@ -34,6 +39,8 @@ class Verifier:
         self._jti: dict[str, float] = {}
         self._swept = 0.0
         self._refetched: dict[str, float] = {}
+        self._failed: dict[str, float] = {}  # JWKS URL -> when fetching it last failed
+        self._lock = threading.Lock()  # verify runs in worker threads: one jti check-and-record at a time
 
     # ------------------------------------------------------------------ keys
     def _load_jwks(self, where: str, fresh: bool = False) -> list[Any]:
@@ -44,6 +51,9 @@ class Verifier:
         if "://" in where:
             import httpx
 
+            if now - self._failed.get(where, -1e9) < JWKS_RETRY:
+                # Not fetched again for a while: each token naming the issuer waited 2 s for it.
+                raise AuthError("cannot read the issuer's JWKS (it failed moments ago)")
             try:
                 verify: Union[bool, ssl.SSLContext] = True
                 if self.ca_file:
@@ -52,6 +62,7 @@ class Verifier:
                 r.raise_for_status()
                 data = r.json()
             except Exception as e:
+                self._failed[where] = time.monotonic()
                 raise AuthError(f"cannot read the issuer's JWKS ({type(e).__name__})") from None
         else:
             try:
@@ -137,16 +148,21 @@ class Verifier:
         iat = claims.get("iat")
         if not isinstance(iat, (int, float)) or iat > now + LEEWAY:
             raise AuthError("the token's iat is in the future")
+        if float(claims["exp"]) > now + MAX_LIFETIME + LEEWAY:
+            # CDS Hooks (Security): exp no more than five minutes in the future. Each jti is kept until
+            # its exp: tokens of years filled the table, and then every token was refused.
+            raise AuthError("the token's exp is more than 5 minutes ahead (CDS Hooks allows at most 5)")
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise AuthError("the token has no jti")
-        self._expire(now)
         key_ = f"{iss}\x1f{jti}"
-        if key_ in self._jti:
-            raise AuthError("the token's jti was already used")
-        if len(self._jti) >= MAX_JTI:
-            raise AuthError("too many live tokens")  # fail closed rather than forget a jti
-        self._jti[key_] = float(claims["exp"]) + LEEWAY
+        with self._lock:
+            self._expire(now)
+            if key_ in self._jti:
+                raise AuthError("the token's jti was already used")
+            if len(self._jti) >= MAX_JTI:
+                raise AuthError("too many live tokens")  # fail closed rather than forget a jti
+            self._jti[key_] = float(claims["exp"]) + LEEWAY
         return claims
 
     def _expire(self, now: float) -> None:

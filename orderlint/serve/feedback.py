@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import sqlite3
 import threading
 from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Optional, Union
@@ -90,6 +91,10 @@ class FeedbackStore:
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.Lock()
+        if not os.path.exists(path):
+            # Readable by its owner only: a comment (store-comments) may hold patient data. SQLite
+            # gives its -wal and -shm files the database's permissions.
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

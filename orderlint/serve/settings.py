@@ -27,6 +27,7 @@ jku = ["https://ehr.example.org/jwks"]      # optional: jku header values accept
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
@@ -130,8 +131,24 @@ def parse_settings(table: Optional[Mapping[str, Any]] = None, **overrides: Any) 
             if base.startswith("http://") and not _loopback_url(base):
                 raise _err(f"base-url: must be https (the CDS Hooks spec requires TLS), not {base!r}")
             out[name] = base
-        elif k in ("feedback-db", "fetch-ca-file", "ssl-certfile", "ssl-keyfile"):
+        elif k == "feedback-db":
             out[name] = _string(k, v)
+            if out[name].strip() == ":memory:" or out[name].startswith("file:"):
+                # Lost at every restart, and the report cannot read it.
+                raise _err(f"feedback-db: must be a file, not {out[name]!r}")
+        elif k == "fetch-ca-file":
+            out[name] = _string(k, v)
+            import ssl
+
+            try:
+                ssl.create_default_context(cafile=out[name])
+            except (OSError, ssl.SSLError, ValueError) as e:
+                # Read only at the first fetch: every EHR call was then a 500.
+                raise _err(f"fetch-ca-file: cannot read {out[name]!r} as CA certificates ({e})") from None
+        elif k in ("ssl-certfile", "ssl-keyfile"):
+            out[name] = _string(k, v)
+            if not os.path.isfile(out[name]):
+                raise _err(f"{k}: {out[name]!r} is not a file")
         elif k == "docs-url":
             out[name] = _url(k, v)
         elif k in ("store-comments", "fetch-prefetch", "allow-as-of"):
