@@ -237,12 +237,16 @@ _ONE_PAGE = {"resourceType": "Bundle", "type": "searchset", "entry": [],
 
 
 @pytest.mark.parametrize("value, says", [
-    (_TIMED_OUT, "is an OperationOutcome reporting an error (MedicationRequest query timed out)"),
+    (_TIMED_OUT, "is an OperationOutcome in place of the data asked for (MedicationRequest query timed out)"),
+    # CDS Hooks: an OperationOutcome in place of a prefetch reports that the query could not be made;
+    # whatever its severity, the data asked for is not there.
+    ({"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]},
+     "is an OperationOutcome in place of the data asked for"),
     (_ONE_PAGE, "is one page of a search result (it links to a next page)"),
     ({"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": []}, "holds 0 of the 2 resources its search found"),
     ({"type": "searchset", "entry": []}, "is an object without `resourceType`, not a FHIR resource or Bundle"),
     ("MedicationRequest?patient=1", "is a string, not a FHIR resource or Bundle"),
-], ids=["operation-outcome", "next-page", "total", "no-resourceType", "string"])
+], ids=["operation-outcome", "information-outcome", "next-page", "total", "no-resourceType", "string"])
 def test_a_prefetch_the_ehr_could_not_give_is_ol001(linter, value, says):
     # Read as "no other medications", such a prefetch hid a second glucocorticoid (ILD202's sum) or
     # mycophenolate (ILD102): the request is OL001 at that prefetch.
@@ -255,9 +259,12 @@ def test_a_prefetch_the_ehr_could_not_give_is_ol001(linter, value, says):
 
 @pytest.mark.parametrize("value", [
     None,  # not provided (fhir.md section 1)
-    {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]},
     {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": [], "link": [{"relation": "self", "url": "x"}]},
-], ids=["null", "information", "complete-search"])
+    # An informational outcome inside a complete search (search.mode outcome) says nothing is missing.
+    {"resourceType": "Bundle", "type": "searchset", "total": 0, "entry": [
+        {"resource": {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]},
+         "search": {"mode": "outcome"}}]},
+], ids=["null", "complete-search", "information-in-search"])
 def test_a_prefetch_that_is_complete_or_not_provided_is_read(linter, value):
     (r,) = lint_fhir(_with_prefetch(value), linter=linter, source="t")
     assert r.status == "checked" and "ILD202" in [f.code for f in r.findings]
