@@ -1330,7 +1330,7 @@ _BMI_LO, _BMI_HI = 3.5, 250.0  # (a preterm infant of 0.3 kg at 28 cm is 3.8)
 _BMI_LO_AGED = 8.0  # from one year of age (the most wasted bodies measured are near 10): 12 kg at 178 cm is 3.8
 
 
-def _started_later(doc: RegimenDoc, later: list[Order], active: list[Order], as_of: _dt.date, vocab: Vocabulary) -> None:
+def _started_later(later: list[Order], active: list[Order]) -> None:
     """'active' is already being taken (regimen-format.md): an active order that starts after as_of
     whose drug is not being taken (no active order of it started by as_of) is started, so it is
     read as new. Read as active, nintedanib starting next month beside mycophenolate passed ILD102
@@ -1397,14 +1397,13 @@ def normalize(
         if (weight is not None and not _W_LO <= weight <= _W_HI) or (height is not None and not _H_LO <= height <= _H_HI) or (
                 given_bsa is not None and not _B_LO <= given_bsa <= _B_HI):
             weight, height, given_bsa, needs = _plausible(weight, height, given_bsa)
-        if weight is not None and height is not None and not (
-                _BMI_LO if patient.age_years is None or patient.age_years < 1 else _BMI_LO_AGED) <= \
-                weight / (height * height) * 10000.0 <= _BMI_HI:
-            # Each plausible alone, not together: 7.5 kg at 175 cm (75 kg meant) made 40 mg/kg of MMF
-            # 600 mg/day; neither value is used (mg/kg and a computed BSA: OL003, naming both).
-            needs = _implausible_pair(weight, height, needs,
-                                      _BMI_LO if patient.age_years is None or patient.age_years < 1 else _BMI_LO_AGED)
-            weight = height = None
+        if weight is not None and height is not None:
+            low = _BMI_LO if patient.age_years is None or patient.age_years < 1 else _BMI_LO_AGED
+            if not low <= weight / (height * height) * 10000.0 <= _BMI_HI:
+                # Each plausible alone, not together: 7.5 kg at 175 cm (75 kg meant) made 40 mg/kg of
+                # MMF 600 mg/day; neither value is used (mg/kg and a computed BSA: OL003, naming both).
+                needs = _implausible_pair(weight, height, needs, low)
+                weight = height = None
         if given_bsa is not None:
             bsa = given_bsa
         elif height is not None and weight is not None:
@@ -1479,7 +1478,7 @@ def normalize(
     if premeds:
         _infusion_premedication(active, plan.pulse_min_pe)
     if later:
-        _started_later(doc, later, active, as_of, vocab)
+        _started_later(later, active)
         all_new = all(o.status == "new" for o in active)
 
     progressed: set[Drug] = set()
