@@ -463,6 +463,15 @@ def test_invalid_feedback_is_400(client, item):
     problem(client.post(SIGN + "/feedback", json={"feedback": [item]}), 400, "invalid")
 
 
+def test_feedback_is_bounded(client):
+    # 20,000 unknown card ids, or one of 4 MB, were each stored: the database grew without bound.
+    item = {"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-03-02T10:00:00Z"}
+    assert client.post(SIGN + "/feedback", json={"feedback": [item]}).status_code == 200
+    problem(client.post(SIGN + "/feedback", json={"feedback": [item] * 1001}), 400, "invalid")
+    problem(client.post(SIGN + "/feedback", json={"feedback": [dict(item, card="x" * 201)]}), 400, "invalid")
+    assert client.post(SIGN + "/feedback", json={"feedback": [item] * 1000}).status_code == 200
+
+
 @pytest.mark.parametrize("path", [SIGN + "/", SIGN + "/feedback/", "/cds-services/"])
 def test_a_trailing_slash_is_a_404_operation_outcome_not_a_redirect(client, path):
     # A 307 to a Location built from the Host header sent the body and token wherever Host said.

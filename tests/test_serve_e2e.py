@@ -247,7 +247,8 @@ def test_malformed_is_400(env):
 
 
 @pytest.mark.parametrize("case", ["missing", "garbage", "wrong-aud", "unknown-iss", "expired", "future-iat", "no-jti",
-                                  "hmac", "none", "jku-not-allowed", "wrong-key", "feedback-missing", "lives-too-long"])
+                                  "hmac", "none", "jku-not-allowed", "wrong-key", "feedback-missing", "lives-too-long",
+                                  "aud-list"])
 def test_unauthenticated_is_401(env, case):
     req = example("ILD301-fires")
     path = SIGN
@@ -265,6 +266,8 @@ def test_unauthenticated_is_401(env, case):
         tok = token(env, iat=600)
     elif case == "no-jti":
         tok = token(env, drop=("jti",))
+    elif case == "aud-list":  # aud must equal the endpoint URL, not merely be among several
+        tok = token(env, aud=[env["base"] + SIGN, "https://other.example.org/cds-services/x"])
     elif case == "lives-too-long":  # CDS Hooks: exp at most 5 minutes ahead (each jti is kept until its exp)
         tok = token(env, exp=10 * 365 * 86400)
     elif case == "hmac":

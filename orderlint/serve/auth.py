@@ -144,6 +144,10 @@ class Verifier:
             raise AuthError(f"the token has no {e.claim}") from None
         except jwt.PyJWTError as e:
             raise AuthError(f"the token is rejected ({type(e).__name__})") from None
+        if claims.get("aud") != aud:
+            # The services.md reading of the spec: aud must equal the endpoint URL. A list holding it
+            # (and other audiences) was accepted, a token meant for several services at once.
+            raise AuthError("the token's aud is not exactly this endpoint")
         now = time.time()
         iat = claims.get("iat")
         if not isinstance(iat, (int, float)) or iat > now + LEEWAY:

@@ -239,8 +239,12 @@ def outcome_instant(text: str) -> _dt.datetime:
         raise ValueError(f"outcomeTimestamp {text[:40]!r} is outside the years 1 to 9999 in UTC") from None
 
 
+#: Card outcomes one feedback request may report.
+MAX_FEEDBACK_ITEMS = 1000
+
+
 class FeedbackItem(_Open):
-    card: str = Field(min_length=1)
+    card: str = Field(min_length=1, max_length=200)  # a card uuid (36 characters): a 4 MB one was stored
     outcome: Literal["accepted", "overridden"]
     acceptedSuggestions: Optional[list[AcceptedSuggestion]] = None
     overrideReason: Optional[OverrideReasonFeedback] = None
@@ -266,7 +270,9 @@ class FeedbackItem(_Open):
 
 
 class CDSHooksFeedback(_Open):
-    feedback: list[FeedbackItem] = Field(min_length=1)
+    # At most as many outcomes as one request's cards could give: 20,000 unknown card ids a request
+    # were each stored, and the database grew without bound.
+    feedback: list[FeedbackItem] = Field(min_length=1, max_length=MAX_FEEDBACK_ITEMS)
 
 
 # ----------------------------------------------------------------------------- checks used by tests
