@@ -238,6 +238,10 @@ class Linter:
         self._load(entry_points, list(plugins))
         self.by_code = {r.code: r for r in self.rules}
         self.by_name = {r.name: r for r in self.rules}
+        # code -> the conditions the rule is declared for, as canonical_condition() reads a document's
+        # (a rule for every condition has none): read once, by loading, selection and dispatch alike.
+        self._covers: dict[str, frozenset[str]] = {
+            r.code: frozenset(canonical_condition(c) for c in r.conditions) for r in self.rules if r.conditions is not None}
         self._conditions: Optional[frozenset] = None
         self._add_site_names()
         self._resolve_settings()
@@ -427,8 +431,8 @@ class Linter:
         errors = []
         by_pack: dict[str, set[str]] = {}
         for r in self.rules:
-            for c in r.conditions or ():
-                by_pack.setdefault(canonical_condition(c), set()).add(r.plugin)
+            for c in self._covers.get(r.code, ()):
+                by_pack.setdefault(c, set()).add(r.plugin)
             tags = set(self._triggers.get(r.code) or ()) | set(r.looks_for)
             for t in sorted(t for t in tags if t not in known):
                 close = _close_match(t, sorted(known), 0.6)
@@ -513,7 +517,7 @@ class Linter:
         for r in self.rules:
             if r.plugin != "orderlint":
                 packs.setdefault(r.plugin, []).append(r.code)
-                for c in {canonical_condition(c) for c in r.conditions or ()}:
+                for c in self._covers.get(r.code, ()):
                     covered.setdefault(c, set()).add(r.plugin)
                     if r.code in enabled:
                         live.add(c)
@@ -697,7 +701,7 @@ class Linter:
     def conditions(self) -> frozenset:
         """Every condition an installed pack covers, as canonical_condition() reads a document's."""
         if self._conditions is None:
-            self._conditions = frozenset(canonical_condition(c) for r in self.rules if r.conditions for c in r.conditions)
+            self._conditions = frozenset(c for covers in self._covers.values() for c in covers)
         return self._conditions
 
     @property
@@ -716,7 +720,7 @@ class Linter:
                 if r.code in self.enabled and r.check is not None
                 # Both as canonical_condition reads them: a pack declaring 'SSc-PAH' covered the
                 # document's 'ssc-pah' (Linter.conditions) yet ran none of its rules on it.
-                and (r.conditions is None or condition in {canonical_condition(c) for c in r.conditions})
+                and (r.conditions is None or condition in self._covers[r.code])
                 and r.code not in ENGINE_CODES  # produced by the stages, not by a check
             ]
         return table
