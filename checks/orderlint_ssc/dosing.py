@@ -464,7 +464,7 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
         unit = limit
     # A daily row's share is the order's fullest day (_on_one_day), said so where it is not its average.
     shares = " + ".join(f"order {o.ref!r} {_shown(reg, o, lim, round(v, 2))}"
-                        + (_on_one_day(o, 1.0)[1] if lim.per == "day" else "") for o, v in parts)
+                        + (_fullest_day_words(_fullest_day(o)) if lim.per == "day" else "") for o, v in parts)
     return Hit(
         f"{shares}, {when}: together {fmt(total)} {unit} > {fmt(bound)} {limit}, the maximum for {lim.drug}"
         + (f" by route {'/'.join(lim.routes)}" if lim.routes else ""),
@@ -472,17 +472,26 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
     )
 
 
-def _on_one_day(o: "Order", v: float) -> tuple[float, str]:
-    """(the most of an order given on one calendar day, words saying so or ""), from ``v``, its
-    amount per day on average: ceil(administrations a day) administrations (once a week: one;
-    q16h: two on some days); the average itself for a whole number a day or a single administration."""
+def _fullest_day(o: "Order") -> Optional[int]:
+    """The administrations on an order's fullest calendar day, when a day's number is not whole
+    (once a week: one; q16h: two on some days), else None (a whole number a day, or a single
+    administration: every day it is given is alike)."""
     per_day = o.per_day
     if o.single or per_day is None or per_day <= 0:
-        return v, ""
+        return None
     k = math.ceil(per_day - 1e-9)
-    if k - per_day < 1e-9:
-        return v, ""
-    return v / per_day * k, " on the day it is given" if k == 1 else f" on a day it is given {k} times"
+    return k if k - per_day >= 1e-9 else None
+
+
+def _fullest_day_words(k: Optional[int]) -> str:
+    return "" if k is None else " on the day it is given" if k == 1 else f" on a day it is given {k} times"
+
+
+def _on_one_day(o: "Order", v: float) -> tuple[float, str]:
+    """(the most of an order given on one calendar day, words saying so or ""), from ``v``, its
+    amount per day on average (_fullest_day; the average itself when every day is alike)."""
+    k = _fullest_day(o)
+    return (v, "") if k is None else (v / o.per_day * k, _fullest_day_words(k))  # type: ignore[operator]
 
 
 def _admin_bound(by_drug: Mapping[str, tuple[_Row, ...]], lim: Limit, opts: Options) -> float:
