@@ -342,6 +342,7 @@ class Vocabulary:
         # validate accepts, remembered by validate._valid_as_built (bounded; emptied by add_test).
         self._valid_tests: set[str] = set()
         self._classes: Optional[frozenset[str]] = None
+        self._product_routes: Optional[dict[str, frozenset[str]]] = None  # product_routes' table, built on first use
         self._longest_name = 0  # the most words in a known name (0: not counted yet)
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
@@ -559,13 +560,13 @@ class Vocabulary:
         self._cache.clear()
         self._suggestions.clear()
         self._classes = None
-        self._product_routes: Optional[dict[str, frozenset[str]]] = None
+        self._product_routes = None
 
     def product_routes(self, name: str) -> frozenset[str]:
         """The routes an ingredient is given by, as the vocabulary knows its products: every
         systemic route, those of its route_classes, and those its names state ('Protopic':
         topical tacrolimus)."""
-        table = getattr(self, "_product_routes", None)
+        table = self._product_routes
         if table is None:
             found: dict[str, set[str]] = {}
             for key, route in self._name_route.items():
@@ -968,11 +969,8 @@ def _other_strength(notes: list[str], strength: tuple[float, str, str]) -> bool:
             unit = _MASS_UNITS.get(m.group(2).lower())
             if unit is None:
                 continue
-            try:
-                value = float(m.group(1).replace(",", "."))
-            except ValueError:
-                return True
-            if _THOUSANDS_RE.match(m.group(1)) or not math.isclose(value * _MG_PER[unit], mg, rel_tol=1e-9):
+            value = _strength_number(m.group(1))
+            if value is None or not math.isclose(value * _MG_PER[unit], mg, rel_tol=1e-9):
                 return True
     return False
 
@@ -1003,12 +1001,18 @@ def _printed_strength(text: str) -> Optional[tuple[float, str, str]]:
         per = next((_PER_PIECE[w] for w in reversed(words) if w in _PER_PIECE), None)
     if per is None:
         return None
+    v = _strength_number(value)
+    return None if v is None else (v, unit, per)
+
+
+def _strength_number(value: str) -> Optional[float]:
+    """A printed strength's number ('0,5' is 0.5), or None when it cannot be read as one positive
+    finite number. '1,000 MG': a thousands separator, or a decimal comma with three decimals? Read
+    as 1.0 it made 2 tablets of MMF 4 mg/day where 4000 was meant: neither reading is taken (OL003)."""
     if _THOUSANDS_RE.match(value):
-        # '1,000 MG': a thousands separator, or a decimal comma with three decimals? Read as 1.0 it
-        # made 2 tablets of MMF 4 mg/day where 4000 was meant: neither reading is taken (OL003).
         return None
     try:
         v = float(value.replace(",", "."))
     except ValueError:
         return None
-    return (v, unit, per) if math.isfinite(v) and v > 0 else None
+    return v if math.isfinite(v) and v > 0 else None
