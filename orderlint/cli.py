@@ -249,10 +249,12 @@ def _serve_table(settings: "Settings") -> dict:
     `feedback report` found none."""
     import os
 
+    from orderlint.serve.settings import ServeSettings
+
     table = dict(settings.serve)
     base = os.path.dirname(os.path.abspath(settings.config_file)) if settings.config_file else None
     if base is not None:
-        table.setdefault("feedback-db", "orderlint-feedback.sqlite3")
+        table.setdefault("feedback-db", ServeSettings.feedback_db)
         for key in ("feedback-db", "fetch-ca-file", "ssl-certfile", "ssl-keyfile"):
             value = table.get(key)
             if isinstance(value, str) and value and not os.path.isabs(value) and value.strip() != ":memory:":

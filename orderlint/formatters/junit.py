@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from orderlint import __version__
+from orderlint.findings import SEVERITY_RANK
 from orderlint.formatters import Formatter, Output, printable
 from orderlint.formatters.sarif import display_path
 from orderlint.reader import stream_location
@@ -71,7 +72,8 @@ class JUnitFormatter(Formatter):
         # Failures are the findings the exit code counts (--fail-on): an info finding at --fail-on
         # info failed the run and passed on the dashboard. With --fail-on never, errors and warnings.
         fail_on = getattr(getattr(self.linter, "settings", None), "fail_on", "warning")
-        self._failing = _FAILING.get(fail_on, _FAILING["warning"])
+        least = SEVERITY_RANK.get(fail_on, SEVERITY_RANK["warning"])  # as the exit code ranks them
+        self._failing = frozenset(s for s, rank in SEVERITY_RANK.items() if rank >= least)
 
     def _suite(self, path: str) -> _Suite:
         suite = self.suites.get(path)
@@ -160,10 +162,6 @@ class JUnitFormatter(Formatter):
         self.out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         self.out.write(ET.tostring(root, encoding="us-ascii").decode("ascii"))
         self.out.write("\n")
-
-
-_FAILING = {"error": frozenset({"error"}), "warning": frozenset({"error", "warning"}),
-            "info": frozenset({"error", "warning", "info"})}
 
 
 def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:
