@@ -39,6 +39,21 @@ def run_orderlint(*args: str, input: bytes | None = None, env: dict | None = Non
     return subprocess.run(cmd + list(args), input=input, capture_output=True, timeout=timeout, env=full_env, cwd=cwd)
 
 
+def one_rule_pack(check, code: str = "AAA001", name: str = "plugin-check", conditions=("ssc-ild",),
+                  severity: str = "error"):
+    """A plugin object declaring one rule whose check is ``check`` (conditions None: every condition)."""
+    from orderlint.hookspecs import hookimpl
+    from orderlint.rules import Source, rule
+
+    class Pack:
+        @hookimpl
+        def orderlint_rules(self):
+            return [rule(code=code, name=name, severity=severity, summary="s", source=Source("c", "g"),
+                         rationale="r", conditions=None if conditions is None else list(conditions))(check)]
+
+    return Pack()
+
+
 def plugin_site(site: Path, dist: str, module: str, source: str, entry: str | None = None) -> Path:
     """A plugin 'installed' in folder ``site``: distribution ``dist`` (a dist-info with an entry point
     ``entry``, by default the module's name, in the orderlint group) and its module's source."""

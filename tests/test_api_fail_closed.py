@@ -16,11 +16,10 @@ from decimal import Decimal
 import pytest
 
 import orderlint
-from conftest import EXAMPLES
+from conftest import EXAMPLES, one_rule_pack
 from orderlint.config import ConfigError, Settings
 from orderlint.engine import Linter
-from orderlint.hookspecs import hookimpl
-from orderlint.rules import Hit, Source, rule
+from orderlint.rules import Hit
 from regimen_factory import clean_patient, mmf, test_item
 
 BULK = EXAMPLES / "fhir" / "bulk"
@@ -148,13 +147,7 @@ def test_concurrent_calls_leave_stdout_as_it_was_and_keep_plugin_output_off_it(m
         print("from a plugin check")
         yield from ()
 
-    class Pack:
-        @hookimpl
-        def orderlint_rules(self):
-            return [rule(code="AAA001", name="noisy-check", severity="info", summary="s", source=Source("c", "g"),
-                         rationale="r", conditions=["ssc-ild"])(noisy)]
-
-    linter = Linter(plugins=[Pack()])
+    linter = Linter(plugins=[one_rule_pack(noisy, name="noisy-check", severity="info")])
     doc = clean_patient(mmf())
     errors: list[BaseException] = []
 
@@ -188,13 +181,7 @@ def test_a_call_does_not_take_another_threads_output():
             done.wait(10)
             yield Hit("slow", "/orders/0", 0)
 
-        class Pack:
-            @hookimpl
-            def orderlint_rules(self):
-                return [rule(code="AAA002", name="slow-check", severity="info", summary="s", source=Source("c", "g"),
-                             rationale="r", conditions=["ssc-ild"])(slow)]
-
-        linter = Linter(plugins=[Pack()])
+        linter = Linter(plugins=[one_rule_pack(slow, code="AAA002", name="slow-check", severity="info")])
         t = threading.Thread(target=lambda: orderlint.lint(clean_patient(mmf()), linter=linter))
         t.start()
         assert started.wait(10)

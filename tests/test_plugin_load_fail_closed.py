@@ -17,18 +17,11 @@ from orderlint.config import ConfigError, Settings
 from orderlint.engine import Linter, PluginLoadError
 from orderlint.hookspecs import hookimpl
 from orderlint.rules import Hit, Source, rule
-from conftest import plugin_site
+from conftest import one_rule_pack, plugin_site
 from regimen_factory import clean_patient, cyclophosphamide_iv, mmf, none_of, only
 
 
-def _pack(check, code="AAA001", name="plugin-check", conditions=("ssc-ild",), severity="error"):
-    class Pack:
-        @hookimpl
-        def orderlint_rules(self):
-            return [rule(code=code, name=name, severity=severity, summary="s", source=Source("c", "g"),
-                         rationale="r", conditions=None if conditions is None else list(conditions))(check)]
-
-    return Pack()
+_pack = one_rule_pack
 
 
 def _always(reg, opts):
