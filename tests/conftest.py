@@ -54,6 +54,18 @@ def one_rule_pack(check, code: str = "AAA001", name: str = "plugin-check", condi
     return Pack()
 
 
+def vocabulary_pack(drugs: dict):
+    """A plugin object contributing ``drugs`` to the vocabulary (hook orderlint_vocabulary)."""
+    from orderlint.hookspecs import hookimpl
+
+    class Vocab:
+        @hookimpl
+        def orderlint_vocabulary(self):
+            return {"drugs": drugs}
+
+    return Vocab()
+
+
 def plugin_site(site: Path, dist: str, module: str, source: str, entry: str | None = None) -> Path:
     """A plugin 'installed' in folder ``site``: distribution ``dist`` (a dist-info with an entry point
     ``entry``, by default the module's name, in the orderlint group) and its module's source."""

@@ -16,6 +16,7 @@ from orderlint.config import ConfigError, Settings
 from orderlint.engine import Linter, PluginLoadError
 from orderlint.hookspecs import hookimpl
 from orderlint.rules import Source, rule
+from conftest import vocabulary_pack
 from regimen_factory import (
     AS_OF,
     clean_patient,
@@ -485,13 +486,7 @@ def test_a_hook_that_exits_is_a_load_error(hook):
     assert f"failed in {hook}: SystemExit" in info.value.messages[0]
 
 
-def _vocab_pack(drugs):
-    class Vocab:
-        @hookimpl
-        def orderlint_vocabulary(self):
-            return {"drugs": drugs}
-
-    return Vocab()
+_vocab_pack = vocabulary_pack
 
 
 @pytest.mark.parametrize(

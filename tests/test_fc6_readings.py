@@ -7,6 +7,7 @@ import pytest
 
 from orderlint.engine import Linter
 from orderlint.normalize import _route
+from conftest import vocabulary_pack
 from regimen_factory import clean_patient, mmf, none_of, only, order
 
 
@@ -70,15 +71,7 @@ def test_a_capsule_dose_of_a_description_with_two_strengths_is_ol003_not_a_pass(
 
 
 # --------------------------------------------------------------------------- vocabulary by_route
-def _vocab_pack(drugs):
-    from orderlint.hookspecs import hookimpl
-
-    class Pack:
-        @hookimpl
-        def orderlint_vocabulary(self):
-            return {"drugs": drugs}
-
-    return Pack()
+_vocab_pack = vocabulary_pack
 
 
 @pytest.mark.parametrize("route, name, reads_as", [
