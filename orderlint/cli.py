@@ -244,21 +244,16 @@ def _settings(config: Optional[str], **cli_values: Any) -> "Settings":
 
 
 def _serve_table(settings: "Settings") -> dict:
-    """[tool.orderlint.serve] with its file paths read from the configuration file's folder (the
-    feedback database too, by default): run from another folder, `serve` made a second database and
-    `feedback report` found none."""
+    """[tool.orderlint.serve], whose file paths configuration already read from the configuration
+    file's folder, with the default feedback database there too: run from another folder, `serve`
+    made a second database and `feedback report` found none."""
     import os
 
     from orderlint.serve.settings import ServeSettings
 
     table = dict(settings.serve)
-    base = os.path.dirname(os.path.abspath(settings.config_file)) if settings.config_file else None
-    if base is not None:
-        table.setdefault("feedback-db", ServeSettings.feedback_db)
-        for key in ("feedback-db", "fetch-ca-file", "ssl-certfile", "ssl-keyfile"):
-            value = table.get(key)
-            if isinstance(value, str) and value and not os.path.isabs(value) and value.strip() != ":memory:":
-                table[key] = os.path.join(base, value)
+    if settings.root is not None and settings.config_file:
+        table.setdefault("feedback-db", os.path.join(settings.root, ServeSettings.feedback_db))
     return table
 
 

@@ -623,10 +623,18 @@ def _apply(s: Settings, key: str, value: Any, origin: str) -> None:
     elif key == "serve":
         if not isinstance(value, dict):
             raise ConfigError(f"{origin}: serve must be a table")
-        from orderlint.serve.settings import parse_settings
+        from orderlint.serve.settings import PATH_KEYS, parse_settings
 
+        value = dict(value)
+        if s.root is not None:
+            # A file the table names is read from the configuration file's folder, as its patterns
+            # are, wherever `serve` or `feedback report` runs (and checked there, at load).
+            for k in PATH_KEYS:
+                v = value.get(k)
+                if isinstance(v, str) and v.strip() and not os.path.isabs(v) and v.strip() != ":memory:":
+                    value[k] = os.path.join(s.root, v)
         parse_settings(value)  # one ConfigError naming the key; unknown keys are errors
-        s.serve = dict(value)
+        s.serve = value
     else:  # pragma: no cover - FILE_KEYS guards this
         raise ConfigError(f"{origin}: unknown key {key!r}")
     s.origins[key.replace("_", "-")] = origin

@@ -103,16 +103,29 @@ def test_the_feedback_database_is_its_owners_only(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "fb.sqlite3").st_mode) == 0o600
 
 
-def test_serve_paths_are_read_from_the_configuration_files_folder(tmp_path):
+def test_serve_paths_are_read_from_the_configuration_files_folder(tmp_path, monkeypatch):
+    import shutil
+
+    import certifi
+
     from orderlint.cli import _serve_table
     from orderlint.config import build_settings
 
-    etc = tmp_path / "etc"
+    etc, run = tmp_path / "etc", tmp_path / "run"
     etc.mkdir()
-    (etc / "pyproject.toml").write_text('[tool.orderlint.serve]\nstore-comments = false\n')
-    table = _serve_table(build_settings(config_path=str(etc / "pyproject.toml")))
-    # The default database sits beside the configuration, wherever `serve` or `feedback report` runs.
-    assert parse_settings(table).feedback_db == str(etc / "orderlint-feedback.sqlite3")
+    run.mkdir()
+    shutil.copy(certifi.where(), etc / "ca.pem")
+    (etc / "pyproject.toml").write_text('[tool.orderlint.serve]\nfetch-ca-file = "ca.pem"\n')
+    monkeypatch.chdir(run)  # run from another folder: ca.pem is not here
+    table = _serve_table(build_settings(config_path="../etc/pyproject.toml"))
+    # The CA file is found (and checked) beside the configuration, and the default database sits
+    # there too, wherever `serve` or `feedback report` runs.
+    settings = parse_settings(table)
+    assert settings.fetch_ca_file == str(etc / "ca.pem")
+    assert settings.feedback_db == str(etc / "orderlint-feedback.sqlite3")
+    (etc / "ca.pem").unlink()
+    with pytest.raises(ConfigError, match="fetch-ca-file: cannot read"):
+        build_settings(config_path="../etc/pyproject.toml")
 
 
 def test_non_loopback_host_without_auth_refuses_to_start():

@@ -48,6 +48,10 @@ class Issuer:
     jku: tuple[str, ...] = ()
 
 
+#: The keys whose values are files (read from the configuration file's folder when relative).
+PATH_KEYS = ("feedback-db", "fetch-ca-file", "ssl-certfile", "ssl-keyfile")
+
+
 @dataclass(frozen=True)
 class ServeSettings:
     host: str = "127.0.0.1"
