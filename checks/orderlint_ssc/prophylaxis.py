@@ -97,6 +97,7 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None, until: Optional["O
         "dose, with the longer ones, still reaches it; an open-ended one: any bounded prophylaxis ends too soon): "
         "prophylaxis is continued while above the steroid threshold."
     ),
+    notes="A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended, as ILD203 reads it.",
     fix=PCP_FIX,
     options={
         "min-daily-pe-mg": Option(
