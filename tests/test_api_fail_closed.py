@@ -1,7 +1,10 @@
 """The Python API never gives a result the command line would not: an evaluation date given with a
 Linter is refused (it was dropped), a Bulk Data export (its folder or one of its files) is one
 regimen per patient, FHIR given as Python data is held to JSON's values, a file's content decides
-its format when its suffix does not, and concurrent calls leave the program's stdout as it was."""
+its format when its suffix does not, and concurrent calls leave the program's stdout as it was.
+
+Contract: interfaces.md, Python API ("It never writes to stdout and never exits the process"), and
+fhir.md section 3 (OL001: invalid JSON, NaN included)."""
 
 from __future__ import annotations
 

@@ -20,6 +20,8 @@ from regimen_factory import clean_patient, mmf, none_of, only, order
     ("intramuscularly", "im"), ("IM injection", "im"),
 ])
 def test_routes_as_order_entry_writes_them(written, route):
+    # regimen-format.md 2nd ed., orders[].route: "`oral` (`po`, `by mouth`, `orally`)"; the others are
+    # the same routes as order entry and SNOMED CT displays write them.
     assert _route(written) == route
 
 
@@ -145,6 +147,7 @@ def _rtx(status: str, start: str) -> dict:
     [{"drug": "rituximab", "start": "2021-02-01", "outcome": "intolerance"}],  # a restart after years
 ])
 def test_an_active_order_starting_later_is_a_start_unless_an_order_of_the_drug_is_taken_now(history):
+    # regimen-format.md 2nd ed., orders[].status: "`active` = already being taken and continuing".
     # History is prior therapy: a drug only there is started again, and its screening asked again.
     doc = clean_patient(_rtx("active", "2026-03-16"), tests=[], history=history)
     assert "ILD402" in {f.code for f in Linter().lint_data(doc).findings}  # hbv screening of a started rituximab

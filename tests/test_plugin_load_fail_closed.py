@@ -2,7 +2,10 @@
 another case still runs its rules, a plugin with no hook implementation or under the core's own
 name fails to load, an exception whose words cannot be read is still OL000, a malformed ``fix``,
 pointer or ``also`` is OL000, every installed pack keeps a rule, an unreadable entry-point list
-stops the run, and a check that outlives the time limit outside the main thread is OL000."""
+stops the run, and a check that outlives the time limit outside the main thread is OL000.
+
+Contract: interfaces.md, Plugins: "one that fails to load is reported by name and the run exits 2.
+A check that raises produces `OL000` and exit 2. Nothing is silently skipped." """
 
 from __future__ import annotations
 

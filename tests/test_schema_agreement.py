@@ -217,7 +217,9 @@ def test_repeated_order_ids_are_refused_where_the_schema_cannot_say_it():
 @pytest.mark.parametrize("prepared", [True, False])
 def test_a_history_item_stopping_before_it_starts_is_refused_where_the_schema_cannot_say_it(start, stop, refused, prepared,
                                                                                             monkeypatch):
-    # Read as a progression, a period that ends before it begins switched ILD102 and ILD201 off.
+    # regimen-format.md 2nd ed., history[] (`start`, `stop`; phase: progression when a history item has
+    # outcome progression). Read as a progression, a period that ends before it begins switched
+    # ILD102 and ILD201 off.
     # Both validators (the prepared one a run starts with, and pydantic's) refuse it.
     from orderlint import validate as validate_module
 
