@@ -469,6 +469,93 @@ def _holds_orders(path: str) -> bool:
     return _ORDERS_RE.search(head) is not None
 
 
+#: Above this size an existing report file is recognised by its first bytes, not read whole.
+_OWN_OUTPUT_READ = 64 << 20
+#: What orderlint's JSON report and baseline begin with (both written with indent=2).
+_OWN_PREFIXES = (b'{\n  "orderlint": "', b'{\n  "orderlint-baseline": ', b'{\n  "$schema": "https://json.schemastore.org/sarif')
+
+
+def _own_output(path: str) -> bool:
+    """Whether an existing file is empty or one orderlint writes: a report (json, jsonl, sarif, fhir,
+    junit) or a baseline. Only such a file may be left out of the run's inputs and replaced."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(_OWN_OUTPUT_READ if size <= _OWN_OUTPUT_READ else 1 << 12)
+    except OSError:
+        return True  # absent or unreadable: nothing to replace here, or said when it is written
+    text = data.strip()
+    if not text or text.startswith(b"<?xml") or text.startswith(b"<testsuites"):
+        return True  # empty, or XML (JUnit): never read as a regimen
+    if size > _OWN_OUTPUT_READ:
+        return text.startswith(_OWN_PREFIXES) or (text.startswith(b'{"source":') and b"\n" in text)
+    import orjson
+
+    try:
+        values = [orjson.loads(text)]
+    except orjson.JSONDecodeError:
+        try:  # a JSON Lines report: every line one result
+            values = [orjson.loads(line) for line in text.splitlines() if line.strip()]
+        except orjson.JSONDecodeError:
+            return False
+    return all(_own_value(v) for v in values)
+
+
+def _own_value(v: Any) -> bool:
+    if not isinstance(v, dict):
+        return False
+    if isinstance(v.get("orderlint"), str) and isinstance(v.get("results"), list):
+        return True  # --format json
+    if "orderlint-baseline" in v:
+        return True
+    runs = v.get("runs")
+    if isinstance(runs, list) and runs and all(
+            isinstance(r, dict) and isinstance(r.get("tool"), dict) and isinstance(r["tool"].get("driver"), dict)
+            and r["tool"]["driver"].get("name") == "orderlint" for r in runs):
+        return True  # SARIF
+    if v.get("resourceType") == "Bundle":  # --format fhir: DetectedIssue and OperationOutcome only
+        entries = v.get("entry", [])
+        return isinstance(entries, list) and all(
+            isinstance(e, dict) and isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") in ("DetectedIssue", "OperationOutcome") for e in entries)
+    # --format jsonl: one result per line
+    return {"source", "status", "findings"} <= v.keys() and "orders" not in v and "resourceType" not in v
+
+
+def _among_inputs(target: str, paths: list[str], selection: Any) -> bool:
+    """Whether the run reads ``target``: named, or a file the walk of a named folder includes."""
+    real = os.path.realpath(target)
+    for p in paths:
+        if p == "-":
+            continue
+        rp = os.path.realpath(p)
+        if rp == real:
+            return True
+        if os.path.isdir(rp) and real.startswith(rp.rstrip(os.sep) + os.sep) and selection.included(target):
+            return True
+    return False
+
+
+def _refuse_report_target(option: str, target: Optional[str], paths: list[str], selection: Any) -> None:
+    """ConfigError for an --output or --write-baseline file the report would wrongly replace.
+
+    A regimen named so was left out of the walk as the report file, went unchecked, and the report
+    replaced it: its error gone and the run clean. Decided by what the file holds, not by its name:
+    an existing file the run reads is replaced only when orderlint wrote it."""
+    if not target or not os.path.isfile(target):
+        return
+    from orderlint.config import ConfigError
+
+    if _own_output(target):
+        return
+    if _holds_orders(target):
+        raise ConfigError(f"{option} {target} holds medication orders (a regimen or FHIR document): the report would "
+                          "replace it unchecked; name another file")
+    if _among_inputs(target, paths, selection):
+        raise ConfigError(f"{option} {target} is one of the files this run reads, and not a report or baseline "
+                          "orderlint wrote: the report would replace it unchecked; name another file")
+
+
 def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], reading: tuple, select: tuple,
            ignore: tuple, fail_on: Optional[str], as_of: Optional[str], config: Optional[str], statistics: bool,
            baseline: Optional[str], write_baseline: Optional[str], n_jobs: int, progress: Optional["_Progress"],
@@ -483,14 +570,9 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     from orderlint.inputs import Selection
 
     selection = Selection.from_settings(settings)
-    for option, target in (("--output", output), ("--write-baseline", write_baseline)):
-        if target and _holds_orders(target):
-            from orderlint.config import ConfigError
-
-            # Left out of the walk as the report file, a regimen named so went unchecked, and the report
-            # replaced it: its error gone and the run clean.
-            raise ConfigError(f"{option} {target} holds medication orders (a regimen or FHIR document): the report would "
-                              "replace it unchecked; name another file")
+    inputs = list(paths) or (["-"] if reading[0] else ["."])
+    _refuse_report_target("--output", output, inputs, selection)
+    _refuse_report_target("--write-baseline", write_baseline, inputs, selection)
     from orderlint.findings import Summary
     from orderlint.formatters import get_formatter
 
@@ -516,7 +598,6 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     jsonl_stdin, input_format, fhir_strict = reading
     if fhir_strict and input_format != "regimen":
         _require_fhir_resources()
-    inputs = list(paths) or (["-"] if jsonl_stdin else ["."])
     if n_jobs > 1 and formatter.line_oriented and base is None and recorder is None:
         # Workers render their own lines; the parent only writes text and adds up counts.
         tool_error = _render_in_workers(linter, inputs, reading, n_jobs, fmt, statistics, out, summary,

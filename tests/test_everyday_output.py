@@ -268,3 +268,103 @@ def test_a_report_file_of_any_format_is_written_again(tmp_path, fmt):
         for _ in range(2):
             r = run_cli("check", str(source), "--format", fmt, "--output", str(report))
             assert r.exit_code == 1, (fmt, r.stderr)
+
+
+def _walked_folder_with(tmp_path, name: str, text: str):
+    from conftest import EXAMPLES
+
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    (folder / "clean.json").write_bytes((EXAMPLES / "regimens" / "ILD101-clean.json").read_bytes())
+    target = folder / name
+    target.write_text(text, encoding="utf-8")
+    return folder, target
+
+
+def _flow_yaml() -> str:
+    return ('{id: flow-1, kind: patient, as_of: "2026-03-02", indication: {condition: ssc-ild}, patient: {sex: male, '
+            'age_years: 55, weight_kg: 78, height_cm: 175}, orders: [{id: cyc, drug: cyclophosphamide, dose: 600, '
+            'unit: mg/m2, route: iv, frequency: q4w, doses: 6}]}\n')
+
+
+def _escaped_key() -> str:
+    from conftest import EXAMPLES
+
+    return (EXAMPLES / "regimens" / "ILD301-fires.json").read_text().replace('"orders"', '"\\u006frders"')
+
+
+def _late_bundle() -> str:
+    import json
+
+    from conftest import EXAMPLES
+
+    bundle = json.loads((EXAMPLES / "fhir" / "ILD301-fires.bundle.json").read_text())
+    patient = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    rest = [e for e in bundle["entry"] if e["resource"]["resourceType"] != "Patient"]
+    patient[0]["resource"]["text"] = {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">"
+                                      + "x" * 300_000 + "</div>"}
+    bundle["entry"] = patient + rest
+    return json.dumps(bundle, indent=1)
+
+
+@pytest.mark.parametrize("name,make", [("flow.yaml", _flow_yaml), ("escaped.json", _escaped_key),
+                                       ("late.bundle.json", _late_bundle)])
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+def test_a_regimen_the_walk_reads_is_never_the_report_file(tmp_path, name, make, option):
+    # Each of these holds orders the first 256 KB do not show as `"orders":` (YAML flow style, a key
+    # written with a JSON escape, a Bundle whose MedicationRequest follows a long narrative): the
+    # walk left it out as the report file, and the report replaced it, its ILD301 gone, exit 0.
+    from conftest import run_cli
+
+    folder, target = _walked_folder_with(tmp_path, name, make())
+    assert run_cli("check", str(folder)).exit_code == 1  # the document itself fires
+    before = target.read_bytes()
+    r = run_cli("check", str(folder), option, str(target))
+    assert r.exit_code == 2 and "one of the files this run reads" in r.stderr, r.stderr
+    assert target.read_bytes() == before
+    # Named on the command line, it was linted and then replaced by the report.
+    r = run_cli("check", str(target), option, str(target))
+    assert r.exit_code == 2 and target.read_bytes() == before
+
+
+@pytest.mark.parametrize("fmt,name", [("json", "report.json"), ("jsonl", "report.jsonl"), ("sarif", "report.json"),
+                                      ("fhir", "report.json"), ("text", "report.txt")])
+def test_a_report_in_the_walked_folder_is_written_again_and_not_read(tmp_path, fmt, name):
+    from conftest import run_cli
+
+    folder, target = _walked_folder_with(tmp_path, "cyc.yaml", _flow_yaml())
+    report = folder / name
+    outs = []
+    for _ in range(2):
+        r = run_cli("check", str(folder), "--format", fmt, "--output", str(report))
+        assert r.exit_code == 1, r.stderr
+        outs.append(report.read_bytes())
+    assert "2 documents" in r.stderr  # the report itself is never a document of the run
+    if fmt != "sarif":  # SARIF carries the run's time
+        assert outs[0] == outs[1]
+
+
+def test_a_baseline_in_the_walked_folder_is_written_again(tmp_path):
+    from conftest import run_cli
+
+    folder, _ = _walked_folder_with(tmp_path, "cyc.yaml", _flow_yaml())
+    base = folder / "base.json"
+    for _ in range(2):
+        r = run_cli("check", str(folder), "--write-baseline", str(base))
+        assert r.exit_code == 0 and "orderlint-baseline" in base.read_text(), r.stderr
+    assert run_cli("check", str(folder), "--baseline", str(base)).exit_code == 0
+
+
+def test_another_program_s_file_outside_the_inputs_may_be_the_report(tmp_path):
+    from conftest import EXAMPLES, run_cli
+
+    other = tmp_path / "other.json"
+    other.write_text('{"x": 1}\n')
+    r = run_cli("check", str(EXAMPLES / "regimens" / "ILD301-fires.json"), "--output", str(other))
+    assert r.exit_code == 1 and "ILD301" in other.read_text()
+    # The same file inside a walked folder is read by the run: refused.
+    inside = tmp_path / "orders"
+    inside.mkdir()
+    (inside / "other.json").write_text('{"x": 1}\n')
+    r = run_cli("check", str(inside), "--output", str(inside / "other.json"))
+    assert r.exit_code == 2 and (inside / "other.json").read_text() == '{"x": 1}\n'
