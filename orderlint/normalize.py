@@ -1059,6 +1059,8 @@ def _reading(result: str, activity: bool = False) -> str:
             got = "positive"
         else:
             got = _activity_clause(clause) if activity else _clause(clause)
+            if got == "negative" and _EXCEPTION.search(clause):
+                got = _excepted(clause, activity)  # 'all negative except core Ab'
         if got == "positive":
             return got
         if got == "negative" and (_NO_RESULT.search(clause) or _FORM_ANSWER.search(clause) or _measured_after(clause)
@@ -1075,6 +1077,28 @@ def _reading(result: str, activity: bool = False) -> str:
     if not said:
         return "unknown"
     return max((r for _c, r in said), key=_READING_RANK.__getitem__)
+
+
+#: Words that take part of a result out of its reading ('all negative except core Ab').
+_EXCEPTION = re.compile(r"\b(?:except(?:ing)?|exc|excl|excluding|apart from|aside from|other than|save(?: for)?|"
+                        r"besides|bar(?:ring)?|but for|unless|with the exception of|with exception of)\b")
+
+
+def _excepted(clause: str, activity: bool) -> str:
+    """The reading of a clause read negative that names an exception: what follows the exception,
+    unless that says nothing (a part set aside, such as anti-HBs) or reads negative itself; then
+    not negative ('unknown') or, when it reads so, positive. 'Negative except anti-HBc' passed a
+    positive core antibody as negative (ILD408)."""
+    m = _EXCEPTION.search(clause)
+    if m is None:
+        return "negative"
+    rest = clause[m.end():]
+    if _says_nothing(rest):
+        return "negative"
+    got = _activity_clause(rest) if activity else _clause(rest)
+    if got == "negative":
+        return "negative"
+    return "positive" if got == "positive" else "unknown"
 
 
 #: What stands for words set aside: no word, and no space (two spaces end a clause: a column gap).
