@@ -416,3 +416,23 @@ def test_a_long_result_of_numbers_reads_in_one_pass():
         assert result_reading("(normal" + " 1" * n) == "negative"  # values just after their reading
         assert result_reading("HBsAg negative anti-HBc" + " 4.1" * n) == "unknown"
         assert result_reading("anti-HBc" + " 4.1" * n + " S/CO HBsAg negative") == "unknown"
+
+
+@pytest.mark.parametrize("text,activity,expected", [
+    ("all negative except core Ab", False, "unknown"),
+    ("neg except anti-HBc", False, "unknown"),
+    ("negative apart from anti-HBc", False, "unknown"),
+    ("negative other than core antibody", False, "unknown"),
+    ("negative (except anti-HBc)", False, "unknown"),
+    ("negative save for anti-HBc", False, "unknown"),
+    ("negative excluding anti-HBc", False, "unknown"),
+    ("negative except TB2 tube", False, "unknown"),
+    ("negative except anti-HBc positive", False, "positive"),
+    ("negative except anti-HBs positive", False, "negative"),  # immunity, set aside
+    ("normal except exon 3 variant", True, "unknown"),
+])
+def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, expected):
+    # 'All negative except core Ab' read negative: a positive anti-HBc passed ILD408 before rituximab.
+    from orderlint.normalize import result_reading
+
+    assert result_reading(text, activity) == expected
