@@ -148,3 +148,40 @@ def test_a_single_administration_written_as_a_count_of_one_is_once(linter):
 
 def test_the_correct_order_stays_clean(linter):
     assert lint(linter, [dosage({"frequency": 2, "period": 1, "periodUnit": "d"}, dose=1500)]) == []
+
+
+@pytest.mark.parametrize("repeat, code", [
+    ({"frequency": 2, "period": 1, "periodUnit": "d", "dayOfWeek": ["mon", "wed", "fri"]}, None),
+    ({"frequency": 1, "period": 12, "periodUnit": "h", "dayOfWeek": ["mon"]}, None),
+    ({"dayOfWeek": ["mon", "wed", "fri"]}, "BID"),
+    ({"period": 1, "periodUnit": "d", "dayOfWeek": ["tue"], "timeOfDay": ["08:00:00", "20:00:00"]}, None),
+])
+def test_twice_a_day_on_some_days_of_the_week_fires_on_the_day_given(linter, repeat, code):
+    # Read as 6 a week, MMF 2000 mg twice a day on Mondays, Wednesdays and Fridays was 1714 mg a day
+    # on average and passed; each of those days has 4000 mg.
+    found = lint(linter, [dosage(repeat, code=code)])
+    assert any(c == "ILD501" and "4000 mg/day" in m for c, m in found), found
+
+
+def test_several_a_day_on_listed_days_is_said_and_once_a_day_on_them_is_weekly(linter):
+    b = copy.deepcopy(BASE)
+    for e in b["entry"]:
+        if e["resource"].get("id") == "mmf":
+            e["resource"]["dosageInstruction"] = [dosage({"frequency": 3, "period": 1, "periodUnit": "d",
+                                                          "dayOfWeek": ["mon", "wed", "fri"]}, dose=150)]
+            e["resource"]["medicationCodeableConcept"] = {"text": "nintedanib"}
+    (result,) = lint_fhir(b, linter=linter, source="t")
+    notes = [f.message for f in result.findings if f.code == "OL008" and "dayOfWeek" in f.message]
+    assert notes and "3 administrations a day on 3 days of the week" in notes[0]
+    # Nintedanib 150 mg three times a day on those days: 450 mg on each (> 300), never "below the
+    # minimum" from a weekly average, and no dose above the 150 mg per administration.
+    dose = [f.message for f in result.findings if f.code in ("ILD501", "ILD502")]
+    assert len(dose) == 1 and "450 mg/day > 300 mg/day" in dose[0], dose
+
+
+@pytest.mark.parametrize("period", ["0.5", {"value": 12}, "6", True])
+def test_a_period_that_is_no_number_is_unknown_not_one(linter, period):
+    # `period: "0.5"` was read as 1 (2000 mg once a day, not twice): MMF at 4000 mg/day passed. Even
+    # with --fhir-strict, since fhir.resources takes the string "0.5" as a decimal.
+    found = lint(linter, [dosage({"frequency": 1, "period": period, "periodUnit": "d"})])
+    assert "OL003" in codes(found) and "ILD501" not in codes(found), found

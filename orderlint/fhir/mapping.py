@@ -2317,6 +2317,10 @@ class _Mapper:
             if freq is not None and not says_more:
                 o["frequency"] = freq
                 m.origin[pre + "/frequency"] = rptr
+                if isinstance(freq, dict):
+                    f_, fmax_, period_ = rep.get("frequency"), rep.get("frequencyMax"), rep.get("period")
+                    n_ = max(v for v in (f_, fmax_, 1) if _number(v))
+                    self._on_listed_days(o, pre, n_, period_ if _number(period_) else 1, rep.get("periodUnit"), rep, rptr, label)
                 return
         else:
             coded = self._timing_code(t, tptr)
@@ -2330,6 +2334,7 @@ class _Mapper:
                 n, p, unit = _with_listed(f["frequency"], f["period"], f["period_unit"], rep)
                 if (n, p, unit) != (f["frequency"], f["period"], f["period_unit"]):
                     o["frequency"] = {"frequency": n, "period": p, "period_unit": unit}
+                    self._on_listed_days(o, pre, f["frequency"], f["period"], f["period_unit"], rep, rptr, label)
             m.origin[pre + "/frequency"] = _p(cptr, "code")
             self.note("timing-code", f"{label}: frequency read from timing.code {e.code} as "
                       f"{e.maps_to if isinstance(e.maps_to, str) else _show_freq(e.maps_to)}", _p(cptr, "code"))
@@ -2341,6 +2346,20 @@ class _Mapper:
             o["frequency"] = code["text"].strip()
             m.origin[pre + "/frequency"] = _p(tptr, "code", "text")
             self.note("timing-code", f"{label}: frequency read from timing.code text {code['text']!r}", _p(tptr, "code", "text"))
+
+    def _on_listed_days(self, o: dict, pre: str, n: Any, p: Any, unit: Any, rep: dict, rptr: str, label: str) -> None:
+        """Says how several administrations a day on some days of the week only (dayOfWeek) are read.
+
+        The format has no days of the week. Read as so many a week, the fullest day was lost (MMF
+        2000 mg twice a day on Mondays, Wednesdays and Fridays read 1714 mg a day on average, not the
+        4000 mg given on each of those days): _with_listed reads them on every day instead, so a
+        maximum per day sees the fullest day and a sum over a week reads high, never low."""
+        k = _per_listed_day(n, p, unit, rep)
+        if k > 1:
+            self.note("timing-code", f"{label}: {k} administrations a day on {_listed(rep)[1]} days of the week (dayOfWeek) "
+                      f"read as {k} a day on every day, so that a maximum per day sees the fullest day (sums over a "
+                      "week or 4 weeks read high, and a minimum per day is not judged on the days between)",
+                      _p(rptr, "dayOfWeek"))
 
     def _timing_code(self, t: dict, tptr: str) -> Optional[tuple[Any, str]]:
         """(value-set entry, pointer) of the first timing.code coding the value set knows, else None."""
@@ -2360,9 +2379,10 @@ class _Mapper:
             if rep.get("count") == 1 and rep.get("countMax") in (None, 1) and type(rep["count"]) is int:
                 return "once"  # a single administration (count 1), with no schedule to repeat
             return None
-        for name, v in (("frequency", f), ("frequencyMax", fmax)):
+        for name, v in (("frequency", f), ("frequencyMax", fmax), ("period", period)):
             if v is not None and not _number(v):
-                # Given but not a number ("2"): unknown, never read as once (OL003 where it matters).
+                # Given but not a number ("2", "0.5", an object): unknown, never read as once or as a
+                # period of 1 (MMF 2000 mg once per "0.5" d read as 2000 mg a day; OL003 where it matters).
                 return f"{name} {v!r} per {period} {unit}"
         n = f if _number(f) else 1
         if _number(fmax) and fmax > n:
@@ -2948,8 +2968,10 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
     if unit == "d" and p == 1:
         # Each time of day (or event of the day) is an administration: never fewer than they name.
         n = max(n, times)
-        if 0 < days < 7:
+        if 0 < days < 7 and n <= 1:
             # Only on the days of the week it names (FHIR dayOfWeek): once a day on Mondays is weekly.
+            # Several a day on those days stay a day's frequency (Mapper._on_listed_days): as so many
+            # a week, MMF 2000 mg twice a day on three days read 1714 mg a day, not the 4000 given.
             n, unit = n * days, "wk"
     elif unit == "wk" and p == 1:
         # Each day of the week it names, each time of day on each: 1 per week on all seven days was
@@ -2958,6 +2980,20 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
     else:
         n = max(n, times)
     return n, p, unit
+
+
+def _per_listed_day(n: Any, p: Any, unit: Any, rep: dict) -> int:
+    """The administrations on each day of a frequency of ``n`` per day given only on some days of
+    the week (dayOfWeek), else 1 (every day alike, or at most one a day)."""
+    times, days = _listed(rep)
+    if not 0 < days < 7 or not _number(n) or not _number(p):
+        return 1
+    if (unit, p) == ("h", 24):
+        unit, p = "d", 1
+    if unit != "d" or p != 1:
+        return 1
+    k = max(n, times)
+    return int(k) if float(k).is_integer() and 1 < k <= _MAX_FREQUENCY else 1
 
 
 def _listed(rep: dict) -> tuple[int, int]:
