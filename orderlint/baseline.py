@@ -59,8 +59,23 @@ def _key(result: Result, f: Finding) -> Key:
 
 def shape_of(f: Finding) -> str:
     """A finding's message with its numbers replaced by `#`: what it is about (drug, test, route)
-    without what it measured, which ``covers`` compares."""
-    return _NUMBER.sub("#", f.message)
+    without what it measured, which ``covers`` compares. Text quoted from the document is kept
+    whole: a number there is no measurement (an entry of frequency 'every 28 days' covered
+    'every 1 days', cyclophosphamide 28 times as often, as a smaller number)."""
+    message = f.message
+    if "'" not in message and '"' not in message:
+        return _NUMBER.sub("#", message)
+    out, at = [], 0
+    for m in _QUOTED.finditer(message):
+        out.append(_NUMBER.sub("#", message[at:m.start()]))
+        out.append(m.group())
+        at = m.end()
+    out.append(_NUMBER.sub("#", message[at:]))
+    return "".join(out)
+
+
+#: Text quoted from the document as repr() quotes it (single or double quotes, backslash escapes).
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
 def amounts_of(f: Finding) -> Amounts:
@@ -82,7 +97,10 @@ def amounts_of(f: Finding) -> Amounts:
             return m.group()
         return " "
 
-    message = _DATE.sub(take, f.message)
+    message = f.message
+    if "'" in message or '"' in message:
+        message = _QUOTED.sub(" ", message)  # quoted document text is part of the shape (shape_of)
+    message = _DATE.sub(take, message)
     gaps = tuple(float(abs((b - a).days)) for a, b in zip(dates, dates[1:]))
     if len(dates) == 1:
         # One date (a result of that day): a later one is a new event, not the one recorded.

@@ -341,3 +341,21 @@ def test_a_single_date_is_one_amount_so_a_later_result_is_not_covered():
     assert old == (float(date(2025, 11, 27).toordinal()),)
     assert not covers(old, new, "the pregnancy result of 2026-02-27 is positive")
     assert covers(old, old, "the pregnancy result of 2025-11-27 is positive")
+
+
+def test_a_number_in_text_quoted_from_the_document_is_no_amount(tmp_path):
+    # An entry of OL003 for frequency 'every 28 days' covered 'every 1 days' (1 <= 28): the number
+    # is the document's words, not a measurement, and a frequency 28 times higher passed.
+    def doc(freq):
+        d = _mmf_doc(1000)
+        d["orders"][0]["frequency"] = freq
+        return d
+
+    base = _record(tmp_path, doc("every 28 days"))
+    entries = json.loads(base.read_text())["entries"]
+    ol003 = [e for e in entries if e["code"] == "OL003"]
+    assert ol003 and "'every 28 days'" in ol003[0]["message"]
+    r, found = _check(tmp_path, doc("every 28 days"), base)
+    assert r.exit_code == 0 and _state(found, "OL003") == "suppressed"
+    r, found = _check(tmp_path, doc("every 1 days"), base)
+    assert r.exit_code == 1 and _state(found, "OL003") == "active"
