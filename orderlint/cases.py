@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
 if TYPE_CHECKING:
+    import datetime
+
     from importlib.abc import Traversable
 
     from orderlint.engine import Linter
@@ -213,8 +215,21 @@ def run_case(case: Case, linter: Optional["Linter"] = None, *, entry_points: boo
     from orderlint.fhir import dispatch
     from orderlint.reader import read_bytes
 
+    import datetime as _dt
+
     lt = linter if linter is not None and case.config is None else _linter_for(case.config, entry_points, plugins)
-    results = dispatch(read_bytes(case.document.encode("utf-8"), str(case), None), lt)
+    doc = read_bytes(case.document.encode("utf-8"), str(case), None)
+    # A case is run on its document's date: what it expects never changes with the day it runs
+    # (a waiver's `expires` is judged by the later of as_of and the run's date).
+    written = doc.data.get("as_of") if isinstance(doc.data, dict) and lt.settings.as_of is None else None
+    day = written if isinstance(written, _dt.date) else _calendar_date(written)
+    saved = lt._as_of
+    if day is not None:
+        lt._as_of = day
+    try:
+        results = dispatch(doc, lt)
+    finally:
+        lt._as_of = saved
     if len(results) != 1:
         raise CaseError(f"{_where(case.path, case.name)}: the document gives {len(results)} results; a case is one document")
     result: Result = results[0]
@@ -292,3 +307,14 @@ def expected_text(case: Case) -> str:
 def codes_fired(cases: Iterable[Case]) -> set[str]:
     """Rule codes that some case expects to fire (unsuppressed)."""
     return {e["code"] for c in cases for e in c.expect if not e.get("suppressed", False)}
+
+
+def _calendar_date(value: object) -> "Optional[datetime.date]":
+    import datetime as _dt
+
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None

@@ -261,6 +261,12 @@ class Linter:
         # A datetime given in code is its date: compared with a document's dates, it raised (OL000).
         self._as_of = (as_of.date() if isinstance(as_of, _dt.datetime) else as_of) or _dt.date.today()
 
+    @property
+    def evaluation_date(self) -> _dt.date:
+        """The run's date: `--as-of` or the settings' as-of, else the day the run started (a
+        service sets it per request). A document's as_of replaces it for look-back windows only."""
+        return self._as_of
+
     # ------------------------------------------------------------------ loading
     def _load(self, use_entry_points: bool, extra: list[Any]) -> None:
         import pluggy

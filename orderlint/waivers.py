@@ -63,8 +63,12 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
             expires = calendar_date(w.expires)
             if expires is None:
                 problems.append((f"has `expires` {w.expires!r}, which is not a calendar date YYYY-MM-DD", base + "/expires"))
-            elif expires < reg.as_of:
-                problems.append((f"expired on {w.expires}", base + "/expires"))
+            elif expires < reg.as_of or expires < linter.evaluation_date:
+                # `expires` is a date in the world (regimen-format.md: "after it the waiver no longer
+                # applies"); as_of only places look-back windows. Judged by the document's as_of alone,
+                # a waiver lapsed months ago still waived, and whoever wrote as_of kept it alive.
+                later = f" (the run's date is {linter.evaluation_date})" if reg.as_of <= expires else ""
+                problems.append((f"expired on {w.expires}{later}", base + "/expires"))
         if problems:
             if "OL005" in linter.enabled:
                 what = "; ".join(p[0] for p in problems)
@@ -88,9 +92,21 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
             waived.setdefault(target.code, {}).setdefault(index, []).append(i)
     used: set[int] = set()
     short: dict[int, list[int]] = {}  # waiver -> other orders of a total it was written for, not waived
+    valid_by = {i: w.order for i, w, _t, _x in valid}
+    held: set[int] = set()  # waivers of OL002 on an order whose drug is a misspelt checked drug
     for i, w, target, index in valid:
         for f in findings:
             if f.code != target.code or f.suppressed is not None:
+                continue
+            if f.code == "OL002" and f.severity == "error":
+                # A likely misspelling of a checked drug: that order is not evaluated at all, so a
+                # waiver would pass it unchecked whatever its dose (rules.md OL002: `--fail-on error`
+                # never passes a misspelt checked drug). As the baseline never records it.
+                if index is not None:
+                    if refs is None:
+                        refs = _refs(reg)
+                    if finding_order(f, refs) == index:
+                        held.add(i)
                 continue
             by_order = None
             if index is not None:
@@ -114,8 +130,15 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
     # A check that crashed or ran out of time (OL000) may have been the waived one: its waiver is not
     # said to suppress nothing (OL006 invited deleting a waiver still needed).
     crashed = any(f.code == "OL000" for f in findings)
+    for i in sorted(held):
+        if i not in used and "OL005" in linter.enabled:
+            out.append(linter._finding(
+                "OL005", f"waiver {i} of OL002 on order {valid_by[i]!r}: the drug name is a likely misspelling of a "
+                "checked drug (OL002 error tier), which cannot be waived: the order is not checked at all; correct "
+                "the name, or map a site name to the ingredient in the settings' vocabulary table",
+                f"/waivers/{i}/rule", valid_by[i], doc))
     for i, w, target, index in valid:
-        if i not in used and not crashed and target.code in linter.enabled and "OL006" in linter.enabled:
+        if i not in used and i not in held and not crashed and target.code in linter.enabled and "OL006" in linter.enabled:
             scope = f" on order {w.order!r}" if w.order else ""
             why = ""
             if i in short:

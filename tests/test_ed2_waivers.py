@@ -282,3 +282,42 @@ def test_a_waiver_of_a_rule_that_crashed_is_not_said_to_suppress_nothing():
     linter._todo.clear()
     after = linter.lint_data(doc)
     assert [f.code for f in after.findings if f.code in ("OL000", "OL006")] == ["OL000"]
+
+
+def test_a_waiver_expires_on_the_run_s_date_too_not_only_the_document_s_as_of():
+    # regimen-format.md: `expires` - "after it the waiver no longer applies"; as_of places look-back
+    # windows only. Judged by the document's as_of alone, a waiver lapsed months ago still waived,
+    # and whoever wrote as_of kept it alive.
+    import datetime
+
+    import orderlint
+
+    doc = with_waiver(ild102_doc(), "ILD102", expires="2026-06-01")
+    doc["as_of"] = "2026-03-02"
+    assert of(orderlint.lint(doc, as_of=datetime.date(2026, 5, 1)), "ILD102")[0].suppressed is not None
+    result = orderlint.lint(doc, as_of=datetime.date(2026, 12, 1))
+    f = _ol005(result)
+    assert "expired on 2026-06-01 (the run's date is 2026-12-01)" in f.message
+    assert of(result, "ILD102")[0].suppressed is None
+    # Without a run date the run's date is today: a waiver that expired in 2001 never applies.
+    doc["waivers"][0]["expires"] = "2001-01-01"
+    doc["as_of"] = "2000-06-01"
+    assert "expired on 2001-01-01" in _ol005(orderlint.lint(doc)).message
+
+
+def test_a_misspelt_checked_drug_cannot_be_waived_for_its_order():
+    # rules.md OL002: its error tier makes `--fail-on error` never pass a misspelt checked drug; a
+    # waiver of it passed cyclophosphamid 6000 mg/m2 unchecked (no dose check, no ILD301).
+    doc = clean_patient(order("cyclophosphamid", 600, "mg/m2", "iv", "q4w", id="cyc"))
+    doc = with_waiver(doc, "OL002", order="cyc")
+    result = lint(doc)
+    [unknown] = of(result, "OL002")
+    assert unknown.severity == "error" and unknown.suppressed is None
+    [f] = only(result, "OL005")
+    assert f.severity == "error" and "cannot be waived" in f.message and f.pointer == "/waivers/0/rule"
+    assert not of(result, "OL006")
+    # The warning tier (an unknown co-medication name) is still waived per order.
+    doc = with_waiver(clean_patient(order("Zyxoflam", 10, "mg", "oral", "daily", id="z")), "OL002", order="z")
+    result = lint(doc)
+    [unknown] = of(result, "OL002")
+    assert unknown.severity == "warning" and unknown.suppressed is not None
