@@ -1068,3 +1068,20 @@ def test_doses_in_different_units_are_no_dose(linter):
     (res,) = lint(bundle(*SSC_ILD, r), linter)
     assert [f.code for f in res.findings if f.severity != "info"] == ["OL003"]
     assert "2 doses are given in different units: no dose" in " ".join(f.message for f in res.findings)
+
+
+@pytest.mark.parametrize("when", [None, "sometime", "2026-13-45"])
+def test_an_undated_measurement_is_not_used(when):
+    # A 200 kg weight with no effective date made the BSA that passed cyclophosphamide 2000 mg IV
+    # (620 mg/m2); it may be of any age. As an undated screening result: not counted, said.
+    obs = _obs("29463-7", 200, "kg")
+    del obs["effectiveDateTime"]
+    if when is not None:
+        obs["effectiveDateTime"] = when
+    m = one(bundle(mr(), obs))
+    assert "weight_kg" not in m.data.get("patient", {})
+    (n,) = notes(m, "undated-result")
+    assert n.pointer == "/entry/2/resource" and "Body weight" in n.message
+    # A dated one beside it is used.
+    m = one(bundle(mr(), obs, _obs("29463-7", 80, "kg", "2026-02-01")))
+    assert m.data["patient"]["weight_kg"] == 80

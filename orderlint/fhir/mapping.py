@@ -897,7 +897,13 @@ class _Mapper:
             return
         when = _when(r)
         day = _date(when)
-        if day is not None and day > self.as_of.isoformat():
+        if day is None:
+            # Undated, it may be of any age, and it was taken over none (a 200 kg weight with no
+            # date made the BSA that passed a cyclophosphamide overdose). Screening results so
+            # dated are not counted either (fhir.md 2.4).
+            self.note("undated-result", f"{e.display} Observation has no readable effective date or issued time: not used", ptr)
+            return
+        if day > self.as_of.isoformat():
             # Measured after the evaluation date: not known then (a replay would take a later weight).
             self.note("missing-value", f"{e.display} of {day} is after the evaluation date {self.as_of.isoformat()}: not used", ptr)
             return
