@@ -1085,3 +1085,28 @@ def test_an_undated_measurement_is_not_used(when):
     # A dated one beside it is used.
     m = one(bundle(mr(), obs, _obs("29463-7", 80, "kg", "2026-02-01")))
     assert m.data["patient"]["weight_kg"] == 80
+
+
+@pytest.mark.parametrize("coding", [
+    [{"system": "http://snomed.info/sct", "code": "387420009", "display": "Cyclophosphamide"}],
+    [{"system": RX, "code": "68149"}, {"system": RX, "code": "3002"}],  # the second verified code
+    [{"system": "http://example.org/local", "code": "x", "display": "cyclophosphamide 50 MG Oral Capsule"}],
+])
+def test_a_coding_that_names_another_drug_than_the_name_is_ol002(linter, coding):
+    # Text 'mycophenolate mofetil' beside a coding of cyclophosphamide: read as the text alone, the
+    # order passed with no ILD301 and no cyclophosphamide dose check. Which drug it is cannot be told.
+    r = mr(drug="mycophenolate mofetil")
+    r["medicationCodeableConcept"]["coding"] = coding
+    res = lint(bundle(*SSC_ILD, r), linter)
+    (f,) = [f for x in res for f in x.findings if f.code == "OL002"]
+    assert f.severity == "error" and "cyclophosphamide" in f.message and "mycophenolate mofetil" in f.message
+    notes_ = [f.message for x in res for f in x.findings if f.code == "OL008" and "names cyclophosphamide" in f.message]
+    assert notes_
+    assert "ILD501" not in codes(res)
+
+
+@pytest.mark.parametrize("display", ["Mycophenolate mofetil", "CellCept 500 MG Oral Tablet", "mycophenolate"])
+def test_a_coding_that_names_the_same_drug_or_its_class_is_no_contradiction(linter, display):
+    r = mr(drug="mycophenolate mofetil")
+    r["medicationCodeableConcept"]["coding"] = [{"system": "http://snomed.info/sct", "code": "1", "display": display}]
+    assert "OL002" not in codes(lint(bundle(*SSC_ILD, r), linter))

@@ -1316,6 +1316,23 @@ class _Mapper:
                 named = self._named_by_codings([(cc, ccptr), *items])
                 if named:
                     self._coded[ptr] = named
+            elif res.drug is not None:
+                # A coding (a display in any system, another RxNorm code) that names another drug than
+                # the name read: which one is given cannot be told. Read as the name alone, a SNOMED
+                # coding of cyclophosphamide under the text 'mycophenolate mofetil' went unchecked
+                # (no ILD301, no dose check); as both, the vocabulary refuses the name (OL002 error).
+                # The first verified RxNorm code is read already: one of another drug is the
+                # contradiction the order's rxcui or product code reports (OL002 at that code). A U
+                # code never outweighs the name (fhir.md 2.1).
+                first = self._coded_drug(codes)
+                handled = first[1] if first is not None else None
+                others = [(d, how, where) for d, how, where in self._named_by_codings([(cc, ccptr)])
+                          if where != handled and not how.endswith("(tag U)") and not _same_drug(self.vocab, res.drug, d)]
+                if others:
+                    said = "; ".join(f"{how} names {d}" for d, how, _w in others)
+                    self.note("matched-by-text", f"the medication reads as {res.drug.name} ({name!r}), but {said}: "
+                              "read as all of them, which cannot be checked", others[0][2])
+                    name = " / ".join(dict.fromkeys([name, *(d for d, _h, _w in others)]))
         if ingredients:
             combined = self._combination(name, ingredients)
             if combined is not None:
@@ -2986,6 +3003,15 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
     else:
         n = max(n, times)
     return n, p, unit
+
+
+def _same_drug(vocab: Any, drug: Drug, other: str) -> bool:
+    """Whether the drug named ``other`` is ``drug`` or its class name ('mycophenolate' beside
+    mycophenolate mofetil), or ``drug``'s name is one of its classes."""
+    if other == drug.name or other in drug.classes:
+        return True
+    d = vocab.drugs.get(other)
+    return d is not None and drug.name in d.classes
 
 
 def _per_listed_day(n: Any, p: Any, unit: Any, rep: dict) -> int:
