@@ -141,9 +141,10 @@ def lookup(linter: Linter, name: str) -> dict[str, Any]:
     if not matches:
         key = clean_name(text)
         names = vocab.checked_names_in(text, linter.checked_drugs) if text else []
-        if names:
-            # As lint rates OL002: a checked drug's name with other words is an error.
-            message, _err = vocab.unknown_drug(text, linter.checked_drugs)
+        # As lint rates OL002: a checked drug's name with other words, a likely misspelling of one,
+        # or one written with look-alike letters of another script is an error.
+        message, err = vocab.unknown_drug(text, linter.checked_drugs) if text else ("", False)
+        if err:
             named = [(k, vocab.drug(k)) for k in names]
             unknown = {"severity": "error", "message": message,
                        "names": [{"name": k, "ingredient": d.name} for k, d in named if d is not None]}
@@ -233,7 +234,10 @@ def _text(r: dict[str, Any]) -> str:
         lines.append(f"{name}: not a known drug, test, unit, route, frequency or condition")
         if r.get("unknown_drug"):
             named = ", ".join(f"{n['name']!r} ({n['ingredient']})" for n in r["unknown_drug"]["names"])
-            lines.append(f"  as a drug: OL002 error: it names a checked drug, {named}, with other words")
+            if named:
+                lines.append(f"  as a drug: OL002 error: it names a checked drug, {named}, with other words")
+            else:
+                lines.append(f"  as a drug: OL002 error: {r['unknown_drug']['message']}")
         for cat in _CATEGORIES:
             if cat in r["suggestions"]:
                 lines.append(f"  did you mean ({cat}): {', '.join(repr(s) for s in r['suggestions'][cat])}?")

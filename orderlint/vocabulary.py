@@ -164,6 +164,19 @@ def name_key(text: str) -> str:
     return _SEP_RE.sub(" ", clean_name(text).replace("&", " and ")).strip()
 
 
+_GLUE_RE = re.compile(r"[#=|~@.$%^<>\\`]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def spread_key(text: str) -> str:
+    """name_key with letters apart from digits and any punctuation a space ('RTX1000' -> 'rtx 1000',
+    'MMF.500' -> 'mmf 500'), and a name spelt letter by letter joined ('m.m.f.', 'C Y C' -> 'mmf',
+    'cyc'): how a checked drug's abbreviation is found in a name typed around it."""
+    words = name_key(_GLUE_RE.sub(" ", clean_name(text))).split()
+    if len(words) >= 2 and all(len(w) == 1 and w.isalpha() for w in words):
+        return "".join(words)
+    return " ".join(words)
+
+
 @dataclass(frozen=True)
 class Drug:
     name: str
@@ -546,7 +559,8 @@ class Vocabulary:
         as whole words is refused: unmapped, 'prednisone taper' is an OL002 error; mapped to itself
         (a new co-medication) or to another drug, prednisone went unchecked."""
         held = []
-        for k in self.contained_names(local):
+        # As unknown_drug reads it: 'MMF.500' holds 'mmf' (spread_key).
+        for k in dict.fromkeys([*self.contained_names(local), *self.contained_names(spread_key(local))]):
             d = self.drugs[self._names[k]]
             if d.classes and (target is None or _agree(target, d) is None):
                 held.append(f"{k!r} ({d.name})" if k != d.name else repr(k))
@@ -731,6 +745,10 @@ class Vocabulary:
         hint = f"; did you mean {', '.join(repr(c) for c in labels)}?" if labels else ""
         message = f"unknown drug {text!r} in {what}: it matches no known ingredient, so it cannot be checked{hint}"
         named = self.checked_names_in(text, checked, route) if checked else []
+        if not named and checked:
+            spread = spread_key(text)
+            if spread != name_key(text):
+                named = self.checked_names_in(spread, checked, route)  # 'RTX1000', 'MMF.500', 'm.m.f.'
         if named:
             err = True
             first: dict[str, str] = {}  # ingredient -> the first of its names the text holds
@@ -739,6 +757,19 @@ class Vocabulary:
             shown = ", ".join(repr(k) if k == c else f"{k!r} ({c})" for c, k in list(first.items())[:3])
             message += (f"; it names {shown}, {'a checked drug' if len(first) == 1 else 'checked drugs'}, with words "
                         "that are not part of a drug name: give the drug name alone (or map the name in the vocabulary)")
+        if checked and not text.isascii():
+            latin = text.translate(_LOOKALIKE_LETTERS)
+            if latin != text:
+                # Cyrillic or Greek letters that look Latin ('ritуximаb', 'ММF'): a report shows what
+                # looks like the checked drug's own name, and the order went unchecked as an unknown
+                # co-medication, a warning past --fail-on error.
+                d = self.resolve(latin).drug
+                if (d is not None and not d.tags.isdisjoint(checked)) or self.unknown_drug(latin, checked, what, None, route)[1]:
+                    err = True
+                    shown = ", ".join(f"{c!r} U+{ord(c):04X} {unicodedata.name(c, '?')}"
+                                      for c in dict.fromkeys(c for c in text if c in _LOOKALIKE_CHARS))
+                    message += (f"; it holds letters of another script that look Latin ({shown}): read as Latin it is "
+                                f"{latin!r}, {'a checked drug' if d is not None else 'close to a checked drug'}")
         if rxcui is not None and checked:
             c = self._codes.get(str(rxcui).strip())
             # Any tag: a U code never names the drug, but one of a checked drug beside an unknown
@@ -923,6 +954,23 @@ _DESIGNATED_STRENGTHS: dict[str, tuple[tuple[frozenset[str], float], ...]] = {
 #: one edit from too many others to call one a misspelling).
 _SHORT_LO, _SHORT_HI = 4, 6
 _LOOKALIKE_DIGITS = str.maketrans({"0": "o", "1": "l", "5": "s"})
+#: Cyrillic and Greek letters drawn like Latin ones (Unicode confusables of drug-name letters),
+#: both cases, and the dotless i.
+_LOOKALIKE_MAP = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "У": "Y", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "γ": "y", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    # Latin look-alikes outside ASCII
+    "ı": "i", "ℓ": "l",
+}
+_LOOKALIKE_LETTERS = str.maketrans(_LOOKALIKE_MAP)
+_LOOKALIKE_CHARS = frozenset(_LOOKALIKE_MAP)
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -700,3 +700,71 @@ def test_a_number_hyphenated_to_a_short_code_is_one_name_never_the_code_alone(vo
 def test_a_packs_length_hyphenated_to_its_unit_still_reads(vocab):
     assert vocab.drug("Kenalog-40").name == "triamcinolone"
     assert vocab.drug("Septra DS 800-160 mg").name == "sulfamethoxazole-trimethoprim"
+
+
+@pytest.mark.parametrize("name", ["ritуximаb", "CеllCеpt", "ММF", "СУС", "RТХ", "ТСZ", "Суtoxan", "Оfеv",
+                                  "cуclоphоsphаmide", "Рrеdnisоne", "nintedanıb", "Αctemra"])
+def test_a_checked_drug_written_with_look_alike_letters_is_an_error(name):
+    # Two or more Cyrillic or Greek letters drawn like Latin ones ('ritуximаb') were no misspelling
+    # by the similarity threshold: an unknown co-medication, a warning, passing --fail-on error
+    # unchecked, under a name that reads in a report as the checked drug's own.
+    import orderlint
+
+    doc = {"id": "x", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+           "patient": {"sex": "male", "age_years": 50, "weight_kg": 70, "height_cm": 175},
+           "orders": [{"id": "o", "drug": name, "dose": 100, "unit": "mg", "route": "oral", "frequency": "daily"}]}
+    (f,) = [f for f in orderlint.lint(doc).findings if f.code == "OL002"]
+    assert f.severity == "error" and "letters of another script that look Latin" in f.message and "U+0" in f.message
+
+
+@pytest.mark.parametrize("name", ["Ζantac", "Тylenol", "ацетаминофен"])
+def test_look_alike_letters_of_an_unchecked_name_stay_a_warning(name):
+    import orderlint
+
+    doc = {"id": "x", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+           "patient": {"sex": "male", "age_years": 50, "weight_kg": 70, "height_cm": 175},
+           "orders": [{"id": "o", "drug": name, "dose": 100, "unit": "mg", "route": "oral", "frequency": "daily"}]}
+    (f,) = [f for f in orderlint.lint(doc).findings if f.code == "OL002"]
+    assert f.severity == "warning"
+
+
+def test_lookup_says_a_look_alike_name_is_an_error():
+    from orderlint.engine import Linter
+    from orderlint.lookup import lookup
+
+    r = lookup(Linter(), "CеllCеpt")
+    assert r["unknown_drug"]["severity"] == "error" and "CellCept" in r["unknown_drug"]["message"]
+
+
+def _ol002(name: str):
+    import orderlint
+
+    doc = {"id": "x", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+           "patient": {"sex": "male", "age_years": 50, "weight_kg": 70, "height_cm": 175},
+           "orders": [{"id": "o", "drug": name, "dose": 100, "unit": "mg", "route": "oral", "frequency": "daily"}]}
+    (f,) = [f for f in orderlint.lint(doc).findings if f.code == "OL002"]
+    return f
+
+
+@pytest.mark.parametrize("name", ["RTX1000", "MMF.500", "MMF500", "CYC100", "AZA50", "TCZ162", "MMF#500", "MMF=500",
+                                  "MMF|500", "MMF~500", "MMF@500", "m.m.f.", "M M F", "C Y C"])
+def test_a_checked_abbreviation_glued_to_digits_or_spelt_out_is_an_error(name):
+    # 'MMF 500', 'MMF:500' and 'MMF_500' were errors; 'MMF500', 'MMF.500' and 'm.m.f.' an unknown
+    # co-medication, a warning past --fail-on error, and a site could map them to anything.
+    f = _ol002(name)
+    assert f.severity == "error" and "a checked drug" in f.message
+
+
+@pytest.mark.parametrize("name", ["vitamin B12", "CoQ10", "Zantac150", "D3", "K2"])
+def test_an_unchecked_name_with_digits_stays_a_warning(name):
+    assert _ol002(name).severity == "warning"
+
+
+def test_a_site_name_holding_a_glued_checked_abbreviation_is_refused(tmp_path):
+    from conftest import EXAMPLES, run_cli
+
+    (tmp_path / ".orderlint.toml").write_text('[vocabulary]\n"MMF.500" = "folic acid"\n')
+    doc = tmp_path / "r.json"
+    doc.write_bytes((EXAMPLES / "regimens" / "ILD101-clean.json").read_bytes())
+    r = run_cli("check", str(doc), "--config", str(tmp_path / ".orderlint.toml"))
+    assert r.exit_code == 2 and "holds 'mmf'" in r.stderr
