@@ -690,9 +690,8 @@ def _render_in_workers(linter: "Linter", inputs: list[str], reading: tuple, jobs
         stream = units(inputs, jsonl_stdin, exclude, input_format, selection)
         with closing(render_parallel(linter, stream, jobs, fmt, statistics, (input_format, fhir_strict), colored)) as chunks:
             for text, part, state, errors in chunks:
-                for message in errors:
+                for message in errors:  # the workers said them in the report, in input order
                     _err(message)
-                    formatter.unreadable(message)
                     unreadable = True
                 out.write(text)
                 summary.merge(part)

@@ -45,6 +45,7 @@ def _pack(r: Result) -> tuple:
              None if f.suppressed is None else (f.suppressed.reason, f.suppressed.approved_by, f.suppressed.waiver))
             for f in r.findings
         ],
+        r.as_of,
     )
 
 
@@ -58,7 +59,7 @@ def _unpack(t: tuple) -> Result:
         s = ft[10]
         values["suppressed"] = None if s is None else Suppression(reason=s[0], approved_by=s[1], waiver=s[2])
         findings.append(Finding(**values))
-    return Result(source=t[0], id=t[1], status=t[2], condition=t[3], findings=findings)
+    return Result(source=t[0], id=t[1], status=t[2], condition=t[3], findings=findings, as_of=t[5])
 
 
 def _work(chunk: list[Unit], mode: tuple) -> list[Any]:
@@ -88,7 +89,10 @@ def _render(chunk: list[Unit], fmt: str, statistics: bool, mode: tuple, color: b
     for unit in chunk:
         for result in lint_unit(linter, unit, *mode):
             if isinstance(result, str):
+                # Said in the report where it stands among the results, as with --jobs 1 (the parent
+                # writes it to standard error and sets the exit code).
                 errors.append(result)
+                formatter.unreadable(result)
                 continue
             summary.add(result)
             formatter.result(result)

@@ -606,7 +606,10 @@ def test_file_deleted_between_listing_and_reading(tmp_path, monkeypatch):
     errors = [line for line in res.stderr.splitlines() if line.startswith("orderlint: error:")]
     assert len(errors) == 1 and "b.json" in errors[0], res.stderr
     assert "Traceback" not in res.stderr
-    assert [json.loads(line)["id"] for line in res.stdout.splitlines()] == ["adv-fires"]
+    # The report says it too, where the file stands (a pipeline reading the lines alone).
+    lines = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [(x["id"], x["status"]) for x in lines] == [("adv-fires", "checked"), (None, "unreadable")]
+    assert "b.json" in lines[1]["message"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file")

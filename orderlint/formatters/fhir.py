@@ -53,7 +53,8 @@ def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linte
                 issue["implicated"] = [{"display": f"{rtype} {finding.order}"}]
         else:
             issue["implicated"] = [{"display": str(finding.order)}]
-    as_of = getattr(linter, "_as_of", None)
+    # fhir.md 4: the document's as_of (a native document's own wins over --as-of), else the run's.
+    as_of = getattr(result, "as_of", None) or getattr(linter, "_as_of", None)
     if as_of is not None:
         issue["identifiedDateTime"] = as_of.isoformat()
     issue["detail"] = finding.message
@@ -103,6 +104,18 @@ class FhirFormatter(Formatter):
             entry = {"fullUrl": entry_url(r, f, repeat), "resource": detected_issue(f, r, self.linter)}
             self.out.write((',"entry":[\n' if self._first else ",\n") + self._dumps(entry))
             self._first = False
+
+    def unreadable(self, message: str) -> None:
+        """An OperationOutcome entry where the input stands: left out, the Bundle read as a clean
+        run over fewer files."""
+        import hashlib
+
+        digest = hashlib.sha1(_UUID_NS.bytes + ("unreadable\x1f" + message).encode("utf-8", "surrogatepass")).digest()
+        entry = {"fullUrl": f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=5)}",
+                 "resource": {"resourceType": "OperationOutcome",
+                              "issue": [{"severity": "error", "code": "exception", "diagnostics": message}]}}
+        self.out.write((',"entry":[\n' if self._first else ",\n") + self._dumps(entry))
+        self._first = False
 
     def finish(self, summary: Any) -> None:
         self.out.write("}\n" if self._first else "\n]}\n")

@@ -16,6 +16,11 @@ class JsonFormatter(Formatter):
     def start(self) -> None:
         self.results: list[dict] = []
         self.counts: Counter = Counter()
+        self.unread: list[str] = []
+
+    def unreadable(self, message: str) -> None:
+        # Kept in the report: read alone (jq over the file), it showed a clean run over fewer files.
+        self.unread.append(message)
 
     def result(self, r: Any) -> None:
         self.results.append(r.to_dict())
@@ -24,6 +29,9 @@ class JsonFormatter(Formatter):
 
     def finish(self, s: Any) -> None:
         doc: dict = {"orderlint": __version__, "summary": summary_dict(s), "results": self.results}
+        if self.unread:
+            doc["summary"]["unreadable"] = len(self.unread)
+            doc["unreadable"] = [{"message": m} for m in self.unread]
         if self.statistics:
             doc["statistics"] = [
                 {"code": c, "name": self.linter.by_code[c].name, "count": n}
@@ -42,6 +50,16 @@ class JsonLinesFormatter(Formatter):
         # orjson's bytes are written as they are, without a decode here and an encode there.
         binary = getattr(self.out, "binary", None)
         self._binary = binary() if binary is not None and _orjson_dumps is not None else None
+
+    def unreadable(self, message: str) -> None:
+        """A line of its own where the input stands: status `unreadable`, no document. Left out,
+        a pipeline reading the lines saw a clean run over fewer files."""
+        d: dict[str, Any] = {"source": None, "id": None, "status": "unreadable", "condition": None, "findings": [], "message": message}
+        if self._binary is None:
+            self.out.write(self._line(d))
+        else:  # the same layer as the results' lines, so that the order holds
+            write, errors = self._binary
+            write(self._line(d).encode("utf-8", errors))
 
     def result(self, r: Any) -> None:
         if self._binary is None:
