@@ -835,7 +835,7 @@ class Linter:
             findings.extend(apply_waivers(self, reg, findings, doc, also))
         if len(findings) > 1:
             findings = _sorted(findings, doc.data)
-        return Result(doc.source, regimen.id, "checked", condition, findings)
+        return Result(doc.source, regimen.id, "checked", condition, findings, reg.as_of)
 
     def _todo_for(self, condition: str, tags: Any) -> list[tuple[Rule, Any]]:
         """(rule, options) of the rules to run on a document of this condition whose active orders

@@ -11,6 +11,7 @@ finding's pointer): a pipeline that never asks for positions never pays for them
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Optional
 
@@ -129,6 +130,9 @@ class Result:
     status: Status = "checked"
     condition: Optional[str] = None
     findings: list[Finding] = field(default_factory=list)
+    #: The date the document was judged as of (its as_of, else the run's date); None when it was
+    #: not checked. For reports that date a finding (FHIR identifiedDateTime); not in to_dict.
+    as_of: Optional[datetime.date] = None
 
     def active_findings(self) -> list[Finding]:
         return [f for f in self.findings if f.suppressed is None]

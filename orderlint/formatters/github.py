@@ -14,6 +14,7 @@ reader named it (``stream_location``): a whole document in a file named ``x.json
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from orderlint.formatters import Formatter, Output, printable
@@ -56,13 +57,15 @@ class GitHubFormatter(Formatter):
         write = self.out.write
         # rules.md 2nd ed.: a not-applicable document carries OL007, annotated like any finding;
         # only where a site ignores OL007 does the notice say the document was not checked.
-        if r.status == "not-applicable" and not r.findings:
+        if r.status == "not-applicable" and not any(f.code == "OL007" for f in r.findings):
             write(command(
                 "notice",
                 f"{r.source}: not checked: no installed rule pack for condition {r.condition!r}",
                 file=file, line=src_line, title="orderlint (document not checked)",
             ) + "\n")
-            return
+            if not r.findings:
+                return
+        failing = self._failing
         for f in r.findings:
             line = src_line if src_line is not None else max(1, f.line)
             message = f.message
@@ -71,11 +74,27 @@ class GitHubFormatter(Formatter):
             if s is not None:
                 name = "notice"
                 message += f" (waived: {s.reason}; approved by {s.approved_by})"
+            elif name == "notice" and f.severity in failing:
+                # --fail-on info: the run fails on it, so it is not shown as a mere notice (a red job
+                # whose annotations named no failing finding).
+                name = "warning"
             loc = {} if file is None else {"file": file, "line": line, "col": max(1, f.column)}
             other = getattr(f, "file", None)  # a Bulk Data finding names the file of its line
             if other:
                 loc = {"file": display_path(other), "line": max(1, f.line), "col": max(1, f.column)}
+            elif file is None:
+                # Standard input has no file to annotate: the message names the place, as text does
+                # ('<stdin>:2:224'); without it a finding in a long stream could not be found.
+                message = f"{path}:{line}:{max(1, f.column)}: {message}"
             write(command(name, message, **loc, title=f.code) + "\n")
+
+    @cached_property
+    def _failing(self) -> frozenset:
+        from orderlint.findings import SEVERITY_RANK
+
+        fail_on = getattr(getattr(self.linter, "settings", None), "fail_on", "warning")
+        least = SEVERITY_RANK.get(fail_on, SEVERITY_RANK["warning"])  # as the exit code ranks them
+        return frozenset(s for s, rank in SEVERITY_RANK.items() if rank >= least)
 
 
 def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:

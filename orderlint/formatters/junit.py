@@ -59,7 +59,9 @@ class _Suite:
         return candidate
 
     def case(self, name: str, classname: str, file: str, line: int | None = None) -> ET.Element:
-        attrs = {"name": _x(self.unique(name)), "classname": _x(classname), "file": _x(file)}
+        # Names carry document text (an order id): newlines, terminal escapes and bidirectional
+        # controls are shown escaped, as the text and github formats show them.
+        attrs = {"name": _x(self.unique(printable(name))), "classname": _x(printable(classname)), "file": _x(file)}
         if line is not None:
             attrs["line"] = str(line)
         self.counts["tests"] += 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import lru_cache
 import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Optional
@@ -51,13 +52,30 @@ def is_pseudo(path: str) -> bool:
     return path.startswith("<") and path.endswith(">")
 
 
+@lru_cache(maxsize=8)
+def repository_root(cwd: str) -> str:
+    """The folder of the git repository the working folder is in (the nearest above it holding
+    `.git`), else the working folder: what code scanning and annotations resolve paths against."""
+    folder = cwd
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return cwd
+        folder = parent
+
+
 def display_path(path: str) -> str:
-    """A file path relative to the working directory, with forward slashes (pseudo paths unchanged)."""
+    """A file path relative to the repository root (``repository_root``; the working folder
+    outside a repository), with forward slashes (pseudo paths unchanged). Relative to the working
+    folder, a run from a subfolder annotated `ILD301-fires.json`, not `orders/ILD301-fires.json`,
+    which code scanning attached to no file (interfaces.md: a repo-relative artifact URI)."""
     if is_pseudo(path):
         return path
     try:
-        rel = os.path.relpath(path)
-    except ValueError:  # Windows: another drive than the working directory
+        rel = os.path.relpath(os.path.abspath(path), repository_root(os.getcwd()))
+    except (ValueError, OSError):  # Windows: another drive; a working folder that is gone
         rel = os.path.abspath(path)
     if os.sep != "/":
         rel = rel.replace(os.sep, "/")
@@ -71,10 +89,12 @@ def artifact_uri(path: str) -> str:
     if is_pseudo(path):
         return quote(path[1:-1], safe="") or "stdin"
     rel = display_path(path)
-    if os.path.isabs(rel):  # only on another drive than the working directory
+    if os.path.isabs(rel) or rel == os.pardir or rel.startswith(os.pardir + "/"):
+        # Outside the repository (or on another drive): its absolute file URI, which a viewer can
+        # still open; a '../' reference resolves against no repository file.
         from pathlib import Path
 
-        return Path(rel).as_uri()
+        return Path(os.path.abspath(path)).as_uri()
     # The file name's own bytes, percent-encoded: a name that is not valid UTF-8 (held with
     # surrogate escapes) still gets a URI, and the same one every run.
     return quote(os.fsencode(rel), safe="/")
