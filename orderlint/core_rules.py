@@ -55,13 +55,14 @@ OL002 = rule(
         "orders that most need review. The message offers the closest known names; that order is not "
         "evaluated further. It is an error when a checked drug's known name is close to the text "
         "(`mycophenolate mofitil`), or lies in it with other words in an order by a systemic or missing route "
-        "(`CYC pulse`; not a two-letter alias: `Anusol HC`), also glued to digits or punctuation or spelt letter by "
-        "letter (`RTX1000`, `MMF.500`, `m.m.f.`), or written with Cyrillic or Greek letters that look Latin "
-        "(`ritуximаb`: the message names each such letter), or when an rxcui of any tag, or a FHIR coding's "
+        "(`CYC pulse`; not a two-letter alias: `Anusol HC`), or when an rxcui of any tag, or a FHIR coding's "
         "display, names a checked drug the text does not, "
         "so `--fail-on error` never passes a misspelt checked drug; a severity set in the configuration is that of the other (warning) findings, never of these errors."
     ),
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",
+    notes=("A checked drug's name is also found glued to digits or punctuation or spelt letter by letter "
+           "(`RTX1000`, `MMF.500`, `m.m.f.`), and written with Cyrillic or Greek letters that look Latin "
+           "(`ritуximаb`: the message names each such letter): each is an error."),
 )(_engine)
 
 OL003 = rule(
