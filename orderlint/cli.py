@@ -768,13 +768,21 @@ def rules(fmt: str, config: Optional[str]) -> None:
 
         from orderlint.docs import rule_dict
 
-        rows = [rule_dict(r, linter.options[r.code], settings=linter.settings_values, docs_url=linter.settings.docs_url)
+        rows = [rule_dict(r, linter.options[r.code], settings=linter.settings_values, docs_url=linter.settings.docs_url,
+                          severity=linter.severity[r.code], enabled=r.code in linter.enabled)
                 for r in linter.rules]
         _emit(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
     lines = []
     for r in linter.rules:
-        lines.append(f"{r.code}  {r.name:<36} {r.severity:<8} {r.summary_for(linter.options[r.code])}")
+        # The site's severity and selection, as `check` applies them: a rule set to info, or
+        # ignored, was listed as an error that fails the run.
+        severity = linter.severity[r.code]
+        lines.append(f"{r.code}  {r.name:<36} {severity:<8} {r.summary_for(linter.options[r.code])}")
+        if r.code not in linter.enabled:
+            lines.append(f"{'':8}off: the configuration's selection (select, ignore) leaves it out")
+        elif severity != r.severity:
+            lines.append(f"{'':8}severity {severity} by the configuration (default {r.severity})")
         lines.append(f"{'':8}source: {r.source.text()}")
     _emit("".join(line + "\n" for line in lines))
 
@@ -829,7 +837,8 @@ def explain(rule: str, config: Optional[str]) -> None:
         _emit("".join(line + "\n" for line in lines))
         return
     (r,) = hits
-    _emit(explain_text(r, linter.options[r.code], settings=linter.settings_values, docs_url=linter.settings.docs_url) + "\n")
+    _emit(explain_text(r, linter.options[r.code], settings=linter.settings_values, docs_url=linter.settings.docs_url,
+                       severity=linter.severity[r.code], enabled=r.code in linter.enabled) + "\n")
 
 
 @cli.command()

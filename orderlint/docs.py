@@ -14,13 +14,18 @@ def rule_dict(
     *,
     settings: Optional[Mapping[str, Any]] = None,
     docs_url: Optional[str] = None,
+    severity: Optional[str] = None,
+    enabled: bool = True,
 ) -> dict[str, Any]:
     """A rule as `rules --format json` shows it; ``options`` are its effective values,
-    ``settings`` the effective pack settings (``Linter.settings_values``), ``docs_url`` the site's."""
+    ``settings`` the effective pack settings (``Linter.settings_values``), ``docs_url`` the site's,
+    ``severity`` the site's (default: the declared one), ``enabled`` whether the selection runs it."""
     return {
         "code": r.code,
         "name": r.name,
-        "severity": r.severity,
+        "severity": severity or r.severity,
+        "default_severity": r.severity,
+        "enabled": enabled,
         "summary": r.summary_for(options),
         "source": {"citation": r.source.citation, "grade": r.source.grade, "verification": r.source.verification},
         "rationale": r.rationale,
@@ -85,10 +90,18 @@ def explain_text(
     *,
     settings: Optional[Mapping[str, Any]] = None,
     docs_url: Optional[str] = None,
+    severity: Optional[str] = None,
+    enabled: bool = True,
 ) -> str:
     """`orderlint explain`: ``effective`` the rule's options (``Linter.options[code]``),
-    ``settings`` the effective pack settings (``Linter.settings_values``), ``docs_url`` the site's."""
-    out = [f"{r.code} {r.name} [{r.severity}]", "", _wrap(r.summary_for(effective), ""), ""]
+    ``settings`` the effective pack settings (``Linter.settings_values``), ``docs_url`` the site's,
+    ``severity`` the site's and ``enabled`` whether the selection runs it (as `rules_dict`)."""
+    head = f"{r.code} {r.name} [{severity or r.severity}]"
+    if severity and severity != r.severity:
+        head += f" (configured; default {r.severity})"
+    out = [head, "", _wrap(r.summary_for(effective), ""), ""]
+    if not enabled:
+        out[2:2] = ["Not run: the configuration's selection (select, ignore) leaves it out.", ""]
     out += ["Why:", _wrap(r.rationale), ""]
     out += [
         "Source:",

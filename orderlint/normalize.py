@@ -691,6 +691,11 @@ class Regimen:
                 return True
         return False
 
+    def lookback(self, name: str) -> Optional[int]:
+        """The look-back window of test ``name`` in days as this run has it (the site's
+        `[lookback-days]`), None for any age: for messages and fixes that quote it."""
+        return self._window(name)
+
     def _window(self, name: str) -> Any:
         """The look-back window of test ``name`` in days (None: any age), else the default's."""
         window = self.lookback_days.get(name, _UNSET)

@@ -706,3 +706,38 @@ def test_explain_and_rules_json_show_that_a_list_may_not_be_empty():
     assert "min_items" not in rule_dict(r)["options"]["rp-ild-exempt"]
     text = explain_text(r, lt.options["ILD101"])
     assert "(not empty)" in next(l for l in text.splitlines() if l.strip().startswith("agents ="))
+
+
+def test_fixes_quote_the_look_back_windows_in_effect(tmp_path):
+    # rules.md: messages, summaries and explain quote the effective values; ILD404's and ILD405's
+    # fixes said 14, 365 and 180 days whatever the site's [lookback-days].
+    import orderlint
+
+    doc = {"id": "w", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild", "phase": "first-line"},
+           "patient": {"sex": "female", "age_years": 34, "weight_kg": 62, "height_cm": 165},
+           "orders": [{"id": "mmf", "drug": "mycophenolate mofetil", "dose": 1000, "unit": "mg", "route": "oral", "frequency": "bid"}]}
+    fixes = {f.code: f.fix for f in orderlint.lint(doc, config={"lookback-days": {"pregnancy": 7, "hrct": 200, "pft": 90}}).findings}
+    assert fixes["ILD404"].endswith("within 7 days.")
+    assert "HRCT resulted within 200 days and PFTs within 90 days" in fixes["ILD405"]
+    fixes = {f.code: f.fix for f in orderlint.lint(doc).findings}
+    assert fixes["ILD404"].endswith("within 14 days.") and "within 365 days and PFTs within 180 days" in fixes["ILD405"]
+
+
+def test_rules_and_explain_show_the_site_s_severity_and_selection(tmp_path):
+    # `rules` listed ILD402 as an error while `check` reported it as info and exited 0.
+    import json
+
+    from conftest import run_cli
+
+    cfg = tmp_path / ".orderlint.toml"
+    cfg.write_text('ignore = ["ILD103"]\n[severity]\nILD402 = "info"\n')
+    text = run_cli("rules", "--config", str(cfg)).stdout
+    line = next(x for x in text.splitlines() if x.startswith("ILD402"))
+    assert " info " in line and "severity info by the configuration (default error)" in text
+    assert "off: the configuration's selection" in text
+    rows = {r["code"]: r for r in json.loads(run_cli("rules", "--format", "json", "--config", str(cfg)).stdout)}
+    assert (rows["ILD402"]["severity"], rows["ILD402"]["default_severity"], rows["ILD402"]["enabled"]) == ("info", "error", True)
+    assert rows["ILD103"]["enabled"] is False and rows["ILD101"]["severity"] == rows["ILD101"]["default_severity"]
+    head = run_cli("explain", "ILD402", "--config", str(cfg)).stdout.splitlines()[0]
+    assert head == "ILD402 boxed-warning-screening-missing [info] (configured; default error)"
+    assert "Not run" in run_cli("explain", "ILD103", "--config", str(cfg)).stdout

@@ -180,7 +180,7 @@ TERATOGENS = ["mycophenolate", "cyclophosphamide", "nintedanib", "leflunomide", 
     summary="A new teratogen ({drugs}) for a patient with reproductive potential, or in an order set, without a pregnancy test.",
     source=src("FDA boxed warnings (embryofetal toxicity: mycophenolate, leflunomide, methotrexate); mycophenolate REMS; nintedanib and cyclophosphamide labels", "boxed warning", "V", MYCOPHENOLATE_LABEL_URL),
     rationale="These drugs cause miscarriage and birth defects; a negative pregnancy test is needed before the first dose. Reproductive potential is assumed unless the patient is male or it is documented false (fail closed).",
-    fix="Order a pregnancy test (hCG) before starting, or record one resulted within 14 days.",
+    fix="Order a pregnancy test (hCG) before starting, or record one resulted within the pregnancy look-back window (14 days unless `[lookback-days]` sets another; each finding quotes the window in effect).",
     options={"drugs": Option(TERATOGENS, "classes or ingredients that need a pregnancy test. At least one: an empty "
                              "list would switch the rule off (ignore it instead). A site's list adds to this one; "
                              "drugs-remove names entries to take out", names="drug", min_items=1, additive=True)},
@@ -191,9 +191,11 @@ def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.reproductive_potential or reg.test_counts("pregnancy"):
         return
     who = "in an order set" if reg.order_set else "for a patient with reproductive potential"
+    fix = f"Order a pregnancy test (hCG) before starting, or record one resulted {_within(reg.lookback('pregnancy'))}."
     for o in reg.new():
         if any(o.is_a(c) for c in opts["drugs"]):
-            yield Hit(f"{o.label} is started {who} without a pregnancy test (embryofetal toxicity)", f"{o.pointer}/drug", o.index)
+            yield Hit(f"{o.label} is started {who} without a pregnancy test (embryofetal toxicity)", f"{o.pointer}/drug",
+                      o.index, fix=fix)
 
 
 @rule(
@@ -203,7 +205,7 @@ def pregnancy_test_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     summary="First-line phase, a new ILD immunosuppressant or antifibrotic, and no recent HRCT or pulmonary function tests.",
     source=src(f"{SEED}; 2023 ACR/CHEST guideline for screening and monitoring of ILD in SARDs (HRCT plus PFTs)", "conditional recommendation", "V2", ACR_CHEST_SCREENING_URL),
     rationale="HRCT and full PFTs (spirometry, lung volumes, DLCO) at baseline are needed to judge response and progression later. One finding per document.",
-    fix="Order HRCT chest and PFTs (or record results within 365 and 180 days).",
+    fix="Order HRCT chest and PFTs (or record results within their look-back windows: 365 and 180 days unless `[lookback-days]` sets others; each finding quotes the windows in effect).",
     conditions=CONDITION,
     triggers=["immunosuppressant", "antifibrotic"],
 )
@@ -217,10 +219,18 @@ def baseline_imaging_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     starting = [o for o in reg.new() if o.for_ild and not o.tags.isdisjoint(_IMAGING_CLASSES)]
     if starting:
         names = ", ".join(sorted({o.drug.name for o in starting if o.drug is not None}))
-        yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}", "/tests" if reg.doc.tests else "/indication")
+        fix = (f"Order HRCT chest and PFTs (or record an HRCT resulted {_within(reg.lookback('hrct'))} and PFTs "
+               f"{_within(reg.lookback('pft'))}).")
+        yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}",
+                  "/tests" if reg.doc.tests else "/indication", fix=fix)
 
 
 _IMAGING = ("hrct", "pft")
+
+
+def _within(days: "int | None") -> str:
+    """A look-back window as a fix quotes it (None: a result of any age counts)."""
+    return "with any date" if days is None else f"within {days} day{'s' if days != 1 else ''}"
 #: o.is_a("immunosuppressant") or o.is_a("antifibrotic")
 _IMAGING_CLASSES = frozenset({"immunosuppressant", "antifibrotic"})
 
