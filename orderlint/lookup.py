@@ -68,6 +68,8 @@ def _checking_rules(linter: Linter, tags: frozenset[str]) -> list[dict[str, str]
             named = not frozenset(looks_for).isdisjoint(tags)
         if not named:
             named = not _option_names(options.get(r.code, {})).isdisjoint(tags)
+        if named and not frozenset(getattr(r, "leaves", ())).isdisjoint(tags):
+            named = False  # a drug the check leaves to another rule (ILD403: rituximab, ILD402's)
         if named:
             out.append({"code": r.code, "name": r.name})
     return out
@@ -92,8 +94,10 @@ def _drug_info(linter: Linter, d: Drug, res: Resolution) -> dict[str, Any]:
         "checked_by": _checking_rules(linter, d.tags),
     }
     if res.route is not None and res.route not in SYSTEMIC_ROUTES:
+        # As check reads it (Vocabulary.is_checked_by): by a route that is not systemic only the
+        # classes the route keeps, never the ingredient itself (topical dapsone is no ILD407 order).
         info["checked_by_route"] = {"route": res.route,
-                                    "rules": _checking_rules(linter, d.tags_for_route(res.route))}
+                                    "rules": _checking_rules(linter, d.tags_for_route(res.route) - {d.name})}
     return info
 
 

@@ -504,6 +504,9 @@ class Rule:
     # Drug tags (classes or ingredients) the check looks for without firing on them (ILD301 looks
     # for a PCP prophylaxis agent): they are checked drugs too (rules.md Terms); see checked_tags.
     looks_for: frozenset = frozenset()
+    # Drug tags the check leaves to another rule though its trigger names them (ILD403 leaves
+    # rituximab's hepatitis B screening to ILD402): `lookup` does not list the rule as checking them.
+    leaves: frozenset = frozenset()
     # The summary and fix as declared, with {option-name} placeholders; ``summary`` and ``fix``
     # hold them rendered with the defaults, ``summary_for(options)`` with the effective values.
     summary_template: Optional[str] = field(default=None, compare=False, repr=False)
@@ -554,6 +557,8 @@ class Rule:
                                                       lambda n: isinstance(n, Need)))
         object.__setattr__(self, "looks_for", frozenset(_declared(problems, "looks_for", self.looks_for, "drug or class names",
                                                                   _a_name)))
+        object.__setattr__(self, "leaves", frozenset(_declared(problems, "leaves", self.leaves, "drug or class names",
+                                                               _a_name)))
         names = _declared(problems, "settings", self.settings, "a list of setting names", _a_name)
         object.__setattr__(self, "settings", names)
         if self.pack_settings is not None:
@@ -683,6 +688,7 @@ def rule(
     amounts: Iterable[Need] = (),
     looks_for: Iterable[str] = (),
     settings: Iterable[str] = (),
+    leaves: Iterable[str] = (),
 ) -> Callable[[CheckFn], Rule]:
     """Declare a rule around its check function ``check(regimen, options) -> Iterable[Hit]``.
 
@@ -691,6 +697,8 @@ def rule(
     amount the check computes (:class:`Need`). ``looks_for`` names the drug tags the check looks
     for without triggering on them (ILD301: a PCP prophylaxis agent); with the trigger and the
     drug names in the options they make the rule's checked drugs (:meth:`Rule.checked_tags`).
+    ``leaves`` names the drug tags the check skips though its trigger names them (another rule
+    checks them), so that `lookup` does not list it for them.
     ``settings`` names the pack-level settings (:class:`Pack`) the check reads with
     :func:`setting`; the summary and fix may quote them. Examples live in the rule's case file
     (``<CODE>.yaml`` in the pack's case folder), not here: they are run by the tests.
@@ -715,6 +723,7 @@ def rule(
             amounts=amounts,  # type: ignore[arg-type]
             looks_for=looks_for,  # type: ignore[arg-type]
             settings=settings,  # type: ignore[arg-type]
+            leaves=leaves,  # type: ignore[arg-type]
         )
 
     return wrap

@@ -768,3 +768,19 @@ def test_a_site_name_holding_a_glued_checked_abbreviation_is_refused(tmp_path):
     doc.write_bytes((EXAMPLES / "regimens" / "ILD101-clean.json").read_bytes())
     r = run_cli("check", str(doc), "--config", str(tmp_path / ".orderlint.toml"))
     assert r.exit_code == 2 and "holds 'mmf'" in r.stderr
+
+
+def test_lookup_lists_the_rules_that_check_a_drug_as_check_does():
+    # lookup listed ILD403 for rituximab (which ILD403 leaves to ILD402) and ILD407 for topical
+    # dapsone (a route that is not systemic is no checked drug's order).
+    from orderlint.engine import Linter
+    from orderlint.lookup import lookup
+
+    linter = Linter()
+    [rtx] = [m for m in lookup(linter, "Rituxan")["matches"] if m["kind"] == "drug"]
+    codes = {r["code"] for r in rtx["checked_by"]}
+    assert "ILD402" in codes and "ILD403" not in codes
+    [aza] = [m for m in lookup(linter, "azathioprine")["matches"] if m["kind"] == "drug"]
+    assert "ILD403" in {r["code"] for r in aza["checked_by"]}
+    [aczone] = [m for m in lookup(linter, "Aczone")["matches"] if m["kind"] == "drug"]
+    assert aczone["checked_by_route"]["route"] == "topical" and aczone["checked_by_route"]["rules"] == []

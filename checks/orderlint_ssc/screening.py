@@ -135,6 +135,10 @@ def boxed_warning_screening_missing(reg: "Regimen", opts: Options) -> Iterator[H
         yield Hit(f"{o.label} is started without {_fmt_tests(missing)} screening (boxed warning)", f"{o.pointer}/drug", o.index)
 
 
+#: What ILD403 leaves to ILD402 (a boxed warning for the same screening).
+_LEFT_TO_ILD402 = ("rituximab",)
+
+
 @rule(
     code="ILD403",
     name="infection-screening-missing",
@@ -152,13 +156,14 @@ def boxed_warning_screening_missing(reg: "Regimen", opts: Options) -> Iterator[H
     },
     conditions=CONDITION,
     triggers=["immunosuppressant"],
+    leaves=_LEFT_TO_ILD402,
 )
 def infection_screening_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     required = opts["required"]
     every: Optional[list[str]] = None  # the missing tests of every order but abatacept's, asked once
     for o in reg.new("immunosuppressant"):
         tags = o.tags  # o.is_a(cls), route-aware
-        if "rituximab" in tags:
+        if not tags.isdisjoint(_LEFT_TO_ILD402):
             continue  # rituximab's hepatitis B screening is a boxed warning: ILD402
         if "abatacept" in tags:
             missing = reg.missing_tests([*required, *opts["abatacept-extra"]])
@@ -396,6 +401,8 @@ def _positive_results(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         return
     by_tags = _needed_by_tags(opts["required"])
     for o in orders:
+        if not systemic(o):
+            continue  # rules.md Terms: an order by a route that is not systemic is no checked drug's (Aczone)
         needed = by_tags.get(o.tags)
         if needed is None:
             needed = _needed(by_tags, o.tags, opts["required"])
