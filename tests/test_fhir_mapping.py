@@ -1110,3 +1110,23 @@ def test_a_coding_that_names_the_same_drug_or_its_class_is_no_contradiction(lint
     r = mr(drug="mycophenolate mofetil")
     r["medicationCodeableConcept"]["coding"] = [{"system": "http://snomed.info/sct", "code": "1", "display": display}]
     assert "OL002" not in codes(lint(bundle(*SSC_ILD, r), linter))
+
+
+@pytest.mark.parametrize("intent", [None, "bogus", "Order", {"code": "order"}])
+def test_an_intent_that_is_no_r4_intent_is_said_and_protects_nothing(linter, intent):
+    # An unknown status was OL008; an unknown or missing intent (R4: required) was read as an order
+    # without a word. Judged as an order for every risk, never as a protection.
+    r = mr(mid="smx", drug="sulfamethoxazole-trimethoprim", dose=800, timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}})
+    if intent is None:
+        del r["intent"]
+    else:
+        r["intent"] = intent
+    cyc = mr(mid="cyc", drug="cyclophosphamide", dose=600, unit="mg/m2", route=("47625008",),
+             timing={"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk"}})
+    res = lint(bundle(*SSC_ILD, cyc, r), linter)
+    notes_ = [f.message for x in res for f in x.findings if f.code == "OL008" and "intent" in f.message and "R4" in f.message
+              or f.code == "OL008" and "has no intent" in f.message]
+    assert notes_, [f.message for x in res for f in x.findings]
+    assert "ILD301" in codes(res)  # the co-trimoxazole of unknown intent is no prophylaxis
+    r["intent"] = "order"
+    assert "ILD301" not in codes(lint(bundle(*SSC_ILD, cyc, r), linter))

@@ -35,6 +35,9 @@ _MR_STATUS = {"draft": "new", "active": "active", "on-hold": "on-hold", "stopped
 # intention (plan). Not dropped (a risk is judged as if given), but never counted as done or given
 # for a protection or a screening.
 _NOT_YET_ORDERED = frozenset({"proposal", "plan"})
+#: The R4 MedicationRequest intent codes (medicationrequest-intent).
+_MR_INTENTS = frozenset({"proposal", "plan", "order", "original-order", "reflex-order", "filler-order",
+                         "instance-order", "option"})
 _MS_STATUS = {"active": "active", "on-hold": "on-hold", "unknown": "active"}
 _OBS_DONE = frozenset({"final", "amended", "corrected"})
 _OUTCOMES = frozenset({"progression", "intolerance", "response", "stable", "unknown"})
@@ -1552,6 +1555,13 @@ class _Mapper:
             # A proposal or a plan is not an authorization to give the drug: judged as given for a
             # risk (fail closed), it is no protection (a proposed co-trimoxazole passed ILD301).
             self._doubt(range(first, len(self.orders)), f"its intent is {intent}, not an order")
+        elif not (isinstance(intent, str) and intent in _MR_INTENTS):
+            # R4 requires one of the RequestIntent codes: none, or another ('Order', 'bogus'), says
+            # nothing of what was authorized. Judged as an order for every risk, never a protection.
+            said_intent = "has no intent" if intent is None else f"intent {intent!r:.60} is not an R4 MedicationRequest intent"
+            self.note("unknown-status", f"{label} {said_intent}: read as an order for every risk, and as no "
+                      "protection (fail closed)", _p(ptr, "intent") if "intent" in r else ptr)
+            self._doubt(range(first, len(self.orders)), "its intent is not known")
 
     def _fulfilled_by(self, r: dict, ptr: str, name: Optional[str]) -> Optional[str]:
         """How the order that contains this one names it, when that order is `basedOn` it (fulfils
