@@ -792,6 +792,7 @@ class _Mapper:
         self.measures: dict[str, tuple[str, float, tuple[int, str]]] = {}
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
+        self._repaired_codings: set[str] = set()  # pointers of a coding object already said (OL008)
         self._coded: dict[str, list[tuple[str, str, str]]] = {}  # order pointer -> Mapped.coded_names' items
         self._low: dict[int, tuple[Any, Any, str, str]] = {}  # order index -> low bound (dose, unit, dose ptr, unit ptr)
         # (MR pointer, [(order index, step key)], {step key: the split dose it is part of (_split_doses)})
@@ -921,7 +922,12 @@ class _Mapper:
             return []
         cod = cc.get("coding")
         if isinstance(cod, dict):
-            cod = [cod]
+            # fhir.md 2.1: an object where an array belongs is one item, said once (OL008).
+            at = _p(ptr, "coding")
+            if at not in self._repaired_codings:
+                self._repaired_codings.add(at)
+                self.note("shape-repaired", "coding is an object, not an array: read as one coding", at)
+            return [(at, _canonical_coding(cod))]
         if not isinstance(cod, list):
             return []
         # A system written by another of its names (an OID, https) is read as the system (a copy:
@@ -2264,14 +2270,22 @@ class _Mapper:
         else:
             self.note("missing-value", f"{label}: dose value {v!r} is not a positive number", _p(qptr, "value") if "value" in q else qptr)
         code = q.get("code")
-        e = self.vs.get("units", q.get("system") if isinstance(q.get("system"), str) else None, code)
+        system = q.get("system") if isinstance(q.get("system"), str) else None
+        e = self.vs.get("units", system, code)
+        other_system = False
         if e is None and isinstance(code, str):
             e = self.vs.get("units", None, code)  # a UCUM code given with a wrong or no system
+            other_system = e is not None  # the given system did not know it (system is set: else the same look-up)
         uptr = _p(qptr, "code") if "code" in q else (_p(qptr, "unit") if "unit" in q else qptr)
         m.origin[pre + "/unit"] = uptr
         if e is not None:
             o["unit"] = e.maps_to
-            if e.code in ("TAB", "mcg"):
+            if other_system:
+                # fhir.md 2.1: the unit is the UCUM code; one of another system (or none) is read as
+                # that UCUM code, and said (it was read so silently).
+                self.note("non-ucum-unit", f"{label}: dose unit code {code!r} has system {system!r}, not UCUM: read as "
+                          f"the UCUM code ({e.maps_to})", _p(qptr, "system"))
+            elif e.code in ("TAB", "mcg"):
                 self.note("non-ucum-unit", f"{label}: dose unit {e.code!r} is not UCUM: read as {e.maps_to}", uptr)
             elif e.tag == "U":
                 self.note("unverified-code", f"{label}: dose unit {e.code!r} read as {e.maps_to} from an unverified entry (U)", uptr)
