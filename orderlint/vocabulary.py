@@ -171,10 +171,23 @@ def spread_key(text: str) -> str:
     """name_key with letters apart from digits and any punctuation a space ('RTX1000' -> 'rtx 1000',
     'MMF.500' -> 'mmf 500'), and a name spelt letter by letter joined ('m.m.f.', 'C Y C' -> 'mmf',
     'cyc'): how a checked drug's abbreviation is found in a name typed around it."""
-    words = name_key(_GLUE_RE.sub(" ", clean_name(text))).split()
-    if len(words) >= 2 and all(len(w) == 1 and w.isalpha() for w in words):
-        return "".join(words)
-    return " ".join(words)
+    cleaned = clean_name(text)
+    if not cleaned.isascii():  # zero-width and other invisible characters inside a name ('m\u200bm\u200bf')
+        cleaned = "".join(c for c in cleaned if unicodedata.category(c) != "Cf")
+    words = name_key(_GLUE_RE.sub(" ", cleaned)).split()
+    out: list[str] = []
+    run = ""
+    for w in words:  # a run of single letters is one word: 'm.m.f. 500' -> 'mmf 500'
+        if len(w) == 1 and w.isalpha():
+            run += w
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(w)
+    if run:
+        out.append(run)
+    return " ".join(out)
 
 
 @dataclass(frozen=True)
@@ -559,8 +572,9 @@ class Vocabulary:
         as whole words is refused: unmapped, 'prednisone taper' is an OL002 error; mapped to itself
         (a new co-medication) or to another drug, prednisone went unchecked."""
         held = []
-        # As unknown_drug reads it: 'MMF.500' holds 'mmf' (spread_key).
-        for k in dict.fromkeys([*self.contained_names(local), *self.contained_names(spread_key(local))]):
+        # Whole words only: a name that holds one only glued to digits ('Dex4 glucose tablet') is an
+        # OL002 error unmapped, and mapping it is the site's way to say what it is.
+        for k in self.contained_names(local):
             d = self.drugs[self._names[k]]
             if d.classes and (target is None or _agree(target, d) is None):
                 held.append(f"{k!r} ({d.name})" if k != d.name else repr(k))
@@ -768,7 +782,7 @@ class Vocabulary:
                     err = True
                     shown = ", ".join(f"{c!r} U+{ord(c):04X} {unicodedata.name(c, '?')}"
                                       for c in dict.fromkeys(c for c in text if c in _LOOKALIKE_CHARS))
-                    message += (f"; it holds letters of another script that look Latin ({shown}): read as Latin it is "
+                    message += (f"; it holds look-alike letters that are not plain Latin ({shown}): read as Latin it is "
                                 f"{latin!r}, {'a checked drug' if d is not None else 'close to a checked drug'}")
         if rxcui is not None and checked:
             c = self._codes.get(str(rxcui).strip())
@@ -966,8 +980,11 @@ _LOOKALIKE_MAP = {
     "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
     "χ": "x", "γ": "y", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
     "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-    # Latin look-alikes outside ASCII
-    "ı": "i", "ℓ": "l",
+    # Latin look-alikes outside ASCII, small capitals among them
+    "ı": "i", "ℓ": "l", "ϝ": "f", "Ϝ": "F",
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k",
+    "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w",
+    "ʏ": "y", "ᴢ": "z",
 }
 _LOOKALIKE_LETTERS = str.maketrans(_LOOKALIKE_MAP)
 _LOOKALIKE_CHARS = frozenset(_LOOKALIKE_MAP)

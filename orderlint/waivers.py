@@ -133,9 +133,10 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
     for i in sorted(held):
         if i not in used and "OL005" in linter.enabled:
             out.append(linter._finding(
-                "OL005", f"waiver {i} of OL002 on order {valid_by[i]!r}: the drug name is a likely misspelling of a "
-                "checked drug (OL002 error tier), which cannot be waived: the order is not checked at all; correct "
-                "the name, or map a site name to the ingredient in the settings' vocabulary table",
+                "OL005", f"waiver {i} of OL002 on order {valid_by[i]!r}: the drug name may be a checked drug (OL002 "
+                "error tier: a likely misspelling, or a checked drug's name among other words), which cannot be waived: "
+                "the order is not checked at all; correct the name, or say what it is in the settings' vocabulary "
+                "table (a site name for an ingredient, or a co-medication)",
                 f"/waivers/{i}/rule", valid_by[i], doc))
     for i, w, target, index in valid:
         if i not in used and i not in held and not crashed and target.code in linter.enabled and "OL006" in linter.enabled:
