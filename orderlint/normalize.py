@@ -1085,8 +1085,18 @@ def _reading(result: str, activity: bool = False) -> str:
 
 
 #: Words that take part of a result out of its reading ('all negative except core Ab').
-_EXCEPTION = re.compile(r"\b(?:except(?:ing)?|exc|excl|excluding|apart from|aside from|other than|save(?: for)?|"
-                        r"besides|bar(?:ring)?|but for|unless|with the exception of|with exception of)\b")
+_EXCEPTION = re.compile(
+    r"\b(?:(?:except|xcept)(?:ing|ed)?(?:\s+for)?|exc|excl|excluding|apart(?:\s+from)?|aside(?:\s+from)?|other\s+than|"
+    r"save(?:\s+for)?|besides|bar(?:ring)?|but\s+for|unless|outside(?:\s+of)?|not\s+counting|minus|"
+    r"(?:(?:with|w/)\s*(?:the\s+|an?\s+|one\s+|1\s+)?)?exceptions?(?:\s+of)?)\b")
+#: Words of an exception that names only hepatitis B immunity (anti-HBs, set aside as elsewhere).
+_IMMUNITY_WORDS = frozenset({"sab", "hbsab", "anti", "hbs", "antihbs", "immune", "immunity", "immunised", "immunized",
+                             "vaccine", "vaccinated", "vaccination", "induced", "surface", "antibody", "antibodies",
+                             "ab", "hep", "hepatitis", "b", "hbv", "from", "due", "to", "the", "for", "of"})
+_WORD = re.compile(r"[a-z]+")
+#: An exception said as a noun ('with one exception', '(1 exception)'): something is not negative
+#: even when the clause does not say what.
+_EXCEPTION_NOUN = re.compile(r"\bexceptions?\b")
 
 
 def _excepted(clause: str, activity: bool) -> str:
@@ -1099,7 +1109,11 @@ def _excepted(clause: str, activity: bool) -> str:
         return "negative"
     rest = clause[m.end():]
     if _says_nothing(rest):
-        return "negative"
+        # 'negative except anti-HBs' with the anti-HBs set aside says nothing more; 'negative with one
+        # exception' says something is not negative.
+        return "unknown" if _EXCEPTION_NOUN.search(m.group()) else "negative"
+    if not activity and set(_WORD.findall(rest)) <= _IMMUNITY_WORDS:
+        return "negative"  # 'negative except immune', 'other than vaccine immunity': anti-HBs, set aside
     got = _activity_clause(rest) if activity else _clause(rest)
     if got == "negative":
         return "negative"

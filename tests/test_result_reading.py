@@ -430,6 +430,23 @@ def test_a_long_result_of_numbers_reads_in_one_pass():
     ("negative except anti-HBc positive", False, "positive"),
     ("negative except anti-HBs positive", False, "negative"),  # immunity, set aside
     ("normal except exon 3 variant", True, "unknown"),
+    ("negative w/ exception of anti-HBc", False, "unknown"),
+    ("negative exception: anti-HBc", False, "unknown"),
+    ("negative with one exception", False, "unknown"),
+    ("negative (1 exception)", False, "unknown"),
+    ("negative excepted anti-HBc", False, "unknown"),
+    ("negative aside anti-HBc", False, "unknown"),
+    ("negative outside of anti-HBc", False, "unknown"),
+    ("negative not counting anti-HBc", False, "unknown"),
+    ("negative xcept anti-HBc", False, "unknown"),
+    ("negative except for anti-HBc positive", False, "positive"),
+    # Hepatitis B immunity (anti-HBs) is set aside here as everywhere: a vaccinated patient is negative.
+    ("negative except for HBsAb", False, "negative"),
+    ("negative except for anti-HBs", False, "negative"),
+    ("negative except sAb", False, "negative"),
+    ("negative except immune", False, "negative"),
+    ("negative apart from vaccine immunity", False, "negative"),
+    ("negative other than immunity", False, "negative"),
 ])
 def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, expected):
     # 'All negative except core Ab' read negative: a positive anti-HBc passed ILD408 before rituximab.
