@@ -1130,3 +1130,41 @@ def test_an_intent_that_is_no_r4_intent_is_said_and_protects_nothing(linter, int
     assert "ILD301" in codes(res)  # the co-trimoxazole of unknown intent is no prophylaxis
     r["intent"] = "order"
     assert "ILD301" not in codes(lint(bundle(*SSC_ILD, cyc, r), linter))
+
+
+def test_a_coding_object_is_read_and_said(linter):
+    # fhir.md 2.1: an object where an array belongs is one item (OL008 shape-repaired); it was read
+    # without a word.
+    r = mr()
+    r["medicationCodeableConcept"] = {"coding": {"system": RX, "code": "68149"}}
+    m = one(bundle(r), linter)
+    assert order(m)["drug"] == "mycophenolate mofetil"
+    (n,) = notes(m, "shape-repaired")
+    assert n.pointer == "/entry/1/resource/medicationCodeableConcept/coding"
+
+
+def test_a_unit_code_of_another_system_is_said(linter):
+    # fhir.md 2.1: the unit is the UCUM code; 'g' of http://example.org/units was read as grams silently.
+    r = mr(dose=2)
+    r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "system": "http://example.org/units", "code": "g"}
+    m = one(bundle(r), linter)
+    assert order(m)["unit"] == "g"
+    (n,) = notes(m, "non-ucum-unit")
+    assert n.pointer.endswith("/doseQuantity/system") and "http://example.org/units" in n.message
+
+
+def test_a_measurement_dated_by_an_effective_timing_is_dated():
+    obs = _obs("29463-7", 80, "kg")
+    del obs["effectiveDateTime"]
+    obs["effectiveTiming"] = {"event": ["2026-01-01", "2026-02-01T08:00:00Z"]}
+    m = one(bundle(mr(), obs, _obs("29463-7", 70, "kg", "2026-01-15")))
+    assert m.data["patient"]["weight_kg"] == 80 and not notes(m, "undated-result")
+
+
+def test_a_terminology_s_own_wording_of_another_drug_is_a_disagreement(linter):
+    r = mr(drug="mycophenolate mofetil")
+    r["medicationCodeableConcept"]["coding"] = [{"system": "http://snomed.info/sct", "code": "1",
+                                                 "display": "Product containing cyclophosphamide (medicinal product)"}]
+    res = lint(bundle(*SSC_ILD, r), linter)
+    (f,) = [f for x in res for f in x.findings if f.code == "OL002"]
+    assert f.severity == "error" and "cyclophosphamide" in f.message

@@ -1368,6 +1368,12 @@ class _Mapper:
                 disp = c.get("display")
                 if isinstance(disp, str) and disp.strip():
                     d = self.vocab.resolve(disp.strip()).drug
+                    if d is None:
+                        # A terminology's own wording around the name ('Product containing
+                        # cyclophosphamide (medicinal product)', SNOMED CT's): the one drug it holds.
+                        held = {self.vocab.drug(k) for k in self.vocab.contained_names(disp.strip())}
+                        held.discard(None)
+                        d = held.pop() if len(held) == 1 else None
                     if d is not None:
                         out.append((d.name, f"display {disp.strip()!r}", _p(cptr, "display")))
         return out
@@ -2972,6 +2978,12 @@ def _when(r: dict) -> Optional[str]:
     for key in ("effectiveDateTime", "effectiveInstant", "performedDateTime", "started", "issued", "occurrenceDateTime"):
         if isinstance(r.get(key), str):
             return r[key]
+    timing = r.get("effectiveTiming")
+    if isinstance(timing, dict) and isinstance(timing.get("event"), list):
+        # effective[x] as a Timing: its latest event (a measurement dated so was read as undated).
+        events = [e for e in timing["event"] if isinstance(e, str) and _instant(e)[0]]
+        if events:
+            return max(events, key=_instant)
     for key in ("effectivePeriod", "performedPeriod"):
         p = r.get(key)
         if isinstance(p, dict):
@@ -3021,6 +3033,11 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
             # a week, MMF 2000 mg twice a day on three days read 1714 mg a day, not the 4000 given.
             n, unit = n * days, "wk"
     elif unit == "wk" and p == 1:
+        k = _per_listed_day(n, p, unit, rep)
+        if k > 1:
+            # Several on each day it names (6 a week on Mondays, Wednesdays and Fridays): read on every
+            # day as _on_listed_days says, or the fullest day was lost as in the daily form.
+            return k, 1, "d"
         # Each day of the week it names, each time of day on each: 1 per week on all seven days was
         # read as weekly, a seventh of the dose.
         n = max(n, max(days, 1) * max(times, 1))
@@ -3046,9 +3063,14 @@ def _per_listed_day(n: Any, p: Any, unit: Any, rep: dict) -> int:
         return 1
     if (unit, p) == ("h", 24):
         unit, p = "d", 1
-    if unit != "d" or p != 1:
+    elif (unit, p) in (("d", 7), ("h", 168)):
+        unit, p = "wk", 1
+    if unit == "d" and p == 1:
+        k = max(n, times)
+    elif unit == "wk" and p == 1:
+        k = max(math.ceil(n / days - 1e-9), times)  # so many a week over the days it names: the most on one
+    else:
         return 1
-    k = max(n, times)
     return int(k) if float(k).is_integer() and 1 < k <= _MAX_FREQUENCY else 1
 
 
