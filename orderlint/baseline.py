@@ -75,7 +75,10 @@ def shape_of(f: Finding) -> str:
 
 
 #: Text quoted from the document as repr() quotes it (single or double quotes, backslash escapes).
-_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+#: A quote opens only where no letter stands before it and closes where none follows: the
+#: apostrophe of "patient's" opened a quote that ended inside the document's text, whose numbers
+#: then counted as amounts again.
+_QUOTED = re.compile(r"(?<!\w)'(?:[^'\\]|\\.)*'(?!\w)|(?<!\w)\"(?:[^\"\\]|\\.)*\"(?!\w)")
 
 
 def amounts_of(f: Finding) -> Amounts:

@@ -359,3 +359,17 @@ def test_a_number_in_text_quoted_from_the_document_is_no_amount(tmp_path):
     assert r.exit_code == 0 and _state(found, "OL003") == "suppressed"
     r, found = _check(tmp_path, doc("every 1 days"), base)
     assert r.exit_code == 1 and _state(found, "OL003") == "active"
+
+
+def test_an_apostrophe_opens_no_quote():
+    # "the patient's ... 'every 28 days'": the apostrophe paired with the next quote, and the
+    # document's 28 counted as an amount again (covered by 'every 1 days').
+    from orderlint.baseline import amounts_of, shape_of
+    from orderlint.findings import Finding
+
+    def f(freq):
+        return Finding("OL003", "unverifiable-dose", "warning", f"the patient's order frequency {freq!r} is unknown; 5 mg",
+                       None, "/orders/0", 1, 1, "", None, None)
+
+    assert shape_of(f("every 28 days")) != shape_of(f("every 1 days"))
+    assert amounts_of(f("every 28 days")) == (5.0,)
