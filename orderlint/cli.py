@@ -327,7 +327,7 @@ def _split(values: tuple) -> list[str]:
 @click.option("--statistics", is_flag=True, help="Also print how many findings each rule produced (in the text and JSON reports; on standard error for the other formats).")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line on standard error and no progress display.")
 @click.option("--baseline", type=click.Path(dir_okay=False), help="Report only findings not recorded in this baseline file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file (and exit 0 unless a tool error occurred).")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), help="Record every current finding in this baseline file; exit 0 unless a tool error occurred or a finding no baseline records remains (OL001, OL007, a likely misspelt checked drug: exit 1).")
 @click.option("--jobs", "-j", metavar="N|auto", help="Lint in N worker processes (auto: one per core). Output order and content are the same as with 1. [default: 1]")
 @click.option("--force-exclude", is_flag=True, default=None,
               help="Apply exclude and extend-exclude to files and folders named on the command line too (as the pre-commit hook does).")
@@ -640,9 +640,16 @@ def _say_settings(settings: "Settings") -> None:
 
 def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder: Any, write_baseline: Optional[str],
                   exit_zero: bool, selection: Optional["Selection"] = None) -> None:
+    left_out = 0
     if recorder is not None:
         recorder.write(write_baseline)
         click.echo(f"orderlint: wrote {recorder.count:,} finding(s) to {write_baseline}", err=True)
+        left_out = recorder.left_out
+        if left_out:
+            # An invalid document, one no pack covers or a likely misspelt checked drug is never
+            # recorded: a nightly "refresh the baseline" job went green on them.
+            _err(f"{left_out:,} finding(s) cannot be recorded in a baseline (OL000, OL001, OL007, or a likely misspelt "
+                 "checked drug, OL002): the documents concerned are not checked; fix them")
     if summary.crashed:
         _err(f"{summary.crashed:,} check(s) crashed (OL000): the documents concerned were not fully checked")
     if tool_error or summary.crashed:
@@ -665,8 +672,10 @@ def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder
                          "patterns (`orderlint config` shows them)")
         _err(f"no regimen documents found (looked for {', '.join(settings.include)}{passed_by})")
         raise _Exit(2)
-    if exit_zero or recorder is not None or settings.fail_on == "never":
+    if exit_zero or settings.fail_on == "never":
         raise _Exit(0)
+    if recorder is not None:
+        raise _Exit(1 if left_out else 0)
     from orderlint.findings import SEVERITY_RANK
 
     threshold = SEVERITY_RANK[settings.fail_on]
