@@ -190,3 +190,14 @@ def test_a_period_that_is_no_number_is_unknown_not_one(linter, period):
     # with --fhir-strict, since fhir.resources takes the string "0.5" as a decimal.
     found = lint(linter, [dosage({"frequency": 1, "period": period, "periodUnit": "d"})])
     assert "OL003" in codes(found) and "ILD501" not in codes(found), found
+
+
+def test_a_timing_code_that_says_more_often_than_the_repeat_is_said(linter):
+    # fhir.md 2.1: timing.repeat wins over timing.code; QID beside once a day was dropped without a word.
+    b = copy.deepcopy(BASE)
+    for e in b["entry"]:
+        if e["resource"].get("id") == "mmf":
+            e["resource"]["dosageInstruction"] = [dosage({"frequency": 1, "period": 1, "periodUnit": "d"}, dose=1500, code="QID")]
+    (result,) = lint_fhir(b, linter=linter, source="t")
+    notes = [f for f in result.findings if f.code == "OL008" and "says more often" in f.message]
+    assert len(notes) == 1 and "QID" in notes[0].message and notes[0].pointer.endswith("/timing/code/coding/0")

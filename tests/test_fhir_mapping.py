@@ -1168,3 +1168,17 @@ def test_a_terminology_s_own_wording_of_another_drug_is_a_disagreement(linter):
     res = lint(bundle(*SSC_ILD, r), linter)
     (f,) = [f for x in res for f in x.findings if f.code == "OL002"]
     assert f.severity == "error" and "cyclophosphamide" in f.message
+
+
+def test_a_recorded_birth_sex_of_female_keeps_a_pregnancy_possible():
+    # R4 gender is administrative: gender male with US Core birth sex F read as male alone, and the
+    # pregnancy test before a teratogen (ILD404) was not asked for.
+    b = bundle(mr())
+    b["entry"][0]["resource"]["extension"] = [{"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+                                              "valueCode": "F"}]
+    m = one(b)
+    assert m.data["patient"]["sex"] == "male" and m.data["patient"]["reproductive_potential"] is True
+    (n,) = notes(m, "conflicting-extension")
+    assert n.pointer == "/entry/0/resource/extension/0"
+    b["entry"][0]["resource"]["extension"][0]["valueCode"] = "M"
+    assert "reproductive_potential" not in one(b).data["patient"]

@@ -35,6 +35,7 @@ _MR_STATUS = {"draft": "new", "active": "active", "on-hold": "on-hold", "stopped
 # intention (plan). Not dropped (a risk is judged as if given), but never counted as done or given
 # for a protection or a screening.
 _NOT_YET_ORDERED = frozenset({"proposal", "plan"})
+_US_CORE_BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 #: The R4 MedicationRequest intent codes (medicationrequest-intent).
 _MR_INTENTS = frozenset({"proposal", "plan", "order", "original-order", "reflex-order", "filler-order",
                          "instance-order", "option"})
@@ -852,6 +853,17 @@ class _Mapper:
         if g in ("male", "female", "other", "unknown"):
             self.patient["sex"] = g
             self.m.origin["/patient/sex"] = _p(ptr, "gender")
+        if g == "male":
+            # R4 gender is administrative. A recorded birth sex of female (US Core) beside it keeps a
+            # pregnancy possible: read as male alone, the teratogen's pregnancy test (ILD404) was skipped.
+            for i, ext in enumerate(r.get("extension") or ()):
+                if isinstance(ext, dict) and ext.get("url") == _US_CORE_BIRTHSEX and ext.get("valueCode") == "F":
+                    self.patient["reproductive_potential"] = True
+                    where = _p(ptr, "extension", i)
+                    self.m.origin["/patient/reproductive_potential"] = where
+                    self.note("conflicting-extension", "gender male, but us-core-birthsex F: reproductive potential "
+                              "is taken as possible (fail closed)", where)
+                    break
         b = r.get("birthDate")
         if isinstance(b, str):
             mt = _DATE.match(b.strip())
@@ -2370,6 +2382,11 @@ class _Mapper:
             if freq is not None and not says_more:
                 o["frequency"] = freq
                 m.origin[pre + "/frequency"] = rptr
+                if coded is not None and (_per_day(_code_freq(coded[0])) or 0) > (_per_day(freq) or math.inf):
+                    # fhir.md 2.1: the repeat wins; a code that says more often (QID beside once a day)
+                    # is said, never dropped without a word.
+                    self.note("timing-code", f"{label}: timing.code {coded[0].code} says more often than timing.repeat; "
+                              "read as timing.repeat (it wins), so the dose may be higher than checked", coded[1])
                 if isinstance(freq, dict):
                     f_, fmax_, period_ = rep.get("frequency"), rep.get("frequencyMax"), rep.get("period")
                     n_ = max(v for v in (f_, fmax_, 1) if _number(v))
