@@ -497,8 +497,18 @@ def _own_output(path: str) -> bool:
         try:  # a JSON Lines report: every line one result
             values = [orjson.loads(line) for line in text.splitlines() if line.strip()]
         except orjson.JSONDecodeError:
-            return False
+            return _own_text(text)
     return all(_own_value(v) for v in values)
+
+
+#: The last line of a text report (its summary) and a GitHub workflow command.
+_TEXT_SUMMARY = re.compile(rb"^[\d,]+ documents?(?:, |: |\.|$)")
+
+
+def _own_text(text: bytes) -> bool:
+    """A text report (its summary line last) or a github one (every line a workflow command)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and (_TEXT_SUMMARY.match(lines[-1]) is not None or all(line.startswith(b"::") for line in lines))
 
 
 def _own_value(v: Any) -> bool:

@@ -578,7 +578,9 @@ def test_file_listed_then_unreadable_is_one_error_line_and_others_are_reported(t
     r = orderlint_run("check", root, "--format", "jsonl")
     assert_outcome(r, 2)
     assert "b.json" in r.err
-    assert [json.loads(line)["id"] for line in r.out.splitlines()] == ["adv-fires", "adv-clean"]
+    # The report says where the unread file stands (status unreadable), between the two others.
+    lines = [json.loads(line) for line in r.out.splitlines()]
+    assert [(x["id"], x["status"]) for x in lines] == [("adv-fires", "checked"), (None, "unreadable"), ("adv-clean", "checked")]
 
 
 def test_file_deleted_between_listing_and_reading(tmp_path, monkeypatch):

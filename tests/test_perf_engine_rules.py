@@ -370,7 +370,14 @@ def ref_ild405(reg, opts):
     missing = reg.missing_tests(["hrct", "pft"])
     if missing:
         names = ", ".join(sorted({o.drug.name for o in starting if o.drug is not None}))
-        yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}", "/tests" if reg.doc.tests else "/indication")
+
+        def within(days):
+            return "with any date" if days is None else f"within {days} day{'s' if days != 1 else ''}"
+
+        fix = (f"Order HRCT chest and PFTs (or record an HRCT resulted {within(reg.lookback('hrct'))} and PFTs "
+               f"{within(reg.lookback('pft'))}).")
+        yield Hit(f"first-line ILD treatment ({names}) is started without baseline {_fmt_tests(missing)}",
+                  "/tests" if reg.doc.tests else "/indication", fix=fix)
 
 
 def _ref_fullest(o):
