@@ -167,14 +167,17 @@ def name_key(text: str) -> str:
 _GLUE_RE = re.compile(r"[#=|~@.$%^<>\\`]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
-def spread_key(text: str) -> str:
+_GLUE_NO_DIGITS_RE = re.compile(r"[#=|~@.$%^<>\\`]+")
+
+
+def spread_key(text: str, digits: bool = True) -> str:
     """name_key with letters apart from digits and any punctuation a space ('RTX1000' -> 'rtx 1000',
     'MMF.500' -> 'mmf 500'), and a name spelt letter by letter joined ('m.m.f.', 'C Y C' -> 'mmf',
     'cyc'): how a checked drug's abbreviation is found in a name typed around it."""
     cleaned = clean_name(text)
     if not cleaned.isascii():  # zero-width and other invisible characters inside a name ('m\u200bm\u200bf')
         cleaned = "".join(c for c in cleaned if unicodedata.category(c) != "Cf")
-    words = name_key(_GLUE_RE.sub(" ", cleaned)).split()
+    words = name_key((_GLUE_RE if digits else _GLUE_NO_DIGITS_RE).sub(" ", cleaned)).split()
     out: list[str] = []
     run = ""
     for w in words:  # a run of single letters is one word: 'm.m.f. 500' -> 'mmf 500'
@@ -572,9 +575,10 @@ class Vocabulary:
         as whole words is refused: unmapped, 'prednisone taper' is an OL002 error; mapped to itself
         (a new co-medication) or to another drug, prednisone went unchecked."""
         held = []
-        # Whole words only: a name that holds one only glued to digits ('Dex4 glucose tablet') is an
-        # OL002 error unmapped, and mapping it is the site's way to say what it is.
-        for k in self.contained_names(local):
+        # As unknown_drug reads it ('MMF.500 study', 'm.m.f.'), except an abbreviation glued to digits
+        # only: 'Dex4 glucose tablet' is an OL002 error unmapped, and mapping it is the site's way to
+        # say what it is.
+        for k in dict.fromkeys([*self.contained_names(local), *self.contained_names(spread_key(local, digits=False))]):
             d = self.drugs[self._names[k]]
             if d.classes and (target is None or _agree(target, d) is None):
                 held.append(f"{k!r} ({d.name})" if k != d.name else repr(k))

@@ -798,3 +798,15 @@ def test_lookup_lists_the_rules_that_check_a_drug_as_check_does():
     assert "ILD403" in {r["code"] for r in aza["checked_by"]}
     [aczone] = [m for m in lookup(linter, "Aczone")["matches"] if m["kind"] == "drug"]
     assert aczone["checked_by_route"]["route"] == "topical" and aczone["checked_by_route"]["rules"] == []
+
+
+@pytest.mark.parametrize("name", ["m.m.f.", "m m f", "C Y C", "MMF.500 study"])
+def test_a_site_name_spelling_out_or_punctuating_a_checked_drug_is_refused(tmp_path, name):
+    # Only an abbreviation glued to digits ('Dex4') may be named by a site: 'm.m.f.' declared a
+    # co-medication passed mycophenolate 4000 mg a day with no finding.
+    from conftest import EXAMPLES, run_cli
+
+    cfg = tmp_path / ".orderlint.toml"
+    cfg.write_text(f'[vocabulary]\n"{name}" = "{name}"\n')
+    r = run_cli("check", str(EXAMPLES / "regimens" / "ILD101-clean.json"), "--config", str(cfg))
+    assert r.exit_code == 2 and ("holds 'mmf'" in r.stderr or "holds 'cyc'" in r.stderr), r.stderr
