@@ -51,3 +51,20 @@ def test_one_order_in_two_carriers_is_one_order(linter):
     c["context"]["medications"] = copy.deepcopy(c["context"]["draftOrders"])
     alone = _codes(_request(), linter)
     assert _codes(c, linter) == alone and "ILD301" in alone  # not OL004, not summed twice
+
+
+@pytest.mark.parametrize("intent", [None, "Order", "bogus"])
+def test_a_draft_prophylaxis_without_an_r4_intent_still_protects(linter, intent):
+    # A draft order is the order being signed: an atovaquone draft sent without intent (or with one
+    # that is no R4 code) was read as no protection, and the card asked to add co-trimoxazole beside it.
+    c = json.loads((FHIR / "ILD301-clean.cds-hooks.json").read_text(encoding="utf-8"))
+    for e in c["context"]["draftOrders"]["entry"]:
+        r = e["resource"]
+        if intent is None:
+            r.pop("intent", None)
+        else:
+            r["intent"] = intent
+    (res,) = lint_fhir(c, linter=linter, source="t")
+    codes = [f.code for f in res.findings]
+    assert "ILD301" not in codes
+    assert any(f.code == "OL008" and "read as an order being signed" in f.message for f in res.findings)

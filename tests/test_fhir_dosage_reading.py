@@ -201,3 +201,21 @@ def test_a_timing_code_that_says_more_often_than_the_repeat_is_said(linter):
     (result,) = lint_fhir(b, linter=linter, source="t")
     notes = [f for f in result.findings if f.code == "OL008" and "says more often" in f.message]
     assert len(notes) == 1 and "QID" in notes[0].message and notes[0].pointer.endswith("/timing/code/coding/0")
+
+
+@pytest.mark.parametrize("repeat", [
+    {"frequency": 12, "period": 2, "periodUnit": "wk", "dayOfWeek": ["mon", "wed", "fri"]},
+    {"frequency": 26, "period": 1, "periodUnit": "mo", "dayOfWeek": ["mon", "wed", "fri"]},
+    {"frequency": 1, "period": 12, "periodUnit": "h", "dayOfWeek": ["mon", "wed", "fri"]},
+])
+def test_two_a_day_on_some_days_by_any_period_fires(linter, repeat):
+    found = lint(linter, [dosage(repeat)])
+    assert any(c == "ILD501" and "4000 mg/day" in m for c, m in found), found
+
+
+def test_an_uneven_share_of_a_week_keeps_the_weekly_reading(linter):
+    # 4 a week on three days: read on every day as two a day, 1500 mg of MMF was 3000 mg every day
+    # (and a prednisone 10 mg so read fired ILD202 and ILD302 though it averages 5.7 mg a day).
+    found = lint(linter, [dosage({"frequency": 4, "period": 1, "periodUnit": "wk", "dayOfWeek": ["mon", "wed", "fri"]},
+                                 dose=1500)])
+    assert "ILD501" not in codes(found), found

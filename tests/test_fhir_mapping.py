@@ -1182,3 +1182,13 @@ def test_a_recorded_birth_sex_of_female_keeps_a_pregnancy_possible():
     assert n.pointer == "/entry/0/resource/extension/0"
     b["entry"][0]["resource"]["extension"][0]["valueCode"] = "M"
     assert "reproductive_potential" not in one(b).data["patient"]
+
+
+def test_a_lower_case_birth_sex_is_read_and_https_ucum_is_ucum(linter):
+    b = bundle(mr())
+    b["entry"][0]["resource"]["extension"] = [{"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+                                              "valueCode": "f"}]
+    assert one(b).data["patient"]["reproductive_potential"] is True
+    r = mr(dose=2)
+    r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "system": "https://unitsofmeasure.org", "code": "g"}
+    assert not notes(one(bundle(r), linter), "non-ucum-unit")

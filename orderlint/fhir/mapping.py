@@ -857,7 +857,8 @@ class _Mapper:
             # R4 gender is administrative. A recorded birth sex of female (US Core) beside it keeps a
             # pregnancy possible: read as male alone, the teratogen's pregnancy test (ILD404) was skipped.
             for i, ext in enumerate(r.get("extension") or ()):
-                if isinstance(ext, dict) and ext.get("url") == _US_CORE_BIRTHSEX and ext.get("valueCode") == "F":
+                code = ext.get("valueCode") if isinstance(ext, dict) else None
+                if ext.get("url") == _US_CORE_BIRTHSEX and isinstance(code, str) and code.strip().upper() == "F":
                     self.patient["reproductive_potential"] = True
                     where = _p(ptr, "extension", i)
                     self.m.origin["/patient/reproductive_potential"] = where
@@ -1583,9 +1584,15 @@ class _Mapper:
             # R4 requires one of the RequestIntent codes: none, or another ('Order', 'bogus'), says
             # nothing of what was authorized. Judged as an order for every risk, never a protection.
             said_intent = "has no intent" if intent is None else f"intent {intent!r:.60} is not an R4 MedicationRequest intent"
-            self.note("unknown-status", f"{label} {said_intent}: read as an order for every risk, and as no "
-                      "protection (fail closed)", _p(ptr, "intent") if "intent" in r else ptr)
-            self._doubt(range(first, len(self.orders)), "its intent is not known")
+            if x.draft:
+                # A CDS Hooks draft order is the order being signed, whatever intent the EHR sent:
+                # counted as what it is (an atovaquone being signed asked for co-trimoxazole).
+                self.note("unknown-status", f"draft {label} {said_intent}: read as an order being signed", 
+                          _p(ptr, "intent") if "intent" in r else ptr)
+            else:
+                self.note("unknown-status", f"{label} {said_intent}: read as an order for every risk, and as no "
+                          "protection (fail closed)", _p(ptr, "intent") if "intent" in r else ptr)
+                self._doubt(range(first, len(self.orders)), "its intent is not known")
 
     def _fulfilled_by(self, r: dict, ptr: str, name: Optional[str]) -> Optional[str]:
         """How the order that contains this one names it, when that order is `basedOn` it (fulfils
@@ -3058,6 +3065,8 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
         # Each day of the week it names, each time of day on each: 1 per week on all seven days was
         # read as weekly, a seventh of the dose.
         n = max(n, max(days, 1) * max(times, 1))
+    elif 0 < days < 7 and _per_listed_day(n, p, unit, rep) > 1:
+        return _per_listed_day(n, p, unit, rep), 1, "d"  # 12 in two weeks, 26 a month on three days a week
     else:
         n = max(n, times)
     return n, p, unit
@@ -3076,19 +3085,33 @@ def _per_listed_day(n: Any, p: Any, unit: Any, rep: dict) -> int:
     """The administrations on each day of a frequency of ``n`` per day given only on some days of
     the week (dayOfWeek), else 1 (every day alike, or at most one a day)."""
     times, days = _listed(rep)
-    if not 0 < days < 7 or not _number(n) or not _number(p):
+    if not 0 < days < 7 or not _number(n) or not _number(p) or p <= 0:
         return 1
     if (unit, p) == ("h", 24):
         unit, p = "d", 1
-    elif (unit, p) in (("d", 7), ("h", 168)):
-        unit, p = "wk", 1
     if unit == "d" and p == 1:
         k = max(n, times)
-    elif unit == "wk" and p == 1:
-        k = max(math.ceil(n / days - 1e-9), times)  # so many a week over the days it names: the most on one
     else:
-        return 1
+        if unit == "h":
+            per_day = n * 24 / p  # every 12 h on Mondays: twice on each Monday
+        elif unit == "d":
+            per_day = n / p
+        elif unit in _WEEKS_PER:
+            # So many a week over the days it names, when each of them has as many (6 a week, 12 in
+            # two weeks or 26 a month on Mondays, Wednesdays and Fridays: two on each). An uneven share
+            # (4 a week on three days) keeps the weekly reading: read on every day it overstated sums.
+            per_day = n / (p * _WEEKS_PER[unit]) / days
+        else:
+            return 1
+        k = round(per_day)
+        if abs(per_day - k) > 0.05 * max(k, 1):
+            return 1
+        k = max(k, times)
     return int(k) if float(k).is_integer() and 1 < k <= _MAX_FREQUENCY else 1
+
+
+#: Weeks in one unit of a timing period of a week or more (a month as 30.4375 days, a year as 365.25).
+_WEEKS_PER = {"wk": 1.0, "mo": 30.4375 / 7, "a": 365.25 / 7}
 
 
 def _listed(rep: dict) -> tuple[int, int]:

@@ -26,6 +26,7 @@ _SYSTEM_ALIASES = {
     "urn:oid:2.16.840.1.113883.6.1": "http://loinc.org",
     "https://loinc.org": "http://loinc.org",
     "urn:oid:2.16.840.1.113883.6.8": "http://unitsofmeasure.org",
+    "https://unitsofmeasure.org": "http://unitsofmeasure.org",
 }
 #: A SNOMED CT edition or version written into the system ('http://snomed.info/sct/900000000000207008/
 #: version/20230131'; FHIR puts it in Coding.version): the codes are SNOMED CT's.
