@@ -1192,3 +1192,14 @@ def test_a_lower_case_birth_sex_is_read_and_https_ucum_is_ucum(linter):
     r = mr(dose=2)
     r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "system": "https://unitsofmeasure.org", "code": "g"}
     assert not notes(one(bundle(r), linter), "non-ucum-unit")
+
+
+def test_implicit_rules_make_a_resource_unreadable(linter):
+    # R4: implicitRules is a modifier element, as a modifierExtension is: rules the reader does not
+    # know may change what the order means. It was read as if absent.
+    r = mr()
+    r["implicitRules"] = "http://example.org/rules"
+    (res,) = lint(bundle(*SSC_ILD, r), linter)
+    assert res.status == "invalid"
+    (f,) = [f for f in res.findings if f.code == "OL001"]
+    assert "implicitRules" in f.message and f.pointer == "/entry/3/resource/implicitRules"

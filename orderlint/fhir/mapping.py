@@ -654,6 +654,13 @@ class _Mapper:
                     what, where = mod
                     self.errors.append((f"{rt} {_id_text(x.r)}carries a modifierExtension ({what}) that changes its "
                                         "meaning in a way orderlint does not know: it cannot be read", where))
+                elif x.r.get("implicitRules") not in (None, ""):
+                    # A modifier element too (R4 Resource.implicitRules): rules the reader does not know
+                    # may change what the resource means, so it is not read as if they were absent.
+                    rules = x.r.get("implicitRules")
+                    self.errors.append((f"{rt} {_id_text(x.r)}names implicitRules ({rules!r:.80}) that may change its "
+                                        "meaning in a way orderlint does not know: it cannot be read",
+                                        _p(x.ptr, "implicitRules")))
         if self.errors:  # input that cannot be read is invalid as a whole, as with --fhir-strict
             m = Mapped()
             m.errors = self.errors
