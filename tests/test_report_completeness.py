@@ -133,3 +133,14 @@ def test_junit_case_names_escape_document_text(tmp_path):
     root = ET.fromstring(run_cli("check", str(path), "--format", "junit").stdout)
     names = [tc.get("name") for tc in root.iter("testcase")]
     assert names and not any(c in n for n in names for c in ("\n", "\u202e", "\x1b")), names
+
+
+def test_sarif_shows_a_finding_that_fails_the_run_as_at_least_a_warning():
+    path = str(EXAMPLES / "regimens" / "ILD207-fires.json")
+
+    def levels(*args):
+        doc = json.loads(run_cli("check", path, "--format", "sarif", *args).stdout)
+        return [(r["level"], r["properties"]["severity"]) for r in doc["runs"][0]["results"]]
+
+    assert levels() == [("note", "info")]
+    assert levels("--fail-on", "info") == [("warning", "info")]

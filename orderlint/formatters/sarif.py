@@ -175,6 +175,12 @@ class SarifFormatter(Formatter):
         self.not_applicable: list[dict] = []
         self.failed_inputs: list[dict] = []  # toolExecutionNotifications of inputs that could not be read
         self.seen: Counter = Counter()
+        # --fail-on info: an info finding fails the run, so its result is a warning, not a note
+        # (code scanning showed a red run's failing findings as notes); `properties.severity` keeps the rule's.
+        from orderlint.findings import SEVERITY_RANK
+
+        fail_on = getattr(getattr(self.linter, "settings", None), "fail_on", "warning")
+        self.info_fails = SEVERITY_RANK.get(fail_on, SEVERITY_RANK["warning"]) <= SEVERITY_RANK["info"]
 
     def _location(self, source: str, line: int, column: int, file: Any = None) -> dict:
         # A Bulk Data finding names the file of its line (fhir.md section 1).
@@ -205,7 +211,7 @@ class SarifFormatter(Formatter):
             if f.code in self.rule_index:
                 res["ruleIndex"] = self.rule_index[f.code]
             res.update({
-                "level": LEVEL[f.severity],
+                "level": "warning" if f.severity == "info" and self.info_fails and f.suppressed is None else LEVEL[f.severity],
                 "message": {"text": f.message},
                 "locations": [loc],
                 "partialFingerprints": {FINGERPRINT_KEY: f"{digest}:{self.seen[key]}"},
