@@ -1087,15 +1087,15 @@ def _reading(result: str, activity: bool = False) -> str:
 #: Words that take part of a result out of its reading ('all negative except core Ab').
 _EXCEPTION = re.compile(
     r"\b(?:(?:except|xcept)(?:ing|ed)?(?:\s+for)?|exc|excl|excluding|apart(?:\s+from)?|aside(?:\s+from)?|other\s+than|"
-    r"save(?:\s+for)?|besides|bar(?:ring)?|but\s+for|unless|not\s+counting|minus|"
+    r"save(?:\s+for)?|besides|bar(?:ring)?|but\s+for|unless|outside(?:\s+of)?|not\s+counting|minus|"
     r"(?:with|w/)\s*(?:the\s+|an?\s+|one\s+|1\s+)?exceptions?(?:\s+of)?|(?<!without )(?<!no )exceptions?)\b")
 #: Words of an exception that names only hepatitis B immunity (anti-HBs, set aside as elsewhere):
 #: one that says immunity, and words that may stand around it. 'Hep B', 'HBs' or 'antibody' alone
 #: say no immunity ('negative except hep B' is a positive hepatitis B test).
 _IMMUNITY_MARKERS = frozenset({"sab", "hbsab", "antihbs", "immune", "immunity", "immunised", "immunized", "vaccine",
                                "vaccinated", "vaccination"})
-_IMMUNITY_AROUND = frozenset({"hep", "hepatitis", "b", "hbs", "anti", "surface", "antibody", "antibodies", "ab", "induced",
-                              "from", "due", "to", "the", "for", "of"})
+_IMMUNITY_AROUND = frozenset({"hep", "hepatitis", "b", "hbs", "hbv", "anti", "surface", "antibody", "antibodies", "ab",
+                              "induced", "from", "due", "to", "the", "for", "of", "with", "after"})
 _WORD = re.compile(r"[a-z]+")
 
 
@@ -1103,6 +1103,8 @@ def _only_immunity(rest: str) -> bool:
     words = set(_WORD.findall(rest))
     if not words or not words <= _IMMUNITY_MARKERS | _IMMUNITY_AROUND:
         return False
+    if _GONE in rest:
+        return True  # the immunity itself was set aside there (anti-HBs, 'vaccinated'): 'hep B' is its name
     # anti-HBs, HBs antibody, surface antibody: immunity named by its parts
     named = ({"anti", "hbs"} <= words or ("hbs" in words and not words.isdisjoint({"ab", "antibody", "antibodies"}))
              or ("surface" in words and not words.isdisjoint({"ab", "antibody", "antibodies"})))

@@ -455,7 +455,13 @@ def test_a_long_result_of_numbers_reads_in_one_pass():
     ("negative except the B", False, "unknown"),
     # No exception said.
     ("negative without exception", False, "negative"),
-    ("negative (drawn outside of the clinic)", False, "negative"),
+    ("negative outside of anti-HBc", False, "unknown"),
+    ("QuantiFERON negative outside of TB1 tube", False, "unknown"),
+    # Immunity set aside before the exception is read: the name left beside it is its name.
+    ("negative except hepatitis B surface antibody", False, "negative"),
+    ("negative except HBV vaccine immunity", False, "negative"),
+    ("negative except hep B (vaccinated)", False, "negative"),
+    ("negative except immune to HBV", False, "negative"),
 ])
 def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, expected):
     # 'All negative except core Ab' read negative: a positive anti-HBc passed ILD408 before rituximab.
