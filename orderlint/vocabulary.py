@@ -578,7 +578,15 @@ class Vocabulary:
         # As unknown_drug reads it ('MMF.500 study', 'm.m.f.'), except an abbreviation glued to digits
         # only: 'Dex4 glucose tablet' is an OL002 error unmapped, and mapping it is the site's way to
         # say what it is.
-        for k in dict.fromkeys([*self.contained_names(local), *self.contained_names(spread_key(local, digits=False))]):
+        latin = local.translate(_LOOKALIKE_LETTERS)  # 'ММF' with Cyrillic letters: mmf
+        close: list[str] = []
+        if latin != local:
+            # Look-alike letters: a name the reader takes for a checked drug's, or for a likely
+            # misspelling of one ('ritуximаb' reads 'rityximab'), is never another drug's.
+            close = self._close(latin)
+        for k in dict.fromkeys([*self.contained_names(local), *self.contained_names(spread_key(local, digits=False)),
+                                *self.contained_names(latin), *self.contained_names(spread_key(latin, digits=False)),
+                                *close]):
             d = self.drugs[self._names[k]]
             if d.classes and (target is None or _agree(target, d) is None):
                 held.append(f"{k!r} ({d.name})" if k != d.name else repr(k))

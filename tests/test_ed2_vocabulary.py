@@ -810,3 +810,14 @@ def test_a_site_name_spelling_out_or_punctuating_a_checked_drug_is_refused(tmp_p
     cfg.write_text(f'[vocabulary]\n"{name}" = "{name}"\n')
     r = run_cli("check", str(EXAMPLES / "regimens" / "ILD101-clean.json"), "--config", str(cfg))
     assert r.exit_code == 2 and ("holds 'mmf'" in r.stderr or "holds 'cyc'" in r.stderr), r.stderr
+
+
+@pytest.mark.parametrize("name", ["ritуximаb", "ММF"])
+def test_a_site_name_in_look_alike_letters_of_a_checked_drug_is_refused(tmp_path, name):
+    # 'ritуximаb' (Cyrillic у, а) mapped to ondansetron was accepted: rituximab 2000 mg IV linted clean.
+    from conftest import EXAMPLES, run_cli
+
+    cfg = tmp_path / ".orderlint.toml"
+    cfg.write_text(f'[vocabulary]\n"{name}" = "ondansetron"\n', encoding="utf-8")
+    r = run_cli("check", str(EXAMPLES / "regimens" / "ILD101-clean.json"), "--config", str(cfg))
+    assert r.exit_code == 2 and "holds" in r.stderr, r.stderr
