@@ -53,7 +53,7 @@ def test_one_order_in_two_carriers_is_one_order(linter):
     assert _codes(c, linter) == alone and "ILD301" in alone  # not OL004, not summed twice
 
 
-@pytest.mark.parametrize("intent", [None, "Order", "bogus"])
+@pytest.mark.parametrize("intent", [None, "orders", "bogus"])
 def test_a_draft_prophylaxis_without_an_r4_intent_still_protects(linter, intent):
     # A draft order is the order being signed: an atovaquone draft sent without intent (or with one
     # that is no R4 code) was read as no protection, and the card asked to add co-trimoxazole beside it.
@@ -68,3 +68,13 @@ def test_a_draft_prophylaxis_without_an_r4_intent_still_protects(linter, intent)
     codes = [f.code for f in res.findings]
     assert "ILD301" not in codes
     assert any(f.code == "OL008" and "read as an order being signed" in f.message for f in res.findings)
+
+
+@pytest.mark.parametrize("intent", ["Proposal", "PLAN", "proposal"])
+def test_a_draft_proposal_in_any_case_protects_nothing(linter, intent):
+    c = json.loads((FHIR / "ILD301-clean.cds-hooks.json").read_text(encoding="utf-8"))
+    for e in c["context"]["draftOrders"]["entry"]:
+        r = e["resource"]
+        if "atovaquone" in json.dumps(r).lower() or "sulfamethoxazole" in json.dumps(r).lower() or "dapsone" in json.dumps(r).lower():
+            r["intent"] = intent
+    assert "ILD301" in _codes(c, linter)

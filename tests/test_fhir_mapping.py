@@ -1112,7 +1112,7 @@ def test_a_coding_that_names_the_same_drug_or_its_class_is_no_contradiction(lint
     assert "OL002" not in codes(lint(bundle(*SSC_ILD, r), linter))
 
 
-@pytest.mark.parametrize("intent", [None, "bogus", "Order", {"code": "order"}])
+@pytest.mark.parametrize("intent", [None, "bogus", "orders", {"code": "order"}])
 def test_an_intent_that_is_no_r4_intent_is_said_and_protects_nothing(linter, intent):
     # An unknown status was OL008; an unknown or missing intent (R4: required) was read as an order
     # without a word. Judged as an order for every risk, never as a protection.
@@ -1203,3 +1203,22 @@ def test_implicit_rules_make_a_resource_unreadable(linter):
     assert res.status == "invalid"
     (f,) = [f for f in res.findings if f.code == "OL001"]
     assert "implicitRules" in f.message and f.pointer == "/entry/3/resource/implicitRules"
+
+
+@pytest.mark.parametrize("intent", ["Proposal", "PLAN", " option "])
+def test_a_not_yet_ordered_intent_in_another_case_is_read_as_that_intent(linter, intent):
+    # 'Proposal' is no R4 code but spells one: read as a proposal, never given more credit than the code.
+    r = mr(mid="smx", drug="sulfamethoxazole-trimethoprim", dose=800, timing={"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}})
+    r["intent"] = intent
+    cyc = mr(mid="cyc", drug="cyclophosphamide", dose=600, unit="mg/m2", route=("47625008",),
+             timing={"repeat": {"frequency": 1, "period": 4, "periodUnit": "wk"}})
+    assert "ILD301" in codes(lint(bundle(*SSC_ILD, cyc, r), linter))
+
+
+def test_a_malformed_extension_beside_a_birth_sex_is_skipped():
+    b = bundle(mr())
+    b["entry"][0]["resource"]["extension"] = [None, "x", {"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+                                                          "valueCode": "F"}]
+    assert one(b).data["patient"]["reproductive_potential"] is True
+    b["entry"][0]["resource"]["extension"] = {"url": "x"}
+    assert "reproductive_potential" not in one(b).data["patient"]

@@ -863,8 +863,11 @@ class _Mapper:
         if g == "male":
             # R4 gender is administrative. A recorded birth sex of female (US Core) beside it keeps a
             # pregnancy possible: read as male alone, the teratogen's pregnancy test (ILD404) was skipped.
-            for i, ext in enumerate(r.get("extension") or ()):
-                code = ext.get("valueCode") if isinstance(ext, dict) else None
+            exts = r.get("extension")
+            for i, ext in enumerate(exts if isinstance(exts, list) else ()):
+                if not isinstance(ext, dict):
+                    continue  # a malformed entry names nothing (it crashed the mapping: OL000)
+                code = ext.get("valueCode")
                 if ext.get("url") == _US_CORE_BIRTHSEX and isinstance(code, str) and code.strip().upper() == "F":
                     self.patient["reproductive_potential"] = True
                     where = _p(ptr, "extension", i)
@@ -1583,6 +1586,9 @@ class _Mapper:
         elif unknown:
             self._doubt(range(first, len(self.orders)), "its status is not known")
         intent = r.get("intent")
+        if isinstance(intent, str) and intent not in _MR_INTENTS and intent.strip().lower() in _MR_INTENTS:
+            intent = intent.strip().lower()  # 'Proposal', 'PLAN': what it spells, never more credit than the code
+            option = option or intent == "option"
         if isinstance(intent, str) and (intent in _NOT_YET_ORDERED or option):
             # A proposal or a plan is not an authorization to give the drug: judged as given for a
             # risk (fail closed), it is no protection (a proposed co-trimoxazole passed ILD301).
@@ -1594,7 +1600,7 @@ class _Mapper:
             if x.draft:
                 # A CDS Hooks draft order is the order being signed, whatever intent the EHR sent:
                 # counted as what it is (an atovaquone being signed asked for co-trimoxazole).
-                self.note("unknown-status", f"draft {label} {said_intent}: read as an order being signed", 
+                self.note("unknown-status", f"draft {label} {said_intent}: read as an order being signed",
                           _p(ptr, "intent") if "intent" in r else ptr)
             else:
                 self.note("unknown-status", f"{label} {said_intent}: read as an order for every risk, and as no "
@@ -3089,36 +3095,32 @@ def _same_drug(vocab: Any, drug: Drug, other: str) -> bool:
 
 
 def _per_listed_day(n: Any, p: Any, unit: Any, rep: dict) -> int:
-    """The administrations on each day of a frequency of ``n`` per day given only on some days of
-    the week (dayOfWeek), else 1 (every day alike, or at most one a day)."""
+    """The administrations on the fullest of the days of the week a timing names (dayOfWeek) at a
+    frequency of ``n`` per ``p`` ``unit``, else 1 (every day alike, or at most one a day).
+
+    A period of a day or less repeats within each day it names (every 12 h on Mondays: twice on
+    each); a longer one shares its administrations among those days, the fullest taking the most
+    (6 a week, 12 in two weeks or 26 a month on Mondays, Wednesdays and Fridays: two; 4 a week: two
+    on one of them)."""
     times, days = _listed(rep)
     if not 0 < days < 7 or not _number(n) or not _number(p) or p <= 0:
         return 1
-    if (unit, p) == ("h", 24):
-        unit, p = "d", 1
-    if unit == "d" and p == 1:
-        k = max(n, times)
+    span = _DAYS_PER.get(unit)
+    if span is None:
+        return 1
+    span *= p
+    if span <= 1 + 1e-9:
+        per_day = n / span  # within each day it names
     else:
-        if unit == "h":
-            per_day = n * 24 / p  # every 12 h on Mondays: twice on each Monday
-        elif unit == "d":
-            per_day = n / p
-        elif unit in _WEEKS_PER:
-            # So many a week over the days it names, when each of them has as many (6 a week, 12 in
-            # two weeks or 26 a month on Mondays, Wednesdays and Fridays: two on each). An uneven share
-            # (4 a week on three days) keeps the weekly reading: read on every day it overstated sums.
-            per_day = n / (p * _WEEKS_PER[unit]) / days
-        else:
-            return 1
-        k = round(per_day)
-        if abs(per_day - k) > 0.05 * max(k, 1):
-            return 1
-        k = max(k, times)
-    return int(k) if float(k).is_integer() and 1 < k <= _MAX_FREQUENCY else 1
+        per_day = n / (span / 7) / days  # so many a week, over the days it names
+    k = max(math.ceil(per_day - 1e-9), times)
+    return int(k) if 1 < k <= _MAX_FREQUENCY else 1
 
 
-#: Weeks in one unit of a timing period of a week or more (a month as 30.4375 days, a year as 365.25).
-_WEEKS_PER = {"wk": 1.0, "mo": 30.4375 / 7, "a": 365.25 / 7}
+#: Days in one unit of a timing period (a month as 30.4375 days, a year as 365.25).
+_DAYS_PER = {"h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.4375, "a": 365.25}
+#: The day codes of timing.repeat.dayOfWeek (R4 days-of-week).
+_WEEKDAYS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
 
 
 def _listed(rep: dict) -> tuple[int, int]:
@@ -3126,7 +3128,10 @@ def _listed(rep: dict) -> tuple[int, int]:
     more, and distinct dayOfWeek codes."""
     times = max(len(v) for v in (rep.get("timeOfDay"), rep.get("when"), ()) if isinstance(v, (list, tuple)))
     days = rep.get("dayOfWeek")
-    return times, len(set(map(str, days))) if isinstance(days, list) else 0
+    # Distinct day codes it names, read case-insensitively; an entry that is no day ('xyz', null)
+    # names none (counted, it spread the week's doses over a day that does not exist).
+    named = {d.strip().lower() for d in days if isinstance(d, str)} & _WEEKDAYS if isinstance(days, list) else set()
+    return times, len(named)
 
 
 def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]]) -> dict[Any, Any]:
