@@ -434,3 +434,22 @@ def test_a_medication_written_twice_differently_is_ol001_not_its_first_copy(tmp_
         [f] = [f for f in result.findings if f.code == "OL001"]
         assert "Medication/m1 is in the input twice with different content" in f.message
         assert "Medication.00" in f.message and "/entry/" not in f.message
+
+
+def test_a_type_named_file_of_an_export_that_cannot_be_read_is_ol001_in_the_api(tmp_path):
+    # The API and Spark listed only regular files: an export whose MedicationRequest.ndjson was a
+    # link to nothing read as one with no orders (OL008 info only), clean at --fail-on error.
+    import shutil
+
+    import orderlint
+
+    src = Path(__file__).resolve().parent.parent / "examples" / "fhir" / "bulk"
+    folder = tmp_path / "export"
+    shutil.copytree(src, folder)
+    target = folder / "MedicationRequest.ndjson"
+    target.unlink()
+    os.symlink(tmp_path / "gone.ndjson", target)
+    results = list(orderlint.lint_all(folder, as_of="2026-03-02"))
+    bad = [f for r in results for f in r.findings if f.code == "OL001"]
+    assert bad and "MedicationRequest.ndjson" in bad[0].message and "cannot be read" in bad[0].message
+    assert any(r.status == "invalid" for r in results)

@@ -145,6 +145,15 @@ def bulk_files(folder: str) -> list[tuple[str, str]]:
     return out
 
 
+def _typed_names(folder: str) -> list[str]:
+    """The names in an export folder that an R4 resource type names, whatever they are."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [n for n in names if (mt := _FILE_NAME.match(n)) is not None and mt.group("type") in R4_TYPES]
+
+
 def is_bulk_folder(path: str) -> bool:
     """Whether ``path`` is a Bulk Data export folder, to be linted as one unit: it holds an NDJSON
     file named by an R4 resource type (`Patient.ndjson`, `Observation.000.ndjson`) or an export
@@ -267,9 +276,14 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
     entry whose url names no file here counts as present while the folder holds an unlisted file
     of its type (saved under its type's name: `MedicationRequest.000.ndjson`)."""
     files = bulk_files(folder)
+    # A file named by a type that cannot be read (a dangling link, a folder): its resources are
+    # missing. Left out without a word, an export whose MedicationRequest.ndjson was a broken link
+    # read as one with no orders (the API and Spark; the command line's walk says it on its own).
+    unread = [f"{n} in the export folder cannot be read (not a regular file, or a link to nothing): its resources "
+              "were not checked" for n in _typed_names(folder) if not os.path.isfile(os.path.join(folder, n))]
     m = _manifest(os.path.join(folder, MANIFEST))
     if m is None:
-        return files, [], []
+        return files, unread, []
     have = {os.path.basename(p) for _t, p in files}
     listed: set[str] = set()
     unmatched: dict[str, list[tuple[str, Optional[int], Optional[bool]]]] = {}
@@ -288,7 +302,7 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
                 continue
         if count is not None:
             counts.append(([path], count))
-    missing = list(m.problems)
+    missing = unread + list(m.problems)
     for rtype, items in unmatched.items():
         spares = [p for t, p in files if t == rtype and os.path.basename(p) not in listed]
         if spares and len(spares) == len(items) and all(n is not None for _u, n, _e in items):
@@ -393,8 +407,10 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         for stmt in SCHEMA:
             db.execute(stmt)
         names, missing, counts = _export_files(folder)
+        # Placed at the manifest, or at the folder when it has none (a file there cannot be read).
+        where = os.path.join(folder, MANIFEST) if os.path.isfile(os.path.join(folder, MANIFEST)) else folder
         for message in missing:
-            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (os.path.join(folder, MANIFEST), message))
+            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (where, message))
         for path, message in stray_files(folder, names):
             db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (path, message))
         read: dict[str, int] = {}  # file -> its lines, for the manifest's counts

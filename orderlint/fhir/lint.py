@@ -135,9 +135,10 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
     findings: list[Finding] = []
     status: Status = "not-applicable"
     condition: Optional[str] = None
+    as_of = None
     if m.status != "not-applicable":
         r = linter.lint_data(m.data, doc.source)
-        status, condition = r.status, r.condition
+        status, condition, as_of = r.status, r.condition, r.as_of
         # Rules judged on another reading (taper steps, dose ranges; fhir.md 2.1) take their
         # findings from it, in place of the main reading's.
         moved: frozenset[str] = frozenset()
@@ -180,7 +181,8 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
         from orderlint.engine import document_order
 
         findings.sort(key=lambda f: (document_order(doc.data, f.pointer), f.code))
-    return FhirResult(doc.source, m.id, status, condition, findings, patient=m.patient, order_types=m.order_types or None)
+    return FhirResult(doc.source, m.id, status, condition, findings, as_of, patient=m.patient,
+                      order_types=m.order_types or None)
 
 
 def _with_protection(m: "Mapped", linter: "Linter") -> list["Variant"]:
