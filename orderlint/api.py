@@ -102,7 +102,11 @@ def _the_linter(linter: Optional[Linter], config: Any, as_of: Any) -> Linter:
 
 def _linter(config: Optional[Union[Settings, dict, str, Path]], as_of: Optional[Union[str, _dt.date]]) -> Linter:
     if config is None and as_of is None:
-        return _default_linter()
+        linter = _default_linter()
+        # Built once per process, judged as of today at each call: a long-running program kept
+        # the day of its first call (an expired waiver still waived, old results still counted).
+        linter._as_of = _dt.date.today()
+        return linter
     if isinstance(config, Settings):
         settings = config
     elif isinstance(config, (str, os.PathLike)):

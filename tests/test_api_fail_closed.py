@@ -194,3 +194,35 @@ def test_a_call_does_not_take_another_threads_output():
     finally:
         sys.stdout = original
     assert captured.getvalue() == "program output\n"
+
+
+def test_the_default_linter_judges_each_call_as_of_that_day(monkeypatch):
+    # The process's default Linter kept the date of its first call: a waiver that expired since still
+    # waived in a long-running program.
+    import datetime as real_dt
+
+    import orderlint
+    import orderlint.api as api
+
+    class Day(real_dt.date):
+        today_is = real_dt.date(2026, 5, 1)
+
+        @classmethod
+        def today(cls):
+            return cls.today_is
+
+    doc = {"id": "w", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+           "patient": {"sex": "male", "age_years": 50, "weight_kg": 70, "height_cm": 175},
+           "orders": [{"id": "mmf", "drug": "mycophenolate mofetil", "dose": 2000, "unit": "mg", "route": "oral", "frequency": "bid"}],
+           "waivers": [{"rule": "ILD501", "order": "mmf", "reason": "Documented tolerance at this dose, MDT",
+                        "approved_by": "Dr A", "expires": "2026-06-01"}]}
+    fake = type("dt", (), {"date": Day, "datetime": real_dt.datetime, "timedelta": real_dt.timedelta})
+    monkeypatch.setattr(api, "_dt", fake)
+    api._default_linter.cache_clear()
+    waived = [f for f in orderlint.lint(doc).findings if f.code == "ILD501"]
+    assert waived and waived[0].suppressed is not None
+    Day.today_is = real_dt.date(2026, 7, 1)
+    after = orderlint.lint(doc)
+    assert [f.suppressed for f in after.findings if f.code == "ILD501"] == [None]
+    assert any(f.code == "OL005" and "expired" in f.message for f in after.findings)
+    api._default_linter.cache_clear()

@@ -57,7 +57,8 @@ class GitHubFormatter(Formatter):
         write = self.out.write
         # rules.md 2nd ed.: a not-applicable document carries OL007, annotated like any finding;
         # only where a site ignores OL007 does the notice say the document was not checked.
-        if r.status == "not-applicable" and not any(f.code == "OL007" for f in r.findings):
+        if r.status == "not-applicable" and (not r.findings or r.condition is not None
+                                             and not any(f.code == "OL007" for f in r.findings)):
             write(command(
                 "notice",
                 f"{r.source}: not checked: no installed rule pack for condition {r.condition!r}",
