@@ -144,3 +144,14 @@ def test_sarif_shows_a_finding_that_fails_the_run_as_at_least_a_warning():
 
     assert levels() == [("note", "info")]
     assert levels("--fail-on", "info") == [("warning", "info")]
+
+
+def test_a_result_without_a_condition_is_not_said_to_lack_a_rule_pack(tmp_path):
+    # A Bulk export without orders: its results are not-applicable with an OL008 note and no
+    # condition, and the text said "no installed rule pack for condition None" beside each note.
+    src = EXAMPLES / "fhir" / "bulk"
+    folder = tmp_path / "export"
+    shutil.copytree(src, folder)
+    (folder / "MedicationRequest.ndjson").unlink()
+    r = run_cli("check", str(folder), "--as-of", "2026-03-02")
+    assert "no-orders" in r.stdout and "condition None" not in r.stdout, r.stdout
