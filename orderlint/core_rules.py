@@ -62,7 +62,8 @@ OL002 = rule(
     fix="Use the generic name, a brand or a common abbreviation; or add the name through a vocabulary plugin.",
     notes=("A checked drug's name is also found glued to digits or punctuation or spelt letter by letter "
            "(`RTX1000`, `MMF.500`, `m.m.f.`), and written with Cyrillic or Greek letters that look Latin "
-           "(`ritуximаb`: the message names each such letter): each is an error."),
+           "(`ritуximаb`: the message names each such letter), or cut short at seven letters or more (`cyclophos`, "
+           "as some systems export names at a fixed width): each is an error."),
 )(_engine)
 
 OL003 = rule(

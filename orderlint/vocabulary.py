@@ -783,6 +783,13 @@ class Vocabulary:
             shown = ", ".join(repr(k) if k == c else f"{k!r} ({c})" for c, k in list(first.items())[:3])
             message += (f"; it names {shown}, {'a checked drug' if len(first) == 1 else 'checked drugs'}, with words "
                         "that are not part of a drug name: give the drug name alone (or map the name in the vocabulary)")
+        if checked and not err:
+            cut = self._cut_short(text, checked, route)
+            if cut is not None:
+                # A name cut short at a fixed width ('cyclophos', 'mycophen'), as some systems export
+                # it: below the similarity threshold, it was an unknown co-medication, a warning.
+                err = True
+                message += f"; it is the start of {cut!r} ({self._names[cut]}), a checked drug: a name cut short?"
         if checked and not text.isascii():
             latin = text.translate(_LOOKALIKE_LETTERS)
             if latin != text:
@@ -825,6 +832,22 @@ class Vocabulary:
                         out.append(k)
                     break
         return out
+
+    def _cut_short(self, text: str, checked: frozenset[str], route: Optional[str]) -> Optional[str]:
+        """The one-word name of a checked drug that a word of ``text`` of seven letters or more
+        begins, two letters or more short of it, or None."""
+        words = [w for w in name_key(text).split() if len(w) >= _CUT_MIN and w.isalpha()]
+        if not words:
+            return None
+        for k in sorted(self._names):
+            if " " in k or len(k) < _CUT_MIN + 2:
+                continue
+            for w in words:
+                if len(k) >= len(w) + 2 and k.startswith(w):
+                    d = self.drugs[self._names[k]]
+                    if self.is_checked_by(d, checked, route):
+                        return k
+        return None
 
     def checked_names_in(self, text: str, checked: frozenset[str], route: Optional[str] = None) -> list[str]:
         """contained_names() of a checked drug (its tags by the order's own ``route`` when given,
@@ -980,6 +1003,9 @@ _DESIGNATED_STRENGTHS: dict[str, tuple[tuple[frozenset[str], float], ...]] = {
 #: one edit from too many others to call one a misspelling).
 _SHORT_LO, _SHORT_HI = 4, 6
 _LOOKALIKE_DIGITS = str.maketrans({"0": "o", "1": "l", "5": "s"})
+#: The fewest letters of a word read as a checked drug's name cut short (Vocabulary._cut_short):
+#: 'methyl' (methyl salicylate) is no methylprednisolone.
+_CUT_MIN = 7
 #: Cyrillic and Greek letters drawn like Latin ones (Unicode confusables of drug-name letters),
 #: both cases, and the dotless i.
 _LOOKALIKE_MAP = {

@@ -821,3 +821,20 @@ def test_a_site_name_in_look_alike_letters_of_a_checked_drug_is_refused(tmp_path
     cfg.write_text(f'[vocabulary]\n"{name}" = "ondansetron"\n', encoding="utf-8")
     r = run_cli("check", str(EXAMPLES / "regimens" / "ILD101-clean.json"), "--config", str(cfg))
     assert r.exit_code == 2 and "holds" in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("name", ["cyclophos", "mycophen", "azathio", "tocilizu", "prednis", "CYCLOPHOSPH 500 MG"])
+def test_a_checked_drug_s_name_cut_short_is_an_error(name):
+    # Names cut at a fixed width by an exporting system fell below the similarity threshold: an
+    # unknown co-medication, a warning, passing --fail-on error unchecked.
+    f = _ol002(name)
+    # Below the similarity threshold it is said cut short; nearer, the did-you-mean already says it.
+    assert f.severity == "error" and ("a name cut short?" in f.message or "did you mean" in f.message)
+    if name in ("cyclophos", "mycophen", "azathio"):
+        assert "a name cut short?" in f.message
+
+
+@pytest.mark.parametrize("name", ["Methyl salicylate", "Magnesium oxide", "Sodium bicarbonate", "Methylene blue",
+                                  "Cyclobenzaprine", "Azelastine"])
+def test_a_co_medication_that_begins_like_a_checked_drug_stays_a_warning(name):
+    assert _ol002(name).severity == "warning"
