@@ -23,7 +23,7 @@ import math
 import re
 from typing import Any, Optional
 
-from orderlint.findings import Finding, Result, Suppression
+from orderlint.findings import Finding, Result, Suppression, misspelt_checked_drug
 from orderlint.reader import stream_location
 
 FORMAT = 1
@@ -185,7 +185,7 @@ def _unchecked(f: Finding) -> bool:
     evaluated, so its dose could grow unseen). An unknown co-medication name (OL002's warning tier)
     may be recorded."""
     code = f.code
-    return code in _NEVER_IN_BASELINE or (code == "OL002" and f.severity == "error")
+    return code in _NEVER_IN_BASELINE or misspelt_checked_drug(f)
 
 
 _NEVER_IN_BASELINE = frozenset({"OL000", "OL001", "OL007"})

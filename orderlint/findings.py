@@ -121,6 +121,13 @@ class Finding:
                 f"line={self.line}, column={self.column}, message={self.message!r})")
 
 
+def misspelt_checked_drug(f: Finding) -> bool:
+    """An OL002 finding of its error tier: the order's drug is likely a checked drug misspelt or
+    among other words, and that order is not evaluated at all. No waiver covers it and no baseline
+    records it: either would pass the order unchecked whatever its dose."""
+    return f.code == "OL002" and f.severity == "error"
+
+
 @dataclass(slots=True)
 class Result:
     """The outcome for one input document."""

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
-from orderlint.findings import Finding, Suppression
+from orderlint.findings import Finding, Suppression, misspelt_checked_drug
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -92,21 +92,19 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
             waived.setdefault(target.code, {}).setdefault(index, []).append(i)
     used: set[int] = set()
     short: dict[int, list[int]] = {}  # waiver -> other orders of a total it was written for, not waived
-    valid_by = {i: w.order for i, w, _t, _x in valid}
-    held: set[int] = set()  # waivers of OL002 on an order whose drug is a misspelt checked drug
+    held: dict[int, Optional[str]] = {}  # waiver -> its order, where that order's drug is a misspelt checked drug
     for i, w, target, index in valid:
         for f in findings:
             if f.code != target.code or f.suppressed is not None:
                 continue
-            if f.code == "OL002" and f.severity == "error":
-                # A likely misspelling of a checked drug: that order is not evaluated at all, so a
-                # waiver would pass it unchecked whatever its dose (rules.md OL002: `--fail-on error`
-                # never passes a misspelt checked drug). As the baseline never records it.
+            if misspelt_checked_drug(f):
+                # That order is not evaluated at all, so a waiver would pass it unchecked whatever its
+                # dose (rules.md OL002: `--fail-on error` never passes a misspelt checked drug).
                 if index is not None:
                     if refs is None:
                         refs = _refs(reg)
                     if finding_order(f, refs) == index:
-                        held.add(i)
+                        held[i] = w.order
                 continue
             by_order = None
             if index is not None:
@@ -130,14 +128,14 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
     # A check that crashed or ran out of time (OL000) may have been the waived one: its waiver is not
     # said to suppress nothing (OL006 invited deleting a waiver still needed).
     crashed = any(f.code == "OL000" for f in findings)
-    for i in sorted(held):
+    for i, order in sorted(held.items()):
         if i not in used and "OL005" in linter.enabled:
             out.append(linter._finding(
-                "OL005", f"waiver {i} of OL002 on order {valid_by[i]!r}: the drug name may be a checked drug (OL002 "
+                "OL005", f"waiver {i} of OL002 on order {order!r}: the drug name may be a checked drug (OL002 "
                 "error tier: a likely misspelling, or a checked drug's name among other words), which cannot be waived: "
                 "the order is not checked at all; correct the name, or say what it is in the settings' vocabulary "
                 "table (a site name for an ingredient, or a co-medication)",
-                f"/waivers/{i}/rule", valid_by[i], doc))
+                f"/waivers/{i}/rule", order, doc))
     for i, w, target, index in valid:
         if i not in used and i not in held and not crashed and target.code in linter.enabled and "OL006" in linter.enabled:
             scope = f" on order {w.order!r}" if w.order else ""
