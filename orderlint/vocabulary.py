@@ -372,6 +372,7 @@ class Vocabulary:
         self._valid_tests: set[str] = set()
         self._classes: Optional[frozenset[str]] = None
         self._product_routes: Optional[dict[str, frozenset[str]]] = None  # product_routes' table, built on first use
+        self._cut_candidates: Optional[tuple[str, ...]] = None  # _cut_short's one-word names, built on first use
         self._longest_name = 0  # the most words in a known name (0: not counted yet)
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
@@ -601,6 +602,7 @@ class Vocabulary:
         self._suggestions.clear()
         self._classes = None
         self._product_routes = None
+        self._cut_candidates = None
 
     def product_routes(self, name: str) -> frozenset[str]:
         """The routes an ingredient is given by, as the vocabulary knows its products: every
@@ -839,9 +841,10 @@ class Vocabulary:
         words = [w for w in name_key(text).split() if len(w) >= _CUT_MIN and w.isalpha()]
         if not words:
             return None
-        for k in sorted(self._names):
-            if " " in k or len(k) < _CUT_MIN + 2:
-                continue
+        candidates = self._cut_candidates
+        if candidates is None:  # built on first use, after every name is in (emptied by _changed)
+            candidates = self._cut_candidates = tuple(sorted(k for k in self._names if " " not in k and len(k) >= _CUT_MIN + 2))
+        for k in candidates:
             for w in words:
                 if len(k) >= len(w) + 2 and k.startswith(w):
                     d = self.drugs[self._names[k]]
