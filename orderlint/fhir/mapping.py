@@ -3057,6 +3057,13 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
         return n, p, unit
     # A day or a week in other units (24 h, 7 d) is read as 1 d and 1 wk: twice a day at 08:00 and
     # 20:00 every 24 h was read once a day.
+    if 0 < days < 7:
+        k = _per_listed_day(n, p, unit, rep)
+        if k > 1:
+            # Several on the fullest day it names (twice a day, 6 a week or 26 a month on Mondays,
+            # Wednesdays and Fridays): read on every day as _on_listed_days says; as so many a week,
+            # MMF 2000 mg twice a day on three days read 1714 mg a day, not the 4000 given.
+            return k, 1, "d"
     if (unit, p) == ("h", 24):
         unit, p = "d", 1
     elif (unit, p) in (("d", 7), ("h", 168)):
@@ -3064,22 +3071,13 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
     if unit == "d" and p == 1:
         # Each time of day (or event of the day) is an administration: never fewer than they name.
         n = max(n, times)
-        if 0 < days < 7 and n <= 1:
+        if 0 < days < 7:
             # Only on the days of the week it names (FHIR dayOfWeek): once a day on Mondays is weekly.
-            # Several a day on those days stay a day's frequency (Mapper._on_listed_days): as so many
-            # a week, MMF 2000 mg twice a day on three days read 1714 mg a day, not the 4000 given.
             n, unit = n * days, "wk"
     elif unit == "wk" and p == 1:
-        k = _per_listed_day(n, p, unit, rep)
-        if k > 1:
-            # Several on each day it names (6 a week on Mondays, Wednesdays and Fridays): read on every
-            # day as _on_listed_days says, or the fullest day was lost as in the daily form.
-            return k, 1, "d"
         # Each day of the week it names, each time of day on each: 1 per week on all seven days was
         # read as weekly, a seventh of the dose.
         n = max(n, max(days, 1) * max(times, 1))
-    elif 0 < days < 7 and _per_listed_day(n, p, unit, rep) > 1:
-        return _per_listed_day(n, p, unit, rep), 1, "d"  # 12 in two weeks, 26 a month on three days a week
     else:
         n = max(n, times)
     return n, p, unit
