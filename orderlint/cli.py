@@ -469,8 +469,10 @@ def _holds_orders(path: str) -> bool:
     return _ORDERS_RE.search(head) is not None
 
 
-#: Above this size an existing report file is recognised by its first bytes, not read whole.
-_OWN_OUTPUT_READ = 64 << 20
+#: Above this size an existing report file is recognised by its first bytes, not read whole; a
+#: JSON Lines report is read a line at a time whatever its size. Read whole, a large report (the
+#: one the last run wrote, about to be replaced) raised the start-up memory well above the run's.
+_OWN_OUTPUT_READ = 4 << 20
 #: What orderlint's JSON report and baseline begin with (both written with indent=2).
 _OWN_PREFIXES = (b'{\n  "orderlint": "', b'{\n  "orderlint-baseline": ', b'{\n  "$schema": "https://json.schemastore.org/sarif')
 
@@ -481,24 +483,69 @@ def _own_output(path: str) -> bool:
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
-            data = f.read(_OWN_OUTPUT_READ if size <= _OWN_OUTPUT_READ else 1 << 12)
+            head = f.read(1 << 12)
+            if head.lstrip().startswith(b'{"source":'):  # a JSON Lines report: every line one result
+                f.seek(0)
+                return _own_lines(f)
+            if head.startswith(_FHIR_BUNDLE_START):  # --format fhir: one entry a line, at any size
+                f.seek(0)
+                return _own_bundle(f)
+            data = head + f.read(_OWN_OUTPUT_READ - len(head)) if size <= _OWN_OUTPUT_READ else head
     except OSError:
         return True  # absent or unreadable: nothing to replace here, or said when it is written
     text = data.strip()
     if not text or text.startswith(b"<?xml") or text.startswith(b"<testsuites"):
         return True  # empty, or XML (JUnit): never read as a regimen
     if size > _OWN_OUTPUT_READ:
-        return text.startswith(_OWN_PREFIXES) or (text.startswith(b'{"source":') and b"\n" in text)
+        return text.startswith(_OWN_PREFIXES)
     import orjson
 
     try:
-        values = [orjson.loads(text)]
+        return _own_value(orjson.loads(text))
     except orjson.JSONDecodeError:
-        try:  # a JSON Lines report: every line one result
-            values = [orjson.loads(line) for line in text.splitlines() if line.strip()]
+        return _own_text(text)
+
+
+#: The first line of a --format fhir report, as its formatter writes it.
+_FHIR_BUNDLE_START = b'{"resourceType":"Bundle","type":"collection"'
+
+
+def _own_bundle(f: Any) -> bool:
+    """A --format fhir report read one line at a time: its first line, then one DetectedIssue or
+    OperationOutcome entry a line, then the closing line."""
+    import orjson
+
+    first = f.readline().rstrip()
+    if first == _FHIR_BUNDLE_START + b"}":
+        return not f.read(1 << 12).strip()
+    if first != _FHIR_BUNDLE_START + b',"entry":[':
+        return False
+    for line in f:
+        line = line.rstrip()
+        if line == b"]}":
+            return not f.read(1 << 12).strip()
+        try:
+            e = orjson.loads(line[:-1] if line.endswith(b",") else line)
         except orjson.JSONDecodeError:
-            return _own_text(text)
-    return all(_own_value(v) for v in values)
+            return False
+        if not (isinstance(e, dict) and isinstance(e.get("resource"), dict)
+                and e["resource"].get("resourceType") in ("DetectedIssue", "OperationOutcome")):
+            return False
+    return False  # cut short: not a report orderlint finished
+
+
+def _own_lines(f: Any) -> bool:
+    """A JSON Lines report, read one line at a time (constant memory): every line one result."""
+    import orjson
+
+    for line in f:
+        if line.strip():
+            try:
+                if not _own_value(orjson.loads(line)):
+                    return False
+            except orjson.JSONDecodeError:
+                return False
+    return True
 
 
 #: The last line of a text report (its summary) and a GitHub workflow command.

@@ -368,3 +368,61 @@ def test_another_program_s_file_outside_the_inputs_may_be_the_report(tmp_path):
     (inside / "other.json").write_text('{"x": 1}\n')
     r = run_cli("check", str(inside), "--output", str(inside / "other.json"))
     assert r.exit_code == 2 and (inside / "other.json").read_text() == '{"x": 1}\n'
+
+
+def _big_report(tmp_path, fmt: str, copies: int) -> bytes:
+    """A report of ``fmt`` over ``copies`` documents, as the command line writes it."""
+    from conftest import EXAMPLES, run_cli
+
+    one = (EXAMPLES / "regimens" / "ILD301-fires.json").read_text()
+    stream = tmp_path / "many.jsonl"
+    stream.write_text("".join(one.replace("\n", " ") + "\n" for _ in range(copies)))
+    out = tmp_path / f"big.{fmt}"
+    assert run_cli("check", str(stream), "--format", fmt, "--output", str(out)).exit_code == 1
+    stream.unlink()
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "fhir"])
+def test_a_report_above_the_whole_read_size_is_recognised_a_line_at_a_time(tmp_path, fmt):
+    # Read whole, the last run's report (tens of MB) raised the next run's memory before its first
+    # document; it is now read one line at a time, however long.
+    import tracemalloc
+
+    from orderlint import cli
+
+    text = _big_report(tmp_path, fmt, 600)
+    big = tmp_path / f"report.{fmt}"
+    big.write_bytes(text * (cli._OWN_OUTPUT_READ // len(text) + 1) if fmt == "jsonl" else text)
+    tracemalloc.start()
+    try:
+        assert cli._own_output(str(big))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 256 * 1024, peak
+    # A line that is no result, anywhere in it, and the file is not orderlint's.
+    lines = text.splitlines(keepends=True)
+    for at in (1, len(lines) // 2, len(lines) - 2):
+        bad = lines[:]
+        bad[at] = b'{"id":"r","orders":[]}' + (b",\n" if fmt == "fhir" else b"\n")
+        big.write_bytes(b"".join(bad))
+        assert not cli._own_output(str(big)), at
+    # Cut short (a run interrupted): not a report orderlint finished.
+    if fmt == "fhir":
+        big.write_bytes(b"".join(lines[:-1]))
+        assert not cli._own_output(str(big))
+
+
+def test_a_big_report_in_the_walked_folder_is_written_again_and_a_regimen_line_is_refused(tmp_path):
+    from conftest import run_cli
+
+    folder, _ = _walked_folder_with(tmp_path, "cyc.yaml", _flow_yaml())
+    report = folder / "report.jsonl"
+    report.write_bytes(_big_report(tmp_path, "jsonl", 50))
+    r = run_cli("check", str(folder), "--format", "jsonl", "--output", str(report))
+    assert r.exit_code == 1 and "2 documents" in r.stderr, r.stderr
+    text = report.read_bytes()
+    report.write_bytes(text + _flow_yaml().encode())
+    r = run_cli("check", str(folder), "--format", "jsonl", "--output", str(report))
+    assert r.exit_code == 2 and "one of the files this run reads" in r.stderr, r.stderr
