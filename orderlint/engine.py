@@ -249,7 +249,7 @@ class Linter:
         self._frozen_options = MappingProxyType({code: _frozen(opts) for code, opts in self.options.items()})
         self._frozen_settings = MappingProxyType({k: _frozen(v) for k, v in self.settings_values.items()})
         self._source_text = {r.code: r.source.text() for r in self.rules}
-        self._triggers = self._rule_tags(lambda r: r.trigger_tags(self.options[r.code]))
+        self._triggers = self._rule_tags(lambda r: r.trigger_tags(self.options[r.code], r.code in self.enabled))
         self._check_names()
         self._dispatch: dict[str, list] = {}
         self._todo: dict[tuple[str, tuple], list[tuple[Rule, Any]]] = {}
@@ -664,12 +664,16 @@ class Linter:
         Names are checked here, not when the file is read, because plugins add tests to the
         vocabulary; an alias ('pregnancy test', 'cmp') sets the window of the test(s) it counts as.
         """
-        from orderlint.config import check_lookback
+        from orderlint.config import DEFAULT_LOOKBACK, check_lookback
 
         origin = s.origins.get("lookback-days", "settings")
         out: dict[str, Optional[int]] = {}
         aliases: list[tuple[str, tuple[str, ...], Any]] = []
-        for key, days in s.lookback_days.items():
+        # Every default window, then the site's: a Settings built in code with a partial table
+        # (lookback_days={"hrct": 365}) left the pregnancy test on the 'default' window, 90 days
+        # where its own is 14 and its limit 30, and a month-old test passed ILD404.
+        windows = {**DEFAULT_LOOKBACK, **s.lookback_days} if isinstance(s.lookback_days, dict) else s.lookback_days
+        for key, days in windows.items():
             if key == "default":
                 out[key] = check_lookback(key, days, origin)
                 continue
@@ -688,7 +692,7 @@ class Linter:
         # error: whichever came last silently widened the window.
         defaults = Settings().lookback_days
         given: dict[str, list[tuple[str, Any]]] = {}
-        for key, days in s.lookback_days.items():
+        for key, days in windows.items():
             if key != "default" and key in out and (key not in defaults or defaults[key] != days
                                                     or f"lookback-days.{key}" in s.origins):
                 given.setdefault(key, []).append((key, days))

@@ -335,6 +335,12 @@ def _items(value: Any) -> Any:
         return _NOT_ITERABLE
 
 
+def _options_said(options: Mapping[str, Any]) -> str:
+    """Options as a site writes them, for a message: name = value, briefly."""
+    said = ", ".join(f"{k} = {v!r}" for k, v in options.items())
+    return (said[:200] + " ...") if len(said) > 200 else (said or "(none)")
+
+
 def _not_a_list(attr: str, value: Any, what: str = "a list of names") -> str:
     return f"{attr} must be {what}, not {type(value).__name__} {value!r:.40}"
 
@@ -589,7 +595,9 @@ class Rule:
             **(options or {}),
         }
 
-    def trigger_tags(self, options: Mapping[str, Any]) -> Optional[frozenset]:
+    def trigger_tags(self, options: Mapping[str, Any], runs: bool = True) -> Optional[frozenset]:
+        """The drug tags that make the rule run, None for every document. ``runs``: the rule is
+        enabled, so a callable's empty answer (it could never run) is an error."""
         if self.triggers is None:
             return None
         if not callable(self.triggers):
@@ -600,14 +608,23 @@ class Rule:
         items = _NOT_ITERABLE if tags is None else _items(tags)
         if items is _NOT_ITERABLE:
             raise ValueError(f"its triggers callable returned {type(tags).__name__} {tags!r:.40}, not a list of names")
-        return frozenset(items)
+        out = frozenset(items)
+        # As a declared list again: no trigger never matches, so the rule never ran, yet was listed as
+        # enabled (a site's `drugs = []` for an option the callable reads). `ignore` turns a rule off.
+        if not out and runs:
+            raise ValueError("its triggers callable returned no drug names with the options "
+                             f"{_options_said(options)}, so the rule could never run; give the option at least one "
+                             "name, or turn the rule off with `ignore`")
+        if not all(isinstance(v, str) and v.strip() for v in out):
+            raise ValueError(f"its triggers callable returned {sorted(out, key=repr)!r:.80}, not a list of names")
+        return out
 
     def checked_tags(self, options: Optional[Mapping[str, Any]] = None) -> frozenset:
         """Every drug tag this rule names (rules.md Terms, "Checked drug"): its trigger tags, the
         tags it looks for, and the drug and class names in its options (``options``: the rule's
         effective values, canonical; the defaults where missing). Test names are not drugs."""
         opts = {**self.defaults(), **(options or {})}
-        tags = set(self.trigger_tags(opts) or ())
+        tags = set(self.trigger_tags(opts, runs=False) or ())
         tags |= self.looks_for
         for k, spec in self.options.items():
             value = opts.get(k)

@@ -131,3 +131,29 @@ def test_config_command_shows_values_and_origins(tmp_path):
     assert "fail-on = error    # " in r.stdout and "pyproject.toml [tool.orderlint]" in r.stdout
     assert "max-daily-pe-mg = 20    # " in r.stdout
     assert "max-course-days = 84    # default" in r.stdout
+
+
+@pytest.mark.parametrize("windows", [{}, {"hrct": 365}, {"default": 180}, {"pft": 365, "tpmt": None}])
+def test_settings_built_in_code_keep_every_default_window(windows):
+    # A Settings whose table names some windows replaced the whole table: the pregnancy test then
+    # took the 'default' window (90 days, up to 180) for its own 14, and ILD404 passed a woman
+    # starting mycophenolate whose pregnancy test was a month old (the API and Spark alike).
+    import orderlint
+    from orderlint.config import DEFAULT_LOOKBACK, Settings
+    from orderlint.engine import Linter
+
+    fires = EXAMPLES / "regimens" / "ILD404-fires.yaml"
+    assert [f.code for f in orderlint.lint(fires, config=Settings(lookback_days=dict(windows))).findings] == ["ILD404"]
+    effective = Linter(Settings(lookback_days=dict(windows)))._lookback
+    assert effective == {**DEFAULT_LOOKBACK, **windows}
+
+
+def test_no_test_without_its_own_default_window_has_a_limit_below_default_s():
+    # Such a test takes the 'default' window, which a site may set up to default's own limit: one
+    # whose limit were lower could be given a window longer than its limit without a word.
+    from orderlint.config import DEFAULT_LOOKBACK, LOOKBACK_MAX
+
+    ceiling = LOOKBACK_MAX["default"][0]
+    for test, (longest, _why) in LOOKBACK_MAX.items():
+        if test not in DEFAULT_LOOKBACK:
+            assert longest is None or longest >= ceiling, test

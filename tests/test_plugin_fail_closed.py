@@ -190,12 +190,34 @@ def test_a_plugin_declaring_conditions_123_fails_to_load_naming_the_field():
 @pytest.mark.parametrize("returned, fragment", [
     (123, "rule AAA001 failed to name its drugs: ValueError: its triggers callable returned int 123, not a list of names"),
     (None, "its triggers callable returned NoneType None, not a list of names"),
+    (["mycophenolate", 3], "its triggers callable returned ['mycophenolate', 3], not a list of names"),
+    ([" "], "its triggers callable returned [' '], not a list of names"),
 ])
 def test_a_triggers_callable_returning_no_list_names_what_it_returned(returned, fragment):
     # It failed to load with Python's own "'int' object is not iterable".
     with pytest.raises(PluginLoadError) as e:
         Linter(plugins=[_pack(lambda reg, opts: (), triggers=lambda opts: returned)])
     assert fragment in str(e.value)
+
+
+def test_a_site_option_that_leaves_a_triggers_callable_no_drug_is_a_load_error():
+    # `drugs = []` for the option the callable reads: the rule never ran on any document, yet
+    # `orderlint config` listed it as enabled, and a cyclophosphamide regimen passed it.
+    from orderlint.rules import Option
+
+    pack = _pack(lambda reg, opts: (Hit("fires", "", 0) for _ in range(1)),
+                 options={"drugs": Option(["mycophenolate"], "drugs that make it run", names="drug")}, triggers=lambda opts: opts["drugs"])
+    settings = Settings()
+    settings.rules = {"AAA001": {"drugs": []}}
+    with pytest.raises(PluginLoadError) as e:
+        Linter(settings, plugins=[pack])
+    assert "rule AAA001 failed to name its drugs" in str(e.value)
+    assert "returned no drug names with the options drugs = [], so the rule could never run" in str(e.value)
+    # Turned off with `ignore`, as the message says, the same option loads.
+    settings.ignore = ["AAA001"]
+    assert "AAA001" not in Linter(settings, plugins=[pack]).enabled
+    # The default fires where the rule's drug is ordered.
+    assert only(Linter(plugins=[pack]).lint_data(clean_patient(mmf())), "AAA001")
 
 
 def test_a_triggers_callable_returning_one_name_names_one_drug():
