@@ -574,3 +574,51 @@ def test_a_cds_hooks_request_with_a_patient_field_of_old_drafts_is_still_a_reque
     # `patient` and `id` are no regimen-only fields (early CDS Hooks drafts had a top-level `patient`).
     req = dict(example("ILD301-fires.cds-hooks.json"), patient="p1")
     assert "OL001" not in codes(lint(req, linter)) and "ILD301" in codes(lint(req, linter))
+
+
+# ------------------------------------------------------------------ one fullUrl, two resources
+def _medication(url: str, text: str, rid: str) -> dict:
+    return {"fullUrl": url, "resource": {"resourceType": "Medication", "id": rid, "code": {"text": text}}}
+
+
+def test_two_patients_under_one_full_url_are_ol001_not_the_last_one_s(linter):
+    # The later Patient took every `urn:uuid` reference: a woman's mycophenolate order and conditions
+    # were read as a man's, and ILD404 went away (FHIR bdl-7: fullUrl is unique in a Bundle).
+    b = example("ILD404-fires.bundle.json")
+    assert "ILD404" in codes(lint(b, linter))
+    for e in b["entry"]:
+        if "subject" in e["resource"]:
+            e["resource"]["subject"] = {"reference": b["entry"][0]["fullUrl"]}
+    assert "ILD404" in codes(lint(b, linter))  # the references alone change nothing
+    other = copy.deepcopy(b["entry"][0])
+    other["resource"].update(id="someone-else", gender="male")
+    b["entry"].append(other)
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert r.status == "invalid"
+    assert any(f.code == "OL001" and "names two different resources" in f.message for f in r.findings)
+    # The same resource twice under its fullUrl is read once.
+    b["entry"][-1] = copy.deepcopy(b["entry"][0])
+    assert "ILD404" in codes(lint(b, linter))
+
+
+@pytest.mark.parametrize("where", ["draftOrders", "prefetch"])
+def test_a_medication_full_url_used_twice_in_a_request_is_refused(client, linter, where):
+    # The draft names urn:uuid:med-1, defined in the draft orders as mycophenolate; a folic acid
+    # Medication with the same fullUrl (in the draft orders or a prefetch Bundle) replaced it, and
+    # a 4 g/day mycophenolate order passed as folic acid: 200 {"cards": []}.
+    req = example("ILD501-fires.cds-hooks.json")
+    (mr,) = drafts(req)
+    mr["medicationReference"] = {"reference": "urn:uuid:med-1"}
+    concept = mr.pop("medicationCodeableConcept")
+    req["context"]["draftOrders"]["entry"].append(
+        {"fullUrl": "urn:uuid:med-1", "resource": {"resourceType": "Medication", "id": "mmf-med", "code": concept}})
+    assert "ILD501" in json.dumps(post(client, req).json())
+    folic = _medication("urn:uuid:med-1", "folic acid", "folic")
+    if where == "draftOrders":
+        req["context"]["draftOrders"]["entry"].append(folic)
+    else:
+        req["prefetch"]["medications"] = {"resourceType": "Bundle", "type": "searchset", "entry": [folic]}
+    resp = post(client, req)
+    assert resp.status_code == 400 and "names two different resources" in resp.text, resp.text
+    (r,) = lint_fhir(req, linter=linter, source="t")
+    assert r.status == "invalid"

@@ -529,6 +529,8 @@ def test_fhir_report_entries_are_unique_across_the_patients_of_one_bundle(linter
     other = copy.deepcopy(b["entry"])
     for e in other:
         e["resource"]["id"] = "b-" + e["resource"].get("id", "x")
+        if "fullUrl" in e:  # one fullUrl, two resources, is itself OL001 (bdl-7)
+            e["fullUrl"] += "-b"
         if "subject" in e["resource"]:
             e["resource"]["subject"] = {"reference": "Patient/b-" + e["resource"]["subject"]["reference"].split("/")[-1]}
     b["entry"] += other

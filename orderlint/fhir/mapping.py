@@ -624,6 +624,18 @@ class _Mapper:
             elif seen.r != x.r:
                 self.errors.append((f"{k[0]}/{k[1]} is in the input twice with different content (also at {seen.ptr}): "
                                     "which copy is current is not known", x.ptr))
+        # One fullUrl, two different resources (FHIR R4 bdl-7; or two Bundles of one request using the
+        # same urn:uuid): a reference to it named whichever came last, and a draft's medication or
+        # subject was silently another one (an MMF order read as folic acid).
+        by_url: dict[str, _Res] = {}
+        for x in out:
+            url = x.full_url
+            if not url:
+                continue
+            seen = by_url.setdefault(url, x)
+            if seen is not x and seen.r != x.r:
+                self.errors.append((f"fullUrl {url!r:.120} names two different resources (also at {seen.ptr}): a "
+                                    "reference to it cannot be resolved", x.ptr))
         return out
 
     # ----------------------------------------------------------------- grouping by patient
