@@ -97,7 +97,7 @@ ATOVAQUONE = {"resourceType": "MedicationStatement", "id": "atq", "status": "act
 def _fake_fhir(source: dict, seen: list, mode: dict):
     """A FHIR server answering the prefetch queries from one example request's prefetch."""
     from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
     pre = source["prefetch"]
@@ -112,6 +112,8 @@ def _fake_fhir(source: dict, seen: list, mode: dict):
         if kind == "Patient":
             return JSONResponse(pre["patient"])
         if kind == "Condition":
+            if mode.get("raw_conditions") is not None:  # the answer's text as given
+                return Response(mode["raw_conditions"], media_type="application/fhir+json")
             return JSONResponse(pre["conditions"])
         if kind == "Observation" and pre.get("observations"):
             return JSONResponse(pre["observations"])
@@ -319,6 +321,31 @@ def test_missing_prefetch_fetched_from_the_fhir_server(env):
     # A FHIR server that refuses the token: the data cannot be had, 412.
     req["fhirAuthorization"]["access_token"] = "wrong"
     assert "fetching it failed" in outcome_of(post(env, req), 412, "incomplete")
+
+
+@pytest.mark.parametrize("edit, said", [
+    # The Condition's code twice: json.loads kept the second (here: no SSc-ILD), and the patient
+    # was not-applicable, 200 {"cards": []}, where the request body with the same text is 400.
+    (lambda t: t.replace('"code": {', '"code": {"text": "asthma"}, "code": {', 1), "duplicate key 'code'"),
+    (lambda t: t.replace('"total": 2', '"total": NaN', 1), "NaN"),
+])
+def test_a_fetched_answer_is_read_as_strictly_as_the_request(env, edit, said):
+    req = example("ILD301-fires")
+    conditions = req["prefetch"].pop("conditions")
+    req["fhirServer"] = env["fhir"]
+    req["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                "scope": "user/*.read", "subject": "orderlint"}
+    text = json.dumps({**conditions, "total": 2})
+    try:
+        env["mode"]["raw_conditions"] = text.encode()
+        assert all_codes(conformant(post(env, req).json())) == {"ILD301"}
+        bad = edit(text)
+        assert bad != text
+        env["mode"]["raw_conditions"] = bad.encode()
+        diagnostics = outcome_of(post(env, req), 412, "incomplete")
+        assert "conditions: the FHIR server's answer is not JSON orderlint can read" in diagnostics and said in diagnostics
+    finally:
+        env["mode"].pop("raw_conditions", None)
 
 
 def test_fetched_search_pages_are_all_read(env):

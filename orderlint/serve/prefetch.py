@@ -12,7 +12,6 @@ same way (every page or a failure); otherwise it is incomplete, 412 naming the k
 from __future__ import annotations
 
 from functools import lru_cache
-import json
 import ssl
 from typing import Any, Optional, Union
 from urllib.parse import quote, urlsplit
@@ -84,6 +83,22 @@ def next_link(page: dict[str, Any]) -> Optional[str]:
     return None
 
 
+def _strict_json(key: str, raw: bytes) -> Any:
+    """The server's answer read as the request body is: a repeated key or a non-finite number is
+    refused (json.loads kept the last of two keys, so a Medication's second code replaced its
+    first and the card that belonged to the first was never shown)."""
+    from orderlint.reader import decode_bytes, parse_json
+
+    text, err = decode_bytes(raw)
+    if text is None:
+        raise FetchError(f"{key}: the FHIR server's answer is not JSON: {err}")
+    doc = parse_json(text, key)
+    if doc.error is not None:
+        raise FetchError(f"{key}: the FHIR server's answer is not JSON orderlint can read: {doc.error.message} "
+                         f"(line {doc.error.line})")
+    return doc.data
+
+
 async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, max_bytes: int,
                 ca_file: Optional[str] = None, pages: Optional[dict[str, dict[str, Any]]] = None) -> dict[str, Any]:
     """Fetch ``keys`` from the FHIR server, and the remaining pages of the search Bundles ``pages``
@@ -118,10 +133,7 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
             except httpx.HTTPError as e:
                 raise FetchError(f"{key}: {type(e).__name__}") from None
             budget -= len(body)
-            try:
-                return json.loads(bytes(body))
-            except ValueError:
-                raise FetchError(f"{key}: the FHIR server's answer is not JSON") from None
+            return _strict_json(key, bytes(body))
 
         async def rest(key: str, value: dict[str, Any]) -> dict[str, Any]:
             """A search answer may come in pages: read them all (bounded), else the data would be partial."""
