@@ -622,3 +622,24 @@ def test_a_medication_full_url_used_twice_in_a_request_is_refused(client, linter
     assert resp.status_code == 400 and "names two different resources" in resp.text, resp.text
     (r,) = lint_fhir(req, linter=linter, source="t")
     assert r.status == "invalid"
+
+
+@pytest.mark.parametrize("edit, said", [
+    (lambda b: b.update(link=[{"relation": "next", "url": "https://fhir.example.org/Bundle?page=2"}]),
+     "is one page of a search result"),
+    (lambda b: b.update(total=len(b["entry"]) + 3), "of the"),
+    (lambda b: b["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "too-costly"}]}, "search": {"mode": "outcome"}}), "OperationOutcome"),
+])
+def test_a_search_bundle_read_alone_that_is_not_all_of_the_data_is_ol001(linter, edit, said):
+    # As in a CDS Hooks prefetch: read from a file, the first page of a search whose second page
+    # held the PCP prophylaxis was a clean patient.
+    b = example("ILD301-fires.bundle.json")
+    b["type"] = "searchset"
+    b["total"] = len(b["entry"])
+    assert "ILD301" in codes(lint(b, linter))  # all of it: read
+    edit(b)
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert r.status == "invalid"
+    (f,) = r.findings
+    assert f.code == "OL001" and said in f.message and "the patient's data is incomplete" in f.message

@@ -277,6 +277,12 @@ class _Mapper:
                            + (" (an order type of an earlier FHIR version)" if rt in OLD_REQUEST_TYPES else ""),
                            "/resourceType")]
         if rt == "Bundle":
+            # As a prefetch value is: a search result that says it is one page of several (a next
+            # link, a total above its matches), or holds a failed request, is not all of the data.
+            # Read as complete, a paged search without the page holding the PCP prophylaxis passed.
+            why = _incomplete_bundle(data)
+            if why is not None:
+                return [_error(f"the Bundle {why}: the patient's data is incomplete, so the orders were not checked", "")]
             res = list(self._bundle(data, "", False))
             fallback = data.get("id") if isinstance(data.get("id"), str) else None
         else:
