@@ -27,6 +27,12 @@ _SYSTEM_ALIASES = {
     "https://loinc.org": "http://loinc.org",
     "urn:oid:2.16.840.1.113883.6.8": "http://unitsofmeasure.org",
     "https://unitsofmeasure.org": "http://unitsofmeasure.org",
+    # ICD-10-CM by its OID (as C-CDA and many EHR exports write it): read as an unknown system, an
+    # SSc-ILD patient coded M34.81 was not placed, and the service answered {"cards": []}.
+    "urn:oid:2.16.840.1.113883.6.90": "http://hl7.org/fhir/sid/icd-10-cm",
+    "https://hl7.org/fhir/sid/icd-10-cm": "http://hl7.org/fhir/sid/icd-10-cm",
+    "urn:oid:2.16.840.1.113883.6.12": "http://www.ama-assn.org/go/cpt",
+    "https://www.ama-assn.org/go/cpt": "http://www.ama-assn.org/go/cpt",
 }
 #: A SNOMED CT edition or version written into the system ('http://snomed.info/sct/900000000000207008/
 #: version/20230131'; FHIR puts it in Coding.version): the codes are SNOMED CT's.
