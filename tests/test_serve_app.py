@@ -192,6 +192,20 @@ def test_order_select_only_selected_orders_or_completed_combinations(client):
     assert "ILD104" in all_codes(sign(client, combo, SELECT))
 
 
+def test_order_select_shows_a_selected_order_whose_drug_is_not_known(client):
+    # No drug-choice rule can read an unknown drug: a misspelt cyclophosphamide was selected with
+    # {"cards": []}, where the same order spelt right gives the ILD301 card.
+    cyc = med("cyc", "cyclophosphamid", 600, "mg/m2", route="47625008", period=4, period_unit="wk")
+    req = request([cyc], hook="order-select")
+    assert req["context"]["selections"] == ["MedicationRequest/cyc"]
+    assert all_codes(sign(client, req, SELECT)) == {"OL002"}
+    # Another, unselected order whose drug is not known is for order-sign.
+    req = request([dict(cyc, id="zz"), med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)], hook="order-select")
+    assert req["context"]["selections"] == ["MedicationRequest/mmf"]
+    assert "OL002" not in all_codes(sign(client, req, SELECT))
+    assert "OL002" in all_codes(sign(client, dict(req, hook="order-sign")))
+
+
 def test_not_applicable_patient_has_no_cards(client):
     req = request([med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)])
     req["prefetch"]["conditions"] = {"resourceType": "Bundle", "type": "searchset"}

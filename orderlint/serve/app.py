@@ -372,14 +372,20 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         return {**entry, "resource": {**res, "contained": items}}
 
     def select_findings(data: dict[str, Any], findings: list[Finding]) -> list[Finding]:
-        """Drug-choice and combination findings about the selected orders, or combinations they complete:
-        a finding on another order counts when it goes away without the selections."""
+        """Drug-choice and combination findings about the selected orders, or combinations they complete
+        (a finding on another order counts when it goes away without the selections), and the
+        selected orders whose drug is not known (OL002), which no drug-choice rule could read."""
         sel = selected_ids(data)
         keep: list[Finding] = []
         others: list[Finding] = []
         for f in findings:
             if f.code == "OL000" or f.code == "OL008":
                 keep.append(f)
+            elif f.code == "OL002":
+                # The selected order's drug is not known: no drug-choice rule could read it, and
+                # without this card a misspelt cyclophosphamide was selected with {"cards": []}.
+                if str(f.order).split("#", 1)[0] in sel:
+                    keep.append(f)
             elif f.code in SELECT_RULES:
                 (keep if str(f.order).split("#", 1)[0] in sel else others).append(f)
         if others:
