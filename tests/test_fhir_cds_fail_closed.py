@@ -643,3 +643,26 @@ def test_a_search_bundle_read_alone_that_is_not_all_of_the_data_is_ol001(linter,
     assert r.status == "invalid"
     (f,) = r.findings
     assert f.code == "OL001" and said in f.message and "the patient's data is incomplete" in f.message
+
+
+def test_a_prefetch_resource_whose_urn_uuid_patient_is_no_full_url_is_not_another_patient_s(client, linter):
+    # Read as another patient's (an info note), an active azathioprine whose subject named an
+    # unresolvable urn:uuid was left out and the antimetabolite combination with the draft MMF passed.
+    req = example("ILD501-fires.cds-hooks.json")
+    aza = {"resourceType": "MedicationRequest", "id": "aza", "status": "active", "intent": "order",
+           "subject": {"reference": f"Patient/{req['context']['patientId']}"},
+           "medicationCodeableConcept": {"text": "azathioprine"},
+           "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                                  "doseAndRate": [{"doseQuantity": {"value": 100, "system": "http://unitsofmeasure.org",
+                                                                    "code": "mg"}}]}]}
+    req["prefetch"]["medications"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": aza}]}
+    assert "ILD104" in codes(lint(req, linter))
+    aza["subject"] = {"reference": "urn:uuid:11111111-1111-1111-1111-111111111111"}
+    results = lint_fhir(req, linter=linter, source="t")
+    assert any(f.code == "OL001" and "which is no entry's fullUrl" in f.message for r in results for f in r.findings)
+    resp = post(client, req)
+    assert resp.status_code == 400 and "which is no entry's fullUrl" in resp.text
+    # Another patient named as such is still a note (their data is not this patient's).
+    aza["subject"] = {"reference": "Patient/someone-else"}
+    assert "ILD104" not in codes(lint(req, linter))
+    assert post(client, req).status_code == 200

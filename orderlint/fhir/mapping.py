@@ -691,6 +691,7 @@ class _Mapper:
         unplaced_types: dict[str, str] = {}  # such an id -> its resource type, when not a MedicationRequest
         notes = self.notes
         self.notes = []
+        groups_ids = {x.r["id"] for x in res if x.r.get("resourceType") == "Patient" and isinstance(x.r.get("id"), str)}
         for x in res:
             rt = x.r.get("resourceType")
             if rt == "Medication":
@@ -719,6 +720,15 @@ class _Mapper:
                         unplaced_ids[x.ptr] = x.r["id"]
                         if rt != "MedicationRequest":
                             unplaced_types[x.r["id"]] = rt
+                    continue
+                lost = self._unresolved_urn(x, url_ids, groups_ids) if rt in READ_TYPES else None
+                if lost is not None:
+                    # Fail closed: a `urn:uuid` that no entry's fullUrl is names no patient that can be
+                    # told apart from the request's; read as another patient's, an active azathioprine
+                    # beside a draft mycophenolate was an info note and the combination passed.
+                    unplaced.append((f"{rt} {_id_text(x.r)}names its patient as {lost!r:.80}, which is no entry's "
+                                     "fullUrl: whose data it is cannot be told, so the orders were not checked against it",
+                                     x.ptr))
                     continue
                 notes.append(Note("other-patient", f"{rt} is about Patient/{pid}, not the request's Patient/{patient}: not used",
                                   x.ptr))
@@ -791,6 +801,19 @@ class _Mapper:
             m.order_types = unplaced_types
             out.insert(0, m)
         return out
+
+    @staticmethod
+    def _unresolved_urn(x: _Res, url_ids: dict[str, str], patient_ids: set[str]) -> Optional[str]:
+        """The resource's `urn:uuid` patient reference when it names neither an entry's fullUrl nor a
+        Patient's id (read as such by _subject), else None."""
+        for f in _PATIENT_FIELDS:
+            ref = x.r.get(f)
+            if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
+                s = ref["reference"].strip()
+                if s.startswith("urn:uuid:") and s not in url_ids and s[len("urn:uuid:"):] not in patient_ids:
+                    return s
+                return None
+        return None
 
     def _subject(self, x: _Res, url_ids: dict[str, str]) -> Optional[str]:
         for f in _PATIENT_FIELDS:

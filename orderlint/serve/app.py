@@ -280,7 +280,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         for r in results:
             if r.status == "invalid":
                 msgs = "; ".join(f.message for f in r.findings if f.code == "OL001")[:500]
-                raise Problem(400, "invalid", f"draft orders are not valid FHIR: {msgs or 'invalid'}")
+                raise Problem(400, "invalid", f"the request's FHIR data cannot be read, so the orders were not checked: {msgs or 'invalid'}")
         return results
 
     def make_cards(data: dict[str, Any], sid: str,
