@@ -666,3 +666,28 @@ def test_a_prefetch_resource_whose_urn_uuid_patient_is_no_full_url_is_not_anothe
     aza["subject"] = {"reference": "Patient/someone-else"}
     assert "ILD104" not in codes(lint(req, linter))
     assert post(client, req).status_code == 200
+
+
+@pytest.mark.parametrize("resource", [
+    {"resourceType": "MedicationAdministration", "id": "aza-given", "status": "in-progress",
+     "medicationCodeableConcept": {"text": "azathioprine"}},
+    {"resourceType": "MedicationDispense", "id": "aza-dispensed", "status": "completed",
+     "medicationCodeableConcept": {"text": "azathioprine"}},
+    {"resourceType": "MedicationOrder", "id": "aza-dstu2", "status": "active",
+     "medicationCodeableConcept": {"text": "azathioprine"}},
+])
+def test_a_drug_in_a_resource_orderlint_does_not_read_is_a_card_when_nothing_else_is(client, resource):
+    # Its OL008 note rides on the cards; with no finding at all the answer was {"cards": []}, which
+    # reads as nothing found while an azathioprine beside the draft was never checked.
+    req = example("ILD301-clean.cds-hooks.json")
+    for key in ("activeMeds", "medicationStatements"):
+        req["prefetch"].setdefault(key, {"resourceType": "Bundle", "type": "searchset"})
+    resp = post(client, req)
+    assert resp.status_code == 200 and resp.json() == {"cards": []}, resp.text
+    resource = {**resource, "subject": {"reference": f"Patient/{req['context']['patientId']}"}}
+    req["prefetch"]["activeMeds"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": resource}]}
+    resp = post(client, req)
+    assert resp.status_code == 200, resp.text
+    (card,) = resp.json()["cards"]
+    assert card["indicator"] == "info" and card["summary"] == "Orders not checked against all of the patient's data"
+    assert resource["resourceType"] in card["detail"]

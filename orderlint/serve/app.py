@@ -298,11 +298,18 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         # On every card (an OL008 note about no one order): the data its findings were judged without.
         cards = builder.cards(findings + notes, data, patient)
         blind = {key for key, _ in not_provided or ()} & set(DEFAULT_REQUIRED)
-        if not cards and blind and ("conditions" in blind or any(r.status == "checked" for r in results)):
+        # A drug the patient is given or ordered in a resource orderlint does not read (a dispense, an
+        # administration, an order of another FHIR version): its note rides on the cards, and with no
+        # card at all the answer read as nothing found (an azathioprine being given beside a draft
+        # mycophenolate: {"cards": []}).
+        unread = [f for r in results if r.status == "checked" for f in r.findings
+                  if f.code == "OL008" and f.message.startswith("unsupported-resource:")]
+        if not cards and (unread or blind and ("conditions" in blind or any(r.status == "checked" for r in results))):
             # No finding, yet the checks ran without data of the default required set (a site left it
-            # out of required-prefetch, and it was neither given nor fetched): an empty answer would
-            # read as nothing found. Without the conditions no patient can be placed at all.
-            cards = [builder.unchecked_card([n for n, (key, _) in zip(notes, not_provided or ()) if key in blind])]
+            # out of required-prefetch, and it was neither given nor fetched) or without a drug they
+            # could not read: an empty answer would read as nothing found. Without the conditions no
+            # patient can be placed at all.
+            cards = [builder.unchecked_card([n for n, (key, _) in zip(notes, not_provided or ()) if key in blind] + unread)]
         return cards
 
     def selected_ids(data: dict[str, Any]) -> set[str]:
