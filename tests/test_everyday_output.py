@@ -426,3 +426,51 @@ def test_a_big_report_in_the_walked_folder_is_written_again_and_a_regimen_line_i
     report.write_bytes(text + _flow_yaml().encode())
     r = run_cli("check", str(folder), "--format", "jsonl", "--output", str(report))
     assert r.exit_code == 2 and "one of the files this run reads" in r.stderr, r.stderr
+
+
+def test_a_folder_the_walk_cannot_list_is_an_unreadable_input(tmp_path, monkeypatch):
+    # os.walk left out a folder it could not list (no permission): a protocol inside it went
+    # unchecked, and the run passed with "1 document, 1 checked".
+    import os
+
+    from conftest import EXAMPLES, run_cli
+
+    top = tmp_path / "orders"
+    locked = top / "locked"
+    locked.mkdir(parents=True)
+    (top / "ok.json").write_bytes((EXAMPLES / "regimens" / "ILD101-clean.json").read_bytes())
+    (locked / "cyc.json").write_bytes((EXAMPLES / "regimens" / "ILD301-fires.json").read_bytes())
+    assert run_cli("check", str(top)).exit_code == 1
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    for jobs in ("1", "2"):
+        r = run_cli("check", str(top), "--jobs", jobs)
+        assert r.exit_code == 2, r.stderr
+        assert f"cannot read {locked}: a folder that cannot be listed: permission denied" in r.stderr
+    # The named folder itself.
+    r = run_cli("check", str(locked))
+    assert r.exit_code == 2 and "a folder that cannot be listed" in r.stderr
+
+
+def test_a_broken_link_in_a_walked_folder_is_said_whatever_its_name(tmp_path):
+    # A link to a folder of protocols that is gone is listed by os.walk as a file, which no file
+    # pattern takes: the run passed over it without a word.
+    import os
+
+    from conftest import EXAMPLES, run_cli
+
+    top = tmp_path / "orders"
+    top.mkdir()
+    (top / "ok.json").write_bytes((EXAMPLES / "regimens" / "ILD101-clean.json").read_bytes())
+    os.symlink(tmp_path / "gone", top / "shared")
+    r = run_cli("check", str(top))
+    assert r.exit_code == 2 and f"cannot read {top / 'shared'}: a broken symbolic link" in r.stderr, r.stderr
+    # A hidden one, or one the site excludes, is not read and not said.
+    os.rename(top / "shared", top / ".shared")
+    assert run_cli("check", str(top)).exit_code == 0
