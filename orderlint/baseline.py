@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import re
 from typing import Any, Optional
 
@@ -37,16 +38,29 @@ _DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)", re.ASCII)
 _ORDER_POINTER = re.compile(r"/orders/(0|[1-9][0-9]*)(?:/|$)", re.ASCII)
 
 
-def _key(result: Result, f: Finding) -> Key:
-    """(file#document id, rule, what): a JSON Lines source `path:LINE` by its path too.
+def _source_key(result: Result, folder: str) -> str:
+    """A result's `file#document id` (a JSON Lines source `path:LINE` by its path).
 
-    Keyed by the document's id as well as its file: a file replaced by another patient's document
-    (the same path, a new id) kept the first patient's entries, which covered the second's findings.
-    Standard input is no file either: every document piped in would be the same one. An entry
-    written before (the file alone) covers nothing, so an old baseline fails closed."""
+    The file is named relative to ``folder``, the baseline file's own: relative to the working
+    folder, `protocols/cyc.yaml` run from one site's folder and from another's were one file, and
+    one site's entry covered the other's new findings. Keyed by the document's id as well as its
+    file: a file replaced by another patient's document (the same path, a new id) kept the first
+    patient's entries, which covered the second's findings. Standard input is no file either:
+    every document piped in would be the same one. An entry written before (the file alone)
+    covers nothing, so an old baseline fails closed."""
     path, _line = stream_location(result.source)
-    path = path.replace("\\", "/")
-    source = f"{path}#{result.id}"
+    if not (path.startswith("<") and path.endswith(">")):  # <stdin>, <data>: no file
+        try:
+            path = os.path.relpath(os.path.abspath(path), folder)
+        except ValueError:  # Windows: another drive
+            path = os.path.abspath(path)
+        if os.sep != "/":
+            path = path.replace(os.sep, "/")
+    return f"{path}#{result.id}"
+
+
+def _key(source: str, f: Finding) -> Key:
+    """(file#document id, rule, what, message shape) of a finding of the result ``source`` names."""
     if f.order is None:
         what = f"pointer:{f.pointer}"
     else:
@@ -126,10 +140,15 @@ def covers(recorded: Amounts, now: Amounts, message: str) -> bool:
     return all(n <= r for n, r in zip(now, recorded))
 
 
+def _folder_of(path: str) -> str:
+    return os.path.dirname(os.path.abspath(path))
+
+
 class Baseline:
     def __init__(self, entries: dict[Key, list[Amounts]], path: str) -> None:
         self.remaining = entries
         self.path = path
+        self.folder = _folder_of(path)
         self.matched = 0
 
     @classmethod
@@ -163,10 +182,13 @@ class Baseline:
         return cls(entries, path)
 
     def apply(self, result: Result) -> None:
+        source = None
         for f in result.findings:
             if f.suppressed is not None or _unchecked(f):
                 continue
-            recorded = self.remaining.get(_key(result, f))
+            if source is None:
+                source = _source_key(result, self.folder)
+            recorded = self.remaining.get(_key(source, f))
             if not recorded:
                 continue
             now = amounts_of(f)
@@ -213,18 +235,23 @@ def _number(x: Any) -> float:
 
 
 class BaselineWriter:
-    def __init__(self) -> None:
+    def __init__(self, path: str) -> None:
+        """``path``: the baseline file to be written, whose folder its entries' files are named from."""
+        self.folder = _folder_of(path)
         self.entries: dict[tuple[Key, Amounts], int] = {}
         #: Findings no baseline records (_unchecked): the next run with the baseline still fails on them.
         self.left_out = 0
 
     def add(self, result: Result) -> None:
+        source = None
         for f in result.findings:
             if f.suppressed is None:
                 if _unchecked(f):
                     self.left_out += 1
                     continue
-                k = (_key(result, f), amounts_of(f))
+                if source is None:
+                    source = _source_key(result, self.folder)
+                k = (_key(source, f), amounts_of(f))
                 self.entries[k] = self.entries.get(k, 0) + 1
 
     @property

@@ -642,7 +642,7 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     if write_baseline:
         from orderlint.baseline import BaselineWriter
 
-        recorder = BaselineWriter()
+        recorder = BaselineWriter(write_baseline)
 
     # The report file, and the baseline read or written, are never linted when a folder walk comes
     # across them (a baseline is JSON: walked, it was an invalid regimen document every run).

@@ -65,7 +65,8 @@ def test_json_lines_baseline_is_keyed_by_document_id_not_line(tmp_path):
     base = tmp_path / "b.json"
     run_cli("check", str(stream), "--write-baseline", str(base))
     (entry,) = json.loads(base.read_text())["entries"]
-    assert entry["source"] == f"{stream}#{json.loads(good)['id']}" and entry["key"] == "order:nin"
+    # Named from the baseline's folder (here the stream's): batch.jsonl, whatever the working folder.
+    assert entry["source"] == f"batch.jsonl#{json.loads(good)['id']}" and entry["key"] == "order:nin"
     # Another document inserted above: the finding moves to line 2 and is still baselined.
     other = json.loads((EXAMPLES / "regimens" / "ILD301-clean.json").read_text())
     stream.write_text(json.dumps(other) + "\n" + json.dumps(json.loads(good)) + "\n")
@@ -264,15 +265,39 @@ def test_an_unknown_co_medication_name_may_be_baselined(tmp_path):
 def test_a_file_named_like_a_json_lines_line_is_keyed_by_its_own_name():
     # A whole document in a file named "x.jsonl:3" was keyed as the document of its id in x.jsonl,
     # so a baseline entry of either covered the other's findings.
-    from orderlint.baseline import _key
+    import os
+
+    from orderlint.baseline import _source_key
     from orderlint.findings import Finding, Result
     from orderlint.reader import line_source
 
     f = Finding(code="ILD301", name="pcp-prophylaxis-missing", severity="error", message="m", order="cyc", pointer="/orders/0/drug")
-    whole = _key(Result(source="x.jsonl:3", id="pt-1", findings=[f]), f)
-    line = _key(Result(source=line_source("x.jsonl", 3), id="pt-1", findings=[f]), f)
-    assert whole[0] == "x.jsonl:3#pt-1"
-    assert line[0] == "x.jsonl#pt-1"
+    whole = _source_key(Result(source="x.jsonl:3", id="pt-1", findings=[f]), os.getcwd())
+    line = _source_key(Result(source=line_source("x.jsonl", 3), id="pt-1", findings=[f]), os.getcwd())
+    assert whole == "x.jsonl:3#pt-1"
+    assert line == "x.jsonl#pt-1"
+
+
+def test_entries_name_files_from_the_baseline_s_folder_not_the_working_one(tmp_path, monkeypatch):
+    # Named from the working folder, site-a/protocols/cyc.yaml run from site-a and site-b's own
+    # cyc.yaml run from site-b were both `protocols/cyc.yaml`: site-a's entry covered site-b's
+    # ILD301, a protocol never recorded, and the run passed.
+    doc = json.loads((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+    for site in ("site-a", "site-b"):
+        (tmp_path / site / "protocols").mkdir(parents=True)
+        (tmp_path / site / "protocols" / "cyc.json").write_text(json.dumps(doc))
+    base = tmp_path / ".orderlint-baseline.json"
+    monkeypatch.chdir(tmp_path / "site-a")
+    assert run_cli("check", "protocols", "--write-baseline", str(base)).exit_code == 0
+    (entry,) = json.loads(base.read_text())["entries"]
+    assert entry["source"] == f"site-a/protocols/cyc.json#{doc['id']}"
+    assert run_cli("check", "protocols", "--baseline", str(base)).exit_code == 0
+    monkeypatch.chdir(tmp_path / "site-b")
+    r = run_cli("check", "protocols", "--baseline", str(base))
+    assert r.exit_code == 1 and "ILD301" in r.stdout
+    # The same file run from anywhere is the same entry.
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("check", "site-a/protocols/cyc.json", "--baseline", str(base)).exit_code == 0
 
 
 def test_a_file_replaced_by_another_patients_document_keeps_no_entry(tmp_path):
