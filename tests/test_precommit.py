@@ -18,10 +18,19 @@ PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).with_name("p
 
 
 def test_hook_definition_matches_the_interface():
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook, lines = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     # --force-exclude in the entry, not in args: a user's `args:` replaces the hook's args.
     assert hook["id"] == "orderlint" and hook["entry"] == "orderlint check --force-exclude" and hook["language"] == "python"
     assert hook["types_or"] == ["json", "yaml"]
+    # JSON Lines have no pre-commit file type (identify tags .jsonl and .ndjson with none of json or
+    # yaml), so the orderlint hook never saw them: a second hook takes them by name.
+    assert lines["id"] == "orderlint-jsonl" and lines["entry"] == hook["entry"] and lines["language"] == "python"
+    assert "types_or" not in lines and "types" not in lines
+    import re
+
+    taken = re.compile(lines["files"])
+    assert all(taken.search(n) for n in ("a.jsonl", "b/c.ndjson")) and not any(
+        taken.search(n) for n in ("a.json", "a.yaml", "a.jsonl.bak"))
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +64,31 @@ def _digest(repo: Path) -> dict:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in repo.iterdir() if p.is_file()}
 
 
-def _try_repo(repo: Path, hook_source: Path):
+def _try_repo(repo: Path, hook_source: Path, hook: str = "orderlint"):
     env = dict(os.environ)
     env["PRE_COMMIT_HOME"] = str(repo.parent / "pc-cache")
     env.pop("ORDERLINT_NO_CONFIG", None)
-    return subprocess.run([PRE_COMMIT, "try-repo", str(hook_source), "orderlint", "--all-files"],
+    return subprocess.run([PRE_COMMIT, "try-repo", str(hook_source), hook, "--all-files"],
                           cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.mark.slow
+def test_the_json_lines_hook_lints_jsonl_and_ndjson_files(tmp_path, hook_source):
+    import json
+
+    unsafe = json.dumps(json.loads((EXAMPLES / "regimens" / "ILD202-fires.json").read_text())) + "\n"
+    clean = json.dumps(json.loads((EXAMPLES / "regimens" / "ILD202-clean.json").read_text())) + "\n"
+    for name in ("orders.jsonl", "orders.ndjson"):
+        repo = _repo_with(tmp_path / name, {}, {name: unsafe, "cyc.yaml": clean.replace("\n", "")})
+        # The orderlint hook does not take the file (no JSON or YAML type) ...
+        assert "ILD202" not in _try_repo(repo, hook_source).stdout
+        # ... the JSON Lines hook does.
+        r = _try_repo(repo, hook_source, "orderlint-jsonl")
+        assert r.returncode == 1 and "ILD202" in r.stdout, r.stdout + r.stderr
+        (repo / name).write_text(clean)
+        subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+        r = _try_repo(repo, hook_source, "orderlint-jsonl")
+        assert r.returncode == 0, r.stdout + r.stderr
 
 
 @pytest.mark.slow
