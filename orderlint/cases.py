@@ -219,17 +219,17 @@ def run_case(case: Case, linter: Optional["Linter"] = None, *, entry_points: boo
 
     lt = linter if linter is not None and case.config is None else _linter_for(case.config, entry_points, plugins)
     doc = read_bytes(case.document.encode("utf-8"), str(case), None)
-    # A case is run on its document's date: what it expects never changes with the day it runs
-    # (a waiver's `expires` is judged by the later of as_of and the run's date).
+    # A case is run on its document's date, today included: what it expects never changes with the
+    # day it runs (a waiver's `expires` is judged by the latest of as_of, the run's date and today).
     written = doc.data.get("as_of") if isinstance(doc.data, dict) and lt.settings.as_of is None else None
     day = written if isinstance(written, _dt.date) else _calendar_date(written)
-    saved = lt._as_of
+    saved = lt._as_of, lt._today
     if day is not None:
-        lt._as_of = day
+        lt._as_of = lt._today = day
     try:
         results = dispatch(doc, lt)
     finally:
-        lt._as_of = saved
+        lt._as_of, lt._today = saved
     if len(results) != 1:
         raise CaseError(f"{_where(case.path, case.name)}: the document gives {len(results)} results; a case is one document")
     result: Result = results[0]

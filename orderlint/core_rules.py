@@ -95,8 +95,9 @@ OL005 = rule(
         "suppresses nothing, so its findings stay active."
     ),
     fix="Give the waiver a known `rule`, a `reason` of at least 10 characters, `approved_by`, and a future `expires`.",
-    notes=("A waiver has expired once its `expires` date is before the document's `as_of` or the run's date "
-           "(`--as-of`, else today): `expires` is a date in the world, and as_of only places look-back windows. "
+    notes=("A waiver has expired once its `expires` date is before the document's `as_of`, the run's date "
+           "(`--as-of`) or today: `expires` is a date in the world, and as_of and `--as-of` only place look-back "
+           "windows (a rule case is a replay on its document's date). "
            "OL000, OL001, OL005 and OL006 cannot be waived, nor a likely misspelling of a checked drug (OL002's "
            "error tier), whose order is not checked at all; OL002 and OL003 otherwise only for a named order."),
 )(_engine)

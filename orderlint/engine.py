@@ -267,6 +267,15 @@ class Linter:
         service sets it per request). A document's as_of replaces it for look-back windows only."""
         return self._as_of
 
+    @property
+    def today(self) -> _dt.date:
+        """Today's date, which no setting moves back: a waiver has lapsed once it is past its
+        `expires`, whatever date the run is pinned to. Only a rule case (orderlint.cases, a replay on
+        its document's date, so that what it expects never changes with the day) sets _today."""
+        return self._today or _dt.date.today()
+
+    _today: Optional[_dt.date] = None
+
     # ------------------------------------------------------------------ loading
     def _load(self, use_entry_points: bool, extra: list[Any]) -> None:
         import pluggy

@@ -63,11 +63,17 @@ def apply_waivers(linter: Linter, reg: Regimen, findings: list[Finding], doc: Do
             expires = calendar_date(w.expires)
             if expires is None:
                 problems.append((f"has `expires` {w.expires!r}, which is not a calendar date YYYY-MM-DD", base + "/expires"))
-            elif expires < reg.as_of or expires < linter.evaluation_date:
+            elif expires < reg.as_of or expires < linter.evaluation_date or expires < linter.today:
                 # `expires` is a date in the world (regimen-format.md: "after it the waiver no longer
-                # applies"); as_of only places look-back windows. Judged by the document's as_of alone,
-                # a waiver lapsed months ago still waived, and whoever wrote as_of kept it alive.
-                later = f" (the run's date is {linter.evaluation_date})" if reg.as_of <= expires else ""
+                # applies"); as_of and --as-of only place look-back windows. Judged by the document's
+                # as_of alone, a waiver lapsed months ago still waived, and whoever wrote as_of kept it
+                # alive; judged by --as-of, a run pinned to an old date (a replay, a CI job) did too.
+                if reg.as_of > expires:
+                    later = ""
+                elif linter.evaluation_date > expires:
+                    later = f" (the run's date is {linter.evaluation_date})"
+                else:
+                    later = f" (today is {linter.today})"
                 problems.append((f"expired on {w.expires}{later}", base + "/expires"))
         if problems:
             if "OL005" in linter.enabled:

@@ -218,6 +218,9 @@ def test_the_default_linter_judges_each_call_as_of_that_day(monkeypatch):
                         "approved_by": "Dr A", "expires": "2026-06-01"}]}
     fake = type("dt", (), {"date": Day, "datetime": real_dt.datetime, "timedelta": real_dt.timedelta})
     monkeypatch.setattr(api, "_dt", fake)
+    import orderlint.engine as engine
+
+    monkeypatch.setattr(engine, "_dt", fake)  # a waiver expires by today's date too (Linter.today)
     api._default_linter.cache_clear()
     waived = [f for f in orderlint.lint(doc).findings if f.code == "ILD501"]
     assert waived and waived[0].suppressed is not None

@@ -292,12 +292,21 @@ def test_a_waiver_expires_on_the_run_s_date_too_not_only_the_document_s_as_of():
 
     import orderlint
 
-    doc = with_waiver(ild102_doc(), "ILD102", expires="2026-06-01")
+    today = datetime.date.today()
+    ends = today + datetime.timedelta(days=30)
+    doc = with_waiver(ild102_doc(), "ILD102", expires=ends.isoformat())
     doc["as_of"] = "2026-03-02"
-    assert of(orderlint.lint(doc, as_of=datetime.date(2026, 5, 1)), "ILD102")[0].suppressed is not None
-    result = orderlint.lint(doc, as_of=datetime.date(2026, 12, 1))
+    assert of(orderlint.lint(doc, as_of=today), "ILD102")[0].suppressed is not None
+    later = ends + datetime.timedelta(days=1)
+    result = orderlint.lint(doc, as_of=later)
     f = _ol005(result)
-    assert "expired on 2026-06-01 (the run's date is 2026-12-01)" in f.message
+    assert f"expired on {ends} (the run's date is {later})" in f.message
+    assert of(result, "ILD102")[0].suppressed is None
+    # A run date before today (--as-of pinned by a CI job, a replay) does not keep alive a waiver
+    # that has lapsed by today: --as-of places look-back windows only.
+    doc["waivers"][0]["expires"] = (today - datetime.timedelta(days=1)).isoformat()
+    result = orderlint.lint(doc, as_of=datetime.date(2026, 3, 2))
+    assert f"(today is {today})" in _ol005(result).message
     assert of(result, "ILD102")[0].suppressed is None
     # Without a run date the run's date is today: a waiver that expired in 2001 never applies.
     doc["waivers"][0]["expires"] = "2001-01-01"

@@ -401,8 +401,12 @@ def test_waiver_reason_of_exactly_10_characters_is_valid():
     none_of(result, "OL005")
 
 
-def test_waiver_expiring_on_as_of_still_applies():
-    result = lint(with_waiver(ild102_doc(), "ILD102", expires=AS_OF))
+def test_waiver_expiring_today_still_applies():
+    # `expires` is the last day it applies: the run's date, the document's as_of and today are all
+    # on or before it (here today, the latest of the three).
+    import datetime
+
+    result = lint(with_waiver(ild102_doc(), "ILD102", expires=datetime.date.today().isoformat()))
     assert of(result, "ILD102")[0].suppressed is not None
     none_of(result, "OL005")
 
