@@ -294,8 +294,13 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
             stream = sys.stdin.buffer
             try:
                 if jsonl_stdin:
+                    lines = 0
                     for src, lineno, raw in iter_jsonl_lines(stream, "<stdin>"):
+                        lines += 1
                         yield ("line", src, lineno, raw)
+                    if not lines:  # as an empty JSON Lines file: said, never a stream that adds nothing
+                        err = ParseError("standard input holds no document (it is empty or blank)", "", 1, 1)
+                        yield ("document", Document(source="<stdin>", error=err))
                 else:
                     yield ("bytes", "<stdin>", read_stream(stream))
             except OSError as e:  # EIO, a closed descriptor: said so, never an internal error

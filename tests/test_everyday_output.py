@@ -474,3 +474,14 @@ def test_a_broken_link_in_a_walked_folder_is_said_whatever_its_name(tmp_path):
     # A hidden one, or one the site excludes, is not read and not said.
     os.rename(top / "shared", top / ".shared")
     assert run_cli("check", str(top)).exit_code == 0
+
+
+@pytest.mark.parametrize("stdin", ["", "\n  \n"])
+def test_an_empty_json_lines_stream_on_standard_input_is_ol001_beside_other_inputs(stdin):
+    # As an empty .jsonl file is: beside another file it added nothing, and the run passed.
+    from conftest import EXAMPLES, run_cli
+
+    r = run_cli("check", "--jsonl", "-", str(EXAMPLES / "regimens" / "ILD101-clean.json"), input=stdin)
+    assert r.exit_code == 1 and "standard input holds no document" in r.stdout, r.stdout + r.stderr
+    r = run_cli("check", "--jsonl", input=stdin)
+    assert r.exit_code == 1 and "standard input holds no document" in r.stdout
