@@ -265,6 +265,21 @@ class BaselineWriter:
             if amounts:
                 row["amounts"] = [int(x) if x.is_integer() and abs(x) < 2**53 else x for x in amounts]
             rows.append(row)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump({"orderlint-baseline": FORMAT, "entries": rows}, f, indent=2)
-            f.write("\n")
+        text = json.dumps({"orderlint-baseline": FORMAT, "entries": rows}, indent=2) + "\n"
+        if os.path.exists(path) and not os.path.isfile(path):  # a device, a pipe: written as it is
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return
+        # Whole or not at all: a baseline cut short by a full disk was read back as a malformed file
+        # at best, or as one that records fewer findings than the last run's.
+        tmp = os.path.join(os.path.dirname(os.path.abspath(path)), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise

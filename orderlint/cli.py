@@ -699,7 +699,10 @@ def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder
                   exit_zero: bool, selection: Optional["Selection"] = None) -> None:
     left_out = 0
     if recorder is not None:
-        recorder.write(write_baseline)
+        try:
+            recorder.write(write_baseline)
+        except OSError as e:  # a full disk, a folder that cannot be written: one line, exit 2
+            raise OutputError(str(write_baseline), e) from None
         click.echo(f"orderlint: wrote {recorder.count:,} finding(s) to {write_baseline}", err=True)
         left_out = recorder.left_out
         if left_out:

@@ -407,3 +407,36 @@ def test_writing_a_baseline_of_recordable_findings_exits_0(tmp_path):
     assert r.exit_code == 0 and "cannot be recorded" not in r.stderr
     assert run_cli("check", str(EXAMPLES / "regimens" / "ILD301-fires.json"), "--write-baseline", str(base),
                    "--exit-zero").exit_code == 0
+
+
+def test_a_baseline_that_cannot_be_written_is_one_line_and_exit_2(tmp_path):
+    # It was "internal error: PermissionError ..." with the hint to set ORDERLINT_DEBUG.
+    import os
+
+    target = tmp_path / "gone" / "b.json"
+    r = run_cli("check", str(EXAMPLES / "regimens" / "ILD202-fires.json"), "--write-baseline", str(target))
+    assert r.exit_code == 2 and f"cannot write {target}: No such file or directory" in r.stderr, r.stderr
+    assert "internal error" not in r.stderr
+    if os.path.exists("/dev/full"):
+        r = run_cli("check", str(EXAMPLES / "regimens" / "ILD202-fires.json"), "--write-baseline", "/dev/full")
+        assert r.exit_code == 2 and "cannot write /dev/full: No space left on device" in r.stderr, r.stderr
+
+
+def test_a_baseline_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    # Written in place, a write that failed half-way left a baseline cut short.
+    import json as _json
+
+    import orderlint.baseline as baseline
+
+    base = tmp_path / "b.json"
+    assert run_cli("check", str(EXAMPLES / "regimens" / "ILD202-fires.json"), "--write-baseline", str(base)).exit_code == 0
+    before = base.read_bytes()
+
+    def fail(*a, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(baseline.os, "replace", lambda *a: fail())
+    r = run_cli("check", str(EXAMPLES / "regimens" / "ILD301-fires.json"), "--write-baseline", str(base))
+    assert r.exit_code == 2 and "No space left on device" in r.stderr
+    assert base.read_bytes() == before and _json.loads(before)
+    assert [p.name for p in tmp_path.iterdir()] == ["b.json"]  # no temporary file left
