@@ -349,6 +349,11 @@ def check(paths, fmt, output, jsonl_stdin, input_format, fhir_strict, select, ig
     """
     from orderlint.parallel import resolve_jobs
 
+    for option, value in (("--output", output), ("--baseline", baseline), ("--write-baseline", write_baseline)):
+        if value is not None and not value.strip():
+            # "" is no file (a CI variable that is not set): read as "none given", the report went to
+            # standard output and the baseline was not used or not written, without a word.
+            raise click.UsageError(f"{option} is empty: name a file, or leave the option out")
     n_jobs = resolve_jobs(jobs)
     report_file: Optional[_ReportFile] = None
     if output:

@@ -485,3 +485,14 @@ def test_an_empty_json_lines_stream_on_standard_input_is_ol001_beside_other_inpu
     assert r.exit_code == 1 and "standard input holds no document" in r.stdout, r.stdout + r.stderr
     r = run_cli("check", "--jsonl", input=stdin)
     assert r.exit_code == 1 and "standard input holds no document" in r.stdout
+
+
+@pytest.mark.parametrize("option", ["--output", "--baseline", "--write-baseline"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_file_name_is_a_usage_error(option, value):
+    # A CI variable that is not set: the report went to standard output, or the baseline was not
+    # used or not written, without a word (--config "" was already an error).
+    from conftest import EXAMPLES, run_cli
+
+    r = run_cli("check", str(EXAMPLES / "regimens" / "ILD101-clean.json"), option, value)
+    assert r.exit_code == 2 and f"{option} is empty" in r.stderr, r.stderr
