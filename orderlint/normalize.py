@@ -1522,14 +1522,25 @@ def normalize(
             _decide(o, drug, od, plan, weight, bsa, unverifiable, res.route if res is not None else vocab.resolve(od.drug).route,
                     needs)
             route = o.route
-            if route is not None and route not in SYSTEMIC_ROUTES and drug.pe_factor is None and not drug.tags.isdisjoint(checked) \
+            if route is not None and route not in SYSTEMIC_ROUTES and not drug.tags.isdisjoint(checked) \
                     and route not in vocab.product_routes(drug.name):
-                # A route no product of the drug has (mycophenolate 3000 mg bid 'topical'): read as not
-                # systemic, no rule checked it and the order passed. (Glucocorticoids, with their many
-                # local forms, are left to the route as given.)
-                unverifiable.setdefault(i, []).append((
-                    f"route {od.route!r} is not a route {drug.name} is given by (no {route} product of it is known), "
-                    "so no rule checks it as ordered", "/route"))
+                if drug.pe_factor is None:
+                    # A route no product of the drug has (mycophenolate 3000 mg bid 'topical'): read as
+                    # not systemic, no rule checked it and the order passed.
+                    unverifiable.setdefault(i, []).append((
+                        f"route {od.route!r} is not a route {drug.name} is given by (no {route} product of it is "
+                        "known), so no rule checks it as ordered", "/route"))
+                else:
+                    # Glucocorticoids have many local forms the vocabulary does not list (creams, drops),
+                    # ordered in applications or drops; a dose in mg by a route no known product has is a
+                    # systemic dose misrouted (methylprednisolone 1 g 'topical', Medrol 16 mg 'inhaled'):
+                    # read as local, no glucocorticoid rule checked it and the order passed.
+                    mg = _amount(o, "mg", "day", weight, bsa)[0]
+                    if mg is not None and mg > 0:
+                        unverifiable.setdefault(i, []).append((
+                            f"route {od.route!r} is not a route {drug.name} is given by (no {route} product of it is "
+                            f"known), and {_num(mg)} mg/day is a systemic dose, so no glucocorticoid rule checks it "
+                            "as ordered", "/route"))
             active.append(o)
             if status != "new":
                 all_new = False

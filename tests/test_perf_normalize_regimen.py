@@ -505,11 +505,19 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
         o = _order_reference(i, od, drug, vocab)
         if drug is not None and o.active:
             _decide_reference(o, drug, od, plan, weight, bsa, out, vocab.resolve(od.drug).route)
-            if (o.route is not None and o.route not in N.SYSTEMIC_ROUTES and drug.pe_factor is None
+            if (o.route is not None and o.route not in N.SYSTEMIC_ROUTES
                     and drug.tags & plan.checked and o.route not in vocab.product_routes(drug.name)):
-                out.setdefault(i, []).append((
-                    f"route {od.route!r} is not a route {drug.name} is given by (no {o.route} product of it is known), "
-                    "so no rule checks it as ordered", "/route"))
+                if drug.pe_factor is None:
+                    out.setdefault(i, []).append((
+                        f"route {od.route!r} is not a route {drug.name} is given by (no {o.route} product of it is known), "
+                        "so no rule checks it as ordered", "/route"))
+                else:  # a glucocorticoid: only a dose in mg by that route
+                    mg = N._amount(o, "mg", "day", weight, bsa)[0]
+                    if mg is not None and mg > 0:
+                        out.setdefault(i, []).append((
+                            f"route {od.route!r} is not a route {drug.name} is given by (no {o.route} product of it is "
+                            f"known), and {N._num(mg)} mg/day is a systemic dose, so no glucocorticoid rule checks it "
+                            "as ordered", "/route"))
         orders.append(o)
     # An active order starting after as_of is new unless an active order of its drug started by as_of.
     later = [o for o in orders if o.drug is not None and o.status == "active"
