@@ -670,6 +670,51 @@ def ref_ild503(reg, opts):
         if problems:
             at = f"{o.pointer}/doses" if o.doses is not None else f"{o.pointer}/duration"
             yield Hit(f"{o.describe()} course is too long: " + "; ".join(problems), at, o.index, render(FIX_503, opts))
+    # Chains (rules.md ILD503 with Course length): orders whose courses overlap or touch, joined
+    # pairwise until nothing changes, judged as one course: its days and its IV administrations.
+    judged = [o for o in reg.active("cyclophosphamide") if o.course_known]
+    span = {o.index: reg.course_span(o) for o in judged}
+    group = {o.index: {o.index} for o in judged}
+    changed = True
+    while changed:
+        changed = False
+        for a in judged:
+            for b in judged:
+                (af, al), (bf, bl) = span[a.index], span[b.index]
+                if group[a.index] is not group[b.index] and af <= bl and bf <= al:
+                    merged = group[a.index] | group[b.index]
+                    for i in merged:
+                        group[i] = merged
+                    changed = True
+    by_index = {o.index: o for o in judged}
+    limit, most = opts["max-course-days"], opts["iv-max-administrations"]
+
+    def alone_too_long(o):
+        return o.course_days is None or o.course_days > limit or (
+            o.route == "iv" and o.administrations is not None and o.administrations > most)
+
+    for g in sorted({id(g): g for g in group.values() if len(g) > 1}.values(), key=lambda g: min((span[i][0], i) for i in g)):
+        members = sorted(g, key=lambda i: (span[i][0], i))
+        if all(alone_too_long(by_index[i]) for i in members):
+            continue
+        first, last = min(span[i][0] for i in g), max(span[i][1] for i in g)
+        given = sum(by_index[i].administrations for i in g
+                    if by_index[i].route == "iv" and by_index[i].administrations is not None)
+        problems = ([f"{given} IV administrations > {most}"] if given > most else []) + (
+            (["open-ended"] if last == math.inf else [f"{fmt(last - first)} days > {fmt(limit)}"]) if last - first > limit else [])
+        if not problems:
+            continue
+        top = by_index[min(i for i in g if span[i][1] == last)]
+
+        def words(i):
+            f, l = span[i]
+            since = reg.day_after(f)
+            return f"from {since}, open-ended" if l == math.inf else f"from {since}, {fmt(l - f)} days"
+
+        names = " + ".join(f"order {by_index[i].ref!r} {by_index[i].describe()} ({words(i)})" for i in members)
+        at = f"{top.pointer}/frequency" if top.course_days is None else (f"{top.pointer}/doses" if top.doses is not None else f"{top.pointer}/duration")
+        yield Hit(f"{names} follow one another without a gap: one cyclophosphamide course, too long: " + "; ".join(problems),
+                  at, top.index, render(FIX_503, opts), tuple(sorted(i for i in g if i != top.index)))
 
 
 #: Every check whose code was changed, by rule code. The other checks are unchanged.
@@ -915,3 +960,40 @@ def test_ild203_chains_give_the_hits_of_their_plain_version() -> None:
         assert fast == _hits(ref_ild203, reg, opts), reg.doc
         chains += sum("follow one another" in h.message for h in fast if isinstance(h, Hit))
     assert chains > 50  # the documents exercise the chains, not only single orders
+
+
+def _cyclophosphamide_chain_document(rng: random.Random) -> dict:
+    """Cyclophosphamide orders that may follow one another (ILD503 chains): IV every 4 weeks by
+    doses, by mouth by duration, now and then open-ended, with starts that touch, overlap or leave a gap."""
+    orders = []
+    day = rng.randint(-200, 10)
+    for i in range(rng.randint(1, 4)):
+        o: dict = {"id": f"c{i}", "drug": "cyclophosphamide", "status": rng.choice(["new", "active"])}
+        if rng.random() < 0.6:
+            n = rng.randint(1, 7)
+            o.update(dose=600, unit="mg/m2", route="iv", frequency="q4w", doses=n)
+            length = 28 * n
+        else:
+            length = rng.choice([30, 60, 90, 120, 150, 181])
+            o.update(dose=100, unit="mg", route="oral", frequency="daily")
+            if rng.random() < 0.9:
+                o["duration"] = {"value": length, "unit": "d"}
+        o["start"] = (AS_OF + dt.timedelta(days=day)).isoformat()
+        orders.append(o)
+        day += rng.choice([length, length, length + 1, length - 10, 0, 300])
+    return {"id": "cyc-chain", "kind": "patient", "as_of": AS_OF.isoformat(), "indication": {"condition": "ssc-ild"},
+            "patient": {"sex": "male", "age_years": 50, "weight_kg": 80, "height_cm": 180}, "orders": orders}
+
+
+def test_ild503_chains_give_the_hits_of_their_plain_version() -> None:
+    # Cyclophosphamide orders that follow one another without a gap are one course: 6 + 6 IV doses
+    # passed one order at a time.
+    linter = Linter()
+    rng = random.Random(503)
+    opts = linter._frozen_options["ILD503"]
+    chains = 0
+    for reg in _regimens(linter, [_cyclophosphamide_chain_document(rng) for _ in range(1500)]):
+        fast = _hits(linter.by_code["ILD503"].check, reg, opts)
+        assert fast == _hits(ref_ild503, reg, opts), reg.doc
+        chains += sum("follow one another" in h.message for h in fast if isinstance(h, Hit))
+    assert chains > 50, chains  # the documents exercise the chains, not only single orders

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+import math
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from orderlint.rules import Option, Source, setting
 
@@ -83,3 +84,25 @@ def is_pulse(reg: "Regimen", o: "Order") -> bool:
 
 def fmt(x: float) -> str:
     return f"{round(x, 2):g}"
+
+
+def course_chains(reg: "Regimen", orders: "Sequence[Order]") -> "list[list[tuple[float, float, Order]]]":
+    """The orders in runs whose courses (Regimen.course_span, from their starts) overlap or follow
+    each other without a day between: one course, as the steps of one taper are (ILD203, ILD503).
+    Each run is (first day, day after its course, order) in order of their first days."""
+    runs: "list[list[tuple[float, float, Order]]]" = []
+    end = -math.inf
+    for first, last, o in sorted(((*reg.course_span(o), o) for o in orders), key=lambda x: (x[0], x[2].index)):
+        if not runs or first > end:  # a day after every course so far has ended: a new chain
+            runs.append([])
+            end = last
+        else:
+            end = max(end, last)
+        runs[-1].append((first, last, o))
+    return runs
+
+
+def span_words(reg: "Regimen", first: float, last: float) -> str:
+    """An order's course in words for a chain's message: 'from 2026-03-02, 84 days'."""
+    since = reg.day_after(first)
+    return f"from {since}, open-ended" if last == math.inf else f"from {since}, {fmt(last - first)} days"

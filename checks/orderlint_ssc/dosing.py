@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional, Seque
 
 from orderlint.normalize import starts_within
 from orderlint.rules import Hit, Need, Option, Options, render, rule
-from orderlint_ssc.common import CONDITION, SEED, SEED_URL, SYSTEMIC_ROUTES, fmt, src
+from orderlint_ssc.common import CONDITION, SEED, SEED_URL, SYSTEMIC_ROUTES, course_chains, fmt, span_words, src
 
 if TYPE_CHECKING:
     from orderlint.normalize import Order, Regimen
@@ -675,11 +675,13 @@ FIX_503 = "Give at most {iv-max-administrations} doses (IV every 4 weeks) or a d
             maximum=365,
         ),
     },
-    notes="The seed's limit is 6 months (180 days), which matches IV induction (RECITAL). The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; a site following SLS can set max-course-days = 365.",
+    notes="The seed's limit is 6 months (180 days), which matches IV induction (RECITAL). The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; a site following SLS can set max-course-days = 365. Orders whose courses overlap or follow each other without a day between (from their starts, by any route) are one course, judged by its length and its IV administrations together; one finding names them.",
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
 )
 def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[Hit]:
+    judged: list["Order"] = []  # orders whose course is known: chained below
+    over: set[int] = set()  # orders already found too long alone
     for o in reg.active("cyclophosphamide"):
         if not o.course_known:
             # Its length cannot be computed (doses at an unknown frequency; OL003 says why): read as
@@ -691,7 +693,9 @@ def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[
             yield Hit(f"{o.describe()} course is too long: {why}", f"{o.pointer}/doses" if o.doses is not None
                       else f"{o.pointer}/duration", o.index, render(FIX_503, opts))
             continue
+        judged.append(o)
         if o.course_days is None:  # the course limit applies by any route; only the IV count is IV-only
+            over.add(o.index)
             yield Hit(
                 f"{o.describe()} has an open-ended course; give doses or a duration of at most {fmt(opts['max-course-days'])} days",
                 f"{o.pointer}/frequency", o.index, render(FIX_503, opts),
@@ -703,8 +707,40 @@ def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[
         if o.course_days > opts["max-course-days"]:
             problems.append(f"{fmt(o.course_days)} days > {fmt(opts['max-course-days'])}")
         if problems:
-            at = f"{o.pointer}/doses" if o.doses is not None else f"{o.pointer}/duration"
-            yield Hit(f"{o.describe()} course is too long: " + "; ".join(problems), at, o.index, render(FIX_503, opts))
+            over.add(o.index)
+            yield Hit(f"{o.describe()} course is too long: " + "; ".join(problems), _course_at(o), o.index, render(FIX_503, opts))
+    if len(judged) > 1:
+        yield from _chained_cyclophosphamide(reg, opts, judged, over)
+
+
+def _course_at(o: "Order") -> str:
+    if o.course_days is None:
+        return f"{o.pointer}/frequency"
+    return f"{o.pointer}/doses" if o.doses is not None else f"{o.pointer}/duration"
+
+
+def _chained_cyclophosphamide(reg: "Regimen", opts: Options, judged: list["Order"], over: set[int]) -> Iterator[Hit]:
+    """ILD503 over cyclophosphamide orders that follow one another without a gap: one course (6 IV
+    doses every 4 weeks, then 6 more, are 12 administrations over 44 weeks; judged one order at a
+    time, each passed). One finding per chain that exceeds, at the order that carries it furthest,
+    naming the others (Hit.also); a chain whose orders each exceed alone adds nothing to their findings."""
+    limit, most = opts["max-course-days"], opts["iv-max-administrations"]
+    for run in course_chains(reg, judged):
+        if len(run) < 2 or all(o.index in over for _, _, o in run):
+            continue
+        start, stop = run[0][0], max(last for _, last, _ in run)
+        given = sum(o.administrations for _, _, o in run if o.route == "iv" and o.administrations is not None)
+        problems = []
+        if given > most:
+            problems.append(f"{given} IV administrations > {most}")
+        if stop - start > limit:
+            problems.append("open-ended" if stop == math.inf else f"{fmt(stop - start)} days > {fmt(limit)}")
+        if not problems:
+            continue
+        top = min((o for _, last, o in run if last == stop), key=lambda o: o.index)
+        names = " + ".join(f"order {o.ref!r} {o.describe()} ({span_words(reg, first, last)})" for first, last, o in run)
+        yield Hit(f"{names} follow one another without a gap: one cyclophosphamide course, too long: " + "; ".join(problems),
+                  _course_at(top), top.index, render(FIX_503, opts), tuple(sorted(o.index for _, _, o in run if o is not top)))
 
 
 RULES = [dose_above_maximum, dose_below_range, cyclophosphamide_course_too_long]

@@ -23,9 +23,11 @@ from orderlint_ssc.common import (
     PULSE_MIN_PE,
     SEED,
     SEED_URL,
+    course_chains,
     fmt,
     premedication,
     pulse_threshold,
+    span_words,
     src,
 )
 
@@ -223,16 +225,7 @@ def _chained_courses(reg: "Regimen", opts: Options, judged: list["Order"], over:
     a waiver of one does not cover the others); a chain of orders that each exceed alone adds nothing
     to their own findings."""
     limit = opts["max-course-days"]
-    runs: list[list[tuple[float, float, "Order"]]] = []
-    end = -math.inf
-    for first, last, o in sorted(((*reg.course_span(o), o) for o in judged), key=lambda x: (x[0], x[2].index)):
-        if not runs or first > end:  # a day after every course so far has ended: a new chain
-            runs.append([])
-            end = last
-        else:
-            end = max(end, last)
-        runs[-1].append((first, last, o))
-    for run in runs:
+    for run in course_chains(reg, judged):
         if len(run) < 2 or all(o.index in over for _, _, o in run):
             continue
         start, stop = run[0][0], max(last for _, last, _ in run)
@@ -241,7 +234,7 @@ def _chained_courses(reg: "Regimen", opts: Options, judged: list["Order"], over:
             continue
         # Reported at the order that carries the course furthest (the first of those that end last).
         top = min((o for _, last, o in run if last == stop), key=lambda o: o.index)
-        names = " + ".join(f"order {o.ref!r} {o.describe()} ({_span_words(reg, first, last)})" for first, last, o in run)
+        names = " + ".join(f"order {o.ref!r} {o.describe()} ({span_words(reg, first, last)})" for first, last, o in run)
         length = "an open-ended course" if days == math.inf else f"{fmt(days)} days, over {fmt(limit)} days"
         yield Hit(
             f"{names} follow one another without a gap: one course of {length}, at ILD progression "
@@ -249,11 +242,6 @@ def _chained_courses(reg: "Regimen", opts: Options, judged: list["Order"], over:
             f"{top.pointer}/frequency" if top.course_days is None else _course_pointer(top), top.index,
             render(FIX_203, opts), tuple(sorted(o.index for _, _, o in run if o is not top)),
         )
-
-
-def _span_words(reg: "Regimen", first: float, last: float) -> str:
-    since = reg.day_after(first)
-    return f"from {since}, open-ended" if last == math.inf else f"from {since}, {fmt(last - first)} days"
 
 
 def _pulses(reg: "Regimen") -> list[tuple["Order", float]]:
