@@ -692,9 +692,12 @@ def test_empty_stdin(tmp_path):
     r = orderlint_run("check", "-", input=b"")
     assert_outcome(r, 1)
     ol001(r)
+    # An empty JSON Lines stream is OL001 as an empty .jsonl file is (beside other inputs it added
+    # nothing without a word; alone it was "no regimen documents", exit 2).
     r = orderlint_run("check", "-", "--jsonl", input=b"")
-    assert_outcome(r, 2)  # no document at all
-    assert "no regimen documents" in r.err
+    assert_outcome(r, 1)
+    ol001(r)
+    assert "standard input holds no document" in r.out
 
 
 # ----------------------------------------------------------------------------- JSON Lines
