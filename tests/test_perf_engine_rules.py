@@ -121,6 +121,26 @@ def ref_ild202(reg, opts):
                       render(FIX_202, opts), tuple(o.index for o, _ in group if o is not top))
 
 
+def _ref_chains(reg, judged):
+    """(course span by order index, the chains of two or more orders in order of their first days):
+    orders whose courses overlap or touch, joined pairwise until nothing changes (ILD203, ILD503)."""
+    span = {o.index: reg.course_span(o) for o in judged}
+    group = {o.index: {o.index} for o in judged}
+    changed = True
+    while changed:
+        changed = False
+        for a in judged:
+            for b in judged:
+                (af, al), (bf, bl) = span[a.index], span[b.index]
+                if group[a.index] is not group[b.index] and af <= bl and bf <= al:
+                    merged = group[a.index] | group[b.index]
+                    for i in merged:
+                        group[i] = merged
+                    changed = True
+    chains = {id(g): g for g in group.values() if len(g) > 1}.values()
+    return span, sorted(chains, key=lambda g: min((span[i][0], i) for i in g))
+
+
 def ref_ild203(reg, opts):
     if reg.phase != "progression" and not any(d.is_a("systemic-glucocorticoid") for d in reg.progressed_on):
         return
@@ -140,22 +160,9 @@ def ref_ild203(reg, opts):
     # Chains (rules.md ILD203 with Course length): orders whose courses overlap or touch, joined
     # pairwise until nothing changes, judged from their first day to the end of the last course.
     judged = [o for o, _ in _ref_non_pulse(reg, reg.active()) if o.for_ild and o.course_known]
-    span = {o.index: reg.course_span(o) for o in judged}
-    group = {o.index: {o.index} for o in judged}
-    changed = True
-    while changed:
-        changed = False
-        for a in judged:
-            for b in judged:
-                (af, al), (bf, bl) = span[a.index], span[b.index]
-                if group[a.index] is not group[b.index] and af <= bl and bf <= al:
-                    merged = group[a.index] | group[b.index]
-                    for i in merged:
-                        group[i] = merged
-                    changed = True
+    span, groups = _ref_chains(reg, judged)
     by_index = {o.index: o for o in judged}
-    chains = {id(g): g for g in group.values() if len(g) > 1}.values()
-    for g in sorted(chains, key=lambda g: min((span[i][0], i) for i in g)):
+    for g in groups:
         members = sorted(g, key=lambda i: (span[i][0], i))
         alone = [by_index[i] for i in members if by_index[i].course_days is None or by_index[i].course_days > limit]
         first, last = min(span[i][0] for i in g), max(span[i][1] for i in g)
@@ -673,19 +680,7 @@ def ref_ild503(reg, opts):
     # Chains (rules.md ILD503 with Course length): orders whose courses overlap or touch, joined
     # pairwise until nothing changes, judged as one course: its days and its IV administrations.
     judged = [o for o in reg.active("cyclophosphamide") if o.course_known]
-    span = {o.index: reg.course_span(o) for o in judged}
-    group = {o.index: {o.index} for o in judged}
-    changed = True
-    while changed:
-        changed = False
-        for a in judged:
-            for b in judged:
-                (af, al), (bf, bl) = span[a.index], span[b.index]
-                if group[a.index] is not group[b.index] and af <= bl and bf <= al:
-                    merged = group[a.index] | group[b.index]
-                    for i in merged:
-                        group[i] = merged
-                    changed = True
+    span, groups = _ref_chains(reg, judged)
     by_index = {o.index: o for o in judged}
     limit, most = opts["max-course-days"], opts["iv-max-administrations"]
 
@@ -693,7 +688,7 @@ def ref_ild503(reg, opts):
         return o.course_days is None or o.course_days > limit or (
             o.route == "iv" and o.administrations is not None and o.administrations > most)
 
-    for g in sorted({id(g): g for g in group.values() if len(g) > 1}.values(), key=lambda g: min((span[i][0], i) for i in g)):
+    for g in groups:
         members = sorted(g, key=lambda i: (span[i][0], i))
         if all(alone_too_long(by_index[i]) for i in members):
             continue
