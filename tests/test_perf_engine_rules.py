@@ -141,6 +141,16 @@ def _ref_chains(reg, judged):
     return span, sorted(chains, key=lambda g: min((span[i][0], i) for i in g))
 
 
+def _ref_names(reg, span, by_index, members):
+    """A chain's orders in words: "order 'a' <order> (from <day>, N days) + ..."."""
+    def words(i):
+        f, l = span[i]
+        since = reg.day_after(f)
+        return f"from {since}, open-ended" if l == math.inf else f"from {since}, {fmt(l - f)} days"
+
+    return " + ".join(f"order {by_index[i].ref!r} {by_index[i].describe()} ({words(i)})" for i in members)
+
+
 def ref_ild203(reg, opts):
     if reg.phase != "progression" and not any(d.is_a("systemic-glucocorticoid") for d in reg.progressed_on):
         return
@@ -169,11 +179,7 @@ def ref_ild203(reg, opts):
         if len(alone) == len(members) or last - first <= limit:
             continue
         top = by_index[min(i for i in g if span[i][1] == last)]
-        def words(i):
-            f, l = span[i]
-            since = reg.day_after(f)
-            return f"from {since}, open-ended" if l == math.inf else f"from {since}, {fmt(l - f)} days"
-        names = " + ".join(f"order {by_index[i].ref!r} {by_index[i].describe()} ({words(i)})" for i in members)
+        names = _ref_names(reg, span, by_index, members)
         length = "an open-ended course" if last == math.inf else f"{fmt(last - first)} days, over {fmt(limit)} days"
         at = f"{top.pointer}/frequency" if top.course_days is None else (f"{top.pointer}/duration" if top.doses is None else f"{top.pointer}/doses")
         yield Hit(f"{names} follow one another without a gap: one course of {length}, at ILD progression "
@@ -700,13 +706,7 @@ def ref_ild503(reg, opts):
         if not problems:
             continue
         top = by_index[min(i for i in g if span[i][1] == last)]
-
-        def words(i):
-            f, l = span[i]
-            since = reg.day_after(f)
-            return f"from {since}, open-ended" if l == math.inf else f"from {since}, {fmt(l - f)} days"
-
-        names = " + ".join(f"order {by_index[i].ref!r} {by_index[i].describe()} ({words(i)})" for i in members)
+        names = _ref_names(reg, span, by_index, members)
         at = f"{top.pointer}/frequency" if top.course_days is None else (f"{top.pointer}/doses" if top.doses is not None else f"{top.pointer}/duration")
         yield Hit(f"{names} follow one another without a gap: one cyclophosphamide course, too long: " + "; ".join(problems),
                   at, top.index, render(FIX_503, opts), tuple(sorted(i for i in g if i != top.index)))
@@ -944,19 +944,6 @@ def _glucocorticoid_chain_document(rng: random.Random) -> dict:
             "patient": {"sex": "male", "age_years": 50, "weight_kg": 80, "height_cm": 180}, "orders": orders}
 
 
-def test_ild203_chains_give_the_hits_of_their_plain_version() -> None:
-    # rules.md ILD203 with Course length: orders that follow one another without a gap are one course.
-    linter = Linter()
-    rng = random.Random(203)
-    opts = linter._frozen_options["ILD203"]
-    chains = 0
-    for reg in _regimens(linter, [_glucocorticoid_chain_document(rng) for _ in range(1500)]):
-        fast = _hits(linter.by_code["ILD203"].check, reg, opts)
-        assert fast == _hits(ref_ild203, reg, opts), reg.doc
-        chains += sum("follow one another" in h.message for h in fast if isinstance(h, Hit))
-    assert chains > 50  # the documents exercise the chains, not only single orders
-
-
 def _cyclophosphamide_chain_document(rng: random.Random) -> dict:
     """Cyclophosphamide orders that may follow one another (ILD503 chains): IV every 4 weeks by
     doses, by mouth by duration, now and then open-ended, with starts that touch, overlap or leave a gap."""
@@ -980,15 +967,16 @@ def _cyclophosphamide_chain_document(rng: random.Random) -> dict:
             "patient": {"sex": "male", "age_years": 50, "weight_kg": 80, "height_cm": 180}, "orders": orders}
 
 
-def test_ild503_chains_give_the_hits_of_their_plain_version() -> None:
-    # Cyclophosphamide orders that follow one another without a gap are one course: 6 + 6 IV doses
-    # passed one order at a time.
+@pytest.mark.parametrize("code, make", [("ILD203", _glucocorticoid_chain_document), ("ILD503", _cyclophosphamide_chain_document)])
+def test_chains_give_the_hits_of_their_plain_version(code, make) -> None:
+    # rules.md Course length: orders that follow one another without a gap are one course (ILD203's
+    # glucocorticoids; ILD503's cyclophosphamide, where 6 + 6 IV doses passed one order at a time).
     linter = Linter()
-    rng = random.Random(503)
-    opts = linter._frozen_options["ILD503"]
+    rng = random.Random(int(code[3:]))
+    opts = linter._frozen_options[code]
     chains = 0
-    for reg in _regimens(linter, [_cyclophosphamide_chain_document(rng) for _ in range(1500)]):
-        fast = _hits(linter.by_code["ILD503"].check, reg, opts)
-        assert fast == _hits(ref_ild503, reg, opts), reg.doc
+    for reg in _regimens(linter, [make(rng) for _ in range(1500)]):
+        fast = _hits(linter.by_code[code].check, reg, opts)
+        assert fast == _hits(REFERENCE[code], reg, opts), reg.doc
         chains += sum("follow one another" in h.message for h in fast if isinstance(h, Hit))
     assert chains > 50, chains  # the documents exercise the chains, not only single orders
