@@ -220,7 +220,7 @@ class Selection:
                                 and not os.path.exists(path) and not self.excluded(path, True)):
                             # A broken link whose name no file pattern takes may have been a folder of
                             # documents (os.walk lists it as a file): said, not left out unseen.
-                            yield "file", path, f"a broken symbolic link (to {os.readlink(path)!r}); not read"
+                            yield "file", path, f"a broken symbolic link{_link_target(path)}; not read"
                 while unlisted:
                     yield _unlisted(unlisted.pop(0), p)
             else:
@@ -236,6 +236,13 @@ def _os_error(e: OSError) -> str:
     if e.errno == errno.ENOENT:
         return "no such file or directory"
     return e.strerror.lower() if e.strerror else str(e)
+
+
+def _link_target(path: str) -> str:
+    try:
+        return f" (to {os.readlink(path)!r})"
+    except OSError:  # gone or replaced since it was listed
+        return ""
 
 
 def _unlisted(e: OSError, top: str) -> tuple[str, str, Optional[str]]:

@@ -691,7 +691,7 @@ class _Mapper:
         unplaced_types: dict[str, str] = {}  # such an id -> its resource type, when not a MedicationRequest
         notes = self.notes
         self.notes = []
-        groups_ids = {x.r["id"] for x in res if x.r.get("resourceType") == "Patient" and isinstance(x.r.get("id"), str)}
+        patient_ids = {x.r["id"] for x in res if x.r.get("resourceType") == "Patient" and isinstance(x.r.get("id"), str)}
         for x in res:
             rt = x.r.get("resourceType")
             if rt == "Medication":
@@ -721,7 +721,7 @@ class _Mapper:
                         if rt != "MedicationRequest":
                             unplaced_types[x.r["id"]] = rt
                     continue
-                lost = self._unresolved_urn(x, url_ids, groups_ids) if rt in READ_TYPES else None
+                lost = self._unresolved_urn(x, url_ids, patient_ids) if rt in READ_TYPES else None
                 if lost is not None:
                     # Fail closed: a `urn:uuid` that no entry's fullUrl is names no patient that can be
                     # told apart from the request's; read as another patient's, an active azathioprine
