@@ -25,7 +25,7 @@ import re
 from typing import Any, Optional
 
 from orderlint.findings import Finding, Result, Suppression, misspelt_checked_drug
-from orderlint.reader import stream_location
+from orderlint.reader import is_pseudo, stream_location
 
 FORMAT = 1
 
@@ -49,7 +49,7 @@ def _source_key(result: Result, folder: str) -> str:
     every document piped in would be the same one. An entry written before (the file alone)
     covers nothing, so an old baseline fails closed."""
     path, _line = stream_location(result.source)
-    if not (path.startswith("<") and path.endswith(">")):  # <stdin>, <data>: no file
+    if not is_pseudo(path):  # <stdin>, <data>: no file
         try:
             path = os.path.relpath(os.path.abspath(path), folder)
         except ValueError:  # Windows: another drive

@@ -91,6 +91,25 @@ _CONTROL.update({0x7F: "\\x7f", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u20
 _CONTROL.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
+def says_not_checked(r: Any) -> bool:
+    """Whether a report says in words that a not-applicable document was not checked: when it has
+    no OL007 to say so (a site ignores OL007), also beside other findings (a FHIR input's OL008
+    notes: with OL007 ignored, those alone were printed). rules.md 2nd ed.: OL007 itself is shown
+    like any finding."""
+    return r.status == "not-applicable" and (not r.findings or r.condition is not None
+                                             and not any(f.code == "OL007" for f in r.findings))
+
+
+def failing_severities(linter: Any) -> frozenset:
+    """The severities the run fails on (its `fail-on`, as the exit code ranks them; warning by
+    default): a finding of one is never shown as a mere note (--fail-on info)."""
+    from orderlint.findings import SEVERITY_RANK
+
+    fail_on = getattr(getattr(linter, "settings", None), "fail_on", "warning")
+    least = SEVERITY_RANK.get(fail_on, SEVERITY_RANK["warning"])
+    return frozenset(s for s, rank in SEVERITY_RANK.items() if rank >= least)
+
+
 def printable(text: str) -> str:
     """Escape control characters (newlines, ANSI escapes, bidirectional controls) that document
     text or a file name could carry into a terminal or a line-oriented report, so that no input

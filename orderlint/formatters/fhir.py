@@ -73,11 +73,16 @@ def entry_url(result: "Result", finding: "Finding", repeat: int = 0) -> str:
     """The entry's `fullUrl`: a UUID derived from source, code, pointer and message; for the
     ``repeat``-th entry with those (several patients of one Bundle, each with its OL007), also
     from the patient and the count, as a Bundle's fullUrls must be unique (FHIR bdl-7)."""
-    import hashlib
-
     key = "\x1f".join((result.source, finding.code, finding.pointer, finding.message))
     if repeat:
         key += f"\x1f{getattr(result, 'patient', None) or ''}\x1f{repeat}"
+    return _uuid_url(key)
+
+
+def _uuid_url(key: str) -> str:
+    """`urn:uuid:` of the uuid5 of ``key`` in the namespace of orderlint's entries."""
+    import hashlib
+
     # uuid5 by hand: a file name that is not UTF-8 (surrogate escapes) still gets its stable UUID.
     digest = hashlib.sha1(_UUID_NS.bytes + key.encode("utf-8", "surrogatepass")).digest()
     return f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=5)}"
@@ -101,19 +106,17 @@ class FhirFormatter(Formatter):
             key = (f.code, f.pointer, f.message)
             repeat = self._seen.get(key, 0)
             self._seen[key] = repeat + 1
-            entry = {"fullUrl": entry_url(r, f, repeat), "resource": detected_issue(f, r, self.linter)}
-            self.out.write((',"entry":[\n' if self._first else ",\n") + self._dumps(entry))
-            self._first = False
+            self._entry({"fullUrl": entry_url(r, f, repeat), "resource": detected_issue(f, r, self.linter)})
 
     def unreadable(self, message: str) -> None:
         """An OperationOutcome entry where the input stands: left out, the Bundle read as a clean
         run over fewer files."""
-        import hashlib
+        self._entry({"fullUrl": _uuid_url("unreadable\x1f" + message),
+                     "resource": {"resourceType": "OperationOutcome",
+                                  "issue": [{"severity": "error", "code": "exception", "diagnostics": message}]}})
 
-        digest = hashlib.sha1(_UUID_NS.bytes + ("unreadable\x1f" + message).encode("utf-8", "surrogatepass")).digest()
-        entry = {"fullUrl": f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=5)}",
-                 "resource": {"resourceType": "OperationOutcome",
-                              "issue": [{"severity": "error", "code": "exception", "diagnostics": message}]}}
+    def _entry(self, entry: dict) -> None:
+        """One entry on a line of its own; `entry` is opened with the first (FHIR JSON has no empty arrays)."""
         self.out.write((',"entry":[\n' if self._first else ",\n") + self._dumps(entry))
         self._first = False
 

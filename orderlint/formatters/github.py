@@ -17,9 +17,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from orderlint.formatters import Formatter, Output, printable
-from orderlint.formatters.sarif import display_path, is_pseudo
-from orderlint.reader import stream_location
+from orderlint.formatters import Formatter, Output, failing_severities, printable, says_not_checked
+from orderlint.formatters.sarif import display_path
+from orderlint.reader import is_pseudo, stream_location
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -57,8 +57,7 @@ class GitHubFormatter(Formatter):
         write = self.out.write
         # rules.md 2nd ed.: a not-applicable document carries OL007, annotated like any finding;
         # only where a site ignores OL007 does the notice say the document was not checked.
-        if r.status == "not-applicable" and (not r.findings or r.condition is not None
-                                             and not any(f.code == "OL007" for f in r.findings)):
+        if says_not_checked(r):
             write(command(
                 "notice",
                 f"{r.source}: not checked: no installed rule pack for condition {r.condition!r}",
@@ -91,11 +90,7 @@ class GitHubFormatter(Formatter):
 
     @cached_property
     def _failing(self) -> frozenset:
-        from orderlint.findings import SEVERITY_RANK
-
-        fail_on = getattr(getattr(self.linter, "settings", None), "fail_on", "warning")
-        least = SEVERITY_RANK.get(fail_on, SEVERITY_RANK["warning"])  # as the exit code ranks them
-        return frozenset(s for s, rank in SEVERITY_RANK.items() if rank >= least)
+        return failing_severities(self.linter)
 
 
 def make(fmt: str, out: Output, linter: "Linter", **kw: Any) -> Formatter:

@@ -19,15 +19,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from functools import lru_cache
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import quote
 
 from orderlint import __version__
-from orderlint.formatters import Formatter, Output, printable, summary_dict
-from orderlint.reader import stream_location
+from orderlint.formatters import Formatter, Output, failing_severities, printable, summary_dict
+from orderlint.reader import is_pseudo, stream_location
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -45,11 +45,6 @@ _MAX_DESCRIPTION = 1024
 _MAX_TAGS = 20
 
 _ORDER_POINTER = re.compile(r"^/orders/[0-9]+(?=/|$)")
-
-
-def is_pseudo(path: str) -> bool:
-    """``<stdin>``, ``<data>``: a source that is no file."""
-    return path.startswith("<") and path.endswith(">")
 
 
 @lru_cache(maxsize=8)
@@ -177,10 +172,7 @@ class SarifFormatter(Formatter):
         self.seen: Counter = Counter()
         # --fail-on info: an info finding fails the run, so its result is a warning, not a note
         # (code scanning showed a red run's failing findings as notes); `properties.severity` keeps the rule's.
-        from orderlint.findings import SEVERITY_RANK
-
-        fail_on = getattr(getattr(self.linter, "settings", None), "fail_on", "warning")
-        self.info_fails = SEVERITY_RANK.get(fail_on, SEVERITY_RANK["warning"]) <= SEVERITY_RANK["info"]
+        self.info_fails = "info" in failing_severities(self.linter)
 
     def _location(self, source: str, line: int, column: int, file: Any = None) -> dict:
         # A Bulk Data finding names the file of its line (fhir.md section 1).

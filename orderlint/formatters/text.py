@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from orderlint.formatters import Formatter, Output, printable, statistics_lines, summary_line
+from orderlint.formatters import Formatter, Output, printable, says_not_checked, statistics_lines, summary_line
 from orderlint.reader import stream_location
 
 if TYPE_CHECKING:
@@ -36,10 +36,7 @@ class TextFormatter(Formatter):
         source = printable(r.source if stream_line is None else path)
         # A not-applicable document's OL007 finding prints like any other (rules.md 2nd ed.); the
         # "skipped" line is for a site that ignores OL007, so the document is still never silent.
-        if r.status == "not-applicable" and (not r.findings or r.condition is not None
-                                             and not any(f.code == "OL007" for f in r.findings)):
-            # Said also beside other findings (a FHIR input's OL008 notes): with OL007 ignored, those
-            # alone were printed, and nothing said the document was not checked.
+        if says_not_checked(r):
             write(f"{source}: skipped: no installed rule pack for condition {printable(repr(r.condition))} (not checked)\n")
             if not r.findings:
                 return

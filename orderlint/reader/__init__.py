@@ -42,6 +42,7 @@ from orderlint.reader.streams import NotUtf8Error as NotUtf8Error
 from orderlint.reader.streams import LineSource as LineSource
 from orderlint.reader.streams import decode_bytes as decode_bytes
 from orderlint.reader.streams import format_for as format_for
+from orderlint.reader.streams import is_pseudo as is_pseudo
 from orderlint.reader.streams import iter_jsonl as iter_jsonl
 from orderlint.reader.streams import iter_jsonl_lines as iter_jsonl_lines
 from orderlint.reader.streams import jsonl_document as jsonl_document
@@ -70,6 +71,7 @@ __all__ = [
     "decode_bytes",
     "escape_token",
     "format_for",
+    "is_pseudo",
     "iter_jsonl",
     "iter_jsonl_lines",
     "jsonl_document",

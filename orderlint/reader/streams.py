@@ -104,6 +104,11 @@ def line_source(path: str, line: int) -> LineSource:
     return LineSource(f"{path}:{line}")
 
 
+def is_pseudo(path: str) -> bool:
+    """``<stdin>``, ``<data>``: a source that is no file."""
+    return path.startswith("<") and path.endswith(">")
+
+
 def stream_location(source: str) -> tuple[str, Optional[int]]:
     """(path, line of the stream) of a JSON Lines line's source (a :class:`LineSource`); any other
     source -> ``(source, None)``: a whole document, whatever its name looks like. For reports."""
