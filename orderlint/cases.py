@@ -40,8 +40,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
 if TYPE_CHECKING:
-    import datetime
-
     from importlib.abc import Traversable
 
     from orderlint.engine import Linter
@@ -212,17 +210,18 @@ def _linter_for(config: Optional[dict[str, Any]], entry_points: bool, plugins: S
 def run_case(case: Case, linter: Optional["Linter"] = None, *, entry_points: bool = True, plugins: Sequence[Any] = ()) -> "Result":
     """Lint the case's document with the installed packs (or ``linter``), under its ``config``,
     as the command line reads a file: a regimen document, or FHIR input (one result)."""
+    import datetime as _dt
+
     from orderlint.fhir import dispatch
     from orderlint.reader import read_bytes
-
-    import datetime as _dt
+    from orderlint.waivers import calendar_date
 
     lt = linter if linter is not None and case.config is None else _linter_for(case.config, entry_points, plugins)
     doc = read_bytes(case.document.encode("utf-8"), str(case), None)
     # A case is run on its document's date, today included: what it expects never changes with the
     # day it runs (a waiver's `expires` is judged by the latest of as_of, the run's date and today).
     written = doc.data.get("as_of") if isinstance(doc.data, dict) and lt.settings.as_of is None else None
-    day = written if isinstance(written, _dt.date) else _calendar_date(written)
+    day = written if isinstance(written, _dt.date) else calendar_date(written) if isinstance(written, str) else None
     saved = lt._as_of, lt._today
     if day is not None:
         lt._as_of = lt._today = day
@@ -308,13 +307,3 @@ def codes_fired(cases: Iterable[Case]) -> set[str]:
     """Rule codes that some case expects to fire (unsuppressed)."""
     return {e["code"] for c in cases for e in c.expect if not e.get("suppressed", False)}
 
-
-def _calendar_date(value: object) -> "Optional[datetime.date]":
-    import datetime as _dt
-
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None

@@ -533,10 +533,15 @@ def _own_bundle(f: Any) -> bool:
             e = orjson.loads(line[:-1] if line.endswith(b",") else line)
         except orjson.JSONDecodeError:
             return False
-        if not (isinstance(e, dict) and isinstance(e.get("resource"), dict)
-                and e["resource"].get("resourceType") in ("DetectedIssue", "OperationOutcome")):
+        if not _report_entry(e):
             return False
     return False  # cut short: not a report orderlint finished
+
+
+def _report_entry(e: Any) -> bool:
+    """An entry of a --format fhir report: a DetectedIssue or an OperationOutcome, nothing else."""
+    return (isinstance(e, dict) and isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") in ("DetectedIssue", "OperationOutcome"))
 
 
 def _own_lines(f: Any) -> bool:
@@ -577,9 +582,7 @@ def _own_value(v: Any) -> bool:
         return True  # SARIF
     if v.get("resourceType") == "Bundle":  # --format fhir: DetectedIssue and OperationOutcome only
         entries = v.get("entry", [])
-        return isinstance(entries, list) and all(
-            isinstance(e, dict) and isinstance(e.get("resource"), dict)
-            and e["resource"].get("resourceType") in ("DetectedIssue", "OperationOutcome") for e in entries)
+        return isinstance(entries, list) and all(_report_entry(e) for e in entries)
     # --format jsonl: one result per line
     return {"source", "status", "findings"} <= v.keys() and "orders" not in v and "resourceType" not in v
 

@@ -681,7 +681,7 @@ class Linter:
         # Every default window, then the site's: a Settings built in code with a partial table
         # (lookback_days={"hrct": 365}) left the pregnancy test on the 'default' window, 90 days
         # where its own is 14 and its limit 30, and a month-old test passed ILD404.
-        windows = {**DEFAULT_LOOKBACK, **s.lookback_days} if isinstance(s.lookback_days, dict) else s.lookback_days
+        windows = {**DEFAULT_LOOKBACK, **s.lookback_days}  # a dict: check_settings_types
         for key, days in windows.items():
             if key == "default":
                 out[key] = check_lookback(key, days, origin)
@@ -699,7 +699,7 @@ class Linter:
         # Defaults are canonical; an alias can only come from the site, so it wins over a default.
         # Two site keys that set one test's window differently (lft = 10 and cmp = 100) are an
         # error: whichever came last silently widened the window.
-        defaults = Settings().lookback_days
+        defaults = DEFAULT_LOOKBACK
         given: dict[str, list[tuple[str, Any]]] = {}
         for key, days in windows.items():
             if key != "default" and key in out and (key not in defaults or defaults[key] != days

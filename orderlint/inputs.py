@@ -301,13 +301,7 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
             stream = sys.stdin.buffer
             try:
                 if jsonl_stdin:
-                    lines = 0
-                    for src, lineno, raw in iter_jsonl_lines(stream, "<stdin>"):
-                        lines += 1
-                        yield ("line", src, lineno, raw)
-                    if not lines:  # as an empty JSON Lines file: said, never a stream that adds nothing
-                        err = ParseError("standard input holds no document (it is empty or blank)", "", 1, 1)
-                        yield ("document", Document(source="<stdin>", error=err))
+                    yield from _line_units(stream, "<stdin>", "standard input")
                 else:
                     yield ("bytes", "<stdin>", read_stream(stream))
             except OSError as e:  # EIO, a closed descriptor: said so, never an internal error
@@ -334,20 +328,25 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
                             yield ("bulk", folder)
                         continue
                 try:
-                    lines = 0
                     with open(path, "rb", buffering=STREAM_BUFFER) as f:
-                        for src, lineno, raw in iter_jsonl_lines(f, path):
-                            lines += 1
-                            yield ("line", src, lineno, raw)
-                    if not lines:
-                        # As an empty .json file is OL001: an export that came out empty is said, never
-                        # a file that silently adds nothing to a run that passes.
-                        err = ParseError("the JSON Lines file holds no document (it is empty or blank)", "", 1, 1)
-                        yield ("document", Document(source=path, error=err))
+                        yield from _line_units(f, path, "the JSON Lines file")
                 except OSError as e:
                     yield ("error", f"cannot read {path}: {e.strerror or e}")
             else:
                 yield ("file", path)
+
+
+def _line_units(stream: Any, source: str, what: str) -> Iterator[Unit]:
+    """The lines of a JSON Lines stream, each a unit; a stream that holds none is OL001, as an empty
+    .json file is: an export or a pipe that came out empty is said, never an input that silently
+    adds nothing to a run that passes."""
+    lines = 0
+    for src, lineno, raw in iter_jsonl_lines(stream, source):
+        lines += 1
+        yield ("line", src, lineno, raw)
+    if not lines:
+        err = ParseError(f"{what} holds no document (it is empty or blank)", "", 1, 1)
+        yield ("document", Document(source=source, error=err))
 
 
 def _several_json_values(raw: bytes) -> bool:

@@ -653,9 +653,8 @@ def _export(path: str) -> _Export:
     fid_of = {p: fid for fid, _abs, p in read}
     checks = [([fid_of[p] for p in paths], n) for paths, n in counts if all(p in fid_of for p in paths)]
     unread = [p for rtype, p in found if rtype in bulk.UNREAD_MEDICATION_TYPES]
-    manifest = os.path.join(local, bulk.MANIFEST)
-    return _Export(read, {fid: p for fid, (_, p) in enumerate(found)}, problems,
-                   manifest if os.path.isfile(manifest) else local, checks, unread, bulk.stray_files(local, found))
+    return _Export(read, {fid: p for fid, (_, p) in enumerate(found)}, problems, bulk.problems_at(local), checks, unread,
+                   bulk.stray_files(local, found))
 
 
 def lint_fhir_bulk(

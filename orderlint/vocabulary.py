@@ -164,10 +164,11 @@ def name_key(text: str) -> str:
     return _SEP_RE.sub(" ", clean_name(text).replace("&", " and ")).strip()
 
 
-_GLUE_RE = re.compile(r"[#=|~@.$%^<>\\`]+|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
-
-
-_GLUE_NO_DIGITS_RE = re.compile(r"[#=|~@.$%^<>\\`]+")
+#: Punctuation a name may be glued with ('MMF.500', 'm.m.f.'); spread_key reads each run as a space.
+_GLUE_PUNCTUATION = r"[#=|~@.$%^<>\\`]+"
+_GLUE_NO_DIGITS_RE = re.compile(_GLUE_PUNCTUATION)
+#: The same, and the seam between letters and digits ('RTX1000').
+_GLUE_RE = re.compile(_GLUE_PUNCTUATION + r"|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 
 
 def spread_key(text: str, digits: bool = True) -> str:

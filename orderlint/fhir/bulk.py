@@ -154,6 +154,13 @@ def _typed_names(folder: str) -> list[str]:
     return [n for n in names if (mt := _FILE_NAME.match(n)) is not None and mt.group("type") in R4_TYPES]
 
 
+def problems_at(folder: str) -> str:
+    """Where the findings about the export itself are placed: its manifest, or the folder when it
+    has none (a file there that cannot be read)."""
+    manifest = os.path.join(folder, MANIFEST)
+    return manifest if os.path.isfile(manifest) else folder
+
+
 def is_bulk_folder(path: str) -> bool:
     """Whether ``path`` is a Bulk Data export folder, to be linted as one unit: it holds an NDJSON
     file named by an R4 resource type (`Patient.ndjson`, `Observation.000.ndjson`) or an export
@@ -407,8 +414,7 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         for stmt in SCHEMA:
             db.execute(stmt)
         names, missing, counts = _export_files(folder)
-        # Placed at the manifest, or at the folder when it has none (a file there cannot be read).
-        where = os.path.join(folder, MANIFEST) if os.path.isfile(os.path.join(folder, MANIFEST)) else folder
+        where = problems_at(folder)
         for message in missing:
             db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (where, message))
         for path, message in stray_files(folder, names):
