@@ -459,19 +459,34 @@ class _Progress:
                 pass
 
 
-_ORDERS_RE = re.compile(rb'"orders"\s*:|^orders\s*:|"resourceType"\s*:\s*"Medication(?:Request|Statement)"', re.MULTILINE)
+#: A regimen's `orders` key (JSON; YAML block or flow style) or a FHIR medication order.
+_ORDERS_RE = re.compile(rb'"orders"\s*:|(?:^|[{,])[ \t]*orders\s*:|"resourceType"\s*:\s*"Medication(?:Request|Statement)"',
+                        re.MULTILINE)
 
 
 def _holds_orders(path: str) -> bool:
-    """Whether an existing file holds medication orders by its first 256 KB: a regimen document's
-    `orders` (JSON or YAML) or a FHIR MedicationRequest or MedicationStatement. orderlint's own
-    reports name orders only inside strings (pointers, references), never so."""
+    """Whether an existing file holds medication orders anywhere: a regimen document's `orders`
+    (JSON or YAML) or a FHIR MedicationRequest or MedicationStatement. orderlint's own reports name
+    orders only inside strings (pointers, references), never so. Read in blocks (constant memory),
+    to its end: a regimen line after the first 256 KB of a JSON Lines file, or after a finished
+    report, was replaced unchecked."""
     try:
         with open(path, "rb") as f:
-            head = f.read(1 << 18)
+            tail = b""
+            while True:
+                block = f.read(1 << 20)
+                if not block:
+                    return False
+                if _ORDERS_RE.search(tail + block) is not None:
+                    return True
+                tail = block[-_ORDERS_OVERLAP:]  # a match across two blocks
     except OSError:  # absent or not a file: nothing to replace, or said when it is written
         return False
-    return _ORDERS_RE.search(head) is not None
+
+
+#: Bytes of one block kept before the next, longer than any match of _ORDERS_RE but for one padded
+#: with more white space than that.
+_ORDERS_OVERLAP = 4096
 
 
 #: Above this size an existing report file is recognised by its first bytes, not read whole; a
@@ -522,13 +537,13 @@ def _own_bundle(f: Any) -> bool:
 
     first = f.readline().rstrip()
     if first == _FHIR_BUNDLE_START + b"}":
-        return not f.read(1 << 12).strip()
+        return _blank_to_end(f)
     if first != _FHIR_BUNDLE_START + b',"entry":[':
         return False
     for line in f:
         line = line.rstrip()
         if line == b"]}":
-            return not f.read(1 << 12).strip()
+            return _blank_to_end(f)
         try:
             e = orjson.loads(line[:-1] if line.endswith(b",") else line)
         except orjson.JSONDecodeError:
@@ -536,6 +551,16 @@ def _own_bundle(f: Any) -> bool:
         if not _report_entry(e):
             return False
     return False  # cut short: not a report orderlint finished
+
+
+def _blank_to_end(f: Any) -> bool:
+    """Whether the rest of a file is white space, read in blocks."""
+    while True:
+        block = f.read(1 << 16)
+        if not block:
+            return True
+        if block.strip():
+            return False
 
 
 def _report_entry(e: Any) -> bool:
@@ -611,11 +636,13 @@ def _refuse_report_target(option: str, target: Optional[str], paths: list[str], 
         return
     from orderlint.config import ConfigError
 
-    if _own_output(target):
-        return
+    # Orders first: a regimen whose last line read like a text report's summary, or a report with a
+    # regimen after it, passed as orderlint's own and was replaced.
     if _holds_orders(target):
         raise ConfigError(f"{option} {target} holds medication orders (a regimen or FHIR document): the report would "
                           "replace it unchecked; name another file")
+    if _own_output(target):
+        return
     if _among_inputs(target, paths, selection):
         raise ConfigError(f"{option} {target} is one of the files this run reads, and not a report or baseline "
                           "orderlint wrote: the report would replace it unchecked; name another file")

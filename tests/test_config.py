@@ -135,6 +135,7 @@ def test_config_command_shows_values_and_origins(tmp_path):
 
 @pytest.mark.parametrize("windows", [{}, {"hrct": 365}, {"default": 180}, {"pft": 365, "tpmt": None}])
 def test_settings_built_in_code_keep_every_default_window(windows):
+    # regimen-format.md, tests[]: each test's default look-back window; rules.md, Configurable, per site.
     # A Settings whose table names some windows replaced the whole table: the pregnancy test then
     # took the 'default' window (90 days, up to 180) for its own 14, and ILD404 passed a woman
     # starting mycophenolate whose pregnancy test was a month old (the API and Spark alike).

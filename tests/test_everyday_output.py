@@ -320,7 +320,10 @@ def test_a_regimen_the_walk_reads_is_never_the_report_file(tmp_path, name, make,
     assert run_cli("check", str(folder)).exit_code == 1  # the document itself fires
     before = target.read_bytes()
     r = run_cli("check", str(folder), option, str(target))
-    assert r.exit_code == 2 and "one of the files this run reads" in r.stderr, r.stderr
+    # The Bundle's MedicationRequest (read to the file's end) and the flow-style `orders:` are seen as
+    # orders; the escaped key is refused as a file the run reads.
+    said = "one of the files this run reads" if name == "escaped.json" else "holds medication orders"
+    assert r.exit_code == 2 and said in r.stderr, r.stderr
     assert target.read_bytes() == before
     # Named on the command line, it was linted and then replaced by the report.
     r = run_cli("check", str(target), option, str(target))
@@ -425,10 +428,11 @@ def test_a_big_report_in_the_walked_folder_is_written_again_and_a_regimen_line_i
     text = report.read_bytes()
     report.write_bytes(text + _flow_yaml().encode())
     r = run_cli("check", str(folder), "--format", "jsonl", "--output", str(report))
-    assert r.exit_code == 2 and "one of the files this run reads" in r.stderr, r.stderr
+    assert r.exit_code == 2 and "holds medication orders" in r.stderr, r.stderr
 
 
 def test_a_folder_the_walk_cannot_list_is_an_unreadable_input(tmp_path, monkeypatch):
+    # interfaces.md, Exit codes: 2 for an unreadable path, never a silent pass.
     # os.walk left out a folder it could not list (no permission): a protocol inside it went
     # unchecked, and the run passed with "1 document, 1 checked".
     import os
@@ -459,6 +463,7 @@ def test_a_folder_the_walk_cannot_list_is_an_unreadable_input(tmp_path, monkeypa
 
 
 def test_a_broken_link_in_a_walked_folder_is_said_whatever_its_name(tmp_path):
+    # interfaces.md, Exit codes: 2 for an unreadable path.
     # A link to a folder of protocols that is gone is listed by os.walk as a file, which no file
     # pattern takes: the run passed over it without a word.
     import os
@@ -478,6 +483,7 @@ def test_a_broken_link_in_a_walked_folder_is_said_whatever_its_name(tmp_path):
 
 @pytest.mark.parametrize("stdin", ["", "\n  \n"])
 def test_an_empty_json_lines_stream_on_standard_input_is_ol001_beside_other_inputs(stdin):
+    # interfaces.md, Exit codes: 1 for findings, an invalid document being one (OL001).
     # As an empty .jsonl file is: beside another file it added nothing, and the run passed.
     from conftest import EXAMPLES, run_cli
 
@@ -490,9 +496,34 @@ def test_an_empty_json_lines_stream_on_standard_input_is_ol001_beside_other_inpu
 @pytest.mark.parametrize("option", ["--output", "--baseline", "--write-baseline"])
 @pytest.mark.parametrize("value", ["", "  "])
 def test_an_empty_file_name_is_a_usage_error(option, value):
+    # interfaces.md, Exit codes: 2 for a usage error.
     # A CI variable that is not set: the report went to standard output, or the baseline was not
     # used or not written, without a word (--config "" was already an error).
     from conftest import EXAMPLES, run_cli
 
     r = run_cli("check", str(EXAMPLES / "regimens" / "ILD101-clean.json"), option, value)
     assert r.exit_code == 2 and f"{option} is empty" in r.stderr, r.stderr
+
+
+def test_a_file_that_holds_orders_anywhere_is_never_replaced_as_a_report(tmp_path):
+    # Recognised as orderlint's own report first, a regimen whose last line read like a text
+    # summary, a finished FHIR report with a regimen after it, and a JSON Lines report with a regimen
+    # line past its first 256 KB were replaced (exit 0) and their orders went unchecked.
+    from conftest import EXAMPLES, run_cli
+
+    source = EXAMPLES / "regimens" / "ILD101-clean.json"
+    regimen_line = (EXAMPLES / "regimens" / "ILD301-fires.json").read_text().replace("\n", " ") + "\n"
+    yaml_text = _flow_yaml() + "# 12 documents: reviewed by pharmacy\n"
+    fhir_report = _big_report(tmp_path, "fhir", 3).decode()
+    jsonl_report = _big_report(tmp_path, "jsonl", 1).decode()
+    cases = {
+        "reg.yaml": yaml_text,
+        "trail.json": fhir_report + " " * 5000 + "\n" + regimen_line,
+        "late.jsonl": jsonl_report * (300_000 // len(jsonl_report) + 1) + regimen_line,
+    }
+    for name, text in cases.items():
+        target = tmp_path / name
+        target.write_text(text)
+        r = run_cli("check", str(source), "--output", str(target))
+        assert r.exit_code == 2 and "holds medication orders" in r.stderr, (name, r.stderr)
+        assert target.read_text() == text

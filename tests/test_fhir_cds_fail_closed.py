@@ -582,6 +582,7 @@ def _medication(url: str, text: str, rid: str) -> dict:
 
 
 def test_two_patients_under_one_full_url_are_ol001_not_the_last_one_s(linter):
+    # fhir.md 1, References: `urn:uuid:` matched to fullUrl, which must then name one resource.
     # The later Patient took every `urn:uuid` reference: a woman's mycophenolate order and conditions
     # were read as a man's, and ILD404 went away (FHIR bdl-7: fullUrl is unique in a Bundle).
     b = example("ILD404-fires.bundle.json")
@@ -603,6 +604,7 @@ def test_two_patients_under_one_full_url_are_ol001_not_the_last_one_s(linter):
 
 @pytest.mark.parametrize("where", ["draftOrders", "prefetch"])
 def test_a_medication_full_url_used_twice_in_a_request_is_refused(client, linter, where):
+    # fhir.md 1, References; services.md, Errors: 400 for draft orders that are not FHIR.
     # The draft names urn:uuid:med-1, defined in the draft orders as mycophenolate; a folic acid
     # Medication with the same fullUrl (in the draft orders or a prefetch Bundle) replaced it, and
     # a 4 g/day mycophenolate order passed as folic acid: 200 {"cards": []}.
@@ -632,6 +634,7 @@ def test_a_medication_full_url_used_twice_in_a_request_is_refused(client, linter
         {"severity": "error", "code": "too-costly"}]}, "search": {"mode": "outcome"}}), "OperationOutcome"),
 ])
 def test_a_search_bundle_read_alone_that_is_not_all_of_the_data_is_ol001(linter, edit, said):
+    # fhir.md 1, Input shapes, held to services.md, Calling a service: a partial search is never read as complete.
     # As in a CDS Hooks prefetch: read from a file, the first page of a search whose second page
     # held the PCP prophylaxis was a clean patient.
     b = example("ILD301-fires.bundle.json")
@@ -646,6 +649,7 @@ def test_a_search_bundle_read_alone_that_is_not_all_of_the_data_is_ol001(linter,
 
 
 def test_a_prefetch_resource_whose_urn_uuid_patient_is_no_full_url_is_not_another_patient_s(client, linter):
+    # fhir.md 1, References: 'another patient' is one a reference names, not one it fails to name.
     # Read as another patient's (an info note), an active azathioprine whose subject named an
     # unresolvable urn:uuid was left out and the antimetabolite combination with the draft MMF passed.
     req = example("ILD501-fires.cds-hooks.json")
@@ -677,6 +681,7 @@ def test_a_prefetch_resource_whose_urn_uuid_patient_is_no_full_url_is_not_anothe
      "medicationCodeableConcept": {"text": "azathioprine"}},
 ])
 def test_a_drug_in_a_resource_orderlint_does_not_read_is_a_card_when_nothing_else_is(client, resource):
+    # services.md, Cards: OL008 is never a card of its own; the card says the orders were not checked against all data.
     # Its OL008 note rides on the cards; with no finding at all the answer was {"cards": []}, which
     # reads as nothing found while an azathioprine beside the draft was never checked.
     req = example("ILD301-clean.cds-hooks.json")

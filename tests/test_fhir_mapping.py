@@ -646,7 +646,8 @@ def test_a_measurement_after_the_evaluation_date_is_not_used():
     ([cond("ssc", "http://snomed.info/sct/900000000000207008/version/20230131"),
       cond("ild", "http://snomed.info/sct/731000124108", "233703007")], True),
     ([cond("ssc", "http://snomed.info/sctx"), cond("ild", "urn:oid:2.16.840.1.113883.6.9", "233703007")], False),
-    # ICD-10-CM by its OID (C-CDA, EHR exports) or over https: an SSc-ILD patient was not placed
+    # ICD-10-CM by its OID (C-CDA, EHR exports) or over https (fhir.md 2.3, the ICD-10-CM codes): an
+    # SSc-ILD patient was not placed
     ([cond("x", "urn:oid:2.16.840.1.113883.6.90", "M34.81")], True),
     ([cond("x", "https://hl7.org/fhir/sid/icd-10-cm", "M34.81")], True),
     ([cond("x", "urn:oid:2.16.840.1.113883.6.9", "M34.81")], False),

@@ -201,6 +201,7 @@ def test_a_triggers_callable_returning_no_list_names_what_it_returned(returned, 
 
 
 def test_a_site_option_that_leaves_a_triggers_callable_no_drug_is_a_load_error():
+    # interfaces.md, Plugins (pluggy) and Exit codes: a plugin that fails to load is an error (exit 2).
     # `drugs = []` for the option the callable reads: the rule never ran on any document, yet
     # `orderlint config` listed it as enabled, and a cyclophosphamide regimen passed it.
     from orderlint.rules import Option

@@ -18,6 +18,7 @@ PRE_COMMIT = shutil.which("pre-commit") or str(Path(sys.executable).with_name("p
 
 
 def test_hook_definition_matches_the_interface():
+    # interfaces.md, pre-commit: hook `orderlint`, `entry: orderlint check`, `types_or: [json, yaml]`.
     hook, lines = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     # --force-exclude in the entry, not in args: a user's `args:` replaces the hook's args.
     assert hook["id"] == "orderlint" and hook["entry"] == "orderlint check --force-exclude" and hook["language"] == "python"

@@ -193,6 +193,7 @@ def test_order_select_only_selected_orders_or_completed_combinations(client):
 
 
 def test_order_select_shows_a_selected_order_whose_drug_is_not_known(client):
+    # services.md, Calling a service: order-select's drug-choice findings, and (beyond its list) OL002.
     # No drug-choice rule can read an unknown drug: a misspelt cyclophosphamide was selected with
     # {"cards": []}, where the same order spelt right gives the ILD301 card.
     cyc = med("cyc", "cyclophosphamid", 600, "mg/m2", route="47625008", period=4, period_unit="wk")

@@ -330,6 +330,7 @@ def test_missing_prefetch_fetched_from_the_fhir_server(env):
     (lambda t: t.replace('"total": 2', '"total": NaN', 1), "NaN"),
 ])
 def test_a_fetched_answer_is_read_as_strictly_as_the_request(env, edit, said):
+    # services.md, Calling a service (fetch from fhirServer) and Errors: 412 `incomplete` when it cannot be read.
     req = example("ILD301-fires")
     conditions = req["prefetch"].pop("conditions")
     req["fhirServer"] = env["fhir"]
