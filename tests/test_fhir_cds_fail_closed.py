@@ -629,6 +629,9 @@ def test_a_medication_full_url_used_twice_in_a_request_is_refused(client, linter
 @pytest.mark.parametrize("edit, said", [
     (lambda b: b.update(link=[{"relation": "next", "url": "https://fhir.example.org/Bundle?page=2"}]),
      "is one page of a search result"),
+    # Link relation types are read without regard to case or surrounding space (RFC 8288): 'Next' passed.
+    (lambda b: b.update(link=[{"relation": " Next", "url": "https://fhir.example.org/Bundle?page=2"}]),
+     "is one page of a search result"),
     (lambda b: b.update(total=len(b["entry"]) + 3), "of the"),
     (lambda b: b["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
         {"severity": "error", "code": "too-costly"}]}, "search": {"mode": "outcome"}}), "OperationOutcome"),
@@ -696,3 +699,15 @@ def test_a_drug_in_a_resource_orderlint_does_not_read_is_a_card_when_nothing_els
     (card,) = resp.json()["cards"]
     assert card["indicator"] == "info" and card["summary"] == "Orders not checked against all of the patient's data"
     assert resource["resourceType"] in card["detail"]
+
+
+def test_a_search_bundle_read_alone_says_the_warning_it_reports(linter):
+    # As a prefetch value's warning is an OL008 note: in a Bundle file it was dropped without a word.
+    b = example("ILD301-fires.bundle.json")
+    b["type"] = "searchset"
+    b["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "warning", "code": "processing", "diagnostics": "results sorted by date"}]}, "search": {"mode": "outcome"}})
+    (r,) = lint_fhir(b, linter=linter, source="t")
+    assert "ILD301" in [f.code for f in r.findings]
+    assert any(f.code == "OL008" and "the Bundle reports" in f.message and "results sorted by date" in f.message
+               for f in r.findings)

@@ -283,6 +283,8 @@ class _Mapper:
             why = _incomplete_bundle(data)
             if why is not None:
                 return [_error(f"the Bundle {why}: the patient's data is incomplete, so the orders were not checked", "")]
+            for said in _outcome_warnings(data):  # as for a prefetch value: a warning is said, not dropped
+                self.notes.append(Note("missing-value", f"the Bundle reports {said}: its data is read as complete", ""))
             res = list(self._bundle(data, "", False))
             fallback = data.get("id") if isinstance(data.get("id"), str) else None
         else:
@@ -2789,7 +2791,7 @@ def _incomplete_prefetch(v: Any) -> Optional[str]:
 def _incomplete_bundle(b: dict) -> Optional[str]:
     """_incomplete_prefetch of a Bundle, and of the Bundles it holds (a collection holding the
     searchsets, a batch-response): the reading reads them all, so each must be complete."""
-    from orderlint.fhir.outcome import as_list
+    from orderlint.fhir.outcome import as_list, is_next_link
 
     # An object where an array belongs is one item (fhir.md 2.1), here as when the data is read.
     entries: list = as_list(b.get("entry"))
@@ -2821,7 +2823,7 @@ def _incomplete_bundle(b: dict) -> Optional[str]:
             said = _outcome_error(outcome) if isinstance(outcome, dict) else None
             if said is not None:
                 return f"holds a response (entry {i}) whose outcome reports an error" + said
-    if any(isinstance(ln, dict) and ln.get("relation") == "next" for ln in as_list(b.get("link"))):
+    if any(is_next_link(ln) for ln in as_list(b.get("link"))):
         return "is one page of a search result (it links to a next page)"
     matched = len([e for e in entries if isinstance(e, dict) and (not isinstance(e.get("search"), dict)
                                                                   or e["search"].get("mode", "match") == "match")])

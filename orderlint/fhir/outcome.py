@@ -22,6 +22,14 @@ def as_list(v: Any) -> list:
     return v if isinstance(v, list) else [v] if isinstance(v, dict) else []
 
 
+def is_next_link(link: Any) -> bool:
+    """Whether a Bundle link names the next page of a search: its relation read as link relation
+    types are, without regard to case or surrounding space (RFC 8288); 'Next' read as some other
+    link made a paged search pass as complete."""
+    rel = link.get("relation") if isinstance(link, dict) else None
+    return isinstance(rel, str) and rel.strip().lower() == "next"
+
+
 def error_issues(oo: dict) -> Optional[list]:
     """The issues of an OperationOutcome that report an error, else None when it reports none.
 

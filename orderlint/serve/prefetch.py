@@ -16,6 +16,7 @@ import ssl
 from typing import Any, Optional, Union
 from urllib.parse import quote, urlsplit
 
+from orderlint.fhir.outcome import is_next_link
 from orderlint.serve.settings import PREFETCH_KEYS
 
 FETCH_TIMEOUT = 2.0
@@ -78,7 +79,7 @@ def next_link(page: dict[str, Any]) -> Optional[str]:
     """The url of a search Bundle page's `next` link, else None."""
     links = page.get("link")
     for ln in links if isinstance(links, list) else [links]:
-        if isinstance(ln, dict) and ln.get("relation") == "next" and isinstance(ln.get("url"), str):
+        if isinstance(ln, dict) and is_next_link(ln) and isinstance(ln.get("url"), str):
             return str(ln["url"])
     return None
 
@@ -159,7 +160,7 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
                 value["entry"] = entries
                 links = value.get("link")
                 value["link"] = [ln for ln in (links if isinstance(links, list) else [links])
-                                 if not (isinstance(ln, dict) and ln.get("relation") == "next")]
+                                 if not is_next_link(ln)]
                 if not value["link"]:
                     del value["link"]
             return value
