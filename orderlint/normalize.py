@@ -1535,11 +1535,17 @@ def normalize(
                     # ordered in applications or drops; a dose in mg by a route no known product has is a
                     # systemic dose misrouted (methylprednisolone 1 g 'topical', Medrol 16 mg 'inhaled'):
                     # read as local, no glucocorticoid rule checked it and the order passed.
+                    # Per day where the frequency is known; else per administration (no frequency,
+                    # prn: the order still gives a systemic dose each time, which passed unchecked).
                     mg = _amount(o, "mg", "day", weight, bsa)[0]
-                    if mg is not None and mg > 0:
+                    said = None if mg is None else f"{_num(mg)} mg/day"
+                    if mg is None:
+                        mg = _amount(o, "mg", "admin", weight, bsa)[0]
+                        said = f"{_num(mg)} mg a dose" if mg is not None else f"a dose in {o.basis}" if o.basis else None
+                    if said is not None:
                         unverifiable.setdefault(i, []).append((
                             f"route {od.route!r} is not a route {drug.name} is given by (no {route} product of it is "
-                            f"known), and {_num(mg)} mg/day is a systemic dose, so no glucocorticoid rule checks it "
+                            f"known), and {said} is a systemic dose, so no glucocorticoid rule checks it "
                             "as ordered", "/route"))
             active.append(o)
             if status != "new":

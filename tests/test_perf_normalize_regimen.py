@@ -512,11 +512,14 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
                         f"route {od.route!r} is not a route {drug.name} is given by (no {o.route} product of it is known), "
                         "so no rule checks it as ordered", "/route"))
                 else:  # a glucocorticoid: only a dose in mg by that route
-                    mg = N._amount(o, "mg", "day", weight, bsa)[0]
-                    if mg is not None and mg > 0:
+                    day = N._amount(o, "mg", "day", weight, bsa)[0]
+                    dose = N._amount(o, "mg", "admin", weight, bsa)[0]
+                    said = (f"{N._num(day)} mg/day" if day is not None else f"{N._num(dose)} mg a dose" if dose is not None
+                            else f"a dose in {o.basis}" if o.basis else None)
+                    if said is not None:
                         out.setdefault(i, []).append((
                             f"route {od.route!r} is not a route {drug.name} is given by (no {o.route} product of it is "
-                            f"known), and {N._num(mg)} mg/day is a systemic dose, so no glucocorticoid rule checks it "
+                            f"known), and {said} is a systemic dose, so no glucocorticoid rule checks it "
                             "as ordered", "/route"))
         orders.append(o)
     # An active order starting after as_of is new unless an active order of its drug started by as_of.
