@@ -700,10 +700,14 @@ class Linter:
         # Two site keys that set one test's window differently (lft = 10 and cmp = 100) are an
         # error: whichever came last silently widened the window.
         defaults = DEFAULT_LOOKBACK
+        # A file or a dict names the keys the site gave in origins; a Settings built in code with a
+        # table of its own gives every key of it (pregnancy = 14 beside hcg = 30 let the alias win).
+        from_code = "lookback-days" not in s.origins and s.lookback_days != DEFAULT_LOOKBACK
         given: dict[str, list[tuple[str, Any]]] = {}
         for key, days in windows.items():
             if key != "default" and key in out and (key not in defaults or defaults[key] != days
-                                                    or f"lookback-days.{key}" in s.origins):
+                                                    or f"lookback-days.{key}" in s.origins
+                                                    or (from_code and key in s.lookback_days)):
                 given.setdefault(key, []).append((key, days))
         for key, canon, days in aliases:
             for test in canon:

@@ -158,3 +158,19 @@ def test_no_test_without_its_own_default_window_has_a_limit_below_default_s():
     for test, (longest, _why) in LOOKBACK_MAX.items():
         if test not in DEFAULT_LOOKBACK:
             assert longest is None or longest >= ceiling, test
+
+
+def test_settings_built_in_code_refuse_two_windows_for_one_test_as_a_file_does():
+    # The same table read from a file was refused; built in code, its pregnancy = 14 (the default's
+    # value) did not count as given, and the alias's 30 days silently widened the window.
+    import orderlint
+    from orderlint.config import ConfigError, Settings
+
+    fires = EXAMPLES / "regimens" / "ILD404-fires.yaml"
+    table = {"pregnancy": 14, "hcg": 30}
+    for config in (Settings(lookback_days=dict(table)), {"lookback-days": dict(table)}):
+        with pytest.raises(ConfigError, match="pregnancy = 14 and hcg = 30 set the window of pregnancy differently"):
+            orderlint.lint(fires, config=config)
+    # The default table itself, or one alias alone, sets nothing twice.
+    assert [f.code for f in orderlint.lint(fires, config=Settings()).findings] == ["ILD404"]
+    assert [f.code for f in orderlint.lint(fires, config=Settings(lookback_days={"hcg": 14})).findings] == ["ILD404"]
