@@ -51,7 +51,9 @@ def _source_key(result: Result, folder: str) -> str:
     path, _line = stream_location(result.source)
     if not is_pseudo(path):  # <stdin>, <data>: no file
         try:
-            path = os.path.relpath(os.path.abspath(path), folder)
+            # The file itself, links resolved: as text, `link/../a.json` named the a.json beside the
+            # link while the file read was the one beside its target.
+            path = os.path.relpath(os.path.realpath(path), folder)
         except ValueError:  # Windows: another drive
             path = os.path.abspath(path)
         if os.sep != "/":
@@ -141,7 +143,7 @@ def covers(recorded: Amounts, now: Amounts, message: str) -> bool:
 
 
 def _folder_of(path: str) -> str:
-    return os.path.dirname(os.path.abspath(path))
+    return os.path.dirname(os.path.realpath(path))
 
 
 class Baseline:

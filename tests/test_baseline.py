@@ -440,3 +440,22 @@ def test_a_baseline_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     assert r.exit_code == 2 and "No space left on device" in r.stderr
     assert base.read_bytes() == before and _json.loads(before)
     assert [p.name for p in tmp_path.iterdir()] == ["b.json"]  # no temporary file left
+
+
+def test_an_entry_names_the_file_read_not_the_path_written(tmp_path, monkeypatch):
+    # As text, `repo/link/../a.json` named repo/a.json while the file read was other/a.json, beside
+    # the link's target: repo/a.json's entry covered the other file's findings.
+    import os
+
+    doc = (EXAMPLES / "regimens" / "ILD301-fires.json").read_text()
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "other" / "sub").mkdir(parents=True)
+    (tmp_path / "repo" / "a.json").write_text(doc)
+    (tmp_path / "other" / "a.json").write_text(doc)
+    os.symlink(tmp_path / "other" / "sub", tmp_path / "repo" / "link")
+    base = tmp_path / "repo" / "base.json"
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("check", "repo/a.json", "--write-baseline", str(base)).exit_code == 0
+    assert run_cli("check", "repo/a.json", "--baseline", str(base)).exit_code == 0
+    r = run_cli("check", "repo/link/../a.json", "--baseline", str(base))
+    assert r.exit_code == 1 and "ILD301" in r.stdout, r.stdout + r.stderr
