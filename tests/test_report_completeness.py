@@ -135,6 +135,18 @@ def test_junit_case_names_escape_document_text(tmp_path):
     assert names and not any(c in n for n in names for c in ("\n", "\u202e", "\x1b")), names
 
 
+def test_junit_failure_text_escapes_the_file_name(tmp_path):
+    # A newline in a file name made a line of the failure text that read as another finding.
+    import xml.etree.ElementTree as ET
+
+    path = tmp_path / "new\nline \u202e.json"
+    path.write_text((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+    root = ET.fromstring(run_cli("check", str(path), "--format", "junit").stdout)
+    bodies = [el.text for el in root.iter("failure")]
+    assert bodies and all(b.count("\n") == b.count("\nFix: ") for b in bodies), bodies
+    assert not any("\u202e" in b for b in bodies)
+
+
 def test_sarif_shows_a_finding_that_fails_the_run_as_at_least_a_warning():
     path = str(EXAMPLES / "regimens" / "ILD207-fires.json")
 

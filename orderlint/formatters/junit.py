@@ -120,7 +120,9 @@ class JUnitFormatter(Formatter):
                 case_suite = suite
                 tc = suite.case(name, classname, file, f.line)
                 where = f"{classname}:{f.line}:{f.column}" if line is None else f"{file}:{f.line}:{f.column}"
-            body = f"{where}: {f.code} [{f.severity}] {f.message}"
+            # The place names the file: a newline or a bidirectional control in its name is shown
+            # escaped, never a line of its own that reads as another finding.
+            body = f"{printable(where)}: {f.code} [{f.severity}] {f.message}"
             if f.fix:
                 body += f"\nFix: {f.fix}"
             s = f.suppressed
