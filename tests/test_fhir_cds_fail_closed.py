@@ -711,3 +711,25 @@ def test_a_search_bundle_read_alone_says_the_warning_it_reports(linter):
     assert "ILD301" in [f.code for f in r.findings]
     assert any(f.code == "OL008" and "the Bundle reports" in f.message and "results sorted by date" in f.message
                for f in r.findings)
+
+
+@pytest.mark.parametrize("subject", [
+    {"identifier": {"system": "urn:mrn", "value": "999"}}, {"reference": "Group/1"}, "Patient/other", {"display": "J. Doe"},
+])
+def test_a_prefetch_resource_whose_subject_is_no_patient_reference_is_ol001(client, linter, subject):
+    # fhir.md 1, References (a reference matched to a patient; no subject: the only patient). Read as
+    # naming none, an atovaquone about whoever the identifier names counted as the request's
+    # patient's PCP prophylaxis, and the cyclophosphamide being signed passed.
+    req = example("ILD301-fires.cds-hooks.json")
+    atq = {"resourceType": "MedicationRequest", "id": "atq", "status": "active", "intent": "order",
+           "subject": {"reference": f"Patient/{req['context']['patientId']}"},
+           "medicationCodeableConcept": {"text": "atovaquone"},
+           "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                                  "doseAndRate": [{"doseQuantity": {"value": 1500, "system": "http://unitsofmeasure.org",
+                                                                    "code": "mg"}}]}]}
+    req["prefetch"]["medications"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": atq}]}
+    assert "ILD301" not in codes(lint(req, linter))  # the patient's own atovaquone protects
+    atq["subject"] = subject
+    results = lint_fhir(req, linter=linter, source="t")
+    assert any(f.code == "OL001" and "which is no reference to a Patient" in f.message for r in results for f in r.findings)
+    assert post(client, req).status_code == 400

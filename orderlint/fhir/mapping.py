@@ -710,6 +710,15 @@ class _Mapper:
                                   "reads only from a MedicationRequest or MedicationStatement: not checked", x.ptr))
             pid = x.r.get("id") if rt == "Patient" and isinstance(x.r.get("id"), str) else self._subject(x, url_ids)
             if pid is None:
+                named = _named_subject(x.r) if cds and patient is not None and not x.draft and rt in READ_TYPES else None
+                if named is not None:
+                    # Fail closed: a subject given, but as no reference to a patient (an identifier, a
+                    # Group, a display, a string): read as naming none, a prefetch atovaquone about whoever
+                    # that is counted as the request's patient's PCP prophylaxis.
+                    unplaced.append((f"{rt} {_id_text(x.r)}names its patient as {named}, which is no reference to a "
+                                     "Patient: whose data it is cannot be told, so the orders were not checked against it",
+                                     x.ptr))
+                    continue
                 orphans.append(x)
                 continue
             if cds and patient is not None and pid != patient:
@@ -3124,6 +3133,16 @@ def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float
     else:
         n = max(n, times)
     return n, p, unit
+
+
+def _named_subject(r: dict) -> Optional[str]:
+    """How a resource names its patient (`subject`, `patient`) when it gives one that _subject
+    reads as none, briefly; None when it gives none."""
+    for f in _PATIENT_FIELDS:
+        v = r.get(f)
+        if v is not None:
+            return f"`{f}` {v!r:.80}"
+    return None
 
 
 def _same_drug(vocab: Any, drug: Drug, other: str) -> bool:
