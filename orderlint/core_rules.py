@@ -79,8 +79,10 @@ OL003 = rule(
     ),
     fix="Give a known unit, route and frequency; add `strength` for tablet doses and weight/height (or bsa_m2) for per-kg or per-m2 checks.",
     notes=("Also an order whose route contradicts what it is: a route its name states otherwise ('Actemra IV' by sc), "
-           "or a local route no product of a checked drug other than a glucocorticoid has (mycophenolate 'topical', "
-           "nintedanib 'inhaled'), which would leave it checked by no rule; and a weight and height that no body goes "
+           "or a local route no product of a checked drug has (mycophenolate 'topical', nintedanib 'inhaled'), which "
+           "would leave it checked by no rule; for a glucocorticoid, whose many local forms (creams, drops) the "
+           "vocabulary does not list, only when the order gives a dose in mg, mg/kg or mg/m2 (methylprednisolone "
+           "1 g 'topical', with or without a frequency); and a weight and height that no body goes "
            "with (a body-mass index outside 3.5 to 250, or below 8 from one year of age), which are not used for per-kg or per-m2 doses."),
 )(_engine)
 
