@@ -651,18 +651,24 @@ def test_a_search_bundle_read_alone_that_is_not_all_of_the_data_is_ol001(linter,
     assert f.code == "OL001" and said in f.message and "the patient's data is incomplete" in f.message
 
 
+def _prefetch_daily(req: dict, rid: str, drug: str, mg: int) -> dict:
+    """An active daily MedicationRequest of the request's patient, as the request's only prefetch medication."""
+    order = {"resourceType": "MedicationRequest", "id": rid, "status": "active", "intent": "order",
+             "subject": {"reference": f"Patient/{req['context']['patientId']}"},
+             "medicationCodeableConcept": {"text": drug},
+             "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+                                    "doseAndRate": [{"doseQuantity": {"value": mg, "system": "http://unitsofmeasure.org",
+                                                                      "code": "mg"}}]}]}
+    req["prefetch"]["medications"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": order}]}
+    return order
+
+
 def test_a_prefetch_resource_whose_urn_uuid_patient_is_no_full_url_is_not_another_patient_s(client, linter):
     # fhir.md 1, References: 'another patient' is one a reference names, not one it fails to name.
     # Read as another patient's (an info note), an active azathioprine whose subject named an
     # unresolvable urn:uuid was left out and the antimetabolite combination with the draft MMF passed.
     req = example("ILD501-fires.cds-hooks.json")
-    aza = {"resourceType": "MedicationRequest", "id": "aza", "status": "active", "intent": "order",
-           "subject": {"reference": f"Patient/{req['context']['patientId']}"},
-           "medicationCodeableConcept": {"text": "azathioprine"},
-           "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-                                  "doseAndRate": [{"doseQuantity": {"value": 100, "system": "http://unitsofmeasure.org",
-                                                                    "code": "mg"}}]}]}
-    req["prefetch"]["medications"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": aza}]}
+    aza = _prefetch_daily(req, "aza", "azathioprine", 100)
     assert "ILD104" in codes(lint(req, linter))
     aza["subject"] = {"reference": "urn:uuid:11111111-1111-1111-1111-111111111111"}
     results = lint_fhir(req, linter=linter, source="t")
@@ -721,13 +727,7 @@ def test_a_prefetch_resource_whose_subject_is_no_patient_reference_is_ol001(clie
     # naming none, an atovaquone about whoever the identifier names counted as the request's
     # patient's PCP prophylaxis, and the cyclophosphamide being signed passed.
     req = example("ILD301-fires.cds-hooks.json")
-    atq = {"resourceType": "MedicationRequest", "id": "atq", "status": "active", "intent": "order",
-           "subject": {"reference": f"Patient/{req['context']['patientId']}"},
-           "medicationCodeableConcept": {"text": "atovaquone"},
-           "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
-                                  "doseAndRate": [{"doseQuantity": {"value": 1500, "system": "http://unitsofmeasure.org",
-                                                                    "code": "mg"}}]}]}
-    req["prefetch"]["medications"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": atq}]}
+    atq = _prefetch_daily(req, "atq", "atovaquone", 1500)
     assert "ILD301" not in codes(lint(req, linter))  # the patient's own atovaquone protects
     atq["subject"] = subject
     results = lint_fhir(req, linter=linter, source="t")
