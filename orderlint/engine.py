@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from collections.abc import Mapping
 import math
 import operator
 import os
@@ -85,6 +86,11 @@ _RUN_CHECKS_CODE: list = [None]
 _MAIN_THREAD = threading.main_thread().ident
 _HAS_ALARM = hasattr(signal, "pthread_kill") and hasattr(signal, "setitimer")  # not on Windows
 
+
+#: What a check may return that iterates without being hits: text and mappings. A check that
+#: returned "" or {} found nothing, silently; one that returned "x" or {"x": 1} was already OL000.
+_NOT_HITS = (str, bytes, bytearray, memoryview, Mapping)
+_GENERATOR = type(_ for _ in ())
 
 #: Bound on the per-Linter table of rules to run per (condition, active tag set).
 _TODO_CACHE_MAX = 4096
@@ -897,7 +903,11 @@ class Linter:
                     _WATCHDOG.arm(self._timeout)
                 for r, opts in todo:
                     try:
-                        for hit in r.check(reg, opts):
+                        hits = r.check(reg, opts)
+                        if hits.__class__ is not _GENERATOR and isinstance(hits, _NOT_HITS):
+                            # Iterable, but never of hits: an empty text or mapping ran as "nothing found".
+                            raise TypeError(f"returned {_safe_repr(hits)} ({type(hits).__name__}), not an iterable of Hit")
+                        for hit in hits:
                             if not isinstance(hit, Hit) or not isinstance(hit.message, str) or not isinstance(hit.pointer, str) or (
                                     hit.order is not None and (hit.order.__class__ is not int or hit.order < 0)) or (
                                     hit.pointer and hit.pointer[0] != "/") or (hit.fix is not None and hit.fix.__class__ is not str):

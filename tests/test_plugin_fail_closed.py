@@ -277,3 +277,20 @@ def test_a_lone_surrogate_in_a_finding_does_not_fail_a_spark_batch():
     batch = _batch([good, bad], _arrow_schema())
     assert batch.num_rows == 2
     assert batch.column(6).to_pylist() == ["fine", "bad \\udc80 byte"]
+
+
+@pytest.mark.parametrize("returned", ["", b"", {}, {"order": "too high"}, "too high", bytearray()])
+def test_a_check_returning_text_or_a_mapping_is_ol000(returned):
+    # Text and mappings iterate, but never into hits: an empty one ran as "nothing found" and the
+    # document passed with this rule unchecked.
+    result = Linter(plugins=[_pack(lambda reg, opts: returned)]).lint_data(clean_patient(mmf()))
+    [f] = only(result, "OL000")
+    assert "AAA001" in f.message and "not an iterable of Hit" in f.message and type(returned).__name__ in f.message
+    none_of(result, "AAA001")
+
+
+@pytest.mark.parametrize("returned", [(), [], iter(()), set(), frozenset()])
+def test_a_check_returning_an_empty_collection_of_hits_finds_nothing(returned):
+    result = Linter(plugins=[_pack(lambda reg, opts: returned)]).lint_data(clean_patient(mmf()))
+    none_of(result, "OL000")
+    none_of(result, "AAA001")
