@@ -733,3 +733,32 @@ def test_a_prefetch_resource_whose_subject_is_no_patient_reference_is_ol001(clie
     results = lint_fhir(req, linter=linter, source="t")
     assert any(f.code == "OL001" and "which is no reference to a Patient" in f.message for r in results for f in r.findings)
     assert post(client, req).status_code == 400
+
+
+def test_a_drug_in_a_resource_orderlint_does_not_read_is_a_card_when_the_site_ignores_ol008(tmp_path):
+    # The card was made from the result's OL008 findings: a site that ignores OL008 (info notes it
+    # does not want) got {"cards": []} beside an azathioprine being given, read as nothing found.
+    pytest.importorskip("starlette")
+    pytest.importorskip("httpx")
+    from orderlint.serve import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+    linter = Linter(Settings(ignore=["OL008"]))
+    app = create_app({"feedback-db": str(tmp_path / "f.sqlite3"), "allow-as-of": True, "required-prefetch": []},
+                     linter=linter)
+    req = example("ILD301-clean.cds-hooks.json")
+    given = {"resourceType": "MedicationAdministration", "id": "aza-given", "status": "in-progress",
+             "medicationCodeableConcept": {"text": "azathioprine"},
+             "subject": {"reference": f"Patient/{req['context']['patientId']}"}}
+    req["prefetch"]["activeMeds"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": given}]}
+    req["prefetch"].setdefault("medicationStatements", {"resourceType": "Bundle", "type": "searchset"})
+    (r,) = lint_fhir(req, linter=linter, source="t")
+    assert "OL008" not in [f.code for f in r.findings]  # ignored as a finding ...
+    with TestClient(app, raise_server_exceptions=False) as c:
+        resp = post(c, req)
+    assert resp.status_code == 200, resp.text
+    (card,) = resp.json()["cards"]  # ... yet the card that says the orders were not checked against it stays
+    assert card["indicator"] == "info" and card["summary"] == "Orders not checked against all of the patient's data"
+    assert "MedicationAdministration" in card["detail"] and "aza-given" in card["detail"], card["detail"]

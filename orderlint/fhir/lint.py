@@ -33,6 +33,10 @@ class FhirResult(Result):
 
     patient: Optional[str] = None
     order_types: Optional[dict[str, str]] = None
+    #: The OL008 ``unsupported-resource`` notes (drugs in resources orderlint does not read), kept
+    #: whether or not OL008 is reported: the CDS Hooks service says them on a card of their own
+    #: when nothing else is (a site ignoring OL008 got no card, which read as nothing found).
+    unread: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d = Result.to_dict(self)
@@ -181,8 +185,9 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
         from orderlint.engine import document_order
 
         findings.sort(key=lambda f: (document_order(doc.data, f.pointer), f.code))
+    unread = tuple(f"{kind}: {message}" for kind, message, _ in m.notes if kind == "unsupported-resource")
     return FhirResult(doc.source, m.id, status, condition, findings, as_of, patient=m.patient,
-                      order_types=m.order_types or None)
+                      order_types=m.order_types or None, unread=unread)
 
 
 def _with_protection(m: "Mapped", linter: "Linter") -> list["Variant"]:

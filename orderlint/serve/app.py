@@ -302,8 +302,9 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         # administration, an order of another FHIR version): its note rides on the cards, and with no
         # card at all the answer read as nothing found (an azathioprine being given beside a draft
         # mycophenolate: {"cards": []}).
-        unread = [f for r in results if r.status == "checked" for f in r.findings
-                  if f.code == "OL008" and f.message.startswith("unsupported-resource:")]
+        # From the result, not its OL008 findings: a site that ignores OL008 is still told.
+        unread = [linter._finding("OL008", text, "", None, None)
+                  for r in results if r.status == "checked" for text in dict.fromkeys(getattr(r, "unread", ()))]
         if not cards and (unread or blind and ("conditions" in blind or any(r.status == "checked" for r in results))):
             # No finding, yet the checks ran without data of the default required set (a site left it
             # out of required-prefetch, and it was neither given nor fetched) or without a drug they
