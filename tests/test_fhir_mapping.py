@@ -829,6 +829,23 @@ def test_history_from_statements_and_requests_with_outcome(linter):
         {"drug": "azathioprine", "start": "2023-01-01", "stop": "2023-12-31", "outcome": "unknown"}]  # ILD therapies only
 
 
+@pytest.mark.parametrize("values", [("response", "progression"), ("progression", "response")])
+def test_conflicting_ild_outcomes_on_one_history_item_are_ignored(linter, values):
+    # fhir.md: conflicting values are ignored (OL008 conflicting-extension). The last one won, so
+    # "progression" then "response" read as a response and the progression phase was lost.
+    ms = {"resourceType": "MedicationStatement", "status": "completed", "subject": {"reference": "Patient/p1"},
+          "medicationCodeableConcept": {"text": "mycophenolate mofetil"},
+          "effectivePeriod": {"start": "2024-01-01", "end": "2025-06-30"},
+          "extension": [{"url": NS + "ild-outcome", "valueCode": v} for v in values]}
+    m = one(bundle(ms), linter)
+    assert m.data["history"][0]["outcome"] == "unknown"
+    (n,) = notes(m, "conflicting-extension")
+    assert "'progression', 'response'" in n.message and n.pointer.endswith("/extension/0")
+    same = {**ms, "extension": [{"url": NS + "ild-outcome", "valueCode": "progression"}] * 2}
+    m = one(bundle(same), linter)
+    assert m.data["history"][0]["outcome"] == "progression" and not notes(m, "conflicting-extension")
+
+
 @pytest.mark.parametrize("status,native", [("active", "active"), ("on-hold", "on-hold"), ("unknown", "active"),
                                            ("not-taken", None), ("intended", None), ("entered-in-error", None)])
 def test_medication_statement_status(status, native):

@@ -1782,13 +1782,21 @@ class _Mapper:
             self.note("missing-value", f"{r.get('resourceType')} period ends ({item['stop']}) before it starts "
                       f"({item['start']}): its outcome is not read", ptr)
             del item["stop"]
-        outcome = "unknown"
+        outcomes: dict[str, str] = {}  # value -> the pointer of its first extension
         for eptr, ext in self.array(r, "extension", ptr):
             if isinstance(ext, dict) and ext.get("url") == self.ns + "ild-outcome":
                 if _str(ext.get("valueCode")) in _OUTCOMES:
-                    outcome = ext["valueCode"]
+                    outcomes.setdefault(ext["valueCode"], eptr)
                 else:
                     self.note("conflicting-extension", f"ild-outcome has an invalid value {ext.get('valueCode')!r}: read as unknown", eptr)
+        outcome = "unknown"
+        if len(outcomes) > 1:
+            # fhir.md: conflicting values are ignored. The last one won: "response" after "progression"
+            # dropped the progression, and with it the phase (ILD102 passed).
+            self.note("conflicting-extension", f"ild-outcome is given conflicting values "
+                      f"({', '.join(sorted(repr(v) for v in outcomes))}): read as unknown", next(iter(outcomes.values())))
+        elif outcomes:
+            outcome = next(iter(outcomes))
         item["outcome"] = "unknown" if backwards else outcome
         idx = len(self.history)
         self.history.append(item)
