@@ -1244,3 +1244,27 @@ def test_a_malformed_extension_beside_a_birth_sex_is_skipped():
     assert one(b).data["patient"]["reproductive_potential"] is True
     b["entry"][0]["resource"]["extension"] = {"url": "x"}
     assert "reproductive_potential" not in one(b).data["patient"]
+
+
+def _by_contained(*meds) -> dict:
+    r = mr(drug="x")
+    del r["medicationCodeableConcept"]
+    r["medicationReference"] = {"reference": "#m1"}
+    r["contained"] = [{"resourceType": "Medication", "id": "m1", "code": {"text": d}} for d in meds]
+    return r
+
+
+@pytest.mark.parametrize("meds", [("hydroxychloroquine", "mycophenolate mofetil"), ("mycophenolate mofetil", "hydroxychloroquine")])
+def test_two_contained_resources_sharing_the_referenced_id_are_ol001(linter, meds):
+    # The first was read as the drug ordered: a hydroxychloroquine before a cyclophosphamide of the
+    # same id passed the order unchecked, and the order of the two decided the outcome.
+    (r,) = lint(bundle(_by_contained(*meds), *SSC_ILD), linter)
+    assert r.status == "invalid"
+    (f,) = [f for f in r.findings if f.code == "OL001"]
+    assert "share the id 'm1' with different content" in f.message
+    assert f.pointer == "/entry/1/resource/medicationReference/reference"
+
+
+def test_a_repeated_identical_contained_medication_is_read(linter):
+    (r,) = lint(bundle(_by_contained("mycophenolate mofetil", "mycophenolate mofetil"), *SSC_ILD), linter)
+    assert r.status == "checked" and "OL001" not in codes([r]) and "OL002" not in codes([r])

@@ -1545,8 +1545,16 @@ class _Mapper:
             return None
         ref = ref.strip()
         if ref.startswith("#"):
-            for cptr, c in self.array(r, "contained", ptr):
-                if isinstance(c, dict) and c.get("id") == ref[1:] and c.get("resourceType") == "Medication":
+            named = [(cptr, c) for cptr, c in self.array(r, "contained", ptr) if isinstance(c, dict) and c.get("id") == ref[1:]]
+            if len(named) > 1 and any(c != named[0][1] for _, c in named[1:]):
+                # Which one the order names cannot be told: the first was read, and a hydroxychloroquine
+                # before a cyclophosphamide of the same id passed the order unchecked.
+                self.m.errors.append((f"the contained resources at {named[0][0]} and {named[1][0]} share the id "
+                                      f"{ref[1:]!r} with different content, so the reference {ref!r} names no one "
+                                      "resource", _p(ptr, "medicationReference", "reference")))
+                return None
+            for cptr, c in named:
+                if c.get("resourceType") == "Medication":
                     return c, cptr
             host = self._hosts.get(ptr)
             if host is not None:  # an order contained in a group or another order: its container's Medication
