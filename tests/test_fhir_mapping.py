@@ -626,6 +626,36 @@ def test_the_latest_measurement_is_compared_in_time_not_as_text(earlier, later):
     assert m.data["patient"]["weight_kg"] == later[1]
 
 
+@pytest.mark.parametrize("comparator", ["<", "<=", ">=", ">", "ad"])
+@pytest.mark.parametrize("code,unit,field", [("29463-7", "kg", "weight_kg"), ("8277-6", "m2", "bsa_m2")])
+def test_a_measurement_given_as_a_bound_is_not_used(comparator, code, unit, field):
+    # "< 120 kg" was read as 120 kg (and "< 2.5 m2" as 2.5), making the mg/kg and mg/m2 that passed.
+    o = _obs(code, 120 if unit == "kg" else 2.5, unit, "2026-02-20")
+    o["valueQuantity"]["comparator"] = comparator
+    m = one(bundle(mr(), _obs(code, 60 if unit == "kg" else 1.5, unit, "2026-01-01"), o))
+    assert field not in m.data.get("patient", {}) or m.data["patient"][field] in (60, 1.5)
+    (n,) = notes(m, "missing-value")
+    assert "a bound and not a measurement" in n.message and n.pointer == "/entry/3/resource/valueQuantity/comparator"
+
+
+@pytest.mark.parametrize("values", [(60, 150), (150, 60)])
+def test_two_different_measurements_at_the_latest_instant_are_neither_used(linter, values):
+    # Which is right cannot be told: the later in the input won, so the order of two weights decided
+    # whether azathioprine 300 mg/day (5 mg/kg at 60 kg) was an error.
+    m = one(bundle(mr(), _obs("29463-7", 70, "kg", "2026-01-01"),
+                   *[_obs("29463-7", v, "kg", "2026-02-20T09:00:00Z") for v in values]))
+    assert "weight_kg" not in m.data.get("patient", {})
+    (n,) = notes(m, "missing-value")
+    assert f"two values at 2026-02-20 ({values[0]} and {values[1]})" in n.message
+    assert n.pointer == "/entry/4/resource/valueQuantity/value"
+    # A later measurement settles it; the same value twice is no conflict.
+    m = one(bundle(mr(), *[_obs("29463-7", v, "kg", "2026-02-20T09:00:00Z") for v in values],
+                   _obs("29463-7", 70, "kg", "2026-02-21")))
+    assert m.data["patient"]["weight_kg"] == 70 and not notes(m, "missing-value")
+    m = one(bundle(mr(), *[_obs("29463-7", values[0], "kg", "2026-02-20T09:00:00Z")] * 2))
+    assert m.data["patient"]["weight_kg"] == values[0] and not notes(m, "missing-value")
+
+
 def test_a_measurement_after_the_evaluation_date_is_not_used():
     # fhir.md 2.2: "the latest effective[x] wins"; a weight from after as_of was not known then.
     m = one(bundle(mr(), _obs("29463-7", 80, "kg", "2026-03-01"), _obs("29463-7", 40, "kg", "2027-01-01")))

@@ -849,7 +849,8 @@ class _Mapper:
         self.history: list[dict] = []
         self.tests: list[dict] = []
         self.patient: dict = {}
-        self.measures: dict[str, tuple[str, float, tuple[int, str]]] = {}
+        self.measures: dict[str, tuple[str, Optional[float], tuple[int, str]]] = {}
+        self._ties: dict[str, str] = {}  # measure -> why its latest value is not used (_measure)
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
         self._repaired_codings: set[str] = set()  # pointers of a coding object already said (OL008)
@@ -873,6 +874,9 @@ class _Mapper:
             elif rt in ("DiagnosticReport", "Procedure", "ImagingStudy", "ServiceRequest"):
                 self._test_resource(x)
         for name, (ptr, value, _date) in self.measures.items():
+            if value is None:  # two values at its latest instant (_measure): not used
+                self.note("missing-value", self._ties[name], ptr)
+                continue
             self.patient[name] = value
             m.origin[f"/patient/{name}"] = ptr
         indication = self._indication()
@@ -959,6 +963,12 @@ class _Mapper:
         if not isinstance(q, dict) or not _number(q.get("value")):
             self.note("missing-value", f"{e.display} Observation has no numeric valueQuantity: not used", ptr)
             return
+        if q.get("comparator") is not None:
+            # A bound (< 120 kg), not a measurement: read as the value, it made the mg/kg and mg/m2
+            # that passed (comparator is a modifier element; doses already honour it).
+            self.note("missing-value", f"{e.display} is given as {q.get('comparator')!r} {q['value']!r}, a bound and not "
+                      "a measurement: not used", _p(qptr, "comparator"))
+            return
         code = _str(q.get("code"))
         factors = {"weight": _WEIGHT, "height": _HEIGHT, "bsa": {"m2": 1.0}}[e.maps_to]
         if code not in factors:
@@ -988,8 +998,14 @@ class _Mapper:
             return
         at = _instant(when)
         prev = self.measures.get(name)
-        if prev is None or at >= prev[2]:  # the latest effective[x] wins, compared as instants (time zones)
+        if prev is None or at > prev[2]:  # the latest effective[x] wins, compared as instants (time zones)
             self.measures[name] = (_p(qptr, "value"), value, at)
+        elif at == prev[2] and prev[1] is not None and value != prev[1]:
+            # Two values at the same latest instant: which is right cannot be told, and the later in
+            # the input won (60 kg then 150 kg passed an azathioprine dose that 60 kg makes too high).
+            # Said once the latest is known (a later measurement settles it).
+            self.measures[name] = (_p(qptr, "value"), None, at)
+            self._ties[name] = f"{e.display} is given two values at {day} ({prev[1]:g} and {value:g}): neither is used"
 
     # ----------------------------------------------------------------- tests
     def _codings(self, cc: Any, ptr: str) -> list[tuple[str, dict]]:
