@@ -92,6 +92,33 @@ _HAS_ALARM = hasattr(signal, "pthread_kill") and hasattr(signal, "setitimer")  #
 _NOT_HITS = (str, bytes, bytearray, memoryview, Mapping)
 _GENERATOR = type(_ for _ in ())
 
+_VOCABULARY_KEYS = ("drugs", "tests")
+
+
+def _refuse_misspelt_classes(drugs: Any, known: frozenset[str]) -> None:
+    """A plugin's class name that is not a class of the packs loaded before it but looks like a
+    misspelling of one is a load error: 'immunosupressant' or 'systemic-glucocorticoids' made a drug
+    that no class-based rule checks, and its orders passed. A new class (its own rules' trigger) is
+    free. Runs before the entries are validated, so it reads them defensively."""
+    import difflib
+
+    if not isinstance(drugs, Mapping) or not known:
+        return
+    for name, entry in drugs.items():
+        if not isinstance(entry, Mapping):
+            continue
+        stated = list(entry.get("classes") or ())
+        route_classes = entry.get("route_classes")
+        if isinstance(route_classes, Mapping):
+            stated += [c for kept in route_classes.values() if isinstance(kept, (list, tuple)) for c in kept]
+        for c in stated:
+            if isinstance(c, str) and c not in known:
+                close = difflib.get_close_matches(c, sorted(known), n=1, cutoff=0.85)
+                if close:
+                    raise VocabularyError(f"vocabulary entry {name!r}: class {c!r} is no class of the vocabulary; did you "
+                                          f"mean {close[0]!r}? (a misspelt class leaves the drug unchecked by that class's rules)")
+
+
 #: Bound on the per-Linter table of rules to run per (condition, active tag set).
 _TODO_CACHE_MAX = 4096
 
@@ -365,6 +392,15 @@ class Linter:
         for impl in sorted(reversed(pm.hook.orderlint_vocabulary.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
                 contribution: Any = impl.function() or {}
+                if not isinstance(contribution, Mapping):
+                    raise VocabularyError(f"returned {_safe_repr(contribution)}, not a table with `drugs` and `tests`")
+                stray = sorted(str(k) for k in contribution if k not in _VOCABULARY_KEYS)
+                if stray:
+                    # `drug` or `Drugs` was dropped without a word, and with it every name it gave.
+                    raise VocabularyError(f"unknown key {stray[0]!r}{did_you_mean(stray[0], _VOCABULARY_KEYS)}: "
+                                          "a vocabulary has `drugs` and `tests`")
+                if impl.plugin_name not in builtin:
+                    _refuse_misspelt_classes(contribution.get("drugs"), self.vocab.classes)
                 if impl.plugin_name not in builtin and impl.plugin_name not in allowed:
                     # A name the vocabulary already reads as another drug, or one that looks like a
                     # misspelling of another ('cyclophosphamide iv' as saline): refused, as a site's

@@ -39,7 +39,9 @@ class PackSpec:
     @hookspec
     def orderlint_vocabulary(self) -> "dict[str, Any]":
         """Return vocabulary: ``{"drugs": {canonical: {"classes", "aliases", "rxcui", "pe_factor"}},
-        "tests": {canonical: [aliases]}}``. Both keys are optional.
+        "tests": {canonical: [aliases]}}``. Both keys are optional; any other key is a load error, as
+        is a class that looks like a misspelling of a known class and a systemic-glucocorticoid
+        without a ``pe_factor`` (0.1 to 10).
 
         A contribution that changes a fact another pack declared (classes, pe_factor, rxcui,
         route_classes, by_route) is a load error naming both packs, unless the site lists this

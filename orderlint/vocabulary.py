@@ -306,7 +306,8 @@ def _validator() -> SchemaValidator:
         "classes": opt(cs.list_schema(kebab)),
         "aliases": cs.typed_dict_field(cs.list_schema(name), required=False),
         "brands": cs.typed_dict_field(cs.list_schema(brand), required=False),
-        "pe_factor": opt(cs.float_schema(strict=True, allow_inf_nan=False, gt=0, le=100)),
+        # Known factors run from 0.2 (cortisone) to about 8 (betamethasone); 0.0001 passed any dose.
+        "pe_factor": opt(cs.float_schema(strict=True, allow_inf_nan=False, ge=0.1, le=10)),
         "route_classes": cs.typed_dict_field(cs.dict_schema(kebab, cs.list_schema(kebab)), required=False),
         "by_route": cs.typed_dict_field(cs.dict_schema(kebab, name), required=False),
         # A plugin may give a bare code (no source: kept as tag U, never a contradiction).
@@ -475,7 +476,7 @@ class Vocabulary:
         def get(fact: str, default: Any) -> Any:
             return facts[fact][0] if fact in facts else default
 
-        self.drugs[canonical] = Drug(
+        drug = self.drugs[canonical] = Drug(
             name=canonical,
             classes=get("classes", frozenset()),
             rxcui=get("rxcui", None),
@@ -483,6 +484,11 @@ class Vocabulary:
             route_classes=get("route_classes", ()),
             by_route=get("by_route", ()),
         )
+        if drug.pe_factor is None and "systemic-glucocorticoid" in drug.classes:
+            # Without a factor its prednisone-equivalent is never computed, and the glucocorticoid
+            # dose rules (ILD202, ILD204-ILD206, ILD302) passed 80 mg a day of it without OL003.
+            raise VocabularyError(f"{owner}: vocabulary entry {canonical!r}: a systemic-glucocorticoid needs a pe_factor "
+                                  "(its prednisone-equivalent factor), else no glucocorticoid dose rule can check it")
         brands = e.get("brands", ())
         names = [canonical, *e.get("aliases", ()), *(b["name"] for b in brands)]
         for n in names:

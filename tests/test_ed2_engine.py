@@ -492,7 +492,7 @@ _vocab_pack = vocabulary_pack
 @pytest.mark.parametrize(
     "drugs",
     [
-        {"prednisone": {"classes": ["systemic-glucocorticoid"], "pe_factor": 0.01}},
+        {"prednisone": {"classes": ["systemic-glucocorticoid"], "pe_factor": 0.5}},
         {"ondansetron": {"classes": ["pcp-prophylaxis"]}},
     ],
     ids=["pe-factor", "class"],
@@ -507,7 +507,7 @@ def test_plugin_vocabulary_that_changes_a_pack_fact_is_a_load_error(drugs):
 
 
 def test_site_can_allow_a_plugin_to_override_vocabulary():
-    pack = _vocab_pack({"prednisone": {"classes": ["systemic-glucocorticoid"], "pe_factor": 0.01}})
+    pack = _vocab_pack({"prednisone": {"classes": ["systemic-glucocorticoid"], "pe_factor": 0.5}})
     settings = Settings()
     settings.allow_vocabulary_override = ["Vocab-0"]
     Linter(settings, plugins=[pack])  # loads
@@ -566,3 +566,55 @@ def test_a_name_that_states_a_non_systemic_route_decides_a_missing_route(name):
     result = Linter().lint_data(doc)
     assert "ILD301" in [f.code for f in result.findings]
     assert not [f for f in result.findings if f.order == "gel"]  # a topical order of no checked drug
+
+
+MIZORIBINE = {"id": "mz", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild"},
+              "patient": {"sex": "female", "age_years": 30, "weight_kg": 60, "height_cm": 165},
+              "orders": [{"id": "m", "drug": "mizoribine", "dose": 150, "unit": "mg", "route": "oral", "frequency": "daily"}]}
+
+
+@pytest.mark.parametrize("classes", [["immunosupressant"], ["immunosuppressants"], ["systemic-glucocorticoids"],
+                                     ["antifibrotics"], ["pcp-prophylaxes"]])
+def test_a_plugin_class_that_looks_like_a_misspelt_class_is_a_load_error(classes):
+    # 'immunosupressant' made mizoribine a drug of no known class: ILD403/ILD405 never ran, exit 0.
+    with pytest.raises(PluginLoadError) as info:
+        Linter(plugins=[_vocab_pack({"mizoribine": {"classes": classes}})])
+    text = info.value.messages[0]
+    assert f"class {classes[0]!r} is no class of the vocabulary; did you mean" in text and "'mizoribine'" in text
+
+
+def test_a_plugin_class_of_its_own_loads_and_a_known_class_checks_the_drug():
+    Linter(plugins=[_vocab_pack({"mizoribine": {"classes": ["antimetabolite"]}})])  # a new class: free
+    linter = Linter(plugins=[_vocab_pack({"mizoribine": {"classes": ["immunosuppressant"]}})])
+    assert {"ILD403", "ILD405"} <= {f.code for f in linter.lint_data(MIZORIBINE).findings}
+
+
+@pytest.mark.parametrize("returned, said", [
+    ({"drug": {"mizoribine": {"classes": ["immunosuppressant"]}}}, "unknown key 'drug' (did you mean 'drugs'?)"),
+    ({"Drugs": {}}, "unknown key 'Drugs'"),
+    ({"drugs": {}, "test": {}}, "unknown key 'test' (did you mean 'tests'?)"),
+    (["drugs"], "not a table with `drugs` and `tests`"),
+])
+def test_a_vocabulary_with_an_unknown_key_is_a_load_error(returned, said):
+    # Its names were dropped without a word: a misspelt `drugs` table added nothing.
+    from orderlint.hookspecs import hookimpl
+
+    class Vocab:
+        @hookimpl
+        def orderlint_vocabulary(self):
+            return returned
+
+    with pytest.raises(PluginLoadError) as info:
+        Linter(plugins=[Vocab()])
+    assert said in info.value.messages[0]
+
+
+@pytest.mark.parametrize("factor", [0.1, 1.0, 10.0])
+def test_a_plugin_glucocorticoid_with_a_factor_in_range_is_checked(factor):
+    drugs = {"fluocortolone": {"classes": ["glucocorticoid", "systemic-glucocorticoid"], "pe_factor": factor}}
+    doc = {"id": "f", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild", "phase": "progression"},
+           "patient": {"sex": "male", "weight_kg": 80, "height_cm": 180},
+           "orders": [{"id": "s", "drug": "fluocortolone", "dose": 20 / factor, "unit": "mg", "route": "oral", "frequency": "daily",
+                       "duration": {"value": 14, "unit": "d"}, "purpose": "other"}]}
+    codes = {f.code for f in Linter(plugins=[_vocab_pack(drugs)]).lint_data(doc).findings}
+    assert "ILD202" in codes  # 20 mg PE a day > 15

@@ -82,6 +82,11 @@ VALID = {"classes": ["immunosuppressant"], "aliases": ["zz-ab"], "pe_factor": No
         ({"pe_factor": float("inf")}, "pe_factor"),
         ({"pe_factor": -1.0}, "pe_factor"),
         ({"pe_factor": True}, "pe_factor"),
+        ({"pe_factor": 0.0001}, "pe_factor"),  # understated every dose: 80 mg read as 0.008 mg PE
+        ({"pe_factor": 0.09}, "pe_factor"),
+        ({"pe_factor": 10.5}, "pe_factor"),
+        ({"classes": ["glucocorticoid", "systemic-glucocorticoid"], "pe_factor": None}, "needs a pe_factor"),
+        ({"classes": ["systemic-glucocorticoid"]}, "needs a pe_factor"),
         ({"classes": ["Immuno Suppressant"]}, "classes"),
         ({"route_classes": {"oral": ["immunosuppressant"]}}, "systemic route"),
         ({"route_classes": {"inhaled": ["pcp-prophylaxis"]}}, "not classes of the ingredient"),
