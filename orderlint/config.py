@@ -286,6 +286,11 @@ def _config_in(folder: Path) -> Optional[tuple[Path, bool]]:
         # Fail closed: a configuration that is there but cannot be read (a dangling link, a
         # folder) is not skipped for the next one up, which may ignore or select other rules.
         raise ConfigError(f"configuration file {dedicated} cannot be read (it is not a readable file)")
+    misnamed = folder / "orderlint.toml"
+    if misnamed.is_file():
+        # Not a name orderlint reads: its settings were dropped and the defaults used, unsaid.
+        raise ConfigError(f"configuration file {misnamed} is not read: orderlint reads .orderlint.toml (with a leading "
+                          "dot) or [tool.orderlint] in pyproject.toml; rename it, or name it with --config")
     py = folder / "pyproject.toml"
     if py.is_file() and _has_tool_section(py):
         return py, True
@@ -341,7 +346,8 @@ def _has_tool_section(path: Path) -> bool:
         raw = path.read_bytes()
     except OSError as e:
         raise ConfigError(f"cannot read {path}: {e.strerror or e}") from None
-    if b"orderlint" not in raw and b"\\u" not in raw and b"\\U" not in raw and raw.isascii() and b"\x00" not in raw:
+    low = raw.lower()
+    if not any(w in low for w in _NAMES_B) and b"\\u" not in raw and b"\\U" not in raw and raw.isascii() and b"\x00" not in raw:
         return False  # the common case: another project's file (a TOML escape may spell the name)
     try:
         text = raw.decode("utf-8")
@@ -353,7 +359,7 @@ def _has_tool_section(path: Path) -> bool:
         return False
     if "\x00" in text and "orderlint" in _decoded_anyhow(raw):  # UTF-16 without a byte order mark
         raise ConfigError(f"cannot read {path}: not UTF-8 text (NUL bytes: UTF-16?); TOML is UTF-8")
-    if "orderlint" not in text and "\\u" not in text and "\\U" not in text:
+    if not any(w in text.lower() for w in _NAMES) and "\\u" not in text and "\\U" not in text:
         return False
     if "[tool.orderlint" in text:  # the usual spelling: load_file parses it (once) and says if it is not a table
         return True
@@ -365,7 +371,32 @@ def _has_tool_section(path: Path) -> bool:
         return True  # it may hold the table: load_file reports the TOML error, never a silent default
     tool = data.get("tool")
     # Any TOML spelling: [tool.orderlint], dotted keys under [tool], inline tables, quoted names.
-    return isinstance(tool, dict) and "orderlint" in tool
+    if isinstance(tool, dict) and "orderlint" in tool:
+        return True
+    _refuse_misnamed_table(data, path)
+    return False
+
+
+#: How the tool's name may be spelt by mistake (compared lower-case): as text, and as bytes.
+_NAMES = ("orderlint", "order-lint", "order_lint", "order lint")
+_NAMES_B = tuple(n.encode() for n in _NAMES)
+
+
+def _spelt_as_name(key: Any) -> bool:
+    return isinstance(key, str) and key.lower().replace("-", "").replace("_", "").replace(" ", "") == "orderlint"
+
+
+def _refuse_misnamed_table(data: dict, path: Path) -> None:
+    """A table meant for orderlint under another name ([tools.orderlint], [orderlint],
+    [tool.Orderlint], [tool.order-lint]) is a ConfigError: it was ignored, and the run used the
+    defaults without a word (a site's fail-on or ignore list dropped)."""
+    found = [k for k in data if _spelt_as_name(k)]
+    for k, v in data.items():
+        if isinstance(k, str) and k.lower() in ("tool", "tools") and isinstance(v, dict):
+            found += [f"{k}.{k2}" for k2 in v if _spelt_as_name(k2)]
+    if found:
+        raise ConfigError(f"{path}: table [{found[0]}] is not read: orderlint reads its settings from [tool.orderlint] "
+                          "(or a .orderlint.toml file); rename the table")
 
 
 def _decoded_anyhow(raw: bytes) -> str:

@@ -148,3 +148,37 @@ def test_check_with_orderlint_no_config_does_not_look(tree: Path, monkeypatch: p
     assert res.exit_code == 0, res.output
     assert f"configuration file: (not read: ORDERLINT_NO_CONFIG is set; discovery found {tree / 'proj' / '.orderlint.toml'})" in res.output
     assert looked
+
+
+@pytest.mark.parametrize("table", ["tools.orderlint", "orderlint", "tool.Orderlint", "tool.order-lint", "tool.order_lint",
+                                   "Tool.orderlint", '"tool"."ORDERLINT"'])
+def test_a_table_meant_for_orderlint_under_another_name_is_refused(tmp_path: Path, table: str) -> None:
+    # It was ignored: the run used the defaults (a site's fail-on = "info" dropped) and exited 0.
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "x"\n\n[{table}]\nfail-on = "info"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        find_config(tmp_path)
+    assert "is not read: orderlint reads its settings from [tool.orderlint]" in str(e.value)
+
+
+@pytest.mark.parametrize("text", ['[tool.orderlint]\nfail-on = "info"\n', '[project]\ndependencies = ["orderlint"]\n',
+                                  '[tool.black]\nline-length = 100\n'])
+def test_the_table_itself_and_other_projects_tables_are_not_refused(tmp_path: Path, text: str) -> None:
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8")
+    found = find_config(tmp_path)
+    assert (found is not None) == text.startswith("[tool.orderlint]\n")
+
+
+def test_a_config_file_named_without_its_leading_dot_is_refused(tmp_path: Path) -> None:
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "orderlint.toml").write_text('fail-on = "info"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        find_config(tmp_path)
+    assert "orderlint.toml is not read: orderlint reads .orderlint.toml (with a leading dot)" in str(e.value)
