@@ -45,6 +45,7 @@ def _option_dict(o: Option, values: Optional[Mapping[str, Any]], k: str) -> dict
         "default": o.default, "description": o.description, "kind": o.kind,
         **({"minimum": o.minimum, "maximum": o.maximum} if o.kind in ("number", "integer") else {}),
         **({"min_items": o.min_items} if o.min_items is not None else {}),
+        **({"choices": list(o.choices)} if o.choices is not None else {}),
         **({"additive": True} if o.additive else {}),
         **({"value": values[k]} if values is not None and k in values else {}),
     }
@@ -67,6 +68,8 @@ def _setting_values(r: Rule, options: Optional[Mapping[str, Any]], settings: Opt
 def _allowed(o: Option) -> str:
     """' (allowed: 0 to 30)' for a number option with a range, ' (not empty)' for a list or table
     that must name something; a site value outside it is refused."""
+    if o.choices is not None:
+        return f" (allowed: {', '.join(o.choices)})"
     least = o.min_items
     if least is not None:
         return " (not empty)" if least == 1 else f" (at least {least} items)"

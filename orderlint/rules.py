@@ -121,12 +121,24 @@ class Option:
     names: Optional[Union[str, tuple]] = field(default=None, kw_only=True)
     min_items: Optional[int] = field(default=None, kw_only=True)
     additive: bool = field(default=False, kw_only=True)
+    #: The values a string option, or each item of a list option, may take: a typo ('actve') is
+    #: then a configuration error, not a rule that silently stops firing.
+    choices: Optional[tuple[str, ...]] = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         kind = self.kind or _kind_of(self.default, self.names)
         if kind not in KINDS:
             raise ValueError(f"option kind {kind!r} is not one of {', '.join(KINDS)}")
         object.__setattr__(self, "kind", kind)
+        if self.choices is not None:
+            if kind not in ("string", "list"):
+                raise ValueError(f"choices is for string and list options, not {kind}")
+            if isinstance(self.choices, str) or not self.choices or not all(isinstance(c, str) for c in self.choices):
+                raise ValueError(f"choices must be a non-empty list of strings, not {self.choices!r}")
+            object.__setattr__(self, "choices", tuple(self.choices))
+            default = [self.default] if kind == "string" else self.default
+            if isinstance(default, (list, tuple)) and any(d not in self.choices for d in default):
+                raise ValueError(f"option default {self.default!r} is not among its choices {list(self.choices)!r}")
         if self.additive and kind not in ("list", "names", "table"):
             raise ValueError(f"additive is for list, names and table options, not {kind}")
         if self.min_items is not None:
@@ -185,10 +197,13 @@ class Option:
         if kind == "string":
             if not isinstance(value, str):
                 raise OptionError(f"must be a string, not {value!r}")
+            self._chosen(value)
             return value
         if kind == "list":
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise OptionError(f"must be a list of strings, not {value!r}")
+            for v in value:
+                self._chosen(v)
             self._enough(len(value), "string", value)
             return list(value)
         names = self.names
@@ -253,6 +268,13 @@ class Option:
         if self.min_items is not None and len(out) < self.min_items:
             raise OptionError(f"{value!r} would remove every entry, and the rule would check nothing", empty=True)
         return out
+
+    def _chosen(self, value: str) -> None:
+        """OptionError when the option has ``choices`` and ``value`` is not one of them."""
+        if self.choices is not None and value not in self.choices:
+            from orderlint.config import did_you_mean
+
+            raise OptionError(f"{value!r} is not one of {', '.join(map(repr, self.choices))}{did_you_mean(value, self.choices)}")
 
     def _enough(self, count: int, what: str, value: Any) -> None:
         """OptionError when the value names fewer than ``min_items`` items."""

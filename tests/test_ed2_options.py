@@ -741,3 +741,62 @@ def test_rules_and_explain_show_the_site_s_severity_and_selection(tmp_path):
     head = run_cli("explain", "ILD402", "--config", str(cfg)).stdout.splitlines()[0]
     assert head == "ILD402 boxed-warning-screening-missing [info] (configured; default error)"
     assert "Not run" in run_cli("explain", "ILD103", "--config", str(cfg)).stdout
+
+
+# --------------------------------------------------------------------------- choices (string and list options)
+
+def _choosing_pack(option: Option):
+    from orderlint.hookspecs import hookimpl
+    from orderlint.rules import Hit, Source
+
+    @rule(code="SITE009", name="status-choice", severity="warning", summary="s", source=Source("c", "g"),
+          rationale="r", options={"statuses": option}, conditions=["ssc-ild"])
+    def check(reg, opts):
+        for o in reg.orders:
+            if o.status in opts["statuses"]:
+                yield Hit("chosen status", o.pointer, o.index)
+
+    class Pack:
+        @hookimpl
+        def orderlint_rules(self):
+            return [check]
+
+    return Pack()
+
+
+STATUSES = Option(["new", "active"], "statuses", min_items=1, choices=("new", "active", "on-hold", "stopped"))
+
+
+@pytest.mark.parametrize("value, said", [
+    (["actve"], "'actve' is not one of 'new', 'active', 'on-hold', 'stopped' (did you mean 'active'?)"),
+    (["new", "Active"], "'Active' is not one of"),
+])
+def test_a_list_option_value_outside_its_choices_is_a_configuration_error(value, said):
+    # Without choices, `statuses = ["actve"]` matched no order and the rule fired on nothing.
+    with pytest.raises(ConfigError) as e:
+        Linter(Settings(rules={"SITE009": {"statuses": value}}), plugins=[_choosing_pack(STATUSES)])
+    assert "SITE009" in str(e.value) and said in str(e.value)
+
+
+def test_a_list_option_value_among_its_choices_is_used():
+    linter = Linter(Settings(rules={"SITE009": {"statuses": ["active"]}}), plugins=[_choosing_pack(STATUSES)])
+    doc = clean_patient(mmf(), order("azathioprine", 100, "mg", "oral", "daily", id="aza", status="active"))
+    assert [f.order for f in linter.lint_data(doc).findings if f.code == "SITE009"] == ["aza"]
+
+
+def test_a_string_option_checks_its_choices():
+    o = Option("mg", "unit", choices=("mg", "g"))
+    assert o.validate("g") == "g"
+    with pytest.raises(OptionError, match="'mcg' is not one of 'mg', 'g'"):
+        o.validate("mcg")
+
+
+@pytest.mark.parametrize("kw, said", [
+    ({"default": 1, "choices": ("a",)}, "choices is for string and list options"),
+    ({"default": "a", "choices": "ab"}, "non-empty list of strings"),
+    ({"default": "a", "choices": ()}, "non-empty list of strings"),
+    ({"default": ["a", "c"], "choices": ("a", "b")}, "is not among its choices"),
+])
+def test_choices_that_cannot_work_are_refused_when_declared(kw, said):
+    with pytest.raises(ValueError, match=said):
+        Option(description="d", **kw)

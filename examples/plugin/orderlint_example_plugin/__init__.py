@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     source=Source("Example hospital pharmacy order-verification policy", "site policy", "V"),
     rationale="Verification notes, waivers and baselines refer to orders by id; an order without one can only be named by its position, which changes when orders are edited.",
     fix="Give every order a short unique `id` (for example 'mmf').",
-    options={"statuses": Option(["new", "active"], "order statuses that need an id")},
+    options={"statuses": Option(["new", "active"], "order statuses that need an id", min_items=1,
+                                choices=("new", "active", "on-hold", "stopped"))},
     conditions=["ssc-ild"],
 )
 def order_id_missing(reg: "Regimen", opts: Options) -> Iterator[Hit]:
