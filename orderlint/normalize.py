@@ -665,8 +665,17 @@ class Regimen:
         return _amount(o, basis, per, self.weight_kg, self.bsa_m2)[0]
 
     def daily_pe(self, o: Order) -> Optional[float]:
-        """Prednisone-equivalent mg/day of a systemic glucocorticoid, rounded to 2 decimals."""
-        return o.pe
+        """Prednisone-equivalent mg/day of a systemic glucocorticoid, rounded to 2 decimals. An order
+        without a schedule (prn, 'as directed', no frequency: OL003 says so) has that of one
+        administration, the least it gives on a day it is given: methylprednisolone 1000 mg prn is
+        a pulse whatever its frequency, and was judged by no glucocorticoid rule."""
+        pe = o.pe
+        if pe is None and o.per_day is None and not o.single and o.systemic_glucocorticoid:
+            factor = o.drug.pe_factor if o.drug is not None else None
+            one = self.amount(o, "mg", "admin") if factor is not None else None
+            if one is not None:
+                return round(one * factor, 2)  # type: ignore[operator]  # factor is not None with one
+        return pe
 
     # -- tests
     def test_counts(self, name: str) -> bool:

@@ -200,7 +200,8 @@ def ref_ild204(reg, opts):
     if reg.rapidly_progressive:
         return
     for o, pe in _ref_pulses(reg):
-        yield Hit(f"{o.describe()} is a pulse ({fmt(pe)} mg PE/day) but the ILD is not rapidly progressive", f"{o.pointer}/dose", o.index)
+        once = "; one administration, whatever its frequency" if o.pe is None else ""
+        yield Hit(f"{o.describe()} is a pulse ({fmt(pe)} mg PE/day{once}) but the ILD is not rapidly progressive", f"{o.pointer}/dose", o.index)
 
 
 def ref_ild205(reg, opts):
@@ -221,6 +222,8 @@ def ref_ild206(reg, opts):
             problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
         if o.administrations is None and o.course_known:
             problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
+        elif not o.course_known:
+            problems.append(f"its course length cannot be computed, so it is read as open-ended (give doses: {opts['max-administrations']})")
         elif o.administrations is not None and o.administrations > opts["max-administrations"]:
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
         if problems:
@@ -251,7 +254,7 @@ def _ref_pulses_together(reg, opts, pulses):
         return
     pe_of = {o.index: pe for o, pe in pulses}
     over_pe = {o.index for o, pe in pulses if pe > opts["max-daily-pe-mg"]}
-    over_course = {o.index for o, _ in pulses if (o.administrations is None and o.course_known)
+    over_course = {o.index for o, _ in pulses if (o.administrations is None and o.course_known) or not o.course_known
                    or (o.administrations is not None and o.administrations > opts["max-administrations"])}
     orders = [o for o, _ in pulses]
     # runs: orders joined while their courses overlap or follow without a day between, by first day

@@ -64,7 +64,11 @@ def _non_pulse(reg: "Regimen", orders: Iterable["Order"]) -> list[tuple["Order",
 
 
 def _arithmetic(parts: Iterable[tuple["Order", float]]) -> str:
-    return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
+    return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" + (_ONE_ADMINISTRATION if o.pe is None else "") for o, pe in parts)
+
+
+#: Said of an order without a schedule, whose daily prednisone-equivalent is that of one administration (Regimen.daily_pe).
+_ONE_ADMINISTRATION = " (one administration, whatever its frequency)"
 
 
 @rule(
@@ -114,7 +118,10 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     ),
     notes=(
         "The orders given at the same time are summed (undated orders all start on as_of); orders that follow "
-        "one another are not, and each set over the limit is a finding."
+        "one another are not, and each set over the limit is a finding. An order without a schedule (prn, as "
+        "directed, no frequency: OL003) counts the prednisone-equivalent of one administration, the least it "
+        "gives on a day it is given; so does every glucocorticoid rule, and one such administration at or above "
+        "the pulse threshold is a pulse."
     ),
     fix=FIX_202,
     options={"max-daily-pe-mg": Option(
@@ -272,7 +279,9 @@ def pulse_outside_rpild(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if reg.rapidly_progressive:
         return
     for o, pe in _pulses(reg):
-        yield Hit(f"{o.describe()} is a pulse ({fmt(pe)} mg PE/day) but the ILD is not rapidly progressive", f"{o.pointer}/dose", o.index)
+        once = "; one administration, whatever its frequency" if o.pe is None else ""
+        yield Hit(f"{o.describe()} is a pulse ({fmt(pe)} mg PE/day{once}) but the ILD is not rapidly progressive",
+                  f"{o.pointer}/dose", o.index)
 
 
 RP_PARTNERS = ["rituximab", "cyclophosphamide", "ivig", "mycophenolate", "calcineurin-inhibitor", "jak-inhibitor"]
@@ -348,6 +357,10 @@ def pulse_course_exceeds(reg: "Regimen", opts: Options) -> Iterator[Hit]:
             over_pe.add(o.index)
         if o.administrations is None and o.course_known:
             problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
+            over_course.add(o.index)
+        elif not o.course_known:
+            # No schedule (prn, no frequency): how many pulses it gives cannot be told.
+            problems.append(f"its course length cannot be computed, so it is read as open-ended (give doses: {opts['max-administrations']})")
             over_course.add(o.index)
         elif o.administrations is not None and o.administrations > opts["max-administrations"]:
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
