@@ -1399,18 +1399,38 @@ _BMI_LO, _BMI_HI = 3.5, 250.0  # (a preterm infant of 0.3 kg at 28 cm is 3.8)
 _BMI_LO_AGED = 8.0  # from one year of age (the most wasted bodies measured are near 10): 12 kg at 178 cm is 3.8
 
 
-def _started_later(later: list[Order], active: list[Order]) -> None:
+def _started_later(later: list[Order], active: list[Order], starts: Sequence[Optional[_dt.date]], as_of: _dt.date,
+                   window: Optional[int]) -> None:
     """'active' is already being taken (regimen-format.md): an active order that starts after as_of
-    whose drug is not being taken (no active order of it started by as_of) is started, so it is
-    read as new. Read as active, nintedanib starting next month beside mycophenolate passed ILD102
-    and the screening rules; the next step of a taper or a titration stays active. A drug in
-    history only (prior therapy, stopped: a restart, the next cycle of rituximab) is started again,
-    and its screening is asked again (a recent test counts)."""
+    whose drug is not being taken (no active order of it started by as_of, whose course has not
+    ended before as_of) is started, so it is read as new. Read as active, nintedanib starting next
+    month beside mycophenolate passed ILD102 and the screening rules; the next step of a taper or a
+    titration stays active. A drug in history only (prior therapy, stopped: a restart, the next
+    cycle of rituximab) is started again, and its screening is asked again (a recent test counts);
+    so is one whose other active orders ended by their own dates more than ``window`` days (the
+    default look-back window) before as_of: rituximab x2 of last year, still marked active, hid
+    the boxed-warning screening of this year's cycle. ``starts``: each order's ``start`` by index."""
     starting = {o.index for o in later}
-    taken = {o.drug.name for o in active if o.drug is not None and o.status == "active" and o.index not in starting}
+    taken = {o.drug.name for o in active if o.drug is not None and o.status == "active" and o.index not in starting
+             and not _ended_before(o, starts[o.index], as_of, window)}
     for o in later:
         if o.drug is not None and o.drug.name not in taken:
             o.status = "new"
+
+
+def _ended_before(o: Order, start: Optional[_dt.date], as_of: _dt.date, window: Optional[int]) -> bool:
+    """Whether an order's course, from its ``start``, ended more than ``window`` days before as_of
+    by its own dates (as Regimen.course_span reads it: an undated, open-ended or unknown course has
+    not ended; a window of None, any age, never)."""
+    return (window is not None and start is not None and o.course_known and o.course_days is not None
+            and (start - as_of).days + o.course_days < -window)
+
+
+def _default_window(lookback_days: Mapping[str, Optional[int]]) -> Optional[int]:
+    """The default look-back window in days (None: any age); 90 where the setting cannot be read
+    as a whole number (test_counts says so in the rules that read it)."""
+    w = lookback_days.get("default", 90)
+    return w if w is None or (isinstance(w, int) and not isinstance(w, bool)) else 90
 
 
 def _implausible_pair(weight: float, height: float, needs: Mapping[str, str], low: float = _BMI_LO) -> Mapping[str, str]:
@@ -1564,7 +1584,7 @@ def normalize(
     if premeds:
         _infusion_premedication(active, plan.pulse_min_pe)
     if later:
-        _started_later(later, active)
+        _started_later(later, active, [od.start for od in doc.orders], as_of, _default_window(lookback_days))
         all_new = all(o.status == "new" for o in active)
 
     progressed: set[Drug] = set()

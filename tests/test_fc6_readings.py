@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from orderlint.config import Settings
 from orderlint.engine import Linter
 from orderlint.normalize import _route
 from conftest import vocabulary_pack
@@ -167,3 +168,23 @@ def test_a_later_taper_step_of_a_glucocorticoid_taken_now_is_no_new_glucocortico
         order("prednisone", 10, "mg", "oral", "daily", id="p10", status="active", start="2026-04-09"),
     )
     none_of(Linter().lint_data(doc), "ILD201")
+
+
+@pytest.mark.parametrize("earlier_start, started", [
+    ("2025-11-30", True),   # its one day ended 92 days before as_of: more than the 90-day look-back, a restart
+    ("2025-12-01", False),  # 91 days: within the window, the next step of what is being taken
+    ("2025-01-01", True),
+])
+def test_an_active_order_of_the_drug_that_ended_long_ago_does_not_make_a_later_one_a_continuation(earlier_start, started):
+    # Rituximab of last year, still marked active, made this year's cycle its continuation: read as
+    # active, ILD402 (the boxed-warning hbv screening) never asked.
+    doc = clean_patient(_rtx("active", "2026-04-01"), order("rituximab", 1000, "mg", "iv", "once", id="old", status="active",
+                                                             start=earlier_start), tests=[])
+    assert ("ILD402" in {f.code for f in Linter().lint_data(doc).findings}) is started
+
+
+def test_the_site_default_look_back_window_decides_how_long_ago():
+    doc = clean_patient(_rtx("active", "2026-04-01"), order("rituximab", 1000, "mg", "iv", "once", id="old", status="active",
+                                                             start="2025-11-30"), tests=[])
+    none_of(Linter(Settings(lookback_days={"default": 180})).lint_data(doc), "ILD402")  # 92 days: within 180
+    only(Linter(Settings(lookback_days={"default": 30})).lint_data(doc), "ILD402")

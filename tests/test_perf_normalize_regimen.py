@@ -526,7 +526,14 @@ def _reference_orders(doc: Any, linter: Linter, weight: Optional[float], bsa: Op
     later = [o for o in orders if o.drug is not None and o.status == "active"
              and doc.orders[o.index].start is not None and doc.orders[o.index].start > as_of]
     starting = {o.index for o in later}
-    taken = {o.drug.name for o in orders if o.drug is not None and o.status == "active" and o.index not in starting}
+    window = linter._lookback.get("default", 90)
+
+    def ended(o):  # its course, from its start, over more than the default look-back window before as_of
+        start = doc.orders[o.index].start
+        return (window is not None and start is not None and o.course_known and o.course_days is not None
+                and (start - as_of).days + o.course_days < -window)
+
+    taken = {o.drug.name for o in orders if o.drug is not None and o.status == "active" and o.index not in starting and not ended(o)}
     for o in later:
         if o.drug.name not in taken:
             o.status = "new"
