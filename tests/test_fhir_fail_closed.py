@@ -531,3 +531,31 @@ def test_a_history_period_is_read_as_fhir_reads_a_period(linter, start, end, bac
         assert any(f.code == "OL008" and "before it starts" in f.message for f in result.findings)
     else:
         assert "ILD102" not in codes
+
+
+def _as_statement(period: Any) -> Any:
+    """The atovaquone order as an active MedicationStatement (a drug the patient takes), with ``period``."""
+    def change(r: dict) -> None:
+        r["resourceType"], r["status"] = "MedicationStatement", "active"
+        for key in ("intent", "authoredOn", "requester", "dispenseRequest"):
+            r.pop(key, None)
+        r["dosage"] = r.pop("dosageInstruction")
+        if period is not None:
+            r["effectivePeriod"] = period
+    return change
+
+
+@pytest.mark.parametrize("period, counted", [
+    (None, True), ({"start": "2026-02-01"}, True), ({"start": "2026-02-01", "end": "2026-08-17"}, True),
+    ({"start": "2024-01-01", "end": "2024-06-30"}, False), ({"end": "2025-12"}, False),
+])
+def test_an_active_statement_whose_effective_period_ended_is_not_a_protection(linter, period, counted):
+    # 'active' by status, taken until 2024 by its own period: it counted as PCP prophylaxis beside
+    # cyclophosphamide, and ILD301 (an error) passed.
+    found = _ild301(linter, _atovaquone(_as_statement(period)))
+    if counted:
+        assert found == []
+    else:
+        assert [f.code for f in found] == ["ILD301", "OL008"]
+        assert found[1].message.endswith("is not counted as pcp-prophylaxis: its effective period ended on "
+                                         + ("2024-06-30" if "2024" in period["end"] else "2025-12-31"))

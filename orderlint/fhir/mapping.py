@@ -1777,6 +1777,13 @@ class _Mapper:
         self._orders(r, ptr, rid, label, status, name, nptr, codes, strength, sptr, self.array(r, "dosage", ptr))
         if unknown:
             self._doubt(range(first, len(self.orders)), "its status is not known")
+        period = r.get("effectivePeriod")
+        end = _date(period["end"], end=True) if isinstance(period, dict) and isinstance(period.get("end"), str) else None
+        if end is not None and end < self.as_of.isoformat():
+            # Taken, by its own period, until a day before as_of: no protection now (co-trimoxazole
+            # 'active' with a period that ended 20 months ago cleared ILD301), as a dosage's ended
+            # boundsPeriod is none. As a risk it still counts (fail closed).
+            self._doubt(range(first, len(self.orders)), f"its effective period ended on {end}")
 
     def _history(self, r: dict, ptr: str, name: Optional[str], dates: str) -> None:
         if name is None or not self._is_ild_therapy(name):
