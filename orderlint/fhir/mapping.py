@@ -851,6 +851,7 @@ class _Mapper:
         self.patient: dict = {}
         self.measures: dict[str, tuple[str, Optional[float], tuple[int, str]]] = {}
         self._ties: dict[str, str] = {}  # measure -> why its latest value is not used (_measure)
+        self._given: dict[str, tuple[Any, str]] = {}  # demographic field -> (value, pointer) of the first Patient giving it
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
         self._repaired_codings: set[str] = set()  # pointers of a coding object already said (OL008)
@@ -913,7 +914,7 @@ class _Mapper:
         r, ptr = x.r, x.ptr
         self.m.origin["/patient"] = ptr
         g = r.get("gender")
-        if g in ("male", "female", "other", "unknown"):
+        if g in ("male", "female", "other", "unknown") and self._agrees("sex", g, _p(ptr, "gender")):
             self.patient["sex"] = g
             self.m.origin["/patient/sex"] = _p(ptr, "gender")
         if g == "male":
@@ -940,12 +941,29 @@ class _Mapper:
                     born = _dt.date(y, mo, d)
                 except ValueError:
                     born = None
-                if born is not None and born <= self.as_of:
+                if born is not None and born <= self.as_of and self._agrees("age_years", born, _p(ptr, "birthDate")):
                     age = self.as_of.year - born.year - ((self.as_of.month, self.as_of.day) < (born.month, born.day))
                     self.patient["age_years"] = age
                     self.m.origin["/patient/age_years"] = _p(ptr, "birthDate")
                     if mt.group(3) is None:
                         self.note("partial-birth-date", f"birthDate {b!r} is partial: read as {born.isoformat()}", _p(ptr, "birthDate"))
+
+    def _agrees(self, field: str, value: Any, ptr: str) -> bool:
+        """Whether a Patient's ``value`` of a demographic field may be used: False once two Patient
+        resources of this patient disagree on it (an id-less Patient 'male' after Patient/p1
+        'female' replaced her sex, and the pregnancy test of ILD404 was skipped). Then the field is
+        not used (the format's default: a sex not given keeps a pregnancy possible), and it is said."""
+        first = self._given.setdefault(field, (value, ptr))
+        if first[0] == value:
+            return True
+        if first[1] != "":  # said once
+            shown = {"sex": "gender", "age_years": "birthDate"}[field]
+            self.note("missing-value", f"Patient resources of this patient disagree on {shown} ({first[0]!s} at {first[1]}, "
+                      f"{value!s} here): neither is used", ptr)
+            self._given[field] = (first[0], "")
+            self.patient.pop(field, None)
+            self.m.origin.pop(f"/patient/{field}", None)
+        return False
 
     def _observation(self, x: _Res) -> None:
         r, ptr = x.r, x.ptr
