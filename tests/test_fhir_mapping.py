@@ -1331,3 +1331,40 @@ def test_patient_resources_that_agree_are_read_and_a_birth_date_conflict_gives_n
     assert m.data["patient"]["sex"] == "male" and "age_years" not in m.data["patient"]
     (n,) = notes(m, "missing-value")
     assert "disagree on birthDate (1970-01-01 at /entry/0/resource/birthDate, 2000-01-01 here)" in n.message
+
+
+def _deleting(btype: str, *extra_entries: dict) -> dict:
+    b = bundle(mr("smx", drug="co-trimoxazole"), mr("m1"), *SSC_ILD)
+    b["type"] = btype
+    b["entry"] += list(extra_entries)
+    return b
+
+
+_DELETE_SMX = {"fullUrl": "https://ehr.example.org/fhir/MedicationRequest/smx",
+               "request": {"method": "DELETE", "url": "MedicationRequest/smx"}, "response": {"status": "204"}}
+
+
+@pytest.mark.parametrize("btype, extra, said", [
+    ("history", [_DELETE_SMX], "deletes MedicationRequest/smx and also holds it"),
+    ("transaction", [{"request": {"method": "DELETE", "url": "MedicationRequest/smx"}}], "deletes MedicationRequest/smx"),
+    ("transaction", [{"request": {"method": "DELETE", "url": "MedicationRequest?identifier=x|1"}}],
+     "deletes MedicationRequest resources by a search"),
+    ("history", [{"request": {"method": "DELETE", "url": "MedicationRequest/gone"}}], "records a deletion"),
+    ("history", [{"resource": mr("smx", drug="co-trimoxazole", status="stopped")}], "several versions of MedicationRequest/smx"),
+])
+def test_a_bundle_that_deletes_what_it_holds_or_lists_versions_is_ol001(linter, btype, extra, said):
+    # Entries without a resource were skipped: a history Bundle's deletion of the co-trimoxazole was
+    # not applied, its older version read as current, and ILD301 passed.
+    (r,) = lint(_deleting(btype, *extra), linter)
+    assert r.status == "invalid"
+    (f,) = [f for f in r.findings if f.code == "OL001"]
+    assert said in f.message
+
+
+@pytest.mark.parametrize("btype, extra", [
+    ("history", []), ("transaction", [{"request": {"method": "DELETE", "url": "MedicationRequest/other"}}]),
+    ("transaction", [{"request": {"method": "DELETE", "url": "Observation?code=x"}}]),
+])
+def test_a_bundle_whose_deletions_touch_nothing_it_holds_is_read(linter, btype, extra):
+    (r,) = lint(_deleting(btype, *extra), linter)
+    assert r.status == "checked"

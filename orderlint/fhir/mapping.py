@@ -299,7 +299,14 @@ class _Mapper:
         if "entry" in b and not isinstance(v, (list, dict, type(None))):
             self.errors.append((f"Bundle `entry` is {_kind(v)}, not an array of entries", _p(ptr, "entry")))
             return
-        for i, e in self._array(b, "entry", ptr):
+        entries = self._array(b, "entry", ptr)
+        clash = _deletion_clash(b.get("type"), [e for _, e in entries])
+        if clash is not None:
+            # Read alike, an order deleted in the Bundle (or an older version of one) counted as current:
+            # a deleted co-trimoxazole cleared ILD301.
+            self.errors.append((clash, ptr))
+            return
+        for i, e in entries:
             eptr = _p(ptr, "entry", i) if i is not None else _p(ptr, "entry")
             if not isinstance(e, dict):
                 self.errors.append((f"Bundle entry is {_kind(e)}, not an object", eptr))
@@ -3047,6 +3054,59 @@ def _concept_text(cc: Any) -> Optional[str]:
 
 def _kind(v: Any) -> str:
     return {list: "an array", dict: "an object", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
+
+
+_ENTRY_URL = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?/?$")
+
+
+def _entry_identity(e: Any) -> Optional[tuple[str, str]]:
+    """(resource type, id) a Bundle entry is about: its resource's, else its request url's or fullUrl's."""
+    if not isinstance(e, dict):
+        return None
+    r = e.get("resource")
+    if isinstance(r, dict):
+        k = _key(r)
+        if k is not None:
+            return k
+    req = e.get("request")
+    for url in ((req.get("url") if isinstance(req, dict) else None), e.get("fullUrl")):
+        if isinstance(url, str) and "?" not in url:
+            mt = _ENTRY_URL.search(url.strip())
+            if mt:
+                return mt.group(1), mt.group(2)
+    return None
+
+
+def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
+    """Why a Bundle cannot be read as the patient's current record, or None: a DELETE entry for a
+    resource the Bundle also holds (a conditional DELETE, for any resource of its type), or a
+    history Bundle that holds a deletion or several versions of one resource."""
+    held: dict[tuple[str, str], int] = {}
+    deletes: list[tuple[Optional[tuple[str, str]], str]] = []
+    for e in entries:
+        if not isinstance(e, dict):
+            continue
+        req = e.get("request")
+        method = req.get("method") if isinstance(req, dict) else None
+        ident = _entry_identity(e)
+        if isinstance(method, str) and method.upper() == "DELETE":
+            url = req.get("url") if isinstance(req.get("url"), str) else ""
+            deletes.append((ident, url.split("?", 1)[0].strip("/ ")))
+        elif isinstance(e.get("resource"), dict) and ident is not None:
+            held[ident] = held.get(ident, 0) + 1
+    for ident, rtype in deletes:
+        if ident is not None and ident in held:
+            return f"the Bundle deletes {ident[0]}/{ident[1]} and also holds it, so which is current cannot be told"
+        if ident is None and any(t == rtype for t, _ in held):
+            return f"the Bundle deletes {rtype} resources by a search it does not resolve, and also holds {rtype} resources"
+    if btype == "history":
+        if deletes:
+            return "the history Bundle records a deletion: it lists versions over time, not the current record"
+        again = next((k for k, n in held.items() if n > 1), None)
+        if again is not None:
+            return (f"the history Bundle holds several versions of {again[0]}/{again[1]}: it lists versions over time, "
+                    "not the current record")
+    return None
 
 
 def _key(r: dict) -> Optional[tuple]:
