@@ -3086,8 +3086,8 @@ def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
     for e in entries:
         if not isinstance(e, dict):
             continue
-        req = e.get("request")
-        method = req.get("method") if isinstance(req, dict) else None
+        req = e.get("request") if isinstance(e.get("request"), dict) else {}
+        method = req.get("method")
         ident = _entry_identity(e)
         if isinstance(method, str) and method.upper() == "DELETE":
             url = req.get("url") if isinstance(req.get("url"), str) else ""
