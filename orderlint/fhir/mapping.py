@@ -3086,11 +3086,11 @@ def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
     for e in entries:
         if not isinstance(e, dict):
             continue
-        req = e.get("request") if isinstance(e.get("request"), dict) else {}
+        req: dict = e["request"] if isinstance(e.get("request"), dict) else {}
         method = req.get("method")
         ident = _entry_identity(e)
         if isinstance(method, str) and method.upper() == "DELETE":
-            url = req.get("url") if isinstance(req.get("url"), str) else ""
+            url: str = req["url"] if isinstance(req.get("url"), str) else ""
             deletes.append((ident, url.split("?", 1)[0].strip("/ ")))
         elif isinstance(e.get("resource"), dict) and ident is not None:
             held[ident] = held.get(ident, 0) + 1
