@@ -571,9 +571,8 @@ class _BulkPatient:
         return _result_rows(result, source)
 
     def _patient(self, linter: Linter, key: str, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        from orderlint.fhir.bulk import NO_MEDICATIONS, _relocate, copies, patient_bundle
+        from orderlint.fhir.bulk import NO_MEDICATIONS, _relocate, copies, map_patient, patient_bundle
         from orderlint.fhir.lint import lint_mapped
-        from orderlint.fhir.mapping import map_fhir
         from orderlint.reader import Document
 
         files = self.files
@@ -587,8 +586,7 @@ class _BulkPatient:
         located: dict[int, Document] = {}
         out: list[tuple[Any, ...]] = []
         held = rows[0].get("held", True)  # the pipeline's rows always say (a group built by hand may not)
-        for mapped in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None),
-                               lookback=getattr(linter, "_lookback", None)):
+        for mapped in map_patient(bundle, source, linter):
             result = lint_mapped(mapped, linter, doc)
             result.findings = [_relocate(f, places, files, located, first) for f in result.findings]
             if not held:  # said where each patient's no-orders is, as the command line says it

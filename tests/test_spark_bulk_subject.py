@@ -187,3 +187,18 @@ def test_a_compressed_export_file_gives_the_same_rows(tmp_path):
     files, _names = _export_files(str(tmp_path / "e"))
     assert str(gz) in [path for _fid, path, _name in files]
     assert {mode: list(_BulkReader(job, mode)._file(0, str(gz), "m")) for mode in rows} == rows
+
+
+@pytest.mark.parametrize("namespace, fires", [("https://site.example/fhir", True), (None, False)])
+def test_a_patient_is_mapped_with_the_sites_fhir_namespace(namespace, fires):
+    # The Spark patient mapping left out `fhir-namespace`, which the command line passes: a site's
+    # ild-outcome extension went unread, the progression with it, and ILD203 (an error) was lost.
+    from orderlint.spark import _BulkPatient, _prepare
+
+    res = patient_resources("ILD203-fires", "a")
+    text = [json.dumps(r).replace("https://orderlint.dev/fhir", "https://site.example/fhir") for r in res]
+    job = _prepare({"fhir-namespace": namespace} if namespace else None, AS_OF, (), True)
+    group = [{"grp": 0, "key": "a", "ref": None, "fid": 0, "line": i, "text": t, "ptr": None, "eline": None, "ecol": None}
+             for i, t in enumerate(text, 1)]
+    rows = _BulkPatient(job, {0: "e/all.ndjson"}).rows(group)
+    assert ("ILD203" in {r[3] for r in rows}) is fires

@@ -88,6 +88,7 @@ if TYPE_CHECKING:  # the reading and linting modules load on first use: is_bulk_
 
     from orderlint.engine import Linter
     from orderlint.fhir.lint import FhirResult, FileFinding
+    from orderlint.fhir.mapping import Mapped
     from orderlint.findings import Finding
     from orderlint.reader import Document
 
@@ -512,6 +513,17 @@ def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, st
     return out
 
 
+def map_patient(bundle: dict, source: str, linter: "Linter") -> list["Mapped"]:
+    """One patient's Bundle mapped with the run's settings (namespace, as_of, look-back windows).
+    Shared with orderlint.spark, which mapped it without the site's `fhir-namespace`: a site's
+    ild-outcome extension went unread there, and ILD203 with it."""
+    from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
+
+    ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
+    return map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns,
+                    lookback=getattr(linter, "_lookback", None))
+
+
 def unread_message(path: str) -> str:
     """The OL008 message of a file of drugs that is not read (UNREAD_MEDICATION_TYPES). Shared with
     orderlint.spark."""
@@ -734,7 +746,6 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
     import heapq
 
     from orderlint.fhir.lint import lint_mapped
-    from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
     from orderlint.reader import Document
 
     rows: Iterable[tuple[int, int, str]] = db.execute(ROWS_SQL, (pid,))
@@ -753,9 +764,7 @@ def _patient(db: "sqlite3.Connection", pid: str, files: dict[int, str], linter: 
             yield FhirResult(source, None, "invalid", None, [_relocate(f, places, files, located, first) for f in fs],
                              patient=pid or None)
             return
-    ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
-    for m in map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns,
-                      lookback=getattr(linter, "_lookback", None)):
+    for m in map_patient(bundle, source, linter):
         r = lint_mapped(m, linter, doc)
         if r.patient is None and r.status == "invalid":
             r.patient = pid or None  # a patient's resources that cannot be read: still that patient's result
