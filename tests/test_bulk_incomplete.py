@@ -397,3 +397,24 @@ def test_other_files_of_the_export_folder_are_no_stray(tmp_path, linter):
     (folder / "notes").mkdir()
     (folder / "notes" / "a.json").write_text("{}\n")
     assert not errors(list(iter_bulk(str(folder), linter=linter)))
+
+
+@pytest.mark.parametrize("suffix", ["bz2", "xz", "zst", "zip", "BZ2"])
+def test_an_export_file_compressed_in_a_form_that_is_not_read_fails_closed(tmp_path, linter, suffix):
+    # Skipped by its name, MedicationRequest.ndjson.bz2 left bulk-a's cyclophosphamide unchecked:
+    # every patient OL008 no-orders (info), exit 0.
+    folder = export(tmp_path)
+    target = _moved(folder, f"MedicationRequest.ndjson.{suffix}")
+    (got,) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert got[0] == str(target) and f"it is compressed as .{suffix.lower()}, which orderlint does not read" in got[1]
+
+
+def test_an_export_file_compressed_as_gzip_is_read(tmp_path, linter):
+    import gzip
+
+    folder = export(tmp_path)
+    raw = (folder / "MedicationRequest.ndjson").read_bytes()
+    (folder / "MedicationRequest.ndjson").unlink()
+    (folder / "MedicationRequest.ndjson.gz").write_bytes(gzip.compress(raw))
+    results = list(iter_bulk(str(folder), linter=linter))
+    assert not errors(results) and any(f.code == "ILD301" for r in results for f in r.findings)

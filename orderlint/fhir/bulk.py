@@ -483,6 +483,10 @@ def _count_check(db: "sqlite3.Connection", paths: list[str], n: int, count: int)
         db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], message))
 
 
+#: An NDJSON file saved compressed (or archived) by another tool: `.ndjson.bz2`, `.ndjson.zst`, `.ndjson.zip`.
+_PACKED = re.compile(r"\.ndjson\.([a-z0-9]{1,5})$")
+
+
 def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """(path, OL001 message) of each NDJSON file under an export folder that is not one of its
     ``files`` (``_export_files``): one whose name is not a resource type's (`MedicationRequest.NDJSON`,
@@ -497,10 +501,14 @@ def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, st
         for n in sorted(names):
             path = os.path.join(root, n)
             low = n.lower()
-            if not low.endswith((".ndjson", ".ndjson.gz")) or os.path.abspath(path) in taken:
+            packed = _PACKED.search(low)
+            if not (low.endswith((".ndjson", ".ndjson.gz")) or packed) or os.path.abspath(path) in taken:
                 continue
             named = _FILE_NAME.match(n)
-            if root != folder:
+            if packed is not None and not low.endswith(".gz"):
+                # Skipped by its name, a MedicationRequest.ndjson.bz2 left its patients' orders unchecked.
+                why = f"it is compressed as .{packed.group(1)}, which orderlint does not read (it reads .ndjson and .ndjson.gz)"
+            elif root != folder:
                 why = "it is in a folder below the export's, and an export is read from its own folder only"
             elif named is None or named.group("type") not in R4_TYPES:
                 why = ("its name is no FHIR R4 resource type's (an export file is named `<Type>.ndjson`, as "
