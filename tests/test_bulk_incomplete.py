@@ -418,3 +418,37 @@ def test_an_export_file_compressed_as_gzip_is_read(tmp_path, linter):
     (folder / "MedicationRequest.ndjson.gz").write_bytes(gzip.compress(raw))
     results = list(iter_bulk(str(folder), linter=linter))
     assert not errors(results) and any(f.code == "ILD301" for r in results for f in r.findings)
+
+
+@pytest.mark.parametrize("text, why", [
+    ('{"transactionTime": "2026-03-02T00:00:00Z", "output": [{"type": "Patient", "url": "x"}', "it is not valid JSON"),
+    ('{"output": []}', "it has no `transactionTime` and `output` array"),
+    ('[]', "it has no `transactionTime` and `output` array"),
+])
+def test_a_manifest_that_cannot_be_read_is_said_by_the_export_and_the_api(tmp_path, linter, text, why):
+    # Read as no manifest, the files it lists went unchecked without a word (the API and Spark): a
+    # listed MedicationRequest file missing from the folder was no finding.
+    from orderlint import lint_all
+
+    folder = export(tmp_path, drop=("MedicationRequest.ndjson",))
+    (folder / "manifest.json").write_text(text)
+    want = f"the export's manifest.json cannot be read as a Bulk Data export manifest ({why})"
+    for results in (list(iter_bulk(str(folder), linter=linter)), lint_all(folder, config=Settings(as_of=dt.date(2026, 3, 2)))):
+        assert [(s, m[:len(want)]) for s, m in errors(results)] == [(str(folder / "manifest.json"), want)]
+    out = run_cli(folder)
+    assert out.returncode == 1 and out.stdout.count("OL001") == 1, out.stdout
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
+def test_an_export_whose_files_are_empty_is_ol001(tmp_path, linter, content):
+    # It added nothing, and beside a clean document the run exited 0.
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    for name in ("Patient.ndjson", "MedicationRequest.ndjson"):
+        (folder / name).write_bytes(content)
+    (got,) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert got == (str(folder), f"the Bulk Data export {str(folder)!r} holds no resource (its files are empty): nothing was "
+                                "checked, and an export that came out empty is not a pass")
+    from orderlint.fhir.bulk import holds_nothing
+
+    assert holds_nothing([str(folder / "Patient.ndjson")]) and not holds_nothing([str(BULK / "Patient.ndjson")])

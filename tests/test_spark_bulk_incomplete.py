@@ -289,3 +289,21 @@ def test_an_ndjson_file_that_is_not_part_of_the_export_is_the_same_ol001_row(spa
     target = _moved(folder, to)
     rows = same_rows(spark, folder, linter)
     assert [(doc, line) for doc, _m, line in errors(rows)] == [(str(target), 1)]
+
+
+def test_an_export_whose_files_are_empty_is_the_same_ol001_row(spark, linter, tmp_path):
+    # Spark gave no row at all, so an export that came out empty read as nothing wrong.
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    for name in ("Patient.ndjson", "MedicationRequest.ndjson"):
+        (folder / name).write_text("\n")
+    rows = same_rows(spark, folder, linter)
+    assert [(doc, line) for doc, _m, line in errors(rows)] == [(str(folder), 1)]
+
+
+def test_a_manifest_that_cannot_be_read_and_a_bz2_file_are_the_same_ol001_rows(spark, linter, tmp_path):
+    folder = export(tmp_path)
+    (folder / "MedicationRequest.ndjson").rename(folder / "MedicationRequest.ndjson.bz2")
+    (folder / "manifest.json").write_text('{"transactionTime": "2026-03-02T00:00:00Z", "output": [')
+    rows = same_rows(spark, folder, linter)
+    assert [doc for doc, _m, _line in errors(rows)] == [str(folder / "MedicationRequest.ndjson.bz2"), str(folder / "manifest.json")]

@@ -232,6 +232,49 @@ def _manifest(path: str) -> Optional[_Manifest]:
     return _Manifest(outputs, outcomes, problems)
 
 
+def _not_a_manifest(path: str) -> Optional[str]:
+    """Why the file at ``path``, beside an export's NDJSON files, is no export manifest; None when
+    there is no such file (or it is one)."""
+    import json
+
+    if not os.path.lexists(path):
+        return None
+    try:
+        if os.path.getsize(path) > _MANIFEST_MAX_BYTES:
+            return f"it is over {_MANIFEST_MAX_BYTES >> 20} MiB"
+        with open(path, "rb") as f:
+            data = json.loads(f.read())
+    except OSError as e:
+        return e.strerror or str(e)
+    except (ValueError, RecursionError):
+        return "it is not valid JSON"
+    if not isinstance(data, dict) or "transactionTime" not in data or not isinstance(data.get("output"), list):
+        return "it has no `transactionTime` and `output` array"
+    return None
+
+
+def holds_nothing(paths: Iterable[str]) -> bool:
+    """Whether none of these NDJSON files holds a non-blank line (each read up to its first one;
+    a file that cannot be read is said where it is read)."""
+    from orderlint.reader import open_lines
+
+    for p in paths:
+        try:
+            with open_lines(p) as f:
+                for line in f:
+                    if line.strip():
+                        return False
+        except OSError:
+            return False
+    return True
+
+
+def empty_message(folder: str) -> str:
+    """The OL001 message of an export that holds no resource at all. Shared with orderlint.spark."""
+    return (f"the Bulk Data export {folder!r} holds no resource (its files are empty): nothing was checked, and an export "
+            "that came out empty is not a pass")
+
+
 def _partial_request(request: str) -> list[str]:
     """OL001 messages for a kick-off request (the manifest's `request`) that asked for part of
     each patient's data: `_since` (only resources changed since then: a patient's older orders are
@@ -291,6 +334,12 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
               "were not checked" for n in _typed_names(folder) if not os.path.isfile(os.path.join(folder, n))]
     m = _manifest(os.path.join(folder, MANIFEST))
     if m is None:
+        why = _not_a_manifest(os.path.join(folder, MANIFEST))
+        if why is not None:
+            # Read as no manifest, an export whose manifest was cut short lost the check of the files it
+            # lists (the API and Spark; the command line's walk linted it as a document on its own).
+            unread.append(f"the export's {MANIFEST} cannot be read as a Bulk Data export manifest ({why}): which files "
+                          "the export holds, and whether it is complete, is not known")
         return files, unread, []
     have = {os.path.basename(p) for _t, p in files}
     listed: set[str] = set()
@@ -332,7 +381,7 @@ def export_paths(folder: str) -> list[str]:
     other file in it on its own."""
     paths = [p for _t, p in _export_files(folder)[0]]
     manifest = os.path.join(folder, MANIFEST)
-    if _manifest(manifest) is not None:
+    if os.path.isfile(manifest):  # one that is no manifest is said by the export's lint (_export_files)
         paths.append(manifest)
     return paths
 
@@ -434,6 +483,8 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         for paths, count in counts:
             if all(p in read for p in paths):
                 _count_check(db, paths, sum(read[p] for p in paths), count)
+        if read and not any(read.values()) and not unread:  # (files that are absent are said as such)
+            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (where, empty_message(folder)))
         for stmt in INDEXES:
             db.execute(stmt)
         db.commit()
