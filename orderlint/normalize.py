@@ -665,10 +665,15 @@ class Regimen:
         return _amount(o, basis, per, self.weight_kg, self.bsa_m2)[0]
 
     def daily_pe(self, o: Order) -> Optional[float]:
-        """Prednisone-equivalent mg/day of a systemic glucocorticoid, rounded to 2 decimals. An order
-        without a schedule (prn, 'as directed', no frequency: OL003 says so) has that of one
-        administration, the least it gives on a day it is given: methylprednisolone 1000 mg prn is
-        a pulse whatever its frequency, and was judged by no glucocorticoid rule."""
+        """Prednisone-equivalent mg/day of a systemic glucocorticoid, rounded to 2 decimals."""
+        return o.pe
+
+    def least_daily_pe(self, o: Order) -> Optional[float]:
+        """``daily_pe``; for an order without a schedule (prn, 'as directed', no frequency: OL003 says
+        so), that of one administration, the least it gives on a day it is given. For telling a pulse
+        (ILD204-ILD207, and the pulses ILD201 and ILD202 leave to them): methylprednisolone 1000 mg
+        prn is a pulse whatever its frequency, and was judged by no glucocorticoid rule. Not as a daily
+        dose to sum (ILD202) or an exposure over weeks (ILD302): one rescue dose is neither."""
         pe = o.pe
         if pe is None and o.per_day is None and not o.single and o.systemic_glucocorticoid:
             factor = o.drug.pe_factor if o.drug is not None else None

@@ -80,11 +80,25 @@ def ref_ild102(reg, opts):
         )
 
 
-def _ref_non_pulse(reg, orders):
+def _ref_least_pe(reg, o):
+    """The daily PE; without a schedule (no administrations a day known), that of one administration."""
+    pe = reg.daily_pe(o)
+    if pe is None and o.per_day is None and not o.single and o.systemic_glucocorticoid and o.drug.pe_factor is not None:
+        one = reg.amount(o, "mg", "admin")
+        pe = None if one is None else round(one * o.drug.pe_factor, 2)
+    return pe
+
+
+def _ref_is_pulse(reg, o):
+    pe = _ref_least_pe(reg, o) if o.systemic_glucocorticoid else None
+    return pe is not None and pe >= setting(reg, PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
+
+
+def _ref_non_pulse(reg, orders, least=True):
     out = []
     for o in orders:
-        if o.systemic_glucocorticoid and not premedication(o) and not is_pulse(reg, o):
-            out.append((o, reg.daily_pe(o)))
+        if o.systemic_glucocorticoid and not premedication(o) and not (_ref_is_pulse(reg, o) if least else is_pulse(reg, o)):
+            out.append((o, _ref_least_pe(reg, o) if least else reg.daily_pe(o)))
     return out
 
 
@@ -92,7 +106,7 @@ def ref_ild201(reg, opts):
     if reg.phase != "first-line":
         return
     for o in reg.new():
-        if o.for_ild and o.systemic_glucocorticoid and not premedication(o) and not is_pulse(reg, o):
+        if o.for_ild and o.systemic_glucocorticoid and not premedication(o) and not _ref_is_pulse(reg, o):
             yield Hit(
                 f"{o.describe()} is a systemic glucocorticoid ordered for ILD in the first-line phase "
                 "(ACR/CHEST 2023: strong recommendation against)",
@@ -102,7 +116,7 @@ def ref_ild201(reg, opts):
 
 def ref_ild202(reg, opts):
     parts = _ref_non_pulse(reg, reg.active())
-    known = [(o, pe) for o, pe in parts if pe is not None]
+    known = [(o, pe) for o, pe in parts if pe is not None and reg.daily_pe(o) is not None]
     pe_of = {o.index: pe for o, pe in known}
     limit = opts["max-daily-pe-mg"]
     groups = [known]
@@ -155,7 +169,7 @@ def ref_ild203(reg, opts):
     if reg.phase != "progression" and not any(d.is_a("systemic-glucocorticoid") for d in reg.progressed_on):
         return
     limit = opts["max-course-days"]
-    for o, _ in _ref_non_pulse(reg, reg.active()):
+    for o, _ in _ref_non_pulse(reg, reg.active(), least=False):
         if not o.for_ild:
             continue
         if not o.course_known:  # a length that cannot be computed is read as open-ended
@@ -169,7 +183,7 @@ def ref_ild203(reg, opts):
             yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index, render(FIX_203, opts))
     # Chains (rules.md ILD203 with Course length): orders whose courses overlap or touch, joined
     # pairwise until nothing changes, judged from their first day to the end of the last course.
-    judged = [o for o, _ in _ref_non_pulse(reg, reg.active()) if o.for_ild and o.course_known]
+    judged = [o for o, _ in _ref_non_pulse(reg, reg.active(), least=False) if o.for_ild and o.course_known]
     span, groups = _ref_chains(reg, judged)
     by_index = {o.index: o for o in judged}
     for g in groups:
@@ -190,8 +204,8 @@ def ref_ild203(reg, opts):
 def _ref_pulses(reg):
     out = []
     for o in reg.active():
-        pe = reg.daily_pe(o) if o.systemic_glucocorticoid else None
-        if pe is not None and is_pulse(reg, o):
+        pe = _ref_least_pe(reg, o) if o.systemic_glucocorticoid else None
+        if pe is not None and _ref_is_pulse(reg, o):
             out.append((o, pe))
     return out
 
@@ -222,7 +236,7 @@ def ref_ild206(reg, opts):
             problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
         if o.administrations is None and o.course_known:
             problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
-        elif not o.course_known:
+        elif not o.course_known and o.administrations is None:
             problems.append(f"its course length cannot be computed, so it is read as open-ended (give doses: {opts['max-administrations']})")
         elif o.administrations is not None and o.administrations > opts["max-administrations"]:
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
@@ -254,7 +268,7 @@ def _ref_pulses_together(reg, opts, pulses):
         return
     pe_of = {o.index: pe for o, pe in pulses}
     over_pe = {o.index for o, pe in pulses if pe > opts["max-daily-pe-mg"]}
-    over_course = {o.index for o, _ in pulses if (o.administrations is None and o.course_known) or not o.course_known
+    over_course = {o.index for o, _ in pulses if o.administrations is None
                    or (o.administrations is not None and o.administrations > opts["max-administrations"])}
     orders = [o for o, _ in pulses]
     # runs: orders joined while their courses overlap or follow without a day between, by first day
@@ -289,7 +303,8 @@ def ref_ild207(reg, opts):
     if not reg.rapidly_progressive:
         return
     for o, pe in _ref_pulses(reg):
-        yield Hit(f"{o.describe()} pulse ({fmt(pe)} mg PE/day): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
+        once = "; one administration, whatever its frequency" if o.pe is None else ""
+        yield Hit(f"{o.describe()} pulse ({fmt(pe)} mg PE/day{once}): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
 
 
 def _ref_not_counted(reg, until=None):

@@ -51,24 +51,23 @@ PE_NEEDS = [Need(frozenset({"systemic-glucocorticoid"}), None, "mg", "day")]
 GC = "systemic-glucocorticoid"
 
 
-def _non_pulse(reg: "Regimen", orders: Iterable["Order"]) -> list[tuple["Order", Optional[float]]]:
-    """(order, daily PE or None) for systemic glucocorticoid orders that are neither pulses nor premedication."""
+def _non_pulse(reg: "Regimen", orders: Iterable["Order"], least: bool = True) -> list[tuple["Order", Optional[float]]]:
+    """(order, daily PE or None) for systemic glucocorticoid orders that are neither pulses nor
+    premedication. ``least``: an order without a schedule is judged by one administration
+    (Regimen.least_daily_pe); else by its daily PE alone, which it has not (ILD203: its course is
+    judged whatever its dose, so an unscheduled pulse is a long course of unknown length too)."""
     out: list[tuple["Order", Optional[float]]] = []
     threshold = pulse_threshold(reg)
     for o in orders:
         if o.systemic_glucocorticoid and not premedication(o):
-            pe = reg.daily_pe(o)
-            if pe is None or pe < threshold:  # not is_pulse(reg, o)
+            pe = reg.least_daily_pe(o) if least else reg.daily_pe(o)
+            if pe is None or pe < threshold:  # not a pulse
                 out.append((o, pe))
     return out
 
 
 def _arithmetic(parts: Iterable[tuple["Order", float]]) -> str:
-    return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" + (_ONE_ADMINISTRATION if o.pe is None else "") for o, pe in parts)
-
-
-#: Said of an order without a schedule, whose daily prednisone-equivalent is that of one administration (Regimen.daily_pe).
-_ONE_ADMINISTRATION = " (one administration, whatever its frequency)"
+    return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
 
 
 @rule(
@@ -119,9 +118,8 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     notes=(
         "The orders given at the same time are summed (undated orders all start on as_of); orders that follow "
         "one another are not, and each set over the limit is a finding. An order without a schedule (prn, as "
-        "directed, no frequency: OL003) counts the prednisone-equivalent of one administration, the least it "
-        "gives on a day it is given; so does every glucocorticoid rule, and one such administration at or above "
-        "the pulse threshold is a pulse."
+        "directed, no frequency) has no daily dose to sum (OL003 says so), but one administration at or above the "
+        "pulse threshold makes it a pulse, judged by ILD204-ILD207 (and, its course unknown, by ILD203)."
     ),
     fix=FIX_202,
     options={"max-daily-pe-mg": Option(
@@ -138,7 +136,10 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 )
 def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     parts = _non_pulse(reg, reg.active(GC))
-    known = [(o, pe) for o, pe in parts if pe is not None]
+    # A daily dose judged by its day: an order without a schedule has none (OL003 says so). One
+    # administration above 15 mg PE is common for a rescue dose (hydrocortisone 100 mg prn beside
+    # an infusion), unlike one at or above a pulse's, which the pulse rules judge.
+    known = [(o, pe) for o, pe in parts if pe is not None and o.pe is not None]
     limit = opts["max-daily-pe-mg"]
     groups = [known]
     if len(known) > 1:
@@ -198,7 +199,7 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     limit = opts["max-course-days"]
     judged = []
     over: set[int] = set()  # orders whose own course exceeds: said by their own finding
-    for o, _ in _non_pulse(reg, reg.active(GC)):
+    for o, _ in _non_pulse(reg, reg.active(GC), least=False):
         if not o.for_ild:
             continue
         if not o.course_known:
@@ -256,8 +257,8 @@ def _pulses(reg: "Regimen") -> list[tuple["Order", float]]:
     out = []
     threshold = pulse_threshold(reg)
     for o in reg.active(GC):
-        pe = reg.daily_pe(o)
-        if pe is not None and pe >= threshold:  # is_pulse(reg, o)
+        pe = reg.least_daily_pe(o)
+        if pe is not None and pe >= threshold:
             out.append((o, pe))
     return out
 
@@ -358,8 +359,8 @@ def pulse_course_exceeds(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         if o.administrations is None and o.course_known:
             problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
             over_course.add(o.index)
-        elif not o.course_known:
-            # No schedule (prn, no frequency): how many pulses it gives cannot be told.
+        elif not o.course_known and o.administrations is None:
+            # No schedule (prn, no frequency) and no count of doses: how many pulses it gives cannot be told.
             problems.append(f"its course length cannot be computed, so it is read as open-ended (give doses: {opts['max-administrations']})")
             over_course.add(o.index)
         elif o.administrations is not None and o.administrations > opts["max-administrations"]:
@@ -438,7 +439,9 @@ def pulse_renal_crisis_review(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.rapidly_progressive:
         return
     for o, pe in _pulses(reg):
-        yield Hit(f"{o.describe()} pulse ({fmt(pe)} mg PE/day): assess scleroderma renal crisis risk; monitor blood pressure and creatinine", f"{o.pointer}/dose", o.index)
+        once = "; one administration, whatever its frequency" if o.pe is None else ""
+        yield Hit(f"{o.describe()} pulse ({fmt(pe)} mg PE/day{once}): assess scleroderma renal crisis risk; monitor blood pressure "
+                  "and creatinine", f"{o.pointer}/dose", o.index)
 
 
 RULES = [
