@@ -633,9 +633,19 @@ def test_a_measurement_given_as_a_bound_is_not_used(comparator, code, unit, fiel
     o = _obs(code, 120 if unit == "kg" else 2.5, unit, "2026-02-20")
     o["valueQuantity"]["comparator"] = comparator
     m = one(bundle(mr(), _obs(code, 60 if unit == "kg" else 1.5, unit, "2026-01-01"), o))
-    assert field not in m.data.get("patient", {}) or m.data["patient"][field] in (60, 1.5)
+    # Nor the earlier measurement: the bound is the latest, and last month's weight is not today's.
+    assert field not in m.data.get("patient", {})
     (n,) = notes(m, "missing-value")
-    assert "a bound and not a measurement" in n.message and n.pointer == "/entry/3/resource/valueQuantity/comparator"
+    assert "a bound and not a measurement: neither it nor an earlier one is used" in n.message
+    assert n.pointer == "/entry/3/resource/valueQuantity/comparator"
+    # An earlier bound hides nothing later: it is superseded, as any older measurement is.
+    later = _obs(code, 60 if unit == "kg" else 1.5, unit, "2026-02-25")
+    for order in ((o, later), (later, o)):
+        m = one(bundle(mr(), *order))
+        assert m.data["patient"][field] == (60 if unit == "kg" else 1.5) and not notes(m, "missing-value")
+    # A bound alone: not used.
+    (n,) = notes(one(bundle(mr(), o)), "missing-value")
+    assert n.message.endswith("a bound and not a measurement: not used")
 
 
 @pytest.mark.parametrize("values", [(60, 150), (150, 60)])
@@ -1300,6 +1310,15 @@ def test_a_repeated_identical_contained_medication_is_read(linter):
     assert r.status == "checked" and "OL001" not in codes([r]) and "OL002" not in codes([r])
 
 
+def test_a_third_patient_resource_does_not_settle_a_disagreement(linter):
+    # Male, female, then male again: the third agreed with the first and brought the sex back.
+    b = bundle(mr(status="draft"), *SSC_ILD)
+    for g in ("female", "male"):
+        b["entry"].append({"resource": {"resourceType": "Patient", "gender": g}})
+    m = one(b, linter)
+    assert "sex" not in m.data["patient"] and len(notes(m, "missing-value")) == 1
+
+
 @pytest.mark.parametrize("second", [{"gender": "male"}, {"id": "p1", "gender": "male"}, {"gender": "male", "birthDate": "1970-01-01"}])
 @pytest.mark.parametrize("first_is_male", [False, True])
 def test_patient_resources_that_disagree_on_gender_give_no_sex(linter, second, first_is_male):
@@ -1349,6 +1368,10 @@ _DELETE_SMX = {"fullUrl": "https://ehr.example.org/fhir/MedicationRequest/smx",
     ("transaction", [{"request": {"method": "DELETE", "url": "MedicationRequest/smx"}}], "deletes MedicationRequest/smx"),
     ("transaction", [{"request": {"method": "DELETE", "url": "MedicationRequest?identifier=x|1"}}],
      "deletes MedicationRequest resources by a search"),
+    ("transaction", [{"request": {"method": "DELETE", "url": "https://ehr.example.org/fhir/MedicationRequest?identifier=x|1"}}],
+     "deletes MedicationRequest resources by a search"),
+    ("transaction", [{"request": {"method": "DELETE", "url": "https://ehr.example.org/fhir/MedicationRequest/smx"}}],
+     "deletes MedicationRequest/smx"),
     ("history", [{"request": {"method": "DELETE", "url": "MedicationRequest/gone"}}], "records a deletion"),
     ("history", [{"resource": mr("smx", drug="co-trimoxazole", status="stopped")}], "several versions of MedicationRequest/smx"),
 ])

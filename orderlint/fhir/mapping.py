@@ -961,6 +961,8 @@ class _Mapper:
         'female' replaced her sex, and the pregnancy test of ILD404 was skipped). Then the field is
         not used (the format's default: a sex not given keeps a pregnancy possible), and it is said."""
         first = self._given.setdefault(field, (value, ptr))
+        if first[1] == "":  # they disagreed already: a third that agrees with one of them decides nothing
+            return False
         if first[0] == value:
             return True
         if first[1] != "":  # said once
@@ -987,12 +989,6 @@ class _Mapper:
         qptr = _p(ptr, "valueQuantity")
         if not isinstance(q, dict) or not _number(q.get("value")):
             self.note("missing-value", f"{e.display} Observation has no numeric valueQuantity: not used", ptr)
-            return
-        if q.get("comparator") is not None:
-            # A bound (< 120 kg), not a measurement: read as the value, it made the mg/kg and mg/m2
-            # that passed (comparator is a modifier element; doses already honour it).
-            self.note("missing-value", f"{e.display} is given as {q.get('comparator')!r} {q['value']!r}, a bound and not "
-                      "a measurement: not used", _p(qptr, "comparator"))
             return
         code = _str(q.get("code"))
         factors = {"weight": _WEIGHT, "height": _HEIGHT, "bsa": {"m2": 1.0}}[e.maps_to]
@@ -1023,6 +1019,16 @@ class _Mapper:
             return
         at = _instant(when)
         prev = self.measures.get(name)
+        if q.get("comparator") is not None:
+            # A bound (< 120 kg), not a measurement: read as the value, it made the mg/kg and mg/m2 that
+            # passed (comparator is a modifier element; doses already honour it). As the latest it
+            # hides the earlier ones too: last year's weight is not today's.
+            # (Older than the latest, it is superseded as any older measurement is.)
+            if prev is None or at >= prev[2]:
+                said = f"{e.display} is given as {q.get('comparator')!r} {q['value']!r}, a bound and not a measurement"
+                self.measures[name] = (_p(qptr, "comparator"), None, at)
+                self._ties[name] = said + (": neither it nor an earlier one is used" if prev is not None else ": not used")
+            return
         if prev is None or at > prev[2]:  # the latest effective[x] wins, compared as instants (time zones)
             self.measures[name] = (_p(qptr, "value"), value, at)
         elif at == prev[2] and prev[1] is not None and value != prev[1]:
@@ -3091,7 +3097,7 @@ def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
         ident = _entry_identity(e)
         if isinstance(method, str) and method.upper() == "DELETE":
             url: str = req["url"] if isinstance(req.get("url"), str) else ""
-            deletes.append((ident, url.split("?", 1)[0].strip("/ ")))
+            deletes.append((ident, url.split("?", 1)[0].strip().rstrip("/").rsplit("/", 1)[-1]))
         elif isinstance(e.get("resource"), dict) and ident is not None:
             held[ident] = held.get(ident, 0) + 1
     for ident, rtype in deletes:
