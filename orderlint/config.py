@@ -286,15 +286,16 @@ def _config_in(folder: Path) -> Optional[tuple[Path, bool]]:
         # Fail closed: a configuration that is there but cannot be read (a dangling link, a
         # folder) is not skipped for the next one up, which may ignore or select other rules.
         raise ConfigError(f"configuration file {dedicated} cannot be read (it is not a readable file)")
+    py = folder / "pyproject.toml"
+    found = (py, True) if py.is_file() and _has_tool_section(py) else None
     misnamed = folder / "orderlint.toml"
     if misnamed.is_file():
-        # Not a name orderlint reads: its settings were dropped and the defaults used, unsaid.
+        # Not a name orderlint reads: its settings were dropped (the defaults, or the pyproject table, used) unsaid.
+        fix = ("this folder's settings are [tool.orderlint] in pyproject.toml: move its settings there and delete it"
+               if found is not None else "rename it .orderlint.toml, or name it with --config")
         raise ConfigError(f"configuration file {misnamed} is not read: orderlint reads .orderlint.toml (with a leading "
-                          "dot) or [tool.orderlint] in pyproject.toml; rename it, or name it with --config")
-    py = folder / "pyproject.toml"
-    if py.is_file() and _has_tool_section(py):
-        return py, True
-    return None
+                          f"dot) or [tool.orderlint] in pyproject.toml; {fix}")
+    return found
 
 
 def _search_folders(d: Path) -> tuple[list[Path], list[Path], str]:
@@ -393,7 +394,7 @@ def _refuse_misnamed_table(data: dict, path: Path) -> None:
     found = [k for k in data if _spelt_as_name(k)]
     for k, v in data.items():
         if isinstance(k, str) and k.lower() in ("tool", "tools") and isinstance(v, dict):
-            found += [f"{k}.{k2}" for k2 in v if _spelt_as_name(k2)]
+            found += [f"{k}.{k2}" for k2 in v if _spelt_as_name(k2) and (k, k2) != ("tool", "orderlint")]
     if found:
         raise ConfigError(f"{path}: table [{found[0]}] is not read: orderlint reads its settings from [tool.orderlint] "
                           "(or a .orderlint.toml file); rename the table")
@@ -431,6 +432,8 @@ def load_file(path: Path, is_pyproject: Optional[bool] = None) -> tuple[dict, st
         is_pyproject = path.name == "pyproject.toml"
     data = _read_toml(path)
     if is_pyproject:
+        # A second table meant for orderlint ([tool.order-lint] beside [tool.orderlint]) was dropped unsaid.
+        _refuse_misnamed_table(data, path)
         table = data.get("tool", {}).get("orderlint")
         if table is None:
             raise ConfigError(f"{path}: has no [tool.orderlint] table")

@@ -68,11 +68,12 @@ def _setting_values(r: Rule, options: Optional[Mapping[str, Any]], settings: Opt
 def _allowed(o: Option) -> str:
     """' (allowed: 0 to 30)' for a number option with a range, ' (not empty)' for a list or table
     that must name something; a site value outside it is refused."""
-    if o.choices is not None:
-        return f" (allowed: {', '.join(o.choices)})"
     least = o.min_items
-    if least is not None:
-        return " (not empty)" if least == 1 else f" (at least {least} items)"
+    size = "" if least is None else "not empty" if least == 1 else f"at least {least} items"
+    if o.choices is not None:
+        return f" (allowed: {', '.join(o.choices)}{'; ' + size if size else ''})"
+    if size:
+        return f" ({size})"
     if o.kind not in ("number", "integer") or (o.minimum is None and o.maximum is None):
         return ""
     lo = "any" if o.minimum is None else f"{o.minimum:g}"

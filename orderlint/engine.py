@@ -107,7 +107,8 @@ def _refuse_misspelt_classes(drugs: Any, known: frozenset[str]) -> None:
     for name, entry in drugs.items():
         if not isinstance(entry, Mapping):
             continue
-        stated = list(entry.get("classes") or ())
+        classes = entry.get("classes")
+        stated = list(classes) if isinstance(classes, (list, tuple)) else []  # another type: the validator says so
         route_classes = entry.get("route_classes")
         if isinstance(route_classes, Mapping):
             stated += [c for kept in route_classes.values() if isinstance(kept, (list, tuple)) for c in kept]

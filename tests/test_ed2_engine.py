@@ -618,3 +618,9 @@ def test_a_plugin_glucocorticoid_with_a_factor_in_range_is_checked(factor):
                        "duration": {"value": 14, "unit": "d"}, "purpose": "other"}]}
     codes = {f.code for f in Linter(plugins=[_vocab_pack(drugs)]).lint_data(doc).findings}
     assert "ILD202" in codes  # 20 mg PE a day > 15
+
+
+def test_a_plugin_class_list_of_another_type_is_the_validators_message():
+    with pytest.raises(PluginLoadError) as info:
+        Linter(plugins=[_vocab_pack({"mizoribine": {"classes": 5}})])
+    assert "classes" in info.value.messages[0] and "TypeError" not in info.value.messages[0]

@@ -800,3 +800,10 @@ def test_a_string_option_checks_its_choices():
 def test_choices_that_cannot_work_are_refused_when_declared(kw, said):
     with pytest.raises(ValueError, match=said):
         Option(description="d", **kw)
+
+
+def test_explain_shows_an_options_choices_and_its_least_size():
+    from orderlint.docs import _allowed
+
+    assert _allowed(STATUSES) == " (allowed: new, active, on-hold, stopped; not empty)"
+    assert _allowed(Option("mg", "unit", choices=("mg", "g"))) == " (allowed: mg, g)"

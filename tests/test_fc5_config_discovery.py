@@ -182,3 +182,28 @@ def test_a_config_file_named_without_its_leading_dot_is_refused(tmp_path: Path) 
     with pytest.raises(ConfigError) as e:
         find_config(tmp_path)
     assert "orderlint.toml is not read: orderlint reads .orderlint.toml (with a leading dot)" in str(e.value)
+
+
+def test_a_misnamed_table_beside_the_table_itself_is_refused(tmp_path: Path) -> None:
+    # [tool.order-lint] with an ignore list beside [tool.orderlint]: the second was dropped unsaid.
+    from orderlint.config import build_settings, find_config
+
+    (tmp_path / ".git").mkdir()
+    py = tmp_path / "pyproject.toml"
+    py.write_text('[tool.orderlint]\nfail-on = "info"\n\n[tool.order-lint]\nignore = ["ILD101"]\n', encoding="utf-8")
+    found = find_config(tmp_path)
+    assert found == (py, True)
+    with pytest.raises(ConfigError) as e:
+        build_settings(config_path=str(py))
+    assert "table [tool.order-lint] is not read" in str(e.value)
+
+
+def test_an_undotted_config_file_beside_a_pyproject_table_says_where_the_settings_are(tmp_path: Path) -> None:
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.orderlint]\nfail-on = "info"\n', encoding="utf-8")
+    (tmp_path / "orderlint.toml").write_text('ignore = ["ILD101"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        find_config(tmp_path)
+    assert "this folder's settings are [tool.orderlint] in pyproject.toml: move its settings there and delete it" in str(e.value)
