@@ -26,7 +26,7 @@ from orderlint.validate import canonical_condition, validate
 from orderlint_ssc.agents import NOT_RECOMMENDED
 from orderlint_ssc.common import fmt, is_pulse, premedication, systemic
 from orderlint_ssc.dosing import _PER_TEXT, FIX_503, MAXIMA_BY_DRUG, MINIMA_BY_DRUG, _shown, _sum_hit
-from orderlint_ssc.glucocorticoids import FIX_202, FIX_203, FIX_206, _arithmetic
+from orderlint_ssc.glucocorticoids import FIX_202, FIX_203, FIX_206, _arithmetic, as_needed
 from orderlint_ssc.prophylaxis import PCP_AGENTS
 from orderlint_ssc.screening import _fmt_tests
 from regimen_factory import generated_documents as _generated
@@ -116,7 +116,7 @@ def ref_ild201(reg, opts):
 
 def ref_ild202(reg, opts):
     parts = _ref_non_pulse(reg, reg.active())
-    known = [(o, pe) for o, pe in parts if pe is not None and reg.daily_pe(o) is not None]
+    known = [(o, pe) for o, pe in parts if pe is not None and (reg.daily_pe(o) is not None or not as_needed(o))]
     pe_of = {o.index: pe for o, pe in known}
     limit = opts["max-daily-pe-mg"]
     groups = [known]
@@ -170,7 +170,7 @@ def ref_ild203(reg, opts):
         return
     limit = opts["max-course-days"]
     for o, _ in _ref_non_pulse(reg, reg.active(), least=False):
-        if not o.for_ild:
+        if not o.for_ild or (o.administrations is not None and _ref_is_pulse(reg, o)):
             continue
         if not o.course_known:  # a length that cannot be computed is read as open-ended
             yield Hit(f"{o.describe()}: its course length cannot be computed, so it is read as open-ended at ILD "
@@ -183,7 +183,8 @@ def ref_ild203(reg, opts):
             yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", f"{o.pointer}/duration" if o.doses is None else f"{o.pointer}/doses", o.index, render(FIX_203, opts))
     # Chains (rules.md ILD203 with Course length): orders whose courses overlap or touch, joined
     # pairwise until nothing changes, judged from their first day to the end of the last course.
-    judged = [o for o, _ in _ref_non_pulse(reg, reg.active(), least=False) if o.for_ild and o.course_known]
+    judged = [o for o, _ in _ref_non_pulse(reg, reg.active(), least=False) if o.for_ild and o.course_known
+              and not (o.administrations is not None and _ref_is_pulse(reg, o))]
     span, groups = _ref_chains(reg, judged)
     by_index = {o.index: o for o in judged}
     for g in groups:

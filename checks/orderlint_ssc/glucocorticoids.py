@@ -11,6 +11,7 @@ per administration (normalize._infusion_premedication).
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 from orderlint.rules import Hit, Need, Option, Options, render, rule
@@ -67,7 +68,16 @@ def _non_pulse(reg: "Regimen", orders: Iterable["Order"], least: bool = True) ->
 
 
 def _arithmetic(parts: Iterable[tuple["Order", float]]) -> str:
-    return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
+    return " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" + ("" if o.pe is not None else " (one administration, whatever "
+                      "its frequency)") for o, pe in parts)
+
+
+_AS_NEEDED = re.compile(r"\b(?:prn|p\.r\.n\.?|as needed|when needed|if needed|as required|on demand)\b", re.IGNORECASE)
+
+
+def as_needed(o: "Order") -> bool:
+    """Whether an order's frequency says it is given as needed (prn)."""
+    return o.frequency_text is not None and _AS_NEEDED.search(o.frequency_text) is not None
 
 
 @rule(
@@ -117,9 +127,10 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     ),
     notes=(
         "The orders given at the same time are summed (undated orders all start on as_of); orders that follow "
-        "one another are not, and each set over the limit is a finding. An order without a schedule (prn, as "
-        "directed, no frequency) has no daily dose to sum (OL003 says so), but one administration at or above the "
-        "pulse threshold makes it a pulse, judged by ILD204-ILD207 (and, its course unknown, by ILD203)."
+        "one another are not, and each set over the limit is a finding. An order without a schedule (as directed, "
+        "no frequency: OL003) counts one administration, the least it gives on a day it is given; one given as "
+        "needed (prn) is no daily dose. One administration at or above the pulse threshold makes an order a pulse, "
+        "judged by ILD204-ILD207 (and by ILD203 while its number of doses is unknown)."
     ),
     fix=FIX_202,
     options={"max-daily-pe-mg": Option(
@@ -136,10 +147,11 @@ def glucocorticoid_first_line(reg: "Regimen", opts: Options) -> Iterator[Hit]:
 )
 def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     parts = _non_pulse(reg, reg.active(GC))
-    # A daily dose judged by its day: an order without a schedule has none (OL003 says so). One
-    # administration above 15 mg PE is common for a rescue dose (hydrocortisone 100 mg prn beside
-    # an infusion), unlike one at or above a pulse's, which the pulse rules judge.
-    known = [(o, pe) for o, pe in parts if pe is not None and o.pe is not None]
+    # An order without a schedule (OL003 says so) gives at least one administration on a day it is
+    # given ('as directed', no frequency: prednisone 30 mg for 60 days passed). Not one given as
+    # needed: one administration above 15 mg PE is common for a rescue dose (hydrocortisone 100 mg
+    # prn beside an infusion), no daily dose.
+    known = [(o, pe) for o, pe in parts if pe is not None and (o.pe is not None or not as_needed(o))]
     limit = opts["max-daily-pe-mg"]
     groups = [known]
     if len(known) > 1:
@@ -199,9 +211,12 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     limit = opts["max-course-days"]
     judged = []
     over: set[int] = set()  # orders whose own course exceeds: said by their own finding
+    threshold = pulse_threshold(reg)
     for o, _ in _non_pulse(reg, reg.active(GC), least=False):
         if not o.for_ild:
             continue
+        if o.administrations is not None and (reg.least_daily_pe(o) or 0.0) >= threshold:
+            continue  # a pulse by one administration, its doses counted: ILD206 judges the course
         if not o.course_known:
             # Its length cannot be computed (doses at an unknown frequency; OL003 says why): it may
             # run for months, so it is read as open-ended. Left out, 180 doses 'every morning' passed.
