@@ -107,11 +107,13 @@ def _refuse_misspelt_classes(drugs: Any, known: frozenset[str]) -> None:
     for name, entry in drugs.items():
         if not isinstance(entry, Mapping):
             continue
-        classes = entry.get("classes")
-        stated = list(classes) if isinstance(classes, (list, tuple)) else []  # another type: the validator says so
+        def names(v: Any) -> list:  # any collection of names (the validator takes sets too); else none
+            return list(v) if isinstance(v, (list, tuple, set, frozenset)) else []
+
+        stated = names(entry.get("classes"))
         route_classes = entry.get("route_classes")
         if isinstance(route_classes, Mapping):
-            stated += [c for kept in route_classes.values() if isinstance(kept, (list, tuple)) for c in kept]
+            stated += [c for kept in route_classes.values() for c in names(kept)]
         for c in stated:
             if isinstance(c, str) and c not in known:
                 close = difflib.get_close_matches(c, sorted(known), n=1, cutoff=0.85)

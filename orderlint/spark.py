@@ -736,11 +736,11 @@ def lint_fhir_bulk(
     # The export's own rows that the manifest and the listing give (a handful): made on the driver.
     linter = _linter(job)
     own = [_file_row(linter, "OL001", export.manifest, "invalid", message) for message in export.problems]
-    if not export.unread:
-        from orderlint.fhir.bulk import empty_message, holds_nothing
+    from orderlint.fhir.bulk import empty_message, holds_nothing
 
-        if files and holds_nothing(p for _fid, p, _name in files):
-            own.append(_file_row(linter, "OL001", export.manifest, "invalid", empty_message(path)))
+    if not export.problems and holds_nothing([*(p for _fid, p, _name in files), *export.unread]):
+        local = path[len("file://"):] if path.startswith("file://") else path  # named as the command line names it
+        own.append(_file_row(linter, "OL001", export.manifest, "invalid", empty_message(local)))
     own += [_file_row(linter, "OL001", p, "invalid", message) for p, message in export.strays]
     if "OL008" in linter.enabled:
         from orderlint.fhir.bulk import unread_message

@@ -399,14 +399,26 @@ def test_other_files_of_the_export_folder_are_no_stray(tmp_path, linter):
     assert not errors(list(iter_bulk(str(folder), linter=linter)))
 
 
-@pytest.mark.parametrize("suffix", ["bz2", "xz", "zst", "zip", "BZ2"])
-def test_an_export_file_compressed_in_a_form_that_is_not_read_fails_closed(tmp_path, linter, suffix):
+@pytest.mark.parametrize("name, suffix", [
+    ("MedicationRequest.ndjson.bz2", "bz2"), ("MedicationRequest.ndjson.xz", "xz"), ("MedicationRequest.ndjson.zst", "zst"),
+    ("MedicationRequest.ndjson.zip", "zip"), ("MedicationRequest.ndjson.BZ2", "bz2"), ("MedicationRequest.ndjson.tar.gz", "tar.gz"),
+    ("MedicationRequest.zip", "zip"), ("MedicationRequest.000.7z", "7z"), ("meds.ndjson.zst", "zst"),
+])
+def test_an_export_file_compressed_in_a_form_that_is_not_read_fails_closed(tmp_path, linter, name, suffix):
     # Skipped by its name, MedicationRequest.ndjson.bz2 left bulk-a's cyclophosphamide unchecked:
     # every patient OL008 no-orders (info), exit 0.
     folder = export(tmp_path)
-    target = _moved(folder, f"MedicationRequest.ndjson.{suffix}")
+    target = _moved(folder, name)
     (got,) = errors(list(iter_bulk(str(folder), linter=linter)))
-    assert got[0] == str(target) and f"it is compressed as .{suffix.lower()}, which orderlint does not read" in got[1]
+    assert got[0] == str(target) and f"it is compressed as .{suffix}, which orderlint does not read" in got[1]
+
+
+@pytest.mark.parametrize("name", ["Patient.ndjson.md5", "Patient.ndjson.bak", ".MedicationRequest.ndjson.crc", "notes.zip",
+                                  "export-log.tar.gz"])
+def test_sidecars_and_other_archives_of_the_export_folder_are_no_stray(tmp_path, linter, name):
+    folder = export(tmp_path)
+    (folder / name).write_bytes(b"x")
+    assert not errors(list(iter_bulk(str(folder), linter=linter)))
 
 
 def test_an_export_file_compressed_as_gzip_is_read(tmp_path, linter):
@@ -452,3 +464,28 @@ def test_an_export_whose_files_are_empty_is_ol001(tmp_path, linter, content):
     from orderlint.fhir.bulk import holds_nothing
 
     assert holds_nothing([str(folder / "Patient.ndjson")]) and not holds_nothing([str(BULK / "Patient.ndjson")])
+
+
+def test_an_export_with_no_file_or_only_empty_files_of_any_type_is_ol001(tmp_path, linter):
+    # A manifest whose output is empty gave no result at all (the API, Spark); empty files beside an
+    # empty MedicationAdministration file gave only its OL008 note, exit 0.
+    none = tmp_path / "none"
+    none.mkdir()
+    (none / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-02T00:00:00Z", "output": []}))
+    assert [m for _s, m in errors(list(iter_bulk(str(none), linter=linter)))] == [
+        f"the Bulk Data export {str(none)!r} holds no resource (its files are empty): nothing was checked, and an "
+        "export that came out empty is not a pass"]
+    unread = tmp_path / "unread"
+    unread.mkdir()
+    for name in ("Patient.ndjson", "MedicationRequest.ndjson", "MedicationAdministration.ndjson"):
+        (unread / name).write_text("")
+    assert len(errors(list(iter_bulk(str(unread), linter=linter)))) == 1
+
+
+def test_a_damaged_file_is_said_and_the_export_is_not_called_empty(tmp_path, linter):
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    (folder / "Patient.ndjson").write_text("")
+    (folder / "MedicationRequest.ndjson.gz").write_bytes(b"not gzip at all")
+    (got,) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert got[0] == str(folder / "MedicationRequest.ndjson.gz") and "holds no resource" not in got[1]

@@ -307,3 +307,15 @@ def test_a_manifest_that_cannot_be_read_and_a_bz2_file_are_the_same_ol001_rows(s
     (folder / "manifest.json").write_text('{"transactionTime": "2026-03-02T00:00:00Z", "output": [')
     rows = same_rows(spark, folder, linter)
     assert [doc for doc, _m, _line in errors(rows)] == [str(folder / "MedicationRequest.ndjson.bz2"), str(folder / "manifest.json")]
+
+
+def test_an_export_of_no_file_and_a_damaged_one_give_the_readers_rows(spark, linter, tmp_path):
+    none = tmp_path / "none"
+    none.mkdir()
+    (none / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-02T00:00:00Z", "output": []}))
+    assert len(errors(same_rows(spark, none, linter))) == 1
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "Patient.ndjson").write_text("")
+    (damaged / "MedicationRequest.ndjson.gz").write_bytes(b"not gzip at all")
+    assert [doc for doc, _m, _l in errors(same_rows(spark, damaged, linter))] == [str(damaged / "MedicationRequest.ndjson.gz")]

@@ -254,8 +254,10 @@ def _not_a_manifest(path: str) -> Optional[str]:
 
 
 def holds_nothing(paths: Iterable[str]) -> bool:
-    """Whether none of these NDJSON files holds a non-blank line (each read up to its first one;
-    a file that cannot be read is said where it is read)."""
+    """Whether none of an export's files (read or not: a MedicationAdministration file too) holds a
+    non-blank line, each read up to its first one; no file at all holds nothing (a manifest whose
+    `output` is empty). A file that cannot be read, or read whole, is not empty: it is said where
+    it is read. Shared with orderlint.spark, so that both say it alike."""
     from orderlint.reader import open_lines
 
     for p in paths:
@@ -264,7 +266,7 @@ def holds_nothing(paths: Iterable[str]) -> bool:
                 for line in f:
                     if line.strip():
                         return False
-        except OSError:
+        except (OSError, ValueError):
             return False
     return True
 
@@ -483,7 +485,8 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         for paths, count in counts:
             if all(p in read for p in paths):
                 _count_check(db, paths, sum(read[p] for p in paths), count)
-        if read and not any(read.values()) and not unread:  # (files that are absent are said as such)
+        # One test with Spark's; files listed but absent, or not read whole, are said as such.
+        if not missing and holds_nothing(p for _t, p in names):
             db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (where, empty_message(folder)))
         for stmt in INDEXES:
             db.execute(stmt)
@@ -534,8 +537,10 @@ def _count_check(db: "sqlite3.Connection", paths: list[str], n: int, count: int)
         db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], message))
 
 
-#: An NDJSON file saved compressed (or archived) by another tool: `.ndjson.bz2`, `.ndjson.zst`, `.ndjson.zip`.
-_PACKED = re.compile(r"\.ndjson\.([a-z0-9]{1,5})$")
+#: A compression or archive suffix orderlint does not read (it reads `.gz`), on an NDJSON file or a
+#: file named by a resource type: `MedicationRequest.ndjson.bz2`, `.ndjson.tar.gz`, `MedicationRequest.zip`.
+#: (Checksum and backup sidecars, `.md5`, `.bak`, are no data.)
+_PACKED = re.compile(r"\.(tar\.gz|tar\.bz2|tar\.xz|tgz|tar|bz2|xz|zst|zstd|zip|lz4|lzma|lz|7z|br|z)$")
 
 
 def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -553,10 +558,15 @@ def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, st
             path = os.path.join(root, n)
             low = n.lower()
             packed = _PACKED.search(low)
+            if packed is not None:
+                inner = low[:packed.start()]
+                typed = n[:packed.start()].split(".", 1)[0] in R4_TYPES
+                if not (inner.endswith(".ndjson") or typed):
+                    packed = None  # another file that happens to be compressed: not the export's
             if not (low.endswith((".ndjson", ".ndjson.gz")) or packed) or os.path.abspath(path) in taken:
                 continue
             named = _FILE_NAME.match(n)
-            if packed is not None and not low.endswith(".gz"):
+            if packed is not None:
                 # Skipped by its name, a MedicationRequest.ndjson.bz2 left its patients' orders unchecked.
                 why = f"it is compressed as .{packed.group(1)}, which orderlint does not read (it reads .ndjson and .ndjson.gz)"
             elif root != folder:
