@@ -280,19 +280,22 @@ def find_config(start: Optional[Path] = None) -> Optional[tuple[Path, bool]]:
 def _config_in(folder: Path) -> Optional[tuple[Path, bool]]:
     """The configuration file of one folder: (path, is_pyproject), else None."""
     dedicated = folder / ".orderlint.toml"
+    found: Optional[tuple[Path, bool]] = None
     if dedicated.is_file():
-        return dedicated, False
-    if os.path.lexists(dedicated):
+        found = dedicated, False
+    elif os.path.lexists(dedicated):
         # Fail closed: a configuration that is there but cannot be read (a dangling link, a
         # folder) is not skipped for the next one up, which may ignore or select other rules.
         raise ConfigError(f"configuration file {dedicated} cannot be read (it is not a readable file)")
-    py = folder / "pyproject.toml"
-    found = (py, True) if py.is_file() and _has_tool_section(py) else None
+    else:
+        py = folder / "pyproject.toml"
+        found = (py, True) if py.is_file() and _has_tool_section(py) else None
     misnamed = folder / "orderlint.toml"
     if misnamed.is_file():
-        # Not a name orderlint reads: its settings were dropped (the defaults, or the pyproject table, used) unsaid.
-        fix = ("this folder's settings are [tool.orderlint] in pyproject.toml: move its settings there and delete it"
-               if found is not None else "rename it .orderlint.toml, or name it with --config")
+        # Not a name orderlint reads: its settings were dropped (the defaults, or another file, used) unsaid.
+        fix = ("rename it .orderlint.toml, or name it with --config" if found is None else
+               "this folder's settings are in .orderlint.toml: move its settings there and delete it" if not found[1] else
+               "this folder's settings are [tool.orderlint] in pyproject.toml: move its settings there and delete it")
         raise ConfigError(f"configuration file {misnamed} is not read: orderlint reads .orderlint.toml (with a leading "
                           f"dot) or [tool.orderlint] in pyproject.toml; {fix}")
     return found
@@ -362,7 +365,7 @@ def _has_tool_section(path: Path) -> bool:
         raise ConfigError(f"cannot read {path}: not UTF-8 text (NUL bytes: UTF-16?); TOML is UTF-8")
     if not any(w in text.lower() for w in _NAMES) and "\\u" not in text and "\\U" not in text:
         return False
-    if "[tool.orderlint" in text:  # the usual spelling: load_file parses it (once) and says if it is not a table
+    if _TABLE_HEADER.search(text):  # the usual spelling: load_file parses it (once) and says if it is not a table
         return True
     import tomllib
 
@@ -377,6 +380,9 @@ def _has_tool_section(path: Path) -> bool:
     _refuse_misnamed_table(data, path)
     return False
 
+
+#: `[tool.orderlint]` or `[tool.orderlint.serve]` as a line starts it; not `[tool.orderlint-ssc]`, another tool's.
+_TABLE_HEADER = re.compile(r"^[ \t]*\[[ \t]*tool\.orderlint[ \t]*[\].]", re.MULTILINE)
 
 #: How the tool's name may be spelt by mistake (compared lower-case): as text, and as bytes.
 _NAMES = ("orderlint", "order-lint", "order_lint", "order lint")

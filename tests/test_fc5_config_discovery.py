@@ -207,3 +207,28 @@ def test_an_undotted_config_file_beside_a_pyproject_table_says_where_the_setting
     with pytest.raises(ConfigError) as e:
         find_config(tmp_path)
     assert "this folder's settings are [tool.orderlint] in pyproject.toml: move its settings there and delete it" in str(e.value)
+
+
+def test_another_tools_table_named_like_orderlint_is_no_orderlint_table(tmp_path: Path) -> None:
+    # `[tool.orderlint-ssc]` matched the quick test for `[tool.orderlint`: the pyproject was taken for a
+    # configuration with no table (exit 2), and beside an orderlint.toml the message named a table that is not there.
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.orderlint-ssc]\nx = 1\n', encoding="utf-8")
+    assert find_config(tmp_path) is None
+    (tmp_path / "orderlint.toml").write_text('fail-on = "info"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        find_config(tmp_path)
+    assert "rename it .orderlint.toml" in str(e.value)
+
+
+def test_an_undotted_config_file_beside_the_dotted_one_is_refused(tmp_path: Path) -> None:
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".orderlint.toml").write_text('select = ["ILD"]\n', encoding="utf-8")
+    (tmp_path / "orderlint.toml").write_text('fail-on = "info"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        find_config(tmp_path)
+    assert "this folder's settings are in .orderlint.toml: move its settings there and delete it" in str(e.value)
