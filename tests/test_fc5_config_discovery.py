@@ -174,16 +174,6 @@ def test_the_table_itself_and_other_projects_tables_are_not_refused(tmp_path: Pa
     assert (found is not None) == text.startswith("[tool.orderlint]\n")
 
 
-def test_a_config_file_named_without_its_leading_dot_is_refused(tmp_path: Path) -> None:
-    from orderlint.config import find_config
-
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "orderlint.toml").write_text('fail-on = "info"\n', encoding="utf-8")
-    with pytest.raises(ConfigError) as e:
-        find_config(tmp_path)
-    assert "orderlint.toml is not read: orderlint reads .orderlint.toml (with a leading dot)" in str(e.value)
-
-
 def test_a_misnamed_table_beside_the_table_itself_is_refused(tmp_path: Path) -> None:
     # [tool.order-lint] with an ignore list beside [tool.orderlint]: the second was dropped unsaid.
     from orderlint.config import build_settings, find_config
@@ -198,37 +188,24 @@ def test_a_misnamed_table_beside_the_table_itself_is_refused(tmp_path: Path) -> 
     assert "table [tool.order-lint] is not read" in str(e.value)
 
 
-def test_an_undotted_config_file_beside_a_pyproject_table_says_where_the_settings_are(tmp_path: Path) -> None:
+@pytest.mark.parametrize("beside, fix", [
+    ({}, "rename it .orderlint.toml, or name it with --config"),
+    # `[tool.orderlint-ssc]` is another tool's table: it matched a quick test for `[tool.orderlint`.
+    ({"pyproject.toml": '[tool.orderlint-ssc]\nx = 1\n'}, "rename it .orderlint.toml, or name it with --config"),
+    ({"pyproject.toml": '[tool.orderlint]\nfail-on = "info"\n'},
+     "this folder's settings are [tool.orderlint] in pyproject.toml: move its settings there and delete it"),
+    ({".orderlint.toml": 'select = ["ILD"]\n'}, "this folder's settings are in .orderlint.toml: move its settings there and delete it"),
+])
+def test_a_config_file_named_without_its_leading_dot_is_refused(tmp_path: Path, beside: dict, fix: str) -> None:
+    # Not a name orderlint reads: its settings were dropped, and the defaults (or the other file) used unsaid.
     from orderlint.config import find_config
 
     (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text('[tool.orderlint]\nfail-on = "info"\n', encoding="utf-8")
-    (tmp_path / "orderlint.toml").write_text('ignore = ["ILD101"]\n', encoding="utf-8")
-    with pytest.raises(ConfigError) as e:
-        find_config(tmp_path)
-    assert "this folder's settings are [tool.orderlint] in pyproject.toml: move its settings there and delete it" in str(e.value)
-
-
-def test_another_tools_table_named_like_orderlint_is_no_orderlint_table(tmp_path: Path) -> None:
-    # `[tool.orderlint-ssc]` matched the quick test for `[tool.orderlint`: the pyproject was taken for a
-    # configuration with no table (exit 2), and beside an orderlint.toml the message named a table that is not there.
-    from orderlint.config import find_config
-
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text('[tool.orderlint-ssc]\nx = 1\n', encoding="utf-8")
-    assert find_config(tmp_path) is None
+    for name, text in beside.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    if "pyproject.toml" in beside and "-ssc" in beside["pyproject.toml"]:
+        assert find_config(tmp_path) is None
     (tmp_path / "orderlint.toml").write_text('fail-on = "info"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as e:
         find_config(tmp_path)
-    assert "rename it .orderlint.toml" in str(e.value)
-
-
-def test_an_undotted_config_file_beside_the_dotted_one_is_refused(tmp_path: Path) -> None:
-    from orderlint.config import find_config
-
-    (tmp_path / ".git").mkdir()
-    (tmp_path / ".orderlint.toml").write_text('select = ["ILD"]\n', encoding="utf-8")
-    (tmp_path / "orderlint.toml").write_text('fail-on = "info"\n', encoding="utf-8")
-    with pytest.raises(ConfigError) as e:
-        find_config(tmp_path)
-    assert "this folder's settings are in .orderlint.toml: move its settings there and delete it" in str(e.value)
+    assert f"orderlint.toml is not read: orderlint reads .orderlint.toml (with a leading dot) or [tool.orderlint] in pyproject.toml; {fix}" in str(e.value)
