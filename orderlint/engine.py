@@ -95,33 +95,6 @@ _GENERATOR = type(_ for _ in ())
 _VOCABULARY_KEYS = ("drugs", "tests")
 
 
-def _refuse_misspelt_classes(drugs: Any, known: frozenset[str]) -> None:
-    """A plugin's class name that is not a class of the packs loaded before it but looks like a
-    misspelling of one is a load error: 'immunosupressant' or 'systemic-glucocorticoids' made a drug
-    that no class-based rule checks, and its orders passed. A new class (its own rules' trigger) is
-    free. Runs before the entries are validated, so it reads them defensively."""
-    import difflib
-
-    if not isinstance(drugs, Mapping) or not known:
-        return
-    for name, entry in drugs.items():
-        if not isinstance(entry, Mapping):
-            continue
-        def names(v: Any) -> list:  # any collection of names (the validator takes sets too); else none
-            return list(v) if isinstance(v, (list, tuple, set, frozenset)) else []
-
-        stated = names(entry.get("classes"))
-        route_classes = entry.get("route_classes")
-        if isinstance(route_classes, Mapping):
-            stated += [c for kept in route_classes.values() for c in names(kept)]
-        for c in stated:
-            if isinstance(c, str) and c not in known:
-                close = difflib.get_close_matches(c, sorted(known), n=1, cutoff=0.85)
-                if close:
-                    raise VocabularyError(f"vocabulary entry {name!r}: class {c!r} is no class of the vocabulary; did you "
-                                          f"mean {close[0]!r}? (a misspelt class leaves the drug unchecked by that class's rules)")
-
-
 #: Bound on the per-Linter table of rules to run per (condition, active tag set).
 _TODO_CACHE_MAX = 4096
 
@@ -402,8 +375,6 @@ class Linter:
                     # `drug` or `Drugs` was dropped without a word, and with it every name it gave.
                     raise VocabularyError(f"unknown key {stray[0]!r}{did_you_mean(stray[0], _VOCABULARY_KEYS)}: "
                                           "a vocabulary has `drugs` and `tests`")
-                if impl.plugin_name not in builtin:
-                    _refuse_misspelt_classes(contribution.get("drugs"), self.vocab.classes)
                 if impl.plugin_name not in builtin and impl.plugin_name not in allowed:
                     # A name the vocabulary already reads as another drug, or one that looks like a
                     # misspelling of another ('cyclophosphamide iv' as saline): refused, as a site's
@@ -411,7 +382,8 @@ class Linter:
                     self.vocab.refuse_misreadings(contribution.get("drugs", {}), impl.plugin_name)
                 # A contribution that changes a fact another pack declared (a prednisone factor, a
                 # class) is a load error naming both, unless the site allows that plugin to.
-                self.vocab.add_drugs(contribution.get("drugs", {}), impl.plugin_name, allow_override=impl.plugin_name in allowed)
+                self.vocab.add_drugs(contribution.get("drugs", {}), impl.plugin_name, allow_override=impl.plugin_name in allowed,
+                                     known_classes_only=impl.plugin_name not in builtin)
                 for canonical, aliases in contribution.get("tests", {}).items():
                     self.vocab.add_test(canonical, aliases, impl.plugin_name)
             except VocabularyError as e:

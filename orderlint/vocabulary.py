@@ -400,7 +400,8 @@ class Vocabulary:
         self._test_cache = {}
         self._valid_tests = set()
 
-    def add_drugs(self, drugs: Mapping[str, Any], owner: str, allow_override: bool = False) -> None:
+    def add_drugs(self, drugs: Mapping[str, Any], owner: str, allow_override: bool = False,
+                  known_classes_only: bool = False) -> None:
         """Add a pack's drugs (validated first; invalid data names the entry).
 
         Two packs may describe the same ingredient (adding names, brands, codes), but a fact one
@@ -409,6 +410,8 @@ class Vocabulary:
         explicit ``allow-vocabulary-override``) lets this contribution's facts win.
         """
         entries = validate_entries(drugs, owner)
+        if known_classes_only:
+            self._refuse_misspelt_classes(entries, owner)
         try:
             for canonical, e in entries.items():
                 self._add_entry(clean_name(canonical), e, owner, allow_override)
@@ -419,6 +422,23 @@ class Vocabulary:
                                               "no ingredient of the vocabulary")
         finally:
             self._changed()
+
+    def _refuse_misspelt_classes(self, entries: Mapping[str, dict[str, Any]], owner: str) -> None:
+        """A class (of ``classes`` or ``route_classes``) that is not a class of the vocabulary but looks
+        like a misspelling of one: 'immunosupressant' or 'systemic-glucocorticoids' made a drug that no
+        class-based rule checks, and its orders passed. A new class (a plugin's own rules' trigger) is free."""
+        known = self.classes
+        if not known:
+            return
+        import difflib
+
+        for canonical, e in entries.items():
+            for c in [*(e.get("classes") or ()), *(c for kept in e.get("route_classes", {}).values() for c in kept)]:
+                close = difflib.get_close_matches(c, sorted(known), n=1, cutoff=0.85) if c not in known else None
+                if close:
+                    raise VocabularyError(f"{owner}: vocabulary entry {canonical!r}: class {c!r} is no class of the vocabulary; "
+                                          f"did you mean {close[0]!r}? (a misspelt class leaves the drug unchecked by that "
+                                          "class's rules)")
 
     def refuse_misreadings(self, drugs: Mapping[str, Any], owner: str) -> None:
         """Refuse a plugin's drug names that the vocabulary already reads as another drug (through
