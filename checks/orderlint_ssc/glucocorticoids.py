@@ -402,17 +402,8 @@ def _pulses_together(reg: "Regimen", opts: Options, pulses: list[tuple["Order", 
     pe_of = {o.index: pe for o, pe in pulses}
     # Runs of courses that overlap or follow without a gap (one pulse course each), and the largest
     # PE a day of two or more orders of a run together, from the sets given at the same time.
-    runs: list[list["Order"]] = []
-    run_of: dict[int, int] = {}
-    end = -math.inf
-    for first, last, o in sorted(((*reg.course_span(o), o) for o, _ in pulses), key=lambda x: x[0]):
-        if not runs or first > end:  # a day after every course so far has ended: a new run
-            runs.append([])
-            end = last
-        else:
-            end = max(end, last)
-        runs[-1].append(o)
-        run_of[o.index] = len(runs) - 1
+    runs = [[o for _, _, o in run] for run in course_chains(reg, [o for o, _ in pulses])]
+    run_of = {o.index: r for r, run in enumerate(runs) for o in run}
     daily: dict[int, float] = {}
     for together in reg.given_together([o for o, _ in pulses]):
         if not all(o.index in over_pe for o in together):
