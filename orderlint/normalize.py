@@ -500,11 +500,7 @@ class Regimen:
         not given with it), else on as_of (proposed now, regimen-format.md); its course is as
         normalization reads it (rules.md, Course length). Fail closed: an open-ended course, or
         one whose length cannot be known, never ends, so it overlaps every later order."""
-        start = self.doc.orders[o.index].start
-        first = 0.0 if start is None else float((start - self.as_of).days)
-        if not o.course_known or o.course_days is None:
-            return first, math.inf
-        return first, first + o.course_days
+        return _course_span(o, self.doc.orders[o.index].start, self.as_of)
 
     def given_together(self, orders: Sequence[Order]) -> list[tuple[Order, ...]]:
         """The largest sets of two or more of ``orders`` whose courses (``course_span``) share a
@@ -674,12 +670,12 @@ class Regimen:
         (ILD204-ILD207, and the pulses ILD201 and ILD202 leave to them): methylprednisolone 1000 mg
         prn is a pulse whatever its frequency, and was judged by no glucocorticoid rule. Not as a daily
         dose to sum (ILD202) or an exposure over weeks (ILD302): one rescue dose is neither."""
-        pe = o.pe
-        if pe is None and o.per_day is None and not o.single and o.systemic_glucocorticoid:
-            factor = o.drug.pe_factor if o.drug is not None else None
-            one = self.amount(o, "mg", "admin") if factor is not None else None
+        pe, drug = o.pe, o.drug
+        if pe is None and o.per_day is None and not o.single and o.systemic_glucocorticoid and drug is not None \
+                and drug.pe_factor is not None:
+            one = self.amount(o, "mg", "admin")
             if one is not None:
-                return round(one * factor, 2)  # type: ignore[operator]  # factor is not None with one
+                return round(one * drug.pe_factor, 2)
         return pe
 
     # -- tests
@@ -1423,12 +1419,19 @@ def _started_later(later: list[Order], active: list[Order], starts: Sequence[Opt
             o.status = "new"
 
 
+def _course_span(o: Order, start: Optional[_dt.date], as_of: _dt.date) -> tuple[float, float]:
+    """Regimen.course_span of an order whose ``start`` is given (also before the Regimen exists)."""
+    first = 0.0 if start is None else float((start - as_of).days)
+    if not o.course_known or o.course_days is None:
+        return first, math.inf
+    return first, first + o.course_days
+
+
 def _ended_before(o: Order, start: Optional[_dt.date], as_of: _dt.date, window: Optional[int]) -> bool:
     """Whether an order's course, from its ``start``, ended more than ``window`` days before as_of
-    by its own dates (as Regimen.course_span reads it: an undated, open-ended or unknown course has
-    not ended; a window of None, any age, never)."""
-    return (window is not None and start is not None and o.course_known and o.course_days is not None
-            and (start - as_of).days + o.course_days < -window)
+    by its own dates (an undated, open-ended or unknown course has not ended; a window of None,
+    any age, never)."""
+    return window is not None and start is not None and _course_span(o, start, as_of)[1] < -window
 
 
 def _default_window(lookback_days: Mapping[str, Optional[int]]) -> Optional[int]:
