@@ -613,7 +613,8 @@ class _Export(NamedTuple):
     ``problems``: the manifest's OL001 messages (entries not in the folder, no url, a partial
     request); ``manifest``: its name; ``checks``: each manifest count as (file ids, resources);
     ``unread``: the files of drugs that are not read (UNREAD_MEDICATION_TYPES); ``strays``: (path,
-    OL001 message) of the NDJSON files under the folder that are not part of the export."""
+    OL001 message) of the NDJSON files under the folder that are not part of the export; ``folder``:
+    the folder as the command line names it (without `file://`)."""
 
     files: list[tuple[int, str, str]]
     names: dict[int, str]
@@ -622,6 +623,7 @@ class _Export(NamedTuple):
     checks: list[tuple[list[int], int]]
     unread: list[str]
     strays: list[tuple[str, str]]
+    folder: str
 
 
 def _export_files(path: str) -> tuple[list[tuple[int, str, str]], dict[int, str]]:
@@ -652,7 +654,7 @@ def _export(path: str) -> _Export:
     checks = [([fid_of[p] for p in paths], n) for paths, n in counts if all(p in fid_of for p in paths)]
     unread = [p for rtype, p in found if rtype in bulk.UNREAD_MEDICATION_TYPES]
     return _Export(read, {fid: p for fid, (_, p) in enumerate(found)}, problems, bulk.problems_at(local), checks, unread,
-                   bulk.stray_files(local, found))
+                   bulk.stray_files(local, found), local)
 
 
 def lint_fhir_bulk(
@@ -739,8 +741,7 @@ def lint_fhir_bulk(
     from orderlint.fhir.bulk import empty_message, holds_nothing
 
     if not export.problems and holds_nothing([*(p for _fid, p, _name in files), *export.unread]):
-        local = path[len("file://"):] if path.startswith("file://") else path  # named as the command line names it
-        own.append(_file_row(linter, "OL001", export.manifest, "invalid", empty_message(local)))
+        own.append(_file_row(linter, "OL001", export.manifest, "invalid", empty_message(export.folder)))
     own += [_file_row(linter, "OL001", p, "invalid", message) for p, message in export.strays]
     if "OL008" in linter.enabled:
         from orderlint.fhir.bulk import unread_message

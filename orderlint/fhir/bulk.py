@@ -194,17 +194,33 @@ class _Manifest(NamedTuple):
 def _manifest(path: str) -> Optional[_Manifest]:
     """The Bulk Data export manifest at ``path``, or None when the file is not one (another file
     may be called manifest.json)."""
+    data, _why = _manifest_json(path)
+    return None if data is None else _manifest_of(data)
+
+
+def _manifest_json(path: str) -> tuple[Optional[dict], Optional[str]]:
+    """(the JSON of the export manifest at ``path``, None), else (None, why the file there is no
+    manifest; None when there is no file)."""
     import json
 
+    if not os.path.lexists(path):
+        return None, None
     try:
         if os.path.getsize(path) > _MANIFEST_MAX_BYTES:
-            return None
+            return None, f"it is over {_MANIFEST_MAX_BYTES >> 20} MiB"
         with open(path, "rb") as f:
             data = json.loads(f.read())
-    except (OSError, ValueError, RecursionError):
-        return None
+    except OSError as e:
+        return None, e.strerror or str(e)
+    except (ValueError, RecursionError):
+        return None, "it is not valid JSON"
     if not isinstance(data, dict) or "transactionTime" not in data or not isinstance(data.get("output"), list):
-        return None
+        return None, "it has no `transactionTime` and `output` array"
+    return data, None
+
+
+def _manifest_of(data: dict) -> _Manifest:
+    """What a manifest's JSON (``_manifest_json``) says."""
     outputs: list[tuple[str, str, Optional[int]]] = []
     outcomes: list[tuple[str, bool]] = []
     problems: list[str] = []
@@ -230,27 +246,6 @@ def _manifest(path: str) -> Optional[_Manifest]:
     if isinstance(data.get("request"), str):
         problems += _partial_request(data["request"])
     return _Manifest(outputs, outcomes, problems)
-
-
-def _not_a_manifest(path: str) -> Optional[str]:
-    """Why the file at ``path``, beside an export's NDJSON files, is no export manifest; None when
-    there is no such file (or it is one)."""
-    import json
-
-    if not os.path.lexists(path):
-        return None
-    try:
-        if os.path.getsize(path) > _MANIFEST_MAX_BYTES:
-            return f"it is over {_MANIFEST_MAX_BYTES >> 20} MiB"
-        with open(path, "rb") as f:
-            data = json.loads(f.read())
-    except OSError as e:
-        return e.strerror or str(e)
-    except (ValueError, RecursionError):
-        return "it is not valid JSON"
-    if not isinstance(data, dict) or "transactionTime" not in data or not isinstance(data.get("output"), list):
-        return "it has no `transactionTime` and `output` array"
-    return None
 
 
 def holds_nothing(paths: Iterable[str]) -> bool:
@@ -334,15 +329,15 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
     # read as one with no orders (the API and Spark; the command line's walk says it on its own).
     unread = [f"{n} in the export folder cannot be read (not a regular file, or a link to nothing): its resources "
               "were not checked" for n in _typed_names(folder) if not os.path.isfile(os.path.join(folder, n))]
-    m = _manifest(os.path.join(folder, MANIFEST))
-    if m is None:
-        why = _not_a_manifest(os.path.join(folder, MANIFEST))
+    data, why = _manifest_json(os.path.join(folder, MANIFEST))
+    if data is None:
         if why is not None:
             # Read as no manifest, an export whose manifest was cut short lost the check of the files it
             # lists (the API and Spark; the command line's walk linted it as a document on its own).
             unread.append(f"the export's {MANIFEST} cannot be read as a Bulk Data export manifest ({why}): which files "
                           "the export holds, and whether it is complete, is not known")
         return files, unread, []
+    m = _manifest_of(data)
     have = {os.path.basename(p) for _t, p in files}
     listed: set[str] = set()
     unmatched: dict[str, list[tuple[str, Optional[int], Optional[bool]]]] = {}
