@@ -965,13 +965,12 @@ class _Mapper:
             return False
         if first[0] == value:
             return True
-        if first[1] != "":  # said once
-            shown = {"sex": "gender", "age_years": "birthDate"}[field]
-            self.note("missing-value", f"Patient resources of this patient disagree on {shown} ({first[0]!s} at {first[1]}, "
-                      f"{value!s} here): neither is used", ptr)
-            self._given[field] = (first[0], "")
-            self.patient.pop(field, None)
-            self.m.origin.pop(f"/patient/{field}", None)
+        shown = {"sex": "gender", "age_years": "birthDate"}[field]
+        self.note("missing-value", f"Patient resources of this patient disagree on {shown} ({first[0]!s} at {first[1]}, "
+                  f"{value!s} here): neither is used", ptr)
+        self._given[field] = (first[0], "")  # said once
+        self.patient.pop(field, None)
+        self.m.origin.pop(f"/patient/{field}", None)
         return False
 
     def _observation(self, x: _Res) -> None:
