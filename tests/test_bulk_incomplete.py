@@ -405,6 +405,7 @@ def test_other_files_of_the_export_folder_are_no_stray(tmp_path, linter):
     ("MedicationRequest.zip", "zip"), ("MedicationRequest.000.7z", "7z"), ("meds.ndjson.zst", "zst"),
 ])
 def test_an_export_file_compressed_in_a_form_that_is_not_read_fails_closed(tmp_path, linter, name, suffix):
+    # interfaces.md 2nd ed.: "Nothing is silently skipped."
     # Skipped by its name, MedicationRequest.ndjson.bz2 left bulk-a's cyclophosphamide unchecked:
     # every patient OL008 no-orders (info), exit 0.
     folder = export(tmp_path)
@@ -453,6 +454,7 @@ def test_a_manifest_that_cannot_be_read_is_said_by_the_export_and_the_api(tmp_pa
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
 def test_an_export_whose_files_are_empty_is_ol001(tmp_path, linter, content):
+    # interfaces.md 2nd ed., exit 0: "every document was read and checked".
     # It added nothing, and beside a clean document the run exited 0.
     folder = tmp_path / "empty"
     folder.mkdir()

@@ -577,6 +577,8 @@ MIZORIBINE = {"id": "mz", "kind": "patient", "as_of": "2026-03-02", "indication"
                                      ["antifibrotics"], ["pcp-prophylaxes"], {"immunosupressant"},
                                      frozenset({"systemic-glucocorticoids"}), ("immunosupressant",)])
 def test_a_plugin_class_that_looks_like_a_misspelt_class_is_a_load_error(classes):
+    # rules.md 2nd ed., Messages, options and names: plugin vocabulary is validated when it loads;
+    # "A typo must never switch a safety rule off."
     # 'immunosupressant' made mizoribine a drug of no known class: ILD403/ILD405 never ran, exit 0.
     with pytest.raises(PluginLoadError) as info:
         Linter(plugins=[_vocab_pack({"mizoribine": {"classes": classes}})])
@@ -597,6 +599,7 @@ def test_a_plugin_class_of_its_own_loads_and_a_known_class_checks_the_drug():
     (["drugs"], "not a table with `drugs` and `tests`"),
 ])
 def test_a_vocabulary_with_an_unknown_key_is_a_load_error(returned, said):
+    # rules.md 2nd ed.: "A typo must never switch a safety rule off"; interfaces.md: "Nothing is silently skipped."
     # Its names were dropped without a word: a misspelt `drugs` table added nothing.
     from orderlint.hookspecs import hookimpl
 

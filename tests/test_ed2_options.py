@@ -772,6 +772,7 @@ STATUSES = Option(["new", "active"], "statuses", min_items=1, choices=("new", "a
     (["new", "Active"], "'Active' is not one of"),
 ])
 def test_a_list_option_value_outside_its_choices_is_a_configuration_error(value, said):
+    # rules.md 2nd ed.: options are validated with a did-you-mean; "A typo must never switch a safety rule off."
     # Without choices, `statuses = ["actve"]` matched no order and the rule fired on nothing.
     with pytest.raises(ConfigError) as e:
         Linter(Settings(rules={"SITE009": {"statuses": value}}), plugins=[_choosing_pack(STATUSES)])

@@ -153,6 +153,8 @@ def test_check_with_orderlint_no_config_does_not_look(tree: Path, monkeypatch: p
 @pytest.mark.parametrize("table", ["tools.orderlint", "orderlint", "tool.Orderlint", "tool.order-lint", "tool.order_lint",
                                    "Tool.orderlint", '"tool"."ORDERLINT"'])
 def test_a_table_meant_for_orderlint_under_another_name_is_refused(tmp_path: Path, table: str) -> None:
+    # interfaces.md 2nd ed., Configuration: an unknown key is a configuration error (exit 2) with a
+    # "did you mean" hint; a whole table under another name was not even an unknown key.
     # It was ignored: the run used the defaults (a site's fail-on = "info" dropped) and exited 0.
     from orderlint.config import find_config
 

@@ -176,6 +176,7 @@ def test_a_later_taper_step_of_a_glucocorticoid_taken_now_is_no_new_glucocortico
     ("2025-01-01", True),
 ])
 def test_an_active_order_of_the_drug_that_ended_long_ago_does_not_make_a_later_one_a_continuation(earlier_start, started):
+    # regimen-format.md 2nd ed., orders[].status: "`active` = already being taken and continuing".
     # Rituximab of last year, still marked active, made this year's cycle its continuation: read as
     # active, ILD402 (the boxed-warning hbv screening) never asked.
     doc = clean_patient(_rtx("active", "2026-04-01"), order("rituximab", 1000, "mg", "iv", "once", id="old", status="active",

@@ -629,6 +629,7 @@ def test_the_latest_measurement_is_compared_in_time_not_as_text(earlier, later):
 @pytest.mark.parametrize("comparator", ["<", "<=", ">=", ">", "ad"])
 @pytest.mark.parametrize("code,unit,field", [("29463-7", "kg", "weight_kg"), ("8277-6", "m2", "bsa_m2")])
 def test_a_measurement_given_as_a_bound_is_not_used(comparator, code, unit, field):
+    # fhir.md section 3: a missing or unmappable value never vanishes; any other gap is `OL008 missing-value`.
     # "< 120 kg" was read as 120 kg (and "< 2.5 m2" as 2.5), making the mg/kg and mg/m2 that passed.
     o = _obs(code, 120 if unit == "kg" else 2.5, unit, "2026-02-20")
     o["valueQuantity"]["comparator"] = comparator
@@ -650,6 +651,7 @@ def test_a_measurement_given_as_a_bound_is_not_used(comparator, code, unit, fiel
 
 @pytest.mark.parametrize("values", [(60, 150), (150, 60)])
 def test_two_different_measurements_at_the_latest_instant_are_neither_used(linter, values):
+    # fhir.md 2.2: "the latest effective[x] wins"; a tie has no latest, and a value is never assumed.
     # Which is right cannot be told: the later in the input won, so the order of two weights decided
     # whether azathioprine 300 mg/day (5 mg/kg at 60 kg) was an error.
     m = one(bundle(mr(), _obs("29463-7", 70, "kg", "2026-01-01"),
@@ -1322,6 +1324,7 @@ def test_a_third_patient_resource_does_not_settle_a_disagreement(linter):
 @pytest.mark.parametrize("second", [{"gender": "male"}, {"id": "p1", "gender": "male"}, {"gender": "male", "birthDate": "1970-01-01"}])
 @pytest.mark.parametrize("first_is_male", [False, True])
 def test_patient_resources_that_disagree_on_gender_give_no_sex(linter, second, first_is_male):
+    # regimen-format.md 2nd ed., patient.reproductive_potential: "true unless `sex` is `male` (fail closed)".
     # An id-less Patient 'male' read after Patient/p1 'female' replaced her sex (the last one won):
     # ILD404, the pregnancy test before mycophenolate, was skipped; in the other order it fired.
     b = bundle(mr(status="draft"), *SSC_ILD)
@@ -1376,6 +1379,7 @@ _DELETE_SMX = {"fullUrl": "https://ehr.example.org/fhir/MedicationRequest/smx",
     ("history", [{"resource": mr("smx", drug="co-trimoxazole", status="stopped")}], "several versions of MedicationRequest/smx"),
 ])
 def test_a_bundle_that_deletes_what_it_holds_or_lists_versions_is_ol001(linter, btype, extra, said):
+    # fhir.md section 1: Bundles of other types are read alike; interfaces.md: "Nothing is silently skipped."
     # Entries without a resource were skipped: a history Bundle's deletion of the co-trimoxazole was
     # not applied, its older version read as current, and ILD301 passed.
     (r,) = lint(_deleting(btype, *extra), linter)

@@ -281,6 +281,7 @@ def test_a_lone_surrogate_in_a_finding_does_not_fail_a_spark_batch():
 
 @pytest.mark.parametrize("returned", ["", b"", {}, {"order": "too high"}, "too high", bytearray()])
 def test_a_check_returning_text_or_a_mapping_is_ol000(returned):
+    # interfaces.md 2nd ed.: "A check that raises produces OL000 and exit 2. Nothing is silently skipped."
     # Text and mappings iterate, but never into hits: an empty one ran as "nothing found" and the
     # document passed with this rule unchecked.
     result = Linter(plugins=[_pack(lambda reg, opts: returned)]).lint_data(clean_patient(mmf()))

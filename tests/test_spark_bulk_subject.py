@@ -191,6 +191,8 @@ def test_a_compressed_export_file_gives_the_same_rows(tmp_path):
 
 @pytest.mark.parametrize("namespace, fires", [("https://site.example/fhir", True), (None, False)])
 def test_a_patient_is_mapped_with_the_sites_fhir_namespace(namespace, fires):
+    # fhir.md: the extensions are read under the setting `fhir-namespace`; services.md: lint_fhir_bulk
+    # gives the same rows as `orderlint check --format jsonl`.
     # The Spark patient mapping left out `fhir-namespace`, which the command line passes: a site's
     # ild-outcome extension went unread, the progression with it, and ILD203 (an error) was lost.
     from orderlint.spark import _BulkPatient, _prepare
