@@ -1375,6 +1375,17 @@ _DELETE_SMX = {"fullUrl": "https://ehr.example.org/fhir/MedicationRequest/smx",
      "deletes MedicationRequest resources by a search"),
     ("transaction", [{"request": {"method": "DELETE", "url": "https://ehr.example.org/fhir/MedicationRequest/smx"}}],
      "deletes MedicationRequest/smx"),
+    # A DELETE padded, in lower case, or naming its target in a way no resource can be read from:
+    # skipped, the deleted co-trimoxazole counted.
+    ("transaction", [{"request": {"method": " DELETE ", "url": "MedicationRequest/smx"}}], "deletes MedicationRequest/smx"),
+    ("transaction", [{"request": {"method": "DELETE", "url": "medicationrequest/smx"}}], "deletes a resource it names as"),
+    ("transaction", [{"request": {"method": "DELETE", "url": "MedicationRequest/sm%78"}}], "deletes a resource it names as"),
+    ("transaction", [{"request": {"method": "DELETE"}}], "deletes a resource it names as ''"),
+    ("transaction", [{"request": 5}], "request is a number where an object with a method belongs"),
+    ("transaction", [{"request": {"method": ["DELETE"]}}], "where an object with a method belongs"),
+    ("History", [_DELETE_SMX], "deletes MedicationRequest/smx and also holds it"),
+    ("transaction", [{"resource": mr("x", drug="co-trimoxazole"), "request": {"method": "DELETE", "url": "MedicationRequest/x"}}],
+     "deletes MedicationRequest/x and also holds it"),  # its own resource was read as current
     ("history", [{"request": {"method": "DELETE", "url": "MedicationRequest/gone"}}], "records a deletion"),
     ("history", [{"resource": mr("smx", drug="co-trimoxazole", status="stopped")}], "several versions of MedicationRequest/smx"),
 ])

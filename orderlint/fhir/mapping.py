@@ -1808,12 +1808,16 @@ class _Mapper:
         if unknown:
             self._doubt(range(first, len(self.orders)), "its status is not known")
         period = r.get("effectivePeriod")
-        end = _date(period["end"], end=True) if isinstance(period, dict) and isinstance(period.get("end"), str) else None
+        given = period.get("end") if isinstance(period, dict) else None
+        end = _date(given, end=True) if isinstance(given, str) else None
         if end is not None and end < self.as_of.isoformat():
             # Taken, by its own period, until a day before as_of: no protection now (co-trimoxazole
             # 'active' with a period that ended 20 months ago cleared ILD301), as a dosage's ended
             # boundsPeriod is none. As a risk it still counts (fail closed).
             self._doubt(range(first, len(self.orders)), f"its effective period ended on {end}")
+        elif (period is not None and not isinstance(period, dict)) or (given is not None and end is None):
+            # An end that cannot be read may be long past: as a dosage's unread boundsPeriod end.
+            self._doubt(range(first, len(self.orders)), "the end of its effective period cannot be read")
 
     def _history(self, r: dict, ptr: str, name: Optional[str], dates: str) -> None:
         if name is None or not self._is_ild_therapy(name):
@@ -3084,27 +3088,39 @@ def _entry_identity(e: Any) -> Optional[tuple[str, str]]:
 
 def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
     """Why a Bundle cannot be read as the patient's current record, or None: a DELETE entry for a
-    resource the Bundle also holds (a conditional DELETE, for any resource of its type), or a
-    history Bundle that holds a deletion or several versions of one resource."""
+    resource the Bundle also holds (its own resource too; a conditional DELETE, for any resource of
+    its type), a DELETE or a request that names nothing orderlint can read, or a history Bundle that
+    holds a deletion or several versions of one resource."""
     held: dict[tuple[str, str], int] = {}
     deletes: list[tuple[Optional[tuple[str, str]], str]] = []
     for e in entries:
         if not isinstance(e, dict):
             continue
-        req: dict = e["request"] if isinstance(e.get("request"), dict) else {}
-        method = req.get("method")
+        req = e.get("request")
+        method = req.get("method") if isinstance(req, dict) else None
+        if (req is not None and not isinstance(req, dict)) or (method is not None and not isinstance(method, str)):
+            return (f"a Bundle entry's request is {_kind(req if not isinstance(req, dict) else method)} where an object with "
+                    "a method belongs: whether it deletes a resource cannot be told")
         ident = _entry_identity(e)
-        if isinstance(method, str) and method.upper() == "DELETE":
-            url: str = req["url"] if isinstance(req.get("url"), str) else ""
-            deletes.append((ident, url.split("?", 1)[0].strip().rstrip("/").rsplit("/", 1)[-1]))
-        elif isinstance(e.get("resource"), dict) and ident is not None:
+        if isinstance(e.get("resource"), dict) and ident is not None:
             held[ident] = held.get(ident, 0) + 1
-    for ident, rtype in deletes:
-        if ident is not None and ident in held:
-            return f"the Bundle deletes {ident[0]}/{ident[1]} and also holds it, so which is current cannot be told"
-        if ident is None and any(t == rtype for t, _ in held):
+        if isinstance(method, str) and method.strip().upper() == "DELETE" and isinstance(req, dict):
+            url = req.get("url")
+            deletes.append((ident, url if isinstance(url, str) else ""))
+    names = {(t.lower(), i) for t, i in held}
+    for ident, url in deletes:
+        if ident is not None:
+            if (ident[0].lower(), ident[1]) in names:
+                return f"the Bundle deletes {ident[0]}/{ident[1]} and also holds it, so which is current cannot be told"
+            continue
+        rtype = url.split("?", 1)[0].strip().rstrip("/").rsplit("/", 1)[-1]
+        if rtype not in R4_TYPES:
+            # A DELETE with no url, or one no resource can be read from ('medicationrequest/x', an
+            # escaped id): which resource it deletes, perhaps one the Bundle holds, cannot be told.
+            return f"the Bundle deletes a resource it names as {url.strip()[:80]!r}: which one cannot be told"
+        if any(t == rtype for t, _ in held):
             return f"the Bundle deletes {rtype} resources by a search it does not resolve, and also holds {rtype} resources"
-    if btype == "history":
+    if isinstance(btype, str) and btype.strip().lower() == "history":
         if deletes:
             return "the history Bundle records a deletion: it lists versions over time, not the current record"
         again = next((k for k, n in held.items() if n > 1), None)
