@@ -1312,6 +1312,24 @@ def test_a_repeated_identical_contained_medication_is_read(linter):
     assert r.status == "checked" and "OL001" not in codes([r]) and "OL002" not in codes([r])
 
 
+@pytest.mark.parametrize("gender", ["Female", 5, ["female"]])
+def test_a_second_patients_gender_that_cannot_be_read_is_a_disagreement(linter, gender):
+    # Dropped as unreadable, it left the first Patient's 'male' standing: ILD404 was skipped.
+    b = bundle(mr(status="draft"), *SSC_ILD)
+    b["entry"].append({"resource": {"resourceType": "Patient", "gender": gender}})
+    m = one(b, linter)
+    assert "sex" not in m.data["patient"] and len(notes(m, "missing-value")) == 1
+    assert "ILD404" in codes(lint(b, linter))
+
+
+@pytest.mark.parametrize("born", ["1995-13-40", 1950, "2099-01-01"])
+def test_a_second_patients_birth_date_that_cannot_be_used_is_a_disagreement(linter, born):
+    b = bundle(mr())
+    b["entry"].append({"resource": {"resourceType": "Patient", "birthDate": born}})
+    m = one(b, linter)
+    assert "age_years" not in m.data["patient"] and "disagree on birthDate" in notes(m, "missing-value")[0].message
+
+
 def test_a_third_patient_resource_does_not_settle_a_disagreement(linter):
     # Male, female, then male again: the third agreed with the first and brought the sex back.
     b = bundle(mr(status="draft"), *SSC_ILD)

@@ -921,7 +921,9 @@ class _Mapper:
         r, ptr = x.r, x.ptr
         self.m.origin["/patient"] = ptr
         g = r.get("gender")
-        if g in ("male", "female", "other", "unknown") and self._agrees("sex", g, _p(ptr, "gender")):
+        # Any gender given takes part in the agreement: one that cannot be read ('Female', 5) beside
+        # another Patient's 'male' left 'male' standing, and the pregnancy test (ILD404) was skipped.
+        if g is not None and self._agrees("sex", g, _p(ptr, "gender")) and g in ("male", "female", "other", "unknown"):
             self.patient["sex"] = g
             self.m.origin["/patient/sex"] = _p(ptr, "gender")
         if g == "male":
@@ -940,20 +942,21 @@ class _Mapper:
                               "is taken as possible (fail closed)", where)
                     break
         b = r.get("birthDate")
-        if isinstance(b, str):
-            mt = _DATE.match(b.strip())
-            if mt:
-                y, mo, d = int(mt.group(1)), int(mt.group(2) or 1), int(mt.group(3) or 1)
-                try:
-                    born = _dt.date(y, mo, d)
-                except ValueError:
-                    born = None
-                if born is not None and born <= self.as_of and self._agrees("age_years", born, _p(ptr, "birthDate")):
-                    age = self.as_of.year - born.year - ((self.as_of.month, self.as_of.day) < (born.month, born.day))
-                    self.patient["age_years"] = age
-                    self.m.origin["/patient/age_years"] = _p(ptr, "birthDate")
-                    if mt.group(3) is None:
-                        self.note("partial-birth-date", f"birthDate {b!r} is partial: read as {born.isoformat()}", _p(ptr, "birthDate"))
+        mt = _DATE.match(b.strip()) if isinstance(b, str) else None
+        born: Optional[_dt.date] = None
+        if mt:
+            try:
+                born = _dt.date(int(mt.group(1)), int(mt.group(2) or 1), int(mt.group(3) or 1))
+            except ValueError:
+                pass
+        # (As the gender: a birth date that cannot be read, or lies ahead, beside another is a disagreement.)
+        if b is not None and self._agrees("age_years", born if born is not None else b, _p(ptr, "birthDate")):
+            if mt and born is not None and born <= self.as_of:
+                age = self.as_of.year - born.year - ((self.as_of.month, self.as_of.day) < (born.month, born.day))
+                self.patient["age_years"] = age
+                self.m.origin["/patient/age_years"] = _p(ptr, "birthDate")
+                if mt.group(3) is None:
+                    self.note("partial-birth-date", f"birthDate {b!r} is partial: read as {born.isoformat()}", _p(ptr, "birthDate"))
 
     def _agrees(self, field: str, value: Any, ptr: str) -> bool:
         """Whether a Patient's ``value`` of a demographic field may be used: False once two Patient
