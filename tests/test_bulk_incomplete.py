@@ -414,8 +414,23 @@ def test_an_export_file_compressed_in_a_form_that_is_not_read_fails_closed(tmp_p
     assert got[0] == str(target) and f"it is compressed as .{suffix}, which orderlint does not read" in got[1]
 
 
+@pytest.mark.parametrize("name, why", [
+    ("MedicationRequest.ndjson.bz2.gz", "does not end in .ndjson or .ndjson.gz"),
+    ("MedicationRequest.ndjson.part", "does not end in .ndjson or .ndjson.gz"),
+    ("MedicationRequest.ndjson.1", "does not end in .ndjson or .ndjson.gz"),
+    ("MedicationRequest", "does not end in .ndjson or .ndjson.gz"),
+    ("MedicationRequest.gz", "does not end in .ndjson or .ndjson.gz"),
+])
+def test_an_export_file_renamed_or_cut_short_fails_closed(tmp_path, linter, name, why):
+    # Its name matched none of the export's patterns, so it was skipped: every patient no-orders, exit 0.
+    folder = export(tmp_path)
+    target = _moved(folder, name)
+    (got,) = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert got[0] == str(target) and why in got[1]
+
+
 @pytest.mark.parametrize("name", ["Patient.ndjson.md5", "Patient.ndjson.bak", ".MedicationRequest.ndjson.crc", "notes.zip",
-                                  "export-log.tar.gz"])
+                                  "export-log.tar.gz", "Patient.ndjson.sha256"])
 def test_sidecars_and_other_archives_of_the_export_folder_are_no_stray(tmp_path, linter, name):
     folder = export(tmp_path)
     (folder / name).write_bytes(b"x")
@@ -491,3 +506,12 @@ def test_a_damaged_file_is_said_and_the_export_is_not_called_empty(tmp_path, lin
     (folder / "MedicationRequest.ndjson.gz").write_bytes(b"not gzip at all")
     (got,) = errors(list(iter_bulk(str(folder), linter=linter)))
     assert got[0] == str(folder / "MedicationRequest.ndjson.gz") and "holds no resource" not in got[1]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_manifest_that_is_a_named_pipe_is_said_not_waited_on(tmp_path, linter):
+    # Opened to be read as a manifest, a pipe with no writer held the run forever.
+    folder = export(tmp_path)
+    os.mkfifo(folder / "manifest.json")
+    assert [m[:80] for _s, m in errors(list(iter_bulk(str(folder), linter=linter)))] == [
+        "the export's manifest.json cannot be read as a Bulk Data export manifest (it is not a regular file)"[:80]]

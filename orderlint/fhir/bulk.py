@@ -205,6 +205,8 @@ def _manifest_json(path: str) -> tuple[Optional[dict], Optional[str]]:
 
     if not os.path.lexists(path):
         return None, None
+    if not os.path.isfile(path):  # a folder, a dangling link, a pipe (opened, it waited forever)
+        return None, "it is not a regular file"
     try:
         if os.path.getsize(path) > _MANIFEST_MAX_BYTES:
             return None, f"it is over {_MANIFEST_MAX_BYTES >> 20} MiB"
@@ -532,6 +534,9 @@ def _count_check(db: "sqlite3.Connection", paths: list[str], n: int, count: int)
         db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], message))
 
 
+#: Checksum, signature and backup copies beside an export file: no data of the export.
+_SIDECARS = frozenset({"md5", "sha1", "sha256", "sha512", "crc", "sig", "asc", "bak", "orig"})
+
 #: A compression or archive suffix orderlint does not read (it reads `.gz`), on an NDJSON file or a
 #: file named by a resource type: `MedicationRequest.ndjson.bz2`, `.ndjson.tar.gz`, `MedicationRequest.zip`.
 #: (Checksum and backup sidecars, `.md5`, `.bak`, are no data.)
@@ -552,13 +557,13 @@ def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, st
         for n in sorted(names):
             path = os.path.join(root, n)
             low = n.lower()
+            if os.path.abspath(path) in taken or low.rsplit(".", 1)[-1] in _SIDECARS:
+                continue
+            typed = n.split(".", 1)[0] in R4_TYPES
             packed = _PACKED.search(low)
-            if packed is not None:
-                inner = low[:packed.start()]
-                typed = n[:packed.start()].split(".", 1)[0] in R4_TYPES
-                if not (inner.endswith(".ndjson") or typed):
-                    packed = None  # another file that happens to be compressed: not the export's
-            if not (low.endswith((".ndjson", ".ndjson.gz")) or packed) or os.path.abspath(path) in taken:
+            if packed is not None and not (".ndjson" in low or typed):
+                packed = None  # another file that happens to be compressed: not the export's
+            if not (low.endswith((".ndjson", ".ndjson.gz")) or packed or ".ndjson" in low or typed):
                 continue
             named = _FILE_NAME.match(n)
             if packed is not None:
@@ -566,6 +571,9 @@ def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, st
                 why = f"it is compressed as .{packed.group(1)}, which orderlint does not read (it reads .ndjson and .ndjson.gz)"
             elif root != folder:
                 why = "it is in a folder below the export's, and an export is read from its own folder only"
+            elif not low.endswith((".ndjson", ".ndjson.gz")):
+                # Renamed or cut short (`.ndjson.part`, `.ndjson.1`, a bare `MedicationRequest`): data not read.
+                why = "its name does not end in .ndjson or .ndjson.gz, so it is not read as an export file"
             elif named is None or named.group("type") not in R4_TYPES:
                 why = ("its name is no FHIR R4 resource type's (an export file is named `<Type>.ndjson`, as "
                        "`MedicationRequest.ndjson`)") + (", and the export manifest does not list it"
