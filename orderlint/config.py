@@ -289,9 +289,12 @@ def _config_in(folder: Path) -> Optional[tuple[Path, bool]]:
         raise ConfigError(f"configuration file {dedicated} cannot be read (it is not a readable file)")
     else:
         py = folder / "pyproject.toml"
+        if os.path.lexists(py) and not py.is_file():
+            # As for .orderlint.toml: one there that cannot be read may hold the site's table.
+            raise ConfigError(f"configuration file {py} cannot be read (it is not a readable file)")
         found = (py, True) if py.is_file() and _has_tool_section(py) else None
     misnamed = folder / "orderlint.toml"
-    if misnamed.is_file():
+    if os.path.lexists(misnamed):  # a folder or a dangling link of that name was meant as one too
         # Not a name orderlint reads: its settings were dropped (the defaults, or another file, used) unsaid.
         fix = ("rename it .orderlint.toml, or name it with --config" if found is None else
                "this folder's settings are in .orderlint.toml: move its settings there and delete it" if not found[1] else
@@ -397,12 +400,15 @@ def _refuse_misnamed_table(data: dict, path: Path) -> None:
     """A table meant for orderlint under another name ([tools.orderlint], [orderlint],
     [tool.Orderlint], [tool.order-lint]) is a ConfigError: it was ignored, and the run used the
     defaults without a word (a site's fail-on or ignore list dropped)."""
-    found = [k for k in data if _spelt_as_name(k)]
+    found = [f"[{k}]" for k in data if _spelt_as_name(k)]
     for k, v in data.items():
-        if isinstance(k, str) and k.lower() in ("tool", "tools") and isinstance(v, dict):
-            found += [f"{k}.{k2}" for k2 in v if _spelt_as_name(k2) and (k, k2) != ("tool", "orderlint")]
+        if isinstance(k, str) and k.lower() in ("tool", "tools"):
+            if isinstance(v, dict):
+                found += [f"[{k}.{k2}]" for k2 in v if _spelt_as_name(k2) and (k, k2) != ("tool", "orderlint")]
+            elif isinstance(v, list):  # [[tool]], an array of tables: its orderlint key was read by nothing
+                found += [f"[[{k}]] {k2}" for t in v if isinstance(t, dict) for k2 in t if _spelt_as_name(k2)]
     if found:
-        raise ConfigError(f"{path}: table [{found[0]}] is not read: orderlint reads its settings from [tool.orderlint] "
+        raise ConfigError(f"{path}: table {found[0]} is not read: orderlint reads its settings from [tool.orderlint] "
                           "(or a .orderlint.toml file); rename the table")
 
 

@@ -211,3 +211,29 @@ def test_a_config_file_named_without_its_leading_dot_is_refused(tmp_path: Path, 
     with pytest.raises(ConfigError) as e:
         find_config(tmp_path)
     assert f"orderlint.toml is not read: orderlint reads .orderlint.toml (with a leading dot) or [tool.orderlint] in pyproject.toml; {fix}" in str(e.value)
+
+
+@pytest.mark.parametrize("name, make", [
+    ("orderlint.toml", lambda p: p.symlink_to("nowhere")), ("orderlint.toml", lambda p: p.mkdir()),
+    ("pyproject.toml", lambda p: p.mkdir()), ("pyproject.toml", lambda p: p.symlink_to("nowhere")),
+])
+def test_a_config_name_that_is_no_readable_file_is_refused(tmp_path: Path, name: str, make) -> None:
+    # Passed over as absent: a dangling orderlint.toml, or a pyproject.toml that is a folder, and the defaults ran.
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    make(tmp_path / name)
+    with pytest.raises(ConfigError) as e:
+        find_config(tmp_path)
+    assert name in str(e.value) and "\n" not in str(e.value)
+
+
+def test_an_orderlint_key_in_an_array_of_tool_tables_is_refused(tmp_path: Path) -> None:
+    # [[tool]] with orderlint = ...: an array of tables, which nothing read; the defaults ran.
+    from orderlint.config import find_config
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[[tool]]\norderlint = {fail-on = "info"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        find_config(tmp_path)
+    assert "table [[tool]] orderlint is not read" in str(e.value)
