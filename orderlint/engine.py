@@ -367,14 +367,22 @@ class Linter:
         # orderlint's own pack first, so that a plugin changing one of its facts is the one named.
         for impl in sorted(reversed(pm.hook.orderlint_vocabulary.get_hookimpls()), key=lambda i: i.plugin_name not in builtin):
             try:
-                contribution: Any = impl.function() or {}
-                if not isinstance(contribution, Mapping):
+                contribution: Any = impl.function()
+                if contribution is None:
+                    contribution = {}
+                if not isinstance(contribution, Mapping):  # [], "" or 0 were read as an empty vocabulary
                     raise VocabularyError(f"returned {_safe_repr(contribution)}, not a table with `drugs` and `tests`")
                 stray = sorted(str(k) for k in contribution if k not in _VOCABULARY_KEYS)
                 if stray:
                     # `drug` or `Drugs` was dropped without a word, and with it every name it gave.
                     raise VocabularyError(f"unknown key {stray[0]!r}{did_you_mean(stray[0], _VOCABULARY_KEYS)}: "
                                           "a vocabulary has `drugs` and `tests`")
+                tests = contribution.get("tests", {})
+                if not isinstance(tests, Mapping) or not all(
+                        isinstance(k, str) and k.strip() and isinstance(v, (list, tuple)) and all(isinstance(a, str) and a.strip() for a in v)
+                        for k, v in tests.items()):
+                    # A string of aliases was read letter by letter ('ntprobnp': n, t, p, ...).
+                    raise VocabularyError(f"`tests` must be a table of test name -> list of aliases, not {_safe_repr(tests)}")
                 if impl.plugin_name not in builtin and impl.plugin_name not in allowed:
                     # A name the vocabulary already reads as another drug, or one that looks like a
                     # misspelling of another ('cyclophosphamide iv' as saline): refused, as a site's

@@ -133,12 +133,13 @@ class Option:
         if self.choices is not None:
             if kind not in ("string", "list"):
                 raise ValueError(f"choices is for string and list options, not {kind}")
-            if isinstance(self.choices, str) or not self.choices or not all(isinstance(c, str) for c in self.choices):
-                raise ValueError(f"choices must be a non-empty list of strings, not {self.choices!r}")
-            object.__setattr__(self, "choices", tuple(self.choices))
+            if not isinstance(self.choices, (str, bytes)):  # read once: a generator is used up by its first reading
+                object.__setattr__(self, "choices", tuple(self.choices))
+            if isinstance(self.choices, (str, bytes)) or not self.choices or not all(isinstance(c, str) for c in self.choices):
+                raise ValueError(f"choices must be a non-empty list of strings, not {self.choices!r:.80}")
             default = [self.default] if kind == "string" else self.default
             if isinstance(default, (list, tuple)) and any(d not in self.choices for d in default):
-                raise ValueError(f"option default {self.default!r} is not among its choices {list(self.choices)!r}")
+                raise ValueError(f"option default {self.default!r:.80} is not among its choices {list(self.choices)!r:.200}")
         if self.additive and kind not in ("list", "names", "table"):
             raise ValueError(f"additive is for list, names and table options, not {kind}")
         if self.min_items is not None:
@@ -274,7 +275,8 @@ class Option:
         if self.choices is not None and value not in self.choices:
             from orderlint.config import did_you_mean
 
-            raise OptionError(f"{value!r} is not one of {', '.join(map(repr, self.choices))}{did_you_mean(value, self.choices)}")
+            shown = ", ".join(map(repr, self.choices[:20])) + (f", ... ({len(self.choices)} in all)" if len(self.choices) > 20 else "")
+            raise OptionError(f"{value!r:.80} is not one of {shown}{did_you_mean(value, self.choices)}")
 
     def _enough(self, count: int, what: str, value: Any) -> None:
         """OptionError when the value names fewer than ``min_items`` items."""

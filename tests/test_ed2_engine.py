@@ -597,6 +597,12 @@ def test_a_plugin_class_of_its_own_loads_and_a_known_class_checks_the_drug():
     ({"Drugs": {}}, "unknown key 'Drugs'"),
     ({"drugs": {}, "test": {}}, "unknown key 'test' (did you mean 'tests'?)"),
     (["drugs"], "not a table with `drugs` and `tests`"),
+    ([], "not a table with `drugs` and `tests`"),  # read as an empty vocabulary
+    ("", "not a table with `drugs` and `tests`"),
+    ({"tests": {"nt-probnp": "ntprobnp"}}, "`tests` must be a table of test name -> list of aliases"),  # read letter by letter
+    ({"tests": {"": []}}, "`tests` must be a table of test name -> list of aliases"),
+    ({"tests": None}, "`tests` must be a table of test name -> list of aliases"),
+    ({"tests": {"x": [5]}}, "`tests` must be a table of test name -> list of aliases"),
 ])
 def test_a_vocabulary_with_an_unknown_key_is_a_load_error(returned, said):
     # rules.md 2nd ed.: "A typo must never switch a safety rule off"; interfaces.md: "Nothing is silently skipped."

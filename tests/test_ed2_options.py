@@ -808,3 +808,12 @@ def test_explain_shows_an_options_choices_and_its_least_size():
 
     assert _allowed(STATUSES) == " (allowed: new, active, on-hold, stopped; not empty)"
     assert _allowed(Option("mg", "unit", choices=("mg", "g"))) == " (allowed: mg, g)"
+
+
+def test_choices_given_as_a_generator_are_read_once_and_a_long_list_is_shown_briefly():
+    o = Option(["new"], "statuses", choices=(c for c in ("new", "active")))
+    assert o.choices == ("new", "active")
+    many = Option("c0", "many", choices=tuple(f"c{i}" for i in range(200_000)))
+    with pytest.raises(OptionError) as e:
+        many.validate("x")
+    assert len(str(e.value)) < 500 and "(200000 in all)" in str(e.value)
