@@ -143,22 +143,27 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
     if m.status != "not-applicable":
         r = linter.lint_data(m.data, doc.source)
         status, condition, as_of = r.status, r.condition, r.as_of
-        # Rules judged on another reading (taper steps, dose ranges; fhir.md 2.1) take their
-        # findings from it, in place of the main reading's.
-        moved: frozenset[str] = frozenset()
-        raw: list[tuple[Finding, Optional[dict[str, str]]]] = []
-        if r.status == "checked":
-            for v in _with_protection(m, linter):
-                if v.lazy and not any(f.code in v.codes for f in r.findings):
-                    # Taper steps dated one after the other (none before as_of) are given together
-                    # no more than in the main reading, where every step starts on as_of: its sums
-                    # are never larger, so with no finding there (most tapers) there is none here.
+        # Not checked (not applicable, invalid): its findings (OL007, OL001) as they are.
+        raw: list[tuple[Finding, Optional[dict[str, str]], bool]] = [(f, None, False) for f in r.findings]
+        if r.status == "checked" and m.data is not None:
+            raw = [(f, o, False) for f, o in _readings(linter, doc, r, m.variants)]
+            for hold, codes in _held_readings(m, linter):
+                # An order of doubtful standing (an unknown status, a proposal, as needed, a period that
+                # ended) is judged both ways: as given (fail closed for a risk: a mycophenolate of unknown
+                # status beside azathioprine) and, by each rule it does not trigger, as not given (fail
+                # closed for a protection: PCP prophylaxis, an RP-ILD pulse's partner). Every finding of
+                # either reading is reported.
+                held = _held(m.data, hold)
+                rh = linter.lint_data(held, doc.source)
+                if rh.status != "checked":
                     continue
-                moved |= v.codes
-                raw += [(f, v.origin) for f in linter.lint_data(v.data, doc.source).findings if f.code in v.codes]
-        raw[:0] = [(f, None) for f in r.findings if f.code not in moved]
+                variants = [v._replace(data=_held(v.data, hold)) for v in m.variants if not v.codes.isdisjoint(codes)]
+                found = [(f, o) for f, o in _readings(linter, doc, rh, variants) if f.code in codes]
+                if found:
+                    _not_counted(m, linter, hold, {f.code for f, _ in found})
+                    raw += [(f, o, True) for f, o in found]
         placed: dict[tuple, Optional[str]] = {}
-        for f, overlay in raw:
+        for f, overlay, unheld in raw:
             native = f.pointer
             if f.code == "OL003" and _ORDER_POINTER.match(native):
                 native += "/~dosage"  # a missing dose, unit, route or frequency: at its dosage instruction
@@ -171,8 +176,10 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
                     severity, msg = "error", msg + named
             order = m.order_ids.get(f.order, f.order) if f.order is not None else m.order_of(ptr)
             key = (f.code, order, ptr)
-            if key in placed and placed[key] != f.order:
-                continue  # the same finding of another step of one MedicationRequest, at the same place: said once
+            if key in placed and (unheld or placed[key] != f.order):
+                # The same finding of another step of one MedicationRequest, or of the reading without
+                # the doubtful orders, at the same place: said once.
+                continue
             placed.setdefault(key, f.order)
             findings.append(Finding(f.code, f.name, severity, msg, order, ptr, None, None, f.source, f.fix,
                                     f.suppressed, locate=doc.locate))
@@ -190,51 +197,83 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
                       order_types=m.order_types or None, unread=unread)
 
 
-def _with_protection(m: "Mapped", linter: "Linter") -> list["Variant"]:
-    """The mapped regimen's other readings, with one more for the rules that look for a protecting
-    drug (looks_for: ILD301's PCP prophylaxis): judged without the orders of such drugs that
-    Mapped.doubtful names (an unknown status, as needed, a period that ended), which the other rules
-    judge as given (fail closed for a risk). A reading that already holds such a rule gets the same
-    change; the others get a reading of their own."""
+def _readings(linter: "Linter", doc: Document, r: Any,
+              variants: list["Variant"]) -> list[tuple[Finding, Optional[dict[str, str]]]]:
+    """The findings of one reading of the mapped regimen (``r``: its result), each with the
+    origin overlay of the reading it came from. Rules judged on another reading (taper steps, dose
+    ranges; fhir.md 2.1) take their findings from it, in place of the main reading's."""
+    moved: frozenset[str] = frozenset()
+    out: list[tuple[Finding, Optional[dict[str, str]]]] = []
+    for v in variants:
+        if v.lazy and not any(f.code in v.codes for f in r.findings):
+            # Taper steps dated one after the other (none before as_of) are given together no more
+            # than in the main reading, where every step starts on as_of: its sums are never larger,
+            # so with no finding there (most tapers) there is none here.
+            continue
+        moved |= v.codes
+        out += [(f, v.origin) for f in linter.lint_data(v.data, doc.source).findings if f.code in v.codes]
+    out[:0] = [(f, None) for f in r.findings if f.code not in moved]
+    return out
+
+
+def _held_readings(m: "Mapped", linter: "Linter") -> list[tuple[tuple[int, ...], frozenset[str]]]:
+    """(orders to hold, rule codes) for each reading without doubtful orders: the orders of known
+    drugs, new or active, that Mapped.doubtful names, each held for the rules it does not trigger
+    (the drug a rule is about stays as given: a proposed cyclophosphamide still needs its PCP
+    prophylaxis, a doubtful co-trimoxazole is none). Rules holding the same orders share a reading."""
     if not m.doubtful or m.data is None:
-        return m.variants
-    from orderlint.fhir.mapping import Note, Variant
-
-    looks = {r.code: r.looks_for for r in linter.rules if r.looks_for}
-    tags = frozenset().union(*looks.values()) if looks else frozenset()
+        return []
     orders = m.data.get("orders") or []
-    hold = []
-    for i in m.doubtful:
-        d = linter.vocab.drug(orders[i].get("drug")) if i < len(orders) and isinstance(orders[i].get("drug"), str) else None
-        if d is not None and not d.tags.isdisjoint(tags):
-            hold.append(i)
-            ptr = m.origin.get(f"/orders/{i}", "")
-            note = Note("not-counted", f"{orders[i].get('drug')!r} (order {m.order_of(ptr) or i}) is not counted as "
-                        f"{', '.join(sorted(d.tags & tags))}: {m.doubtful[i]}", ptr)
-            if note not in m.notes:
-                m.notes.append(note)
-    if not hold:
-        return m.variants
-    import copy
+    doubtful = {}
+    for i in sorted(m.doubtful):
+        if i < len(orders) and orders[i].get("status") in ("new", "active") and isinstance(orders[i].get("drug"), str):
+            d = linter.vocab.drug(orders[i]["drug"])
+            if d is not None:
+                doubtful[i] = d.tags
+    if not doubtful:
+        return []
+    groups: dict[tuple[int, ...], set[str]] = {}
+    triggers = linter._triggers
+    for rule in linter.rules:
+        if rule.code not in linter.enabled:
+            continue
+        trig = triggers.get(rule.code)
+        hold = tuple(i for i, tags in doubtful.items() if trig is None or tags.isdisjoint(trig))
+        if hold:
+            groups.setdefault(hold, set()).add(rule.code)
+    return [(hold, frozenset(codes)) for hold, codes in groups.items()]
 
-    def held(data: dict) -> dict:
-        out = copy.deepcopy(data["orders"])
-        for i in hold:
-            if out[i].get("status") in ("new", "active"):
-                out[i]["status"] = "on-hold"
-        return {**data, "orders": out}
 
-    variants = []
-    covered: set[str] = set()
-    for v in m.variants:
-        if not v.codes.isdisjoint(looks):
-            covered |= v.codes & looks.keys()
-            v = v._replace(data=held(v.data))
-        variants.append(v)
-    rest = frozenset(looks) - covered
-    if rest:
-        variants.append(Variant(rest, held(m.data), {}))
-    return variants
+def _held(data: dict, hold: tuple[int, ...]) -> dict:
+    """``data`` with the orders ``hold`` on hold (read by no rule)."""
+    out = [dict(o) for o in data["orders"]]
+    for i in hold:
+        if i < len(out) and out[i].get("status") in ("new", "active"):
+            out[i]["status"] = "on-hold"
+    return {**data, "orders": out}
+
+
+def _not_counted(m: "Mapped", linter: "Linter", hold: tuple[int, ...], found: set[str]) -> None:
+    """Say, for each held order of a drug that a rule with a finding in the reading without them
+    names, that it was not counted as that drug (OL008 not-counted)."""
+    from orderlint.fhir.mapping import Note
+
+    options = linter.options
+    tags: set[str] = set()
+    for rule in linter.rules:
+        if rule.code in found:
+            tags |= rule.checked_tags(options.get(rule.code))
+    orders = m.data["orders"] if m.data is not None else []
+    for i in hold:
+        d = linter.vocab.drug(orders[i]["drug"])
+        named = sorted(d.tags & tags) if d is not None else []
+        if not named:
+            continue
+        ptr = m.origin.get(f"/orders/{i}", "")
+        note = Note("not-counted", f"{orders[i]['drug']!r} (order {m.order_of(ptr) or i}) is not counted as "
+                    f"{', '.join(named)}: {m.doubtful[i]}", ptr)
+        if note not in m.notes:
+            m.notes.append(note)
 
 
 _DRUG_POINTER = re.compile(r"^/orders/(\d+)/drug$")
