@@ -425,6 +425,11 @@ class _Mapper:
                     self.notes.append(Note("missing-value", f"prefetch `{k}` reports {said}: its data is read as complete",
                                            _p("/prefetch", k)))
                 res.extend(x for x in self._items(v, _p("/prefetch", k), False) if _key(x.r) not in drafts)
+        clash = None if self.errors else _request_deletion_clash(ctx, pre)  # invalid already: once is enough
+        if clash is not None:
+            # Each Bundle alone is read; a DELETE among the draft orders of a resource prefetch holds (the
+            # co-trimoxazole being discontinued) counted it as current, and cleared ILD301.
+            self.errors.append((clash, "/context"))
         pid = ctx.get("patientId")
         patient = _ref_id(pid) if isinstance(pid, str) and pid.strip() else None
         fallback = data.get("hookInstance") if isinstance(data.get("hookInstance"), str) else None
@@ -1430,6 +1435,16 @@ class _Mapper:
         if cc is None:
             return None, ptr, [], strength, sptr
         name, nptr, codes = self._name_of(cc, ccptr)
+        if from_code and name is None:
+            # A code that names nothing readable (an NDC coding alone, no text or display): fhir.md 2.1
+            # reads the ingredients then. Read as no drug, the cyclophosphamide its ingredient names was
+            # an unknown drug, a warning, and went unchecked.
+            for item, iptr in items:
+                if isinstance(item, dict):
+                    cc, ccptr = item, iptr
+                    name, nptr, codes = self._name_of(cc, ccptr)
+                    from_code = False
+                    break
         if from_code and items and name is not None and self.vocab is not None:
             res = self.vocab.resolve(name)
             if res.drug is None and not res.ambiguous:
@@ -2039,6 +2054,12 @@ class _Mapper:
         keys = []
         for n, (idx, _o, di) in enumerate(made, 1):
             seq = di.get("sequence") if isinstance(di, dict) else None
+            if isinstance(seq, str) and re.fullmatch(r"\s*[+-]?\d{1,9}\s*", seq):
+                # An integer written as a string ("1"): read as that integer. Read as a step of its own,
+                # two concurrent doses of one sequence were never summed.
+                self.note("shape-repaired", f"{label} dosage {n}: `sequence` {seq!r} is a string: read as {int(seq)}",
+                          _p(self.m.origin.get(f"/orders/{idx}/~dosage", ptr), "sequence"))
+                seq = int(seq)
             if seq is not None and not (_number(seq) and float(seq).is_integer()):
                 self.note("missing-value", f"{label} dosage {n}: `sequence` {seq!r} is not an integer: read as a step of its own",
                           _p(self.m.origin.get(f"/orders/{idx}/~dosage", ptr), "sequence"))
@@ -3089,7 +3110,7 @@ def _entry_identity(e: Any) -> Optional[tuple[str, str]]:
     return None
 
 
-def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
+def _deletion_clash(btype: Any, entries: list[Any], what: str = "the Bundle") -> Optional[str]:
     """Why a Bundle cannot be read as the patient's current record, or None: a DELETE entry for a
     resource the Bundle also holds (its own resource too; a conditional DELETE, for any resource of
     its type), a DELETE or a request that names nothing orderlint can read, or a history Bundle that
@@ -3114,15 +3135,15 @@ def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
     for ident, url in deletes:
         if ident is not None:
             if (ident[0].lower(), ident[1]) in names:
-                return f"the Bundle deletes {ident[0]}/{ident[1]} and also holds it, so which is current cannot be told"
+                return f"{what} deletes {ident[0]}/{ident[1]} and also holds it, so which is current cannot be told"
             continue
         rtype = url.split("?", 1)[0].strip().rstrip("/").rsplit("/", 1)[-1]
         if rtype not in R4_TYPES:
             # A DELETE with no url, or one no resource can be read from ('medicationrequest/x', an
             # escaped id): which resource it deletes, perhaps one the Bundle holds, cannot be told.
-            return f"the Bundle deletes a resource it names as {url.strip()[:80]!r}: which one cannot be told"
+            return f"{what} deletes a resource it names as {url.strip()[:80]!r}: which one cannot be told"
         if any(t == rtype for t, _ in held):
-            return f"the Bundle deletes {rtype} resources by a search it does not resolve, and also holds {rtype} resources"
+            return f"{what} deletes {rtype} resources by a search it does not resolve, and also holds {rtype} resources"
     if isinstance(btype, str) and btype.strip().lower() == "history":
         if deletes:
             return "the history Bundle records a deletion: it lists versions over time, not the current record"
@@ -3131,6 +3152,27 @@ def _deletion_clash(btype: Any, entries: list[Any]) -> Optional[str]:
             return (f"the history Bundle holds several versions of {again[0]}/{again[1]}: it lists versions over time, "
                     "not the current record")
     return None
+
+
+def _request_deletion_clash(ctx: dict, prefetch: Any) -> Optional[str]:
+    """A DELETE in one part of a CDS Hooks request (the draft orders, a prefetch Bundle) of a
+    resource another part holds, or None (each Bundle alone is judged by _deletion_clash)."""
+    parts: list[list[Any]] = []
+    for v in [*(ctx.get(k) for k in ("draftOrders", "medications", "orders", "order")),
+              *(prefetch.values() if isinstance(prefetch, dict) else ())]:
+        if isinstance(v, dict) and v.get("resourceType") == "Bundle":
+            parts.append(v["entry"] if isinstance(v.get("entry"), list) else [])
+        elif isinstance(v, dict):
+            parts.append([{"resource": v}])
+        elif isinstance(v, list):
+            parts.append([{"resource": x} for x in v])
+
+    def deletes(entries: list[Any]) -> bool:
+        return any(isinstance(e, dict) and isinstance(e.get("request"), dict) and isinstance(e["request"].get("method"), str)
+                   and e["request"]["method"].strip().upper() == "DELETE" for e in entries)
+    if len(parts) < 2 or not any(deletes(p) for p in parts):
+        return None
+    return _deletion_clash(None, [e for p in parts for e in p], "the CDS Hooks request")
 
 
 def _key(r: dict) -> Optional[tuple]:
@@ -3335,6 +3377,11 @@ def _listed(rep: dict) -> tuple[int, int]:
     return times, len(named)
 
 
+_GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+#: GTSAbbreviation codes that name a time of day (every morning, afternoon, bedtime).
+_TIME_OF_DAY_CODES = frozenset({"AM", "PM", "BED"})
+
+
 def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]]) -> dict[Any, Any]:
     """The entries of one MedicationRequest that are one day's doses, not taper steps (fhir.md 2.1,
     Tapers): {step key: one key naming its split dose}, for every step of one. Two entries of other steps are so
@@ -3350,11 +3397,19 @@ def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]])
     by_bounds: dict[str, list[tuple[Any, str]]] = {}  # bounds -> [(step key, times)]
     for (_idx, _o, di), (_i, key) in zip(made, keys):
         rep = _dig(di, "timing", "repeat")
+        if rep is None:
+            rep = {}
         if not isinstance(rep, dict) or _dig(rep, "boundsPeriod", "start") is not None:
             continue
         if isinstance(di, dict) and di.get("sequence") is not None:
             continue  # a stated sequence orders the steps (fhir.md 2.1): an MMF titration is no split dose
         times = {k: rep[k] for k in ("timeOfDay", "when") if rep.get(k) not in (None, [], "")}
+        # A timing code that names a time of day (AM, PM, BED) says it as `when` does: prednisone 10 mg
+        # AM and 10 mg PM was two steps, never 20 mg a day.
+        said = sorted({c["code"] for c in _dig(di, "timing", "code", "coding") or ()
+                       if isinstance(c, dict) and c.get("system") == _GTS and c.get("code") in _TIME_OF_DAY_CODES})
+        if said:
+            times["code"] = said
         if times:
             # The bounds as read (course days: 90 d, 90.0 days, 13 wk = 91 d, 3 mo or a count of 90
             # daily doses alike), not as spelled: two spellings of one course were two steps.

@@ -1,0 +1,162 @@
+"""FHIR mapping gaps through which an order went unchecked: a Medication coded by NDC alone, doses
+split by AM/PM timing codes, a `sequence` written as a string, and a DELETE among a CDS Hooks
+request's draft orders of a resource its prefetch holds."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from orderlint.config import Settings
+from orderlint.engine import Linter
+from orderlint.fhir import lint_fhir
+
+FHIR = Path(__file__).resolve().parents[1] / "examples" / "fhir"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+GTS = "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation"
+ORAL = {"coding": [{"system": "http://snomed.info/sct", "code": "26643006"}]}
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter(Settings(as_of=dt.date(2026, 3, 2)))
+
+
+def example(name: str) -> dict:
+    return json.loads((FHIR / name).read_text(encoding="utf-8"))
+
+
+def findings(data: dict, linter: Linter) -> list:
+    return [f for r in lint_fhir(json.dumps(data), linter=linter, source="t.json") for f in r.findings]
+
+
+def codes(data: dict, linter: Linter) -> list[str]:
+    return sorted(f.code for f in findings(data, linter) if f.code != "OL008")
+
+
+def entry(data: dict, rid: str) -> dict:
+    (r,) = [e["resource"] for e in data["entry"] if e["resource"].get("id") == rid]
+    return r
+
+
+# ------------------------------------------------------------------ Medication coded by NDC alone
+
+def cyclophosphamide_by_medication(code: dict) -> dict:
+    b = copy.deepcopy(example("ILD301-fires.bundle.json"))
+    cyc = entry(b, "cyc")
+    cyc.pop("medicationCodeableConcept")
+    cyc["contained"] = [{"resourceType": "Medication", "id": "med", "code": code,
+                         "ingredient": [{"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "3002"}]}}]}]
+    cyc["medicationReference"] = {"reference": "#med"}
+    return b
+
+
+@pytest.mark.parametrize("code", [
+    {"coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0054-4130-25"}]},
+    {"coding": [{"system": "urn:oid:2.16.840.1.113883.6.69", "code": "0054413025"}]},
+])
+def test_a_medication_code_that_names_nothing_gives_way_to_its_ingredient(linter, code):
+    # The NDC coding alone named no drug; read as unknown (a warning), the cyclophosphamide of its
+    # ingredient went unchecked and ILD301 (an error) passed.
+    found = findings(cyclophosphamide_by_medication(code), linter)
+    assert "ILD301" in [f.code for f in found]
+    assert not [f for f in found if f.code == "OL002"]
+
+
+def test_the_unread_code_with_a_name_still_reads_the_name(linter):
+    code = {"coding": [{"system": "http://hl7.org/fhir/sid/ndc", "code": "0054-4130-25", "display": "Cytoxan 500 MG Injection"}]}
+    assert "ILD301" in codes(cyclophosphamide_by_medication(code), linter)
+
+
+# ------------------------------------------------------------------ AM / PM doses of one order
+
+def prednisone(*dosages: dict) -> dict:
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in (
+        {"resourceType": "Patient", "id": "p1", "gender": "male"},
+        {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M34.81"}]}},
+        {"resourceType": "MedicationRequest", "id": "pred", "status": "active", "intent": "order",
+         "subject": {"reference": "Patient/p1"}, "medicationCodeableConcept": {"text": "prednisone"},
+         "dosageInstruction": list(dosages)},
+    )]}
+
+
+def dose(mg: float, code: str, days: int = 90) -> dict:
+    return {"route": ORAL, "timing": {"code": {"coding": [{"system": GTS, "code": code}]},
+                                      "repeat": {"boundsDuration": {"value": days, "system": "http://unitsofmeasure.org", "code": "d"}}},
+            "doseAndRate": [{"doseQuantity": {"value": mg, "system": "http://unitsofmeasure.org", "code": "mg"}}]}
+
+
+@pytest.mark.parametrize("first, second", [("AM", "PM"), ("AM", "BED"), ("PM", "BED")])
+def test_doses_at_times_of_day_named_by_timing_codes_are_one_days_doses(linter, first, second):
+    # Read as two taper steps one after the other, 10 mg in the morning and 10 mg in the evening
+    # were never 20 mg a day (ILD202, an error, passed).
+    found = findings(prednisone(dose(10, first), dose(10, second)), linter)
+    (f,) = [f for f in found if f.code == "ILD202"]
+    assert "total 20 mg PE > 15" in f.message
+
+
+def test_the_same_timing_code_twice_is_a_taper(linter):
+    # The time of day does not tell a taper's steps apart: 10 mg AM, then 10 mg AM.
+    assert "ILD202" not in codes(prednisone(dose(10, "AM"), dose(10, "AM")), linter)
+
+
+def test_one_days_doses_need_the_same_bounds(linter):
+    assert "ILD202" not in codes(prednisone(dose(10, "AM", 90), dose(10, "PM", 60)), linter)
+
+
+# ------------------------------------------------------------------ a sequence written as a string
+
+def with_sequence(first, second) -> dict:
+    a, b = dose(10, "QD", 30), dose(10, "QD", 30)
+    a["sequence"], b["sequence"] = first, second
+    return prednisone(a, b)
+
+
+@pytest.mark.parametrize("first, second", [("1", "1"), (" 2 ", 2), (1, "1")])
+def test_a_sequence_written_as_an_integer_string_is_that_integer(linter, first, second):
+    found = findings(with_sequence(first, second), linter)
+    assert "ILD202" in [f.code for f in found]
+    assert [f for f in found if f.code == "OL008" and "shape-repaired" in f.message and "`sequence`" in f.message]
+
+
+@pytest.mark.parametrize("value", ["one", "1.5", ""])
+def test_a_sequence_that_is_no_integer_is_still_said(linter, value):
+    found = findings(with_sequence(value, value), linter)
+    assert [f for f in found if f.code == "OL008" and "is not an integer" in f.message]
+
+
+# ------------------------------------------------------------------ DELETE across a CDS Hooks request
+
+def deleting_prophylaxis(url: str) -> dict:
+    req = copy.deepcopy(example("ILD301-clean.cds-hooks.json"))
+    drafts = req["context"]["draftOrders"]
+    held = [e for e in drafts["entry"] if e["resource"].get("id") != "cyc"]
+    drafts["entry"] = [e for e in drafts["entry"] if e["resource"].get("id") == "cyc"]
+    drafts["entry"].append({"request": {"method": "DELETE", "url": url}})
+    req["prefetch"]["medications"] = {"resourceType": "Bundle", "type": "searchset",
+                                      "entry": [{"resource": {**e["resource"], "status": "active"}} for e in held]}
+    return req
+
+
+def prophylaxis_id() -> str:
+    req = example("ILD301-clean.cds-hooks.json")
+    (rid,) = [e["resource"]["id"] for e in req["context"]["draftOrders"]["entry"] if e["resource"].get("id") != "cyc"]
+    return rid
+
+
+def test_the_prophylaxis_in_prefetch_protects(linter):
+    req = deleting_prophylaxis("MedicationRequest/elsewhere")
+    assert codes(req, linter) == []
+
+
+@pytest.mark.parametrize("url", ["MedicationRequest/{rid}", "MedicationRequest?status=active"])
+def test_a_draft_delete_of_what_prefetch_holds_is_ol001(linter, url):
+    # Each Bundle read alone, the atovaquone being deleted still counted as current: ILD301 passed.
+    found = findings(deleting_prophylaxis(url.format(rid=prophylaxis_id())), linter)
+    assert [f.code for f in found] == ["OL001"]
+    assert " deletes MedicationRequest" in found[0].message
