@@ -14,6 +14,7 @@ loading the rule packs is the expensive part.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 import os
@@ -108,7 +109,9 @@ def _linter(config: Optional[Union[Settings, dict, str, Path]], as_of: Optional[
         linter._as_of = _dt.date.today()
         return linter
     if isinstance(config, Settings):
-        settings = config
+        # A copy when as_of is set on it: the caller's Settings, reused for the next call, kept this
+        # call's date (six-year-old results counted as baseline screening from then on).
+        settings = dataclasses.replace(config) if as_of is not None else config
     elif isinstance(config, (str, os.PathLike)):
         settings = build_settings(config_path=os.fspath(config))
     elif config is None or isinstance(config, dict):

@@ -48,6 +48,18 @@ def test_as_of_with_a_linter_is_refused_not_dropped():
     assert _codes(orderlint.lint(doc, linter=Linter(settings))) == _codes(orderlint.lint(doc, as_of="2027-06-01"))
 
 
+@pytest.mark.parametrize("call", [orderlint.lint, orderlint.lint_all, lambda d, **kw: orderlint.lint_many([d], **kw)])
+def test_as_of_with_a_settings_object_leaves_the_object_as_it_was(call):
+    # The caller's Settings took this call's date: every later call with it judged six-year-old
+    # results as of 2020, and ILD401 passed.
+    doc = clean_patient(mmf(), as_of=None, tests=[test_item(n, date="2020-01-05") for n in ("cbc", "lft", "hbv")])
+    site = Settings()
+    call(doc, config=site, as_of="2020-01-10")
+    assert site.as_of is None
+    assert "ILD401" in _codes(orderlint.lint(doc, config=site))
+    assert "ILD401" not in _codes(orderlint.lint(doc, config=site, as_of="2020-01-10"))
+
+
 @pytest.mark.parametrize("call, kind, fragment", [
     (lambda: orderlint.lint({}, linter="x"), TypeError, "linter must be an orderlint.Linter"),
     (lambda: orderlint.lint({}, config={1: 2}), ConfigError, "key 1 is not a name"),
