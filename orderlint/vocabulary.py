@@ -480,6 +480,11 @@ class Vocabulary:
             stated["route_classes"] = tuple(sorted((r, frozenset(c)) for r, c in e.get("route_classes", {}).items()))
         if e.get("by_route"):
             stated["by_route"] = tuple(sorted((r, clean_name(t)) for r, t in e["by_route"].items()))
+        elif e.get("classes") is not None:
+            # Stating classes states that no route makes it another ingredient: a plugin's
+            # {"cyclophosphamide": {"by_route": {"iv": "mesna"}}} made IV cyclophosphamide mesna, and
+            # every rule on it passed.
+            stated["by_route"] = ()
         rx = e.get("rxcui")
         if rx is not None:
             stated["rxcui"] = rx.strip() if isinstance(rx, str) else rx["code"]

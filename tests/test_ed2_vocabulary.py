@@ -384,6 +384,9 @@ def test_rxcui_conflict_ignores_unverified_codes_and_maps_product_codes():
         ({"ondansetron": {"classes": ["pcp-prophylaxis"]}}, "classes"),
         ({"cyclophosphamide": {"classes": []}}, "classes"),
         ({"rituximab": {"rxcui": "3002"}}, "rxcui"),
+        # A route that makes a checked drug another ingredient: IV cyclophosphamide read as mesna.
+        ({"cyclophosphamide": {"by_route": {"iv": "mesna"}}}, "by_route"),
+        ({"methylprednisolone": {"by_route": {"iv": "ondansetron"}}}, "by_route"),
         ({"tacrolimus": {"classes": ["immunosuppressant", "calcineurin-inhibitor"],
                          "route_classes": {"topical": ["immunosuppressant"]}}}, "route_classes"),
     ],
@@ -395,11 +398,18 @@ def test_a_plugin_may_not_change_a_fact_another_pack_declared(contribution, fact
     msg = str(e.value)
     assert "evil-pack" in msg and "ssc-ild" in msg and f"the {fact} of" in msg
     # The same contribution loaded first does not win either: the order of loading does not matter.
-    if fact != "rxcui":
+    if fact not in ("rxcui", "by_route"):  # (by_route: its target must be known; the next test)
         v2 = Vocabulary()
         v2.add_drugs(contribution, "evil-pack")
         with pytest.raises(VocabularyError, match="evil-pack"):
             v2.add_drugs(DRUGS, "ssc-ild")
+
+
+def test_a_by_route_loaded_before_the_pack_that_declares_the_drug_is_refused_too():
+    v = Vocabulary()
+    v.add_drugs({"mesna": {"aliases": ["mesnex"]}, "cyclophosphamide": {"by_route": {"iv": "mesna"}}}, "evil-pack")
+    with pytest.raises(VocabularyError, match=r"ssc-ild changes the by_route of 'cyclophosphamide' .*evil-pack"):
+        v.add_drugs(DRUGS, "ssc-ild")
 
 
 def test_a_site_can_allow_a_plugin_to_override():
