@@ -1050,9 +1050,27 @@ def _no_hooks(pm: Any, obj: Any, label: str, errors: list[str]) -> None:
     """A registered plugin with no orderlint hook implementation (@orderlint.hookimpl forgotten,
     or another project's marker) contributes nothing: a load error, never a pack that checks
     nothing without a word."""
-    if not pm.get_hookcallers(obj):
+    callers = pm.get_hookcallers(obj) or []
+    if not callers:
         errors.append(f"plugin {label} failed to load: it implements no orderlint hook (orderlint_rules, "
                       "orderlint_vocabulary, orderlint_pack), each marked with orderlint.hookimpl")
+        return
+    # pluggy accepts an implementation of a hook no spec declares when it is marked optionalhook:
+    # orderlint_rule (for orderlint_rules) contributed nothing, and the plugin's rules were missing.
+    known = ("orderlint_rules", "orderlint_vocabulary", "orderlint_pack")
+    for hc in callers:
+        if hc.name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(hc.name, known, n=1, cutoff=0.6)
+            errors.append(f"plugin {label} failed to load: it implements {hc.name}, which is no orderlint hook"
+                          + (f" (did you mean {close[0]}?)" if close else f" ({', '.join(known)})"))
+    # A hook function left unmarked beside a marked one is never called: its rules were missing.
+    marked = {hc.name for hc in callers}
+    for name in known:
+        if name not in marked and callable(getattr(obj, name, None)):
+            errors.append(f"plugin {label} failed to load: its {name} is not marked with orderlint.hookimpl, so it "
+                          "would never be called")
 
 
 def _other_orders(also: Any, count: int) -> tuple[int, ...]:

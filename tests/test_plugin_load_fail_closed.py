@@ -72,6 +72,50 @@ def test_a_plugin_marked_for_another_project_fails_to_load():
         Linter(plugins=[Marked()])
 
 
+def _site_rule():
+    return rule(code="AAA001", name="plugin-check", severity="error", summary="s", source=Source("c", "g"),
+                rationale="r", conditions=["ssc-ild"])(_always)
+
+
+def test_an_optional_hook_of_a_misspelt_name_fails_to_load():
+    # pluggy takes an optionalhook implementation of any name: orderlint_rule was never called, its
+    # rule was missing, and every document passed.
+    class Misspelt:
+        @hookimpl(optionalhook=True)
+        def orderlint_rule(self):
+            return [_site_rule()]
+
+    with pytest.raises(PluginLoadError, match="implements orderlint_rule, which is no orderlint hook "
+                                               r"\(did you mean orderlint_rules\?\)"):
+        Linter(plugins=[Misspelt()])
+
+
+def test_a_hook_left_unmarked_beside_a_marked_one_fails_to_load():
+    class HalfMarked:
+        @hookimpl
+        def orderlint_vocabulary(self):
+            return {"drugs": {}}
+
+        def orderlint_rules(self):  # @hookimpl forgotten here only
+            return [_site_rule()]
+
+    with pytest.raises(PluginLoadError, match="its orderlint_rules is not marked with orderlint.hookimpl"):
+        Linter(plugins=[HalfMarked()])
+
+
+def test_a_plugin_with_every_hook_marked_loads():
+    class Marked:
+        @hookimpl
+        def orderlint_vocabulary(self):
+            return {"drugs": {}}
+
+        @hookimpl
+        def orderlint_rules(self):
+            return [_site_rule()]
+
+    only(Linter(plugins=[Marked()]).lint_data(clean_patient(mmf())), "AAA001")
+
+
 MUTATOR = """
 from orderlint.hookspecs import hookimpl
 from orderlint.rules import Source, rule
