@@ -160,3 +160,53 @@ def test_a_draft_delete_of_what_prefetch_holds_is_ol001(linter, url):
     found = findings(deleting_prophylaxis(url.format(rid=prophylaxis_id())), linter)
     assert [f.code for f in found] == ["OL001"]
     assert " deletes MedicationRequest" in found[0].message
+
+
+# ------------------------------------------------------------------ a subject that is no Patient reference
+
+NOT_A_PATIENT = [{"identifier": {"system": "urn:mrn", "value": "999"}}, {"reference": "Group/ward-7"},
+                 {"display": "Someone Else"}]
+
+
+@pytest.mark.parametrize("subject", NOT_A_PATIENT)
+def test_a_bundle_resource_of_no_patient_reference_is_not_the_only_patients(linter, subject):
+    # Read as naming no patient, the co-trimoxazole of whoever Group/ward-7 is counted as the only
+    # patient's PCP prophylaxis, and ILD301 (an error) passed.
+    b = copy.deepcopy(example("ILD301-clean.bundle.json"))
+    (smx,) = [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == "MedicationRequest"
+              and e["resource"]["id"] != "cyc"]
+    smx["subject"] = subject
+    results = lint_fhir(json.dumps(b), linter=linter, source="t.json")
+    assert [(r.status, sorted(f.code for f in r.findings if f.code != "OL008")) for r in results] == [
+        ("invalid", ["OL001"]), ("checked", ["ILD301"])]
+    assert "which is no reference to a Patient" in results[0].findings[0].message
+
+
+@pytest.mark.parametrize("subject", NOT_A_PATIENT)
+def test_a_bulk_resource_of_no_patient_reference_is_not_the_only_patients(linter, subject, tmp_path):
+    # One patient's export: a pregnancy test of Group/7 cleared ILD404 (an error) for that patient.
+    bulk = FHIR / "bulk"
+    lines = {n: (bulk / n).read_text(encoding="utf-8").splitlines() for n in ("Patient.ndjson", "Condition.ndjson",
+                                                                           "MedicationRequest.ndjson", "Observation.ndjson")}
+    keep = "Patient/bulk-b"
+    for name, rows in lines.items():
+        rows = [r for r in rows if keep in r or json.loads(r).get("id") == "bulk-b"]
+        if name == "MedicationRequest.ndjson":  # started now: its pregnancy test is due (ILD404)
+            rows = [r.replace('"status":"active"', '"status":"draft"') for r in rows]
+        (tmp_path / name).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    before = {r.status: sorted(f.code for f in r.findings) for r in orderlint_lint_all(tmp_path, linter)}
+    assert "ILD404" in before["checked"]
+    preg = {"resourceType": "Observation", "id": "preg", "status": "final", "subject": subject,
+            "code": {"coding": [{"system": "http://loinc.org", "code": "2106-3"}]}, "effectiveDateTime": "2026-02-28",
+            "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "260385009"}]}}
+    with open(tmp_path / "Observation.ndjson", "a", encoding="utf-8") as f:
+        f.write(json.dumps(preg) + "\n")
+    after = [(r.status, sorted(f.code for f in r.findings if f.code != "OL008")) for r in orderlint_lint_all(tmp_path, linter)]
+    assert ("invalid", ["OL001"]) in after
+    assert [c for s, c in after if s == "checked"][0].count("ILD404") == 1
+
+
+def orderlint_lint_all(path, linter):
+    import orderlint
+
+    return orderlint.lint_all(path, linter=linter)

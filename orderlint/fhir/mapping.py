@@ -706,6 +706,7 @@ class _Mapper:
         notes = self.notes
         self.notes = []
         patient_ids = {x.r["id"] for x in res if x.r.get("resourceType") == "Patient" and isinstance(x.r.get("id"), str)}
+        misnamed: list[tuple[_Res, str]] = []  # resources whose subject is no reference to a Patient, with why
         for x in res:
             rt = x.r.get("resourceType")
             if rt == "Medication":
@@ -722,14 +723,15 @@ class _Mapper:
                                   "reads only from a MedicationRequest or MedicationStatement: not checked", x.ptr))
             pid = x.r.get("id") if rt == "Patient" and isinstance(x.r.get("id"), str) else self._subject(x, url_ids)
             if pid is None:
-                named = _named_subject(x.r) if cds and patient is not None and not x.draft and rt in READ_TYPES else None
+                named = _named_subject(x.r) if (patient is not None or not cds) and not x.draft and rt in READ_TYPES else None
                 if named is not None:
                     # Fail closed: a subject given, but as no reference to a patient (an identifier, a
                     # Group, a display, a string): read as naming none, a prefetch atovaquone about whoever
-                    # that is counted as the request's patient's PCP prophylaxis.
-                    unplaced.append((f"{rt} {_id_text(x.r)}names its patient as {named}, which is no reference to a "
-                                     "Patient: whose data it is cannot be told, so the orders were not checked against it",
-                                     x.ptr))
+                    # that is counted as the request's patient's PCP prophylaxis; in a Bundle or a Bulk
+                    # Data export, a co-trimoxazole or a pregnancy test of Group/ward-7 was the only
+                    # patient's. (Among several patients it is one no patient takes, below.)
+                    misnamed.append((x, f"{rt} {_id_text(x.r)}names its patient as {named}, which is no reference to a "
+                                        "Patient: whose data it is cannot be told, so the orders were not checked against it"))
                     continue
                 orphans.append(x)
                 continue
@@ -787,6 +789,12 @@ class _Mapper:
                         continue
                     notes.append(Note("other-patient", f"{x.r.get('resourceType')} is about Patient/{other}: not used", x.ptr))
             order = [key]
+        if misnamed:
+            if cds or len(order) <= 1:
+                unplaced.extend((why, x.ptr) for x, why in misnamed)
+            else:
+                orphans.extend(x for x, _why in misnamed)
+                orphans.sort(key=lambda x: _doc_order(x.ptr))
         if orphans:
             if len(order) <= 1:
                 if not order:
