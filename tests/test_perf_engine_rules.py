@@ -325,34 +325,76 @@ def _ref_exposure_end(reg, parts, minimum):
     return best
 
 
+def _ref_runs(reg, orders):
+    """Orders given one after another: each extends the run (starts by the day after its end and
+    ends later); one that ends within the run extends nothing."""
+    runs = []
+    for o in sorted(orders, key=lambda o: (reg.course_span(o)[0], o.index)):
+        first, last = reg.course_span(o)
+        if runs and first <= runs[-1][1] + 1e-6:
+            if last > runs[-1][1] + 1e-6:
+                runs[-1][0].append(o)
+                runs[-1][1] = last
+        else:
+            runs.append([[o], last])
+    return [(members, reg.course_span(members[0])[0], end) for members, end in runs]
+
+
 def ref_ild302(reg, opts):
     min_days = opts["min-course-days"]
-    parts = []
+    parts, short = [], []
     for o in reg.active():
         if not o.systemic_glucocorticoid or premedication(o) or is_pulse(reg, o):
             continue
-        if o.course_known and o.course_days is not None and o.course_days < min_days:
-            continue  # (a course of unknown length is read as open-ended)
         pe = reg.daily_pe(o)
-        if pe is not None:
+        if pe is None:
+            continue
+        if o.course_known and o.course_days is not None and o.course_days < min_days:
+            short.append((o, pe))  # (a course of unknown length is read as open-ended)
+        else:
             parts.append((o, pe))
+    run_of = {}
+    pe_of = dict((o.index, pe) for o, pe in parts + short)
+    if short:
+        for members, first, end in _ref_runs(reg, [o for o, _ in parts + short]):
+            if len(members) > 1 and end - first >= min_days and any(o.index in {q.index for q, _ in short} for o in members):
+                longs = [o for o in members if all(o is not q for q, _ in short)]
+                rep = max(members, key=lambda o: pe_of[o.index])
+                parts = [(o, pe) for o, pe in parts if o not in longs]
+                parts.append((rep, max(round(sum(pe_of[o.index] for o in longs), 2), pe_of[rep.index])))
+                run_of[rep.index] = (members, None if end == math.inf else end - first)
     total = round(sum(pe for _, pe in parts), 2)
     if not parts or total < opts["min-daily-pe-mg"]:
         return
-    until = _ref_exposure_end(reg, parts, opts["min-daily-pe-mg"])
+    until = _ref_exposure_end(reg, [(run_of[o.index][0][-1] if o.index in run_of else o, pe) for o, pe in parts],
+                              opts["min-daily-pe-mg"])
     if reg.protecting(PCP_AGENTS, recurring=True, until=until):
         return
     top = max(parts, key=lambda p: p[1])[0]
-    days = [o.course_days for o, _ in parts if o.course_days is not None]
-    course = "an open-ended course" if len(days) < len(parts) else f"{fmt(min(days))} days"
+    days = [run_of[o.index][1] if o.index in run_of else o.course_days for o, _ in parts]
+    course = "an open-ended course" if None in days else f"{fmt(min(days))} days"
     if any(not o.course_known for o, _ in parts):
         course = "a course of unknown length (read as open-ended)"
-    arithmetic = " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
+    said = []
+    for o, pe in parts:
+        if o.index in run_of:
+            members, n = run_of[o.index]
+            length = "one open-ended course" if n is None else f"one course of {fmt(n)} days"
+            said.append(f"{len(members)} orders given one after another ({', '.join(m.describe() for m in members)}), "
+                        f"{length} = {fmt(pe)} mg PE")
+        else:
+            said.append(f"{o.describe()} = {fmt(pe)} mg PE")
+    arithmetic = " + ".join(said)
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
+    also = []
+    for o, _ in parts:
+        for m in run_of[o.index][0] if o.index in run_of else [o]:
+            if m is not top and m.index not in also:
+                also.append(m.index)
     yield Hit(
         f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_ref_not_counted(reg, until)}",
-        f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
+        f"{top.pointer}/drug", top.index, None, tuple(also),
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator, Optional
+import math
+from typing import TYPE_CHECKING, Iterator, NamedTuple, Optional
 
 from orderlint.rules import Hit, Need, Option, Options, rule
 from orderlint_ssc.common import (
@@ -90,14 +91,20 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None, until: Optional["O
     rationale=(
         "Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; "
         "prophylaxis cut PCP incidence by over 90% in such patients. Only prolonged courses are summed: a short "
-        "burst on top of a low maintenance dose is not prolonged exposure. Pulses and premedication orders with a "
-        "bounded course are left out. A prophylaxis order counts as for ILD301 (one that can protect), from when the "
-        "first summed glucocorticoid starts (prophylaxis planned with a course of next month counts), and only when "
-        "its course lasts while the summed courses still reach the threshold (the end of the shortest course whose "
-        "dose, with the longer ones, still reaches it; an open-ended one: any bounded prophylaxis ends too soon): "
+        "burst on top of a low maintenance dose is not prolonged exposure; courses given one after another without a "
+        "day between are one course, as a taper's steps are. Pulses and premedication orders with a bounded course "
+        "are left out. A prophylaxis order counts as for ILD301 (one that can protect), from when the first summed "
+        "glucocorticoid starts, and only when its course lasts while the summed courses still reach the threshold: "
         "prophylaxis is continued while above the steroid threshold."
     ),
-    notes="A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended, as ILD203 reads it.",
+    notes=(
+        "A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended, as "
+        "ILD203 reads it. Prophylaxis planned with a course that starts next month counts. Protection must last until "
+        "the end of the shortest course whose dose, with the longer ones, still reaches the threshold; beside an "
+        "open-ended one, any bounded prophylaxis ends too soon. Courses given one after another (each starting by the "
+        "day after the last one ends, and ending later) are one course of their whole length, at the largest daily "
+        "dose among them (or the sum of the long courses among them, if larger)."
+    ),
     fix=PCP_FIX,
     options={
         "min-daily-pe-mg": Option(
@@ -124,6 +131,7 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     min_days = opts["min-course-days"]
     threshold = pulse_threshold(reg)
     parts = []
+    short: list[tuple["Order", float]] = []  # courses shorter than min-course-days
     # reg.active(tag) keeps the orders of a plain filter on o.systemic_glucocorticoid, in order.
     for o in reg.active("systemic-glucocorticoid"):
         if premedication(o):
@@ -135,30 +143,88 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
         # whose length is not known (OL003) is read as open-ended, as ILD203 reads it: skipped, 60
         # 'once' doses of prednisone 30 mg went unjudged.
         if o.course_known and o.course_days is not None and o.course_days < min_days:
+            if pe is not None:
+                short.append((o, pe))
             continue
         if pe is not None:
             parts.append((o, pe))
+    # Courses that follow one another without a day between (_successive) are one course, as the steps
+    # of one FHIR taper are (fhir.md 2.1: its largest step, over the whole course): prednisone 30 mg for
+    # 21 days, then 30 mg for 21 more, was 42 days of 30 mg that no order alone made prolonged, and 40 mg
+    # for 28 days then 30 mg for 21 was protected for the first 28 only. A run with a short course
+    # counts as one part: its largest daily PE, or its long courses' sum (as the rule sums them) if
+    # larger, needing protection over the whole run.
+    runs: dict[int, _Run] = {}  # the part standing for a run -> the run
+    if short and len(parts) + len(short) > 1:
+        pe_of = {o.index: pe for o, pe in (*parts, *short)}
+        shorts = {o.index for o, _ in short}
+        for chain in _successive(reg, [o for o, _ in (*parts, *short)]):
+            members = tuple(o for _, _, o in chain)
+            first, end = chain[0][0], chain[-1][1]
+            if len(members) < 2 or end - first < min_days or not any(o.index in shorts for o in members):
+                continue
+            longs = [o for o in members if o.index not in shorts]
+            rep = max(members, key=lambda o: pe_of[o.index])
+            parts = [(o, pe) for o, pe in parts if o not in longs]
+            parts.append((rep, max(round(sum(pe_of[o.index] for o in longs), 2), pe_of[rep.index])))
+            runs[rep.index] = _Run(members, None if end == math.inf else end - first)
     total = round(sum(pe for _, pe in parts), 2)
     if not parts or total < opts["min-daily-pe-mg"]:
         return
-    until = _exposure_end(reg, parts, opts["min-daily-pe-mg"])
+    # A run's part stands for the run: protected from its first day to the end of its last course.
+    until = _exposure_end(reg, [(runs[o.index].members[-1] if o.index in runs else o, pe) for o, pe in parts],
+                          opts["min-daily-pe-mg"])
     # Protection is needed from when the glucocorticoids start: prophylaxis starting with a
     # prednisone course planned for next month protects it (it was not counted, starting after as_of).
-    by = min(reg.start_of(o) for o, _ in parts)
+    by = min(reg.start_of(runs[o.index].members[0] if o.index in runs else o) for o, _ in parts)
     if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, True, by, until):
         return
     top = max(parts, key=lambda p: p[1])[0]
-    days = [o.course_days for o, _ in parts if o.course_days is not None]
-    course = "an open-ended course" if len(days) < len(parts) else f"{fmt(min(days))} days"
+    days = [runs[o.index].days if o.index in runs else o.course_days for o, _ in parts]
+    known = [d for d in days if d is not None]
+    course = "an open-ended course" if len(known) < len(parts) else f"{fmt(min(known))} days"
     if any(not o.course_known for o, _ in parts):
         course = "a course of unknown length (read as open-ended)"
-    arithmetic = " + ".join(f"{o.describe()} = {fmt(pe)} mg PE" for o, pe in parts)
+    arithmetic = " + ".join(f"{_run_words(runs[o.index]) if o.index in runs else o.describe()} = {fmt(pe)} mg PE"
+                            for o, pe in parts)
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
+    others = (m for o, _ in parts for m in (runs[o.index].members if o.index in runs else (o,)))
     yield Hit(
         f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_not_counted(reg, by, until)}",
-        f"{top.pointer}/drug", top.index, None, tuple(o.index for o, _ in parts if o is not top),
+        f"{top.pointer}/drug", top.index, None, tuple(dict.fromkeys(m.index for m in others if m is not top)),
     )
+
+
+class _Run(NamedTuple):
+    """Glucocorticoid orders given one after another (_successive): one course of ``days`` (None:
+    open-ended)."""
+
+    members: "tuple[Order, ...]"
+    days: Optional[float]
+
+
+def _run_words(run: _Run) -> str:
+    course = "one open-ended course" if run.days is None else f"one course of {fmt(run.days)} days"
+    return f"{len(run.members)} orders given one after another ({', '.join(o.describe() for o in run.members)}), {course}"
+
+
+def _successive(reg: "Regimen", orders: "list[Order]") -> "list[list[tuple[float, float, Order]]]":
+    """The orders in runs where each course extends the run without a day between (it starts no later
+    than the day after the run's end, and ends after it): one course given on, as a taper's steps
+    are. An order within a run's course (a 7-day burst on top of open-ended maintenance) does not
+    extend it and is in no run. Each run is (first day, day after its course, order), by first day."""
+    runs: "list[list[tuple[float, float, Order]]]" = []
+    end = -math.inf
+    for first, last, o in sorted(((*reg.course_span(o), o) for o in orders), key=lambda x: (x[0], x[2].index)):
+        if runs and first <= end + 1e-6:
+            if last > end + 1e-6:
+                runs[-1].append((first, last, o))
+                end = last
+            continue
+        runs.append([(first, last, o)])
+        end = last
+    return runs
 
 
 def _exposure_end(reg: "Regimen", parts: list[tuple["Order", float]], minimum: float) -> "Order":
