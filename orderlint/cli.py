@@ -663,6 +663,16 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
 
     selection = Selection.from_settings(settings)
     inputs = list(paths) or (["-"] if reading[0] else ["."])
+    from orderlint.config import ConfigError
+
+    if reading[0] and "-" not in inputs:
+        # The flag said standard input is a JSON Lines stream, yet no path read it: the piped
+        # regimens went unchecked and the run passed on the files named.
+        raise ConfigError("--jsonl reads standard input as JSON Lines, but standard input is not among the paths: "
+                          "add - to read it, or leave --jsonl out")
+    if output and write_baseline and os.path.realpath(output) == os.path.realpath(write_baseline):
+        raise ConfigError(f"--output and --write-baseline name the same file {output}: the baseline would replace the "
+                          "report; name two files")
     _refuse_report_target("--output", output, inputs, selection)
     _refuse_report_target("--write-baseline", write_baseline, inputs, selection)
     from orderlint.findings import Summary
@@ -747,13 +757,18 @@ def _finish_check(settings: "Settings", summary: Any, tool_error: bool, recorder
                  "checked drug, OL002): the documents concerned are not checked; fix them")
     if summary.crashed:
         _err(f"{summary.crashed:,} check(s) crashed (OL000): the documents concerned were not fully checked")
-    if tool_error or summary.crashed:
-        raise _Exit(2)
-    if selection is not None and selection.hidden:
+    if selection is not None and selection.hidden:  # said whatever the exit code
         hidden = selection.hidden
         click.echo(f"orderlint: not walked, as folders whose name starts with a dot never are: "
                    f"{', '.join(hidden[:5])}{f' and {len(hidden) - 5:,} more' if len(hidden) > 5 else ''} "
                    "(name a folder to lint it)", err=True)
+    empty = selection.empty if selection is not None and summary.documents else []
+    if empty:
+        # (With no document at all, the message below says so for the whole run.)
+        _err(f"no regimen documents found in {', '.join(empty[:5])}{f' and {len(empty) - 5:,} more' if len(empty) > 5 else ''} "
+             f"(looked for {', '.join(settings.include)}): a folder named to be checked held nothing that was checked")
+    if tool_error or summary.crashed or empty:
+        raise _Exit(2)
     if summary.documents == 0 and selection is not None and selection.forced_out \
             and len(selection.forced_out) == selection.named:
         # Every path named was excluded on purpose (a pre-commit run on CI files only): nothing to do.

@@ -127,6 +127,8 @@ class Selection:
         #: Folders a walk passed by only because their name starts with a dot (no exclude pattern
         #: names them), for the closing note: a regimen in `.orders/` was skipped without a word.
         self.hidden: list[str] = []
+        #: Folders named on the command line in which the walk found nothing to read.
+        self.empty: list[str] = []
 
     @classmethod
     def from_settings(cls, settings: "Settings") -> "Selection":
@@ -177,52 +179,14 @@ class Selection:
         skip = {os.path.realpath(e) for e in skip_files}
         for p in paths:
             if os.path.isdir(p):
-                seen: set = set()
-                # A folder that cannot be listed (no permission, gone while walked) is said, as an
-                # unreadable file is: os.walk left it out without a word, and the run passed.
-                unlisted: list[OSError] = []
-                for root, dirs, files in os.walk(p, followlinks=True, onerror=unlisted.append):
-                    while unlisted:
-                        yield _unlisted(unlisted.pop(0), p)
-                    real = os.path.realpath(root)
-                    if real in seen:
-                        dirs[:] = []
-                        continue
-                    seen.add(real)
-                    kept = sorted(d for d in dirs if not d.startswith(".")
-                                  and not self.excluded(os.path.join(root, d), True))
-                    self.walk_excluded += sum(1 for d in dirs if not d.startswith(".")) - len(kept)
-                    self.hidden.extend(os.path.join(root, d) for d in sorted(dirs) if d.startswith(".")
-                                       and not self.excluded(os.path.join(root, d), True))
-                    dirs[:] = kept
-                    members = unit(root) if unit is not None else None
-                    if members is not None:
-                        yield "unit", root, None
-                    for f in sorted(files):
-                        path = os.path.join(root, f)
-                        if members is not None and path in members:
-                            continue
-                        if not self.included(path):
-                            continue
-                        if self.excluded(path, False):
-                            self.walk_excluded += 1
-                            continue
-                        if skip and os.path.realpath(path) in skip:
-                            continue
-                        # A FIFO or device in a folder would block or never end: not read, and said so.
-                        if os.path.exists(path) and not os.path.isfile(path):
-                            yield "file", path, "not a regular file; not read"
-                        else:
-                            yield "file", path, None
-                    for f in sorted(files):
-                        path = os.path.join(root, f)
-                        if (not self.included(path) and not f.startswith(".") and os.path.islink(path)
-                                and not os.path.exists(path) and not self.excluded(path, True)):
-                            # A broken link whose name no file pattern takes may have been a folder of
-                            # documents (os.walk lists it as a file): said, not left out unseen.
-                            yield "file", path, f"a broken symbolic link{_link_target(path)}; not read"
-                while unlisted:
-                    yield _unlisted(unlisted.pop(0), p)
+                # A folder that yields nothing is said: beside another path that held documents, a
+                # folder of regimens renamed *.txt (or all excluded) passed without a word.
+                found = False
+                for item in self._walk_folder(p, skip, unit):
+                    found = True
+                    yield item
+                if not found:
+                    self.empty.append(p)
             else:
                 try:
                     os.stat(p)
@@ -230,6 +194,55 @@ class Selection:
                     yield "file", p, _os_error(e)
                 else:
                     yield "file", p, None
+
+    def _walk_folder(self, p: str, skip: set, unit: Optional[Callable[[str], Optional[frozenset]]]
+                     ) -> Iterator[tuple[str, str, Optional[str]]]:
+        seen: set = set()
+        # A folder that cannot be listed (no permission, gone while walked) is said, as an
+        # unreadable file is: os.walk left it out without a word, and the run passed.
+        unlisted: list[OSError] = []
+        for root, dirs, files in os.walk(p, followlinks=True, onerror=unlisted.append):
+            while unlisted:
+                yield _unlisted(unlisted.pop(0), p)
+            real = os.path.realpath(root)
+            if real in seen:
+                dirs[:] = []
+                continue
+            seen.add(real)
+            kept = sorted(d for d in dirs if not d.startswith(".")
+                          and not self.excluded(os.path.join(root, d), True))
+            self.walk_excluded += sum(1 for d in dirs if not d.startswith(".")) - len(kept)
+            self.hidden.extend(os.path.join(root, d) for d in sorted(dirs) if d.startswith(".")
+                               and not self.excluded(os.path.join(root, d), True))
+            dirs[:] = kept
+            members = unit(root) if unit is not None else None
+            if members is not None:
+                yield "unit", root, None
+            for f in sorted(files):
+                path = os.path.join(root, f)
+                if members is not None and path in members:
+                    continue
+                if not self.included(path):
+                    continue
+                if self.excluded(path, False):
+                    self.walk_excluded += 1
+                    continue
+                if skip and os.path.realpath(path) in skip:
+                    continue
+                # A FIFO or device in a folder would block or never end: not read, and said so.
+                if os.path.exists(path) and not os.path.isfile(path):
+                    yield "file", path, "not a regular file; not read"
+                else:
+                    yield "file", path, None
+            for f in sorted(files):
+                path = os.path.join(root, f)
+                if (not self.included(path) and not f.startswith(".") and os.path.islink(path)
+                        and not os.path.exists(path) and not self.excluded(path, True)):
+                    # A broken link whose name no file pattern takes may have been a folder of
+                    # documents (os.walk lists it as a file): said, not left out unseen.
+                    yield "file", path, f"a broken symbolic link{_link_target(path)}; not read"
+        while unlisted:
+            yield _unlisted(unlisted.pop(0), p)
 
 
 def _os_error(e: OSError) -> str:
