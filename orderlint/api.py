@@ -316,10 +316,21 @@ def _json_value(value: Any) -> tuple[Any, Optional[ParseError]]:
         pointer = "".join("/" + escape_token(str(p)) for p in path)
         return None, ParseError(f"not a JSON value at {pointer or 'the top'}: {what}", pointer)
 
+    from orderlint.reader.document import MAX_DEPTH
+
     root: list = [None]
-    stack: list[tuple[Any, Any, Any, list]] = [(value, root, 0, [])]  # (value, container, key, path)
+    # (value, container, key, path, the ids of the objects and arrays holding it)
+    stack: list[tuple[Any, Any, Any, list, tuple]] = [(value, root, 0, [], ())]
     while stack:
-        v, into, key, path = stack.pop()
+        v, into, key, path, within = stack.pop()
+        if isinstance(v, (dict, list)):
+            # An object that holds itself (d["entry"].append({"resource": d})) was copied without end
+            # while memory grew; JSON text cannot say it, nor nest deeper than the reader reads.
+            if id(v) in within:
+                return problem("an object or array that holds itself (JSON text cannot)", path)
+            if len(path) >= MAX_DEPTH:
+                return problem(f"nested deeper than {MAX_DEPTH} levels", path)
+            within = (*within, id(v))
         if isinstance(v, bool) or v is None or isinstance(v, (str, int)):
             into[key] = v
         elif isinstance(v, float):
@@ -342,12 +353,12 @@ def _json_value(value: Any) -> tuple[Any, Optional[ParseError]]:
             for k, item in v.items():
                 if not isinstance(k, str):
                     return problem(f"the key {k!r} is not a string", path)
-                stack.append((item, out, k, path + [k]))
+                stack.append((item, out, k, path + [k], within))
         elif isinstance(v, list):
             items: list = [None] * len(v)
             into[key] = items
             for i, item in enumerate(v):
-                stack.append((item, items, i, path + [i]))
+                stack.append((item, items, i, path + [i], within))
         else:
             return problem(f"a {type(v).__name__} (JSON has objects, arrays, strings, numbers, true, false and null)", path)
     return root[0], None

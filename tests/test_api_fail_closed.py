@@ -241,3 +241,31 @@ def test_the_default_linter_judges_each_call_as_of_that_day(monkeypatch):
     assert [f.suppressed for f in after.findings if f.code == "ILD501"] == [None]
     assert any(f.code == "OL005" and "expired" in f.message for f in after.findings)
     api._default_linter.cache_clear()
+
+
+def test_fhir_data_that_holds_itself_is_ol001_not_a_hang():
+    # Copied without end while memory grew: lint() never returned.
+    d = {"resourceType": "Bundle", "type": "collection", "entry": []}
+    d["entry"].append({"resource": d})
+    r = orderlint.lint(d)
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    assert "holds itself" in r.findings[0].message and r.findings[0].pointer == "/entry/0/resource"
+
+
+def test_fhir_data_nested_past_the_readers_limit_is_ol001():
+    deep: dict = {"resourceType": "Basic"}
+    node = deep
+    for _ in range(70):
+        node["extension"] = [{"url": "u"}]
+        node = node["extension"][0]
+    r = orderlint.lint(deep)
+    assert r.status == "invalid" and "nested deeper than 64 levels" in r.findings[0].message
+
+
+def test_fhir_data_sharing_one_object_twice_is_read():
+    route = {"coding": [{"system": "http://snomed.info/sct", "code": "26643006"}]}
+    b = json.loads(BUNDLE.read_text(encoding="utf-8"))
+    for e in b["entry"]:
+        for di in e["resource"].get("dosageInstruction", []):
+            di["route"] = route  # one object in several places: no cycle
+    assert _codes(orderlint.lint(b)) == _codes(orderlint.lint(json.loads(json.dumps(b))))

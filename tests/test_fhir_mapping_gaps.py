@@ -210,3 +210,21 @@ def orderlint_lint_all(path, linter):
     import orderlint
 
     return orderlint.lint_all(path, linter=linter)
+
+
+# ------------------------------------------------------------------ an OperationOutcome given as the input
+
+@pytest.mark.parametrize("severity", ["fatal", "error"])
+def test_a_bare_operation_outcome_reporting_an_error_is_ol001(linter, severity):
+    # Read as a resource of no patient: OL008 no-orders (info), and the run passed on an export that failed.
+    oo = {"resourceType": "OperationOutcome", "issue": [{"severity": severity, "code": "exception",
+                                                         "diagnostics": "export failed: database timeout"}]}
+    (r,) = lint_fhir(json.dumps(oo), linter=linter, source="oo.json")
+    assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
+    assert "export failed: database timeout" in r.findings[0].message
+
+
+def test_a_bare_operation_outcome_of_information_only_is_no_orders(linter):
+    oo = {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]}
+    (r,) = lint_fhir(json.dumps(oo), linter=linter, source="oo.json")
+    assert r.status == "not-applicable" and [f.message.split(":")[0] for f in r.findings] == ["no-orders"]
