@@ -155,6 +155,15 @@ class Option:
             if len(names) != 2 or any(n not in NAME_KINDS for n in names):
                 raise ValueError("a table option needs names=(key kind, value kind), each drug or test")
             object.__setattr__(self, "names", names)
+        for bound in ("minimum", "maximum"):
+            b = getattr(self, bound)
+            if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b)):
+                # maximum="30" raised a bare TypeError at the first check of a value, naming no plugin.
+                raise ValueError(f"{bound} must be a finite number, not {b!r:.40}")
+            if b is not None and kind not in ("number", "integer"):
+                raise ValueError(f"{bound} is for number and integer options, not {kind}")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum!r} is above maximum {self.maximum!r}")
         if kind in ("number", "integer") and self.minimum is None:
             object.__setattr__(self, "minimum", 0)
 

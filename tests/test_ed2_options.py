@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -817,3 +818,20 @@ def test_choices_given_as_a_generator_are_read_once_and_a_long_list_is_shown_bri
     with pytest.raises(OptionError) as e:
         many.validate("x")
     assert len(str(e.value)) < 500 and "(200000 in all)" in str(e.value)
+
+
+@pytest.mark.parametrize("kw, said", [
+    ({"maximum": "30"}, "maximum must be a finite number, not '30'"),
+    ({"minimum": float("nan")}, "minimum must be a finite number, not nan"),
+    ({"maximum": True}, "maximum must be a finite number, not True"),
+    ({"minimum": 20, "maximum": 10}, "minimum 20 is above maximum 10"),
+])
+def test_an_option_bound_that_is_no_number_is_refused_where_it_is_declared(kw, said):
+    # maximum="30" raised a bare TypeError at the first value checked, naming no plugin.
+    with pytest.raises(ValueError, match=re.escape(said)):
+        Option(15, "a threshold", **kw)
+
+
+def test_a_bound_on_an_option_that_is_no_number_is_refused():
+    with pytest.raises(ValueError, match="maximum is for number and integer options, not string"):
+        Option("x", "a name", maximum=3)
