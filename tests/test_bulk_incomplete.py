@@ -515,3 +515,37 @@ def test_a_manifest_that_is_a_named_pipe_is_said_not_waited_on(tmp_path, linter)
     os.mkfifo(folder / "manifest.json")
     assert [m[:80] for _s, m in errors(list(iter_bulk(str(folder), linter=linter)))] == [
         "the export's manifest.json cannot be read as a Bulk Data export manifest (it is not a regular file)"[:80]]
+
+
+# --- outputs saved under one name ------------------------------------------------------------------
+
+@pytest.mark.parametrize("counts", [False, True])
+def test_two_outputs_saved_under_one_file_name_are_ol001(tmp_path, linter, counts):
+    # part-1/ and part-2/MedicationRequest.ndjson: the folder holds one; the other's orders (a
+    # cyclophosphamide without prophylaxis) were left out, and each patient said no-orders (info).
+    folder = export(tmp_path)
+    n = len(lines("MedicationRequest.ndjson"))
+    outputs = [{"type": t.split(".")[0], "url": BASE + t, **({"count": len(lines(t))} if counts else {})}
+               for t in ("Patient.ndjson", "Condition.ndjson", "Observation.ndjson")]
+    outputs += [{"type": "MedicationRequest", "url": f"{BASE}part-{i}/MedicationRequest.ndjson", **({"count": n} if counts else {})}
+                for i in (1, 2)]
+    manifest(folder, outputs)
+    said = errors(list(iter_bulk(str(folder), linter=linter)))
+    assert [m for _s, m in said] == [
+        f"the export manifest lists {BASE}part-1/MedicationRequest.ndjson and {BASE}part-2/MedicationRequest.ndjson, which "
+        "are saved under one file name MedicationRequest.ndjson: the folder can hold only one of them, so the export is "
+        "incomplete"]
+    assert run_cli(folder).returncode == 1
+
+
+def test_one_output_listed_twice_is_no_clash(tmp_path, linter):
+    folder = export(tmp_path)
+    manifest(folder)
+    before = [(r.patient, r.status, sorted(f.code for f in r.findings)) for r in iter_bulk(str(folder), linter=linter)]
+    data = json.loads((folder / "manifest.json").read_text())
+    data["output"].append(dict(data["output"][0]))  # the same url twice: one file, listed twice
+    (folder / "manifest.json").write_text(json.dumps(data))
+    after = list(iter_bulk(str(folder), linter=linter))
+    assert not [m for _s, m in errors(after) if "one file name" in m]
+    assert [(r.patient, r.status, sorted(f.code for f in r.findings)) for r in after if r.patient] == \
+        [b for b in before if b[0]]

@@ -345,8 +345,17 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
     unmatched: dict[str, list[tuple[str, Optional[int], Optional[bool]]]] = {}
     counts: list[tuple[list[str], int]] = []
     entries = [(t, url, n, None) for t, url, n in m.outputs] + [("OperationOutcome", url, None, err) for url, err in m.outcomes]
+    named_by: dict[str, str] = {}  # file name -> the first url that names it
+    clashes: list[str] = []
     for rtype, url, count, needed in entries:
         name = _url_name(url)
+        if name in named_by and named_by[name] != url:
+            # Two outputs saved under one name (part-1/ and part-2/MedicationRequest.ndjson): the folder
+            # holds one of them; read as present, the other's orders were left out without a word.
+            clashes.append(f"the export manifest lists {named_by[name]} and {url}, which are saved under one file name "
+                           f"{name}: the folder can hold only one of them, so the export is incomplete")
+            continue
+        named_by.setdefault(name, url)
         listed.add(name)
         path = os.path.join(folder, name)
         if name not in have:
@@ -358,7 +367,7 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
                 continue
         if count is not None:
             counts.append(([path], count))
-    missing = unread + list(m.problems)
+    missing = unread + list(m.problems) + clashes
     for rtype, items in unmatched.items():
         spares = [p for t, p in files if t == rtype and os.path.basename(p) not in listed]
         if spares and len(spares) == len(items) and all(n is not None for _u, n, _e in items):
