@@ -95,6 +95,9 @@ _FORM_WORDS = frozenset(
     "wafer strip strips sachet packet packets implant insert ring bag premix premixed pill pills "
     # SNOMED CT product names ('Oral form oxycodone (product)'): 'form' names no ingredient.
     "form "
+    # A pack's length ('ZCORT 7-Day', 'TaperDex 12-Day', 'Dexabliss 11-Day Dose Pack'): the number
+    # goes as a number, 'day' names no ingredient. ('taper' is no form: 'prednisone taper' is OL002.)
+    "day days "
     # Directions typed into the drug field ('sildenafil 20 mg TID'): never part of a name.
     "qd bid tid qid qod qhs qam qpm prn daily nightly weekly q4h q6h q8h q12h q24h bd tds qds mane nocte".split()
 )

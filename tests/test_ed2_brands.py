@@ -73,7 +73,7 @@ CATALOG_BRANDS: dict[str, list[tuple[str, str]]] = {
     "dexamethasone": [("Decadron", CF), ("Hemady", OB), ("Dexamethasone Intensol", OB), ("TaperDex", OB),
         ("Ozurdex", OB), ("Maxidex", OB), ("Dextenza", OB), ("DexPak", DEXPAK), ("DexPak TaperPak", DEXPAK)],
     "hydrocortisone": [("Cortef", OB), ("Solu-Cortef", OB), ("A-Hydrocort", OB), ("Alkindi Sprinkle", OB),
-        ("Cortifoam", OB)],
+        ("Cortifoam", OB), ("Khindivi", "DailyMed (setid 1ef80500-8386-40ee-b608-516cd687b376)")],
     "betamethasone": [("Celestone Soluspan", OB), ("Diprolene", OB)],
     "triamcinolone": [("Kenalog-10", OB), ("Kenalog-40", OB), ("Kenalog-80", OB), ("Zilretta", OB),
         ("Triesence", OB), ("Nasacort", OB), ("Aristospan", ARISTOSPAN)],
@@ -317,3 +317,17 @@ def test_names_are_two_characters_or_more_and_mean_one_ingredient(data):
             key = name_key(n)
             assert len(key.replace(" ", "")) >= 2, (ing, n)
             assert owner.setdefault(key, ing) == ing, f"{n!r} means {owner[key]} and {ing}"
+
+
+@pytest.mark.parametrize("written, ingredient", [
+    ("TaperDex 12-Day", "dexamethasone"), ("TaperDex 6 Day", "dexamethasone"), ("DexPak 10 Day TaperPak", "dexamethasone"),
+    ("Dexamethasone 6-Day", "dexamethasone"), ("Medrol 7 days", "methylprednisolone"),
+])
+def test_a_packs_length_in_a_name_names_no_other_drug(vocab, written, ingredient):
+    # 'TaperDex 12-Day' was an unknown drug, a warning: a glucocorticoid pack at any dose passed --fail-on error.
+    drug = vocab.drug(written)
+    assert drug is not None and drug.name == ingredient
+
+
+def test_a_qualifier_that_is_no_pack_length_still_names_no_drug(vocab):
+    assert vocab.drug("prednisone taper") is None and vocab.drug("HiDex 6-Day Taper Pack") is None
