@@ -236,3 +236,47 @@ def test_output_file_gets_the_report_and_stdout_stays_empty(tmp_path, in_root):
     assert res.stdout == ""
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["version"] == "2.1.0" and doc["runs"][0]["results"]
+
+
+def _fingerprinted(tmp_path, name: str, orders: list) -> list[tuple[str, str]]:
+    doc = {"id": "fp", "kind": "patient", "as_of": "2026-03-02", "indication": {"condition": "ssc-ild", "phase": "progression"},
+           "patient": {"sex": "female", "age_years": 65, "weight_kg": 60, "reproductive_potential": False},
+           "history": [{"drug": "mycophenolate mofetil", "start": "2024-01-01", "outcome": "progression"}],
+           "tests": [{"test": t, "date": "2026-02-20", "status": "resulted", "result": "normal"} for t in ("lft", "cbc")],
+           "orders": orders}
+    (tmp_path / "doc.json").write_text(json.dumps(doc), encoding="utf-8")
+    results = sarif(str(tmp_path / "doc.json"), "--select", "ILD501")["runs"][0]["results"]
+    return [(r["message"]["text"], r["partialFingerprints"]["orderlint/v1"]) for r in results]
+
+
+def _nintedanib(dose: float, frequency: str, **more) -> dict:
+    return {"drug": "nintedanib", "dose": dose, "unit": "mg", "route": "oral", "frequency": frequency, "status": "active", **more}
+
+
+def test_a_fingerprint_is_never_handed_to_another_finding_of_the_rule_at_that_place(tmp_path, monkeypatch):
+    # The dose and the daily amount of one order are two ILD501 findings at one place: when the first
+    # went away, the second took its fingerprint, and a dismissed alert hid the new overdose.
+    monkeypatch.chdir(tmp_path)
+    before = _fingerprinted(tmp_path, "n1", [_nintedanib(200, "bid", id="nin")])
+    assert len(before) == 2 and len({fp for _t, fp in before}) == 2
+    (per_dose,) = [fp for text, fp in before if "per administration" in text]
+    after = _fingerprinted(tmp_path, "n2", [_nintedanib(140, "tid", id="nin")])
+    assert len(after) == 1 and per_dose not in [fp for _t, fp in after]
+
+
+def test_a_fingerprint_stays_when_only_the_numbers_change(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    a = _fingerprinted(tmp_path, "a", [_nintedanib(200, "bid", id="nin")])
+    b = _fingerprinted(tmp_path, "b", [_nintedanib(160, "bid", id="nin")])
+    assert len(a) == 2 and sorted(fp for _t, fp in a) == sorted(fp for _t, fp in b)
+
+
+def test_an_order_without_id_is_fingerprinted_apart_from_an_order_whose_id_is_its_index(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    both = _fingerprinted(tmp_path, "both", [_nintedanib(200, "bid"), _nintedanib(200, "bid", id="0")])
+    assert len(both) >= 4 and len({fp for _t, fp in both}) == len(both)
+    # Fixing one order's overdose never hands its fingerprints to the other's.
+    alone = _fingerprinted(tmp_path, "alone", [_nintedanib(120, "bid"), _nintedanib(200, "bid", id="0")])
+    first = _fingerprinted(tmp_path, "first", [_nintedanib(200, "bid"), _nintedanib(120, "bid", id="0")])
+    own = [[fp for t, fp in found if "together" not in t] for found in (alone, first)]  # (the two orders' sum aside)
+    assert len(own[0]) == len(own[1]) == 2 and not set(own[0]) & set(own[1])

@@ -7,8 +7,9 @@ streams (use ``--format jsonl`` there).
 
 Locations are repo-relative URIs (relative to the working directory, forward slashes,
 percent-encoded), with a 1-based region. ``partialFingerprints`` are keyed by file, document id,
-rule and order id (or JSON Pointer), never by line number, so moving unrelated lines or inserting
-an unrelated order does not make code scanning see a "new" alert.
+rule, order id (or JSON Pointer) and the message with its numbers as `#`, never by line number, so
+moving unrelated lines or inserting an unrelated order does not make code scanning see a "new"
+alert, and two findings of one rule at one place never take each other's fingerprint.
 
 The helpers :func:`orderlint.reader.split_source` and :func:`display_path` are shared with the JUnit and GitHub
 formatters so that all three name files the same way.
@@ -45,6 +46,7 @@ _MAX_DESCRIPTION = 1024
 _MAX_TAGS = 20
 
 _ORDER_POINTER = re.compile(r"^/orders/[0-9]+(?=/|$)")
+_ORDER_INDEX = re.compile(r"^/orders/([0-9]+)(?=/|$)")
 
 
 @lru_cache(maxsize=8)
@@ -157,10 +159,20 @@ def rule_descriptor(rule: Any, linter: "Linter") -> dict:
 
 
 def _locator(f: Any) -> str:
-    """What identifies a finding inside its document, independent of lines and order positions."""
+    """What identifies a finding inside its document, independent of lines and order positions: its
+    order (an order without id, named by its index, keyed apart from an order whose id is that
+    number) or pointer, and its message with numbers as `#` (as a baseline keys it). Without the
+    message, two findings of one rule at one place (ILD501's dose and daily amount) took each other's
+    fingerprint when one went away, and a dismissed alert hid the other."""
+    from orderlint.baseline import shape_of
+
     if f.order is not None:
-        return "order:" + _ORDER_POINTER.sub(lambda m: f"/orders/[{f.order}]", f.pointer, count=1)
-    return "pointer:" + f.pointer
+        m = _ORDER_INDEX.match(f.pointer)
+        kind = "order-index:" if m is not None and m.group(1) == f.order else "order:"
+        where = kind + _ORDER_POINTER.sub(lambda m: f"/orders/[{f.order}]", f.pointer, count=1)
+    else:
+        where = "pointer:" + f.pointer
+    return where + "\x1f" + shape_of(f)
 
 
 class SarifFormatter(Formatter):
