@@ -152,6 +152,22 @@ class Baseline:
         self.path = path
         self.folder = _folder_of(path)
         self.matched = 0
+        self.files: set[str] = set()  # the files this run read, as entries name them (before `#`)
+
+    def stale(self) -> int:
+        """Entries of the files this run read that matched no finding (fixed, or changed, or of a
+        document no longer there): kept, they would hide a finding like theirs that comes back.
+        Entries of files the run did not read (a pre-commit run on the files changed) are not counted."""
+        return sum(len(v) for k, v in self.remaining.items() if v and self._read(k[0]))
+
+    def _read(self, source: str) -> bool:
+        """Whether an entry's `file#document id` names a file this run read (either part may hold a `#`)."""
+        at = source.find("#")
+        while at >= 0:
+            if source[:at] in self.files:
+                return True
+            at = source.find("#", at + 1)
+        return False
 
     @classmethod
     def load(cls, path: str) -> Baseline:
@@ -184,12 +200,11 @@ class Baseline:
         return cls(entries, path)
 
     def apply(self, result: Result) -> None:
-        source = None
+        source = _source_key(result, self.folder)
+        self.files.add(source[: len(source) - len(f"#{result.id}")])
         for f in result.findings:
             if f.suppressed is not None or _unchecked(f):
                 continue
-            if source is None:
-                source = _source_key(result, self.folder)
             recorded = self.remaining.get(_key(source, f))
             if not recorded:
                 continue

@@ -726,8 +726,13 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
         progress.clear()
     formatter.finish(summary)
     out.flush()
-    if base is not None and fmt == "text" and base.matched:
+    if base is not None and base.matched:  # on standard error, whatever the format
         click.echo(f"orderlint: {base.matched:,} finding(s) already in the baseline were not counted", err=True)
+    stale = base.stale() if base is not None else 0
+    if stale:
+        click.echo(f"orderlint: {stale:,} baseline entr{'y' if stale == 1 else 'ies'} of the documents checked matched no "
+                   f"finding (fixed, or changed): write the baseline again to prune {'it' if stale == 1 else 'them'}, "
+                   "or a finding like it that comes back stays hidden", err=True)
     return settings, summary, tool_error, recorder, formatter, selection
 
 

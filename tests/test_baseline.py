@@ -51,6 +51,29 @@ def test_rewriting_the_baseline_prunes_fixed_findings(tmp_path):
     assert json.loads(base.read_text())["entries"] == []
 
 
+def test_a_baseline_entry_that_matched_nothing_is_said(tmp_path):
+    # Fixed, then broken again: the entry that no finding used stayed, and hid the finding when it came
+    # back; nothing said the entry was stale.
+    repo = tmp_path / "p"
+    repo.mkdir()
+    shutil.copy(EXAMPLES / "protocols" / "cyc-induction.yaml", repo / "a.yaml")
+    shutil.copy(EXAMPLES / "protocols" / "cyc-induction-clean.yaml", repo / "b.yaml")
+    base = tmp_path / "b.json"
+    run_cli("check", str(repo), "--write-baseline", str(base))
+    shutil.copy(EXAMPLES / "protocols" / "cyc-induction-clean.yaml", repo / "a.yaml")
+    for fmt in ("text", "json"):
+        r = run_cli("check", str(repo), "--baseline", str(base), "--format", fmt)
+        assert r.exit_code == 0
+        assert "1 baseline entry of the documents checked matched no finding" in r.stderr
+    # A run that does not read that document (a pre-commit run on another file) does not say it.
+    r = run_cli("check", str(repo / "b.yaml"), "--baseline", str(base))
+    assert r.exit_code == 0 and "matched no finding" not in r.stderr
+    # While the entry is used, it is not stale; its use is said whatever the format.
+    shutil.copy(EXAMPLES / "protocols" / "cyc-induction.yaml", repo / "a.yaml")
+    r = run_cli("check", str(repo), "--baseline", str(base), "--format", "sarif")
+    assert "matched no finding" not in r.stderr and "1 finding(s) already in the baseline were not counted" in r.stderr
+
+
 def test_malformed_baseline_is_a_usage_error(tmp_path):
     bad = tmp_path / "b.json"
     bad.write_text("[]")

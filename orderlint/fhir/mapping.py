@@ -288,11 +288,11 @@ class _Mapper:
             res = list(self._bundle(data, "", False))
             fallback = data.get("id") if isinstance(data.get("id"), str) else None
         else:
-            said = _outcome_error(data) if rt == "OperationOutcome" else None
-            if said is not None:
+            failed = _outcome_error(data) if rt == "OperationOutcome" else None
+            if failed is not None:
                 # What a server or an export says went wrong, given in place of the data: read as a
                 # resource of no patient, it was OL008 no-orders (info) and the run passed.
-                return [_error(f"the input is an OperationOutcome reporting an error{said}: the patient's data is missing, "
+                return [_error(f"the input is an OperationOutcome reporting an error{failed}: the patient's data is missing, "
                                "so no orders were checked", "")]
             res = [_Res(data, "", False, None)]
             fallback = data.get("id") if isinstance(data.get("id"), str) else None
