@@ -1090,6 +1090,19 @@ def config_cmd(config: Optional[str]) -> None:
     for key in ("include", "exclude", "extend-exclude"):
         lines.append(f"{key} = {', '.join(getattr(settings, key.replace('-', '_'))) or '(none)'}    # {settings.origin(key)}")
     lines.append(f"force-exclude = {'true' if settings.force_exclude else 'false'}    # {settings.origin('force-exclude')}")
+    # Every setting that changes what is checked or how results read is shown: a site's vocabulary
+    # names (one mapped to a co-medication no rule checks), plugins allowed to change drug facts.
+    lines.append(f"check-timeout = {settings.check_timeout:g}    # {settings.origin('check-timeout')}")
+    lines.append(f"allow-vocabulary-override = {', '.join(settings.allow_vocabulary_override) or '(none)'}    "
+                 f"# {settings.origin('allow-vocabulary-override')}")
+    lines.append(f"allow-as-of = {'true' if settings.allow_as_of else 'false'}    # {settings.origin('allow-as-of')}")
+    lines.append(f"fhir-namespace = {settings.fhir_namespace or '(default)'}    # {settings.origin('fhir-namespace')}")
+    lines.append(f"docs-url = {settings.docs_url or '(default)'}    # {settings.origin('docs-url')}")
+    if settings.vocabulary:
+        lines.append(f"[vocabulary]    # {settings.origin('vocabulary')}")
+        lines.extend(f"  {name!r} = {target!r}" for name, target in settings.vocabulary.items())
+    else:
+        lines.append(f"vocabulary = (none)    # {settings.origin('vocabulary')}")
     for pack, values in settings.packs.items():
         for k, v in values.items():
             lines.append(f"packs.{pack}.{k} = {v!r}    # {settings.pack_origin(pack, k)}")

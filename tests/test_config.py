@@ -174,3 +174,24 @@ def test_settings_built_in_code_refuse_two_windows_for_one_test_as_a_file_does()
     # The default table itself, or one alias alone, sets nothing twice.
     assert [f.code for f in orderlint.lint(fires, config=Settings()).findings] == ["ILD404"]
     assert [f.code for f in orderlint.lint(fires, config=Settings(lookback_days={"hcg": 14})).findings] == ["ILD404"]
+
+
+def test_config_command_shows_every_setting_that_changes_what_is_checked(tmp_path):
+    # A site's vocabulary names, the plugins allowed to change drug facts and the time limit were
+    # in effect but not shown.
+    from conftest import run_cli
+
+    (tmp_path / "site.toml").write_text(
+        'check-timeout = 2\nallow-vocabulary-override = ["site-pack"]\ndocs-url = "https://example.org/docs"\n'
+        'fhir-namespace = "https://example.org/fhir"\n[vocabulary]\n"MMF-site" = "mycophenolate mofetil"\n')
+    r = run_cli("config", "--config", str(tmp_path / "site.toml"))
+    assert r.exit_code == 0, r.output
+    origin = str(tmp_path / "site.toml")
+    for line in ("check-timeout = 2", "allow-vocabulary-override = site-pack", "allow-as-of = false    # default",
+                 "fhir-namespace = https://example.org/fhir", "docs-url = https://example.org/docs",
+                 "[vocabulary]"):
+        assert line in r.stdout, line
+    assert f"check-timeout = 2    # {origin}" in r.stdout
+    assert "  'MMF-site' = 'mycophenolate mofetil'" in r.stdout
+    r = run_cli("config", env={"ORDERLINT_NO_CONFIG": "1"})
+    assert "vocabulary = (none)    # default" in r.stdout and "allow-vocabulary-override = (none)    # default" in r.stdout
