@@ -200,11 +200,22 @@ def test_order_select_shows_a_selected_order_whose_drug_is_not_known(client):
     req = request([cyc], hook="order-select")
     assert req["context"]["selections"] == ["MedicationRequest/cyc"]
     assert all_codes(sign(client, req, SELECT)) == {"OL002"}
-    # Another, unselected order whose drug is not known is for order-sign.
-    req = request([dict(cyc, id="zz"), med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)], hook="order-select")
+    # Another, unselected order whose drug is not known, no checked drug's likely misspelling (OL002's
+    # warning tier), is for order-sign.
+    other = med("zz", "zzqvine elixir", 5, "mg")
+    req = request([other, med("mmf", "mycophenolate mofetil", 1000, "mg", freq=2)], hook="order-select")
     assert req["context"]["selections"] == ["MedicationRequest/mmf"]
     assert "OL002" not in all_codes(sign(client, req, SELECT))
     assert "OL002" in all_codes(sign(client, dict(req, hook="order-sign")))
+
+
+def test_order_select_shows_a_likely_misspelt_checked_drug_among_the_other_orders(client):
+    # 'mycophenolate mofetill' beside a selected azathioprine: no combination rule (ILD104) could read
+    # it, and order-select answered {"cards": []}, where the name spelt right gives the ILD104 card.
+    for name, codes in (("mycophenolate mofetil", {"ILD104"}), ("mycophenolate mofetill", {"OL002"})):
+        req = request([med("mmf", name, 1000, "mg", freq=2), med("aza", "azathioprine", 100, "mg")], hook="order-select")
+        req["context"]["selections"] = ["MedicationRequest/aza"]
+        assert codes <= all_codes(sign(client, req, SELECT)), name
 
 
 def test_not_applicable_patient_has_no_cards(client):

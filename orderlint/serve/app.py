@@ -382,7 +382,8 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     def select_findings(data: dict[str, Any], findings: list[Finding]) -> list[Finding]:
         """Drug-choice and combination findings about the selected orders, or combinations they complete
         (a finding on another order counts when it goes away without the selections), and the
-        selected orders whose drug is not known (OL002), which no drug-choice rule could read."""
+        selected orders whose drug is not known (OL002), which no drug-choice rule could read, and any
+        likely misspelt checked drug (OL002's error tier), which no combination rule could read."""
         sel = selected_ids(data)
         keep: list[Finding] = []
         others: list[Finding] = []
@@ -391,8 +392,11 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                 keep.append(f)
             elif f.code == "OL002":
                 # The selected order's drug is not known: no drug-choice rule could read it, and
-                # without this card a misspelt cyclophosphamide was selected with {"cards": []}.
-                if str(f.order).split("#", 1)[0] in sel:
+                # without this card a misspelt cyclophosphamide was selected with {"cards": []}. A
+                # likely misspelt checked drug among the patient's other orders (the error tier) is
+                # kept too: no combination rule could read it ('mycophenolate mofetill' beside a
+                # selected azathioprine was {"cards": []}).
+                if str(f.order).split("#", 1)[0] in sel or f.severity == "error":
                     keep.append(f)
             elif f.code in SELECT_RULES:
                 (keep if str(f.order).split("#", 1)[0] in sel else others).append(f)
