@@ -351,7 +351,14 @@ class Order:
         if self.unit_text is not None:
             parts.append(self.unit_text)
         if self.frequency_text is not None:
-            parts.append(self.frequency_text.strip("'") if self.frequency_text != "(structured)" else "(structured frequency)")
+            if self.frequency_text != "(structured)":
+                parts.append(self.frequency_text.strip("'"))
+            elif self.per_day is not None:
+                # As a rate, one number that grows when it is given more often (a baseline entry of an
+                # order every 2 weeks covered the same order 4 times a day: the message was the same).
+                parts.append(f"(structured frequency, {self.per_day:.3g} a day)")
+            else:
+                parts.append("(structured frequency)")
         return " ".join(parts)
 
     @property

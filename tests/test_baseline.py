@@ -482,3 +482,26 @@ def test_an_entry_names_the_file_read_not_the_path_written(tmp_path, monkeypatch
     assert run_cli("check", "repo/a.json", "--baseline", str(base)).exit_code == 0
     r = run_cli("check", "repo/link/../a.json", "--baseline", str(base))
     assert r.exit_code == 1 and "ILD301" in r.stdout, r.stdout + r.stderr
+
+
+def _rituximab_doc(frequency):
+    doc = json.loads((EXAMPLES / "regimens" / "ILD501-fires.json").read_text())
+    doc["orders"][0].update(drug="rituximab", dose=1500, unit="mg", route="iv", frequency=frequency, doses=2)
+    return doc
+
+
+@pytest.mark.parametrize("more_often", [
+    {"frequency": 4, "period": 1, "period_unit": "d"},
+    {"frequency": 1, "period": 1, "period_unit": "wk"},
+])
+def test_baseline_of_a_structured_frequency_does_not_cover_a_more_frequent_one(tmp_path, more_often):
+    # The message said '(structured frequency)' whatever it was: an entry of rituximab 1500 mg every
+    # 2 weeks covered the same order 4 times a day (6 g a day).
+    every_2_weeks = {"frequency": 1, "period": 2, "period_unit": "wk"}
+    base = _record(tmp_path, _rituximab_doc(every_2_weeks))
+    r, found = _check(tmp_path, _rituximab_doc(every_2_weeks), base)
+    assert r.exit_code == 0 and _state(found, "ILD501") == "suppressed"
+    r, found = _check(tmp_path, _rituximab_doc(more_often), base)
+    assert r.exit_code == 1 and _state(found, "ILD501") == "active"
+    r, found = _check(tmp_path, _rituximab_doc({"frequency": 1, "period": 4, "period_unit": "wk"}), base)
+    assert _state(found, "ILD501") == "suppressed"  # less often: covered
