@@ -157,7 +157,7 @@ class Option:
             object.__setattr__(self, "names", names)
         for bound in ("minimum", "maximum"):
             b = getattr(self, bound)
-            if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or not math.isfinite(b)):
+            if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or not _finite(b)):
                 # maximum="30" raised a bare TypeError at the first check of a value, naming no plugin.
                 raise ValueError(f"{bound} must be a finite number, not {b!r:.40}")
             if b is not None and kind not in ("number", "integer"):
@@ -165,6 +165,9 @@ class Option:
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError(f"minimum {self.minimum!r} is above maximum {self.maximum!r}")
         if kind in ("number", "integer") and self.minimum is None:
+            if self.maximum is not None and self.maximum < 0:
+                raise ValueError(f"maximum {self.maximum!r} is below 0, the least value an option takes unless it "
+                                 "gives a minimum")
             object.__setattr__(self, "minimum", 0)
 
     def range_text(self) -> str:
@@ -712,6 +715,13 @@ class Rule:
 
     def full_description(self) -> str:
         return f"{self.summary} {self.rationale}"
+
+
+def _finite(b: Union[int, float]) -> bool:
+    try:
+        return math.isfinite(b)
+    except OverflowError:  # an int beyond a double (10**400)
+        return False
 
 
 def _strings(value: Any) -> list[str]:

@@ -549,3 +549,13 @@ def test_one_output_listed_twice_is_no_clash(tmp_path, linter):
     assert not [m for _s, m in errors(after) if "one file name" in m]
     assert [(r.patient, r.status, sorted(f.code for f in r.findings)) for r in after if r.patient] == \
         [b for b in before if b[0]]
+
+
+def test_outputs_of_one_url_name_the_folder_does_not_hold_are_matched_by_type(tmp_path, linter):
+    # `download?file=0` to `file=3`: one url name, none of them in the folder, which holds the files by
+    # type name. Read as clashing, a complete export was OL001 three times.
+    folder = export(tmp_path)
+    outputs = [{"type": n.split(".")[0], "url": f"https://ehr.example.org/download?file={i}", "count": len(lines(n))}
+               for i, n in enumerate(sorted(os.listdir(BULK)))]
+    manifest(folder, outputs)
+    assert not errors(list(iter_bulk(str(folder), linter=linter)))

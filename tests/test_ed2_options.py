@@ -835,3 +835,11 @@ def test_an_option_bound_that_is_no_number_is_refused_where_it_is_declared(kw, s
 def test_a_bound_on_an_option_that_is_no_number_is_refused():
     with pytest.raises(ValueError, match="maximum is for number and integer options, not string"):
         Option("x", "a name", maximum=3)
+
+
+def test_an_option_bound_beyond_a_double_or_below_the_implied_minimum_is_refused():
+    with pytest.raises(ValueError, match="maximum must be a finite number"):
+        Option(15, "a threshold", maximum=10**400)
+    with pytest.raises(ValueError, match="below 0, the least value an option takes unless it gives a minimum"):
+        Option(-5, "a shift", maximum=-1)
+    assert Option(-5, "a shift", minimum=-10, maximum=-1).validate(-5) == -5

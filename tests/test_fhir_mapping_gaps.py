@@ -228,3 +228,33 @@ def test_a_bare_operation_outcome_of_information_only_is_no_orders(linter):
     oo = {"resourceType": "OperationOutcome", "issue": [{"severity": "information", "code": "informational"}]}
     (r,) = lint_fhir(json.dumps(oo), linter=linter, source="oo.json")
     assert r.status == "not-applicable" and [f.message.split(":")[0] for f in r.findings] == ["no-orders"]
+
+
+# ------------------------------------------------------------------ shapes the fixes above must survive
+
+@pytest.mark.parametrize("coding", [[{"system": GTS, "code": ["AM"]}], [{"system": GTS, "code": {"c": "AM"}}], 5, "AM"])
+def test_a_timing_code_of_no_readable_shape_is_no_crash(linter, coding):
+    a, b = dose(10, "AM"), dose(10, "PM")
+    a["timing"]["code"]["coding"] = coding
+    found = findings(prednisone(a, b), linter)
+    assert "OL000" not in [f.code for f in found]
+
+
+@pytest.mark.parametrize("issue, status", [
+    ({"severity": ["error"], "code": "exception"}, "invalid"),
+    ({"severity": "information", "code": {"c": "x"}}, "not-applicable"),
+])
+def test_an_operation_outcome_of_odd_shapes_is_no_crash(linter, issue, status):
+    (r,) = lint_fhir(json.dumps({"resourceType": "OperationOutcome", "issue": [issue]}), linter=linter, source="oo.json")
+    assert r.status == status and "OL000" not in [f.code for f in r.findings]
+
+
+@pytest.mark.parametrize("subject", [{"display": "Jane Doe"}, {"reference": "#p1"}])
+def test_a_bare_order_whose_subject_names_no_patient_reference_is_still_checked(linter, subject):
+    # With no patient named anywhere, there is no other patient it could be about: read as before.
+    b = example("ILD301-fires.bundle.json")
+    cyc = copy.deepcopy(entry(b, "cyc"))
+    cyc["subject"] = subject
+    cyc["reasonCode"] = [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M34.81"}]}]
+    (r,) = lint_fhir(json.dumps(cyc), linter=linter, source="cyc.json")
+    assert r.status == "checked" and "ILD301" in [f.code for f in r.findings]

@@ -349,9 +349,10 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
     clashes: list[str] = []
     for rtype, url, count, needed in entries:
         name = _url_name(url)
-        if name in named_by and named_by[name] != url:
-            # Two outputs saved under one name (part-1/ and part-2/MedicationRequest.ndjson): the folder
-            # holds one of them; read as present, the other's orders were left out without a word.
+        if name in named_by and named_by[name] != url and name in have:
+            # Two outputs saved under one name the folder holds (part-1/ and part-2/MedicationRequest.ndjson):
+            # it is one of them; read as present, the other's orders were left out without a word. (Urls
+            # whose names the folder does not hold, `download?file=0`, are matched by type below.)
             clashes.append(f"the export manifest lists {named_by[name]} and {url}, which are saved under one file name "
                            f"{name}: the folder can hold only one of them, so the export is incomplete")
             continue

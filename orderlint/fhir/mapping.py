@@ -796,7 +796,10 @@ class _Mapper:
                     notes.append(Note("other-patient", f"{x.r.get('resourceType')} is about Patient/{other}: not used", x.ptr))
             order = [key]
         if misnamed:
-            if cds or len(order) <= 1:
+            # Beside one patient the input names, it is not that patient's (unplaced, OL001); when no
+            # resource names a patient (a bare order whose subject is a display), there is no other
+            # patient it could be about, and it is read as such; among several, as naming none.
+            if cds or len(order) == 1:
                 unplaced.extend((why, x.ptr) for x, why in misnamed)
             else:
                 orphans.extend(x for x, _why in misnamed)
@@ -3420,8 +3423,10 @@ def _split_doses(made: list[tuple[int, dict, Any]], keys: list[tuple[int, Any]])
         times = {k: rep[k] for k in ("timeOfDay", "when") if rep.get(k) not in (None, [], "")}
         # A timing code that names a time of day (AM, PM, BED) says it as `when` does: prednisone 10 mg
         # AM and 10 mg PM was two steps, never 20 mg a day.
-        said = sorted({c["code"] for c in _dig(di, "timing", "code", "coding") or ()
-                       if isinstance(c, dict) and c.get("system") == _GTS and c.get("code") in _TIME_OF_DAY_CODES})
+        codings = _dig(di, "timing", "code", "coding")
+        said = sorted({c["code"] for c in (codings if isinstance(codings, list) else ())
+                       if isinstance(c, dict) and c.get("system") == _GTS and isinstance(c.get("code"), str)
+                       and c["code"] in _TIME_OF_DAY_CODES})
         if said:
             times["code"] = said
         if times:

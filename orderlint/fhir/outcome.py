@@ -40,8 +40,9 @@ def error_issues(oo: dict) -> Optional[list]:
     issues = as_list(oo.get("issue"))
     if not issues:
         return []
-    bad = [i for i in issues if not isinstance(i, dict) or i.get("severity") not in NOT_ERRORS
-           or i.get("code") in INCOMPLETE_CODES]
+    # A severity or code that is no string (a list, an object) is read as an error: no text to look up.
+    bad = [i for i in issues if not isinstance(i, dict) or not isinstance(i.get("severity"), str)
+           or i["severity"] not in NOT_ERRORS or (isinstance(i.get("code"), str) and i["code"] in INCOMPLETE_CODES)]
     return bad or None
 
 
