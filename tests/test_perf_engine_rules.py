@@ -327,7 +327,7 @@ def _ref_exposure_end(reg, parts, minimum):
 
 def _ref_runs(reg, orders):
     """Orders given one after another: each extends the run (starts by the day after its end and
-    ends later); one that ends within the run extends nothing."""
+    ends later); one that ends within the run extends nothing and is in none."""
     runs = []
     for o in sorted(orders, key=lambda o: (reg.course_span(o)[0], o.index)):
         first, last = reg.course_span(o)
@@ -337,11 +337,16 @@ def _ref_runs(reg, orders):
                 runs[-1][1] = last
         else:
             runs.append([[o], last])
-    return [(members, reg.course_span(members[0])[0], end) for members, end in runs]
+    return [members for members, _end in runs]
+
+
+def _ref_days(reg, o):
+    first, last = reg.course_span(o)
+    return last - first
 
 
 def ref_ild302(reg, opts):
-    min_days = opts["min-course-days"]
+    min_days, min_pe = opts["min-course-days"], opts["min-daily-pe-mg"]
     parts, short = [], []
     for o in reg.active():
         if not o.systemic_glucocorticoid or premedication(o) or is_pulse(reg, o):
@@ -353,21 +358,31 @@ def ref_ild302(reg, opts):
             short.append((o, pe))  # (a course of unknown length is read as open-ended)
         else:
             parts.append((o, pe))
-    run_of = {}
     pe_of = dict((o.index, pe) for o, pe in parts + short)
-    if short:
-        for members, first, end in _ref_runs(reg, [o for o, _ in parts + short]):
-            if len(members) > 1 and end - first >= min_days and any(o.index in {q.index for q, _ in short} for o in members):
-                longs = [o for o in members if all(o is not q for q, _ in short)]
-                rep = max(members, key=lambda o: pe_of[o.index])
-                parts = [(o, pe) for o, pe in parts if o not in longs]
-                parts.append((rep, max(round(sum(pe_of[o.index] for o in longs), 2), pe_of[rep.index])))
-                run_of[rep.index] = (members, None if end == math.inf else end - first)
+    run_of = {}
+    if len(short) > 1:
+        for members in _ref_runs(reg, [o for o, _ in short]):
+            span = reg.course_span(members[-1])[1] - reg.course_span(members[0])[0]
+            if len(members) < 2 or span < min_days:
+                continue
+            level = None  # the largest PE whose courses at it or above last min_days together
+            for cand in sorted({pe_of[o.index] for o in members}, reverse=True):
+                if sum(_ref_days(reg, o) for o in members if pe_of[o.index] >= cand) >= min_days - 1e-9:
+                    level = cand
+                    break
+            if level is None:
+                continue
+            at = [o for o in members if pe_of[o.index] >= level]
+            last = max(at, key=lambda o: (reg.course_span(o)[1], -at.index(o)))
+            run_of[at[0].index] = (members, sum(_ref_days(reg, o) for o in at), last)
+            parts.append((at[0], level))
     total = round(sum(pe for _, pe in parts), 2)
-    if not parts or total < opts["min-daily-pe-mg"]:
+    if not parts or total < min_pe:
         return
-    until = _ref_exposure_end(reg, [(run_of[o.index][0][-1] if o.index in run_of else o, pe) for o, pe in parts],
-                              opts["min-daily-pe-mg"])
+    until = _ref_exposure_end(reg, [(run_of[o.index][2] if o.index in run_of else o, pe) for o, pe in parts], min_pe)
+    for members in _ref_runs(reg, [o for o, pe in parts + short if pe >= min_pe]):
+        if until in members:
+            until = max(members, key=lambda o: (reg.course_span(o)[1], -members.index(o)))
     if reg.protecting(PCP_AGENTS, recurring=True, until=until):
         return
     top = max(parts, key=lambda p: p[1])[0]
@@ -378,10 +393,9 @@ def ref_ild302(reg, opts):
     said = []
     for o, pe in parts:
         if o.index in run_of:
-            members, n = run_of[o.index]
-            length = "one open-ended course" if n is None else f"one course of {fmt(n)} days"
+            members, n, _last = run_of[o.index]
             said.append(f"{len(members)} orders given one after another ({', '.join(m.describe() for m in members)}), "
-                        f"{length} = {fmt(pe)} mg PE")
+                        f"{fmt(n)} days at {fmt(pe)} mg PE")
         else:
             said.append(f"{o.describe()} = {fmt(pe)} mg PE")
     arithmetic = " + ".join(said)
@@ -393,7 +407,7 @@ def ref_ild302(reg, opts):
             if m is not top and m.index not in also:
                 also.append(m.index)
     yield Hit(
-        f"{arithmetic} >= {fmt(opts['min-daily-pe-mg'])} mg/day for {course}, without Pneumocystis prophylaxis{_ref_not_counted(reg, until)}",
+        f"{arithmetic} >= {fmt(min_pe)} mg/day for {course}, without Pneumocystis prophylaxis{_ref_not_counted(reg, until)}",
         f"{top.pointer}/drug", top.index, None, tuple(also),
     )
 

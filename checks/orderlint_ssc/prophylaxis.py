@@ -91,8 +91,8 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None, until: Optional["O
     rationale=(
         "Prolonged moderate-to-high steroid doses are the main Pneumocystis risk factor in rheumatic disease; "
         "prophylaxis cut PCP incidence by over 90% in such patients. Only prolonged courses are summed: a short "
-        "burst on top of a low maintenance dose is not prolonged exposure; courses given one after another without a "
-        "day between are one course, as a taper's steps are. Pulses and premedication orders with a bounded course "
+        "burst on top of a low maintenance dose is not prolonged exposure; short courses given one after another "
+        "without a day between are one course, as a taper's steps are. Pulses and premedication orders with a bounded course "
         "are left out. A prophylaxis order counts as for ILD301 (one that can protect), from when the first summed "
         "glucocorticoid starts, and only when its course lasts while the summed courses still reach the threshold: "
         "prophylaxis is continued while above the steroid threshold."
@@ -101,9 +101,11 @@ def _not_counted(reg: "Regimen", by: Optional["date"] = None, until: Optional["O
         "A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended, as "
         "ILD203 reads it. Prophylaxis planned with a course that starts next month counts. Protection must last until "
         "the end of the shortest course whose dose, with the longer ones, still reaches the threshold; beside an "
-        "open-ended one, any bounded prophylaxis ends too soon. Courses given one after another (each starting by the "
-        "day after the last one ends, and ending later) are one course of their whole length, at the largest daily "
-        "dose among them (or the sum of the long courses among them, if larger)."
+        "open-ended one, any bounded prophylaxis ends too soon. Short courses given one after another (each starting "
+        "by the day after the last one ends, and ending later) are one course, counted at the largest daily dose "
+        "they keep for the course length together (a week of 40 mg then 5 mg a day: 5 mg), and protected until "
+        "the last of them at that dose ends; a course at the threshold that carries a long one on needs protection "
+        "until it ends too. A short course on top of a long one is a burst and is not summed."
     ),
     fix=PCP_FIX,
     options={
@@ -148,35 +150,36 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
             continue
         if pe is not None:
             parts.append((o, pe))
-    # Courses that follow one another without a day between (_successive) are one course, as the steps
-    # of one FHIR taper are (fhir.md 2.1: its largest step, over the whole course): prednisone 30 mg for
-    # 21 days, then 30 mg for 21 more, was 42 days of 30 mg that no order alone made prolonged, and 40 mg
-    # for 28 days then 30 mg for 21 was protected for the first 28 only. A run with a short course
-    # counts as one part: its largest daily PE, or its long courses' sum (as the rule sums them) if
-    # larger, needing protection over the whole run.
+    # Short courses that follow one another without a day between (_successive) are one course, as the
+    # steps of a taper are: prednisone 30 mg for 21 days, then 30 mg for 21 more, was 42 days of 30 mg
+    # that no order alone made prolonged. Such a run counts as one part, at the level it keeps for
+    # min-course-days (_sustained: a week of 40 mg before 5 mg a day is prolonged 5 mg, no prolonged
+    # 40 mg), protected until its last course at that level ends. A short course on top of a long one
+    # is a burst, as rules.md says, and is not summed.
     runs: dict[int, _Run] = {}  # the part standing for a run -> the run
-    if short and len(parts) + len(short) > 1:
-        pe_of = {o.index: pe for o, pe in (*parts, *short)}
-        shorts = {o.index for o, _ in short}
-        for chain in _successive(reg, [o for o, _ in (*parts, *short)]):
-            members = tuple(o for _, _, o in chain)
-            first, end = chain[0][0], chain[-1][1]
-            if len(members) < 2 or end - first < min_days or not any(o.index in shorts for o in members):
+    if len(short) > 1:
+        pe_of = {o.index: pe for o, pe in short}
+        for chain in _successive(reg, [o for o, _ in short]):
+            if len(chain) < 2 or chain[-1][1] - chain[0][0] < min_days:
                 continue
-            longs = [o for o in members if o.index not in shorts]
-            rep = max(members, key=lambda o: pe_of[o.index])
-            parts = [(o, pe) for o, pe in parts if o not in longs]
-            parts.append((rep, max(round(sum(pe_of[o.index] for o in longs), 2), pe_of[rep.index])))
-            runs[rep.index] = _Run(members, None if end == math.inf else end - first)
+            level = _sustained(chain, pe_of, min_days)
+            if level is None:
+                continue
+            members = tuple(o for _, _, o in chain)
+            at_level = [c for c in chain if pe_of[c[2].index] >= level]
+            rep = at_level[0][2]
+            runs[rep.index] = _Run(members, sum(last - first for first, last, _ in at_level), members[0],
+                                   max(at_level, key=lambda c: c[1])[2])
+            parts.append((rep, level))
     total = round(sum(pe for _, pe in parts), 2)
     if not parts or total < opts["min-daily-pe-mg"]:
         return
-    # A run's part stands for the run: protected from its first day to the end of its last course.
-    until = _exposure_end(reg, [(runs[o.index].members[-1] if o.index in runs else o, pe) for o, pe in parts],
+    until = _exposure_end(reg, [(runs[o.index].last if o.index in runs else o, pe) for o, pe in parts],
                           opts["min-daily-pe-mg"])
+    until = _given_on(reg, until, [o for o, pe in (*parts, *short) if pe >= opts["min-daily-pe-mg"]])
     # Protection is needed from when the glucocorticoids start: prophylaxis starting with a
     # prednisone course planned for next month protects it (it was not counted, starting after as_of).
-    by = min(reg.start_of(runs[o.index].members[0] if o.index in runs else o) for o, _ in parts)
+    by = min(reg.start_of(runs[o.index].first if o.index in runs else o) for o, _ in parts)
     if reg.active(PCP_AGENTS) and reg.protecting(PCP_AGENTS, True, by, until):
         return
     top = max(parts, key=lambda p: p[1])[0]
@@ -185,7 +188,7 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
     course = "an open-ended course" if len(known) < len(parts) else f"{fmt(min(known))} days"
     if any(not o.course_known for o, _ in parts):
         course = "a course of unknown length (read as open-ended)"
-    arithmetic = " + ".join(f"{_run_words(runs[o.index]) if o.index in runs else o.describe()} = {fmt(pe)} mg PE"
+    arithmetic = " + ".join(f"{_run_words(runs[o.index]) if o.index in runs else o.describe() + ' ='} {fmt(pe)} mg PE"
                             for o, pe in parts)
     if len(parts) > 1:
         arithmetic += f"; total {fmt(total)} mg PE"
@@ -197,16 +200,38 @@ def pcp_prophylaxis_glucocorticoid(reg: "Regimen", opts: Options) -> Iterator[Hi
 
 
 class _Run(NamedTuple):
-    """Glucocorticoid orders given one after another (_successive): one course of ``days`` (None:
-    open-ended)."""
+    """Short glucocorticoid courses given one after another (_successive), ``days`` of them at the
+    level the run counts at; ``first`` starts it and ``last`` is the last to end at that level."""
 
     members: "tuple[Order, ...]"
-    days: Optional[float]
+    days: float
+    first: "Order"
+    last: "Order"
 
 
 def _run_words(run: _Run) -> str:
-    course = "one open-ended course" if run.days is None else f"one course of {fmt(run.days)} days"
-    return f"{len(run.members)} orders given one after another ({', '.join(o.describe() for o in run.members)}), {course}"
+    return (f"{len(run.members)} orders given one after another ({', '.join(o.describe() for o in run.members)}), "
+            f"{fmt(run.days)} days at")
+
+
+def _sustained(chain: "list[tuple[float, float, Order]]", pe_of: dict[int, float], min_days: float) -> Optional[float]:
+    """The largest daily PE a run of courses keeps for ``min_days`` (its courses at that PE or more
+    last that long together), or None: the steps by PE, largest first, until their days reach it."""
+    days = 0.0
+    for first, last, o in sorted(chain, key=lambda c: -pe_of[c[2].index]):
+        days += last - first
+        if days >= min_days - 1e-9:
+            return pe_of[o.index]
+    return None
+
+
+def _given_on(reg: "Regimen", until: "Order", above: "list[Order]") -> "Order":
+    """``until``, or the order at the summed threshold that carries its course on without a day
+    between and ends last: 40 mg for 28 days then 30 mg for 21 needs protection for all 49."""
+    for chain in _successive(reg, above):
+        if any(o is until for _, _, o in chain):
+            return max(chain, key=lambda c: c[1])[2]
+    return until
 
 
 def _successive(reg: "Regimen", orders: "list[Order]") -> "list[list[tuple[float, float, Order]]]":
