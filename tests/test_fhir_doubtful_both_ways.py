@@ -7,28 +7,16 @@ or ended rituximab was an RP-ILD pulse's partner (ILD205)."""
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
-import warnings
-from pathlib import Path
 
 import pytest
 
-from orderlint.config import Settings
 from orderlint.engine import Linter
 from orderlint.fhir import lint_fhir
+import test_fhir_draft_orders as drafts
 
-FHIR = Path(__file__).resolve().parents[1] / "examples" / "fhir"
-AS_OF = dt.date(2026, 3, 2)
-
-
-@pytest.fixture(scope="module")
-def linter() -> Linter:
-    return Linter(Settings(as_of=AS_OF))
-
-
-def example(name: str) -> dict:
-    return json.loads((FHIR / name).read_text(encoding="utf-8"))
+# The service, the linter (as of 2026-03-02) and the examples, as the draft-order tests have them.
+AS_OF, client, linter, example = drafts.AS_OF, drafts.client, drafts.linter, drafts.example
 
 
 def resource(data: dict, rid: str) -> dict:
@@ -116,21 +104,6 @@ def test_one_finding_where_both_readings_have_it(linter):
     assert codes(data, linter).count("ILD104") == 1
     data = changed("ILD104-fires.bundle.json", "mmf", status="unknown")
     assert codes(data, linter).count("ILD104") == 1
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    pytest.importorskip("starlette")
-    pytest.importorskip("httpx")
-    from orderlint.serve import create_app
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-    db = str(tmp_path_factory.mktemp("serve") / "feedback.sqlite3")
-    app = create_app({"feedback-db": db, "allow-as-of": True, "required-prefetch": []})
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
 
 
 @pytest.mark.parametrize("name, rid, fields, label", [
