@@ -13,7 +13,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional, Sequence, TypeGuard
 
-from orderlint.fhir.r4 import OTHER_VERSION_TYPES, R4_TYPES
+from orderlint.fhir.r4 import ORDER_CARRIERS, OTHER_VERSION_TYPES, R4_TYPES
 from orderlint.fhir.valuesets import Entry, canonical_system
 from orderlint.fhir.valuesets import load as _valuesets
 from orderlint.reader import escape_token
@@ -390,7 +390,7 @@ class _Mapper:
                                 "orders cannot be read", "/context"))
         ctx: dict = data["context"] if isinstance(data.get("context"), dict) else {}
         res: list[_Res] = []
-        keys = [k for k in ("draftOrders", "medications", "orders", "order") if ctx.get(k) is not None]
+        keys = [k for k in ORDER_CARRIERS if ctx.get(k) is not None]
         hook = data.get("hook")
         carrier = _ORDER_HOOKS.get(hook) if isinstance(hook, str) else None
         if carrier is not None and not keys and not bad_context:
@@ -3175,7 +3175,7 @@ def _request_deletion_clash(ctx: dict, prefetch: Any) -> Optional[str]:
     """A DELETE in one part of a CDS Hooks request (the draft orders, a prefetch Bundle) of a
     resource another part holds, or None (each Bundle alone is judged by _deletion_clash)."""
     parts: list[list[Any]] = []
-    for v in [*(ctx.get(k) for k in ("draftOrders", "medications", "orders", "order")),
+    for v in [*(ctx.get(k) for k in ORDER_CARRIERS),
               *(prefetch.values() if isinstance(prefetch, dict) else ())]:
         if isinstance(v, dict) and v.get("resourceType") == "Bundle":
             parts.append(v["entry"] if isinstance(v.get("entry"), list) else [])
@@ -3183,13 +3183,8 @@ def _request_deletion_clash(ctx: dict, prefetch: Any) -> Optional[str]:
             parts.append([{"resource": v}])
         elif isinstance(v, list):
             parts.append([{"resource": x} for x in v])
-
-    def deletes(entries: list[Any]) -> bool:
-        return any(isinstance(e, dict) and isinstance(e.get("request"), dict) and isinstance(e["request"].get("method"), str)
-                   and e["request"]["method"].strip().upper() == "DELETE" for e in entries)
-    if len(parts) < 2 or not any(deletes(p) for p in parts):
-        return None
-    return _deletion_clash(None, [e for p in parts for e in p], "the CDS Hooks request")
+    # With no DELETE anywhere (no history type here) _deletion_clash finds nothing.
+    return _deletion_clash(None, [e for p in parts for e in p], "the CDS Hooks request") if len(parts) > 1 else None
 
 
 def _key(r: dict) -> Optional[tuple]:

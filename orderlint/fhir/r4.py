@@ -48,4 +48,8 @@ Requirements Sequence ServiceDefinition SubscriptionStatus SubscriptionTopic Sub
 TestPlan Transport
 """.split())
 
-__all__ = ["OTHER_VERSION_TYPES", "R4_TYPES"]
+__all__ = ["ORDER_CARRIERS", "OTHER_VERSION_TYPES", "R4_TYPES"]
+
+
+#: Where a CDS Hooks request's context carries the orders being signed or selected, in the order read.
+ORDER_CARRIERS = ("draftOrders", "medications", "orders", "order")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from orderlint.fhir.r4 import ORDER_CARRIERS
 from orderlint.reader import escape_token
 
 
@@ -24,7 +25,7 @@ def _resources(data: Any) -> Iterator[tuple[str, dict]]:
         return
     ctx = data.get("context")
     if isinstance(ctx, dict):
-        for key in ("draftOrders", "medications", "orders", "order"):
+        for key in ORDER_CARRIERS:
             yield from _values(ctx.get(key), f"/context/{key}")
     pre = data.get("prefetch")
     if isinstance(pre, dict):
