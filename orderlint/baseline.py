@@ -63,14 +63,15 @@ def _source_key(result: Result, folder: str) -> str:
 
 def _key(source: str, f: Finding) -> Key:
     """(file#document id, rule, what, message shape) of a finding of the result ``source`` names."""
-    if f.order is None:
-        what = f"pointer:{f.pointer}"
-    else:
-        # An order without id is named by its index, which could equal another order's id:
-        # an index is keyed apart, so that neither can cover the other's findings.
-        m = _ORDER_POINTER.match(f.pointer)
-        what = f"order-index:{f.order}" if m is not None and m.group(1) == f.order else f"order:{f.order}"
+    what = f"pointer:{f.pointer}" if f.order is None else f"{order_kind(f)}:{f.order}"
     return (source, f.code, what, shape_of(f))
+
+
+def order_kind(f: Finding) -> str:
+    """'order-index' for a finding of an order without id (named by its index, which could equal
+    another order's id: keyed apart, so that neither can cover the other's findings), else 'order'."""
+    m = _ORDER_POINTER.match(f.pointer)
+    return "order-index" if m is not None and m.group(1) == f.order else "order"
 
 
 def shape_of(f: Finding) -> str:

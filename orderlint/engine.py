@@ -1050,14 +1050,16 @@ def _no_hooks(pm: Any, obj: Any, label: str, errors: list[str]) -> None:
     """A registered plugin with no orderlint hook implementation (@orderlint.hookimpl forgotten,
     or another project's marker) contributes nothing: a load error, never a pack that checks
     nothing without a word."""
+    from orderlint.hookspecs import PackSpec
+
     callers = pm.get_hookcallers(obj) or []
+    known = tuple(n for n in vars(PackSpec) if n.startswith("orderlint_"))  # the hooks it declares
     if not callers:
-        errors.append(f"plugin {label} failed to load: it implements no orderlint hook (orderlint_rules, "
-                      "orderlint_vocabulary, orderlint_pack), each marked with orderlint.hookimpl")
+        errors.append(f"plugin {label} failed to load: it implements no orderlint hook ({', '.join(known)}), each "
+                      "marked with orderlint.hookimpl")
         return
     # pluggy accepts an implementation of a hook no spec declares when it is marked optionalhook:
     # orderlint_rule (for orderlint_rules) contributed nothing, and the plugin's rules were missing.
-    known = ("orderlint_rules", "orderlint_vocabulary", "orderlint_pack")
     for hc in callers:
         if hc.name not in known:
             import difflib

@@ -46,7 +46,6 @@ _MAX_DESCRIPTION = 1024
 _MAX_TAGS = 20
 
 _ORDER_POINTER = re.compile(r"^/orders/[0-9]+(?=/|$)")
-_ORDER_INDEX = re.compile(r"^/orders/([0-9]+)(?=/|$)")
 
 
 @lru_cache(maxsize=8)
@@ -164,12 +163,10 @@ def _locator(f: Any) -> str:
     number) or pointer, and its message with numbers as `#` (as a baseline keys it). Without the
     message, two findings of one rule at one place (ILD501's dose and daily amount) took each other's
     fingerprint when one went away, and a dismissed alert hid the other."""
-    from orderlint.baseline import shape_of
+    from orderlint.baseline import order_kind, shape_of
 
     if f.order is not None:
-        m = _ORDER_INDEX.match(f.pointer)
-        kind = "order-index:" if m is not None and m.group(1) == f.order else "order:"
-        where = kind + _ORDER_POINTER.sub(lambda m: f"/orders/[{f.order}]", f.pointer, count=1)
+        where = order_kind(f) + ":" + _ORDER_POINTER.sub(lambda m: f"/orders/[{f.order}]", f.pointer, count=1)
     else:
         where = "pointer:" + f.pointer
     return where + "\x1f" + shape_of(f)
