@@ -2,7 +2,11 @@
 ways: as given, for the rules it is a risk to, and as not given, for the rules it would protect
 from. Read only as a protection, a mycophenolate of unknown status beside azathioprine (ILD104) or
 beside new nintedanib (ILD102) was held out and both rules passed; read only as given, a proposed
-or ended rituximab was an RP-ILD pulse's partner (ILD205)."""
+or ended rituximab was an RP-ILD pulse's partner (ILD205).
+
+Contract (fhir.md, second edition, 2.1): MedicationRequest status "unknown, absent, not an R4 code |
+`active` (fail closed)"; 2.3, MedicationStatement "active/on-hold/unknown -> order
+`active`/`on-hold`/`active`"; services.md, order-sign "returns every finding"."""
 
 from __future__ import annotations
 

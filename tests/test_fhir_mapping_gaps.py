@@ -1,6 +1,11 @@
 """FHIR mapping gaps through which an order went unchecked: a Medication coded by NDC alone, doses
 split by AM/PM timing codes, a `sequence` written as a string, and a DELETE among a CDS Hooks
-request's draft orders of a resource its prefetch holds."""
+request's draft orders of a resource its prefetch holds.
+
+Contract (fhir.md, second edition): 2.1 Drug, "Medication `code`, else
+`ingredient[].itemCodeableConcept`"; 2.1 Tapers, "Entries sharing a `sequence` are concurrent and
+summed"; section 1, References, "no subject: the only patient" and "Resources about another patient
+than the request's: `OL008 other-patient`"; section 3, an unmappable value never vanishes."""
 
 from __future__ import annotations
 
