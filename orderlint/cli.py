@@ -673,6 +673,14 @@ def _check(paths: tuple, fmt: str, out: "_Output", output: Optional[str], readin
     if output and write_baseline and os.path.realpath(output) == os.path.realpath(write_baseline):
         raise ConfigError(f"--output and --write-baseline name the same file {output}: the baseline would replace the "
                           "report; name two files")
+    for option, target in (("--output", output), ("--write-baseline", write_baseline)):
+        # The run's own baseline (read) and configuration: replaced by a report, the next run failed
+        # on them, and until then the settings or accepted findings were lost. (--write-baseline may
+        # name the baseline it reads: that refreshes it.)
+        for what, kept in (("the baseline this run reads (--baseline)", baseline if option == "--output" else None),
+                           ("the configuration file of this run", settings.config_path)):
+            if target and kept and os.path.realpath(target) == os.path.realpath(kept):
+                raise ConfigError(f"{option} {target} is {what}: the report would replace it; name another file")
     _refuse_report_target("--output", output, inputs, selection)
     _refuse_report_target("--write-baseline", write_baseline, inputs, selection)
     from orderlint.findings import Summary

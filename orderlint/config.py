@@ -178,6 +178,8 @@ class Settings:
     root: Optional[str] = None
     origins: dict[str, str] = field(default_factory=dict)
     config_file: Optional[str] = None
+    #: The configuration file's own path (config_file is its label): a report must never replace it.
+    config_path: Optional[str] = None
 
     def origin(self, key: str) -> str:
         return self.origins.get(key, "default")
@@ -573,6 +575,7 @@ def build_settings(
             source = found[0]
     if label and source is not None:
         s.config_file = label
+        s.config_path = str(source)
         s.root = str(source.resolve().parent)
         _apply_table(s, table, label, validated=True)
     for key, value in (cli or {}).items():

@@ -78,3 +78,30 @@ def test_output_and_write_baseline_naming_one_file_is_refused(tmp_path):
     assert r.exit_code == 2
     assert "--output and --write-baseline name the same file" in r.stderr
     assert not same.exists()
+
+
+def test_output_over_the_baseline_this_run_reads_is_refused(tmp_path):
+    # The report replaced the baseline; the next run failed on it ("not an orderlint baseline").
+    base = tmp_path / "baseline.json"
+    assert run_cli("check", str(ERROR_DOC), "--write-baseline", str(base), env=ENV).exit_code == 0
+    kept = base.read_bytes()
+    r = run_cli("check", str(ERROR_DOC), "--baseline", str(base), "--format", "json", "--output", str(base), env=ENV)
+    assert r.exit_code == 2
+    assert "is the baseline this run reads (--baseline)" in r.stderr
+    assert base.read_bytes() == kept
+    # Refreshing the baseline it reads is what --write-baseline is for.
+    r = run_cli("check", str(ERROR_DOC), "--baseline", str(base), "--write-baseline", str(base), env=ENV)
+    assert r.exit_code == 0, r.stderr
+
+
+@pytest.mark.parametrize("option", ["--output", "--write-baseline"])
+@pytest.mark.parametrize("name, text", [("pyproject.toml", '[tool.orderlint]\nfail-on = "error"\n'),
+                                        ("orderlint.toml", 'fail-on = "error"\n')])
+def test_a_report_over_the_configuration_file_is_refused(tmp_path, option, name, text):
+    config = tmp_path / name
+    config.write_text(text, encoding="utf-8")
+    shutil.copy(ERROR_DOC, tmp_path / "doc.json")
+    r = run_cli("check", str(tmp_path / "doc.json"), "--config", str(config), option, str(config))
+    assert r.exit_code == 2
+    assert f"{option} {config} is the configuration file of this run" in r.stderr
+    assert config.read_text(encoding="utf-8") == text
