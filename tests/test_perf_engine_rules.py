@@ -166,7 +166,8 @@ def _ref_names(reg, span, by_index, members):
 
 
 def ref_ild203(reg, opts):
-    if reg.phase != "progression" and not any(d.is_a("systemic-glucocorticoid") for d in reg.progressed_on):
+    if reg.phase != "progression" and not (reg.progressed_on and reg.doc.indication.phase is None) \
+            and not any(d.is_a("systemic-glucocorticoid") for d in reg.progressed_on):
         return
     limit = opts["max-course-days"]
     for o, _ in _ref_non_pulse(reg, reg.active(), least=False):

@@ -106,3 +106,25 @@ def span_words(reg: "Regimen", first: float, last: float) -> str:
     """An order's course in words for a chain's message: 'from 2026-03-02, 84 days'."""
     since = reg.day_after(first)
     return f"from {since}, open-ended" if last == math.inf else f"from {since}, {fmt(last - first)} days"
+
+
+def fullest_day(o: "Order") -> Optional[int]:
+    """The administrations on an order's fullest calendar day, when a day's number is not whole
+    (once a week: one; q16h: two on some days), else None (a whole number a day, or a single
+    administration: every day it is given is alike)."""
+    per_day = o.per_day
+    if o.single or per_day is None or per_day <= 0:
+        return None
+    k = math.ceil(per_day - 1e-9)
+    return k if k - per_day >= 1e-9 else None
+
+
+def fullest_day_words(k: Optional[int]) -> str:
+    return "" if k is None else " on the day it is given" if k == 1 else f" on a day it is given {k} times"
+
+
+def on_one_day(o: "Order", v: float) -> tuple[float, str]:
+    """(the most of an order given on one calendar day, words saying so or ""), from ``v``, its
+    amount per day on average (fullest_day; the average itself when every day is alike)."""
+    k = fullest_day(o)
+    return (v, "") if k is None else (v / o.per_day * k, fullest_day_words(k))  # type: ignore[operator]

@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Iterator, Mapping, NamedTuple, Optional, Seque
 
 from orderlint.normalize import starts_within
 from orderlint.rules import Hit, Need, Option, Options, render, rule
-from orderlint_ssc.common import CONDITION, SEED, SEED_URL, SYSTEMIC_ROUTES, course_chains, fmt, span_words, src
+from orderlint_ssc.common import (
+    CONDITION,
+    SEED,
+    SEED_URL,
+    SYSTEMIC_ROUTES,
+    course_chains,
+    fmt,
+    fullest_day,
+    fullest_day_words,
+    on_one_day,
+    span_words,
+    src,
+)
 
 if TYPE_CHECKING:
     from orderlint.normalize import Order, Regimen
@@ -229,7 +241,7 @@ def _check(reg: "Regimen", opts: Options, by_drug: Mapping[str, tuple[_Row, ...]
                 # A maximum per day is of the day with most administrations, as the weekly one is of
                 # the most in any 7 days: MMF 21 g once a week averaged 3000 mg/day, 2000 mg q16h
                 # (twice on some days) too. (A whole number a day: the average itself, no call.)
-                x, when = _on_one_day(o, v)
+                x, when = on_one_day(o, v)
             if four_weeks:
                 n = _in_four_weeks(o)
                 if n is None:
@@ -307,7 +319,7 @@ def _summed(reg: "Regimen", opts: Options, rows: tuple[_Row, ...], orders: list[
             if weekly and o.per_day:
                 v = v / (1.0 if o.single else o.per_day)  # per administration: the window counts them
             elif lim.per == "day":
-                v = _on_one_day(o, v)[0]  # two weekly orders of MMF 1000 and 2500 mg: 3500 mg on a day
+                v = on_one_day(o, v)[0]  # two weekly orders of MMF 1000 and 2500 mg: 3500 mg on a day
             members.append((o, v))
         if len(members) < 2:
             continue
@@ -347,7 +359,7 @@ def _forms_summed(reg: "Regimen", opts: Options, limited: Mapping[str, list["Ord
             amounts = o.amounts
             v = amounts[("mg", "day")] if amounts is not None and ("mg", "day") in amounts else reg.amount(o, "mg", "day")
             if v is not None:
-                members.append((o, _on_one_day(o, v)[0], bound))
+                members.append((o, on_one_day(o, v)[0], bound))
     share = {o.index: (v, bound) for o, v, bound in members}
     for together in reg.given_together([o for o, _, _ in members]):
         if len({o.name for o in together}) < 2 or all(o.index in over for o in together):
@@ -462,36 +474,14 @@ def _sum_hit(reg: "Regimen", lim: Limit, parts: list[tuple["Order", float]], bou
     limit = f"{unit} per administration" if lim.per == "admin" else unit + _PER_TEXT[lim.per]
     if lim.per != "admin":
         unit = limit
-    # A daily row's share is the order's fullest day (_on_one_day), said so where it is not its average.
+    # A daily row's share is the order's fullest day (on_one_day), said so where it is not its average.
     shares = " + ".join(f"order {o.ref!r} {_shown(reg, o, lim, round(v, 2))}"
-                        + (_fullest_day_words(_fullest_day(o)) if lim.per == "day" else "") for o, v in parts)
+                        + (fullest_day_words(fullest_day(o)) if lim.per == "day" else "") for o, v in parts)
     return Hit(
         f"{shares}, {when}: together {fmt(total)} {unit} > {fmt(bound)} {limit}, the maximum for {lim.drug}"
         + (f" by route {'/'.join(lim.routes)}" if lim.routes else ""),
         f"{top.pointer}/dose", top.index, None, tuple(o.index for o, _ in parts if o is not top),
     )
-
-
-def _fullest_day(o: "Order") -> Optional[int]:
-    """The administrations on an order's fullest calendar day, when a day's number is not whole
-    (once a week: one; q16h: two on some days), else None (a whole number a day, or a single
-    administration: every day it is given is alike)."""
-    per_day = o.per_day
-    if o.single or per_day is None or per_day <= 0:
-        return None
-    k = math.ceil(per_day - 1e-9)
-    return k if k - per_day >= 1e-9 else None
-
-
-def _fullest_day_words(k: Optional[int]) -> str:
-    return "" if k is None else " on the day it is given" if k == 1 else f" on a day it is given {k} times"
-
-
-def _on_one_day(o: "Order", v: float) -> tuple[float, str]:
-    """(the most of an order given on one calendar day, words saying so or ""), from ``v``, its
-    amount per day on average (_fullest_day; the average itself when every day is alike)."""
-    k = _fullest_day(o)
-    return (v, "") if k is None else (v / o.per_day * k, _fullest_day_words(k))  # type: ignore[operator]
 
 
 def _admin_bound(by_drug: Mapping[str, tuple[_Row, ...]], lim: Limit, opts: Options) -> float:
@@ -609,7 +599,7 @@ def _bare_mycophenolate(reg: "Regimen", opts: Options, active: Sequence["Order"]
                 yield Hit(f"{o.describe()}: one administration = {fmt(round(one, 2))} mg > {fmt(larger)} mg/day, "
                           f"whatever its frequency; {shown_limit}", f"{o.pointer}/dose", o.index)
             continue  # OL003 says why
-        v, when = _on_one_day(o, v)  # the day with most administrations (6000 mg weekly averaged 857 mg/day)
+        v, when = on_one_day(o, v)  # the day with most administrations (6000 mg weekly averaged 857 mg/day)
         daily[o.index] = v
         if is_bare and round(v, 2) > larger:
             over.add(o.index)

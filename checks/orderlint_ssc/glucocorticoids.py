@@ -26,6 +26,8 @@ from orderlint_ssc.common import (
     SEED_URL,
     course_chains,
     fmt,
+    fullest_day,
+    on_one_day,
     premedication,
     pulse_threshold,
     span_words,
@@ -188,8 +190,9 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
         "consecutive 84-day prednisone orders are 252 days, as the steps of one taper are; one finding names them."
     ),
     notes=("A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended. "
-           "A documented progression on a systemic glucocorticoid (a history item) is judged as progression too: the "
-           "phase stays first-line for the first-line rules (a glucocorticoid is no first-line ILD therapy), and "
+           "A documented progression on a systemic glucocorticoid (a history item) is judged as progression too, and "
+           "so, when the document gives no phase, is a progression on any known drug (hydroxychloroquine): the "
+           "phase stays first-line for the first-line rules (neither is a first-line ILD therapy), and "
            "long-term glucocorticoids after it are not passed."),
     fix=FIX_203,
     options={"max-course-days": Option(
@@ -204,9 +207,13 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     settings=[PULSE_MIN_PE],
 )
 def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
-    # The progression phase; or the ILD progressed on a glucocorticoid itself (no ILD therapy, so the
-    # phase stays first-line for the first-line rules), and long-term steroids are judged as well.
-    if reg.phase != "progression" and not reg.progressed_on_class("systemic-glucocorticoid"):
+    # The progression phase; or, with no phase given, any progression the history records (the ILD
+    # progressed on a glucocorticoid, on hydroxychloroquine: regimen-format.md's phase is progression
+    # when any history item says so). Normalization keeps such a document first-line for the
+    # first-line rules, which judge it too: a progression "on" a drug that is no ILD therapy passed
+    # long-term prednisone unseen.
+    if reg.phase != "progression" and not (reg.progressed_on and reg.doc.indication.phase is None) \
+            and not reg.progressed_on_class("systemic-glucocorticoid"):
         return
     limit = opts["max-course-days"]
     judged = []
@@ -337,7 +344,9 @@ def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[H
         "renal-crisis and infection risk. The guideline text retrieved gives no dose. Pulse orders whose courses "
         "overlap or follow each other without a day between (any systemic glucocorticoid, in prednisone-equivalent) "
         "are one pulse course: the prednisone-equivalent of those given on one day and the administrations of all "
-        "are added up, in one finding naming them; an order that exceeds alone has its own finding and is in the sums."
+        "are added up, in one finding naming them; an order that exceeds alone has its own finding and is in the sums. "
+        "A pulse given less often than daily is judged by the prednisone-equivalent of a day it is given, not its "
+        "average over the days between (methylprednisolone 5 g weekly is 6250 mg on that day)."
     ),
     fix=FIX_206,
     options={
@@ -363,13 +372,25 @@ def pulse_without_immunosuppressant(reg: "Regimen", opts: Options) -> Iterator[H
 def pulse_course_exceeds(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     if not reg.rapidly_progressive:
         return
-    pulses = _pulses(reg)
+    # The PE of a day the pulse is given, not the average over the days between: methylprednisolone
+    # 5 g weekly averaged 893 mg PE a day and passed the 1250 mg of a day.
+    pulses = []
+    when: dict[int, str] = {}
+    for o, pe in _pulses(reg):
+        day, words = on_one_day(o, pe)
+        if words:
+            # From one administration, not the rounded average (5 g weekly: 6250, not 6250.02).
+            one, k = reg.amount(o, "mg", "admin"), fullest_day(o)
+            factor = o.drug.pe_factor if o.drug is not None else None
+            day = one * factor * k if one is not None and factor is not None and k is not None else day
+            when[o.index] = words
+        pulses.append((o, round(day, 2)))
     over_pe: set[int] = set()  # orders whose own daily PE, or own course, exceeds: said by their own finding
     over_course: set[int] = set()
     for o, pe in pulses:
         problems = []
         if pe > opts["max-daily-pe-mg"]:
-            problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
+            problems.append(f"{fmt(pe)} mg PE/day{when.get(o.index, '')} > {fmt(opts['max-daily-pe-mg'])}")
             over_pe.add(o.index)
         if o.administrations is None and o.course_known:
             problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
