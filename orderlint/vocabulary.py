@@ -147,7 +147,8 @@ _SALT_WORDS = frozenset(
     "nitrate oxalate pamoate stearate ethylsuccinate estolate base".split()
 )
 # Four-letter words that are never a biosimilar suffix.
-_NOT_SUFFIX = _FORM_WORDS | _SALT_WORDS | frozenset("acid oral plus free with lite mini".split())
+# Route words too: 'immune globulin subq' (subcutaneous immune globulin) read as a biosimilar of IVIG.
+_NOT_SUFFIX = _FORM_WORDS | _SALT_WORDS | frozenset("acid oral plus free with lite mini subq ivpb".split())
 _COMBINATION_RE = re.compile(r"\s*(?:/|\+|&|\band\b|\bwith\b|,)\s*")
 
 
@@ -775,7 +776,8 @@ class Vocabulary:
     def _biosimilar(self, words: list[str], hyphenated: set[str]) -> Optional[str]:
         """US biosimilar proper names: 'rituximab-abbs' and 'rituximab abbs' -> rituximab."""
         last = words[-1]
-        if len(words) < 2 or not _SUFFIX_RE.match(last) or last in _NOT_SUFFIX:
+        if len(words) < 2 or not _SUFFIX_RE.match(last) or last in _NOT_SUFFIX or last in self._names:
+            # A known name is no suffix: 'IgG SCIG' is subcutaneous immune globulin named twice, not IVIG.
             return None
         name = self._names.get(" ".join(words[:-1]))
         if name is None:

@@ -853,3 +853,37 @@ def test_a_checked_drug_s_name_cut_short_is_an_error(name):
                                   "Cyclobenzaprine", "Azelastine"])
 def test_a_co_medication_that_begins_like_a_checked_drug_stays_a_warning(name):
     assert _ol002(name).severity == "warning"
+
+
+@pytest.mark.parametrize("text", ["immune globulin subq", "IgG SCIG", "immune globulin SubQ", "IVIG scig"])
+def test_a_route_word_or_known_name_after_immune_globulin_is_no_biosimilar_suffix(vocab, text):
+    # 'subq' and 'scig' are four letters, read as a biosimilar suffix: subcutaneous immune globulin
+    # became IVIG, the partner drug of an RP-ILD pulse, and ILD205 passed (rules.md ILD205).
+    res = vocab.resolve(text)
+    assert res.drug is None or res.drug.name != "immune globulin"
+    msg, is_error = vocab.unknown_drug(text, CHECKED)
+    assert is_error, msg
+    assert vocab.drug("rituximab abbs").name == "rituximab"  # a real suffix still is one
+
+
+@pytest.mark.parametrize("route, partner", [("sc", False), ("subcutaneous", False), ("iv", True), (None, True)])
+def test_immune_globulin_given_subcutaneously_is_no_ivig_partner_of_a_pulse(route, partner):
+    # regimen-format.md: a missing route is read as systemic, so it counts as given IV (ILD205 stays
+    # quiet: the order is a partner by every reading); SC immune globulin is the vocabulary's
+    # co-medication, as Hizentra is, and the pulse has no partner.
+    from orderlint.api import lint
+
+    ig = {"id": "ig", "drug": "immune globulin", "dose": 20, "unit": "g", "frequency": "weekly", "status": "active"}
+    if route is not None:
+        ig["route"] = route
+    doc = {"id": "scig", "kind": "patient", "as_of": "2026-03-02",
+           "indication": {"condition": "ssc-ild", "phase": "progression", "rapidly_progressive": True},
+           "patient": {"sex": "male", "age_years": 55, "weight_kg": 80, "height_cm": 178},
+           "orders": [{"id": "mp", "drug": "methylprednisolone", "dose": 1000, "unit": "mg", "route": "iv",
+                       "frequency": "daily", "doses": 3}, ig,
+                      {"id": "tmp", "drug": "Bactrim DS", "dose": 1, "unit": "tablet", "route": "oral",
+                       "frequency": "tiw", "status": "active"}],
+           "tests": [{"test": "cbc", "status": "ordered"}]}
+    codes = [f.code for f in lint(doc).findings]
+    assert ("ILD205" in codes) is (not partner), codes
+    assert "ILD207" in codes
