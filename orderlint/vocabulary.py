@@ -736,9 +736,9 @@ class Vocabulary:
             before, words = words, stage(words)
             if not words:
                 break
-            if i == _ROUTE_STAGE and len(words) < len(before):
-                # A route word that is part of a known name stays with it: in 'Oral Tablet immune
-                # globulin subcutaneous' the longest known run is SCIG, never IVIG.
+            if i in _FORM_STAGES and len(words) < len(before):
+                # A form or route word that is part of a known name stays with it: in 'Oral Tablet
+                # immune globulin subcutaneous' the longest known run is SCIG, never IVIG.
                 run = self._known_run(before, set(before) - set(words))
                 if run is not None:
                     words = run.split()
@@ -1002,8 +1002,10 @@ _STAGES = (
 )
 
 
-#: The stage of _STAGES that drops route words, which may belong to a name (SCIG).
-_ROUTE_STAGE = 2
+#: The stages of _STAGES that drop form words (1) and route words (2), either of which may belong to
+#: a known name: SCIG's 'subcutaneous', mycophenolic acid's 'mycophenolate DR' (only MPA is made
+#: delayed-release; dropped, 'DR' left bare mycophenolate, whose dose no maximum judges).
+_FORM_STAGES = (1, 2)
 
 
 def _show(value: Any) -> str:

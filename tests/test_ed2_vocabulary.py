@@ -887,3 +887,17 @@ def test_immune_globulin_given_subcutaneously_is_no_ivig_partner_of_a_pulse(rout
     codes = [f.code for f in lint(doc).findings]
     assert ("ILD205" in codes) is (not partner), codes
     assert "ILD207" in codes
+
+
+@pytest.mark.parametrize("text", ["mycophenolate DR 360 MG Oral Tablet", "mycophenolate EC 360 mg tab",
+                                  "Mycophenolate Delayed-Release 360 MG Oral Tablet", "EC mycophenolate",
+                                  "mycophenolate enteric-coated 180 mg tablet"])
+def test_a_delayed_release_mycophenolate_is_mycophenolic_acid(vocab, text):
+    # Only mycophenolic acid is made delayed-release (enteric-coated): dropped as a form word, 'DR'
+    # left bare mycophenolate, and 2880 mg/day of MPA was an OL003 warning, no ILD501 error.
+    assert vocab.drug(text).name == "mycophenolic acid"
+
+
+@pytest.mark.parametrize("text", ["mycophenolate 500 mg tablet", "mycophenolate oral"])
+def test_mycophenolate_without_a_delayed_release_word_stays_bare(vocab, text):
+    assert vocab.drug(text).name == "mycophenolate"
