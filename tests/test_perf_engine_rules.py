@@ -232,10 +232,15 @@ def ref_ild205(reg, opts):
 def ref_ild206(reg, opts):
     if not reg.rapidly_progressive:
         return
-    for o, pe in _ref_pulses(reg):
+    pulses = _ref_day_pulses(reg)
+    for o, pe in pulses:
         problems = []
         if pe > opts["max-daily-pe-mg"]:
-            problems.append(f"{fmt(pe)} mg PE/day > {fmt(opts['max-daily-pe-mg'])}")
+            less_than_daily = o.per_day is not None and not o.single and 0 < o.per_day < 1
+            words = " on the day it is given" if less_than_daily else (
+                f" on a day it is given {math.ceil(o.per_day)} times" if o.per_day is not None and not o.single
+                and o.per_day % 1 > 1e-9 else "")
+            problems.append(f"{fmt(pe)} mg PE/day{words} > {fmt(opts['max-daily-pe-mg'])}")
         if o.administrations is None and o.course_known:
             problems.append(f"the course is open-ended (give doses: {opts['max-administrations']})")
         elif not o.course_known and o.administrations is None:
@@ -244,7 +249,20 @@ def ref_ild206(reg, opts):
             problems.append(f"{o.administrations} administrations > {opts['max-administrations']}")
         if problems:
             yield Hit(f"{o.describe()} pulse exceeds the RP-ILD pulse course: " + "; ".join(problems), f"{o.pointer}/dose", o.index, render(FIX_206, opts))
-    yield from _ref_pulses_together(reg, opts, _ref_pulses(reg))
+    yield from _ref_pulses_together(reg, opts, pulses)
+
+
+def _ref_day_pulses(reg):
+    """(pulse, PE of a day it is given): an order given on some days only (weekly, q48h, q16h) is
+    judged by its fullest day, from one administration's amount."""
+    out = []
+    for o, pe in _ref_pulses(reg):
+        if o.per_day is not None and not o.single and o.per_day > 0 and o.per_day % 1 > 1e-9:
+            k = math.ceil(o.per_day)
+            one = reg.amount(o, "mg", "admin")
+            pe = one * o.drug.pe_factor * k if one is not None else pe / o.per_day * k
+        out.append((o, round(pe, 2)))
+    return out
 
 
 def _ref_span(reg, o):
@@ -739,8 +757,8 @@ def ref_ild503(reg, opts):
     for o in reg.active("cyclophosphamide"):
         at = f"{o.pointer}/doses" if o.doses is not None else f"{o.pointer}/duration"
         if not o.course_known:  # read as open-ended, unless its IV administrations alone are too many
-            if o.route == "iv" and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
-                why = f"{o.administrations} administrations > {opts['iv-max-administrations']}"
+            if o.route in ("iv", None) and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
+                why = f"{o.administrations} administrations > {opts['iv-max-administrations']}{_ref_no_route(o)}"
             else:
                 why = "its course length cannot be computed, so it is read as open-ended"
             yield Hit(f"{o.describe()} course is too long: {why}", at, o.index, render(FIX_503, opts))
@@ -752,8 +770,8 @@ def ref_ild503(reg, opts):
             )
             continue
         problems = []
-        if o.route == "iv" and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
-            problems.append(f"{o.administrations} administrations > {opts['iv-max-administrations']}")
+        if o.route in ("iv", None) and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
+            problems.append(f"{o.administrations} administrations > {opts['iv-max-administrations']}{_ref_no_route(o)}")
         if o.course_days > opts["max-course-days"]:
             problems.append(f"{fmt(o.course_days)} days > {fmt(opts['max-course-days'])}")
         if problems:
@@ -768,7 +786,7 @@ def ref_ild503(reg, opts):
 
     def alone_too_long(o):
         return o.course_days is None or o.course_days > limit or (
-            o.route == "iv" and o.administrations is not None and o.administrations > most)
+            o.route in ("iv", None) and o.administrations is not None and o.administrations > most)
 
     for g in groups:
         members = sorted(g, key=lambda i: (span[i][0], i))
@@ -776,7 +794,7 @@ def ref_ild503(reg, opts):
             continue
         first, last = min(span[i][0] for i in g), max(span[i][1] for i in g)
         given = sum(by_index[i].administrations for i in g
-                    if by_index[i].route == "iv" and by_index[i].administrations is not None)
+                    if by_index[i].route in ("iv", None) and by_index[i].administrations is not None)
         problems = ([f"{given} IV administrations > {most}"] if given > most else []) + (
             (["open-ended"] if last == math.inf else [f"{fmt(last - first)} days > {fmt(limit)}"]) if last - first > limit else [])
         if not problems:
@@ -786,6 +804,10 @@ def ref_ild503(reg, opts):
         at = f"{top.pointer}/frequency" if top.course_days is None else (f"{top.pointer}/doses" if top.doses is not None else f"{top.pointer}/duration")
         yield Hit(f"{names} follow one another without a gap: one cyclophosphamide course, too long: " + "; ".join(problems),
                   at, top.index, render(FIX_503, opts), tuple(sorted(i for i in g if i != top.index)))
+
+
+def _ref_no_route(o):
+    return " (no route read: counted as IV)" if o.route is None else ""
 
 
 #: Every check whose code was changed, by rule code. The other checks are unchanged.

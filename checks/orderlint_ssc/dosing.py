@@ -665,7 +665,7 @@ FIX_503 = "Give at most {iv-max-administrations} doses (IV every 4 weeks) or a d
             maximum=365,
         ),
     },
-    notes="The seed's limit is 6 months (180 days), which matches IV induction (RECITAL). The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; a site following SLS can set max-course-days = 365. Orders whose courses overlap or follow each other without a day between (from their starts, by any route) are one course, judged by its length and its IV administrations together; one finding names them.",
+    notes="The seed's limit is 6 months (180 days), which matches IV induction (RECITAL). The Scleroderma Lung Studies (SLS I and II) gave oral cyclophosphamide for 12 months; a site following SLS can set max-course-days = 365. An order whose route is missing or not known (OL003) has its administrations counted as IV ones. Orders whose courses overlap or follow each other without a day between (from their starts, by any route) are one course, judged by its length and its IV administrations together; one finding names them.",
     conditions=CONDITION,
     triggers=["cyclophosphamide"],
 )
@@ -676,9 +676,9 @@ def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[
         if not o.course_known:
             # Its length cannot be computed (doses at an unknown frequency; OL003 says why): read as
             # open-ended, as a course with no end is, unless its IV administrations alone are too many.
-            too_many = (o.route == "iv" and o.administrations is not None
+            too_many = (_as_iv(o) and o.administrations is not None
                         and o.administrations > opts["iv-max-administrations"])
-            why = (f"{o.administrations} administrations > {opts['iv-max-administrations']}" if too_many
+            why = (f"{o.administrations} administrations > {opts['iv-max-administrations']}{_no_route(o)}" if too_many
                    else "its course length cannot be computed, so it is read as open-ended")
             yield Hit(f"{o.describe()} course is too long: {why}", f"{o.pointer}/doses" if o.doses is not None
                       else f"{o.pointer}/duration", o.index, render(FIX_503, opts))
@@ -692,8 +692,8 @@ def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[
             )
             continue
         problems = []
-        if o.route == "iv" and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
-            problems.append(f"{o.administrations} administrations > {opts['iv-max-administrations']}")
+        if _as_iv(o) and o.administrations is not None and o.administrations > opts["iv-max-administrations"]:
+            problems.append(f"{o.administrations} administrations > {opts['iv-max-administrations']}{_no_route(o)}")
         if o.course_days > opts["max-course-days"]:
             problems.append(f"{fmt(o.course_days)} days > {fmt(opts['max-course-days'])}")
         if problems:
@@ -701,6 +701,17 @@ def cyclophosphamide_course_too_long(reg: "Regimen", opts: Options) -> Iterator[
             yield Hit(f"{o.describe()} course is too long: " + "; ".join(problems), _course_at(o), o.index, render(FIX_503, opts))
     if len(judged) > 1:
         yield from _chained_cyclophosphamide(reg, opts, judged, over)
+
+
+def _as_iv(o: "Order") -> bool:
+    """Whether an order's administrations count as IV ones: by route iv, or with no route read
+    (none given, or one not known: OL003 says so). regimen-format.md reads a missing route as
+    systemic for every decision; 8 doses of 300 mg/m2 'IV infusion over 60 minutes' passed."""
+    return o.route == "iv" or o.route is None
+
+
+def _no_route(o: "Order") -> str:
+    return " (no route read: counted as IV)" if o.route is None else ""
 
 
 def _course_at(o: "Order") -> str:
@@ -719,7 +730,7 @@ def _chained_cyclophosphamide(reg: "Regimen", opts: Options, judged: list["Order
         if len(run) < 2 or all(o.index in over for _, _, o in run):
             continue
         start, stop = run[0][0], max(last for _, last, _ in run)
-        given = sum(o.administrations for _, _, o in run if o.route == "iv" and o.administrations is not None)
+        given = sum(o.administrations for _, _, o in run if _as_iv(o) and o.administrations is not None)
         problems = []
         if given > most:
             problems.append(f"{given} IV administrations > {most}")
