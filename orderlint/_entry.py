@@ -36,12 +36,13 @@ def main() -> None:
         sys.exit(2)
 
 
-def _discard_stdout() -> None:
+def _discard_stdout(target: int = 1) -> None:
     """After a failed write to standard output, point it at the null device so that the
-    interpreter's final flush cannot fail again (which would exit 120 with a second message)."""
+    interpreter's final flush cannot fail again (which would exit 120 with a second message).
+    ``target`` 2: standard error, likewise."""
     try:
         fd = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(fd, 1)
+        os.dup2(fd, target)
         os.close(fd)
     except OSError:
         pass

@@ -50,7 +50,13 @@ def _err(message: str) -> None:
     from orderlint.formatters import printable
 
     # One line, whatever a file name or message holds (newlines, bidirectional controls).
-    click.echo(f"orderlint: error: {printable(message)}", err=True)
+    try:
+        click.echo(f"orderlint: error: {printable(message)}", err=True)
+    except OSError:
+        # Standard error itself cannot be written (full, closed): nowhere to say it, and the exit
+        # code (2, from the caller) still does. Left failing, the interpreter's own last attempt
+        # turned every such run into exit 1, the code of findings.
+        _discard_stdout(2)
 
 
 class _Exit(Exception):

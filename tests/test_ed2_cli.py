@@ -84,6 +84,20 @@ def test_full_output_file_names_the_file():
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--format", "json"], ["--format", "json", "--exit-zero"], ["missing.json"]],
+                         ids=" ".join)
+def test_a_full_stderr_is_exit_2_never_the_1_of_findings(args, tmp_path):
+    # The summary line (or the error) could not be written to standard error; the interpreter's
+    # last attempt then made a clean run, and a run on a missing file, exit 1: "findings".
+    paths = [str(tmp_path / "missing.json")] if args == ["missing.json"] else [str(CLEAN_DOC)]
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "orderlint", "check", *paths, *[a for a in args if a != "missing.json"]],
+                           stdout=subprocess.DEVNULL, stderr=full, env={**os.environ, "ORDERLINT_NO_CONFIG": "1"})
+    assert r.returncode == 2
+
+
+@pytest.mark.slow
 def test_a_closed_pipe_is_reported_not_an_internal_error():
     read_end, write_end = os.pipe()
     os.close(read_end)  # nobody will ever read the report
