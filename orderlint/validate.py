@@ -292,6 +292,11 @@ _EXTRA = ("extra_forbidden", "unexpected_keyword_argument")
 
 def _is_local_field(err: Any) -> bool:
     loc = err["loc"]
+    if err["type"] == "string_unicode":
+        # A key pydantic cannot read as text (a lone surrogate, `"x-\\ud800"`) is refused before it is
+        # known to be extra: it may be an `x-` field, which the prepared validator sets aside, so
+        # the document is tried again without them (a key outside them is refused again).
+        return True
     return err["type"] in _EXTRA and bool(loc) and isinstance(loc[-1], str) and loc[-1].startswith("x-")
 
 
