@@ -876,10 +876,17 @@ _NO_RESULT = re.compile(r"\b(?:pending|await\w*|to follow|not yet|in progress|no
                         r"|lipa?emic|icteric|leaked|unsuitable|delayed|not valid|cannot be (?:interpreted|read)"
                         r"|not interpretable|unable|see (?:below|above|comment|note|report|attached|lab)"
                         r"|not reliable|not conclusive|non-?diagnostic|with caution|anerg\w*|falsely|to be confirmed"
-                        r"|inadequate|processed late|not shaken|wrong tube)\b")
+                        r"|inadequate|processed late|not shaken|wrong tube|not collected|not drawn|lost|no-?show|did not attend"
+                        r"|discontinued|entered in error|void(?:ed)?)\b")
 #: A result that says only that the test gave none, whatever its status: also refused, not applicable.
 _NOT_DONE_ONLY = re.compile(r"\b(?:refused|n/?a|not applicable|not indicated|omitted|deferred)\b")
 _READ_WORD_RE = re.compile(r"[a-z]+")
+#: Numbers that are no result: dates, times, counts and references ('cancelled 2026-02-20', 'QNS x2',
+#: 'see comment #2', '2nd attempt'); and what a result says of an earlier test ('not done - previous
+#: result normal'). Neither makes a 'not done' a test done.
+_NOT_A_VALUE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
+                          r"|\b\d{1,2}:\d{2}\b|#\s*\d+|\bx\s*\d+\b|\b\d+\s*x\b|\b\d+(?:st|nd|rd|th)\b")
+_EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|last|old)\b.*")
 _STILL_TO_COME = re.compile(r"\b(?:outstanding|due|not yet \w+|results?)\b")
 
 
@@ -893,7 +900,10 @@ def _no_result_given(text: str, ordered: bool) -> bool:
     low = text.lower()
     if ordered:
         low = _STILL_TO_COME.sub(" ", _PENDING.sub(" ", low))
-    if not (_NO_RESULT.search(low) or _NOT_DONE_ONLY.search(low)) or any(c.isdigit() for c in low):
+    if not (_NO_RESULT.search(low) or _NOT_DONE_ONLY.search(low)):
+        return False
+    low = _EARLIER.sub(" ", _NOT_A_VALUE.sub(" ", low))
+    if any(c.isdigit() for c in low):
         return False
     words = set(_READ_WORD_RE.findall(low))
     return words.isdisjoint(_POSITIVE_WORDS) and words.isdisjoint(_NEGATIVE_WORDS) and words.isdisjoint(_UNSURE_WORDS)
@@ -1311,7 +1321,21 @@ def _clause(text: str) -> str:
     return reading
 
 
+#: A genotype report's words for a variant found (TPMT/NUDT15, G6PD): 'detected' and 'present' there
+#: say that the variant is, not the enzyme's activity ('TPMT variant detected' read as normal).
+_VARIANT = re.compile(r"\b(?:variants?|mutations?|mutated|pathogenic|heterozygo\w*|homozygo\w*|hemizygo\w*"
+                      r"|carrier|risk alleles?|non-?functional alleles?|c\.\d+)")
+#: The same report saying that none was found: 'no variants detected', 'variant not detected',
+#: 'negative for pathogenic mutations', 'without a risk allele'.
+_NO_VARIANT = re.compile(r"\b(?:no|none|negative for|without)\s+(?:\S+\s+){0,2}?(?:variants?|mutations?|pathogenic|risk alleles?)\b"
+                         r"|\b(?:variants?|mutations?|alleles?)\s+(?:was\s+|were\s+)?(?:not\s+(?:detected|found|identified|present)"
+                         r"|absent|undetected)\b")
+
+
 def _activity_clause(text: str) -> str:
+    if _VARIANT.search(text):
+        # Fail closed: a variant named is found unless the clause says none was.
+        return "negative" if _NO_VARIANT.search(text) else "positive"
     found = list(_RESULT_WORD.finditer(text))
     words = [m.group() for m in found]
     # The normal (wild-type) genotype reads negative unless a word of the clause says otherwise

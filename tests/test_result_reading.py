@@ -429,7 +429,7 @@ def test_a_long_result_of_numbers_reads_in_one_pass():
     ("negative except TB2 tube", False, "unknown"),
     ("negative except anti-HBc positive", False, "positive"),
     ("negative except anti-HBs positive", False, "negative"),  # immunity, set aside
-    ("normal except exon 3 variant", True, "unknown"),
+    ("normal except exon 3 variant", True, "positive"),  # a variant named is a variant found
     ("negative w/ exception of anti-HBc", False, "unknown"),
     ("negative exception: anti-HBc", False, "unknown"),
     ("negative with one exception", False, "unknown"),
@@ -468,3 +468,38 @@ def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, exp
     from orderlint.normalize import result_reading
 
     assert result_reading(text, activity) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A genotype report's 'detected' and 'present' are of the variant, not of the enzyme's activity:
+    # 'TPMT variant detected' read as activity detected, normal, and azathioprine passed ILD408.
+    ("variant detected", "positive"), ("mutation detected", "positive"), ("heterozygous variant detected", "positive"),
+    ("pathogenic variant detected", "positive"), ("NUDT15 c.415C>T detected", "positive"),
+    ("risk allele present", "positive"), ("G6PD A- variant detected", "positive"),
+    ("Mediterranean variant present", "positive"),
+    ("no variants detected", "negative"), ("variant not detected", "negative"),
+    ("no pathogenic variant identified", "negative"), ("negative for known variants", "negative"),
+    ("TPMT *1/*1, no variant detected", "negative"),
+    ("activity detected", "negative"), ("normal activity", "negative"), ("deficient", "positive"),
+])
+def test_a_variant_named_in_an_enzyme_result_is_a_variant_found(text, expected):
+    from orderlint.normalize import result_reading
+
+    assert result_reading(text, True) == expected
+
+
+@pytest.mark.parametrize("text, none_given", [
+    # Dates, counts and references are no values: 'cancelled 2026-02-20' was a CBC done (ILD401 passed).
+    ("cancelled 2026-02-20", True), ("cancelled 15.01.2026", True), ("not done 15/01", True), ("QNS x2", True),
+    ("see comment #2", True), ("not done (2nd attempt)", True), ("cancelled at 10:30", True),
+    # What is said of an earlier test is not this one's result.
+    ("not done - previous result normal", True), ("pending, prior normal", True),
+    ("not collected", True), ("specimen lost", True), ("patient no-show", True), ("discontinued", True),
+    ("entered in error", True), ("voided", True),
+    # A value beside the words is a result.
+    ("cancelled, WBC 5.2", False), ("hemolyzed, K 5.9", False), ("normal", False), ("WBC 5.2", False),
+])
+def test_a_result_saying_no_test_was_done_is_none_whatever_dates_it_carries(text, none_given):
+    from orderlint.normalize import _no_result_given
+
+    assert _no_result_given(text, False) is none_given

@@ -352,8 +352,11 @@ _PASSING = frozenset({"pregnancy"})
         "DiagnosticReport beside its Observation). A result dated after as_of counts when it reads positive or "
         "indeterminate (a negative so dated is no result yet). A TPMT or NUDT15 genotype reads by its star "
         "alleles, whatever word stands beside it: one allele other than *1 (an intermediate metabolizer, CPIC) "
-        "indeterminate, two positive ('normal (*1/*3A)' is indeterminate). A result that says only that no test "
-        "was done ('not done', 'cancelled', 'refused') is no test done for ILD401-ILD405."
+        "indeterminate, two positive ('normal (*1/*3A)' is indeterminate). A TPMT, NUDT15 or G6PD result that names "
+        "a variant ('variant detected', 'heterozygous', 'c.415C>T') reads positive unless it says none was found "
+        "('no variants detected'). A result that says only that no test "
+        "was done ('not done', 'cancelled', 'refused'), whatever dates, counts or earlier results it mentions "
+        "('cancelled 2026-02-20', 'QNS x2', 'not done - previous result normal'), is no test done for ILD401-ILD405."
     ),
     fix="Hold the drug until the result is addressed (pregnancy excluded, hepatitis B prophylaxis planned, latent TB treated, another drug chosen for low TPMT or G6PD activity) and waive this with the reason, or record the later negative result in words ('negative').",
     options={"required": _test_table(MUST_BE_NEGATIVE, "tests whose latest result must be negative, by class or ingredient")},
