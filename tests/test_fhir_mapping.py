@@ -1424,3 +1424,58 @@ def test_a_bundle_that_deletes_what_it_holds_or_lists_versions_is_ol001(linter, 
 def test_a_bundle_whose_deletions_touch_nothing_it_holds_is_read(linter, btype, extra):
     (r,) = lint(_deleting(btype, *extra), linter)
     assert r.status == "checked"
+
+
+# ------------------------------------------------------------------ 2.1 tapers the daily-dose rules can read
+def test_a_pulse_step_is_never_the_largest_step_of_a_taper(linter):
+    # fhir.md 2.1 (ILD202/ILD302 take the largest step) with rules.md (pulses are judged by ILD204-ILD207
+    # only): the 3-day pulse was taken as the largest step and held the 60 mg a day after it.
+    r = mr("mp", drug="methylprednisolone", status="active")
+    pulse = _step(1000, 3, 1)
+    pulse["route"] = {"coding": [{"system": SN, "code": "47625008"}]}  # intravenous
+    daily = _step(60, 3, 2)
+    del daily["timing"]["repeat"]["boundsDuration"]  # then open-ended
+    r["dosageInstruction"] = [pulse, daily]
+    got = codes(lint(bundle(*SSC_ILD, r), linter))
+    assert {"ILD202", "ILD302", "ILD204"} <= set(got), got
+
+
+def test_a_step_by_a_route_that_is_not_systemic_is_never_the_largest_step(linter):
+    r = mr("tri", drug="triamcinolone", status="active")
+    joint = _step(40, 1, 1)
+    joint["route"] = {"text": "intra-articular"}
+    r["dosageInstruction"] = [joint, _step(16, 90, 2)]
+    assert "ILD202" in codes(lint(bundle(*SSC_ILD, r), linter))
+
+
+@pytest.mark.parametrize("text", ["every 6 hours", "q4h", "6 hourly", "Q.I.D."])
+def test_a_taper_step_at_a_frequency_read_from_its_text_is_sized_by_it(linter, text):
+    # Counted once a day, 10 mg every 6 hours (40 mg) was a smaller step than 12 mg daily.
+    r = mr("pred", drug="prednisone", status="active")
+    first = _step(10, 7, 1)
+    first["timing"] = {"code": {"text": text}, "repeat": {"boundsDuration": {"value": 7, "code": "d"}}}
+    r["dosageInstruction"] = [first, _step(12, 7, 2)]
+    assert "ILD202" in codes(lint(bundle(*SSC_ILD, r), linter))
+
+
+def test_entries_sharing_a_sequence_are_summed_over_the_longest_course(linter):
+    # The sum kept the first entry's 7 days: beside it, an open-ended 5 mg passed ILD203 and ILD503.
+    r = mr("pred", drug="prednisone", status="active")
+    open_ended = _step(5, 7, 1)
+    del open_ended["timing"]["repeat"]["boundsDuration"]
+    r["dosageInstruction"] = [_step(5, 7, 1), open_ended]
+    m = one(bundle(r), linter)
+    first = m.data["orders"][0]
+    assert first["dose"] == 10 and "duration" not in first and "doses" not in first
+    r["dosageInstruction"] = [_step(5, 7, 1), _step(5, 30, 1)]
+    assert one(bundle(r), linter).data["orders"][0]["duration"] == {"value": 30, "unit": "d"}
+
+
+def test_route_codings_that_disagree_leave_the_route_missing(linter):
+    # The first coding read won: an oral tacrolimus coded topical first was no immunosuppressant.
+    r = mr("tac", drug="tacrolimus", dose=2, status="draft")
+    r["dosageInstruction"][0]["route"] = {"coding": [{"system": SN, "code": "6064005"}, {"system": V3R, "code": "PO"}]}
+    m = one(bundle(r), linter)
+    assert "route" not in m.data["orders"][0]
+    assert any("route codings disagree (oral, topical)" in n.message for n in notes(m, "missing-value"))
+    assert "ILD101" in codes(lint(bundle(*SSC_ILD, r), linter))

@@ -88,6 +88,10 @@ class Note(NamedTuple):
 #: each taper dated one after the other, so that the rules that sum what is given at the same time
 #: (Regimen.given_together) do not add up successive steps; and with the low bound of a dose range (Dose).
 TAPER_CODES = frozenset({"ILD202", "ILD302", "ILD203", "ILD503"})
+#: The lowest daily prednisone-equivalent (mg) a site may set as a pulse's threshold
+#: (pulse-min-daily-pe-mg, from 100): a taper step at or above it may be a pulse, which the
+#: daily-dose rules of TAPER_CODES never count.
+PULSE_FLOOR_PE = 100
 DUPLICATE_CODES = frozenset({"OL004"})
 SUCCESSIVE_CODES = frozenset({"ILD501", "ILD206"})
 LOW_BOUND_CODES = frozenset({"ILD502"})
@@ -2097,6 +2101,19 @@ class _Mapper:
             self.note("missing-value", f"{label}: dosage instructions of sequence {key} are given together but differ in "
                       "dose, unit, route or frequency: checked apart, not summed into one dose", _p(ptr, "dosageInstruction"))
             return
+        if any((o.get("duration"), o.get("doses")) != (first.get("duration"), first.get("doses")) for o in orders):
+            # Courses that differ: the sum runs for the longest of them, open-ended if one is (as a
+            # taper's course is read). It kept the first entry's, and an open-ended prednisone beside
+            # a 7-day one passed ILD203 as 7 days.
+            lengths = [_course_days(o) for o in orders]
+            longest = orders[lengths.index(max(x for x in lengths if x is not None))] if None not in lengths else None
+            for k in ("duration", "doses"):
+                first.pop(k, None)
+                if longest is not None and k in longest:
+                    first[k] = longest[k]
+            self.note("missing-value", f"{label}: dosage instructions of sequence {key} are given together with different "
+                      "courses: their sum is checked over the longest" + ("" if longest is not None else " (open-ended)"),
+                      _p(ptr, "dosageInstruction"))
         lows = [self._low.get(i) for i in members]
         first["dose"] = sum(o["dose"] for o in orders)
         if any(lo is not None for lo in lows):  # a dose range among them: the low bounds add up too
@@ -2238,8 +2255,11 @@ class _Mapper:
                 amount = _amount_of(o)
                 if amount is None or (basis is not None and amount[0] != basis):
                     return None
+                per = _per_day(o.get("frequency"))
+                if per is None and isinstance(o.get("frequency"), (str, dict)):
+                    return None  # a frequency not read: its daily amount is not known (every step as written)
                 basis = amount[0]
-                total += amount[1] * (_per_day(o.get("frequency")) or 1)
+                total += amount[1] * (per or 1)
             return (basis or "mg", total)
 
         sizes: dict[Any, float] = {}
@@ -2254,8 +2274,16 @@ class _Mapper:
             sizes[k] = amount[1]
         if len(bases) > 1:
             return
-        best = max(groups, key=sizes.__getitem__)
-        kept = self._given_with_largest(orders, groups, sizes, best, split or {})
+        # Steps ILD202/ILD302 never count (one that may be a pulse, one by a route that is not
+        # systemic) are never the taper's largest step, and are judged as written: taken as the
+        # largest, a 3-day methylprednisolone pulse held the 60 mg a day that followed it, and the
+        # taper passed every daily-dose rule.
+        apart = {k for k in groups if self._not_a_daily_step(orders, groups[k], sizes[k], bases)}
+        rest = {k: v for k, v in groups.items() if k not in apart}
+        if not rest:
+            return
+        best = max(rest, key=sizes.__getitem__)
+        kept = self._given_with_largest(orders, rest, sizes, best, split or {}) | apart
         days: Optional[float] = 0.0
         for members in groups.values():
             lengths = [_course_days(orders[i]) for i in members]
@@ -2276,6 +2304,23 @@ class _Mapper:
                 if days is not None:
                     o["duration"] = {"value": round(days, 4), "unit": "d"}
                 origin[f"/orders/{i}/duration"] = origin[f"/orders/{i}/doses"] = _p(ptr, "dosageInstruction")
+
+    def _not_a_daily_step(self, orders: list[dict], members: list[int], size: float, bases: set[str]) -> bool:
+        """Whether a taper step is one the daily-dose rules do not count: by a route that is not
+        systemic, or a glucocorticoid dose that may be a pulse (PULSE_FLOOR_PE a day or more, the
+        lowest pulse threshold a site can set: at any threshold it is then judged as written)."""
+        from orderlint.normalize import SYSTEMIC_ROUTES, _route
+
+        live = [orders[i] for i in members if orders[i]["status"] in ("new", "active")]
+        if not live:
+            return False
+        for o in live:
+            route = o.get("route")
+            if isinstance(route, str) and _route(route) is not None and _route(route) not in SYSTEMIC_ROUTES:
+                return True
+        drug = self.vocab.drug(live[0]["drug"]) if self.vocab is not None and isinstance(live[0].get("drug"), str) else None
+        factor = drug.pe_factor if drug is not None else None
+        return factor is not None and bases == {"mg"} and size * factor >= PULSE_FLOOR_PE
 
     def _given_with_largest(self, orders: list[dict], groups: dict[Any, list[int]], sizes: dict[Any, float], best: Any,
                             split: Optional[dict[Any, Any]] = None) -> set[Any]:
@@ -2510,16 +2555,27 @@ class _Mapper:
             return
         rptr = _p(dptr, "route")
         unknown = []
+        read: list[tuple[str, Any]] = []  # (pointer, value set entry) of every coding read
         for cptr, c in self._codings(rc, rptr):
             e = self.vs.get("routes", c.get("system") if isinstance(c.get("system"), str) else None, c.get("code"))
             if e is not None:
-                o["route"] = e.maps_to
-                self.m.origin[pre + "/route"] = _p(cptr, "code")
-                if e.tag == "U":
-                    self.note("unverified-code", f"{label}: route {e.code} ({e.display}) read as {e.maps_to} from an unverified code (U)", _p(cptr, "code"))
-                return
-            if c.get("code") is not None:
+                read.append((cptr, e))
+            elif c.get("code") is not None:
                 unknown.append(f"{c.get('system')}|{c.get('code')}")
+        if read:
+            routes = sorted({e.maps_to for _, e in read})
+            if len(routes) > 1:
+                # Codings that name different routes (topical and PO): the first one won, and an oral
+                # tacrolimus read as topical was checked by no rule. Neither is taken: a route missing is
+                # read as systemic for every decision (regimen-format.md), and OL003 says it is missing.
+                self.note("missing-value", f"{label}: route codings disagree ({', '.join(routes)}): route missing", rptr)
+                return
+            cptr, e = read[0]
+            o["route"] = e.maps_to
+            self.m.origin[pre + "/route"] = _p(cptr, "code")
+            if e.tag == "U":
+                self.note("unverified-code", f"{label}: route {e.code} ({e.display}) read as {e.maps_to} from an unverified code (U)", _p(cptr, "code"))
+            return
         text, tptr = None, rptr
         if isinstance(rc.get("text"), str) and rc["text"].strip():
             text, tptr = rc["text"].strip(), _p(rptr, "text")
@@ -3454,9 +3510,11 @@ def _per_day(freq: Any) -> Optional[float]:
             return freq["frequency"] / (freq["period"] * days)
         return None
     if isinstance(freq, str):
-        from orderlint.normalize import FREQUENCIES
+        # As normalization reads it ('every 6 hours', 'q4h', 'Q.I.D.'): by the table alone, such a step
+        # counted once a day and a taper's largest step was taken for a smaller one.
+        from orderlint.normalize import parse_frequency
 
-        return FREQUENCIES.get(freq.lower())
+        return parse_frequency(freq)[0]
     return None
 
 
