@@ -596,6 +596,10 @@ class Regimen:
         least, regimen = _PCP_LEAST_A_WEEK[name]
         per_day = o.per_day or 0.0
         mg = self.amount(o, "mg", "day")
+        if mg is None and o.basis == "mg" and o.per_admin is not None and math.isfinite(o.per_admin) and per_day:
+            # A dose in mass units whose daily amount rounds to 0 (co-trimoxazole 10 mcg three times a
+            # week) has no amount for the limits (OL003), yet is known to be below every regimen.
+            mg = o.per_admin * per_day
         if mg is not None:
             week = mg * 7
             if name == "sulfamethoxazole-trimethoprim":
