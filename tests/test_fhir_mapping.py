@@ -1479,3 +1479,34 @@ def test_route_codings_that_disagree_leave_the_route_missing(linter):
     assert "route" not in m.data["orders"][0]
     assert any("route codings disagree (oral, topical)" in n.message for n in notes(m, "missing-value"))
     assert "ILD101" in codes(lint(bundle(*SSC_ILD, r), linter))
+
+
+def _suspension(den: dict, unit: str, dose) -> dict:
+    r = mr("mmf", drug=None, dose=dose, unit=unit, status="active")
+    del r["medicationCodeableConcept"]
+    r["medicationReference"] = {"reference": "#m"}
+    r["contained"] = [{"resourceType": "Medication", "id": "m", "code": {"text": "mycophenolate mofetil oral suspension"},
+                       "ingredient": [{"itemCodeableConcept": {"text": "mycophenolate mofetil"}, "isActive": True,
+                                       "strength": {"numerator": {"value": 200, "system": UC, "code": "mg"},
+                                                    "denominator": den}}]}]
+    return r
+
+
+def test_an_ingredient_strength_per_ml_serves_a_dose_in_ml(linter):
+    # 200 mg/mL was dropped without a word: 10 mL twice a day (4000 mg/day of MMF) was OL003, no ILD501.
+    r = _suspension({"value": 1, "system": UC, "code": "mL"}, "mL", 10)
+    assert order(one(bundle(r), linter))["strength"] == {"value": 200, "unit": "mg"}
+    assert "ILD501" in codes(lint(bundle(*SSC_ILD, r), linter))
+    r = _suspension({"value": 5, "system": UC, "code": "mL"}, "mL", 10)  # 200 mg in 5 mL: 40 mg/mL
+    assert order(one(bundle(r), linter))["strength"] == {"value": 40, "unit": "mg"}
+
+
+def test_a_strength_per_ml_is_no_strength_of_another_dose_unit(linter):
+    r = _suspension({"value": 1, "system": UC, "code": "mL"}, "{tbl}", 2)
+    assert "strength" not in order(one(bundle(r), linter))
+
+
+def test_an_ingredient_strength_that_is_not_read_is_said(linter):
+    m = one(bundle(_suspension({"value": 1, "system": UC, "code": "g"}, "mL", 10)), linter)
+    assert "strength" not in order(m)
+    assert any("ingredient strength is not in mg per tablet or per mL" in n.message for n in notes(m, "missing-value"))

@@ -1453,6 +1453,11 @@ class _Mapper:
                 if strength is None:
                     strength = _strength(ing.get("strength"))
                     sptr = _p(iptr, "strength")
+                    if strength is None and isinstance(ing.get("strength"), dict):
+                        # Said, never dropped without a word (fhir.md 3): the order's dose then needs a
+                        # strength it does not have (OL003).
+                        self.note("missing-value", f"Medication {_id_text(mr)}ingredient strength is not in mg per "
+                                  "tablet or per mL: not read", sptr)
         if cc is None:
             return None, ptr, [], strength, sptr
         name, nptr, codes = self._name_of(cc, ccptr)
@@ -1951,6 +1956,12 @@ class _Mapper:
                 if di is not None:
                     self.note("shape-repaired", f"{label} dosage is not an object: ignored", where)
                 self.note("text-only-sig", f"{label} has no dosage instruction: no structured dose", ptr)
+            if isinstance(o.get("strength"), dict) and o["strength"].get(_PER_ML):
+                o["strength"] = {k: v for k, v in o["strength"].items() if k != _PER_ML}
+                if o.get("unit") != "mL":
+                    # mg per mL is no strength of a tablet or of a dose in mg.
+                    del o["strength"]
+                    m.origin.pop(pre + "/strength", None)
             for f in ("dose", "unit", "route", "frequency"):
                 m.origin.setdefault(f"{pre}/{f}", where)
             m.origin[f"{pre}/~dosage"] = where  # where a missing dose, unit, route or frequency belongs
@@ -3341,15 +3352,22 @@ def _strength(s: Any) -> Optional[dict]:
     if not isinstance(num, dict) or not _number(num.get("value")) or num.get("code") not in ("mg", "g"):
         return None
     den_v = 1
+    per_ml = False
     if isinstance(den, dict):
-        if den.get("code") not in ("{tbl}", "TAB", "{tablet}", None):
+        per_ml = den.get("code") == "mL"
+        if den.get("code") not in ("{tbl}", "TAB", "{tablet}", None) and not per_ml:
             return None
         if _number(den.get("value")):
             den_v = den["value"]
     if den_v <= 0 or num["value"] <= 0:
         return None
     value = num["value"] * (1000 if num.get("code") == "g" else 1) / den_v
-    return {"value": value, "unit": "mg"}
+    # A strength per mL (an oral suspension, 200 mg/mL) serves only a dose in mL (_dosage_strength).
+    return {"value": value, "unit": "mg", _PER_ML: True} if per_ml else {"value": value, "unit": "mg"}
+
+
+#: Marks a strength read per mL until the order's dose unit is known (never left in a mapped order).
+_PER_ML = "x-per-ml"
 
 
 def _with_listed(n: float, p: float, unit: Any, rep: dict) -> tuple[float, float, Any]:
