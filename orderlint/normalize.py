@@ -890,7 +890,7 @@ _READ_WORD_RE = re.compile(r"[a-z]+")
 #: result normal'). Neither makes a 'not done' a test done.
 _NOT_A_VALUE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
                           r"|\b\d{1,2}:\d{2}\b|#\s*\d+|\bx\s*\d+\b|\b\d+\s*x\b|\b\d+(?:st|nd|rd|th)\b")
-_EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|last|old)\b.*")
+_EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|last|old)\b[^;,.\n]*")
 _STILL_TO_COME = re.compile(r"\b(?:outstanding|due|not yet \w+|results?)\b")
 
 
@@ -1325,18 +1325,23 @@ def _clause(text: str) -> str:
     return reading
 
 
-#: A genotype report's words for a variant found (TPMT/NUDT15, G6PD): 'detected' and 'present' there
-#: say that the variant is, not the enzyme's activity ('TPMT variant detected' read as normal).
-_VARIANT = re.compile(r"\b(?:variants?|mutations?|mutated|pathogenic|heterozygo\w*|homozygo\w*|hemizygo\w*"
-                      r"|carrier|risk alleles?|non-?functional alleles?|c\.\d+)")
-#: The same report saying that none was found: 'no variants detected', 'variant not detected',
-#: 'negative for pathogenic mutations', 'without a risk allele'.
-_NO_VARIANT = re.compile(r"\b(?:no|none|negative for|without)\s+(?:\S+\s+){0,2}?(?:variants?|mutations?|pathogenic|risk alleles?)\b"
-                         r"|\b(?:variants?|mutations?|alleles?)\s+(?:was\s+|were\s+)?(?:not\s+(?:detected|found|identified|present)"
-                         r"|absent|undetected)\b")
+#: A genotype report's words for a variant (TPMT/NUDT15, G6PD): 'detected' and 'present' there say
+#: that the variant is, not the enzyme's activity ('TPMT variant detected' read as normal).
+_VARIANT = re.compile(r"\b(?:variants?|mutations?|mutated|pathogenic|risk alleles?|non-?functional alleles?)\b|\bc\.\d+")
+#: A zygosity said of a variant allele: a variant found ('heterozygous', 'homozygous c.719A>G',
+#: 'carrier'); not 'homozygous wild type' or 'homozygous normal', which is the normal genotype.
+_ZYGOSITY = re.compile(r"\b(?:hetero|homo|hemi)zygo\w*\b(?!\s*(?:for\s+(?:the\s+)?)?(?:wild[- ]?type|normal|\*1\b))|\bcarriers?\b")
+#: The report saying that none was found: 'no variants detected', 'no pathogenic variant identified',
+#: 'variant not detected', 'negative for known mutations'.
+_NO_VARIANT = re.compile(
+    r"\b(?:no|negative for|without)\s+(?:(?:known|pathogenic|likely|other|reportable|detectable|significant|clinically"
+    r"|actionable|common)\s+){0,3}(?:variants?|mutations?)\b"
+    r"|\b(?:variants?|mutations?)\s+(?:(?:was|were|is|are)\s+)?(?:not\s+(?:detected|found|identified|present)|absent|undetected)\b")
 
 
 def _activity_clause(text: str) -> str:
+    if _ZYGOSITY.search(text):
+        return "positive"  # a variant allele carried, whatever else the clause says of others
     if _VARIANT.search(text):
         # Fail closed: a variant named is found unless the clause says none was.
         return "negative" if _NO_VARIANT.search(text) else "positive"

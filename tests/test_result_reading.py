@@ -481,6 +481,12 @@ def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, exp
     ("no pathogenic variant identified", "negative"), ("negative for known variants", "negative"),
     ("TPMT *1/*1, no variant detected", "negative"),
     ("activity detected", "negative"), ("normal activity", "negative"), ("deficient", "positive"),
+    # A variant allele carried is found whatever else the clause says; the normal one absent is not normal.
+    ("Homozygous: normal allele not detected", "positive"), ("Wild-type allele absent: homozygous c.719A>G", "positive"),
+    ("Accession no 4521 homozygous variant", "positive"), ("no wild-type: homozygous variant", "positive"),
+    ("heterozygous variant detected and no other variants", "positive"), ("carrier", "positive"),
+    # The normal genotype said with a zygosity is normal.
+    ("TPMT *1/*1 homozygous wild type", "negative"), ("homozygous normal", "negative"),
 ])
 def test_a_variant_named_in_an_enzyme_result_is_a_variant_found(text, expected):
     from orderlint.normalize import result_reading
@@ -494,6 +500,8 @@ def test_a_variant_named_in_an_enzyme_result_is_a_variant_found(text, expected):
     ("see comment #2", True), ("not done (2nd attempt)", True), ("cancelled at 10:30", True),
     # What is said of an earlier test is not this one's result.
     ("not done - previous result normal", True), ("pending, prior normal", True),
+    # ... up to the clause's end only: the reading after it is this test's.
+    ("Cancelled at last minute; HBsAg reactive", False),
     ("not collected", True), ("specimen lost", True), ("patient no-show", True), ("discontinued", True),
     ("entered in error", True), ("voided", True),
     # A value beside the words is a result.
