@@ -82,7 +82,7 @@ _NUMBERED_CODE_RE = re.compile(r"(?<![\w.])\d+-(?!(?:days?|weeks?|wk|months?|hou
 # Dose forms, release designations and route words as pharmacy systems print them.
 _FORM_WORDS = frozenset(
     "tablet tablets tab tabs capsule capsules cap caps caplet caplets injection injectable injectables "
-    "infusion solution solutions suspension suspensions oral iv sc im po er xr xl sr cr dr ec la odt "
+    "infusion solution solutions suspension suspensions oral iv ivpb sc im po er xr xl sr cr dr ec la odt "
     "extended delayed release released sustained controlled enteric coated film filmcoated "
     "chewable disintegrating dispersible effervescent orally soluble hr h "
     "topical ointment cream gel lotion foam shampoo ophthalmic eye drop drops otic nasal spray "
@@ -123,7 +123,7 @@ _FORM_ROUTES = {
     "oral": "oral", "po": "oral", "intravenous": "iv", "subcutaneous": "sc", "intramuscular": "im",
     # Abbreviated in product names ('Actemra IV'): unread, such a name stated no route, so an order of
     # it by another route was no contradiction (OL003) and, with no route given, not ILD103's IV.
-    "iv": "iv", "sc": "sc", "im": "im",
+    "iv": "iv", "sc": "sc", "im": "im", "ivpb": "iv",
 }
 _PER_PIECE = {"tablet": "tablet", "tablets": "tablet", "tab": "tablet", "tabs": "tablet",
               "caplet": "tablet", "capsule": "capsule", "capsules": "capsule", "cap": "capsule",
@@ -148,7 +148,7 @@ _SALT_WORDS = frozenset(
 )
 # Four-letter words that are never a biosimilar suffix.
 # Route words too: 'immune globulin subq' (subcutaneous immune globulin) read as a biosimilar of IVIG.
-_NOT_SUFFIX = _FORM_WORDS | _SALT_WORDS | frozenset("acid oral plus free with lite mini subq ivpb".split())
+_NOT_SUFFIX = _FORM_WORDS | _SALT_WORDS | frozenset("acid oral plus free with lite mini subq".split())
 _COMBINATION_RE = re.compile(r"\s*(?:/|\+|&|\band\b|\bwith\b|,)\s*")
 
 
@@ -364,6 +364,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self.drugs: dict[str, Drug] = {}
         self._names: dict[str, str] = {}  # name key -> canonical
+        self._longest_name_words: Optional[int] = None  # words in the longest name (_known_run), once
         self._owner: dict[str, str] = {}  # name key -> who added it
         self._name_route: dict[str, str] = {}  # name key -> route a brand is only sold for
         self._facts: dict[str, dict[str, tuple[Any, str]]] = {}  # canonical -> fact -> (value, owner)
@@ -561,6 +562,7 @@ class Vocabulary:
             )
         self._names[key] = canonical
         self._owner.setdefault(key, owner)
+        self._longest_name_words = None
 
     def add_site_names(self, table: Mapping[str, Any], origin: str) -> None:
         """A site's ``[tool.orderlint.vocabulary]``: local name -> known ingredient.
@@ -739,7 +741,7 @@ class Vocabulary:
             if i in _FORM_STAGES and len(words) < len(before):
                 # A form or route word that is part of a known name stays with it: in 'Oral Tablet
                 # immune globulin subcutaneous' the longest known run is SCIG, never IVIG.
-                run = self._known_run(before, set(before) - set(words))
+                run = self._known_run(before, set(before) - set(words), hyphenated)
                 if run is not None:
                     words = run.split()
             k = core = " ".join(words)
@@ -764,24 +766,37 @@ class Vocabulary:
                 return _ambiguous(tuple(found), core)
         return Resolution(core=core)
 
-    def _known_run(self, words: list[str], dropped: set[str]) -> Optional[str]:
-        """The longest run of consecutive ``words`` that is a known name and holds a dropped word."""
-        for size in range(len(words), 1, -1):
+    def _known_run(self, words: list[str], dropped: set[str], spare: set[str]) -> Optional[str]:
+        """The longest run of consecutive ``words`` that is a known name and holds a dropped word,
+        every word outside it a form or route word too: 'EC mycophenolate mofetil' is no 'ec
+        mycophenolate' (MPA) with 'mofetil' left over; or in ``spare`` (a hyphenated biosimilar suffix). Runs no longer than the longest known name (a long text
+        cost a time cubic in its words)."""
+        if not self._names:
+            return None
+        longest = self._longest_name_words
+        if longest is None:
+            longest = self._longest_name_words = max(k.count(" ") + 1 for k in self._names)
+        for size in range(min(len(words), longest), 1, -1):
             for start in range(len(words) - size + 1):
                 run = words[start:start + size]
-                if not dropped.isdisjoint(run) and " ".join(run) in self._names:
+                if (not dropped.isdisjoint(run) and " ".join(run) in self._names
+                        and all(w in dropped or w in _FORM_WORDS or w in spare
+                                for w in words[:start] + words[start + size:])):
                     return " ".join(run)
         return None
 
     def _biosimilar(self, words: list[str], hyphenated: set[str]) -> Optional[str]:
         """US biosimilar proper names: 'rituximab-abbs' and 'rituximab abbs' -> rituximab."""
         last = words[-1]
-        if len(words) < 2 or not _SUFFIX_RE.match(last) or last in _NOT_SUFFIX or last in self._names:
-            # A known name is no suffix: 'IgG SCIG' is subcutaneous immune globulin named twice, not IVIG.
+        if len(words) < 2 or not _SUFFIX_RE.match(last) or last in _NOT_SUFFIX:
             return None
         name = self._names.get(" ".join(words[:-1]))
         if name is None:
             return None
+        if last in self._names:
+            # A known name is no suffix: 'IgG SCIG' names two drugs (IVIG, SCIG), never IVIG alone;
+            # 'immune globulin IVIG' names one twice.
+            return name if self._names[last] == name else None
         # Only biologics have biosimilar names: a hyphen alone is no evidence ('MMF-site' is a site's
         # own name for something, to be mapped explicitly, never read as mycophenolate).
         if name in self._suffixable or name.endswith(("mab", "cept")) or "globulin" in name:

@@ -901,3 +901,13 @@ def test_a_delayed_release_mycophenolate_is_mycophenolic_acid(vocab, text):
 @pytest.mark.parametrize("text", ["mycophenolate 500 mg tablet", "mycophenolate oral"])
 def test_mycophenolate_without_a_delayed_release_word_stays_bare(vocab, text):
     assert vocab.drug(text).name == "mycophenolate"
+
+
+@pytest.mark.parametrize("text, name", [
+    # A form word's known name ('EC mycophenolate': MPA) is taken only when the rest are form words too.
+    ("EC mycophenolate mofetil", "mycophenolate mofetil"), ("DR mycophenolate mofetil 500 mg tablet", "mycophenolate mofetil"),
+    # An IV route word, and the same drug named twice, keep IVIG.
+    ("IVIG ivpb", "immune globulin"), ("immune globulin ivpb", "immune globulin"), ("immune globulin IVIG", "immune globulin"),
+])
+def test_a_name_around_a_form_word_keeps_its_drug(vocab, text, name):
+    assert vocab.drug(text).name == name
