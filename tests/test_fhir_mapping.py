@@ -65,7 +65,10 @@ def bundle(*resources, patient=True) -> dict:
 
 
 def one(data, linter=None) -> "object":
-    ms = map_fhir(data, source="t", vocab=linter.vocab if linter else None, as_of=AS_OF)
+    from orderlint.fhir.lint import _pulse_min
+
+    ms = map_fhir(data, source="t", vocab=linter.vocab if linter else None, as_of=AS_OF,
+                  pulse_min=_pulse_min(linter) if linter else None)
     assert len(ms) == 1, ms
     return ms[0]
 
@@ -1510,3 +1513,39 @@ def test_an_ingredient_strength_that_is_not_read_is_said(linter):
     m = one(bundle(_suspension({"value": 1, "system": UC, "code": "g"}, "mL", 10)), linter)
     assert "strength" not in order(m)
     assert any("ingredient strength is not in mg per tablet or per mL" in n.message for n in notes(m, "missing-value"))
+
+
+def test_taper_steps_below_the_sites_pulse_threshold_are_daily_steps(linter):
+    # 150 mg then 100 mg of prednisone are daily doses at the default threshold (250 mg): the largest
+    # step carries the taper's 28 days (ILD302), the other is held, and nothing is summed.
+    r = mr("pred", drug="prednisone", status="active")
+    r["dosageInstruction"] = [_step(150, 14, 1), _step(100, 14, 2)]
+    taper = _taper_reading(one(bundle(r), linter))
+    assert [(o["status"], o["dose"]) for o in taper] == [("active", 150), ("on-hold", 100)]
+    assert taper[0]["duration"] == {"value": 28, "unit": "d"}
+    res = lint(bundle(*SSC_ILD, r), linter)
+    (f,) = [f for x in res for f in x.findings if f.code == "ILD302"]
+    assert "for 28 days" in f.message and "total" not in f.message
+
+
+def test_a_taper_step_at_a_frequency_not_read_keeps_the_taper_course(linter):
+    r = mr("pred", drug="prednisone", status="active")
+    second = _step(20, 60, 2)
+    second["timing"] = {"code": {"text": "as directed"}, "repeat": {"boundsDuration": {"value": 60, "code": "d"}}}
+    r["dosageInstruction"] = [_step(40, 60, 1), second]
+    taper = _taper_reading(one(bundle(r), linter))
+    assert taper[0]["status"] == "active" and taper[0]["duration"] == {"value": 120, "unit": "d"}
+
+
+def test_the_pulse_threshold_of_a_taper_is_the_sites(linter):
+    # 400 mg of prednisone is a pulse at the default threshold (250 mg), a daily step at a site's 500.
+    from orderlint.config import build_settings
+    from orderlint.engine import Linter
+
+    r = mr("pred", drug="prednisone", status="active")
+    r["dosageInstruction"] = [_step(400, 3, 1), _step(20, 30, 2)]
+    assert [o["status"] for o in _taper_reading(one(bundle(r), linter))] == ["active", "active"]
+    settings = build_settings(discover=False)
+    settings.packs = {"ssc-ild": {"pulse-min-daily-pe-mg": 500}}
+    site = Linter(settings)
+    assert [o["status"] for o in _taper_reading(one(bundle(r), site))] == ["active", "on-hold"]

@@ -166,7 +166,9 @@ def _ref_names(reg, span, by_index, members):
 
 
 def ref_ild203(reg, opts):
-    if reg.phase != "progression" and not (reg.progressed_on and reg.doc.indication.phase is None) \
+    recorded = reg.doc.indication.phase is None and any(
+        h.outcome == "progression" and (h.start is None or h.start <= reg.as_of) for h in reg.doc.history)
+    if reg.phase != "progression" and not recorded \
             and not any(d.is_a("systemic-glucocorticoid") for d in reg.progressed_on):
         return
     limit = opts["max-course-days"]

@@ -191,7 +191,7 @@ def glucocorticoid_high_dose(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     ),
     notes=("A course whose length cannot be computed (doses at an unknown frequency, OL003) is read as open-ended. "
            "A documented progression on a systemic glucocorticoid (a history item) is judged as progression too, and "
-           "so, when the document gives no phase, is a progression on any known drug (hydroxychloroquine): the "
+           "so, when the document gives no phase, is a progression on any drug (hydroxychloroquine, an unknown name): the "
            "phase stays first-line for the first-line rules (neither is a first-line ILD therapy), and "
            "long-term glucocorticoids after it are not passed."),
     fix=FIX_203,
@@ -212,8 +212,7 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     # when any history item says so). Normalization keeps such a document first-line for the
     # first-line rules, which judge it too: a progression "on" a drug that is no ILD therapy passed
     # long-term prednisone unseen.
-    if reg.phase != "progression" and not (reg.progressed_on and reg.doc.indication.phase is None) \
-            and not reg.progressed_on_class("systemic-glucocorticoid"):
+    if reg.phase != "progression" and not _progression_recorded(reg) and not reg.progressed_on_class("systemic-glucocorticoid"):
         return
     limit = opts["max-course-days"]
     judged = []
@@ -240,6 +239,14 @@ def glucocorticoid_long_term(reg: "Regimen", opts: Options) -> Iterator[Hit]:
             yield Hit(f"{o.describe()} runs {fmt(o.course_days)} days, over {fmt(limit)} days, at ILD progression (long-term glucocorticoids: strong recommendation against)", _course_pointer(o), o.index, render(FIX_203, opts))
     if len(judged) > 1:
         yield from _chained_courses(reg, opts, judged, over)
+
+
+def _progression_recorded(reg: "Regimen") -> bool:
+    """With no phase given, whether any history item records a progression by as_of, whatever its
+    drug (known or not, by any route): regimen-format.md's phase is then progression."""
+    doc = reg.doc
+    return doc.indication.phase is None and any(
+        h.outcome == "progression" and (h.start is None or h.start <= reg.as_of) for h in doc.history)
 
 
 def _course_pointer(o: "Order") -> str:

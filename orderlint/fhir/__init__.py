@@ -9,7 +9,7 @@ start-up pay nothing for FHIR support.
 - ``dispatch(doc, linter, input_format=None, strict=False)`` -> the results of one read Document:
   FHIR (forced, or detected) or a regimen document.
 - ``lint_path(path, *, linter, strict=False)`` -> results of a FHIR file, NDJSON file or export folder.
-- ``map_fhir(data, *, source, vocab=None, as_of=None, namespace=..., lookback=None)`` -> one ``Mapped`` regimen per patient (pure).
+- ``map_fhir(data, *, source, vocab=None, as_of=None, namespace=..., lookback=None, pulse_min=None)`` -> one ``Mapped`` regimen per patient (pure).
 - ``lint_fhir(value_or_text, *, linter, source, strict=False)`` -> one ``Result`` per patient.
 - ``lint_fhir_ndjson(stream, *, linter, source)`` -> results of FHIR NDJSON, a document per line.
 - ``bulk.iter_bulk(folder, *, linter)`` -> results of a Bulk Data export, one per patient, by patient id.

@@ -599,11 +599,12 @@ def map_patient(bundle: dict, source: str, linter: "Linter") -> list["Mapped"]:
     """One patient's Bundle mapped with the run's settings (namespace, as_of, look-back windows).
     Shared with orderlint.spark, which mapped it without the site's `fhir-namespace`: a site's
     ild-outcome extension went unread there, and ILD203 with it."""
+    from orderlint.fhir.lint import _pulse_min
     from orderlint.fhir.mapping import DEFAULT_NAMESPACE, map_fhir
 
     ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
     return map_fhir(bundle, source=source, vocab=linter.vocab, as_of=getattr(linter, "_as_of", None), namespace=ns,
-                    lookback=getattr(linter, "_lookback", None))
+                    lookback=getattr(linter, "_lookback", None), pulse_min=_pulse_min(linter))
 
 
 def unread_message(path: str) -> str:

@@ -114,7 +114,7 @@ def lint_fhir_document(doc: Document, linter: "Linter", *, strict: bool = False)
         as_of = asked or getattr(linter, "_as_of", None) or _dt.date.today()
         ns = getattr(linter.settings, "fhir_namespace", None) or DEFAULT_NAMESPACE
         mapped = map_fhir(doc.data, source=doc.source, vocab=linter.vocab, as_of=as_of, namespace=ns,
-                          lookback=getattr(linter, "_lookback", None))
+                          lookback=getattr(linter, "_lookback", None), pulse_min=_pulse_min(linter))
         out: list[Result] = []
         for m in mapped:
             if m.data is not None and asked is not None:
@@ -356,6 +356,15 @@ def _as_of_ext(data: Any, linter: "Linter") -> tuple[Optional[_dt.date], Optiona
 
 def _as_of(data: Any, linter: "Linter") -> _dt.date:
     return _as_of_ext(data, linter)[0] or getattr(linter, "_as_of", None) or _dt.date.today()
+
+
+def _pulse_min(linter: "Linter") -> Optional[float]:
+    """The site's pulse threshold, for the mapping's tapers (map_fhir ``pulse_min``), or None when no
+    installed pack declares one."""
+    from orderlint.fhir.mapping import PULSE_SETTING
+
+    settings = getattr(linter, "_frozen_settings", None)
+    return settings.get(PULSE_SETTING) if settings is not None else None
 
 
 def _perr(message: Optional[str]) -> ParseError:

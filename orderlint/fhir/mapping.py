@@ -88,10 +88,9 @@ class Note(NamedTuple):
 #: each taper dated one after the other, so that the rules that sum what is given at the same time
 #: (Regimen.given_together) do not add up successive steps; and with the low bound of a dose range (Dose).
 TAPER_CODES = frozenset({"ILD202", "ILD302", "ILD203", "ILD503"})
-#: The lowest daily prednisone-equivalent (mg) a site may set as a pulse's threshold
-#: (pulse-min-daily-pe-mg, from 100): a taper step at or above it may be a pulse, which the
-#: daily-dose rules of TAPER_CODES never count.
-PULSE_FLOOR_PE = 100
+#: The pack setting of the daily prednisone-equivalent (mg) at or above which an order is a pulse,
+#: which the daily-dose rules of TAPER_CODES never count (map_fhir's ``pulse_min``).
+PULSE_SETTING = "pulse-min-daily-pe-mg"
 DUPLICATE_CODES = frozenset({"OL004"})
 SUCCESSIVE_CODES = frozenset({"ILD501", "ILD206"})
 LOW_BOUND_CODES = frozenset({"ILD502"})
@@ -221,6 +220,7 @@ def map_fhir(
     as_of: Optional[_dt.date] = None,
     namespace: str = DEFAULT_NAMESPACE,
     lookback: Optional[Any] = None,
+    pulse_min: Optional[float] = None,
 ) -> list[Mapped]:
     """Map a parsed CDS Hooks request, Bundle or bare R4 resource to one Mapped per patient.
 
@@ -228,10 +228,12 @@ def map_fhir(
     given only by code, picks the ILD therapies for `history` and reads test names from text;
     without it those fall back to what the data alone says. ``lookback`` (the linter's look-back
     windows, test -> days, None: any age) dates the ServiceRequests that stand for ordered tests;
-    without it the default windows apply. Never raises on any JSON value.
+    without it the default windows apply. ``pulse_min`` (the linter's PULSE_SETTING): a taper
+    step at or above it is a pulse, never the step the daily-dose rules read; without it no step
+    is told a pulse. Never raises on any JSON value.
     """
     try:
-        return _Mapper(source, vocab, as_of or _today(), namespace, lookback).run(data)
+        return _Mapper(source, vocab, as_of or _today(), namespace, lookback, pulse_min).run(data)
     except RecursionError:
         m = Mapped()
         m.error = ("FHIR input is nested too deeply", "")
@@ -239,7 +241,9 @@ def map_fhir(
 
 
 class _Mapper:
-    def __init__(self, source: str, vocab: Any, as_of: _dt.date, namespace: str, lookback: Optional[Any] = None) -> None:
+    def __init__(self, source: str, vocab: Any, as_of: _dt.date, namespace: str, lookback: Optional[Any] = None,
+                 pulse_min: Optional[float] = None) -> None:
+        self.pulse_min = pulse_min if isinstance(pulse_min, (int, float)) and not isinstance(pulse_min, bool) else None
         if lookback is None:
             from orderlint.config import DEFAULT_LOOKBACK
 
@@ -2266,11 +2270,8 @@ class _Mapper:
                 amount = _amount_of(o)
                 if amount is None or (basis is not None and amount[0] != basis):
                     return None
-                per = _per_day(o.get("frequency"))
-                if per is None and isinstance(o.get("frequency"), (str, dict)):
-                    return None  # a frequency not read: its daily amount is not known (every step as written)
                 basis = amount[0]
-                total += amount[1] * (per or 1)
+                total += amount[1] * (_per_day(o.get("frequency")) or 1)
             return (basis or "mg", total)
 
         sizes: dict[Any, float] = {}
@@ -2318,8 +2319,8 @@ class _Mapper:
 
     def _not_a_daily_step(self, orders: list[dict], members: list[int], size: float, bases: set[str]) -> bool:
         """Whether a taper step is one the daily-dose rules do not count: by a route that is not
-        systemic, or a glucocorticoid dose that may be a pulse (PULSE_FLOOR_PE a day or more, the
-        lowest pulse threshold a site can set: at any threshold it is then judged as written)."""
+        systemic, or a glucocorticoid pulse (a daily prednisone-equivalent at or above the site's
+        pulse threshold, ``pulse_min``)."""
         from orderlint.normalize import SYSTEMIC_ROUTES, _route
 
         live = [orders[i] for i in members if orders[i]["status"] in ("new", "active")]
@@ -2331,7 +2332,8 @@ class _Mapper:
                 return True
         drug = self.vocab.drug(live[0]["drug"]) if self.vocab is not None and isinstance(live[0].get("drug"), str) else None
         factor = drug.pe_factor if drug is not None else None
-        return factor is not None and bases == {"mg"} and size * factor >= PULSE_FLOOR_PE
+        return (factor is not None and self.pulse_min is not None and bases == {"mg"}
+                and round(size * factor, 2) >= self.pulse_min)
 
     def _given_with_largest(self, orders: list[dict], groups: dict[Any, list[int]], sizes: dict[Any, float], best: Any,
                             split: Optional[dict[Any, Any]] = None) -> set[Any]:
