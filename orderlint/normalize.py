@@ -1450,10 +1450,13 @@ def _started_later(later: list[Order], active: list[Order], starts: Sequence[Opt
     cycle of rituximab) is started again, and its screening is asked again (a recent test counts);
     so is one whose other active orders ended by their own dates more than ``window`` days (the
     default look-back window) before as_of: rituximab x2 of last year, still marked active, hid
-    the boxed-warning screening of this year's cycle. ``starts``: each order's ``start`` by index."""
+    the boxed-warning screening of this year's cycle. An order by a route that is not systemic takes
+    no drug. ``starts``: each order's ``start`` by index."""
     starting = {o.index for o in later}
+    # Taken systemically: Protopic (topical tacrolimus) or Restasis is no calcineurin inhibitor being
+    # taken (rules.md Terms), and beside one, oral tacrolimus starting next month passed as active.
     taken = {o.drug.name for o in active if o.drug is not None and o.status == "active" and o.index not in starting
-             and not _ended_before(o, starts[o.index], as_of, window)}
+             and (o.route is None or o.route in SYSTEMIC_ROUTES) and not _ended_before(o, starts[o.index], as_of, window)}
     for o in later:
         if o.drug is not None and o.drug.name not in taken:
             o.status = "new"
