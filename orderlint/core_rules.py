@@ -178,10 +178,14 @@ def duplicate_therapy(reg: "Regimen", opts: Options) -> Iterator[Hit]:
             continue
         tags = o.tags  # o.systemic_glucocorticoid, o.is_a(cls): membership in the route-aware tags
         pulse = False
-        if "systemic-glucocorticoid" in tags and o.pe is not None:
+        # A pulse as the glucocorticoid rules tell one (Regimen.least_daily_pe): without a frequency,
+        # by one administration. By o.pe alone, Solu-Medrol 1 g with no frequency beside a daily
+        # methylprednisolone pulse was the 'non-pulse' of a pulse, and no duplicate.
+        pe = reg.least_daily_pe(o) if "systemic-glucocorticoid" in tags else None
+        if pe is not None:
             if threshold is None:
                 threshold = setting(reg, PULSE_SETTING, DEFAULT_PULSE_MIN_PE)
-            pulse = o.pe >= threshold
+            pulse = pe >= threshold
         key = ("mycophenolate" if "mycophenolate" in tags else o.drug.name, pulse)
         prev = first.get(key)
         if prev is None:

@@ -43,7 +43,8 @@ def ref_ol004(reg, opts):
             continue
         if o.drug is None:
             continue
-        pulse = o.systemic_glucocorticoid and o.pe is not None and o.pe >= threshold
+        pe = reg.least_daily_pe(o) if o.systemic_glucocorticoid else None
+        pulse = pe is not None and pe >= threshold
         key = ("mycophenolate" if o.is_a("mycophenolate") else o.drug.name, pulse)
         prev = first.get(key)
         if prev is None:
