@@ -180,6 +180,14 @@ def test_a_yaml_directive_changes_nothing(header, composer):
     assert plain.data["orders"][0]["dose"] == 1600 and plain.data["as_of"] == "2026-03-02"
 
 
+@pytest.mark.parametrize("header", ["%YAML 1.3\n---\n", "%YAML 2.0\n---\n", "%FOO bar\n---\n"])
+def test_a_directive_libyaml_refuses_is_refused_by_either_composer(header, composer):
+    # The pure-Python composer (chosen for text that may be deep, such as a comment full of '[')
+    # accepted what libyaml refuses: the verdict hung on an unrelated comment.
+    doc = parse_yaml(header + _regimen(dose="1600"), "d.yaml")
+    assert doc.data is None and doc.error is not None and doc.error.message.startswith("not valid YAML")
+
+
 def test_dates_stay_strings_and_the_document_validates():
     doc = parse_yaml(PATIENT_YAML, "t.yaml")
     assert doc.data["as_of"] == "2026-03-02" and doc.data["tests"][0]["date"] == "2026-02-20"

@@ -89,6 +89,12 @@ def parse_yaml(text: str, source: str) -> Document:
     # be deep goes to PyYAML's pure-Python composer instead, whose recursion ends in RecursionError.
     loader_cls = py_loader if _pkg._maybe_deep_yaml(text) else c_loader
     try:
+        if loader_cls is not c_loader and c_loader is not None and (text.startswith("%") or "\n%" in text):
+            # Directives as libyaml reads them (%YAML 1.3, an unknown %FOO refused), whichever loader
+            # composes: the pure-Python one accepted both, so a comment full of '[' changed the verdict.
+            # libyaml's parser keeps its own stack: no recursion, however deep the text.
+            for _ in yaml.parse(text, Loader=c_loader):
+                pass
         node = yaml.compose(text, Loader=loader_cls)
     except yaml.MarkedYAMLError as e:
         if e.context == "expected a single document in the stream":
