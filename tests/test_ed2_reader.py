@@ -737,3 +737,22 @@ def test_a_json_lines_stream_in_utf8_with_a_bom_is_read():
 
     data = b"\xef\xbb\xbf" + json.dumps({"id": "a"}).encode() + b"\n"
     assert len(list(iter_jsonl_lines(io.BytesIO(data), "<s>"))) == 1
+
+
+@pytest.mark.parametrize("where", ["top", "order"])
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_an_integer_beyond_every_double_is_ol001_even_in_an_x_field(where, fmt):
+    # regimen-format.md: every number must be finite. 1e400 was refused and 10**400 accepted in an
+    # `x-` field, where no model field caps it.
+    from orderlint.reader import parse_json
+
+    big = "1" + "0" * 400
+    doc = {"id": "a", "kind": "order-set", "indication": {"condition": "ssc-ild"},
+           "orders": [{"drug": "prednisone", "dose": 10, "unit": "mg", "route": "oral", "frequency": "daily"}]}
+    (doc if where == "top" else doc["orders"][0])["x-n"] = 0
+    text = json.dumps(doc).replace('"x-n": 0', f'"x-n": {big}')
+    parsed = parse_json(text, "a.json") if fmt == "json" else parse_yaml(text, "a.yaml")
+    assert parsed.data is None and "overflows a double" in parsed.error.message
+    # The largest integers a double holds are read.
+    ok = text.replace(big, str(int(1.7976931348623157e308)))
+    assert (parse_json(ok, "a.json") if fmt == "json" else parse_yaml(ok, "a.yaml")).error is None

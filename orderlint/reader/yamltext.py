@@ -27,6 +27,7 @@ _MAP = "tag:orderlint.invalid,2026:map"
 _SEQ = "tag:orderlint.invalid,2026:seq"
 
 #: A plain scalar is a number exactly when it matches JSON's number grammar.
+_LARGEST_DOUBLE = int(1.7976931348623157e308)  # an integer beyond it overflows a double
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 #: YAML's spellings of infinity and not-a-number, refused as JSON refuses NaN and Infinity.
 _YAML_NON_FINITE = frozenset(
@@ -328,9 +329,13 @@ class _YamlBuilder:
         if m is not None:
             if m.group(1) is None and m.group(2) is None:
                 try:
-                    return int(value)
+                    whole = int(value)
                 except ValueError:  # longer than Python converts (over 4300 digits)
                     self.fail("a number is too long to be read; every number must fit a double", pointer, node)
+                if len(value) > 308 and abs(whole) > _LARGEST_DOUBLE:
+                    shown = value if len(value) <= 40 else value[:37] + "..."
+                    self.fail(f"number {shown} is not finite or overflows a double; every number must be finite", pointer, node)
+                return whole
             number = float(value)
             if number in (float("inf"), float("-inf")):
                 self.fail(f"number {value} is not finite or overflows a double; every number must be finite", pointer, node)
