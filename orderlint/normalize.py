@@ -890,7 +890,7 @@ _READ_WORD_RE = re.compile(r"[a-z]+")
 #: result normal'). Neither makes a 'not done' a test done.
 _NOT_A_VALUE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
                           r"|\b\d{1,2}:\d{2}\b|#\s*\d+|\bx\s*\d+\b|\b\d+\s*x\b|\b\d+(?:st|nd|rd|th)\b")
-_EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|last|old)\b[^;,.\n]*")
+_EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|last|old)\b[^;\n]*")
 _STILL_TO_COME = re.compile(r"\b(?:outstanding|due|not yet \w+|results?)\b")
 
 
@@ -1334,9 +1334,8 @@ _ZYGOSITY = re.compile(r"\b(?:hetero|homo|hemi)zygo\w*\b(?!\s*(?:for\s+(?:the\s+
 #: The report saying that none was found: 'no variants detected', 'no pathogenic variant identified',
 #: 'variant not detected', 'negative for known mutations'.
 _NO_VARIANT = re.compile(
-    r"\b(?:no|negative for|without)\s+(?:(?:known|pathogenic|likely|other|reportable|detectable|significant|clinically"
-    r"|actionable|common)\s+){0,3}(?:variants?|mutations?)\b"
-    r"|\b(?:variants?|mutations?)\s+(?:(?:was|were|is|are)\s+)?(?:not\s+(?:detected|found|identified|present)|absent|undetected)\b")
+    r"\b(?:no|negative for|without)\s+(?:(?!\d+\s)[^\s:;]+\s+){0,3}?(?:variants?|mutations?|(?:risk|variant|non-?functional)\s+alleles?)\b"
+    r"|\b(?:variants?|mutations?|alleles?)\s+(?:(?:was|were|is|are)\s+)?(?:not\s+(?:detected|found|identified|present)|absent|undetected)\b")
 
 
 def _activity_clause(text: str) -> str:

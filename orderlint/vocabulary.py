@@ -741,8 +741,10 @@ class Vocabulary:
             if i in _FORM_STAGES and len(words) < len(before):
                 # A form or route word that is part of a known name stays with it: in 'Oral Tablet
                 # immune globulin subcutaneous' the longest known run is SCIG, never IVIG.
-                run = self._known_run(before, set(before) - set(words), hyphenated)
-                if run is not None:
+                run = self._known_run(before, set(before) - set(words))
+                # Unless what the stage leaves is itself a known name with a word outside the run:
+                # 'EC mycophenolate mofetil' is MMF, no 'ec mycophenolate' (MPA) with 'mofetil' over.
+                if run is not None and not (" ".join(words) in self._names and not set(words) <= set(run.split())):
                     words = run.split()
             k = core = " ".join(words)
             if k in seen:
@@ -766,10 +768,8 @@ class Vocabulary:
                 return _ambiguous(tuple(found), core)
         return Resolution(core=core)
 
-    def _known_run(self, words: list[str], dropped: set[str], spare: set[str]) -> Optional[str]:
-        """The longest run of consecutive ``words`` that is a known name and holds a dropped word,
-        every word outside it a form or route word too: 'EC mycophenolate mofetil' is no 'ec
-        mycophenolate' (MPA) with 'mofetil' left over; or in ``spare`` (a hyphenated biosimilar suffix). Runs no longer than the longest known name (a long text
+    def _known_run(self, words: list[str], dropped: set[str]) -> Optional[str]:
+        """The longest run of consecutive ``words`` that is a known name and holds a dropped word. Runs no longer than the longest known name (a long text
         cost a time cubic in its words)."""
         if not self._names:
             return None
@@ -779,9 +779,7 @@ class Vocabulary:
         for size in range(min(len(words), longest), 1, -1):
             for start in range(len(words) - size + 1):
                 run = words[start:start + size]
-                if (not dropped.isdisjoint(run) and " ".join(run) in self._names
-                        and all(w in dropped or w in _FORM_WORDS or w in spare
-                                for w in words[:start] + words[start + size:])):
+                if not dropped.isdisjoint(run) and " ".join(run) in self._names:
                     return " ".join(run)
         return None
 

@@ -906,6 +906,9 @@ def test_mycophenolate_without_a_delayed_release_word_stays_bare(vocab, text):
 @pytest.mark.parametrize("text, name", [
     # A form word's known name ('EC mycophenolate': MPA) is taken only when the rest are form words too.
     ("EC mycophenolate mofetil", "mycophenolate mofetil"), ("DR mycophenolate mofetil 500 mg tablet", "mycophenolate mofetil"),
+    # ... and other words beside it (a count, a maker, a brand) do not undo it.
+    ("mycophenolate EC 360", "mycophenolic acid"), ("mycophenolate DR 2 tabs", "mycophenolic acid"),
+    ("mycophenolate DR teva", "mycophenolic acid"), ("Hizentra immune globulin subcutaneous", "immune globulin subcutaneous"),
     # An IV route word, and the same drug named twice, keep IVIG.
     ("IVIG ivpb", "immune globulin"), ("immune globulin ivpb", "immune globulin"), ("immune globulin IVIG", "immune globulin"),
 ])

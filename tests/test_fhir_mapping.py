@@ -1535,6 +1535,12 @@ def test_a_taper_step_at_a_frequency_not_read_keeps_the_taper_course(linter):
     r["dosageInstruction"] = [_step(40, 60, 1), second]
     taper = _taper_reading(one(bundle(r), linter))
     assert taper[0]["status"] == "active" and taper[0]["duration"] == {"value": 120, "unit": "d"}
+    # ... and that step, its daily dose not known, is judged as written: never the largest, never held.
+    assert taper[1]["status"] == "active" and taper[1]["duration"] == {"value": 60, "unit": "d"}
+    r["dosageInstruction"] = [second, _step(10, 30, 3)]  # 'as directed' first, at 20 mg: not the largest
+    r["dosageInstruction"][1]["timing"]["repeat"]["frequency"] = 2
+    taper = _taper_reading(one(bundle(r), linter))
+    assert [o["status"] for o in taper] == ["active", "active"] and taper[1]["duration"] == {"value": 90, "unit": "d"}
 
 
 def test_the_pulse_threshold_of_a_taper_is_the_sites(linter):
@@ -1549,3 +1555,15 @@ def test_the_pulse_threshold_of_a_taper_is_the_sites(linter):
     settings.packs = {"ssc-ild": {"pulse-min-daily-pe-mg": 500}}
     site = Linter(settings)
     assert [o["status"] for o in _taper_reading(one(bundle(r), site))] == ["active", "on-hold"]
+
+
+def test_map_fhir_without_a_pulse_threshold_uses_the_default_one():
+    # Called directly (no linter), the mapping told no step a pulse: the pulse was the largest step
+    # and held the 48 mg a day after it.
+    from orderlint.engine import Linter
+
+    r = mr("mp", drug="methylprednisolone", status="active")
+    daily = _step(48, 30, 2)
+    r["dosageInstruction"] = [_step(1000, 3, 1), daily]
+    m = map_fhir(bundle(r), source="t", vocab=Linter().vocab, as_of=AS_OF)[0]
+    assert [o["status"] for o in _taper_reading(m)] == ["active", "active"]

@@ -487,6 +487,11 @@ def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, exp
     ("heterozygous variant detected and no other variants", "positive"), ("carrier", "positive"),
     # The normal genotype said with a zygosity is normal.
     ("TPMT *1/*1 homozygous wild type", "negative"), ("homozygous normal", "negative"),
+    # The common wordings of none found.
+    ("No TPMT variants detected", "negative"), ("negative for the variant", "negative"),
+    ("no c.719A>G variant detected", "negative"), ("risk allele not detected", "negative"),
+    ("variant alleles not detected", "negative"), ("no deleterious variants detected", "negative"),
+    ("Accession no 4521 variant detected", "positive"),
 ])
 def test_a_variant_named_in_an_enzyme_result_is_a_variant_found(text, expected):
     from orderlint.normalize import result_reading
@@ -502,6 +507,8 @@ def test_a_variant_named_in_an_enzyme_result_is_a_variant_found(text, expected):
     ("not done - previous result normal", True), ("pending, prior normal", True),
     # ... up to the clause's end only: the reading after it is this test's.
     ("Cancelled at last minute; HBsAg reactive", False),
+    ("not done - previous WBC 5.4", True), ("cancelled, prior WBC 5.4 x10^9/L", True),
+    ("Not done, previous result: HBsAg negative, anti-HBc negative", True),
     ("not collected", True), ("specimen lost", True), ("patient no-show", True), ("discontinued", True),
     ("entered in error", True), ("voided", True),
     # A value beside the words is a result.

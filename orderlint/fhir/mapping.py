@@ -229,8 +229,8 @@ def map_fhir(
     without it those fall back to what the data alone says. ``lookback`` (the linter's look-back
     windows, test -> days, None: any age) dates the ServiceRequests that stand for ordered tests;
     without it the default windows apply. ``pulse_min`` (the linter's PULSE_SETTING): a taper
-    step at or above it is a pulse, never the step the daily-dose rules read; without it no step
-    is told a pulse. Never raises on any JSON value.
+    step at or above it is a pulse, never the step the daily-dose rules read; without it the
+    default threshold applies. Never raises on any JSON value.
     """
     try:
         return _Mapper(source, vocab, as_of or _today(), namespace, lookback, pulse_min).run(data)
@@ -243,7 +243,12 @@ def map_fhir(
 class _Mapper:
     def __init__(self, source: str, vocab: Any, as_of: _dt.date, namespace: str, lookback: Optional[Any] = None,
                  pulse_min: Optional[float] = None) -> None:
-        self.pulse_min = pulse_min if isinstance(pulse_min, (int, float)) and not isinstance(pulse_min, bool) else None
+        # Without the linter's threshold, the default one (rules.md Terms, Pulse): with none, a pulse
+        # step was the taper's largest and held the daily dose after it.
+        from orderlint.core_rules import DEFAULT_PULSE_MIN_PE
+
+        self.pulse_min = (pulse_min if isinstance(pulse_min, (int, float)) and not isinstance(pulse_min, bool)
+                          else DEFAULT_PULSE_MIN_PE)
         if lookback is None:
             from orderlint.config import DEFAULT_LOOKBACK
 
@@ -2290,7 +2295,11 @@ class _Mapper:
         # systemic) are never the taper's largest step, and are judged as written: taken as the
         # largest, a 3-day methylprednisolone pulse held the 60 mg a day that followed it, and the
         # taper passed every daily-dose rule.
-        apart = {k for k in groups if self._not_a_daily_step(orders, groups[k], sizes[k], bases)}
+        # And a step at a frequency not read: sized as once a day it may pass for the largest and hold
+        # the steps whose daily dose is known (OL003 says why it is not read).
+        apart = {k for k in groups if self._not_a_daily_step(orders, groups[k], sizes[k], bases) or any(
+            orders[i]["status"] in ("new", "active") and isinstance(orders[i].get("frequency"), (str, dict))
+            and _per_day(orders[i]["frequency"]) is None for i in groups[k])}
         rest = {k: v for k, v in groups.items() if k not in apart}
         if not rest:
             return
@@ -2303,6 +2312,8 @@ class _Mapper:
             d = max(known) if len(known) == len(lengths) else None  # concurrent entries: the longest
             days = None if d is None or days is None else days + d
         for k, members in groups.items():
+            if k in apart:
+                continue  # judged as written: its own course
             for i in members:
                 o = orders[i]
                 if o["status"] not in ("new", "active"):
@@ -2332,8 +2343,7 @@ class _Mapper:
                 return True
         drug = self.vocab.drug(live[0]["drug"]) if self.vocab is not None and isinstance(live[0].get("drug"), str) else None
         factor = drug.pe_factor if drug is not None else None
-        return (factor is not None and self.pulse_min is not None and bases == {"mg"}
-                and round(size * factor, 2) >= self.pulse_min)
+        return factor is not None and bases == {"mg"} and round(size * factor, 2) >= self.pulse_min
 
     def _given_with_largest(self, orders: list[dict], groups: dict[Any, list[int]], sizes: dict[Any, float], best: Any,
                             split: Optional[dict[Any, Any]] = None) -> set[Any]:
