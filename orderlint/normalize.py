@@ -890,7 +890,7 @@ _READ_WORD_RE = re.compile(r"[a-z]+")
 #: result normal'). Neither makes a 'not done' a test done.
 _NOT_A_VALUE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b"
                           r"|\b\d{1,2}:\d{2}\b|#\s*\d+|\bx\s*\d+\b|\b\d+\s*x\b|\b\d+(?:st|nd|rd|th)\b")
-_EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|last|old)\b[^;\n]*")
+_EARLIER = re.compile(r"\b(?:previous(?:ly)?|prior|earlier|last|old)\b[\s\S]*")
 _STILL_TO_COME = re.compile(r"\b(?:outstanding|due|not yet \w+|results?)\b")
 
 
@@ -1331,19 +1331,26 @@ _VARIANT = re.compile(r"\b(?:variants?|mutations?|mutated|pathogenic|risk allele
 #: A zygosity said of a variant allele: a variant found ('heterozygous', 'homozygous c.719A>G',
 #: 'carrier'); not 'homozygous wild type' or 'homozygous normal', which is the normal genotype.
 _ZYGOSITY = re.compile(r"\b(?:hetero|homo|hemi)zygo\w*\b(?!\s*(?:for\s+(?:the\s+)?)?(?:wild[- ]?type|normal|\*1\b))|\bcarriers?\b")
-#: The report saying that none was found: 'no variants detected', 'no pathogenic variant identified',
-#: 'variant not detected', 'negative for known mutations'.
+#: The report saying that none was found, as the whole clause ('No TPMT variants detected',
+#: 'negative for the variant', 'variant not detected'): anything more ('... and TPMT c.719A>G
+#: detected', 'Specimen no 24-1187 variant detected') reads as a variant found.
 _NO_VARIANT = re.compile(
-    r"\b(?:no|negative for|without)\s+(?:(?!\d+\s)[^\s:;]+\s+){0,3}?(?:variants?|mutations?|(?:risk|variant|non-?functional)\s+alleles?)\b"
-    r"|\b(?:variants?|mutations?|alleles?)\s+(?:(?:was|were|is|are)\s+)?(?:not\s+(?:detected|found|identified|present)|absent|undetected)\b")
+    r"(?:(?:tpmt|nudt15|g6pd)\s*:?\s+)?"
+    r"(?:(?:no|negative for(?:\s+the)?|without(?:\s+an?)?)\s+(?:(?:known|pathogenic|likely|deleterious|other|reportable"
+    r"|detectable|significant|clinically|actionable|common|tpmt|nudt15|g6pd|c\.\S+)\s+){0,3}"
+    r"(?:variants?|mutations?|(?:risk|variant|non-?functional)\s+alleles?)"
+    r"(?:\s+(?:(?:was|were|is|are)\s+)?(?:detected|found|identified|present|seen))?"
+    r"|(?:(?:tpmt|nudt15|g6pd)\s+)?(?:variants?|mutations?|(?:risk|variant|non-?functional)\s+alleles?)\s+"
+    r"(?:(?:was|were|is|are)\s+)?(?:not\s+(?:detected|found|identified|present|seen)|absent|undetected))"
+    r"[\s.!]*")
 
 
 def _activity_clause(text: str) -> str:
     if _ZYGOSITY.search(text):
         return "positive"  # a variant allele carried, whatever else the clause says of others
     if _VARIANT.search(text):
-        # Fail closed: a variant named is found unless the clause says none was.
-        return "negative" if _NO_VARIANT.search(text) else "positive"
+        # Fail closed: a variant named is found unless the clause says, and only says, none was.
+        return "negative" if _NO_VARIANT.fullmatch(text.strip()) else "positive"
     found = list(_RESULT_WORD.finditer(text))
     words = [m.group() for m in found]
     # The normal (wild-type) genotype reads negative unless a word of the clause says otherwise

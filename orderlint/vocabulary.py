@@ -741,10 +741,8 @@ class Vocabulary:
             if i in _FORM_STAGES and len(words) < len(before):
                 # A form or route word that is part of a known name stays with it: in 'Oral Tablet
                 # immune globulin subcutaneous' the longest known run is SCIG, never IVIG.
-                run = self._known_run(before, set(before) - set(words))
-                # Unless what the stage leaves is itself a known name with a word outside the run:
-                # 'EC mycophenolate mofetil' is MMF, no 'ec mycophenolate' (MPA) with 'mofetil' over.
-                if run is not None and not (" ".join(words) in self._names and not set(words) <= set(run.split())):
+                run = self._known_run(before, set(before) - set(words), hyphenated if i == _FORM_STAGES[0] else None)
+                if run is not None:
                     words = run.split()
             k = core = " ".join(words)
             if k in seen:
@@ -768,8 +766,14 @@ class Vocabulary:
                 return _ambiguous(tuple(found), core)
         return Resolution(core=core)
 
-    def _known_run(self, words: list[str], dropped: set[str]) -> Optional[str]:
-        """The longest run of consecutive ``words`` that is a known name and holds a dropped word. Runs no longer than the longest known name (a long text
+    def _known_run(self, words: list[str], dropped: set[str], spare: Optional[set[str]]) -> Optional[str]:
+        """The longest run of consecutive ``words`` that is a known name and holds a dropped word,
+        every word outside it one the reading drops anyway (a form or route word, a number, a
+        designator or salt word, a hyphenated suffix in ``spare``): 'EC mycophenolate mofetil' is
+        no 'ec mycophenolate' (MPA) with 'mofetil' over, 'tacrolimus XL and prednisone' no
+        tacrolimus alone. Any other word outside it leaves the name to the later stages (an unknown
+        name, OL002, or two drugs). ``spare`` None: any word may stand outside it (the route stage,
+        where a name states a route: 'Hizentra immune globulin subcutaneous' is SCIG). Runs no longer than the longest known name (a long text
         cost a time cubic in its words)."""
         if not self._names:
             return None
@@ -779,7 +783,10 @@ class Vocabulary:
         for size in range(min(len(words), longest), 1, -1):
             for start in range(len(words) - size + 1):
                 run = words[start:start + size]
-                if not dropped.isdisjoint(run) and " ".join(run) in self._names:
+                if (not dropped.isdisjoint(run) and " ".join(run) in self._names
+                        and (spare is None or all(
+                            w in dropped or w in _FORM_WORDS or w in spare or w in _DESIGNATORS or w in _SALT_WORDS
+                            or _NUMBER_RE.match(w) for w in words[:start] + words[start + size:]))):
                     return " ".join(run)
         return None
 

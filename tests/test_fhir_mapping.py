@@ -1567,3 +1567,27 @@ def test_map_fhir_without_a_pulse_threshold_uses_the_default_one():
     r["dosageInstruction"] = [_step(1000, 3, 1), daily]
     m = map_fhir(bundle(r), source="t", vocab=Linter().vocab, as_of=AS_OF)[0]
     assert [o["status"] for o in _taper_reading(m)] == ["active", "active"]
+
+
+def test_a_taper_whose_every_step_is_at_a_frequency_not_read_is_read_as_before(linter):
+    # With no step's daily dose known, the steps are compared as once a day, and the taper's course
+    # is the sum of its steps (fhir.md 2.1): 20 mg then 10 mg 'as directed', 60 days each, is 120 days.
+    r = mr("pred", drug="prednisone", status="active")
+    steps = [_step(20, 60, 1), _step(10, 60, 2)]
+    for st in steps:
+        st["timing"] = {"code": {"text": "as directed"}, "repeat": {"boundsDuration": {"value": 60, "code": "d"}}}
+    r["dosageInstruction"] = steps
+    taper = _taper_reading(one(bundle(r), linter))
+    assert [o["status"] for o in taper] == ["active", "on-hold"] and taper[0]["duration"] == {"value": 120, "unit": "d"}
+
+
+def test_a_step_with_one_entry_at_a_frequency_not_read_is_still_a_daily_step(linter):
+    # seq 1: 40 mg daily with 5 mg 'as directed' beside it, 14 days; seq 2: 10 mg daily, 60 days. The
+    # 40 mg step is the largest and carries the taper's 74 days (ILD302).
+    r = mr("pred", drug="prednisone", status="active")
+    odd = _step(5, 14, 1)
+    odd["timing"] = {"code": {"text": "as directed"}, "repeat": {"boundsDuration": {"value": 14, "code": "d"}}}
+    r["dosageInstruction"] = [_step(40, 14, 1), odd, _step(10, 60, 2)]
+    taper = _taper_reading(one(bundle(r), linter))
+    assert taper[0]["status"] == "active" and taper[0]["duration"] == {"value": 74, "unit": "d"}
+    assert "ILD302" in codes(lint(bundle(*SSC_ILD, r), linter))

@@ -492,6 +492,14 @@ def test_a_negative_with_an_exception_reads_by_the_exception(text, activity, exp
     ("no c.719A>G variant detected", "negative"), ("risk allele not detected", "negative"),
     ("variant alleles not detected", "negative"), ("no deleterious variants detected", "negative"),
     ("Accession no 4521 variant detected", "positive"),
+    # 'None found' only as the whole clause: anything more is a variant found.
+    ("No NUDT15 variant detected and TPMT c.719A>G detected", "positive"),
+    ("Negative for NUDT15 variants and TPMT c.719A>G detected", "positive"),
+    ("NUDT15 c.415C>T variant - wild-type allele not detected", "positive"),
+    ("G6PD c.202G>A: normal allele not detected", "positive"), ("G6PD A- variant: reference allele not detected", "positive"),
+    ("Specimen no 24-1187 variant detected", "positive"), ("Lab no 2024/113 TPMT variant detected", "positive"),
+    ("No of variants detected: 1", "positive"), ("no doubt pathogenic variant present", "positive"),
+    ("c.719A>G variant detected and no other variants", "positive"),
 ])
 def test_a_variant_named_in_an_enzyme_result_is_a_variant_found(text, expected):
     from orderlint.normalize import result_reading
@@ -505,8 +513,11 @@ def test_a_variant_named_in_an_enzyme_result_is_a_variant_found(text, expected):
     ("see comment #2", True), ("not done (2nd attempt)", True), ("cancelled at 10:30", True),
     # What is said of an earlier test is not this one's result.
     ("not done - previous result normal", True), ("pending, prior normal", True),
-    # ... up to the clause's end only: the reading after it is this test's.
-    ("Cancelled at last minute; HBsAg reactive", False),
+    # ... to the end of the text, whatever it lists (a 'not done' read as a result is the unsafe way;
+    # a reading after 'last' is then set aside too, the safe way: the test counts as not done).
+    ("Not done - prior results: WBC 5.4; Hb 13.2; Plt 250", True),
+    ("Not done (previous result: HBsAg negative; anti-HBc negative)", True),
+    ("Cancelled at last minute; HBsAg reactive", True),
     ("not done - previous WBC 5.4", True), ("cancelled, prior WBC 5.4 x10^9/L", True),
     ("Not done, previous result: HBsAg negative, anti-HBc negative", True),
     ("not collected", True), ("specimen lost", True), ("patient no-show", True), ("discontinued", True),

@@ -2295,14 +2295,18 @@ class _Mapper:
         # systemic) are never the taper's largest step, and are judged as written: taken as the
         # largest, a 3-day methylprednisolone pulse held the 60 mg a day that followed it, and the
         # taper passed every daily-dose rule.
-        # And a step at a frequency not read: sized as once a day it may pass for the largest and hold
-        # the steps whose daily dose is known (OL003 says why it is not read).
-        apart = {k for k in groups if self._not_a_daily_step(orders, groups[k], sizes[k], bases) or any(
-            orders[i]["status"] in ("new", "active") and isinstance(orders[i].get("frequency"), (str, dict))
-            and _per_day(orders[i]["frequency"]) is None for i in groups[k])}
-        rest = {k: v for k, v in groups.items() if k not in apart}
+        never = {k for k in groups if self._not_a_daily_step(orders, groups[k], sizes[k], bases)}
+        # And a step whose every entry is at a frequency not read: sized as once a day it may pass for
+        # the largest and hold the steps whose daily dose is known (OL003 says why it is not read). It
+        # is judged as written, unless no step's daily dose is known: then the steps are read as before.
+        unread = {k for k in groups if k not in never and all(
+            isinstance(orders[i].get("frequency"), (str, dict)) and _per_day(orders[i]["frequency"]) is None
+            for i in groups[k] if orders[i]["status"] in ("new", "active"))}
+        rest = {k: v for k, v in groups.items() if k not in never and k not in unread} or {
+            k: v for k, v in groups.items() if k not in never}
         if not rest:
             return
+        apart = set(groups) - set(rest)
         best = max(rest, key=sizes.__getitem__)
         kept = self._given_with_largest(orders, rest, sizes, best, split or {}) | apart
         days: Optional[float] = 0.0
