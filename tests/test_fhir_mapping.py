@@ -1591,3 +1591,58 @@ def test_a_step_with_one_entry_at_a_frequency_not_read_is_still_a_daily_step(lin
     taper = _taper_reading(one(bundle(r), linter))
     assert taper[0]["status"] == "active" and taper[0]["duration"] == {"value": 74, "unit": "d"}
     assert "ILD302" in codes(lint(bundle(*SSC_ILD, r), linter))
+
+
+def _lab(rt: str, code: str, when: str, **extra) -> dict:
+    r = {"resourceType": rt, "status": "final", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": LN, "code": code}]}, ("effectiveDateTime"): when}
+    r.update(extra)
+    return r
+
+
+_POSITIVE = {"coding": [{"system": SN, "code": "10828004", "display": "Positive"}]}
+_NEG = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "NEG"}]}]
+_POS = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "POS"}]}]
+
+
+@pytest.mark.parametrize("where", ["conclusionCode", "component", "contained"])
+def test_a_positive_result_in_a_report_or_component_is_read(linter, where):
+    # fhir.md 2.4 and 3: a positive HBsAg given only as a report's coded conclusion, a component's
+    # interpretation or a contained Observation was a result-less test, set aside beside an earlier
+    # negative: rituximab passed ILD408.
+    earlier = _lab("Observation", "5196-1", "2026-02-10", interpretation=_NEG)
+    if where == "conclusionCode":
+        later = _lab("DiagnosticReport", "5196-1", "2026-02-20", conclusionCode=[_POSITIVE])
+    elif where == "component":
+        later = _lab("Observation", "5196-1", "2026-02-20",
+                     component=[{"code": {"text": "HBsAg"}, "interpretation": _POS}])
+    else:
+        later = _lab("DiagnosticReport", "5196-1", "2026-02-20", result=[{"reference": "#o"}],
+                     contained=[{"resourceType": "Observation", "id": "o", "status": "final",
+                                 "code": {"coding": [{"system": LN, "code": "5196-1"}]}, "interpretation": _POS}])
+    m = one(bundle(mr(drug="rituximab"), earlier, later), linter)
+    assert [t.get("result", "").split(" [")[0] for t in m.data["tests"]] == ["negative", "positive"]
+
+
+def test_a_result_only_in_a_value_not_read_is_indeterminate_and_said(linter):
+    ratio = _lab("Observation", "16933-4", "2026-02-20", valueRatio={"numerator": {"value": 4.1}, "denominator": {"value": 1}})
+    m = one(bundle(mr(drug="rituximab"), ratio), linter)
+    assert m.data["tests"][0]["result"].startswith("uninterpretable")
+    assert any("valueRatio, which is not read" in n.message for n in notes(m, "missing-value"))
+    # Beside a result that is read, an attached rendering adds nothing: a negative stays negative.
+    report = _lab("DiagnosticReport", "5196-1", "2026-02-20", conclusionCode=[{"coding": _NEG[0]["coding"]}],
+                  presentedForm=[{"contentType": "application/pdf", "data": "JVBERi0="}])
+    m = one(bundle(mr(drug="rituximab"), report), linter)
+    assert "uninterpretable" not in m.data["tests"][0]["result"] and not notes(m, "missing-value")
+
+
+def test_two_labs_local_codes_are_two_assays(linter):
+    # The assay key was the first coding's code: local code '1' at two labs made anti-HBc and HBsAg one
+    # assay, and the later negative HBsAg hid the positive anti-HBc (ILD408 passed).
+    core = _lab("Observation", "16933-4", "2026-02-10", interpretation=_POS)
+    core["code"]["coding"].insert(0, {"system": "urn:labA", "code": "1"})
+    surface = _lab("Observation", "5196-1", "2026-02-20", interpretation=_NEG)
+    surface["code"]["coding"].insert(0, {"system": "urn:labB", "code": "1"})
+    m = one(bundle(mr(drug="rituximab"), core, surface), linter)
+    assert [t["result"] for t in m.data["tests"]] == ["positive [16933-4]", "negative [5196-1]"]
+    assert "ILD408" in codes(lint(bundle(*SSC_ILD, mr(drug="rituximab", status="draft"), core, surface), linter))

@@ -1264,21 +1264,22 @@ class _Mapper:
         'Positive', an interpretation DET or IND, or an hCG of 1520 m[IU]/mL left no result at all.
         The test's own code follows in brackets ('positive [16933-4]'), so that results of two assays
         mapped to one test (anti-HBc, HBsAg: hbv) stay two assays (Regimen.test_results)."""
-        parts: list[Optional[str]] = []
-        for iptr, cc in self.array(r, "interpretation", ptr):
-            for _cptr, c in self._codings(cc, iptr):
-                e = self.vs.get("interpretations", c.get("system"), c.get("code"))
+        parts = self._readings(r, ptr)
+        parts.append(_nonblank(r.get("conclusion")))
+        # A DiagnosticReport's coded conclusion, and the readings (never the numbers) of an Observation's
+        # components and of a report's contained Observations (fhir.md 2.4 and 3: a value never
+        # vanishes). Unread, a positive hCG or HBsAg there was a result-less test, set aside beside an
+        # earlier negative.
+        for ccptr, cc in self.array(r, "conclusionCode", ptr):
+            for _cptr, c in self._codings(cc, ccptr):
+                e = self.vs.get("results", c.get("system"), c.get("code"))
                 parts.append(e.maps_to if e is not None else _coding_words(c))
             parts.append(_text_of(cc))
-        vcc = r.get("valueCodeableConcept")
-        for _cptr, c in self._codings(vcc, _p(ptr, "valueCodeableConcept")):
-            e = self.vs.get("results", c.get("system"), c.get("code"))
-            parts.append(e.maps_to if e is not None else _coding_words(c))
-        parts.append(_text_of(vcc))
-        parts.append(_nonblank(r.get("valueString")))
-        if type(r.get("valueBoolean")) is bool:
-            parts.append("positive" if r["valueBoolean"] else "negative")
-        parts.append(_nonblank(r.get("conclusion")))
+        for key in ("component", "contained"):
+            items = r.get(key)
+            for i, sub in enumerate(items if isinstance(items, list) else ()):
+                if isinstance(sub, dict) and (key == "component" or sub.get("resourceType") == "Observation"):
+                    parts.extend(self._readings(sub, _p(ptr, key, i)))
         said: list[str] = list(dict.fromkeys(p for p in parts if p))
         stated = _stated_number(r.get("valueQuantity"), r.get("valueInteger"))
         if said:
@@ -1297,10 +1298,37 @@ class _Mapper:
                 said[0] = " ".join(indurations) + " " + said[0]
         elif stated is not None:
             said.append(stated[0] + (f" {stated[1]}" if stated[1] else ""))
-        code = _concept_text(r.get("code"))
+        else:
+            unread = [k for k in _UNREAD_VALUES if r.get(k) not in (None, {}, [], "")]
+            if unread:
+                # The result is only in a value orderlint does not read (a ratio, a range, an attached
+                # report): never negative, and said.
+                said.append("uninterpretable")
+                self.note("missing-value", f"{r.get('resourceType') or 'result'} {_id_text(r)}gives its result only in "
+                          f"{', '.join(unread)}, which is not read: read as indeterminate", _p(ptr, unread[0]))
+        code = _assay_key(r.get("code"))
         if not said:
             return None
         return "; ".join(said) + (f" [{code}]" if code else "")
+
+    def _readings(self, r: dict, ptr: str) -> list[Optional[str]]:
+        """The words and codes of a result (no number): its interpretation and valueCodeableConcept
+        (mapped codes, else their words), their text, valueString and valueBoolean."""
+        parts: list[Optional[str]] = []
+        for iptr, cc in self.array(r, "interpretation", ptr):
+            for _cptr, c in self._codings(cc, iptr):
+                e = self.vs.get("interpretations", c.get("system"), c.get("code"))
+                parts.append(e.maps_to if e is not None else _coding_words(c))
+            parts.append(_text_of(cc))
+        vcc = r.get("valueCodeableConcept")
+        for _cptr, c in self._codings(vcc, _p(ptr, "valueCodeableConcept")):
+            e = self.vs.get("results", c.get("system"), c.get("code"))
+            parts.append(e.maps_to if e is not None else _coding_words(c))
+        parts.append(_text_of(vcc))
+        parts.append(_nonblank(r.get("valueString")))
+        if type(r.get("valueBoolean")) is bool:
+            parts.append("positive" if r["valueBoolean"] else "negative")
+        return parts
 
     # ----------------------------------------------------------------- indication
     def _condition_kinds(self, cc: Any, ptr: str, by_category: bool = False) -> list[tuple[str, Any, str]]:
@@ -3171,6 +3199,29 @@ def _words_of(cc: Any) -> str:
     cod = cc.get("coding")
     words = [cc.get("text"), *(c.get("display") for c in (cod if isinstance(cod, list) else [cod]) if isinstance(c, dict))]
     return " ".join(w for w in words if isinstance(w, str))
+
+
+#: Value elements of an Observation or DiagnosticReport whose result orderlint does not read.
+_UNREAD_VALUES = ("valueRatio", "valueRange", "valueSampledData", "valueAttachment", "presentedForm")
+
+
+def _assay_key(cc: Any) -> Optional[str]:
+    """The assay a result is of, for telling two assays of one test apart (Regimen.test_results):
+    its LOINC code, else its first coding as system|code, else its text. By the first code alone,
+    two labs' local code '1' (anti-HBc, HBsAg) were one assay, and a later negative HBsAg hid a
+    positive anti-HBc."""
+    if not isinstance(cc, dict):
+        return None
+    cod = cc.get("coding")
+    codings = [c for c in (cod if isinstance(cod, list) else [cod]) if isinstance(c, dict)
+               and isinstance(c.get("code"), str) and c["code"].strip()]
+    for c in codings:
+        if c.get("system") == "http://loinc.org":
+            return c["code"].strip()
+    if codings:
+        system = codings[0].get("system")
+        return f"{system}|{codings[0]['code'].strip()}" if isinstance(system, str) and system.strip() else codings[0]["code"].strip()
+    return _concept_text(cc)
 
 
 def _concept_text(cc: Any) -> Optional[str]:
