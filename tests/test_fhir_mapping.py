@@ -1646,3 +1646,13 @@ def test_two_labs_local_codes_are_two_assays(linter):
     m = one(bundle(mr(drug="rituximab"), core, surface), linter)
     assert [t["result"] for t in m.data["tests"]] == ["positive [16933-4]", "negative [5196-1]"]
     assert "ILD408" in codes(lint(bundle(*SSC_ILD, mr(drug="rituximab", status="draft"), core, surface), linter))
+
+
+@pytest.mark.parametrize("bsa_when, used", [("2019-01-01", False), ("2026-02-25", True), ("2026-02-28", True)])
+def test_a_bsa_older_than_the_weight_or_height_is_not_used(bsa_when, used):
+    # A BSA of 2019 (2.2 m2) beside this month's 50 kg and 160 cm made 1500 mg of IV cyclophosphamide
+    # 682 mg/m2, within the maximum; computed from them, 1006 mg/m2 is over it (ILD501).
+    m = one(bundle(mr(), _obs("29463-7", 50, "kg", "2026-02-25"), _obs("8302-2", 160, "cm", "2026-02-25"),
+                   _obs("8277-6", 2.2, "m2", bsa_when)))
+    assert ("bsa_m2" in m.data["patient"]) is used
+    assert bool([n for n in notes(m, "missing-value") if "body surface area" in n.message]) is not used

@@ -916,6 +916,14 @@ class _Mapper:
                 self._observation(x)
             elif rt in ("DiagnosticReport", "Procedure", "ImagingStudy", "ServiceRequest"):
                 self._test_resource(x)
+        bsa, weight, height = (self.measures.get(k) for k in ("bsa_m2", "weight_kg", "height_cm"))
+        if bsa is not None and weight is not None and height is not None and weight[1] is not None \
+                and height[1] is not None and (weight[2] > bsa[2] or height[2] > bsa[2]):
+            # A BSA older than the weight or height beside it is not the patient's now: a BSA of 2019
+            # (2.2 m2) beside this month's 50 kg made an IV cyclophosphamide overdose pass ILD501.
+            del self.measures["bsa_m2"]
+            self.note("missing-value", "the body surface area Observation is older than the latest weight or height: "
+                      "not used (the BSA is computed from them)", bsa[0])
         for name, (ptr, value, _date) in self.measures.items():
             if value is None:  # two values at its latest instant (_measure): not used
                 self.note("missing-value", self._ties[name], ptr)
