@@ -1605,23 +1605,17 @@ _NEG = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Observa
 _POS = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "code": "POS"}]}]
 
 
-@pytest.mark.parametrize("where", ["conclusionCode", "component", "contained"])
-def test_a_positive_result_in_a_report_or_component_is_read(linter, where):
-    # fhir.md 2.4 and 3: a positive HBsAg given only as a report's coded conclusion, a component's
-    # interpretation or a contained Observation was a result-less test, set aside beside an earlier
-    # negative: rituximab passed ILD408.
+@pytest.mark.parametrize("conclusion, reading", [(_POSITIVE, "positive"), (_NEG[0], "negative")])
+def test_a_reports_coded_conclusion_is_read(linter, conclusion, reading):
+    # fhir.md 2.4 and 3: a positive HBsAg given only as a report's coded conclusion was a result-less
+    # test, set aside beside an earlier negative: rituximab passed ILD408. An interpretation code
+    # (v3 NEG, N) there reads as one.
+    from orderlint.normalize import result_reading
+
     earlier = _lab("Observation", "5196-1", "2026-02-10", interpretation=_NEG)
-    if where == "conclusionCode":
-        later = _lab("DiagnosticReport", "5196-1", "2026-02-20", conclusionCode=[_POSITIVE])
-    elif where == "component":
-        later = _lab("Observation", "5196-1", "2026-02-20",
-                     component=[{"code": {"text": "HBsAg"}, "interpretation": _POS}])
-    else:
-        later = _lab("DiagnosticReport", "5196-1", "2026-02-20", result=[{"reference": "#o"}],
-                     contained=[{"resourceType": "Observation", "id": "o", "status": "final",
-                                 "code": {"coding": [{"system": LN, "code": "5196-1"}]}, "interpretation": _POS}])
+    later = _lab("DiagnosticReport", "5196-1", "2026-02-20", conclusionCode=[conclusion])
     m = one(bundle(mr(drug="rituximab"), earlier, later), linter)
-    assert [t.get("result", "").split(" [")[0] for t in m.data["tests"]] == ["negative", "positive"]
+    assert result_reading(m.data["tests"][1]["result"]) == reading
 
 
 def test_a_result_only_in_a_value_not_read_is_indeterminate_and_said(linter):
@@ -1634,6 +1628,11 @@ def test_a_result_only_in_a_value_not_read_is_indeterminate_and_said(linter):
                   presentedForm=[{"contentType": "application/pdf", "data": "JVBERi0="}])
     m = one(bundle(mr(drug="rituximab"), report), linter)
     assert "uninterpretable" not in m.data["tests"][0]["result"] and not notes(m, "missing-value")
+    # A report that refers to its results (read as Observations) and attaches a PDF says no more itself.
+    report = _lab("DiagnosticReport", "5196-1", "2026-02-20", result=[{"reference": "Observation/o1"}],
+                  presentedForm=[{"contentType": "application/pdf", "data": "JVBERi0="}])
+    m = one(bundle(mr(drug="rituximab"), report), linter)
+    assert "result" not in m.data["tests"][0] and not notes(m, "missing-value")
 
 
 def test_two_labs_local_codes_are_two_assays(linter):
@@ -1646,6 +1645,15 @@ def test_two_labs_local_codes_are_two_assays(linter):
     m = one(bundle(mr(drug="rituximab"), core, surface), linter)
     assert [t["result"] for t in m.data["tests"]] == ["positive [16933-4]", "negative [5196-1]"]
     assert "ILD408" in codes(lint(bundle(*SSC_ILD, mr(drug="rituximab", status="draft"), core, surface), linter))
+
+
+@pytest.mark.parametrize("weight", [(50, "kg"), (110, "lbs"), None])
+def test_a_bsa_older_than_any_weight_is_not_used_whether_the_weight_is_or_not(weight):
+    # With no height beside it, or a weight in a unit not read, the 2019 BSA stood: the mg/m2 dose is
+    # then not verified (OL003) rather than judged by a stale BSA.
+    extra = [_obs("29463-7", weight[0], weight[1], "2026-02-25")] if weight else []
+    m = one(bundle(mr(), *extra, _obs("8277-6", 2.2, "m2", "2019-01-01")))
+    assert ("bsa_m2" in m.data["patient"]) is (weight is None)
 
 
 @pytest.mark.parametrize("bsa_when, used", [("2019-01-01", False), ("2026-02-25", True), ("2026-02-28", True)])

@@ -893,6 +893,7 @@ class _Mapper:
         self.patient: dict = {}
         self.measures: dict[str, tuple[str, Optional[float], tuple[int, str]]] = {}
         self._ties: dict[str, str] = {}  # measure -> why its latest value is not used (_measure)
+        self._measured: dict[str, Any] = {}  # weight, height -> the latest instant one was measured (_measure)
         self._given: dict[str, tuple[Any, str]] = {}  # demographic field -> (value, pointer) of the first Patient giving it
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
@@ -916,14 +917,14 @@ class _Mapper:
                 self._observation(x)
             elif rt in ("DiagnosticReport", "Procedure", "ImagingStudy", "ServiceRequest"):
                 self._test_resource(x)
-        bsa, weight, height = (self.measures.get(k) for k in ("bsa_m2", "weight_kg", "height_cm"))
-        if bsa is not None and weight is not None and height is not None and weight[1] is not None \
-                and height[1] is not None and (weight[2] > bsa[2] or height[2] > bsa[2]):
-            # A BSA older than the weight or height beside it is not the patient's now: a BSA of 2019
-            # (2.2 m2) beside this month's 50 kg made an IV cyclophosphamide overdose pass ILD501.
+        bsa = self.measures.get("bsa_m2")
+        if bsa is not None and any(at > bsa[2] for k, at in self._measured.items() if k != "bsa_m2"):
+            # A BSA older than a weight or height of the patient (usable or not) is not the patient's
+            # now: a BSA of 2019 (2.2 m2) beside this month's 50 kg made an IV cyclophosphamide overdose
+            # pass ILD501. Computed from the weight and height, or missing (OL003).
             del self.measures["bsa_m2"]
             self.note("missing-value", "the body surface area Observation is older than the latest weight or height: "
-                      "not used (the BSA is computed from them)", bsa[0])
+                      "not used (the BSA is computed from them where they can be)", bsa[0])
         for name, (ptr, value, _date) in self.measures.items():
             if value is None:  # two values at its latest instant (_measure): not used
                 self.note("missing-value", self._ties[name], ptr)
@@ -1030,6 +1031,15 @@ class _Mapper:
         self._test_resource(x)
 
     def _measure(self, e: Any, r: dict, ptr: str) -> None:
+        when0 = _when(r)
+        day0 = _date(when0)
+        if e.maps_to != "bsa" and day0 is not None and day0 <= self.as_of.isoformat():
+            # When a weight or height was last measured, whether its value can be used or not.
+            at0 = _instant(when0)
+            if at0 > self._measured.get(e.maps_to, at0):
+                self._measured[e.maps_to] = at0
+            else:
+                self._measured.setdefault(e.maps_to, at0)
         q = r.get("valueQuantity")
         qptr = _p(ptr, "valueQuantity")
         if not isinstance(q, dict) or not _number(q.get("value")):
@@ -1274,20 +1284,15 @@ class _Mapper:
         mapped to one test (anti-HBc, HBsAg: hbv) stay two assays (Regimen.test_results)."""
         parts = self._readings(r, ptr)
         parts.append(_nonblank(r.get("conclusion")))
-        # A DiagnosticReport's coded conclusion, and the readings (never the numbers) of an Observation's
-        # components and of a report's contained Observations (fhir.md 2.4 and 3: a value never
-        # vanishes). Unread, a positive hCG or HBsAg there was a result-less test, set aside beside an
-        # earlier negative.
+        # A DiagnosticReport's coded conclusion (fhir.md 2.4 and 3: a value never vanishes): unread, a
+        # positive hCG or HBsAg given only there was a result-less test, set aside beside an earlier
+        # negative. Its codes are results (SNOMED) or interpretations (v3 N, POS).
         for ccptr, cc in self.array(r, "conclusionCode", ptr):
             for _cptr, c in self._codings(cc, ccptr):
-                e = self.vs.get("results", c.get("system"), c.get("code"))
+                e = (self.vs.get("results", c.get("system"), c.get("code"))
+                     or self.vs.get("interpretations", c.get("system"), c.get("code")))
                 parts.append(e.maps_to if e is not None else _coding_words(c))
             parts.append(_text_of(cc))
-        for key in ("component", "contained"):
-            items = r.get(key)
-            for i, sub in enumerate(items if isinstance(items, list) else ()):
-                if isinstance(sub, dict) and (key == "component" or sub.get("resourceType") == "Observation"):
-                    parts.extend(self._readings(sub, _p(ptr, key, i)))
         said: list[str] = list(dict.fromkeys(p for p in parts if p))
         stated = _stated_number(r.get("valueQuantity"), r.get("valueInteger"))
         if said:
@@ -1306,7 +1311,7 @@ class _Mapper:
                 said[0] = " ".join(indurations) + " " + said[0]
         elif stated is not None:
             said.append(stated[0] + (f" {stated[1]}" if stated[1] else ""))
-        else:
+        elif r.get("result") in (None, [], {}):  # a report with results: they are read as Observations
             unread = [k for k in _UNREAD_VALUES if r.get(k) not in (None, {}, [], "")]
             if unread:
                 # The result is only in a value orderlint does not read (a ratio, a range, an attached
@@ -3215,21 +3220,19 @@ _UNREAD_VALUES = ("valueRatio", "valueRange", "valueSampledData", "valueAttachme
 
 def _assay_key(cc: Any) -> Optional[str]:
     """The assay a result is of, for telling two assays of one test apart (Regimen.test_results):
-    its LOINC code, else its first coding as system|code, else its text. By the first code alone,
-    two labs' local code '1' (anti-HBc, HBsAg) were one assay, and a later negative HBsAg hid a
-    positive anti-HBc."""
+    its LOINC code, else its first code, else its text. By the first code alone, two labs' local
+    code '1' before the LOINC codes of anti-HBc and HBsAg made them one assay, and a later negative
+    HBsAg hid a positive anti-HBc."""
     if not isinstance(cc, dict):
         return None
     cod = cc.get("coding")
-    codings = [c for c in (cod if isinstance(cod, list) else [cod]) if isinstance(c, dict)
-               and isinstance(c.get("code"), str) and c["code"].strip()]
-    for c in codings:
-        if c.get("system") == "http://loinc.org":
+    for c in (cod if isinstance(cod, list) else [cod]):
+        if isinstance(c, dict) and c.get("system") in _LOINC_SYSTEMS and isinstance(c.get("code"), str) and c["code"].strip():
             return c["code"].strip()
-    if codings:
-        system = codings[0].get("system")
-        return f"{system}|{codings[0]['code'].strip()}" if isinstance(system, str) and system.strip() else codings[0]["code"].strip()
     return _concept_text(cc)
+
+
+_LOINC_SYSTEMS = ("http://loinc.org", "urn:oid:2.16.840.1.113883.6.1")
 
 
 def _concept_text(cc: Any) -> Optional[str]:
