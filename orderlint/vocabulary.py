@@ -773,8 +773,8 @@ class Vocabulary:
         no 'ec mycophenolate' (MPA) with 'mofetil' over, 'tacrolimus XL and prednisone' no
         tacrolimus alone. Any other word outside it leaves the name to the later stages (an unknown
         name, OL002, or two drugs). ``spare`` None: any word may stand outside it (the route stage,
-        where a name states a route: 'Hizentra immune globulin subcutaneous' is SCIG). Runs no longer than the longest known name (a long text
-        cost a time cubic in its words)."""
+        where a name states a route: 'Hizentra immune globulin subcutaneous' is SCIG). Runs no longer
+        than the longest known name (a long text cost a time cubic in its words)."""
         if not self._names:
             return None
         longest = self._longest_name_words

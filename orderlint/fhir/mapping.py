@@ -3440,7 +3440,7 @@ def _strength(s: Any) -> Optional[dict]:
     if den_v <= 0 or num["value"] <= 0:
         return None
     value = num["value"] * (1000 if num.get("code") == "g" else 1) / den_v
-    # A strength per mL (an oral suspension, 200 mg/mL) serves only a dose in mL (_dosage_strength).
+    # A strength per mL (an oral suspension, 200 mg/mL) serves only a dose in mL (_orders).
     return {"value": value, "unit": "mg", _PER_ML: True} if per_ml else {"value": value, "unit": "mg"}
 
 
