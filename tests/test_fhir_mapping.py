@@ -1628,11 +1628,24 @@ def test_a_result_only_in_a_value_not_read_is_indeterminate_and_said(linter):
                   presentedForm=[{"contentType": "application/pdf", "data": "JVBERi0="}])
     m = one(bundle(mr(drug="rituximab"), report), linter)
     assert "uninterpretable" not in m.data["tests"][0]["result"] and not notes(m, "missing-value")
-    # A report that refers to its results (read as Observations) and attaches a PDF says no more itself.
-    report = _lab("DiagnosticReport", "5196-1", "2026-02-20", result=[{"reference": "Observation/o1"}],
-                  presentedForm=[{"contentType": "application/pdf", "data": "JVBERi0="}])
-    m = one(bundle(mr(drug="rituximab"), report), linter)
-    assert "result" not in m.data["tests"][0] and not notes(m, "missing-value")
+    # A report that attaches a PDF (with or without references to its results, read as Observations)
+    # says no result itself: beside its own negative Observation it is set aside, as before.
+    for refs in ({"result": [{"reference": "Observation/o1"}]}, {}):
+        report = _lab("DiagnosticReport", "5196-1", "2026-02-20", presentedForm=[{"contentType": "application/pdf",
+                                                                                  "data": "JVBERi0="}], **refs)
+        m = one(bundle(mr(drug="rituximab"), report), linter)
+        assert "result" not in m.data["tests"][0] and not notes(m, "missing-value")
+        neg = _lab("Observation", "5196-1", "2026-02-20", interpretation=_NEG)
+        assert "ILD408" not in codes(lint(bundle(*SSC_ILD, mr(drug="rituximab", status="draft"), neg, report), linter))
+
+
+@pytest.mark.parametrize("loinc", ["http://loinc.org", "https://loinc.org", "http://loinc.org/", "urn:oid:2.16.840.1.113883.6.1"])
+def test_two_labs_local_codes_are_two_assays_whatever_the_loinc_spelling(linter, loinc):
+    core = _lab("Observation", "16933-4", "2026-02-10", interpretation=_POS)
+    core["code"]["coding"] = [{"system": "urn:labA", "code": "1"}, {"system": loinc, "code": "16933-4"}]
+    surface = _lab("Observation", "5196-1", "2026-02-20", interpretation=_NEG)
+    surface["code"]["coding"] = [{"system": "urn:labB", "code": "1"}, {"system": loinc, "code": "5196-1"}]
+    assert "ILD408" in codes(lint(bundle(*SSC_ILD, mr(drug="rituximab", status="draft"), core, surface), linter))
 
 
 def test_two_labs_local_codes_are_two_assays(linter):
@@ -1656,7 +1669,8 @@ def test_a_bsa_older_than_any_weight_is_not_used_whether_the_weight_is_or_not(we
     assert ("bsa_m2" in m.data["patient"]) is (weight is None)
 
 
-@pytest.mark.parametrize("bsa_when, used", [("2019-01-01", False), ("2026-02-25", True), ("2026-02-28", True)])
+@pytest.mark.parametrize("bsa_when, used", [("2019-01-01", False), ("2026-02-25", True), ("2026-02-28", True),
+                                             ("2026-02-24", False), ("2026-02-25T08:59:00Z", True)])
 def test_a_bsa_older_than_the_weight_or_height_is_not_used(bsa_when, used):
     # A BSA of 2019 (2.2 m2) beside this month's 50 kg and 160 cm made 1500 mg of IV cyclophosphamide
     # 682 mg/m2, within the maximum; computed from them, 1006 mg/m2 is over it (ILD501).

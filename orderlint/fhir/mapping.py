@@ -893,7 +893,7 @@ class _Mapper:
         self.patient: dict = {}
         self.measures: dict[str, tuple[str, Optional[float], tuple[int, str]]] = {}
         self._ties: dict[str, str] = {}  # measure -> why its latest value is not used (_measure)
-        self._measured: dict[str, Any] = {}  # weight, height -> the latest instant one was measured (_measure)
+        self._measured: dict[str, str] = {}  # weight, height, bsa -> the last day one was measured (_measure)
         self._given: dict[str, tuple[Any, str]] = {}  # demographic field -> (value, pointer) of the first Patient giving it
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
         self._reason_codes = []
@@ -918,7 +918,8 @@ class _Mapper:
             elif rt in ("DiagnosticReport", "Procedure", "ImagingStudy", "ServiceRequest"):
                 self._test_resource(x)
         bsa = self.measures.get("bsa_m2")
-        if bsa is not None and any(at > bsa[2] for k, at in self._measured.items() if k != "bsa_m2"):
+        if bsa is not None and "bsa" in self._measured and any(
+                day > self._measured["bsa"] for k, day in self._measured.items() if k != "bsa"):
             # A BSA older than a weight or height of the patient (usable or not) is not the patient's
             # now: a BSA of 2019 (2.2 m2) beside this month's 50 kg made an IV cyclophosphamide overdose
             # pass ILD501. Computed from the weight and height, or missing (OL003).
@@ -1031,15 +1032,11 @@ class _Mapper:
         self._test_resource(x)
 
     def _measure(self, e: Any, r: dict, ptr: str) -> None:
-        when0 = _when(r)
-        day0 = _date(when0)
-        if e.maps_to != "bsa" and day0 is not None and day0 <= self.as_of.isoformat():
-            # When a weight or height was last measured, whether its value can be used or not.
-            at0 = _instant(when0)
-            if at0 > self._measured.get(e.maps_to, at0):
-                self._measured[e.maps_to] = at0
-            else:
-                self._measured.setdefault(e.maps_to, at0)
+        day0 = _date(_when(r))
+        if day0 is not None and day0 <= self.as_of.isoformat() and day0 > self._measured.get(e.maps_to, ""):
+            # The last day a weight, height or BSA was measured, whether its value can be used or not
+            # (compared by day: a BSA charted at the visit without a time is that visit's).
+            self._measured[e.maps_to] = day0
         q = r.get("valueQuantity")
         qptr = _p(ptr, "valueQuantity")
         if not isinstance(q, dict) or not _number(q.get("value")):
@@ -3215,7 +3212,9 @@ def _words_of(cc: Any) -> str:
 
 
 #: Value elements of an Observation or DiagnosticReport whose result orderlint does not read.
-_UNREAD_VALUES = ("valueRatio", "valueRange", "valueSampledData", "valueAttachment", "presentedForm")
+#: (A report's presentedForm is a rendering, most often beside Observations of its own that are read:
+#: read as indeterminate, it made every such report's negative a false ILD408.)
+_UNREAD_VALUES = ("valueRatio", "valueRange", "valueSampledData", "valueAttachment")
 
 
 def _assay_key(cc: Any) -> Optional[str]:
@@ -3227,7 +3226,8 @@ def _assay_key(cc: Any) -> Optional[str]:
         return None
     cod = cc.get("coding")
     for c in (cod if isinstance(cod, list) else [cod]):
-        if isinstance(c, dict) and c.get("system") in _LOINC_SYSTEMS and isinstance(c.get("code"), str) and c["code"].strip():
+        if (isinstance(c, dict) and isinstance(c.get("system"), str) and canonical_system(c["system"]) in _LOINC_SYSTEMS
+                and isinstance(c.get("code"), str) and c["code"].strip()):
             return c["code"].strip()
     return _concept_text(cc)
 
