@@ -1678,3 +1678,27 @@ def test_a_bsa_older_than_the_weight_or_height_is_not_used(bsa_when, used):
                    _obs("8277-6", 2.2, "m2", bsa_when)))
     assert ("bsa_m2" in m.data["patient"]) is used
     assert bool([n for n in notes(m, "missing-value") if "body surface area" in n.message]) is not used
+
+
+def _sr(**extra) -> dict:
+    r = {"resourceType": "ServiceRequest", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},
+         "code": {"coding": [{"system": LN, "code": "2106-3"}]}}
+    r.update(extra)
+    if r.get("intent") is None:
+        del r["intent"]
+    return r
+
+
+@pytest.mark.parametrize("extra, counted", [
+    ({}, True), ({"intent": "instance-order"}, True), ({"intent": " Order "}, True),
+    # Proposed or planned, in any case: no test ordered. (With no intent, read as ordered, as before.)
+    ({"intent": "Proposal"}, False), ({"intent": "PLAN"}, False), ({"intent": None}, True),
+    # Due within the pregnancy test's window, or far ahead of it.
+    ({"occurrenceDateTime": "2026-03-05"}, True), ({"occurrenceDateTime": "2026-09-01"}, False),
+    ({"authoredOn": "2026-02-20", "occurrencePeriod": {"start": "2026-10-01"}}, False),
+])
+def test_a_service_request_counts_as_an_ordered_test_only_when_ordered_now(extra, counted):
+    # A pregnancy test proposed ('Proposal') or due six months on passed ILD404.
+    m = one(bundle(mr(), _sr(**extra)))
+    assert bool(m.data.get("tests")) is counted
+    assert bool(notes(m, "dropped-order")) is not counted

@@ -1160,11 +1160,12 @@ class _Mapper:
             if st not in ("draft", "active"):
                 return
             intent = r.get("intent")
-            if r.get("doNotPerform") is True or intent == "option" or (
-                    isinstance(intent, str) and intent in _NOT_YET_ORDERED):
+            said = intent.strip().lower() if isinstance(intent, str) else None
+            if r.get("doNotPerform") is True or said == "option" or said in _NOT_YET_ORDERED:
                 # A test asked not to be done, only offered, or only proposed or planned is not ordered
                 # (as fhir.md 2.1 drops such a MedicationRequest): it never stands for a screening (a
-                # proposed HBV serology passed ILD402 before rituximab).
+                # proposed HBV serology passed ILD402 before rituximab), in whatever case the intent is
+                # written ('Proposal' counted as ordered).
                 why = "doNotPerform: true" if r.get("doNotPerform") is True else f"intent {intent}"
                 self.note("dropped-order", f"ServiceRequest {_id_text(r)}has {why}: not counted as an ordered test", ptr)
                 return
@@ -1239,10 +1240,21 @@ class _Mapper:
             return names
         latest = max(dates)
         age = (self.as_of - _dt.date.fromisoformat(latest)).days
+        # ... and one due only far ahead (its occurrence) is no baseline test of a drug started now, as
+        # regimen-format.md reads an ordered test dated so (normalize._stale_order).
+        from orderlint.normalize import _FARTHEST_AHEAD
+
+        occurs = [d for d in (_date(r.get("occurrenceDateTime")), _date(_dig(r, "occurrencePeriod", "start")))
+                  if d is not None]
+        due = min(occurs) if occurs else latest
+        ahead = (_dt.date.fromisoformat(due) - self.as_of).days if occurs else 0
         keep = []
         for n in names:
             window = self._window(n)
-            if window is None or age <= window:
+            if ahead > (window if window is not None else _FARTHEST_AHEAD):
+                self.note("dropped-order", f"ServiceRequest {_id_text(r)}for {n} is dated {due}, {ahead} days after "
+                          f"{self.as_of.isoformat()}: not counted as an ordered test", ptr)
+            elif window is None or age <= window:
                 keep.append(n)
             else:
                 self.note("dropped-order", f"ServiceRequest {_id_text(r)}for {n} dates from {latest}, {age} days before "
