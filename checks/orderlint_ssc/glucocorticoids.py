@@ -27,6 +27,7 @@ from orderlint_ssc.common import (
     course_chains,
     fmt,
     fullest_day,
+    fullest_day_words,
     on_one_day,
     premedication,
     pulse_threshold,
@@ -384,14 +385,14 @@ def pulse_course_exceeds(reg: "Regimen", opts: Options) -> Iterator[Hit]:
     pulses = []
     when: dict[int, str] = {}
     for o, pe in _pulses(reg):
-        day, words = on_one_day(o, pe)
-        if words:
+        k = fullest_day(o)
+        if k is not None:
             # From one administration, not the rounded average (5 g weekly: 6250, not 6250.02).
-            one, k = reg.amount(o, "mg", "admin"), fullest_day(o)
+            one = reg.amount(o, "mg", "admin")
             factor = o.drug.pe_factor if o.drug is not None else None
-            day = one * factor * k if one is not None and factor is not None and k is not None else day
-            when[o.index] = words
-        pulses.append((o, round(day, 2)))
+            pe = one * factor * k if one is not None and factor is not None else on_one_day(o, pe)[0]
+            when[o.index] = fullest_day_words(k)
+        pulses.append((o, round(pe, 2)))
     over_pe: set[int] = set()  # orders whose own daily PE, or own course, exceeds: said by their own finding
     over_course: set[int] = set()
     for o, pe in pulses:

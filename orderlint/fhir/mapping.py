@@ -2696,12 +2696,12 @@ class _Mapper:
             # A repeat that states no frequency (once per period) under a code that says more (BID):
             # the code, the more often it may be given (fail closed). A stated frequency wins
             # (fhir.md 2.1: timing.repeat wins over timing.code).
-            says_more = (coded is not None and "frequency" not in rep and "frequencyMax" not in rep
-                         and (_per_day(_code_freq(coded[0])) or 0) > (_per_day(freq) or math.inf))
+            more_often = coded is not None and (_per_day(_code_freq(coded[0])) or 0) > (_per_day(freq) or math.inf)
+            says_more = more_often and "frequency" not in rep and "frequencyMax" not in rep
             if freq is not None and not says_more:
                 o["frequency"] = freq
                 m.origin[pre + "/frequency"] = rptr
-                if coded is not None and (_per_day(_code_freq(coded[0])) or 0) > (_per_day(freq) or math.inf):
+                if more_often and coded is not None:  # (coded is not None when more_often: for the type checker)
                     # fhir.md 2.1: the repeat wins; a code that says more often (QID beside once a day)
                     # is said, never dropped without a word.
                     self.note("timing-code", f"{label}: timing.code {coded[0].code} says more often than timing.repeat; "

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 #: Deepest nesting accepted; the regimen format needs five levels.
 MAX_DEPTH = 64
+#: The largest integer a double holds: one beyond it is refused as 1e400 is (every number finite).
+LARGEST_DOUBLE_INT = int(1.7976931348623157e308)
 #: Buffer size of the streams read line by line (JSON Lines, NDJSON) and of the report file (not on a
 #: terminal): a system call per block (Python's default buffer, the file's block size: 4 KiB on the
 #: development machine) cost 4-14% of a 100,000-line JSON Lines run, as the machine was loaded.

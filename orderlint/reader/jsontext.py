@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Union
 # The package itself (partly initialised while this module loads): names that tests replace on
 # ``orderlint.reader`` (``_orjson_loads``) are read through it at call time.
 import orderlint.reader as _pkg
-from orderlint.reader.document import _SMALL, MAX_DEPTH, Document, ParseError, escape_token, unescape_token
+from orderlint.reader.document import _SMALL, LARGEST_DOUBLE_INT, MAX_DEPTH, Document, ParseError, escape_token, unescape_token
 
 
 class _Duplicate(Exception):
@@ -54,14 +54,13 @@ def _parse_float(s: str) -> float:
 
 def _parse_int(s: str) -> int:
     v = int(s)
-    if len(s) > 308 and abs(v) > _LARGEST_DOUBLE:
+    if len(s) > 308 and abs(v) > LARGEST_DOUBLE_INT:
         # Beyond every double (regimen-format.md: every number must be finite), as 1e400 is: in an
         # `x-` field no model caps it, and it passed there while 1e400 was refused.
         raise _Overflow(s)
     return v
 
 
-_LARGEST_DOUBLE = int(1.7976931348623157e308)
 
 # Float literals (few per document) are checked for overflow in Python, and integers too (this
 # exact parser reads only the texts orjson does not; the model caps the integer fields at 2**53).

@@ -15,7 +15,7 @@ from typing import Any, Optional
 # The package itself (partly initialised while this module loads): names that tests replace on
 # ``orderlint.reader`` (``_maybe_deep_yaml``) are read through it at call time.
 import orderlint.reader as _pkg
-from orderlint.reader.document import MAX_DEPTH, MAX_DOCUMENT_BYTES, Document, ParseError, escape_token
+from orderlint.reader.document import LARGEST_DOUBLE_INT, MAX_DEPTH, MAX_DOCUMENT_BYTES, Document, ParseError, escape_token
 
 
 # Every node is composed with one of these private tags (see _loaders), so that a standard tag on a
@@ -27,7 +27,6 @@ _MAP = "tag:orderlint.invalid,2026:map"
 _SEQ = "tag:orderlint.invalid,2026:seq"
 
 #: A plain scalar is a number exactly when it matches JSON's number grammar.
-_LARGEST_DOUBLE = int(1.7976931348623157e308)  # an integer beyond it overflows a double
 _JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 #: YAML's spellings of infinity and not-a-number, refused as JSON refuses NaN and Infinity.
 _YAML_NON_FINITE = frozenset(
@@ -332,7 +331,7 @@ class _YamlBuilder:
                     whole = int(value)
                 except ValueError:  # longer than Python converts (over 4300 digits)
                     self.fail("a number is too long to be read; every number must fit a double", pointer, node)
-                if len(value) > 308 and abs(whole) > _LARGEST_DOUBLE:
+                if len(value) > 308 and abs(whole) > LARGEST_DOUBLE_INT:
                     shown = value if len(value) <= 40 else value[:37] + "..."
                     self.fail(f"number {shown} is not finite or overflows a double; every number must be finite", pointer, node)
                 return whole
