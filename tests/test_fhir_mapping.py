@@ -937,7 +937,7 @@ def test_test_resources_and_statuses():
           "code": {"coding": [{"system": LN, "code": "24627-2"}]}, "issued": "2026-01-05T10:00:00Z"}
     img = {"resourceType": "ImagingStudy", "status": "available", "subject": {"reference": "Patient/p1"},
            "procedureCode": [{"coding": [{"system": LN, "code": "24627-2"}]}], "started": "2026-01-04"}
-    sr = {"resourceType": "ServiceRequest", "status": "active", "subject": {"reference": "Patient/p1"},
+    sr = {"resourceType": "ServiceRequest", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},
           "code": {"coding": [{"system": LN, "code": "5196-1"}]}}
     prelim = {"resourceType": "Observation", "status": "preliminary", "subject": {"reference": "Patient/p1"},
               "code": {"coding": [{"system": LN, "code": "58410-2"}]}, "effectiveDateTime": "2026-02-20"}
@@ -948,10 +948,32 @@ def test_test_resources_and_statuses():
 
 
 def test_service_request_in_draft_orders_counts_as_ordered(linter):
-    sr = {"resourceType": "ServiceRequest", "status": "draft", "subject": {"reference": "Patient/p1"},
+    sr = {"resourceType": "ServiceRequest", "status": "draft", "intent": "order", "subject": {"reference": "Patient/p1"},
           "code": {"coding": [{"system": LN, "code": "5196-1"}]}}
     req = {"hook": "order-sign", "context": {"patientId": "p1", "draftOrders": bundle(mr(status="draft"), sr, patient=False)}}
     assert one(req).data["tests"] == [{"test": "hbv", "status": "ordered"}]
+
+
+@pytest.mark.parametrize("intent,said", [(None, "has no intent"), ("ordered", "has intent 'ordered', not an R4 request intent"),
+                                         (7, "has intent 7, not an R4 request intent")])
+def test_a_service_request_without_an_r4_intent_is_no_ordered_test(intent, said):
+    # intent is required: a request that names none (or no R4 code) had counted as an ordered HBV serology.
+    sr = {"resourceType": "ServiceRequest", "id": "hbv", "status": "active", "subject": {"reference": "Patient/p1"},
+          "code": {"coding": [{"system": LN, "code": "5196-1"}]}}
+    if intent is not None:
+        sr["intent"] = intent
+    m = one(bundle(mr(), sr))
+    assert "tests" not in m.data
+    (n,) = notes(m, "unknown-status")
+    assert n.message == f"ServiceRequest 'hbv' {said}: not counted as an ordered test (fail closed)"
+    assert n.pointer == "/entry/2/resource" + ("/intent" if intent is not None else "")
+
+
+@pytest.mark.parametrize("intent", ["directive", "reflex-order", " Order "])
+def test_a_service_request_with_an_ordering_intent_counts(intent):
+    sr = {"resourceType": "ServiceRequest", "status": "active", "intent": intent, "subject": {"reference": "Patient/p1"},
+          "code": {"coding": [{"system": LN, "code": "5196-1"}]}}
+    assert one(bundle(mr(), sr)).data["tests"] == [{"test": "hbv", "status": "ordered"}]
 
 
 def test_undated_result_is_not_counted_with_a_note():
@@ -1691,8 +1713,8 @@ def _sr(**extra) -> dict:
 
 @pytest.mark.parametrize("extra, counted", [
     ({}, True), ({"intent": "instance-order"}, True), ({"intent": " Order "}, True),
-    # Proposed or planned, in any case: no test ordered. (With no intent, read as ordered, as before.)
-    ({"intent": "Proposal"}, False), ({"intent": "PLAN"}, False), ({"intent": None}, True),
+    # Proposed or planned, in any case: no test ordered. (With no intent: see the test below.)
+    ({"intent": "Proposal"}, False), ({"intent": "PLAN"}, False),
     # Due within the pregnancy test's window, or far ahead of it.
     ({"occurrenceDateTime": "2026-03-05"}, True), ({"occurrenceDateTime": "2026-09-01"}, False),
     ({"authoredOn": "2026-02-20", "occurrencePeriod": {"start": "2026-10-01"}}, False),

@@ -39,6 +39,8 @@ _US_CORE_BIRTHSEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-bir
 #: The R4 MedicationRequest intent codes (medicationrequest-intent).
 _MR_INTENTS = frozenset({"proposal", "plan", "order", "original-order", "reflex-order", "filler-order",
                          "instance-order", "option"})
+#: The R4 ServiceRequest intent codes (request-intent).
+_SR_INTENTS = _MR_INTENTS | {"directive"}
 _MS_STATUS = {"active": "active", "on-hold": "on-hold", "unknown": "active"}
 _OBS_DONE = frozenset({"final", "amended", "corrected"})
 _OUTCOMES = frozenset({"progression", "intolerance", "response", "stable", "unknown"})
@@ -1168,6 +1170,13 @@ class _Mapper:
                 # written ('Proposal' counted as ordered).
                 why = "doNotPerform: true" if r.get("doNotPerform") is True else f"intent {intent}"
                 self.note("dropped-order", f"ServiceRequest {_id_text(r)}has {why}: not counted as an ordered test", ptr)
+                return
+            if said not in _SR_INTENTS:
+                # intent is required (1..1): a request that says none, or no R4 intent, is not known to
+                # order anything, so it never stands for a screening (it had counted as ordered).
+                said_intent = "has no intent" if intent is None else f"has intent {intent!r:.60}, not an R4 request intent"
+                self.note("unknown-status", f"ServiceRequest {_id_text(r)}{said_intent}: not counted as an ordered "
+                          "test (fail closed)", _p(ptr, "intent") if "intent" in r else ptr)
                 return
             status = "ordered"
         elif rt == "Procedure":
