@@ -564,3 +564,22 @@ def test_an_active_statement_whose_effective_period_ended_is_not_a_protection(li
         why = ("its effective period ended on " + ("2024-06-30" if "2024" in period["end"] else "2025-12-31")) if readable \
             else "the end of its effective period cannot be read"
         assert found[1].message.endswith("is not counted as pcp-prophylaxis: " + why)
+
+
+# ------------------------------------------------------------------ history of a proposal or plan
+
+NINTEDANIB_WITH_MMF = json.loads((ROOT / "examples/fhir/ILD102-fires.bundle.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("intent,fires", [("proposal", True), ("plan", True), ("order", False)])
+def test_a_progression_recorded_on_a_proposal_does_not_make_nintedanib_an_add_on(linter, intent, fires):
+    # A completed proposal of mycophenolate with ild-outcome progression read as a progression on it:
+    # nintedanib started with mycophenolate passed ILD102.
+    b = copy.deepcopy(NINTEDANIB_WITH_MMF)
+    mmf = next(e["resource"] for e in b["entry"] if e["resource"].get("id") == "mmf")
+    ended = {**copy.deepcopy(mmf), "id": "old", "status": "completed", "intent": intent,
+             "dispenseRequest": {"validityPeriod": {"start": "2024-01-01", "end": "2025-06-30"}},
+             "extension": [{"url": "https://orderlint.dev/fhir/StructureDefinition/ild-outcome", "valueCode": "progression"}]}
+    b["entry"].append({"fullUrl": "urn:uuid:0b0e7d3c-5d1f-4c55-9d0e-2d7a0c3f1a11", "resource": ended})
+    codes = [f.code for r in run(b, linter) for f in r.findings]
+    assert ("ILD102" in codes) is fires

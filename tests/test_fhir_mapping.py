@@ -874,6 +874,20 @@ def test_history_from_statements_and_requests_with_outcome(linter):
         {"drug": "azathioprine", "start": "2023-01-01", "stop": "2023-12-31", "outcome": "unknown"}]  # ILD therapies only
 
 
+@pytest.mark.parametrize("intent,history", [("proposal", False), ("Plan", False), ("order", True), ("original-order", True)])
+@pytest.mark.parametrize("status", ["completed", "stopped"])
+def test_a_proposal_or_plan_that_ended_is_no_history(linter, intent, history, status):
+    # A completed proposal of mycophenolate with outcome progression was read as a progression on it:
+    # nintedanib with mycophenolate then passed ILD102 as an add-on.
+    ended = mr("old", status=status, intent=intent, dispenseRequest={"validityPeriod": {"start": "2024-01-01", "end": "2025-06-30"}},
+               extension=[{"url": NS + "ild-outcome", "valueCode": "progression"}])
+    m = one(bundle(mr(), ended), linter)
+    assert bool(m.data.get("history")) is history
+    said = [n for n in notes(m, "not-counted") if "history" in n.message]
+    assert [(n.message, n.pointer) for n in said] == ([] if history else [
+        (f"MedicationRequest/old has intent {intent.lower()}: not read as therapy given (history)", "/entry/2/resource/intent")])
+
+
 @pytest.mark.parametrize("values", [("response", "progression"), ("progression", "response")])
 def test_conflicting_ild_outcomes_on_one_history_item_are_ignored(linter, values):
     # fhir.md: conflicting values are ignored (OL008 conflicting-extension). The last one won, so

@@ -1756,7 +1756,15 @@ class _Mapper:
                       "order, not as another", ptr)
             return
         if (st == "completed" or st == "stopped") and not x.draft:
-            self._history(r, ptr, name, "dispenseRequest")
+            intent = r.get("intent")
+            if isinstance(intent, str) and intent.strip().lower() in _NOT_YET_ORDERED:
+                # A proposal or plan that ended was never given: its ild-outcome is no progression on a
+                # therapy (read as one, it switched the first-line rules off).
+                if name is not None and self._is_ild_therapy(name):
+                    self.note("not-counted", f"{label} has intent {intent.strip().lower()}: not read as therapy given "
+                              "(history)", _p(ptr, "intent"))
+            else:
+                self._history(r, ptr, name, "dispenseRequest")
             if st == "completed":
                 self._gaps_only(r, ptr, f"{label} (completed: history only)")
                 return
