@@ -63,7 +63,9 @@ OL002 = rule(
     notes=("A checked drug's name is also found glued to digits or punctuation or spelt letter by letter "
            "(`RTX1000`, `MMF.500`, `m.m.f.`), and written with Cyrillic or Greek letters that look Latin "
            "(`ritуximаb`: the message names each such letter), or cut short at seven letters or more (`cyclophos`, "
-           "as some systems export names at a fixed width): each is an error."),
+           "as some systems export names at a fixed width), or misspelt beside other words (`rituxmab inf`, "
+           "`cyclophosphamid per protocol`: a word, or two, of six letters or more within the similarity threshold): "
+           "each is an error."),
 )(_engine)
 
 OL003 = rule(

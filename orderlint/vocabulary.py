@@ -380,6 +380,9 @@ class Vocabulary:
         self._classes: Optional[frozenset[str]] = None
         self._product_routes: Optional[dict[str, frozenset[str]]] = None  # product_routes' table, built on first use
         self._cut_candidates: Optional[tuple[str, ...]] = None  # _cut_short's one-word names, built on first use
+        # _misspelt_in's names by length for each set of checked tags, and its answers per run of words.
+        self._near_pool: dict[frozenset[str], dict[int, tuple[str, ...]]] = {}
+        self._near_seen: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {}
         self._longest_name = 0  # the most words in a known name (0: not counted yet)
         for canonical, aliases in CORE_TESTS.items():
             self.add_test(canonical, aliases, "orderlint")
@@ -641,6 +644,8 @@ class Vocabulary:
         self._classes = None
         self._product_routes = None
         self._cut_candidates = None
+        self._near_pool.clear()
+        self._near_seen.clear()
 
     def product_routes(self, name: str) -> frozenset[str]:
         """The routes an ingredient is given by, as the vocabulary knows its products: every
@@ -849,6 +854,14 @@ class Vocabulary:
                 # it: below the similarity threshold, it was an unknown co-medication, a warning.
                 err = True
                 message += f"; it is the start of {cut!r} ({self._names[cut]}), a checked drug: a name cut short?"
+        if checked and not err:
+            near = self._misspelt_in(text, checked, route)
+            if near is not None:
+                # A misspelt name with a word the vocabulary does not read ('rituxmab inf',
+                # 'cyclophosphamid per protocol'): the whole text is below the threshold, and the
+                # order went unchecked as a co-medication, a warning past --fail-on error.
+                err = True
+                message += f"; its {near[0]!r} is close to {near[1]!r} ({self._names[near[1]]}), a checked drug: misspelt?"
         if checked and not text.isascii():
             latin = text.translate(_LOOKALIKE_LETTERS)
             if latin != text:
@@ -916,9 +929,7 @@ class Vocabulary:
         letters or fewer ('hc', 'mp', 'ta'): inside other words they are mostly a product's
         suffix ('Anusol HC', 'Vitamin D3 MP'), not the drug (the name stays unknown, a warning),
         unless the order is given by injection ('MP pulse' IV 1000 mg passed as a warning)."""
-        given = name_key(text).split()
-        routes = {_FORM_ROUTES[w] for w in given if w in _FORM_ROUTES}
-        text_route = routes.pop() if len(routes) == 1 else None
+        text_route = _text_route(name_key(text).split())
         order_route = route
         out = []
         for k in self.contained_names(text):
@@ -929,6 +940,62 @@ class Vocabulary:
             if self.is_checked_by(d, checked, route):
                 out.append(k)
         return out
+
+    def _misspelt_in(self, text: str, checked: frozenset[str], route: Optional[str]) -> Optional[tuple[str, str]]:
+        """(words of ``text``, the name of a checked drug they are within the similarity threshold
+        of) for a run of whole words of at least ``_NEAR_MIN`` letters, or None. Bounded: the first
+        ``_NEAR_WORDS`` words, runs of one or two words (a name of more holds one of its words);
+        each run's close names are remembered (form words recur: 'tablet', 'extended release')."""
+        words = name_key(text).split()[:_NEAR_WORDS]
+        if len(words) < 2:
+            return None  # the whole text was compared (_close)
+        text_route = None if route is not None else _text_route(words)
+        for i in range(len(words)):
+            for run in (words[i], " ".join(words[i:i + 2])) if i + 1 < len(words) else (words[i],):
+                for k in self._near_run(run, checked):
+                    # As checked_names_in: by the order's route, else the one the name or the
+                    # text's form words state ('tacrolimus ointment compounded' is no systemic order).
+                    by = route if route is not None else self._name_route.get(k, text_route)
+                    if self.is_checked_by(self.drugs[self._names[k]], checked, by):
+                        return run, k
+        return None
+
+    def _near_run(self, run: str, checked: frozenset[str]) -> tuple[str, ...]:
+        """The names of drugs a rule checks by some route that ``run`` is within the similarity
+        threshold of, other than itself."""
+        memo = self._near_seen
+        hit = memo.get((run, checked))
+        if hit is not None:
+            return hit
+        n = len(run)
+        found: list[str] = []
+        if n >= _NEAR_MIN and run.replace(" ", "").isalpha():
+            by_length = self._near_pool.get(checked)
+            if by_length is None:  # built on first use, after every name is in (emptied by _changed)
+                by_length = self._near_pool[checked] = self._near_names(checked)
+            matcher = difflib.SequenceMatcher()
+            matcher.set_seq2(run)
+            # ratio >= 0.8 needs the shorter to be at least 2/3 of the longer (as _close).
+            for length in range(max(_NEAR_MIN, (2 * n + 2) // 3), 3 * n // 2 + 1):
+                for k in by_length.get(length, ()):
+                    matcher.set_seq1(k)
+                    if k != run and matcher.real_quick_ratio() >= SIMILARITY and matcher.quick_ratio() >= SIMILARITY \
+                            and matcher.ratio() >= SIMILARITY:
+                        found.append(k)
+        out = tuple(found)
+        if len(memo) < 10_000:
+            memo[(run, checked)] = out
+        return out
+
+    def _near_names(self, checked: frozenset[str]) -> dict[int, tuple[str, ...]]:
+        """The names (of ``_NEAR_MIN`` letters or more) of drugs a rule checks by some route, by length."""
+        out: dict[int, list[str]] = {}
+        for k, owner in self._names.items():
+            d = self.drugs.get(owner)
+            if len(k) >= _NEAR_MIN and d is not None and any(
+                    self.is_checked_by(d, checked, r) for r in (None, *(r for r, _ in d.route_classes))):
+                out.setdefault(len(k), []).append(k)
+        return {n: tuple(sorted(ks)) for n, ks in out.items()}
 
     @staticmethod
     def is_checked_by(d: Drug, checked: frozenset[str], route: Optional[str]) -> bool:
@@ -1068,6 +1135,15 @@ _LOOKALIKE_DIGITS = str.maketrans({"0": "o", "1": "l", "5": "s"})
 #: The fewest letters of a word read as a checked drug's name cut short (Vocabulary._cut_short):
 #: 'methyl' (methyl salicylate) is no methylprednisolone.
 _CUT_MIN = 7
+def _text_route(words: list[str]) -> Optional[str]:
+    """The one route the form words of a name state ('ointment': topical), else None."""
+    routes = {_FORM_ROUTES[w] for w in words if w in _FORM_ROUTES}
+    return routes.pop() if len(routes) == 1 else None
+
+
+#: Misspelt names among other words (Vocabulary._misspelt_in): runs of at least this many letters
+#: (shorter words are too often close to some name), in the first so many words of a name.
+_NEAR_MIN, _NEAR_WORDS = 6, 32
 #: Cyrillic and Greek letters drawn like Latin ones (Unicode confusables of drug-name letters),
 #: both cases, and the dotless i.
 _LOOKALIKE_MAP = {

@@ -40,6 +40,34 @@ def test_an_unknown_name_that_names_no_checked_drug_by_a_systemic_route_stays_a_
     assert not is_error, message
 
 
+@pytest.mark.parametrize("name, run, ingredient", [
+    ("rituxmab inf", "rituxmab", "rituximab"),
+    ("cyclophosphamid per protocol", "cyclophosphamid", "cyclophosphamide"),
+    ("cyclophosphamidx ab cd", "cyclophosphamidx", "cyclophosphamide"),
+    ("mycophenolat mofetl susp compounded", "mycophenolat", "mycophenolate"),
+])
+def test_a_misspelt_checked_drug_among_other_words_is_an_ol002_error(linter, name, run, ingredient):
+    # The whole text is below the similarity threshold: 'rituxmab inf' was a warning, and rituximab
+    # with no HBV screening passed --fail-on error (rules.md OL002: never passes a misspelt checked drug).
+    message, is_error = linter.vocab.unknown_drug(name, linter.checked_drugs)
+    assert is_error, message
+    assert f"its {run!r} is close to" in message and f"({ingredient}), a checked drug: misspelt?" in message
+
+
+@pytest.mark.parametrize("name", ["Flexofytol capsule", "sildenafil citrate tablet", "epoprostenol infusion",
+                                  "nitrofurantoin macrocrystals", "tacrolimus ointmnt compounded gel", "vitamen d3 drops"])
+def test_other_words_close_to_no_checked_drug_stay_a_warning(linter, name):
+    message, is_error = linter.vocab.unknown_drug(name, linter.checked_drugs)
+    assert not is_error, message
+    assert "close to" not in message
+
+
+def test_a_misspelt_name_by_a_route_no_rule_checks_stays_a_warning(linter):
+    message, is_error = linter.vocab.unknown_drug("tacrolimas compounded", linter.checked_drugs, route="topical")
+    assert not is_error, message
+    assert linter.vocab.unknown_drug("tacrolimas compounded", linter.checked_drugs, route="oral")[1]
+
+
 def test_contained_names_are_whole_words_only(linter):
     vocab = linter.vocab
     assert vocab.contained_names("cyclophosphamidex protocol") == []
