@@ -224,6 +224,24 @@ def test_not_applicable_patient_has_no_cards(client):
     assert sign(client, req) == {"cards": []}
 
 
+@pytest.mark.parametrize("ignore", [False, True])
+def test_conditions_about_another_patient_are_said_not_an_empty_answer(db, ignore):
+    # Every Condition of the conditions prefetch names another patient: dropped, they left the
+    # patient not-applicable, and an unprotected cyclophosphamide got {"cards": []}.
+    from orderlint.config import Settings
+    from orderlint.engine import Linter
+
+    app = create_app({"feedback-db": db, "allow-as-of": True}, Linter(Settings(ignore=["OL008"] if ignore else [])))
+    cyc = med("cyc", "cyclophosphamide", 600, "mg", route="47625008", period=4, period_unit="wk")
+    req = request([cyc])
+    for e in req["prefetch"]["conditions"]["entry"]:
+        e["resource"]["subject"] = {"reference": "Patient/zzz"}
+    with TestClient(app, raise_server_exceptions=False) as c:
+        (card,) = sign(c, req)["cards"]
+    assert card["summary"] == "Orders not checked against all of the patient's data" and card["indicator"] == "info"
+    assert "other-patient: Condition is about Patient/zzz" in card["detail"]
+
+
 def test_an_order_whose_condition_is_contained_in_it_is_checked(client):
     # The SSc-ILD condition given only as a Condition contained in the draft order ("#c1", FHIR R4
     # References): the patient is not not-applicable, and the missing prophylaxis is on a card.

@@ -25,6 +25,12 @@ VERIFIED = ("V", "V2")
 _ORDER_POINTER = re.compile(r"^/orders/[0-9]+$")
 
 
+#: Notes of data the checks went without: drugs in resources orderlint does not read, and resources
+#: about another patient than the request's (its Conditions so dropped left the patient
+#: not-applicable, and the answer was no card at all).
+_UNREAD_KINDS = frozenset({"unsupported-resource", "other-patient"})
+
+
 @dataclass(slots=True)
 class FhirResult(Result):
     """A Result of FHIR input: adds the patient id the regimen is for (fhir.md section 1).
@@ -33,9 +39,9 @@ class FhirResult(Result):
 
     patient: Optional[str] = None
     order_types: Optional[dict[str, str]] = None
-    #: The OL008 ``unsupported-resource`` notes (drugs in resources orderlint does not read), kept
-    #: whether or not OL008 is reported: the CDS Hooks service says them on a card of their own
-    #: when nothing else is (a site ignoring OL008 got no card, which read as nothing found).
+    #: The OL008 notes of data not read (_UNREAD_KINDS), kept whether or not OL008 is reported:
+    #: the CDS Hooks service says them on a card of their own when nothing else is (a site
+    #: ignoring OL008 got no card, which read as nothing found).
     unread: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
@@ -192,7 +198,7 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
         from orderlint.engine import document_order
 
         findings.sort(key=lambda f: (document_order(doc.data, f.pointer), f.code))
-    unread = tuple(f"{kind}: {message}" for kind, message, _ in m.notes if kind == "unsupported-resource")
+    unread = tuple(f"{kind}: {message}" for kind, message, _ in m.notes if kind in _UNREAD_KINDS)
     return FhirResult(doc.source, m.id, status, condition, findings, as_of, patient=m.patient,
                       order_types=m.order_types or None, unread=unread)
 

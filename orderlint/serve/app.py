@@ -303,8 +303,12 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         # card at all the answer read as nothing found (an azathioprine being given beside a draft
         # mycophenolate: {"cards": []}).
         # From the result, not its OL008 findings: a site that ignores OL008 is still told.
+        # A patient left not-applicable with data about another patient dropped: the conditions that
+        # place them may be among it (a Condition whose subject names another patient), so an empty
+        # answer would read as nothing found.
         unread = [linter._finding("OL008", text, "", None, None)
-                  for r in results if r.status == "checked" for text in dict.fromkeys(getattr(r, "unread", ()))]
+                  for r in results for text in dict.fromkeys(getattr(r, "unread", ()))
+                  if r.status == "checked" or (r.status == "not-applicable" and text.startswith("other-patient"))]
         if not cards and (unread or blind and ("conditions" in blind or any(r.status == "checked" for r in results))):
             # No finding, yet the checks ran without data of the default required set (a site left it
             # out of required-prefetch, and it was neither given nor fetched) or without a drug they
