@@ -471,6 +471,39 @@ def test_unexpected_exception_is_500_with_operation_outcome(db, caplog):
     assert "TypeError" in caplog.text and "Traceback" not in caplog.text
 
 
+def test_a_locked_feedback_database_never_withholds_cards_and_the_store_recovers(tmp_path, caplog):
+    # A write lock held elsewhere (a backup) made the service answer 500 "not checked" for every card
+    # from then on: the failed write left the connection inside its transaction.
+    import sqlite3
+
+    path = str(tmp_path / "fb.sqlite3")
+    app = create_app({"feedback-db": path, "allow-as-of": True})
+    req = example("ILD301-fires")
+    fb = {"feedback": [{"card": "c", "outcome": "overridden", "outcomeTimestamp": "2026-03-02T10:00:00Z"}]}
+
+    def shown() -> int:
+        con = sqlite3.connect(path)
+        try:
+            return con.execute("SELECT count(*) FROM cards").fetchone()[0]
+        finally:
+            con.close()
+
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.INFO, "orderlint.serve"):
+        assert "ILD301" in all_codes(sign(c, req)) and shown() == 1
+        lock = sqlite3.connect(path, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        try:
+            assert "ILD301" in all_codes(sign(c, req))  # answered, not recorded
+            problem(c.post(SIGN + "/feedback", json=fb), 503, "transient")
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        assert "ILD301" in all_codes(sign(c, req))
+        assert c.post(SIGN + "/feedback", json=fb).status_code == 200
+    assert shown() == 2
+    assert "feedback store: OperationalError: cards not recorded" in caplog.text
+
+
 # ------------------------------------------------------------------ feedback
 def test_feedback_stored_once_and_reported(db, client):
     card = sign(client, example("ILD301-fires"))["cards"][0]

@@ -70,8 +70,11 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     """The ASGI app. ``settings``: a `[tool.orderlint.serve]` table (dict) or ServeSettings;
     ``linter``: an ``orderlint.engine.Linter`` (default: ``Linter()`` with default settings).
     Raises ``ConfigError`` when the settings are invalid or the feedback database cannot be opened."""
+    import sqlite3
+
     from pydantic import ValidationError
     from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
@@ -163,8 +166,6 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     async def authenticate(request: Request) -> None:
         if verifier is None:
             return
-        from starlette.concurrency import run_in_threadpool
-
         from orderlint.serve.auth import AuthError
 
         try:
@@ -456,7 +457,13 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         data, instance, not_provided = await call(request, sid)
         request.state.instance = _clean_instance(instance)
         cards = make_cards(data, sid, not_provided)
-        store.record_cards(sid, cards)
+        try:
+            # Off the event loop: a locked database waits without holding every other request.
+            await run_in_threadpool(store.record_cards, sid, cards)
+        except sqlite3.Error as e:
+            # Bookkeeping for feedback never withholds the cards: they are answered, and feedback on
+            # them will be refused as cards the store does not know.
+            log.error("feedback store: %s: cards not recorded", type(e).__name__)
         return answer(200, {"cards": [c for c, _ in cards]})
 
     @logged
@@ -469,9 +476,12 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         except ValidationError as e:
             raise Problem(400, "invalid", f"feedback: {validation_message(e)}") from None
         try:
-            store.record_feedback(sid, fb.feedback, s.store_comments, offered)
+            await run_in_threadpool(store.record_feedback, sid, fb.feedback, s.store_comments, offered)
         except FeedbackRefused as e:
             raise Problem(400, "invalid", f"feedback: {e}") from None
+        except sqlite3.Error as e:
+            log.error("feedback store: %s: feedback not recorded", type(e).__name__)
+            raise Problem(503, "transient", "the feedback store is busy: feedback not recorded, send it again") from None
         return Response(status_code=200)  # the spec's feedback answer: 200, no body
 
     async def http_error(request: Request, exc: Exception) -> Response:

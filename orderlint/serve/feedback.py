@@ -26,7 +26,8 @@ import json
 import os
 import sqlite3
 import threading
-from typing import TYPE_CHECKING, Any, Collection, Iterable, Mapping, Optional, Union
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Collection, Iterable, Iterator, Mapping, Optional, Union
 
 if TYPE_CHECKING:
     from orderlint.serve.models import FeedbackItem
@@ -95,7 +96,8 @@ class FeedbackStore:
             # Readable by its owner only: a comment (store-comments) may hold patient data. SQLite
             # gives its -wal and -shm files the database's permissions.
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # A lock held elsewhere (a backup) is waited for a second at most: cards wait on the write.
+        self._db = sqlite3.connect(path, timeout=1.0, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
@@ -114,12 +116,24 @@ class FeedbackStore:
                 sel.append((card["uuid"], card["selectionBehavior"]))
         if not rows:
             return
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._lock, self._transaction():
             self._db.executemany("INSERT OR IGNORE INTO cards VALUES (?, ?, ?, ?)", rows)
             self._db.executemany("INSERT OR IGNORE INTO suggestions VALUES (?, ?)", sugg)
             self._db.executemany("INSERT OR IGNORE INTO selection VALUES (?, ?)", sel)
-            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN ... COMMIT, rolled back on any error: a failed write (the database locked by a
+        backup) left the connection inside its transaction, and every later BEGIN failed until
+        the service restarted."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def record_feedback(self, service: str, items: list[FeedbackItem], store_comments: bool = False,
                         offered: Optional[Mapping[str, Collection[str]]] = None) -> int:
@@ -142,9 +156,8 @@ class FeedbackStore:
             if problem is not None:
                 raise FeedbackRefused(problem)
             before = self._db.total_changes
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR IGNORE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            self._db.execute("COMMIT")
+            with self._transaction():
+                self._db.executemany("INSERT OR IGNORE INTO feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             return self._db.total_changes - before
 
     def _refusal(self, service: str, items: list[FeedbackItem], offered: Optional[Mapping[str, Collection[str]]]) -> Optional[str]:
