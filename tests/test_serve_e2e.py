@@ -111,6 +111,16 @@ def _fake_fhir(source: dict, seen: list, mode: dict):
             return JSONResponse({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "transient"}]}, 503)
         if kind == "Patient":
             return JSONResponse(pre["patient"])
+        if kind == mode.get("drip"):  # an answer a byte at a time, each within httpx's read timeout
+            import asyncio
+
+            from starlette.responses import StreamingResponse
+
+            async def slowly():
+                for b in json.dumps(pre["conditions"]).encode()[:40]:
+                    await asyncio.sleep(0.5)
+                    yield bytes([b])
+            return StreamingResponse(slowly(), media_type="application/fhir+json")
         if kind == "Condition":
             if mode.get("raw_conditions") is not None:  # the answer's text as given
                 return Response(mode["raw_conditions"], media_type="application/fhir+json")
@@ -321,6 +331,25 @@ def test_missing_prefetch_fetched_from_the_fhir_server(env):
     # A FHIR server that refuses the token: the data cannot be had, 412.
     req["fhirAuthorization"]["access_token"] = "wrong"
     assert "fetching it failed" in outcome_of(post(env, req), 412, "incomplete")
+
+
+def test_a_fetch_that_drips_is_412_within_the_fetchs_time(env):
+    # services.md: fetched from fhirServer (2 s timeout). httpx's timeout bounds each read, so an
+    # answer of a byte every half second held the call for minutes, past any EHR's wait.
+    req = example("ILD301-fires")
+    del req["prefetch"]["conditions"]
+    req["fhirServer"] = env["fhir"]
+    req["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                "scope": "user/*.read", "subject": "orderlint"}
+    env["mode"]["drip"] = "Condition"
+    try:
+        t0 = time.monotonic()
+        said = outcome_of(post(env, req), 412, "incomplete")
+        took = time.monotonic() - t0
+    finally:
+        del env["mode"]["drip"]
+    assert "did not answer within 2 s" in said
+    assert took < 15  # the drip alone lasts 20 s
 
 
 @pytest.mark.parametrize("edit, said", [

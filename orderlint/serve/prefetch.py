@@ -11,8 +11,9 @@ same way (every page or a failure); otherwise it is incomplete, 412 naming the k
 
 from __future__ import annotations
 
-from functools import lru_cache
+import asyncio
 import ssl
+from functools import lru_cache
 from typing import Any, Optional, Union
 from urllib.parse import quote, urlsplit
 
@@ -105,7 +106,8 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
     """Fetch ``keys`` from the FHIR server, and the remaining pages of the search Bundles ``pages``
     holds (key -> a first page the client gave, which links to a next page); FetchError (no detail
     about the patient) on any failure. Every page is read (bounded: MAX_PAGES, ``max_bytes`` in all,
-    FETCH_TIMEOUT each) or the key fails: a partial search is never read as complete."""
+    FETCH_TIMEOUT for the whole fetch, the keys at once) or the key fails: a partial search is never
+    read as complete."""
     import httpx
 
     u = urlsplit(server)
@@ -129,11 +131,11 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
                     body = bytearray()
                     async for chunk in r.aiter_bytes():
                         body += chunk
-                        if len(body) > budget:
+                        budget -= len(chunk)  # shared by the keys fetched at once
+                        if budget < 0:
                             raise FetchError(f"{key}: the FHIR server's answer is over {max_bytes} bytes")
             except httpx.HTTPError as e:
                 raise FetchError(f"{key}: {type(e).__name__}") from None
-            budget -= len(body)
             return _strict_json(key, bytes(body))
 
         async def rest(key: str, value: dict[str, Any]) -> dict[str, Any]:
@@ -165,13 +167,29 @@ async def fetch(keys: list[str], *, server: str, token: str, patient_id: str, ma
                     del value["link"]
             return value
 
-        for key in keys:
+        async def one(key: str) -> None:
             template = templates()[key]
             value = await get(key, f"{base}/{_render(template, patient_id)}")
             rtype = template.split("?")[0].split("/")[0]
             if not isinstance(value, dict) or value.get("resourceType") not in ("Bundle", rtype):
                 raise FetchError(f"{key}: the FHIR server's answer is not a FHIR resource of the expected type")
             out[key] = await rest(key, value) if value.get("resourceType") == "Bundle" else value
-        for key, first in (pages or {}).items():
+
+        async def more(key: str, first: dict[str, Any]) -> None:
             out[key] = await rest(key, first)
-    return out
+
+        # Every key at once, all within FETCH_TIMEOUT: httpx's timeout bounds each read, so a server
+        # that answered a byte at a time, or each key in turn just within it, held the call for
+        # minutes (an EHR gives up long before, and shows no card).
+        tasks = [asyncio.ensure_future(one(k)) for k in keys]
+        tasks += [asyncio.ensure_future(more(k, first)) for k, first in (pages or {}).items()]
+        try:
+            async with asyncio.timeout(FETCH_TIMEOUT):
+                await asyncio.gather(*tasks)
+        except TimeoutError:
+            raise FetchError(f"the FHIR server did not answer within {FETCH_TIMEOUT:g} s") from None
+        finally:
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    return {k: out[k] for k in (*keys, *(pages or {})) if k in out}
