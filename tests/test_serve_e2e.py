@@ -333,6 +333,30 @@ def test_missing_prefetch_fetched_from_the_fhir_server(env):
     assert "fetching it failed" in outcome_of(post(env, req), 412, "incomplete")
 
 
+def test_fetching_prefetch_logs_no_patient_id(env, caplog):
+    # services.md: no patient data in logs. httpx's INFO line named each URL fetched
+    # ("GET .../MedicationRequest?patient=ssc-301&status=active"), and serve's root logger let it through.
+    import logging
+
+    from orderlint.serve.app import _QUIET_LOGGERS, configure_logging
+
+    levels = {n: logging.getLogger(n).level for n in _QUIET_LOGGERS}
+    req = example("ILD301-fires")
+    del req["prefetch"]["conditions"]
+    req["fhirServer"] = env["fhir"]
+    req["fhirAuthorization"] = {"access_token": FHIR_TOKEN, "token_type": "Bearer", "expires_in": 300,
+                                "scope": "user/*.read", "subject": "orderlint"}
+    try:
+        configure_logging("debug")
+        with caplog.at_level(logging.DEBUG):
+            env["seen"].clear()
+            assert post(env, req).status_code == 200
+    finally:
+        for n, level in levels.items():
+            logging.getLogger(n).setLevel(level)
+    assert env["seen"] and "ssc-301" not in caplog.text
+
+
 def test_a_fetch_that_drips_is_412_within_the_fetchs_time(env):
     # services.md: fetched from fhirServer (2 s timeout). httpx's timeout bounds each read, so an
     # answer of a byte every half second held the call for minutes, past any EHR's wait.

@@ -524,6 +524,18 @@ def check_bind(host: str, s: ServeSettings) -> None:
                           "[tool.orderlint.serve.auth] (with base-url) or bind to 127.0.0.1")
 
 
+#: Libraries whose INFO lines hold what the service must never log: httpx logs each request's URL
+#: ("GET .../MedicationRequest?patient=<id>" when prefetch is fetched).
+_QUIET_LOGGERS = ("httpx", "httpcore", "hpack")
+
+
+def configure_logging(log_level: str) -> None:
+    """The service's log: its own access lines at ``log_level``; never a library's request URLs."""
+    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(message)s")
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def run(host: Optional[str] = None, port: Optional[int] = None, *, settings: SettingsInput = None,
         linter: Optional[Linter] = None, log_level: str = "info") -> None:
     """Serve on uvicorn. Raises ConfigError (exit 2) before listening on a bad configuration."""
@@ -534,7 +546,7 @@ def run(host: Optional[str] = None, port: Optional[int] = None, *, settings: Set
     port = s.port if port is None else port
     check_bind(host, s)
     app = create_app(s, linter)
-    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(log_level)
     if not s.auth:
         log.warning("authentication is off (no issuers in [tool.orderlint.serve.auth]); listening on %s only", host)
     uvicorn.run(app, host=host, port=port, access_log=False, log_level=log_level, server_header=False,
