@@ -4,6 +4,7 @@ feedback and its report, log hygiene. Every response is validated against the CD
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import warnings
@@ -385,6 +386,22 @@ def test_created_orders_are_as_specified(client):
     assert [a["resource"]["code"]["coding"][0]["code"] for a in labs] == ["58410-2", "24323-8"]  # lft: one CMP
     delete = sign(client, SUGGESTION_CASES["ILD101"][0])["cards"][0]["suggestions"][0]["actions"][0]
     assert delete == {"type": "delete", "description": "Remove this draft order", "resourceId": "MedicationRequest/mtx"}
+
+
+@pytest.mark.parametrize("given", ["p1", "Patient/p1", " p1 ", "https://ehr.example.org/fhir/Patient/p1"])
+def test_suggested_orders_are_for_the_patient_however_the_request_names_them(client, given):
+    # The subject was built from context.patientId as sent: 'Patient/https://ehr.example.org/...'.
+    req = copy.deepcopy(SUGGESTION_CASES["ILD301"][0])
+    req["context"]["patientId"] = given
+    pcp = sign(client, req)["cards"][0]["suggestions"][0]["actions"][0]["resource"]
+    assert pcp["subject"] == {"reference": "Patient/p1"}
+
+
+@pytest.mark.parametrize("given", [" ", "Patient/", "p 1", "x" * 65])
+def test_a_patient_id_that_is_no_fhir_id_is_400(client, given):
+    req = copy.deepcopy(SUGGESTION_CASES["ILD301"][0])
+    req["context"]["patientId"] = given
+    assert "patientId" in problem(client.post(SIGN, json=req), 400, "invalid")
 
 
 # ------------------------------------------------------------------ prefetch

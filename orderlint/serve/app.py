@@ -104,7 +104,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     from orderlint.serve.cards import (MEDICATION_ORDERS, NON_ADHERENCE, ORDER_CONTAINERS, OVERRIDE_REASONS, CardBuilder,
                                        contained_of, group_refs)
     from orderlint.serve.feedback import FeedbackRefused, FeedbackStore
-    from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext
+    from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext, patient_id
     from orderlint.fhir.mapping import _incomplete_prefetch
     from orderlint.serve.prefetch import FetchError, fetch, missing_keys, next_link, templates
 
@@ -224,7 +224,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         if missing or paged:
             assert auth is not None and req.fhirServer
             try:
-                got = await fetch(missing, server=req.fhirServer, token=auth.access_token, patient_id=ctx.patientId,
+                got = await fetch(missing, server=req.fhirServer, token=auth.access_token, patient_id=patient_id(ctx.patientId),
                                   max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file, pages=paged)
             except FetchError as e:
                 said = ([f"required prefetch missing: {', '.join(missing)}"] if missing else []) + [
@@ -242,7 +242,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             assert auth is not None and req.fhirServer
             # Each on its own (a key the server cannot give leaves the others fetched), all at once
             # (each within the fetch's time: one after another, they added up).
-            answers = await asyncio.gather(*(fetch([k], server=req.fhirServer, token=auth.access_token, patient_id=ctx.patientId,
+            answers = await asyncio.gather(*(fetch([k], server=req.fhirServer, token=auth.access_token, patient_id=patient_id(ctx.patientId),
                                                    max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file) for k in optional),
                                            return_exceptions=True)
             for k, answer_k in zip(optional, answers):
@@ -292,8 +292,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
     def make_cards(data: dict[str, Any], sid: str,
                    not_provided: Optional[list[tuple[str, str]]] = None) -> list[tuple[dict[str, Any], list[str]]]:
         results = lint(data)
-        patient = data["context"]["patientId"]
-        patient = patient.split("/", 1)[1] if patient.startswith("Patient/") else patient
+        patient = patient_id(data["context"]["patientId"])  # validated: a FHIR id
         findings = [f for r in results if r.status == "checked" for f in r.findings]
         if SERVICES[sid] == "order-select":
             findings = select_findings(data, findings)

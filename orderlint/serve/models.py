@@ -84,6 +84,17 @@ class _Bundle(_Open):
         return v
 
 
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
+def patient_id(v: str) -> str:
+    """The Patient id of ``context.patientId`` as the FHIR mapping reads it ('Patient/p1', a URL
+    ending so, or the id; surrounding spaces dropped)."""
+    from orderlint.fhir.mapping import _ref_id
+
+    return _ref_id(v)
+
+
 class OrderSignContext(_Open):
     """order-sign (CDS Hooks library): userId, patientId, draftOrders required."""
 
@@ -91,6 +102,16 @@ class OrderSignContext(_Open):
     patientId: str = Field(min_length=1)
     encounterId: Optional[str] = None
     draftOrders: _Bundle
+
+    @field_validator("patientId")
+    @classmethod
+    def _a_patient_id(cls, v: str) -> str:
+        # The FHIR Patient.id (also read as 'Patient/<id>' or a URL ending so, as the mapping does): a
+        # blank one, or one that is no FHIR id, named no patient, and the suggested orders were for
+        # 'Patient/ '.
+        if _FHIR_ID.fullmatch(patient_id(v)) is None:
+            raise ValueError("must be a FHIR Patient id (1-64 letters, digits, '-' or '.')")
+        return v
 
 
 class OrderSelectContext(OrderSignContext):
