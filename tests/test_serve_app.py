@@ -305,6 +305,27 @@ def test_ol008_notes_are_listed_on_their_orders_card_never_cards(client):
     assert "**Data orderlint could not read**" in card["detail"] and "unknown-status" in card["detail"]
 
 
+@pytest.mark.parametrize("how", ["contained", "no-id"])
+def test_the_summary_names_the_drug_however_the_order_gives_it(client, how):
+    # A drug given by a contained Medication, or a draft without an id: "Medication order: no PCP
+    # prophylaxis" and "(no id 1): ...", though the detail said cyclophosphamide.
+    cyc = med("cyc", "cyclophosphamide", 600, "mg", route="47625008", period=4, period_unit="wk")
+    if how == "contained":
+        del cyc["medicationCodeableConcept"]
+        cyc["contained"] = [{"resourceType": "Medication", "id": "m1", "code": {"text": "cyclophosphamide"}}]
+        cyc["medicationReference"] = {"reference": "#m1"}
+    else:
+        del cyc["id"]
+    (card,) = sign(client, request([cyc]))["cards"]
+    assert card["summary"].startswith("Cyclophosphamide: no PCP prophylaxis")
+
+
+def test_a_long_drug_name_is_cut_at_a_word_in_the_summary(client):
+    name = "Amoxicillin 120 MG/ML / clavulanate potassium 8.58 MG/ML Oral Suspension"
+    (card,) = sign(client, request([med("amx", name, 5, "mL", freq=2)]))["cards"]
+    assert card["summary"] == "Amoxicillin 120 MG/ML / clavulanate potassium 8.58 MG/ML…: unknown drug"
+
+
 def test_summary_cut_at_a_word_under_140():
     s = _cut("word " * 60)
     assert len(s) < 140 and s.endswith("…") and not s.endswith(" …")

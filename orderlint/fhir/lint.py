@@ -43,6 +43,9 @@ class FhirResult(Result):
     #: the CDS Hooks service says them on a card of their own when nothing else is (a site
     #: ignoring OL008 got no card, which read as nothing found).
     unread: tuple[str, ...] = ()
+    #: The drug each order (by its FHIR id, as findings name it) was read as: the name of a drug
+    #: given by a Medication reference or contained Medication, for a card's summary.
+    drugs: Optional[dict[str, str]] = None
 
     def to_dict(self) -> dict:
         d = Result.to_dict(self)
@@ -199,8 +202,12 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
 
         findings.sort(key=lambda f: (document_order(doc.data, f.pointer), f.code))
     unread = tuple(f"{kind}: {message}" for kind, message, _ in m.notes if kind in _UNREAD_KINDS)
+    drugs: dict[str, str] = {}
+    for o in (m.data or {}).get("orders") or ():
+        if isinstance(o, dict) and isinstance(o.get("id"), str) and isinstance(o.get("drug"), str):
+            drugs.setdefault(m.order_ids.get(o["id"]) or o["id"], o["drug"])
     return FhirResult(doc.source, m.id, status, condition, findings, as_of, patient=m.patient,
-                      order_types=m.order_types or None, unread=unread)
+                      order_types=m.order_types or None, unread=unread, drugs=drugs or None)
 
 
 def _readings(linter: "Linter", doc: Document, r: Any,

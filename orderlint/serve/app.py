@@ -301,7 +301,8 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                      "read as no data, so a finding that needs it may be missing", f"/prefetch/{key}", None, None)
             for key, why in not_provided or ()]
         # On every card (an OL008 note about no one order): the data its findings were judged without.
-        cards = builder.cards(findings + notes, data, patient)
+        drugs = {k: v for r in results for k, v in (getattr(r, "drugs", None) or {}).items()}
+        cards = builder.cards(findings + notes, data, patient, drugs)
         blind = {key for key, _ in not_provided or ()} & set(DEFAULT_REQUIRED)
         # A drug the patient is given or ordered in a resource orderlint does not read (a dispense, an
         # administration, an order of another FHIR version): its note rides on the cards, and with no

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid as _uuid
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional, Union
 
 from orderlint.findings import SEVERITY_RANK, Finding
 
@@ -185,13 +185,23 @@ def _drug_name(r: dict[str, Any], vocab: Optional[Vocabulary]) -> str:
         found.append(ref.get("display"))
     texts = [t.strip() for t in found if isinstance(t, str) and t.strip()]
     for t in texts:
-        try:
-            d = vocab.resolve(t).drug if vocab is not None else None
-        except Exception:
-            d = None
-        if d is not None:
-            return d.name
-    return texts[0][:60] if texts else "Medication order"
+        name = _named(t, vocab)
+        if name is not None:
+            return name
+    return _cut(texts[0], _NAME_MAX) if texts else _NO_NAME
+
+
+_NO_NAME = "Medication order"  # the summary's drug when nothing names it
+_NAME_MAX = 60  # a drug name's share of a summary
+
+
+def _named(text: str, vocab: Optional[Vocabulary]) -> Optional[str]:
+    """The ingredient ``text`` names, or None."""
+    try:
+        d = vocab.resolve(text).drug if vocab is not None else None
+    except Exception:  # a vocabulary fault never costs the card
+        d = None
+    return d.name if d is not None else None
 
 
 # ---------------------------------------------------------------- cards
@@ -215,9 +225,15 @@ class CardBuilder:
             src["url"] = url
         return src
 
-    def cards(self, findings: list[Finding], data: dict[str, Any], patient: str) -> list[CardAndCodes]:
-        """-> [(card, rule codes)] for one result's findings."""
+    def cards(self, findings: list[Finding], data: dict[str, Any], patient: str,
+              drugs: Optional[Mapping[str, str]] = None) -> list[CardAndCodes]:
+        """-> [(card, rule codes)] for one result's findings. ``drugs``: order id -> the drug the
+        mapping read it as (FhirResult.drugs), for an order its resource names no drug in text (a
+        Medication reference, a draft without an id)."""
         names, drafts = order_names(data, self.linter.vocab)
+        for oid, text in (drugs or {}).items():
+            if names.get(oid, _NO_NAME) == _NO_NAME:
+                names[oid] = _named(text, self.linter.vocab) or _cut(text, _NAME_MAX)
         notes: dict[Optional[str], list[Finding]] = {}
         groups: dict[Union[str, tuple[str, int]], list[Finding]] = {}
         crashed: list[Finding] = []
