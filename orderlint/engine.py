@@ -24,7 +24,7 @@ from orderlint.config import ConfigError, Settings, check_settings_types, check_
 from orderlint.core_rules import (
     ALWAYS_ON, CORE_PACK, CORE_RULES, DEFAULT_PULSE_MIN_PE, ENGINE_CODES, NAMED_OFF_ONLY, NEVER_LOWERED, PULSE_SETTING,
 )
-from orderlint.findings import Finding, Result
+from orderlint.findings import MISSPELT_FIX, Finding, Result
 from orderlint.reader import Document, unescape_token
 from orderlint.rules import SEVERITIES, Hit, Option, Pack, Rule
 from orderlint.vocabulary import Vocabulary, VocabularyError
@@ -861,7 +861,8 @@ class Linter:
             # severity is that of the warning tier. `OL002 = "info"`, set to quiet co-medication names,
             # made a misspelt cyclophosphamide at any dose pass.
             for msg, ptr, idx, is_error in unknown:
-                findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, severity="error" if is_error else None))
+                findings.append(self._finding("OL002", msg, ptr, _ref(reg, idx), doc, fix=MISSPELT_FIX if is_error else None,
+                                              severity="error" if is_error else None))
         todo = self._todo_for(condition, reg.active_tags())
         also = self._run_checks(todo, reg, doc, regimen.id, findings) if todo else None
         if reg.unverifiable and "OL003" in enabled:

@@ -121,11 +121,17 @@ class Finding:
                 f"line={self.line}, column={self.column}, message={self.message!r})")
 
 
+#: The fix of an OL002 finding of its error tier, which marks it: its severity cannot, as a site may
+#: set OL002's severity to error (every unknown co-medication then became unwaivable).
+MISSPELT_FIX = ("Correct the drug name: it is likely a checked drug, so the order was not evaluated, and no waiver "
+                "or baseline covers it; or map the name in the vocabulary.")
+
+
 def misspelt_checked_drug(f: Finding) -> bool:
     """An OL002 finding of its error tier: the order's drug is likely a checked drug misspelt or
     among other words, and that order is not evaluated at all. No waiver covers it and no baseline
     records it: either would pass the order unchecked whatever its dose."""
-    return f.code == "OL002" and f.severity == "error"
+    return f.code == "OL002" and f.fix == MISSPELT_FIX
 
 
 @dataclass(slots=True)

@@ -968,7 +968,7 @@ class Vocabulary:
         if hit is not None:
             return hit
         n = len(run)
-        found: list[str] = []
+        found: list[tuple[float, str]] = []
         if n >= _NEAR_MIN and run.replace(" ", "").isalpha():
             by_length = self._near_pool.get(checked)
             if by_length is None:  # built on first use, after every name is in (emptied by _changed)
@@ -979,10 +979,11 @@ class Vocabulary:
             for length in range(max(_NEAR_MIN, (2 * n + 2) // 3), 3 * n // 2 + 1):
                 for k in by_length.get(length, ()):
                     matcher.set_seq1(k)
-                    if k != run and matcher.real_quick_ratio() >= SIMILARITY and matcher.quick_ratio() >= SIMILARITY \
-                            and matcher.ratio() >= SIMILARITY:
-                        found.append(k)
-        out = tuple(found)
+                    if k != run and matcher.real_quick_ratio() >= SIMILARITY and matcher.quick_ratio() >= SIMILARITY:
+                        ratio = matcher.ratio()
+                        if ratio >= SIMILARITY:
+                            found.append((-ratio, k))
+        out = tuple(k for _, k in sorted(found))  # the closest first
         if len(memo) < 10_000:
             memo[(run, checked)] = out
         return out

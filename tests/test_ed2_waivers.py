@@ -203,6 +203,25 @@ def test_ol002_waived_for_its_order_is_suppressed():
     none_of(result, "OL005")
 
 
+def test_a_site_severity_of_error_for_ol002_keeps_co_medications_waivable():
+    # [severity] OL002 = "error": the site's severity was read as the misspelt-checked-drug tier, so
+    # every unknown co-medication became unwaivable (OL005) and could not be baselined.
+    from orderlint.baseline import _unchecked as never_in_baseline
+
+    doc = clean_patient(mmf(), order("zorbiquatide", 5, "mg", "oral", "daily", id="zz"),
+                        order("rituxmab inf", 1000, "mg", "iv", "once", id="rtx"))
+    result = lint(with_waiver(with_waiver(doc, "OL002", order="zz", reason="site formulary item, reviewed"),
+                              "OL002", order="rtx", reason="site formulary item, reviewed"),
+                  config={"severity": {"OL002": "error"}})
+    found = {f.order: f for f in of(result, "OL002")}
+    assert found["zz"].severity == "error" and found["zz"].suppressed is not None
+    assert not never_in_baseline(found["zz"])
+    # The misspelt rituximab stays its tier: not waived, never in a baseline.
+    assert found["rtx"].severity == "error" and found["rtx"].suppressed is None and never_in_baseline(found["rtx"])
+    [f] = only(result, "OL005")
+    assert "order 'rtx'" in f.message and "cannot be waived" in f.message
+
+
 # --------------------------------------------------------------- a total over several orders
 # regimen-format.md: "because ids are unique, a waiver never covers an order it was not written
 # for". A total (ILD202's daily dose, ILD302's) is reported at its largest order; a waiver of that

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Iterator, Optional
 
-from orderlint.findings import Finding, Result, Status
+from orderlint.findings import MISSPELT_FIX, Finding, Result, Status, misspelt_checked_drug
 from orderlint.reader import Document, ParseError, decode_bytes, iter_jsonl_lines, jsonl_document, parse_json
 
 if TYPE_CHECKING:
@@ -178,11 +178,11 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
                 native += "/~dosage"  # a missing dose, unit, route or frequency: at its dosage instruction
             ptr = m.fhir_pointer(native, overlay)
             msg = f.message if r.status != "invalid" else f"the regimen mapped from FHIR is invalid: {f.message}"
-            severity = f.severity
-            if f.code == "OL002" and m.coded_names and severity != "error":
+            severity, fix, suppressed = f.severity, f.fix, f.suppressed
+            if f.code == "OL002" and m.coded_names and not misspelt_checked_drug(f):
                 named = _coded_checked_drug(m, linter, native)
                 if named is not None:
-                    severity, msg = "error", msg + named
+                    severity, msg, fix, suppressed = "error", msg + named, MISSPELT_FIX, None
             order = m.order_ids.get(f.order, f.order) if f.order is not None else m.order_of(ptr)
             key = (f.code, order, ptr)
             if key in placed and (unheld or placed[key] != f.order):
@@ -190,8 +190,8 @@ def lint_mapped(m: "Mapped", linter: "Linter", doc: Document) -> FhirResult:
                 # the doubtful orders, at the same place: said once.
                 continue
             placed.setdefault(key, f.order)
-            findings.append(Finding(f.code, f.name, severity, msg, order, ptr, None, None, f.source, f.fix,
-                                    f.suppressed, locate=doc.locate))
+            findings.append(Finding(f.code, f.name, severity, msg, order, ptr, None, None, f.source, fix,
+                                    suppressed, locate=doc.locate))
         if r.status == "checked" and "OL002" in linter.enabled:
             findings.extend(_product_conflicts(m, linter, doc))
     if "OL008" in linter.enabled:
@@ -343,7 +343,7 @@ def _product_conflicts(m: "Mapped", linter: "Linter", doc: Document) -> list[Fin
             f"RxNorm code {code} of {order['drug']!r} is a product of {other} ({c.source.split(' ; ')[0]}), not of {drug.name}",
             ptr, m.order_ids.get(order["id"], order["id"]), doc,
             # The error tier stays an error whatever a site's OL002 severity (as Linter reads names).
-            severity="error" if is_error else None,
+            severity="error" if is_error else None, fix=MISSPELT_FIX if is_error else None,
         ))
     return out
 

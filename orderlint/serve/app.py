@@ -103,6 +103,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
 
     from orderlint.serve.cards import (MEDICATION_ORDERS, NON_ADHERENCE, ORDER_CONTAINERS, OVERRIDE_REASONS, CardBuilder,
                                        contained_of, group_refs)
+    from orderlint.findings import misspelt_checked_drug
     from orderlint.serve.feedback import FeedbackRefused, FeedbackStore
     from orderlint.serve.models import CDSHooksFeedback, CDSHooksRequest, OrderSelectContext, OrderSignContext, patient_id
     from orderlint.fhir.mapping import _incomplete_prefetch
@@ -406,7 +407,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
                 # likely misspelt checked drug among the patient's other orders (the error tier) is
                 # kept too: no combination rule could read it ('mycophenolate mofetill' beside a
                 # selected azathioprine was {"cards": []}).
-                if str(f.order).split("#", 1)[0] in sel or f.severity == "error":
+                if str(f.order).split("#", 1)[0] in sel or misspelt_checked_drug(f):
                     keep.append(f)
             elif f.code in SELECT_RULES:
                 (keep if str(f.order).split("#", 1)[0] in sel else others).append(f)
