@@ -102,9 +102,14 @@ _TODO_CACHE_MAX = 4096
 _getsignal: Callable[[int], Any] = getattr(getattr(signal, "_signal", None), "getsignal", signal.getsignal)
 
 
+#: The SIGALRM handler the embedding program had before orderlint's (Linter._can_time).
+_PREVIOUS: list = [None]
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
     # Only checks past their deadline stop: a late signal (_ARMED is cleared before the watchdog is
-    # disarmed), or one from another program's timer, does nothing.
+    # disarmed) does nothing, and one from the embedding program's own timer goes to the handler it
+    # had set (it never fired again after one lint() call).
     if _ARMED[0] is not None and 0.0 < _WATCHDOG.deadline <= time.monotonic():
         # The rule running, for the finding should the check catch what is raised here.
         f = frame
@@ -112,6 +117,9 @@ def _on_alarm(signum: int, frame: Any) -> None:
             f = f.f_back
         _STRUCK[0] = f.f_locals.get("r") if f is not None else None
         raise _CheckTimeout()
+    previous = _PREVIOUS[0]
+    if callable(previous):
+        previous(signum, frame)
 
 
 class _Watchdog:
@@ -992,7 +1000,9 @@ class Linter:
             return False
         # Checked every time (no system call): an embedding program may have replaced the handler.
         # _signal.getsignal, not signal.getsignal: the latter builds an enum member on every call.
-        if _getsignal(signal.SIGALRM) is not _on_alarm:
+        current = _getsignal(signal.SIGALRM)
+        if current is not _on_alarm:
+            _PREVIOUS[0] = current
             signal.signal(signal.SIGALRM, _on_alarm)
         return True
 

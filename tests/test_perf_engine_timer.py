@@ -118,6 +118,20 @@ def test_a_foreign_alarm_during_the_checks_does_not_stop_them() -> None:
     assert [f.message for f in result.findings] == ["after the signal"]
 
 
+def test_the_embedding_programs_own_alarm_still_reaches_its_handler() -> None:
+    # The engine's handler replaced the program's for good: its own alarm-based timeout never fired
+    # again after one lint() call.
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        result = _linter(lambda reg, opts: iter(()), 5).lint_data(clean_patient(mmf()))
+        assert result.status == "checked"
+        signal.raise_signal(signal.SIGALRM)
+        assert fired == [signal.SIGALRM]
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.slow
 def test_the_time_limit_works_in_a_forked_child() -> None:
     code = (
