@@ -83,6 +83,30 @@ def test_a_document_not_checked_is_said_beside_its_other_findings(tmp_path, fmt,
     assert said in r.stdout and "OL008" in r.stdout, r.stdout
 
 
+@pytest.mark.parametrize("with_note", [False, True])
+def test_the_fhir_report_says_a_document_was_not_checked(tmp_path, with_note):
+    # With OL007 ignored, --format fhir gave an empty Bundle for a document no pack covers: it read
+    # as checked and clean, where every other format says it was not checked.
+    from fhir.resources.R4B.bundle import Bundle
+
+    path = tmp_path / "na.json"
+    if with_note:
+        path.write_text(json.dumps(_not_applicable_with_a_note()))
+    else:
+        doc = json.loads((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+        doc["indication"] = {"condition": "ssc-pah"}
+        path.write_text(json.dumps(doc))
+    r = run_cli("check", str(path), "--ignore", "OL007", "--format", "fhir")
+    assert r.exit_code == 0
+    bundle = json.loads(r.stdout)
+    Bundle.model_validate(bundle)
+    outcomes = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
+    [issue] = [i for o in outcomes for i in o["issue"]]
+    assert issue["severity"] == "information" and "not checked: no installed rule pack for condition" in issue["diagnostics"]
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert kinds == ({"OperationOutcome", "DetectedIssue"} if with_note else {"OperationOutcome"})
+
+
 def test_github_annotations_of_standard_input_name_the_line():
     lines = [(EXAMPLES / "regimens" / "ILD101-clean.json").read_text(), (EXAMPLES / "regimens" / "ILD301-fires.json").read_text()]
     stream = "\n".join(json.dumps(json.loads(x)) for x in lines) + "\n"

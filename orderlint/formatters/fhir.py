@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 
-from orderlint.formatters import Formatter
+from orderlint.formatters import Formatter, says_not_checked
 
 if TYPE_CHECKING:
     from orderlint.engine import Linter
@@ -102,6 +102,15 @@ class FhirFormatter(Formatter):
             self.tally(r)
         if r.source != self._source:  # entries can repeat only within one source: memory stays bounded
             self._source, self._seen = r.source, {}
+        if says_not_checked(r):
+            # With OL007 ignored, a document no pack covers had no entry at all: the Bundle read as
+            # checked and clean. An informational OperationOutcome says it was not checked.
+            said = f"{r.source}: not checked: no installed rule pack for condition {r.condition!r}"
+            patient = getattr(r, "patient", None)
+            self._entry({"fullUrl": _uuid_url(f"not-checked\x1f{r.source}\x1f{patient or ''}"),
+                         "resource": {"resourceType": "OperationOutcome",
+                                      "issue": [{"severity": "information", "code": "not-supported", "diagnostics":
+                                                 said + (f" (Patient/{patient})" if patient else "")}]}})
         for f in r.findings:
             key = (f.code, f.pointer, f.message)
             repeat = self._seen.get(key, 0)
