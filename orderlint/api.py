@@ -208,7 +208,9 @@ def lint(
     holds one patient's regimen; FHIR input holding several patients' regimens is an ``OL001``
     result naming :func:`lint_all`, which returns one result per patient.
     ``config`` is a :class:`Settings`, a dict shaped like ``[tool.orderlint]`` or a path to a
-    configuration file; ``as_of`` is the evaluation date when the document gives none.
+    configuration file; without it the built-in settings apply (no configuration file is looked
+    for: ``config=orderlint.config.build_settings()`` finds one as ``orderlint check`` does);
+    ``as_of`` is the evaluation date when the document gives none.
     Raises :class:`orderlint.engine.PluginLoadError` or :class:`orderlint.config.ConfigError`
     for a broken installation or configuration; never for a bad document.
     """

@@ -269,3 +269,22 @@ def test_fhir_data_sharing_one_object_twice_is_read():
         for di in e["resource"].get("dosageInstruction", []):
             di["route"] = route  # one object in several places: no cycle
     assert _codes(orderlint.lint(b)) == _codes(orderlint.lint(json.loads(json.dumps(b))))
+
+
+def test_without_config_the_api_uses_the_built_in_settings_and_build_settings_finds_the_sites(tmp_path, monkeypatch):
+    # A site's stricter look-back window (.orderlint.toml) applies to the API only when asked for:
+    # config=None never depends on the working folder; build_settings() discovers as the CLI does.
+    from conftest import run_cli
+    from orderlint.config import build_settings
+
+    monkeypatch.delenv("ORDERLINT_NO_CONFIG", raising=False)
+    (tmp_path / ".orderlint.toml").write_text("[lookback-days]\nhbv = 30\n")
+    doc = clean_patient({"id": "rtx", "drug": "rituximab", "dose": 1000, "unit": "mg", "route": "iv", "frequency": "once"},
+                        tests=[test_item("cbc"), test_item("hrct"), test_item("pft"),
+                               {"test": "hbv", "status": "resulted", "date": "2026-01-01", "result": "negative"}])
+    path = tmp_path / "rtx.json"
+    path.write_text(json.dumps(doc))
+    monkeypatch.chdir(tmp_path)
+    assert "ILD402" not in [f.code for f in orderlint.lint(path).findings]
+    assert "ILD402" in [f.code for f in orderlint.lint(path, config=build_settings()).findings]
+    assert "ILD402" in run_cli("check", str(path)).stdout
