@@ -594,6 +594,16 @@ class Regimen:
         amount is not known: OL003 says so where a rule needs it)."""
         name = o.drug.name  # type: ignore[union-attr]  # checked by the caller
         least, regimen = _PCP_LEAST_A_WEEK[name]
+        if name == "pentamidine" and o.route in ("iv", "im"):
+            # By injection the regimen is about 4 mg/kg monthly (clinical-facts.md section 3a, U): 300
+            # mg, the inhaled regimen, refused it for anyone under 75 kg. Without a weight, 300 mg stays.
+            if self.weight_kg is not None:
+                least = _PENTAMIDINE_IV_MG_PER_KG * self.weight_kg * 7 / 31
+                regimen = (f"the regimen by injection is about {_num(_PENTAMIDINE_IV_MG_PER_KG)} mg/kg monthly, "
+                           f"{_num(round(_PENTAMIDINE_IV_MG_PER_KG * self.weight_kg, 2))} mg at {_num(self.weight_kg)} kg")
+            else:
+                regimen += (f" (by injection about {_num(_PENTAMIDINE_IV_MG_PER_KG)} mg/kg monthly: the patient's weight "
+                            "is not given)")
         per_day = o.per_day or 0.0
         mg = self.amount(o, "mg", "day")
         if mg is None and o.basis == "mg" and o.per_admin is not None and math.isfinite(o.per_admin) and per_day:
@@ -1971,6 +1981,8 @@ _PCP_LEAST_A_WEEK: Mapping[str, tuple[float, str]] = MappingProxyType({
     "pentamidine": (300 * 7 / 31, "the regimen is 300 mg inhaled monthly"),
 })
 _PCP_LEAST_TABLETS_A_WEEK = {"sulfamethoxazole-trimethoprim": 3.0}
+#: Pentamidine by injection (IV or IM): about 4 mg/kg monthly (clinical-facts.md section 3a, tag U).
+_PENTAMIDINE_IV_MG_PER_KG = 4.0
 #: Drugs whose one tablet is written by several figures (clinical-facts.md section 3a): co-trimoxazole
 #: DS is 160 mg (trimethoprim), 800 mg (sulfamethoxazole) or 960 mg (both); a strength of any of
 #: them agrees with the trimethoprim one a name prints ('Bactrim DS', 'SMX-TMP 400-80 mg').
