@@ -590,8 +590,8 @@ class Regimen:
         return None
 
     def _below_prophylaxis(self, o: Order) -> Optional[str]:
-        """Why a PCP agent's order is less than any prophylaxis regimen, or None (also when its
-        amount is not known: OL003 says so where a rule needs it)."""
+        """Why a PCP agent's order is less than any prophylaxis regimen, or not known to be one (its
+        amount cannot be computed), or None."""
         name = o.drug.name  # type: ignore[union-attr]  # checked by the caller
         least, regimen = _PCP_LEAST_A_WEEK[name]
         if name == "pentamidine" and o.route in ("iv", "im"):
@@ -623,7 +623,11 @@ class Regimen:
             week = o.dose * per_day * 7
             if week + 1e-6 < tablets:
                 return f"is less than prophylaxis ({_num(round(week, 2))} tablets a week; {regimen})"
-        return None
+            return None
+        # Its amount cannot be computed (no strength for its tablets, no weight for a dose per kg;
+        # OL003 says why): not known to be prophylaxis. Counted, one dapsone tablet a week (at most
+        # 100 mg, half the least regimen) cleared ILD301, an error, with a warning only.
+        return f"has an amount that cannot be computed, so it is not known to be prophylaxis ({regimen})"
 
     def _protection_end(self, o: Order) -> tuple[float, str]:
         """When a bounded course ends as a protection, in days after as_of, and the words saying why

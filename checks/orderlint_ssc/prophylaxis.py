@@ -44,7 +44,8 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
         "Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents "
         "most cases. An agent order counts only when it can protect from the cyclophosphamide's start: not a single "
         "dose, not as needed or without a frequency, not less often than monthly, not one whose route contradicts its "
-        "name (Aczone by mouth), not one whose course ended before as_of or that starts later, and not one below every prophylaxis regimen, "
+        "name (Aczone by mouth), not one whose course ended before as_of or that starts later, not one below every prophylaxis regimen or whose "
+        "amount cannot be computed (no strength for its tablets: not known to be prophylaxis), "
         "and not one whose course ends before the cyclophosphamide's (a bounded course beside open-ended cyclophosphamide): prophylaxis is "
         "continued while on cyclophosphamide (Regimen.protecting). Orders that follow one another without a gap "
         "(a switch of agent) count together. A course whose doses outrun its duration protects for its duration. "
@@ -56,8 +57,8 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
         "monthly, and by injection (IV or IM) about 4 mg/kg monthly when the weight is given (clinical-facts.md 3a, U). Co-trimoxazole in mg is read as the least trimethoprim its figure can mean: a multiple of 120 (960, 480, "
         "240) as the whole, a multiple of 100 (800, 400, 200) as sulfamethoxazole, else as trimethoprim; per mL, 48 and 40 mg "
         "alike (the suspension's 240 and 200 mg in 5 mL); a DS tablet is 160 mg and an SS tablet 80 mg of trimethoprim. "
-        "An amount that cannot be computed is not judged so (OL003 says so); one in mass units so small that it "
-        "rounds to 0 (10 mcg) is below every regimen."
+        "An amount that cannot be computed (OL003 says why) does not count, except co-trimoxazole tablets of no stated "
+        "strength, three or more a week; one in mass units so small that it rounds to 0 (10 mcg) is below every regimen."
     ),
     fix=PCP_FIX,
     conditions=CONDITION,
