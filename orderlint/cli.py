@@ -1129,6 +1129,10 @@ def config_cmd(config: Optional[str]) -> None:
             lines.append(f"[{r.code}] {r.name}{sev_note}")
             for k, v in opts.items():
                 origin = settings.origin("rules") if k in changed or f"{k}-remove" in changed else "default"
+                if origin == "default" and k in r.settings:
+                    # A pack-level setting the rule reads ([packs.<pack>]): where the pack's value came
+                    # from, not "default" beside the configured value.
+                    origin = next((settings.pack_origin(p, k) for p, values in settings.packs.items() if k in values), origin)
                 if origin != "default" and getattr(r.options.get(k), "additive", False):  # a site's list adds to the default
                     origin = f"default with {origin}"
                 lines.append(f"  {k} = {v!r}    # {origin}")

@@ -67,3 +67,6 @@ def test_config_command_shows_file_selection_and_pack_settings(tmp_path):
     assert f"extend-exclude = drafts/    # {origin}" in r.stdout
     assert f"force-exclude = true    # {origin}" in r.stdout
     assert f"packs.ssc-ild.pulse-min-daily-pe-mg = 300    # {origin}" in r.stdout
+    # Under each rule that reads it, the same origin, not "default" beside the configured value.
+    under_rules = [line for line in r.stdout.splitlines() if line.startswith("  pulse-min-daily-pe-mg = ")]
+    assert under_rules and all(line == f"  pulse-min-daily-pe-mg = 300    # {origin}" for line in under_rules)
