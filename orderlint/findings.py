@@ -102,6 +102,12 @@ class Finding:
             "suppressed": None if s is None else s.to_dict(),
         }
 
+    def model(self) -> Any:
+        """This finding as a validated pydantic model (orderlint.result_models.FindingModel)."""
+        from orderlint.result_models import FindingModel
+
+        return FindingModel.model_validate(self.to_dict())
+
     def __getstate__(self) -> tuple[Any, ...]:
         self._position()  # a pickled finding carries its position, not the document
         return tuple(getattr(self, n) for n in Finding.__slots__[:-1])
@@ -167,6 +173,12 @@ class Result:
             "findings": [f.to_dict() for f in self.findings] if self.findings else [],
         }
 
+    def model(self) -> Any:
+        """This result as a validated pydantic model (orderlint.result_models.ResultModel)."""
+        from orderlint.result_models import ResultModel
+
+        return ResultModel.model_validate(self.to_dict())
+
 
 @dataclass(slots=True)
 class Summary:
@@ -226,3 +238,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"results": [r.to_dict() for r in self.results], "summary": self.summary.to_dict()}
+
+    def model(self) -> Any:
+        """This report as a validated pydantic model (orderlint.result_models.ReportModel)."""
+        from orderlint.result_models import ReportModel
+
+        return ReportModel.model_validate(self.to_dict())
