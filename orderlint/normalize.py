@@ -586,6 +586,12 @@ class Regimen:
             if o.per_day < _RAREST_PROPHYLAXIS:
                 return f"is given less often than monthly (frequency {o.frequency_text})"
             if o.drug is not None and o.drug.name in _PCP_LEAST_A_WEEK:
+                routes = _PCP_ROUTES[o.drug.name]
+                if o.route is not None and o.route not in routes:
+                    # Dapsone 'sc', atovaquone 'iv': no product of it is given so (a mistyped route, or a
+                    # local form), and it counted as prophylaxis beside cyclophosphamide.
+                    return (f"is given by route {o.route!r}, by which no prophylaxis regimen of it is given "
+                            f"({_join(sorted(routes), 'or')} only)")
                 return self._below_prophylaxis(o)
         return None
 
@@ -1985,6 +1991,15 @@ _PCP_LEAST_A_WEEK: Mapping[str, tuple[float, str]] = MappingProxyType({
     "pentamidine": (300 * 7 / 31, "the regimen is 300 mg inhaled monthly"),
 })
 _PCP_LEAST_TABLETS_A_WEEK = {"sulfamethoxazole-trimethoprim": 3.0}
+#: The routes a PCP agent protects by (clinical-facts.md section 3a and section 6): co-trimoxazole by
+#: mouth (and IV, its injectable form), dapsone and atovaquone by mouth (dapsone's other product,
+#: Aczone, is a topical gel), pentamidine inhaled or by injection (NebuPent; Pentam 300 IV/IM).
+_PCP_ROUTES: Mapping[str, frozenset[str]] = MappingProxyType({
+    "sulfamethoxazole-trimethoprim": frozenset({"oral", "iv"}),
+    "dapsone": frozenset({"oral"}),
+    "atovaquone": frozenset({"oral"}),
+    "pentamidine": frozenset({"inhaled", "iv", "im"}),
+})
 #: Pentamidine by injection (IV or IM): about 4 mg/kg monthly (clinical-facts.md section 3a, tag U).
 _PENTAMIDINE_IV_MG_PER_KG = 4.0
 #: Drugs whose one tablet is written by several figures (clinical-facts.md section 3a): co-trimoxazole

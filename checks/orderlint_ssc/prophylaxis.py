@@ -44,7 +44,7 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
         "Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents "
         "most cases. An agent order counts only when it can protect from the cyclophosphamide's start: not a single "
         "dose, not as needed or without a frequency, not less often than monthly, not one whose route contradicts its "
-        "name (Aczone by mouth), not one whose course ended before as_of or that starts later, not one below every prophylaxis regimen or whose "
+        "name (Aczone by mouth) or is no route of a prophylaxis regimen of it (dapsone by injection), not one whose course ended before as_of or that starts later, not one below every prophylaxis regimen or whose "
         "amount cannot be computed (no strength for its tablets: not known to be prophylaxis), "
         "and not one whose course ends before the cyclophosphamide's (a bounded course beside open-ended cyclophosphamide): prophylaxis is "
         "continued while on cyclophosphamide (Regimen.protecting). Orders that follow one another without a gap "
