@@ -629,6 +629,28 @@ def test_the_latest_measurement_is_compared_in_time_not_as_text(earlier, later):
     assert m.data["patient"]["weight_kg"] == later[1]
 
 
+@pytest.mark.parametrize("latest,said,kind", [
+    ({"valueQuantity": {"value": 110, "unit": "lb"}}, "Body weight in 'lb', not a UCUM code", "non-ucum-unit"),
+    ({"valueString": "110 lb"}, "Body weight Observation has no numeric valueQuantity", "missing-value"),
+    ({"valueQuantity": {"value": 0, "system": "http://unitsofmeasure.org", "code": "kg"}}, "is not a positive finite number",
+     "missing-value"),
+])
+def test_a_latest_weight_that_cannot_be_read_hides_the_earlier_ones(latest, said, kind):
+    # This week's weight in 'lb' (not read) left the 95 kg of 2024 in use, and azathioprine 250 mg a
+    # day (5 mg/kg at 50 kg) passed as 2.6 mg/kg. Last year's weight is not today's: none is used (OL003).
+    new = _obs("29463-7", 1, "kg", "2026-02-27")
+    del new["valueQuantity"]
+    new.update(latest)
+    m = one(bundle(mr(), _obs("29463-7", 95, "kg", "2024-06-10"), new))
+    assert "weight_kg" not in m.data.get("patient", {})
+    (n,) = notes(m, "missing-value")
+    assert said in n.message and n.message.endswith(": neither it nor an earlier one is used")
+    # Older than a weight that is read, it is superseded, and said as before.
+    m = one(bundle(mr(), _obs("29463-7", 60, "kg", "2026-03-01"), new))
+    assert m.data["patient"]["weight_kg"] == 60
+    assert [x.message for x in notes(m, kind) if said in x.message]
+
+
 @pytest.mark.parametrize("comparator", ["<", "<=", ">=", ">", "ad"])
 @pytest.mark.parametrize("code,unit,field", [("29463-7", "kg", "weight_kg"), ("8277-6", "m2", "bsa_m2")])
 def test_a_measurement_given_as_a_bound_is_not_used(comparator, code, unit, field):

@@ -1039,25 +1039,26 @@ class _Mapper:
             # The last day a weight, height or BSA was measured, whether its value can be used or not
             # (compared by day: a BSA charted at the visit without a time is that visit's).
             self._measured[e.maps_to] = day0
+        name = {"weight": "weight_kg", "height": "height_cm", "bsa": "bsa_m2"}[e.maps_to]
         q = r.get("valueQuantity")
         qptr = _p(ptr, "valueQuantity")
         if not isinstance(q, dict) or not _number(q.get("value")):
-            self.note("missing-value", f"{e.display} Observation has no numeric valueQuantity: not used", ptr)
+            self._unread(name, r, ptr, f"{e.display} Observation has no numeric valueQuantity", "missing-value")
             return
         code = _str(q.get("code"))
         factors = {"weight": _WEIGHT, "height": _HEIGHT, "bsa": {"m2": 1.0}}[e.maps_to]
         if code not in factors:
-            self.note("non-ucum-unit", f"{e.display} in {code or q.get('unit')!r}, not a UCUM code this mapping converts "
-                      f"({', '.join(factors)}): not used", _p(qptr, "code") if "code" in q else qptr)
+            self._unread(name, r, _p(qptr, "code") if "code" in q else qptr,
+                         f"{e.display} in {code or q.get('unit')!r}, not a UCUM code this mapping converts ({', '.join(factors)})",
+                         "non-ucum-unit")
             return
         if e.tag == "U":
             self.note("unverified-code", f"{e.display} read from LOINC {e.code}, an unverified code (U)", _p(ptr, "code"))
-        name = {"weight": "weight_kg", "height": "height_cm", "bsa": "bsa_m2"}[e.maps_to]
         value = round(float(q["value"]) * factors[code], 4)
         if not (math.isfinite(value) and value > 0):
             # fhir.md 2.6 "nothing lost, nothing silent": an unmappable value is a gap, never written wrong.
-            self.note("missing-value", f"{e.display} {q['value']!r} {code} is not a positive finite number: not used",
-                      _p(qptr, "value"))
+            self._unread(name, r, _p(qptr, "value"), f"{e.display} {q['value']!r} {code} is not a positive finite number",
+                         "missing-value")
             return
         when = _when(r)
         day = _date(when)
@@ -1075,13 +1076,9 @@ class _Mapper:
         prev = self.measures.get(name)
         if q.get("comparator") is not None:
             # A bound (< 120 kg), not a measurement: read as the value, it made the mg/kg and mg/m2 that
-            # passed (comparator is a modifier element; doses already honour it). As the latest it
-            # hides the earlier ones too: last year's weight is not today's.
-            # (Older than the latest, it is superseded as any older measurement is.)
-            if prev is None or at >= prev[2]:
-                said = f"{e.display} is given as {q.get('comparator')!r} {q['value']!r}, a bound and not a measurement"
-                self.measures[name] = (_p(qptr, "comparator"), None, at)
-                self._ties[name] = said + (": neither it nor an earlier one is used" if prev is not None else ": not used")
+            # passed (comparator is a modifier element; doses already honour it).
+            self._latest_unread(name, _p(qptr, "comparator"), at,
+                                f"{e.display} is given as {q.get('comparator')!r} {q['value']!r}, a bound and not a measurement")
             return
         if prev is None or at > prev[2]:  # the latest effective[x] wins, compared as instants (time zones)
             self.measures[name] = (_p(qptr, "value"), value, at)
@@ -1091,6 +1088,28 @@ class _Mapper:
             # Said once the latest is known (a later measurement settles it).
             self.measures[name] = (_p(qptr, "value"), None, at)
             self._ties[name] = f"{e.display} is given two values at {day} ({prev[1]:g} and {value:g}): neither is used"
+
+    def _unread(self, name: str, r: dict, ptr: str, said: str, kind: str) -> None:
+        """A weight, height or BSA Observation whose value cannot be read: not used, and, when it is
+        dated and may be the latest, neither is an earlier one (_latest_unread); else said alone."""
+        when = _when(r)
+        day = _date(when)
+        if day is not None and day <= self.as_of.isoformat():
+            self._latest_unread(name, ptr, _instant(when), said, kind)
+        else:
+            self.note(kind, f"{said}: not used", ptr)
+
+    def _latest_unread(self, name: str, ptr: str, at: Any, said: str, kind: Optional[str] = None) -> None:
+        """A measurement at instant ``at`` whose value cannot be used: as the latest, it hides the
+        earlier ones too (last year's weight is not today's; a weight of this week in 'lb', not
+        read, left the 95 kg of 2024 to pass an azathioprine overdose); older than the latest, it
+        is superseded as any older measurement is (said as ``kind`` when given)."""
+        prev = self.measures.get(name)
+        if prev is None or at >= prev[2]:
+            self.measures[name] = (ptr, None, at)
+            self._ties[name] = said + (": neither it nor an earlier one is used" if prev is not None else ": not used")
+        elif kind is not None:
+            self.note(kind, f"{said}: not used", ptr)
 
     # ----------------------------------------------------------------- tests
     def _codings(self, cc: Any, ptr: str) -> list[tuple[str, dict]]:
