@@ -1760,3 +1760,47 @@ def test_a_service_request_counts_as_an_ordered_test_only_when_ordered_now(extra
     m = one(bundle(mr(), _sr(**extra)))
     assert bool(m.data.get("tests")) is counted
     assert bool(notes(m, "dropped-order")) is not counted
+
+
+# ------------------------------------------------------------------ containers and gaps (review 12)
+
+
+def test_the_resources_a_parameters_resource_holds_are_read():
+    # An operation's answer (Parameters 'return' holding a Bundle, or the order itself): read as a
+    # resource of its own, the cyclophosphamide inside was OL008 no-orders and the run passed.
+    inner = bundle(mr("cyc", drug="cyclophosphamide"))
+    for data in ({"resourceType": "Parameters", "parameter": [{"name": "return", "resource": inner}]},
+                 {"resourceType": "Parameters", "parameter": [{"name": "p", "part": [{"name": "r", "resource": inner}]}]},
+                 bundle({"resourceType": "Parameters", "parameter": [{"name": "x", "resource": mr("cyc", drug="cyclophosphamide")}]})):
+        m = one(data)
+        assert [o["drug"] for o in m.data["orders"]] == ["cyclophosphamide"]
+
+
+def test_a_care_plans_inline_medication_activity_is_said_not_unseen():
+    cp = {"resourceType": "CarePlan", "id": "cp", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},
+          "activity": [{"detail": {"kind": "MedicationRequest", "status": "in-progress",
+                                   "productCodeableConcept": {"text": "cyclophosphamide"}}}]}
+    (n,) = notes(one(bundle(cp)), "unsupported-resource")
+    assert n.message == ("CarePlan 'cp' has a medication activity given inline (activity.detail), which orderlint does not "
+                         "read as an order: not checked") and n.pointer == "/entry/1/resource"
+    cp["activity"][0]["detail"] = {"kind": "Appointment", "status": "scheduled"}
+    assert not notes(one(bundle(cp)), "unsupported-resource")
+
+
+@pytest.mark.parametrize("unit,read", [("mL", {"value": 1.0, "unit": "mg", "x-per-ml": True}), ("tablet", {"value": 1.0, "unit": "mg"}),
+                                       (" TAB ", {"value": 1.0, "unit": "mg"}), ("puff", None)])
+def test_a_strength_per_unit_in_words_is_read_as_its_words(unit, read):
+    # 5 mg per 5 'mL' (no code) was read as 5 mg a tablet: 4 tablets of prednisone passed as 20 mg a day.
+    from orderlint.fhir.mapping import _strength
+
+    got = _strength({"numerator": {"value": 5, "system": UC, "code": "mg"}, "denominator": {"value": 5, "unit": unit}})
+    assert got == read
+
+
+@pytest.mark.parametrize("born,why", [("1990-02-30", "is not a date"), ("2030-01-01", "is after the evaluation date")])
+def test_a_birth_date_that_cannot_be_read_is_said(born, why):
+    p = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": born}
+    m = one(bundle(p, mr(), patient=False))
+    assert "age_years" not in m.data["patient"]
+    (n,) = [x for x in notes(m, "missing-value") if "birthDate" in x.message]
+    assert n.message == f"birthDate {born!r} {why}: age not read" and n.pointer == "/entry/0/resource/birthDate"

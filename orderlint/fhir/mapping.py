@@ -302,6 +302,12 @@ class _Mapper:
                 self.notes.append(Note("missing-value", f"the Bundle reports {said}: its data is read as complete", ""))
             res = list(self._bundle(data, "", False))
             fallback = data.get("id") if isinstance(data.get("id"), str) else None
+        elif rt == "Parameters":
+            # An operation's answer ($everything-like 'return'): the resources its parameters hold
+            # are the data. Read as a resource of its own, a cyclophosphamide order inside was
+            # OL008 no-orders (info) and the run passed.
+            res = list(self._parameters(data, "", False))
+            fallback = data.get("id") if isinstance(data.get("id"), str) else None
         else:
             failed = _outcome_error(data) if rt == "OperationOutcome" else None
             if failed is not None:
@@ -351,8 +357,33 @@ class _Mapper:
             url = e.get("fullUrl") if isinstance(e.get("fullUrl"), str) else None
             if r.get("resourceType") == "Bundle":
                 yield from self._bundle(r, _p(eptr, "resource"), draft)
+            elif r.get("resourceType") == "Parameters":
+                yield from self._parameters(r, _p(eptr, "resource"), draft)
             else:
                 yield _Res(r, _p(eptr, "resource"), draft, url)
+
+    def _parameters(self, p: dict, ptr: str, draft: bool) -> Iterable[_Res]:
+        """The resources a Parameters resource holds (parameter[].resource, and in its parts), each
+        read as a Bundle entry is (a Bundle or Parameters among them is read for its own)."""
+        for key in ("parameter", "part"):
+            for i, item in self._array(p, key, ptr):
+                iptr = _p(ptr, key, i) if i is not None else _p(ptr, key)
+                if not isinstance(item, dict):
+                    continue
+                r = item.get("resource")
+                if isinstance(r, dict):
+                    rptr = _p(iptr, "resource")
+                    rt = r.get("resourceType")
+                    if rt == "Bundle":
+                        yield from self._bundle(r, rptr, draft)
+                    elif rt == "Parameters":
+                        yield from self._parameters(r, rptr, draft)
+                    elif isinstance(rt, str):
+                        yield _Res(r, rptr, draft, None)
+                    else:
+                        self.errors.append(("Parameters resource has no `resourceType`", rptr))
+                if "part" in item:
+                    yield from self._parameters(item, iptr, draft)
 
     def _array(self, obj: dict, key: str, ptr: str) -> list[tuple[Optional[int], Any]]:
         """The items of an array member with their indices; an object where an array belongs is
@@ -742,6 +773,11 @@ class _Mapper:
                 # administration, an infusion ordered as a service): said, not left out unseen.
                 notes.append(Note("unsupported-resource", f"{rt} {_id_text(x.r)}gives or orders a drug, which orderlint "
                                   "reads only from a MedicationRequest or MedicationStatement: not checked", x.ptr))
+            elif not x.draft and rt in _ORDER_GROUPS and _inline_medication_activity(x.r):
+                # A care plan's drug given inline (activity.detail), not as a MedicationRequest: an active
+                # CarePlan of cyclophosphamide, outside the draft orders, was OL008 no-orders and nothing else.
+                notes.append(Note("unsupported-resource", f"{rt} {_id_text(x.r)}has a medication activity given inline "
+                                  "(activity.detail), which orderlint does not read as an order: not checked", x.ptr))
             pid = x.r.get("id") if rt == "Patient" and isinstance(x.r.get("id"), str) else self._subject(x, url_ids)
             if pid is None:
                 named = _named_subject(x.r) if (patient is not None or not cds) and not x.draft and rt in READ_TYPES else None
@@ -1004,6 +1040,10 @@ class _Mapper:
                 self.m.origin["/patient/age_years"] = _p(ptr, "birthDate")
                 if mt.group(3) is None:
                     self.note("partial-birth-date", f"birthDate {b!r} is partial: read as {born.isoformat()}", _p(ptr, "birthDate"))
+            else:
+                # fhir.md section 3: any other gap is OL008 missing-value (it was dropped unsaid).
+                why = "is after the evaluation date" if born is not None else "is not a date"
+                self.note("missing-value", f"birthDate {str(b)[:40]!r} {why}: age not read", _p(ptr, "birthDate"))
 
     def _agrees(self, field: str, value: Any, ptr: str) -> bool:
         """Whether a Patient's ``value`` of a demographic field may be used: False once two Patient
@@ -3024,6 +3064,18 @@ def _has_choices(r: dict) -> bool:
     return False
 
 
+def _inline_medication_activity(r: dict) -> bool:
+    """A CarePlan (or R4 RequestGroup-like group) activity that orders a drug inline (activity.detail
+    of a medication kind, or with a product), which the mapping does not read as an order."""
+    acts = r.get("activity")
+    for a in acts if isinstance(acts, list) else [acts]:
+        d = a.get("detail") if isinstance(a, dict) else None
+        if isinstance(d, dict) and (d.get("kind") in ("MedicationRequest", "MedicationOrder")
+                                    or "productCodeableConcept" in d or "productReference" in d):
+            return True
+    return False
+
+
 def _unread_medication(r: dict) -> bool:
     """A resource that orders or gives a drug but that the mapping does not read as an order."""
     rt = r.get("resourceType")
@@ -3480,8 +3532,14 @@ def _strength(s: Any) -> Optional[dict]:
     den_v = 1
     per_ml = False
     if isinstance(den, dict):
-        per_ml = den.get("code") == "mL"
-        if den.get("code") not in ("{tbl}", "TAB", "{tablet}", None) and not per_ml:
+        code = den.get("code")
+        if code is None and den.get("unit") is not None:
+            # No code, a unit in words: what it says, never 'per tablet' by default (5 mg per 5 'mL'
+            # read as 5 mg a tablet made 4 tablets of prednisone 20 mg a day, not 4 mg).
+            unit = den["unit"].strip().lower() if isinstance(den["unit"], str) else None
+            code = "mL" if unit in ("ml", "millilitre", "milliliter") else "{tbl}" if unit in _TABLET_WORDS else ""
+        per_ml = code == "mL"
+        if code not in ("{tbl}", "TAB", "{tablet}", None) and not per_ml:
             return None
         if _number(den.get("value")):
             den_v = den["value"]
@@ -3491,6 +3549,9 @@ def _strength(s: Any) -> Optional[dict]:
     # A strength per mL (an oral suspension, 200 mg/mL) serves only a dose in mL (_orders).
     return {"value": value, "unit": "mg", _PER_ML: True} if per_ml else {"value": value, "unit": "mg"}
 
+
+#: A strength's denominator unit, in words, that is one tablet.
+_TABLET_WORDS = frozenset({"tablet", "tablets", "tab", "tabs", "tbl", "{tbl}", "{tablet}"})
 
 #: Marks a strength read per mL until the order's dose unit is known (never left in a mapped order).
 _PER_ML = "x-per-ml"
