@@ -335,7 +335,9 @@ def units(paths: list[str], jsonl_stdin: bool, exclude: Iterable[str] = (), inpu
                 if members_of is not None:
                     folder = os.path.dirname(path) or "."
                     members = export_of(folder)
-                    if members is not None and path in members:
+                    # By its folder's name for it: 'export//MedicationRequest.ndjson' (a script's
+                    # doubled slash) was read alone, line by line, and its patients' orders each alone.
+                    if members is not None and os.path.join(folder, os.path.basename(path)) in members:
                         if folder not in bulk_done:
                             bulk_done.add(folder)
                             yield ("bulk", folder)

@@ -559,3 +559,27 @@ def test_outputs_of_one_url_name_the_folder_does_not_hold_are_matched_by_type(tm
                for i, n in enumerate(sorted(os.listdir(BULK)))]
     manifest(folder, outputs)
     assert not errors(list(iter_bulk(str(folder), linter=linter)))
+
+
+def _cli_codes(*args: str) -> tuple[int, list[str]]:
+    from conftest import run_cli as run_in_process
+
+    r = run_in_process("check", *args, "--as-of", "2026-03-02", "--format", "json")
+    return r.exit_code, sorted(f["code"] for res in json.loads(r.stdout)["results"] for f in res["findings"])
+
+
+@pytest.mark.parametrize("rename", [lambda n: f"1.{n}", lambda n: n.replace(".ndjson", ".jsonl")], ids=["numbered", "jsonl"])
+def test_an_export_saved_with_other_file_names_is_read_as_one_export(tmp_path, rename):
+    # Saved as the SMART reference client names them (1.Patient.ndjson), or as .jsonl, the export's
+    # files were read line by line, each resource on its own: every order checked alone.
+    folder = export(tmp_path)
+    expected = _cli_codes(str(folder))
+    for n in os.listdir(folder):
+        (folder / n).rename(folder / rename(n))
+    assert _cli_codes(str(folder)) == expected and "ILD301" in expected[1]
+
+
+def test_an_export_file_named_with_a_doubled_slash_stands_for_its_export(tmp_path):
+    folder = export(tmp_path)
+    expected = _cli_codes(str(folder / "MedicationRequest.ndjson"))
+    assert _cli_codes(f"{folder}//MedicationRequest.ndjson") == expected and "ILD301" in expected[1]

@@ -286,9 +286,12 @@ def test_a_manifest_names_files_by_url_and_a_missing_output_is_an_error(tmp_path
 def test_export_paths_are_the_files_named_by_type_or_by_the_manifest_and_the_manifest(tmp_path):
     from orderlint.fhir.bulk import export_paths
 
-    for name in ("Patient.ndjson", "7.Condition.ndjson", "notes.ndjson", "regimen.json"):
+    for name in ("Patient.ndjson", "7.Condition.ndjson", "8.Observation.ndjson", "notes.ndjson", "regimen.json"):
         (tmp_path / name).write_text("")
-    assert export_paths(str(tmp_path)) == [str(tmp_path / "Patient.ndjson")]
+    # Without a manifest, a file numbered as the SMART client saves them is named by its type too.
+    assert export_paths(str(tmp_path)) == [str(tmp_path / n) for n in ("7.Condition.ndjson", "8.Observation.ndjson",
+                                                                       "Patient.ndjson")]
+    # With one, such a file is the export's when the manifest lists it (8.Observation.ndjson is a stray).
     (tmp_path / "manifest.json").write_text(json.dumps({"transactionTime": "2026-03-01T00:00:00Z", "output": [
         {"type": "Condition", "url": "https://ehr.example/f/7.Condition.ndjson"}]}))
     assert export_paths(str(tmp_path)) == [str(tmp_path / n) for n in ("7.Condition.ndjson", "Patient.ndjson", "manifest.json")]

@@ -108,7 +108,10 @@ TYPES = frozenset({"Patient", "MedicationRequest", "MedicationStatement", "Obser
 #: Types that record drugs but are not read (not orders: fhir.md section 1 reads MedicationRequest
 #: and MedicationStatement): a file of one is said once, never skipped silently.
 UNREAD_MEDICATION_TYPES = frozenset({"MedicationAdministration", "MedicationDispense"})
-_FILE_NAME = re.compile(r"^(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.ndjson(?:\.gz)?$")  # .gz: read decompressed
+# `<Type>.ndjson`, also numbered before the type as the SMART reference client saves them
+# (`1.Patient.ndjson`) and as .jsonl: read one line at a time, such an export's orders were each
+# checked alone (two prednisone orders of one patient, 20 mg a day together, passed). .gz: read decompressed.
+_FILE_NAME = re.compile(r"^(?:[0-9]+\.)?(?P<type>[A-Z][A-Za-z]+)(?:\.[^./]+)*\.(?:ndjson|jsonl)(?:\.gz)?$")
 #: The temporary database: one row per resource (`res`), per Medication (`meds`, found by
 #: reference) and per line that is not a resource (`bad`: its OL001), indexed once loaded. Patients
 #: and their rows are read back through the index (no temporary sort; tested).
@@ -138,12 +141,20 @@ def bulk_files(folder: str) -> list[tuple[str, str]]:
         names = sorted(os.listdir(folder))
     except OSError:
         return []
+    governed = MANIFEST in names
     out = []
     for n in names:
         mt = _FILE_NAME.match(n)
         if mt and mt.group("type") in R4_TYPES and os.path.isfile(os.path.join(folder, n)):
+            if governed and _numbered(n):
+                continue  # a manifest names such a file by its url: read when it lists it (_export_files)
             out.append((mt.group("type"), os.path.join(folder, n)))
     return out
+
+
+def _numbered(name: str) -> bool:
+    """A file named `<n>.<Type>.ndjson`, as a client numbers the files it saves."""
+    return name[:1].isdigit()
 
 
 def _typed_names(folder: str) -> list[str]:
@@ -588,6 +599,9 @@ def stray_files(folder: str, files: list[tuple[str, str]]) -> list[tuple[str, st
                 why = ("its name is no FHIR R4 resource type's (an export file is named `<Type>.ndjson`, as "
                        "`MedicationRequest.ndjson`)") + (", and the export manifest does not list it"
                                                           if os.path.isfile(os.path.join(folder, MANIFEST)) else "")
+            elif _numbered(n) and os.path.isfile(os.path.join(folder, MANIFEST)):
+                why = ("the export manifest does not list it (a file numbered as a client saves them, `1.Patient.ndjson`, "
+                       "is read when the manifest lists it)")
             else:
                 continue  # named by its type: read, or said by the manifest's own checks
             out.append((path, f"{os.path.relpath(path, folder)} is not read as part of the Bulk Data export {folder!r}: "
