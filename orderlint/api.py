@@ -155,7 +155,8 @@ def to_document(document: DocumentInput, source: Optional[str] = None) -> Docume
                 raw = read_stream(f)
         except OSError as e:
             # A bad document is a result, never an exception (as the command line reports it).
-            hint = "; a folder is read by the command line (orderlint check FOLDER)" if document.is_dir() else ""
+            hint = ("; a folder is read by the command line (orderlint check FOLDER), and a Bulk Data export "
+                    "folder by orderlint.lint_all(Path(FOLDER))") if document.is_dir() else ""
             return Document(source=name, error=ParseError(f"cannot read {document}: {e.strerror or e}{hint}"))
         return read_bytes(raw, name, _file_format(document))
     if isinstance(document, bytes):
@@ -271,6 +272,11 @@ def _jsonl_results(path: Path, source: Optional[str], lt: Linter, input_format: 
     except OSError as e:
         err = ParseError(f"cannot read {path}: {e.strerror or e}")
         results.append(lt.lint_document(Document(source=name, error=err)))
+    if not results:
+        # As the command line says it: an empty or blank file is no clean run ([] passed a pipeline
+        # that looked for findings).
+        err = ParseError("the JSON Lines file holds no document (it is empty or blank)", "", 1, 1)
+        results.append(lt.lint_document(Document(source=name, error=err)))
     return results
 
 
@@ -379,7 +385,9 @@ def lint_many(
         lt = _linter(config, as_of)
         report = Report(results=[], summary=Summary())
         for i, d in enumerate(documents):
-            for r in _dispatch(to_document(d, f"<document {i}>"), lt, "auto", False):
+            # A file is named by its path, as the command line names it (not "<document 3>").
+            name = None if isinstance(d, os.PathLike) else f"<document {i}>"
+            for r in _dispatch(to_document(d, name), lt, "auto", False):
                 r = r.locate()  # collected: positions now, no document kept
                 report.results.append(r)
                 report.summary.add(r)

@@ -381,7 +381,7 @@ class Vocabulary:
         self._product_routes: Optional[dict[str, frozenset[str]]] = None  # product_routes' table, built on first use
         self._cut_candidates: Optional[tuple[str, ...]] = None  # _cut_short's one-word names, built on first use
         # _misspelt_in's names by length for each set of checked tags, and its answers per run of words.
-        self._near_pool: dict[frozenset[str], dict[int, tuple[str, ...]]] = {}
+        self._near_pool: dict[frozenset[str], dict[tuple[int, int], tuple[str, ...]]] = {}
         self._near_seen: dict[tuple[str, frozenset[str]], tuple[str, ...]] = {}
         self._longest_name = 0  # the most words in a known name (0: not counted yet)
         for canonical, aliases in CORE_TESTS.items():
@@ -942,16 +942,19 @@ class Vocabulary:
         return out
 
     def _misspelt_in(self, text: str, checked: frozenset[str], route: Optional[str]) -> Optional[tuple[str, str]]:
-        """(words of ``text``, the name of a checked drug they are within the similarity threshold
-        of) for a run of whole words of at least ``_NEAR_MIN`` letters, or None. Bounded: the first
-        ``_NEAR_WORDS`` words, runs of one or two words (a name of more holds one of its words);
-        each run's close names are remembered (form words recur: 'tablet', 'extended release')."""
-        words = name_key(text).split()[:_NEAR_WORDS]
+        """(words of ``text``, the name of a checked drug they are within ``_NEAR_SIMILARITY`` of)
+        for a run of one or two whole words of at least ``_NEAR_MIN`` letters, compared with the
+        names of as many words, or None. A run that is itself a known name is no misspelling
+        ('prednisolone', 'hydrochloride' of another drug). Stricter than the whole text's threshold:
+        beside other words, a word as near as 0.8 is too often another drug ('pethidine',
+        'fludrocortisone') or a plain word ('normal', 'aspart'). Bounded: the first
+        ``_NEAR_WORDS`` words; each run's close names are remembered (form words recur)."""
+        words = [w for w in (_INVISIBLE_RE.sub("", w) for w in name_key(text).split()[:_NEAR_WORDS]) if w]
         if len(words) < 2:
             return None  # the whole text was compared (_close)
         text_route = None if route is not None else _text_route(words)
         for i in range(len(words)):
-            for run in (words[i], " ".join(words[i:i + 2])) if i + 1 < len(words) else (words[i],):
+            for run in (words[i], f"{words[i]} {words[i + 1]}") if i + 1 < len(words) else (words[i],):
                 for k in self._near_run(run, checked):
                     # As checked_names_in: by the order's route, else the one the name or the
                     # text's form words state ('tacrolimus ointment compounded' is no systemic order).
@@ -961,41 +964,45 @@ class Vocabulary:
         return None
 
     def _near_run(self, run: str, checked: frozenset[str]) -> tuple[str, ...]:
-        """The names of drugs a rule checks by some route that ``run`` is within the similarity
-        threshold of, other than itself."""
+        """The names of as many words, of drugs a rule checks by some route, that ``run`` is within
+        ``_NEAR_SIMILARITY`` of, the closest first; none for a run that is a known name."""
         memo = self._near_seen
         hit = memo.get((run, checked))
         if hit is not None:
             return hit
         n = len(run)
         found: list[tuple[float, str]] = []
-        if n >= _NEAR_MIN and run.replace(" ", "").isalpha():
-            by_length = self._near_pool.get(checked)
-            if by_length is None:  # built on first use, after every name is in (emptied by _changed)
-                by_length = self._near_pool[checked] = self._near_names(checked)
+        by_length = self._near_pool.get(checked)
+        if by_length is None:  # built on first use, after every name is in (emptied by _changed)
+            by_length = self._near_pool[checked] = self._near_names(checked)
+        if _NEAR_MIN <= n <= _NEAR_LONGEST and run.replace(" ", "").isalpha() and run not in self._names \
+                and run not in _FORM_WORDS and run not in _SALT_WORDS:
+            spaces = run.count(" ")
             matcher = difflib.SequenceMatcher()
             matcher.set_seq2(run)
-            # ratio >= 0.8 needs the shorter to be at least 2/3 of the longer (as _close).
-            for length in range(max(_NEAR_MIN, (2 * n + 2) // 3), 3 * n // 2 + 1):
-                for k in by_length.get(length, ()):
+            # ratio >= 0.9 needs the shorter to be at least 9/11 of the longer.
+            for length in range(max(_NEAR_MIN, (9 * n + 10) // 11), 11 * n // 9 + 1):
+                for k in by_length.get((length, spaces), ()):
                     matcher.set_seq1(k)
-                    if k != run and matcher.real_quick_ratio() >= SIMILARITY and matcher.quick_ratio() >= SIMILARITY:
+                    if matcher.real_quick_ratio() >= _NEAR_SIMILARITY and matcher.quick_ratio() >= _NEAR_SIMILARITY:
                         ratio = matcher.ratio()
-                        if ratio >= SIMILARITY:
+                        if ratio >= _NEAR_SIMILARITY:
                             found.append((-ratio, k))
-        out = tuple(k for _, k in sorted(found))  # the closest first
-        if len(memo) < 10_000:
-            memo[(run, checked)] = out
+        out = tuple(k for _, k in sorted(found))
+        if len(memo) >= 10_000:  # bounded (keys are at most _NEAR_LONGEST letters): begun again
+            memo.clear()
+        memo[(run, checked)] = out
         return out
 
-    def _near_names(self, checked: frozenset[str]) -> dict[int, tuple[str, ...]]:
-        """The names (of ``_NEAR_MIN`` letters or more) of drugs a rule checks by some route, by length."""
-        out: dict[int, list[str]] = {}
+    def _near_names(self, checked: frozenset[str]) -> dict[tuple[int, int], tuple[str, ...]]:
+        """The names (of ``_NEAR_MIN`` letters or more) of drugs a rule checks by some route, by
+        (length, spaces)."""
+        out: dict[tuple[int, int], list[str]] = {}
         for k, owner in self._names.items():
             d = self.drugs.get(owner)
             if len(k) >= _NEAR_MIN and d is not None and any(
                     self.is_checked_by(d, checked, r) for r in (None, *(r for r, _ in d.route_classes))):
-                out.setdefault(len(k), []).append(k)
+                out.setdefault((len(k), k.count(" ")), []).append(k)
         return {n: tuple(sorted(ks)) for n, ks in out.items()}
 
     @staticmethod
@@ -1145,6 +1152,12 @@ def _text_route(words: list[str]) -> Optional[str]:
 #: Misspelt names among other words (Vocabulary._misspelt_in): runs of at least this many letters
 #: (shorter words are too often close to some name), in the first so many words of a name.
 _NEAR_MIN, _NEAR_WORDS = 6, 32
+#: Their threshold (the whole text's is SIMILARITY): one typo in a name of six letters or more.
+_NEAR_SIMILARITY = 0.9
+#: No name is longer: a run longer than this is compared with none (and not remembered).
+_NEAR_LONGEST = 64
+#: Characters that show as nothing (zero-width space, soft hyphen, word joiner, BOM): 'rituxmab\u200b inf'.
+_INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 #: Cyrillic and Greek letters drawn like Latin ones (Unicode confusables of drug-name letters),
 #: both cases, and the dotless i.
 _LOOKALIKE_MAP = {

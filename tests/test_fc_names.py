@@ -45,6 +45,8 @@ def test_an_unknown_name_that_names_no_checked_drug_by_a_systemic_route_stays_a_
     ("cyclophosphamid per protocol", "cyclophosphamid", "cyclophosphamide"),
     ("cyclophosphamidx ab cd", "cyclophosphamidx", "cyclophosphamide"),
     ("mycophenolat mofetl susp compounded", "mycophenolat", "mycophenolate"),
+    ("rituxmab\u200b inf", "rituxmab", "rituximab"),  # a zero-width space, invisible in a report
+    ("ritux\u00admab inf", "rituxmab", "rituximab"),  # a soft hyphen
 ])
 def test_a_misspelt_checked_drug_among_other_words_is_an_ol002_error(linter, name, run, ingredient):
     # The whole text is below the similarity threshold: 'rituxmab inf' was a warning, and rituximab
@@ -55,7 +57,11 @@ def test_a_misspelt_checked_drug_among_other_words_is_an_ol002_error(linter, nam
 
 
 @pytest.mark.parametrize("name", ["Flexofytol capsule", "sildenafil citrate tablet", "epoprostenol infusion",
-                                  "nitrofurantoin macrocrystals", "tacrolimus ointmnt compounded gel", "vitamen d3 drops"])
+                                  "nitrofurantoin macrocrystals", "tacrolimus ointmnt compounded gel", "vitamen d3 drops",
+                                  # Near a checked name word by word at 0.8, yet another drug or a plain word:
+                                  "bupropion hydrochloride 150 MG Extended Release Oral Tablet", "insulin aspart sliding scale",
+                                  "normal saline flush", "Demerol PRN rigors", "pethidine for rigors",
+                                  "fludrocortisone 0.1 mg tablet hold for SBP above 140"])
 def test_other_words_close_to_no_checked_drug_stay_a_warning(linter, name):
     message, is_error = linter.vocab.unknown_drug(name, linter.checked_drugs)
     assert not is_error, message
