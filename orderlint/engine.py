@@ -102,14 +102,17 @@ _TODO_CACHE_MAX = 4096
 _getsignal: Callable[[int], Any] = getattr(getattr(signal, "_signal", None), "getsignal", signal.getsignal)
 
 
-#: The SIGALRM handler the embedding program had before orderlint's (Linter._can_time).
+#: The SIGALRM handler the embedding program had before orderlint's (Linter._can_time), and
+#: whether it is being called (_on_alarm).
 _PREVIOUS: list = [None]
+_CHAINED: list = [False]
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
     # Only checks past their deadline stop: a late signal (_ARMED is cleared before the watchdog is
     # disarmed) does nothing, and one from the embedding program's own timer goes to the handler it
     # had set (it never fired again after one lint() call).
+    ours = _WATCHDOG.ours()
     if _ARMED[0] is not None and 0.0 < _WATCHDOG.deadline <= time.monotonic():
         # The rule running, for the finding should the check catch what is raised here.
         f = frame
@@ -117,9 +120,17 @@ def _on_alarm(signum: int, frame: Any) -> None:
             f = f.f_back
         _STRUCK[0] = f.f_locals.get("r") if f is not None else None
         raise _CheckTimeout()
+    if ours:
+        return  # the watchdog's own signal, arriving late: nothing to stop, and not the program's
     previous = _PREVIOUS[0]
-    if callable(previous):
-        previous(signum, frame)
+    if callable(previous) and previous is not _on_alarm and not _CHAINED[0]:
+        # Once: a program handler that itself calls the one it replaced (this one) would otherwise
+        # call back and forth until RecursionError.
+        _CHAINED[0] = True
+        try:
+            previous(signum, frame)
+        finally:
+            _CHAINED[0] = False
 
 
 class _Watchdog:
@@ -145,6 +156,7 @@ class _Watchdog:
         self.until = math.inf  # when the thread wakes up by itself
         self.started = False
         self.timer = False  # an interval timer stands in for the thread (see arm)
+        self.pending = False  # a signal sent by the watchdog that _on_alarm has not yet seen
 
     def arm(self, timeout: float) -> None:
         """Main thread, before the checks."""
@@ -156,6 +168,11 @@ class _Watchdog:
             self.timer = True
         elif deadline < self.until:  # read after the deadline is written: see _watch
             self.wake.set()
+
+    def ours(self) -> bool:
+        """Whether the SIGALRM being handled is the watchdog's (or its interval timer's), once."""
+        sent, self.pending = self.pending, False
+        return sent or self.timer
 
     def disarm(self) -> None:
         """Main thread, after the checks (and after _ARMED is cleared)."""
@@ -187,6 +204,7 @@ class _Watchdog:
             if deadline and deadline != sent and now >= deadline:
                 with self.lock:
                     if self.deadline == deadline and _MAIN_THREAD is not None:
+                        self.pending = True  # read by _on_alarm: this signal is the watchdog's
                         signal.pthread_kill(_MAIN_THREAD, signal.SIGALRM)
                         sent = deadline
                 continue

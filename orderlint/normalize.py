@@ -601,15 +601,16 @@ class Regimen:
         name = o.drug.name  # type: ignore[union-attr]  # checked by the caller
         least, regimen = _PCP_LEAST_A_WEEK[name]
         if name == "pentamidine" and o.route in ("iv", "im"):
-            # By injection the regimen is about 4 mg/kg monthly (clinical-facts.md section 3a, U): 300
-            # mg, the inhaled regimen, refused it for anyone under 75 kg. Without a weight, 300 mg stays.
-            if self.weight_kg is not None:
+            # By injection about 4 mg/kg monthly (clinical-facts.md section 3a, U, "about"): the least is
+            # the lesser of that and the 300 mg a month of the inhaled regimen (300 mg alone refused 4
+            # mg/kg under 75 kg; 4 mg/kg alone refused 300 mg over it). Without a weight, 300 mg.
+            if self.weight_kg is not None and _PENTAMIDINE_IV_MG_PER_KG * self.weight_kg < 300:
                 least = _PENTAMIDINE_IV_MG_PER_KG * self.weight_kg * 7 / 31
                 regimen = (f"the regimen by injection is about {_num(_PENTAMIDINE_IV_MG_PER_KG)} mg/kg monthly, "
                            f"{_num(round(_PENTAMIDINE_IV_MG_PER_KG * self.weight_kg, 2))} mg at {_num(self.weight_kg)} kg")
             else:
-                regimen += (f" (by injection about {_num(_PENTAMIDINE_IV_MG_PER_KG)} mg/kg monthly: the patient's weight "
-                            "is not given)")
+                regimen += (f" (by injection about {_num(_PENTAMIDINE_IV_MG_PER_KG)} mg/kg monthly, or 300 mg"
+                            + (": the patient's weight is not given)" if self.weight_kg is None else ")"))
         per_day = o.per_day or 0.0
         mg = self.amount(o, "mg", "day")
         if mg is None and o.basis == "mg" and o.per_admin is not None and math.isfinite(o.per_admin) and per_day:

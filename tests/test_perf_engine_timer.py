@@ -132,6 +132,29 @@ def test_the_embedding_programs_own_alarm_still_reaches_its_handler() -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_a_program_handler_that_calls_the_one_it_replaced_is_called_once() -> None:
+    # lint(), then the program's handler chaining to the one it found (the engine's), then lint()
+    # again: the two called each other until RecursionError.
+    calls: list[int] = []
+    linter = _linter(lambda reg, opts: iter(()), 5)
+    outer = signal.getsignal(signal.SIGALRM)
+    try:
+        linter.lint_data(clean_patient(mmf()))
+        found = signal.getsignal(signal.SIGALRM)
+
+        def chaining(signum, frame):
+            calls.append(signum)
+            if callable(found):
+                found(signum, frame)
+
+        signal.signal(signal.SIGALRM, chaining)
+        linter.lint_data(clean_patient(mmf()))
+        signal.raise_signal(signal.SIGALRM)
+        assert calls == [signal.SIGALRM]
+    finally:
+        signal.signal(signal.SIGALRM, outer)
+
+
 @pytest.mark.slow
 def test_the_time_limit_works_in_a_forked_child() -> None:
     code = (

@@ -54,7 +54,7 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     notes=(
         "Below every prophylaxis regimen (clinical-facts.md R11): less than co-trimoxazole 160 mg of trimethoprim, "
         "or one tablet, three times a week; dapsone 200 mg a week; atovaquone 1500 mg a day; pentamidine 300 mg "
-        "monthly, and by injection (IV or IM) about 4 mg/kg monthly when the weight is given (clinical-facts.md 3a, U). Co-trimoxazole in mg is read as the least trimethoprim its figure can mean: a multiple of 120 (960, 480, "
+        "monthly, and by injection (IV or IM) about 4 mg/kg monthly when the weight is given (clinical-facts.md 3a, U), or 300 mg if less. Co-trimoxazole in mg is read as the least trimethoprim its figure can mean: a multiple of 120 (960, 480, "
         "240) as the whole, a multiple of 100 (800, 400, 200) as sulfamethoxazole, else as trimethoprim; per mL, 48 and 40 mg "
         "alike (the suspension's 240 and 200 mg in 5 mL); a DS tablet is 160 mg and an SS tablet 80 mg of trimethoprim. "
         "An amount that cannot be computed (OL003 says why) does not count, except co-trimoxazole tablets of no stated "
