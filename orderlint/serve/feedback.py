@@ -129,11 +129,11 @@ class FeedbackStore:
         self._db.execute("BEGIN")
         try:
             yield
+            self._db.execute("COMMIT")
         except BaseException:
-            if self._db.in_transaction:
+            if self._db.in_transaction:  # also a COMMIT that failed (busy): never left open
                 self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def record_feedback(self, service: str, items: list[FeedbackItem], store_comments: bool = False,
                         offered: Optional[Mapping[str, Collection[str]]] = None) -> int:
