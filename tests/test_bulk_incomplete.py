@@ -583,3 +583,19 @@ def test_an_export_file_named_with_a_doubled_slash_stands_for_its_export(tmp_pat
     folder = export(tmp_path)
     expected = _cli_codes(str(folder / "MedicationRequest.ndjson"))
     assert _cli_codes(f"{folder}//MedicationRequest.ndjson") == expected and "ILD301" in expected[1]
+
+
+def test_a_file_name_or_patient_id_that_is_not_valid_unicode_is_no_internal_error(tmp_path):
+    # A file name that is not UTF-8, or a patient id with an escaped lone surrogate: the insert into
+    # the grouping database failed, an internal error (exit 2) that lost the other inputs' report.
+    folder = export(tmp_path)
+    odd = os.fsdecode(b"Observation.caf\xe9.ndjson")
+    (folder / "Observation.ndjson").rename(folder / odd)
+    code, found = _cli_codes(str(folder))
+    assert code == 1 and "ILD301" in found
+    sur = export(tmp_path / "sur")
+    text = (sur / "MedicationRequest.ndjson").read_text()
+    (sur / "MedicationRequest.ndjson").write_text(text.replace('"reference":"Patient/', '"reference":"Patient/\\ud800', 1)
+                                                  .replace('"reference": "Patient/', '"reference": "Patient/\\ud800', 1))
+    code, found = _cli_codes(str(sur))
+    assert code == 1 and "OL001" in found

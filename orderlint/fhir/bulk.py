@@ -78,7 +78,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Optional
 
 from orderlint.fhir.r4 import R4_TYPES
 from orderlint.fhir.outcome import NOT_ERRORS
@@ -486,14 +486,14 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
         names, missing, counts = _export_files(folder)
         where = problems_at(folder)
         for message in missing:
-            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (where, message))
+            _put_bad(db, where, message)
         for path, message in stray_files(folder, names):
-            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (path, message))
+            _put_bad(db, path, message)
         read: dict[str, int] = {}  # file -> its lines, for the manifest's counts
         unread: list[tuple[str, str]] = []
         medications = False
         for fid, (rtype, path) in enumerate(names):
-            db.execute("INSERT INTO files VALUES (?, ?)", (fid, path))
+            db.execute("INSERT INTO files VALUES (?, ?)", (fid, _blob(path)))
             if rtype in TYPES or rtype == "":
                 read[path], held = _load(db, fid, path)
                 medications = medications or held
@@ -505,12 +505,13 @@ def iter_bulk(folder: str, *, linter: "Linter", tmpdir: Optional[str] = None, st
                 _count_check(db, paths, sum(read[p] for p in paths), count)
         # One test with Spark's; files listed but absent, or not read whole, are said as such.
         if not missing and holds_nothing(p for _t, p in names):
-            db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (where, empty_message(folder)))
+            _put_bad(db, where, empty_message(folder))
         for stmt in INDEXES:
             db.execute(stmt)
         db.commit()
         files = {fid: path for fid, (_t, path) in enumerate(names)}
         for source, message, pointer, line, col, stream in db.execute("SELECT * FROM bad ORDER BY rowid"):
+            source, message = _text(source), _text(message)
             if stream:
                 source = LineSource(source)
             f = linter._finding("OL001", message, pointer, None, None, (line, col))
@@ -552,7 +553,7 @@ def _count_check(db: "sqlite3.Connection", paths: list[str], n: int, count: int)
     cut short (or not the one the export wrote) is missing patient data, never a pass."""
     message = count_problem(paths, n, count)
     if message is not None:
-        db.execute("INSERT INTO bad VALUES (?, ?, '', 1, 1, 0)", (paths[0], message))
+        _put_bad(db, paths[0], message)
 
 
 #: Checksum, signature and backup copies beside an export file: no data of the export.
@@ -661,6 +662,30 @@ def _outcome_error(r: dict) -> Optional[str]:
     return f"the export reports an error ({what}): it is incomplete, and the patient data it lacks was not checked"
 
 
+def _blob(text: str) -> bytes:
+    """Text as SQLite can hold it: a file name that is not UTF-8 (surrogate escapes) failed the
+    insert with UnicodeEncodeError, an internal error that lost every other input's report."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _text(value: Any) -> Any:
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
+def _put_bad(db: "sqlite3.Connection", source: str, message: str, pointer: str = "", line: Optional[int] = 1,
+             col: Optional[int] = 1, stream: bool = False) -> None:
+    """A finding about the export or one of its lines, kept on disk (OL001 when read back)."""
+    db.execute("INSERT INTO bad VALUES (?, ?, ?, ?, ?, ?)", (_blob(source), _blob(message), pointer, line, col, stream))
+
+
+def _valid_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _load(db: "sqlite3.Connection", fid: int, path: str) -> tuple[int, bool]:
     """Load one file; returns its lines (what a manifest's `count` counts) and whether it holds a
     MedicationRequest or MedicationStatement (alone or in a Bundle)."""
@@ -684,7 +709,7 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> tuple[int, bool]:
         size = 0
 
     def bad(source: str, message: str, pointer: str, line: Optional[int], col: Optional[int]) -> None:
-        db.execute("INSERT INTO bad VALUES (?, ?, ?, ?, ?, ?)", (source, message, pointer, line, col, isinstance(source, LineSource)))
+        _put_bad(db, source, message, pointer, line, col, isinstance(source, LineSource))
 
     try:
         stream = open_lines(path)
@@ -711,11 +736,18 @@ def _load(db: "sqlite3.Connection", fid: int, path: str) -> tuple[int, bool]:
                         bad(line_source(path, lineno), message, "", lineno, 1)
                     continue
                 held = held or rtype in MEDICATION_TYPES or (rtype == "Bundle" and _medications_in(r) > 0)
+                key = f"Medication/{r['id']}" if rtype == "Medication" and isinstance(r.get("id"), str) else (
+                    None if rtype == "Medication" else _patient_key(r) or "")
+                if key is not None and not _valid_text(key):
+                    # A lone surrogate escape in the id ('p\ud800'): as the same Bundle is, OL001.
+                    bad(line_source(path, lineno), "the resource names its patient (or its id) with text that is not "
+                        "valid Unicode (a lone surrogate escape): whose data it is cannot be read", "", lineno, 1)
+                    continue
                 if rtype == "Medication":
-                    if isinstance(r.get("id"), str):
-                        meds.append((f"Medication/{r['id']}", fid, lineno, text))
+                    if key is not None:
+                        meds.append((key, fid, lineno, text))
                 else:
-                    batch.append((_patient_key(r) or "", fid, lineno, text))
+                    batch.append((key or "", fid, lineno, text))
                 size += len(text)
                 if len(batch) + len(meds) >= BATCH_ROWS or size >= BATCH_BYTES:
                     flush()
