@@ -8,7 +8,6 @@ silently missing result. Workers ignore Ctrl-C; the parent handles it, kills and
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Generator, Iterable, Iterator, Optional, Union
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
     from orderlint.engine import Linter
 
 CHUNK = 256
+CHUNK_BYTES = 1 << 20
 WINDOW_PER_JOB = 4
 
 _LINTER: Optional["Linter"] = None  # set in the parent before forking; inherited by the workers
@@ -155,8 +155,19 @@ def _worker(tasks: Any, results: Any, task: Any, args: tuple, parent: int) -> No
 
 
 def _chunks(units: Iterable[Unit]) -> Iterator[list[Unit]]:
-    it = iter(units)
-    while chunk := list(itertools.islice(it, CHUNK)):
+    """CHUNK units a chunk, or fewer when their text passes CHUNK_BYTES: counted in lines alone,
+    the chunks in flight held 4 x jobs x 256 lines of up to 8 MiB each (426 MB for 1 MB lines)."""
+    chunk: list[Unit] = []
+    size = 0
+    for unit in units:
+        chunk.append(unit)
+        raw = unit[-1]
+        if isinstance(raw, (bytes, bytearray)):
+            size += len(raw)
+        if len(chunk) >= CHUNK or size >= CHUNK_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
         yield chunk
 
 
