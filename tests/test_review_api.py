@@ -54,7 +54,8 @@ def test_a_path_that_cannot_be_read_is_an_ol001_result_not_an_exception(tmp_path
     (r,) = [orderlint.lint(tmp_path)]
     assert r.status == "invalid" and [f.code for f in r.findings] == ["OL001"]
     assert r.findings[0].message == (f"cannot read {tmp_path}: Is a directory; a folder is read by the command line "
-                                     "(orderlint check FOLDER)")
+                                     "(orderlint check FOLDER), and a Bulk Data export folder by "
+                                     "orderlint.lint_all(Path(FOLDER))")
     r = orderlint.lint(tmp_path / "missing.json")
     assert [(f.code, f.message) for f in r.findings] == [("OL001", f"cannot read {tmp_path / 'missing.json'}: No such file or directory")]
 
@@ -80,3 +81,18 @@ def test_select_none_in_an_api_config_is_the_default():
     # It raised TypeError: 'NoneType' object is not iterable.
     assert [f.code for f in orderlint.lint(doc, config={"select": None}).findings] == \
         [f.code for f in orderlint.lint(doc).findings]
+
+
+def test_an_empty_json_lines_path_is_an_ol001_result_and_lint_many_names_files_by_path(tmp_path):
+    import orderlint
+
+    # lint_all(Path("empty.jsonl")) was [], which a pipeline looking for findings read as clean.
+    for text in ("", "\n\n  \n"):
+        path = tmp_path / "empty.jsonl"
+        path.write_text(text)
+        (r,) = orderlint.lint_all(path)
+        assert r.status == "invalid" and r.findings[0].message == "the JSON Lines file holds no document (it is empty or blank)"
+    doc = tmp_path / "a.json"
+    doc.write_text((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
+    report = orderlint.lint_many([doc, {"id": "x"}])
+    assert [r.source for r in report.results] == [str(doc), "<document 1>"]

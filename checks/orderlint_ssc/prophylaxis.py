@@ -42,14 +42,13 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
     source=src(f"{SEED}; 2021 ACR/Vasculitis Foundation guideline for ANCA-associated vasculitis (PCP prophylaxis with cyclophosphamide), by extrapolation", "seed guidance (extrapolated)", "V2", ACR_VF_2021_URL),
     rationale=(
         "Cyclophosphamide causes profound lymphopenia; Pneumocystis pneumonia is often fatal and prophylaxis prevents "
-        "most cases. An agent order counts only when it can protect from the cyclophosphamide's start: not a single "
-        "dose, not as needed or without a frequency, not less often than monthly, not one whose route contradicts its "
-        "name (Aczone by mouth) or is no route of a prophylaxis regimen of it (dapsone by injection), not one whose course ended before as_of or that starts later, not one below every prophylaxis regimen or whose "
-        "amount cannot be computed (no strength for its tablets: not known to be prophylaxis), "
-        "and not one whose course ends before the cyclophosphamide's (a bounded course beside open-ended cyclophosphamide): prophylaxis is "
-        "continued while on cyclophosphamide (Regimen.protecting). Orders that follow one another without a gap "
-        "(a switch of agent) count together. A course whose doses outrun its duration protects for its duration. "
-        "The finding names the order that does not count and why."
+        "most cases. An agent order counts only when it can protect from the cyclophosphamide's start until its "
+        "course ends: recurring (not a single dose, as needed, without a frequency or rarer than monthly), by a route "
+        "of a prophylaxis regimen of it that its name does not contradict (not Aczone by mouth, not dapsone by "
+        "injection), at least the least regimen by an amount that can be computed, current (not ended before as_of, "
+        "not starting later) and lasting as long as the cyclophosphamide (Regimen.protecting). Orders that follow one "
+        "another without a gap (a switch of agent) count together; a course whose doses outrun its duration protects "
+        "for its duration. The finding names the order that does not count and why."
     ),
     notes=(
         "Below every prophylaxis regimen (clinical-facts.md R11): less than co-trimoxazole 160 mg of trimethoprim, "
