@@ -176,7 +176,7 @@ _OBJECT_AT = {(): (), ("indication",): ("indication",), ("patient",): ("patient"
               ("orders", "frequency"): ("orders", 0, "frequency"), ("history",): ("history", 0),
               ("tests",): ("tests", 0), ("waivers",): ("waivers", 0)}
 # Values a lax validator would coerce into some type ("1" -> 1, 1 -> True, 1.0 -> "1.0" ...), and a few JSON shapes.
-_WRONG = ["1", "2026-03-01", "true", 1, 0, 2.5, 1.0, True, False, None, [], {}, ["ssc-ild"], [{"drug": "x"}]]
+_WRONG = ["", "1", "2026-03-01", "true", 1, 0, 2.5, 1.0, True, False, None, [], {}, ["ssc-ild"], [{"drug": "x"}]]
 
 
 def test_every_field_is_as_strict_as_the_schema():
