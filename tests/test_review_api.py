@@ -96,3 +96,16 @@ def test_an_empty_json_lines_path_is_an_ol001_result_and_lint_many_names_files_b
     doc.write_text((EXAMPLES / "regimens" / "ILD301-fires.json").read_text())
     report = orderlint.lint_many([doc, {"id": "x"}])
     assert [r.source for r in report.results] == [str(doc), "<document 1>"]
+
+
+def test_a_json_file_with_lines_ended_by_cr_alone_is_placed_as_with_lf(tmp_path):
+    # CR is JSON whitespace and a line break to YAML and editors: every finding was placed on line 1.
+    import orderlint
+
+    text = (EXAMPLES / "regimens" / "ILD301-fires.json").read_text()
+    where = {}
+    for name, eol in (("lf.json", "\n"), ("cr.json", "\r"), ("crlf.json", "\r\n")):
+        path = tmp_path / name
+        path.write_bytes(text.replace("\n", eol).encode())
+        where[name] = [(f.code, f.line, f.column) for f in orderlint.lint(path).findings]
+    assert where["lf.json"] == where["cr.json"] == where["crlf.json"] and where["lf.json"][0][1] > 1

@@ -34,7 +34,17 @@ def decode_bytes(raw: bytes) -> tuple[Optional[str], Optional[str]]:
 
 
 def parse_text(text: str, source: str, fmt: str) -> Document:
-    return parse_yaml(text, source) if fmt == "yaml" else parse_json(text, source)
+    if fmt == "yaml":
+        return parse_yaml(text, source)
+    if "\r" in text:
+        # A line ended by CR alone (as YAML reads it, and editors show it): outside strings, where JSON
+        # allows no raw CR, it is whitespace, so a line break changes no value, and the positions
+        # count it as one (every finding of such a file was placed on line 1).
+        text = _LONE_CR.sub("\n", text)
+    return parse_json(text, source)
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 def format_for(path: str) -> str:
