@@ -174,11 +174,13 @@ def _parse_json_exactly(doc: Document, text: str, first_line: int) -> Document:
             col,
         )
     except _Overflow as e:
+        line, col = _find_text(text, e.text, 1)
         doc.error = ParseError(
             f"number {e.text if len(e.text) <= 40 else e.text[:37] + '...'} is not finite or overflows a double; "
             "every number must be finite",
-            "",
-            *_find_text(text, e.text, first_line),
+            _pointer_at(text, line, col),
+            line + first_line - 1,
+            col,
         )
     except RecursionError:
         doc.error = ParseError("document is nested too deeply", "", first_line, 1)
@@ -194,6 +196,16 @@ def _find_text(text: str, needle: str, first_line: int) -> tuple[int, int]:
     line = text.count("\n", 0, i) + 1
     col = i - (text.rfind("\n", 0, i) + 1) + 1
     return line + first_line - 1, col
+
+
+def _pointer_at(text: str, line: int, col: int) -> str:
+    """The JSON Pointer of the value that starts at ``line``:``col`` of the text, else "" (as YAML
+    gives the value's pointer: a number that overflows was placed by line and column only)."""
+    try:
+        positions = _scan_json(text)[0]
+    except Exception:  # the text has other problems; the number is still placed by line and column
+        return ""
+    return next((p for p, at in positions.items() if at == (line, col)), "")
 
 
 def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
