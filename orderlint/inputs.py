@@ -365,17 +365,20 @@ def _line_units(stream: Any, source: str, what: str) -> Iterator[Unit]:
 
 
 def _several_json_values(raw: bytes) -> bool:
-    """Whether a document that failed to parse is a JSON Lines stream (each of its first two
-    non-blank lines a JSON value on its own): then the user most likely forgot --jsonl."""
+    """Whether a document that failed to parse is several JSON values one after the other (a JSON
+    Lines stream, or indented documents in a row): then the user most likely forgot --jsonl. The
+    first value, and the start of the next, are read (bounded by the text)."""
     import json
 
-    lines = [line for line in raw.splitlines()[:50] if line.strip()][:2]
-    if len(lines) < 2:
-        return False
     try:
-        for line in lines:
-            json.loads(line)
-    except ValueError:
+        text = raw.decode("utf-8-sig")
+        decoder = json.JSONDecoder()
+        _value, end = decoder.raw_decode(text, len(text) - len(text.lstrip()))
+        rest = text[end:].lstrip()
+        if not rest:
+            return False
+        decoder.raw_decode(rest)
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -392,7 +395,7 @@ def load(unit: Unit) -> Union[Document, str]:
         if doc.error is not None and _several_json_values(unit[2]):
             import dataclasses
 
-            hint = "; standard input holds more than one JSON value: read it as JSON Lines with --jsonl"
+            hint = "; standard input holds more than one JSON value: give one a line and read it as JSON Lines with --jsonl"
             doc.error = dataclasses.replace(doc.error, message=doc.error.message + hint)
         return doc
     if kind == "error":

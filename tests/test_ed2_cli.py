@@ -645,3 +645,12 @@ def test_fhir_strict_without_its_package_is_one_clear_line():
         pytest.skip("fhir.resources is installed")
     r = run_orderlint("check", str(FHIR_EXAMPLES / "ILD301-fires.bundle.json"), "--fhir-strict")
     assert r.returncode == 2 and "orderlint[fhir]" in _one_error_line(r.stderr)
+
+
+def test_indented_json_documents_one_after_another_on_stdin_suggest_jsonl():
+    # Only values one a line were recognized: two indented documents got "Extra data" alone.
+    doc = json.dumps(minimal(id="a"), indent=2)
+    r = run_cli("check", "-", input=doc + "\n" + doc + "\n")
+    assert r.exit_code == 1 and "more than one JSON value: give one a line and read it as JSON Lines with --jsonl" in r.stdout
+    r = run_cli("check", "-", input=doc + "\n junk")
+    assert r.exit_code == 1 and "--jsonl" not in r.stdout
