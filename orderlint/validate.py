@@ -136,6 +136,11 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 problems = _repeated_ids(data["orders"])
     elif isinstance(data.get("orders"), list):  # reported with the other problems
         problems.extend(_repeated_ids(data["orders"]))
+    if reg is None and data.get("kind") == "patient" and data.get("patient") is None and _NEEDS_PATIENT not in (
+            m for m, _ in problems):
+        # The model's check of the whole document runs only when every field passed: with another
+        # problem it was said only once that one was fixed (regimen-format.md: one finding per violation).
+        problems.append((_NEEDS_PATIENT, ""))
     # Test names come from the vocabulary (plugins may add some), so they are checked here.
     tests = data.get("tests")
     if isinstance(tests, list):
@@ -145,6 +150,10 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 hint = _did_you_mean(name.lower(), vocab.tests)
                 problems.append((f"unknown test name {name!r}{hint}", f"/tests/{i}/test"))
     return (reg if not problems else None), problems
+
+
+#: model.Regimen's check of a patient document, as its message says it.
+_NEEDS_PATIENT = "a `patient` document needs the `patient` object"
 
 
 def _history_backwards(reg: model.Regimen) -> list[Problem]:
