@@ -975,16 +975,21 @@ class Vocabulary:
         by_length = self._near_pool.get(checked)
         if by_length is None:  # built on first use, after every name is in (emptied by _changed)
             by_length = self._near_pool[checked] = self._near_names(checked)
-        if _NEAR_MIN <= n <= _NEAR_LONGEST and run.replace(" ", "").isalpha() and run not in self._names \
-                and run not in _FORM_WORDS and run not in _SALT_WORDS:
+        if n > _NEAR_LONGEST:
+            return ()  # no name is as long: nothing to compare, nothing to remember
+        if n >= _NEAR_MIN and run.replace(" ", "").isalpha() and run not in self._names \
+                and run not in _FORM_WORDS and run not in _SALT_WORDS and run not in _NEAR_WORDS_NOT_NAMES:
             spaces = run.count(" ")
             matcher = difflib.SequenceMatcher()
             matcher.set_seq2(run)
-            # ratio >= 0.9 needs the shorter to be at least 9/11 of the longer.
-            for length in range(max(_NEAR_MIN, (9 * n + 10) // 11), 11 * n // 9 + 1):
+            # One typo (an edit or a swap of neighbours: 'rituximeb', 'cytoxen', at 0.86-0.89), or more in
+            # a long name at 0.9 or more; ratio >= 0.9 needs the shorter to be at least 9/11 of the longer.
+            for length in range(max(_NEAR_MIN, min(n - 1, (9 * n + 10) // 11)), max(n + 1, 11 * n // 9) + 1):
                 for k in by_length.get((length, spaces), ()):
                     matcher.set_seq1(k)
-                    if matcher.real_quick_ratio() >= _NEAR_SIMILARITY and matcher.quick_ratio() >= _NEAR_SIMILARITY:
+                    if abs(length - n) <= 1 and _one_edit(run, k):
+                        found.append((-matcher.ratio(), k))
+                    elif matcher.real_quick_ratio() >= _NEAR_SIMILARITY and matcher.quick_ratio() >= _NEAR_SIMILARITY:
                         ratio = matcher.ratio()
                         if ratio >= _NEAR_SIMILARITY:
                             found.append((-ratio, k))
@@ -1152,8 +1157,10 @@ def _text_route(words: list[str]) -> Optional[str]:
 #: Misspelt names among other words (Vocabulary._misspelt_in): runs of at least this many letters
 #: (shorter words are too often close to some name), in the first so many words of a name.
 _NEAR_MIN, _NEAR_WORDS = 6, 32
-#: Their threshold (the whole text's is SIMILARITY): one typo in a name of six letters or more.
+#: Their threshold beside one typo (the whole text's is SIMILARITY), for names with more than one.
 _NEAR_SIMILARITY = 0.9
+#: Plain words one typo from a checked drug's name ('program': Prograf; 'neural': Neoral; 'cortex': Cortef).
+_NEAR_WORDS_NOT_NAMES = frozenset({"program", "programs", "neural", "cortex"})
 #: No name is longer: a run longer than this is compared with none (and not remembered).
 _NEAR_LONGEST = 64
 #: Characters that show as nothing (zero-width space, soft hyphen, word joiner, BOM): 'rituxmab\u200b inf'.
@@ -1247,7 +1254,13 @@ def _printed_strength(text: str) -> Optional[tuple[float, str, str]]:
         return None
     value, unit, per_text, per_amount = found[0]
     if per_amount:
-        return None  # '5 MG/5 ML': per a quantity other than one
+        # '750 mg/5 mL' (a suspension's label): per mL, by the quantity. Per any other quantity
+        # ('5 MG/5 tablets') no strength is read.
+        amount = _strength_number(per_amount.strip())
+        v = _strength_number(value)
+        if per_text.lower() == "ml" and amount is not None and v is not None:
+            return v / amount, unit, "ml"
+        return None
     per: Optional[str]
     if per_text:
         per = _PER_UNIT.get(per_text)

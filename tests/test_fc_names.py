@@ -45,6 +45,9 @@ def test_an_unknown_name_that_names_no_checked_drug_by_a_systemic_route_stays_a_
     ("cyclophosphamid per protocol", "cyclophosphamid", "cyclophosphamide"),
     ("cyclophosphamidx ab cd", "cyclophosphamidx", "cyclophosphamide"),
     ("mycophenolat mofetl susp compounded", "mycophenolat", "mycophenolate"),
+    ("rituximeb per protocol", "rituximeb", "rituximab"),  # one letter for another: 0.89
+    ("Cytoxen per protocol", "cytoxen", "cyclophosphamide"),
+    ("rituxiamb inf", "rituxiamb", "rituximab"),  # two neighbours swapped
     ("rituxmab\u200b inf", "rituxmab", "rituximab"),  # a zero-width space, invisible in a report
     ("ritux\u00admab inf", "rituxmab", "rituximab"),  # a soft hyphen
 ])
@@ -61,7 +64,9 @@ def test_a_misspelt_checked_drug_among_other_words_is_an_ol002_error(linter, nam
                                   # Near a checked name word by word at 0.8, yet another drug or a plain word:
                                   "bupropion hydrochloride 150 MG Extended Release Oral Tablet", "insulin aspart sliding scale",
                                   "normal saline flush", "Demerol PRN rigors", "pethidine for rigors",
-                                  "fludrocortisone 0.1 mg tablet hold for SBP above 140"])
+                                  "fludrocortisone 0.1 mg tablet hold for SBP above 140",
+                                  # Plain words one letter from a checked name (Prograf, Neoral, Cortef):
+                                  "bowel program per protocol", "neural tube supplement", "adrenal cortex extract"])
 def test_other_words_close_to_no_checked_drug_stay_a_warning(linter, name):
     message, is_error = linter.vocab.unknown_drug(name, linter.checked_drugs)
     assert not is_error, message
@@ -312,3 +317,15 @@ def test_an_unknown_name_with_a_u_tagged_rxcui_of_a_checked_drug_is_an_error(lin
     assert linter.vocab.code("1193326").tag == "U"  # ruxolitinib, unverified in the vocabulary
     message, is_error = linter.vocab.unknown_drug("JAK blocker per protocol", linter.checked_drugs, rxcui="1193326")
     assert is_error and "rxcui 1193326 is ruxolitinib" in message
+
+
+@pytest.mark.parametrize("name, strength", [
+    ("atovaquone 750 mg/5 mL oral suspension", (150.0, "mg", "ml")),
+    ("prednisolone 15 mg/5 mL oral solution", (3.0, "mg", "ml")),
+    ("atovaquone 150 mg/mL oral suspension", (150.0, "mg", "ml")),
+    ("methotrexate 25 mg/2 tab", None),  # per a quantity of pieces: not read
+])
+def test_a_strength_per_some_ml_is_read_per_ml(linter, name, strength):
+    # '750 mg/5 mL', a suspension's label, was no strength: atovaquone 10 mL a day was OL003 and, its
+    # amount unknown, no prophylaxis.
+    assert linter.vocab.resolve(name).printed_strength == strength

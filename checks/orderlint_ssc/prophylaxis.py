@@ -56,8 +56,8 @@ PCP_FIX = "add sulfamethoxazole-trimethoprim 800/160 mg three times weekly, or d
         "monthly, and by injection (IV or IM) about 4 mg/kg monthly when the weight is given (clinical-facts.md 3a, U), or 300 mg if less. Co-trimoxazole in mg is read as the least trimethoprim its figure can mean: a multiple of 120 (960, 480, "
         "240) as the whole, a multiple of 100 (800, 400, 200) as sulfamethoxazole, else as trimethoprim; per mL, 48 and 40 mg "
         "alike (the suspension's 240 and 200 mg in 5 mL); a DS tablet is 160 mg and an SS tablet 80 mg of trimethoprim. "
-        "An amount that cannot be computed (OL003 says why) does not count, except co-trimoxazole tablets of no stated "
-        "strength, three or more a week; one in mass units so small that it rounds to 0 (10 mcg) is below every regimen."
+        "An amount that cannot be computed (OL003 says why) does not count, except co-trimoxazole of no stated strength: "
+        "three tablets or more a week, or a suspension's mL read at the weakest, 8 mg of trimethoprim a mL; one in mass units so small that it rounds to 0 (10 mcg) is below every regimen."
     ),
     fix=PCP_FIX,
     conditions=CONDITION,
