@@ -599,3 +599,16 @@ def test_a_file_name_or_patient_id_that_is_not_valid_unicode_is_no_internal_erro
                                                   .replace('"reference": "Patient/', '"reference": "Patient/\\ud800', 1))
     code, found = _cli_codes(str(sur))
     assert code == 1 and "OL001" in found
+
+
+def test_numbered_files_stand_for_manifest_entries_whose_urls_name_no_file(tmp_path):
+    # A manifest of opaque urls (Binary/a1) and the files saved as 1.Patient.ndjson: each entry was
+    # "not in the folder" and each file "not part of the export", then linted line by line.
+    folder = export(tmp_path)
+    expected = _cli_codes(str(folder))
+    outputs = []
+    for i, n in enumerate(sorted(os.listdir(folder))):
+        (folder / n).rename(folder / f"1.{n}")
+        outputs.append({"type": n.split(".")[0], "url": f"https://ehr.example.org/fhir/Binary/a{i}", "count": len(lines(n))})
+    manifest(folder, outputs)
+    assert _cli_codes(str(folder)) == expected

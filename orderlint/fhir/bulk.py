@@ -152,6 +152,20 @@ def bulk_files(folder: str) -> list[tuple[str, str]]:
     return out
 
 
+def _numbered_files(folder: str) -> list[tuple[str, str]]:
+    """(resource type, path) of the files numbered as a client saves them (`1.Patient.ndjson`)."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    out = []
+    for n in names:
+        mt = _FILE_NAME.match(n)
+        if mt and _numbered(n) and mt.group("type") in R4_TYPES and os.path.isfile(os.path.join(folder, n)):
+            out.append((mt.group("type"), os.path.join(folder, n)))
+    return out
+
+
 def _numbered(name: str) -> bool:
     """A file named `<n>.<Type>.ndjson`, as a client numbers the files it saves."""
     return name[:1].isdigit()
@@ -380,7 +394,11 @@ def _export_files(folder: str) -> tuple[list[tuple[str, str]], list[str], list[t
         if count is not None:
             counts.append(([path], count))
     missing = unread + list(m.problems) + clashes
+    numbered = [(t, p) for t, p in _numbered_files(folder) if os.path.basename(p) not in listed]
     for rtype, items in unmatched.items():
+        # Unlisted files of the type stand for the entries whose urls name no file here (an opaque
+        # `Binary/a1` saved as `1.Patient.ndjson` or `Patient.000.ndjson`).
+        files.extend((t, p) for t, p in numbered if t == rtype)
         spares = [p for t, p in files if t == rtype and os.path.basename(p) not in listed]
         if spares and len(spares) == len(items) and all(n is not None for _u, n, _e in items):
             counts.append((spares, sum(n or 0 for _u, n, _e in items)))
