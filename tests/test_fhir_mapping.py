@@ -643,7 +643,7 @@ def test_a_latest_weight_that_cannot_be_read_hides_the_earlier_ones(latest, said
     new.update(latest)
     m = one(bundle(mr(), _obs("29463-7", 95, "kg", "2024-06-10"), new))
     assert "weight_kg" not in m.data.get("patient", {})
-    (n,) = notes(m, "missing-value")
+    (n,) = notes(m, kind)  # the same kind as when it is not the latest
     assert said in n.message and n.message.endswith(": neither it nor an earlier one is used")
     # Older than a weight that is read, it is superseded, and said as before.
     m = one(bundle(mr(), _obs("29463-7", 60, "kg", "2026-03-01"), new))

@@ -930,7 +930,7 @@ class _Mapper:
         self.tests: list[dict] = []
         self.patient: dict = {}
         self.measures: dict[str, tuple[str, Optional[float], tuple[int, str]]] = {}
-        self._ties: dict[str, str] = {}  # measure -> why its latest value is not used (_measure)
+        self._ties: dict[str, tuple[str, str]] = {}  # measure -> (note kind, why its latest value is not used) (_measure)
         self._measured: dict[str, str] = {}  # weight, height, bsa -> the last day one was measured (_measure)
         self._given: dict[str, tuple[Any, str]] = {}  # demographic field -> (value, pointer) of the first Patient giving it
         self.conditions = [x for x in res if x.r.get("resourceType") == "Condition"]
@@ -966,7 +966,7 @@ class _Mapper:
                       "not used (the BSA is computed from them where they can be)", bsa[0])
         for name, (ptr, value, _date) in self.measures.items():
             if value is None:  # two values at its latest instant (_measure): not used
-                self.note("missing-value", self._ties[name], ptr)
+                self.note(*self._ties[name], ptr)
                 continue
             self.patient[name] = value
             m.origin[f"/patient/{name}"] = ptr
@@ -1127,7 +1127,8 @@ class _Mapper:
             # the input won (60 kg then 150 kg passed an azathioprine dose that 60 kg makes too high).
             # Said once the latest is known (a later measurement settles it).
             self.measures[name] = (_p(qptr, "value"), None, at)
-            self._ties[name] = f"{e.display} is given two values at {day} ({prev[1]:g} and {value:g}): neither is used"
+            self._ties[name] = ("missing-value", f"{e.display} is given two values at {day} ({prev[1]:g} and {value:g}): "
+                                "neither is used")
 
     def _unread(self, name: str, r: dict, ptr: str, said: str, kind: str) -> None:
         """A weight, height or BSA Observation whose value cannot be read: not used, and, when it is
@@ -1147,7 +1148,9 @@ class _Mapper:
         prev = self.measures.get(name)
         if prev is None or at >= prev[2]:
             self.measures[name] = (ptr, None, at)
-            self._ties[name] = said + (": neither it nor an earlier one is used" if prev is not None else ": not used")
+            # Said as its kind when it has one (non-ucum-unit: as an older one is said), else missing-value.
+            self._ties[name] = (kind or "missing-value",
+                                said + (": neither it nor an earlier one is used" if prev is not None else ": not used"))
         elif kind is not None:
             self.note(kind, f"{said}: not used", ptr)
 
