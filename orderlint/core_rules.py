@@ -64,8 +64,8 @@ OL002 = rule(
            "(`RTX1000`, `MMF.500`, `m.m.f.`), and written with Cyrillic or Greek letters that look Latin "
            "(`ritуximаb`: the message names each such letter), or cut short at seven letters or more (`cyclophos`, "
            "as some systems export names at a fixed width), or misspelt beside other words (`rituxmab inf`, "
-           "`cyclophosphamid per protocol`: a word, or two, of six letters or more, no known name itself, at 0.9 similarity "
-           "or more to a checked drug's name of as many words): "
+           "`Cytoxen per protocol`: a word, or two, of six letters or more, no known name or plain word itself, one typo "
+           "(an edit or a swap of neighbours) from a checked drug's name of as many words, or at 0.9 similarity to it): "
            "each is an error."),
 )(_engine)
 

@@ -627,9 +627,11 @@ class Regimen:
         tablets = _PCP_LEAST_TABLETS_A_WEEK.get(name)
         unit = (o.unit_text or "").strip().lower()
         least_per_ml = _PCP_LEAST_PER_ML.get(name)
-        if least_per_ml is not None and o.dose is not None and COUNT_UNITS.get(unit) == "mL":
-            # A volume of no stated strength, read at the weakest suspension ('sulfamethoxazole 40 MG/ML /
-            # trimethoprim 8 MG/ML', two strengths, none read): 20 mL a day is 160 mg of trimethoprim.
+        if least_per_ml is not None and o.dose is not None and COUNT_UNITS.get(unit) == "mL" and o.route == "oral" \
+                and self.doc.orders[o.index].strength is None:
+            # An oral volume of no stated strength, read at the weakest suspension ('sulfamethoxazole 40
+            # MG/ML / trimethoprim 8 MG/ML', two strengths, none read): 20 mL a day is 160 mg of
+            # trimethoprim. Not an infusion's volume, nor a strength given but not read: unknown.
             week = o.dose * per_day * 7 * least_per_ml
             if week + 1e-6 < least:
                 return f"is less than prophylaxis (at least {_num(round(week, 2))} mg a week; {regimen})"
@@ -2000,8 +2002,8 @@ _PCP_LEAST_A_WEEK: Mapping[str, tuple[float, str]] = MappingProxyType({
     "pentamidine": (300 * 7 / 31, "the regimen is 300 mg inhaled monthly"),
 })
 _PCP_LEAST_TABLETS_A_WEEK = {"sulfamethoxazole-trimethoprim": 3.0}
-#: The least trimethoprim a mL of co-trimoxazole suspension holds (240 mg in 5 mL: 40 mg of
-#: sulfamethoxazole and 8 of trimethoprim a mL; clinical-facts.md section 3a).
+#: The least trimethoprim a mL of co-trimoxazole oral suspension holds (240 mg in 5 mL: 40 mg of
+#: sulfamethoxazole and 8 of trimethoprim a mL, as ILD301's notes read the suspension per mL).
 _PCP_LEAST_PER_ML = {"sulfamethoxazole-trimethoprim": 8.0}
 #: The routes a PCP agent protects by (clinical-facts.md section 3a and section 6): co-trimoxazole by
 #: mouth (and IV, its injectable form), dapsone and atovaquone by mouth (dapsone's other product,

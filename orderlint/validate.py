@@ -136,7 +136,7 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 problems = _repeated_ids(data["orders"])
     elif isinstance(data.get("orders"), list):  # reported with the other problems
         problems.extend(_repeated_ids(data["orders"]))
-    if reg is None and data.get("kind") == "patient" and data.get("patient") is None and _NEEDS_PATIENT not in (
+    if reg is None and data.get("kind") == "patient" and "patient" not in data and _NEEDS_PATIENT not in (
             m for m, _ in problems):
         # The model's check of the whole document runs only when every field passed: with another
         # problem it was said only once that one was fixed (regimen-format.md: one finding per violation).

@@ -942,9 +942,9 @@ class Vocabulary:
         return out
 
     def _misspelt_in(self, text: str, checked: frozenset[str], route: Optional[str]) -> Optional[tuple[str, str]]:
-        """(words of ``text``, the name of a checked drug they are within ``_NEAR_SIMILARITY`` of)
-        for a run of one or two whole words of at least ``_NEAR_MIN`` letters, compared with the
-        names of as many words, or None. A run that is itself a known name is no misspelling
+        """(words of ``text``, the name of a checked drug they are one typo from, or within
+        ``_NEAR_SIMILARITY`` of) for a run of one or two whole words of at least ``_NEAR_MIN``
+        letters, compared with the names of as many words, or None. A run that is itself a known name is no misspelling
         ('prednisolone', 'hydrochloride' of another drug). Stricter than the whole text's threshold:
         beside other words, a word as near as 0.8 is too often another drug ('pethidine',
         'fludrocortisone') or a plain word ('normal', 'aspart'). Bounded: the first
@@ -964,8 +964,9 @@ class Vocabulary:
         return None
 
     def _near_run(self, run: str, checked: frozenset[str]) -> tuple[str, ...]:
-        """The names of as many words, of drugs a rule checks by some route, that ``run`` is within
-        ``_NEAR_SIMILARITY`` of, the closest first; none for a run that is a known name."""
+        """The names of as many words, of drugs a rule checks by some route, that ``run`` is one typo
+        from or within ``_NEAR_SIMILARITY`` of, the closest first; none for a run that is a known
+        name, a form or salt word, or a plain word (_NEAR_WORDS_NOT_NAMES)."""
         memo = self._near_seen
         hit = memo.get((run, checked))
         if hit is not None:

@@ -109,3 +109,19 @@ def test_a_json_file_with_lines_ended_by_cr_alone_is_placed_as_with_lf(tmp_path)
         path.write_bytes(text.replace("\n", eol).encode())
         where[name] = [(f.code, f.line, f.column) for f in orderlint.lint(path).findings]
     assert where["lf.json"] == where["cr.json"] == where["crlf.json"] and where["lf.json"][0][1] > 1
+
+
+def test_an_overflowing_number_is_placed_at_its_value_not_at_the_same_text_in_a_string():
+    import orderlint
+
+    text = '{"id": "nan-1e999", "kind": "order-set", "indication": {"condition": "ssc-ild"},\n "orders": [{"drug": "x", "dose": 1e999}]}'
+    (f,) = orderlint.lint(text).findings
+    assert (f.code, f.pointer, f.line, f.column) == ("OL001", "/orders/0/dose", 2, 35)
+
+
+def test_a_raw_control_character_in_a_string_is_said_in_words():
+    import orderlint
+
+    (f,) = orderlint.lint('{"id": "a\tb"}').findings
+    assert f.message == ("not valid JSON: a control character (a raw line break or tab) inside a string; write it "
+                         "escaped (\\n, \\t)")

@@ -234,3 +234,15 @@ def test_a_history_item_stopping_before_it_starts_is_refused_where_the_schema_ca
     else:
         assert reg is not None and problems == []
     assert "not before start" in _schema_at(("history",))["properties"]["stop"]["description"]
+
+
+def test_a_patient_null_is_one_finding_not_two():
+    # `patient: null` is one violation (null for an object); the patient-object check added beside
+    # other problems must not say it again.
+    doc = copy.deepcopy(_FULL)
+    doc["patient"] = None
+    reg, problems = validate(doc, VOCAB)
+    assert reg is None and [p for _m, p in problems] == ["/patient"]
+    del doc["patient"]
+    doc["orders"][0]["dose"] = "x"
+    assert "a `patient` document needs the `patient` object" in [m for m, _p in validate(doc, VOCAB)[1]]

@@ -164,7 +164,10 @@ def _parse_json_exactly(doc: Document, text: str, first_line: int) -> Document:
             doc.error = ParseError(f"not valid JSON: a trailing comma before {text[e.pos]!r} (JSON allows no comma "
                                    "after the last item)", "", line + first_line - 1, col)
         else:
-            doc.error = ParseError(f"not valid JSON: {e.msg}", "", e.lineno + first_line - 1, e.colno)
+            msg = e.msg
+            if msg == "Invalid control character at":  # the decoder's words end in 'at', its position apart
+                msg = "a control character (a raw line break or tab) inside a string; write it escaped (\\n, \\t)"
+            doc.error = ParseError(f"not valid JSON: {msg}", "", e.lineno + first_line - 1, e.colno)
     except _Duplicate as e:
         pointer, line, col = _first_duplicate(text, e.key)
         doc.error = ParseError(
@@ -174,11 +177,11 @@ def _parse_json_exactly(doc: Document, text: str, first_line: int) -> Document:
             col,
         )
     except _Overflow as e:
-        line, col = _find_text(text, e.text, 1)
+        pointer, line, col = _value_place(text, e.text)
         doc.error = ParseError(
             f"number {e.text if len(e.text) <= 40 else e.text[:37] + '...'} is not finite or overflows a double; "
             "every number must be finite",
-            _pointer_at(text, line, col),
+            pointer,
             line + first_line - 1,
             col,
         )
@@ -198,14 +201,26 @@ def _find_text(text: str, needle: str, first_line: int) -> tuple[int, int]:
     return line + first_line - 1, col
 
 
-def _pointer_at(text: str, line: int, col: int) -> str:
-    """The JSON Pointer of the value that starts at ``line``:``col`` of the text, else "" (as YAML
-    gives the value's pointer: a number that overflows was placed by line and column only)."""
+def _value_place(text: str, needle: str) -> tuple[str, int, int]:
+    """(JSON Pointer, line, column) of the first value whose text is ``needle`` (a number that
+    overflows, NaN), as YAML places it; else where the text first holds it, with no pointer. Found
+    by the text alone, the first '1e999' was the one inside a string (`"id": "nan-1e999"`)."""
     try:
         positions = _scan_json(text)[0]
-    except Exception:  # the text has other problems; the number is still placed by line and column
-        return ""
-    return next((p for p, at in positions.items() if at == (line, col)), "")
+    except Exception:  # the text has other problems; the number is placed where its text is
+        positions = {}
+    if positions:
+        starts = [0]
+        i = text.find("\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = text.find("\n", i + 1)
+        for pointer, (line, col) in positions.items():
+            at = starts[line - 1] + col - 1
+            if text.startswith(needle, at) and not (text[at + len(needle):at + len(needle) + 1].isalnum()):
+                return pointer, line, col
+    line, col = _find_text(text, needle, 1)
+    return "", line, col
 
 
 def _first_duplicate(text: str, key: str) -> tuple[str, int, int]:
