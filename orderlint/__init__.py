@@ -11,7 +11,7 @@ The public Python API is deliberately small and imported lazily, so that
 
 from __future__ import annotations
 
-__version__ = "0.3.5"
+__version__ = "0.3.6"
 
 __all__ = ["__version__", "lint", "lint_all", "lint_many", "Linter", "Finding", "Result", "Report"]
 

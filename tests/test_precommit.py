@@ -109,7 +109,7 @@ def test_pre_commit_fails_an_unsafe_order_set_and_passes_a_clean_one(tmp_path, h
 
 PRE_COMMIT_CONFIG = """repos:
   - repo: https://github.com/orderlint/orderlint
-    rev: v0.3.5
+    rev: v0.3.6
     hooks:
       - id: orderlint
 """
