@@ -8,6 +8,7 @@ silently missing result. Workers ignore Ctrl-C; the parent handles it, kills and
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Generator, Iterable, Iterator, Optional, Union
@@ -75,28 +76,37 @@ def _work(chunk: list[Unit], mode: tuple) -> list[Any]:
 
 def _render(chunk: list[Unit], fmt: str, statistics: bool, mode: tuple, color: bool = False) -> tuple:
     """Lint and render a chunk in the worker: (text, summary, formatter state, error messages)."""
+    linter = _linter()
+    return _render_results(linter, (r for unit in chunk for r in lint_unit(linter, unit, *mode)), fmt, statistics, color)
+
+
+def _render_results(linter: "Linter", results: Iterable[Any], fmt: str, statistics: bool, color: bool = False) -> tuple:
+    """Render results (a str for an input that could not be read) with a formatter of their own:
+    (text, summary, formatter state, error messages)."""
     import io
 
     from orderlint.findings import Summary
     from orderlint.formatters import get_formatter
 
     buf = io.StringIO()
-    linter = _linter()
     formatter = get_formatter(fmt, buf, linter, statistics=statistics, **({"color": True} if color else {}))
     formatter.start()
     summary = Summary()
     errors: list[str] = []
-    for unit in chunk:
-        for result in lint_unit(linter, unit, *mode):
-            if isinstance(result, str):
-                # Said in the report where it stands among the results, as with --jobs 1 (the parent
-                # writes it to standard error and sets the exit code).
-                errors.append(result)
-                formatter.unreadable(result)
-                continue
-            summary.add(result)
-            formatter.result(result)
+    for result in results:
+        if isinstance(result, str):
+            # Said in the report where it stands among the results, as with --jobs 1 (the parent
+            # writes it to standard error and sets the exit code).
+            errors.append(result)
+            formatter.unreadable(result)
+            continue
+        summary.add(result)
+        formatter.result(result)
     return buf.getvalue(), summary, formatter.state(), errors
+
+
+def _is_bulk(unit: Unit) -> bool:
+    return unit[0] == "bulk"
 
 
 class WorkerDied(Exception):
@@ -261,16 +271,33 @@ def _put(q: Any, item: Any) -> None:
 
 
 def lint_parallel(linter: "Linter", units: Iterable[Unit], jobs: int, mode: tuple = ("auto", False)) -> Generator[Union[Result, str], None, None]:
-    """Yield each Result (or an error message) in input order. ``mode``: (input format, FHIR strict)."""
-    for items in _run(linter, units, jobs, _work, mode):
-        for item in items:
-            yield _unpack(item) if type(item) is tuple else item
+    """Yield each Result (or an error message) in input order. ``mode``: (input format, FHIR strict).
+
+    A Bulk Data export is linted here, in the parent, patient by patient: sent to a worker as one
+    unit, its results were held there until the whole export was done (152 MB at 32,000 patients
+    where --jobs 1 stays at 48 MB)."""
+    for local, group in itertools.groupby(units, key=_is_bulk):
+        if local:
+            for unit in group:
+                yield from lint_unit(linter, unit, *mode)
+            continue
+        for items in _run(linter, group, jobs, _work, mode):
+            for item in items:
+                yield _unpack(item) if type(item) is tuple else item
 
 
 def render_parallel(linter: "Linter", units: Iterable[Unit], jobs: int, fmt: str, statistics: bool,
                     mode: tuple = ("auto", False), color: bool = False) -> Generator[tuple, None, None]:
-    """For line-oriented formats: yield (text, summary, formatter state, errors) per chunk, in order."""
-    yield from _run(linter, units, jobs, _render, fmt, statistics, mode, color)
+    """For line-oriented formats: yield (text, summary, formatter state, errors) per chunk, in order;
+    a Bulk Data export rendered here, CHUNK results at a time (as lint_parallel says)."""
+    for local, group in itertools.groupby(units, key=_is_bulk):
+        if local:
+            for unit in group:
+                results = lint_unit(linter, unit, *mode)
+                while piece := list(itertools.islice(results, CHUNK)):
+                    yield _render_results(linter, piece, fmt, statistics, color)
+            continue
+        yield from _run(linter, group, jobs, _render, fmt, statistics, mode, color)
 
 
 def resolve_jobs(value: Optional[str]) -> int:

@@ -14,3 +14,34 @@ def test_chunks_are_cut_by_count_and_by_bytes():
     files = [("file", f"f{i}.json") for i in range(3)]  # a path is no text to count
     assert [len(c) for c in _chunks(files)] == [3]
     assert list(_chunks([])) == []
+
+
+def test_a_bulk_export_is_linted_in_the_parent_and_the_rest_in_workers(monkeypatch, tmp_path):
+    # Sent to a worker as one unit, an export's results were held there until it ended (memory grew
+    # with the export under --jobs 2); linted in the parent, they stream as with --jobs 1.
+    import shutil
+
+    from conftest import EXAMPLES
+    from orderlint import parallel
+    from orderlint.engine import Linter
+
+    sent: list = []
+
+    def run(linter, units, jobs, task, *args):
+        for unit in units:
+            sent.append(unit)
+            yield task([unit], *args)
+
+    monkeypatch.setattr(parallel, "_run", run)
+    monkeypatch.setattr(parallel, "_LINTER", Linter())
+    shutil.copytree(EXAMPLES / "fhir" / "bulk", tmp_path / "export")
+    units = [("file", str(EXAMPLES / "regimens" / "ILD301-fires.json")), ("bulk", str(tmp_path / "export")),
+             ("file", str(EXAMPLES / "regimens" / "ILD301-clean.json"))]
+    results = list(parallel.lint_parallel(parallel._LINTER, iter(units), 2))
+    assert [u[0] for u in sent] == ["file", "file"]
+    assert [r.source for r in results][0].endswith("ILD301-fires.json") and len(results) > 3
+    assert results[-1].source.endswith("ILD301-clean.json")
+    sent.clear()
+    pieces = list(parallel.render_parallel(parallel._LINTER, iter(units), 2, "jsonl", False))
+    assert [u[0] for u in sent] == ["file", "file"]
+    assert sum(p[1].documents for p in pieces) == len(results)
