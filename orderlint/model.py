@@ -24,6 +24,8 @@ from pydantic.dataclasses import dataclass, is_pydantic_dataclass
 from pydantic.fields import FieldInfo
 from pydantic_core import SchemaValidator, core_schema
 
+from orderlint.validate import NEEDS_PATIENT
+
 if TYPE_CHECKING:
     from pydantic.plugin._schema_validator import PluggableSchemaValidator
 
@@ -194,7 +196,7 @@ class Regimen:
     @model_validator(mode="after")
     def _patient_documents_need_patient(self) -> "Regimen":
         if self.kind == "patient" and self.patient is None:
-            raise ValueError("a `patient` document needs the `patient` object")
+            raise ValueError(NEEDS_PATIENT)
         return self
 
 

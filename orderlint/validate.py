@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
     from orderlint import model
 
+#: Regimen's check of a patient document (orderlint.model), said here too beside a document's other
+#: problems, where the model's check of the whole document does not run.
+NEEDS_PATIENT = "a `patient` document needs the `patient` object"
+
 # pydantic (about 100 ms to import and build the models) is imported only for a document that the
 # prepared validator (orderlint/prepared.py) does not accept: an invalid one, whose OL001 messages
 # come from pydantic's errors, or an unusual one; a run of valid documents never imports it.
@@ -136,11 +140,11 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 problems = _repeated_ids(data["orders"])
     elif isinstance(data.get("orders"), list):  # reported with the other problems
         problems.extend(_repeated_ids(data["orders"]))
-    if reg is None and data.get("kind") == "patient" and "patient" not in data and _NEEDS_PATIENT not in (
+    if reg is None and data.get("kind") == "patient" and "patient" not in data and NEEDS_PATIENT not in (
             m for m, _ in problems):
         # The model's check of the whole document runs only when every field passed: with another
         # problem it was said only once that one was fixed (regimen-format.md: one finding per violation).
-        problems.append((_NEEDS_PATIENT, ""))
+        problems.append((NEEDS_PATIENT, ""))
     # Test names come from the vocabulary (plugins may add some), so they are checked here.
     tests = data.get("tests")
     if isinstance(tests, list):
@@ -150,10 +154,6 @@ def validate(data: Any, vocab: Vocabulary) -> tuple[Optional[model.Regimen], lis
                 hint = _did_you_mean(name.lower(), vocab.tests)
                 problems.append((f"unknown test name {name!r}{hint}", f"/tests/{i}/test"))
     return (reg if not problems else None), problems
-
-
-#: model.Regimen's check of a patient document, as its message says it.
-_NEEDS_PATIENT = "a `patient` document needs the `patient` object"
 
 
 def _history_backwards(reg: model.Regimen) -> list[Problem]:

@@ -944,8 +944,8 @@ class Vocabulary:
     def _misspelt_in(self, text: str, checked: frozenset[str], route: Optional[str]) -> Optional[tuple[str, str]]:
         """(words of ``text``, the name of a checked drug they are one typo from, or within
         ``_NEAR_SIMILARITY`` of) for a run of one or two whole words of at least ``_NEAR_MIN``
-        letters, compared with the names of as many words, or None. A run that is itself a known name is no misspelling
-        ('prednisolone', 'hydrochloride' of another drug). Stricter than the whole text's threshold:
+        letters, compared with the names of as many words, or None. A run that is itself a known
+        name is no misspelling ('prednisolone', 'hydrochloride' of another drug). Stricter than the whole text's threshold:
         beside other words, a word as near as 0.8 is too often another drug ('pethidine',
         'fludrocortisone') or a plain word ('normal', 'aspart'). Bounded: the first
         ``_NEAR_WORDS`` words; each run's close names are remembered (form words recur)."""
@@ -972,12 +972,12 @@ class Vocabulary:
         if hit is not None:
             return hit
         n = len(run)
+        if n > _NEAR_LONGEST:
+            return ()  # no name is as long: nothing to compare, nothing to remember
         found: list[tuple[float, str]] = []
         by_length = self._near_pool.get(checked)
         if by_length is None:  # built on first use, after every name is in (emptied by _changed)
             by_length = self._near_pool[checked] = self._near_names(checked)
-        if n > _NEAR_LONGEST:
-            return ()  # no name is as long: nothing to compare, nothing to remember
         if n >= _NEAR_MIN and run.replace(" ", "").isalpha() and run not in self._names \
                 and run not in _FORM_WORDS and run not in _SALT_WORDS and run not in _NEAR_WORDS_NOT_NAMES:
             spaces = run.count(" ")
@@ -1149,6 +1149,8 @@ _LOOKALIKE_DIGITS = str.maketrans({"0": "o", "1": "l", "5": "s"})
 #: The fewest letters of a word read as a checked drug's name cut short (Vocabulary._cut_short):
 #: 'methyl' (methyl salicylate) is no methylprednisolone.
 _CUT_MIN = 7
+
+
 def _text_route(words: list[str]) -> Optional[str]:
     """The one route the form words of a name state ('ointment': topical), else None."""
     routes = {_FORM_ROUTES[w] for w in words if w in _FORM_ROUTES}

@@ -137,31 +137,32 @@ _MANIFEST_MAX_BYTES = 16 << 20
 def bulk_files(folder: str) -> list[tuple[str, str]]:
     """(resource type, path) of the NDJSON files of an export folder named by an R4 resource type,
     sorted by name (`Patient.ndjson`, `Observation.000.ndjson`, `MedicationRequest.subset.ndjson`)."""
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return []
-    governed = MANIFEST in names
-    out = []
-    for n in names:
-        mt = _FILE_NAME.match(n)
-        if mt and mt.group("type") in R4_TYPES and os.path.isfile(os.path.join(folder, n)):
-            if governed and _numbered(n):
-                continue  # a manifest names such a file by its url: read when it lists it (_export_files)
-            out.append((mt.group("type"), os.path.join(folder, n)))
-    return out
+    names = _names(folder)
+    files = _typed_files(folder, names)
+    if MANIFEST in names:
+        # A manifest names a numbered file by its url: read when it lists it (_export_files).
+        files = [(t, p) for t, p in files if not _numbered(os.path.basename(p))]
+    return files
 
 
 def _numbered_files(folder: str) -> list[tuple[str, str]]:
     """(resource type, path) of the files numbered as a client saves them (`1.Patient.ndjson`)."""
+    return [(t, p) for t, p in _typed_files(folder, _names(folder)) if _numbered(os.path.basename(p))]
+
+
+def _names(folder: str) -> list[str]:
     try:
-        names = sorted(os.listdir(folder))
+        return sorted(os.listdir(folder))
     except OSError:
         return []
+
+
+def _typed_files(folder: str, names: list[str]) -> list[tuple[str, str]]:
+    """(resource type, path) of the regular files among ``names`` that an R4 resource type names."""
     out = []
     for n in names:
         mt = _FILE_NAME.match(n)
-        if mt and _numbered(n) and mt.group("type") in R4_TYPES and os.path.isfile(os.path.join(folder, n)):
+        if mt and mt.group("type") in R4_TYPES and os.path.isfile(os.path.join(folder, n)):
             out.append((mt.group("type"), os.path.join(folder, n)))
     return out
 
@@ -173,11 +174,7 @@ def _numbered(name: str) -> bool:
 
 def _typed_names(folder: str) -> list[str]:
     """The names in an export folder that an R4 resource type names, whatever they are."""
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return []
-    return [n for n in names if (mt := _FILE_NAME.match(n)) is not None and mt.group("type") in R4_TYPES]
+    return [n for n in _names(folder) if (mt := _FILE_NAME.match(n)) is not None and mt.group("type") in R4_TYPES]
 
 
 def problems_at(folder: str) -> str:

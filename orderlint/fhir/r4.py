@@ -1,6 +1,11 @@
 """The resource types of FHIR R4 (4.0.1), in a module of its own so that telling a Bulk Data export
 folder by its file names (``bulk.is_bulk_folder``) imports nothing else."""
 
+import re
+
+#: A FHIR R4 `id`: 1-64 letters, digits, '-' or '.' (use with fullmatch).
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
 #: Resource types of FHIR R4 (4.0.1): a top-level resource of another type (DSTU2
 #: MedicationOrder, STU3 ProcedureRequest) is not R4 input (OL001).
 R4_TYPES = frozenset("""

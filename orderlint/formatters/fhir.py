@@ -6,10 +6,10 @@ entries are written as they come, and ``finish`` closes it. Plain JSON; no FHIR 
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from typing import TYPE_CHECKING, Any, Optional, TextIO
 
+from orderlint.fhir.r4 import FHIR_ID
 from orderlint.formatters import Formatter, says_not_checked
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ SEVERITY = {"error": "high", "warning": "moderate", "info": "low"}
 #: UUIDs of entries are derived (uuid5) from source, code, pointer and message, so a report is
 #: reproducible and an entry keeps its fullUrl from one run to the next.
 _UUID_NS = uuid.UUID("6f1c2b1e-8f0e-5b7a-9d3c-0a1e2f3b4c5d")
-#: A FHIR R4 id (Resource.id's pattern): what a reference may name.
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linter"]) -> dict:
@@ -47,7 +45,7 @@ def detected_issue(finding: "Finding", result: "Result", linter: Optional["Linte
     if finding.order is not None:
         if hasattr(result, "patient"):  # FHIR input: order is the id of the MedicationRequest (or MedicationStatement)
             rtype = (getattr(result, "order_types", None) or {}).get(finding.order, "MedicationRequest")
-            if _FHIR_ID.fullmatch(finding.order):
+            if FHIR_ID.fullmatch(finding.order):  # an id a reference may name
                 issue["implicated"] = [{"reference": f"{rtype}/{finding.order}"}]
             else:  # an order that has no id in the input: named, never a made-up reference
                 issue["implicated"] = [{"display": f"{rtype} {finding.order}"}]

@@ -209,16 +209,15 @@ def _value_place(text: str, needle: str) -> tuple[str, int, int]:
         positions = _scan_json(text)[0]
     except Exception:  # the text has other problems; the number is placed where its text is
         positions = {}
-    if positions:
-        starts = [0]
-        i = text.find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = text.find("\n", i + 1)
-        for pointer, (line, col) in positions.items():
-            at = starts[line - 1] + col - 1
-            if text.startswith(needle, at) and not (text[at + len(needle):at + len(needle) + 1].isalnum()):
-                return pointer, line, col
+    starting: dict[tuple[int, int], str] = {}  # (line, column) -> the pointer of the first value that starts there
+    for pointer, place in positions.items():
+        starting.setdefault(place, pointer)
+    at = text.find(needle)
+    while at >= 0 and starting:
+        place = _line_col(text, at)
+        if place in starting and not text[at + len(needle):at + len(needle) + 1].isalnum():
+            return starting[place], *place
+        at = text.find(needle, at + 1)
     line, col = _find_text(text, needle, 1)
     return "", line, col
 

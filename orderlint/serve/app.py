@@ -204,6 +204,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             ctx = (OrderSelectContext if hook == "order-select" else OrderSignContext).model_validate(req.context)
         except ValidationError as e:
             raise Problem(400, "invalid", f"context: {validation_message(e)}") from None
+        pid = patient_id(ctx.patientId)  # validated: a FHIR id, as fetched and as the mapping reads it
         prefetch = data.get("prefetch")
         for k, v in (prefetch or {}).items():
             if v is not None and not (isinstance(v, dict) and isinstance(v.get("resourceType"), str)):
@@ -225,7 +226,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
         if missing or paged:
             assert auth is not None and req.fhirServer
             try:
-                got = await fetch(missing, server=req.fhirServer, token=auth.access_token, patient_id=patient_id(ctx.patientId),
+                got = await fetch(missing, server=req.fhirServer, token=auth.access_token, patient_id=pid,
                                   max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file, pages=paged)
             except FetchError as e:
                 said = ([f"required prefetch missing: {', '.join(missing)}"] if missing else []) + [
@@ -243,7 +244,7 @@ def create_app(settings: SettingsInput = None, linter: Optional[Linter] = None) 
             assert auth is not None and req.fhirServer
             # Each on its own (a key the server cannot give leaves the others fetched), all at once
             # (each within the fetch's time: one after another, they added up).
-            answers = await asyncio.gather(*(fetch([k], server=req.fhirServer, token=auth.access_token, patient_id=patient_id(ctx.patientId),
+            answers = await asyncio.gather(*(fetch([k], server=req.fhirServer, token=auth.access_token, patient_id=pid,
                                                    max_bytes=s.max_request_bytes, ca_file=s.fetch_ca_file) for k in optional),
                                            return_exceptions=True)
             for k, answer_k in zip(optional, answers):

@@ -15,6 +15,8 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orderlint.fhir.r4 import FHIR_ID
+
 
 def _no_empty(value: Any, where: str = "") -> None:
     """No member may be null or empty ("", [], {}): optional elements are left out."""
@@ -84,9 +86,6 @@ class _Bundle(_Open):
         return v
 
 
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-
-
 def patient_id(v: str) -> str:
     """The Patient id of ``context.patientId`` as the FHIR mapping reads it ('Patient/p1', a URL
     ending so, or the id; surrounding spaces dropped)."""
@@ -109,7 +108,7 @@ class OrderSignContext(_Open):
         # The FHIR Patient.id (also read as 'Patient/<id>' or a URL ending so, as the mapping does): a
         # blank one, or one that is no FHIR id, named no patient, and the suggested orders were for
         # 'Patient/ '.
-        if _FHIR_ID.fullmatch(patient_id(v)) is None:
+        if FHIR_ID.fullmatch(patient_id(v)) is None:
             raise ValueError("must be a FHIR Patient id (1-64 letters, digits, '-' or '.')")
         return v
 
