@@ -636,6 +636,7 @@ def test_the_latest_measurement_is_compared_in_time_not_as_text(earlier, later):
      "missing-value"),
 ])
 def test_a_latest_weight_that_cannot_be_read_hides_the_earlier_ones(latest, said, kind):
+    # fhir.md 2.2: the latest effective[x] wins (and section 3: a gap is never filled silently).
     # This week's weight in 'lb' (not read) left the 95 kg of 2024 in use, and azathioprine 250 mg a
     # day (5 mg/kg at 50 kg) passed as 2.6 mg/kg. Last year's weight is not today's: none is used (OL003).
     new = _obs("29463-7", 1, "kg", "2026-02-27")
@@ -899,6 +900,7 @@ def test_history_from_statements_and_requests_with_outcome(linter):
 @pytest.mark.parametrize("intent,history", [("proposal", False), ("Plan", False), ("order", True), ("original-order", True)])
 @pytest.mark.parametrize("status", ["completed", "stopped"])
 def test_a_proposal_or_plan_that_ended_is_no_history(linter, intent, history, status):
+    # fhir.md 2.3 (history: what was taken) with 2.1 (a proposal or plan is never counted as given).
     # A completed proposal of mycophenolate with outcome progression was read as a progression on it:
     # nintedanib with mycophenolate then passed ILD102 as an add-on.
     ended = mr("old", status=status, intent=intent, dispenseRequest={"validityPeriod": {"start": "2024-01-01", "end": "2025-06-30"}},
@@ -993,7 +995,8 @@ def test_service_request_in_draft_orders_counts_as_ordered(linter):
 @pytest.mark.parametrize("intent,said", [(None, "has no intent"), ("ordered", "has intent 'ordered', not an R4 request intent"),
                                          (7, "has intent 7, not an R4 request intent")])
 def test_a_service_request_without_an_r4_intent_is_no_ordered_test(intent, said):
-    # intent is required: a request that names none (or no R4 code) had counted as an ordered HBV serology.
+    # fhir.md 2.1 (status and intent: unknown, absent, not an R4 code -> fail closed), for a test's
+    # request: intent is required; one that names none (or no R4 code) had counted as an ordered HBV serology.
     sr = {"resourceType": "ServiceRequest", "id": "hbv", "status": "active", "subject": {"reference": "Patient/p1"},
           "code": {"coding": [{"system": LN, "code": "5196-1"}]}}
     if intent is not None:
@@ -1766,8 +1769,9 @@ def test_a_service_request_counts_as_an_ordered_test_only_when_ordered_now(extra
 
 
 def test_the_resources_a_parameters_resource_holds_are_read():
-    # An operation's answer (Parameters 'return' holding a Bundle, or the order itself): read as a
-    # resource of its own, the cyclophosphamide inside was OL008 no-orders and the run passed.
+    # fhir.md section 3 (a value never vanishes) and section 1 (what is read): an operation's answer
+    # (Parameters 'return' holding a Bundle, or the order itself): read as a resource of its own, the
+    # cyclophosphamide inside was OL008 no-orders and the run passed.
     inner = bundle(mr("cyc", drug="cyclophosphamide"))
     for data in ({"resourceType": "Parameters", "parameter": [{"name": "return", "resource": inner}]},
                  {"resourceType": "Parameters", "parameter": [{"name": "p", "part": [{"name": "r", "resource": inner}]}]},
@@ -1777,6 +1781,7 @@ def test_the_resources_a_parameters_resource_holds_are_read():
 
 
 def test_a_care_plans_inline_medication_activity_is_said_not_unseen():
+    # fhir.md section 3: a missing or unmappable value never vanishes (OL008, as for a MedicationAdministration).
     cp = {"resourceType": "CarePlan", "id": "cp", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},
           "activity": [{"detail": {"kind": "MedicationRequest", "status": "in-progress",
                                    "productCodeableConcept": {"text": "cyclophosphamide"}}}]}
@@ -1790,7 +1795,8 @@ def test_a_care_plans_inline_medication_activity_is_said_not_unseen():
 @pytest.mark.parametrize("unit,read", [("mL", {"value": 1.0, "unit": "mg", "x-per-ml": True}), ("tablet", {"value": 1.0, "unit": "mg"}),
                                        (" TAB ", {"value": 1.0, "unit": "mg"}), ("puff", None)])
 def test_a_strength_per_unit_in_words_is_read_as_its_words(unit, read):
-    # 5 mg per 5 'mL' (no code) was read as 5 mg a tablet: 4 tablets of prednisone passed as 20 mg a day.
+    # fhir.md 2.1: strength in mg per {tbl} or TAB gives strength (per mL only a mL dose). 5 mg per
+    # 5 'mL' (no code) was read as 5 mg a tablet: 4 tablets of prednisone passed as 20 mg a day.
     from orderlint.fhir.mapping import _strength
 
     got = _strength({"numerator": {"value": 5, "system": UC, "code": "mg"}, "denominator": {"value": 5, "unit": unit}})
@@ -1799,6 +1805,7 @@ def test_a_strength_per_unit_in_words_is_read_as_its_words(unit, read):
 
 @pytest.mark.parametrize("born,why", [("1990-02-30", "is not a date"), ("2030-01-01", "is after the evaluation date")])
 def test_a_birth_date_that_cannot_be_read_is_said(born, why):
+    # fhir.md section 3: any other gap is OL008 missing-value.
     p = {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": born}
     m = one(bundle(p, mr(), patient=False))
     assert "age_years" not in m.data["patient"]

@@ -228,7 +228,8 @@ def test_not_applicable_patient_has_no_cards(client):
 @pytest.mark.parametrize("ignore", [False, True])
 def test_conditions_about_another_patient_are_said_not_an_empty_answer(db, ignore):
     # Every Condition of the conditions prefetch names another patient: dropped, they left the
-    # patient not-applicable, and an unprotected cyclophosphamide got {"cards": []}.
+    # patient not-applicable, and an unprotected cyclophosphamide got {"cards": []}. services.md,
+    # Calling a service: `{"cards": []}` only when there is nothing to say (fail closed: data not read is said).
     from orderlint.config import Settings
     from orderlint.engine import Linter
 
@@ -307,8 +308,9 @@ def test_ol008_notes_are_listed_on_their_orders_card_never_cards(client):
 
 @pytest.mark.parametrize("how", ["contained", "no-id"])
 def test_the_summary_names_the_drug_however_the_order_gives_it(client, how):
-    # A drug given by a contained Medication, or a draft without an id: "Medication order: no PCP
-    # prophylaxis" and "(no id 1): ...", though the detail said cyclophosphamide.
+    # services.md, Cards: `summary` is "drug and problem". A drug given by a contained Medication, or
+    # a draft without an id: "Medication order: no PCP prophylaxis" and "(no id 1): ...", though the
+    # detail said cyclophosphamide.
     cyc = med("cyc", "cyclophosphamide", 600, "mg", route="47625008", period=4, period_unit="wk")
     if how == "contained":
         del cyc["medicationCodeableConcept"]
@@ -321,6 +323,7 @@ def test_the_summary_names_the_drug_however_the_order_gives_it(client, how):
 
 
 def test_a_long_drug_name_is_cut_at_a_word_in_the_summary(client):
+    # services.md, Cards: `summary` under 140 characters, "cut at a word with '…' if needed".
     name = "Amoxicillin 120 MG/ML / clavulanate potassium 8.58 MG/ML Oral Suspension"
     (card,) = sign(client, request([med("amx", name, 5, "mL", freq=2)]))["cards"]
     assert card["summary"] == "Amoxicillin 120 MG/ML / clavulanate potassium 8.58 MG/ML…: unknown drug"
@@ -411,7 +414,8 @@ def test_created_orders_are_as_specified(client):
 
 @pytest.mark.parametrize("given", ["p1", "Patient/p1", " p1 ", "https://ehr.example.org/fhir/Patient/p1"])
 def test_suggested_orders_are_for_the_patient_however_the_request_names_them(client, given):
-    # The subject was built from context.patientId as sent: 'Patient/https://ehr.example.org/...'.
+    # services.md, Suggestions: the created order is for "the patient". The subject was built from
+    # context.patientId as sent: 'Patient/https://ehr.example.org/...'.
     req = copy.deepcopy(SUGGESTION_CASES["ILD301"][0])
     req["context"]["patientId"] = given
     pcp = sign(client, req)["cards"][0]["suggestions"][0]["actions"][0]["resource"]
@@ -420,6 +424,7 @@ def test_suggested_orders_are_for_the_patient_however_the_request_names_them(cli
 
 @pytest.mark.parametrize("given", [" ", "Patient/", "p 1", "x" * 65])
 def test_a_patient_id_that_is_no_fhir_id_is_400(client, given):
+    # services.md, Errors: 400 when the body fails the request model (patientId: the FHIR Patient.id).
     req = copy.deepcopy(SUGGESTION_CASES["ILD301"][0])
     req["context"]["patientId"] = given
     assert "patientId" in problem(client.post(SIGN, json=req), 400, "invalid")
@@ -510,8 +515,9 @@ def test_unexpected_exception_is_500_with_operation_outcome(db, caplog):
 
 
 def test_a_locked_feedback_database_never_withholds_cards_and_the_store_recovers(tmp_path, caplog):
-    # A write lock held elsewhere (a backup) made the service answer 500 "not checked" for every card
-    # from then on: the failed write left the connection inside its transaction.
+    # services.md, Feedback and Errors (500 only for the unexpected). A write lock held elsewhere (a
+    # backup) made the service answer 500 "not checked" for every card from then on: the failed write
+    # left the connection inside its transaction.
     import sqlite3
 
     path = str(tmp_path / "fb.sqlite3")
