@@ -1780,6 +1780,17 @@ def test_the_resources_a_parameters_resource_holds_are_read():
         assert [o["drug"] for o in m.data["orders"]] == ["cyclophosphamide"]
 
 
+@pytest.mark.parametrize("params, pointer", [
+    ({"resourceType": "Parameters", "parameter": "x"}, "/parameter"),
+    ({"resourceType": "Parameters", "parameter": [7]}, "/parameter/0"),
+    ({"resourceType": "Parameters", "parameter": [{"name": "r", "resource": [1, 2]}]}, "/parameter/0/resource"),
+])
+def test_parameters_that_cannot_be_read_are_ol001(params, pointer):
+    # As a Bundle's entry that cannot be read (fhir.md section 3, fail closed): it might have held an order.
+    (m,) = map_fhir(params, source="t", as_of=AS_OF)
+    assert [p for _msg, p in m.errors] == [pointer]
+
+
 def test_a_care_plans_inline_medication_activity_is_said_not_unseen():
     # fhir.md section 3: a missing or unmappable value never vanishes (OL008, as for a MedicationAdministration).
     cp = {"resourceType": "CarePlan", "id": "cp", "status": "active", "intent": "order", "subject": {"reference": "Patient/p1"},

@@ -366,12 +366,20 @@ class _Mapper:
         """The resources a Parameters resource holds (parameter[].resource, and in its parts), each
         read as a Bundle entry is (a Bundle or Parameters among them is read for its own)."""
         for key in ("parameter", "part"):
+            v = p.get(key)
+            if key in p and not isinstance(v, (list, dict, type(None))):
+                # Fail closed, as for a Bundle's `entry`: what cannot be read might have been an order.
+                self.errors.append((f"Parameters `{key}` is {_kind(v)}, not an array of parameters", _p(ptr, key)))
+                continue
             for i, item in self._array(p, key, ptr):
                 iptr = _p(ptr, key, i) if i is not None else _p(ptr, key)
                 if not isinstance(item, dict):
+                    self.errors.append((f"Parameters `{key}` item is {_kind(item)}, not an object", iptr))
                     continue
                 r = item.get("resource")
-                if isinstance(r, dict):
+                if r is not None and not isinstance(r, dict):
+                    self.errors.append((f"parameter `resource` is {_kind(r)}, not a resource object", _p(iptr, "resource")))
+                elif isinstance(r, dict):
                     rptr = _p(iptr, "resource")
                     rt = r.get("resourceType")
                     if rt == "Bundle":
